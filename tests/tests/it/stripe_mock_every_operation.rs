@@ -420,7 +420,7 @@ async fn op_get_billing_alerts(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_alerts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingAlert::new(
-        <stripe_types::billing_alert::create_list::AlertType as std::str::FromStr>::from_str(
+        <stripe_types::billing_alert::AlertType as std::str::FromStr>::from_str(
                 "usage_threshold",
             )
             .unwrap_or_else(|e| match e {}),
@@ -542,7 +542,7 @@ async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Er
 async fn op_post_billing_meter_event_adjustments(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeterEventAdjustment::new(
             String::from("x"),
-            <stripe_types::billing_meter_event_adjustment::create::Type as std::str::FromStr>::from_str(
+            <stripe_types::billing_meter_event_adjustment::Type as std::str::FromStr>::from_str(
                     "cancel",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -572,7 +572,7 @@ async fn op_get_billing_meters(client: &Client) -> Result<(), Error> {
 async fn op_post_billing_meters(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeter::new(stripe_types::CreateBillingMeterArgs {
         default_aggregation: stripe_types::billing_meter::DefaultAggregation::new(
-            <stripe_types::billing_meter::DefaultAggregationFormula as std::str::FromStr>::from_str(
+            <stripe_types::billing_meter::Formula as std::str::FromStr>::from_str(
                     "count",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -1169,7 +1169,7 @@ async fn op_post_customers_customer_funding_instructions(
     let req = stripe_types::CreateFundingInstructionsCustomer::new(
         stripe_types::CustomerId::new("id_123"),
         stripe_types::funding_instructions::BankTransfer::new(
-            <stripe_types::payment_intent::BankTransferType as std::str::FromStr>::from_str(
+            <stripe_types::payment_intent::shared::BankTransferType as std::str::FromStr>::from_str(
                     "eu_bank_transfer",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -1324,7 +1324,7 @@ async fn op_get_customers_customer_tax_ids(client: &Client) -> Result<(), Error>
 async fn op_post_customers_customer_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerTaxId::new(
         stripe_types::CustomerId::new("id_123"),
-        <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
+        <stripe_types::tax_id::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -1495,7 +1495,7 @@ async fn op_get_files(client: &Client) -> Result<(), Error> {
 async fn op_post_files(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateFile::new(
         stripe_types::rt::FileUpload::from_bytes("receipt.txt", b"hello".to_vec()),
-        <stripe_types::file::create::Purpose as std::str::FromStr>::from_str(
+        <stripe_types::file::Purpose as std::str::FromStr>::from_str(
                 "account_requirement",
             )
             .unwrap_or_else(|e| match e {}),
@@ -1593,7 +1593,7 @@ async fn op_post_financial_connections_sessions(client: &Client) -> Result<(), E
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::financial_connections_session::create::Permissions as
+            < stripe_types::financial_connections_session::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -1636,8 +1636,8 @@ async fn op_post_forwarding_requests(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateForwardingRequest::new(
         stripe_types::PaymentMethodId::new("id_123"),
         vec![
-            < stripe_types::forwarding_request::create::Replacements as std::str::FromStr
-            > ::from_str("card_cvc").unwrap_or_else(| e | match e {})
+            < stripe_types::forwarding_request::Replacements as std::str::FromStr >
+            ::from_str("card_cvc").unwrap_or_else(| e | match e {})
         ],
         String::from("x"),
     );
@@ -1987,9 +1987,7 @@ async fn op_get_issuing_cards(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_cards(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCard::new(
         String::from("x"),
-        <stripe_types::issuing_card::create::Type as std::str::FromStr>::from_str(
-                "physical",
-            )
+        <stripe_types::issuing_card::Type as std::str::FromStr>::from_str("physical")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2115,9 +2113,7 @@ async fn op_get_issuing_tokens_token(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_tokens_token(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingToken::new(
         stripe_types::IssuingTokenId::new("id_123"),
-        <stripe_types::issuing_token::update::Status as std::str::FromStr>::from_str(
-                "active",
-            )
+        <stripe_types::issuing_token::Status as std::str::FromStr>::from_str("active")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2151,7 +2147,7 @@ async fn op_post_link_account_sessions(client: &Client) -> Result<(), Error> {
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::financial_connections_session::create::Permissions as
+            < stripe_types::financial_connections_session::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2580,7 +2576,7 @@ async fn op_get_plans(client: &Client) -> Result<(), Error> {
 async fn op_post_plans(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePlan::new(
         String::from("x"),
-        <stripe_types::plan::create::Interval as std::str::FromStr>::from_str("day")
+        <stripe_types::plan::Interval as std::str::FromStr>::from_str("day")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -3226,7 +3222,7 @@ async fn op_post_subscriptions_subscription_migrate(
     let req = stripe_types::MigrateSubscription::new(
         stripe_types::SubscriptionId::new("id_123"),
         stripe_types::subscription::BillingMode::new(
-            <stripe_types::subscription::BillingModeType as std::str::FromStr>::from_str(
+            <stripe_types::invoice::shared::Type as std::str::FromStr>::from_str(
                     "flexible",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3289,7 +3285,7 @@ async fn op_post_tax_registrations(client: &Client) -> Result<(), Error> {
         stripe_types::tax_registration::CountryOptions::new()
             .ae(
                 stripe_types::tax_registration::Ae::new(
-                    <stripe_types::tax_registration::AeType as std::str::FromStr>::from_str(
+                    <stripe_types::tax_registration::shared::SgType as std::str::FromStr>::from_str(
                             "standard",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -3378,7 +3374,7 @@ async fn op_get_tax_ids(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxId::new(
-        <stripe_types::tax_id::create::Type as std::str::FromStr>::from_str("ad_nrt")
+        <stripe_types::tax_id::Type as std::str::FromStr>::from_str("ad_nrt")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -3496,7 +3492,7 @@ async fn op_post_terminal_onboarding_links(client: &Client) -> Result<(), Error>
                     String::from("x"),
                 ),
             ),
-        <stripe_types::terminal_onboarding_link::create::LinkType as std::str::FromStr>::from_str(
+        <stripe_types::terminal_onboarding_link::LinkType as std::str::FromStr>::from_str(
                 "apple_terms_and_conditions",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3775,9 +3771,8 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
         stripe_types::issuing_personalization_design::RejectionReasons::new()
             .card_logo(
                 vec![
-                    <
-                    stripe_types::issuing_personalization_design::RejectionReasonsCardLogo
-                    as std::str::FromStr > ::from_str("geographic_location")
+                    < stripe_types::issuing_personalization_design::CardLogo as
+                    std::str::FromStr > ::from_str("geographic_location")
                     .unwrap_or_else(| e | match e {})
                 ],
             ),
@@ -3942,7 +3937,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id(
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundPayment::new(
         stripe_types::TreasuryOutboundPaymentId::new("id_123"),
         stripe_types::treasury_outbound_payment::TrackingDetails::new(
-            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
+            <stripe_types::treasury_outbound_payment::Type as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3984,7 +3979,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer(
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundTransfer::new(
         stripe_types::TreasuryOutboundTransferId::new("id_123"),
         stripe_types::treasury_outbound_payment::TrackingDetails::new(
-            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
+            <stripe_types::treasury_outbound_payment::Type as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -4027,7 +4022,7 @@ async fn op_post_test_helpers_treasury_received_credits(
         1i64,
         String::from("x"),
         stripe_types::TreasuryFinancialAccountId::new("id_123"),
-        <stripe_types::treasury_received_credit::create::Network as std::str::FromStr>::from_str(
+        <stripe_types::treasury_received_credit::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
@@ -4042,7 +4037,7 @@ async fn op_post_test_helpers_treasury_received_debits(
         1i64,
         String::from("x"),
         stripe_types::TreasuryFinancialAccountId::new("id_123"),
-        <stripe_types::treasury_received_debit::create::Network as std::str::FromStr>::from_str(
+        <stripe_types::treasury_received_debit::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),

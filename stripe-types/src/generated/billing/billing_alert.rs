@@ -265,7 +265,7 @@ impl serde::Serialize for BillingAlert {
 #[non_exhaustive]
 pub struct CreateBillingAlert {
     /// The type of alert to create.
-    pub alert_type: crate::billing_alert::create_list::AlertType,
+    pub alert_type: crate::billing_alert::AlertType,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The title of the alert.
@@ -294,7 +294,7 @@ impl CreateBillingAlert {
     /// Start with the required parameters: `alert_type`, `title`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        alert_type: impl Into<crate::billing_alert::create_list::AlertType>,
+        alert_type: impl Into<crate::billing_alert::AlertType>,
         title: impl Into<String>,
     ) -> Self {
         Self {
@@ -404,7 +404,7 @@ impl crate::rt::StripeRequest for DeactivateBillingAlert {
 #[non_exhaustive]
 pub struct ListBillingAlerts {
     /// Filter results to only include this type of alert.
-    pub alert_type: Option<crate::billing_alert::create_list::AlertType>,
+    pub alert_type: Option<crate::billing_alert::AlertType>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -457,10 +457,7 @@ impl ListBillingAlerts {
         }
     }
     /// Filter results to only include this type of alert.
-    pub fn alert_type(
-        mut self,
-        v: impl Into<crate::billing_alert::create_list::AlertType>,
-    ) -> Self {
+    pub fn alert_type(mut self, v: impl Into<crate::billing_alert::AlertType>) -> Self {
         self.alert_type = Some(v.into());
         self
     }

@@ -15,7 +15,7 @@ pub struct BillingBillResourceInvoicingTaxesTax {
     /// The amount of the tax, in cents (or local equivalent).
     pub amount: i64,
     /// Whether this tax is inclusive or exclusive.
-    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
+    pub tax_behavior: crate::tax_calculation::TaxBehavior,
     /// Additional details about the tax rate. Only present when `type` is `tax_rate_details`.
     pub tax_rate_details: Option<crate::BillingBillResourceInvoicingTaxesTaxRateDetails>,
     /// The reasoning behind this tax, for example, if the product is tax exempt. The possible values for this field may be extended as new tax rules are supported.
@@ -40,9 +40,7 @@ impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTax {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<
-                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
-            >,
+            f1: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
             f2: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingTaxesTaxRateDetails,
             >,

@@ -269,7 +269,7 @@ pub struct CreateBillingCreditGrant {
     /// Configuration specifying what this credit grant applies to. We currently only support `metered` prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them.
     pub applicability_config: crate::billing_credit_grant::ApplicabilityConfig,
     /// The category of this credit grant. It defaults to `paid` if not specified.
-    pub category: Option<crate::billing_credit_grant::create::Category>,
+    pub category: Option<crate::billing_credit_grant::Category>,
     /// ID of the customer receiving the billing credits.
     pub customer: Option<crate::CustomerId>,
     /// ID of the account representing the customer receiving the billing credits.
@@ -349,7 +349,7 @@ impl CreateBillingCreditGrant {
     /// The category of this credit grant. It defaults to `paid` if not specified.
     pub fn category(
         mut self,
-        v: impl Into<crate::billing_credit_grant::create::Category>,
+        v: impl Into<crate::billing_credit_grant::Category>,
     ) -> Self {
         self.category = Some(v.into());
         self

@@ -14,7 +14,7 @@ pub struct BillingCreditGrantsResourceAmount {
     /// The monetary amount.
     pub monetary: Option<crate::BillingCreditGrantsResourceMonetaryAmount>,
     /// The type of this amount. We currently only support `monetary` billing credits.
-    pub r#type: crate::billing_credit_grants_resource_amount::Type,
+    pub r#type: crate::billing_credit_grant::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -30,9 +30,7 @@ impl crate::rt::Decode for BillingCreditGrantsResourceAmount {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceMonetaryAmount>,
-            f1: crate::rt::json::Slot<
-                crate::billing_credit_grants_resource_amount::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::billing_credit_grant::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct BillingCreditGrantsResourceScope {
     /// The price type that credit grants can apply to. We currently only support the `metered` price type. This refers to prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them. Cannot be used in combination with `prices`.
-    pub price_type: Option<crate::billing_credit_grants_resource_scope::PriceType>,
+    pub price_type: Option<crate::billing_credit_balance_summary::PriceType>,
     /// The prices that credit grants can apply to. We currently only support `metered` prices. This refers to prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them. Cannot be used in combination with `price_type`.
     pub prices: Option<Vec<crate::BillingCreditGrantsResourceApplicablePrice>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -17,9 +17,7 @@ impl crate::rt::Decode for BillingCreditGrantsResourceScope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::billing_credit_grants_resource_scope::PriceType,
-            >,
+            f0: crate::rt::json::Slot<crate::billing_credit_balance_summary::PriceType>,
             f1: crate::rt::json::Slot<
                 Vec<crate::BillingCreditGrantsResourceApplicablePrice>,
             >,

@@ -221,7 +221,7 @@ impl serde::Serialize for BillingMeter {
 #[non_exhaustive]
 pub struct BillingMeterResourceAggregationSettings {
     /// Specifies how events are aggregated.
-    pub formula: crate::billing_meter::resource_aggregation_settings::Formula,
+    pub formula: crate::billing_meter::Formula,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -230,9 +230,7 @@ impl crate::rt::Decode for BillingMeterResourceAggregationSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::billing_meter::resource_aggregation_settings::Formula,
-            >,
+            f0: crate::rt::json::Slot<crate::billing_meter::Formula>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -492,7 +490,7 @@ pub struct BillingMeterResourceCustomerMappingSettings {
     /// The key in the meter event payload to use for mapping the event to a customer.
     pub event_payload_key: String,
     /// The method for mapping a meter event to a customer.
-    pub r#type: crate::billing_meter::resource_customer_mapping_settings::Type,
+    pub r#type: crate::billing_meter::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -502,9 +500,7 @@ impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettings {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::billing_meter::resource_customer_mapping_settings::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::billing_meter::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -585,7 +581,7 @@ pub struct CreateBillingMeter {
     /// The name of the meter event to record usage for. Corresponds with the `event_name` field on meter events.
     pub event_name: String,
     /// The time window which meter events have been pre-aggregated for, if any.
-    pub event_time_window: Option<crate::billing_meter::create::EventTimeWindow>,
+    pub event_time_window: Option<crate::billing_meter::EventTimeWindow>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Fields that specify how to calculate a meter event's value.
@@ -651,7 +647,7 @@ impl CreateBillingMeter {
     /// The time window which meter events have been pre-aggregated for, if any.
     pub fn event_time_window(
         mut self,
-        v: impl Into<crate::billing_meter::create::EventTimeWindow>,
+        v: impl Into<crate::billing_meter::EventTimeWindow>,
     ) -> Self {
         self.event_time_window = Some(v.into());
         self
@@ -764,7 +760,7 @@ pub struct ListBillingMeters {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Filter results to only include meters with the given status.
-    pub status: Option<crate::billing_meter::list::Status>,
+    pub status: Option<crate::billing_meter::Status>,
 }
 #[cfg(feature = "billing_meters")]
 impl serde::Serialize for ListBillingMeters {
@@ -823,7 +819,7 @@ impl ListBillingMeters {
         self
     }
     /// Filter results to only include meters with the given status.
-    pub fn status(mut self, v: impl Into<crate::billing_meter::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::billing_meter::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -131,7 +131,7 @@ pub struct CreateBillingMeterEventAdjustment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::billing_meter_event_adjustment::create::Type,
+    pub r#type: crate::billing_meter_event_adjustment::Type,
 }
 #[cfg(feature = "billing_meter_event_adjustments")]
 impl serde::Serialize for CreateBillingMeterEventAdjustment {
@@ -155,7 +155,7 @@ impl CreateBillingMeterEventAdjustment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_name: impl Into<String>,
-        r#type: impl Into<crate::billing_meter_event_adjustment::create::Type>,
+        r#type: impl Into<crate::billing_meter_event_adjustment::Type>,
     ) -> Self {
         Self {
             cancel: None,

@@ -223,7 +223,7 @@ pub struct CreateBillingPortalSession {
     /// Information about a specific flow for the customer to go through. See the [docs](https://docs.stripe.com/customer-management/portal-deep-links) to learn more about using customer portal deep links and flows.
     pub flow_data: Option<crate::billing_portal_session::FlowData>,
     /// The IETF language tag of the locale customer portal is displayed in. If blank or auto, the customer’s `preferred_locales` or browser’s locale is used.
-    pub locale: Option<crate::billing_portal_session::create::Locale>,
+    pub locale: Option<crate::billing_portal_session::Locale>,
     /// The `on_behalf_of` account to use for this session. When specified, only subscriptions and invoices with this `on_behalf_of` account appear in the portal. For more information, see the [docs](https://docs.stripe.com/connect/separate-charges-and-transfers#settlement-merchant). Use the [Accounts API](https://docs.stripe.com/api/accounts/object#account_object-settings-branding) to modify the `on_behalf_of` account's branding settings, which the portal displays.
     pub on_behalf_of: Option<String>,
     /// The default URL to redirect customers to when they click on the portal's link to return to your website.
@@ -311,7 +311,7 @@ impl CreateBillingPortalSession {
     /// The IETF language tag of the locale customer portal is displayed in. If blank or auto, the customer’s `preferred_locales` or browser’s locale is used.
     pub fn locale(
         mut self,
-        v: impl Into<crate::billing_portal_session::create::Locale>,
+        v: impl Into<crate::billing_portal_session::Locale>,
     ) -> Self {
         self.locale = Some(v.into());
         self

@@ -407,7 +407,7 @@ pub struct CreateCoupon {
         std::collections::BTreeMap<String, crate::coupon::Value>,
     >,
     /// Specifies how long the discount will be in effect if used on a subscription. Defaults to `once`.
-    pub duration: Option<crate::coupon::create::Duration>,
+    pub duration: Option<crate::coupon::Duration>,
     /// Required only if `duration` is `repeating`, in which case it must be a positive integer that specifies the number of months the discount will be in effect.
     pub duration_in_months: Option<i64>,
     /// Specifies which fields in the response should be expanded.
@@ -517,7 +517,7 @@ impl CreateCoupon {
         self
     }
     /// Specifies how long the discount will be in effect if used on a subscription. Defaults to `once`.
-    pub fn duration(mut self, v: impl Into<crate::coupon::create::Duration>) -> Self {
+    pub fn duration(mut self, v: impl Into<crate::coupon::Duration>) -> Self {
         self.duration = Some(v.into());
         self
     }

@@ -42,7 +42,7 @@ pub struct CreateCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::create_preview::Reason>,
+    pub reason: Option<crate::credit_note::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -169,10 +169,7 @@ impl CreateCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(
-        mut self,
-        v: impl Into<crate::credit_note::create_preview::Reason>,
-    ) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::credit_note::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -662,7 +659,7 @@ pub struct CreditNoteRefund {
     /// ID of the refund.
     pub refund: crate::rt::Expandable<crate::gated::Refund>,
     /// Type of the refund, one of `refund` or `payment_record_refund`.
-    pub r#type: Option<crate::credit_note::refund::Type>,
+    pub r#type: Option<crate::credit_note::shared::RefundsType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -674,7 +671,7 @@ impl crate::rt::Decode for CreditNoteRefund {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::CreditNotesPaymentRecordRefund>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
-            f3: crate::rt::json::Slot<crate::credit_note::refund::Type>,
+            f3: crate::rt::json::Slot<crate::credit_note::shared::RefundsType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -909,7 +906,7 @@ pub struct PreviewCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::create_preview::Reason>,
+    pub reason: Option<crate::credit_note::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -1036,10 +1033,7 @@ impl PreviewCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(
-        mut self,
-        v: impl Into<crate::credit_note::create_preview::Reason>,
-    ) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::credit_note::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }

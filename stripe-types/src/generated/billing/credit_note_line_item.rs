@@ -28,7 +28,7 @@ pub struct CreditNoteLineItem {
     /// The tax information of the line item.
     pub taxes: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
     /// The type of the credit note line item, one of `invoice_line_item` or `custom_line_item`. When the type is `invoice_line_item` there is an additional `invoice_line_item` property on the resource the value of which is the id of the credited line item on the invoice.
-    pub r#type: crate::credit_note_line_item::Type,
+    pub r#type: crate::credit_note::shared::LinesType,
     /// The cost of each unit of product being credited.
     pub unit_amount: Option<i64>,
     /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
@@ -60,7 +60,7 @@ impl crate::rt::Decode for CreditNoteLineItem {
             f8: crate::rt::json::Slot<i64>,
             f9: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f10: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f11: crate::rt::json::Slot<crate::credit_note_line_item::Type>,
+            f11: crate::rt::json::Slot<crate::credit_note::shared::LinesType>,
             f12: crate::rt::json::Slot<i64>,
             f13: crate::rt::json::Slot<crate::rt::Decimal>,
         }
@@ -355,7 +355,7 @@ pub struct PreviewLinesCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::credit_note::create_preview::Reason>,
+    pub reason: Option<crate::credit_note::Reason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -506,10 +506,7 @@ impl PreviewLinesCreditNote {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(
-        mut self,
-        v: impl Into<crate::credit_note::create_preview::Reason>,
-    ) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::credit_note::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }

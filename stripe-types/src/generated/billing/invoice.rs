@@ -194,7 +194,7 @@ pub struct CreateInvoice {
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The currency to create this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// A list of up to 4 custom fields to be displayed on the invoice.
@@ -436,7 +436,7 @@ impl CreateInvoice {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -2225,7 +2225,7 @@ pub struct InvoiceMandateOptionsCard {
     /// Amount to be charged for future payments.
     pub amount: Option<i64>,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: Option<crate::invoice::AmountType>,
+    pub amount_type: Option<crate::setup_intent::AmountType>,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
     pub description: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2244,7 +2244,7 @@ impl crate::rt::Decode for InvoiceMandateOptionsCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -2341,9 +2341,9 @@ pub struct InvoiceMandateOptionsPayto {
     /// The maximum amount that can be collected in a single invoice. If you don't specify a maximum, then there is no limit.
     pub amount: Option<i64>,
     /// Only `maximum` is supported.
-    pub amount_type: Option<crate::invoice::AmountType>,
+    pub amount_type: Option<crate::setup_intent::AmountType>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::mandate::Purpose>,
+    pub purpose: Option<crate::payment_intent::Purpose>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2361,8 +2361,8 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
-            f2: crate::rt::json::Slot<crate::mandate::Purpose>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
+            f2: crate::rt::json::Slot<crate::payment_intent::Purpose>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2451,7 +2451,7 @@ impl serde::Serialize for InvoiceMandateOptionsPayto {
 #[non_exhaustive]
 pub struct InvoiceRenderingPdf {
     /// Page size of invoice pdf. Options include a4, letter, and auto. If set to auto, page size will be switched to a4 or letter based on customer locale.
-    pub page_size: Option<crate::invoice::rendering_pdf::PageSize>,
+    pub page_size: Option<crate::invoice::PageSize>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2460,7 +2460,7 @@ impl crate::rt::Decode for InvoiceRenderingPdf {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::invoice::rendering_pdf::PageSize>,
+            f0: crate::rt::json::Slot<crate::invoice::PageSize>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3243,7 +3243,7 @@ impl serde::Serialize for InvoiceThresholdReason {
 #[non_exhaustive]
 pub struct ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// Only return invoices that were created during the given date interval.
     pub created: Option<crate::invoice::Created>,
     /// Only return invoices for the customer specified by this customer ID.
@@ -3261,7 +3261,7 @@ pub struct ListInvoices {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::invoice::list::Status>,
+    pub status: Option<crate::invoice::Status>,
     /// Only return invoices for the subscription specified by this subscription ID.
     pub subscription: Option<crate::SubscriptionId>,
 }
@@ -3328,7 +3328,7 @@ impl ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -3374,7 +3374,7 @@ impl ListInvoices {
         self
     }
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub fn status(mut self, v: impl Into<crate::invoice::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::invoice::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -4043,7 +4043,7 @@ pub struct UpdateInvoice {
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state. To turn off automatic finalization, set `auto_advance` to false.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// A list of up to 4 custom fields to be displayed on the invoice. If a value for `custom_fields` is specified, the list specified will replace the existing custom field list on this invoice. Pass an empty string to remove previously-defined fields.
     pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The number of days from which the invoice is created until it is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
@@ -4248,7 +4248,7 @@ impl UpdateInvoice {
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self

@@ -410,9 +410,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebit {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     /// Transaction type of the mandate.
-    pub transaction_type: Option<
-        crate::checkout_acss_debit_mandate_options::TransactionType,
-    >,
+    pub transaction_type: Option<crate::payment_intent::TransactionType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -429,9 +427,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::TransactionType,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_intent::TransactionType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -517,7 +513,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsBancontact {
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
-    pub preferred_language: crate::payment_method::PreferredLanguage,
+    pub preferred_language: crate::subscription::PreferredLanguage,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -534,7 +530,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
+            f0: crate::rt::json::Slot<crate::subscription::PreferredLanguage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -622,9 +618,7 @@ pub struct InvoicePaymentMethodOptionsCard {
     /// The `installments` field.
     pub installments: Option<crate::InvoiceInstallmentsCard>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: Option<
-        crate::checkout_card_payment_method_options::RequestThreeDSecure,
-    >,
+    pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -634,9 +628,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::InvoiceInstallmentsCard>,
-            f1: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestThreeDSecure,
-            >,
+            f1: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -707,9 +699,7 @@ pub struct InvoicePaymentMethodOptionsCustomerBalance {
         crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
     >,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
-    pub funding_type: Option<
-        crate::checkout_customer_balance_payment_method_options::FundingType,
-    >,
+    pub funding_type: Option<crate::payment_intent::FundingType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -729,9 +719,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalance {
             f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
             >,
-            f1: crate::rt::json::Slot<
-                crate::checkout_customer_balance_payment_method_options::FundingType,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_intent::FundingType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1452,9 +1440,9 @@ pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
         crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
     >,
     /// The list of permissions to request. The `payment_method` permission must be included.
-    pub permissions: Option<Vec<crate::invoice_payment::Permissions>>,
+    pub permissions: Option<Vec<crate::subscription::Permissions>>,
     /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<Vec<crate::invoice_payment::Prefetch>>,
+    pub prefetch: Option<Vec<crate::subscription::Prefetch>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1474,8 +1462,8 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccountLinkedAccount
             f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
             >,
-            f1: crate::rt::json::Slot<Vec<crate::invoice_payment::Permissions>>,
-            f2: crate::rt::json::Slot<Vec<crate::invoice_payment::Prefetch>>,
+            f1: crate::rt::json::Slot<Vec<crate::subscription::Permissions>>,
+            f2: crate::rt::json::Slot<Vec<crate::subscription::Prefetch>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1573,7 +1561,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountO
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     /// The account subcategories to use to filter for possible accounts to link. Valid subcategories are `checking` and `savings`.
-    pub account_subcategories: Option<Vec<crate::invoice_payment::AccountSubcategories>>,
+    pub account_subcategories: Option<Vec<crate::subscription::AccountSubcategories>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1591,7 +1579,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::invoice_payment::AccountSubcategories>>,
+            f0: crate::rt::json::Slot<Vec<crate::subscription::AccountSubcategories>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -222,7 +222,7 @@ pub struct ListInvoiceRenderingTemplates {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The `status` parameter.
-    pub status: Option<crate::invoice_rendering_template::list::Status>,
+    pub status: Option<crate::invoice_rendering_template::Status>,
 }
 #[cfg(feature = "invoice_rendering_templates")]
 impl serde::Serialize for ListInvoiceRenderingTemplates {
@@ -283,7 +283,7 @@ impl ListInvoiceRenderingTemplates {
     /// The `status` parameter.
     pub fn status(
         mut self,
-        v: impl Into<crate::invoice_rendering_template::list::Status>,
+        v: impl Into<crate::invoice_rendering_template::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -12,7 +12,7 @@ pub struct CreatePrice {
     /// Whether the price can be used for new purchases. Defaults to `true`.
     pub active: Option<bool>,
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `unit_amount` or `unit_amount_decimal`) will be charged per unit in `quantity` (for prices with `usage_type=licensed`), or per unit of total usage (for prices with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
-    pub billing_scheme: Option<crate::plan::create::BillingScheme>,
+    pub billing_scheme: Option<crate::plan::BillingScheme>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Prices defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
@@ -40,7 +40,7 @@ pub struct CreatePrice {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::price::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
-    pub tiers_mode: Option<crate::plan::create::TiersMode>,
+    pub tiers_mode: Option<crate::plan::TiersMode>,
     /// If set to true, will atomically remove the lookup key from the existing price, and assign it to this price.
     pub transfer_lookup_key: Option<bool>,
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
@@ -146,10 +146,7 @@ impl CreatePrice {
         self
     }
     /// Describes how to compute the price per period. Either `per_unit` or `tiered`. `per_unit` indicates that the fixed amount (specified in `unit_amount` or `unit_amount_decimal`) will be charged per unit in `quantity` (for prices with `usage_type=licensed`), or per unit of total usage (for prices with `usage_type=metered`). `tiered` indicates that the unit pricing will be computed using a tiering strategy as defined using the `tiers` and `tiers_mode` attributes.
-    pub fn billing_scheme(
-        mut self,
-        v: impl Into<crate::plan::create::BillingScheme>,
-    ) -> Self {
+    pub fn billing_scheme(mut self, v: impl Into<crate::plan::BillingScheme>) -> Self {
         self.billing_scheme = Some(v.into());
         self
     }
@@ -221,7 +218,7 @@ impl CreatePrice {
         self
     }
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
-    pub fn tiers_mode(mut self, v: impl Into<crate::plan::create::TiersMode>) -> Self {
+    pub fn tiers_mode(mut self, v: impl Into<crate::plan::TiersMode>) -> Self {
         self.tiers_mode = Some(v.into());
         self
     }
@@ -379,7 +376,7 @@ pub struct ListPrices {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return prices of type `recurring` or `one_time`.
-    pub r#type: Option<crate::price::list::Type>,
+    pub r#type: Option<crate::price::Type>,
 }
 #[cfg(feature = "prices")]
 impl serde::Serialize for ListPrices {
@@ -495,7 +492,7 @@ impl ListPrices {
         self
     }
     /// Only return prices of type `recurring` or `one_time`.
-    pub fn r#type(mut self, v: impl Into<crate::price::list::Type>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::price::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -569,7 +566,7 @@ pub struct Price {
     /// The recurring components of a price such as `interval` and `usage_type`.
     pub recurring: Option<crate::Recurring>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub tax_behavior: Option<crate::shipping_rate::TaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PriceTier>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
@@ -644,7 +641,7 @@ impl crate::rt::Decode for Price {
                 crate::rt::Expandable<crate::ProductOrDeletedProduct>,
             >,
             f12: crate::rt::json::Slot<crate::Recurring>,
-            f13: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
+            f13: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
             f14: crate::rt::json::Slot<Vec<crate::PriceTier>>,
             f15: crate::rt::json::Slot<crate::plan::TiersMode>,
             f16: crate::rt::json::Slot<crate::TransformQuantity>,

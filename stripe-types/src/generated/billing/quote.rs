@@ -136,7 +136,7 @@ pub struct CreateQuote {
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
     pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer: Option<crate::CustomerId>,
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
@@ -296,7 +296,7 @@ impl CreateQuote {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -517,7 +517,7 @@ pub struct ListQuotes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the quote.
-    pub status: Option<crate::quote::list::Status>,
+    pub status: Option<crate::quote::Status>,
     /// Provides a list of quotes that are associated with the specified test clock. The response will not include quotes with test clocks if this and the customer parameter is not set.
     pub test_clock: Option<crate::TestHelpersTestClockId>,
 }
@@ -600,7 +600,7 @@ impl ListQuotes {
         self
     }
     /// The status of the quote.
-    pub fn status(mut self, v: impl Into<crate::quote::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::quote::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -1168,7 +1168,7 @@ pub struct UpdateQuote {
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
     pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
     pub customer: Option<crate::CustomerId>,
     /// The account for which this quote belongs to. A customer or account is required before finalizing the quote. Once specified, it cannot be changed.
@@ -1317,7 +1317,7 @@ impl UpdateQuote {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self

@@ -101,7 +101,7 @@ pub struct CreateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: Option<crate::subscription_schedule::create_update::EndBehavior>,
+    pub end_behavior: Option<crate::subscription_schedule::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Migrate an existing subscription to be managed by a subscription schedule. If this parameter is set, a subscription schedule will be created using the subscription's item(s), set to auto-renew using the subscription's interval. When using this parameter, other parameters (such as phase values) cannot be set. To create a subscription schedule with other modifications, we recommend making two separate API calls.
@@ -195,7 +195,7 @@ impl CreateSubscriptionSchedule {
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::subscription_schedule::create_update::EndBehavior>,
+        v: impl Into<crate::subscription_schedule::EndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self
@@ -1325,7 +1325,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// The `automatic_tax` field.
     pub automatic_tax: Option<crate::SchedulesPhaseAutomaticTax>,
     /// Possible values are `phase_start` or `automatic`. If `phase_start` then billing cycle anchor of the subscription is set to the start of the phase when entering the phase. If `automatic` then the billing cycle anchor is automatically modified as needed when entering the phase. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<crate::subscription::shared::BillingCycleAnchor>,
+    pub billing_cycle_anchor: Option<crate::subscription_schedule::BillingCycleAnchor>,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period
     pub billing_thresholds: Option<crate::SubscriptionBillingThresholds>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay the underlying subscription at the end of each billing cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
@@ -1353,7 +1353,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     /// The account (if any) the charge was made on behalf of for charges associated with the schedule's subscription. See the Connect documentation for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// When transitioning phases, controls how prorations are handled (if any). Possible values are `create_prorations`, `none`, and `always_invoice`.
-    pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
+    pub proration_behavior: crate::subscription::ProrationBehavior,
     /// The start of this phase of the subscription schedule.
     pub start_date: crate::rt::Timestamp,
     /// The account (if any) the associated subscription's payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the subscription's invoices.
@@ -1371,7 +1371,7 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
             f0: crate::rt::json::Slot<Vec<crate::SubscriptionScheduleAddInvoiceItem>>,
             f1: crate::rt::json::Slot<f64>,
             f2: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTax>,
-            f3: crate::rt::json::Slot<crate::subscription::shared::BillingCycleAnchor>,
+            f3: crate::rt::json::Slot<crate::subscription_schedule::BillingCycleAnchor>,
             f4: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
             f5: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f6: crate::rt::json::Slot<String>,
@@ -1390,9 +1390,7 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
             >,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f16: crate::rt::json::Slot<
-                crate::portal_subscription_cancel::ProrationBehavior,
-            >,
+            f16: crate::rt::json::Slot<crate::subscription::ProrationBehavior>,
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<crate::SubscriptionTransferData>,
             f19: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -1612,7 +1610,7 @@ pub struct UpdateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
-    pub end_behavior: Option<crate::subscription_schedule::create_update::EndBehavior>,
+    pub end_behavior: Option<crate::subscription_schedule::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -1674,7 +1672,7 @@ impl UpdateSubscriptionSchedule {
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::subscription_schedule::create_update::EndBehavior>,
+        v: impl Into<crate::subscription_schedule::EndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self

@@ -30,7 +30,7 @@ pub struct CreateTaxRate {
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<crate::invoice::TaxType>,
+    pub tax_type: Option<crate::tax_rate::TaxType>,
 }
 #[cfg(feature = "tax_rates")]
 impl serde::Serialize for CreateTaxRate {
@@ -126,7 +126,7 @@ impl CreateTaxRate {
         self
     }
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub fn tax_type(mut self, v: impl Into<crate::invoice::TaxType>) -> Self {
+    pub fn tax_type(mut self, v: impl Into<crate::tax_rate::TaxType>) -> Self {
         self.tax_type = Some(v.into());
         self
     }
@@ -387,9 +387,7 @@ pub struct TaxRate {
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<
-        crate::tax_product_resource_line_item_tax_rate_details::TaxType,
-    >,
+    pub tax_type: Option<crate::tax_rate::TaxType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -463,9 +461,7 @@ impl crate::rt::Decode for TaxRate {
                 crate::tax_product_resource_tax_rate_details::RateType,
             >,
             f15: crate::rt::json::Slot<String>,
-            f16: crate::rt::json::Slot<
-                crate::tax_product_resource_line_item_tax_rate_details::TaxType,
-            >,
+            f16: crate::rt::json::Slot<crate::tax_rate::TaxType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -913,7 +909,7 @@ pub struct UpdateTaxRate {
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<crate::invoice::TaxType>,
+    pub tax_type: Option<crate::tax_rate::TaxType>,
 }
 #[cfg(feature = "tax_rates")]
 impl serde::Serialize for UpdateTaxRate {
@@ -1012,7 +1008,7 @@ impl UpdateTaxRate {
         self
     }
     /// The high-level tax type, such as `vat` or `sales_tax`.
-    pub fn tax_type(mut self, v: impl Into<crate::invoice::TaxType>) -> Self {
+    pub fn tax_type(mut self, v: impl Into<crate::tax_rate::TaxType>) -> Self {
         self.tax_type = Some(v.into());
         self
     }

@@ -8,17 +8,15 @@ pub struct CheckoutAcssDebitMandateOptions {
     /// A URL for custom mandate text
     pub custom_mandate_url: Option<String>,
     /// List of Stripe products where this mandate can be selected automatically. Returned when the Session is in `setup` mode.
-    pub default_for: Option<Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>>,
+    pub default_for: Option<Vec<crate::setup_intent::DefaultFor>>,
     /// Description of the interval. Only required if the 'payment_schedule' parameter is 'interval' or 'combined'.
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
     pub payment_schedule: Option<
-        crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+        crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
     >,
     /// Transaction type of the mandate.
-    pub transaction_type: Option<
-        crate::checkout_acss_debit_mandate_options::TransactionType,
-    >,
+    pub transaction_type: Option<crate::payment_intent::TransactionType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,16 +26,12 @@ impl crate::rt::Decode for CheckoutAcssDebitMandateOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::setup_intent::DefaultFor>>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+                crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
             >,
-            f4: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::TransactionType,
-            >,
+            f4: crate::rt::json::Slot<crate::payment_intent::TransactionType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutAcssDebitPaymentMethodOptions {
     /// Currency supported by the bank account. Returned when the Session is in `setup` mode.
-    pub currency: Option<crate::checkout_acss_debit_payment_method_options::Currency>,
+    pub currency: Option<crate::setup_intent::Currency>,
     /// The `mandate_options` field.
     pub mandate_options: Option<crate::CheckoutAcssDebitMandateOptions>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -16,7 +16,7 @@ pub struct CheckoutAcssDebitPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Bank account verification method.
@@ -29,11 +29,9 @@ impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::checkout_acss_debit_payment_method_options::Currency,
-            >,
+            f0: crate::rt::json::Slot<crate::setup_intent::Currency>,
             f1: crate::rt::json::Slot<crate::CheckoutAcssDebitMandateOptions>,
-            f2: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }

@@ -16,7 +16,7 @@ pub struct CheckoutBacsDebitPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -30,7 +30,7 @@ impl crate::rt::Decode for CheckoutBacsDebitPaymentMethodOptions {
             f0: crate::rt::json::Slot<
                 crate::CheckoutPaymentMethodOptionsMandateOptionsBacsDebit,
             >,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

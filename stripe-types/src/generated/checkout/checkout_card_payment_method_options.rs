@@ -6,27 +6,23 @@
 #[non_exhaustive]
 pub struct CheckoutCardPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// The `installments` field.
     pub installments: Option<crate::CheckoutCardInstallmentsOptions>,
     /// Request ability to [capture beyond the standard authorization validity window](/payments/extended-authorization) for this CheckoutSession.
     pub request_extended_authorization: Option<
-        crate::checkout_card_payment_method_options::RequestExtendedAuthorization,
+        crate::payment_intent::RequestExtendedAuthorization,
     >,
     /// Request ability to [increment the authorization](/payments/incremental-authorization) for this CheckoutSession.
     pub request_incremental_authorization: Option<
-        crate::checkout_card_payment_method_options::RequestIncrementalAuthorization,
+        crate::payment_intent::RequestIncrementalAuthorization,
     >,
     /// Request ability to make [multiple captures](/payments/multicapture) for this CheckoutSession.
-    pub request_multicapture: Option<
-        crate::checkout_card_payment_method_options::RequestMulticapture,
-    >,
+    pub request_multicapture: Option<crate::payment_intent::RequestMulticapture>,
     /// Request ability to [overcapture](/payments/overcapture) for this CheckoutSession.
-    pub request_overcapture: Option<
-        crate::checkout_card_payment_method_options::RequestOvercapture,
-    >,
+    pub request_overcapture: Option<crate::payment_intent::RequestOvercapture>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. If not provided, this value defaults to `automatic`. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: crate::checkout_card_payment_method_options::RequestThreeDSecure,
+    pub request_three_d_secure: crate::subscription::RequestThreeDSecure,
     /// The `restrictions` field.
     pub restrictions: Option<
         crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
@@ -38,7 +34,7 @@ pub struct CheckoutCardPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Provides information about a card payment that customers see on their statements. Concatenated with the Kana prefix (shortened Kana descriptor) or Kana statement descriptor that’s set on the account to form the complete statement descriptor. Maximum 22 characters. On card statements, the *concatenation* of both prefix and suffix (including separators) will appear truncated to 22 characters.
     pub statement_descriptor_suffix_kana: Option<String>,
     /// Provides information about a card payment that customers see on their statements. Concatenated with the Kanji prefix (shortened Kanji descriptor) or Kanji statement descriptor that’s set on the account to form the complete statement descriptor. Maximum 17 characters. On card statements, the *concatenation* of both prefix and suffix (including separators) will appear truncated to 17 characters.
@@ -51,27 +47,21 @@ impl crate::rt::Decode for CheckoutCardPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<crate::CheckoutCardInstallmentsOptions>,
             f2: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestExtendedAuthorization,
+                crate::payment_intent::RequestExtendedAuthorization,
             >,
             f3: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestIncrementalAuthorization,
+                crate::payment_intent::RequestIncrementalAuthorization,
             >,
-            f4: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestMulticapture,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestOvercapture,
-            >,
-            f6: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestThreeDSecure,
-            >,
+            f4: crate::rt::json::Slot<crate::payment_intent::RequestMulticapture>,
+            f5: crate::rt::json::Slot<crate::payment_intent::RequestOvercapture>,
+            f6: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
             f7: crate::rt::json::Slot<
                 crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
             >,
-            f8: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f8: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
         }

@@ -13,14 +13,10 @@ pub struct CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
     ///
     /// Permitted values include: `sort_code`, `zengin`, `iban`, or `spei`.
     pub requested_address_types: Option<
-        Vec<
-            crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
-        >,
+        Vec<crate::payment_intent::RequestedAddressTypes>,
     >,
     /// The bank transfer type that this PaymentIntent is allowed to use for funding Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
-    pub r#type: Option<
-        crate::checkout_customer_balance_bank_transfer_payment_method_options::Type,
-    >,
+    pub r#type: Option<crate::payment_intent::shared::BankTransferType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -32,14 +28,8 @@ impl crate::rt::Decode for CheckoutCustomerBalanceBankTransferPaymentMethodOptio
             f0: crate::rt::json::Slot<
                 crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
             >,
-            f1: crate::rt::json::Slot<
-                Vec<
-                    crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
-                >,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::checkout_customer_balance_bank_transfer_payment_method_options::Type,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::payment_intent::RequestedAddressTypes>>,
+            f2: crate::rt::json::Slot<crate::payment_intent::shared::BankTransferType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -10,9 +10,7 @@ pub struct CheckoutCustomerBalancePaymentMethodOptions {
         crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
     >,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
-    pub funding_type: Option<
-        crate::checkout_customer_balance_payment_method_options::FundingType,
-    >,
+    pub funding_type: Option<crate::payment_intent::FundingType>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -20,7 +18,7 @@ pub struct CheckoutCustomerBalancePaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -32,10 +30,8 @@ impl crate::rt::Decode for CheckoutCustomerBalancePaymentMethodOptions {
             f0: crate::rt::json::Slot<
                 crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
             >,
-            f1: crate::rt::json::Slot<
-                crate::checkout_customer_balance_payment_method_options::FundingType,
-            >,
-            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::FundingType>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutPaycoPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,7 @@ impl crate::rt::Decode for CheckoutPaycoPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -6,9 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutPixPaymentMethodOptions {
     /// Determines if the amount includes the IOF tax.
-    pub amount_includes_iof: Option<
-        crate::checkout_pix_payment_method_options::AmountIncludesIof,
-    >,
+    pub amount_includes_iof: Option<crate::payment_intent::AmountIncludesIof>,
     /// The number of seconds after which Pix payment will expire.
     pub expires_after_seconds: Option<i64>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -18,7 +16,7 @@ pub struct CheckoutPixPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -27,11 +25,9 @@ impl crate::rt::Decode for CheckoutPixPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::checkout_pix_payment_method_options::AmountIncludesIof,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_intent::AmountIncludesIof>,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

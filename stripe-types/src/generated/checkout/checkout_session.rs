@@ -32,7 +32,7 @@ pub struct CheckoutSession {
     pub automatic_tax: crate::PaymentPagesCheckoutSessionAutomaticTax,
     /// Describes whether Checkout should collect the customer's billing address. Defaults to `auto`.
     pub billing_address_collection: Option<
-        crate::checkout_session::BillingAddressCollection,
+        crate::payment_link::BillingAddressCollection,
     >,
     /// The `branding_settings` field.
     pub branding_settings: Option<crate::PaymentPagesCheckoutSessionBrandingSettings>,
@@ -74,7 +74,7 @@ pub struct CheckoutSession {
     /// The ID of the account for this Session.
     pub customer_account: Option<String>,
     /// Configure whether a Checkout Session creates a Customer when the Checkout Session completes.
-    pub customer_creation: Option<crate::checkout_session::CustomerCreation>,
+    pub customer_creation: Option<crate::payment_link::CustomerCreation>,
     /// The customer details including the customer's tax exempt status and the customer's tax IDs. Customer's address details are not present on Sessions in `setup` mode.
     pub customer_details: Option<crate::PaymentPagesCheckoutSessionCustomerDetails>,
     /// If provided, this value will be used when the Customer object is created.
@@ -116,9 +116,7 @@ pub struct CheckoutSession {
     /// The ID of the Payment Link that created this Session.
     pub payment_link: Option<crate::rt::Expandable<crate::gated::PaymentLink>>,
     /// Configure whether a Checkout Session should collect a payment method. Defaults to `always`.
-    pub payment_method_collection: Option<
-        crate::checkout_session::PaymentMethodCollection,
-    >,
+    pub payment_method_collection: Option<crate::payment_link::PaymentMethodCollection>,
     /// Information about the payment method configuration used for this Checkout session if using dynamic payment methods.
     pub payment_method_configuration_details: Option<
         crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
@@ -166,7 +164,7 @@ pub struct CheckoutSession {
     /// Describes the type of transaction being performed by Checkout in order to customize
     /// relevant text on the page, such as the submit button. `submit_type` can only be
     /// specified on Checkout Sessions in `payment` mode. If blank or `auto`, `pay` is used.
-    pub submit_type: Option<crate::checkout_session::SubmitType>,
+    pub submit_type: Option<crate::payment_link::SubmitType>,
     /// The ID of the [Subscription](https://docs.stripe.com/api/subscriptions) for Checkout Sessions in `subscription` mode.
     pub subscription: Option<crate::rt::Expandable<crate::gated::Subscription>>,
     /// The URL the customer will be directed to after the payment or
@@ -204,7 +202,7 @@ impl crate::rt::Decode for CheckoutSession {
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<i64>,
             f5: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAutomaticTax>,
-            f6: crate::rt::json::Slot<crate::checkout_session::BillingAddressCollection>,
+            f6: crate::rt::json::Slot<crate::payment_link::BillingAddressCollection>,
             f7: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionBrandingSettings,
             >,
@@ -231,7 +229,7 @@ impl crate::rt::Decode for CheckoutSession {
                 crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
             >,
             f20: crate::rt::json::Slot<String>,
-            f21: crate::rt::json::Slot<crate::checkout_session::CustomerCreation>,
+            f21: crate::rt::json::Slot<crate::payment_link::CustomerCreation>,
             f22: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionCustomerDetails,
             >,
@@ -258,7 +256,7 @@ impl crate::rt::Decode for CheckoutSession {
                 crate::rt::Expandable<crate::gated::PaymentIntent>,
             >,
             f39: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::PaymentLink>>,
-            f40: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
+            f40: crate::rt::json::Slot<crate::payment_link::PaymentMethodCollection>,
             f41: crate::rt::json::Slot<
                 crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
             >,
@@ -287,7 +285,7 @@ impl crate::rt::Decode for CheckoutSession {
                 Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
             >,
             f56: crate::rt::json::Slot<crate::checkout_session::Status>,
-            f57: crate::rt::json::Slot<crate::checkout_session::SubmitType>,
+            f57: crate::rt::json::Slot<crate::payment_link::SubmitType>,
             f58: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::Subscription>,
             >,
@@ -1436,7 +1434,7 @@ pub struct CreateCheckoutSession {
     pub discounts: Option<Vec<crate::checkout_session::Discounts>>,
     /// A list of the types of payment methods (e.g., `card`) that should be excluded from this Checkout Session. This should only be used when payment methods for this Checkout Session are managed through the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods).
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1451,11 +1449,11 @@ pub struct CreateCheckoutSession {
     /// For `subscription` mode, there is a maximum of 20 line items with recurring Prices and 20 line items with one-time Prices. Line items with one-time Prices will be on the initial invoice only.
     pub line_items: Option<Vec<crate::checkout_session::create::LineItems>>,
     /// The IETF language tag of the locale Checkout is displayed in. If blank or `auto`, the browser's locale is used.
-    pub locale: Option<crate::checkout_session::create::Locale>,
+    pub locale: Option<crate::checkout_session::Locale>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The mode of the Checkout Session. Pass `subscription` if the Checkout Session includes at least one recurring item.
-    pub mode: Option<crate::checkout_session::create::Mode>,
+    pub mode: Option<crate::checkout_session::Mode>,
     /// Controls name collection settings for the session.
     ///
     /// You can configure Checkout to collect your customers' business names, individual names, or both. Each name field can be either required or optional.
@@ -1475,7 +1473,7 @@ pub struct CreateCheckoutSession {
     /// You can't set this parameter if `ui_mode` is `custom`.
     pub optional_items: Option<Vec<crate::checkout_session::OptionalItems>>,
     /// Where the user is coming from. This informs the optimizations that are applied to the session. You can't set this parameter if `ui_mode` is `custom`.
-    pub origin_context: Option<crate::checkout_session::create::OriginContext>,
+    pub origin_context: Option<crate::checkout_session::OriginContext>,
     /// A subset of parameters to be passed to PaymentIntent creation for Checkout Sessions in `payment` mode.
     pub payment_intent_data: Option<crate::checkout_session::PaymentIntentData>,
     /// Specify whether Checkout should collect a payment method. When set to `if_required`, Checkout will not collect a payment method when the total due for the session is 0.
@@ -1513,9 +1511,7 @@ pub struct CreateCheckoutSession {
     /// before using this feature. Learn more about [collecting phone numbers with Checkout](https://docs.stripe.com/payments/checkout/phone-numbers).
     pub phone_number_collection: Option<crate::payment_link::PhoneNumberCollection>,
     /// This parameter applies to `ui_mode: embedded`. Learn more about the [redirect behavior](https://docs.stripe.com/payments/checkout/custom-success-page?payment-ui=embedded-form) of embedded sessions. Defaults to `always`.
-    pub redirect_on_completion: Option<
-        crate::checkout_session::create::RedirectOnCompletion,
-    >,
+    pub redirect_on_completion: Option<crate::checkout_session::RedirectOnCompletion>,
     /// The URL to redirect your customer back to after they authenticate or cancel their payment on the
     /// payment method's app or site. This parameter is required if `ui_mode` is `embedded` or `custom`
     /// and redirect-based payment methods are enabled on the session.
@@ -1549,7 +1545,7 @@ pub struct CreateCheckoutSession {
     /// Controls tax ID collection during checkout.
     pub tax_id_collection: Option<crate::payment_link::TaxIdCollection>,
     /// The UI mode of the Session. Defaults to `hosted`.
-    pub ui_mode: Option<crate::checkout_session::create::UiMode>,
+    pub ui_mode: Option<crate::checkout_session::UiMode>,
     /// Wallet-specific configuration.
     pub wallet_options: Option<crate::checkout_session::WalletOptions>,
 }
@@ -1913,7 +1909,7 @@ impl CreateCheckoutSession {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(
@@ -1954,10 +1950,7 @@ impl CreateCheckoutSession {
         self
     }
     /// The IETF language tag of the locale Checkout is displayed in. If blank or `auto`, the browser's locale is used.
-    pub fn locale(
-        mut self,
-        v: impl Into<crate::checkout_session::create::Locale>,
-    ) -> Self {
+    pub fn locale(mut self, v: impl Into<crate::checkout_session::Locale>) -> Self {
         self.locale = Some(v.into());
         self
     }
@@ -1967,7 +1960,7 @@ impl CreateCheckoutSession {
         self
     }
     /// The mode of the Checkout Session. Pass `subscription` if the Checkout Session includes at least one recurring item.
-    pub fn mode(mut self, v: impl Into<crate::checkout_session::create::Mode>) -> Self {
+    pub fn mode(mut self, v: impl Into<crate::checkout_session::Mode>) -> Self {
         self.mode = Some(v.into());
         self
     }
@@ -2004,7 +1997,7 @@ impl CreateCheckoutSession {
     /// Where the user is coming from. This informs the optimizations that are applied to the session. You can't set this parameter if `ui_mode` is `custom`.
     pub fn origin_context(
         mut self,
-        v: impl Into<crate::checkout_session::create::OriginContext>,
+        v: impl Into<crate::checkout_session::OriginContext>,
     ) -> Self {
         self.origin_context = Some(v.into());
         self
@@ -2098,7 +2091,7 @@ impl CreateCheckoutSession {
     /// This parameter applies to `ui_mode: embedded`. Learn more about the [redirect behavior](https://docs.stripe.com/payments/checkout/custom-success-page?payment-ui=embedded-form) of embedded sessions. Defaults to `always`.
     pub fn redirect_on_completion(
         mut self,
-        v: impl Into<crate::checkout_session::create::RedirectOnCompletion>,
+        v: impl Into<crate::checkout_session::RedirectOnCompletion>,
     ) -> Self {
         self.redirect_on_completion = Some(v.into());
         self
@@ -2177,10 +2170,7 @@ impl CreateCheckoutSession {
         self
     }
     /// The UI mode of the Session. Defaults to `hosted`.
-    pub fn ui_mode(
-        mut self,
-        v: impl Into<crate::checkout_session::create::UiMode>,
-    ) -> Self {
+    pub fn ui_mode(mut self, v: impl Into<crate::checkout_session::UiMode>) -> Self {
         self.ui_mode = Some(v.into());
         self
     }
@@ -2301,7 +2291,7 @@ pub struct ListCheckoutSessions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return the Checkout Sessions matching the given status.
-    pub status: Option<crate::checkout_session::list::Status>,
+    pub status: Option<crate::checkout_session::Status>,
     /// Only return the Checkout Session for the subscription specified.
     pub subscription: Option<crate::SubscriptionId>,
 }
@@ -2423,10 +2413,7 @@ impl ListCheckoutSessions {
         self
     }
     /// Only return the Checkout Sessions matching the given status.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::checkout_session::list::Status>,
-    ) -> Self {
+    pub fn status(mut self, v: impl Into<crate::checkout_session::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -14,13 +14,11 @@ pub struct CheckoutUsBankAccountPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Bank account verification method.
-    pub verification_method: Option<
-        crate::checkout_us_bank_account_payment_method_options::VerificationMethod,
-    >,
+    pub verification_method: Option<crate::checkout_session::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -30,11 +28,9 @@ impl crate::rt::Decode for CheckoutUsBankAccountPaymentMethodOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::LinkedAccountOptionsCommon>,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<
-                crate::checkout_us_bank_account_payment_method_options::VerificationMethod,
-            >,
+            f3: crate::rt::json::Slot<crate::checkout_session::VerificationMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

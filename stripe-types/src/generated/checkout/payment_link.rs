@@ -60,9 +60,7 @@ pub struct CreatePaymentLink {
     /// If you'd like information on how to collect a payment method outside of Checkout, read the guide on [configuring subscriptions with a free trial](https://docs.stripe.com/payments/checkout/free-trials).
     pub payment_method_collection: Option<crate::payment_link::PaymentMethodCollection>,
     /// The list of payment method types that customers can use. If no value is passed, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods) (20+ payment methods [supported](https://docs.stripe.com/payments/payment-methods/integration-options#payment-method-product-support)).
-    pub payment_method_types: Option<
-        Vec<crate::payment_link::create_update::PaymentMethodTypes>,
-    >,
+    pub payment_method_types: Option<Vec<crate::payment_link::PaymentMethodTypes>>,
     /// Controls phone number collection settings during checkout.
     ///
     /// We recommend that you review your privacy policy and check with your legal contacts.
@@ -364,9 +362,7 @@ impl CreatePaymentLink {
     /// The list of payment method types that customers can use. If no value is passed, Stripe will dynamically show relevant payment methods from your [payment method settings](https://dashboard.stripe.com/settings/payment_methods) (20+ payment methods [supported](https://docs.stripe.com/payments/payment-methods/integration-options#payment-method-product-support)).
     pub fn payment_method_types(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::payment_link::create_update::PaymentMethodTypes>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::payment_link::PaymentMethodTypes>>,
     ) -> Self {
         self.payment_method_types = Some(v.into_iter().map(Into::into).collect());
         self
@@ -573,7 +569,7 @@ pub struct PaymentLink {
     /// The `automatic_tax` field.
     pub automatic_tax: crate::PaymentLinksResourceAutomaticTax,
     /// Configuration for collecting the customer's billing address. Defaults to `auto`.
-    pub billing_address_collection: crate::checkout_session::BillingAddressCollection,
+    pub billing_address_collection: crate::payment_link::BillingAddressCollection,
     /// When set, provides configuration to gather active consent from customers.
     pub consent_collection: Option<crate::PaymentLinksResourceConsentCollection>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -583,7 +579,7 @@ pub struct PaymentLink {
     /// The `custom_text` field.
     pub custom_text: crate::PaymentLinksResourceCustomText,
     /// Configuration for Customer creation during checkout.
-    pub customer_creation: crate::checkout_session::CustomerCreation,
+    pub customer_creation: crate::payment_link::CustomerCreation,
     /// Unique identifier for the object.
     pub id: crate::PaymentLinkId,
     /// The custom message to be displayed to a customer when a payment link is no longer active.
@@ -605,7 +601,7 @@ pub struct PaymentLink {
     /// Indicates the parameters to be passed to PaymentIntent creation during checkout.
     pub payment_intent_data: Option<crate::PaymentLinksResourcePaymentIntentData>,
     /// Configuration for collecting a payment method during checkout. Defaults to `always`.
-    pub payment_method_collection: crate::checkout_session::PaymentMethodCollection,
+    pub payment_method_collection: crate::payment_link::PaymentMethodCollection,
     /// The list of payment method types that customers can use. When `null`, Stripe will dynamically show relevant payment methods you've enabled in your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
     pub payment_method_types: Option<Vec<crate::payment_link::PaymentMethodTypes>>,
     /// The `phone_number_collection` field.
@@ -619,7 +615,7 @@ pub struct PaymentLink {
     /// The shipping rate options applied to the session.
     pub shipping_options: Vec<crate::PaymentLinksResourceShippingOption>,
     /// Indicates the type of transaction being performed which customizes relevant text on the page, such as the submit button.
-    pub submit_type: crate::checkout_session::SubmitType,
+    pub submit_type: crate::payment_link::SubmitType,
     /// When creating a subscription, the specified configuration data will be used. There must be at least one line item with a recurring price to use `subscription_data`.
     pub subscription_data: Option<crate::PaymentLinksResourceSubscriptionData>,
     /// The `tax_id_collection` field.
@@ -652,12 +648,12 @@ impl crate::rt::Decode for PaymentLink {
             f4: crate::rt::json::Slot<i64>,
             f5: crate::rt::json::Slot<f64>,
             f6: crate::rt::json::Slot<crate::PaymentLinksResourceAutomaticTax>,
-            f7: crate::rt::json::Slot<crate::checkout_session::BillingAddressCollection>,
+            f7: crate::rt::json::Slot<crate::payment_link::BillingAddressCollection>,
             f8: crate::rt::json::Slot<crate::PaymentLinksResourceConsentCollection>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceCustomFields>>,
             f11: crate::rt::json::Slot<crate::PaymentLinksResourceCustomText>,
-            f12: crate::rt::json::Slot<crate::checkout_session::CustomerCreation>,
+            f12: crate::rt::json::Slot<crate::payment_link::CustomerCreation>,
             f13: crate::rt::json::Slot<crate::PaymentLinkId>,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<crate::PaymentLinksResourceInvoiceCreation>,
@@ -668,7 +664,7 @@ impl crate::rt::Decode for PaymentLink {
             f20: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f21: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceOptionalItem>>,
             f22: crate::rt::json::Slot<crate::PaymentLinksResourcePaymentIntentData>,
-            f23: crate::rt::json::Slot<crate::checkout_session::PaymentMethodCollection>,
+            f23: crate::rt::json::Slot<crate::payment_link::PaymentMethodCollection>,
             f24: crate::rt::json::Slot<Vec<crate::payment_link::PaymentMethodTypes>>,
             f25: crate::rt::json::Slot<crate::PaymentLinksResourcePhoneNumberCollection>,
             f26: crate::rt::json::Slot<crate::PaymentLinksResourceRestrictions>,
@@ -676,7 +672,7 @@ impl crate::rt::Decode for PaymentLink {
                 crate::PaymentLinksResourceShippingAddressCollection,
             >,
             f28: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceShippingOption>>,
-            f29: crate::rt::json::Slot<crate::checkout_session::SubmitType>,
+            f29: crate::rt::json::Slot<crate::payment_link::SubmitType>,
             f30: crate::rt::json::Slot<crate::PaymentLinksResourceSubscriptionData>,
             f31: crate::rt::json::Slot<crate::PaymentLinksResourceTaxIdCollection>,
             f32: crate::rt::json::Slot<crate::PaymentLinksResourceTransferData>,
@@ -1117,7 +1113,7 @@ pub struct UpdatePaymentLink {
     pub payment_method_collection: Option<crate::payment_link::PaymentMethodCollection>,
     /// The list of payment method types that customers can use. Pass an empty string to enable dynamic payment methods that use your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
     pub payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::payment_link::create_update::PaymentMethodTypes>>,
+        crate::rt::Clearable<Vec<crate::payment_link::PaymentMethodTypes>>,
     >,
     /// Controls phone number collection settings during checkout.
     ///
@@ -1365,11 +1361,7 @@ impl UpdatePaymentLink {
     /// The list of payment method types that customers can use. Pass an empty string to enable dynamic payment methods that use your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
     pub fn payment_method_types(
         mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                Vec<crate::payment_link::create_update::PaymentMethodTypes>,
-            >,
-        >,
+        v: impl Into<crate::rt::Clearable<Vec<crate::payment_link::PaymentMethodTypes>>>,
     ) -> Self {
         self.payment_method_types = Some(v.into());
         self

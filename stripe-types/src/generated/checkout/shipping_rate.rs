@@ -24,7 +24,7 @@ pub struct CreateShippingRate {
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID. The Shipping tax code is `txcd_92010001`.
     pub tax_code: Option<crate::TaxCodeId>,
     /// The type of calculation to use on the shipping rate.
-    pub r#type: Option<crate::shipping_rate::create::Type>,
+    pub r#type: Option<crate::shipping_rate::Type>,
 }
 #[cfg(feature = "shipping_rates")]
 impl serde::Serialize for CreateShippingRate {
@@ -109,7 +109,7 @@ impl CreateShippingRate {
         self
     }
     /// The type of calculation to use on the shipping rate.
-    pub fn r#type(mut self, v: impl Into<crate::shipping_rate::create::Type>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::shipping_rate::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -332,7 +332,7 @@ pub struct ShippingRate {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: Option<crate::shipping_rate::TaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// A [tax code](https://docs.stripe.com/tax/tax-categories) ID. The Shipping tax code is `txcd_92010001`.
     pub tax_code: Option<crate::rt::Expandable<crate::gated::TaxCode>>,
     /// The type of calculation to use on the shipping rate.
@@ -360,7 +360,7 @@ impl crate::rt::Decode for ShippingRate {
             f5: crate::rt::json::Slot<crate::ShippingRateId>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
-            f8: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
+            f8: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
             f9: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::TaxCode>>,
             f10: crate::rt::json::Slot<crate::shipping_rate::Type>,
         }
@@ -505,7 +505,7 @@ pub struct ShippingRateCurrencyOption {
     /// A non-negative integer in cents representing how much to charge.
     pub amount: i64,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: crate::shipping_rate::TaxBehavior,
+    pub tax_behavior: crate::invoice::TaxBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -515,7 +515,7 @@ impl crate::rt::Decode for ShippingRateCurrencyOption {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
+            f1: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -652,7 +652,7 @@ impl serde::Serialize for ShippingRateDeliveryEstimate {
 #[non_exhaustive]
 pub struct ShippingRateDeliveryEstimateBound {
     /// A unit of time.
-    pub unit: crate::shipping_rate::Unit,
+    pub unit: crate::checkout_session::Unit,
     /// Must be greater than 0.
     pub value: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -663,7 +663,7 @@ impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::shipping_rate::Unit>,
+            f0: crate::rt::json::Slot<crate::checkout_session::Unit>,
             f1: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {

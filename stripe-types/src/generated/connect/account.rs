@@ -555,7 +555,7 @@ pub struct AccountBusinessProfile {
     pub mcc: Option<String>,
     /// Whether the business is a minority-owned, women-owned, and/or LGBTQI+ -owned business.
     pub minority_owned_business_designation: Option<
-        Vec<crate::account::business_profile::MinorityOwnedBusinessDesignation>,
+        Vec<crate::account::MinorityOwnedBusinessDesignation>,
     >,
     /// The `monthly_estimated_revenue` field.
     pub monthly_estimated_revenue: Option<crate::AccountMonthlyEstimatedRevenue>,
@@ -585,7 +585,7 @@ impl crate::rt::Decode for AccountBusinessProfile {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                Vec<crate::account::business_profile::MinorityOwnedBusinessDesignation>,
+                Vec<crate::account::MinorityOwnedBusinessDesignation>,
             >,
             f4: crate::rt::json::Slot<crate::AccountMonthlyEstimatedRevenue>,
             f5: crate::rt::json::Slot<String>,
@@ -2178,9 +2178,7 @@ pub struct AccountInvoicesSettings {
     /// The list of default Account Tax IDs to automatically include on invoices. Account Tax IDs get added when an invoice is finalized.
     pub default_account_tax_ids: Option<Vec<crate::rt::Expandable<crate::gated::TaxId>>>,
     /// Whether to save the payment method after a payment is completed for a one-time invoice or a subscription invoice when the customer already has a default payment method on the hosted invoice page.
-    pub hosted_payment_method_save: Option<
-        crate::account::invoices_settings::HostedPaymentMethodSave,
-    >,
+    pub hosted_payment_method_save: Option<crate::account::HostedPaymentMethodSave>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2190,9 +2188,7 @@ impl crate::rt::Decode for AccountInvoicesSettings {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::gated::TaxId>>>,
-            f1: crate::rt::json::Slot<
-                crate::account::invoices_settings::HostedPaymentMethodSave,
-            >,
+            f1: crate::rt::json::Slot<crate::account::HostedPaymentMethodSave>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3368,9 +3364,7 @@ pub struct AccountUnificationAccountController {
     /// The `losses` field.
     pub losses: Option<crate::AccountUnificationAccountControllerLosses>,
     /// A value indicating responsibility for collecting requirements on this account. Only returned when the Connect application retrieving the resource controls the account.
-    pub requirement_collection: Option<
-        crate::account::unification_account_controller::RequirementCollection,
-    >,
+    pub requirement_collection: Option<crate::account::RequirementCollection>,
     /// The `stripe_dashboard` field.
     pub stripe_dashboard: Option<
         crate::AccountUnificationAccountControllerStripeDashboard,
@@ -3388,9 +3382,7 @@ impl crate::rt::Decode for AccountUnificationAccountController {
             f0: crate::rt::json::Slot<crate::AccountUnificationAccountControllerFees>,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<crate::AccountUnificationAccountControllerLosses>,
-            f3: crate::rt::json::Slot<
-                crate::account::unification_account_controller::RequirementCollection,
-            >,
+            f3: crate::rt::json::Slot<crate::account::RequirementCollection>,
             f4: crate::rt::json::Slot<
                 crate::AccountUnificationAccountControllerStripeDashboard,
             >,
@@ -3495,7 +3487,7 @@ impl serde::Serialize for AccountUnificationAccountController {
 #[non_exhaustive]
 pub struct AccountUnificationAccountControllerFees {
     /// A value indicating the responsible payer of a bundle of Stripe fees for pricing-control eligible products on this account. Learn more about [fee behavior on connected accounts](https://docs.stripe.com/connect/direct-charges-fee-payer-behavior).
-    pub payer: crate::account::unification_account_controller_fees::Payer,
+    pub payer: crate::account::Payer,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -3504,9 +3496,7 @@ impl crate::rt::Decode for AccountUnificationAccountControllerFees {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::account::unification_account_controller_fees::Payer,
-            >,
+            f0: crate::rt::json::Slot<crate::account::Payer>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3568,7 +3558,7 @@ impl serde::Serialize for AccountUnificationAccountControllerFees {
 #[non_exhaustive]
 pub struct AccountUnificationAccountControllerLosses {
     /// A value indicating who is liable when this account can't pay back negative balances from payments.
-    pub payments: crate::account::unification_account_controller_losses::Payments,
+    pub payments: crate::account::shared::Payments,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -3577,9 +3567,7 @@ impl crate::rt::Decode for AccountUnificationAccountControllerLosses {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::account::unification_account_controller_losses::Payments,
-            >,
+            f0: crate::rt::json::Slot<crate::account::shared::Payments>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3641,7 +3629,7 @@ impl serde::Serialize for AccountUnificationAccountControllerLosses {
 #[non_exhaustive]
 pub struct AccountUnificationAccountControllerStripeDashboard {
     /// A value indicating the Stripe dashboard this account has access to independent of the Connect application.
-    pub r#type: crate::account::unification_account_controller_stripe_dashboard::Type,
+    pub r#type: crate::account::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -3650,9 +3638,7 @@ impl crate::rt::Decode for AccountUnificationAccountControllerStripeDashboard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::account::unification_account_controller_stripe_dashboard::Type,
-            >,
+            f0: crate::rt::json::Slot<crate::account::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3807,7 +3793,7 @@ pub struct CreateAccount {
     /// Business information about the account.
     pub business_profile: Option<crate::account::create::BusinessProfile>,
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub business_type: Option<crate::account::create_update::BusinessType>,
+    pub business_type: Option<crate::account::BusinessType>,
     /// Each key of the dictionary represents a capability, and each capability
     /// maps to its settings (for example, whether it has been requested or not). Each
     /// capability is inactive until you have provided its specific
@@ -3846,7 +3832,9 @@ pub struct CreateAccount {
     /// Details on the account's acceptance of the [Stripe Services Agreement](/connect/updating-accounts#tos-acceptance). This property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts. This property defaults to a `full` service agreement when empty.
     pub tos_acceptance: Option<crate::account::TosAcceptance>,
     /// The type of Stripe account to create. May be one of `custom`, `express` or `standard`.
-    pub r#type: Option<crate::account::create::Type>,
+    ///
+    /// This parameter takes `custom`, `express`, `standard`.
+    pub r#type: Option<crate::account::Type>,
 }
 #[cfg(feature = "accounts")]
 impl serde::Serialize for CreateAccount {
@@ -3962,10 +3950,7 @@ impl CreateAccount {
         self
     }
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub fn business_type(
-        mut self,
-        v: impl Into<crate::account::create_update::BusinessType>,
-    ) -> Self {
+    pub fn business_type(mut self, v: impl Into<crate::account::BusinessType>) -> Self {
         self.business_type = Some(v.into());
         self
     }
@@ -4055,7 +4040,9 @@ impl CreateAccount {
         self
     }
     /// The type of Stripe account to create. May be one of `custom`, `express` or `standard`.
-    pub fn r#type(mut self, v: impl Into<crate::account::create::Type>) -> Self {
+    ///
+    /// This parameter takes `custom`, `express`, `standard`.
+    pub fn r#type(mut self, v: impl Into<crate::account::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -4516,7 +4503,7 @@ pub struct UpdateAccount {
     /// Business information about the account.
     pub business_profile: Option<crate::account::update::BusinessProfile>,
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub business_type: Option<crate::account::create_update::BusinessType>,
+    pub business_type: Option<crate::account::BusinessType>,
     /// Each key of the dictionary represents a capability, and each capability
     /// maps to its settings (for example, whether it has been requested or not). Each
     /// capability is inactive until you have provided its specific
@@ -4642,10 +4629,7 @@ impl UpdateAccount {
         self
     }
     /// The business type. Once you create an [Account Link](/api/account_links) or [Account Session](/api/account_sessions), this property can only be updated for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
-    pub fn business_type(
-        mut self,
-        v: impl Into<crate::account::create_update::BusinessType>,
-    ) -> Self {
+    pub fn business_type(mut self, v: impl Into<crate::account::BusinessType>) -> Self {
         self.business_type = Some(v.into());
         self
     }

@@ -890,7 +890,7 @@ pub struct UpdateAccountBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
@@ -1013,7 +1013,7 @@ impl UpdateAccountBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
+        v: impl Into<crate::payment_method::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -1139,7 +1139,7 @@ pub struct UpdateAccountExternalAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
@@ -1262,7 +1262,7 @@ impl UpdateAccountExternalAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
+        v: impl Into<crate::payment_method::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -1387,7 +1387,7 @@ pub struct UpdateExternalAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
@@ -1506,7 +1506,7 @@ impl UpdateExternalAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
+        v: impl Into<crate::payment_method::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self

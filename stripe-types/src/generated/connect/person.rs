@@ -58,7 +58,7 @@ pub struct CreateAccountPerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -333,7 +333,7 @@ impl CreateAccountPerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -445,7 +445,7 @@ pub struct CreatePerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -720,7 +720,7 @@ impl CreatePerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -1841,7 +1841,7 @@ impl serde::Serialize for PersonAdditionalTosAcceptances {
 #[non_exhaustive]
 pub struct PersonEthnicityDetails {
     /// The persons ethnicity
-    pub ethnicity: Option<Vec<crate::person::ethnicity_details::Ethnicity>>,
+    pub ethnicity: Option<Vec<crate::person::Ethnicity>>,
     /// Please specify your origin, when other is selected.
     pub ethnicity_other: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1859,7 +1859,7 @@ impl crate::rt::Decode for PersonEthnicityDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::person::ethnicity_details::Ethnicity>>,
+            f0: crate::rt::json::Slot<Vec<crate::person::Ethnicity>>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -2103,7 +2103,7 @@ impl serde::Serialize for PersonFutureRequirements {
 #[non_exhaustive]
 pub struct PersonRaceDetails {
     /// The persons race.
-    pub race: Option<Vec<crate::person::race_details::Race>>,
+    pub race: Option<Vec<crate::person::Race>>,
     /// Please specify your race, when other is selected.
     pub race_other: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2121,7 +2121,7 @@ impl crate::rt::Decode for PersonRaceDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::person::race_details::Race>>,
+            f0: crate::rt::json::Slot<Vec<crate::person::Race>>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -2830,7 +2830,7 @@ pub struct UpdateAccountPerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -3109,7 +3109,7 @@ impl UpdateAccountPerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -3223,7 +3223,7 @@ pub struct UpdatePerson {
     /// The person's phone number.
     pub phone: Option<String>,
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
@@ -3502,7 +3502,7 @@ impl UpdatePerson {
     /// Indicates if the person or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct SecretServiceResourceScope {
     /// The secret scope type.
-    pub r#type: crate::secret_service_resource_scope::Type,
+    pub r#type: crate::apps_secret::Type,
     /// The user ID, if type is set to "user"
     pub user: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -17,7 +17,7 @@ impl crate::rt::Decode for SecretServiceResourceScope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::secret_service_resource_scope::Type>,
+            f0: crate::rt::json::Slot<crate::apps_secret::Type>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -201,7 +201,9 @@ pub struct ListTopups {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
-    pub status: Option<crate::topup::list::Status>,
+    ///
+    /// This parameter takes `canceled`, `failed`, `pending`, `succeeded`.
+    pub status: Option<crate::topup::Status>,
 }
 #[cfg(feature = "topups")]
 impl serde::Serialize for ListTopups {
@@ -278,7 +280,9 @@ impl ListTopups {
         self
     }
     /// Only return top-ups that have the given status. One of `canceled`, `failed`, `pending` or `succeeded`.
-    pub fn status(mut self, v: impl Into<crate::topup::list::Status>) -> Self {
+    ///
+    /// This parameter takes `canceled`, `failed`, `pending`, `succeeded`.
+    pub fn status(mut self, v: impl Into<crate::topup::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -667,7 +667,7 @@ pub struct TransferSchedule {
     /// The day of the week funds will be paid out, of the style 'monday', 'tuesday', etc. Only shown if `interval` is weekly.
     pub weekly_anchor: Option<String>,
     /// The days of the week when available funds are paid out, specified as an array, for example, [`monday`, `tuesday`]. Only shown if `interval` is weekly.
-    pub weekly_payout_days: Option<Vec<crate::balance_settings::WeeklyPayoutDays>>,
+    pub weekly_payout_days: Option<Vec<crate::account::WeeklyPayoutDays>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -681,7 +681,7 @@ impl crate::rt::Decode for TransferSchedule {
             f2: crate::rt::json::Slot<i64>,
             f3: crate::rt::json::Slot<Vec<i64>>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<Vec<crate::balance_settings::WeeklyPayoutDays>>,
+            f5: crate::rt::json::Slot<Vec<crate::account::WeeklyPayoutDays>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

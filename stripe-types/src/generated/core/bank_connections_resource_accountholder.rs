@@ -19,7 +19,7 @@ pub struct BankConnectionsResourceAccountholder {
     /// The `customer_account` field.
     pub customer_account: Option<String>,
     /// Type of account holder that this account belongs to.
-    pub r#type: crate::bank_connections_resource_accountholder::Type,
+    pub r#type: crate::financial_connections_session::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -38,9 +38,7 @@ impl crate::rt::Decode for BankConnectionsResourceAccountholder {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<
-                crate::bank_connections_resource_accountholder::Type,
-            >,
+            f3: crate::rt::json::Slot<crate::financial_connections_session::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -9,9 +9,7 @@
 pub struct BankConnectionsResourceLinkAccountSessionFilters {
     /// Restricts the Session to subcategories of accounts that can be linked. Valid subcategories are: `checking`, `savings`, `mortgage`, `line_of_credit`, `credit_card`.
     pub account_subcategories: Option<
-        Vec<
-            crate::bank_connections_resource_link_account_session_filters::AccountSubcategories,
-        >,
+        Vec<crate::financial_connections_session::AccountSubcategories>,
     >,
     /// List of countries from which to filter accounts.
     pub countries: Option<Vec<String>>,
@@ -26,9 +24,7 @@ impl crate::rt::Decode for BankConnectionsResourceLinkAccountSessionFilters {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<
-                    crate::bank_connections_resource_link_account_session_filters::AccountSubcategories,
-                >,
+                Vec<crate::financial_connections_session::AccountSubcategories>,
             >,
             f1: crate::rt::json::Slot<Vec<String>>,
         }

@@ -14,7 +14,7 @@ pub struct CancellationDetails {
     /// Additional comments about why the user canceled the subscription, if the subscription was canceled explicitly by the user.
     pub comment: Option<String>,
     /// The customer submitted reason for why they canceled, if the subscription was canceled explicitly by the user.
-    pub feedback: Option<crate::cancellation_details::Feedback>,
+    pub feedback: Option<crate::subscription::Feedback>,
     /// Why this subscription was canceled.
     pub reason: Option<crate::cancellation_details::Reason>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -32,7 +32,7 @@ impl crate::rt::Decode for CancellationDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::cancellation_details::Feedback>,
+            f1: crate::rt::json::Slot<crate::subscription::Feedback>,
             f2: crate::rt::json::Slot<crate::cancellation_details::Reason>,
         }
         let mut b = Slots {

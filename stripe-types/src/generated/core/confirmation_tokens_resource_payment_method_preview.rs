@@ -14,7 +14,7 @@ pub struct ConfirmationTokensResourcePaymentMethodPreview {
     /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// The `alma` field.
     pub alma: Option<crate::PaymentMethodAlma>,
     /// The `amazon_pay` field.
@@ -131,7 +131,7 @@ impl crate::rt::Decode for ConfirmationTokensResourcePaymentMethodPreview {
             f1: crate::rt::json::Slot<crate::PaymentMethodAffirm>,
             f2: crate::rt::json::Slot<crate::PaymentMethodAfterpayClearpay>,
             f3: crate::rt::json::Slot<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
-            f4: crate::rt::json::Slot<crate::card::AllowRedisplay>,
+            f4: crate::rt::json::Slot<crate::payment_method::AllowRedisplay>,
             f5: crate::rt::json::Slot<crate::PaymentMethodAlma>,
             f6: crate::rt::json::Slot<crate::PaymentMethodAmazonPay>,
             f7: crate::rt::json::Slot<crate::PaymentMethodAuBecsDebit>,

@@ -23,7 +23,7 @@ pub struct CurrencyOption {
     /// When set, provides configuration for the amount to be adjusted by the customer during Checkout Sessions and Payment Links.
     pub custom_unit_amount: Option<crate::CustomUnitAmount>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
-    pub tax_behavior: Option<crate::shipping_rate::TaxBehavior>,
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PriceTier>>,
     /// The unit amount in cents (or local equivalent) to be charged, represented as a whole integer if possible. Only set if `billing_scheme=per_unit`.
@@ -54,7 +54,7 @@ impl crate::rt::Decode for CurrencyOption {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::CustomUnitAmount>,
-            f1: crate::rt::json::Slot<crate::shipping_rate::TaxBehavior>,
+            f1: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
             f2: crate::rt::json::Slot<Vec<crate::PriceTier>>,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<crate::rt::Decimal>,

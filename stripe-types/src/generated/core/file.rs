@@ -17,7 +17,9 @@ pub struct CreateFile {
     /// Optional parameters that automatically create a [file link](https://api.stripe.com#file_links) for the newly created file.
     pub file_link_data: Option<crate::file::FileLinkData>,
     /// The [purpose](https://docs.stripe.com/file-upload#uploading-a-file) of the uploaded file.
-    pub purpose: crate::file::create::Purpose,
+    ///
+    /// This parameter takes `account_requirement`, `additional_verification`, `business_icon`, `business_logo`, `customer_signature`, `dispute_evidence`, `identity_document`, `issuing_regulatory_reporting`, `pci_document`, `platform_terms_of_service`, `tax_document_user_upload`, `terminal_android_apk`, `terminal_reader_splashscreen`.
+    pub purpose: crate::file::Purpose,
 }
 impl serde::Serialize for CreateFile {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -39,7 +41,7 @@ impl CreateFile {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         file: impl Into<crate::rt::FileUpload>,
-        purpose: impl Into<crate::file::create::Purpose>,
+        purpose: impl Into<crate::file::Purpose>,
     ) -> Self {
         Self {
             expand: None,
@@ -262,7 +264,7 @@ pub struct ListFiles {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Filter queries by the file purpose. If you don't provide a purpose, the queries return unfiltered files.
-    pub purpose: Option<crate::file::list::Purpose>,
+    pub purpose: Option<crate::file::Purpose>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -325,7 +327,7 @@ impl ListFiles {
         self
     }
     /// Filter queries by the file purpose. If you don't provide a purpose, the queries return unfiltered files.
-    pub fn purpose(mut self, v: impl Into<crate::file::list::Purpose>) -> Self {
+    pub fn purpose(mut self, v: impl Into<crate::file::Purpose>) -> Self {
         self.purpose = Some(v.into());
         self
     }

@@ -14,7 +14,7 @@ pub struct FundingInstructions {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The `funding_type` of the returned instructions
-    pub funding_type: crate::checkout_customer_balance_payment_method_options::FundingType,
+    pub funding_type: crate::payment_intent::FundingType,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -32,9 +32,7 @@ impl crate::rt::Decode for FundingInstructions {
         struct Slots {
             f0: crate::rt::json::Slot<crate::FundingInstructionsBankTransfer>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::checkout_customer_balance_payment_method_options::FundingType,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_intent::FundingType>,
             f3: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {

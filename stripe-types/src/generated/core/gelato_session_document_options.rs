@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct GelatoSessionDocumentOptions {
     /// Array of strings of allowed identity document types. If the provided identity document isn’t one of the allowed types, the verification check will fail with a document_type_not_allowed error code.
-    pub allowed_types: Option<Vec<crate::gelato_report_document_options::AllowedTypes>>,
+    pub allowed_types: Option<Vec<crate::identity_verification_session::AllowedTypes>>,
     /// Collect an ID number and perform an [ID number check](https://docs.stripe.com/identity/verification-checks?type=id-number) with the document’s extracted name and date of birth.
     pub require_id_number: Option<bool>,
     /// Disable image uploads, identity document images have to be captured using the device’s camera.
@@ -22,7 +22,7 @@ impl crate::rt::Decode for GelatoSessionDocumentOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::gelato_report_document_options::AllowedTypes>,
+                Vec<crate::identity_verification_session::AllowedTypes>,
             >,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<bool>,

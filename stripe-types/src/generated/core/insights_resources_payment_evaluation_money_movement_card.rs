@@ -6,9 +6,7 @@
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationMoneyMovementCard {
     /// Describes the presence of the customer during the payment.
-    pub customer_presence: Option<
-        crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
-    >,
+    pub customer_presence: Option<crate::payment_record::CustomerPresence>,
     /// Describes the type of payment.
     pub payment_type: Option<
         crate::insights_resources_payment_evaluation_money_movement_card::PaymentType,
@@ -21,9 +19,7 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_record::CustomerPresence>,
             f1: crate::rt::json::Slot<
                 crate::insights_resources_payment_evaluation_money_movement_card::PaymentType,
             >,

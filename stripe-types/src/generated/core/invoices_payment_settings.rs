@@ -10,9 +10,7 @@ pub struct InvoicesPaymentSettings {
     /// Payment-method-specific configuration to provide to the invoice’s PaymentIntent.
     pub payment_method_options: Option<crate::InvoicesPaymentMethodOptions>,
     /// The list of payment method types (e.g. card) to provide to the invoice’s PaymentIntent. If not set, Stripe attempts to automatically determine the types to use by looking at the invoice’s default payment method, the subscription’s default payment method, the customer’s default payment method, and your [invoice template settings](https://dashboard.stripe.com/settings/billing/invoice).
-    pub payment_method_types: Option<
-        Vec<crate::invoices_payment_settings::PaymentMethodTypes>,
-    >,
+    pub payment_method_types: Option<Vec<crate::subscription::PaymentMethodTypes>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,9 +21,7 @@ impl crate::rt::Decode for InvoicesPaymentSettings {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::InvoicesPaymentMethodOptions>,
-            f2: crate::rt::json::Slot<
-                Vec<crate::invoices_payment_settings::PaymentMethodTypes>,
-            >,
+            f2: crate::rt::json::Slot<Vec<crate::subscription::PaymentMethodTypes>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

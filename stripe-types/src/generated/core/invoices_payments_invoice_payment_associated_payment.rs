@@ -12,7 +12,7 @@ pub struct InvoicesPaymentsInvoicePaymentAssociatedPayment {
     /// ID of the PaymentRecord associated with this payment when `type` is `payment_record`.
     pub payment_record: Option<crate::rt::Expandable<crate::gated::PaymentRecord>>,
     /// Type of payment object associated with this invoice payment.
-    pub r#type: crate::invoices_payments_invoice_payment_associated_payment::Type,
+    pub r#type: crate::invoice_payment::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,9 +28,7 @@ impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPayment {
             f2: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PaymentRecord>,
             >,
-            f3: crate::rt::json::Slot<
-                crate::invoices_payments_invoice_payment_associated_payment::Type,
-            >,
+            f3: crate::rt::json::Slot<crate::invoice_payment::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

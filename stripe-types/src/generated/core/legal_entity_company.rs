@@ -33,7 +33,7 @@ pub struct LegalEntityCompany {
     pub ownership_declaration: Option<crate::LegalEntityUboDeclaration>,
     /// This value is used to determine if a business is exempt from providing ultimate beneficial owners. See [this support article](https://support.stripe.com/questions/exemption-from-providing-ownership-details) and [changelog](https://docs.stripe.com/changelog/acacia/2025-01-27/ownership-exemption-reason-accounts-api) for more details.
     pub ownership_exemption_reason: Option<
-        crate::legal_entity_company::OwnershipExemptionReason,
+        crate::v2_core_account::OwnershipExemptionReason,
     >,
     /// The company's phone number (used for verification).
     pub phone: Option<String>,
@@ -42,7 +42,7 @@ pub struct LegalEntityCompany {
     /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
     pub representative_declaration: Option<crate::LegalEntityRepresentativeDeclaration>,
     /// The category identifying the legal structure of the company or legal entity. Also available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `stripe`. See [Business structure](https://docs.stripe.com/connect/identity-verification#business-structure) for more details.
-    pub structure: Option<crate::legal_entity_company::Structure>,
+    pub structure: Option<crate::account::Structure>,
     /// Whether the company's business ID number was provided.
     pub tax_id_provided: Option<bool>,
     /// The jurisdiction in which the `tax_id` is registered (Germany-based companies only).
@@ -72,13 +72,11 @@ impl crate::rt::Decode for LegalEntityCompany {
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::LegalEntityUboDeclaration>,
-            f13: crate::rt::json::Slot<
-                crate::legal_entity_company::OwnershipExemptionReason,
-            >,
+            f13: crate::rt::json::Slot<crate::v2_core_account::OwnershipExemptionReason>,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<crate::LegalEntityRegistrationDate>,
             f16: crate::rt::json::Slot<crate::LegalEntityRepresentativeDeclaration>,
-            f17: crate::rt::json::Slot<crate::legal_entity_company::Structure>,
+            f17: crate::rt::json::Slot<crate::account::Structure>,
             f18: crate::rt::json::Slot<bool>,
             f19: crate::rt::json::Slot<String>,
             f20: crate::rt::json::Slot<bool>,

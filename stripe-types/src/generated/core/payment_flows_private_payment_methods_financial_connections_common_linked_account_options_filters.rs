@@ -13,7 +13,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters {
     /// The account subcategories to use to filter for possible accounts to link. Valid subcategories are `checking` and `savings`.
-    pub account_subcategories: Option<Vec<crate::invoice_payment::AccountSubcategories>>,
+    pub account_subcategories: Option<Vec<crate::subscription::AccountSubcategories>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -30,7 +30,7 @@ for PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOpti
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::invoice_payment::AccountSubcategories>>,
+            f0: crate::rt::json::Slot<Vec<crate::subscription::AccountSubcategories>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

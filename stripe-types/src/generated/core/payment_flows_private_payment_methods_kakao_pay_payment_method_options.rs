@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -13,7 +13,7 @@ pub struct PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,8 +22,8 @@ for PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

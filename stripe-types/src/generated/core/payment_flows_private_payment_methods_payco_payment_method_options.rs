@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -13,7 +13,7 @@ impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOp
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -5,9 +5,7 @@
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptions {
     /// Type of the line item.
-    pub category: Option<
-        crate::payment_flows_private_payment_methods_paypal_amount_details_line_item_payment_method_options::Category,
-    >,
+    pub category: Option<crate::payment_intent::Category>,
     /// Description of the line item.
     pub description: Option<String>,
     /// The Stripe account ID of the connected account that sells the item. This is only needed when using [Separate Charges and Transfers](https://docs.stripe.com/connect/separate-charges-and-transfers).
@@ -20,9 +18,7 @@ for PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOpt
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::payment_flows_private_payment_methods_paypal_amount_details_line_item_payment_method_options::Category,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_intent::Category>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
         }

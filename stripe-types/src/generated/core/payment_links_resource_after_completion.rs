@@ -12,7 +12,7 @@ pub struct PaymentLinksResourceAfterCompletion {
     /// The `redirect` field.
     pub redirect: Option<crate::PaymentLinksResourceCompletionBehaviorRedirect>,
     /// The specified behavior after the purchase is complete.
-    pub r#type: crate::payment_links_resource_after_completion::Type,
+    pub r#type: crate::payment_link::shared::AfterCompletionType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -27,9 +27,7 @@ impl crate::rt::Decode for PaymentLinksResourceAfterCompletion {
             f1: crate::rt::json::Slot<
                 crate::PaymentLinksResourceCompletionBehaviorRedirect,
             >,
-            f2: crate::rt::json::Slot<
-                crate::payment_links_resource_after_completion::Type,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_link::shared::AfterCompletionType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

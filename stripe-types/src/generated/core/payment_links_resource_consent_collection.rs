@@ -10,11 +10,9 @@ pub struct PaymentLinksResourceConsentCollection {
         crate::PaymentLinksResourcePaymentMethodReuseAgreement,
     >,
     /// If set to `auto`, enables the collection of customer consent for promotional communications.
-    pub promotions: Option<crate::payment_links_resource_consent_collection::Promotions>,
+    pub promotions: Option<crate::checkout_session::Promotions>,
     /// If set to `required`, it requires cutomers to accept the terms of service before being able to pay. If set to `none`, customers won't be shown a checkbox to accept the terms of service.
-    pub terms_of_service: Option<
-        crate::payment_links_resource_consent_collection::TermsOfService,
-    >,
+    pub terms_of_service: Option<crate::checkout_session::TermsOfService>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -26,12 +24,8 @@ impl crate::rt::Decode for PaymentLinksResourceConsentCollection {
             f0: crate::rt::json::Slot<
                 crate::PaymentLinksResourcePaymentMethodReuseAgreement,
             >,
-            f1: crate::rt::json::Slot<
-                crate::payment_links_resource_consent_collection::Promotions,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::payment_links_resource_consent_collection::TermsOfService,
-            >,
+            f1: crate::rt::json::Slot<crate::checkout_session::Promotions>,
+            f2: crate::rt::json::Slot<crate::checkout_session::TermsOfService>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

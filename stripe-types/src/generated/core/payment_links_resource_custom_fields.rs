@@ -18,7 +18,7 @@ pub struct PaymentLinksResourceCustomFields {
     /// The `text` field.
     pub text: Option<crate::PaymentLinksResourceCustomFieldsText>,
     /// The type of the field.
-    pub r#type: crate::payment_links_resource_custom_fields::Type,
+    pub r#type: crate::payment_link::shared::CustomFieldsType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -33,7 +33,7 @@ impl crate::rt::Decode for PaymentLinksResourceCustomFields {
             f3: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsNumeric>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsText>,
-            f6: crate::rt::json::Slot<crate::payment_links_resource_custom_fields::Type>,
+            f6: crate::rt::json::Slot<crate::payment_link::shared::CustomFieldsType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -12,7 +12,7 @@ pub struct PaymentLinksResourcePaymentIntentData {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that will set metadata on [Payment Intents](https://docs.stripe.com/api/payment_intents) generated from this payment link.
     pub metadata: crate::rt::Metadata,
     /// Indicates that you intend to make future payments with the payment method collected during checkout.
-    pub setup_future_usage: Option<crate::confirmation_token::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// For a non-card payment, information about the charge that appears on the customer's statement when this payment succeeds in creating a charge.
     pub statement_descriptor: Option<String>,
     /// For a card payment, information about the charge that appears on the customer's statement when this payment succeeds in creating a charge. Concatenated with the account's statement descriptor prefix to form the complete statement descriptor.
@@ -30,7 +30,7 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentIntentData {
             f0: crate::rt::json::Slot<crate::payment_intent::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
-            f3: crate::rt::json::Slot<crate::confirmation_token::SetupFutureUsage>,
+            f3: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,

@@ -8,7 +8,7 @@ pub struct PaymentLinksResourcePaymentMethodReuseAgreement {
     /// Determines the position and visibility of the payment method reuse agreement in the UI. When set to `auto`, Stripe's defaults will be used.
     ///
     /// When set to `hidden`, the payment method reuse agreement text will always be hidden in the UI.
-    pub position: crate::payment_links_resource_payment_method_reuse_agreement::Position,
+    pub position: crate::checkout_session::Position,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17,9 +17,7 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentMethodReuseAgreement {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::payment_links_resource_payment_method_reuse_agreement::Position,
-            >,
+            f0: crate::rt::json::Slot<crate::checkout_session::Position>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -8,7 +8,7 @@ pub struct PaymentLinksResourceTaxIdCollection {
     /// Indicates whether tax ID collection is enabled for the session.
     pub enabled: bool,
     /// The `required` field.
-    pub required: crate::payment_links_resource_tax_id_collection::Required,
+    pub required: crate::payment_link::Required,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,9 +18,7 @@ impl crate::rt::Decode for PaymentLinksResourceTaxIdCollection {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<
-                crate::payment_links_resource_tax_id_collection::Required,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_link::Required>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -8,7 +8,7 @@ pub struct PaymentPagesCheckoutSessionBrandingSettings {
     /// A hex color value starting with `#` representing the background color for the Checkout Session.
     pub background_color: String,
     /// The border style for the Checkout Session. Must be one of `rounded`, `rectangular`, or `pill`.
-    pub border_style: crate::payment_pages_checkout_session_branding_settings::BorderStyle,
+    pub border_style: crate::checkout_session::BorderStyle,
     /// A hex color value starting with `#` representing the button color for the Checkout Session.
     pub button_color: String,
     /// The display name shown on the Checkout Session.
@@ -28,9 +28,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettings {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::payment_pages_checkout_session_branding_settings::BorderStyle,
-            >,
+            f1: crate::rt::json::Slot<crate::checkout_session::BorderStyle>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,

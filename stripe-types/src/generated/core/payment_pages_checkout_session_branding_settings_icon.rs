@@ -8,7 +8,7 @@ pub struct PaymentPagesCheckoutSessionBrandingSettingsIcon {
     /// The ID of a [File upload](https://stripe.com/docs/api/files) representing the icon. Purpose must be `business_icon`. Required if `type` is `file` and disallowed otherwise.
     pub file: Option<String>,
     /// The type of image for the icon. Must be one of `file` or `url`.
-    pub r#type: crate::payment_pages_checkout_session_branding_settings_icon::Type,
+    pub r#type: crate::checkout_session::shared::IconType,
     /// The URL of the image. Present when `type` is `url`.
     pub url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -20,9 +20,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettingsIcon {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::payment_pages_checkout_session_branding_settings_icon::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::checkout_session::shared::IconType>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -12,11 +12,9 @@ pub struct PaymentPagesCheckoutSessionConsentCollection {
     /// If set to `auto`, enables the collection of customer consent for promotional communications. The Checkout
     /// Session will determine whether to display an option to opt into promotional communication
     /// from the merchant depending on the customer's locale. Only available to US merchants.
-    pub promotions: Option<crate::payment_links_resource_consent_collection::Promotions>,
+    pub promotions: Option<crate::checkout_session::Promotions>,
     /// If set to `required`, it requires customers to accept the terms of service before being able to pay.
-    pub terms_of_service: Option<
-        crate::payment_links_resource_consent_collection::TermsOfService,
-    >,
+    pub terms_of_service: Option<crate::checkout_session::TermsOfService>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -28,12 +26,8 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentCollection {
             f0: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement,
             >,
-            f1: crate::rt::json::Slot<
-                crate::payment_links_resource_consent_collection::Promotions,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::payment_links_resource_consent_collection::TermsOfService,
-            >,
+            f1: crate::rt::json::Slot<crate::checkout_session::Promotions>,
+            f2: crate::rt::json::Slot<crate::checkout_session::TermsOfService>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -18,7 +18,7 @@ pub struct PaymentPagesCheckoutSessionCustomFields {
     /// The `text` field.
     pub text: Option<crate::PaymentPagesCheckoutSessionCustomFieldsText>,
     /// The type of the field.
-    pub r#type: crate::payment_links_resource_custom_fields::Type,
+    pub r#type: crate::payment_link::shared::CustomFieldsType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -41,7 +41,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFields {
             f5: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionCustomFieldsText,
             >,
-            f6: crate::rt::json::Slot<crate::payment_links_resource_custom_fields::Type>,
+            f6: crate::rt::json::Slot<crate::payment_link::shared::CustomFieldsType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

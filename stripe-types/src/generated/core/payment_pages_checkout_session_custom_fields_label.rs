@@ -8,7 +8,7 @@ pub struct PaymentPagesCheckoutSessionCustomFieldsLabel {
     /// Custom text for the label, displayed to the customer. Up to 50 characters.
     pub custom: Option<String>,
     /// The type of the label.
-    pub r#type: crate::payment_links_resource_custom_fields_label::Type,
+    pub r#type: crate::payment_link::shared::LabelType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,9 +18,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFieldsLabel {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::payment_links_resource_custom_fields_label::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_link::shared::LabelType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

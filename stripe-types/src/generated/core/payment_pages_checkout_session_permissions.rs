@@ -10,9 +10,7 @@ pub struct PaymentPagesCheckoutSessionPermissions {
     /// Default is `client_only`. Stripe Checkout client will automatically update the shipping details. If set to `server_only`, only your server is allowed to update the shipping details.
     ///
     /// When set to `server_only`, you must add the onShippingDetailsChange event handler when initializing the Stripe Checkout client and manually update the shipping details from your server using the Stripe API.
-    pub update_shipping_details: Option<
-        crate::payment_pages_checkout_session_permissions::UpdateShippingDetails,
-    >,
+    pub update_shipping_details: Option<crate::checkout_session::UpdateShippingDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,9 +19,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionPermissions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::payment_pages_checkout_session_permissions::UpdateShippingDetails,
-            >,
+            f0: crate::rt::json::Slot<crate::checkout_session::UpdateShippingDetails>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -10,11 +10,9 @@ pub struct PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
         Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
     >,
     /// Enable customers to choose if they wish to remove their saved payment methods. Disabled by default.
-    pub payment_method_remove: Option<
-        crate::customer_session::shared::PaymentMethodRemove,
-    >,
+    pub payment_method_remove: Option<crate::customer_session::PaymentMethodRemove>,
     /// Enable customers to choose if they wish to save their payment method for future use. Disabled by default.
-    pub payment_method_save: Option<crate::customer_session::shared::PaymentMethodSave>,
+    pub payment_method_save: Option<crate::customer_session::PaymentMethodSave>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -26,12 +24,8 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionSavedPaymentMethodOptions 
             f0: crate::rt::json::Slot<
                 Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
             >,
-            f1: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodRemove,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodSave,
-            >,
+            f1: crate::rt::json::Slot<crate::customer_session::PaymentMethodRemove>,
+            f2: crate::rt::json::Slot<crate::customer_session::PaymentMethodSave>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -7,9 +7,7 @@
 pub struct PaymentPagesCheckoutSessionShippingAddressCollection {
     /// An array of two-letter ISO country codes representing which countries Checkout should provide as options for
     /// shipping locations. Unsupported country codes: `AS, CX, CC, CU, HM, IR, KP, MH, FM, NF, MP, PW, SY, UM, VI`.
-    pub allowed_countries: Vec<
-        crate::payment_links_resource_shipping_address_collection::AllowedCountries,
-    >,
+    pub allowed_countries: Vec<crate::payment_link::AllowedCountries>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,11 +16,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionShippingAddressCollection 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<
-                    crate::payment_links_resource_shipping_address_collection::AllowedCountries,
-                >,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::payment_link::AllowedCountries>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

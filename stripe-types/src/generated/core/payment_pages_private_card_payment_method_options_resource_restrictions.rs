@@ -6,11 +6,7 @@
 #[non_exhaustive]
 pub struct PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     /// Specify the card brands to block in the Checkout Session. If a customer enters or selects a card belonging to a blocked brand, they can't complete the Session.
-    pub brands_blocked: Option<
-        Vec<
-            crate::payment_pages_private_card_payment_method_options_resource_restrictions::BrandsBlocked,
-        >,
-    >,
+    pub brands_blocked: Option<Vec<crate::checkout_session::BrandsBlocked>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,11 +16,7 @@ for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<
-                    crate::payment_pages_private_card_payment_method_options_resource_restrictions::BrandsBlocked,
-                >,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::checkout_session::BrandsBlocked>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -8,9 +8,9 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     /// For `fixed_count` installment plans, this is the number of installment payments your customer will make to their credit card.
     pub count: Option<i64>,
     /// For `fixed_count` installment plans, this is the interval between installment payments your customer will make to their credit card. One of `month`.
-    pub interval: Option<crate::payment_method::plan::Interval>,
+    pub interval: Option<crate::payment_intent::Interval>,
     /// Type of installment plan, one of `fixed_count`, `revolving`, or `bonus`.
-    pub r#type: crate::payment_method::plan::Type,
+    pub r#type: crate::payment_intent::shared::PlanType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,8 +21,8 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInst
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::payment_method::plan::Interval>,
-            f2: crate::rt::json::Slot<crate::payment_method::plan::Type>,
+            f1: crate::rt::json::Slot<crate::payment_intent::Interval>,
+            f2: crate::rt::json::Slot<crate::payment_intent::shared::PlanType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -10,7 +10,7 @@ pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
         crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
     >,
     /// The processor used for this payment attempt.
-    pub r#type: crate::payments_primitives_payment_records_resource_processor_details::Type,
+    pub r#type: crate::payment_record::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -22,9 +22,7 @@ impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceProcessorDeta
             f0: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
             >,
-            f1: crate::rt::json::Slot<
-                crate::payments_primitives_payment_records_resource_processor_details::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::payment_record::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

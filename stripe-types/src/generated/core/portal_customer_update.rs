@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct PortalCustomerUpdate {
     /// The types of customer updates that are supported. When empty, customers are not updateable.
-    pub allowed_updates: Vec<crate::portal_customer_update::AllowedUpdates>,
+    pub allowed_updates: Vec<crate::billing_portal_configuration::AllowedUpdates>,
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -18,7 +18,7 @@ impl crate::rt::Decode for PortalCustomerUpdate {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::portal_customer_update::AllowedUpdates>,
+                Vec<crate::billing_portal_configuration::AllowedUpdates>,
             >,
             f1: crate::rt::json::Slot<bool>,
         }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct PortalResourceScheduleUpdateAtPeriodEndCondition {
     /// The type of condition.
-    pub r#type: crate::portal_resource_schedule_update_at_period_end_condition::Type,
+    pub r#type: crate::billing_portal_configuration::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,9 +15,7 @@ impl crate::rt::Decode for PortalResourceScheduleUpdateAtPeriodEndCondition {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::portal_resource_schedule_update_at_period_end_condition::Type,
-            >,
+            f0: crate::rt::json::Slot<crate::billing_portal_configuration::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

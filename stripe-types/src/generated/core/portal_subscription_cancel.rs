@@ -10,9 +10,9 @@ pub struct PortalSubscriptionCancel {
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// Whether to cancel subscriptions immediately or at the end of the billing period.
-    pub mode: crate::portal_subscription_cancel::Mode,
+    pub mode: crate::billing_portal_configuration::Mode,
     /// Whether to create prorations when canceling subscriptions. Possible values are `none` and `create_prorations`.
-    pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
+    pub proration_behavior: crate::subscription::ProrationBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,10 +23,8 @@ impl crate::rt::Decode for PortalSubscriptionCancel {
         struct Slots {
             f0: crate::rt::json::Slot<crate::PortalSubscriptionCancellationReason>,
             f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<crate::portal_subscription_cancel::Mode>,
-            f3: crate::rt::json::Slot<
-                crate::portal_subscription_cancel::ProrationBehavior,
-            >,
+            f2: crate::rt::json::Slot<crate::billing_portal_configuration::Mode>,
+            f3: crate::rt::json::Slot<crate::subscription::ProrationBehavior>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -8,7 +8,7 @@ pub struct PortalSubscriptionCancellationReason {
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// Which cancellation reasons will be given as options to the customer.
-    pub options: Vec<crate::portal_subscription_cancellation_reason::Options>,
+    pub options: Vec<crate::billing_portal_configuration::Options>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,9 +18,7 @@ impl crate::rt::Decode for PortalSubscriptionCancellationReason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<
-                Vec<crate::portal_subscription_cancellation_reason::Options>,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::billing_portal_configuration::Options>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

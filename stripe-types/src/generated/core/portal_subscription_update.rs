@@ -6,23 +6,21 @@
 #[non_exhaustive]
 pub struct PortalSubscriptionUpdate {
     /// Determines the value to use for the billing cycle anchor on subscription updates. Valid values are `now` or `unchanged`, and the default value is `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time (in UTC). For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<
-        crate::portal_subscription_update::BillingCycleAnchor,
-    >,
+    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
     /// The types of subscription updates that are supported for items listed in the `products` attribute. When empty, subscriptions are not updateable.
     pub default_allowed_updates: Vec<
-        crate::portal_subscription_update::DefaultAllowedUpdates,
+        crate::billing_portal_configuration::DefaultAllowedUpdates,
     >,
     /// Whether the feature is enabled.
     pub enabled: bool,
     /// The list of up to 10 products that support subscription updates.
     pub products: Option<Vec<crate::PortalSubscriptionUpdateProduct>>,
     /// Determines how to handle prorations resulting from subscription updates. Valid values are `none`, `create_prorations`, and `always_invoice`. Defaults to a value of `none` if you don't set it during creation.
-    pub proration_behavior: crate::portal_subscription_cancel::ProrationBehavior,
+    pub proration_behavior: crate::subscription::ProrationBehavior,
     /// The `schedule_at_period_end` field.
     pub schedule_at_period_end: crate::PortalResourceScheduleUpdateAtPeriodEnd,
     /// Determines how handle updates to trialing subscriptions. Valid values are `end_trial` and `continue_trial`. Defaults to a value of `end_trial` if you don't set it during creation.
-    pub trial_update_behavior: crate::portal_subscription_update::TrialUpdateBehavior,
+    pub trial_update_behavior: crate::billing_portal_configuration::TrialUpdateBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -31,20 +29,16 @@ impl crate::rt::Decode for PortalSubscriptionUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::portal_subscription_update::BillingCycleAnchor,
-            >,
+            f0: crate::rt::json::Slot<crate::subscription::BillingCycleAnchor>,
             f1: crate::rt::json::Slot<
-                Vec<crate::portal_subscription_update::DefaultAllowedUpdates>,
+                Vec<crate::billing_portal_configuration::DefaultAllowedUpdates>,
             >,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<Vec<crate::PortalSubscriptionUpdateProduct>>,
-            f4: crate::rt::json::Slot<
-                crate::portal_subscription_cancel::ProrationBehavior,
-            >,
+            f4: crate::rt::json::Slot<crate::subscription::ProrationBehavior>,
             f5: crate::rt::json::Slot<crate::PortalResourceScheduleUpdateAtPeriodEnd>,
             f6: crate::rt::json::Slot<
-                crate::portal_subscription_update::TrialUpdateBehavior,
+                crate::billing_portal_configuration::TrialUpdateBehavior,
             >,
         }
         let mut b = Slots {

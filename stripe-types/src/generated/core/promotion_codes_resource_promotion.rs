@@ -8,7 +8,7 @@ pub struct PromotionCodesResourcePromotion {
     /// If promotion `type` is `coupon`, the coupon for this promotion.
     pub coupon: Option<crate::rt::Expandable<crate::gated::Coupon>>,
     /// The type of promotion.
-    pub r#type: crate::promotion_codes_resource_promotion::Type,
+    pub r#type: crate::promotion_code::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,7 +18,7 @@ impl crate::rt::Decode for PromotionCodesResourcePromotion {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Coupon>>,
-            f1: crate::rt::json::Slot<crate::promotion_codes_resource_promotion::Type>,
+            f1: crate::rt::json::Slot<crate::promotion_code::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -10,7 +10,7 @@ pub struct QuotesResourceRecurring {
     /// Total after discounts and taxes are applied.
     pub amount_total: i64,
     /// The frequency at which a subscription is billed. One of `day`, `week`, `month` or `year`.
-    pub interval: crate::quotes_resource_recurring::Interval,
+    pub interval: crate::subscription::Interval,
     /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
     pub interval_count: i64,
     /// The `total_details` field.
@@ -25,7 +25,7 @@ impl crate::rt::Decode for QuotesResourceRecurring {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::quotes_resource_recurring::Interval>,
+            f2: crate::rt::json::Slot<crate::subscription::Interval>,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<crate::QuotesResourceTotalDetails>,
         }

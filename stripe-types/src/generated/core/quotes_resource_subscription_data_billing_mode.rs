@@ -8,7 +8,7 @@ pub struct QuotesResourceSubscriptionDataBillingMode {
     /// The `flexible` field.
     pub flexible: Option<crate::SubscriptionsResourceBillingModeFlexible>,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
-    pub r#type: crate::quotes_resource_subscription_data_billing_mode::Type,
+    pub r#type: crate::invoice::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,9 +18,7 @@ impl crate::rt::Decode for QuotesResourceSubscriptionDataBillingMode {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::SubscriptionsResourceBillingModeFlexible>,
-            f1: crate::rt::json::Slot<
-                crate::quotes_resource_subscription_data_billing_mode::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::invoice::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -21,7 +21,7 @@
 #[non_exhaustive]
 pub struct Recurring {
     /// The frequency at which a subscription is billed. One of `day`, `week`, `month` or `year`.
-    pub interval: crate::quotes_resource_recurring::Interval,
+    pub interval: crate::subscription::Interval,
     /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
     pub interval_count: i64,
     /// The meter tracking the usage of a metered price
@@ -51,7 +51,7 @@ impl crate::rt::Decode for Recurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::quotes_resource_recurring::Interval>,
+            f0: crate::rt::json::Slot<crate::subscription::Interval>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::plan::UsageType>,

@@ -14,9 +14,7 @@
 #[non_exhaustive]
 pub struct SubscriptionsResourceBillingModeFlexible {
     /// Controls how invoices and invoice items display proration amounts and discount amounts.
-    pub proration_discounts: Option<
-        crate::subscriptions_resource_billing_mode_flexible::ProrationDiscounts,
-    >,
+    pub proration_discounts: Option<crate::invoice::ProrationDiscounts>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -33,9 +31,7 @@ impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexible {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::subscriptions_resource_billing_mode_flexible::ProrationDiscounts,
-            >,
+            f0: crate::rt::json::Slot<crate::invoice::ProrationDiscounts>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

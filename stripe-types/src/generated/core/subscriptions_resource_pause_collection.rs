@@ -13,7 +13,7 @@
 #[non_exhaustive]
 pub struct SubscriptionsResourcePauseCollection {
     /// The payment collection behavior for this subscription while paused. One of `keep_as_draft`, `mark_uncollectible`, or `void`.
-    pub behavior: crate::subscriptions_resource_pause_collection::Behavior,
+    pub behavior: crate::subscription::Behavior,
     /// The time after which the subscription will resume collecting payments.
     pub resumes_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -30,9 +30,7 @@ impl crate::rt::Decode for SubscriptionsResourcePauseCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::subscriptions_resource_pause_collection::Behavior,
-            >,
+            f0: crate::rt::json::Slot<crate::subscription::Behavior>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {

@@ -14,12 +14,10 @@ pub struct SubscriptionsResourcePaymentSettings {
     /// Payment-method-specific configuration to provide to invoices created by the subscription.
     pub payment_method_options: Option<crate::SubscriptionsResourcePaymentMethodOptions>,
     /// The list of payment method types to provide to every invoice created by the subscription. If not set, Stripe attempts to automatically determine the types to use by looking at the invoice’s default payment method, the subscription’s default payment method, the customer’s default payment method, and your [invoice template settings](https://dashboard.stripe.com/settings/billing/invoice).
-    pub payment_method_types: Option<
-        Vec<crate::invoices_payment_settings::PaymentMethodTypes>,
-    >,
+    pub payment_method_types: Option<Vec<crate::subscription::PaymentMethodTypes>>,
     /// Configure whether Stripe updates `subscription.default_payment_method` when payment succeeds. Defaults to `off`.
     pub save_default_payment_method: Option<
-        crate::subscriptions_resource_payment_settings::SaveDefaultPaymentMethod,
+        crate::subscription::SaveDefaultPaymentMethod,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -36,12 +34,8 @@ impl crate::rt::Decode for SubscriptionsResourcePaymentSettings {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentMethodOptions>,
-            f1: crate::rt::json::Slot<
-                Vec<crate::invoices_payment_settings::PaymentMethodTypes>,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::subscriptions_resource_payment_settings::SaveDefaultPaymentMethod,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::subscription::PaymentMethodTypes>>,
+            f2: crate::rt::json::Slot<crate::subscription::SaveDefaultPaymentMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

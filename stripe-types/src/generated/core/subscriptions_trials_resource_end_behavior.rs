@@ -13,7 +13,7 @@
 #[non_exhaustive]
 pub struct SubscriptionsTrialsResourceEndBehavior {
     /// Indicates how the subscription should change when the trial ends if the user did not provide a payment method.
-    pub missing_payment_method: crate::subscriptions_trials_resource_end_behavior::MissingPaymentMethod,
+    pub missing_payment_method: crate::subscription::MissingPaymentMethod,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -29,9 +29,7 @@ impl crate::rt::Decode for SubscriptionsTrialsResourceEndBehavior {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::subscriptions_trials_resource_end_behavior::MissingPaymentMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::subscription::MissingPaymentMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

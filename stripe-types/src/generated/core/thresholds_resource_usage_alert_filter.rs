@@ -8,7 +8,7 @@ pub struct ThresholdsResourceUsageAlertFilter {
     /// Limit the scope of the alert to this customer ID
     pub customer: Option<crate::rt::Expandable<crate::gated::Customer>>,
     /// The `type` field.
-    pub r#type: crate::thresholds_resource_usage_alert_filter::Type,
+    pub r#type: crate::billing_alert::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,9 +18,7 @@ impl crate::rt::Decode for ThresholdsResourceUsageAlertFilter {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
-            f1: crate::rt::json::Slot<
-                crate::thresholds_resource_usage_alert_filter::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::billing_alert::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -12,7 +12,7 @@ pub struct ThresholdsResourceUsageThresholdConfig {
     /// The [Billing Meter](/api/billing/meter) ID whose usage is monitored.
     pub meter: crate::rt::Expandable<crate::gated::BillingMeter>,
     /// Defines how the alert will behave.
-    pub recurrence: crate::thresholds_resource_usage_threshold_config::Recurrence,
+    pub recurrence: crate::billing_alert::Recurrence,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -24,9 +24,7 @@ impl crate::rt::Decode for ThresholdsResourceUsageThresholdConfig {
             f0: crate::rt::json::Slot<Vec<crate::ThresholdsResourceUsageAlertFilter>>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::BillingMeter>>,
-            f3: crate::rt::json::Slot<
-                crate::thresholds_resource_usage_threshold_config::Recurrence,
-            >,
+            f3: crate::rt::json::Slot<crate::billing_alert::Recurrence>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

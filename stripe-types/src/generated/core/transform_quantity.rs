@@ -23,7 +23,7 @@ pub struct TransformQuantity {
     /// Divide usage by this number.
     pub divide_by: i64,
     /// After division, either round the result `up` or `down`.
-    pub round: crate::transform_quantity::Round,
+    pub round: crate::price::Round,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -48,7 +48,7 @@ impl crate::rt::Decode for TransformQuantity {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::transform_quantity::Round>,
+            f1: crate::rt::json::Slot<crate::price::Round>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

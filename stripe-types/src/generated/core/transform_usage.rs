@@ -8,7 +8,7 @@ pub struct TransformUsage {
     /// Divide usage by this number.
     pub divide_by: i64,
     /// After division, either round the result `up` or `down`.
-    pub round: crate::transform_usage::Round,
+    pub round: crate::plan::Round,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18,7 +18,7 @@ impl crate::rt::Decode for TransformUsage {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::transform_usage::Round>,
+            f1: crate::rt::json::Slot<crate::plan::Round>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -18,9 +18,9 @@ pub struct CreateFinancialConnectionsSession {
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
-    pub permissions: Vec<crate::financial_connections_session::create::Permissions>,
+    pub permissions: Vec<crate::financial_connections_session::Permissions>,
     /// List of data features that you would like to retrieve upon account creation.
-    pub prefetch: Option<Vec<crate::financial_connections_session::create::Prefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
@@ -53,7 +53,7 @@ impl CreateFinancialConnectionsSession {
     pub fn new(
         account_holder: impl Into<crate::financial_connections_session::AccountHolder>,
         permissions: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::create::Permissions>,
+            Item = impl Into<crate::financial_connections_session::Permissions>,
         >,
     ) -> Self {
         Self {
@@ -82,7 +82,7 @@ impl CreateFinancialConnectionsSession {
     pub fn prefetch(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::create::Prefetch>,
+            Item = impl Into<crate::financial_connections_session::Prefetch>,
         >,
     ) -> Self {
         self.prefetch = Some(v.into_iter().map(Into::into).collect());
@@ -127,9 +127,9 @@ pub struct CreateLinkAccountSession {
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
-    pub permissions: Vec<crate::financial_connections_session::create::Permissions>,
+    pub permissions: Vec<crate::financial_connections_session::Permissions>,
     /// List of data features that you would like to retrieve upon account creation.
-    pub prefetch: Option<Vec<crate::financial_connections_session::create::Prefetch>>,
+    pub prefetch: Option<Vec<crate::financial_connections_session::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
 }
@@ -162,7 +162,7 @@ impl CreateLinkAccountSession {
     pub fn new(
         account_holder: impl Into<crate::financial_connections_session::AccountHolder>,
         permissions: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::create::Permissions>,
+            Item = impl Into<crate::financial_connections_session::Permissions>,
         >,
     ) -> Self {
         Self {
@@ -191,7 +191,7 @@ impl CreateLinkAccountSession {
     pub fn prefetch(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::create::Prefetch>,
+            Item = impl Into<crate::financial_connections_session::Prefetch>,
         >,
     ) -> Self {
         self.prefetch = Some(v.into_iter().map(Into::into).collect());

@@ -17,9 +17,9 @@ pub struct LinkedAccountOptionsCommon {
         crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
     >,
     /// The list of permissions to request. The `payment_method` permission must be included.
-    pub permissions: Option<Vec<crate::linked_account_options_common::Permissions>>,
+    pub permissions: Option<Vec<crate::subscription::Permissions>>,
     /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<Vec<crate::linked_account_options_common::Prefetch>>,
+    pub prefetch: Option<Vec<crate::subscription::Prefetch>>,
     /// For webview integrations only. Upon completing OAuth login in the native browser, the user will be redirected to this URL to return to your app.
     pub return_url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -40,12 +40,8 @@ impl crate::rt::Decode for LinkedAccountOptionsCommon {
             f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
             >,
-            f1: crate::rt::json::Slot<
-                Vec<crate::linked_account_options_common::Permissions>,
-            >,
-            f2: crate::rt::json::Slot<
-                Vec<crate::linked_account_options_common::Prefetch>,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::subscription::Permissions>>,
+            f2: crate::rt::json::Slot<Vec<crate::subscription::Prefetch>>,
             f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -16,7 +16,7 @@ pub struct CreateForwardingRequest {
     /// The PaymentMethod to insert into the forwarded request. Forwarding previously consumed PaymentMethods is allowed.
     pub payment_method: crate::PaymentMethodId,
     /// The field kinds to be replaced in the forwarded request.
-    pub replacements: Vec<crate::forwarding_request::create::Replacements>,
+    pub replacements: Vec<crate::forwarding_request::Replacements>,
     /// The request body and headers to be sent to the destination endpoint.
     pub request: Option<crate::forwarding_request::Request>,
     /// The destination URL for the forwarded request. Must be supported by the config.
@@ -49,7 +49,7 @@ impl CreateForwardingRequest {
     pub fn new(
         payment_method: impl Into<crate::PaymentMethodId>,
         replacements: impl IntoIterator<
-            Item = impl Into<crate::forwarding_request::create::Replacements>,
+            Item = impl Into<crate::forwarding_request::Replacements>,
         >,
         url: impl Into<String>,
     ) -> Self {

@@ -236,7 +236,9 @@ pub struct ListIdentityVerificationReports {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return VerificationReports of this type
-    pub r#type: Option<crate::identity_verification_report::list::Type>,
+    ///
+    /// This parameter takes `document`, `id_number`.
+    pub r#type: Option<crate::identity_verification_report::Type>,
     /// Only return VerificationReports created by this VerificationSession ID. It is allowed to provide a VerificationIntent ID.
     pub verification_session: Option<crate::IdentityVerificationSessionId>,
 }
@@ -322,9 +324,11 @@ impl ListIdentityVerificationReports {
         self
     }
     /// Only return VerificationReports of this type
+    ///
+    /// This parameter takes `document`, `id_number`.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::identity_verification_report::list::Type>,
+        v: impl Into<crate::identity_verification_report::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self

@@ -97,7 +97,9 @@ pub struct CreateIdentityVerificationSession {
     /// The URL that the user will be redirected to upon completing the verification flow.
     pub return_url: Option<String>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
-    pub r#type: Option<crate::identity_verification_session::create_update::Type>,
+    ///
+    /// This parameter takes `document`, `id_number`.
+    pub r#type: Option<crate::identity_verification_session::Type>,
     /// The ID of a verification flow from the Dashboard. See https://docs.stripe.com/identity/verification-flows.
     pub verification_flow: Option<String>,
 }
@@ -216,9 +218,11 @@ impl CreateIdentityVerificationSession {
         self
     }
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
+    ///
+    /// This parameter takes `document`, `id_number`.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::identity_verification_session::create_update::Type>,
+        v: impl Into<crate::identity_verification_session::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
@@ -553,7 +557,7 @@ pub struct ListIdentityVerificationSessions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
-    pub status: Option<crate::identity_verification_session::list::Status>,
+    pub status: Option<crate::identity_verification_session::Status>,
 }
 #[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for ListIdentityVerificationSessions {
@@ -650,7 +654,7 @@ impl ListIdentityVerificationSessions {
     /// Only return VerificationSessions with this status. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
     pub fn status(
         mut self,
-        v: impl Into<crate::identity_verification_session::list::Status>,
+        v: impl Into<crate::identity_verification_session::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -837,7 +841,9 @@ pub struct UpdateIdentityVerificationSession {
     /// Details provided about the user being verified. These details may be shown to the user.
     pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
-    pub r#type: Option<crate::identity_verification_session::create_update::Type>,
+    ///
+    /// This parameter takes `document`, `id_number`.
+    pub r#type: Option<crate::identity_verification_session::Type>,
 }
 #[cfg(feature = "identity_verification_sessions")]
 impl serde::Serialize for UpdateIdentityVerificationSession {
@@ -903,9 +909,11 @@ impl UpdateIdentityVerificationSession {
         self
     }
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
+    ///
+    /// This parameter takes `document`, `id_number`.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::identity_verification_session::create_update::Type>,
+        v: impl Into<crate::identity_verification_session::Type>,
     ) -> Self {
         self.r#type = Some(v.into());
         self

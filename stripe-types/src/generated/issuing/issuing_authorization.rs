@@ -198,9 +198,7 @@ pub struct CreateTestHelpersIssuingAuthorization {
     /// Detailed breakdown of amount components. These amounts are denominated in `currency` and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount_details: Option<crate::issuing_authorization::AmountDetails>,
     /// How the card details were provided. Defaults to online.
-    pub authorization_method: Option<
-        crate::issuing_authorization::create::AuthorizationMethod,
-    >,
+    pub authorization_method: Option<crate::issuing_authorization::AuthorizationMethod>,
     /// Card associated with this authorization.
     pub card: crate::IssuingCardId,
     /// The currency of the authorization. If not provided, defaults to the currency of the card. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -330,7 +328,7 @@ impl CreateTestHelpersIssuingAuthorization {
     /// How the card details were provided. Defaults to online.
     pub fn authorization_method(
         mut self,
-        v: impl Into<crate::issuing_authorization::create::AuthorizationMethod>,
+        v: impl Into<crate::issuing_authorization::AuthorizationMethod>,
     ) -> Self {
         self.authorization_method = Some(v.into());
         self
@@ -1278,9 +1276,9 @@ impl serde::Serialize for IssuingAuthorizationAmountDetails {
 #[non_exhaustive]
 pub struct IssuingAuthorizationAuthenticationExemption {
     /// The entity that requested the exemption, either the acquiring merchant or the Issuing user.
-    pub claimed_by: crate::issuing_authorization::authentication_exemption::ClaimedBy,
+    pub claimed_by: crate::issuing_authorization::ClaimedBy,
     /// The specific exemption claimed for this authorization.
-    pub r#type: crate::issuing_authorization::authentication_exemption::Type,
+    pub r#type: crate::issuing_authorization::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1295,12 +1293,8 @@ impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::issuing_authorization::authentication_exemption::ClaimedBy,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::issuing_authorization::authentication_exemption::Type,
-            >,
+            f0: crate::rt::json::Slot<crate::issuing_authorization::ClaimedBy>,
+            f1: crate::rt::json::Slot<crate::issuing_authorization::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1538,11 +1532,11 @@ pub struct IssuingAuthorizationFleetData {
         crate::IssuingAuthorizationFleetCardholderPromptData,
     >,
     /// The type of purchase.
-    pub purchase_type: Option<crate::issuing_authorization::fleet_data::PurchaseType>,
+    pub purchase_type: Option<crate::issuing_authorization::PurchaseType>,
     /// More information about the total amount. Typically this information is received from the merchant after the authorization has been approved and the fuel dispensed. This information is not guaranteed to be accurate as some merchants may provide unreliable data.
     pub reported_breakdown: Option<crate::IssuingAuthorizationFleetReportedBreakdown>,
     /// The type of fuel service.
-    pub service_type: Option<crate::issuing_authorization::fleet_data::ServiceType>,
+    pub service_type: Option<crate::issuing_authorization::ServiceType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1560,13 +1554,9 @@ impl crate::rt::Decode for IssuingAuthorizationFleetData {
             f0: crate::rt::json::Slot<
                 crate::IssuingAuthorizationFleetCardholderPromptData,
             >,
-            f1: crate::rt::json::Slot<
-                crate::issuing_authorization::fleet_data::PurchaseType,
-            >,
+            f1: crate::rt::json::Slot<crate::issuing_authorization::PurchaseType>,
             f2: crate::rt::json::Slot<crate::IssuingAuthorizationFleetReportedBreakdown>,
-            f3: crate::rt::json::Slot<
-                crate::issuing_authorization::fleet_data::ServiceType,
-            >,
+            f3: crate::rt::json::Slot<crate::issuing_authorization::ServiceType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2184,9 +2174,9 @@ pub struct IssuingAuthorizationFuelData {
     /// The quantity of `unit`s of fuel that was dispensed, represented as a decimal string with at most 12 decimal places.
     pub quantity_decimal: Option<crate::rt::Decimal>,
     /// The type of fuel that was purchased.
-    pub r#type: Option<crate::issuing_authorization::fuel_data::Type>,
+    pub r#type: Option<crate::issuing_authorization::Type>,
     /// The units for `quantity_decimal`.
-    pub unit: Option<crate::issuing_authorization::fuel_data::Unit>,
+    pub unit: Option<crate::issuing_authorization::Unit>,
     /// The cost in cents per each unit of fuel, represented as a decimal string with at most 12 decimal places.
     pub unit_cost_decimal: Option<crate::rt::Decimal>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2205,8 +2195,8 @@ impl crate::rt::Decode for IssuingAuthorizationFuelData {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::rt::Decimal>,
-            f2: crate::rt::json::Slot<crate::issuing_authorization::fuel_data::Type>,
-            f3: crate::rt::json::Slot<crate::issuing_authorization::fuel_data::Unit>,
+            f2: crate::rt::json::Slot<crate::issuing_authorization::Type>,
+            f3: crate::rt::json::Slot<crate::issuing_authorization::Unit>,
             f4: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
@@ -3014,7 +3004,7 @@ impl serde::Serialize for IssuingAuthorizationRequest {
 #[non_exhaustive]
 pub struct IssuingAuthorizationThreeDSecure {
     /// The outcome of the 3D Secure authentication request.
-    pub result: crate::issuing_authorization::IssuingAuthorizationThreeDSecureResult,
+    pub result: crate::issuing_authorization::CreateTestHelpersIssuingAuthorizationResult,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -3030,7 +3020,7 @@ impl crate::rt::Decode for IssuingAuthorizationThreeDSecure {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::issuing_authorization::IssuingAuthorizationThreeDSecureResult,
+                crate::issuing_authorization::CreateTestHelpersIssuingAuthorizationResult,
             >,
         }
         let mut b = Slots {
@@ -3237,17 +3227,17 @@ impl serde::Serialize for IssuingAuthorizationTreasury {
 #[non_exhaustive]
 pub struct IssuingAuthorizationVerificationData {
     /// Whether the cardholder provided an address first line and if it matched the cardholder’s `billing.address.line1`.
-    pub address_line1_check: crate::issuing_authorization::verification_data::AddressLine1Check,
+    pub address_line1_check: crate::issuing_authorization::AddressLine1Check,
     /// Whether the cardholder provided a postal code and if it matched the cardholder’s `billing.address.postal_code`.
-    pub address_postal_code_check: crate::issuing_authorization::verification_data::AddressPostalCodeCheck,
+    pub address_postal_code_check: crate::issuing_authorization::AddressPostalCodeCheck,
     /// The exemption applied to this authorization.
     pub authentication_exemption: Option<
         crate::IssuingAuthorizationAuthenticationExemption,
     >,
     /// Whether the cardholder provided a CVC and if it matched Stripe’s record.
-    pub cvc_check: crate::issuing_authorization::verification_data::CvcCheck,
+    pub cvc_check: crate::issuing_authorization::CvcCheck,
     /// Whether the cardholder provided an expiry date and if it matched Stripe’s record.
-    pub expiry_check: crate::issuing_authorization::verification_data::ExpiryCheck,
+    pub expiry_check: crate::issuing_authorization::ExpiryCheck,
     /// The postal code submitted as part of the authorization used for postal code verification.
     pub postal_code: Option<String>,
     /// 3D Secure details.
@@ -3266,21 +3256,15 @@ impl crate::rt::Decode for IssuingAuthorizationVerificationData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::issuing_authorization::verification_data::AddressLine1Check,
-            >,
+            f0: crate::rt::json::Slot<crate::issuing_authorization::AddressLine1Check>,
             f1: crate::rt::json::Slot<
-                crate::issuing_authorization::verification_data::AddressPostalCodeCheck,
+                crate::issuing_authorization::AddressPostalCodeCheck,
             >,
             f2: crate::rt::json::Slot<
                 crate::IssuingAuthorizationAuthenticationExemption,
             >,
-            f3: crate::rt::json::Slot<
-                crate::issuing_authorization::verification_data::CvcCheck,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::issuing_authorization::verification_data::ExpiryCheck,
-            >,
+            f3: crate::rt::json::Slot<crate::issuing_authorization::CvcCheck>,
+            f4: crate::rt::json::Slot<crate::issuing_authorization::ExpiryCheck>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::IssuingAuthorizationThreeDSecure>,
         }
@@ -3426,7 +3410,7 @@ pub struct ListIssuingAuthorizations {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return authorizations with the given status. One of `pending`, `closed`, or `reversed`.
-    pub status: Option<crate::issuing_authorization::list::Status>,
+    pub status: Option<crate::issuing_authorization::Status>,
 }
 #[cfg(feature = "issuing_authorizations")]
 impl serde::Serialize for ListIssuingAuthorizations {
@@ -3515,10 +3499,7 @@ impl ListIssuingAuthorizations {
         self
     }
     /// Only return authorizations with the given status. One of `pending`, `closed`, or `reversed`.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::issuing_authorization::list::Status>,
-    ) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_authorization::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

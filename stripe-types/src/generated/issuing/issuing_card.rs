@@ -30,7 +30,7 @@ pub struct CreateIssuingCard {
     /// The card this is meant to be a replacement for (if any).
     pub replacement_for: Option<crate::IssuingCardId>,
     /// If `replacement_for` is specified, this should indicate why that card is being replaced.
-    pub replacement_reason: Option<crate::issuing_card::create::ReplacementReason>,
+    pub replacement_reason: Option<crate::issuing_card::ReplacementReason>,
     /// The second line to print on the card. Max length: 24 characters.
     pub second_line: Option<crate::rt::Clearable<String>>,
     /// The address where the card will be shipped.
@@ -38,9 +38,11 @@ pub struct CreateIssuingCard {
     /// Rules that control spending for this card. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::issuing_card::SpendingControls>,
     /// Whether authorizations can be approved on this card. May be blocked from activating cards depending on past-due Cardholder requirements. Defaults to `inactive`.
-    pub status: Option<crate::issuing_card::create::Status>,
+    ///
+    /// This parameter takes `active`, `inactive`.
+    pub status: Option<crate::issuing_card::Status>,
     /// The type of card to issue. Possible values are `physical` or `virtual`.
-    pub r#type: crate::issuing_card::create::Type,
+    pub r#type: crate::issuing_card::Type,
 }
 #[cfg(feature = "issuing_cards")]
 impl serde::Serialize for CreateIssuingCard {
@@ -100,7 +102,7 @@ impl CreateIssuingCard {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         currency: impl Into<String>,
-        r#type: impl Into<crate::issuing_card::create::Type>,
+        r#type: impl Into<crate::issuing_card::Type>,
     ) -> Self {
         Self {
             cardholder: None,
@@ -172,7 +174,7 @@ impl CreateIssuingCard {
     /// If `replacement_for` is specified, this should indicate why that card is being replaced.
     pub fn replacement_reason(
         mut self,
-        v: impl Into<crate::issuing_card::create::ReplacementReason>,
+        v: impl Into<crate::issuing_card::ReplacementReason>,
     ) -> Self {
         self.replacement_reason = Some(v.into());
         self
@@ -196,7 +198,9 @@ impl CreateIssuingCard {
         self
     }
     /// Whether authorizations can be approved on this card. May be blocked from activating cards depending on past-due Cardholder requirements. Defaults to `inactive`.
-    pub fn status(mut self, v: impl Into<crate::issuing_card::create::Status>) -> Self {
+    ///
+    /// This parameter takes `active`, `inactive`.
+    pub fn status(mut self, v: impl Into<crate::issuing_card::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -853,11 +857,11 @@ impl serde::Serialize for IssuingCardApplePay {
 #[non_exhaustive]
 pub struct IssuingCardAuthorizationControls {
     /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to allow. All other categories will be blocked. Cannot be set with `blocked_categories`.
-    pub allowed_categories: Option<Vec<crate::issuing_card::shared::AllowedCategories>>,
+    pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
     /// Array of strings containing representing countries from which authorizations will be allowed. Authorizations from merchants in all other countries will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `blocked_merchant_countries`. Provide an empty value to unset this control.
     pub allowed_merchant_countries: Option<Vec<String>>,
     /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to decline. All other categories will be allowed. Cannot be set with `allowed_categories`.
-    pub blocked_categories: Option<Vec<crate::issuing_card::shared::BlockedCategories>>,
+    pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
     /// Array of strings containing representing countries from which authorizations will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `allowed_merchant_countries`. Provide an empty value to unset this control.
     pub blocked_merchant_countries: Option<Vec<String>>,
     /// Limit spending with amount-based rules that apply across any cards this card replaced (i.e., its `replacement_for` card and _that_ card's `replacement_for` card, up the chain).
@@ -879,13 +883,9 @@ impl crate::rt::Decode for IssuingCardAuthorizationControls {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::issuing_card::shared::AllowedCategories>,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::issuing_card::AllowedCategories>>,
             f1: crate::rt::json::Slot<Vec<String>>,
-            f2: crate::rt::json::Slot<
-                Vec<crate::issuing_card::shared::BlockedCategories>,
-            >,
+            f2: crate::rt::json::Slot<Vec<crate::issuing_card::BlockedCategories>>,
             f3: crate::rt::json::Slot<Vec<String>>,
             f4: crate::rt::json::Slot<Vec<crate::IssuingCardSpendingLimit>>,
             f5: crate::rt::json::Slot<String>,
@@ -1243,7 +1243,7 @@ pub struct IssuingCardShipping {
     /// Whether a signature is required for card delivery. This feature is only supported for US users. Standard shipping service does not support signature on delivery. The default value for standard shipping service is false and for express and priority services is true.
     pub require_signature: Option<bool>,
     /// Shipment service, such as `standard` or `express`.
-    pub service: crate::issuing_card::shipping::Service,
+    pub service: crate::issuing_card::Service,
     /// The delivery status of the card.
     pub status: Option<crate::issuing_card::shipping::Status>,
     /// A tracking number for a card shipment.
@@ -1251,7 +1251,7 @@ pub struct IssuingCardShipping {
     /// A link to the shipping carrier's site where you can view detailed information about a card shipment.
     pub tracking_url: Option<String>,
     /// Packaging options.
-    pub r#type: crate::issuing_card::shipping::Type,
+    pub r#type: crate::issuing_card::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1275,11 +1275,11 @@ impl crate::rt::Decode for IssuingCardShipping {
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<bool>,
-            f8: crate::rt::json::Slot<crate::issuing_card::shipping::Service>,
+            f8: crate::rt::json::Slot<crate::issuing_card::Service>,
             f9: crate::rt::json::Slot<crate::issuing_card::shipping::Status>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<String>,
-            f12: crate::rt::json::Slot<crate::issuing_card::shipping::Type>,
+            f12: crate::rt::json::Slot<crate::issuing_card::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1454,7 +1454,7 @@ impl serde::Serialize for IssuingCardShipping {
 #[non_exhaustive]
 pub struct IssuingCardShippingAddressValidation {
     /// The address validation capabilities to use.
-    pub mode: crate::issuing_card::shipping_address_validation::Mode,
+    pub mode: crate::issuing_card::Mode,
     /// The normalized shipping address.
     pub normalized_address: Option<crate::Address>,
     /// The validation result for the shipping address.
@@ -1474,9 +1474,7 @@ impl crate::rt::Decode for IssuingCardShippingAddressValidation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::issuing_card::shipping_address_validation::Mode,
-            >,
+            f0: crate::rt::json::Slot<crate::issuing_card::Mode>,
             f1: crate::rt::json::Slot<crate::Address>,
             f2: crate::rt::json::Slot<
                 crate::issuing_card::IssuingCardShippingAddressValidationResult,
@@ -1681,9 +1679,9 @@ pub struct IssuingCardSpendingLimit {
     /// Maximum amount allowed to spend per interval. This amount is in the card's currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
     /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) this limit applies to. Omitting this field will apply the limit to all categories.
-    pub categories: Option<Vec<crate::issuing_card::shared::Categories>>,
+    pub categories: Option<Vec<crate::issuing_card::Categories>>,
     /// Interval (or event) to which the amount applies.
-    pub interval: crate::issuing_card::shared::Interval,
+    pub interval: crate::issuing_card::Interval,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1700,8 +1698,8 @@ impl crate::rt::Decode for IssuingCardSpendingLimit {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<Vec<crate::issuing_card::shared::Categories>>,
-            f2: crate::rt::json::Slot<crate::issuing_card::shared::Interval>,
+            f1: crate::rt::json::Slot<Vec<crate::issuing_card::Categories>>,
+            f2: crate::rt::json::Slot<crate::issuing_card::Interval>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1943,9 +1941,9 @@ pub struct ListIssuingCards {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return cards that have the given status. One of `active`, `inactive`, or `canceled`.
-    pub status: Option<crate::issuing_card::list::Status>,
+    pub status: Option<crate::issuing_card::Status>,
     /// Only return cards that have the given type. One of `virtual` or `physical`.
-    pub r#type: Option<crate::issuing_card::list::Type>,
+    pub r#type: Option<crate::issuing_card::Type>,
 }
 #[cfg(feature = "issuing_cards")]
 impl serde::Serialize for ListIssuingCards {
@@ -2065,12 +2063,12 @@ impl ListIssuingCards {
         self
     }
     /// Only return cards that have the given status. One of `active`, `inactive`, or `canceled`.
-    pub fn status(mut self, v: impl Into<crate::issuing_card::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_card::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
     /// Only return cards that have the given type. One of `virtual` or `physical`.
-    pub fn r#type(mut self, v: impl Into<crate::issuing_card::list::Type>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_card::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -2345,7 +2343,9 @@ pub struct UpdateIssuingCard {
     /// The `card` parameter.
     pub card: crate::IssuingCardId,
     /// Reason why the `status` of this card is `canceled`.
-    pub cancellation_reason: Option<crate::issuing_card::update::CancellationReason>,
+    ///
+    /// This parameter takes `lost`, `stolen`.
+    pub cancellation_reason: Option<crate::issuing_card::CancellationReason>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -2359,7 +2359,7 @@ pub struct UpdateIssuingCard {
     /// Rules that control spending for this card. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::issuing_card::SpendingControls>,
     /// Dictates whether authorizations can be approved on this card. May be blocked from activating cards depending on past-due Cardholder requirements. Defaults to `inactive`. If this card is being canceled because it was lost or stolen, this information should be provided as `cancellation_reason`.
-    pub status: Option<crate::issuing_card::update::Status>,
+    pub status: Option<crate::issuing_card::Status>,
 }
 #[cfg(feature = "issuing_cards")]
 impl serde::Serialize for UpdateIssuingCard {
@@ -2411,9 +2411,11 @@ impl UpdateIssuingCard {
         }
     }
     /// Reason why the `status` of this card is `canceled`.
+    ///
+    /// This parameter takes `lost`, `stolen`.
     pub fn cancellation_reason(
         mut self,
-        v: impl Into<crate::issuing_card::update::CancellationReason>,
+        v: impl Into<crate::issuing_card::CancellationReason>,
     ) -> Self {
         self.cancellation_reason = Some(v.into());
         self
@@ -2458,7 +2460,7 @@ impl UpdateIssuingCard {
         self
     }
     /// Dictates whether authorizations can be approved on this card. May be blocked from activating cards depending on past-due Cardholder requirements. Defaults to `inactive`. If this card is being canceled because it was lost or stolen, this information should be provided as `cancellation_reason`.
-    pub fn status(mut self, v: impl Into<crate::issuing_card::update::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_card::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -27,15 +27,15 @@ pub struct CreateIssuingCardholder {
     pub phone_number: Option<String>,
     /// The cardholder’s preferred locales (languages), ordered by preference. Locales can be `de`, `en`, `es`, `fr`, or `it`.
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
-    pub preferred_locales: Option<
-        Vec<crate::issuing_cardholder::create_update::PreferredLocales>,
-    >,
+    pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
     /// Specifies whether to permit authorizations on this cardholder's cards. Defaults to `active`.
-    pub status: Option<crate::issuing_cardholder::create_update::Status>,
+    ///
+    /// This parameter takes `active`, `inactive`.
+    pub status: Option<crate::issuing_cardholder::Status>,
     /// One of `individual` or `company`. See [Choose a cardholder type](https://docs.stripe.com/issuing/other/choose-cardholder) for more details.
-    pub r#type: Option<crate::issuing_cardholder::create::Type>,
+    pub r#type: Option<crate::issuing_cardholder::Type>,
 }
 #[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for CreateIssuingCardholder {
@@ -138,7 +138,7 @@ impl CreateIssuingCardholder {
     pub fn preferred_locales(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::issuing_cardholder::create_update::PreferredLocales>,
+            Item = impl Into<crate::issuing_cardholder::PreferredLocales>,
         >,
     ) -> Self {
         self.preferred_locales = Some(v.into_iter().map(Into::into).collect());
@@ -153,18 +153,14 @@ impl CreateIssuingCardholder {
         self
     }
     /// Specifies whether to permit authorizations on this cardholder's cards. Defaults to `active`.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::issuing_cardholder::create_update::Status>,
-    ) -> Self {
+    ///
+    /// This parameter takes `active`, `inactive`.
+    pub fn status(mut self, v: impl Into<crate::issuing_cardholder::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
     /// One of `individual` or `company`. See [Choose a cardholder type](https://docs.stripe.com/issuing/other/choose-cardholder) for more details.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::issuing_cardholder::create::Type>,
-    ) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_cardholder::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -597,11 +593,11 @@ impl serde::Serialize for IssuingCardholderAddress {
 #[non_exhaustive]
 pub struct IssuingCardholderAuthorizationControls {
     /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to allow. All other categories will be blocked. Cannot be set with `blocked_categories`.
-    pub allowed_categories: Option<Vec<crate::issuing_card::shared::AllowedCategories>>,
+    pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
     /// Array of strings containing representing countries from which authorizations will be allowed. Authorizations from merchants in all other countries will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `blocked_merchant_countries`. Provide an empty value to unset this control.
     pub allowed_merchant_countries: Option<Vec<String>>,
     /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to decline. All other categories will be allowed. Cannot be set with `allowed_categories`.
-    pub blocked_categories: Option<Vec<crate::issuing_card::shared::BlockedCategories>>,
+    pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
     /// Array of strings containing representing countries from which authorizations will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `allowed_merchant_countries`. Provide an empty value to unset this control.
     pub blocked_merchant_countries: Option<Vec<String>>,
     /// Limit spending with amount-based rules that apply across this cardholder's cards.
@@ -624,13 +620,9 @@ impl crate::rt::Decode for IssuingCardholderAuthorizationControls {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::issuing_card::shared::AllowedCategories>,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::issuing_card::AllowedCategories>>,
             f1: crate::rt::json::Slot<Vec<String>>,
-            f2: crate::rt::json::Slot<
-                Vec<crate::issuing_card::shared::BlockedCategories>,
-            >,
+            f2: crate::rt::json::Slot<Vec<crate::issuing_card::BlockedCategories>>,
             f3: crate::rt::json::Slot<Vec<String>>,
             f4: crate::rt::json::Slot<Vec<crate::IssuingCardholderSpendingLimit>>,
             f5: crate::rt::json::Slot<String>,
@@ -1450,9 +1442,9 @@ pub struct IssuingCardholderSpendingLimit {
     /// Maximum amount allowed to spend per interval. This amount is in the card's currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
     /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) this limit applies to. Omitting this field will apply the limit to all categories.
-    pub categories: Option<Vec<crate::issuing_card::shared::Categories>>,
+    pub categories: Option<Vec<crate::issuing_card::Categories>>,
     /// Interval (or event) to which the amount applies.
-    pub interval: crate::issuing_card::shared::Interval,
+    pub interval: crate::issuing_card::Interval,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1470,8 +1462,8 @@ impl crate::rt::Decode for IssuingCardholderSpendingLimit {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<Vec<crate::issuing_card::shared::Categories>>,
-            f2: crate::rt::json::Slot<crate::issuing_card::shared::Interval>,
+            f1: crate::rt::json::Slot<Vec<crate::issuing_card::Categories>>,
+            f2: crate::rt::json::Slot<crate::issuing_card::Interval>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1807,9 +1799,9 @@ pub struct ListIssuingCardholders {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return cardholders that have the given status. One of `active`, `inactive`, or `blocked`.
-    pub status: Option<crate::issuing_cardholder::list::Status>,
+    pub status: Option<crate::issuing_cardholder::Status>,
     /// Only return cardholders that have the given type. One of `individual` or `company`.
-    pub r#type: Option<crate::issuing_cardholder::list::Type>,
+    pub r#type: Option<crate::issuing_cardholder::Type>,
 }
 #[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for ListIssuingCardholders {
@@ -1899,18 +1891,12 @@ impl ListIssuingCardholders {
         self
     }
     /// Only return cardholders that have the given status. One of `active`, `inactive`, or `blocked`.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::issuing_cardholder::list::Status>,
-    ) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_cardholder::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
     /// Only return cardholders that have the given type. One of `individual` or `company`.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::issuing_cardholder::list::Type>,
-    ) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_cardholder::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -2018,13 +2004,13 @@ pub struct UpdateIssuingCardholder {
     pub phone_number: Option<String>,
     /// The cardholder’s preferred locales (languages), ordered by preference. Locales can be `de`, `en`, `es`, `fr`, or `it`.
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
-    pub preferred_locales: Option<
-        Vec<crate::issuing_cardholder::create_update::PreferredLocales>,
-    >,
+    pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
     /// Specifies whether to permit authorizations on this cardholder's cards.
-    pub status: Option<crate::issuing_cardholder::create_update::Status>,
+    ///
+    /// This parameter takes `active`, `inactive`.
+    pub status: Option<crate::issuing_cardholder::Status>,
 }
 #[cfg(feature = "issuing_cardholders")]
 impl serde::Serialize for UpdateIssuingCardholder {
@@ -2126,7 +2112,7 @@ impl UpdateIssuingCardholder {
     pub fn preferred_locales(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::issuing_cardholder::create_update::PreferredLocales>,
+            Item = impl Into<crate::issuing_cardholder::PreferredLocales>,
         >,
     ) -> Self {
         self.preferred_locales = Some(v.into_iter().map(Into::into).collect());
@@ -2141,10 +2127,9 @@ impl UpdateIssuingCardholder {
         self
     }
     /// Specifies whether to permit authorizations on this cardholder's cards.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::issuing_cardholder::create_update::Status>,
-    ) -> Self {
+    ///
+    /// This parameter takes `active`, `inactive`.
+    pub fn status(mut self, v: impl Into<crate::issuing_cardholder::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -339,9 +339,9 @@ pub struct IssuingDisputeCanceledEvidence {
     /// Description of the merchandise or service that was purchased.
     pub product_description: Option<String>,
     /// Whether the product was a merchandise or service.
-    pub product_type: Option<crate::issuing_dispute::evidence::ProductType>,
+    pub product_type: Option<crate::issuing_dispute::ProductType>,
     /// Result of cardholder's attempt to return the product.
-    pub return_status: Option<crate::issuing_dispute::evidence::ReturnStatus>,
+    pub return_status: Option<crate::issuing_dispute::ReturnStatus>,
     /// Date when the product was returned or attempted to be returned.
     pub returned_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -359,8 +359,8 @@ impl crate::rt::Decode for IssuingDisputeCanceledEvidence {
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::issuing_dispute::evidence::ProductType>,
-            f8: crate::rt::json::Slot<crate::issuing_dispute::evidence::ReturnStatus>,
+            f7: crate::rt::json::Slot<crate::issuing_dispute::ProductType>,
+            f8: crate::rt::json::Slot<crate::issuing_dispute::ReturnStatus>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
@@ -611,7 +611,7 @@ pub struct IssuingDisputeEvidence {
     /// The `other` field.
     pub other: Option<crate::IssuingDisputeOtherEvidence>,
     /// The reason for filing the dispute. Its value will match the field containing the evidence.
-    pub reason: crate::issuing_dispute::evidence::Reason,
+    pub reason: crate::issuing_dispute::Reason,
     /// The `service_not_as_described` field.
     pub service_not_as_described: Option<
         crate::IssuingDisputeServiceNotAsDescribedEvidence,
@@ -633,7 +633,7 @@ impl crate::rt::Decode for IssuingDisputeEvidence {
             f4: crate::rt::json::Slot<crate::IssuingDisputeNoValidAuthorizationEvidence>,
             f5: crate::rt::json::Slot<crate::IssuingDisputeNotReceivedEvidence>,
             f6: crate::rt::json::Slot<crate::IssuingDisputeOtherEvidence>,
-            f7: crate::rt::json::Slot<crate::issuing_dispute::evidence::Reason>,
+            f7: crate::rt::json::Slot<crate::issuing_dispute::Reason>,
             f8: crate::rt::json::Slot<
                 crate::IssuingDisputeServiceNotAsDescribedEvidence,
             >,
@@ -835,7 +835,7 @@ pub struct IssuingDisputeMerchandiseNotAsDescribedEvidence {
     /// Description of the cardholder's attempt to return the product.
     pub return_description: Option<String>,
     /// Result of cardholder's attempt to return the product.
-    pub return_status: Option<crate::issuing_dispute::evidence::ReturnStatus>,
+    pub return_status: Option<crate::issuing_dispute::ReturnStatus>,
     /// Date when the product was returned or attempted to be returned.
     pub returned_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -850,7 +850,7 @@ impl crate::rt::Decode for IssuingDisputeMerchandiseNotAsDescribedEvidence {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::issuing_dispute::evidence::ReturnStatus>,
+            f4: crate::rt::json::Slot<crate::issuing_dispute::ReturnStatus>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
@@ -1020,7 +1020,7 @@ pub struct IssuingDisputeNotReceivedEvidence {
     /// Description of the merchandise or service that was purchased.
     pub product_description: Option<String>,
     /// Whether the product was a merchandise or service.
-    pub product_type: Option<crate::issuing_dispute::evidence::ProductType>,
+    pub product_type: Option<crate::issuing_dispute::ProductType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1033,7 +1033,7 @@ impl crate::rt::Decode for IssuingDisputeNotReceivedEvidence {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::issuing_dispute::evidence::ProductType>,
+            f4: crate::rt::json::Slot<crate::issuing_dispute::ProductType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1122,7 +1122,7 @@ pub struct IssuingDisputeOtherEvidence {
     /// Description of the merchandise or service that was purchased.
     pub product_description: Option<String>,
     /// Whether the product was a merchandise or service.
-    pub product_type: Option<crate::issuing_dispute::evidence::ProductType>,
+    pub product_type: Option<crate::issuing_dispute::ProductType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1134,7 +1134,7 @@ impl crate::rt::Decode for IssuingDisputeOtherEvidence {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::issuing_dispute::evidence::ProductType>,
+            f3: crate::rt::json::Slot<crate::issuing_dispute::ProductType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1408,7 +1408,7 @@ pub struct ListIssuingDisputes {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Select Issuing disputes with the given status.
-    pub status: Option<crate::issuing_dispute::list::Status>,
+    pub status: Option<crate::issuing_dispute::Status>,
     /// Select the Issuing dispute for the given transaction.
     pub transaction: Option<crate::IssuingTransactionId>,
 }
@@ -1482,7 +1482,7 @@ impl ListIssuingDisputes {
         self
     }
     /// Select Issuing disputes with the given status.
-    pub fn status(mut self, v: impl Into<crate::issuing_dispute::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_dispute::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

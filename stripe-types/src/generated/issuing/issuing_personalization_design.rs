@@ -75,7 +75,9 @@ pub struct CreateIssuingPersonalizationDesign {
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
     pub card_logo: Option<crate::FileId>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
-    pub carrier_text: Option<crate::issuing_personalization_design::CarrierText>,
+    pub carrier_text: Option<
+        crate::issuing_personalization_design::create_update::CarrierText,
+    >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A lookup key used to retrieve personalization designs dynamically from a static string. This may be up to 200 characters.
@@ -149,7 +151,7 @@ impl CreateIssuingPersonalizationDesign {
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
     pub fn carrier_text(
         mut self,
-        v: impl Into<crate::issuing_personalization_design::CarrierText>,
+        v: impl Into<crate::issuing_personalization_design::create_update::CarrierText>,
     ) -> Self {
         self.carrier_text = Some(v.into());
         self
@@ -653,12 +655,10 @@ impl serde::Serialize for IssuingPersonalizationDesignPreferences {
 #[non_exhaustive]
 pub struct IssuingPersonalizationDesignRejectionReasons {
     /// The reason(s) the card logo was rejected.
-    pub card_logo: Option<
-        Vec<crate::issuing_personalization_design::rejection_reasons::CardLogo>,
-    >,
+    pub card_logo: Option<Vec<crate::issuing_personalization_design::CardLogo>>,
     /// The reason(s) the carrier text was rejected.
     pub carrier_text: Option<
-        Vec<crate::issuing_personalization_design::rejection_reasons::CarrierText>,
+        Vec<crate::issuing_personalization_design::rejection_reasons_reject::CarrierText>,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -669,11 +669,11 @@ impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::issuing_personalization_design::rejection_reasons::CardLogo>,
+                Vec<crate::issuing_personalization_design::CardLogo>,
             >,
             f1: crate::rt::json::Slot<
                 Vec<
-                    crate::issuing_personalization_design::rejection_reasons::CarrierText,
+                    crate::issuing_personalization_design::rejection_reasons_reject::CarrierText,
                 >,
             >,
         }
@@ -750,7 +750,7 @@ pub struct ListIssuingPersonalizationDesigns {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return personalization designs with the given status.
-    pub status: Option<crate::issuing_personalization_design::list::Status>,
+    pub status: Option<crate::issuing_personalization_design::Status>,
 }
 #[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for ListIssuingPersonalizationDesigns {
@@ -835,7 +835,7 @@ impl ListIssuingPersonalizationDesigns {
     /// Only return personalization designs with the given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::issuing_personalization_design::list::Status>,
+        v: impl Into<crate::issuing_personalization_design::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
@@ -1004,7 +1004,9 @@ pub struct UpdateIssuingPersonalizationDesign {
     pub card_logo: Option<crate::rt::Clearable<crate::FileId>>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
     pub carrier_text: Option<
-        crate::rt::Clearable<crate::issuing_personalization_design::CarrierText>,
+        crate::rt::Clearable<
+            crate::issuing_personalization_design::create_update::CarrierText,
+        >,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1088,7 +1090,9 @@ impl UpdateIssuingPersonalizationDesign {
     pub fn carrier_text(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::issuing_personalization_design::CarrierText>,
+            crate::rt::Clearable<
+                crate::issuing_personalization_design::create_update::CarrierText,
+            >,
         >,
     ) -> Self {
         self.carrier_text = Some(v.into());

@@ -236,9 +236,9 @@ pub struct ListIssuingPhysicalBundles {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return physical bundles with the given status.
-    pub status: Option<crate::issuing_physical_bundle::list::Status>,
+    pub status: Option<crate::issuing_physical_bundle::Status>,
     /// Only return physical bundles with the given type.
-    pub r#type: Option<crate::issuing_physical_bundle::list::Type>,
+    pub r#type: Option<crate::issuing_physical_bundle::Type>,
 }
 #[cfg(feature = "issuing_physical_bundles")]
 impl serde::Serialize for ListIssuingPhysicalBundles {
@@ -303,16 +303,13 @@ impl ListIssuingPhysicalBundles {
     /// Only return physical bundles with the given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::issuing_physical_bundle::list::Status>,
+        v: impl Into<crate::issuing_physical_bundle::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self
     }
     /// Only return physical bundles with the given type.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::issuing_physical_bundle::list::Type>,
-    ) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_physical_bundle::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }

@@ -83,7 +83,7 @@ pub struct CreateTestHelpersIssuingSettlement {
     /// The total net amount required to settle with the network.
     pub net_total_amount: i64,
     /// The card network for this settlement. One of ["visa", "maestro"]
-    pub network: Option<crate::issuing_settlement::create::Network>,
+    pub network: Option<crate::issuing_settlement::Network>,
     /// The Settlement Identification Number assigned by the network.
     pub network_settlement_identifier: Option<String>,
     /// The total transaction amount reflected in this settlement.
@@ -163,10 +163,7 @@ impl CreateTestHelpersIssuingSettlement {
         self
     }
     /// The card network for this settlement. One of ["visa", "maestro"]
-    pub fn network(
-        mut self,
-        v: impl Into<crate::issuing_settlement::create::Network>,
-    ) -> Self {
+    pub fn network(mut self, v: impl Into<crate::issuing_settlement::Network>) -> Self {
         self.network = Some(v.into());
         self
     }

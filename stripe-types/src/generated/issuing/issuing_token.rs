@@ -209,7 +209,7 @@ pub struct ListIssuingTokens {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Select Issuing tokens with the given status.
-    pub status: Option<crate::issuing_token::list::Status>,
+    pub status: Option<crate::issuing_token::Status>,
 }
 #[cfg(feature = "issuing_tokens")]
 impl serde::Serialize for ListIssuingTokens {
@@ -279,7 +279,7 @@ impl ListIssuingTokens {
         self
     }
     /// Select Issuing tokens with the given status.
-    pub fn status(mut self, v: impl Into<crate::issuing_token::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::issuing_token::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -374,7 +374,9 @@ pub struct UpdateIssuingToken {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Specifies which status the token should be updated to.
-    pub status: crate::issuing_token::update::Status,
+    ///
+    /// This parameter takes `active`, `deleted`, `suspended`.
+    pub status: crate::issuing_token::Status,
 }
 #[cfg(feature = "issuing_tokens")]
 impl serde::Serialize for UpdateIssuingToken {
@@ -394,7 +396,7 @@ impl UpdateIssuingToken {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         token: impl Into<crate::IssuingTokenId>,
-        status: impl Into<crate::issuing_token::update::Status>,
+        status: impl Into<crate::issuing_token::Status>,
     ) -> Self {
         Self {
             token: token.into(),

@@ -2407,7 +2407,7 @@ pub struct ListIssuingTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return transactions that have the given type. One of `capture` or `refund`.
-    pub r#type: Option<crate::issuing_transaction::list::Type>,
+    pub r#type: Option<crate::issuing_transaction::Type>,
 }
 #[cfg(feature = "issuing_transactions")]
 impl serde::Serialize for ListIssuingTransactions {
@@ -2493,10 +2493,7 @@ impl ListIssuingTransactions {
         self
     }
     /// Only return transactions that have the given type. One of `capture` or `refund`.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::issuing_transaction::list::Type>,
-    ) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_transaction::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }

@@ -1153,8 +1153,8 @@ impl Branding {
         self
     }
 }
-/// Values of `business_type` in `Account`.
-#[cfg(any(feature = "account", feature = "accounts"))]
+/// Values of `business_type` in `Account`, `CreateAccount` and 2 more.
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BusinessType {
@@ -1169,7 +1169,7 @@ pub enum BusinessType {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl BusinessType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1182,7 +1182,7 @@ impl BusinessType {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl std::str::FromStr for BusinessType {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -1201,25 +1201,25 @@ impl std::str::FromStr for BusinessType {
         )
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl std::fmt::Display for BusinessType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl serde::Serialize for BusinessType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for BusinessType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl crate::rt::Decode for BusinessType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
@@ -2977,7 +2977,7 @@ pub struct Controller {
     /// The `losses` parameter.
     pub losses: Option<crate::account::Losses>,
     /// The `requirement_collection` parameter.
-    pub requirement_collection: Option<crate::account::ControllerRequirementCollection>,
+    pub requirement_collection: Option<crate::account::RequirementCollection>,
     /// The `stripe_dashboard` parameter.
     pub stripe_dashboard: Option<crate::account::StripeDashboard>,
 }
@@ -3026,7 +3026,7 @@ impl Controller {
     /// The `requirement_collection` parameter.
     pub fn requirement_collection(
         mut self,
-        v: impl Into<crate::account::ControllerRequirementCollection>,
+        v: impl Into<crate::account::RequirementCollection>,
     ) -> Self {
         self.requirement_collection = Some(v.into());
         self
@@ -3038,61 +3038,6 @@ impl Controller {
     ) -> Self {
         self.stripe_dashboard = Some(v.into());
         self
-    }
-}
-/// Values of `controller.requirement_collection` in `CreateAccount`.
-#[cfg(feature = "accounts")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ControllerRequirementCollection {
-    /// `application`
-    Application,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "accounts")]
-impl ControllerRequirementCollection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ControllerRequirementCollection::Application => "application",
-            ControllerRequirementCollection::Stripe => "stripe",
-            ControllerRequirementCollection::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::str::FromStr for ControllerRequirementCollection {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["application", "stripe"]) {
-                Some(0) => ControllerRequirementCollection::Application,
-                Some(1) => ControllerRequirementCollection::Stripe,
-                _ => ControllerRequirementCollection::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::fmt::Display for ControllerRequirementCollection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl serde::Serialize for ControllerRequirementCollection {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl<'de> serde::Deserialize<'de> for ControllerRequirementCollection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// One of several shapes of `ListAccountsCreated`.
@@ -3696,7 +3641,9 @@ impl crate::rt::Decode for EpsPayments {
 #[non_exhaustive]
 pub struct Fees {
     /// The `payer` parameter.
-    pub payer: Option<crate::account::FeesPayer>,
+    ///
+    /// This parameter takes `account`, `application`.
+    pub payer: Option<crate::account::Payer>,
 }
 #[cfg(feature = "accounts")]
 impl serde::Serialize for Fees {
@@ -3717,64 +3664,11 @@ impl Fees {
         Self { payer: None }
     }
     /// The `payer` parameter.
-    pub fn payer(mut self, v: impl Into<crate::account::FeesPayer>) -> Self {
+    ///
+    /// This parameter takes `account`, `application`.
+    pub fn payer(mut self, v: impl Into<crate::account::Payer>) -> Self {
         self.payer = Some(v.into());
         self
-    }
-}
-/// Values of `controller.fees.payer` in `CreateAccount`.
-#[cfg(feature = "accounts")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FeesPayer {
-    /// `account`
-    Account,
-    /// `application`
-    Application,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "accounts")]
-impl FeesPayer {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FeesPayer::Account => "account",
-            FeesPayer::Application => "application",
-            FeesPayer::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::str::FromStr for FeesPayer {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "application"]) {
-                Some(0) => FeesPayer::Account,
-                Some(1) => FeesPayer::Application,
-                _ => FeesPayer::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::fmt::Display for FeesPayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl serde::Serialize for FeesPayer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl<'de> serde::Deserialize<'de> for FeesPayer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `fpx_payments` in `AccountCapabilities`.
@@ -4007,6 +3901,71 @@ impl Groups {
         self
     }
 }
+/// Values of `hosted_payment_method_save` in `AccountInvoicesSettings`, `CreateAccount` and `UpdateAccount`.
+#[cfg(any(feature = "account", feature = "accounts"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HostedPaymentMethodSave {
+    /// `always`
+    Always,
+    /// `never`
+    Never,
+    /// `offer`
+    Offer,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl HostedPaymentMethodSave {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HostedPaymentMethodSave::Always => "always",
+            HostedPaymentMethodSave::Never => "never",
+            HostedPaymentMethodSave::Offer => "offer",
+            HostedPaymentMethodSave::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl std::str::FromStr for HostedPaymentMethodSave {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["always", "never", "offer"]) {
+                Some(0) => HostedPaymentMethodSave::Always,
+                Some(1) => HostedPaymentMethodSave::Never,
+                Some(2) => HostedPaymentMethodSave::Offer,
+                _ => HostedPaymentMethodSave::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl std::fmt::Display for HostedPaymentMethodSave {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl serde::Serialize for HostedPaymentMethodSave {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl<'de> serde::Deserialize<'de> for HostedPaymentMethodSave {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::Decode for HostedPaymentMethodSave {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `ideal_payments` in `AccountCapabilities`.
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -4179,7 +4138,7 @@ pub struct Individual {
     /// The `phone` parameter.
     pub phone: Option<String>,
     /// The `political_exposure` parameter.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The `registered_address` parameter.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The `relationship` parameter.
@@ -4399,7 +4358,7 @@ impl Individual {
     /// The `political_exposure` parameter.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -4428,7 +4387,7 @@ impl Individual {
         self
     }
 }
-/// Values of `settings.payouts.schedule.interval` in `CreateAccount`, `UpdateAccount` and `UpdateBalanceSettings`.
+/// Values of `interval` in `BalanceSettingsResourcePayoutSchedule`, `CreateAccount` and 2 more.
 #[cfg(any(feature = "accounts", feature = "balance_settings"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4494,63 +4453,10 @@ impl<'de> serde::Deserialize<'de> for Interval {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `settings.invoices.hosted_payment_method_save` in `CreateAccount` and `UpdateAccount`.
-#[cfg(feature = "accounts")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoicesHostedPaymentMethodSave {
-    /// `always`
-    Always,
-    /// `never`
-    Never,
-    /// `offer`
-    Offer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "accounts")]
-impl InvoicesHostedPaymentMethodSave {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoicesHostedPaymentMethodSave::Always => "always",
-            InvoicesHostedPaymentMethodSave::Never => "never",
-            InvoicesHostedPaymentMethodSave::Offer => "offer",
-            InvoicesHostedPaymentMethodSave::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::str::FromStr for InvoicesHostedPaymentMethodSave {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["always", "never", "offer"]) {
-                Some(0) => InvoicesHostedPaymentMethodSave::Always,
-                Some(1) => InvoicesHostedPaymentMethodSave::Never,
-                Some(2) => InvoicesHostedPaymentMethodSave::Offer,
-                _ => InvoicesHostedPaymentMethodSave::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::fmt::Display for InvoicesHostedPaymentMethodSave {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl serde::Serialize for InvoicesHostedPaymentMethodSave {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl<'de> serde::Deserialize<'de> for InvoicesHostedPaymentMethodSave {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
+#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+impl crate::rt::Decode for Interval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `jcb_payments` in `AccountCapabilities`.
@@ -4884,7 +4790,7 @@ impl crate::rt::Decode for LinkPayments {
 #[non_exhaustive]
 pub struct Losses {
     /// The `payments` parameter.
-    pub payments: Option<crate::account::LossesPayments>,
+    pub payments: Option<crate::account::shared::Payments>,
 }
 #[cfg(feature = "accounts")]
 impl serde::Serialize for Losses {
@@ -4905,64 +4811,9 @@ impl Losses {
         Self { payments: None }
     }
     /// The `payments` parameter.
-    pub fn payments(mut self, v: impl Into<crate::account::LossesPayments>) -> Self {
+    pub fn payments(mut self, v: impl Into<crate::account::shared::Payments>) -> Self {
         self.payments = Some(v.into());
         self
-    }
-}
-/// Values of `controller.losses.payments` in `CreateAccount`.
-#[cfg(feature = "accounts")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LossesPayments {
-    /// `application`
-    Application,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "accounts")]
-impl LossesPayments {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LossesPayments::Application => "application",
-            LossesPayments::Stripe => "stripe",
-            LossesPayments::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::str::FromStr for LossesPayments {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["application", "stripe"]) {
-                Some(0) => LossesPayments::Application,
-                Some(1) => LossesPayments::Stripe,
-                _ => LossesPayments::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::fmt::Display for LossesPayments {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl serde::Serialize for LossesPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl<'de> serde::Deserialize<'de> for LossesPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `mb_way_payments` in `AccountCapabilities`.
@@ -5030,8 +4881,8 @@ impl crate::rt::Decode for MbWayPayments {
         r.str_enum()
     }
 }
-/// Values of `business_profile.minority_owned_business_designation` in `CreateAccount` and `UpdateAccount`.
-#[cfg(feature = "accounts")]
+/// Values of `minority_owned_business_designation` in `AccountBusinessProfile`, `CreateAccount` and `UpdateAccount`.
+#[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MinorityOwnedBusinessDesignation {
@@ -5048,7 +4899,7 @@ pub enum MinorityOwnedBusinessDesignation {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl MinorityOwnedBusinessDesignation {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -5068,7 +4919,7 @@ impl MinorityOwnedBusinessDesignation {
         }
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl std::str::FromStr for MinorityOwnedBusinessDesignation {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -5094,22 +4945,28 @@ impl std::str::FromStr for MinorityOwnedBusinessDesignation {
         )
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl std::fmt::Display for MinorityOwnedBusinessDesignation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl serde::Serialize for MinorityOwnedBusinessDesignation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "accounts")]
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl<'de> serde::Deserialize<'de> for MinorityOwnedBusinessDesignation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::Decode for MinorityOwnedBusinessDesignation {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `mobilepay_payments` in `AccountCapabilities`.
@@ -5327,73 +5184,6 @@ impl OwnershipDeclaration {
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
-    }
-}
-/// Values of `company.ownership_exemption_reason` in `CreateAccount`, `CreateToken` and 4 more.
-#[cfg(any(feature = "accounts", feature = "tokens", feature = "v2"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OwnershipExemptionReason {
-    /// `qualified_entity_exceeds_ownership_threshold`
-    QualifiedEntityExceedsOwnershipThreshold,
-    /// `qualifies_as_financial_institution`
-    QualifiesAsFinancialInstitution,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "accounts", feature = "tokens", feature = "v2"))]
-impl OwnershipExemptionReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold => {
-                "qualified_entity_exceeds_ownership_threshold"
-            }
-            OwnershipExemptionReason::QualifiesAsFinancialInstitution => {
-                "qualifies_as_financial_institution"
-            }
-            OwnershipExemptionReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "accounts", feature = "tokens", feature = "v2"))]
-impl std::str::FromStr for OwnershipExemptionReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "qualified_entity_exceeds_ownership_threshold",
-                    "qualifies_as_financial_institution",
-                ],
-            ) {
-                Some(0) => {
-                    OwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold
-                }
-                Some(1) => OwnershipExemptionReason::QualifiesAsFinancialInstitution,
-                _ => OwnershipExemptionReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "accounts", feature = "tokens", feature = "v2"))]
-impl std::fmt::Display for OwnershipExemptionReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "accounts", feature = "tokens", feature = "v2"))]
-impl serde::Serialize for OwnershipExemptionReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "accounts", feature = "tokens", feature = "v2"))]
-impl<'de> serde::Deserialize<'de> for OwnershipExemptionReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `oxxo_payments` in `AccountCapabilities`.
@@ -5652,6 +5442,78 @@ impl<'de> serde::Deserialize<'de> for PaycoPayments {
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::Decode for PaycoPayments {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `payer` in `AccountUnificationAccountControllerFees` and `CreateAccount`.
+#[cfg(any(feature = "account", feature = "accounts"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Payer {
+    /// `account`
+    Account,
+    /// `application`
+    Application,
+    /// `application_custom`
+    ApplicationCustom,
+    /// `application_express`
+    ApplicationExpress,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl Payer {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Payer::Account => "account",
+            Payer::Application => "application",
+            Payer::ApplicationCustom => "application_custom",
+            Payer::ApplicationExpress => "application_express",
+            Payer::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl std::str::FromStr for Payer {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["account", "application", "application_custom", "application_express"],
+            ) {
+                Some(0) => Payer::Account,
+                Some(1) => Payer::Application,
+                Some(2) => Payer::ApplicationCustom,
+                Some(3) => Payer::ApplicationExpress,
+                _ => Payer::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl std::fmt::Display for Payer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl serde::Serialize for Payer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl<'de> serde::Deserialize<'de> for Payer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::Decode for Payer {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -6150,6 +6012,67 @@ impl RepresentativeDeclaration {
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
+    }
+}
+/// Values of `requirement_collection` in `AccountUnificationAccountController` and `CreateAccount`.
+#[cfg(any(feature = "account", feature = "accounts"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequirementCollection {
+    /// `application`
+    Application,
+    /// `stripe`
+    Stripe,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl RequirementCollection {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RequirementCollection::Application => "application",
+            RequirementCollection::Stripe => "stripe",
+            RequirementCollection::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl std::str::FromStr for RequirementCollection {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => RequirementCollection::Application,
+                Some(1) => RequirementCollection::Stripe,
+                _ => RequirementCollection::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl std::fmt::Display for RequirementCollection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl serde::Serialize for RequirementCollection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl<'de> serde::Deserialize<'de> for RequirementCollection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::Decode for RequirementCollection {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `satispay_payments` in `AccountCapabilities`.
@@ -6736,7 +6659,7 @@ impl crate::rt::Decode for SofortPayments {
 #[non_exhaustive]
 pub struct StripeDashboard {
     /// The `type` parameter.
-    pub r#type: Option<crate::account::StripeDashboardType>,
+    pub r#type: Option<crate::account::shared::Type>,
 }
 #[cfg(feature = "accounts")]
 impl serde::Serialize for StripeDashboard {
@@ -6757,72 +6680,13 @@ impl StripeDashboard {
         Self { r#type: None }
     }
     /// The `type` parameter.
-    pub fn r#type(mut self, v: impl Into<crate::account::StripeDashboardType>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::account::shared::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
 }
-/// Values of `controller.stripe_dashboard.type` in `CreateAccount`.
-#[cfg(feature = "accounts")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum StripeDashboardType {
-    /// `express`
-    Express,
-    /// `full`
-    Full,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "accounts")]
-impl StripeDashboardType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            StripeDashboardType::Express => "express",
-            StripeDashboardType::Full => "full",
-            StripeDashboardType::None => "none",
-            StripeDashboardType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::str::FromStr for StripeDashboardType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["express", "full", "none"]) {
-                Some(0) => StripeDashboardType::Express,
-                Some(1) => StripeDashboardType::Full,
-                Some(2) => StripeDashboardType::None,
-                _ => StripeDashboardType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "accounts")]
-impl std::fmt::Display for StripeDashboardType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl serde::Serialize for StripeDashboardType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "accounts")]
-impl<'de> serde::Deserialize<'de> for StripeDashboardType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `company.structure` in `CreateAccount`, `CreateToken` and `UpdateAccount`.
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+/// Values of `structure` in `CreateAccount`, `CreateToken` and 2 more.
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Structure {
@@ -6875,7 +6739,7 @@ pub enum Structure {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl Structure {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -6909,7 +6773,7 @@ impl Structure {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl std::str::FromStr for Structure {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -6971,22 +6835,28 @@ impl std::str::FromStr for Structure {
         )
     }
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl std::fmt::Display for Structure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl serde::Serialize for Structure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "accounts", feature = "tokens"))]
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl<'de> serde::Deserialize<'de> for Structure {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
+impl crate::rt::Decode for Structure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `swish_payments` in `AccountCapabilities`.
@@ -7381,7 +7251,7 @@ impl crate::rt::Decode for TwintPayments {
         r.str_enum()
     }
 }
-/// Values of `type` in `Account`.
+/// Values of `type` in `Account` and `CreateAccount`.
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7636,8 +7506,15 @@ impl<'de> serde::Deserialize<'de> for WeeklyAnchor {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `settings.payouts.schedule.weekly_payout_days` in `CreateAccount`, `UpdateAccount` and `UpdateBalanceSettings`.
-#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+/// Values of `weekly_payout_days` in `BalanceSettingsResourcePayoutSchedule`, `CreateAccount` and 3 more.
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WeeklyPayoutDays {
@@ -7654,7 +7531,14 @@ pub enum WeeklyPayoutDays {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
 impl WeeklyPayoutDays {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -7668,7 +7552,14 @@ impl WeeklyPayoutDays {
         }
     }
 }
-#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
 impl std::str::FromStr for WeeklyPayoutDays {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -7688,22 +7579,56 @@ impl std::str::FromStr for WeeklyPayoutDays {
         )
     }
 }
-#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
 impl std::fmt::Display for WeeklyPayoutDays {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
 impl serde::Serialize for WeeklyPayoutDays {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "accounts", feature = "balance_settings"))]
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for WeeklyPayoutDays {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "accounts",
+        feature = "balance_settings",
+        feature = "transfers"
+    )
+)]
+impl crate::rt::Decode for WeeklyPayoutDays {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `zip_payments` in `AccountCapabilities`.
@@ -7769,101 +7694,6 @@ impl<'de> serde::Deserialize<'de> for ZipPayments {
 impl crate::rt::Decode for ZipPayments {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `business_profile` whose field path another type of `account` also has.
-pub mod business_profile {
-    /// Values of `minority_owned_business_designation` in `AccountBusinessProfile`.
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum MinorityOwnedBusinessDesignation {
-        /// `lgbtqi_owned_business`
-        LgbtqiOwnedBusiness,
-        /// `minority_owned_business`
-        MinorityOwnedBusiness,
-        /// `none_of_these_apply`
-        NoneOfTheseApply,
-        /// `prefer_not_to_answer`
-        PreferNotToAnswer,
-        /// `women_owned_business`
-        WomenOwnedBusiness,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl MinorityOwnedBusinessDesignation {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                MinorityOwnedBusinessDesignation::LgbtqiOwnedBusiness => {
-                    "lgbtqi_owned_business"
-                }
-                MinorityOwnedBusinessDesignation::MinorityOwnedBusiness => {
-                    "minority_owned_business"
-                }
-                MinorityOwnedBusinessDesignation::NoneOfTheseApply => {
-                    "none_of_these_apply"
-                }
-                MinorityOwnedBusinessDesignation::PreferNotToAnswer => {
-                    "prefer_not_to_answer"
-                }
-                MinorityOwnedBusinessDesignation::WomenOwnedBusiness => {
-                    "women_owned_business"
-                }
-                MinorityOwnedBusinessDesignation::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::str::FromStr for MinorityOwnedBusinessDesignation {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "lgbtqi_owned_business",
-                        "minority_owned_business",
-                        "none_of_these_apply",
-                        "prefer_not_to_answer",
-                        "women_owned_business",
-                    ],
-                ) {
-                    Some(0) => MinorityOwnedBusinessDesignation::LgbtqiOwnedBusiness,
-                    Some(1) => MinorityOwnedBusinessDesignation::MinorityOwnedBusiness,
-                    Some(2) => MinorityOwnedBusinessDesignation::NoneOfTheseApply,
-                    Some(3) => MinorityOwnedBusinessDesignation::PreferNotToAnswer,
-                    Some(4) => MinorityOwnedBusinessDesignation::WomenOwnedBusiness,
-                    _ => MinorityOwnedBusinessDesignation::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::fmt::Display for MinorityOwnedBusinessDesignation {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl serde::Serialize for MinorityOwnedBusinessDesignation {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl<'de> serde::Deserialize<'de> for MinorityOwnedBusinessDesignation {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl crate::rt::Decode for MinorityOwnedBusinessDesignation {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }
 /// Types of `capabilities` whose field path another type of `account` also has.
@@ -8274,7 +8104,9 @@ pub mod create {
         /// The `ownership_declaration` parameter.
         pub ownership_declaration: Option<crate::account::OwnershipDeclaration>,
         /// The `ownership_exemption_reason` parameter.
-        pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
+        pub ownership_exemption_reason: Option<
+            crate::v2_core_account::OwnershipExemptionReason,
+        >,
         /// The `phone` parameter.
         pub phone: Option<String>,
         /// The `registration_date` parameter.
@@ -8486,7 +8318,7 @@ pub mod create {
         /// The `ownership_exemption_reason` parameter.
         pub fn ownership_exemption_reason(
             mut self,
-            v: impl Into<crate::account::OwnershipExemptionReason>,
+            v: impl Into<crate::v2_core_account::OwnershipExemptionReason>,
         ) -> Self {
             self.ownership_exemption_reason = Some(v.into());
             self
@@ -8552,9 +8384,7 @@ pub mod create {
     #[non_exhaustive]
     pub struct Invoices {
         /// The `hosted_payment_method_save` parameter.
-        pub hosted_payment_method_save: Option<
-            crate::account::InvoicesHostedPaymentMethodSave,
-        >,
+        pub hosted_payment_method_save: Option<crate::account::HostedPaymentMethodSave>,
     }
     #[cfg(feature = "accounts")]
     impl serde::Serialize for Invoices {
@@ -8579,7 +8409,7 @@ pub mod create {
         /// The `hosted_payment_method_save` parameter.
         pub fn hosted_payment_method_save(
             mut self,
-            v: impl Into<crate::account::InvoicesHostedPaymentMethodSave>,
+            v: impl Into<crate::account::HostedPaymentMethodSave>,
         ) -> Self {
             self.hosted_payment_method_save = Some(v.into());
             self
@@ -8712,202 +8542,6 @@ pub mod create {
         ) -> Self {
             self.treasury = Some(v.into());
             self
-        }
-    }
-    /// Values of `type` in `CreateAccount`.
-    #[cfg(feature = "accounts")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `custom`
-        Custom,
-        /// `express`
-        Express,
-        /// `standard`
-        Standard,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "accounts")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Custom => "custom",
-                Type::Express => "express",
-                Type::Standard => "standard",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "accounts")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["custom", "express", "standard"]) {
-                    Some(0) => Type::Custom,
-                    Some(1) => Type::Express,
-                    Some(2) => Type::Standard,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "accounts")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "accounts")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "accounts")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `create_update` whose field path another type of `account` also has.
-pub mod create_update {
-    /// Values of `business_type` in `CreateAccount`, `CreateToken` and `UpdateAccount`.
-    #[cfg(any(feature = "accounts", feature = "tokens"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BusinessType {
-        /// `company`
-        Company,
-        /// `government_entity`
-        GovernmentEntity,
-        /// `individual`
-        Individual,
-        /// `non_profit`
-        NonProfit,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "accounts", feature = "tokens"))]
-    impl BusinessType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BusinessType::Company => "company",
-                BusinessType::GovernmentEntity => "government_entity",
-                BusinessType::Individual => "individual",
-                BusinessType::NonProfit => "non_profit",
-                BusinessType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "accounts", feature = "tokens"))]
-    impl std::str::FromStr for BusinessType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["company", "government_entity", "individual", "non_profit"],
-                ) {
-                    Some(0) => BusinessType::Company,
-                    Some(1) => BusinessType::GovernmentEntity,
-                    Some(2) => BusinessType::Individual,
-                    Some(3) => BusinessType::NonProfit,
-                    _ => BusinessType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "accounts", feature = "tokens"))]
-    impl std::fmt::Display for BusinessType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "accounts", feature = "tokens"))]
-    impl serde::Serialize for BusinessType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "accounts", feature = "tokens"))]
-    impl<'de> serde::Deserialize<'de> for BusinessType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `invoices_settings` whose field path another type of `account` also has.
-pub mod invoices_settings {
-    /// Values of `hosted_payment_method_save` in `AccountInvoicesSettings`.
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum HostedPaymentMethodSave {
-        /// `always`
-        Always,
-        /// `never`
-        Never,
-        /// `offer`
-        Offer,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl HostedPaymentMethodSave {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                HostedPaymentMethodSave::Always => "always",
-                HostedPaymentMethodSave::Never => "never",
-                HostedPaymentMethodSave::Offer => "offer",
-                HostedPaymentMethodSave::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::str::FromStr for HostedPaymentMethodSave {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["always", "never", "offer"]) {
-                    Some(0) => HostedPaymentMethodSave::Always,
-                    Some(1) => HostedPaymentMethodSave::Never,
-                    Some(2) => HostedPaymentMethodSave::Offer,
-                    _ => HostedPaymentMethodSave::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::fmt::Display for HostedPaymentMethodSave {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl serde::Serialize for HostedPaymentMethodSave {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl<'de> serde::Deserialize<'de> for HostedPaymentMethodSave {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl crate::rt::Decode for HostedPaymentMethodSave {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }
@@ -9165,215 +8799,7 @@ pub mod shared {
             r.str_enum()
         }
     }
-}
-/// Types of `unification_account_controller` whose field path another type of `account` also has.
-pub mod unification_account_controller {
-    /// Values of `requirement_collection` in `AccountUnificationAccountController`.
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum RequirementCollection {
-        /// `application`
-        Application,
-        /// `stripe`
-        Stripe,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl RequirementCollection {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                RequirementCollection::Application => "application",
-                RequirementCollection::Stripe => "stripe",
-                RequirementCollection::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::str::FromStr for RequirementCollection {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["application", "stripe"]) {
-                    Some(0) => RequirementCollection::Application,
-                    Some(1) => RequirementCollection::Stripe,
-                    _ => RequirementCollection::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::fmt::Display for RequirementCollection {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl serde::Serialize for RequirementCollection {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl<'de> serde::Deserialize<'de> for RequirementCollection {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl crate::rt::Decode for RequirementCollection {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `AccountUnificationAccountController`.
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `account`
-        Account,
-        /// `application`
-        Application,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Account => "account",
-                Type::Application => "application",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["account", "application"]) {
-                    Some(0) => Type::Account,
-                    Some(1) => Type::Application,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `unification_account_controller_fees` whose field path another type of `account` also has.
-pub mod unification_account_controller_fees {
-    /// Values of `payer` in `AccountUnificationAccountControllerFees`.
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Payer {
-        /// `account`
-        Account,
-        /// `application`
-        Application,
-        /// `application_custom`
-        ApplicationCustom,
-        /// `application_express`
-        ApplicationExpress,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl Payer {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Payer::Account => "account",
-                Payer::Application => "application",
-                Payer::ApplicationCustom => "application_custom",
-                Payer::ApplicationExpress => "application_express",
-                Payer::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::str::FromStr for Payer {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "account",
-                        "application",
-                        "application_custom",
-                        "application_express",
-                    ],
-                ) {
-                    Some(0) => Payer::Account,
-                    Some(1) => Payer::Application,
-                    Some(2) => Payer::ApplicationCustom,
-                    Some(3) => Payer::ApplicationExpress,
-                    _ => Payer::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl std::fmt::Display for Payer {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl serde::Serialize for Payer {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl<'de> serde::Deserialize<'de> for Payer {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "account", feature = "accounts"))]
-    impl crate::rt::Decode for Payer {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `unification_account_controller_losses` whose field path another type of `account` also has.
-pub mod unification_account_controller_losses {
-    /// Values of `payments` in `AccountUnificationAccountControllerLosses`.
+    /// Values of `payments` in `AccountUnificationAccountControllerLosses` and `CreateAccount`.
     #[cfg(any(feature = "account", feature = "accounts"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
@@ -9434,10 +8860,7 @@ pub mod unification_account_controller_losses {
             r.str_enum()
         }
     }
-}
-/// Types of `unification_account_controller_stripe_dashboard` whose field path another type of `account` also has.
-pub mod unification_account_controller_stripe_dashboard {
-    /// Values of `type` in `AccountUnificationAccountControllerStripeDashboard`.
+    /// Values of `type` in `AccountUnificationAccountControllerStripeDashboard` and `CreateAccount`.
     #[cfg(any(feature = "account", feature = "accounts"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
@@ -9473,6 +8896,70 @@ pub mod unification_account_controller_stripe_dashboard {
                     Some(0) => Type::Express,
                     Some(1) => Type::Full,
                     Some(2) => Type::None,
+                    _ => Type::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    impl std::fmt::Display for Type {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    impl serde::Serialize for Type {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    impl<'de> serde::Deserialize<'de> for Type {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    impl crate::rt::Decode for Type {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+}
+/// Types of `unification_account_controller` whose field path another type of `account` also has.
+pub mod unification_account_controller {
+    /// Values of `type` in `AccountUnificationAccountController`.
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `account`
+        Account,
+        /// `application`
+        Application,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::Account => "account",
+                Type::Application => "application",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "account", feature = "accounts"))]
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["account", "application"]) {
+                    Some(0) => Type::Account,
+                    Some(1) => Type::Application,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
@@ -9713,7 +9200,9 @@ pub mod update {
         /// The `ownership_declaration` parameter.
         pub ownership_declaration: Option<crate::account::OwnershipDeclaration>,
         /// The `ownership_exemption_reason` parameter.
-        pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
+        pub ownership_exemption_reason: Option<
+            crate::v2_core_account::OwnershipExemptionReason,
+        >,
         /// The `phone` parameter.
         pub phone: Option<String>,
         /// The `registration_date` parameter.
@@ -9925,7 +9414,7 @@ pub mod update {
         /// The `ownership_exemption_reason` parameter.
         pub fn ownership_exemption_reason(
             mut self,
-            v: impl Into<crate::account::OwnershipExemptionReason>,
+            v: impl Into<crate::v2_core_account::OwnershipExemptionReason>,
         ) -> Self {
             self.ownership_exemption_reason = Some(v.into());
             self
@@ -10027,7 +9516,7 @@ pub mod update {
         /// The `phone` parameter.
         pub phone: Option<String>,
         /// The `political_exposure` parameter.
-        pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+        pub political_exposure: Option<crate::person::PoliticalExposure>,
         /// The `registered_address` parameter.
         pub registered_address: Option<crate::account::AddressSpecs>,
         /// The `relationship` parameter.
@@ -10253,7 +9742,7 @@ pub mod update {
         /// The `political_exposure` parameter.
         pub fn political_exposure(
             mut self,
-            v: impl Into<crate::person::params::PoliticalExposure>,
+            v: impl Into<crate::person::PoliticalExposure>,
         ) -> Self {
             self.political_exposure = Some(v.into());
             self
@@ -10296,9 +9785,7 @@ pub mod update {
         /// The `default_account_tax_ids` parameter.
         pub default_account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
         /// The `hosted_payment_method_save` parameter.
-        pub hosted_payment_method_save: Option<
-            crate::account::InvoicesHostedPaymentMethodSave,
-        >,
+        pub hosted_payment_method_save: Option<crate::account::HostedPaymentMethodSave>,
     }
     #[cfg(feature = "accounts")]
     impl serde::Serialize for Invoices {
@@ -10335,7 +9822,7 @@ pub mod update {
         /// The `hosted_payment_method_save` parameter.
         pub fn hosted_payment_method_save(
             mut self,
-            v: impl Into<crate::account::InvoicesHostedPaymentMethodSave>,
+            v: impl Into<crate::account::HostedPaymentMethodSave>,
         ) -> Self {
             self.hosted_payment_method_save = Some(v.into());
             self

@@ -61,11 +61,9 @@ impl<'de> serde::Deserialize<'de> for Collect {
 #[non_exhaustive]
 pub struct CollectionOptions {
     /// The `fields` parameter.
-    pub fields: Option<crate::v2_core_account_link::create::Fields>,
+    pub fields: Option<crate::v2_core_account_link::Fields>,
     /// The `future_requirements` parameter.
-    pub future_requirements: Option<
-        crate::v2_core_account_link::create::FutureRequirements,
-    >,
+    pub future_requirements: Option<crate::v2_core_account_link::FutureRequirements>,
 }
 #[cfg(feature = "account_links")]
 impl serde::Serialize for CollectionOptions {
@@ -92,17 +90,14 @@ impl CollectionOptions {
         }
     }
     /// The `fields` parameter.
-    pub fn fields(
-        mut self,
-        v: impl Into<crate::v2_core_account_link::create::Fields>,
-    ) -> Self {
+    pub fn fields(mut self, v: impl Into<crate::v2_core_account_link::Fields>) -> Self {
         self.fields = Some(v.into());
         self
     }
     /// The `future_requirements` parameter.
     pub fn future_requirements(
         mut self,
-        v: impl Into<crate::v2_core_account_link::create::FutureRequirements>,
+        v: impl Into<crate::v2_core_account_link::FutureRequirements>,
     ) -> Self {
         self.future_requirements = Some(v.into());
         self

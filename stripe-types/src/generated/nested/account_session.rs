@@ -8,7 +8,7 @@ pub struct AccountConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::create::AccountManagementFeatures>,
+    pub features: Option<crate::account_session::create::Features>,
 }
 #[cfg(feature = "account_sessions")]
 impl serde::Serialize for AccountConfigParam {
@@ -35,7 +35,7 @@ impl AccountConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::create::AccountManagementFeatures>,
+        v: impl Into<crate::account_session::create::Features>,
     ) -> Self {
         self.features = Some(v.into());
         self
@@ -1119,7 +1119,7 @@ pub struct PaymentsConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::create::PaymentDetailsFeatures>,
+    pub features: Option<crate::account_session::create::PaymentsFeatures>,
 }
 #[cfg(feature = "account_sessions")]
 impl serde::Serialize for PaymentsConfigParam {
@@ -1146,7 +1146,7 @@ impl PaymentsConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::create::PaymentDetailsFeatures>,
+        v: impl Into<crate::account_session::create::PaymentsFeatures>,
     ) -> Self {
         self.features = Some(v.into());
         self
@@ -1160,7 +1160,7 @@ pub struct PayoutsConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::create::BalancesFeatures>,
+    pub features: Option<crate::account_session::create::PayoutsFeatures>,
 }
 #[cfg(feature = "account_sessions")]
 impl serde::Serialize for PayoutsConfigParam {
@@ -1187,7 +1187,7 @@ impl PayoutsConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::create::BalancesFeatures>,
+        v: impl Into<crate::account_session::create::PayoutsFeatures>,
     ) -> Self {
         self.features = Some(v.into());
         self
@@ -1199,14 +1199,14 @@ pub mod create {
     #[cfg(feature = "account_sessions")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
-    pub struct AccountManagementFeatures {
+    pub struct Features {
         /// The `disable_stripe_user_authentication` parameter.
         pub disable_stripe_user_authentication: Option<bool>,
         /// The `external_account_collection` parameter.
         pub external_account_collection: Option<bool>,
     }
     #[cfg(feature = "account_sessions")]
-    impl serde::Serialize for AccountManagementFeatures {
+    impl serde::Serialize for Features {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
@@ -1220,7 +1220,7 @@ pub mod create {
         }
     }
     #[cfg(feature = "account_sessions")]
-    impl AccountManagementFeatures {
+    impl Features {
         /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new() -> Self {
@@ -1240,11 +1240,81 @@ pub mod create {
             self
         }
     }
+    /// `components.payment_details.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PaymentsFeatures {
+        /// The `capture_payments` parameter.
+        pub capture_payments: Option<bool>,
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub destination_on_behalf_of_charge_management: Option<bool>,
+        /// The `dispute_management` parameter.
+        pub dispute_management: Option<bool>,
+        /// The `refund_management` parameter.
+        pub refund_management: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for PaymentsFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.capture_payments {
+                map.serialize_entry("capture_payments", v)?;
+            }
+            if let Some(v) = &self.destination_on_behalf_of_charge_management {
+                map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
+            }
+            if let Some(v) = &self.dispute_management {
+                map.serialize_entry("dispute_management", v)?;
+            }
+            if let Some(v) = &self.refund_management {
+                map.serialize_entry("refund_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl PaymentsFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                capture_payments: None,
+                destination_on_behalf_of_charge_management: None,
+                dispute_management: None,
+                refund_management: None,
+            }
+        }
+        /// The `capture_payments` parameter.
+        pub fn capture_payments(mut self, v: impl Into<bool>) -> Self {
+            self.capture_payments = Some(v.into());
+            self
+        }
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub fn destination_on_behalf_of_charge_management(
+            mut self,
+            v: impl Into<bool>,
+        ) -> Self {
+            self.destination_on_behalf_of_charge_management = Some(v.into());
+            self
+        }
+        /// The `dispute_management` parameter.
+        pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.dispute_management = Some(v.into());
+            self
+        }
+        /// The `refund_management` parameter.
+        pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
+            self.refund_management = Some(v.into());
+            self
+        }
+    }
     /// `components.balances.features` in the parameters of `CreateAccountSession`.
     #[cfg(feature = "account_sessions")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
-    pub struct BalancesFeatures {
+    pub struct PayoutsFeatures {
         /// The `disable_stripe_user_authentication` parameter.
         pub disable_stripe_user_authentication: Option<bool>,
         /// The `edit_payout_schedule` parameter.
@@ -1257,7 +1327,7 @@ pub mod create {
         pub standard_payouts: Option<bool>,
     }
     #[cfg(feature = "account_sessions")]
-    impl serde::Serialize for BalancesFeatures {
+    impl serde::Serialize for PayoutsFeatures {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
@@ -1280,7 +1350,7 @@ pub mod create {
         }
     }
     #[cfg(feature = "account_sessions")]
-    impl BalancesFeatures {
+    impl PayoutsFeatures {
         /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new() -> Self {
@@ -1315,76 +1385,6 @@ pub mod create {
         /// The `standard_payouts` parameter.
         pub fn standard_payouts(mut self, v: impl Into<bool>) -> Self {
             self.standard_payouts = Some(v.into());
-            self
-        }
-    }
-    /// `components.payment_details.features` in the parameters of `CreateAccountSession`.
-    #[cfg(feature = "account_sessions")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct PaymentDetailsFeatures {
-        /// The `capture_payments` parameter.
-        pub capture_payments: Option<bool>,
-        /// The `destination_on_behalf_of_charge_management` parameter.
-        pub destination_on_behalf_of_charge_management: Option<bool>,
-        /// The `dispute_management` parameter.
-        pub dispute_management: Option<bool>,
-        /// The `refund_management` parameter.
-        pub refund_management: Option<bool>,
-    }
-    #[cfg(feature = "account_sessions")]
-    impl serde::Serialize for PaymentDetailsFeatures {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.capture_payments {
-                map.serialize_entry("capture_payments", v)?;
-            }
-            if let Some(v) = &self.destination_on_behalf_of_charge_management {
-                map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
-            }
-            if let Some(v) = &self.dispute_management {
-                map.serialize_entry("dispute_management", v)?;
-            }
-            if let Some(v) = &self.refund_management {
-                map.serialize_entry("refund_management", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "account_sessions")]
-    impl PaymentDetailsFeatures {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                capture_payments: None,
-                destination_on_behalf_of_charge_management: None,
-                dispute_management: None,
-                refund_management: None,
-            }
-        }
-        /// The `capture_payments` parameter.
-        pub fn capture_payments(mut self, v: impl Into<bool>) -> Self {
-            self.capture_payments = Some(v.into());
-            self
-        }
-        /// The `destination_on_behalf_of_charge_management` parameter.
-        pub fn destination_on_behalf_of_charge_management(
-            mut self,
-            v: impl Into<bool>,
-        ) -> Self {
-            self.destination_on_behalf_of_charge_management = Some(v.into());
-            self
-        }
-        /// The `dispute_management` parameter.
-        pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
-            self.dispute_management = Some(v.into());
-            self
-        }
-        /// The `refund_management` parameter.
-        pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
-            self.refund_management = Some(v.into());
             self
         }
     }

@@ -38,7 +38,7 @@ impl Scope {
         self
     }
 }
-/// Values of `scope.type` in `CreateAppsSecret`, `DeleteWhereAppsSecret` and 2 more.
+/// Values of `type` in `CreateAppsSecret`, `DeleteWhereAppsSecret` and 3 more.
 #[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -91,5 +91,11 @@ impl serde::Serialize for Type {
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "apps_secrets")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

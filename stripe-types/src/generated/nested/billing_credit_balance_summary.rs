@@ -52,7 +52,7 @@ impl Filter {
         self
     }
 }
-/// Values of `filter.applicability_scope.price_type` in `CreateBillingCreditGrant` and `RetrieveBillingCreditBalanceSummary`.
+/// Values of `price_type` in `BillingCreditGrantsResourceScope`, `CreateBillingCreditGrant` and `RetrieveBillingCreditBalanceSummary`.
 #[cfg(
     any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
 )]
@@ -113,6 +113,14 @@ impl serde::Serialize for PriceType {
 impl<'de> serde::Deserialize<'de> for PriceType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl crate::rt::Decode for PriceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `filter.applicability_scope.prices` in the parameters of `CreateBillingCreditGrant` and `RetrieveBillingCreditBalanceSummary`.

@@ -68,7 +68,7 @@ impl ApplicabilityConfig {
         Self { scope: scope.into() }
     }
 }
-/// Values of `category` in `BillingCreditGrant`.
+/// Values of `category` in `BillingCreditGrant` and `CreateBillingCreditGrant`.
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -160,8 +160,14 @@ impl Monetary {
         }
     }
 }
-/// Values of `amount.type` in `CreateBillingCreditGrant`.
-#[cfg(feature = "billing_credit_grants")]
+/// Values of `type` in `BillingCreditGrantsResourceAmount` and `CreateBillingCreditGrant`.
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
@@ -170,7 +176,13 @@ pub enum Type {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "billing_credit_grants")]
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -180,7 +192,13 @@ impl Type {
         }
     }
 }
-#[cfg(feature = "billing_credit_grants")]
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -193,79 +211,51 @@ impl std::str::FromStr for Type {
         )
     }
 }
-#[cfg(feature = "billing_credit_grants")]
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "billing_credit_grants")]
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "billing_credit_grants")]
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `create` whose field path another type of `billing_credit_grant` also has.
-pub mod create {
-    /// Values of `category` in `CreateBillingCreditGrant`.
-    #[cfg(feature = "billing_credit_grants")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Category {
-        /// `paid`
-        Paid,
-        /// `promotional`
-        Promotional,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing_credit_grants")]
-    impl Category {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Category::Paid => "paid",
-                Category::Promotional => "promotional",
-                Category::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing_credit_grants")]
-    impl std::str::FromStr for Category {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["paid", "promotional"]) {
-                    Some(0) => Category::Paid,
-                    Some(1) => Category::Promotional,
-                    _ => Category::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing_credit_grants")]
-    impl std::fmt::Display for Category {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_credit_grants")]
-    impl serde::Serialize for Category {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_credit_grants")]
-    impl<'de> serde::Deserialize<'de> for Category {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

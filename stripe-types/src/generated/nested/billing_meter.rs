@@ -8,7 +8,7 @@ pub struct CustomerMapping {
     /// The `event_payload_key` parameter.
     pub event_payload_key: String,
     /// The `type` parameter.
-    pub r#type: crate::billing_meter::CustomerMappingType,
+    pub r#type: crate::billing_meter::Type,
 }
 #[cfg(feature = "billing_meters")]
 impl serde::Serialize for CustomerMapping {
@@ -26,63 +26,12 @@ impl CustomerMapping {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_payload_key: impl Into<String>,
-        r#type: impl Into<crate::billing_meter::CustomerMappingType>,
+        r#type: impl Into<crate::billing_meter::Type>,
     ) -> Self {
         Self {
             event_payload_key: event_payload_key.into(),
             r#type: r#type.into(),
         }
-    }
-}
-/// Values of `customer_mapping.type` in `CreateBillingMeter`.
-#[cfg(feature = "billing_meters")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CustomerMappingType {
-    /// `by_id`
-    ById,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing_meters")]
-impl CustomerMappingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CustomerMappingType::ById => "by_id",
-            CustomerMappingType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl std::str::FromStr for CustomerMappingType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["by_id"]) {
-                Some(0) => CustomerMappingType::ById,
-                _ => CustomerMappingType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl std::fmt::Display for CustomerMappingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl serde::Serialize for CustomerMappingType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl<'de> serde::Deserialize<'de> for CustomerMappingType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `default_aggregation` in the parameters of `CreateBillingMeter`.
@@ -91,7 +40,7 @@ impl<'de> serde::Deserialize<'de> for CustomerMappingType {
 #[non_exhaustive]
 pub struct DefaultAggregation {
     /// The `formula` parameter.
-    pub formula: crate::billing_meter::DefaultAggregationFormula,
+    pub formula: crate::billing_meter::Formula,
 }
 #[cfg(feature = "billing_meters")]
 impl serde::Serialize for DefaultAggregation {
@@ -106,72 +55,11 @@ impl serde::Serialize for DefaultAggregation {
 impl DefaultAggregation {
     /// Start with the required parameters: `formula`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        formula: impl Into<crate::billing_meter::DefaultAggregationFormula>,
-    ) -> Self {
+    pub fn new(formula: impl Into<crate::billing_meter::Formula>) -> Self {
         Self { formula: formula.into() }
     }
 }
-/// Values of `default_aggregation.formula` in `CreateBillingMeter`.
-#[cfg(feature = "billing_meters")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DefaultAggregationFormula {
-    /// `count`
-    Count,
-    /// `last`
-    Last,
-    /// `sum`
-    Sum,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing_meters")]
-impl DefaultAggregationFormula {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DefaultAggregationFormula::Count => "count",
-            DefaultAggregationFormula::Last => "last",
-            DefaultAggregationFormula::Sum => "sum",
-            DefaultAggregationFormula::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl std::str::FromStr for DefaultAggregationFormula {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["count", "last", "sum"]) {
-                Some(0) => DefaultAggregationFormula::Count,
-                Some(1) => DefaultAggregationFormula::Last,
-                Some(2) => DefaultAggregationFormula::Sum,
-                _ => DefaultAggregationFormula::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl std::fmt::Display for DefaultAggregationFormula {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl serde::Serialize for DefaultAggregationFormula {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl<'de> serde::Deserialize<'de> for DefaultAggregationFormula {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `event_time_window` in `BillingMeter`.
+/// Values of `event_time_window` in `BillingMeter` and `CreateBillingMeter`.
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -232,7 +120,72 @@ impl crate::rt::Decode for EventTimeWindow {
         r.str_enum()
     }
 }
-/// Values of `status` in `BillingMeter`.
+/// Values of `formula` in `BillingMeterResourceAggregationSettings` and `CreateBillingMeter`.
+#[cfg(feature = "billing_meters")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Formula {
+    /// `count`
+    Count,
+    /// `last`
+    Last,
+    /// `sum`
+    Sum,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "billing_meters")]
+impl Formula {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Formula::Count => "count",
+            Formula::Last => "last",
+            Formula::Sum => "sum",
+            Formula::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl std::str::FromStr for Formula {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["count", "last", "sum"]) {
+                Some(0) => Formula::Count,
+                Some(1) => Formula::Last,
+                Some(2) => Formula::Sum,
+                _ => Formula::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl std::fmt::Display for Formula {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl serde::Serialize for Formula {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl<'de> serde::Deserialize<'de> for Formula {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl crate::rt::Decode for Formula {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `status` in `BillingMeter` and `ListBillingMeters`.
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -293,6 +246,63 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
+/// Values of `type` in `BillingMeterResourceCustomerMappingSettings` and `CreateBillingMeter`.
+#[cfg(feature = "billing_meters")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `by_id`
+    ById,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "billing_meters")]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::ById => "by_id",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["by_id"]) {
+                Some(0) => Type::ById,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `value_settings` in the parameters of `CreateBillingMeter`.
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
@@ -317,250 +327,6 @@ impl ValueSettings {
     pub fn new(event_payload_key: impl Into<String>) -> Self {
         Self {
             event_payload_key: event_payload_key.into(),
-        }
-    }
-}
-/// Types of `create` whose field path another type of `billing_meter` also has.
-pub mod create {
-    /// Values of `event_time_window` in `CreateBillingMeter`.
-    #[cfg(feature = "billing_meters")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum EventTimeWindow {
-        /// `day`
-        Day,
-        /// `hour`
-        Hour,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing_meters")]
-    impl EventTimeWindow {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                EventTimeWindow::Day => "day",
-                EventTimeWindow::Hour => "hour",
-                EventTimeWindow::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::str::FromStr for EventTimeWindow {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["day", "hour"]) {
-                    Some(0) => EventTimeWindow::Day,
-                    Some(1) => EventTimeWindow::Hour,
-                    _ => EventTimeWindow::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::fmt::Display for EventTimeWindow {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl serde::Serialize for EventTimeWindow {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl<'de> serde::Deserialize<'de> for EventTimeWindow {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `list` whose field path another type of `billing_meter` also has.
-pub mod list {
-    /// Values of `status` in `ListBillingMeters`.
-    #[cfg(feature = "billing_meters")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing_meters")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `resource_aggregation_settings` whose field path another type of `billing_meter` also has.
-pub mod resource_aggregation_settings {
-    /// Values of `formula` in `BillingMeterResourceAggregationSettings`.
-    #[cfg(feature = "billing_meters")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Formula {
-        /// `count`
-        Count,
-        /// `last`
-        Last,
-        /// `sum`
-        Sum,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing_meters")]
-    impl Formula {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Formula::Count => "count",
-                Formula::Last => "last",
-                Formula::Sum => "sum",
-                Formula::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::str::FromStr for Formula {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["count", "last", "sum"]) {
-                    Some(0) => Formula::Count,
-                    Some(1) => Formula::Last,
-                    Some(2) => Formula::Sum,
-                    _ => Formula::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::fmt::Display for Formula {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl serde::Serialize for Formula {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl<'de> serde::Deserialize<'de> for Formula {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl crate::rt::Decode for Formula {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `resource_customer_mapping_settings` whose field path another type of `billing_meter` also has.
-pub mod resource_customer_mapping_settings {
-    /// Values of `type` in `BillingMeterResourceCustomerMappingSettings`.
-    #[cfg(feature = "billing_meters")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `by_id`
-        ById,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "billing_meters")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::ById => "by_id",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["by_id"]) {
-                    Some(0) => Type::ById,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "billing_meters")]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -93,7 +93,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `type` in `BillingMeterEventAdjustment` and `V2BillingMeterEventAdjustment`.
+/// Values of `type` in `BillingMeterEventAdjustment`, `CreateBillingMeterEventAdjustment` and 2 more.
 #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -148,59 +148,5 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `create` whose field path another type of `billing_meter_event_adjustment` also has.
-pub mod create {
-    /// Values of `type` in `CreateBillingMeterEventAdjustment` and `CreateV2BillingMeterEventAdjustment`.
-    #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `cancel`
-        Cancel,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Cancel => "cancel",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["cancel"]) {
-                    Some(0) => Type::Cancel,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

@@ -49,7 +49,7 @@ impl AdjustableQuantity {
         self
     }
 }
-/// Values of `features.customer_update.allowed_updates` in `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
+/// Values of `allowed_updates` in `CreateBillingPortalConfiguration`, `PortalCustomerUpdate` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -123,6 +123,12 @@ impl<'de> serde::Deserialize<'de> for AllowedUpdates {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::Decode for AllowedUpdates {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `features.subscription_update.schedule_at_period_end.conditions` in the parameters of `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug)]
@@ -148,7 +154,7 @@ impl Conditions {
         Self { r#type: r#type.into() }
     }
 }
-/// Values of `features.subscription_update.default_allowed_updates` in `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
+/// Values of `default_allowed_updates` in `CreateBillingPortalConfiguration`, `PortalSubscriptionUpdate` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -207,6 +213,12 @@ impl<'de> serde::Deserialize<'de> for DefaultAllowedUpdates {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::Decode for DefaultAllowedUpdates {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `features.invoice_history` in the parameters of `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug)]
@@ -232,7 +244,7 @@ impl InvoiceHistory {
         Self { enabled: enabled.into() }
     }
 }
-/// Values of `features.subscription_cancel.mode` in `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
+/// Values of `mode` in `CreateBillingPortalConfiguration`, `PortalSubscriptionCancel` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -287,7 +299,13 @@ impl<'de> serde::Deserialize<'de> for Mode {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `features.subscription_cancel.cancellation_reason.options` in `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::Decode for Mode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `options` in `CreateBillingPortalConfiguration`, `PortalSubscriptionCancellationReason` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -376,6 +394,12 @@ impl serde::Serialize for Options {
 impl<'de> serde::Deserialize<'de> for Options {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::Decode for Options {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `features.payment_method_update` in the parameters of `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
@@ -471,7 +495,7 @@ impl Products {
         self
     }
 }
-/// Values of `features.subscription_update.trial_update_behavior` in `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
+/// Values of `trial_update_behavior` in `CreateBillingPortalConfiguration`, `PortalSubscriptionUpdate` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -526,7 +550,13 @@ impl<'de> serde::Deserialize<'de> for TrialUpdateBehavior {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `features.subscription_update.schedule_at_period_end.conditions.type` in `CreateBillingPortalConfiguration` and `UpdateBillingPortalConfiguration`.
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::Decode for TrialUpdateBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `type` in `CreateBillingPortalConfiguration`, `PortalResourceScheduleUpdateAtPeriodEndCondition` and `UpdateBillingPortalConfiguration`.
 #[cfg(feature = "billing_portal_configurations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -582,6 +612,12 @@ impl serde::Serialize for Type {
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Types of `create` whose field path another type of `billing_portal_configuration` also has.

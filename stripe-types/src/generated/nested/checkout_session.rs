@@ -6,17 +6,15 @@
 #[non_exhaustive]
 pub struct AcssDebit {
     /// The `currency` parameter.
-    pub currency: Option<crate::setup_intent::AcssDebitCurrency>,
+    pub currency: Option<crate::setup_intent::Currency>,
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::checkout_session::MandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::AcssDebitSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
     /// The `verification_method` parameter.
-    pub verification_method: Option<crate::subscription::VerificationMethod>,
+    pub verification_method: Option<crate::payment_intent::VerificationMethod>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for AcssDebit {
@@ -55,10 +53,7 @@ impl AcssDebit {
         }
     }
     /// The `currency` parameter.
-    pub fn currency(
-        mut self,
-        v: impl Into<crate::setup_intent::AcssDebitCurrency>,
-    ) -> Self {
+    pub fn currency(mut self, v: impl Into<crate::setup_intent::Currency>) -> Self {
         self.currency = Some(v.into());
         self
     }
@@ -73,7 +68,7 @@ impl AcssDebit {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -86,7 +81,7 @@ impl AcssDebit {
     /// The `verification_method` parameter.
     pub fn verification_method(
         mut self,
-        v: impl Into<crate::subscription::VerificationMethod>,
+        v: impl Into<crate::payment_intent::VerificationMethod>,
     ) -> Self {
         self.verification_method = Some(v.into());
         self
@@ -130,8 +125,10 @@ impl AdaptivePricing {
 #[non_exhaustive]
 pub struct Affirm {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(any(feature = "checkout_sessions", feature = "payment_intents"))]
@@ -161,12 +158,14 @@ impl Affirm {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::shared::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub fn setup_future_usage(
         mut self,
         v: impl Into<crate::payment_intent::SetupFutureUsage>,
@@ -213,6 +212,8 @@ impl AfterExpiration {
 #[non_exhaustive]
 pub struct AuBecsDebit {
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
@@ -242,6 +243,8 @@ impl AuBecsDebit {
         }
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub fn setup_future_usage(
         mut self,
         v: impl Into<crate::payment_intent::SetupFutureUsage>,
@@ -263,9 +266,7 @@ pub struct BacsDebit {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::payment_intent::MandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::AcssDebitSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
 }
@@ -308,7 +309,7 @@ impl BacsDebit {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -319,68 +320,7 @@ impl BacsDebit {
         self
     }
 }
-/// Values of `billing_address_collection` in `CheckoutSession` and `PaymentLink`.
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingAddressCollection {
-    /// `auto`
-    Auto,
-    /// `required`
-    Required,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl BillingAddressCollection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingAddressCollection::Auto => "auto",
-            BillingAddressCollection::Required => "required",
-            BillingAddressCollection::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::str::FromStr for BillingAddressCollection {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["auto", "required"]) {
-                Some(0) => BillingAddressCollection::Auto,
-                Some(1) => BillingAddressCollection::Required,
-                _ => BillingAddressCollection::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::fmt::Display for BillingAddressCollection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl serde::Serialize for BillingAddressCollection {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl<'de> serde::Deserialize<'de> for BillingAddressCollection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::Decode for BillingAddressCollection {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `branding_settings.border_style` in `CreateCheckoutSession`.
+/// Values of `border_style` in `CreateCheckoutSession` and `PaymentPagesCheckoutSessionBrandingSettings`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -437,6 +377,12 @@ impl serde::Serialize for BorderStyle {
 impl<'de> serde::Deserialize<'de> for BorderStyle {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::Decode for BorderStyle {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `branding_settings` in the parameters of `CreateCheckoutSession`.
@@ -548,7 +494,7 @@ impl BrandingSettings {
         self
     }
 }
-/// Values of `payment_method_options.card.restrictions.brands_blocked` in `CreateCheckoutSession`.
+/// Values of `brands_blocked` in `CreateCheckoutSession` and `PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -614,13 +560,19 @@ impl<'de> serde::Deserialize<'de> for BrandsBlocked {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::Decode for BrandsBlocked {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `payment_method_options.card` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Card {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// The `installments` parameter.
     pub installments: Option<crate::checkout_session::Installments>,
     /// The `request_extended_authorization` parameter.
@@ -640,9 +592,9 @@ pub struct Card {
     /// The `restrictions` parameter.
     pub restrictions: Option<crate::checkout_session::Restrictions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-    >,
+    ///
+    /// This parameter takes `off_session`, `on_session`.
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `statement_descriptor_suffix_kana` parameter.
     pub statement_descriptor_suffix_kana: Option<String>,
     /// The `statement_descriptor_suffix_kanji` parameter.
@@ -711,7 +663,7 @@ impl Card {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::shared::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -773,9 +725,11 @@ impl Card {
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `off_session`, `on_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -797,11 +751,9 @@ impl Card {
 #[non_exhaustive]
 pub struct Cashapp {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::AcssDebitSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for Cashapp {
@@ -830,7 +782,7 @@ impl Cashapp {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::shared::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -838,7 +790,7 @@ impl Cashapp {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -989,6 +941,8 @@ pub struct CustomerBalance {
     /// The `funding_type` parameter.
     pub funding_type: Option<crate::payment_intent::FundingType>,
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout_sessions")]
@@ -1036,73 +990,14 @@ impl CustomerBalance {
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub fn setup_future_usage(
         mut self,
         v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
-    }
-}
-/// Values of `customer_creation` in `CheckoutSession` and `PaymentLink`.
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CustomerCreation {
-    /// `always`
-    Always,
-    /// `if_required`
-    IfRequired,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl CustomerCreation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CustomerCreation::Always => "always",
-            CustomerCreation::IfRequired => "if_required",
-            CustomerCreation::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::str::FromStr for CustomerCreation {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["always", "if_required"]) {
-                Some(0) => CustomerCreation::Always,
-                Some(1) => CustomerCreation::IfRequired,
-                _ => CustomerCreation::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::fmt::Display for CustomerCreation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl serde::Serialize for CustomerCreation {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl<'de> serde::Deserialize<'de> for CustomerCreation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::Decode for CustomerCreation {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `customer_details` in the parameters of `ListCheckoutSessions`.
@@ -1398,61 +1293,6 @@ impl Discounts {
         self
     }
 }
-/// Values of `wallet_options.link.display` in `CreateCheckoutSession`.
-#[cfg(feature = "checkout_sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Display {
-    /// `auto`
-    Auto,
-    /// `never`
-    Never,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "checkout_sessions")]
-impl Display {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Display::Auto => "auto",
-            Display::Never => "never",
-            Display::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl std::str::FromStr for Display {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["auto", "never"]) {
-                Some(0) => Display::Auto,
-                Some(1) => Display::Never,
-                _ => Display::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl std::fmt::Display for Display {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl serde::Serialize for Display {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl<'de> serde::Deserialize<'de> for Display {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `payment_method_options.us_bank_account.financial_connections` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
@@ -1746,7 +1586,7 @@ pub struct Icon {
     /// The `file` parameter.
     pub file: Option<crate::FileId>,
     /// The `type` parameter.
-    pub r#type: crate::checkout_session::IconType,
+    pub r#type: crate::checkout_session::shared::IconType,
     /// The `url` parameter.
     pub url: Option<String>,
 }
@@ -1769,7 +1609,7 @@ impl serde::Serialize for Icon {
 impl Icon {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::checkout_session::IconType>) -> Self {
+    pub fn new(r#type: impl Into<crate::checkout_session::shared::IconType>) -> Self {
         Self {
             file: None,
             r#type: r#type.into(),
@@ -1785,61 +1625,6 @@ impl Icon {
     pub fn url(mut self, v: impl Into<String>) -> Self {
         self.url = Some(v.into());
         self
-    }
-}
-/// Values of `branding_settings.icon.type` in `CreateCheckoutSession`.
-#[cfg(feature = "checkout_sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IconType {
-    /// `file`
-    File,
-    /// `url`
-    Url,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "checkout_sessions")]
-impl IconType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IconType::File => "file",
-            IconType::Url => "url",
-            IconType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl std::str::FromStr for IconType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["file", "url"]) {
-                Some(0) => IconType::File,
-                Some(1) => IconType::Url,
-                _ => IconType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl std::fmt::Display for IconType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl serde::Serialize for IconType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl<'de> serde::Deserialize<'de> for IconType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `payment_method_options.card.installments` in the parameters of `CreateCheckoutSession`.
@@ -2064,8 +1849,10 @@ impl InvoiceSettings {
 #[non_exhaustive]
 pub struct Klarna {
     /// The `capture_method` parameter.
-    pub capture_method: Option<crate::payment_intent::params::AffirmCaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `subscriptions` parameter.
     pub subscriptions: Option<
@@ -2103,12 +1890,14 @@ impl Klarna {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::AffirmCaptureMethod>,
+        v: impl Into<crate::payment_intent::shared::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub fn setup_future_usage(
         mut self,
         v: impl Into<crate::payment_intent::SetupFutureUsage>,
@@ -2180,7 +1969,7 @@ impl LineItemsAdjustableQuantity {
 #[non_exhaustive]
 pub struct Link {
     /// The `display` parameter.
-    pub display: Option<crate::checkout_session::Display>,
+    pub display: Option<crate::checkout_link_wallet_options::Display>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for Link {
@@ -2201,12 +1990,15 @@ impl Link {
         Self { display: None }
     }
     /// The `display` parameter.
-    pub fn display(mut self, v: impl Into<crate::checkout_session::Display>) -> Self {
+    pub fn display(
+        mut self,
+        v: impl Into<crate::checkout_link_wallet_options::Display>,
+    ) -> Self {
         self.display = Some(v.into());
         self
     }
 }
-/// Values of `locale` in `CheckoutSession`.
+/// Values of `locale` in `CheckoutSession` and `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2476,7 +2268,7 @@ pub struct Logo {
     /// The `file` parameter.
     pub file: Option<crate::FileId>,
     /// The `type` parameter.
-    pub r#type: crate::checkout_session::LogoType,
+    pub r#type: crate::checkout_session::shared::LogoType,
     /// The `url` parameter.
     pub url: Option<String>,
 }
@@ -2499,7 +2291,7 @@ impl serde::Serialize for Logo {
 impl Logo {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::checkout_session::LogoType>) -> Self {
+    pub fn new(r#type: impl Into<crate::checkout_session::shared::LogoType>) -> Self {
         Self {
             file: None,
             r#type: r#type.into(),
@@ -2517,61 +2309,6 @@ impl Logo {
         self
     }
 }
-/// Values of `branding_settings.logo.type` in `CreateCheckoutSession`.
-#[cfg(feature = "checkout_sessions")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LogoType {
-    /// `file`
-    File,
-    /// `url`
-    Url,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "checkout_sessions")]
-impl LogoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LogoType::File => "file",
-            LogoType::Url => "url",
-            LogoType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl std::str::FromStr for LogoType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["file", "url"]) {
-                Some(0) => LogoType::File,
-                Some(1) => LogoType::Url,
-                _ => LogoType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl std::fmt::Display for LogoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl serde::Serialize for LogoType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl<'de> serde::Deserialize<'de> for LogoType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `payment_method_options.acss_debit.mandate_options` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
@@ -2585,10 +2322,10 @@ pub struct MandateOptions {
     pub interval_description: Option<String>,
     /// The `payment_schedule` parameter.
     pub payment_schedule: Option<
-        crate::payment_intent::AcssDebitMandateOptionsPaymentSchedule,
+        crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
     >,
     /// The `transaction_type` parameter.
-    pub transaction_type: Option<crate::subscription::TransactionType>,
+    pub transaction_type: Option<crate::payment_intent::TransactionType>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for MandateOptions {
@@ -2650,7 +2387,9 @@ impl MandateOptions {
     /// The `payment_schedule` parameter.
     pub fn payment_schedule(
         mut self,
-        v: impl Into<crate::payment_intent::AcssDebitMandateOptionsPaymentSchedule>,
+        v: impl Into<
+            crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
+        >,
     ) -> Self {
         self.payment_schedule = Some(v.into());
         self
@@ -2658,7 +2397,7 @@ impl MandateOptions {
     /// The `transaction_type` parameter.
     pub fn transaction_type(
         mut self,
-        v: impl Into<crate::subscription::TransactionType>,
+        v: impl Into<crate::payment_intent::TransactionType>,
     ) -> Self {
         self.transaction_type = Some(v.into());
         self
@@ -2672,7 +2411,7 @@ impl MandateOptions {
 #[non_exhaustive]
 pub struct Maximum {
     /// The `unit` parameter.
-    pub unit: crate::checkout_session::MaximumUnit,
+    pub unit: crate::checkout_session::Unit,
     /// The `value` parameter.
     pub value: i64,
 }
@@ -2695,95 +2434,13 @@ impl Maximum {
     /// Start with the required parameters: `unit`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        unit: impl Into<crate::checkout_session::MaximumUnit>,
+        unit: impl Into<crate::checkout_session::Unit>,
         value: impl Into<i64>,
     ) -> Self {
         Self {
             unit: unit.into(),
             value: value.into(),
         }
-    }
-}
-/// Values of `shipping_options.shipping_rate_data.delivery_estimate.maximum.unit` in `CreateCheckoutSession`, `CreateInvoice` and 3 more.
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MaximumUnit {
-    /// `business_day`
-    BusinessDay,
-    /// `day`
-    Day,
-    /// `hour`
-    Hour,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl MaximumUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MaximumUnit::BusinessDay => "business_day",
-            MaximumUnit::Day => "day",
-            MaximumUnit::Hour => "hour",
-            MaximumUnit::Month => "month",
-            MaximumUnit::Week => "week",
-            MaximumUnit::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl std::str::FromStr for MaximumUnit {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["business_day", "day", "hour", "month", "week"],
-            ) {
-                Some(0) => MaximumUnit::BusinessDay,
-                Some(1) => MaximumUnit::Day,
-                Some(2) => MaximumUnit::Hour,
-                Some(3) => MaximumUnit::Month,
-                Some(4) => MaximumUnit::Week,
-                _ => MaximumUnit::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl std::fmt::Display for MaximumUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl serde::Serialize for MaximumUnit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl<'de> serde::Deserialize<'de> for MaximumUnit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `shipping_options.shipping_rate_data.delivery_estimate.minimum` in the parameters of `CreateCheckoutSession`, `CreateInvoice` and 3 more.
@@ -2794,7 +2451,7 @@ impl<'de> serde::Deserialize<'de> for MaximumUnit {
 #[non_exhaustive]
 pub struct Minimum {
     /// The `unit` parameter.
-    pub unit: crate::checkout_session::MinimumUnit,
+    pub unit: crate::checkout_session::Unit,
     /// The `value` parameter.
     pub value: i64,
 }
@@ -2817,7 +2474,7 @@ impl Minimum {
     /// Start with the required parameters: `unit`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        unit: impl Into<crate::checkout_session::MinimumUnit>,
+        unit: impl Into<crate::checkout_session::Unit>,
         value: impl Into<i64>,
     ) -> Self {
         Self {
@@ -2826,89 +2483,7 @@ impl Minimum {
         }
     }
 }
-/// Values of `shipping_options.shipping_rate_data.delivery_estimate.minimum.unit` in `CreateCheckoutSession`, `CreateInvoice` and 3 more.
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MinimumUnit {
-    /// `business_day`
-    BusinessDay,
-    /// `day`
-    Day,
-    /// `hour`
-    Hour,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl MinimumUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MinimumUnit::BusinessDay => "business_day",
-            MinimumUnit::Day => "day",
-            MinimumUnit::Hour => "hour",
-            MinimumUnit::Month => "month",
-            MinimumUnit::Week => "week",
-            MinimumUnit::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl std::str::FromStr for MinimumUnit {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["business_day", "day", "hour", "month", "week"],
-            ) {
-                Some(0) => MinimumUnit::BusinessDay,
-                Some(1) => MinimumUnit::Day,
-                Some(2) => MinimumUnit::Hour,
-                Some(3) => MinimumUnit::Month,
-                Some(4) => MinimumUnit::Week,
-                _ => MinimumUnit::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl std::fmt::Display for MinimumUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl serde::Serialize for MinimumUnit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
-)]
-impl<'de> serde::Deserialize<'de> for MinimumUnit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `mode` in `CheckoutSession`.
+/// Values of `mode` in `CheckoutSession` and `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3124,7 +2699,7 @@ impl OptionalItemsAdjustableQuantity {
         self
     }
 }
-/// Values of `origin_context` in `CheckoutSession`.
+/// Values of `origin_context` in `CheckoutSession` and `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3193,9 +2768,7 @@ pub struct PaymentIntentData {
     /// The `application_fee_amount` parameter.
     pub application_fee_amount: Option<i64>,
     /// The `capture_method` parameter.
-    pub capture_method: Option<
-        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
-    >,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// The `description` parameter.
     pub description: Option<String>,
     /// The `metadata` parameter.
@@ -3205,9 +2778,9 @@ pub struct PaymentIntentData {
     /// The `receipt_email` parameter.
     pub receipt_email: Option<String>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-    >,
+    ///
+    /// This parameter takes `off_session`, `on_session`.
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `shipping` parameter.
     pub shipping: Option<crate::checkout_session::PaymentIntentDataShipping>,
     /// The `statement_descriptor` parameter.
@@ -3291,7 +2864,7 @@ impl PaymentIntentData {
     /// The `capture_method` parameter.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -3317,9 +2890,11 @@ impl PaymentIntentData {
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `off_session`, `on_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -3421,67 +2996,6 @@ impl PaymentIntentDataShipping {
     pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
         self.tracking_number = Some(v.into());
         self
-    }
-}
-/// Values of `payment_method_collection` in `CheckoutSession` and `PaymentLink`.
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentMethodCollection {
-    /// `always`
-    Always,
-    /// `if_required`
-    IfRequired,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl PaymentMethodCollection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentMethodCollection::Always => "always",
-            PaymentMethodCollection::IfRequired => "if_required",
-            PaymentMethodCollection::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::str::FromStr for PaymentMethodCollection {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["always", "if_required"]) {
-                Some(0) => PaymentMethodCollection::Always,
-                Some(1) => PaymentMethodCollection::IfRequired,
-                _ => PaymentMethodCollection::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::fmt::Display for PaymentMethodCollection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl serde::Serialize for PaymentMethodCollection {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl<'de> serde::Deserialize<'de> for PaymentMethodCollection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::Decode for PaymentMethodCollection {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `payment_method_data` in the parameters of `CreateCheckoutSession`.
@@ -4541,9 +4055,7 @@ pub struct Payto {
     /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::setup_intent::PaytoMandateOptions>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::AmazonPaySetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for Payto {
@@ -4580,7 +4092,7 @@ impl Payto {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::AmazonPaySetupFutureUsage>,
+        v: impl Into<crate::payment_intent::shared::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -4633,6 +4145,8 @@ pub struct Pix {
     /// The `expires_after_seconds` parameter.
     pub expires_after_seconds: Option<i64>,
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout_sessions")]
@@ -4677,6 +4191,8 @@ impl Pix {
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub fn setup_future_usage(
         mut self,
         v: impl Into<crate::payment_intent::SetupFutureUsage>,
@@ -4685,7 +4201,7 @@ impl Pix {
         self
     }
 }
-/// Values of `consent_collection.payment_method_reuse_agreement.position` in `CreateCheckoutSession` and `CreatePaymentLink`.
+/// Values of `position` in `CreateCheckoutSession`, `CreatePaymentLink` and 2 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4738,6 +4254,12 @@ impl serde::Serialize for Position {
 impl<'de> serde::Deserialize<'de> for Position {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for Position {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `line_items.price_data` in the parameters of `CreateCheckoutSession` and `UpdateCheckoutSession`.
@@ -4939,7 +4461,7 @@ impl ProductData {
         self
     }
 }
-/// Values of `consent_collection.promotions` in `CreateCheckoutSession` and `CreatePaymentLink`.
+/// Values of `promotions` in `CreateCheckoutSession`, `CreatePaymentLink` and 2 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4992,6 +4514,12 @@ impl serde::Serialize for Promotions {
 impl<'de> serde::Deserialize<'de> for Promotions {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for Promotions {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `subscription_data.proration_behavior` in `CreateCheckoutSession`.
@@ -5087,7 +4615,7 @@ impl Recovery {
         self
     }
 }
-/// Values of `redirect_on_completion` in `CheckoutSession`.
+/// Values of `redirect_on_completion` in `CheckoutSession` and `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5194,14 +4722,12 @@ impl Restrictions {
 pub struct SavedPaymentMethodOptions {
     /// The `allow_redisplay_filters` parameter.
     pub allow_redisplay_filters: Option<
-        Vec<crate::customer_session::AllowRedisplayFilters>,
+        Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
     >,
     /// The `payment_method_remove` parameter.
-    pub payment_method_remove: Option<
-        crate::customer_session::create::PaymentMethodRemove,
-    >,
+    pub payment_method_remove: Option<crate::customer_session::PaymentMethodRemove>,
     /// The `payment_method_save` parameter.
-    pub payment_method_save: Option<crate::customer_session::create::PaymentMethodSave>,
+    pub payment_method_save: Option<crate::customer_session::PaymentMethodSave>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for SavedPaymentMethodOptions {
@@ -5235,7 +4761,7 @@ impl SavedPaymentMethodOptions {
     pub fn allow_redisplay_filters(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::customer_session::AllowRedisplayFilters>,
+            Item = impl Into<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
         >,
     ) -> Self {
         self.allow_redisplay_filters = Some(v.into_iter().map(Into::into).collect());
@@ -5244,7 +4770,7 @@ impl SavedPaymentMethodOptions {
     /// The `payment_method_remove` parameter.
     pub fn payment_method_remove(
         mut self,
-        v: impl Into<crate::customer_session::create::PaymentMethodRemove>,
+        v: impl Into<crate::customer_session::PaymentMethodRemove>,
     ) -> Self {
         self.payment_method_remove = Some(v.into());
         self
@@ -5252,7 +4778,7 @@ impl SavedPaymentMethodOptions {
     /// The `payment_method_save` parameter.
     pub fn payment_method_save(
         mut self,
-        v: impl Into<crate::customer_session::create::PaymentMethodSave>,
+        v: impl Into<crate::customer_session::PaymentMethodSave>,
     ) -> Self {
         self.payment_method_save = Some(v.into());
         self
@@ -5633,7 +5159,7 @@ impl<'de> serde::Deserialize<'de> for ShippingRateDataType {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `status` in `CheckoutSession`.
+/// Values of `status` in `CheckoutSession` and `ListCheckoutSessions`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -5694,82 +5220,6 @@ impl<'de> serde::Deserialize<'de> for Status {
 }
 #[cfg(feature = "checkout_sessions")]
 impl crate::rt::Decode for Status {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `submit_type` in `CheckoutSession` and `PaymentLink`.
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SubmitType {
-    /// `auto`
-    Auto,
-    /// `book`
-    Book,
-    /// `donate`
-    Donate,
-    /// `pay`
-    Pay,
-    /// `subscribe`
-    Subscribe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl SubmitType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SubmitType::Auto => "auto",
-            SubmitType::Book => "book",
-            SubmitType::Donate => "donate",
-            SubmitType::Pay => "pay",
-            SubmitType::Subscribe => "subscribe",
-            SubmitType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::str::FromStr for SubmitType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["auto", "book", "donate", "pay", "subscribe"],
-            ) {
-                Some(0) => SubmitType::Auto,
-                Some(1) => SubmitType::Book,
-                Some(2) => SubmitType::Donate,
-                Some(3) => SubmitType::Pay,
-                Some(4) => SubmitType::Subscribe,
-                _ => SubmitType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::fmt::Display for SubmitType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl serde::Serialize for SubmitType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl<'de> serde::Deserialize<'de> for SubmitType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::Decode for SubmitType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -5987,7 +5437,7 @@ impl Swish {
         self
     }
 }
-/// Values of `consent_collection.terms_of_service` in `CreateCheckoutSession` and `CreatePaymentLink`.
+/// Values of `terms_of_service` in `CreateCheckoutSession`, `CreatePaymentLink` and 2 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6042,6 +5492,12 @@ impl<'de> serde::Deserialize<'de> for TermsOfService {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for TermsOfService {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `payment_intent_data.transfer_data` in the parameters of `CreateCheckoutSession` and `CreatePaymentLink`.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug)]
@@ -6080,7 +5536,7 @@ impl TransferData {
         self
     }
 }
-/// Values of `ui_mode` in `CheckoutSession`.
+/// Values of `ui_mode` in `CheckoutSession` and `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6145,7 +5601,97 @@ impl crate::rt::Decode for UiMode {
         r.str_enum()
     }
 }
-/// Values of `permissions.update_shipping_details` in `CreateCheckoutSession`.
+/// Values of `unit` in `CreateCheckoutSession`, `CreateInvoice` and 4 more.
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Unit {
+    /// `business_day`
+    BusinessDay,
+    /// `day`
+    Day,
+    /// `hour`
+    Hour,
+    /// `month`
+    Month,
+    /// `week`
+    Week,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+impl Unit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Unit::BusinessDay => "business_day",
+            Unit::Day => "day",
+            Unit::Hour => "hour",
+            Unit::Month => "month",
+            Unit::Week => "week",
+            Unit::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+impl std::str::FromStr for Unit {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["business_day", "day", "hour", "month", "week"],
+            ) {
+                Some(0) => Unit::BusinessDay,
+                Some(1) => Unit::Day,
+                Some(2) => Unit::Hour,
+                Some(3) => Unit::Month,
+                Some(4) => Unit::Week,
+                _ => Unit::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+impl serde::Serialize for Unit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+impl<'de> serde::Deserialize<'de> for Unit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(feature = "checkout_sessions", feature = "invoices", feature = "shipping_rates")
+)]
+impl crate::rt::Decode for Unit {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `update_shipping_details` in `CreateCheckoutSession` and `PaymentPagesCheckoutSessionPermissions`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6200,6 +5746,12 @@ impl<'de> serde::Deserialize<'de> for UpdateShippingDetails {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::Decode for UpdateShippingDetails {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `payment_method_options.us_bank_account` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
@@ -6208,9 +5760,7 @@ pub struct UsBankAccount {
     /// The `financial_connections` parameter.
     pub financial_connections: Option<crate::checkout_session::FinancialConnections>,
     /// The `setup_future_usage` parameter.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::AcssDebitSetupFutureUsage,
-    >,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// The `target_date` parameter.
     pub target_date: Option<String>,
     /// The `verification_method` parameter.
@@ -6259,7 +5809,7 @@ impl UsBankAccount {
     /// The `setup_future_usage` parameter.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::AcssDebitSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -6322,7 +5872,7 @@ impl Value {
         self
     }
 }
-/// Values of `payment_method_options.us_bank_account.verification_method` in `CreateCheckoutSession`.
+/// Values of `verification_method` in `CheckoutUsBankAccountPaymentMethodOptions` and `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -6377,6 +5927,12 @@ impl<'de> serde::Deserialize<'de> for VerificationMethod {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::Decode for VerificationMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `wallet_options` in the parameters of `CreateCheckoutSession`.
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
@@ -6419,6 +5975,8 @@ pub struct WechatPay {
     /// The `client` parameter.
     pub client: crate::payment_intent::Client,
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
 }
 #[cfg(feature = "checkout_sessions")]
@@ -6453,6 +6011,8 @@ impl WechatPay {
         self
     }
     /// The `setup_future_usage` parameter.
+    ///
+    /// This parameter takes `none`.
     pub fn setup_future_usage(
         mut self,
         v: impl Into<crate::payment_intent::SetupFutureUsage>,
@@ -6577,557 +6137,129 @@ pub mod create {
             self
         }
     }
-    /// Values of `locale` in `CreateCheckoutSession`.
-    #[cfg(feature = "checkout_sessions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Locale {
-        /// `auto`
-        Auto,
-        /// `bg`
-        Bg,
-        /// `cs`
-        Cs,
-        /// `da`
-        Da,
-        /// `de`
-        De,
-        /// `el`
-        El,
-        /// `en`
-        En,
-        /// `en-GB`
-        EnGb,
-        /// `es`
-        Es,
-        /// `es-419`
-        Es419,
-        /// `et`
-        Et,
-        /// `fi`
-        Fi,
-        /// `fil`
-        Fil,
-        /// `fr`
-        Fr,
-        /// `fr-CA`
-        FrCa,
-        /// `hr`
-        Hr,
-        /// `hu`
-        Hu,
-        /// `id`
-        Id,
-        /// `it`
-        It,
-        /// `ja`
-        Ja,
-        /// `ko`
-        Ko,
-        /// `lt`
-        Lt,
-        /// `lv`
-        Lv,
-        /// `ms`
-        Ms,
-        /// `mt`
-        Mt,
-        /// `nb`
-        Nb,
-        /// `nl`
-        Nl,
-        /// `pl`
-        Pl,
-        /// `pt`
-        Pt,
-        /// `pt-BR`
-        PtBr,
-        /// `ro`
-        Ro,
-        /// `ru`
-        Ru,
-        /// `sk`
-        Sk,
-        /// `sl`
-        Sl,
-        /// `sv`
-        Sv,
-        /// `th`
-        Th,
-        /// `tr`
-        Tr,
-        /// `vi`
-        Vi,
-        /// `zh`
-        Zh,
-        /// `zh-HK`
-        ZhHk,
-        /// `zh-TW`
-        ZhTw,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl Locale {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Locale::Auto => "auto",
-                Locale::Bg => "bg",
-                Locale::Cs => "cs",
-                Locale::Da => "da",
-                Locale::De => "de",
-                Locale::El => "el",
-                Locale::En => "en",
-                Locale::EnGb => "en-GB",
-                Locale::Es => "es",
-                Locale::Es419 => "es-419",
-                Locale::Et => "et",
-                Locale::Fi => "fi",
-                Locale::Fil => "fil",
-                Locale::Fr => "fr",
-                Locale::FrCa => "fr-CA",
-                Locale::Hr => "hr",
-                Locale::Hu => "hu",
-                Locale::Id => "id",
-                Locale::It => "it",
-                Locale::Ja => "ja",
-                Locale::Ko => "ko",
-                Locale::Lt => "lt",
-                Locale::Lv => "lv",
-                Locale::Ms => "ms",
-                Locale::Mt => "mt",
-                Locale::Nb => "nb",
-                Locale::Nl => "nl",
-                Locale::Pl => "pl",
-                Locale::Pt => "pt",
-                Locale::PtBr => "pt-BR",
-                Locale::Ro => "ro",
-                Locale::Ru => "ru",
-                Locale::Sk => "sk",
-                Locale::Sl => "sl",
-                Locale::Sv => "sv",
-                Locale::Th => "th",
-                Locale::Tr => "tr",
-                Locale::Vi => "vi",
-                Locale::Zh => "zh",
-                Locale::ZhHk => "zh-HK",
-                Locale::ZhTw => "zh-TW",
-                Locale::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::str::FromStr for Locale {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "auto",
-                        "bg",
-                        "cs",
-                        "da",
-                        "de",
-                        "el",
-                        "en",
-                        "en-GB",
-                        "es",
-                        "es-419",
-                        "et",
-                        "fi",
-                        "fil",
-                        "fr",
-                        "fr-CA",
-                        "hr",
-                        "hu",
-                        "id",
-                        "it",
-                        "ja",
-                        "ko",
-                        "lt",
-                        "lv",
-                        "ms",
-                        "mt",
-                        "nb",
-                        "nl",
-                        "pl",
-                        "pt",
-                        "pt-BR",
-                        "ro",
-                        "ru",
-                        "sk",
-                        "sl",
-                        "sv",
-                        "th",
-                        "tr",
-                        "vi",
-                        "zh",
-                        "zh-HK",
-                        "zh-TW",
-                    ],
-                ) {
-                    Some(0) => Locale::Auto,
-                    Some(1) => Locale::Bg,
-                    Some(2) => Locale::Cs,
-                    Some(3) => Locale::Da,
-                    Some(4) => Locale::De,
-                    Some(5) => Locale::El,
-                    Some(6) => Locale::En,
-                    Some(7) => Locale::EnGb,
-                    Some(8) => Locale::Es,
-                    Some(9) => Locale::Es419,
-                    Some(10) => Locale::Et,
-                    Some(11) => Locale::Fi,
-                    Some(12) => Locale::Fil,
-                    Some(13) => Locale::Fr,
-                    Some(14) => Locale::FrCa,
-                    Some(15) => Locale::Hr,
-                    Some(16) => Locale::Hu,
-                    Some(17) => Locale::Id,
-                    Some(18) => Locale::It,
-                    Some(19) => Locale::Ja,
-                    Some(20) => Locale::Ko,
-                    Some(21) => Locale::Lt,
-                    Some(22) => Locale::Lv,
-                    Some(23) => Locale::Ms,
-                    Some(24) => Locale::Mt,
-                    Some(25) => Locale::Nb,
-                    Some(26) => Locale::Nl,
-                    Some(27) => Locale::Pl,
-                    Some(28) => Locale::Pt,
-                    Some(29) => Locale::PtBr,
-                    Some(30) => Locale::Ro,
-                    Some(31) => Locale::Ru,
-                    Some(32) => Locale::Sk,
-                    Some(33) => Locale::Sl,
-                    Some(34) => Locale::Sv,
-                    Some(35) => Locale::Th,
-                    Some(36) => Locale::Tr,
-                    Some(37) => Locale::Vi,
-                    Some(38) => Locale::Zh,
-                    Some(39) => Locale::ZhHk,
-                    Some(40) => Locale::ZhTw,
-                    _ => Locale::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::fmt::Display for Locale {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl serde::Serialize for Locale {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl<'de> serde::Deserialize<'de> for Locale {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `mode` in `CreateCheckoutSession`.
-    #[cfg(feature = "checkout_sessions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Mode {
-        /// `payment`
-        Payment,
-        /// `setup`
-        Setup,
-        /// `subscription`
-        Subscription,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl Mode {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Mode::Payment => "payment",
-                Mode::Setup => "setup",
-                Mode::Subscription => "subscription",
-                Mode::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::str::FromStr for Mode {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["payment", "setup", "subscription"],
-                ) {
-                    Some(0) => Mode::Payment,
-                    Some(1) => Mode::Setup,
-                    Some(2) => Mode::Subscription,
-                    _ => Mode::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::fmt::Display for Mode {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl serde::Serialize for Mode {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl<'de> serde::Deserialize<'de> for Mode {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `origin_context` in `CreateCheckoutSession`.
-    #[cfg(feature = "checkout_sessions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum OriginContext {
-        /// `mobile_app`
-        MobileApp,
-        /// `web`
-        Web,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl OriginContext {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                OriginContext::MobileApp => "mobile_app",
-                OriginContext::Web => "web",
-                OriginContext::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::str::FromStr for OriginContext {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["mobile_app", "web"]) {
-                    Some(0) => OriginContext::MobileApp,
-                    Some(1) => OriginContext::Web,
-                    _ => OriginContext::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::fmt::Display for OriginContext {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl serde::Serialize for OriginContext {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl<'de> serde::Deserialize<'de> for OriginContext {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `redirect_on_completion` in `CreateCheckoutSession`.
-    #[cfg(feature = "checkout_sessions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum RedirectOnCompletion {
-        /// `always`
-        Always,
-        /// `if_required`
-        IfRequired,
-        /// `never`
-        Never,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl RedirectOnCompletion {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                RedirectOnCompletion::Always => "always",
-                RedirectOnCompletion::IfRequired => "if_required",
-                RedirectOnCompletion::Never => "never",
-                RedirectOnCompletion::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::str::FromStr for RedirectOnCompletion {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["always", "if_required", "never"]) {
-                    Some(0) => RedirectOnCompletion::Always,
-                    Some(1) => RedirectOnCompletion::IfRequired,
-                    Some(2) => RedirectOnCompletion::Never,
-                    _ => RedirectOnCompletion::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::fmt::Display for RedirectOnCompletion {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl serde::Serialize for RedirectOnCompletion {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl<'de> serde::Deserialize<'de> for RedirectOnCompletion {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `ui_mode` in `CreateCheckoutSession`.
-    #[cfg(feature = "checkout_sessions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum UiMode {
-        /// `custom`
-        Custom,
-        /// `embedded`
-        Embedded,
-        /// `hosted`
-        Hosted,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl UiMode {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                UiMode::Custom => "custom",
-                UiMode::Embedded => "embedded",
-                UiMode::Hosted => "hosted",
-                UiMode::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::str::FromStr for UiMode {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["custom", "embedded", "hosted"]) {
-                    Some(0) => UiMode::Custom,
-                    Some(1) => UiMode::Embedded,
-                    Some(2) => UiMode::Hosted,
-                    _ => UiMode::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl std::fmt::Display for UiMode {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl serde::Serialize for UiMode {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "checkout_sessions")]
-    impl<'de> serde::Deserialize<'de> for UiMode {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
 }
-/// Types of `list` whose field path another type of `checkout_session` also has.
-pub mod list {
-    /// Values of `status` in `ListCheckoutSessions`.
+/// Types of `shared` whose field path another type of `checkout_session` also has.
+pub mod shared {
+    /// Values of `type` in `CreateCheckoutSession` and `PaymentPagesCheckoutSessionBrandingSettingsIcon`.
     #[cfg(feature = "checkout_sessions")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum Status {
-        /// `complete`
-        Complete,
-        /// `expired`
-        Expired,
-        /// `open`
-        Open,
+    pub enum IconType {
+        /// `file`
+        File,
+        /// `url`
+        Url,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
     #[cfg(feature = "checkout_sessions")]
-    impl Status {
+    impl IconType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Status::Complete => "complete",
-                Status::Expired => "expired",
-                Status::Open => "open",
-                Status::Unknown(v) => v,
+                IconType::File => "file",
+                IconType::Url => "url",
+                IconType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "checkout_sessions")]
-    impl std::str::FromStr for Status {
+    impl std::str::FromStr for IconType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(s, &["complete", "expired", "open"]) {
-                    Some(0) => Status::Complete,
-                    Some(1) => Status::Expired,
-                    Some(2) => Status::Open,
-                    _ => Status::Unknown(s.to_owned()),
+                match crate::rt::json::variant(s, &["file", "url"]) {
+                    Some(0) => IconType::File,
+                    Some(1) => IconType::Url,
+                    _ => IconType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "checkout_sessions")]
-    impl std::fmt::Display for Status {
+    impl std::fmt::Display for IconType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "checkout_sessions")]
-    impl serde::Serialize for Status {
+    impl serde::Serialize for IconType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "checkout_sessions")]
-    impl<'de> serde::Deserialize<'de> for Status {
+    impl<'de> serde::Deserialize<'de> for IconType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl crate::rt::Decode for IconType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateCheckoutSession` and `PaymentPagesCheckoutSessionBrandingSettingsLogo`.
+    #[cfg(feature = "checkout_sessions")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum LogoType {
+        /// `file`
+        File,
+        /// `url`
+        Url,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl LogoType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                LogoType::File => "file",
+                LogoType::Url => "url",
+                LogoType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl std::str::FromStr for LogoType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["file", "url"]) {
+                    Some(0) => LogoType::File,
+                    Some(1) => LogoType::Url,
+                    _ => LogoType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl std::fmt::Display for LogoType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl serde::Serialize for LogoType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl<'de> serde::Deserialize<'de> for LogoType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "checkout_sessions")]
+    impl crate::rt::Decode for LogoType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }

@@ -68,7 +68,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// Values of `duration` in `Coupon`.
+/// Values of `duration` in `Coupon` and `CreateCoupon`.
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -157,68 +157,6 @@ impl Value {
     pub fn new(amount_off: impl Into<i64>) -> Self {
         Self {
             amount_off: amount_off.into(),
-        }
-    }
-}
-/// Types of `create` whose field path another type of `coupon` also has.
-pub mod create {
-    /// Values of `duration` in `CreateCoupon`.
-    #[cfg(feature = "coupons")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Duration {
-        /// `forever`
-        Forever,
-        /// `once`
-        Once,
-        /// `repeating`
-        Repeating,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "coupons")]
-    impl Duration {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Duration::Forever => "forever",
-                Duration::Once => "once",
-                Duration::Repeating => "repeating",
-                Duration::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "coupons")]
-    impl std::str::FromStr for Duration {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["forever", "once", "repeating"]) {
-                    Some(0) => Duration::Forever,
-                    Some(1) => Duration::Once,
-                    Some(2) => Duration::Repeating,
-                    _ => Duration::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "coupons")]
-    impl std::fmt::Display for Duration {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "coupons")]
-    impl serde::Serialize for Duration {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "coupons")]
-    impl<'de> serde::Deserialize<'de> for Duration {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

@@ -106,7 +106,7 @@ pub struct Lines {
     /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The `type` parameter.
-    pub r#type: crate::credit_note::LinesType,
+    pub r#type: crate::credit_note::shared::LinesType,
     /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
     /// The `unit_amount_decimal` parameter.
@@ -149,7 +149,7 @@ impl serde::Serialize for Lines {
 impl Lines {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::credit_note::LinesType>) -> Self {
+    pub fn new(r#type: impl Into<crate::credit_note::shared::LinesType>) -> Self {
         Self {
             amount: None,
             description: None,
@@ -209,64 +209,6 @@ impl Lines {
         self
     }
 }
-/// Values of `lines.type` in `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
-#[cfg(feature = "credit_notes")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LinesType {
-    /// `custom_line_item`
-    CustomLineItem,
-    /// `invoice_line_item`
-    InvoiceLineItem,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "credit_notes")]
-impl LinesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LinesType::CustomLineItem => "custom_line_item",
-            LinesType::InvoiceLineItem => "invoice_line_item",
-            LinesType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl std::str::FromStr for LinesType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["custom_line_item", "invoice_line_item"],
-            ) {
-                Some(0) => LinesType::CustomLineItem,
-                Some(1) => LinesType::InvoiceLineItem,
-                _ => LinesType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl std::fmt::Display for LinesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl serde::Serialize for LinesType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl<'de> serde::Deserialize<'de> for LinesType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `refunds.payment_record_refund` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
@@ -301,7 +243,7 @@ impl PaymentRecordRefund {
         }
     }
 }
-/// Values of `reason` in `CreditNote`.
+/// Values of `reason` in `CreateCreditNote`, `CreditNote` and 2 more.
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -385,7 +327,7 @@ pub struct Refunds {
     /// The `refund` parameter.
     pub refund: Option<crate::RefundId>,
     /// The `type` parameter.
-    pub r#type: Option<crate::credit_note::RefundsType>,
+    pub r#type: Option<crate::credit_note::shared::RefundsType>,
 }
 #[cfg(feature = "credit_notes")]
 impl serde::Serialize for Refunds {
@@ -438,64 +380,12 @@ impl Refunds {
         self
     }
     /// The `type` parameter.
-    pub fn r#type(mut self, v: impl Into<crate::credit_note::RefundsType>) -> Self {
+    pub fn r#type(
+        mut self,
+        v: impl Into<crate::credit_note::shared::RefundsType>,
+    ) -> Self {
         self.r#type = Some(v.into());
         self
-    }
-}
-/// Values of `refunds.type` in `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
-#[cfg(feature = "credit_notes")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RefundsType {
-    /// `payment_record_refund`
-    PaymentRecordRefund,
-    /// `refund`
-    Refund,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "credit_notes")]
-impl RefundsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RefundsType::PaymentRecordRefund => "payment_record_refund",
-            RefundsType::Refund => "refund",
-            RefundsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl std::str::FromStr for RefundsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
-                Some(0) => RefundsType::PaymentRecordRefund,
-                Some(1) => RefundsType::Refund,
-                _ => RefundsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl std::fmt::Display for RefundsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl serde::Serialize for RefundsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl<'de> serde::Deserialize<'de> for RefundsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `shipping_cost` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
@@ -705,87 +595,77 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `create_preview` whose field path another type of `credit_note` also has.
-pub mod create_preview {
-    /// Values of `reason` in `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
-    #[cfg(feature = "credit_notes")]
+/// Types of `shared` whose field path another type of `credit_note` also has.
+pub mod shared {
+    /// Values of `type` in `CreateCreditNote`, `CreditNoteLineItem` and 2 more.
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum Reason {
-        /// `duplicate`
-        Duplicate,
-        /// `fraudulent`
-        Fraudulent,
-        /// `order_change`
-        OrderChange,
-        /// `product_unsatisfactory`
-        ProductUnsatisfactory,
+    pub enum LinesType {
+        /// `custom_line_item`
+        CustomLineItem,
+        /// `invoice_line_item`
+        InvoiceLineItem,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "credit_notes")]
-    impl Reason {
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
+    impl LinesType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Reason::Duplicate => "duplicate",
-                Reason::Fraudulent => "fraudulent",
-                Reason::OrderChange => "order_change",
-                Reason::ProductUnsatisfactory => "product_unsatisfactory",
-                Reason::Unknown(v) => v,
+                LinesType::CustomLineItem => "custom_line_item",
+                LinesType::InvoiceLineItem => "invoice_line_item",
+                LinesType::Unknown(v) => v,
             }
         }
     }
-    #[cfg(feature = "credit_notes")]
-    impl std::str::FromStr for Reason {
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
+    impl std::str::FromStr for LinesType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(
                     s,
-                    &[
-                        "duplicate",
-                        "fraudulent",
-                        "order_change",
-                        "product_unsatisfactory",
-                    ],
+                    &["custom_line_item", "invoice_line_item"],
                 ) {
-                    Some(0) => Reason::Duplicate,
-                    Some(1) => Reason::Fraudulent,
-                    Some(2) => Reason::OrderChange,
-                    Some(3) => Reason::ProductUnsatisfactory,
-                    _ => Reason::Unknown(s.to_owned()),
+                    Some(0) => LinesType::CustomLineItem,
+                    Some(1) => LinesType::InvoiceLineItem,
+                    _ => LinesType::Unknown(s.to_owned()),
                 },
             )
         }
     }
-    #[cfg(feature = "credit_notes")]
-    impl std::fmt::Display for Reason {
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
+    impl std::fmt::Display for LinesType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "credit_notes")]
-    impl serde::Serialize for Reason {
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
+    impl serde::Serialize for LinesType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "credit_notes")]
-    impl<'de> serde::Deserialize<'de> for Reason {
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
+    impl<'de> serde::Deserialize<'de> for LinesType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-}
-/// Types of `refund` whose field path another type of `credit_note` also has.
-pub mod refund {
-    /// Values of `type` in `CreditNoteRefund`.
+    #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
+    impl crate::rt::Decode for LinesType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateCreditNote`, `CreditNoteRefund` and 2 more.
     #[cfg(feature = "credit_notes")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum Type {
+    pub enum RefundsType {
         /// `payment_record_refund`
         PaymentRecordRefund,
         /// `refund`
@@ -794,50 +674,50 @@ pub mod refund {
         Unknown(String),
     }
     #[cfg(feature = "credit_notes")]
-    impl Type {
+    impl RefundsType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Type::PaymentRecordRefund => "payment_record_refund",
-                Type::Refund => "refund",
-                Type::Unknown(v) => v,
+                RefundsType::PaymentRecordRefund => "payment_record_refund",
+                RefundsType::Refund => "refund",
+                RefundsType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "credit_notes")]
-    impl std::str::FromStr for Type {
+    impl std::str::FromStr for RefundsType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
-                    Some(0) => Type::PaymentRecordRefund,
-                    Some(1) => Type::Refund,
-                    _ => Type::Unknown(s.to_owned()),
+                    Some(0) => RefundsType::PaymentRecordRefund,
+                    Some(1) => RefundsType::Refund,
+                    _ => RefundsType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "credit_notes")]
-    impl std::fmt::Display for Type {
+    impl std::fmt::Display for RefundsType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "credit_notes")]
-    impl serde::Serialize for Type {
+    impl serde::Serialize for RefundsType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "credit_notes")]
-    impl<'de> serde::Deserialize<'de> for Type {
+    impl<'de> serde::Deserialize<'de> for RefundsType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
     #[cfg(feature = "credit_notes")]
-    impl crate::rt::Decode for Type {
+    impl crate::rt::Decode for RefundsType {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

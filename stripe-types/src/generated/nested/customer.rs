@@ -89,112 +89,6 @@ impl Address {
         self
     }
 }
-/// Values of `invoice_creation.invoice_data.rendering_options.amount_tax_display` in `CreateCheckoutSession`, `CreateCustomer` and 7 more.
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "v2"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AmountTaxDisplay {
-    /// `exclude_tax`
-    ExcludeTax,
-    /// `include_inclusive_tax`
-    IncludeInclusiveTax,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "v2"
-    )
-)]
-impl AmountTaxDisplay {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AmountTaxDisplay::ExcludeTax => "exclude_tax",
-            AmountTaxDisplay::IncludeInclusiveTax => "include_inclusive_tax",
-            AmountTaxDisplay::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "v2"
-    )
-)]
-impl std::str::FromStr for AmountTaxDisplay {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["exclude_tax", "include_inclusive_tax"],
-            ) {
-                Some(0) => AmountTaxDisplay::ExcludeTax,
-                Some(1) => AmountTaxDisplay::IncludeInclusiveTax,
-                _ => AmountTaxDisplay::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "v2"
-    )
-)]
-impl std::fmt::Display for AmountTaxDisplay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "v2"
-    )
-)]
-impl serde::Serialize for AmountTaxDisplay {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "v2"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for AmountTaxDisplay {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Values of `automatic_tax` in `CustomerTax`.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -656,7 +550,7 @@ impl crate::rt::Decode for Provider {
 #[non_exhaustive]
 pub struct RenderingOptions {
     /// The `amount_tax_display` parameter.
-    pub amount_tax_display: Option<crate::customer::AmountTaxDisplay>,
+    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
     /// The `template` parameter.
     pub template: Option<String>,
 }
@@ -687,7 +581,7 @@ impl RenderingOptions {
     /// The `amount_tax_display` parameter.
     pub fn amount_tax_display(
         mut self,
-        v: impl Into<crate::customer::AmountTaxDisplay>,
+        v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
     ) -> Self {
         self.amount_tax_display = Some(v.into());
         self
@@ -793,6 +687,38 @@ impl serde::Serialize for SettingsReconciliationMode {
 impl<'de> serde::Deserialize<'de> for SettingsReconciliationMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    all(
+        any(feature = "customer_cash_balance", feature = "customers"),
+        any(feature = "customer_cash_balance", feature = "customers")
+    )
+)]
+impl From<crate::customer::SettingsReconciliationMode>
+for crate::customer::balance_customer_balance_settings::ReconciliationMode {
+    fn from(v: crate::customer::SettingsReconciliationMode) -> Self {
+        <crate::customer::balance_customer_balance_settings::ReconciliationMode as std::str::FromStr>::from_str(
+                v.as_str(),
+            )
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    all(
+        any(feature = "customer_cash_balance", feature = "customers"),
+        any(feature = "customer_cash_balance", feature = "customers")
+    )
+)]
+impl From<crate::customer::balance_customer_balance_settings::ReconciliationMode>
+for crate::customer::SettingsReconciliationMode {
+    fn from(
+        v: crate::customer::balance_customer_balance_settings::ReconciliationMode,
+    ) -> Self {
+        <crate::customer::SettingsReconciliationMode as std::str::FromStr>::from_str(
+                v.as_str(),
+            )
+            .unwrap_or_else(|e| match e {})
     }
 }
 /// `shipping` in the parameters of `CreateCustomer`, `CreatePreviewInvoice` and `UpdateCustomer`.
@@ -917,7 +843,7 @@ impl crate::rt::Decode for Source {
         r.str_enum()
     }
 }
-/// Values of `tax_exempt` in `Customer`, `Invoice` and 2 more.
+/// Values of `tax_exempt` in `CreateCustomer`, `CreatePreviewInvoice` and 7 more.
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -1726,130 +1652,6 @@ impl<'de> serde::Deserialize<'de> for TaxValidateLocation {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `type` in `CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer` and `PaymentMethodOptionsCustomerBalanceBankTransfer`.
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Type {
-    /// `eu_bank_transfer`
-    EuBankTransfer,
-    /// `gb_bank_transfer`
-    GbBankTransfer,
-    /// `jp_bank_transfer`
-    JpBankTransfer,
-    /// `mx_bank_transfer`
-    MxBankTransfer,
-    /// `us_bank_transfer`
-    UsBankTransfer,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Type::EuBankTransfer => "eu_bank_transfer",
-            Type::GbBankTransfer => "gb_bank_transfer",
-            Type::JpBankTransfer => "jp_bank_transfer",
-            Type::MxBankTransfer => "mx_bank_transfer",
-            Type::UsBankTransfer => "us_bank_transfer",
-            Type::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-impl std::str::FromStr for Type {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "eu_bank_transfer",
-                    "gb_bank_transfer",
-                    "jp_bank_transfer",
-                    "mx_bank_transfer",
-                    "us_bank_transfer",
-                ],
-            ) {
-                Some(0) => Type::EuBankTransfer,
-                Some(1) => Type::GbBankTransfer,
-                Some(2) => Type::JpBankTransfer,
-                Some(3) => Type::MxBankTransfer,
-                Some(4) => Type::UsBankTransfer,
-                _ => Type::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-impl serde::Serialize for Type {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for Type {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_cash_balance_transactions",
-        feature = "customers",
-        feature = "payment_methods"
-    )
-)]
-impl crate::rt::Decode for Type {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Values of `tax.validate_location` in `UpdateCustomer` and `UpdateV2CoreAccount`.
 #[cfg(any(feature = "customers", feature = "v2"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2085,68 +1887,6 @@ pub mod create {
         ) -> Self {
             self.validate_location = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `create_update` whose field path another type of `customer` also has.
-pub mod create_update {
-    /// Values of `tax_exempt` in `CreateCustomer`, `CreatePreviewInvoice` and 3 more.
-    #[cfg(any(feature = "customers", feature = "invoices", feature = "v2"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum TaxExempt {
-        /// `exempt`
-        Exempt,
-        /// `none`
-        None,
-        /// `reverse`
-        Reverse,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "customers", feature = "invoices", feature = "v2"))]
-    impl TaxExempt {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                TaxExempt::Exempt => "exempt",
-                TaxExempt::None => "none",
-                TaxExempt::Reverse => "reverse",
-                TaxExempt::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "invoices", feature = "v2"))]
-    impl std::str::FromStr for TaxExempt {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["exempt", "none", "reverse"]) {
-                    Some(0) => TaxExempt::Exempt,
-                    Some(1) => TaxExempt::None,
-                    Some(2) => TaxExempt::Reverse,
-                    _ => TaxExempt::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "invoices", feature = "v2"))]
-    impl std::fmt::Display for TaxExempt {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "invoices", feature = "v2"))]
-    impl serde::Serialize for TaxExempt {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "invoices", feature = "v2"))]
-    impl<'de> serde::Deserialize<'de> for TaxExempt {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

@@ -186,9 +186,7 @@ pub struct DisputedTransaction {
     /// The `customer_purchase_ip` parameter.
     pub customer_purchase_ip: Option<crate::rt::Clearable<String>>,
     /// The `merchandise_or_services` parameter.
-    pub merchandise_or_services: Option<
-        crate::dispute::DisputedTransactionMerchandiseOrServices,
-    >,
+    pub merchandise_or_services: Option<crate::dispute::MerchandiseOrServices>,
     /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
     /// The `shipping_address` parameter.
@@ -285,7 +283,7 @@ impl DisputedTransaction {
     /// The `merchandise_or_services` parameter.
     pub fn merchandise_or_services(
         mut self,
-        v: impl Into<crate::dispute::DisputedTransactionMerchandiseOrServices>,
+        v: impl Into<crate::dispute::MerchandiseOrServices>,
     ) -> Self {
         self.merchandise_or_services = Some(v.into());
         self
@@ -305,61 +303,6 @@ impl DisputedTransaction {
     ) -> Self {
         self.shipping_address = Some(v.into());
         self
-    }
-}
-/// Values of `evidence.enhanced_evidence.visa_compelling_evidence3.disputed_transaction.merchandise_or_services` in `CreateChargeDispute` and `UpdateDispute`.
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisputedTransactionMerchandiseOrServices {
-    /// `merchandise`
-    Merchandise,
-    /// `services`
-    Services,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl DisputedTransactionMerchandiseOrServices {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DisputedTransactionMerchandiseOrServices::Merchandise => "merchandise",
-            DisputedTransactionMerchandiseOrServices::Services => "services",
-            DisputedTransactionMerchandiseOrServices::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl std::str::FromStr for DisputedTransactionMerchandiseOrServices {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["merchandise", "services"]) {
-                Some(0) => DisputedTransactionMerchandiseOrServices::Merchandise,
-                Some(1) => DisputedTransactionMerchandiseOrServices::Services,
-                _ => DisputedTransactionMerchandiseOrServices::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl std::fmt::Display for DisputedTransactionMerchandiseOrServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl serde::Serialize for DisputedTransactionMerchandiseOrServices {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl<'de> serde::Deserialize<'de> for DisputedTransactionMerchandiseOrServices {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `enhanced_eligibility_types` in `Dispute`.
@@ -816,6 +759,67 @@ impl Evidence {
     pub fn uncategorized_text(mut self, v: impl Into<String>) -> Self {
         self.uncategorized_text = Some(v.into());
         self
+    }
+}
+/// Values of `merchandise_or_services` in `CreateChargeDispute`, `DisputeVisaCompellingEvidence3DisputedTransaction` and `UpdateDispute`.
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MerchandiseOrServices {
+    /// `merchandise`
+    Merchandise,
+    /// `services`
+    Services,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl MerchandiseOrServices {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MerchandiseOrServices::Merchandise => "merchandise",
+            MerchandiseOrServices::Services => "services",
+            MerchandiseOrServices::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl std::str::FromStr for MerchandiseOrServices {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["merchandise", "services"]) {
+                Some(0) => MerchandiseOrServices::Merchandise,
+                Some(1) => MerchandiseOrServices::Services,
+                _ => MerchandiseOrServices::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl std::fmt::Display for MerchandiseOrServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl serde::Serialize for MerchandiseOrServices {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl<'de> serde::Deserialize<'de> for MerchandiseOrServices {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::Decode for MerchandiseOrServices {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `evidence.enhanced_evidence.visa_compelling_evidence3.prior_undisputed_transactions` in the parameters of `CreateChargeDispute` and `UpdateDispute`.
@@ -1513,70 +1517,6 @@ pub mod enhanced_eligibility_visa_compliance {
     }
     #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
     impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `visa_compelling_evidence3_disputed_transaction` whose field path another type of `dispute` also has.
-pub mod visa_compelling_evidence3_disputed_transaction {
-    /// Values of `merchandise_or_services` in `DisputeVisaCompellingEvidence3DisputedTransaction`.
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum MerchandiseOrServices {
-        /// `merchandise`
-        Merchandise,
-        /// `services`
-        Services,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    impl MerchandiseOrServices {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                MerchandiseOrServices::Merchandise => "merchandise",
-                MerchandiseOrServices::Services => "services",
-                MerchandiseOrServices::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    impl std::str::FromStr for MerchandiseOrServices {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["merchandise", "services"]) {
-                    Some(0) => MerchandiseOrServices::Merchandise,
-                    Some(1) => MerchandiseOrServices::Services,
-                    _ => MerchandiseOrServices::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    impl std::fmt::Display for MerchandiseOrServices {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    impl serde::Serialize for MerchandiseOrServices {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    impl<'de> serde::Deserialize<'de> for MerchandiseOrServices {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-    impl crate::rt::Decode for MerchandiseOrServices {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

@@ -66,7 +66,7 @@ impl AccountHolder {
         self
     }
 }
-/// Values of `filters.account_subcategories` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+/// Values of `account_subcategories` in `BankConnectionsResourceLinkAccountSessionFilters`, `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]
@@ -148,6 +148,14 @@ impl<'de> serde::Deserialize<'de> for AccountSubcategories {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+impl crate::rt::Decode for AccountSubcategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `filters` in the parameters of `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
@@ -206,7 +214,7 @@ impl Filters {
         self
     }
 }
-/// Values of `permissions` in `FinancialConnectionsSession`.
+/// Values of `permissions` in `CreateFinancialConnectionsSession`, `CreateLinkAccountSession` and `FinancialConnectionsSession`.
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]
@@ -292,7 +300,7 @@ impl crate::rt::Decode for Permissions {
         r.str_enum()
     }
 }
-/// Values of `prefetch` in `FinancialConnectionsSession`.
+/// Values of `prefetch` in `CreateFinancialConnectionsSession`, `CreateLinkAccountSession` and `FinancialConnectionsSession`.
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]
@@ -374,9 +382,14 @@ impl crate::rt::Decode for Prefetch {
         r.str_enum()
     }
 }
-/// Values of `account_holder.type` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+/// Values of `type` in `BankConnectionsResourceAccountholder`, `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
 #[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
 )]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -389,7 +402,12 @@ pub enum Type {
     Unknown(String),
 }
 #[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
 )]
 impl Type {
     /// The value as sent on the wire.
@@ -402,7 +420,12 @@ impl Type {
     }
 }
 #[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
 )]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
@@ -418,7 +441,12 @@ impl std::str::FromStr for Type {
     }
 }
 #[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
 )]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -426,7 +454,12 @@ impl std::fmt::Display for Type {
     }
 }
 #[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
 )]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -434,201 +467,28 @@ impl serde::Serialize for Type {
     }
 }
 #[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
 )]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `create` whose field path another type of `financial_connections_session` also has.
-pub mod create {
-    /// Values of `permissions` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Permissions {
-        /// `balances`
-        Balances,
-        /// `ownership`
-        Ownership,
-        /// `payment_method`
-        PaymentMethod,
-        /// `transactions`
-        Transactions,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl Permissions {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Permissions::Balances => "balances",
-                Permissions::Ownership => "ownership",
-                Permissions::PaymentMethod => "payment_method",
-                Permissions::Transactions => "transactions",
-                Permissions::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl std::str::FromStr for Permissions {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["balances", "ownership", "payment_method", "transactions"],
-                ) {
-                    Some(0) => Permissions::Balances,
-                    Some(1) => Permissions::Ownership,
-                    Some(2) => Permissions::PaymentMethod,
-                    Some(3) => Permissions::Transactions,
-                    _ => Permissions::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl std::fmt::Display for Permissions {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl serde::Serialize for Permissions {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Permissions {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `prefetch` in `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Prefetch {
-        /// `balances`
-        Balances,
-        /// `ownership`
-        Ownership,
-        /// `transactions`
-        Transactions,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl Prefetch {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Prefetch::Balances => "balances",
-                Prefetch::Ownership => "ownership",
-                Prefetch::Transactions => "transactions",
-                Prefetch::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl std::str::FromStr for Prefetch {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["balances", "ownership", "transactions"],
-                ) {
-                    Some(0) => Prefetch::Balances,
-                    Some(1) => Prefetch::Ownership,
-                    Some(2) => Prefetch::Transactions,
-                    _ => Prefetch::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl std::fmt::Display for Prefetch {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl serde::Serialize for Prefetch {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Prefetch {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -107,7 +107,7 @@ impl Headers {
         }
     }
 }
-/// Values of `replacements` in `ForwardingRequest`.
+/// Values of `replacements` in `CreateForwardingRequest` and `ForwardingRequest`.
 #[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -232,84 +232,5 @@ impl Request {
     ) -> Self {
         self.headers = Some(v.into_iter().map(Into::into).collect());
         self
-    }
-}
-/// Types of `create` whose field path another type of `forwarding_request` also has.
-pub mod create {
-    /// Values of `replacements` in `CreateForwardingRequest`.
-    #[cfg(feature = "forwarding_requests")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Replacements {
-        /// `card_cvc`
-        CardCvc,
-        /// `card_expiry`
-        CardExpiry,
-        /// `card_number`
-        CardNumber,
-        /// `cardholder_name`
-        CardholderName,
-        /// `request_signature`
-        RequestSignature,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "forwarding_requests")]
-    impl Replacements {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Replacements::CardCvc => "card_cvc",
-                Replacements::CardExpiry => "card_expiry",
-                Replacements::CardNumber => "card_number",
-                Replacements::CardholderName => "cardholder_name",
-                Replacements::RequestSignature => "request_signature",
-                Replacements::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "forwarding_requests")]
-    impl std::str::FromStr for Replacements {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "card_cvc",
-                        "card_expiry",
-                        "card_number",
-                        "cardholder_name",
-                        "request_signature",
-                    ],
-                ) {
-                    Some(0) => Replacements::CardCvc,
-                    Some(1) => Replacements::CardExpiry,
-                    Some(2) => Replacements::CardNumber,
-                    Some(3) => Replacements::CardholderName,
-                    Some(4) => Replacements::RequestSignature,
-                    _ => Replacements::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "forwarding_requests")]
-    impl std::fmt::Display for Replacements {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "forwarding_requests")]
-    impl serde::Serialize for Replacements {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "forwarding_requests")]
-    impl<'de> serde::Deserialize<'de> for Replacements {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

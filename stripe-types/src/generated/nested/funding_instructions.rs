@@ -12,7 +12,7 @@ pub struct BankTransfer {
         Vec<crate::funding_instructions::RequestedAddressTypes>,
     >,
     /// The `type` parameter.
-    pub r#type: crate::payment_intent::BankTransferType,
+    pub r#type: crate::payment_intent::shared::BankTransferType,
 }
 #[cfg(feature = "customers")]
 impl serde::Serialize for BankTransfer {
@@ -33,7 +33,9 @@ impl serde::Serialize for BankTransfer {
 impl BankTransfer {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::payment_intent::BankTransferType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::payment_intent::shared::BankTransferType>,
+    ) -> Self {
         Self {
             eu_bank_transfer: None,
             requested_address_types: None,

@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// Values of `type` in `IdentityVerificationReport`.
+/// Values of `type` in `IdentityVerificationReport` and `ListIdentityVerificationReports`.
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -99,63 +99,5 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `list` whose field path another type of `identity_verification_report` also has.
-pub mod list {
-    /// Values of `type` in `ListIdentityVerificationReports`.
-    #[cfg(feature = "identity_verification_reports")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `document`
-        Document,
-        /// `id_number`
-        IdNumber,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "identity_verification_reports")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Document => "document",
-                Type::IdNumber => "id_number",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "identity_verification_reports")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["document", "id_number"]) {
-                    Some(0) => Type::Document,
-                    Some(1) => Type::IdNumber,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "identity_verification_reports")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "identity_verification_reports")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "identity_verification_reports")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

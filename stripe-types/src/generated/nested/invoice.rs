@@ -164,158 +164,6 @@ impl Address {
         self
     }
 }
-/// Values of `amount_type` in `InvoiceMandateOptionsCard`, `InvoiceMandateOptionsPayto` and 6 more.
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AmountType {
-    /// `fixed`
-    Fixed,
-    /// `maximum`
-    Maximum,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl AmountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AmountType::Fixed => "fixed",
-            AmountType::Maximum => "maximum",
-            AmountType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl std::str::FromStr for AmountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fixed", "maximum"]) {
-                Some(0) => AmountType::Fixed,
-                Some(1) => AmountType::Maximum,
-                _ => AmountType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl std::fmt::Display for AmountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl serde::Serialize for AmountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for AmountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for AmountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// `automatic_tax` in the parameters of `CreateInvoice`, `CreatePreviewInvoice` and 3 more.
 #[cfg(any(feature = "invoices", feature = "quotes"))]
 #[derive(Clone, Debug)]
@@ -513,7 +361,7 @@ pub struct BillingMode {
     /// The `flexible` parameter.
     pub flexible: Option<crate::invoice::Flexible>,
     /// The `type` parameter.
-    pub r#type: crate::invoice::BillingModeType,
+    pub r#type: crate::invoice::shared::Type,
 }
 #[cfg(
     any(
@@ -547,7 +395,7 @@ impl serde::Serialize for BillingMode {
 impl BillingMode {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::invoice::BillingModeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::invoice::shared::Type>) -> Self {
         Self {
             flexible: None,
             r#type: r#type.into(),
@@ -557,109 +405,6 @@ impl BillingMode {
     pub fn flexible(mut self, v: impl Into<crate::invoice::Flexible>) -> Self {
         self.flexible = Some(v.into());
         self
-    }
-}
-/// Values of `subscription_data.billing_mode.type` in `CreateCheckoutSession`, `CreatePreviewInvoice` and 3 more.
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BillingModeType {
-    /// `classic`
-    Classic,
-    /// `flexible`
-    Flexible,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl BillingModeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BillingModeType::Classic => "classic",
-            BillingModeType::Flexible => "flexible",
-            BillingModeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::str::FromStr for BillingModeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["classic", "flexible"]) {
-                Some(0) => BillingModeType::Classic,
-                Some(1) => BillingModeType::Flexible,
-                _ => BillingModeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::fmt::Display for BillingModeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl serde::Serialize for BillingModeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for BillingModeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `billing_reason` in `Invoice`.
@@ -862,7 +607,7 @@ pub struct CustomerDetails {
     /// The `tax` parameter.
     pub tax: Option<crate::invoice::Tax>,
     /// The `tax_exempt` parameter.
-    pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::TaxExempt>,
     /// The `tax_ids` parameter.
     pub tax_ids: Option<Vec<crate::invoice::TaxIds>>,
 }
@@ -924,10 +669,7 @@ impl CustomerDetails {
         self
     }
     /// The `tax_exempt` parameter.
-    pub fn tax_exempt(
-        mut self,
-        v: impl Into<crate::customer::create_update::TaxExempt>,
-    ) -> Self {
+    pub fn tax_exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }
@@ -1383,7 +1125,7 @@ pub struct Issuer {
     /// The `account` parameter.
     pub account: Option<crate::AccountId>,
     /// The `type` parameter.
-    pub r#type: crate::invoice::IssuerType,
+    pub r#type: crate::invoice::Type,
 }
 #[cfg(
     any(
@@ -1421,7 +1163,7 @@ impl serde::Serialize for Issuer {
 impl Issuer {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::invoice::IssuerType>) -> Self {
+    pub fn new(r#type: impl Into<crate::invoice::Type>) -> Self {
         Self {
             account: None,
             r#type: r#type.into(),
@@ -1431,121 +1173,6 @@ impl Issuer {
     pub fn account(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.account = Some(v.into());
         self
-    }
-}
-/// Values of `invoice_creation.invoice_data.issuer.type` in `CreateCheckoutSession`, `CreateCustomerSubscription` and 12 more.
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IssuerType {
-    /// `account`
-    Account,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl IssuerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IssuerType::Account => "account",
-            IssuerType::Self_ => "self",
-            IssuerType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::str::FromStr for IssuerType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "self"]) {
-                Some(0) => IssuerType::Account,
-                Some(1) => IssuerType::Self_,
-                _ => IssuerType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::fmt::Display for IssuerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl serde::Serialize for IssuerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `lines.tax_amounts.tax_rate_data.jurisdiction_level` in `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
@@ -1640,7 +1267,7 @@ pub struct Liability {
     /// The `account` parameter.
     pub account: Option<crate::AccountId>,
     /// The `type` parameter.
-    pub r#type: crate::invoice::LiabilityType,
+    pub r#type: crate::invoice::Type,
 }
 #[cfg(
     any(
@@ -1678,7 +1305,7 @@ impl serde::Serialize for Liability {
 impl Liability {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::invoice::LiabilityType>) -> Self {
+    pub fn new(r#type: impl Into<crate::invoice::Type>) -> Self {
         Self {
             account: None,
             r#type: r#type.into(),
@@ -1690,119 +1317,69 @@ impl Liability {
         self
     }
 }
-/// Values of `automatic_tax.liability.type` in `CreateCheckoutSession`, `CreateCustomerSubscription` and 12 more.
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
+/// Values of `page_size` in `CreateInvoice`, `InvoiceRenderingPdf` and `UpdateInvoice`.
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum LiabilityType {
-    /// `account`
-    Account,
-    /// `self`
-    Self_,
+pub enum PageSize {
+    /// `a4`
+    A4,
+    /// `auto`
+    Auto,
+    /// `letter`
+    Letter,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl LiabilityType {
+#[cfg(feature = "invoices")]
+impl PageSize {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            LiabilityType::Account => "account",
-            LiabilityType::Self_ => "self",
-            LiabilityType::Unknown(v) => v,
+            PageSize::A4 => "a4",
+            PageSize::Auto => "auto",
+            PageSize::Letter => "letter",
+            PageSize::Unknown(v) => v,
         }
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::str::FromStr for LiabilityType {
+#[cfg(feature = "invoices")]
+impl std::str::FromStr for PageSize {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(s, &["account", "self"]) {
-                Some(0) => LiabilityType::Account,
-                Some(1) => LiabilityType::Self_,
-                _ => LiabilityType::Unknown(s.to_owned()),
+            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
+                Some(0) => PageSize::A4,
+                Some(1) => PageSize::Auto,
+                Some(2) => PageSize::Letter,
+                _ => PageSize::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::fmt::Display for LiabilityType {
+#[cfg(feature = "invoices")]
+impl std::fmt::Display for PageSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl serde::Serialize for LiabilityType {
+#[cfg(feature = "invoices")]
+impl serde::Serialize for PageSize {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for LiabilityType {
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for PageSize {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for PageSize {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `payment_settings.payment_method_options` in the parameters of `CreateInvoice` and `UpdateInvoice`.
@@ -2025,7 +1602,7 @@ impl PaymentSettings {
 #[non_exhaustive]
 pub struct Pdf {
     /// The `page_size` parameter.
-    pub page_size: Option<crate::invoice::PdfPageSize>,
+    pub page_size: Option<crate::invoice::PageSize>,
 }
 #[cfg(feature = "invoices")]
 impl serde::Serialize for Pdf {
@@ -2046,68 +1623,9 @@ impl Pdf {
         Self { page_size: None }
     }
     /// The `page_size` parameter.
-    pub fn page_size(mut self, v: impl Into<crate::invoice::PdfPageSize>) -> Self {
+    pub fn page_size(mut self, v: impl Into<crate::invoice::PageSize>) -> Self {
         self.page_size = Some(v.into());
         self
-    }
-}
-/// Values of `rendering.pdf.page_size` in `CreateInvoice` and `UpdateInvoice`.
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PdfPageSize {
-    /// `a4`
-    A4,
-    /// `auto`
-    Auto,
-    /// `letter`
-    Letter,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "invoices")]
-impl PdfPageSize {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PdfPageSize::A4 => "a4",
-            PdfPageSize::Auto => "auto",
-            PdfPageSize::Letter => "letter",
-            PdfPageSize::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl std::str::FromStr for PdfPageSize {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
-                Some(0) => PdfPageSize::A4,
-                Some(1) => PdfPageSize::Auto,
-                Some(2) => PdfPageSize::Letter,
-                _ => PdfPageSize::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "invoices")]
-impl std::fmt::Display for PdfPageSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "invoices")]
-impl serde::Serialize for PdfPageSize {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "invoices")]
-impl<'de> serde::Deserialize<'de> for PdfPageSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `pending_invoice_items_behavior` in `CreateInvoice`.
@@ -2223,7 +1741,7 @@ pub struct Phases {
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The `default_payment_method` parameter.
     pub default_payment_method: Option<crate::PaymentMethodId>,
     /// The `default_tax_rates` parameter.
@@ -2401,7 +1919,7 @@ impl Phases {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -2673,10 +2191,12 @@ impl Pricing {
         self
     }
 }
-/// Values of `subscription_data.billing_mode.flexible.proration_discounts` in `CreateCheckoutSession`, `CreatePreviewInvoice` and 4 more.
+/// Values of `proration_discounts` in `CreateCheckoutSession`, `CreatePreviewInvoice` and 5 more.
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoices",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -2696,6 +2216,8 @@ pub enum ProrationDiscounts {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoices",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -2715,6 +2237,8 @@ impl ProrationDiscounts {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoices",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -2737,6 +2261,8 @@ impl std::str::FromStr for ProrationDiscounts {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoices",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -2751,6 +2277,8 @@ impl std::fmt::Display for ProrationDiscounts {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoices",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -2765,6 +2293,8 @@ impl serde::Serialize for ProrationDiscounts {
 #[cfg(
     any(
         feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoices",
         feature = "quotes",
         feature = "subscription_schedules",
@@ -2774,6 +2304,22 @@ impl serde::Serialize for ProrationDiscounts {
 impl<'de> serde::Deserialize<'de> for ProrationDiscounts {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for ProrationDiscounts {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `shipping_details` in the parameters of `CreateInvoice`, `CreateTestHelpersConfirmationToken` and `UpdateInvoice`.
@@ -2827,7 +2373,7 @@ impl RecipientShippingWithOptionalFieldsAddress {
 #[non_exhaustive]
 pub struct Rendering {
     /// The `amount_tax_display` parameter.
-    pub amount_tax_display: Option<crate::customer::AmountTaxDisplay>,
+    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
     /// The `pdf` parameter.
     pub pdf: Option<crate::invoice::Pdf>,
     /// The `template` parameter.
@@ -2870,7 +2416,7 @@ impl Rendering {
     /// The `amount_tax_display` parameter.
     pub fn amount_tax_display(
         mut self,
-        v: impl Into<crate::customer::AmountTaxDisplay>,
+        v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
     ) -> Self {
         self.amount_tax_display = Some(v.into());
         self
@@ -3063,7 +2609,7 @@ impl ShippingCost {
         self
     }
 }
-/// Values of `status` in `Invoice`.
+/// Values of `status` in `Invoice` and `ListInvoices`.
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3401,17 +2947,22 @@ impl TaxAmounts {
         self
     }
 }
-/// Values of `line_items.price_data.tax_behavior` in `AddLinesInvoice`, `CreateCheckoutSession` and 24 more.
+/// Values of `tax_behavior` in `AddLinesInvoice`, `CreateCheckoutSession` and 28 more.
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
         feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "shipping_rates",
         feature = "subscription_items",
@@ -3433,14 +2984,19 @@ pub enum TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
         feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "shipping_rates",
         feature = "subscription_items",
@@ -3461,14 +3017,19 @@ impl TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
         feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "shipping_rates",
         feature = "subscription_items",
@@ -3495,14 +3056,19 @@ impl std::str::FromStr for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
         feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "shipping_rates",
         feature = "subscription_items",
@@ -3517,14 +3083,19 @@ impl std::fmt::Display for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
         feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "shipping_rates",
         feature = "subscription_items",
@@ -3539,14 +3110,19 @@ impl serde::Serialize for TaxBehavior {
 }
 #[cfg(
     any(
+        feature = "checkout_session_line_items",
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "invoice_lines",
         feature = "invoiceitems",
         feature = "invoices",
+        feature = "payment_link_line_items",
         feature = "payment_links",
         feature = "prices",
         feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
         feature = "quotes",
         feature = "shipping_rates",
         feature = "subscription_items",
@@ -3559,13 +3135,42 @@ impl<'de> serde::Deserialize<'de> for TaxBehavior {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "shipping_rates",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for TaxBehavior {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `customer_details.tax_ids` in the parameters of `CreatePreviewInvoice` and `CreateTaxCalculation`.
 #[cfg(any(feature = "invoices", feature = "tax_calculations"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxIds {
     /// The `type` parameter.
-    pub r#type: crate::invoice::TaxIdsType,
+    ///
+    /// This parameter takes `ad_nrt`, `ae_trn`, `al_tin`, `am_tin`, `ao_tin`, `ar_cuit`, `au_abn`, `au_arn`, `aw_tin`, `az_tin`, `ba_tin`, `bb_tin`, `bd_bin`, `bf_ifu`, `bg_uic`, `bh_vat`, `bj_ifu`, `bo_tin`, `br_cnpj`, `br_cpf`, `bs_tin`, `by_tin`, `ca_bn`, `ca_gst_hst`, `ca_pst_bc`, `ca_pst_mb`, `ca_pst_sk`, `ca_qst`, `cd_nif`, `ch_uid`, `ch_vat`, `cl_tin`, `cm_niu`, `cn_tin`, `co_nit`, `cr_tin`, `cv_nif`, `de_stn`, `do_rcn`, `ec_ruc`, `eg_tin`, `es_cif`, `et_tin`, `eu_oss_vat`, `eu_vat`, `gb_vat`, `ge_vat`, `gn_nif`, `hk_br`, `hr_oib`, `hu_tin`, `id_npwp`, `il_vat`, `in_gst`, `is_vat`, `jp_cn`, `jp_rn`, `jp_trn`, `ke_pin`, `kg_tin`, `kh_tin`, `kr_brn`, `kz_bin`, `la_tin`, `li_uid`, `li_vat`, `ma_vat`, `md_vat`, `me_pib`, `mk_vat`, `mr_nif`, `mx_rfc`, `my_frp`, `my_itn`, `my_sst`, `ng_tin`, `no_vat`, `no_voec`, `np_pan`, `nz_gst`, `om_vat`, `pe_ruc`, `ph_tin`, `pl_nip`, `ro_tin`, `rs_pib`, `ru_inn`, `ru_kpp`, `sa_vat`, `sg_gst`, `sg_uen`, `si_tin`, `sn_ninea`, `sr_fin`, `sv_nit`, `th_vat`, `tj_tin`, `tr_tin`, `tw_vat`, `tz_vat`, `ua_vat`, `ug_tin`, `us_ein`, `uy_ruc`, `uz_tin`, `uz_vat`, `ve_rif`, `vn_tin`, `za_vat`, `zm_tin`, `zw_tin`.
+    pub r#type: crate::tax_id::Type,
     /// The `value` parameter.
     pub value: String,
 }
@@ -3584,619 +3189,13 @@ impl TaxIds {
     /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<crate::invoice::TaxIdsType>,
+        r#type: impl Into<crate::tax_id::Type>,
         value: impl Into<String>,
     ) -> Self {
         Self {
             r#type: r#type.into(),
             value: value.into(),
         }
-    }
-}
-/// Values of `customer_details.tax_ids.type` in `CreatePreviewInvoice` and `CreateTaxCalculation`.
-#[cfg(any(feature = "invoices", feature = "tax_calculations"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxIdsType {
-    /// `ad_nrt`
-    AdNrt,
-    /// `ae_trn`
-    AeTrn,
-    /// `al_tin`
-    AlTin,
-    /// `am_tin`
-    AmTin,
-    /// `ao_tin`
-    AoTin,
-    /// `ar_cuit`
-    ArCuit,
-    /// `au_abn`
-    AuAbn,
-    /// `au_arn`
-    AuArn,
-    /// `aw_tin`
-    AwTin,
-    /// `az_tin`
-    AzTin,
-    /// `ba_tin`
-    BaTin,
-    /// `bb_tin`
-    BbTin,
-    /// `bd_bin`
-    BdBin,
-    /// `bf_ifu`
-    BfIfu,
-    /// `bg_uic`
-    BgUic,
-    /// `bh_vat`
-    BhVat,
-    /// `bj_ifu`
-    BjIfu,
-    /// `bo_tin`
-    BoTin,
-    /// `br_cnpj`
-    BrCnpj,
-    /// `br_cpf`
-    BrCpf,
-    /// `bs_tin`
-    BsTin,
-    /// `by_tin`
-    ByTin,
-    /// `ca_bn`
-    CaBn,
-    /// `ca_gst_hst`
-    CaGstHst,
-    /// `ca_pst_bc`
-    CaPstBc,
-    /// `ca_pst_mb`
-    CaPstMb,
-    /// `ca_pst_sk`
-    CaPstSk,
-    /// `ca_qst`
-    CaQst,
-    /// `cd_nif`
-    CdNif,
-    /// `ch_uid`
-    ChUid,
-    /// `ch_vat`
-    ChVat,
-    /// `cl_tin`
-    ClTin,
-    /// `cm_niu`
-    CmNiu,
-    /// `cn_tin`
-    CnTin,
-    /// `co_nit`
-    CoNit,
-    /// `cr_tin`
-    CrTin,
-    /// `cv_nif`
-    CvNif,
-    /// `de_stn`
-    DeStn,
-    /// `do_rcn`
-    DoRcn,
-    /// `ec_ruc`
-    EcRuc,
-    /// `eg_tin`
-    EgTin,
-    /// `es_cif`
-    EsCif,
-    /// `et_tin`
-    EtTin,
-    /// `eu_oss_vat`
-    EuOssVat,
-    /// `eu_vat`
-    EuVat,
-    /// `gb_vat`
-    GbVat,
-    /// `ge_vat`
-    GeVat,
-    /// `gn_nif`
-    GnNif,
-    /// `hk_br`
-    HkBr,
-    /// `hr_oib`
-    HrOib,
-    /// `hu_tin`
-    HuTin,
-    /// `id_npwp`
-    IdNpwp,
-    /// `il_vat`
-    IlVat,
-    /// `in_gst`
-    InGst,
-    /// `is_vat`
-    IsVat,
-    /// `jp_cn`
-    JpCn,
-    /// `jp_rn`
-    JpRn,
-    /// `jp_trn`
-    JpTrn,
-    /// `ke_pin`
-    KePin,
-    /// `kg_tin`
-    KgTin,
-    /// `kh_tin`
-    KhTin,
-    /// `kr_brn`
-    KrBrn,
-    /// `kz_bin`
-    KzBin,
-    /// `la_tin`
-    LaTin,
-    /// `li_uid`
-    LiUid,
-    /// `li_vat`
-    LiVat,
-    /// `ma_vat`
-    MaVat,
-    /// `md_vat`
-    MdVat,
-    /// `me_pib`
-    MePib,
-    /// `mk_vat`
-    MkVat,
-    /// `mr_nif`
-    MrNif,
-    /// `mx_rfc`
-    MxRfc,
-    /// `my_frp`
-    MyFrp,
-    /// `my_itn`
-    MyItn,
-    /// `my_sst`
-    MySst,
-    /// `ng_tin`
-    NgTin,
-    /// `no_vat`
-    NoVat,
-    /// `no_voec`
-    NoVoec,
-    /// `np_pan`
-    NpPan,
-    /// `nz_gst`
-    NzGst,
-    /// `om_vat`
-    OmVat,
-    /// `pe_ruc`
-    PeRuc,
-    /// `ph_tin`
-    PhTin,
-    /// `pl_nip`
-    PlNip,
-    /// `ro_tin`
-    RoTin,
-    /// `rs_pib`
-    RsPib,
-    /// `ru_inn`
-    RuInn,
-    /// `ru_kpp`
-    RuKpp,
-    /// `sa_vat`
-    SaVat,
-    /// `sg_gst`
-    SgGst,
-    /// `sg_uen`
-    SgUen,
-    /// `si_tin`
-    SiTin,
-    /// `sn_ninea`
-    SnNinea,
-    /// `sr_fin`
-    SrFin,
-    /// `sv_nit`
-    SvNit,
-    /// `th_vat`
-    ThVat,
-    /// `tj_tin`
-    TjTin,
-    /// `tr_tin`
-    TrTin,
-    /// `tw_vat`
-    TwVat,
-    /// `tz_vat`
-    TzVat,
-    /// `ua_vat`
-    UaVat,
-    /// `ug_tin`
-    UgTin,
-    /// `us_ein`
-    UsEin,
-    /// `uy_ruc`
-    UyRuc,
-    /// `uz_tin`
-    UzTin,
-    /// `uz_vat`
-    UzVat,
-    /// `ve_rif`
-    VeRif,
-    /// `vn_tin`
-    VnTin,
-    /// `za_vat`
-    ZaVat,
-    /// `zm_tin`
-    ZmTin,
-    /// `zw_tin`
-    ZwTin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "invoices", feature = "tax_calculations"))]
-impl TaxIdsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxIdsType::AdNrt => "ad_nrt",
-            TaxIdsType::AeTrn => "ae_trn",
-            TaxIdsType::AlTin => "al_tin",
-            TaxIdsType::AmTin => "am_tin",
-            TaxIdsType::AoTin => "ao_tin",
-            TaxIdsType::ArCuit => "ar_cuit",
-            TaxIdsType::AuAbn => "au_abn",
-            TaxIdsType::AuArn => "au_arn",
-            TaxIdsType::AwTin => "aw_tin",
-            TaxIdsType::AzTin => "az_tin",
-            TaxIdsType::BaTin => "ba_tin",
-            TaxIdsType::BbTin => "bb_tin",
-            TaxIdsType::BdBin => "bd_bin",
-            TaxIdsType::BfIfu => "bf_ifu",
-            TaxIdsType::BgUic => "bg_uic",
-            TaxIdsType::BhVat => "bh_vat",
-            TaxIdsType::BjIfu => "bj_ifu",
-            TaxIdsType::BoTin => "bo_tin",
-            TaxIdsType::BrCnpj => "br_cnpj",
-            TaxIdsType::BrCpf => "br_cpf",
-            TaxIdsType::BsTin => "bs_tin",
-            TaxIdsType::ByTin => "by_tin",
-            TaxIdsType::CaBn => "ca_bn",
-            TaxIdsType::CaGstHst => "ca_gst_hst",
-            TaxIdsType::CaPstBc => "ca_pst_bc",
-            TaxIdsType::CaPstMb => "ca_pst_mb",
-            TaxIdsType::CaPstSk => "ca_pst_sk",
-            TaxIdsType::CaQst => "ca_qst",
-            TaxIdsType::CdNif => "cd_nif",
-            TaxIdsType::ChUid => "ch_uid",
-            TaxIdsType::ChVat => "ch_vat",
-            TaxIdsType::ClTin => "cl_tin",
-            TaxIdsType::CmNiu => "cm_niu",
-            TaxIdsType::CnTin => "cn_tin",
-            TaxIdsType::CoNit => "co_nit",
-            TaxIdsType::CrTin => "cr_tin",
-            TaxIdsType::CvNif => "cv_nif",
-            TaxIdsType::DeStn => "de_stn",
-            TaxIdsType::DoRcn => "do_rcn",
-            TaxIdsType::EcRuc => "ec_ruc",
-            TaxIdsType::EgTin => "eg_tin",
-            TaxIdsType::EsCif => "es_cif",
-            TaxIdsType::EtTin => "et_tin",
-            TaxIdsType::EuOssVat => "eu_oss_vat",
-            TaxIdsType::EuVat => "eu_vat",
-            TaxIdsType::GbVat => "gb_vat",
-            TaxIdsType::GeVat => "ge_vat",
-            TaxIdsType::GnNif => "gn_nif",
-            TaxIdsType::HkBr => "hk_br",
-            TaxIdsType::HrOib => "hr_oib",
-            TaxIdsType::HuTin => "hu_tin",
-            TaxIdsType::IdNpwp => "id_npwp",
-            TaxIdsType::IlVat => "il_vat",
-            TaxIdsType::InGst => "in_gst",
-            TaxIdsType::IsVat => "is_vat",
-            TaxIdsType::JpCn => "jp_cn",
-            TaxIdsType::JpRn => "jp_rn",
-            TaxIdsType::JpTrn => "jp_trn",
-            TaxIdsType::KePin => "ke_pin",
-            TaxIdsType::KgTin => "kg_tin",
-            TaxIdsType::KhTin => "kh_tin",
-            TaxIdsType::KrBrn => "kr_brn",
-            TaxIdsType::KzBin => "kz_bin",
-            TaxIdsType::LaTin => "la_tin",
-            TaxIdsType::LiUid => "li_uid",
-            TaxIdsType::LiVat => "li_vat",
-            TaxIdsType::MaVat => "ma_vat",
-            TaxIdsType::MdVat => "md_vat",
-            TaxIdsType::MePib => "me_pib",
-            TaxIdsType::MkVat => "mk_vat",
-            TaxIdsType::MrNif => "mr_nif",
-            TaxIdsType::MxRfc => "mx_rfc",
-            TaxIdsType::MyFrp => "my_frp",
-            TaxIdsType::MyItn => "my_itn",
-            TaxIdsType::MySst => "my_sst",
-            TaxIdsType::NgTin => "ng_tin",
-            TaxIdsType::NoVat => "no_vat",
-            TaxIdsType::NoVoec => "no_voec",
-            TaxIdsType::NpPan => "np_pan",
-            TaxIdsType::NzGst => "nz_gst",
-            TaxIdsType::OmVat => "om_vat",
-            TaxIdsType::PeRuc => "pe_ruc",
-            TaxIdsType::PhTin => "ph_tin",
-            TaxIdsType::PlNip => "pl_nip",
-            TaxIdsType::RoTin => "ro_tin",
-            TaxIdsType::RsPib => "rs_pib",
-            TaxIdsType::RuInn => "ru_inn",
-            TaxIdsType::RuKpp => "ru_kpp",
-            TaxIdsType::SaVat => "sa_vat",
-            TaxIdsType::SgGst => "sg_gst",
-            TaxIdsType::SgUen => "sg_uen",
-            TaxIdsType::SiTin => "si_tin",
-            TaxIdsType::SnNinea => "sn_ninea",
-            TaxIdsType::SrFin => "sr_fin",
-            TaxIdsType::SvNit => "sv_nit",
-            TaxIdsType::ThVat => "th_vat",
-            TaxIdsType::TjTin => "tj_tin",
-            TaxIdsType::TrTin => "tr_tin",
-            TaxIdsType::TwVat => "tw_vat",
-            TaxIdsType::TzVat => "tz_vat",
-            TaxIdsType::UaVat => "ua_vat",
-            TaxIdsType::UgTin => "ug_tin",
-            TaxIdsType::UsEin => "us_ein",
-            TaxIdsType::UyRuc => "uy_ruc",
-            TaxIdsType::UzTin => "uz_tin",
-            TaxIdsType::UzVat => "uz_vat",
-            TaxIdsType::VeRif => "ve_rif",
-            TaxIdsType::VnTin => "vn_tin",
-            TaxIdsType::ZaVat => "za_vat",
-            TaxIdsType::ZmTin => "zm_tin",
-            TaxIdsType::ZwTin => "zw_tin",
-            TaxIdsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "invoices", feature = "tax_calculations"))]
-impl std::str::FromStr for TaxIdsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ad_nrt",
-                    "ae_trn",
-                    "al_tin",
-                    "am_tin",
-                    "ao_tin",
-                    "ar_cuit",
-                    "au_abn",
-                    "au_arn",
-                    "aw_tin",
-                    "az_tin",
-                    "ba_tin",
-                    "bb_tin",
-                    "bd_bin",
-                    "bf_ifu",
-                    "bg_uic",
-                    "bh_vat",
-                    "bj_ifu",
-                    "bo_tin",
-                    "br_cnpj",
-                    "br_cpf",
-                    "bs_tin",
-                    "by_tin",
-                    "ca_bn",
-                    "ca_gst_hst",
-                    "ca_pst_bc",
-                    "ca_pst_mb",
-                    "ca_pst_sk",
-                    "ca_qst",
-                    "cd_nif",
-                    "ch_uid",
-                    "ch_vat",
-                    "cl_tin",
-                    "cm_niu",
-                    "cn_tin",
-                    "co_nit",
-                    "cr_tin",
-                    "cv_nif",
-                    "de_stn",
-                    "do_rcn",
-                    "ec_ruc",
-                    "eg_tin",
-                    "es_cif",
-                    "et_tin",
-                    "eu_oss_vat",
-                    "eu_vat",
-                    "gb_vat",
-                    "ge_vat",
-                    "gn_nif",
-                    "hk_br",
-                    "hr_oib",
-                    "hu_tin",
-                    "id_npwp",
-                    "il_vat",
-                    "in_gst",
-                    "is_vat",
-                    "jp_cn",
-                    "jp_rn",
-                    "jp_trn",
-                    "ke_pin",
-                    "kg_tin",
-                    "kh_tin",
-                    "kr_brn",
-                    "kz_bin",
-                    "la_tin",
-                    "li_uid",
-                    "li_vat",
-                    "ma_vat",
-                    "md_vat",
-                    "me_pib",
-                    "mk_vat",
-                    "mr_nif",
-                    "mx_rfc",
-                    "my_frp",
-                    "my_itn",
-                    "my_sst",
-                    "ng_tin",
-                    "no_vat",
-                    "no_voec",
-                    "np_pan",
-                    "nz_gst",
-                    "om_vat",
-                    "pe_ruc",
-                    "ph_tin",
-                    "pl_nip",
-                    "ro_tin",
-                    "rs_pib",
-                    "ru_inn",
-                    "ru_kpp",
-                    "sa_vat",
-                    "sg_gst",
-                    "sg_uen",
-                    "si_tin",
-                    "sn_ninea",
-                    "sr_fin",
-                    "sv_nit",
-                    "th_vat",
-                    "tj_tin",
-                    "tr_tin",
-                    "tw_vat",
-                    "tz_vat",
-                    "ua_vat",
-                    "ug_tin",
-                    "us_ein",
-                    "uy_ruc",
-                    "uz_tin",
-                    "uz_vat",
-                    "ve_rif",
-                    "vn_tin",
-                    "za_vat",
-                    "zm_tin",
-                    "zw_tin",
-                ],
-            ) {
-                Some(0) => TaxIdsType::AdNrt,
-                Some(1) => TaxIdsType::AeTrn,
-                Some(2) => TaxIdsType::AlTin,
-                Some(3) => TaxIdsType::AmTin,
-                Some(4) => TaxIdsType::AoTin,
-                Some(5) => TaxIdsType::ArCuit,
-                Some(6) => TaxIdsType::AuAbn,
-                Some(7) => TaxIdsType::AuArn,
-                Some(8) => TaxIdsType::AwTin,
-                Some(9) => TaxIdsType::AzTin,
-                Some(10) => TaxIdsType::BaTin,
-                Some(11) => TaxIdsType::BbTin,
-                Some(12) => TaxIdsType::BdBin,
-                Some(13) => TaxIdsType::BfIfu,
-                Some(14) => TaxIdsType::BgUic,
-                Some(15) => TaxIdsType::BhVat,
-                Some(16) => TaxIdsType::BjIfu,
-                Some(17) => TaxIdsType::BoTin,
-                Some(18) => TaxIdsType::BrCnpj,
-                Some(19) => TaxIdsType::BrCpf,
-                Some(20) => TaxIdsType::BsTin,
-                Some(21) => TaxIdsType::ByTin,
-                Some(22) => TaxIdsType::CaBn,
-                Some(23) => TaxIdsType::CaGstHst,
-                Some(24) => TaxIdsType::CaPstBc,
-                Some(25) => TaxIdsType::CaPstMb,
-                Some(26) => TaxIdsType::CaPstSk,
-                Some(27) => TaxIdsType::CaQst,
-                Some(28) => TaxIdsType::CdNif,
-                Some(29) => TaxIdsType::ChUid,
-                Some(30) => TaxIdsType::ChVat,
-                Some(31) => TaxIdsType::ClTin,
-                Some(32) => TaxIdsType::CmNiu,
-                Some(33) => TaxIdsType::CnTin,
-                Some(34) => TaxIdsType::CoNit,
-                Some(35) => TaxIdsType::CrTin,
-                Some(36) => TaxIdsType::CvNif,
-                Some(37) => TaxIdsType::DeStn,
-                Some(38) => TaxIdsType::DoRcn,
-                Some(39) => TaxIdsType::EcRuc,
-                Some(40) => TaxIdsType::EgTin,
-                Some(41) => TaxIdsType::EsCif,
-                Some(42) => TaxIdsType::EtTin,
-                Some(43) => TaxIdsType::EuOssVat,
-                Some(44) => TaxIdsType::EuVat,
-                Some(45) => TaxIdsType::GbVat,
-                Some(46) => TaxIdsType::GeVat,
-                Some(47) => TaxIdsType::GnNif,
-                Some(48) => TaxIdsType::HkBr,
-                Some(49) => TaxIdsType::HrOib,
-                Some(50) => TaxIdsType::HuTin,
-                Some(51) => TaxIdsType::IdNpwp,
-                Some(52) => TaxIdsType::IlVat,
-                Some(53) => TaxIdsType::InGst,
-                Some(54) => TaxIdsType::IsVat,
-                Some(55) => TaxIdsType::JpCn,
-                Some(56) => TaxIdsType::JpRn,
-                Some(57) => TaxIdsType::JpTrn,
-                Some(58) => TaxIdsType::KePin,
-                Some(59) => TaxIdsType::KgTin,
-                Some(60) => TaxIdsType::KhTin,
-                Some(61) => TaxIdsType::KrBrn,
-                Some(62) => TaxIdsType::KzBin,
-                Some(63) => TaxIdsType::LaTin,
-                Some(64) => TaxIdsType::LiUid,
-                Some(65) => TaxIdsType::LiVat,
-                Some(66) => TaxIdsType::MaVat,
-                Some(67) => TaxIdsType::MdVat,
-                Some(68) => TaxIdsType::MePib,
-                Some(69) => TaxIdsType::MkVat,
-                Some(70) => TaxIdsType::MrNif,
-                Some(71) => TaxIdsType::MxRfc,
-                Some(72) => TaxIdsType::MyFrp,
-                Some(73) => TaxIdsType::MyItn,
-                Some(74) => TaxIdsType::MySst,
-                Some(75) => TaxIdsType::NgTin,
-                Some(76) => TaxIdsType::NoVat,
-                Some(77) => TaxIdsType::NoVoec,
-                Some(78) => TaxIdsType::NpPan,
-                Some(79) => TaxIdsType::NzGst,
-                Some(80) => TaxIdsType::OmVat,
-                Some(81) => TaxIdsType::PeRuc,
-                Some(82) => TaxIdsType::PhTin,
-                Some(83) => TaxIdsType::PlNip,
-                Some(84) => TaxIdsType::RoTin,
-                Some(85) => TaxIdsType::RsPib,
-                Some(86) => TaxIdsType::RuInn,
-                Some(87) => TaxIdsType::RuKpp,
-                Some(88) => TaxIdsType::SaVat,
-                Some(89) => TaxIdsType::SgGst,
-                Some(90) => TaxIdsType::SgUen,
-                Some(91) => TaxIdsType::SiTin,
-                Some(92) => TaxIdsType::SnNinea,
-                Some(93) => TaxIdsType::SrFin,
-                Some(94) => TaxIdsType::SvNit,
-                Some(95) => TaxIdsType::ThVat,
-                Some(96) => TaxIdsType::TjTin,
-                Some(97) => TaxIdsType::TrTin,
-                Some(98) => TaxIdsType::TwVat,
-                Some(99) => TaxIdsType::TzVat,
-                Some(100) => TaxIdsType::UaVat,
-                Some(101) => TaxIdsType::UgTin,
-                Some(102) => TaxIdsType::UsEin,
-                Some(103) => TaxIdsType::UyRuc,
-                Some(104) => TaxIdsType::UzTin,
-                Some(105) => TaxIdsType::UzVat,
-                Some(106) => TaxIdsType::VeRif,
-                Some(107) => TaxIdsType::VnTin,
-                Some(108) => TaxIdsType::ZaVat,
-                Some(109) => TaxIdsType::ZmTin,
-                Some(110) => TaxIdsType::ZwTin,
-                _ => TaxIdsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "invoices", feature = "tax_calculations"))]
-impl std::fmt::Display for TaxIdsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoices", feature = "tax_calculations"))]
-impl serde::Serialize for TaxIdsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoices", feature = "tax_calculations"))]
-impl<'de> serde::Deserialize<'de> for TaxIdsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `lines.tax_amounts.tax_rate_data` in the parameters of `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
@@ -4221,7 +3220,7 @@ pub struct TaxRateData {
     /// The `state` parameter.
     pub state: Option<String>,
     /// The `tax_type` parameter.
-    pub tax_type: Option<crate::invoice::TaxType>,
+    pub tax_type: Option<crate::tax_rate::TaxType>,
 }
 #[cfg(any(feature = "invoice_lines", feature = "invoices"))]
 impl serde::Serialize for TaxRateData {
@@ -4302,130 +3301,9 @@ impl TaxRateData {
         self
     }
     /// The `tax_type` parameter.
-    pub fn tax_type(mut self, v: impl Into<crate::invoice::TaxType>) -> Self {
+    pub fn tax_type(mut self, v: impl Into<crate::tax_rate::TaxType>) -> Self {
         self.tax_type = Some(v.into());
         self
-    }
-}
-/// Values of `lines.tax_amounts.tax_rate_data.tax_type` in `AddLinesInvoice`, `CreateTaxRate` and 3 more.
-#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxType {
-    /// `amusement_tax`
-    AmusementTax,
-    /// `communications_tax`
-    CommunicationsTax,
-    /// `gst`
-    Gst,
-    /// `hst`
-    Hst,
-    /// `igst`
-    Igst,
-    /// `jct`
-    Jct,
-    /// `lease_tax`
-    LeaseTax,
-    /// `pst`
-    Pst,
-    /// `qst`
-    Qst,
-    /// `retail_delivery_fee`
-    RetailDeliveryFee,
-    /// `rst`
-    Rst,
-    /// `sales_tax`
-    SalesTax,
-    /// `service_tax`
-    ServiceTax,
-    /// `vat`
-    Vat,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
-impl TaxType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxType::AmusementTax => "amusement_tax",
-            TaxType::CommunicationsTax => "communications_tax",
-            TaxType::Gst => "gst",
-            TaxType::Hst => "hst",
-            TaxType::Igst => "igst",
-            TaxType::Jct => "jct",
-            TaxType::LeaseTax => "lease_tax",
-            TaxType::Pst => "pst",
-            TaxType::Qst => "qst",
-            TaxType::RetailDeliveryFee => "retail_delivery_fee",
-            TaxType::Rst => "rst",
-            TaxType::SalesTax => "sales_tax",
-            TaxType::ServiceTax => "service_tax",
-            TaxType::Vat => "vat",
-            TaxType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
-impl std::str::FromStr for TaxType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amusement_tax",
-                    "communications_tax",
-                    "gst",
-                    "hst",
-                    "igst",
-                    "jct",
-                    "lease_tax",
-                    "pst",
-                    "qst",
-                    "retail_delivery_fee",
-                    "rst",
-                    "sales_tax",
-                    "service_tax",
-                    "vat",
-                ],
-            ) {
-                Some(0) => TaxType::AmusementTax,
-                Some(1) => TaxType::CommunicationsTax,
-                Some(2) => TaxType::Gst,
-                Some(3) => TaxType::Hst,
-                Some(4) => TaxType::Igst,
-                Some(5) => TaxType::Jct,
-                Some(6) => TaxType::LeaseTax,
-                Some(7) => TaxType::Pst,
-                Some(8) => TaxType::Qst,
-                Some(9) => TaxType::RetailDeliveryFee,
-                Some(10) => TaxType::Rst,
-                Some(11) => TaxType::SalesTax,
-                Some(12) => TaxType::ServiceTax,
-                Some(13) => TaxType::Vat,
-                _ => TaxType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
-impl std::fmt::Display for TaxType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
-impl serde::Serialize for TaxType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices", feature = "tax_rates"))]
-impl<'de> serde::Deserialize<'de> for TaxType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `lines.tax_amounts.taxability_reason` in `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
@@ -4625,6 +3503,144 @@ impl From<crate::subscription::TrialEndString> for TrialEnd {
         TrialEnd::String(v)
     }
 }
+/// Values of `type` in `ConnectAccountReference`, `CreateCheckoutSession` and 13 more.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `account`
+    Account,
+    /// `self`
+    Self_,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Account => "account",
+            Type::Self_ => "self",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["account", "self"]) {
+                Some(0) => Type::Account,
+                Some(1) => Type::Self_,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Types of `add` whose field path another type of `invoice` also has.
 pub mod add {
     /// `lines` in the parameters of `AddLinesInvoice`.
@@ -4795,79 +3811,6 @@ pub mod add {
         }
     }
 }
-/// Types of `list` whose field path another type of `invoice` also has.
-pub mod list {
-    /// Values of `status` in `ListInvoices`.
-    #[cfg(feature = "invoices")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `draft`
-        Draft,
-        /// `open`
-        Open,
-        /// `paid`
-        Paid,
-        /// `uncollectible`
-        Uncollectible,
-        /// `void`
-        Void,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "invoices")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Draft => "draft",
-                Status::Open => "open",
-                Status::Paid => "paid",
-                Status::Uncollectible => "uncollectible",
-                Status::Void => "void",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "invoices")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["draft", "open", "paid", "uncollectible", "void"],
-                ) {
-                    Some(0) => Status::Draft,
-                    Some(1) => Status::Open,
-                    Some(2) => Status::Paid,
-                    Some(3) => Status::Uncollectible,
-                    Some(4) => Status::Void,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "invoices")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "invoices")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "invoices")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
 /// Types of `remove` whose field path another type of `invoice` also has.
 pub mod remove {
     /// `lines` in the parameters of `RemoveLinesInvoice`.
@@ -4905,69 +3848,135 @@ pub mod remove {
         }
     }
 }
-/// Types of `rendering_pdf` whose field path another type of `invoice` also has.
-pub mod rendering_pdf {
-    /// Values of `page_size` in `InvoiceRenderingPdf`.
-    #[cfg(feature = "invoices")]
+/// Types of `shared` whose field path another type of `invoice` also has.
+pub mod shared {
+    /// Values of `type` in `CreateCheckoutSession`, `CreatePreviewInvoice` and 6 more.
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum PageSize {
-        /// `a4`
-        A4,
-        /// `auto`
-        Auto,
-        /// `letter`
-        Letter,
+    pub enum Type {
+        /// `classic`
+        Classic,
+        /// `flexible`
+        Flexible,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "invoices")]
-    impl PageSize {
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                PageSize::A4 => "a4",
-                PageSize::Auto => "auto",
-                PageSize::Letter => "letter",
-                PageSize::Unknown(v) => v,
+                Type::Classic => "classic",
+                Type::Flexible => "flexible",
+                Type::Unknown(v) => v,
             }
         }
     }
-    #[cfg(feature = "invoices")]
-    impl std::str::FromStr for PageSize {
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
-                    Some(0) => PageSize::A4,
-                    Some(1) => PageSize::Auto,
-                    Some(2) => PageSize::Letter,
-                    _ => PageSize::Unknown(s.to_owned()),
+                match crate::rt::json::variant(s, &["classic", "flexible"]) {
+                    Some(0) => Type::Classic,
+                    Some(1) => Type::Flexible,
+                    _ => Type::Unknown(s.to_owned()),
                 },
             )
         }
     }
-    #[cfg(feature = "invoices")]
-    impl std::fmt::Display for PageSize {
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "invoices")]
-    impl serde::Serialize for PageSize {
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "invoices")]
-    impl<'de> serde::Deserialize<'de> for PageSize {
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-    #[cfg(feature = "invoices")]
-    impl crate::rt::Decode for PageSize {
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

@@ -80,7 +80,7 @@ impl Address {
 #[non_exhaustive]
 pub struct AddressValidation {
     /// The `mode` parameter.
-    pub mode: crate::issuing_card::AddressValidationMode,
+    pub mode: crate::issuing_card::Mode,
 }
 #[cfg(feature = "issuing_cards")]
 impl serde::Serialize for AddressValidation {
@@ -95,75 +95,3651 @@ impl serde::Serialize for AddressValidation {
 impl AddressValidation {
     /// Start with the required parameters: `mode`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<crate::issuing_card::AddressValidationMode>) -> Self {
+    pub fn new(mode: impl Into<crate::issuing_card::Mode>) -> Self {
         Self { mode: mode.into() }
     }
 }
-/// Values of `shipping.address_validation.mode` in `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
+/// Values of `allowed_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum AddressValidationMode {
-    /// `disabled`
-    Disabled,
-    /// `normalization_only`
-    NormalizationOnly,
-    /// `validation_and_normalization`
-    ValidationAndNormalization,
+pub enum AllowedCategories {
+    /// `ac_refrigeration_repair`
+    AcRefrigerationRepair,
+    /// `accounting_bookkeeping_services`
+    AccountingBookkeepingServices,
+    /// `advertising_services`
+    AdvertisingServices,
+    /// `agricultural_cooperative`
+    AgriculturalCooperative,
+    /// `airlines_air_carriers`
+    AirlinesAirCarriers,
+    /// `airports_flying_fields`
+    AirportsFlyingFields,
+    /// `ambulance_services`
+    AmbulanceServices,
+    /// `amusement_parks_carnivals`
+    AmusementParksCarnivals,
+    /// `antique_reproductions`
+    AntiqueReproductions,
+    /// `antique_shops`
+    AntiqueShops,
+    /// `aquariums`
+    Aquariums,
+    /// `architectural_surveying_services`
+    ArchitecturalSurveyingServices,
+    /// `art_dealers_and_galleries`
+    ArtDealersAndGalleries,
+    /// `artists_supply_and_craft_shops`
+    ArtistsSupplyAndCraftShops,
+    /// `auto_and_home_supply_stores`
+    AutoAndHomeSupplyStores,
+    /// `auto_body_repair_shops`
+    AutoBodyRepairShops,
+    /// `auto_paint_shops`
+    AutoPaintShops,
+    /// `auto_service_shops`
+    AutoServiceShops,
+    /// `automated_cash_disburse`
+    AutomatedCashDisburse,
+    /// `automated_fuel_dispensers`
+    AutomatedFuelDispensers,
+    /// `automobile_associations`
+    AutomobileAssociations,
+    /// `automotive_parts_and_accessories_stores`
+    AutomotivePartsAndAccessoriesStores,
+    /// `automotive_tire_stores`
+    AutomotiveTireStores,
+    /// `bail_and_bond_payments`
+    BailAndBondPayments,
+    /// `bakeries`
+    Bakeries,
+    /// `bands_orchestras`
+    BandsOrchestras,
+    /// `barber_and_beauty_shops`
+    BarberAndBeautyShops,
+    /// `betting_casino_gambling`
+    BettingCasinoGambling,
+    /// `bicycle_shops`
+    BicycleShops,
+    /// `billiard_pool_establishments`
+    BilliardPoolEstablishments,
+    /// `boat_dealers`
+    BoatDealers,
+    /// `boat_rentals_and_leases`
+    BoatRentalsAndLeases,
+    /// `book_stores`
+    BookStores,
+    /// `books_periodicals_and_newspapers`
+    BooksPeriodicalsAndNewspapers,
+    /// `bowling_alleys`
+    BowlingAlleys,
+    /// `bus_lines`
+    BusLines,
+    /// `business_secretarial_schools`
+    BusinessSecretarialSchools,
+    /// `buying_shopping_services`
+    BuyingShoppingServices,
+    /// `cable_satellite_and_other_pay_television_and_radio`
+    CableSatelliteAndOtherPayTelevisionAndRadio,
+    /// `camera_and_photographic_supply_stores`
+    CameraAndPhotographicSupplyStores,
+    /// `candy_nut_and_confectionery_stores`
+    CandyNutAndConfectioneryStores,
+    /// `car_and_truck_dealers_new_used`
+    CarAndTruckDealersNewUsed,
+    /// `car_and_truck_dealers_used_only`
+    CarAndTruckDealersUsedOnly,
+    /// `car_rental_agencies`
+    CarRentalAgencies,
+    /// `car_washes`
+    CarWashes,
+    /// `carpentry_services`
+    CarpentryServices,
+    /// `carpet_upholstery_cleaning`
+    CarpetUpholsteryCleaning,
+    /// `caterers`
+    Caterers,
+    /// `charitable_and_social_service_organizations_fundraising`
+    CharitableAndSocialServiceOrganizationsFundraising,
+    /// `chemicals_and_allied_products`
+    ChemicalsAndAlliedProducts,
+    /// `child_care_services`
+    ChildCareServices,
+    /// `childrens_and_infants_wear_stores`
+    ChildrensAndInfantsWearStores,
+    /// `chiropodists_podiatrists`
+    ChiropodistsPodiatrists,
+    /// `chiropractors`
+    Chiropractors,
+    /// `cigar_stores_and_stands`
+    CigarStoresAndStands,
+    /// `civic_social_fraternal_associations`
+    CivicSocialFraternalAssociations,
+    /// `cleaning_and_maintenance`
+    CleaningAndMaintenance,
+    /// `clothing_rental`
+    ClothingRental,
+    /// `colleges_universities`
+    CollegesUniversities,
+    /// `commercial_equipment`
+    CommercialEquipment,
+    /// `commercial_footwear`
+    CommercialFootwear,
+    /// `commercial_photography_art_and_graphics`
+    CommercialPhotographyArtAndGraphics,
+    /// `commuter_transport_and_ferries`
+    CommuterTransportAndFerries,
+    /// `computer_network_services`
+    ComputerNetworkServices,
+    /// `computer_programming`
+    ComputerProgramming,
+    /// `computer_repair`
+    ComputerRepair,
+    /// `computer_software_stores`
+    ComputerSoftwareStores,
+    /// `computers_peripherals_and_software`
+    ComputersPeripheralsAndSoftware,
+    /// `concrete_work_services`
+    ConcreteWorkServices,
+    /// `construction_materials`
+    ConstructionMaterials,
+    /// `consulting_public_relations`
+    ConsultingPublicRelations,
+    /// `correspondence_schools`
+    CorrespondenceSchools,
+    /// `cosmetic_stores`
+    CosmeticStores,
+    /// `counseling_services`
+    CounselingServices,
+    /// `country_clubs`
+    CountryClubs,
+    /// `courier_services`
+    CourierServices,
+    /// `court_costs`
+    CourtCosts,
+    /// `credit_reporting_agencies`
+    CreditReportingAgencies,
+    /// `cruise_lines`
+    CruiseLines,
+    /// `dairy_products_stores`
+    DairyProductsStores,
+    /// `dance_hall_studios_schools`
+    DanceHallStudiosSchools,
+    /// `dating_escort_services`
+    DatingEscortServices,
+    /// `dentists_orthodontists`
+    DentistsOrthodontists,
+    /// `department_stores`
+    DepartmentStores,
+    /// `detective_agencies`
+    DetectiveAgencies,
+    /// `digital_goods_applications`
+    DigitalGoodsApplications,
+    /// `digital_goods_games`
+    DigitalGoodsGames,
+    /// `digital_goods_large_volume`
+    DigitalGoodsLargeVolume,
+    /// `digital_goods_media`
+    DigitalGoodsMedia,
+    /// `direct_marketing_catalog_merchant`
+    DirectMarketingCatalogMerchant,
+    /// `direct_marketing_combination_catalog_and_retail_merchant`
+    DirectMarketingCombinationCatalogAndRetailMerchant,
+    /// `direct_marketing_inbound_telemarketing`
+    DirectMarketingInboundTelemarketing,
+    /// `direct_marketing_insurance_services`
+    DirectMarketingInsuranceServices,
+    /// `direct_marketing_other`
+    DirectMarketingOther,
+    /// `direct_marketing_outbound_telemarketing`
+    DirectMarketingOutboundTelemarketing,
+    /// `direct_marketing_subscription`
+    DirectMarketingSubscription,
+    /// `direct_marketing_travel`
+    DirectMarketingTravel,
+    /// `discount_stores`
+    DiscountStores,
+    /// `doctors`
+    Doctors,
+    /// `door_to_door_sales`
+    DoorToDoorSales,
+    /// `drapery_window_covering_and_upholstery_stores`
+    DraperyWindowCoveringAndUpholsteryStores,
+    /// `drinking_places`
+    DrinkingPlaces,
+    /// `drug_stores_and_pharmacies`
+    DrugStoresAndPharmacies,
+    /// `drugs_drug_proprietaries_and_druggist_sundries`
+    DrugsDrugProprietariesAndDruggistSundries,
+    /// `dry_cleaners`
+    DryCleaners,
+    /// `durable_goods`
+    DurableGoods,
+    /// `duty_free_stores`
+    DutyFreeStores,
+    /// `eating_places_restaurants`
+    EatingPlacesRestaurants,
+    /// `educational_services`
+    EducationalServices,
+    /// `electric_razor_stores`
+    ElectricRazorStores,
+    /// `electric_vehicle_charging`
+    ElectricVehicleCharging,
+    /// `electrical_parts_and_equipment`
+    ElectricalPartsAndEquipment,
+    /// `electrical_services`
+    ElectricalServices,
+    /// `electronics_repair_shops`
+    ElectronicsRepairShops,
+    /// `electronics_stores`
+    ElectronicsStores,
+    /// `elementary_secondary_schools`
+    ElementarySecondarySchools,
+    /// `emergency_services_gcas_visa_use_only`
+    EmergencyServicesGcasVisaUseOnly,
+    /// `employment_temp_agencies`
+    EmploymentTempAgencies,
+    /// `equipment_rental`
+    EquipmentRental,
+    /// `exterminating_services`
+    ExterminatingServices,
+    /// `family_clothing_stores`
+    FamilyClothingStores,
+    /// `fast_food_restaurants`
+    FastFoodRestaurants,
+    /// `financial_institutions`
+    FinancialInstitutions,
+    /// `fines_government_administrative_entities`
+    FinesGovernmentAdministrativeEntities,
+    /// `fireplace_fireplace_screens_and_accessories_stores`
+    FireplaceFireplaceScreensAndAccessoriesStores,
+    /// `floor_covering_stores`
+    FloorCoveringStores,
+    /// `florists`
+    Florists,
+    /// `florists_supplies_nursery_stock_and_flowers`
+    FloristsSuppliesNurseryStockAndFlowers,
+    /// `freezer_and_locker_meat_provisioners`
+    FreezerAndLockerMeatProvisioners,
+    /// `fuel_dealers_non_automotive`
+    FuelDealersNonAutomotive,
+    /// `funeral_services_crematories`
+    FuneralServicesCrematories,
+    /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
+    FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
+    /// `furniture_repair_refinishing`
+    FurnitureRepairRefinishing,
+    /// `furriers_and_fur_shops`
+    FurriersAndFurShops,
+    /// `general_services`
+    GeneralServices,
+    /// `gift_card_novelty_and_souvenir_shops`
+    GiftCardNoveltyAndSouvenirShops,
+    /// `glass_paint_and_wallpaper_stores`
+    GlassPaintAndWallpaperStores,
+    /// `glassware_crystal_stores`
+    GlasswareCrystalStores,
+    /// `golf_courses_public`
+    GolfCoursesPublic,
+    /// `government_licensed_horse_dog_racing_us_region_only`
+    GovernmentLicensedHorseDogRacingUsRegionOnly,
+    /// `government_licensed_online_casions_online_gambling_us_region_only`
+    GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
+    /// `government_owned_lotteries_non_us_region`
+    GovernmentOwnedLotteriesNonUsRegion,
+    /// `government_owned_lotteries_us_region_only`
+    GovernmentOwnedLotteriesUsRegionOnly,
+    /// `government_services`
+    GovernmentServices,
+    /// `grocery_stores_supermarkets`
+    GroceryStoresSupermarkets,
+    /// `hardware_equipment_and_supplies`
+    HardwareEquipmentAndSupplies,
+    /// `hardware_stores`
+    HardwareStores,
+    /// `health_and_beauty_spas`
+    HealthAndBeautySpas,
+    /// `hearing_aids_sales_and_supplies`
+    HearingAidsSalesAndSupplies,
+    /// `heating_plumbing_a_c`
+    HeatingPlumbingAC,
+    /// `hobby_toy_and_game_shops`
+    HobbyToyAndGameShops,
+    /// `home_supply_warehouse_stores`
+    HomeSupplyWarehouseStores,
+    /// `hospitals`
+    Hospitals,
+    /// `hotels_motels_and_resorts`
+    HotelsMotelsAndResorts,
+    /// `household_appliance_stores`
+    HouseholdApplianceStores,
+    /// `industrial_supplies`
+    IndustrialSupplies,
+    /// `information_retrieval_services`
+    InformationRetrievalServices,
+    /// `insurance_default`
+    InsuranceDefault,
+    /// `insurance_underwriting_premiums`
+    InsuranceUnderwritingPremiums,
+    /// `intra_company_purchases`
+    IntraCompanyPurchases,
+    /// `jewelry_stores_watches_clocks_and_silverware_stores`
+    JewelryStoresWatchesClocksAndSilverwareStores,
+    /// `landscaping_services`
+    LandscapingServices,
+    /// `laundries`
+    Laundries,
+    /// `laundry_cleaning_services`
+    LaundryCleaningServices,
+    /// `legal_services_attorneys`
+    LegalServicesAttorneys,
+    /// `luggage_and_leather_goods_stores`
+    LuggageAndLeatherGoodsStores,
+    /// `lumber_building_materials_stores`
+    LumberBuildingMaterialsStores,
+    /// `manual_cash_disburse`
+    ManualCashDisburse,
+    /// `marinas_service_and_supplies`
+    MarinasServiceAndSupplies,
+    /// `marketplaces`
+    Marketplaces,
+    /// `masonry_stonework_and_plaster`
+    MasonryStoneworkAndPlaster,
+    /// `massage_parlors`
+    MassageParlors,
+    /// `medical_and_dental_labs`
+    MedicalAndDentalLabs,
+    /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
+    MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
+    /// `medical_services`
+    MedicalServices,
+    /// `membership_organizations`
+    MembershipOrganizations,
+    /// `mens_and_boys_clothing_and_accessories_stores`
+    MensAndBoysClothingAndAccessoriesStores,
+    /// `mens_womens_clothing_stores`
+    MensWomensClothingStores,
+    /// `metal_service_centers`
+    MetalServiceCenters,
+    /// `miscellaneous`
+    Miscellaneous,
+    /// `miscellaneous_apparel_and_accessory_shops`
+    MiscellaneousApparelAndAccessoryShops,
+    /// `miscellaneous_auto_dealers`
+    MiscellaneousAutoDealers,
+    /// `miscellaneous_business_services`
+    MiscellaneousBusinessServices,
+    /// `miscellaneous_food_stores`
+    MiscellaneousFoodStores,
+    /// `miscellaneous_general_merchandise`
+    MiscellaneousGeneralMerchandise,
+    /// `miscellaneous_general_services`
+    MiscellaneousGeneralServices,
+    /// `miscellaneous_home_furnishing_specialty_stores`
+    MiscellaneousHomeFurnishingSpecialtyStores,
+    /// `miscellaneous_publishing_and_printing`
+    MiscellaneousPublishingAndPrinting,
+    /// `miscellaneous_recreation_services`
+    MiscellaneousRecreationServices,
+    /// `miscellaneous_repair_shops`
+    MiscellaneousRepairShops,
+    /// `miscellaneous_specialty_retail`
+    MiscellaneousSpecialtyRetail,
+    /// `mobile_home_dealers`
+    MobileHomeDealers,
+    /// `motion_picture_theaters`
+    MotionPictureTheaters,
+    /// `motor_freight_carriers_and_trucking`
+    MotorFreightCarriersAndTrucking,
+    /// `motor_homes_dealers`
+    MotorHomesDealers,
+    /// `motor_vehicle_supplies_and_new_parts`
+    MotorVehicleSuppliesAndNewParts,
+    /// `motorcycle_shops_and_dealers`
+    MotorcycleShopsAndDealers,
+    /// `motorcycle_shops_dealers`
+    MotorcycleShopsDealers,
+    /// `music_stores_musical_instruments_pianos_and_sheet_music`
+    MusicStoresMusicalInstrumentsPianosAndSheetMusic,
+    /// `news_dealers_and_newsstands`
+    NewsDealersAndNewsstands,
+    /// `non_fi_money_orders`
+    NonFiMoneyOrders,
+    /// `non_fi_stored_value_card_purchase_load`
+    NonFiStoredValueCardPurchaseLoad,
+    /// `nondurable_goods`
+    NondurableGoods,
+    /// `nurseries_lawn_and_garden_supply_stores`
+    NurseriesLawnAndGardenSupplyStores,
+    /// `nursing_personal_care`
+    NursingPersonalCare,
+    /// `office_and_commercial_furniture`
+    OfficeAndCommercialFurniture,
+    /// `opticians_eyeglasses`
+    OpticiansEyeglasses,
+    /// `optometrists_ophthalmologist`
+    OptometristsOphthalmologist,
+    /// `orthopedic_goods_prosthetic_devices`
+    OrthopedicGoodsProstheticDevices,
+    /// `osteopaths`
+    Osteopaths,
+    /// `package_stores_beer_wine_and_liquor`
+    PackageStoresBeerWineAndLiquor,
+    /// `paints_varnishes_and_supplies`
+    PaintsVarnishesAndSupplies,
+    /// `parking_lots_garages`
+    ParkingLotsGarages,
+    /// `passenger_railways`
+    PassengerRailways,
+    /// `pawn_shops`
+    PawnShops,
+    /// `pet_shops_pet_food_and_supplies`
+    PetShopsPetFoodAndSupplies,
+    /// `petroleum_and_petroleum_products`
+    PetroleumAndPetroleumProducts,
+    /// `photo_developing`
+    PhotoDeveloping,
+    /// `photographic_photocopy_microfilm_equipment_and_supplies`
+    PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
+    /// `photographic_studios`
+    PhotographicStudios,
+    /// `picture_video_production`
+    PictureVideoProduction,
+    /// `piece_goods_notions_and_other_dry_goods`
+    PieceGoodsNotionsAndOtherDryGoods,
+    /// `plumbing_heating_equipment_and_supplies`
+    PlumbingHeatingEquipmentAndSupplies,
+    /// `political_organizations`
+    PoliticalOrganizations,
+    /// `postal_services_government_only`
+    PostalServicesGovernmentOnly,
+    /// `precious_stones_and_metals_watches_and_jewelry`
+    PreciousStonesAndMetalsWatchesAndJewelry,
+    /// `professional_services`
+    ProfessionalServices,
+    /// `public_warehousing_and_storage`
+    PublicWarehousingAndStorage,
+    /// `quick_copy_repro_and_blueprint`
+    QuickCopyReproAndBlueprint,
+    /// `railroads`
+    Railroads,
+    /// `real_estate_agents_and_managers_rentals`
+    RealEstateAgentsAndManagersRentals,
+    /// `record_stores`
+    RecordStores,
+    /// `recreational_vehicle_rentals`
+    RecreationalVehicleRentals,
+    /// `religious_goods_stores`
+    ReligiousGoodsStores,
+    /// `religious_organizations`
+    ReligiousOrganizations,
+    /// `roofing_siding_sheet_metal`
+    RoofingSidingSheetMetal,
+    /// `secretarial_support_services`
+    SecretarialSupportServices,
+    /// `security_brokers_dealers`
+    SecurityBrokersDealers,
+    /// `service_stations`
+    ServiceStations,
+    /// `sewing_needlework_fabric_and_piece_goods_stores`
+    SewingNeedleworkFabricAndPieceGoodsStores,
+    /// `shoe_repair_hat_cleaning`
+    ShoeRepairHatCleaning,
+    /// `shoe_stores`
+    ShoeStores,
+    /// `small_appliance_repair`
+    SmallApplianceRepair,
+    /// `snowmobile_dealers`
+    SnowmobileDealers,
+    /// `special_trade_services`
+    SpecialTradeServices,
+    /// `specialty_cleaning`
+    SpecialtyCleaning,
+    /// `sporting_goods_stores`
+    SportingGoodsStores,
+    /// `sporting_recreation_camps`
+    SportingRecreationCamps,
+    /// `sports_and_riding_apparel_stores`
+    SportsAndRidingApparelStores,
+    /// `sports_clubs_fields`
+    SportsClubsFields,
+    /// `stamp_and_coin_stores`
+    StampAndCoinStores,
+    /// `stationary_office_supplies_printing_and_writing_paper`
+    StationaryOfficeSuppliesPrintingAndWritingPaper,
+    /// `stationery_stores_office_and_school_supply_stores`
+    StationeryStoresOfficeAndSchoolSupplyStores,
+    /// `swimming_pools_sales`
+    SwimmingPoolsSales,
+    /// `t_ui_travel_germany`
+    TUiTravelGermany,
+    /// `tailors_alterations`
+    TailorsAlterations,
+    /// `tax_payments_government_agencies`
+    TaxPaymentsGovernmentAgencies,
+    /// `tax_preparation_services`
+    TaxPreparationServices,
+    /// `taxicabs_limousines`
+    TaxicabsLimousines,
+    /// `telecommunication_equipment_and_telephone_sales`
+    TelecommunicationEquipmentAndTelephoneSales,
+    /// `telecommunication_services`
+    TelecommunicationServices,
+    /// `telegraph_services`
+    TelegraphServices,
+    /// `tent_and_awning_shops`
+    TentAndAwningShops,
+    /// `testing_laboratories`
+    TestingLaboratories,
+    /// `theatrical_ticket_agencies`
+    TheatricalTicketAgencies,
+    /// `timeshares`
+    Timeshares,
+    /// `tire_retreading_and_repair`
+    TireRetreadingAndRepair,
+    /// `tolls_bridge_fees`
+    TollsBridgeFees,
+    /// `tourist_attractions_and_exhibits`
+    TouristAttractionsAndExhibits,
+    /// `towing_services`
+    TowingServices,
+    /// `trailer_parks_campgrounds`
+    TrailerParksCampgrounds,
+    /// `transportation_services`
+    TransportationServices,
+    /// `travel_agencies_tour_operators`
+    TravelAgenciesTourOperators,
+    /// `truck_stop_iteration`
+    TruckStopIteration,
+    /// `truck_utility_trailer_rentals`
+    TruckUtilityTrailerRentals,
+    /// `typesetting_plate_making_and_related_services`
+    TypesettingPlateMakingAndRelatedServices,
+    /// `typewriter_stores`
+    TypewriterStores,
+    /// `u_s_federal_government_agencies_or_departments`
+    USFederalGovernmentAgenciesOrDepartments,
+    /// `uniforms_commercial_clothing`
+    UniformsCommercialClothing,
+    /// `used_merchandise_and_secondhand_stores`
+    UsedMerchandiseAndSecondhandStores,
+    /// `utilities`
+    Utilities,
+    /// `variety_stores`
+    VarietyStores,
+    /// `veterinary_services`
+    VeterinaryServices,
+    /// `video_amusement_game_supplies`
+    VideoAmusementGameSupplies,
+    /// `video_game_arcades`
+    VideoGameArcades,
+    /// `video_tape_rental_stores`
+    VideoTapeRentalStores,
+    /// `vocational_trade_schools`
+    VocationalTradeSchools,
+    /// `watch_jewelry_repair`
+    WatchJewelryRepair,
+    /// `welding_repair`
+    WeldingRepair,
+    /// `wholesale_clubs`
+    WholesaleClubs,
+    /// `wig_and_toupee_stores`
+    WigAndToupeeStores,
+    /// `wires_money_orders`
+    WiresMoneyOrders,
+    /// `womens_accessory_and_specialty_shops`
+    WomensAccessoryAndSpecialtyShops,
+    /// `womens_ready_to_wear_stores`
+    WomensReadyToWearStores,
+    /// `wrecking_and_salvage_yards`
+    WreckingAndSalvageYards,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "issuing_cards")]
-impl AddressValidationMode {
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl AllowedCategories {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            AddressValidationMode::Disabled => "disabled",
-            AddressValidationMode::NormalizationOnly => "normalization_only",
-            AddressValidationMode::ValidationAndNormalization => {
-                "validation_and_normalization"
+            AllowedCategories::AcRefrigerationRepair => "ac_refrigeration_repair",
+            AllowedCategories::AccountingBookkeepingServices => {
+                "accounting_bookkeeping_services"
             }
-            AddressValidationMode::Unknown(v) => v,
+            AllowedCategories::AdvertisingServices => "advertising_services",
+            AllowedCategories::AgriculturalCooperative => "agricultural_cooperative",
+            AllowedCategories::AirlinesAirCarriers => "airlines_air_carriers",
+            AllowedCategories::AirportsFlyingFields => "airports_flying_fields",
+            AllowedCategories::AmbulanceServices => "ambulance_services",
+            AllowedCategories::AmusementParksCarnivals => "amusement_parks_carnivals",
+            AllowedCategories::AntiqueReproductions => "antique_reproductions",
+            AllowedCategories::AntiqueShops => "antique_shops",
+            AllowedCategories::Aquariums => "aquariums",
+            AllowedCategories::ArchitecturalSurveyingServices => {
+                "architectural_surveying_services"
+            }
+            AllowedCategories::ArtDealersAndGalleries => "art_dealers_and_galleries",
+            AllowedCategories::ArtistsSupplyAndCraftShops => {
+                "artists_supply_and_craft_shops"
+            }
+            AllowedCategories::AutoAndHomeSupplyStores => "auto_and_home_supply_stores",
+            AllowedCategories::AutoBodyRepairShops => "auto_body_repair_shops",
+            AllowedCategories::AutoPaintShops => "auto_paint_shops",
+            AllowedCategories::AutoServiceShops => "auto_service_shops",
+            AllowedCategories::AutomatedCashDisburse => "automated_cash_disburse",
+            AllowedCategories::AutomatedFuelDispensers => "automated_fuel_dispensers",
+            AllowedCategories::AutomobileAssociations => "automobile_associations",
+            AllowedCategories::AutomotivePartsAndAccessoriesStores => {
+                "automotive_parts_and_accessories_stores"
+            }
+            AllowedCategories::AutomotiveTireStores => "automotive_tire_stores",
+            AllowedCategories::BailAndBondPayments => "bail_and_bond_payments",
+            AllowedCategories::Bakeries => "bakeries",
+            AllowedCategories::BandsOrchestras => "bands_orchestras",
+            AllowedCategories::BarberAndBeautyShops => "barber_and_beauty_shops",
+            AllowedCategories::BettingCasinoGambling => "betting_casino_gambling",
+            AllowedCategories::BicycleShops => "bicycle_shops",
+            AllowedCategories::BilliardPoolEstablishments => {
+                "billiard_pool_establishments"
+            }
+            AllowedCategories::BoatDealers => "boat_dealers",
+            AllowedCategories::BoatRentalsAndLeases => "boat_rentals_and_leases",
+            AllowedCategories::BookStores => "book_stores",
+            AllowedCategories::BooksPeriodicalsAndNewspapers => {
+                "books_periodicals_and_newspapers"
+            }
+            AllowedCategories::BowlingAlleys => "bowling_alleys",
+            AllowedCategories::BusLines => "bus_lines",
+            AllowedCategories::BusinessSecretarialSchools => {
+                "business_secretarial_schools"
+            }
+            AllowedCategories::BuyingShoppingServices => "buying_shopping_services",
+            AllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
+                "cable_satellite_and_other_pay_television_and_radio"
+            }
+            AllowedCategories::CameraAndPhotographicSupplyStores => {
+                "camera_and_photographic_supply_stores"
+            }
+            AllowedCategories::CandyNutAndConfectioneryStores => {
+                "candy_nut_and_confectionery_stores"
+            }
+            AllowedCategories::CarAndTruckDealersNewUsed => {
+                "car_and_truck_dealers_new_used"
+            }
+            AllowedCategories::CarAndTruckDealersUsedOnly => {
+                "car_and_truck_dealers_used_only"
+            }
+            AllowedCategories::CarRentalAgencies => "car_rental_agencies",
+            AllowedCategories::CarWashes => "car_washes",
+            AllowedCategories::CarpentryServices => "carpentry_services",
+            AllowedCategories::CarpetUpholsteryCleaning => "carpet_upholstery_cleaning",
+            AllowedCategories::Caterers => "caterers",
+            AllowedCategories::CharitableAndSocialServiceOrganizationsFundraising => {
+                "charitable_and_social_service_organizations_fundraising"
+            }
+            AllowedCategories::ChemicalsAndAlliedProducts => {
+                "chemicals_and_allied_products"
+            }
+            AllowedCategories::ChildCareServices => "child_care_services",
+            AllowedCategories::ChildrensAndInfantsWearStores => {
+                "childrens_and_infants_wear_stores"
+            }
+            AllowedCategories::ChiropodistsPodiatrists => "chiropodists_podiatrists",
+            AllowedCategories::Chiropractors => "chiropractors",
+            AllowedCategories::CigarStoresAndStands => "cigar_stores_and_stands",
+            AllowedCategories::CivicSocialFraternalAssociations => {
+                "civic_social_fraternal_associations"
+            }
+            AllowedCategories::CleaningAndMaintenance => "cleaning_and_maintenance",
+            AllowedCategories::ClothingRental => "clothing_rental",
+            AllowedCategories::CollegesUniversities => "colleges_universities",
+            AllowedCategories::CommercialEquipment => "commercial_equipment",
+            AllowedCategories::CommercialFootwear => "commercial_footwear",
+            AllowedCategories::CommercialPhotographyArtAndGraphics => {
+                "commercial_photography_art_and_graphics"
+            }
+            AllowedCategories::CommuterTransportAndFerries => {
+                "commuter_transport_and_ferries"
+            }
+            AllowedCategories::ComputerNetworkServices => "computer_network_services",
+            AllowedCategories::ComputerProgramming => "computer_programming",
+            AllowedCategories::ComputerRepair => "computer_repair",
+            AllowedCategories::ComputerSoftwareStores => "computer_software_stores",
+            AllowedCategories::ComputersPeripheralsAndSoftware => {
+                "computers_peripherals_and_software"
+            }
+            AllowedCategories::ConcreteWorkServices => "concrete_work_services",
+            AllowedCategories::ConstructionMaterials => "construction_materials",
+            AllowedCategories::ConsultingPublicRelations => "consulting_public_relations",
+            AllowedCategories::CorrespondenceSchools => "correspondence_schools",
+            AllowedCategories::CosmeticStores => "cosmetic_stores",
+            AllowedCategories::CounselingServices => "counseling_services",
+            AllowedCategories::CountryClubs => "country_clubs",
+            AllowedCategories::CourierServices => "courier_services",
+            AllowedCategories::CourtCosts => "court_costs",
+            AllowedCategories::CreditReportingAgencies => "credit_reporting_agencies",
+            AllowedCategories::CruiseLines => "cruise_lines",
+            AllowedCategories::DairyProductsStores => "dairy_products_stores",
+            AllowedCategories::DanceHallStudiosSchools => "dance_hall_studios_schools",
+            AllowedCategories::DatingEscortServices => "dating_escort_services",
+            AllowedCategories::DentistsOrthodontists => "dentists_orthodontists",
+            AllowedCategories::DepartmentStores => "department_stores",
+            AllowedCategories::DetectiveAgencies => "detective_agencies",
+            AllowedCategories::DigitalGoodsApplications => "digital_goods_applications",
+            AllowedCategories::DigitalGoodsGames => "digital_goods_games",
+            AllowedCategories::DigitalGoodsLargeVolume => "digital_goods_large_volume",
+            AllowedCategories::DigitalGoodsMedia => "digital_goods_media",
+            AllowedCategories::DirectMarketingCatalogMerchant => {
+                "direct_marketing_catalog_merchant"
+            }
+            AllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
+                "direct_marketing_combination_catalog_and_retail_merchant"
+            }
+            AllowedCategories::DirectMarketingInboundTelemarketing => {
+                "direct_marketing_inbound_telemarketing"
+            }
+            AllowedCategories::DirectMarketingInsuranceServices => {
+                "direct_marketing_insurance_services"
+            }
+            AllowedCategories::DirectMarketingOther => "direct_marketing_other",
+            AllowedCategories::DirectMarketingOutboundTelemarketing => {
+                "direct_marketing_outbound_telemarketing"
+            }
+            AllowedCategories::DirectMarketingSubscription => {
+                "direct_marketing_subscription"
+            }
+            AllowedCategories::DirectMarketingTravel => "direct_marketing_travel",
+            AllowedCategories::DiscountStores => "discount_stores",
+            AllowedCategories::Doctors => "doctors",
+            AllowedCategories::DoorToDoorSales => "door_to_door_sales",
+            AllowedCategories::DraperyWindowCoveringAndUpholsteryStores => {
+                "drapery_window_covering_and_upholstery_stores"
+            }
+            AllowedCategories::DrinkingPlaces => "drinking_places",
+            AllowedCategories::DrugStoresAndPharmacies => "drug_stores_and_pharmacies",
+            AllowedCategories::DrugsDrugProprietariesAndDruggistSundries => {
+                "drugs_drug_proprietaries_and_druggist_sundries"
+            }
+            AllowedCategories::DryCleaners => "dry_cleaners",
+            AllowedCategories::DurableGoods => "durable_goods",
+            AllowedCategories::DutyFreeStores => "duty_free_stores",
+            AllowedCategories::EatingPlacesRestaurants => "eating_places_restaurants",
+            AllowedCategories::EducationalServices => "educational_services",
+            AllowedCategories::ElectricRazorStores => "electric_razor_stores",
+            AllowedCategories::ElectricVehicleCharging => "electric_vehicle_charging",
+            AllowedCategories::ElectricalPartsAndEquipment => {
+                "electrical_parts_and_equipment"
+            }
+            AllowedCategories::ElectricalServices => "electrical_services",
+            AllowedCategories::ElectronicsRepairShops => "electronics_repair_shops",
+            AllowedCategories::ElectronicsStores => "electronics_stores",
+            AllowedCategories::ElementarySecondarySchools => {
+                "elementary_secondary_schools"
+            }
+            AllowedCategories::EmergencyServicesGcasVisaUseOnly => {
+                "emergency_services_gcas_visa_use_only"
+            }
+            AllowedCategories::EmploymentTempAgencies => "employment_temp_agencies",
+            AllowedCategories::EquipmentRental => "equipment_rental",
+            AllowedCategories::ExterminatingServices => "exterminating_services",
+            AllowedCategories::FamilyClothingStores => "family_clothing_stores",
+            AllowedCategories::FastFoodRestaurants => "fast_food_restaurants",
+            AllowedCategories::FinancialInstitutions => "financial_institutions",
+            AllowedCategories::FinesGovernmentAdministrativeEntities => {
+                "fines_government_administrative_entities"
+            }
+            AllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
+                "fireplace_fireplace_screens_and_accessories_stores"
+            }
+            AllowedCategories::FloorCoveringStores => "floor_covering_stores",
+            AllowedCategories::Florists => "florists",
+            AllowedCategories::FloristsSuppliesNurseryStockAndFlowers => {
+                "florists_supplies_nursery_stock_and_flowers"
+            }
+            AllowedCategories::FreezerAndLockerMeatProvisioners => {
+                "freezer_and_locker_meat_provisioners"
+            }
+            AllowedCategories::FuelDealersNonAutomotive => "fuel_dealers_non_automotive",
+            AllowedCategories::FuneralServicesCrematories => {
+                "funeral_services_crematories"
+            }
+            AllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
+                "furniture_home_furnishings_and_equipment_stores_except_appliances"
+            }
+            AllowedCategories::FurnitureRepairRefinishing => {
+                "furniture_repair_refinishing"
+            }
+            AllowedCategories::FurriersAndFurShops => "furriers_and_fur_shops",
+            AllowedCategories::GeneralServices => "general_services",
+            AllowedCategories::GiftCardNoveltyAndSouvenirShops => {
+                "gift_card_novelty_and_souvenir_shops"
+            }
+            AllowedCategories::GlassPaintAndWallpaperStores => {
+                "glass_paint_and_wallpaper_stores"
+            }
+            AllowedCategories::GlasswareCrystalStores => "glassware_crystal_stores",
+            AllowedCategories::GolfCoursesPublic => "golf_courses_public",
+            AllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
+                "government_licensed_horse_dog_racing_us_region_only"
+            }
+            AllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
+                "government_licensed_online_casions_online_gambling_us_region_only"
+            }
+            AllowedCategories::GovernmentOwnedLotteriesNonUsRegion => {
+                "government_owned_lotteries_non_us_region"
+            }
+            AllowedCategories::GovernmentOwnedLotteriesUsRegionOnly => {
+                "government_owned_lotteries_us_region_only"
+            }
+            AllowedCategories::GovernmentServices => "government_services",
+            AllowedCategories::GroceryStoresSupermarkets => "grocery_stores_supermarkets",
+            AllowedCategories::HardwareEquipmentAndSupplies => {
+                "hardware_equipment_and_supplies"
+            }
+            AllowedCategories::HardwareStores => "hardware_stores",
+            AllowedCategories::HealthAndBeautySpas => "health_and_beauty_spas",
+            AllowedCategories::HearingAidsSalesAndSupplies => {
+                "hearing_aids_sales_and_supplies"
+            }
+            AllowedCategories::HeatingPlumbingAC => "heating_plumbing_a_c",
+            AllowedCategories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
+            AllowedCategories::HomeSupplyWarehouseStores => {
+                "home_supply_warehouse_stores"
+            }
+            AllowedCategories::Hospitals => "hospitals",
+            AllowedCategories::HotelsMotelsAndResorts => "hotels_motels_and_resorts",
+            AllowedCategories::HouseholdApplianceStores => "household_appliance_stores",
+            AllowedCategories::IndustrialSupplies => "industrial_supplies",
+            AllowedCategories::InformationRetrievalServices => {
+                "information_retrieval_services"
+            }
+            AllowedCategories::InsuranceDefault => "insurance_default",
+            AllowedCategories::InsuranceUnderwritingPremiums => {
+                "insurance_underwriting_premiums"
+            }
+            AllowedCategories::IntraCompanyPurchases => "intra_company_purchases",
+            AllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
+                "jewelry_stores_watches_clocks_and_silverware_stores"
+            }
+            AllowedCategories::LandscapingServices => "landscaping_services",
+            AllowedCategories::Laundries => "laundries",
+            AllowedCategories::LaundryCleaningServices => "laundry_cleaning_services",
+            AllowedCategories::LegalServicesAttorneys => "legal_services_attorneys",
+            AllowedCategories::LuggageAndLeatherGoodsStores => {
+                "luggage_and_leather_goods_stores"
+            }
+            AllowedCategories::LumberBuildingMaterialsStores => {
+                "lumber_building_materials_stores"
+            }
+            AllowedCategories::ManualCashDisburse => "manual_cash_disburse",
+            AllowedCategories::MarinasServiceAndSupplies => {
+                "marinas_service_and_supplies"
+            }
+            AllowedCategories::Marketplaces => "marketplaces",
+            AllowedCategories::MasonryStoneworkAndPlaster => {
+                "masonry_stonework_and_plaster"
+            }
+            AllowedCategories::MassageParlors => "massage_parlors",
+            AllowedCategories::MedicalAndDentalLabs => "medical_and_dental_labs",
+            AllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
+                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
+            }
+            AllowedCategories::MedicalServices => "medical_services",
+            AllowedCategories::MembershipOrganizations => "membership_organizations",
+            AllowedCategories::MensAndBoysClothingAndAccessoriesStores => {
+                "mens_and_boys_clothing_and_accessories_stores"
+            }
+            AllowedCategories::MensWomensClothingStores => "mens_womens_clothing_stores",
+            AllowedCategories::MetalServiceCenters => "metal_service_centers",
+            AllowedCategories::Miscellaneous => "miscellaneous",
+            AllowedCategories::MiscellaneousApparelAndAccessoryShops => {
+                "miscellaneous_apparel_and_accessory_shops"
+            }
+            AllowedCategories::MiscellaneousAutoDealers => "miscellaneous_auto_dealers",
+            AllowedCategories::MiscellaneousBusinessServices => {
+                "miscellaneous_business_services"
+            }
+            AllowedCategories::MiscellaneousFoodStores => "miscellaneous_food_stores",
+            AllowedCategories::MiscellaneousGeneralMerchandise => {
+                "miscellaneous_general_merchandise"
+            }
+            AllowedCategories::MiscellaneousGeneralServices => {
+                "miscellaneous_general_services"
+            }
+            AllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
+                "miscellaneous_home_furnishing_specialty_stores"
+            }
+            AllowedCategories::MiscellaneousPublishingAndPrinting => {
+                "miscellaneous_publishing_and_printing"
+            }
+            AllowedCategories::MiscellaneousRecreationServices => {
+                "miscellaneous_recreation_services"
+            }
+            AllowedCategories::MiscellaneousRepairShops => "miscellaneous_repair_shops",
+            AllowedCategories::MiscellaneousSpecialtyRetail => {
+                "miscellaneous_specialty_retail"
+            }
+            AllowedCategories::MobileHomeDealers => "mobile_home_dealers",
+            AllowedCategories::MotionPictureTheaters => "motion_picture_theaters",
+            AllowedCategories::MotorFreightCarriersAndTrucking => {
+                "motor_freight_carriers_and_trucking"
+            }
+            AllowedCategories::MotorHomesDealers => "motor_homes_dealers",
+            AllowedCategories::MotorVehicleSuppliesAndNewParts => {
+                "motor_vehicle_supplies_and_new_parts"
+            }
+            AllowedCategories::MotorcycleShopsAndDealers => {
+                "motorcycle_shops_and_dealers"
+            }
+            AllowedCategories::MotorcycleShopsDealers => "motorcycle_shops_dealers",
+            AllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
+                "music_stores_musical_instruments_pianos_and_sheet_music"
+            }
+            AllowedCategories::NewsDealersAndNewsstands => "news_dealers_and_newsstands",
+            AllowedCategories::NonFiMoneyOrders => "non_fi_money_orders",
+            AllowedCategories::NonFiStoredValueCardPurchaseLoad => {
+                "non_fi_stored_value_card_purchase_load"
+            }
+            AllowedCategories::NondurableGoods => "nondurable_goods",
+            AllowedCategories::NurseriesLawnAndGardenSupplyStores => {
+                "nurseries_lawn_and_garden_supply_stores"
+            }
+            AllowedCategories::NursingPersonalCare => "nursing_personal_care",
+            AllowedCategories::OfficeAndCommercialFurniture => {
+                "office_and_commercial_furniture"
+            }
+            AllowedCategories::OpticiansEyeglasses => "opticians_eyeglasses",
+            AllowedCategories::OptometristsOphthalmologist => {
+                "optometrists_ophthalmologist"
+            }
+            AllowedCategories::OrthopedicGoodsProstheticDevices => {
+                "orthopedic_goods_prosthetic_devices"
+            }
+            AllowedCategories::Osteopaths => "osteopaths",
+            AllowedCategories::PackageStoresBeerWineAndLiquor => {
+                "package_stores_beer_wine_and_liquor"
+            }
+            AllowedCategories::PaintsVarnishesAndSupplies => {
+                "paints_varnishes_and_supplies"
+            }
+            AllowedCategories::ParkingLotsGarages => "parking_lots_garages",
+            AllowedCategories::PassengerRailways => "passenger_railways",
+            AllowedCategories::PawnShops => "pawn_shops",
+            AllowedCategories::PetShopsPetFoodAndSupplies => {
+                "pet_shops_pet_food_and_supplies"
+            }
+            AllowedCategories::PetroleumAndPetroleumProducts => {
+                "petroleum_and_petroleum_products"
+            }
+            AllowedCategories::PhotoDeveloping => "photo_developing",
+            AllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
+                "photographic_photocopy_microfilm_equipment_and_supplies"
+            }
+            AllowedCategories::PhotographicStudios => "photographic_studios",
+            AllowedCategories::PictureVideoProduction => "picture_video_production",
+            AllowedCategories::PieceGoodsNotionsAndOtherDryGoods => {
+                "piece_goods_notions_and_other_dry_goods"
+            }
+            AllowedCategories::PlumbingHeatingEquipmentAndSupplies => {
+                "plumbing_heating_equipment_and_supplies"
+            }
+            AllowedCategories::PoliticalOrganizations => "political_organizations",
+            AllowedCategories::PostalServicesGovernmentOnly => {
+                "postal_services_government_only"
+            }
+            AllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
+                "precious_stones_and_metals_watches_and_jewelry"
+            }
+            AllowedCategories::ProfessionalServices => "professional_services",
+            AllowedCategories::PublicWarehousingAndStorage => {
+                "public_warehousing_and_storage"
+            }
+            AllowedCategories::QuickCopyReproAndBlueprint => {
+                "quick_copy_repro_and_blueprint"
+            }
+            AllowedCategories::Railroads => "railroads",
+            AllowedCategories::RealEstateAgentsAndManagersRentals => {
+                "real_estate_agents_and_managers_rentals"
+            }
+            AllowedCategories::RecordStores => "record_stores",
+            AllowedCategories::RecreationalVehicleRentals => {
+                "recreational_vehicle_rentals"
+            }
+            AllowedCategories::ReligiousGoodsStores => "religious_goods_stores",
+            AllowedCategories::ReligiousOrganizations => "religious_organizations",
+            AllowedCategories::RoofingSidingSheetMetal => "roofing_siding_sheet_metal",
+            AllowedCategories::SecretarialSupportServices => {
+                "secretarial_support_services"
+            }
+            AllowedCategories::SecurityBrokersDealers => "security_brokers_dealers",
+            AllowedCategories::ServiceStations => "service_stations",
+            AllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
+                "sewing_needlework_fabric_and_piece_goods_stores"
+            }
+            AllowedCategories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
+            AllowedCategories::ShoeStores => "shoe_stores",
+            AllowedCategories::SmallApplianceRepair => "small_appliance_repair",
+            AllowedCategories::SnowmobileDealers => "snowmobile_dealers",
+            AllowedCategories::SpecialTradeServices => "special_trade_services",
+            AllowedCategories::SpecialtyCleaning => "specialty_cleaning",
+            AllowedCategories::SportingGoodsStores => "sporting_goods_stores",
+            AllowedCategories::SportingRecreationCamps => "sporting_recreation_camps",
+            AllowedCategories::SportsAndRidingApparelStores => {
+                "sports_and_riding_apparel_stores"
+            }
+            AllowedCategories::SportsClubsFields => "sports_clubs_fields",
+            AllowedCategories::StampAndCoinStores => "stamp_and_coin_stores",
+            AllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
+                "stationary_office_supplies_printing_and_writing_paper"
+            }
+            AllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
+                "stationery_stores_office_and_school_supply_stores"
+            }
+            AllowedCategories::SwimmingPoolsSales => "swimming_pools_sales",
+            AllowedCategories::TUiTravelGermany => "t_ui_travel_germany",
+            AllowedCategories::TailorsAlterations => "tailors_alterations",
+            AllowedCategories::TaxPaymentsGovernmentAgencies => {
+                "tax_payments_government_agencies"
+            }
+            AllowedCategories::TaxPreparationServices => "tax_preparation_services",
+            AllowedCategories::TaxicabsLimousines => "taxicabs_limousines",
+            AllowedCategories::TelecommunicationEquipmentAndTelephoneSales => {
+                "telecommunication_equipment_and_telephone_sales"
+            }
+            AllowedCategories::TelecommunicationServices => "telecommunication_services",
+            AllowedCategories::TelegraphServices => "telegraph_services",
+            AllowedCategories::TentAndAwningShops => "tent_and_awning_shops",
+            AllowedCategories::TestingLaboratories => "testing_laboratories",
+            AllowedCategories::TheatricalTicketAgencies => "theatrical_ticket_agencies",
+            AllowedCategories::Timeshares => "timeshares",
+            AllowedCategories::TireRetreadingAndRepair => "tire_retreading_and_repair",
+            AllowedCategories::TollsBridgeFees => "tolls_bridge_fees",
+            AllowedCategories::TouristAttractionsAndExhibits => {
+                "tourist_attractions_and_exhibits"
+            }
+            AllowedCategories::TowingServices => "towing_services",
+            AllowedCategories::TrailerParksCampgrounds => "trailer_parks_campgrounds",
+            AllowedCategories::TransportationServices => "transportation_services",
+            AllowedCategories::TravelAgenciesTourOperators => {
+                "travel_agencies_tour_operators"
+            }
+            AllowedCategories::TruckStopIteration => "truck_stop_iteration",
+            AllowedCategories::TruckUtilityTrailerRentals => {
+                "truck_utility_trailer_rentals"
+            }
+            AllowedCategories::TypesettingPlateMakingAndRelatedServices => {
+                "typesetting_plate_making_and_related_services"
+            }
+            AllowedCategories::TypewriterStores => "typewriter_stores",
+            AllowedCategories::USFederalGovernmentAgenciesOrDepartments => {
+                "u_s_federal_government_agencies_or_departments"
+            }
+            AllowedCategories::UniformsCommercialClothing => {
+                "uniforms_commercial_clothing"
+            }
+            AllowedCategories::UsedMerchandiseAndSecondhandStores => {
+                "used_merchandise_and_secondhand_stores"
+            }
+            AllowedCategories::Utilities => "utilities",
+            AllowedCategories::VarietyStores => "variety_stores",
+            AllowedCategories::VeterinaryServices => "veterinary_services",
+            AllowedCategories::VideoAmusementGameSupplies => {
+                "video_amusement_game_supplies"
+            }
+            AllowedCategories::VideoGameArcades => "video_game_arcades",
+            AllowedCategories::VideoTapeRentalStores => "video_tape_rental_stores",
+            AllowedCategories::VocationalTradeSchools => "vocational_trade_schools",
+            AllowedCategories::WatchJewelryRepair => "watch_jewelry_repair",
+            AllowedCategories::WeldingRepair => "welding_repair",
+            AllowedCategories::WholesaleClubs => "wholesale_clubs",
+            AllowedCategories::WigAndToupeeStores => "wig_and_toupee_stores",
+            AllowedCategories::WiresMoneyOrders => "wires_money_orders",
+            AllowedCategories::WomensAccessoryAndSpecialtyShops => {
+                "womens_accessory_and_specialty_shops"
+            }
+            AllowedCategories::WomensReadyToWearStores => "womens_ready_to_wear_stores",
+            AllowedCategories::WreckingAndSalvageYards => "wrecking_and_salvage_yards",
+            AllowedCategories::Unknown(v) => v,
         }
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl std::str::FromStr for AddressValidationMode {
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for AllowedCategories {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(
                 s,
-                &["disabled", "normalization_only", "validation_and_normalization"],
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
             ) {
-                Some(0) => AddressValidationMode::Disabled,
-                Some(1) => AddressValidationMode::NormalizationOnly,
-                Some(2) => AddressValidationMode::ValidationAndNormalization,
-                _ => AddressValidationMode::Unknown(s.to_owned()),
+                Some(0) => AllowedCategories::AcRefrigerationRepair,
+                Some(1) => AllowedCategories::AccountingBookkeepingServices,
+                Some(2) => AllowedCategories::AdvertisingServices,
+                Some(3) => AllowedCategories::AgriculturalCooperative,
+                Some(4) => AllowedCategories::AirlinesAirCarriers,
+                Some(5) => AllowedCategories::AirportsFlyingFields,
+                Some(6) => AllowedCategories::AmbulanceServices,
+                Some(7) => AllowedCategories::AmusementParksCarnivals,
+                Some(8) => AllowedCategories::AntiqueReproductions,
+                Some(9) => AllowedCategories::AntiqueShops,
+                Some(10) => AllowedCategories::Aquariums,
+                Some(11) => AllowedCategories::ArchitecturalSurveyingServices,
+                Some(12) => AllowedCategories::ArtDealersAndGalleries,
+                Some(13) => AllowedCategories::ArtistsSupplyAndCraftShops,
+                Some(14) => AllowedCategories::AutoAndHomeSupplyStores,
+                Some(15) => AllowedCategories::AutoBodyRepairShops,
+                Some(16) => AllowedCategories::AutoPaintShops,
+                Some(17) => AllowedCategories::AutoServiceShops,
+                Some(18) => AllowedCategories::AutomatedCashDisburse,
+                Some(19) => AllowedCategories::AutomatedFuelDispensers,
+                Some(20) => AllowedCategories::AutomobileAssociations,
+                Some(21) => AllowedCategories::AutomotivePartsAndAccessoriesStores,
+                Some(22) => AllowedCategories::AutomotiveTireStores,
+                Some(23) => AllowedCategories::BailAndBondPayments,
+                Some(24) => AllowedCategories::Bakeries,
+                Some(25) => AllowedCategories::BandsOrchestras,
+                Some(26) => AllowedCategories::BarberAndBeautyShops,
+                Some(27) => AllowedCategories::BettingCasinoGambling,
+                Some(28) => AllowedCategories::BicycleShops,
+                Some(29) => AllowedCategories::BilliardPoolEstablishments,
+                Some(30) => AllowedCategories::BoatDealers,
+                Some(31) => AllowedCategories::BoatRentalsAndLeases,
+                Some(32) => AllowedCategories::BookStores,
+                Some(33) => AllowedCategories::BooksPeriodicalsAndNewspapers,
+                Some(34) => AllowedCategories::BowlingAlleys,
+                Some(35) => AllowedCategories::BusLines,
+                Some(36) => AllowedCategories::BusinessSecretarialSchools,
+                Some(37) => AllowedCategories::BuyingShoppingServices,
+                Some(38) => {
+                    AllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
+                }
+                Some(39) => AllowedCategories::CameraAndPhotographicSupplyStores,
+                Some(40) => AllowedCategories::CandyNutAndConfectioneryStores,
+                Some(41) => AllowedCategories::CarAndTruckDealersNewUsed,
+                Some(42) => AllowedCategories::CarAndTruckDealersUsedOnly,
+                Some(43) => AllowedCategories::CarRentalAgencies,
+                Some(44) => AllowedCategories::CarWashes,
+                Some(45) => AllowedCategories::CarpentryServices,
+                Some(46) => AllowedCategories::CarpetUpholsteryCleaning,
+                Some(47) => AllowedCategories::Caterers,
+                Some(48) => {
+                    AllowedCategories::CharitableAndSocialServiceOrganizationsFundraising
+                }
+                Some(49) => AllowedCategories::ChemicalsAndAlliedProducts,
+                Some(50) => AllowedCategories::ChildCareServices,
+                Some(51) => AllowedCategories::ChildrensAndInfantsWearStores,
+                Some(52) => AllowedCategories::ChiropodistsPodiatrists,
+                Some(53) => AllowedCategories::Chiropractors,
+                Some(54) => AllowedCategories::CigarStoresAndStands,
+                Some(55) => AllowedCategories::CivicSocialFraternalAssociations,
+                Some(56) => AllowedCategories::CleaningAndMaintenance,
+                Some(57) => AllowedCategories::ClothingRental,
+                Some(58) => AllowedCategories::CollegesUniversities,
+                Some(59) => AllowedCategories::CommercialEquipment,
+                Some(60) => AllowedCategories::CommercialFootwear,
+                Some(61) => AllowedCategories::CommercialPhotographyArtAndGraphics,
+                Some(62) => AllowedCategories::CommuterTransportAndFerries,
+                Some(63) => AllowedCategories::ComputerNetworkServices,
+                Some(64) => AllowedCategories::ComputerProgramming,
+                Some(65) => AllowedCategories::ComputerRepair,
+                Some(66) => AllowedCategories::ComputerSoftwareStores,
+                Some(67) => AllowedCategories::ComputersPeripheralsAndSoftware,
+                Some(68) => AllowedCategories::ConcreteWorkServices,
+                Some(69) => AllowedCategories::ConstructionMaterials,
+                Some(70) => AllowedCategories::ConsultingPublicRelations,
+                Some(71) => AllowedCategories::CorrespondenceSchools,
+                Some(72) => AllowedCategories::CosmeticStores,
+                Some(73) => AllowedCategories::CounselingServices,
+                Some(74) => AllowedCategories::CountryClubs,
+                Some(75) => AllowedCategories::CourierServices,
+                Some(76) => AllowedCategories::CourtCosts,
+                Some(77) => AllowedCategories::CreditReportingAgencies,
+                Some(78) => AllowedCategories::CruiseLines,
+                Some(79) => AllowedCategories::DairyProductsStores,
+                Some(80) => AllowedCategories::DanceHallStudiosSchools,
+                Some(81) => AllowedCategories::DatingEscortServices,
+                Some(82) => AllowedCategories::DentistsOrthodontists,
+                Some(83) => AllowedCategories::DepartmentStores,
+                Some(84) => AllowedCategories::DetectiveAgencies,
+                Some(85) => AllowedCategories::DigitalGoodsApplications,
+                Some(86) => AllowedCategories::DigitalGoodsGames,
+                Some(87) => AllowedCategories::DigitalGoodsLargeVolume,
+                Some(88) => AllowedCategories::DigitalGoodsMedia,
+                Some(89) => AllowedCategories::DirectMarketingCatalogMerchant,
+                Some(90) => {
+                    AllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
+                }
+                Some(91) => AllowedCategories::DirectMarketingInboundTelemarketing,
+                Some(92) => AllowedCategories::DirectMarketingInsuranceServices,
+                Some(93) => AllowedCategories::DirectMarketingOther,
+                Some(94) => AllowedCategories::DirectMarketingOutboundTelemarketing,
+                Some(95) => AllowedCategories::DirectMarketingSubscription,
+                Some(96) => AllowedCategories::DirectMarketingTravel,
+                Some(97) => AllowedCategories::DiscountStores,
+                Some(98) => AllowedCategories::Doctors,
+                Some(99) => AllowedCategories::DoorToDoorSales,
+                Some(100) => AllowedCategories::DraperyWindowCoveringAndUpholsteryStores,
+                Some(101) => AllowedCategories::DrinkingPlaces,
+                Some(102) => AllowedCategories::DrugStoresAndPharmacies,
+                Some(103) => AllowedCategories::DrugsDrugProprietariesAndDruggistSundries,
+                Some(104) => AllowedCategories::DryCleaners,
+                Some(105) => AllowedCategories::DurableGoods,
+                Some(106) => AllowedCategories::DutyFreeStores,
+                Some(107) => AllowedCategories::EatingPlacesRestaurants,
+                Some(108) => AllowedCategories::EducationalServices,
+                Some(109) => AllowedCategories::ElectricRazorStores,
+                Some(110) => AllowedCategories::ElectricVehicleCharging,
+                Some(111) => AllowedCategories::ElectricalPartsAndEquipment,
+                Some(112) => AllowedCategories::ElectricalServices,
+                Some(113) => AllowedCategories::ElectronicsRepairShops,
+                Some(114) => AllowedCategories::ElectronicsStores,
+                Some(115) => AllowedCategories::ElementarySecondarySchools,
+                Some(116) => AllowedCategories::EmergencyServicesGcasVisaUseOnly,
+                Some(117) => AllowedCategories::EmploymentTempAgencies,
+                Some(118) => AllowedCategories::EquipmentRental,
+                Some(119) => AllowedCategories::ExterminatingServices,
+                Some(120) => AllowedCategories::FamilyClothingStores,
+                Some(121) => AllowedCategories::FastFoodRestaurants,
+                Some(122) => AllowedCategories::FinancialInstitutions,
+                Some(123) => AllowedCategories::FinesGovernmentAdministrativeEntities,
+                Some(124) => {
+                    AllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores
+                }
+                Some(125) => AllowedCategories::FloorCoveringStores,
+                Some(126) => AllowedCategories::Florists,
+                Some(127) => AllowedCategories::FloristsSuppliesNurseryStockAndFlowers,
+                Some(128) => AllowedCategories::FreezerAndLockerMeatProvisioners,
+                Some(129) => AllowedCategories::FuelDealersNonAutomotive,
+                Some(130) => AllowedCategories::FuneralServicesCrematories,
+                Some(131) => {
+                    AllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
+                }
+                Some(132) => AllowedCategories::FurnitureRepairRefinishing,
+                Some(133) => AllowedCategories::FurriersAndFurShops,
+                Some(134) => AllowedCategories::GeneralServices,
+                Some(135) => AllowedCategories::GiftCardNoveltyAndSouvenirShops,
+                Some(136) => AllowedCategories::GlassPaintAndWallpaperStores,
+                Some(137) => AllowedCategories::GlasswareCrystalStores,
+                Some(138) => AllowedCategories::GolfCoursesPublic,
+                Some(139) => {
+                    AllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
+                }
+                Some(140) => {
+                    AllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
+                }
+                Some(141) => AllowedCategories::GovernmentOwnedLotteriesNonUsRegion,
+                Some(142) => AllowedCategories::GovernmentOwnedLotteriesUsRegionOnly,
+                Some(143) => AllowedCategories::GovernmentServices,
+                Some(144) => AllowedCategories::GroceryStoresSupermarkets,
+                Some(145) => AllowedCategories::HardwareEquipmentAndSupplies,
+                Some(146) => AllowedCategories::HardwareStores,
+                Some(147) => AllowedCategories::HealthAndBeautySpas,
+                Some(148) => AllowedCategories::HearingAidsSalesAndSupplies,
+                Some(149) => AllowedCategories::HeatingPlumbingAC,
+                Some(150) => AllowedCategories::HobbyToyAndGameShops,
+                Some(151) => AllowedCategories::HomeSupplyWarehouseStores,
+                Some(152) => AllowedCategories::Hospitals,
+                Some(153) => AllowedCategories::HotelsMotelsAndResorts,
+                Some(154) => AllowedCategories::HouseholdApplianceStores,
+                Some(155) => AllowedCategories::IndustrialSupplies,
+                Some(156) => AllowedCategories::InformationRetrievalServices,
+                Some(157) => AllowedCategories::InsuranceDefault,
+                Some(158) => AllowedCategories::InsuranceUnderwritingPremiums,
+                Some(159) => AllowedCategories::IntraCompanyPurchases,
+                Some(160) => {
+                    AllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores
+                }
+                Some(161) => AllowedCategories::LandscapingServices,
+                Some(162) => AllowedCategories::Laundries,
+                Some(163) => AllowedCategories::LaundryCleaningServices,
+                Some(164) => AllowedCategories::LegalServicesAttorneys,
+                Some(165) => AllowedCategories::LuggageAndLeatherGoodsStores,
+                Some(166) => AllowedCategories::LumberBuildingMaterialsStores,
+                Some(167) => AllowedCategories::ManualCashDisburse,
+                Some(168) => AllowedCategories::MarinasServiceAndSupplies,
+                Some(169) => AllowedCategories::Marketplaces,
+                Some(170) => AllowedCategories::MasonryStoneworkAndPlaster,
+                Some(171) => AllowedCategories::MassageParlors,
+                Some(172) => AllowedCategories::MedicalAndDentalLabs,
+                Some(173) => {
+                    AllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
+                }
+                Some(174) => AllowedCategories::MedicalServices,
+                Some(175) => AllowedCategories::MembershipOrganizations,
+                Some(176) => AllowedCategories::MensAndBoysClothingAndAccessoriesStores,
+                Some(177) => AllowedCategories::MensWomensClothingStores,
+                Some(178) => AllowedCategories::MetalServiceCenters,
+                Some(179) => AllowedCategories::Miscellaneous,
+                Some(180) => AllowedCategories::MiscellaneousApparelAndAccessoryShops,
+                Some(181) => AllowedCategories::MiscellaneousAutoDealers,
+                Some(182) => AllowedCategories::MiscellaneousBusinessServices,
+                Some(183) => AllowedCategories::MiscellaneousFoodStores,
+                Some(184) => AllowedCategories::MiscellaneousGeneralMerchandise,
+                Some(185) => AllowedCategories::MiscellaneousGeneralServices,
+                Some(186) => {
+                    AllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores
+                }
+                Some(187) => AllowedCategories::MiscellaneousPublishingAndPrinting,
+                Some(188) => AllowedCategories::MiscellaneousRecreationServices,
+                Some(189) => AllowedCategories::MiscellaneousRepairShops,
+                Some(190) => AllowedCategories::MiscellaneousSpecialtyRetail,
+                Some(191) => AllowedCategories::MobileHomeDealers,
+                Some(192) => AllowedCategories::MotionPictureTheaters,
+                Some(193) => AllowedCategories::MotorFreightCarriersAndTrucking,
+                Some(194) => AllowedCategories::MotorHomesDealers,
+                Some(195) => AllowedCategories::MotorVehicleSuppliesAndNewParts,
+                Some(196) => AllowedCategories::MotorcycleShopsAndDealers,
+                Some(197) => AllowedCategories::MotorcycleShopsDealers,
+                Some(198) => {
+                    AllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
+                }
+                Some(199) => AllowedCategories::NewsDealersAndNewsstands,
+                Some(200) => AllowedCategories::NonFiMoneyOrders,
+                Some(201) => AllowedCategories::NonFiStoredValueCardPurchaseLoad,
+                Some(202) => AllowedCategories::NondurableGoods,
+                Some(203) => AllowedCategories::NurseriesLawnAndGardenSupplyStores,
+                Some(204) => AllowedCategories::NursingPersonalCare,
+                Some(205) => AllowedCategories::OfficeAndCommercialFurniture,
+                Some(206) => AllowedCategories::OpticiansEyeglasses,
+                Some(207) => AllowedCategories::OptometristsOphthalmologist,
+                Some(208) => AllowedCategories::OrthopedicGoodsProstheticDevices,
+                Some(209) => AllowedCategories::Osteopaths,
+                Some(210) => AllowedCategories::PackageStoresBeerWineAndLiquor,
+                Some(211) => AllowedCategories::PaintsVarnishesAndSupplies,
+                Some(212) => AllowedCategories::ParkingLotsGarages,
+                Some(213) => AllowedCategories::PassengerRailways,
+                Some(214) => AllowedCategories::PawnShops,
+                Some(215) => AllowedCategories::PetShopsPetFoodAndSupplies,
+                Some(216) => AllowedCategories::PetroleumAndPetroleumProducts,
+                Some(217) => AllowedCategories::PhotoDeveloping,
+                Some(218) => {
+                    AllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
+                }
+                Some(219) => AllowedCategories::PhotographicStudios,
+                Some(220) => AllowedCategories::PictureVideoProduction,
+                Some(221) => AllowedCategories::PieceGoodsNotionsAndOtherDryGoods,
+                Some(222) => AllowedCategories::PlumbingHeatingEquipmentAndSupplies,
+                Some(223) => AllowedCategories::PoliticalOrganizations,
+                Some(224) => AllowedCategories::PostalServicesGovernmentOnly,
+                Some(225) => AllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry,
+                Some(226) => AllowedCategories::ProfessionalServices,
+                Some(227) => AllowedCategories::PublicWarehousingAndStorage,
+                Some(228) => AllowedCategories::QuickCopyReproAndBlueprint,
+                Some(229) => AllowedCategories::Railroads,
+                Some(230) => AllowedCategories::RealEstateAgentsAndManagersRentals,
+                Some(231) => AllowedCategories::RecordStores,
+                Some(232) => AllowedCategories::RecreationalVehicleRentals,
+                Some(233) => AllowedCategories::ReligiousGoodsStores,
+                Some(234) => AllowedCategories::ReligiousOrganizations,
+                Some(235) => AllowedCategories::RoofingSidingSheetMetal,
+                Some(236) => AllowedCategories::SecretarialSupportServices,
+                Some(237) => AllowedCategories::SecurityBrokersDealers,
+                Some(238) => AllowedCategories::ServiceStations,
+                Some(239) => AllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores,
+                Some(240) => AllowedCategories::ShoeRepairHatCleaning,
+                Some(241) => AllowedCategories::ShoeStores,
+                Some(242) => AllowedCategories::SmallApplianceRepair,
+                Some(243) => AllowedCategories::SnowmobileDealers,
+                Some(244) => AllowedCategories::SpecialTradeServices,
+                Some(245) => AllowedCategories::SpecialtyCleaning,
+                Some(246) => AllowedCategories::SportingGoodsStores,
+                Some(247) => AllowedCategories::SportingRecreationCamps,
+                Some(248) => AllowedCategories::SportsAndRidingApparelStores,
+                Some(249) => AllowedCategories::SportsClubsFields,
+                Some(250) => AllowedCategories::StampAndCoinStores,
+                Some(251) => {
+                    AllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
+                }
+                Some(252) => {
+                    AllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores
+                }
+                Some(253) => AllowedCategories::SwimmingPoolsSales,
+                Some(254) => AllowedCategories::TUiTravelGermany,
+                Some(255) => AllowedCategories::TailorsAlterations,
+                Some(256) => AllowedCategories::TaxPaymentsGovernmentAgencies,
+                Some(257) => AllowedCategories::TaxPreparationServices,
+                Some(258) => AllowedCategories::TaxicabsLimousines,
+                Some(259) => {
+                    AllowedCategories::TelecommunicationEquipmentAndTelephoneSales
+                }
+                Some(260) => AllowedCategories::TelecommunicationServices,
+                Some(261) => AllowedCategories::TelegraphServices,
+                Some(262) => AllowedCategories::TentAndAwningShops,
+                Some(263) => AllowedCategories::TestingLaboratories,
+                Some(264) => AllowedCategories::TheatricalTicketAgencies,
+                Some(265) => AllowedCategories::Timeshares,
+                Some(266) => AllowedCategories::TireRetreadingAndRepair,
+                Some(267) => AllowedCategories::TollsBridgeFees,
+                Some(268) => AllowedCategories::TouristAttractionsAndExhibits,
+                Some(269) => AllowedCategories::TowingServices,
+                Some(270) => AllowedCategories::TrailerParksCampgrounds,
+                Some(271) => AllowedCategories::TransportationServices,
+                Some(272) => AllowedCategories::TravelAgenciesTourOperators,
+                Some(273) => AllowedCategories::TruckStopIteration,
+                Some(274) => AllowedCategories::TruckUtilityTrailerRentals,
+                Some(275) => AllowedCategories::TypesettingPlateMakingAndRelatedServices,
+                Some(276) => AllowedCategories::TypewriterStores,
+                Some(277) => AllowedCategories::USFederalGovernmentAgenciesOrDepartments,
+                Some(278) => AllowedCategories::UniformsCommercialClothing,
+                Some(279) => AllowedCategories::UsedMerchandiseAndSecondhandStores,
+                Some(280) => AllowedCategories::Utilities,
+                Some(281) => AllowedCategories::VarietyStores,
+                Some(282) => AllowedCategories::VeterinaryServices,
+                Some(283) => AllowedCategories::VideoAmusementGameSupplies,
+                Some(284) => AllowedCategories::VideoGameArcades,
+                Some(285) => AllowedCategories::VideoTapeRentalStores,
+                Some(286) => AllowedCategories::VocationalTradeSchools,
+                Some(287) => AllowedCategories::WatchJewelryRepair,
+                Some(288) => AllowedCategories::WeldingRepair,
+                Some(289) => AllowedCategories::WholesaleClubs,
+                Some(290) => AllowedCategories::WigAndToupeeStores,
+                Some(291) => AllowedCategories::WiresMoneyOrders,
+                Some(292) => AllowedCategories::WomensAccessoryAndSpecialtyShops,
+                Some(293) => AllowedCategories::WomensReadyToWearStores,
+                Some(294) => AllowedCategories::WreckingAndSalvageYards,
+                _ => AllowedCategories::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl std::fmt::Display for AddressValidationMode {
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for AllowedCategories {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl serde::Serialize for AddressValidationMode {
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for AllowedCategories {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl<'de> serde::Deserialize<'de> for AddressValidationMode {
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AllowedCategories {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `cancellation_reason` in `IssuingCard`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for AllowedCategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `blocked_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BlockedCategories {
+    /// `ac_refrigeration_repair`
+    AcRefrigerationRepair,
+    /// `accounting_bookkeeping_services`
+    AccountingBookkeepingServices,
+    /// `advertising_services`
+    AdvertisingServices,
+    /// `agricultural_cooperative`
+    AgriculturalCooperative,
+    /// `airlines_air_carriers`
+    AirlinesAirCarriers,
+    /// `airports_flying_fields`
+    AirportsFlyingFields,
+    /// `ambulance_services`
+    AmbulanceServices,
+    /// `amusement_parks_carnivals`
+    AmusementParksCarnivals,
+    /// `antique_reproductions`
+    AntiqueReproductions,
+    /// `antique_shops`
+    AntiqueShops,
+    /// `aquariums`
+    Aquariums,
+    /// `architectural_surveying_services`
+    ArchitecturalSurveyingServices,
+    /// `art_dealers_and_galleries`
+    ArtDealersAndGalleries,
+    /// `artists_supply_and_craft_shops`
+    ArtistsSupplyAndCraftShops,
+    /// `auto_and_home_supply_stores`
+    AutoAndHomeSupplyStores,
+    /// `auto_body_repair_shops`
+    AutoBodyRepairShops,
+    /// `auto_paint_shops`
+    AutoPaintShops,
+    /// `auto_service_shops`
+    AutoServiceShops,
+    /// `automated_cash_disburse`
+    AutomatedCashDisburse,
+    /// `automated_fuel_dispensers`
+    AutomatedFuelDispensers,
+    /// `automobile_associations`
+    AutomobileAssociations,
+    /// `automotive_parts_and_accessories_stores`
+    AutomotivePartsAndAccessoriesStores,
+    /// `automotive_tire_stores`
+    AutomotiveTireStores,
+    /// `bail_and_bond_payments`
+    BailAndBondPayments,
+    /// `bakeries`
+    Bakeries,
+    /// `bands_orchestras`
+    BandsOrchestras,
+    /// `barber_and_beauty_shops`
+    BarberAndBeautyShops,
+    /// `betting_casino_gambling`
+    BettingCasinoGambling,
+    /// `bicycle_shops`
+    BicycleShops,
+    /// `billiard_pool_establishments`
+    BilliardPoolEstablishments,
+    /// `boat_dealers`
+    BoatDealers,
+    /// `boat_rentals_and_leases`
+    BoatRentalsAndLeases,
+    /// `book_stores`
+    BookStores,
+    /// `books_periodicals_and_newspapers`
+    BooksPeriodicalsAndNewspapers,
+    /// `bowling_alleys`
+    BowlingAlleys,
+    /// `bus_lines`
+    BusLines,
+    /// `business_secretarial_schools`
+    BusinessSecretarialSchools,
+    /// `buying_shopping_services`
+    BuyingShoppingServices,
+    /// `cable_satellite_and_other_pay_television_and_radio`
+    CableSatelliteAndOtherPayTelevisionAndRadio,
+    /// `camera_and_photographic_supply_stores`
+    CameraAndPhotographicSupplyStores,
+    /// `candy_nut_and_confectionery_stores`
+    CandyNutAndConfectioneryStores,
+    /// `car_and_truck_dealers_new_used`
+    CarAndTruckDealersNewUsed,
+    /// `car_and_truck_dealers_used_only`
+    CarAndTruckDealersUsedOnly,
+    /// `car_rental_agencies`
+    CarRentalAgencies,
+    /// `car_washes`
+    CarWashes,
+    /// `carpentry_services`
+    CarpentryServices,
+    /// `carpet_upholstery_cleaning`
+    CarpetUpholsteryCleaning,
+    /// `caterers`
+    Caterers,
+    /// `charitable_and_social_service_organizations_fundraising`
+    CharitableAndSocialServiceOrganizationsFundraising,
+    /// `chemicals_and_allied_products`
+    ChemicalsAndAlliedProducts,
+    /// `child_care_services`
+    ChildCareServices,
+    /// `childrens_and_infants_wear_stores`
+    ChildrensAndInfantsWearStores,
+    /// `chiropodists_podiatrists`
+    ChiropodistsPodiatrists,
+    /// `chiropractors`
+    Chiropractors,
+    /// `cigar_stores_and_stands`
+    CigarStoresAndStands,
+    /// `civic_social_fraternal_associations`
+    CivicSocialFraternalAssociations,
+    /// `cleaning_and_maintenance`
+    CleaningAndMaintenance,
+    /// `clothing_rental`
+    ClothingRental,
+    /// `colleges_universities`
+    CollegesUniversities,
+    /// `commercial_equipment`
+    CommercialEquipment,
+    /// `commercial_footwear`
+    CommercialFootwear,
+    /// `commercial_photography_art_and_graphics`
+    CommercialPhotographyArtAndGraphics,
+    /// `commuter_transport_and_ferries`
+    CommuterTransportAndFerries,
+    /// `computer_network_services`
+    ComputerNetworkServices,
+    /// `computer_programming`
+    ComputerProgramming,
+    /// `computer_repair`
+    ComputerRepair,
+    /// `computer_software_stores`
+    ComputerSoftwareStores,
+    /// `computers_peripherals_and_software`
+    ComputersPeripheralsAndSoftware,
+    /// `concrete_work_services`
+    ConcreteWorkServices,
+    /// `construction_materials`
+    ConstructionMaterials,
+    /// `consulting_public_relations`
+    ConsultingPublicRelations,
+    /// `correspondence_schools`
+    CorrespondenceSchools,
+    /// `cosmetic_stores`
+    CosmeticStores,
+    /// `counseling_services`
+    CounselingServices,
+    /// `country_clubs`
+    CountryClubs,
+    /// `courier_services`
+    CourierServices,
+    /// `court_costs`
+    CourtCosts,
+    /// `credit_reporting_agencies`
+    CreditReportingAgencies,
+    /// `cruise_lines`
+    CruiseLines,
+    /// `dairy_products_stores`
+    DairyProductsStores,
+    /// `dance_hall_studios_schools`
+    DanceHallStudiosSchools,
+    /// `dating_escort_services`
+    DatingEscortServices,
+    /// `dentists_orthodontists`
+    DentistsOrthodontists,
+    /// `department_stores`
+    DepartmentStores,
+    /// `detective_agencies`
+    DetectiveAgencies,
+    /// `digital_goods_applications`
+    DigitalGoodsApplications,
+    /// `digital_goods_games`
+    DigitalGoodsGames,
+    /// `digital_goods_large_volume`
+    DigitalGoodsLargeVolume,
+    /// `digital_goods_media`
+    DigitalGoodsMedia,
+    /// `direct_marketing_catalog_merchant`
+    DirectMarketingCatalogMerchant,
+    /// `direct_marketing_combination_catalog_and_retail_merchant`
+    DirectMarketingCombinationCatalogAndRetailMerchant,
+    /// `direct_marketing_inbound_telemarketing`
+    DirectMarketingInboundTelemarketing,
+    /// `direct_marketing_insurance_services`
+    DirectMarketingInsuranceServices,
+    /// `direct_marketing_other`
+    DirectMarketingOther,
+    /// `direct_marketing_outbound_telemarketing`
+    DirectMarketingOutboundTelemarketing,
+    /// `direct_marketing_subscription`
+    DirectMarketingSubscription,
+    /// `direct_marketing_travel`
+    DirectMarketingTravel,
+    /// `discount_stores`
+    DiscountStores,
+    /// `doctors`
+    Doctors,
+    /// `door_to_door_sales`
+    DoorToDoorSales,
+    /// `drapery_window_covering_and_upholstery_stores`
+    DraperyWindowCoveringAndUpholsteryStores,
+    /// `drinking_places`
+    DrinkingPlaces,
+    /// `drug_stores_and_pharmacies`
+    DrugStoresAndPharmacies,
+    /// `drugs_drug_proprietaries_and_druggist_sundries`
+    DrugsDrugProprietariesAndDruggistSundries,
+    /// `dry_cleaners`
+    DryCleaners,
+    /// `durable_goods`
+    DurableGoods,
+    /// `duty_free_stores`
+    DutyFreeStores,
+    /// `eating_places_restaurants`
+    EatingPlacesRestaurants,
+    /// `educational_services`
+    EducationalServices,
+    /// `electric_razor_stores`
+    ElectricRazorStores,
+    /// `electric_vehicle_charging`
+    ElectricVehicleCharging,
+    /// `electrical_parts_and_equipment`
+    ElectricalPartsAndEquipment,
+    /// `electrical_services`
+    ElectricalServices,
+    /// `electronics_repair_shops`
+    ElectronicsRepairShops,
+    /// `electronics_stores`
+    ElectronicsStores,
+    /// `elementary_secondary_schools`
+    ElementarySecondarySchools,
+    /// `emergency_services_gcas_visa_use_only`
+    EmergencyServicesGcasVisaUseOnly,
+    /// `employment_temp_agencies`
+    EmploymentTempAgencies,
+    /// `equipment_rental`
+    EquipmentRental,
+    /// `exterminating_services`
+    ExterminatingServices,
+    /// `family_clothing_stores`
+    FamilyClothingStores,
+    /// `fast_food_restaurants`
+    FastFoodRestaurants,
+    /// `financial_institutions`
+    FinancialInstitutions,
+    /// `fines_government_administrative_entities`
+    FinesGovernmentAdministrativeEntities,
+    /// `fireplace_fireplace_screens_and_accessories_stores`
+    FireplaceFireplaceScreensAndAccessoriesStores,
+    /// `floor_covering_stores`
+    FloorCoveringStores,
+    /// `florists`
+    Florists,
+    /// `florists_supplies_nursery_stock_and_flowers`
+    FloristsSuppliesNurseryStockAndFlowers,
+    /// `freezer_and_locker_meat_provisioners`
+    FreezerAndLockerMeatProvisioners,
+    /// `fuel_dealers_non_automotive`
+    FuelDealersNonAutomotive,
+    /// `funeral_services_crematories`
+    FuneralServicesCrematories,
+    /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
+    FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
+    /// `furniture_repair_refinishing`
+    FurnitureRepairRefinishing,
+    /// `furriers_and_fur_shops`
+    FurriersAndFurShops,
+    /// `general_services`
+    GeneralServices,
+    /// `gift_card_novelty_and_souvenir_shops`
+    GiftCardNoveltyAndSouvenirShops,
+    /// `glass_paint_and_wallpaper_stores`
+    GlassPaintAndWallpaperStores,
+    /// `glassware_crystal_stores`
+    GlasswareCrystalStores,
+    /// `golf_courses_public`
+    GolfCoursesPublic,
+    /// `government_licensed_horse_dog_racing_us_region_only`
+    GovernmentLicensedHorseDogRacingUsRegionOnly,
+    /// `government_licensed_online_casions_online_gambling_us_region_only`
+    GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
+    /// `government_owned_lotteries_non_us_region`
+    GovernmentOwnedLotteriesNonUsRegion,
+    /// `government_owned_lotteries_us_region_only`
+    GovernmentOwnedLotteriesUsRegionOnly,
+    /// `government_services`
+    GovernmentServices,
+    /// `grocery_stores_supermarkets`
+    GroceryStoresSupermarkets,
+    /// `hardware_equipment_and_supplies`
+    HardwareEquipmentAndSupplies,
+    /// `hardware_stores`
+    HardwareStores,
+    /// `health_and_beauty_spas`
+    HealthAndBeautySpas,
+    /// `hearing_aids_sales_and_supplies`
+    HearingAidsSalesAndSupplies,
+    /// `heating_plumbing_a_c`
+    HeatingPlumbingAC,
+    /// `hobby_toy_and_game_shops`
+    HobbyToyAndGameShops,
+    /// `home_supply_warehouse_stores`
+    HomeSupplyWarehouseStores,
+    /// `hospitals`
+    Hospitals,
+    /// `hotels_motels_and_resorts`
+    HotelsMotelsAndResorts,
+    /// `household_appliance_stores`
+    HouseholdApplianceStores,
+    /// `industrial_supplies`
+    IndustrialSupplies,
+    /// `information_retrieval_services`
+    InformationRetrievalServices,
+    /// `insurance_default`
+    InsuranceDefault,
+    /// `insurance_underwriting_premiums`
+    InsuranceUnderwritingPremiums,
+    /// `intra_company_purchases`
+    IntraCompanyPurchases,
+    /// `jewelry_stores_watches_clocks_and_silverware_stores`
+    JewelryStoresWatchesClocksAndSilverwareStores,
+    /// `landscaping_services`
+    LandscapingServices,
+    /// `laundries`
+    Laundries,
+    /// `laundry_cleaning_services`
+    LaundryCleaningServices,
+    /// `legal_services_attorneys`
+    LegalServicesAttorneys,
+    /// `luggage_and_leather_goods_stores`
+    LuggageAndLeatherGoodsStores,
+    /// `lumber_building_materials_stores`
+    LumberBuildingMaterialsStores,
+    /// `manual_cash_disburse`
+    ManualCashDisburse,
+    /// `marinas_service_and_supplies`
+    MarinasServiceAndSupplies,
+    /// `marketplaces`
+    Marketplaces,
+    /// `masonry_stonework_and_plaster`
+    MasonryStoneworkAndPlaster,
+    /// `massage_parlors`
+    MassageParlors,
+    /// `medical_and_dental_labs`
+    MedicalAndDentalLabs,
+    /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
+    MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
+    /// `medical_services`
+    MedicalServices,
+    /// `membership_organizations`
+    MembershipOrganizations,
+    /// `mens_and_boys_clothing_and_accessories_stores`
+    MensAndBoysClothingAndAccessoriesStores,
+    /// `mens_womens_clothing_stores`
+    MensWomensClothingStores,
+    /// `metal_service_centers`
+    MetalServiceCenters,
+    /// `miscellaneous`
+    Miscellaneous,
+    /// `miscellaneous_apparel_and_accessory_shops`
+    MiscellaneousApparelAndAccessoryShops,
+    /// `miscellaneous_auto_dealers`
+    MiscellaneousAutoDealers,
+    /// `miscellaneous_business_services`
+    MiscellaneousBusinessServices,
+    /// `miscellaneous_food_stores`
+    MiscellaneousFoodStores,
+    /// `miscellaneous_general_merchandise`
+    MiscellaneousGeneralMerchandise,
+    /// `miscellaneous_general_services`
+    MiscellaneousGeneralServices,
+    /// `miscellaneous_home_furnishing_specialty_stores`
+    MiscellaneousHomeFurnishingSpecialtyStores,
+    /// `miscellaneous_publishing_and_printing`
+    MiscellaneousPublishingAndPrinting,
+    /// `miscellaneous_recreation_services`
+    MiscellaneousRecreationServices,
+    /// `miscellaneous_repair_shops`
+    MiscellaneousRepairShops,
+    /// `miscellaneous_specialty_retail`
+    MiscellaneousSpecialtyRetail,
+    /// `mobile_home_dealers`
+    MobileHomeDealers,
+    /// `motion_picture_theaters`
+    MotionPictureTheaters,
+    /// `motor_freight_carriers_and_trucking`
+    MotorFreightCarriersAndTrucking,
+    /// `motor_homes_dealers`
+    MotorHomesDealers,
+    /// `motor_vehicle_supplies_and_new_parts`
+    MotorVehicleSuppliesAndNewParts,
+    /// `motorcycle_shops_and_dealers`
+    MotorcycleShopsAndDealers,
+    /// `motorcycle_shops_dealers`
+    MotorcycleShopsDealers,
+    /// `music_stores_musical_instruments_pianos_and_sheet_music`
+    MusicStoresMusicalInstrumentsPianosAndSheetMusic,
+    /// `news_dealers_and_newsstands`
+    NewsDealersAndNewsstands,
+    /// `non_fi_money_orders`
+    NonFiMoneyOrders,
+    /// `non_fi_stored_value_card_purchase_load`
+    NonFiStoredValueCardPurchaseLoad,
+    /// `nondurable_goods`
+    NondurableGoods,
+    /// `nurseries_lawn_and_garden_supply_stores`
+    NurseriesLawnAndGardenSupplyStores,
+    /// `nursing_personal_care`
+    NursingPersonalCare,
+    /// `office_and_commercial_furniture`
+    OfficeAndCommercialFurniture,
+    /// `opticians_eyeglasses`
+    OpticiansEyeglasses,
+    /// `optometrists_ophthalmologist`
+    OptometristsOphthalmologist,
+    /// `orthopedic_goods_prosthetic_devices`
+    OrthopedicGoodsProstheticDevices,
+    /// `osteopaths`
+    Osteopaths,
+    /// `package_stores_beer_wine_and_liquor`
+    PackageStoresBeerWineAndLiquor,
+    /// `paints_varnishes_and_supplies`
+    PaintsVarnishesAndSupplies,
+    /// `parking_lots_garages`
+    ParkingLotsGarages,
+    /// `passenger_railways`
+    PassengerRailways,
+    /// `pawn_shops`
+    PawnShops,
+    /// `pet_shops_pet_food_and_supplies`
+    PetShopsPetFoodAndSupplies,
+    /// `petroleum_and_petroleum_products`
+    PetroleumAndPetroleumProducts,
+    /// `photo_developing`
+    PhotoDeveloping,
+    /// `photographic_photocopy_microfilm_equipment_and_supplies`
+    PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
+    /// `photographic_studios`
+    PhotographicStudios,
+    /// `picture_video_production`
+    PictureVideoProduction,
+    /// `piece_goods_notions_and_other_dry_goods`
+    PieceGoodsNotionsAndOtherDryGoods,
+    /// `plumbing_heating_equipment_and_supplies`
+    PlumbingHeatingEquipmentAndSupplies,
+    /// `political_organizations`
+    PoliticalOrganizations,
+    /// `postal_services_government_only`
+    PostalServicesGovernmentOnly,
+    /// `precious_stones_and_metals_watches_and_jewelry`
+    PreciousStonesAndMetalsWatchesAndJewelry,
+    /// `professional_services`
+    ProfessionalServices,
+    /// `public_warehousing_and_storage`
+    PublicWarehousingAndStorage,
+    /// `quick_copy_repro_and_blueprint`
+    QuickCopyReproAndBlueprint,
+    /// `railroads`
+    Railroads,
+    /// `real_estate_agents_and_managers_rentals`
+    RealEstateAgentsAndManagersRentals,
+    /// `record_stores`
+    RecordStores,
+    /// `recreational_vehicle_rentals`
+    RecreationalVehicleRentals,
+    /// `religious_goods_stores`
+    ReligiousGoodsStores,
+    /// `religious_organizations`
+    ReligiousOrganizations,
+    /// `roofing_siding_sheet_metal`
+    RoofingSidingSheetMetal,
+    /// `secretarial_support_services`
+    SecretarialSupportServices,
+    /// `security_brokers_dealers`
+    SecurityBrokersDealers,
+    /// `service_stations`
+    ServiceStations,
+    /// `sewing_needlework_fabric_and_piece_goods_stores`
+    SewingNeedleworkFabricAndPieceGoodsStores,
+    /// `shoe_repair_hat_cleaning`
+    ShoeRepairHatCleaning,
+    /// `shoe_stores`
+    ShoeStores,
+    /// `small_appliance_repair`
+    SmallApplianceRepair,
+    /// `snowmobile_dealers`
+    SnowmobileDealers,
+    /// `special_trade_services`
+    SpecialTradeServices,
+    /// `specialty_cleaning`
+    SpecialtyCleaning,
+    /// `sporting_goods_stores`
+    SportingGoodsStores,
+    /// `sporting_recreation_camps`
+    SportingRecreationCamps,
+    /// `sports_and_riding_apparel_stores`
+    SportsAndRidingApparelStores,
+    /// `sports_clubs_fields`
+    SportsClubsFields,
+    /// `stamp_and_coin_stores`
+    StampAndCoinStores,
+    /// `stationary_office_supplies_printing_and_writing_paper`
+    StationaryOfficeSuppliesPrintingAndWritingPaper,
+    /// `stationery_stores_office_and_school_supply_stores`
+    StationeryStoresOfficeAndSchoolSupplyStores,
+    /// `swimming_pools_sales`
+    SwimmingPoolsSales,
+    /// `t_ui_travel_germany`
+    TUiTravelGermany,
+    /// `tailors_alterations`
+    TailorsAlterations,
+    /// `tax_payments_government_agencies`
+    TaxPaymentsGovernmentAgencies,
+    /// `tax_preparation_services`
+    TaxPreparationServices,
+    /// `taxicabs_limousines`
+    TaxicabsLimousines,
+    /// `telecommunication_equipment_and_telephone_sales`
+    TelecommunicationEquipmentAndTelephoneSales,
+    /// `telecommunication_services`
+    TelecommunicationServices,
+    /// `telegraph_services`
+    TelegraphServices,
+    /// `tent_and_awning_shops`
+    TentAndAwningShops,
+    /// `testing_laboratories`
+    TestingLaboratories,
+    /// `theatrical_ticket_agencies`
+    TheatricalTicketAgencies,
+    /// `timeshares`
+    Timeshares,
+    /// `tire_retreading_and_repair`
+    TireRetreadingAndRepair,
+    /// `tolls_bridge_fees`
+    TollsBridgeFees,
+    /// `tourist_attractions_and_exhibits`
+    TouristAttractionsAndExhibits,
+    /// `towing_services`
+    TowingServices,
+    /// `trailer_parks_campgrounds`
+    TrailerParksCampgrounds,
+    /// `transportation_services`
+    TransportationServices,
+    /// `travel_agencies_tour_operators`
+    TravelAgenciesTourOperators,
+    /// `truck_stop_iteration`
+    TruckStopIteration,
+    /// `truck_utility_trailer_rentals`
+    TruckUtilityTrailerRentals,
+    /// `typesetting_plate_making_and_related_services`
+    TypesettingPlateMakingAndRelatedServices,
+    /// `typewriter_stores`
+    TypewriterStores,
+    /// `u_s_federal_government_agencies_or_departments`
+    USFederalGovernmentAgenciesOrDepartments,
+    /// `uniforms_commercial_clothing`
+    UniformsCommercialClothing,
+    /// `used_merchandise_and_secondhand_stores`
+    UsedMerchandiseAndSecondhandStores,
+    /// `utilities`
+    Utilities,
+    /// `variety_stores`
+    VarietyStores,
+    /// `veterinary_services`
+    VeterinaryServices,
+    /// `video_amusement_game_supplies`
+    VideoAmusementGameSupplies,
+    /// `video_game_arcades`
+    VideoGameArcades,
+    /// `video_tape_rental_stores`
+    VideoTapeRentalStores,
+    /// `vocational_trade_schools`
+    VocationalTradeSchools,
+    /// `watch_jewelry_repair`
+    WatchJewelryRepair,
+    /// `welding_repair`
+    WeldingRepair,
+    /// `wholesale_clubs`
+    WholesaleClubs,
+    /// `wig_and_toupee_stores`
+    WigAndToupeeStores,
+    /// `wires_money_orders`
+    WiresMoneyOrders,
+    /// `womens_accessory_and_specialty_shops`
+    WomensAccessoryAndSpecialtyShops,
+    /// `womens_ready_to_wear_stores`
+    WomensReadyToWearStores,
+    /// `wrecking_and_salvage_yards`
+    WreckingAndSalvageYards,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl BlockedCategories {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BlockedCategories::AcRefrigerationRepair => "ac_refrigeration_repair",
+            BlockedCategories::AccountingBookkeepingServices => {
+                "accounting_bookkeeping_services"
+            }
+            BlockedCategories::AdvertisingServices => "advertising_services",
+            BlockedCategories::AgriculturalCooperative => "agricultural_cooperative",
+            BlockedCategories::AirlinesAirCarriers => "airlines_air_carriers",
+            BlockedCategories::AirportsFlyingFields => "airports_flying_fields",
+            BlockedCategories::AmbulanceServices => "ambulance_services",
+            BlockedCategories::AmusementParksCarnivals => "amusement_parks_carnivals",
+            BlockedCategories::AntiqueReproductions => "antique_reproductions",
+            BlockedCategories::AntiqueShops => "antique_shops",
+            BlockedCategories::Aquariums => "aquariums",
+            BlockedCategories::ArchitecturalSurveyingServices => {
+                "architectural_surveying_services"
+            }
+            BlockedCategories::ArtDealersAndGalleries => "art_dealers_and_galleries",
+            BlockedCategories::ArtistsSupplyAndCraftShops => {
+                "artists_supply_and_craft_shops"
+            }
+            BlockedCategories::AutoAndHomeSupplyStores => "auto_and_home_supply_stores",
+            BlockedCategories::AutoBodyRepairShops => "auto_body_repair_shops",
+            BlockedCategories::AutoPaintShops => "auto_paint_shops",
+            BlockedCategories::AutoServiceShops => "auto_service_shops",
+            BlockedCategories::AutomatedCashDisburse => "automated_cash_disburse",
+            BlockedCategories::AutomatedFuelDispensers => "automated_fuel_dispensers",
+            BlockedCategories::AutomobileAssociations => "automobile_associations",
+            BlockedCategories::AutomotivePartsAndAccessoriesStores => {
+                "automotive_parts_and_accessories_stores"
+            }
+            BlockedCategories::AutomotiveTireStores => "automotive_tire_stores",
+            BlockedCategories::BailAndBondPayments => "bail_and_bond_payments",
+            BlockedCategories::Bakeries => "bakeries",
+            BlockedCategories::BandsOrchestras => "bands_orchestras",
+            BlockedCategories::BarberAndBeautyShops => "barber_and_beauty_shops",
+            BlockedCategories::BettingCasinoGambling => "betting_casino_gambling",
+            BlockedCategories::BicycleShops => "bicycle_shops",
+            BlockedCategories::BilliardPoolEstablishments => {
+                "billiard_pool_establishments"
+            }
+            BlockedCategories::BoatDealers => "boat_dealers",
+            BlockedCategories::BoatRentalsAndLeases => "boat_rentals_and_leases",
+            BlockedCategories::BookStores => "book_stores",
+            BlockedCategories::BooksPeriodicalsAndNewspapers => {
+                "books_periodicals_and_newspapers"
+            }
+            BlockedCategories::BowlingAlleys => "bowling_alleys",
+            BlockedCategories::BusLines => "bus_lines",
+            BlockedCategories::BusinessSecretarialSchools => {
+                "business_secretarial_schools"
+            }
+            BlockedCategories::BuyingShoppingServices => "buying_shopping_services",
+            BlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
+                "cable_satellite_and_other_pay_television_and_radio"
+            }
+            BlockedCategories::CameraAndPhotographicSupplyStores => {
+                "camera_and_photographic_supply_stores"
+            }
+            BlockedCategories::CandyNutAndConfectioneryStores => {
+                "candy_nut_and_confectionery_stores"
+            }
+            BlockedCategories::CarAndTruckDealersNewUsed => {
+                "car_and_truck_dealers_new_used"
+            }
+            BlockedCategories::CarAndTruckDealersUsedOnly => {
+                "car_and_truck_dealers_used_only"
+            }
+            BlockedCategories::CarRentalAgencies => "car_rental_agencies",
+            BlockedCategories::CarWashes => "car_washes",
+            BlockedCategories::CarpentryServices => "carpentry_services",
+            BlockedCategories::CarpetUpholsteryCleaning => "carpet_upholstery_cleaning",
+            BlockedCategories::Caterers => "caterers",
+            BlockedCategories::CharitableAndSocialServiceOrganizationsFundraising => {
+                "charitable_and_social_service_organizations_fundraising"
+            }
+            BlockedCategories::ChemicalsAndAlliedProducts => {
+                "chemicals_and_allied_products"
+            }
+            BlockedCategories::ChildCareServices => "child_care_services",
+            BlockedCategories::ChildrensAndInfantsWearStores => {
+                "childrens_and_infants_wear_stores"
+            }
+            BlockedCategories::ChiropodistsPodiatrists => "chiropodists_podiatrists",
+            BlockedCategories::Chiropractors => "chiropractors",
+            BlockedCategories::CigarStoresAndStands => "cigar_stores_and_stands",
+            BlockedCategories::CivicSocialFraternalAssociations => {
+                "civic_social_fraternal_associations"
+            }
+            BlockedCategories::CleaningAndMaintenance => "cleaning_and_maintenance",
+            BlockedCategories::ClothingRental => "clothing_rental",
+            BlockedCategories::CollegesUniversities => "colleges_universities",
+            BlockedCategories::CommercialEquipment => "commercial_equipment",
+            BlockedCategories::CommercialFootwear => "commercial_footwear",
+            BlockedCategories::CommercialPhotographyArtAndGraphics => {
+                "commercial_photography_art_and_graphics"
+            }
+            BlockedCategories::CommuterTransportAndFerries => {
+                "commuter_transport_and_ferries"
+            }
+            BlockedCategories::ComputerNetworkServices => "computer_network_services",
+            BlockedCategories::ComputerProgramming => "computer_programming",
+            BlockedCategories::ComputerRepair => "computer_repair",
+            BlockedCategories::ComputerSoftwareStores => "computer_software_stores",
+            BlockedCategories::ComputersPeripheralsAndSoftware => {
+                "computers_peripherals_and_software"
+            }
+            BlockedCategories::ConcreteWorkServices => "concrete_work_services",
+            BlockedCategories::ConstructionMaterials => "construction_materials",
+            BlockedCategories::ConsultingPublicRelations => "consulting_public_relations",
+            BlockedCategories::CorrespondenceSchools => "correspondence_schools",
+            BlockedCategories::CosmeticStores => "cosmetic_stores",
+            BlockedCategories::CounselingServices => "counseling_services",
+            BlockedCategories::CountryClubs => "country_clubs",
+            BlockedCategories::CourierServices => "courier_services",
+            BlockedCategories::CourtCosts => "court_costs",
+            BlockedCategories::CreditReportingAgencies => "credit_reporting_agencies",
+            BlockedCategories::CruiseLines => "cruise_lines",
+            BlockedCategories::DairyProductsStores => "dairy_products_stores",
+            BlockedCategories::DanceHallStudiosSchools => "dance_hall_studios_schools",
+            BlockedCategories::DatingEscortServices => "dating_escort_services",
+            BlockedCategories::DentistsOrthodontists => "dentists_orthodontists",
+            BlockedCategories::DepartmentStores => "department_stores",
+            BlockedCategories::DetectiveAgencies => "detective_agencies",
+            BlockedCategories::DigitalGoodsApplications => "digital_goods_applications",
+            BlockedCategories::DigitalGoodsGames => "digital_goods_games",
+            BlockedCategories::DigitalGoodsLargeVolume => "digital_goods_large_volume",
+            BlockedCategories::DigitalGoodsMedia => "digital_goods_media",
+            BlockedCategories::DirectMarketingCatalogMerchant => {
+                "direct_marketing_catalog_merchant"
+            }
+            BlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
+                "direct_marketing_combination_catalog_and_retail_merchant"
+            }
+            BlockedCategories::DirectMarketingInboundTelemarketing => {
+                "direct_marketing_inbound_telemarketing"
+            }
+            BlockedCategories::DirectMarketingInsuranceServices => {
+                "direct_marketing_insurance_services"
+            }
+            BlockedCategories::DirectMarketingOther => "direct_marketing_other",
+            BlockedCategories::DirectMarketingOutboundTelemarketing => {
+                "direct_marketing_outbound_telemarketing"
+            }
+            BlockedCategories::DirectMarketingSubscription => {
+                "direct_marketing_subscription"
+            }
+            BlockedCategories::DirectMarketingTravel => "direct_marketing_travel",
+            BlockedCategories::DiscountStores => "discount_stores",
+            BlockedCategories::Doctors => "doctors",
+            BlockedCategories::DoorToDoorSales => "door_to_door_sales",
+            BlockedCategories::DraperyWindowCoveringAndUpholsteryStores => {
+                "drapery_window_covering_and_upholstery_stores"
+            }
+            BlockedCategories::DrinkingPlaces => "drinking_places",
+            BlockedCategories::DrugStoresAndPharmacies => "drug_stores_and_pharmacies",
+            BlockedCategories::DrugsDrugProprietariesAndDruggistSundries => {
+                "drugs_drug_proprietaries_and_druggist_sundries"
+            }
+            BlockedCategories::DryCleaners => "dry_cleaners",
+            BlockedCategories::DurableGoods => "durable_goods",
+            BlockedCategories::DutyFreeStores => "duty_free_stores",
+            BlockedCategories::EatingPlacesRestaurants => "eating_places_restaurants",
+            BlockedCategories::EducationalServices => "educational_services",
+            BlockedCategories::ElectricRazorStores => "electric_razor_stores",
+            BlockedCategories::ElectricVehicleCharging => "electric_vehicle_charging",
+            BlockedCategories::ElectricalPartsAndEquipment => {
+                "electrical_parts_and_equipment"
+            }
+            BlockedCategories::ElectricalServices => "electrical_services",
+            BlockedCategories::ElectronicsRepairShops => "electronics_repair_shops",
+            BlockedCategories::ElectronicsStores => "electronics_stores",
+            BlockedCategories::ElementarySecondarySchools => {
+                "elementary_secondary_schools"
+            }
+            BlockedCategories::EmergencyServicesGcasVisaUseOnly => {
+                "emergency_services_gcas_visa_use_only"
+            }
+            BlockedCategories::EmploymentTempAgencies => "employment_temp_agencies",
+            BlockedCategories::EquipmentRental => "equipment_rental",
+            BlockedCategories::ExterminatingServices => "exterminating_services",
+            BlockedCategories::FamilyClothingStores => "family_clothing_stores",
+            BlockedCategories::FastFoodRestaurants => "fast_food_restaurants",
+            BlockedCategories::FinancialInstitutions => "financial_institutions",
+            BlockedCategories::FinesGovernmentAdministrativeEntities => {
+                "fines_government_administrative_entities"
+            }
+            BlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
+                "fireplace_fireplace_screens_and_accessories_stores"
+            }
+            BlockedCategories::FloorCoveringStores => "floor_covering_stores",
+            BlockedCategories::Florists => "florists",
+            BlockedCategories::FloristsSuppliesNurseryStockAndFlowers => {
+                "florists_supplies_nursery_stock_and_flowers"
+            }
+            BlockedCategories::FreezerAndLockerMeatProvisioners => {
+                "freezer_and_locker_meat_provisioners"
+            }
+            BlockedCategories::FuelDealersNonAutomotive => "fuel_dealers_non_automotive",
+            BlockedCategories::FuneralServicesCrematories => {
+                "funeral_services_crematories"
+            }
+            BlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
+                "furniture_home_furnishings_and_equipment_stores_except_appliances"
+            }
+            BlockedCategories::FurnitureRepairRefinishing => {
+                "furniture_repair_refinishing"
+            }
+            BlockedCategories::FurriersAndFurShops => "furriers_and_fur_shops",
+            BlockedCategories::GeneralServices => "general_services",
+            BlockedCategories::GiftCardNoveltyAndSouvenirShops => {
+                "gift_card_novelty_and_souvenir_shops"
+            }
+            BlockedCategories::GlassPaintAndWallpaperStores => {
+                "glass_paint_and_wallpaper_stores"
+            }
+            BlockedCategories::GlasswareCrystalStores => "glassware_crystal_stores",
+            BlockedCategories::GolfCoursesPublic => "golf_courses_public",
+            BlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
+                "government_licensed_horse_dog_racing_us_region_only"
+            }
+            BlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
+                "government_licensed_online_casions_online_gambling_us_region_only"
+            }
+            BlockedCategories::GovernmentOwnedLotteriesNonUsRegion => {
+                "government_owned_lotteries_non_us_region"
+            }
+            BlockedCategories::GovernmentOwnedLotteriesUsRegionOnly => {
+                "government_owned_lotteries_us_region_only"
+            }
+            BlockedCategories::GovernmentServices => "government_services",
+            BlockedCategories::GroceryStoresSupermarkets => "grocery_stores_supermarkets",
+            BlockedCategories::HardwareEquipmentAndSupplies => {
+                "hardware_equipment_and_supplies"
+            }
+            BlockedCategories::HardwareStores => "hardware_stores",
+            BlockedCategories::HealthAndBeautySpas => "health_and_beauty_spas",
+            BlockedCategories::HearingAidsSalesAndSupplies => {
+                "hearing_aids_sales_and_supplies"
+            }
+            BlockedCategories::HeatingPlumbingAC => "heating_plumbing_a_c",
+            BlockedCategories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
+            BlockedCategories::HomeSupplyWarehouseStores => {
+                "home_supply_warehouse_stores"
+            }
+            BlockedCategories::Hospitals => "hospitals",
+            BlockedCategories::HotelsMotelsAndResorts => "hotels_motels_and_resorts",
+            BlockedCategories::HouseholdApplianceStores => "household_appliance_stores",
+            BlockedCategories::IndustrialSupplies => "industrial_supplies",
+            BlockedCategories::InformationRetrievalServices => {
+                "information_retrieval_services"
+            }
+            BlockedCategories::InsuranceDefault => "insurance_default",
+            BlockedCategories::InsuranceUnderwritingPremiums => {
+                "insurance_underwriting_premiums"
+            }
+            BlockedCategories::IntraCompanyPurchases => "intra_company_purchases",
+            BlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
+                "jewelry_stores_watches_clocks_and_silverware_stores"
+            }
+            BlockedCategories::LandscapingServices => "landscaping_services",
+            BlockedCategories::Laundries => "laundries",
+            BlockedCategories::LaundryCleaningServices => "laundry_cleaning_services",
+            BlockedCategories::LegalServicesAttorneys => "legal_services_attorneys",
+            BlockedCategories::LuggageAndLeatherGoodsStores => {
+                "luggage_and_leather_goods_stores"
+            }
+            BlockedCategories::LumberBuildingMaterialsStores => {
+                "lumber_building_materials_stores"
+            }
+            BlockedCategories::ManualCashDisburse => "manual_cash_disburse",
+            BlockedCategories::MarinasServiceAndSupplies => {
+                "marinas_service_and_supplies"
+            }
+            BlockedCategories::Marketplaces => "marketplaces",
+            BlockedCategories::MasonryStoneworkAndPlaster => {
+                "masonry_stonework_and_plaster"
+            }
+            BlockedCategories::MassageParlors => "massage_parlors",
+            BlockedCategories::MedicalAndDentalLabs => "medical_and_dental_labs",
+            BlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
+                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
+            }
+            BlockedCategories::MedicalServices => "medical_services",
+            BlockedCategories::MembershipOrganizations => "membership_organizations",
+            BlockedCategories::MensAndBoysClothingAndAccessoriesStores => {
+                "mens_and_boys_clothing_and_accessories_stores"
+            }
+            BlockedCategories::MensWomensClothingStores => "mens_womens_clothing_stores",
+            BlockedCategories::MetalServiceCenters => "metal_service_centers",
+            BlockedCategories::Miscellaneous => "miscellaneous",
+            BlockedCategories::MiscellaneousApparelAndAccessoryShops => {
+                "miscellaneous_apparel_and_accessory_shops"
+            }
+            BlockedCategories::MiscellaneousAutoDealers => "miscellaneous_auto_dealers",
+            BlockedCategories::MiscellaneousBusinessServices => {
+                "miscellaneous_business_services"
+            }
+            BlockedCategories::MiscellaneousFoodStores => "miscellaneous_food_stores",
+            BlockedCategories::MiscellaneousGeneralMerchandise => {
+                "miscellaneous_general_merchandise"
+            }
+            BlockedCategories::MiscellaneousGeneralServices => {
+                "miscellaneous_general_services"
+            }
+            BlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
+                "miscellaneous_home_furnishing_specialty_stores"
+            }
+            BlockedCategories::MiscellaneousPublishingAndPrinting => {
+                "miscellaneous_publishing_and_printing"
+            }
+            BlockedCategories::MiscellaneousRecreationServices => {
+                "miscellaneous_recreation_services"
+            }
+            BlockedCategories::MiscellaneousRepairShops => "miscellaneous_repair_shops",
+            BlockedCategories::MiscellaneousSpecialtyRetail => {
+                "miscellaneous_specialty_retail"
+            }
+            BlockedCategories::MobileHomeDealers => "mobile_home_dealers",
+            BlockedCategories::MotionPictureTheaters => "motion_picture_theaters",
+            BlockedCategories::MotorFreightCarriersAndTrucking => {
+                "motor_freight_carriers_and_trucking"
+            }
+            BlockedCategories::MotorHomesDealers => "motor_homes_dealers",
+            BlockedCategories::MotorVehicleSuppliesAndNewParts => {
+                "motor_vehicle_supplies_and_new_parts"
+            }
+            BlockedCategories::MotorcycleShopsAndDealers => {
+                "motorcycle_shops_and_dealers"
+            }
+            BlockedCategories::MotorcycleShopsDealers => "motorcycle_shops_dealers",
+            BlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
+                "music_stores_musical_instruments_pianos_and_sheet_music"
+            }
+            BlockedCategories::NewsDealersAndNewsstands => "news_dealers_and_newsstands",
+            BlockedCategories::NonFiMoneyOrders => "non_fi_money_orders",
+            BlockedCategories::NonFiStoredValueCardPurchaseLoad => {
+                "non_fi_stored_value_card_purchase_load"
+            }
+            BlockedCategories::NondurableGoods => "nondurable_goods",
+            BlockedCategories::NurseriesLawnAndGardenSupplyStores => {
+                "nurseries_lawn_and_garden_supply_stores"
+            }
+            BlockedCategories::NursingPersonalCare => "nursing_personal_care",
+            BlockedCategories::OfficeAndCommercialFurniture => {
+                "office_and_commercial_furniture"
+            }
+            BlockedCategories::OpticiansEyeglasses => "opticians_eyeglasses",
+            BlockedCategories::OptometristsOphthalmologist => {
+                "optometrists_ophthalmologist"
+            }
+            BlockedCategories::OrthopedicGoodsProstheticDevices => {
+                "orthopedic_goods_prosthetic_devices"
+            }
+            BlockedCategories::Osteopaths => "osteopaths",
+            BlockedCategories::PackageStoresBeerWineAndLiquor => {
+                "package_stores_beer_wine_and_liquor"
+            }
+            BlockedCategories::PaintsVarnishesAndSupplies => {
+                "paints_varnishes_and_supplies"
+            }
+            BlockedCategories::ParkingLotsGarages => "parking_lots_garages",
+            BlockedCategories::PassengerRailways => "passenger_railways",
+            BlockedCategories::PawnShops => "pawn_shops",
+            BlockedCategories::PetShopsPetFoodAndSupplies => {
+                "pet_shops_pet_food_and_supplies"
+            }
+            BlockedCategories::PetroleumAndPetroleumProducts => {
+                "petroleum_and_petroleum_products"
+            }
+            BlockedCategories::PhotoDeveloping => "photo_developing",
+            BlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
+                "photographic_photocopy_microfilm_equipment_and_supplies"
+            }
+            BlockedCategories::PhotographicStudios => "photographic_studios",
+            BlockedCategories::PictureVideoProduction => "picture_video_production",
+            BlockedCategories::PieceGoodsNotionsAndOtherDryGoods => {
+                "piece_goods_notions_and_other_dry_goods"
+            }
+            BlockedCategories::PlumbingHeatingEquipmentAndSupplies => {
+                "plumbing_heating_equipment_and_supplies"
+            }
+            BlockedCategories::PoliticalOrganizations => "political_organizations",
+            BlockedCategories::PostalServicesGovernmentOnly => {
+                "postal_services_government_only"
+            }
+            BlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
+                "precious_stones_and_metals_watches_and_jewelry"
+            }
+            BlockedCategories::ProfessionalServices => "professional_services",
+            BlockedCategories::PublicWarehousingAndStorage => {
+                "public_warehousing_and_storage"
+            }
+            BlockedCategories::QuickCopyReproAndBlueprint => {
+                "quick_copy_repro_and_blueprint"
+            }
+            BlockedCategories::Railroads => "railroads",
+            BlockedCategories::RealEstateAgentsAndManagersRentals => {
+                "real_estate_agents_and_managers_rentals"
+            }
+            BlockedCategories::RecordStores => "record_stores",
+            BlockedCategories::RecreationalVehicleRentals => {
+                "recreational_vehicle_rentals"
+            }
+            BlockedCategories::ReligiousGoodsStores => "religious_goods_stores",
+            BlockedCategories::ReligiousOrganizations => "religious_organizations",
+            BlockedCategories::RoofingSidingSheetMetal => "roofing_siding_sheet_metal",
+            BlockedCategories::SecretarialSupportServices => {
+                "secretarial_support_services"
+            }
+            BlockedCategories::SecurityBrokersDealers => "security_brokers_dealers",
+            BlockedCategories::ServiceStations => "service_stations",
+            BlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
+                "sewing_needlework_fabric_and_piece_goods_stores"
+            }
+            BlockedCategories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
+            BlockedCategories::ShoeStores => "shoe_stores",
+            BlockedCategories::SmallApplianceRepair => "small_appliance_repair",
+            BlockedCategories::SnowmobileDealers => "snowmobile_dealers",
+            BlockedCategories::SpecialTradeServices => "special_trade_services",
+            BlockedCategories::SpecialtyCleaning => "specialty_cleaning",
+            BlockedCategories::SportingGoodsStores => "sporting_goods_stores",
+            BlockedCategories::SportingRecreationCamps => "sporting_recreation_camps",
+            BlockedCategories::SportsAndRidingApparelStores => {
+                "sports_and_riding_apparel_stores"
+            }
+            BlockedCategories::SportsClubsFields => "sports_clubs_fields",
+            BlockedCategories::StampAndCoinStores => "stamp_and_coin_stores",
+            BlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
+                "stationary_office_supplies_printing_and_writing_paper"
+            }
+            BlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
+                "stationery_stores_office_and_school_supply_stores"
+            }
+            BlockedCategories::SwimmingPoolsSales => "swimming_pools_sales",
+            BlockedCategories::TUiTravelGermany => "t_ui_travel_germany",
+            BlockedCategories::TailorsAlterations => "tailors_alterations",
+            BlockedCategories::TaxPaymentsGovernmentAgencies => {
+                "tax_payments_government_agencies"
+            }
+            BlockedCategories::TaxPreparationServices => "tax_preparation_services",
+            BlockedCategories::TaxicabsLimousines => "taxicabs_limousines",
+            BlockedCategories::TelecommunicationEquipmentAndTelephoneSales => {
+                "telecommunication_equipment_and_telephone_sales"
+            }
+            BlockedCategories::TelecommunicationServices => "telecommunication_services",
+            BlockedCategories::TelegraphServices => "telegraph_services",
+            BlockedCategories::TentAndAwningShops => "tent_and_awning_shops",
+            BlockedCategories::TestingLaboratories => "testing_laboratories",
+            BlockedCategories::TheatricalTicketAgencies => "theatrical_ticket_agencies",
+            BlockedCategories::Timeshares => "timeshares",
+            BlockedCategories::TireRetreadingAndRepair => "tire_retreading_and_repair",
+            BlockedCategories::TollsBridgeFees => "tolls_bridge_fees",
+            BlockedCategories::TouristAttractionsAndExhibits => {
+                "tourist_attractions_and_exhibits"
+            }
+            BlockedCategories::TowingServices => "towing_services",
+            BlockedCategories::TrailerParksCampgrounds => "trailer_parks_campgrounds",
+            BlockedCategories::TransportationServices => "transportation_services",
+            BlockedCategories::TravelAgenciesTourOperators => {
+                "travel_agencies_tour_operators"
+            }
+            BlockedCategories::TruckStopIteration => "truck_stop_iteration",
+            BlockedCategories::TruckUtilityTrailerRentals => {
+                "truck_utility_trailer_rentals"
+            }
+            BlockedCategories::TypesettingPlateMakingAndRelatedServices => {
+                "typesetting_plate_making_and_related_services"
+            }
+            BlockedCategories::TypewriterStores => "typewriter_stores",
+            BlockedCategories::USFederalGovernmentAgenciesOrDepartments => {
+                "u_s_federal_government_agencies_or_departments"
+            }
+            BlockedCategories::UniformsCommercialClothing => {
+                "uniforms_commercial_clothing"
+            }
+            BlockedCategories::UsedMerchandiseAndSecondhandStores => {
+                "used_merchandise_and_secondhand_stores"
+            }
+            BlockedCategories::Utilities => "utilities",
+            BlockedCategories::VarietyStores => "variety_stores",
+            BlockedCategories::VeterinaryServices => "veterinary_services",
+            BlockedCategories::VideoAmusementGameSupplies => {
+                "video_amusement_game_supplies"
+            }
+            BlockedCategories::VideoGameArcades => "video_game_arcades",
+            BlockedCategories::VideoTapeRentalStores => "video_tape_rental_stores",
+            BlockedCategories::VocationalTradeSchools => "vocational_trade_schools",
+            BlockedCategories::WatchJewelryRepair => "watch_jewelry_repair",
+            BlockedCategories::WeldingRepair => "welding_repair",
+            BlockedCategories::WholesaleClubs => "wholesale_clubs",
+            BlockedCategories::WigAndToupeeStores => "wig_and_toupee_stores",
+            BlockedCategories::WiresMoneyOrders => "wires_money_orders",
+            BlockedCategories::WomensAccessoryAndSpecialtyShops => {
+                "womens_accessory_and_specialty_shops"
+            }
+            BlockedCategories::WomensReadyToWearStores => "womens_ready_to_wear_stores",
+            BlockedCategories::WreckingAndSalvageYards => "wrecking_and_salvage_yards",
+            BlockedCategories::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for BlockedCategories {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => BlockedCategories::AcRefrigerationRepair,
+                Some(1) => BlockedCategories::AccountingBookkeepingServices,
+                Some(2) => BlockedCategories::AdvertisingServices,
+                Some(3) => BlockedCategories::AgriculturalCooperative,
+                Some(4) => BlockedCategories::AirlinesAirCarriers,
+                Some(5) => BlockedCategories::AirportsFlyingFields,
+                Some(6) => BlockedCategories::AmbulanceServices,
+                Some(7) => BlockedCategories::AmusementParksCarnivals,
+                Some(8) => BlockedCategories::AntiqueReproductions,
+                Some(9) => BlockedCategories::AntiqueShops,
+                Some(10) => BlockedCategories::Aquariums,
+                Some(11) => BlockedCategories::ArchitecturalSurveyingServices,
+                Some(12) => BlockedCategories::ArtDealersAndGalleries,
+                Some(13) => BlockedCategories::ArtistsSupplyAndCraftShops,
+                Some(14) => BlockedCategories::AutoAndHomeSupplyStores,
+                Some(15) => BlockedCategories::AutoBodyRepairShops,
+                Some(16) => BlockedCategories::AutoPaintShops,
+                Some(17) => BlockedCategories::AutoServiceShops,
+                Some(18) => BlockedCategories::AutomatedCashDisburse,
+                Some(19) => BlockedCategories::AutomatedFuelDispensers,
+                Some(20) => BlockedCategories::AutomobileAssociations,
+                Some(21) => BlockedCategories::AutomotivePartsAndAccessoriesStores,
+                Some(22) => BlockedCategories::AutomotiveTireStores,
+                Some(23) => BlockedCategories::BailAndBondPayments,
+                Some(24) => BlockedCategories::Bakeries,
+                Some(25) => BlockedCategories::BandsOrchestras,
+                Some(26) => BlockedCategories::BarberAndBeautyShops,
+                Some(27) => BlockedCategories::BettingCasinoGambling,
+                Some(28) => BlockedCategories::BicycleShops,
+                Some(29) => BlockedCategories::BilliardPoolEstablishments,
+                Some(30) => BlockedCategories::BoatDealers,
+                Some(31) => BlockedCategories::BoatRentalsAndLeases,
+                Some(32) => BlockedCategories::BookStores,
+                Some(33) => BlockedCategories::BooksPeriodicalsAndNewspapers,
+                Some(34) => BlockedCategories::BowlingAlleys,
+                Some(35) => BlockedCategories::BusLines,
+                Some(36) => BlockedCategories::BusinessSecretarialSchools,
+                Some(37) => BlockedCategories::BuyingShoppingServices,
+                Some(38) => {
+                    BlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
+                }
+                Some(39) => BlockedCategories::CameraAndPhotographicSupplyStores,
+                Some(40) => BlockedCategories::CandyNutAndConfectioneryStores,
+                Some(41) => BlockedCategories::CarAndTruckDealersNewUsed,
+                Some(42) => BlockedCategories::CarAndTruckDealersUsedOnly,
+                Some(43) => BlockedCategories::CarRentalAgencies,
+                Some(44) => BlockedCategories::CarWashes,
+                Some(45) => BlockedCategories::CarpentryServices,
+                Some(46) => BlockedCategories::CarpetUpholsteryCleaning,
+                Some(47) => BlockedCategories::Caterers,
+                Some(48) => {
+                    BlockedCategories::CharitableAndSocialServiceOrganizationsFundraising
+                }
+                Some(49) => BlockedCategories::ChemicalsAndAlliedProducts,
+                Some(50) => BlockedCategories::ChildCareServices,
+                Some(51) => BlockedCategories::ChildrensAndInfantsWearStores,
+                Some(52) => BlockedCategories::ChiropodistsPodiatrists,
+                Some(53) => BlockedCategories::Chiropractors,
+                Some(54) => BlockedCategories::CigarStoresAndStands,
+                Some(55) => BlockedCategories::CivicSocialFraternalAssociations,
+                Some(56) => BlockedCategories::CleaningAndMaintenance,
+                Some(57) => BlockedCategories::ClothingRental,
+                Some(58) => BlockedCategories::CollegesUniversities,
+                Some(59) => BlockedCategories::CommercialEquipment,
+                Some(60) => BlockedCategories::CommercialFootwear,
+                Some(61) => BlockedCategories::CommercialPhotographyArtAndGraphics,
+                Some(62) => BlockedCategories::CommuterTransportAndFerries,
+                Some(63) => BlockedCategories::ComputerNetworkServices,
+                Some(64) => BlockedCategories::ComputerProgramming,
+                Some(65) => BlockedCategories::ComputerRepair,
+                Some(66) => BlockedCategories::ComputerSoftwareStores,
+                Some(67) => BlockedCategories::ComputersPeripheralsAndSoftware,
+                Some(68) => BlockedCategories::ConcreteWorkServices,
+                Some(69) => BlockedCategories::ConstructionMaterials,
+                Some(70) => BlockedCategories::ConsultingPublicRelations,
+                Some(71) => BlockedCategories::CorrespondenceSchools,
+                Some(72) => BlockedCategories::CosmeticStores,
+                Some(73) => BlockedCategories::CounselingServices,
+                Some(74) => BlockedCategories::CountryClubs,
+                Some(75) => BlockedCategories::CourierServices,
+                Some(76) => BlockedCategories::CourtCosts,
+                Some(77) => BlockedCategories::CreditReportingAgencies,
+                Some(78) => BlockedCategories::CruiseLines,
+                Some(79) => BlockedCategories::DairyProductsStores,
+                Some(80) => BlockedCategories::DanceHallStudiosSchools,
+                Some(81) => BlockedCategories::DatingEscortServices,
+                Some(82) => BlockedCategories::DentistsOrthodontists,
+                Some(83) => BlockedCategories::DepartmentStores,
+                Some(84) => BlockedCategories::DetectiveAgencies,
+                Some(85) => BlockedCategories::DigitalGoodsApplications,
+                Some(86) => BlockedCategories::DigitalGoodsGames,
+                Some(87) => BlockedCategories::DigitalGoodsLargeVolume,
+                Some(88) => BlockedCategories::DigitalGoodsMedia,
+                Some(89) => BlockedCategories::DirectMarketingCatalogMerchant,
+                Some(90) => {
+                    BlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
+                }
+                Some(91) => BlockedCategories::DirectMarketingInboundTelemarketing,
+                Some(92) => BlockedCategories::DirectMarketingInsuranceServices,
+                Some(93) => BlockedCategories::DirectMarketingOther,
+                Some(94) => BlockedCategories::DirectMarketingOutboundTelemarketing,
+                Some(95) => BlockedCategories::DirectMarketingSubscription,
+                Some(96) => BlockedCategories::DirectMarketingTravel,
+                Some(97) => BlockedCategories::DiscountStores,
+                Some(98) => BlockedCategories::Doctors,
+                Some(99) => BlockedCategories::DoorToDoorSales,
+                Some(100) => BlockedCategories::DraperyWindowCoveringAndUpholsteryStores,
+                Some(101) => BlockedCategories::DrinkingPlaces,
+                Some(102) => BlockedCategories::DrugStoresAndPharmacies,
+                Some(103) => BlockedCategories::DrugsDrugProprietariesAndDruggistSundries,
+                Some(104) => BlockedCategories::DryCleaners,
+                Some(105) => BlockedCategories::DurableGoods,
+                Some(106) => BlockedCategories::DutyFreeStores,
+                Some(107) => BlockedCategories::EatingPlacesRestaurants,
+                Some(108) => BlockedCategories::EducationalServices,
+                Some(109) => BlockedCategories::ElectricRazorStores,
+                Some(110) => BlockedCategories::ElectricVehicleCharging,
+                Some(111) => BlockedCategories::ElectricalPartsAndEquipment,
+                Some(112) => BlockedCategories::ElectricalServices,
+                Some(113) => BlockedCategories::ElectronicsRepairShops,
+                Some(114) => BlockedCategories::ElectronicsStores,
+                Some(115) => BlockedCategories::ElementarySecondarySchools,
+                Some(116) => BlockedCategories::EmergencyServicesGcasVisaUseOnly,
+                Some(117) => BlockedCategories::EmploymentTempAgencies,
+                Some(118) => BlockedCategories::EquipmentRental,
+                Some(119) => BlockedCategories::ExterminatingServices,
+                Some(120) => BlockedCategories::FamilyClothingStores,
+                Some(121) => BlockedCategories::FastFoodRestaurants,
+                Some(122) => BlockedCategories::FinancialInstitutions,
+                Some(123) => BlockedCategories::FinesGovernmentAdministrativeEntities,
+                Some(124) => {
+                    BlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores
+                }
+                Some(125) => BlockedCategories::FloorCoveringStores,
+                Some(126) => BlockedCategories::Florists,
+                Some(127) => BlockedCategories::FloristsSuppliesNurseryStockAndFlowers,
+                Some(128) => BlockedCategories::FreezerAndLockerMeatProvisioners,
+                Some(129) => BlockedCategories::FuelDealersNonAutomotive,
+                Some(130) => BlockedCategories::FuneralServicesCrematories,
+                Some(131) => {
+                    BlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
+                }
+                Some(132) => BlockedCategories::FurnitureRepairRefinishing,
+                Some(133) => BlockedCategories::FurriersAndFurShops,
+                Some(134) => BlockedCategories::GeneralServices,
+                Some(135) => BlockedCategories::GiftCardNoveltyAndSouvenirShops,
+                Some(136) => BlockedCategories::GlassPaintAndWallpaperStores,
+                Some(137) => BlockedCategories::GlasswareCrystalStores,
+                Some(138) => BlockedCategories::GolfCoursesPublic,
+                Some(139) => {
+                    BlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
+                }
+                Some(140) => {
+                    BlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
+                }
+                Some(141) => BlockedCategories::GovernmentOwnedLotteriesNonUsRegion,
+                Some(142) => BlockedCategories::GovernmentOwnedLotteriesUsRegionOnly,
+                Some(143) => BlockedCategories::GovernmentServices,
+                Some(144) => BlockedCategories::GroceryStoresSupermarkets,
+                Some(145) => BlockedCategories::HardwareEquipmentAndSupplies,
+                Some(146) => BlockedCategories::HardwareStores,
+                Some(147) => BlockedCategories::HealthAndBeautySpas,
+                Some(148) => BlockedCategories::HearingAidsSalesAndSupplies,
+                Some(149) => BlockedCategories::HeatingPlumbingAC,
+                Some(150) => BlockedCategories::HobbyToyAndGameShops,
+                Some(151) => BlockedCategories::HomeSupplyWarehouseStores,
+                Some(152) => BlockedCategories::Hospitals,
+                Some(153) => BlockedCategories::HotelsMotelsAndResorts,
+                Some(154) => BlockedCategories::HouseholdApplianceStores,
+                Some(155) => BlockedCategories::IndustrialSupplies,
+                Some(156) => BlockedCategories::InformationRetrievalServices,
+                Some(157) => BlockedCategories::InsuranceDefault,
+                Some(158) => BlockedCategories::InsuranceUnderwritingPremiums,
+                Some(159) => BlockedCategories::IntraCompanyPurchases,
+                Some(160) => {
+                    BlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores
+                }
+                Some(161) => BlockedCategories::LandscapingServices,
+                Some(162) => BlockedCategories::Laundries,
+                Some(163) => BlockedCategories::LaundryCleaningServices,
+                Some(164) => BlockedCategories::LegalServicesAttorneys,
+                Some(165) => BlockedCategories::LuggageAndLeatherGoodsStores,
+                Some(166) => BlockedCategories::LumberBuildingMaterialsStores,
+                Some(167) => BlockedCategories::ManualCashDisburse,
+                Some(168) => BlockedCategories::MarinasServiceAndSupplies,
+                Some(169) => BlockedCategories::Marketplaces,
+                Some(170) => BlockedCategories::MasonryStoneworkAndPlaster,
+                Some(171) => BlockedCategories::MassageParlors,
+                Some(172) => BlockedCategories::MedicalAndDentalLabs,
+                Some(173) => {
+                    BlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
+                }
+                Some(174) => BlockedCategories::MedicalServices,
+                Some(175) => BlockedCategories::MembershipOrganizations,
+                Some(176) => BlockedCategories::MensAndBoysClothingAndAccessoriesStores,
+                Some(177) => BlockedCategories::MensWomensClothingStores,
+                Some(178) => BlockedCategories::MetalServiceCenters,
+                Some(179) => BlockedCategories::Miscellaneous,
+                Some(180) => BlockedCategories::MiscellaneousApparelAndAccessoryShops,
+                Some(181) => BlockedCategories::MiscellaneousAutoDealers,
+                Some(182) => BlockedCategories::MiscellaneousBusinessServices,
+                Some(183) => BlockedCategories::MiscellaneousFoodStores,
+                Some(184) => BlockedCategories::MiscellaneousGeneralMerchandise,
+                Some(185) => BlockedCategories::MiscellaneousGeneralServices,
+                Some(186) => {
+                    BlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores
+                }
+                Some(187) => BlockedCategories::MiscellaneousPublishingAndPrinting,
+                Some(188) => BlockedCategories::MiscellaneousRecreationServices,
+                Some(189) => BlockedCategories::MiscellaneousRepairShops,
+                Some(190) => BlockedCategories::MiscellaneousSpecialtyRetail,
+                Some(191) => BlockedCategories::MobileHomeDealers,
+                Some(192) => BlockedCategories::MotionPictureTheaters,
+                Some(193) => BlockedCategories::MotorFreightCarriersAndTrucking,
+                Some(194) => BlockedCategories::MotorHomesDealers,
+                Some(195) => BlockedCategories::MotorVehicleSuppliesAndNewParts,
+                Some(196) => BlockedCategories::MotorcycleShopsAndDealers,
+                Some(197) => BlockedCategories::MotorcycleShopsDealers,
+                Some(198) => {
+                    BlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
+                }
+                Some(199) => BlockedCategories::NewsDealersAndNewsstands,
+                Some(200) => BlockedCategories::NonFiMoneyOrders,
+                Some(201) => BlockedCategories::NonFiStoredValueCardPurchaseLoad,
+                Some(202) => BlockedCategories::NondurableGoods,
+                Some(203) => BlockedCategories::NurseriesLawnAndGardenSupplyStores,
+                Some(204) => BlockedCategories::NursingPersonalCare,
+                Some(205) => BlockedCategories::OfficeAndCommercialFurniture,
+                Some(206) => BlockedCategories::OpticiansEyeglasses,
+                Some(207) => BlockedCategories::OptometristsOphthalmologist,
+                Some(208) => BlockedCategories::OrthopedicGoodsProstheticDevices,
+                Some(209) => BlockedCategories::Osteopaths,
+                Some(210) => BlockedCategories::PackageStoresBeerWineAndLiquor,
+                Some(211) => BlockedCategories::PaintsVarnishesAndSupplies,
+                Some(212) => BlockedCategories::ParkingLotsGarages,
+                Some(213) => BlockedCategories::PassengerRailways,
+                Some(214) => BlockedCategories::PawnShops,
+                Some(215) => BlockedCategories::PetShopsPetFoodAndSupplies,
+                Some(216) => BlockedCategories::PetroleumAndPetroleumProducts,
+                Some(217) => BlockedCategories::PhotoDeveloping,
+                Some(218) => {
+                    BlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
+                }
+                Some(219) => BlockedCategories::PhotographicStudios,
+                Some(220) => BlockedCategories::PictureVideoProduction,
+                Some(221) => BlockedCategories::PieceGoodsNotionsAndOtherDryGoods,
+                Some(222) => BlockedCategories::PlumbingHeatingEquipmentAndSupplies,
+                Some(223) => BlockedCategories::PoliticalOrganizations,
+                Some(224) => BlockedCategories::PostalServicesGovernmentOnly,
+                Some(225) => BlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry,
+                Some(226) => BlockedCategories::ProfessionalServices,
+                Some(227) => BlockedCategories::PublicWarehousingAndStorage,
+                Some(228) => BlockedCategories::QuickCopyReproAndBlueprint,
+                Some(229) => BlockedCategories::Railroads,
+                Some(230) => BlockedCategories::RealEstateAgentsAndManagersRentals,
+                Some(231) => BlockedCategories::RecordStores,
+                Some(232) => BlockedCategories::RecreationalVehicleRentals,
+                Some(233) => BlockedCategories::ReligiousGoodsStores,
+                Some(234) => BlockedCategories::ReligiousOrganizations,
+                Some(235) => BlockedCategories::RoofingSidingSheetMetal,
+                Some(236) => BlockedCategories::SecretarialSupportServices,
+                Some(237) => BlockedCategories::SecurityBrokersDealers,
+                Some(238) => BlockedCategories::ServiceStations,
+                Some(239) => BlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores,
+                Some(240) => BlockedCategories::ShoeRepairHatCleaning,
+                Some(241) => BlockedCategories::ShoeStores,
+                Some(242) => BlockedCategories::SmallApplianceRepair,
+                Some(243) => BlockedCategories::SnowmobileDealers,
+                Some(244) => BlockedCategories::SpecialTradeServices,
+                Some(245) => BlockedCategories::SpecialtyCleaning,
+                Some(246) => BlockedCategories::SportingGoodsStores,
+                Some(247) => BlockedCategories::SportingRecreationCamps,
+                Some(248) => BlockedCategories::SportsAndRidingApparelStores,
+                Some(249) => BlockedCategories::SportsClubsFields,
+                Some(250) => BlockedCategories::StampAndCoinStores,
+                Some(251) => {
+                    BlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
+                }
+                Some(252) => {
+                    BlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores
+                }
+                Some(253) => BlockedCategories::SwimmingPoolsSales,
+                Some(254) => BlockedCategories::TUiTravelGermany,
+                Some(255) => BlockedCategories::TailorsAlterations,
+                Some(256) => BlockedCategories::TaxPaymentsGovernmentAgencies,
+                Some(257) => BlockedCategories::TaxPreparationServices,
+                Some(258) => BlockedCategories::TaxicabsLimousines,
+                Some(259) => {
+                    BlockedCategories::TelecommunicationEquipmentAndTelephoneSales
+                }
+                Some(260) => BlockedCategories::TelecommunicationServices,
+                Some(261) => BlockedCategories::TelegraphServices,
+                Some(262) => BlockedCategories::TentAndAwningShops,
+                Some(263) => BlockedCategories::TestingLaboratories,
+                Some(264) => BlockedCategories::TheatricalTicketAgencies,
+                Some(265) => BlockedCategories::Timeshares,
+                Some(266) => BlockedCategories::TireRetreadingAndRepair,
+                Some(267) => BlockedCategories::TollsBridgeFees,
+                Some(268) => BlockedCategories::TouristAttractionsAndExhibits,
+                Some(269) => BlockedCategories::TowingServices,
+                Some(270) => BlockedCategories::TrailerParksCampgrounds,
+                Some(271) => BlockedCategories::TransportationServices,
+                Some(272) => BlockedCategories::TravelAgenciesTourOperators,
+                Some(273) => BlockedCategories::TruckStopIteration,
+                Some(274) => BlockedCategories::TruckUtilityTrailerRentals,
+                Some(275) => BlockedCategories::TypesettingPlateMakingAndRelatedServices,
+                Some(276) => BlockedCategories::TypewriterStores,
+                Some(277) => BlockedCategories::USFederalGovernmentAgenciesOrDepartments,
+                Some(278) => BlockedCategories::UniformsCommercialClothing,
+                Some(279) => BlockedCategories::UsedMerchandiseAndSecondhandStores,
+                Some(280) => BlockedCategories::Utilities,
+                Some(281) => BlockedCategories::VarietyStores,
+                Some(282) => BlockedCategories::VeterinaryServices,
+                Some(283) => BlockedCategories::VideoAmusementGameSupplies,
+                Some(284) => BlockedCategories::VideoGameArcades,
+                Some(285) => BlockedCategories::VideoTapeRentalStores,
+                Some(286) => BlockedCategories::VocationalTradeSchools,
+                Some(287) => BlockedCategories::WatchJewelryRepair,
+                Some(288) => BlockedCategories::WeldingRepair,
+                Some(289) => BlockedCategories::WholesaleClubs,
+                Some(290) => BlockedCategories::WigAndToupeeStores,
+                Some(291) => BlockedCategories::WiresMoneyOrders,
+                Some(292) => BlockedCategories::WomensAccessoryAndSpecialtyShops,
+                Some(293) => BlockedCategories::WomensReadyToWearStores,
+                Some(294) => BlockedCategories::WreckingAndSalvageYards,
+                _ => BlockedCategories::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for BlockedCategories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for BlockedCategories {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for BlockedCategories {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for BlockedCategories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `cancellation_reason` in `IssuingCard` and `UpdateIssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -395,6 +3971,1740 @@ impl crate::rt::Decode for Carrier {
         r.str_enum()
     }
 }
+/// Values of `categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Categories {
+    /// `ac_refrigeration_repair`
+    AcRefrigerationRepair,
+    /// `accounting_bookkeeping_services`
+    AccountingBookkeepingServices,
+    /// `advertising_services`
+    AdvertisingServices,
+    /// `agricultural_cooperative`
+    AgriculturalCooperative,
+    /// `airlines_air_carriers`
+    AirlinesAirCarriers,
+    /// `airports_flying_fields`
+    AirportsFlyingFields,
+    /// `ambulance_services`
+    AmbulanceServices,
+    /// `amusement_parks_carnivals`
+    AmusementParksCarnivals,
+    /// `antique_reproductions`
+    AntiqueReproductions,
+    /// `antique_shops`
+    AntiqueShops,
+    /// `aquariums`
+    Aquariums,
+    /// `architectural_surveying_services`
+    ArchitecturalSurveyingServices,
+    /// `art_dealers_and_galleries`
+    ArtDealersAndGalleries,
+    /// `artists_supply_and_craft_shops`
+    ArtistsSupplyAndCraftShops,
+    /// `auto_and_home_supply_stores`
+    AutoAndHomeSupplyStores,
+    /// `auto_body_repair_shops`
+    AutoBodyRepairShops,
+    /// `auto_paint_shops`
+    AutoPaintShops,
+    /// `auto_service_shops`
+    AutoServiceShops,
+    /// `automated_cash_disburse`
+    AutomatedCashDisburse,
+    /// `automated_fuel_dispensers`
+    AutomatedFuelDispensers,
+    /// `automobile_associations`
+    AutomobileAssociations,
+    /// `automotive_parts_and_accessories_stores`
+    AutomotivePartsAndAccessoriesStores,
+    /// `automotive_tire_stores`
+    AutomotiveTireStores,
+    /// `bail_and_bond_payments`
+    BailAndBondPayments,
+    /// `bakeries`
+    Bakeries,
+    /// `bands_orchestras`
+    BandsOrchestras,
+    /// `barber_and_beauty_shops`
+    BarberAndBeautyShops,
+    /// `betting_casino_gambling`
+    BettingCasinoGambling,
+    /// `bicycle_shops`
+    BicycleShops,
+    /// `billiard_pool_establishments`
+    BilliardPoolEstablishments,
+    /// `boat_dealers`
+    BoatDealers,
+    /// `boat_rentals_and_leases`
+    BoatRentalsAndLeases,
+    /// `book_stores`
+    BookStores,
+    /// `books_periodicals_and_newspapers`
+    BooksPeriodicalsAndNewspapers,
+    /// `bowling_alleys`
+    BowlingAlleys,
+    /// `bus_lines`
+    BusLines,
+    /// `business_secretarial_schools`
+    BusinessSecretarialSchools,
+    /// `buying_shopping_services`
+    BuyingShoppingServices,
+    /// `cable_satellite_and_other_pay_television_and_radio`
+    CableSatelliteAndOtherPayTelevisionAndRadio,
+    /// `camera_and_photographic_supply_stores`
+    CameraAndPhotographicSupplyStores,
+    /// `candy_nut_and_confectionery_stores`
+    CandyNutAndConfectioneryStores,
+    /// `car_and_truck_dealers_new_used`
+    CarAndTruckDealersNewUsed,
+    /// `car_and_truck_dealers_used_only`
+    CarAndTruckDealersUsedOnly,
+    /// `car_rental_agencies`
+    CarRentalAgencies,
+    /// `car_washes`
+    CarWashes,
+    /// `carpentry_services`
+    CarpentryServices,
+    /// `carpet_upholstery_cleaning`
+    CarpetUpholsteryCleaning,
+    /// `caterers`
+    Caterers,
+    /// `charitable_and_social_service_organizations_fundraising`
+    CharitableAndSocialServiceOrganizationsFundraising,
+    /// `chemicals_and_allied_products`
+    ChemicalsAndAlliedProducts,
+    /// `child_care_services`
+    ChildCareServices,
+    /// `childrens_and_infants_wear_stores`
+    ChildrensAndInfantsWearStores,
+    /// `chiropodists_podiatrists`
+    ChiropodistsPodiatrists,
+    /// `chiropractors`
+    Chiropractors,
+    /// `cigar_stores_and_stands`
+    CigarStoresAndStands,
+    /// `civic_social_fraternal_associations`
+    CivicSocialFraternalAssociations,
+    /// `cleaning_and_maintenance`
+    CleaningAndMaintenance,
+    /// `clothing_rental`
+    ClothingRental,
+    /// `colleges_universities`
+    CollegesUniversities,
+    /// `commercial_equipment`
+    CommercialEquipment,
+    /// `commercial_footwear`
+    CommercialFootwear,
+    /// `commercial_photography_art_and_graphics`
+    CommercialPhotographyArtAndGraphics,
+    /// `commuter_transport_and_ferries`
+    CommuterTransportAndFerries,
+    /// `computer_network_services`
+    ComputerNetworkServices,
+    /// `computer_programming`
+    ComputerProgramming,
+    /// `computer_repair`
+    ComputerRepair,
+    /// `computer_software_stores`
+    ComputerSoftwareStores,
+    /// `computers_peripherals_and_software`
+    ComputersPeripheralsAndSoftware,
+    /// `concrete_work_services`
+    ConcreteWorkServices,
+    /// `construction_materials`
+    ConstructionMaterials,
+    /// `consulting_public_relations`
+    ConsultingPublicRelations,
+    /// `correspondence_schools`
+    CorrespondenceSchools,
+    /// `cosmetic_stores`
+    CosmeticStores,
+    /// `counseling_services`
+    CounselingServices,
+    /// `country_clubs`
+    CountryClubs,
+    /// `courier_services`
+    CourierServices,
+    /// `court_costs`
+    CourtCosts,
+    /// `credit_reporting_agencies`
+    CreditReportingAgencies,
+    /// `cruise_lines`
+    CruiseLines,
+    /// `dairy_products_stores`
+    DairyProductsStores,
+    /// `dance_hall_studios_schools`
+    DanceHallStudiosSchools,
+    /// `dating_escort_services`
+    DatingEscortServices,
+    /// `dentists_orthodontists`
+    DentistsOrthodontists,
+    /// `department_stores`
+    DepartmentStores,
+    /// `detective_agencies`
+    DetectiveAgencies,
+    /// `digital_goods_applications`
+    DigitalGoodsApplications,
+    /// `digital_goods_games`
+    DigitalGoodsGames,
+    /// `digital_goods_large_volume`
+    DigitalGoodsLargeVolume,
+    /// `digital_goods_media`
+    DigitalGoodsMedia,
+    /// `direct_marketing_catalog_merchant`
+    DirectMarketingCatalogMerchant,
+    /// `direct_marketing_combination_catalog_and_retail_merchant`
+    DirectMarketingCombinationCatalogAndRetailMerchant,
+    /// `direct_marketing_inbound_telemarketing`
+    DirectMarketingInboundTelemarketing,
+    /// `direct_marketing_insurance_services`
+    DirectMarketingInsuranceServices,
+    /// `direct_marketing_other`
+    DirectMarketingOther,
+    /// `direct_marketing_outbound_telemarketing`
+    DirectMarketingOutboundTelemarketing,
+    /// `direct_marketing_subscription`
+    DirectMarketingSubscription,
+    /// `direct_marketing_travel`
+    DirectMarketingTravel,
+    /// `discount_stores`
+    DiscountStores,
+    /// `doctors`
+    Doctors,
+    /// `door_to_door_sales`
+    DoorToDoorSales,
+    /// `drapery_window_covering_and_upholstery_stores`
+    DraperyWindowCoveringAndUpholsteryStores,
+    /// `drinking_places`
+    DrinkingPlaces,
+    /// `drug_stores_and_pharmacies`
+    DrugStoresAndPharmacies,
+    /// `drugs_drug_proprietaries_and_druggist_sundries`
+    DrugsDrugProprietariesAndDruggistSundries,
+    /// `dry_cleaners`
+    DryCleaners,
+    /// `durable_goods`
+    DurableGoods,
+    /// `duty_free_stores`
+    DutyFreeStores,
+    /// `eating_places_restaurants`
+    EatingPlacesRestaurants,
+    /// `educational_services`
+    EducationalServices,
+    /// `electric_razor_stores`
+    ElectricRazorStores,
+    /// `electric_vehicle_charging`
+    ElectricVehicleCharging,
+    /// `electrical_parts_and_equipment`
+    ElectricalPartsAndEquipment,
+    /// `electrical_services`
+    ElectricalServices,
+    /// `electronics_repair_shops`
+    ElectronicsRepairShops,
+    /// `electronics_stores`
+    ElectronicsStores,
+    /// `elementary_secondary_schools`
+    ElementarySecondarySchools,
+    /// `emergency_services_gcas_visa_use_only`
+    EmergencyServicesGcasVisaUseOnly,
+    /// `employment_temp_agencies`
+    EmploymentTempAgencies,
+    /// `equipment_rental`
+    EquipmentRental,
+    /// `exterminating_services`
+    ExterminatingServices,
+    /// `family_clothing_stores`
+    FamilyClothingStores,
+    /// `fast_food_restaurants`
+    FastFoodRestaurants,
+    /// `financial_institutions`
+    FinancialInstitutions,
+    /// `fines_government_administrative_entities`
+    FinesGovernmentAdministrativeEntities,
+    /// `fireplace_fireplace_screens_and_accessories_stores`
+    FireplaceFireplaceScreensAndAccessoriesStores,
+    /// `floor_covering_stores`
+    FloorCoveringStores,
+    /// `florists`
+    Florists,
+    /// `florists_supplies_nursery_stock_and_flowers`
+    FloristsSuppliesNurseryStockAndFlowers,
+    /// `freezer_and_locker_meat_provisioners`
+    FreezerAndLockerMeatProvisioners,
+    /// `fuel_dealers_non_automotive`
+    FuelDealersNonAutomotive,
+    /// `funeral_services_crematories`
+    FuneralServicesCrematories,
+    /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
+    FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
+    /// `furniture_repair_refinishing`
+    FurnitureRepairRefinishing,
+    /// `furriers_and_fur_shops`
+    FurriersAndFurShops,
+    /// `general_services`
+    GeneralServices,
+    /// `gift_card_novelty_and_souvenir_shops`
+    GiftCardNoveltyAndSouvenirShops,
+    /// `glass_paint_and_wallpaper_stores`
+    GlassPaintAndWallpaperStores,
+    /// `glassware_crystal_stores`
+    GlasswareCrystalStores,
+    /// `golf_courses_public`
+    GolfCoursesPublic,
+    /// `government_licensed_horse_dog_racing_us_region_only`
+    GovernmentLicensedHorseDogRacingUsRegionOnly,
+    /// `government_licensed_online_casions_online_gambling_us_region_only`
+    GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
+    /// `government_owned_lotteries_non_us_region`
+    GovernmentOwnedLotteriesNonUsRegion,
+    /// `government_owned_lotteries_us_region_only`
+    GovernmentOwnedLotteriesUsRegionOnly,
+    /// `government_services`
+    GovernmentServices,
+    /// `grocery_stores_supermarkets`
+    GroceryStoresSupermarkets,
+    /// `hardware_equipment_and_supplies`
+    HardwareEquipmentAndSupplies,
+    /// `hardware_stores`
+    HardwareStores,
+    /// `health_and_beauty_spas`
+    HealthAndBeautySpas,
+    /// `hearing_aids_sales_and_supplies`
+    HearingAidsSalesAndSupplies,
+    /// `heating_plumbing_a_c`
+    HeatingPlumbingAC,
+    /// `hobby_toy_and_game_shops`
+    HobbyToyAndGameShops,
+    /// `home_supply_warehouse_stores`
+    HomeSupplyWarehouseStores,
+    /// `hospitals`
+    Hospitals,
+    /// `hotels_motels_and_resorts`
+    HotelsMotelsAndResorts,
+    /// `household_appliance_stores`
+    HouseholdApplianceStores,
+    /// `industrial_supplies`
+    IndustrialSupplies,
+    /// `information_retrieval_services`
+    InformationRetrievalServices,
+    /// `insurance_default`
+    InsuranceDefault,
+    /// `insurance_underwriting_premiums`
+    InsuranceUnderwritingPremiums,
+    /// `intra_company_purchases`
+    IntraCompanyPurchases,
+    /// `jewelry_stores_watches_clocks_and_silverware_stores`
+    JewelryStoresWatchesClocksAndSilverwareStores,
+    /// `landscaping_services`
+    LandscapingServices,
+    /// `laundries`
+    Laundries,
+    /// `laundry_cleaning_services`
+    LaundryCleaningServices,
+    /// `legal_services_attorneys`
+    LegalServicesAttorneys,
+    /// `luggage_and_leather_goods_stores`
+    LuggageAndLeatherGoodsStores,
+    /// `lumber_building_materials_stores`
+    LumberBuildingMaterialsStores,
+    /// `manual_cash_disburse`
+    ManualCashDisburse,
+    /// `marinas_service_and_supplies`
+    MarinasServiceAndSupplies,
+    /// `marketplaces`
+    Marketplaces,
+    /// `masonry_stonework_and_plaster`
+    MasonryStoneworkAndPlaster,
+    /// `massage_parlors`
+    MassageParlors,
+    /// `medical_and_dental_labs`
+    MedicalAndDentalLabs,
+    /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
+    MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
+    /// `medical_services`
+    MedicalServices,
+    /// `membership_organizations`
+    MembershipOrganizations,
+    /// `mens_and_boys_clothing_and_accessories_stores`
+    MensAndBoysClothingAndAccessoriesStores,
+    /// `mens_womens_clothing_stores`
+    MensWomensClothingStores,
+    /// `metal_service_centers`
+    MetalServiceCenters,
+    /// `miscellaneous`
+    Miscellaneous,
+    /// `miscellaneous_apparel_and_accessory_shops`
+    MiscellaneousApparelAndAccessoryShops,
+    /// `miscellaneous_auto_dealers`
+    MiscellaneousAutoDealers,
+    /// `miscellaneous_business_services`
+    MiscellaneousBusinessServices,
+    /// `miscellaneous_food_stores`
+    MiscellaneousFoodStores,
+    /// `miscellaneous_general_merchandise`
+    MiscellaneousGeneralMerchandise,
+    /// `miscellaneous_general_services`
+    MiscellaneousGeneralServices,
+    /// `miscellaneous_home_furnishing_specialty_stores`
+    MiscellaneousHomeFurnishingSpecialtyStores,
+    /// `miscellaneous_publishing_and_printing`
+    MiscellaneousPublishingAndPrinting,
+    /// `miscellaneous_recreation_services`
+    MiscellaneousRecreationServices,
+    /// `miscellaneous_repair_shops`
+    MiscellaneousRepairShops,
+    /// `miscellaneous_specialty_retail`
+    MiscellaneousSpecialtyRetail,
+    /// `mobile_home_dealers`
+    MobileHomeDealers,
+    /// `motion_picture_theaters`
+    MotionPictureTheaters,
+    /// `motor_freight_carriers_and_trucking`
+    MotorFreightCarriersAndTrucking,
+    /// `motor_homes_dealers`
+    MotorHomesDealers,
+    /// `motor_vehicle_supplies_and_new_parts`
+    MotorVehicleSuppliesAndNewParts,
+    /// `motorcycle_shops_and_dealers`
+    MotorcycleShopsAndDealers,
+    /// `motorcycle_shops_dealers`
+    MotorcycleShopsDealers,
+    /// `music_stores_musical_instruments_pianos_and_sheet_music`
+    MusicStoresMusicalInstrumentsPianosAndSheetMusic,
+    /// `news_dealers_and_newsstands`
+    NewsDealersAndNewsstands,
+    /// `non_fi_money_orders`
+    NonFiMoneyOrders,
+    /// `non_fi_stored_value_card_purchase_load`
+    NonFiStoredValueCardPurchaseLoad,
+    /// `nondurable_goods`
+    NondurableGoods,
+    /// `nurseries_lawn_and_garden_supply_stores`
+    NurseriesLawnAndGardenSupplyStores,
+    /// `nursing_personal_care`
+    NursingPersonalCare,
+    /// `office_and_commercial_furniture`
+    OfficeAndCommercialFurniture,
+    /// `opticians_eyeglasses`
+    OpticiansEyeglasses,
+    /// `optometrists_ophthalmologist`
+    OptometristsOphthalmologist,
+    /// `orthopedic_goods_prosthetic_devices`
+    OrthopedicGoodsProstheticDevices,
+    /// `osteopaths`
+    Osteopaths,
+    /// `package_stores_beer_wine_and_liquor`
+    PackageStoresBeerWineAndLiquor,
+    /// `paints_varnishes_and_supplies`
+    PaintsVarnishesAndSupplies,
+    /// `parking_lots_garages`
+    ParkingLotsGarages,
+    /// `passenger_railways`
+    PassengerRailways,
+    /// `pawn_shops`
+    PawnShops,
+    /// `pet_shops_pet_food_and_supplies`
+    PetShopsPetFoodAndSupplies,
+    /// `petroleum_and_petroleum_products`
+    PetroleumAndPetroleumProducts,
+    /// `photo_developing`
+    PhotoDeveloping,
+    /// `photographic_photocopy_microfilm_equipment_and_supplies`
+    PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
+    /// `photographic_studios`
+    PhotographicStudios,
+    /// `picture_video_production`
+    PictureVideoProduction,
+    /// `piece_goods_notions_and_other_dry_goods`
+    PieceGoodsNotionsAndOtherDryGoods,
+    /// `plumbing_heating_equipment_and_supplies`
+    PlumbingHeatingEquipmentAndSupplies,
+    /// `political_organizations`
+    PoliticalOrganizations,
+    /// `postal_services_government_only`
+    PostalServicesGovernmentOnly,
+    /// `precious_stones_and_metals_watches_and_jewelry`
+    PreciousStonesAndMetalsWatchesAndJewelry,
+    /// `professional_services`
+    ProfessionalServices,
+    /// `public_warehousing_and_storage`
+    PublicWarehousingAndStorage,
+    /// `quick_copy_repro_and_blueprint`
+    QuickCopyReproAndBlueprint,
+    /// `railroads`
+    Railroads,
+    /// `real_estate_agents_and_managers_rentals`
+    RealEstateAgentsAndManagersRentals,
+    /// `record_stores`
+    RecordStores,
+    /// `recreational_vehicle_rentals`
+    RecreationalVehicleRentals,
+    /// `religious_goods_stores`
+    ReligiousGoodsStores,
+    /// `religious_organizations`
+    ReligiousOrganizations,
+    /// `roofing_siding_sheet_metal`
+    RoofingSidingSheetMetal,
+    /// `secretarial_support_services`
+    SecretarialSupportServices,
+    /// `security_brokers_dealers`
+    SecurityBrokersDealers,
+    /// `service_stations`
+    ServiceStations,
+    /// `sewing_needlework_fabric_and_piece_goods_stores`
+    SewingNeedleworkFabricAndPieceGoodsStores,
+    /// `shoe_repair_hat_cleaning`
+    ShoeRepairHatCleaning,
+    /// `shoe_stores`
+    ShoeStores,
+    /// `small_appliance_repair`
+    SmallApplianceRepair,
+    /// `snowmobile_dealers`
+    SnowmobileDealers,
+    /// `special_trade_services`
+    SpecialTradeServices,
+    /// `specialty_cleaning`
+    SpecialtyCleaning,
+    /// `sporting_goods_stores`
+    SportingGoodsStores,
+    /// `sporting_recreation_camps`
+    SportingRecreationCamps,
+    /// `sports_and_riding_apparel_stores`
+    SportsAndRidingApparelStores,
+    /// `sports_clubs_fields`
+    SportsClubsFields,
+    /// `stamp_and_coin_stores`
+    StampAndCoinStores,
+    /// `stationary_office_supplies_printing_and_writing_paper`
+    StationaryOfficeSuppliesPrintingAndWritingPaper,
+    /// `stationery_stores_office_and_school_supply_stores`
+    StationeryStoresOfficeAndSchoolSupplyStores,
+    /// `swimming_pools_sales`
+    SwimmingPoolsSales,
+    /// `t_ui_travel_germany`
+    TUiTravelGermany,
+    /// `tailors_alterations`
+    TailorsAlterations,
+    /// `tax_payments_government_agencies`
+    TaxPaymentsGovernmentAgencies,
+    /// `tax_preparation_services`
+    TaxPreparationServices,
+    /// `taxicabs_limousines`
+    TaxicabsLimousines,
+    /// `telecommunication_equipment_and_telephone_sales`
+    TelecommunicationEquipmentAndTelephoneSales,
+    /// `telecommunication_services`
+    TelecommunicationServices,
+    /// `telegraph_services`
+    TelegraphServices,
+    /// `tent_and_awning_shops`
+    TentAndAwningShops,
+    /// `testing_laboratories`
+    TestingLaboratories,
+    /// `theatrical_ticket_agencies`
+    TheatricalTicketAgencies,
+    /// `timeshares`
+    Timeshares,
+    /// `tire_retreading_and_repair`
+    TireRetreadingAndRepair,
+    /// `tolls_bridge_fees`
+    TollsBridgeFees,
+    /// `tourist_attractions_and_exhibits`
+    TouristAttractionsAndExhibits,
+    /// `towing_services`
+    TowingServices,
+    /// `trailer_parks_campgrounds`
+    TrailerParksCampgrounds,
+    /// `transportation_services`
+    TransportationServices,
+    /// `travel_agencies_tour_operators`
+    TravelAgenciesTourOperators,
+    /// `truck_stop_iteration`
+    TruckStopIteration,
+    /// `truck_utility_trailer_rentals`
+    TruckUtilityTrailerRentals,
+    /// `typesetting_plate_making_and_related_services`
+    TypesettingPlateMakingAndRelatedServices,
+    /// `typewriter_stores`
+    TypewriterStores,
+    /// `u_s_federal_government_agencies_or_departments`
+    USFederalGovernmentAgenciesOrDepartments,
+    /// `uniforms_commercial_clothing`
+    UniformsCommercialClothing,
+    /// `used_merchandise_and_secondhand_stores`
+    UsedMerchandiseAndSecondhandStores,
+    /// `utilities`
+    Utilities,
+    /// `variety_stores`
+    VarietyStores,
+    /// `veterinary_services`
+    VeterinaryServices,
+    /// `video_amusement_game_supplies`
+    VideoAmusementGameSupplies,
+    /// `video_game_arcades`
+    VideoGameArcades,
+    /// `video_tape_rental_stores`
+    VideoTapeRentalStores,
+    /// `vocational_trade_schools`
+    VocationalTradeSchools,
+    /// `watch_jewelry_repair`
+    WatchJewelryRepair,
+    /// `welding_repair`
+    WeldingRepair,
+    /// `wholesale_clubs`
+    WholesaleClubs,
+    /// `wig_and_toupee_stores`
+    WigAndToupeeStores,
+    /// `wires_money_orders`
+    WiresMoneyOrders,
+    /// `womens_accessory_and_specialty_shops`
+    WomensAccessoryAndSpecialtyShops,
+    /// `womens_ready_to_wear_stores`
+    WomensReadyToWearStores,
+    /// `wrecking_and_salvage_yards`
+    WreckingAndSalvageYards,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl Categories {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Categories::AcRefrigerationRepair => "ac_refrigeration_repair",
+            Categories::AccountingBookkeepingServices => {
+                "accounting_bookkeeping_services"
+            }
+            Categories::AdvertisingServices => "advertising_services",
+            Categories::AgriculturalCooperative => "agricultural_cooperative",
+            Categories::AirlinesAirCarriers => "airlines_air_carriers",
+            Categories::AirportsFlyingFields => "airports_flying_fields",
+            Categories::AmbulanceServices => "ambulance_services",
+            Categories::AmusementParksCarnivals => "amusement_parks_carnivals",
+            Categories::AntiqueReproductions => "antique_reproductions",
+            Categories::AntiqueShops => "antique_shops",
+            Categories::Aquariums => "aquariums",
+            Categories::ArchitecturalSurveyingServices => {
+                "architectural_surveying_services"
+            }
+            Categories::ArtDealersAndGalleries => "art_dealers_and_galleries",
+            Categories::ArtistsSupplyAndCraftShops => "artists_supply_and_craft_shops",
+            Categories::AutoAndHomeSupplyStores => "auto_and_home_supply_stores",
+            Categories::AutoBodyRepairShops => "auto_body_repair_shops",
+            Categories::AutoPaintShops => "auto_paint_shops",
+            Categories::AutoServiceShops => "auto_service_shops",
+            Categories::AutomatedCashDisburse => "automated_cash_disburse",
+            Categories::AutomatedFuelDispensers => "automated_fuel_dispensers",
+            Categories::AutomobileAssociations => "automobile_associations",
+            Categories::AutomotivePartsAndAccessoriesStores => {
+                "automotive_parts_and_accessories_stores"
+            }
+            Categories::AutomotiveTireStores => "automotive_tire_stores",
+            Categories::BailAndBondPayments => "bail_and_bond_payments",
+            Categories::Bakeries => "bakeries",
+            Categories::BandsOrchestras => "bands_orchestras",
+            Categories::BarberAndBeautyShops => "barber_and_beauty_shops",
+            Categories::BettingCasinoGambling => "betting_casino_gambling",
+            Categories::BicycleShops => "bicycle_shops",
+            Categories::BilliardPoolEstablishments => "billiard_pool_establishments",
+            Categories::BoatDealers => "boat_dealers",
+            Categories::BoatRentalsAndLeases => "boat_rentals_and_leases",
+            Categories::BookStores => "book_stores",
+            Categories::BooksPeriodicalsAndNewspapers => {
+                "books_periodicals_and_newspapers"
+            }
+            Categories::BowlingAlleys => "bowling_alleys",
+            Categories::BusLines => "bus_lines",
+            Categories::BusinessSecretarialSchools => "business_secretarial_schools",
+            Categories::BuyingShoppingServices => "buying_shopping_services",
+            Categories::CableSatelliteAndOtherPayTelevisionAndRadio => {
+                "cable_satellite_and_other_pay_television_and_radio"
+            }
+            Categories::CameraAndPhotographicSupplyStores => {
+                "camera_and_photographic_supply_stores"
+            }
+            Categories::CandyNutAndConfectioneryStores => {
+                "candy_nut_and_confectionery_stores"
+            }
+            Categories::CarAndTruckDealersNewUsed => "car_and_truck_dealers_new_used",
+            Categories::CarAndTruckDealersUsedOnly => "car_and_truck_dealers_used_only",
+            Categories::CarRentalAgencies => "car_rental_agencies",
+            Categories::CarWashes => "car_washes",
+            Categories::CarpentryServices => "carpentry_services",
+            Categories::CarpetUpholsteryCleaning => "carpet_upholstery_cleaning",
+            Categories::Caterers => "caterers",
+            Categories::CharitableAndSocialServiceOrganizationsFundraising => {
+                "charitable_and_social_service_organizations_fundraising"
+            }
+            Categories::ChemicalsAndAlliedProducts => "chemicals_and_allied_products",
+            Categories::ChildCareServices => "child_care_services",
+            Categories::ChildrensAndInfantsWearStores => {
+                "childrens_and_infants_wear_stores"
+            }
+            Categories::ChiropodistsPodiatrists => "chiropodists_podiatrists",
+            Categories::Chiropractors => "chiropractors",
+            Categories::CigarStoresAndStands => "cigar_stores_and_stands",
+            Categories::CivicSocialFraternalAssociations => {
+                "civic_social_fraternal_associations"
+            }
+            Categories::CleaningAndMaintenance => "cleaning_and_maintenance",
+            Categories::ClothingRental => "clothing_rental",
+            Categories::CollegesUniversities => "colleges_universities",
+            Categories::CommercialEquipment => "commercial_equipment",
+            Categories::CommercialFootwear => "commercial_footwear",
+            Categories::CommercialPhotographyArtAndGraphics => {
+                "commercial_photography_art_and_graphics"
+            }
+            Categories::CommuterTransportAndFerries => "commuter_transport_and_ferries",
+            Categories::ComputerNetworkServices => "computer_network_services",
+            Categories::ComputerProgramming => "computer_programming",
+            Categories::ComputerRepair => "computer_repair",
+            Categories::ComputerSoftwareStores => "computer_software_stores",
+            Categories::ComputersPeripheralsAndSoftware => {
+                "computers_peripherals_and_software"
+            }
+            Categories::ConcreteWorkServices => "concrete_work_services",
+            Categories::ConstructionMaterials => "construction_materials",
+            Categories::ConsultingPublicRelations => "consulting_public_relations",
+            Categories::CorrespondenceSchools => "correspondence_schools",
+            Categories::CosmeticStores => "cosmetic_stores",
+            Categories::CounselingServices => "counseling_services",
+            Categories::CountryClubs => "country_clubs",
+            Categories::CourierServices => "courier_services",
+            Categories::CourtCosts => "court_costs",
+            Categories::CreditReportingAgencies => "credit_reporting_agencies",
+            Categories::CruiseLines => "cruise_lines",
+            Categories::DairyProductsStores => "dairy_products_stores",
+            Categories::DanceHallStudiosSchools => "dance_hall_studios_schools",
+            Categories::DatingEscortServices => "dating_escort_services",
+            Categories::DentistsOrthodontists => "dentists_orthodontists",
+            Categories::DepartmentStores => "department_stores",
+            Categories::DetectiveAgencies => "detective_agencies",
+            Categories::DigitalGoodsApplications => "digital_goods_applications",
+            Categories::DigitalGoodsGames => "digital_goods_games",
+            Categories::DigitalGoodsLargeVolume => "digital_goods_large_volume",
+            Categories::DigitalGoodsMedia => "digital_goods_media",
+            Categories::DirectMarketingCatalogMerchant => {
+                "direct_marketing_catalog_merchant"
+            }
+            Categories::DirectMarketingCombinationCatalogAndRetailMerchant => {
+                "direct_marketing_combination_catalog_and_retail_merchant"
+            }
+            Categories::DirectMarketingInboundTelemarketing => {
+                "direct_marketing_inbound_telemarketing"
+            }
+            Categories::DirectMarketingInsuranceServices => {
+                "direct_marketing_insurance_services"
+            }
+            Categories::DirectMarketingOther => "direct_marketing_other",
+            Categories::DirectMarketingOutboundTelemarketing => {
+                "direct_marketing_outbound_telemarketing"
+            }
+            Categories::DirectMarketingSubscription => "direct_marketing_subscription",
+            Categories::DirectMarketingTravel => "direct_marketing_travel",
+            Categories::DiscountStores => "discount_stores",
+            Categories::Doctors => "doctors",
+            Categories::DoorToDoorSales => "door_to_door_sales",
+            Categories::DraperyWindowCoveringAndUpholsteryStores => {
+                "drapery_window_covering_and_upholstery_stores"
+            }
+            Categories::DrinkingPlaces => "drinking_places",
+            Categories::DrugStoresAndPharmacies => "drug_stores_and_pharmacies",
+            Categories::DrugsDrugProprietariesAndDruggistSundries => {
+                "drugs_drug_proprietaries_and_druggist_sundries"
+            }
+            Categories::DryCleaners => "dry_cleaners",
+            Categories::DurableGoods => "durable_goods",
+            Categories::DutyFreeStores => "duty_free_stores",
+            Categories::EatingPlacesRestaurants => "eating_places_restaurants",
+            Categories::EducationalServices => "educational_services",
+            Categories::ElectricRazorStores => "electric_razor_stores",
+            Categories::ElectricVehicleCharging => "electric_vehicle_charging",
+            Categories::ElectricalPartsAndEquipment => "electrical_parts_and_equipment",
+            Categories::ElectricalServices => "electrical_services",
+            Categories::ElectronicsRepairShops => "electronics_repair_shops",
+            Categories::ElectronicsStores => "electronics_stores",
+            Categories::ElementarySecondarySchools => "elementary_secondary_schools",
+            Categories::EmergencyServicesGcasVisaUseOnly => {
+                "emergency_services_gcas_visa_use_only"
+            }
+            Categories::EmploymentTempAgencies => "employment_temp_agencies",
+            Categories::EquipmentRental => "equipment_rental",
+            Categories::ExterminatingServices => "exterminating_services",
+            Categories::FamilyClothingStores => "family_clothing_stores",
+            Categories::FastFoodRestaurants => "fast_food_restaurants",
+            Categories::FinancialInstitutions => "financial_institutions",
+            Categories::FinesGovernmentAdministrativeEntities => {
+                "fines_government_administrative_entities"
+            }
+            Categories::FireplaceFireplaceScreensAndAccessoriesStores => {
+                "fireplace_fireplace_screens_and_accessories_stores"
+            }
+            Categories::FloorCoveringStores => "floor_covering_stores",
+            Categories::Florists => "florists",
+            Categories::FloristsSuppliesNurseryStockAndFlowers => {
+                "florists_supplies_nursery_stock_and_flowers"
+            }
+            Categories::FreezerAndLockerMeatProvisioners => {
+                "freezer_and_locker_meat_provisioners"
+            }
+            Categories::FuelDealersNonAutomotive => "fuel_dealers_non_automotive",
+            Categories::FuneralServicesCrematories => "funeral_services_crematories",
+            Categories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
+                "furniture_home_furnishings_and_equipment_stores_except_appliances"
+            }
+            Categories::FurnitureRepairRefinishing => "furniture_repair_refinishing",
+            Categories::FurriersAndFurShops => "furriers_and_fur_shops",
+            Categories::GeneralServices => "general_services",
+            Categories::GiftCardNoveltyAndSouvenirShops => {
+                "gift_card_novelty_and_souvenir_shops"
+            }
+            Categories::GlassPaintAndWallpaperStores => {
+                "glass_paint_and_wallpaper_stores"
+            }
+            Categories::GlasswareCrystalStores => "glassware_crystal_stores",
+            Categories::GolfCoursesPublic => "golf_courses_public",
+            Categories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
+                "government_licensed_horse_dog_racing_us_region_only"
+            }
+            Categories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
+                "government_licensed_online_casions_online_gambling_us_region_only"
+            }
+            Categories::GovernmentOwnedLotteriesNonUsRegion => {
+                "government_owned_lotteries_non_us_region"
+            }
+            Categories::GovernmentOwnedLotteriesUsRegionOnly => {
+                "government_owned_lotteries_us_region_only"
+            }
+            Categories::GovernmentServices => "government_services",
+            Categories::GroceryStoresSupermarkets => "grocery_stores_supermarkets",
+            Categories::HardwareEquipmentAndSupplies => "hardware_equipment_and_supplies",
+            Categories::HardwareStores => "hardware_stores",
+            Categories::HealthAndBeautySpas => "health_and_beauty_spas",
+            Categories::HearingAidsSalesAndSupplies => "hearing_aids_sales_and_supplies",
+            Categories::HeatingPlumbingAC => "heating_plumbing_a_c",
+            Categories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
+            Categories::HomeSupplyWarehouseStores => "home_supply_warehouse_stores",
+            Categories::Hospitals => "hospitals",
+            Categories::HotelsMotelsAndResorts => "hotels_motels_and_resorts",
+            Categories::HouseholdApplianceStores => "household_appliance_stores",
+            Categories::IndustrialSupplies => "industrial_supplies",
+            Categories::InformationRetrievalServices => "information_retrieval_services",
+            Categories::InsuranceDefault => "insurance_default",
+            Categories::InsuranceUnderwritingPremiums => {
+                "insurance_underwriting_premiums"
+            }
+            Categories::IntraCompanyPurchases => "intra_company_purchases",
+            Categories::JewelryStoresWatchesClocksAndSilverwareStores => {
+                "jewelry_stores_watches_clocks_and_silverware_stores"
+            }
+            Categories::LandscapingServices => "landscaping_services",
+            Categories::Laundries => "laundries",
+            Categories::LaundryCleaningServices => "laundry_cleaning_services",
+            Categories::LegalServicesAttorneys => "legal_services_attorneys",
+            Categories::LuggageAndLeatherGoodsStores => {
+                "luggage_and_leather_goods_stores"
+            }
+            Categories::LumberBuildingMaterialsStores => {
+                "lumber_building_materials_stores"
+            }
+            Categories::ManualCashDisburse => "manual_cash_disburse",
+            Categories::MarinasServiceAndSupplies => "marinas_service_and_supplies",
+            Categories::Marketplaces => "marketplaces",
+            Categories::MasonryStoneworkAndPlaster => "masonry_stonework_and_plaster",
+            Categories::MassageParlors => "massage_parlors",
+            Categories::MedicalAndDentalLabs => "medical_and_dental_labs",
+            Categories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
+                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
+            }
+            Categories::MedicalServices => "medical_services",
+            Categories::MembershipOrganizations => "membership_organizations",
+            Categories::MensAndBoysClothingAndAccessoriesStores => {
+                "mens_and_boys_clothing_and_accessories_stores"
+            }
+            Categories::MensWomensClothingStores => "mens_womens_clothing_stores",
+            Categories::MetalServiceCenters => "metal_service_centers",
+            Categories::Miscellaneous => "miscellaneous",
+            Categories::MiscellaneousApparelAndAccessoryShops => {
+                "miscellaneous_apparel_and_accessory_shops"
+            }
+            Categories::MiscellaneousAutoDealers => "miscellaneous_auto_dealers",
+            Categories::MiscellaneousBusinessServices => {
+                "miscellaneous_business_services"
+            }
+            Categories::MiscellaneousFoodStores => "miscellaneous_food_stores",
+            Categories::MiscellaneousGeneralMerchandise => {
+                "miscellaneous_general_merchandise"
+            }
+            Categories::MiscellaneousGeneralServices => "miscellaneous_general_services",
+            Categories::MiscellaneousHomeFurnishingSpecialtyStores => {
+                "miscellaneous_home_furnishing_specialty_stores"
+            }
+            Categories::MiscellaneousPublishingAndPrinting => {
+                "miscellaneous_publishing_and_printing"
+            }
+            Categories::MiscellaneousRecreationServices => {
+                "miscellaneous_recreation_services"
+            }
+            Categories::MiscellaneousRepairShops => "miscellaneous_repair_shops",
+            Categories::MiscellaneousSpecialtyRetail => "miscellaneous_specialty_retail",
+            Categories::MobileHomeDealers => "mobile_home_dealers",
+            Categories::MotionPictureTheaters => "motion_picture_theaters",
+            Categories::MotorFreightCarriersAndTrucking => {
+                "motor_freight_carriers_and_trucking"
+            }
+            Categories::MotorHomesDealers => "motor_homes_dealers",
+            Categories::MotorVehicleSuppliesAndNewParts => {
+                "motor_vehicle_supplies_and_new_parts"
+            }
+            Categories::MotorcycleShopsAndDealers => "motorcycle_shops_and_dealers",
+            Categories::MotorcycleShopsDealers => "motorcycle_shops_dealers",
+            Categories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
+                "music_stores_musical_instruments_pianos_and_sheet_music"
+            }
+            Categories::NewsDealersAndNewsstands => "news_dealers_and_newsstands",
+            Categories::NonFiMoneyOrders => "non_fi_money_orders",
+            Categories::NonFiStoredValueCardPurchaseLoad => {
+                "non_fi_stored_value_card_purchase_load"
+            }
+            Categories::NondurableGoods => "nondurable_goods",
+            Categories::NurseriesLawnAndGardenSupplyStores => {
+                "nurseries_lawn_and_garden_supply_stores"
+            }
+            Categories::NursingPersonalCare => "nursing_personal_care",
+            Categories::OfficeAndCommercialFurniture => "office_and_commercial_furniture",
+            Categories::OpticiansEyeglasses => "opticians_eyeglasses",
+            Categories::OptometristsOphthalmologist => "optometrists_ophthalmologist",
+            Categories::OrthopedicGoodsProstheticDevices => {
+                "orthopedic_goods_prosthetic_devices"
+            }
+            Categories::Osteopaths => "osteopaths",
+            Categories::PackageStoresBeerWineAndLiquor => {
+                "package_stores_beer_wine_and_liquor"
+            }
+            Categories::PaintsVarnishesAndSupplies => "paints_varnishes_and_supplies",
+            Categories::ParkingLotsGarages => "parking_lots_garages",
+            Categories::PassengerRailways => "passenger_railways",
+            Categories::PawnShops => "pawn_shops",
+            Categories::PetShopsPetFoodAndSupplies => "pet_shops_pet_food_and_supplies",
+            Categories::PetroleumAndPetroleumProducts => {
+                "petroleum_and_petroleum_products"
+            }
+            Categories::PhotoDeveloping => "photo_developing",
+            Categories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
+                "photographic_photocopy_microfilm_equipment_and_supplies"
+            }
+            Categories::PhotographicStudios => "photographic_studios",
+            Categories::PictureVideoProduction => "picture_video_production",
+            Categories::PieceGoodsNotionsAndOtherDryGoods => {
+                "piece_goods_notions_and_other_dry_goods"
+            }
+            Categories::PlumbingHeatingEquipmentAndSupplies => {
+                "plumbing_heating_equipment_and_supplies"
+            }
+            Categories::PoliticalOrganizations => "political_organizations",
+            Categories::PostalServicesGovernmentOnly => "postal_services_government_only",
+            Categories::PreciousStonesAndMetalsWatchesAndJewelry => {
+                "precious_stones_and_metals_watches_and_jewelry"
+            }
+            Categories::ProfessionalServices => "professional_services",
+            Categories::PublicWarehousingAndStorage => "public_warehousing_and_storage",
+            Categories::QuickCopyReproAndBlueprint => "quick_copy_repro_and_blueprint",
+            Categories::Railroads => "railroads",
+            Categories::RealEstateAgentsAndManagersRentals => {
+                "real_estate_agents_and_managers_rentals"
+            }
+            Categories::RecordStores => "record_stores",
+            Categories::RecreationalVehicleRentals => "recreational_vehicle_rentals",
+            Categories::ReligiousGoodsStores => "religious_goods_stores",
+            Categories::ReligiousOrganizations => "religious_organizations",
+            Categories::RoofingSidingSheetMetal => "roofing_siding_sheet_metal",
+            Categories::SecretarialSupportServices => "secretarial_support_services",
+            Categories::SecurityBrokersDealers => "security_brokers_dealers",
+            Categories::ServiceStations => "service_stations",
+            Categories::SewingNeedleworkFabricAndPieceGoodsStores => {
+                "sewing_needlework_fabric_and_piece_goods_stores"
+            }
+            Categories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
+            Categories::ShoeStores => "shoe_stores",
+            Categories::SmallApplianceRepair => "small_appliance_repair",
+            Categories::SnowmobileDealers => "snowmobile_dealers",
+            Categories::SpecialTradeServices => "special_trade_services",
+            Categories::SpecialtyCleaning => "specialty_cleaning",
+            Categories::SportingGoodsStores => "sporting_goods_stores",
+            Categories::SportingRecreationCamps => "sporting_recreation_camps",
+            Categories::SportsAndRidingApparelStores => {
+                "sports_and_riding_apparel_stores"
+            }
+            Categories::SportsClubsFields => "sports_clubs_fields",
+            Categories::StampAndCoinStores => "stamp_and_coin_stores",
+            Categories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
+                "stationary_office_supplies_printing_and_writing_paper"
+            }
+            Categories::StationeryStoresOfficeAndSchoolSupplyStores => {
+                "stationery_stores_office_and_school_supply_stores"
+            }
+            Categories::SwimmingPoolsSales => "swimming_pools_sales",
+            Categories::TUiTravelGermany => "t_ui_travel_germany",
+            Categories::TailorsAlterations => "tailors_alterations",
+            Categories::TaxPaymentsGovernmentAgencies => {
+                "tax_payments_government_agencies"
+            }
+            Categories::TaxPreparationServices => "tax_preparation_services",
+            Categories::TaxicabsLimousines => "taxicabs_limousines",
+            Categories::TelecommunicationEquipmentAndTelephoneSales => {
+                "telecommunication_equipment_and_telephone_sales"
+            }
+            Categories::TelecommunicationServices => "telecommunication_services",
+            Categories::TelegraphServices => "telegraph_services",
+            Categories::TentAndAwningShops => "tent_and_awning_shops",
+            Categories::TestingLaboratories => "testing_laboratories",
+            Categories::TheatricalTicketAgencies => "theatrical_ticket_agencies",
+            Categories::Timeshares => "timeshares",
+            Categories::TireRetreadingAndRepair => "tire_retreading_and_repair",
+            Categories::TollsBridgeFees => "tolls_bridge_fees",
+            Categories::TouristAttractionsAndExhibits => {
+                "tourist_attractions_and_exhibits"
+            }
+            Categories::TowingServices => "towing_services",
+            Categories::TrailerParksCampgrounds => "trailer_parks_campgrounds",
+            Categories::TransportationServices => "transportation_services",
+            Categories::TravelAgenciesTourOperators => "travel_agencies_tour_operators",
+            Categories::TruckStopIteration => "truck_stop_iteration",
+            Categories::TruckUtilityTrailerRentals => "truck_utility_trailer_rentals",
+            Categories::TypesettingPlateMakingAndRelatedServices => {
+                "typesetting_plate_making_and_related_services"
+            }
+            Categories::TypewriterStores => "typewriter_stores",
+            Categories::USFederalGovernmentAgenciesOrDepartments => {
+                "u_s_federal_government_agencies_or_departments"
+            }
+            Categories::UniformsCommercialClothing => "uniforms_commercial_clothing",
+            Categories::UsedMerchandiseAndSecondhandStores => {
+                "used_merchandise_and_secondhand_stores"
+            }
+            Categories::Utilities => "utilities",
+            Categories::VarietyStores => "variety_stores",
+            Categories::VeterinaryServices => "veterinary_services",
+            Categories::VideoAmusementGameSupplies => "video_amusement_game_supplies",
+            Categories::VideoGameArcades => "video_game_arcades",
+            Categories::VideoTapeRentalStores => "video_tape_rental_stores",
+            Categories::VocationalTradeSchools => "vocational_trade_schools",
+            Categories::WatchJewelryRepair => "watch_jewelry_repair",
+            Categories::WeldingRepair => "welding_repair",
+            Categories::WholesaleClubs => "wholesale_clubs",
+            Categories::WigAndToupeeStores => "wig_and_toupee_stores",
+            Categories::WiresMoneyOrders => "wires_money_orders",
+            Categories::WomensAccessoryAndSpecialtyShops => {
+                "womens_accessory_and_specialty_shops"
+            }
+            Categories::WomensReadyToWearStores => "womens_ready_to_wear_stores",
+            Categories::WreckingAndSalvageYards => "wrecking_and_salvage_yards",
+            Categories::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for Categories {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => Categories::AcRefrigerationRepair,
+                Some(1) => Categories::AccountingBookkeepingServices,
+                Some(2) => Categories::AdvertisingServices,
+                Some(3) => Categories::AgriculturalCooperative,
+                Some(4) => Categories::AirlinesAirCarriers,
+                Some(5) => Categories::AirportsFlyingFields,
+                Some(6) => Categories::AmbulanceServices,
+                Some(7) => Categories::AmusementParksCarnivals,
+                Some(8) => Categories::AntiqueReproductions,
+                Some(9) => Categories::AntiqueShops,
+                Some(10) => Categories::Aquariums,
+                Some(11) => Categories::ArchitecturalSurveyingServices,
+                Some(12) => Categories::ArtDealersAndGalleries,
+                Some(13) => Categories::ArtistsSupplyAndCraftShops,
+                Some(14) => Categories::AutoAndHomeSupplyStores,
+                Some(15) => Categories::AutoBodyRepairShops,
+                Some(16) => Categories::AutoPaintShops,
+                Some(17) => Categories::AutoServiceShops,
+                Some(18) => Categories::AutomatedCashDisburse,
+                Some(19) => Categories::AutomatedFuelDispensers,
+                Some(20) => Categories::AutomobileAssociations,
+                Some(21) => Categories::AutomotivePartsAndAccessoriesStores,
+                Some(22) => Categories::AutomotiveTireStores,
+                Some(23) => Categories::BailAndBondPayments,
+                Some(24) => Categories::Bakeries,
+                Some(25) => Categories::BandsOrchestras,
+                Some(26) => Categories::BarberAndBeautyShops,
+                Some(27) => Categories::BettingCasinoGambling,
+                Some(28) => Categories::BicycleShops,
+                Some(29) => Categories::BilliardPoolEstablishments,
+                Some(30) => Categories::BoatDealers,
+                Some(31) => Categories::BoatRentalsAndLeases,
+                Some(32) => Categories::BookStores,
+                Some(33) => Categories::BooksPeriodicalsAndNewspapers,
+                Some(34) => Categories::BowlingAlleys,
+                Some(35) => Categories::BusLines,
+                Some(36) => Categories::BusinessSecretarialSchools,
+                Some(37) => Categories::BuyingShoppingServices,
+                Some(38) => Categories::CableSatelliteAndOtherPayTelevisionAndRadio,
+                Some(39) => Categories::CameraAndPhotographicSupplyStores,
+                Some(40) => Categories::CandyNutAndConfectioneryStores,
+                Some(41) => Categories::CarAndTruckDealersNewUsed,
+                Some(42) => Categories::CarAndTruckDealersUsedOnly,
+                Some(43) => Categories::CarRentalAgencies,
+                Some(44) => Categories::CarWashes,
+                Some(45) => Categories::CarpentryServices,
+                Some(46) => Categories::CarpetUpholsteryCleaning,
+                Some(47) => Categories::Caterers,
+                Some(48) => {
+                    Categories::CharitableAndSocialServiceOrganizationsFundraising
+                }
+                Some(49) => Categories::ChemicalsAndAlliedProducts,
+                Some(50) => Categories::ChildCareServices,
+                Some(51) => Categories::ChildrensAndInfantsWearStores,
+                Some(52) => Categories::ChiropodistsPodiatrists,
+                Some(53) => Categories::Chiropractors,
+                Some(54) => Categories::CigarStoresAndStands,
+                Some(55) => Categories::CivicSocialFraternalAssociations,
+                Some(56) => Categories::CleaningAndMaintenance,
+                Some(57) => Categories::ClothingRental,
+                Some(58) => Categories::CollegesUniversities,
+                Some(59) => Categories::CommercialEquipment,
+                Some(60) => Categories::CommercialFootwear,
+                Some(61) => Categories::CommercialPhotographyArtAndGraphics,
+                Some(62) => Categories::CommuterTransportAndFerries,
+                Some(63) => Categories::ComputerNetworkServices,
+                Some(64) => Categories::ComputerProgramming,
+                Some(65) => Categories::ComputerRepair,
+                Some(66) => Categories::ComputerSoftwareStores,
+                Some(67) => Categories::ComputersPeripheralsAndSoftware,
+                Some(68) => Categories::ConcreteWorkServices,
+                Some(69) => Categories::ConstructionMaterials,
+                Some(70) => Categories::ConsultingPublicRelations,
+                Some(71) => Categories::CorrespondenceSchools,
+                Some(72) => Categories::CosmeticStores,
+                Some(73) => Categories::CounselingServices,
+                Some(74) => Categories::CountryClubs,
+                Some(75) => Categories::CourierServices,
+                Some(76) => Categories::CourtCosts,
+                Some(77) => Categories::CreditReportingAgencies,
+                Some(78) => Categories::CruiseLines,
+                Some(79) => Categories::DairyProductsStores,
+                Some(80) => Categories::DanceHallStudiosSchools,
+                Some(81) => Categories::DatingEscortServices,
+                Some(82) => Categories::DentistsOrthodontists,
+                Some(83) => Categories::DepartmentStores,
+                Some(84) => Categories::DetectiveAgencies,
+                Some(85) => Categories::DigitalGoodsApplications,
+                Some(86) => Categories::DigitalGoodsGames,
+                Some(87) => Categories::DigitalGoodsLargeVolume,
+                Some(88) => Categories::DigitalGoodsMedia,
+                Some(89) => Categories::DirectMarketingCatalogMerchant,
+                Some(90) => {
+                    Categories::DirectMarketingCombinationCatalogAndRetailMerchant
+                }
+                Some(91) => Categories::DirectMarketingInboundTelemarketing,
+                Some(92) => Categories::DirectMarketingInsuranceServices,
+                Some(93) => Categories::DirectMarketingOther,
+                Some(94) => Categories::DirectMarketingOutboundTelemarketing,
+                Some(95) => Categories::DirectMarketingSubscription,
+                Some(96) => Categories::DirectMarketingTravel,
+                Some(97) => Categories::DiscountStores,
+                Some(98) => Categories::Doctors,
+                Some(99) => Categories::DoorToDoorSales,
+                Some(100) => Categories::DraperyWindowCoveringAndUpholsteryStores,
+                Some(101) => Categories::DrinkingPlaces,
+                Some(102) => Categories::DrugStoresAndPharmacies,
+                Some(103) => Categories::DrugsDrugProprietariesAndDruggistSundries,
+                Some(104) => Categories::DryCleaners,
+                Some(105) => Categories::DurableGoods,
+                Some(106) => Categories::DutyFreeStores,
+                Some(107) => Categories::EatingPlacesRestaurants,
+                Some(108) => Categories::EducationalServices,
+                Some(109) => Categories::ElectricRazorStores,
+                Some(110) => Categories::ElectricVehicleCharging,
+                Some(111) => Categories::ElectricalPartsAndEquipment,
+                Some(112) => Categories::ElectricalServices,
+                Some(113) => Categories::ElectronicsRepairShops,
+                Some(114) => Categories::ElectronicsStores,
+                Some(115) => Categories::ElementarySecondarySchools,
+                Some(116) => Categories::EmergencyServicesGcasVisaUseOnly,
+                Some(117) => Categories::EmploymentTempAgencies,
+                Some(118) => Categories::EquipmentRental,
+                Some(119) => Categories::ExterminatingServices,
+                Some(120) => Categories::FamilyClothingStores,
+                Some(121) => Categories::FastFoodRestaurants,
+                Some(122) => Categories::FinancialInstitutions,
+                Some(123) => Categories::FinesGovernmentAdministrativeEntities,
+                Some(124) => Categories::FireplaceFireplaceScreensAndAccessoriesStores,
+                Some(125) => Categories::FloorCoveringStores,
+                Some(126) => Categories::Florists,
+                Some(127) => Categories::FloristsSuppliesNurseryStockAndFlowers,
+                Some(128) => Categories::FreezerAndLockerMeatProvisioners,
+                Some(129) => Categories::FuelDealersNonAutomotive,
+                Some(130) => Categories::FuneralServicesCrematories,
+                Some(131) => {
+                    Categories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
+                }
+                Some(132) => Categories::FurnitureRepairRefinishing,
+                Some(133) => Categories::FurriersAndFurShops,
+                Some(134) => Categories::GeneralServices,
+                Some(135) => Categories::GiftCardNoveltyAndSouvenirShops,
+                Some(136) => Categories::GlassPaintAndWallpaperStores,
+                Some(137) => Categories::GlasswareCrystalStores,
+                Some(138) => Categories::GolfCoursesPublic,
+                Some(139) => Categories::GovernmentLicensedHorseDogRacingUsRegionOnly,
+                Some(140) => {
+                    Categories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
+                }
+                Some(141) => Categories::GovernmentOwnedLotteriesNonUsRegion,
+                Some(142) => Categories::GovernmentOwnedLotteriesUsRegionOnly,
+                Some(143) => Categories::GovernmentServices,
+                Some(144) => Categories::GroceryStoresSupermarkets,
+                Some(145) => Categories::HardwareEquipmentAndSupplies,
+                Some(146) => Categories::HardwareStores,
+                Some(147) => Categories::HealthAndBeautySpas,
+                Some(148) => Categories::HearingAidsSalesAndSupplies,
+                Some(149) => Categories::HeatingPlumbingAC,
+                Some(150) => Categories::HobbyToyAndGameShops,
+                Some(151) => Categories::HomeSupplyWarehouseStores,
+                Some(152) => Categories::Hospitals,
+                Some(153) => Categories::HotelsMotelsAndResorts,
+                Some(154) => Categories::HouseholdApplianceStores,
+                Some(155) => Categories::IndustrialSupplies,
+                Some(156) => Categories::InformationRetrievalServices,
+                Some(157) => Categories::InsuranceDefault,
+                Some(158) => Categories::InsuranceUnderwritingPremiums,
+                Some(159) => Categories::IntraCompanyPurchases,
+                Some(160) => Categories::JewelryStoresWatchesClocksAndSilverwareStores,
+                Some(161) => Categories::LandscapingServices,
+                Some(162) => Categories::Laundries,
+                Some(163) => Categories::LaundryCleaningServices,
+                Some(164) => Categories::LegalServicesAttorneys,
+                Some(165) => Categories::LuggageAndLeatherGoodsStores,
+                Some(166) => Categories::LumberBuildingMaterialsStores,
+                Some(167) => Categories::ManualCashDisburse,
+                Some(168) => Categories::MarinasServiceAndSupplies,
+                Some(169) => Categories::Marketplaces,
+                Some(170) => Categories::MasonryStoneworkAndPlaster,
+                Some(171) => Categories::MassageParlors,
+                Some(172) => Categories::MedicalAndDentalLabs,
+                Some(173) => {
+                    Categories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
+                }
+                Some(174) => Categories::MedicalServices,
+                Some(175) => Categories::MembershipOrganizations,
+                Some(176) => Categories::MensAndBoysClothingAndAccessoriesStores,
+                Some(177) => Categories::MensWomensClothingStores,
+                Some(178) => Categories::MetalServiceCenters,
+                Some(179) => Categories::Miscellaneous,
+                Some(180) => Categories::MiscellaneousApparelAndAccessoryShops,
+                Some(181) => Categories::MiscellaneousAutoDealers,
+                Some(182) => Categories::MiscellaneousBusinessServices,
+                Some(183) => Categories::MiscellaneousFoodStores,
+                Some(184) => Categories::MiscellaneousGeneralMerchandise,
+                Some(185) => Categories::MiscellaneousGeneralServices,
+                Some(186) => Categories::MiscellaneousHomeFurnishingSpecialtyStores,
+                Some(187) => Categories::MiscellaneousPublishingAndPrinting,
+                Some(188) => Categories::MiscellaneousRecreationServices,
+                Some(189) => Categories::MiscellaneousRepairShops,
+                Some(190) => Categories::MiscellaneousSpecialtyRetail,
+                Some(191) => Categories::MobileHomeDealers,
+                Some(192) => Categories::MotionPictureTheaters,
+                Some(193) => Categories::MotorFreightCarriersAndTrucking,
+                Some(194) => Categories::MotorHomesDealers,
+                Some(195) => Categories::MotorVehicleSuppliesAndNewParts,
+                Some(196) => Categories::MotorcycleShopsAndDealers,
+                Some(197) => Categories::MotorcycleShopsDealers,
+                Some(198) => Categories::MusicStoresMusicalInstrumentsPianosAndSheetMusic,
+                Some(199) => Categories::NewsDealersAndNewsstands,
+                Some(200) => Categories::NonFiMoneyOrders,
+                Some(201) => Categories::NonFiStoredValueCardPurchaseLoad,
+                Some(202) => Categories::NondurableGoods,
+                Some(203) => Categories::NurseriesLawnAndGardenSupplyStores,
+                Some(204) => Categories::NursingPersonalCare,
+                Some(205) => Categories::OfficeAndCommercialFurniture,
+                Some(206) => Categories::OpticiansEyeglasses,
+                Some(207) => Categories::OptometristsOphthalmologist,
+                Some(208) => Categories::OrthopedicGoodsProstheticDevices,
+                Some(209) => Categories::Osteopaths,
+                Some(210) => Categories::PackageStoresBeerWineAndLiquor,
+                Some(211) => Categories::PaintsVarnishesAndSupplies,
+                Some(212) => Categories::ParkingLotsGarages,
+                Some(213) => Categories::PassengerRailways,
+                Some(214) => Categories::PawnShops,
+                Some(215) => Categories::PetShopsPetFoodAndSupplies,
+                Some(216) => Categories::PetroleumAndPetroleumProducts,
+                Some(217) => Categories::PhotoDeveloping,
+                Some(218) => {
+                    Categories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
+                }
+                Some(219) => Categories::PhotographicStudios,
+                Some(220) => Categories::PictureVideoProduction,
+                Some(221) => Categories::PieceGoodsNotionsAndOtherDryGoods,
+                Some(222) => Categories::PlumbingHeatingEquipmentAndSupplies,
+                Some(223) => Categories::PoliticalOrganizations,
+                Some(224) => Categories::PostalServicesGovernmentOnly,
+                Some(225) => Categories::PreciousStonesAndMetalsWatchesAndJewelry,
+                Some(226) => Categories::ProfessionalServices,
+                Some(227) => Categories::PublicWarehousingAndStorage,
+                Some(228) => Categories::QuickCopyReproAndBlueprint,
+                Some(229) => Categories::Railroads,
+                Some(230) => Categories::RealEstateAgentsAndManagersRentals,
+                Some(231) => Categories::RecordStores,
+                Some(232) => Categories::RecreationalVehicleRentals,
+                Some(233) => Categories::ReligiousGoodsStores,
+                Some(234) => Categories::ReligiousOrganizations,
+                Some(235) => Categories::RoofingSidingSheetMetal,
+                Some(236) => Categories::SecretarialSupportServices,
+                Some(237) => Categories::SecurityBrokersDealers,
+                Some(238) => Categories::ServiceStations,
+                Some(239) => Categories::SewingNeedleworkFabricAndPieceGoodsStores,
+                Some(240) => Categories::ShoeRepairHatCleaning,
+                Some(241) => Categories::ShoeStores,
+                Some(242) => Categories::SmallApplianceRepair,
+                Some(243) => Categories::SnowmobileDealers,
+                Some(244) => Categories::SpecialTradeServices,
+                Some(245) => Categories::SpecialtyCleaning,
+                Some(246) => Categories::SportingGoodsStores,
+                Some(247) => Categories::SportingRecreationCamps,
+                Some(248) => Categories::SportsAndRidingApparelStores,
+                Some(249) => Categories::SportsClubsFields,
+                Some(250) => Categories::StampAndCoinStores,
+                Some(251) => Categories::StationaryOfficeSuppliesPrintingAndWritingPaper,
+                Some(252) => Categories::StationeryStoresOfficeAndSchoolSupplyStores,
+                Some(253) => Categories::SwimmingPoolsSales,
+                Some(254) => Categories::TUiTravelGermany,
+                Some(255) => Categories::TailorsAlterations,
+                Some(256) => Categories::TaxPaymentsGovernmentAgencies,
+                Some(257) => Categories::TaxPreparationServices,
+                Some(258) => Categories::TaxicabsLimousines,
+                Some(259) => Categories::TelecommunicationEquipmentAndTelephoneSales,
+                Some(260) => Categories::TelecommunicationServices,
+                Some(261) => Categories::TelegraphServices,
+                Some(262) => Categories::TentAndAwningShops,
+                Some(263) => Categories::TestingLaboratories,
+                Some(264) => Categories::TheatricalTicketAgencies,
+                Some(265) => Categories::Timeshares,
+                Some(266) => Categories::TireRetreadingAndRepair,
+                Some(267) => Categories::TollsBridgeFees,
+                Some(268) => Categories::TouristAttractionsAndExhibits,
+                Some(269) => Categories::TowingServices,
+                Some(270) => Categories::TrailerParksCampgrounds,
+                Some(271) => Categories::TransportationServices,
+                Some(272) => Categories::TravelAgenciesTourOperators,
+                Some(273) => Categories::TruckStopIteration,
+                Some(274) => Categories::TruckUtilityTrailerRentals,
+                Some(275) => Categories::TypesettingPlateMakingAndRelatedServices,
+                Some(276) => Categories::TypewriterStores,
+                Some(277) => Categories::USFederalGovernmentAgenciesOrDepartments,
+                Some(278) => Categories::UniformsCommercialClothing,
+                Some(279) => Categories::UsedMerchandiseAndSecondhandStores,
+                Some(280) => Categories::Utilities,
+                Some(281) => Categories::VarietyStores,
+                Some(282) => Categories::VeterinaryServices,
+                Some(283) => Categories::VideoAmusementGameSupplies,
+                Some(284) => Categories::VideoGameArcades,
+                Some(285) => Categories::VideoTapeRentalStores,
+                Some(286) => Categories::VocationalTradeSchools,
+                Some(287) => Categories::WatchJewelryRepair,
+                Some(288) => Categories::WeldingRepair,
+                Some(289) => Categories::WholesaleClubs,
+                Some(290) => Categories::WigAndToupeeStores,
+                Some(291) => Categories::WiresMoneyOrders,
+                Some(292) => Categories::WomensAccessoryAndSpecialtyShops,
+                Some(293) => Categories::WomensReadyToWearStores,
+                Some(294) => Categories::WreckingAndSalvageYards,
+                _ => Categories::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for Categories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for Categories {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Categories {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Categories {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// One of several shapes of `ListIssuingCardsCreated`.
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
@@ -581,6 +5891,149 @@ impl crate::rt::Decode for IneligibleReason {
         r.str_enum()
     }
 }
+/// Values of `interval` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Interval {
+    /// `all_time`
+    AllTime,
+    /// `daily`
+    Daily,
+    /// `monthly`
+    Monthly,
+    /// `per_authorization`
+    PerAuthorization,
+    /// `weekly`
+    Weekly,
+    /// `yearly`
+    Yearly,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl Interval {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Interval::AllTime => "all_time",
+            Interval::Daily => "daily",
+            Interval::Monthly => "monthly",
+            Interval::PerAuthorization => "per_authorization",
+            Interval::Weekly => "weekly",
+            Interval::Yearly => "yearly",
+            Interval::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for Interval {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "all_time",
+                    "daily",
+                    "monthly",
+                    "per_authorization",
+                    "weekly",
+                    "yearly",
+                ],
+            ) {
+                Some(0) => Interval::AllTime,
+                Some(1) => Interval::Daily,
+                Some(2) => Interval::Monthly,
+                Some(3) => Interval::PerAuthorization,
+                Some(4) => Interval::Weekly,
+                Some(5) => Interval::Yearly,
+                _ => Interval::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Interval {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `result` in `IssuingCardShippingAddressValidation`.
 #[cfg(
     any(
@@ -704,6 +6157,123 @@ impl crate::rt::Decode for IssuingCardShippingAddressValidationResult {
         r.str_enum()
     }
 }
+/// Values of `mode` in `CreateIssuingCard`, `IssuingCardShippingAddressValidation` and `UpdateIssuingCard`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// `disabled`
+    Disabled,
+    /// `normalization_only`
+    NormalizationOnly,
+    /// `validation_and_normalization`
+    ValidationAndNormalization,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl Mode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Mode::Disabled => "disabled",
+            Mode::NormalizationOnly => "normalization_only",
+            Mode::ValidationAndNormalization => "validation_and_normalization",
+            Mode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for Mode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["disabled", "normalization_only", "validation_and_normalization"],
+            ) {
+                Some(0) => Mode::Disabled,
+                Some(1) => Mode::NormalizationOnly,
+                Some(2) => Mode::ValidationAndNormalization,
+                _ => Mode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for Mode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Mode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `pin` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug, Default)]
@@ -736,7 +6306,7 @@ impl Pin {
         self
     }
 }
-/// Values of `replacement_reason` in `IssuingCard`.
+/// Values of `replacement_reason` in `CreateIssuingCard` and `IssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -857,6 +6427,120 @@ impl crate::rt::Decode for ReplacementReason {
         r.str_enum()
     }
 }
+/// Values of `service` in `CreateIssuingCard`, `IssuingCardShipping` and `UpdateIssuingCard`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// `express`
+    Express,
+    /// `priority`
+    Priority,
+    /// `standard`
+    Standard,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl Service {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Service::Express => "express",
+            Service::Priority => "priority",
+            Service::Standard => "standard",
+            Service::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for Service {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["express", "priority", "standard"]) {
+                Some(0) => Service::Express,
+                Some(1) => Service::Priority,
+                Some(2) => Service::Standard,
+                _ => Service::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for Service {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Service {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Service {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `shipping` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
@@ -875,9 +6559,9 @@ pub struct Shipping {
     /// The `require_signature` parameter.
     pub require_signature: Option<bool>,
     /// The `service` parameter.
-    pub service: Option<crate::issuing_card::ShippingService>,
+    pub service: Option<crate::issuing_card::Service>,
     /// The `type` parameter.
-    pub r#type: Option<crate::issuing_card::ShippingType>,
+    pub r#type: Option<crate::issuing_card::shared::Type>,
 }
 #[cfg(feature = "issuing_cards")]
 impl serde::Serialize for Shipping {
@@ -950,131 +6634,14 @@ impl Shipping {
         self
     }
     /// The `service` parameter.
-    pub fn service(
-        mut self,
-        v: impl Into<crate::issuing_card::ShippingService>,
-    ) -> Self {
+    pub fn service(mut self, v: impl Into<crate::issuing_card::Service>) -> Self {
         self.service = Some(v.into());
         self
     }
     /// The `type` parameter.
-    pub fn r#type(mut self, v: impl Into<crate::issuing_card::ShippingType>) -> Self {
+    pub fn r#type(mut self, v: impl Into<crate::issuing_card::shared::Type>) -> Self {
         self.r#type = Some(v.into());
         self
-    }
-}
-/// Values of `shipping.service` in `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ShippingService {
-    /// `express`
-    Express,
-    /// `priority`
-    Priority,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing_cards")]
-impl ShippingService {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ShippingService::Express => "express",
-            ShippingService::Priority => "priority",
-            ShippingService::Standard => "standard",
-            ShippingService::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl std::str::FromStr for ShippingService {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["express", "priority", "standard"]) {
-                Some(0) => ShippingService::Express,
-                Some(1) => ShippingService::Priority,
-                Some(2) => ShippingService::Standard,
-                _ => ShippingService::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl std::fmt::Display for ShippingService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl serde::Serialize for ShippingService {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl<'de> serde::Deserialize<'de> for ShippingService {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `shipping.type` in `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ShippingType {
-    /// `bulk`
-    Bulk,
-    /// `individual`
-    Individual,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing_cards")]
-impl ShippingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ShippingType::Bulk => "bulk",
-            ShippingType::Individual => "individual",
-            ShippingType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl std::str::FromStr for ShippingType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bulk", "individual"]) {
-                Some(0) => ShippingType::Bulk,
-                Some(1) => ShippingType::Individual,
-                _ => ShippingType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl std::fmt::Display for ShippingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl serde::Serialize for ShippingType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing_cards")]
-impl<'de> serde::Deserialize<'de> for ShippingType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `spending_controls` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
@@ -1083,15 +6650,11 @@ impl<'de> serde::Deserialize<'de> for ShippingType {
 #[non_exhaustive]
 pub struct SpendingControls {
     /// The `allowed_categories` parameter.
-    pub allowed_categories: Option<
-        Vec<crate::issuing_card::SpendingControlsAllowedCategories>,
-    >,
+    pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
     /// The `allowed_merchant_countries` parameter.
     pub allowed_merchant_countries: Option<Vec<String>>,
     /// The `blocked_categories` parameter.
-    pub blocked_categories: Option<
-        Vec<crate::issuing_card::SpendingControlsBlockedCategories>,
-    >,
+    pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
     /// The `blocked_merchant_countries` parameter.
     pub blocked_merchant_countries: Option<Vec<String>>,
     /// The `spending_limits` parameter.
@@ -1136,9 +6699,7 @@ impl SpendingControls {
     /// The `allowed_categories` parameter.
     pub fn allowed_categories(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::issuing_card::SpendingControlsAllowedCategories>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::issuing_card::AllowedCategories>>,
     ) -> Self {
         self.allowed_categories = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1154,9 +6715,7 @@ impl SpendingControls {
     /// The `blocked_categories` parameter.
     pub fn blocked_categories(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::issuing_card::SpendingControlsBlockedCategories>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::issuing_card::BlockedCategories>>,
     ) -> Self {
         self.blocked_categories = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1178,4302 +6737,6 @@ impl SpendingControls {
         self
     }
 }
-/// Values of `spending_controls.allowed_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SpendingControlsAllowedCategories {
-    /// `ac_refrigeration_repair`
-    AcRefrigerationRepair,
-    /// `accounting_bookkeeping_services`
-    AccountingBookkeepingServices,
-    /// `advertising_services`
-    AdvertisingServices,
-    /// `agricultural_cooperative`
-    AgriculturalCooperative,
-    /// `airlines_air_carriers`
-    AirlinesAirCarriers,
-    /// `airports_flying_fields`
-    AirportsFlyingFields,
-    /// `ambulance_services`
-    AmbulanceServices,
-    /// `amusement_parks_carnivals`
-    AmusementParksCarnivals,
-    /// `antique_reproductions`
-    AntiqueReproductions,
-    /// `antique_shops`
-    AntiqueShops,
-    /// `aquariums`
-    Aquariums,
-    /// `architectural_surveying_services`
-    ArchitecturalSurveyingServices,
-    /// `art_dealers_and_galleries`
-    ArtDealersAndGalleries,
-    /// `artists_supply_and_craft_shops`
-    ArtistsSupplyAndCraftShops,
-    /// `auto_and_home_supply_stores`
-    AutoAndHomeSupplyStores,
-    /// `auto_body_repair_shops`
-    AutoBodyRepairShops,
-    /// `auto_paint_shops`
-    AutoPaintShops,
-    /// `auto_service_shops`
-    AutoServiceShops,
-    /// `automated_cash_disburse`
-    AutomatedCashDisburse,
-    /// `automated_fuel_dispensers`
-    AutomatedFuelDispensers,
-    /// `automobile_associations`
-    AutomobileAssociations,
-    /// `automotive_parts_and_accessories_stores`
-    AutomotivePartsAndAccessoriesStores,
-    /// `automotive_tire_stores`
-    AutomotiveTireStores,
-    /// `bail_and_bond_payments`
-    BailAndBondPayments,
-    /// `bakeries`
-    Bakeries,
-    /// `bands_orchestras`
-    BandsOrchestras,
-    /// `barber_and_beauty_shops`
-    BarberAndBeautyShops,
-    /// `betting_casino_gambling`
-    BettingCasinoGambling,
-    /// `bicycle_shops`
-    BicycleShops,
-    /// `billiard_pool_establishments`
-    BilliardPoolEstablishments,
-    /// `boat_dealers`
-    BoatDealers,
-    /// `boat_rentals_and_leases`
-    BoatRentalsAndLeases,
-    /// `book_stores`
-    BookStores,
-    /// `books_periodicals_and_newspapers`
-    BooksPeriodicalsAndNewspapers,
-    /// `bowling_alleys`
-    BowlingAlleys,
-    /// `bus_lines`
-    BusLines,
-    /// `business_secretarial_schools`
-    BusinessSecretarialSchools,
-    /// `buying_shopping_services`
-    BuyingShoppingServices,
-    /// `cable_satellite_and_other_pay_television_and_radio`
-    CableSatelliteAndOtherPayTelevisionAndRadio,
-    /// `camera_and_photographic_supply_stores`
-    CameraAndPhotographicSupplyStores,
-    /// `candy_nut_and_confectionery_stores`
-    CandyNutAndConfectioneryStores,
-    /// `car_and_truck_dealers_new_used`
-    CarAndTruckDealersNewUsed,
-    /// `car_and_truck_dealers_used_only`
-    CarAndTruckDealersUsedOnly,
-    /// `car_rental_agencies`
-    CarRentalAgencies,
-    /// `car_washes`
-    CarWashes,
-    /// `carpentry_services`
-    CarpentryServices,
-    /// `carpet_upholstery_cleaning`
-    CarpetUpholsteryCleaning,
-    /// `caterers`
-    Caterers,
-    /// `charitable_and_social_service_organizations_fundraising`
-    CharitableAndSocialServiceOrganizationsFundraising,
-    /// `chemicals_and_allied_products`
-    ChemicalsAndAlliedProducts,
-    /// `child_care_services`
-    ChildCareServices,
-    /// `childrens_and_infants_wear_stores`
-    ChildrensAndInfantsWearStores,
-    /// `chiropodists_podiatrists`
-    ChiropodistsPodiatrists,
-    /// `chiropractors`
-    Chiropractors,
-    /// `cigar_stores_and_stands`
-    CigarStoresAndStands,
-    /// `civic_social_fraternal_associations`
-    CivicSocialFraternalAssociations,
-    /// `cleaning_and_maintenance`
-    CleaningAndMaintenance,
-    /// `clothing_rental`
-    ClothingRental,
-    /// `colleges_universities`
-    CollegesUniversities,
-    /// `commercial_equipment`
-    CommercialEquipment,
-    /// `commercial_footwear`
-    CommercialFootwear,
-    /// `commercial_photography_art_and_graphics`
-    CommercialPhotographyArtAndGraphics,
-    /// `commuter_transport_and_ferries`
-    CommuterTransportAndFerries,
-    /// `computer_network_services`
-    ComputerNetworkServices,
-    /// `computer_programming`
-    ComputerProgramming,
-    /// `computer_repair`
-    ComputerRepair,
-    /// `computer_software_stores`
-    ComputerSoftwareStores,
-    /// `computers_peripherals_and_software`
-    ComputersPeripheralsAndSoftware,
-    /// `concrete_work_services`
-    ConcreteWorkServices,
-    /// `construction_materials`
-    ConstructionMaterials,
-    /// `consulting_public_relations`
-    ConsultingPublicRelations,
-    /// `correspondence_schools`
-    CorrespondenceSchools,
-    /// `cosmetic_stores`
-    CosmeticStores,
-    /// `counseling_services`
-    CounselingServices,
-    /// `country_clubs`
-    CountryClubs,
-    /// `courier_services`
-    CourierServices,
-    /// `court_costs`
-    CourtCosts,
-    /// `credit_reporting_agencies`
-    CreditReportingAgencies,
-    /// `cruise_lines`
-    CruiseLines,
-    /// `dairy_products_stores`
-    DairyProductsStores,
-    /// `dance_hall_studios_schools`
-    DanceHallStudiosSchools,
-    /// `dating_escort_services`
-    DatingEscortServices,
-    /// `dentists_orthodontists`
-    DentistsOrthodontists,
-    /// `department_stores`
-    DepartmentStores,
-    /// `detective_agencies`
-    DetectiveAgencies,
-    /// `digital_goods_applications`
-    DigitalGoodsApplications,
-    /// `digital_goods_games`
-    DigitalGoodsGames,
-    /// `digital_goods_large_volume`
-    DigitalGoodsLargeVolume,
-    /// `digital_goods_media`
-    DigitalGoodsMedia,
-    /// `direct_marketing_catalog_merchant`
-    DirectMarketingCatalogMerchant,
-    /// `direct_marketing_combination_catalog_and_retail_merchant`
-    DirectMarketingCombinationCatalogAndRetailMerchant,
-    /// `direct_marketing_inbound_telemarketing`
-    DirectMarketingInboundTelemarketing,
-    /// `direct_marketing_insurance_services`
-    DirectMarketingInsuranceServices,
-    /// `direct_marketing_other`
-    DirectMarketingOther,
-    /// `direct_marketing_outbound_telemarketing`
-    DirectMarketingOutboundTelemarketing,
-    /// `direct_marketing_subscription`
-    DirectMarketingSubscription,
-    /// `direct_marketing_travel`
-    DirectMarketingTravel,
-    /// `discount_stores`
-    DiscountStores,
-    /// `doctors`
-    Doctors,
-    /// `door_to_door_sales`
-    DoorToDoorSales,
-    /// `drapery_window_covering_and_upholstery_stores`
-    DraperyWindowCoveringAndUpholsteryStores,
-    /// `drinking_places`
-    DrinkingPlaces,
-    /// `drug_stores_and_pharmacies`
-    DrugStoresAndPharmacies,
-    /// `drugs_drug_proprietaries_and_druggist_sundries`
-    DrugsDrugProprietariesAndDruggistSundries,
-    /// `dry_cleaners`
-    DryCleaners,
-    /// `durable_goods`
-    DurableGoods,
-    /// `duty_free_stores`
-    DutyFreeStores,
-    /// `eating_places_restaurants`
-    EatingPlacesRestaurants,
-    /// `educational_services`
-    EducationalServices,
-    /// `electric_razor_stores`
-    ElectricRazorStores,
-    /// `electric_vehicle_charging`
-    ElectricVehicleCharging,
-    /// `electrical_parts_and_equipment`
-    ElectricalPartsAndEquipment,
-    /// `electrical_services`
-    ElectricalServices,
-    /// `electronics_repair_shops`
-    ElectronicsRepairShops,
-    /// `electronics_stores`
-    ElectronicsStores,
-    /// `elementary_secondary_schools`
-    ElementarySecondarySchools,
-    /// `emergency_services_gcas_visa_use_only`
-    EmergencyServicesGcasVisaUseOnly,
-    /// `employment_temp_agencies`
-    EmploymentTempAgencies,
-    /// `equipment_rental`
-    EquipmentRental,
-    /// `exterminating_services`
-    ExterminatingServices,
-    /// `family_clothing_stores`
-    FamilyClothingStores,
-    /// `fast_food_restaurants`
-    FastFoodRestaurants,
-    /// `financial_institutions`
-    FinancialInstitutions,
-    /// `fines_government_administrative_entities`
-    FinesGovernmentAdministrativeEntities,
-    /// `fireplace_fireplace_screens_and_accessories_stores`
-    FireplaceFireplaceScreensAndAccessoriesStores,
-    /// `floor_covering_stores`
-    FloorCoveringStores,
-    /// `florists`
-    Florists,
-    /// `florists_supplies_nursery_stock_and_flowers`
-    FloristsSuppliesNurseryStockAndFlowers,
-    /// `freezer_and_locker_meat_provisioners`
-    FreezerAndLockerMeatProvisioners,
-    /// `fuel_dealers_non_automotive`
-    FuelDealersNonAutomotive,
-    /// `funeral_services_crematories`
-    FuneralServicesCrematories,
-    /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
-    FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
-    /// `furniture_repair_refinishing`
-    FurnitureRepairRefinishing,
-    /// `furriers_and_fur_shops`
-    FurriersAndFurShops,
-    /// `general_services`
-    GeneralServices,
-    /// `gift_card_novelty_and_souvenir_shops`
-    GiftCardNoveltyAndSouvenirShops,
-    /// `glass_paint_and_wallpaper_stores`
-    GlassPaintAndWallpaperStores,
-    /// `glassware_crystal_stores`
-    GlasswareCrystalStores,
-    /// `golf_courses_public`
-    GolfCoursesPublic,
-    /// `government_licensed_horse_dog_racing_us_region_only`
-    GovernmentLicensedHorseDogRacingUsRegionOnly,
-    /// `government_licensed_online_casions_online_gambling_us_region_only`
-    GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
-    /// `government_owned_lotteries_non_us_region`
-    GovernmentOwnedLotteriesNonUsRegion,
-    /// `government_owned_lotteries_us_region_only`
-    GovernmentOwnedLotteriesUsRegionOnly,
-    /// `government_services`
-    GovernmentServices,
-    /// `grocery_stores_supermarkets`
-    GroceryStoresSupermarkets,
-    /// `hardware_equipment_and_supplies`
-    HardwareEquipmentAndSupplies,
-    /// `hardware_stores`
-    HardwareStores,
-    /// `health_and_beauty_spas`
-    HealthAndBeautySpas,
-    /// `hearing_aids_sales_and_supplies`
-    HearingAidsSalesAndSupplies,
-    /// `heating_plumbing_a_c`
-    HeatingPlumbingAC,
-    /// `hobby_toy_and_game_shops`
-    HobbyToyAndGameShops,
-    /// `home_supply_warehouse_stores`
-    HomeSupplyWarehouseStores,
-    /// `hospitals`
-    Hospitals,
-    /// `hotels_motels_and_resorts`
-    HotelsMotelsAndResorts,
-    /// `household_appliance_stores`
-    HouseholdApplianceStores,
-    /// `industrial_supplies`
-    IndustrialSupplies,
-    /// `information_retrieval_services`
-    InformationRetrievalServices,
-    /// `insurance_default`
-    InsuranceDefault,
-    /// `insurance_underwriting_premiums`
-    InsuranceUnderwritingPremiums,
-    /// `intra_company_purchases`
-    IntraCompanyPurchases,
-    /// `jewelry_stores_watches_clocks_and_silverware_stores`
-    JewelryStoresWatchesClocksAndSilverwareStores,
-    /// `landscaping_services`
-    LandscapingServices,
-    /// `laundries`
-    Laundries,
-    /// `laundry_cleaning_services`
-    LaundryCleaningServices,
-    /// `legal_services_attorneys`
-    LegalServicesAttorneys,
-    /// `luggage_and_leather_goods_stores`
-    LuggageAndLeatherGoodsStores,
-    /// `lumber_building_materials_stores`
-    LumberBuildingMaterialsStores,
-    /// `manual_cash_disburse`
-    ManualCashDisburse,
-    /// `marinas_service_and_supplies`
-    MarinasServiceAndSupplies,
-    /// `marketplaces`
-    Marketplaces,
-    /// `masonry_stonework_and_plaster`
-    MasonryStoneworkAndPlaster,
-    /// `massage_parlors`
-    MassageParlors,
-    /// `medical_and_dental_labs`
-    MedicalAndDentalLabs,
-    /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
-    MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
-    /// `medical_services`
-    MedicalServices,
-    /// `membership_organizations`
-    MembershipOrganizations,
-    /// `mens_and_boys_clothing_and_accessories_stores`
-    MensAndBoysClothingAndAccessoriesStores,
-    /// `mens_womens_clothing_stores`
-    MensWomensClothingStores,
-    /// `metal_service_centers`
-    MetalServiceCenters,
-    /// `miscellaneous`
-    Miscellaneous,
-    /// `miscellaneous_apparel_and_accessory_shops`
-    MiscellaneousApparelAndAccessoryShops,
-    /// `miscellaneous_auto_dealers`
-    MiscellaneousAutoDealers,
-    /// `miscellaneous_business_services`
-    MiscellaneousBusinessServices,
-    /// `miscellaneous_food_stores`
-    MiscellaneousFoodStores,
-    /// `miscellaneous_general_merchandise`
-    MiscellaneousGeneralMerchandise,
-    /// `miscellaneous_general_services`
-    MiscellaneousGeneralServices,
-    /// `miscellaneous_home_furnishing_specialty_stores`
-    MiscellaneousHomeFurnishingSpecialtyStores,
-    /// `miscellaneous_publishing_and_printing`
-    MiscellaneousPublishingAndPrinting,
-    /// `miscellaneous_recreation_services`
-    MiscellaneousRecreationServices,
-    /// `miscellaneous_repair_shops`
-    MiscellaneousRepairShops,
-    /// `miscellaneous_specialty_retail`
-    MiscellaneousSpecialtyRetail,
-    /// `mobile_home_dealers`
-    MobileHomeDealers,
-    /// `motion_picture_theaters`
-    MotionPictureTheaters,
-    /// `motor_freight_carriers_and_trucking`
-    MotorFreightCarriersAndTrucking,
-    /// `motor_homes_dealers`
-    MotorHomesDealers,
-    /// `motor_vehicle_supplies_and_new_parts`
-    MotorVehicleSuppliesAndNewParts,
-    /// `motorcycle_shops_and_dealers`
-    MotorcycleShopsAndDealers,
-    /// `motorcycle_shops_dealers`
-    MotorcycleShopsDealers,
-    /// `music_stores_musical_instruments_pianos_and_sheet_music`
-    MusicStoresMusicalInstrumentsPianosAndSheetMusic,
-    /// `news_dealers_and_newsstands`
-    NewsDealersAndNewsstands,
-    /// `non_fi_money_orders`
-    NonFiMoneyOrders,
-    /// `non_fi_stored_value_card_purchase_load`
-    NonFiStoredValueCardPurchaseLoad,
-    /// `nondurable_goods`
-    NondurableGoods,
-    /// `nurseries_lawn_and_garden_supply_stores`
-    NurseriesLawnAndGardenSupplyStores,
-    /// `nursing_personal_care`
-    NursingPersonalCare,
-    /// `office_and_commercial_furniture`
-    OfficeAndCommercialFurniture,
-    /// `opticians_eyeglasses`
-    OpticiansEyeglasses,
-    /// `optometrists_ophthalmologist`
-    OptometristsOphthalmologist,
-    /// `orthopedic_goods_prosthetic_devices`
-    OrthopedicGoodsProstheticDevices,
-    /// `osteopaths`
-    Osteopaths,
-    /// `package_stores_beer_wine_and_liquor`
-    PackageStoresBeerWineAndLiquor,
-    /// `paints_varnishes_and_supplies`
-    PaintsVarnishesAndSupplies,
-    /// `parking_lots_garages`
-    ParkingLotsGarages,
-    /// `passenger_railways`
-    PassengerRailways,
-    /// `pawn_shops`
-    PawnShops,
-    /// `pet_shops_pet_food_and_supplies`
-    PetShopsPetFoodAndSupplies,
-    /// `petroleum_and_petroleum_products`
-    PetroleumAndPetroleumProducts,
-    /// `photo_developing`
-    PhotoDeveloping,
-    /// `photographic_photocopy_microfilm_equipment_and_supplies`
-    PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
-    /// `photographic_studios`
-    PhotographicStudios,
-    /// `picture_video_production`
-    PictureVideoProduction,
-    /// `piece_goods_notions_and_other_dry_goods`
-    PieceGoodsNotionsAndOtherDryGoods,
-    /// `plumbing_heating_equipment_and_supplies`
-    PlumbingHeatingEquipmentAndSupplies,
-    /// `political_organizations`
-    PoliticalOrganizations,
-    /// `postal_services_government_only`
-    PostalServicesGovernmentOnly,
-    /// `precious_stones_and_metals_watches_and_jewelry`
-    PreciousStonesAndMetalsWatchesAndJewelry,
-    /// `professional_services`
-    ProfessionalServices,
-    /// `public_warehousing_and_storage`
-    PublicWarehousingAndStorage,
-    /// `quick_copy_repro_and_blueprint`
-    QuickCopyReproAndBlueprint,
-    /// `railroads`
-    Railroads,
-    /// `real_estate_agents_and_managers_rentals`
-    RealEstateAgentsAndManagersRentals,
-    /// `record_stores`
-    RecordStores,
-    /// `recreational_vehicle_rentals`
-    RecreationalVehicleRentals,
-    /// `religious_goods_stores`
-    ReligiousGoodsStores,
-    /// `religious_organizations`
-    ReligiousOrganizations,
-    /// `roofing_siding_sheet_metal`
-    RoofingSidingSheetMetal,
-    /// `secretarial_support_services`
-    SecretarialSupportServices,
-    /// `security_brokers_dealers`
-    SecurityBrokersDealers,
-    /// `service_stations`
-    ServiceStations,
-    /// `sewing_needlework_fabric_and_piece_goods_stores`
-    SewingNeedleworkFabricAndPieceGoodsStores,
-    /// `shoe_repair_hat_cleaning`
-    ShoeRepairHatCleaning,
-    /// `shoe_stores`
-    ShoeStores,
-    /// `small_appliance_repair`
-    SmallApplianceRepair,
-    /// `snowmobile_dealers`
-    SnowmobileDealers,
-    /// `special_trade_services`
-    SpecialTradeServices,
-    /// `specialty_cleaning`
-    SpecialtyCleaning,
-    /// `sporting_goods_stores`
-    SportingGoodsStores,
-    /// `sporting_recreation_camps`
-    SportingRecreationCamps,
-    /// `sports_and_riding_apparel_stores`
-    SportsAndRidingApparelStores,
-    /// `sports_clubs_fields`
-    SportsClubsFields,
-    /// `stamp_and_coin_stores`
-    StampAndCoinStores,
-    /// `stationary_office_supplies_printing_and_writing_paper`
-    StationaryOfficeSuppliesPrintingAndWritingPaper,
-    /// `stationery_stores_office_and_school_supply_stores`
-    StationeryStoresOfficeAndSchoolSupplyStores,
-    /// `swimming_pools_sales`
-    SwimmingPoolsSales,
-    /// `t_ui_travel_germany`
-    TUiTravelGermany,
-    /// `tailors_alterations`
-    TailorsAlterations,
-    /// `tax_payments_government_agencies`
-    TaxPaymentsGovernmentAgencies,
-    /// `tax_preparation_services`
-    TaxPreparationServices,
-    /// `taxicabs_limousines`
-    TaxicabsLimousines,
-    /// `telecommunication_equipment_and_telephone_sales`
-    TelecommunicationEquipmentAndTelephoneSales,
-    /// `telecommunication_services`
-    TelecommunicationServices,
-    /// `telegraph_services`
-    TelegraphServices,
-    /// `tent_and_awning_shops`
-    TentAndAwningShops,
-    /// `testing_laboratories`
-    TestingLaboratories,
-    /// `theatrical_ticket_agencies`
-    TheatricalTicketAgencies,
-    /// `timeshares`
-    Timeshares,
-    /// `tire_retreading_and_repair`
-    TireRetreadingAndRepair,
-    /// `tolls_bridge_fees`
-    TollsBridgeFees,
-    /// `tourist_attractions_and_exhibits`
-    TouristAttractionsAndExhibits,
-    /// `towing_services`
-    TowingServices,
-    /// `trailer_parks_campgrounds`
-    TrailerParksCampgrounds,
-    /// `transportation_services`
-    TransportationServices,
-    /// `travel_agencies_tour_operators`
-    TravelAgenciesTourOperators,
-    /// `truck_stop_iteration`
-    TruckStopIteration,
-    /// `truck_utility_trailer_rentals`
-    TruckUtilityTrailerRentals,
-    /// `typesetting_plate_making_and_related_services`
-    TypesettingPlateMakingAndRelatedServices,
-    /// `typewriter_stores`
-    TypewriterStores,
-    /// `u_s_federal_government_agencies_or_departments`
-    USFederalGovernmentAgenciesOrDepartments,
-    /// `uniforms_commercial_clothing`
-    UniformsCommercialClothing,
-    /// `used_merchandise_and_secondhand_stores`
-    UsedMerchandiseAndSecondhandStores,
-    /// `utilities`
-    Utilities,
-    /// `variety_stores`
-    VarietyStores,
-    /// `veterinary_services`
-    VeterinaryServices,
-    /// `video_amusement_game_supplies`
-    VideoAmusementGameSupplies,
-    /// `video_game_arcades`
-    VideoGameArcades,
-    /// `video_tape_rental_stores`
-    VideoTapeRentalStores,
-    /// `vocational_trade_schools`
-    VocationalTradeSchools,
-    /// `watch_jewelry_repair`
-    WatchJewelryRepair,
-    /// `welding_repair`
-    WeldingRepair,
-    /// `wholesale_clubs`
-    WholesaleClubs,
-    /// `wig_and_toupee_stores`
-    WigAndToupeeStores,
-    /// `wires_money_orders`
-    WiresMoneyOrders,
-    /// `womens_accessory_and_specialty_shops`
-    WomensAccessoryAndSpecialtyShops,
-    /// `womens_ready_to_wear_stores`
-    WomensReadyToWearStores,
-    /// `wrecking_and_salvage_yards`
-    WreckingAndSalvageYards,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl SpendingControlsAllowedCategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SpendingControlsAllowedCategories::AcRefrigerationRepair => {
-                "ac_refrigeration_repair"
-            }
-            SpendingControlsAllowedCategories::AccountingBookkeepingServices => {
-                "accounting_bookkeeping_services"
-            }
-            SpendingControlsAllowedCategories::AdvertisingServices => {
-                "advertising_services"
-            }
-            SpendingControlsAllowedCategories::AgriculturalCooperative => {
-                "agricultural_cooperative"
-            }
-            SpendingControlsAllowedCategories::AirlinesAirCarriers => {
-                "airlines_air_carriers"
-            }
-            SpendingControlsAllowedCategories::AirportsFlyingFields => {
-                "airports_flying_fields"
-            }
-            SpendingControlsAllowedCategories::AmbulanceServices => "ambulance_services",
-            SpendingControlsAllowedCategories::AmusementParksCarnivals => {
-                "amusement_parks_carnivals"
-            }
-            SpendingControlsAllowedCategories::AntiqueReproductions => {
-                "antique_reproductions"
-            }
-            SpendingControlsAllowedCategories::AntiqueShops => "antique_shops",
-            SpendingControlsAllowedCategories::Aquariums => "aquariums",
-            SpendingControlsAllowedCategories::ArchitecturalSurveyingServices => {
-                "architectural_surveying_services"
-            }
-            SpendingControlsAllowedCategories::ArtDealersAndGalleries => {
-                "art_dealers_and_galleries"
-            }
-            SpendingControlsAllowedCategories::ArtistsSupplyAndCraftShops => {
-                "artists_supply_and_craft_shops"
-            }
-            SpendingControlsAllowedCategories::AutoAndHomeSupplyStores => {
-                "auto_and_home_supply_stores"
-            }
-            SpendingControlsAllowedCategories::AutoBodyRepairShops => {
-                "auto_body_repair_shops"
-            }
-            SpendingControlsAllowedCategories::AutoPaintShops => "auto_paint_shops",
-            SpendingControlsAllowedCategories::AutoServiceShops => "auto_service_shops",
-            SpendingControlsAllowedCategories::AutomatedCashDisburse => {
-                "automated_cash_disburse"
-            }
-            SpendingControlsAllowedCategories::AutomatedFuelDispensers => {
-                "automated_fuel_dispensers"
-            }
-            SpendingControlsAllowedCategories::AutomobileAssociations => {
-                "automobile_associations"
-            }
-            SpendingControlsAllowedCategories::AutomotivePartsAndAccessoriesStores => {
-                "automotive_parts_and_accessories_stores"
-            }
-            SpendingControlsAllowedCategories::AutomotiveTireStores => {
-                "automotive_tire_stores"
-            }
-            SpendingControlsAllowedCategories::BailAndBondPayments => {
-                "bail_and_bond_payments"
-            }
-            SpendingControlsAllowedCategories::Bakeries => "bakeries",
-            SpendingControlsAllowedCategories::BandsOrchestras => "bands_orchestras",
-            SpendingControlsAllowedCategories::BarberAndBeautyShops => {
-                "barber_and_beauty_shops"
-            }
-            SpendingControlsAllowedCategories::BettingCasinoGambling => {
-                "betting_casino_gambling"
-            }
-            SpendingControlsAllowedCategories::BicycleShops => "bicycle_shops",
-            SpendingControlsAllowedCategories::BilliardPoolEstablishments => {
-                "billiard_pool_establishments"
-            }
-            SpendingControlsAllowedCategories::BoatDealers => "boat_dealers",
-            SpendingControlsAllowedCategories::BoatRentalsAndLeases => {
-                "boat_rentals_and_leases"
-            }
-            SpendingControlsAllowedCategories::BookStores => "book_stores",
-            SpendingControlsAllowedCategories::BooksPeriodicalsAndNewspapers => {
-                "books_periodicals_and_newspapers"
-            }
-            SpendingControlsAllowedCategories::BowlingAlleys => "bowling_alleys",
-            SpendingControlsAllowedCategories::BusLines => "bus_lines",
-            SpendingControlsAllowedCategories::BusinessSecretarialSchools => {
-                "business_secretarial_schools"
-            }
-            SpendingControlsAllowedCategories::BuyingShoppingServices => {
-                "buying_shopping_services"
-            }
-            SpendingControlsAllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
-                "cable_satellite_and_other_pay_television_and_radio"
-            }
-            SpendingControlsAllowedCategories::CameraAndPhotographicSupplyStores => {
-                "camera_and_photographic_supply_stores"
-            }
-            SpendingControlsAllowedCategories::CandyNutAndConfectioneryStores => {
-                "candy_nut_and_confectionery_stores"
-            }
-            SpendingControlsAllowedCategories::CarAndTruckDealersNewUsed => {
-                "car_and_truck_dealers_new_used"
-            }
-            SpendingControlsAllowedCategories::CarAndTruckDealersUsedOnly => {
-                "car_and_truck_dealers_used_only"
-            }
-            SpendingControlsAllowedCategories::CarRentalAgencies => "car_rental_agencies",
-            SpendingControlsAllowedCategories::CarWashes => "car_washes",
-            SpendingControlsAllowedCategories::CarpentryServices => "carpentry_services",
-            SpendingControlsAllowedCategories::CarpetUpholsteryCleaning => {
-                "carpet_upholstery_cleaning"
-            }
-            SpendingControlsAllowedCategories::Caterers => "caterers",
-            SpendingControlsAllowedCategories::CharitableAndSocialServiceOrganizationsFundraising => {
-                "charitable_and_social_service_organizations_fundraising"
-            }
-            SpendingControlsAllowedCategories::ChemicalsAndAlliedProducts => {
-                "chemicals_and_allied_products"
-            }
-            SpendingControlsAllowedCategories::ChildCareServices => "child_care_services",
-            SpendingControlsAllowedCategories::ChildrensAndInfantsWearStores => {
-                "childrens_and_infants_wear_stores"
-            }
-            SpendingControlsAllowedCategories::ChiropodistsPodiatrists => {
-                "chiropodists_podiatrists"
-            }
-            SpendingControlsAllowedCategories::Chiropractors => "chiropractors",
-            SpendingControlsAllowedCategories::CigarStoresAndStands => {
-                "cigar_stores_and_stands"
-            }
-            SpendingControlsAllowedCategories::CivicSocialFraternalAssociations => {
-                "civic_social_fraternal_associations"
-            }
-            SpendingControlsAllowedCategories::CleaningAndMaintenance => {
-                "cleaning_and_maintenance"
-            }
-            SpendingControlsAllowedCategories::ClothingRental => "clothing_rental",
-            SpendingControlsAllowedCategories::CollegesUniversities => {
-                "colleges_universities"
-            }
-            SpendingControlsAllowedCategories::CommercialEquipment => {
-                "commercial_equipment"
-            }
-            SpendingControlsAllowedCategories::CommercialFootwear => {
-                "commercial_footwear"
-            }
-            SpendingControlsAllowedCategories::CommercialPhotographyArtAndGraphics => {
-                "commercial_photography_art_and_graphics"
-            }
-            SpendingControlsAllowedCategories::CommuterTransportAndFerries => {
-                "commuter_transport_and_ferries"
-            }
-            SpendingControlsAllowedCategories::ComputerNetworkServices => {
-                "computer_network_services"
-            }
-            SpendingControlsAllowedCategories::ComputerProgramming => {
-                "computer_programming"
-            }
-            SpendingControlsAllowedCategories::ComputerRepair => "computer_repair",
-            SpendingControlsAllowedCategories::ComputerSoftwareStores => {
-                "computer_software_stores"
-            }
-            SpendingControlsAllowedCategories::ComputersPeripheralsAndSoftware => {
-                "computers_peripherals_and_software"
-            }
-            SpendingControlsAllowedCategories::ConcreteWorkServices => {
-                "concrete_work_services"
-            }
-            SpendingControlsAllowedCategories::ConstructionMaterials => {
-                "construction_materials"
-            }
-            SpendingControlsAllowedCategories::ConsultingPublicRelations => {
-                "consulting_public_relations"
-            }
-            SpendingControlsAllowedCategories::CorrespondenceSchools => {
-                "correspondence_schools"
-            }
-            SpendingControlsAllowedCategories::CosmeticStores => "cosmetic_stores",
-            SpendingControlsAllowedCategories::CounselingServices => {
-                "counseling_services"
-            }
-            SpendingControlsAllowedCategories::CountryClubs => "country_clubs",
-            SpendingControlsAllowedCategories::CourierServices => "courier_services",
-            SpendingControlsAllowedCategories::CourtCosts => "court_costs",
-            SpendingControlsAllowedCategories::CreditReportingAgencies => {
-                "credit_reporting_agencies"
-            }
-            SpendingControlsAllowedCategories::CruiseLines => "cruise_lines",
-            SpendingControlsAllowedCategories::DairyProductsStores => {
-                "dairy_products_stores"
-            }
-            SpendingControlsAllowedCategories::DanceHallStudiosSchools => {
-                "dance_hall_studios_schools"
-            }
-            SpendingControlsAllowedCategories::DatingEscortServices => {
-                "dating_escort_services"
-            }
-            SpendingControlsAllowedCategories::DentistsOrthodontists => {
-                "dentists_orthodontists"
-            }
-            SpendingControlsAllowedCategories::DepartmentStores => "department_stores",
-            SpendingControlsAllowedCategories::DetectiveAgencies => "detective_agencies",
-            SpendingControlsAllowedCategories::DigitalGoodsApplications => {
-                "digital_goods_applications"
-            }
-            SpendingControlsAllowedCategories::DigitalGoodsGames => "digital_goods_games",
-            SpendingControlsAllowedCategories::DigitalGoodsLargeVolume => {
-                "digital_goods_large_volume"
-            }
-            SpendingControlsAllowedCategories::DigitalGoodsMedia => "digital_goods_media",
-            SpendingControlsAllowedCategories::DirectMarketingCatalogMerchant => {
-                "direct_marketing_catalog_merchant"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
-                "direct_marketing_combination_catalog_and_retail_merchant"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingInboundTelemarketing => {
-                "direct_marketing_inbound_telemarketing"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingInsuranceServices => {
-                "direct_marketing_insurance_services"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingOther => {
-                "direct_marketing_other"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingOutboundTelemarketing => {
-                "direct_marketing_outbound_telemarketing"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingSubscription => {
-                "direct_marketing_subscription"
-            }
-            SpendingControlsAllowedCategories::DirectMarketingTravel => {
-                "direct_marketing_travel"
-            }
-            SpendingControlsAllowedCategories::DiscountStores => "discount_stores",
-            SpendingControlsAllowedCategories::Doctors => "doctors",
-            SpendingControlsAllowedCategories::DoorToDoorSales => "door_to_door_sales",
-            SpendingControlsAllowedCategories::DraperyWindowCoveringAndUpholsteryStores => {
-                "drapery_window_covering_and_upholstery_stores"
-            }
-            SpendingControlsAllowedCategories::DrinkingPlaces => "drinking_places",
-            SpendingControlsAllowedCategories::DrugStoresAndPharmacies => {
-                "drug_stores_and_pharmacies"
-            }
-            SpendingControlsAllowedCategories::DrugsDrugProprietariesAndDruggistSundries => {
-                "drugs_drug_proprietaries_and_druggist_sundries"
-            }
-            SpendingControlsAllowedCategories::DryCleaners => "dry_cleaners",
-            SpendingControlsAllowedCategories::DurableGoods => "durable_goods",
-            SpendingControlsAllowedCategories::DutyFreeStores => "duty_free_stores",
-            SpendingControlsAllowedCategories::EatingPlacesRestaurants => {
-                "eating_places_restaurants"
-            }
-            SpendingControlsAllowedCategories::EducationalServices => {
-                "educational_services"
-            }
-            SpendingControlsAllowedCategories::ElectricRazorStores => {
-                "electric_razor_stores"
-            }
-            SpendingControlsAllowedCategories::ElectricVehicleCharging => {
-                "electric_vehicle_charging"
-            }
-            SpendingControlsAllowedCategories::ElectricalPartsAndEquipment => {
-                "electrical_parts_and_equipment"
-            }
-            SpendingControlsAllowedCategories::ElectricalServices => {
-                "electrical_services"
-            }
-            SpendingControlsAllowedCategories::ElectronicsRepairShops => {
-                "electronics_repair_shops"
-            }
-            SpendingControlsAllowedCategories::ElectronicsStores => "electronics_stores",
-            SpendingControlsAllowedCategories::ElementarySecondarySchools => {
-                "elementary_secondary_schools"
-            }
-            SpendingControlsAllowedCategories::EmergencyServicesGcasVisaUseOnly => {
-                "emergency_services_gcas_visa_use_only"
-            }
-            SpendingControlsAllowedCategories::EmploymentTempAgencies => {
-                "employment_temp_agencies"
-            }
-            SpendingControlsAllowedCategories::EquipmentRental => "equipment_rental",
-            SpendingControlsAllowedCategories::ExterminatingServices => {
-                "exterminating_services"
-            }
-            SpendingControlsAllowedCategories::FamilyClothingStores => {
-                "family_clothing_stores"
-            }
-            SpendingControlsAllowedCategories::FastFoodRestaurants => {
-                "fast_food_restaurants"
-            }
-            SpendingControlsAllowedCategories::FinancialInstitutions => {
-                "financial_institutions"
-            }
-            SpendingControlsAllowedCategories::FinesGovernmentAdministrativeEntities => {
-                "fines_government_administrative_entities"
-            }
-            SpendingControlsAllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
-                "fireplace_fireplace_screens_and_accessories_stores"
-            }
-            SpendingControlsAllowedCategories::FloorCoveringStores => {
-                "floor_covering_stores"
-            }
-            SpendingControlsAllowedCategories::Florists => "florists",
-            SpendingControlsAllowedCategories::FloristsSuppliesNurseryStockAndFlowers => {
-                "florists_supplies_nursery_stock_and_flowers"
-            }
-            SpendingControlsAllowedCategories::FreezerAndLockerMeatProvisioners => {
-                "freezer_and_locker_meat_provisioners"
-            }
-            SpendingControlsAllowedCategories::FuelDealersNonAutomotive => {
-                "fuel_dealers_non_automotive"
-            }
-            SpendingControlsAllowedCategories::FuneralServicesCrematories => {
-                "funeral_services_crematories"
-            }
-            SpendingControlsAllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
-                "furniture_home_furnishings_and_equipment_stores_except_appliances"
-            }
-            SpendingControlsAllowedCategories::FurnitureRepairRefinishing => {
-                "furniture_repair_refinishing"
-            }
-            SpendingControlsAllowedCategories::FurriersAndFurShops => {
-                "furriers_and_fur_shops"
-            }
-            SpendingControlsAllowedCategories::GeneralServices => "general_services",
-            SpendingControlsAllowedCategories::GiftCardNoveltyAndSouvenirShops => {
-                "gift_card_novelty_and_souvenir_shops"
-            }
-            SpendingControlsAllowedCategories::GlassPaintAndWallpaperStores => {
-                "glass_paint_and_wallpaper_stores"
-            }
-            SpendingControlsAllowedCategories::GlasswareCrystalStores => {
-                "glassware_crystal_stores"
-            }
-            SpendingControlsAllowedCategories::GolfCoursesPublic => "golf_courses_public",
-            SpendingControlsAllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
-                "government_licensed_horse_dog_racing_us_region_only"
-            }
-            SpendingControlsAllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
-                "government_licensed_online_casions_online_gambling_us_region_only"
-            }
-            SpendingControlsAllowedCategories::GovernmentOwnedLotteriesNonUsRegion => {
-                "government_owned_lotteries_non_us_region"
-            }
-            SpendingControlsAllowedCategories::GovernmentOwnedLotteriesUsRegionOnly => {
-                "government_owned_lotteries_us_region_only"
-            }
-            SpendingControlsAllowedCategories::GovernmentServices => {
-                "government_services"
-            }
-            SpendingControlsAllowedCategories::GroceryStoresSupermarkets => {
-                "grocery_stores_supermarkets"
-            }
-            SpendingControlsAllowedCategories::HardwareEquipmentAndSupplies => {
-                "hardware_equipment_and_supplies"
-            }
-            SpendingControlsAllowedCategories::HardwareStores => "hardware_stores",
-            SpendingControlsAllowedCategories::HealthAndBeautySpas => {
-                "health_and_beauty_spas"
-            }
-            SpendingControlsAllowedCategories::HearingAidsSalesAndSupplies => {
-                "hearing_aids_sales_and_supplies"
-            }
-            SpendingControlsAllowedCategories::HeatingPlumbingAC => {
-                "heating_plumbing_a_c"
-            }
-            SpendingControlsAllowedCategories::HobbyToyAndGameShops => {
-                "hobby_toy_and_game_shops"
-            }
-            SpendingControlsAllowedCategories::HomeSupplyWarehouseStores => {
-                "home_supply_warehouse_stores"
-            }
-            SpendingControlsAllowedCategories::Hospitals => "hospitals",
-            SpendingControlsAllowedCategories::HotelsMotelsAndResorts => {
-                "hotels_motels_and_resorts"
-            }
-            SpendingControlsAllowedCategories::HouseholdApplianceStores => {
-                "household_appliance_stores"
-            }
-            SpendingControlsAllowedCategories::IndustrialSupplies => {
-                "industrial_supplies"
-            }
-            SpendingControlsAllowedCategories::InformationRetrievalServices => {
-                "information_retrieval_services"
-            }
-            SpendingControlsAllowedCategories::InsuranceDefault => "insurance_default",
-            SpendingControlsAllowedCategories::InsuranceUnderwritingPremiums => {
-                "insurance_underwriting_premiums"
-            }
-            SpendingControlsAllowedCategories::IntraCompanyPurchases => {
-                "intra_company_purchases"
-            }
-            SpendingControlsAllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
-                "jewelry_stores_watches_clocks_and_silverware_stores"
-            }
-            SpendingControlsAllowedCategories::LandscapingServices => {
-                "landscaping_services"
-            }
-            SpendingControlsAllowedCategories::Laundries => "laundries",
-            SpendingControlsAllowedCategories::LaundryCleaningServices => {
-                "laundry_cleaning_services"
-            }
-            SpendingControlsAllowedCategories::LegalServicesAttorneys => {
-                "legal_services_attorneys"
-            }
-            SpendingControlsAllowedCategories::LuggageAndLeatherGoodsStores => {
-                "luggage_and_leather_goods_stores"
-            }
-            SpendingControlsAllowedCategories::LumberBuildingMaterialsStores => {
-                "lumber_building_materials_stores"
-            }
-            SpendingControlsAllowedCategories::ManualCashDisburse => {
-                "manual_cash_disburse"
-            }
-            SpendingControlsAllowedCategories::MarinasServiceAndSupplies => {
-                "marinas_service_and_supplies"
-            }
-            SpendingControlsAllowedCategories::Marketplaces => "marketplaces",
-            SpendingControlsAllowedCategories::MasonryStoneworkAndPlaster => {
-                "masonry_stonework_and_plaster"
-            }
-            SpendingControlsAllowedCategories::MassageParlors => "massage_parlors",
-            SpendingControlsAllowedCategories::MedicalAndDentalLabs => {
-                "medical_and_dental_labs"
-            }
-            SpendingControlsAllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
-            }
-            SpendingControlsAllowedCategories::MedicalServices => "medical_services",
-            SpendingControlsAllowedCategories::MembershipOrganizations => {
-                "membership_organizations"
-            }
-            SpendingControlsAllowedCategories::MensAndBoysClothingAndAccessoriesStores => {
-                "mens_and_boys_clothing_and_accessories_stores"
-            }
-            SpendingControlsAllowedCategories::MensWomensClothingStores => {
-                "mens_womens_clothing_stores"
-            }
-            SpendingControlsAllowedCategories::MetalServiceCenters => {
-                "metal_service_centers"
-            }
-            SpendingControlsAllowedCategories::Miscellaneous => "miscellaneous",
-            SpendingControlsAllowedCategories::MiscellaneousApparelAndAccessoryShops => {
-                "miscellaneous_apparel_and_accessory_shops"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousAutoDealers => {
-                "miscellaneous_auto_dealers"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousBusinessServices => {
-                "miscellaneous_business_services"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousFoodStores => {
-                "miscellaneous_food_stores"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousGeneralMerchandise => {
-                "miscellaneous_general_merchandise"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousGeneralServices => {
-                "miscellaneous_general_services"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
-                "miscellaneous_home_furnishing_specialty_stores"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousPublishingAndPrinting => {
-                "miscellaneous_publishing_and_printing"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousRecreationServices => {
-                "miscellaneous_recreation_services"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousRepairShops => {
-                "miscellaneous_repair_shops"
-            }
-            SpendingControlsAllowedCategories::MiscellaneousSpecialtyRetail => {
-                "miscellaneous_specialty_retail"
-            }
-            SpendingControlsAllowedCategories::MobileHomeDealers => "mobile_home_dealers",
-            SpendingControlsAllowedCategories::MotionPictureTheaters => {
-                "motion_picture_theaters"
-            }
-            SpendingControlsAllowedCategories::MotorFreightCarriersAndTrucking => {
-                "motor_freight_carriers_and_trucking"
-            }
-            SpendingControlsAllowedCategories::MotorHomesDealers => "motor_homes_dealers",
-            SpendingControlsAllowedCategories::MotorVehicleSuppliesAndNewParts => {
-                "motor_vehicle_supplies_and_new_parts"
-            }
-            SpendingControlsAllowedCategories::MotorcycleShopsAndDealers => {
-                "motorcycle_shops_and_dealers"
-            }
-            SpendingControlsAllowedCategories::MotorcycleShopsDealers => {
-                "motorcycle_shops_dealers"
-            }
-            SpendingControlsAllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
-                "music_stores_musical_instruments_pianos_and_sheet_music"
-            }
-            SpendingControlsAllowedCategories::NewsDealersAndNewsstands => {
-                "news_dealers_and_newsstands"
-            }
-            SpendingControlsAllowedCategories::NonFiMoneyOrders => "non_fi_money_orders",
-            SpendingControlsAllowedCategories::NonFiStoredValueCardPurchaseLoad => {
-                "non_fi_stored_value_card_purchase_load"
-            }
-            SpendingControlsAllowedCategories::NondurableGoods => "nondurable_goods",
-            SpendingControlsAllowedCategories::NurseriesLawnAndGardenSupplyStores => {
-                "nurseries_lawn_and_garden_supply_stores"
-            }
-            SpendingControlsAllowedCategories::NursingPersonalCare => {
-                "nursing_personal_care"
-            }
-            SpendingControlsAllowedCategories::OfficeAndCommercialFurniture => {
-                "office_and_commercial_furniture"
-            }
-            SpendingControlsAllowedCategories::OpticiansEyeglasses => {
-                "opticians_eyeglasses"
-            }
-            SpendingControlsAllowedCategories::OptometristsOphthalmologist => {
-                "optometrists_ophthalmologist"
-            }
-            SpendingControlsAllowedCategories::OrthopedicGoodsProstheticDevices => {
-                "orthopedic_goods_prosthetic_devices"
-            }
-            SpendingControlsAllowedCategories::Osteopaths => "osteopaths",
-            SpendingControlsAllowedCategories::PackageStoresBeerWineAndLiquor => {
-                "package_stores_beer_wine_and_liquor"
-            }
-            SpendingControlsAllowedCategories::PaintsVarnishesAndSupplies => {
-                "paints_varnishes_and_supplies"
-            }
-            SpendingControlsAllowedCategories::ParkingLotsGarages => {
-                "parking_lots_garages"
-            }
-            SpendingControlsAllowedCategories::PassengerRailways => "passenger_railways",
-            SpendingControlsAllowedCategories::PawnShops => "pawn_shops",
-            SpendingControlsAllowedCategories::PetShopsPetFoodAndSupplies => {
-                "pet_shops_pet_food_and_supplies"
-            }
-            SpendingControlsAllowedCategories::PetroleumAndPetroleumProducts => {
-                "petroleum_and_petroleum_products"
-            }
-            SpendingControlsAllowedCategories::PhotoDeveloping => "photo_developing",
-            SpendingControlsAllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
-                "photographic_photocopy_microfilm_equipment_and_supplies"
-            }
-            SpendingControlsAllowedCategories::PhotographicStudios => {
-                "photographic_studios"
-            }
-            SpendingControlsAllowedCategories::PictureVideoProduction => {
-                "picture_video_production"
-            }
-            SpendingControlsAllowedCategories::PieceGoodsNotionsAndOtherDryGoods => {
-                "piece_goods_notions_and_other_dry_goods"
-            }
-            SpendingControlsAllowedCategories::PlumbingHeatingEquipmentAndSupplies => {
-                "plumbing_heating_equipment_and_supplies"
-            }
-            SpendingControlsAllowedCategories::PoliticalOrganizations => {
-                "political_organizations"
-            }
-            SpendingControlsAllowedCategories::PostalServicesGovernmentOnly => {
-                "postal_services_government_only"
-            }
-            SpendingControlsAllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
-                "precious_stones_and_metals_watches_and_jewelry"
-            }
-            SpendingControlsAllowedCategories::ProfessionalServices => {
-                "professional_services"
-            }
-            SpendingControlsAllowedCategories::PublicWarehousingAndStorage => {
-                "public_warehousing_and_storage"
-            }
-            SpendingControlsAllowedCategories::QuickCopyReproAndBlueprint => {
-                "quick_copy_repro_and_blueprint"
-            }
-            SpendingControlsAllowedCategories::Railroads => "railroads",
-            SpendingControlsAllowedCategories::RealEstateAgentsAndManagersRentals => {
-                "real_estate_agents_and_managers_rentals"
-            }
-            SpendingControlsAllowedCategories::RecordStores => "record_stores",
-            SpendingControlsAllowedCategories::RecreationalVehicleRentals => {
-                "recreational_vehicle_rentals"
-            }
-            SpendingControlsAllowedCategories::ReligiousGoodsStores => {
-                "religious_goods_stores"
-            }
-            SpendingControlsAllowedCategories::ReligiousOrganizations => {
-                "religious_organizations"
-            }
-            SpendingControlsAllowedCategories::RoofingSidingSheetMetal => {
-                "roofing_siding_sheet_metal"
-            }
-            SpendingControlsAllowedCategories::SecretarialSupportServices => {
-                "secretarial_support_services"
-            }
-            SpendingControlsAllowedCategories::SecurityBrokersDealers => {
-                "security_brokers_dealers"
-            }
-            SpendingControlsAllowedCategories::ServiceStations => "service_stations",
-            SpendingControlsAllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
-                "sewing_needlework_fabric_and_piece_goods_stores"
-            }
-            SpendingControlsAllowedCategories::ShoeRepairHatCleaning => {
-                "shoe_repair_hat_cleaning"
-            }
-            SpendingControlsAllowedCategories::ShoeStores => "shoe_stores",
-            SpendingControlsAllowedCategories::SmallApplianceRepair => {
-                "small_appliance_repair"
-            }
-            SpendingControlsAllowedCategories::SnowmobileDealers => "snowmobile_dealers",
-            SpendingControlsAllowedCategories::SpecialTradeServices => {
-                "special_trade_services"
-            }
-            SpendingControlsAllowedCategories::SpecialtyCleaning => "specialty_cleaning",
-            SpendingControlsAllowedCategories::SportingGoodsStores => {
-                "sporting_goods_stores"
-            }
-            SpendingControlsAllowedCategories::SportingRecreationCamps => {
-                "sporting_recreation_camps"
-            }
-            SpendingControlsAllowedCategories::SportsAndRidingApparelStores => {
-                "sports_and_riding_apparel_stores"
-            }
-            SpendingControlsAllowedCategories::SportsClubsFields => "sports_clubs_fields",
-            SpendingControlsAllowedCategories::StampAndCoinStores => {
-                "stamp_and_coin_stores"
-            }
-            SpendingControlsAllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
-                "stationary_office_supplies_printing_and_writing_paper"
-            }
-            SpendingControlsAllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
-                "stationery_stores_office_and_school_supply_stores"
-            }
-            SpendingControlsAllowedCategories::SwimmingPoolsSales => {
-                "swimming_pools_sales"
-            }
-            SpendingControlsAllowedCategories::TUiTravelGermany => "t_ui_travel_germany",
-            SpendingControlsAllowedCategories::TailorsAlterations => {
-                "tailors_alterations"
-            }
-            SpendingControlsAllowedCategories::TaxPaymentsGovernmentAgencies => {
-                "tax_payments_government_agencies"
-            }
-            SpendingControlsAllowedCategories::TaxPreparationServices => {
-                "tax_preparation_services"
-            }
-            SpendingControlsAllowedCategories::TaxicabsLimousines => {
-                "taxicabs_limousines"
-            }
-            SpendingControlsAllowedCategories::TelecommunicationEquipmentAndTelephoneSales => {
-                "telecommunication_equipment_and_telephone_sales"
-            }
-            SpendingControlsAllowedCategories::TelecommunicationServices => {
-                "telecommunication_services"
-            }
-            SpendingControlsAllowedCategories::TelegraphServices => "telegraph_services",
-            SpendingControlsAllowedCategories::TentAndAwningShops => {
-                "tent_and_awning_shops"
-            }
-            SpendingControlsAllowedCategories::TestingLaboratories => {
-                "testing_laboratories"
-            }
-            SpendingControlsAllowedCategories::TheatricalTicketAgencies => {
-                "theatrical_ticket_agencies"
-            }
-            SpendingControlsAllowedCategories::Timeshares => "timeshares",
-            SpendingControlsAllowedCategories::TireRetreadingAndRepair => {
-                "tire_retreading_and_repair"
-            }
-            SpendingControlsAllowedCategories::TollsBridgeFees => "tolls_bridge_fees",
-            SpendingControlsAllowedCategories::TouristAttractionsAndExhibits => {
-                "tourist_attractions_and_exhibits"
-            }
-            SpendingControlsAllowedCategories::TowingServices => "towing_services",
-            SpendingControlsAllowedCategories::TrailerParksCampgrounds => {
-                "trailer_parks_campgrounds"
-            }
-            SpendingControlsAllowedCategories::TransportationServices => {
-                "transportation_services"
-            }
-            SpendingControlsAllowedCategories::TravelAgenciesTourOperators => {
-                "travel_agencies_tour_operators"
-            }
-            SpendingControlsAllowedCategories::TruckStopIteration => {
-                "truck_stop_iteration"
-            }
-            SpendingControlsAllowedCategories::TruckUtilityTrailerRentals => {
-                "truck_utility_trailer_rentals"
-            }
-            SpendingControlsAllowedCategories::TypesettingPlateMakingAndRelatedServices => {
-                "typesetting_plate_making_and_related_services"
-            }
-            SpendingControlsAllowedCategories::TypewriterStores => "typewriter_stores",
-            SpendingControlsAllowedCategories::USFederalGovernmentAgenciesOrDepartments => {
-                "u_s_federal_government_agencies_or_departments"
-            }
-            SpendingControlsAllowedCategories::UniformsCommercialClothing => {
-                "uniforms_commercial_clothing"
-            }
-            SpendingControlsAllowedCategories::UsedMerchandiseAndSecondhandStores => {
-                "used_merchandise_and_secondhand_stores"
-            }
-            SpendingControlsAllowedCategories::Utilities => "utilities",
-            SpendingControlsAllowedCategories::VarietyStores => "variety_stores",
-            SpendingControlsAllowedCategories::VeterinaryServices => {
-                "veterinary_services"
-            }
-            SpendingControlsAllowedCategories::VideoAmusementGameSupplies => {
-                "video_amusement_game_supplies"
-            }
-            SpendingControlsAllowedCategories::VideoGameArcades => "video_game_arcades",
-            SpendingControlsAllowedCategories::VideoTapeRentalStores => {
-                "video_tape_rental_stores"
-            }
-            SpendingControlsAllowedCategories::VocationalTradeSchools => {
-                "vocational_trade_schools"
-            }
-            SpendingControlsAllowedCategories::WatchJewelryRepair => {
-                "watch_jewelry_repair"
-            }
-            SpendingControlsAllowedCategories::WeldingRepair => "welding_repair",
-            SpendingControlsAllowedCategories::WholesaleClubs => "wholesale_clubs",
-            SpendingControlsAllowedCategories::WigAndToupeeStores => {
-                "wig_and_toupee_stores"
-            }
-            SpendingControlsAllowedCategories::WiresMoneyOrders => "wires_money_orders",
-            SpendingControlsAllowedCategories::WomensAccessoryAndSpecialtyShops => {
-                "womens_accessory_and_specialty_shops"
-            }
-            SpendingControlsAllowedCategories::WomensReadyToWearStores => {
-                "womens_ready_to_wear_stores"
-            }
-            SpendingControlsAllowedCategories::WreckingAndSalvageYards => {
-                "wrecking_and_salvage_yards"
-            }
-            SpendingControlsAllowedCategories::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::str::FromStr for SpendingControlsAllowedCategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ac_refrigeration_repair",
-                    "accounting_bookkeeping_services",
-                    "advertising_services",
-                    "agricultural_cooperative",
-                    "airlines_air_carriers",
-                    "airports_flying_fields",
-                    "ambulance_services",
-                    "amusement_parks_carnivals",
-                    "antique_reproductions",
-                    "antique_shops",
-                    "aquariums",
-                    "architectural_surveying_services",
-                    "art_dealers_and_galleries",
-                    "artists_supply_and_craft_shops",
-                    "auto_and_home_supply_stores",
-                    "auto_body_repair_shops",
-                    "auto_paint_shops",
-                    "auto_service_shops",
-                    "automated_cash_disburse",
-                    "automated_fuel_dispensers",
-                    "automobile_associations",
-                    "automotive_parts_and_accessories_stores",
-                    "automotive_tire_stores",
-                    "bail_and_bond_payments",
-                    "bakeries",
-                    "bands_orchestras",
-                    "barber_and_beauty_shops",
-                    "betting_casino_gambling",
-                    "bicycle_shops",
-                    "billiard_pool_establishments",
-                    "boat_dealers",
-                    "boat_rentals_and_leases",
-                    "book_stores",
-                    "books_periodicals_and_newspapers",
-                    "bowling_alleys",
-                    "bus_lines",
-                    "business_secretarial_schools",
-                    "buying_shopping_services",
-                    "cable_satellite_and_other_pay_television_and_radio",
-                    "camera_and_photographic_supply_stores",
-                    "candy_nut_and_confectionery_stores",
-                    "car_and_truck_dealers_new_used",
-                    "car_and_truck_dealers_used_only",
-                    "car_rental_agencies",
-                    "car_washes",
-                    "carpentry_services",
-                    "carpet_upholstery_cleaning",
-                    "caterers",
-                    "charitable_and_social_service_organizations_fundraising",
-                    "chemicals_and_allied_products",
-                    "child_care_services",
-                    "childrens_and_infants_wear_stores",
-                    "chiropodists_podiatrists",
-                    "chiropractors",
-                    "cigar_stores_and_stands",
-                    "civic_social_fraternal_associations",
-                    "cleaning_and_maintenance",
-                    "clothing_rental",
-                    "colleges_universities",
-                    "commercial_equipment",
-                    "commercial_footwear",
-                    "commercial_photography_art_and_graphics",
-                    "commuter_transport_and_ferries",
-                    "computer_network_services",
-                    "computer_programming",
-                    "computer_repair",
-                    "computer_software_stores",
-                    "computers_peripherals_and_software",
-                    "concrete_work_services",
-                    "construction_materials",
-                    "consulting_public_relations",
-                    "correspondence_schools",
-                    "cosmetic_stores",
-                    "counseling_services",
-                    "country_clubs",
-                    "courier_services",
-                    "court_costs",
-                    "credit_reporting_agencies",
-                    "cruise_lines",
-                    "dairy_products_stores",
-                    "dance_hall_studios_schools",
-                    "dating_escort_services",
-                    "dentists_orthodontists",
-                    "department_stores",
-                    "detective_agencies",
-                    "digital_goods_applications",
-                    "digital_goods_games",
-                    "digital_goods_large_volume",
-                    "digital_goods_media",
-                    "direct_marketing_catalog_merchant",
-                    "direct_marketing_combination_catalog_and_retail_merchant",
-                    "direct_marketing_inbound_telemarketing",
-                    "direct_marketing_insurance_services",
-                    "direct_marketing_other",
-                    "direct_marketing_outbound_telemarketing",
-                    "direct_marketing_subscription",
-                    "direct_marketing_travel",
-                    "discount_stores",
-                    "doctors",
-                    "door_to_door_sales",
-                    "drapery_window_covering_and_upholstery_stores",
-                    "drinking_places",
-                    "drug_stores_and_pharmacies",
-                    "drugs_drug_proprietaries_and_druggist_sundries",
-                    "dry_cleaners",
-                    "durable_goods",
-                    "duty_free_stores",
-                    "eating_places_restaurants",
-                    "educational_services",
-                    "electric_razor_stores",
-                    "electric_vehicle_charging",
-                    "electrical_parts_and_equipment",
-                    "electrical_services",
-                    "electronics_repair_shops",
-                    "electronics_stores",
-                    "elementary_secondary_schools",
-                    "emergency_services_gcas_visa_use_only",
-                    "employment_temp_agencies",
-                    "equipment_rental",
-                    "exterminating_services",
-                    "family_clothing_stores",
-                    "fast_food_restaurants",
-                    "financial_institutions",
-                    "fines_government_administrative_entities",
-                    "fireplace_fireplace_screens_and_accessories_stores",
-                    "floor_covering_stores",
-                    "florists",
-                    "florists_supplies_nursery_stock_and_flowers",
-                    "freezer_and_locker_meat_provisioners",
-                    "fuel_dealers_non_automotive",
-                    "funeral_services_crematories",
-                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
-                    "furniture_repair_refinishing",
-                    "furriers_and_fur_shops",
-                    "general_services",
-                    "gift_card_novelty_and_souvenir_shops",
-                    "glass_paint_and_wallpaper_stores",
-                    "glassware_crystal_stores",
-                    "golf_courses_public",
-                    "government_licensed_horse_dog_racing_us_region_only",
-                    "government_licensed_online_casions_online_gambling_us_region_only",
-                    "government_owned_lotteries_non_us_region",
-                    "government_owned_lotteries_us_region_only",
-                    "government_services",
-                    "grocery_stores_supermarkets",
-                    "hardware_equipment_and_supplies",
-                    "hardware_stores",
-                    "health_and_beauty_spas",
-                    "hearing_aids_sales_and_supplies",
-                    "heating_plumbing_a_c",
-                    "hobby_toy_and_game_shops",
-                    "home_supply_warehouse_stores",
-                    "hospitals",
-                    "hotels_motels_and_resorts",
-                    "household_appliance_stores",
-                    "industrial_supplies",
-                    "information_retrieval_services",
-                    "insurance_default",
-                    "insurance_underwriting_premiums",
-                    "intra_company_purchases",
-                    "jewelry_stores_watches_clocks_and_silverware_stores",
-                    "landscaping_services",
-                    "laundries",
-                    "laundry_cleaning_services",
-                    "legal_services_attorneys",
-                    "luggage_and_leather_goods_stores",
-                    "lumber_building_materials_stores",
-                    "manual_cash_disburse",
-                    "marinas_service_and_supplies",
-                    "marketplaces",
-                    "masonry_stonework_and_plaster",
-                    "massage_parlors",
-                    "medical_and_dental_labs",
-                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
-                    "medical_services",
-                    "membership_organizations",
-                    "mens_and_boys_clothing_and_accessories_stores",
-                    "mens_womens_clothing_stores",
-                    "metal_service_centers",
-                    "miscellaneous",
-                    "miscellaneous_apparel_and_accessory_shops",
-                    "miscellaneous_auto_dealers",
-                    "miscellaneous_business_services",
-                    "miscellaneous_food_stores",
-                    "miscellaneous_general_merchandise",
-                    "miscellaneous_general_services",
-                    "miscellaneous_home_furnishing_specialty_stores",
-                    "miscellaneous_publishing_and_printing",
-                    "miscellaneous_recreation_services",
-                    "miscellaneous_repair_shops",
-                    "miscellaneous_specialty_retail",
-                    "mobile_home_dealers",
-                    "motion_picture_theaters",
-                    "motor_freight_carriers_and_trucking",
-                    "motor_homes_dealers",
-                    "motor_vehicle_supplies_and_new_parts",
-                    "motorcycle_shops_and_dealers",
-                    "motorcycle_shops_dealers",
-                    "music_stores_musical_instruments_pianos_and_sheet_music",
-                    "news_dealers_and_newsstands",
-                    "non_fi_money_orders",
-                    "non_fi_stored_value_card_purchase_load",
-                    "nondurable_goods",
-                    "nurseries_lawn_and_garden_supply_stores",
-                    "nursing_personal_care",
-                    "office_and_commercial_furniture",
-                    "opticians_eyeglasses",
-                    "optometrists_ophthalmologist",
-                    "orthopedic_goods_prosthetic_devices",
-                    "osteopaths",
-                    "package_stores_beer_wine_and_liquor",
-                    "paints_varnishes_and_supplies",
-                    "parking_lots_garages",
-                    "passenger_railways",
-                    "pawn_shops",
-                    "pet_shops_pet_food_and_supplies",
-                    "petroleum_and_petroleum_products",
-                    "photo_developing",
-                    "photographic_photocopy_microfilm_equipment_and_supplies",
-                    "photographic_studios",
-                    "picture_video_production",
-                    "piece_goods_notions_and_other_dry_goods",
-                    "plumbing_heating_equipment_and_supplies",
-                    "political_organizations",
-                    "postal_services_government_only",
-                    "precious_stones_and_metals_watches_and_jewelry",
-                    "professional_services",
-                    "public_warehousing_and_storage",
-                    "quick_copy_repro_and_blueprint",
-                    "railroads",
-                    "real_estate_agents_and_managers_rentals",
-                    "record_stores",
-                    "recreational_vehicle_rentals",
-                    "religious_goods_stores",
-                    "religious_organizations",
-                    "roofing_siding_sheet_metal",
-                    "secretarial_support_services",
-                    "security_brokers_dealers",
-                    "service_stations",
-                    "sewing_needlework_fabric_and_piece_goods_stores",
-                    "shoe_repair_hat_cleaning",
-                    "shoe_stores",
-                    "small_appliance_repair",
-                    "snowmobile_dealers",
-                    "special_trade_services",
-                    "specialty_cleaning",
-                    "sporting_goods_stores",
-                    "sporting_recreation_camps",
-                    "sports_and_riding_apparel_stores",
-                    "sports_clubs_fields",
-                    "stamp_and_coin_stores",
-                    "stationary_office_supplies_printing_and_writing_paper",
-                    "stationery_stores_office_and_school_supply_stores",
-                    "swimming_pools_sales",
-                    "t_ui_travel_germany",
-                    "tailors_alterations",
-                    "tax_payments_government_agencies",
-                    "tax_preparation_services",
-                    "taxicabs_limousines",
-                    "telecommunication_equipment_and_telephone_sales",
-                    "telecommunication_services",
-                    "telegraph_services",
-                    "tent_and_awning_shops",
-                    "testing_laboratories",
-                    "theatrical_ticket_agencies",
-                    "timeshares",
-                    "tire_retreading_and_repair",
-                    "tolls_bridge_fees",
-                    "tourist_attractions_and_exhibits",
-                    "towing_services",
-                    "trailer_parks_campgrounds",
-                    "transportation_services",
-                    "travel_agencies_tour_operators",
-                    "truck_stop_iteration",
-                    "truck_utility_trailer_rentals",
-                    "typesetting_plate_making_and_related_services",
-                    "typewriter_stores",
-                    "u_s_federal_government_agencies_or_departments",
-                    "uniforms_commercial_clothing",
-                    "used_merchandise_and_secondhand_stores",
-                    "utilities",
-                    "variety_stores",
-                    "veterinary_services",
-                    "video_amusement_game_supplies",
-                    "video_game_arcades",
-                    "video_tape_rental_stores",
-                    "vocational_trade_schools",
-                    "watch_jewelry_repair",
-                    "welding_repair",
-                    "wholesale_clubs",
-                    "wig_and_toupee_stores",
-                    "wires_money_orders",
-                    "womens_accessory_and_specialty_shops",
-                    "womens_ready_to_wear_stores",
-                    "wrecking_and_salvage_yards",
-                ],
-            ) {
-                Some(0) => SpendingControlsAllowedCategories::AcRefrigerationRepair,
-                Some(1) => {
-                    SpendingControlsAllowedCategories::AccountingBookkeepingServices
-                }
-                Some(2) => SpendingControlsAllowedCategories::AdvertisingServices,
-                Some(3) => SpendingControlsAllowedCategories::AgriculturalCooperative,
-                Some(4) => SpendingControlsAllowedCategories::AirlinesAirCarriers,
-                Some(5) => SpendingControlsAllowedCategories::AirportsFlyingFields,
-                Some(6) => SpendingControlsAllowedCategories::AmbulanceServices,
-                Some(7) => SpendingControlsAllowedCategories::AmusementParksCarnivals,
-                Some(8) => SpendingControlsAllowedCategories::AntiqueReproductions,
-                Some(9) => SpendingControlsAllowedCategories::AntiqueShops,
-                Some(10) => SpendingControlsAllowedCategories::Aquariums,
-                Some(11) => {
-                    SpendingControlsAllowedCategories::ArchitecturalSurveyingServices
-                }
-                Some(12) => SpendingControlsAllowedCategories::ArtDealersAndGalleries,
-                Some(13) => SpendingControlsAllowedCategories::ArtistsSupplyAndCraftShops,
-                Some(14) => SpendingControlsAllowedCategories::AutoAndHomeSupplyStores,
-                Some(15) => SpendingControlsAllowedCategories::AutoBodyRepairShops,
-                Some(16) => SpendingControlsAllowedCategories::AutoPaintShops,
-                Some(17) => SpendingControlsAllowedCategories::AutoServiceShops,
-                Some(18) => SpendingControlsAllowedCategories::AutomatedCashDisburse,
-                Some(19) => SpendingControlsAllowedCategories::AutomatedFuelDispensers,
-                Some(20) => SpendingControlsAllowedCategories::AutomobileAssociations,
-                Some(21) => {
-                    SpendingControlsAllowedCategories::AutomotivePartsAndAccessoriesStores
-                }
-                Some(22) => SpendingControlsAllowedCategories::AutomotiveTireStores,
-                Some(23) => SpendingControlsAllowedCategories::BailAndBondPayments,
-                Some(24) => SpendingControlsAllowedCategories::Bakeries,
-                Some(25) => SpendingControlsAllowedCategories::BandsOrchestras,
-                Some(26) => SpendingControlsAllowedCategories::BarberAndBeautyShops,
-                Some(27) => SpendingControlsAllowedCategories::BettingCasinoGambling,
-                Some(28) => SpendingControlsAllowedCategories::BicycleShops,
-                Some(29) => SpendingControlsAllowedCategories::BilliardPoolEstablishments,
-                Some(30) => SpendingControlsAllowedCategories::BoatDealers,
-                Some(31) => SpendingControlsAllowedCategories::BoatRentalsAndLeases,
-                Some(32) => SpendingControlsAllowedCategories::BookStores,
-                Some(33) => {
-                    SpendingControlsAllowedCategories::BooksPeriodicalsAndNewspapers
-                }
-                Some(34) => SpendingControlsAllowedCategories::BowlingAlleys,
-                Some(35) => SpendingControlsAllowedCategories::BusLines,
-                Some(36) => SpendingControlsAllowedCategories::BusinessSecretarialSchools,
-                Some(37) => SpendingControlsAllowedCategories::BuyingShoppingServices,
-                Some(38) => {
-                    SpendingControlsAllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
-                }
-                Some(39) => {
-                    SpendingControlsAllowedCategories::CameraAndPhotographicSupplyStores
-                }
-                Some(40) => {
-                    SpendingControlsAllowedCategories::CandyNutAndConfectioneryStores
-                }
-                Some(41) => SpendingControlsAllowedCategories::CarAndTruckDealersNewUsed,
-                Some(42) => SpendingControlsAllowedCategories::CarAndTruckDealersUsedOnly,
-                Some(43) => SpendingControlsAllowedCategories::CarRentalAgencies,
-                Some(44) => SpendingControlsAllowedCategories::CarWashes,
-                Some(45) => SpendingControlsAllowedCategories::CarpentryServices,
-                Some(46) => SpendingControlsAllowedCategories::CarpetUpholsteryCleaning,
-                Some(47) => SpendingControlsAllowedCategories::Caterers,
-                Some(48) => {
-                    SpendingControlsAllowedCategories::CharitableAndSocialServiceOrganizationsFundraising
-                }
-                Some(49) => SpendingControlsAllowedCategories::ChemicalsAndAlliedProducts,
-                Some(50) => SpendingControlsAllowedCategories::ChildCareServices,
-                Some(51) => {
-                    SpendingControlsAllowedCategories::ChildrensAndInfantsWearStores
-                }
-                Some(52) => SpendingControlsAllowedCategories::ChiropodistsPodiatrists,
-                Some(53) => SpendingControlsAllowedCategories::Chiropractors,
-                Some(54) => SpendingControlsAllowedCategories::CigarStoresAndStands,
-                Some(55) => {
-                    SpendingControlsAllowedCategories::CivicSocialFraternalAssociations
-                }
-                Some(56) => SpendingControlsAllowedCategories::CleaningAndMaintenance,
-                Some(57) => SpendingControlsAllowedCategories::ClothingRental,
-                Some(58) => SpendingControlsAllowedCategories::CollegesUniversities,
-                Some(59) => SpendingControlsAllowedCategories::CommercialEquipment,
-                Some(60) => SpendingControlsAllowedCategories::CommercialFootwear,
-                Some(61) => {
-                    SpendingControlsAllowedCategories::CommercialPhotographyArtAndGraphics
-                }
-                Some(62) => {
-                    SpendingControlsAllowedCategories::CommuterTransportAndFerries
-                }
-                Some(63) => SpendingControlsAllowedCategories::ComputerNetworkServices,
-                Some(64) => SpendingControlsAllowedCategories::ComputerProgramming,
-                Some(65) => SpendingControlsAllowedCategories::ComputerRepair,
-                Some(66) => SpendingControlsAllowedCategories::ComputerSoftwareStores,
-                Some(67) => {
-                    SpendingControlsAllowedCategories::ComputersPeripheralsAndSoftware
-                }
-                Some(68) => SpendingControlsAllowedCategories::ConcreteWorkServices,
-                Some(69) => SpendingControlsAllowedCategories::ConstructionMaterials,
-                Some(70) => SpendingControlsAllowedCategories::ConsultingPublicRelations,
-                Some(71) => SpendingControlsAllowedCategories::CorrespondenceSchools,
-                Some(72) => SpendingControlsAllowedCategories::CosmeticStores,
-                Some(73) => SpendingControlsAllowedCategories::CounselingServices,
-                Some(74) => SpendingControlsAllowedCategories::CountryClubs,
-                Some(75) => SpendingControlsAllowedCategories::CourierServices,
-                Some(76) => SpendingControlsAllowedCategories::CourtCosts,
-                Some(77) => SpendingControlsAllowedCategories::CreditReportingAgencies,
-                Some(78) => SpendingControlsAllowedCategories::CruiseLines,
-                Some(79) => SpendingControlsAllowedCategories::DairyProductsStores,
-                Some(80) => SpendingControlsAllowedCategories::DanceHallStudiosSchools,
-                Some(81) => SpendingControlsAllowedCategories::DatingEscortServices,
-                Some(82) => SpendingControlsAllowedCategories::DentistsOrthodontists,
-                Some(83) => SpendingControlsAllowedCategories::DepartmentStores,
-                Some(84) => SpendingControlsAllowedCategories::DetectiveAgencies,
-                Some(85) => SpendingControlsAllowedCategories::DigitalGoodsApplications,
-                Some(86) => SpendingControlsAllowedCategories::DigitalGoodsGames,
-                Some(87) => SpendingControlsAllowedCategories::DigitalGoodsLargeVolume,
-                Some(88) => SpendingControlsAllowedCategories::DigitalGoodsMedia,
-                Some(89) => {
-                    SpendingControlsAllowedCategories::DirectMarketingCatalogMerchant
-                }
-                Some(90) => {
-                    SpendingControlsAllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
-                }
-                Some(91) => {
-                    SpendingControlsAllowedCategories::DirectMarketingInboundTelemarketing
-                }
-                Some(92) => {
-                    SpendingControlsAllowedCategories::DirectMarketingInsuranceServices
-                }
-                Some(93) => SpendingControlsAllowedCategories::DirectMarketingOther,
-                Some(94) => {
-                    SpendingControlsAllowedCategories::DirectMarketingOutboundTelemarketing
-                }
-                Some(95) => {
-                    SpendingControlsAllowedCategories::DirectMarketingSubscription
-                }
-                Some(96) => SpendingControlsAllowedCategories::DirectMarketingTravel,
-                Some(97) => SpendingControlsAllowedCategories::DiscountStores,
-                Some(98) => SpendingControlsAllowedCategories::Doctors,
-                Some(99) => SpendingControlsAllowedCategories::DoorToDoorSales,
-                Some(100) => {
-                    SpendingControlsAllowedCategories::DraperyWindowCoveringAndUpholsteryStores
-                }
-                Some(101) => SpendingControlsAllowedCategories::DrinkingPlaces,
-                Some(102) => SpendingControlsAllowedCategories::DrugStoresAndPharmacies,
-                Some(103) => {
-                    SpendingControlsAllowedCategories::DrugsDrugProprietariesAndDruggistSundries
-                }
-                Some(104) => SpendingControlsAllowedCategories::DryCleaners,
-                Some(105) => SpendingControlsAllowedCategories::DurableGoods,
-                Some(106) => SpendingControlsAllowedCategories::DutyFreeStores,
-                Some(107) => SpendingControlsAllowedCategories::EatingPlacesRestaurants,
-                Some(108) => SpendingControlsAllowedCategories::EducationalServices,
-                Some(109) => SpendingControlsAllowedCategories::ElectricRazorStores,
-                Some(110) => SpendingControlsAllowedCategories::ElectricVehicleCharging,
-                Some(111) => {
-                    SpendingControlsAllowedCategories::ElectricalPartsAndEquipment
-                }
-                Some(112) => SpendingControlsAllowedCategories::ElectricalServices,
-                Some(113) => SpendingControlsAllowedCategories::ElectronicsRepairShops,
-                Some(114) => SpendingControlsAllowedCategories::ElectronicsStores,
-                Some(115) => {
-                    SpendingControlsAllowedCategories::ElementarySecondarySchools
-                }
-                Some(116) => {
-                    SpendingControlsAllowedCategories::EmergencyServicesGcasVisaUseOnly
-                }
-                Some(117) => SpendingControlsAllowedCategories::EmploymentTempAgencies,
-                Some(118) => SpendingControlsAllowedCategories::EquipmentRental,
-                Some(119) => SpendingControlsAllowedCategories::ExterminatingServices,
-                Some(120) => SpendingControlsAllowedCategories::FamilyClothingStores,
-                Some(121) => SpendingControlsAllowedCategories::FastFoodRestaurants,
-                Some(122) => SpendingControlsAllowedCategories::FinancialInstitutions,
-                Some(123) => {
-                    SpendingControlsAllowedCategories::FinesGovernmentAdministrativeEntities
-                }
-                Some(124) => {
-                    SpendingControlsAllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores
-                }
-                Some(125) => SpendingControlsAllowedCategories::FloorCoveringStores,
-                Some(126) => SpendingControlsAllowedCategories::Florists,
-                Some(127) => {
-                    SpendingControlsAllowedCategories::FloristsSuppliesNurseryStockAndFlowers
-                }
-                Some(128) => {
-                    SpendingControlsAllowedCategories::FreezerAndLockerMeatProvisioners
-                }
-                Some(129) => SpendingControlsAllowedCategories::FuelDealersNonAutomotive,
-                Some(130) => {
-                    SpendingControlsAllowedCategories::FuneralServicesCrematories
-                }
-                Some(131) => {
-                    SpendingControlsAllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
-                }
-                Some(132) => {
-                    SpendingControlsAllowedCategories::FurnitureRepairRefinishing
-                }
-                Some(133) => SpendingControlsAllowedCategories::FurriersAndFurShops,
-                Some(134) => SpendingControlsAllowedCategories::GeneralServices,
-                Some(135) => {
-                    SpendingControlsAllowedCategories::GiftCardNoveltyAndSouvenirShops
-                }
-                Some(136) => {
-                    SpendingControlsAllowedCategories::GlassPaintAndWallpaperStores
-                }
-                Some(137) => SpendingControlsAllowedCategories::GlasswareCrystalStores,
-                Some(138) => SpendingControlsAllowedCategories::GolfCoursesPublic,
-                Some(139) => {
-                    SpendingControlsAllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
-                }
-                Some(140) => {
-                    SpendingControlsAllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
-                }
-                Some(141) => {
-                    SpendingControlsAllowedCategories::GovernmentOwnedLotteriesNonUsRegion
-                }
-                Some(142) => {
-                    SpendingControlsAllowedCategories::GovernmentOwnedLotteriesUsRegionOnly
-                }
-                Some(143) => SpendingControlsAllowedCategories::GovernmentServices,
-                Some(144) => SpendingControlsAllowedCategories::GroceryStoresSupermarkets,
-                Some(145) => {
-                    SpendingControlsAllowedCategories::HardwareEquipmentAndSupplies
-                }
-                Some(146) => SpendingControlsAllowedCategories::HardwareStores,
-                Some(147) => SpendingControlsAllowedCategories::HealthAndBeautySpas,
-                Some(148) => {
-                    SpendingControlsAllowedCategories::HearingAidsSalesAndSupplies
-                }
-                Some(149) => SpendingControlsAllowedCategories::HeatingPlumbingAC,
-                Some(150) => SpendingControlsAllowedCategories::HobbyToyAndGameShops,
-                Some(151) => SpendingControlsAllowedCategories::HomeSupplyWarehouseStores,
-                Some(152) => SpendingControlsAllowedCategories::Hospitals,
-                Some(153) => SpendingControlsAllowedCategories::HotelsMotelsAndResorts,
-                Some(154) => SpendingControlsAllowedCategories::HouseholdApplianceStores,
-                Some(155) => SpendingControlsAllowedCategories::IndustrialSupplies,
-                Some(156) => {
-                    SpendingControlsAllowedCategories::InformationRetrievalServices
-                }
-                Some(157) => SpendingControlsAllowedCategories::InsuranceDefault,
-                Some(158) => {
-                    SpendingControlsAllowedCategories::InsuranceUnderwritingPremiums
-                }
-                Some(159) => SpendingControlsAllowedCategories::IntraCompanyPurchases,
-                Some(160) => {
-                    SpendingControlsAllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores
-                }
-                Some(161) => SpendingControlsAllowedCategories::LandscapingServices,
-                Some(162) => SpendingControlsAllowedCategories::Laundries,
-                Some(163) => SpendingControlsAllowedCategories::LaundryCleaningServices,
-                Some(164) => SpendingControlsAllowedCategories::LegalServicesAttorneys,
-                Some(165) => {
-                    SpendingControlsAllowedCategories::LuggageAndLeatherGoodsStores
-                }
-                Some(166) => {
-                    SpendingControlsAllowedCategories::LumberBuildingMaterialsStores
-                }
-                Some(167) => SpendingControlsAllowedCategories::ManualCashDisburse,
-                Some(168) => SpendingControlsAllowedCategories::MarinasServiceAndSupplies,
-                Some(169) => SpendingControlsAllowedCategories::Marketplaces,
-                Some(170) => {
-                    SpendingControlsAllowedCategories::MasonryStoneworkAndPlaster
-                }
-                Some(171) => SpendingControlsAllowedCategories::MassageParlors,
-                Some(172) => SpendingControlsAllowedCategories::MedicalAndDentalLabs,
-                Some(173) => {
-                    SpendingControlsAllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
-                }
-                Some(174) => SpendingControlsAllowedCategories::MedicalServices,
-                Some(175) => SpendingControlsAllowedCategories::MembershipOrganizations,
-                Some(176) => {
-                    SpendingControlsAllowedCategories::MensAndBoysClothingAndAccessoriesStores
-                }
-                Some(177) => SpendingControlsAllowedCategories::MensWomensClothingStores,
-                Some(178) => SpendingControlsAllowedCategories::MetalServiceCenters,
-                Some(179) => SpendingControlsAllowedCategories::Miscellaneous,
-                Some(180) => {
-                    SpendingControlsAllowedCategories::MiscellaneousApparelAndAccessoryShops
-                }
-                Some(181) => SpendingControlsAllowedCategories::MiscellaneousAutoDealers,
-                Some(182) => {
-                    SpendingControlsAllowedCategories::MiscellaneousBusinessServices
-                }
-                Some(183) => SpendingControlsAllowedCategories::MiscellaneousFoodStores,
-                Some(184) => {
-                    SpendingControlsAllowedCategories::MiscellaneousGeneralMerchandise
-                }
-                Some(185) => {
-                    SpendingControlsAllowedCategories::MiscellaneousGeneralServices
-                }
-                Some(186) => {
-                    SpendingControlsAllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores
-                }
-                Some(187) => {
-                    SpendingControlsAllowedCategories::MiscellaneousPublishingAndPrinting
-                }
-                Some(188) => {
-                    SpendingControlsAllowedCategories::MiscellaneousRecreationServices
-                }
-                Some(189) => SpendingControlsAllowedCategories::MiscellaneousRepairShops,
-                Some(190) => {
-                    SpendingControlsAllowedCategories::MiscellaneousSpecialtyRetail
-                }
-                Some(191) => SpendingControlsAllowedCategories::MobileHomeDealers,
-                Some(192) => SpendingControlsAllowedCategories::MotionPictureTheaters,
-                Some(193) => {
-                    SpendingControlsAllowedCategories::MotorFreightCarriersAndTrucking
-                }
-                Some(194) => SpendingControlsAllowedCategories::MotorHomesDealers,
-                Some(195) => {
-                    SpendingControlsAllowedCategories::MotorVehicleSuppliesAndNewParts
-                }
-                Some(196) => SpendingControlsAllowedCategories::MotorcycleShopsAndDealers,
-                Some(197) => SpendingControlsAllowedCategories::MotorcycleShopsDealers,
-                Some(198) => {
-                    SpendingControlsAllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
-                }
-                Some(199) => SpendingControlsAllowedCategories::NewsDealersAndNewsstands,
-                Some(200) => SpendingControlsAllowedCategories::NonFiMoneyOrders,
-                Some(201) => {
-                    SpendingControlsAllowedCategories::NonFiStoredValueCardPurchaseLoad
-                }
-                Some(202) => SpendingControlsAllowedCategories::NondurableGoods,
-                Some(203) => {
-                    SpendingControlsAllowedCategories::NurseriesLawnAndGardenSupplyStores
-                }
-                Some(204) => SpendingControlsAllowedCategories::NursingPersonalCare,
-                Some(205) => {
-                    SpendingControlsAllowedCategories::OfficeAndCommercialFurniture
-                }
-                Some(206) => SpendingControlsAllowedCategories::OpticiansEyeglasses,
-                Some(207) => {
-                    SpendingControlsAllowedCategories::OptometristsOphthalmologist
-                }
-                Some(208) => {
-                    SpendingControlsAllowedCategories::OrthopedicGoodsProstheticDevices
-                }
-                Some(209) => SpendingControlsAllowedCategories::Osteopaths,
-                Some(210) => {
-                    SpendingControlsAllowedCategories::PackageStoresBeerWineAndLiquor
-                }
-                Some(211) => {
-                    SpendingControlsAllowedCategories::PaintsVarnishesAndSupplies
-                }
-                Some(212) => SpendingControlsAllowedCategories::ParkingLotsGarages,
-                Some(213) => SpendingControlsAllowedCategories::PassengerRailways,
-                Some(214) => SpendingControlsAllowedCategories::PawnShops,
-                Some(215) => {
-                    SpendingControlsAllowedCategories::PetShopsPetFoodAndSupplies
-                }
-                Some(216) => {
-                    SpendingControlsAllowedCategories::PetroleumAndPetroleumProducts
-                }
-                Some(217) => SpendingControlsAllowedCategories::PhotoDeveloping,
-                Some(218) => {
-                    SpendingControlsAllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
-                }
-                Some(219) => SpendingControlsAllowedCategories::PhotographicStudios,
-                Some(220) => SpendingControlsAllowedCategories::PictureVideoProduction,
-                Some(221) => {
-                    SpendingControlsAllowedCategories::PieceGoodsNotionsAndOtherDryGoods
-                }
-                Some(222) => {
-                    SpendingControlsAllowedCategories::PlumbingHeatingEquipmentAndSupplies
-                }
-                Some(223) => SpendingControlsAllowedCategories::PoliticalOrganizations,
-                Some(224) => {
-                    SpendingControlsAllowedCategories::PostalServicesGovernmentOnly
-                }
-                Some(225) => {
-                    SpendingControlsAllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry
-                }
-                Some(226) => SpendingControlsAllowedCategories::ProfessionalServices,
-                Some(227) => {
-                    SpendingControlsAllowedCategories::PublicWarehousingAndStorage
-                }
-                Some(228) => {
-                    SpendingControlsAllowedCategories::QuickCopyReproAndBlueprint
-                }
-                Some(229) => SpendingControlsAllowedCategories::Railroads,
-                Some(230) => {
-                    SpendingControlsAllowedCategories::RealEstateAgentsAndManagersRentals
-                }
-                Some(231) => SpendingControlsAllowedCategories::RecordStores,
-                Some(232) => {
-                    SpendingControlsAllowedCategories::RecreationalVehicleRentals
-                }
-                Some(233) => SpendingControlsAllowedCategories::ReligiousGoodsStores,
-                Some(234) => SpendingControlsAllowedCategories::ReligiousOrganizations,
-                Some(235) => SpendingControlsAllowedCategories::RoofingSidingSheetMetal,
-                Some(236) => {
-                    SpendingControlsAllowedCategories::SecretarialSupportServices
-                }
-                Some(237) => SpendingControlsAllowedCategories::SecurityBrokersDealers,
-                Some(238) => SpendingControlsAllowedCategories::ServiceStations,
-                Some(239) => {
-                    SpendingControlsAllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores
-                }
-                Some(240) => SpendingControlsAllowedCategories::ShoeRepairHatCleaning,
-                Some(241) => SpendingControlsAllowedCategories::ShoeStores,
-                Some(242) => SpendingControlsAllowedCategories::SmallApplianceRepair,
-                Some(243) => SpendingControlsAllowedCategories::SnowmobileDealers,
-                Some(244) => SpendingControlsAllowedCategories::SpecialTradeServices,
-                Some(245) => SpendingControlsAllowedCategories::SpecialtyCleaning,
-                Some(246) => SpendingControlsAllowedCategories::SportingGoodsStores,
-                Some(247) => SpendingControlsAllowedCategories::SportingRecreationCamps,
-                Some(248) => {
-                    SpendingControlsAllowedCategories::SportsAndRidingApparelStores
-                }
-                Some(249) => SpendingControlsAllowedCategories::SportsClubsFields,
-                Some(250) => SpendingControlsAllowedCategories::StampAndCoinStores,
-                Some(251) => {
-                    SpendingControlsAllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
-                }
-                Some(252) => {
-                    SpendingControlsAllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores
-                }
-                Some(253) => SpendingControlsAllowedCategories::SwimmingPoolsSales,
-                Some(254) => SpendingControlsAllowedCategories::TUiTravelGermany,
-                Some(255) => SpendingControlsAllowedCategories::TailorsAlterations,
-                Some(256) => {
-                    SpendingControlsAllowedCategories::TaxPaymentsGovernmentAgencies
-                }
-                Some(257) => SpendingControlsAllowedCategories::TaxPreparationServices,
-                Some(258) => SpendingControlsAllowedCategories::TaxicabsLimousines,
-                Some(259) => {
-                    SpendingControlsAllowedCategories::TelecommunicationEquipmentAndTelephoneSales
-                }
-                Some(260) => SpendingControlsAllowedCategories::TelecommunicationServices,
-                Some(261) => SpendingControlsAllowedCategories::TelegraphServices,
-                Some(262) => SpendingControlsAllowedCategories::TentAndAwningShops,
-                Some(263) => SpendingControlsAllowedCategories::TestingLaboratories,
-                Some(264) => SpendingControlsAllowedCategories::TheatricalTicketAgencies,
-                Some(265) => SpendingControlsAllowedCategories::Timeshares,
-                Some(266) => SpendingControlsAllowedCategories::TireRetreadingAndRepair,
-                Some(267) => SpendingControlsAllowedCategories::TollsBridgeFees,
-                Some(268) => {
-                    SpendingControlsAllowedCategories::TouristAttractionsAndExhibits
-                }
-                Some(269) => SpendingControlsAllowedCategories::TowingServices,
-                Some(270) => SpendingControlsAllowedCategories::TrailerParksCampgrounds,
-                Some(271) => SpendingControlsAllowedCategories::TransportationServices,
-                Some(272) => {
-                    SpendingControlsAllowedCategories::TravelAgenciesTourOperators
-                }
-                Some(273) => SpendingControlsAllowedCategories::TruckStopIteration,
-                Some(274) => {
-                    SpendingControlsAllowedCategories::TruckUtilityTrailerRentals
-                }
-                Some(275) => {
-                    SpendingControlsAllowedCategories::TypesettingPlateMakingAndRelatedServices
-                }
-                Some(276) => SpendingControlsAllowedCategories::TypewriterStores,
-                Some(277) => {
-                    SpendingControlsAllowedCategories::USFederalGovernmentAgenciesOrDepartments
-                }
-                Some(278) => {
-                    SpendingControlsAllowedCategories::UniformsCommercialClothing
-                }
-                Some(279) => {
-                    SpendingControlsAllowedCategories::UsedMerchandiseAndSecondhandStores
-                }
-                Some(280) => SpendingControlsAllowedCategories::Utilities,
-                Some(281) => SpendingControlsAllowedCategories::VarietyStores,
-                Some(282) => SpendingControlsAllowedCategories::VeterinaryServices,
-                Some(283) => {
-                    SpendingControlsAllowedCategories::VideoAmusementGameSupplies
-                }
-                Some(284) => SpendingControlsAllowedCategories::VideoGameArcades,
-                Some(285) => SpendingControlsAllowedCategories::VideoTapeRentalStores,
-                Some(286) => SpendingControlsAllowedCategories::VocationalTradeSchools,
-                Some(287) => SpendingControlsAllowedCategories::WatchJewelryRepair,
-                Some(288) => SpendingControlsAllowedCategories::WeldingRepair,
-                Some(289) => SpendingControlsAllowedCategories::WholesaleClubs,
-                Some(290) => SpendingControlsAllowedCategories::WigAndToupeeStores,
-                Some(291) => SpendingControlsAllowedCategories::WiresMoneyOrders,
-                Some(292) => {
-                    SpendingControlsAllowedCategories::WomensAccessoryAndSpecialtyShops
-                }
-                Some(293) => SpendingControlsAllowedCategories::WomensReadyToWearStores,
-                Some(294) => SpendingControlsAllowedCategories::WreckingAndSalvageYards,
-                _ => SpendingControlsAllowedCategories::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::fmt::Display for SpendingControlsAllowedCategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl serde::Serialize for SpendingControlsAllowedCategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl<'de> serde::Deserialize<'de> for SpendingControlsAllowedCategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `spending_controls.blocked_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SpendingControlsBlockedCategories {
-    /// `ac_refrigeration_repair`
-    AcRefrigerationRepair,
-    /// `accounting_bookkeeping_services`
-    AccountingBookkeepingServices,
-    /// `advertising_services`
-    AdvertisingServices,
-    /// `agricultural_cooperative`
-    AgriculturalCooperative,
-    /// `airlines_air_carriers`
-    AirlinesAirCarriers,
-    /// `airports_flying_fields`
-    AirportsFlyingFields,
-    /// `ambulance_services`
-    AmbulanceServices,
-    /// `amusement_parks_carnivals`
-    AmusementParksCarnivals,
-    /// `antique_reproductions`
-    AntiqueReproductions,
-    /// `antique_shops`
-    AntiqueShops,
-    /// `aquariums`
-    Aquariums,
-    /// `architectural_surveying_services`
-    ArchitecturalSurveyingServices,
-    /// `art_dealers_and_galleries`
-    ArtDealersAndGalleries,
-    /// `artists_supply_and_craft_shops`
-    ArtistsSupplyAndCraftShops,
-    /// `auto_and_home_supply_stores`
-    AutoAndHomeSupplyStores,
-    /// `auto_body_repair_shops`
-    AutoBodyRepairShops,
-    /// `auto_paint_shops`
-    AutoPaintShops,
-    /// `auto_service_shops`
-    AutoServiceShops,
-    /// `automated_cash_disburse`
-    AutomatedCashDisburse,
-    /// `automated_fuel_dispensers`
-    AutomatedFuelDispensers,
-    /// `automobile_associations`
-    AutomobileAssociations,
-    /// `automotive_parts_and_accessories_stores`
-    AutomotivePartsAndAccessoriesStores,
-    /// `automotive_tire_stores`
-    AutomotiveTireStores,
-    /// `bail_and_bond_payments`
-    BailAndBondPayments,
-    /// `bakeries`
-    Bakeries,
-    /// `bands_orchestras`
-    BandsOrchestras,
-    /// `barber_and_beauty_shops`
-    BarberAndBeautyShops,
-    /// `betting_casino_gambling`
-    BettingCasinoGambling,
-    /// `bicycle_shops`
-    BicycleShops,
-    /// `billiard_pool_establishments`
-    BilliardPoolEstablishments,
-    /// `boat_dealers`
-    BoatDealers,
-    /// `boat_rentals_and_leases`
-    BoatRentalsAndLeases,
-    /// `book_stores`
-    BookStores,
-    /// `books_periodicals_and_newspapers`
-    BooksPeriodicalsAndNewspapers,
-    /// `bowling_alleys`
-    BowlingAlleys,
-    /// `bus_lines`
-    BusLines,
-    /// `business_secretarial_schools`
-    BusinessSecretarialSchools,
-    /// `buying_shopping_services`
-    BuyingShoppingServices,
-    /// `cable_satellite_and_other_pay_television_and_radio`
-    CableSatelliteAndOtherPayTelevisionAndRadio,
-    /// `camera_and_photographic_supply_stores`
-    CameraAndPhotographicSupplyStores,
-    /// `candy_nut_and_confectionery_stores`
-    CandyNutAndConfectioneryStores,
-    /// `car_and_truck_dealers_new_used`
-    CarAndTruckDealersNewUsed,
-    /// `car_and_truck_dealers_used_only`
-    CarAndTruckDealersUsedOnly,
-    /// `car_rental_agencies`
-    CarRentalAgencies,
-    /// `car_washes`
-    CarWashes,
-    /// `carpentry_services`
-    CarpentryServices,
-    /// `carpet_upholstery_cleaning`
-    CarpetUpholsteryCleaning,
-    /// `caterers`
-    Caterers,
-    /// `charitable_and_social_service_organizations_fundraising`
-    CharitableAndSocialServiceOrganizationsFundraising,
-    /// `chemicals_and_allied_products`
-    ChemicalsAndAlliedProducts,
-    /// `child_care_services`
-    ChildCareServices,
-    /// `childrens_and_infants_wear_stores`
-    ChildrensAndInfantsWearStores,
-    /// `chiropodists_podiatrists`
-    ChiropodistsPodiatrists,
-    /// `chiropractors`
-    Chiropractors,
-    /// `cigar_stores_and_stands`
-    CigarStoresAndStands,
-    /// `civic_social_fraternal_associations`
-    CivicSocialFraternalAssociations,
-    /// `cleaning_and_maintenance`
-    CleaningAndMaintenance,
-    /// `clothing_rental`
-    ClothingRental,
-    /// `colleges_universities`
-    CollegesUniversities,
-    /// `commercial_equipment`
-    CommercialEquipment,
-    /// `commercial_footwear`
-    CommercialFootwear,
-    /// `commercial_photography_art_and_graphics`
-    CommercialPhotographyArtAndGraphics,
-    /// `commuter_transport_and_ferries`
-    CommuterTransportAndFerries,
-    /// `computer_network_services`
-    ComputerNetworkServices,
-    /// `computer_programming`
-    ComputerProgramming,
-    /// `computer_repair`
-    ComputerRepair,
-    /// `computer_software_stores`
-    ComputerSoftwareStores,
-    /// `computers_peripherals_and_software`
-    ComputersPeripheralsAndSoftware,
-    /// `concrete_work_services`
-    ConcreteWorkServices,
-    /// `construction_materials`
-    ConstructionMaterials,
-    /// `consulting_public_relations`
-    ConsultingPublicRelations,
-    /// `correspondence_schools`
-    CorrespondenceSchools,
-    /// `cosmetic_stores`
-    CosmeticStores,
-    /// `counseling_services`
-    CounselingServices,
-    /// `country_clubs`
-    CountryClubs,
-    /// `courier_services`
-    CourierServices,
-    /// `court_costs`
-    CourtCosts,
-    /// `credit_reporting_agencies`
-    CreditReportingAgencies,
-    /// `cruise_lines`
-    CruiseLines,
-    /// `dairy_products_stores`
-    DairyProductsStores,
-    /// `dance_hall_studios_schools`
-    DanceHallStudiosSchools,
-    /// `dating_escort_services`
-    DatingEscortServices,
-    /// `dentists_orthodontists`
-    DentistsOrthodontists,
-    /// `department_stores`
-    DepartmentStores,
-    /// `detective_agencies`
-    DetectiveAgencies,
-    /// `digital_goods_applications`
-    DigitalGoodsApplications,
-    /// `digital_goods_games`
-    DigitalGoodsGames,
-    /// `digital_goods_large_volume`
-    DigitalGoodsLargeVolume,
-    /// `digital_goods_media`
-    DigitalGoodsMedia,
-    /// `direct_marketing_catalog_merchant`
-    DirectMarketingCatalogMerchant,
-    /// `direct_marketing_combination_catalog_and_retail_merchant`
-    DirectMarketingCombinationCatalogAndRetailMerchant,
-    /// `direct_marketing_inbound_telemarketing`
-    DirectMarketingInboundTelemarketing,
-    /// `direct_marketing_insurance_services`
-    DirectMarketingInsuranceServices,
-    /// `direct_marketing_other`
-    DirectMarketingOther,
-    /// `direct_marketing_outbound_telemarketing`
-    DirectMarketingOutboundTelemarketing,
-    /// `direct_marketing_subscription`
-    DirectMarketingSubscription,
-    /// `direct_marketing_travel`
-    DirectMarketingTravel,
-    /// `discount_stores`
-    DiscountStores,
-    /// `doctors`
-    Doctors,
-    /// `door_to_door_sales`
-    DoorToDoorSales,
-    /// `drapery_window_covering_and_upholstery_stores`
-    DraperyWindowCoveringAndUpholsteryStores,
-    /// `drinking_places`
-    DrinkingPlaces,
-    /// `drug_stores_and_pharmacies`
-    DrugStoresAndPharmacies,
-    /// `drugs_drug_proprietaries_and_druggist_sundries`
-    DrugsDrugProprietariesAndDruggistSundries,
-    /// `dry_cleaners`
-    DryCleaners,
-    /// `durable_goods`
-    DurableGoods,
-    /// `duty_free_stores`
-    DutyFreeStores,
-    /// `eating_places_restaurants`
-    EatingPlacesRestaurants,
-    /// `educational_services`
-    EducationalServices,
-    /// `electric_razor_stores`
-    ElectricRazorStores,
-    /// `electric_vehicle_charging`
-    ElectricVehicleCharging,
-    /// `electrical_parts_and_equipment`
-    ElectricalPartsAndEquipment,
-    /// `electrical_services`
-    ElectricalServices,
-    /// `electronics_repair_shops`
-    ElectronicsRepairShops,
-    /// `electronics_stores`
-    ElectronicsStores,
-    /// `elementary_secondary_schools`
-    ElementarySecondarySchools,
-    /// `emergency_services_gcas_visa_use_only`
-    EmergencyServicesGcasVisaUseOnly,
-    /// `employment_temp_agencies`
-    EmploymentTempAgencies,
-    /// `equipment_rental`
-    EquipmentRental,
-    /// `exterminating_services`
-    ExterminatingServices,
-    /// `family_clothing_stores`
-    FamilyClothingStores,
-    /// `fast_food_restaurants`
-    FastFoodRestaurants,
-    /// `financial_institutions`
-    FinancialInstitutions,
-    /// `fines_government_administrative_entities`
-    FinesGovernmentAdministrativeEntities,
-    /// `fireplace_fireplace_screens_and_accessories_stores`
-    FireplaceFireplaceScreensAndAccessoriesStores,
-    /// `floor_covering_stores`
-    FloorCoveringStores,
-    /// `florists`
-    Florists,
-    /// `florists_supplies_nursery_stock_and_flowers`
-    FloristsSuppliesNurseryStockAndFlowers,
-    /// `freezer_and_locker_meat_provisioners`
-    FreezerAndLockerMeatProvisioners,
-    /// `fuel_dealers_non_automotive`
-    FuelDealersNonAutomotive,
-    /// `funeral_services_crematories`
-    FuneralServicesCrematories,
-    /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
-    FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
-    /// `furniture_repair_refinishing`
-    FurnitureRepairRefinishing,
-    /// `furriers_and_fur_shops`
-    FurriersAndFurShops,
-    /// `general_services`
-    GeneralServices,
-    /// `gift_card_novelty_and_souvenir_shops`
-    GiftCardNoveltyAndSouvenirShops,
-    /// `glass_paint_and_wallpaper_stores`
-    GlassPaintAndWallpaperStores,
-    /// `glassware_crystal_stores`
-    GlasswareCrystalStores,
-    /// `golf_courses_public`
-    GolfCoursesPublic,
-    /// `government_licensed_horse_dog_racing_us_region_only`
-    GovernmentLicensedHorseDogRacingUsRegionOnly,
-    /// `government_licensed_online_casions_online_gambling_us_region_only`
-    GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
-    /// `government_owned_lotteries_non_us_region`
-    GovernmentOwnedLotteriesNonUsRegion,
-    /// `government_owned_lotteries_us_region_only`
-    GovernmentOwnedLotteriesUsRegionOnly,
-    /// `government_services`
-    GovernmentServices,
-    /// `grocery_stores_supermarkets`
-    GroceryStoresSupermarkets,
-    /// `hardware_equipment_and_supplies`
-    HardwareEquipmentAndSupplies,
-    /// `hardware_stores`
-    HardwareStores,
-    /// `health_and_beauty_spas`
-    HealthAndBeautySpas,
-    /// `hearing_aids_sales_and_supplies`
-    HearingAidsSalesAndSupplies,
-    /// `heating_plumbing_a_c`
-    HeatingPlumbingAC,
-    /// `hobby_toy_and_game_shops`
-    HobbyToyAndGameShops,
-    /// `home_supply_warehouse_stores`
-    HomeSupplyWarehouseStores,
-    /// `hospitals`
-    Hospitals,
-    /// `hotels_motels_and_resorts`
-    HotelsMotelsAndResorts,
-    /// `household_appliance_stores`
-    HouseholdApplianceStores,
-    /// `industrial_supplies`
-    IndustrialSupplies,
-    /// `information_retrieval_services`
-    InformationRetrievalServices,
-    /// `insurance_default`
-    InsuranceDefault,
-    /// `insurance_underwriting_premiums`
-    InsuranceUnderwritingPremiums,
-    /// `intra_company_purchases`
-    IntraCompanyPurchases,
-    /// `jewelry_stores_watches_clocks_and_silverware_stores`
-    JewelryStoresWatchesClocksAndSilverwareStores,
-    /// `landscaping_services`
-    LandscapingServices,
-    /// `laundries`
-    Laundries,
-    /// `laundry_cleaning_services`
-    LaundryCleaningServices,
-    /// `legal_services_attorneys`
-    LegalServicesAttorneys,
-    /// `luggage_and_leather_goods_stores`
-    LuggageAndLeatherGoodsStores,
-    /// `lumber_building_materials_stores`
-    LumberBuildingMaterialsStores,
-    /// `manual_cash_disburse`
-    ManualCashDisburse,
-    /// `marinas_service_and_supplies`
-    MarinasServiceAndSupplies,
-    /// `marketplaces`
-    Marketplaces,
-    /// `masonry_stonework_and_plaster`
-    MasonryStoneworkAndPlaster,
-    /// `massage_parlors`
-    MassageParlors,
-    /// `medical_and_dental_labs`
-    MedicalAndDentalLabs,
-    /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
-    MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
-    /// `medical_services`
-    MedicalServices,
-    /// `membership_organizations`
-    MembershipOrganizations,
-    /// `mens_and_boys_clothing_and_accessories_stores`
-    MensAndBoysClothingAndAccessoriesStores,
-    /// `mens_womens_clothing_stores`
-    MensWomensClothingStores,
-    /// `metal_service_centers`
-    MetalServiceCenters,
-    /// `miscellaneous`
-    Miscellaneous,
-    /// `miscellaneous_apparel_and_accessory_shops`
-    MiscellaneousApparelAndAccessoryShops,
-    /// `miscellaneous_auto_dealers`
-    MiscellaneousAutoDealers,
-    /// `miscellaneous_business_services`
-    MiscellaneousBusinessServices,
-    /// `miscellaneous_food_stores`
-    MiscellaneousFoodStores,
-    /// `miscellaneous_general_merchandise`
-    MiscellaneousGeneralMerchandise,
-    /// `miscellaneous_general_services`
-    MiscellaneousGeneralServices,
-    /// `miscellaneous_home_furnishing_specialty_stores`
-    MiscellaneousHomeFurnishingSpecialtyStores,
-    /// `miscellaneous_publishing_and_printing`
-    MiscellaneousPublishingAndPrinting,
-    /// `miscellaneous_recreation_services`
-    MiscellaneousRecreationServices,
-    /// `miscellaneous_repair_shops`
-    MiscellaneousRepairShops,
-    /// `miscellaneous_specialty_retail`
-    MiscellaneousSpecialtyRetail,
-    /// `mobile_home_dealers`
-    MobileHomeDealers,
-    /// `motion_picture_theaters`
-    MotionPictureTheaters,
-    /// `motor_freight_carriers_and_trucking`
-    MotorFreightCarriersAndTrucking,
-    /// `motor_homes_dealers`
-    MotorHomesDealers,
-    /// `motor_vehicle_supplies_and_new_parts`
-    MotorVehicleSuppliesAndNewParts,
-    /// `motorcycle_shops_and_dealers`
-    MotorcycleShopsAndDealers,
-    /// `motorcycle_shops_dealers`
-    MotorcycleShopsDealers,
-    /// `music_stores_musical_instruments_pianos_and_sheet_music`
-    MusicStoresMusicalInstrumentsPianosAndSheetMusic,
-    /// `news_dealers_and_newsstands`
-    NewsDealersAndNewsstands,
-    /// `non_fi_money_orders`
-    NonFiMoneyOrders,
-    /// `non_fi_stored_value_card_purchase_load`
-    NonFiStoredValueCardPurchaseLoad,
-    /// `nondurable_goods`
-    NondurableGoods,
-    /// `nurseries_lawn_and_garden_supply_stores`
-    NurseriesLawnAndGardenSupplyStores,
-    /// `nursing_personal_care`
-    NursingPersonalCare,
-    /// `office_and_commercial_furniture`
-    OfficeAndCommercialFurniture,
-    /// `opticians_eyeglasses`
-    OpticiansEyeglasses,
-    /// `optometrists_ophthalmologist`
-    OptometristsOphthalmologist,
-    /// `orthopedic_goods_prosthetic_devices`
-    OrthopedicGoodsProstheticDevices,
-    /// `osteopaths`
-    Osteopaths,
-    /// `package_stores_beer_wine_and_liquor`
-    PackageStoresBeerWineAndLiquor,
-    /// `paints_varnishes_and_supplies`
-    PaintsVarnishesAndSupplies,
-    /// `parking_lots_garages`
-    ParkingLotsGarages,
-    /// `passenger_railways`
-    PassengerRailways,
-    /// `pawn_shops`
-    PawnShops,
-    /// `pet_shops_pet_food_and_supplies`
-    PetShopsPetFoodAndSupplies,
-    /// `petroleum_and_petroleum_products`
-    PetroleumAndPetroleumProducts,
-    /// `photo_developing`
-    PhotoDeveloping,
-    /// `photographic_photocopy_microfilm_equipment_and_supplies`
-    PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
-    /// `photographic_studios`
-    PhotographicStudios,
-    /// `picture_video_production`
-    PictureVideoProduction,
-    /// `piece_goods_notions_and_other_dry_goods`
-    PieceGoodsNotionsAndOtherDryGoods,
-    /// `plumbing_heating_equipment_and_supplies`
-    PlumbingHeatingEquipmentAndSupplies,
-    /// `political_organizations`
-    PoliticalOrganizations,
-    /// `postal_services_government_only`
-    PostalServicesGovernmentOnly,
-    /// `precious_stones_and_metals_watches_and_jewelry`
-    PreciousStonesAndMetalsWatchesAndJewelry,
-    /// `professional_services`
-    ProfessionalServices,
-    /// `public_warehousing_and_storage`
-    PublicWarehousingAndStorage,
-    /// `quick_copy_repro_and_blueprint`
-    QuickCopyReproAndBlueprint,
-    /// `railroads`
-    Railroads,
-    /// `real_estate_agents_and_managers_rentals`
-    RealEstateAgentsAndManagersRentals,
-    /// `record_stores`
-    RecordStores,
-    /// `recreational_vehicle_rentals`
-    RecreationalVehicleRentals,
-    /// `religious_goods_stores`
-    ReligiousGoodsStores,
-    /// `religious_organizations`
-    ReligiousOrganizations,
-    /// `roofing_siding_sheet_metal`
-    RoofingSidingSheetMetal,
-    /// `secretarial_support_services`
-    SecretarialSupportServices,
-    /// `security_brokers_dealers`
-    SecurityBrokersDealers,
-    /// `service_stations`
-    ServiceStations,
-    /// `sewing_needlework_fabric_and_piece_goods_stores`
-    SewingNeedleworkFabricAndPieceGoodsStores,
-    /// `shoe_repair_hat_cleaning`
-    ShoeRepairHatCleaning,
-    /// `shoe_stores`
-    ShoeStores,
-    /// `small_appliance_repair`
-    SmallApplianceRepair,
-    /// `snowmobile_dealers`
-    SnowmobileDealers,
-    /// `special_trade_services`
-    SpecialTradeServices,
-    /// `specialty_cleaning`
-    SpecialtyCleaning,
-    /// `sporting_goods_stores`
-    SportingGoodsStores,
-    /// `sporting_recreation_camps`
-    SportingRecreationCamps,
-    /// `sports_and_riding_apparel_stores`
-    SportsAndRidingApparelStores,
-    /// `sports_clubs_fields`
-    SportsClubsFields,
-    /// `stamp_and_coin_stores`
-    StampAndCoinStores,
-    /// `stationary_office_supplies_printing_and_writing_paper`
-    StationaryOfficeSuppliesPrintingAndWritingPaper,
-    /// `stationery_stores_office_and_school_supply_stores`
-    StationeryStoresOfficeAndSchoolSupplyStores,
-    /// `swimming_pools_sales`
-    SwimmingPoolsSales,
-    /// `t_ui_travel_germany`
-    TUiTravelGermany,
-    /// `tailors_alterations`
-    TailorsAlterations,
-    /// `tax_payments_government_agencies`
-    TaxPaymentsGovernmentAgencies,
-    /// `tax_preparation_services`
-    TaxPreparationServices,
-    /// `taxicabs_limousines`
-    TaxicabsLimousines,
-    /// `telecommunication_equipment_and_telephone_sales`
-    TelecommunicationEquipmentAndTelephoneSales,
-    /// `telecommunication_services`
-    TelecommunicationServices,
-    /// `telegraph_services`
-    TelegraphServices,
-    /// `tent_and_awning_shops`
-    TentAndAwningShops,
-    /// `testing_laboratories`
-    TestingLaboratories,
-    /// `theatrical_ticket_agencies`
-    TheatricalTicketAgencies,
-    /// `timeshares`
-    Timeshares,
-    /// `tire_retreading_and_repair`
-    TireRetreadingAndRepair,
-    /// `tolls_bridge_fees`
-    TollsBridgeFees,
-    /// `tourist_attractions_and_exhibits`
-    TouristAttractionsAndExhibits,
-    /// `towing_services`
-    TowingServices,
-    /// `trailer_parks_campgrounds`
-    TrailerParksCampgrounds,
-    /// `transportation_services`
-    TransportationServices,
-    /// `travel_agencies_tour_operators`
-    TravelAgenciesTourOperators,
-    /// `truck_stop_iteration`
-    TruckStopIteration,
-    /// `truck_utility_trailer_rentals`
-    TruckUtilityTrailerRentals,
-    /// `typesetting_plate_making_and_related_services`
-    TypesettingPlateMakingAndRelatedServices,
-    /// `typewriter_stores`
-    TypewriterStores,
-    /// `u_s_federal_government_agencies_or_departments`
-    USFederalGovernmentAgenciesOrDepartments,
-    /// `uniforms_commercial_clothing`
-    UniformsCommercialClothing,
-    /// `used_merchandise_and_secondhand_stores`
-    UsedMerchandiseAndSecondhandStores,
-    /// `utilities`
-    Utilities,
-    /// `variety_stores`
-    VarietyStores,
-    /// `veterinary_services`
-    VeterinaryServices,
-    /// `video_amusement_game_supplies`
-    VideoAmusementGameSupplies,
-    /// `video_game_arcades`
-    VideoGameArcades,
-    /// `video_tape_rental_stores`
-    VideoTapeRentalStores,
-    /// `vocational_trade_schools`
-    VocationalTradeSchools,
-    /// `watch_jewelry_repair`
-    WatchJewelryRepair,
-    /// `welding_repair`
-    WeldingRepair,
-    /// `wholesale_clubs`
-    WholesaleClubs,
-    /// `wig_and_toupee_stores`
-    WigAndToupeeStores,
-    /// `wires_money_orders`
-    WiresMoneyOrders,
-    /// `womens_accessory_and_specialty_shops`
-    WomensAccessoryAndSpecialtyShops,
-    /// `womens_ready_to_wear_stores`
-    WomensReadyToWearStores,
-    /// `wrecking_and_salvage_yards`
-    WreckingAndSalvageYards,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl SpendingControlsBlockedCategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SpendingControlsBlockedCategories::AcRefrigerationRepair => {
-                "ac_refrigeration_repair"
-            }
-            SpendingControlsBlockedCategories::AccountingBookkeepingServices => {
-                "accounting_bookkeeping_services"
-            }
-            SpendingControlsBlockedCategories::AdvertisingServices => {
-                "advertising_services"
-            }
-            SpendingControlsBlockedCategories::AgriculturalCooperative => {
-                "agricultural_cooperative"
-            }
-            SpendingControlsBlockedCategories::AirlinesAirCarriers => {
-                "airlines_air_carriers"
-            }
-            SpendingControlsBlockedCategories::AirportsFlyingFields => {
-                "airports_flying_fields"
-            }
-            SpendingControlsBlockedCategories::AmbulanceServices => "ambulance_services",
-            SpendingControlsBlockedCategories::AmusementParksCarnivals => {
-                "amusement_parks_carnivals"
-            }
-            SpendingControlsBlockedCategories::AntiqueReproductions => {
-                "antique_reproductions"
-            }
-            SpendingControlsBlockedCategories::AntiqueShops => "antique_shops",
-            SpendingControlsBlockedCategories::Aquariums => "aquariums",
-            SpendingControlsBlockedCategories::ArchitecturalSurveyingServices => {
-                "architectural_surveying_services"
-            }
-            SpendingControlsBlockedCategories::ArtDealersAndGalleries => {
-                "art_dealers_and_galleries"
-            }
-            SpendingControlsBlockedCategories::ArtistsSupplyAndCraftShops => {
-                "artists_supply_and_craft_shops"
-            }
-            SpendingControlsBlockedCategories::AutoAndHomeSupplyStores => {
-                "auto_and_home_supply_stores"
-            }
-            SpendingControlsBlockedCategories::AutoBodyRepairShops => {
-                "auto_body_repair_shops"
-            }
-            SpendingControlsBlockedCategories::AutoPaintShops => "auto_paint_shops",
-            SpendingControlsBlockedCategories::AutoServiceShops => "auto_service_shops",
-            SpendingControlsBlockedCategories::AutomatedCashDisburse => {
-                "automated_cash_disburse"
-            }
-            SpendingControlsBlockedCategories::AutomatedFuelDispensers => {
-                "automated_fuel_dispensers"
-            }
-            SpendingControlsBlockedCategories::AutomobileAssociations => {
-                "automobile_associations"
-            }
-            SpendingControlsBlockedCategories::AutomotivePartsAndAccessoriesStores => {
-                "automotive_parts_and_accessories_stores"
-            }
-            SpendingControlsBlockedCategories::AutomotiveTireStores => {
-                "automotive_tire_stores"
-            }
-            SpendingControlsBlockedCategories::BailAndBondPayments => {
-                "bail_and_bond_payments"
-            }
-            SpendingControlsBlockedCategories::Bakeries => "bakeries",
-            SpendingControlsBlockedCategories::BandsOrchestras => "bands_orchestras",
-            SpendingControlsBlockedCategories::BarberAndBeautyShops => {
-                "barber_and_beauty_shops"
-            }
-            SpendingControlsBlockedCategories::BettingCasinoGambling => {
-                "betting_casino_gambling"
-            }
-            SpendingControlsBlockedCategories::BicycleShops => "bicycle_shops",
-            SpendingControlsBlockedCategories::BilliardPoolEstablishments => {
-                "billiard_pool_establishments"
-            }
-            SpendingControlsBlockedCategories::BoatDealers => "boat_dealers",
-            SpendingControlsBlockedCategories::BoatRentalsAndLeases => {
-                "boat_rentals_and_leases"
-            }
-            SpendingControlsBlockedCategories::BookStores => "book_stores",
-            SpendingControlsBlockedCategories::BooksPeriodicalsAndNewspapers => {
-                "books_periodicals_and_newspapers"
-            }
-            SpendingControlsBlockedCategories::BowlingAlleys => "bowling_alleys",
-            SpendingControlsBlockedCategories::BusLines => "bus_lines",
-            SpendingControlsBlockedCategories::BusinessSecretarialSchools => {
-                "business_secretarial_schools"
-            }
-            SpendingControlsBlockedCategories::BuyingShoppingServices => {
-                "buying_shopping_services"
-            }
-            SpendingControlsBlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
-                "cable_satellite_and_other_pay_television_and_radio"
-            }
-            SpendingControlsBlockedCategories::CameraAndPhotographicSupplyStores => {
-                "camera_and_photographic_supply_stores"
-            }
-            SpendingControlsBlockedCategories::CandyNutAndConfectioneryStores => {
-                "candy_nut_and_confectionery_stores"
-            }
-            SpendingControlsBlockedCategories::CarAndTruckDealersNewUsed => {
-                "car_and_truck_dealers_new_used"
-            }
-            SpendingControlsBlockedCategories::CarAndTruckDealersUsedOnly => {
-                "car_and_truck_dealers_used_only"
-            }
-            SpendingControlsBlockedCategories::CarRentalAgencies => "car_rental_agencies",
-            SpendingControlsBlockedCategories::CarWashes => "car_washes",
-            SpendingControlsBlockedCategories::CarpentryServices => "carpentry_services",
-            SpendingControlsBlockedCategories::CarpetUpholsteryCleaning => {
-                "carpet_upholstery_cleaning"
-            }
-            SpendingControlsBlockedCategories::Caterers => "caterers",
-            SpendingControlsBlockedCategories::CharitableAndSocialServiceOrganizationsFundraising => {
-                "charitable_and_social_service_organizations_fundraising"
-            }
-            SpendingControlsBlockedCategories::ChemicalsAndAlliedProducts => {
-                "chemicals_and_allied_products"
-            }
-            SpendingControlsBlockedCategories::ChildCareServices => "child_care_services",
-            SpendingControlsBlockedCategories::ChildrensAndInfantsWearStores => {
-                "childrens_and_infants_wear_stores"
-            }
-            SpendingControlsBlockedCategories::ChiropodistsPodiatrists => {
-                "chiropodists_podiatrists"
-            }
-            SpendingControlsBlockedCategories::Chiropractors => "chiropractors",
-            SpendingControlsBlockedCategories::CigarStoresAndStands => {
-                "cigar_stores_and_stands"
-            }
-            SpendingControlsBlockedCategories::CivicSocialFraternalAssociations => {
-                "civic_social_fraternal_associations"
-            }
-            SpendingControlsBlockedCategories::CleaningAndMaintenance => {
-                "cleaning_and_maintenance"
-            }
-            SpendingControlsBlockedCategories::ClothingRental => "clothing_rental",
-            SpendingControlsBlockedCategories::CollegesUniversities => {
-                "colleges_universities"
-            }
-            SpendingControlsBlockedCategories::CommercialEquipment => {
-                "commercial_equipment"
-            }
-            SpendingControlsBlockedCategories::CommercialFootwear => {
-                "commercial_footwear"
-            }
-            SpendingControlsBlockedCategories::CommercialPhotographyArtAndGraphics => {
-                "commercial_photography_art_and_graphics"
-            }
-            SpendingControlsBlockedCategories::CommuterTransportAndFerries => {
-                "commuter_transport_and_ferries"
-            }
-            SpendingControlsBlockedCategories::ComputerNetworkServices => {
-                "computer_network_services"
-            }
-            SpendingControlsBlockedCategories::ComputerProgramming => {
-                "computer_programming"
-            }
-            SpendingControlsBlockedCategories::ComputerRepair => "computer_repair",
-            SpendingControlsBlockedCategories::ComputerSoftwareStores => {
-                "computer_software_stores"
-            }
-            SpendingControlsBlockedCategories::ComputersPeripheralsAndSoftware => {
-                "computers_peripherals_and_software"
-            }
-            SpendingControlsBlockedCategories::ConcreteWorkServices => {
-                "concrete_work_services"
-            }
-            SpendingControlsBlockedCategories::ConstructionMaterials => {
-                "construction_materials"
-            }
-            SpendingControlsBlockedCategories::ConsultingPublicRelations => {
-                "consulting_public_relations"
-            }
-            SpendingControlsBlockedCategories::CorrespondenceSchools => {
-                "correspondence_schools"
-            }
-            SpendingControlsBlockedCategories::CosmeticStores => "cosmetic_stores",
-            SpendingControlsBlockedCategories::CounselingServices => {
-                "counseling_services"
-            }
-            SpendingControlsBlockedCategories::CountryClubs => "country_clubs",
-            SpendingControlsBlockedCategories::CourierServices => "courier_services",
-            SpendingControlsBlockedCategories::CourtCosts => "court_costs",
-            SpendingControlsBlockedCategories::CreditReportingAgencies => {
-                "credit_reporting_agencies"
-            }
-            SpendingControlsBlockedCategories::CruiseLines => "cruise_lines",
-            SpendingControlsBlockedCategories::DairyProductsStores => {
-                "dairy_products_stores"
-            }
-            SpendingControlsBlockedCategories::DanceHallStudiosSchools => {
-                "dance_hall_studios_schools"
-            }
-            SpendingControlsBlockedCategories::DatingEscortServices => {
-                "dating_escort_services"
-            }
-            SpendingControlsBlockedCategories::DentistsOrthodontists => {
-                "dentists_orthodontists"
-            }
-            SpendingControlsBlockedCategories::DepartmentStores => "department_stores",
-            SpendingControlsBlockedCategories::DetectiveAgencies => "detective_agencies",
-            SpendingControlsBlockedCategories::DigitalGoodsApplications => {
-                "digital_goods_applications"
-            }
-            SpendingControlsBlockedCategories::DigitalGoodsGames => "digital_goods_games",
-            SpendingControlsBlockedCategories::DigitalGoodsLargeVolume => {
-                "digital_goods_large_volume"
-            }
-            SpendingControlsBlockedCategories::DigitalGoodsMedia => "digital_goods_media",
-            SpendingControlsBlockedCategories::DirectMarketingCatalogMerchant => {
-                "direct_marketing_catalog_merchant"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
-                "direct_marketing_combination_catalog_and_retail_merchant"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingInboundTelemarketing => {
-                "direct_marketing_inbound_telemarketing"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingInsuranceServices => {
-                "direct_marketing_insurance_services"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingOther => {
-                "direct_marketing_other"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingOutboundTelemarketing => {
-                "direct_marketing_outbound_telemarketing"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingSubscription => {
-                "direct_marketing_subscription"
-            }
-            SpendingControlsBlockedCategories::DirectMarketingTravel => {
-                "direct_marketing_travel"
-            }
-            SpendingControlsBlockedCategories::DiscountStores => "discount_stores",
-            SpendingControlsBlockedCategories::Doctors => "doctors",
-            SpendingControlsBlockedCategories::DoorToDoorSales => "door_to_door_sales",
-            SpendingControlsBlockedCategories::DraperyWindowCoveringAndUpholsteryStores => {
-                "drapery_window_covering_and_upholstery_stores"
-            }
-            SpendingControlsBlockedCategories::DrinkingPlaces => "drinking_places",
-            SpendingControlsBlockedCategories::DrugStoresAndPharmacies => {
-                "drug_stores_and_pharmacies"
-            }
-            SpendingControlsBlockedCategories::DrugsDrugProprietariesAndDruggistSundries => {
-                "drugs_drug_proprietaries_and_druggist_sundries"
-            }
-            SpendingControlsBlockedCategories::DryCleaners => "dry_cleaners",
-            SpendingControlsBlockedCategories::DurableGoods => "durable_goods",
-            SpendingControlsBlockedCategories::DutyFreeStores => "duty_free_stores",
-            SpendingControlsBlockedCategories::EatingPlacesRestaurants => {
-                "eating_places_restaurants"
-            }
-            SpendingControlsBlockedCategories::EducationalServices => {
-                "educational_services"
-            }
-            SpendingControlsBlockedCategories::ElectricRazorStores => {
-                "electric_razor_stores"
-            }
-            SpendingControlsBlockedCategories::ElectricVehicleCharging => {
-                "electric_vehicle_charging"
-            }
-            SpendingControlsBlockedCategories::ElectricalPartsAndEquipment => {
-                "electrical_parts_and_equipment"
-            }
-            SpendingControlsBlockedCategories::ElectricalServices => {
-                "electrical_services"
-            }
-            SpendingControlsBlockedCategories::ElectronicsRepairShops => {
-                "electronics_repair_shops"
-            }
-            SpendingControlsBlockedCategories::ElectronicsStores => "electronics_stores",
-            SpendingControlsBlockedCategories::ElementarySecondarySchools => {
-                "elementary_secondary_schools"
-            }
-            SpendingControlsBlockedCategories::EmergencyServicesGcasVisaUseOnly => {
-                "emergency_services_gcas_visa_use_only"
-            }
-            SpendingControlsBlockedCategories::EmploymentTempAgencies => {
-                "employment_temp_agencies"
-            }
-            SpendingControlsBlockedCategories::EquipmentRental => "equipment_rental",
-            SpendingControlsBlockedCategories::ExterminatingServices => {
-                "exterminating_services"
-            }
-            SpendingControlsBlockedCategories::FamilyClothingStores => {
-                "family_clothing_stores"
-            }
-            SpendingControlsBlockedCategories::FastFoodRestaurants => {
-                "fast_food_restaurants"
-            }
-            SpendingControlsBlockedCategories::FinancialInstitutions => {
-                "financial_institutions"
-            }
-            SpendingControlsBlockedCategories::FinesGovernmentAdministrativeEntities => {
-                "fines_government_administrative_entities"
-            }
-            SpendingControlsBlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
-                "fireplace_fireplace_screens_and_accessories_stores"
-            }
-            SpendingControlsBlockedCategories::FloorCoveringStores => {
-                "floor_covering_stores"
-            }
-            SpendingControlsBlockedCategories::Florists => "florists",
-            SpendingControlsBlockedCategories::FloristsSuppliesNurseryStockAndFlowers => {
-                "florists_supplies_nursery_stock_and_flowers"
-            }
-            SpendingControlsBlockedCategories::FreezerAndLockerMeatProvisioners => {
-                "freezer_and_locker_meat_provisioners"
-            }
-            SpendingControlsBlockedCategories::FuelDealersNonAutomotive => {
-                "fuel_dealers_non_automotive"
-            }
-            SpendingControlsBlockedCategories::FuneralServicesCrematories => {
-                "funeral_services_crematories"
-            }
-            SpendingControlsBlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
-                "furniture_home_furnishings_and_equipment_stores_except_appliances"
-            }
-            SpendingControlsBlockedCategories::FurnitureRepairRefinishing => {
-                "furniture_repair_refinishing"
-            }
-            SpendingControlsBlockedCategories::FurriersAndFurShops => {
-                "furriers_and_fur_shops"
-            }
-            SpendingControlsBlockedCategories::GeneralServices => "general_services",
-            SpendingControlsBlockedCategories::GiftCardNoveltyAndSouvenirShops => {
-                "gift_card_novelty_and_souvenir_shops"
-            }
-            SpendingControlsBlockedCategories::GlassPaintAndWallpaperStores => {
-                "glass_paint_and_wallpaper_stores"
-            }
-            SpendingControlsBlockedCategories::GlasswareCrystalStores => {
-                "glassware_crystal_stores"
-            }
-            SpendingControlsBlockedCategories::GolfCoursesPublic => "golf_courses_public",
-            SpendingControlsBlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
-                "government_licensed_horse_dog_racing_us_region_only"
-            }
-            SpendingControlsBlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
-                "government_licensed_online_casions_online_gambling_us_region_only"
-            }
-            SpendingControlsBlockedCategories::GovernmentOwnedLotteriesNonUsRegion => {
-                "government_owned_lotteries_non_us_region"
-            }
-            SpendingControlsBlockedCategories::GovernmentOwnedLotteriesUsRegionOnly => {
-                "government_owned_lotteries_us_region_only"
-            }
-            SpendingControlsBlockedCategories::GovernmentServices => {
-                "government_services"
-            }
-            SpendingControlsBlockedCategories::GroceryStoresSupermarkets => {
-                "grocery_stores_supermarkets"
-            }
-            SpendingControlsBlockedCategories::HardwareEquipmentAndSupplies => {
-                "hardware_equipment_and_supplies"
-            }
-            SpendingControlsBlockedCategories::HardwareStores => "hardware_stores",
-            SpendingControlsBlockedCategories::HealthAndBeautySpas => {
-                "health_and_beauty_spas"
-            }
-            SpendingControlsBlockedCategories::HearingAidsSalesAndSupplies => {
-                "hearing_aids_sales_and_supplies"
-            }
-            SpendingControlsBlockedCategories::HeatingPlumbingAC => {
-                "heating_plumbing_a_c"
-            }
-            SpendingControlsBlockedCategories::HobbyToyAndGameShops => {
-                "hobby_toy_and_game_shops"
-            }
-            SpendingControlsBlockedCategories::HomeSupplyWarehouseStores => {
-                "home_supply_warehouse_stores"
-            }
-            SpendingControlsBlockedCategories::Hospitals => "hospitals",
-            SpendingControlsBlockedCategories::HotelsMotelsAndResorts => {
-                "hotels_motels_and_resorts"
-            }
-            SpendingControlsBlockedCategories::HouseholdApplianceStores => {
-                "household_appliance_stores"
-            }
-            SpendingControlsBlockedCategories::IndustrialSupplies => {
-                "industrial_supplies"
-            }
-            SpendingControlsBlockedCategories::InformationRetrievalServices => {
-                "information_retrieval_services"
-            }
-            SpendingControlsBlockedCategories::InsuranceDefault => "insurance_default",
-            SpendingControlsBlockedCategories::InsuranceUnderwritingPremiums => {
-                "insurance_underwriting_premiums"
-            }
-            SpendingControlsBlockedCategories::IntraCompanyPurchases => {
-                "intra_company_purchases"
-            }
-            SpendingControlsBlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
-                "jewelry_stores_watches_clocks_and_silverware_stores"
-            }
-            SpendingControlsBlockedCategories::LandscapingServices => {
-                "landscaping_services"
-            }
-            SpendingControlsBlockedCategories::Laundries => "laundries",
-            SpendingControlsBlockedCategories::LaundryCleaningServices => {
-                "laundry_cleaning_services"
-            }
-            SpendingControlsBlockedCategories::LegalServicesAttorneys => {
-                "legal_services_attorneys"
-            }
-            SpendingControlsBlockedCategories::LuggageAndLeatherGoodsStores => {
-                "luggage_and_leather_goods_stores"
-            }
-            SpendingControlsBlockedCategories::LumberBuildingMaterialsStores => {
-                "lumber_building_materials_stores"
-            }
-            SpendingControlsBlockedCategories::ManualCashDisburse => {
-                "manual_cash_disburse"
-            }
-            SpendingControlsBlockedCategories::MarinasServiceAndSupplies => {
-                "marinas_service_and_supplies"
-            }
-            SpendingControlsBlockedCategories::Marketplaces => "marketplaces",
-            SpendingControlsBlockedCategories::MasonryStoneworkAndPlaster => {
-                "masonry_stonework_and_plaster"
-            }
-            SpendingControlsBlockedCategories::MassageParlors => "massage_parlors",
-            SpendingControlsBlockedCategories::MedicalAndDentalLabs => {
-                "medical_and_dental_labs"
-            }
-            SpendingControlsBlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
-            }
-            SpendingControlsBlockedCategories::MedicalServices => "medical_services",
-            SpendingControlsBlockedCategories::MembershipOrganizations => {
-                "membership_organizations"
-            }
-            SpendingControlsBlockedCategories::MensAndBoysClothingAndAccessoriesStores => {
-                "mens_and_boys_clothing_and_accessories_stores"
-            }
-            SpendingControlsBlockedCategories::MensWomensClothingStores => {
-                "mens_womens_clothing_stores"
-            }
-            SpendingControlsBlockedCategories::MetalServiceCenters => {
-                "metal_service_centers"
-            }
-            SpendingControlsBlockedCategories::Miscellaneous => "miscellaneous",
-            SpendingControlsBlockedCategories::MiscellaneousApparelAndAccessoryShops => {
-                "miscellaneous_apparel_and_accessory_shops"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousAutoDealers => {
-                "miscellaneous_auto_dealers"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousBusinessServices => {
-                "miscellaneous_business_services"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousFoodStores => {
-                "miscellaneous_food_stores"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousGeneralMerchandise => {
-                "miscellaneous_general_merchandise"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousGeneralServices => {
-                "miscellaneous_general_services"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
-                "miscellaneous_home_furnishing_specialty_stores"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousPublishingAndPrinting => {
-                "miscellaneous_publishing_and_printing"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousRecreationServices => {
-                "miscellaneous_recreation_services"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousRepairShops => {
-                "miscellaneous_repair_shops"
-            }
-            SpendingControlsBlockedCategories::MiscellaneousSpecialtyRetail => {
-                "miscellaneous_specialty_retail"
-            }
-            SpendingControlsBlockedCategories::MobileHomeDealers => "mobile_home_dealers",
-            SpendingControlsBlockedCategories::MotionPictureTheaters => {
-                "motion_picture_theaters"
-            }
-            SpendingControlsBlockedCategories::MotorFreightCarriersAndTrucking => {
-                "motor_freight_carriers_and_trucking"
-            }
-            SpendingControlsBlockedCategories::MotorHomesDealers => "motor_homes_dealers",
-            SpendingControlsBlockedCategories::MotorVehicleSuppliesAndNewParts => {
-                "motor_vehicle_supplies_and_new_parts"
-            }
-            SpendingControlsBlockedCategories::MotorcycleShopsAndDealers => {
-                "motorcycle_shops_and_dealers"
-            }
-            SpendingControlsBlockedCategories::MotorcycleShopsDealers => {
-                "motorcycle_shops_dealers"
-            }
-            SpendingControlsBlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
-                "music_stores_musical_instruments_pianos_and_sheet_music"
-            }
-            SpendingControlsBlockedCategories::NewsDealersAndNewsstands => {
-                "news_dealers_and_newsstands"
-            }
-            SpendingControlsBlockedCategories::NonFiMoneyOrders => "non_fi_money_orders",
-            SpendingControlsBlockedCategories::NonFiStoredValueCardPurchaseLoad => {
-                "non_fi_stored_value_card_purchase_load"
-            }
-            SpendingControlsBlockedCategories::NondurableGoods => "nondurable_goods",
-            SpendingControlsBlockedCategories::NurseriesLawnAndGardenSupplyStores => {
-                "nurseries_lawn_and_garden_supply_stores"
-            }
-            SpendingControlsBlockedCategories::NursingPersonalCare => {
-                "nursing_personal_care"
-            }
-            SpendingControlsBlockedCategories::OfficeAndCommercialFurniture => {
-                "office_and_commercial_furniture"
-            }
-            SpendingControlsBlockedCategories::OpticiansEyeglasses => {
-                "opticians_eyeglasses"
-            }
-            SpendingControlsBlockedCategories::OptometristsOphthalmologist => {
-                "optometrists_ophthalmologist"
-            }
-            SpendingControlsBlockedCategories::OrthopedicGoodsProstheticDevices => {
-                "orthopedic_goods_prosthetic_devices"
-            }
-            SpendingControlsBlockedCategories::Osteopaths => "osteopaths",
-            SpendingControlsBlockedCategories::PackageStoresBeerWineAndLiquor => {
-                "package_stores_beer_wine_and_liquor"
-            }
-            SpendingControlsBlockedCategories::PaintsVarnishesAndSupplies => {
-                "paints_varnishes_and_supplies"
-            }
-            SpendingControlsBlockedCategories::ParkingLotsGarages => {
-                "parking_lots_garages"
-            }
-            SpendingControlsBlockedCategories::PassengerRailways => "passenger_railways",
-            SpendingControlsBlockedCategories::PawnShops => "pawn_shops",
-            SpendingControlsBlockedCategories::PetShopsPetFoodAndSupplies => {
-                "pet_shops_pet_food_and_supplies"
-            }
-            SpendingControlsBlockedCategories::PetroleumAndPetroleumProducts => {
-                "petroleum_and_petroleum_products"
-            }
-            SpendingControlsBlockedCategories::PhotoDeveloping => "photo_developing",
-            SpendingControlsBlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
-                "photographic_photocopy_microfilm_equipment_and_supplies"
-            }
-            SpendingControlsBlockedCategories::PhotographicStudios => {
-                "photographic_studios"
-            }
-            SpendingControlsBlockedCategories::PictureVideoProduction => {
-                "picture_video_production"
-            }
-            SpendingControlsBlockedCategories::PieceGoodsNotionsAndOtherDryGoods => {
-                "piece_goods_notions_and_other_dry_goods"
-            }
-            SpendingControlsBlockedCategories::PlumbingHeatingEquipmentAndSupplies => {
-                "plumbing_heating_equipment_and_supplies"
-            }
-            SpendingControlsBlockedCategories::PoliticalOrganizations => {
-                "political_organizations"
-            }
-            SpendingControlsBlockedCategories::PostalServicesGovernmentOnly => {
-                "postal_services_government_only"
-            }
-            SpendingControlsBlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
-                "precious_stones_and_metals_watches_and_jewelry"
-            }
-            SpendingControlsBlockedCategories::ProfessionalServices => {
-                "professional_services"
-            }
-            SpendingControlsBlockedCategories::PublicWarehousingAndStorage => {
-                "public_warehousing_and_storage"
-            }
-            SpendingControlsBlockedCategories::QuickCopyReproAndBlueprint => {
-                "quick_copy_repro_and_blueprint"
-            }
-            SpendingControlsBlockedCategories::Railroads => "railroads",
-            SpendingControlsBlockedCategories::RealEstateAgentsAndManagersRentals => {
-                "real_estate_agents_and_managers_rentals"
-            }
-            SpendingControlsBlockedCategories::RecordStores => "record_stores",
-            SpendingControlsBlockedCategories::RecreationalVehicleRentals => {
-                "recreational_vehicle_rentals"
-            }
-            SpendingControlsBlockedCategories::ReligiousGoodsStores => {
-                "religious_goods_stores"
-            }
-            SpendingControlsBlockedCategories::ReligiousOrganizations => {
-                "religious_organizations"
-            }
-            SpendingControlsBlockedCategories::RoofingSidingSheetMetal => {
-                "roofing_siding_sheet_metal"
-            }
-            SpendingControlsBlockedCategories::SecretarialSupportServices => {
-                "secretarial_support_services"
-            }
-            SpendingControlsBlockedCategories::SecurityBrokersDealers => {
-                "security_brokers_dealers"
-            }
-            SpendingControlsBlockedCategories::ServiceStations => "service_stations",
-            SpendingControlsBlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
-                "sewing_needlework_fabric_and_piece_goods_stores"
-            }
-            SpendingControlsBlockedCategories::ShoeRepairHatCleaning => {
-                "shoe_repair_hat_cleaning"
-            }
-            SpendingControlsBlockedCategories::ShoeStores => "shoe_stores",
-            SpendingControlsBlockedCategories::SmallApplianceRepair => {
-                "small_appliance_repair"
-            }
-            SpendingControlsBlockedCategories::SnowmobileDealers => "snowmobile_dealers",
-            SpendingControlsBlockedCategories::SpecialTradeServices => {
-                "special_trade_services"
-            }
-            SpendingControlsBlockedCategories::SpecialtyCleaning => "specialty_cleaning",
-            SpendingControlsBlockedCategories::SportingGoodsStores => {
-                "sporting_goods_stores"
-            }
-            SpendingControlsBlockedCategories::SportingRecreationCamps => {
-                "sporting_recreation_camps"
-            }
-            SpendingControlsBlockedCategories::SportsAndRidingApparelStores => {
-                "sports_and_riding_apparel_stores"
-            }
-            SpendingControlsBlockedCategories::SportsClubsFields => "sports_clubs_fields",
-            SpendingControlsBlockedCategories::StampAndCoinStores => {
-                "stamp_and_coin_stores"
-            }
-            SpendingControlsBlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
-                "stationary_office_supplies_printing_and_writing_paper"
-            }
-            SpendingControlsBlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
-                "stationery_stores_office_and_school_supply_stores"
-            }
-            SpendingControlsBlockedCategories::SwimmingPoolsSales => {
-                "swimming_pools_sales"
-            }
-            SpendingControlsBlockedCategories::TUiTravelGermany => "t_ui_travel_germany",
-            SpendingControlsBlockedCategories::TailorsAlterations => {
-                "tailors_alterations"
-            }
-            SpendingControlsBlockedCategories::TaxPaymentsGovernmentAgencies => {
-                "tax_payments_government_agencies"
-            }
-            SpendingControlsBlockedCategories::TaxPreparationServices => {
-                "tax_preparation_services"
-            }
-            SpendingControlsBlockedCategories::TaxicabsLimousines => {
-                "taxicabs_limousines"
-            }
-            SpendingControlsBlockedCategories::TelecommunicationEquipmentAndTelephoneSales => {
-                "telecommunication_equipment_and_telephone_sales"
-            }
-            SpendingControlsBlockedCategories::TelecommunicationServices => {
-                "telecommunication_services"
-            }
-            SpendingControlsBlockedCategories::TelegraphServices => "telegraph_services",
-            SpendingControlsBlockedCategories::TentAndAwningShops => {
-                "tent_and_awning_shops"
-            }
-            SpendingControlsBlockedCategories::TestingLaboratories => {
-                "testing_laboratories"
-            }
-            SpendingControlsBlockedCategories::TheatricalTicketAgencies => {
-                "theatrical_ticket_agencies"
-            }
-            SpendingControlsBlockedCategories::Timeshares => "timeshares",
-            SpendingControlsBlockedCategories::TireRetreadingAndRepair => {
-                "tire_retreading_and_repair"
-            }
-            SpendingControlsBlockedCategories::TollsBridgeFees => "tolls_bridge_fees",
-            SpendingControlsBlockedCategories::TouristAttractionsAndExhibits => {
-                "tourist_attractions_and_exhibits"
-            }
-            SpendingControlsBlockedCategories::TowingServices => "towing_services",
-            SpendingControlsBlockedCategories::TrailerParksCampgrounds => {
-                "trailer_parks_campgrounds"
-            }
-            SpendingControlsBlockedCategories::TransportationServices => {
-                "transportation_services"
-            }
-            SpendingControlsBlockedCategories::TravelAgenciesTourOperators => {
-                "travel_agencies_tour_operators"
-            }
-            SpendingControlsBlockedCategories::TruckStopIteration => {
-                "truck_stop_iteration"
-            }
-            SpendingControlsBlockedCategories::TruckUtilityTrailerRentals => {
-                "truck_utility_trailer_rentals"
-            }
-            SpendingControlsBlockedCategories::TypesettingPlateMakingAndRelatedServices => {
-                "typesetting_plate_making_and_related_services"
-            }
-            SpendingControlsBlockedCategories::TypewriterStores => "typewriter_stores",
-            SpendingControlsBlockedCategories::USFederalGovernmentAgenciesOrDepartments => {
-                "u_s_federal_government_agencies_or_departments"
-            }
-            SpendingControlsBlockedCategories::UniformsCommercialClothing => {
-                "uniforms_commercial_clothing"
-            }
-            SpendingControlsBlockedCategories::UsedMerchandiseAndSecondhandStores => {
-                "used_merchandise_and_secondhand_stores"
-            }
-            SpendingControlsBlockedCategories::Utilities => "utilities",
-            SpendingControlsBlockedCategories::VarietyStores => "variety_stores",
-            SpendingControlsBlockedCategories::VeterinaryServices => {
-                "veterinary_services"
-            }
-            SpendingControlsBlockedCategories::VideoAmusementGameSupplies => {
-                "video_amusement_game_supplies"
-            }
-            SpendingControlsBlockedCategories::VideoGameArcades => "video_game_arcades",
-            SpendingControlsBlockedCategories::VideoTapeRentalStores => {
-                "video_tape_rental_stores"
-            }
-            SpendingControlsBlockedCategories::VocationalTradeSchools => {
-                "vocational_trade_schools"
-            }
-            SpendingControlsBlockedCategories::WatchJewelryRepair => {
-                "watch_jewelry_repair"
-            }
-            SpendingControlsBlockedCategories::WeldingRepair => "welding_repair",
-            SpendingControlsBlockedCategories::WholesaleClubs => "wholesale_clubs",
-            SpendingControlsBlockedCategories::WigAndToupeeStores => {
-                "wig_and_toupee_stores"
-            }
-            SpendingControlsBlockedCategories::WiresMoneyOrders => "wires_money_orders",
-            SpendingControlsBlockedCategories::WomensAccessoryAndSpecialtyShops => {
-                "womens_accessory_and_specialty_shops"
-            }
-            SpendingControlsBlockedCategories::WomensReadyToWearStores => {
-                "womens_ready_to_wear_stores"
-            }
-            SpendingControlsBlockedCategories::WreckingAndSalvageYards => {
-                "wrecking_and_salvage_yards"
-            }
-            SpendingControlsBlockedCategories::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::str::FromStr for SpendingControlsBlockedCategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ac_refrigeration_repair",
-                    "accounting_bookkeeping_services",
-                    "advertising_services",
-                    "agricultural_cooperative",
-                    "airlines_air_carriers",
-                    "airports_flying_fields",
-                    "ambulance_services",
-                    "amusement_parks_carnivals",
-                    "antique_reproductions",
-                    "antique_shops",
-                    "aquariums",
-                    "architectural_surveying_services",
-                    "art_dealers_and_galleries",
-                    "artists_supply_and_craft_shops",
-                    "auto_and_home_supply_stores",
-                    "auto_body_repair_shops",
-                    "auto_paint_shops",
-                    "auto_service_shops",
-                    "automated_cash_disburse",
-                    "automated_fuel_dispensers",
-                    "automobile_associations",
-                    "automotive_parts_and_accessories_stores",
-                    "automotive_tire_stores",
-                    "bail_and_bond_payments",
-                    "bakeries",
-                    "bands_orchestras",
-                    "barber_and_beauty_shops",
-                    "betting_casino_gambling",
-                    "bicycle_shops",
-                    "billiard_pool_establishments",
-                    "boat_dealers",
-                    "boat_rentals_and_leases",
-                    "book_stores",
-                    "books_periodicals_and_newspapers",
-                    "bowling_alleys",
-                    "bus_lines",
-                    "business_secretarial_schools",
-                    "buying_shopping_services",
-                    "cable_satellite_and_other_pay_television_and_radio",
-                    "camera_and_photographic_supply_stores",
-                    "candy_nut_and_confectionery_stores",
-                    "car_and_truck_dealers_new_used",
-                    "car_and_truck_dealers_used_only",
-                    "car_rental_agencies",
-                    "car_washes",
-                    "carpentry_services",
-                    "carpet_upholstery_cleaning",
-                    "caterers",
-                    "charitable_and_social_service_organizations_fundraising",
-                    "chemicals_and_allied_products",
-                    "child_care_services",
-                    "childrens_and_infants_wear_stores",
-                    "chiropodists_podiatrists",
-                    "chiropractors",
-                    "cigar_stores_and_stands",
-                    "civic_social_fraternal_associations",
-                    "cleaning_and_maintenance",
-                    "clothing_rental",
-                    "colleges_universities",
-                    "commercial_equipment",
-                    "commercial_footwear",
-                    "commercial_photography_art_and_graphics",
-                    "commuter_transport_and_ferries",
-                    "computer_network_services",
-                    "computer_programming",
-                    "computer_repair",
-                    "computer_software_stores",
-                    "computers_peripherals_and_software",
-                    "concrete_work_services",
-                    "construction_materials",
-                    "consulting_public_relations",
-                    "correspondence_schools",
-                    "cosmetic_stores",
-                    "counseling_services",
-                    "country_clubs",
-                    "courier_services",
-                    "court_costs",
-                    "credit_reporting_agencies",
-                    "cruise_lines",
-                    "dairy_products_stores",
-                    "dance_hall_studios_schools",
-                    "dating_escort_services",
-                    "dentists_orthodontists",
-                    "department_stores",
-                    "detective_agencies",
-                    "digital_goods_applications",
-                    "digital_goods_games",
-                    "digital_goods_large_volume",
-                    "digital_goods_media",
-                    "direct_marketing_catalog_merchant",
-                    "direct_marketing_combination_catalog_and_retail_merchant",
-                    "direct_marketing_inbound_telemarketing",
-                    "direct_marketing_insurance_services",
-                    "direct_marketing_other",
-                    "direct_marketing_outbound_telemarketing",
-                    "direct_marketing_subscription",
-                    "direct_marketing_travel",
-                    "discount_stores",
-                    "doctors",
-                    "door_to_door_sales",
-                    "drapery_window_covering_and_upholstery_stores",
-                    "drinking_places",
-                    "drug_stores_and_pharmacies",
-                    "drugs_drug_proprietaries_and_druggist_sundries",
-                    "dry_cleaners",
-                    "durable_goods",
-                    "duty_free_stores",
-                    "eating_places_restaurants",
-                    "educational_services",
-                    "electric_razor_stores",
-                    "electric_vehicle_charging",
-                    "electrical_parts_and_equipment",
-                    "electrical_services",
-                    "electronics_repair_shops",
-                    "electronics_stores",
-                    "elementary_secondary_schools",
-                    "emergency_services_gcas_visa_use_only",
-                    "employment_temp_agencies",
-                    "equipment_rental",
-                    "exterminating_services",
-                    "family_clothing_stores",
-                    "fast_food_restaurants",
-                    "financial_institutions",
-                    "fines_government_administrative_entities",
-                    "fireplace_fireplace_screens_and_accessories_stores",
-                    "floor_covering_stores",
-                    "florists",
-                    "florists_supplies_nursery_stock_and_flowers",
-                    "freezer_and_locker_meat_provisioners",
-                    "fuel_dealers_non_automotive",
-                    "funeral_services_crematories",
-                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
-                    "furniture_repair_refinishing",
-                    "furriers_and_fur_shops",
-                    "general_services",
-                    "gift_card_novelty_and_souvenir_shops",
-                    "glass_paint_and_wallpaper_stores",
-                    "glassware_crystal_stores",
-                    "golf_courses_public",
-                    "government_licensed_horse_dog_racing_us_region_only",
-                    "government_licensed_online_casions_online_gambling_us_region_only",
-                    "government_owned_lotteries_non_us_region",
-                    "government_owned_lotteries_us_region_only",
-                    "government_services",
-                    "grocery_stores_supermarkets",
-                    "hardware_equipment_and_supplies",
-                    "hardware_stores",
-                    "health_and_beauty_spas",
-                    "hearing_aids_sales_and_supplies",
-                    "heating_plumbing_a_c",
-                    "hobby_toy_and_game_shops",
-                    "home_supply_warehouse_stores",
-                    "hospitals",
-                    "hotels_motels_and_resorts",
-                    "household_appliance_stores",
-                    "industrial_supplies",
-                    "information_retrieval_services",
-                    "insurance_default",
-                    "insurance_underwriting_premiums",
-                    "intra_company_purchases",
-                    "jewelry_stores_watches_clocks_and_silverware_stores",
-                    "landscaping_services",
-                    "laundries",
-                    "laundry_cleaning_services",
-                    "legal_services_attorneys",
-                    "luggage_and_leather_goods_stores",
-                    "lumber_building_materials_stores",
-                    "manual_cash_disburse",
-                    "marinas_service_and_supplies",
-                    "marketplaces",
-                    "masonry_stonework_and_plaster",
-                    "massage_parlors",
-                    "medical_and_dental_labs",
-                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
-                    "medical_services",
-                    "membership_organizations",
-                    "mens_and_boys_clothing_and_accessories_stores",
-                    "mens_womens_clothing_stores",
-                    "metal_service_centers",
-                    "miscellaneous",
-                    "miscellaneous_apparel_and_accessory_shops",
-                    "miscellaneous_auto_dealers",
-                    "miscellaneous_business_services",
-                    "miscellaneous_food_stores",
-                    "miscellaneous_general_merchandise",
-                    "miscellaneous_general_services",
-                    "miscellaneous_home_furnishing_specialty_stores",
-                    "miscellaneous_publishing_and_printing",
-                    "miscellaneous_recreation_services",
-                    "miscellaneous_repair_shops",
-                    "miscellaneous_specialty_retail",
-                    "mobile_home_dealers",
-                    "motion_picture_theaters",
-                    "motor_freight_carriers_and_trucking",
-                    "motor_homes_dealers",
-                    "motor_vehicle_supplies_and_new_parts",
-                    "motorcycle_shops_and_dealers",
-                    "motorcycle_shops_dealers",
-                    "music_stores_musical_instruments_pianos_and_sheet_music",
-                    "news_dealers_and_newsstands",
-                    "non_fi_money_orders",
-                    "non_fi_stored_value_card_purchase_load",
-                    "nondurable_goods",
-                    "nurseries_lawn_and_garden_supply_stores",
-                    "nursing_personal_care",
-                    "office_and_commercial_furniture",
-                    "opticians_eyeglasses",
-                    "optometrists_ophthalmologist",
-                    "orthopedic_goods_prosthetic_devices",
-                    "osteopaths",
-                    "package_stores_beer_wine_and_liquor",
-                    "paints_varnishes_and_supplies",
-                    "parking_lots_garages",
-                    "passenger_railways",
-                    "pawn_shops",
-                    "pet_shops_pet_food_and_supplies",
-                    "petroleum_and_petroleum_products",
-                    "photo_developing",
-                    "photographic_photocopy_microfilm_equipment_and_supplies",
-                    "photographic_studios",
-                    "picture_video_production",
-                    "piece_goods_notions_and_other_dry_goods",
-                    "plumbing_heating_equipment_and_supplies",
-                    "political_organizations",
-                    "postal_services_government_only",
-                    "precious_stones_and_metals_watches_and_jewelry",
-                    "professional_services",
-                    "public_warehousing_and_storage",
-                    "quick_copy_repro_and_blueprint",
-                    "railroads",
-                    "real_estate_agents_and_managers_rentals",
-                    "record_stores",
-                    "recreational_vehicle_rentals",
-                    "religious_goods_stores",
-                    "religious_organizations",
-                    "roofing_siding_sheet_metal",
-                    "secretarial_support_services",
-                    "security_brokers_dealers",
-                    "service_stations",
-                    "sewing_needlework_fabric_and_piece_goods_stores",
-                    "shoe_repair_hat_cleaning",
-                    "shoe_stores",
-                    "small_appliance_repair",
-                    "snowmobile_dealers",
-                    "special_trade_services",
-                    "specialty_cleaning",
-                    "sporting_goods_stores",
-                    "sporting_recreation_camps",
-                    "sports_and_riding_apparel_stores",
-                    "sports_clubs_fields",
-                    "stamp_and_coin_stores",
-                    "stationary_office_supplies_printing_and_writing_paper",
-                    "stationery_stores_office_and_school_supply_stores",
-                    "swimming_pools_sales",
-                    "t_ui_travel_germany",
-                    "tailors_alterations",
-                    "tax_payments_government_agencies",
-                    "tax_preparation_services",
-                    "taxicabs_limousines",
-                    "telecommunication_equipment_and_telephone_sales",
-                    "telecommunication_services",
-                    "telegraph_services",
-                    "tent_and_awning_shops",
-                    "testing_laboratories",
-                    "theatrical_ticket_agencies",
-                    "timeshares",
-                    "tire_retreading_and_repair",
-                    "tolls_bridge_fees",
-                    "tourist_attractions_and_exhibits",
-                    "towing_services",
-                    "trailer_parks_campgrounds",
-                    "transportation_services",
-                    "travel_agencies_tour_operators",
-                    "truck_stop_iteration",
-                    "truck_utility_trailer_rentals",
-                    "typesetting_plate_making_and_related_services",
-                    "typewriter_stores",
-                    "u_s_federal_government_agencies_or_departments",
-                    "uniforms_commercial_clothing",
-                    "used_merchandise_and_secondhand_stores",
-                    "utilities",
-                    "variety_stores",
-                    "veterinary_services",
-                    "video_amusement_game_supplies",
-                    "video_game_arcades",
-                    "video_tape_rental_stores",
-                    "vocational_trade_schools",
-                    "watch_jewelry_repair",
-                    "welding_repair",
-                    "wholesale_clubs",
-                    "wig_and_toupee_stores",
-                    "wires_money_orders",
-                    "womens_accessory_and_specialty_shops",
-                    "womens_ready_to_wear_stores",
-                    "wrecking_and_salvage_yards",
-                ],
-            ) {
-                Some(0) => SpendingControlsBlockedCategories::AcRefrigerationRepair,
-                Some(1) => {
-                    SpendingControlsBlockedCategories::AccountingBookkeepingServices
-                }
-                Some(2) => SpendingControlsBlockedCategories::AdvertisingServices,
-                Some(3) => SpendingControlsBlockedCategories::AgriculturalCooperative,
-                Some(4) => SpendingControlsBlockedCategories::AirlinesAirCarriers,
-                Some(5) => SpendingControlsBlockedCategories::AirportsFlyingFields,
-                Some(6) => SpendingControlsBlockedCategories::AmbulanceServices,
-                Some(7) => SpendingControlsBlockedCategories::AmusementParksCarnivals,
-                Some(8) => SpendingControlsBlockedCategories::AntiqueReproductions,
-                Some(9) => SpendingControlsBlockedCategories::AntiqueShops,
-                Some(10) => SpendingControlsBlockedCategories::Aquariums,
-                Some(11) => {
-                    SpendingControlsBlockedCategories::ArchitecturalSurveyingServices
-                }
-                Some(12) => SpendingControlsBlockedCategories::ArtDealersAndGalleries,
-                Some(13) => SpendingControlsBlockedCategories::ArtistsSupplyAndCraftShops,
-                Some(14) => SpendingControlsBlockedCategories::AutoAndHomeSupplyStores,
-                Some(15) => SpendingControlsBlockedCategories::AutoBodyRepairShops,
-                Some(16) => SpendingControlsBlockedCategories::AutoPaintShops,
-                Some(17) => SpendingControlsBlockedCategories::AutoServiceShops,
-                Some(18) => SpendingControlsBlockedCategories::AutomatedCashDisburse,
-                Some(19) => SpendingControlsBlockedCategories::AutomatedFuelDispensers,
-                Some(20) => SpendingControlsBlockedCategories::AutomobileAssociations,
-                Some(21) => {
-                    SpendingControlsBlockedCategories::AutomotivePartsAndAccessoriesStores
-                }
-                Some(22) => SpendingControlsBlockedCategories::AutomotiveTireStores,
-                Some(23) => SpendingControlsBlockedCategories::BailAndBondPayments,
-                Some(24) => SpendingControlsBlockedCategories::Bakeries,
-                Some(25) => SpendingControlsBlockedCategories::BandsOrchestras,
-                Some(26) => SpendingControlsBlockedCategories::BarberAndBeautyShops,
-                Some(27) => SpendingControlsBlockedCategories::BettingCasinoGambling,
-                Some(28) => SpendingControlsBlockedCategories::BicycleShops,
-                Some(29) => SpendingControlsBlockedCategories::BilliardPoolEstablishments,
-                Some(30) => SpendingControlsBlockedCategories::BoatDealers,
-                Some(31) => SpendingControlsBlockedCategories::BoatRentalsAndLeases,
-                Some(32) => SpendingControlsBlockedCategories::BookStores,
-                Some(33) => {
-                    SpendingControlsBlockedCategories::BooksPeriodicalsAndNewspapers
-                }
-                Some(34) => SpendingControlsBlockedCategories::BowlingAlleys,
-                Some(35) => SpendingControlsBlockedCategories::BusLines,
-                Some(36) => SpendingControlsBlockedCategories::BusinessSecretarialSchools,
-                Some(37) => SpendingControlsBlockedCategories::BuyingShoppingServices,
-                Some(38) => {
-                    SpendingControlsBlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
-                }
-                Some(39) => {
-                    SpendingControlsBlockedCategories::CameraAndPhotographicSupplyStores
-                }
-                Some(40) => {
-                    SpendingControlsBlockedCategories::CandyNutAndConfectioneryStores
-                }
-                Some(41) => SpendingControlsBlockedCategories::CarAndTruckDealersNewUsed,
-                Some(42) => SpendingControlsBlockedCategories::CarAndTruckDealersUsedOnly,
-                Some(43) => SpendingControlsBlockedCategories::CarRentalAgencies,
-                Some(44) => SpendingControlsBlockedCategories::CarWashes,
-                Some(45) => SpendingControlsBlockedCategories::CarpentryServices,
-                Some(46) => SpendingControlsBlockedCategories::CarpetUpholsteryCleaning,
-                Some(47) => SpendingControlsBlockedCategories::Caterers,
-                Some(48) => {
-                    SpendingControlsBlockedCategories::CharitableAndSocialServiceOrganizationsFundraising
-                }
-                Some(49) => SpendingControlsBlockedCategories::ChemicalsAndAlliedProducts,
-                Some(50) => SpendingControlsBlockedCategories::ChildCareServices,
-                Some(51) => {
-                    SpendingControlsBlockedCategories::ChildrensAndInfantsWearStores
-                }
-                Some(52) => SpendingControlsBlockedCategories::ChiropodistsPodiatrists,
-                Some(53) => SpendingControlsBlockedCategories::Chiropractors,
-                Some(54) => SpendingControlsBlockedCategories::CigarStoresAndStands,
-                Some(55) => {
-                    SpendingControlsBlockedCategories::CivicSocialFraternalAssociations
-                }
-                Some(56) => SpendingControlsBlockedCategories::CleaningAndMaintenance,
-                Some(57) => SpendingControlsBlockedCategories::ClothingRental,
-                Some(58) => SpendingControlsBlockedCategories::CollegesUniversities,
-                Some(59) => SpendingControlsBlockedCategories::CommercialEquipment,
-                Some(60) => SpendingControlsBlockedCategories::CommercialFootwear,
-                Some(61) => {
-                    SpendingControlsBlockedCategories::CommercialPhotographyArtAndGraphics
-                }
-                Some(62) => {
-                    SpendingControlsBlockedCategories::CommuterTransportAndFerries
-                }
-                Some(63) => SpendingControlsBlockedCategories::ComputerNetworkServices,
-                Some(64) => SpendingControlsBlockedCategories::ComputerProgramming,
-                Some(65) => SpendingControlsBlockedCategories::ComputerRepair,
-                Some(66) => SpendingControlsBlockedCategories::ComputerSoftwareStores,
-                Some(67) => {
-                    SpendingControlsBlockedCategories::ComputersPeripheralsAndSoftware
-                }
-                Some(68) => SpendingControlsBlockedCategories::ConcreteWorkServices,
-                Some(69) => SpendingControlsBlockedCategories::ConstructionMaterials,
-                Some(70) => SpendingControlsBlockedCategories::ConsultingPublicRelations,
-                Some(71) => SpendingControlsBlockedCategories::CorrespondenceSchools,
-                Some(72) => SpendingControlsBlockedCategories::CosmeticStores,
-                Some(73) => SpendingControlsBlockedCategories::CounselingServices,
-                Some(74) => SpendingControlsBlockedCategories::CountryClubs,
-                Some(75) => SpendingControlsBlockedCategories::CourierServices,
-                Some(76) => SpendingControlsBlockedCategories::CourtCosts,
-                Some(77) => SpendingControlsBlockedCategories::CreditReportingAgencies,
-                Some(78) => SpendingControlsBlockedCategories::CruiseLines,
-                Some(79) => SpendingControlsBlockedCategories::DairyProductsStores,
-                Some(80) => SpendingControlsBlockedCategories::DanceHallStudiosSchools,
-                Some(81) => SpendingControlsBlockedCategories::DatingEscortServices,
-                Some(82) => SpendingControlsBlockedCategories::DentistsOrthodontists,
-                Some(83) => SpendingControlsBlockedCategories::DepartmentStores,
-                Some(84) => SpendingControlsBlockedCategories::DetectiveAgencies,
-                Some(85) => SpendingControlsBlockedCategories::DigitalGoodsApplications,
-                Some(86) => SpendingControlsBlockedCategories::DigitalGoodsGames,
-                Some(87) => SpendingControlsBlockedCategories::DigitalGoodsLargeVolume,
-                Some(88) => SpendingControlsBlockedCategories::DigitalGoodsMedia,
-                Some(89) => {
-                    SpendingControlsBlockedCategories::DirectMarketingCatalogMerchant
-                }
-                Some(90) => {
-                    SpendingControlsBlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
-                }
-                Some(91) => {
-                    SpendingControlsBlockedCategories::DirectMarketingInboundTelemarketing
-                }
-                Some(92) => {
-                    SpendingControlsBlockedCategories::DirectMarketingInsuranceServices
-                }
-                Some(93) => SpendingControlsBlockedCategories::DirectMarketingOther,
-                Some(94) => {
-                    SpendingControlsBlockedCategories::DirectMarketingOutboundTelemarketing
-                }
-                Some(95) => {
-                    SpendingControlsBlockedCategories::DirectMarketingSubscription
-                }
-                Some(96) => SpendingControlsBlockedCategories::DirectMarketingTravel,
-                Some(97) => SpendingControlsBlockedCategories::DiscountStores,
-                Some(98) => SpendingControlsBlockedCategories::Doctors,
-                Some(99) => SpendingControlsBlockedCategories::DoorToDoorSales,
-                Some(100) => {
-                    SpendingControlsBlockedCategories::DraperyWindowCoveringAndUpholsteryStores
-                }
-                Some(101) => SpendingControlsBlockedCategories::DrinkingPlaces,
-                Some(102) => SpendingControlsBlockedCategories::DrugStoresAndPharmacies,
-                Some(103) => {
-                    SpendingControlsBlockedCategories::DrugsDrugProprietariesAndDruggistSundries
-                }
-                Some(104) => SpendingControlsBlockedCategories::DryCleaners,
-                Some(105) => SpendingControlsBlockedCategories::DurableGoods,
-                Some(106) => SpendingControlsBlockedCategories::DutyFreeStores,
-                Some(107) => SpendingControlsBlockedCategories::EatingPlacesRestaurants,
-                Some(108) => SpendingControlsBlockedCategories::EducationalServices,
-                Some(109) => SpendingControlsBlockedCategories::ElectricRazorStores,
-                Some(110) => SpendingControlsBlockedCategories::ElectricVehicleCharging,
-                Some(111) => {
-                    SpendingControlsBlockedCategories::ElectricalPartsAndEquipment
-                }
-                Some(112) => SpendingControlsBlockedCategories::ElectricalServices,
-                Some(113) => SpendingControlsBlockedCategories::ElectronicsRepairShops,
-                Some(114) => SpendingControlsBlockedCategories::ElectronicsStores,
-                Some(115) => {
-                    SpendingControlsBlockedCategories::ElementarySecondarySchools
-                }
-                Some(116) => {
-                    SpendingControlsBlockedCategories::EmergencyServicesGcasVisaUseOnly
-                }
-                Some(117) => SpendingControlsBlockedCategories::EmploymentTempAgencies,
-                Some(118) => SpendingControlsBlockedCategories::EquipmentRental,
-                Some(119) => SpendingControlsBlockedCategories::ExterminatingServices,
-                Some(120) => SpendingControlsBlockedCategories::FamilyClothingStores,
-                Some(121) => SpendingControlsBlockedCategories::FastFoodRestaurants,
-                Some(122) => SpendingControlsBlockedCategories::FinancialInstitutions,
-                Some(123) => {
-                    SpendingControlsBlockedCategories::FinesGovernmentAdministrativeEntities
-                }
-                Some(124) => {
-                    SpendingControlsBlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores
-                }
-                Some(125) => SpendingControlsBlockedCategories::FloorCoveringStores,
-                Some(126) => SpendingControlsBlockedCategories::Florists,
-                Some(127) => {
-                    SpendingControlsBlockedCategories::FloristsSuppliesNurseryStockAndFlowers
-                }
-                Some(128) => {
-                    SpendingControlsBlockedCategories::FreezerAndLockerMeatProvisioners
-                }
-                Some(129) => SpendingControlsBlockedCategories::FuelDealersNonAutomotive,
-                Some(130) => {
-                    SpendingControlsBlockedCategories::FuneralServicesCrematories
-                }
-                Some(131) => {
-                    SpendingControlsBlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
-                }
-                Some(132) => {
-                    SpendingControlsBlockedCategories::FurnitureRepairRefinishing
-                }
-                Some(133) => SpendingControlsBlockedCategories::FurriersAndFurShops,
-                Some(134) => SpendingControlsBlockedCategories::GeneralServices,
-                Some(135) => {
-                    SpendingControlsBlockedCategories::GiftCardNoveltyAndSouvenirShops
-                }
-                Some(136) => {
-                    SpendingControlsBlockedCategories::GlassPaintAndWallpaperStores
-                }
-                Some(137) => SpendingControlsBlockedCategories::GlasswareCrystalStores,
-                Some(138) => SpendingControlsBlockedCategories::GolfCoursesPublic,
-                Some(139) => {
-                    SpendingControlsBlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
-                }
-                Some(140) => {
-                    SpendingControlsBlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
-                }
-                Some(141) => {
-                    SpendingControlsBlockedCategories::GovernmentOwnedLotteriesNonUsRegion
-                }
-                Some(142) => {
-                    SpendingControlsBlockedCategories::GovernmentOwnedLotteriesUsRegionOnly
-                }
-                Some(143) => SpendingControlsBlockedCategories::GovernmentServices,
-                Some(144) => SpendingControlsBlockedCategories::GroceryStoresSupermarkets,
-                Some(145) => {
-                    SpendingControlsBlockedCategories::HardwareEquipmentAndSupplies
-                }
-                Some(146) => SpendingControlsBlockedCategories::HardwareStores,
-                Some(147) => SpendingControlsBlockedCategories::HealthAndBeautySpas,
-                Some(148) => {
-                    SpendingControlsBlockedCategories::HearingAidsSalesAndSupplies
-                }
-                Some(149) => SpendingControlsBlockedCategories::HeatingPlumbingAC,
-                Some(150) => SpendingControlsBlockedCategories::HobbyToyAndGameShops,
-                Some(151) => SpendingControlsBlockedCategories::HomeSupplyWarehouseStores,
-                Some(152) => SpendingControlsBlockedCategories::Hospitals,
-                Some(153) => SpendingControlsBlockedCategories::HotelsMotelsAndResorts,
-                Some(154) => SpendingControlsBlockedCategories::HouseholdApplianceStores,
-                Some(155) => SpendingControlsBlockedCategories::IndustrialSupplies,
-                Some(156) => {
-                    SpendingControlsBlockedCategories::InformationRetrievalServices
-                }
-                Some(157) => SpendingControlsBlockedCategories::InsuranceDefault,
-                Some(158) => {
-                    SpendingControlsBlockedCategories::InsuranceUnderwritingPremiums
-                }
-                Some(159) => SpendingControlsBlockedCategories::IntraCompanyPurchases,
-                Some(160) => {
-                    SpendingControlsBlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores
-                }
-                Some(161) => SpendingControlsBlockedCategories::LandscapingServices,
-                Some(162) => SpendingControlsBlockedCategories::Laundries,
-                Some(163) => SpendingControlsBlockedCategories::LaundryCleaningServices,
-                Some(164) => SpendingControlsBlockedCategories::LegalServicesAttorneys,
-                Some(165) => {
-                    SpendingControlsBlockedCategories::LuggageAndLeatherGoodsStores
-                }
-                Some(166) => {
-                    SpendingControlsBlockedCategories::LumberBuildingMaterialsStores
-                }
-                Some(167) => SpendingControlsBlockedCategories::ManualCashDisburse,
-                Some(168) => SpendingControlsBlockedCategories::MarinasServiceAndSupplies,
-                Some(169) => SpendingControlsBlockedCategories::Marketplaces,
-                Some(170) => {
-                    SpendingControlsBlockedCategories::MasonryStoneworkAndPlaster
-                }
-                Some(171) => SpendingControlsBlockedCategories::MassageParlors,
-                Some(172) => SpendingControlsBlockedCategories::MedicalAndDentalLabs,
-                Some(173) => {
-                    SpendingControlsBlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
-                }
-                Some(174) => SpendingControlsBlockedCategories::MedicalServices,
-                Some(175) => SpendingControlsBlockedCategories::MembershipOrganizations,
-                Some(176) => {
-                    SpendingControlsBlockedCategories::MensAndBoysClothingAndAccessoriesStores
-                }
-                Some(177) => SpendingControlsBlockedCategories::MensWomensClothingStores,
-                Some(178) => SpendingControlsBlockedCategories::MetalServiceCenters,
-                Some(179) => SpendingControlsBlockedCategories::Miscellaneous,
-                Some(180) => {
-                    SpendingControlsBlockedCategories::MiscellaneousApparelAndAccessoryShops
-                }
-                Some(181) => SpendingControlsBlockedCategories::MiscellaneousAutoDealers,
-                Some(182) => {
-                    SpendingControlsBlockedCategories::MiscellaneousBusinessServices
-                }
-                Some(183) => SpendingControlsBlockedCategories::MiscellaneousFoodStores,
-                Some(184) => {
-                    SpendingControlsBlockedCategories::MiscellaneousGeneralMerchandise
-                }
-                Some(185) => {
-                    SpendingControlsBlockedCategories::MiscellaneousGeneralServices
-                }
-                Some(186) => {
-                    SpendingControlsBlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores
-                }
-                Some(187) => {
-                    SpendingControlsBlockedCategories::MiscellaneousPublishingAndPrinting
-                }
-                Some(188) => {
-                    SpendingControlsBlockedCategories::MiscellaneousRecreationServices
-                }
-                Some(189) => SpendingControlsBlockedCategories::MiscellaneousRepairShops,
-                Some(190) => {
-                    SpendingControlsBlockedCategories::MiscellaneousSpecialtyRetail
-                }
-                Some(191) => SpendingControlsBlockedCategories::MobileHomeDealers,
-                Some(192) => SpendingControlsBlockedCategories::MotionPictureTheaters,
-                Some(193) => {
-                    SpendingControlsBlockedCategories::MotorFreightCarriersAndTrucking
-                }
-                Some(194) => SpendingControlsBlockedCategories::MotorHomesDealers,
-                Some(195) => {
-                    SpendingControlsBlockedCategories::MotorVehicleSuppliesAndNewParts
-                }
-                Some(196) => SpendingControlsBlockedCategories::MotorcycleShopsAndDealers,
-                Some(197) => SpendingControlsBlockedCategories::MotorcycleShopsDealers,
-                Some(198) => {
-                    SpendingControlsBlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
-                }
-                Some(199) => SpendingControlsBlockedCategories::NewsDealersAndNewsstands,
-                Some(200) => SpendingControlsBlockedCategories::NonFiMoneyOrders,
-                Some(201) => {
-                    SpendingControlsBlockedCategories::NonFiStoredValueCardPurchaseLoad
-                }
-                Some(202) => SpendingControlsBlockedCategories::NondurableGoods,
-                Some(203) => {
-                    SpendingControlsBlockedCategories::NurseriesLawnAndGardenSupplyStores
-                }
-                Some(204) => SpendingControlsBlockedCategories::NursingPersonalCare,
-                Some(205) => {
-                    SpendingControlsBlockedCategories::OfficeAndCommercialFurniture
-                }
-                Some(206) => SpendingControlsBlockedCategories::OpticiansEyeglasses,
-                Some(207) => {
-                    SpendingControlsBlockedCategories::OptometristsOphthalmologist
-                }
-                Some(208) => {
-                    SpendingControlsBlockedCategories::OrthopedicGoodsProstheticDevices
-                }
-                Some(209) => SpendingControlsBlockedCategories::Osteopaths,
-                Some(210) => {
-                    SpendingControlsBlockedCategories::PackageStoresBeerWineAndLiquor
-                }
-                Some(211) => {
-                    SpendingControlsBlockedCategories::PaintsVarnishesAndSupplies
-                }
-                Some(212) => SpendingControlsBlockedCategories::ParkingLotsGarages,
-                Some(213) => SpendingControlsBlockedCategories::PassengerRailways,
-                Some(214) => SpendingControlsBlockedCategories::PawnShops,
-                Some(215) => {
-                    SpendingControlsBlockedCategories::PetShopsPetFoodAndSupplies
-                }
-                Some(216) => {
-                    SpendingControlsBlockedCategories::PetroleumAndPetroleumProducts
-                }
-                Some(217) => SpendingControlsBlockedCategories::PhotoDeveloping,
-                Some(218) => {
-                    SpendingControlsBlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
-                }
-                Some(219) => SpendingControlsBlockedCategories::PhotographicStudios,
-                Some(220) => SpendingControlsBlockedCategories::PictureVideoProduction,
-                Some(221) => {
-                    SpendingControlsBlockedCategories::PieceGoodsNotionsAndOtherDryGoods
-                }
-                Some(222) => {
-                    SpendingControlsBlockedCategories::PlumbingHeatingEquipmentAndSupplies
-                }
-                Some(223) => SpendingControlsBlockedCategories::PoliticalOrganizations,
-                Some(224) => {
-                    SpendingControlsBlockedCategories::PostalServicesGovernmentOnly
-                }
-                Some(225) => {
-                    SpendingControlsBlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry
-                }
-                Some(226) => SpendingControlsBlockedCategories::ProfessionalServices,
-                Some(227) => {
-                    SpendingControlsBlockedCategories::PublicWarehousingAndStorage
-                }
-                Some(228) => {
-                    SpendingControlsBlockedCategories::QuickCopyReproAndBlueprint
-                }
-                Some(229) => SpendingControlsBlockedCategories::Railroads,
-                Some(230) => {
-                    SpendingControlsBlockedCategories::RealEstateAgentsAndManagersRentals
-                }
-                Some(231) => SpendingControlsBlockedCategories::RecordStores,
-                Some(232) => {
-                    SpendingControlsBlockedCategories::RecreationalVehicleRentals
-                }
-                Some(233) => SpendingControlsBlockedCategories::ReligiousGoodsStores,
-                Some(234) => SpendingControlsBlockedCategories::ReligiousOrganizations,
-                Some(235) => SpendingControlsBlockedCategories::RoofingSidingSheetMetal,
-                Some(236) => {
-                    SpendingControlsBlockedCategories::SecretarialSupportServices
-                }
-                Some(237) => SpendingControlsBlockedCategories::SecurityBrokersDealers,
-                Some(238) => SpendingControlsBlockedCategories::ServiceStations,
-                Some(239) => {
-                    SpendingControlsBlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores
-                }
-                Some(240) => SpendingControlsBlockedCategories::ShoeRepairHatCleaning,
-                Some(241) => SpendingControlsBlockedCategories::ShoeStores,
-                Some(242) => SpendingControlsBlockedCategories::SmallApplianceRepair,
-                Some(243) => SpendingControlsBlockedCategories::SnowmobileDealers,
-                Some(244) => SpendingControlsBlockedCategories::SpecialTradeServices,
-                Some(245) => SpendingControlsBlockedCategories::SpecialtyCleaning,
-                Some(246) => SpendingControlsBlockedCategories::SportingGoodsStores,
-                Some(247) => SpendingControlsBlockedCategories::SportingRecreationCamps,
-                Some(248) => {
-                    SpendingControlsBlockedCategories::SportsAndRidingApparelStores
-                }
-                Some(249) => SpendingControlsBlockedCategories::SportsClubsFields,
-                Some(250) => SpendingControlsBlockedCategories::StampAndCoinStores,
-                Some(251) => {
-                    SpendingControlsBlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
-                }
-                Some(252) => {
-                    SpendingControlsBlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores
-                }
-                Some(253) => SpendingControlsBlockedCategories::SwimmingPoolsSales,
-                Some(254) => SpendingControlsBlockedCategories::TUiTravelGermany,
-                Some(255) => SpendingControlsBlockedCategories::TailorsAlterations,
-                Some(256) => {
-                    SpendingControlsBlockedCategories::TaxPaymentsGovernmentAgencies
-                }
-                Some(257) => SpendingControlsBlockedCategories::TaxPreparationServices,
-                Some(258) => SpendingControlsBlockedCategories::TaxicabsLimousines,
-                Some(259) => {
-                    SpendingControlsBlockedCategories::TelecommunicationEquipmentAndTelephoneSales
-                }
-                Some(260) => SpendingControlsBlockedCategories::TelecommunicationServices,
-                Some(261) => SpendingControlsBlockedCategories::TelegraphServices,
-                Some(262) => SpendingControlsBlockedCategories::TentAndAwningShops,
-                Some(263) => SpendingControlsBlockedCategories::TestingLaboratories,
-                Some(264) => SpendingControlsBlockedCategories::TheatricalTicketAgencies,
-                Some(265) => SpendingControlsBlockedCategories::Timeshares,
-                Some(266) => SpendingControlsBlockedCategories::TireRetreadingAndRepair,
-                Some(267) => SpendingControlsBlockedCategories::TollsBridgeFees,
-                Some(268) => {
-                    SpendingControlsBlockedCategories::TouristAttractionsAndExhibits
-                }
-                Some(269) => SpendingControlsBlockedCategories::TowingServices,
-                Some(270) => SpendingControlsBlockedCategories::TrailerParksCampgrounds,
-                Some(271) => SpendingControlsBlockedCategories::TransportationServices,
-                Some(272) => {
-                    SpendingControlsBlockedCategories::TravelAgenciesTourOperators
-                }
-                Some(273) => SpendingControlsBlockedCategories::TruckStopIteration,
-                Some(274) => {
-                    SpendingControlsBlockedCategories::TruckUtilityTrailerRentals
-                }
-                Some(275) => {
-                    SpendingControlsBlockedCategories::TypesettingPlateMakingAndRelatedServices
-                }
-                Some(276) => SpendingControlsBlockedCategories::TypewriterStores,
-                Some(277) => {
-                    SpendingControlsBlockedCategories::USFederalGovernmentAgenciesOrDepartments
-                }
-                Some(278) => {
-                    SpendingControlsBlockedCategories::UniformsCommercialClothing
-                }
-                Some(279) => {
-                    SpendingControlsBlockedCategories::UsedMerchandiseAndSecondhandStores
-                }
-                Some(280) => SpendingControlsBlockedCategories::Utilities,
-                Some(281) => SpendingControlsBlockedCategories::VarietyStores,
-                Some(282) => SpendingControlsBlockedCategories::VeterinaryServices,
-                Some(283) => {
-                    SpendingControlsBlockedCategories::VideoAmusementGameSupplies
-                }
-                Some(284) => SpendingControlsBlockedCategories::VideoGameArcades,
-                Some(285) => SpendingControlsBlockedCategories::VideoTapeRentalStores,
-                Some(286) => SpendingControlsBlockedCategories::VocationalTradeSchools,
-                Some(287) => SpendingControlsBlockedCategories::WatchJewelryRepair,
-                Some(288) => SpendingControlsBlockedCategories::WeldingRepair,
-                Some(289) => SpendingControlsBlockedCategories::WholesaleClubs,
-                Some(290) => SpendingControlsBlockedCategories::WigAndToupeeStores,
-                Some(291) => SpendingControlsBlockedCategories::WiresMoneyOrders,
-                Some(292) => {
-                    SpendingControlsBlockedCategories::WomensAccessoryAndSpecialtyShops
-                }
-                Some(293) => SpendingControlsBlockedCategories::WomensReadyToWearStores,
-                Some(294) => SpendingControlsBlockedCategories::WreckingAndSalvageYards,
-                _ => SpendingControlsBlockedCategories::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::fmt::Display for SpendingControlsBlockedCategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl serde::Serialize for SpendingControlsBlockedCategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl<'de> serde::Deserialize<'de> for SpendingControlsBlockedCategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `spending_controls.spending_limits` in the parameters of `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
 #[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
 #[derive(Clone, Debug)]
@@ -5482,9 +6745,9 @@ pub struct SpendingLimits {
     /// The `amount` parameter.
     pub amount: i64,
     /// The `categories` parameter.
-    pub categories: Option<Vec<crate::issuing_card::SpendingLimitsCategories>>,
+    pub categories: Option<Vec<crate::issuing_card::Categories>>,
     /// The `interval` parameter.
-    pub interval: crate::issuing_card::SpendingLimitsInterval,
+    pub interval: crate::issuing_card::Interval,
 }
 #[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
 impl serde::Serialize for SpendingLimits {
@@ -5505,7 +6768,7 @@ impl SpendingLimits {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         amount: impl Into<i64>,
-        interval: impl Into<crate::issuing_card::SpendingLimitsInterval>,
+        interval: impl Into<crate::issuing_card::Interval>,
     ) -> Self {
         Self {
             amount: amount.into(),
@@ -5516,1976 +6779,13 @@ impl SpendingLimits {
     /// The `categories` parameter.
     pub fn categories(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::issuing_card::SpendingLimitsCategories>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::issuing_card::Categories>>,
     ) -> Self {
         self.categories = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
-/// Values of `spending_controls.spending_limits.categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SpendingLimitsCategories {
-    /// `ac_refrigeration_repair`
-    AcRefrigerationRepair,
-    /// `accounting_bookkeeping_services`
-    AccountingBookkeepingServices,
-    /// `advertising_services`
-    AdvertisingServices,
-    /// `agricultural_cooperative`
-    AgriculturalCooperative,
-    /// `airlines_air_carriers`
-    AirlinesAirCarriers,
-    /// `airports_flying_fields`
-    AirportsFlyingFields,
-    /// `ambulance_services`
-    AmbulanceServices,
-    /// `amusement_parks_carnivals`
-    AmusementParksCarnivals,
-    /// `antique_reproductions`
-    AntiqueReproductions,
-    /// `antique_shops`
-    AntiqueShops,
-    /// `aquariums`
-    Aquariums,
-    /// `architectural_surveying_services`
-    ArchitecturalSurveyingServices,
-    /// `art_dealers_and_galleries`
-    ArtDealersAndGalleries,
-    /// `artists_supply_and_craft_shops`
-    ArtistsSupplyAndCraftShops,
-    /// `auto_and_home_supply_stores`
-    AutoAndHomeSupplyStores,
-    /// `auto_body_repair_shops`
-    AutoBodyRepairShops,
-    /// `auto_paint_shops`
-    AutoPaintShops,
-    /// `auto_service_shops`
-    AutoServiceShops,
-    /// `automated_cash_disburse`
-    AutomatedCashDisburse,
-    /// `automated_fuel_dispensers`
-    AutomatedFuelDispensers,
-    /// `automobile_associations`
-    AutomobileAssociations,
-    /// `automotive_parts_and_accessories_stores`
-    AutomotivePartsAndAccessoriesStores,
-    /// `automotive_tire_stores`
-    AutomotiveTireStores,
-    /// `bail_and_bond_payments`
-    BailAndBondPayments,
-    /// `bakeries`
-    Bakeries,
-    /// `bands_orchestras`
-    BandsOrchestras,
-    /// `barber_and_beauty_shops`
-    BarberAndBeautyShops,
-    /// `betting_casino_gambling`
-    BettingCasinoGambling,
-    /// `bicycle_shops`
-    BicycleShops,
-    /// `billiard_pool_establishments`
-    BilliardPoolEstablishments,
-    /// `boat_dealers`
-    BoatDealers,
-    /// `boat_rentals_and_leases`
-    BoatRentalsAndLeases,
-    /// `book_stores`
-    BookStores,
-    /// `books_periodicals_and_newspapers`
-    BooksPeriodicalsAndNewspapers,
-    /// `bowling_alleys`
-    BowlingAlleys,
-    /// `bus_lines`
-    BusLines,
-    /// `business_secretarial_schools`
-    BusinessSecretarialSchools,
-    /// `buying_shopping_services`
-    BuyingShoppingServices,
-    /// `cable_satellite_and_other_pay_television_and_radio`
-    CableSatelliteAndOtherPayTelevisionAndRadio,
-    /// `camera_and_photographic_supply_stores`
-    CameraAndPhotographicSupplyStores,
-    /// `candy_nut_and_confectionery_stores`
-    CandyNutAndConfectioneryStores,
-    /// `car_and_truck_dealers_new_used`
-    CarAndTruckDealersNewUsed,
-    /// `car_and_truck_dealers_used_only`
-    CarAndTruckDealersUsedOnly,
-    /// `car_rental_agencies`
-    CarRentalAgencies,
-    /// `car_washes`
-    CarWashes,
-    /// `carpentry_services`
-    CarpentryServices,
-    /// `carpet_upholstery_cleaning`
-    CarpetUpholsteryCleaning,
-    /// `caterers`
-    Caterers,
-    /// `charitable_and_social_service_organizations_fundraising`
-    CharitableAndSocialServiceOrganizationsFundraising,
-    /// `chemicals_and_allied_products`
-    ChemicalsAndAlliedProducts,
-    /// `child_care_services`
-    ChildCareServices,
-    /// `childrens_and_infants_wear_stores`
-    ChildrensAndInfantsWearStores,
-    /// `chiropodists_podiatrists`
-    ChiropodistsPodiatrists,
-    /// `chiropractors`
-    Chiropractors,
-    /// `cigar_stores_and_stands`
-    CigarStoresAndStands,
-    /// `civic_social_fraternal_associations`
-    CivicSocialFraternalAssociations,
-    /// `cleaning_and_maintenance`
-    CleaningAndMaintenance,
-    /// `clothing_rental`
-    ClothingRental,
-    /// `colleges_universities`
-    CollegesUniversities,
-    /// `commercial_equipment`
-    CommercialEquipment,
-    /// `commercial_footwear`
-    CommercialFootwear,
-    /// `commercial_photography_art_and_graphics`
-    CommercialPhotographyArtAndGraphics,
-    /// `commuter_transport_and_ferries`
-    CommuterTransportAndFerries,
-    /// `computer_network_services`
-    ComputerNetworkServices,
-    /// `computer_programming`
-    ComputerProgramming,
-    /// `computer_repair`
-    ComputerRepair,
-    /// `computer_software_stores`
-    ComputerSoftwareStores,
-    /// `computers_peripherals_and_software`
-    ComputersPeripheralsAndSoftware,
-    /// `concrete_work_services`
-    ConcreteWorkServices,
-    /// `construction_materials`
-    ConstructionMaterials,
-    /// `consulting_public_relations`
-    ConsultingPublicRelations,
-    /// `correspondence_schools`
-    CorrespondenceSchools,
-    /// `cosmetic_stores`
-    CosmeticStores,
-    /// `counseling_services`
-    CounselingServices,
-    /// `country_clubs`
-    CountryClubs,
-    /// `courier_services`
-    CourierServices,
-    /// `court_costs`
-    CourtCosts,
-    /// `credit_reporting_agencies`
-    CreditReportingAgencies,
-    /// `cruise_lines`
-    CruiseLines,
-    /// `dairy_products_stores`
-    DairyProductsStores,
-    /// `dance_hall_studios_schools`
-    DanceHallStudiosSchools,
-    /// `dating_escort_services`
-    DatingEscortServices,
-    /// `dentists_orthodontists`
-    DentistsOrthodontists,
-    /// `department_stores`
-    DepartmentStores,
-    /// `detective_agencies`
-    DetectiveAgencies,
-    /// `digital_goods_applications`
-    DigitalGoodsApplications,
-    /// `digital_goods_games`
-    DigitalGoodsGames,
-    /// `digital_goods_large_volume`
-    DigitalGoodsLargeVolume,
-    /// `digital_goods_media`
-    DigitalGoodsMedia,
-    /// `direct_marketing_catalog_merchant`
-    DirectMarketingCatalogMerchant,
-    /// `direct_marketing_combination_catalog_and_retail_merchant`
-    DirectMarketingCombinationCatalogAndRetailMerchant,
-    /// `direct_marketing_inbound_telemarketing`
-    DirectMarketingInboundTelemarketing,
-    /// `direct_marketing_insurance_services`
-    DirectMarketingInsuranceServices,
-    /// `direct_marketing_other`
-    DirectMarketingOther,
-    /// `direct_marketing_outbound_telemarketing`
-    DirectMarketingOutboundTelemarketing,
-    /// `direct_marketing_subscription`
-    DirectMarketingSubscription,
-    /// `direct_marketing_travel`
-    DirectMarketingTravel,
-    /// `discount_stores`
-    DiscountStores,
-    /// `doctors`
-    Doctors,
-    /// `door_to_door_sales`
-    DoorToDoorSales,
-    /// `drapery_window_covering_and_upholstery_stores`
-    DraperyWindowCoveringAndUpholsteryStores,
-    /// `drinking_places`
-    DrinkingPlaces,
-    /// `drug_stores_and_pharmacies`
-    DrugStoresAndPharmacies,
-    /// `drugs_drug_proprietaries_and_druggist_sundries`
-    DrugsDrugProprietariesAndDruggistSundries,
-    /// `dry_cleaners`
-    DryCleaners,
-    /// `durable_goods`
-    DurableGoods,
-    /// `duty_free_stores`
-    DutyFreeStores,
-    /// `eating_places_restaurants`
-    EatingPlacesRestaurants,
-    /// `educational_services`
-    EducationalServices,
-    /// `electric_razor_stores`
-    ElectricRazorStores,
-    /// `electric_vehicle_charging`
-    ElectricVehicleCharging,
-    /// `electrical_parts_and_equipment`
-    ElectricalPartsAndEquipment,
-    /// `electrical_services`
-    ElectricalServices,
-    /// `electronics_repair_shops`
-    ElectronicsRepairShops,
-    /// `electronics_stores`
-    ElectronicsStores,
-    /// `elementary_secondary_schools`
-    ElementarySecondarySchools,
-    /// `emergency_services_gcas_visa_use_only`
-    EmergencyServicesGcasVisaUseOnly,
-    /// `employment_temp_agencies`
-    EmploymentTempAgencies,
-    /// `equipment_rental`
-    EquipmentRental,
-    /// `exterminating_services`
-    ExterminatingServices,
-    /// `family_clothing_stores`
-    FamilyClothingStores,
-    /// `fast_food_restaurants`
-    FastFoodRestaurants,
-    /// `financial_institutions`
-    FinancialInstitutions,
-    /// `fines_government_administrative_entities`
-    FinesGovernmentAdministrativeEntities,
-    /// `fireplace_fireplace_screens_and_accessories_stores`
-    FireplaceFireplaceScreensAndAccessoriesStores,
-    /// `floor_covering_stores`
-    FloorCoveringStores,
-    /// `florists`
-    Florists,
-    /// `florists_supplies_nursery_stock_and_flowers`
-    FloristsSuppliesNurseryStockAndFlowers,
-    /// `freezer_and_locker_meat_provisioners`
-    FreezerAndLockerMeatProvisioners,
-    /// `fuel_dealers_non_automotive`
-    FuelDealersNonAutomotive,
-    /// `funeral_services_crematories`
-    FuneralServicesCrematories,
-    /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
-    FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
-    /// `furniture_repair_refinishing`
-    FurnitureRepairRefinishing,
-    /// `furriers_and_fur_shops`
-    FurriersAndFurShops,
-    /// `general_services`
-    GeneralServices,
-    /// `gift_card_novelty_and_souvenir_shops`
-    GiftCardNoveltyAndSouvenirShops,
-    /// `glass_paint_and_wallpaper_stores`
-    GlassPaintAndWallpaperStores,
-    /// `glassware_crystal_stores`
-    GlasswareCrystalStores,
-    /// `golf_courses_public`
-    GolfCoursesPublic,
-    /// `government_licensed_horse_dog_racing_us_region_only`
-    GovernmentLicensedHorseDogRacingUsRegionOnly,
-    /// `government_licensed_online_casions_online_gambling_us_region_only`
-    GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
-    /// `government_owned_lotteries_non_us_region`
-    GovernmentOwnedLotteriesNonUsRegion,
-    /// `government_owned_lotteries_us_region_only`
-    GovernmentOwnedLotteriesUsRegionOnly,
-    /// `government_services`
-    GovernmentServices,
-    /// `grocery_stores_supermarkets`
-    GroceryStoresSupermarkets,
-    /// `hardware_equipment_and_supplies`
-    HardwareEquipmentAndSupplies,
-    /// `hardware_stores`
-    HardwareStores,
-    /// `health_and_beauty_spas`
-    HealthAndBeautySpas,
-    /// `hearing_aids_sales_and_supplies`
-    HearingAidsSalesAndSupplies,
-    /// `heating_plumbing_a_c`
-    HeatingPlumbingAC,
-    /// `hobby_toy_and_game_shops`
-    HobbyToyAndGameShops,
-    /// `home_supply_warehouse_stores`
-    HomeSupplyWarehouseStores,
-    /// `hospitals`
-    Hospitals,
-    /// `hotels_motels_and_resorts`
-    HotelsMotelsAndResorts,
-    /// `household_appliance_stores`
-    HouseholdApplianceStores,
-    /// `industrial_supplies`
-    IndustrialSupplies,
-    /// `information_retrieval_services`
-    InformationRetrievalServices,
-    /// `insurance_default`
-    InsuranceDefault,
-    /// `insurance_underwriting_premiums`
-    InsuranceUnderwritingPremiums,
-    /// `intra_company_purchases`
-    IntraCompanyPurchases,
-    /// `jewelry_stores_watches_clocks_and_silverware_stores`
-    JewelryStoresWatchesClocksAndSilverwareStores,
-    /// `landscaping_services`
-    LandscapingServices,
-    /// `laundries`
-    Laundries,
-    /// `laundry_cleaning_services`
-    LaundryCleaningServices,
-    /// `legal_services_attorneys`
-    LegalServicesAttorneys,
-    /// `luggage_and_leather_goods_stores`
-    LuggageAndLeatherGoodsStores,
-    /// `lumber_building_materials_stores`
-    LumberBuildingMaterialsStores,
-    /// `manual_cash_disburse`
-    ManualCashDisburse,
-    /// `marinas_service_and_supplies`
-    MarinasServiceAndSupplies,
-    /// `marketplaces`
-    Marketplaces,
-    /// `masonry_stonework_and_plaster`
-    MasonryStoneworkAndPlaster,
-    /// `massage_parlors`
-    MassageParlors,
-    /// `medical_and_dental_labs`
-    MedicalAndDentalLabs,
-    /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
-    MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
-    /// `medical_services`
-    MedicalServices,
-    /// `membership_organizations`
-    MembershipOrganizations,
-    /// `mens_and_boys_clothing_and_accessories_stores`
-    MensAndBoysClothingAndAccessoriesStores,
-    /// `mens_womens_clothing_stores`
-    MensWomensClothingStores,
-    /// `metal_service_centers`
-    MetalServiceCenters,
-    /// `miscellaneous`
-    Miscellaneous,
-    /// `miscellaneous_apparel_and_accessory_shops`
-    MiscellaneousApparelAndAccessoryShops,
-    /// `miscellaneous_auto_dealers`
-    MiscellaneousAutoDealers,
-    /// `miscellaneous_business_services`
-    MiscellaneousBusinessServices,
-    /// `miscellaneous_food_stores`
-    MiscellaneousFoodStores,
-    /// `miscellaneous_general_merchandise`
-    MiscellaneousGeneralMerchandise,
-    /// `miscellaneous_general_services`
-    MiscellaneousGeneralServices,
-    /// `miscellaneous_home_furnishing_specialty_stores`
-    MiscellaneousHomeFurnishingSpecialtyStores,
-    /// `miscellaneous_publishing_and_printing`
-    MiscellaneousPublishingAndPrinting,
-    /// `miscellaneous_recreation_services`
-    MiscellaneousRecreationServices,
-    /// `miscellaneous_repair_shops`
-    MiscellaneousRepairShops,
-    /// `miscellaneous_specialty_retail`
-    MiscellaneousSpecialtyRetail,
-    /// `mobile_home_dealers`
-    MobileHomeDealers,
-    /// `motion_picture_theaters`
-    MotionPictureTheaters,
-    /// `motor_freight_carriers_and_trucking`
-    MotorFreightCarriersAndTrucking,
-    /// `motor_homes_dealers`
-    MotorHomesDealers,
-    /// `motor_vehicle_supplies_and_new_parts`
-    MotorVehicleSuppliesAndNewParts,
-    /// `motorcycle_shops_and_dealers`
-    MotorcycleShopsAndDealers,
-    /// `motorcycle_shops_dealers`
-    MotorcycleShopsDealers,
-    /// `music_stores_musical_instruments_pianos_and_sheet_music`
-    MusicStoresMusicalInstrumentsPianosAndSheetMusic,
-    /// `news_dealers_and_newsstands`
-    NewsDealersAndNewsstands,
-    /// `non_fi_money_orders`
-    NonFiMoneyOrders,
-    /// `non_fi_stored_value_card_purchase_load`
-    NonFiStoredValueCardPurchaseLoad,
-    /// `nondurable_goods`
-    NondurableGoods,
-    /// `nurseries_lawn_and_garden_supply_stores`
-    NurseriesLawnAndGardenSupplyStores,
-    /// `nursing_personal_care`
-    NursingPersonalCare,
-    /// `office_and_commercial_furniture`
-    OfficeAndCommercialFurniture,
-    /// `opticians_eyeglasses`
-    OpticiansEyeglasses,
-    /// `optometrists_ophthalmologist`
-    OptometristsOphthalmologist,
-    /// `orthopedic_goods_prosthetic_devices`
-    OrthopedicGoodsProstheticDevices,
-    /// `osteopaths`
-    Osteopaths,
-    /// `package_stores_beer_wine_and_liquor`
-    PackageStoresBeerWineAndLiquor,
-    /// `paints_varnishes_and_supplies`
-    PaintsVarnishesAndSupplies,
-    /// `parking_lots_garages`
-    ParkingLotsGarages,
-    /// `passenger_railways`
-    PassengerRailways,
-    /// `pawn_shops`
-    PawnShops,
-    /// `pet_shops_pet_food_and_supplies`
-    PetShopsPetFoodAndSupplies,
-    /// `petroleum_and_petroleum_products`
-    PetroleumAndPetroleumProducts,
-    /// `photo_developing`
-    PhotoDeveloping,
-    /// `photographic_photocopy_microfilm_equipment_and_supplies`
-    PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
-    /// `photographic_studios`
-    PhotographicStudios,
-    /// `picture_video_production`
-    PictureVideoProduction,
-    /// `piece_goods_notions_and_other_dry_goods`
-    PieceGoodsNotionsAndOtherDryGoods,
-    /// `plumbing_heating_equipment_and_supplies`
-    PlumbingHeatingEquipmentAndSupplies,
-    /// `political_organizations`
-    PoliticalOrganizations,
-    /// `postal_services_government_only`
-    PostalServicesGovernmentOnly,
-    /// `precious_stones_and_metals_watches_and_jewelry`
-    PreciousStonesAndMetalsWatchesAndJewelry,
-    /// `professional_services`
-    ProfessionalServices,
-    /// `public_warehousing_and_storage`
-    PublicWarehousingAndStorage,
-    /// `quick_copy_repro_and_blueprint`
-    QuickCopyReproAndBlueprint,
-    /// `railroads`
-    Railroads,
-    /// `real_estate_agents_and_managers_rentals`
-    RealEstateAgentsAndManagersRentals,
-    /// `record_stores`
-    RecordStores,
-    /// `recreational_vehicle_rentals`
-    RecreationalVehicleRentals,
-    /// `religious_goods_stores`
-    ReligiousGoodsStores,
-    /// `religious_organizations`
-    ReligiousOrganizations,
-    /// `roofing_siding_sheet_metal`
-    RoofingSidingSheetMetal,
-    /// `secretarial_support_services`
-    SecretarialSupportServices,
-    /// `security_brokers_dealers`
-    SecurityBrokersDealers,
-    /// `service_stations`
-    ServiceStations,
-    /// `sewing_needlework_fabric_and_piece_goods_stores`
-    SewingNeedleworkFabricAndPieceGoodsStores,
-    /// `shoe_repair_hat_cleaning`
-    ShoeRepairHatCleaning,
-    /// `shoe_stores`
-    ShoeStores,
-    /// `small_appliance_repair`
-    SmallApplianceRepair,
-    /// `snowmobile_dealers`
-    SnowmobileDealers,
-    /// `special_trade_services`
-    SpecialTradeServices,
-    /// `specialty_cleaning`
-    SpecialtyCleaning,
-    /// `sporting_goods_stores`
-    SportingGoodsStores,
-    /// `sporting_recreation_camps`
-    SportingRecreationCamps,
-    /// `sports_and_riding_apparel_stores`
-    SportsAndRidingApparelStores,
-    /// `sports_clubs_fields`
-    SportsClubsFields,
-    /// `stamp_and_coin_stores`
-    StampAndCoinStores,
-    /// `stationary_office_supplies_printing_and_writing_paper`
-    StationaryOfficeSuppliesPrintingAndWritingPaper,
-    /// `stationery_stores_office_and_school_supply_stores`
-    StationeryStoresOfficeAndSchoolSupplyStores,
-    /// `swimming_pools_sales`
-    SwimmingPoolsSales,
-    /// `t_ui_travel_germany`
-    TUiTravelGermany,
-    /// `tailors_alterations`
-    TailorsAlterations,
-    /// `tax_payments_government_agencies`
-    TaxPaymentsGovernmentAgencies,
-    /// `tax_preparation_services`
-    TaxPreparationServices,
-    /// `taxicabs_limousines`
-    TaxicabsLimousines,
-    /// `telecommunication_equipment_and_telephone_sales`
-    TelecommunicationEquipmentAndTelephoneSales,
-    /// `telecommunication_services`
-    TelecommunicationServices,
-    /// `telegraph_services`
-    TelegraphServices,
-    /// `tent_and_awning_shops`
-    TentAndAwningShops,
-    /// `testing_laboratories`
-    TestingLaboratories,
-    /// `theatrical_ticket_agencies`
-    TheatricalTicketAgencies,
-    /// `timeshares`
-    Timeshares,
-    /// `tire_retreading_and_repair`
-    TireRetreadingAndRepair,
-    /// `tolls_bridge_fees`
-    TollsBridgeFees,
-    /// `tourist_attractions_and_exhibits`
-    TouristAttractionsAndExhibits,
-    /// `towing_services`
-    TowingServices,
-    /// `trailer_parks_campgrounds`
-    TrailerParksCampgrounds,
-    /// `transportation_services`
-    TransportationServices,
-    /// `travel_agencies_tour_operators`
-    TravelAgenciesTourOperators,
-    /// `truck_stop_iteration`
-    TruckStopIteration,
-    /// `truck_utility_trailer_rentals`
-    TruckUtilityTrailerRentals,
-    /// `typesetting_plate_making_and_related_services`
-    TypesettingPlateMakingAndRelatedServices,
-    /// `typewriter_stores`
-    TypewriterStores,
-    /// `u_s_federal_government_agencies_or_departments`
-    USFederalGovernmentAgenciesOrDepartments,
-    /// `uniforms_commercial_clothing`
-    UniformsCommercialClothing,
-    /// `used_merchandise_and_secondhand_stores`
-    UsedMerchandiseAndSecondhandStores,
-    /// `utilities`
-    Utilities,
-    /// `variety_stores`
-    VarietyStores,
-    /// `veterinary_services`
-    VeterinaryServices,
-    /// `video_amusement_game_supplies`
-    VideoAmusementGameSupplies,
-    /// `video_game_arcades`
-    VideoGameArcades,
-    /// `video_tape_rental_stores`
-    VideoTapeRentalStores,
-    /// `vocational_trade_schools`
-    VocationalTradeSchools,
-    /// `watch_jewelry_repair`
-    WatchJewelryRepair,
-    /// `welding_repair`
-    WeldingRepair,
-    /// `wholesale_clubs`
-    WholesaleClubs,
-    /// `wig_and_toupee_stores`
-    WigAndToupeeStores,
-    /// `wires_money_orders`
-    WiresMoneyOrders,
-    /// `womens_accessory_and_specialty_shops`
-    WomensAccessoryAndSpecialtyShops,
-    /// `womens_ready_to_wear_stores`
-    WomensReadyToWearStores,
-    /// `wrecking_and_salvage_yards`
-    WreckingAndSalvageYards,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl SpendingLimitsCategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SpendingLimitsCategories::AcRefrigerationRepair => "ac_refrigeration_repair",
-            SpendingLimitsCategories::AccountingBookkeepingServices => {
-                "accounting_bookkeeping_services"
-            }
-            SpendingLimitsCategories::AdvertisingServices => "advertising_services",
-            SpendingLimitsCategories::AgriculturalCooperative => {
-                "agricultural_cooperative"
-            }
-            SpendingLimitsCategories::AirlinesAirCarriers => "airlines_air_carriers",
-            SpendingLimitsCategories::AirportsFlyingFields => "airports_flying_fields",
-            SpendingLimitsCategories::AmbulanceServices => "ambulance_services",
-            SpendingLimitsCategories::AmusementParksCarnivals => {
-                "amusement_parks_carnivals"
-            }
-            SpendingLimitsCategories::AntiqueReproductions => "antique_reproductions",
-            SpendingLimitsCategories::AntiqueShops => "antique_shops",
-            SpendingLimitsCategories::Aquariums => "aquariums",
-            SpendingLimitsCategories::ArchitecturalSurveyingServices => {
-                "architectural_surveying_services"
-            }
-            SpendingLimitsCategories::ArtDealersAndGalleries => {
-                "art_dealers_and_galleries"
-            }
-            SpendingLimitsCategories::ArtistsSupplyAndCraftShops => {
-                "artists_supply_and_craft_shops"
-            }
-            SpendingLimitsCategories::AutoAndHomeSupplyStores => {
-                "auto_and_home_supply_stores"
-            }
-            SpendingLimitsCategories::AutoBodyRepairShops => "auto_body_repair_shops",
-            SpendingLimitsCategories::AutoPaintShops => "auto_paint_shops",
-            SpendingLimitsCategories::AutoServiceShops => "auto_service_shops",
-            SpendingLimitsCategories::AutomatedCashDisburse => "automated_cash_disburse",
-            SpendingLimitsCategories::AutomatedFuelDispensers => {
-                "automated_fuel_dispensers"
-            }
-            SpendingLimitsCategories::AutomobileAssociations => "automobile_associations",
-            SpendingLimitsCategories::AutomotivePartsAndAccessoriesStores => {
-                "automotive_parts_and_accessories_stores"
-            }
-            SpendingLimitsCategories::AutomotiveTireStores => "automotive_tire_stores",
-            SpendingLimitsCategories::BailAndBondPayments => "bail_and_bond_payments",
-            SpendingLimitsCategories::Bakeries => "bakeries",
-            SpendingLimitsCategories::BandsOrchestras => "bands_orchestras",
-            SpendingLimitsCategories::BarberAndBeautyShops => "barber_and_beauty_shops",
-            SpendingLimitsCategories::BettingCasinoGambling => "betting_casino_gambling",
-            SpendingLimitsCategories::BicycleShops => "bicycle_shops",
-            SpendingLimitsCategories::BilliardPoolEstablishments => {
-                "billiard_pool_establishments"
-            }
-            SpendingLimitsCategories::BoatDealers => "boat_dealers",
-            SpendingLimitsCategories::BoatRentalsAndLeases => "boat_rentals_and_leases",
-            SpendingLimitsCategories::BookStores => "book_stores",
-            SpendingLimitsCategories::BooksPeriodicalsAndNewspapers => {
-                "books_periodicals_and_newspapers"
-            }
-            SpendingLimitsCategories::BowlingAlleys => "bowling_alleys",
-            SpendingLimitsCategories::BusLines => "bus_lines",
-            SpendingLimitsCategories::BusinessSecretarialSchools => {
-                "business_secretarial_schools"
-            }
-            SpendingLimitsCategories::BuyingShoppingServices => {
-                "buying_shopping_services"
-            }
-            SpendingLimitsCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
-                "cable_satellite_and_other_pay_television_and_radio"
-            }
-            SpendingLimitsCategories::CameraAndPhotographicSupplyStores => {
-                "camera_and_photographic_supply_stores"
-            }
-            SpendingLimitsCategories::CandyNutAndConfectioneryStores => {
-                "candy_nut_and_confectionery_stores"
-            }
-            SpendingLimitsCategories::CarAndTruckDealersNewUsed => {
-                "car_and_truck_dealers_new_used"
-            }
-            SpendingLimitsCategories::CarAndTruckDealersUsedOnly => {
-                "car_and_truck_dealers_used_only"
-            }
-            SpendingLimitsCategories::CarRentalAgencies => "car_rental_agencies",
-            SpendingLimitsCategories::CarWashes => "car_washes",
-            SpendingLimitsCategories::CarpentryServices => "carpentry_services",
-            SpendingLimitsCategories::CarpetUpholsteryCleaning => {
-                "carpet_upholstery_cleaning"
-            }
-            SpendingLimitsCategories::Caterers => "caterers",
-            SpendingLimitsCategories::CharitableAndSocialServiceOrganizationsFundraising => {
-                "charitable_and_social_service_organizations_fundraising"
-            }
-            SpendingLimitsCategories::ChemicalsAndAlliedProducts => {
-                "chemicals_and_allied_products"
-            }
-            SpendingLimitsCategories::ChildCareServices => "child_care_services",
-            SpendingLimitsCategories::ChildrensAndInfantsWearStores => {
-                "childrens_and_infants_wear_stores"
-            }
-            SpendingLimitsCategories::ChiropodistsPodiatrists => {
-                "chiropodists_podiatrists"
-            }
-            SpendingLimitsCategories::Chiropractors => "chiropractors",
-            SpendingLimitsCategories::CigarStoresAndStands => "cigar_stores_and_stands",
-            SpendingLimitsCategories::CivicSocialFraternalAssociations => {
-                "civic_social_fraternal_associations"
-            }
-            SpendingLimitsCategories::CleaningAndMaintenance => {
-                "cleaning_and_maintenance"
-            }
-            SpendingLimitsCategories::ClothingRental => "clothing_rental",
-            SpendingLimitsCategories::CollegesUniversities => "colleges_universities",
-            SpendingLimitsCategories::CommercialEquipment => "commercial_equipment",
-            SpendingLimitsCategories::CommercialFootwear => "commercial_footwear",
-            SpendingLimitsCategories::CommercialPhotographyArtAndGraphics => {
-                "commercial_photography_art_and_graphics"
-            }
-            SpendingLimitsCategories::CommuterTransportAndFerries => {
-                "commuter_transport_and_ferries"
-            }
-            SpendingLimitsCategories::ComputerNetworkServices => {
-                "computer_network_services"
-            }
-            SpendingLimitsCategories::ComputerProgramming => "computer_programming",
-            SpendingLimitsCategories::ComputerRepair => "computer_repair",
-            SpendingLimitsCategories::ComputerSoftwareStores => {
-                "computer_software_stores"
-            }
-            SpendingLimitsCategories::ComputersPeripheralsAndSoftware => {
-                "computers_peripherals_and_software"
-            }
-            SpendingLimitsCategories::ConcreteWorkServices => "concrete_work_services",
-            SpendingLimitsCategories::ConstructionMaterials => "construction_materials",
-            SpendingLimitsCategories::ConsultingPublicRelations => {
-                "consulting_public_relations"
-            }
-            SpendingLimitsCategories::CorrespondenceSchools => "correspondence_schools",
-            SpendingLimitsCategories::CosmeticStores => "cosmetic_stores",
-            SpendingLimitsCategories::CounselingServices => "counseling_services",
-            SpendingLimitsCategories::CountryClubs => "country_clubs",
-            SpendingLimitsCategories::CourierServices => "courier_services",
-            SpendingLimitsCategories::CourtCosts => "court_costs",
-            SpendingLimitsCategories::CreditReportingAgencies => {
-                "credit_reporting_agencies"
-            }
-            SpendingLimitsCategories::CruiseLines => "cruise_lines",
-            SpendingLimitsCategories::DairyProductsStores => "dairy_products_stores",
-            SpendingLimitsCategories::DanceHallStudiosSchools => {
-                "dance_hall_studios_schools"
-            }
-            SpendingLimitsCategories::DatingEscortServices => "dating_escort_services",
-            SpendingLimitsCategories::DentistsOrthodontists => "dentists_orthodontists",
-            SpendingLimitsCategories::DepartmentStores => "department_stores",
-            SpendingLimitsCategories::DetectiveAgencies => "detective_agencies",
-            SpendingLimitsCategories::DigitalGoodsApplications => {
-                "digital_goods_applications"
-            }
-            SpendingLimitsCategories::DigitalGoodsGames => "digital_goods_games",
-            SpendingLimitsCategories::DigitalGoodsLargeVolume => {
-                "digital_goods_large_volume"
-            }
-            SpendingLimitsCategories::DigitalGoodsMedia => "digital_goods_media",
-            SpendingLimitsCategories::DirectMarketingCatalogMerchant => {
-                "direct_marketing_catalog_merchant"
-            }
-            SpendingLimitsCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
-                "direct_marketing_combination_catalog_and_retail_merchant"
-            }
-            SpendingLimitsCategories::DirectMarketingInboundTelemarketing => {
-                "direct_marketing_inbound_telemarketing"
-            }
-            SpendingLimitsCategories::DirectMarketingInsuranceServices => {
-                "direct_marketing_insurance_services"
-            }
-            SpendingLimitsCategories::DirectMarketingOther => "direct_marketing_other",
-            SpendingLimitsCategories::DirectMarketingOutboundTelemarketing => {
-                "direct_marketing_outbound_telemarketing"
-            }
-            SpendingLimitsCategories::DirectMarketingSubscription => {
-                "direct_marketing_subscription"
-            }
-            SpendingLimitsCategories::DirectMarketingTravel => "direct_marketing_travel",
-            SpendingLimitsCategories::DiscountStores => "discount_stores",
-            SpendingLimitsCategories::Doctors => "doctors",
-            SpendingLimitsCategories::DoorToDoorSales => "door_to_door_sales",
-            SpendingLimitsCategories::DraperyWindowCoveringAndUpholsteryStores => {
-                "drapery_window_covering_and_upholstery_stores"
-            }
-            SpendingLimitsCategories::DrinkingPlaces => "drinking_places",
-            SpendingLimitsCategories::DrugStoresAndPharmacies => {
-                "drug_stores_and_pharmacies"
-            }
-            SpendingLimitsCategories::DrugsDrugProprietariesAndDruggistSundries => {
-                "drugs_drug_proprietaries_and_druggist_sundries"
-            }
-            SpendingLimitsCategories::DryCleaners => "dry_cleaners",
-            SpendingLimitsCategories::DurableGoods => "durable_goods",
-            SpendingLimitsCategories::DutyFreeStores => "duty_free_stores",
-            SpendingLimitsCategories::EatingPlacesRestaurants => {
-                "eating_places_restaurants"
-            }
-            SpendingLimitsCategories::EducationalServices => "educational_services",
-            SpendingLimitsCategories::ElectricRazorStores => "electric_razor_stores",
-            SpendingLimitsCategories::ElectricVehicleCharging => {
-                "electric_vehicle_charging"
-            }
-            SpendingLimitsCategories::ElectricalPartsAndEquipment => {
-                "electrical_parts_and_equipment"
-            }
-            SpendingLimitsCategories::ElectricalServices => "electrical_services",
-            SpendingLimitsCategories::ElectronicsRepairShops => {
-                "electronics_repair_shops"
-            }
-            SpendingLimitsCategories::ElectronicsStores => "electronics_stores",
-            SpendingLimitsCategories::ElementarySecondarySchools => {
-                "elementary_secondary_schools"
-            }
-            SpendingLimitsCategories::EmergencyServicesGcasVisaUseOnly => {
-                "emergency_services_gcas_visa_use_only"
-            }
-            SpendingLimitsCategories::EmploymentTempAgencies => {
-                "employment_temp_agencies"
-            }
-            SpendingLimitsCategories::EquipmentRental => "equipment_rental",
-            SpendingLimitsCategories::ExterminatingServices => "exterminating_services",
-            SpendingLimitsCategories::FamilyClothingStores => "family_clothing_stores",
-            SpendingLimitsCategories::FastFoodRestaurants => "fast_food_restaurants",
-            SpendingLimitsCategories::FinancialInstitutions => "financial_institutions",
-            SpendingLimitsCategories::FinesGovernmentAdministrativeEntities => {
-                "fines_government_administrative_entities"
-            }
-            SpendingLimitsCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
-                "fireplace_fireplace_screens_and_accessories_stores"
-            }
-            SpendingLimitsCategories::FloorCoveringStores => "floor_covering_stores",
-            SpendingLimitsCategories::Florists => "florists",
-            SpendingLimitsCategories::FloristsSuppliesNurseryStockAndFlowers => {
-                "florists_supplies_nursery_stock_and_flowers"
-            }
-            SpendingLimitsCategories::FreezerAndLockerMeatProvisioners => {
-                "freezer_and_locker_meat_provisioners"
-            }
-            SpendingLimitsCategories::FuelDealersNonAutomotive => {
-                "fuel_dealers_non_automotive"
-            }
-            SpendingLimitsCategories::FuneralServicesCrematories => {
-                "funeral_services_crematories"
-            }
-            SpendingLimitsCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
-                "furniture_home_furnishings_and_equipment_stores_except_appliances"
-            }
-            SpendingLimitsCategories::FurnitureRepairRefinishing => {
-                "furniture_repair_refinishing"
-            }
-            SpendingLimitsCategories::FurriersAndFurShops => "furriers_and_fur_shops",
-            SpendingLimitsCategories::GeneralServices => "general_services",
-            SpendingLimitsCategories::GiftCardNoveltyAndSouvenirShops => {
-                "gift_card_novelty_and_souvenir_shops"
-            }
-            SpendingLimitsCategories::GlassPaintAndWallpaperStores => {
-                "glass_paint_and_wallpaper_stores"
-            }
-            SpendingLimitsCategories::GlasswareCrystalStores => {
-                "glassware_crystal_stores"
-            }
-            SpendingLimitsCategories::GolfCoursesPublic => "golf_courses_public",
-            SpendingLimitsCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
-                "government_licensed_horse_dog_racing_us_region_only"
-            }
-            SpendingLimitsCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
-                "government_licensed_online_casions_online_gambling_us_region_only"
-            }
-            SpendingLimitsCategories::GovernmentOwnedLotteriesNonUsRegion => {
-                "government_owned_lotteries_non_us_region"
-            }
-            SpendingLimitsCategories::GovernmentOwnedLotteriesUsRegionOnly => {
-                "government_owned_lotteries_us_region_only"
-            }
-            SpendingLimitsCategories::GovernmentServices => "government_services",
-            SpendingLimitsCategories::GroceryStoresSupermarkets => {
-                "grocery_stores_supermarkets"
-            }
-            SpendingLimitsCategories::HardwareEquipmentAndSupplies => {
-                "hardware_equipment_and_supplies"
-            }
-            SpendingLimitsCategories::HardwareStores => "hardware_stores",
-            SpendingLimitsCategories::HealthAndBeautySpas => "health_and_beauty_spas",
-            SpendingLimitsCategories::HearingAidsSalesAndSupplies => {
-                "hearing_aids_sales_and_supplies"
-            }
-            SpendingLimitsCategories::HeatingPlumbingAC => "heating_plumbing_a_c",
-            SpendingLimitsCategories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
-            SpendingLimitsCategories::HomeSupplyWarehouseStores => {
-                "home_supply_warehouse_stores"
-            }
-            SpendingLimitsCategories::Hospitals => "hospitals",
-            SpendingLimitsCategories::HotelsMotelsAndResorts => {
-                "hotels_motels_and_resorts"
-            }
-            SpendingLimitsCategories::HouseholdApplianceStores => {
-                "household_appliance_stores"
-            }
-            SpendingLimitsCategories::IndustrialSupplies => "industrial_supplies",
-            SpendingLimitsCategories::InformationRetrievalServices => {
-                "information_retrieval_services"
-            }
-            SpendingLimitsCategories::InsuranceDefault => "insurance_default",
-            SpendingLimitsCategories::InsuranceUnderwritingPremiums => {
-                "insurance_underwriting_premiums"
-            }
-            SpendingLimitsCategories::IntraCompanyPurchases => "intra_company_purchases",
-            SpendingLimitsCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
-                "jewelry_stores_watches_clocks_and_silverware_stores"
-            }
-            SpendingLimitsCategories::LandscapingServices => "landscaping_services",
-            SpendingLimitsCategories::Laundries => "laundries",
-            SpendingLimitsCategories::LaundryCleaningServices => {
-                "laundry_cleaning_services"
-            }
-            SpendingLimitsCategories::LegalServicesAttorneys => {
-                "legal_services_attorneys"
-            }
-            SpendingLimitsCategories::LuggageAndLeatherGoodsStores => {
-                "luggage_and_leather_goods_stores"
-            }
-            SpendingLimitsCategories::LumberBuildingMaterialsStores => {
-                "lumber_building_materials_stores"
-            }
-            SpendingLimitsCategories::ManualCashDisburse => "manual_cash_disburse",
-            SpendingLimitsCategories::MarinasServiceAndSupplies => {
-                "marinas_service_and_supplies"
-            }
-            SpendingLimitsCategories::Marketplaces => "marketplaces",
-            SpendingLimitsCategories::MasonryStoneworkAndPlaster => {
-                "masonry_stonework_and_plaster"
-            }
-            SpendingLimitsCategories::MassageParlors => "massage_parlors",
-            SpendingLimitsCategories::MedicalAndDentalLabs => "medical_and_dental_labs",
-            SpendingLimitsCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
-            }
-            SpendingLimitsCategories::MedicalServices => "medical_services",
-            SpendingLimitsCategories::MembershipOrganizations => {
-                "membership_organizations"
-            }
-            SpendingLimitsCategories::MensAndBoysClothingAndAccessoriesStores => {
-                "mens_and_boys_clothing_and_accessories_stores"
-            }
-            SpendingLimitsCategories::MensWomensClothingStores => {
-                "mens_womens_clothing_stores"
-            }
-            SpendingLimitsCategories::MetalServiceCenters => "metal_service_centers",
-            SpendingLimitsCategories::Miscellaneous => "miscellaneous",
-            SpendingLimitsCategories::MiscellaneousApparelAndAccessoryShops => {
-                "miscellaneous_apparel_and_accessory_shops"
-            }
-            SpendingLimitsCategories::MiscellaneousAutoDealers => {
-                "miscellaneous_auto_dealers"
-            }
-            SpendingLimitsCategories::MiscellaneousBusinessServices => {
-                "miscellaneous_business_services"
-            }
-            SpendingLimitsCategories::MiscellaneousFoodStores => {
-                "miscellaneous_food_stores"
-            }
-            SpendingLimitsCategories::MiscellaneousGeneralMerchandise => {
-                "miscellaneous_general_merchandise"
-            }
-            SpendingLimitsCategories::MiscellaneousGeneralServices => {
-                "miscellaneous_general_services"
-            }
-            SpendingLimitsCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
-                "miscellaneous_home_furnishing_specialty_stores"
-            }
-            SpendingLimitsCategories::MiscellaneousPublishingAndPrinting => {
-                "miscellaneous_publishing_and_printing"
-            }
-            SpendingLimitsCategories::MiscellaneousRecreationServices => {
-                "miscellaneous_recreation_services"
-            }
-            SpendingLimitsCategories::MiscellaneousRepairShops => {
-                "miscellaneous_repair_shops"
-            }
-            SpendingLimitsCategories::MiscellaneousSpecialtyRetail => {
-                "miscellaneous_specialty_retail"
-            }
-            SpendingLimitsCategories::MobileHomeDealers => "mobile_home_dealers",
-            SpendingLimitsCategories::MotionPictureTheaters => "motion_picture_theaters",
-            SpendingLimitsCategories::MotorFreightCarriersAndTrucking => {
-                "motor_freight_carriers_and_trucking"
-            }
-            SpendingLimitsCategories::MotorHomesDealers => "motor_homes_dealers",
-            SpendingLimitsCategories::MotorVehicleSuppliesAndNewParts => {
-                "motor_vehicle_supplies_and_new_parts"
-            }
-            SpendingLimitsCategories::MotorcycleShopsAndDealers => {
-                "motorcycle_shops_and_dealers"
-            }
-            SpendingLimitsCategories::MotorcycleShopsDealers => {
-                "motorcycle_shops_dealers"
-            }
-            SpendingLimitsCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
-                "music_stores_musical_instruments_pianos_and_sheet_music"
-            }
-            SpendingLimitsCategories::NewsDealersAndNewsstands => {
-                "news_dealers_and_newsstands"
-            }
-            SpendingLimitsCategories::NonFiMoneyOrders => "non_fi_money_orders",
-            SpendingLimitsCategories::NonFiStoredValueCardPurchaseLoad => {
-                "non_fi_stored_value_card_purchase_load"
-            }
-            SpendingLimitsCategories::NondurableGoods => "nondurable_goods",
-            SpendingLimitsCategories::NurseriesLawnAndGardenSupplyStores => {
-                "nurseries_lawn_and_garden_supply_stores"
-            }
-            SpendingLimitsCategories::NursingPersonalCare => "nursing_personal_care",
-            SpendingLimitsCategories::OfficeAndCommercialFurniture => {
-                "office_and_commercial_furniture"
-            }
-            SpendingLimitsCategories::OpticiansEyeglasses => "opticians_eyeglasses",
-            SpendingLimitsCategories::OptometristsOphthalmologist => {
-                "optometrists_ophthalmologist"
-            }
-            SpendingLimitsCategories::OrthopedicGoodsProstheticDevices => {
-                "orthopedic_goods_prosthetic_devices"
-            }
-            SpendingLimitsCategories::Osteopaths => "osteopaths",
-            SpendingLimitsCategories::PackageStoresBeerWineAndLiquor => {
-                "package_stores_beer_wine_and_liquor"
-            }
-            SpendingLimitsCategories::PaintsVarnishesAndSupplies => {
-                "paints_varnishes_and_supplies"
-            }
-            SpendingLimitsCategories::ParkingLotsGarages => "parking_lots_garages",
-            SpendingLimitsCategories::PassengerRailways => "passenger_railways",
-            SpendingLimitsCategories::PawnShops => "pawn_shops",
-            SpendingLimitsCategories::PetShopsPetFoodAndSupplies => {
-                "pet_shops_pet_food_and_supplies"
-            }
-            SpendingLimitsCategories::PetroleumAndPetroleumProducts => {
-                "petroleum_and_petroleum_products"
-            }
-            SpendingLimitsCategories::PhotoDeveloping => "photo_developing",
-            SpendingLimitsCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
-                "photographic_photocopy_microfilm_equipment_and_supplies"
-            }
-            SpendingLimitsCategories::PhotographicStudios => "photographic_studios",
-            SpendingLimitsCategories::PictureVideoProduction => {
-                "picture_video_production"
-            }
-            SpendingLimitsCategories::PieceGoodsNotionsAndOtherDryGoods => {
-                "piece_goods_notions_and_other_dry_goods"
-            }
-            SpendingLimitsCategories::PlumbingHeatingEquipmentAndSupplies => {
-                "plumbing_heating_equipment_and_supplies"
-            }
-            SpendingLimitsCategories::PoliticalOrganizations => "political_organizations",
-            SpendingLimitsCategories::PostalServicesGovernmentOnly => {
-                "postal_services_government_only"
-            }
-            SpendingLimitsCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
-                "precious_stones_and_metals_watches_and_jewelry"
-            }
-            SpendingLimitsCategories::ProfessionalServices => "professional_services",
-            SpendingLimitsCategories::PublicWarehousingAndStorage => {
-                "public_warehousing_and_storage"
-            }
-            SpendingLimitsCategories::QuickCopyReproAndBlueprint => {
-                "quick_copy_repro_and_blueprint"
-            }
-            SpendingLimitsCategories::Railroads => "railroads",
-            SpendingLimitsCategories::RealEstateAgentsAndManagersRentals => {
-                "real_estate_agents_and_managers_rentals"
-            }
-            SpendingLimitsCategories::RecordStores => "record_stores",
-            SpendingLimitsCategories::RecreationalVehicleRentals => {
-                "recreational_vehicle_rentals"
-            }
-            SpendingLimitsCategories::ReligiousGoodsStores => "religious_goods_stores",
-            SpendingLimitsCategories::ReligiousOrganizations => "religious_organizations",
-            SpendingLimitsCategories::RoofingSidingSheetMetal => {
-                "roofing_siding_sheet_metal"
-            }
-            SpendingLimitsCategories::SecretarialSupportServices => {
-                "secretarial_support_services"
-            }
-            SpendingLimitsCategories::SecurityBrokersDealers => {
-                "security_brokers_dealers"
-            }
-            SpendingLimitsCategories::ServiceStations => "service_stations",
-            SpendingLimitsCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
-                "sewing_needlework_fabric_and_piece_goods_stores"
-            }
-            SpendingLimitsCategories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
-            SpendingLimitsCategories::ShoeStores => "shoe_stores",
-            SpendingLimitsCategories::SmallApplianceRepair => "small_appliance_repair",
-            SpendingLimitsCategories::SnowmobileDealers => "snowmobile_dealers",
-            SpendingLimitsCategories::SpecialTradeServices => "special_trade_services",
-            SpendingLimitsCategories::SpecialtyCleaning => "specialty_cleaning",
-            SpendingLimitsCategories::SportingGoodsStores => "sporting_goods_stores",
-            SpendingLimitsCategories::SportingRecreationCamps => {
-                "sporting_recreation_camps"
-            }
-            SpendingLimitsCategories::SportsAndRidingApparelStores => {
-                "sports_and_riding_apparel_stores"
-            }
-            SpendingLimitsCategories::SportsClubsFields => "sports_clubs_fields",
-            SpendingLimitsCategories::StampAndCoinStores => "stamp_and_coin_stores",
-            SpendingLimitsCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
-                "stationary_office_supplies_printing_and_writing_paper"
-            }
-            SpendingLimitsCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
-                "stationery_stores_office_and_school_supply_stores"
-            }
-            SpendingLimitsCategories::SwimmingPoolsSales => "swimming_pools_sales",
-            SpendingLimitsCategories::TUiTravelGermany => "t_ui_travel_germany",
-            SpendingLimitsCategories::TailorsAlterations => "tailors_alterations",
-            SpendingLimitsCategories::TaxPaymentsGovernmentAgencies => {
-                "tax_payments_government_agencies"
-            }
-            SpendingLimitsCategories::TaxPreparationServices => {
-                "tax_preparation_services"
-            }
-            SpendingLimitsCategories::TaxicabsLimousines => "taxicabs_limousines",
-            SpendingLimitsCategories::TelecommunicationEquipmentAndTelephoneSales => {
-                "telecommunication_equipment_and_telephone_sales"
-            }
-            SpendingLimitsCategories::TelecommunicationServices => {
-                "telecommunication_services"
-            }
-            SpendingLimitsCategories::TelegraphServices => "telegraph_services",
-            SpendingLimitsCategories::TentAndAwningShops => "tent_and_awning_shops",
-            SpendingLimitsCategories::TestingLaboratories => "testing_laboratories",
-            SpendingLimitsCategories::TheatricalTicketAgencies => {
-                "theatrical_ticket_agencies"
-            }
-            SpendingLimitsCategories::Timeshares => "timeshares",
-            SpendingLimitsCategories::TireRetreadingAndRepair => {
-                "tire_retreading_and_repair"
-            }
-            SpendingLimitsCategories::TollsBridgeFees => "tolls_bridge_fees",
-            SpendingLimitsCategories::TouristAttractionsAndExhibits => {
-                "tourist_attractions_and_exhibits"
-            }
-            SpendingLimitsCategories::TowingServices => "towing_services",
-            SpendingLimitsCategories::TrailerParksCampgrounds => {
-                "trailer_parks_campgrounds"
-            }
-            SpendingLimitsCategories::TransportationServices => "transportation_services",
-            SpendingLimitsCategories::TravelAgenciesTourOperators => {
-                "travel_agencies_tour_operators"
-            }
-            SpendingLimitsCategories::TruckStopIteration => "truck_stop_iteration",
-            SpendingLimitsCategories::TruckUtilityTrailerRentals => {
-                "truck_utility_trailer_rentals"
-            }
-            SpendingLimitsCategories::TypesettingPlateMakingAndRelatedServices => {
-                "typesetting_plate_making_and_related_services"
-            }
-            SpendingLimitsCategories::TypewriterStores => "typewriter_stores",
-            SpendingLimitsCategories::USFederalGovernmentAgenciesOrDepartments => {
-                "u_s_federal_government_agencies_or_departments"
-            }
-            SpendingLimitsCategories::UniformsCommercialClothing => {
-                "uniforms_commercial_clothing"
-            }
-            SpendingLimitsCategories::UsedMerchandiseAndSecondhandStores => {
-                "used_merchandise_and_secondhand_stores"
-            }
-            SpendingLimitsCategories::Utilities => "utilities",
-            SpendingLimitsCategories::VarietyStores => "variety_stores",
-            SpendingLimitsCategories::VeterinaryServices => "veterinary_services",
-            SpendingLimitsCategories::VideoAmusementGameSupplies => {
-                "video_amusement_game_supplies"
-            }
-            SpendingLimitsCategories::VideoGameArcades => "video_game_arcades",
-            SpendingLimitsCategories::VideoTapeRentalStores => "video_tape_rental_stores",
-            SpendingLimitsCategories::VocationalTradeSchools => {
-                "vocational_trade_schools"
-            }
-            SpendingLimitsCategories::WatchJewelryRepair => "watch_jewelry_repair",
-            SpendingLimitsCategories::WeldingRepair => "welding_repair",
-            SpendingLimitsCategories::WholesaleClubs => "wholesale_clubs",
-            SpendingLimitsCategories::WigAndToupeeStores => "wig_and_toupee_stores",
-            SpendingLimitsCategories::WiresMoneyOrders => "wires_money_orders",
-            SpendingLimitsCategories::WomensAccessoryAndSpecialtyShops => {
-                "womens_accessory_and_specialty_shops"
-            }
-            SpendingLimitsCategories::WomensReadyToWearStores => {
-                "womens_ready_to_wear_stores"
-            }
-            SpendingLimitsCategories::WreckingAndSalvageYards => {
-                "wrecking_and_salvage_yards"
-            }
-            SpendingLimitsCategories::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::str::FromStr for SpendingLimitsCategories {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ac_refrigeration_repair",
-                    "accounting_bookkeeping_services",
-                    "advertising_services",
-                    "agricultural_cooperative",
-                    "airlines_air_carriers",
-                    "airports_flying_fields",
-                    "ambulance_services",
-                    "amusement_parks_carnivals",
-                    "antique_reproductions",
-                    "antique_shops",
-                    "aquariums",
-                    "architectural_surveying_services",
-                    "art_dealers_and_galleries",
-                    "artists_supply_and_craft_shops",
-                    "auto_and_home_supply_stores",
-                    "auto_body_repair_shops",
-                    "auto_paint_shops",
-                    "auto_service_shops",
-                    "automated_cash_disburse",
-                    "automated_fuel_dispensers",
-                    "automobile_associations",
-                    "automotive_parts_and_accessories_stores",
-                    "automotive_tire_stores",
-                    "bail_and_bond_payments",
-                    "bakeries",
-                    "bands_orchestras",
-                    "barber_and_beauty_shops",
-                    "betting_casino_gambling",
-                    "bicycle_shops",
-                    "billiard_pool_establishments",
-                    "boat_dealers",
-                    "boat_rentals_and_leases",
-                    "book_stores",
-                    "books_periodicals_and_newspapers",
-                    "bowling_alleys",
-                    "bus_lines",
-                    "business_secretarial_schools",
-                    "buying_shopping_services",
-                    "cable_satellite_and_other_pay_television_and_radio",
-                    "camera_and_photographic_supply_stores",
-                    "candy_nut_and_confectionery_stores",
-                    "car_and_truck_dealers_new_used",
-                    "car_and_truck_dealers_used_only",
-                    "car_rental_agencies",
-                    "car_washes",
-                    "carpentry_services",
-                    "carpet_upholstery_cleaning",
-                    "caterers",
-                    "charitable_and_social_service_organizations_fundraising",
-                    "chemicals_and_allied_products",
-                    "child_care_services",
-                    "childrens_and_infants_wear_stores",
-                    "chiropodists_podiatrists",
-                    "chiropractors",
-                    "cigar_stores_and_stands",
-                    "civic_social_fraternal_associations",
-                    "cleaning_and_maintenance",
-                    "clothing_rental",
-                    "colleges_universities",
-                    "commercial_equipment",
-                    "commercial_footwear",
-                    "commercial_photography_art_and_graphics",
-                    "commuter_transport_and_ferries",
-                    "computer_network_services",
-                    "computer_programming",
-                    "computer_repair",
-                    "computer_software_stores",
-                    "computers_peripherals_and_software",
-                    "concrete_work_services",
-                    "construction_materials",
-                    "consulting_public_relations",
-                    "correspondence_schools",
-                    "cosmetic_stores",
-                    "counseling_services",
-                    "country_clubs",
-                    "courier_services",
-                    "court_costs",
-                    "credit_reporting_agencies",
-                    "cruise_lines",
-                    "dairy_products_stores",
-                    "dance_hall_studios_schools",
-                    "dating_escort_services",
-                    "dentists_orthodontists",
-                    "department_stores",
-                    "detective_agencies",
-                    "digital_goods_applications",
-                    "digital_goods_games",
-                    "digital_goods_large_volume",
-                    "digital_goods_media",
-                    "direct_marketing_catalog_merchant",
-                    "direct_marketing_combination_catalog_and_retail_merchant",
-                    "direct_marketing_inbound_telemarketing",
-                    "direct_marketing_insurance_services",
-                    "direct_marketing_other",
-                    "direct_marketing_outbound_telemarketing",
-                    "direct_marketing_subscription",
-                    "direct_marketing_travel",
-                    "discount_stores",
-                    "doctors",
-                    "door_to_door_sales",
-                    "drapery_window_covering_and_upholstery_stores",
-                    "drinking_places",
-                    "drug_stores_and_pharmacies",
-                    "drugs_drug_proprietaries_and_druggist_sundries",
-                    "dry_cleaners",
-                    "durable_goods",
-                    "duty_free_stores",
-                    "eating_places_restaurants",
-                    "educational_services",
-                    "electric_razor_stores",
-                    "electric_vehicle_charging",
-                    "electrical_parts_and_equipment",
-                    "electrical_services",
-                    "electronics_repair_shops",
-                    "electronics_stores",
-                    "elementary_secondary_schools",
-                    "emergency_services_gcas_visa_use_only",
-                    "employment_temp_agencies",
-                    "equipment_rental",
-                    "exterminating_services",
-                    "family_clothing_stores",
-                    "fast_food_restaurants",
-                    "financial_institutions",
-                    "fines_government_administrative_entities",
-                    "fireplace_fireplace_screens_and_accessories_stores",
-                    "floor_covering_stores",
-                    "florists",
-                    "florists_supplies_nursery_stock_and_flowers",
-                    "freezer_and_locker_meat_provisioners",
-                    "fuel_dealers_non_automotive",
-                    "funeral_services_crematories",
-                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
-                    "furniture_repair_refinishing",
-                    "furriers_and_fur_shops",
-                    "general_services",
-                    "gift_card_novelty_and_souvenir_shops",
-                    "glass_paint_and_wallpaper_stores",
-                    "glassware_crystal_stores",
-                    "golf_courses_public",
-                    "government_licensed_horse_dog_racing_us_region_only",
-                    "government_licensed_online_casions_online_gambling_us_region_only",
-                    "government_owned_lotteries_non_us_region",
-                    "government_owned_lotteries_us_region_only",
-                    "government_services",
-                    "grocery_stores_supermarkets",
-                    "hardware_equipment_and_supplies",
-                    "hardware_stores",
-                    "health_and_beauty_spas",
-                    "hearing_aids_sales_and_supplies",
-                    "heating_plumbing_a_c",
-                    "hobby_toy_and_game_shops",
-                    "home_supply_warehouse_stores",
-                    "hospitals",
-                    "hotels_motels_and_resorts",
-                    "household_appliance_stores",
-                    "industrial_supplies",
-                    "information_retrieval_services",
-                    "insurance_default",
-                    "insurance_underwriting_premiums",
-                    "intra_company_purchases",
-                    "jewelry_stores_watches_clocks_and_silverware_stores",
-                    "landscaping_services",
-                    "laundries",
-                    "laundry_cleaning_services",
-                    "legal_services_attorneys",
-                    "luggage_and_leather_goods_stores",
-                    "lumber_building_materials_stores",
-                    "manual_cash_disburse",
-                    "marinas_service_and_supplies",
-                    "marketplaces",
-                    "masonry_stonework_and_plaster",
-                    "massage_parlors",
-                    "medical_and_dental_labs",
-                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
-                    "medical_services",
-                    "membership_organizations",
-                    "mens_and_boys_clothing_and_accessories_stores",
-                    "mens_womens_clothing_stores",
-                    "metal_service_centers",
-                    "miscellaneous",
-                    "miscellaneous_apparel_and_accessory_shops",
-                    "miscellaneous_auto_dealers",
-                    "miscellaneous_business_services",
-                    "miscellaneous_food_stores",
-                    "miscellaneous_general_merchandise",
-                    "miscellaneous_general_services",
-                    "miscellaneous_home_furnishing_specialty_stores",
-                    "miscellaneous_publishing_and_printing",
-                    "miscellaneous_recreation_services",
-                    "miscellaneous_repair_shops",
-                    "miscellaneous_specialty_retail",
-                    "mobile_home_dealers",
-                    "motion_picture_theaters",
-                    "motor_freight_carriers_and_trucking",
-                    "motor_homes_dealers",
-                    "motor_vehicle_supplies_and_new_parts",
-                    "motorcycle_shops_and_dealers",
-                    "motorcycle_shops_dealers",
-                    "music_stores_musical_instruments_pianos_and_sheet_music",
-                    "news_dealers_and_newsstands",
-                    "non_fi_money_orders",
-                    "non_fi_stored_value_card_purchase_load",
-                    "nondurable_goods",
-                    "nurseries_lawn_and_garden_supply_stores",
-                    "nursing_personal_care",
-                    "office_and_commercial_furniture",
-                    "opticians_eyeglasses",
-                    "optometrists_ophthalmologist",
-                    "orthopedic_goods_prosthetic_devices",
-                    "osteopaths",
-                    "package_stores_beer_wine_and_liquor",
-                    "paints_varnishes_and_supplies",
-                    "parking_lots_garages",
-                    "passenger_railways",
-                    "pawn_shops",
-                    "pet_shops_pet_food_and_supplies",
-                    "petroleum_and_petroleum_products",
-                    "photo_developing",
-                    "photographic_photocopy_microfilm_equipment_and_supplies",
-                    "photographic_studios",
-                    "picture_video_production",
-                    "piece_goods_notions_and_other_dry_goods",
-                    "plumbing_heating_equipment_and_supplies",
-                    "political_organizations",
-                    "postal_services_government_only",
-                    "precious_stones_and_metals_watches_and_jewelry",
-                    "professional_services",
-                    "public_warehousing_and_storage",
-                    "quick_copy_repro_and_blueprint",
-                    "railroads",
-                    "real_estate_agents_and_managers_rentals",
-                    "record_stores",
-                    "recreational_vehicle_rentals",
-                    "religious_goods_stores",
-                    "religious_organizations",
-                    "roofing_siding_sheet_metal",
-                    "secretarial_support_services",
-                    "security_brokers_dealers",
-                    "service_stations",
-                    "sewing_needlework_fabric_and_piece_goods_stores",
-                    "shoe_repair_hat_cleaning",
-                    "shoe_stores",
-                    "small_appliance_repair",
-                    "snowmobile_dealers",
-                    "special_trade_services",
-                    "specialty_cleaning",
-                    "sporting_goods_stores",
-                    "sporting_recreation_camps",
-                    "sports_and_riding_apparel_stores",
-                    "sports_clubs_fields",
-                    "stamp_and_coin_stores",
-                    "stationary_office_supplies_printing_and_writing_paper",
-                    "stationery_stores_office_and_school_supply_stores",
-                    "swimming_pools_sales",
-                    "t_ui_travel_germany",
-                    "tailors_alterations",
-                    "tax_payments_government_agencies",
-                    "tax_preparation_services",
-                    "taxicabs_limousines",
-                    "telecommunication_equipment_and_telephone_sales",
-                    "telecommunication_services",
-                    "telegraph_services",
-                    "tent_and_awning_shops",
-                    "testing_laboratories",
-                    "theatrical_ticket_agencies",
-                    "timeshares",
-                    "tire_retreading_and_repair",
-                    "tolls_bridge_fees",
-                    "tourist_attractions_and_exhibits",
-                    "towing_services",
-                    "trailer_parks_campgrounds",
-                    "transportation_services",
-                    "travel_agencies_tour_operators",
-                    "truck_stop_iteration",
-                    "truck_utility_trailer_rentals",
-                    "typesetting_plate_making_and_related_services",
-                    "typewriter_stores",
-                    "u_s_federal_government_agencies_or_departments",
-                    "uniforms_commercial_clothing",
-                    "used_merchandise_and_secondhand_stores",
-                    "utilities",
-                    "variety_stores",
-                    "veterinary_services",
-                    "video_amusement_game_supplies",
-                    "video_game_arcades",
-                    "video_tape_rental_stores",
-                    "vocational_trade_schools",
-                    "watch_jewelry_repair",
-                    "welding_repair",
-                    "wholesale_clubs",
-                    "wig_and_toupee_stores",
-                    "wires_money_orders",
-                    "womens_accessory_and_specialty_shops",
-                    "womens_ready_to_wear_stores",
-                    "wrecking_and_salvage_yards",
-                ],
-            ) {
-                Some(0) => SpendingLimitsCategories::AcRefrigerationRepair,
-                Some(1) => SpendingLimitsCategories::AccountingBookkeepingServices,
-                Some(2) => SpendingLimitsCategories::AdvertisingServices,
-                Some(3) => SpendingLimitsCategories::AgriculturalCooperative,
-                Some(4) => SpendingLimitsCategories::AirlinesAirCarriers,
-                Some(5) => SpendingLimitsCategories::AirportsFlyingFields,
-                Some(6) => SpendingLimitsCategories::AmbulanceServices,
-                Some(7) => SpendingLimitsCategories::AmusementParksCarnivals,
-                Some(8) => SpendingLimitsCategories::AntiqueReproductions,
-                Some(9) => SpendingLimitsCategories::AntiqueShops,
-                Some(10) => SpendingLimitsCategories::Aquariums,
-                Some(11) => SpendingLimitsCategories::ArchitecturalSurveyingServices,
-                Some(12) => SpendingLimitsCategories::ArtDealersAndGalleries,
-                Some(13) => SpendingLimitsCategories::ArtistsSupplyAndCraftShops,
-                Some(14) => SpendingLimitsCategories::AutoAndHomeSupplyStores,
-                Some(15) => SpendingLimitsCategories::AutoBodyRepairShops,
-                Some(16) => SpendingLimitsCategories::AutoPaintShops,
-                Some(17) => SpendingLimitsCategories::AutoServiceShops,
-                Some(18) => SpendingLimitsCategories::AutomatedCashDisburse,
-                Some(19) => SpendingLimitsCategories::AutomatedFuelDispensers,
-                Some(20) => SpendingLimitsCategories::AutomobileAssociations,
-                Some(21) => SpendingLimitsCategories::AutomotivePartsAndAccessoriesStores,
-                Some(22) => SpendingLimitsCategories::AutomotiveTireStores,
-                Some(23) => SpendingLimitsCategories::BailAndBondPayments,
-                Some(24) => SpendingLimitsCategories::Bakeries,
-                Some(25) => SpendingLimitsCategories::BandsOrchestras,
-                Some(26) => SpendingLimitsCategories::BarberAndBeautyShops,
-                Some(27) => SpendingLimitsCategories::BettingCasinoGambling,
-                Some(28) => SpendingLimitsCategories::BicycleShops,
-                Some(29) => SpendingLimitsCategories::BilliardPoolEstablishments,
-                Some(30) => SpendingLimitsCategories::BoatDealers,
-                Some(31) => SpendingLimitsCategories::BoatRentalsAndLeases,
-                Some(32) => SpendingLimitsCategories::BookStores,
-                Some(33) => SpendingLimitsCategories::BooksPeriodicalsAndNewspapers,
-                Some(34) => SpendingLimitsCategories::BowlingAlleys,
-                Some(35) => SpendingLimitsCategories::BusLines,
-                Some(36) => SpendingLimitsCategories::BusinessSecretarialSchools,
-                Some(37) => SpendingLimitsCategories::BuyingShoppingServices,
-                Some(38) => {
-                    SpendingLimitsCategories::CableSatelliteAndOtherPayTelevisionAndRadio
-                }
-                Some(39) => SpendingLimitsCategories::CameraAndPhotographicSupplyStores,
-                Some(40) => SpendingLimitsCategories::CandyNutAndConfectioneryStores,
-                Some(41) => SpendingLimitsCategories::CarAndTruckDealersNewUsed,
-                Some(42) => SpendingLimitsCategories::CarAndTruckDealersUsedOnly,
-                Some(43) => SpendingLimitsCategories::CarRentalAgencies,
-                Some(44) => SpendingLimitsCategories::CarWashes,
-                Some(45) => SpendingLimitsCategories::CarpentryServices,
-                Some(46) => SpendingLimitsCategories::CarpetUpholsteryCleaning,
-                Some(47) => SpendingLimitsCategories::Caterers,
-                Some(48) => {
-                    SpendingLimitsCategories::CharitableAndSocialServiceOrganizationsFundraising
-                }
-                Some(49) => SpendingLimitsCategories::ChemicalsAndAlliedProducts,
-                Some(50) => SpendingLimitsCategories::ChildCareServices,
-                Some(51) => SpendingLimitsCategories::ChildrensAndInfantsWearStores,
-                Some(52) => SpendingLimitsCategories::ChiropodistsPodiatrists,
-                Some(53) => SpendingLimitsCategories::Chiropractors,
-                Some(54) => SpendingLimitsCategories::CigarStoresAndStands,
-                Some(55) => SpendingLimitsCategories::CivicSocialFraternalAssociations,
-                Some(56) => SpendingLimitsCategories::CleaningAndMaintenance,
-                Some(57) => SpendingLimitsCategories::ClothingRental,
-                Some(58) => SpendingLimitsCategories::CollegesUniversities,
-                Some(59) => SpendingLimitsCategories::CommercialEquipment,
-                Some(60) => SpendingLimitsCategories::CommercialFootwear,
-                Some(61) => SpendingLimitsCategories::CommercialPhotographyArtAndGraphics,
-                Some(62) => SpendingLimitsCategories::CommuterTransportAndFerries,
-                Some(63) => SpendingLimitsCategories::ComputerNetworkServices,
-                Some(64) => SpendingLimitsCategories::ComputerProgramming,
-                Some(65) => SpendingLimitsCategories::ComputerRepair,
-                Some(66) => SpendingLimitsCategories::ComputerSoftwareStores,
-                Some(67) => SpendingLimitsCategories::ComputersPeripheralsAndSoftware,
-                Some(68) => SpendingLimitsCategories::ConcreteWorkServices,
-                Some(69) => SpendingLimitsCategories::ConstructionMaterials,
-                Some(70) => SpendingLimitsCategories::ConsultingPublicRelations,
-                Some(71) => SpendingLimitsCategories::CorrespondenceSchools,
-                Some(72) => SpendingLimitsCategories::CosmeticStores,
-                Some(73) => SpendingLimitsCategories::CounselingServices,
-                Some(74) => SpendingLimitsCategories::CountryClubs,
-                Some(75) => SpendingLimitsCategories::CourierServices,
-                Some(76) => SpendingLimitsCategories::CourtCosts,
-                Some(77) => SpendingLimitsCategories::CreditReportingAgencies,
-                Some(78) => SpendingLimitsCategories::CruiseLines,
-                Some(79) => SpendingLimitsCategories::DairyProductsStores,
-                Some(80) => SpendingLimitsCategories::DanceHallStudiosSchools,
-                Some(81) => SpendingLimitsCategories::DatingEscortServices,
-                Some(82) => SpendingLimitsCategories::DentistsOrthodontists,
-                Some(83) => SpendingLimitsCategories::DepartmentStores,
-                Some(84) => SpendingLimitsCategories::DetectiveAgencies,
-                Some(85) => SpendingLimitsCategories::DigitalGoodsApplications,
-                Some(86) => SpendingLimitsCategories::DigitalGoodsGames,
-                Some(87) => SpendingLimitsCategories::DigitalGoodsLargeVolume,
-                Some(88) => SpendingLimitsCategories::DigitalGoodsMedia,
-                Some(89) => SpendingLimitsCategories::DirectMarketingCatalogMerchant,
-                Some(90) => {
-                    SpendingLimitsCategories::DirectMarketingCombinationCatalogAndRetailMerchant
-                }
-                Some(91) => SpendingLimitsCategories::DirectMarketingInboundTelemarketing,
-                Some(92) => SpendingLimitsCategories::DirectMarketingInsuranceServices,
-                Some(93) => SpendingLimitsCategories::DirectMarketingOther,
-                Some(94) => {
-                    SpendingLimitsCategories::DirectMarketingOutboundTelemarketing
-                }
-                Some(95) => SpendingLimitsCategories::DirectMarketingSubscription,
-                Some(96) => SpendingLimitsCategories::DirectMarketingTravel,
-                Some(97) => SpendingLimitsCategories::DiscountStores,
-                Some(98) => SpendingLimitsCategories::Doctors,
-                Some(99) => SpendingLimitsCategories::DoorToDoorSales,
-                Some(100) => {
-                    SpendingLimitsCategories::DraperyWindowCoveringAndUpholsteryStores
-                }
-                Some(101) => SpendingLimitsCategories::DrinkingPlaces,
-                Some(102) => SpendingLimitsCategories::DrugStoresAndPharmacies,
-                Some(103) => {
-                    SpendingLimitsCategories::DrugsDrugProprietariesAndDruggistSundries
-                }
-                Some(104) => SpendingLimitsCategories::DryCleaners,
-                Some(105) => SpendingLimitsCategories::DurableGoods,
-                Some(106) => SpendingLimitsCategories::DutyFreeStores,
-                Some(107) => SpendingLimitsCategories::EatingPlacesRestaurants,
-                Some(108) => SpendingLimitsCategories::EducationalServices,
-                Some(109) => SpendingLimitsCategories::ElectricRazorStores,
-                Some(110) => SpendingLimitsCategories::ElectricVehicleCharging,
-                Some(111) => SpendingLimitsCategories::ElectricalPartsAndEquipment,
-                Some(112) => SpendingLimitsCategories::ElectricalServices,
-                Some(113) => SpendingLimitsCategories::ElectronicsRepairShops,
-                Some(114) => SpendingLimitsCategories::ElectronicsStores,
-                Some(115) => SpendingLimitsCategories::ElementarySecondarySchools,
-                Some(116) => SpendingLimitsCategories::EmergencyServicesGcasVisaUseOnly,
-                Some(117) => SpendingLimitsCategories::EmploymentTempAgencies,
-                Some(118) => SpendingLimitsCategories::EquipmentRental,
-                Some(119) => SpendingLimitsCategories::ExterminatingServices,
-                Some(120) => SpendingLimitsCategories::FamilyClothingStores,
-                Some(121) => SpendingLimitsCategories::FastFoodRestaurants,
-                Some(122) => SpendingLimitsCategories::FinancialInstitutions,
-                Some(123) => {
-                    SpendingLimitsCategories::FinesGovernmentAdministrativeEntities
-                }
-                Some(124) => {
-                    SpendingLimitsCategories::FireplaceFireplaceScreensAndAccessoriesStores
-                }
-                Some(125) => SpendingLimitsCategories::FloorCoveringStores,
-                Some(126) => SpendingLimitsCategories::Florists,
-                Some(127) => {
-                    SpendingLimitsCategories::FloristsSuppliesNurseryStockAndFlowers
-                }
-                Some(128) => SpendingLimitsCategories::FreezerAndLockerMeatProvisioners,
-                Some(129) => SpendingLimitsCategories::FuelDealersNonAutomotive,
-                Some(130) => SpendingLimitsCategories::FuneralServicesCrematories,
-                Some(131) => {
-                    SpendingLimitsCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
-                }
-                Some(132) => SpendingLimitsCategories::FurnitureRepairRefinishing,
-                Some(133) => SpendingLimitsCategories::FurriersAndFurShops,
-                Some(134) => SpendingLimitsCategories::GeneralServices,
-                Some(135) => SpendingLimitsCategories::GiftCardNoveltyAndSouvenirShops,
-                Some(136) => SpendingLimitsCategories::GlassPaintAndWallpaperStores,
-                Some(137) => SpendingLimitsCategories::GlasswareCrystalStores,
-                Some(138) => SpendingLimitsCategories::GolfCoursesPublic,
-                Some(139) => {
-                    SpendingLimitsCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
-                }
-                Some(140) => {
-                    SpendingLimitsCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
-                }
-                Some(141) => {
-                    SpendingLimitsCategories::GovernmentOwnedLotteriesNonUsRegion
-                }
-                Some(142) => {
-                    SpendingLimitsCategories::GovernmentOwnedLotteriesUsRegionOnly
-                }
-                Some(143) => SpendingLimitsCategories::GovernmentServices,
-                Some(144) => SpendingLimitsCategories::GroceryStoresSupermarkets,
-                Some(145) => SpendingLimitsCategories::HardwareEquipmentAndSupplies,
-                Some(146) => SpendingLimitsCategories::HardwareStores,
-                Some(147) => SpendingLimitsCategories::HealthAndBeautySpas,
-                Some(148) => SpendingLimitsCategories::HearingAidsSalesAndSupplies,
-                Some(149) => SpendingLimitsCategories::HeatingPlumbingAC,
-                Some(150) => SpendingLimitsCategories::HobbyToyAndGameShops,
-                Some(151) => SpendingLimitsCategories::HomeSupplyWarehouseStores,
-                Some(152) => SpendingLimitsCategories::Hospitals,
-                Some(153) => SpendingLimitsCategories::HotelsMotelsAndResorts,
-                Some(154) => SpendingLimitsCategories::HouseholdApplianceStores,
-                Some(155) => SpendingLimitsCategories::IndustrialSupplies,
-                Some(156) => SpendingLimitsCategories::InformationRetrievalServices,
-                Some(157) => SpendingLimitsCategories::InsuranceDefault,
-                Some(158) => SpendingLimitsCategories::InsuranceUnderwritingPremiums,
-                Some(159) => SpendingLimitsCategories::IntraCompanyPurchases,
-                Some(160) => {
-                    SpendingLimitsCategories::JewelryStoresWatchesClocksAndSilverwareStores
-                }
-                Some(161) => SpendingLimitsCategories::LandscapingServices,
-                Some(162) => SpendingLimitsCategories::Laundries,
-                Some(163) => SpendingLimitsCategories::LaundryCleaningServices,
-                Some(164) => SpendingLimitsCategories::LegalServicesAttorneys,
-                Some(165) => SpendingLimitsCategories::LuggageAndLeatherGoodsStores,
-                Some(166) => SpendingLimitsCategories::LumberBuildingMaterialsStores,
-                Some(167) => SpendingLimitsCategories::ManualCashDisburse,
-                Some(168) => SpendingLimitsCategories::MarinasServiceAndSupplies,
-                Some(169) => SpendingLimitsCategories::Marketplaces,
-                Some(170) => SpendingLimitsCategories::MasonryStoneworkAndPlaster,
-                Some(171) => SpendingLimitsCategories::MassageParlors,
-                Some(172) => SpendingLimitsCategories::MedicalAndDentalLabs,
-                Some(173) => {
-                    SpendingLimitsCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
-                }
-                Some(174) => SpendingLimitsCategories::MedicalServices,
-                Some(175) => SpendingLimitsCategories::MembershipOrganizations,
-                Some(176) => {
-                    SpendingLimitsCategories::MensAndBoysClothingAndAccessoriesStores
-                }
-                Some(177) => SpendingLimitsCategories::MensWomensClothingStores,
-                Some(178) => SpendingLimitsCategories::MetalServiceCenters,
-                Some(179) => SpendingLimitsCategories::Miscellaneous,
-                Some(180) => {
-                    SpendingLimitsCategories::MiscellaneousApparelAndAccessoryShops
-                }
-                Some(181) => SpendingLimitsCategories::MiscellaneousAutoDealers,
-                Some(182) => SpendingLimitsCategories::MiscellaneousBusinessServices,
-                Some(183) => SpendingLimitsCategories::MiscellaneousFoodStores,
-                Some(184) => SpendingLimitsCategories::MiscellaneousGeneralMerchandise,
-                Some(185) => SpendingLimitsCategories::MiscellaneousGeneralServices,
-                Some(186) => {
-                    SpendingLimitsCategories::MiscellaneousHomeFurnishingSpecialtyStores
-                }
-                Some(187) => SpendingLimitsCategories::MiscellaneousPublishingAndPrinting,
-                Some(188) => SpendingLimitsCategories::MiscellaneousRecreationServices,
-                Some(189) => SpendingLimitsCategories::MiscellaneousRepairShops,
-                Some(190) => SpendingLimitsCategories::MiscellaneousSpecialtyRetail,
-                Some(191) => SpendingLimitsCategories::MobileHomeDealers,
-                Some(192) => SpendingLimitsCategories::MotionPictureTheaters,
-                Some(193) => SpendingLimitsCategories::MotorFreightCarriersAndTrucking,
-                Some(194) => SpendingLimitsCategories::MotorHomesDealers,
-                Some(195) => SpendingLimitsCategories::MotorVehicleSuppliesAndNewParts,
-                Some(196) => SpendingLimitsCategories::MotorcycleShopsAndDealers,
-                Some(197) => SpendingLimitsCategories::MotorcycleShopsDealers,
-                Some(198) => {
-                    SpendingLimitsCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
-                }
-                Some(199) => SpendingLimitsCategories::NewsDealersAndNewsstands,
-                Some(200) => SpendingLimitsCategories::NonFiMoneyOrders,
-                Some(201) => SpendingLimitsCategories::NonFiStoredValueCardPurchaseLoad,
-                Some(202) => SpendingLimitsCategories::NondurableGoods,
-                Some(203) => SpendingLimitsCategories::NurseriesLawnAndGardenSupplyStores,
-                Some(204) => SpendingLimitsCategories::NursingPersonalCare,
-                Some(205) => SpendingLimitsCategories::OfficeAndCommercialFurniture,
-                Some(206) => SpendingLimitsCategories::OpticiansEyeglasses,
-                Some(207) => SpendingLimitsCategories::OptometristsOphthalmologist,
-                Some(208) => SpendingLimitsCategories::OrthopedicGoodsProstheticDevices,
-                Some(209) => SpendingLimitsCategories::Osteopaths,
-                Some(210) => SpendingLimitsCategories::PackageStoresBeerWineAndLiquor,
-                Some(211) => SpendingLimitsCategories::PaintsVarnishesAndSupplies,
-                Some(212) => SpendingLimitsCategories::ParkingLotsGarages,
-                Some(213) => SpendingLimitsCategories::PassengerRailways,
-                Some(214) => SpendingLimitsCategories::PawnShops,
-                Some(215) => SpendingLimitsCategories::PetShopsPetFoodAndSupplies,
-                Some(216) => SpendingLimitsCategories::PetroleumAndPetroleumProducts,
-                Some(217) => SpendingLimitsCategories::PhotoDeveloping,
-                Some(218) => {
-                    SpendingLimitsCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
-                }
-                Some(219) => SpendingLimitsCategories::PhotographicStudios,
-                Some(220) => SpendingLimitsCategories::PictureVideoProduction,
-                Some(221) => SpendingLimitsCategories::PieceGoodsNotionsAndOtherDryGoods,
-                Some(222) => {
-                    SpendingLimitsCategories::PlumbingHeatingEquipmentAndSupplies
-                }
-                Some(223) => SpendingLimitsCategories::PoliticalOrganizations,
-                Some(224) => SpendingLimitsCategories::PostalServicesGovernmentOnly,
-                Some(225) => {
-                    SpendingLimitsCategories::PreciousStonesAndMetalsWatchesAndJewelry
-                }
-                Some(226) => SpendingLimitsCategories::ProfessionalServices,
-                Some(227) => SpendingLimitsCategories::PublicWarehousingAndStorage,
-                Some(228) => SpendingLimitsCategories::QuickCopyReproAndBlueprint,
-                Some(229) => SpendingLimitsCategories::Railroads,
-                Some(230) => SpendingLimitsCategories::RealEstateAgentsAndManagersRentals,
-                Some(231) => SpendingLimitsCategories::RecordStores,
-                Some(232) => SpendingLimitsCategories::RecreationalVehicleRentals,
-                Some(233) => SpendingLimitsCategories::ReligiousGoodsStores,
-                Some(234) => SpendingLimitsCategories::ReligiousOrganizations,
-                Some(235) => SpendingLimitsCategories::RoofingSidingSheetMetal,
-                Some(236) => SpendingLimitsCategories::SecretarialSupportServices,
-                Some(237) => SpendingLimitsCategories::SecurityBrokersDealers,
-                Some(238) => SpendingLimitsCategories::ServiceStations,
-                Some(239) => {
-                    SpendingLimitsCategories::SewingNeedleworkFabricAndPieceGoodsStores
-                }
-                Some(240) => SpendingLimitsCategories::ShoeRepairHatCleaning,
-                Some(241) => SpendingLimitsCategories::ShoeStores,
-                Some(242) => SpendingLimitsCategories::SmallApplianceRepair,
-                Some(243) => SpendingLimitsCategories::SnowmobileDealers,
-                Some(244) => SpendingLimitsCategories::SpecialTradeServices,
-                Some(245) => SpendingLimitsCategories::SpecialtyCleaning,
-                Some(246) => SpendingLimitsCategories::SportingGoodsStores,
-                Some(247) => SpendingLimitsCategories::SportingRecreationCamps,
-                Some(248) => SpendingLimitsCategories::SportsAndRidingApparelStores,
-                Some(249) => SpendingLimitsCategories::SportsClubsFields,
-                Some(250) => SpendingLimitsCategories::StampAndCoinStores,
-                Some(251) => {
-                    SpendingLimitsCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
-                }
-                Some(252) => {
-                    SpendingLimitsCategories::StationeryStoresOfficeAndSchoolSupplyStores
-                }
-                Some(253) => SpendingLimitsCategories::SwimmingPoolsSales,
-                Some(254) => SpendingLimitsCategories::TUiTravelGermany,
-                Some(255) => SpendingLimitsCategories::TailorsAlterations,
-                Some(256) => SpendingLimitsCategories::TaxPaymentsGovernmentAgencies,
-                Some(257) => SpendingLimitsCategories::TaxPreparationServices,
-                Some(258) => SpendingLimitsCategories::TaxicabsLimousines,
-                Some(259) => {
-                    SpendingLimitsCategories::TelecommunicationEquipmentAndTelephoneSales
-                }
-                Some(260) => SpendingLimitsCategories::TelecommunicationServices,
-                Some(261) => SpendingLimitsCategories::TelegraphServices,
-                Some(262) => SpendingLimitsCategories::TentAndAwningShops,
-                Some(263) => SpendingLimitsCategories::TestingLaboratories,
-                Some(264) => SpendingLimitsCategories::TheatricalTicketAgencies,
-                Some(265) => SpendingLimitsCategories::Timeshares,
-                Some(266) => SpendingLimitsCategories::TireRetreadingAndRepair,
-                Some(267) => SpendingLimitsCategories::TollsBridgeFees,
-                Some(268) => SpendingLimitsCategories::TouristAttractionsAndExhibits,
-                Some(269) => SpendingLimitsCategories::TowingServices,
-                Some(270) => SpendingLimitsCategories::TrailerParksCampgrounds,
-                Some(271) => SpendingLimitsCategories::TransportationServices,
-                Some(272) => SpendingLimitsCategories::TravelAgenciesTourOperators,
-                Some(273) => SpendingLimitsCategories::TruckStopIteration,
-                Some(274) => SpendingLimitsCategories::TruckUtilityTrailerRentals,
-                Some(275) => {
-                    SpendingLimitsCategories::TypesettingPlateMakingAndRelatedServices
-                }
-                Some(276) => SpendingLimitsCategories::TypewriterStores,
-                Some(277) => {
-                    SpendingLimitsCategories::USFederalGovernmentAgenciesOrDepartments
-                }
-                Some(278) => SpendingLimitsCategories::UniformsCommercialClothing,
-                Some(279) => SpendingLimitsCategories::UsedMerchandiseAndSecondhandStores,
-                Some(280) => SpendingLimitsCategories::Utilities,
-                Some(281) => SpendingLimitsCategories::VarietyStores,
-                Some(282) => SpendingLimitsCategories::VeterinaryServices,
-                Some(283) => SpendingLimitsCategories::VideoAmusementGameSupplies,
-                Some(284) => SpendingLimitsCategories::VideoGameArcades,
-                Some(285) => SpendingLimitsCategories::VideoTapeRentalStores,
-                Some(286) => SpendingLimitsCategories::VocationalTradeSchools,
-                Some(287) => SpendingLimitsCategories::WatchJewelryRepair,
-                Some(288) => SpendingLimitsCategories::WeldingRepair,
-                Some(289) => SpendingLimitsCategories::WholesaleClubs,
-                Some(290) => SpendingLimitsCategories::WigAndToupeeStores,
-                Some(291) => SpendingLimitsCategories::WiresMoneyOrders,
-                Some(292) => SpendingLimitsCategories::WomensAccessoryAndSpecialtyShops,
-                Some(293) => SpendingLimitsCategories::WomensReadyToWearStores,
-                Some(294) => SpendingLimitsCategories::WreckingAndSalvageYards,
-                _ => SpendingLimitsCategories::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::fmt::Display for SpendingLimitsCategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl serde::Serialize for SpendingLimitsCategories {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl<'de> serde::Deserialize<'de> for SpendingLimitsCategories {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `spending_controls.spending_limits.interval` in `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SpendingLimitsInterval {
-    /// `all_time`
-    AllTime,
-    /// `daily`
-    Daily,
-    /// `monthly`
-    Monthly,
-    /// `per_authorization`
-    PerAuthorization,
-    /// `weekly`
-    Weekly,
-    /// `yearly`
-    Yearly,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl SpendingLimitsInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SpendingLimitsInterval::AllTime => "all_time",
-            SpendingLimitsInterval::Daily => "daily",
-            SpendingLimitsInterval::Monthly => "monthly",
-            SpendingLimitsInterval::PerAuthorization => "per_authorization",
-            SpendingLimitsInterval::Weekly => "weekly",
-            SpendingLimitsInterval::Yearly => "yearly",
-            SpendingLimitsInterval::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::str::FromStr for SpendingLimitsInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "all_time",
-                    "daily",
-                    "monthly",
-                    "per_authorization",
-                    "weekly",
-                    "yearly",
-                ],
-            ) {
-                Some(0) => SpendingLimitsInterval::AllTime,
-                Some(1) => SpendingLimitsInterval::Daily,
-                Some(2) => SpendingLimitsInterval::Monthly,
-                Some(3) => SpendingLimitsInterval::PerAuthorization,
-                Some(4) => SpendingLimitsInterval::Weekly,
-                Some(5) => SpendingLimitsInterval::Yearly,
-                _ => SpendingLimitsInterval::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl std::fmt::Display for SpendingLimitsInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl serde::Serialize for SpendingLimitsInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl<'de> serde::Deserialize<'de> for SpendingLimitsInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `status` in `IssuingCard`.
+/// Values of `status` in `CreateIssuingCard`, `IssuingCard` and 2 more.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -7599,7 +6899,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `type` in `IssuingCard`.
+/// Values of `type` in `CreateIssuingCard`, `IssuingCard` and `ListIssuingCards`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -7707,185 +7007,6 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `create` whose field path another type of `issuing_card` also has.
-pub mod create {
-    /// Values of `replacement_reason` in `CreateIssuingCard`.
-    #[cfg(feature = "issuing_cards")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ReplacementReason {
-        /// `damaged`
-        Damaged,
-        /// `expired`
-        Expired,
-        /// `lost`
-        Lost,
-        /// `stolen`
-        Stolen,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl ReplacementReason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ReplacementReason::Damaged => "damaged",
-                ReplacementReason::Expired => "expired",
-                ReplacementReason::Lost => "lost",
-                ReplacementReason::Stolen => "stolen",
-                ReplacementReason::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::str::FromStr for ReplacementReason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["damaged", "expired", "lost", "stolen"],
-                ) {
-                    Some(0) => ReplacementReason::Damaged,
-                    Some(1) => ReplacementReason::Expired,
-                    Some(2) => ReplacementReason::Lost,
-                    Some(3) => ReplacementReason::Stolen,
-                    _ => ReplacementReason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::fmt::Display for ReplacementReason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl serde::Serialize for ReplacementReason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl<'de> serde::Deserialize<'de> for ReplacementReason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `status` in `CreateIssuingCard`.
-    #[cfg(feature = "issuing_cards")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `type` in `CreateIssuingCard`.
-    #[cfg(feature = "issuing_cards")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `physical`
-        Physical,
-        /// `virtual`
-        Virtual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Physical => "physical",
-                Type::Virtual => "virtual",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["physical", "virtual"]) {
-                    Some(0) => Type::Physical,
-                    Some(1) => Type::Virtual,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }
 /// Types of `fraud_warning` whose field path another type of `issuing_card` also has.
@@ -8017,5790 +7138,114 @@ pub mod fraud_warning {
         }
     }
 }
-/// Types of `list` whose field path another type of `issuing_card` also has.
-pub mod list {
-    /// Values of `status` in `ListIssuingCards`.
-    #[cfg(feature = "issuing_cards")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `canceled`
-        Canceled,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Canceled => "canceled",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Canceled,
-                    Some(2) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `type` in `ListIssuingCards`.
-    #[cfg(feature = "issuing_cards")]
+/// Types of `shared` whose field path another type of `issuing_card` also has.
+pub mod shared {
+    /// Values of `type` in `CreateIssuingCard`, `IssuingCardShipping` and `UpdateIssuingCard`.
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
-        /// `physical`
-        Physical,
-        /// `virtual`
-        Virtual,
+        /// `bulk`
+        Bulk,
+        /// `individual`
+        Individual,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "issuing_cards")]
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Type::Physical => "physical",
-                Type::Virtual => "virtual",
+                Type::Bulk => "bulk",
+                Type::Individual => "individual",
                 Type::Unknown(v) => v,
             }
         }
     }
-    #[cfg(feature = "issuing_cards")]
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(s, &["physical", "virtual"]) {
-                    Some(0) => Type::Physical,
-                    Some(1) => Type::Virtual,
+                match crate::rt::json::variant(s, &["bulk", "individual"]) {
+                    Some(0) => Type::Bulk,
+                    Some(1) => Type::Individual,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
         }
     }
-    #[cfg(feature = "issuing_cards")]
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "issuing_cards")]
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "issuing_cards")]
+    #[cfg(
+        any(
+            feature = "issuing_authorizations",
+            feature = "issuing_cards",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
-}
-/// Types of `shared` whose field path another type of `issuing_card` also has.
-pub mod shared {
-    /// Values of `allowed_categories` in `IssuingCardAuthorizationControls` and `IssuingCardholderAuthorizationControls`.
     #[cfg(
         any(
             feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
             feature = "issuing_cards",
             feature = "treasury_transaction_entries",
             feature = "treasury_transactions"
         )
     )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum AllowedCategories {
-        /// `ac_refrigeration_repair`
-        AcRefrigerationRepair,
-        /// `accounting_bookkeeping_services`
-        AccountingBookkeepingServices,
-        /// `advertising_services`
-        AdvertisingServices,
-        /// `agricultural_cooperative`
-        AgriculturalCooperative,
-        /// `airlines_air_carriers`
-        AirlinesAirCarriers,
-        /// `airports_flying_fields`
-        AirportsFlyingFields,
-        /// `ambulance_services`
-        AmbulanceServices,
-        /// `amusement_parks_carnivals`
-        AmusementParksCarnivals,
-        /// `antique_reproductions`
-        AntiqueReproductions,
-        /// `antique_shops`
-        AntiqueShops,
-        /// `aquariums`
-        Aquariums,
-        /// `architectural_surveying_services`
-        ArchitecturalSurveyingServices,
-        /// `art_dealers_and_galleries`
-        ArtDealersAndGalleries,
-        /// `artists_supply_and_craft_shops`
-        ArtistsSupplyAndCraftShops,
-        /// `auto_and_home_supply_stores`
-        AutoAndHomeSupplyStores,
-        /// `auto_body_repair_shops`
-        AutoBodyRepairShops,
-        /// `auto_paint_shops`
-        AutoPaintShops,
-        /// `auto_service_shops`
-        AutoServiceShops,
-        /// `automated_cash_disburse`
-        AutomatedCashDisburse,
-        /// `automated_fuel_dispensers`
-        AutomatedFuelDispensers,
-        /// `automobile_associations`
-        AutomobileAssociations,
-        /// `automotive_parts_and_accessories_stores`
-        AutomotivePartsAndAccessoriesStores,
-        /// `automotive_tire_stores`
-        AutomotiveTireStores,
-        /// `bail_and_bond_payments`
-        BailAndBondPayments,
-        /// `bakeries`
-        Bakeries,
-        /// `bands_orchestras`
-        BandsOrchestras,
-        /// `barber_and_beauty_shops`
-        BarberAndBeautyShops,
-        /// `betting_casino_gambling`
-        BettingCasinoGambling,
-        /// `bicycle_shops`
-        BicycleShops,
-        /// `billiard_pool_establishments`
-        BilliardPoolEstablishments,
-        /// `boat_dealers`
-        BoatDealers,
-        /// `boat_rentals_and_leases`
-        BoatRentalsAndLeases,
-        /// `book_stores`
-        BookStores,
-        /// `books_periodicals_and_newspapers`
-        BooksPeriodicalsAndNewspapers,
-        /// `bowling_alleys`
-        BowlingAlleys,
-        /// `bus_lines`
-        BusLines,
-        /// `business_secretarial_schools`
-        BusinessSecretarialSchools,
-        /// `buying_shopping_services`
-        BuyingShoppingServices,
-        /// `cable_satellite_and_other_pay_television_and_radio`
-        CableSatelliteAndOtherPayTelevisionAndRadio,
-        /// `camera_and_photographic_supply_stores`
-        CameraAndPhotographicSupplyStores,
-        /// `candy_nut_and_confectionery_stores`
-        CandyNutAndConfectioneryStores,
-        /// `car_and_truck_dealers_new_used`
-        CarAndTruckDealersNewUsed,
-        /// `car_and_truck_dealers_used_only`
-        CarAndTruckDealersUsedOnly,
-        /// `car_rental_agencies`
-        CarRentalAgencies,
-        /// `car_washes`
-        CarWashes,
-        /// `carpentry_services`
-        CarpentryServices,
-        /// `carpet_upholstery_cleaning`
-        CarpetUpholsteryCleaning,
-        /// `caterers`
-        Caterers,
-        /// `charitable_and_social_service_organizations_fundraising`
-        CharitableAndSocialServiceOrganizationsFundraising,
-        /// `chemicals_and_allied_products`
-        ChemicalsAndAlliedProducts,
-        /// `child_care_services`
-        ChildCareServices,
-        /// `childrens_and_infants_wear_stores`
-        ChildrensAndInfantsWearStores,
-        /// `chiropodists_podiatrists`
-        ChiropodistsPodiatrists,
-        /// `chiropractors`
-        Chiropractors,
-        /// `cigar_stores_and_stands`
-        CigarStoresAndStands,
-        /// `civic_social_fraternal_associations`
-        CivicSocialFraternalAssociations,
-        /// `cleaning_and_maintenance`
-        CleaningAndMaintenance,
-        /// `clothing_rental`
-        ClothingRental,
-        /// `colleges_universities`
-        CollegesUniversities,
-        /// `commercial_equipment`
-        CommercialEquipment,
-        /// `commercial_footwear`
-        CommercialFootwear,
-        /// `commercial_photography_art_and_graphics`
-        CommercialPhotographyArtAndGraphics,
-        /// `commuter_transport_and_ferries`
-        CommuterTransportAndFerries,
-        /// `computer_network_services`
-        ComputerNetworkServices,
-        /// `computer_programming`
-        ComputerProgramming,
-        /// `computer_repair`
-        ComputerRepair,
-        /// `computer_software_stores`
-        ComputerSoftwareStores,
-        /// `computers_peripherals_and_software`
-        ComputersPeripheralsAndSoftware,
-        /// `concrete_work_services`
-        ConcreteWorkServices,
-        /// `construction_materials`
-        ConstructionMaterials,
-        /// `consulting_public_relations`
-        ConsultingPublicRelations,
-        /// `correspondence_schools`
-        CorrespondenceSchools,
-        /// `cosmetic_stores`
-        CosmeticStores,
-        /// `counseling_services`
-        CounselingServices,
-        /// `country_clubs`
-        CountryClubs,
-        /// `courier_services`
-        CourierServices,
-        /// `court_costs`
-        CourtCosts,
-        /// `credit_reporting_agencies`
-        CreditReportingAgencies,
-        /// `cruise_lines`
-        CruiseLines,
-        /// `dairy_products_stores`
-        DairyProductsStores,
-        /// `dance_hall_studios_schools`
-        DanceHallStudiosSchools,
-        /// `dating_escort_services`
-        DatingEscortServices,
-        /// `dentists_orthodontists`
-        DentistsOrthodontists,
-        /// `department_stores`
-        DepartmentStores,
-        /// `detective_agencies`
-        DetectiveAgencies,
-        /// `digital_goods_applications`
-        DigitalGoodsApplications,
-        /// `digital_goods_games`
-        DigitalGoodsGames,
-        /// `digital_goods_large_volume`
-        DigitalGoodsLargeVolume,
-        /// `digital_goods_media`
-        DigitalGoodsMedia,
-        /// `direct_marketing_catalog_merchant`
-        DirectMarketingCatalogMerchant,
-        /// `direct_marketing_combination_catalog_and_retail_merchant`
-        DirectMarketingCombinationCatalogAndRetailMerchant,
-        /// `direct_marketing_inbound_telemarketing`
-        DirectMarketingInboundTelemarketing,
-        /// `direct_marketing_insurance_services`
-        DirectMarketingInsuranceServices,
-        /// `direct_marketing_other`
-        DirectMarketingOther,
-        /// `direct_marketing_outbound_telemarketing`
-        DirectMarketingOutboundTelemarketing,
-        /// `direct_marketing_subscription`
-        DirectMarketingSubscription,
-        /// `direct_marketing_travel`
-        DirectMarketingTravel,
-        /// `discount_stores`
-        DiscountStores,
-        /// `doctors`
-        Doctors,
-        /// `door_to_door_sales`
-        DoorToDoorSales,
-        /// `drapery_window_covering_and_upholstery_stores`
-        DraperyWindowCoveringAndUpholsteryStores,
-        /// `drinking_places`
-        DrinkingPlaces,
-        /// `drug_stores_and_pharmacies`
-        DrugStoresAndPharmacies,
-        /// `drugs_drug_proprietaries_and_druggist_sundries`
-        DrugsDrugProprietariesAndDruggistSundries,
-        /// `dry_cleaners`
-        DryCleaners,
-        /// `durable_goods`
-        DurableGoods,
-        /// `duty_free_stores`
-        DutyFreeStores,
-        /// `eating_places_restaurants`
-        EatingPlacesRestaurants,
-        /// `educational_services`
-        EducationalServices,
-        /// `electric_razor_stores`
-        ElectricRazorStores,
-        /// `electric_vehicle_charging`
-        ElectricVehicleCharging,
-        /// `electrical_parts_and_equipment`
-        ElectricalPartsAndEquipment,
-        /// `electrical_services`
-        ElectricalServices,
-        /// `electronics_repair_shops`
-        ElectronicsRepairShops,
-        /// `electronics_stores`
-        ElectronicsStores,
-        /// `elementary_secondary_schools`
-        ElementarySecondarySchools,
-        /// `emergency_services_gcas_visa_use_only`
-        EmergencyServicesGcasVisaUseOnly,
-        /// `employment_temp_agencies`
-        EmploymentTempAgencies,
-        /// `equipment_rental`
-        EquipmentRental,
-        /// `exterminating_services`
-        ExterminatingServices,
-        /// `family_clothing_stores`
-        FamilyClothingStores,
-        /// `fast_food_restaurants`
-        FastFoodRestaurants,
-        /// `financial_institutions`
-        FinancialInstitutions,
-        /// `fines_government_administrative_entities`
-        FinesGovernmentAdministrativeEntities,
-        /// `fireplace_fireplace_screens_and_accessories_stores`
-        FireplaceFireplaceScreensAndAccessoriesStores,
-        /// `floor_covering_stores`
-        FloorCoveringStores,
-        /// `florists`
-        Florists,
-        /// `florists_supplies_nursery_stock_and_flowers`
-        FloristsSuppliesNurseryStockAndFlowers,
-        /// `freezer_and_locker_meat_provisioners`
-        FreezerAndLockerMeatProvisioners,
-        /// `fuel_dealers_non_automotive`
-        FuelDealersNonAutomotive,
-        /// `funeral_services_crematories`
-        FuneralServicesCrematories,
-        /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
-        FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
-        /// `furniture_repair_refinishing`
-        FurnitureRepairRefinishing,
-        /// `furriers_and_fur_shops`
-        FurriersAndFurShops,
-        /// `general_services`
-        GeneralServices,
-        /// `gift_card_novelty_and_souvenir_shops`
-        GiftCardNoveltyAndSouvenirShops,
-        /// `glass_paint_and_wallpaper_stores`
-        GlassPaintAndWallpaperStores,
-        /// `glassware_crystal_stores`
-        GlasswareCrystalStores,
-        /// `golf_courses_public`
-        GolfCoursesPublic,
-        /// `government_licensed_horse_dog_racing_us_region_only`
-        GovernmentLicensedHorseDogRacingUsRegionOnly,
-        /// `government_licensed_online_casions_online_gambling_us_region_only`
-        GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
-        /// `government_owned_lotteries_non_us_region`
-        GovernmentOwnedLotteriesNonUsRegion,
-        /// `government_owned_lotteries_us_region_only`
-        GovernmentOwnedLotteriesUsRegionOnly,
-        /// `government_services`
-        GovernmentServices,
-        /// `grocery_stores_supermarkets`
-        GroceryStoresSupermarkets,
-        /// `hardware_equipment_and_supplies`
-        HardwareEquipmentAndSupplies,
-        /// `hardware_stores`
-        HardwareStores,
-        /// `health_and_beauty_spas`
-        HealthAndBeautySpas,
-        /// `hearing_aids_sales_and_supplies`
-        HearingAidsSalesAndSupplies,
-        /// `heating_plumbing_a_c`
-        HeatingPlumbingAC,
-        /// `hobby_toy_and_game_shops`
-        HobbyToyAndGameShops,
-        /// `home_supply_warehouse_stores`
-        HomeSupplyWarehouseStores,
-        /// `hospitals`
-        Hospitals,
-        /// `hotels_motels_and_resorts`
-        HotelsMotelsAndResorts,
-        /// `household_appliance_stores`
-        HouseholdApplianceStores,
-        /// `industrial_supplies`
-        IndustrialSupplies,
-        /// `information_retrieval_services`
-        InformationRetrievalServices,
-        /// `insurance_default`
-        InsuranceDefault,
-        /// `insurance_underwriting_premiums`
-        InsuranceUnderwritingPremiums,
-        /// `intra_company_purchases`
-        IntraCompanyPurchases,
-        /// `jewelry_stores_watches_clocks_and_silverware_stores`
-        JewelryStoresWatchesClocksAndSilverwareStores,
-        /// `landscaping_services`
-        LandscapingServices,
-        /// `laundries`
-        Laundries,
-        /// `laundry_cleaning_services`
-        LaundryCleaningServices,
-        /// `legal_services_attorneys`
-        LegalServicesAttorneys,
-        /// `luggage_and_leather_goods_stores`
-        LuggageAndLeatherGoodsStores,
-        /// `lumber_building_materials_stores`
-        LumberBuildingMaterialsStores,
-        /// `manual_cash_disburse`
-        ManualCashDisburse,
-        /// `marinas_service_and_supplies`
-        MarinasServiceAndSupplies,
-        /// `marketplaces`
-        Marketplaces,
-        /// `masonry_stonework_and_plaster`
-        MasonryStoneworkAndPlaster,
-        /// `massage_parlors`
-        MassageParlors,
-        /// `medical_and_dental_labs`
-        MedicalAndDentalLabs,
-        /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
-        MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
-        /// `medical_services`
-        MedicalServices,
-        /// `membership_organizations`
-        MembershipOrganizations,
-        /// `mens_and_boys_clothing_and_accessories_stores`
-        MensAndBoysClothingAndAccessoriesStores,
-        /// `mens_womens_clothing_stores`
-        MensWomensClothingStores,
-        /// `metal_service_centers`
-        MetalServiceCenters,
-        /// `miscellaneous`
-        Miscellaneous,
-        /// `miscellaneous_apparel_and_accessory_shops`
-        MiscellaneousApparelAndAccessoryShops,
-        /// `miscellaneous_auto_dealers`
-        MiscellaneousAutoDealers,
-        /// `miscellaneous_business_services`
-        MiscellaneousBusinessServices,
-        /// `miscellaneous_food_stores`
-        MiscellaneousFoodStores,
-        /// `miscellaneous_general_merchandise`
-        MiscellaneousGeneralMerchandise,
-        /// `miscellaneous_general_services`
-        MiscellaneousGeneralServices,
-        /// `miscellaneous_home_furnishing_specialty_stores`
-        MiscellaneousHomeFurnishingSpecialtyStores,
-        /// `miscellaneous_publishing_and_printing`
-        MiscellaneousPublishingAndPrinting,
-        /// `miscellaneous_recreation_services`
-        MiscellaneousRecreationServices,
-        /// `miscellaneous_repair_shops`
-        MiscellaneousRepairShops,
-        /// `miscellaneous_specialty_retail`
-        MiscellaneousSpecialtyRetail,
-        /// `mobile_home_dealers`
-        MobileHomeDealers,
-        /// `motion_picture_theaters`
-        MotionPictureTheaters,
-        /// `motor_freight_carriers_and_trucking`
-        MotorFreightCarriersAndTrucking,
-        /// `motor_homes_dealers`
-        MotorHomesDealers,
-        /// `motor_vehicle_supplies_and_new_parts`
-        MotorVehicleSuppliesAndNewParts,
-        /// `motorcycle_shops_and_dealers`
-        MotorcycleShopsAndDealers,
-        /// `motorcycle_shops_dealers`
-        MotorcycleShopsDealers,
-        /// `music_stores_musical_instruments_pianos_and_sheet_music`
-        MusicStoresMusicalInstrumentsPianosAndSheetMusic,
-        /// `news_dealers_and_newsstands`
-        NewsDealersAndNewsstands,
-        /// `non_fi_money_orders`
-        NonFiMoneyOrders,
-        /// `non_fi_stored_value_card_purchase_load`
-        NonFiStoredValueCardPurchaseLoad,
-        /// `nondurable_goods`
-        NondurableGoods,
-        /// `nurseries_lawn_and_garden_supply_stores`
-        NurseriesLawnAndGardenSupplyStores,
-        /// `nursing_personal_care`
-        NursingPersonalCare,
-        /// `office_and_commercial_furniture`
-        OfficeAndCommercialFurniture,
-        /// `opticians_eyeglasses`
-        OpticiansEyeglasses,
-        /// `optometrists_ophthalmologist`
-        OptometristsOphthalmologist,
-        /// `orthopedic_goods_prosthetic_devices`
-        OrthopedicGoodsProstheticDevices,
-        /// `osteopaths`
-        Osteopaths,
-        /// `package_stores_beer_wine_and_liquor`
-        PackageStoresBeerWineAndLiquor,
-        /// `paints_varnishes_and_supplies`
-        PaintsVarnishesAndSupplies,
-        /// `parking_lots_garages`
-        ParkingLotsGarages,
-        /// `passenger_railways`
-        PassengerRailways,
-        /// `pawn_shops`
-        PawnShops,
-        /// `pet_shops_pet_food_and_supplies`
-        PetShopsPetFoodAndSupplies,
-        /// `petroleum_and_petroleum_products`
-        PetroleumAndPetroleumProducts,
-        /// `photo_developing`
-        PhotoDeveloping,
-        /// `photographic_photocopy_microfilm_equipment_and_supplies`
-        PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
-        /// `photographic_studios`
-        PhotographicStudios,
-        /// `picture_video_production`
-        PictureVideoProduction,
-        /// `piece_goods_notions_and_other_dry_goods`
-        PieceGoodsNotionsAndOtherDryGoods,
-        /// `plumbing_heating_equipment_and_supplies`
-        PlumbingHeatingEquipmentAndSupplies,
-        /// `political_organizations`
-        PoliticalOrganizations,
-        /// `postal_services_government_only`
-        PostalServicesGovernmentOnly,
-        /// `precious_stones_and_metals_watches_and_jewelry`
-        PreciousStonesAndMetalsWatchesAndJewelry,
-        /// `professional_services`
-        ProfessionalServices,
-        /// `public_warehousing_and_storage`
-        PublicWarehousingAndStorage,
-        /// `quick_copy_repro_and_blueprint`
-        QuickCopyReproAndBlueprint,
-        /// `railroads`
-        Railroads,
-        /// `real_estate_agents_and_managers_rentals`
-        RealEstateAgentsAndManagersRentals,
-        /// `record_stores`
-        RecordStores,
-        /// `recreational_vehicle_rentals`
-        RecreationalVehicleRentals,
-        /// `religious_goods_stores`
-        ReligiousGoodsStores,
-        /// `religious_organizations`
-        ReligiousOrganizations,
-        /// `roofing_siding_sheet_metal`
-        RoofingSidingSheetMetal,
-        /// `secretarial_support_services`
-        SecretarialSupportServices,
-        /// `security_brokers_dealers`
-        SecurityBrokersDealers,
-        /// `service_stations`
-        ServiceStations,
-        /// `sewing_needlework_fabric_and_piece_goods_stores`
-        SewingNeedleworkFabricAndPieceGoodsStores,
-        /// `shoe_repair_hat_cleaning`
-        ShoeRepairHatCleaning,
-        /// `shoe_stores`
-        ShoeStores,
-        /// `small_appliance_repair`
-        SmallApplianceRepair,
-        /// `snowmobile_dealers`
-        SnowmobileDealers,
-        /// `special_trade_services`
-        SpecialTradeServices,
-        /// `specialty_cleaning`
-        SpecialtyCleaning,
-        /// `sporting_goods_stores`
-        SportingGoodsStores,
-        /// `sporting_recreation_camps`
-        SportingRecreationCamps,
-        /// `sports_and_riding_apparel_stores`
-        SportsAndRidingApparelStores,
-        /// `sports_clubs_fields`
-        SportsClubsFields,
-        /// `stamp_and_coin_stores`
-        StampAndCoinStores,
-        /// `stationary_office_supplies_printing_and_writing_paper`
-        StationaryOfficeSuppliesPrintingAndWritingPaper,
-        /// `stationery_stores_office_and_school_supply_stores`
-        StationeryStoresOfficeAndSchoolSupplyStores,
-        /// `swimming_pools_sales`
-        SwimmingPoolsSales,
-        /// `t_ui_travel_germany`
-        TUiTravelGermany,
-        /// `tailors_alterations`
-        TailorsAlterations,
-        /// `tax_payments_government_agencies`
-        TaxPaymentsGovernmentAgencies,
-        /// `tax_preparation_services`
-        TaxPreparationServices,
-        /// `taxicabs_limousines`
-        TaxicabsLimousines,
-        /// `telecommunication_equipment_and_telephone_sales`
-        TelecommunicationEquipmentAndTelephoneSales,
-        /// `telecommunication_services`
-        TelecommunicationServices,
-        /// `telegraph_services`
-        TelegraphServices,
-        /// `tent_and_awning_shops`
-        TentAndAwningShops,
-        /// `testing_laboratories`
-        TestingLaboratories,
-        /// `theatrical_ticket_agencies`
-        TheatricalTicketAgencies,
-        /// `timeshares`
-        Timeshares,
-        /// `tire_retreading_and_repair`
-        TireRetreadingAndRepair,
-        /// `tolls_bridge_fees`
-        TollsBridgeFees,
-        /// `tourist_attractions_and_exhibits`
-        TouristAttractionsAndExhibits,
-        /// `towing_services`
-        TowingServices,
-        /// `trailer_parks_campgrounds`
-        TrailerParksCampgrounds,
-        /// `transportation_services`
-        TransportationServices,
-        /// `travel_agencies_tour_operators`
-        TravelAgenciesTourOperators,
-        /// `truck_stop_iteration`
-        TruckStopIteration,
-        /// `truck_utility_trailer_rentals`
-        TruckUtilityTrailerRentals,
-        /// `typesetting_plate_making_and_related_services`
-        TypesettingPlateMakingAndRelatedServices,
-        /// `typewriter_stores`
-        TypewriterStores,
-        /// `u_s_federal_government_agencies_or_departments`
-        USFederalGovernmentAgenciesOrDepartments,
-        /// `uniforms_commercial_clothing`
-        UniformsCommercialClothing,
-        /// `used_merchandise_and_secondhand_stores`
-        UsedMerchandiseAndSecondhandStores,
-        /// `utilities`
-        Utilities,
-        /// `variety_stores`
-        VarietyStores,
-        /// `veterinary_services`
-        VeterinaryServices,
-        /// `video_amusement_game_supplies`
-        VideoAmusementGameSupplies,
-        /// `video_game_arcades`
-        VideoGameArcades,
-        /// `video_tape_rental_stores`
-        VideoTapeRentalStores,
-        /// `vocational_trade_schools`
-        VocationalTradeSchools,
-        /// `watch_jewelry_repair`
-        WatchJewelryRepair,
-        /// `welding_repair`
-        WeldingRepair,
-        /// `wholesale_clubs`
-        WholesaleClubs,
-        /// `wig_and_toupee_stores`
-        WigAndToupeeStores,
-        /// `wires_money_orders`
-        WiresMoneyOrders,
-        /// `womens_accessory_and_specialty_shops`
-        WomensAccessoryAndSpecialtyShops,
-        /// `womens_ready_to_wear_stores`
-        WomensReadyToWearStores,
-        /// `wrecking_and_salvage_yards`
-        WreckingAndSalvageYards,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl AllowedCategories {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                AllowedCategories::AcRefrigerationRepair => "ac_refrigeration_repair",
-                AllowedCategories::AccountingBookkeepingServices => {
-                    "accounting_bookkeeping_services"
-                }
-                AllowedCategories::AdvertisingServices => "advertising_services",
-                AllowedCategories::AgriculturalCooperative => "agricultural_cooperative",
-                AllowedCategories::AirlinesAirCarriers => "airlines_air_carriers",
-                AllowedCategories::AirportsFlyingFields => "airports_flying_fields",
-                AllowedCategories::AmbulanceServices => "ambulance_services",
-                AllowedCategories::AmusementParksCarnivals => "amusement_parks_carnivals",
-                AllowedCategories::AntiqueReproductions => "antique_reproductions",
-                AllowedCategories::AntiqueShops => "antique_shops",
-                AllowedCategories::Aquariums => "aquariums",
-                AllowedCategories::ArchitecturalSurveyingServices => {
-                    "architectural_surveying_services"
-                }
-                AllowedCategories::ArtDealersAndGalleries => "art_dealers_and_galleries",
-                AllowedCategories::ArtistsSupplyAndCraftShops => {
-                    "artists_supply_and_craft_shops"
-                }
-                AllowedCategories::AutoAndHomeSupplyStores => {
-                    "auto_and_home_supply_stores"
-                }
-                AllowedCategories::AutoBodyRepairShops => "auto_body_repair_shops",
-                AllowedCategories::AutoPaintShops => "auto_paint_shops",
-                AllowedCategories::AutoServiceShops => "auto_service_shops",
-                AllowedCategories::AutomatedCashDisburse => "automated_cash_disburse",
-                AllowedCategories::AutomatedFuelDispensers => "automated_fuel_dispensers",
-                AllowedCategories::AutomobileAssociations => "automobile_associations",
-                AllowedCategories::AutomotivePartsAndAccessoriesStores => {
-                    "automotive_parts_and_accessories_stores"
-                }
-                AllowedCategories::AutomotiveTireStores => "automotive_tire_stores",
-                AllowedCategories::BailAndBondPayments => "bail_and_bond_payments",
-                AllowedCategories::Bakeries => "bakeries",
-                AllowedCategories::BandsOrchestras => "bands_orchestras",
-                AllowedCategories::BarberAndBeautyShops => "barber_and_beauty_shops",
-                AllowedCategories::BettingCasinoGambling => "betting_casino_gambling",
-                AllowedCategories::BicycleShops => "bicycle_shops",
-                AllowedCategories::BilliardPoolEstablishments => {
-                    "billiard_pool_establishments"
-                }
-                AllowedCategories::BoatDealers => "boat_dealers",
-                AllowedCategories::BoatRentalsAndLeases => "boat_rentals_and_leases",
-                AllowedCategories::BookStores => "book_stores",
-                AllowedCategories::BooksPeriodicalsAndNewspapers => {
-                    "books_periodicals_and_newspapers"
-                }
-                AllowedCategories::BowlingAlleys => "bowling_alleys",
-                AllowedCategories::BusLines => "bus_lines",
-                AllowedCategories::BusinessSecretarialSchools => {
-                    "business_secretarial_schools"
-                }
-                AllowedCategories::BuyingShoppingServices => "buying_shopping_services",
-                AllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
-                    "cable_satellite_and_other_pay_television_and_radio"
-                }
-                AllowedCategories::CameraAndPhotographicSupplyStores => {
-                    "camera_and_photographic_supply_stores"
-                }
-                AllowedCategories::CandyNutAndConfectioneryStores => {
-                    "candy_nut_and_confectionery_stores"
-                }
-                AllowedCategories::CarAndTruckDealersNewUsed => {
-                    "car_and_truck_dealers_new_used"
-                }
-                AllowedCategories::CarAndTruckDealersUsedOnly => {
-                    "car_and_truck_dealers_used_only"
-                }
-                AllowedCategories::CarRentalAgencies => "car_rental_agencies",
-                AllowedCategories::CarWashes => "car_washes",
-                AllowedCategories::CarpentryServices => "carpentry_services",
-                AllowedCategories::CarpetUpholsteryCleaning => {
-                    "carpet_upholstery_cleaning"
-                }
-                AllowedCategories::Caterers => "caterers",
-                AllowedCategories::CharitableAndSocialServiceOrganizationsFundraising => {
-                    "charitable_and_social_service_organizations_fundraising"
-                }
-                AllowedCategories::ChemicalsAndAlliedProducts => {
-                    "chemicals_and_allied_products"
-                }
-                AllowedCategories::ChildCareServices => "child_care_services",
-                AllowedCategories::ChildrensAndInfantsWearStores => {
-                    "childrens_and_infants_wear_stores"
-                }
-                AllowedCategories::ChiropodistsPodiatrists => "chiropodists_podiatrists",
-                AllowedCategories::Chiropractors => "chiropractors",
-                AllowedCategories::CigarStoresAndStands => "cigar_stores_and_stands",
-                AllowedCategories::CivicSocialFraternalAssociations => {
-                    "civic_social_fraternal_associations"
-                }
-                AllowedCategories::CleaningAndMaintenance => "cleaning_and_maintenance",
-                AllowedCategories::ClothingRental => "clothing_rental",
-                AllowedCategories::CollegesUniversities => "colleges_universities",
-                AllowedCategories::CommercialEquipment => "commercial_equipment",
-                AllowedCategories::CommercialFootwear => "commercial_footwear",
-                AllowedCategories::CommercialPhotographyArtAndGraphics => {
-                    "commercial_photography_art_and_graphics"
-                }
-                AllowedCategories::CommuterTransportAndFerries => {
-                    "commuter_transport_and_ferries"
-                }
-                AllowedCategories::ComputerNetworkServices => "computer_network_services",
-                AllowedCategories::ComputerProgramming => "computer_programming",
-                AllowedCategories::ComputerRepair => "computer_repair",
-                AllowedCategories::ComputerSoftwareStores => "computer_software_stores",
-                AllowedCategories::ComputersPeripheralsAndSoftware => {
-                    "computers_peripherals_and_software"
-                }
-                AllowedCategories::ConcreteWorkServices => "concrete_work_services",
-                AllowedCategories::ConstructionMaterials => "construction_materials",
-                AllowedCategories::ConsultingPublicRelations => {
-                    "consulting_public_relations"
-                }
-                AllowedCategories::CorrespondenceSchools => "correspondence_schools",
-                AllowedCategories::CosmeticStores => "cosmetic_stores",
-                AllowedCategories::CounselingServices => "counseling_services",
-                AllowedCategories::CountryClubs => "country_clubs",
-                AllowedCategories::CourierServices => "courier_services",
-                AllowedCategories::CourtCosts => "court_costs",
-                AllowedCategories::CreditReportingAgencies => "credit_reporting_agencies",
-                AllowedCategories::CruiseLines => "cruise_lines",
-                AllowedCategories::DairyProductsStores => "dairy_products_stores",
-                AllowedCategories::DanceHallStudiosSchools => {
-                    "dance_hall_studios_schools"
-                }
-                AllowedCategories::DatingEscortServices => "dating_escort_services",
-                AllowedCategories::DentistsOrthodontists => "dentists_orthodontists",
-                AllowedCategories::DepartmentStores => "department_stores",
-                AllowedCategories::DetectiveAgencies => "detective_agencies",
-                AllowedCategories::DigitalGoodsApplications => {
-                    "digital_goods_applications"
-                }
-                AllowedCategories::DigitalGoodsGames => "digital_goods_games",
-                AllowedCategories::DigitalGoodsLargeVolume => {
-                    "digital_goods_large_volume"
-                }
-                AllowedCategories::DigitalGoodsMedia => "digital_goods_media",
-                AllowedCategories::DirectMarketingCatalogMerchant => {
-                    "direct_marketing_catalog_merchant"
-                }
-                AllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
-                    "direct_marketing_combination_catalog_and_retail_merchant"
-                }
-                AllowedCategories::DirectMarketingInboundTelemarketing => {
-                    "direct_marketing_inbound_telemarketing"
-                }
-                AllowedCategories::DirectMarketingInsuranceServices => {
-                    "direct_marketing_insurance_services"
-                }
-                AllowedCategories::DirectMarketingOther => "direct_marketing_other",
-                AllowedCategories::DirectMarketingOutboundTelemarketing => {
-                    "direct_marketing_outbound_telemarketing"
-                }
-                AllowedCategories::DirectMarketingSubscription => {
-                    "direct_marketing_subscription"
-                }
-                AllowedCategories::DirectMarketingTravel => "direct_marketing_travel",
-                AllowedCategories::DiscountStores => "discount_stores",
-                AllowedCategories::Doctors => "doctors",
-                AllowedCategories::DoorToDoorSales => "door_to_door_sales",
-                AllowedCategories::DraperyWindowCoveringAndUpholsteryStores => {
-                    "drapery_window_covering_and_upholstery_stores"
-                }
-                AllowedCategories::DrinkingPlaces => "drinking_places",
-                AllowedCategories::DrugStoresAndPharmacies => {
-                    "drug_stores_and_pharmacies"
-                }
-                AllowedCategories::DrugsDrugProprietariesAndDruggistSundries => {
-                    "drugs_drug_proprietaries_and_druggist_sundries"
-                }
-                AllowedCategories::DryCleaners => "dry_cleaners",
-                AllowedCategories::DurableGoods => "durable_goods",
-                AllowedCategories::DutyFreeStores => "duty_free_stores",
-                AllowedCategories::EatingPlacesRestaurants => "eating_places_restaurants",
-                AllowedCategories::EducationalServices => "educational_services",
-                AllowedCategories::ElectricRazorStores => "electric_razor_stores",
-                AllowedCategories::ElectricVehicleCharging => "electric_vehicle_charging",
-                AllowedCategories::ElectricalPartsAndEquipment => {
-                    "electrical_parts_and_equipment"
-                }
-                AllowedCategories::ElectricalServices => "electrical_services",
-                AllowedCategories::ElectronicsRepairShops => "electronics_repair_shops",
-                AllowedCategories::ElectronicsStores => "electronics_stores",
-                AllowedCategories::ElementarySecondarySchools => {
-                    "elementary_secondary_schools"
-                }
-                AllowedCategories::EmergencyServicesGcasVisaUseOnly => {
-                    "emergency_services_gcas_visa_use_only"
-                }
-                AllowedCategories::EmploymentTempAgencies => "employment_temp_agencies",
-                AllowedCategories::EquipmentRental => "equipment_rental",
-                AllowedCategories::ExterminatingServices => "exterminating_services",
-                AllowedCategories::FamilyClothingStores => "family_clothing_stores",
-                AllowedCategories::FastFoodRestaurants => "fast_food_restaurants",
-                AllowedCategories::FinancialInstitutions => "financial_institutions",
-                AllowedCategories::FinesGovernmentAdministrativeEntities => {
-                    "fines_government_administrative_entities"
-                }
-                AllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
-                    "fireplace_fireplace_screens_and_accessories_stores"
-                }
-                AllowedCategories::FloorCoveringStores => "floor_covering_stores",
-                AllowedCategories::Florists => "florists",
-                AllowedCategories::FloristsSuppliesNurseryStockAndFlowers => {
-                    "florists_supplies_nursery_stock_and_flowers"
-                }
-                AllowedCategories::FreezerAndLockerMeatProvisioners => {
-                    "freezer_and_locker_meat_provisioners"
-                }
-                AllowedCategories::FuelDealersNonAutomotive => {
-                    "fuel_dealers_non_automotive"
-                }
-                AllowedCategories::FuneralServicesCrematories => {
-                    "funeral_services_crematories"
-                }
-                AllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
-                    "furniture_home_furnishings_and_equipment_stores_except_appliances"
-                }
-                AllowedCategories::FurnitureRepairRefinishing => {
-                    "furniture_repair_refinishing"
-                }
-                AllowedCategories::FurriersAndFurShops => "furriers_and_fur_shops",
-                AllowedCategories::GeneralServices => "general_services",
-                AllowedCategories::GiftCardNoveltyAndSouvenirShops => {
-                    "gift_card_novelty_and_souvenir_shops"
-                }
-                AllowedCategories::GlassPaintAndWallpaperStores => {
-                    "glass_paint_and_wallpaper_stores"
-                }
-                AllowedCategories::GlasswareCrystalStores => "glassware_crystal_stores",
-                AllowedCategories::GolfCoursesPublic => "golf_courses_public",
-                AllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
-                    "government_licensed_horse_dog_racing_us_region_only"
-                }
-                AllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
-                    "government_licensed_online_casions_online_gambling_us_region_only"
-                }
-                AllowedCategories::GovernmentOwnedLotteriesNonUsRegion => {
-                    "government_owned_lotteries_non_us_region"
-                }
-                AllowedCategories::GovernmentOwnedLotteriesUsRegionOnly => {
-                    "government_owned_lotteries_us_region_only"
-                }
-                AllowedCategories::GovernmentServices => "government_services",
-                AllowedCategories::GroceryStoresSupermarkets => {
-                    "grocery_stores_supermarkets"
-                }
-                AllowedCategories::HardwareEquipmentAndSupplies => {
-                    "hardware_equipment_and_supplies"
-                }
-                AllowedCategories::HardwareStores => "hardware_stores",
-                AllowedCategories::HealthAndBeautySpas => "health_and_beauty_spas",
-                AllowedCategories::HearingAidsSalesAndSupplies => {
-                    "hearing_aids_sales_and_supplies"
-                }
-                AllowedCategories::HeatingPlumbingAC => "heating_plumbing_a_c",
-                AllowedCategories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
-                AllowedCategories::HomeSupplyWarehouseStores => {
-                    "home_supply_warehouse_stores"
-                }
-                AllowedCategories::Hospitals => "hospitals",
-                AllowedCategories::HotelsMotelsAndResorts => "hotels_motels_and_resorts",
-                AllowedCategories::HouseholdApplianceStores => {
-                    "household_appliance_stores"
-                }
-                AllowedCategories::IndustrialSupplies => "industrial_supplies",
-                AllowedCategories::InformationRetrievalServices => {
-                    "information_retrieval_services"
-                }
-                AllowedCategories::InsuranceDefault => "insurance_default",
-                AllowedCategories::InsuranceUnderwritingPremiums => {
-                    "insurance_underwriting_premiums"
-                }
-                AllowedCategories::IntraCompanyPurchases => "intra_company_purchases",
-                AllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
-                    "jewelry_stores_watches_clocks_and_silverware_stores"
-                }
-                AllowedCategories::LandscapingServices => "landscaping_services",
-                AllowedCategories::Laundries => "laundries",
-                AllowedCategories::LaundryCleaningServices => "laundry_cleaning_services",
-                AllowedCategories::LegalServicesAttorneys => "legal_services_attorneys",
-                AllowedCategories::LuggageAndLeatherGoodsStores => {
-                    "luggage_and_leather_goods_stores"
-                }
-                AllowedCategories::LumberBuildingMaterialsStores => {
-                    "lumber_building_materials_stores"
-                }
-                AllowedCategories::ManualCashDisburse => "manual_cash_disburse",
-                AllowedCategories::MarinasServiceAndSupplies => {
-                    "marinas_service_and_supplies"
-                }
-                AllowedCategories::Marketplaces => "marketplaces",
-                AllowedCategories::MasonryStoneworkAndPlaster => {
-                    "masonry_stonework_and_plaster"
-                }
-                AllowedCategories::MassageParlors => "massage_parlors",
-                AllowedCategories::MedicalAndDentalLabs => "medical_and_dental_labs",
-                AllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
-                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
-                }
-                AllowedCategories::MedicalServices => "medical_services",
-                AllowedCategories::MembershipOrganizations => "membership_organizations",
-                AllowedCategories::MensAndBoysClothingAndAccessoriesStores => {
-                    "mens_and_boys_clothing_and_accessories_stores"
-                }
-                AllowedCategories::MensWomensClothingStores => {
-                    "mens_womens_clothing_stores"
-                }
-                AllowedCategories::MetalServiceCenters => "metal_service_centers",
-                AllowedCategories::Miscellaneous => "miscellaneous",
-                AllowedCategories::MiscellaneousApparelAndAccessoryShops => {
-                    "miscellaneous_apparel_and_accessory_shops"
-                }
-                AllowedCategories::MiscellaneousAutoDealers => {
-                    "miscellaneous_auto_dealers"
-                }
-                AllowedCategories::MiscellaneousBusinessServices => {
-                    "miscellaneous_business_services"
-                }
-                AllowedCategories::MiscellaneousFoodStores => "miscellaneous_food_stores",
-                AllowedCategories::MiscellaneousGeneralMerchandise => {
-                    "miscellaneous_general_merchandise"
-                }
-                AllowedCategories::MiscellaneousGeneralServices => {
-                    "miscellaneous_general_services"
-                }
-                AllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
-                    "miscellaneous_home_furnishing_specialty_stores"
-                }
-                AllowedCategories::MiscellaneousPublishingAndPrinting => {
-                    "miscellaneous_publishing_and_printing"
-                }
-                AllowedCategories::MiscellaneousRecreationServices => {
-                    "miscellaneous_recreation_services"
-                }
-                AllowedCategories::MiscellaneousRepairShops => {
-                    "miscellaneous_repair_shops"
-                }
-                AllowedCategories::MiscellaneousSpecialtyRetail => {
-                    "miscellaneous_specialty_retail"
-                }
-                AllowedCategories::MobileHomeDealers => "mobile_home_dealers",
-                AllowedCategories::MotionPictureTheaters => "motion_picture_theaters",
-                AllowedCategories::MotorFreightCarriersAndTrucking => {
-                    "motor_freight_carriers_and_trucking"
-                }
-                AllowedCategories::MotorHomesDealers => "motor_homes_dealers",
-                AllowedCategories::MotorVehicleSuppliesAndNewParts => {
-                    "motor_vehicle_supplies_and_new_parts"
-                }
-                AllowedCategories::MotorcycleShopsAndDealers => {
-                    "motorcycle_shops_and_dealers"
-                }
-                AllowedCategories::MotorcycleShopsDealers => "motorcycle_shops_dealers",
-                AllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
-                    "music_stores_musical_instruments_pianos_and_sheet_music"
-                }
-                AllowedCategories::NewsDealersAndNewsstands => {
-                    "news_dealers_and_newsstands"
-                }
-                AllowedCategories::NonFiMoneyOrders => "non_fi_money_orders",
-                AllowedCategories::NonFiStoredValueCardPurchaseLoad => {
-                    "non_fi_stored_value_card_purchase_load"
-                }
-                AllowedCategories::NondurableGoods => "nondurable_goods",
-                AllowedCategories::NurseriesLawnAndGardenSupplyStores => {
-                    "nurseries_lawn_and_garden_supply_stores"
-                }
-                AllowedCategories::NursingPersonalCare => "nursing_personal_care",
-                AllowedCategories::OfficeAndCommercialFurniture => {
-                    "office_and_commercial_furniture"
-                }
-                AllowedCategories::OpticiansEyeglasses => "opticians_eyeglasses",
-                AllowedCategories::OptometristsOphthalmologist => {
-                    "optometrists_ophthalmologist"
-                }
-                AllowedCategories::OrthopedicGoodsProstheticDevices => {
-                    "orthopedic_goods_prosthetic_devices"
-                }
-                AllowedCategories::Osteopaths => "osteopaths",
-                AllowedCategories::PackageStoresBeerWineAndLiquor => {
-                    "package_stores_beer_wine_and_liquor"
-                }
-                AllowedCategories::PaintsVarnishesAndSupplies => {
-                    "paints_varnishes_and_supplies"
-                }
-                AllowedCategories::ParkingLotsGarages => "parking_lots_garages",
-                AllowedCategories::PassengerRailways => "passenger_railways",
-                AllowedCategories::PawnShops => "pawn_shops",
-                AllowedCategories::PetShopsPetFoodAndSupplies => {
-                    "pet_shops_pet_food_and_supplies"
-                }
-                AllowedCategories::PetroleumAndPetroleumProducts => {
-                    "petroleum_and_petroleum_products"
-                }
-                AllowedCategories::PhotoDeveloping => "photo_developing",
-                AllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
-                    "photographic_photocopy_microfilm_equipment_and_supplies"
-                }
-                AllowedCategories::PhotographicStudios => "photographic_studios",
-                AllowedCategories::PictureVideoProduction => "picture_video_production",
-                AllowedCategories::PieceGoodsNotionsAndOtherDryGoods => {
-                    "piece_goods_notions_and_other_dry_goods"
-                }
-                AllowedCategories::PlumbingHeatingEquipmentAndSupplies => {
-                    "plumbing_heating_equipment_and_supplies"
-                }
-                AllowedCategories::PoliticalOrganizations => "political_organizations",
-                AllowedCategories::PostalServicesGovernmentOnly => {
-                    "postal_services_government_only"
-                }
-                AllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
-                    "precious_stones_and_metals_watches_and_jewelry"
-                }
-                AllowedCategories::ProfessionalServices => "professional_services",
-                AllowedCategories::PublicWarehousingAndStorage => {
-                    "public_warehousing_and_storage"
-                }
-                AllowedCategories::QuickCopyReproAndBlueprint => {
-                    "quick_copy_repro_and_blueprint"
-                }
-                AllowedCategories::Railroads => "railroads",
-                AllowedCategories::RealEstateAgentsAndManagersRentals => {
-                    "real_estate_agents_and_managers_rentals"
-                }
-                AllowedCategories::RecordStores => "record_stores",
-                AllowedCategories::RecreationalVehicleRentals => {
-                    "recreational_vehicle_rentals"
-                }
-                AllowedCategories::ReligiousGoodsStores => "religious_goods_stores",
-                AllowedCategories::ReligiousOrganizations => "religious_organizations",
-                AllowedCategories::RoofingSidingSheetMetal => {
-                    "roofing_siding_sheet_metal"
-                }
-                AllowedCategories::SecretarialSupportServices => {
-                    "secretarial_support_services"
-                }
-                AllowedCategories::SecurityBrokersDealers => "security_brokers_dealers",
-                AllowedCategories::ServiceStations => "service_stations",
-                AllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
-                    "sewing_needlework_fabric_and_piece_goods_stores"
-                }
-                AllowedCategories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
-                AllowedCategories::ShoeStores => "shoe_stores",
-                AllowedCategories::SmallApplianceRepair => "small_appliance_repair",
-                AllowedCategories::SnowmobileDealers => "snowmobile_dealers",
-                AllowedCategories::SpecialTradeServices => "special_trade_services",
-                AllowedCategories::SpecialtyCleaning => "specialty_cleaning",
-                AllowedCategories::SportingGoodsStores => "sporting_goods_stores",
-                AllowedCategories::SportingRecreationCamps => "sporting_recreation_camps",
-                AllowedCategories::SportsAndRidingApparelStores => {
-                    "sports_and_riding_apparel_stores"
-                }
-                AllowedCategories::SportsClubsFields => "sports_clubs_fields",
-                AllowedCategories::StampAndCoinStores => "stamp_and_coin_stores",
-                AllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
-                    "stationary_office_supplies_printing_and_writing_paper"
-                }
-                AllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
-                    "stationery_stores_office_and_school_supply_stores"
-                }
-                AllowedCategories::SwimmingPoolsSales => "swimming_pools_sales",
-                AllowedCategories::TUiTravelGermany => "t_ui_travel_germany",
-                AllowedCategories::TailorsAlterations => "tailors_alterations",
-                AllowedCategories::TaxPaymentsGovernmentAgencies => {
-                    "tax_payments_government_agencies"
-                }
-                AllowedCategories::TaxPreparationServices => "tax_preparation_services",
-                AllowedCategories::TaxicabsLimousines => "taxicabs_limousines",
-                AllowedCategories::TelecommunicationEquipmentAndTelephoneSales => {
-                    "telecommunication_equipment_and_telephone_sales"
-                }
-                AllowedCategories::TelecommunicationServices => {
-                    "telecommunication_services"
-                }
-                AllowedCategories::TelegraphServices => "telegraph_services",
-                AllowedCategories::TentAndAwningShops => "tent_and_awning_shops",
-                AllowedCategories::TestingLaboratories => "testing_laboratories",
-                AllowedCategories::TheatricalTicketAgencies => {
-                    "theatrical_ticket_agencies"
-                }
-                AllowedCategories::Timeshares => "timeshares",
-                AllowedCategories::TireRetreadingAndRepair => {
-                    "tire_retreading_and_repair"
-                }
-                AllowedCategories::TollsBridgeFees => "tolls_bridge_fees",
-                AllowedCategories::TouristAttractionsAndExhibits => {
-                    "tourist_attractions_and_exhibits"
-                }
-                AllowedCategories::TowingServices => "towing_services",
-                AllowedCategories::TrailerParksCampgrounds => "trailer_parks_campgrounds",
-                AllowedCategories::TransportationServices => "transportation_services",
-                AllowedCategories::TravelAgenciesTourOperators => {
-                    "travel_agencies_tour_operators"
-                }
-                AllowedCategories::TruckStopIteration => "truck_stop_iteration",
-                AllowedCategories::TruckUtilityTrailerRentals => {
-                    "truck_utility_trailer_rentals"
-                }
-                AllowedCategories::TypesettingPlateMakingAndRelatedServices => {
-                    "typesetting_plate_making_and_related_services"
-                }
-                AllowedCategories::TypewriterStores => "typewriter_stores",
-                AllowedCategories::USFederalGovernmentAgenciesOrDepartments => {
-                    "u_s_federal_government_agencies_or_departments"
-                }
-                AllowedCategories::UniformsCommercialClothing => {
-                    "uniforms_commercial_clothing"
-                }
-                AllowedCategories::UsedMerchandiseAndSecondhandStores => {
-                    "used_merchandise_and_secondhand_stores"
-                }
-                AllowedCategories::Utilities => "utilities",
-                AllowedCategories::VarietyStores => "variety_stores",
-                AllowedCategories::VeterinaryServices => "veterinary_services",
-                AllowedCategories::VideoAmusementGameSupplies => {
-                    "video_amusement_game_supplies"
-                }
-                AllowedCategories::VideoGameArcades => "video_game_arcades",
-                AllowedCategories::VideoTapeRentalStores => "video_tape_rental_stores",
-                AllowedCategories::VocationalTradeSchools => "vocational_trade_schools",
-                AllowedCategories::WatchJewelryRepair => "watch_jewelry_repair",
-                AllowedCategories::WeldingRepair => "welding_repair",
-                AllowedCategories::WholesaleClubs => "wholesale_clubs",
-                AllowedCategories::WigAndToupeeStores => "wig_and_toupee_stores",
-                AllowedCategories::WiresMoneyOrders => "wires_money_orders",
-                AllowedCategories::WomensAccessoryAndSpecialtyShops => {
-                    "womens_accessory_and_specialty_shops"
-                }
-                AllowedCategories::WomensReadyToWearStores => {
-                    "womens_ready_to_wear_stores"
-                }
-                AllowedCategories::WreckingAndSalvageYards => {
-                    "wrecking_and_salvage_yards"
-                }
-                AllowedCategories::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for AllowedCategories {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ac_refrigeration_repair",
-                        "accounting_bookkeeping_services",
-                        "advertising_services",
-                        "agricultural_cooperative",
-                        "airlines_air_carriers",
-                        "airports_flying_fields",
-                        "ambulance_services",
-                        "amusement_parks_carnivals",
-                        "antique_reproductions",
-                        "antique_shops",
-                        "aquariums",
-                        "architectural_surveying_services",
-                        "art_dealers_and_galleries",
-                        "artists_supply_and_craft_shops",
-                        "auto_and_home_supply_stores",
-                        "auto_body_repair_shops",
-                        "auto_paint_shops",
-                        "auto_service_shops",
-                        "automated_cash_disburse",
-                        "automated_fuel_dispensers",
-                        "automobile_associations",
-                        "automotive_parts_and_accessories_stores",
-                        "automotive_tire_stores",
-                        "bail_and_bond_payments",
-                        "bakeries",
-                        "bands_orchestras",
-                        "barber_and_beauty_shops",
-                        "betting_casino_gambling",
-                        "bicycle_shops",
-                        "billiard_pool_establishments",
-                        "boat_dealers",
-                        "boat_rentals_and_leases",
-                        "book_stores",
-                        "books_periodicals_and_newspapers",
-                        "bowling_alleys",
-                        "bus_lines",
-                        "business_secretarial_schools",
-                        "buying_shopping_services",
-                        "cable_satellite_and_other_pay_television_and_radio",
-                        "camera_and_photographic_supply_stores",
-                        "candy_nut_and_confectionery_stores",
-                        "car_and_truck_dealers_new_used",
-                        "car_and_truck_dealers_used_only",
-                        "car_rental_agencies",
-                        "car_washes",
-                        "carpentry_services",
-                        "carpet_upholstery_cleaning",
-                        "caterers",
-                        "charitable_and_social_service_organizations_fundraising",
-                        "chemicals_and_allied_products",
-                        "child_care_services",
-                        "childrens_and_infants_wear_stores",
-                        "chiropodists_podiatrists",
-                        "chiropractors",
-                        "cigar_stores_and_stands",
-                        "civic_social_fraternal_associations",
-                        "cleaning_and_maintenance",
-                        "clothing_rental",
-                        "colleges_universities",
-                        "commercial_equipment",
-                        "commercial_footwear",
-                        "commercial_photography_art_and_graphics",
-                        "commuter_transport_and_ferries",
-                        "computer_network_services",
-                        "computer_programming",
-                        "computer_repair",
-                        "computer_software_stores",
-                        "computers_peripherals_and_software",
-                        "concrete_work_services",
-                        "construction_materials",
-                        "consulting_public_relations",
-                        "correspondence_schools",
-                        "cosmetic_stores",
-                        "counseling_services",
-                        "country_clubs",
-                        "courier_services",
-                        "court_costs",
-                        "credit_reporting_agencies",
-                        "cruise_lines",
-                        "dairy_products_stores",
-                        "dance_hall_studios_schools",
-                        "dating_escort_services",
-                        "dentists_orthodontists",
-                        "department_stores",
-                        "detective_agencies",
-                        "digital_goods_applications",
-                        "digital_goods_games",
-                        "digital_goods_large_volume",
-                        "digital_goods_media",
-                        "direct_marketing_catalog_merchant",
-                        "direct_marketing_combination_catalog_and_retail_merchant",
-                        "direct_marketing_inbound_telemarketing",
-                        "direct_marketing_insurance_services",
-                        "direct_marketing_other",
-                        "direct_marketing_outbound_telemarketing",
-                        "direct_marketing_subscription",
-                        "direct_marketing_travel",
-                        "discount_stores",
-                        "doctors",
-                        "door_to_door_sales",
-                        "drapery_window_covering_and_upholstery_stores",
-                        "drinking_places",
-                        "drug_stores_and_pharmacies",
-                        "drugs_drug_proprietaries_and_druggist_sundries",
-                        "dry_cleaners",
-                        "durable_goods",
-                        "duty_free_stores",
-                        "eating_places_restaurants",
-                        "educational_services",
-                        "electric_razor_stores",
-                        "electric_vehicle_charging",
-                        "electrical_parts_and_equipment",
-                        "electrical_services",
-                        "electronics_repair_shops",
-                        "electronics_stores",
-                        "elementary_secondary_schools",
-                        "emergency_services_gcas_visa_use_only",
-                        "employment_temp_agencies",
-                        "equipment_rental",
-                        "exterminating_services",
-                        "family_clothing_stores",
-                        "fast_food_restaurants",
-                        "financial_institutions",
-                        "fines_government_administrative_entities",
-                        "fireplace_fireplace_screens_and_accessories_stores",
-                        "floor_covering_stores",
-                        "florists",
-                        "florists_supplies_nursery_stock_and_flowers",
-                        "freezer_and_locker_meat_provisioners",
-                        "fuel_dealers_non_automotive",
-                        "funeral_services_crematories",
-                        "furniture_home_furnishings_and_equipment_stores_except_appliances",
-                        "furniture_repair_refinishing",
-                        "furriers_and_fur_shops",
-                        "general_services",
-                        "gift_card_novelty_and_souvenir_shops",
-                        "glass_paint_and_wallpaper_stores",
-                        "glassware_crystal_stores",
-                        "golf_courses_public",
-                        "government_licensed_horse_dog_racing_us_region_only",
-                        "government_licensed_online_casions_online_gambling_us_region_only",
-                        "government_owned_lotteries_non_us_region",
-                        "government_owned_lotteries_us_region_only",
-                        "government_services",
-                        "grocery_stores_supermarkets",
-                        "hardware_equipment_and_supplies",
-                        "hardware_stores",
-                        "health_and_beauty_spas",
-                        "hearing_aids_sales_and_supplies",
-                        "heating_plumbing_a_c",
-                        "hobby_toy_and_game_shops",
-                        "home_supply_warehouse_stores",
-                        "hospitals",
-                        "hotels_motels_and_resorts",
-                        "household_appliance_stores",
-                        "industrial_supplies",
-                        "information_retrieval_services",
-                        "insurance_default",
-                        "insurance_underwriting_premiums",
-                        "intra_company_purchases",
-                        "jewelry_stores_watches_clocks_and_silverware_stores",
-                        "landscaping_services",
-                        "laundries",
-                        "laundry_cleaning_services",
-                        "legal_services_attorneys",
-                        "luggage_and_leather_goods_stores",
-                        "lumber_building_materials_stores",
-                        "manual_cash_disburse",
-                        "marinas_service_and_supplies",
-                        "marketplaces",
-                        "masonry_stonework_and_plaster",
-                        "massage_parlors",
-                        "medical_and_dental_labs",
-                        "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
-                        "medical_services",
-                        "membership_organizations",
-                        "mens_and_boys_clothing_and_accessories_stores",
-                        "mens_womens_clothing_stores",
-                        "metal_service_centers",
-                        "miscellaneous",
-                        "miscellaneous_apparel_and_accessory_shops",
-                        "miscellaneous_auto_dealers",
-                        "miscellaneous_business_services",
-                        "miscellaneous_food_stores",
-                        "miscellaneous_general_merchandise",
-                        "miscellaneous_general_services",
-                        "miscellaneous_home_furnishing_specialty_stores",
-                        "miscellaneous_publishing_and_printing",
-                        "miscellaneous_recreation_services",
-                        "miscellaneous_repair_shops",
-                        "miscellaneous_specialty_retail",
-                        "mobile_home_dealers",
-                        "motion_picture_theaters",
-                        "motor_freight_carriers_and_trucking",
-                        "motor_homes_dealers",
-                        "motor_vehicle_supplies_and_new_parts",
-                        "motorcycle_shops_and_dealers",
-                        "motorcycle_shops_dealers",
-                        "music_stores_musical_instruments_pianos_and_sheet_music",
-                        "news_dealers_and_newsstands",
-                        "non_fi_money_orders",
-                        "non_fi_stored_value_card_purchase_load",
-                        "nondurable_goods",
-                        "nurseries_lawn_and_garden_supply_stores",
-                        "nursing_personal_care",
-                        "office_and_commercial_furniture",
-                        "opticians_eyeglasses",
-                        "optometrists_ophthalmologist",
-                        "orthopedic_goods_prosthetic_devices",
-                        "osteopaths",
-                        "package_stores_beer_wine_and_liquor",
-                        "paints_varnishes_and_supplies",
-                        "parking_lots_garages",
-                        "passenger_railways",
-                        "pawn_shops",
-                        "pet_shops_pet_food_and_supplies",
-                        "petroleum_and_petroleum_products",
-                        "photo_developing",
-                        "photographic_photocopy_microfilm_equipment_and_supplies",
-                        "photographic_studios",
-                        "picture_video_production",
-                        "piece_goods_notions_and_other_dry_goods",
-                        "plumbing_heating_equipment_and_supplies",
-                        "political_organizations",
-                        "postal_services_government_only",
-                        "precious_stones_and_metals_watches_and_jewelry",
-                        "professional_services",
-                        "public_warehousing_and_storage",
-                        "quick_copy_repro_and_blueprint",
-                        "railroads",
-                        "real_estate_agents_and_managers_rentals",
-                        "record_stores",
-                        "recreational_vehicle_rentals",
-                        "religious_goods_stores",
-                        "religious_organizations",
-                        "roofing_siding_sheet_metal",
-                        "secretarial_support_services",
-                        "security_brokers_dealers",
-                        "service_stations",
-                        "sewing_needlework_fabric_and_piece_goods_stores",
-                        "shoe_repair_hat_cleaning",
-                        "shoe_stores",
-                        "small_appliance_repair",
-                        "snowmobile_dealers",
-                        "special_trade_services",
-                        "specialty_cleaning",
-                        "sporting_goods_stores",
-                        "sporting_recreation_camps",
-                        "sports_and_riding_apparel_stores",
-                        "sports_clubs_fields",
-                        "stamp_and_coin_stores",
-                        "stationary_office_supplies_printing_and_writing_paper",
-                        "stationery_stores_office_and_school_supply_stores",
-                        "swimming_pools_sales",
-                        "t_ui_travel_germany",
-                        "tailors_alterations",
-                        "tax_payments_government_agencies",
-                        "tax_preparation_services",
-                        "taxicabs_limousines",
-                        "telecommunication_equipment_and_telephone_sales",
-                        "telecommunication_services",
-                        "telegraph_services",
-                        "tent_and_awning_shops",
-                        "testing_laboratories",
-                        "theatrical_ticket_agencies",
-                        "timeshares",
-                        "tire_retreading_and_repair",
-                        "tolls_bridge_fees",
-                        "tourist_attractions_and_exhibits",
-                        "towing_services",
-                        "trailer_parks_campgrounds",
-                        "transportation_services",
-                        "travel_agencies_tour_operators",
-                        "truck_stop_iteration",
-                        "truck_utility_trailer_rentals",
-                        "typesetting_plate_making_and_related_services",
-                        "typewriter_stores",
-                        "u_s_federal_government_agencies_or_departments",
-                        "uniforms_commercial_clothing",
-                        "used_merchandise_and_secondhand_stores",
-                        "utilities",
-                        "variety_stores",
-                        "veterinary_services",
-                        "video_amusement_game_supplies",
-                        "video_game_arcades",
-                        "video_tape_rental_stores",
-                        "vocational_trade_schools",
-                        "watch_jewelry_repair",
-                        "welding_repair",
-                        "wholesale_clubs",
-                        "wig_and_toupee_stores",
-                        "wires_money_orders",
-                        "womens_accessory_and_specialty_shops",
-                        "womens_ready_to_wear_stores",
-                        "wrecking_and_salvage_yards",
-                    ],
-                ) {
-                    Some(0) => AllowedCategories::AcRefrigerationRepair,
-                    Some(1) => AllowedCategories::AccountingBookkeepingServices,
-                    Some(2) => AllowedCategories::AdvertisingServices,
-                    Some(3) => AllowedCategories::AgriculturalCooperative,
-                    Some(4) => AllowedCategories::AirlinesAirCarriers,
-                    Some(5) => AllowedCategories::AirportsFlyingFields,
-                    Some(6) => AllowedCategories::AmbulanceServices,
-                    Some(7) => AllowedCategories::AmusementParksCarnivals,
-                    Some(8) => AllowedCategories::AntiqueReproductions,
-                    Some(9) => AllowedCategories::AntiqueShops,
-                    Some(10) => AllowedCategories::Aquariums,
-                    Some(11) => AllowedCategories::ArchitecturalSurveyingServices,
-                    Some(12) => AllowedCategories::ArtDealersAndGalleries,
-                    Some(13) => AllowedCategories::ArtistsSupplyAndCraftShops,
-                    Some(14) => AllowedCategories::AutoAndHomeSupplyStores,
-                    Some(15) => AllowedCategories::AutoBodyRepairShops,
-                    Some(16) => AllowedCategories::AutoPaintShops,
-                    Some(17) => AllowedCategories::AutoServiceShops,
-                    Some(18) => AllowedCategories::AutomatedCashDisburse,
-                    Some(19) => AllowedCategories::AutomatedFuelDispensers,
-                    Some(20) => AllowedCategories::AutomobileAssociations,
-                    Some(21) => AllowedCategories::AutomotivePartsAndAccessoriesStores,
-                    Some(22) => AllowedCategories::AutomotiveTireStores,
-                    Some(23) => AllowedCategories::BailAndBondPayments,
-                    Some(24) => AllowedCategories::Bakeries,
-                    Some(25) => AllowedCategories::BandsOrchestras,
-                    Some(26) => AllowedCategories::BarberAndBeautyShops,
-                    Some(27) => AllowedCategories::BettingCasinoGambling,
-                    Some(28) => AllowedCategories::BicycleShops,
-                    Some(29) => AllowedCategories::BilliardPoolEstablishments,
-                    Some(30) => AllowedCategories::BoatDealers,
-                    Some(31) => AllowedCategories::BoatRentalsAndLeases,
-                    Some(32) => AllowedCategories::BookStores,
-                    Some(33) => AllowedCategories::BooksPeriodicalsAndNewspapers,
-                    Some(34) => AllowedCategories::BowlingAlleys,
-                    Some(35) => AllowedCategories::BusLines,
-                    Some(36) => AllowedCategories::BusinessSecretarialSchools,
-                    Some(37) => AllowedCategories::BuyingShoppingServices,
-                    Some(38) => {
-                        AllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
-                    }
-                    Some(39) => AllowedCategories::CameraAndPhotographicSupplyStores,
-                    Some(40) => AllowedCategories::CandyNutAndConfectioneryStores,
-                    Some(41) => AllowedCategories::CarAndTruckDealersNewUsed,
-                    Some(42) => AllowedCategories::CarAndTruckDealersUsedOnly,
-                    Some(43) => AllowedCategories::CarRentalAgencies,
-                    Some(44) => AllowedCategories::CarWashes,
-                    Some(45) => AllowedCategories::CarpentryServices,
-                    Some(46) => AllowedCategories::CarpetUpholsteryCleaning,
-                    Some(47) => AllowedCategories::Caterers,
-                    Some(48) => {
-                        AllowedCategories::CharitableAndSocialServiceOrganizationsFundraising
-                    }
-                    Some(49) => AllowedCategories::ChemicalsAndAlliedProducts,
-                    Some(50) => AllowedCategories::ChildCareServices,
-                    Some(51) => AllowedCategories::ChildrensAndInfantsWearStores,
-                    Some(52) => AllowedCategories::ChiropodistsPodiatrists,
-                    Some(53) => AllowedCategories::Chiropractors,
-                    Some(54) => AllowedCategories::CigarStoresAndStands,
-                    Some(55) => AllowedCategories::CivicSocialFraternalAssociations,
-                    Some(56) => AllowedCategories::CleaningAndMaintenance,
-                    Some(57) => AllowedCategories::ClothingRental,
-                    Some(58) => AllowedCategories::CollegesUniversities,
-                    Some(59) => AllowedCategories::CommercialEquipment,
-                    Some(60) => AllowedCategories::CommercialFootwear,
-                    Some(61) => AllowedCategories::CommercialPhotographyArtAndGraphics,
-                    Some(62) => AllowedCategories::CommuterTransportAndFerries,
-                    Some(63) => AllowedCategories::ComputerNetworkServices,
-                    Some(64) => AllowedCategories::ComputerProgramming,
-                    Some(65) => AllowedCategories::ComputerRepair,
-                    Some(66) => AllowedCategories::ComputerSoftwareStores,
-                    Some(67) => AllowedCategories::ComputersPeripheralsAndSoftware,
-                    Some(68) => AllowedCategories::ConcreteWorkServices,
-                    Some(69) => AllowedCategories::ConstructionMaterials,
-                    Some(70) => AllowedCategories::ConsultingPublicRelations,
-                    Some(71) => AllowedCategories::CorrespondenceSchools,
-                    Some(72) => AllowedCategories::CosmeticStores,
-                    Some(73) => AllowedCategories::CounselingServices,
-                    Some(74) => AllowedCategories::CountryClubs,
-                    Some(75) => AllowedCategories::CourierServices,
-                    Some(76) => AllowedCategories::CourtCosts,
-                    Some(77) => AllowedCategories::CreditReportingAgencies,
-                    Some(78) => AllowedCategories::CruiseLines,
-                    Some(79) => AllowedCategories::DairyProductsStores,
-                    Some(80) => AllowedCategories::DanceHallStudiosSchools,
-                    Some(81) => AllowedCategories::DatingEscortServices,
-                    Some(82) => AllowedCategories::DentistsOrthodontists,
-                    Some(83) => AllowedCategories::DepartmentStores,
-                    Some(84) => AllowedCategories::DetectiveAgencies,
-                    Some(85) => AllowedCategories::DigitalGoodsApplications,
-                    Some(86) => AllowedCategories::DigitalGoodsGames,
-                    Some(87) => AllowedCategories::DigitalGoodsLargeVolume,
-                    Some(88) => AllowedCategories::DigitalGoodsMedia,
-                    Some(89) => AllowedCategories::DirectMarketingCatalogMerchant,
-                    Some(90) => {
-                        AllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
-                    }
-                    Some(91) => AllowedCategories::DirectMarketingInboundTelemarketing,
-                    Some(92) => AllowedCategories::DirectMarketingInsuranceServices,
-                    Some(93) => AllowedCategories::DirectMarketingOther,
-                    Some(94) => AllowedCategories::DirectMarketingOutboundTelemarketing,
-                    Some(95) => AllowedCategories::DirectMarketingSubscription,
-                    Some(96) => AllowedCategories::DirectMarketingTravel,
-                    Some(97) => AllowedCategories::DiscountStores,
-                    Some(98) => AllowedCategories::Doctors,
-                    Some(99) => AllowedCategories::DoorToDoorSales,
-                    Some(100) => {
-                        AllowedCategories::DraperyWindowCoveringAndUpholsteryStores
-                    }
-                    Some(101) => AllowedCategories::DrinkingPlaces,
-                    Some(102) => AllowedCategories::DrugStoresAndPharmacies,
-                    Some(103) => {
-                        AllowedCategories::DrugsDrugProprietariesAndDruggistSundries
-                    }
-                    Some(104) => AllowedCategories::DryCleaners,
-                    Some(105) => AllowedCategories::DurableGoods,
-                    Some(106) => AllowedCategories::DutyFreeStores,
-                    Some(107) => AllowedCategories::EatingPlacesRestaurants,
-                    Some(108) => AllowedCategories::EducationalServices,
-                    Some(109) => AllowedCategories::ElectricRazorStores,
-                    Some(110) => AllowedCategories::ElectricVehicleCharging,
-                    Some(111) => AllowedCategories::ElectricalPartsAndEquipment,
-                    Some(112) => AllowedCategories::ElectricalServices,
-                    Some(113) => AllowedCategories::ElectronicsRepairShops,
-                    Some(114) => AllowedCategories::ElectronicsStores,
-                    Some(115) => AllowedCategories::ElementarySecondarySchools,
-                    Some(116) => AllowedCategories::EmergencyServicesGcasVisaUseOnly,
-                    Some(117) => AllowedCategories::EmploymentTempAgencies,
-                    Some(118) => AllowedCategories::EquipmentRental,
-                    Some(119) => AllowedCategories::ExterminatingServices,
-                    Some(120) => AllowedCategories::FamilyClothingStores,
-                    Some(121) => AllowedCategories::FastFoodRestaurants,
-                    Some(122) => AllowedCategories::FinancialInstitutions,
-                    Some(123) => AllowedCategories::FinesGovernmentAdministrativeEntities,
-                    Some(124) => {
-                        AllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores
-                    }
-                    Some(125) => AllowedCategories::FloorCoveringStores,
-                    Some(126) => AllowedCategories::Florists,
-                    Some(127) => {
-                        AllowedCategories::FloristsSuppliesNurseryStockAndFlowers
-                    }
-                    Some(128) => AllowedCategories::FreezerAndLockerMeatProvisioners,
-                    Some(129) => AllowedCategories::FuelDealersNonAutomotive,
-                    Some(130) => AllowedCategories::FuneralServicesCrematories,
-                    Some(131) => {
-                        AllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
-                    }
-                    Some(132) => AllowedCategories::FurnitureRepairRefinishing,
-                    Some(133) => AllowedCategories::FurriersAndFurShops,
-                    Some(134) => AllowedCategories::GeneralServices,
-                    Some(135) => AllowedCategories::GiftCardNoveltyAndSouvenirShops,
-                    Some(136) => AllowedCategories::GlassPaintAndWallpaperStores,
-                    Some(137) => AllowedCategories::GlasswareCrystalStores,
-                    Some(138) => AllowedCategories::GolfCoursesPublic,
-                    Some(139) => {
-                        AllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
-                    }
-                    Some(140) => {
-                        AllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
-                    }
-                    Some(141) => AllowedCategories::GovernmentOwnedLotteriesNonUsRegion,
-                    Some(142) => AllowedCategories::GovernmentOwnedLotteriesUsRegionOnly,
-                    Some(143) => AllowedCategories::GovernmentServices,
-                    Some(144) => AllowedCategories::GroceryStoresSupermarkets,
-                    Some(145) => AllowedCategories::HardwareEquipmentAndSupplies,
-                    Some(146) => AllowedCategories::HardwareStores,
-                    Some(147) => AllowedCategories::HealthAndBeautySpas,
-                    Some(148) => AllowedCategories::HearingAidsSalesAndSupplies,
-                    Some(149) => AllowedCategories::HeatingPlumbingAC,
-                    Some(150) => AllowedCategories::HobbyToyAndGameShops,
-                    Some(151) => AllowedCategories::HomeSupplyWarehouseStores,
-                    Some(152) => AllowedCategories::Hospitals,
-                    Some(153) => AllowedCategories::HotelsMotelsAndResorts,
-                    Some(154) => AllowedCategories::HouseholdApplianceStores,
-                    Some(155) => AllowedCategories::IndustrialSupplies,
-                    Some(156) => AllowedCategories::InformationRetrievalServices,
-                    Some(157) => AllowedCategories::InsuranceDefault,
-                    Some(158) => AllowedCategories::InsuranceUnderwritingPremiums,
-                    Some(159) => AllowedCategories::IntraCompanyPurchases,
-                    Some(160) => {
-                        AllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores
-                    }
-                    Some(161) => AllowedCategories::LandscapingServices,
-                    Some(162) => AllowedCategories::Laundries,
-                    Some(163) => AllowedCategories::LaundryCleaningServices,
-                    Some(164) => AllowedCategories::LegalServicesAttorneys,
-                    Some(165) => AllowedCategories::LuggageAndLeatherGoodsStores,
-                    Some(166) => AllowedCategories::LumberBuildingMaterialsStores,
-                    Some(167) => AllowedCategories::ManualCashDisburse,
-                    Some(168) => AllowedCategories::MarinasServiceAndSupplies,
-                    Some(169) => AllowedCategories::Marketplaces,
-                    Some(170) => AllowedCategories::MasonryStoneworkAndPlaster,
-                    Some(171) => AllowedCategories::MassageParlors,
-                    Some(172) => AllowedCategories::MedicalAndDentalLabs,
-                    Some(173) => {
-                        AllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
-                    }
-                    Some(174) => AllowedCategories::MedicalServices,
-                    Some(175) => AllowedCategories::MembershipOrganizations,
-                    Some(176) => {
-                        AllowedCategories::MensAndBoysClothingAndAccessoriesStores
-                    }
-                    Some(177) => AllowedCategories::MensWomensClothingStores,
-                    Some(178) => AllowedCategories::MetalServiceCenters,
-                    Some(179) => AllowedCategories::Miscellaneous,
-                    Some(180) => AllowedCategories::MiscellaneousApparelAndAccessoryShops,
-                    Some(181) => AllowedCategories::MiscellaneousAutoDealers,
-                    Some(182) => AllowedCategories::MiscellaneousBusinessServices,
-                    Some(183) => AllowedCategories::MiscellaneousFoodStores,
-                    Some(184) => AllowedCategories::MiscellaneousGeneralMerchandise,
-                    Some(185) => AllowedCategories::MiscellaneousGeneralServices,
-                    Some(186) => {
-                        AllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores
-                    }
-                    Some(187) => AllowedCategories::MiscellaneousPublishingAndPrinting,
-                    Some(188) => AllowedCategories::MiscellaneousRecreationServices,
-                    Some(189) => AllowedCategories::MiscellaneousRepairShops,
-                    Some(190) => AllowedCategories::MiscellaneousSpecialtyRetail,
-                    Some(191) => AllowedCategories::MobileHomeDealers,
-                    Some(192) => AllowedCategories::MotionPictureTheaters,
-                    Some(193) => AllowedCategories::MotorFreightCarriersAndTrucking,
-                    Some(194) => AllowedCategories::MotorHomesDealers,
-                    Some(195) => AllowedCategories::MotorVehicleSuppliesAndNewParts,
-                    Some(196) => AllowedCategories::MotorcycleShopsAndDealers,
-                    Some(197) => AllowedCategories::MotorcycleShopsDealers,
-                    Some(198) => {
-                        AllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
-                    }
-                    Some(199) => AllowedCategories::NewsDealersAndNewsstands,
-                    Some(200) => AllowedCategories::NonFiMoneyOrders,
-                    Some(201) => AllowedCategories::NonFiStoredValueCardPurchaseLoad,
-                    Some(202) => AllowedCategories::NondurableGoods,
-                    Some(203) => AllowedCategories::NurseriesLawnAndGardenSupplyStores,
-                    Some(204) => AllowedCategories::NursingPersonalCare,
-                    Some(205) => AllowedCategories::OfficeAndCommercialFurniture,
-                    Some(206) => AllowedCategories::OpticiansEyeglasses,
-                    Some(207) => AllowedCategories::OptometristsOphthalmologist,
-                    Some(208) => AllowedCategories::OrthopedicGoodsProstheticDevices,
-                    Some(209) => AllowedCategories::Osteopaths,
-                    Some(210) => AllowedCategories::PackageStoresBeerWineAndLiquor,
-                    Some(211) => AllowedCategories::PaintsVarnishesAndSupplies,
-                    Some(212) => AllowedCategories::ParkingLotsGarages,
-                    Some(213) => AllowedCategories::PassengerRailways,
-                    Some(214) => AllowedCategories::PawnShops,
-                    Some(215) => AllowedCategories::PetShopsPetFoodAndSupplies,
-                    Some(216) => AllowedCategories::PetroleumAndPetroleumProducts,
-                    Some(217) => AllowedCategories::PhotoDeveloping,
-                    Some(218) => {
-                        AllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
-                    }
-                    Some(219) => AllowedCategories::PhotographicStudios,
-                    Some(220) => AllowedCategories::PictureVideoProduction,
-                    Some(221) => AllowedCategories::PieceGoodsNotionsAndOtherDryGoods,
-                    Some(222) => AllowedCategories::PlumbingHeatingEquipmentAndSupplies,
-                    Some(223) => AllowedCategories::PoliticalOrganizations,
-                    Some(224) => AllowedCategories::PostalServicesGovernmentOnly,
-                    Some(225) => {
-                        AllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry
-                    }
-                    Some(226) => AllowedCategories::ProfessionalServices,
-                    Some(227) => AllowedCategories::PublicWarehousingAndStorage,
-                    Some(228) => AllowedCategories::QuickCopyReproAndBlueprint,
-                    Some(229) => AllowedCategories::Railroads,
-                    Some(230) => AllowedCategories::RealEstateAgentsAndManagersRentals,
-                    Some(231) => AllowedCategories::RecordStores,
-                    Some(232) => AllowedCategories::RecreationalVehicleRentals,
-                    Some(233) => AllowedCategories::ReligiousGoodsStores,
-                    Some(234) => AllowedCategories::ReligiousOrganizations,
-                    Some(235) => AllowedCategories::RoofingSidingSheetMetal,
-                    Some(236) => AllowedCategories::SecretarialSupportServices,
-                    Some(237) => AllowedCategories::SecurityBrokersDealers,
-                    Some(238) => AllowedCategories::ServiceStations,
-                    Some(239) => {
-                        AllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores
-                    }
-                    Some(240) => AllowedCategories::ShoeRepairHatCleaning,
-                    Some(241) => AllowedCategories::ShoeStores,
-                    Some(242) => AllowedCategories::SmallApplianceRepair,
-                    Some(243) => AllowedCategories::SnowmobileDealers,
-                    Some(244) => AllowedCategories::SpecialTradeServices,
-                    Some(245) => AllowedCategories::SpecialtyCleaning,
-                    Some(246) => AllowedCategories::SportingGoodsStores,
-                    Some(247) => AllowedCategories::SportingRecreationCamps,
-                    Some(248) => AllowedCategories::SportsAndRidingApparelStores,
-                    Some(249) => AllowedCategories::SportsClubsFields,
-                    Some(250) => AllowedCategories::StampAndCoinStores,
-                    Some(251) => {
-                        AllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
-                    }
-                    Some(252) => {
-                        AllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores
-                    }
-                    Some(253) => AllowedCategories::SwimmingPoolsSales,
-                    Some(254) => AllowedCategories::TUiTravelGermany,
-                    Some(255) => AllowedCategories::TailorsAlterations,
-                    Some(256) => AllowedCategories::TaxPaymentsGovernmentAgencies,
-                    Some(257) => AllowedCategories::TaxPreparationServices,
-                    Some(258) => AllowedCategories::TaxicabsLimousines,
-                    Some(259) => {
-                        AllowedCategories::TelecommunicationEquipmentAndTelephoneSales
-                    }
-                    Some(260) => AllowedCategories::TelecommunicationServices,
-                    Some(261) => AllowedCategories::TelegraphServices,
-                    Some(262) => AllowedCategories::TentAndAwningShops,
-                    Some(263) => AllowedCategories::TestingLaboratories,
-                    Some(264) => AllowedCategories::TheatricalTicketAgencies,
-                    Some(265) => AllowedCategories::Timeshares,
-                    Some(266) => AllowedCategories::TireRetreadingAndRepair,
-                    Some(267) => AllowedCategories::TollsBridgeFees,
-                    Some(268) => AllowedCategories::TouristAttractionsAndExhibits,
-                    Some(269) => AllowedCategories::TowingServices,
-                    Some(270) => AllowedCategories::TrailerParksCampgrounds,
-                    Some(271) => AllowedCategories::TransportationServices,
-                    Some(272) => AllowedCategories::TravelAgenciesTourOperators,
-                    Some(273) => AllowedCategories::TruckStopIteration,
-                    Some(274) => AllowedCategories::TruckUtilityTrailerRentals,
-                    Some(275) => {
-                        AllowedCategories::TypesettingPlateMakingAndRelatedServices
-                    }
-                    Some(276) => AllowedCategories::TypewriterStores,
-                    Some(277) => {
-                        AllowedCategories::USFederalGovernmentAgenciesOrDepartments
-                    }
-                    Some(278) => AllowedCategories::UniformsCommercialClothing,
-                    Some(279) => AllowedCategories::UsedMerchandiseAndSecondhandStores,
-                    Some(280) => AllowedCategories::Utilities,
-                    Some(281) => AllowedCategories::VarietyStores,
-                    Some(282) => AllowedCategories::VeterinaryServices,
-                    Some(283) => AllowedCategories::VideoAmusementGameSupplies,
-                    Some(284) => AllowedCategories::VideoGameArcades,
-                    Some(285) => AllowedCategories::VideoTapeRentalStores,
-                    Some(286) => AllowedCategories::VocationalTradeSchools,
-                    Some(287) => AllowedCategories::WatchJewelryRepair,
-                    Some(288) => AllowedCategories::WeldingRepair,
-                    Some(289) => AllowedCategories::WholesaleClubs,
-                    Some(290) => AllowedCategories::WigAndToupeeStores,
-                    Some(291) => AllowedCategories::WiresMoneyOrders,
-                    Some(292) => AllowedCategories::WomensAccessoryAndSpecialtyShops,
-                    Some(293) => AllowedCategories::WomensReadyToWearStores,
-                    Some(294) => AllowedCategories::WreckingAndSalvageYards,
-                    _ => AllowedCategories::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for AllowedCategories {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for AllowedCategories {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for AllowedCategories {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for AllowedCategories {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `blocked_categories` in `IssuingCardAuthorizationControls` and `IssuingCardholderAuthorizationControls`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BlockedCategories {
-        /// `ac_refrigeration_repair`
-        AcRefrigerationRepair,
-        /// `accounting_bookkeeping_services`
-        AccountingBookkeepingServices,
-        /// `advertising_services`
-        AdvertisingServices,
-        /// `agricultural_cooperative`
-        AgriculturalCooperative,
-        /// `airlines_air_carriers`
-        AirlinesAirCarriers,
-        /// `airports_flying_fields`
-        AirportsFlyingFields,
-        /// `ambulance_services`
-        AmbulanceServices,
-        /// `amusement_parks_carnivals`
-        AmusementParksCarnivals,
-        /// `antique_reproductions`
-        AntiqueReproductions,
-        /// `antique_shops`
-        AntiqueShops,
-        /// `aquariums`
-        Aquariums,
-        /// `architectural_surveying_services`
-        ArchitecturalSurveyingServices,
-        /// `art_dealers_and_galleries`
-        ArtDealersAndGalleries,
-        /// `artists_supply_and_craft_shops`
-        ArtistsSupplyAndCraftShops,
-        /// `auto_and_home_supply_stores`
-        AutoAndHomeSupplyStores,
-        /// `auto_body_repair_shops`
-        AutoBodyRepairShops,
-        /// `auto_paint_shops`
-        AutoPaintShops,
-        /// `auto_service_shops`
-        AutoServiceShops,
-        /// `automated_cash_disburse`
-        AutomatedCashDisburse,
-        /// `automated_fuel_dispensers`
-        AutomatedFuelDispensers,
-        /// `automobile_associations`
-        AutomobileAssociations,
-        /// `automotive_parts_and_accessories_stores`
-        AutomotivePartsAndAccessoriesStores,
-        /// `automotive_tire_stores`
-        AutomotiveTireStores,
-        /// `bail_and_bond_payments`
-        BailAndBondPayments,
-        /// `bakeries`
-        Bakeries,
-        /// `bands_orchestras`
-        BandsOrchestras,
-        /// `barber_and_beauty_shops`
-        BarberAndBeautyShops,
-        /// `betting_casino_gambling`
-        BettingCasinoGambling,
-        /// `bicycle_shops`
-        BicycleShops,
-        /// `billiard_pool_establishments`
-        BilliardPoolEstablishments,
-        /// `boat_dealers`
-        BoatDealers,
-        /// `boat_rentals_and_leases`
-        BoatRentalsAndLeases,
-        /// `book_stores`
-        BookStores,
-        /// `books_periodicals_and_newspapers`
-        BooksPeriodicalsAndNewspapers,
-        /// `bowling_alleys`
-        BowlingAlleys,
-        /// `bus_lines`
-        BusLines,
-        /// `business_secretarial_schools`
-        BusinessSecretarialSchools,
-        /// `buying_shopping_services`
-        BuyingShoppingServices,
-        /// `cable_satellite_and_other_pay_television_and_radio`
-        CableSatelliteAndOtherPayTelevisionAndRadio,
-        /// `camera_and_photographic_supply_stores`
-        CameraAndPhotographicSupplyStores,
-        /// `candy_nut_and_confectionery_stores`
-        CandyNutAndConfectioneryStores,
-        /// `car_and_truck_dealers_new_used`
-        CarAndTruckDealersNewUsed,
-        /// `car_and_truck_dealers_used_only`
-        CarAndTruckDealersUsedOnly,
-        /// `car_rental_agencies`
-        CarRentalAgencies,
-        /// `car_washes`
-        CarWashes,
-        /// `carpentry_services`
-        CarpentryServices,
-        /// `carpet_upholstery_cleaning`
-        CarpetUpholsteryCleaning,
-        /// `caterers`
-        Caterers,
-        /// `charitable_and_social_service_organizations_fundraising`
-        CharitableAndSocialServiceOrganizationsFundraising,
-        /// `chemicals_and_allied_products`
-        ChemicalsAndAlliedProducts,
-        /// `child_care_services`
-        ChildCareServices,
-        /// `childrens_and_infants_wear_stores`
-        ChildrensAndInfantsWearStores,
-        /// `chiropodists_podiatrists`
-        ChiropodistsPodiatrists,
-        /// `chiropractors`
-        Chiropractors,
-        /// `cigar_stores_and_stands`
-        CigarStoresAndStands,
-        /// `civic_social_fraternal_associations`
-        CivicSocialFraternalAssociations,
-        /// `cleaning_and_maintenance`
-        CleaningAndMaintenance,
-        /// `clothing_rental`
-        ClothingRental,
-        /// `colleges_universities`
-        CollegesUniversities,
-        /// `commercial_equipment`
-        CommercialEquipment,
-        /// `commercial_footwear`
-        CommercialFootwear,
-        /// `commercial_photography_art_and_graphics`
-        CommercialPhotographyArtAndGraphics,
-        /// `commuter_transport_and_ferries`
-        CommuterTransportAndFerries,
-        /// `computer_network_services`
-        ComputerNetworkServices,
-        /// `computer_programming`
-        ComputerProgramming,
-        /// `computer_repair`
-        ComputerRepair,
-        /// `computer_software_stores`
-        ComputerSoftwareStores,
-        /// `computers_peripherals_and_software`
-        ComputersPeripheralsAndSoftware,
-        /// `concrete_work_services`
-        ConcreteWorkServices,
-        /// `construction_materials`
-        ConstructionMaterials,
-        /// `consulting_public_relations`
-        ConsultingPublicRelations,
-        /// `correspondence_schools`
-        CorrespondenceSchools,
-        /// `cosmetic_stores`
-        CosmeticStores,
-        /// `counseling_services`
-        CounselingServices,
-        /// `country_clubs`
-        CountryClubs,
-        /// `courier_services`
-        CourierServices,
-        /// `court_costs`
-        CourtCosts,
-        /// `credit_reporting_agencies`
-        CreditReportingAgencies,
-        /// `cruise_lines`
-        CruiseLines,
-        /// `dairy_products_stores`
-        DairyProductsStores,
-        /// `dance_hall_studios_schools`
-        DanceHallStudiosSchools,
-        /// `dating_escort_services`
-        DatingEscortServices,
-        /// `dentists_orthodontists`
-        DentistsOrthodontists,
-        /// `department_stores`
-        DepartmentStores,
-        /// `detective_agencies`
-        DetectiveAgencies,
-        /// `digital_goods_applications`
-        DigitalGoodsApplications,
-        /// `digital_goods_games`
-        DigitalGoodsGames,
-        /// `digital_goods_large_volume`
-        DigitalGoodsLargeVolume,
-        /// `digital_goods_media`
-        DigitalGoodsMedia,
-        /// `direct_marketing_catalog_merchant`
-        DirectMarketingCatalogMerchant,
-        /// `direct_marketing_combination_catalog_and_retail_merchant`
-        DirectMarketingCombinationCatalogAndRetailMerchant,
-        /// `direct_marketing_inbound_telemarketing`
-        DirectMarketingInboundTelemarketing,
-        /// `direct_marketing_insurance_services`
-        DirectMarketingInsuranceServices,
-        /// `direct_marketing_other`
-        DirectMarketingOther,
-        /// `direct_marketing_outbound_telemarketing`
-        DirectMarketingOutboundTelemarketing,
-        /// `direct_marketing_subscription`
-        DirectMarketingSubscription,
-        /// `direct_marketing_travel`
-        DirectMarketingTravel,
-        /// `discount_stores`
-        DiscountStores,
-        /// `doctors`
-        Doctors,
-        /// `door_to_door_sales`
-        DoorToDoorSales,
-        /// `drapery_window_covering_and_upholstery_stores`
-        DraperyWindowCoveringAndUpholsteryStores,
-        /// `drinking_places`
-        DrinkingPlaces,
-        /// `drug_stores_and_pharmacies`
-        DrugStoresAndPharmacies,
-        /// `drugs_drug_proprietaries_and_druggist_sundries`
-        DrugsDrugProprietariesAndDruggistSundries,
-        /// `dry_cleaners`
-        DryCleaners,
-        /// `durable_goods`
-        DurableGoods,
-        /// `duty_free_stores`
-        DutyFreeStores,
-        /// `eating_places_restaurants`
-        EatingPlacesRestaurants,
-        /// `educational_services`
-        EducationalServices,
-        /// `electric_razor_stores`
-        ElectricRazorStores,
-        /// `electric_vehicle_charging`
-        ElectricVehicleCharging,
-        /// `electrical_parts_and_equipment`
-        ElectricalPartsAndEquipment,
-        /// `electrical_services`
-        ElectricalServices,
-        /// `electronics_repair_shops`
-        ElectronicsRepairShops,
-        /// `electronics_stores`
-        ElectronicsStores,
-        /// `elementary_secondary_schools`
-        ElementarySecondarySchools,
-        /// `emergency_services_gcas_visa_use_only`
-        EmergencyServicesGcasVisaUseOnly,
-        /// `employment_temp_agencies`
-        EmploymentTempAgencies,
-        /// `equipment_rental`
-        EquipmentRental,
-        /// `exterminating_services`
-        ExterminatingServices,
-        /// `family_clothing_stores`
-        FamilyClothingStores,
-        /// `fast_food_restaurants`
-        FastFoodRestaurants,
-        /// `financial_institutions`
-        FinancialInstitutions,
-        /// `fines_government_administrative_entities`
-        FinesGovernmentAdministrativeEntities,
-        /// `fireplace_fireplace_screens_and_accessories_stores`
-        FireplaceFireplaceScreensAndAccessoriesStores,
-        /// `floor_covering_stores`
-        FloorCoveringStores,
-        /// `florists`
-        Florists,
-        /// `florists_supplies_nursery_stock_and_flowers`
-        FloristsSuppliesNurseryStockAndFlowers,
-        /// `freezer_and_locker_meat_provisioners`
-        FreezerAndLockerMeatProvisioners,
-        /// `fuel_dealers_non_automotive`
-        FuelDealersNonAutomotive,
-        /// `funeral_services_crematories`
-        FuneralServicesCrematories,
-        /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
-        FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
-        /// `furniture_repair_refinishing`
-        FurnitureRepairRefinishing,
-        /// `furriers_and_fur_shops`
-        FurriersAndFurShops,
-        /// `general_services`
-        GeneralServices,
-        /// `gift_card_novelty_and_souvenir_shops`
-        GiftCardNoveltyAndSouvenirShops,
-        /// `glass_paint_and_wallpaper_stores`
-        GlassPaintAndWallpaperStores,
-        /// `glassware_crystal_stores`
-        GlasswareCrystalStores,
-        /// `golf_courses_public`
-        GolfCoursesPublic,
-        /// `government_licensed_horse_dog_racing_us_region_only`
-        GovernmentLicensedHorseDogRacingUsRegionOnly,
-        /// `government_licensed_online_casions_online_gambling_us_region_only`
-        GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
-        /// `government_owned_lotteries_non_us_region`
-        GovernmentOwnedLotteriesNonUsRegion,
-        /// `government_owned_lotteries_us_region_only`
-        GovernmentOwnedLotteriesUsRegionOnly,
-        /// `government_services`
-        GovernmentServices,
-        /// `grocery_stores_supermarkets`
-        GroceryStoresSupermarkets,
-        /// `hardware_equipment_and_supplies`
-        HardwareEquipmentAndSupplies,
-        /// `hardware_stores`
-        HardwareStores,
-        /// `health_and_beauty_spas`
-        HealthAndBeautySpas,
-        /// `hearing_aids_sales_and_supplies`
-        HearingAidsSalesAndSupplies,
-        /// `heating_plumbing_a_c`
-        HeatingPlumbingAC,
-        /// `hobby_toy_and_game_shops`
-        HobbyToyAndGameShops,
-        /// `home_supply_warehouse_stores`
-        HomeSupplyWarehouseStores,
-        /// `hospitals`
-        Hospitals,
-        /// `hotels_motels_and_resorts`
-        HotelsMotelsAndResorts,
-        /// `household_appliance_stores`
-        HouseholdApplianceStores,
-        /// `industrial_supplies`
-        IndustrialSupplies,
-        /// `information_retrieval_services`
-        InformationRetrievalServices,
-        /// `insurance_default`
-        InsuranceDefault,
-        /// `insurance_underwriting_premiums`
-        InsuranceUnderwritingPremiums,
-        /// `intra_company_purchases`
-        IntraCompanyPurchases,
-        /// `jewelry_stores_watches_clocks_and_silverware_stores`
-        JewelryStoresWatchesClocksAndSilverwareStores,
-        /// `landscaping_services`
-        LandscapingServices,
-        /// `laundries`
-        Laundries,
-        /// `laundry_cleaning_services`
-        LaundryCleaningServices,
-        /// `legal_services_attorneys`
-        LegalServicesAttorneys,
-        /// `luggage_and_leather_goods_stores`
-        LuggageAndLeatherGoodsStores,
-        /// `lumber_building_materials_stores`
-        LumberBuildingMaterialsStores,
-        /// `manual_cash_disburse`
-        ManualCashDisburse,
-        /// `marinas_service_and_supplies`
-        MarinasServiceAndSupplies,
-        /// `marketplaces`
-        Marketplaces,
-        /// `masonry_stonework_and_plaster`
-        MasonryStoneworkAndPlaster,
-        /// `massage_parlors`
-        MassageParlors,
-        /// `medical_and_dental_labs`
-        MedicalAndDentalLabs,
-        /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
-        MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
-        /// `medical_services`
-        MedicalServices,
-        /// `membership_organizations`
-        MembershipOrganizations,
-        /// `mens_and_boys_clothing_and_accessories_stores`
-        MensAndBoysClothingAndAccessoriesStores,
-        /// `mens_womens_clothing_stores`
-        MensWomensClothingStores,
-        /// `metal_service_centers`
-        MetalServiceCenters,
-        /// `miscellaneous`
-        Miscellaneous,
-        /// `miscellaneous_apparel_and_accessory_shops`
-        MiscellaneousApparelAndAccessoryShops,
-        /// `miscellaneous_auto_dealers`
-        MiscellaneousAutoDealers,
-        /// `miscellaneous_business_services`
-        MiscellaneousBusinessServices,
-        /// `miscellaneous_food_stores`
-        MiscellaneousFoodStores,
-        /// `miscellaneous_general_merchandise`
-        MiscellaneousGeneralMerchandise,
-        /// `miscellaneous_general_services`
-        MiscellaneousGeneralServices,
-        /// `miscellaneous_home_furnishing_specialty_stores`
-        MiscellaneousHomeFurnishingSpecialtyStores,
-        /// `miscellaneous_publishing_and_printing`
-        MiscellaneousPublishingAndPrinting,
-        /// `miscellaneous_recreation_services`
-        MiscellaneousRecreationServices,
-        /// `miscellaneous_repair_shops`
-        MiscellaneousRepairShops,
-        /// `miscellaneous_specialty_retail`
-        MiscellaneousSpecialtyRetail,
-        /// `mobile_home_dealers`
-        MobileHomeDealers,
-        /// `motion_picture_theaters`
-        MotionPictureTheaters,
-        /// `motor_freight_carriers_and_trucking`
-        MotorFreightCarriersAndTrucking,
-        /// `motor_homes_dealers`
-        MotorHomesDealers,
-        /// `motor_vehicle_supplies_and_new_parts`
-        MotorVehicleSuppliesAndNewParts,
-        /// `motorcycle_shops_and_dealers`
-        MotorcycleShopsAndDealers,
-        /// `motorcycle_shops_dealers`
-        MotorcycleShopsDealers,
-        /// `music_stores_musical_instruments_pianos_and_sheet_music`
-        MusicStoresMusicalInstrumentsPianosAndSheetMusic,
-        /// `news_dealers_and_newsstands`
-        NewsDealersAndNewsstands,
-        /// `non_fi_money_orders`
-        NonFiMoneyOrders,
-        /// `non_fi_stored_value_card_purchase_load`
-        NonFiStoredValueCardPurchaseLoad,
-        /// `nondurable_goods`
-        NondurableGoods,
-        /// `nurseries_lawn_and_garden_supply_stores`
-        NurseriesLawnAndGardenSupplyStores,
-        /// `nursing_personal_care`
-        NursingPersonalCare,
-        /// `office_and_commercial_furniture`
-        OfficeAndCommercialFurniture,
-        /// `opticians_eyeglasses`
-        OpticiansEyeglasses,
-        /// `optometrists_ophthalmologist`
-        OptometristsOphthalmologist,
-        /// `orthopedic_goods_prosthetic_devices`
-        OrthopedicGoodsProstheticDevices,
-        /// `osteopaths`
-        Osteopaths,
-        /// `package_stores_beer_wine_and_liquor`
-        PackageStoresBeerWineAndLiquor,
-        /// `paints_varnishes_and_supplies`
-        PaintsVarnishesAndSupplies,
-        /// `parking_lots_garages`
-        ParkingLotsGarages,
-        /// `passenger_railways`
-        PassengerRailways,
-        /// `pawn_shops`
-        PawnShops,
-        /// `pet_shops_pet_food_and_supplies`
-        PetShopsPetFoodAndSupplies,
-        /// `petroleum_and_petroleum_products`
-        PetroleumAndPetroleumProducts,
-        /// `photo_developing`
-        PhotoDeveloping,
-        /// `photographic_photocopy_microfilm_equipment_and_supplies`
-        PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
-        /// `photographic_studios`
-        PhotographicStudios,
-        /// `picture_video_production`
-        PictureVideoProduction,
-        /// `piece_goods_notions_and_other_dry_goods`
-        PieceGoodsNotionsAndOtherDryGoods,
-        /// `plumbing_heating_equipment_and_supplies`
-        PlumbingHeatingEquipmentAndSupplies,
-        /// `political_organizations`
-        PoliticalOrganizations,
-        /// `postal_services_government_only`
-        PostalServicesGovernmentOnly,
-        /// `precious_stones_and_metals_watches_and_jewelry`
-        PreciousStonesAndMetalsWatchesAndJewelry,
-        /// `professional_services`
-        ProfessionalServices,
-        /// `public_warehousing_and_storage`
-        PublicWarehousingAndStorage,
-        /// `quick_copy_repro_and_blueprint`
-        QuickCopyReproAndBlueprint,
-        /// `railroads`
-        Railroads,
-        /// `real_estate_agents_and_managers_rentals`
-        RealEstateAgentsAndManagersRentals,
-        /// `record_stores`
-        RecordStores,
-        /// `recreational_vehicle_rentals`
-        RecreationalVehicleRentals,
-        /// `religious_goods_stores`
-        ReligiousGoodsStores,
-        /// `religious_organizations`
-        ReligiousOrganizations,
-        /// `roofing_siding_sheet_metal`
-        RoofingSidingSheetMetal,
-        /// `secretarial_support_services`
-        SecretarialSupportServices,
-        /// `security_brokers_dealers`
-        SecurityBrokersDealers,
-        /// `service_stations`
-        ServiceStations,
-        /// `sewing_needlework_fabric_and_piece_goods_stores`
-        SewingNeedleworkFabricAndPieceGoodsStores,
-        /// `shoe_repair_hat_cleaning`
-        ShoeRepairHatCleaning,
-        /// `shoe_stores`
-        ShoeStores,
-        /// `small_appliance_repair`
-        SmallApplianceRepair,
-        /// `snowmobile_dealers`
-        SnowmobileDealers,
-        /// `special_trade_services`
-        SpecialTradeServices,
-        /// `specialty_cleaning`
-        SpecialtyCleaning,
-        /// `sporting_goods_stores`
-        SportingGoodsStores,
-        /// `sporting_recreation_camps`
-        SportingRecreationCamps,
-        /// `sports_and_riding_apparel_stores`
-        SportsAndRidingApparelStores,
-        /// `sports_clubs_fields`
-        SportsClubsFields,
-        /// `stamp_and_coin_stores`
-        StampAndCoinStores,
-        /// `stationary_office_supplies_printing_and_writing_paper`
-        StationaryOfficeSuppliesPrintingAndWritingPaper,
-        /// `stationery_stores_office_and_school_supply_stores`
-        StationeryStoresOfficeAndSchoolSupplyStores,
-        /// `swimming_pools_sales`
-        SwimmingPoolsSales,
-        /// `t_ui_travel_germany`
-        TUiTravelGermany,
-        /// `tailors_alterations`
-        TailorsAlterations,
-        /// `tax_payments_government_agencies`
-        TaxPaymentsGovernmentAgencies,
-        /// `tax_preparation_services`
-        TaxPreparationServices,
-        /// `taxicabs_limousines`
-        TaxicabsLimousines,
-        /// `telecommunication_equipment_and_telephone_sales`
-        TelecommunicationEquipmentAndTelephoneSales,
-        /// `telecommunication_services`
-        TelecommunicationServices,
-        /// `telegraph_services`
-        TelegraphServices,
-        /// `tent_and_awning_shops`
-        TentAndAwningShops,
-        /// `testing_laboratories`
-        TestingLaboratories,
-        /// `theatrical_ticket_agencies`
-        TheatricalTicketAgencies,
-        /// `timeshares`
-        Timeshares,
-        /// `tire_retreading_and_repair`
-        TireRetreadingAndRepair,
-        /// `tolls_bridge_fees`
-        TollsBridgeFees,
-        /// `tourist_attractions_and_exhibits`
-        TouristAttractionsAndExhibits,
-        /// `towing_services`
-        TowingServices,
-        /// `trailer_parks_campgrounds`
-        TrailerParksCampgrounds,
-        /// `transportation_services`
-        TransportationServices,
-        /// `travel_agencies_tour_operators`
-        TravelAgenciesTourOperators,
-        /// `truck_stop_iteration`
-        TruckStopIteration,
-        /// `truck_utility_trailer_rentals`
-        TruckUtilityTrailerRentals,
-        /// `typesetting_plate_making_and_related_services`
-        TypesettingPlateMakingAndRelatedServices,
-        /// `typewriter_stores`
-        TypewriterStores,
-        /// `u_s_federal_government_agencies_or_departments`
-        USFederalGovernmentAgenciesOrDepartments,
-        /// `uniforms_commercial_clothing`
-        UniformsCommercialClothing,
-        /// `used_merchandise_and_secondhand_stores`
-        UsedMerchandiseAndSecondhandStores,
-        /// `utilities`
-        Utilities,
-        /// `variety_stores`
-        VarietyStores,
-        /// `veterinary_services`
-        VeterinaryServices,
-        /// `video_amusement_game_supplies`
-        VideoAmusementGameSupplies,
-        /// `video_game_arcades`
-        VideoGameArcades,
-        /// `video_tape_rental_stores`
-        VideoTapeRentalStores,
-        /// `vocational_trade_schools`
-        VocationalTradeSchools,
-        /// `watch_jewelry_repair`
-        WatchJewelryRepair,
-        /// `welding_repair`
-        WeldingRepair,
-        /// `wholesale_clubs`
-        WholesaleClubs,
-        /// `wig_and_toupee_stores`
-        WigAndToupeeStores,
-        /// `wires_money_orders`
-        WiresMoneyOrders,
-        /// `womens_accessory_and_specialty_shops`
-        WomensAccessoryAndSpecialtyShops,
-        /// `womens_ready_to_wear_stores`
-        WomensReadyToWearStores,
-        /// `wrecking_and_salvage_yards`
-        WreckingAndSalvageYards,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl BlockedCategories {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BlockedCategories::AcRefrigerationRepair => "ac_refrigeration_repair",
-                BlockedCategories::AccountingBookkeepingServices => {
-                    "accounting_bookkeeping_services"
-                }
-                BlockedCategories::AdvertisingServices => "advertising_services",
-                BlockedCategories::AgriculturalCooperative => "agricultural_cooperative",
-                BlockedCategories::AirlinesAirCarriers => "airlines_air_carriers",
-                BlockedCategories::AirportsFlyingFields => "airports_flying_fields",
-                BlockedCategories::AmbulanceServices => "ambulance_services",
-                BlockedCategories::AmusementParksCarnivals => "amusement_parks_carnivals",
-                BlockedCategories::AntiqueReproductions => "antique_reproductions",
-                BlockedCategories::AntiqueShops => "antique_shops",
-                BlockedCategories::Aquariums => "aquariums",
-                BlockedCategories::ArchitecturalSurveyingServices => {
-                    "architectural_surveying_services"
-                }
-                BlockedCategories::ArtDealersAndGalleries => "art_dealers_and_galleries",
-                BlockedCategories::ArtistsSupplyAndCraftShops => {
-                    "artists_supply_and_craft_shops"
-                }
-                BlockedCategories::AutoAndHomeSupplyStores => {
-                    "auto_and_home_supply_stores"
-                }
-                BlockedCategories::AutoBodyRepairShops => "auto_body_repair_shops",
-                BlockedCategories::AutoPaintShops => "auto_paint_shops",
-                BlockedCategories::AutoServiceShops => "auto_service_shops",
-                BlockedCategories::AutomatedCashDisburse => "automated_cash_disburse",
-                BlockedCategories::AutomatedFuelDispensers => "automated_fuel_dispensers",
-                BlockedCategories::AutomobileAssociations => "automobile_associations",
-                BlockedCategories::AutomotivePartsAndAccessoriesStores => {
-                    "automotive_parts_and_accessories_stores"
-                }
-                BlockedCategories::AutomotiveTireStores => "automotive_tire_stores",
-                BlockedCategories::BailAndBondPayments => "bail_and_bond_payments",
-                BlockedCategories::Bakeries => "bakeries",
-                BlockedCategories::BandsOrchestras => "bands_orchestras",
-                BlockedCategories::BarberAndBeautyShops => "barber_and_beauty_shops",
-                BlockedCategories::BettingCasinoGambling => "betting_casino_gambling",
-                BlockedCategories::BicycleShops => "bicycle_shops",
-                BlockedCategories::BilliardPoolEstablishments => {
-                    "billiard_pool_establishments"
-                }
-                BlockedCategories::BoatDealers => "boat_dealers",
-                BlockedCategories::BoatRentalsAndLeases => "boat_rentals_and_leases",
-                BlockedCategories::BookStores => "book_stores",
-                BlockedCategories::BooksPeriodicalsAndNewspapers => {
-                    "books_periodicals_and_newspapers"
-                }
-                BlockedCategories::BowlingAlleys => "bowling_alleys",
-                BlockedCategories::BusLines => "bus_lines",
-                BlockedCategories::BusinessSecretarialSchools => {
-                    "business_secretarial_schools"
-                }
-                BlockedCategories::BuyingShoppingServices => "buying_shopping_services",
-                BlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio => {
-                    "cable_satellite_and_other_pay_television_and_radio"
-                }
-                BlockedCategories::CameraAndPhotographicSupplyStores => {
-                    "camera_and_photographic_supply_stores"
-                }
-                BlockedCategories::CandyNutAndConfectioneryStores => {
-                    "candy_nut_and_confectionery_stores"
-                }
-                BlockedCategories::CarAndTruckDealersNewUsed => {
-                    "car_and_truck_dealers_new_used"
-                }
-                BlockedCategories::CarAndTruckDealersUsedOnly => {
-                    "car_and_truck_dealers_used_only"
-                }
-                BlockedCategories::CarRentalAgencies => "car_rental_agencies",
-                BlockedCategories::CarWashes => "car_washes",
-                BlockedCategories::CarpentryServices => "carpentry_services",
-                BlockedCategories::CarpetUpholsteryCleaning => {
-                    "carpet_upholstery_cleaning"
-                }
-                BlockedCategories::Caterers => "caterers",
-                BlockedCategories::CharitableAndSocialServiceOrganizationsFundraising => {
-                    "charitable_and_social_service_organizations_fundraising"
-                }
-                BlockedCategories::ChemicalsAndAlliedProducts => {
-                    "chemicals_and_allied_products"
-                }
-                BlockedCategories::ChildCareServices => "child_care_services",
-                BlockedCategories::ChildrensAndInfantsWearStores => {
-                    "childrens_and_infants_wear_stores"
-                }
-                BlockedCategories::ChiropodistsPodiatrists => "chiropodists_podiatrists",
-                BlockedCategories::Chiropractors => "chiropractors",
-                BlockedCategories::CigarStoresAndStands => "cigar_stores_and_stands",
-                BlockedCategories::CivicSocialFraternalAssociations => {
-                    "civic_social_fraternal_associations"
-                }
-                BlockedCategories::CleaningAndMaintenance => "cleaning_and_maintenance",
-                BlockedCategories::ClothingRental => "clothing_rental",
-                BlockedCategories::CollegesUniversities => "colleges_universities",
-                BlockedCategories::CommercialEquipment => "commercial_equipment",
-                BlockedCategories::CommercialFootwear => "commercial_footwear",
-                BlockedCategories::CommercialPhotographyArtAndGraphics => {
-                    "commercial_photography_art_and_graphics"
-                }
-                BlockedCategories::CommuterTransportAndFerries => {
-                    "commuter_transport_and_ferries"
-                }
-                BlockedCategories::ComputerNetworkServices => "computer_network_services",
-                BlockedCategories::ComputerProgramming => "computer_programming",
-                BlockedCategories::ComputerRepair => "computer_repair",
-                BlockedCategories::ComputerSoftwareStores => "computer_software_stores",
-                BlockedCategories::ComputersPeripheralsAndSoftware => {
-                    "computers_peripherals_and_software"
-                }
-                BlockedCategories::ConcreteWorkServices => "concrete_work_services",
-                BlockedCategories::ConstructionMaterials => "construction_materials",
-                BlockedCategories::ConsultingPublicRelations => {
-                    "consulting_public_relations"
-                }
-                BlockedCategories::CorrespondenceSchools => "correspondence_schools",
-                BlockedCategories::CosmeticStores => "cosmetic_stores",
-                BlockedCategories::CounselingServices => "counseling_services",
-                BlockedCategories::CountryClubs => "country_clubs",
-                BlockedCategories::CourierServices => "courier_services",
-                BlockedCategories::CourtCosts => "court_costs",
-                BlockedCategories::CreditReportingAgencies => "credit_reporting_agencies",
-                BlockedCategories::CruiseLines => "cruise_lines",
-                BlockedCategories::DairyProductsStores => "dairy_products_stores",
-                BlockedCategories::DanceHallStudiosSchools => {
-                    "dance_hall_studios_schools"
-                }
-                BlockedCategories::DatingEscortServices => "dating_escort_services",
-                BlockedCategories::DentistsOrthodontists => "dentists_orthodontists",
-                BlockedCategories::DepartmentStores => "department_stores",
-                BlockedCategories::DetectiveAgencies => "detective_agencies",
-                BlockedCategories::DigitalGoodsApplications => {
-                    "digital_goods_applications"
-                }
-                BlockedCategories::DigitalGoodsGames => "digital_goods_games",
-                BlockedCategories::DigitalGoodsLargeVolume => {
-                    "digital_goods_large_volume"
-                }
-                BlockedCategories::DigitalGoodsMedia => "digital_goods_media",
-                BlockedCategories::DirectMarketingCatalogMerchant => {
-                    "direct_marketing_catalog_merchant"
-                }
-                BlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant => {
-                    "direct_marketing_combination_catalog_and_retail_merchant"
-                }
-                BlockedCategories::DirectMarketingInboundTelemarketing => {
-                    "direct_marketing_inbound_telemarketing"
-                }
-                BlockedCategories::DirectMarketingInsuranceServices => {
-                    "direct_marketing_insurance_services"
-                }
-                BlockedCategories::DirectMarketingOther => "direct_marketing_other",
-                BlockedCategories::DirectMarketingOutboundTelemarketing => {
-                    "direct_marketing_outbound_telemarketing"
-                }
-                BlockedCategories::DirectMarketingSubscription => {
-                    "direct_marketing_subscription"
-                }
-                BlockedCategories::DirectMarketingTravel => "direct_marketing_travel",
-                BlockedCategories::DiscountStores => "discount_stores",
-                BlockedCategories::Doctors => "doctors",
-                BlockedCategories::DoorToDoorSales => "door_to_door_sales",
-                BlockedCategories::DraperyWindowCoveringAndUpholsteryStores => {
-                    "drapery_window_covering_and_upholstery_stores"
-                }
-                BlockedCategories::DrinkingPlaces => "drinking_places",
-                BlockedCategories::DrugStoresAndPharmacies => {
-                    "drug_stores_and_pharmacies"
-                }
-                BlockedCategories::DrugsDrugProprietariesAndDruggistSundries => {
-                    "drugs_drug_proprietaries_and_druggist_sundries"
-                }
-                BlockedCategories::DryCleaners => "dry_cleaners",
-                BlockedCategories::DurableGoods => "durable_goods",
-                BlockedCategories::DutyFreeStores => "duty_free_stores",
-                BlockedCategories::EatingPlacesRestaurants => "eating_places_restaurants",
-                BlockedCategories::EducationalServices => "educational_services",
-                BlockedCategories::ElectricRazorStores => "electric_razor_stores",
-                BlockedCategories::ElectricVehicleCharging => "electric_vehicle_charging",
-                BlockedCategories::ElectricalPartsAndEquipment => {
-                    "electrical_parts_and_equipment"
-                }
-                BlockedCategories::ElectricalServices => "electrical_services",
-                BlockedCategories::ElectronicsRepairShops => "electronics_repair_shops",
-                BlockedCategories::ElectronicsStores => "electronics_stores",
-                BlockedCategories::ElementarySecondarySchools => {
-                    "elementary_secondary_schools"
-                }
-                BlockedCategories::EmergencyServicesGcasVisaUseOnly => {
-                    "emergency_services_gcas_visa_use_only"
-                }
-                BlockedCategories::EmploymentTempAgencies => "employment_temp_agencies",
-                BlockedCategories::EquipmentRental => "equipment_rental",
-                BlockedCategories::ExterminatingServices => "exterminating_services",
-                BlockedCategories::FamilyClothingStores => "family_clothing_stores",
-                BlockedCategories::FastFoodRestaurants => "fast_food_restaurants",
-                BlockedCategories::FinancialInstitutions => "financial_institutions",
-                BlockedCategories::FinesGovernmentAdministrativeEntities => {
-                    "fines_government_administrative_entities"
-                }
-                BlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores => {
-                    "fireplace_fireplace_screens_and_accessories_stores"
-                }
-                BlockedCategories::FloorCoveringStores => "floor_covering_stores",
-                BlockedCategories::Florists => "florists",
-                BlockedCategories::FloristsSuppliesNurseryStockAndFlowers => {
-                    "florists_supplies_nursery_stock_and_flowers"
-                }
-                BlockedCategories::FreezerAndLockerMeatProvisioners => {
-                    "freezer_and_locker_meat_provisioners"
-                }
-                BlockedCategories::FuelDealersNonAutomotive => {
-                    "fuel_dealers_non_automotive"
-                }
-                BlockedCategories::FuneralServicesCrematories => {
-                    "funeral_services_crematories"
-                }
-                BlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
-                    "furniture_home_furnishings_and_equipment_stores_except_appliances"
-                }
-                BlockedCategories::FurnitureRepairRefinishing => {
-                    "furniture_repair_refinishing"
-                }
-                BlockedCategories::FurriersAndFurShops => "furriers_and_fur_shops",
-                BlockedCategories::GeneralServices => "general_services",
-                BlockedCategories::GiftCardNoveltyAndSouvenirShops => {
-                    "gift_card_novelty_and_souvenir_shops"
-                }
-                BlockedCategories::GlassPaintAndWallpaperStores => {
-                    "glass_paint_and_wallpaper_stores"
-                }
-                BlockedCategories::GlasswareCrystalStores => "glassware_crystal_stores",
-                BlockedCategories::GolfCoursesPublic => "golf_courses_public",
-                BlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
-                    "government_licensed_horse_dog_racing_us_region_only"
-                }
-                BlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
-                    "government_licensed_online_casions_online_gambling_us_region_only"
-                }
-                BlockedCategories::GovernmentOwnedLotteriesNonUsRegion => {
-                    "government_owned_lotteries_non_us_region"
-                }
-                BlockedCategories::GovernmentOwnedLotteriesUsRegionOnly => {
-                    "government_owned_lotteries_us_region_only"
-                }
-                BlockedCategories::GovernmentServices => "government_services",
-                BlockedCategories::GroceryStoresSupermarkets => {
-                    "grocery_stores_supermarkets"
-                }
-                BlockedCategories::HardwareEquipmentAndSupplies => {
-                    "hardware_equipment_and_supplies"
-                }
-                BlockedCategories::HardwareStores => "hardware_stores",
-                BlockedCategories::HealthAndBeautySpas => "health_and_beauty_spas",
-                BlockedCategories::HearingAidsSalesAndSupplies => {
-                    "hearing_aids_sales_and_supplies"
-                }
-                BlockedCategories::HeatingPlumbingAC => "heating_plumbing_a_c",
-                BlockedCategories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
-                BlockedCategories::HomeSupplyWarehouseStores => {
-                    "home_supply_warehouse_stores"
-                }
-                BlockedCategories::Hospitals => "hospitals",
-                BlockedCategories::HotelsMotelsAndResorts => "hotels_motels_and_resorts",
-                BlockedCategories::HouseholdApplianceStores => {
-                    "household_appliance_stores"
-                }
-                BlockedCategories::IndustrialSupplies => "industrial_supplies",
-                BlockedCategories::InformationRetrievalServices => {
-                    "information_retrieval_services"
-                }
-                BlockedCategories::InsuranceDefault => "insurance_default",
-                BlockedCategories::InsuranceUnderwritingPremiums => {
-                    "insurance_underwriting_premiums"
-                }
-                BlockedCategories::IntraCompanyPurchases => "intra_company_purchases",
-                BlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores => {
-                    "jewelry_stores_watches_clocks_and_silverware_stores"
-                }
-                BlockedCategories::LandscapingServices => "landscaping_services",
-                BlockedCategories::Laundries => "laundries",
-                BlockedCategories::LaundryCleaningServices => "laundry_cleaning_services",
-                BlockedCategories::LegalServicesAttorneys => "legal_services_attorneys",
-                BlockedCategories::LuggageAndLeatherGoodsStores => {
-                    "luggage_and_leather_goods_stores"
-                }
-                BlockedCategories::LumberBuildingMaterialsStores => {
-                    "lumber_building_materials_stores"
-                }
-                BlockedCategories::ManualCashDisburse => "manual_cash_disburse",
-                BlockedCategories::MarinasServiceAndSupplies => {
-                    "marinas_service_and_supplies"
-                }
-                BlockedCategories::Marketplaces => "marketplaces",
-                BlockedCategories::MasonryStoneworkAndPlaster => {
-                    "masonry_stonework_and_plaster"
-                }
-                BlockedCategories::MassageParlors => "massage_parlors",
-                BlockedCategories::MedicalAndDentalLabs => "medical_and_dental_labs",
-                BlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
-                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
-                }
-                BlockedCategories::MedicalServices => "medical_services",
-                BlockedCategories::MembershipOrganizations => "membership_organizations",
-                BlockedCategories::MensAndBoysClothingAndAccessoriesStores => {
-                    "mens_and_boys_clothing_and_accessories_stores"
-                }
-                BlockedCategories::MensWomensClothingStores => {
-                    "mens_womens_clothing_stores"
-                }
-                BlockedCategories::MetalServiceCenters => "metal_service_centers",
-                BlockedCategories::Miscellaneous => "miscellaneous",
-                BlockedCategories::MiscellaneousApparelAndAccessoryShops => {
-                    "miscellaneous_apparel_and_accessory_shops"
-                }
-                BlockedCategories::MiscellaneousAutoDealers => {
-                    "miscellaneous_auto_dealers"
-                }
-                BlockedCategories::MiscellaneousBusinessServices => {
-                    "miscellaneous_business_services"
-                }
-                BlockedCategories::MiscellaneousFoodStores => "miscellaneous_food_stores",
-                BlockedCategories::MiscellaneousGeneralMerchandise => {
-                    "miscellaneous_general_merchandise"
-                }
-                BlockedCategories::MiscellaneousGeneralServices => {
-                    "miscellaneous_general_services"
-                }
-                BlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores => {
-                    "miscellaneous_home_furnishing_specialty_stores"
-                }
-                BlockedCategories::MiscellaneousPublishingAndPrinting => {
-                    "miscellaneous_publishing_and_printing"
-                }
-                BlockedCategories::MiscellaneousRecreationServices => {
-                    "miscellaneous_recreation_services"
-                }
-                BlockedCategories::MiscellaneousRepairShops => {
-                    "miscellaneous_repair_shops"
-                }
-                BlockedCategories::MiscellaneousSpecialtyRetail => {
-                    "miscellaneous_specialty_retail"
-                }
-                BlockedCategories::MobileHomeDealers => "mobile_home_dealers",
-                BlockedCategories::MotionPictureTheaters => "motion_picture_theaters",
-                BlockedCategories::MotorFreightCarriersAndTrucking => {
-                    "motor_freight_carriers_and_trucking"
-                }
-                BlockedCategories::MotorHomesDealers => "motor_homes_dealers",
-                BlockedCategories::MotorVehicleSuppliesAndNewParts => {
-                    "motor_vehicle_supplies_and_new_parts"
-                }
-                BlockedCategories::MotorcycleShopsAndDealers => {
-                    "motorcycle_shops_and_dealers"
-                }
-                BlockedCategories::MotorcycleShopsDealers => "motorcycle_shops_dealers",
-                BlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
-                    "music_stores_musical_instruments_pianos_and_sheet_music"
-                }
-                BlockedCategories::NewsDealersAndNewsstands => {
-                    "news_dealers_and_newsstands"
-                }
-                BlockedCategories::NonFiMoneyOrders => "non_fi_money_orders",
-                BlockedCategories::NonFiStoredValueCardPurchaseLoad => {
-                    "non_fi_stored_value_card_purchase_load"
-                }
-                BlockedCategories::NondurableGoods => "nondurable_goods",
-                BlockedCategories::NurseriesLawnAndGardenSupplyStores => {
-                    "nurseries_lawn_and_garden_supply_stores"
-                }
-                BlockedCategories::NursingPersonalCare => "nursing_personal_care",
-                BlockedCategories::OfficeAndCommercialFurniture => {
-                    "office_and_commercial_furniture"
-                }
-                BlockedCategories::OpticiansEyeglasses => "opticians_eyeglasses",
-                BlockedCategories::OptometristsOphthalmologist => {
-                    "optometrists_ophthalmologist"
-                }
-                BlockedCategories::OrthopedicGoodsProstheticDevices => {
-                    "orthopedic_goods_prosthetic_devices"
-                }
-                BlockedCategories::Osteopaths => "osteopaths",
-                BlockedCategories::PackageStoresBeerWineAndLiquor => {
-                    "package_stores_beer_wine_and_liquor"
-                }
-                BlockedCategories::PaintsVarnishesAndSupplies => {
-                    "paints_varnishes_and_supplies"
-                }
-                BlockedCategories::ParkingLotsGarages => "parking_lots_garages",
-                BlockedCategories::PassengerRailways => "passenger_railways",
-                BlockedCategories::PawnShops => "pawn_shops",
-                BlockedCategories::PetShopsPetFoodAndSupplies => {
-                    "pet_shops_pet_food_and_supplies"
-                }
-                BlockedCategories::PetroleumAndPetroleumProducts => {
-                    "petroleum_and_petroleum_products"
-                }
-                BlockedCategories::PhotoDeveloping => "photo_developing",
-                BlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
-                    "photographic_photocopy_microfilm_equipment_and_supplies"
-                }
-                BlockedCategories::PhotographicStudios => "photographic_studios",
-                BlockedCategories::PictureVideoProduction => "picture_video_production",
-                BlockedCategories::PieceGoodsNotionsAndOtherDryGoods => {
-                    "piece_goods_notions_and_other_dry_goods"
-                }
-                BlockedCategories::PlumbingHeatingEquipmentAndSupplies => {
-                    "plumbing_heating_equipment_and_supplies"
-                }
-                BlockedCategories::PoliticalOrganizations => "political_organizations",
-                BlockedCategories::PostalServicesGovernmentOnly => {
-                    "postal_services_government_only"
-                }
-                BlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry => {
-                    "precious_stones_and_metals_watches_and_jewelry"
-                }
-                BlockedCategories::ProfessionalServices => "professional_services",
-                BlockedCategories::PublicWarehousingAndStorage => {
-                    "public_warehousing_and_storage"
-                }
-                BlockedCategories::QuickCopyReproAndBlueprint => {
-                    "quick_copy_repro_and_blueprint"
-                }
-                BlockedCategories::Railroads => "railroads",
-                BlockedCategories::RealEstateAgentsAndManagersRentals => {
-                    "real_estate_agents_and_managers_rentals"
-                }
-                BlockedCategories::RecordStores => "record_stores",
-                BlockedCategories::RecreationalVehicleRentals => {
-                    "recreational_vehicle_rentals"
-                }
-                BlockedCategories::ReligiousGoodsStores => "religious_goods_stores",
-                BlockedCategories::ReligiousOrganizations => "religious_organizations",
-                BlockedCategories::RoofingSidingSheetMetal => {
-                    "roofing_siding_sheet_metal"
-                }
-                BlockedCategories::SecretarialSupportServices => {
-                    "secretarial_support_services"
-                }
-                BlockedCategories::SecurityBrokersDealers => "security_brokers_dealers",
-                BlockedCategories::ServiceStations => "service_stations",
-                BlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores => {
-                    "sewing_needlework_fabric_and_piece_goods_stores"
-                }
-                BlockedCategories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
-                BlockedCategories::ShoeStores => "shoe_stores",
-                BlockedCategories::SmallApplianceRepair => "small_appliance_repair",
-                BlockedCategories::SnowmobileDealers => "snowmobile_dealers",
-                BlockedCategories::SpecialTradeServices => "special_trade_services",
-                BlockedCategories::SpecialtyCleaning => "specialty_cleaning",
-                BlockedCategories::SportingGoodsStores => "sporting_goods_stores",
-                BlockedCategories::SportingRecreationCamps => "sporting_recreation_camps",
-                BlockedCategories::SportsAndRidingApparelStores => {
-                    "sports_and_riding_apparel_stores"
-                }
-                BlockedCategories::SportsClubsFields => "sports_clubs_fields",
-                BlockedCategories::StampAndCoinStores => "stamp_and_coin_stores",
-                BlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
-                    "stationary_office_supplies_printing_and_writing_paper"
-                }
-                BlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores => {
-                    "stationery_stores_office_and_school_supply_stores"
-                }
-                BlockedCategories::SwimmingPoolsSales => "swimming_pools_sales",
-                BlockedCategories::TUiTravelGermany => "t_ui_travel_germany",
-                BlockedCategories::TailorsAlterations => "tailors_alterations",
-                BlockedCategories::TaxPaymentsGovernmentAgencies => {
-                    "tax_payments_government_agencies"
-                }
-                BlockedCategories::TaxPreparationServices => "tax_preparation_services",
-                BlockedCategories::TaxicabsLimousines => "taxicabs_limousines",
-                BlockedCategories::TelecommunicationEquipmentAndTelephoneSales => {
-                    "telecommunication_equipment_and_telephone_sales"
-                }
-                BlockedCategories::TelecommunicationServices => {
-                    "telecommunication_services"
-                }
-                BlockedCategories::TelegraphServices => "telegraph_services",
-                BlockedCategories::TentAndAwningShops => "tent_and_awning_shops",
-                BlockedCategories::TestingLaboratories => "testing_laboratories",
-                BlockedCategories::TheatricalTicketAgencies => {
-                    "theatrical_ticket_agencies"
-                }
-                BlockedCategories::Timeshares => "timeshares",
-                BlockedCategories::TireRetreadingAndRepair => {
-                    "tire_retreading_and_repair"
-                }
-                BlockedCategories::TollsBridgeFees => "tolls_bridge_fees",
-                BlockedCategories::TouristAttractionsAndExhibits => {
-                    "tourist_attractions_and_exhibits"
-                }
-                BlockedCategories::TowingServices => "towing_services",
-                BlockedCategories::TrailerParksCampgrounds => "trailer_parks_campgrounds",
-                BlockedCategories::TransportationServices => "transportation_services",
-                BlockedCategories::TravelAgenciesTourOperators => {
-                    "travel_agencies_tour_operators"
-                }
-                BlockedCategories::TruckStopIteration => "truck_stop_iteration",
-                BlockedCategories::TruckUtilityTrailerRentals => {
-                    "truck_utility_trailer_rentals"
-                }
-                BlockedCategories::TypesettingPlateMakingAndRelatedServices => {
-                    "typesetting_plate_making_and_related_services"
-                }
-                BlockedCategories::TypewriterStores => "typewriter_stores",
-                BlockedCategories::USFederalGovernmentAgenciesOrDepartments => {
-                    "u_s_federal_government_agencies_or_departments"
-                }
-                BlockedCategories::UniformsCommercialClothing => {
-                    "uniforms_commercial_clothing"
-                }
-                BlockedCategories::UsedMerchandiseAndSecondhandStores => {
-                    "used_merchandise_and_secondhand_stores"
-                }
-                BlockedCategories::Utilities => "utilities",
-                BlockedCategories::VarietyStores => "variety_stores",
-                BlockedCategories::VeterinaryServices => "veterinary_services",
-                BlockedCategories::VideoAmusementGameSupplies => {
-                    "video_amusement_game_supplies"
-                }
-                BlockedCategories::VideoGameArcades => "video_game_arcades",
-                BlockedCategories::VideoTapeRentalStores => "video_tape_rental_stores",
-                BlockedCategories::VocationalTradeSchools => "vocational_trade_schools",
-                BlockedCategories::WatchJewelryRepair => "watch_jewelry_repair",
-                BlockedCategories::WeldingRepair => "welding_repair",
-                BlockedCategories::WholesaleClubs => "wholesale_clubs",
-                BlockedCategories::WigAndToupeeStores => "wig_and_toupee_stores",
-                BlockedCategories::WiresMoneyOrders => "wires_money_orders",
-                BlockedCategories::WomensAccessoryAndSpecialtyShops => {
-                    "womens_accessory_and_specialty_shops"
-                }
-                BlockedCategories::WomensReadyToWearStores => {
-                    "womens_ready_to_wear_stores"
-                }
-                BlockedCategories::WreckingAndSalvageYards => {
-                    "wrecking_and_salvage_yards"
-                }
-                BlockedCategories::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for BlockedCategories {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ac_refrigeration_repair",
-                        "accounting_bookkeeping_services",
-                        "advertising_services",
-                        "agricultural_cooperative",
-                        "airlines_air_carriers",
-                        "airports_flying_fields",
-                        "ambulance_services",
-                        "amusement_parks_carnivals",
-                        "antique_reproductions",
-                        "antique_shops",
-                        "aquariums",
-                        "architectural_surveying_services",
-                        "art_dealers_and_galleries",
-                        "artists_supply_and_craft_shops",
-                        "auto_and_home_supply_stores",
-                        "auto_body_repair_shops",
-                        "auto_paint_shops",
-                        "auto_service_shops",
-                        "automated_cash_disburse",
-                        "automated_fuel_dispensers",
-                        "automobile_associations",
-                        "automotive_parts_and_accessories_stores",
-                        "automotive_tire_stores",
-                        "bail_and_bond_payments",
-                        "bakeries",
-                        "bands_orchestras",
-                        "barber_and_beauty_shops",
-                        "betting_casino_gambling",
-                        "bicycle_shops",
-                        "billiard_pool_establishments",
-                        "boat_dealers",
-                        "boat_rentals_and_leases",
-                        "book_stores",
-                        "books_periodicals_and_newspapers",
-                        "bowling_alleys",
-                        "bus_lines",
-                        "business_secretarial_schools",
-                        "buying_shopping_services",
-                        "cable_satellite_and_other_pay_television_and_radio",
-                        "camera_and_photographic_supply_stores",
-                        "candy_nut_and_confectionery_stores",
-                        "car_and_truck_dealers_new_used",
-                        "car_and_truck_dealers_used_only",
-                        "car_rental_agencies",
-                        "car_washes",
-                        "carpentry_services",
-                        "carpet_upholstery_cleaning",
-                        "caterers",
-                        "charitable_and_social_service_organizations_fundraising",
-                        "chemicals_and_allied_products",
-                        "child_care_services",
-                        "childrens_and_infants_wear_stores",
-                        "chiropodists_podiatrists",
-                        "chiropractors",
-                        "cigar_stores_and_stands",
-                        "civic_social_fraternal_associations",
-                        "cleaning_and_maintenance",
-                        "clothing_rental",
-                        "colleges_universities",
-                        "commercial_equipment",
-                        "commercial_footwear",
-                        "commercial_photography_art_and_graphics",
-                        "commuter_transport_and_ferries",
-                        "computer_network_services",
-                        "computer_programming",
-                        "computer_repair",
-                        "computer_software_stores",
-                        "computers_peripherals_and_software",
-                        "concrete_work_services",
-                        "construction_materials",
-                        "consulting_public_relations",
-                        "correspondence_schools",
-                        "cosmetic_stores",
-                        "counseling_services",
-                        "country_clubs",
-                        "courier_services",
-                        "court_costs",
-                        "credit_reporting_agencies",
-                        "cruise_lines",
-                        "dairy_products_stores",
-                        "dance_hall_studios_schools",
-                        "dating_escort_services",
-                        "dentists_orthodontists",
-                        "department_stores",
-                        "detective_agencies",
-                        "digital_goods_applications",
-                        "digital_goods_games",
-                        "digital_goods_large_volume",
-                        "digital_goods_media",
-                        "direct_marketing_catalog_merchant",
-                        "direct_marketing_combination_catalog_and_retail_merchant",
-                        "direct_marketing_inbound_telemarketing",
-                        "direct_marketing_insurance_services",
-                        "direct_marketing_other",
-                        "direct_marketing_outbound_telemarketing",
-                        "direct_marketing_subscription",
-                        "direct_marketing_travel",
-                        "discount_stores",
-                        "doctors",
-                        "door_to_door_sales",
-                        "drapery_window_covering_and_upholstery_stores",
-                        "drinking_places",
-                        "drug_stores_and_pharmacies",
-                        "drugs_drug_proprietaries_and_druggist_sundries",
-                        "dry_cleaners",
-                        "durable_goods",
-                        "duty_free_stores",
-                        "eating_places_restaurants",
-                        "educational_services",
-                        "electric_razor_stores",
-                        "electric_vehicle_charging",
-                        "electrical_parts_and_equipment",
-                        "electrical_services",
-                        "electronics_repair_shops",
-                        "electronics_stores",
-                        "elementary_secondary_schools",
-                        "emergency_services_gcas_visa_use_only",
-                        "employment_temp_agencies",
-                        "equipment_rental",
-                        "exterminating_services",
-                        "family_clothing_stores",
-                        "fast_food_restaurants",
-                        "financial_institutions",
-                        "fines_government_administrative_entities",
-                        "fireplace_fireplace_screens_and_accessories_stores",
-                        "floor_covering_stores",
-                        "florists",
-                        "florists_supplies_nursery_stock_and_flowers",
-                        "freezer_and_locker_meat_provisioners",
-                        "fuel_dealers_non_automotive",
-                        "funeral_services_crematories",
-                        "furniture_home_furnishings_and_equipment_stores_except_appliances",
-                        "furniture_repair_refinishing",
-                        "furriers_and_fur_shops",
-                        "general_services",
-                        "gift_card_novelty_and_souvenir_shops",
-                        "glass_paint_and_wallpaper_stores",
-                        "glassware_crystal_stores",
-                        "golf_courses_public",
-                        "government_licensed_horse_dog_racing_us_region_only",
-                        "government_licensed_online_casions_online_gambling_us_region_only",
-                        "government_owned_lotteries_non_us_region",
-                        "government_owned_lotteries_us_region_only",
-                        "government_services",
-                        "grocery_stores_supermarkets",
-                        "hardware_equipment_and_supplies",
-                        "hardware_stores",
-                        "health_and_beauty_spas",
-                        "hearing_aids_sales_and_supplies",
-                        "heating_plumbing_a_c",
-                        "hobby_toy_and_game_shops",
-                        "home_supply_warehouse_stores",
-                        "hospitals",
-                        "hotels_motels_and_resorts",
-                        "household_appliance_stores",
-                        "industrial_supplies",
-                        "information_retrieval_services",
-                        "insurance_default",
-                        "insurance_underwriting_premiums",
-                        "intra_company_purchases",
-                        "jewelry_stores_watches_clocks_and_silverware_stores",
-                        "landscaping_services",
-                        "laundries",
-                        "laundry_cleaning_services",
-                        "legal_services_attorneys",
-                        "luggage_and_leather_goods_stores",
-                        "lumber_building_materials_stores",
-                        "manual_cash_disburse",
-                        "marinas_service_and_supplies",
-                        "marketplaces",
-                        "masonry_stonework_and_plaster",
-                        "massage_parlors",
-                        "medical_and_dental_labs",
-                        "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
-                        "medical_services",
-                        "membership_organizations",
-                        "mens_and_boys_clothing_and_accessories_stores",
-                        "mens_womens_clothing_stores",
-                        "metal_service_centers",
-                        "miscellaneous",
-                        "miscellaneous_apparel_and_accessory_shops",
-                        "miscellaneous_auto_dealers",
-                        "miscellaneous_business_services",
-                        "miscellaneous_food_stores",
-                        "miscellaneous_general_merchandise",
-                        "miscellaneous_general_services",
-                        "miscellaneous_home_furnishing_specialty_stores",
-                        "miscellaneous_publishing_and_printing",
-                        "miscellaneous_recreation_services",
-                        "miscellaneous_repair_shops",
-                        "miscellaneous_specialty_retail",
-                        "mobile_home_dealers",
-                        "motion_picture_theaters",
-                        "motor_freight_carriers_and_trucking",
-                        "motor_homes_dealers",
-                        "motor_vehicle_supplies_and_new_parts",
-                        "motorcycle_shops_and_dealers",
-                        "motorcycle_shops_dealers",
-                        "music_stores_musical_instruments_pianos_and_sheet_music",
-                        "news_dealers_and_newsstands",
-                        "non_fi_money_orders",
-                        "non_fi_stored_value_card_purchase_load",
-                        "nondurable_goods",
-                        "nurseries_lawn_and_garden_supply_stores",
-                        "nursing_personal_care",
-                        "office_and_commercial_furniture",
-                        "opticians_eyeglasses",
-                        "optometrists_ophthalmologist",
-                        "orthopedic_goods_prosthetic_devices",
-                        "osteopaths",
-                        "package_stores_beer_wine_and_liquor",
-                        "paints_varnishes_and_supplies",
-                        "parking_lots_garages",
-                        "passenger_railways",
-                        "pawn_shops",
-                        "pet_shops_pet_food_and_supplies",
-                        "petroleum_and_petroleum_products",
-                        "photo_developing",
-                        "photographic_photocopy_microfilm_equipment_and_supplies",
-                        "photographic_studios",
-                        "picture_video_production",
-                        "piece_goods_notions_and_other_dry_goods",
-                        "plumbing_heating_equipment_and_supplies",
-                        "political_organizations",
-                        "postal_services_government_only",
-                        "precious_stones_and_metals_watches_and_jewelry",
-                        "professional_services",
-                        "public_warehousing_and_storage",
-                        "quick_copy_repro_and_blueprint",
-                        "railroads",
-                        "real_estate_agents_and_managers_rentals",
-                        "record_stores",
-                        "recreational_vehicle_rentals",
-                        "religious_goods_stores",
-                        "religious_organizations",
-                        "roofing_siding_sheet_metal",
-                        "secretarial_support_services",
-                        "security_brokers_dealers",
-                        "service_stations",
-                        "sewing_needlework_fabric_and_piece_goods_stores",
-                        "shoe_repair_hat_cleaning",
-                        "shoe_stores",
-                        "small_appliance_repair",
-                        "snowmobile_dealers",
-                        "special_trade_services",
-                        "specialty_cleaning",
-                        "sporting_goods_stores",
-                        "sporting_recreation_camps",
-                        "sports_and_riding_apparel_stores",
-                        "sports_clubs_fields",
-                        "stamp_and_coin_stores",
-                        "stationary_office_supplies_printing_and_writing_paper",
-                        "stationery_stores_office_and_school_supply_stores",
-                        "swimming_pools_sales",
-                        "t_ui_travel_germany",
-                        "tailors_alterations",
-                        "tax_payments_government_agencies",
-                        "tax_preparation_services",
-                        "taxicabs_limousines",
-                        "telecommunication_equipment_and_telephone_sales",
-                        "telecommunication_services",
-                        "telegraph_services",
-                        "tent_and_awning_shops",
-                        "testing_laboratories",
-                        "theatrical_ticket_agencies",
-                        "timeshares",
-                        "tire_retreading_and_repair",
-                        "tolls_bridge_fees",
-                        "tourist_attractions_and_exhibits",
-                        "towing_services",
-                        "trailer_parks_campgrounds",
-                        "transportation_services",
-                        "travel_agencies_tour_operators",
-                        "truck_stop_iteration",
-                        "truck_utility_trailer_rentals",
-                        "typesetting_plate_making_and_related_services",
-                        "typewriter_stores",
-                        "u_s_federal_government_agencies_or_departments",
-                        "uniforms_commercial_clothing",
-                        "used_merchandise_and_secondhand_stores",
-                        "utilities",
-                        "variety_stores",
-                        "veterinary_services",
-                        "video_amusement_game_supplies",
-                        "video_game_arcades",
-                        "video_tape_rental_stores",
-                        "vocational_trade_schools",
-                        "watch_jewelry_repair",
-                        "welding_repair",
-                        "wholesale_clubs",
-                        "wig_and_toupee_stores",
-                        "wires_money_orders",
-                        "womens_accessory_and_specialty_shops",
-                        "womens_ready_to_wear_stores",
-                        "wrecking_and_salvage_yards",
-                    ],
-                ) {
-                    Some(0) => BlockedCategories::AcRefrigerationRepair,
-                    Some(1) => BlockedCategories::AccountingBookkeepingServices,
-                    Some(2) => BlockedCategories::AdvertisingServices,
-                    Some(3) => BlockedCategories::AgriculturalCooperative,
-                    Some(4) => BlockedCategories::AirlinesAirCarriers,
-                    Some(5) => BlockedCategories::AirportsFlyingFields,
-                    Some(6) => BlockedCategories::AmbulanceServices,
-                    Some(7) => BlockedCategories::AmusementParksCarnivals,
-                    Some(8) => BlockedCategories::AntiqueReproductions,
-                    Some(9) => BlockedCategories::AntiqueShops,
-                    Some(10) => BlockedCategories::Aquariums,
-                    Some(11) => BlockedCategories::ArchitecturalSurveyingServices,
-                    Some(12) => BlockedCategories::ArtDealersAndGalleries,
-                    Some(13) => BlockedCategories::ArtistsSupplyAndCraftShops,
-                    Some(14) => BlockedCategories::AutoAndHomeSupplyStores,
-                    Some(15) => BlockedCategories::AutoBodyRepairShops,
-                    Some(16) => BlockedCategories::AutoPaintShops,
-                    Some(17) => BlockedCategories::AutoServiceShops,
-                    Some(18) => BlockedCategories::AutomatedCashDisburse,
-                    Some(19) => BlockedCategories::AutomatedFuelDispensers,
-                    Some(20) => BlockedCategories::AutomobileAssociations,
-                    Some(21) => BlockedCategories::AutomotivePartsAndAccessoriesStores,
-                    Some(22) => BlockedCategories::AutomotiveTireStores,
-                    Some(23) => BlockedCategories::BailAndBondPayments,
-                    Some(24) => BlockedCategories::Bakeries,
-                    Some(25) => BlockedCategories::BandsOrchestras,
-                    Some(26) => BlockedCategories::BarberAndBeautyShops,
-                    Some(27) => BlockedCategories::BettingCasinoGambling,
-                    Some(28) => BlockedCategories::BicycleShops,
-                    Some(29) => BlockedCategories::BilliardPoolEstablishments,
-                    Some(30) => BlockedCategories::BoatDealers,
-                    Some(31) => BlockedCategories::BoatRentalsAndLeases,
-                    Some(32) => BlockedCategories::BookStores,
-                    Some(33) => BlockedCategories::BooksPeriodicalsAndNewspapers,
-                    Some(34) => BlockedCategories::BowlingAlleys,
-                    Some(35) => BlockedCategories::BusLines,
-                    Some(36) => BlockedCategories::BusinessSecretarialSchools,
-                    Some(37) => BlockedCategories::BuyingShoppingServices,
-                    Some(38) => {
-                        BlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
-                    }
-                    Some(39) => BlockedCategories::CameraAndPhotographicSupplyStores,
-                    Some(40) => BlockedCategories::CandyNutAndConfectioneryStores,
-                    Some(41) => BlockedCategories::CarAndTruckDealersNewUsed,
-                    Some(42) => BlockedCategories::CarAndTruckDealersUsedOnly,
-                    Some(43) => BlockedCategories::CarRentalAgencies,
-                    Some(44) => BlockedCategories::CarWashes,
-                    Some(45) => BlockedCategories::CarpentryServices,
-                    Some(46) => BlockedCategories::CarpetUpholsteryCleaning,
-                    Some(47) => BlockedCategories::Caterers,
-                    Some(48) => {
-                        BlockedCategories::CharitableAndSocialServiceOrganizationsFundraising
-                    }
-                    Some(49) => BlockedCategories::ChemicalsAndAlliedProducts,
-                    Some(50) => BlockedCategories::ChildCareServices,
-                    Some(51) => BlockedCategories::ChildrensAndInfantsWearStores,
-                    Some(52) => BlockedCategories::ChiropodistsPodiatrists,
-                    Some(53) => BlockedCategories::Chiropractors,
-                    Some(54) => BlockedCategories::CigarStoresAndStands,
-                    Some(55) => BlockedCategories::CivicSocialFraternalAssociations,
-                    Some(56) => BlockedCategories::CleaningAndMaintenance,
-                    Some(57) => BlockedCategories::ClothingRental,
-                    Some(58) => BlockedCategories::CollegesUniversities,
-                    Some(59) => BlockedCategories::CommercialEquipment,
-                    Some(60) => BlockedCategories::CommercialFootwear,
-                    Some(61) => BlockedCategories::CommercialPhotographyArtAndGraphics,
-                    Some(62) => BlockedCategories::CommuterTransportAndFerries,
-                    Some(63) => BlockedCategories::ComputerNetworkServices,
-                    Some(64) => BlockedCategories::ComputerProgramming,
-                    Some(65) => BlockedCategories::ComputerRepair,
-                    Some(66) => BlockedCategories::ComputerSoftwareStores,
-                    Some(67) => BlockedCategories::ComputersPeripheralsAndSoftware,
-                    Some(68) => BlockedCategories::ConcreteWorkServices,
-                    Some(69) => BlockedCategories::ConstructionMaterials,
-                    Some(70) => BlockedCategories::ConsultingPublicRelations,
-                    Some(71) => BlockedCategories::CorrespondenceSchools,
-                    Some(72) => BlockedCategories::CosmeticStores,
-                    Some(73) => BlockedCategories::CounselingServices,
-                    Some(74) => BlockedCategories::CountryClubs,
-                    Some(75) => BlockedCategories::CourierServices,
-                    Some(76) => BlockedCategories::CourtCosts,
-                    Some(77) => BlockedCategories::CreditReportingAgencies,
-                    Some(78) => BlockedCategories::CruiseLines,
-                    Some(79) => BlockedCategories::DairyProductsStores,
-                    Some(80) => BlockedCategories::DanceHallStudiosSchools,
-                    Some(81) => BlockedCategories::DatingEscortServices,
-                    Some(82) => BlockedCategories::DentistsOrthodontists,
-                    Some(83) => BlockedCategories::DepartmentStores,
-                    Some(84) => BlockedCategories::DetectiveAgencies,
-                    Some(85) => BlockedCategories::DigitalGoodsApplications,
-                    Some(86) => BlockedCategories::DigitalGoodsGames,
-                    Some(87) => BlockedCategories::DigitalGoodsLargeVolume,
-                    Some(88) => BlockedCategories::DigitalGoodsMedia,
-                    Some(89) => BlockedCategories::DirectMarketingCatalogMerchant,
-                    Some(90) => {
-                        BlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
-                    }
-                    Some(91) => BlockedCategories::DirectMarketingInboundTelemarketing,
-                    Some(92) => BlockedCategories::DirectMarketingInsuranceServices,
-                    Some(93) => BlockedCategories::DirectMarketingOther,
-                    Some(94) => BlockedCategories::DirectMarketingOutboundTelemarketing,
-                    Some(95) => BlockedCategories::DirectMarketingSubscription,
-                    Some(96) => BlockedCategories::DirectMarketingTravel,
-                    Some(97) => BlockedCategories::DiscountStores,
-                    Some(98) => BlockedCategories::Doctors,
-                    Some(99) => BlockedCategories::DoorToDoorSales,
-                    Some(100) => {
-                        BlockedCategories::DraperyWindowCoveringAndUpholsteryStores
-                    }
-                    Some(101) => BlockedCategories::DrinkingPlaces,
-                    Some(102) => BlockedCategories::DrugStoresAndPharmacies,
-                    Some(103) => {
-                        BlockedCategories::DrugsDrugProprietariesAndDruggistSundries
-                    }
-                    Some(104) => BlockedCategories::DryCleaners,
-                    Some(105) => BlockedCategories::DurableGoods,
-                    Some(106) => BlockedCategories::DutyFreeStores,
-                    Some(107) => BlockedCategories::EatingPlacesRestaurants,
-                    Some(108) => BlockedCategories::EducationalServices,
-                    Some(109) => BlockedCategories::ElectricRazorStores,
-                    Some(110) => BlockedCategories::ElectricVehicleCharging,
-                    Some(111) => BlockedCategories::ElectricalPartsAndEquipment,
-                    Some(112) => BlockedCategories::ElectricalServices,
-                    Some(113) => BlockedCategories::ElectronicsRepairShops,
-                    Some(114) => BlockedCategories::ElectronicsStores,
-                    Some(115) => BlockedCategories::ElementarySecondarySchools,
-                    Some(116) => BlockedCategories::EmergencyServicesGcasVisaUseOnly,
-                    Some(117) => BlockedCategories::EmploymentTempAgencies,
-                    Some(118) => BlockedCategories::EquipmentRental,
-                    Some(119) => BlockedCategories::ExterminatingServices,
-                    Some(120) => BlockedCategories::FamilyClothingStores,
-                    Some(121) => BlockedCategories::FastFoodRestaurants,
-                    Some(122) => BlockedCategories::FinancialInstitutions,
-                    Some(123) => BlockedCategories::FinesGovernmentAdministrativeEntities,
-                    Some(124) => {
-                        BlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores
-                    }
-                    Some(125) => BlockedCategories::FloorCoveringStores,
-                    Some(126) => BlockedCategories::Florists,
-                    Some(127) => {
-                        BlockedCategories::FloristsSuppliesNurseryStockAndFlowers
-                    }
-                    Some(128) => BlockedCategories::FreezerAndLockerMeatProvisioners,
-                    Some(129) => BlockedCategories::FuelDealersNonAutomotive,
-                    Some(130) => BlockedCategories::FuneralServicesCrematories,
-                    Some(131) => {
-                        BlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
-                    }
-                    Some(132) => BlockedCategories::FurnitureRepairRefinishing,
-                    Some(133) => BlockedCategories::FurriersAndFurShops,
-                    Some(134) => BlockedCategories::GeneralServices,
-                    Some(135) => BlockedCategories::GiftCardNoveltyAndSouvenirShops,
-                    Some(136) => BlockedCategories::GlassPaintAndWallpaperStores,
-                    Some(137) => BlockedCategories::GlasswareCrystalStores,
-                    Some(138) => BlockedCategories::GolfCoursesPublic,
-                    Some(139) => {
-                        BlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
-                    }
-                    Some(140) => {
-                        BlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
-                    }
-                    Some(141) => BlockedCategories::GovernmentOwnedLotteriesNonUsRegion,
-                    Some(142) => BlockedCategories::GovernmentOwnedLotteriesUsRegionOnly,
-                    Some(143) => BlockedCategories::GovernmentServices,
-                    Some(144) => BlockedCategories::GroceryStoresSupermarkets,
-                    Some(145) => BlockedCategories::HardwareEquipmentAndSupplies,
-                    Some(146) => BlockedCategories::HardwareStores,
-                    Some(147) => BlockedCategories::HealthAndBeautySpas,
-                    Some(148) => BlockedCategories::HearingAidsSalesAndSupplies,
-                    Some(149) => BlockedCategories::HeatingPlumbingAC,
-                    Some(150) => BlockedCategories::HobbyToyAndGameShops,
-                    Some(151) => BlockedCategories::HomeSupplyWarehouseStores,
-                    Some(152) => BlockedCategories::Hospitals,
-                    Some(153) => BlockedCategories::HotelsMotelsAndResorts,
-                    Some(154) => BlockedCategories::HouseholdApplianceStores,
-                    Some(155) => BlockedCategories::IndustrialSupplies,
-                    Some(156) => BlockedCategories::InformationRetrievalServices,
-                    Some(157) => BlockedCategories::InsuranceDefault,
-                    Some(158) => BlockedCategories::InsuranceUnderwritingPremiums,
-                    Some(159) => BlockedCategories::IntraCompanyPurchases,
-                    Some(160) => {
-                        BlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores
-                    }
-                    Some(161) => BlockedCategories::LandscapingServices,
-                    Some(162) => BlockedCategories::Laundries,
-                    Some(163) => BlockedCategories::LaundryCleaningServices,
-                    Some(164) => BlockedCategories::LegalServicesAttorneys,
-                    Some(165) => BlockedCategories::LuggageAndLeatherGoodsStores,
-                    Some(166) => BlockedCategories::LumberBuildingMaterialsStores,
-                    Some(167) => BlockedCategories::ManualCashDisburse,
-                    Some(168) => BlockedCategories::MarinasServiceAndSupplies,
-                    Some(169) => BlockedCategories::Marketplaces,
-                    Some(170) => BlockedCategories::MasonryStoneworkAndPlaster,
-                    Some(171) => BlockedCategories::MassageParlors,
-                    Some(172) => BlockedCategories::MedicalAndDentalLabs,
-                    Some(173) => {
-                        BlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
-                    }
-                    Some(174) => BlockedCategories::MedicalServices,
-                    Some(175) => BlockedCategories::MembershipOrganizations,
-                    Some(176) => {
-                        BlockedCategories::MensAndBoysClothingAndAccessoriesStores
-                    }
-                    Some(177) => BlockedCategories::MensWomensClothingStores,
-                    Some(178) => BlockedCategories::MetalServiceCenters,
-                    Some(179) => BlockedCategories::Miscellaneous,
-                    Some(180) => BlockedCategories::MiscellaneousApparelAndAccessoryShops,
-                    Some(181) => BlockedCategories::MiscellaneousAutoDealers,
-                    Some(182) => BlockedCategories::MiscellaneousBusinessServices,
-                    Some(183) => BlockedCategories::MiscellaneousFoodStores,
-                    Some(184) => BlockedCategories::MiscellaneousGeneralMerchandise,
-                    Some(185) => BlockedCategories::MiscellaneousGeneralServices,
-                    Some(186) => {
-                        BlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores
-                    }
-                    Some(187) => BlockedCategories::MiscellaneousPublishingAndPrinting,
-                    Some(188) => BlockedCategories::MiscellaneousRecreationServices,
-                    Some(189) => BlockedCategories::MiscellaneousRepairShops,
-                    Some(190) => BlockedCategories::MiscellaneousSpecialtyRetail,
-                    Some(191) => BlockedCategories::MobileHomeDealers,
-                    Some(192) => BlockedCategories::MotionPictureTheaters,
-                    Some(193) => BlockedCategories::MotorFreightCarriersAndTrucking,
-                    Some(194) => BlockedCategories::MotorHomesDealers,
-                    Some(195) => BlockedCategories::MotorVehicleSuppliesAndNewParts,
-                    Some(196) => BlockedCategories::MotorcycleShopsAndDealers,
-                    Some(197) => BlockedCategories::MotorcycleShopsDealers,
-                    Some(198) => {
-                        BlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
-                    }
-                    Some(199) => BlockedCategories::NewsDealersAndNewsstands,
-                    Some(200) => BlockedCategories::NonFiMoneyOrders,
-                    Some(201) => BlockedCategories::NonFiStoredValueCardPurchaseLoad,
-                    Some(202) => BlockedCategories::NondurableGoods,
-                    Some(203) => BlockedCategories::NurseriesLawnAndGardenSupplyStores,
-                    Some(204) => BlockedCategories::NursingPersonalCare,
-                    Some(205) => BlockedCategories::OfficeAndCommercialFurniture,
-                    Some(206) => BlockedCategories::OpticiansEyeglasses,
-                    Some(207) => BlockedCategories::OptometristsOphthalmologist,
-                    Some(208) => BlockedCategories::OrthopedicGoodsProstheticDevices,
-                    Some(209) => BlockedCategories::Osteopaths,
-                    Some(210) => BlockedCategories::PackageStoresBeerWineAndLiquor,
-                    Some(211) => BlockedCategories::PaintsVarnishesAndSupplies,
-                    Some(212) => BlockedCategories::ParkingLotsGarages,
-                    Some(213) => BlockedCategories::PassengerRailways,
-                    Some(214) => BlockedCategories::PawnShops,
-                    Some(215) => BlockedCategories::PetShopsPetFoodAndSupplies,
-                    Some(216) => BlockedCategories::PetroleumAndPetroleumProducts,
-                    Some(217) => BlockedCategories::PhotoDeveloping,
-                    Some(218) => {
-                        BlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
-                    }
-                    Some(219) => BlockedCategories::PhotographicStudios,
-                    Some(220) => BlockedCategories::PictureVideoProduction,
-                    Some(221) => BlockedCategories::PieceGoodsNotionsAndOtherDryGoods,
-                    Some(222) => BlockedCategories::PlumbingHeatingEquipmentAndSupplies,
-                    Some(223) => BlockedCategories::PoliticalOrganizations,
-                    Some(224) => BlockedCategories::PostalServicesGovernmentOnly,
-                    Some(225) => {
-                        BlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry
-                    }
-                    Some(226) => BlockedCategories::ProfessionalServices,
-                    Some(227) => BlockedCategories::PublicWarehousingAndStorage,
-                    Some(228) => BlockedCategories::QuickCopyReproAndBlueprint,
-                    Some(229) => BlockedCategories::Railroads,
-                    Some(230) => BlockedCategories::RealEstateAgentsAndManagersRentals,
-                    Some(231) => BlockedCategories::RecordStores,
-                    Some(232) => BlockedCategories::RecreationalVehicleRentals,
-                    Some(233) => BlockedCategories::ReligiousGoodsStores,
-                    Some(234) => BlockedCategories::ReligiousOrganizations,
-                    Some(235) => BlockedCategories::RoofingSidingSheetMetal,
-                    Some(236) => BlockedCategories::SecretarialSupportServices,
-                    Some(237) => BlockedCategories::SecurityBrokersDealers,
-                    Some(238) => BlockedCategories::ServiceStations,
-                    Some(239) => {
-                        BlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores
-                    }
-                    Some(240) => BlockedCategories::ShoeRepairHatCleaning,
-                    Some(241) => BlockedCategories::ShoeStores,
-                    Some(242) => BlockedCategories::SmallApplianceRepair,
-                    Some(243) => BlockedCategories::SnowmobileDealers,
-                    Some(244) => BlockedCategories::SpecialTradeServices,
-                    Some(245) => BlockedCategories::SpecialtyCleaning,
-                    Some(246) => BlockedCategories::SportingGoodsStores,
-                    Some(247) => BlockedCategories::SportingRecreationCamps,
-                    Some(248) => BlockedCategories::SportsAndRidingApparelStores,
-                    Some(249) => BlockedCategories::SportsClubsFields,
-                    Some(250) => BlockedCategories::StampAndCoinStores,
-                    Some(251) => {
-                        BlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
-                    }
-                    Some(252) => {
-                        BlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores
-                    }
-                    Some(253) => BlockedCategories::SwimmingPoolsSales,
-                    Some(254) => BlockedCategories::TUiTravelGermany,
-                    Some(255) => BlockedCategories::TailorsAlterations,
-                    Some(256) => BlockedCategories::TaxPaymentsGovernmentAgencies,
-                    Some(257) => BlockedCategories::TaxPreparationServices,
-                    Some(258) => BlockedCategories::TaxicabsLimousines,
-                    Some(259) => {
-                        BlockedCategories::TelecommunicationEquipmentAndTelephoneSales
-                    }
-                    Some(260) => BlockedCategories::TelecommunicationServices,
-                    Some(261) => BlockedCategories::TelegraphServices,
-                    Some(262) => BlockedCategories::TentAndAwningShops,
-                    Some(263) => BlockedCategories::TestingLaboratories,
-                    Some(264) => BlockedCategories::TheatricalTicketAgencies,
-                    Some(265) => BlockedCategories::Timeshares,
-                    Some(266) => BlockedCategories::TireRetreadingAndRepair,
-                    Some(267) => BlockedCategories::TollsBridgeFees,
-                    Some(268) => BlockedCategories::TouristAttractionsAndExhibits,
-                    Some(269) => BlockedCategories::TowingServices,
-                    Some(270) => BlockedCategories::TrailerParksCampgrounds,
-                    Some(271) => BlockedCategories::TransportationServices,
-                    Some(272) => BlockedCategories::TravelAgenciesTourOperators,
-                    Some(273) => BlockedCategories::TruckStopIteration,
-                    Some(274) => BlockedCategories::TruckUtilityTrailerRentals,
-                    Some(275) => {
-                        BlockedCategories::TypesettingPlateMakingAndRelatedServices
-                    }
-                    Some(276) => BlockedCategories::TypewriterStores,
-                    Some(277) => {
-                        BlockedCategories::USFederalGovernmentAgenciesOrDepartments
-                    }
-                    Some(278) => BlockedCategories::UniformsCommercialClothing,
-                    Some(279) => BlockedCategories::UsedMerchandiseAndSecondhandStores,
-                    Some(280) => BlockedCategories::Utilities,
-                    Some(281) => BlockedCategories::VarietyStores,
-                    Some(282) => BlockedCategories::VeterinaryServices,
-                    Some(283) => BlockedCategories::VideoAmusementGameSupplies,
-                    Some(284) => BlockedCategories::VideoGameArcades,
-                    Some(285) => BlockedCategories::VideoTapeRentalStores,
-                    Some(286) => BlockedCategories::VocationalTradeSchools,
-                    Some(287) => BlockedCategories::WatchJewelryRepair,
-                    Some(288) => BlockedCategories::WeldingRepair,
-                    Some(289) => BlockedCategories::WholesaleClubs,
-                    Some(290) => BlockedCategories::WigAndToupeeStores,
-                    Some(291) => BlockedCategories::WiresMoneyOrders,
-                    Some(292) => BlockedCategories::WomensAccessoryAndSpecialtyShops,
-                    Some(293) => BlockedCategories::WomensReadyToWearStores,
-                    Some(294) => BlockedCategories::WreckingAndSalvageYards,
-                    _ => BlockedCategories::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for BlockedCategories {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for BlockedCategories {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for BlockedCategories {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for BlockedCategories {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `categories` in `IssuingCardSpendingLimit` and `IssuingCardholderSpendingLimit`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Categories {
-        /// `ac_refrigeration_repair`
-        AcRefrigerationRepair,
-        /// `accounting_bookkeeping_services`
-        AccountingBookkeepingServices,
-        /// `advertising_services`
-        AdvertisingServices,
-        /// `agricultural_cooperative`
-        AgriculturalCooperative,
-        /// `airlines_air_carriers`
-        AirlinesAirCarriers,
-        /// `airports_flying_fields`
-        AirportsFlyingFields,
-        /// `ambulance_services`
-        AmbulanceServices,
-        /// `amusement_parks_carnivals`
-        AmusementParksCarnivals,
-        /// `antique_reproductions`
-        AntiqueReproductions,
-        /// `antique_shops`
-        AntiqueShops,
-        /// `aquariums`
-        Aquariums,
-        /// `architectural_surveying_services`
-        ArchitecturalSurveyingServices,
-        /// `art_dealers_and_galleries`
-        ArtDealersAndGalleries,
-        /// `artists_supply_and_craft_shops`
-        ArtistsSupplyAndCraftShops,
-        /// `auto_and_home_supply_stores`
-        AutoAndHomeSupplyStores,
-        /// `auto_body_repair_shops`
-        AutoBodyRepairShops,
-        /// `auto_paint_shops`
-        AutoPaintShops,
-        /// `auto_service_shops`
-        AutoServiceShops,
-        /// `automated_cash_disburse`
-        AutomatedCashDisburse,
-        /// `automated_fuel_dispensers`
-        AutomatedFuelDispensers,
-        /// `automobile_associations`
-        AutomobileAssociations,
-        /// `automotive_parts_and_accessories_stores`
-        AutomotivePartsAndAccessoriesStores,
-        /// `automotive_tire_stores`
-        AutomotiveTireStores,
-        /// `bail_and_bond_payments`
-        BailAndBondPayments,
-        /// `bakeries`
-        Bakeries,
-        /// `bands_orchestras`
-        BandsOrchestras,
-        /// `barber_and_beauty_shops`
-        BarberAndBeautyShops,
-        /// `betting_casino_gambling`
-        BettingCasinoGambling,
-        /// `bicycle_shops`
-        BicycleShops,
-        /// `billiard_pool_establishments`
-        BilliardPoolEstablishments,
-        /// `boat_dealers`
-        BoatDealers,
-        /// `boat_rentals_and_leases`
-        BoatRentalsAndLeases,
-        /// `book_stores`
-        BookStores,
-        /// `books_periodicals_and_newspapers`
-        BooksPeriodicalsAndNewspapers,
-        /// `bowling_alleys`
-        BowlingAlleys,
-        /// `bus_lines`
-        BusLines,
-        /// `business_secretarial_schools`
-        BusinessSecretarialSchools,
-        /// `buying_shopping_services`
-        BuyingShoppingServices,
-        /// `cable_satellite_and_other_pay_television_and_radio`
-        CableSatelliteAndOtherPayTelevisionAndRadio,
-        /// `camera_and_photographic_supply_stores`
-        CameraAndPhotographicSupplyStores,
-        /// `candy_nut_and_confectionery_stores`
-        CandyNutAndConfectioneryStores,
-        /// `car_and_truck_dealers_new_used`
-        CarAndTruckDealersNewUsed,
-        /// `car_and_truck_dealers_used_only`
-        CarAndTruckDealersUsedOnly,
-        /// `car_rental_agencies`
-        CarRentalAgencies,
-        /// `car_washes`
-        CarWashes,
-        /// `carpentry_services`
-        CarpentryServices,
-        /// `carpet_upholstery_cleaning`
-        CarpetUpholsteryCleaning,
-        /// `caterers`
-        Caterers,
-        /// `charitable_and_social_service_organizations_fundraising`
-        CharitableAndSocialServiceOrganizationsFundraising,
-        /// `chemicals_and_allied_products`
-        ChemicalsAndAlliedProducts,
-        /// `child_care_services`
-        ChildCareServices,
-        /// `childrens_and_infants_wear_stores`
-        ChildrensAndInfantsWearStores,
-        /// `chiropodists_podiatrists`
-        ChiropodistsPodiatrists,
-        /// `chiropractors`
-        Chiropractors,
-        /// `cigar_stores_and_stands`
-        CigarStoresAndStands,
-        /// `civic_social_fraternal_associations`
-        CivicSocialFraternalAssociations,
-        /// `cleaning_and_maintenance`
-        CleaningAndMaintenance,
-        /// `clothing_rental`
-        ClothingRental,
-        /// `colleges_universities`
-        CollegesUniversities,
-        /// `commercial_equipment`
-        CommercialEquipment,
-        /// `commercial_footwear`
-        CommercialFootwear,
-        /// `commercial_photography_art_and_graphics`
-        CommercialPhotographyArtAndGraphics,
-        /// `commuter_transport_and_ferries`
-        CommuterTransportAndFerries,
-        /// `computer_network_services`
-        ComputerNetworkServices,
-        /// `computer_programming`
-        ComputerProgramming,
-        /// `computer_repair`
-        ComputerRepair,
-        /// `computer_software_stores`
-        ComputerSoftwareStores,
-        /// `computers_peripherals_and_software`
-        ComputersPeripheralsAndSoftware,
-        /// `concrete_work_services`
-        ConcreteWorkServices,
-        /// `construction_materials`
-        ConstructionMaterials,
-        /// `consulting_public_relations`
-        ConsultingPublicRelations,
-        /// `correspondence_schools`
-        CorrespondenceSchools,
-        /// `cosmetic_stores`
-        CosmeticStores,
-        /// `counseling_services`
-        CounselingServices,
-        /// `country_clubs`
-        CountryClubs,
-        /// `courier_services`
-        CourierServices,
-        /// `court_costs`
-        CourtCosts,
-        /// `credit_reporting_agencies`
-        CreditReportingAgencies,
-        /// `cruise_lines`
-        CruiseLines,
-        /// `dairy_products_stores`
-        DairyProductsStores,
-        /// `dance_hall_studios_schools`
-        DanceHallStudiosSchools,
-        /// `dating_escort_services`
-        DatingEscortServices,
-        /// `dentists_orthodontists`
-        DentistsOrthodontists,
-        /// `department_stores`
-        DepartmentStores,
-        /// `detective_agencies`
-        DetectiveAgencies,
-        /// `digital_goods_applications`
-        DigitalGoodsApplications,
-        /// `digital_goods_games`
-        DigitalGoodsGames,
-        /// `digital_goods_large_volume`
-        DigitalGoodsLargeVolume,
-        /// `digital_goods_media`
-        DigitalGoodsMedia,
-        /// `direct_marketing_catalog_merchant`
-        DirectMarketingCatalogMerchant,
-        /// `direct_marketing_combination_catalog_and_retail_merchant`
-        DirectMarketingCombinationCatalogAndRetailMerchant,
-        /// `direct_marketing_inbound_telemarketing`
-        DirectMarketingInboundTelemarketing,
-        /// `direct_marketing_insurance_services`
-        DirectMarketingInsuranceServices,
-        /// `direct_marketing_other`
-        DirectMarketingOther,
-        /// `direct_marketing_outbound_telemarketing`
-        DirectMarketingOutboundTelemarketing,
-        /// `direct_marketing_subscription`
-        DirectMarketingSubscription,
-        /// `direct_marketing_travel`
-        DirectMarketingTravel,
-        /// `discount_stores`
-        DiscountStores,
-        /// `doctors`
-        Doctors,
-        /// `door_to_door_sales`
-        DoorToDoorSales,
-        /// `drapery_window_covering_and_upholstery_stores`
-        DraperyWindowCoveringAndUpholsteryStores,
-        /// `drinking_places`
-        DrinkingPlaces,
-        /// `drug_stores_and_pharmacies`
-        DrugStoresAndPharmacies,
-        /// `drugs_drug_proprietaries_and_druggist_sundries`
-        DrugsDrugProprietariesAndDruggistSundries,
-        /// `dry_cleaners`
-        DryCleaners,
-        /// `durable_goods`
-        DurableGoods,
-        /// `duty_free_stores`
-        DutyFreeStores,
-        /// `eating_places_restaurants`
-        EatingPlacesRestaurants,
-        /// `educational_services`
-        EducationalServices,
-        /// `electric_razor_stores`
-        ElectricRazorStores,
-        /// `electric_vehicle_charging`
-        ElectricVehicleCharging,
-        /// `electrical_parts_and_equipment`
-        ElectricalPartsAndEquipment,
-        /// `electrical_services`
-        ElectricalServices,
-        /// `electronics_repair_shops`
-        ElectronicsRepairShops,
-        /// `electronics_stores`
-        ElectronicsStores,
-        /// `elementary_secondary_schools`
-        ElementarySecondarySchools,
-        /// `emergency_services_gcas_visa_use_only`
-        EmergencyServicesGcasVisaUseOnly,
-        /// `employment_temp_agencies`
-        EmploymentTempAgencies,
-        /// `equipment_rental`
-        EquipmentRental,
-        /// `exterminating_services`
-        ExterminatingServices,
-        /// `family_clothing_stores`
-        FamilyClothingStores,
-        /// `fast_food_restaurants`
-        FastFoodRestaurants,
-        /// `financial_institutions`
-        FinancialInstitutions,
-        /// `fines_government_administrative_entities`
-        FinesGovernmentAdministrativeEntities,
-        /// `fireplace_fireplace_screens_and_accessories_stores`
-        FireplaceFireplaceScreensAndAccessoriesStores,
-        /// `floor_covering_stores`
-        FloorCoveringStores,
-        /// `florists`
-        Florists,
-        /// `florists_supplies_nursery_stock_and_flowers`
-        FloristsSuppliesNurseryStockAndFlowers,
-        /// `freezer_and_locker_meat_provisioners`
-        FreezerAndLockerMeatProvisioners,
-        /// `fuel_dealers_non_automotive`
-        FuelDealersNonAutomotive,
-        /// `funeral_services_crematories`
-        FuneralServicesCrematories,
-        /// `furniture_home_furnishings_and_equipment_stores_except_appliances`
-        FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances,
-        /// `furniture_repair_refinishing`
-        FurnitureRepairRefinishing,
-        /// `furriers_and_fur_shops`
-        FurriersAndFurShops,
-        /// `general_services`
-        GeneralServices,
-        /// `gift_card_novelty_and_souvenir_shops`
-        GiftCardNoveltyAndSouvenirShops,
-        /// `glass_paint_and_wallpaper_stores`
-        GlassPaintAndWallpaperStores,
-        /// `glassware_crystal_stores`
-        GlasswareCrystalStores,
-        /// `golf_courses_public`
-        GolfCoursesPublic,
-        /// `government_licensed_horse_dog_racing_us_region_only`
-        GovernmentLicensedHorseDogRacingUsRegionOnly,
-        /// `government_licensed_online_casions_online_gambling_us_region_only`
-        GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly,
-        /// `government_owned_lotteries_non_us_region`
-        GovernmentOwnedLotteriesNonUsRegion,
-        /// `government_owned_lotteries_us_region_only`
-        GovernmentOwnedLotteriesUsRegionOnly,
-        /// `government_services`
-        GovernmentServices,
-        /// `grocery_stores_supermarkets`
-        GroceryStoresSupermarkets,
-        /// `hardware_equipment_and_supplies`
-        HardwareEquipmentAndSupplies,
-        /// `hardware_stores`
-        HardwareStores,
-        /// `health_and_beauty_spas`
-        HealthAndBeautySpas,
-        /// `hearing_aids_sales_and_supplies`
-        HearingAidsSalesAndSupplies,
-        /// `heating_plumbing_a_c`
-        HeatingPlumbingAC,
-        /// `hobby_toy_and_game_shops`
-        HobbyToyAndGameShops,
-        /// `home_supply_warehouse_stores`
-        HomeSupplyWarehouseStores,
-        /// `hospitals`
-        Hospitals,
-        /// `hotels_motels_and_resorts`
-        HotelsMotelsAndResorts,
-        /// `household_appliance_stores`
-        HouseholdApplianceStores,
-        /// `industrial_supplies`
-        IndustrialSupplies,
-        /// `information_retrieval_services`
-        InformationRetrievalServices,
-        /// `insurance_default`
-        InsuranceDefault,
-        /// `insurance_underwriting_premiums`
-        InsuranceUnderwritingPremiums,
-        /// `intra_company_purchases`
-        IntraCompanyPurchases,
-        /// `jewelry_stores_watches_clocks_and_silverware_stores`
-        JewelryStoresWatchesClocksAndSilverwareStores,
-        /// `landscaping_services`
-        LandscapingServices,
-        /// `laundries`
-        Laundries,
-        /// `laundry_cleaning_services`
-        LaundryCleaningServices,
-        /// `legal_services_attorneys`
-        LegalServicesAttorneys,
-        /// `luggage_and_leather_goods_stores`
-        LuggageAndLeatherGoodsStores,
-        /// `lumber_building_materials_stores`
-        LumberBuildingMaterialsStores,
-        /// `manual_cash_disburse`
-        ManualCashDisburse,
-        /// `marinas_service_and_supplies`
-        MarinasServiceAndSupplies,
-        /// `marketplaces`
-        Marketplaces,
-        /// `masonry_stonework_and_plaster`
-        MasonryStoneworkAndPlaster,
-        /// `massage_parlors`
-        MassageParlors,
-        /// `medical_and_dental_labs`
-        MedicalAndDentalLabs,
-        /// `medical_dental_ophthalmic_and_hospital_equipment_and_supplies`
-        MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies,
-        /// `medical_services`
-        MedicalServices,
-        /// `membership_organizations`
-        MembershipOrganizations,
-        /// `mens_and_boys_clothing_and_accessories_stores`
-        MensAndBoysClothingAndAccessoriesStores,
-        /// `mens_womens_clothing_stores`
-        MensWomensClothingStores,
-        /// `metal_service_centers`
-        MetalServiceCenters,
-        /// `miscellaneous`
-        Miscellaneous,
-        /// `miscellaneous_apparel_and_accessory_shops`
-        MiscellaneousApparelAndAccessoryShops,
-        /// `miscellaneous_auto_dealers`
-        MiscellaneousAutoDealers,
-        /// `miscellaneous_business_services`
-        MiscellaneousBusinessServices,
-        /// `miscellaneous_food_stores`
-        MiscellaneousFoodStores,
-        /// `miscellaneous_general_merchandise`
-        MiscellaneousGeneralMerchandise,
-        /// `miscellaneous_general_services`
-        MiscellaneousGeneralServices,
-        /// `miscellaneous_home_furnishing_specialty_stores`
-        MiscellaneousHomeFurnishingSpecialtyStores,
-        /// `miscellaneous_publishing_and_printing`
-        MiscellaneousPublishingAndPrinting,
-        /// `miscellaneous_recreation_services`
-        MiscellaneousRecreationServices,
-        /// `miscellaneous_repair_shops`
-        MiscellaneousRepairShops,
-        /// `miscellaneous_specialty_retail`
-        MiscellaneousSpecialtyRetail,
-        /// `mobile_home_dealers`
-        MobileHomeDealers,
-        /// `motion_picture_theaters`
-        MotionPictureTheaters,
-        /// `motor_freight_carriers_and_trucking`
-        MotorFreightCarriersAndTrucking,
-        /// `motor_homes_dealers`
-        MotorHomesDealers,
-        /// `motor_vehicle_supplies_and_new_parts`
-        MotorVehicleSuppliesAndNewParts,
-        /// `motorcycle_shops_and_dealers`
-        MotorcycleShopsAndDealers,
-        /// `motorcycle_shops_dealers`
-        MotorcycleShopsDealers,
-        /// `music_stores_musical_instruments_pianos_and_sheet_music`
-        MusicStoresMusicalInstrumentsPianosAndSheetMusic,
-        /// `news_dealers_and_newsstands`
-        NewsDealersAndNewsstands,
-        /// `non_fi_money_orders`
-        NonFiMoneyOrders,
-        /// `non_fi_stored_value_card_purchase_load`
-        NonFiStoredValueCardPurchaseLoad,
-        /// `nondurable_goods`
-        NondurableGoods,
-        /// `nurseries_lawn_and_garden_supply_stores`
-        NurseriesLawnAndGardenSupplyStores,
-        /// `nursing_personal_care`
-        NursingPersonalCare,
-        /// `office_and_commercial_furniture`
-        OfficeAndCommercialFurniture,
-        /// `opticians_eyeglasses`
-        OpticiansEyeglasses,
-        /// `optometrists_ophthalmologist`
-        OptometristsOphthalmologist,
-        /// `orthopedic_goods_prosthetic_devices`
-        OrthopedicGoodsProstheticDevices,
-        /// `osteopaths`
-        Osteopaths,
-        /// `package_stores_beer_wine_and_liquor`
-        PackageStoresBeerWineAndLiquor,
-        /// `paints_varnishes_and_supplies`
-        PaintsVarnishesAndSupplies,
-        /// `parking_lots_garages`
-        ParkingLotsGarages,
-        /// `passenger_railways`
-        PassengerRailways,
-        /// `pawn_shops`
-        PawnShops,
-        /// `pet_shops_pet_food_and_supplies`
-        PetShopsPetFoodAndSupplies,
-        /// `petroleum_and_petroleum_products`
-        PetroleumAndPetroleumProducts,
-        /// `photo_developing`
-        PhotoDeveloping,
-        /// `photographic_photocopy_microfilm_equipment_and_supplies`
-        PhotographicPhotocopyMicrofilmEquipmentAndSupplies,
-        /// `photographic_studios`
-        PhotographicStudios,
-        /// `picture_video_production`
-        PictureVideoProduction,
-        /// `piece_goods_notions_and_other_dry_goods`
-        PieceGoodsNotionsAndOtherDryGoods,
-        /// `plumbing_heating_equipment_and_supplies`
-        PlumbingHeatingEquipmentAndSupplies,
-        /// `political_organizations`
-        PoliticalOrganizations,
-        /// `postal_services_government_only`
-        PostalServicesGovernmentOnly,
-        /// `precious_stones_and_metals_watches_and_jewelry`
-        PreciousStonesAndMetalsWatchesAndJewelry,
-        /// `professional_services`
-        ProfessionalServices,
-        /// `public_warehousing_and_storage`
-        PublicWarehousingAndStorage,
-        /// `quick_copy_repro_and_blueprint`
-        QuickCopyReproAndBlueprint,
-        /// `railroads`
-        Railroads,
-        /// `real_estate_agents_and_managers_rentals`
-        RealEstateAgentsAndManagersRentals,
-        /// `record_stores`
-        RecordStores,
-        /// `recreational_vehicle_rentals`
-        RecreationalVehicleRentals,
-        /// `religious_goods_stores`
-        ReligiousGoodsStores,
-        /// `religious_organizations`
-        ReligiousOrganizations,
-        /// `roofing_siding_sheet_metal`
-        RoofingSidingSheetMetal,
-        /// `secretarial_support_services`
-        SecretarialSupportServices,
-        /// `security_brokers_dealers`
-        SecurityBrokersDealers,
-        /// `service_stations`
-        ServiceStations,
-        /// `sewing_needlework_fabric_and_piece_goods_stores`
-        SewingNeedleworkFabricAndPieceGoodsStores,
-        /// `shoe_repair_hat_cleaning`
-        ShoeRepairHatCleaning,
-        /// `shoe_stores`
-        ShoeStores,
-        /// `small_appliance_repair`
-        SmallApplianceRepair,
-        /// `snowmobile_dealers`
-        SnowmobileDealers,
-        /// `special_trade_services`
-        SpecialTradeServices,
-        /// `specialty_cleaning`
-        SpecialtyCleaning,
-        /// `sporting_goods_stores`
-        SportingGoodsStores,
-        /// `sporting_recreation_camps`
-        SportingRecreationCamps,
-        /// `sports_and_riding_apparel_stores`
-        SportsAndRidingApparelStores,
-        /// `sports_clubs_fields`
-        SportsClubsFields,
-        /// `stamp_and_coin_stores`
-        StampAndCoinStores,
-        /// `stationary_office_supplies_printing_and_writing_paper`
-        StationaryOfficeSuppliesPrintingAndWritingPaper,
-        /// `stationery_stores_office_and_school_supply_stores`
-        StationeryStoresOfficeAndSchoolSupplyStores,
-        /// `swimming_pools_sales`
-        SwimmingPoolsSales,
-        /// `t_ui_travel_germany`
-        TUiTravelGermany,
-        /// `tailors_alterations`
-        TailorsAlterations,
-        /// `tax_payments_government_agencies`
-        TaxPaymentsGovernmentAgencies,
-        /// `tax_preparation_services`
-        TaxPreparationServices,
-        /// `taxicabs_limousines`
-        TaxicabsLimousines,
-        /// `telecommunication_equipment_and_telephone_sales`
-        TelecommunicationEquipmentAndTelephoneSales,
-        /// `telecommunication_services`
-        TelecommunicationServices,
-        /// `telegraph_services`
-        TelegraphServices,
-        /// `tent_and_awning_shops`
-        TentAndAwningShops,
-        /// `testing_laboratories`
-        TestingLaboratories,
-        /// `theatrical_ticket_agencies`
-        TheatricalTicketAgencies,
-        /// `timeshares`
-        Timeshares,
-        /// `tire_retreading_and_repair`
-        TireRetreadingAndRepair,
-        /// `tolls_bridge_fees`
-        TollsBridgeFees,
-        /// `tourist_attractions_and_exhibits`
-        TouristAttractionsAndExhibits,
-        /// `towing_services`
-        TowingServices,
-        /// `trailer_parks_campgrounds`
-        TrailerParksCampgrounds,
-        /// `transportation_services`
-        TransportationServices,
-        /// `travel_agencies_tour_operators`
-        TravelAgenciesTourOperators,
-        /// `truck_stop_iteration`
-        TruckStopIteration,
-        /// `truck_utility_trailer_rentals`
-        TruckUtilityTrailerRentals,
-        /// `typesetting_plate_making_and_related_services`
-        TypesettingPlateMakingAndRelatedServices,
-        /// `typewriter_stores`
-        TypewriterStores,
-        /// `u_s_federal_government_agencies_or_departments`
-        USFederalGovernmentAgenciesOrDepartments,
-        /// `uniforms_commercial_clothing`
-        UniformsCommercialClothing,
-        /// `used_merchandise_and_secondhand_stores`
-        UsedMerchandiseAndSecondhandStores,
-        /// `utilities`
-        Utilities,
-        /// `variety_stores`
-        VarietyStores,
-        /// `veterinary_services`
-        VeterinaryServices,
-        /// `video_amusement_game_supplies`
-        VideoAmusementGameSupplies,
-        /// `video_game_arcades`
-        VideoGameArcades,
-        /// `video_tape_rental_stores`
-        VideoTapeRentalStores,
-        /// `vocational_trade_schools`
-        VocationalTradeSchools,
-        /// `watch_jewelry_repair`
-        WatchJewelryRepair,
-        /// `welding_repair`
-        WeldingRepair,
-        /// `wholesale_clubs`
-        WholesaleClubs,
-        /// `wig_and_toupee_stores`
-        WigAndToupeeStores,
-        /// `wires_money_orders`
-        WiresMoneyOrders,
-        /// `womens_accessory_and_specialty_shops`
-        WomensAccessoryAndSpecialtyShops,
-        /// `womens_ready_to_wear_stores`
-        WomensReadyToWearStores,
-        /// `wrecking_and_salvage_yards`
-        WreckingAndSalvageYards,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Categories {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Categories::AcRefrigerationRepair => "ac_refrigeration_repair",
-                Categories::AccountingBookkeepingServices => {
-                    "accounting_bookkeeping_services"
-                }
-                Categories::AdvertisingServices => "advertising_services",
-                Categories::AgriculturalCooperative => "agricultural_cooperative",
-                Categories::AirlinesAirCarriers => "airlines_air_carriers",
-                Categories::AirportsFlyingFields => "airports_flying_fields",
-                Categories::AmbulanceServices => "ambulance_services",
-                Categories::AmusementParksCarnivals => "amusement_parks_carnivals",
-                Categories::AntiqueReproductions => "antique_reproductions",
-                Categories::AntiqueShops => "antique_shops",
-                Categories::Aquariums => "aquariums",
-                Categories::ArchitecturalSurveyingServices => {
-                    "architectural_surveying_services"
-                }
-                Categories::ArtDealersAndGalleries => "art_dealers_and_galleries",
-                Categories::ArtistsSupplyAndCraftShops => {
-                    "artists_supply_and_craft_shops"
-                }
-                Categories::AutoAndHomeSupplyStores => "auto_and_home_supply_stores",
-                Categories::AutoBodyRepairShops => "auto_body_repair_shops",
-                Categories::AutoPaintShops => "auto_paint_shops",
-                Categories::AutoServiceShops => "auto_service_shops",
-                Categories::AutomatedCashDisburse => "automated_cash_disburse",
-                Categories::AutomatedFuelDispensers => "automated_fuel_dispensers",
-                Categories::AutomobileAssociations => "automobile_associations",
-                Categories::AutomotivePartsAndAccessoriesStores => {
-                    "automotive_parts_and_accessories_stores"
-                }
-                Categories::AutomotiveTireStores => "automotive_tire_stores",
-                Categories::BailAndBondPayments => "bail_and_bond_payments",
-                Categories::Bakeries => "bakeries",
-                Categories::BandsOrchestras => "bands_orchestras",
-                Categories::BarberAndBeautyShops => "barber_and_beauty_shops",
-                Categories::BettingCasinoGambling => "betting_casino_gambling",
-                Categories::BicycleShops => "bicycle_shops",
-                Categories::BilliardPoolEstablishments => "billiard_pool_establishments",
-                Categories::BoatDealers => "boat_dealers",
-                Categories::BoatRentalsAndLeases => "boat_rentals_and_leases",
-                Categories::BookStores => "book_stores",
-                Categories::BooksPeriodicalsAndNewspapers => {
-                    "books_periodicals_and_newspapers"
-                }
-                Categories::BowlingAlleys => "bowling_alleys",
-                Categories::BusLines => "bus_lines",
-                Categories::BusinessSecretarialSchools => "business_secretarial_schools",
-                Categories::BuyingShoppingServices => "buying_shopping_services",
-                Categories::CableSatelliteAndOtherPayTelevisionAndRadio => {
-                    "cable_satellite_and_other_pay_television_and_radio"
-                }
-                Categories::CameraAndPhotographicSupplyStores => {
-                    "camera_and_photographic_supply_stores"
-                }
-                Categories::CandyNutAndConfectioneryStores => {
-                    "candy_nut_and_confectionery_stores"
-                }
-                Categories::CarAndTruckDealersNewUsed => "car_and_truck_dealers_new_used",
-                Categories::CarAndTruckDealersUsedOnly => {
-                    "car_and_truck_dealers_used_only"
-                }
-                Categories::CarRentalAgencies => "car_rental_agencies",
-                Categories::CarWashes => "car_washes",
-                Categories::CarpentryServices => "carpentry_services",
-                Categories::CarpetUpholsteryCleaning => "carpet_upholstery_cleaning",
-                Categories::Caterers => "caterers",
-                Categories::CharitableAndSocialServiceOrganizationsFundraising => {
-                    "charitable_and_social_service_organizations_fundraising"
-                }
-                Categories::ChemicalsAndAlliedProducts => "chemicals_and_allied_products",
-                Categories::ChildCareServices => "child_care_services",
-                Categories::ChildrensAndInfantsWearStores => {
-                    "childrens_and_infants_wear_stores"
-                }
-                Categories::ChiropodistsPodiatrists => "chiropodists_podiatrists",
-                Categories::Chiropractors => "chiropractors",
-                Categories::CigarStoresAndStands => "cigar_stores_and_stands",
-                Categories::CivicSocialFraternalAssociations => {
-                    "civic_social_fraternal_associations"
-                }
-                Categories::CleaningAndMaintenance => "cleaning_and_maintenance",
-                Categories::ClothingRental => "clothing_rental",
-                Categories::CollegesUniversities => "colleges_universities",
-                Categories::CommercialEquipment => "commercial_equipment",
-                Categories::CommercialFootwear => "commercial_footwear",
-                Categories::CommercialPhotographyArtAndGraphics => {
-                    "commercial_photography_art_and_graphics"
-                }
-                Categories::CommuterTransportAndFerries => {
-                    "commuter_transport_and_ferries"
-                }
-                Categories::ComputerNetworkServices => "computer_network_services",
-                Categories::ComputerProgramming => "computer_programming",
-                Categories::ComputerRepair => "computer_repair",
-                Categories::ComputerSoftwareStores => "computer_software_stores",
-                Categories::ComputersPeripheralsAndSoftware => {
-                    "computers_peripherals_and_software"
-                }
-                Categories::ConcreteWorkServices => "concrete_work_services",
-                Categories::ConstructionMaterials => "construction_materials",
-                Categories::ConsultingPublicRelations => "consulting_public_relations",
-                Categories::CorrespondenceSchools => "correspondence_schools",
-                Categories::CosmeticStores => "cosmetic_stores",
-                Categories::CounselingServices => "counseling_services",
-                Categories::CountryClubs => "country_clubs",
-                Categories::CourierServices => "courier_services",
-                Categories::CourtCosts => "court_costs",
-                Categories::CreditReportingAgencies => "credit_reporting_agencies",
-                Categories::CruiseLines => "cruise_lines",
-                Categories::DairyProductsStores => "dairy_products_stores",
-                Categories::DanceHallStudiosSchools => "dance_hall_studios_schools",
-                Categories::DatingEscortServices => "dating_escort_services",
-                Categories::DentistsOrthodontists => "dentists_orthodontists",
-                Categories::DepartmentStores => "department_stores",
-                Categories::DetectiveAgencies => "detective_agencies",
-                Categories::DigitalGoodsApplications => "digital_goods_applications",
-                Categories::DigitalGoodsGames => "digital_goods_games",
-                Categories::DigitalGoodsLargeVolume => "digital_goods_large_volume",
-                Categories::DigitalGoodsMedia => "digital_goods_media",
-                Categories::DirectMarketingCatalogMerchant => {
-                    "direct_marketing_catalog_merchant"
-                }
-                Categories::DirectMarketingCombinationCatalogAndRetailMerchant => {
-                    "direct_marketing_combination_catalog_and_retail_merchant"
-                }
-                Categories::DirectMarketingInboundTelemarketing => {
-                    "direct_marketing_inbound_telemarketing"
-                }
-                Categories::DirectMarketingInsuranceServices => {
-                    "direct_marketing_insurance_services"
-                }
-                Categories::DirectMarketingOther => "direct_marketing_other",
-                Categories::DirectMarketingOutboundTelemarketing => {
-                    "direct_marketing_outbound_telemarketing"
-                }
-                Categories::DirectMarketingSubscription => {
-                    "direct_marketing_subscription"
-                }
-                Categories::DirectMarketingTravel => "direct_marketing_travel",
-                Categories::DiscountStores => "discount_stores",
-                Categories::Doctors => "doctors",
-                Categories::DoorToDoorSales => "door_to_door_sales",
-                Categories::DraperyWindowCoveringAndUpholsteryStores => {
-                    "drapery_window_covering_and_upholstery_stores"
-                }
-                Categories::DrinkingPlaces => "drinking_places",
-                Categories::DrugStoresAndPharmacies => "drug_stores_and_pharmacies",
-                Categories::DrugsDrugProprietariesAndDruggistSundries => {
-                    "drugs_drug_proprietaries_and_druggist_sundries"
-                }
-                Categories::DryCleaners => "dry_cleaners",
-                Categories::DurableGoods => "durable_goods",
-                Categories::DutyFreeStores => "duty_free_stores",
-                Categories::EatingPlacesRestaurants => "eating_places_restaurants",
-                Categories::EducationalServices => "educational_services",
-                Categories::ElectricRazorStores => "electric_razor_stores",
-                Categories::ElectricVehicleCharging => "electric_vehicle_charging",
-                Categories::ElectricalPartsAndEquipment => {
-                    "electrical_parts_and_equipment"
-                }
-                Categories::ElectricalServices => "electrical_services",
-                Categories::ElectronicsRepairShops => "electronics_repair_shops",
-                Categories::ElectronicsStores => "electronics_stores",
-                Categories::ElementarySecondarySchools => "elementary_secondary_schools",
-                Categories::EmergencyServicesGcasVisaUseOnly => {
-                    "emergency_services_gcas_visa_use_only"
-                }
-                Categories::EmploymentTempAgencies => "employment_temp_agencies",
-                Categories::EquipmentRental => "equipment_rental",
-                Categories::ExterminatingServices => "exterminating_services",
-                Categories::FamilyClothingStores => "family_clothing_stores",
-                Categories::FastFoodRestaurants => "fast_food_restaurants",
-                Categories::FinancialInstitutions => "financial_institutions",
-                Categories::FinesGovernmentAdministrativeEntities => {
-                    "fines_government_administrative_entities"
-                }
-                Categories::FireplaceFireplaceScreensAndAccessoriesStores => {
-                    "fireplace_fireplace_screens_and_accessories_stores"
-                }
-                Categories::FloorCoveringStores => "floor_covering_stores",
-                Categories::Florists => "florists",
-                Categories::FloristsSuppliesNurseryStockAndFlowers => {
-                    "florists_supplies_nursery_stock_and_flowers"
-                }
-                Categories::FreezerAndLockerMeatProvisioners => {
-                    "freezer_and_locker_meat_provisioners"
-                }
-                Categories::FuelDealersNonAutomotive => "fuel_dealers_non_automotive",
-                Categories::FuneralServicesCrematories => "funeral_services_crematories",
-                Categories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances => {
-                    "furniture_home_furnishings_and_equipment_stores_except_appliances"
-                }
-                Categories::FurnitureRepairRefinishing => "furniture_repair_refinishing",
-                Categories::FurriersAndFurShops => "furriers_and_fur_shops",
-                Categories::GeneralServices => "general_services",
-                Categories::GiftCardNoveltyAndSouvenirShops => {
-                    "gift_card_novelty_and_souvenir_shops"
-                }
-                Categories::GlassPaintAndWallpaperStores => {
-                    "glass_paint_and_wallpaper_stores"
-                }
-                Categories::GlasswareCrystalStores => "glassware_crystal_stores",
-                Categories::GolfCoursesPublic => "golf_courses_public",
-                Categories::GovernmentLicensedHorseDogRacingUsRegionOnly => {
-                    "government_licensed_horse_dog_racing_us_region_only"
-                }
-                Categories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly => {
-                    "government_licensed_online_casions_online_gambling_us_region_only"
-                }
-                Categories::GovernmentOwnedLotteriesNonUsRegion => {
-                    "government_owned_lotteries_non_us_region"
-                }
-                Categories::GovernmentOwnedLotteriesUsRegionOnly => {
-                    "government_owned_lotteries_us_region_only"
-                }
-                Categories::GovernmentServices => "government_services",
-                Categories::GroceryStoresSupermarkets => "grocery_stores_supermarkets",
-                Categories::HardwareEquipmentAndSupplies => {
-                    "hardware_equipment_and_supplies"
-                }
-                Categories::HardwareStores => "hardware_stores",
-                Categories::HealthAndBeautySpas => "health_and_beauty_spas",
-                Categories::HearingAidsSalesAndSupplies => {
-                    "hearing_aids_sales_and_supplies"
-                }
-                Categories::HeatingPlumbingAC => "heating_plumbing_a_c",
-                Categories::HobbyToyAndGameShops => "hobby_toy_and_game_shops",
-                Categories::HomeSupplyWarehouseStores => "home_supply_warehouse_stores",
-                Categories::Hospitals => "hospitals",
-                Categories::HotelsMotelsAndResorts => "hotels_motels_and_resorts",
-                Categories::HouseholdApplianceStores => "household_appliance_stores",
-                Categories::IndustrialSupplies => "industrial_supplies",
-                Categories::InformationRetrievalServices => {
-                    "information_retrieval_services"
-                }
-                Categories::InsuranceDefault => "insurance_default",
-                Categories::InsuranceUnderwritingPremiums => {
-                    "insurance_underwriting_premiums"
-                }
-                Categories::IntraCompanyPurchases => "intra_company_purchases",
-                Categories::JewelryStoresWatchesClocksAndSilverwareStores => {
-                    "jewelry_stores_watches_clocks_and_silverware_stores"
-                }
-                Categories::LandscapingServices => "landscaping_services",
-                Categories::Laundries => "laundries",
-                Categories::LaundryCleaningServices => "laundry_cleaning_services",
-                Categories::LegalServicesAttorneys => "legal_services_attorneys",
-                Categories::LuggageAndLeatherGoodsStores => {
-                    "luggage_and_leather_goods_stores"
-                }
-                Categories::LumberBuildingMaterialsStores => {
-                    "lumber_building_materials_stores"
-                }
-                Categories::ManualCashDisburse => "manual_cash_disburse",
-                Categories::MarinasServiceAndSupplies => "marinas_service_and_supplies",
-                Categories::Marketplaces => "marketplaces",
-                Categories::MasonryStoneworkAndPlaster => "masonry_stonework_and_plaster",
-                Categories::MassageParlors => "massage_parlors",
-                Categories::MedicalAndDentalLabs => "medical_and_dental_labs",
-                Categories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies => {
-                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies"
-                }
-                Categories::MedicalServices => "medical_services",
-                Categories::MembershipOrganizations => "membership_organizations",
-                Categories::MensAndBoysClothingAndAccessoriesStores => {
-                    "mens_and_boys_clothing_and_accessories_stores"
-                }
-                Categories::MensWomensClothingStores => "mens_womens_clothing_stores",
-                Categories::MetalServiceCenters => "metal_service_centers",
-                Categories::Miscellaneous => "miscellaneous",
-                Categories::MiscellaneousApparelAndAccessoryShops => {
-                    "miscellaneous_apparel_and_accessory_shops"
-                }
-                Categories::MiscellaneousAutoDealers => "miscellaneous_auto_dealers",
-                Categories::MiscellaneousBusinessServices => {
-                    "miscellaneous_business_services"
-                }
-                Categories::MiscellaneousFoodStores => "miscellaneous_food_stores",
-                Categories::MiscellaneousGeneralMerchandise => {
-                    "miscellaneous_general_merchandise"
-                }
-                Categories::MiscellaneousGeneralServices => {
-                    "miscellaneous_general_services"
-                }
-                Categories::MiscellaneousHomeFurnishingSpecialtyStores => {
-                    "miscellaneous_home_furnishing_specialty_stores"
-                }
-                Categories::MiscellaneousPublishingAndPrinting => {
-                    "miscellaneous_publishing_and_printing"
-                }
-                Categories::MiscellaneousRecreationServices => {
-                    "miscellaneous_recreation_services"
-                }
-                Categories::MiscellaneousRepairShops => "miscellaneous_repair_shops",
-                Categories::MiscellaneousSpecialtyRetail => {
-                    "miscellaneous_specialty_retail"
-                }
-                Categories::MobileHomeDealers => "mobile_home_dealers",
-                Categories::MotionPictureTheaters => "motion_picture_theaters",
-                Categories::MotorFreightCarriersAndTrucking => {
-                    "motor_freight_carriers_and_trucking"
-                }
-                Categories::MotorHomesDealers => "motor_homes_dealers",
-                Categories::MotorVehicleSuppliesAndNewParts => {
-                    "motor_vehicle_supplies_and_new_parts"
-                }
-                Categories::MotorcycleShopsAndDealers => "motorcycle_shops_and_dealers",
-                Categories::MotorcycleShopsDealers => "motorcycle_shops_dealers",
-                Categories::MusicStoresMusicalInstrumentsPianosAndSheetMusic => {
-                    "music_stores_musical_instruments_pianos_and_sheet_music"
-                }
-                Categories::NewsDealersAndNewsstands => "news_dealers_and_newsstands",
-                Categories::NonFiMoneyOrders => "non_fi_money_orders",
-                Categories::NonFiStoredValueCardPurchaseLoad => {
-                    "non_fi_stored_value_card_purchase_load"
-                }
-                Categories::NondurableGoods => "nondurable_goods",
-                Categories::NurseriesLawnAndGardenSupplyStores => {
-                    "nurseries_lawn_and_garden_supply_stores"
-                }
-                Categories::NursingPersonalCare => "nursing_personal_care",
-                Categories::OfficeAndCommercialFurniture => {
-                    "office_and_commercial_furniture"
-                }
-                Categories::OpticiansEyeglasses => "opticians_eyeglasses",
-                Categories::OptometristsOphthalmologist => "optometrists_ophthalmologist",
-                Categories::OrthopedicGoodsProstheticDevices => {
-                    "orthopedic_goods_prosthetic_devices"
-                }
-                Categories::Osteopaths => "osteopaths",
-                Categories::PackageStoresBeerWineAndLiquor => {
-                    "package_stores_beer_wine_and_liquor"
-                }
-                Categories::PaintsVarnishesAndSupplies => "paints_varnishes_and_supplies",
-                Categories::ParkingLotsGarages => "parking_lots_garages",
-                Categories::PassengerRailways => "passenger_railways",
-                Categories::PawnShops => "pawn_shops",
-                Categories::PetShopsPetFoodAndSupplies => {
-                    "pet_shops_pet_food_and_supplies"
-                }
-                Categories::PetroleumAndPetroleumProducts => {
-                    "petroleum_and_petroleum_products"
-                }
-                Categories::PhotoDeveloping => "photo_developing",
-                Categories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies => {
-                    "photographic_photocopy_microfilm_equipment_and_supplies"
-                }
-                Categories::PhotographicStudios => "photographic_studios",
-                Categories::PictureVideoProduction => "picture_video_production",
-                Categories::PieceGoodsNotionsAndOtherDryGoods => {
-                    "piece_goods_notions_and_other_dry_goods"
-                }
-                Categories::PlumbingHeatingEquipmentAndSupplies => {
-                    "plumbing_heating_equipment_and_supplies"
-                }
-                Categories::PoliticalOrganizations => "political_organizations",
-                Categories::PostalServicesGovernmentOnly => {
-                    "postal_services_government_only"
-                }
-                Categories::PreciousStonesAndMetalsWatchesAndJewelry => {
-                    "precious_stones_and_metals_watches_and_jewelry"
-                }
-                Categories::ProfessionalServices => "professional_services",
-                Categories::PublicWarehousingAndStorage => {
-                    "public_warehousing_and_storage"
-                }
-                Categories::QuickCopyReproAndBlueprint => {
-                    "quick_copy_repro_and_blueprint"
-                }
-                Categories::Railroads => "railroads",
-                Categories::RealEstateAgentsAndManagersRentals => {
-                    "real_estate_agents_and_managers_rentals"
-                }
-                Categories::RecordStores => "record_stores",
-                Categories::RecreationalVehicleRentals => "recreational_vehicle_rentals",
-                Categories::ReligiousGoodsStores => "religious_goods_stores",
-                Categories::ReligiousOrganizations => "religious_organizations",
-                Categories::RoofingSidingSheetMetal => "roofing_siding_sheet_metal",
-                Categories::SecretarialSupportServices => "secretarial_support_services",
-                Categories::SecurityBrokersDealers => "security_brokers_dealers",
-                Categories::ServiceStations => "service_stations",
-                Categories::SewingNeedleworkFabricAndPieceGoodsStores => {
-                    "sewing_needlework_fabric_and_piece_goods_stores"
-                }
-                Categories::ShoeRepairHatCleaning => "shoe_repair_hat_cleaning",
-                Categories::ShoeStores => "shoe_stores",
-                Categories::SmallApplianceRepair => "small_appliance_repair",
-                Categories::SnowmobileDealers => "snowmobile_dealers",
-                Categories::SpecialTradeServices => "special_trade_services",
-                Categories::SpecialtyCleaning => "specialty_cleaning",
-                Categories::SportingGoodsStores => "sporting_goods_stores",
-                Categories::SportingRecreationCamps => "sporting_recreation_camps",
-                Categories::SportsAndRidingApparelStores => {
-                    "sports_and_riding_apparel_stores"
-                }
-                Categories::SportsClubsFields => "sports_clubs_fields",
-                Categories::StampAndCoinStores => "stamp_and_coin_stores",
-                Categories::StationaryOfficeSuppliesPrintingAndWritingPaper => {
-                    "stationary_office_supplies_printing_and_writing_paper"
-                }
-                Categories::StationeryStoresOfficeAndSchoolSupplyStores => {
-                    "stationery_stores_office_and_school_supply_stores"
-                }
-                Categories::SwimmingPoolsSales => "swimming_pools_sales",
-                Categories::TUiTravelGermany => "t_ui_travel_germany",
-                Categories::TailorsAlterations => "tailors_alterations",
-                Categories::TaxPaymentsGovernmentAgencies => {
-                    "tax_payments_government_agencies"
-                }
-                Categories::TaxPreparationServices => "tax_preparation_services",
-                Categories::TaxicabsLimousines => "taxicabs_limousines",
-                Categories::TelecommunicationEquipmentAndTelephoneSales => {
-                    "telecommunication_equipment_and_telephone_sales"
-                }
-                Categories::TelecommunicationServices => "telecommunication_services",
-                Categories::TelegraphServices => "telegraph_services",
-                Categories::TentAndAwningShops => "tent_and_awning_shops",
-                Categories::TestingLaboratories => "testing_laboratories",
-                Categories::TheatricalTicketAgencies => "theatrical_ticket_agencies",
-                Categories::Timeshares => "timeshares",
-                Categories::TireRetreadingAndRepair => "tire_retreading_and_repair",
-                Categories::TollsBridgeFees => "tolls_bridge_fees",
-                Categories::TouristAttractionsAndExhibits => {
-                    "tourist_attractions_and_exhibits"
-                }
-                Categories::TowingServices => "towing_services",
-                Categories::TrailerParksCampgrounds => "trailer_parks_campgrounds",
-                Categories::TransportationServices => "transportation_services",
-                Categories::TravelAgenciesTourOperators => {
-                    "travel_agencies_tour_operators"
-                }
-                Categories::TruckStopIteration => "truck_stop_iteration",
-                Categories::TruckUtilityTrailerRentals => "truck_utility_trailer_rentals",
-                Categories::TypesettingPlateMakingAndRelatedServices => {
-                    "typesetting_plate_making_and_related_services"
-                }
-                Categories::TypewriterStores => "typewriter_stores",
-                Categories::USFederalGovernmentAgenciesOrDepartments => {
-                    "u_s_federal_government_agencies_or_departments"
-                }
-                Categories::UniformsCommercialClothing => "uniforms_commercial_clothing",
-                Categories::UsedMerchandiseAndSecondhandStores => {
-                    "used_merchandise_and_secondhand_stores"
-                }
-                Categories::Utilities => "utilities",
-                Categories::VarietyStores => "variety_stores",
-                Categories::VeterinaryServices => "veterinary_services",
-                Categories::VideoAmusementGameSupplies => "video_amusement_game_supplies",
-                Categories::VideoGameArcades => "video_game_arcades",
-                Categories::VideoTapeRentalStores => "video_tape_rental_stores",
-                Categories::VocationalTradeSchools => "vocational_trade_schools",
-                Categories::WatchJewelryRepair => "watch_jewelry_repair",
-                Categories::WeldingRepair => "welding_repair",
-                Categories::WholesaleClubs => "wholesale_clubs",
-                Categories::WigAndToupeeStores => "wig_and_toupee_stores",
-                Categories::WiresMoneyOrders => "wires_money_orders",
-                Categories::WomensAccessoryAndSpecialtyShops => {
-                    "womens_accessory_and_specialty_shops"
-                }
-                Categories::WomensReadyToWearStores => "womens_ready_to_wear_stores",
-                Categories::WreckingAndSalvageYards => "wrecking_and_salvage_yards",
-                Categories::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Categories {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ac_refrigeration_repair",
-                        "accounting_bookkeeping_services",
-                        "advertising_services",
-                        "agricultural_cooperative",
-                        "airlines_air_carriers",
-                        "airports_flying_fields",
-                        "ambulance_services",
-                        "amusement_parks_carnivals",
-                        "antique_reproductions",
-                        "antique_shops",
-                        "aquariums",
-                        "architectural_surveying_services",
-                        "art_dealers_and_galleries",
-                        "artists_supply_and_craft_shops",
-                        "auto_and_home_supply_stores",
-                        "auto_body_repair_shops",
-                        "auto_paint_shops",
-                        "auto_service_shops",
-                        "automated_cash_disburse",
-                        "automated_fuel_dispensers",
-                        "automobile_associations",
-                        "automotive_parts_and_accessories_stores",
-                        "automotive_tire_stores",
-                        "bail_and_bond_payments",
-                        "bakeries",
-                        "bands_orchestras",
-                        "barber_and_beauty_shops",
-                        "betting_casino_gambling",
-                        "bicycle_shops",
-                        "billiard_pool_establishments",
-                        "boat_dealers",
-                        "boat_rentals_and_leases",
-                        "book_stores",
-                        "books_periodicals_and_newspapers",
-                        "bowling_alleys",
-                        "bus_lines",
-                        "business_secretarial_schools",
-                        "buying_shopping_services",
-                        "cable_satellite_and_other_pay_television_and_radio",
-                        "camera_and_photographic_supply_stores",
-                        "candy_nut_and_confectionery_stores",
-                        "car_and_truck_dealers_new_used",
-                        "car_and_truck_dealers_used_only",
-                        "car_rental_agencies",
-                        "car_washes",
-                        "carpentry_services",
-                        "carpet_upholstery_cleaning",
-                        "caterers",
-                        "charitable_and_social_service_organizations_fundraising",
-                        "chemicals_and_allied_products",
-                        "child_care_services",
-                        "childrens_and_infants_wear_stores",
-                        "chiropodists_podiatrists",
-                        "chiropractors",
-                        "cigar_stores_and_stands",
-                        "civic_social_fraternal_associations",
-                        "cleaning_and_maintenance",
-                        "clothing_rental",
-                        "colleges_universities",
-                        "commercial_equipment",
-                        "commercial_footwear",
-                        "commercial_photography_art_and_graphics",
-                        "commuter_transport_and_ferries",
-                        "computer_network_services",
-                        "computer_programming",
-                        "computer_repair",
-                        "computer_software_stores",
-                        "computers_peripherals_and_software",
-                        "concrete_work_services",
-                        "construction_materials",
-                        "consulting_public_relations",
-                        "correspondence_schools",
-                        "cosmetic_stores",
-                        "counseling_services",
-                        "country_clubs",
-                        "courier_services",
-                        "court_costs",
-                        "credit_reporting_agencies",
-                        "cruise_lines",
-                        "dairy_products_stores",
-                        "dance_hall_studios_schools",
-                        "dating_escort_services",
-                        "dentists_orthodontists",
-                        "department_stores",
-                        "detective_agencies",
-                        "digital_goods_applications",
-                        "digital_goods_games",
-                        "digital_goods_large_volume",
-                        "digital_goods_media",
-                        "direct_marketing_catalog_merchant",
-                        "direct_marketing_combination_catalog_and_retail_merchant",
-                        "direct_marketing_inbound_telemarketing",
-                        "direct_marketing_insurance_services",
-                        "direct_marketing_other",
-                        "direct_marketing_outbound_telemarketing",
-                        "direct_marketing_subscription",
-                        "direct_marketing_travel",
-                        "discount_stores",
-                        "doctors",
-                        "door_to_door_sales",
-                        "drapery_window_covering_and_upholstery_stores",
-                        "drinking_places",
-                        "drug_stores_and_pharmacies",
-                        "drugs_drug_proprietaries_and_druggist_sundries",
-                        "dry_cleaners",
-                        "durable_goods",
-                        "duty_free_stores",
-                        "eating_places_restaurants",
-                        "educational_services",
-                        "electric_razor_stores",
-                        "electric_vehicle_charging",
-                        "electrical_parts_and_equipment",
-                        "electrical_services",
-                        "electronics_repair_shops",
-                        "electronics_stores",
-                        "elementary_secondary_schools",
-                        "emergency_services_gcas_visa_use_only",
-                        "employment_temp_agencies",
-                        "equipment_rental",
-                        "exterminating_services",
-                        "family_clothing_stores",
-                        "fast_food_restaurants",
-                        "financial_institutions",
-                        "fines_government_administrative_entities",
-                        "fireplace_fireplace_screens_and_accessories_stores",
-                        "floor_covering_stores",
-                        "florists",
-                        "florists_supplies_nursery_stock_and_flowers",
-                        "freezer_and_locker_meat_provisioners",
-                        "fuel_dealers_non_automotive",
-                        "funeral_services_crematories",
-                        "furniture_home_furnishings_and_equipment_stores_except_appliances",
-                        "furniture_repair_refinishing",
-                        "furriers_and_fur_shops",
-                        "general_services",
-                        "gift_card_novelty_and_souvenir_shops",
-                        "glass_paint_and_wallpaper_stores",
-                        "glassware_crystal_stores",
-                        "golf_courses_public",
-                        "government_licensed_horse_dog_racing_us_region_only",
-                        "government_licensed_online_casions_online_gambling_us_region_only",
-                        "government_owned_lotteries_non_us_region",
-                        "government_owned_lotteries_us_region_only",
-                        "government_services",
-                        "grocery_stores_supermarkets",
-                        "hardware_equipment_and_supplies",
-                        "hardware_stores",
-                        "health_and_beauty_spas",
-                        "hearing_aids_sales_and_supplies",
-                        "heating_plumbing_a_c",
-                        "hobby_toy_and_game_shops",
-                        "home_supply_warehouse_stores",
-                        "hospitals",
-                        "hotels_motels_and_resorts",
-                        "household_appliance_stores",
-                        "industrial_supplies",
-                        "information_retrieval_services",
-                        "insurance_default",
-                        "insurance_underwriting_premiums",
-                        "intra_company_purchases",
-                        "jewelry_stores_watches_clocks_and_silverware_stores",
-                        "landscaping_services",
-                        "laundries",
-                        "laundry_cleaning_services",
-                        "legal_services_attorneys",
-                        "luggage_and_leather_goods_stores",
-                        "lumber_building_materials_stores",
-                        "manual_cash_disburse",
-                        "marinas_service_and_supplies",
-                        "marketplaces",
-                        "masonry_stonework_and_plaster",
-                        "massage_parlors",
-                        "medical_and_dental_labs",
-                        "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
-                        "medical_services",
-                        "membership_organizations",
-                        "mens_and_boys_clothing_and_accessories_stores",
-                        "mens_womens_clothing_stores",
-                        "metal_service_centers",
-                        "miscellaneous",
-                        "miscellaneous_apparel_and_accessory_shops",
-                        "miscellaneous_auto_dealers",
-                        "miscellaneous_business_services",
-                        "miscellaneous_food_stores",
-                        "miscellaneous_general_merchandise",
-                        "miscellaneous_general_services",
-                        "miscellaneous_home_furnishing_specialty_stores",
-                        "miscellaneous_publishing_and_printing",
-                        "miscellaneous_recreation_services",
-                        "miscellaneous_repair_shops",
-                        "miscellaneous_specialty_retail",
-                        "mobile_home_dealers",
-                        "motion_picture_theaters",
-                        "motor_freight_carriers_and_trucking",
-                        "motor_homes_dealers",
-                        "motor_vehicle_supplies_and_new_parts",
-                        "motorcycle_shops_and_dealers",
-                        "motorcycle_shops_dealers",
-                        "music_stores_musical_instruments_pianos_and_sheet_music",
-                        "news_dealers_and_newsstands",
-                        "non_fi_money_orders",
-                        "non_fi_stored_value_card_purchase_load",
-                        "nondurable_goods",
-                        "nurseries_lawn_and_garden_supply_stores",
-                        "nursing_personal_care",
-                        "office_and_commercial_furniture",
-                        "opticians_eyeglasses",
-                        "optometrists_ophthalmologist",
-                        "orthopedic_goods_prosthetic_devices",
-                        "osteopaths",
-                        "package_stores_beer_wine_and_liquor",
-                        "paints_varnishes_and_supplies",
-                        "parking_lots_garages",
-                        "passenger_railways",
-                        "pawn_shops",
-                        "pet_shops_pet_food_and_supplies",
-                        "petroleum_and_petroleum_products",
-                        "photo_developing",
-                        "photographic_photocopy_microfilm_equipment_and_supplies",
-                        "photographic_studios",
-                        "picture_video_production",
-                        "piece_goods_notions_and_other_dry_goods",
-                        "plumbing_heating_equipment_and_supplies",
-                        "political_organizations",
-                        "postal_services_government_only",
-                        "precious_stones_and_metals_watches_and_jewelry",
-                        "professional_services",
-                        "public_warehousing_and_storage",
-                        "quick_copy_repro_and_blueprint",
-                        "railroads",
-                        "real_estate_agents_and_managers_rentals",
-                        "record_stores",
-                        "recreational_vehicle_rentals",
-                        "religious_goods_stores",
-                        "religious_organizations",
-                        "roofing_siding_sheet_metal",
-                        "secretarial_support_services",
-                        "security_brokers_dealers",
-                        "service_stations",
-                        "sewing_needlework_fabric_and_piece_goods_stores",
-                        "shoe_repair_hat_cleaning",
-                        "shoe_stores",
-                        "small_appliance_repair",
-                        "snowmobile_dealers",
-                        "special_trade_services",
-                        "specialty_cleaning",
-                        "sporting_goods_stores",
-                        "sporting_recreation_camps",
-                        "sports_and_riding_apparel_stores",
-                        "sports_clubs_fields",
-                        "stamp_and_coin_stores",
-                        "stationary_office_supplies_printing_and_writing_paper",
-                        "stationery_stores_office_and_school_supply_stores",
-                        "swimming_pools_sales",
-                        "t_ui_travel_germany",
-                        "tailors_alterations",
-                        "tax_payments_government_agencies",
-                        "tax_preparation_services",
-                        "taxicabs_limousines",
-                        "telecommunication_equipment_and_telephone_sales",
-                        "telecommunication_services",
-                        "telegraph_services",
-                        "tent_and_awning_shops",
-                        "testing_laboratories",
-                        "theatrical_ticket_agencies",
-                        "timeshares",
-                        "tire_retreading_and_repair",
-                        "tolls_bridge_fees",
-                        "tourist_attractions_and_exhibits",
-                        "towing_services",
-                        "trailer_parks_campgrounds",
-                        "transportation_services",
-                        "travel_agencies_tour_operators",
-                        "truck_stop_iteration",
-                        "truck_utility_trailer_rentals",
-                        "typesetting_plate_making_and_related_services",
-                        "typewriter_stores",
-                        "u_s_federal_government_agencies_or_departments",
-                        "uniforms_commercial_clothing",
-                        "used_merchandise_and_secondhand_stores",
-                        "utilities",
-                        "variety_stores",
-                        "veterinary_services",
-                        "video_amusement_game_supplies",
-                        "video_game_arcades",
-                        "video_tape_rental_stores",
-                        "vocational_trade_schools",
-                        "watch_jewelry_repair",
-                        "welding_repair",
-                        "wholesale_clubs",
-                        "wig_and_toupee_stores",
-                        "wires_money_orders",
-                        "womens_accessory_and_specialty_shops",
-                        "womens_ready_to_wear_stores",
-                        "wrecking_and_salvage_yards",
-                    ],
-                ) {
-                    Some(0) => Categories::AcRefrigerationRepair,
-                    Some(1) => Categories::AccountingBookkeepingServices,
-                    Some(2) => Categories::AdvertisingServices,
-                    Some(3) => Categories::AgriculturalCooperative,
-                    Some(4) => Categories::AirlinesAirCarriers,
-                    Some(5) => Categories::AirportsFlyingFields,
-                    Some(6) => Categories::AmbulanceServices,
-                    Some(7) => Categories::AmusementParksCarnivals,
-                    Some(8) => Categories::AntiqueReproductions,
-                    Some(9) => Categories::AntiqueShops,
-                    Some(10) => Categories::Aquariums,
-                    Some(11) => Categories::ArchitecturalSurveyingServices,
-                    Some(12) => Categories::ArtDealersAndGalleries,
-                    Some(13) => Categories::ArtistsSupplyAndCraftShops,
-                    Some(14) => Categories::AutoAndHomeSupplyStores,
-                    Some(15) => Categories::AutoBodyRepairShops,
-                    Some(16) => Categories::AutoPaintShops,
-                    Some(17) => Categories::AutoServiceShops,
-                    Some(18) => Categories::AutomatedCashDisburse,
-                    Some(19) => Categories::AutomatedFuelDispensers,
-                    Some(20) => Categories::AutomobileAssociations,
-                    Some(21) => Categories::AutomotivePartsAndAccessoriesStores,
-                    Some(22) => Categories::AutomotiveTireStores,
-                    Some(23) => Categories::BailAndBondPayments,
-                    Some(24) => Categories::Bakeries,
-                    Some(25) => Categories::BandsOrchestras,
-                    Some(26) => Categories::BarberAndBeautyShops,
-                    Some(27) => Categories::BettingCasinoGambling,
-                    Some(28) => Categories::BicycleShops,
-                    Some(29) => Categories::BilliardPoolEstablishments,
-                    Some(30) => Categories::BoatDealers,
-                    Some(31) => Categories::BoatRentalsAndLeases,
-                    Some(32) => Categories::BookStores,
-                    Some(33) => Categories::BooksPeriodicalsAndNewspapers,
-                    Some(34) => Categories::BowlingAlleys,
-                    Some(35) => Categories::BusLines,
-                    Some(36) => Categories::BusinessSecretarialSchools,
-                    Some(37) => Categories::BuyingShoppingServices,
-                    Some(38) => Categories::CableSatelliteAndOtherPayTelevisionAndRadio,
-                    Some(39) => Categories::CameraAndPhotographicSupplyStores,
-                    Some(40) => Categories::CandyNutAndConfectioneryStores,
-                    Some(41) => Categories::CarAndTruckDealersNewUsed,
-                    Some(42) => Categories::CarAndTruckDealersUsedOnly,
-                    Some(43) => Categories::CarRentalAgencies,
-                    Some(44) => Categories::CarWashes,
-                    Some(45) => Categories::CarpentryServices,
-                    Some(46) => Categories::CarpetUpholsteryCleaning,
-                    Some(47) => Categories::Caterers,
-                    Some(48) => {
-                        Categories::CharitableAndSocialServiceOrganizationsFundraising
-                    }
-                    Some(49) => Categories::ChemicalsAndAlliedProducts,
-                    Some(50) => Categories::ChildCareServices,
-                    Some(51) => Categories::ChildrensAndInfantsWearStores,
-                    Some(52) => Categories::ChiropodistsPodiatrists,
-                    Some(53) => Categories::Chiropractors,
-                    Some(54) => Categories::CigarStoresAndStands,
-                    Some(55) => Categories::CivicSocialFraternalAssociations,
-                    Some(56) => Categories::CleaningAndMaintenance,
-                    Some(57) => Categories::ClothingRental,
-                    Some(58) => Categories::CollegesUniversities,
-                    Some(59) => Categories::CommercialEquipment,
-                    Some(60) => Categories::CommercialFootwear,
-                    Some(61) => Categories::CommercialPhotographyArtAndGraphics,
-                    Some(62) => Categories::CommuterTransportAndFerries,
-                    Some(63) => Categories::ComputerNetworkServices,
-                    Some(64) => Categories::ComputerProgramming,
-                    Some(65) => Categories::ComputerRepair,
-                    Some(66) => Categories::ComputerSoftwareStores,
-                    Some(67) => Categories::ComputersPeripheralsAndSoftware,
-                    Some(68) => Categories::ConcreteWorkServices,
-                    Some(69) => Categories::ConstructionMaterials,
-                    Some(70) => Categories::ConsultingPublicRelations,
-                    Some(71) => Categories::CorrespondenceSchools,
-                    Some(72) => Categories::CosmeticStores,
-                    Some(73) => Categories::CounselingServices,
-                    Some(74) => Categories::CountryClubs,
-                    Some(75) => Categories::CourierServices,
-                    Some(76) => Categories::CourtCosts,
-                    Some(77) => Categories::CreditReportingAgencies,
-                    Some(78) => Categories::CruiseLines,
-                    Some(79) => Categories::DairyProductsStores,
-                    Some(80) => Categories::DanceHallStudiosSchools,
-                    Some(81) => Categories::DatingEscortServices,
-                    Some(82) => Categories::DentistsOrthodontists,
-                    Some(83) => Categories::DepartmentStores,
-                    Some(84) => Categories::DetectiveAgencies,
-                    Some(85) => Categories::DigitalGoodsApplications,
-                    Some(86) => Categories::DigitalGoodsGames,
-                    Some(87) => Categories::DigitalGoodsLargeVolume,
-                    Some(88) => Categories::DigitalGoodsMedia,
-                    Some(89) => Categories::DirectMarketingCatalogMerchant,
-                    Some(90) => {
-                        Categories::DirectMarketingCombinationCatalogAndRetailMerchant
-                    }
-                    Some(91) => Categories::DirectMarketingInboundTelemarketing,
-                    Some(92) => Categories::DirectMarketingInsuranceServices,
-                    Some(93) => Categories::DirectMarketingOther,
-                    Some(94) => Categories::DirectMarketingOutboundTelemarketing,
-                    Some(95) => Categories::DirectMarketingSubscription,
-                    Some(96) => Categories::DirectMarketingTravel,
-                    Some(97) => Categories::DiscountStores,
-                    Some(98) => Categories::Doctors,
-                    Some(99) => Categories::DoorToDoorSales,
-                    Some(100) => Categories::DraperyWindowCoveringAndUpholsteryStores,
-                    Some(101) => Categories::DrinkingPlaces,
-                    Some(102) => Categories::DrugStoresAndPharmacies,
-                    Some(103) => Categories::DrugsDrugProprietariesAndDruggistSundries,
-                    Some(104) => Categories::DryCleaners,
-                    Some(105) => Categories::DurableGoods,
-                    Some(106) => Categories::DutyFreeStores,
-                    Some(107) => Categories::EatingPlacesRestaurants,
-                    Some(108) => Categories::EducationalServices,
-                    Some(109) => Categories::ElectricRazorStores,
-                    Some(110) => Categories::ElectricVehicleCharging,
-                    Some(111) => Categories::ElectricalPartsAndEquipment,
-                    Some(112) => Categories::ElectricalServices,
-                    Some(113) => Categories::ElectronicsRepairShops,
-                    Some(114) => Categories::ElectronicsStores,
-                    Some(115) => Categories::ElementarySecondarySchools,
-                    Some(116) => Categories::EmergencyServicesGcasVisaUseOnly,
-                    Some(117) => Categories::EmploymentTempAgencies,
-                    Some(118) => Categories::EquipmentRental,
-                    Some(119) => Categories::ExterminatingServices,
-                    Some(120) => Categories::FamilyClothingStores,
-                    Some(121) => Categories::FastFoodRestaurants,
-                    Some(122) => Categories::FinancialInstitutions,
-                    Some(123) => Categories::FinesGovernmentAdministrativeEntities,
-                    Some(124) => {
-                        Categories::FireplaceFireplaceScreensAndAccessoriesStores
-                    }
-                    Some(125) => Categories::FloorCoveringStores,
-                    Some(126) => Categories::Florists,
-                    Some(127) => Categories::FloristsSuppliesNurseryStockAndFlowers,
-                    Some(128) => Categories::FreezerAndLockerMeatProvisioners,
-                    Some(129) => Categories::FuelDealersNonAutomotive,
-                    Some(130) => Categories::FuneralServicesCrematories,
-                    Some(131) => {
-                        Categories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
-                    }
-                    Some(132) => Categories::FurnitureRepairRefinishing,
-                    Some(133) => Categories::FurriersAndFurShops,
-                    Some(134) => Categories::GeneralServices,
-                    Some(135) => Categories::GiftCardNoveltyAndSouvenirShops,
-                    Some(136) => Categories::GlassPaintAndWallpaperStores,
-                    Some(137) => Categories::GlasswareCrystalStores,
-                    Some(138) => Categories::GolfCoursesPublic,
-                    Some(139) => Categories::GovernmentLicensedHorseDogRacingUsRegionOnly,
-                    Some(140) => {
-                        Categories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
-                    }
-                    Some(141) => Categories::GovernmentOwnedLotteriesNonUsRegion,
-                    Some(142) => Categories::GovernmentOwnedLotteriesUsRegionOnly,
-                    Some(143) => Categories::GovernmentServices,
-                    Some(144) => Categories::GroceryStoresSupermarkets,
-                    Some(145) => Categories::HardwareEquipmentAndSupplies,
-                    Some(146) => Categories::HardwareStores,
-                    Some(147) => Categories::HealthAndBeautySpas,
-                    Some(148) => Categories::HearingAidsSalesAndSupplies,
-                    Some(149) => Categories::HeatingPlumbingAC,
-                    Some(150) => Categories::HobbyToyAndGameShops,
-                    Some(151) => Categories::HomeSupplyWarehouseStores,
-                    Some(152) => Categories::Hospitals,
-                    Some(153) => Categories::HotelsMotelsAndResorts,
-                    Some(154) => Categories::HouseholdApplianceStores,
-                    Some(155) => Categories::IndustrialSupplies,
-                    Some(156) => Categories::InformationRetrievalServices,
-                    Some(157) => Categories::InsuranceDefault,
-                    Some(158) => Categories::InsuranceUnderwritingPremiums,
-                    Some(159) => Categories::IntraCompanyPurchases,
-                    Some(160) => {
-                        Categories::JewelryStoresWatchesClocksAndSilverwareStores
-                    }
-                    Some(161) => Categories::LandscapingServices,
-                    Some(162) => Categories::Laundries,
-                    Some(163) => Categories::LaundryCleaningServices,
-                    Some(164) => Categories::LegalServicesAttorneys,
-                    Some(165) => Categories::LuggageAndLeatherGoodsStores,
-                    Some(166) => Categories::LumberBuildingMaterialsStores,
-                    Some(167) => Categories::ManualCashDisburse,
-                    Some(168) => Categories::MarinasServiceAndSupplies,
-                    Some(169) => Categories::Marketplaces,
-                    Some(170) => Categories::MasonryStoneworkAndPlaster,
-                    Some(171) => Categories::MassageParlors,
-                    Some(172) => Categories::MedicalAndDentalLabs,
-                    Some(173) => {
-                        Categories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
-                    }
-                    Some(174) => Categories::MedicalServices,
-                    Some(175) => Categories::MembershipOrganizations,
-                    Some(176) => Categories::MensAndBoysClothingAndAccessoriesStores,
-                    Some(177) => Categories::MensWomensClothingStores,
-                    Some(178) => Categories::MetalServiceCenters,
-                    Some(179) => Categories::Miscellaneous,
-                    Some(180) => Categories::MiscellaneousApparelAndAccessoryShops,
-                    Some(181) => Categories::MiscellaneousAutoDealers,
-                    Some(182) => Categories::MiscellaneousBusinessServices,
-                    Some(183) => Categories::MiscellaneousFoodStores,
-                    Some(184) => Categories::MiscellaneousGeneralMerchandise,
-                    Some(185) => Categories::MiscellaneousGeneralServices,
-                    Some(186) => Categories::MiscellaneousHomeFurnishingSpecialtyStores,
-                    Some(187) => Categories::MiscellaneousPublishingAndPrinting,
-                    Some(188) => Categories::MiscellaneousRecreationServices,
-                    Some(189) => Categories::MiscellaneousRepairShops,
-                    Some(190) => Categories::MiscellaneousSpecialtyRetail,
-                    Some(191) => Categories::MobileHomeDealers,
-                    Some(192) => Categories::MotionPictureTheaters,
-                    Some(193) => Categories::MotorFreightCarriersAndTrucking,
-                    Some(194) => Categories::MotorHomesDealers,
-                    Some(195) => Categories::MotorVehicleSuppliesAndNewParts,
-                    Some(196) => Categories::MotorcycleShopsAndDealers,
-                    Some(197) => Categories::MotorcycleShopsDealers,
-                    Some(198) => {
-                        Categories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
-                    }
-                    Some(199) => Categories::NewsDealersAndNewsstands,
-                    Some(200) => Categories::NonFiMoneyOrders,
-                    Some(201) => Categories::NonFiStoredValueCardPurchaseLoad,
-                    Some(202) => Categories::NondurableGoods,
-                    Some(203) => Categories::NurseriesLawnAndGardenSupplyStores,
-                    Some(204) => Categories::NursingPersonalCare,
-                    Some(205) => Categories::OfficeAndCommercialFurniture,
-                    Some(206) => Categories::OpticiansEyeglasses,
-                    Some(207) => Categories::OptometristsOphthalmologist,
-                    Some(208) => Categories::OrthopedicGoodsProstheticDevices,
-                    Some(209) => Categories::Osteopaths,
-                    Some(210) => Categories::PackageStoresBeerWineAndLiquor,
-                    Some(211) => Categories::PaintsVarnishesAndSupplies,
-                    Some(212) => Categories::ParkingLotsGarages,
-                    Some(213) => Categories::PassengerRailways,
-                    Some(214) => Categories::PawnShops,
-                    Some(215) => Categories::PetShopsPetFoodAndSupplies,
-                    Some(216) => Categories::PetroleumAndPetroleumProducts,
-                    Some(217) => Categories::PhotoDeveloping,
-                    Some(218) => {
-                        Categories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
-                    }
-                    Some(219) => Categories::PhotographicStudios,
-                    Some(220) => Categories::PictureVideoProduction,
-                    Some(221) => Categories::PieceGoodsNotionsAndOtherDryGoods,
-                    Some(222) => Categories::PlumbingHeatingEquipmentAndSupplies,
-                    Some(223) => Categories::PoliticalOrganizations,
-                    Some(224) => Categories::PostalServicesGovernmentOnly,
-                    Some(225) => Categories::PreciousStonesAndMetalsWatchesAndJewelry,
-                    Some(226) => Categories::ProfessionalServices,
-                    Some(227) => Categories::PublicWarehousingAndStorage,
-                    Some(228) => Categories::QuickCopyReproAndBlueprint,
-                    Some(229) => Categories::Railroads,
-                    Some(230) => Categories::RealEstateAgentsAndManagersRentals,
-                    Some(231) => Categories::RecordStores,
-                    Some(232) => Categories::RecreationalVehicleRentals,
-                    Some(233) => Categories::ReligiousGoodsStores,
-                    Some(234) => Categories::ReligiousOrganizations,
-                    Some(235) => Categories::RoofingSidingSheetMetal,
-                    Some(236) => Categories::SecretarialSupportServices,
-                    Some(237) => Categories::SecurityBrokersDealers,
-                    Some(238) => Categories::ServiceStations,
-                    Some(239) => Categories::SewingNeedleworkFabricAndPieceGoodsStores,
-                    Some(240) => Categories::ShoeRepairHatCleaning,
-                    Some(241) => Categories::ShoeStores,
-                    Some(242) => Categories::SmallApplianceRepair,
-                    Some(243) => Categories::SnowmobileDealers,
-                    Some(244) => Categories::SpecialTradeServices,
-                    Some(245) => Categories::SpecialtyCleaning,
-                    Some(246) => Categories::SportingGoodsStores,
-                    Some(247) => Categories::SportingRecreationCamps,
-                    Some(248) => Categories::SportsAndRidingApparelStores,
-                    Some(249) => Categories::SportsClubsFields,
-                    Some(250) => Categories::StampAndCoinStores,
-                    Some(251) => {
-                        Categories::StationaryOfficeSuppliesPrintingAndWritingPaper
-                    }
-                    Some(252) => Categories::StationeryStoresOfficeAndSchoolSupplyStores,
-                    Some(253) => Categories::SwimmingPoolsSales,
-                    Some(254) => Categories::TUiTravelGermany,
-                    Some(255) => Categories::TailorsAlterations,
-                    Some(256) => Categories::TaxPaymentsGovernmentAgencies,
-                    Some(257) => Categories::TaxPreparationServices,
-                    Some(258) => Categories::TaxicabsLimousines,
-                    Some(259) => Categories::TelecommunicationEquipmentAndTelephoneSales,
-                    Some(260) => Categories::TelecommunicationServices,
-                    Some(261) => Categories::TelegraphServices,
-                    Some(262) => Categories::TentAndAwningShops,
-                    Some(263) => Categories::TestingLaboratories,
-                    Some(264) => Categories::TheatricalTicketAgencies,
-                    Some(265) => Categories::Timeshares,
-                    Some(266) => Categories::TireRetreadingAndRepair,
-                    Some(267) => Categories::TollsBridgeFees,
-                    Some(268) => Categories::TouristAttractionsAndExhibits,
-                    Some(269) => Categories::TowingServices,
-                    Some(270) => Categories::TrailerParksCampgrounds,
-                    Some(271) => Categories::TransportationServices,
-                    Some(272) => Categories::TravelAgenciesTourOperators,
-                    Some(273) => Categories::TruckStopIteration,
-                    Some(274) => Categories::TruckUtilityTrailerRentals,
-                    Some(275) => Categories::TypesettingPlateMakingAndRelatedServices,
-                    Some(276) => Categories::TypewriterStores,
-                    Some(277) => Categories::USFederalGovernmentAgenciesOrDepartments,
-                    Some(278) => Categories::UniformsCommercialClothing,
-                    Some(279) => Categories::UsedMerchandiseAndSecondhandStores,
-                    Some(280) => Categories::Utilities,
-                    Some(281) => Categories::VarietyStores,
-                    Some(282) => Categories::VeterinaryServices,
-                    Some(283) => Categories::VideoAmusementGameSupplies,
-                    Some(284) => Categories::VideoGameArcades,
-                    Some(285) => Categories::VideoTapeRentalStores,
-                    Some(286) => Categories::VocationalTradeSchools,
-                    Some(287) => Categories::WatchJewelryRepair,
-                    Some(288) => Categories::WeldingRepair,
-                    Some(289) => Categories::WholesaleClubs,
-                    Some(290) => Categories::WigAndToupeeStores,
-                    Some(291) => Categories::WiresMoneyOrders,
-                    Some(292) => Categories::WomensAccessoryAndSpecialtyShops,
-                    Some(293) => Categories::WomensReadyToWearStores,
-                    Some(294) => Categories::WreckingAndSalvageYards,
-                    _ => Categories::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Categories {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Categories {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Categories {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Categories {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `interval` in `IssuingCardSpendingLimit` and `IssuingCardholderSpendingLimit`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Interval {
-        /// `all_time`
-        AllTime,
-        /// `daily`
-        Daily,
-        /// `monthly`
-        Monthly,
-        /// `per_authorization`
-        PerAuthorization,
-        /// `weekly`
-        Weekly,
-        /// `yearly`
-        Yearly,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Interval {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Interval::AllTime => "all_time",
-                Interval::Daily => "daily",
-                Interval::Monthly => "monthly",
-                Interval::PerAuthorization => "per_authorization",
-                Interval::Weekly => "weekly",
-                Interval::Yearly => "yearly",
-                Interval::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Interval {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "all_time",
-                        "daily",
-                        "monthly",
-                        "per_authorization",
-                        "weekly",
-                        "yearly",
-                    ],
-                ) {
-                    Some(0) => Interval::AllTime,
-                    Some(1) => Interval::Daily,
-                    Some(2) => Interval::Monthly,
-                    Some(3) => Interval::PerAuthorization,
-                    Some(4) => Interval::Weekly,
-                    Some(5) => Interval::Yearly,
-                    _ => Interval::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Interval {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Interval {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Interval {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cardholders",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Interval {
+    impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }
@@ -13808,120 +7253,6 @@ pub mod shared {
 }
 /// Types of `shipping` whose field path another type of `issuing_card` also has.
 pub mod shipping {
-    /// Values of `service` in `IssuingCardShipping`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Service {
-        /// `express`
-        Express,
-        /// `priority`
-        Priority,
-        /// `standard`
-        Standard,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Service {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Service::Express => "express",
-                Service::Priority => "priority",
-                Service::Standard => "standard",
-                Service::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Service {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["express", "priority", "standard"]) {
-                    Some(0) => Service::Express,
-                    Some(1) => Service::Priority,
-                    Some(2) => Service::Standard,
-                    _ => Service::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Service {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Service {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Service {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Service {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
     /// Values of `status` in `IssuingCardShipping`.
     #[cfg(
         any(
@@ -14061,353 +7392,6 @@ pub mod shipping {
     impl crate::rt::Decode for Status {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
-        }
-    }
-    /// Values of `type` in `IssuingCardShipping`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `bulk`
-        Bulk,
-        /// `individual`
-        Individual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Bulk => "bulk",
-                Type::Individual => "individual",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["bulk", "individual"]) {
-                    Some(0) => Type::Bulk,
-                    Some(1) => Type::Individual,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `shipping_address_validation` whose field path another type of `issuing_card` also has.
-pub mod shipping_address_validation {
-    /// Values of `mode` in `IssuingCardShippingAddressValidation`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Mode {
-        /// `disabled`
-        Disabled,
-        /// `normalization_only`
-        NormalizationOnly,
-        /// `validation_and_normalization`
-        ValidationAndNormalization,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Mode {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Mode::Disabled => "disabled",
-                Mode::NormalizationOnly => "normalization_only",
-                Mode::ValidationAndNormalization => "validation_and_normalization",
-                Mode::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Mode {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["disabled", "normalization_only", "validation_and_normalization"],
-                ) {
-                    Some(0) => Mode::Disabled,
-                    Some(1) => Mode::NormalizationOnly,
-                    Some(2) => Mode::ValidationAndNormalization,
-                    _ => Mode::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Mode {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Mode {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Mode {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Mode {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `update` whose field path another type of `issuing_card` also has.
-pub mod update {
-    /// Values of `cancellation_reason` in `UpdateIssuingCard`.
-    #[cfg(feature = "issuing_cards")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CancellationReason {
-        /// `lost`
-        Lost,
-        /// `stolen`
-        Stolen,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl CancellationReason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CancellationReason::Lost => "lost",
-                CancellationReason::Stolen => "stolen",
-                CancellationReason::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::str::FromStr for CancellationReason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["lost", "stolen"]) {
-                    Some(0) => CancellationReason::Lost,
-                    Some(1) => CancellationReason::Stolen,
-                    _ => CancellationReason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::fmt::Display for CancellationReason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl serde::Serialize for CancellationReason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl<'de> serde::Deserialize<'de> for CancellationReason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `status` in `UpdateIssuingCard`.
-    #[cfg(feature = "issuing_cards")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `canceled`
-        Canceled,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Canceled => "canceled",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Canceled,
-                    Some(2) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cards")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

@@ -543,7 +543,7 @@ impl crate::rt::Decode for PastDue {
         r.str_enum()
     }
 }
-/// Values of `preferred_locales` in `IssuingCardholder`.
+/// Values of `preferred_locales` in `CreateIssuingCardholder`, `IssuingCardholder` and `UpdateIssuingCardholder`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -678,15 +678,11 @@ impl crate::rt::Decode for PreferredLocales {
 #[non_exhaustive]
 pub struct SpendingControls {
     /// The `allowed_categories` parameter.
-    pub allowed_categories: Option<
-        Vec<crate::issuing_card::SpendingControlsAllowedCategories>,
-    >,
+    pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
     /// The `allowed_merchant_countries` parameter.
     pub allowed_merchant_countries: Option<Vec<String>>,
     /// The `blocked_categories` parameter.
-    pub blocked_categories: Option<
-        Vec<crate::issuing_card::SpendingControlsBlockedCategories>,
-    >,
+    pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
     /// The `blocked_merchant_countries` parameter.
     pub blocked_merchant_countries: Option<Vec<String>>,
     /// The `spending_limits` parameter.
@@ -737,9 +733,7 @@ impl SpendingControls {
     /// The `allowed_categories` parameter.
     pub fn allowed_categories(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::issuing_card::SpendingControlsAllowedCategories>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::issuing_card::AllowedCategories>>,
     ) -> Self {
         self.allowed_categories = Some(v.into_iter().map(Into::into).collect());
         self
@@ -755,9 +749,7 @@ impl SpendingControls {
     /// The `blocked_categories` parameter.
     pub fn blocked_categories(
         mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::issuing_card::SpendingControlsBlockedCategories>,
-        >,
+        v: impl IntoIterator<Item = impl Into<crate::issuing_card::BlockedCategories>>,
     ) -> Self {
         self.blocked_categories = Some(v.into_iter().map(Into::into).collect());
         self
@@ -784,7 +776,7 @@ impl SpendingControls {
         self
     }
 }
-/// Values of `status` in `IssuingCardholder`.
+/// Values of `status` in `CreateIssuingCardholder`, `IssuingCardholder` and 2 more.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -905,7 +897,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `type` in `IssuingCardholder`.
+/// Values of `type` in `CreateIssuingCardholder`, `IssuingCardholder` and `ListIssuingCardholders`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -1111,305 +1103,5 @@ impl Verification {
     ) -> Self {
         self.document = Some(v.into());
         self
-    }
-}
-/// Types of `create` whose field path another type of `issuing_cardholder` also has.
-pub mod create {
-    /// Values of `type` in `CreateIssuingCardholder`.
-    #[cfg(feature = "issuing_cardholders")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `company`
-        Company,
-        /// `individual`
-        Individual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Company => "company",
-                Type::Individual => "individual",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["company", "individual"]) {
-                    Some(0) => Type::Company,
-                    Some(1) => Type::Individual,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `create_update` whose field path another type of `issuing_cardholder` also has.
-pub mod create_update {
-    /// Values of `preferred_locales` in `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
-    #[cfg(feature = "issuing_cardholders")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PreferredLocales {
-        /// `de`
-        De,
-        /// `en`
-        En,
-        /// `es`
-        Es,
-        /// `fr`
-        Fr,
-        /// `it`
-        It,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl PreferredLocales {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PreferredLocales::De => "de",
-                PreferredLocales::En => "en",
-                PreferredLocales::Es => "es",
-                PreferredLocales::Fr => "fr",
-                PreferredLocales::It => "it",
-                PreferredLocales::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::str::FromStr for PreferredLocales {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["de", "en", "es", "fr", "it"]) {
-                    Some(0) => PreferredLocales::De,
-                    Some(1) => PreferredLocales::En,
-                    Some(2) => PreferredLocales::Es,
-                    Some(3) => PreferredLocales::Fr,
-                    Some(4) => PreferredLocales::It,
-                    _ => PreferredLocales::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::fmt::Display for PreferredLocales {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl serde::Serialize for PreferredLocales {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl<'de> serde::Deserialize<'de> for PreferredLocales {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `status` in `CreateIssuingCardholder` and `UpdateIssuingCardholder`.
-    #[cfg(feature = "issuing_cardholders")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `list` whose field path another type of `issuing_cardholder` also has.
-pub mod list {
-    /// Values of `status` in `ListIssuingCardholders`.
-    #[cfg(feature = "issuing_cardholders")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `blocked`
-        Blocked,
-        /// `inactive`
-        Inactive,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Blocked => "blocked",
-                Status::Inactive => "inactive",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "blocked", "inactive"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Blocked,
-                    Some(2) => Status::Inactive,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `type` in `ListIssuingCardholders`.
-    #[cfg(feature = "issuing_cardholders")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `company`
-        Company,
-        /// `individual`
-        Individual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Company => "company",
-                Type::Individual => "individual",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["company", "individual"]) {
-                    Some(0) => Type::Company,
-                    Some(1) => Type::Individual,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_cardholders")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

@@ -285,7 +285,7 @@ pub struct Evidence {
     /// The `other` parameter.
     pub other: Option<crate::rt::Clearable<crate::issuing_dispute::Other>>,
     /// The `reason` parameter.
-    pub reason: Option<crate::issuing_dispute::EvidenceReason>,
+    pub reason: Option<crate::issuing_dispute::Reason>,
     /// The `service_not_as_described` parameter.
     pub service_not_as_described: Option<
         crate::rt::Clearable<crate::issuing_dispute::ServiceNotAsDescribed>,
@@ -402,10 +402,7 @@ impl Evidence {
         self
     }
     /// The `reason` parameter.
-    pub fn reason(
-        mut self,
-        v: impl Into<crate::issuing_dispute::EvidenceReason>,
-    ) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::issuing_dispute::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -416,97 +413,6 @@ impl Evidence {
     ) -> Self {
         self.service_not_as_described = Some(v.into());
         self
-    }
-}
-/// Values of `evidence.reason` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
-#[cfg(feature = "issuing_disputes")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EvidenceReason {
-    /// `canceled`
-    Canceled,
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `merchandise_not_as_described`
-    MerchandiseNotAsDescribed,
-    /// `no_valid_authorization`
-    NoValidAuthorization,
-    /// `not_received`
-    NotReceived,
-    /// `other`
-    Other,
-    /// `service_not_as_described`
-    ServiceNotAsDescribed,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "issuing_disputes")]
-impl EvidenceReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EvidenceReason::Canceled => "canceled",
-            EvidenceReason::Duplicate => "duplicate",
-            EvidenceReason::Fraudulent => "fraudulent",
-            EvidenceReason::MerchandiseNotAsDescribed => "merchandise_not_as_described",
-            EvidenceReason::NoValidAuthorization => "no_valid_authorization",
-            EvidenceReason::NotReceived => "not_received",
-            EvidenceReason::Other => "other",
-            EvidenceReason::ServiceNotAsDescribed => "service_not_as_described",
-            EvidenceReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl std::str::FromStr for EvidenceReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "canceled",
-                    "duplicate",
-                    "fraudulent",
-                    "merchandise_not_as_described",
-                    "no_valid_authorization",
-                    "not_received",
-                    "other",
-                    "service_not_as_described",
-                ],
-            ) {
-                Some(0) => EvidenceReason::Canceled,
-                Some(1) => EvidenceReason::Duplicate,
-                Some(2) => EvidenceReason::Fraudulent,
-                Some(3) => EvidenceReason::MerchandiseNotAsDescribed,
-                Some(4) => EvidenceReason::NoValidAuthorization,
-                Some(5) => EvidenceReason::NotReceived,
-                Some(6) => EvidenceReason::Other,
-                Some(7) => EvidenceReason::ServiceNotAsDescribed,
-                _ => EvidenceReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl std::fmt::Display for EvidenceReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl serde::Serialize for EvidenceReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl<'de> serde::Deserialize<'de> for EvidenceReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `evidence.fraudulent` in the parameters of `CreateIssuingDispute` and `UpdateIssuingDispute`.
@@ -1052,7 +958,7 @@ impl Other {
         self
     }
 }
-/// Values of `evidence.canceled.product_type` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
+/// Values of `product_type` in `CreateIssuingDispute`, `IssuingDisputeCanceledEvidence` and 3 more.
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1107,7 +1013,110 @@ impl<'de> serde::Deserialize<'de> for ProductType {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `evidence.canceled.return_status` in `CreateIssuingDispute` and `UpdateIssuingDispute`.
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::Decode for ProductType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `reason` in `CreateIssuingDispute`, `IssuingDisputeEvidence` and `UpdateIssuingDispute`.
+#[cfg(feature = "issuing_disputes")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// `canceled`
+    Canceled,
+    /// `duplicate`
+    Duplicate,
+    /// `fraudulent`
+    Fraudulent,
+    /// `merchandise_not_as_described`
+    MerchandiseNotAsDescribed,
+    /// `no_valid_authorization`
+    NoValidAuthorization,
+    /// `not_received`
+    NotReceived,
+    /// `other`
+    Other,
+    /// `service_not_as_described`
+    ServiceNotAsDescribed,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "issuing_disputes")]
+impl Reason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Reason::Canceled => "canceled",
+            Reason::Duplicate => "duplicate",
+            Reason::Fraudulent => "fraudulent",
+            Reason::MerchandiseNotAsDescribed => "merchandise_not_as_described",
+            Reason::NoValidAuthorization => "no_valid_authorization",
+            Reason::NotReceived => "not_received",
+            Reason::Other => "other",
+            Reason::ServiceNotAsDescribed => "service_not_as_described",
+            Reason::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl std::str::FromStr for Reason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "duplicate",
+                    "fraudulent",
+                    "merchandise_not_as_described",
+                    "no_valid_authorization",
+                    "not_received",
+                    "other",
+                    "service_not_as_described",
+                ],
+            ) {
+                Some(0) => Reason::Canceled,
+                Some(1) => Reason::Duplicate,
+                Some(2) => Reason::Fraudulent,
+                Some(3) => Reason::MerchandiseNotAsDescribed,
+                Some(4) => Reason::NoValidAuthorization,
+                Some(5) => Reason::NotReceived,
+                Some(6) => Reason::Other,
+                Some(7) => Reason::ServiceNotAsDescribed,
+                _ => Reason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl<'de> serde::Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::Decode for Reason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `return_status` in `CreateIssuingDispute`, `IssuingDisputeCanceledEvidence` and 2 more.
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1160,6 +1169,12 @@ impl serde::Serialize for ReturnStatus {
 impl<'de> serde::Deserialize<'de> for ReturnStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::Decode for ReturnStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `evidence.service_not_as_described` in the parameters of `CreateIssuingDispute` and `UpdateIssuingDispute`.
@@ -1252,7 +1267,7 @@ impl ServiceNotAsDescribed {
         self
     }
 }
-/// Values of `status` in `IssuingDispute`.
+/// Values of `status` in `IssuingDispute` and `ListIssuingDisputes`.
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1352,301 +1367,6 @@ impl Treasury {
     pub fn new(received_debit: impl Into<String>) -> Self {
         Self {
             received_debit: received_debit.into(),
-        }
-    }
-}
-/// Types of `evidence` whose field path another type of `issuing_dispute` also has.
-pub mod evidence {
-    /// Values of `product_type` in `IssuingDisputeCanceledEvidence`, `IssuingDisputeNotReceivedEvidence` and `IssuingDisputeOtherEvidence`.
-    #[cfg(feature = "issuing_disputes")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProductType {
-        /// `merchandise`
-        Merchandise,
-        /// `service`
-        Service,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl ProductType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProductType::Merchandise => "merchandise",
-                ProductType::Service => "service",
-                ProductType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::str::FromStr for ProductType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["merchandise", "service"]) {
-                    Some(0) => ProductType::Merchandise,
-                    Some(1) => ProductType::Service,
-                    _ => ProductType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::fmt::Display for ProductType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl serde::Serialize for ProductType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl<'de> serde::Deserialize<'de> for ProductType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl crate::rt::Decode for ProductType {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `reason` in `IssuingDisputeEvidence`.
-    #[cfg(feature = "issuing_disputes")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Reason {
-        /// `canceled`
-        Canceled,
-        /// `duplicate`
-        Duplicate,
-        /// `fraudulent`
-        Fraudulent,
-        /// `merchandise_not_as_described`
-        MerchandiseNotAsDescribed,
-        /// `no_valid_authorization`
-        NoValidAuthorization,
-        /// `not_received`
-        NotReceived,
-        /// `other`
-        Other,
-        /// `service_not_as_described`
-        ServiceNotAsDescribed,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl Reason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Reason::Canceled => "canceled",
-                Reason::Duplicate => "duplicate",
-                Reason::Fraudulent => "fraudulent",
-                Reason::MerchandiseNotAsDescribed => "merchandise_not_as_described",
-                Reason::NoValidAuthorization => "no_valid_authorization",
-                Reason::NotReceived => "not_received",
-                Reason::Other => "other",
-                Reason::ServiceNotAsDescribed => "service_not_as_described",
-                Reason::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::str::FromStr for Reason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "canceled",
-                        "duplicate",
-                        "fraudulent",
-                        "merchandise_not_as_described",
-                        "no_valid_authorization",
-                        "not_received",
-                        "other",
-                        "service_not_as_described",
-                    ],
-                ) {
-                    Some(0) => Reason::Canceled,
-                    Some(1) => Reason::Duplicate,
-                    Some(2) => Reason::Fraudulent,
-                    Some(3) => Reason::MerchandiseNotAsDescribed,
-                    Some(4) => Reason::NoValidAuthorization,
-                    Some(5) => Reason::NotReceived,
-                    Some(6) => Reason::Other,
-                    Some(7) => Reason::ServiceNotAsDescribed,
-                    _ => Reason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::fmt::Display for Reason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl serde::Serialize for Reason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl<'de> serde::Deserialize<'de> for Reason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl crate::rt::Decode for Reason {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `return_status` in `IssuingDisputeCanceledEvidence` and `IssuingDisputeMerchandiseNotAsDescribedEvidence`.
-    #[cfg(feature = "issuing_disputes")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ReturnStatus {
-        /// `merchant_rejected`
-        MerchantRejected,
-        /// `successful`
-        Successful,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl ReturnStatus {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ReturnStatus::MerchantRejected => "merchant_rejected",
-                ReturnStatus::Successful => "successful",
-                ReturnStatus::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::str::FromStr for ReturnStatus {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["merchant_rejected", "successful"]) {
-                    Some(0) => ReturnStatus::MerchantRejected,
-                    Some(1) => ReturnStatus::Successful,
-                    _ => ReturnStatus::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::fmt::Display for ReturnStatus {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl serde::Serialize for ReturnStatus {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl<'de> serde::Deserialize<'de> for ReturnStatus {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl crate::rt::Decode for ReturnStatus {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `list` whose field path another type of `issuing_dispute` also has.
-pub mod list {
-    /// Values of `status` in `ListIssuingDisputes`.
-    #[cfg(feature = "issuing_disputes")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `expired`
-        Expired,
-        /// `lost`
-        Lost,
-        /// `submitted`
-        Submitted,
-        /// `unsubmitted`
-        Unsubmitted,
-        /// `won`
-        Won,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Expired => "expired",
-                Status::Lost => "lost",
-                Status::Submitted => "submitted",
-                Status::Unsubmitted => "unsubmitted",
-                Status::Won => "won",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["expired", "lost", "submitted", "unsubmitted", "won"],
-                ) {
-                    Some(0) => Status::Expired,
-                    Some(1) => Status::Lost,
-                    Some(2) => Status::Submitted,
-                    Some(3) => Status::Unsubmitted,
-                    Some(4) => Status::Won,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_disputes")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

@@ -195,7 +195,7 @@ impl crate::rt::Decode for SecondLine {
         r.str_enum()
     }
 }
-/// Values of `status` in `IssuingPhysicalBundle`.
+/// Values of `status` in `IssuingPhysicalBundle` and `ListIssuingPhysicalBundles`.
 #[cfg(feature = "issuing_physical_bundles")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -260,7 +260,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `type` in `IssuingPhysicalBundle`.
+/// Values of `type` in `IssuingPhysicalBundle` and `ListIssuingPhysicalBundles`.
 #[cfg(feature = "issuing_physical_bundles")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -319,122 +319,5 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `list` whose field path another type of `issuing_physical_bundle` also has.
-pub mod list {
-    /// Values of `status` in `ListIssuingPhysicalBundles`.
-    #[cfg(feature = "issuing_physical_bundles")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `active`
-        Active,
-        /// `inactive`
-        Inactive,
-        /// `review`
-        Review,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Active => "active",
-                Status::Inactive => "inactive",
-                Status::Review => "review",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["active", "inactive", "review"]) {
-                    Some(0) => Status::Active,
-                    Some(1) => Status::Inactive,
-                    Some(2) => Status::Review,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `type` in `ListIssuingPhysicalBundles`.
-    #[cfg(feature = "issuing_physical_bundles")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `custom`
-        Custom,
-        /// `standard`
-        Standard,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Custom => "custom",
-                Type::Standard => "standard",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["custom", "standard"]) {
-                    Some(0) => Type::Custom,
-                    Some(1) => Type::Standard,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_physical_bundles")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

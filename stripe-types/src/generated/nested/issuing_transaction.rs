@@ -2141,7 +2141,7 @@ impl Segments {
         self
     }
 }
-/// Values of `type` in `IssuingTransaction`.
+/// Values of `type` in `IssuingTransaction` and `ListIssuingTransactions`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2366,63 +2366,5 @@ impl<'de> serde::Deserialize<'de> for Wallet {
 impl crate::rt::Decode for Wallet {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `list` whose field path another type of `issuing_transaction` also has.
-pub mod list {
-    /// Values of `type` in `ListIssuingTransactions`.
-    #[cfg(feature = "issuing_transactions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `capture`
-        Capture,
-        /// `refund`
-        Refund,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "issuing_transactions")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Capture => "capture",
-                Type::Refund => "refund",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "issuing_transactions")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["capture", "refund"]) {
-                    Some(0) => Type::Capture,
-                    Some(1) => Type::Refund,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "issuing_transactions")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_transactions")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "issuing_transactions")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

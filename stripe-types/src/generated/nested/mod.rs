@@ -18,8 +18,8 @@
             feature = "external_accounts",
             feature = "terminal_locations",
             feature = "tokens",
-            feature = "treasury_financial_accounts",
-            feature = "v2"
+            feature = "transfers",
+            feature = "treasury_financial_accounts"
         )
     )
 )]
@@ -61,17 +61,7 @@ pub mod apps_secret;
 )]
 pub mod automatic_tax;
 /// Types nested in the `balance_settings` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "account",
-            feature = "accounts",
-            feature = "balance_settings",
-            feature = "transfers"
-        )
-    )
-)]
+#[cfg_attr(not(docsrs), cfg(feature = "balance_settings"))]
 pub mod balance_settings;
 /// Types nested in the `balance_transaction` resource's objects and parameters.
 #[cfg_attr(
@@ -118,19 +108,6 @@ pub mod bank_account;
     )
 )]
 pub mod bank_connections_resource_account_number_details;
-/// Types nested in the `bank_connections_resource_accountholder` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_accounts",
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions",
-            feature = "linked_accounts"
-        )
-    )
-)]
-pub mod bank_connections_resource_accountholder;
 /// Types nested in the `bank_connections_resource_balance` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -157,17 +134,6 @@ pub mod bank_connections_resource_balance;
     )
 )]
 pub mod bank_connections_resource_balance_refresh;
-/// Types nested in the `bank_connections_resource_link_account_session_filters` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
-        )
-    )
-)]
-pub mod bank_connections_resource_link_account_session_filters;
 /// Types nested in the `billing_alert` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_alerts"))]
 pub mod billing_alert;
@@ -194,11 +160,7 @@ pub mod billing_bill_resource_invoicing_pricing_pricing;
             feature = "credit_note_lines",
             feature = "credit_notes",
             feature = "invoice_lines",
-            feature = "invoices",
-            feature = "tax_calculation_line_items",
-            feature = "tax_calculations",
-            feature = "tax_transaction_line_items",
-            feature = "tax_transactions"
+            feature = "invoices"
         )
     )
 )]
@@ -218,9 +180,6 @@ pub mod billing_credit_balance_summary;
 #[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
 pub mod billing_credit_balance_transaction;
 /// Types nested in the `billing_credit_grant` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-pub mod billing_credit_grant;
-/// Types nested in the `billing_credit_grants_resource_amount` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
     cfg(
@@ -231,16 +190,13 @@ pub mod billing_credit_grant;
         )
     )
 )]
-pub mod billing_credit_grants_resource_amount;
+pub mod billing_credit_grant;
 /// Types nested in the `billing_credit_grants_resource_balance_credit` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
 pub mod billing_credit_grants_resource_balance_credit;
 /// Types nested in the `billing_credit_grants_resource_balance_debit` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
 pub mod billing_credit_grants_resource_balance_debit;
-/// Types nested in the `billing_credit_grants_resource_scope` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-pub mod billing_credit_grants_resource_scope;
 /// Types nested in the `billing_meter` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_meters"))]
 pub mod billing_meter;
@@ -277,96 +233,12 @@ pub mod cancellation_details;
 /// Types nested in the `capability` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "account_capabilities"))]
 pub mod capability;
-/// Types nested in the `card` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "confirmation_tokens",
-            feature = "customer_cards",
-            feature = "customer_payment_methods",
-            feature = "payment_methods",
-            feature = "source_mandate_notifications",
-            feature = "sources",
-            feature = "terminal_readers",
-            feature = "tokens",
-            feature = "topups"
-        )
-    )
-)]
-pub mod card;
 /// Types nested in the `charge` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "charges"))]
 pub mod charge;
-/// Types nested in the `checkout_acss_debit_mandate_options` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoice_payments",
-            feature = "invoices",
-            feature = "mandates",
-            feature = "payment_intents",
-            feature = "setup_intents",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod checkout_acss_debit_mandate_options;
-/// Types nested in the `checkout_acss_debit_payment_method_options` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod checkout_acss_debit_payment_method_options;
-/// Types nested in the `checkout_card_payment_method_options` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoice_payments",
-            feature = "invoices",
-            feature = "payment_intents",
-            feature = "setup_intents",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod checkout_card_payment_method_options;
-/// Types nested in the `checkout_customer_balance_bank_transfer_payment_method_options` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_methods"))
-)]
-pub mod checkout_customer_balance_bank_transfer_payment_method_options;
-/// Types nested in the `checkout_customer_balance_payment_method_options` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoice_payments",
-            feature = "invoices",
-            feature = "payment_methods",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod checkout_customer_balance_payment_method_options;
 /// Types nested in the `checkout_link_wallet_options` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
 pub mod checkout_link_wallet_options;
-/// Types nested in the `checkout_pix_payment_method_options` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_methods"))
-)]
-pub mod checkout_pix_payment_method_options;
 /// Types nested in the `checkout_session` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -383,9 +255,6 @@ pub mod checkout_pix_payment_method_options;
     )
 )]
 pub mod checkout_session;
-/// Types nested in the `checkout_us_bank_account_payment_method_options` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod checkout_us_bank_account_payment_method_options;
 /// Types nested in the `climate_order` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "climate_orders"))]
 pub mod climate_order;
@@ -402,49 +271,20 @@ pub mod climate_order;
 )]
 pub mod climate_supplier;
 /// Types nested in the `confirmation_token` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "confirmation_tokens",
-            feature = "payment_intents",
-            feature = "payment_links"
-        )
-    )
-)]
+#[cfg_attr(not(docsrs), cfg(feature = "confirmation_tokens"))]
 pub mod confirmation_token;
 /// Types nested in the `confirmation_tokens_resource_payment_method_preview` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "confirmation_tokens"))]
 pub mod confirmation_tokens_resource_payment_method_preview;
-/// Types nested in the `connect_account_reference` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoices",
-            feature = "payment_links",
-            feature = "quotes",
-            feature = "subscription_schedules",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod connect_account_reference;
 /// Types nested in the `coupon` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "coupons"))]
 pub mod coupon;
 /// Types nested in the `credit_note` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "credit_notes"))]
-pub mod credit_note;
-/// Types nested in the `credit_note_line_item` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
     cfg(any(feature = "credit_note_lines", feature = "credit_notes"))
 )]
-pub mod credit_note_line_item;
+pub mod credit_note;
 /// Types nested in the `credit_notes_pretax_credit_amount` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -470,7 +310,6 @@ pub mod credit_notes_pretax_credit_amount;
             feature = "invoices",
             feature = "mandates",
             feature = "payment_links",
-            feature = "payment_methods",
             feature = "v2"
         )
     )
@@ -533,17 +372,8 @@ pub mod event;
             feature = "account_bank_accounts",
             feature = "account_external_accounts",
             feature = "accounts",
-            feature = "confirmation_tokens",
-            feature = "customer_bank_accounts",
-            feature = "customer_cards",
-            feature = "customer_sources",
-            feature = "customers",
             feature = "external_accounts",
-            feature = "payment_intents",
-            feature = "payment_methods",
-            feature = "setup_intents",
-            feature = "tokens",
-            feature = "treasury_outbound_payments"
+            feature = "tokens"
         )
     )
 )]
@@ -570,8 +400,10 @@ pub mod financial_connections_account;
     not(docsrs),
     cfg(
         any(
+            feature = "financial_connections_accounts",
             feature = "financial_connections_sessions",
-            feature = "link_account_sessions"
+            feature = "link_account_sessions",
+            feature = "linked_accounts"
         )
     )
 )]
@@ -614,17 +446,6 @@ pub mod gelato_id_number_report_error;
 /// Types nested in the `gelato_phone_report_error` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
 pub mod gelato_phone_report_error;
-/// Types nested in the `gelato_report_document_options` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "identity_verification_reports",
-            feature = "identity_verification_sessions"
-        )
-    )
-)]
-pub mod gelato_report_document_options;
 /// Types nested in the `gelato_selfie_report_error` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
 pub mod gelato_selfie_report_error;
@@ -641,7 +462,15 @@ pub mod gelato_verified_outputs;
 #[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
 pub mod identity_verification_report;
 /// Types nested in the `identity_verification_session` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "identity_verification_reports",
+            feature = "identity_verification_sessions"
+        )
+    )
+)]
 pub mod identity_verification_session;
 /// Types nested in the `inbound_transfers` resource's objects and parameters.
 #[cfg_attr(
@@ -683,16 +512,7 @@ pub mod insights_resources_payment_evaluation_event;
 #[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
 pub mod insights_resources_payment_evaluation_merchant_blocked;
 /// Types nested in the `insights_resources_payment_evaluation_money_movement_card` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "payment_attempt_records",
-            feature = "payment_records",
-            feature = "radar_payment_evaluations"
-        )
-    )
-)]
+#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
 pub mod insights_resources_payment_evaluation_money_movement_card;
 /// Types nested in the `insights_resources_payment_evaluation_money_movement_details` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
@@ -727,28 +547,27 @@ pub mod insights_resources_payment_evaluation_user_intervention_resolved;
     cfg(
         any(
             feature = "charges",
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
             feature = "confirmation_tokens",
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoice_lines",
-            feature = "invoice_payments",
             feature = "invoiceitems",
             feature = "invoices",
-            feature = "mandates",
             feature = "payment_intents",
+            feature = "payment_link_line_items",
             feature = "payment_links",
-            feature = "payment_methods",
             feature = "prices",
             feature = "products",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes",
-            feature = "setup_intents",
             feature = "shipping_rates",
             feature = "subscription_items",
             feature = "subscription_schedules",
             feature = "subscriptions",
             feature = "tax_calculations",
-            feature = "tax_rates",
             feature = "terminal_locations"
         )
     )
@@ -759,14 +578,10 @@ pub mod invoice;
     not(docsrs),
     cfg(
         any(
-            feature = "checkout_sessions",
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoice_payments",
             feature = "invoices",
-            feature = "linked_accounts",
-            feature = "payment_intents",
-            feature = "setup_intents",
             feature = "subscriptions",
             feature = "treasury_outbound_payments"
         )
@@ -788,38 +603,6 @@ pub mod invoice_rendering_template;
     )
 )]
 pub mod invoiceitem;
-/// Types nested in the `invoices_payment_settings` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoices",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod invoices_payment_settings;
-/// Types nested in the `invoices_payments_invoice_payment_associated_payment` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_payments", feature = "invoices")))]
-pub mod invoices_payments_invoice_payment_associated_payment;
-/// Types nested in the `invoices_resource_invoice_tax_id` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "customer_tax_ids",
-            feature = "customers",
-            feature = "invoices",
-            feature = "tax_calculations",
-            feature = "tax_ids",
-            feature = "tax_transactions"
-        )
-    )
-)]
-pub mod invoices_resource_invoice_tax_id;
 /// Types nested in the `issuing_authorization` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -898,12 +681,6 @@ pub mod issuing_token;
     )
 )]
 pub mod issuing_transaction;
-/// Types nested in the `legal_entity_company` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "account", feature = "accounts", feature = "v2"))
-)]
-pub mod legal_entity_company;
 /// Types nested in the `line_items_tax_amount` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -924,37 +701,8 @@ pub mod legal_entity_company;
     )
 )]
 pub mod line_items_tax_amount;
-/// Types nested in the `linked_account_options_common` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "linked_accounts",
-            feature = "payment_intents",
-            feature = "setup_intents"
-        )
-    )
-)]
-pub mod linked_account_options_common;
 /// Types nested in the `mandate` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoice_payments",
-            feature = "invoices",
-            feature = "mandates",
-            feature = "payment_intents",
-            feature = "payment_methods",
-            feature = "setup_intents",
-            feature = "subscriptions"
-        )
-    )
-)]
+#[cfg_attr(not(docsrs), cfg(feature = "mandates"))]
 pub mod mandate;
 /// Types nested in the `outbound_payments_payment_method_details` resource's objects and parameters.
 #[cfg_attr(
@@ -1041,30 +789,7 @@ pub mod payment_flows_private_payment_methods_card_details_api_resource_multicap
     )
 )]
 pub mod payment_flows_private_payment_methods_card_present_common_wallet;
-/// Types nested in the `payment_flows_private_payment_methods_paypal_amount_details_line_item_payment_method_options` resource's objects and parameters.
-pub mod payment_flows_private_payment_methods_paypal_amount_details_line_item_payment_method_options;
 /// Types nested in the `payment_intent` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "charges",
-            feature = "checkout_sessions",
-            feature = "confirmation_tokens",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoice_payments",
-            feature = "invoices",
-            feature = "payment_intents",
-            feature = "payment_links",
-            feature = "payment_methods",
-            feature = "setup_intents",
-            feature = "sources",
-            feature = "subscriptions",
-            feature = "treasury_outbound_payments"
-        )
-    )
-)]
 pub mod payment_intent;
 /// Types nested in the `payment_link` resource's objects and parameters.
 #[cfg_attr(
@@ -1072,75 +797,67 @@ pub mod payment_intent;
     cfg(any(feature = "checkout_sessions", feature = "payment_links"))
 )]
 pub mod payment_link;
-/// Types nested in the `payment_links_resource_after_completion` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "payment_links"))]
-pub mod payment_links_resource_after_completion;
-/// Types nested in the `payment_links_resource_consent_collection` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_links"))
-)]
-pub mod payment_links_resource_consent_collection;
-/// Types nested in the `payment_links_resource_custom_fields` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_links"))
-)]
-pub mod payment_links_resource_custom_fields;
-/// Types nested in the `payment_links_resource_custom_fields_label` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_links"))
-)]
-pub mod payment_links_resource_custom_fields_label;
-/// Types nested in the `payment_links_resource_payment_method_reuse_agreement` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_links"))
-)]
-pub mod payment_links_resource_payment_method_reuse_agreement;
-/// Types nested in the `payment_links_resource_shipping_address_collection` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_links"))
-)]
-pub mod payment_links_resource_shipping_address_collection;
-/// Types nested in the `payment_links_resource_tax_id_collection` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "payment_links"))
-)]
-pub mod payment_links_resource_tax_id_collection;
 /// Types nested in the `payment_method` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "account_bank_accounts",
+            feature = "account_external_accounts",
+            feature = "accounts",
+            feature = "charges",
+            feature = "checkout_sessions",
+            feature = "confirmation_tokens",
+            feature = "customer_bank_accounts",
+            feature = "customer_cards",
+            feature = "customer_payment_methods",
+            feature = "customer_sources",
+            feature = "customers",
+            feature = "external_accounts",
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_method_configurations",
+            feature = "payment_methods",
+            feature = "payment_records",
+            feature = "setup_attempts",
+            feature = "setup_intents",
+            feature = "source_mandate_notifications",
+            feature = "sources",
+            feature = "terminal_readers",
+            feature = "tokens",
+            feature = "topups",
+            feature = "treasury_inbound_transfers",
+            feature = "treasury_outbound_payments",
+            feature = "treasury_outbound_transfers",
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
+        )
+    )
+)]
 pub mod payment_method;
 /// Types nested in the `payment_method_configuration` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "payment_method_configurations"))]
+#[cfg_attr(
+    not(docsrs),
+    cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))
+)]
 pub mod payment_method_configuration;
 /// Types nested in the `payment_method_domain` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "payment_method_domains"))]
 pub mod payment_method_domain;
-/// Types nested in the `payment_pages_checkout_session_branding_settings` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod payment_pages_checkout_session_branding_settings;
-/// Types nested in the `payment_pages_checkout_session_branding_settings_icon` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod payment_pages_checkout_session_branding_settings_icon;
-/// Types nested in the `payment_pages_checkout_session_branding_settings_logo` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod payment_pages_checkout_session_branding_settings_logo;
 /// Types nested in the `payment_pages_checkout_session_consent` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
 pub mod payment_pages_checkout_session_consent;
-/// Types nested in the `payment_pages_checkout_session_permissions` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod payment_pages_checkout_session_permissions;
-/// Types nested in the `payment_pages_private_card_payment_method_options_resource_restrictions` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod payment_pages_private_card_payment_method_options_resource_restrictions;
 /// Types nested in the `payment_record` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
-    cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))
+    cfg(
+        any(
+            feature = "payment_attempt_records",
+            feature = "payment_records",
+            feature = "radar_payment_evaluations"
+        )
+    )
 )]
 pub mod payment_record;
 /// Types nested in the `payment_source` resource's objects and parameters.
@@ -1180,12 +897,6 @@ pub mod payments_primitives_payment_records_resource_payment_method_card_details
     )
 )]
 pub mod payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure;
-/// Types nested in the `payments_primitives_payment_records_resource_processor_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "payment_attempt_records", feature = "payment_records"))
-)]
-pub mod payments_primitives_payment_records_resource_processor_details;
 /// Types nested in the `payout` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1254,9 +965,6 @@ pub mod plan;
 /// Types nested in the `platform_earning_fee_source` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "application_fees"))]
 pub mod platform_earning_fee_source;
-/// Types nested in the `portal_customer_update` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_configurations"))]
-pub mod portal_customer_update;
 /// Types nested in the `portal_flows_flow` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
 pub mod portal_flows_flow;
@@ -1266,26 +974,6 @@ pub mod portal_flows_flow_after_completion;
 /// Types nested in the `portal_flows_retention` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
 pub mod portal_flows_retention;
-/// Types nested in the `portal_resource_schedule_update_at_period_end_condition` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_configurations"))]
-pub mod portal_resource_schedule_update_at_period_end_condition;
-/// Types nested in the `portal_subscription_cancel` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "billing_portal_configurations",
-            feature = "subscription_schedules"
-        )
-    )
-)]
-pub mod portal_subscription_cancel;
-/// Types nested in the `portal_subscription_cancellation_reason` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_configurations"))]
-pub mod portal_subscription_cancellation_reason;
-/// Types nested in the `portal_subscription_update` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_configurations"))]
-pub mod portal_subscription_update;
 /// Types nested in the `price` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1315,47 +1003,9 @@ pub mod product;
 /// Types nested in the `promotion_code` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "promotion_codes"))]
 pub mod promotion_code;
-/// Types nested in the `promotion_codes_resource_promotion` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "promotion_codes"))]
-pub mod promotion_codes_resource_promotion;
 /// Types nested in the `quote` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "quotes"))]
 pub mod quote;
-/// Types nested in the `quotes_resource_recurring` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "prices",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "subscription_items",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod quotes_resource_recurring;
-/// Types nested in the `quotes_resource_subscription_data_billing_mode` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "quotes",
-            feature = "subscription_schedules",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod quotes_resource_subscription_data_billing_mode;
 /// Types nested in the `radar_early_fraud_warning` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "radar_early_fraud_warnings"))]
 pub mod radar_early_fraud_warning;
@@ -1389,40 +1039,31 @@ pub mod responses;
 /// Types nested in the `review` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
 pub mod review;
-/// Types nested in the `secret_service_resource_scope` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
-pub mod secret_service_resource_scope;
 /// Types nested in the `setup_attempt` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "setup_attempts", feature = "setup_intents")))]
+#[cfg_attr(not(docsrs), cfg(feature = "setup_attempts"))]
 pub mod setup_attempt;
 /// Types nested in the `setup_intent` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "setup_intents"))
-)]
-pub mod setup_intent;
-/// Types nested in the `shipping_rate` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
     cfg(
         any(
-            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
             feature = "customer_subscriptions",
             feature = "customers",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "prices",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "shipping_rates",
-            feature = "subscription_items",
-            feature = "subscriptions",
-            feature = "tax_rates"
+            feature = "invoice_payments",
+            feature = "invoices",
+            feature = "mandates",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "setup_attempts",
+            feature = "setup_intents",
+            feature = "subscriptions"
         )
     )
 )]
+pub mod setup_intent;
+/// Types nested in the `shipping_rate` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(any(feature = "shipping_rates", feature = "tax_rates")))]
 pub mod shipping_rate;
 /// Types nested in the `source` resource's objects and parameters.
 #[cfg_attr(
@@ -1449,17 +1090,28 @@ pub mod source_transaction;
     cfg(
         any(
             feature = "billing_portal_configurations",
+            feature = "charges",
+            feature = "checkout_session_line_items",
             feature = "checkout_sessions",
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoice_lines",
+            feature = "invoice_payments",
             feature = "invoiceitems",
             feature = "invoices",
+            feature = "linked_accounts",
+            feature = "payment_attempt_records",
             feature = "payment_intents",
+            feature = "payment_link_line_items",
             feature = "payment_links",
+            feature = "payment_methods",
+            feature = "payment_records",
             feature = "prices",
             feature = "products",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
             feature = "quotes",
+            feature = "setup_attempts",
             feature = "setup_intents",
             feature = "subscription_items",
             feature = "subscription_schedules",
@@ -1470,93 +1122,42 @@ pub mod source_transaction;
 pub mod subscription;
 /// Types nested in the `subscription_schedule` resource's objects and parameters.
 pub mod subscription_schedule;
-/// Types nested in the `subscriptions_resource_billing_mode_flexible` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "quotes",
-            feature = "subscription_schedules",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod subscriptions_resource_billing_mode_flexible;
-/// Types nested in the `subscriptions_resource_pause_collection` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod subscriptions_resource_pause_collection;
-/// Types nested in the `subscriptions_resource_payment_settings` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod subscriptions_resource_payment_settings;
-/// Types nested in the `subscriptions_trials_resource_end_behavior` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "payment_links",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod subscriptions_trials_resource_end_behavior;
 /// Types nested in the `tax_calculation` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-pub mod tax_calculation;
-/// Types nested in the `tax_i_ds_owner` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
-    cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))
+    cfg(
+        any(
+            feature = "credit_note_lines",
+            feature = "credit_notes",
+            feature = "invoice_lines",
+            feature = "invoices",
+            feature = "tax_calculation_line_items",
+            feature = "tax_calculations",
+            feature = "tax_transaction_line_items",
+            feature = "tax_transactions"
+        )
+    )
 )]
-pub mod tax_i_ds_owner;
+pub mod tax_calculation;
 /// Types nested in the `tax_id` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
-    cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))
+    cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_tax_ids",
+            feature = "customers",
+            feature = "invoices",
+            feature = "tax_calculations",
+            feature = "tax_ids",
+            feature = "tax_transactions"
+        )
+    )
 )]
 pub mod tax_id;
 /// Types nested in the `tax_product_registrations_resource_country_options_canada` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
 pub mod tax_product_registrations_resource_country_options_canada;
-/// Types nested in the `tax_product_registrations_resource_country_options_default` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_default;
-/// Types nested in the `tax_product_registrations_resource_country_options_default_inbound_goods` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_default_inbound_goods;
-/// Types nested in the `tax_product_registrations_resource_country_options_default_standard` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_default_standard;
-/// Types nested in the `tax_product_registrations_resource_country_options_eu_standard` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_eu_standard;
-/// Types nested in the `tax_product_registrations_resource_country_options_europe` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_europe;
-/// Types nested in the `tax_product_registrations_resource_country_options_simplified` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_simplified;
 /// Types nested in the `tax_product_registrations_resource_country_options_thailand` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
 pub mod tax_product_registrations_resource_country_options_thailand;
@@ -1566,12 +1167,6 @@ pub mod tax_product_registrations_resource_country_options_united_states;
 /// Types nested in the `tax_product_registrations_resource_country_options_us_state_sales_tax_election` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
 pub mod tax_product_registrations_resource_country_options_us_state_sales_tax_election;
-/// Types nested in the `tax_product_resource_customer_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
-)]
-pub mod tax_product_resource_customer_details;
 /// Types nested in the `tax_product_resource_jurisdiction` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1584,34 +1179,6 @@ pub mod tax_product_resource_jurisdiction;
     cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))
 )]
 pub mod tax_product_resource_line_item_tax_breakdown;
-/// Types nested in the `tax_product_resource_line_item_tax_rate_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "credit_note_lines",
-            feature = "credit_notes",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoiceitems",
-            feature = "invoices",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "subscription_items",
-            feature = "subscription_schedules",
-            feature = "subscriptions",
-            feature = "tax_calculation_line_items",
-            feature = "tax_calculations",
-            feature = "tax_rates"
-        )
-    )
-)]
-pub mod tax_product_resource_line_item_tax_rate_details;
 /// Types nested in the `tax_product_resource_tax_association_transaction_attempts_resource_errored` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
 pub mod tax_product_resource_tax_association_transaction_attempts_resource_errored;
@@ -1656,6 +1223,7 @@ pub mod tax_product_resource_tax_settings_defaults;
             feature = "credit_notes",
             feature = "customer_subscriptions",
             feature = "customers",
+            feature = "invoice_lines",
             feature = "invoiceitems",
             feature = "invoices",
             feature = "payment_link_line_items",
@@ -1666,6 +1234,8 @@ pub mod tax_product_resource_tax_settings_defaults;
             feature = "subscription_items",
             feature = "subscription_schedules",
             feature = "subscriptions",
+            feature = "tax_calculation_line_items",
+            feature = "tax_calculations",
             feature = "tax_rates"
         )
     )
@@ -1712,12 +1282,6 @@ pub mod three_d_secure_details;
 /// Types nested in the `three_d_secure_details_charge` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(any(feature = "charges", feature = "payment_methods")))]
 pub mod three_d_secure_details_charge;
-/// Types nested in the `thresholds_resource_usage_alert_filter` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_alerts"))]
-pub mod thresholds_resource_usage_alert_filter;
-/// Types nested in the `thresholds_resource_usage_threshold_config` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_alerts"))]
-pub mod thresholds_resource_usage_threshold_config;
 /// Types nested in the `token` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "tokens"))]
 pub mod token;
@@ -1727,30 +1291,6 @@ pub mod topup;
 /// Types nested in the `transfer` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "transfers"))]
 pub mod transfer;
-/// Types nested in the `transform_quantity` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "prices",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "subscription_items",
-            feature = "subscriptions"
-        )
-    )
-)]
-pub mod transform_quantity;
-/// Types nested in the `transform_usage` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "plans"))]
-pub mod transform_usage;
 /// Types nested in the `treasury_credit_reversal` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1804,9 +1344,6 @@ pub mod treasury_financial_accounts_resource_closed_status_details;
 /// Types nested in the `treasury_financial_accounts_resource_financial_address` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "treasury_financial_accounts"))]
 pub mod treasury_financial_accounts_resource_financial_address;
-/// Types nested in the `treasury_financial_accounts_resource_platform_restrictions` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "treasury_financial_accounts"))]
-pub mod treasury_financial_accounts_resource_platform_restrictions;
 /// Types nested in the `treasury_financial_accounts_resource_toggles_setting_status_details` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1830,18 +1367,6 @@ pub mod treasury_financial_accounts_resource_toggles_setting_status_details;
     )
 )]
 pub mod treasury_inbound_transfer;
-/// Types nested in the `treasury_inbound_transfers_resource_failure_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_inbound_transfers",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_inbound_transfers_resource_failure_details;
 /// Types nested in the `treasury_outbound_payment` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1856,33 +1381,6 @@ pub mod treasury_inbound_transfers_resource_failure_details;
     )
 )]
 pub mod treasury_outbound_payment;
-/// Types nested in the `treasury_outbound_payments_resource_outbound_payment_resource_tracking_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_outbound_payments",
-            feature = "treasury_outbound_transfers",
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_outbound_payments_resource_outbound_payment_resource_tracking_details;
-/// Types nested in the `treasury_outbound_payments_resource_returned_status` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_outbound_payments",
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_outbound_payments_resource_returned_status;
 /// Types nested in the `treasury_outbound_transfer` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1896,19 +1394,6 @@ pub mod treasury_outbound_payments_resource_returned_status;
     )
 )]
 pub mod treasury_outbound_transfer;
-/// Types nested in the `treasury_outbound_transfers_resource_returned_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_outbound_transfers",
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_outbound_transfers_resource_returned_details;
 /// Types nested in the `treasury_received_credit` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -2007,7 +1492,21 @@ pub mod us_bank_account_networks;
 #[cfg_attr(not(docsrs), cfg(feature = "v2"))]
 pub mod v2_billing_meter_event_adjustment;
 /// Types nested in the `v2_core_account` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "account",
+            feature = "accounts",
+            feature = "checkout_sessions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "payment_links",
+            feature = "tokens",
+            feature = "v2"
+        )
+    )
+)]
 pub mod v2_core_account;
 /// Types nested in the `v2_core_account_link` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(any(feature = "account_links", feature = "v2")))]

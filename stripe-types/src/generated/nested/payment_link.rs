@@ -10,7 +10,7 @@ pub struct AfterCompletion {
     /// The `redirect` parameter.
     pub redirect: Option<crate::payment_link::Redirect>,
     /// The `type` parameter.
-    pub r#type: crate::payment_link::AfterCompletionType,
+    pub r#type: crate::payment_link::shared::AfterCompletionType,
 }
 #[cfg(feature = "payment_links")]
 impl serde::Serialize for AfterCompletion {
@@ -31,7 +31,9 @@ impl serde::Serialize for AfterCompletion {
 impl AfterCompletion {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::payment_link::AfterCompletionType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::payment_link::shared::AfterCompletionType>,
+    ) -> Self {
         Self {
             hosted_confirmation: None,
             redirect: None,
@@ -52,62 +54,7 @@ impl AfterCompletion {
         self
     }
 }
-/// Values of `after_completion.type` in `CreatePaymentLink` and `UpdatePaymentLink`.
-#[cfg(feature = "payment_links")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AfterCompletionType {
-    /// `hosted_confirmation`
-    HostedConfirmation,
-    /// `redirect`
-    Redirect,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "payment_links")]
-impl AfterCompletionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AfterCompletionType::HostedConfirmation => "hosted_confirmation",
-            AfterCompletionType::Redirect => "redirect",
-            AfterCompletionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl std::str::FromStr for AfterCompletionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["hosted_confirmation", "redirect"]) {
-                Some(0) => AfterCompletionType::HostedConfirmation,
-                Some(1) => AfterCompletionType::Redirect,
-                _ => AfterCompletionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "payment_links")]
-impl std::fmt::Display for AfterCompletionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "payment_links")]
-impl serde::Serialize for AfterCompletionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "payment_links")]
-impl<'de> serde::Deserialize<'de> for AfterCompletionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `shipping_address_collection.allowed_countries` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Values of `allowed_countries` in `CreateCheckoutSession`, `CreatePaymentLink` and 3 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1348,6 +1295,12 @@ impl<'de> serde::Deserialize<'de> for AllowedCountries {
         crate::rt::de::str_enum(d)
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for AllowedCountries {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `automatic_tax` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug)]
@@ -1386,7 +1339,7 @@ impl AutomaticTax {
         self
     }
 }
-/// Values of `billing_address_collection` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Values of `billing_address_collection` in `CheckoutSession`, `CreateCheckoutSession` and 3 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1439,6 +1392,12 @@ impl serde::Serialize for BillingAddressCollection {
 impl<'de> serde::Deserialize<'de> for BillingAddressCollection {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for BillingAddressCollection {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `name_collection.business` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -1522,7 +1481,7 @@ pub struct CustomFields {
     /// The `text` parameter.
     pub text: Option<crate::payment_link::Text>,
     /// The `type` parameter.
-    pub r#type: crate::payment_link::CustomFieldsType,
+    pub r#type: crate::payment_link::shared::CustomFieldsType,
 }
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 impl serde::Serialize for CustomFields {
@@ -1554,7 +1513,7 @@ impl CustomFields {
     pub fn new(
         key: impl Into<String>,
         label: impl Into<crate::payment_link::Label>,
-        r#type: impl Into<crate::payment_link::CustomFieldsType>,
+        r#type: impl Into<crate::payment_link::shared::CustomFieldsType>,
     ) -> Self {
         Self {
             dropdown: None,
@@ -1585,65 +1544,6 @@ impl CustomFields {
     pub fn text(mut self, v: impl Into<crate::payment_link::Text>) -> Self {
         self.text = Some(v.into());
         self
-    }
-}
-/// Values of `custom_fields.type` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CustomFieldsType {
-    /// `dropdown`
-    Dropdown,
-    /// `numeric`
-    Numeric,
-    /// `text`
-    Text,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl CustomFieldsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CustomFieldsType::Dropdown => "dropdown",
-            CustomFieldsType::Numeric => "numeric",
-            CustomFieldsType::Text => "text",
-            CustomFieldsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::str::FromStr for CustomFieldsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["dropdown", "numeric", "text"]) {
-                Some(0) => CustomFieldsType::Dropdown,
-                Some(1) => CustomFieldsType::Numeric,
-                Some(2) => CustomFieldsType::Text,
-                _ => CustomFieldsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::fmt::Display for CustomFieldsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl serde::Serialize for CustomFieldsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl<'de> serde::Deserialize<'de> for CustomFieldsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `custom_text` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -1758,7 +1658,7 @@ impl CustomTextPositionParam {
         Self { message: message.into() }
     }
 }
-/// Values of `customer_creation` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Values of `customer_creation` in `CheckoutSession`, `CreateCheckoutSession` and 3 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1811,6 +1711,12 @@ impl serde::Serialize for CustomerCreation {
 impl<'de> serde::Deserialize<'de> for CustomerCreation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for CustomerCreation {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `custom_fields.dropdown` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -2077,7 +1983,7 @@ pub struct Label {
     /// The `custom` parameter.
     pub custom: String,
     /// The `type` parameter.
-    pub r#type: crate::payment_link::LabelType,
+    pub r#type: crate::payment_link::shared::LabelType,
 }
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 impl serde::Serialize for Label {
@@ -2095,63 +2001,12 @@ impl Label {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         custom: impl Into<String>,
-        r#type: impl Into<crate::payment_link::LabelType>,
+        r#type: impl Into<crate::payment_link::shared::LabelType>,
     ) -> Self {
         Self {
             custom: custom.into(),
             r#type: r#type.into(),
         }
-    }
-}
-/// Values of `custom_fields.label.type` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LabelType {
-    /// `custom`
-    Custom,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl LabelType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LabelType::Custom => "custom",
-            LabelType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::str::FromStr for LabelType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["custom"]) {
-                Some(0) => LabelType::Custom,
-                _ => LabelType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl std::fmt::Display for LabelType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl serde::Serialize for LabelType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl<'de> serde::Deserialize<'de> for LabelType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `name_collection` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -2295,7 +2150,7 @@ impl Options {
         }
     }
 }
-/// Values of `payment_method_collection` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Values of `payment_method_collection` in `CheckoutSession`, `CreateCheckoutSession` and 3 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2350,7 +2205,13 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodCollection {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `payment_method_types` in `PaymentLink`.
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for PaymentMethodCollection {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `payment_method_types` in `CreatePaymentLink`, `PaymentLink` and `UpdatePaymentLink`.
 #[cfg(feature = "payment_links")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2754,7 +2615,7 @@ impl Redirect {
 #[non_exhaustive]
 pub struct RenderingOptions {
     /// The `amount_tax_display` parameter.
-    pub amount_tax_display: Option<crate::customer::AmountTaxDisplay>,
+    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
     /// The `template` parameter.
     pub template: Option<String>,
 }
@@ -2785,7 +2646,7 @@ impl RenderingOptions {
     /// The `amount_tax_display` parameter.
     pub fn amount_tax_display(
         mut self,
-        v: impl Into<crate::customer::AmountTaxDisplay>,
+        v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
     ) -> Self {
         self.amount_tax_display = Some(v.into());
         self
@@ -2796,7 +2657,7 @@ impl RenderingOptions {
         self
     }
 }
-/// Values of `tax_id_collection.required` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Values of `required` in `CreateCheckoutSession`, `CreatePaymentLink` and 3 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2849,6 +2710,12 @@ impl serde::Serialize for Required {
 impl<'de> serde::Deserialize<'de> for Required {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for Required {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `restrictions` in the parameters of `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -2943,7 +2810,7 @@ impl ShippingOptions {
         self
     }
 }
-/// Values of `submit_type` in `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Values of `submit_type` in `CheckoutSession`, `CreateCheckoutSession` and 3 more.
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3011,6 +2878,12 @@ impl serde::Serialize for SubmitType {
 impl<'de> serde::Deserialize<'de> for SubmitType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::Decode for SubmitType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `tax_id_collection` in the parameters of `CreateCheckoutSession`, `CreatePaymentLink` and `UpdatePaymentLink`.
@@ -3224,17 +3097,15 @@ pub mod create {
     #[non_exhaustive]
     pub struct PaymentIntentData {
         /// The `capture_method` parameter.
-        pub capture_method: Option<
-            crate::payment_intent::params::PaymentIntentDataCaptureMethod,
-        >,
+        pub capture_method: Option<crate::payment_intent::CaptureMethod>,
         /// The `description` parameter.
         pub description: Option<String>,
         /// The `metadata` parameter.
         pub metadata: Option<crate::rt::Metadata>,
         /// The `setup_future_usage` parameter.
-        pub setup_future_usage: Option<
-            crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-        >,
+        ///
+        /// This parameter takes `off_session`, `on_session`.
+        pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
         /// The `statement_descriptor` parameter.
         pub statement_descriptor: Option<String>,
         /// The `statement_descriptor_suffix` parameter.
@@ -3289,7 +3160,7 @@ pub mod create {
         /// The `capture_method` parameter.
         pub fn capture_method(
             mut self,
-            v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
+            v: impl Into<crate::payment_intent::CaptureMethod>,
         ) -> Self {
             self.capture_method = Some(v.into());
             self
@@ -3305,11 +3176,11 @@ pub mod create {
             self
         }
         /// The `setup_future_usage` parameter.
+        ///
+        /// This parameter takes `off_session`, `on_session`.
         pub fn setup_future_usage(
             mut self,
-            v: impl Into<
-                crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-            >,
+            v: impl Into<crate::payment_intent::SetupFutureUsage>,
         ) -> Self {
             self.setup_future_usage = Some(v.into());
             self
@@ -3415,252 +3286,189 @@ pub mod create {
         }
     }
 }
-/// Types of `create_update` whose field path another type of `payment_link` also has.
-pub mod create_update {
-    /// Values of `payment_method_types` in `CreatePaymentLink` and `UpdatePaymentLink`.
+/// Types of `shared` whose field path another type of `payment_link` also has.
+pub mod shared {
+    /// Values of `type` in `CreatePaymentLink`, `PaymentLinksResourceAfterCompletion` and `UpdatePaymentLink`.
     #[cfg(feature = "payment_links")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum PaymentMethodTypes {
-        /// `affirm`
-        Affirm,
-        /// `afterpay_clearpay`
-        AfterpayClearpay,
-        /// `alipay`
-        Alipay,
-        /// `alma`
-        Alma,
-        /// `au_becs_debit`
-        AuBecsDebit,
-        /// `bacs_debit`
-        BacsDebit,
-        /// `bancontact`
-        Bancontact,
-        /// `billie`
-        Billie,
-        /// `blik`
-        Blik,
-        /// `boleto`
-        Boleto,
-        /// `card`
-        Card,
-        /// `cashapp`
-        Cashapp,
-        /// `eps`
-        Eps,
-        /// `fpx`
-        Fpx,
-        /// `giropay`
-        Giropay,
-        /// `grabpay`
-        Grabpay,
-        /// `ideal`
-        Ideal,
-        /// `klarna`
-        Klarna,
-        /// `konbini`
-        Konbini,
-        /// `link`
-        Link,
-        /// `mb_way`
-        MbWay,
-        /// `mobilepay`
-        Mobilepay,
-        /// `multibanco`
-        Multibanco,
-        /// `oxxo`
-        Oxxo,
-        /// `p24`
-        P24,
-        /// `pay_by_bank`
-        PayByBank,
-        /// `paynow`
-        Paynow,
-        /// `paypal`
-        Paypal,
-        /// `payto`
-        Payto,
-        /// `pix`
-        Pix,
-        /// `promptpay`
-        Promptpay,
-        /// `satispay`
-        Satispay,
-        /// `sepa_debit`
-        SepaDebit,
-        /// `sofort`
-        Sofort,
-        /// `swish`
-        Swish,
-        /// `twint`
-        Twint,
-        /// `us_bank_account`
-        UsBankAccount,
-        /// `wechat_pay`
-        WechatPay,
-        /// `zip`
-        Zip,
+    pub enum AfterCompletionType {
+        /// `hosted_confirmation`
+        HostedConfirmation,
+        /// `redirect`
+        Redirect,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
     #[cfg(feature = "payment_links")]
-    impl PaymentMethodTypes {
+    impl AfterCompletionType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                PaymentMethodTypes::Affirm => "affirm",
-                PaymentMethodTypes::AfterpayClearpay => "afterpay_clearpay",
-                PaymentMethodTypes::Alipay => "alipay",
-                PaymentMethodTypes::Alma => "alma",
-                PaymentMethodTypes::AuBecsDebit => "au_becs_debit",
-                PaymentMethodTypes::BacsDebit => "bacs_debit",
-                PaymentMethodTypes::Bancontact => "bancontact",
-                PaymentMethodTypes::Billie => "billie",
-                PaymentMethodTypes::Blik => "blik",
-                PaymentMethodTypes::Boleto => "boleto",
-                PaymentMethodTypes::Card => "card",
-                PaymentMethodTypes::Cashapp => "cashapp",
-                PaymentMethodTypes::Eps => "eps",
-                PaymentMethodTypes::Fpx => "fpx",
-                PaymentMethodTypes::Giropay => "giropay",
-                PaymentMethodTypes::Grabpay => "grabpay",
-                PaymentMethodTypes::Ideal => "ideal",
-                PaymentMethodTypes::Klarna => "klarna",
-                PaymentMethodTypes::Konbini => "konbini",
-                PaymentMethodTypes::Link => "link",
-                PaymentMethodTypes::MbWay => "mb_way",
-                PaymentMethodTypes::Mobilepay => "mobilepay",
-                PaymentMethodTypes::Multibanco => "multibanco",
-                PaymentMethodTypes::Oxxo => "oxxo",
-                PaymentMethodTypes::P24 => "p24",
-                PaymentMethodTypes::PayByBank => "pay_by_bank",
-                PaymentMethodTypes::Paynow => "paynow",
-                PaymentMethodTypes::Paypal => "paypal",
-                PaymentMethodTypes::Payto => "payto",
-                PaymentMethodTypes::Pix => "pix",
-                PaymentMethodTypes::Promptpay => "promptpay",
-                PaymentMethodTypes::Satispay => "satispay",
-                PaymentMethodTypes::SepaDebit => "sepa_debit",
-                PaymentMethodTypes::Sofort => "sofort",
-                PaymentMethodTypes::Swish => "swish",
-                PaymentMethodTypes::Twint => "twint",
-                PaymentMethodTypes::UsBankAccount => "us_bank_account",
-                PaymentMethodTypes::WechatPay => "wechat_pay",
-                PaymentMethodTypes::Zip => "zip",
-                PaymentMethodTypes::Unknown(v) => v,
+                AfterCompletionType::HostedConfirmation => "hosted_confirmation",
+                AfterCompletionType::Redirect => "redirect",
+                AfterCompletionType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "payment_links")]
-    impl std::str::FromStr for PaymentMethodTypes {
+    impl std::str::FromStr for AfterCompletionType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "affirm",
-                        "afterpay_clearpay",
-                        "alipay",
-                        "alma",
-                        "au_becs_debit",
-                        "bacs_debit",
-                        "bancontact",
-                        "billie",
-                        "blik",
-                        "boleto",
-                        "card",
-                        "cashapp",
-                        "eps",
-                        "fpx",
-                        "giropay",
-                        "grabpay",
-                        "ideal",
-                        "klarna",
-                        "konbini",
-                        "link",
-                        "mb_way",
-                        "mobilepay",
-                        "multibanco",
-                        "oxxo",
-                        "p24",
-                        "pay_by_bank",
-                        "paynow",
-                        "paypal",
-                        "payto",
-                        "pix",
-                        "promptpay",
-                        "satispay",
-                        "sepa_debit",
-                        "sofort",
-                        "swish",
-                        "twint",
-                        "us_bank_account",
-                        "wechat_pay",
-                        "zip",
-                    ],
-                ) {
-                    Some(0) => PaymentMethodTypes::Affirm,
-                    Some(1) => PaymentMethodTypes::AfterpayClearpay,
-                    Some(2) => PaymentMethodTypes::Alipay,
-                    Some(3) => PaymentMethodTypes::Alma,
-                    Some(4) => PaymentMethodTypes::AuBecsDebit,
-                    Some(5) => PaymentMethodTypes::BacsDebit,
-                    Some(6) => PaymentMethodTypes::Bancontact,
-                    Some(7) => PaymentMethodTypes::Billie,
-                    Some(8) => PaymentMethodTypes::Blik,
-                    Some(9) => PaymentMethodTypes::Boleto,
-                    Some(10) => PaymentMethodTypes::Card,
-                    Some(11) => PaymentMethodTypes::Cashapp,
-                    Some(12) => PaymentMethodTypes::Eps,
-                    Some(13) => PaymentMethodTypes::Fpx,
-                    Some(14) => PaymentMethodTypes::Giropay,
-                    Some(15) => PaymentMethodTypes::Grabpay,
-                    Some(16) => PaymentMethodTypes::Ideal,
-                    Some(17) => PaymentMethodTypes::Klarna,
-                    Some(18) => PaymentMethodTypes::Konbini,
-                    Some(19) => PaymentMethodTypes::Link,
-                    Some(20) => PaymentMethodTypes::MbWay,
-                    Some(21) => PaymentMethodTypes::Mobilepay,
-                    Some(22) => PaymentMethodTypes::Multibanco,
-                    Some(23) => PaymentMethodTypes::Oxxo,
-                    Some(24) => PaymentMethodTypes::P24,
-                    Some(25) => PaymentMethodTypes::PayByBank,
-                    Some(26) => PaymentMethodTypes::Paynow,
-                    Some(27) => PaymentMethodTypes::Paypal,
-                    Some(28) => PaymentMethodTypes::Payto,
-                    Some(29) => PaymentMethodTypes::Pix,
-                    Some(30) => PaymentMethodTypes::Promptpay,
-                    Some(31) => PaymentMethodTypes::Satispay,
-                    Some(32) => PaymentMethodTypes::SepaDebit,
-                    Some(33) => PaymentMethodTypes::Sofort,
-                    Some(34) => PaymentMethodTypes::Swish,
-                    Some(35) => PaymentMethodTypes::Twint,
-                    Some(36) => PaymentMethodTypes::UsBankAccount,
-                    Some(37) => PaymentMethodTypes::WechatPay,
-                    Some(38) => PaymentMethodTypes::Zip,
-                    _ => PaymentMethodTypes::Unknown(s.to_owned()),
+                match crate::rt::json::variant(s, &["hosted_confirmation", "redirect"]) {
+                    Some(0) => AfterCompletionType::HostedConfirmation,
+                    Some(1) => AfterCompletionType::Redirect,
+                    _ => AfterCompletionType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "payment_links")]
-    impl std::fmt::Display for PaymentMethodTypes {
+    impl std::fmt::Display for AfterCompletionType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "payment_links")]
-    impl serde::Serialize for PaymentMethodTypes {
+    impl serde::Serialize for AfterCompletionType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "payment_links")]
-    impl<'de> serde::Deserialize<'de> for PaymentMethodTypes {
+    impl<'de> serde::Deserialize<'de> for AfterCompletionType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "payment_links")]
+    impl crate::rt::Decode for AfterCompletionType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateCheckoutSession`, `CreatePaymentLink` and 3 more.
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum CustomFieldsType {
+        /// `dropdown`
+        Dropdown,
+        /// `numeric`
+        Numeric,
+        /// `text`
+        Text,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl CustomFieldsType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CustomFieldsType::Dropdown => "dropdown",
+                CustomFieldsType::Numeric => "numeric",
+                CustomFieldsType::Text => "text",
+                CustomFieldsType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl std::str::FromStr for CustomFieldsType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["dropdown", "numeric", "text"]) {
+                    Some(0) => CustomFieldsType::Dropdown,
+                    Some(1) => CustomFieldsType::Numeric,
+                    Some(2) => CustomFieldsType::Text,
+                    _ => CustomFieldsType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl std::fmt::Display for CustomFieldsType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl serde::Serialize for CustomFieldsType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl<'de> serde::Deserialize<'de> for CustomFieldsType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl crate::rt::Decode for CustomFieldsType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateCheckoutSession`, `CreatePaymentLink` and 3 more.
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum LabelType {
+        /// `custom`
+        Custom,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl LabelType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                LabelType::Custom => "custom",
+                LabelType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl std::str::FromStr for LabelType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["custom"]) {
+                    Some(0) => LabelType::Custom,
+                    _ => LabelType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl std::fmt::Display for LabelType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl serde::Serialize for LabelType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl<'de> serde::Deserialize<'de> for LabelType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+    impl crate::rt::Decode for LabelType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }

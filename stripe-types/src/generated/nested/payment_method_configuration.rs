@@ -72,8 +72,8 @@ impl PaymentMethodParam {
         self
     }
 }
-/// Values of `acss_debit.display_preference.preference` in `CreatePaymentMethodConfiguration` and `UpdatePaymentMethodConfiguration`.
-#[cfg(feature = "payment_method_configurations")]
+/// Values of `preference` in `CreatePaymentMethodConfiguration`, `PaymentMethodConfigResourceDisplayPreference` and `UpdatePaymentMethodConfiguration`.
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Preference {
@@ -86,7 +86,7 @@ pub enum Preference {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "payment_method_configurations")]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl Preference {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -98,7 +98,7 @@ impl Preference {
         }
     }
 }
-#[cfg(feature = "payment_method_configurations")]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl std::str::FromStr for Preference {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -113,21 +113,27 @@ impl std::str::FromStr for Preference {
         )
     }
 }
-#[cfg(feature = "payment_method_configurations")]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl std::fmt::Display for Preference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "payment_method_configurations")]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl serde::Serialize for Preference {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "payment_method_configurations")]
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
 impl<'de> serde::Deserialize<'de> for Preference {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
+impl crate::rt::Decode for Preference {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }

@@ -254,8 +254,14 @@ impl CustomerDetails {
         self
     }
 }
-/// Values of `customer_presence` in `CreateRadarPaymentEvaluation` and `ReportPaymentPaymentRecord`.
-#[cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))]
+/// Values of `customer_presence` in `CreateRadarPaymentEvaluation`, `InsightsResourcesPaymentEvaluationMoneyMovementCard` and 3 more.
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CustomerPresence {
@@ -266,7 +272,13 @@ pub enum CustomerPresence {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))]
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
 impl CustomerPresence {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -277,7 +289,13 @@ impl CustomerPresence {
         }
     }
 }
-#[cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))]
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
 impl std::str::FromStr for CustomerPresence {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -291,22 +309,52 @@ impl std::str::FromStr for CustomerPresence {
         )
     }
 }
-#[cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))]
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
 impl std::fmt::Display for CustomerPresence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))]
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
 impl serde::Serialize for CustomerPresence {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "payment_records", feature = "radar_payment_evaluations"))]
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for CustomerPresence {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
+impl crate::rt::Decode for CustomerPresence {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `failed` in the parameters of `ReportPaymentAttemptPaymentRecord` and `ReportPaymentPaymentRecord`.
@@ -619,8 +667,8 @@ impl ShippingDetails {
         self
     }
 }
-/// Values of `payment_method_details.type` in `ReportPaymentAttemptPaymentRecord`, `ReportPaymentPaymentRecord` and `ReportRefundPaymentRecord`.
-#[cfg(feature = "payment_records")]
+/// Values of `type` in `PaymentsPrimitivesPaymentRecordsResourceProcessorDetails`, `ReportPaymentAttemptPaymentRecord` and 2 more.
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
@@ -629,7 +677,7 @@ pub enum Type {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "payment_records")]
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -639,7 +687,7 @@ impl Type {
         }
     }
 }
-#[cfg(feature = "payment_records")]
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -652,22 +700,28 @@ impl std::str::FromStr for Type {
         )
     }
 }
-#[cfg(feature = "payment_records")]
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "payment_records")]
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "payment_records")]
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Types of `report` whose field path another type of `payment_record` also has.

@@ -317,13 +317,161 @@ impl DocumentsParam {
         self
     }
 }
+/// Values of `ethnicity` in `CreateAccountPerson`, `CreatePerson` and 4 more.
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Ethnicity {
+    /// `cuban`
+    Cuban,
+    /// `hispanic_or_latino`
+    HispanicOrLatino,
+    /// `mexican`
+    Mexican,
+    /// `not_hispanic_or_latino`
+    NotHispanicOrLatino,
+    /// `other_hispanic_or_latino`
+    OtherHispanicOrLatino,
+    /// `prefer_not_to_answer`
+    PreferNotToAnswer,
+    /// `puerto_rican`
+    PuertoRican,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl Ethnicity {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Ethnicity::Cuban => "cuban",
+            Ethnicity::HispanicOrLatino => "hispanic_or_latino",
+            Ethnicity::Mexican => "mexican",
+            Ethnicity::NotHispanicOrLatino => "not_hispanic_or_latino",
+            Ethnicity::OtherHispanicOrLatino => "other_hispanic_or_latino",
+            Ethnicity::PreferNotToAnswer => "prefer_not_to_answer",
+            Ethnicity::PuertoRican => "puerto_rican",
+            Ethnicity::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl std::str::FromStr for Ethnicity {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cuban",
+                    "hispanic_or_latino",
+                    "mexican",
+                    "not_hispanic_or_latino",
+                    "other_hispanic_or_latino",
+                    "prefer_not_to_answer",
+                    "puerto_rican",
+                ],
+            ) {
+                Some(0) => Ethnicity::Cuban,
+                Some(1) => Ethnicity::HispanicOrLatino,
+                Some(2) => Ethnicity::Mexican,
+                Some(3) => Ethnicity::NotHispanicOrLatino,
+                Some(4) => Ethnicity::OtherHispanicOrLatino,
+                Some(5) => Ethnicity::PreferNotToAnswer,
+                Some(6) => Ethnicity::PuertoRican,
+                _ => Ethnicity::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl std::fmt::Display for Ethnicity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl serde::Serialize for Ethnicity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Ethnicity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::Decode for Ethnicity {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `us_cfpb_data.ethnicity_details` in the parameters of `CreateAccountPerson`, `CreatePerson` and 3 more.
 #[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct EthnicityDetails {
     /// The `ethnicity` parameter.
-    pub ethnicity: Option<Vec<crate::person::EthnicityDetailsEthnicity>>,
+    pub ethnicity: Option<Vec<crate::person::Ethnicity>>,
     /// The `ethnicity_other` parameter.
     pub ethnicity_other: Option<String>,
 }
@@ -354,7 +502,7 @@ impl EthnicityDetails {
     /// The `ethnicity` parameter.
     pub fn ethnicity(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::person::EthnicityDetailsEthnicity>>,
+        v: impl IntoIterator<Item = impl Into<crate::person::Ethnicity>>,
     ) -> Self {
         self.ethnicity = Some(v.into_iter().map(Into::into).collect());
         self
@@ -363,94 +511,6 @@ impl EthnicityDetails {
     pub fn ethnicity_other(mut self, v: impl Into<String>) -> Self {
         self.ethnicity_other = Some(v.into());
         self
-    }
-}
-/// Values of `us_cfpb_data.ethnicity_details.ethnicity` in `CreateAccountPerson`, `CreatePerson` and 3 more.
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EthnicityDetailsEthnicity {
-    /// `cuban`
-    Cuban,
-    /// `hispanic_or_latino`
-    HispanicOrLatino,
-    /// `mexican`
-    Mexican,
-    /// `not_hispanic_or_latino`
-    NotHispanicOrLatino,
-    /// `other_hispanic_or_latino`
-    OtherHispanicOrLatino,
-    /// `prefer_not_to_answer`
-    PreferNotToAnswer,
-    /// `puerto_rican`
-    PuertoRican,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl EthnicityDetailsEthnicity {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EthnicityDetailsEthnicity::Cuban => "cuban",
-            EthnicityDetailsEthnicity::HispanicOrLatino => "hispanic_or_latino",
-            EthnicityDetailsEthnicity::Mexican => "mexican",
-            EthnicityDetailsEthnicity::NotHispanicOrLatino => "not_hispanic_or_latino",
-            EthnicityDetailsEthnicity::OtherHispanicOrLatino => {
-                "other_hispanic_or_latino"
-            }
-            EthnicityDetailsEthnicity::PreferNotToAnswer => "prefer_not_to_answer",
-            EthnicityDetailsEthnicity::PuertoRican => "puerto_rican",
-            EthnicityDetailsEthnicity::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl std::str::FromStr for EthnicityDetailsEthnicity {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "cuban",
-                    "hispanic_or_latino",
-                    "mexican",
-                    "not_hispanic_or_latino",
-                    "other_hispanic_or_latino",
-                    "prefer_not_to_answer",
-                    "puerto_rican",
-                ],
-            ) {
-                Some(0) => EthnicityDetailsEthnicity::Cuban,
-                Some(1) => EthnicityDetailsEthnicity::HispanicOrLatino,
-                Some(2) => EthnicityDetailsEthnicity::Mexican,
-                Some(3) => EthnicityDetailsEthnicity::NotHispanicOrLatino,
-                Some(4) => EthnicityDetailsEthnicity::OtherHispanicOrLatino,
-                Some(5) => EthnicityDetailsEthnicity::PreferNotToAnswer,
-                Some(6) => EthnicityDetailsEthnicity::PuertoRican,
-                _ => EthnicityDetailsEthnicity::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl std::fmt::Display for EthnicityDetailsEthnicity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl serde::Serialize for EthnicityDetailsEthnicity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl<'de> serde::Deserialize<'de> for EthnicityDetailsEthnicity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `individual.verification.additional_document` in the parameters of `CreateAccount`, `CreateAccountPerson` and 5 more.
@@ -516,13 +576,14 @@ impl PersonVerificationDocumentSpecs {
         self
     }
 }
-/// Values of `political_exposure` in `Person`, `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `political_exposure` in `CreateAccount`, `CreateAccountPerson` and 14 more.
 #[cfg(
     any(
         feature = "account",
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -542,6 +603,7 @@ pub enum PoliticalExposure {
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -561,6 +623,7 @@ impl PoliticalExposure {
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -583,6 +646,7 @@ impl std::str::FromStr for PoliticalExposure {
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -597,6 +661,7 @@ impl std::fmt::Display for PoliticalExposure {
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -611,6 +676,7 @@ impl serde::Serialize for PoliticalExposure {
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -625,6 +691,7 @@ impl<'de> serde::Deserialize<'de> for PoliticalExposure {
         feature = "account_people",
         feature = "account_persons",
         feature = "accounts",
+        feature = "tokens",
         feature = "v2"
     )
 )]
@@ -633,59 +700,19 @@ impl crate::rt::Decode for PoliticalExposure {
         r.str_enum()
     }
 }
-/// `us_cfpb_data.race_details` in the parameters of `CreateAccountPerson`, `CreatePerson` and 3 more.
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RaceDetails {
-    /// The `race` parameter.
-    pub race: Option<Vec<crate::person::RaceDetailsRace>>,
-    /// The `race_other` parameter.
-    pub race_other: Option<String>,
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl serde::Serialize for RaceDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.race {
-            map.serialize_entry("race", v)?;
-        }
-        if let Some(v) = &self.race_other {
-            map.serialize_entry("race_other", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl RaceDetails {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            race: None,
-            race_other: None,
-        }
-    }
-    /// The `race` parameter.
-    pub fn race(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::person::RaceDetailsRace>>,
-    ) -> Self {
-        self.race = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `race_other` parameter.
-    pub fn race_other(mut self, v: impl Into<String>) -> Self {
-        self.race_other = Some(v.into());
-        self
-    }
-}
-/// Values of `us_cfpb_data.race_details.race` in `CreateAccountPerson`, `CreatePerson` and 3 more.
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
+/// Values of `race` in `CreateAccountPerson`, `CreatePerson` and 4 more.
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum RaceDetailsRace {
+pub enum Race {
     /// `african_american`
     AfricanAmerican,
     /// `american_indian_or_alaska_native`
@@ -737,47 +764,59 @@ pub enum RaceDetailsRace {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl RaceDetailsRace {
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl Race {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            RaceDetailsRace::AfricanAmerican => "african_american",
-            RaceDetailsRace::AmericanIndianOrAlaskaNative => {
-                "american_indian_or_alaska_native"
-            }
-            RaceDetailsRace::Asian => "asian",
-            RaceDetailsRace::AsianIndian => "asian_indian",
-            RaceDetailsRace::BlackOrAfricanAmerican => "black_or_african_american",
-            RaceDetailsRace::Chinese => "chinese",
-            RaceDetailsRace::Ethiopian => "ethiopian",
-            RaceDetailsRace::Filipino => "filipino",
-            RaceDetailsRace::GuamanianOrChamorro => "guamanian_or_chamorro",
-            RaceDetailsRace::Haitian => "haitian",
-            RaceDetailsRace::Jamaican => "jamaican",
-            RaceDetailsRace::Japanese => "japanese",
-            RaceDetailsRace::Korean => "korean",
-            RaceDetailsRace::NativeHawaiian => "native_hawaiian",
-            RaceDetailsRace::NativeHawaiianOrOtherPacificIslander => {
+            Race::AfricanAmerican => "african_american",
+            Race::AmericanIndianOrAlaskaNative => "american_indian_or_alaska_native",
+            Race::Asian => "asian",
+            Race::AsianIndian => "asian_indian",
+            Race::BlackOrAfricanAmerican => "black_or_african_american",
+            Race::Chinese => "chinese",
+            Race::Ethiopian => "ethiopian",
+            Race::Filipino => "filipino",
+            Race::GuamanianOrChamorro => "guamanian_or_chamorro",
+            Race::Haitian => "haitian",
+            Race::Jamaican => "jamaican",
+            Race::Japanese => "japanese",
+            Race::Korean => "korean",
+            Race::NativeHawaiian => "native_hawaiian",
+            Race::NativeHawaiianOrOtherPacificIslander => {
                 "native_hawaiian_or_other_pacific_islander"
             }
-            RaceDetailsRace::Nigerian => "nigerian",
-            RaceDetailsRace::OtherAsian => "other_asian",
-            RaceDetailsRace::OtherBlackOrAfricanAmerican => {
-                "other_black_or_african_american"
-            }
-            RaceDetailsRace::OtherPacificIslander => "other_pacific_islander",
-            RaceDetailsRace::PreferNotToAnswer => "prefer_not_to_answer",
-            RaceDetailsRace::Samoan => "samoan",
-            RaceDetailsRace::Somali => "somali",
-            RaceDetailsRace::Vietnamese => "vietnamese",
-            RaceDetailsRace::White => "white",
-            RaceDetailsRace::Unknown(v) => v,
+            Race::Nigerian => "nigerian",
+            Race::OtherAsian => "other_asian",
+            Race::OtherBlackOrAfricanAmerican => "other_black_or_african_american",
+            Race::OtherPacificIslander => "other_pacific_islander",
+            Race::PreferNotToAnswer => "prefer_not_to_answer",
+            Race::Samoan => "samoan",
+            Race::Somali => "somali",
+            Race::Vietnamese => "vietnamese",
+            Race::White => "white",
+            Race::Unknown(v) => v,
         }
     }
 }
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl std::str::FromStr for RaceDetailsRace {
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl std::str::FromStr for Race {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -811,51 +850,137 @@ impl std::str::FromStr for RaceDetailsRace {
                     "white",
                 ],
             ) {
-                Some(0) => RaceDetailsRace::AfricanAmerican,
-                Some(1) => RaceDetailsRace::AmericanIndianOrAlaskaNative,
-                Some(2) => RaceDetailsRace::Asian,
-                Some(3) => RaceDetailsRace::AsianIndian,
-                Some(4) => RaceDetailsRace::BlackOrAfricanAmerican,
-                Some(5) => RaceDetailsRace::Chinese,
-                Some(6) => RaceDetailsRace::Ethiopian,
-                Some(7) => RaceDetailsRace::Filipino,
-                Some(8) => RaceDetailsRace::GuamanianOrChamorro,
-                Some(9) => RaceDetailsRace::Haitian,
-                Some(10) => RaceDetailsRace::Jamaican,
-                Some(11) => RaceDetailsRace::Japanese,
-                Some(12) => RaceDetailsRace::Korean,
-                Some(13) => RaceDetailsRace::NativeHawaiian,
-                Some(14) => RaceDetailsRace::NativeHawaiianOrOtherPacificIslander,
-                Some(15) => RaceDetailsRace::Nigerian,
-                Some(16) => RaceDetailsRace::OtherAsian,
-                Some(17) => RaceDetailsRace::OtherBlackOrAfricanAmerican,
-                Some(18) => RaceDetailsRace::OtherPacificIslander,
-                Some(19) => RaceDetailsRace::PreferNotToAnswer,
-                Some(20) => RaceDetailsRace::Samoan,
-                Some(21) => RaceDetailsRace::Somali,
-                Some(22) => RaceDetailsRace::Vietnamese,
-                Some(23) => RaceDetailsRace::White,
-                _ => RaceDetailsRace::Unknown(s.to_owned()),
+                Some(0) => Race::AfricanAmerican,
+                Some(1) => Race::AmericanIndianOrAlaskaNative,
+                Some(2) => Race::Asian,
+                Some(3) => Race::AsianIndian,
+                Some(4) => Race::BlackOrAfricanAmerican,
+                Some(5) => Race::Chinese,
+                Some(6) => Race::Ethiopian,
+                Some(7) => Race::Filipino,
+                Some(8) => Race::GuamanianOrChamorro,
+                Some(9) => Race::Haitian,
+                Some(10) => Race::Jamaican,
+                Some(11) => Race::Japanese,
+                Some(12) => Race::Korean,
+                Some(13) => Race::NativeHawaiian,
+                Some(14) => Race::NativeHawaiianOrOtherPacificIslander,
+                Some(15) => Race::Nigerian,
+                Some(16) => Race::OtherAsian,
+                Some(17) => Race::OtherBlackOrAfricanAmerican,
+                Some(18) => Race::OtherPacificIslander,
+                Some(19) => Race::PreferNotToAnswer,
+                Some(20) => Race::Samoan,
+                Some(21) => Race::Somali,
+                Some(22) => Race::Vietnamese,
+                Some(23) => Race::White,
+                _ => Race::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl std::fmt::Display for RaceDetailsRace {
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl std::fmt::Display for Race {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl serde::Serialize for RaceDetailsRace {
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl serde::Serialize for Race {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
-impl<'de> serde::Deserialize<'de> for RaceDetailsRace {
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Race {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::Decode for Race {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// `us_cfpb_data.race_details` in the parameters of `CreateAccountPerson`, `CreatePerson` and 3 more.
+#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RaceDetails {
+    /// The `race` parameter.
+    pub race: Option<Vec<crate::person::Race>>,
+    /// The `race_other` parameter.
+    pub race_other: Option<String>,
+}
+#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
+impl serde::Serialize for RaceDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.race {
+            map.serialize_entry("race", v)?;
+        }
+        if let Some(v) = &self.race_other {
+            map.serialize_entry("race_other", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(any(feature = "account_people", feature = "account_persons", feature = "tokens"))]
+impl RaceDetails {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            race: None,
+            race_other: None,
+        }
+    }
+    /// The `race` parameter.
+    pub fn race(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<crate::person::Race>>,
+    ) -> Self {
+        self.race = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+    /// The `race_other` parameter.
+    pub fn race_other(mut self, v: impl Into<String>) -> Self {
+        self.race_other = Some(v.into());
+        self
     }
 }
 /// `relationship` in the parameters of `CreateAccountPerson`, `CreatePerson` and 3 more.
@@ -1100,150 +1225,6 @@ impl Verification {
         self
     }
 }
-/// Types of `ethnicity_details` whose field path another type of `person` also has.
-pub mod ethnicity_details {
-    /// Values of `ethnicity` in `PersonEthnicityDetails`.
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Ethnicity {
-        /// `cuban`
-        Cuban,
-        /// `hispanic_or_latino`
-        HispanicOrLatino,
-        /// `mexican`
-        Mexican,
-        /// `not_hispanic_or_latino`
-        NotHispanicOrLatino,
-        /// `other_hispanic_or_latino`
-        OtherHispanicOrLatino,
-        /// `prefer_not_to_answer`
-        PreferNotToAnswer,
-        /// `puerto_rican`
-        PuertoRican,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl Ethnicity {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Ethnicity::Cuban => "cuban",
-                Ethnicity::HispanicOrLatino => "hispanic_or_latino",
-                Ethnicity::Mexican => "mexican",
-                Ethnicity::NotHispanicOrLatino => "not_hispanic_or_latino",
-                Ethnicity::OtherHispanicOrLatino => "other_hispanic_or_latino",
-                Ethnicity::PreferNotToAnswer => "prefer_not_to_answer",
-                Ethnicity::PuertoRican => "puerto_rican",
-                Ethnicity::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl std::str::FromStr for Ethnicity {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "cuban",
-                        "hispanic_or_latino",
-                        "mexican",
-                        "not_hispanic_or_latino",
-                        "other_hispanic_or_latino",
-                        "prefer_not_to_answer",
-                        "puerto_rican",
-                    ],
-                ) {
-                    Some(0) => Ethnicity::Cuban,
-                    Some(1) => Ethnicity::HispanicOrLatino,
-                    Some(2) => Ethnicity::Mexican,
-                    Some(3) => Ethnicity::NotHispanicOrLatino,
-                    Some(4) => Ethnicity::OtherHispanicOrLatino,
-                    Some(5) => Ethnicity::PreferNotToAnswer,
-                    Some(6) => Ethnicity::PuertoRican,
-                    _ => Ethnicity::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl std::fmt::Display for Ethnicity {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl serde::Serialize for Ethnicity {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Ethnicity {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl crate::rt::Decode for Ethnicity {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
 /// Types of `list` whose field path another type of `person` also has.
 pub mod list {
     /// `relationship` in the parameters of `ListAccountPeople` and `ListPersons`.
@@ -1333,343 +1314,6 @@ pub mod list {
         pub fn representative(mut self, v: impl Into<bool>) -> Self {
             self.representative = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `params` whose field path another type of `person` also has.
-pub mod params {
-    /// Values of `individual.political_exposure` in `CreateAccount`, `CreateAccountPerson` and 11 more.
-    #[cfg(
-        any(
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts",
-            feature = "tokens",
-            feature = "v2"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PoliticalExposure {
-        /// `existing`
-        Existing,
-        /// `none`
-        None,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts",
-            feature = "tokens",
-            feature = "v2"
-        )
-    )]
-    impl PoliticalExposure {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PoliticalExposure::Existing => "existing",
-                PoliticalExposure::None => "none",
-                PoliticalExposure::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts",
-            feature = "tokens",
-            feature = "v2"
-        )
-    )]
-    impl std::str::FromStr for PoliticalExposure {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["existing", "none"]) {
-                    Some(0) => PoliticalExposure::Existing,
-                    Some(1) => PoliticalExposure::None,
-                    _ => PoliticalExposure::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts",
-            feature = "tokens",
-            feature = "v2"
-        )
-    )]
-    impl std::fmt::Display for PoliticalExposure {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts",
-            feature = "tokens",
-            feature = "v2"
-        )
-    )]
-    impl serde::Serialize for PoliticalExposure {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts",
-            feature = "tokens",
-            feature = "v2"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for PoliticalExposure {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `race_details` whose field path another type of `person` also has.
-pub mod race_details {
-    /// Values of `race` in `PersonRaceDetails`.
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Race {
-        /// `african_american`
-        AfricanAmerican,
-        /// `american_indian_or_alaska_native`
-        AmericanIndianOrAlaskaNative,
-        /// `asian`
-        Asian,
-        /// `asian_indian`
-        AsianIndian,
-        /// `black_or_african_american`
-        BlackOrAfricanAmerican,
-        /// `chinese`
-        Chinese,
-        /// `ethiopian`
-        Ethiopian,
-        /// `filipino`
-        Filipino,
-        /// `guamanian_or_chamorro`
-        GuamanianOrChamorro,
-        /// `haitian`
-        Haitian,
-        /// `jamaican`
-        Jamaican,
-        /// `japanese`
-        Japanese,
-        /// `korean`
-        Korean,
-        /// `native_hawaiian`
-        NativeHawaiian,
-        /// `native_hawaiian_or_other_pacific_islander`
-        NativeHawaiianOrOtherPacificIslander,
-        /// `nigerian`
-        Nigerian,
-        /// `other_asian`
-        OtherAsian,
-        /// `other_black_or_african_american`
-        OtherBlackOrAfricanAmerican,
-        /// `other_pacific_islander`
-        OtherPacificIslander,
-        /// `prefer_not_to_answer`
-        PreferNotToAnswer,
-        /// `samoan`
-        Samoan,
-        /// `somali`
-        Somali,
-        /// `vietnamese`
-        Vietnamese,
-        /// `white`
-        White,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl Race {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Race::AfricanAmerican => "african_american",
-                Race::AmericanIndianOrAlaskaNative => "american_indian_or_alaska_native",
-                Race::Asian => "asian",
-                Race::AsianIndian => "asian_indian",
-                Race::BlackOrAfricanAmerican => "black_or_african_american",
-                Race::Chinese => "chinese",
-                Race::Ethiopian => "ethiopian",
-                Race::Filipino => "filipino",
-                Race::GuamanianOrChamorro => "guamanian_or_chamorro",
-                Race::Haitian => "haitian",
-                Race::Jamaican => "jamaican",
-                Race::Japanese => "japanese",
-                Race::Korean => "korean",
-                Race::NativeHawaiian => "native_hawaiian",
-                Race::NativeHawaiianOrOtherPacificIslander => {
-                    "native_hawaiian_or_other_pacific_islander"
-                }
-                Race::Nigerian => "nigerian",
-                Race::OtherAsian => "other_asian",
-                Race::OtherBlackOrAfricanAmerican => "other_black_or_african_american",
-                Race::OtherPacificIslander => "other_pacific_islander",
-                Race::PreferNotToAnswer => "prefer_not_to_answer",
-                Race::Samoan => "samoan",
-                Race::Somali => "somali",
-                Race::Vietnamese => "vietnamese",
-                Race::White => "white",
-                Race::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl std::str::FromStr for Race {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "african_american",
-                        "american_indian_or_alaska_native",
-                        "asian",
-                        "asian_indian",
-                        "black_or_african_american",
-                        "chinese",
-                        "ethiopian",
-                        "filipino",
-                        "guamanian_or_chamorro",
-                        "haitian",
-                        "jamaican",
-                        "japanese",
-                        "korean",
-                        "native_hawaiian",
-                        "native_hawaiian_or_other_pacific_islander",
-                        "nigerian",
-                        "other_asian",
-                        "other_black_or_african_american",
-                        "other_pacific_islander",
-                        "prefer_not_to_answer",
-                        "samoan",
-                        "somali",
-                        "vietnamese",
-                        "white",
-                    ],
-                ) {
-                    Some(0) => Race::AfricanAmerican,
-                    Some(1) => Race::AmericanIndianOrAlaskaNative,
-                    Some(2) => Race::Asian,
-                    Some(3) => Race::AsianIndian,
-                    Some(4) => Race::BlackOrAfricanAmerican,
-                    Some(5) => Race::Chinese,
-                    Some(6) => Race::Ethiopian,
-                    Some(7) => Race::Filipino,
-                    Some(8) => Race::GuamanianOrChamorro,
-                    Some(9) => Race::Haitian,
-                    Some(10) => Race::Jamaican,
-                    Some(11) => Race::Japanese,
-                    Some(12) => Race::Korean,
-                    Some(13) => Race::NativeHawaiian,
-                    Some(14) => Race::NativeHawaiianOrOtherPacificIslander,
-                    Some(15) => Race::Nigerian,
-                    Some(16) => Race::OtherAsian,
-                    Some(17) => Race::OtherBlackOrAfricanAmerican,
-                    Some(18) => Race::OtherPacificIslander,
-                    Some(19) => Race::PreferNotToAnswer,
-                    Some(20) => Race::Samoan,
-                    Some(21) => Race::Somali,
-                    Some(22) => Race::Vietnamese,
-                    Some(23) => Race::White,
-                    _ => Race::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl std::fmt::Display for Race {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl serde::Serialize for Race {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Race {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "account",
-            feature = "account_people",
-            feature = "account_persons",
-            feature = "accounts"
-        )
-    )]
-    impl crate::rt::Decode for Race {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

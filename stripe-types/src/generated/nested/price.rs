@@ -93,8 +93,23 @@ impl CustomUnitAmount {
         self
     }
 }
-/// Values of `transform_quantity.round` in `CreatePrice`.
-#[cfg(feature = "prices")]
+/// Values of `round` in `CreatePrice` and `TransformQuantity`.
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Round {
@@ -105,7 +120,22 @@ pub enum Round {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "prices")]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl Round {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -116,7 +146,22 @@ impl Round {
         }
     }
 }
-#[cfg(feature = "prices")]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl std::str::FromStr for Round {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -130,22 +175,88 @@ impl std::str::FromStr for Round {
         )
     }
 }
-#[cfg(feature = "prices")]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl std::fmt::Display for Round {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "prices")]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for Round {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "prices")]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Round {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for Round {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `tiers` in the parameters of `CreatePlan`, `CreatePrice` and 2 more.
@@ -253,7 +364,7 @@ impl TransformQuantity {
         }
     }
 }
-/// Values of `type` in `Price`.
+/// Values of `type` in `ListPrices` and `Price`.
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -503,61 +614,6 @@ impl<'de> serde::Deserialize<'de> for UpToString {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `usage_type` in `CreatePlan`, `CreatePrice` and `ListPrices`.
-#[cfg(any(feature = "plans", feature = "prices"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UsageType {
-    /// `licensed`
-    Licensed,
-    /// `metered`
-    Metered,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "plans", feature = "prices"))]
-impl UsageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UsageType::Licensed => "licensed",
-            UsageType::Metered => "metered",
-            UsageType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "plans", feature = "prices"))]
-impl std::str::FromStr for UsageType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["licensed", "metered"]) {
-                Some(0) => UsageType::Licensed,
-                Some(1) => UsageType::Metered,
-                _ => UsageType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "plans", feature = "prices"))]
-impl std::fmt::Display for UsageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "plans", feature = "prices"))]
-impl serde::Serialize for UsageType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "plans", feature = "prices"))]
-impl<'de> serde::Deserialize<'de> for UsageType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `currency_options.value` in the parameters of `CreatePrice`, `CreateProduct` and `UpdatePrice`.
 #[cfg(any(feature = "prices", feature = "products"))]
 #[derive(Clone, Debug, Default)]
@@ -650,13 +706,13 @@ pub mod create {
     #[non_exhaustive]
     pub struct Recurring {
         /// The `interval` parameter.
-        pub interval: crate::subscription::RecurringInterval,
+        pub interval: crate::subscription::Interval,
         /// The `interval_count` parameter.
         pub interval_count: Option<i64>,
         /// The `meter` parameter.
         pub meter: Option<String>,
         /// The `usage_type` parameter.
-        pub usage_type: Option<crate::price::UsageType>,
+        pub usage_type: Option<crate::plan::UsageType>,
     }
     #[cfg(feature = "prices")]
     impl serde::Serialize for Recurring {
@@ -680,7 +736,7 @@ pub mod create {
     impl Recurring {
         /// Start with the required parameters: `interval`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(interval: impl Into<crate::subscription::RecurringInterval>) -> Self {
+        pub fn new(interval: impl Into<crate::subscription::Interval>) -> Self {
             Self {
                 interval: interval.into(),
                 interval_count: None,
@@ -699,7 +755,7 @@ pub mod create {
             self
         }
         /// The `usage_type` parameter.
-        pub fn usage_type(mut self, v: impl Into<crate::price::UsageType>) -> Self {
+        pub fn usage_type(mut self, v: impl Into<crate::plan::UsageType>) -> Self {
             self.usage_type = Some(v.into());
             self
         }
@@ -713,11 +769,11 @@ pub mod list {
     #[non_exhaustive]
     pub struct Recurring {
         /// The `interval` parameter.
-        pub interval: Option<crate::subscription::RecurringInterval>,
+        pub interval: Option<crate::subscription::Interval>,
         /// The `meter` parameter.
         pub meter: Option<String>,
         /// The `usage_type` parameter.
-        pub usage_type: Option<crate::price::UsageType>,
+        pub usage_type: Option<crate::plan::UsageType>,
     }
     #[cfg(feature = "prices")]
     impl serde::Serialize for Recurring {
@@ -748,10 +804,7 @@ pub mod list {
             }
         }
         /// The `interval` parameter.
-        pub fn interval(
-            mut self,
-            v: impl Into<crate::subscription::RecurringInterval>,
-        ) -> Self {
+        pub fn interval(mut self, v: impl Into<crate::subscription::Interval>) -> Self {
             self.interval = Some(v.into());
             self
         }
@@ -761,64 +814,9 @@ pub mod list {
             self
         }
         /// The `usage_type` parameter.
-        pub fn usage_type(mut self, v: impl Into<crate::price::UsageType>) -> Self {
+        pub fn usage_type(mut self, v: impl Into<crate::plan::UsageType>) -> Self {
             self.usage_type = Some(v.into());
             self
-        }
-    }
-    /// Values of `type` in `ListPrices`.
-    #[cfg(feature = "prices")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `one_time`
-        OneTime,
-        /// `recurring`
-        Recurring,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "prices")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::OneTime => "one_time",
-                Type::Recurring => "recurring",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "prices")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["one_time", "recurring"]) {
-                    Some(0) => Type::OneTime,
-                    Some(1) => Type::Recurring,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "prices")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "prices")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "prices")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

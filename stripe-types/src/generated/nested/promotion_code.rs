@@ -71,7 +71,7 @@ impl Promotion {
         self
     }
 }
-/// Values of `promotion.type` in `CreatePromotionCode`.
+/// Values of `type` in `CreatePromotionCode` and `PromotionCodesResourcePromotion`.
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -120,6 +120,12 @@ impl serde::Serialize for Type {
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `restrictions.currency_options.value` in the parameters of `CreatePromotionCode` and `UpdatePromotionCode`.

@@ -245,7 +245,7 @@ impl PriceData {
         self
     }
 }
-/// Values of `status` in `Quote`.
+/// Values of `status` in `ListQuotes` and `Quote`.
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -537,75 +537,6 @@ pub mod create {
         ) -> Self {
             self.trial_period_days = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `list` whose field path another type of `quote` also has.
-pub mod list {
-    /// Values of `status` in `ListQuotes`.
-    #[cfg(feature = "quotes")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `accepted`
-        Accepted,
-        /// `canceled`
-        Canceled,
-        /// `draft`
-        Draft,
-        /// `open`
-        Open,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "quotes")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Accepted => "accepted",
-                Status::Canceled => "canceled",
-                Status::Draft => "draft",
-                Status::Open => "open",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "quotes")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["accepted", "canceled", "draft", "open"],
-                ) {
-                    Some(0) => Status::Accepted,
-                    Some(1) => Status::Canceled,
-                    Some(2) => Status::Draft,
-                    Some(3) => Status::Open,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "quotes")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "quotes")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "quotes")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
 }

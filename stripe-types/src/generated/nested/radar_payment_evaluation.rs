@@ -8,7 +8,9 @@ pub struct Card {
     /// The `customer_presence` parameter.
     pub customer_presence: Option<crate::payment_record::CustomerPresence>,
     /// The `payment_type` parameter.
-    pub payment_type: Option<crate::radar_payment_evaluation::PaymentType>,
+    pub payment_type: Option<
+        crate::insights_resources_payment_evaluation_money_movement_card::PaymentType,
+    >,
 }
 #[cfg(feature = "radar_payment_evaluations")]
 impl serde::Serialize for Card {
@@ -45,7 +47,9 @@ impl Card {
     /// The `payment_type` parameter.
     pub fn payment_type(
         mut self,
-        v: impl Into<crate::radar_payment_evaluation::PaymentType>,
+        v: impl Into<
+            crate::insights_resources_payment_evaluation_money_movement_card::PaymentType,
+        >,
     ) -> Self {
         self.payment_type = Some(v.into());
         self
@@ -164,7 +168,7 @@ pub struct MoneyMovementDetails {
     /// The `card` parameter.
     pub card: Option<crate::radar_payment_evaluation::Card>,
     /// The `money_movement_type` parameter.
-    pub money_movement_type: crate::radar_payment_evaluation::MoneyMovementType,
+    pub money_movement_type: crate::insights_resources_payment_evaluation_money_movement_details::MoneyMovementType,
 }
 #[cfg(feature = "radar_payment_evaluations")]
 impl serde::Serialize for MoneyMovementDetails {
@@ -184,7 +188,7 @@ impl MoneyMovementDetails {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         money_movement_type: impl Into<
-            crate::radar_payment_evaluation::MoneyMovementType,
+            crate::insights_resources_payment_evaluation_money_movement_details::MoneyMovementType,
         >,
     ) -> Self {
         Self {
@@ -196,57 +200,6 @@ impl MoneyMovementDetails {
     pub fn card(mut self, v: impl Into<crate::radar_payment_evaluation::Card>) -> Self {
         self.card = Some(v.into());
         self
-    }
-}
-/// Values of `payment_details.money_movement_details.money_movement_type` in `CreateRadarPaymentEvaluation`.
-#[cfg(feature = "radar_payment_evaluations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MoneyMovementType {
-    /// `card`
-    Card,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl MoneyMovementType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MoneyMovementType::Card => "card",
-            MoneyMovementType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl std::str::FromStr for MoneyMovementType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["card"]) {
-                Some(0) => MoneyMovementType::Card,
-                _ => MoneyMovementType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl std::fmt::Display for MoneyMovementType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl serde::Serialize for MoneyMovementType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl<'de> serde::Deserialize<'de> for MoneyMovementType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `payment_details` in the parameters of `CreateRadarPaymentEvaluation`.
@@ -381,71 +334,5 @@ impl PaymentMethodDetails {
     ) -> Self {
         self.billing_details = Some(v.into());
         self
-    }
-}
-/// Values of `payment_details.money_movement_details.card.payment_type` in `CreateRadarPaymentEvaluation`.
-#[cfg(feature = "radar_payment_evaluations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaymentType {
-    /// `one_off`
-    OneOff,
-    /// `recurring`
-    Recurring,
-    /// `setup_one_off`
-    SetupOneOff,
-    /// `setup_recurring`
-    SetupRecurring,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl PaymentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PaymentType::OneOff => "one_off",
-            PaymentType::Recurring => "recurring",
-            PaymentType::SetupOneOff => "setup_one_off",
-            PaymentType::SetupRecurring => "setup_recurring",
-            PaymentType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl std::str::FromStr for PaymentType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["one_off", "recurring", "setup_one_off", "setup_recurring"],
-            ) {
-                Some(0) => PaymentType::OneOff,
-                Some(1) => PaymentType::Recurring,
-                Some(2) => PaymentType::SetupOneOff,
-                Some(3) => PaymentType::SetupRecurring,
-                _ => PaymentType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl std::fmt::Display for PaymentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl serde::Serialize for PaymentType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl<'de> serde::Deserialize<'de> for PaymentType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// Values of `item_type` in `RadarValueList`.
+/// Values of `item_type` in `CreateRadarValueList` and `RadarValueList`.
 #[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -138,109 +138,5 @@ impl<'de> serde::Deserialize<'de> for ItemType {
 impl crate::rt::Decode for ItemType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `create` whose field path another type of `radar_value_list` also has.
-pub mod create {
-    /// Values of `item_type` in `CreateRadarValueList`.
-    #[cfg(feature = "radar_value_lists")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ItemType {
-        /// `card_bin`
-        CardBin,
-        /// `card_fingerprint`
-        CardFingerprint,
-        /// `case_sensitive_string`
-        CaseSensitiveString,
-        /// `country`
-        Country,
-        /// `customer_id`
-        CustomerId,
-        /// `email`
-        Email,
-        /// `ip_address`
-        IpAddress,
-        /// `sepa_debit_fingerprint`
-        SepaDebitFingerprint,
-        /// `string`
-        String,
-        /// `us_bank_account_fingerprint`
-        UsBankAccountFingerprint,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "radar_value_lists")]
-    impl ItemType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ItemType::CardBin => "card_bin",
-                ItemType::CardFingerprint => "card_fingerprint",
-                ItemType::CaseSensitiveString => "case_sensitive_string",
-                ItemType::Country => "country",
-                ItemType::CustomerId => "customer_id",
-                ItemType::Email => "email",
-                ItemType::IpAddress => "ip_address",
-                ItemType::SepaDebitFingerprint => "sepa_debit_fingerprint",
-                ItemType::String => "string",
-                ItemType::UsBankAccountFingerprint => "us_bank_account_fingerprint",
-                ItemType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "radar_value_lists")]
-    impl std::str::FromStr for ItemType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "card_bin",
-                        "card_fingerprint",
-                        "case_sensitive_string",
-                        "country",
-                        "customer_id",
-                        "email",
-                        "ip_address",
-                        "sepa_debit_fingerprint",
-                        "string",
-                        "us_bank_account_fingerprint",
-                    ],
-                ) {
-                    Some(0) => ItemType::CardBin,
-                    Some(1) => ItemType::CardFingerprint,
-                    Some(2) => ItemType::CaseSensitiveString,
-                    Some(3) => ItemType::Country,
-                    Some(4) => ItemType::CustomerId,
-                    Some(5) => ItemType::Email,
-                    Some(6) => ItemType::IpAddress,
-                    Some(7) => ItemType::SepaDebitFingerprint,
-                    Some(8) => ItemType::String,
-                    Some(9) => ItemType::UsBankAccountFingerprint,
-                    _ => ItemType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "radar_value_lists")]
-    impl std::fmt::Display for ItemType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "radar_value_lists")]
-    impl serde::Serialize for ItemType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "radar_value_lists")]
-    impl<'de> serde::Deserialize<'de> for ItemType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

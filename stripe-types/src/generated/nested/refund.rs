@@ -152,7 +152,7 @@ impl crate::rt::Decode for PendingReason {
         r.str_enum()
     }
 }
-/// Values of `reason` in `Refund`.
+/// Values of `reason` in `CreateChargeRefund`, `CreateRefund` and `Refund`.
 #[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -292,70 +292,5 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `create` whose field path another type of `refund` also has.
-pub mod create {
-    /// Values of `reason` in `CreateChargeRefund` and `CreateRefund`.
-    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Reason {
-        /// `duplicate`
-        Duplicate,
-        /// `fraudulent`
-        Fraudulent,
-        /// `requested_by_customer`
-        RequestedByCustomer,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
-    impl Reason {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Reason::Duplicate => "duplicate",
-                Reason::Fraudulent => "fraudulent",
-                Reason::RequestedByCustomer => "requested_by_customer",
-                Reason::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
-    impl std::str::FromStr for Reason {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["duplicate", "fraudulent", "requested_by_customer"],
-                ) {
-                    Some(0) => Reason::Duplicate,
-                    Some(1) => Reason::Fraudulent,
-                    Some(2) => Reason::RequestedByCustomer,
-                    _ => Reason::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
-    impl std::fmt::Display for Reason {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
-    impl serde::Serialize for Reason {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "charge_refunds", feature = "refunds"))]
-    impl<'de> serde::Deserialize<'de> for Reason {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

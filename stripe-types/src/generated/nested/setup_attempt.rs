@@ -33,67 +33,6 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// Values of `flow_directions` in `SetupAttempt` and `SetupIntent`.
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FlowDirections {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-impl FlowDirections {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FlowDirections::Inbound => "inbound",
-            FlowDirections::Outbound => "outbound",
-            FlowDirections::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-impl std::str::FromStr for FlowDirections {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound", "outbound"]) {
-                Some(0) => FlowDirections::Inbound,
-                Some(1) => FlowDirections::Outbound,
-                _ => FlowDirections::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-impl std::fmt::Display for FlowDirections {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-impl serde::Serialize for FlowDirections {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-impl<'de> serde::Deserialize<'de> for FlowDirections {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
-impl crate::rt::Decode for FlowDirections {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// Values of `type` in `SetupAttemptPaymentMethodDetailsCardWallet`.
 #[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

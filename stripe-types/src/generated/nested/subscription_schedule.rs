@@ -109,8 +109,14 @@ impl AddInvoiceItems {
         self
     }
 }
-/// Values of `schedule_details.phases.billing_cycle_anchor` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+/// Values of `billing_cycle_anchor` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and 3 more.
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingCycleAnchor {
@@ -121,7 +127,13 @@ pub enum BillingCycleAnchor {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl BillingCycleAnchor {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -132,7 +144,13 @@ impl BillingCycleAnchor {
         }
     }
 }
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl std::str::FromStr for BillingCycleAnchor {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -146,22 +164,52 @@ impl std::str::FromStr for BillingCycleAnchor {
         )
     }
 }
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl std::fmt::Display for BillingCycleAnchor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl serde::Serialize for BillingCycleAnchor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for BillingCycleAnchor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for BillingCycleAnchor {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// One of several shapes of `ListSubscriptionSchedulesCanceledAt`.
@@ -279,7 +327,7 @@ pub struct DefaultSettings {
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The `default_payment_method` parameter.
     pub default_payment_method: Option<crate::PaymentMethodId>,
     /// The `description` parameter.
@@ -383,7 +431,7 @@ impl DefaultSettings {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -587,7 +635,7 @@ pub struct End {
     /// The `timestamp` parameter.
     pub timestamp: Option<crate::rt::Timestamp>,
     /// The `type` parameter.
-    pub r#type: crate::subscription_schedule::EndType,
+    pub r#type: crate::subscription_schedule::shared::EndType,
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl serde::Serialize for End {
@@ -605,7 +653,9 @@ impl serde::Serialize for End {
 impl End {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::subscription_schedule::EndType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::subscription_schedule::shared::EndType>,
+    ) -> Self {
         Self {
             timestamp: None,
             r#type: r#type.into(),
@@ -617,7 +667,7 @@ impl End {
         self
     }
 }
-/// Values of `end_behavior` in `SubscriptionSchedule`.
+/// Values of `end_behavior` in `CreateSubscriptionSchedule`, `SubscriptionSchedule` and `UpdateSubscriptionSchedule`.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -733,68 +783,6 @@ impl serde::Serialize for EndDateString {
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl<'de> serde::Deserialize<'de> for EndDateString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `schedule_details.phases.add_invoice_items.period.end.type` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EndType {
-    /// `min_item_period_end`
-    MinItemPeriodEnd,
-    /// `phase_end`
-    PhaseEnd,
-    /// `timestamp`
-    Timestamp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl EndType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EndType::MinItemPeriodEnd => "min_item_period_end",
-            EndType::PhaseEnd => "phase_end",
-            EndType::Timestamp => "timestamp",
-            EndType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl std::str::FromStr for EndType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["min_item_period_end", "phase_end", "timestamp"],
-            ) {
-                Some(0) => EndType::MinItemPeriodEnd,
-                Some(1) => EndType::PhaseEnd,
-                Some(2) => EndType::Timestamp,
-                _ => EndType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl std::fmt::Display for EndType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl serde::Serialize for EndType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl<'de> serde::Deserialize<'de> for EndType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
@@ -1027,7 +1015,7 @@ pub struct Phases {
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
     >,
     /// The `collection_method` parameter.
-    pub collection_method: Option<crate::subscription::params::CollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The `currency` parameter.
     pub currency: Option<String>,
     /// The `default_payment_method` parameter.
@@ -1205,7 +1193,7 @@ impl Phases {
     /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::subscription::params::CollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -1466,7 +1454,7 @@ pub struct Start {
     /// The `timestamp` parameter.
     pub timestamp: Option<crate::rt::Timestamp>,
     /// The `type` parameter.
-    pub r#type: crate::subscription_schedule::StartType,
+    pub r#type: crate::subscription_schedule::shared::StartType,
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 impl serde::Serialize for Start {
@@ -1484,7 +1472,9 @@ impl serde::Serialize for Start {
 impl Start {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::subscription_schedule::StartType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::subscription_schedule::shared::StartType>,
+    ) -> Self {
         Self {
             timestamp: None,
             r#type: r#type.into(),
@@ -1527,68 +1517,6 @@ impl From<crate::subscription_schedule::EndDateString> for StartDate {
     #[inline]
     fn from(v: crate::subscription_schedule::EndDateString) -> Self {
         StartDate::String(v)
-    }
-}
-/// Values of `schedule_details.phases.add_invoice_items.period.start.type` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum StartType {
-    /// `max_item_period_start`
-    MaxItemPeriodStart,
-    /// `phase_start`
-    PhaseStart,
-    /// `timestamp`
-    Timestamp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl StartType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            StartType::MaxItemPeriodStart => "max_item_period_start",
-            StartType::PhaseStart => "phase_start",
-            StartType::Timestamp => "timestamp",
-            StartType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl std::str::FromStr for StartType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["max_item_period_start", "phase_start", "timestamp"],
-            ) {
-                Some(0) => StartType::MaxItemPeriodStart,
-                Some(1) => StartType::PhaseStart,
-                Some(2) => StartType::Timestamp,
-                _ => StartType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl std::fmt::Display for StartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl serde::Serialize for StartType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl<'de> serde::Deserialize<'de> for StartType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `status` in `SubscriptionSchedule`.
@@ -1667,72 +1595,226 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `create_update` whose field path another type of `subscription_schedule` also has.
-pub mod create_update {
-    /// Values of `end_behavior` in `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`.
-    #[cfg(feature = "subscription_schedules")]
+/// Types of `shared` whose field path another type of `subscription_schedule` also has.
+pub mod shared {
+    /// Values of `type` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and 2 more.
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum EndBehavior {
-        /// `cancel`
-        Cancel,
-        /// `none`
-        None,
-        /// `release`
-        Release,
-        /// `renew`
-        Renew,
+    pub enum EndType {
+        /// `min_item_period_end`
+        MinItemPeriodEnd,
+        /// `phase_end`
+        PhaseEnd,
+        /// `timestamp`
+        Timestamp,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(feature = "subscription_schedules")]
-    impl EndBehavior {
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl EndType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                EndBehavior::Cancel => "cancel",
-                EndBehavior::None => "none",
-                EndBehavior::Release => "release",
-                EndBehavior::Renew => "renew",
-                EndBehavior::Unknown(v) => v,
+                EndType::MinItemPeriodEnd => "min_item_period_end",
+                EndType::PhaseEnd => "phase_end",
+                EndType::Timestamp => "timestamp",
+                EndType::Unknown(v) => v,
             }
         }
     }
-    #[cfg(feature = "subscription_schedules")]
-    impl std::str::FromStr for EndBehavior {
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::str::FromStr for EndType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(
                     s,
-                    &["cancel", "none", "release", "renew"],
+                    &["min_item_period_end", "phase_end", "timestamp"],
                 ) {
-                    Some(0) => EndBehavior::Cancel,
-                    Some(1) => EndBehavior::None,
-                    Some(2) => EndBehavior::Release,
-                    Some(3) => EndBehavior::Renew,
-                    _ => EndBehavior::Unknown(s.to_owned()),
+                    Some(0) => EndType::MinItemPeriodEnd,
+                    Some(1) => EndType::PhaseEnd,
+                    Some(2) => EndType::Timestamp,
+                    _ => EndType::Unknown(s.to_owned()),
                 },
             )
         }
     }
-    #[cfg(feature = "subscription_schedules")]
-    impl std::fmt::Display for EndBehavior {
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::fmt::Display for EndType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(feature = "subscription_schedules")]
-    impl serde::Serialize for EndBehavior {
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl serde::Serialize for EndType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(feature = "subscription_schedules")]
-    impl<'de> serde::Deserialize<'de> for EndBehavior {
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl<'de> serde::Deserialize<'de> for EndType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl crate::rt::Decode for EndType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and 2 more.
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum StartType {
+        /// `max_item_period_start`
+        MaxItemPeriodStart,
+        /// `phase_start`
+        PhaseStart,
+        /// `timestamp`
+        Timestamp,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl StartType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                StartType::MaxItemPeriodStart => "max_item_period_start",
+                StartType::PhaseStart => "phase_start",
+                StartType::Timestamp => "timestamp",
+                StartType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::str::FromStr for StartType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["max_item_period_start", "phase_start", "timestamp"],
+                ) {
+                    Some(0) => StartType::MaxItemPeriodStart,
+                    Some(1) => StartType::PhaseStart,
+                    Some(2) => StartType::Timestamp,
+                    _ => StartType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::fmt::Display for StartType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl serde::Serialize for StartType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl<'de> serde::Deserialize<'de> for StartType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(
+        any(
+            feature = "invoices",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl crate::rt::Decode for StartType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }

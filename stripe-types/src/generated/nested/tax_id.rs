@@ -12,7 +12,7 @@ pub struct Owner {
     /// The `customer_account` parameter.
     pub customer_account: Option<String>,
     /// The `type` parameter.
-    pub r#type: crate::tax_id::OwnerType,
+    pub r#type: crate::tax_id::shared::Type,
 }
 #[cfg(feature = "tax_ids")]
 impl serde::Serialize for Owner {
@@ -36,7 +36,7 @@ impl serde::Serialize for Owner {
 impl Owner {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_id::OwnerType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_id::shared::Type>) -> Self {
         Self {
             account: None,
             customer: None,
@@ -58,72 +58,6 @@ impl Owner {
     pub fn customer_account(mut self, v: impl Into<String>) -> Self {
         self.customer_account = Some(v.into());
         self
-    }
-}
-/// Values of `owner.type` in `CreateTaxId` and `ListTaxIds`.
-#[cfg(feature = "tax_ids")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OwnerType {
-    /// `account`
-    Account,
-    /// `application`
-    Application,
-    /// `customer`
-    Customer,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_ids")]
-impl OwnerType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OwnerType::Account => "account",
-            OwnerType::Application => "application",
-            OwnerType::Customer => "customer",
-            OwnerType::Self_ => "self",
-            OwnerType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_ids")]
-impl std::str::FromStr for OwnerType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["account", "application", "customer", "self"],
-            ) {
-                Some(0) => OwnerType::Account,
-                Some(1) => OwnerType::Application,
-                Some(2) => OwnerType::Customer,
-                Some(3) => OwnerType::Self_,
-                _ => OwnerType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_ids")]
-impl std::fmt::Display for OwnerType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_ids")]
-impl serde::Serialize for OwnerType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_ids")]
-impl<'de> serde::Deserialize<'de> for OwnerType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Values of `status` in `TaxIdVerification`.
@@ -198,359 +132,725 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Types of `create` whose field path another type of `tax_id` also has.
-pub mod create {
-    /// Values of `type` in `CreateCustomerTaxId` and `CreateTaxId`.
-    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
+/// Values of `type` in `CreateCustomerTaxId`, `CreatePreviewInvoice` and 6 more.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `ad_nrt`
+    AdNrt,
+    /// `ae_trn`
+    AeTrn,
+    /// `al_tin`
+    AlTin,
+    /// `am_tin`
+    AmTin,
+    /// `ao_tin`
+    AoTin,
+    /// `ar_cuit`
+    ArCuit,
+    /// `au_abn`
+    AuAbn,
+    /// `au_arn`
+    AuArn,
+    /// `aw_tin`
+    AwTin,
+    /// `az_tin`
+    AzTin,
+    /// `ba_tin`
+    BaTin,
+    /// `bb_tin`
+    BbTin,
+    /// `bd_bin`
+    BdBin,
+    /// `bf_ifu`
+    BfIfu,
+    /// `bg_uic`
+    BgUic,
+    /// `bh_vat`
+    BhVat,
+    /// `bj_ifu`
+    BjIfu,
+    /// `bo_tin`
+    BoTin,
+    /// `br_cnpj`
+    BrCnpj,
+    /// `br_cpf`
+    BrCpf,
+    /// `bs_tin`
+    BsTin,
+    /// `by_tin`
+    ByTin,
+    /// `ca_bn`
+    CaBn,
+    /// `ca_gst_hst`
+    CaGstHst,
+    /// `ca_pst_bc`
+    CaPstBc,
+    /// `ca_pst_mb`
+    CaPstMb,
+    /// `ca_pst_sk`
+    CaPstSk,
+    /// `ca_qst`
+    CaQst,
+    /// `cd_nif`
+    CdNif,
+    /// `ch_uid`
+    ChUid,
+    /// `ch_vat`
+    ChVat,
+    /// `cl_tin`
+    ClTin,
+    /// `cm_niu`
+    CmNiu,
+    /// `cn_tin`
+    CnTin,
+    /// `co_nit`
+    CoNit,
+    /// `cr_tin`
+    CrTin,
+    /// `cv_nif`
+    CvNif,
+    /// `de_stn`
+    DeStn,
+    /// `do_rcn`
+    DoRcn,
+    /// `ec_ruc`
+    EcRuc,
+    /// `eg_tin`
+    EgTin,
+    /// `es_cif`
+    EsCif,
+    /// `et_tin`
+    EtTin,
+    /// `eu_oss_vat`
+    EuOssVat,
+    /// `eu_vat`
+    EuVat,
+    /// `gb_vat`
+    GbVat,
+    /// `ge_vat`
+    GeVat,
+    /// `gn_nif`
+    GnNif,
+    /// `hk_br`
+    HkBr,
+    /// `hr_oib`
+    HrOib,
+    /// `hu_tin`
+    HuTin,
+    /// `id_npwp`
+    IdNpwp,
+    /// `il_vat`
+    IlVat,
+    /// `in_gst`
+    InGst,
+    /// `is_vat`
+    IsVat,
+    /// `jp_cn`
+    JpCn,
+    /// `jp_rn`
+    JpRn,
+    /// `jp_trn`
+    JpTrn,
+    /// `ke_pin`
+    KePin,
+    /// `kg_tin`
+    KgTin,
+    /// `kh_tin`
+    KhTin,
+    /// `kr_brn`
+    KrBrn,
+    /// `kz_bin`
+    KzBin,
+    /// `la_tin`
+    LaTin,
+    /// `li_uid`
+    LiUid,
+    /// `li_vat`
+    LiVat,
+    /// `ma_vat`
+    MaVat,
+    /// `md_vat`
+    MdVat,
+    /// `me_pib`
+    MePib,
+    /// `mk_vat`
+    MkVat,
+    /// `mr_nif`
+    MrNif,
+    /// `mx_rfc`
+    MxRfc,
+    /// `my_frp`
+    MyFrp,
+    /// `my_itn`
+    MyItn,
+    /// `my_sst`
+    MySst,
+    /// `ng_tin`
+    NgTin,
+    /// `no_vat`
+    NoVat,
+    /// `no_voec`
+    NoVoec,
+    /// `np_pan`
+    NpPan,
+    /// `nz_gst`
+    NzGst,
+    /// `om_vat`
+    OmVat,
+    /// `pe_ruc`
+    PeRuc,
+    /// `ph_tin`
+    PhTin,
+    /// `pl_nip`
+    PlNip,
+    /// `ro_tin`
+    RoTin,
+    /// `rs_pib`
+    RsPib,
+    /// `ru_inn`
+    RuInn,
+    /// `ru_kpp`
+    RuKpp,
+    /// `sa_vat`
+    SaVat,
+    /// `sg_gst`
+    SgGst,
+    /// `sg_uen`
+    SgUen,
+    /// `si_tin`
+    SiTin,
+    /// `sn_ninea`
+    SnNinea,
+    /// `sr_fin`
+    SrFin,
+    /// `sv_nit`
+    SvNit,
+    /// `th_vat`
+    ThVat,
+    /// `tj_tin`
+    TjTin,
+    /// `tr_tin`
+    TrTin,
+    /// `tw_vat`
+    TwVat,
+    /// `tz_vat`
+    TzVat,
+    /// `ua_vat`
+    UaVat,
+    /// `ug_tin`
+    UgTin,
+    /// `unknown`
+    UnknownValue,
+    /// `us_ein`
+    UsEin,
+    /// `uy_ruc`
+    UyRuc,
+    /// `uz_tin`
+    UzTin,
+    /// `uz_vat`
+    UzVat,
+    /// `ve_rif`
+    VeRif,
+    /// `vn_tin`
+    VnTin,
+    /// `za_vat`
+    ZaVat,
+    /// `zm_tin`
+    ZmTin,
+    /// `zw_tin`
+    ZwTin,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::AdNrt => "ad_nrt",
+            Type::AeTrn => "ae_trn",
+            Type::AlTin => "al_tin",
+            Type::AmTin => "am_tin",
+            Type::AoTin => "ao_tin",
+            Type::ArCuit => "ar_cuit",
+            Type::AuAbn => "au_abn",
+            Type::AuArn => "au_arn",
+            Type::AwTin => "aw_tin",
+            Type::AzTin => "az_tin",
+            Type::BaTin => "ba_tin",
+            Type::BbTin => "bb_tin",
+            Type::BdBin => "bd_bin",
+            Type::BfIfu => "bf_ifu",
+            Type::BgUic => "bg_uic",
+            Type::BhVat => "bh_vat",
+            Type::BjIfu => "bj_ifu",
+            Type::BoTin => "bo_tin",
+            Type::BrCnpj => "br_cnpj",
+            Type::BrCpf => "br_cpf",
+            Type::BsTin => "bs_tin",
+            Type::ByTin => "by_tin",
+            Type::CaBn => "ca_bn",
+            Type::CaGstHst => "ca_gst_hst",
+            Type::CaPstBc => "ca_pst_bc",
+            Type::CaPstMb => "ca_pst_mb",
+            Type::CaPstSk => "ca_pst_sk",
+            Type::CaQst => "ca_qst",
+            Type::CdNif => "cd_nif",
+            Type::ChUid => "ch_uid",
+            Type::ChVat => "ch_vat",
+            Type::ClTin => "cl_tin",
+            Type::CmNiu => "cm_niu",
+            Type::CnTin => "cn_tin",
+            Type::CoNit => "co_nit",
+            Type::CrTin => "cr_tin",
+            Type::CvNif => "cv_nif",
+            Type::DeStn => "de_stn",
+            Type::DoRcn => "do_rcn",
+            Type::EcRuc => "ec_ruc",
+            Type::EgTin => "eg_tin",
+            Type::EsCif => "es_cif",
+            Type::EtTin => "et_tin",
+            Type::EuOssVat => "eu_oss_vat",
+            Type::EuVat => "eu_vat",
+            Type::GbVat => "gb_vat",
+            Type::GeVat => "ge_vat",
+            Type::GnNif => "gn_nif",
+            Type::HkBr => "hk_br",
+            Type::HrOib => "hr_oib",
+            Type::HuTin => "hu_tin",
+            Type::IdNpwp => "id_npwp",
+            Type::IlVat => "il_vat",
+            Type::InGst => "in_gst",
+            Type::IsVat => "is_vat",
+            Type::JpCn => "jp_cn",
+            Type::JpRn => "jp_rn",
+            Type::JpTrn => "jp_trn",
+            Type::KePin => "ke_pin",
+            Type::KgTin => "kg_tin",
+            Type::KhTin => "kh_tin",
+            Type::KrBrn => "kr_brn",
+            Type::KzBin => "kz_bin",
+            Type::LaTin => "la_tin",
+            Type::LiUid => "li_uid",
+            Type::LiVat => "li_vat",
+            Type::MaVat => "ma_vat",
+            Type::MdVat => "md_vat",
+            Type::MePib => "me_pib",
+            Type::MkVat => "mk_vat",
+            Type::MrNif => "mr_nif",
+            Type::MxRfc => "mx_rfc",
+            Type::MyFrp => "my_frp",
+            Type::MyItn => "my_itn",
+            Type::MySst => "my_sst",
+            Type::NgTin => "ng_tin",
+            Type::NoVat => "no_vat",
+            Type::NoVoec => "no_voec",
+            Type::NpPan => "np_pan",
+            Type::NzGst => "nz_gst",
+            Type::OmVat => "om_vat",
+            Type::PeRuc => "pe_ruc",
+            Type::PhTin => "ph_tin",
+            Type::PlNip => "pl_nip",
+            Type::RoTin => "ro_tin",
+            Type::RsPib => "rs_pib",
+            Type::RuInn => "ru_inn",
+            Type::RuKpp => "ru_kpp",
+            Type::SaVat => "sa_vat",
+            Type::SgGst => "sg_gst",
+            Type::SgUen => "sg_uen",
+            Type::SiTin => "si_tin",
+            Type::SnNinea => "sn_ninea",
+            Type::SrFin => "sr_fin",
+            Type::SvNit => "sv_nit",
+            Type::ThVat => "th_vat",
+            Type::TjTin => "tj_tin",
+            Type::TrTin => "tr_tin",
+            Type::TwVat => "tw_vat",
+            Type::TzVat => "tz_vat",
+            Type::UaVat => "ua_vat",
+            Type::UgTin => "ug_tin",
+            Type::UnknownValue => "unknown",
+            Type::UsEin => "us_ein",
+            Type::UyRuc => "uy_ruc",
+            Type::UzTin => "uz_tin",
+            Type::UzVat => "uz_vat",
+            Type::VeRif => "ve_rif",
+            Type::VnTin => "vn_tin",
+            Type::ZaVat => "za_vat",
+            Type::ZmTin => "zm_tin",
+            Type::ZwTin => "zw_tin",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ad_nrt",
+                    "ae_trn",
+                    "al_tin",
+                    "am_tin",
+                    "ao_tin",
+                    "ar_cuit",
+                    "au_abn",
+                    "au_arn",
+                    "aw_tin",
+                    "az_tin",
+                    "ba_tin",
+                    "bb_tin",
+                    "bd_bin",
+                    "bf_ifu",
+                    "bg_uic",
+                    "bh_vat",
+                    "bj_ifu",
+                    "bo_tin",
+                    "br_cnpj",
+                    "br_cpf",
+                    "bs_tin",
+                    "by_tin",
+                    "ca_bn",
+                    "ca_gst_hst",
+                    "ca_pst_bc",
+                    "ca_pst_mb",
+                    "ca_pst_sk",
+                    "ca_qst",
+                    "cd_nif",
+                    "ch_uid",
+                    "ch_vat",
+                    "cl_tin",
+                    "cm_niu",
+                    "cn_tin",
+                    "co_nit",
+                    "cr_tin",
+                    "cv_nif",
+                    "de_stn",
+                    "do_rcn",
+                    "ec_ruc",
+                    "eg_tin",
+                    "es_cif",
+                    "et_tin",
+                    "eu_oss_vat",
+                    "eu_vat",
+                    "gb_vat",
+                    "ge_vat",
+                    "gn_nif",
+                    "hk_br",
+                    "hr_oib",
+                    "hu_tin",
+                    "id_npwp",
+                    "il_vat",
+                    "in_gst",
+                    "is_vat",
+                    "jp_cn",
+                    "jp_rn",
+                    "jp_trn",
+                    "ke_pin",
+                    "kg_tin",
+                    "kh_tin",
+                    "kr_brn",
+                    "kz_bin",
+                    "la_tin",
+                    "li_uid",
+                    "li_vat",
+                    "ma_vat",
+                    "md_vat",
+                    "me_pib",
+                    "mk_vat",
+                    "mr_nif",
+                    "mx_rfc",
+                    "my_frp",
+                    "my_itn",
+                    "my_sst",
+                    "ng_tin",
+                    "no_vat",
+                    "no_voec",
+                    "np_pan",
+                    "nz_gst",
+                    "om_vat",
+                    "pe_ruc",
+                    "ph_tin",
+                    "pl_nip",
+                    "ro_tin",
+                    "rs_pib",
+                    "ru_inn",
+                    "ru_kpp",
+                    "sa_vat",
+                    "sg_gst",
+                    "sg_uen",
+                    "si_tin",
+                    "sn_ninea",
+                    "sr_fin",
+                    "sv_nit",
+                    "th_vat",
+                    "tj_tin",
+                    "tr_tin",
+                    "tw_vat",
+                    "tz_vat",
+                    "ua_vat",
+                    "ug_tin",
+                    "unknown",
+                    "us_ein",
+                    "uy_ruc",
+                    "uz_tin",
+                    "uz_vat",
+                    "ve_rif",
+                    "vn_tin",
+                    "za_vat",
+                    "zm_tin",
+                    "zw_tin",
+                ],
+            ) {
+                Some(0) => Type::AdNrt,
+                Some(1) => Type::AeTrn,
+                Some(2) => Type::AlTin,
+                Some(3) => Type::AmTin,
+                Some(4) => Type::AoTin,
+                Some(5) => Type::ArCuit,
+                Some(6) => Type::AuAbn,
+                Some(7) => Type::AuArn,
+                Some(8) => Type::AwTin,
+                Some(9) => Type::AzTin,
+                Some(10) => Type::BaTin,
+                Some(11) => Type::BbTin,
+                Some(12) => Type::BdBin,
+                Some(13) => Type::BfIfu,
+                Some(14) => Type::BgUic,
+                Some(15) => Type::BhVat,
+                Some(16) => Type::BjIfu,
+                Some(17) => Type::BoTin,
+                Some(18) => Type::BrCnpj,
+                Some(19) => Type::BrCpf,
+                Some(20) => Type::BsTin,
+                Some(21) => Type::ByTin,
+                Some(22) => Type::CaBn,
+                Some(23) => Type::CaGstHst,
+                Some(24) => Type::CaPstBc,
+                Some(25) => Type::CaPstMb,
+                Some(26) => Type::CaPstSk,
+                Some(27) => Type::CaQst,
+                Some(28) => Type::CdNif,
+                Some(29) => Type::ChUid,
+                Some(30) => Type::ChVat,
+                Some(31) => Type::ClTin,
+                Some(32) => Type::CmNiu,
+                Some(33) => Type::CnTin,
+                Some(34) => Type::CoNit,
+                Some(35) => Type::CrTin,
+                Some(36) => Type::CvNif,
+                Some(37) => Type::DeStn,
+                Some(38) => Type::DoRcn,
+                Some(39) => Type::EcRuc,
+                Some(40) => Type::EgTin,
+                Some(41) => Type::EsCif,
+                Some(42) => Type::EtTin,
+                Some(43) => Type::EuOssVat,
+                Some(44) => Type::EuVat,
+                Some(45) => Type::GbVat,
+                Some(46) => Type::GeVat,
+                Some(47) => Type::GnNif,
+                Some(48) => Type::HkBr,
+                Some(49) => Type::HrOib,
+                Some(50) => Type::HuTin,
+                Some(51) => Type::IdNpwp,
+                Some(52) => Type::IlVat,
+                Some(53) => Type::InGst,
+                Some(54) => Type::IsVat,
+                Some(55) => Type::JpCn,
+                Some(56) => Type::JpRn,
+                Some(57) => Type::JpTrn,
+                Some(58) => Type::KePin,
+                Some(59) => Type::KgTin,
+                Some(60) => Type::KhTin,
+                Some(61) => Type::KrBrn,
+                Some(62) => Type::KzBin,
+                Some(63) => Type::LaTin,
+                Some(64) => Type::LiUid,
+                Some(65) => Type::LiVat,
+                Some(66) => Type::MaVat,
+                Some(67) => Type::MdVat,
+                Some(68) => Type::MePib,
+                Some(69) => Type::MkVat,
+                Some(70) => Type::MrNif,
+                Some(71) => Type::MxRfc,
+                Some(72) => Type::MyFrp,
+                Some(73) => Type::MyItn,
+                Some(74) => Type::MySst,
+                Some(75) => Type::NgTin,
+                Some(76) => Type::NoVat,
+                Some(77) => Type::NoVoec,
+                Some(78) => Type::NpPan,
+                Some(79) => Type::NzGst,
+                Some(80) => Type::OmVat,
+                Some(81) => Type::PeRuc,
+                Some(82) => Type::PhTin,
+                Some(83) => Type::PlNip,
+                Some(84) => Type::RoTin,
+                Some(85) => Type::RsPib,
+                Some(86) => Type::RuInn,
+                Some(87) => Type::RuKpp,
+                Some(88) => Type::SaVat,
+                Some(89) => Type::SgGst,
+                Some(90) => Type::SgUen,
+                Some(91) => Type::SiTin,
+                Some(92) => Type::SnNinea,
+                Some(93) => Type::SrFin,
+                Some(94) => Type::SvNit,
+                Some(95) => Type::ThVat,
+                Some(96) => Type::TjTin,
+                Some(97) => Type::TrTin,
+                Some(98) => Type::TwVat,
+                Some(99) => Type::TzVat,
+                Some(100) => Type::UaVat,
+                Some(101) => Type::UgTin,
+                Some(102) => Type::UnknownValue,
+                Some(103) => Type::UsEin,
+                Some(104) => Type::UyRuc,
+                Some(105) => Type::UzTin,
+                Some(106) => Type::UzVat,
+                Some(107) => Type::VeRif,
+                Some(108) => Type::VnTin,
+                Some(109) => Type::ZaVat,
+                Some(110) => Type::ZmTin,
+                Some(111) => Type::ZwTin,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_tax_ids",
+        feature = "customers",
+        feature = "invoices",
+        feature = "tax_calculations",
+        feature = "tax_ids",
+        feature = "tax_transactions"
+    )
+)]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Types of `shared` whose field path another type of `tax_id` also has.
+pub mod shared {
+    /// Values of `type` in `CreateTaxId`, `ListTaxIds` and `TaxIDsOwner`.
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Type {
-        /// `ad_nrt`
-        AdNrt,
-        /// `ae_trn`
-        AeTrn,
-        /// `al_tin`
-        AlTin,
-        /// `am_tin`
-        AmTin,
-        /// `ao_tin`
-        AoTin,
-        /// `ar_cuit`
-        ArCuit,
-        /// `au_abn`
-        AuAbn,
-        /// `au_arn`
-        AuArn,
-        /// `aw_tin`
-        AwTin,
-        /// `az_tin`
-        AzTin,
-        /// `ba_tin`
-        BaTin,
-        /// `bb_tin`
-        BbTin,
-        /// `bd_bin`
-        BdBin,
-        /// `bf_ifu`
-        BfIfu,
-        /// `bg_uic`
-        BgUic,
-        /// `bh_vat`
-        BhVat,
-        /// `bj_ifu`
-        BjIfu,
-        /// `bo_tin`
-        BoTin,
-        /// `br_cnpj`
-        BrCnpj,
-        /// `br_cpf`
-        BrCpf,
-        /// `bs_tin`
-        BsTin,
-        /// `by_tin`
-        ByTin,
-        /// `ca_bn`
-        CaBn,
-        /// `ca_gst_hst`
-        CaGstHst,
-        /// `ca_pst_bc`
-        CaPstBc,
-        /// `ca_pst_mb`
-        CaPstMb,
-        /// `ca_pst_sk`
-        CaPstSk,
-        /// `ca_qst`
-        CaQst,
-        /// `cd_nif`
-        CdNif,
-        /// `ch_uid`
-        ChUid,
-        /// `ch_vat`
-        ChVat,
-        /// `cl_tin`
-        ClTin,
-        /// `cm_niu`
-        CmNiu,
-        /// `cn_tin`
-        CnTin,
-        /// `co_nit`
-        CoNit,
-        /// `cr_tin`
-        CrTin,
-        /// `cv_nif`
-        CvNif,
-        /// `de_stn`
-        DeStn,
-        /// `do_rcn`
-        DoRcn,
-        /// `ec_ruc`
-        EcRuc,
-        /// `eg_tin`
-        EgTin,
-        /// `es_cif`
-        EsCif,
-        /// `et_tin`
-        EtTin,
-        /// `eu_oss_vat`
-        EuOssVat,
-        /// `eu_vat`
-        EuVat,
-        /// `gb_vat`
-        GbVat,
-        /// `ge_vat`
-        GeVat,
-        /// `gn_nif`
-        GnNif,
-        /// `hk_br`
-        HkBr,
-        /// `hr_oib`
-        HrOib,
-        /// `hu_tin`
-        HuTin,
-        /// `id_npwp`
-        IdNpwp,
-        /// `il_vat`
-        IlVat,
-        /// `in_gst`
-        InGst,
-        /// `is_vat`
-        IsVat,
-        /// `jp_cn`
-        JpCn,
-        /// `jp_rn`
-        JpRn,
-        /// `jp_trn`
-        JpTrn,
-        /// `ke_pin`
-        KePin,
-        /// `kg_tin`
-        KgTin,
-        /// `kh_tin`
-        KhTin,
-        /// `kr_brn`
-        KrBrn,
-        /// `kz_bin`
-        KzBin,
-        /// `la_tin`
-        LaTin,
-        /// `li_uid`
-        LiUid,
-        /// `li_vat`
-        LiVat,
-        /// `ma_vat`
-        MaVat,
-        /// `md_vat`
-        MdVat,
-        /// `me_pib`
-        MePib,
-        /// `mk_vat`
-        MkVat,
-        /// `mr_nif`
-        MrNif,
-        /// `mx_rfc`
-        MxRfc,
-        /// `my_frp`
-        MyFrp,
-        /// `my_itn`
-        MyItn,
-        /// `my_sst`
-        MySst,
-        /// `ng_tin`
-        NgTin,
-        /// `no_vat`
-        NoVat,
-        /// `no_voec`
-        NoVoec,
-        /// `np_pan`
-        NpPan,
-        /// `nz_gst`
-        NzGst,
-        /// `om_vat`
-        OmVat,
-        /// `pe_ruc`
-        PeRuc,
-        /// `ph_tin`
-        PhTin,
-        /// `pl_nip`
-        PlNip,
-        /// `ro_tin`
-        RoTin,
-        /// `rs_pib`
-        RsPib,
-        /// `ru_inn`
-        RuInn,
-        /// `ru_kpp`
-        RuKpp,
-        /// `sa_vat`
-        SaVat,
-        /// `sg_gst`
-        SgGst,
-        /// `sg_uen`
-        SgUen,
-        /// `si_tin`
-        SiTin,
-        /// `sn_ninea`
-        SnNinea,
-        /// `sr_fin`
-        SrFin,
-        /// `sv_nit`
-        SvNit,
-        /// `th_vat`
-        ThVat,
-        /// `tj_tin`
-        TjTin,
-        /// `tr_tin`
-        TrTin,
-        /// `tw_vat`
-        TwVat,
-        /// `tz_vat`
-        TzVat,
-        /// `ua_vat`
-        UaVat,
-        /// `ug_tin`
-        UgTin,
-        /// `us_ein`
-        UsEin,
-        /// `uy_ruc`
-        UyRuc,
-        /// `uz_tin`
-        UzTin,
-        /// `uz_vat`
-        UzVat,
-        /// `ve_rif`
-        VeRif,
-        /// `vn_tin`
-        VnTin,
-        /// `za_vat`
-        ZaVat,
-        /// `zm_tin`
-        ZmTin,
-        /// `zw_tin`
-        ZwTin,
+        /// `account`
+        Account,
+        /// `application`
+        Application,
+        /// `customer`
+        Customer,
+        /// `self`
+        Self_,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
-    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Type::AdNrt => "ad_nrt",
-                Type::AeTrn => "ae_trn",
-                Type::AlTin => "al_tin",
-                Type::AmTin => "am_tin",
-                Type::AoTin => "ao_tin",
-                Type::ArCuit => "ar_cuit",
-                Type::AuAbn => "au_abn",
-                Type::AuArn => "au_arn",
-                Type::AwTin => "aw_tin",
-                Type::AzTin => "az_tin",
-                Type::BaTin => "ba_tin",
-                Type::BbTin => "bb_tin",
-                Type::BdBin => "bd_bin",
-                Type::BfIfu => "bf_ifu",
-                Type::BgUic => "bg_uic",
-                Type::BhVat => "bh_vat",
-                Type::BjIfu => "bj_ifu",
-                Type::BoTin => "bo_tin",
-                Type::BrCnpj => "br_cnpj",
-                Type::BrCpf => "br_cpf",
-                Type::BsTin => "bs_tin",
-                Type::ByTin => "by_tin",
-                Type::CaBn => "ca_bn",
-                Type::CaGstHst => "ca_gst_hst",
-                Type::CaPstBc => "ca_pst_bc",
-                Type::CaPstMb => "ca_pst_mb",
-                Type::CaPstSk => "ca_pst_sk",
-                Type::CaQst => "ca_qst",
-                Type::CdNif => "cd_nif",
-                Type::ChUid => "ch_uid",
-                Type::ChVat => "ch_vat",
-                Type::ClTin => "cl_tin",
-                Type::CmNiu => "cm_niu",
-                Type::CnTin => "cn_tin",
-                Type::CoNit => "co_nit",
-                Type::CrTin => "cr_tin",
-                Type::CvNif => "cv_nif",
-                Type::DeStn => "de_stn",
-                Type::DoRcn => "do_rcn",
-                Type::EcRuc => "ec_ruc",
-                Type::EgTin => "eg_tin",
-                Type::EsCif => "es_cif",
-                Type::EtTin => "et_tin",
-                Type::EuOssVat => "eu_oss_vat",
-                Type::EuVat => "eu_vat",
-                Type::GbVat => "gb_vat",
-                Type::GeVat => "ge_vat",
-                Type::GnNif => "gn_nif",
-                Type::HkBr => "hk_br",
-                Type::HrOib => "hr_oib",
-                Type::HuTin => "hu_tin",
-                Type::IdNpwp => "id_npwp",
-                Type::IlVat => "il_vat",
-                Type::InGst => "in_gst",
-                Type::IsVat => "is_vat",
-                Type::JpCn => "jp_cn",
-                Type::JpRn => "jp_rn",
-                Type::JpTrn => "jp_trn",
-                Type::KePin => "ke_pin",
-                Type::KgTin => "kg_tin",
-                Type::KhTin => "kh_tin",
-                Type::KrBrn => "kr_brn",
-                Type::KzBin => "kz_bin",
-                Type::LaTin => "la_tin",
-                Type::LiUid => "li_uid",
-                Type::LiVat => "li_vat",
-                Type::MaVat => "ma_vat",
-                Type::MdVat => "md_vat",
-                Type::MePib => "me_pib",
-                Type::MkVat => "mk_vat",
-                Type::MrNif => "mr_nif",
-                Type::MxRfc => "mx_rfc",
-                Type::MyFrp => "my_frp",
-                Type::MyItn => "my_itn",
-                Type::MySst => "my_sst",
-                Type::NgTin => "ng_tin",
-                Type::NoVat => "no_vat",
-                Type::NoVoec => "no_voec",
-                Type::NpPan => "np_pan",
-                Type::NzGst => "nz_gst",
-                Type::OmVat => "om_vat",
-                Type::PeRuc => "pe_ruc",
-                Type::PhTin => "ph_tin",
-                Type::PlNip => "pl_nip",
-                Type::RoTin => "ro_tin",
-                Type::RsPib => "rs_pib",
-                Type::RuInn => "ru_inn",
-                Type::RuKpp => "ru_kpp",
-                Type::SaVat => "sa_vat",
-                Type::SgGst => "sg_gst",
-                Type::SgUen => "sg_uen",
-                Type::SiTin => "si_tin",
-                Type::SnNinea => "sn_ninea",
-                Type::SrFin => "sr_fin",
-                Type::SvNit => "sv_nit",
-                Type::ThVat => "th_vat",
-                Type::TjTin => "tj_tin",
-                Type::TrTin => "tr_tin",
-                Type::TwVat => "tw_vat",
-                Type::TzVat => "tz_vat",
-                Type::UaVat => "ua_vat",
-                Type::UgTin => "ug_tin",
-                Type::UsEin => "us_ein",
-                Type::UyRuc => "uy_ruc",
-                Type::UzTin => "uz_tin",
-                Type::UzVat => "uz_vat",
-                Type::VeRif => "ve_rif",
-                Type::VnTin => "vn_tin",
-                Type::ZaVat => "za_vat",
-                Type::ZmTin => "zm_tin",
-                Type::ZwTin => "zw_tin",
+                Type::Account => "account",
+                Type::Application => "application",
+                Type::Customer => "customer",
+                Type::Self_ => "self",
                 Type::Unknown(v) => v,
             }
         }
     }
-    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
@@ -558,252 +858,39 @@ pub mod create {
             Ok(
                 match crate::rt::json::variant(
                     s,
-                    &[
-                        "ad_nrt",
-                        "ae_trn",
-                        "al_tin",
-                        "am_tin",
-                        "ao_tin",
-                        "ar_cuit",
-                        "au_abn",
-                        "au_arn",
-                        "aw_tin",
-                        "az_tin",
-                        "ba_tin",
-                        "bb_tin",
-                        "bd_bin",
-                        "bf_ifu",
-                        "bg_uic",
-                        "bh_vat",
-                        "bj_ifu",
-                        "bo_tin",
-                        "br_cnpj",
-                        "br_cpf",
-                        "bs_tin",
-                        "by_tin",
-                        "ca_bn",
-                        "ca_gst_hst",
-                        "ca_pst_bc",
-                        "ca_pst_mb",
-                        "ca_pst_sk",
-                        "ca_qst",
-                        "cd_nif",
-                        "ch_uid",
-                        "ch_vat",
-                        "cl_tin",
-                        "cm_niu",
-                        "cn_tin",
-                        "co_nit",
-                        "cr_tin",
-                        "cv_nif",
-                        "de_stn",
-                        "do_rcn",
-                        "ec_ruc",
-                        "eg_tin",
-                        "es_cif",
-                        "et_tin",
-                        "eu_oss_vat",
-                        "eu_vat",
-                        "gb_vat",
-                        "ge_vat",
-                        "gn_nif",
-                        "hk_br",
-                        "hr_oib",
-                        "hu_tin",
-                        "id_npwp",
-                        "il_vat",
-                        "in_gst",
-                        "is_vat",
-                        "jp_cn",
-                        "jp_rn",
-                        "jp_trn",
-                        "ke_pin",
-                        "kg_tin",
-                        "kh_tin",
-                        "kr_brn",
-                        "kz_bin",
-                        "la_tin",
-                        "li_uid",
-                        "li_vat",
-                        "ma_vat",
-                        "md_vat",
-                        "me_pib",
-                        "mk_vat",
-                        "mr_nif",
-                        "mx_rfc",
-                        "my_frp",
-                        "my_itn",
-                        "my_sst",
-                        "ng_tin",
-                        "no_vat",
-                        "no_voec",
-                        "np_pan",
-                        "nz_gst",
-                        "om_vat",
-                        "pe_ruc",
-                        "ph_tin",
-                        "pl_nip",
-                        "ro_tin",
-                        "rs_pib",
-                        "ru_inn",
-                        "ru_kpp",
-                        "sa_vat",
-                        "sg_gst",
-                        "sg_uen",
-                        "si_tin",
-                        "sn_ninea",
-                        "sr_fin",
-                        "sv_nit",
-                        "th_vat",
-                        "tj_tin",
-                        "tr_tin",
-                        "tw_vat",
-                        "tz_vat",
-                        "ua_vat",
-                        "ug_tin",
-                        "us_ein",
-                        "uy_ruc",
-                        "uz_tin",
-                        "uz_vat",
-                        "ve_rif",
-                        "vn_tin",
-                        "za_vat",
-                        "zm_tin",
-                        "zw_tin",
-                    ],
+                    &["account", "application", "customer", "self"],
                 ) {
-                    Some(0) => Type::AdNrt,
-                    Some(1) => Type::AeTrn,
-                    Some(2) => Type::AlTin,
-                    Some(3) => Type::AmTin,
-                    Some(4) => Type::AoTin,
-                    Some(5) => Type::ArCuit,
-                    Some(6) => Type::AuAbn,
-                    Some(7) => Type::AuArn,
-                    Some(8) => Type::AwTin,
-                    Some(9) => Type::AzTin,
-                    Some(10) => Type::BaTin,
-                    Some(11) => Type::BbTin,
-                    Some(12) => Type::BdBin,
-                    Some(13) => Type::BfIfu,
-                    Some(14) => Type::BgUic,
-                    Some(15) => Type::BhVat,
-                    Some(16) => Type::BjIfu,
-                    Some(17) => Type::BoTin,
-                    Some(18) => Type::BrCnpj,
-                    Some(19) => Type::BrCpf,
-                    Some(20) => Type::BsTin,
-                    Some(21) => Type::ByTin,
-                    Some(22) => Type::CaBn,
-                    Some(23) => Type::CaGstHst,
-                    Some(24) => Type::CaPstBc,
-                    Some(25) => Type::CaPstMb,
-                    Some(26) => Type::CaPstSk,
-                    Some(27) => Type::CaQst,
-                    Some(28) => Type::CdNif,
-                    Some(29) => Type::ChUid,
-                    Some(30) => Type::ChVat,
-                    Some(31) => Type::ClTin,
-                    Some(32) => Type::CmNiu,
-                    Some(33) => Type::CnTin,
-                    Some(34) => Type::CoNit,
-                    Some(35) => Type::CrTin,
-                    Some(36) => Type::CvNif,
-                    Some(37) => Type::DeStn,
-                    Some(38) => Type::DoRcn,
-                    Some(39) => Type::EcRuc,
-                    Some(40) => Type::EgTin,
-                    Some(41) => Type::EsCif,
-                    Some(42) => Type::EtTin,
-                    Some(43) => Type::EuOssVat,
-                    Some(44) => Type::EuVat,
-                    Some(45) => Type::GbVat,
-                    Some(46) => Type::GeVat,
-                    Some(47) => Type::GnNif,
-                    Some(48) => Type::HkBr,
-                    Some(49) => Type::HrOib,
-                    Some(50) => Type::HuTin,
-                    Some(51) => Type::IdNpwp,
-                    Some(52) => Type::IlVat,
-                    Some(53) => Type::InGst,
-                    Some(54) => Type::IsVat,
-                    Some(55) => Type::JpCn,
-                    Some(56) => Type::JpRn,
-                    Some(57) => Type::JpTrn,
-                    Some(58) => Type::KePin,
-                    Some(59) => Type::KgTin,
-                    Some(60) => Type::KhTin,
-                    Some(61) => Type::KrBrn,
-                    Some(62) => Type::KzBin,
-                    Some(63) => Type::LaTin,
-                    Some(64) => Type::LiUid,
-                    Some(65) => Type::LiVat,
-                    Some(66) => Type::MaVat,
-                    Some(67) => Type::MdVat,
-                    Some(68) => Type::MePib,
-                    Some(69) => Type::MkVat,
-                    Some(70) => Type::MrNif,
-                    Some(71) => Type::MxRfc,
-                    Some(72) => Type::MyFrp,
-                    Some(73) => Type::MyItn,
-                    Some(74) => Type::MySst,
-                    Some(75) => Type::NgTin,
-                    Some(76) => Type::NoVat,
-                    Some(77) => Type::NoVoec,
-                    Some(78) => Type::NpPan,
-                    Some(79) => Type::NzGst,
-                    Some(80) => Type::OmVat,
-                    Some(81) => Type::PeRuc,
-                    Some(82) => Type::PhTin,
-                    Some(83) => Type::PlNip,
-                    Some(84) => Type::RoTin,
-                    Some(85) => Type::RsPib,
-                    Some(86) => Type::RuInn,
-                    Some(87) => Type::RuKpp,
-                    Some(88) => Type::SaVat,
-                    Some(89) => Type::SgGst,
-                    Some(90) => Type::SgUen,
-                    Some(91) => Type::SiTin,
-                    Some(92) => Type::SnNinea,
-                    Some(93) => Type::SrFin,
-                    Some(94) => Type::SvNit,
-                    Some(95) => Type::ThVat,
-                    Some(96) => Type::TjTin,
-                    Some(97) => Type::TrTin,
-                    Some(98) => Type::TwVat,
-                    Some(99) => Type::TzVat,
-                    Some(100) => Type::UaVat,
-                    Some(101) => Type::UgTin,
-                    Some(102) => Type::UsEin,
-                    Some(103) => Type::UyRuc,
-                    Some(104) => Type::UzTin,
-                    Some(105) => Type::UzVat,
-                    Some(106) => Type::VeRif,
-                    Some(107) => Type::VnTin,
-                    Some(108) => Type::ZaVat,
-                    Some(109) => Type::ZmTin,
-                    Some(110) => Type::ZwTin,
+                    Some(0) => Type::Account,
+                    Some(1) => Type::Application,
+                    Some(2) => Type::Customer,
+                    Some(3) => Type::Self_,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
         }
     }
-    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
-    #[cfg(any(feature = "customer_tax_ids", feature = "tax_ids"))]
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
     impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
+    impl crate::rt::Decode for Type {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }

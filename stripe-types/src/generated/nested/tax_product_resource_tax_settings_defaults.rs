@@ -72,7 +72,7 @@ impl crate::rt::Decode for Provider {
         r.str_enum()
     }
 }
-/// Values of `tax_behavior` in `TaxProductResourceTaxSettingsDefaults`.
+/// Values of `tax_behavior` in `TaxProductResourceTaxSettingsDefaults` and `UpdateTaxSettings`.
 #[cfg(feature = "tax_settings")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -220,3 +220,291 @@ impl crate::rt::Decode for JurisdictionLevel {
         r.str_enum()
     }
 }
+/// Values of `tax_type` in `AddLinesInvoice`, `CreateTaxRate` and 6 more.
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaxType {
+    /// `amusement_tax`
+    AmusementTax,
+    /// `communications_tax`
+    CommunicationsTax,
+    /// `gst`
+    Gst,
+    /// `hst`
+    Hst,
+    /// `igst`
+    Igst,
+    /// `jct`
+    Jct,
+    /// `lease_tax`
+    LeaseTax,
+    /// `pst`
+    Pst,
+    /// `qst`
+    Qst,
+    /// `retail_delivery_fee`
+    RetailDeliveryFee,
+    /// `rst`
+    Rst,
+    /// `sales_tax`
+    SalesTax,
+    /// `service_tax`
+    ServiceTax,
+    /// `vat`
+    Vat,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl TaxType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TaxType::AmusementTax => "amusement_tax",
+            TaxType::CommunicationsTax => "communications_tax",
+            TaxType::Gst => "gst",
+            TaxType::Hst => "hst",
+            TaxType::Igst => "igst",
+            TaxType::Jct => "jct",
+            TaxType::LeaseTax => "lease_tax",
+            TaxType::Pst => "pst",
+            TaxType::Qst => "qst",
+            TaxType::RetailDeliveryFee => "retail_delivery_fee",
+            TaxType::Rst => "rst",
+            TaxType::SalesTax => "sales_tax",
+            TaxType::ServiceTax => "service_tax",
+            TaxType::Vat => "vat",
+            TaxType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl std::str::FromStr for TaxType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amusement_tax",
+                    "communications_tax",
+                    "gst",
+                    "hst",
+                    "igst",
+                    "jct",
+                    "lease_tax",
+                    "pst",
+                    "qst",
+                    "retail_delivery_fee",
+                    "rst",
+                    "sales_tax",
+                    "service_tax",
+                    "vat",
+                ],
+            ) {
+                Some(0) => TaxType::AmusementTax,
+                Some(1) => TaxType::CommunicationsTax,
+                Some(2) => TaxType::Gst,
+                Some(3) => TaxType::Hst,
+                Some(4) => TaxType::Igst,
+                Some(5) => TaxType::Jct,
+                Some(6) => TaxType::LeaseTax,
+                Some(7) => TaxType::Pst,
+                Some(8) => TaxType::Qst,
+                Some(9) => TaxType::RetailDeliveryFee,
+                Some(10) => TaxType::Rst,
+                Some(11) => TaxType::SalesTax,
+                Some(12) => TaxType::ServiceTax,
+                Some(13) => TaxType::Vat,
+                _ => TaxType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl std::fmt::Display for TaxType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl serde::Serialize for TaxType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for TaxType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl crate::rt::Decode for TaxType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}

@@ -92,7 +92,7 @@ pub struct Ae {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AeType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ae {
@@ -110,7 +110,7 @@ impl serde::Serialize for Ae {
 impl Ae {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -122,57 +122,6 @@ impl Ae {
         self
     }
 }
-/// Values of `country_options.ae.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AeType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AeType::Standard => "standard",
-            AeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => AeType::Standard,
-                _ => AeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.al` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -181,7 +130,7 @@ pub struct Al {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AlType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Al {
@@ -199,7 +148,7 @@ impl serde::Serialize for Al {
 impl Al {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AlType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -211,64 +160,13 @@ impl Al {
         self
     }
 }
-/// Values of `country_options.al.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AlType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AlType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AlType::Standard => "standard",
-            AlType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AlType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => AlType::Standard,
-                _ => AlType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AlType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AlType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AlType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.am` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Am {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AmType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Am {
@@ -283,59 +181,8 @@ impl serde::Serialize for Am {
 impl Am {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AmType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.am.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AmType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AmType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AmType::Simplified => "simplified",
-            AmType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AmType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => AmType::Simplified,
-                _ => AmType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AmType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AmType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AmType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ao` in the parameters of `CreateTaxRegistration`.
@@ -346,7 +193,7 @@ pub struct Ao {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AoType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ao {
@@ -364,7 +211,7 @@ impl serde::Serialize for Ao {
 impl Ao {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AoType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -376,57 +223,6 @@ impl Ao {
         self
     }
 }
-/// Values of `country_options.ao.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AoType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AoType::Standard => "standard",
-            AoType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AoType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => AoType::Standard,
-                _ => AoType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AoType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AoType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.at` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -435,7 +231,7 @@ pub struct At {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AtType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for At {
@@ -453,7 +249,7 @@ impl serde::Serialize for At {
 impl At {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AtType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -468,72 +264,6 @@ impl At {
         self
     }
 }
-/// Values of `country_options.at.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AtType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AtType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AtType::Ioss => "ioss",
-            AtType::OssNonUnion => "oss_non_union",
-            AtType::OssUnion => "oss_union",
-            AtType::Standard => "standard",
-            AtType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AtType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => AtType::Ioss,
-                Some(1) => AtType::OssNonUnion,
-                Some(2) => AtType::OssUnion,
-                Some(3) => AtType::Standard,
-                _ => AtType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AtType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AtType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AtType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.au` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -542,7 +272,7 @@ pub struct Au {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AuType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Au {
@@ -560,7 +290,7 @@ impl serde::Serialize for Au {
 impl Au {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AuType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -572,57 +302,6 @@ impl Au {
         self
     }
 }
-/// Values of `country_options.au.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AuType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AuType::Standard => "standard",
-            AuType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AuType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => AuType::Standard,
-                _ => AuType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AuType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AuType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AuType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.aw` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -631,7 +310,7 @@ pub struct Aw {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AwType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Aw {
@@ -649,7 +328,7 @@ impl serde::Serialize for Aw {
 impl Aw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AwType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -661,64 +340,13 @@ impl Aw {
         self
     }
 }
-/// Values of `country_options.aw.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AwType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AwType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AwType::Standard => "standard",
-            AwType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AwType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => AwType::Standard,
-                _ => AwType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AwType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AwType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AwType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.az` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Az {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::AzType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Az {
@@ -733,59 +361,8 @@ impl serde::Serialize for Az {
 impl Az {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::AzType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.az.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AzType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl AzType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AzType::Simplified => "simplified",
-            AzType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for AzType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => AzType::Simplified,
-                _ => AzType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for AzType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for AzType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for AzType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ba` in the parameters of `CreateTaxRegistration`.
@@ -796,7 +373,7 @@ pub struct Ba {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BaType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ba {
@@ -814,7 +391,7 @@ impl serde::Serialize for Ba {
 impl Ba {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BaType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -826,57 +403,6 @@ impl Ba {
         self
     }
 }
-/// Values of `country_options.ba.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BaType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BaType::Standard => "standard",
-            BaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => BaType::Standard,
-                _ => BaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.bb` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -885,7 +411,7 @@ pub struct Bb {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BbType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bb {
@@ -903,7 +429,7 @@ impl serde::Serialize for Bb {
 impl Bb {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BbType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -915,57 +441,6 @@ impl Bb {
         self
     }
 }
-/// Values of `country_options.bb.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BbType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BbType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BbType::Standard => "standard",
-            BbType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BbType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => BbType::Standard,
-                _ => BbType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BbType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BbType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BbType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.bd` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -974,7 +449,7 @@ pub struct Bd {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BdType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bd {
@@ -992,7 +467,7 @@ impl serde::Serialize for Bd {
 impl Bd {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BdType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1004,57 +479,6 @@ impl Bd {
         self
     }
 }
-/// Values of `country_options.bd.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BdType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BdType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BdType::Standard => "standard",
-            BdType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BdType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => BdType::Standard,
-                _ => BdType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BdType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BdType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BdType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.be` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -1063,7 +487,7 @@ pub struct Be {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BeType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Be {
@@ -1081,7 +505,7 @@ impl serde::Serialize for Be {
 impl Be {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1096,72 +520,6 @@ impl Be {
         self
     }
 }
-/// Values of `country_options.be.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BeType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BeType::Ioss => "ioss",
-            BeType::OssNonUnion => "oss_non_union",
-            BeType::OssUnion => "oss_union",
-            BeType::Standard => "standard",
-            BeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => BeType::Ioss,
-                Some(1) => BeType::OssNonUnion,
-                Some(2) => BeType::OssUnion,
-                Some(3) => BeType::Standard,
-                _ => BeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.bf` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -1170,7 +528,7 @@ pub struct Bf {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BfType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bf {
@@ -1188,7 +546,7 @@ impl serde::Serialize for Bf {
 impl Bf {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BfType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1200,57 +558,6 @@ impl Bf {
         self
     }
 }
-/// Values of `country_options.bf.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BfType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BfType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BfType::Standard => "standard",
-            BfType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BfType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => BfType::Standard,
-                _ => BfType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BfType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BfType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BfType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.bg` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -1259,7 +566,7 @@ pub struct Bg {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BgType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bg {
@@ -1277,7 +584,7 @@ impl serde::Serialize for Bg {
 impl Bg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BgType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1292,72 +599,6 @@ impl Bg {
         self
     }
 }
-/// Values of `country_options.bg.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BgType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BgType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BgType::Ioss => "ioss",
-            BgType::OssNonUnion => "oss_non_union",
-            BgType::OssUnion => "oss_union",
-            BgType::Standard => "standard",
-            BgType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BgType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => BgType::Ioss,
-                Some(1) => BgType::OssNonUnion,
-                Some(2) => BgType::OssUnion,
-                Some(3) => BgType::Standard,
-                _ => BgType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BgType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BgType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BgType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.bh` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -1366,7 +607,7 @@ pub struct Bh {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BhType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bh {
@@ -1384,7 +625,7 @@ impl serde::Serialize for Bh {
 impl Bh {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BhType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1396,64 +637,13 @@ impl Bh {
         self
     }
 }
-/// Values of `country_options.bh.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BhType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BhType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BhType::Standard => "standard",
-            BhType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BhType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => BhType::Standard,
-                _ => BhType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BhType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BhType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BhType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.bj` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Bj {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BjType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bj {
@@ -1468,59 +658,8 @@ impl serde::Serialize for Bj {
 impl Bj {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BjType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.bj.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BjType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BjType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BjType::Simplified => "simplified",
-            BjType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BjType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => BjType::Simplified,
-                _ => BjType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BjType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BjType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BjType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.bs` in the parameters of `CreateTaxRegistration`.
@@ -1531,7 +670,7 @@ pub struct Bs {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::BsType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bs {
@@ -1549,7 +688,7 @@ impl serde::Serialize for Bs {
 impl Bs {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::BsType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1561,64 +700,13 @@ impl Bs {
         self
     }
 }
-/// Values of `country_options.bs.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BsType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl BsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            BsType::Standard => "standard",
-            BsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for BsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => BsType::Standard,
-                _ => BsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for BsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for BsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for BsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.by` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct By {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ByType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for By {
@@ -1633,59 +721,8 @@ impl serde::Serialize for By {
 impl By {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ByType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.by.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ByType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ByType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ByType::Simplified => "simplified",
-            ByType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ByType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => ByType::Simplified,
-                _ => ByType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ByType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ByType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ByType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ca` in the parameters of `CreateTaxRegistration`.
@@ -1696,7 +733,7 @@ pub struct Ca {
     /// The `province_standard` parameter.
     pub province_standard: Option<crate::tax_registration::ProvinceStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CaType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_canada::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ca {
@@ -1714,7 +751,11 @@ impl serde::Serialize for Ca {
 impl Ca {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CaType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_product_registrations_resource_country_options_canada::Type,
+        >,
+    ) -> Self {
         Self {
             province_standard: None,
             r#type: r#type.into(),
@@ -1729,68 +770,6 @@ impl Ca {
         self
     }
 }
-/// Values of `country_options.ca.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CaType {
-    /// `province_standard`
-    ProvinceStandard,
-    /// `simplified`
-    Simplified,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CaType::ProvinceStandard => "province_standard",
-            CaType::Simplified => "simplified",
-            CaType::Standard => "standard",
-            CaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["province_standard", "simplified", "standard"],
-            ) {
-                Some(0) => CaType::ProvinceStandard,
-                Some(1) => CaType::Simplified,
-                Some(2) => CaType::Standard,
-                _ => CaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.cd` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -1799,7 +778,7 @@ pub struct Cd {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CdType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cd {
@@ -1817,7 +796,7 @@ impl serde::Serialize for Cd {
 impl Cd {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CdType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1829,57 +808,6 @@ impl Cd {
         self
     }
 }
-/// Values of `country_options.cd.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CdType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CdType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CdType::Standard => "standard",
-            CdType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CdType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => CdType::Standard,
-                _ => CdType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CdType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CdType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CdType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ch` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -1888,7 +816,7 @@ pub struct Ch {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ChType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ch {
@@ -1906,7 +834,7 @@ impl serde::Serialize for Ch {
 impl Ch {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ChType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1918,64 +846,13 @@ impl Ch {
         self
     }
 }
-/// Values of `country_options.ch.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ChType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ChType::Standard => "standard",
-            ChType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ChType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => ChType::Standard,
-                _ => ChType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ChType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ChType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ChType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.cl` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Cl {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ClType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cl {
@@ -1990,59 +867,8 @@ impl serde::Serialize for Cl {
 impl Cl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ClType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.cl.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ClType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ClType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ClType::Simplified => "simplified",
-            ClType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ClType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => ClType::Simplified,
-                _ => ClType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ClType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ClType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ClType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.cm` in the parameters of `CreateTaxRegistration`.
@@ -2051,7 +877,7 @@ impl<'de> serde::Deserialize<'de> for ClType {
 #[non_exhaustive]
 pub struct Cm {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CmType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cm {
@@ -2066,59 +892,8 @@ impl serde::Serialize for Cm {
 impl Cm {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CmType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.cm.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CmType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CmType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CmType::Simplified => "simplified",
-            CmType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CmType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => CmType::Simplified,
-                _ => CmType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CmType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CmType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CmType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.co` in the parameters of `CreateTaxRegistration`.
@@ -2127,7 +902,7 @@ impl<'de> serde::Deserialize<'de> for CmType {
 #[non_exhaustive]
 pub struct Co {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CoType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Co {
@@ -2142,59 +917,8 @@ impl serde::Serialize for Co {
 impl Co {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CoType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.co.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CoType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CoType::Simplified => "simplified",
-            CoType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CoType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => CoType::Simplified,
-                _ => CoType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CoType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CoType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options` in the parameters of `CreateTaxRegistration`.
@@ -3326,7 +2050,7 @@ impl CountryOptions {
 #[non_exhaustive]
 pub struct Cr {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CrType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cr {
@@ -3341,59 +2065,8 @@ impl serde::Serialize for Cr {
 impl Cr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.cr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CrType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CrType::Simplified => "simplified",
-            CrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => CrType::Simplified,
-                _ => CrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.cv` in the parameters of `CreateTaxRegistration`.
@@ -3402,7 +2075,7 @@ impl<'de> serde::Deserialize<'de> for CrType {
 #[non_exhaustive]
 pub struct Cv {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CvType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cv {
@@ -3417,59 +2090,8 @@ impl serde::Serialize for Cv {
 impl Cv {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CvType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.cv.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CvType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CvType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CvType::Simplified => "simplified",
-            CvType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CvType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => CvType::Simplified,
-                _ => CvType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CvType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CvType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CvType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.cy` in the parameters of `CreateTaxRegistration`.
@@ -3480,7 +2102,7 @@ pub struct Cy {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CyType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cy {
@@ -3498,7 +2120,7 @@ impl serde::Serialize for Cy {
 impl Cy {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CyType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3513,72 +2135,6 @@ impl Cy {
         self
     }
 }
-/// Values of `country_options.cy.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CyType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CyType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CyType::Ioss => "ioss",
-            CyType::OssNonUnion => "oss_non_union",
-            CyType::OssUnion => "oss_union",
-            CyType::Standard => "standard",
-            CyType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CyType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => CyType::Ioss,
-                Some(1) => CyType::OssNonUnion,
-                Some(2) => CyType::OssUnion,
-                Some(3) => CyType::Standard,
-                _ => CyType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CyType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CyType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CyType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.cz` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -3587,7 +2143,7 @@ pub struct Cz {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::CzType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cz {
@@ -3605,7 +2161,7 @@ impl serde::Serialize for Cz {
 impl Cz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::CzType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3620,72 +2176,6 @@ impl Cz {
         self
     }
 }
-/// Values of `country_options.cz.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CzType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl CzType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CzType::Ioss => "ioss",
-            CzType::OssNonUnion => "oss_non_union",
-            CzType::OssUnion => "oss_union",
-            CzType::Standard => "standard",
-            CzType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for CzType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => CzType::Ioss,
-                Some(1) => CzType::OssNonUnion,
-                Some(2) => CzType::OssUnion,
-                Some(3) => CzType::Standard,
-                _ => CzType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for CzType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for CzType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for CzType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.de` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -3694,7 +2184,7 @@ pub struct De {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::DeType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for De {
@@ -3712,7 +2202,7 @@ impl serde::Serialize for De {
 impl De {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::DeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3727,72 +2217,6 @@ impl De {
         self
     }
 }
-/// Values of `country_options.de.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DeType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl DeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DeType::Ioss => "ioss",
-            DeType::OssNonUnion => "oss_non_union",
-            DeType::OssUnion => "oss_union",
-            DeType::Standard => "standard",
-            DeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for DeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => DeType::Ioss,
-                Some(1) => DeType::OssNonUnion,
-                Some(2) => DeType::OssUnion,
-                Some(3) => DeType::Standard,
-                _ => DeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for DeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for DeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for DeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.dk` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -3801,7 +2225,7 @@ pub struct Dk {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::DkType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Dk {
@@ -3819,7 +2243,7 @@ impl serde::Serialize for Dk {
 impl Dk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::DkType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3834,79 +2258,13 @@ impl Dk {
         self
     }
 }
-/// Values of `country_options.dk.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DkType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl DkType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DkType::Ioss => "ioss",
-            DkType::OssNonUnion => "oss_non_union",
-            DkType::OssUnion => "oss_union",
-            DkType::Standard => "standard",
-            DkType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for DkType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => DkType::Ioss,
-                Some(1) => DkType::OssNonUnion,
-                Some(2) => DkType::OssUnion,
-                Some(3) => DkType::Standard,
-                _ => DkType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for DkType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for DkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for DkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ec` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ec {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::EcType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ec {
@@ -3921,59 +2279,8 @@ impl serde::Serialize for Ec {
 impl Ec {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::EcType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ec.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EcType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl EcType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EcType::Simplified => "simplified",
-            EcType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for EcType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => EcType::Simplified,
-                _ => EcType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for EcType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for EcType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for EcType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ee` in the parameters of `CreateTaxRegistration`.
@@ -3984,7 +2291,7 @@ pub struct Ee {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::EeType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ee {
@@ -4002,7 +2309,7 @@ impl serde::Serialize for Ee {
 impl Ee {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::EeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4017,79 +2324,13 @@ impl Ee {
         self
     }
 }
-/// Values of `country_options.ee.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EeType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl EeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EeType::Ioss => "ioss",
-            EeType::OssNonUnion => "oss_non_union",
-            EeType::OssUnion => "oss_union",
-            EeType::Standard => "standard",
-            EeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for EeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => EeType::Ioss,
-                Some(1) => EeType::OssNonUnion,
-                Some(2) => EeType::OssUnion,
-                Some(3) => EeType::Standard,
-                _ => EeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for EeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for EeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for EeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.eg` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Eg {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::EgType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Eg {
@@ -4104,59 +2345,8 @@ impl serde::Serialize for Eg {
 impl Eg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::EgType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.eg.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EgType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl EgType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EgType::Simplified => "simplified",
-            EgType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for EgType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => EgType::Simplified,
-                _ => EgType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for EgType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for EgType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for EgType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.us.state_sales_tax.elections` in the parameters of `CreateTaxRegistration`.
@@ -4167,7 +2357,7 @@ pub struct Elections {
     /// The `jurisdiction` parameter.
     pub jurisdiction: Option<String>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ElectionsType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Elections {
@@ -4185,7 +2375,11 @@ impl serde::Serialize for Elections {
 impl Elections {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ElectionsType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type,
+        >,
+    ) -> Self {
         Self {
             jurisdiction: None,
             r#type: r#type.into(),
@@ -4197,68 +2391,6 @@ impl Elections {
         self
     }
 }
-/// Values of `country_options.us.state_sales_tax.elections.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ElectionsType {
-    /// `local_use_tax`
-    LocalUseTax,
-    /// `simplified_sellers_use_tax`
-    SimplifiedSellersUseTax,
-    /// `single_local_use_tax`
-    SingleLocalUseTax,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ElectionsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ElectionsType::LocalUseTax => "local_use_tax",
-            ElectionsType::SimplifiedSellersUseTax => "simplified_sellers_use_tax",
-            ElectionsType::SingleLocalUseTax => "single_local_use_tax",
-            ElectionsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ElectionsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["local_use_tax", "simplified_sellers_use_tax", "single_local_use_tax"],
-            ) {
-                Some(0) => ElectionsType::LocalUseTax,
-                Some(1) => ElectionsType::SimplifiedSellersUseTax,
-                Some(2) => ElectionsType::SingleLocalUseTax,
-                _ => ElectionsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ElectionsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ElectionsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ElectionsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.es` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -4267,7 +2399,7 @@ pub struct Es {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::EsType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Es {
@@ -4285,7 +2417,7 @@ impl serde::Serialize for Es {
 impl Es {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::EsType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4300,72 +2432,6 @@ impl Es {
         self
     }
 }
-/// Values of `country_options.es.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EsType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl EsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EsType::Ioss => "ioss",
-            EsType::OssNonUnion => "oss_non_union",
-            EsType::OssUnion => "oss_union",
-            EsType::Standard => "standard",
-            EsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for EsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => EsType::Ioss,
-                Some(1) => EsType::OssNonUnion,
-                Some(2) => EsType::OssUnion,
-                Some(3) => EsType::Standard,
-                _ => EsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for EsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for EsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for EsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.et` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -4374,7 +2440,7 @@ pub struct Et {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::EtType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Et {
@@ -4392,7 +2458,7 @@ impl serde::Serialize for Et {
 impl Et {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::EtType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4404,57 +2470,6 @@ impl Et {
         self
     }
 }
-/// Values of `country_options.et.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EtType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl EtType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EtType::Standard => "standard",
-            EtType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for EtType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => EtType::Standard,
-                _ => EtType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for EtType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for EtType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for EtType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.fi` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -4463,7 +2478,7 @@ pub struct Fi {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::FiType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Fi {
@@ -4481,7 +2496,7 @@ impl serde::Serialize for Fi {
 impl Fi {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::FiType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4496,72 +2511,6 @@ impl Fi {
         self
     }
 }
-/// Values of `country_options.fi.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FiType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl FiType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FiType::Ioss => "ioss",
-            FiType::OssNonUnion => "oss_non_union",
-            FiType::OssUnion => "oss_union",
-            FiType::Standard => "standard",
-            FiType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for FiType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => FiType::Ioss,
-                Some(1) => FiType::OssNonUnion,
-                Some(2) => FiType::OssUnion,
-                Some(3) => FiType::Standard,
-                _ => FiType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for FiType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for FiType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for FiType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.fr` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -4570,7 +2519,7 @@ pub struct Fr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::FrType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Fr {
@@ -4588,7 +2537,7 @@ impl serde::Serialize for Fr {
 impl Fr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::FrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4603,72 +2552,6 @@ impl Fr {
         self
     }
 }
-/// Values of `country_options.fr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FrType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl FrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FrType::Ioss => "ioss",
-            FrType::OssNonUnion => "oss_non_union",
-            FrType::OssUnion => "oss_union",
-            FrType::Standard => "standard",
-            FrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for FrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => FrType::Ioss,
-                Some(1) => FrType::OssNonUnion,
-                Some(2) => FrType::OssUnion,
-                Some(3) => FrType::Standard,
-                _ => FrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for FrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for FrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for FrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.gb` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -4677,7 +2560,7 @@ pub struct Gb {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::GbType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gb {
@@ -4695,7 +2578,7 @@ impl serde::Serialize for Gb {
 impl Gb {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::GbType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4707,64 +2590,13 @@ impl Gb {
         self
     }
 }
-/// Values of `country_options.gb.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GbType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl GbType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GbType::Standard => "standard",
-            GbType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for GbType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => GbType::Standard,
-                _ => GbType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for GbType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for GbType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for GbType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ge` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ge {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::GeType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ge {
@@ -4779,59 +2611,8 @@ impl serde::Serialize for Ge {
 impl Ge {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::GeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ge.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GeType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl GeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GeType::Simplified => "simplified",
-            GeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for GeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => GeType::Simplified,
-                _ => GeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for GeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for GeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for GeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.gn` in the parameters of `CreateTaxRegistration`.
@@ -4842,7 +2623,7 @@ pub struct Gn {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::GnType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gn {
@@ -4860,7 +2641,7 @@ impl serde::Serialize for Gn {
 impl Gn {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::GnType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4872,57 +2653,6 @@ impl Gn {
         self
     }
 }
-/// Values of `country_options.gn.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GnType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl GnType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GnType::Standard => "standard",
-            GnType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for GnType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => GnType::Standard,
-                _ => GnType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for GnType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for GnType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for GnType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.gr` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -4931,7 +2661,7 @@ pub struct Gr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::GrType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gr {
@@ -4949,7 +2679,7 @@ impl serde::Serialize for Gr {
 impl Gr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::GrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4964,72 +2694,6 @@ impl Gr {
         self
     }
 }
-/// Values of `country_options.gr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GrType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl GrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GrType::Ioss => "ioss",
-            GrType::OssNonUnion => "oss_non_union",
-            GrType::OssUnion => "oss_union",
-            GrType::Standard => "standard",
-            GrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for GrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => GrType::Ioss,
-                Some(1) => GrType::OssNonUnion,
-                Some(2) => GrType::OssUnion,
-                Some(3) => GrType::Standard,
-                _ => GrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for GrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for GrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for GrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.hr` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -5038,7 +2702,7 @@ pub struct Hr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::HrType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Hr {
@@ -5056,7 +2720,7 @@ impl serde::Serialize for Hr {
 impl Hr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::HrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5071,72 +2735,6 @@ impl Hr {
         self
     }
 }
-/// Values of `country_options.hr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum HrType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl HrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            HrType::Ioss => "ioss",
-            HrType::OssNonUnion => "oss_non_union",
-            HrType::OssUnion => "oss_union",
-            HrType::Standard => "standard",
-            HrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for HrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => HrType::Ioss,
-                Some(1) => HrType::OssNonUnion,
-                Some(2) => HrType::OssUnion,
-                Some(3) => HrType::Standard,
-                _ => HrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for HrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for HrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for HrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.hu` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -5145,7 +2743,7 @@ pub struct Hu {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::HuType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Hu {
@@ -5163,7 +2761,7 @@ impl serde::Serialize for Hu {
 impl Hu {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::HuType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5178,79 +2776,13 @@ impl Hu {
         self
     }
 }
-/// Values of `country_options.hu.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum HuType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl HuType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            HuType::Ioss => "ioss",
-            HuType::OssNonUnion => "oss_non_union",
-            HuType::OssUnion => "oss_union",
-            HuType::Standard => "standard",
-            HuType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for HuType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => HuType::Ioss,
-                Some(1) => HuType::OssNonUnion,
-                Some(2) => HuType::OssUnion,
-                Some(3) => HuType::Standard,
-                _ => HuType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for HuType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for HuType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for HuType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.id` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Id {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::IdType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Id {
@@ -5265,59 +2797,8 @@ impl serde::Serialize for Id {
 impl Id {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::IdType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.id.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl IdType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdType::Simplified => "simplified",
-            IdType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for IdType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => IdType::Simplified,
-                _ => IdType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for IdType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for IdType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for IdType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ie` in the parameters of `CreateTaxRegistration`.
@@ -5328,7 +2809,7 @@ pub struct Ie {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::IeType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ie {
@@ -5346,7 +2827,7 @@ impl serde::Serialize for Ie {
 impl Ie {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::IeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5361,79 +2842,13 @@ impl Ie {
         self
     }
 }
-/// Values of `country_options.ie.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IeType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl IeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IeType::Ioss => "ioss",
-            IeType::OssNonUnion => "oss_non_union",
-            IeType::OssUnion => "oss_union",
-            IeType::Standard => "standard",
-            IeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for IeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => IeType::Ioss,
-                Some(1) => IeType::OssNonUnion,
-                Some(2) => IeType::OssUnion,
-                Some(3) => IeType::Standard,
-                _ => IeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for IeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for IeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for IeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.in` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct In {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::InType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for In {
@@ -5448,59 +2863,8 @@ impl serde::Serialize for In {
 impl In {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::InType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.in.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl InType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InType::Simplified => "simplified",
-            InType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for InType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => InType::Simplified,
-                _ => InType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for InType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for InType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for InType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.is` in the parameters of `CreateTaxRegistration`.
@@ -5511,7 +2875,7 @@ pub struct Is {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::IsType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Is {
@@ -5529,7 +2893,7 @@ impl serde::Serialize for Is {
 impl Is {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::IsType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5541,57 +2905,6 @@ impl Is {
         self
     }
 }
-/// Values of `country_options.is.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IsType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl IsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IsType::Standard => "standard",
-            IsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for IsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => IsType::Standard,
-                _ => IsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for IsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for IsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for IsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.it` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -5600,7 +2913,7 @@ pub struct It {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ItType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for It {
@@ -5618,7 +2931,7 @@ impl serde::Serialize for It {
 impl It {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ItType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5633,72 +2946,6 @@ impl It {
         self
     }
 }
-/// Values of `country_options.it.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ItType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ItType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ItType::Ioss => "ioss",
-            ItType::OssNonUnion => "oss_non_union",
-            ItType::OssUnion => "oss_union",
-            ItType::Standard => "standard",
-            ItType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ItType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => ItType::Ioss,
-                Some(1) => ItType::OssNonUnion,
-                Some(2) => ItType::OssUnion,
-                Some(3) => ItType::Standard,
-                _ => ItType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ItType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ItType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ItType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.jp` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -5707,7 +2954,7 @@ pub struct Jp {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::JpType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Jp {
@@ -5725,7 +2972,7 @@ impl serde::Serialize for Jp {
 impl Jp {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::JpType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5737,64 +2984,13 @@ impl Jp {
         self
     }
 }
-/// Values of `country_options.jp.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum JpType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl JpType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            JpType::Standard => "standard",
-            JpType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for JpType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => JpType::Standard,
-                _ => JpType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for JpType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for JpType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for JpType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ke` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ke {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::KeType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ke {
@@ -5809,59 +3005,8 @@ impl serde::Serialize for Ke {
 impl Ke {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::KeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ke.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl KeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            KeType::Simplified => "simplified",
-            KeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for KeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => KeType::Simplified,
-                _ => KeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for KeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for KeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for KeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.kg` in the parameters of `CreateTaxRegistration`.
@@ -5870,7 +3015,7 @@ impl<'de> serde::Deserialize<'de> for KeType {
 #[non_exhaustive]
 pub struct Kg {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::KgType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Kg {
@@ -5885,59 +3030,8 @@ impl serde::Serialize for Kg {
 impl Kg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::KgType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.kg.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KgType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl KgType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            KgType::Simplified => "simplified",
-            KgType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for KgType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => KgType::Simplified,
-                _ => KgType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for KgType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for KgType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for KgType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.kh` in the parameters of `CreateTaxRegistration`.
@@ -5946,7 +3040,7 @@ impl<'de> serde::Deserialize<'de> for KgType {
 #[non_exhaustive]
 pub struct Kh {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::KhType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Kh {
@@ -5961,59 +3055,8 @@ impl serde::Serialize for Kh {
 impl Kh {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::KhType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.kh.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KhType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl KhType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            KhType::Simplified => "simplified",
-            KhType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for KhType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => KhType::Simplified,
-                _ => KhType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for KhType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for KhType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for KhType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.kr` in the parameters of `CreateTaxRegistration`.
@@ -6022,7 +3065,7 @@ impl<'de> serde::Deserialize<'de> for KhType {
 #[non_exhaustive]
 pub struct Kr {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::KrType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Kr {
@@ -6037,59 +3080,8 @@ impl serde::Serialize for Kr {
 impl Kr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::KrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.kr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KrType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl KrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            KrType::Simplified => "simplified",
-            KrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for KrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => KrType::Simplified,
-                _ => KrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for KrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for KrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for KrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.kz` in the parameters of `CreateTaxRegistration`.
@@ -6098,7 +3090,7 @@ impl<'de> serde::Deserialize<'de> for KrType {
 #[non_exhaustive]
 pub struct Kz {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::KzType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Kz {
@@ -6113,59 +3105,8 @@ impl serde::Serialize for Kz {
 impl Kz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::KzType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.kz.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KzType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl KzType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            KzType::Simplified => "simplified",
-            KzType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for KzType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => KzType::Simplified,
-                _ => KzType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for KzType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for KzType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for KzType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.la` in the parameters of `CreateTaxRegistration`.
@@ -6174,7 +3115,7 @@ impl<'de> serde::Deserialize<'de> for KzType {
 #[non_exhaustive]
 pub struct La {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::LaType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for La {
@@ -6189,59 +3130,8 @@ impl serde::Serialize for La {
 impl La {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::LaType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.la.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LaType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl LaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LaType::Simplified => "simplified",
-            LaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for LaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => LaType::Simplified,
-                _ => LaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for LaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for LaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for LaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.us.local_amusement_tax` in the parameters of `CreateTaxRegistration`.
@@ -6306,7 +3196,7 @@ pub struct Lt {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::LtType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lt {
@@ -6324,7 +3214,7 @@ impl serde::Serialize for Lt {
 impl Lt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::LtType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6339,72 +3229,6 @@ impl Lt {
         self
     }
 }
-/// Values of `country_options.lt.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LtType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl LtType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LtType::Ioss => "ioss",
-            LtType::OssNonUnion => "oss_non_union",
-            LtType::OssUnion => "oss_union",
-            LtType::Standard => "standard",
-            LtType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for LtType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => LtType::Ioss,
-                Some(1) => LtType::OssNonUnion,
-                Some(2) => LtType::OssUnion,
-                Some(3) => LtType::Standard,
-                _ => LtType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for LtType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for LtType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for LtType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.lu` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -6413,7 +3237,7 @@ pub struct Lu {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::LuType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lu {
@@ -6431,7 +3255,7 @@ impl serde::Serialize for Lu {
 impl Lu {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::LuType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6446,72 +3270,6 @@ impl Lu {
         self
     }
 }
-/// Values of `country_options.lu.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LuType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl LuType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LuType::Ioss => "ioss",
-            LuType::OssNonUnion => "oss_non_union",
-            LuType::OssUnion => "oss_union",
-            LuType::Standard => "standard",
-            LuType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for LuType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => LuType::Ioss,
-                Some(1) => LuType::OssNonUnion,
-                Some(2) => LuType::OssUnion,
-                Some(3) => LuType::Standard,
-                _ => LuType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for LuType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for LuType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for LuType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.lv` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -6520,7 +3278,7 @@ pub struct Lv {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::LvType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lv {
@@ -6538,7 +3296,7 @@ impl serde::Serialize for Lv {
 impl Lv {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::LvType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6553,79 +3311,13 @@ impl Lv {
         self
     }
 }
-/// Values of `country_options.lv.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LvType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl LvType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            LvType::Ioss => "ioss",
-            LvType::OssNonUnion => "oss_non_union",
-            LvType::OssUnion => "oss_union",
-            LvType::Standard => "standard",
-            LvType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for LvType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => LvType::Ioss,
-                Some(1) => LvType::OssNonUnion,
-                Some(2) => LvType::OssUnion,
-                Some(3) => LvType::Standard,
-                _ => LvType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for LvType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for LvType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for LvType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ma` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ma {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MaType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ma {
@@ -6640,59 +3332,8 @@ impl serde::Serialize for Ma {
 impl Ma {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MaType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ma.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MaType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MaType::Simplified => "simplified",
-            MaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => MaType::Simplified,
-                _ => MaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.md` in the parameters of `CreateTaxRegistration`.
@@ -6701,7 +3342,7 @@ impl<'de> serde::Deserialize<'de> for MaType {
 #[non_exhaustive]
 pub struct Md {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MdType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Md {
@@ -6716,59 +3357,8 @@ impl serde::Serialize for Md {
 impl Md {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MdType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.md.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MdType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MdType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MdType::Simplified => "simplified",
-            MdType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MdType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => MdType::Simplified,
-                _ => MdType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MdType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MdType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MdType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.me` in the parameters of `CreateTaxRegistration`.
@@ -6779,7 +3369,7 @@ pub struct Me {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MeType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Me {
@@ -6797,7 +3387,7 @@ impl serde::Serialize for Me {
 impl Me {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6809,57 +3399,6 @@ impl Me {
         self
     }
 }
-/// Values of `country_options.me.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MeType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MeType::Standard => "standard",
-            MeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => MeType::Standard,
-                _ => MeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.mk` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -6868,7 +3407,7 @@ pub struct Mk {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MkType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mk {
@@ -6886,7 +3425,7 @@ impl serde::Serialize for Mk {
 impl Mk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MkType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6898,57 +3437,6 @@ impl Mk {
         self
     }
 }
-/// Values of `country_options.mk.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MkType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MkType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MkType::Standard => "standard",
-            MkType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MkType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => MkType::Standard,
-                _ => MkType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MkType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.mr` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -6957,7 +3445,7 @@ pub struct Mr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MrType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mr {
@@ -6975,7 +3463,7 @@ impl serde::Serialize for Mr {
 impl Mr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6987,57 +3475,6 @@ impl Mr {
         self
     }
 }
-/// Values of `country_options.mr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MrType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MrType::Standard => "standard",
-            MrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => MrType::Standard,
-                _ => MrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.mt` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -7046,7 +3483,7 @@ pub struct Mt {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MtType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mt {
@@ -7064,7 +3501,7 @@ impl serde::Serialize for Mt {
 impl Mt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MtType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -7079,79 +3516,13 @@ impl Mt {
         self
     }
 }
-/// Values of `country_options.mt.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MtType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MtType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MtType::Ioss => "ioss",
-            MtType::OssNonUnion => "oss_non_union",
-            MtType::OssUnion => "oss_union",
-            MtType::Standard => "standard",
-            MtType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MtType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => MtType::Ioss,
-                Some(1) => MtType::OssNonUnion,
-                Some(2) => MtType::OssUnion,
-                Some(3) => MtType::Standard,
-                _ => MtType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MtType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MtType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MtType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.mx` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Mx {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MxType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mx {
@@ -7166,59 +3537,8 @@ impl serde::Serialize for Mx {
 impl Mx {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MxType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.mx.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MxType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MxType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MxType::Simplified => "simplified",
-            MxType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MxType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => MxType::Simplified,
-                _ => MxType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MxType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MxType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MxType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.my` in the parameters of `CreateTaxRegistration`.
@@ -7227,7 +3547,7 @@ impl<'de> serde::Deserialize<'de> for MxType {
 #[non_exhaustive]
 pub struct My {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::MyType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for My {
@@ -7242,59 +3562,8 @@ impl serde::Serialize for My {
 impl My {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::MyType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.my.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MyType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl MyType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MyType::Simplified => "simplified",
-            MyType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for MyType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => MyType::Simplified,
-                _ => MyType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for MyType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for MyType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for MyType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ng` in the parameters of `CreateTaxRegistration`.
@@ -7303,7 +3572,7 @@ impl<'de> serde::Deserialize<'de> for MyType {
 #[non_exhaustive]
 pub struct Ng {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::NgType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ng {
@@ -7318,59 +3587,8 @@ impl serde::Serialize for Ng {
 impl Ng {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::NgType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ng.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NgType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl NgType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NgType::Simplified => "simplified",
-            NgType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for NgType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => NgType::Simplified,
-                _ => NgType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for NgType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for NgType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for NgType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.nl` in the parameters of `CreateTaxRegistration`.
@@ -7381,7 +3599,7 @@ pub struct Nl {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::NlType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Nl {
@@ -7399,7 +3617,7 @@ impl serde::Serialize for Nl {
 impl Nl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::NlType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -7414,72 +3632,6 @@ impl Nl {
         self
     }
 }
-/// Values of `country_options.nl.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NlType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl NlType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NlType::Ioss => "ioss",
-            NlType::OssNonUnion => "oss_non_union",
-            NlType::OssUnion => "oss_union",
-            NlType::Standard => "standard",
-            NlType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for NlType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => NlType::Ioss,
-                Some(1) => NlType::OssNonUnion,
-                Some(2) => NlType::OssUnion,
-                Some(3) => NlType::Standard,
-                _ => NlType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for NlType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for NlType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for NlType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.no` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -7488,7 +3640,7 @@ pub struct No {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::NoType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for No {
@@ -7506,7 +3658,7 @@ impl serde::Serialize for No {
 impl No {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::NoType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -7518,64 +3670,13 @@ impl No {
         self
     }
 }
-/// Values of `country_options.no.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NoType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl NoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NoType::Standard => "standard",
-            NoType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for NoType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => NoType::Standard,
-                _ => NoType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for NoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for NoType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for NoType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.np` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Np {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::NpType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Np {
@@ -7590,59 +3691,8 @@ impl serde::Serialize for Np {
 impl Np {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::NpType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.np.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NpType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl NpType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NpType::Simplified => "simplified",
-            NpType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for NpType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => NpType::Simplified,
-                _ => NpType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for NpType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for NpType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for NpType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.nz` in the parameters of `CreateTaxRegistration`.
@@ -7653,7 +3703,7 @@ pub struct Nz {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::NzType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Nz {
@@ -7671,7 +3721,7 @@ impl serde::Serialize for Nz {
 impl Nz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::NzType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -7683,57 +3733,6 @@ impl Nz {
         self
     }
 }
-/// Values of `country_options.nz.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NzType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl NzType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NzType::Standard => "standard",
-            NzType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for NzType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => NzType::Standard,
-                _ => NzType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for NzType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for NzType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for NzType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.om` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -7742,7 +3741,7 @@ pub struct Om {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::OmType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Om {
@@ -7760,7 +3759,7 @@ impl serde::Serialize for Om {
 impl Om {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::OmType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -7772,64 +3771,13 @@ impl Om {
         self
     }
 }
-/// Values of `country_options.om.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OmType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl OmType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OmType::Standard => "standard",
-            OmType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for OmType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => OmType::Standard,
-                _ => OmType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for OmType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for OmType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for OmType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.pe` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Pe {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::PeType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pe {
@@ -7844,59 +3792,8 @@ impl serde::Serialize for Pe {
 impl Pe {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::PeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.pe.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PeType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl PeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PeType::Simplified => "simplified",
-            PeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for PeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => PeType::Simplified,
-                _ => PeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for PeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for PeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for PeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ph` in the parameters of `CreateTaxRegistration`.
@@ -7905,7 +3802,7 @@ impl<'de> serde::Deserialize<'de> for PeType {
 #[non_exhaustive]
 pub struct Ph {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::PhType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ph {
@@ -7920,59 +3817,8 @@ impl serde::Serialize for Ph {
 impl Ph {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::PhType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ph.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PhType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl PhType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PhType::Simplified => "simplified",
-            PhType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for PhType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => PhType::Simplified,
-                _ => PhType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for PhType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for PhType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for PhType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.pl` in the parameters of `CreateTaxRegistration`.
@@ -7983,7 +3829,7 @@ pub struct Pl {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::PlType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pl {
@@ -8001,7 +3847,7 @@ impl serde::Serialize for Pl {
 impl Pl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::PlType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8016,70 +3862,65 @@ impl Pl {
         self
     }
 }
-/// Values of `country_options.pl.type` in `CreateTaxRegistration`.
+/// Values of `place_of_supply_scheme` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsDefaultStandard`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum PlType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
+pub enum PlaceOfSupplyScheme {
+    /// `inbound_goods`
+    InboundGoods,
     /// `standard`
     Standard,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
 #[cfg(feature = "tax_registrations")]
-impl PlType {
+impl PlaceOfSupplyScheme {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            PlType::Ioss => "ioss",
-            PlType::OssNonUnion => "oss_non_union",
-            PlType::OssUnion => "oss_union",
-            PlType::Standard => "standard",
-            PlType::Unknown(v) => v,
+            PlaceOfSupplyScheme::InboundGoods => "inbound_goods",
+            PlaceOfSupplyScheme::Standard => "standard",
+            PlaceOfSupplyScheme::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for PlType {
+impl std::str::FromStr for PlaceOfSupplyScheme {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => PlType::Ioss,
-                Some(1) => PlType::OssNonUnion,
-                Some(2) => PlType::OssUnion,
-                Some(3) => PlType::Standard,
-                _ => PlType::Unknown(s.to_owned()),
+            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
+                Some(0) => PlaceOfSupplyScheme::InboundGoods,
+                Some(1) => PlaceOfSupplyScheme::Standard,
+                _ => PlaceOfSupplyScheme::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for PlType {
+impl std::fmt::Display for PlaceOfSupplyScheme {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl serde::Serialize for PlType {
+impl serde::Serialize for PlaceOfSupplyScheme {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for PlType {
+impl<'de> serde::Deserialize<'de> for PlaceOfSupplyScheme {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for PlaceOfSupplyScheme {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `country_options.ca.province_standard` in the parameters of `CreateTaxRegistration`.
@@ -8115,7 +3956,7 @@ pub struct Pt {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::PtType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pt {
@@ -8133,7 +3974,7 @@ impl serde::Serialize for Pt {
 impl Pt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::PtType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8148,72 +3989,6 @@ impl Pt {
         self
     }
 }
-/// Values of `country_options.pt.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PtType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl PtType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PtType::Ioss => "ioss",
-            PtType::OssNonUnion => "oss_non_union",
-            PtType::OssUnion => "oss_union",
-            PtType::Standard => "standard",
-            PtType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for PtType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => PtType::Ioss,
-                Some(1) => PtType::OssNonUnion,
-                Some(2) => PtType::OssUnion,
-                Some(3) => PtType::Standard,
-                _ => PtType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for PtType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for PtType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for PtType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ro` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -8222,7 +3997,7 @@ pub struct Ro {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::RoType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ro {
@@ -8240,7 +4015,7 @@ impl serde::Serialize for Ro {
 impl Ro {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::RoType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8255,72 +4030,6 @@ impl Ro {
         self
     }
 }
-/// Values of `country_options.ro.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RoType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl RoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RoType::Ioss => "ioss",
-            RoType::OssNonUnion => "oss_non_union",
-            RoType::OssUnion => "oss_union",
-            RoType::Standard => "standard",
-            RoType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for RoType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => RoType::Ioss,
-                Some(1) => RoType::OssNonUnion,
-                Some(2) => RoType::OssUnion,
-                Some(3) => RoType::Standard,
-                _ => RoType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for RoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for RoType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for RoType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.rs` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -8329,7 +4038,7 @@ pub struct Rs {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::RsType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Rs {
@@ -8347,7 +4056,7 @@ impl serde::Serialize for Rs {
 impl Rs {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::RsType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8359,64 +4068,13 @@ impl Rs {
         self
     }
 }
-/// Values of `country_options.rs.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RsType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl RsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RsType::Standard => "standard",
-            RsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for RsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => RsType::Standard,
-                _ => RsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for RsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for RsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for RsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ru` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ru {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::RuType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ru {
@@ -8431,59 +4089,8 @@ impl serde::Serialize for Ru {
 impl Ru {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::RuType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ru.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RuType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl RuType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RuType::Simplified => "simplified",
-            RuType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for RuType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => RuType::Simplified,
-                _ => RuType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for RuType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for RuType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for RuType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.sa` in the parameters of `CreateTaxRegistration`.
@@ -8492,7 +4099,7 @@ impl<'de> serde::Deserialize<'de> for RuType {
 #[non_exhaustive]
 pub struct Sa {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SaType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sa {
@@ -8507,59 +4114,8 @@ impl serde::Serialize for Sa {
 impl Sa {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SaType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.sa.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SaType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SaType::Simplified => "simplified",
-            SaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => SaType::Simplified,
-                _ => SaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.se` in the parameters of `CreateTaxRegistration`.
@@ -8570,7 +4126,7 @@ pub struct Se {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SeType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Se {
@@ -8588,7 +4144,7 @@ impl serde::Serialize for Se {
 impl Se {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SeType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8603,72 +4159,6 @@ impl Se {
         self
     }
 }
-/// Values of `country_options.se.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SeType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SeType::Ioss => "ioss",
-            SeType::OssNonUnion => "oss_non_union",
-            SeType::OssUnion => "oss_union",
-            SeType::Standard => "standard",
-            SeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => SeType::Ioss,
-                Some(1) => SeType::OssNonUnion,
-                Some(2) => SeType::OssUnion,
-                Some(3) => SeType::Standard,
-                _ => SeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.sg` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -8677,7 +4167,7 @@ pub struct Sg {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sg {
@@ -8695,7 +4185,7 @@ impl serde::Serialize for Sg {
 impl Sg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SgType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8707,57 +4197,6 @@ impl Sg {
         self
     }
 }
-/// Values of `country_options.sg.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SgType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SgType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SgType::Standard => "standard",
-            SgType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SgType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => SgType::Standard,
-                _ => SgType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SgType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SgType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SgType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.si` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -8766,7 +4205,7 @@ pub struct Si {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SiType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Si {
@@ -8784,7 +4223,7 @@ impl serde::Serialize for Si {
 impl Si {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SiType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8799,72 +4238,6 @@ impl Si {
         self
     }
 }
-/// Values of `country_options.si.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SiType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SiType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SiType::Ioss => "ioss",
-            SiType::OssNonUnion => "oss_non_union",
-            SiType::OssUnion => "oss_union",
-            SiType::Standard => "standard",
-            SiType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SiType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => SiType::Ioss,
-                Some(1) => SiType::OssNonUnion,
-                Some(2) => SiType::OssUnion,
-                Some(3) => SiType::Standard,
-                _ => SiType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SiType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SiType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SiType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.sk` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -8873,7 +4246,7 @@ pub struct Sk {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SkType,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sk {
@@ -8891,7 +4264,7 @@ impl serde::Serialize for Sk {
 impl Sk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SkType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -8906,79 +4279,13 @@ impl Sk {
         self
     }
 }
-/// Values of `country_options.sk.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SkType {
-    /// `ioss`
-    Ioss,
-    /// `oss_non_union`
-    OssNonUnion,
-    /// `oss_union`
-    OssUnion,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SkType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SkType::Ioss => "ioss",
-            SkType::OssNonUnion => "oss_non_union",
-            SkType::OssUnion => "oss_union",
-            SkType::Standard => "standard",
-            SkType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SkType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["ioss", "oss_non_union", "oss_union", "standard"],
-            ) {
-                Some(0) => SkType::Ioss,
-                Some(1) => SkType::OssNonUnion,
-                Some(2) => SkType::OssUnion,
-                Some(3) => SkType::Standard,
-                _ => SkType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SkType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SkType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SkType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.sn` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Sn {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SnType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sn {
@@ -8993,59 +4300,8 @@ impl serde::Serialize for Sn {
 impl Sn {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SnType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.sn.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SnType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SnType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SnType::Simplified => "simplified",
-            SnType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SnType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => SnType::Simplified,
-                _ => SnType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SnType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SnType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SnType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.sr` in the parameters of `CreateTaxRegistration`.
@@ -9056,7 +4312,7 @@ pub struct Sr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::SrType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sr {
@@ -9074,7 +4330,7 @@ impl serde::Serialize for Sr {
 impl Sr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::SrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -9086,66 +4342,13 @@ impl Sr {
         self
     }
 }
-/// Values of `country_options.sr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SrType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl SrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SrType::Standard => "standard",
-            SrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for SrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => SrType::Standard,
-                _ => SrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for SrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for SrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for SrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.ae.standard` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Standard {
     /// The `place_of_supply_scheme` parameter.
-    pub place_of_supply_scheme: Option<
-        crate::tax_registration::StandardPlaceOfSupplyScheme,
-    >,
+    pub place_of_supply_scheme: Option<crate::tax_registration::PlaceOfSupplyScheme>,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Standard {
@@ -9170,65 +4373,10 @@ impl Standard {
     /// The `place_of_supply_scheme` parameter.
     pub fn place_of_supply_scheme(
         mut self,
-        v: impl Into<crate::tax_registration::StandardPlaceOfSupplyScheme>,
+        v: impl Into<crate::tax_registration::PlaceOfSupplyScheme>,
     ) -> Self {
         self.place_of_supply_scheme = Some(v.into());
         self
-    }
-}
-/// Values of `country_options.ae.standard.place_of_supply_scheme` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum StandardPlaceOfSupplyScheme {
-    /// `inbound_goods`
-    InboundGoods,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl StandardPlaceOfSupplyScheme {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            StandardPlaceOfSupplyScheme::InboundGoods => "inbound_goods",
-            StandardPlaceOfSupplyScheme::Standard => "standard",
-            StandardPlaceOfSupplyScheme::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for StandardPlaceOfSupplyScheme {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
-                Some(0) => StandardPlaceOfSupplyScheme::InboundGoods,
-                Some(1) => StandardPlaceOfSupplyScheme::Standard,
-                _ => StandardPlaceOfSupplyScheme::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for StandardPlaceOfSupplyScheme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for StandardPlaceOfSupplyScheme {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for StandardPlaceOfSupplyScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.us.state_sales_tax` in the parameters of `CreateTaxRegistration`.
@@ -9333,7 +4481,7 @@ impl crate::rt::Decode for Status {
 #[non_exhaustive]
 pub struct Th {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ThType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_thailand::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Th {
@@ -9348,59 +4496,12 @@ impl serde::Serialize for Th {
 impl Th {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ThType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_product_registrations_resource_country_options_thailand::Type,
+        >,
+    ) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.th.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ThType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ThType::Simplified => "simplified",
-            ThType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ThType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => ThType::Simplified,
-                _ => ThType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ThType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ThType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ThType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.tj` in the parameters of `CreateTaxRegistration`.
@@ -9409,7 +4510,7 @@ impl<'de> serde::Deserialize<'de> for ThType {
 #[non_exhaustive]
 pub struct Tj {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::TjType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Tj {
@@ -9424,59 +4525,8 @@ impl serde::Serialize for Tj {
 impl Tj {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::TjType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.tj.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TjType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl TjType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TjType::Simplified => "simplified",
-            TjType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for TjType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => TjType::Simplified,
-                _ => TjType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for TjType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for TjType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for TjType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.tr` in the parameters of `CreateTaxRegistration`.
@@ -9485,7 +4535,7 @@ impl<'de> serde::Deserialize<'de> for TjType {
 #[non_exhaustive]
 pub struct Tr {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::TrType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Tr {
@@ -9500,59 +4550,8 @@ impl serde::Serialize for Tr {
 impl Tr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::TrType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.tr.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TrType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl TrType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TrType::Simplified => "simplified",
-            TrType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for TrType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => TrType::Simplified,
-                _ => TrType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for TrType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for TrType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for TrType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.tw` in the parameters of `CreateTaxRegistration`.
@@ -9561,7 +4560,7 @@ impl<'de> serde::Deserialize<'de> for TrType {
 #[non_exhaustive]
 pub struct Tw {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::TwType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Tw {
@@ -9576,59 +4575,65 @@ impl serde::Serialize for Tw {
 impl Tw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::TwType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
     }
 }
-/// Values of `country_options.tw.type` in `CreateTaxRegistration`.
+/// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsSimplified`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum TwType {
+pub enum Type {
     /// `simplified`
     Simplified,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
 #[cfg(feature = "tax_registrations")]
-impl TwType {
+impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            TwType::Simplified => "simplified",
-            TwType::Unknown(v) => v,
+            Type::Simplified => "simplified",
+            Type::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for TwType {
+impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => TwType::Simplified,
-                _ => TwType::Unknown(s.to_owned()),
+                Some(0) => Type::Simplified,
+                _ => Type::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for TwType {
+impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl serde::Serialize for TwType {
+impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for TwType {
+impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `country_options.tz` in the parameters of `CreateTaxRegistration`.
@@ -9637,7 +4642,7 @@ impl<'de> serde::Deserialize<'de> for TwType {
 #[non_exhaustive]
 pub struct Tz {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::TzType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Tz {
@@ -9652,59 +4657,8 @@ impl serde::Serialize for Tz {
 impl Tz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::TzType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.tz.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TzType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl TzType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TzType::Simplified => "simplified",
-            TzType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for TzType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => TzType::Simplified,
-                _ => TzType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for TzType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for TzType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for TzType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ua` in the parameters of `CreateTaxRegistration`.
@@ -9713,7 +4667,7 @@ impl<'de> serde::Deserialize<'de> for TzType {
 #[non_exhaustive]
 pub struct Ua {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::UaType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ua {
@@ -9728,59 +4682,8 @@ impl serde::Serialize for Ua {
 impl Ua {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::UaType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ua.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UaType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl UaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UaType::Simplified => "simplified",
-            UaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for UaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => UaType::Simplified,
-                _ => UaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for UaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for UaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for UaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.ug` in the parameters of `CreateTaxRegistration`.
@@ -9789,7 +4692,7 @@ impl<'de> serde::Deserialize<'de> for UaType {
 #[non_exhaustive]
 pub struct Ug {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::UgType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ug {
@@ -9804,59 +4707,8 @@ impl serde::Serialize for Ug {
 impl Ug {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::UgType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.ug.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UgType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl UgType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UgType::Simplified => "simplified",
-            UgType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for UgType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => UgType::Simplified,
-                _ => UgType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for UgType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for UgType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for UgType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.us` in the parameters of `CreateTaxRegistration`.
@@ -9873,7 +4725,7 @@ pub struct Us {
     /// The `state_sales_tax` parameter.
     pub state_sales_tax: Option<crate::tax_registration::StateSalesTax>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::UsType,
+    pub r#type: crate::tax_product_registrations_resource_country_options_united_states::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Us {
@@ -9900,7 +4752,9 @@ impl Us {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         state: impl Into<String>,
-        r#type: impl Into<crate::tax_registration::UsType>,
+        r#type: impl Into<
+            crate::tax_product_registrations_resource_country_options_united_states::Type,
+        >,
     ) -> Self {
         Self {
             local_amusement_tax: None,
@@ -9935,82 +4789,6 @@ impl Us {
         self
     }
 }
-/// Values of `country_options.us.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UsType {
-    /// `local_amusement_tax`
-    LocalAmusementTax,
-    /// `local_lease_tax`
-    LocalLeaseTax,
-    /// `state_communications_tax`
-    StateCommunicationsTax,
-    /// `state_retail_delivery_fee`
-    StateRetailDeliveryFee,
-    /// `state_sales_tax`
-    StateSalesTax,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl UsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UsType::LocalAmusementTax => "local_amusement_tax",
-            UsType::LocalLeaseTax => "local_lease_tax",
-            UsType::StateCommunicationsTax => "state_communications_tax",
-            UsType::StateRetailDeliveryFee => "state_retail_delivery_fee",
-            UsType::StateSalesTax => "state_sales_tax",
-            UsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for UsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "local_amusement_tax",
-                    "local_lease_tax",
-                    "state_communications_tax",
-                    "state_retail_delivery_fee",
-                    "state_sales_tax",
-                ],
-            ) {
-                Some(0) => UsType::LocalAmusementTax,
-                Some(1) => UsType::LocalLeaseTax,
-                Some(2) => UsType::StateCommunicationsTax,
-                Some(3) => UsType::StateRetailDeliveryFee,
-                Some(4) => UsType::StateSalesTax,
-                _ => UsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for UsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for UsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for UsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.uy` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
@@ -10019,7 +4797,7 @@ pub struct Uy {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::UyType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Uy {
@@ -10037,7 +4815,7 @@ impl serde::Serialize for Uy {
 impl Uy {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::UyType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -10049,64 +4827,13 @@ impl Uy {
         self
     }
 }
-/// Values of `country_options.uy.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UyType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl UyType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UyType::Standard => "standard",
-            UyType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for UyType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => UyType::Standard,
-                _ => UyType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for UyType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for UyType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for UyType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.uz` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Uz {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::UzType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Uz {
@@ -10121,59 +4848,8 @@ impl serde::Serialize for Uz {
 impl Uz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::UzType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.uz.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UzType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl UzType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UzType::Simplified => "simplified",
-            UzType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for UzType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => UzType::Simplified,
-                _ => UzType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for UzType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for UzType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for UzType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.vn` in the parameters of `CreateTaxRegistration`.
@@ -10182,7 +4858,7 @@ impl<'de> serde::Deserialize<'de> for UzType {
 #[non_exhaustive]
 pub struct Vn {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::VnType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Vn {
@@ -10197,59 +4873,8 @@ impl serde::Serialize for Vn {
 impl Vn {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::VnType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.vn.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum VnType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl VnType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            VnType::Simplified => "simplified",
-            VnType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for VnType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => VnType::Simplified,
-                _ => VnType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for VnType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for VnType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for VnType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.za` in the parameters of `CreateTaxRegistration`.
@@ -10260,7 +4885,7 @@ pub struct Za {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ZaType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Za {
@@ -10278,7 +4903,7 @@ impl serde::Serialize for Za {
 impl Za {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ZaType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -10290,64 +4915,13 @@ impl Za {
         self
     }
 }
-/// Values of `country_options.za.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ZaType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ZaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ZaType::Standard => "standard",
-            ZaType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ZaType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => ZaType::Standard,
-                _ => ZaType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ZaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ZaType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ZaType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// `country_options.zm` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Zm {
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ZmType,
+    pub r#type: crate::tax_registration::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Zm {
@@ -10362,59 +4936,8 @@ impl serde::Serialize for Zm {
 impl Zm {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ZmType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
         Self { r#type: r#type.into() }
-    }
-}
-/// Values of `country_options.zm.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ZmType {
-    /// `simplified`
-    Simplified,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ZmType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ZmType::Simplified => "simplified",
-            ZmType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ZmType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["simplified"]) {
-                Some(0) => ZmType::Simplified,
-                _ => ZmType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ZmType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ZmType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ZmType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// `country_options.zw` in the parameters of `CreateTaxRegistration`.
@@ -10425,7 +4948,7 @@ pub struct Zw {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::ZwType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Zw {
@@ -10443,7 +4966,7 @@ impl serde::Serialize for Zw {
 impl Zw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::ZwType>) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -10455,128 +4978,15 @@ impl Zw {
         self
     }
 }
-/// Values of `country_options.zw.type` in `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ZwType {
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl ZwType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ZwType::Standard => "standard",
-            ZwType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for ZwType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["standard"]) {
-                Some(0) => ZwType::Standard,
-                _ => ZwType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for ZwType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for ZwType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for ZwType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
 /// Types of `create` whose field path another type of `tax_registration` also has.
 pub mod create {
-    /// Values of `country_options.at.standard.place_of_supply_scheme` in `CreateTaxRegistration`.
-    #[cfg(feature = "tax_registrations")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PlaceOfSupplyScheme {
-        /// `inbound_goods`
-        InboundGoods,
-        /// `small_seller`
-        SmallSeller,
-        /// `standard`
-        Standard,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "tax_registrations")]
-    impl PlaceOfSupplyScheme {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PlaceOfSupplyScheme::InboundGoods => "inbound_goods",
-                PlaceOfSupplyScheme::SmallSeller => "small_seller",
-                PlaceOfSupplyScheme::Standard => "standard",
-                PlaceOfSupplyScheme::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "tax_registrations")]
-    impl std::str::FromStr for PlaceOfSupplyScheme {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["inbound_goods", "small_seller", "standard"],
-                ) {
-                    Some(0) => PlaceOfSupplyScheme::InboundGoods,
-                    Some(1) => PlaceOfSupplyScheme::SmallSeller,
-                    Some(2) => PlaceOfSupplyScheme::Standard,
-                    _ => PlaceOfSupplyScheme::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "tax_registrations")]
-    impl std::fmt::Display for PlaceOfSupplyScheme {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "tax_registrations")]
-    impl serde::Serialize for PlaceOfSupplyScheme {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "tax_registrations")]
-    impl<'de> serde::Deserialize<'de> for PlaceOfSupplyScheme {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
     /// `country_options.at.standard` in the parameters of `CreateTaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub struct Standard {
         /// The `place_of_supply_scheme` parameter.
-        pub place_of_supply_scheme: crate::tax_registration::create::PlaceOfSupplyScheme,
+        pub place_of_supply_scheme: crate::tax_registration::shared::PlaceOfSupplyScheme,
     }
     #[cfg(feature = "tax_registrations")]
     impl serde::Serialize for Standard {
@@ -10593,7 +5003,7 @@ pub mod create {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             place_of_supply_scheme: impl Into<
-                crate::tax_registration::create::PlaceOfSupplyScheme,
+                crate::tax_registration::shared::PlaceOfSupplyScheme,
             >,
         ) -> Self {
             Self {
@@ -10668,6 +5078,281 @@ pub mod list {
     impl<'de> serde::Deserialize<'de> for Status {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(all(feature = "tax_registrations", feature = "tax_registrations"))]
+    impl From<crate::tax_registration::list::Status>
+    for crate::tax_registration::Status {
+        fn from(v: crate::tax_registration::list::Status) -> Self {
+            <crate::tax_registration::Status as std::str::FromStr>::from_str(v.as_str())
+                .unwrap_or_else(|e| match e {})
+        }
+    }
+    #[cfg(all(feature = "tax_registrations", feature = "tax_registrations"))]
+    impl From<crate::tax_registration::Status>
+    for crate::tax_registration::list::Status {
+        fn from(v: crate::tax_registration::Status) -> Self {
+            <crate::tax_registration::list::Status as std::str::FromStr>::from_str(
+                    v.as_str(),
+                )
+                .unwrap_or_else(|e| match e {})
+        }
+    }
+}
+/// Types of `shared` whose field path another type of `tax_registration` also has.
+pub mod shared {
+    /// Values of `place_of_supply_scheme` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsEuStandard`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum PlaceOfSupplyScheme {
+        /// `inbound_goods`
+        InboundGoods,
+        /// `small_seller`
+        SmallSeller,
+        /// `standard`
+        Standard,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl PlaceOfSupplyScheme {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                PlaceOfSupplyScheme::InboundGoods => "inbound_goods",
+                PlaceOfSupplyScheme::SmallSeller => "small_seller",
+                PlaceOfSupplyScheme::Standard => "standard",
+                PlaceOfSupplyScheme::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::str::FromStr for PlaceOfSupplyScheme {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["inbound_goods", "small_seller", "standard"],
+                ) {
+                    Some(0) => PlaceOfSupplyScheme::InboundGoods,
+                    Some(1) => PlaceOfSupplyScheme::SmallSeller,
+                    Some(2) => PlaceOfSupplyScheme::Standard,
+                    _ => PlaceOfSupplyScheme::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::fmt::Display for PlaceOfSupplyScheme {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for PlaceOfSupplyScheme {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl<'de> serde::Deserialize<'de> for PlaceOfSupplyScheme {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl crate::rt::Decode for PlaceOfSupplyScheme {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum SgType {
+        /// `standard`
+        Standard,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl SgType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                SgType::Standard => "standard",
+                SgType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::str::FromStr for SgType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["standard"]) {
+                    Some(0) => SgType::Standard,
+                    _ => SgType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::fmt::Display for SgType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for SgType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl<'de> serde::Deserialize<'de> for SgType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl crate::rt::Decode for SgType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsDefault`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum SharedType {
+        /// `standard`
+        Standard,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl SharedType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                SharedType::Standard => "standard",
+                SharedType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::str::FromStr for SharedType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["standard"]) {
+                    Some(0) => SharedType::Standard,
+                    _ => SharedType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::fmt::Display for SharedType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for SharedType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl<'de> serde::Deserialize<'de> for SharedType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl crate::rt::Decode for SharedType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsEurope`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `ioss`
+        Ioss,
+        /// `oss_non_union`
+        OssNonUnion,
+        /// `oss_union`
+        OssUnion,
+        /// `standard`
+        Standard,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::Ioss => "ioss",
+                Type::OssNonUnion => "oss_non_union",
+                Type::OssUnion => "oss_union",
+                Type::Standard => "standard",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(
+                    s,
+                    &["ioss", "oss_non_union", "oss_union", "standard"],
+                ) {
+                    Some(0) => Type::Ioss,
+                    Some(1) => Type::OssNonUnion,
+                    Some(2) => Type::OssUnion,
+                    Some(3) => Type::Standard,
+                    _ => Type::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl std::fmt::Display for Type {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Type {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl<'de> serde::Deserialize<'de> for Type {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl crate::rt::Decode for Type {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }

@@ -95,7 +95,9 @@ impl Address {
 #[non_exhaustive]
 pub struct Defaults {
     /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::tax_settings::TaxBehavior>,
+    pub tax_behavior: Option<
+        crate::tax_product_resource_tax_settings_defaults::TaxBehavior,
+    >,
     /// The `tax_code` parameter.
     pub tax_code: Option<crate::TaxCodeId>,
 }
@@ -126,7 +128,7 @@ impl Defaults {
     /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
-        v: impl Into<crate::tax_settings::TaxBehavior>,
+        v: impl Into<crate::tax_product_resource_tax_settings_defaults::TaxBehavior>,
     ) -> Self {
         self.tax_behavior = Some(v.into());
         self
@@ -221,67 +223,5 @@ impl<'de> serde::Deserialize<'de> for Status {
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Values of `defaults.tax_behavior` in `UpdateTaxSettings`.
-#[cfg(feature = "tax_settings")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxBehavior {
-    /// `exclusive`
-    Exclusive,
-    /// `inclusive`
-    Inclusive,
-    /// `inferred_by_currency`
-    InferredByCurrency,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_settings")]
-impl TaxBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxBehavior::Exclusive => "exclusive",
-            TaxBehavior::Inclusive => "inclusive",
-            TaxBehavior::InferredByCurrency => "inferred_by_currency",
-            TaxBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl std::str::FromStr for TaxBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["exclusive", "inclusive", "inferred_by_currency"],
-            ) {
-                Some(0) => TaxBehavior::Exclusive,
-                Some(1) => TaxBehavior::Inclusive,
-                Some(2) => TaxBehavior::InferredByCurrency,
-                _ => TaxBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl std::fmt::Display for TaxBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl serde::Serialize for TaxBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl<'de> serde::Deserialize<'de> for TaxBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

@@ -708,6 +708,74 @@ impl Tipping {
         self
     }
 }
+/// Values of `type` in `CreateTerminalConfiguration`, `TerminalConfigurationConfigurationResourceWifiConfig` and `UpdateTerminalConfiguration`.
+#[cfg(feature = "terminal_configurations")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `enterprise_eap_peap`
+    EnterpriseEapPeap,
+    /// `enterprise_eap_tls`
+    EnterpriseEapTls,
+    /// `personal_psk`
+    PersonalPsk,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "terminal_configurations")]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::EnterpriseEapPeap => "enterprise_eap_peap",
+            Type::EnterpriseEapTls => "enterprise_eap_tls",
+            Type::PersonalPsk => "personal_psk",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "terminal_configurations")]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk"],
+            ) {
+                Some(0) => Type::EnterpriseEapPeap,
+                Some(1) => Type::EnterpriseEapTls,
+                Some(2) => Type::PersonalPsk,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "terminal_configurations")]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "terminal_configurations")]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "terminal_configurations")]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `verifone_p400` in the parameters of `CreateTerminalConfiguration` and `UpdateTerminalConfiguration`.
 #[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug, Default)]
@@ -755,7 +823,7 @@ pub struct Wifi {
     /// The `personal_psk` parameter.
     pub personal_psk: Option<crate::terminal_configuration::PersonalPsk>,
     /// The `type` parameter.
-    pub r#type: crate::terminal_configuration::WifiType,
+    pub r#type: crate::terminal_configuration::Type,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for Wifi {
@@ -779,7 +847,7 @@ impl serde::Serialize for Wifi {
 impl Wifi {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::terminal_configuration::WifiType>) -> Self {
+    pub fn new(r#type: impl Into<crate::terminal_configuration::Type>) -> Self {
         Self {
             enterprise_eap_peap: None,
             enterprise_eap_tls: None,
@@ -810,138 +878,5 @@ impl Wifi {
     ) -> Self {
         self.personal_psk = Some(v.into());
         self
-    }
-}
-/// Values of `wifi.type` in `CreateTerminalConfiguration` and `UpdateTerminalConfiguration`.
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum WifiType {
-    /// `enterprise_eap_peap`
-    EnterpriseEapPeap,
-    /// `enterprise_eap_tls`
-    EnterpriseEapTls,
-    /// `personal_psk`
-    PersonalPsk,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "terminal_configurations")]
-impl WifiType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            WifiType::EnterpriseEapPeap => "enterprise_eap_peap",
-            WifiType::EnterpriseEapTls => "enterprise_eap_tls",
-            WifiType::PersonalPsk => "personal_psk",
-            WifiType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl std::str::FromStr for WifiType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk"],
-            ) {
-                Some(0) => WifiType::EnterpriseEapPeap,
-                Some(1) => WifiType::EnterpriseEapTls,
-                Some(2) => WifiType::PersonalPsk,
-                _ => WifiType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl std::fmt::Display for WifiType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl serde::Serialize for WifiType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de> for WifiType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Types of `configuration_resource_wifi_config` whose field path another type of `terminal_configuration` also has.
-pub mod configuration_resource_wifi_config {
-    /// Values of `type` in `TerminalConfigurationConfigurationResourceWifiConfig`.
-    #[cfg(feature = "terminal_configurations")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `enterprise_eap_peap`
-        EnterpriseEapPeap,
-        /// `enterprise_eap_tls`
-        EnterpriseEapTls,
-        /// `personal_psk`
-        PersonalPsk,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "terminal_configurations")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::EnterpriseEapPeap => "enterprise_eap_peap",
-                Type::EnterpriseEapTls => "enterprise_eap_tls",
-                Type::PersonalPsk => "personal_psk",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "terminal_configurations")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk"],
-                ) {
-                    Some(0) => Type::EnterpriseEapPeap,
-                    Some(1) => Type::EnterpriseEapTls,
-                    Some(2) => Type::PersonalPsk,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "terminal_configurations")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_configurations")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_configurations")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "terminal_configurations")]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
     }
 }

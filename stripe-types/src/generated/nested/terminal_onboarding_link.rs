@@ -77,7 +77,7 @@ impl LinkOptions {
         self
     }
 }
-/// Values of `link_type` in `TerminalOnboardingLink`.
+/// Values of `link_type` in `CreateTerminalOnboardingLink` and `TerminalOnboardingLink`.
 #[cfg(feature = "terminal_onboarding_links")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -132,59 +132,5 @@ impl<'de> serde::Deserialize<'de> for LinkType {
 impl crate::rt::Decode for LinkType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `create` whose field path another type of `terminal_onboarding_link` also has.
-pub mod create {
-    /// Values of `link_type` in `CreateTerminalOnboardingLink`.
-    #[cfg(feature = "terminal_onboarding_links")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum LinkType {
-        /// `apple_terms_and_conditions`
-        AppleTermsAndConditions,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "terminal_onboarding_links")]
-    impl LinkType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                LinkType::AppleTermsAndConditions => "apple_terms_and_conditions",
-                LinkType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "terminal_onboarding_links")]
-    impl std::str::FromStr for LinkType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["apple_terms_and_conditions"]) {
-                    Some(0) => LinkType::AppleTermsAndConditions,
-                    _ => LinkType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "terminal_onboarding_links")]
-    impl std::fmt::Display for LinkType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_onboarding_links")]
-    impl serde::Serialize for LinkType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_onboarding_links")]
-    impl<'de> serde::Deserialize<'de> for LinkType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

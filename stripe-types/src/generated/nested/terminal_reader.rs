@@ -409,7 +409,7 @@ impl CustomText {
         self
     }
 }
-/// Values of `device_type` in `TerminalReader`.
+/// Values of `device_type` in `ListTerminalReaders` and `TerminalReader`.
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -919,7 +919,7 @@ impl<'de> serde::Deserialize<'de> for SkipNonRequiredInputs {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `status` in `TerminalReader`.
+/// Values of `status` in `ListTerminalReaders` and `TerminalReader`.
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1185,160 +1185,6 @@ impl<'de> serde::Deserialize<'de> for Value {
 impl crate::rt::Decode for Value {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `list` whose field path another type of `terminal_reader` also has.
-pub mod list {
-    /// Values of `device_type` in `ListTerminalReaders`.
-    #[cfg(feature = "terminal_readers")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum DeviceType {
-        /// `bbpos_chipper2x`
-        BbposChipper2x,
-        /// `bbpos_wisepad3`
-        BbposWisepad3,
-        /// `bbpos_wisepos_e`
-        BbposWiseposE,
-        /// `mobile_phone_reader`
-        MobilePhoneReader,
-        /// `simulated_stripe_s700`
-        SimulatedStripeS700,
-        /// `simulated_wisepos_e`
-        SimulatedWiseposE,
-        /// `stripe_m2`
-        StripeM2,
-        /// `stripe_s700`
-        StripeS700,
-        /// `verifone_P400`
-        VerifoneP400,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl DeviceType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                DeviceType::BbposChipper2x => "bbpos_chipper2x",
-                DeviceType::BbposWisepad3 => "bbpos_wisepad3",
-                DeviceType::BbposWiseposE => "bbpos_wisepos_e",
-                DeviceType::MobilePhoneReader => "mobile_phone_reader",
-                DeviceType::SimulatedStripeS700 => "simulated_stripe_s700",
-                DeviceType::SimulatedWiseposE => "simulated_wisepos_e",
-                DeviceType::StripeM2 => "stripe_m2",
-                DeviceType::StripeS700 => "stripe_s700",
-                DeviceType::VerifoneP400 => "verifone_P400",
-                DeviceType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl std::str::FromStr for DeviceType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "bbpos_chipper2x",
-                        "bbpos_wisepad3",
-                        "bbpos_wisepos_e",
-                        "mobile_phone_reader",
-                        "simulated_stripe_s700",
-                        "simulated_wisepos_e",
-                        "stripe_m2",
-                        "stripe_s700",
-                        "verifone_P400",
-                    ],
-                ) {
-                    Some(0) => DeviceType::BbposChipper2x,
-                    Some(1) => DeviceType::BbposWisepad3,
-                    Some(2) => DeviceType::BbposWiseposE,
-                    Some(3) => DeviceType::MobilePhoneReader,
-                    Some(4) => DeviceType::SimulatedStripeS700,
-                    Some(5) => DeviceType::SimulatedWiseposE,
-                    Some(6) => DeviceType::StripeM2,
-                    Some(7) => DeviceType::StripeS700,
-                    Some(8) => DeviceType::VerifoneP400,
-                    _ => DeviceType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl std::fmt::Display for DeviceType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl serde::Serialize for DeviceType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl<'de> serde::Deserialize<'de> for DeviceType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `status` in `ListTerminalReaders`.
-    #[cfg(feature = "terminal_readers")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `offline`
-        Offline,
-        /// `online`
-        Online,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Offline => "offline",
-                Status::Online => "online",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["offline", "online"]) {
-                    Some(0) => Status::Offline,
-                    Some(1) => Status::Online,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "terminal_readers")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }
 /// Types of `present` whose field path another type of `terminal_reader` also has.

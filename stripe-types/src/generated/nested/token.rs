@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct Account {
     /// The `business_type` parameter.
-    pub business_type: Option<crate::account::create_update::BusinessType>,
+    pub business_type: Option<crate::account::BusinessType>,
     /// The `company` parameter.
     pub company: Option<crate::token::Company>,
     /// The `individual` parameter.
@@ -47,10 +47,7 @@ impl Account {
         }
     }
     /// The `business_type` parameter.
-    pub fn business_type(
-        mut self,
-        v: impl Into<crate::account::create_update::BusinessType>,
-    ) -> Self {
+    pub fn business_type(mut self, v: impl Into<crate::account::BusinessType>) -> Self {
         self.business_type = Some(v.into());
         self
     }
@@ -78,7 +75,7 @@ pub struct BankAccount {
     /// The `account_holder_name` parameter.
     pub account_holder_name: Option<String>,
     /// The `account_holder_type` parameter.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// The `account_number` parameter.
     pub account_number: String,
     /// The `account_type` parameter.
@@ -153,7 +150,7 @@ impl BankAccount {
     /// The `account_holder_type` parameter.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
+        v: impl Into<crate::payment_method::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -249,7 +246,9 @@ pub struct Company {
     /// The `ownership_declaration_shown_and_signed` parameter.
     pub ownership_declaration_shown_and_signed: Option<bool>,
     /// The `ownership_exemption_reason` parameter.
-    pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
+    pub ownership_exemption_reason: Option<
+        crate::v2_core_account::OwnershipExemptionReason,
+    >,
     /// The `phone` parameter.
     pub phone: Option<String>,
     /// The `registration_date` parameter.
@@ -462,7 +461,7 @@ impl Company {
     /// The `ownership_exemption_reason` parameter.
     pub fn ownership_exemption_reason(
         mut self,
-        v: impl Into<crate::account::OwnershipExemptionReason>,
+        v: impl Into<crate::v2_core_account::OwnershipExemptionReason>,
     ) -> Self {
         self.ownership_exemption_reason = Some(v.into());
         self
@@ -780,7 +779,7 @@ pub struct Person {
     /// The `phone` parameter.
     pub phone: Option<String>,
     /// The `political_exposure` parameter.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The `registered_address` parameter.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The `relationship` parameter.
@@ -1036,7 +1035,7 @@ impl Person {
     /// The `political_exposure` parameter.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self

@@ -110,7 +110,7 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
-/// Values of `status` in `TreasuryCreditReversal`.
+/// Values of `status` in `ListTreasuryCreditReversals` and `TreasuryCreditReversal`.
 #[cfg(
     any(
         feature = "treasury_credit_reversals",
@@ -222,70 +222,5 @@ impl<'de> serde::Deserialize<'de> for Status {
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `list` whose field path another type of `treasury_credit_reversal` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryCreditReversals`.
-    #[cfg(feature = "treasury_credit_reversals")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `posted`
-        Posted,
-        /// `processing`
-        Processing,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_credit_reversals")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Posted => "posted",
-                Status::Processing => "processing",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_credit_reversals")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["canceled", "posted", "processing"],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Posted,
-                    Some(2) => Status::Processing,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_credit_reversals")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_credit_reversals")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_credit_reversals")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

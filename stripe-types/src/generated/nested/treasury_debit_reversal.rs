@@ -329,4 +329,42 @@ pub mod list {
             crate::rt::de::str_enum(d)
         }
     }
+    #[cfg(
+        all(
+            feature = "treasury_debit_reversals",
+            any(
+                feature = "treasury_debit_reversals",
+                feature = "treasury_transaction_entries",
+                feature = "treasury_transactions"
+            )
+        )
+    )]
+    impl From<crate::treasury_debit_reversal::list::Status>
+    for crate::treasury_debit_reversal::Status {
+        fn from(v: crate::treasury_debit_reversal::list::Status) -> Self {
+            <crate::treasury_debit_reversal::Status as std::str::FromStr>::from_str(
+                    v.as_str(),
+                )
+                .unwrap_or_else(|e| match e {})
+        }
+    }
+    #[cfg(
+        all(
+            feature = "treasury_debit_reversals",
+            any(
+                feature = "treasury_debit_reversals",
+                feature = "treasury_transaction_entries",
+                feature = "treasury_transactions"
+            )
+        )
+    )]
+    impl From<crate::treasury_debit_reversal::Status>
+    for crate::treasury_debit_reversal::list::Status {
+        fn from(v: crate::treasury_debit_reversal::Status) -> Self {
+            <crate::treasury_debit_reversal::list::Status as std::str::FromStr>::from_str(
+                    v.as_str(),
+                )
+                .unwrap_or_else(|e| match e {})
+        }
+    }
 }

@@ -466,7 +466,7 @@ impl ForwardingSettings {
         self
     }
 }
-/// Values of `platform_restrictions.inbound_flows` in `CreateTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
+/// Values of `inbound_flows` in `CreateTreasuryFinancialAccount`, `TreasuryFinancialAccountsResourcePlatformRestrictions` and `UpdateTreasuryFinancialAccount`.
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -519,6 +519,12 @@ impl serde::Serialize for InboundFlows {
 impl<'de> serde::Deserialize<'de> for InboundFlows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::Decode for InboundFlows {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `features.inbound_transfers` in the parameters of `CreateTreasuryFinancialAccount`, `UpdateFeaturesTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
@@ -613,7 +619,7 @@ impl InboundTransfersAch {
         }
     }
 }
-/// Values of `platform_restrictions.outbound_flows` in `CreateTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
+/// Values of `outbound_flows` in `CreateTreasuryFinancialAccount`, `TreasuryFinancialAccountsResourcePlatformRestrictions` and `UpdateTreasuryFinancialAccount`.
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -666,6 +672,12 @@ impl serde::Serialize for OutboundFlows {
 impl<'de> serde::Deserialize<'de> for OutboundFlows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::Decode for OutboundFlows {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `features.outbound_payments` in the parameters of `CreateTreasuryFinancialAccount`, `UpdateFeaturesTreasuryFinancialAccount` and `UpdateTreasuryFinancialAccount`.
@@ -1081,7 +1093,7 @@ impl crate::rt::Decode for RestrictedFeatures {
         r.str_enum()
     }
 }
-/// Values of `status` in `TreasuryFinancialAccount`.
+/// Values of `status` in `ListTreasuryFinancialAccounts` and `TreasuryFinancialAccount`.
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1195,63 +1207,5 @@ impl serde::Serialize for Type {
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// Types of `list` whose field path another type of `treasury_financial_account` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryFinancialAccounts`.
-    #[cfg(feature = "treasury_financial_accounts")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `closed`
-        Closed,
-        /// `open`
-        Open,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_financial_accounts")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Closed => "closed",
-                Status::Open => "open",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_financial_accounts")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["closed", "open"]) {
-                    Some(0) => Status::Closed,
-                    Some(1) => Status::Open,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_financial_accounts")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_financial_accounts")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_financial_accounts")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

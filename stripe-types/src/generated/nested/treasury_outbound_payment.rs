@@ -101,9 +101,15 @@ impl BillingDetails {
         self
     }
 }
-/// Values of `returned_details.code` in `ReturnTestHelpersTreasuryOutboundPayment` and `ReturnTestHelpersTreasuryOutboundTransfer`.
+/// Values of `code` in `ReturnTestHelpersTreasuryOutboundPayment`, `ReturnTestHelpersTreasuryOutboundTransfer` and 2 more.
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -132,7 +138,13 @@ pub enum Code {
     Unknown(String),
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 impl Code {
     /// The value as sent on the wire.
@@ -153,7 +165,13 @@ impl Code {
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 impl std::str::FromStr for Code {
     type Err = std::convert::Infallible;
@@ -191,7 +209,13 @@ impl std::str::FromStr for Code {
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -199,7 +223,13 @@ impl std::fmt::Display for Code {
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 impl serde::Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -207,11 +237,31 @@ impl serde::Serialize for Code {
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 impl<'de> serde::Deserialize<'de> for Code {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Code {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `destination_payment_method_data` in the parameters of `CreateTreasuryOutboundPayment`.
@@ -544,7 +594,7 @@ impl ReturnedDetails {
         self
     }
 }
-/// Values of `status` in `TreasuryOutboundPayment`.
+/// Values of `status` in `ListTreasuryOutboundPayments` and `TreasuryOutboundPayment`.
 #[cfg(
     any(
         feature = "treasury_outbound_payments",
@@ -679,7 +729,7 @@ pub struct TrackingDetails {
     /// The `ach` parameter.
     pub ach: Option<crate::treasury_outbound_payment::Ach>,
     /// The `type` parameter.
-    pub r#type: crate::treasury_outbound_payment::TrackingDetailsType,
+    pub r#type: crate::treasury_outbound_payment::Type,
     /// The `us_domestic_wire` parameter.
     pub us_domestic_wire: Option<crate::treasury_outbound_payment::UsDomesticWire>,
 }
@@ -706,9 +756,7 @@ impl serde::Serialize for TrackingDetails {
 impl TrackingDetails {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::treasury_outbound_payment::TrackingDetailsType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::treasury_outbound_payment::Type>) -> Self {
         Self {
             ach: None,
             r#type: r#type.into(),
@@ -729,13 +777,19 @@ impl TrackingDetails {
         self
     }
 }
-/// Values of `tracking_details.type` in `UpdateTestHelpersTreasuryOutboundPayment` and `UpdateTestHelpersTreasuryOutboundTransfer`.
+/// Values of `type` in `TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails`, `TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails` and 2 more.
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum TrackingDetailsType {
+pub enum Type {
     /// `ach`
     Ach,
     /// `us_domestic_wire`
@@ -744,56 +798,100 @@ pub enum TrackingDetailsType {
     Unknown(String),
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
-impl TrackingDetailsType {
+impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            TrackingDetailsType::Ach => "ach",
-            TrackingDetailsType::UsDomesticWire => "us_domestic_wire",
-            TrackingDetailsType::Unknown(v) => v,
+            Type::Ach => "ach",
+            Type::UsDomesticWire => "us_domestic_wire",
+            Type::Unknown(v) => v,
         }
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
-impl std::str::FromStr for TrackingDetailsType {
+impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                Some(0) => TrackingDetailsType::Ach,
-                Some(1) => TrackingDetailsType::UsDomesticWire,
-                _ => TrackingDetailsType::Unknown(s.to_owned()),
+                Some(0) => Type::Ach,
+                Some(1) => Type::UsDomesticWire,
+                _ => Type::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
-impl std::fmt::Display for TrackingDetailsType {
+impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
-impl serde::Serialize for TrackingDetailsType {
+impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(
-    any(feature = "treasury_outbound_payments", feature = "treasury_outbound_transfers")
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
 )]
-impl<'de> serde::Deserialize<'de> for TrackingDetailsType {
+impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `destination_payment_method_options.us_bank_account` in the parameters of `CreateTreasuryOutboundPayment` and `CreateTreasuryOutboundTransfer`.
@@ -897,78 +995,5 @@ impl UsDomesticWire {
     pub fn omad(mut self, v: impl Into<String>) -> Self {
         self.omad = Some(v.into());
         self
-    }
-}
-/// Types of `list` whose field path another type of `treasury_outbound_payment` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryOutboundPayments`.
-    #[cfg(feature = "treasury_outbound_payments")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `failed`
-        Failed,
-        /// `posted`
-        Posted,
-        /// `processing`
-        Processing,
-        /// `returned`
-        Returned,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_outbound_payments")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Failed => "failed",
-                Status::Posted => "posted",
-                Status::Processing => "processing",
-                Status::Returned => "returned",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_outbound_payments")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["canceled", "failed", "posted", "processing", "returned"],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Failed,
-                    Some(2) => Status::Posted,
-                    Some(3) => Status::Processing,
-                    Some(4) => Status::Returned,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_outbound_payments")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_outbound_payments")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_outbound_payments")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

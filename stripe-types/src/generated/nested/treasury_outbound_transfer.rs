@@ -41,7 +41,7 @@ impl DestinationPaymentMethodData {
         self
     }
 }
-/// Values of `status` in `TreasuryOutboundTransfer`.
+/// Values of `status` in `ListTreasuryOutboundTransfers` and `TreasuryOutboundTransfer`.
 #[cfg(
     any(
         feature = "treasury_outbound_transfers",
@@ -215,78 +215,5 @@ impl serde::Serialize for Type {
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
-    }
-}
-/// Types of `list` whose field path another type of `treasury_outbound_transfer` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryOutboundTransfers`.
-    #[cfg(feature = "treasury_outbound_transfers")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `failed`
-        Failed,
-        /// `posted`
-        Posted,
-        /// `processing`
-        Processing,
-        /// `returned`
-        Returned,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_outbound_transfers")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Failed => "failed",
-                Status::Posted => "posted",
-                Status::Processing => "processing",
-                Status::Returned => "returned",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_outbound_transfers")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["canceled", "failed", "posted", "processing", "returned"],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Failed,
-                    Some(2) => Status::Posted,
-                    Some(3) => Status::Processing,
-                    Some(4) => Status::Returned,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_outbound_transfers")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_outbound_transfers")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_outbound_transfers")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

@@ -125,6 +125,8 @@ impl crate::rt::Decode for FailureCode {
 #[non_exhaustive]
 pub struct InitiatingPaymentMethodDetails {
     /// The `type` parameter.
+    ///
+    /// This parameter takes `us_bank_account`.
     pub r#type: crate::treasury_received_credit::Type,
     /// The `us_bank_account` parameter.
     pub us_bank_account: Option<crate::treasury_received_credit::UsBankAccount>,
@@ -189,7 +191,7 @@ impl LinkedFlows {
         }
     }
 }
-/// Values of `network` in `TreasuryReceivedCredit`.
+/// Values of `network` in `CreateTestHelpersTreasuryReceivedCredit` and `TreasuryReceivedCredit`.
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -379,7 +381,7 @@ impl<'de> serde::Deserialize<'de> for SourceFlowType {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `status` in `TreasuryReceivedCredit`.
+/// Values of `status` in `ListTreasuryReceivedCredits` and `TreasuryReceivedCredit`.
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -482,55 +484,135 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `initiating_payment_method_details.type` in `CreateTestHelpersTreasuryReceivedCredit` and `CreateTestHelpersTreasuryReceivedDebit`.
-#[cfg(any(feature = "treasury_received_credits", feature = "treasury_received_debits"))]
+/// Values of `type` in `CreateTestHelpersTreasuryReceivedCredit`, `CreateTestHelpersTreasuryReceivedDebit` and `TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails`.
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
+    /// `balance`
+    Balance,
+    /// `financial_account`
+    FinancialAccount,
+    /// `issuing_card`
+    IssuingCard,
+    /// `stripe`
+    Stripe,
     /// `us_bank_account`
     UsBankAccount,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "treasury_received_credits", feature = "treasury_received_debits"))]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
+            Type::Balance => "balance",
+            Type::FinancialAccount => "financial_account",
+            Type::IssuingCard => "issuing_card",
+            Type::Stripe => "stripe",
             Type::UsBankAccount => "us_bank_account",
             Type::Unknown(v) => v,
         }
     }
 }
-#[cfg(any(feature = "treasury_received_credits", feature = "treasury_received_debits"))]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(s, &["us_bank_account"]) {
-                Some(0) => Type::UsBankAccount,
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "balance",
+                    "financial_account",
+                    "issuing_card",
+                    "stripe",
+                    "us_bank_account",
+                ],
+            ) {
+                Some(0) => Type::Balance,
+                Some(1) => Type::FinancialAccount,
+                Some(2) => Type::IssuingCard,
+                Some(3) => Type::Stripe,
+                Some(4) => Type::UsBankAccount,
                 _ => Type::Unknown(s.to_owned()),
             },
         )
     }
 }
-#[cfg(any(feature = "treasury_received_credits", feature = "treasury_received_debits"))]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(any(feature = "treasury_received_credits", feature = "treasury_received_debits"))]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(any(feature = "treasury_received_credits", feature = "treasury_received_debits"))]
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `initiating_payment_method_details.us_bank_account` in the parameters of `CreateTestHelpersTreasuryReceivedCredit` and `CreateTestHelpersTreasuryReceivedDebit`.
@@ -587,121 +669,5 @@ impl UsBankAccount {
     pub fn routing_number(mut self, v: impl Into<String>) -> Self {
         self.routing_number = Some(v.into());
         self
-    }
-}
-/// Types of `create` whose field path another type of `treasury_received_credit` also has.
-pub mod create {
-    /// Values of `network` in `CreateTestHelpersTreasuryReceivedCredit`.
-    #[cfg(feature = "treasury_received_credits")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Network {
-        /// `ach`
-        Ach,
-        /// `us_domestic_wire`
-        UsDomesticWire,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl Network {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Network::Ach => "ach",
-                Network::UsDomesticWire => "us_domestic_wire",
-                Network::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl std::str::FromStr for Network {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
-                    Some(0) => Network::Ach,
-                    Some(1) => Network::UsDomesticWire,
-                    _ => Network::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl std::fmt::Display for Network {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl serde::Serialize for Network {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl<'de> serde::Deserialize<'de> for Network {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `list` whose field path another type of `treasury_received_credit` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryReceivedCredits`.
-    #[cfg(feature = "treasury_received_credits")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `failed`
-        Failed,
-        /// `succeeded`
-        Succeeded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Failed => "failed",
-                Status::Succeeded => "succeeded",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                    Some(0) => Status::Failed,
-                    Some(1) => Status::Succeeded,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_credits")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

@@ -124,7 +124,7 @@ impl crate::rt::Decode for FailureCode {
         r.str_enum()
     }
 }
-/// Values of `network` in `TreasuryReceivedDebit`.
+/// Values of `network` in `CreateTestHelpersTreasuryReceivedDebit` and `TreasuryReceivedDebit`.
 #[cfg(
     any(
         feature = "treasury_received_debits",
@@ -231,7 +231,7 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
-/// Values of `status` in `TreasuryReceivedDebit`.
+/// Values of `status` in `ListTreasuryReceivedDebits` and `TreasuryReceivedDebit`.
 #[cfg(
     any(
         feature = "treasury_received_debits",
@@ -332,117 +332,5 @@ impl<'de> serde::Deserialize<'de> for Status {
 impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
-    }
-}
-/// Types of `create` whose field path another type of `treasury_received_debit` also has.
-pub mod create {
-    /// Values of `network` in `CreateTestHelpersTreasuryReceivedDebit`.
-    #[cfg(feature = "treasury_received_debits")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Network {
-        /// `ach`
-        Ach,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl Network {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Network::Ach => "ach",
-                Network::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl std::str::FromStr for Network {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["ach"]) {
-                    Some(0) => Network::Ach,
-                    _ => Network::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl std::fmt::Display for Network {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl serde::Serialize for Network {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl<'de> serde::Deserialize<'de> for Network {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-}
-/// Types of `list` whose field path another type of `treasury_received_debit` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryReceivedDebits`.
-    #[cfg(feature = "treasury_received_debits")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `failed`
-        Failed,
-        /// `succeeded`
-        Succeeded,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Failed => "failed",
-                Status::Succeeded => "succeeded",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["failed", "succeeded"]) {
-                    Some(0) => Status::Failed,
-                    Some(1) => Status::Succeeded,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_received_debits")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

@@ -190,7 +190,7 @@ impl From<i64> for PostedAt {
         PostedAt::Integer(v)
     }
 }
-/// Values of `status` in `TreasuryTransaction`.
+/// Values of `status` in `ListTreasuryTransactions` and `TreasuryTransaction`.
 #[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -288,67 +288,5 @@ impl StatusTransitions {
     ) -> Self {
         self.posted_at = Some(v.into());
         self
-    }
-}
-/// Types of `list` whose field path another type of `treasury_transaction` also has.
-pub mod list {
-    /// Values of `status` in `ListTreasuryTransactions`.
-    #[cfg(feature = "treasury_transactions")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `open`
-        Open,
-        /// `posted`
-        Posted,
-        /// `void`
-        Void,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "treasury_transactions")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Open => "open",
-                Status::Posted => "posted",
-                Status::Void => "void",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "treasury_transactions")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["open", "posted", "void"]) {
-                    Some(0) => Status::Open,
-                    Some(1) => Status::Posted,
-                    Some(2) => Status::Void,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "treasury_transactions")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_transactions")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "treasury_transactions")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
     }
 }

@@ -225,7 +225,7 @@ impl serde::Serialize for AdditionalAddresses {
         map.end()
     }
 }
-/// Values of `identity.individual.additional_addresses.purpose` in `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `identity.individual.additional_addresses.purpose` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -380,7 +380,7 @@ impl serde::Serialize for AdditionalNames {
         map.end()
     }
 }
-/// Values of `identity.individual.additional_names.purpose` in `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `identity.individual.additional_names.purpose` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -512,8 +512,16 @@ impl serde::Serialize for Amount {
         map.end()
     }
 }
-/// Values of `configuration.customer.billing.invoice.rendering.amount_tax_display` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
+/// Values of `configuration.customer.billing.invoice.rendering.amount_tax_display` in `CreateCheckoutSession`, `CreateCustomer` and 8 more.
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AmountTaxDisplay {
@@ -524,7 +532,15 @@ pub enum AmountTaxDisplay {
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "v2")]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 impl AmountTaxDisplay {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -535,7 +551,15 @@ impl AmountTaxDisplay {
         }
     }
 }
-#[cfg(feature = "v2")]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 impl std::str::FromStr for AmountTaxDisplay {
     type Err = std::convert::Infallible;
     #[inline(never)]
@@ -552,31 +576,63 @@ impl std::str::FromStr for AmountTaxDisplay {
         )
     }
 }
-#[cfg(feature = "v2")]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 impl std::fmt::Display for AmountTaxDisplay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-#[cfg(feature = "v2")]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 impl serde::Serialize for AmountTaxDisplay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
-#[cfg(feature = "v2")]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 impl<'de> serde::Deserialize<'de> for AmountTaxDisplay {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-#[cfg(feature = "v2")]
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "v2"
+    )
+)]
 impl crate::rt::Decode for AmountTaxDisplay {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
-/// Values of `applied_configurations` in `V2CoreAccount`.
+/// Values of `applied_configurations` in `CloseV2CoreAccount`, `ListV2CoreAccounts` and `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -942,7 +998,7 @@ pub struct BankAccountOwnershipVerification {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::v2_core_account::Type,
+    pub r#type: crate::v2_core_account::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -952,7 +1008,7 @@ impl crate::rt::Decode for BankAccountOwnershipVerification {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Type>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1020,7 +1076,7 @@ pub struct BusinessDetailsDocumentsCompanyLicense {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsCompanyLicenseType,
+    pub r#type: crate::v2_core_account::CompanyLicenseType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1030,9 +1086,7 @@ impl crate::rt::Decode for BusinessDetailsDocumentsCompanyLicense {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyLicenseType,
-            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::CompanyLicenseType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1100,7 +1154,7 @@ pub struct BusinessDetailsDocumentsProofOfAddress {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsProofOfAddressType,
+    pub r#type: crate::v2_core_account::ProofOfAddressType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1110,9 +1164,7 @@ impl crate::rt::Decode for BusinessDetailsDocumentsProofOfAddress {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsProofOfAddressType,
-            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::ProofOfAddressType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1170,6 +1222,638 @@ impl serde::Serialize for BusinessDetailsDocumentsProofOfAddress {
             map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+/// Values of `identity.business_details.id_numbers.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BusinessDetailsIdNumbersType {
+    /// `ae_crn`
+    AeCrn,
+    /// `ae_vat`
+    AeVat,
+    /// `ao_nif`
+    AoNif,
+    /// `ar_cuit`
+    ArCuit,
+    /// `at_fn`
+    AtFn,
+    /// `at_stn`
+    AtStn,
+    /// `at_vat`
+    AtVat,
+    /// `au_abn`
+    AuAbn,
+    /// `au_acn`
+    AuAcn,
+    /// `au_in`
+    AuIn,
+    /// `az_tin`
+    AzTin,
+    /// `bd_etin`
+    BdEtin,
+    /// `be_cbe`
+    BeCbe,
+    /// `be_vat`
+    BeVat,
+    /// `bg_uic`
+    BgUic,
+    /// `bg_vat`
+    BgVat,
+    /// `br_cnpj`
+    BrCnpj,
+    /// `ca_cn`
+    CaCn,
+    /// `ca_crarr`
+    CaCrarr,
+    /// `ca_gst_hst`
+    CaGstHst,
+    /// `ca_neq`
+    CaNeq,
+    /// `ca_rid`
+    CaRid,
+    /// `ch_chid`
+    ChChid,
+    /// `ch_uid`
+    ChUid,
+    /// `cr_cpj`
+    CrCpj,
+    /// `cr_nite`
+    CrNite,
+    /// `cy_he`
+    CyHe,
+    /// `cy_tic`
+    CyTic,
+    /// `cy_vat`
+    CyVat,
+    /// `cz_ico`
+    CzIco,
+    /// `cz_vat`
+    CzVat,
+    /// `de_hrn`
+    DeHrn,
+    /// `de_stn`
+    DeStn,
+    /// `de_vat`
+    DeVat,
+    /// `dk_cvr`
+    DkCvr,
+    /// `dk_vat`
+    DkVat,
+    /// `do_rcn`
+    DoRcn,
+    /// `ee_rk`
+    EeRk,
+    /// `ee_vat`
+    EeVat,
+    /// `es_cif`
+    EsCif,
+    /// `es_vat`
+    EsVat,
+    /// `fi_vat`
+    FiVat,
+    /// `fi_yt`
+    FiYt,
+    /// `fr_rna`
+    FrRna,
+    /// `fr_siren`
+    FrSiren,
+    /// `fr_vat`
+    FrVat,
+    /// `gb_crn`
+    GbCrn,
+    /// `gb_vat`
+    GbVat,
+    /// `gi_crn`
+    GiCrn,
+    /// `gr_afm`
+    GrAfm,
+    /// `gr_gemi`
+    GrGemi,
+    /// `gr_vat`
+    GrVat,
+    /// `gt_nit`
+    GtNit,
+    /// `hk_br`
+    HkBr,
+    /// `hk_cr`
+    HkCr,
+    /// `hr_mbs`
+    HrMbs,
+    /// `hr_oib`
+    HrOib,
+    /// `hr_vat`
+    HrVat,
+    /// `hu_cjs`
+    HuCjs,
+    /// `hu_tin`
+    HuTin,
+    /// `hu_vat`
+    HuVat,
+    /// `ie_crn`
+    IeCrn,
+    /// `ie_trn`
+    IeTrn,
+    /// `ie_vat`
+    IeVat,
+    /// `it_rea`
+    ItRea,
+    /// `it_vat`
+    ItVat,
+    /// `jp_cn`
+    JpCn,
+    /// `kz_bin`
+    KzBin,
+    /// `li_uid`
+    LiUid,
+    /// `lt_ccrn`
+    LtCcrn,
+    /// `lt_vat`
+    LtVat,
+    /// `lu_nif`
+    LuNif,
+    /// `lu_rcs`
+    LuRcs,
+    /// `lu_vat`
+    LuVat,
+    /// `lv_urn`
+    LvUrn,
+    /// `lv_vat`
+    LvVat,
+    /// `mt_crn`
+    MtCrn,
+    /// `mt_tin`
+    MtTin,
+    /// `mt_vat`
+    MtVat,
+    /// `mx_rfc`
+    MxRfc,
+    /// `my_brn`
+    MyBrn,
+    /// `my_coid`
+    MyCoid,
+    /// `my_itn`
+    MyItn,
+    /// `my_sst`
+    MySst,
+    /// `mz_nuit`
+    MzNuit,
+    /// `nl_kvk`
+    NlKvk,
+    /// `nl_rsin`
+    NlRsin,
+    /// `nl_vat`
+    NlVat,
+    /// `no_orgnr`
+    NoOrgnr,
+    /// `nz_bn`
+    NzBn,
+    /// `nz_ird`
+    NzIrd,
+    /// `pe_ruc`
+    PeRuc,
+    /// `pk_ntn`
+    PkNtn,
+    /// `pl_nip`
+    PlNip,
+    /// `pl_regon`
+    PlRegon,
+    /// `pl_vat`
+    PlVat,
+    /// `pt_vat`
+    PtVat,
+    /// `ro_cui`
+    RoCui,
+    /// `ro_orc`
+    RoOrc,
+    /// `ro_vat`
+    RoVat,
+    /// `sa_crn`
+    SaCrn,
+    /// `sa_tin`
+    SaTin,
+    /// `se_orgnr`
+    SeOrgnr,
+    /// `se_vat`
+    SeVat,
+    /// `sg_uen`
+    SgUen,
+    /// `si_msp`
+    SiMsp,
+    /// `si_tin`
+    SiTin,
+    /// `si_vat`
+    SiVat,
+    /// `sk_dic`
+    SkDic,
+    /// `sk_ico`
+    SkIco,
+    /// `sk_vat`
+    SkVat,
+    /// `th_crn`
+    ThCrn,
+    /// `th_prn`
+    ThPrn,
+    /// `th_tin`
+    ThTin,
+    /// `us_ein`
+    UsEin,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl BusinessDetailsIdNumbersType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BusinessDetailsIdNumbersType::AeCrn => "ae_crn",
+            BusinessDetailsIdNumbersType::AeVat => "ae_vat",
+            BusinessDetailsIdNumbersType::AoNif => "ao_nif",
+            BusinessDetailsIdNumbersType::ArCuit => "ar_cuit",
+            BusinessDetailsIdNumbersType::AtFn => "at_fn",
+            BusinessDetailsIdNumbersType::AtStn => "at_stn",
+            BusinessDetailsIdNumbersType::AtVat => "at_vat",
+            BusinessDetailsIdNumbersType::AuAbn => "au_abn",
+            BusinessDetailsIdNumbersType::AuAcn => "au_acn",
+            BusinessDetailsIdNumbersType::AuIn => "au_in",
+            BusinessDetailsIdNumbersType::AzTin => "az_tin",
+            BusinessDetailsIdNumbersType::BdEtin => "bd_etin",
+            BusinessDetailsIdNumbersType::BeCbe => "be_cbe",
+            BusinessDetailsIdNumbersType::BeVat => "be_vat",
+            BusinessDetailsIdNumbersType::BgUic => "bg_uic",
+            BusinessDetailsIdNumbersType::BgVat => "bg_vat",
+            BusinessDetailsIdNumbersType::BrCnpj => "br_cnpj",
+            BusinessDetailsIdNumbersType::CaCn => "ca_cn",
+            BusinessDetailsIdNumbersType::CaCrarr => "ca_crarr",
+            BusinessDetailsIdNumbersType::CaGstHst => "ca_gst_hst",
+            BusinessDetailsIdNumbersType::CaNeq => "ca_neq",
+            BusinessDetailsIdNumbersType::CaRid => "ca_rid",
+            BusinessDetailsIdNumbersType::ChChid => "ch_chid",
+            BusinessDetailsIdNumbersType::ChUid => "ch_uid",
+            BusinessDetailsIdNumbersType::CrCpj => "cr_cpj",
+            BusinessDetailsIdNumbersType::CrNite => "cr_nite",
+            BusinessDetailsIdNumbersType::CyHe => "cy_he",
+            BusinessDetailsIdNumbersType::CyTic => "cy_tic",
+            BusinessDetailsIdNumbersType::CyVat => "cy_vat",
+            BusinessDetailsIdNumbersType::CzIco => "cz_ico",
+            BusinessDetailsIdNumbersType::CzVat => "cz_vat",
+            BusinessDetailsIdNumbersType::DeHrn => "de_hrn",
+            BusinessDetailsIdNumbersType::DeStn => "de_stn",
+            BusinessDetailsIdNumbersType::DeVat => "de_vat",
+            BusinessDetailsIdNumbersType::DkCvr => "dk_cvr",
+            BusinessDetailsIdNumbersType::DkVat => "dk_vat",
+            BusinessDetailsIdNumbersType::DoRcn => "do_rcn",
+            BusinessDetailsIdNumbersType::EeRk => "ee_rk",
+            BusinessDetailsIdNumbersType::EeVat => "ee_vat",
+            BusinessDetailsIdNumbersType::EsCif => "es_cif",
+            BusinessDetailsIdNumbersType::EsVat => "es_vat",
+            BusinessDetailsIdNumbersType::FiVat => "fi_vat",
+            BusinessDetailsIdNumbersType::FiYt => "fi_yt",
+            BusinessDetailsIdNumbersType::FrRna => "fr_rna",
+            BusinessDetailsIdNumbersType::FrSiren => "fr_siren",
+            BusinessDetailsIdNumbersType::FrVat => "fr_vat",
+            BusinessDetailsIdNumbersType::GbCrn => "gb_crn",
+            BusinessDetailsIdNumbersType::GbVat => "gb_vat",
+            BusinessDetailsIdNumbersType::GiCrn => "gi_crn",
+            BusinessDetailsIdNumbersType::GrAfm => "gr_afm",
+            BusinessDetailsIdNumbersType::GrGemi => "gr_gemi",
+            BusinessDetailsIdNumbersType::GrVat => "gr_vat",
+            BusinessDetailsIdNumbersType::GtNit => "gt_nit",
+            BusinessDetailsIdNumbersType::HkBr => "hk_br",
+            BusinessDetailsIdNumbersType::HkCr => "hk_cr",
+            BusinessDetailsIdNumbersType::HrMbs => "hr_mbs",
+            BusinessDetailsIdNumbersType::HrOib => "hr_oib",
+            BusinessDetailsIdNumbersType::HrVat => "hr_vat",
+            BusinessDetailsIdNumbersType::HuCjs => "hu_cjs",
+            BusinessDetailsIdNumbersType::HuTin => "hu_tin",
+            BusinessDetailsIdNumbersType::HuVat => "hu_vat",
+            BusinessDetailsIdNumbersType::IeCrn => "ie_crn",
+            BusinessDetailsIdNumbersType::IeTrn => "ie_trn",
+            BusinessDetailsIdNumbersType::IeVat => "ie_vat",
+            BusinessDetailsIdNumbersType::ItRea => "it_rea",
+            BusinessDetailsIdNumbersType::ItVat => "it_vat",
+            BusinessDetailsIdNumbersType::JpCn => "jp_cn",
+            BusinessDetailsIdNumbersType::KzBin => "kz_bin",
+            BusinessDetailsIdNumbersType::LiUid => "li_uid",
+            BusinessDetailsIdNumbersType::LtCcrn => "lt_ccrn",
+            BusinessDetailsIdNumbersType::LtVat => "lt_vat",
+            BusinessDetailsIdNumbersType::LuNif => "lu_nif",
+            BusinessDetailsIdNumbersType::LuRcs => "lu_rcs",
+            BusinessDetailsIdNumbersType::LuVat => "lu_vat",
+            BusinessDetailsIdNumbersType::LvUrn => "lv_urn",
+            BusinessDetailsIdNumbersType::LvVat => "lv_vat",
+            BusinessDetailsIdNumbersType::MtCrn => "mt_crn",
+            BusinessDetailsIdNumbersType::MtTin => "mt_tin",
+            BusinessDetailsIdNumbersType::MtVat => "mt_vat",
+            BusinessDetailsIdNumbersType::MxRfc => "mx_rfc",
+            BusinessDetailsIdNumbersType::MyBrn => "my_brn",
+            BusinessDetailsIdNumbersType::MyCoid => "my_coid",
+            BusinessDetailsIdNumbersType::MyItn => "my_itn",
+            BusinessDetailsIdNumbersType::MySst => "my_sst",
+            BusinessDetailsIdNumbersType::MzNuit => "mz_nuit",
+            BusinessDetailsIdNumbersType::NlKvk => "nl_kvk",
+            BusinessDetailsIdNumbersType::NlRsin => "nl_rsin",
+            BusinessDetailsIdNumbersType::NlVat => "nl_vat",
+            BusinessDetailsIdNumbersType::NoOrgnr => "no_orgnr",
+            BusinessDetailsIdNumbersType::NzBn => "nz_bn",
+            BusinessDetailsIdNumbersType::NzIrd => "nz_ird",
+            BusinessDetailsIdNumbersType::PeRuc => "pe_ruc",
+            BusinessDetailsIdNumbersType::PkNtn => "pk_ntn",
+            BusinessDetailsIdNumbersType::PlNip => "pl_nip",
+            BusinessDetailsIdNumbersType::PlRegon => "pl_regon",
+            BusinessDetailsIdNumbersType::PlVat => "pl_vat",
+            BusinessDetailsIdNumbersType::PtVat => "pt_vat",
+            BusinessDetailsIdNumbersType::RoCui => "ro_cui",
+            BusinessDetailsIdNumbersType::RoOrc => "ro_orc",
+            BusinessDetailsIdNumbersType::RoVat => "ro_vat",
+            BusinessDetailsIdNumbersType::SaCrn => "sa_crn",
+            BusinessDetailsIdNumbersType::SaTin => "sa_tin",
+            BusinessDetailsIdNumbersType::SeOrgnr => "se_orgnr",
+            BusinessDetailsIdNumbersType::SeVat => "se_vat",
+            BusinessDetailsIdNumbersType::SgUen => "sg_uen",
+            BusinessDetailsIdNumbersType::SiMsp => "si_msp",
+            BusinessDetailsIdNumbersType::SiTin => "si_tin",
+            BusinessDetailsIdNumbersType::SiVat => "si_vat",
+            BusinessDetailsIdNumbersType::SkDic => "sk_dic",
+            BusinessDetailsIdNumbersType::SkIco => "sk_ico",
+            BusinessDetailsIdNumbersType::SkVat => "sk_vat",
+            BusinessDetailsIdNumbersType::ThCrn => "th_crn",
+            BusinessDetailsIdNumbersType::ThPrn => "th_prn",
+            BusinessDetailsIdNumbersType::ThTin => "th_tin",
+            BusinessDetailsIdNumbersType::UsEin => "us_ein",
+            BusinessDetailsIdNumbersType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for BusinessDetailsIdNumbersType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ae_crn",
+                    "ae_vat",
+                    "ao_nif",
+                    "ar_cuit",
+                    "at_fn",
+                    "at_stn",
+                    "at_vat",
+                    "au_abn",
+                    "au_acn",
+                    "au_in",
+                    "az_tin",
+                    "bd_etin",
+                    "be_cbe",
+                    "be_vat",
+                    "bg_uic",
+                    "bg_vat",
+                    "br_cnpj",
+                    "ca_cn",
+                    "ca_crarr",
+                    "ca_gst_hst",
+                    "ca_neq",
+                    "ca_rid",
+                    "ch_chid",
+                    "ch_uid",
+                    "cr_cpj",
+                    "cr_nite",
+                    "cy_he",
+                    "cy_tic",
+                    "cy_vat",
+                    "cz_ico",
+                    "cz_vat",
+                    "de_hrn",
+                    "de_stn",
+                    "de_vat",
+                    "dk_cvr",
+                    "dk_vat",
+                    "do_rcn",
+                    "ee_rk",
+                    "ee_vat",
+                    "es_cif",
+                    "es_vat",
+                    "fi_vat",
+                    "fi_yt",
+                    "fr_rna",
+                    "fr_siren",
+                    "fr_vat",
+                    "gb_crn",
+                    "gb_vat",
+                    "gi_crn",
+                    "gr_afm",
+                    "gr_gemi",
+                    "gr_vat",
+                    "gt_nit",
+                    "hk_br",
+                    "hk_cr",
+                    "hr_mbs",
+                    "hr_oib",
+                    "hr_vat",
+                    "hu_cjs",
+                    "hu_tin",
+                    "hu_vat",
+                    "ie_crn",
+                    "ie_trn",
+                    "ie_vat",
+                    "it_rea",
+                    "it_vat",
+                    "jp_cn",
+                    "kz_bin",
+                    "li_uid",
+                    "lt_ccrn",
+                    "lt_vat",
+                    "lu_nif",
+                    "lu_rcs",
+                    "lu_vat",
+                    "lv_urn",
+                    "lv_vat",
+                    "mt_crn",
+                    "mt_tin",
+                    "mt_vat",
+                    "mx_rfc",
+                    "my_brn",
+                    "my_coid",
+                    "my_itn",
+                    "my_sst",
+                    "mz_nuit",
+                    "nl_kvk",
+                    "nl_rsin",
+                    "nl_vat",
+                    "no_orgnr",
+                    "nz_bn",
+                    "nz_ird",
+                    "pe_ruc",
+                    "pk_ntn",
+                    "pl_nip",
+                    "pl_regon",
+                    "pl_vat",
+                    "pt_vat",
+                    "ro_cui",
+                    "ro_orc",
+                    "ro_vat",
+                    "sa_crn",
+                    "sa_tin",
+                    "se_orgnr",
+                    "se_vat",
+                    "sg_uen",
+                    "si_msp",
+                    "si_tin",
+                    "si_vat",
+                    "sk_dic",
+                    "sk_ico",
+                    "sk_vat",
+                    "th_crn",
+                    "th_prn",
+                    "th_tin",
+                    "us_ein",
+                ],
+            ) {
+                Some(0) => BusinessDetailsIdNumbersType::AeCrn,
+                Some(1) => BusinessDetailsIdNumbersType::AeVat,
+                Some(2) => BusinessDetailsIdNumbersType::AoNif,
+                Some(3) => BusinessDetailsIdNumbersType::ArCuit,
+                Some(4) => BusinessDetailsIdNumbersType::AtFn,
+                Some(5) => BusinessDetailsIdNumbersType::AtStn,
+                Some(6) => BusinessDetailsIdNumbersType::AtVat,
+                Some(7) => BusinessDetailsIdNumbersType::AuAbn,
+                Some(8) => BusinessDetailsIdNumbersType::AuAcn,
+                Some(9) => BusinessDetailsIdNumbersType::AuIn,
+                Some(10) => BusinessDetailsIdNumbersType::AzTin,
+                Some(11) => BusinessDetailsIdNumbersType::BdEtin,
+                Some(12) => BusinessDetailsIdNumbersType::BeCbe,
+                Some(13) => BusinessDetailsIdNumbersType::BeVat,
+                Some(14) => BusinessDetailsIdNumbersType::BgUic,
+                Some(15) => BusinessDetailsIdNumbersType::BgVat,
+                Some(16) => BusinessDetailsIdNumbersType::BrCnpj,
+                Some(17) => BusinessDetailsIdNumbersType::CaCn,
+                Some(18) => BusinessDetailsIdNumbersType::CaCrarr,
+                Some(19) => BusinessDetailsIdNumbersType::CaGstHst,
+                Some(20) => BusinessDetailsIdNumbersType::CaNeq,
+                Some(21) => BusinessDetailsIdNumbersType::CaRid,
+                Some(22) => BusinessDetailsIdNumbersType::ChChid,
+                Some(23) => BusinessDetailsIdNumbersType::ChUid,
+                Some(24) => BusinessDetailsIdNumbersType::CrCpj,
+                Some(25) => BusinessDetailsIdNumbersType::CrNite,
+                Some(26) => BusinessDetailsIdNumbersType::CyHe,
+                Some(27) => BusinessDetailsIdNumbersType::CyTic,
+                Some(28) => BusinessDetailsIdNumbersType::CyVat,
+                Some(29) => BusinessDetailsIdNumbersType::CzIco,
+                Some(30) => BusinessDetailsIdNumbersType::CzVat,
+                Some(31) => BusinessDetailsIdNumbersType::DeHrn,
+                Some(32) => BusinessDetailsIdNumbersType::DeStn,
+                Some(33) => BusinessDetailsIdNumbersType::DeVat,
+                Some(34) => BusinessDetailsIdNumbersType::DkCvr,
+                Some(35) => BusinessDetailsIdNumbersType::DkVat,
+                Some(36) => BusinessDetailsIdNumbersType::DoRcn,
+                Some(37) => BusinessDetailsIdNumbersType::EeRk,
+                Some(38) => BusinessDetailsIdNumbersType::EeVat,
+                Some(39) => BusinessDetailsIdNumbersType::EsCif,
+                Some(40) => BusinessDetailsIdNumbersType::EsVat,
+                Some(41) => BusinessDetailsIdNumbersType::FiVat,
+                Some(42) => BusinessDetailsIdNumbersType::FiYt,
+                Some(43) => BusinessDetailsIdNumbersType::FrRna,
+                Some(44) => BusinessDetailsIdNumbersType::FrSiren,
+                Some(45) => BusinessDetailsIdNumbersType::FrVat,
+                Some(46) => BusinessDetailsIdNumbersType::GbCrn,
+                Some(47) => BusinessDetailsIdNumbersType::GbVat,
+                Some(48) => BusinessDetailsIdNumbersType::GiCrn,
+                Some(49) => BusinessDetailsIdNumbersType::GrAfm,
+                Some(50) => BusinessDetailsIdNumbersType::GrGemi,
+                Some(51) => BusinessDetailsIdNumbersType::GrVat,
+                Some(52) => BusinessDetailsIdNumbersType::GtNit,
+                Some(53) => BusinessDetailsIdNumbersType::HkBr,
+                Some(54) => BusinessDetailsIdNumbersType::HkCr,
+                Some(55) => BusinessDetailsIdNumbersType::HrMbs,
+                Some(56) => BusinessDetailsIdNumbersType::HrOib,
+                Some(57) => BusinessDetailsIdNumbersType::HrVat,
+                Some(58) => BusinessDetailsIdNumbersType::HuCjs,
+                Some(59) => BusinessDetailsIdNumbersType::HuTin,
+                Some(60) => BusinessDetailsIdNumbersType::HuVat,
+                Some(61) => BusinessDetailsIdNumbersType::IeCrn,
+                Some(62) => BusinessDetailsIdNumbersType::IeTrn,
+                Some(63) => BusinessDetailsIdNumbersType::IeVat,
+                Some(64) => BusinessDetailsIdNumbersType::ItRea,
+                Some(65) => BusinessDetailsIdNumbersType::ItVat,
+                Some(66) => BusinessDetailsIdNumbersType::JpCn,
+                Some(67) => BusinessDetailsIdNumbersType::KzBin,
+                Some(68) => BusinessDetailsIdNumbersType::LiUid,
+                Some(69) => BusinessDetailsIdNumbersType::LtCcrn,
+                Some(70) => BusinessDetailsIdNumbersType::LtVat,
+                Some(71) => BusinessDetailsIdNumbersType::LuNif,
+                Some(72) => BusinessDetailsIdNumbersType::LuRcs,
+                Some(73) => BusinessDetailsIdNumbersType::LuVat,
+                Some(74) => BusinessDetailsIdNumbersType::LvUrn,
+                Some(75) => BusinessDetailsIdNumbersType::LvVat,
+                Some(76) => BusinessDetailsIdNumbersType::MtCrn,
+                Some(77) => BusinessDetailsIdNumbersType::MtTin,
+                Some(78) => BusinessDetailsIdNumbersType::MtVat,
+                Some(79) => BusinessDetailsIdNumbersType::MxRfc,
+                Some(80) => BusinessDetailsIdNumbersType::MyBrn,
+                Some(81) => BusinessDetailsIdNumbersType::MyCoid,
+                Some(82) => BusinessDetailsIdNumbersType::MyItn,
+                Some(83) => BusinessDetailsIdNumbersType::MySst,
+                Some(84) => BusinessDetailsIdNumbersType::MzNuit,
+                Some(85) => BusinessDetailsIdNumbersType::NlKvk,
+                Some(86) => BusinessDetailsIdNumbersType::NlRsin,
+                Some(87) => BusinessDetailsIdNumbersType::NlVat,
+                Some(88) => BusinessDetailsIdNumbersType::NoOrgnr,
+                Some(89) => BusinessDetailsIdNumbersType::NzBn,
+                Some(90) => BusinessDetailsIdNumbersType::NzIrd,
+                Some(91) => BusinessDetailsIdNumbersType::PeRuc,
+                Some(92) => BusinessDetailsIdNumbersType::PkNtn,
+                Some(93) => BusinessDetailsIdNumbersType::PlNip,
+                Some(94) => BusinessDetailsIdNumbersType::PlRegon,
+                Some(95) => BusinessDetailsIdNumbersType::PlVat,
+                Some(96) => BusinessDetailsIdNumbersType::PtVat,
+                Some(97) => BusinessDetailsIdNumbersType::RoCui,
+                Some(98) => BusinessDetailsIdNumbersType::RoOrc,
+                Some(99) => BusinessDetailsIdNumbersType::RoVat,
+                Some(100) => BusinessDetailsIdNumbersType::SaCrn,
+                Some(101) => BusinessDetailsIdNumbersType::SaTin,
+                Some(102) => BusinessDetailsIdNumbersType::SeOrgnr,
+                Some(103) => BusinessDetailsIdNumbersType::SeVat,
+                Some(104) => BusinessDetailsIdNumbersType::SgUen,
+                Some(105) => BusinessDetailsIdNumbersType::SiMsp,
+                Some(106) => BusinessDetailsIdNumbersType::SiTin,
+                Some(107) => BusinessDetailsIdNumbersType::SiVat,
+                Some(108) => BusinessDetailsIdNumbersType::SkDic,
+                Some(109) => BusinessDetailsIdNumbersType::SkIco,
+                Some(110) => BusinessDetailsIdNumbersType::SkVat,
+                Some(111) => BusinessDetailsIdNumbersType::ThCrn,
+                Some(112) => BusinessDetailsIdNumbersType::ThPrn,
+                Some(113) => BusinessDetailsIdNumbersType::ThTin,
+                Some(114) => BusinessDetailsIdNumbersType::UsEin,
+                _ => BusinessDetailsIdNumbersType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for BusinessDetailsIdNumbersType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for BusinessDetailsIdNumbersType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetailsIdNumbersType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetailsIdNumbersType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `identity.business_details.monthly_estimated_revenue` of `V2CoreAccount`.
@@ -1865,7 +2549,121 @@ impl crate::rt::Decode for Capability {
         r.str_enum()
     }
 }
-/// Values of `identity.business_details.documents.company_memorandum_of_association.type` in `V2CoreAccount`.
+/// Values of `identity.individual.documents.company_authorization.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CompanyAuthorizationType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl CompanyAuthorizationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CompanyAuthorizationType::Files => "files",
+            CompanyAuthorizationType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for CompanyAuthorizationType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => CompanyAuthorizationType::Files,
+                _ => CompanyAuthorizationType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for CompanyAuthorizationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for CompanyAuthorizationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CompanyAuthorizationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CompanyAuthorizationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `identity.business_details.documents.company_license.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CompanyLicenseType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl CompanyLicenseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CompanyLicenseType::Files => "files",
+            CompanyLicenseType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for CompanyLicenseType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => CompanyLicenseType::Files,
+                _ => CompanyLicenseType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for CompanyLicenseType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for CompanyLicenseType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CompanyLicenseType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CompanyLicenseType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `identity.business_details.documents.company_memorandum_of_association.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1918,6 +2716,63 @@ impl<'de> serde::Deserialize<'de> for CompanyMemorandumOfAssociationType {
 }
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for CompanyMemorandumOfAssociationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `identity.business_details.documents.company_ministerial_decree.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CompanyMinisterialDecreeType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl CompanyMinisterialDecreeType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CompanyMinisterialDecreeType::Files => "files",
+            CompanyMinisterialDecreeType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for CompanyMinisterialDecreeType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => CompanyMinisterialDecreeType::Files,
+                _ => CompanyMinisterialDecreeType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for CompanyMinisterialDecreeType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for CompanyMinisterialDecreeType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CompanyMinisterialDecreeType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CompanyMinisterialDecreeType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -4446,7 +5301,7 @@ impl serde::Serialize for CustomerCapabilitiesAutomaticIndirectTax {
         map.end()
     }
 }
-/// Values of `dashboard` in `V2CoreAccount`.
+/// Values of `dashboard` in `CreateV2CoreAccount`, `UpdateV2CoreAccount` and `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4674,7 +5529,7 @@ pub struct Defaults {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// The Account's preferred locales (languages), ordered by preference.
-    pub locales: Option<Vec<crate::v2_core_account::DefaultsLocales>>,
+    pub locales: Option<Vec<crate::v2_core_account::Locales>>,
     /// Account profile information.
     pub profile: Option<crate::v2_core_account::DefaultsProfile>,
     /// Default responsibilities held by either Stripe or the platform.
@@ -4688,7 +5543,7 @@ impl crate::rt::Decode for Defaults {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::DefaultsLocales>>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::Locales>>,
             f2: crate::rt::json::Slot<crate::v2_core_account::DefaultsProfile>,
             f3: crate::rt::json::Slot<crate::v2_core_account::DefaultsResponsibilities>,
         }
@@ -4762,483 +5617,6 @@ impl serde::Serialize for Defaults {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `defaults.locales` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DefaultsLocales {
-    /// `ar-SA`
-    ArSa,
-    /// `bg`
-    Bg,
-    /// `bg-BG`
-    BgBg,
-    /// `cs`
-    Cs,
-    /// `cs-CZ`
-    CsCz,
-    /// `da`
-    Da,
-    /// `da-DK`
-    DaDk,
-    /// `de`
-    De,
-    /// `de-DE`
-    DeDe,
-    /// `el`
-    El,
-    /// `el-GR`
-    ElGr,
-    /// `en`
-    En,
-    /// `en-AU`
-    EnAu,
-    /// `en-CA`
-    EnCa,
-    /// `en-GB`
-    EnGb,
-    /// `en-IE`
-    EnIe,
-    /// `en-IN`
-    EnIn,
-    /// `en-NZ`
-    EnNz,
-    /// `en-SG`
-    EnSg,
-    /// `en-US`
-    EnUs,
-    /// `es`
-    Es,
-    /// `es-419`
-    Es419,
-    /// `es-ES`
-    EsEs,
-    /// `et`
-    Et,
-    /// `et-EE`
-    EtEe,
-    /// `fi`
-    Fi,
-    /// `fi-FI`
-    FiFi,
-    /// `fil`
-    Fil,
-    /// `fil-PH`
-    FilPh,
-    /// `fr`
-    Fr,
-    /// `fr-CA`
-    FrCa,
-    /// `fr-FR`
-    FrFr,
-    /// `he-IL`
-    HeIl,
-    /// `hr`
-    Hr,
-    /// `hr-HR`
-    HrHr,
-    /// `hu`
-    Hu,
-    /// `hu-HU`
-    HuHu,
-    /// `id`
-    Id,
-    /// `id-ID`
-    IdId,
-    /// `it`
-    It,
-    /// `it-IT`
-    ItIt,
-    /// `ja`
-    Ja,
-    /// `ja-JP`
-    JaJp,
-    /// `ko`
-    Ko,
-    /// `ko-KR`
-    KoKr,
-    /// `lt`
-    Lt,
-    /// `lt-LT`
-    LtLt,
-    /// `lv`
-    Lv,
-    /// `lv-LV`
-    LvLv,
-    /// `ms`
-    Ms,
-    /// `ms-MY`
-    MsMy,
-    /// `mt`
-    Mt,
-    /// `mt-MT`
-    MtMt,
-    /// `nb`
-    Nb,
-    /// `nb-NO`
-    NbNo,
-    /// `nl`
-    Nl,
-    /// `nl-NL`
-    NlNl,
-    /// `pl`
-    Pl,
-    /// `pl-PL`
-    PlPl,
-    /// `pt`
-    Pt,
-    /// `pt-BR`
-    PtBr,
-    /// `pt-PT`
-    PtPt,
-    /// `ro`
-    Ro,
-    /// `ro-RO`
-    RoRo,
-    /// `ru`
-    Ru,
-    /// `ru-RU`
-    RuRu,
-    /// `sk`
-    Sk,
-    /// `sk-SK`
-    SkSk,
-    /// `sl`
-    Sl,
-    /// `sl-SI`
-    SlSi,
-    /// `sv`
-    Sv,
-    /// `sv-SE`
-    SvSe,
-    /// `th`
-    Th,
-    /// `th-TH`
-    ThTh,
-    /// `tr`
-    Tr,
-    /// `tr-TR`
-    TrTr,
-    /// `vi`
-    Vi,
-    /// `vi-VN`
-    ViVn,
-    /// `zh`
-    Zh,
-    /// `zh-HK`
-    ZhHk,
-    /// `zh-Hans`
-    ZhHans,
-    /// `zh-Hant-HK`
-    ZhHantHk,
-    /// `zh-Hant-TW`
-    ZhHantTw,
-    /// `zh-TW`
-    ZhTw,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DefaultsLocales {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DefaultsLocales::ArSa => "ar-SA",
-            DefaultsLocales::Bg => "bg",
-            DefaultsLocales::BgBg => "bg-BG",
-            DefaultsLocales::Cs => "cs",
-            DefaultsLocales::CsCz => "cs-CZ",
-            DefaultsLocales::Da => "da",
-            DefaultsLocales::DaDk => "da-DK",
-            DefaultsLocales::De => "de",
-            DefaultsLocales::DeDe => "de-DE",
-            DefaultsLocales::El => "el",
-            DefaultsLocales::ElGr => "el-GR",
-            DefaultsLocales::En => "en",
-            DefaultsLocales::EnAu => "en-AU",
-            DefaultsLocales::EnCa => "en-CA",
-            DefaultsLocales::EnGb => "en-GB",
-            DefaultsLocales::EnIe => "en-IE",
-            DefaultsLocales::EnIn => "en-IN",
-            DefaultsLocales::EnNz => "en-NZ",
-            DefaultsLocales::EnSg => "en-SG",
-            DefaultsLocales::EnUs => "en-US",
-            DefaultsLocales::Es => "es",
-            DefaultsLocales::Es419 => "es-419",
-            DefaultsLocales::EsEs => "es-ES",
-            DefaultsLocales::Et => "et",
-            DefaultsLocales::EtEe => "et-EE",
-            DefaultsLocales::Fi => "fi",
-            DefaultsLocales::FiFi => "fi-FI",
-            DefaultsLocales::Fil => "fil",
-            DefaultsLocales::FilPh => "fil-PH",
-            DefaultsLocales::Fr => "fr",
-            DefaultsLocales::FrCa => "fr-CA",
-            DefaultsLocales::FrFr => "fr-FR",
-            DefaultsLocales::HeIl => "he-IL",
-            DefaultsLocales::Hr => "hr",
-            DefaultsLocales::HrHr => "hr-HR",
-            DefaultsLocales::Hu => "hu",
-            DefaultsLocales::HuHu => "hu-HU",
-            DefaultsLocales::Id => "id",
-            DefaultsLocales::IdId => "id-ID",
-            DefaultsLocales::It => "it",
-            DefaultsLocales::ItIt => "it-IT",
-            DefaultsLocales::Ja => "ja",
-            DefaultsLocales::JaJp => "ja-JP",
-            DefaultsLocales::Ko => "ko",
-            DefaultsLocales::KoKr => "ko-KR",
-            DefaultsLocales::Lt => "lt",
-            DefaultsLocales::LtLt => "lt-LT",
-            DefaultsLocales::Lv => "lv",
-            DefaultsLocales::LvLv => "lv-LV",
-            DefaultsLocales::Ms => "ms",
-            DefaultsLocales::MsMy => "ms-MY",
-            DefaultsLocales::Mt => "mt",
-            DefaultsLocales::MtMt => "mt-MT",
-            DefaultsLocales::Nb => "nb",
-            DefaultsLocales::NbNo => "nb-NO",
-            DefaultsLocales::Nl => "nl",
-            DefaultsLocales::NlNl => "nl-NL",
-            DefaultsLocales::Pl => "pl",
-            DefaultsLocales::PlPl => "pl-PL",
-            DefaultsLocales::Pt => "pt",
-            DefaultsLocales::PtBr => "pt-BR",
-            DefaultsLocales::PtPt => "pt-PT",
-            DefaultsLocales::Ro => "ro",
-            DefaultsLocales::RoRo => "ro-RO",
-            DefaultsLocales::Ru => "ru",
-            DefaultsLocales::RuRu => "ru-RU",
-            DefaultsLocales::Sk => "sk",
-            DefaultsLocales::SkSk => "sk-SK",
-            DefaultsLocales::Sl => "sl",
-            DefaultsLocales::SlSi => "sl-SI",
-            DefaultsLocales::Sv => "sv",
-            DefaultsLocales::SvSe => "sv-SE",
-            DefaultsLocales::Th => "th",
-            DefaultsLocales::ThTh => "th-TH",
-            DefaultsLocales::Tr => "tr",
-            DefaultsLocales::TrTr => "tr-TR",
-            DefaultsLocales::Vi => "vi",
-            DefaultsLocales::ViVn => "vi-VN",
-            DefaultsLocales::Zh => "zh",
-            DefaultsLocales::ZhHk => "zh-HK",
-            DefaultsLocales::ZhHans => "zh-Hans",
-            DefaultsLocales::ZhHantHk => "zh-Hant-HK",
-            DefaultsLocales::ZhHantTw => "zh-Hant-TW",
-            DefaultsLocales::ZhTw => "zh-TW",
-            DefaultsLocales::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DefaultsLocales {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ar-SA",
-                    "bg",
-                    "bg-BG",
-                    "cs",
-                    "cs-CZ",
-                    "da",
-                    "da-DK",
-                    "de",
-                    "de-DE",
-                    "el",
-                    "el-GR",
-                    "en",
-                    "en-AU",
-                    "en-CA",
-                    "en-GB",
-                    "en-IE",
-                    "en-IN",
-                    "en-NZ",
-                    "en-SG",
-                    "en-US",
-                    "es",
-                    "es-419",
-                    "es-ES",
-                    "et",
-                    "et-EE",
-                    "fi",
-                    "fi-FI",
-                    "fil",
-                    "fil-PH",
-                    "fr",
-                    "fr-CA",
-                    "fr-FR",
-                    "he-IL",
-                    "hr",
-                    "hr-HR",
-                    "hu",
-                    "hu-HU",
-                    "id",
-                    "id-ID",
-                    "it",
-                    "it-IT",
-                    "ja",
-                    "ja-JP",
-                    "ko",
-                    "ko-KR",
-                    "lt",
-                    "lt-LT",
-                    "lv",
-                    "lv-LV",
-                    "ms",
-                    "ms-MY",
-                    "mt",
-                    "mt-MT",
-                    "nb",
-                    "nb-NO",
-                    "nl",
-                    "nl-NL",
-                    "pl",
-                    "pl-PL",
-                    "pt",
-                    "pt-BR",
-                    "pt-PT",
-                    "ro",
-                    "ro-RO",
-                    "ru",
-                    "ru-RU",
-                    "sk",
-                    "sk-SK",
-                    "sl",
-                    "sl-SI",
-                    "sv",
-                    "sv-SE",
-                    "th",
-                    "th-TH",
-                    "tr",
-                    "tr-TR",
-                    "vi",
-                    "vi-VN",
-                    "zh",
-                    "zh-HK",
-                    "zh-Hans",
-                    "zh-Hant-HK",
-                    "zh-Hant-TW",
-                    "zh-TW",
-                ],
-            ) {
-                Some(0) => DefaultsLocales::ArSa,
-                Some(1) => DefaultsLocales::Bg,
-                Some(2) => DefaultsLocales::BgBg,
-                Some(3) => DefaultsLocales::Cs,
-                Some(4) => DefaultsLocales::CsCz,
-                Some(5) => DefaultsLocales::Da,
-                Some(6) => DefaultsLocales::DaDk,
-                Some(7) => DefaultsLocales::De,
-                Some(8) => DefaultsLocales::DeDe,
-                Some(9) => DefaultsLocales::El,
-                Some(10) => DefaultsLocales::ElGr,
-                Some(11) => DefaultsLocales::En,
-                Some(12) => DefaultsLocales::EnAu,
-                Some(13) => DefaultsLocales::EnCa,
-                Some(14) => DefaultsLocales::EnGb,
-                Some(15) => DefaultsLocales::EnIe,
-                Some(16) => DefaultsLocales::EnIn,
-                Some(17) => DefaultsLocales::EnNz,
-                Some(18) => DefaultsLocales::EnSg,
-                Some(19) => DefaultsLocales::EnUs,
-                Some(20) => DefaultsLocales::Es,
-                Some(21) => DefaultsLocales::Es419,
-                Some(22) => DefaultsLocales::EsEs,
-                Some(23) => DefaultsLocales::Et,
-                Some(24) => DefaultsLocales::EtEe,
-                Some(25) => DefaultsLocales::Fi,
-                Some(26) => DefaultsLocales::FiFi,
-                Some(27) => DefaultsLocales::Fil,
-                Some(28) => DefaultsLocales::FilPh,
-                Some(29) => DefaultsLocales::Fr,
-                Some(30) => DefaultsLocales::FrCa,
-                Some(31) => DefaultsLocales::FrFr,
-                Some(32) => DefaultsLocales::HeIl,
-                Some(33) => DefaultsLocales::Hr,
-                Some(34) => DefaultsLocales::HrHr,
-                Some(35) => DefaultsLocales::Hu,
-                Some(36) => DefaultsLocales::HuHu,
-                Some(37) => DefaultsLocales::Id,
-                Some(38) => DefaultsLocales::IdId,
-                Some(39) => DefaultsLocales::It,
-                Some(40) => DefaultsLocales::ItIt,
-                Some(41) => DefaultsLocales::Ja,
-                Some(42) => DefaultsLocales::JaJp,
-                Some(43) => DefaultsLocales::Ko,
-                Some(44) => DefaultsLocales::KoKr,
-                Some(45) => DefaultsLocales::Lt,
-                Some(46) => DefaultsLocales::LtLt,
-                Some(47) => DefaultsLocales::Lv,
-                Some(48) => DefaultsLocales::LvLv,
-                Some(49) => DefaultsLocales::Ms,
-                Some(50) => DefaultsLocales::MsMy,
-                Some(51) => DefaultsLocales::Mt,
-                Some(52) => DefaultsLocales::MtMt,
-                Some(53) => DefaultsLocales::Nb,
-                Some(54) => DefaultsLocales::NbNo,
-                Some(55) => DefaultsLocales::Nl,
-                Some(56) => DefaultsLocales::NlNl,
-                Some(57) => DefaultsLocales::Pl,
-                Some(58) => DefaultsLocales::PlPl,
-                Some(59) => DefaultsLocales::Pt,
-                Some(60) => DefaultsLocales::PtBr,
-                Some(61) => DefaultsLocales::PtPt,
-                Some(62) => DefaultsLocales::Ro,
-                Some(63) => DefaultsLocales::RoRo,
-                Some(64) => DefaultsLocales::Ru,
-                Some(65) => DefaultsLocales::RuRu,
-                Some(66) => DefaultsLocales::Sk,
-                Some(67) => DefaultsLocales::SkSk,
-                Some(68) => DefaultsLocales::Sl,
-                Some(69) => DefaultsLocales::SlSi,
-                Some(70) => DefaultsLocales::Sv,
-                Some(71) => DefaultsLocales::SvSe,
-                Some(72) => DefaultsLocales::Th,
-                Some(73) => DefaultsLocales::ThTh,
-                Some(74) => DefaultsLocales::Tr,
-                Some(75) => DefaultsLocales::TrTr,
-                Some(76) => DefaultsLocales::Vi,
-                Some(77) => DefaultsLocales::ViVn,
-                Some(78) => DefaultsLocales::Zh,
-                Some(79) => DefaultsLocales::ZhHk,
-                Some(80) => DefaultsLocales::ZhHans,
-                Some(81) => DefaultsLocales::ZhHantHk,
-                Some(82) => DefaultsLocales::ZhHantTw,
-                Some(83) => DefaultsLocales::ZhTw,
-                _ => DefaultsLocales::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DefaultsLocales {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DefaultsLocales {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DefaultsLocales {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DefaultsLocales {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `defaults.profile` of `V2CoreAccount`.
@@ -5327,13 +5705,9 @@ impl serde::Serialize for DefaultsProfile {
 #[non_exhaustive]
 pub struct DefaultsResponsibilities {
     /// Indicates whether the platform or connected account is responsible for paying Stripe fees for pricing-control-eligible products.
-    pub fees_collector: Option<
-        crate::v2_core_account::DefaultsResponsibilitiesFeesCollector,
-    >,
+    pub fees_collector: Option<crate::v2_core_account::FeesCollector>,
     /// A value indicating responsibility for collecting requirements on this account.
-    pub losses_collector: Option<
-        crate::v2_core_account::DefaultsResponsibilitiesLossesCollector,
-    >,
+    pub losses_collector: Option<crate::v2_core_account::LossesCollector>,
     /// A value indicating responsibility for collecting requirements on this account.
     pub requirements_collector: crate::v2_core_account::RequirementsCollector,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -5344,12 +5718,8 @@ impl crate::rt::Decode for DefaultsResponsibilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::DefaultsResponsibilitiesFeesCollector,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::DefaultsResponsibilitiesLossesCollector,
-            >,
+            f0: crate::rt::json::Slot<crate::v2_core_account::FeesCollector>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::LossesCollector>,
             f2: crate::rt::json::Slot<crate::v2_core_account::RequirementsCollector>,
         }
         let mut b = Slots {
@@ -5418,143 +5788,6 @@ impl serde::Serialize for DefaultsResponsibilities {
         map.end()
     }
 }
-/// Values of `defaults.responsibilities.fees_collector` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DefaultsResponsibilitiesFeesCollector {
-    /// `application`
-    Application,
-    /// `application_custom`
-    ApplicationCustom,
-    /// `application_express`
-    ApplicationExpress,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DefaultsResponsibilitiesFeesCollector {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DefaultsResponsibilitiesFeesCollector::Application => "application",
-            DefaultsResponsibilitiesFeesCollector::ApplicationCustom => {
-                "application_custom"
-            }
-            DefaultsResponsibilitiesFeesCollector::ApplicationExpress => {
-                "application_express"
-            }
-            DefaultsResponsibilitiesFeesCollector::Stripe => "stripe",
-            DefaultsResponsibilitiesFeesCollector::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DefaultsResponsibilitiesFeesCollector {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["application", "application_custom", "application_express", "stripe"],
-            ) {
-                Some(0) => DefaultsResponsibilitiesFeesCollector::Application,
-                Some(1) => DefaultsResponsibilitiesFeesCollector::ApplicationCustom,
-                Some(2) => DefaultsResponsibilitiesFeesCollector::ApplicationExpress,
-                Some(3) => DefaultsResponsibilitiesFeesCollector::Stripe,
-                _ => DefaultsResponsibilitiesFeesCollector::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DefaultsResponsibilitiesFeesCollector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DefaultsResponsibilitiesFeesCollector {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DefaultsResponsibilitiesFeesCollector {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DefaultsResponsibilitiesFeesCollector {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `defaults.responsibilities.losses_collector` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DefaultsResponsibilitiesLossesCollector {
-    /// `application`
-    Application,
-    /// `stripe`
-    Stripe,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DefaultsResponsibilitiesLossesCollector {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DefaultsResponsibilitiesLossesCollector::Application => "application",
-            DefaultsResponsibilitiesLossesCollector::Stripe => "stripe",
-            DefaultsResponsibilitiesLossesCollector::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DefaultsResponsibilitiesLossesCollector {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["application", "stripe"]) {
-                Some(0) => DefaultsResponsibilitiesLossesCollector::Application,
-                Some(1) => DefaultsResponsibilitiesLossesCollector::Stripe,
-                _ => DefaultsResponsibilitiesLossesCollector::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DefaultsResponsibilitiesLossesCollector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DefaultsResponsibilitiesLossesCollector {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DefaultsResponsibilitiesLossesCollector {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DefaultsResponsibilitiesLossesCollector {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// `identity.individual.documents.company_authorization` of `V2CoreAccount` and `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -5563,7 +5796,7 @@ pub struct DocumentsCompanyAuthorization {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsCompanyAuthorizationType,
+    pub r#type: crate::v2_core_account::CompanyAuthorizationType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5573,9 +5806,7 @@ impl crate::rt::Decode for DocumentsCompanyAuthorization {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyAuthorizationType,
-            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::CompanyAuthorizationType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5633,120 +5864,6 @@ impl serde::Serialize for DocumentsCompanyAuthorization {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `identity.individual.documents.company_authorization.type` in `V2CoreAccount` and `V2CoreAccountPerson`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DocumentsCompanyAuthorizationType {
-    /// `files`
-    Files,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DocumentsCompanyAuthorizationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DocumentsCompanyAuthorizationType::Files => "files",
-            DocumentsCompanyAuthorizationType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsCompanyAuthorizationType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsCompanyAuthorizationType::Files,
-                _ => DocumentsCompanyAuthorizationType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsCompanyAuthorizationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsCompanyAuthorizationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyAuthorizationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyAuthorizationType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `identity.business_details.documents.company_license.type` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DocumentsCompanyLicenseType {
-    /// `files`
-    Files,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DocumentsCompanyLicenseType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DocumentsCompanyLicenseType::Files => "files",
-            DocumentsCompanyLicenseType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsCompanyLicenseType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsCompanyLicenseType::Files,
-                _ => DocumentsCompanyLicenseType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsCompanyLicenseType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsCompanyLicenseType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyLicenseType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyLicenseType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `identity.business_details.documents.company_memorandum_of_association` of `V2CoreAccount`.
@@ -5837,7 +5954,7 @@ pub struct DocumentsCompanyMinisterialDecree {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsCompanyMinisterialDecreeType,
+    pub r#type: crate::v2_core_account::CompanyMinisterialDecreeType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5848,7 +5965,7 @@ impl crate::rt::Decode for DocumentsCompanyMinisterialDecree {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
             f1: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyMinisterialDecreeType,
+                crate::v2_core_account::CompanyMinisterialDecreeType,
             >,
         }
         let mut b = Slots {
@@ -5909,63 +6026,6 @@ impl serde::Serialize for DocumentsCompanyMinisterialDecree {
         map.end()
     }
 }
-/// Values of `identity.business_details.documents.company_ministerial_decree.type` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DocumentsCompanyMinisterialDecreeType {
-    /// `files`
-    Files,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DocumentsCompanyMinisterialDecreeType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DocumentsCompanyMinisterialDecreeType::Files => "files",
-            DocumentsCompanyMinisterialDecreeType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsCompanyMinisterialDecreeType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsCompanyMinisterialDecreeType::Files,
-                _ => DocumentsCompanyMinisterialDecreeType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsCompanyMinisterialDecreeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsCompanyMinisterialDecreeType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyMinisterialDecreeType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyMinisterialDecreeType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// `identity.business_details.documents.company_registration_verification` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -5974,7 +6034,7 @@ pub struct DocumentsCompanyRegistrationVerification {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::v2_core_account::Type,
+    pub r#type: crate::v2_core_account::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5984,7 +6044,7 @@ impl crate::rt::Decode for DocumentsCompanyRegistrationVerification {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Type>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6052,7 +6112,7 @@ pub struct DocumentsCompanyTaxIdVerification {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::v2_core_account::Type,
+    pub r#type: crate::v2_core_account::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6062,7 +6122,7 @@ impl crate::rt::Decode for DocumentsCompanyTaxIdVerification {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Type>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6130,7 +6190,7 @@ pub struct DocumentsPassport {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsPassportType,
+    pub r#type: crate::v2_core_account::PassportType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6140,7 +6200,7 @@ impl crate::rt::Decode for DocumentsPassport {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::DocumentsPassportType>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::PassportType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6198,63 +6258,6 @@ impl serde::Serialize for DocumentsPassport {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `identity.individual.documents.passport.type` in `V2CoreAccount` and `V2CoreAccountPerson`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DocumentsPassportType {
-    /// `files`
-    Files,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DocumentsPassportType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DocumentsPassportType::Files => "files",
-            DocumentsPassportType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsPassportType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsPassportType::Files,
-                _ => DocumentsPassportType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsPassportType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsPassportType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsPassportType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsPassportType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `identity.business_details.documents.primary_verification` of `V2CoreAccount` and `V2CoreAccountPerson`.
@@ -6335,63 +6338,6 @@ impl serde::Serialize for DocumentsPrimaryVerification {
         map.end()
     }
 }
-/// Values of `identity.business_details.documents.proof_of_address.type` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DocumentsProofOfAddressType {
-    /// `files`
-    Files,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DocumentsProofOfAddressType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DocumentsProofOfAddressType::Files => "files",
-            DocumentsProofOfAddressType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsProofOfAddressType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsProofOfAddressType::Files,
-                _ => DocumentsProofOfAddressType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsProofOfAddressType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsProofOfAddressType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsProofOfAddressType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsProofOfAddressType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// `identity.business_details.documents.proof_of_registration` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -6400,7 +6346,7 @@ pub struct DocumentsProofOfRegistration {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsProofOfRegistrationType,
+    pub r#type: crate::v2_core_account::ProofOfRegistrationType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6410,9 +6356,7 @@ impl crate::rt::Decode for DocumentsProofOfRegistration {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsProofOfRegistrationType,
-            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::ProofOfRegistrationType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6470,63 +6414,6 @@ impl serde::Serialize for DocumentsProofOfRegistration {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `identity.business_details.documents.proof_of_registration.type` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DocumentsProofOfRegistrationType {
-    /// `files`
-    Files,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl DocumentsProofOfRegistrationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DocumentsProofOfRegistrationType::Files => "files",
-            DocumentsProofOfRegistrationType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsProofOfRegistrationType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsProofOfRegistrationType::Files,
-                _ => DocumentsProofOfRegistrationType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsProofOfRegistrationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsProofOfRegistrationType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsProofOfRegistrationType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsProofOfRegistrationType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `identity.individual.documents.secondary_verification` of `V2CoreAccount` and `V2CoreAccountPerson`.
@@ -6615,7 +6502,7 @@ pub struct DocumentsVisa {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::DocumentsVisaType,
+    pub r#type: crate::v2_core_account::VisaType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6625,7 +6512,7 @@ impl crate::rt::Decode for DocumentsVisa {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::DocumentsVisaType>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::VisaType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6685,59 +6572,74 @@ impl serde::Serialize for DocumentsVisa {
         map.end()
     }
 }
-/// Values of `identity.individual.documents.visa.type` in `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `identity.entity_type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum DocumentsVisaType {
-    /// `files`
-    Files,
+pub enum EntityType {
+    /// `company`
+    Company,
+    /// `government_entity`
+    GovernmentEntity,
+    /// `individual`
+    Individual,
+    /// `non_profit`
+    NonProfit,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
 #[cfg(feature = "v2")]
-impl DocumentsVisaType {
+impl EntityType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            DocumentsVisaType::Files => "files",
-            DocumentsVisaType::Unknown(v) => v,
+            EntityType::Company => "company",
+            EntityType::GovernmentEntity => "government_entity",
+            EntityType::Individual => "individual",
+            EntityType::NonProfit => "non_profit",
+            EntityType::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "v2")]
-impl std::str::FromStr for DocumentsVisaType {
+impl std::str::FromStr for EntityType {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match crate::rt::json::variant(s, &["files"]) {
-                Some(0) => DocumentsVisaType::Files,
-                _ => DocumentsVisaType::Unknown(s.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["company", "government_entity", "individual", "non_profit"],
+            ) {
+                Some(0) => EntityType::Company,
+                Some(1) => EntityType::GovernmentEntity,
+                Some(2) => EntityType::Individual,
+                Some(3) => EntityType::NonProfit,
+                _ => EntityType::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "v2")]
-impl std::fmt::Display for DocumentsVisaType {
+impl std::fmt::Display for EntityType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "v2")]
-impl serde::Serialize for DocumentsVisaType {
+impl serde::Serialize for EntityType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsVisaType {
+impl<'de> serde::Deserialize<'de> for EntityType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsVisaType {
+impl crate::rt::Decode for EntityType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -7699,6 +7601,78 @@ impl crate::rt::Decode for ErrorsCode {
         r.str_enum()
     }
 }
+/// Values of `defaults.responsibilities.fees_collector` in `CreateV2CoreAccount`, `UpdateV2CoreAccount` and `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FeesCollector {
+    /// `application`
+    Application,
+    /// `application_custom`
+    ApplicationCustom,
+    /// `application_express`
+    ApplicationExpress,
+    /// `stripe`
+    Stripe,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl FeesCollector {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FeesCollector::Application => "application",
+            FeesCollector::ApplicationCustom => "application_custom",
+            FeesCollector::ApplicationExpress => "application_express",
+            FeesCollector::Stripe => "stripe",
+            FeesCollector::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for FeesCollector {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["application", "application_custom", "application_express", "stripe"],
+            ) {
+                Some(0) => FeesCollector::Application,
+                Some(1) => FeesCollector::ApplicationCustom,
+                Some(2) => FeesCollector::ApplicationExpress,
+                Some(3) => FeesCollector::Stripe,
+                _ => FeesCollector::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for FeesCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for FeesCollector {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for FeesCollector {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for FeesCollector {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `identity.business_details.documents.primary_verification.front_back` of `V2CoreAccount` and `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -7925,7 +7899,7 @@ impl serde::Serialize for IdNumbers {
         map.end()
     }
 }
-/// Values of `identity.individual.id_numbers.type` in `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `identity.individual.id_numbers.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -8379,7 +8353,7 @@ pub struct Identity {
     /// The country in which the account holder resides, or in which the business is legally established. This should be an [ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) country code.
     pub country: Option<String>,
     /// The entity type.
-    pub entity_type: Option<crate::v2_core_account::IdentityEntityType>,
+    pub entity_type: Option<crate::v2_core_account::EntityType>,
     /// Information about the individual represented by the Account. This property is `null` unless `entity_type` is set to `individual`.
     pub individual: Option<crate::v2_core_account::IdentityIndividual>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -8393,7 +8367,7 @@ impl crate::rt::Decode for Identity {
             f0: crate::rt::json::Slot<crate::v2_core_account::IdentityAttestations>,
             f1: crate::rt::json::Slot<crate::v2_core_account::IdentityBusinessDetails>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::v2_core_account::IdentityEntityType>,
+            f3: crate::rt::json::Slot<crate::v2_core_account::EntityType>,
             f4: crate::rt::json::Slot<crate::v2_core_account::IdentityIndividual>,
         }
         let mut b = Slots {
@@ -8688,7 +8662,7 @@ pub struct IdentityAttestationsPersonsProvided {
     pub owners: Option<bool>,
     /// Reason for why the company is exempt from providing ownership information.
     pub ownership_exemption_reason: Option<
-        crate::legal_entity_company::OwnershipExemptionReason,
+        crate::v2_core_account::OwnershipExemptionReason,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -8701,9 +8675,7 @@ impl crate::rt::Decode for IdentityAttestationsPersonsProvided {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<
-                crate::legal_entity_company::OwnershipExemptionReason,
-            >,
+            f3: crate::rt::json::Slot<crate::v2_core_account::OwnershipExemptionReason>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -8866,7 +8838,7 @@ pub struct IdentityBusinessDetails {
     /// The business legal name in non latin script.
     pub script_names: Option<crate::v2_core_account::IdentityBusinessDetailsScriptNames>,
     /// The category identifying the legal structure of the business.
-    pub structure: Option<crate::v2_core_account::IdentityBusinessDetailsStructure>,
+    pub structure: Option<crate::v2_core_account::Structure>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -8900,9 +8872,7 @@ impl crate::rt::Decode for IdentityBusinessDetails {
             f10: crate::rt::json::Slot<
                 crate::v2_core_account::IdentityBusinessDetailsScriptNames,
             >,
-            f11: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsStructure,
-            >,
+            f11: crate::rt::json::Slot<crate::v2_core_account::Structure>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -9417,7 +9387,7 @@ pub struct IdentityBusinessDetailsIdNumbers {
     /// The registrar of the ID number (Only valid for DE ID number types).
     pub registrar: Option<String>,
     /// Open Enum. The ID number type of a business entity.
-    pub r#type: crate::v2_core_account::IdentityBusinessDetailsIdNumbersType,
+    pub r#type: crate::v2_core_account::BusinessDetailsIdNumbersType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -9428,7 +9398,7 @@ impl crate::rt::Decode for IdentityBusinessDetailsIdNumbers {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsIdNumbersType,
+                crate::v2_core_account::BusinessDetailsIdNumbersType,
             >,
         }
         let mut b = Slots {
@@ -9489,638 +9459,6 @@ impl serde::Serialize for IdentityBusinessDetailsIdNumbers {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `identity.business_details.id_numbers.type` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdentityBusinessDetailsIdNumbersType {
-    /// `ae_crn`
-    AeCrn,
-    /// `ae_vat`
-    AeVat,
-    /// `ao_nif`
-    AoNif,
-    /// `ar_cuit`
-    ArCuit,
-    /// `at_fn`
-    AtFn,
-    /// `at_stn`
-    AtStn,
-    /// `at_vat`
-    AtVat,
-    /// `au_abn`
-    AuAbn,
-    /// `au_acn`
-    AuAcn,
-    /// `au_in`
-    AuIn,
-    /// `az_tin`
-    AzTin,
-    /// `bd_etin`
-    BdEtin,
-    /// `be_cbe`
-    BeCbe,
-    /// `be_vat`
-    BeVat,
-    /// `bg_uic`
-    BgUic,
-    /// `bg_vat`
-    BgVat,
-    /// `br_cnpj`
-    BrCnpj,
-    /// `ca_cn`
-    CaCn,
-    /// `ca_crarr`
-    CaCrarr,
-    /// `ca_gst_hst`
-    CaGstHst,
-    /// `ca_neq`
-    CaNeq,
-    /// `ca_rid`
-    CaRid,
-    /// `ch_chid`
-    ChChid,
-    /// `ch_uid`
-    ChUid,
-    /// `cr_cpj`
-    CrCpj,
-    /// `cr_nite`
-    CrNite,
-    /// `cy_he`
-    CyHe,
-    /// `cy_tic`
-    CyTic,
-    /// `cy_vat`
-    CyVat,
-    /// `cz_ico`
-    CzIco,
-    /// `cz_vat`
-    CzVat,
-    /// `de_hrn`
-    DeHrn,
-    /// `de_stn`
-    DeStn,
-    /// `de_vat`
-    DeVat,
-    /// `dk_cvr`
-    DkCvr,
-    /// `dk_vat`
-    DkVat,
-    /// `do_rcn`
-    DoRcn,
-    /// `ee_rk`
-    EeRk,
-    /// `ee_vat`
-    EeVat,
-    /// `es_cif`
-    EsCif,
-    /// `es_vat`
-    EsVat,
-    /// `fi_vat`
-    FiVat,
-    /// `fi_yt`
-    FiYt,
-    /// `fr_rna`
-    FrRna,
-    /// `fr_siren`
-    FrSiren,
-    /// `fr_vat`
-    FrVat,
-    /// `gb_crn`
-    GbCrn,
-    /// `gb_vat`
-    GbVat,
-    /// `gi_crn`
-    GiCrn,
-    /// `gr_afm`
-    GrAfm,
-    /// `gr_gemi`
-    GrGemi,
-    /// `gr_vat`
-    GrVat,
-    /// `gt_nit`
-    GtNit,
-    /// `hk_br`
-    HkBr,
-    /// `hk_cr`
-    HkCr,
-    /// `hr_mbs`
-    HrMbs,
-    /// `hr_oib`
-    HrOib,
-    /// `hr_vat`
-    HrVat,
-    /// `hu_cjs`
-    HuCjs,
-    /// `hu_tin`
-    HuTin,
-    /// `hu_vat`
-    HuVat,
-    /// `ie_crn`
-    IeCrn,
-    /// `ie_trn`
-    IeTrn,
-    /// `ie_vat`
-    IeVat,
-    /// `it_rea`
-    ItRea,
-    /// `it_vat`
-    ItVat,
-    /// `jp_cn`
-    JpCn,
-    /// `kz_bin`
-    KzBin,
-    /// `li_uid`
-    LiUid,
-    /// `lt_ccrn`
-    LtCcrn,
-    /// `lt_vat`
-    LtVat,
-    /// `lu_nif`
-    LuNif,
-    /// `lu_rcs`
-    LuRcs,
-    /// `lu_vat`
-    LuVat,
-    /// `lv_urn`
-    LvUrn,
-    /// `lv_vat`
-    LvVat,
-    /// `mt_crn`
-    MtCrn,
-    /// `mt_tin`
-    MtTin,
-    /// `mt_vat`
-    MtVat,
-    /// `mx_rfc`
-    MxRfc,
-    /// `my_brn`
-    MyBrn,
-    /// `my_coid`
-    MyCoid,
-    /// `my_itn`
-    MyItn,
-    /// `my_sst`
-    MySst,
-    /// `mz_nuit`
-    MzNuit,
-    /// `nl_kvk`
-    NlKvk,
-    /// `nl_rsin`
-    NlRsin,
-    /// `nl_vat`
-    NlVat,
-    /// `no_orgnr`
-    NoOrgnr,
-    /// `nz_bn`
-    NzBn,
-    /// `nz_ird`
-    NzIrd,
-    /// `pe_ruc`
-    PeRuc,
-    /// `pk_ntn`
-    PkNtn,
-    /// `pl_nip`
-    PlNip,
-    /// `pl_regon`
-    PlRegon,
-    /// `pl_vat`
-    PlVat,
-    /// `pt_vat`
-    PtVat,
-    /// `ro_cui`
-    RoCui,
-    /// `ro_orc`
-    RoOrc,
-    /// `ro_vat`
-    RoVat,
-    /// `sa_crn`
-    SaCrn,
-    /// `sa_tin`
-    SaTin,
-    /// `se_orgnr`
-    SeOrgnr,
-    /// `se_vat`
-    SeVat,
-    /// `sg_uen`
-    SgUen,
-    /// `si_msp`
-    SiMsp,
-    /// `si_tin`
-    SiTin,
-    /// `si_vat`
-    SiVat,
-    /// `sk_dic`
-    SkDic,
-    /// `sk_ico`
-    SkIco,
-    /// `sk_vat`
-    SkVat,
-    /// `th_crn`
-    ThCrn,
-    /// `th_prn`
-    ThPrn,
-    /// `th_tin`
-    ThTin,
-    /// `us_ein`
-    UsEin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl IdentityBusinessDetailsIdNumbersType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdentityBusinessDetailsIdNumbersType::AeCrn => "ae_crn",
-            IdentityBusinessDetailsIdNumbersType::AeVat => "ae_vat",
-            IdentityBusinessDetailsIdNumbersType::AoNif => "ao_nif",
-            IdentityBusinessDetailsIdNumbersType::ArCuit => "ar_cuit",
-            IdentityBusinessDetailsIdNumbersType::AtFn => "at_fn",
-            IdentityBusinessDetailsIdNumbersType::AtStn => "at_stn",
-            IdentityBusinessDetailsIdNumbersType::AtVat => "at_vat",
-            IdentityBusinessDetailsIdNumbersType::AuAbn => "au_abn",
-            IdentityBusinessDetailsIdNumbersType::AuAcn => "au_acn",
-            IdentityBusinessDetailsIdNumbersType::AuIn => "au_in",
-            IdentityBusinessDetailsIdNumbersType::AzTin => "az_tin",
-            IdentityBusinessDetailsIdNumbersType::BdEtin => "bd_etin",
-            IdentityBusinessDetailsIdNumbersType::BeCbe => "be_cbe",
-            IdentityBusinessDetailsIdNumbersType::BeVat => "be_vat",
-            IdentityBusinessDetailsIdNumbersType::BgUic => "bg_uic",
-            IdentityBusinessDetailsIdNumbersType::BgVat => "bg_vat",
-            IdentityBusinessDetailsIdNumbersType::BrCnpj => "br_cnpj",
-            IdentityBusinessDetailsIdNumbersType::CaCn => "ca_cn",
-            IdentityBusinessDetailsIdNumbersType::CaCrarr => "ca_crarr",
-            IdentityBusinessDetailsIdNumbersType::CaGstHst => "ca_gst_hst",
-            IdentityBusinessDetailsIdNumbersType::CaNeq => "ca_neq",
-            IdentityBusinessDetailsIdNumbersType::CaRid => "ca_rid",
-            IdentityBusinessDetailsIdNumbersType::ChChid => "ch_chid",
-            IdentityBusinessDetailsIdNumbersType::ChUid => "ch_uid",
-            IdentityBusinessDetailsIdNumbersType::CrCpj => "cr_cpj",
-            IdentityBusinessDetailsIdNumbersType::CrNite => "cr_nite",
-            IdentityBusinessDetailsIdNumbersType::CyHe => "cy_he",
-            IdentityBusinessDetailsIdNumbersType::CyTic => "cy_tic",
-            IdentityBusinessDetailsIdNumbersType::CyVat => "cy_vat",
-            IdentityBusinessDetailsIdNumbersType::CzIco => "cz_ico",
-            IdentityBusinessDetailsIdNumbersType::CzVat => "cz_vat",
-            IdentityBusinessDetailsIdNumbersType::DeHrn => "de_hrn",
-            IdentityBusinessDetailsIdNumbersType::DeStn => "de_stn",
-            IdentityBusinessDetailsIdNumbersType::DeVat => "de_vat",
-            IdentityBusinessDetailsIdNumbersType::DkCvr => "dk_cvr",
-            IdentityBusinessDetailsIdNumbersType::DkVat => "dk_vat",
-            IdentityBusinessDetailsIdNumbersType::DoRcn => "do_rcn",
-            IdentityBusinessDetailsIdNumbersType::EeRk => "ee_rk",
-            IdentityBusinessDetailsIdNumbersType::EeVat => "ee_vat",
-            IdentityBusinessDetailsIdNumbersType::EsCif => "es_cif",
-            IdentityBusinessDetailsIdNumbersType::EsVat => "es_vat",
-            IdentityBusinessDetailsIdNumbersType::FiVat => "fi_vat",
-            IdentityBusinessDetailsIdNumbersType::FiYt => "fi_yt",
-            IdentityBusinessDetailsIdNumbersType::FrRna => "fr_rna",
-            IdentityBusinessDetailsIdNumbersType::FrSiren => "fr_siren",
-            IdentityBusinessDetailsIdNumbersType::FrVat => "fr_vat",
-            IdentityBusinessDetailsIdNumbersType::GbCrn => "gb_crn",
-            IdentityBusinessDetailsIdNumbersType::GbVat => "gb_vat",
-            IdentityBusinessDetailsIdNumbersType::GiCrn => "gi_crn",
-            IdentityBusinessDetailsIdNumbersType::GrAfm => "gr_afm",
-            IdentityBusinessDetailsIdNumbersType::GrGemi => "gr_gemi",
-            IdentityBusinessDetailsIdNumbersType::GrVat => "gr_vat",
-            IdentityBusinessDetailsIdNumbersType::GtNit => "gt_nit",
-            IdentityBusinessDetailsIdNumbersType::HkBr => "hk_br",
-            IdentityBusinessDetailsIdNumbersType::HkCr => "hk_cr",
-            IdentityBusinessDetailsIdNumbersType::HrMbs => "hr_mbs",
-            IdentityBusinessDetailsIdNumbersType::HrOib => "hr_oib",
-            IdentityBusinessDetailsIdNumbersType::HrVat => "hr_vat",
-            IdentityBusinessDetailsIdNumbersType::HuCjs => "hu_cjs",
-            IdentityBusinessDetailsIdNumbersType::HuTin => "hu_tin",
-            IdentityBusinessDetailsIdNumbersType::HuVat => "hu_vat",
-            IdentityBusinessDetailsIdNumbersType::IeCrn => "ie_crn",
-            IdentityBusinessDetailsIdNumbersType::IeTrn => "ie_trn",
-            IdentityBusinessDetailsIdNumbersType::IeVat => "ie_vat",
-            IdentityBusinessDetailsIdNumbersType::ItRea => "it_rea",
-            IdentityBusinessDetailsIdNumbersType::ItVat => "it_vat",
-            IdentityBusinessDetailsIdNumbersType::JpCn => "jp_cn",
-            IdentityBusinessDetailsIdNumbersType::KzBin => "kz_bin",
-            IdentityBusinessDetailsIdNumbersType::LiUid => "li_uid",
-            IdentityBusinessDetailsIdNumbersType::LtCcrn => "lt_ccrn",
-            IdentityBusinessDetailsIdNumbersType::LtVat => "lt_vat",
-            IdentityBusinessDetailsIdNumbersType::LuNif => "lu_nif",
-            IdentityBusinessDetailsIdNumbersType::LuRcs => "lu_rcs",
-            IdentityBusinessDetailsIdNumbersType::LuVat => "lu_vat",
-            IdentityBusinessDetailsIdNumbersType::LvUrn => "lv_urn",
-            IdentityBusinessDetailsIdNumbersType::LvVat => "lv_vat",
-            IdentityBusinessDetailsIdNumbersType::MtCrn => "mt_crn",
-            IdentityBusinessDetailsIdNumbersType::MtTin => "mt_tin",
-            IdentityBusinessDetailsIdNumbersType::MtVat => "mt_vat",
-            IdentityBusinessDetailsIdNumbersType::MxRfc => "mx_rfc",
-            IdentityBusinessDetailsIdNumbersType::MyBrn => "my_brn",
-            IdentityBusinessDetailsIdNumbersType::MyCoid => "my_coid",
-            IdentityBusinessDetailsIdNumbersType::MyItn => "my_itn",
-            IdentityBusinessDetailsIdNumbersType::MySst => "my_sst",
-            IdentityBusinessDetailsIdNumbersType::MzNuit => "mz_nuit",
-            IdentityBusinessDetailsIdNumbersType::NlKvk => "nl_kvk",
-            IdentityBusinessDetailsIdNumbersType::NlRsin => "nl_rsin",
-            IdentityBusinessDetailsIdNumbersType::NlVat => "nl_vat",
-            IdentityBusinessDetailsIdNumbersType::NoOrgnr => "no_orgnr",
-            IdentityBusinessDetailsIdNumbersType::NzBn => "nz_bn",
-            IdentityBusinessDetailsIdNumbersType::NzIrd => "nz_ird",
-            IdentityBusinessDetailsIdNumbersType::PeRuc => "pe_ruc",
-            IdentityBusinessDetailsIdNumbersType::PkNtn => "pk_ntn",
-            IdentityBusinessDetailsIdNumbersType::PlNip => "pl_nip",
-            IdentityBusinessDetailsIdNumbersType::PlRegon => "pl_regon",
-            IdentityBusinessDetailsIdNumbersType::PlVat => "pl_vat",
-            IdentityBusinessDetailsIdNumbersType::PtVat => "pt_vat",
-            IdentityBusinessDetailsIdNumbersType::RoCui => "ro_cui",
-            IdentityBusinessDetailsIdNumbersType::RoOrc => "ro_orc",
-            IdentityBusinessDetailsIdNumbersType::RoVat => "ro_vat",
-            IdentityBusinessDetailsIdNumbersType::SaCrn => "sa_crn",
-            IdentityBusinessDetailsIdNumbersType::SaTin => "sa_tin",
-            IdentityBusinessDetailsIdNumbersType::SeOrgnr => "se_orgnr",
-            IdentityBusinessDetailsIdNumbersType::SeVat => "se_vat",
-            IdentityBusinessDetailsIdNumbersType::SgUen => "sg_uen",
-            IdentityBusinessDetailsIdNumbersType::SiMsp => "si_msp",
-            IdentityBusinessDetailsIdNumbersType::SiTin => "si_tin",
-            IdentityBusinessDetailsIdNumbersType::SiVat => "si_vat",
-            IdentityBusinessDetailsIdNumbersType::SkDic => "sk_dic",
-            IdentityBusinessDetailsIdNumbersType::SkIco => "sk_ico",
-            IdentityBusinessDetailsIdNumbersType::SkVat => "sk_vat",
-            IdentityBusinessDetailsIdNumbersType::ThCrn => "th_crn",
-            IdentityBusinessDetailsIdNumbersType::ThPrn => "th_prn",
-            IdentityBusinessDetailsIdNumbersType::ThTin => "th_tin",
-            IdentityBusinessDetailsIdNumbersType::UsEin => "us_ein",
-            IdentityBusinessDetailsIdNumbersType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for IdentityBusinessDetailsIdNumbersType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ae_crn",
-                    "ae_vat",
-                    "ao_nif",
-                    "ar_cuit",
-                    "at_fn",
-                    "at_stn",
-                    "at_vat",
-                    "au_abn",
-                    "au_acn",
-                    "au_in",
-                    "az_tin",
-                    "bd_etin",
-                    "be_cbe",
-                    "be_vat",
-                    "bg_uic",
-                    "bg_vat",
-                    "br_cnpj",
-                    "ca_cn",
-                    "ca_crarr",
-                    "ca_gst_hst",
-                    "ca_neq",
-                    "ca_rid",
-                    "ch_chid",
-                    "ch_uid",
-                    "cr_cpj",
-                    "cr_nite",
-                    "cy_he",
-                    "cy_tic",
-                    "cy_vat",
-                    "cz_ico",
-                    "cz_vat",
-                    "de_hrn",
-                    "de_stn",
-                    "de_vat",
-                    "dk_cvr",
-                    "dk_vat",
-                    "do_rcn",
-                    "ee_rk",
-                    "ee_vat",
-                    "es_cif",
-                    "es_vat",
-                    "fi_vat",
-                    "fi_yt",
-                    "fr_rna",
-                    "fr_siren",
-                    "fr_vat",
-                    "gb_crn",
-                    "gb_vat",
-                    "gi_crn",
-                    "gr_afm",
-                    "gr_gemi",
-                    "gr_vat",
-                    "gt_nit",
-                    "hk_br",
-                    "hk_cr",
-                    "hr_mbs",
-                    "hr_oib",
-                    "hr_vat",
-                    "hu_cjs",
-                    "hu_tin",
-                    "hu_vat",
-                    "ie_crn",
-                    "ie_trn",
-                    "ie_vat",
-                    "it_rea",
-                    "it_vat",
-                    "jp_cn",
-                    "kz_bin",
-                    "li_uid",
-                    "lt_ccrn",
-                    "lt_vat",
-                    "lu_nif",
-                    "lu_rcs",
-                    "lu_vat",
-                    "lv_urn",
-                    "lv_vat",
-                    "mt_crn",
-                    "mt_tin",
-                    "mt_vat",
-                    "mx_rfc",
-                    "my_brn",
-                    "my_coid",
-                    "my_itn",
-                    "my_sst",
-                    "mz_nuit",
-                    "nl_kvk",
-                    "nl_rsin",
-                    "nl_vat",
-                    "no_orgnr",
-                    "nz_bn",
-                    "nz_ird",
-                    "pe_ruc",
-                    "pk_ntn",
-                    "pl_nip",
-                    "pl_regon",
-                    "pl_vat",
-                    "pt_vat",
-                    "ro_cui",
-                    "ro_orc",
-                    "ro_vat",
-                    "sa_crn",
-                    "sa_tin",
-                    "se_orgnr",
-                    "se_vat",
-                    "sg_uen",
-                    "si_msp",
-                    "si_tin",
-                    "si_vat",
-                    "sk_dic",
-                    "sk_ico",
-                    "sk_vat",
-                    "th_crn",
-                    "th_prn",
-                    "th_tin",
-                    "us_ein",
-                ],
-            ) {
-                Some(0) => IdentityBusinessDetailsIdNumbersType::AeCrn,
-                Some(1) => IdentityBusinessDetailsIdNumbersType::AeVat,
-                Some(2) => IdentityBusinessDetailsIdNumbersType::AoNif,
-                Some(3) => IdentityBusinessDetailsIdNumbersType::ArCuit,
-                Some(4) => IdentityBusinessDetailsIdNumbersType::AtFn,
-                Some(5) => IdentityBusinessDetailsIdNumbersType::AtStn,
-                Some(6) => IdentityBusinessDetailsIdNumbersType::AtVat,
-                Some(7) => IdentityBusinessDetailsIdNumbersType::AuAbn,
-                Some(8) => IdentityBusinessDetailsIdNumbersType::AuAcn,
-                Some(9) => IdentityBusinessDetailsIdNumbersType::AuIn,
-                Some(10) => IdentityBusinessDetailsIdNumbersType::AzTin,
-                Some(11) => IdentityBusinessDetailsIdNumbersType::BdEtin,
-                Some(12) => IdentityBusinessDetailsIdNumbersType::BeCbe,
-                Some(13) => IdentityBusinessDetailsIdNumbersType::BeVat,
-                Some(14) => IdentityBusinessDetailsIdNumbersType::BgUic,
-                Some(15) => IdentityBusinessDetailsIdNumbersType::BgVat,
-                Some(16) => IdentityBusinessDetailsIdNumbersType::BrCnpj,
-                Some(17) => IdentityBusinessDetailsIdNumbersType::CaCn,
-                Some(18) => IdentityBusinessDetailsIdNumbersType::CaCrarr,
-                Some(19) => IdentityBusinessDetailsIdNumbersType::CaGstHst,
-                Some(20) => IdentityBusinessDetailsIdNumbersType::CaNeq,
-                Some(21) => IdentityBusinessDetailsIdNumbersType::CaRid,
-                Some(22) => IdentityBusinessDetailsIdNumbersType::ChChid,
-                Some(23) => IdentityBusinessDetailsIdNumbersType::ChUid,
-                Some(24) => IdentityBusinessDetailsIdNumbersType::CrCpj,
-                Some(25) => IdentityBusinessDetailsIdNumbersType::CrNite,
-                Some(26) => IdentityBusinessDetailsIdNumbersType::CyHe,
-                Some(27) => IdentityBusinessDetailsIdNumbersType::CyTic,
-                Some(28) => IdentityBusinessDetailsIdNumbersType::CyVat,
-                Some(29) => IdentityBusinessDetailsIdNumbersType::CzIco,
-                Some(30) => IdentityBusinessDetailsIdNumbersType::CzVat,
-                Some(31) => IdentityBusinessDetailsIdNumbersType::DeHrn,
-                Some(32) => IdentityBusinessDetailsIdNumbersType::DeStn,
-                Some(33) => IdentityBusinessDetailsIdNumbersType::DeVat,
-                Some(34) => IdentityBusinessDetailsIdNumbersType::DkCvr,
-                Some(35) => IdentityBusinessDetailsIdNumbersType::DkVat,
-                Some(36) => IdentityBusinessDetailsIdNumbersType::DoRcn,
-                Some(37) => IdentityBusinessDetailsIdNumbersType::EeRk,
-                Some(38) => IdentityBusinessDetailsIdNumbersType::EeVat,
-                Some(39) => IdentityBusinessDetailsIdNumbersType::EsCif,
-                Some(40) => IdentityBusinessDetailsIdNumbersType::EsVat,
-                Some(41) => IdentityBusinessDetailsIdNumbersType::FiVat,
-                Some(42) => IdentityBusinessDetailsIdNumbersType::FiYt,
-                Some(43) => IdentityBusinessDetailsIdNumbersType::FrRna,
-                Some(44) => IdentityBusinessDetailsIdNumbersType::FrSiren,
-                Some(45) => IdentityBusinessDetailsIdNumbersType::FrVat,
-                Some(46) => IdentityBusinessDetailsIdNumbersType::GbCrn,
-                Some(47) => IdentityBusinessDetailsIdNumbersType::GbVat,
-                Some(48) => IdentityBusinessDetailsIdNumbersType::GiCrn,
-                Some(49) => IdentityBusinessDetailsIdNumbersType::GrAfm,
-                Some(50) => IdentityBusinessDetailsIdNumbersType::GrGemi,
-                Some(51) => IdentityBusinessDetailsIdNumbersType::GrVat,
-                Some(52) => IdentityBusinessDetailsIdNumbersType::GtNit,
-                Some(53) => IdentityBusinessDetailsIdNumbersType::HkBr,
-                Some(54) => IdentityBusinessDetailsIdNumbersType::HkCr,
-                Some(55) => IdentityBusinessDetailsIdNumbersType::HrMbs,
-                Some(56) => IdentityBusinessDetailsIdNumbersType::HrOib,
-                Some(57) => IdentityBusinessDetailsIdNumbersType::HrVat,
-                Some(58) => IdentityBusinessDetailsIdNumbersType::HuCjs,
-                Some(59) => IdentityBusinessDetailsIdNumbersType::HuTin,
-                Some(60) => IdentityBusinessDetailsIdNumbersType::HuVat,
-                Some(61) => IdentityBusinessDetailsIdNumbersType::IeCrn,
-                Some(62) => IdentityBusinessDetailsIdNumbersType::IeTrn,
-                Some(63) => IdentityBusinessDetailsIdNumbersType::IeVat,
-                Some(64) => IdentityBusinessDetailsIdNumbersType::ItRea,
-                Some(65) => IdentityBusinessDetailsIdNumbersType::ItVat,
-                Some(66) => IdentityBusinessDetailsIdNumbersType::JpCn,
-                Some(67) => IdentityBusinessDetailsIdNumbersType::KzBin,
-                Some(68) => IdentityBusinessDetailsIdNumbersType::LiUid,
-                Some(69) => IdentityBusinessDetailsIdNumbersType::LtCcrn,
-                Some(70) => IdentityBusinessDetailsIdNumbersType::LtVat,
-                Some(71) => IdentityBusinessDetailsIdNumbersType::LuNif,
-                Some(72) => IdentityBusinessDetailsIdNumbersType::LuRcs,
-                Some(73) => IdentityBusinessDetailsIdNumbersType::LuVat,
-                Some(74) => IdentityBusinessDetailsIdNumbersType::LvUrn,
-                Some(75) => IdentityBusinessDetailsIdNumbersType::LvVat,
-                Some(76) => IdentityBusinessDetailsIdNumbersType::MtCrn,
-                Some(77) => IdentityBusinessDetailsIdNumbersType::MtTin,
-                Some(78) => IdentityBusinessDetailsIdNumbersType::MtVat,
-                Some(79) => IdentityBusinessDetailsIdNumbersType::MxRfc,
-                Some(80) => IdentityBusinessDetailsIdNumbersType::MyBrn,
-                Some(81) => IdentityBusinessDetailsIdNumbersType::MyCoid,
-                Some(82) => IdentityBusinessDetailsIdNumbersType::MyItn,
-                Some(83) => IdentityBusinessDetailsIdNumbersType::MySst,
-                Some(84) => IdentityBusinessDetailsIdNumbersType::MzNuit,
-                Some(85) => IdentityBusinessDetailsIdNumbersType::NlKvk,
-                Some(86) => IdentityBusinessDetailsIdNumbersType::NlRsin,
-                Some(87) => IdentityBusinessDetailsIdNumbersType::NlVat,
-                Some(88) => IdentityBusinessDetailsIdNumbersType::NoOrgnr,
-                Some(89) => IdentityBusinessDetailsIdNumbersType::NzBn,
-                Some(90) => IdentityBusinessDetailsIdNumbersType::NzIrd,
-                Some(91) => IdentityBusinessDetailsIdNumbersType::PeRuc,
-                Some(92) => IdentityBusinessDetailsIdNumbersType::PkNtn,
-                Some(93) => IdentityBusinessDetailsIdNumbersType::PlNip,
-                Some(94) => IdentityBusinessDetailsIdNumbersType::PlRegon,
-                Some(95) => IdentityBusinessDetailsIdNumbersType::PlVat,
-                Some(96) => IdentityBusinessDetailsIdNumbersType::PtVat,
-                Some(97) => IdentityBusinessDetailsIdNumbersType::RoCui,
-                Some(98) => IdentityBusinessDetailsIdNumbersType::RoOrc,
-                Some(99) => IdentityBusinessDetailsIdNumbersType::RoVat,
-                Some(100) => IdentityBusinessDetailsIdNumbersType::SaCrn,
-                Some(101) => IdentityBusinessDetailsIdNumbersType::SaTin,
-                Some(102) => IdentityBusinessDetailsIdNumbersType::SeOrgnr,
-                Some(103) => IdentityBusinessDetailsIdNumbersType::SeVat,
-                Some(104) => IdentityBusinessDetailsIdNumbersType::SgUen,
-                Some(105) => IdentityBusinessDetailsIdNumbersType::SiMsp,
-                Some(106) => IdentityBusinessDetailsIdNumbersType::SiTin,
-                Some(107) => IdentityBusinessDetailsIdNumbersType::SiVat,
-                Some(108) => IdentityBusinessDetailsIdNumbersType::SkDic,
-                Some(109) => IdentityBusinessDetailsIdNumbersType::SkIco,
-                Some(110) => IdentityBusinessDetailsIdNumbersType::SkVat,
-                Some(111) => IdentityBusinessDetailsIdNumbersType::ThCrn,
-                Some(112) => IdentityBusinessDetailsIdNumbersType::ThPrn,
-                Some(113) => IdentityBusinessDetailsIdNumbersType::ThTin,
-                Some(114) => IdentityBusinessDetailsIdNumbersType::UsEin,
-                _ => IdentityBusinessDetailsIdNumbersType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for IdentityBusinessDetailsIdNumbersType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for IdentityBusinessDetailsIdNumbersType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsIdNumbersType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsIdNumbersType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `identity.business_details.registration_date` of `V2CoreAccount`.
@@ -10409,294 +9747,6 @@ impl serde::Serialize for IdentityBusinessDetailsScriptNamesKanji {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `identity.business_details.structure` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdentityBusinessDetailsStructure {
-    /// `cooperative`
-    Cooperative,
-    /// `free_zone_establishment`
-    FreeZoneEstablishment,
-    /// `free_zone_llc`
-    FreeZoneLlc,
-    /// `government_instrumentality`
-    GovernmentInstrumentality,
-    /// `governmental_unit`
-    GovernmentalUnit,
-    /// `incorporated_association`
-    IncorporatedAssociation,
-    /// `incorporated_non_profit`
-    IncorporatedNonProfit,
-    /// `incorporated_partnership`
-    IncorporatedPartnership,
-    /// `limited_liability_partnership`
-    LimitedLiabilityPartnership,
-    /// `llc`
-    Llc,
-    /// `multi_member_llc`
-    MultiMemberLlc,
-    /// `private_company`
-    PrivateCompany,
-    /// `private_corporation`
-    PrivateCorporation,
-    /// `private_partnership`
-    PrivatePartnership,
-    /// `public_company`
-    PublicCompany,
-    /// `public_corporation`
-    PublicCorporation,
-    /// `public_listed_corporation`
-    PublicListedCorporation,
-    /// `public_partnership`
-    PublicPartnership,
-    /// `registered_charity`
-    RegisteredCharity,
-    /// `single_member_llc`
-    SingleMemberLlc,
-    /// `sole_establishment`
-    SoleEstablishment,
-    /// `sole_proprietorship`
-    SoleProprietorship,
-    /// `tax_exempt_government_instrumentality`
-    TaxExemptGovernmentInstrumentality,
-    /// `trust`
-    Trust,
-    /// `unincorporated_association`
-    UnincorporatedAssociation,
-    /// `unincorporated_non_profit`
-    UnincorporatedNonProfit,
-    /// `unincorporated_partnership`
-    UnincorporatedPartnership,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl IdentityBusinessDetailsStructure {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdentityBusinessDetailsStructure::Cooperative => "cooperative",
-            IdentityBusinessDetailsStructure::FreeZoneEstablishment => {
-                "free_zone_establishment"
-            }
-            IdentityBusinessDetailsStructure::FreeZoneLlc => "free_zone_llc",
-            IdentityBusinessDetailsStructure::GovernmentInstrumentality => {
-                "government_instrumentality"
-            }
-            IdentityBusinessDetailsStructure::GovernmentalUnit => "governmental_unit",
-            IdentityBusinessDetailsStructure::IncorporatedAssociation => {
-                "incorporated_association"
-            }
-            IdentityBusinessDetailsStructure::IncorporatedNonProfit => {
-                "incorporated_non_profit"
-            }
-            IdentityBusinessDetailsStructure::IncorporatedPartnership => {
-                "incorporated_partnership"
-            }
-            IdentityBusinessDetailsStructure::LimitedLiabilityPartnership => {
-                "limited_liability_partnership"
-            }
-            IdentityBusinessDetailsStructure::Llc => "llc",
-            IdentityBusinessDetailsStructure::MultiMemberLlc => "multi_member_llc",
-            IdentityBusinessDetailsStructure::PrivateCompany => "private_company",
-            IdentityBusinessDetailsStructure::PrivateCorporation => "private_corporation",
-            IdentityBusinessDetailsStructure::PrivatePartnership => "private_partnership",
-            IdentityBusinessDetailsStructure::PublicCompany => "public_company",
-            IdentityBusinessDetailsStructure::PublicCorporation => "public_corporation",
-            IdentityBusinessDetailsStructure::PublicListedCorporation => {
-                "public_listed_corporation"
-            }
-            IdentityBusinessDetailsStructure::PublicPartnership => "public_partnership",
-            IdentityBusinessDetailsStructure::RegisteredCharity => "registered_charity",
-            IdentityBusinessDetailsStructure::SingleMemberLlc => "single_member_llc",
-            IdentityBusinessDetailsStructure::SoleEstablishment => "sole_establishment",
-            IdentityBusinessDetailsStructure::SoleProprietorship => "sole_proprietorship",
-            IdentityBusinessDetailsStructure::TaxExemptGovernmentInstrumentality => {
-                "tax_exempt_government_instrumentality"
-            }
-            IdentityBusinessDetailsStructure::Trust => "trust",
-            IdentityBusinessDetailsStructure::UnincorporatedAssociation => {
-                "unincorporated_association"
-            }
-            IdentityBusinessDetailsStructure::UnincorporatedNonProfit => {
-                "unincorporated_non_profit"
-            }
-            IdentityBusinessDetailsStructure::UnincorporatedPartnership => {
-                "unincorporated_partnership"
-            }
-            IdentityBusinessDetailsStructure::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for IdentityBusinessDetailsStructure {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "cooperative",
-                    "free_zone_establishment",
-                    "free_zone_llc",
-                    "government_instrumentality",
-                    "governmental_unit",
-                    "incorporated_association",
-                    "incorporated_non_profit",
-                    "incorporated_partnership",
-                    "limited_liability_partnership",
-                    "llc",
-                    "multi_member_llc",
-                    "private_company",
-                    "private_corporation",
-                    "private_partnership",
-                    "public_company",
-                    "public_corporation",
-                    "public_listed_corporation",
-                    "public_partnership",
-                    "registered_charity",
-                    "single_member_llc",
-                    "sole_establishment",
-                    "sole_proprietorship",
-                    "tax_exempt_government_instrumentality",
-                    "trust",
-                    "unincorporated_association",
-                    "unincorporated_non_profit",
-                    "unincorporated_partnership",
-                ],
-            ) {
-                Some(0) => IdentityBusinessDetailsStructure::Cooperative,
-                Some(1) => IdentityBusinessDetailsStructure::FreeZoneEstablishment,
-                Some(2) => IdentityBusinessDetailsStructure::FreeZoneLlc,
-                Some(3) => IdentityBusinessDetailsStructure::GovernmentInstrumentality,
-                Some(4) => IdentityBusinessDetailsStructure::GovernmentalUnit,
-                Some(5) => IdentityBusinessDetailsStructure::IncorporatedAssociation,
-                Some(6) => IdentityBusinessDetailsStructure::IncorporatedNonProfit,
-                Some(7) => IdentityBusinessDetailsStructure::IncorporatedPartnership,
-                Some(8) => IdentityBusinessDetailsStructure::LimitedLiabilityPartnership,
-                Some(9) => IdentityBusinessDetailsStructure::Llc,
-                Some(10) => IdentityBusinessDetailsStructure::MultiMemberLlc,
-                Some(11) => IdentityBusinessDetailsStructure::PrivateCompany,
-                Some(12) => IdentityBusinessDetailsStructure::PrivateCorporation,
-                Some(13) => IdentityBusinessDetailsStructure::PrivatePartnership,
-                Some(14) => IdentityBusinessDetailsStructure::PublicCompany,
-                Some(15) => IdentityBusinessDetailsStructure::PublicCorporation,
-                Some(16) => IdentityBusinessDetailsStructure::PublicListedCorporation,
-                Some(17) => IdentityBusinessDetailsStructure::PublicPartnership,
-                Some(18) => IdentityBusinessDetailsStructure::RegisteredCharity,
-                Some(19) => IdentityBusinessDetailsStructure::SingleMemberLlc,
-                Some(20) => IdentityBusinessDetailsStructure::SoleEstablishment,
-                Some(21) => IdentityBusinessDetailsStructure::SoleProprietorship,
-                Some(22) => {
-                    IdentityBusinessDetailsStructure::TaxExemptGovernmentInstrumentality
-                }
-                Some(23) => IdentityBusinessDetailsStructure::Trust,
-                Some(24) => IdentityBusinessDetailsStructure::UnincorporatedAssociation,
-                Some(25) => IdentityBusinessDetailsStructure::UnincorporatedNonProfit,
-                Some(26) => IdentityBusinessDetailsStructure::UnincorporatedPartnership,
-                _ => IdentityBusinessDetailsStructure::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for IdentityBusinessDetailsStructure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for IdentityBusinessDetailsStructure {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsStructure {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsStructure {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `identity.entity_type` in `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdentityEntityType {
-    /// `company`
-    Company,
-    /// `government_entity`
-    GovernmentEntity,
-    /// `individual`
-    Individual,
-    /// `non_profit`
-    NonProfit,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "v2")]
-impl IdentityEntityType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IdentityEntityType::Company => "company",
-            IdentityEntityType::GovernmentEntity => "government_entity",
-            IdentityEntityType::Individual => "individual",
-            IdentityEntityType::NonProfit => "non_profit",
-            IdentityEntityType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for IdentityEntityType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["company", "government_entity", "individual", "non_profit"],
-            ) {
-                Some(0) => IdentityEntityType::Company,
-                Some(1) => IdentityEntityType::GovernmentEntity,
-                Some(2) => IdentityEntityType::Individual,
-                Some(3) => IdentityEntityType::NonProfit,
-                _ => IdentityEntityType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for IdentityEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for IdentityEntityType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityEntityType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityEntityType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `identity.individual` of `V2CoreAccount`.
@@ -11516,7 +10566,7 @@ impl<'de> serde::Deserialize<'de> for Include {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `identity.individual.legal_gender` in `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `identity.individual.legal_gender` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -11573,6 +10623,483 @@ impl<'de> serde::Deserialize<'de> for LegalGender {
 }
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for LegalGender {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `defaults.locales` in `CreateV2CoreAccount`, `UpdateV2CoreAccount` and `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Locales {
+    /// `ar-SA`
+    ArSa,
+    /// `bg`
+    Bg,
+    /// `bg-BG`
+    BgBg,
+    /// `cs`
+    Cs,
+    /// `cs-CZ`
+    CsCz,
+    /// `da`
+    Da,
+    /// `da-DK`
+    DaDk,
+    /// `de`
+    De,
+    /// `de-DE`
+    DeDe,
+    /// `el`
+    El,
+    /// `el-GR`
+    ElGr,
+    /// `en`
+    En,
+    /// `en-AU`
+    EnAu,
+    /// `en-CA`
+    EnCa,
+    /// `en-GB`
+    EnGb,
+    /// `en-IE`
+    EnIe,
+    /// `en-IN`
+    EnIn,
+    /// `en-NZ`
+    EnNz,
+    /// `en-SG`
+    EnSg,
+    /// `en-US`
+    EnUs,
+    /// `es`
+    Es,
+    /// `es-419`
+    Es419,
+    /// `es-ES`
+    EsEs,
+    /// `et`
+    Et,
+    /// `et-EE`
+    EtEe,
+    /// `fi`
+    Fi,
+    /// `fi-FI`
+    FiFi,
+    /// `fil`
+    Fil,
+    /// `fil-PH`
+    FilPh,
+    /// `fr`
+    Fr,
+    /// `fr-CA`
+    FrCa,
+    /// `fr-FR`
+    FrFr,
+    /// `he-IL`
+    HeIl,
+    /// `hr`
+    Hr,
+    /// `hr-HR`
+    HrHr,
+    /// `hu`
+    Hu,
+    /// `hu-HU`
+    HuHu,
+    /// `id`
+    Id,
+    /// `id-ID`
+    IdId,
+    /// `it`
+    It,
+    /// `it-IT`
+    ItIt,
+    /// `ja`
+    Ja,
+    /// `ja-JP`
+    JaJp,
+    /// `ko`
+    Ko,
+    /// `ko-KR`
+    KoKr,
+    /// `lt`
+    Lt,
+    /// `lt-LT`
+    LtLt,
+    /// `lv`
+    Lv,
+    /// `lv-LV`
+    LvLv,
+    /// `ms`
+    Ms,
+    /// `ms-MY`
+    MsMy,
+    /// `mt`
+    Mt,
+    /// `mt-MT`
+    MtMt,
+    /// `nb`
+    Nb,
+    /// `nb-NO`
+    NbNo,
+    /// `nl`
+    Nl,
+    /// `nl-NL`
+    NlNl,
+    /// `pl`
+    Pl,
+    /// `pl-PL`
+    PlPl,
+    /// `pt`
+    Pt,
+    /// `pt-BR`
+    PtBr,
+    /// `pt-PT`
+    PtPt,
+    /// `ro`
+    Ro,
+    /// `ro-RO`
+    RoRo,
+    /// `ru`
+    Ru,
+    /// `ru-RU`
+    RuRu,
+    /// `sk`
+    Sk,
+    /// `sk-SK`
+    SkSk,
+    /// `sl`
+    Sl,
+    /// `sl-SI`
+    SlSi,
+    /// `sv`
+    Sv,
+    /// `sv-SE`
+    SvSe,
+    /// `th`
+    Th,
+    /// `th-TH`
+    ThTh,
+    /// `tr`
+    Tr,
+    /// `tr-TR`
+    TrTr,
+    /// `vi`
+    Vi,
+    /// `vi-VN`
+    ViVn,
+    /// `zh`
+    Zh,
+    /// `zh-HK`
+    ZhHk,
+    /// `zh-Hans`
+    ZhHans,
+    /// `zh-Hant-HK`
+    ZhHantHk,
+    /// `zh-Hant-TW`
+    ZhHantTw,
+    /// `zh-TW`
+    ZhTw,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl Locales {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Locales::ArSa => "ar-SA",
+            Locales::Bg => "bg",
+            Locales::BgBg => "bg-BG",
+            Locales::Cs => "cs",
+            Locales::CsCz => "cs-CZ",
+            Locales::Da => "da",
+            Locales::DaDk => "da-DK",
+            Locales::De => "de",
+            Locales::DeDe => "de-DE",
+            Locales::El => "el",
+            Locales::ElGr => "el-GR",
+            Locales::En => "en",
+            Locales::EnAu => "en-AU",
+            Locales::EnCa => "en-CA",
+            Locales::EnGb => "en-GB",
+            Locales::EnIe => "en-IE",
+            Locales::EnIn => "en-IN",
+            Locales::EnNz => "en-NZ",
+            Locales::EnSg => "en-SG",
+            Locales::EnUs => "en-US",
+            Locales::Es => "es",
+            Locales::Es419 => "es-419",
+            Locales::EsEs => "es-ES",
+            Locales::Et => "et",
+            Locales::EtEe => "et-EE",
+            Locales::Fi => "fi",
+            Locales::FiFi => "fi-FI",
+            Locales::Fil => "fil",
+            Locales::FilPh => "fil-PH",
+            Locales::Fr => "fr",
+            Locales::FrCa => "fr-CA",
+            Locales::FrFr => "fr-FR",
+            Locales::HeIl => "he-IL",
+            Locales::Hr => "hr",
+            Locales::HrHr => "hr-HR",
+            Locales::Hu => "hu",
+            Locales::HuHu => "hu-HU",
+            Locales::Id => "id",
+            Locales::IdId => "id-ID",
+            Locales::It => "it",
+            Locales::ItIt => "it-IT",
+            Locales::Ja => "ja",
+            Locales::JaJp => "ja-JP",
+            Locales::Ko => "ko",
+            Locales::KoKr => "ko-KR",
+            Locales::Lt => "lt",
+            Locales::LtLt => "lt-LT",
+            Locales::Lv => "lv",
+            Locales::LvLv => "lv-LV",
+            Locales::Ms => "ms",
+            Locales::MsMy => "ms-MY",
+            Locales::Mt => "mt",
+            Locales::MtMt => "mt-MT",
+            Locales::Nb => "nb",
+            Locales::NbNo => "nb-NO",
+            Locales::Nl => "nl",
+            Locales::NlNl => "nl-NL",
+            Locales::Pl => "pl",
+            Locales::PlPl => "pl-PL",
+            Locales::Pt => "pt",
+            Locales::PtBr => "pt-BR",
+            Locales::PtPt => "pt-PT",
+            Locales::Ro => "ro",
+            Locales::RoRo => "ro-RO",
+            Locales::Ru => "ru",
+            Locales::RuRu => "ru-RU",
+            Locales::Sk => "sk",
+            Locales::SkSk => "sk-SK",
+            Locales::Sl => "sl",
+            Locales::SlSi => "sl-SI",
+            Locales::Sv => "sv",
+            Locales::SvSe => "sv-SE",
+            Locales::Th => "th",
+            Locales::ThTh => "th-TH",
+            Locales::Tr => "tr",
+            Locales::TrTr => "tr-TR",
+            Locales::Vi => "vi",
+            Locales::ViVn => "vi-VN",
+            Locales::Zh => "zh",
+            Locales::ZhHk => "zh-HK",
+            Locales::ZhHans => "zh-Hans",
+            Locales::ZhHantHk => "zh-Hant-HK",
+            Locales::ZhHantTw => "zh-Hant-TW",
+            Locales::ZhTw => "zh-TW",
+            Locales::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for Locales {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ar-SA",
+                    "bg",
+                    "bg-BG",
+                    "cs",
+                    "cs-CZ",
+                    "da",
+                    "da-DK",
+                    "de",
+                    "de-DE",
+                    "el",
+                    "el-GR",
+                    "en",
+                    "en-AU",
+                    "en-CA",
+                    "en-GB",
+                    "en-IE",
+                    "en-IN",
+                    "en-NZ",
+                    "en-SG",
+                    "en-US",
+                    "es",
+                    "es-419",
+                    "es-ES",
+                    "et",
+                    "et-EE",
+                    "fi",
+                    "fi-FI",
+                    "fil",
+                    "fil-PH",
+                    "fr",
+                    "fr-CA",
+                    "fr-FR",
+                    "he-IL",
+                    "hr",
+                    "hr-HR",
+                    "hu",
+                    "hu-HU",
+                    "id",
+                    "id-ID",
+                    "it",
+                    "it-IT",
+                    "ja",
+                    "ja-JP",
+                    "ko",
+                    "ko-KR",
+                    "lt",
+                    "lt-LT",
+                    "lv",
+                    "lv-LV",
+                    "ms",
+                    "ms-MY",
+                    "mt",
+                    "mt-MT",
+                    "nb",
+                    "nb-NO",
+                    "nl",
+                    "nl-NL",
+                    "pl",
+                    "pl-PL",
+                    "pt",
+                    "pt-BR",
+                    "pt-PT",
+                    "ro",
+                    "ro-RO",
+                    "ru",
+                    "ru-RU",
+                    "sk",
+                    "sk-SK",
+                    "sl",
+                    "sl-SI",
+                    "sv",
+                    "sv-SE",
+                    "th",
+                    "th-TH",
+                    "tr",
+                    "tr-TR",
+                    "vi",
+                    "vi-VN",
+                    "zh",
+                    "zh-HK",
+                    "zh-Hans",
+                    "zh-Hant-HK",
+                    "zh-Hant-TW",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => Locales::ArSa,
+                Some(1) => Locales::Bg,
+                Some(2) => Locales::BgBg,
+                Some(3) => Locales::Cs,
+                Some(4) => Locales::CsCz,
+                Some(5) => Locales::Da,
+                Some(6) => Locales::DaDk,
+                Some(7) => Locales::De,
+                Some(8) => Locales::DeDe,
+                Some(9) => Locales::El,
+                Some(10) => Locales::ElGr,
+                Some(11) => Locales::En,
+                Some(12) => Locales::EnAu,
+                Some(13) => Locales::EnCa,
+                Some(14) => Locales::EnGb,
+                Some(15) => Locales::EnIe,
+                Some(16) => Locales::EnIn,
+                Some(17) => Locales::EnNz,
+                Some(18) => Locales::EnSg,
+                Some(19) => Locales::EnUs,
+                Some(20) => Locales::Es,
+                Some(21) => Locales::Es419,
+                Some(22) => Locales::EsEs,
+                Some(23) => Locales::Et,
+                Some(24) => Locales::EtEe,
+                Some(25) => Locales::Fi,
+                Some(26) => Locales::FiFi,
+                Some(27) => Locales::Fil,
+                Some(28) => Locales::FilPh,
+                Some(29) => Locales::Fr,
+                Some(30) => Locales::FrCa,
+                Some(31) => Locales::FrFr,
+                Some(32) => Locales::HeIl,
+                Some(33) => Locales::Hr,
+                Some(34) => Locales::HrHr,
+                Some(35) => Locales::Hu,
+                Some(36) => Locales::HuHu,
+                Some(37) => Locales::Id,
+                Some(38) => Locales::IdId,
+                Some(39) => Locales::It,
+                Some(40) => Locales::ItIt,
+                Some(41) => Locales::Ja,
+                Some(42) => Locales::JaJp,
+                Some(43) => Locales::Ko,
+                Some(44) => Locales::KoKr,
+                Some(45) => Locales::Lt,
+                Some(46) => Locales::LtLt,
+                Some(47) => Locales::Lv,
+                Some(48) => Locales::LvLv,
+                Some(49) => Locales::Ms,
+                Some(50) => Locales::MsMy,
+                Some(51) => Locales::Mt,
+                Some(52) => Locales::MtMt,
+                Some(53) => Locales::Nb,
+                Some(54) => Locales::NbNo,
+                Some(55) => Locales::Nl,
+                Some(56) => Locales::NlNl,
+                Some(57) => Locales::Pl,
+                Some(58) => Locales::PlPl,
+                Some(59) => Locales::Pt,
+                Some(60) => Locales::PtBr,
+                Some(61) => Locales::PtPt,
+                Some(62) => Locales::Ro,
+                Some(63) => Locales::RoRo,
+                Some(64) => Locales::Ru,
+                Some(65) => Locales::RuRu,
+                Some(66) => Locales::Sk,
+                Some(67) => Locales::SkSk,
+                Some(68) => Locales::Sl,
+                Some(69) => Locales::SlSi,
+                Some(70) => Locales::Sv,
+                Some(71) => Locales::SvSe,
+                Some(72) => Locales::Th,
+                Some(73) => Locales::ThTh,
+                Some(74) => Locales::Tr,
+                Some(75) => Locales::TrTr,
+                Some(76) => Locales::Vi,
+                Some(77) => Locales::ViVn,
+                Some(78) => Locales::Zh,
+                Some(79) => Locales::ZhHk,
+                Some(80) => Locales::ZhHans,
+                Some(81) => Locales::ZhHantHk,
+                Some(82) => Locales::ZhHantTw,
+                Some(83) => Locales::ZhTw,
+                _ => Locales::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for Locales {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for Locales {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Locales {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Locales {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -11716,6 +11243,67 @@ impl<'de> serde::Deserialize<'de> for LocationSource {
 }
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for LocationSource {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `defaults.responsibilities.losses_collector` in `CreateV2CoreAccount`, `UpdateV2CoreAccount` and `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LossesCollector {
+    /// `application`
+    Application,
+    /// `stripe`
+    Stripe,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl LossesCollector {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LossesCollector::Application => "application",
+            LossesCollector::Stripe => "stripe",
+            LossesCollector::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for LossesCollector {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => LossesCollector::Application,
+                Some(1) => LossesCollector::Stripe,
+                _ => LossesCollector::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for LossesCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for LossesCollector {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for LossesCollector {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for LossesCollector {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -14491,6 +14079,150 @@ impl serde::Serialize for MerchantScriptStatementDescriptorKanji {
         map.end()
     }
 }
+/// Values of `ownership_exemption_reason` in `CreateAccount`, `CreateToken` and 6 more.
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OwnershipExemptionReason {
+    /// `qualified_entity_exceeds_ownership_threshold`
+    QualifiedEntityExceedsOwnershipThreshold,
+    /// `qualifies_as_financial_institution`
+    QualifiesAsFinancialInstitution,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl OwnershipExemptionReason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold => {
+                "qualified_entity_exceeds_ownership_threshold"
+            }
+            OwnershipExemptionReason::QualifiesAsFinancialInstitution => {
+                "qualifies_as_financial_institution"
+            }
+            OwnershipExemptionReason::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl std::str::FromStr for OwnershipExemptionReason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "qualified_entity_exceeds_ownership_threshold",
+                    "qualifies_as_financial_institution",
+                ],
+            ) {
+                Some(0) => {
+                    OwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold
+                }
+                Some(1) => OwnershipExemptionReason::QualifiesAsFinancialInstitution,
+                _ => OwnershipExemptionReason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl std::fmt::Display for OwnershipExemptionReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl serde::Serialize for OwnershipExemptionReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl<'de> serde::Deserialize<'de> for OwnershipExemptionReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl crate::rt::Decode for OwnershipExemptionReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `identity.individual.documents.passport.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PassportType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl PassportType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PassportType::Files => "files",
+            PassportType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for PassportType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => PassportType::Files,
+                _ => PassportType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for PassportType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for PassportType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for PassportType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for PassportType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `configuration.merchant.capabilities.stripe_balance.payouts` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -14644,6 +14376,120 @@ impl crate::rt::Decode for PayoutsStatus {
         r.str_enum()
     }
 }
+/// Values of `identity.business_details.documents.proof_of_address.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProofOfAddressType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl ProofOfAddressType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProofOfAddressType::Files => "files",
+            ProofOfAddressType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for ProofOfAddressType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => ProofOfAddressType::Files,
+                _ => ProofOfAddressType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for ProofOfAddressType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for ProofOfAddressType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ProofOfAddressType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ProofOfAddressType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `identity.business_details.documents.proof_of_registration.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProofOfRegistrationType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl ProofOfRegistrationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProofOfRegistrationType::Files => "files",
+            ProofOfRegistrationType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for ProofOfRegistrationType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => ProofOfRegistrationType::Files,
+                _ => ProofOfRegistrationType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for ProofOfRegistrationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for ProofOfRegistrationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ProofOfRegistrationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ProofOfRegistrationType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `identity.business_details.documents.proof_of_ultimate_beneficial_ownership` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -14724,7 +14570,7 @@ impl serde::Serialize for ProofOfUltimateBeneficialOwnership {
         map.end()
     }
 }
-/// Values of `identity.business_details.documents.proof_of_ultimate_beneficial_ownership.type` in `V2CoreAccount`.
+/// Values of `identity.business_details.documents.proof_of_ultimate_beneficial_ownership.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -16452,6 +16298,200 @@ impl crate::rt::Decode for StripeTransfersStatus {
         r.str_enum()
     }
 }
+/// Values of `identity.business_details.structure` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Structure {
+    /// `cooperative`
+    Cooperative,
+    /// `free_zone_establishment`
+    FreeZoneEstablishment,
+    /// `free_zone_llc`
+    FreeZoneLlc,
+    /// `government_instrumentality`
+    GovernmentInstrumentality,
+    /// `governmental_unit`
+    GovernmentalUnit,
+    /// `incorporated_association`
+    IncorporatedAssociation,
+    /// `incorporated_non_profit`
+    IncorporatedNonProfit,
+    /// `incorporated_partnership`
+    IncorporatedPartnership,
+    /// `limited_liability_partnership`
+    LimitedLiabilityPartnership,
+    /// `llc`
+    Llc,
+    /// `multi_member_llc`
+    MultiMemberLlc,
+    /// `private_company`
+    PrivateCompany,
+    /// `private_corporation`
+    PrivateCorporation,
+    /// `private_partnership`
+    PrivatePartnership,
+    /// `public_company`
+    PublicCompany,
+    /// `public_corporation`
+    PublicCorporation,
+    /// `public_listed_corporation`
+    PublicListedCorporation,
+    /// `public_partnership`
+    PublicPartnership,
+    /// `registered_charity`
+    RegisteredCharity,
+    /// `single_member_llc`
+    SingleMemberLlc,
+    /// `sole_establishment`
+    SoleEstablishment,
+    /// `sole_proprietorship`
+    SoleProprietorship,
+    /// `tax_exempt_government_instrumentality`
+    TaxExemptGovernmentInstrumentality,
+    /// `trust`
+    Trust,
+    /// `unincorporated_association`
+    UnincorporatedAssociation,
+    /// `unincorporated_non_profit`
+    UnincorporatedNonProfit,
+    /// `unincorporated_partnership`
+    UnincorporatedPartnership,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl Structure {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Structure::Cooperative => "cooperative",
+            Structure::FreeZoneEstablishment => "free_zone_establishment",
+            Structure::FreeZoneLlc => "free_zone_llc",
+            Structure::GovernmentInstrumentality => "government_instrumentality",
+            Structure::GovernmentalUnit => "governmental_unit",
+            Structure::IncorporatedAssociation => "incorporated_association",
+            Structure::IncorporatedNonProfit => "incorporated_non_profit",
+            Structure::IncorporatedPartnership => "incorporated_partnership",
+            Structure::LimitedLiabilityPartnership => "limited_liability_partnership",
+            Structure::Llc => "llc",
+            Structure::MultiMemberLlc => "multi_member_llc",
+            Structure::PrivateCompany => "private_company",
+            Structure::PrivateCorporation => "private_corporation",
+            Structure::PrivatePartnership => "private_partnership",
+            Structure::PublicCompany => "public_company",
+            Structure::PublicCorporation => "public_corporation",
+            Structure::PublicListedCorporation => "public_listed_corporation",
+            Structure::PublicPartnership => "public_partnership",
+            Structure::RegisteredCharity => "registered_charity",
+            Structure::SingleMemberLlc => "single_member_llc",
+            Structure::SoleEstablishment => "sole_establishment",
+            Structure::SoleProprietorship => "sole_proprietorship",
+            Structure::TaxExemptGovernmentInstrumentality => {
+                "tax_exempt_government_instrumentality"
+            }
+            Structure::Trust => "trust",
+            Structure::UnincorporatedAssociation => "unincorporated_association",
+            Structure::UnincorporatedNonProfit => "unincorporated_non_profit",
+            Structure::UnincorporatedPartnership => "unincorporated_partnership",
+            Structure::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for Structure {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cooperative",
+                    "free_zone_establishment",
+                    "free_zone_llc",
+                    "government_instrumentality",
+                    "governmental_unit",
+                    "incorporated_association",
+                    "incorporated_non_profit",
+                    "incorporated_partnership",
+                    "limited_liability_partnership",
+                    "llc",
+                    "multi_member_llc",
+                    "private_company",
+                    "private_corporation",
+                    "private_partnership",
+                    "public_company",
+                    "public_corporation",
+                    "public_listed_corporation",
+                    "public_partnership",
+                    "registered_charity",
+                    "single_member_llc",
+                    "sole_establishment",
+                    "sole_proprietorship",
+                    "tax_exempt_government_instrumentality",
+                    "trust",
+                    "unincorporated_association",
+                    "unincorporated_non_profit",
+                    "unincorporated_partnership",
+                ],
+            ) {
+                Some(0) => Structure::Cooperative,
+                Some(1) => Structure::FreeZoneEstablishment,
+                Some(2) => Structure::FreeZoneLlc,
+                Some(3) => Structure::GovernmentInstrumentality,
+                Some(4) => Structure::GovernmentalUnit,
+                Some(5) => Structure::IncorporatedAssociation,
+                Some(6) => Structure::IncorporatedNonProfit,
+                Some(7) => Structure::IncorporatedPartnership,
+                Some(8) => Structure::LimitedLiabilityPartnership,
+                Some(9) => Structure::Llc,
+                Some(10) => Structure::MultiMemberLlc,
+                Some(11) => Structure::PrivateCompany,
+                Some(12) => Structure::PrivateCorporation,
+                Some(13) => Structure::PrivatePartnership,
+                Some(14) => Structure::PublicCompany,
+                Some(15) => Structure::PublicCorporation,
+                Some(16) => Structure::PublicListedCorporation,
+                Some(17) => Structure::PublicPartnership,
+                Some(18) => Structure::RegisteredCharity,
+                Some(19) => Structure::SingleMemberLlc,
+                Some(20) => Structure::SoleEstablishment,
+                Some(21) => Structure::SoleProprietorship,
+                Some(22) => Structure::TaxExemptGovernmentInstrumentality,
+                Some(23) => Structure::Trust,
+                Some(24) => Structure::UnincorporatedAssociation,
+                Some(25) => Structure::UnincorporatedNonProfit,
+                Some(26) => Structure::UnincorporatedPartnership,
+                _ => Structure::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for Structure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for Structure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Structure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Structure {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `future_requirements.summary` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -16594,7 +16634,7 @@ impl serde::Serialize for SummaryMinimumDeadline {
         map.end()
     }
 }
-/// Values of `identity.business_details.documents.primary_verification.type` in `V2CoreAccount` and `V2CoreAccountPerson`.
+/// Values of `identity.business_details.documents.primary_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -16651,69 +16691,61 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `close_list` whose field path another type of `v2_core_account` also has.
-pub mod close_list {
-    /// Values of `applied_configurations` in `CloseV2CoreAccount` and `ListV2CoreAccounts`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum AppliedConfigurations {
-        /// `customer`
-        Customer,
-        /// `merchant`
-        Merchant,
-        /// `recipient`
-        Recipient,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl AppliedConfigurations {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                AppliedConfigurations::Customer => "customer",
-                AppliedConfigurations::Merchant => "merchant",
-                AppliedConfigurations::Recipient => "recipient",
-                AppliedConfigurations::Unknown(v) => v,
-            }
+/// Values of `identity.individual.documents.visa.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VisaType {
+    /// `files`
+    Files,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl VisaType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VisaType::Files => "files",
+            VisaType::Unknown(v) => v,
         }
     }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for AppliedConfigurations {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["customer", "merchant", "recipient"],
-                ) {
-                    Some(0) => AppliedConfigurations::Customer,
-                    Some(1) => AppliedConfigurations::Merchant,
-                    Some(2) => AppliedConfigurations::Recipient,
-                    _ => AppliedConfigurations::Unknown(s.to_owned()),
-                },
-            )
-        }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for VisaType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => VisaType::Files,
+                _ => VisaType::Unknown(s.to_owned()),
+            },
+        )
     }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for AppliedConfigurations {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for VisaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for AppliedConfigurations {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for VisaType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for AppliedConfigurations {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for VisaType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for VisaType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Types of `create` whose field path another type of `v2_core_account` also has.
@@ -16803,7 +16835,7 @@ pub mod create {
         /// ZIP or postal code.
         pub postal_code: Option<String>,
         /// Purpose of additional address.
-        pub purpose: crate::v2_core_account::params::AdditionalAddressesPurpose,
+        pub purpose: crate::v2_core_account::AdditionalAddressesPurpose,
         /// State, county, province, or region.
         pub state: Option<String>,
         /// Town or district.
@@ -16843,9 +16875,7 @@ pub mod create {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             country: impl Into<String>,
-            purpose: impl Into<
-                crate::v2_core_account::params::AdditionalAddressesPurpose,
-            >,
+            purpose: impl Into<crate::v2_core_account::AdditionalAddressesPurpose>,
         ) -> Self {
             Self {
                 city: None,
@@ -17341,7 +17371,7 @@ pub mod create {
         /// The business legal name in non latin script.
         pub script_names: Option<crate::v2_core_account::create_update::ScriptNames>,
         /// The category identifying the legal structure of the business.
-        pub structure: Option<crate::v2_core_account::create_update::Structure>,
+        pub structure: Option<crate::v2_core_account::Structure>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for BusinessDetails {
@@ -17491,7 +17521,7 @@ pub mod create {
         /// The category identifying the legal structure of the business.
         pub fn structure(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::Structure>,
+            v: impl Into<crate::v2_core_account::Structure>,
         ) -> Self {
             self.structure = Some(v.into());
             self
@@ -18052,7 +18082,7 @@ pub mod create {
     #[non_exhaustive]
     pub struct CustomerAutomaticIndirectTax {
         /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
-        pub exempt: Option<crate::customer::create_update::TaxExempt>,
+        pub exempt: Option<crate::customer::TaxExempt>,
         /// A recent IP address of the customer used for tax reporting and tax location inference.
         pub ip_address: Option<String>,
     }
@@ -18081,10 +18111,7 @@ pub mod create {
             }
         }
         /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
-        pub fn exempt(
-            mut self,
-            v: impl Into<crate::customer::create_update::TaxExempt>,
-        ) -> Self {
+        pub fn exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
             self.exempt = Some(v.into());
             self
         }
@@ -18320,7 +18347,7 @@ pub mod create {
         /// The country in which the account holder resides, or in which the business is legally established. This should be an [ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) country code.
         pub country: Option<String>,
         /// The entity type.
-        pub entity_type: Option<crate::v2_core_account::create_update::EntityType>,
+        pub entity_type: Option<crate::v2_core_account::EntityType>,
         /// Information about the person represented by the account.
         pub individual: Option<crate::v2_core_account::create::Individual>,
     }
@@ -18384,7 +18411,7 @@ pub mod create {
         /// The entity type.
         pub fn entity_type(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::EntityType>,
+            v: impl Into<crate::v2_core_account::EntityType>,
         ) -> Self {
             self.entity_type = Some(v.into());
             self
@@ -18424,7 +18451,7 @@ pub mod create {
         /// The identification numbers (e.g., SSN) associated with the individual.
         pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
         /// The individual's gender (International regulations require either "male" or "female").
-        pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
+        pub legal_gender: Option<crate::v2_core_account::LegalGender>,
         /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
         pub metadata: Option<crate::rt::Metadata>,
         /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
@@ -18432,7 +18459,7 @@ pub mod create {
         /// The individual's phone number.
         pub phone: Option<String>,
         /// The individual's political exposure.
-        pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+        pub political_exposure: Option<crate::person::PoliticalExposure>,
         /// The relationship that this individual has with the account's identity.
         pub relationship: Option<crate::v2_core_account::create_update::Relationship>,
         /// The script addresses (e.g., non-Latin characters) associated with the individual.
@@ -18593,7 +18620,7 @@ pub mod create {
         /// The individual's gender (International regulations require either "male" or "female").
         pub fn legal_gender(
             mut self,
-            v: impl Into<crate::v2_core_account::params::LegalGender>,
+            v: impl Into<crate::v2_core_account::LegalGender>,
         ) -> Self {
             self.legal_gender = Some(v.into());
             self
@@ -18619,7 +18646,7 @@ pub mod create {
         /// The individual's political exposure.
         pub fn political_exposure(
             mut self,
-            v: impl Into<crate::person::params::PoliticalExposure>,
+            v: impl Into<crate::person::PoliticalExposure>,
         ) -> Self {
             self.political_exposure = Some(v.into());
             self
@@ -20174,7 +20201,7 @@ pub mod create {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::create::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
+        pub r#type: crate::v2_core_account::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for PrimaryVerification {
@@ -20192,7 +20219,7 @@ pub mod create {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::create::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
+            r#type: impl Into<crate::v2_core_account::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -20353,7 +20380,7 @@ pub mod create {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::create::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
+        pub r#type: crate::v2_core_account::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for SecondaryVerification {
@@ -20371,7 +20398,7 @@ pub mod create {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::create::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
+            r#type: impl Into<crate::v2_core_account::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -20852,7 +20879,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::BankAccountOwnershipVerificationType,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for BankAccountOwnershipVerification {
@@ -20870,9 +20897,7 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-            >,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -20983,7 +21008,7 @@ pub mod create_update {
         /// The business legal name in non latin script.
         pub script_names: Option<crate::v2_core_account::create_update::ScriptNames>,
         /// The category identifying the legal structure of the business.
-        pub structure: Option<crate::v2_core_account::create_update::Structure>,
+        pub structure: Option<crate::v2_core_account::Structure>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for BusinessDetails {
@@ -21133,7 +21158,7 @@ pub mod create_update {
         /// The category identifying the legal structure of the business.
         pub fn structure(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::Structure>,
+            v: impl Into<crate::v2_core_account::Structure>,
         ) -> Self {
             self.structure = Some(v.into());
             self
@@ -21473,7 +21498,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::create_update::CompanyLicenseType,
+        pub r#type: crate::v2_core_account::CompanyLicenseType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyLicense {
@@ -21491,63 +21516,12 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::create_update::CompanyLicenseType>,
+            r#type: impl Into<crate::v2_core_account::CompanyLicenseType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.company_license.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyLicenseType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyLicenseType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyLicenseType::Files => "files",
-                CompanyLicenseType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyLicenseType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyLicenseType::Files,
-                    _ => CompanyLicenseType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyLicenseType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyLicenseType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyLicenseType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.company_memorandum_of_association` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -21558,7 +21532,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::create_update::CompanyMemorandumOfAssociationType,
+        pub r#type: crate::v2_core_account::CompanyMemorandumOfAssociationType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyMemorandumOfAssociation {
@@ -21576,65 +21550,12 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::create_update::CompanyMemorandumOfAssociationType,
-            >,
+            r#type: impl Into<crate::v2_core_account::CompanyMemorandumOfAssociationType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.company_memorandum_of_association.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyMemorandumOfAssociationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyMemorandumOfAssociationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyMemorandumOfAssociationType::Files => "files",
-                CompanyMemorandumOfAssociationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyMemorandumOfAssociationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyMemorandumOfAssociationType::Files,
-                    _ => CompanyMemorandumOfAssociationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyMemorandumOfAssociationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyMemorandumOfAssociationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyMemorandumOfAssociationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.company_ministerial_decree` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -21645,7 +21566,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::create_update::CompanyMinisterialDecreeType,
+        pub r#type: crate::v2_core_account::CompanyMinisterialDecreeType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyMinisterialDecree {
@@ -21663,65 +21584,12 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::create_update::CompanyMinisterialDecreeType,
-            >,
+            r#type: impl Into<crate::v2_core_account::CompanyMinisterialDecreeType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.company_ministerial_decree.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyMinisterialDecreeType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyMinisterialDecreeType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyMinisterialDecreeType::Files => "files",
-                CompanyMinisterialDecreeType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyMinisterialDecreeType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyMinisterialDecreeType::Files,
-                    _ => CompanyMinisterialDecreeType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyMinisterialDecreeType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyMinisterialDecreeType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyMinisterialDecreeType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.company_registration_verification` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -21732,7 +21600,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::BankAccountOwnershipVerificationType,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyRegistrationVerification {
@@ -21750,9 +21618,7 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-            >,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -21768,7 +21634,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::BankAccountOwnershipVerificationType,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyTaxIdVerification {
@@ -21786,9 +21652,7 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::params::BankAccountOwnershipVerificationType,
-            >,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -21834,65 +21698,6 @@ pub mod create_update {
                 name: args.name,
                 value: args.value,
             }
-        }
-    }
-    /// Values of `dashboard` in `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Dashboard {
-        /// `express`
-        Express,
-        /// `full`
-        Full,
-        /// `none`
-        None,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Dashboard {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Dashboard::Express => "express",
-                Dashboard::Full => "full",
-                Dashboard::None => "none",
-                Dashboard::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Dashboard {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["express", "full", "none"]) {
-                    Some(0) => Dashboard::Express,
-                    Some(1) => Dashboard::Full,
-                    Some(2) => Dashboard::None,
-                    _ => Dashboard::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Dashboard {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Dashboard {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Dashboard {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `configuration.merchant.card_payments.decline_on` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
@@ -21948,7 +21753,7 @@ pub mod create_update {
         /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
         pub currency: Option<String>,
         /// The Account's preferred locales (languages), ordered by preference.
-        pub locales: Option<Vec<crate::v2_core_account::create_update::Locales>>,
+        pub locales: Option<Vec<crate::v2_core_account::Locales>>,
         /// Account profile information.
         pub profile: Option<crate::v2_core_account::create_update::Profile>,
         /// Default responsibilities held by either Stripe or the platform.
@@ -21996,9 +21801,7 @@ pub mod create_update {
         /// The Account's preferred locales (languages), ordered by preference.
         pub fn locales(
             mut self,
-            v: impl IntoIterator<
-                Item = impl Into<crate::v2_core_account::create_update::Locales>,
-            >,
+            v: impl IntoIterator<Item = impl Into<crate::v2_core_account::Locales>>,
         ) -> Self {
             self.locales = Some(v.into_iter().map(Into::into).collect());
             self
@@ -22076,143 +21879,6 @@ pub mod create_update {
             self
         }
     }
-    /// Values of `identity.entity_type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum EntityType {
-        /// `company`
-        Company,
-        /// `government_entity`
-        GovernmentEntity,
-        /// `individual`
-        Individual,
-        /// `non_profit`
-        NonProfit,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl EntityType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                EntityType::Company => "company",
-                EntityType::GovernmentEntity => "government_entity",
-                EntityType::Individual => "individual",
-                EntityType::NonProfit => "non_profit",
-                EntityType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for EntityType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["company", "government_entity", "individual", "non_profit"],
-                ) {
-                    Some(0) => EntityType::Company,
-                    Some(1) => EntityType::GovernmentEntity,
-                    Some(2) => EntityType::Individual,
-                    Some(3) => EntityType::NonProfit,
-                    _ => EntityType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for EntityType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for EntityType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for EntityType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `defaults.responsibilities.fees_collector` in `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum FeesCollector {
-        /// `application`
-        Application,
-        /// `application_custom`
-        ApplicationCustom,
-        /// `application_express`
-        ApplicationExpress,
-        /// `stripe`
-        Stripe,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl FeesCollector {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                FeesCollector::Application => "application",
-                FeesCollector::ApplicationCustom => "application_custom",
-                FeesCollector::ApplicationExpress => "application_express",
-                FeesCollector::Stripe => "stripe",
-                FeesCollector::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for FeesCollector {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "application",
-                        "application_custom",
-                        "application_express",
-                        "stripe",
-                    ],
-                ) {
-                    Some(0) => FeesCollector::Application,
-                    Some(1) => FeesCollector::ApplicationCustom,
-                    Some(2) => FeesCollector::ApplicationExpress,
-                    Some(3) => FeesCollector::Stripe,
-                    _ => FeesCollector::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for FeesCollector {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for FeesCollector {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for FeesCollector {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
     /// `configuration.merchant.konbini_payments.support.hours` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -22266,7 +21932,7 @@ pub mod create_update {
         /// The registrar of the ID number (Only valid for DE ID number types).
         pub registrar: Option<String>,
         /// Open Enum. The ID number type of a business entity.
-        pub r#type: crate::v2_core_account::create_update::Type,
+        pub r#type: crate::v2_core_account::BusinessDetailsIdNumbersType,
         /// The value of the ID number.
         pub value: String,
     }
@@ -22288,7 +21954,7 @@ pub mod create_update {
         /// Start with the required parameters: `type`, `value`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            r#type: impl Into<crate::v2_core_account::create_update::Type>,
+            r#type: impl Into<crate::v2_core_account::BusinessDetailsIdNumbersType>,
             value: impl Into<String>,
         ) -> Self {
             Self {
@@ -22331,7 +21997,7 @@ pub mod create_update {
         /// The identification numbers (e.g., SSN) associated with the individual.
         pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
         /// The individual's gender (International regulations require either "male" or "female").
-        pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
+        pub legal_gender: Option<crate::v2_core_account::LegalGender>,
         /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
         pub metadata: Option<crate::rt::Metadata>,
         /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
@@ -22339,7 +22005,7 @@ pub mod create_update {
         /// The individual's phone number.
         pub phone: Option<String>,
         /// The individual's political exposure.
-        pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+        pub political_exposure: Option<crate::person::PoliticalExposure>,
         /// The relationship that this individual has with the account's identity.
         pub relationship: Option<crate::v2_core_account::create_update::Relationship>,
         /// The script addresses (e.g., non-Latin characters) associated with the individual.
@@ -22500,7 +22166,7 @@ pub mod create_update {
         /// The individual's gender (International regulations require either "male" or "female").
         pub fn legal_gender(
             mut self,
-            v: impl Into<crate::v2_core_account::params::LegalGender>,
+            v: impl Into<crate::v2_core_account::LegalGender>,
         ) -> Self {
             self.legal_gender = Some(v.into());
             self
@@ -22526,7 +22192,7 @@ pub mod create_update {
         /// The individual's political exposure.
         pub fn political_exposure(
             mut self,
-            v: impl Into<crate::person::params::PoliticalExposure>,
+            v: impl Into<crate::person::PoliticalExposure>,
         ) -> Self {
             self.political_exposure = Some(v.into());
             self
@@ -22848,6 +22514,70 @@ pub mod create_update {
             self
         }
     }
+    /// `identity.business_details.script_names.kana` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Kana {
+        /// Registered name of the business.
+        pub registered_name: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Kana {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.registered_name {
+                map.serialize_entry("registered_name", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Kana {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { registered_name: None }
+        }
+        /// Registered name of the business.
+        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
+            self.registered_name = Some(v.into());
+            self
+        }
+    }
+    /// `identity.business_details.script_names.kanji` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Kanji {
+        /// Registered name of the business.
+        pub registered_name: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for Kanji {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.registered_name {
+                map.serialize_entry("registered_name", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl Kanji {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { registered_name: None }
+        }
+        /// Registered name of the business.
+        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
+            self.registered_name = Some(v.into());
+            self
+        }
+    }
     /// `configuration.merchant.konbini_payments` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -22881,532 +22611,6 @@ pub mod create_update {
         ) -> Self {
             self.support = Some(v.into());
             self
-        }
-    }
-    /// Values of `defaults.locales` in `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Locales {
-        /// `ar-SA`
-        ArSa,
-        /// `bg`
-        Bg,
-        /// `bg-BG`
-        BgBg,
-        /// `cs`
-        Cs,
-        /// `cs-CZ`
-        CsCz,
-        /// `da`
-        Da,
-        /// `da-DK`
-        DaDk,
-        /// `de`
-        De,
-        /// `de-DE`
-        DeDe,
-        /// `el`
-        El,
-        /// `el-GR`
-        ElGr,
-        /// `en`
-        En,
-        /// `en-AU`
-        EnAu,
-        /// `en-CA`
-        EnCa,
-        /// `en-GB`
-        EnGb,
-        /// `en-IE`
-        EnIe,
-        /// `en-IN`
-        EnIn,
-        /// `en-NZ`
-        EnNz,
-        /// `en-SG`
-        EnSg,
-        /// `en-US`
-        EnUs,
-        /// `es`
-        Es,
-        /// `es-419`
-        Es419,
-        /// `es-ES`
-        EsEs,
-        /// `et`
-        Et,
-        /// `et-EE`
-        EtEe,
-        /// `fi`
-        Fi,
-        /// `fi-FI`
-        FiFi,
-        /// `fil`
-        Fil,
-        /// `fil-PH`
-        FilPh,
-        /// `fr`
-        Fr,
-        /// `fr-CA`
-        FrCa,
-        /// `fr-FR`
-        FrFr,
-        /// `he-IL`
-        HeIl,
-        /// `hr`
-        Hr,
-        /// `hr-HR`
-        HrHr,
-        /// `hu`
-        Hu,
-        /// `hu-HU`
-        HuHu,
-        /// `id`
-        Id,
-        /// `id-ID`
-        IdId,
-        /// `it`
-        It,
-        /// `it-IT`
-        ItIt,
-        /// `ja`
-        Ja,
-        /// `ja-JP`
-        JaJp,
-        /// `ko`
-        Ko,
-        /// `ko-KR`
-        KoKr,
-        /// `lt`
-        Lt,
-        /// `lt-LT`
-        LtLt,
-        /// `lv`
-        Lv,
-        /// `lv-LV`
-        LvLv,
-        /// `ms`
-        Ms,
-        /// `ms-MY`
-        MsMy,
-        /// `mt`
-        Mt,
-        /// `mt-MT`
-        MtMt,
-        /// `nb`
-        Nb,
-        /// `nb-NO`
-        NbNo,
-        /// `nl`
-        Nl,
-        /// `nl-NL`
-        NlNl,
-        /// `pl`
-        Pl,
-        /// `pl-PL`
-        PlPl,
-        /// `pt`
-        Pt,
-        /// `pt-BR`
-        PtBr,
-        /// `pt-PT`
-        PtPt,
-        /// `ro`
-        Ro,
-        /// `ro-RO`
-        RoRo,
-        /// `ru`
-        Ru,
-        /// `ru-RU`
-        RuRu,
-        /// `sk`
-        Sk,
-        /// `sk-SK`
-        SkSk,
-        /// `sl`
-        Sl,
-        /// `sl-SI`
-        SlSi,
-        /// `sv`
-        Sv,
-        /// `sv-SE`
-        SvSe,
-        /// `th`
-        Th,
-        /// `th-TH`
-        ThTh,
-        /// `tr`
-        Tr,
-        /// `tr-TR`
-        TrTr,
-        /// `vi`
-        Vi,
-        /// `vi-VN`
-        ViVn,
-        /// `zh`
-        Zh,
-        /// `zh-HK`
-        ZhHk,
-        /// `zh-Hans`
-        ZhHans,
-        /// `zh-Hant-HK`
-        ZhHantHk,
-        /// `zh-Hant-TW`
-        ZhHantTw,
-        /// `zh-TW`
-        ZhTw,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Locales {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Locales::ArSa => "ar-SA",
-                Locales::Bg => "bg",
-                Locales::BgBg => "bg-BG",
-                Locales::Cs => "cs",
-                Locales::CsCz => "cs-CZ",
-                Locales::Da => "da",
-                Locales::DaDk => "da-DK",
-                Locales::De => "de",
-                Locales::DeDe => "de-DE",
-                Locales::El => "el",
-                Locales::ElGr => "el-GR",
-                Locales::En => "en",
-                Locales::EnAu => "en-AU",
-                Locales::EnCa => "en-CA",
-                Locales::EnGb => "en-GB",
-                Locales::EnIe => "en-IE",
-                Locales::EnIn => "en-IN",
-                Locales::EnNz => "en-NZ",
-                Locales::EnSg => "en-SG",
-                Locales::EnUs => "en-US",
-                Locales::Es => "es",
-                Locales::Es419 => "es-419",
-                Locales::EsEs => "es-ES",
-                Locales::Et => "et",
-                Locales::EtEe => "et-EE",
-                Locales::Fi => "fi",
-                Locales::FiFi => "fi-FI",
-                Locales::Fil => "fil",
-                Locales::FilPh => "fil-PH",
-                Locales::Fr => "fr",
-                Locales::FrCa => "fr-CA",
-                Locales::FrFr => "fr-FR",
-                Locales::HeIl => "he-IL",
-                Locales::Hr => "hr",
-                Locales::HrHr => "hr-HR",
-                Locales::Hu => "hu",
-                Locales::HuHu => "hu-HU",
-                Locales::Id => "id",
-                Locales::IdId => "id-ID",
-                Locales::It => "it",
-                Locales::ItIt => "it-IT",
-                Locales::Ja => "ja",
-                Locales::JaJp => "ja-JP",
-                Locales::Ko => "ko",
-                Locales::KoKr => "ko-KR",
-                Locales::Lt => "lt",
-                Locales::LtLt => "lt-LT",
-                Locales::Lv => "lv",
-                Locales::LvLv => "lv-LV",
-                Locales::Ms => "ms",
-                Locales::MsMy => "ms-MY",
-                Locales::Mt => "mt",
-                Locales::MtMt => "mt-MT",
-                Locales::Nb => "nb",
-                Locales::NbNo => "nb-NO",
-                Locales::Nl => "nl",
-                Locales::NlNl => "nl-NL",
-                Locales::Pl => "pl",
-                Locales::PlPl => "pl-PL",
-                Locales::Pt => "pt",
-                Locales::PtBr => "pt-BR",
-                Locales::PtPt => "pt-PT",
-                Locales::Ro => "ro",
-                Locales::RoRo => "ro-RO",
-                Locales::Ru => "ru",
-                Locales::RuRu => "ru-RU",
-                Locales::Sk => "sk",
-                Locales::SkSk => "sk-SK",
-                Locales::Sl => "sl",
-                Locales::SlSi => "sl-SI",
-                Locales::Sv => "sv",
-                Locales::SvSe => "sv-SE",
-                Locales::Th => "th",
-                Locales::ThTh => "th-TH",
-                Locales::Tr => "tr",
-                Locales::TrTr => "tr-TR",
-                Locales::Vi => "vi",
-                Locales::ViVn => "vi-VN",
-                Locales::Zh => "zh",
-                Locales::ZhHk => "zh-HK",
-                Locales::ZhHans => "zh-Hans",
-                Locales::ZhHantHk => "zh-Hant-HK",
-                Locales::ZhHantTw => "zh-Hant-TW",
-                Locales::ZhTw => "zh-TW",
-                Locales::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Locales {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ar-SA",
-                        "bg",
-                        "bg-BG",
-                        "cs",
-                        "cs-CZ",
-                        "da",
-                        "da-DK",
-                        "de",
-                        "de-DE",
-                        "el",
-                        "el-GR",
-                        "en",
-                        "en-AU",
-                        "en-CA",
-                        "en-GB",
-                        "en-IE",
-                        "en-IN",
-                        "en-NZ",
-                        "en-SG",
-                        "en-US",
-                        "es",
-                        "es-419",
-                        "es-ES",
-                        "et",
-                        "et-EE",
-                        "fi",
-                        "fi-FI",
-                        "fil",
-                        "fil-PH",
-                        "fr",
-                        "fr-CA",
-                        "fr-FR",
-                        "he-IL",
-                        "hr",
-                        "hr-HR",
-                        "hu",
-                        "hu-HU",
-                        "id",
-                        "id-ID",
-                        "it",
-                        "it-IT",
-                        "ja",
-                        "ja-JP",
-                        "ko",
-                        "ko-KR",
-                        "lt",
-                        "lt-LT",
-                        "lv",
-                        "lv-LV",
-                        "ms",
-                        "ms-MY",
-                        "mt",
-                        "mt-MT",
-                        "nb",
-                        "nb-NO",
-                        "nl",
-                        "nl-NL",
-                        "pl",
-                        "pl-PL",
-                        "pt",
-                        "pt-BR",
-                        "pt-PT",
-                        "ro",
-                        "ro-RO",
-                        "ru",
-                        "ru-RU",
-                        "sk",
-                        "sk-SK",
-                        "sl",
-                        "sl-SI",
-                        "sv",
-                        "sv-SE",
-                        "th",
-                        "th-TH",
-                        "tr",
-                        "tr-TR",
-                        "vi",
-                        "vi-VN",
-                        "zh",
-                        "zh-HK",
-                        "zh-Hans",
-                        "zh-Hant-HK",
-                        "zh-Hant-TW",
-                        "zh-TW",
-                    ],
-                ) {
-                    Some(0) => Locales::ArSa,
-                    Some(1) => Locales::Bg,
-                    Some(2) => Locales::BgBg,
-                    Some(3) => Locales::Cs,
-                    Some(4) => Locales::CsCz,
-                    Some(5) => Locales::Da,
-                    Some(6) => Locales::DaDk,
-                    Some(7) => Locales::De,
-                    Some(8) => Locales::DeDe,
-                    Some(9) => Locales::El,
-                    Some(10) => Locales::ElGr,
-                    Some(11) => Locales::En,
-                    Some(12) => Locales::EnAu,
-                    Some(13) => Locales::EnCa,
-                    Some(14) => Locales::EnGb,
-                    Some(15) => Locales::EnIe,
-                    Some(16) => Locales::EnIn,
-                    Some(17) => Locales::EnNz,
-                    Some(18) => Locales::EnSg,
-                    Some(19) => Locales::EnUs,
-                    Some(20) => Locales::Es,
-                    Some(21) => Locales::Es419,
-                    Some(22) => Locales::EsEs,
-                    Some(23) => Locales::Et,
-                    Some(24) => Locales::EtEe,
-                    Some(25) => Locales::Fi,
-                    Some(26) => Locales::FiFi,
-                    Some(27) => Locales::Fil,
-                    Some(28) => Locales::FilPh,
-                    Some(29) => Locales::Fr,
-                    Some(30) => Locales::FrCa,
-                    Some(31) => Locales::FrFr,
-                    Some(32) => Locales::HeIl,
-                    Some(33) => Locales::Hr,
-                    Some(34) => Locales::HrHr,
-                    Some(35) => Locales::Hu,
-                    Some(36) => Locales::HuHu,
-                    Some(37) => Locales::Id,
-                    Some(38) => Locales::IdId,
-                    Some(39) => Locales::It,
-                    Some(40) => Locales::ItIt,
-                    Some(41) => Locales::Ja,
-                    Some(42) => Locales::JaJp,
-                    Some(43) => Locales::Ko,
-                    Some(44) => Locales::KoKr,
-                    Some(45) => Locales::Lt,
-                    Some(46) => Locales::LtLt,
-                    Some(47) => Locales::Lv,
-                    Some(48) => Locales::LvLv,
-                    Some(49) => Locales::Ms,
-                    Some(50) => Locales::MsMy,
-                    Some(51) => Locales::Mt,
-                    Some(52) => Locales::MtMt,
-                    Some(53) => Locales::Nb,
-                    Some(54) => Locales::NbNo,
-                    Some(55) => Locales::Nl,
-                    Some(56) => Locales::NlNl,
-                    Some(57) => Locales::Pl,
-                    Some(58) => Locales::PlPl,
-                    Some(59) => Locales::Pt,
-                    Some(60) => Locales::PtBr,
-                    Some(61) => Locales::PtPt,
-                    Some(62) => Locales::Ro,
-                    Some(63) => Locales::RoRo,
-                    Some(64) => Locales::Ru,
-                    Some(65) => Locales::RuRu,
-                    Some(66) => Locales::Sk,
-                    Some(67) => Locales::SkSk,
-                    Some(68) => Locales::Sl,
-                    Some(69) => Locales::SlSi,
-                    Some(70) => Locales::Sv,
-                    Some(71) => Locales::SvSe,
-                    Some(72) => Locales::Th,
-                    Some(73) => Locales::ThTh,
-                    Some(74) => Locales::Tr,
-                    Some(75) => Locales::TrTr,
-                    Some(76) => Locales::Vi,
-                    Some(77) => Locales::ViVn,
-                    Some(78) => Locales::Zh,
-                    Some(79) => Locales::ZhHk,
-                    Some(80) => Locales::ZhHans,
-                    Some(81) => Locales::ZhHantHk,
-                    Some(82) => Locales::ZhHantTw,
-                    Some(83) => Locales::ZhTw,
-                    _ => Locales::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Locales {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Locales {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Locales {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `defaults.responsibilities.losses_collector` in `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum LossesCollector {
-        /// `application`
-        Application,
-        /// `stripe`
-        Stripe,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl LossesCollector {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                LossesCollector::Application => "application",
-                LossesCollector::Stripe => "stripe",
-                LossesCollector::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for LossesCollector {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["application", "stripe"]) {
-                    Some(0) => LossesCollector::Application,
-                    Some(1) => LossesCollector::Stripe,
-                    _ => LossesCollector::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for LossesCollector {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for LossesCollector {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for LossesCollector {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.monthly_estimated_revenue` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -23512,7 +22716,9 @@ pub mod create_update {
         /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
         pub owners: Option<bool>,
         /// Reason for why the company is exempt from providing ownership information.
-        pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
+        pub ownership_exemption_reason: Option<
+            crate::v2_core_account::OwnershipExemptionReason,
+        >,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for PersonsProvided {
@@ -23564,7 +22770,7 @@ pub mod create_update {
         /// Reason for why the company is exempt from providing ownership information.
         pub fn ownership_exemption_reason(
             mut self,
-            v: impl Into<crate::account::OwnershipExemptionReason>,
+            v: impl Into<crate::v2_core_account::OwnershipExemptionReason>,
         ) -> Self {
             self.ownership_exemption_reason = Some(v.into());
             self
@@ -23634,7 +22840,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::create_update::ProofOfAddressType,
+        pub r#type: crate::v2_core_account::ProofOfAddressType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for ProofOfAddress {
@@ -23652,63 +22858,12 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::create_update::ProofOfAddressType>,
+            r#type: impl Into<crate::v2_core_account::ProofOfAddressType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.proof_of_address.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProofOfAddressType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfAddressType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProofOfAddressType::Files => "files",
-                ProofOfAddressType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for ProofOfAddressType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => ProofOfAddressType::Files,
-                    _ => ProofOfAddressType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for ProofOfAddressType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfAddressType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for ProofOfAddressType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.proof_of_registration` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -23719,7 +22874,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::create_update::ProofOfRegistrationType,
+        pub r#type: crate::v2_core_account::ProofOfRegistrationType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for ProofOfRegistration {
@@ -23737,65 +22892,12 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<
-                crate::v2_core_account::create_update::ProofOfRegistrationType,
-            >,
+            r#type: impl Into<crate::v2_core_account::ProofOfRegistrationType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.proof_of_registration.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProofOfRegistrationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfRegistrationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProofOfRegistrationType::Files => "files",
-                ProofOfRegistrationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for ProofOfRegistrationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => ProofOfRegistrationType::Files,
-                    _ => ProofOfRegistrationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for ProofOfRegistrationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfRegistrationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for ProofOfRegistrationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.proof_of_ultimate_beneficial_ownership` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -23806,7 +22908,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnershipType,
+        pub r#type: crate::v2_core_account::ProofOfUltimateBeneficialOwnershipType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for ProofOfUltimateBeneficialOwnership {
@@ -23825,64 +22927,13 @@ pub mod create_update {
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
             r#type: impl Into<
-                crate::v2_core_account::create_update::ProofOfUltimateBeneficialOwnershipType,
+                crate::v2_core_account::ProofOfUltimateBeneficialOwnershipType,
             >,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.proof_of_ultimate_beneficial_ownership.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ProofOfUltimateBeneficialOwnershipType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl ProofOfUltimateBeneficialOwnershipType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ProofOfUltimateBeneficialOwnershipType::Files => "files",
-                ProofOfUltimateBeneficialOwnershipType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for ProofOfUltimateBeneficialOwnershipType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => ProofOfUltimateBeneficialOwnershipType::Files,
-                    _ => ProofOfUltimateBeneficialOwnershipType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for ProofOfUltimateBeneficialOwnershipType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ProofOfUltimateBeneficialOwnershipType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for ProofOfUltimateBeneficialOwnershipType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.registration_date` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
@@ -24015,7 +23066,7 @@ pub mod create_update {
     #[non_exhaustive]
     pub struct Rendering {
         /// Indicates whether displayed line item prices and amounts on invoice PDFs include inclusive tax amounts. Must be either `include_inclusive_tax` or `exclude_tax`.
-        pub amount_tax_display: Option<crate::customer::AmountTaxDisplay>,
+        pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
         /// ID of the invoice rendering template to use for future invoices.
         pub template: Option<String>,
     }
@@ -24046,7 +23097,7 @@ pub mod create_update {
         /// Indicates whether displayed line item prices and amounts on invoice PDFs include inclusive tax amounts. Must be either `include_inclusive_tax` or `exclude_tax`.
         pub fn amount_tax_display(
             mut self,
-            v: impl Into<crate::customer::AmountTaxDisplay>,
+            v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
         ) -> Self {
             self.amount_tax_display = Some(v.into());
             self
@@ -24119,9 +23170,9 @@ pub mod create_update {
     #[non_exhaustive]
     pub struct Responsibilities {
         /// A value indicating the party responsible for collecting fees from this account.
-        pub fees_collector: crate::v2_core_account::create_update::FeesCollector,
+        pub fees_collector: crate::v2_core_account::FeesCollector,
         /// A value indicating who is responsible for losses when this Account can’t pay back negative balances from payments.
-        pub losses_collector: crate::v2_core_account::create_update::LossesCollector,
+        pub losses_collector: crate::v2_core_account::LossesCollector,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Responsibilities {
@@ -24138,12 +23189,8 @@ pub mod create_update {
         /// Start with the required parameters: `fees_collector`, `losses_collector`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            fees_collector: impl Into<
-                crate::v2_core_account::create_update::FeesCollector,
-            >,
-            losses_collector: impl Into<
-                crate::v2_core_account::create_update::LossesCollector,
-            >,
+            fees_collector: impl Into<crate::v2_core_account::FeesCollector>,
+            losses_collector: impl Into<crate::v2_core_account::LossesCollector>,
         ) -> Self {
             Self {
                 fees_collector: fees_collector.into(),
@@ -24157,9 +23204,9 @@ pub mod create_update {
     #[non_exhaustive]
     pub struct ScriptNames {
         /// Kana name.
-        pub kana: Option<crate::v2_core_account::create_update::ScriptNamesKana>,
+        pub kana: Option<crate::v2_core_account::create_update::Kana>,
         /// Kanji name.
-        pub kanji: Option<crate::v2_core_account::create_update::ScriptNamesKanji>,
+        pub kanji: Option<crate::v2_core_account::create_update::Kanji>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for ScriptNames {
@@ -24185,7 +23232,7 @@ pub mod create_update {
         /// Kana name.
         pub fn kana(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::ScriptNamesKana>,
+            v: impl Into<crate::v2_core_account::create_update::Kana>,
         ) -> Self {
             self.kana = Some(v.into());
             self
@@ -24193,73 +23240,9 @@ pub mod create_update {
         /// Kanji name.
         pub fn kanji(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::ScriptNamesKanji>,
+            v: impl Into<crate::v2_core_account::create_update::Kanji>,
         ) -> Self {
             self.kanji = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.script_names.kana` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct ScriptNamesKana {
-        /// Registered name of the business.
-        pub registered_name: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ScriptNamesKana {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.registered_name {
-                map.serialize_entry("registered_name", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl ScriptNamesKana {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { registered_name: None }
-        }
-        /// Registered name of the business.
-        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
-            self.registered_name = Some(v.into());
-            self
-        }
-    }
-    /// `identity.business_details.script_names.kanji` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct ScriptNamesKanji {
-        /// Registered name of the business.
-        pub registered_name: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for ScriptNamesKanji {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.registered_name {
-                map.serialize_entry("registered_name", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl ScriptNamesKanji {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { registered_name: None }
-        }
-        /// Registered name of the business.
-        pub fn registered_name(mut self, v: impl Into<String>) -> Self {
-            self.registered_name = Some(v.into());
             self
         }
     }
@@ -24513,194 +23496,6 @@ pub mod create_update {
             self
         }
     }
-    /// Values of `identity.business_details.structure` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Structure {
-        /// `cooperative`
-        Cooperative,
-        /// `free_zone_establishment`
-        FreeZoneEstablishment,
-        /// `free_zone_llc`
-        FreeZoneLlc,
-        /// `government_instrumentality`
-        GovernmentInstrumentality,
-        /// `governmental_unit`
-        GovernmentalUnit,
-        /// `incorporated_association`
-        IncorporatedAssociation,
-        /// `incorporated_non_profit`
-        IncorporatedNonProfit,
-        /// `incorporated_partnership`
-        IncorporatedPartnership,
-        /// `limited_liability_partnership`
-        LimitedLiabilityPartnership,
-        /// `llc`
-        Llc,
-        /// `multi_member_llc`
-        MultiMemberLlc,
-        /// `private_company`
-        PrivateCompany,
-        /// `private_corporation`
-        PrivateCorporation,
-        /// `private_partnership`
-        PrivatePartnership,
-        /// `public_company`
-        PublicCompany,
-        /// `public_corporation`
-        PublicCorporation,
-        /// `public_listed_corporation`
-        PublicListedCorporation,
-        /// `public_partnership`
-        PublicPartnership,
-        /// `registered_charity`
-        RegisteredCharity,
-        /// `single_member_llc`
-        SingleMemberLlc,
-        /// `sole_establishment`
-        SoleEstablishment,
-        /// `sole_proprietorship`
-        SoleProprietorship,
-        /// `tax_exempt_government_instrumentality`
-        TaxExemptGovernmentInstrumentality,
-        /// `trust`
-        Trust,
-        /// `unincorporated_association`
-        UnincorporatedAssociation,
-        /// `unincorporated_non_profit`
-        UnincorporatedNonProfit,
-        /// `unincorporated_partnership`
-        UnincorporatedPartnership,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Structure {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Structure::Cooperative => "cooperative",
-                Structure::FreeZoneEstablishment => "free_zone_establishment",
-                Structure::FreeZoneLlc => "free_zone_llc",
-                Structure::GovernmentInstrumentality => "government_instrumentality",
-                Structure::GovernmentalUnit => "governmental_unit",
-                Structure::IncorporatedAssociation => "incorporated_association",
-                Structure::IncorporatedNonProfit => "incorporated_non_profit",
-                Structure::IncorporatedPartnership => "incorporated_partnership",
-                Structure::LimitedLiabilityPartnership => "limited_liability_partnership",
-                Structure::Llc => "llc",
-                Structure::MultiMemberLlc => "multi_member_llc",
-                Structure::PrivateCompany => "private_company",
-                Structure::PrivateCorporation => "private_corporation",
-                Structure::PrivatePartnership => "private_partnership",
-                Structure::PublicCompany => "public_company",
-                Structure::PublicCorporation => "public_corporation",
-                Structure::PublicListedCorporation => "public_listed_corporation",
-                Structure::PublicPartnership => "public_partnership",
-                Structure::RegisteredCharity => "registered_charity",
-                Structure::SingleMemberLlc => "single_member_llc",
-                Structure::SoleEstablishment => "sole_establishment",
-                Structure::SoleProprietorship => "sole_proprietorship",
-                Structure::TaxExemptGovernmentInstrumentality => {
-                    "tax_exempt_government_instrumentality"
-                }
-                Structure::Trust => "trust",
-                Structure::UnincorporatedAssociation => "unincorporated_association",
-                Structure::UnincorporatedNonProfit => "unincorporated_non_profit",
-                Structure::UnincorporatedPartnership => "unincorporated_partnership",
-                Structure::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Structure {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "cooperative",
-                        "free_zone_establishment",
-                        "free_zone_llc",
-                        "government_instrumentality",
-                        "governmental_unit",
-                        "incorporated_association",
-                        "incorporated_non_profit",
-                        "incorporated_partnership",
-                        "limited_liability_partnership",
-                        "llc",
-                        "multi_member_llc",
-                        "private_company",
-                        "private_corporation",
-                        "private_partnership",
-                        "public_company",
-                        "public_corporation",
-                        "public_listed_corporation",
-                        "public_partnership",
-                        "registered_charity",
-                        "single_member_llc",
-                        "sole_establishment",
-                        "sole_proprietorship",
-                        "tax_exempt_government_instrumentality",
-                        "trust",
-                        "unincorporated_association",
-                        "unincorporated_non_profit",
-                        "unincorporated_partnership",
-                    ],
-                ) {
-                    Some(0) => Structure::Cooperative,
-                    Some(1) => Structure::FreeZoneEstablishment,
-                    Some(2) => Structure::FreeZoneLlc,
-                    Some(3) => Structure::GovernmentInstrumentality,
-                    Some(4) => Structure::GovernmentalUnit,
-                    Some(5) => Structure::IncorporatedAssociation,
-                    Some(6) => Structure::IncorporatedNonProfit,
-                    Some(7) => Structure::IncorporatedPartnership,
-                    Some(8) => Structure::LimitedLiabilityPartnership,
-                    Some(9) => Structure::Llc,
-                    Some(10) => Structure::MultiMemberLlc,
-                    Some(11) => Structure::PrivateCompany,
-                    Some(12) => Structure::PrivateCorporation,
-                    Some(13) => Structure::PrivatePartnership,
-                    Some(14) => Structure::PublicCompany,
-                    Some(15) => Structure::PublicCorporation,
-                    Some(16) => Structure::PublicListedCorporation,
-                    Some(17) => Structure::PublicPartnership,
-                    Some(18) => Structure::RegisteredCharity,
-                    Some(19) => Structure::SingleMemberLlc,
-                    Some(20) => Structure::SoleEstablishment,
-                    Some(21) => Structure::SoleProprietorship,
-                    Some(22) => Structure::TaxExemptGovernmentInstrumentality,
-                    Some(23) => Structure::Trust,
-                    Some(24) => Structure::UnincorporatedAssociation,
-                    Some(25) => Structure::UnincorporatedNonProfit,
-                    Some(26) => Structure::UnincorporatedPartnership,
-                    _ => Structure::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Structure {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Structure {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Structure {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
     /// `configuration.merchant.konbini_payments.support` in the parameters of `CreateV2CoreAccount` and `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -24760,632 +23555,6 @@ pub mod create_update {
             self
         }
     }
-    /// Values of `identity.business_details.id_numbers.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `ae_crn`
-        AeCrn,
-        /// `ae_vat`
-        AeVat,
-        /// `ao_nif`
-        AoNif,
-        /// `ar_cuit`
-        ArCuit,
-        /// `at_fn`
-        AtFn,
-        /// `at_stn`
-        AtStn,
-        /// `at_vat`
-        AtVat,
-        /// `au_abn`
-        AuAbn,
-        /// `au_acn`
-        AuAcn,
-        /// `au_in`
-        AuIn,
-        /// `az_tin`
-        AzTin,
-        /// `bd_etin`
-        BdEtin,
-        /// `be_cbe`
-        BeCbe,
-        /// `be_vat`
-        BeVat,
-        /// `bg_uic`
-        BgUic,
-        /// `bg_vat`
-        BgVat,
-        /// `br_cnpj`
-        BrCnpj,
-        /// `ca_cn`
-        CaCn,
-        /// `ca_crarr`
-        CaCrarr,
-        /// `ca_gst_hst`
-        CaGstHst,
-        /// `ca_neq`
-        CaNeq,
-        /// `ca_rid`
-        CaRid,
-        /// `ch_chid`
-        ChChid,
-        /// `ch_uid`
-        ChUid,
-        /// `cr_cpj`
-        CrCpj,
-        /// `cr_nite`
-        CrNite,
-        /// `cy_he`
-        CyHe,
-        /// `cy_tic`
-        CyTic,
-        /// `cy_vat`
-        CyVat,
-        /// `cz_ico`
-        CzIco,
-        /// `cz_vat`
-        CzVat,
-        /// `de_hrn`
-        DeHrn,
-        /// `de_stn`
-        DeStn,
-        /// `de_vat`
-        DeVat,
-        /// `dk_cvr`
-        DkCvr,
-        /// `dk_vat`
-        DkVat,
-        /// `do_rcn`
-        DoRcn,
-        /// `ee_rk`
-        EeRk,
-        /// `ee_vat`
-        EeVat,
-        /// `es_cif`
-        EsCif,
-        /// `es_vat`
-        EsVat,
-        /// `fi_vat`
-        FiVat,
-        /// `fi_yt`
-        FiYt,
-        /// `fr_rna`
-        FrRna,
-        /// `fr_siren`
-        FrSiren,
-        /// `fr_vat`
-        FrVat,
-        /// `gb_crn`
-        GbCrn,
-        /// `gb_vat`
-        GbVat,
-        /// `gi_crn`
-        GiCrn,
-        /// `gr_afm`
-        GrAfm,
-        /// `gr_gemi`
-        GrGemi,
-        /// `gr_vat`
-        GrVat,
-        /// `gt_nit`
-        GtNit,
-        /// `hk_br`
-        HkBr,
-        /// `hk_cr`
-        HkCr,
-        /// `hr_mbs`
-        HrMbs,
-        /// `hr_oib`
-        HrOib,
-        /// `hr_vat`
-        HrVat,
-        /// `hu_cjs`
-        HuCjs,
-        /// `hu_tin`
-        HuTin,
-        /// `hu_vat`
-        HuVat,
-        /// `ie_crn`
-        IeCrn,
-        /// `ie_trn`
-        IeTrn,
-        /// `ie_vat`
-        IeVat,
-        /// `it_rea`
-        ItRea,
-        /// `it_vat`
-        ItVat,
-        /// `jp_cn`
-        JpCn,
-        /// `kz_bin`
-        KzBin,
-        /// `li_uid`
-        LiUid,
-        /// `lt_ccrn`
-        LtCcrn,
-        /// `lt_vat`
-        LtVat,
-        /// `lu_nif`
-        LuNif,
-        /// `lu_rcs`
-        LuRcs,
-        /// `lu_vat`
-        LuVat,
-        /// `lv_urn`
-        LvUrn,
-        /// `lv_vat`
-        LvVat,
-        /// `mt_crn`
-        MtCrn,
-        /// `mt_tin`
-        MtTin,
-        /// `mt_vat`
-        MtVat,
-        /// `mx_rfc`
-        MxRfc,
-        /// `my_brn`
-        MyBrn,
-        /// `my_coid`
-        MyCoid,
-        /// `my_itn`
-        MyItn,
-        /// `my_sst`
-        MySst,
-        /// `mz_nuit`
-        MzNuit,
-        /// `nl_kvk`
-        NlKvk,
-        /// `nl_rsin`
-        NlRsin,
-        /// `nl_vat`
-        NlVat,
-        /// `no_orgnr`
-        NoOrgnr,
-        /// `nz_bn`
-        NzBn,
-        /// `nz_ird`
-        NzIrd,
-        /// `pe_ruc`
-        PeRuc,
-        /// `pk_ntn`
-        PkNtn,
-        /// `pl_nip`
-        PlNip,
-        /// `pl_regon`
-        PlRegon,
-        /// `pl_vat`
-        PlVat,
-        /// `pt_vat`
-        PtVat,
-        /// `ro_cui`
-        RoCui,
-        /// `ro_orc`
-        RoOrc,
-        /// `ro_vat`
-        RoVat,
-        /// `sa_crn`
-        SaCrn,
-        /// `sa_tin`
-        SaTin,
-        /// `se_orgnr`
-        SeOrgnr,
-        /// `se_vat`
-        SeVat,
-        /// `sg_uen`
-        SgUen,
-        /// `si_msp`
-        SiMsp,
-        /// `si_tin`
-        SiTin,
-        /// `si_vat`
-        SiVat,
-        /// `sk_dic`
-        SkDic,
-        /// `sk_ico`
-        SkIco,
-        /// `sk_vat`
-        SkVat,
-        /// `th_crn`
-        ThCrn,
-        /// `th_prn`
-        ThPrn,
-        /// `th_tin`
-        ThTin,
-        /// `us_ein`
-        UsEin,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::AeCrn => "ae_crn",
-                Type::AeVat => "ae_vat",
-                Type::AoNif => "ao_nif",
-                Type::ArCuit => "ar_cuit",
-                Type::AtFn => "at_fn",
-                Type::AtStn => "at_stn",
-                Type::AtVat => "at_vat",
-                Type::AuAbn => "au_abn",
-                Type::AuAcn => "au_acn",
-                Type::AuIn => "au_in",
-                Type::AzTin => "az_tin",
-                Type::BdEtin => "bd_etin",
-                Type::BeCbe => "be_cbe",
-                Type::BeVat => "be_vat",
-                Type::BgUic => "bg_uic",
-                Type::BgVat => "bg_vat",
-                Type::BrCnpj => "br_cnpj",
-                Type::CaCn => "ca_cn",
-                Type::CaCrarr => "ca_crarr",
-                Type::CaGstHst => "ca_gst_hst",
-                Type::CaNeq => "ca_neq",
-                Type::CaRid => "ca_rid",
-                Type::ChChid => "ch_chid",
-                Type::ChUid => "ch_uid",
-                Type::CrCpj => "cr_cpj",
-                Type::CrNite => "cr_nite",
-                Type::CyHe => "cy_he",
-                Type::CyTic => "cy_tic",
-                Type::CyVat => "cy_vat",
-                Type::CzIco => "cz_ico",
-                Type::CzVat => "cz_vat",
-                Type::DeHrn => "de_hrn",
-                Type::DeStn => "de_stn",
-                Type::DeVat => "de_vat",
-                Type::DkCvr => "dk_cvr",
-                Type::DkVat => "dk_vat",
-                Type::DoRcn => "do_rcn",
-                Type::EeRk => "ee_rk",
-                Type::EeVat => "ee_vat",
-                Type::EsCif => "es_cif",
-                Type::EsVat => "es_vat",
-                Type::FiVat => "fi_vat",
-                Type::FiYt => "fi_yt",
-                Type::FrRna => "fr_rna",
-                Type::FrSiren => "fr_siren",
-                Type::FrVat => "fr_vat",
-                Type::GbCrn => "gb_crn",
-                Type::GbVat => "gb_vat",
-                Type::GiCrn => "gi_crn",
-                Type::GrAfm => "gr_afm",
-                Type::GrGemi => "gr_gemi",
-                Type::GrVat => "gr_vat",
-                Type::GtNit => "gt_nit",
-                Type::HkBr => "hk_br",
-                Type::HkCr => "hk_cr",
-                Type::HrMbs => "hr_mbs",
-                Type::HrOib => "hr_oib",
-                Type::HrVat => "hr_vat",
-                Type::HuCjs => "hu_cjs",
-                Type::HuTin => "hu_tin",
-                Type::HuVat => "hu_vat",
-                Type::IeCrn => "ie_crn",
-                Type::IeTrn => "ie_trn",
-                Type::IeVat => "ie_vat",
-                Type::ItRea => "it_rea",
-                Type::ItVat => "it_vat",
-                Type::JpCn => "jp_cn",
-                Type::KzBin => "kz_bin",
-                Type::LiUid => "li_uid",
-                Type::LtCcrn => "lt_ccrn",
-                Type::LtVat => "lt_vat",
-                Type::LuNif => "lu_nif",
-                Type::LuRcs => "lu_rcs",
-                Type::LuVat => "lu_vat",
-                Type::LvUrn => "lv_urn",
-                Type::LvVat => "lv_vat",
-                Type::MtCrn => "mt_crn",
-                Type::MtTin => "mt_tin",
-                Type::MtVat => "mt_vat",
-                Type::MxRfc => "mx_rfc",
-                Type::MyBrn => "my_brn",
-                Type::MyCoid => "my_coid",
-                Type::MyItn => "my_itn",
-                Type::MySst => "my_sst",
-                Type::MzNuit => "mz_nuit",
-                Type::NlKvk => "nl_kvk",
-                Type::NlRsin => "nl_rsin",
-                Type::NlVat => "nl_vat",
-                Type::NoOrgnr => "no_orgnr",
-                Type::NzBn => "nz_bn",
-                Type::NzIrd => "nz_ird",
-                Type::PeRuc => "pe_ruc",
-                Type::PkNtn => "pk_ntn",
-                Type::PlNip => "pl_nip",
-                Type::PlRegon => "pl_regon",
-                Type::PlVat => "pl_vat",
-                Type::PtVat => "pt_vat",
-                Type::RoCui => "ro_cui",
-                Type::RoOrc => "ro_orc",
-                Type::RoVat => "ro_vat",
-                Type::SaCrn => "sa_crn",
-                Type::SaTin => "sa_tin",
-                Type::SeOrgnr => "se_orgnr",
-                Type::SeVat => "se_vat",
-                Type::SgUen => "sg_uen",
-                Type::SiMsp => "si_msp",
-                Type::SiTin => "si_tin",
-                Type::SiVat => "si_vat",
-                Type::SkDic => "sk_dic",
-                Type::SkIco => "sk_ico",
-                Type::SkVat => "sk_vat",
-                Type::ThCrn => "th_crn",
-                Type::ThPrn => "th_prn",
-                Type::ThTin => "th_tin",
-                Type::UsEin => "us_ein",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ae_crn",
-                        "ae_vat",
-                        "ao_nif",
-                        "ar_cuit",
-                        "at_fn",
-                        "at_stn",
-                        "at_vat",
-                        "au_abn",
-                        "au_acn",
-                        "au_in",
-                        "az_tin",
-                        "bd_etin",
-                        "be_cbe",
-                        "be_vat",
-                        "bg_uic",
-                        "bg_vat",
-                        "br_cnpj",
-                        "ca_cn",
-                        "ca_crarr",
-                        "ca_gst_hst",
-                        "ca_neq",
-                        "ca_rid",
-                        "ch_chid",
-                        "ch_uid",
-                        "cr_cpj",
-                        "cr_nite",
-                        "cy_he",
-                        "cy_tic",
-                        "cy_vat",
-                        "cz_ico",
-                        "cz_vat",
-                        "de_hrn",
-                        "de_stn",
-                        "de_vat",
-                        "dk_cvr",
-                        "dk_vat",
-                        "do_rcn",
-                        "ee_rk",
-                        "ee_vat",
-                        "es_cif",
-                        "es_vat",
-                        "fi_vat",
-                        "fi_yt",
-                        "fr_rna",
-                        "fr_siren",
-                        "fr_vat",
-                        "gb_crn",
-                        "gb_vat",
-                        "gi_crn",
-                        "gr_afm",
-                        "gr_gemi",
-                        "gr_vat",
-                        "gt_nit",
-                        "hk_br",
-                        "hk_cr",
-                        "hr_mbs",
-                        "hr_oib",
-                        "hr_vat",
-                        "hu_cjs",
-                        "hu_tin",
-                        "hu_vat",
-                        "ie_crn",
-                        "ie_trn",
-                        "ie_vat",
-                        "it_rea",
-                        "it_vat",
-                        "jp_cn",
-                        "kz_bin",
-                        "li_uid",
-                        "lt_ccrn",
-                        "lt_vat",
-                        "lu_nif",
-                        "lu_rcs",
-                        "lu_vat",
-                        "lv_urn",
-                        "lv_vat",
-                        "mt_crn",
-                        "mt_tin",
-                        "mt_vat",
-                        "mx_rfc",
-                        "my_brn",
-                        "my_coid",
-                        "my_itn",
-                        "my_sst",
-                        "mz_nuit",
-                        "nl_kvk",
-                        "nl_rsin",
-                        "nl_vat",
-                        "no_orgnr",
-                        "nz_bn",
-                        "nz_ird",
-                        "pe_ruc",
-                        "pk_ntn",
-                        "pl_nip",
-                        "pl_regon",
-                        "pl_vat",
-                        "pt_vat",
-                        "ro_cui",
-                        "ro_orc",
-                        "ro_vat",
-                        "sa_crn",
-                        "sa_tin",
-                        "se_orgnr",
-                        "se_vat",
-                        "sg_uen",
-                        "si_msp",
-                        "si_tin",
-                        "si_vat",
-                        "sk_dic",
-                        "sk_ico",
-                        "sk_vat",
-                        "th_crn",
-                        "th_prn",
-                        "th_tin",
-                        "us_ein",
-                    ],
-                ) {
-                    Some(0) => Type::AeCrn,
-                    Some(1) => Type::AeVat,
-                    Some(2) => Type::AoNif,
-                    Some(3) => Type::ArCuit,
-                    Some(4) => Type::AtFn,
-                    Some(5) => Type::AtStn,
-                    Some(6) => Type::AtVat,
-                    Some(7) => Type::AuAbn,
-                    Some(8) => Type::AuAcn,
-                    Some(9) => Type::AuIn,
-                    Some(10) => Type::AzTin,
-                    Some(11) => Type::BdEtin,
-                    Some(12) => Type::BeCbe,
-                    Some(13) => Type::BeVat,
-                    Some(14) => Type::BgUic,
-                    Some(15) => Type::BgVat,
-                    Some(16) => Type::BrCnpj,
-                    Some(17) => Type::CaCn,
-                    Some(18) => Type::CaCrarr,
-                    Some(19) => Type::CaGstHst,
-                    Some(20) => Type::CaNeq,
-                    Some(21) => Type::CaRid,
-                    Some(22) => Type::ChChid,
-                    Some(23) => Type::ChUid,
-                    Some(24) => Type::CrCpj,
-                    Some(25) => Type::CrNite,
-                    Some(26) => Type::CyHe,
-                    Some(27) => Type::CyTic,
-                    Some(28) => Type::CyVat,
-                    Some(29) => Type::CzIco,
-                    Some(30) => Type::CzVat,
-                    Some(31) => Type::DeHrn,
-                    Some(32) => Type::DeStn,
-                    Some(33) => Type::DeVat,
-                    Some(34) => Type::DkCvr,
-                    Some(35) => Type::DkVat,
-                    Some(36) => Type::DoRcn,
-                    Some(37) => Type::EeRk,
-                    Some(38) => Type::EeVat,
-                    Some(39) => Type::EsCif,
-                    Some(40) => Type::EsVat,
-                    Some(41) => Type::FiVat,
-                    Some(42) => Type::FiYt,
-                    Some(43) => Type::FrRna,
-                    Some(44) => Type::FrSiren,
-                    Some(45) => Type::FrVat,
-                    Some(46) => Type::GbCrn,
-                    Some(47) => Type::GbVat,
-                    Some(48) => Type::GiCrn,
-                    Some(49) => Type::GrAfm,
-                    Some(50) => Type::GrGemi,
-                    Some(51) => Type::GrVat,
-                    Some(52) => Type::GtNit,
-                    Some(53) => Type::HkBr,
-                    Some(54) => Type::HkCr,
-                    Some(55) => Type::HrMbs,
-                    Some(56) => Type::HrOib,
-                    Some(57) => Type::HrVat,
-                    Some(58) => Type::HuCjs,
-                    Some(59) => Type::HuTin,
-                    Some(60) => Type::HuVat,
-                    Some(61) => Type::IeCrn,
-                    Some(62) => Type::IeTrn,
-                    Some(63) => Type::IeVat,
-                    Some(64) => Type::ItRea,
-                    Some(65) => Type::ItVat,
-                    Some(66) => Type::JpCn,
-                    Some(67) => Type::KzBin,
-                    Some(68) => Type::LiUid,
-                    Some(69) => Type::LtCcrn,
-                    Some(70) => Type::LtVat,
-                    Some(71) => Type::LuNif,
-                    Some(72) => Type::LuRcs,
-                    Some(73) => Type::LuVat,
-                    Some(74) => Type::LvUrn,
-                    Some(75) => Type::LvVat,
-                    Some(76) => Type::MtCrn,
-                    Some(77) => Type::MtTin,
-                    Some(78) => Type::MtVat,
-                    Some(79) => Type::MxRfc,
-                    Some(80) => Type::MyBrn,
-                    Some(81) => Type::MyCoid,
-                    Some(82) => Type::MyItn,
-                    Some(83) => Type::MySst,
-                    Some(84) => Type::MzNuit,
-                    Some(85) => Type::NlKvk,
-                    Some(86) => Type::NlRsin,
-                    Some(87) => Type::NlVat,
-                    Some(88) => Type::NoOrgnr,
-                    Some(89) => Type::NzBn,
-                    Some(90) => Type::NzIrd,
-                    Some(91) => Type::PeRuc,
-                    Some(92) => Type::PkNtn,
-                    Some(93) => Type::PlNip,
-                    Some(94) => Type::PlRegon,
-                    Some(95) => Type::PlVat,
-                    Some(96) => Type::PtVat,
-                    Some(97) => Type::RoCui,
-                    Some(98) => Type::RoOrc,
-                    Some(99) => Type::RoVat,
-                    Some(100) => Type::SaCrn,
-                    Some(101) => Type::SaTin,
-                    Some(102) => Type::SeOrgnr,
-                    Some(103) => Type::SeVat,
-                    Some(104) => Type::SgUen,
-                    Some(105) => Type::SiMsp,
-                    Some(106) => Type::SiTin,
-                    Some(107) => Type::SiVat,
-                    Some(108) => Type::SkDic,
-                    Some(109) => Type::SkIco,
-                    Some(110) => Type::SkVat,
-                    Some(111) => Type::ThCrn,
-                    Some(112) => Type::ThPrn,
-                    Some(113) => Type::ThTin,
-                    Some(114) => Type::UsEin,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
 }
 /// Types of `params` whose field path another type of `v2_core_account` also has.
 pub mod params {
@@ -25405,7 +23574,7 @@ pub mod params {
         /// ZIP or postal code.
         pub postal_code: Option<String>,
         /// Purpose of additional address.
-        pub purpose: crate::v2_core_account::params::AdditionalAddressesPurpose,
+        pub purpose: crate::v2_core_account::AdditionalAddressesPurpose,
         /// State, county, province, or region.
         pub state: Option<String>,
         /// Town or district.
@@ -25446,9 +23615,7 @@ pub mod params {
         /// Start with the required parameters: `purpose`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            purpose: impl Into<
-                crate::v2_core_account::params::AdditionalAddressesPurpose,
-            >,
+            purpose: impl Into<crate::v2_core_account::AdditionalAddressesPurpose>,
         ) -> Self {
             Self {
                 city: None,
@@ -25497,57 +23664,6 @@ pub mod params {
             self
         }
     }
-    /// Values of `identity.individual.additional_addresses.purpose` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum AdditionalAddressesPurpose {
-        /// `registered`
-        Registered,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl AdditionalAddressesPurpose {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                AdditionalAddressesPurpose::Registered => "registered",
-                AdditionalAddressesPurpose::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for AdditionalAddressesPurpose {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["registered"]) {
-                    Some(0) => AdditionalAddressesPurpose::Registered,
-                    _ => AdditionalAddressesPurpose::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for AdditionalAddressesPurpose {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for AdditionalAddressesPurpose {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for AdditionalAddressesPurpose {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
     /// `identity.individual.additional_names` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -25558,7 +23674,7 @@ pub mod params {
         /// The person's first or given name.
         pub given_name: Option<String>,
         /// The purpose or type of the additional name.
-        pub purpose: crate::v2_core_account::params::AdditionalNamesPurpose,
+        pub purpose: crate::v2_core_account::AdditionalNamesPurpose,
         /// The person's last or family name.
         pub surname: Option<String>,
     }
@@ -25585,7 +23701,7 @@ pub mod params {
         /// Start with the required parameters: `purpose`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            purpose: impl Into<crate::v2_core_account::params::AdditionalNamesPurpose>,
+            purpose: impl Into<crate::v2_core_account::AdditionalNamesPurpose>,
         ) -> Self {
             Self {
                 full_name: None,
@@ -25610,112 +23726,6 @@ pub mod params {
             self
         }
     }
-    /// Values of `identity.individual.additional_names.purpose` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum AdditionalNamesPurpose {
-        /// `alias`
-        Alias,
-        /// `maiden`
-        Maiden,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl AdditionalNamesPurpose {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                AdditionalNamesPurpose::Alias => "alias",
-                AdditionalNamesPurpose::Maiden => "maiden",
-                AdditionalNamesPurpose::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for AdditionalNamesPurpose {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["alias", "maiden"]) {
-                    Some(0) => AdditionalNamesPurpose::Alias,
-                    Some(1) => AdditionalNamesPurpose::Maiden,
-                    _ => AdditionalNamesPurpose::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for AdditionalNamesPurpose {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for AdditionalNamesPurpose {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for AdditionalNamesPurpose {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `identity.business_details.documents.bank_account_ownership_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum BankAccountOwnershipVerificationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl BankAccountOwnershipVerificationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                BankAccountOwnershipVerificationType::Files => "files",
-                BankAccountOwnershipVerificationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for BankAccountOwnershipVerificationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => BankAccountOwnershipVerificationType::Files,
-                    _ => BankAccountOwnershipVerificationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for BankAccountOwnershipVerificationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for BankAccountOwnershipVerificationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for BankAccountOwnershipVerificationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
     /// `identity.individual.documents.company_authorization` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug)]
@@ -25724,7 +23734,7 @@ pub mod params {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::CompanyAuthorizationType,
+        pub r#type: crate::v2_core_account::CompanyAuthorizationType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyAuthorization {
@@ -25742,63 +23752,12 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::params::CompanyAuthorizationType>,
+            r#type: impl Into<crate::v2_core_account::CompanyAuthorizationType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.individual.documents.company_authorization.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum CompanyAuthorizationType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl CompanyAuthorizationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                CompanyAuthorizationType::Files => "files",
-                CompanyAuthorizationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for CompanyAuthorizationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => CompanyAuthorizationType::Files,
-                    _ => CompanyAuthorizationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for CompanyAuthorizationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CompanyAuthorizationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for CompanyAuthorizationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.individual.date_of_birth` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
@@ -25895,7 +23854,7 @@ pub mod params {
     #[non_exhaustive]
     pub struct IdNumbers {
         /// The ID number type of an individual.
-        pub r#type: crate::v2_core_account::params::IdNumbersType,
+        pub r#type: crate::v2_core_account::IdNumbersType,
         /// The value of the ID number.
         pub value: String,
     }
@@ -25914,504 +23873,13 @@ pub mod params {
         /// Start with the required parameters: `type`, `value`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            r#type: impl Into<crate::v2_core_account::params::IdNumbersType>,
+            r#type: impl Into<crate::v2_core_account::IdNumbersType>,
             value: impl Into<String>,
         ) -> Self {
             Self {
                 r#type: r#type.into(),
                 value: value.into(),
             }
-        }
-    }
-    /// Values of `identity.individual.id_numbers.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum IdNumbersType {
-        /// `ae_eid`
-        AeEid,
-        /// `ao_nif`
-        AoNif,
-        /// `ar_cuil`
-        ArCuil,
-        /// `ar_dni`
-        ArDni,
-        /// `at_stn`
-        AtStn,
-        /// `az_tin`
-        AzTin,
-        /// `bd_brc`
-        BdBrc,
-        /// `bd_etin`
-        BdEtin,
-        /// `bd_nid`
-        BdNid,
-        /// `be_nrn`
-        BeNrn,
-        /// `bg_ucn`
-        BgUcn,
-        /// `bn_nric`
-        BnNric,
-        /// `br_cpf`
-        BrCpf,
-        /// `ca_sin`
-        CaSin,
-        /// `ch_oasi`
-        ChOasi,
-        /// `cl_rut`
-        ClRut,
-        /// `cn_pp`
-        CnPp,
-        /// `co_nuip`
-        CoNuip,
-        /// `cr_ci`
-        CrCi,
-        /// `cr_cpf`
-        CrCpf,
-        /// `cr_dimex`
-        CrDimex,
-        /// `cr_nite`
-        CrNite,
-        /// `cy_tic`
-        CyTic,
-        /// `cz_rc`
-        CzRc,
-        /// `de_stn`
-        DeStn,
-        /// `dk_cpr`
-        DkCpr,
-        /// `do_cie`
-        DoCie,
-        /// `do_rcn`
-        DoRcn,
-        /// `ec_ci`
-        EcCi,
-        /// `ee_ik`
-        EeIk,
-        /// `es_nif`
-        EsNif,
-        /// `fi_hetu`
-        FiHetu,
-        /// `fr_nir`
-        FrNir,
-        /// `gb_nino`
-        GbNino,
-        /// `gr_afm`
-        GrAfm,
-        /// `gt_nit`
-        GtNit,
-        /// `hk_id`
-        HkId,
-        /// `hr_oib`
-        HrOib,
-        /// `hu_ad`
-        HuAd,
-        /// `id_nik`
-        IdNik,
-        /// `ie_ppsn`
-        IePpsn,
-        /// `is_kt`
-        IsKt,
-        /// `it_cf`
-        ItCf,
-        /// `jp_inc`
-        JpInc,
-        /// `ke_pin`
-        KePin,
-        /// `kz_iin`
-        KzIin,
-        /// `li_peid`
-        LiPeid,
-        /// `lt_ak`
-        LtAk,
-        /// `lu_nif`
-        LuNif,
-        /// `lv_pk`
-        LvPk,
-        /// `mx_rfc`
-        MxRfc,
-        /// `my_nric`
-        MyNric,
-        /// `mz_nuit`
-        MzNuit,
-        /// `ng_nin`
-        NgNin,
-        /// `nl_bsn`
-        NlBsn,
-        /// `no_nin`
-        NoNin,
-        /// `nz_ird`
-        NzIrd,
-        /// `pe_dni`
-        PeDni,
-        /// `pk_cnic`
-        PkCnic,
-        /// `pk_snic`
-        PkSnic,
-        /// `pl_pesel`
-        PlPesel,
-        /// `pt_nif`
-        PtNif,
-        /// `ro_cnp`
-        RoCnp,
-        /// `sa_tin`
-        SaTin,
-        /// `se_pin`
-        SePin,
-        /// `sg_fin`
-        SgFin,
-        /// `sg_nric`
-        SgNric,
-        /// `sk_dic`
-        SkDic,
-        /// `th_lc`
-        ThLc,
-        /// `th_pin`
-        ThPin,
-        /// `tr_tin`
-        TrTin,
-        /// `us_itin`
-        UsItin,
-        /// `us_itin_last_4`
-        UsItinLast4,
-        /// `us_ssn`
-        UsSsn,
-        /// `us_ssn_last_4`
-        UsSsnLast4,
-        /// `uy_dni`
-        UyDni,
-        /// `za_id`
-        ZaId,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl IdNumbersType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                IdNumbersType::AeEid => "ae_eid",
-                IdNumbersType::AoNif => "ao_nif",
-                IdNumbersType::ArCuil => "ar_cuil",
-                IdNumbersType::ArDni => "ar_dni",
-                IdNumbersType::AtStn => "at_stn",
-                IdNumbersType::AzTin => "az_tin",
-                IdNumbersType::BdBrc => "bd_brc",
-                IdNumbersType::BdEtin => "bd_etin",
-                IdNumbersType::BdNid => "bd_nid",
-                IdNumbersType::BeNrn => "be_nrn",
-                IdNumbersType::BgUcn => "bg_ucn",
-                IdNumbersType::BnNric => "bn_nric",
-                IdNumbersType::BrCpf => "br_cpf",
-                IdNumbersType::CaSin => "ca_sin",
-                IdNumbersType::ChOasi => "ch_oasi",
-                IdNumbersType::ClRut => "cl_rut",
-                IdNumbersType::CnPp => "cn_pp",
-                IdNumbersType::CoNuip => "co_nuip",
-                IdNumbersType::CrCi => "cr_ci",
-                IdNumbersType::CrCpf => "cr_cpf",
-                IdNumbersType::CrDimex => "cr_dimex",
-                IdNumbersType::CrNite => "cr_nite",
-                IdNumbersType::CyTic => "cy_tic",
-                IdNumbersType::CzRc => "cz_rc",
-                IdNumbersType::DeStn => "de_stn",
-                IdNumbersType::DkCpr => "dk_cpr",
-                IdNumbersType::DoCie => "do_cie",
-                IdNumbersType::DoRcn => "do_rcn",
-                IdNumbersType::EcCi => "ec_ci",
-                IdNumbersType::EeIk => "ee_ik",
-                IdNumbersType::EsNif => "es_nif",
-                IdNumbersType::FiHetu => "fi_hetu",
-                IdNumbersType::FrNir => "fr_nir",
-                IdNumbersType::GbNino => "gb_nino",
-                IdNumbersType::GrAfm => "gr_afm",
-                IdNumbersType::GtNit => "gt_nit",
-                IdNumbersType::HkId => "hk_id",
-                IdNumbersType::HrOib => "hr_oib",
-                IdNumbersType::HuAd => "hu_ad",
-                IdNumbersType::IdNik => "id_nik",
-                IdNumbersType::IePpsn => "ie_ppsn",
-                IdNumbersType::IsKt => "is_kt",
-                IdNumbersType::ItCf => "it_cf",
-                IdNumbersType::JpInc => "jp_inc",
-                IdNumbersType::KePin => "ke_pin",
-                IdNumbersType::KzIin => "kz_iin",
-                IdNumbersType::LiPeid => "li_peid",
-                IdNumbersType::LtAk => "lt_ak",
-                IdNumbersType::LuNif => "lu_nif",
-                IdNumbersType::LvPk => "lv_pk",
-                IdNumbersType::MxRfc => "mx_rfc",
-                IdNumbersType::MyNric => "my_nric",
-                IdNumbersType::MzNuit => "mz_nuit",
-                IdNumbersType::NgNin => "ng_nin",
-                IdNumbersType::NlBsn => "nl_bsn",
-                IdNumbersType::NoNin => "no_nin",
-                IdNumbersType::NzIrd => "nz_ird",
-                IdNumbersType::PeDni => "pe_dni",
-                IdNumbersType::PkCnic => "pk_cnic",
-                IdNumbersType::PkSnic => "pk_snic",
-                IdNumbersType::PlPesel => "pl_pesel",
-                IdNumbersType::PtNif => "pt_nif",
-                IdNumbersType::RoCnp => "ro_cnp",
-                IdNumbersType::SaTin => "sa_tin",
-                IdNumbersType::SePin => "se_pin",
-                IdNumbersType::SgFin => "sg_fin",
-                IdNumbersType::SgNric => "sg_nric",
-                IdNumbersType::SkDic => "sk_dic",
-                IdNumbersType::ThLc => "th_lc",
-                IdNumbersType::ThPin => "th_pin",
-                IdNumbersType::TrTin => "tr_tin",
-                IdNumbersType::UsItin => "us_itin",
-                IdNumbersType::UsItinLast4 => "us_itin_last_4",
-                IdNumbersType::UsSsn => "us_ssn",
-                IdNumbersType::UsSsnLast4 => "us_ssn_last_4",
-                IdNumbersType::UyDni => "uy_dni",
-                IdNumbersType::ZaId => "za_id",
-                IdNumbersType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for IdNumbersType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "ae_eid",
-                        "ao_nif",
-                        "ar_cuil",
-                        "ar_dni",
-                        "at_stn",
-                        "az_tin",
-                        "bd_brc",
-                        "bd_etin",
-                        "bd_nid",
-                        "be_nrn",
-                        "bg_ucn",
-                        "bn_nric",
-                        "br_cpf",
-                        "ca_sin",
-                        "ch_oasi",
-                        "cl_rut",
-                        "cn_pp",
-                        "co_nuip",
-                        "cr_ci",
-                        "cr_cpf",
-                        "cr_dimex",
-                        "cr_nite",
-                        "cy_tic",
-                        "cz_rc",
-                        "de_stn",
-                        "dk_cpr",
-                        "do_cie",
-                        "do_rcn",
-                        "ec_ci",
-                        "ee_ik",
-                        "es_nif",
-                        "fi_hetu",
-                        "fr_nir",
-                        "gb_nino",
-                        "gr_afm",
-                        "gt_nit",
-                        "hk_id",
-                        "hr_oib",
-                        "hu_ad",
-                        "id_nik",
-                        "ie_ppsn",
-                        "is_kt",
-                        "it_cf",
-                        "jp_inc",
-                        "ke_pin",
-                        "kz_iin",
-                        "li_peid",
-                        "lt_ak",
-                        "lu_nif",
-                        "lv_pk",
-                        "mx_rfc",
-                        "my_nric",
-                        "mz_nuit",
-                        "ng_nin",
-                        "nl_bsn",
-                        "no_nin",
-                        "nz_ird",
-                        "pe_dni",
-                        "pk_cnic",
-                        "pk_snic",
-                        "pl_pesel",
-                        "pt_nif",
-                        "ro_cnp",
-                        "sa_tin",
-                        "se_pin",
-                        "sg_fin",
-                        "sg_nric",
-                        "sk_dic",
-                        "th_lc",
-                        "th_pin",
-                        "tr_tin",
-                        "us_itin",
-                        "us_itin_last_4",
-                        "us_ssn",
-                        "us_ssn_last_4",
-                        "uy_dni",
-                        "za_id",
-                    ],
-                ) {
-                    Some(0) => IdNumbersType::AeEid,
-                    Some(1) => IdNumbersType::AoNif,
-                    Some(2) => IdNumbersType::ArCuil,
-                    Some(3) => IdNumbersType::ArDni,
-                    Some(4) => IdNumbersType::AtStn,
-                    Some(5) => IdNumbersType::AzTin,
-                    Some(6) => IdNumbersType::BdBrc,
-                    Some(7) => IdNumbersType::BdEtin,
-                    Some(8) => IdNumbersType::BdNid,
-                    Some(9) => IdNumbersType::BeNrn,
-                    Some(10) => IdNumbersType::BgUcn,
-                    Some(11) => IdNumbersType::BnNric,
-                    Some(12) => IdNumbersType::BrCpf,
-                    Some(13) => IdNumbersType::CaSin,
-                    Some(14) => IdNumbersType::ChOasi,
-                    Some(15) => IdNumbersType::ClRut,
-                    Some(16) => IdNumbersType::CnPp,
-                    Some(17) => IdNumbersType::CoNuip,
-                    Some(18) => IdNumbersType::CrCi,
-                    Some(19) => IdNumbersType::CrCpf,
-                    Some(20) => IdNumbersType::CrDimex,
-                    Some(21) => IdNumbersType::CrNite,
-                    Some(22) => IdNumbersType::CyTic,
-                    Some(23) => IdNumbersType::CzRc,
-                    Some(24) => IdNumbersType::DeStn,
-                    Some(25) => IdNumbersType::DkCpr,
-                    Some(26) => IdNumbersType::DoCie,
-                    Some(27) => IdNumbersType::DoRcn,
-                    Some(28) => IdNumbersType::EcCi,
-                    Some(29) => IdNumbersType::EeIk,
-                    Some(30) => IdNumbersType::EsNif,
-                    Some(31) => IdNumbersType::FiHetu,
-                    Some(32) => IdNumbersType::FrNir,
-                    Some(33) => IdNumbersType::GbNino,
-                    Some(34) => IdNumbersType::GrAfm,
-                    Some(35) => IdNumbersType::GtNit,
-                    Some(36) => IdNumbersType::HkId,
-                    Some(37) => IdNumbersType::HrOib,
-                    Some(38) => IdNumbersType::HuAd,
-                    Some(39) => IdNumbersType::IdNik,
-                    Some(40) => IdNumbersType::IePpsn,
-                    Some(41) => IdNumbersType::IsKt,
-                    Some(42) => IdNumbersType::ItCf,
-                    Some(43) => IdNumbersType::JpInc,
-                    Some(44) => IdNumbersType::KePin,
-                    Some(45) => IdNumbersType::KzIin,
-                    Some(46) => IdNumbersType::LiPeid,
-                    Some(47) => IdNumbersType::LtAk,
-                    Some(48) => IdNumbersType::LuNif,
-                    Some(49) => IdNumbersType::LvPk,
-                    Some(50) => IdNumbersType::MxRfc,
-                    Some(51) => IdNumbersType::MyNric,
-                    Some(52) => IdNumbersType::MzNuit,
-                    Some(53) => IdNumbersType::NgNin,
-                    Some(54) => IdNumbersType::NlBsn,
-                    Some(55) => IdNumbersType::NoNin,
-                    Some(56) => IdNumbersType::NzIrd,
-                    Some(57) => IdNumbersType::PeDni,
-                    Some(58) => IdNumbersType::PkCnic,
-                    Some(59) => IdNumbersType::PkSnic,
-                    Some(60) => IdNumbersType::PlPesel,
-                    Some(61) => IdNumbersType::PtNif,
-                    Some(62) => IdNumbersType::RoCnp,
-                    Some(63) => IdNumbersType::SaTin,
-                    Some(64) => IdNumbersType::SePin,
-                    Some(65) => IdNumbersType::SgFin,
-                    Some(66) => IdNumbersType::SgNric,
-                    Some(67) => IdNumbersType::SkDic,
-                    Some(68) => IdNumbersType::ThLc,
-                    Some(69) => IdNumbersType::ThPin,
-                    Some(70) => IdNumbersType::TrTin,
-                    Some(71) => IdNumbersType::UsItin,
-                    Some(72) => IdNumbersType::UsItinLast4,
-                    Some(73) => IdNumbersType::UsSsn,
-                    Some(74) => IdNumbersType::UsSsnLast4,
-                    Some(75) => IdNumbersType::UyDni,
-                    Some(76) => IdNumbersType::ZaId,
-                    _ => IdNumbersType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for IdNumbersType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for IdNumbersType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for IdNumbersType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `identity.individual.legal_gender` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum LegalGender {
-        /// `female`
-        Female,
-        /// `male`
-        Male,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl LegalGender {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                LegalGender::Female => "female",
-                LegalGender::Male => "male",
-                LegalGender::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for LegalGender {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["female", "male"]) {
-                    Some(0) => LegalGender::Female,
-                    Some(1) => LegalGender::Male,
-                    _ => LegalGender::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for LegalGender {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for LegalGender {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for LegalGender {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.individual.documents.passport` in the parameters of `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
@@ -26422,7 +23890,7 @@ pub mod params {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::PassportType,
+        pub r#type: crate::v2_core_account::PassportType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Passport {
@@ -26440,63 +23908,12 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::params::PassportType>,
+            r#type: impl Into<crate::v2_core_account::PassportType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.individual.documents.passport.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PassportType {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl PassportType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PassportType::Files => "files",
-                PassportType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for PassportType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => PassportType::Files,
-                    _ => PassportType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for PassportType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for PassportType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for PassportType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.documents.primary_verification` in the parameters of `CreateV2CoreAccountToken`, `PersonTokensV2CoreAccount` and 2 more.
@@ -26507,7 +23924,7 @@ pub mod params {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::params::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
+        pub r#type: crate::v2_core_account::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for PrimaryVerification {
@@ -26525,63 +23942,12 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::params::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
+            r#type: impl Into<crate::v2_core_account::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
                 r#type: r#type.into(),
             }
-        }
-    }
-    /// Values of `identity.business_details.documents.primary_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum PrimaryVerificationType {
-        /// `front_back`
-        FrontBack,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl PrimaryVerificationType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                PrimaryVerificationType::FrontBack => "front_back",
-                PrimaryVerificationType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for PrimaryVerificationType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["front_back"]) {
-                    Some(0) => PrimaryVerificationType::FrontBack,
-                    _ => PrimaryVerificationType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for PrimaryVerificationType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for PrimaryVerificationType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for PrimaryVerificationType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
         }
     }
     /// `identity.business_details.script_addresses` in the parameters of `CreateV2CoreAccountToken`, `PersonTokensV2CoreAccount` and 2 more.
@@ -26978,7 +24344,7 @@ pub mod params {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::params::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::params::PrimaryVerificationType,
+        pub r#type: crate::v2_core_account::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for SecondaryVerification {
@@ -26996,7 +24362,7 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::params::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::params::PrimaryVerificationType>,
+            r#type: impl Into<crate::v2_core_account::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -27012,7 +24378,7 @@ pub mod params {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::params::VisaType,
+        pub r#type: crate::v2_core_account::VisaType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for Visa {
@@ -27030,7 +24396,7 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::params::VisaType>,
+            r#type: impl Into<crate::v2_core_account::VisaType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -27038,55 +24404,64 @@ pub mod params {
             }
         }
     }
-    /// Values of `identity.individual.documents.visa.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 4 more.
+}
+/// Types of `shared` whose field path another type of `v2_core_account` also has.
+pub mod shared {
+    /// Values of `identity.business_details.documents.bank_account_ownership_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum VisaType {
+    pub enum Type {
         /// `files`
         Files,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
     #[cfg(feature = "v2")]
-    impl VisaType {
+    impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                VisaType::Files => "files",
-                VisaType::Unknown(v) => v,
+                Type::Files => "files",
+                Type::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "v2")]
-    impl std::str::FromStr for VisaType {
+    impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => VisaType::Files,
-                    _ => VisaType::Unknown(s.to_owned()),
+                    Some(0) => Type::Files,
+                    _ => Type::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "v2")]
-    impl std::fmt::Display for VisaType {
+    impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "v2")]
-    impl serde::Serialize for VisaType {
+    impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for VisaType {
+    impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl crate::rt::Decode for Type {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
         }
     }
 }
@@ -27957,7 +25332,7 @@ pub mod update {
     #[non_exhaustive]
     pub struct CustomerAutomaticIndirectTax {
         /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
-        pub exempt: Option<crate::customer::create_update::TaxExempt>,
+        pub exempt: Option<crate::customer::TaxExempt>,
         /// A recent IP address of the customer used for tax reporting and tax location inference.
         pub ip_address: Option<String>,
         /// A per-request flag that indicates when Stripe should validate the customer tax location - defaults to `auto`.
@@ -27992,10 +25367,7 @@ pub mod update {
             }
         }
         /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
-        pub fn exempt(
-            mut self,
-            v: impl Into<crate::customer::create_update::TaxExempt>,
-        ) -> Self {
+        pub fn exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
             self.exempt = Some(v.into());
             self
         }
@@ -28228,7 +25600,7 @@ pub mod update {
         /// The country in which the account holder resides, or in which the business is legally established. This should be an [ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) country code.
         pub country: Option<String>,
         /// The entity type.
-        pub entity_type: Option<crate::v2_core_account::create_update::EntityType>,
+        pub entity_type: Option<crate::v2_core_account::EntityType>,
         /// Information about the individual represented by the Account. This property is `null` unless `entity_type` is set to `individual`.
         pub individual: Option<crate::v2_core_account::create_update::Individual>,
     }
@@ -28292,7 +25664,7 @@ pub mod update {
         /// The entity type.
         pub fn entity_type(
             mut self,
-            v: impl Into<crate::v2_core_account::create_update::EntityType>,
+            v: impl Into<crate::v2_core_account::EntityType>,
         ) -> Self {
             self.entity_type = Some(v.into());
             self
@@ -30065,63 +27437,6 @@ pub mod v2_core_account {
     }
     #[cfg(feature = "v2")]
     impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `identity.business_details.documents.bank_account_ownership_verification.type` in `V2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `files`
-        Files,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Files => "files",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => Type::Files,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

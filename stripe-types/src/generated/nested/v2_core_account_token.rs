@@ -141,7 +141,7 @@ pub struct Identity {
     /// Information about the company or business.
     pub business_details: Option<crate::v2_core_account::create_update::BusinessDetails>,
     /// The entity type.
-    pub entity_type: Option<crate::v2_core_account::create_update::EntityType>,
+    pub entity_type: Option<crate::v2_core_account::EntityType>,
     /// Information about the person represented by the account.
     pub individual: Option<crate::v2_core_account::create_update::Individual>,
 }
@@ -196,7 +196,7 @@ impl Identity {
     /// The entity type.
     pub fn entity_type(
         mut self,
-        v: impl Into<crate::v2_core_account::create_update::EntityType>,
+        v: impl Into<crate::v2_core_account::EntityType>,
     ) -> Self {
         self.entity_type = Some(v.into());
         self

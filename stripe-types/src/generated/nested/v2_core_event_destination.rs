@@ -229,7 +229,7 @@ impl serde::Serialize for Disabled {
         map.end()
     }
 }
-/// Values of `event_payload` in `V2CoreEventDestination`.
+/// Values of `event_payload` in `CreateV2CoreEventDestination` and `V2CoreEventDestination`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -290,7 +290,7 @@ impl crate::rt::Decode for EventPayload {
         r.str_enum()
     }
 }
-/// Values of `events_from` in `V2CoreEventDestination`.
+/// Values of `events_from` in `CreateV2CoreEventDestination` and `V2CoreEventDestination`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -586,7 +586,7 @@ impl serde::Serialize for StatusDetails {
         map.end()
     }
 }
-/// Values of `type` in `V2CoreEventDestination`.
+/// Values of `type` in `CreateV2CoreEventDestination` and `V2CoreEventDestination`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -763,116 +763,6 @@ pub mod create {
             }
         }
     }
-    /// Values of `event_payload` in `CreateV2CoreEventDestination`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum EventPayload {
-        /// `snapshot`
-        Snapshot,
-        /// `thin`
-        Thin,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl EventPayload {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                EventPayload::Snapshot => "snapshot",
-                EventPayload::Thin => "thin",
-                EventPayload::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for EventPayload {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["snapshot", "thin"]) {
-                    Some(0) => EventPayload::Snapshot,
-                    Some(1) => EventPayload::Thin,
-                    _ => EventPayload::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for EventPayload {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for EventPayload {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for EventPayload {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `events_from` in `CreateV2CoreEventDestination`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum EventsFrom {
-        /// `other_accounts`
-        OtherAccounts,
-        /// `self`
-        Self_,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl EventsFrom {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                EventsFrom::OtherAccounts => "other_accounts",
-                EventsFrom::Self_ => "self",
-                EventsFrom::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for EventsFrom {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["other_accounts", "self"]) {
-                    Some(0) => EventsFrom::OtherAccounts,
-                    Some(1) => EventsFrom::Self_,
-                    _ => EventsFrom::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for EventsFrom {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for EventsFrom {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for EventsFrom {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
     /// Values of `include` in `CreateV2CoreEventDestination`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -929,64 +819,6 @@ pub mod create {
     }
     #[cfg(feature = "v2")]
     impl<'de> serde::Deserialize<'de> for Include {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    /// Values of `type` in `CreateV2CoreEventDestination`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `amazon_eventbridge`
-        AmazonEventbridge,
-        /// `webhook_endpoint`
-        WebhookEndpoint,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::AmazonEventbridge => "amazon_eventbridge",
-                Type::WebhookEndpoint => "webhook_endpoint",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["amazon_eventbridge", "webhook_endpoint"],
-                ) {
-                    Some(0) => Type::AmazonEventbridge,
-                    Some(1) => Type::WebhookEndpoint,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }

@@ -173,11 +173,11 @@ impl serde::Serialize for BalanceSettingsResourcePayments {
 #[non_exhaustive]
 pub struct BalanceSettingsResourcePayoutSchedule {
     /// How frequently funds will be paid out. One of `manual` (payouts only created via API call), `daily`, `weekly`, or `monthly`.
-    pub interval: Option<crate::balance_settings::Interval>,
+    pub interval: Option<crate::account::Interval>,
     /// The day of the month funds will be paid out. Only shown if `interval` is monthly. Payouts scheduled between the 29th and 31st of the month are sent on the last day of shorter months.
     pub monthly_payout_days: Option<Vec<i64>>,
     /// The days of the week when available funds are paid out, specified as an array, for example, [`monday`, `tuesday`]. Only shown if `interval` is weekly.
-    pub weekly_payout_days: Option<Vec<crate::balance_settings::WeeklyPayoutDays>>,
+    pub weekly_payout_days: Option<Vec<crate::account::WeeklyPayoutDays>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -186,9 +186,9 @@ impl crate::rt::Decode for BalanceSettingsResourcePayoutSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::balance_settings::Interval>,
+            f0: crate::rt::json::Slot<crate::account::Interval>,
             f1: crate::rt::json::Slot<Vec<i64>>,
-            f2: crate::rt::json::Slot<Vec<crate::balance_settings::WeeklyPayoutDays>>,
+            f2: crate::rt::json::Slot<Vec<crate::account::WeeklyPayoutDays>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

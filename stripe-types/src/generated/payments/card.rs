@@ -28,7 +28,7 @@ pub struct Card {
     /// If `address_zip` was provided, results of the check: `pass`, `fail`, `unavailable`, or `unchecked`.
     pub address_zip_check: Option<String>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// A set of available payout methods for this card. Only values from this set should be passed as the `method` when creating a payout.
     pub available_payout_methods: Option<
         Vec<crate::bank_account::AvailablePayoutMethods>,
@@ -99,7 +99,7 @@ impl crate::rt::Decode for Card {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<crate::card::AllowRedisplay>,
+            f9: crate::rt::json::Slot<crate::payment_method::AllowRedisplay>,
             f10: crate::rt::json::Slot<Vec<crate::bank_account::AvailablePayoutMethods>>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,

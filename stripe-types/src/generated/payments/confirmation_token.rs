@@ -36,7 +36,7 @@ pub struct ConfirmationToken {
     /// Indicates that you intend to make future payments with this ConfirmationToken's payment method.
     ///
     /// The presence of this property will [attach the payment method](https://docs.stripe.com/payments/save-during-payment) to the PaymentIntent's Customer, if present, after the PaymentIntent is confirmed and any required actions from the user are complete.
-    pub setup_future_usage: Option<crate::confirmation_token::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// ID of the SetupIntent that this ConfirmationToken was used to confirm, or null if this ConfirmationToken has not yet been used.
     pub setup_intent: Option<String>,
     /// Shipping information collected on this ConfirmationToken.
@@ -71,7 +71,7 @@ impl crate::rt::Decode for ConfirmationToken {
                 crate::ConfirmationTokensResourcePaymentMethodPreview,
             >,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<crate::confirmation_token::SetupFutureUsage>,
+            f9: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::ConfirmationTokensResourceShipping>,
             f12: crate::rt::json::Slot<bool>,
@@ -240,9 +240,9 @@ pub struct CreateTestHelpersConfirmationToken {
     /// Indicates that you intend to make future payments with this ConfirmationToken's payment method.
     ///
     /// The presence of this property will [attach the payment method](https://docs.stripe.com/payments/save-during-payment) to the PaymentIntent's Customer, if present, after the PaymentIntent is confirmed and any required actions from the user are complete.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-    >,
+    ///
+    /// This parameter takes `off_session`, `on_session`.
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Shipping information for this ConfirmationToken.
     pub shipping: Option<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
 }
@@ -324,9 +324,11 @@ impl CreateTestHelpersConfirmationToken {
     /// Indicates that you intend to make future payments with this ConfirmationToken's payment method.
     ///
     /// The presence of this property will [attach the payment method](https://docs.stripe.com/payments/save-during-payment) to the PaymentIntent's Customer, if present, after the PaymentIntent is confirmed and any required actions from the user are complete.
+    ///
+    /// This parameter takes `off_session`, `on_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self

@@ -48,7 +48,7 @@ pub struct CreateCustomer {
     /// Tax details about the customer.
     pub tax: Option<crate::customer::create::Tax>,
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::TaxExempt>,
     /// The customer's tax IDs.
     pub tax_id_data: Option<Vec<crate::customer::TaxIdData>>,
     /// ID of the test clock to attach to the customer.
@@ -272,10 +272,7 @@ impl CreateCustomer {
         self
     }
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub fn tax_exempt(
-        mut self,
-        v: impl Into<crate::customer::create_update::TaxExempt>,
-    ) -> Self {
+    pub fn tax_exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }
@@ -1140,7 +1137,7 @@ pub struct CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactio
     /// The user-supplied reference field on the bank transfer.
     pub reference: Option<String>,
     /// The funding method type used to fund the customer balance. Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
-    pub r#type: crate::customer::Type,
+    pub r#type: crate::payment_intent::shared::BankTransferType,
     /// The `us_bank_transfer` field.
     pub us_bank_transfer: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
@@ -1164,7 +1161,7 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer,
             >,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::customer::Type>,
+            f4: crate::rt::json::Slot<crate::payment_intent::shared::BankTransferType>,
             f5: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
             >,
@@ -2464,7 +2461,7 @@ pub struct UpdateCustomer {
     /// Tax details about the customer.
     pub tax: Option<crate::customer::update::Tax>,
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub tax_exempt: Option<crate::customer::create_update::TaxExempt>,
+    pub tax_exempt: Option<crate::customer::TaxExempt>,
 }
 #[cfg(feature = "customers")]
 impl serde::Serialize for UpdateCustomer {
@@ -2732,10 +2729,7 @@ impl UpdateCustomer {
         self
     }
     /// The customer's tax exemption. One of `none`, `exempt`, or `reverse`.
-    pub fn tax_exempt(
-        mut self,
-        v: impl Into<crate::customer::create_update::TaxExempt>,
-    ) -> Self {
+    pub fn tax_exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }

@@ -82,7 +82,7 @@ pub struct UpdateCustomerBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -193,7 +193,7 @@ impl UpdateCustomerBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
+        v: impl Into<crate::payment_method::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self

@@ -81,7 +81,7 @@ pub struct UpdateCustomerCard {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
+    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -192,7 +192,7 @@ impl UpdateCustomerCard {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::external_account::AccountHolderType>,
+        v: impl Into<crate::payment_method::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self

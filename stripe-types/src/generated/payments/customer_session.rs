@@ -517,9 +517,7 @@ pub struct CustomerSessionResourceComponentsResourceCustomerSheetResourceFeature
     /// Controls whether the customer sheet displays the option to remove a saved payment method."
     ///
     /// Allowing buyers to remove their saved payment methods impacts subscriptions that depend on that payment method. Removing the payment method detaches the [`customer` object](https://docs.stripe.com/api/payment_methods/object#payment_method_object-customer) from that [PaymentMethod](https://docs.stripe.com/api/payment_methods).
-    pub payment_method_remove: Option<
-        crate::customer_session::shared::PaymentMethodRemove,
-    >,
+    pub payment_method_remove: Option<crate::customer_session::PaymentMethodRemove>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -532,9 +530,7 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
             f0: crate::rt::json::Slot<
                 Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
             >,
-            f1: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodRemove,
-            >,
+            f1: crate::rt::json::Slot<crate::customer_session::PaymentMethodRemove>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -689,23 +685,21 @@ pub struct CustomerSessionResourceComponentsResourceMobilePaymentElementResource
     >,
     /// Controls whether or not the mobile payment element shows saved payment methods.
     pub payment_method_redisplay: Option<
-        crate::customer_session::payment_element_resource_features::PaymentMethodRedisplay,
+        crate::customer_session::PaymentMethodRedisplay,
     >,
     /// Controls whether the mobile payment element displays the option to remove a saved payment method."
     ///
     /// Allowing buyers to remove their saved payment methods impacts subscriptions that depend on that payment method. Removing the payment method detaches the [`customer` object](https://docs.stripe.com/api/payment_methods/object#payment_method_object-customer) from that [PaymentMethod](https://docs.stripe.com/api/payment_methods).
-    pub payment_method_remove: Option<
-        crate::customer_session::shared::PaymentMethodRemove,
-    >,
+    pub payment_method_remove: Option<crate::customer_session::PaymentMethodRemove>,
     /// Controls whether the mobile payment element displays a checkbox offering to save a new payment method.
     ///
     /// If a customer checks the box, the [`allow_redisplay`](https://docs.stripe.com/api/payment_methods/object#payment_method_object-allow_redisplay) value on the PaymentMethod is set to `'always'` at confirmation time. For PaymentIntents, the [`setup_future_usage`](https://docs.stripe.com/api/payment_intents/object#payment_intent_object-setup_future_usage) value is also set to the value defined in `payment_method_save_usage`.
-    pub payment_method_save: Option<crate::customer_session::shared::PaymentMethodSave>,
+    pub payment_method_save: Option<crate::customer_session::PaymentMethodSave>,
     /// Allows overriding the value of allow_override when saving a new payment method when payment_method_save is set to disabled. Use values: "always", "limited", or "unspecified".
     ///
     /// If not specified, defaults to `nil` (no override value).
     pub payment_method_save_allow_redisplay_override: Option<
-        crate::customer_session::resource_components_resource_mobile_payment_element_resource_features::PaymentMethodSaveAllowRedisplayOverride,
+        crate::customer_session::PaymentMethodSaveAllowRedisplayOverride,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -719,17 +713,11 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
             f0: crate::rt::json::Slot<
                 Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
             >,
-            f1: crate::rt::json::Slot<
-                crate::customer_session::payment_element_resource_features::PaymentMethodRedisplay,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodRemove,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodSave,
-            >,
+            f1: crate::rt::json::Slot<crate::customer_session::PaymentMethodRedisplay>,
+            f2: crate::rt::json::Slot<crate::customer_session::PaymentMethodRemove>,
+            f3: crate::rt::json::Slot<crate::customer_session::PaymentMethodSave>,
             f4: crate::rt::json::Slot<
-                crate::customer_session::resource_components_resource_mobile_payment_element_resource_features::PaymentMethodSaveAllowRedisplayOverride,
+                crate::customer_session::PaymentMethodSaveAllowRedisplayOverride,
             >,
         }
         let mut b = Slots {
@@ -907,22 +895,22 @@ pub struct CustomerSessionResourceComponentsResourcePaymentElementResourceFeatur
         crate::customer_session::PaymentMethodAllowRedisplayFilters,
     >,
     /// Controls whether or not the Payment Element shows saved payment methods. This parameter defaults to `disabled`.
-    pub payment_method_redisplay: crate::customer_session::payment_element_resource_features::PaymentMethodRedisplay,
+    pub payment_method_redisplay: crate::customer_session::PaymentMethodRedisplay,
     /// Determines the max number of saved payment methods for the Payment Element to display. This parameter defaults to `3`. The maximum redisplay limit is `10`.
     pub payment_method_redisplay_limit: Option<i64>,
     /// Controls whether the Payment Element displays the option to remove a saved payment method. This parameter defaults to `disabled`.
     ///
     /// Allowing buyers to remove their saved payment methods impacts subscriptions that depend on that payment method. Removing the payment method detaches the [`customer` object](https://docs.stripe.com/api/payment_methods/object#payment_method_object-customer) from that [PaymentMethod](https://docs.stripe.com/api/payment_methods).
-    pub payment_method_remove: crate::customer_session::shared::PaymentMethodRemove,
+    pub payment_method_remove: crate::customer_session::PaymentMethodRemove,
     /// Controls whether the Payment Element displays a checkbox offering to save a new payment method. This parameter defaults to `disabled`.
     ///
     /// If a customer checks the box, the [`allow_redisplay`](https://docs.stripe.com/api/payment_methods/object#payment_method_object-allow_redisplay) value on the PaymentMethod is set to `'always'` at confirmation time. For PaymentIntents, the [`setup_future_usage`](https://docs.stripe.com/api/payment_intents/object#payment_intent_object-setup_future_usage) value is also set to the value defined in `payment_method_save_usage`.
-    pub payment_method_save: crate::customer_session::shared::PaymentMethodSave,
+    pub payment_method_save: crate::customer_session::PaymentMethodSave,
     /// When using PaymentIntents and the customer checks the save checkbox, this field determines the [`setup_future_usage`](https://docs.stripe.com/api/payment_intents/object#payment_intent_object-setup_future_usage) value used to confirm the PaymentIntent.
     ///
     /// When using SetupIntents, directly configure the [`usage`](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-usage) value on SetupIntent creation.
     pub payment_method_save_usage: Option<
-        crate::customer_session::resource_components_resource_payment_element_resource_features::PaymentMethodSaveUsage,
+        crate::customer_session::PaymentMethodSaveUsage,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -936,19 +924,11 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
             f0: crate::rt::json::Slot<
                 Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
             >,
-            f1: crate::rt::json::Slot<
-                crate::customer_session::payment_element_resource_features::PaymentMethodRedisplay,
-            >,
+            f1: crate::rt::json::Slot<crate::customer_session::PaymentMethodRedisplay>,
             f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodRemove,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::customer_session::shared::PaymentMethodSave,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::customer_session::resource_components_resource_payment_element_resource_features::PaymentMethodSaveUsage,
-            >,
+            f3: crate::rt::json::Slot<crate::customer_session::PaymentMethodRemove>,
+            f4: crate::rt::json::Slot<crate::customer_session::PaymentMethodSave>,
+            f5: crate::rt::json::Slot<crate::customer_session::PaymentMethodSaveUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -1918,9 +1918,7 @@ pub struct DisputeVisaCompellingEvidence3DisputedTransaction {
     /// The IP address that the customer used when making the purchase.
     pub customer_purchase_ip: Option<String>,
     /// Categorization of disputed payment.
-    pub merchandise_or_services: Option<
-        crate::dispute::visa_compelling_evidence3_disputed_transaction::MerchandiseOrServices,
-    >,
+    pub merchandise_or_services: Option<crate::dispute::MerchandiseOrServices>,
     /// A description of the product or service that was sold.
     pub product_description: Option<String>,
     /// The address to which a physical product was shipped. All fields are required for Visa Compelling Evidence 3.0 evidence submission.
@@ -1938,9 +1936,7 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                crate::dispute::visa_compelling_evidence3_disputed_transaction::MerchandiseOrServices,
-            >,
+            f5: crate::rt::json::Slot<crate::dispute::MerchandiseOrServices>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::DisputeTransactionShippingAddress>,
         }

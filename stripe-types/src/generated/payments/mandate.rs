@@ -185,13 +185,13 @@ impl serde::Serialize for Mandate {
 #[non_exhaustive]
 pub struct MandateAcssDebit {
     /// List of Stripe products where this mandate can be selected automatically.
-    pub default_for: Option<Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>>,
+    pub default_for: Option<Vec<crate::setup_intent::DefaultFor>>,
     /// Description of the interval. Only required if the 'payment_schedule' parameter is 'interval' or 'combined'.
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
-    pub payment_schedule: crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+    pub payment_schedule: crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
     /// Transaction type of the mandate.
-    pub transaction_type: crate::checkout_acss_debit_mandate_options::TransactionType,
+    pub transaction_type: crate::payment_intent::TransactionType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -200,16 +200,12 @@ impl crate::rt::Decode for MandateAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>,
-            >,
+            f0: crate::rt::json::Slot<Vec<crate::setup_intent::DefaultFor>>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+                crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
             >,
-            f3: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::TransactionType,
-            >,
+            f3: crate::rt::json::Slot<crate::payment_intent::TransactionType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -887,15 +883,17 @@ pub struct MandateOptionsPayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: Option<crate::invoice::AmountType>,
+    pub amount_type: Option<crate::setup_intent::AmountType>,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: Option<crate::mandate::PaymentSchedule>,
+    pub payment_schedule: Option<
+        crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+    >,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::mandate::Purpose>,
+    pub purpose: Option<crate::payment_intent::Purpose>,
     /// Date, in YYYY-MM-DD format, from which payments will be collected. Defaults to confirmation time.
     pub start_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -907,11 +905,13 @@ impl crate::rt::Decode for MandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
+            f3: crate::rt::json::Slot<
+                crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+            >,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
+            f5: crate::rt::json::Slot<crate::payment_intent::Purpose>,
             f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1325,15 +1325,15 @@ pub struct MandatePayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: crate::invoice::AmountType,
+    pub amount_type: crate::setup_intent::AmountType,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: crate::mandate::PaymentSchedule,
+    pub payment_schedule: crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::mandate::Purpose>,
+    pub purpose: Option<crate::payment_intent::Purpose>,
     /// Date, in YYYY-MM-DD format, from which payments will be collected. Defaults to confirmation time.
     pub start_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1345,11 +1345,13 @@ impl crate::rt::Decode for MandatePayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
+            f3: crate::rt::json::Slot<
+                crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+            >,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
+            f5: crate::rt::json::Slot<crate::payment_intent::Purpose>,
             f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1660,7 +1662,7 @@ impl serde::Serialize for MandateSingleUse {
 #[non_exhaustive]
 pub struct MandateUsBankAccount {
     /// Mandate collection method
-    pub collection_method: Option<crate::mandate::CollectionMethod>,
+    pub collection_method: Option<crate::payment_intent::CollectionMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1669,7 +1671,7 @@ impl crate::rt::Decode for MandateUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::mandate::CollectionMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::CollectionMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -110,9 +110,7 @@ pub struct PaymentAttemptRecord {
         crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
     >,
     /// Indicates whether the customer was present in your checkout flow during this payment.
-    pub customer_presence: Option<
-        crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
-    >,
+    pub customer_presence: Option<crate::payment_record::CustomerPresence>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Unique identifier for the object.
@@ -177,9 +175,7 @@ impl crate::rt::Decode for PaymentAttemptRecord {
             f9: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
             >,
-            f10: crate::rt::json::Slot<
-                crate::insights_resources_payment_evaluation_money_movement_card::CustomerPresence,
-            >,
+            f10: crate::rt::json::Slot<crate::payment_record::CustomerPresence>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<crate::PaymentAttemptRecordId>,
             f13: crate::rt::json::Slot<bool>,

@@ -107,7 +107,9 @@ pub struct CancelPaymentIntent {
     /// The `intent` parameter.
     pub intent: crate::PaymentIntentId,
     /// Reason for canceling this PaymentIntent. Possible values are: `duplicate`, `fraudulent`, `requested_by_customer`, or `abandoned`
-    pub cancellation_reason: Option<crate::payment_intent::cancel::CancellationReason>,
+    ///
+    /// This parameter takes `abandoned`, `duplicate`, `fraudulent`, `requested_by_customer`.
+    pub cancellation_reason: Option<crate::payment_intent::CancellationReason>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -137,9 +139,11 @@ impl CancelPaymentIntent {
         }
     }
     /// Reason for canceling this PaymentIntent. Possible values are: `duplicate`, `fraudulent`, `requested_by_customer`, or `abandoned`
+    ///
+    /// This parameter takes `abandoned`, `duplicate`, `fraudulent`, `requested_by_customer`.
     pub fn cancellation_reason(
         mut self,
-        v: impl Into<crate::payment_intent::cancel::CancellationReason>,
+        v: impl Into<crate::payment_intent::CancellationReason>,
     ) -> Self {
         self.cancellation_reason = Some(v.into());
         self
@@ -412,9 +416,7 @@ pub struct ConfirmPaymentIntent {
         crate::rt::Clearable<crate::payment_intent::params::AmountDetails>,
     >,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<
-        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
-    >,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// The client secret of the PaymentIntent.
     pub client_secret: Option<crate::rt::Secret<String>>,
     /// ID of the ConfirmationToken used to confirm this PaymentIntent.
@@ -425,9 +427,7 @@ pub struct ConfirmPaymentIntent {
     pub error_on_requires_action: Option<bool>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<
-            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
-        >,
+        crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -473,9 +473,9 @@ pub struct ConfirmPaymentIntent {
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     ///
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-    >,
+    ///
+    /// This parameter takes `off_session`, `on_session`.
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::rt::Clearable<crate::payment_intent::params::Shipping>>,
     /// Set to `true` when confirming server-side and using Stripe.js, iOS, or Android client-side SDKs to handle the next actions.
@@ -597,7 +597,7 @@ impl ConfirmPaymentIntent {
     /// Controls when the funds will be captured from the customer's account.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -626,9 +626,7 @@ impl ConfirmPaymentIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<
-                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
-            >,
+            crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(v.into());
@@ -734,9 +732,11 @@ impl ConfirmPaymentIntent {
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     ///
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
+    ///
+    /// This parameter takes `off_session`, `on_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -804,13 +804,11 @@ pub struct CreatePaymentIntent {
         crate::payment_intent::AutomaticPaymentMethods,
     >,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<
-        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
-    >,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// Set to `true` to attempt to [confirm this PaymentIntent](https://docs.stripe.com/api/payment_intents/confirm) immediately. This parameter defaults to `false`. When creating and confirming a PaymentIntent at the same time, you can also provide the parameters available in the [Confirm API](https://docs.stripe.com/api/payment_intents/confirm).
     pub confirm: Option<bool>,
     /// Describes whether we can confirm this PaymentIntent automatically, or if it requires customer action to confirm the payment.
-    pub confirmation_method: Option<crate::payment_intent::create::ConfirmationMethod>,
+    pub confirmation_method: Option<crate::payment_intent::ConfirmationMethod>,
     /// ID of the ConfirmationToken used to confirm this PaymentIntent.
     ///
     /// If the provided ConfirmationToken contains properties that are also being provided in this request, such as `payment_method`, then the values in this request will take precedence.
@@ -835,7 +833,7 @@ pub struct CreatePaymentIntent {
     pub error_on_requires_action: Option<bool>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -885,9 +883,9 @@ pub struct CreatePaymentIntent {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-    >,
+    ///
+    /// This parameter takes `off_session`, `on_session`.
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::payment_intent::params::Shipping>,
     /// Text that appears on the customer's statement as the statement descriptor for a non-card charge. This value overrides the account's default statement descriptor. For information about requirements, including the 22-character limit, see [the Statement Descriptor docs](https://docs.stripe.com/get-started/account/statement-descriptors).
@@ -1088,7 +1086,7 @@ impl CreatePaymentIntent {
     /// Controls when the funds will be captured from the customer's account.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -1101,7 +1099,7 @@ impl CreatePaymentIntent {
     /// Describes whether we can confirm this PaymentIntent automatically, or if it requires customer action to confirm the payment.
     pub fn confirmation_method(
         mut self,
-        v: impl Into<crate::payment_intent::create::ConfirmationMethod>,
+        v: impl Into<crate::payment_intent::ConfirmationMethod>,
     ) -> Self {
         self.confirmation_method = Some(v.into());
         self
@@ -1148,7 +1146,7 @@ impl CreatePaymentIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(
@@ -1272,9 +1270,11 @@ impl CreatePaymentIntent {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
+    ///
+    /// This parameter takes `off_session`, `on_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self
@@ -1754,7 +1754,7 @@ pub struct PaymentIntent {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::confirmation_token::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::Shipping>,
     /// Text that appears on the customer's statement as the statement descriptor for a non-card charge. This value overrides the account's default statement descriptor. For information about requirements, including the 22-character limit, see [the Statement Descriptor docs](https://docs.stripe.com/get-started/account/statement-descriptors).
@@ -1831,7 +1831,7 @@ impl crate::rt::Decode for PaymentIntent {
             f32: crate::rt::json::Slot<crate::PaymentIntentProcessing>,
             f33: crate::rt::json::Slot<String>,
             f34: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Review>>,
-            f35: crate::rt::json::Slot<crate::confirmation_token::SetupFutureUsage>,
+            f35: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f36: crate::rt::json::Slot<crate::Shipping>,
             f37: crate::rt::json::Slot<String>,
             f38: crate::rt::json::Slot<String>,
@@ -5389,7 +5389,7 @@ pub struct PaymentIntentPaymentMethodOptionsAcssDebit {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Bank account verification method.
@@ -5405,7 +5405,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit {
             f0: crate::rt::json::Slot<
                 crate::PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit,
             >,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
@@ -5489,7 +5489,7 @@ pub struct PaymentIntentPaymentMethodOptionsAuBecsDebit {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -5500,7 +5500,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -5570,7 +5570,7 @@ pub struct PaymentIntentPaymentMethodOptionsBacsDebit {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -5584,7 +5584,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit {
             f0: crate::rt::json::Slot<
                 crate::PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit,
             >,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -5656,7 +5656,7 @@ pub struct PaymentIntentPaymentMethodOptionsBlik {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5665,7 +5665,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5718,7 +5718,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBlik {
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsCard {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Installment details for this payment.
     ///
     /// For more information, see the [installments integration guide](https://docs.stripe.com/payments/installments).
@@ -5726,27 +5726,21 @@ pub struct PaymentIntentPaymentMethodOptionsCard {
     /// Configuration options for setting up an eMandate for cards issued in India.
     pub mandate_options: Option<crate::PaymentMethodOptionsCardMandateOptions>,
     /// Selected network to process this payment intent on. Depends on the available networks of the card attached to the payment intent. Can be only set confirm-time.
-    pub network: Option<crate::payment_intent::Network>,
+    pub network: Option<crate::subscription::Network>,
     /// Request ability to [capture beyond the standard authorization validity window](https://docs.stripe.com/payments/extended-authorization) for this PaymentIntent.
     pub request_extended_authorization: Option<
-        crate::checkout_card_payment_method_options::RequestExtendedAuthorization,
+        crate::payment_intent::RequestExtendedAuthorization,
     >,
     /// Request ability to [increment the authorization](https://docs.stripe.com/payments/incremental-authorization) for this PaymentIntent.
     pub request_incremental_authorization: Option<
-        crate::checkout_card_payment_method_options::RequestIncrementalAuthorization,
+        crate::payment_intent::RequestIncrementalAuthorization,
     >,
     /// Request ability to make [multiple captures](https://docs.stripe.com/payments/multicapture) for this PaymentIntent.
-    pub request_multicapture: Option<
-        crate::checkout_card_payment_method_options::RequestMulticapture,
-    >,
+    pub request_multicapture: Option<crate::payment_intent::RequestMulticapture>,
     /// Request ability to [overcapture](https://docs.stripe.com/payments/overcapture) for this PaymentIntent.
-    pub request_overcapture: Option<
-        crate::checkout_card_payment_method_options::RequestOvercapture,
-    >,
+    pub request_overcapture: Option<crate::payment_intent::RequestOvercapture>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. If not provided, this value defaults to `automatic`. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: Option<
-        crate::checkout_card_payment_method_options::RequestThreeDSecure,
-    >,
+    pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
     /// When enabled, using a card that is attached to a customer will require the CVC to be provided again (i.e. using the cvc_token parameter).
     pub require_cvc_recollection: Option<bool>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -5756,7 +5750,7 @@ pub struct PaymentIntentPaymentMethodOptionsCard {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Provides information about a card payment that customers see on their statements. Concatenated with the Kana prefix (shortened Kana descriptor) or Kana statement descriptor that’s set on the account to form the complete statement descriptor. Maximum 22 characters. On card statements, the *concatenation* of both prefix and suffix (including separators) will appear truncated to 22 characters.
     pub statement_descriptor_suffix_kana: Option<String>,
     /// Provides information about a card payment that customers see on their statements. Concatenated with the Kanji prefix (shortened Kanji descriptor) or Kanji statement descriptor that’s set on the account to form the complete statement descriptor. Maximum 17 characters. On card statements, the *concatenation* of both prefix and suffix (including separators) will appear truncated to 17 characters.
@@ -5769,27 +5763,21 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<crate::PaymentMethodOptionsCardInstallments>,
             f2: crate::rt::json::Slot<crate::PaymentMethodOptionsCardMandateOptions>,
-            f3: crate::rt::json::Slot<crate::payment_intent::Network>,
+            f3: crate::rt::json::Slot<crate::subscription::Network>,
             f4: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestExtendedAuthorization,
+                crate::payment_intent::RequestExtendedAuthorization,
             >,
             f5: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestIncrementalAuthorization,
+                crate::payment_intent::RequestIncrementalAuthorization,
             >,
-            f6: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestMulticapture,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestOvercapture,
-            >,
-            f8: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestThreeDSecure,
-            >,
+            f6: crate::rt::json::Slot<crate::payment_intent::RequestMulticapture>,
+            f7: crate::rt::json::Slot<crate::payment_intent::RequestOvercapture>,
+            f8: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
             f9: crate::rt::json::Slot<bool>,
-            f10: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f10: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
         }
@@ -5936,7 +5924,7 @@ pub struct PaymentIntentPaymentMethodOptionsEps {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5945,7 +5933,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5998,7 +5986,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsEps {
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsLink {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -6006,7 +5994,7 @@ pub struct PaymentIntentPaymentMethodOptionsLink {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6015,8 +6003,8 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6080,12 +6068,10 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
     pub payment_schedule: Option<
-        crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+        crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
     >,
     /// Transaction type of the mandate.
-    pub transaction_type: Option<
-        crate::checkout_acss_debit_mandate_options::TransactionType,
-    >,
+    pub transaction_type: Option<crate::payment_intent::TransactionType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6097,11 +6083,9 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDe
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+                crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
             >,
-            f3: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::TransactionType,
-            >,
+            f3: crate::rt::json::Slot<crate::payment_intent::TransactionType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6243,15 +6227,17 @@ pub struct PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: Option<crate::invoice::AmountType>,
+    pub amount_type: Option<crate::setup_intent::AmountType>,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: Option<crate::mandate::PaymentSchedule>,
+    pub payment_schedule: Option<
+        crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+    >,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::mandate::Purpose>,
+    pub purpose: Option<crate::payment_intent::Purpose>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6261,11 +6247,13 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsPayto 
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
+            f3: crate::rt::json::Slot<
+                crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+            >,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
+            f5: crate::rt::json::Slot<crate::payment_intent::Purpose>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6419,7 +6407,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDeb
 #[non_exhaustive]
 pub struct PaymentIntentPaymentMethodOptionsMobilepay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -6427,7 +6415,7 @@ pub struct PaymentIntentPaymentMethodOptionsMobilepay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6436,8 +6424,8 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6502,7 +6490,7 @@ pub struct PaymentIntentPaymentMethodOptionsNzBankAccount {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -6513,7 +6501,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -6583,7 +6571,7 @@ pub struct PaymentIntentPaymentMethodOptionsPayto {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6595,7 +6583,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto {
             f0: crate::rt::json::Slot<
                 crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto,
             >,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6664,7 +6652,7 @@ pub struct PaymentIntentPaymentMethodOptionsSepaDebit {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -6678,7 +6666,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit {
             f0: crate::rt::json::Slot<
                 crate::PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit,
             >,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -6752,7 +6740,7 @@ pub struct PaymentIntentPaymentMethodOptionsSwish {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6762,7 +6750,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6831,7 +6819,7 @@ pub struct PaymentIntentPaymentMethodOptionsUsBankAccount {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
     /// Bank account verification method.
@@ -6848,7 +6836,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount {
             f1: crate::rt::json::Slot<
                 crate::PaymentMethodOptionsUsBankAccountMandateOptions,
             >,
-            f2: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
@@ -7084,7 +7072,7 @@ impl serde::Serialize for PaymentIntentProcessingCustomerNotification {
 #[non_exhaustive]
 pub struct PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::SharedCaptureMethod>,
     /// The `installments` field.
     pub installments: Option<crate::PaymentFlowsInstallmentOptions>,
     /// The `mandate_options` field.
@@ -7104,7 +7092,7 @@ pub struct PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Bank account verification method.
     pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -7115,7 +7103,9 @@ impl crate::rt::Decode for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f0: crate::rt::json::Slot<
+                crate::payment_intent::shared::SharedCaptureMethod,
+            >,
             f1: crate::rt::json::Slot<crate::PaymentFlowsInstallmentOptions>,
             f2: crate::rt::json::Slot<
                 crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto,
@@ -7123,7 +7113,7 @@ impl crate::rt::Decode for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<crate::PaymentMethodOptionsCardPresentRouting>,
-            f6: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f6: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f7: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
@@ -7407,9 +7397,7 @@ pub struct UpdatePaymentIntent {
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. The amount of the application fee collected will be capped at the total amount captured. For more information, see the PaymentIntents [use case for connected accounts](https://docs.stripe.com/payments/connected-accounts).
     pub application_fee_amount: Option<crate::rt::Clearable<i64>>,
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<
-        crate::payment_intent::params::PaymentIntentDataCaptureMethod,
-    >,
+    pub capture_method: Option<crate::payment_intent::CaptureMethod>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// ID of the Customer this PaymentIntent belongs to, if one exists.
@@ -7428,9 +7416,7 @@ pub struct UpdatePaymentIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this payment.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<
-            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
-        >,
+        crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -7467,9 +7453,9 @@ pub struct UpdatePaymentIntent {
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     ///
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
-    pub setup_future_usage: Option<
-        crate::payment_intent::params::PaymentIntentDataSetupFutureUsage,
-    >,
+    ///
+    /// This parameter takes `off_session`, `on_session`.
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Shipping information for this PaymentIntent.
     pub shipping: Option<crate::rt::Clearable<crate::payment_intent::params::Shipping>>,
     /// Text that appears on the customer's statement as the statement descriptor for a non-card charge. This value overrides the account's default statement descriptor. For information about requirements, including the 22-character limit, see [the Statement Descriptor docs](https://docs.stripe.com/get-started/account/statement-descriptors).
@@ -7624,7 +7610,7 @@ impl UpdatePaymentIntent {
     /// Controls when the funds will be captured from the customer's account.
     pub fn capture_method(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataCaptureMethod>,
+        v: impl Into<crate::payment_intent::CaptureMethod>,
     ) -> Self {
         self.capture_method = Some(v.into());
         self
@@ -7661,9 +7647,7 @@ impl UpdatePaymentIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<
-                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
-            >,
+            crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(v.into());
@@ -7748,9 +7732,11 @@ impl UpdatePaymentIntent {
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     ///
     /// If you've already set `setup_future_usage` and you're performing a request using a publishable key, you can only update the value from `on_session` to `off_session`.
+    ///
+    /// This parameter takes `off_session`, `on_session`.
     pub fn setup_future_usage(
         mut self,
-        v: impl Into<crate::payment_intent::params::PaymentIntentDataSetupFutureUsage>,
+        v: impl Into<crate::payment_intent::SetupFutureUsage>,
     ) -> Self {
         self.setup_future_usage = Some(v.into());
         self

@@ -219,7 +219,9 @@ pub struct CreatePaymentMethod {
     /// If this is a TWINT PaymentMethod, this hash contains details about the TWINT payment method.
     pub twint: Option<crate::payment_intent::Param>,
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
-    pub r#type: Option<crate::payment_method::create::Type>,
+    ///
+    /// This parameter takes `acss_debit`, `affirm`, `afterpay_clearpay`, `alipay`, `alma`, `amazon_pay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `billie`, `blik`, `boleto`, `card`, `cashapp`, `crypto`, `custom`, `customer_balance`, `eps`, `fpx`, `giropay`, `grabpay`, `ideal`, `kakao_pay`, `klarna`, `konbini`, `kr_card`, `link`, `mb_way`, `mobilepay`, `multibanco`, `naver_pay`, `nz_bank_account`, `oxxo`, `p24`, `pay_by_bank`, `payco`, `paynow`, `paypal`, `payto`, `pix`, `promptpay`, `revolut_pay`, `samsung_pay`, `satispay`, `sepa_debit`, `sofort`, `swish`, `twint`, `us_bank_account`, `wechat_pay`, `zip`.
+    pub r#type: Option<crate::payment_method::Type>,
     /// If this is an `us_bank_account` PaymentMethod, this hash contains details about the US bank account payment method.
     pub us_bank_account: Option<crate::payment_intent::UsBankAccount>,
     /// If this is an `wechat_pay` PaymentMethod, this hash contains details about the wechat_pay payment method.
@@ -788,7 +790,9 @@ impl CreatePaymentMethod {
         self
     }
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
-    pub fn r#type(mut self, v: impl Into<crate::payment_method::create::Type>) -> Self {
+    ///
+    /// This parameter takes `acss_debit`, `affirm`, `afterpay_clearpay`, `alipay`, `alma`, `amazon_pay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `billie`, `blik`, `boleto`, `card`, `cashapp`, `crypto`, `custom`, `customer_balance`, `eps`, `fpx`, `giropay`, `grabpay`, `ideal`, `kakao_pay`, `klarna`, `konbini`, `kr_card`, `link`, `mb_way`, `mobilepay`, `multibanco`, `naver_pay`, `nz_bank_account`, `oxxo`, `p24`, `pay_by_bank`, `payco`, `paynow`, `paypal`, `payto`, `pix`, `promptpay`, `revolut_pay`, `samsung_pay`, `satispay`, `sepa_debit`, `sofort`, `swish`, `twint`, `us_bank_account`, `wechat_pay`, `zip`.
+    pub fn r#type(mut self, v: impl Into<crate::payment_method::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -911,7 +915,9 @@ pub struct ListPaymentMethods {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub r#type: Option<crate::payment_method::list::ListType>,
+    ///
+    /// This parameter takes `acss_debit`, `affirm`, `afterpay_clearpay`, `alipay`, `alma`, `amazon_pay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `billie`, `blik`, `boleto`, `card`, `cashapp`, `crypto`, `custom`, `customer_balance`, `eps`, `fpx`, `giropay`, `grabpay`, `ideal`, `kakao_pay`, `klarna`, `konbini`, `kr_card`, `link`, `mb_way`, `mobilepay`, `multibanco`, `naver_pay`, `nz_bank_account`, `oxxo`, `p24`, `pay_by_bank`, `payco`, `paynow`, `paypal`, `payto`, `pix`, `promptpay`, `revolut_pay`, `samsung_pay`, `satispay`, `sepa_debit`, `sofort`, `swish`, `twint`, `us_bank_account`, `wechat_pay`, `zip`.
+    pub r#type: Option<crate::payment_method::Type>,
 }
 #[cfg(feature = "payment_methods")]
 impl serde::Serialize for ListPaymentMethods {
@@ -1000,10 +1006,9 @@ impl ListPaymentMethods {
         self
     }
     /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::payment_method::list::ListType>,
-    ) -> Self {
+    ///
+    /// This parameter takes `acss_debit`, `affirm`, `afterpay_clearpay`, `alipay`, `alma`, `amazon_pay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `billie`, `blik`, `boleto`, `card`, `cashapp`, `crypto`, `custom`, `customer_balance`, `eps`, `fpx`, `giropay`, `grabpay`, `ideal`, `kakao_pay`, `klarna`, `konbini`, `kr_card`, `link`, `mb_way`, `mobilepay`, `multibanco`, `naver_pay`, `nz_bank_account`, `oxxo`, `p24`, `pay_by_bank`, `payco`, `paynow`, `paypal`, `payto`, `pix`, `promptpay`, `revolut_pay`, `samsung_pay`, `satispay`, `sepa_debit`, `sofort`, `swish`, `twint`, `us_bank_account`, `wechat_pay`, `zip`.
+    pub fn r#type(mut self, v: impl Into<crate::payment_method::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -1045,7 +1050,9 @@ pub struct ListPaymentMethodsCustomer {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
-    pub r#type: Option<crate::payment_method::list_customer::Type>,
+    ///
+    /// This parameter takes `acss_debit`, `affirm`, `afterpay_clearpay`, `alipay`, `alma`, `amazon_pay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `billie`, `blik`, `boleto`, `card`, `cashapp`, `crypto`, `custom`, `customer_balance`, `eps`, `fpx`, `giropay`, `grabpay`, `ideal`, `kakao_pay`, `klarna`, `konbini`, `kr_card`, `link`, `mb_way`, `mobilepay`, `multibanco`, `naver_pay`, `nz_bank_account`, `oxxo`, `p24`, `pay_by_bank`, `payco`, `paynow`, `paypal`, `payto`, `pix`, `promptpay`, `revolut_pay`, `samsung_pay`, `satispay`, `sepa_debit`, `sofort`, `swish`, `twint`, `us_bank_account`, `wechat_pay`, `zip`.
+    pub r#type: Option<crate::payment_method::Type>,
 }
 #[cfg(feature = "customer_payment_methods")]
 impl serde::Serialize for ListPaymentMethodsCustomer {
@@ -1117,10 +1124,9 @@ impl ListPaymentMethodsCustomer {
         self
     }
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::payment_method::list_customer::Type>,
-    ) -> Self {
+    ///
+    /// This parameter takes `acss_debit`, `affirm`, `afterpay_clearpay`, `alipay`, `alma`, `amazon_pay`, `au_becs_debit`, `bacs_debit`, `bancontact`, `billie`, `blik`, `boleto`, `card`, `cashapp`, `crypto`, `custom`, `customer_balance`, `eps`, `fpx`, `giropay`, `grabpay`, `ideal`, `kakao_pay`, `klarna`, `konbini`, `kr_card`, `link`, `mb_way`, `mobilepay`, `multibanco`, `naver_pay`, `nz_bank_account`, `oxxo`, `p24`, `pay_by_bank`, `payco`, `paynow`, `paypal`, `payto`, `pix`, `promptpay`, `revolut_pay`, `samsung_pay`, `satispay`, `sepa_debit`, `sofort`, `swish`, `twint`, `us_bank_account`, `wechat_pay`, `zip`.
+    pub fn r#type(mut self, v: impl Into<crate::payment_method::Type>) -> Self {
         self.r#type = Some(v.into());
         self
     }
@@ -1169,7 +1175,7 @@ pub struct PaymentMethod {
     /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// The `alma` field.
     pub alma: Option<crate::PaymentMethodAlma>,
     /// The `amazon_pay` field.
@@ -1317,7 +1323,7 @@ impl crate::rt::Decode for PaymentMethod {
             f1: crate::rt::json::Slot<crate::PaymentMethodAffirm>,
             f2: crate::rt::json::Slot<crate::PaymentMethodAfterpayClearpay>,
             f3: crate::rt::json::Slot<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
-            f4: crate::rt::json::Slot<crate::card::AllowRedisplay>,
+            f4: crate::rt::json::Slot<crate::payment_method::AllowRedisplay>,
             f5: crate::rt::json::Slot<crate::PaymentMethodAlma>,
             f6: crate::rt::json::Slot<crate::PaymentMethodAmazonPay>,
             f7: crate::rt::json::Slot<crate::PaymentMethodAuBecsDebit>,
@@ -4864,7 +4870,7 @@ pub struct PaymentMethodConfigResourceDisplayPreference {
     /// For child configs, whether or not the account's preference will be observed. If `false`, the parent configuration's default is used.
     pub overridable: Option<bool>,
     /// The account's display preference.
-    pub preference: crate::payment_method::Preference,
+    pub preference: crate::payment_method_configuration::Preference,
     /// The effective display preference value.
     pub value: crate::payment_method::Value,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -4876,7 +4882,7 @@ impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreference {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::payment_method::Preference>,
+            f1: crate::rt::json::Slot<crate::payment_method_configuration::Preference>,
             f2: crate::rt::json::Slot<crate::payment_method::Value>,
         }
         let mut b = Slots {
@@ -7116,7 +7122,7 @@ pub struct PaymentMethodDetailsBancontact {
     pub iban_last4: Option<String>,
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
     /// Can be one of `en`, `de`, `fr`, or `nl`
-    pub preferred_language: Option<crate::payment_method::PreferredLanguage>,
+    pub preferred_language: Option<crate::subscription::PreferredLanguage>,
     /// Owner's verified full name. Values are verified or provided by Bancontact directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     pub verified_name: Option<String>,
@@ -7143,7 +7149,7 @@ impl crate::rt::Decode for PaymentMethodDetailsBancontact {
             >,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
+            f6: crate::rt::json::Slot<crate::subscription::PreferredLanguage>,
             f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -8032,9 +8038,9 @@ pub struct PaymentMethodDetailsCardInstallmentsPlan {
     pub count: Option<i64>,
     /// For `fixed_count` installment plans, this is the interval between installment payments your customer will make to their credit card.
     /// One of `month`.
-    pub interval: Option<crate::payment_method::plan::Interval>,
+    pub interval: Option<crate::payment_intent::Interval>,
     /// Type of installment plan, one of `fixed_count`, `bonus`, or `revolving`.
-    pub r#type: crate::payment_method::plan::Type,
+    pub r#type: crate::payment_intent::shared::PlanType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -8051,8 +8057,8 @@ impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlan {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::payment_method::plan::Interval>,
-            f2: crate::rt::json::Slot<crate::payment_method::plan::Type>,
+            f1: crate::rt::json::Slot<crate::payment_intent::Interval>,
+            f2: crate::rt::json::Slot<crate::payment_intent::shared::PlanType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -9813,7 +9819,7 @@ impl serde::Serialize for PaymentMethodDetailsCustomerBalance {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsEps {
     /// The customer's bank. Should be one of `arzte_und_apotheker_bank`, `austrian_anadi_bank_ag`, `bank_austria`, `bankhaus_carl_spangler`, `bankhaus_schelhammer_und_schattera_ag`, `bawag_psk_ag`, `bks_bank_ag`, `brull_kallmus_bank_ag`, `btv_vier_lander_bank`, `capital_bank_grawe_gruppe_ag`, `deutsche_bank_ag`, `dolomitenbank`, `easybank_ag`, `erste_bank_und_sparkassen`, `hypo_alpeadriabank_international_ag`, `hypo_noe_lb_fur_niederosterreich_u_wien`, `hypo_oberosterreich_salzburg_steiermark`, `hypo_tirol_bank_ag`, `hypo_vorarlberg_bank_ag`, `hypo_bank_burgenland_aktiengesellschaft`, `marchfelder_bank`, `oberbank_ag`, `raiffeisen_bankengruppe_osterreich`, `schoellerbank_ag`, `sparda_bank_wien`, `volksbank_gruppe`, `volkskreditbank_ag`, or `vr_bank_braunau`.
-    pub bank: Option<crate::payment_method::details_eps_eps::Bank>,
+    pub bank: Option<crate::payment_intent::shared::EpsBank>,
     /// Owner's verified full name. Values are verified or provided by EPS directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     /// EPS rarely provides this information so the attribute is usually empty.
@@ -9833,7 +9839,7 @@ impl crate::rt::Decode for PaymentMethodDetailsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::details_eps_eps::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::EpsBank>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -9921,7 +9927,7 @@ impl serde::Serialize for PaymentMethodDetailsEps {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsFpx {
     /// The customer's bank. Can be one of `affin_bank`, `agrobank`, `alliance_bank`, `ambank`, `bank_islam`, `bank_muamalat`, `bank_rakyat`, `bsn`, `cimb`, `hong_leong_bank`, `hsbc`, `kfh`, `maybank2u`, `ocbc`, `public_bank`, `rhb`, `standard_chartered`, `uob`, `deutsche_bank`, `maybank2e`, `pb_enterprise`, or `bank_of_china`.
-    pub bank: crate::payment_method::details_fpx_fpx::Bank,
+    pub bank: crate::payment_intent::shared::FpxBank,
     /// Unique transaction id generated by FPX for every request from the merchant
     pub transaction_id: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -9939,7 +9945,7 @@ impl crate::rt::Decode for PaymentMethodDetailsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::details_fpx_fpx::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::FpxBank>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -10259,7 +10265,7 @@ impl serde::Serialize for PaymentMethodDetailsGrabpay {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsIdeal {
     /// The customer's bank. Can be one of `abn_amro`, `adyen`, `asn_bank`, `bunq`, `buut`, `finom`, `handelsbanken`, `ing`, `knab`, `mollie`, `moneyou`, `n26`, `nn`, `rabobank`, `regiobank`, `revolut`, `sns_bank`, `triodos_bank`, `van_lanschot`, or `yoursafe`.
-    pub bank: Option<crate::payment_method::Bank>,
+    pub bank: Option<crate::payment_intent::Bank>,
     /// The Bank Identifier Code of the customer's bank.
     pub bic: Option<crate::payment_method::Bic>,
     /// The ID of the SEPA Direct Debit PaymentMethod which was generated by this Charge.
@@ -10290,7 +10296,7 @@ impl crate::rt::Decode for PaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::Bank>,
             f1: crate::rt::json::Slot<crate::payment_method::Bic>,
             f2: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PaymentMethod>,
@@ -12063,7 +12069,7 @@ impl serde::Serialize for PaymentMethodDetailsOxxo {
 #[non_exhaustive]
 pub struct PaymentMethodDetailsP24 {
     /// The customer's bank. Can be one of `ing`, `citi_handlowy`, `tmobile_usbugi_bankowe`, `plus_bank`, `etransfer_pocztowy24`, `banki_spbdzielcze`, `bank_nowy_bfg_sa`, `getin_bank`, `velobank`, `blik`, `noble_pay`, `ideabank`, `envelobank`, `santander_przelew24`, `nest_przelew`, `mbank_mtransfer`, `inteligo`, `pbac_z_ipko`, `bnp_paribas`, `credit_agricole`, `toyota_bank`, `bank_pekao_sa`, `volkswagen_bank`, `bank_millennium`, `alior_bank`, or `boz`.
-    pub bank: Option<crate::payment_method::details_p24_p24::Bank>,
+    pub bank: Option<crate::payment_intent::shared::P24Bank>,
     /// Unique reference for this Przelewy24 payment.
     pub reference: Option<String>,
     /// Owner's verified full name. Values are verified or provided by Przelewy24 directly
@@ -12085,7 +12091,7 @@ impl crate::rt::Decode for PaymentMethodDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::details_p24_p24::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::P24Bank>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
         }
@@ -14262,7 +14268,7 @@ pub struct PaymentMethodDetailsSofort {
     pub iban_last4: Option<String>,
     /// Preferred language of the SOFORT authorization page that the customer is redirected to.
     /// Can be one of `de`, `en`, `es`, `fr`, `it`, `nl`, or `pl`
-    pub preferred_language: Option<crate::payment_method::sofort::PreferredLanguage>,
+    pub preferred_language: Option<crate::payment_intent::PreferredLanguage>,
     /// Owner's verified full name. Values are verified or provided by SOFORT directly
     /// (if supported) at the time of authorization or settlement. They cannot be set or mutated.
     pub verified_name: Option<String>,
@@ -14290,7 +14296,7 @@ impl crate::rt::Decode for PaymentMethodDetailsSofort {
             >,
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Mandate>>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::payment_method::sofort::PreferredLanguage>,
+            f7: crate::rt::json::Slot<crate::payment_intent::PreferredLanguage>,
             f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -15075,7 +15081,7 @@ impl serde::Serialize for PaymentMethodDetailsZip {
 #[non_exhaustive]
 pub struct PaymentMethodEps {
     /// The customer's bank. Should be one of `arzte_und_apotheker_bank`, `austrian_anadi_bank_ag`, `bank_austria`, `bankhaus_carl_spangler`, `bankhaus_schelhammer_und_schattera_ag`, `bawag_psk_ag`, `bks_bank_ag`, `brull_kallmus_bank_ag`, `btv_vier_lander_bank`, `capital_bank_grawe_gruppe_ag`, `deutsche_bank_ag`, `dolomitenbank`, `easybank_ag`, `erste_bank_und_sparkassen`, `hypo_alpeadriabank_international_ag`, `hypo_noe_lb_fur_niederosterreich_u_wien`, `hypo_oberosterreich_salzburg_steiermark`, `hypo_tirol_bank_ag`, `hypo_vorarlberg_bank_ag`, `hypo_bank_burgenland_aktiengesellschaft`, `marchfelder_bank`, `oberbank_ag`, `raiffeisen_bankengruppe_osterreich`, `schoellerbank_ag`, `sparda_bank_wien`, `volksbank_gruppe`, `volkskreditbank_ag`, or `vr_bank_braunau`.
-    pub bank: Option<crate::payment_method::details_eps_eps::Bank>,
+    pub bank: Option<crate::payment_intent::shared::EpsBank>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15091,7 +15097,7 @@ impl crate::rt::Decode for PaymentMethodEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::details_eps_eps::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::EpsBank>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15172,7 +15178,7 @@ impl serde::Serialize for PaymentMethodEps {
 #[non_exhaustive]
 pub struct PaymentMethodFpx {
     /// The customer's bank, if provided. Can be one of `affin_bank`, `agrobank`, `alliance_bank`, `ambank`, `bank_islam`, `bank_muamalat`, `bank_rakyat`, `bsn`, `cimb`, `hong_leong_bank`, `hsbc`, `kfh`, `maybank2u`, `ocbc`, `public_bank`, `rhb`, `standard_chartered`, `uob`, `deutsche_bank`, `maybank2e`, `pb_enterprise`, or `bank_of_china`.
-    pub bank: crate::payment_method::details_fpx_fpx::Bank,
+    pub bank: crate::payment_intent::shared::FpxBank,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15188,7 +15194,7 @@ impl crate::rt::Decode for PaymentMethodFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::details_fpx_fpx::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::FpxBank>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -15442,7 +15448,7 @@ impl serde::Serialize for PaymentMethodGrabpay {
 #[non_exhaustive]
 pub struct PaymentMethodIdeal {
     /// The customer's bank, if provided. Can be one of `abn_amro`, `adyen`, `asn_bank`, `bunq`, `buut`, `finom`, `handelsbanken`, `ing`, `knab`, `mollie`, `moneyou`, `n26`, `nn`, `rabobank`, `regiobank`, `revolut`, `sns_bank`, `triodos_bank`, `van_lanschot`, or `yoursafe`.
-    pub bank: Option<crate::payment_method::Bank>,
+    pub bank: Option<crate::payment_intent::Bank>,
     /// The Bank Identifier Code of the customer's bank, if the bank was provided.
     pub bic: Option<crate::payment_method::Bic>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -15460,7 +15466,7 @@ impl crate::rt::Decode for PaymentMethodIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::Bank>,
             f1: crate::rt::json::Slot<crate::payment_method::Bic>,
         }
         let mut b = Slots {
@@ -16488,7 +16494,7 @@ pub struct PaymentMethodNaverPay {
     /// Uniquely identifies this particular Naver Pay account. You can use this attribute to check whether two Naver Pay accounts are the same.
     pub buyer_id: Option<String>,
     /// Whether to fund this transaction with Naver Pay points or a card.
-    pub funding: crate::payment_method::Funding,
+    pub funding: crate::payment_intent::Funding,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16505,7 +16511,7 @@ impl crate::rt::Decode for PaymentMethodNaverPay {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::payment_method::Funding>,
+            f1: crate::rt::json::Slot<crate::payment_intent::Funding>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16751,7 +16757,7 @@ impl serde::Serialize for PaymentMethodNzBankAccount {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAffirm {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Preferred language of the Affirm authorization page that the customer is redirected to.
     pub preferred_locale: Option<String>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -16761,7 +16767,7 @@ pub struct PaymentMethodOptionsAffirm {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16770,9 +16776,9 @@ impl crate::rt::Decode for PaymentMethodOptionsAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16837,7 +16843,7 @@ impl serde::Serialize for PaymentMethodOptionsAffirm {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAfterpayClearpay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// An internal identifier or reference that this payment corresponds to. You must limit the identifier to 128 characters, and it can only contain letters, numbers, underscores, backslashes, and dashes.
     /// This field differs from the statement descriptor and item name.
     pub reference: Option<String>,
@@ -16848,7 +16854,7 @@ pub struct PaymentMethodOptionsAfterpayClearpay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16857,9 +16863,9 @@ impl crate::rt::Decode for PaymentMethodOptionsAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16930,7 +16936,7 @@ pub struct PaymentMethodOptionsAlipay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16939,7 +16945,7 @@ impl crate::rt::Decode for PaymentMethodOptionsAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -16992,7 +16998,7 @@ impl serde::Serialize for PaymentMethodOptionsAlipay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAlma {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17001,7 +17007,7 @@ impl crate::rt::Decode for PaymentMethodOptionsAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17054,7 +17060,7 @@ impl serde::Serialize for PaymentMethodOptionsAlma {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsAmazonPay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -17062,7 +17068,7 @@ pub struct PaymentMethodOptionsAmazonPay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17071,8 +17077,8 @@ impl crate::rt::Decode for PaymentMethodOptionsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17131,7 +17137,7 @@ impl serde::Serialize for PaymentMethodOptionsAmazonPay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBancontact {
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
-    pub preferred_language: crate::payment_method::PreferredLanguage,
+    pub preferred_language: crate::subscription::PreferredLanguage,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -17139,7 +17145,7 @@ pub struct PaymentMethodOptionsBancontact {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17148,8 +17154,8 @@ impl crate::rt::Decode for PaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::PreferredLanguage>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::subscription::PreferredLanguage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17217,7 +17223,7 @@ impl serde::Serialize for PaymentMethodOptionsBancontact {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsBillie {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17226,7 +17232,7 @@ impl crate::rt::Decode for PaymentMethodOptionsBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17287,7 +17293,7 @@ pub struct PaymentMethodOptionsBoleto {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17297,7 +17303,7 @@ impl crate::rt::Decode for PaymentMethodOptionsBoleto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17458,13 +17464,13 @@ pub struct PaymentMethodOptionsCardMandateOptions {
     /// Amount to be charged for future payments.
     pub amount: i64,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: crate::invoice::AmountType,
+    pub amount_type: crate::setup_intent::AmountType,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
     pub description: Option<String>,
     /// End date of the mandate or subscription. If not provided, the mandate will be active until canceled. If provided, end date should be after start date.
     pub end_date: Option<crate::rt::Timestamp>,
     /// Specifies payment frequency. One of `day`, `week`, `month`, `year`, or `sporadic`.
-    pub interval: crate::payment_method::shared::Interval,
+    pub interval: crate::setup_intent::Interval,
     /// The number of intervals between payments. For example, `interval=month` and `interval_count=3` indicates one payment every three months. Maximum of one year interval allowed (1 year, 12 months, or 52 weeks). This parameter is optional when `interval=sporadic`.
     pub interval_count: Option<i64>,
     /// Unique identifier for the mandate or subscription.
@@ -17472,7 +17478,7 @@ pub struct PaymentMethodOptionsCardMandateOptions {
     /// Start date of the mandate or subscription. Start date should not be lesser than yesterday.
     pub start_date: crate::rt::Timestamp,
     /// Specifies the type of mandates supported. Possible values are `india`.
-    pub supported_types: Option<Vec<crate::payment_method::SupportedTypes>>,
+    pub supported_types: Option<Vec<crate::setup_intent::SupportedTypes>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17482,14 +17488,14 @@ impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f4: crate::rt::json::Slot<crate::payment_method::shared::Interval>,
+            f4: crate::rt::json::Slot<crate::setup_intent::Interval>,
             f5: crate::rt::json::Slot<i64>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f8: crate::rt::json::Slot<Vec<crate::payment_method::SupportedTypes>>,
+            f8: crate::rt::json::Slot<Vec<crate::setup_intent::SupportedTypes>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17607,7 +17613,7 @@ impl serde::Serialize for PaymentMethodOptionsCardMandateOptions {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardPresent {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::SharedCaptureMethod>,
     /// Request ability to capture this payment beyond the standard [authorization validity window](https://docs.stripe.com/terminal/features/extended-authorizations#authorization-validity)
     pub request_extended_authorization: Option<bool>,
     /// Request ability to [increment](https://docs.stripe.com/terminal/features/incremental-authorizations) this PaymentIntent if the combination of MCC and card brand is eligible. Check [incremental_authorization_supported](https://docs.stripe.com/api/charges/object#charge_object-payment_method_details-card_present-incremental_authorization_supported) in the [Confirm](https://docs.stripe.com/api/payment_intents/confirm) response to verify support.
@@ -17622,7 +17628,9 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f0: crate::rt::json::Slot<
+                crate::payment_intent::shared::SharedCaptureMethod,
+            >,
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::PaymentMethodOptionsCardPresentRouting>,
@@ -17701,7 +17709,7 @@ impl serde::Serialize for PaymentMethodOptionsCardPresent {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCardPresentRouting {
     /// Requested routing priority
-    pub requested_priority: Option<crate::payment_method::RequestedPriority>,
+    pub requested_priority: Option<crate::payment_intent::RequestedPriority>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17710,7 +17718,7 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresentRouting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::RequestedPriority>,
+            f0: crate::rt::json::Slot<crate::payment_intent::RequestedPriority>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17763,7 +17771,7 @@ impl serde::Serialize for PaymentMethodOptionsCardPresentRouting {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCashapp {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -17771,7 +17779,7 @@ pub struct PaymentMethodOptionsCashapp {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17780,8 +17788,8 @@ impl crate::rt::Decode for PaymentMethodOptionsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17846,7 +17854,7 @@ pub struct PaymentMethodOptionsCrypto {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17855,7 +17863,7 @@ impl crate::rt::Decode for PaymentMethodOptionsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -17910,9 +17918,7 @@ pub struct PaymentMethodOptionsCustomerBalance {
     /// The `bank_transfer` field.
     pub bank_transfer: Option<crate::PaymentMethodOptionsCustomerBalanceBankTransfer>,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
-    pub funding_type: Option<
-        crate::checkout_customer_balance_payment_method_options::FundingType,
-    >,
+    pub funding_type: Option<crate::payment_intent::FundingType>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -17920,7 +17926,7 @@ pub struct PaymentMethodOptionsCustomerBalance {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -17932,10 +17938,8 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalance {
             f0: crate::rt::json::Slot<
                 crate::PaymentMethodOptionsCustomerBalanceBankTransfer,
             >,
-            f1: crate::rt::json::Slot<
-                crate::checkout_customer_balance_payment_method_options::FundingType,
-            >,
-            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::FundingType>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18007,12 +18011,10 @@ pub struct PaymentMethodOptionsCustomerBalanceBankTransfer {
     ///
     /// Permitted values include: `sort_code`, `zengin`, `iban`, or `spei`.
     pub requested_address_types: Option<
-        Vec<
-            crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
-        >,
+        Vec<crate::payment_intent::RequestedAddressTypes>,
     >,
     /// The bank transfer type that this PaymentIntent is allowed to use for funding Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
-    pub r#type: Option<crate::customer::Type>,
+    pub r#type: Option<crate::payment_intent::shared::BankTransferType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18024,12 +18026,8 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceBankTransfer {
             f0: crate::rt::json::Slot<
                 crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
             >,
-            f1: crate::rt::json::Slot<
-                Vec<
-                    crate::checkout_customer_balance_bank_transfer_payment_method_options::RequestedAddressTypes,
-                >,
-            >,
-            f2: crate::rt::json::Slot<crate::customer::Type>,
+            f1: crate::rt::json::Slot<Vec<crate::payment_intent::RequestedAddressTypes>>,
+            f2: crate::rt::json::Slot<crate::payment_intent::shared::BankTransferType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18171,7 +18169,7 @@ pub struct PaymentMethodOptionsFpx {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18180,7 +18178,7 @@ impl crate::rt::Decode for PaymentMethodOptionsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18239,7 +18237,7 @@ pub struct PaymentMethodOptionsGiropay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18248,7 +18246,7 @@ impl crate::rt::Decode for PaymentMethodOptionsGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18307,7 +18305,7 @@ pub struct PaymentMethodOptionsGrabpay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18316,7 +18314,7 @@ impl crate::rt::Decode for PaymentMethodOptionsGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18375,7 +18373,7 @@ pub struct PaymentMethodOptionsIdeal {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18384,7 +18382,7 @@ impl crate::rt::Decode for PaymentMethodOptionsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18486,7 +18484,7 @@ impl serde::Serialize for PaymentMethodOptionsInteracPresent {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKlarna {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Preferred locale of the Klarna checkout page that the customer is redirected to.
     pub preferred_locale: Option<String>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
@@ -18496,7 +18494,7 @@ pub struct PaymentMethodOptionsKlarna {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18505,9 +18503,9 @@ impl crate::rt::Decode for PaymentMethodOptionsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18586,7 +18584,7 @@ pub struct PaymentMethodOptionsKonbini {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18599,7 +18597,7 @@ impl crate::rt::Decode for PaymentMethodOptionsKonbini {
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f4: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18682,7 +18680,7 @@ impl serde::Serialize for PaymentMethodOptionsKonbini {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsKrCard {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -18690,7 +18688,7 @@ pub struct PaymentMethodOptionsKrCard {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18699,8 +18697,8 @@ impl crate::rt::Decode for PaymentMethodOptionsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18765,7 +18763,7 @@ pub struct PaymentMethodOptionsMbWay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18774,7 +18772,7 @@ impl crate::rt::Decode for PaymentMethodOptionsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18833,7 +18831,7 @@ pub struct PaymentMethodOptionsMultibanco {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18842,7 +18840,7 @@ impl crate::rt::Decode for PaymentMethodOptionsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18903,7 +18901,7 @@ pub struct PaymentMethodOptionsOxxo {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18913,7 +18911,7 @@ impl crate::rt::Decode for PaymentMethodOptionsOxxo {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -18987,7 +18985,7 @@ pub struct PaymentMethodOptionsP24 {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -18996,7 +18994,7 @@ impl crate::rt::Decode for PaymentMethodOptionsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19104,7 +19102,7 @@ pub struct PaymentMethodOptionsPaynow {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19113,7 +19111,7 @@ impl crate::rt::Decode for PaymentMethodOptionsPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19166,7 +19164,7 @@ impl serde::Serialize for PaymentMethodOptionsPaynow {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPaypal {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Preferred locale of the PayPal checkout page that the customer is redirected to.
     pub preferred_locale: Option<String>,
     /// A reference of the PayPal transaction visible to customer which is mapped to PayPal's invoice ID. This must be a globally unique ID if you have configured in your PayPal settings to block multiple payments per invoice ID.
@@ -19178,7 +19176,7 @@ pub struct PaymentMethodOptionsPaypal {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19187,10 +19185,10 @@ impl crate::rt::Decode for PaymentMethodOptionsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f3: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19266,9 +19264,7 @@ impl serde::Serialize for PaymentMethodOptionsPaypal {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsPix {
     /// Determines if the amount includes the IOF tax.
-    pub amount_includes_iof: Option<
-        crate::checkout_pix_payment_method_options::AmountIncludesIof,
-    >,
+    pub amount_includes_iof: Option<crate::payment_intent::AmountIncludesIof>,
     /// The number of seconds (between 10 and 1209600) after which Pix payment will expire.
     pub expires_after_seconds: Option<i64>,
     /// The timestamp at which the Pix expires.
@@ -19280,7 +19276,7 @@ pub struct PaymentMethodOptionsPix {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19289,12 +19285,10 @@ impl crate::rt::Decode for PaymentMethodOptionsPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::checkout_pix_payment_method_options::AmountIncludesIof,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_intent::AmountIncludesIof>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f3: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19376,7 +19370,7 @@ pub struct PaymentMethodOptionsPromptpay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19385,7 +19379,7 @@ impl crate::rt::Decode for PaymentMethodOptionsPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19438,7 +19432,7 @@ impl serde::Serialize for PaymentMethodOptionsPromptpay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsRevolutPay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -19446,7 +19440,7 @@ pub struct PaymentMethodOptionsRevolutPay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19455,8 +19449,8 @@ impl crate::rt::Decode for PaymentMethodOptionsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19515,7 +19509,7 @@ impl serde::Serialize for PaymentMethodOptionsRevolutPay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsSatispay {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::payment_method::CaptureMethod>,
+    pub capture_method: Option<crate::payment_intent::shared::CaptureMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19524,7 +19518,7 @@ impl crate::rt::Decode for PaymentMethodOptionsSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::CaptureMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19577,7 +19571,7 @@ impl serde::Serialize for PaymentMethodOptionsSatispay {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsSofort {
     /// Preferred language of the SOFORT authorization page that the customer is redirected to.
-    pub preferred_language: Option<crate::payment_method::sofort::PreferredLanguage>,
+    pub preferred_language: Option<crate::payment_intent::PreferredLanguage>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -19585,7 +19579,7 @@ pub struct PaymentMethodOptionsSofort {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::shared::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::shared::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19594,8 +19588,8 @@ impl crate::rt::Decode for PaymentMethodOptionsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::sofort::PreferredLanguage>,
-            f1: crate::rt::json::Slot<crate::payment_method::shared::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::PreferredLanguage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::shared::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19660,7 +19654,7 @@ pub struct PaymentMethodOptionsTwint {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19669,7 +19663,7 @@ impl crate::rt::Decode for PaymentMethodOptionsTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19728,7 +19722,7 @@ impl serde::Serialize for PaymentMethodOptionsTwint {
 #[non_exhaustive]
 pub struct PaymentMethodOptionsUsBankAccountMandateOptions {
     /// Mandate collection method
-    pub collection_method: Option<crate::mandate::CollectionMethod>,
+    pub collection_method: Option<crate::payment_intent::CollectionMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19743,7 +19737,7 @@ impl crate::rt::Decode for PaymentMethodOptionsUsBankAccountMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::mandate::CollectionMethod>,
+            f0: crate::rt::json::Slot<crate::payment_intent::CollectionMethod>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19816,7 +19810,7 @@ pub struct PaymentMethodOptionsWechatPay {
     /// The app ID registered with WeChat Pay. Only required when client is ios or android.
     pub app_id: Option<String>,
     /// The client type that the end customer will pay from
-    pub client: Option<crate::payment_method::Client>,
+    pub client: Option<crate::payment_intent::Client>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -19824,7 +19818,7 @@ pub struct PaymentMethodOptionsWechatPay {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19834,8 +19828,8 @@ impl crate::rt::Decode for PaymentMethodOptionsWechatPay {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::payment_method::Client>,
-            f2: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f1: crate::rt::json::Slot<crate::payment_intent::Client>,
+            f2: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -19906,7 +19900,7 @@ pub struct PaymentMethodOptionsZip {
     /// If the payment method is `card_present` and isn't a digital wallet, Stripe creates and attaches a [generated_card](/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card to the Customer instead.
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
-    pub setup_future_usage: Option<crate::payment_method::SetupFutureUsage>,
+    pub setup_future_usage: Option<crate::payment_intent::SetupFutureUsage>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -19915,7 +19909,7 @@ impl crate::rt::Decode for PaymentMethodOptionsZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::SetupFutureUsage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -20057,7 +20051,7 @@ impl serde::Serialize for PaymentMethodOxxo {
 #[non_exhaustive]
 pub struct PaymentMethodP24 {
     /// The customer's bank, if provided.
-    pub bank: Option<crate::payment_method::details_p24_p24::Bank>,
+    pub bank: Option<crate::payment_intent::shared::P24Bank>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20073,7 +20067,7 @@ impl crate::rt::Decode for PaymentMethodP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method::details_p24_p24::Bank>,
+            f0: crate::rt::json::Slot<crate::payment_intent::shared::P24Bank>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

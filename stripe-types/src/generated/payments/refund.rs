@@ -101,7 +101,9 @@ pub struct CreateChargeRefund {
     /// The identifier of the PaymentIntent to refund.
     pub payment_intent: Option<crate::PaymentIntentId>,
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub reason: Option<crate::refund::create::Reason>,
+    ///
+    /// This parameter takes `duplicate`, `fraudulent`, `requested_by_customer`.
+    pub reason: Option<crate::refund::Reason>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount).
@@ -214,7 +216,9 @@ impl CreateChargeRefund {
         self
     }
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub fn reason(mut self, v: impl Into<crate::refund::create::Reason>) -> Self {
+    ///
+    /// This parameter takes `duplicate`, `fraudulent`, `requested_by_customer`.
+    pub fn reason(mut self, v: impl Into<crate::refund::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -289,7 +293,9 @@ pub struct CreateRefund {
     /// The identifier of the PaymentIntent to refund.
     pub payment_intent: Option<crate::PaymentIntentId>,
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub reason: Option<crate::refund::create::Reason>,
+    ///
+    /// This parameter takes `duplicate`, `fraudulent`, `requested_by_customer`.
+    pub reason: Option<crate::refund::Reason>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
     /// Boolean indicating whether the transfer should be reversed when refunding this charge. The transfer will be reversed proportionally to the amount being refunded (either the entire or partial amount).
@@ -410,7 +416,9 @@ impl CreateRefund {
         self
     }
     /// String indicating the reason for the refund. If set, possible values are `duplicate`, `fraudulent`, and `requested_by_customer`. If you believe the charge to be fraudulent, specifying `fraudulent` as the reason will add the associated card and email to your [block lists](https://docs.stripe.com/radar/lists), and will also help us improve our fraud detection algorithms.
-    pub fn reason(mut self, v: impl Into<crate::refund::create::Reason>) -> Self {
+    ///
+    /// This parameter takes `duplicate`, `fraudulent`, `requested_by_customer`.
+    pub fn reason(mut self, v: impl Into<crate::refund::Reason>) -> Self {
         self.reason = Some(v.into());
         self
     }

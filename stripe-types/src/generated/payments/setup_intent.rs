@@ -14,7 +14,7 @@ pub struct CancelSetupIntent {
     /// The `intent` parameter.
     pub intent: crate::SetupIntentId,
     /// Reason for canceling this SetupIntent. Possible values are: `abandoned`, `requested_by_customer`, or `duplicate`
-    pub cancellation_reason: Option<crate::setup_intent::cancel::CancellationReason>,
+    pub cancellation_reason: Option<crate::setup_intent::CancellationReason>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -46,7 +46,7 @@ impl CancelSetupIntent {
     /// Reason for canceling this SetupIntent. Possible values are: `abandoned`, `requested_by_customer`, or `duplicate`
     pub fn cancellation_reason(
         mut self,
-        v: impl Into<crate::setup_intent::cancel::CancellationReason>,
+        v: impl Into<crate::setup_intent::CancellationReason>,
     ) -> Self {
         self.cancellation_reason = Some(v.into());
         self
@@ -299,7 +299,7 @@ pub struct CreateSetupIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this SetupIntent.
     pub excluded_payment_method_types: Option<
-        Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+        Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -494,7 +494,7 @@ impl CreateSetupIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
+            Item = impl Into<crate::payment_intent::ExcludedPaymentMethodTypes>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(
@@ -892,7 +892,7 @@ pub struct SetupIntent {
     /// Indicates the directions of money movement for which this payment method is intended to be used.
     ///
     /// Include `inbound` if you intend to use the payment method as the origin to pull funds from. Include `outbound` if you intend to use the payment method as the destination to send funds to. You can include both if you intend to use the payment method for both purposes.
-    pub flow_directions: Option<Vec<crate::setup_attempt::FlowDirections>>,
+    pub flow_directions: Option<Vec<crate::setup_intent::FlowDirections>>,
     /// Unique identifier for the object.
     pub id: crate::SetupIntentId,
     /// The error encountered in the previous SetupIntent confirmation.
@@ -958,7 +958,7 @@ impl crate::rt::Decode for SetupIntent {
             f9: crate::rt::json::Slot<
                 Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
             >,
-            f10: crate::rt::json::Slot<Vec<crate::setup_attempt::FlowDirections>>,
+            f10: crate::rt::json::Slot<Vec<crate::setup_intent::FlowDirections>>,
             f11: crate::rt::json::Slot<crate::SetupIntentId>,
             f12: crate::rt::json::Slot<crate::rt::Boxed<crate::ApiErrors>>,
             f13: crate::rt::json::Slot<
@@ -1687,9 +1687,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptions {
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsAcssDebit {
     /// Currency supported by the bank account
-    pub currency: Option<
-        crate::setup_intent::payment_method_options_acss_debit::Currency,
-    >,
+    pub currency: Option<crate::setup_intent::Currency>,
     /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
@@ -1704,9 +1702,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::setup_intent::payment_method_options_acss_debit::Currency,
-            >,
+            f0: crate::rt::json::Slot<crate::setup_intent::Currency>,
             f1: crate::rt::json::Slot<
                 crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
             >,
@@ -1894,11 +1890,9 @@ pub struct SetupIntentPaymentMethodOptionsCard {
         crate::SetupIntentPaymentMethodOptionsCardMandateOptions,
     >,
     /// Selected network to process this SetupIntent on. Depends on the available networks of the card attached to the setup intent. Can be only set confirm-time.
-    pub network: Option<crate::payment_intent::Network>,
+    pub network: Option<crate::subscription::Network>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. If not provided, this value defaults to `automatic`. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: Option<
-        crate::checkout_card_payment_method_options::RequestThreeDSecure,
-    >,
+    pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1910,10 +1904,8 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard {
             f0: crate::rt::json::Slot<
                 crate::SetupIntentPaymentMethodOptionsCardMandateOptions,
             >,
-            f1: crate::rt::json::Slot<crate::payment_intent::Network>,
-            f2: crate::rt::json::Slot<
-                crate::checkout_card_payment_method_options::RequestThreeDSecure,
-            >,
+            f1: crate::rt::json::Slot<crate::subscription::Network>,
+            f2: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1980,7 +1972,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// Amount to be charged for future payments.
     pub amount: i64,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: crate::invoice::AmountType,
+    pub amount_type: crate::setup_intent::AmountType,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
@@ -1988,7 +1980,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// End date of the mandate or subscription. If not provided, the mandate will be active until canceled. If provided, end date should be after start date.
     pub end_date: Option<crate::rt::Timestamp>,
     /// Specifies payment frequency. One of `day`, `week`, `month`, `year`, or `sporadic`.
-    pub interval: crate::payment_method::shared::Interval,
+    pub interval: crate::setup_intent::Interval,
     /// The number of intervals between payments. For example, `interval=month` and `interval_count=3` indicates one payment every three months. Maximum of one year interval allowed (1 year, 12 months, or 52 weeks). This parameter is optional when `interval=sporadic`.
     pub interval_count: Option<i64>,
     /// Unique identifier for the mandate or subscription.
@@ -1996,7 +1988,7 @@ pub struct SetupIntentPaymentMethodOptionsCardMandateOptions {
     /// Start date of the mandate or subscription. Start date should not be lesser than yesterday.
     pub start_date: crate::rt::Timestamp,
     /// Specifies the type of mandates supported. Possible values are `india`.
-    pub supported_types: Option<Vec<crate::payment_method::SupportedTypes>>,
+    pub supported_types: Option<Vec<crate::setup_intent::SupportedTypes>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2006,15 +1998,15 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardMandateOptions {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f5: crate::rt::json::Slot<crate::payment_method::shared::Interval>,
+            f5: crate::rt::json::Slot<crate::setup_intent::Interval>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f9: crate::rt::json::Slot<Vec<crate::payment_method::SupportedTypes>>,
+            f9: crate::rt::json::Slot<Vec<crate::setup_intent::SupportedTypes>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2316,17 +2308,15 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
     /// A URL for custom mandate text
     pub custom_mandate_url: Option<String>,
     /// List of Stripe products where this mandate can be selected automatically.
-    pub default_for: Option<Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>>,
+    pub default_for: Option<Vec<crate::setup_intent::DefaultFor>>,
     /// Description of the interval. Only required if the 'payment_schedule' parameter is 'interval' or 'combined'.
     pub interval_description: Option<String>,
     /// Payment schedule for the mandate.
     pub payment_schedule: Option<
-        crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+        crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
     >,
     /// Transaction type of the mandate.
-    pub transaction_type: Option<
-        crate::checkout_acss_debit_mandate_options::TransactionType,
-    >,
+    pub transaction_type: Option<crate::payment_intent::TransactionType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -2336,16 +2326,12 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebi
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                Vec<crate::checkout_acss_debit_mandate_options::DefaultFor>,
-            >,
+            f1: crate::rt::json::Slot<Vec<crate::setup_intent::DefaultFor>>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::PaymentSchedule,
+                crate::payment_intent::shared::AcssDebitMandateOptionsPaymentSchedule,
             >,
-            f4: crate::rt::json::Slot<
-                crate::checkout_acss_debit_mandate_options::TransactionType,
-            >,
+            f4: crate::rt::json::Slot<crate::payment_intent::TransactionType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2494,15 +2480,17 @@ pub struct SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     /// Amount that will be collected. It is required when `amount_type` is `fixed`.
     pub amount: Option<i64>,
     /// The type of amount that will be collected. The amount charged must be exact or up to the value of `amount` param for `fixed` or `maximum` type respectively. Defaults to `maximum`.
-    pub amount_type: Option<crate::invoice::AmountType>,
+    pub amount_type: Option<crate::setup_intent::AmountType>,
     /// Date, in YYYY-MM-DD format, after which payments will not be collected. Defaults to no end date.
     pub end_date: Option<String>,
     /// The periodicity at which payments will be collected. Defaults to `adhoc`.
-    pub payment_schedule: Option<crate::mandate::PaymentSchedule>,
+    pub payment_schedule: Option<
+        crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+    >,
     /// The number of payments that will be made during a payment period. Defaults to 1 except for when `payment_schedule` is `adhoc`. In that case, it defaults to no limit.
     pub payments_per_period: Option<i64>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::mandate::Purpose>,
+    pub purpose: Option<crate::payment_intent::Purpose>,
     /// Date, in YYYY-MM-DD format, from which payments will be collected. Defaults to confirmation time.
     pub start_date: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2514,11 +2502,13 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::mandate::PaymentSchedule>,
+            f3: crate::rt::json::Slot<
+                crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule,
+            >,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::mandate::Purpose>,
+            f5: crate::rt::json::Slot<crate::payment_intent::Purpose>,
             f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -3052,9 +3042,7 @@ pub struct UpdateSetupIntent {
     pub description: Option<String>,
     /// The list of payment method types to exclude from use with this SetupIntent.
     pub excluded_payment_method_types: Option<
-        crate::rt::Clearable<
-            Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
-        >,
+        crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
     >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3175,9 +3163,7 @@ impl UpdateSetupIntent {
     pub fn excluded_payment_method_types(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<
-                Vec<crate::payment_intent::params::ExcludedPaymentMethodTypes>,
-            >,
+            crate::rt::Clearable<Vec<crate::payment_intent::ExcludedPaymentMethodTypes>>,
         >,
     ) -> Self {
         self.excluded_payment_method_types = Some(v.into());

@@ -319,7 +319,7 @@ pub struct Source {
     /// The `alipay` field.
     pub alipay: Option<crate::SourceTypeAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
-    pub allow_redisplay: Option<crate::card::AllowRedisplay>,
+    pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
     /// A positive integer in the smallest currency unit (that is, 100 cents for $1.00, or 1 for ¥1, Japanese Yen being a zero-decimal currency) representing the total amount associated with the source. This is the amount for which the source will be chargeable once ready. Required for `single_use` sources.
     pub amount: Option<i64>,
     /// The `au_becs_debit` field.
@@ -415,7 +415,7 @@ impl crate::rt::Decode for Source {
             f1: crate::rt::json::Slot<crate::SourceTypeAchDebit>,
             f2: crate::rt::json::Slot<crate::SourceTypeAcssDebit>,
             f3: crate::rt::json::Slot<crate::SourceTypeAlipay>,
-            f4: crate::rt::json::Slot<crate::card::AllowRedisplay>,
+            f4: crate::rt::json::Slot<crate::payment_method::AllowRedisplay>,
             f5: crate::rt::json::Slot<i64>,
             f6: crate::rt::json::Slot<crate::SourceTypeAuBecsDebit>,
             f7: crate::rt::json::Slot<crate::SourceTypeBancontact>,

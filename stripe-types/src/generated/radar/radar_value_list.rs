@@ -14,7 +14,7 @@ pub struct CreateRadarValueList {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Type of the items in the value list. One of `card_fingerprint`, `card_bin`, `email`, `ip_address`, `country`, `string`, `case_sensitive_string`, `customer_id`, `sepa_debit_fingerprint`, or `us_bank_account_fingerprint`. Use `string` if the item type is unknown or mixed.
-    pub item_type: Option<crate::radar_value_list::create::ItemType>,
+    pub item_type: Option<crate::radar_value_list::ItemType>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The human-readable name of the value list.
@@ -67,10 +67,7 @@ impl CreateRadarValueList {
         self
     }
     /// Type of the items in the value list. One of `card_fingerprint`, `card_bin`, `email`, `ip_address`, `country`, `string`, `case_sensitive_string`, `customer_id`, `sepa_debit_fingerprint`, or `us_bank_account_fingerprint`. Use `string` if the item type is unknown or mixed.
-    pub fn item_type(
-        mut self,
-        v: impl Into<crate::radar_value_list::create::ItemType>,
-    ) -> Self {
+    pub fn item_type(mut self, v: impl Into<crate::radar_value_list::ItemType>) -> Self {
         self.item_type = Some(v.into());
         self
     }

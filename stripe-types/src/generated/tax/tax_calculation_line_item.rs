@@ -116,7 +116,7 @@ pub struct TaxCalculationLineItem {
     /// A custom identifier for this line item.
     pub reference: String,
     /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
-    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
+    pub tax_behavior: crate::tax_calculation::TaxBehavior,
     /// Detailed account of taxes relevant to this line item.
     pub tax_breakdown: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
     /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for this resource.
@@ -145,9 +145,7 @@ impl crate::rt::Decode for TaxCalculationLineItem {
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<
-                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
-            >,
+            f8: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
             f9: crate::rt::json::Slot<
                 Vec<crate::TaxProductResourceLineItemTaxBreakdown>,
             >,

@@ -14,7 +14,7 @@ pub struct TaxIDsOwner {
     /// The Account representing the customer being referenced when `type` is `customer`.
     pub customer_account: Option<String>,
     /// Type of owner referenced.
-    pub r#type: crate::tax_i_ds_owner::Type,
+    pub r#type: crate::tax_id::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -27,7 +27,7 @@ impl crate::rt::Decode for TaxIDsOwner {
             f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
             f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::tax_i_ds_owner::Type>,
+            f4: crate::rt::json::Slot<crate::tax_id::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

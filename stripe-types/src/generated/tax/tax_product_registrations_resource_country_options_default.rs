@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsDefault {
     /// Type of registration in `country`.
-    pub r#type: crate::tax_product_registrations_resource_country_options_default::Type,
+    pub r#type: crate::tax_registration::shared::SharedType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,9 +15,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsDefault 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::tax_product_registrations_resource_country_options_default::Type,
-            >,
+            f0: crate::rt::json::Slot<crate::tax_registration::shared::SharedType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

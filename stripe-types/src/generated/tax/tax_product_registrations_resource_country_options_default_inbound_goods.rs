@@ -10,7 +10,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard,
     >,
     /// Type of registration in `country`.
-    pub r#type: crate::tax_product_registrations_resource_country_options_default_inbound_goods::Type,
+    pub r#type: crate::tax_registration::shared::SgType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -23,9 +23,7 @@ for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
             f0: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard,
             >,
-            f1: crate::rt::json::Slot<
-                crate::tax_product_registrations_resource_country_options_default_inbound_goods::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::tax_registration::shared::SgType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

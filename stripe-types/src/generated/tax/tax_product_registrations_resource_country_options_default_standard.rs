@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsDefaultStandard {
     /// Place of supply scheme used in an Default standard registration.
-    pub place_of_supply_scheme: crate::tax_product_registrations_resource_country_options_default_standard::PlaceOfSupplyScheme,
+    pub place_of_supply_scheme: crate::tax_registration::PlaceOfSupplyScheme,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,9 +15,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsDefaultS
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::tax_product_registrations_resource_country_options_default_standard::PlaceOfSupplyScheme,
-            >,
+            f0: crate::rt::json::Slot<crate::tax_registration::PlaceOfSupplyScheme>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

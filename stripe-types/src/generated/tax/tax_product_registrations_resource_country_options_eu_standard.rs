@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsEuStandard {
     /// Place of supply scheme used in an EU standard registration.
-    pub place_of_supply_scheme: crate::tax_product_registrations_resource_country_options_eu_standard::PlaceOfSupplyScheme,
+    pub place_of_supply_scheme: crate::tax_registration::shared::PlaceOfSupplyScheme,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -16,7 +16,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEuStanda
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::tax_product_registrations_resource_country_options_eu_standard::PlaceOfSupplyScheme,
+                crate::tax_registration::shared::PlaceOfSupplyScheme,
             >,
         }
         let mut b = Slots {

@@ -8,7 +8,7 @@ pub struct TaxProductRegistrationsResourceCountryOptionsEurope {
     /// The `standard` field.
     pub standard: Option<crate::TaxProductRegistrationsResourceCountryOptionsEuStandard>,
     /// Type of registration in an EU country.
-    pub r#type: crate::tax_product_registrations_resource_country_options_europe::Type,
+    pub r#type: crate::tax_registration::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,9 +20,7 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEurope {
             f0: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsEuStandard,
             >,
-            f1: crate::rt::json::Slot<
-                crate::tax_product_registrations_resource_country_options_europe::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::tax_registration::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

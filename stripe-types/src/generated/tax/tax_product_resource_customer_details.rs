@@ -8,15 +8,13 @@ pub struct TaxProductResourceCustomerDetails {
     /// The customer's postal address (for example, home or business location).
     pub address: Option<crate::TaxProductResourcePostalAddress>,
     /// The type of customer address provided.
-    pub address_source: Option<
-        crate::tax_product_resource_customer_details::AddressSource,
-    >,
+    pub address_source: Option<crate::tax_calculation::AddressSource>,
     /// The customer's IP address (IPv4 or IPv6).
     pub ip_address: Option<String>,
     /// The customer's tax IDs (for example, EU VAT numbers).
     pub tax_ids: Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
     /// The taxability override used for taxation.
-    pub taxability_override: crate::tax_product_resource_customer_details::TaxabilityOverride,
+    pub taxability_override: crate::tax_calculation::TaxabilityOverride,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -26,16 +24,12 @@ impl crate::rt::Decode for TaxProductResourceCustomerDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::TaxProductResourcePostalAddress>,
-            f1: crate::rt::json::Slot<
-                crate::tax_product_resource_customer_details::AddressSource,
-            >,
+            f1: crate::rt::json::Slot<crate::tax_calculation::AddressSource>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
                 Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
             >,
-            f4: crate::rt::json::Slot<
-                crate::tax_product_resource_customer_details::TaxabilityOverride,
-            >,
+            f4: crate::rt::json::Slot<crate::tax_calculation::TaxabilityOverride>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

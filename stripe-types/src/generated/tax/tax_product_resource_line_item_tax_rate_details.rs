@@ -10,7 +10,7 @@ pub struct TaxProductResourceLineItemTaxRateDetails {
     /// The tax rate percentage as a string. For example, 8.5% is represented as "8.5".
     pub percentage_decimal: String,
     /// The tax type, such as `vat` or `sales_tax`.
-    pub tax_type: crate::tax_product_resource_line_item_tax_rate_details::TaxType,
+    pub tax_type: crate::tax_rate::TaxType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,9 +21,7 @@ impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetails {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::tax_product_resource_line_item_tax_rate_details::TaxType,
-            >,
+            f2: crate::rt::json::Slot<crate::tax_rate::TaxType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

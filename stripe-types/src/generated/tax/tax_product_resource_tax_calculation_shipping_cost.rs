@@ -12,7 +12,7 @@ pub struct TaxProductResourceTaxCalculationShippingCost {
     /// The ID of an existing [ShippingRate](https://docs.stripe.com/api/shipping_rates/object).
     pub shipping_rate: Option<String>,
     /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
-    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
+    pub tax_behavior: crate::tax_calculation::TaxBehavior,
     /// Detailed account of taxes relevant to shipping cost.
     pub tax_breakdown: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
     /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for shipping.
@@ -28,9 +28,7 @@ impl crate::rt::Decode for TaxProductResourceTaxCalculationShippingCost {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<
-                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
-            >,
+            f3: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
             f4: crate::rt::json::Slot<
                 Vec<crate::TaxProductResourceLineItemTaxBreakdown>,
             >,

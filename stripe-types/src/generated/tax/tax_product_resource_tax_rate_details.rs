@@ -16,9 +16,7 @@ pub struct TaxProductResourceTaxRateDetails {
     /// State, county, province, or region ([ISO 3166-2](https://en.wikipedia.org/wiki/ISO_3166-2)).
     pub state: Option<String>,
     /// The tax type, such as `vat` or `sales_tax`.
-    pub tax_type: Option<
-        crate::tax_product_resource_line_item_tax_rate_details::TaxType,
-    >,
+    pub tax_type: Option<crate::tax_rate::TaxType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -34,9 +32,7 @@ impl crate::rt::Decode for TaxProductResourceTaxRateDetails {
                 crate::tax_product_resource_tax_rate_details::RateType,
             >,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                crate::tax_product_resource_line_item_tax_rate_details::TaxType,
-            >,
+            f5: crate::rt::json::Slot<crate::tax_rate::TaxType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -120,7 +120,7 @@ pub struct TaxTransactionLineItem {
         crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
     >,
     /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
-    pub tax_behavior: crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
+    pub tax_behavior: crate::tax_calculation::TaxBehavior,
     /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for this resource.
     pub tax_code: String,
     /// If `reversal`, this line item reverses an earlier transaction.
@@ -152,9 +152,7 @@ impl crate::rt::Decode for TaxTransactionLineItem {
             f8: crate::rt::json::Slot<
                 crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
             >,
-            f9: crate::rt::json::Slot<
-                crate::billing_bill_resource_invoicing_taxes_tax::TaxBehavior,
-            >,
+            f9: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::tax_transaction_line_item::Type>,
         }

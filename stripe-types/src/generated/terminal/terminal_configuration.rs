@@ -1638,7 +1638,7 @@ pub struct TerminalConfigurationConfigurationResourceWifiConfig {
         crate::TerminalConfigurationConfigurationResourcePersonalPskWifi,
     >,
     /// Security type of the WiFi network. The hash with the corresponding name contains the credentials for this security type.
-    pub r#type: crate::terminal_configuration::configuration_resource_wifi_config::Type,
+    pub r#type: crate::terminal_configuration::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1656,9 +1656,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfig 
             f2: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourcePersonalPskWifi,
             >,
-            f3: crate::rt::json::Slot<
-                crate::terminal_configuration::configuration_resource_wifi_config::Type,
-            >,
+            f3: crate::rt::json::Slot<crate::terminal_configuration::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

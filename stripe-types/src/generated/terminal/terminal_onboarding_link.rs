@@ -14,7 +14,7 @@ pub struct CreateTerminalOnboardingLink {
     /// Specific fields needed to generate the desired link type.
     pub link_options: crate::terminal_onboarding_link::LinkOptions,
     /// The type of link being generated.
-    pub link_type: crate::terminal_onboarding_link::create::LinkType,
+    pub link_type: crate::terminal_onboarding_link::LinkType,
     /// Stripe account ID to generate the link for.
     pub on_behalf_of: Option<String>,
 }
@@ -40,7 +40,7 @@ impl CreateTerminalOnboardingLink {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         link_options: impl Into<crate::terminal_onboarding_link::LinkOptions>,
-        link_type: impl Into<crate::terminal_onboarding_link::create::LinkType>,
+        link_type: impl Into<crate::terminal_onboarding_link::LinkType>,
     ) -> Self {
         Self {
             expand: None,

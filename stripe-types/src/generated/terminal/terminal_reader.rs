@@ -540,7 +540,7 @@ impl serde::Serialize for DeletedTerminalReader {
 #[non_exhaustive]
 pub struct ListTerminalReaders {
     /// Filters readers by device type
-    pub device_type: Option<crate::terminal_reader::list::DeviceType>,
+    pub device_type: Option<crate::terminal_reader::DeviceType>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -554,7 +554,7 @@ pub struct ListTerminalReaders {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// A status filter to filter readers to only offline or online readers
-    pub status: Option<crate::terminal_reader::list::Status>,
+    pub status: Option<crate::terminal_reader::Status>,
 }
 #[cfg(feature = "terminal_readers")]
 impl serde::Serialize for ListTerminalReaders {
@@ -607,7 +607,7 @@ impl ListTerminalReaders {
     /// Filters readers by device type
     pub fn device_type(
         mut self,
-        v: impl Into<crate::terminal_reader::list::DeviceType>,
+        v: impl Into<crate::terminal_reader::DeviceType>,
     ) -> Self {
         self.device_type = Some(v.into());
         self
@@ -643,7 +643,7 @@ impl ListTerminalReaders {
         self
     }
     /// A status filter to filter readers to only offline or online readers
-    pub fn status(mut self, v: impl Into<crate::terminal_reader::list::Status>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::terminal_reader::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -90,7 +90,7 @@ pub struct ListTreasuryCreditReversals {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return CreditReversals for a given status.
-    pub status: Option<crate::treasury_credit_reversal::list::Status>,
+    pub status: Option<crate::treasury_credit_reversal::Status>,
 }
 #[cfg(feature = "treasury_credit_reversals")]
 impl serde::Serialize for ListTreasuryCreditReversals {
@@ -165,7 +165,7 @@ impl ListTreasuryCreditReversals {
     /// Only return CreditReversals for a given status.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_credit_reversal::list::Status>,
+        v: impl Into<crate::treasury_credit_reversal::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

@@ -211,7 +211,7 @@ pub struct ListTreasuryFinancialAccounts {
     /// An object ID cursor for use in pagination.
     pub starting_after: Option<String>,
     /// Only return FinancialAccounts that have the given status: `open` or `closed`
-    pub status: Option<crate::treasury_financial_account::list::Status>,
+    pub status: Option<crate::treasury_financial_account::Status>,
 }
 #[cfg(feature = "treasury_financial_accounts")]
 impl serde::Serialize for ListTreasuryFinancialAccounts {
@@ -281,7 +281,7 @@ impl ListTreasuryFinancialAccounts {
     /// Only return FinancialAccounts that have the given status: `open` or `closed`
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_financial_account::list::Status>,
+        v: impl Into<crate::treasury_financial_account::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

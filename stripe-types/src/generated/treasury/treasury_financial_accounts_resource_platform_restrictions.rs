@@ -6,13 +6,9 @@
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountsResourcePlatformRestrictions {
     /// Restricts all inbound money movement.
-    pub inbound_flows: Option<
-        crate::treasury_financial_accounts_resource_platform_restrictions::InboundFlows,
-    >,
+    pub inbound_flows: Option<crate::treasury_financial_account::InboundFlows>,
     /// Restricts all outbound money movement.
-    pub outbound_flows: Option<
-        crate::treasury_financial_accounts_resource_platform_restrictions::OutboundFlows,
-    >,
+    pub outbound_flows: Option<crate::treasury_financial_account::OutboundFlows>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -21,12 +17,8 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourcePlatformRestrictions
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::treasury_financial_accounts_resource_platform_restrictions::InboundFlows,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::treasury_financial_accounts_resource_platform_restrictions::OutboundFlows,
-            >,
+            f0: crate::rt::json::Slot<crate::treasury_financial_account::InboundFlows>,
+            f1: crate::rt::json::Slot<crate::treasury_financial_account::OutboundFlows>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

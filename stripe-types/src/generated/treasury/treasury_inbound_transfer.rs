@@ -271,7 +271,7 @@ pub struct ListTreasuryInboundTransfers {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return InboundTransfers that have the given status: `processing`, `succeeded`, `failed` or `canceled`.
-    pub status: Option<crate::treasury_inbound_transfer::list::Status>,
+    pub status: Option<crate::treasury_inbound_transfer::Status>,
 }
 #[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for ListTreasuryInboundTransfers {
@@ -334,7 +334,7 @@ impl ListTreasuryInboundTransfers {
     /// Only return InboundTransfers that have the given status: `processing`, `succeeded`, `failed` or `canceled`.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_inbound_transfer::list::Status>,
+        v: impl Into<crate::treasury_inbound_transfer::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

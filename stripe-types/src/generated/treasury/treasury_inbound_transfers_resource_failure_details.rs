@@ -12,7 +12,7 @@
 #[non_exhaustive]
 pub struct TreasuryInboundTransfersResourceFailureDetails {
     /// Reason for the failure.
-    pub code: crate::treasury_inbound_transfers_resource_failure_details::Code,
+    pub code: crate::treasury_inbound_transfer::Code,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -27,9 +27,7 @@ impl crate::rt::Decode for TreasuryInboundTransfersResourceFailureDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::treasury_inbound_transfers_resource_failure_details::Code,
-            >,
+            f0: crate::rt::json::Slot<crate::treasury_inbound_transfer::Code>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -316,7 +316,7 @@ pub struct ListTreasuryOutboundPayments {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return OutboundPayments that have the given status: `processing`, `failed`, `posted`, `returned`, or `canceled`.
-    pub status: Option<crate::treasury_outbound_payment::list::Status>,
+    pub status: Option<crate::treasury_outbound_payment::Status>,
 }
 #[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for ListTreasuryOutboundPayments {
@@ -397,7 +397,7 @@ impl ListTreasuryOutboundPayments {
     /// Only return OutboundPayments that have the given status: `processing`, `failed`, `posted`, `returned`, or `canceled`.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_outbound_payment::list::Status>,
+        v: impl Into<crate::treasury_outbound_payment::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

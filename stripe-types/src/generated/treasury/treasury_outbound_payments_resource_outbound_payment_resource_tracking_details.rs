@@ -15,7 +15,7 @@ pub struct TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetail
     /// The `ach` field.
     pub ach: Option<crate::TreasuryOutboundPaymentsResourceAchTrackingDetails>,
     /// The US bank account network used to send funds.
-    pub r#type: crate::treasury_outbound_payments_resource_outbound_payment_resource_tracking_details::Type,
+    pub r#type: crate::treasury_outbound_payment::Type,
     /// The `us_domestic_wire` field.
     pub us_domestic_wire: Option<
         crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails,
@@ -39,9 +39,7 @@ for TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
             f0: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceAchTrackingDetails,
             >,
-            f1: crate::rt::json::Slot<
-                crate::treasury_outbound_payments_resource_outbound_payment_resource_tracking_details::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::treasury_outbound_payment::Type>,
             f2: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails,
             >,

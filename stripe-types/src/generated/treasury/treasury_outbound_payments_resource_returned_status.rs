@@ -13,7 +13,7 @@
 #[non_exhaustive]
 pub struct TreasuryOutboundPaymentsResourceReturnedStatus {
     /// Reason for the return.
-    pub code: crate::treasury_outbound_payments_resource_returned_status::Code,
+    pub code: crate::treasury_outbound_payment::Code,
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -31,9 +31,7 @@ impl crate::rt::Decode for TreasuryOutboundPaymentsResourceReturnedStatus {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::treasury_outbound_payments_resource_returned_status::Code,
-            >,
+            f0: crate::rt::json::Slot<crate::treasury_outbound_payment::Code>,
             f1: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,

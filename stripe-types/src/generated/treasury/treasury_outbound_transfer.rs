@@ -287,7 +287,7 @@ pub struct ListTreasuryOutboundTransfers {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return OutboundTransfers that have the given status: `processing`, `canceled`, `failed`, `posted`, or `returned`.
-    pub status: Option<crate::treasury_outbound_transfer::list::Status>,
+    pub status: Option<crate::treasury_outbound_transfer::Status>,
 }
 #[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for ListTreasuryOutboundTransfers {
@@ -350,7 +350,7 @@ impl ListTreasuryOutboundTransfers {
     /// Only return OutboundTransfers that have the given status: `processing`, `canceled`, `failed`, `posted`, or `returned`.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_outbound_transfer::list::Status>,
+        v: impl Into<crate::treasury_outbound_transfer::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

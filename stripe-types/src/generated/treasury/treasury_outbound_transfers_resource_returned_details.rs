@@ -13,7 +13,7 @@
 #[non_exhaustive]
 pub struct TreasuryOutboundTransfersResourceReturnedDetails {
     /// Reason for the return.
-    pub code: crate::treasury_outbound_transfers_resource_returned_details::Code,
+    pub code: crate::treasury_outbound_payment::Code,
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -31,9 +31,7 @@ impl crate::rt::Decode for TreasuryOutboundTransfersResourceReturnedDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::treasury_outbound_transfers_resource_returned_details::Code,
-            >,
+            f0: crate::rt::json::Slot<crate::treasury_outbound_payment::Code>,
             f1: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,
             >,

@@ -24,7 +24,9 @@ pub struct CreateTestHelpersTreasuryReceivedDebit {
         crate::treasury_received_credit::InitiatingPaymentMethodDetails,
     >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
-    pub network: crate::treasury_received_debit::create::Network,
+    ///
+    /// This parameter takes `ach`.
+    pub network: crate::treasury_received_debit::Network,
 }
 #[cfg(feature = "treasury_received_debits")]
 impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
@@ -55,7 +57,7 @@ impl CreateTestHelpersTreasuryReceivedDebit {
         amount: impl Into<i64>,
         currency: impl Into<String>,
         financial_account: impl Into<crate::TreasuryFinancialAccountId>,
-        network: impl Into<crate::treasury_received_debit::create::Network>,
+        network: impl Into<crate::treasury_received_debit::Network>,
     ) -> Self {
         Self {
             amount: amount.into(),
@@ -123,7 +125,7 @@ pub struct ListTreasuryReceivedDebits {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
-    pub status: Option<crate::treasury_received_debit::list::Status>,
+    pub status: Option<crate::treasury_received_debit::Status>,
 }
 #[cfg(feature = "treasury_received_debits")]
 impl serde::Serialize for ListTreasuryReceivedDebits {
@@ -186,7 +188,7 @@ impl ListTreasuryReceivedDebits {
     /// Only return ReceivedDebits that have the given status: `succeeded` or `failed`.
     pub fn status(
         mut self,
-        v: impl Into<crate::treasury_received_debit::list::Status>,
+        v: impl Into<crate::treasury_received_debit::Status>,
     ) -> Self {
         self.status = Some(v.into());
         self

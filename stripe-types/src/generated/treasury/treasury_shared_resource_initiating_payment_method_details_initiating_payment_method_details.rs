@@ -23,7 +23,7 @@ pub struct TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPayment
     /// Set when `type` is `issuing_card`. This is an [Issuing Card](https://api.stripe.com#issuing_cards) ID.
     pub issuing_card: Option<String>,
     /// Polymorphic type matching the originating money movement's source. This can be an external account, a Stripe balance, or a FinancialAccount.
-    pub r#type: crate::treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details::Type,
+    pub r#type: crate::treasury_received_credit::Type,
     /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
@@ -52,9 +52,7 @@ for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodD
                 crate::ReceivedPaymentMethodDetailsFinancialAccount,
             >,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<
-                crate::treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details::Type,
-            >,
+            f4: crate::rt::json::Slot<crate::treasury_received_credit::Type>,
             f5: crate::rt::json::Slot<
                 crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
             >,

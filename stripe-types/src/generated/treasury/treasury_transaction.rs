@@ -24,7 +24,7 @@ pub struct ListTreasuryTransactions {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return Transactions that have the given status: `open`, `posted`, or `void`.
-    pub status: Option<crate::treasury_transaction::list::Status>,
+    pub status: Option<crate::treasury_transaction::Status>,
     /// A filter for the `status_transitions.posted_at` timestamp. When using this filter, `status=posted` and `order_by=posted_at` must also be specified.
     pub status_transitions: Option<crate::treasury_transaction::StatusTransitions>,
 }
@@ -112,10 +112,7 @@ impl ListTreasuryTransactions {
         self
     }
     /// Only return Transactions that have the given status: `open`, `posted`, or `void`.
-    pub fn status(
-        mut self,
-        v: impl Into<crate::treasury_transaction::list::Status>,
-    ) -> Self {
+    pub fn status(mut self, v: impl Into<crate::treasury_transaction::Status>) -> Self {
         self.status = Some(v.into());
         self
     }

@@ -14,7 +14,7 @@ pub struct CreateV2BillingMeterEventAdjustment {
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
     pub event_name: String,
     /// Specifies whether to cancel a single event or a range of events for a time period. Time period cancellation is not supported yet.
-    pub r#type: crate::billing_meter_event_adjustment::create::Type,
+    pub r#type: crate::billing_meter_event_adjustment::Type,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for CreateV2BillingMeterEventAdjustment {
@@ -34,7 +34,7 @@ impl CreateV2BillingMeterEventAdjustment {
     pub fn new(
         cancel: impl Into<crate::v2_billing_meter_event_adjustment::create::Cancel>,
         event_name: impl Into<String>,
-        r#type: impl Into<crate::billing_meter_event_adjustment::create::Type>,
+        r#type: impl Into<crate::billing_meter_event_adjustment::Type>,
     ) -> Self {
         Self {
             cancel: cancel.into(),

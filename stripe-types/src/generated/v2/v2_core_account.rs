@@ -13,7 +13,7 @@ pub struct CloseV2CoreAccount {
     pub id: crate::V2CoreAccountId,
     /// Configurations on the Account to be closed. All configurations on the Account must be passed in for this request to succeed.
     pub applied_configurations: Option<
-        Vec<crate::v2_core_account::close_list::AppliedConfigurations>,
+        Vec<crate::v2_core_account::AppliedConfigurations>,
     >,
 }
 #[cfg(feature = "v2")]
@@ -41,7 +41,7 @@ impl CloseV2CoreAccount {
     pub fn applied_configurations(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::close_list::AppliedConfigurations>,
+            Item = impl Into<crate::v2_core_account::AppliedConfigurations>,
         >,
     ) -> Self {
         self.applied_configurations = Some(v.into_iter().map(Into::into).collect());
@@ -86,7 +86,7 @@ pub struct CreateV2CoreAccount {
     /// The default contact phone for the Account.
     pub contact_phone: Option<String>,
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub dashboard: Option<crate::v2_core_account::create_update::Dashboard>,
+    pub dashboard: Option<crate::v2_core_account::Dashboard>,
     /// Default values to be used on Account Configurations.
     pub defaults: Option<crate::v2_core_account::create_update::Defaults>,
     /// A descriptive name for the Account. This name will be surfaced in the Stripe Dashboard and on any invoices sent to the Account.
@@ -178,10 +178,7 @@ impl CreateV2CoreAccount {
         self
     }
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub fn dashboard(
-        mut self,
-        v: impl Into<crate::v2_core_account::create_update::Dashboard>,
-    ) -> Self {
+    pub fn dashboard(mut self, v: impl Into<crate::v2_core_account::Dashboard>) -> Self {
         self.dashboard = Some(v.into());
         self
     }
@@ -246,7 +243,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccount {
 pub struct ListV2CoreAccounts {
     /// Filter only accounts that have all of the configurations specified. If omitted, returns all accounts regardless of which configurations they have.
     pub applied_configurations: Option<
-        Vec<crate::v2_core_account::close_list::AppliedConfigurations>,
+        Vec<crate::v2_core_account::AppliedConfigurations>,
     >,
     /// Filter by whether the account is closed. If omitted, returns only Accounts that are not closed.
     pub closed: Option<bool>,
@@ -291,7 +288,7 @@ impl ListV2CoreAccounts {
     pub fn applied_configurations(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_account::close_list::AppliedConfigurations>,
+            Item = impl Into<crate::v2_core_account::AppliedConfigurations>,
         >,
     ) -> Self {
         self.applied_configurations = Some(v.into_iter().map(Into::into).collect());
@@ -411,7 +408,7 @@ pub struct UpdateV2CoreAccount {
     /// The default contact phone for the Account.
     pub contact_phone: Option<String>,
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub dashboard: Option<crate::v2_core_account::create_update::Dashboard>,
+    pub dashboard: Option<crate::v2_core_account::Dashboard>,
     /// Default values to be used on Account Configurations.
     pub defaults: Option<crate::v2_core_account::create_update::Defaults>,
     /// A descriptive name for the Account. This name will be surfaced in the Stripe Dashboard and on any invoices sent to the Account.
@@ -504,10 +501,7 @@ impl UpdateV2CoreAccount {
         self
     }
     /// A value indicating the Stripe dashboard this Account has access to. This will depend on which configurations are enabled for this account.
-    pub fn dashboard(
-        mut self,
-        v: impl Into<crate::v2_core_account::create_update::Dashboard>,
-    ) -> Self {
+    pub fn dashboard(mut self, v: impl Into<crate::v2_core_account::Dashboard>) -> Self {
         self.dashboard = Some(v.into());
         self
     }

@@ -34,7 +34,7 @@ pub struct CreateV2CoreAccountPerson {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -44,7 +44,7 @@ pub struct CreateV2CoreAccountPerson {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
@@ -220,7 +220,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::v2_core_account::params::LegalGender>,
+        v: impl Into<crate::v2_core_account::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -251,7 +251,7 @@ impl CreateV2CoreAccountPerson {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self
@@ -470,7 +470,7 @@ pub struct UpdateV2CoreAccountPerson {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -480,7 +480,7 @@ pub struct UpdateV2CoreAccountPerson {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person::create_update::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
@@ -660,7 +660,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::v2_core_account::params::LegalGender>,
+        v: impl Into<crate::v2_core_account::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -691,7 +691,7 @@ impl UpdateV2CoreAccountPerson {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self

@@ -34,7 +34,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The identification numbers (e.g., SSN) associated with the person.
     pub id_numbers: Option<Vec<crate::v2_core_account::params::IdNumbers>>,
     /// The person's gender (International regulations require either "male" or "female").
-    pub legal_gender: Option<crate::v2_core_account::params::LegalGender>,
+    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The nationalities (countries) this person is associated with.
@@ -42,7 +42,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The phone number for this person.
     pub phone: Option<String>,
     /// The person's political exposure.
-    pub political_exposure: Option<crate::person::params::PoliticalExposure>,
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
     /// The relationship that this person has with the Account's business or legal entity.
     pub relationship: Option<crate::v2_core_account_person_token::Relationship>,
     /// The script addresses (e.g., non-Latin characters) associated with the person.
@@ -214,7 +214,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's gender (International regulations require either "male" or "female").
     pub fn legal_gender(
         mut self,
-        v: impl Into<crate::v2_core_account::params::LegalGender>,
+        v: impl Into<crate::v2_core_account::LegalGender>,
     ) -> Self {
         self.legal_gender = Some(v.into());
         self
@@ -240,7 +240,7 @@ impl PersonTokensV2CoreAccount {
     /// The person's political exposure.
     pub fn political_exposure(
         mut self,
-        v: impl Into<crate::person::params::PoliticalExposure>,
+        v: impl Into<crate::person::PoliticalExposure>,
     ) -> Self {
         self.political_exposure = Some(v.into());
         self

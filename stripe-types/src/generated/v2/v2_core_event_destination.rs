@@ -18,9 +18,9 @@ pub struct CreateV2CoreEventDestination {
     /// The list of events to enable for this endpoint.
     pub enabled_events: Vec<String>,
     /// Payload type of events being subscribed to.
-    pub event_payload: crate::v2_core_event_destination::create::EventPayload,
+    pub event_payload: crate::v2_core_event_destination::EventPayload,
     /// Where events should be routed from.
-    pub events_from: Option<Vec<crate::v2_core_event_destination::create::EventsFrom>>,
+    pub events_from: Option<Vec<crate::v2_core_event_destination::EventsFrom>>,
     /// Additional fields to include in the response.
     pub include: Option<Vec<crate::v2_core_event_destination::create::Include>>,
     /// Metadata.
@@ -30,7 +30,7 @@ pub struct CreateV2CoreEventDestination {
     /// If using the snapshot event payload, the API version events are rendered as.
     pub snapshot_api_version: Option<String>,
     /// Event destination type.
-    pub r#type: crate::v2_core_event_destination::create::Type,
+    pub r#type: crate::v2_core_event_destination::Type,
     /// Webhook endpoint configuration.
     pub webhook_endpoint: Option<
         crate::v2_core_event_destination::create_update::WebhookEndpoint,
@@ -75,9 +75,9 @@ impl CreateV2CoreEventDestination {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         enabled_events: impl IntoIterator<Item = impl Into<String>>,
-        event_payload: impl Into<crate::v2_core_event_destination::create::EventPayload>,
+        event_payload: impl Into<crate::v2_core_event_destination::EventPayload>,
         name: impl Into<String>,
-        r#type: impl Into<crate::v2_core_event_destination::create::Type>,
+        r#type: impl Into<crate::v2_core_event_destination::Type>,
     ) -> Self {
         Self {
             amazon_eventbridge: None,
@@ -110,7 +110,7 @@ impl CreateV2CoreEventDestination {
     pub fn events_from(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::v2_core_event_destination::create::EventsFrom>,
+            Item = impl Into<crate::v2_core_event_destination::EventsFrom>,
         >,
     ) -> Self {
         self.events_from = Some(v.into_iter().map(Into::into).collect());
