@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use stripe_client::encode;
 use stripe_types::{
-    checkout_session::create::LineItems, checkout_session::create::Mode,
-    checkout_session::PriceData, checkout_session::ProductData, CreateCheckoutSession,
+    checkout_session::create::LineItems, checkout_session::Mode, checkout_session::PriceData,
+    checkout_session::ProductData, CreateCheckoutSession,
 };
 
 struct Item {

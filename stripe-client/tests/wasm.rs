@@ -11,7 +11,7 @@ use std::time::Duration;
 use stripe_client::prelude::*;
 use stripe_client::retry::{Instant, SystemTime, UNIX_EPOCH};
 use stripe_client::transport::BoxFuture;
-use stripe_client::types::file::create::Purpose;
+use stripe_client::types::file::Purpose;
 use stripe_client::types::rt::{FileUpload, Timestamp};
 use stripe_client::types::CreateFile;
 use stripe_client::webhook::{EventObject, Webhook};

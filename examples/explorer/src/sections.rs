@@ -117,9 +117,7 @@ pub async fn payments(t: &mut Tour) -> R {
 
     note("a bad request: a capture method the API does not know");
     let bad = call!(CreatePaymentIntent::new(2000, "usd")
-        .capture_method(
-            payment_intent::params::PaymentIntentDataCaptureMethod::Unknown("sometimes".into())
-        )
+        .capture_method(payment_intent::CaptureMethod::Unknown("sometimes".into()))
         .send(&client))
     .await;
     match bad {
@@ -188,9 +186,7 @@ pub async fn billing(t: &mut Tour) -> R {
     let price = call!(CreatePrice::new("usd")
         .product(product.id.as_str())
         .unit_amount(1500)
-        .recurring(price::create::Recurring::new(
-            subscription::RecurringInterval::Month
-        ))
+        .recurring(price::create::Recurring::new(subscription::Interval::Month))
         .send(&client))
     .await
     .map_err(|e| fail("price", e))?;
@@ -299,9 +295,7 @@ pub async fn metering(t: &mut Tour) -> R {
 
     note("a `sum` meter without value_settings: refused before the network (GUARD-01)");
     let refused = call!(CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: billing_meter::DefaultAggregation::new(
-            billing_meter::DefaultAggregationFormula::Sum
-        ),
+        default_aggregation: billing_meter::DefaultAggregation::new(billing_meter::Formula::Sum),
         display_name: "API calls".into(),
         event_name: event_name.clone(),
     })
@@ -339,7 +333,7 @@ pub async fn metering(t: &mut Tour) -> R {
     note("a cancel adjustment names the event in cancel.identifier (GUARD-03):");
     let refused = call!(CreateBillingMeterEventAdjustment::new(
         event_name.clone(),
-        billing_meter_event_adjustment::create::Type::Cancel
+        billing_meter_event_adjustment::Type::Cancel
     )
     .send(&client))
     .await;
@@ -420,7 +414,7 @@ pub async fn customer_session(t: &mut Tour) -> R {
 pub async fn connect(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let account = call!(CreateAccount::new()
-        .r#type(account::create::Type::Express)
+        .r#type(account::Type::Express)
         .country("US")
         .email("seller@example.com")
         .send(&client))
@@ -778,7 +772,7 @@ pub async fn files(t: &mut Tour) -> R {
     let file = call!(CreateFile::new(
         FileUpload::from_bytes("receipt.txt", b"Order 1234: 1 x Explorer Pro\n".to_vec())
             .content_type("text/plain"),
-        file::create::Purpose::DisputeEvidence
+        file::Purpose::DisputeEvidence
     )
     .send(&client))
     .await

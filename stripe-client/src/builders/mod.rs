@@ -53,9 +53,9 @@ mod subscription_schedule;
 #[cfg(feature = "checkout")]
 pub use checkout::CheckoutSessionBuilder;
 #[cfg(feature = "checkout")]
-pub use stripe_types::checkout_session::create::Mode as CheckoutMode;
+pub use stripe_types::checkout_session::Mode as CheckoutMode;
 #[cfg(feature = "billing")]
-pub use stripe_types::subscription_schedule::create_update::EndBehavior;
+pub use stripe_types::subscription_schedule::EndBehavior;
 #[cfg(feature = "billing")]
 pub use stripe_types::subscription_schedule::Interval;
 #[cfg(feature = "billing")]

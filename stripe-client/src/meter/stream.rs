@@ -249,7 +249,7 @@ pub async fn create_v2_adjustment(
     let params = stripe_types::CreateV2BillingMeterEventAdjustment::new(
         stripe_types::v2_billing_meter_event_adjustment::create::Cancel::new(identifier),
         event_name,
-        stripe_types::billing_meter_event_adjustment::create::Type::Cancel,
+        stripe_types::billing_meter_event_adjustment::Type::Cancel,
     );
     client.send(&params).await
 }

@@ -8,16 +8,15 @@ use crate::retry::Clock;
 use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{
-    billing_meter::create::EventTimeWindow, billing_meter::CustomerMapping,
-    billing_meter::CustomerMappingType, billing_meter::DefaultAggregation,
-    billing_meter::DefaultAggregationFormula, billing_meter::ValueSettings,
-    billing_meter_event_adjustment::create::Type as AdjustmentType,
-    billing_meter_event_adjustment::Cancel, billing_meter_event_summary::ValueGroupingWindow,
-    BillingMeter, BillingMeterEvent, BillingMeterEventAdjustment, BillingMeterEventSummary,
-    CreateBillingMeter, CreateBillingMeterArgs, CreateBillingMeterEvent,
-    CreateBillingMeterEventAdjustment, DeactivateBillingMeter, ListBillingMeterEventSummaries,
-    ListBillingMeterEventSummariesArgs, ListBillingMeters, ReactivateBillingMeter,
-    RetrieveBillingMeter, UpdateBillingMeter,
+    billing_meter::CustomerMapping, billing_meter::DefaultAggregation,
+    billing_meter::EventTimeWindow, billing_meter::Formula as DefaultAggregationFormula,
+    billing_meter::Type as CustomerMappingType, billing_meter::ValueSettings,
+    billing_meter_event_adjustment::Cancel, billing_meter_event_adjustment::Type as AdjustmentType,
+    billing_meter_event_summary::ValueGroupingWindow, BillingMeter, BillingMeterEvent,
+    BillingMeterEventAdjustment, BillingMeterEventSummary, CreateBillingMeter,
+    CreateBillingMeterArgs, CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
+    DeactivateBillingMeter, ListBillingMeterEventSummaries, ListBillingMeterEventSummariesArgs,
+    ListBillingMeters, ReactivateBillingMeter, RetrieveBillingMeter, UpdateBillingMeter,
 };
 
 /// A typed meter definition: the constructor picks the formula, and `sum` / `last` take the

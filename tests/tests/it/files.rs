@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use stripe_client::prelude::*;
 use stripe_client::Client;
 use stripe_types::rt::FileUpload;
-use stripe_types::{file::create::Purpose, CreateFile, PdfQuote};
+use stripe_types::{file::Purpose, CreateFile, PdfQuote};
 
 /// One upload as received: its `Content-Type` header and raw body.
 type Upload = (String, Vec<u8>);

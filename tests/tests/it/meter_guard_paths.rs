@@ -12,11 +12,11 @@ use stripe_client::meter::{GuardKind, MeterBuilder, MeterEvent, MeterEventAdjust
 use stripe_client::prelude::*;
 use stripe_client::retry::ManualClock;
 use stripe_client::types::{
-    billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
-    billing_meter::ValueSettings, billing_meter_event_adjustment::create::Type as AdjustmentType,
-    billing_meter_event_adjustment::Cancel, CreateBillingMeter, CreateBillingMeterArgs,
-    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment, CreateV2BillingMeterEvent,
-    CreateV2BillingMeterEventAdjustment,
+    billing_meter::DefaultAggregation, billing_meter::Formula as DefaultAggregationFormula,
+    billing_meter::ValueSettings, billing_meter_event_adjustment::Cancel,
+    billing_meter_event_adjustment::Type as AdjustmentType, CreateBillingMeter,
+    CreateBillingMeterArgs, CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
+    CreateV2BillingMeterEvent, CreateV2BillingMeterEventAdjustment,
 };
 use stripe_client::{Client, Error};
 

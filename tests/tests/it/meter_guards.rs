@@ -10,8 +10,8 @@ use stripe_client::meter::{
 };
 use stripe_client::retry::{ManualClock, SystemClock};
 use stripe_client::types::{
-    billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
-    billing_meter::ValueSettings, billing_meter_event_adjustment::create::Type as AdjustmentType,
+    billing_meter::DefaultAggregation, billing_meter::Formula as DefaultAggregationFormula,
+    billing_meter::ValueSettings, billing_meter_event_adjustment::Type as AdjustmentType,
     CreateBillingMeter, CreateBillingMeterArgs, CreateBillingMeterEvent,
     CreateBillingMeterEventAdjustment,
 };

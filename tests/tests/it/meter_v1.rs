@@ -56,7 +56,7 @@ async fn list_stream_and_event_summaries() {
         &c,
         &ListBillingMeters::new()
             .limit(3)
-            .status(stripe_client::types::billing_meter::list::Status::Active),
+            .status(stripe_client::types::billing_meter::Status::Active),
     )
     .await
     .unwrap();

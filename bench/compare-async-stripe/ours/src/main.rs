@@ -95,7 +95,7 @@ async fn main() -> Result<()> {
         .product(product.id.as_str())
         .unit_amount(1500)
         .recurring(price::create::Recurring::new(
-            subscription::RecurringInterval::Month,
+            subscription::Interval::Month,
         ))
         .send(&client)
         .await?;
@@ -112,13 +112,13 @@ async fn main() -> Result<()> {
     // Usage-based billing: a meter and one event (v1 endpoint).
     let event_name = format!("sample_api_calls_{run}");
     let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: billing_meter::DefaultAggregation::new(billing_meter::DefaultAggregationFormula::Sum),
+        default_aggregation: billing_meter::DefaultAggregation::new(billing_meter::Formula::Sum),
         display_name: "API calls".into(),
         event_name: event_name.clone(),
     })
     .customer_mapping(billing_meter::CustomerMapping::new(
         "stripe_customer_id",
-        billing_meter::CustomerMappingType::ById,
+        billing_meter::Type::ById,
     ))
     .value_settings(billing_meter::ValueSettings::new("value"))
     .send(&client)
