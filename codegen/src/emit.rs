@@ -212,9 +212,19 @@ impl<'a> Emitter<'a> {
                 let t = self.ty(t);
                 quote!(std::collections::BTreeMap<String, #t>)
             }
-            Ty::Expandable(t) => {
-                let t = self.named_ty(t);
-                quote!(crate::rt::Expandable<#t>)
+            Ty::Expandable(inner) => {
+                let t = self.named_ty(inner);
+                // An object that may come deleted: the live object's id.
+                match &**inner {
+                    Ty::Named(u) => match crate::links::union_target(self.m, *u) {
+                        Some(live) if live != self.m.resolve(*u) => {
+                            let id = self.ty(&Ty::Id(live));
+                            quote!(crate::rt::Expandable<#t, #id>)
+                        }
+                        _ => quote!(crate::rt::Expandable<#t>),
+                    },
+                    _ => quote!(crate::rt::Expandable<#t>),
+                }
             }
             Ty::Clearable(t) => {
                 let t = self.ty(t);
@@ -924,6 +934,7 @@ impl<'a> Emitter<'a> {
             }
         };
         out.extend(self.union_id(id, variants));
+        out.extend(self.live_object(id, variants));
         // Serialize (untagged).
         let ser_arms = vnames
             .iter()
@@ -1093,6 +1104,32 @@ impl<'a> Emitter<'a> {
             });
         }
         out
+    }
+
+    /// `rt::LiveObject` for a union of one object and its deleted form
+    /// (`CustomerOrDeletedCustomer`): the live object, one call away from an expanded field.
+    fn live_object(&self, id: ItemId, variants: &[Variant]) -> TokenStream {
+        let item = &self.m.items[id];
+        let live: Vec<&Variant> = variants.iter().filter(|v| !v.deleted).collect();
+        let [v] = live.as_slice() else {
+            return quote!();
+        };
+        if variants.len() < 2 || !boxed_variant(self.m, v) {
+            return quote!();
+        }
+        let name = ident(&item.name);
+        let cfg = cfg_attr(&item.cfg);
+        let vn = ident(&v.name);
+        let t = self.variant_ty(item, v);
+        quote! {
+            #cfg
+            impl crate::rt::LiveObject for #name {
+                type Live = #t;
+                fn live(&self) -> Option<&#t> {
+                    match self { #name::#vn(x) => Some(x), _ => None }
+                }
+            }
+        }
     }
 
     /// The objects a webhook event can carry: every component with a constant `object`
@@ -1612,7 +1649,9 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
             match t {
                 Ty::Secret(_) => quote!(stripe_types::rt::Secret::new(#v)),
                 Ty::Clearable(_) => quote!(stripe_types::rt::Clearable::Set(#v)),
-                _ => quote!(stripe_types::rt::Expandable::Object(stripe_types::rt::Boxed::new(#v))),
+                _ => quote!(stripe_types::rt::Expandable::Id(
+                    String::from("id_123").into()
+                )),
             }
         }
         Ty::List(_) | Ty::SearchList(_) | Ty::V2List(_) => quote!(unreachable!()),

@@ -416,6 +416,14 @@ pub fn link_params(m: &mut Model) {
     m.links = sites;
 }
 
+/// The type under `Clearable` (an expandable field is never in a list).
+fn strip_option(t: &Ty) -> &Ty {
+    match t {
+        Ty::Clearable(i) => strip_option(i),
+        t => t,
+    }
+}
+
 /// Give every linked parameter the id type of what it names: a `String` (alone, in a list or
 /// `Clearable`) becomes the typed id, an id of another object the right one. A union of
 /// objects that parameters name gets an id type of its own ([`Item::id_alias`], named with
@@ -428,6 +436,26 @@ pub fn type_links(m: &mut Model) {
             Ty::Clearable(i) => Ty::Clearable(Box::new(retype(i, target))),
             Ty::Vec(i) => Ty::Vec(Box::new(retype(i, target))),
             other => other.clone(),
+        }
+    }
+    // A union of several objects an expandable field holds: its id type, for `id()`.
+    let mut unions = std::collections::BTreeSet::new();
+    for item in &m.items {
+        if let Kind::Struct { fields, .. } = &item.kind {
+            for f in fields {
+                if let Ty::Expandable(inner) = strip_option(&f.ty) {
+                    if let Ty::Named(u) = **inner {
+                        if union_target(m, u) == Some(m.resolve(u)) {
+                            unions.insert(m.resolve(u));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for u in unions {
+        if m.items[u].id_alias.is_none() {
+            m.items[u].id_alias = Some(String::new());
         }
     }
     let sites = m.links.clone();

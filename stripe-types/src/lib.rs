@@ -68,8 +68,8 @@ pub mod rt;
 #[doc = include_str!("../README.md")]
 struct Readme;
 pub use rt::{
-    Clearable, DateTime, Decimal, Expandable, FileUpload, Id, Int64String, List, Metadata,
-    SearchList, Secret, StripeRequest, Timestamp, V2List,
+    Clearable, DateTime, Decimal, Expandable, Expanded, FileUpload, Id, Int64String, List,
+    Metadata, SearchList, Secret, StripeRequest, Timestamp, V2List,
 };
 
 #[allow(

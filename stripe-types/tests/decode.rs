@@ -78,6 +78,67 @@ fn expandable_field_as_id_and_as_object() {
     }
 }
 
+/// `Expandable` holds the typed id (the live object's, for an object-or-deleted union),
+/// `id()` returns it whether or not the field was expanded, and `live()` reaches the live
+/// object of the union in one call.
+#[test]
+fn expandable_holds_a_typed_id_and_reaches_the_live_object() {
+    let c = charge("\"cus_1\"", "succeeded");
+    let customer = c.customer.unwrap();
+    let id: &CustomerId = customer.id();
+    assert_eq!(id, "cus_1");
+    assert!(customer.live().is_none());
+
+    let c = charge(CUSTOMER, "succeeded");
+    let customer = c.customer.unwrap();
+    let id: CustomerId = customer.id().clone();
+    let live: &Customer = customer.live().expect("the live customer");
+    assert_eq!(live.email.as_deref(), Some("jenny@example.com"));
+    assert_eq!(live.id, id);
+    let Expandable::Object(expanded) = &customer else {
+        panic!("expected an expanded customer")
+    };
+    assert_eq!(expanded.id(), "cus_1");
+    assert!(matches!(
+        &**expanded,
+        CustomerOrDeletedCustomer::Customer(_)
+    ));
+    assert_eq!(customer.clone().into_id(), id);
+
+    // A deleted customer keeps its id; it has no live object.
+    let deleted = r#"{"id": "cus_2", "object": "customer", "deleted": true}"#;
+    let customer = charge(deleted, "succeeded").customer.unwrap();
+    assert_eq!(customer.id(), "cus_2");
+    assert!(customer.is_object() && customer.live().is_none());
+
+    // A plain expandable object (not a union): `as_object()` is the object.
+    let json = CHARGE
+        .replace("CUSTOMER", "null")
+        .replace("STATUS", "succeeded")
+        .replace(
+            "\"balance_transaction\": null",
+            r#""balance_transaction": {"id": "txn_1", "object": "balance_transaction", "amount": 100,
+                "available_on": 1700000000, "balance_type": "payments", "created": 1700000000, "currency": "usd", "description": null,
+                "exchange_rate": null, "fee": 0, "fee_details": [], "net": 100, "reporting_category": "charge",
+                "source": "ch_1", "status": "available", "type": "charge"}"#,
+        );
+    let c: Charge = decode(&json);
+    let txn = c.balance_transaction.unwrap();
+    let txn_id: &BalanceTransactionId = txn.id();
+    assert_eq!(txn_id, "txn_1");
+    assert_eq!(txn.as_object().map(|t| t.net), Some(100));
+}
+
+/// An expanded object without an id is malformed: an error, never an empty id.
+#[test]
+fn an_expanded_object_without_an_id_is_an_error() {
+    let json = CHARGE
+        .replace("CUSTOMER", r#"{"object": "customer", "deleted": true}"#)
+        .replace("STATUS", "succeeded");
+    assert!(Charge::decode_body(json.as_bytes()).is_err());
+    assert!(serde_json::from_str::<Charge>(&json).is_err());
+}
+
 #[test]
 fn deleted_object_in_a_union_and_on_its_own() {
     let deleted = r#"{"id": "cus_1", "object": "customer", "deleted": true}"#;

@@ -24,6 +24,6 @@ pub use request::{
     encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,
 };
 pub use values::{
-    Binary, Clearable, DateTime, Decimal, Expandable, Extra, FileUpload, HasId, Id, Int64String,
-    Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
+    Binary, Clearable, DateTime, Decimal, Expandable, Expanded, Extra, FileUpload, HasId, Id,
+    Int64String, LiveObject, Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
 };

@@ -141,26 +141,114 @@ impl<'de, T: ?Sized> Deserialize<'de> for Id<T> {
 }
 
 /// An expandable field: the id of a related object, or — when the request asked for it with
-/// `expand` — the object itself. Decodes both shapes.
+/// `expand` — the object itself, with its id. Decodes both shapes.
+///
+/// `I` is the id type: the object's (`Expandable<Customer>` holds a `CustomerId`), or, for
+/// an object that may come deleted, the live object's (`Expandable<CustomerOrDeletedCustomer,
+/// CustomerId>`). [`id`](Expandable::id) returns it either way; [`as_object`](Expandable::as_object)
+/// returns the object when expanded, and [`live`](Expandable::live) the live object of an
+/// object-or-deleted union:
+///
+/// ```
+/// # #[cfg(feature = "subscriptions")] {
+/// fn show(sub: &stripe_types::Subscription) {
+///     let id: &stripe_types::CustomerId = sub.customer.id();
+///     match sub.customer.live() {
+///         Some(customer) => println!("{id}: {:?}", customer.email),
+///         None => println!("{id} (not expanded, or deleted)"),
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Clone, PartialEq)]
-pub enum Expandable<T> {
+pub enum Expandable<T, I = Id<T>> {
     /// Not expanded: the related object's id.
-    Id(String),
-    /// Expanded: the related object.
-    Object(Boxed<T>),
+    Id(I),
+    /// Expanded: the related object, with its id.
+    Object(Expanded<T, I>),
 }
 
-impl<T: HasId> Expandable<T> {
-    /// The related object's id, expanded or not.
-    pub fn id(&self) -> &str {
-        match self {
-            Expandable::Id(id) => id,
-            Expandable::Object(o) => o.id_str().unwrap_or(""),
+/// An expanded object and its id (the id as the [`Expandable`] holds it). Derefs to the
+/// object.
+#[derive(Clone, PartialEq)]
+pub struct Expanded<T, I = Id<T>> {
+    id: I,
+    object: Boxed<T>,
+}
+
+impl<T, I> Expanded<T, I> {
+    /// An expanded object with its id.
+    pub fn new(id: I, object: T) -> Self {
+        Expanded {
+            id,
+            object: Boxed::new(object),
         }
+    }
+    /// The object's id.
+    pub fn id(&self) -> &I {
+        &self.id
+    }
+    /// The object.
+    pub fn object(&self) -> &T {
+        &self.object
+    }
+    /// The object.
+    pub fn into_object(self) -> T {
+        self.object.into_inner()
+    }
+    /// The object (as [`Boxed::into_inner`], which the expanded object was before it carried
+    /// its id).
+    pub fn into_inner(self) -> T {
+        self.object.into_inner()
+    }
+    /// The id and the object.
+    pub fn into_parts(self) -> (I, T) {
+        (self.id, self.object.into_inner())
     }
 }
 
-impl<T> Expandable<T> {
+impl<T: HasId, I: From<String>> Expanded<T, I> {
+    /// An expanded object, its id read from it; `None` when it has none.
+    pub fn from_object(object: T) -> Option<Self> {
+        let id = I::from(object.id_str()?.to_owned());
+        Some(Expanded::new(id, object))
+    }
+}
+
+impl<T, I> std::ops::Deref for Expanded<T, I> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.object
+    }
+}
+
+impl<T, I> AsRef<T> for Expanded<T, I> {
+    fn as_ref(&self) -> &T {
+        &self.object
+    }
+}
+
+impl<T: fmt::Debug, I> fmt::Debug for Expanded<T, I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.object, f)
+    }
+}
+
+impl<T, I> Expandable<T, I> {
+    /// The related object's id, expanded or not.
+    pub fn id(&self) -> &I {
+        match self {
+            Expandable::Id(id) => id,
+            Expandable::Object(o) => &o.id,
+        }
+    }
+    /// The related object's id, expanded or not.
+    pub fn into_id(self) -> I {
+        match self {
+            Expandable::Id(id) => id,
+            Expandable::Object(o) => o.id,
+        }
+    }
     /// `true` when the object is present.
     pub fn is_object(&self) -> bool {
         matches!(self, Expandable::Object(_))
@@ -168,54 +256,73 @@ impl<T> Expandable<T> {
     /// The object, when expanded.
     pub fn as_object(&self) -> Option<&T> {
         match self {
-            Expandable::Object(o) => Some(o),
+            Expandable::Object(o) => Some(&o.object),
             Expandable::Id(_) => None,
         }
     }
     /// The object, when expanded.
     pub fn into_object(self) -> Option<T> {
         match self {
-            Expandable::Object(o) => Some(o.into_inner()),
+            Expandable::Object(o) => Some(o.object.into_inner()),
             Expandable::Id(_) => None,
         }
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Expandable<T> {
+impl<T: LiveObject, I> Expandable<T, I> {
+    /// The live object of an object-or-deleted union (the `Customer` of
+    /// `CustomerOrDeletedCustomer`), when expanded and not deleted.
+    pub fn live(&self) -> Option<&T::Live> {
+        self.as_object().and_then(LiveObject::live)
+    }
+}
+
+/// A union of an object and its deleted form (`CustomerOrDeletedCustomer`), implemented by
+/// the generated unions: the live object, when it is not deleted.
+pub trait LiveObject {
+    /// The live object (`Customer`).
+    type Live;
+    /// The live object, unless this is the deleted form (or a shape this SDK does not know).
+    fn live(&self) -> Option<&Self::Live>;
+}
+
+impl<T: fmt::Debug, I: fmt::Debug> fmt::Debug for Expandable<T, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expandable::Id(id) => f.debug_tuple("Id").field(id).finish(),
-            Expandable::Object(o) => f.debug_tuple("Object").field(o).finish(),
+            Expandable::Object(o) => f.debug_tuple("Object").field(&*o.object).finish(),
         }
     }
 }
 
-impl<T: Serialize> Serialize for Expandable<T> {
+impl<T: Serialize, I: Serialize> Serialize for Expandable<T, I> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Expandable::Id(id) => s.serialize_str(id),
-            Expandable::Object(o) => o.serialize(s),
+            Expandable::Id(id) => id.serialize(s),
+            Expandable::Object(o) => o.object.serialize(s),
         }
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Expandable<T> {
+impl<'de, T: Deserialize<'de> + HasId, I: From<String>> Deserialize<'de> for Expandable<T, I> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Expandable<T>;
+        struct V<T, I>(PhantomData<(T, I)>);
+        impl<'de, T: Deserialize<'de> + HasId, I: From<String>> Visitor<'de> for V<T, I> {
+            type Value = Expandable<T, I>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an id string or an expanded object")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Expandable::Id(v.to_owned()))
+                Ok(Expandable::Id(I::from(v.to_owned())))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Expandable::Id(v))
+                Ok(Expandable::Id(I::from(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|o| Expandable::Object(Boxed::new(o)))
+                let object = T::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Expanded::from_object(object)
+                    .map(Expandable::Object)
+                    .ok_or_else(|| de::Error::missing_field("id"))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -701,12 +808,23 @@ impl<T: ?Sized> Decode for Id<T> {
     }
 }
 
-impl<T: Decode> Decode for Expandable<T> {
+impl<T: Decode + HasId, I: From<String>> Decode for Expandable<T, I> {
     #[inline]
     fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
         match r.peek_byte() {
-            Some(b'"') => r.str().map(|id| Expandable::Id(id.into_owned())),
-            Some(b'{') => r.decode().map(Expandable::Object),
+            Some(b'"') => r.str().map(|id| Expandable::Id(I::from(id.into_owned()))),
+            Some(b'{') => {
+                let object: Boxed<T> = r.decode()?;
+                // An expanded object always has its id (every expandable object of the
+                // spec requires one); one without is malformed, not an empty id.
+                match object.id_str() {
+                    Some(id) => Ok(Expandable::Object(Expanded {
+                        id: I::from(id.to_owned()),
+                        object,
+                    })),
+                    None => Err(r.missing("id")),
+                }
+            }
             _ => Err(r.invalid_type("an id string or an expanded object")),
         }
     }
