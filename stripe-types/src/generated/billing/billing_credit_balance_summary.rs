@@ -8,7 +8,10 @@ pub struct BillingCreditBalanceSummary {
     /// The billing credit balances. One entry per credit grant currency. If a customer only has credit grants in a single currency, then this will have a single balance entry.
     pub balances: Vec<crate::CreditBalance>,
     /// The customer the balance is for.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<
+        crate::CustomerOrDeletedCustomer,
+        crate::CustomerId,
+    >,
     /// The account the balance is for.
     pub customer_account: Option<String>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -28,7 +31,10 @@ impl crate::rt::Decode for BillingCreditBalanceSummary {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<crate::CreditBalance>>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<bool>,

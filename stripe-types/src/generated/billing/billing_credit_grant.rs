@@ -16,7 +16,10 @@ pub struct BillingCreditGrant {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// ID of the customer receiving the billing credits.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<
+        crate::CustomerOrDeletedCustomer,
+        crate::CustomerId,
+    >,
     /// ID of the account representing the customer receiving the billing credits
     pub customer_account: Option<String>,
     /// The time when the billing credits become effective-when they're eligible for use.
@@ -61,7 +64,10 @@ impl crate::rt::Decode for BillingCreditGrant {
             f2: crate::rt::json::Slot<crate::billing_credit_grant::Category>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -35,6 +35,27 @@ pub enum ApplicationOrDeletedApplication {
         feature = "subscriptions"
     )
 )]
+impl crate::rt::LiveObject for ApplicationOrDeletedApplication {
+    type Live = crate::Application;
+    fn live(&self) -> Option<&crate::Application> {
+        match self {
+            ApplicationOrDeletedApplication::Application(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for ApplicationOrDeletedApplication {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -161,7 +182,10 @@ pub struct BillingPortalConfiguration {
     pub active: bool,
     /// ID of the Connect Application that created the configuration.
     pub application: Option<
-        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+        crate::rt::Expandable<
+            crate::ApplicationOrDeletedApplication,
+            crate::ApplicationId,
+        >,
     >,
     /// The `business_profile` field.
     pub business_profile: crate::PortalBusinessProfile,
@@ -204,7 +228,10 @@ impl crate::rt::Decode for BillingPortalConfiguration {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                crate::rt::Expandable<
+                    crate::ApplicationOrDeletedApplication,
+                    crate::ApplicationId,
+                >,
             >,
             f2: crate::rt::json::Slot<crate::PortalBusinessProfile>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -226,7 +226,10 @@ pub struct CreditNote {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the customer.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<
+        crate::CustomerOrDeletedCustomer,
+        crate::CustomerId,
+    >,
     /// ID of the account representing the customer.
     pub customer_account: Option<String>,
     /// Customer balance transaction related to this credit note.
@@ -305,7 +308,10 @@ impl crate::rt::Decode for CreditNote {
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<

@@ -1097,7 +1097,9 @@ pub struct Invoice {
     /// The public name of the business associated with this invoice, most often the business creating the invoice.
     pub account_name: Option<String>,
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
+    >,
     /// Final amount due at this time for this invoice. If the invoice's total is smaller than the minimum charge amount, for example, or if there is account credit that can be applied to the invoice, the `amount_due` may be 0. If there is a positive `starting_balance` for the invoice (the customer owes money), the `amount_due` will also take that into account. The charge that gets generated for the invoice will be for the amount specified in `amount_due`.
     pub amount_due: i64,
     /// Amount that was overpaid on the invoice. The amount overpaid is credited to the customer's credit balance.
@@ -1110,7 +1112,10 @@ pub struct Invoice {
     pub amount_shipping: i64,
     /// ID of the Connect Application that created the invoice.
     pub application: Option<
-        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+        crate::rt::Expandable<
+            crate::ApplicationOrDeletedApplication,
+            crate::ApplicationId,
+        >,
     >,
     /// Number of payment attempts made for this invoice, from the perspective of the payment retry schedule. Any payment attempt counts as the first attempt, and subsequently only automatic retries increment the attempt count. In other words, manual payment attempts after the first attempt do not affect the retry schedule. If a failure is returned with a non-retryable return code, the invoice can no longer be retried unless a new payment method is obtained. Retries will continue to be scheduled, and attempt_count will continue to increment, but retries will only be executed if a new payment method is obtained.
     pub attempt_count: i64,
@@ -1143,7 +1148,10 @@ pub struct Invoice {
     /// Custom fields displayed on the invoice.
     pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
     /// The ID of the customer to bill.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<
+        crate::CustomerOrDeletedCustomer,
+        crate::CustomerId,
+    >,
     /// The ID of the account representing the customer to bill.
     pub customer_account: Option<String>,
     /// The customer's address. Until the invoice is finalized, this field will equal `customer.address`. Once the invoice is finalized, this field will no longer be updated.
@@ -1171,7 +1179,9 @@ pub struct Invoice {
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The discounts applied to the invoice. Line item discounts are applied before invoice discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+    pub discounts: Vec<
+        crate::rt::Expandable<crate::DiscountOrDeletedDiscount, crate::DiscountId>,
+    >,
     /// The date on which payment for this invoice is due. This value will be `null` for invoices where `collection_method=charge_automatically`.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -1276,7 +1286,7 @@ impl crate::rt::Decode for Invoice {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
             >,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<i64>,
@@ -1284,7 +1294,10 @@ impl crate::rt::Decode for Invoice {
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<i64>,
             f8: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                crate::rt::Expandable<
+                    crate::ApplicationOrDeletedApplication,
+                    crate::ApplicationId,
+                >,
             >,
             f9: crate::rt::json::Slot<i64>,
             f10: crate::rt::json::Slot<bool>,
@@ -1298,7 +1311,10 @@ impl crate::rt::Decode for Invoice {
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
             f20: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<crate::Address>,
@@ -1317,7 +1333,12 @@ impl crate::rt::Decode for Invoice {
             f31: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f32: crate::rt::json::Slot<String>,
             f33: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+                Vec<
+                    crate::rt::Expandable<
+                        crate::DiscountOrDeletedDiscount,
+                        crate::DiscountId,
+                    >,
+                >,
             >,
             f34: crate::rt::json::Slot<crate::rt::Timestamp>,
             f35: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -2956,7 +2977,9 @@ impl serde::Serialize for InvoiceSettingQuoteSetting {
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
     /// The account tax IDs associated with this phase of the subscription schedule. Will be set on invoices generated by this phase of the subscription schedule.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
+    >,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
@@ -2970,7 +2993,7 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
             >,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
@@ -3044,7 +3067,9 @@ impl serde::Serialize for InvoiceSettingSubscriptionSchedulePhaseSetting {
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionScheduleSetting {
     /// The account tax IDs associated with the subscription schedule. Will be set on invoices generated by the subscription schedule.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
+    >,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
     /// The `issuer` field.
@@ -3064,7 +3089,7 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
             >,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
@@ -3902,6 +3927,26 @@ pub enum TaxIdOrDeletedTaxId {
     DeletedTaxId(crate::rt::Boxed<crate::gated::DeletedTaxId>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::LiveObject for TaxIdOrDeletedTaxId {
+    type Live = crate::gated::TaxId;
+    fn live(&self) -> Option<&crate::gated::TaxId> {
+        match self {
+            TaxIdOrDeletedTaxId::TaxId(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 #[cfg(
     any(

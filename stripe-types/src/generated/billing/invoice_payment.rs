@@ -13,6 +13,16 @@ pub enum InvoiceOrDeletedInvoice {
     Unknown(serde_json::Value),
 }
 #[cfg(any(feature = "invoice_payments", feature = "invoices", feature = "quotes"))]
+impl crate::rt::LiveObject for InvoiceOrDeletedInvoice {
+    type Live = crate::gated::Invoice;
+    fn live(&self) -> Option<&crate::gated::Invoice> {
+        match self {
+            InvoiceOrDeletedInvoice::Invoice(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices", feature = "quotes"))]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceOrDeletedInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -92,7 +102,7 @@ pub struct InvoicePayment {
     /// Unique identifier for the object.
     pub id: crate::InvoicePaymentId,
     /// The invoice that was paid.
-    pub invoice: crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
+    pub invoice: crate::rt::Expandable<crate::InvoiceOrDeletedInvoice, crate::InvoiceId>,
     /// Stripe automatically creates a default InvoicePayment when the invoice is finalized, and keeps it synchronized with the invoice’s `amount_remaining`. The PaymentIntent associated with the default payment can’t be edited or canceled directly.
     pub is_default: bool,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -125,7 +135,7 @@ impl crate::rt::Decode for InvoicePayment {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::InvoicePaymentId>,
             f5: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
+                crate::rt::Expandable<crate::InvoiceOrDeletedInvoice, crate::InvoiceId>,
             >,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<bool>,

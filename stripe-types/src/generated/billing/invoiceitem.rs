@@ -415,7 +415,10 @@ pub struct Invoiceitem {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// The ID of the customer to bill for this invoice item.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<
+        crate::CustomerOrDeletedCustomer,
+        crate::CustomerId,
+    >,
     /// The ID of the account to bill for this invoice item.
     pub customer_account: Option<String>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -470,7 +473,10 @@ impl crate::rt::Decode for Invoiceitem {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -523,7 +523,9 @@ pub struct Plan {
     /// A brief description of the plan, hidden from customers.
     pub nickname: Option<String>,
     /// The product whose pricing this plan determines.
-    pub product: Option<crate::rt::Expandable<crate::ProductOrDeletedProduct>>,
+    pub product: Option<
+        crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
+    >,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::PlanTier>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
@@ -564,7 +566,7 @@ impl crate::rt::Decode for Plan {
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+                crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
             >,
             f14: crate::rt::json::Slot<Vec<crate::PlanTier>>,
             f15: crate::rt::json::Slot<crate::plan::TiersMode>,
@@ -902,6 +904,32 @@ pub enum ProductOrDeletedProduct {
     DeletedProduct(crate::rt::Boxed<crate::gated::DeletedProduct>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::LiveObject for ProductOrDeletedProduct {
+    type Live = crate::gated::Product;
+    fn live(&self) -> Option<&crate::gated::Product> {
+        match self {
+            ProductOrDeletedProduct::Product(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 #[cfg(
     any(

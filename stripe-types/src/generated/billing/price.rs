@@ -562,7 +562,7 @@ pub struct Price {
     /// A brief description of the price, hidden from customers.
     pub nickname: Option<String>,
     /// The ID of the product this price is associated with.
-    pub product: crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+    pub product: crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
     /// The recurring components of a price such as `interval` and `usage_type`.
     pub recurring: Option<crate::Recurring>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
@@ -638,7 +638,7 @@ impl crate::rt::Decode for Price {
             f9: crate::rt::json::Slot<crate::rt::Metadata>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+                crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
             >,
             f12: crate::rt::json::Slot<crate::Recurring>,
             f13: crate::rt::json::Slot<crate::invoice::TaxBehavior>,

@@ -320,7 +320,9 @@ pub struct PromotionCode {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The customer who can use this promotion code.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The account representing the customer who can use this promotion code.
     pub customer_account: Option<String>,
     /// Date at which the promotion code can no longer be redeemed.
@@ -358,7 +360,10 @@ impl crate::rt::Decode for PromotionCode {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -637,7 +637,10 @@ pub struct Quote {
     pub amount_total: i64,
     /// ID of the Connect Application that created the quote.
     pub application: Option<
-        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+        crate::rt::Expandable<
+            crate::ApplicationOrDeletedApplication,
+            crate::ApplicationId,
+        >,
     >,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. Only applicable if there are no line items with recurring prices on the quote.
     pub application_fee_amount: Option<i64>,
@@ -654,7 +657,9 @@ pub struct Quote {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// The customer who received this quote. A customer is required to finalize the quote. Once specified, you can't change it.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The account representing the customer who received this quote. A customer or account is required to finalize the quote. Once specified, you can't change it.
     pub customer_account: Option<String>,
     /// The tax rates applied to this quote.
@@ -674,7 +679,9 @@ pub struct Quote {
     /// Unique identifier for the object.
     pub id: crate::QuoteId,
     /// The invoice that was created from this quote.
-    pub invoice: Option<crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>>,
+    pub invoice: Option<
+        crate::rt::Expandable<crate::InvoiceOrDeletedInvoice, crate::InvoiceId>,
+    >,
     /// The `invoice_settings` field.
     pub invoice_settings: crate::InvoiceSettingQuoteSetting,
     /// A list of items the customer is being quoted for.
@@ -723,7 +730,10 @@ impl crate::rt::Decode for Quote {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                crate::rt::Expandable<
+                    crate::ApplicationOrDeletedApplication,
+                    crate::ApplicationId,
+                >,
             >,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<f64>,
@@ -733,7 +743,10 @@ impl crate::rt::Decode for Quote {
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<
@@ -749,7 +762,7 @@ impl crate::rt::Decode for Quote {
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<crate::QuoteId>,
             f20: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
+                crate::rt::Expandable<crate::InvoiceOrDeletedInvoice, crate::InvoiceId>,
             >,
             f21: crate::rt::json::Slot<crate::InvoiceSettingQuoteSetting>,
             f22: crate::rt::json::Slot<crate::rt::List<crate::Item>>,

@@ -438,6 +438,16 @@ pub enum PriceOrDeletedPrice {
     Unknown(serde_json::Value),
 }
 #[cfg(feature = "subscription_schedules")]
+impl crate::rt::LiveObject for PriceOrDeletedPrice {
+    type Live = crate::gated::Price;
+    fn live(&self) -> Option<&crate::gated::Price> {
+        match self {
+            PriceOrDeletedPrice::Price(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+#[cfg(feature = "subscription_schedules")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for PriceOrDeletedPrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -632,7 +642,10 @@ impl crate::rt::StripeRequest for RetrieveSubscriptionSchedule {
 pub struct SubscriptionSchedule {
     /// ID of the Connect Application that created the schedule.
     pub application: Option<
-        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+        crate::rt::Expandable<
+            crate::ApplicationOrDeletedApplication,
+            crate::ApplicationId,
+        >,
     >,
     /// The `billing_mode` field.
     pub billing_mode: crate::SubscriptionsResourceBillingMode,
@@ -645,7 +658,10 @@ pub struct SubscriptionSchedule {
     /// Object representing the start and end dates for the current phase of the subscription schedule, if it is `active`.
     pub current_phase: Option<crate::SubscriptionScheduleCurrentPhase>,
     /// ID of the customer who owns the subscription schedule.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<
+        crate::CustomerOrDeletedCustomer,
+        crate::CustomerId,
+    >,
     /// ID of the account who owns the subscription schedule.
     pub customer_account: Option<String>,
     /// The `default_settings` field.
@@ -686,7 +702,10 @@ impl crate::rt::Decode for SubscriptionSchedule {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                crate::rt::Expandable<
+                    crate::ApplicationOrDeletedApplication,
+                    crate::ApplicationId,
+                >,
             >,
             f1: crate::rt::json::Slot<crate::SubscriptionsResourceBillingMode>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -694,7 +713,10 @@ impl crate::rt::Decode for SubscriptionSchedule {
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<crate::SubscriptionScheduleCurrentPhase>,
             f6: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<
@@ -928,7 +950,7 @@ pub struct SubscriptionScheduleAddInvoiceItem {
     /// The `period` field.
     pub period: crate::SubscriptionScheduleAddInvoiceItemPeriod,
     /// ID of the price used to generate the invoice item.
-    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice>,
+    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
     /// The quantity of the invoice item.
     pub quantity: Option<i64>,
     /// The tax rates which apply to the item. When set, the `default_tax_rates` do not apply to this item.
@@ -944,7 +966,9 @@ impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItem {
             f0: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
             f1: crate::rt::json::Slot<crate::rt::Metadata>,
             f2: crate::rt::json::Slot<crate::SubscriptionScheduleAddInvoiceItemPeriod>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
+            >,
             f4: crate::rt::json::Slot<i64>,
             f5: crate::rt::json::Slot<Vec<crate::TaxRate>>,
         }
@@ -1126,7 +1150,7 @@ pub struct SubscriptionScheduleConfigurationItem {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an item. Metadata on this item will update the underlying subscription item's `metadata` when the phase is entered.
     pub metadata: Option<crate::rt::Metadata>,
     /// ID of the price to which the customer should be subscribed.
-    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice>,
+    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
     /// Quantity of the plan to which the customer should be subscribed.
     pub quantity: Option<i64>,
     /// The tax rates which apply to this `phase_item`. When set, the `default_tax_rates` on the phase do not apply to this `phase_item`.
@@ -1142,7 +1166,9 @@ impl crate::rt::Decode for SubscriptionScheduleConfigurationItem {
             f0: crate::rt::json::Slot<crate::SubscriptionItemBillingThresholds>,
             f1: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
             f2: crate::rt::json::Slot<crate::rt::Metadata>,
-            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
+            >,
             f4: crate::rt::json::Slot<i64>,
             f5: crate::rt::json::Slot<Vec<crate::TaxRate>>,
         }

@@ -70,7 +70,9 @@ pub struct CheckoutSession {
     /// will create a new customer object based on information provided
     /// during the payment flow unless an existing customer was provided when
     /// the Session was created.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The ID of the account for this Session.
     pub customer_account: Option<String>,
     /// Configure whether a Checkout Session creates a Customer when the Checkout Session completes.
@@ -226,7 +228,10 @@ impl crate::rt::Decode for CheckoutSession {
             >,
             f18: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionCustomText>,
             f19: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f20: crate::rt::json::Slot<String>,
             f21: crate::rt::json::Slot<crate::payment_link::CustomerCreation>,

@@ -560,7 +560,10 @@ pub struct PaymentLink {
     pub allow_promotion_codes: bool,
     /// The ID of the Connect application that created the Payment Link.
     pub application: Option<
-        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+        crate::rt::Expandable<
+            crate::ApplicationOrDeletedApplication,
+            crate::ApplicationId,
+        >,
     >,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account.
     pub application_fee_amount: Option<i64>,
@@ -643,7 +646,10 @@ impl crate::rt::Decode for PaymentLink {
             f1: crate::rt::json::Slot<crate::PaymentLinksResourceAfterCompletion>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                crate::rt::Expandable<
+                    crate::ApplicationOrDeletedApplication,
+                    crate::ApplicationId,
+                >,
             >,
             f4: crate::rt::json::Slot<i64>,
             f5: crate::rt::json::Slot<f64>,

@@ -36,7 +36,9 @@ pub struct BankAccount {
     /// Three-letter [ISO code for the currency](https://stripe.com/docs/payouts) paid out to the bank account.
     pub currency: String,
     /// The ID of the customer that the bank account is associated with.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// Whether this bank account is the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Uniquely identifies this particular bank account. You can use this attribute to check whether two bank accounts are the same.
@@ -93,7 +95,10 @@ impl crate::rt::Decode for BankAccount {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<String>,
@@ -339,6 +344,45 @@ pub enum CustomerOrDeletedCustomer {
     DeletedCustomer(crate::rt::Boxed<crate::gated::DeletedCustomer>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_grants",
+        feature = "charges",
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_notes",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_discount",
+        feature = "customer_sources",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_intents",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "promotion_codes",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "setup_attempts",
+        feature = "setup_intents",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::LiveObject for CustomerOrDeletedCustomer {
+    type Live = crate::gated::Customer;
+    fn live(&self) -> Option<&crate::gated::Customer> {
+        match self {
+            CustomerOrDeletedCustomer::Customer(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 #[cfg(
     any(

@@ -12,7 +12,9 @@ pub struct CreditNotesPretaxCreditAmount {
         crate::rt::Expandable<crate::gated::BillingCreditBalanceTransaction>,
     >,
     /// The discount that was applied to get this pretax credit amount.
-    pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+    pub discount: Option<
+        crate::rt::Expandable<crate::DiscountOrDeletedDiscount, crate::DiscountId>,
+    >,
     /// Type of the pretax credit amount referenced.
     pub r#type: crate::credit_notes_pretax_credit_amount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -28,7 +30,10 @@ impl crate::rt::Decode for CreditNotesPretaxCreditAmount {
                 crate::rt::Expandable<crate::gated::BillingCreditBalanceTransaction>,
             >,
             f2: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+                crate::rt::Expandable<
+                    crate::DiscountOrDeletedDiscount,
+                    crate::DiscountId,
+                >,
             >,
             f3: crate::rt::json::Slot<crate::credit_notes_pretax_credit_amount::Type>,
         }
@@ -121,6 +126,24 @@ pub enum DiscountOrDeletedDiscount {
     DeletedDiscount(crate::rt::Boxed<crate::gated::DeletedDiscount>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices"
+    )
+)]
+impl crate::rt::LiveObject for DiscountOrDeletedDiscount {
+    type Live = crate::gated::Discount;
+    fn live(&self) -> Option<&crate::gated::Discount> {
+        match self {
+            DiscountOrDeletedDiscount::Discount(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 #[cfg(
     any(

@@ -16,7 +16,10 @@ pub struct DiscountsResourceDiscountAmount {
     /// The amount, in cents (or local equivalent), of the discount.
     pub amount: i64,
     /// The discount that was applied to get this discount amount.
-    pub discount: crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+    pub discount: crate::rt::Expandable<
+        crate::DiscountOrDeletedDiscount,
+        crate::DiscountId,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -35,7 +38,10 @@ impl crate::rt::Decode for DiscountsResourceDiscountAmount {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+                crate::rt::Expandable<
+                    crate::DiscountOrDeletedDiscount,
+                    crate::DiscountId,
+                >,
             >,
         }
         let mut b = Slots {

@@ -12,7 +12,9 @@ pub struct InvoicesResourcePretaxCreditAmount {
         crate::rt::Expandable<crate::gated::BillingCreditBalanceTransaction>,
     >,
     /// The discount that was applied to get this pretax credit amount.
-    pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+    pub discount: Option<
+        crate::rt::Expandable<crate::DiscountOrDeletedDiscount, crate::DiscountId>,
+    >,
     /// Type of the pretax credit amount referenced.
     pub r#type: crate::credit_notes_pretax_credit_amount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -28,7 +30,10 @@ impl crate::rt::Decode for InvoicesResourcePretaxCreditAmount {
                 crate::rt::Expandable<crate::gated::BillingCreditBalanceTransaction>,
             >,
             f2: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+                crate::rt::Expandable<
+                    crate::DiscountOrDeletedDiscount,
+                    crate::DiscountId,
+                >,
             >,
             f3: crate::rt::json::Slot<crate::credit_notes_pretax_credit_amount::Type>,
         }

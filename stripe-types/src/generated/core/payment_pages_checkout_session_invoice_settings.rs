@@ -6,7 +6,9 @@
 #[non_exhaustive]
 pub struct PaymentPagesCheckoutSessionInvoiceSettings {
     /// The account tax IDs associated with the invoice.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
+    >,
     /// Custom fields displayed on the invoice.
     pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -28,7 +30,7 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionInvoiceSettings {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
             >,
             f1: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
             f2: crate::rt::json::Slot<String>,

@@ -40,7 +40,9 @@ pub struct Card {
     /// Three-letter [ISO code for currency](https://www.iso.org/iso-4217-currency-codes.html) in lowercase. Must be a [supported currency](https://docs.stripe.com/currencies). Only applicable on accounts (not customers or recipients). The card can be used as a transfer destination for funds in this currency. This property is only available when returned as an [External Account](/api/external_account_cards/object) where [controller.is_controller](/api/accounts/object#account_object-controller-is_controller) is `true`.
     pub currency: Option<String>,
     /// The customer that this card belongs to. This attribute will not be in the card object if the card belongs to an account or recipient instead.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// If a CVC was provided, results of the check: `pass`, `fail`, `unavailable`, or `unchecked`. A result of unchecked indicates that CVC was provided but hasn't been checked yet. Checks are typically performed when attaching a card to a Customer object, or when creating a charge. For more details, see [Check if a card is valid without a charge](https://support.stripe.com/questions/check-if-a-card-is-valid-without-a-charge).
     pub cvc_check: Option<String>,
     /// Whether this card is the default external account for its currency. This property is only available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
@@ -105,7 +107,10 @@ impl crate::rt::Decode for Card {
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<bool>,

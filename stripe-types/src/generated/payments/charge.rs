@@ -191,7 +191,9 @@ pub struct Charge {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// ID of the customer this charge is for if one exists.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Whether the charge has been disputed.
@@ -290,7 +292,10 @@ impl crate::rt::Decode for Charge {
             f10: crate::rt::json::Slot<crate::rt::Timestamp>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<bool>,

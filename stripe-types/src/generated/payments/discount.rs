@@ -119,7 +119,9 @@ pub struct DeletedDiscount {
     /// The Checkout session that this coupon is applied to, if it is applied to a particular session in payment mode. Will not be present for subscription mode.
     pub checkout_session: Option<String>,
     /// The ID of the customer associated with this discount.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The ID of the account representing the customer associated with this discount.
     pub customer_account: Option<String>,
     /// Always true for a deleted object
@@ -167,7 +169,10 @@ impl crate::rt::Decode for DeletedDiscount {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<bool>,
@@ -359,7 +364,9 @@ pub struct Discount {
     /// The Checkout session that this coupon is applied to, if it is applied to a particular session in payment mode. Will not be present for subscription mode.
     pub checkout_session: Option<String>,
     /// The ID of the customer associated with this discount.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The ID of the account representing the customer associated with this discount.
     pub customer_account: Option<String>,
     /// If the coupon has a duration of `repeating`, the date that this discount will end. If the coupon has a duration of `once` or `forever`, this attribute will be null.
@@ -423,7 +430,10 @@ impl crate::rt::Decode for Discount {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -1697,7 +1697,9 @@ pub struct PaymentIntent {
     /// Payment methods attached to other Customers cannot be used with this PaymentIntent.
     ///
     /// If [setup_future_usage](https://api.stripe.com#payment_intent_object-setup_future_usage) is set and this PaymentIntent's payment method is not `card_present`, then the payment method attaches to the Customer after the PaymentIntent has been confirmed and any required actions from the user are complete. If the payment method is `card_present` and isn't a digital wallet, then a [generated_card](https://docs.stripe.com/api/charges/object#charge_object-payment_method_details-card_present-generated_card) payment method representing the card is created and attached to the Customer instead.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// ID of the Account representing the customer that this PaymentIntent belongs to, if one exists.
     ///
     /// Payment methods attached to other Accounts cannot be used with this PaymentIntent.
@@ -1801,7 +1803,10 @@ impl crate::rt::Decode for PaymentIntent {
             f12: crate::rt::json::Slot<crate::rt::Timestamp>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<String>,

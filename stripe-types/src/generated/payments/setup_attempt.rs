@@ -123,7 +123,9 @@ pub struct SetupAttempt {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The value of [customer](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-customer) on the SetupIntent at the time of this confirmation.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The value of [customer_account](https://docs.stripe.com/api/setup_intents/object#setup_intent_object-customer_account) on the SetupIntent at the time of this confirmation.
     pub customer_account: Option<String>,
     /// Indicates the directions of money movement for which this payment method is intended to be used.
@@ -167,7 +169,10 @@ impl crate::rt::Decode for SetupAttempt {
             f1: crate::rt::json::Slot<bool>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<Vec<crate::setup_intent::FlowDirections>>,

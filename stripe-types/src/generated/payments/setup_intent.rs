@@ -878,7 +878,9 @@ pub struct SetupIntent {
     /// ID of the Customer this SetupIntent belongs to, if one exists.
     ///
     /// If present, the SetupIntent's payment method will be attached to the Customer on successful setup. Payment methods attached to other Customers cannot be used with this SetupIntent.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// ID of the Account this SetupIntent belongs to, if one exists.
     ///
     /// If present, the SetupIntent's payment method will be attached to the Account on successful setup. Payment methods attached to other Accounts cannot be used with this SetupIntent.
@@ -951,7 +953,10 @@ impl crate::rt::Decode for SetupIntent {
             f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
             f6: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,

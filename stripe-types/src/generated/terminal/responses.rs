@@ -13,6 +13,18 @@ pub enum TerminalConfigurationOrDeletedTerminalConfiguration {
     Unknown(serde_json::Value),
 }
 #[cfg(feature = "terminal_configurations")]
+impl crate::rt::LiveObject for TerminalConfigurationOrDeletedTerminalConfiguration {
+    type Live = crate::TerminalConfiguration;
+    fn live(&self) -> Option<&crate::TerminalConfiguration> {
+        match self {
+            TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
+                x,
+            ) => Some(x),
+            _ => None,
+        }
+    }
+}
+#[cfg(feature = "terminal_configurations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalConfigurationOrDeletedTerminalConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -110,6 +122,16 @@ pub enum TerminalLocationOrDeletedTerminalLocation {
     Unknown(serde_json::Value),
 }
 #[cfg(feature = "terminal_locations")]
+impl crate::rt::LiveObject for TerminalLocationOrDeletedTerminalLocation {
+    type Live = crate::gated::TerminalLocation;
+    fn live(&self) -> Option<&crate::gated::TerminalLocation> {
+        match self {
+            TerminalLocationOrDeletedTerminalLocation::TerminalLocation(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+#[cfg(feature = "terminal_locations")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for TerminalLocationOrDeletedTerminalLocation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -195,6 +217,16 @@ pub enum TerminalReaderOrDeletedTerminalReader {
     DeletedTerminalReader(crate::rt::Boxed<crate::DeletedTerminalReader>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::LiveObject for TerminalReaderOrDeletedTerminalReader {
+    type Live = crate::TerminalReader;
+    fn live(&self) -> Option<&crate::TerminalReader> {
+        match self {
+            TerminalReaderOrDeletedTerminalReader::TerminalReader(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 #[cfg(feature = "terminal_readers")]
 #[cfg(feature = "serialize")]
