@@ -225,7 +225,7 @@ pub async fn billing(t: &mut Tour) -> R {
             .map(|s| {
                 vec![
                     s.id.to_string(),
-                    s.customer.id().to_owned(),
+                    s.customer.id().to_string(),
                     s.status.to_string(),
                     s.items.data.len().to_string(),
                 ]
@@ -745,6 +745,15 @@ pub async fn expand(t: &mut Tour) -> R {
             }
         },
         Expandable::Id(id) => return Err(format!("customer did not expand: Id({id:?})")),
+    }
+    // Or one call: the live customer of the expanded field, with its typed id either way.
+    match expanded.customer.live() {
+        Some(c) => note(&format!(
+            "customer.live(): email {:?} · customer.id(): {}",
+            c.email,
+            expanded.customer.id()
+        )),
+        None => return Err("the expanded customer is not a live customer".into()),
     }
     let list = call!(ListSubscriptions::new()
         .limit(2)

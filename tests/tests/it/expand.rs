@@ -86,6 +86,9 @@ async fn retrieve_with_expand_gives_the_typed_object() {
     let id = sub.customer.id().to_owned();
     assert!(id.starts_with("cus_"));
     assert_customer(sub.customer.as_object(), &id);
+    // The live customer, one call away, with the typed id the field holds.
+    let live = sub.customer.live().expect("a live customer");
+    assert_eq!(live.id, id);
 
     let pi = RetrievePaymentIntent::new("pi_123")
         .expand(["customer"])
