@@ -24,7 +24,8 @@
 //! `{"error":{"type","code","message","param"?}}` (checked against the operation's `default`
 //! response schema), and is recorded with its reasons ([`Seen::problems`]).
 //!
-//! Tests can queue [`Fault`]s: drop the connection unanswered, or answer a given error.
+//! Tests can queue [`Fault`]s: drop the connection unanswered (before or after the request
+//! is processed), or answer a given error.
 
 pub mod breadth;
 pub mod query;
@@ -50,6 +51,10 @@ pub use spec::{spec, Spec};
 pub enum Fault {
     /// Read the request, then close the connection without a byte of answer.
     Reset,
+    /// Check and answer the request as usual (an idempotency key is used up), then close the
+    /// connection instead of sending the answer: the request was processed, the client
+    /// cannot know it.
+    DropAnswer,
     /// Answer this status and JSON body.
     Respond {
         /// Status.
@@ -118,6 +123,21 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// The top-level parameters the request sent: the keys of a POST's JSON body, or of a
+    /// GET's or DELETE's query.
+    pub fn sent_params(&self) -> Vec<String> {
+        if self.method == "POST" {
+            serde_json::from_str::<Value>(&self.body)
+                .ok()
+                .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
+                .unwrap_or_default()
+        } else {
+            query::parse(&self.query)
+                .map(|q| q.into_keys().collect())
+                .unwrap_or_default()
+        }
+    }
+
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -257,6 +277,13 @@ async fn handle(st: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<
             st.requests.lock().unwrap().push(seen);
             return Err(Dropped);
         }
+        Some(Fault::DropAnswer) => {
+            let answer = st.answer(&mut seen, &body, n);
+            seen.status = answer.status;
+            seen.problems.push("fault: answer dropped".into());
+            st.requests.lock().unwrap().push(seen);
+            return Err(Dropped);
+        }
         Some(Fault::Respond { status, body }) => Answer {
             status,
             body,
@@ -316,6 +343,44 @@ fn param_name(pointer: &str) -> String {
         }
     }
     out
+}
+
+/// What `doc` breaks of `validator`'s schema: one line per failure, and the parameter the
+/// first one is about (`a.b[0].c`: an unexpected or missing key is named itself); `None`
+/// when it passes.
+fn schema_failures(
+    validator: &jsonschema::Validator,
+    doc: &Value,
+) -> Option<(Vec<String>, Option<String>)> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let mut problems = Vec::new();
+    let mut param = None;
+    for e in validator.iter_errors(doc) {
+        let mut at = e.instance_path().to_string();
+        match e.kind() {
+            K::AdditionalProperties { unexpected } => {
+                if let Some(u) = unexpected.first() {
+                    at = format!("{at}/{u}");
+                }
+            }
+            K::Required { property } => {
+                if let Some(p) = property.as_str() {
+                    at = format!("{at}/{p}");
+                }
+            }
+            _ => {}
+        }
+        let name = param_name(&at);
+        problems.push(if name.is_empty() {
+            e.to_string()
+        } else {
+            format!("{name}: {e}")
+        });
+        if param.is_none() && !name.is_empty() {
+            param = Some(name);
+        }
+    }
+    (!problems.is_empty()).then_some((problems, param))
 }
 
 const STREAM_OP: &str = "PostV2BillingMeterEventStream";
@@ -578,34 +643,17 @@ impl State {
                 "invalid_fields",
             ),
             None => Ok(doc),
-            Some((_, validator)) => {
-                let failures: Vec<(String, String)> = validator
-                    .iter_errors(&doc)
-                    .map(|e| (e.instance_path().to_string(), e.to_string()))
-                    .collect();
-                if failures.is_empty() {
-                    return Ok(doc);
-                }
-                let param = param_name(&failures[0].0);
-                let problems = failures
-                    .iter()
-                    .map(|(at, e)| {
-                        if at.is_empty() {
-                            e.clone()
-                        } else {
-                            format!("{}: {e}", param_name(at))
-                        }
-                    })
-                    .collect();
-                Err(refuse(
+            Some((_, validator)) => match schema_failures(validator, &doc) {
+                None => Ok(doc),
+                Some((problems, param)) => Err(refuse(
                     seen,
                     400,
                     "invalid_request_error",
                     "invalid_fields",
                     problems,
-                    (!param.is_empty()).then_some(param.as_str()),
-                ))
-            }
+                    param.as_deref(),
+                )),
+            },
         }
     }
 
@@ -649,18 +697,16 @@ impl State {
             }
         }
         let doc = Value::Object(doc);
-        let problems = spec::errors(&op.query_validator, &doc);
-        if problems.is_empty() {
-            Ok(doc)
-        } else {
-            Err(refuse(
+        match schema_failures(&op.query_validator, &doc) {
+            None => Ok(doc),
+            Some((problems, param)) => Err(refuse(
                 seen,
                 400,
                 "invalid_request_error",
                 "invalid_fields",
                 problems,
-                None,
-            ))
+                param.as_deref(),
+            )),
         }
     }
 }
