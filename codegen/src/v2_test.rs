@@ -55,7 +55,7 @@ pub fn v2_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             .filter(|f| !f.required && f.location == Location::Params)
             .collect();
         let setters: Vec<TokenStream> = optional.iter().map(|f| value_for(&s, &op.id, f)).collect();
-        let n_optional = optional.len();
+        let optional_names: Vec<&str> = optional.iter().map(|f| f.name.as_str()).collect();
         let send = if op.host == Host::MeterEvents {
             quote! {
                 let opts = integration_tests::v2_server::meter_session_options(client).await?;
@@ -82,7 +82,7 @@ pub fn v2_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             V2Op {
                 id: #id,
                 label: #label,
-                optional: #n_optional,
+                optional: &[#(#optional_names),*],
                 required: |c: Client| Box::pin(async move { #required_fn(&c).await }) as BoxFut,
                 full: |c: Client| Box::pin(async move { #full_fn(&c).await }) as BoxFut,
             },
@@ -135,7 +135,8 @@ pub fn v2_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
         struct V2Op {
             id: &'static str,
             label: &'static str,
-            optional: usize,
+            /// The optional top-level parameters the second call sets.
+            optional: &'static [&'static str],
             required: fn(Client) -> BoxFut,
             full: fn(Client) -> BoxFut,
         }
@@ -159,15 +160,27 @@ pub fn v2_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             let mut passed = 0usize;
             for op in &ops {
                 let mut ok = true;
-                for (call, which) in [(op.required, "required parameters"), (op.full, "every optional parameter")] {
+                for (call, which, sets) in [(op.required, "required parameters", &[][..]), (op.full, "every optional parameter", op.optional)] {
                     let before = server.requests().len();
                     let result = call(client.clone()).await;
                     let seen = server.requests();
                     let mine = seen.get(before..).unwrap_or_default();
                     // The request reached the operation it is generated for, and passed.
-                    let reached = mine.iter().any(|s| s.operation.as_deref() == Some(op.id) && s.status == 200);
+                    let reached = mine.iter().find(|s| s.operation.as_deref() == Some(op.id) && s.status == 200);
+                    // ...with every optional parameter of the second call on the wire.
+                    let missing: Vec<&&str> = match reached {
+                        Some(s) => {
+                            let sent = s.sent_params();
+                            sets.iter().filter(|p| !sent.iter().any(|k| k == *p)).collect()
+                        }
+                        None => Vec::new(),
+                    };
                     match result {
-                        Ok(()) if reached => {}
+                        Ok(()) if reached.is_some() && missing.is_empty() => {}
+                        Ok(()) if reached.is_some() => {
+                            ok = false;
+                            failures.push(format!("{} ({which}): parameters set but not sent: {missing:?}", op.label));
+                        }
                         Ok(()) => {
                             ok = false;
                             failures.push(format!("{} ({which}): answered, but not by {}: {:?}", op.label, op.id, mine.iter().map(|s| (&s.method, &s.path, &s.operation)).collect::<Vec<_>>()));
@@ -181,7 +194,7 @@ pub fn v2_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
                 }
                 if ok {
                     passed += 1;
-                    println!("ok {} (optional parameters set: {})", op.label, op.optional);
+                    println!("ok {} (optional parameters set: {})", op.label, op.optional.len());
                 }
             }
             for f in &failures {
