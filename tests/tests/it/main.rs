@@ -42,6 +42,7 @@ mod reliability_secrets;
 mod stripe_mock_every_operation;
 mod transport_tls;
 mod v2_every_operation;
+mod v2_server;
 mod webhook_axum;
 mod webhook_events;
 mod webhook_signature;
