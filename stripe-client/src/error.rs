@@ -156,7 +156,7 @@ impl Error {
 pub enum ApiErrorKind {
     /// 429, or 400 with `code == "rate_limit"`, or v2 `type == "rate_limit"`.
     RateLimit,
-    /// 400/404 with `type == "idempotency_error"`.
+    /// 400/404 with `type == "idempotency_error"`; on v2, that type with any status (409).
     Idempotency,
     /// Other 400/404.
     InvalidRequest,
@@ -408,7 +408,7 @@ impl ApiError {
         };
         let error_type = fields.error_type.as_deref().map(ApiErrorType::from);
         let code = fields.code.as_deref().map(ErrorCode::from);
-        let kind = classify(status, error_type.as_ref(), code.as_ref());
+        let kind = classify(status, error_type.as_ref(), code.as_ref(), is_v2);
         ApiError {
             status,
             kind,
@@ -462,10 +462,19 @@ fn string_field(object: &serde_json::Value, key: &str) -> Option<String> {
     object.get(key)?.as_str().map(str::to_owned)
 }
 
-fn classify(status: u16, ty: Option<&ApiErrorType>, code: Option<&ErrorCode>) -> ApiErrorKind {
+fn classify(
+    status: u16,
+    ty: Option<&ApiErrorType>,
+    code: Option<&ErrorCode>,
+    is_v2: bool,
+) -> ApiErrorKind {
     match ty {
         Some(ApiErrorType::TemporarySessionExpired) => return ApiErrorKind::SessionExpired,
         Some(ApiErrorType::RateLimit) => return ApiErrorKind::RateLimit,
+        // On v2 the type decides before the status (stripe-python's `specific_v2_api_error`):
+        // a key reused with other parameters answers 409 `idempotency_error`, which is no
+        // conflict that waiting resolves.
+        Some(ApiErrorType::IdempotencyError) if is_v2 => return ApiErrorKind::Idempotency,
         _ => {}
     }
     if code == Some(&ErrorCode::BillingMeterEventSessionExpired) {
@@ -662,6 +671,15 @@ mod tests {
         );
         assert_eq!(e.kind, ApiErrorKind::InvalidRequest);
         assert_eq!(e.param.as_deref(), Some("invalid_param"));
+        // A v2 key reused with other parameters: 409 idempotency_error, not a conflict.
+        let body =
+            br#"{"error":{"type":"idempotency_error","code":"idempotency_error","message":"m"}}"#;
+        let e = ApiError::from_response(409, body, None, true, None);
+        assert_eq!(e.kind, ApiErrorKind::Idempotency);
+        assert!(!e.is_transient());
+        // A v1 409 stays a conflict (a request with the key still in flight).
+        let e = ApiError::from_response(409, body, None, false, None);
+        assert_eq!(e.kind, ApiErrorKind::Conflict);
     }
 
     #[test]
