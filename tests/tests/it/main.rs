@@ -41,6 +41,7 @@ mod reliability_load;
 mod reliability_secrets;
 mod stripe_mock_every_operation;
 mod transport_tls;
+mod v2_errors;
 mod v2_every_operation;
 mod v2_server;
 mod webhook_axum;
