@@ -19,8 +19,8 @@
 //!   reused with the same ones, the first answer is replayed (`Idempotent-Replayed: true`).
 //!
 //! It answers with [`synth::minimal`] of the operation's 200 schema (every required field,
-//! the first member of each union; path ids echoed into `id`), which it checks against that
-//! schema itself. Every refusal has Stripe's v2 error shape,
+//! the first member of each union; path ids echoed into `id`), or with a fixture a test gave
+//! it ([`V2Server::answer_with`]), and checks its answer against that schema itself. Every refusal has Stripe's v2 error shape,
 //! `{"error":{"type","code","message","param"?}}` (checked against the operation's `default`
 //! response schema), and is recorded with its reasons ([`Seen::problems`]).
 //!
@@ -158,6 +158,7 @@ struct State {
     faults: Mutex<VecDeque<Fault>>,
     sessions: Mutex<HashSet<String>>,
     idempotent: Mutex<HashMap<String, Stored>>,
+    answers: Mutex<HashMap<String, VecDeque<Value>>>,
     counter: AtomicU64,
 }
 
@@ -222,6 +223,19 @@ impl V2Server {
     /// Every request received so far.
     pub fn requests(&self) -> Vec<Seen> {
         self.state.requests.lock().unwrap().clone()
+    }
+
+    /// Answer the next request of operation `operation_id` that passes every check with
+    /// `body` instead of the minimal example (a fixture: the server still checks it against
+    /// the operation's 200 schema, and answers 500 when it does not fit).
+    pub fn answer_with(&self, operation_id: &str, body: Value) {
+        self.state
+            .answers
+            .lock()
+            .unwrap()
+            .entry(operation_id.to_owned())
+            .or_default()
+            .push_back(body);
     }
 
     /// Queue a fault for the next request (faults are used in order).
@@ -549,8 +563,17 @@ impl State {
                 };
             }
         }
-        let mut out = synth::minimal(&op.response);
-        if let (Some(obj), Some((_, id))) = (
+        let fixture = self
+            .answers
+            .lock()
+            .unwrap()
+            .get_mut(&op.id)
+            .and_then(VecDeque::pop_front);
+        let mut out = fixture
+            .clone()
+            .unwrap_or_else(|| synth::minimal(&op.response));
+        if let (None, Some(obj), Some((_, id))) = (
+            &fixture,
             out.as_object_mut(),
             path_params.iter().find(|(name, _)| name == "id"),
         ) {
@@ -558,7 +581,7 @@ impl State {
                 obj.insert("id".into(), json!(id));
             }
         }
-        if op.id == SESSION_OP {
+        if op.id == SESSION_OP && fixture.is_none() {
             let token = format!("ek_test_v2server_{n}");
             self.sessions.lock().unwrap().insert(token.clone());
             let now = unix_now();

@@ -42,6 +42,7 @@ mod reliability_secrets;
 mod stripe_mock_every_operation;
 mod transport_tls;
 mod v2_errors;
+mod v2_event_payloads;
 mod v2_every_operation;
 mod v2_server;
 mod webhook_axum;
