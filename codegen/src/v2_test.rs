@@ -3,10 +3,10 @@
 //! (`integration_tests::v2_server`), and every v2 schema's fullest examples decoded.
 //!
 //! For each v2 operation it writes two calls, filled by the stripe-mock test's value
-//! synthesis ([`crate::emit::Samples`]): one with the required parameters, one with every
+//! synthesis (`emit::Samples`): one with the required parameters, one with every
 //! optional top-level parameter set as well. Each answer must decode into the operation's
 //! typed output. Then, for each `v2.*` component schema and each v2 operation's 200 schema,
-//! one round trip through the generated type ([`integration_tests::v2_server::breadth`]).
+//! one round trip through the generated type (`integration_tests::v2_server::breadth`).
 //!
 //! Names and paths come from the model, so the file follows whatever the types are called.
 
