@@ -53,11 +53,14 @@ impl fmt::Display for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = self.0.trim();
         let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
-        if authority.contains('@') {
+        // Everything up to the last `@` is taken for credentials, even a password with a
+        // `/` or `@` that should have been percent-encoded: none of it is shown.
+        let (credentials, rest) = match rest.rsplit_once('@') {
+            Some((_, host)) => (true, host),
+            None => (false, rest),
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if credentials {
             write!(f, "{scheme}://[credentials]@{host}")
         } else {
             write!(f, "{scheme}://{host}")
@@ -79,7 +82,21 @@ pub(crate) fn from_env(var: impl Fn(&str) -> Option<String>) -> Option<Matcher> 
         return None;
     }
     let first = |names: [&str; 2]| names.into_iter().find_map(&var).unwrap_or_default();
-    let (all, http, https, no) = (first(ALL), first(HTTP), first(HTTPS), first(NO));
+    // A proxy URL that cannot be read whole is dropped, like one that is not a URL.
+    let proxy = |names: [&str; 2]| {
+        let value = first(names);
+        match check_url(&value) {
+            Ok(()) => value,
+            Err(why) => {
+                tracing::warn!(
+                    variable = names[0],
+                    "stripe_client: ignoring the proxy variable: {why}"
+                );
+                String::new()
+            }
+        }
+    };
+    let (all, http, https, no) = (proxy(ALL), proxy(HTTP), proxy(HTTPS), first(NO));
     // `NO_PROXY=*` alone is "no proxy for any host", IP addresses included, as curl
     // documents it; the matcher's `*` covers domain names only (seanmonstar/reqwest#2579).
     if [&all, &http, &https].iter().all(|v| v.trim().is_empty()) || no.trim() == "*" {
@@ -105,6 +122,26 @@ pub(crate) fn from_env(var: impl Fn(&str) -> Option<String>) -> Option<Matcher> 
     })
 }
 
+/// `Ok` for a proxy URL (or an empty value) that reads as one authority: credentials, if
+/// any, all before the host (a `/`, `?`, `#` or `@` in them percent-encoded). Otherwise a
+/// password could be read as a host or a path, and printed as one.
+fn check_url(url: &str) -> Result<(), &'static str> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(());
+    }
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Err("not a valid URL");
+    };
+    let Some(authority) = uri.authority() else {
+        return Err("no host");
+    };
+    if url.matches('@').count() != authority.as_str().matches('@').count() {
+        return Err("a `/`, `?`, `#` or `@` in the user or password must be percent-encoded");
+    }
+    Ok(())
+}
+
 /// The matcher for `choice` (the environment read through `var`), or a configuration error
 /// for a proxy URL that cannot be used. The error never repeats the URL's credentials.
 pub(crate) fn matcher(
@@ -116,6 +153,7 @@ pub(crate) fn matcher(
         ProxyChoice::Disabled => Ok(None),
         ProxyChoice::Url(url) => {
             let invalid = |why: &str| Error::Config(format!("proxy {}: {why}", Redacted(url)));
+            check_url(url).map_err(invalid)?;
             let uri: http::Uri = url.trim().parse().map_err(|_| invalid("not a valid URL"))?;
             match uri.scheme_str() {
                 None | Some("http" | "https") => {}
@@ -315,6 +353,12 @@ mod tests {
     #[test]
     fn a_value_that_is_not_a_url_is_ignored() {
         assert!(from_env(env(&[("HTTPS_PROXY", "not a url")])).is_none());
+        // A password with an unencoded `/` would make the rest a path and `u:secret` the
+        // host: dropped, so that it is never shown as one.
+        for value in ["http://u:secret/pw@p:1", "http://u:secret?pw@p:1"] {
+            let m = from_env(env(&[("HTTPS_PROXY", value)]));
+            assert!(m.is_none(), "{value}: {m:?}");
+        }
         // Without a scheme, http:// is meant.
         let m = from_env(env(&[("HTTPS_PROXY", "p.test:3128")]));
         assert_eq!(
@@ -347,6 +391,8 @@ mod tests {
             "ftp://u:secret-pw@p:21",
             "http://u:secret-pw@",
             "http://u:secret-pw@p:1:2",
+            "http://u:secret/pw@p:1",
+            "socks5h://u:secret-pw@p:1",
         ] {
             let err = matcher(&ProxyChoice::Url(url.into()), |_| None).unwrap_err();
             let shown = format!("{err} {err:?}");
@@ -366,6 +412,15 @@ mod tests {
         assert_eq!(
             Redacted("proxy.internal:3128").to_string(),
             "http://proxy.internal:3128"
+        );
+        // Unencoded `/` and `@` in a password: still hidden.
+        assert_eq!(
+            Redacted("http://u:pa/ss@w@proxy:1/x").to_string(),
+            "http://[credentials]@proxy:1"
+        );
+        assert_eq!(
+            Redacted("u:secret@proxy:1").to_string(),
+            "http://[credentials]@proxy:1"
         );
     }
 }
