@@ -24,7 +24,9 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 ///   case), with `user:password@` sent as `Proxy-Authorization`: `https://` requests through a
 ///   `CONNECT` tunnel, `http://` ones in absolute form. Or one proxy set explicitly
 ///   ([`HyperTransportBuilder::proxy`], `ClientBuilder::proxy`), or none
-///   ([`HyperTransportBuilder::no_proxy`]). The rules are reqwest's (hyper-util's matcher).
+///   ([`HyperTransportBuilder::no_proxy`]). The rules are reqwest's (hyper-util's matcher),
+///   except that `NO_PROXY=*` alone also covers IP-address hosts, as in curl; a CGI process
+///   (`REQUEST_METHOD` set) ignores the environment, as reqwest does.
 /// - **Roots**: the webpki roots (Mozilla's), plus the operating system's with the
 ///   `native-roots` feature, plus any you add
 ///   ([`HyperTransportBuilder::add_root_certificate`]).
