@@ -56,11 +56,9 @@ pub fn test(mock_url: &str) -> Result<()> {
         ))?;
     run(&mut wasm_cargo("build", "cloudflare-worker"))?;
     // Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target/`.
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from);
-    let module = target_dir
-        .join(TARGET)
-        .join("debug/cloudflare_worker.wasm");
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let module = target_dir.join(TARGET).join("debug/cloudflare_worker.wasm");
     let pkg = target_dir.join("wasm/cloudflare-worker");
     run(Command::new(&bindgen)
         .args(["--target", "web", "--out-dir"])
