@@ -127,18 +127,8 @@ async fn exchange(request: HttpRequest, limit: u64) -> Result<HttpResponse, Erro
     }
     let status = response.status();
     let headers = response_headers(&response);
-    let too_large = || Error::ResponseTooLarge {
-        limit,
-        status: Some(status),
-        request_id: headers
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
-    let content_length = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || super::too_large(limit, status, &headers);
+    let content_length = super::content_length(&headers);
     if content_length.is_some_and(|n| n > limit) {
         return Err(too_large());
     }

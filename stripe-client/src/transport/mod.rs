@@ -138,6 +138,26 @@ impl HttpResponse {
     }
 }
 
+/// The `Content-Length` the headers announce, when they do.
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The error for a body over `limit`, with the status and `Request-Id` it came with.
+pub(crate) fn too_large(limit: u64, status: u16, headers: &HeaderMap) -> Error {
+    Error::ResponseTooLarge {
+        limit,
+        status: Some(status),
+        request_id: headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
 /// A response body collected chunk by chunk under a size limit. A body that arrives in one
 /// chunk (the usual case) is kept as is, not copied.
 pub(crate) struct BodyBuffer {

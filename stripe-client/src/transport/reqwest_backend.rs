@@ -126,14 +126,7 @@ async fn exchange(
     }
     let status = resp.status().as_u16();
     let headers = std::mem::take(resp.headers_mut());
-    let too_large = || Error::ResponseTooLarge {
-        limit: max_response_bytes,
-        status: Some(status),
-        request_id: headers
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let too_large = || super::too_large(max_response_bytes, status, &headers);
     if resp
         .content_length()
         .is_some_and(|n| n > max_response_bytes)
