@@ -31,6 +31,20 @@ pub enum Error {
         /// The `Request-Id` header, when present.
         request_id: Option<String>,
     },
+    /// The server answered with a redirect (3xx). Stripe's API never redirects, so the
+    /// answer came from something else: a wrong base URL, a proxy or captive portal, a
+    /// tampered route. No transport follows it (the request, its body, `Stripe-Account` and
+    /// `Idempotency-Key` go nowhere else), it is not an API error, and it is not retried.
+    Redirect {
+        /// The 3xx status; `None` when the host hid it (a browser's opaque redirect on wasm32)
+        /// or a reqwest client of your own followed the redirect.
+        status: Option<u16>,
+        /// The `Location` header (where a followed redirect ended, for a reqwest client of
+        /// your own), when known.
+        location: Option<String>,
+        /// The `Request-Id` header, when present.
+        request_id: Option<String>,
+    },
     /// The request was rejected before it was sent (parameters that cannot be encoded,
     /// an invalid header value, ...).
     Validation(String),
@@ -63,6 +77,18 @@ impl fmt::Display for Error {
                 f,
                 "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
             ),
+            Error::Redirect {
+                status, location, ..
+            } => {
+                f.write_str("redirect not followed")?;
+                if let Some(status) = status {
+                    write!(f, " (status {status})")?;
+                }
+                match location {
+                    Some(location) => write!(f, ": Location {location}"),
+                    None => f.write_str(": the host did not show the Location"),
+                }
+            }
             Error::Validation(m) => write!(f, "invalid request: {m}"),
             Error::Guard(g) => write!(f, "refused before sending: {g}"),
             Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
@@ -92,7 +118,7 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => Some(e.status),
             Error::Decode(d) => Some(d.status),
-            Error::ResponseTooLarge { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } | Error::Redirect { status, .. } => *status,
             _ => None,
         }
     }
@@ -102,7 +128,9 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => e.request_id.as_deref(),
             Error::Decode(d) => d.request_id.as_deref(),
-            Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
+            Error::ResponseTooLarge { request_id, .. } | Error::Redirect { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }

@@ -19,6 +19,7 @@
 mod batch;
 mod blocking;
 mod builders;
+mod child;
 mod client_connection_reuse;
 mod client_encoding;
 mod client_faults;
@@ -40,6 +41,8 @@ mod reliability_hostile;
 mod reliability_load;
 mod reliability_secrets;
 mod stripe_mock_every_operation;
+mod transport_proxy;
+mod transport_redirect;
 mod transport_tls;
 mod v2_errors;
 mod v2_event_payloads;
