@@ -6,10 +6,10 @@
 //! API key, a meter session token, a client secret, a webhook secret, a one-time URL or a
 //! meter event payload value appears anywhere in that text.
 //!
-//! One test in this binary, so the global subscriber sees everything it runs.
+//! The subscriber is the `it` binary's one (`log_capture`); this test reads everything every
+//! thread wrote while it ran, other tests' output included.
 
 use integration_tests::meter_server::{MeterServer, MeterServerConfig};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use stripe_client::meter::{create_session, send_events, MeterEvent, MeterEventSender};
@@ -21,19 +21,6 @@ use stripe_client::{Client, StripeRequestExt};
 const API_KEY: &str = "sk_test_51SeCrEtKeYdOnOtLoG0000000000";
 const WEBHOOK_SECRET: &str = "whsec_SeCrEtWeBhOoKsEcReT0000";
 const PAYLOAD_VALUE: &str = "payloadSeCrEt7731";
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<String>>>);
@@ -63,15 +50,7 @@ fn client(url: &str, observer: &Recorder) -> Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_logs_observers_debug_or_display() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("the only subscriber in this test binary");
+    let capture = crate::log_capture::GlobalCapture::start();
 
     let observer = Recorder::default();
     // Everything formatted with Debug / Display goes here.
@@ -234,7 +213,7 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
     }
 
     // --- check ---
-    let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    let logs = capture.finish();
     let observed = observer.0.lock().unwrap().join("\n");
     assert!(logs.len() > 1_000, "the subscriber captured little: {logs}");
     assert!(
