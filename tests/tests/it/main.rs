@@ -43,4 +43,5 @@ mod stripe_mock_every_operation;
 mod transport_tls;
 mod webhook_axum;
 mod webhook_events;
+mod webhook_secret_checks;
 mod webhook_signature;
