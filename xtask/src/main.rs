@@ -114,6 +114,12 @@ fn codegen_in(root: &Path, args: &[String]) -> Result<codegen::Stats> {
                 unmapped.join(", ")
             );
         }
+        if !generated.stats.stale_checks.is_empty() {
+            bail!(
+                "spec/policy.toml [checks] names operations the spec does not have: {}",
+                generated.stats.stale_checks.join(", ")
+            );
+        }
         let mut stale = Vec::new();
         for (rel, text) in &generated.files {
             match std::fs::read_to_string(out_dir.join(rel)) {
