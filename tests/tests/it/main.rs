@@ -39,6 +39,7 @@ mod reliability_chaos;
 mod reliability_hostile;
 mod reliability_load;
 mod reliability_secrets;
+mod secrets_debug;
 mod stripe_mock_every_operation;
 mod transport_tls;
 mod webhook_axum;
