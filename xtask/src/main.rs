@@ -12,6 +12,7 @@
 //! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
+//! - `modules [--faces] [<src dir>]`: files of a crate that import each other in a loop.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -23,6 +24,7 @@ use std::time::Instant;
 mod bench;
 mod explorer;
 mod manifest;
+mod modules;
 mod refresh;
 mod stripe_mock;
 mod wasm;
@@ -47,6 +49,7 @@ fn main() {
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
         Some("wasm") => wasm::cli(),
+        Some("modules") => modules::cli(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -56,7 +59,7 @@ fn main() {
                  test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]\n  modules [--faces] [<src dir>]"
             );
             std::process::exit(2);
         }

@@ -3,10 +3,10 @@
 
 use super::event::MeterEvent;
 use super::guard;
+use crate::clock::Clock;
 use crate::encode::Body;
 use crate::error::{ApiError, ApiErrorKind};
 use crate::pipeline::Prepared;
-use crate::retry::Clock;
 use crate::{Client, Error, ErrorCode, RequestOptions};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;

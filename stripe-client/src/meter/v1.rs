@@ -3,8 +3,8 @@
 
 use super::event::MeterEvent;
 use super::guard::{self, GuardError};
+use crate::clock::Clock;
 use crate::pagination::ItemStream;
-use crate::retry::Clock;
 use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{

@@ -1,6 +1,7 @@
 //! Stage 3, classify: a response is a success, or the [`Error`] its status and body describe.
-//! Whether to try again is the retry policy's call ([`crate::retry::should_retry`]), made
-//! from the error alone.
+//! Whether to try again is the retry policy's call
+//! ([`RetryPolicy::decide`](crate::retry::RetryPolicy::decide)), made from this error and the
+//! response's status and headers.
 
 use super::headers::{header_str, REQUEST_ID, STRIPE_SHOULD_RETRY};
 use crate::error::{ApiError, ApiErrorKind};

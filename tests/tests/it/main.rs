@@ -39,6 +39,8 @@ mod reliability_chaos;
 mod reliability_hostile;
 mod reliability_load;
 mod reliability_secrets;
+mod request_checks;
+mod retry_policy;
 mod secrets_debug;
 mod stripe_mock_every_operation;
 mod transport_tls;
