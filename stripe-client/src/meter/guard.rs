@@ -44,8 +44,6 @@ pub fn check_stream_params(params: &Value, clock: &dyn Clock) -> Result<(), Guar
     checks::check_stream_params(params, now(clock))
 }
 
-pub(crate) use checks::{check_batch_len, to_json};
-
 /// The clock's now in Unix seconds.
 fn now(clock: &dyn Clock) -> i64 {
     clock.unix_millis() / 1000
