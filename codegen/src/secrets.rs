@@ -232,7 +232,6 @@ pub fn debug_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             built.push(quote!(built(#label, #new #(#setters)*);));
         }
     }
-    let (nd, nb) = (decoded.len(), built.len());
     let tokens = quote! {
         //! Every generated type that holds a field marked secret (codegen/src/secrets.rs), with
         //! the field set, formatted with `{:?}`: the secret must not show. Response types are
@@ -262,13 +261,11 @@ pub fn debug_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
         #[test]
         fn response_types_holding_a_secret_do_not_print_it() {
             #(#decoded)*
-            assert_eq!(#nd, #nd);
         }
 
         #[test]
         fn request_types_holding_a_secret_do_not_print_it() {
             #(#built)*
-            assert_eq!(#nb, #nb);
         }
     };
     hooks::test_file(m, sha256, tokens)
