@@ -611,12 +611,7 @@ impl<'a> Emitter<'a> {
             )
         };
         let setters = fields.iter().filter(|f| !f.required).map(|f| {
-            let raw = f.ident.trim_start_matches("r#");
-            let method = if RESERVED_METHODS.contains(&raw) {
-                ident(&format!("set_{raw}"))
-            } else {
-                ident(&f.ident)
-            };
+            let method = setter_ident(f);
             let fi = ident(&f.ident);
             let (at, conv) = self.setter_arg(&f.ty);
             let fd = doc_attrs(Some(&field_doc(f, "parameter")));
@@ -1539,12 +1534,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                             _ => false,
                         };
                         if let Some(f) = fields.iter().find(scalar).or_else(|| fields.first()) {
-                            let raw = f.ident.trim_start_matches("r#");
-                            let method = if RESERVED_METHODS.contains(&raw) {
-                                ident(&format!("set_{raw}"))
-                            } else {
-                                ident(&f.ident)
-                            };
+                            let method = setter_ident(f);
                             let v = sample(e, &f.ty, depth + 1);
                             expr = quote!(#expr.#method(#v));
                         }
@@ -1556,60 +1546,63 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
     }
 }
 
-/// Hooks for the generated tests written elsewhere ([`crate::secrets`]): a valid value of a
-/// type, a type's path, a struct's constructor call and a field's setter.
-pub(crate) mod hooks {
-    use super::*;
+/// The setter of optional field `f`: its name, or `set_<name>` where that would shadow a
+/// method of the client's extension trait or the constructor.
+fn setter_ident(f: &Field) -> Ident {
+    let raw = f.ident.trim_start_matches("r#");
+    if RESERVED_METHODS.contains(&raw) {
+        ident(&format!("set_{raw}"))
+    } else {
+        ident(&f.ident)
+    }
+}
 
-    /// A valid value of `t` (as in the stripe-mock test).
-    pub(crate) fn sample_value(m: &Model, t: &Ty) -> TokenStream {
-        let e = Emitter {
+/// The stripe-mock test's value synthesis, for the generators of other tests
+/// ([`crate::v2_test`]), so that every generated test fills parameters the same way.
+pub(crate) struct Samples<'a>(Emitter<'a>);
+
+impl<'a> Samples<'a> {
+    /// Samples of the types of `m`.
+    pub(crate) fn new(m: &'a Model) -> Self {
+        Samples(Emitter {
             m,
             header: String::new(),
-        };
-        sample(&e, t, 1)
+        })
     }
-
-    /// `stripe_types::<module>::<Name>`.
-    pub(crate) fn type_path(m: &Model, id: ItemId) -> TokenStream {
-        item_path(m, id, quote!(stripe_types))
+    /// `stripe_types::Name::new(..)` for item `id`, a value for each required field.
+    pub(crate) fn new_call(&self, id: ItemId, fields: &[Field]) -> TokenStream {
+        constructor_call(self.0.m, id, fields, |f| sample(&self.0, &f.ty, 1))
     }
-
-    /// `<Name>::new(<required values>)`, each value from `value`.
-    pub(crate) fn constructor(
-        m: &Model,
+    /// [`Samples::new_call`] with each required field's value from `value` (a sample where it
+    /// gives none).
+    pub(crate) fn new_call_with(
+        &self,
         id: ItemId,
         fields: &[Field],
-        value: impl FnMut(&Field) -> TokenStream,
+        mut value: impl FnMut(&Field) -> Option<TokenStream>,
     ) -> TokenStream {
-        constructor_call(m, id, fields, value)
+        constructor_call(self.0.m, id, fields, |f| {
+            value(f).unwrap_or_else(|| sample(&self.0, &f.ty, 1))
+        })
     }
-
-    /// The setter of an optional field.
-    pub(crate) fn setter(f: &Field) -> Ident {
-        let raw = f.ident.trim_start_matches("r#");
-        if RESERVED_METHODS.contains(&raw) {
-            ident(&format!("set_{raw}"))
-        } else {
-            ident(&f.ident)
-        }
+    /// `.setter(value)` for optional field `f`: `value`, or a sample of its type.
+    pub(crate) fn set(&self, f: &Field, value: Option<TokenStream>) -> TokenStream {
+        let method = setter_ident(f);
+        let v = value.unwrap_or_else(|| sample(&self.0, &f.ty, 1));
+        quote!(.#method(#v))
     }
-
-    /// A generated test file: the header, then `tokens` laid out.
-    pub(crate) fn test_file(
-        m: &Model,
-        sha256: &str,
+    /// The path of item `id` from `stripe_types`.
+    pub(crate) fn type_path(&self, id: ItemId) -> TokenStream {
+        item_path(self.0.m, id, quote!(stripe_types))
+    }
+    /// The generated file's text: `tokens` laid out, under `header`.
+    pub(crate) fn file(
+        mut self,
+        header: String,
         tokens: TokenStream,
     ) -> Result<String, crate::Error> {
-        let e = Emitter {
-            m,
-            header: format!(
-                "// Generated by cargo xtask codegen from Stripe API {} (spec sha256 {}). Do not edit.\n\n",
-                m.api_version,
-                &sha256[..12.min(sha256.len())]
-            ),
-        };
-        e.file(tokens)
+        self.0.header = header;
+        self.0.file(tokens)
     }
 }
 

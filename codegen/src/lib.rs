@@ -53,6 +53,7 @@ pub mod secrets;
 pub use policy::Policy;
 pub mod stripe_names;
 pub mod units;
+pub mod v2_test;
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -191,7 +192,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct Generated {
     /// Files relative to `stripe-types/src/generated/`.
     pub files: BTreeMap<String, String>,
-    /// Files relative to the workspace root (the generated stripe-mock test).
+    /// Files relative to the workspace root (the generated stripe-mock and v2 tests).
     pub workspace_files: BTreeMap<String, String>,
     /// The `[features]` table for `stripe-types/Cargo.toml`.
     pub features_toml: String,
@@ -712,6 +713,7 @@ pub fn generate_from_bytes(
         "tests/tests/it/stripe_mock_every_operation.rs".to_string(),
         emit::mock_test(&model, sha256)?,
     );
+    workspace_files.insert(v2_test::PATH.to_string(), v2_test::v2_test(&model, sha256)?);
     workspace_files.insert(
         "tests/tests/it/secrets_debug.rs".to_string(),
         secrets::debug_test(&model, sha256)?,

@@ -6,11 +6,13 @@
 //!
 //! The rules (`RULES` in this file, in order; the first with an opinion decides, none: stop), as the
 //! official SDKs have them:
-//! 1. no response: a connection failure or a timeout → retry; every other failure → stop
-//!    (a certificate the server presented that does not verify, a configuration or
-//!    validation error, a redirect, a body over the size limit: none of them heals);
+//! 1. not an API error: a connection failure or a timeout → retry; every other error →
+//!    stop (a certificate the server presented that does not verify, a configuration or
+//!    validation error, a redirect, a body over the size limit, and any kind added later:
+//!    none of them heals);
 //! 2. `Stripe-Should-Retry: true` → retry, `false` → stop;
-//! 3. 409 (a conflicting request in flight) → retry;
+//! 3. 409 (a conflicting request in flight) → retry, unless it is an idempotency error (a
+//!    v2 key reused with other parameters: no retry heals that);
 //! 4. 429 with `code == "lock_timeout"` → retry; any other 429 (a rate limit) only with
 //!    [`retry_rate_limited`](RetryPolicy::retry_rate_limited) (off by default, as in the
 //!    official SDKs; the meter event sender turns it on);
@@ -37,7 +39,7 @@
 //! ```
 
 pub use crate::clock::{Clock, Instant, ManualClock, SystemClock, SystemTime, UNIX_EPOCH};
-use crate::error::{ApiError, Error, ErrorCode};
+use crate::error::{ApiError, ApiErrorKind, Error, ErrorCode};
 use http::header::HeaderMap;
 use std::time::Duration;
 
@@ -239,11 +241,11 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    /// The error the attempt failed with before any response (connection, timeout, ...);
-    /// `None` when a response arrived.
+    /// The error, when it is not an API error: a failure without a response (connection,
+    /// timeout, a body over the limit) or a response that is not the API's (a redirect).
     pub fn failure(&self) -> Option<&'a Error> {
         match self.error {
-            Failure::Error(e) if e.as_api_error().is_none() && self.response.is_none() => Some(e),
+            Failure::Error(e) if e.as_api_error().is_none() => Some(e),
             _ => None,
         }
     }
@@ -280,17 +282,17 @@ type Rule = fn(&RetryPolicy, &Attempt<'_>) -> Option<bool>;
 
 /// The rules, in order: the first with an opinion decides; when none has one, stop.
 const RULES: &[Rule] = &[
-    failure_without_response,
+    not_an_api_error,
     stripe_should_retry,
     conflict,
     too_many_requests,
     server_error,
 ];
 
-/// No response: retry a connection failure that can heal and a timeout; stop on every other
-/// failure (configuration, validation, a redirect, a body over the limit, a decode error,
+/// Not an API error: retry a connection failure that can heal and a timeout; stop on every
+/// other error (configuration, validation, a redirect, a body over the limit, a decode error,
 /// a certificate that does not verify, and any variant added later).
-fn failure_without_response(_: &RetryPolicy, a: &Attempt<'_>) -> Option<bool> {
+fn not_an_api_error(_: &RetryPolicy, a: &Attempt<'_>) -> Option<bool> {
     let e = a.failure()?;
     Some(match e {
         Error::Connection { .. } => !is_certificate_failure(e),
@@ -304,9 +306,16 @@ fn stripe_should_retry(_: &RetryPolicy, a: &Attempt<'_>) -> Option<bool> {
     a.stripe_should_retry()
 }
 
-/// 409: a conflicting request (same idempotency key) was in flight.
+/// 409: a conflicting request (same idempotency key) was in flight; not a v2 idempotency
+/// error (the key was used with other parameters).
 fn conflict(_: &RetryPolicy, a: &Attempt<'_>) -> Option<bool> {
-    (a.status()? == 409).then_some(true)
+    if a.status()? != 409 {
+        return None;
+    }
+    let reused = a
+        .api_error()
+        .is_some_and(|e| e.kind == ApiErrorKind::Idempotency);
+    Some(!reused)
 }
 
 /// 429: `lock_timeout` (object contention) is retried; a rate limit only when the policy
@@ -484,6 +493,23 @@ mod tests {
             status: Some(200),
             request_id: None
         }));
+        let redirect = Error::Redirect {
+            status: Some(307),
+            location: Some("https://elsewhere.example/".into()),
+            request_id: None,
+        };
+        assert!(!yes(&redirect));
+        let h = HeaderMap::new();
+        assert!(!p.is_retryable(&Attempt::new(1, &redirect).response(307, &h)));
+        // A v2 key reused with other parameters: 409, but no retry heals it.
+        let reused = Error::Api(Box::new(ApiError::from_response(
+            409,
+            br#"{"error":{"type":"idempotency_error","code":"idempotency_error"}}"#,
+            None,
+            true,
+            None,
+        )));
+        assert!(!yes(&reused));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Shared test helpers: the stripe-mock harness, a client pointed at a local server, a
-//! scripted fault-injection HTTP server and a few hand-written requests.
+//! scripted fault-injection HTTP server, the spec-driven v2 server and a few hand-written
+//! requests.
 
 pub mod chaos;
 pub mod fault;
 pub mod meter_server;
 pub mod mock_coverage;
 pub mod reqs;
+pub mod v2_server;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
