@@ -693,10 +693,12 @@ impl<'a> Emitter<'a> {
         } else {
             quote!(std::borrow::Cow::Owned(format!(#fmt, #(#args),*)))
         };
+        let validate = crate::checks::validate_fn(self.m, op, fields);
         quote! {
             #cfg
             impl crate::rt::StripeRequest for #name {
                 type Output = #output;
+                #validate
                 fn endpoint(&self) -> crate::rt::Endpoint {
                     crate::rt::Endpoint {
                         operation_id: #op_id,
@@ -1570,6 +1572,18 @@ impl<'a> Samples<'a> {
     /// `stripe_types::Name::new(..)` for item `id`, a value for each required field.
     pub(crate) fn new_call(&self, id: ItemId, fields: &[Field]) -> TokenStream {
         constructor_call(self.0.m, id, fields, |f| sample(&self.0, &f.ty, 1))
+    }
+    /// [`Samples::new_call`] with each required field's value from `value` (a sample where it
+    /// gives none).
+    pub(crate) fn new_call_with(
+        &self,
+        id: ItemId,
+        fields: &[Field],
+        mut value: impl FnMut(&Field) -> Option<TokenStream>,
+    ) -> TokenStream {
+        constructor_call(self.0.m, id, fields, |f| {
+            value(f).unwrap_or_else(|| sample(&self.0, &f.ty, 1))
+        })
     }
     /// `.setter(value)` for optional field `f`: `value`, or a sample of its type.
     pub(crate) fn set(&self, f: &Field, value: Option<TokenStream>) -> TokenStream {

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod convert;
 pub mod emit;
 pub mod features_guide;
@@ -47,6 +48,7 @@ pub mod model;
 pub mod names;
 pub mod passes;
 pub mod policy;
+pub mod secrets;
 
 pub use policy::Policy;
 pub mod stripe_names;
@@ -248,6 +250,13 @@ pub struct Stats {
     pub swappable_constructors: usize,
     /// How readable the type names are.
     pub naming: NamingStats,
+    /// Every field typed `Secret<_>`, and why ([`secrets`]).
+    pub secrets: Vec<secrets::Marked>,
+    /// The reviewed exceptions to the secret rule: `(field, why it is no secret)`.
+    pub not_secret: Vec<(String, String)>,
+    /// Operations `spec/policy.toml`'s `[checks]` names that the spec does not have (an
+    /// error under `cargo xtask codegen --check`).
+    pub stale_checks: Vec<String>,
 }
 
 /// Type-name figures (`cargo xtask codegen --stats`).
@@ -444,6 +453,11 @@ impl Stats {
         for d in &self.degraded {
             s.push_str(&format!("degraded {}: {}\n", d.at, d.reason));
         }
+        for op in &self.stale_checks {
+            s.push_str(&format!(
+                "stale check {op}: spec/policy.toml [checks] names an operation the spec does not have\n"
+            ));
+        }
         for u in &self.unmapped {
             s.push_str(&format!(
                 "unmapped {u}: placed in `core`; name its area in spec/policy.toml\n"
@@ -476,6 +490,20 @@ impl Stats {
         s.push_str(&format!(
             "constructors with swappable arguments: {} (positional form would have {}; those take an args struct)\n",
             self.swappable_constructors, self.args_structs
+        ));
+        for m in &self.secrets {
+            s.push_str(&format!(
+                "secret {}.{} ({}): {}\n",
+                m.holder, m.field, m.side, m.why
+            ));
+        }
+        for (field, why) in &self.not_secret {
+            s.push_str(&format!("not secret (reviewed) {field}: {why}\n"));
+        }
+        s.push_str(&format!(
+            "secret fields: {} (by the rule or spec/policy.toml; {} reviewed exceptions)\n",
+            self.secrets.len(),
+            self.not_secret.len()
         ));
         s.push_str(&format!(
             "operations {}/{}\n",
@@ -633,6 +661,8 @@ pub fn generate_from_bytes(
     let sha256 = pin.sha256.as_str();
     let mut model = convert::convert(&api, policy, names)?;
     passes::run_all(&mut model);
+    let (checks, stale_checks) = checks::for_model(&model, policy);
+    model.checks = checks;
     let emitted = emit::emit(&model, sha256)?;
     let stats = Stats {
         operations: model.operations.len(),
@@ -666,6 +696,9 @@ pub fn generate_from_bytes(
         full_bytes: emitted.item_bytes.iter().map(|(_, b)| b).sum(),
         naming: NamingStats::measure(&model),
         unmapped: model.unmapped.iter().cloned().collect(),
+        secrets: secrets::marked(&model, policy),
+        not_secret: secrets::exceptions(policy),
+        stale_checks,
         ..Stats::default()
     };
     let mut stats = stats.with_names_and_args(&model);
@@ -681,6 +714,10 @@ pub fn generate_from_bytes(
         emit::mock_test(&model, sha256)?,
     );
     workspace_files.insert(v2_test::PATH.to_string(), v2_test::v2_test(&model, sha256)?);
+    workspace_files.insert(
+        "tests/tests/it/secrets_debug.rs".to_string(),
+        secrets::debug_test(&model, sha256)?,
+    );
     workspace_files.insert(
         "guides/features.md".to_string(),
         features_guide::render(&model, &policy.default_areas),
@@ -761,12 +798,10 @@ pub fn enabled_features(
 /// tests' fixtures).
 pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     let api = parse_spec(bytes)?;
-    let mut model = convert::convert(
-        &api,
-        &policy::workspace_policy(),
-        &stripe_names::NameTable::new(),
-    )?;
+    let policy = policy::workspace_policy();
+    let mut model = convert::convert(&api, &policy, &stripe_names::NameTable::new())?;
     passes::run_all(&mut model);
+    model.checks = checks::for_model(&model, &policy).0;
     // One file, no API-area features: every item is compiled.
     for item in model.items.iter_mut() {
         item.cfg.clear();

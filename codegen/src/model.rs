@@ -333,6 +333,9 @@ pub struct Model {
     pub unmapped: BTreeSet<String>,
     /// Each area's resource features ([`crate::units`]); `core`'s are always compiled.
     pub units: BTreeMap<String, BTreeSet<String>>,
+    /// Operation id → the hand-written check its request's `validate` calls
+    /// (`spec/policy.toml`'s `[checks]`, see [`crate::checks`]).
+    pub checks: BTreeMap<String, String>,
 }
 
 impl Model {

@@ -1,110 +1,33 @@
 //! [`ClientBuilder`]: the settings of a [`Client`], checked and turned into the pipeline's
-//! parts (default headers, transport, clock) once, by [`ClientBuilder::build`].
+//! parts (default headers, transport, clock, retry policy) once, by
+//! [`ClientBuilder::build`]. The top of the client: it imports the client, which never
+//! imports it back ([`Client::builder`] and [`Client::new`] are written here).
 
-use crate::client::{Client, Inner};
-use crate::pipeline::DefaultHeaders;
-use crate::retry::{Clock, SystemClock, DEFAULT_MAX_RETRIES};
+use crate::client::Client;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{
+    redact_key, AppInfo, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_FILES_BASE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
+};
+use crate::error::Error;
+use crate::pipeline::headers::DefaultHeaders;
+use crate::retry::RetryPolicy;
+use crate::settings::Settings;
 use crate::telemetry::Observer;
 use crate::transport::Transport;
-use crate::Error;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The API version this crate's types were generated from; sent as `Stripe-Version`.
-pub use stripe_types::API_VERSION;
-/// This crate's version (in `User-Agent`).
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// `https://api.stripe.com`
-pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
-/// `https://files.stripe.com`
-pub const DEFAULT_FILES_BASE: &str = "https://files.stripe.com";
-/// `https://meter-events.stripe.com`
-pub const DEFAULT_METER_EVENTS_BASE: &str = "https://meter-events.stripe.com";
-/// Default per-attempt timeout (as the official SDKs: 80 s).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(80);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default response size limit: 32 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
-/// Longest accepted idempotency key.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+impl Client {
+    /// A builder for a client with `api_key`.
+    pub fn builder(api_key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(api_key)
+    }
 
-/// Who is calling: sent in `User-Agent` and `X-Stripe-Client-User-Agent` (for plugins).
-///
-/// It serializes as the header's `application` object: `name`, and each of the others that is
-/// set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppInfo {
-    /// The plugin's name.
-    pub name: String,
-    /// Its version.
-    pub version: Option<String>,
-    /// Its URL.
-    pub url: Option<String>,
-    /// A Stripe partner id.
-    pub partner_id: Option<String>,
-}
-
-impl serde::Serialize for AppInfo {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let optional = [
-            ("version", &self.version),
-            ("url", &self.url),
-            ("partner_id", &self.partner_id),
-        ];
-        let len = 1 + optional.iter().filter(|(_, v)| v.is_some()).count();
-        let mut st = s.serialize_struct("AppInfo", len)?;
-        st.serialize_field("name", &self.name)?;
-        for (key, v) in optional {
-            match v {
-                Some(v) => st.serialize_field(key, v)?,
-                None => st.skip_field(key)?,
-            }
-        }
-        st.end()
-    }
-}
-
-impl AppInfo {
-    /// App info with a name.
-    pub fn new(name: impl Into<String>) -> Self {
-        AppInfo {
-            name: name.into(),
-            version: None,
-            url: None,
-            partner_id: None,
-        }
-    }
-    /// Set the version.
-    pub fn version(mut self, v: impl Into<String>) -> Self {
-        self.version = Some(v.into());
-        self
-    }
-    /// Set the URL.
-    pub fn url(mut self, u: impl Into<String>) -> Self {
-        self.url = Some(u.into());
-        self
-    }
-    /// Set the partner id.
-    pub fn partner_id(mut self, p: impl Into<String>) -> Self {
-        self.partner_id = Some(p.into());
-        self
-    }
-    /// `Name/Version (URL)` as appended to `User-Agent`.
-    pub fn user_agent_suffix(&self) -> String {
-        let mut s = self.name.clone();
-        if let Some(v) = &self.version {
-            s.push('/');
-            s.push_str(v);
-        }
-        if let Some(u) = &self.url {
-            s.push_str(" (");
-            s.push_str(u);
-            s.push(')');
-        }
-        s
+    /// A client with default settings.
+    pub fn new(api_key: impl Into<String>) -> Result<Client, Error> {
+        ClientBuilder::new(api_key).build()
     }
 }
 
@@ -115,7 +38,7 @@ pub struct ClientBuilder {
     files_base: String,
     meter_events_base: String,
     api_version: String,
-    max_retries: u32,
+    retry: RetryPolicy,
     connect_timeout: Duration,
     timeout: Duration,
     max_response_bytes: u64,
@@ -137,7 +60,7 @@ impl fmt::Debug for ClientBuilder {
             .field("api_key", &redact_key(&self.api_key))
             .field("api_base", &self.api_base)
             .field("api_version", &self.api_version)
-            .field("max_retries", &self.max_retries)
+            .field("retry", &self.retry)
             .field("net", &self.net)
             .finish_non_exhaustive()
     }
@@ -151,7 +74,7 @@ impl ClientBuilder {
             files_base: DEFAULT_FILES_BASE.to_owned(),
             meter_events_base: DEFAULT_METER_EVENTS_BASE.to_owned(),
             api_version: API_VERSION.to_owned(),
-            max_retries: DEFAULT_MAX_RETRIES,
+            retry: RetryPolicy::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -194,9 +117,18 @@ impl ClientBuilder {
         self.api_version = version.into();
         self
     }
-    /// Automatic retries after the first attempt (default 2).
+    /// Automatic retries after the first attempt (default 2): shorthand for the
+    /// [`retry_policy`](Self::retry_policy)'s [`max_retries`](RetryPolicy::max_retries).
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+    /// When to retry (default [`RetryPolicy::new`]: the official SDKs' rules, 2 retries, no
+    /// total deadline). The client's requests follow it, and so do the senders built on the
+    /// client (the meter event sender). For example, at most 4 retries, all attempts within
+    /// 30 s: `RetryPolicy::new().max_retries(4).total_deadline(Duration::from_secs(30))`.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
     /// Connect timeout of the default transport (default 30 s).
@@ -353,14 +285,14 @@ impl ClientBuilder {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be positive".into()));
         }
-        Ok(Client::from_inner(Inner {
+        Ok(Client::from_settings(Settings {
             key_hint: redact_key(key),
             api_base,
             files_base,
             meter_events_base,
             api_version: self.api_version,
             headers,
-            max_retries: self.max_retries,
+            retry: self.retry,
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
             transport,
@@ -406,18 +338,4 @@ impl ClientBuilder {
         };
         Ok(Arc::new(transport))
     }
-}
-
-/// `sk_test_…1234`: at most the last four characters of a key.
-pub(crate) fn redact_key(key: &str) -> String {
-    let n = key.chars().count();
-    if n < 12 {
-        return "[redacted]".to_owned();
-    }
-    let prefix = ["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
-        .into_iter()
-        .find(|p| key.starts_with(p))
-        .unwrap_or("");
-    let last4: String = key.chars().skip(n - 4).collect();
-    format!("{prefix}…{last4}")
 }

@@ -1,7 +1,12 @@
 //! The one error type of the client.
+//!
+//! At the bottom of the crate: this module imports nothing of it. Whether an error is worth
+//! retrying is the retry policy's answer ([`Error::is_retryable`] and
+//! [`ApiError::is_transient`] are written in `retry.rs`, beside the rules they ask).
 
 use std::fmt;
 use std::time::Duration;
+use stripe_types::rt::GuardError;
 
 /// Everything a request can fail with.
 #[derive(Debug)]
@@ -48,10 +53,10 @@ pub enum Error {
     /// The request was rejected before it was sent (parameters that cannot be encoded,
     /// an invalid header value, ...).
     Validation(String),
-    /// A guard refused the request before it was sent (a `sum` meter without
-    /// `value_settings`, a cancel adjustment without `cancel.identifier`, ...): match on
-    /// [`GuardError::kind`](crate::meter::GuardError::kind).
-    Guard(crate::meter::GuardError),
+    /// The request's own checks refused it before it was sent (an empty or blank id in the
+    /// path, a `sum` meter without `value_settings`, a cancel adjustment without
+    /// `cancel.identifier`, ...): match on [`GuardError::kind`](crate::meter::GuardError::kind).
+    Guard(GuardError),
     /// The API key is empty, blank or cannot be sent in a header.
     InvalidKey(String),
     /// The client configuration is invalid.
@@ -100,6 +105,12 @@ impl fmt::Display for Error {
     }
 }
 
+impl From<GuardError> for Error {
+    fn from(e: GuardError) -> Self {
+        Error::Guard(e)
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -135,8 +146,8 @@ impl Error {
         }
     }
 
-    /// The guard's refusal, when a guard refused the request before it was sent.
-    pub fn as_guard_error(&self) -> Option<&crate::meter::GuardError> {
+    /// The check's refusal, when the request's checks refused it before it was sent.
+    pub fn as_guard_error(&self) -> Option<&GuardError> {
         match self {
             Error::Guard(g) => Some(g),
             _ => None,
@@ -148,21 +159,6 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => Some(e),
             _ => None,
-        }
-    }
-
-    /// `true` for transient failures worth trying again later (rate limits, lock timeouts,
-    /// idempotency conflicts in flight (409), 5xx / `api_error`, connection failures and
-    /// timeouts); `false` for permanent ones (invalid requests, authentication, cards,
-    /// decode and validation errors).
-    ///
-    /// This is a classification for callers; the client's own automatic retries follow the
-    /// stricter official policy (see [`crate::retry`]).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api(e) => e.is_transient(),
-            Error::Connection { .. } | Error::Timeout(_) => true,
-            _ => false,
         }
     }
 
@@ -392,14 +388,6 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// `true` for rate limits, lock timeouts, 409 conflicts and 5xx.
-    pub fn is_transient(&self) -> bool {
-        matches!(self.kind, ApiErrorKind::RateLimit | ApiErrorKind::Conflict)
-            || self.status >= 500
-            || self.code == Some(ErrorCode::LockTimeout)
-            || self.should_retry == Some(true)
-    }
-
     /// Build the error for a non-2xx response.
     pub(crate) fn from_response(
         status: u16,

@@ -80,10 +80,12 @@
 //! one function in one file:
 //!
 //! 1. [`StripeRequestExt::send`] (`ext.rs`) → [`Client::execute`] (`client.rs`).
-//! 2. **prepare**: `Prepared::from_request` (`pipeline/prepare.rs`) encodes the parameters
-//!    once into a `Body` ([`encode`]: form, JSON or multipart; the body knows its
-//!    `Content-Type` and where `expand` goes).
-//! 3. `retry::send_with_retries` (`retry.rs`): the loop; for each attempt it opens the
+//! 2. **prepare**: `Prepared::from_request` (`pipeline/prepare.rs`) runs the request's own
+//!    checks ([`StripeRequest::validate`](types::rt::StripeRequest::validate): a blank id in
+//!    the path, the metering limits), then encodes the parameters once into a `Body`
+//!    ([`encode`]: form, JSON or multipart; the body knows its `Content-Type` and where
+//!    `expand` goes).
+//! 3. `send_with_retries` (`pipeline/send.rs`): the loop; for each attempt it opens the
 //!    `stripe.request` span and tells the observer ([`telemetry`]).
 //! 4. `Prepared::to_http` (`pipeline/prepare.rs`): URL, headers (`pipeline/headers.rs`, every
 //!    header in one place) and body bytes of one attempt.
@@ -97,11 +99,16 @@
 //!
 //! 7. **classify**: `classify` (`pipeline/classify.rs`): 2xx, or an [`Error`] from the
 //!    status and body.
-//! 8. [`retry::should_retry`]: try again after a backoff ([`retry::backoff`]), or stop.
+//! 8. [`RetryPolicy::decide`](retry::RetryPolicy::decide) (`retry.rs`), from the response's
+//!    status and headers and the error: try again after a backoff, or stop.
 //! 9. **decode**: `RawResponse::decode` (`pipeline/decode.rs`): the output type's
 //!    `DecodeBody` (stripe-types' own JSON reader, compiled once there) → [`Response`].
 //!
 //! Lists page through [`pagination`], which runs hops 3–9 per page.
+//!
+//! Every stage reads the client's settings (`settings.rs`); the shared state at the bottom
+//! (`config.rs`: constants and [`AppInfo`]; `clock.rs`; `error.rs`; [`retry`]'s policy)
+//! imports nothing above it, so the modules import each other in one direction only.
 //!
 //! To unit-test code that uses the client without a server, build it with a
 //! [`MockTransport`]: it records every request and answers from a queue.
@@ -137,6 +144,8 @@ pub mod blocking;
 mod builder;
 pub mod builders;
 mod client;
+mod clock;
+mod config;
 pub mod encode;
 mod error;
 mod ext;
@@ -148,16 +157,18 @@ mod random;
 mod response;
 pub mod retry;
 mod rt;
+mod settings;
 pub mod telemetry;
 pub mod transport;
 pub mod webhook;
 
-pub use builder::{
-    AppInfo, ClientBuilder, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_FILES_BASE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use config::{
+    AppInfo, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FILES_BASE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
     MAX_IDEMPOTENCY_KEY_LEN, VERSION,
 };
-pub use client::Client;
 pub use error::{
     ApiError, ApiErrorKind, ApiErrorType, DecodeError, Error, ErrorCode, SNIPPET_LIMIT,
 };

@@ -75,7 +75,7 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never print the key or the body.
+        // Never print the key, the body or a query value (`?client_secret=…` on a GET).
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -90,10 +90,36 @@ impl fmt::Debug for HttpRequest {
             .collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &RedactedUrl(&self.url))
             .field("headers", &headers)
             .field("body_len", &self.body.len())
             .finish()
+    }
+}
+
+/// A URL as `Debug` shows it: every query value replaced by `[redacted]`, the names kept
+/// (`/v1/payment_intents/pi_1?client_secret=[redacted]`).
+struct RedactedUrl<'a>(&'a str);
+
+impl fmt::Debug for RedactedUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.0.split('#').next().unwrap_or_default();
+        let Some((path, query)) = url.split_once('?') else {
+            return fmt::Debug::fmt(url, f);
+        };
+        let mut shown = String::with_capacity(url.len());
+        shown.push_str(path);
+        for (i, pair) in query.split('&').enumerate() {
+            shown.push(if i == 0 { '?' } else { '&' });
+            match pair.split_once('=') {
+                Some((name, _)) => {
+                    shown.push_str(name);
+                    shown.push_str("=[redacted]");
+                }
+                None => shown.push_str(pair),
+            }
+        }
+        fmt::Debug::fmt(&shown, f)
     }
 }
 

@@ -69,11 +69,12 @@ fn map_reqwest_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
     if e.is_timeout() && !connect {
         return Error::Timeout(timeout.unwrap_or_default());
     }
+    // `without_url`: the URL may carry query parameters (`client_secret`); keep them out of
+    // every message.
+    let e = e.without_url();
     if e.is_builder() {
         return Error::Validation(format!("cannot build the HTTP request: {e}"));
     }
-    // `without_url`: the URL may carry query parameters; keep them out of messages.
-    let e = e.without_url();
     let mut message = e.to_string();
     let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
     while let Some(s) = src {

@@ -5,6 +5,7 @@
 //! contract between generated operations and `stripe-client`.
 
 mod boxed;
+pub mod check;
 pub mod de;
 mod gated;
 pub mod json;
@@ -14,6 +15,7 @@ mod request;
 mod values;
 
 pub use boxed::Boxed;
+pub use check::{CheckContext, GuardError, GuardKind};
 pub use de::DecodeBody;
 #[allow(unused_imports)]
 pub(crate) use gated::stand_in;

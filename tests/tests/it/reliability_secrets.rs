@@ -111,6 +111,50 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
         secrets.push(("payment intent client secret", s.expose().clone()));
     }
 
+    // A client secret in the query string (`GET /v1/payment_intents/{id}?client_secret=…`):
+    // the request's Debug, the URL in `HttpRequest`'s Debug, the spans and the observer's
+    // events, and an error of the same call, never show it.
+    let query_secret = "pi_1_secret_QuErYsEcReT4431";
+    secrets.push(("client secret in a query", query_secret.to_owned()));
+    let retrieve =
+        stripe_types::RetrievePaymentIntent::new(pi.id.clone()).client_secret(query_secret);
+    shown.push(format!("{retrieve:?}"));
+    let _ = retrieve.send(&c).await;
+    let recorded = stripe_client::MockTransport::new();
+    recorded.push_json(200, r#"{"id":"pi_1","object":"payment_intent"}"#);
+    let mc0 = Client::builder(API_KEY)
+        .transport(recorded.clone())
+        .observer(observer.clone())
+        .build()
+        .unwrap();
+    let _ = retrieve.send(&mc0).await;
+    let sent = recorded.last_request().expect("a request was recorded");
+    assert!(
+        sent.url.contains(query_secret),
+        "the secret is sent: {}",
+        sent.url
+    );
+    shown.push(format!("{sent:?}"));
+    for transport in [
+        Client::builder(API_KEY).base_url("http://127.0.0.1:9"),
+        Client::builder(API_KEY)
+            .base_url("http://127.0.0.1:9")
+            .http_client_builder(stripe_client::reqwest::Client::builder()),
+    ] {
+        let e = retrieve
+            .send(
+                &transport
+                    .max_retries(0)
+                    .observer(observer.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .expect_err("nothing listens on port 9");
+        shown.push(format!("{e:?}"));
+        shown.push(format!("{e}"));
+    }
+
     // An API error (unknown id) and its Debug / Display.
     let e = stripe_types::RetrieveCustomer::new("cus_does_not_exist")
         .send(

@@ -140,7 +140,8 @@ async fn v2_429_is_typed_and_not_retried() {
     assert_eq!(a.kind, ApiErrorKind::RateLimit);
     assert_eq!(a.error_type, Some(ApiErrorType::RateLimit));
     assert_eq!(a.code, Some(ErrorCode::from("account_rate_limit_exceeded")));
-    assert!(e.is_retryable(), "worth trying again later");
+    // One retry policy: `is_retryable` is the answer the client's own retries follow.
+    assert!(!e.is_retryable(), "a plain rate limit is not retried");
     assert_eq!(
         server.requests().len(),
         1,

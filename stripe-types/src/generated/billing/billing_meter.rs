@@ -673,6 +673,12 @@ impl CreateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for CreateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMeters",
@@ -729,6 +735,13 @@ impl DeactivateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for DeactivateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMetersIdDeactivate",
@@ -887,6 +900,13 @@ impl ReactivateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for ReactivateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMetersIdReactivate",
@@ -948,6 +968,13 @@ impl RetrieveBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for RetrieveBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingMetersId",
@@ -1019,6 +1046,13 @@ impl UpdateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for UpdateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMetersId",

@@ -65,6 +65,13 @@ impl AddLinesInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for AddLinesInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceAddLines",
@@ -157,6 +164,13 @@ impl AttachPaymentInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for AttachPaymentInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceAttachPayment",
@@ -874,6 +888,13 @@ impl DeleteInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for DeleteInvoice {
     type Output = crate::DeletedInvoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteInvoicesInvoice",
@@ -1032,6 +1053,13 @@ impl FinalizeInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for FinalizeInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceFinalize",
@@ -3436,6 +3464,13 @@ impl MarkUncollectibleInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceMarkUncollectible",
@@ -3567,6 +3602,13 @@ impl PayInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for PayInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoicePay",
@@ -3649,6 +3691,13 @@ impl RemoveLinesInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for RemoveLinesInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceRemoveLines",
@@ -3710,6 +3759,13 @@ impl RetrieveInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for RetrieveInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetInvoicesInvoice",
@@ -3854,6 +3910,13 @@ impl SendInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for SendInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceSend",
@@ -4383,6 +4446,13 @@ impl UpdateInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for UpdateInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoice",
@@ -4464,6 +4534,13 @@ impl UpdateLinesInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for UpdateLinesInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceUpdateLines",
@@ -4527,6 +4604,13 @@ impl VoidInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for VoidInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceVoid",

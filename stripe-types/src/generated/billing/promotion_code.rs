@@ -641,6 +641,13 @@ impl RetrievePromotionCode {
 #[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for RetrievePromotionCode {
     type Output = crate::PromotionCode;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("promotion_code", &self.promotion_code)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPromotionCodesPromotionCode",
@@ -741,6 +748,13 @@ impl UpdatePromotionCode {
 #[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for UpdatePromotionCode {
     type Output = crate::PromotionCode;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("promotion_code", &self.promotion_code)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPromotionCodesPromotionCode",

@@ -44,6 +44,13 @@ impl DisconnectFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for DisconnectFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountDisconnect",
@@ -105,6 +112,13 @@ impl DisconnectLinkedAccount {
 #[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for DisconnectLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostLinkedAccountsAccountDisconnect",
@@ -847,6 +861,13 @@ impl RefreshFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for RefreshFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountRefresh",
@@ -917,6 +938,13 @@ impl RefreshLinkedAccount {
 #[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for RefreshLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostLinkedAccountsAccountRefresh",
@@ -978,6 +1006,13 @@ impl RetrieveFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for RetrieveFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFinancialConnectionsAccountsAccount",
@@ -1039,6 +1074,13 @@ impl RetrieveLinkedAccount {
 #[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for RetrieveLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetLinkedAccountsAccount",
@@ -1113,6 +1155,13 @@ impl SubscribeFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for SubscribeFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountSubscribe",
@@ -1187,6 +1236,13 @@ impl UnsubscribeFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for UnsubscribeFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountUnsubscribe",

@@ -70,6 +70,13 @@ impl ApproveIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ApproveIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingAuthorizationsAuthorizationApprove",
@@ -167,6 +174,13 @@ impl CaptureTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for CaptureTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationCapture",
@@ -496,6 +510,13 @@ impl DeclineIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for DeclineIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingAuthorizationsAuthorizationDecline",
@@ -557,6 +578,13 @@ impl ExpireTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ExpireTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationExpire",
@@ -650,6 +678,13 @@ impl FinalizeAmountTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for FinalizeAmountTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationFinalizeAmount",
@@ -729,6 +764,13 @@ impl IncrementTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for IncrementTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationIncrement",
@@ -3589,6 +3631,13 @@ impl RespondTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for RespondTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationFraudChallengesRespond",
@@ -3650,6 +3699,13 @@ impl RetrieveIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for RetrieveIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingAuthorizationsAuthorization",
@@ -3722,6 +3778,13 @@ impl ReverseTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ReverseTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationReverse",
@@ -3797,6 +3860,13 @@ impl UpdateIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for UpdateIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingAuthorizationsAuthorization",

@@ -1974,6 +1974,13 @@ impl RetrieveIssuingCardholder {
 #[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for RetrieveIssuingCardholder {
     type Output = crate::IssuingCardholder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("cardholder", &self.cardholder)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingCardholdersCardholder",
@@ -2152,6 +2159,13 @@ impl UpdateIssuingCardholder {
 #[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for UpdateIssuingCardholder {
     type Output = crate::IssuingCardholder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("cardholder", &self.cardholder)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingCardholdersCardholder",

@@ -392,6 +392,13 @@ impl ReportPaymentAttemptCanceledPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptCanceledPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptCanceled",
@@ -475,6 +482,13 @@ impl ReportPaymentAttemptFailedPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptFailedPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptFailed",
@@ -558,6 +572,13 @@ impl ReportPaymentAttemptGuaranteedPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptGuaranteedPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptGuaranteed",
@@ -674,6 +695,13 @@ impl ReportPaymentAttemptInformationalPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptInformationalPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptInformational",
@@ -832,6 +860,13 @@ impl ReportPaymentAttemptPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttempt",
@@ -1139,6 +1174,13 @@ impl ReportRefundPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportRefundPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportRefund",
@@ -1200,6 +1242,13 @@ impl RetrievePaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for RetrievePaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentRecordsId",

@@ -428,6 +428,13 @@ impl CreateCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for CreateCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSubscriptions",
@@ -521,6 +528,17 @@ impl DeleteCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerSubscriptionsSubscriptionExposedId",
@@ -616,6 +634,13 @@ impl ListCustomerSubscriptions {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for ListCustomerSubscriptions {
     type Output = crate::rt::List<crate::Subscription>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSubscriptions",
@@ -683,6 +708,17 @@ impl RetrieveCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSubscriptionsSubscriptionExposedId",
@@ -2750,6 +2786,17 @@ impl UpdateCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for UpdateCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSubscriptionsSubscriptionExposedId",

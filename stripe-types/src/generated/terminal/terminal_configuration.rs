@@ -209,6 +209,13 @@ impl DeleteTerminalConfiguration {
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for DeleteTerminalConfiguration {
     type Output = crate::DeletedTerminalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteTerminalConfigurationsConfiguration",
@@ -455,6 +462,13 @@ impl RetrieveTerminalConfiguration {
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for RetrieveTerminalConfiguration {
     type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalConfigurationsConfiguration",
@@ -849,7 +863,7 @@ pub struct TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     /// A File ID representing a PEM file containing the server certificate
     pub ca_certificate_file: Option<String>,
     /// Password for connecting to the WiFi network
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// Name of the WiFi network
     pub ssid: String,
     /// Username for connecting to the WiFi network
@@ -863,7 +877,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseP
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
         }
@@ -952,7 +966,7 @@ pub struct TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     /// A File ID representing a PEM file containing the client RSA private key
     pub private_key_file: String,
     /// Password for the private key file
-    pub private_key_file_password: Option<String>,
+    pub private_key_file_password: Option<crate::rt::Secret<String>>,
     /// Name of the WiFi network
     pub ssid: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -966,7 +980,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseT
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1123,7 +1137,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceOfflineConfi
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourcePersonalPskWifi {
     /// Password for connecting to the WiFi network
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// Name of the WiFi network
     pub ssid: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1134,7 +1148,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPsk
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1913,6 +1927,13 @@ impl UpdateTerminalConfiguration {
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for UpdateTerminalConfiguration {
     type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalConfigurationsConfiguration",

@@ -44,6 +44,13 @@ impl CancelTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for CancelTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryOutboundPaymentsIdCancel",
@@ -282,6 +289,13 @@ impl FailTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsIdFail",
@@ -469,6 +483,13 @@ impl PostTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsIdPost",
@@ -530,6 +551,13 @@ impl RetrieveTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for RetrieveTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryOutboundPaymentsId",
@@ -605,6 +633,13 @@ impl ReturnTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsIdReturn",
@@ -1044,6 +1079,13 @@ impl UpdateTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for UpdateTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsId",

@@ -44,6 +44,13 @@ impl CancelTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for CancelTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryOutboundTransfersOutboundTransferCancel",
@@ -257,6 +264,13 @@ impl FailTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransferFail",
@@ -422,6 +436,13 @@ impl PostTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransferPost",
@@ -483,6 +504,13 @@ impl RetrieveTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for RetrieveTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryOutboundTransfersOutboundTransfer",
@@ -558,6 +586,13 @@ impl ReturnTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransferReturn",
@@ -977,6 +1012,13 @@ impl UpdateTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for UpdateTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransfer",
