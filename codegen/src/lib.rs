@@ -636,9 +636,7 @@ pub fn generate_from_bytes(
     let mut emitted = emit::emit(&model, sha256)?;
     // Objects for tests (stripe-types' `test_objects` feature).
     let header = emit::header(&model, sha256);
-    emitted
-        .files
-        .extend(test_objects::emit(&model, &header)?);
+    emitted.files.extend(test_objects::emit(&model, &header)?);
     let stats = Stats {
         operations: model.operations.len(),
         operation_total: model.operation_total,

@@ -101,8 +101,7 @@ fn path_text(m: &Model, id: ItemId) -> String {
 fn chosen_variant<'a>(m: &Model, union: &Item, variants: &'a [Variant]) -> Option<&'a Variant> {
     let names_only = crate::passes::union_names_variants(union);
     let rank = |v: &Variant| {
-        let gated =
-            names_only && matches!(v.ty, Ty::Named(i) if m.items[m.resolve(i)].gated);
+        let gated = names_only && matches!(v.ty, Ty::Named(i) if m.items[m.resolve(i)].gated);
         let object = matches!(v.ty, Ty::Named(_));
         (v.deleted, gated, object)
     };
@@ -127,7 +126,10 @@ fn test_default(m: &Model, id: ItemId) -> Result<TokenStream, crate::Error> {
     let item = &m.items[id];
     if let Some(cycle) = required_cycle(m, id) {
         return Err(crate::Error::Unsupported {
-            pointer: item.schema.clone().unwrap_or_else(|| item.long_name.clone()),
+            pointer: item
+                .schema
+                .clone()
+                .unwrap_or_else(|| item.long_name.clone()),
             reason: format!(
                 "no test object: its required fields contain it again ({})",
                 cycle.join(" → ")
@@ -149,7 +151,9 @@ fn test_default(m: &Model, id: ItemId) -> Result<TokenStream, crate::Error> {
             quote!(Self { #(#inits)* extra: crate::rt::Extra::default() })
         }
         Kind::Enum { values } => match values.first() {
-            Some(v) => quote!(<Self as ::core::str::FromStr>::from_str(#v).unwrap_or_else(|e| match e {})),
+            Some(v) => {
+                quote!(<Self as ::core::str::FromStr>::from_str(#v).unwrap_or_else(|e| match e {}))
+            }
             None => quote!(Self::Unknown(String::new())),
         },
         Kind::Union { variants } => match chosen_variant(m, item, variants) {
@@ -231,7 +235,6 @@ fn required_cycle(m: &Model, id: ItemId) -> Option<Vec<String>> {
 }
 
 fn file(header: &str, tokens: TokenStream) -> Result<String, crate::Error> {
-    let parsed: syn::File =
-        syn::parse2(tokens).map_err(|e| crate::Error::Emit(e.to_string()))?;
+    let parsed: syn::File = syn::parse2(tokens).map_err(|e| crate::Error::Emit(e.to_string()))?;
     Ok(format!("{header}{}", prettyplease::unparse(&parsed)))
 }

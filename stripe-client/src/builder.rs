@@ -127,6 +127,9 @@ pub struct ClientBuilder {
     http_client_builder: Option<reqwest::ClientBuilder>,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
+    governor: Option<crate::governor::Governor>,
+    #[cfg(feature = "testing")]
+    interceptor: Option<Arc<dyn crate::testing::Intercept>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -160,7 +163,17 @@ impl ClientBuilder {
             http_client_builder: None,
             clock: Arc::new(SystemClock),
             observer: None,
+            governor: None,
+            #[cfg(feature = "testing")]
+            interceptor: None,
         }
+    }
+
+    /// The test kit's hook (`testing::StripeMock::client_builder`).
+    #[cfg(feature = "testing")]
+    pub(crate) fn interceptor(mut self, i: Arc<dyn crate::testing::Intercept>) -> Self {
+        self.interceptor = Some(i);
+        self
     }
 
     /// Base URL of `api.stripe.com` (for example a local stripe-mock).
@@ -255,6 +268,12 @@ impl ClientBuilder {
         self.observer = Some(Arc::new(observer));
         self
     }
+    /// Pace every attempt under Stripe's rate limits with this governor (shared with every
+    /// other client given it): see [`crate::governor`]. Off by default.
+    pub fn governor(mut self, governor: &crate::governor::Governor) -> Self {
+        self.governor = Some(governor.clone());
+        self
+    }
 
     /// Build the client. Fails on an empty or blank key, a key that cannot be a header, or
     /// a base URL that is not `http(s)://`.
@@ -310,6 +329,12 @@ impl ClientBuilder {
             transport,
             clock: self.clock,
             observer: self.observer,
+            governor: self.governor.map(|governor| crate::governor::Governed {
+                governor,
+                mode: crate::governor::Mode::of_key(key),
+            }),
+            #[cfg(feature = "testing")]
+            interceptor: self.interceptor,
         }))
     }
 }

@@ -45,6 +45,7 @@
 //! | `blocking` | [`blocking`]: the blocking client (no extra dependencies); native targets only |
 //! | `axum` | [`webhook`] extractors for axum; native targets only |
 //! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (proxies, pool settings, extra roots) instead of the default [`HyperTransport`]; always on wasm32, where reqwest is the transport |
+//! | `testing` | [`testing`]: typed mocks, objects for tests, record and replay; for dev-dependencies |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
 //! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
@@ -109,6 +110,10 @@
     not(feature = "blocking"),
     doc = "\n[`blocking`]: https://docs.rs/stripe-client/latest/stripe_client/blocking/index.html"
 )]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "\n[`testing`]: https://docs.rs/stripe-client/latest/stripe_client/testing/index.html"
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -137,6 +142,7 @@ mod client;
 pub mod encode;
 mod error;
 mod ext;
+pub mod governor;
 pub mod meter;
 mod options;
 pub mod pagination;
@@ -146,7 +152,11 @@ mod response;
 pub mod retry;
 mod rt;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod transport;
+pub mod wait;
 pub mod webhook;
 
 pub use builder::{

@@ -13,7 +13,7 @@
 
 use crate::client::Inner;
 use crate::options::RequestOptions;
-use crate::pipeline::{attempt, classify, request_id, Prepared, RawResponse};
+use crate::pipeline::{classify, request_id, Prepared, RawResponse};
 use crate::pipeline::{header_str, STRIPE_NOTICE};
 /// The clock's types: std's on native targets; on wasm32, `web-time`'s (the same API, read
 /// from the JavaScript host's `performance` and `Date`).
@@ -224,7 +224,7 @@ pub fn should_retry(outcome: Outcome<'_>, retries_done: u32, max_retries: u32) -
 }
 
 /// Send `p` until it succeeds or the policy above stops: each attempt is built
-/// ([`Prepared::to_http`]), sent ([`attempt`]) and classified ([`classify`]), in its own
+/// ([`Prepared::to_http`]), sent (`governor::attempt`) and classified ([`classify`]), in its own
 /// span; between attempts the clock sleeps the backoff.
 pub(crate) async fn send_with_retries(
     client: &Inner,
@@ -254,16 +254,11 @@ pub(crate) async fn send_with_retries(
             Some(r) => r,
             None => p.to_http(client, opts, key)?,
         };
-        let started = client.clock.now();
-        let result = attempt(
-            &*client.transport,
-            request,
-            timeout,
-            client.max_response_bytes,
-        )
-        .instrument(trace.span().clone())
-        .await;
-        let duration = client.clock.now().saturating_duration_since(started);
+        // The governor's hook (a pass-through without one): wait for a slot, send the attempt
+        // (`pipeline::attempt`), learn from a rate-limit 429. `duration` leaves the wait out.
+        let (result, duration) = crate::governor::attempt(client, p, opts, request, timeout)
+            .instrument(trace.span().clone())
+            .await;
         match result {
             Ok(response) => {
                 let outcome = classify(&response, p.is_v2);

@@ -1,8 +1,8 @@
 //! Objects for tests (feature `test_objects`): [`TestDefault`].
 
 use super::{
-    Binary, Boxed, DateTime, Decimal, Expandable, Extra, Id, Int64String, List, SearchList,
-    Secret, Timestamp, Unavailable, V2List,
+    Binary, Boxed, DateTime, Decimal, Expandable, Extra, Id, Int64String, List, SearchList, Secret,
+    Timestamp, Unavailable, V2List,
 };
 use std::collections::BTreeMap;
 

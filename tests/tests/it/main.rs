@@ -40,6 +40,7 @@ mod reliability_hostile;
 mod reliability_load;
 mod reliability_secrets;
 mod stripe_mock_every_operation;
+mod testing_kit;
 mod transport_tls;
 mod webhook_axum;
 mod webhook_events;
