@@ -9,6 +9,7 @@ pub mod mock_coverage;
 /// against a `StripeMock` and against a cassette recorded from stripe-mock, and
 /// guides/testing.md quotes it verbatim.
 pub mod payments_flow;
+pub mod rate_limited;
 pub mod reqs;
 
 use std::io::{Read, Write};
