@@ -86,8 +86,9 @@
 //!    `stripe.request` span and tells the observer ([`telemetry`]).
 //! 4. `Prepared::to_http` (`pipeline/prepare.rs`): URL, headers (`pipeline/headers.rs`, every
 //!    header in one place) and body bytes of one attempt.
-//! 5. **attempt**: `attempt` (`pipeline/attempt.rs`): the transport under the per-attempt
-//!    timeout.
+//! 5. **attempt**: `governor::attempt` (`governor.rs`): with a [`governor`], wait for a slot
+//!    under the rate limits; then `attempt` (`pipeline/attempt.rs`): the transport under the
+//!    per-attempt timeout.
 //! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper → the socket (on wasm32,
 //!    `ReqwestTransport` → the host's `fetch`).
 //!
@@ -101,8 +102,11 @@
 //!
 //! Lists page through [`pagination`], which runs hops 3–9 per page.
 //!
-//! To unit-test code that uses the client without a server, build it with a
-//! [`MockTransport`]: it records every request and answers from a queue.
+//! To unit-test code that uses the client without a server, use the [`testing`] kit (feature
+//! `testing`: typed rules per operation, objects for tests, record and replay), or build the
+//! client with a [`MockTransport`]: it records every request and answers from a queue.
+//! [`wait`] polls for asynchronous state (test clocks, payment intents, report runs, v2
+//! accounts).
 //!
 // Where a feature leaves a module out, its links in the text above point at docs.rs (after
 // the blank line above: a link definition cannot interrupt a paragraph).
@@ -218,7 +222,8 @@ guides! {
     connect = "connect.md";
     webhooks = "webhooks.md";
     error_handling = "error-handling.md";
-    testing = "testing.md";
+    // Its examples use the test kit.
+    #[cfg(feature = "testing")] testing = "testing.md";
     telemetry = "telemetry.md";
     performance = "performance.md";
     comparison = "comparison.md";

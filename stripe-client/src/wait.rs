@@ -23,8 +23,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Ready-made: [`test_clock_ready`] (and [`advance_test_clock`]), [`payment_intent_settled`],
-//! [`report_run_finished`], [`v2_account_requirements_settled`].
+//! Ready-made, each with the API area it polls: `test_clock_ready` and `advance_test_clock`
+//! (`billing`), `payment_intent_settled` (`payments`), `report_run_finished` (`reporting`),
+//! `v2_account_requirements_settled` (`v2`).
 //!
 //! - **Backoff.** The first poll is at once; then the waits grow from 1 s by half each time,
 //!   up to 10 s ([`WaitFor::backoff`]). The last wait is cut short to poll once more at the

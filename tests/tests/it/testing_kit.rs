@@ -494,3 +494,31 @@ async fn mock_clients_take_settings_and_a_governor() {
     assert_eq!(mock.calls()[0].attempts, 1);
     assert_eq!(governor.stats().requests, 1);
 }
+
+/// guides/testing.md tests the payments flow this file runs: it shows
+/// `tests/src/payments_flow.rs` verbatim, and its two other examples carry the same code as
+/// hidden lines.
+#[test]
+fn the_testing_guide_quotes_the_payments_flow() {
+    const GUIDE: &str = include_str!("../../../guides/testing.md");
+    const FLOW: &str = include_str!("../../src/payments_flow.rs");
+    assert!(
+        GUIDE.contains(&format!("```rust\n{FLOW}```\n")),
+        "guides/testing.md does not show tests/src/payments_flow.rs verbatim; paste it in"
+    );
+    let hidden: String = FLOW
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "#\n".to_owned()
+            } else {
+                format!("# {l}\n")
+            }
+        })
+        .collect();
+    assert_eq!(
+        GUIDE.matches(&hidden).count(),
+        2,
+        "the guide's typed-rule and record/replay examples hide a copy of tests/src/payments_flow.rs each"
+    );
+}
