@@ -164,11 +164,12 @@ fn test_default(m: &Model, id: ItemId) -> Result<TokenStream, crate::Error> {
             None => quote!(Self::Unknown(serde_json::Value::Null)),
         },
     };
-    let cfg = if item.cfg.is_empty() {
-        quote!()
-    } else {
-        let fs = item.cfg.iter().map(|f| quote!(feature = #f));
-        quote!(#[cfg(any(#(#fs),*))])
+    // The item's own features, as `emit` writes them.
+    let fs: Vec<TokenStream> = item.cfg.iter().map(|f| quote!(feature = #f)).collect();
+    let cfg = match fs.as_slice() {
+        [] => quote!(),
+        [one] => quote!(#[cfg(#one)]),
+        more => quote!(#[cfg(any(#(#more),*))]),
     };
     Ok(quote! {
         #cfg

@@ -776,14 +776,14 @@ mod tests {
         r.slow_down(t0 + Duration::from_millis(300), &cfg);
         assert_eq!(r.rate(t0, cfg.recovery), 10.0);
         // +2 req/s per second (the limit over 10 s), back at 20 after 5 s.
-        let at = |ms| r.rate(t0 + Duration::from_millis(ms), cfg.recovery);
-        assert!((at(1000) - 12.0).abs() < 1e-9);
-        assert!((at(2500) - 15.0).abs() < 1e-9);
-        assert_eq!(at(5000), 20.0);
-        assert_eq!(at(60_000), 20.0);
+        let at = |r: &Rate, ms| r.rate(t0 + Duration::from_millis(ms), cfg.recovery);
+        assert!((at(&r, 1000) - 12.0).abs() < 1e-9);
+        assert!((at(&r, 2500) - 15.0).abs() < 1e-9);
+        assert_eq!(at(&r, 5000), 20.0);
+        assert_eq!(at(&r, 60_000), 20.0);
         // A second 429 a second later cuts from where it is.
         r.slow_down(t0 + Duration::from_millis(1000), &cfg);
-        assert!((at(1000) - 6.0).abs() < 1e-9);
+        assert!((at(&r, 1000) - 6.0).abs() < 1e-9);
     }
 
     #[tokio::test]
