@@ -17,7 +17,7 @@ impl crate::rt::TestDefault for crate::ApplicationOrDeletedApplication {
         Self::Application(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault for crate::BillingAlert {
     fn test_default() -> Self {
         Self {
@@ -31,7 +31,7 @@ impl crate::rt::TestDefault for crate::BillingAlert {
         }
     }
 }
-#[cfg(any(feature = "invoiceitems"))]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault
 for crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent {
     fn test_default() -> Self {
@@ -42,7 +42,7 @@ for crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent {
         }
     }
 }
-#[cfg(any(feature = "invoiceitems"))]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault
 for crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent {
     fn test_default() -> Self {
@@ -113,7 +113,7 @@ for crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionIt
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingParentsInvoiceParent {
     fn test_default() -> Self {
         Self {
@@ -124,7 +124,7 @@ impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingParentsInvoic
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault
 for crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent {
     fn test_default() -> Self {
@@ -134,7 +134,7 @@ for crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault
 for crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
     fn test_default() -> Self {
@@ -205,7 +205,7 @@ impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingTaxesTaxRateD
         }
     }
 }
-#[cfg(any(feature = "test_clocks"))]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::TestDefault
 for crate::BillingClocksResourceStatusDetailsAdvancingStatusDetails {
     fn test_default() -> Self {
@@ -215,7 +215,7 @@ for crate::BillingClocksResourceStatusDetailsAdvancingStatusDetails {
         }
     }
 }
-#[cfg(any(feature = "test_clocks"))]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::TestDefault for crate::BillingClocksResourceStatusDetailsStatusDetails {
     fn test_default() -> Self {
         Self {
@@ -224,7 +224,7 @@ impl crate::rt::TestDefault for crate::BillingClocksResourceStatusDetailsStatusD
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_summary"))]
+#[cfg(feature = "billing_credit_balance_summary")]
 impl crate::rt::TestDefault for crate::BillingCreditBalanceSummary {
     fn test_default() -> Self {
         Self {
@@ -236,7 +236,7 @@ impl crate::rt::TestDefault for crate::BillingCreditBalanceSummary {
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault for crate::BillingCreditBalanceTransaction {
     fn test_default() -> Self {
         Self {
@@ -253,7 +253,7 @@ impl crate::rt::TestDefault for crate::BillingCreditBalanceTransaction {
         }
     }
 }
-#[cfg(any(feature = "billing_credit_grants"))]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::BillingCreditGrant {
     fn test_default() -> Self {
         Self {
@@ -293,7 +293,7 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceAmount {
         }
     }
 }
-#[cfg(any(feature = "billing_credit_grants"))]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceApplicabilityConfig {
     fn test_default() -> Self {
         Self {
@@ -302,7 +302,7 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceApplicabilityC
         }
     }
 }
-#[cfg(any(feature = "billing_credit_grants"))]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceApplicablePrice {
     fn test_default() -> Self {
         Self {
@@ -311,7 +311,7 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceApplicablePric
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceCredit {
     fn test_default() -> Self {
         Self {
@@ -322,7 +322,7 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceCredit 
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault
 for crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided {
     fn test_default() -> Self {
@@ -333,7 +333,7 @@ for crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided {
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceCreditsApplied {
     fn test_default() -> Self {
         Self {
@@ -343,7 +343,7 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceCredits
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceDebit {
     fn test_default() -> Self {
         Self {
@@ -370,7 +370,7 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceMonetaryAmount
         }
     }
 }
-#[cfg(any(feature = "billing_credit_grants"))]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceScope {
     fn test_default() -> Self {
         Self {
@@ -401,7 +401,7 @@ impl crate::rt::TestDefault for crate::BillingDetails {
         }
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::BillingMeter {
     fn test_default() -> Self {
         Self {
@@ -421,7 +421,7 @@ impl crate::rt::TestDefault for crate::BillingMeter {
         }
     }
 }
-#[cfg(any(feature = "billing_meter_events"))]
+#[cfg(feature = "billing_meter_events")]
 impl crate::rt::TestDefault for crate::BillingMeterEvent {
     fn test_default() -> Self {
         Self {
@@ -435,7 +435,7 @@ impl crate::rt::TestDefault for crate::BillingMeterEvent {
         }
     }
 }
-#[cfg(any(feature = "billing_meter_event_adjustments"))]
+#[cfg(feature = "billing_meter_event_adjustments")]
 impl crate::rt::TestDefault for crate::BillingMeterEventAdjustment {
     fn test_default() -> Self {
         Self {
@@ -448,7 +448,7 @@ impl crate::rt::TestDefault for crate::BillingMeterEventAdjustment {
         }
     }
 }
-#[cfg(any(feature = "billing_meter_event_summaries"))]
+#[cfg(feature = "billing_meter_event_summaries")]
 impl crate::rt::TestDefault for crate::BillingMeterEventSummary {
     fn test_default() -> Self {
         Self {
@@ -462,7 +462,7 @@ impl crate::rt::TestDefault for crate::BillingMeterEventSummary {
         }
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::BillingMeterResourceAggregationSettings {
     fn test_default() -> Self {
         Self {
@@ -471,7 +471,7 @@ impl crate::rt::TestDefault for crate::BillingMeterResourceAggregationSettings {
         }
     }
 }
-#[cfg(any(feature = "billing_meter_event_adjustments"))]
+#[cfg(feature = "billing_meter_event_adjustments")]
 impl crate::rt::TestDefault
 for crate::BillingMeterResourceBillingMeterEventAdjustmentCancel {
     fn test_default() -> Self {
@@ -481,7 +481,7 @@ for crate::BillingMeterResourceBillingMeterEventAdjustmentCancel {
         }
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault
 for crate::BillingMeterResourceBillingMeterStatusTransitions {
     fn test_default() -> Self {
@@ -491,7 +491,7 @@ for crate::BillingMeterResourceBillingMeterStatusTransitions {
         }
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::BillingMeterResourceBillingMeterValue {
     fn test_default() -> Self {
         Self {
@@ -500,7 +500,7 @@ impl crate::rt::TestDefault for crate::BillingMeterResourceBillingMeterValue {
         }
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::BillingMeterResourceCustomerMappingSettings {
     fn test_default() -> Self {
         Self {
@@ -510,7 +510,7 @@ impl crate::rt::TestDefault for crate::BillingMeterResourceCustomerMappingSettin
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::BillingPortalConfiguration {
     fn test_default() -> Self {
         Self {
@@ -531,7 +531,7 @@ impl crate::rt::TestDefault for crate::BillingPortalConfiguration {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::BillingPortalSession {
     fn test_default() -> Self {
         Self {
@@ -550,7 +550,7 @@ impl crate::rt::TestDefault for crate::BillingPortalSession {
         }
     }
 }
-#[cfg(any(feature = "coupons"))]
+#[cfg(feature = "coupons")]
 impl crate::rt::TestDefault for crate::Coupon {
     fn test_default() -> Self {
         Self {
@@ -574,7 +574,7 @@ impl crate::rt::TestDefault for crate::Coupon {
         }
     }
 }
-#[cfg(any(feature = "coupons"))]
+#[cfg(feature = "coupons")]
 impl crate::rt::TestDefault for crate::CouponAppliesTo {
     fn test_default() -> Self {
         Self {
@@ -583,7 +583,7 @@ impl crate::rt::TestDefault for crate::CouponAppliesTo {
         }
     }
 }
-#[cfg(any(feature = "coupons"))]
+#[cfg(feature = "coupons")]
 impl crate::rt::TestDefault for crate::CouponCurrencyOption {
     fn test_default() -> Self {
         Self {
@@ -592,7 +592,7 @@ impl crate::rt::TestDefault for crate::CouponCurrencyOption {
         }
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::CreditNote {
     fn test_default() -> Self {
         Self {
@@ -655,7 +655,7 @@ impl crate::rt::TestDefault for crate::CreditNoteLineItem {
         }
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::CreditNoteRefund {
     fn test_default() -> Self {
         Self {
@@ -667,7 +667,7 @@ impl crate::rt::TestDefault for crate::CreditNoteRefund {
         }
     }
 }
-#[cfg(any(feature = "coupons"))]
+#[cfg(feature = "coupons")]
 impl crate::rt::TestDefault for crate::DeletedCoupon {
     fn test_default() -> Self {
         Self {
@@ -677,7 +677,7 @@ impl crate::rt::TestDefault for crate::DeletedCoupon {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::DeletedInvoice {
     fn test_default() -> Self {
         Self {
@@ -687,7 +687,7 @@ impl crate::rt::TestDefault for crate::DeletedInvoice {
         }
     }
 }
-#[cfg(any(feature = "invoiceitems"))]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault for crate::DeletedInvoiceitem {
     fn test_default() -> Self {
         Self {
@@ -697,7 +697,7 @@ impl crate::rt::TestDefault for crate::DeletedInvoiceitem {
         }
     }
 }
-#[cfg(any(feature = "plans"))]
+#[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::DeletedPlan {
     fn test_default() -> Self {
         Self {
@@ -707,7 +707,7 @@ impl crate::rt::TestDefault for crate::DeletedPlan {
         }
     }
 }
-#[cfg(any(feature = "prices"))]
+#[cfg(feature = "prices")]
 impl crate::rt::TestDefault for crate::DeletedPrice {
     fn test_default() -> Self {
         Self {
@@ -717,7 +717,7 @@ impl crate::rt::TestDefault for crate::DeletedPrice {
         }
     }
 }
-#[cfg(any(feature = "subscription_items"))]
+#[cfg(feature = "subscription_items")]
 impl crate::rt::TestDefault for crate::DeletedSubscriptionItem {
     fn test_default() -> Self {
         Self {
@@ -727,7 +727,7 @@ impl crate::rt::TestDefault for crate::DeletedSubscriptionItem {
         }
     }
 }
-#[cfg(any(feature = "entitlements_active_entitlements"))]
+#[cfg(feature = "entitlements_active_entitlements")]
 impl crate::rt::TestDefault for crate::EntitlementsActiveEntitlement {
     fn test_default() -> Self {
         Self {
@@ -753,7 +753,7 @@ impl crate::rt::TestDefault for crate::EntitlementsFeature {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::Invoice {
     fn test_default() -> Self {
         Self {
@@ -846,7 +846,7 @@ impl crate::rt::TestDefault for crate::InvoiceInstallmentsCard {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoiceItemThresholdReason {
     fn test_default() -> Self {
         Self {
@@ -1151,7 +1151,7 @@ for crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoiceRenderingPdf {
     fn test_default() -> Self {
         Self {
@@ -1160,7 +1160,7 @@ impl crate::rt::TestDefault for crate::InvoiceRenderingPdf {
         }
     }
 }
-#[cfg(any(feature = "invoice_rendering_templates"))]
+#[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::TestDefault for crate::InvoiceRenderingTemplate {
     fn test_default() -> Self {
         Self {
@@ -1264,7 +1264,7 @@ impl crate::rt::TestDefault for crate::InvoiceSettingSubscriptionScheduleSetting
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoiceThresholdReason {
     fn test_default() -> Self {
         Self {
@@ -1274,7 +1274,7 @@ impl crate::rt::TestDefault for crate::InvoiceThresholdReason {
         }
     }
 }
-#[cfg(any(feature = "invoiceitems"))]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault for crate::Invoiceitem {
     fn test_default() -> Self {
         Self {
@@ -1368,7 +1368,7 @@ impl crate::rt::TestDefault for crate::LineItemsTaxAmount {
         }
     }
 }
-#[cfg(any(feature = "plans"))]
+#[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::Plan {
     fn test_default() -> Self {
         Self {
@@ -1395,7 +1395,7 @@ impl crate::rt::TestDefault for crate::Plan {
         }
     }
 }
-#[cfg(any(feature = "plans"))]
+#[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::PlanTier {
     fn test_default() -> Self {
         Self {
@@ -1451,7 +1451,7 @@ impl crate::rt::TestDefault for crate::Price {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::PriceOrDeletedPrice {
     fn test_default() -> Self {
         Self::Price(crate::rt::TestDefault::test_default())
@@ -1507,7 +1507,7 @@ impl crate::rt::TestDefault for crate::ProductOrDeletedProduct {
         Self::Product(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(any(feature = "promotion_codes"))]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::TestDefault for crate::PromotionCode {
     fn test_default() -> Self {
         Self {
@@ -1528,7 +1528,7 @@ impl crate::rt::TestDefault for crate::PromotionCode {
         }
     }
 }
-#[cfg(any(feature = "promotion_codes"))]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::TestDefault for crate::PromotionCodeCurrencyOption {
     fn test_default() -> Self {
         Self {
@@ -1537,7 +1537,7 @@ impl crate::rt::TestDefault for crate::PromotionCodeCurrencyOption {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::Quote {
     fn test_default() -> Self {
         Self {
@@ -1623,7 +1623,7 @@ impl crate::rt::TestDefault for crate::SubscriptionItemBillingThresholds {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SubscriptionSchedule {
     fn test_default() -> Self {
         Self {
@@ -1650,7 +1650,7 @@ impl crate::rt::TestDefault for crate::SubscriptionSchedule {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SubscriptionScheduleAddInvoiceItem {
     fn test_default() -> Self {
         Self {
@@ -1664,7 +1664,7 @@ impl crate::rt::TestDefault for crate::SubscriptionScheduleAddInvoiceItem {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SubscriptionScheduleAddInvoiceItemPeriod {
     fn test_default() -> Self {
         Self {
@@ -1674,7 +1674,7 @@ impl crate::rt::TestDefault for crate::SubscriptionScheduleAddInvoiceItemPeriod 
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SubscriptionScheduleConfigurationItem {
     fn test_default() -> Self {
         Self {
@@ -1688,7 +1688,7 @@ impl crate::rt::TestDefault for crate::SubscriptionScheduleConfigurationItem {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SubscriptionScheduleCurrentPhase {
     fn test_default() -> Self {
         Self {
@@ -1698,7 +1698,7 @@ impl crate::rt::TestDefault for crate::SubscriptionScheduleCurrentPhase {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SubscriptionSchedulePhaseConfiguration {
     fn test_default() -> Self {
         Self {
@@ -1818,20 +1818,20 @@ impl crate::rt::TestDefault for crate::TaxRateFlatAmount {
         }
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault for crate::billing_alert::AlertType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("usage_threshold")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault for crate::billing_alert::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoiceitems"))]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault
 for crate::billing_bill_resource_invoice_item_parents_invoice_item_parent::Type {
     fn test_default() -> Self {
@@ -1847,7 +1847,7 @@ for crate::billing_bill_resource_invoicing_lines_parents_invoice_line_item_paren
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault
 for crate::billing_bill_resource_invoicing_parents_invoice_parent::Type {
     fn test_default() -> Self {
@@ -1911,13 +1911,13 @@ impl crate::rt::TestDefault for crate::billing_bill_resource_invoicing_taxes_tax
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault for crate::billing_credit_balance_transaction::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("credit").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_credit_grants"))]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::billing_credit_grant::Category {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("paid").unwrap_or_else(|e| match e {})
@@ -1936,7 +1936,7 @@ impl crate::rt::TestDefault for crate::billing_credit_grants_resource_amount::Ty
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault
 for crate::billing_credit_grants_resource_balance_credit::Type {
     fn test_default() -> Self {
@@ -1944,7 +1944,7 @@ for crate::billing_credit_grants_resource_balance_credit::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_credit_balance_transactions"))]
+#[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::TestDefault
 for crate::billing_credit_grants_resource_balance_debit::Type {
     fn test_default() -> Self {
@@ -1952,33 +1952,33 @@ for crate::billing_credit_grants_resource_balance_debit::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_credit_grants"))]
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::billing_credit_grants_resource_scope::PriceType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("metered")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::billing_meter::EventTimeWindow {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::billing_meter::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault
 for crate::billing_meter::resource_aggregation_settings::Formula {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("count").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_meters"))]
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault
 for crate::billing_meter::resource_customer_mapping_settings::Type {
     fn test_default() -> Self {
@@ -1998,39 +1998,39 @@ impl crate::rt::TestDefault for crate::billing_meter_event_adjustment::Type {
         <Self as ::core::str::FromStr>::from_str("cancel").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::billing_portal_session::Locale {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("auto").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "coupons"))]
+#[cfg(feature = "coupons")]
 impl crate::rt::TestDefault for crate::coupon::Duration {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("forever")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::credit_note::Reason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("duplicate")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::credit_note::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("issued").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::credit_note::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("mixed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::credit_note::refund::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("payment_record_refund")
@@ -2063,7 +2063,7 @@ impl crate::rt::TestDefault for crate::invoice::AmountType {
         <Self as ::core::str::FromStr>::from_str("fixed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::invoice::BillingReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str(
@@ -2072,13 +2072,13 @@ impl crate::rt::TestDefault for crate::invoice::BillingReason {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::invoice::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("draft").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::invoice::rendering_pdf::PageSize {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("a4").unwrap_or_else(|e| match e {})
@@ -2147,7 +2147,7 @@ impl crate::rt::TestDefault for crate::invoice_payment::Prefetch {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoice_rendering_templates"))]
+#[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::TestDefault for crate::invoice_rendering_template::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
@@ -2235,7 +2235,7 @@ impl crate::rt::TestDefault for crate::plan::BillingScheme {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "plans"))]
+#[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::plan::Interval {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
@@ -2309,7 +2309,7 @@ impl crate::rt::TestDefault for crate::price::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::quote::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("accepted")
@@ -2339,13 +2339,13 @@ impl crate::rt::TestDefault for crate::subscription::shared::BillingCycleAnchor 
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::subscription_schedule::EndBehavior {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("cancel").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::subscription_schedule::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})

@@ -152,7 +152,7 @@ impl crate::rt::TestDefault for crate::AccountCapabilities {
         }
     }
 }
-#[cfg(any(feature = "account_capabilities"))]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::TestDefault for crate::AccountCapabilityFutureRequirements {
     fn test_default() -> Self {
         Self {
@@ -168,7 +168,7 @@ impl crate::rt::TestDefault for crate::AccountCapabilityFutureRequirements {
         }
     }
 }
-#[cfg(any(feature = "account_capabilities"))]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::TestDefault for crate::AccountCapabilityRequirements {
     fn test_default() -> Self {
         Self {
@@ -260,7 +260,7 @@ impl crate::rt::TestDefault for crate::AccountInvoicesSettings {
         }
     }
 }
-#[cfg(any(feature = "account_links"))]
+#[cfg(feature = "account_links")]
 impl crate::rt::TestDefault for crate::AccountLink {
     fn test_default() -> Self {
         Self {
@@ -369,7 +369,7 @@ impl crate::rt::TestDefault for crate::AccountSepaDebitPaymentsSettings {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::AccountSession {
     fn test_default() -> Self {
         Self {
@@ -474,7 +474,7 @@ for crate::AccountUnificationAccountControllerStripeDashboard {
         }
     }
 }
-#[cfg(any(feature = "application_fees"))]
+#[cfg(feature = "application_fees")]
 impl crate::rt::TestDefault for crate::ApplicationFee {
     fn test_default() -> Self {
         Self {
@@ -496,7 +496,7 @@ impl crate::rt::TestDefault for crate::ApplicationFee {
         }
     }
 }
-#[cfg(any(feature = "apps_secrets"))]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::TestDefault for crate::AppsSecret {
     fn test_default() -> Self {
         Self {
@@ -552,7 +552,7 @@ impl crate::rt::TestDefault for crate::BankAccountOrCard {
         Self::BankAccount(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(any(feature = "account_capabilities"))]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::TestDefault for crate::Capability {
     fn test_default() -> Self {
         Self {
@@ -567,7 +567,7 @@ impl crate::rt::TestDefault for crate::Capability {
         }
     }
 }
-#[cfg(any(feature = "country_specs"))]
+#[cfg(feature = "country_specs")]
 impl crate::rt::TestDefault for crate::CountrySpec {
     fn test_default() -> Self {
         Self {
@@ -582,7 +582,7 @@ impl crate::rt::TestDefault for crate::CountrySpec {
         }
     }
 }
-#[cfg(any(feature = "country_specs"))]
+#[cfg(feature = "country_specs")]
 impl crate::rt::TestDefault for crate::CountrySpecVerificationFieldDetails {
     fn test_default() -> Self {
         Self {
@@ -592,7 +592,7 @@ impl crate::rt::TestDefault for crate::CountrySpecVerificationFieldDetails {
         }
     }
 }
-#[cfg(any(feature = "country_specs"))]
+#[cfg(feature = "country_specs")]
 impl crate::rt::TestDefault for crate::CountrySpecVerificationFields {
     fn test_default() -> Self {
         Self {
@@ -637,7 +637,7 @@ impl crate::rt::TestDefault for crate::CustomerOrDeletedCustomer {
         Self::Customer(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(any(feature = "accounts"))]
+#[cfg(feature = "accounts")]
 impl crate::rt::TestDefault for crate::DeletedAccount {
     fn test_default() -> Self {
         Self {
@@ -647,7 +647,7 @@ impl crate::rt::TestDefault for crate::DeletedAccount {
         }
     }
 }
-#[cfg(any(feature = "connect"))]
+#[cfg(feature = "connect")]
 impl crate::rt::TestDefault for crate::DeletedBankAccount {
     fn test_default() -> Self {
         Self {
@@ -711,7 +711,7 @@ impl crate::rt::TestDefault for crate::ExternalAccountRequirements {
         }
     }
 }
-#[cfg(any(feature = "accounts"))]
+#[cfg(feature = "accounts")]
 impl crate::rt::TestDefault for crate::LoginLink {
     fn test_default() -> Self {
         Self {
@@ -1163,7 +1163,7 @@ impl crate::rt::TestDefault for crate::RefundNextActionDisplayDetails {
         }
     }
 }
-#[cfg(any(feature = "apps_secrets"))]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::TestDefault for crate::SecretServiceResourceScope {
     fn test_default() -> Self {
         Self {
@@ -1173,7 +1173,7 @@ impl crate::rt::TestDefault for crate::SecretServiceResourceScope {
         }
     }
 }
-#[cfg(any(feature = "topups"))]
+#[cfg(feature = "topups")]
 impl crate::rt::TestDefault for crate::Topup {
     fn test_default() -> Self {
         Self {
@@ -1196,7 +1196,7 @@ impl crate::rt::TestDefault for crate::Topup {
         }
     }
 }
-#[cfg(any(feature = "transfers"))]
+#[cfg(feature = "transfers")]
 impl crate::rt::TestDefault for crate::Transfer {
     fn test_default() -> Self {
         Self {
@@ -1590,7 +1590,7 @@ for crate::account::invoices_settings::HostedPaymentMethodSave {
         <Self as ::core::str::FromStr>::from_str("always").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "account_capabilities"))]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::TestDefault for crate::account::requirements::DisabledReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("other").unwrap_or_else(|e| match e {})
@@ -1658,7 +1658,7 @@ impl crate::rt::TestDefault for crate::bank_account::AvailablePayoutMethods {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "account_capabilities"))]
+#[cfg(feature = "account_capabilities")]
 impl crate::rt::TestDefault for crate::capability::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
@@ -1727,14 +1727,14 @@ impl crate::rt::TestDefault for crate::refund::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "apps_secrets"))]
+#[cfg(feature = "apps_secrets")]
 impl crate::rt::TestDefault for crate::secret_service_resource_scope::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("account")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "topups"))]
+#[cfg(feature = "topups")]
 impl crate::rt::TestDefault for crate::topup::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")

@@ -112,7 +112,7 @@ impl crate::rt::TestDefault for crate::Application {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::AutomaticTax {
     fn test_default() -> Self {
         Self {
@@ -289,7 +289,7 @@ impl crate::rt::TestDefault for crate::BankConnectionsResourceTransactionRefresh
         }
     }
 }
-#[cfg(any(feature = "financial_connections_transactions"))]
+#[cfg(feature = "financial_connections_transactions")]
 impl crate::rt::TestDefault
 for crate::BankConnectionsResourceTransactionResourceStatusTransitions {
     fn test_default() -> Self {
@@ -317,7 +317,7 @@ impl crate::rt::TestDefault for crate::CancellationDetails {
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault for crate::ConfirmationTokensResourceMandateData {
     fn test_default() -> Self {
         Self {
@@ -326,7 +326,7 @@ impl crate::rt::TestDefault for crate::ConfirmationTokensResourceMandateData {
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault
 for crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptance {
     fn test_default() -> Self {
@@ -337,7 +337,7 @@ for crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptance {
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault
 for crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptanceResourceOnline {
     fn test_default() -> Self {
@@ -348,7 +348,7 @@ for crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptanceResour
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault for crate::ConfirmationTokensResourcePaymentMethodOptions {
     fn test_default() -> Self {
         Self {
@@ -357,7 +357,7 @@ impl crate::rt::TestDefault for crate::ConfirmationTokensResourcePaymentMethodOp
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault
 for crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCard {
     fn test_default() -> Self {
@@ -368,7 +368,7 @@ for crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCard {
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault
 for crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment {
     fn test_default() -> Self {
@@ -378,7 +378,7 @@ for crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceIns
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault for crate::ConfirmationTokensResourcePaymentMethodPreview {
     fn test_default() -> Self {
         Self {
@@ -443,7 +443,7 @@ impl crate::rt::TestDefault for crate::ConfirmationTokensResourcePaymentMethodPr
         }
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault for crate::ConfirmationTokensResourceShipping {
     fn test_default() -> Self {
         Self {
@@ -487,7 +487,7 @@ impl crate::rt::TestDefault for crate::ConnectCollectionTransfer {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountConfigClaim {
     fn test_default() -> Self {
         Self {
@@ -497,7 +497,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountConfigClaim {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountFeaturesClaim {
     fn test_default() -> Self {
         Self {
@@ -507,7 +507,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountFeaturesClaim {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountSessionCreateComponents {
     fn test_default() -> Self {
         Self {
@@ -534,7 +534,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountSessionCreateCompon
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedBaseConfigClaim {
     fn test_default() -> Self {
         Self {
@@ -544,7 +544,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedBaseConfigClaim {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedBaseFeatures {
     fn test_default() -> Self {
         Self {
@@ -552,7 +552,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedBaseFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedDisputesListConfig {
     fn test_default() -> Self {
         Self {
@@ -562,7 +562,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedDisputesListConfig {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedDisputesListFeatures {
     fn test_default() -> Self {
         Self {
@@ -574,7 +574,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedDisputesListFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedFinancialAccountConfigClaim {
     fn test_default() -> Self {
         Self {
@@ -584,7 +584,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedFinancialAccountConfigClai
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedFinancialAccountFeatures {
     fn test_default() -> Self {
         Self {
@@ -596,7 +596,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedFinancialAccountFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault
 for crate::ConnectEmbeddedFinancialAccountTransactionsConfigClaim {
     fn test_default() -> Self {
@@ -607,7 +607,7 @@ for crate::ConnectEmbeddedFinancialAccountTransactionsConfigClaim {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault
 for crate::ConnectEmbeddedFinancialAccountTransactionsFeatures {
     fn test_default() -> Self {
@@ -617,7 +617,7 @@ for crate::ConnectEmbeddedFinancialAccountTransactionsFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedInstantPayoutsPromotionConfig {
     fn test_default() -> Self {
         Self {
@@ -627,7 +627,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedInstantPayoutsPromotionCon
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedInstantPayoutsPromotionFeatures {
     fn test_default() -> Self {
         Self {
@@ -638,7 +638,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedInstantPayoutsPromotionFea
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardConfigClaim {
     fn test_default() -> Self {
         Self {
@@ -648,7 +648,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardConfigClaim {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardFeatures {
     fn test_default() -> Self {
         Self {
@@ -660,7 +660,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardsListConfigClaim {
     fn test_default() -> Self {
         Self {
@@ -670,7 +670,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardsListConfigClai
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardsListFeatures {
     fn test_default() -> Self {
         Self {
@@ -683,7 +683,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardsListFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentDisputesConfig {
     fn test_default() -> Self {
         Self {
@@ -693,7 +693,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentDisputesConfig {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentDisputesFeatures {
     fn test_default() -> Self {
         Self {
@@ -704,7 +704,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentDisputesFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentsConfigClaim {
     fn test_default() -> Self {
         Self {
@@ -714,7 +714,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentsConfigClaim {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentsFeatures {
     fn test_default() -> Self {
         Self {
@@ -726,7 +726,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentsFeatures {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedPayoutsConfig {
     fn test_default() -> Self {
         Self {
@@ -736,7 +736,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedPayoutsConfig {
         }
     }
 }
-#[cfg(any(feature = "account_sessions"))]
+#[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::ConnectEmbeddedPayoutsFeatures {
     fn test_default() -> Self {
         Self {
@@ -749,7 +749,7 @@ impl crate::rt::TestDefault for crate::ConnectEmbeddedPayoutsFeatures {
         }
     }
 }
-#[cfg(any(feature = "billing_credit_balance_summary"))]
+#[cfg(feature = "billing_credit_balance_summary")]
 impl crate::rt::TestDefault for crate::CreditBalance {
     fn test_default() -> Self {
         Self {
@@ -759,7 +759,7 @@ impl crate::rt::TestDefault for crate::CreditBalance {
         }
     }
 }
-#[cfg(any(feature = "credit_notes"))]
+#[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::CreditNotesPaymentRecordRefund {
     fn test_default() -> Self {
         Self {
@@ -866,7 +866,7 @@ impl crate::rt::TestDefault for crate::DeletedPaymentSource {
         Self::DeletedBankAccount(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(any(feature = "test_clocks"))]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::TestDefault for crate::DeletedTestHelpersTestClock {
     fn test_default() -> Self {
         Self {
@@ -925,7 +925,7 @@ impl crate::rt::TestDefault for crate::DiscountsResourceDiscountAmount {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::DiscountsResourceStackableDiscount {
     fn test_default() -> Self {
         Self {
@@ -1025,7 +1025,7 @@ impl crate::rt::TestDefault for crate::FileLink {
         }
     }
 }
-#[cfg(any(feature = "reporting_report_runs"))]
+#[cfg(feature = "reporting_report_runs")]
 impl crate::rt::TestDefault for crate::FinancialReportingFinanceReportRunRunParameters {
     fn test_default() -> Self {
         Self {
@@ -1041,7 +1041,7 @@ impl crate::rt::TestDefault for crate::FinancialReportingFinanceReportRunRunPara
         }
     }
 }
-#[cfg(any(feature = "forwarding_requests"))]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::TestDefault for crate::ForwardedRequestContext {
     fn test_default() -> Self {
         Self {
@@ -1051,7 +1051,7 @@ impl crate::rt::TestDefault for crate::ForwardedRequestContext {
         }
     }
 }
-#[cfg(any(feature = "forwarding_requests"))]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::TestDefault for crate::ForwardedRequestDetails {
     fn test_default() -> Self {
         Self {
@@ -1062,7 +1062,7 @@ impl crate::rt::TestDefault for crate::ForwardedRequestDetails {
         }
     }
 }
-#[cfg(any(feature = "forwarding_requests"))]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::TestDefault for crate::ForwardedRequestHeader {
     fn test_default() -> Self {
         Self {
@@ -1072,7 +1072,7 @@ impl crate::rt::TestDefault for crate::ForwardedRequestHeader {
         }
     }
 }
-#[cfg(any(feature = "forwarding_requests"))]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::TestDefault for crate::ForwardedResponseDetails {
     fn test_default() -> Self {
         Self {
@@ -1083,7 +1083,7 @@ impl crate::rt::TestDefault for crate::ForwardedResponseDetails {
         }
     }
 }
-#[cfg(any(feature = "customers"))]
+#[cfg(feature = "customers")]
 impl crate::rt::TestDefault for crate::FundingInstructions {
     fn test_default() -> Self {
         Self {
@@ -1095,7 +1095,7 @@ impl crate::rt::TestDefault for crate::FundingInstructions {
         }
     }
 }
-#[cfg(any(feature = "customers"))]
+#[cfg(feature = "customers")]
 impl crate::rt::TestDefault for crate::FundingInstructionsBankTransfer {
     fn test_default() -> Self {
         Self {
@@ -1210,7 +1210,7 @@ impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferZenginReco
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoDataDocumentReportDateOfBirth {
     fn test_default() -> Self {
         Self {
@@ -1221,7 +1221,7 @@ impl crate::rt::TestDefault for crate::GelatoDataDocumentReportDateOfBirth {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoDataDocumentReportExpirationDate {
     fn test_default() -> Self {
         Self {
@@ -1232,7 +1232,7 @@ impl crate::rt::TestDefault for crate::GelatoDataDocumentReportExpirationDate {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoDataDocumentReportIssuedDate {
     fn test_default() -> Self {
         Self {
@@ -1243,7 +1243,7 @@ impl crate::rt::TestDefault for crate::GelatoDataDocumentReportIssuedDate {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoDataIdNumberReportDate {
     fn test_default() -> Self {
         Self {
@@ -1254,7 +1254,7 @@ impl crate::rt::TestDefault for crate::GelatoDataIdNumberReportDate {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoDataVerifiedOutputsDate {
     fn test_default() -> Self {
         Self {
@@ -1265,7 +1265,7 @@ impl crate::rt::TestDefault for crate::GelatoDataVerifiedOutputsDate {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoDocumentReport {
     fn test_default() -> Self {
         Self {
@@ -1288,7 +1288,7 @@ impl crate::rt::TestDefault for crate::GelatoDocumentReport {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoDocumentReportError {
     fn test_default() -> Self {
         Self {
@@ -1298,7 +1298,7 @@ impl crate::rt::TestDefault for crate::GelatoDocumentReportError {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoEmailReport {
     fn test_default() -> Self {
         Self {
@@ -1309,7 +1309,7 @@ impl crate::rt::TestDefault for crate::GelatoEmailReport {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoEmailReportError {
     fn test_default() -> Self {
         Self {
@@ -1319,7 +1319,7 @@ impl crate::rt::TestDefault for crate::GelatoEmailReportError {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoIdNumberReport {
     fn test_default() -> Self {
         Self {
@@ -1334,7 +1334,7 @@ impl crate::rt::TestDefault for crate::GelatoIdNumberReport {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoIdNumberReportError {
     fn test_default() -> Self {
         Self {
@@ -1344,7 +1344,7 @@ impl crate::rt::TestDefault for crate::GelatoIdNumberReportError {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoPhoneReport {
     fn test_default() -> Self {
         Self {
@@ -1355,7 +1355,7 @@ impl crate::rt::TestDefault for crate::GelatoPhoneReport {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoPhoneReportError {
     fn test_default() -> Self {
         Self {
@@ -1365,7 +1365,7 @@ impl crate::rt::TestDefault for crate::GelatoPhoneReportError {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoProvidedDetails {
     fn test_default() -> Self {
         Self {
@@ -1375,7 +1375,7 @@ impl crate::rt::TestDefault for crate::GelatoProvidedDetails {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoRelatedPerson {
     fn test_default() -> Self {
         Self {
@@ -1385,7 +1385,7 @@ impl crate::rt::TestDefault for crate::GelatoRelatedPerson {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoReportDocumentOptions {
     fn test_default() -> Self {
         Self {
@@ -1397,7 +1397,7 @@ impl crate::rt::TestDefault for crate::GelatoReportDocumentOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoReportIdNumberOptions {
     fn test_default() -> Self {
         Self {
@@ -1405,7 +1405,7 @@ impl crate::rt::TestDefault for crate::GelatoReportIdNumberOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoSelfieReport {
     fn test_default() -> Self {
         Self {
@@ -1417,7 +1417,7 @@ impl crate::rt::TestDefault for crate::GelatoSelfieReport {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoSelfieReportError {
     fn test_default() -> Self {
         Self {
@@ -1427,7 +1427,7 @@ impl crate::rt::TestDefault for crate::GelatoSelfieReportError {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoSessionDocumentOptions {
     fn test_default() -> Self {
         Self {
@@ -1439,7 +1439,7 @@ impl crate::rt::TestDefault for crate::GelatoSessionDocumentOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoSessionEmailOptions {
     fn test_default() -> Self {
         Self {
@@ -1448,7 +1448,7 @@ impl crate::rt::TestDefault for crate::GelatoSessionEmailOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoSessionIdNumberOptions {
     fn test_default() -> Self {
         Self {
@@ -1456,7 +1456,7 @@ impl crate::rt::TestDefault for crate::GelatoSessionIdNumberOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoSessionLastError {
     fn test_default() -> Self {
         Self {
@@ -1466,7 +1466,7 @@ impl crate::rt::TestDefault for crate::GelatoSessionLastError {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoSessionMatchingOptions {
     fn test_default() -> Self {
         Self {
@@ -1476,7 +1476,7 @@ impl crate::rt::TestDefault for crate::GelatoSessionMatchingOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoSessionPhoneOptions {
     fn test_default() -> Self {
         Self {
@@ -1485,7 +1485,7 @@ impl crate::rt::TestDefault for crate::GelatoSessionPhoneOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::GelatoVerificationReportOptions {
     fn test_default() -> Self {
         Self {
@@ -1495,7 +1495,7 @@ impl crate::rt::TestDefault for crate::GelatoVerificationReportOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoVerificationSessionOptions {
     fn test_default() -> Self {
         Self {
@@ -1508,7 +1508,7 @@ impl crate::rt::TestDefault for crate::GelatoVerificationSessionOptions {
         }
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::GelatoVerifiedOutputs {
     fn test_default() -> Self {
         Self {
@@ -1567,7 +1567,7 @@ for crate::InboundTransfersPaymentMethodDetailsUsBankAccount {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationAddress {
     fn test_default() -> Self {
         Self {
@@ -1581,7 +1581,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationAddress
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationBillingDetails {
     fn test_default() -> Self {
         Self {
@@ -1593,7 +1593,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationBilling
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationCardIssuerDecline {
     fn test_default() -> Self {
@@ -1604,7 +1604,7 @@ for crate::InsightsResourcesPaymentEvaluationCardIssuerDecline {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata {
     fn test_default() -> Self {
@@ -1614,7 +1614,7 @@ for crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationCustomerDetails {
     fn test_default() -> Self {
@@ -1628,7 +1628,7 @@ for crate::InsightsResourcesPaymentEvaluationCustomerDetails {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationDisputeOpened {
     fn test_default() -> Self {
         Self {
@@ -1639,7 +1639,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationDispute
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
     fn test_default() -> Self {
@@ -1649,7 +1649,7 @@ for crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationEvent {
     fn test_default() -> Self {
         Self {
@@ -1664,7 +1664,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationEvent {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationInsights {
     fn test_default() -> Self {
         Self {
@@ -1675,7 +1675,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationInsight
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationMerchantBlocked {
     fn test_default() -> Self {
@@ -1685,7 +1685,7 @@ for crate::InsightsResourcesPaymentEvaluationMerchantBlocked {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationMoneyMovementCard {
     fn test_default() -> Self {
@@ -1696,7 +1696,7 @@ for crate::InsightsResourcesPaymentEvaluationMoneyMovementCard {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails {
     fn test_default() -> Self {
@@ -1707,7 +1707,7 @@ for crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationOutcome {
     fn test_default() -> Self {
         Self {
@@ -1720,7 +1720,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationOutcome
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationPaymentDetails {
     fn test_default() -> Self {
         Self {
@@ -1735,7 +1735,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationPayment
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails {
     fn test_default() -> Self {
@@ -1746,7 +1746,7 @@ for crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRefunded {
     fn test_default() -> Self {
         Self {
@@ -1757,7 +1757,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRefunde
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRejected {
     fn test_default() -> Self {
         Self {
@@ -1766,7 +1766,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRejecte
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRejectedCard {
     fn test_default() -> Self {
         Self {
@@ -1778,7 +1778,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRejecte
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationScorer {
     fn test_default() -> Self {
         Self {
@@ -1788,7 +1788,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationScorer 
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationShipping {
     fn test_default() -> Self {
         Self {
@@ -1799,7 +1799,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationShippin
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationSucceeded {
     fn test_default() -> Self {
         Self {
@@ -1808,7 +1808,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationSucceed
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationSucceededCard {
     fn test_default() -> Self {
         Self {
@@ -1819,7 +1819,7 @@ impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationSucceed
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationUserInterventionRaised {
     fn test_default() -> Self {
@@ -1831,7 +1831,7 @@ for crate::InsightsResourcesPaymentEvaluationUserInterventionRaised {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom {
     fn test_default() -> Self {
@@ -1841,7 +1841,7 @@ for crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom {
         }
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::InsightsResourcesPaymentEvaluationUserInterventionResolved {
     fn test_default() -> Self {
@@ -1872,7 +1872,7 @@ impl crate::rt::TestDefault for crate::InternalCard {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesPaymentMethodOptions {
     fn test_default() -> Self {
         Self {
@@ -1888,7 +1888,7 @@ impl crate::rt::TestDefault for crate::InvoicesPaymentMethodOptions {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesPaymentSettings {
     fn test_default() -> Self {
         Self {
@@ -1921,7 +1921,7 @@ impl crate::rt::TestDefault for crate::InvoicesPaymentsInvoicePaymentStatusTrans
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesResourceConfirmationSecret {
     fn test_default() -> Self {
         Self {
@@ -1931,7 +1931,7 @@ impl crate::rt::TestDefault for crate::InvoicesResourceConfirmationSecret {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesResourceFromInvoice {
     fn test_default() -> Self {
         Self {
@@ -1941,7 +1941,7 @@ impl crate::rt::TestDefault for crate::InvoicesResourceFromInvoice {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesResourceInvoiceRendering {
     fn test_default() -> Self {
         Self {
@@ -1953,7 +1953,7 @@ impl crate::rt::TestDefault for crate::InvoicesResourceInvoiceRendering {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesResourceInvoiceTaxId {
     fn test_default() -> Self {
         Self {
@@ -1988,7 +1988,7 @@ impl crate::rt::TestDefault for crate::InvoicesResourceShippingCost {
         }
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::InvoicesResourceStatusTransitions {
     fn test_default() -> Self {
         Self {
@@ -2413,7 +2413,7 @@ for crate::OutboundTransfersPaymentMethodDetailsUsBankAccount {
         }
     }
 }
-#[cfg(any(feature = "products"))]
+#[cfg(feature = "products")]
 impl crate::rt::TestDefault for crate::PackageDimensions {
     fn test_default() -> Self {
         Self {
@@ -2502,7 +2502,7 @@ impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetailsResourceTax {
         }
     }
 }
-#[cfg(any(feature = "payment_intents"))]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
     fn test_default() -> Self {
         Self {
@@ -2512,7 +2512,7 @@ impl crate::rt::TestDefault for crate::PaymentFlowsAutomaticPaymentMethodsPaymen
         }
     }
 }
-#[cfg(any(feature = "setup_intents"))]
+#[cfg(feature = "setup_intents")]
 impl crate::rt::TestDefault for crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent {
     fn test_default() -> Self {
         Self {
@@ -2522,7 +2522,7 @@ impl crate::rt::TestDefault for crate::PaymentFlowsAutomaticPaymentMethodsSetupI
         }
     }
 }
-#[cfg(any(feature = "payment_intents"))]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::PaymentFlowsInstallmentOptions {
     fn test_default() -> Self {
         Self {
@@ -2532,7 +2532,7 @@ impl crate::rt::TestDefault for crate::PaymentFlowsInstallmentOptions {
         }
     }
 }
-#[cfg(any(feature = "payment_intents"))]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::PaymentFlowsPaymentDetails {
     fn test_default() -> Self {
         Self {
@@ -2542,7 +2542,7 @@ impl crate::rt::TestDefault for crate::PaymentFlowsPaymentDetails {
         }
     }
 }
-#[cfg(any(feature = "payment_intents"))]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::PaymentFlowsPaymentIntentAsyncWorkflows {
     fn test_default() -> Self {
         Self {
@@ -2551,7 +2551,7 @@ impl crate::rt::TestDefault for crate::PaymentFlowsPaymentIntentAsyncWorkflows {
         }
     }
 }
-#[cfg(any(feature = "payment_intents"))]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault
 for crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs {
     fn test_default() -> Self {
@@ -2561,7 +2561,7 @@ for crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs {
         }
     }
 }
-#[cfg(any(feature = "payment_intents"))]
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault
 for crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputsResourceTax {
     fn test_default() -> Self {
@@ -2797,7 +2797,7 @@ for crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceAfterCompletion {
     fn test_default() -> Self {
         Self {
@@ -2808,7 +2808,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceAfterCompletion {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceAutomaticTax {
     fn test_default() -> Self {
         Self {
@@ -2818,7 +2818,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceAutomaticTax {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceBusinessName {
     fn test_default() -> Self {
         Self {
@@ -2828,7 +2828,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceBusinessName {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCompletedSessions {
     fn test_default() -> Self {
         Self {
@@ -2838,7 +2838,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCompletedSessions {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault
 for crate::PaymentLinksResourceCompletionBehaviorConfirmationPage {
     fn test_default() -> Self {
@@ -2848,7 +2848,7 @@ for crate::PaymentLinksResourceCompletionBehaviorConfirmationPage {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCompletionBehaviorRedirect {
     fn test_default() -> Self {
         Self {
@@ -2857,7 +2857,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCompletionBehaviorRed
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceConsentCollection {
     fn test_default() -> Self {
         Self {
@@ -2868,7 +2868,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceConsentCollection {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFields {
     fn test_default() -> Self {
         Self {
@@ -2883,7 +2883,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFields {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsDropdown {
     fn test_default() -> Self {
         Self {
@@ -2893,7 +2893,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsDropdown 
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsDropdownOption {
     fn test_default() -> Self {
         Self {
@@ -2903,7 +2903,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsDropdownO
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsLabel {
     fn test_default() -> Self {
         Self {
@@ -2913,7 +2913,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsLabel {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsNumeric {
     fn test_default() -> Self {
         Self {
@@ -2924,7 +2924,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsNumeric {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsText {
     fn test_default() -> Self {
         Self {
@@ -2935,7 +2935,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsText {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomText {
     fn test_default() -> Self {
         Self {
@@ -2947,7 +2947,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomText {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomTextPosition {
     fn test_default() -> Self {
         Self {
@@ -2956,7 +2956,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomTextPosition {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceIndividualName {
     fn test_default() -> Self {
         Self {
@@ -2966,7 +2966,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceIndividualName {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceInvoiceCreation {
     fn test_default() -> Self {
         Self {
@@ -2976,7 +2976,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceInvoiceCreation {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceInvoiceSettings {
     fn test_default() -> Self {
         Self {
@@ -2991,7 +2991,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceInvoiceSettings {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceNameCollection {
     fn test_default() -> Self {
         Self {
@@ -3001,7 +3001,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceNameCollection {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceOptionalItem {
     fn test_default() -> Self {
         Self {
@@ -3012,7 +3012,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceOptionalItem {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault
 for crate::PaymentLinksResourceOptionalItemAdjustableQuantity {
     fn test_default() -> Self {
@@ -3024,7 +3024,7 @@ for crate::PaymentLinksResourceOptionalItemAdjustableQuantity {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourcePaymentIntentData {
     fn test_default() -> Self {
         Self {
@@ -3039,7 +3039,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourcePaymentIntentData {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourcePaymentMethodReuseAgreement {
     fn test_default() -> Self {
         Self {
@@ -3048,7 +3048,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourcePaymentMethodReuseAgr
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourcePhoneNumberCollection {
     fn test_default() -> Self {
         Self {
@@ -3057,7 +3057,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourcePhoneNumberCollection
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceRestrictions {
     fn test_default() -> Self {
         Self {
@@ -3066,7 +3066,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceRestrictions {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceShippingAddressCollection {
     fn test_default() -> Self {
         Self {
@@ -3075,7 +3075,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceShippingAddressCollec
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceShippingOption {
     fn test_default() -> Self {
         Self {
@@ -3085,7 +3085,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceShippingOption {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceSubscriptionData {
     fn test_default() -> Self {
         Self {
@@ -3098,7 +3098,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceSubscriptionData {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault
 for crate::PaymentLinksResourceSubscriptionDataInvoiceSettings {
     fn test_default() -> Self {
@@ -3108,7 +3108,7 @@ for crate::PaymentLinksResourceSubscriptionDataInvoiceSettings {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceTaxIdCollection {
     fn test_default() -> Self {
         Self {
@@ -3118,7 +3118,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceTaxIdCollection {
         }
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::PaymentLinksResourceTransferData {
     fn test_default() -> Self {
         Self {
@@ -3128,7 +3128,7 @@ impl crate::rt::TestDefault for crate::PaymentLinksResourceTransferData {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAdaptivePricing {
     fn test_default() -> Self {
         Self {
@@ -3137,7 +3137,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAdaptivePricin
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAfterExpiration {
     fn test_default() -> Self {
         Self {
@@ -3146,7 +3146,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAfterExpiratio
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionAfterExpirationRecovery {
     fn test_default() -> Self {
@@ -3159,7 +3159,7 @@ for crate::PaymentPagesCheckoutSessionAfterExpirationRecovery {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAutomaticTax {
     fn test_default() -> Self {
         Self {
@@ -3171,7 +3171,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAutomaticTax {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettings {
     fn test_default() -> Self {
         Self {
@@ -3186,7 +3186,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettin
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettingsIcon {
     fn test_default() -> Self {
         Self {
@@ -3197,7 +3197,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettin
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettingsLogo {
     fn test_default() -> Self {
         Self {
@@ -3208,7 +3208,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettin
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBusinessName {
     fn test_default() -> Self {
         Self {
@@ -3218,7 +3218,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBusinessName {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionCheckoutAddressDetails {
     fn test_default() -> Self {
@@ -3229,7 +3229,7 @@ for crate::PaymentPagesCheckoutSessionCheckoutAddressDetails {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCollectedInformation {
     fn test_default() -> Self {
         Self {
@@ -3240,7 +3240,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCollectedInfor
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsent {
     fn test_default() -> Self {
         Self {
@@ -3250,7 +3250,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsent {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsentCollection {
     fn test_default() -> Self {
         Self {
@@ -3261,7 +3261,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsentCollect
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCurrencyConversion {
     fn test_default() -> Self {
         Self {
@@ -3273,7 +3273,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCurrencyConver
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFields {
     fn test_default() -> Self {
         Self {
@@ -3288,7 +3288,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFields {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsDropdown {
     fn test_default() -> Self {
         Self {
@@ -3299,7 +3299,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsDr
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsLabel {
     fn test_default() -> Self {
         Self {
@@ -3309,7 +3309,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsLa
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsNumeric {
     fn test_default() -> Self {
         Self {
@@ -3321,7 +3321,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsNu
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsOption {
     fn test_default() -> Self {
         Self {
@@ -3331,7 +3331,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsOp
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsText {
     fn test_default() -> Self {
         Self {
@@ -3343,7 +3343,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsTe
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomText {
     fn test_default() -> Self {
         Self {
@@ -3355,7 +3355,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomText {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomTextPosition {
     fn test_default() -> Self {
         Self {
@@ -3364,7 +3364,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomTextPosi
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomerDetails {
     fn test_default() -> Self {
         Self {
@@ -3380,7 +3380,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomerDetail
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionDiscount {
     fn test_default() -> Self {
         Self {
@@ -3390,7 +3390,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionDiscount {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionIndividualName {
     fn test_default() -> Self {
         Self {
@@ -3400,7 +3400,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionIndividualName
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceCreation {
     fn test_default() -> Self {
         Self {
@@ -3410,7 +3410,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceCreatio
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceSettings {
     fn test_default() -> Self {
         Self {
@@ -3425,7 +3425,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceSetting
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionNameCollection {
     fn test_default() -> Self {
         Self {
@@ -3435,7 +3435,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionNameCollection
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionOptionalItem {
     fn test_default() -> Self {
         Self {
@@ -3446,7 +3446,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionOptionalItem {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionOptionalItemAdjustableQuantity {
     fn test_default() -> Self {
@@ -3458,7 +3458,7 @@ for crate::PaymentPagesCheckoutSessionOptionalItemAdjustableQuantity {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement {
     fn test_default() -> Self {
@@ -3468,7 +3468,7 @@ for crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPermissions {
     fn test_default() -> Self {
         Self {
@@ -3477,7 +3477,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPermissions {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPhoneNumberCollection {
     fn test_default() -> Self {
         Self {
@@ -3486,7 +3486,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPhoneNumberCol
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
     fn test_default() -> Self {
@@ -3498,7 +3498,7 @@ for crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionShippingAddressCollection {
     fn test_default() -> Self {
@@ -3508,7 +3508,7 @@ for crate::PaymentPagesCheckoutSessionShippingAddressCollection {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingCost {
     fn test_default() -> Self {
         Self {
@@ -3521,7 +3521,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingCost {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingOption {
     fn test_default() -> Self {
         Self {
@@ -3531,7 +3531,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingOption
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxId {
     fn test_default() -> Self {
         Self {
@@ -3541,7 +3541,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxId {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxIdCollection {
     fn test_default() -> Self {
         Self {
@@ -3551,7 +3551,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxIdCollectio
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTotalDetails {
     fn test_default() -> Self {
         Self {
@@ -3563,7 +3563,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTotalDetails {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown {
     fn test_default() -> Self {
@@ -3574,7 +3574,7 @@ for crate::PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown {
         }
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     fn test_default() -> Self {
@@ -3929,7 +3929,7 @@ impl crate::rt::TestDefault for crate::PaypalSellerProtection {
         }
     }
 }
-#[cfg(any(feature = "application_fees"))]
+#[cfg(feature = "application_fees")]
 impl crate::rt::TestDefault for crate::PlatformEarningFeeSource {
     fn test_default() -> Self {
         Self {
@@ -3940,7 +3940,7 @@ impl crate::rt::TestDefault for crate::PlatformEarningFeeSource {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalBusinessProfile {
     fn test_default() -> Self {
         Self {
@@ -3951,7 +3951,7 @@ impl crate::rt::TestDefault for crate::PortalBusinessProfile {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalCustomerUpdate {
     fn test_default() -> Self {
         Self {
@@ -3961,7 +3961,7 @@ impl crate::rt::TestDefault for crate::PortalCustomerUpdate {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalFeatures {
     fn test_default() -> Self {
         Self {
@@ -3974,7 +3974,7 @@ impl crate::rt::TestDefault for crate::PortalFeatures {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsAfterCompletionHostedConfirmation {
     fn test_default() -> Self {
         Self {
@@ -3983,7 +3983,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsAfterCompletionHostedConfirmat
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsAfterCompletionRedirect {
     fn test_default() -> Self {
         Self {
@@ -3992,7 +3992,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsAfterCompletionRedirect {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsCouponOffer {
     fn test_default() -> Self {
         Self {
@@ -4001,7 +4001,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsCouponOffer {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsFlow {
     fn test_default() -> Self {
         Self {
@@ -4014,7 +4014,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsFlow {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsFlowAfterCompletion {
     fn test_default() -> Self {
         Self {
@@ -4025,7 +4025,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsFlowAfterCompletion {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionCancel {
     fn test_default() -> Self {
         Self {
@@ -4035,7 +4035,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionCancel {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionUpdate {
     fn test_default() -> Self {
         Self {
@@ -4044,7 +4044,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionUpdate {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionUpdateConfirm {
     fn test_default() -> Self {
         Self {
@@ -4055,7 +4055,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionUpdateConfirm 
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsRetention {
     fn test_default() -> Self {
         Self {
@@ -4065,7 +4065,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsRetention {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsSubscriptionUpdateConfirmDiscount {
     fn test_default() -> Self {
         Self {
@@ -4075,7 +4075,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsSubscriptionUpdateConfirmDisco
         }
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::PortalFlowsSubscriptionUpdateConfirmItem {
     fn test_default() -> Self {
         Self {
@@ -4086,7 +4086,7 @@ impl crate::rt::TestDefault for crate::PortalFlowsSubscriptionUpdateConfirmItem 
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalInvoiceList {
     fn test_default() -> Self {
         Self {
@@ -4095,7 +4095,7 @@ impl crate::rt::TestDefault for crate::PortalInvoiceList {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalLoginPage {
     fn test_default() -> Self {
         Self {
@@ -4105,7 +4105,7 @@ impl crate::rt::TestDefault for crate::PortalLoginPage {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalPaymentMethodUpdate {
     fn test_default() -> Self {
         Self {
@@ -4115,7 +4115,7 @@ impl crate::rt::TestDefault for crate::PortalPaymentMethodUpdate {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalResourceScheduleUpdateAtPeriodEnd {
     fn test_default() -> Self {
         Self {
@@ -4124,7 +4124,7 @@ impl crate::rt::TestDefault for crate::PortalResourceScheduleUpdateAtPeriodEnd {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalResourceScheduleUpdateAtPeriodEndCondition {
     fn test_default() -> Self {
         Self {
@@ -4133,7 +4133,7 @@ impl crate::rt::TestDefault for crate::PortalResourceScheduleUpdateAtPeriodEndCo
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalSubscriptionCancel {
     fn test_default() -> Self {
         Self {
@@ -4145,7 +4145,7 @@ impl crate::rt::TestDefault for crate::PortalSubscriptionCancel {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalSubscriptionCancellationReason {
     fn test_default() -> Self {
         Self {
@@ -4155,7 +4155,7 @@ impl crate::rt::TestDefault for crate::PortalSubscriptionCancellationReason {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalSubscriptionUpdate {
     fn test_default() -> Self {
         Self {
@@ -4170,7 +4170,7 @@ impl crate::rt::TestDefault for crate::PortalSubscriptionUpdate {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::PortalSubscriptionUpdateProduct {
     fn test_default() -> Self {
         Self {
@@ -4181,7 +4181,7 @@ impl crate::rt::TestDefault for crate::PortalSubscriptionUpdateProduct {
         }
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault
 for crate::PortalSubscriptionUpdateProductAdjustableQuantity {
     fn test_default() -> Self {
@@ -4193,7 +4193,7 @@ for crate::PortalSubscriptionUpdateProductAdjustableQuantity {
         }
     }
 }
-#[cfg(any(feature = "promotion_codes"))]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::TestDefault for crate::PromotionCodesResourcePromotion {
     fn test_default() -> Self {
         Self {
@@ -4203,7 +4203,7 @@ impl crate::rt::TestDefault for crate::PromotionCodesResourcePromotion {
         }
     }
 }
-#[cfg(any(feature = "promotion_codes"))]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::TestDefault for crate::PromotionCodesResourceRestrictions {
     fn test_default() -> Self {
         Self {
@@ -4215,7 +4215,7 @@ impl crate::rt::TestDefault for crate::PromotionCodesResourceRestrictions {
         }
     }
 }
-#[cfg(any(feature = "invoiceitems"))]
+#[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault for crate::ProrationDetails {
     fn test_default() -> Self {
         Self {
@@ -4224,7 +4224,7 @@ impl crate::rt::TestDefault for crate::ProrationDetails {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceAutomaticTax {
     fn test_default() -> Self {
         Self {
@@ -4236,7 +4236,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceAutomaticTax {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceComputed {
     fn test_default() -> Self {
         Self {
@@ -4246,7 +4246,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceComputed {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceFromQuote {
     fn test_default() -> Self {
         Self {
@@ -4256,7 +4256,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceFromQuote {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceRecurring {
     fn test_default() -> Self {
         Self {
@@ -4269,7 +4269,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceRecurring {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceStatusTransitions {
     fn test_default() -> Self {
         Self {
@@ -4280,7 +4280,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceStatusTransitions {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceSubscriptionDataBillingMode {
     fn test_default() -> Self {
         Self {
@@ -4290,7 +4290,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceSubscriptionDataBillingMode
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceSubscriptionDataSubscriptionData {
     fn test_default() -> Self {
         Self {
@@ -4303,7 +4303,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceSubscriptionDataSubscriptio
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceTotalDetails {
     fn test_default() -> Self {
         Self {
@@ -4315,7 +4315,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceTotalDetails {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceTotalDetailsResourceBreakdown {
     fn test_default() -> Self {
         Self {
@@ -4325,7 +4325,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceTotalDetailsResourceBreakdo
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceTransferData {
     fn test_default() -> Self {
         Self {
@@ -4336,7 +4336,7 @@ impl crate::rt::TestDefault for crate::QuotesResourceTransferData {
         }
     }
 }
-#[cfg(any(feature = "quotes"))]
+#[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::QuotesResourceUpfront {
     fn test_default() -> Self {
         Self {
@@ -4430,7 +4430,7 @@ impl crate::rt::TestDefault for crate::Rule {
         }
     }
 }
-#[cfg(any(feature = "subscription_schedules"))]
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::SchedulesPhaseAutomaticTax {
     fn test_default() -> Self {
         Self {
@@ -4634,7 +4634,7 @@ impl crate::rt::TestDefault for crate::SubscriptionsTrialsResourceTrialSettings 
         }
     }
 }
-#[cfg(any(feature = "test_clocks"))]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::TestDefault for crate::TestHelpersTestClock {
     fn test_default() -> Self {
         Self {
@@ -4650,7 +4650,7 @@ impl crate::rt::TestDefault for crate::TestHelpersTestClock {
         }
     }
 }
-#[cfg(any(feature = "setup_attempts"))]
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::TestDefault for crate::ThreeDSecureDetails {
     fn test_default() -> Self {
         Self {
@@ -4696,7 +4696,7 @@ impl crate::rt::TestDefault for crate::ThreeDSecureUsage {
         }
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault for crate::ThresholdsResourceUsageAlertFilter {
     fn test_default() -> Self {
         Self {
@@ -4706,7 +4706,7 @@ impl crate::rt::TestDefault for crate::ThresholdsResourceUsageAlertFilter {
         }
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault for crate::ThresholdsResourceUsageThresholdConfig {
     fn test_default() -> Self {
         Self {
@@ -4743,7 +4743,7 @@ impl crate::rt::TestDefault for crate::TransformQuantity {
         }
     }
 }
-#[cfg(any(feature = "plans"))]
+#[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::TransformUsage {
     fn test_default() -> Self {
         Self {
@@ -4808,7 +4808,7 @@ impl crate::rt::TestDefault for crate::api_errors::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "invoices"))]
+#[cfg(feature = "invoices")]
 impl crate::rt::TestDefault for crate::automatic_tax::DisabledReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("finalization_requires_location_inputs")
@@ -4943,7 +4943,7 @@ impl crate::rt::TestDefault for crate::cancellation_details::Reason {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "confirmation_tokens"))]
+#[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault
 for crate::confirmation_tokens_resource_payment_method_preview::Type {
     fn test_default() -> Self {
@@ -5006,7 +5006,7 @@ impl crate::rt::TestDefault for crate::file::Purpose {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "forwarding_requests"))]
+#[cfg(feature = "forwarding_requests")]
 impl crate::rt::TestDefault for crate::forwarded_request_details::HttpMethod {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("POST").unwrap_or_else(|e| match e {})
@@ -5018,7 +5018,7 @@ impl crate::rt::TestDefault for crate::funding_instructions::SupportedNetworks {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "customers"))]
+#[cfg(feature = "customers")]
 impl crate::rt::TestDefault for crate::funding_instructions::bank_transfer::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("eu_bank_transfer")
@@ -5032,35 +5032,35 @@ for crate::funding_instructions::bank_transfer_financial_address::Type {
         <Self as ::core::str::FromStr>::from_str("aba").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_document_report::Sex {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("[redacted]")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_document_report::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("unverified")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_document_report::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("driving_license")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_document_report_error::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("document_expired")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_email_report_error::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("email_unverified_other")
@@ -5078,14 +5078,14 @@ impl crate::rt::TestDefault for crate::gelato_id_number_report::IdNumberType {
         <Self as ::core::str::FromStr>::from_str("br_cpf").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_id_number_report_error::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("id_number_insufficient_document_data")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_phone_report_error::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("phone_unverified_other")
@@ -5104,33 +5104,33 @@ impl crate::rt::TestDefault for crate::gelato_report_document_options::AllowedTy
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_reports"))]
+#[cfg(feature = "identity_verification_reports")]
 impl crate::rt::TestDefault for crate::gelato_selfie_report_error::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("selfie_document_missing_photo")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::gelato_session_last_error::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("abandoned")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::gelato_session_matching_options::Dob {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::gelato_session_matching_options::Name {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "identity_verification_sessions"))]
+#[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::TestDefault for crate::gelato_verified_outputs::Sex {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("[redacted]")
@@ -5163,14 +5163,14 @@ for crate::inbound_transfers_payment_method_details_us_bank_account::Network {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_card_issuer_decline::RecommendedAction {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("block").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_dispute_opened::Reason {
     fn test_default() -> Self {
@@ -5178,7 +5178,7 @@ for crate::insights_resources_payment_evaluation_dispute_opened::Reason {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_early_fraud_warning_received::FraudType {
     fn test_default() -> Self {
@@ -5186,7 +5186,7 @@ for crate::insights_resources_payment_evaluation_early_fraud_warning_received::F
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_event::Type {
     fn test_default() -> Self {
@@ -5194,7 +5194,7 @@ for crate::insights_resources_payment_evaluation_event::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_merchant_blocked::Reason {
     fn test_default() -> Self {
@@ -5216,7 +5216,7 @@ for crate::insights_resources_payment_evaluation_money_movement_card::CustomerPr
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_money_movement_card::PaymentType {
     fn test_default() -> Self {
@@ -5224,21 +5224,21 @@ for crate::insights_resources_payment_evaluation_money_movement_card::PaymentTyp
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_money_movement_details::MoneyMovementType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_outcome::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_refunded::Reason {
     fn test_default() -> Self {
@@ -5285,7 +5285,7 @@ for crate::insights_resources_payment_evaluation_rejected_card::CvcCheck {
         <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_rejected_card::Reason {
     fn test_default() -> Self {
@@ -5293,14 +5293,14 @@ for crate::insights_resources_payment_evaluation_rejected_card::Reason {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_user_intervention_raised::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("3ds").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "radar_payment_evaluations"))]
+#[cfg(feature = "radar_payment_evaluations")]
 impl crate::rt::TestDefault
 for crate::insights_resources_payment_evaluation_user_intervention_resolved::Outcome {
     fn test_default() -> Self {
@@ -5478,7 +5478,7 @@ for crate::payment_flows_private_payment_methods_paypal_amount_details_line_item
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "payment_links"))]
+#[cfg(feature = "payment_links")]
 impl crate::rt::TestDefault for crate::payment_links_resource_after_completion::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("hosted_confirmation")
@@ -5580,35 +5580,35 @@ impl crate::rt::TestDefault for crate::payment_method::AccountType {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_checkout_session_branding_settings::BorderStyle {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("pill").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_checkout_session_branding_settings_icon::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("file").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_checkout_session_branding_settings_logo::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("file").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_checkout_session_consent::Promotions {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("opt_in").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_checkout_session_consent::TermsOfService {
     fn test_default() -> Self {
@@ -5616,7 +5616,7 @@ for crate::payment_pages_checkout_session_consent::TermsOfService {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_checkout_session_permissions::UpdateShippingDetails {
     fn test_default() -> Self {
@@ -5624,7 +5624,7 @@ for crate::payment_pages_checkout_session_permissions::UpdateShippingDetails {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions"))]
+#[cfg(feature = "checkout_sessions")]
 impl crate::rt::TestDefault
 for crate::payment_pages_private_card_payment_method_options_resource_restrictions::BrandsBlocked {
     fn test_default() -> Self {
@@ -5743,41 +5743,41 @@ impl crate::rt::TestDefault for crate::paypal_seller_protection::Status {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "application_fees"))]
+#[cfg(feature = "application_fees")]
 impl crate::rt::TestDefault for crate::platform_earning_fee_source::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("charge").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::portal_customer_update::AllowedUpdates {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("address")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::portal_flows_flow::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("payment_method_update")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::portal_flows_flow_after_completion::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("hosted_confirmation")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_sessions"))]
+#[cfg(feature = "billing_portal_sessions")]
 impl crate::rt::TestDefault for crate::portal_flows_retention::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("coupon_offer")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault
 for crate::portal_resource_schedule_update_at_period_end_condition::Type {
     fn test_default() -> Self {
@@ -5785,7 +5785,7 @@ for crate::portal_resource_schedule_update_at_period_end_condition::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::portal_subscription_cancel::Mode {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("at_period_end")
@@ -5801,34 +5801,34 @@ impl crate::rt::TestDefault for crate::portal_subscription_cancel::ProrationBeha
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::portal_subscription_cancellation_reason::Options {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("customer_service")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::portal_subscription_update::BillingCycleAnchor {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("now").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault
 for crate::portal_subscription_update::DefaultAllowedUpdates {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("price").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_portal_configurations"))]
+#[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::portal_subscription_update::TrialUpdateBehavior {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("continue_trial")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "promotion_codes"))]
+#[cfg(feature = "promotion_codes")]
 impl crate::rt::TestDefault for crate::promotion_codes_resource_promotion::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("coupon").unwrap_or_else(|e| match e {})
@@ -5965,7 +5965,7 @@ for crate::subscriptions_trials_resource_end_behavior::MissingPaymentMethod {
         <Self as ::core::str::FromStr>::from_str("cancel").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "test_clocks"))]
+#[cfg(feature = "test_clocks")]
 impl crate::rt::TestDefault for crate::test_helpers_test_clock::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("advancing")
@@ -5979,7 +5979,7 @@ for crate::three_d_secure_details::ElectronicCommerceIndicator {
         <Self as ::core::str::FromStr>::from_str("01").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "setup_attempts"))]
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::TestDefault
 for crate::three_d_secure_details::ThreeDSecureDetailsResult {
     fn test_default() -> Self {
@@ -5987,7 +5987,7 @@ for crate::three_d_secure_details::ThreeDSecureDetailsResult {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "setup_attempts"))]
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::TestDefault for crate::three_d_secure_details::Version {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
@@ -6015,14 +6015,14 @@ impl crate::rt::TestDefault for crate::three_d_secure_details_charge::Version {
         <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault for crate::thresholds_resource_usage_alert_filter::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("customer")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "billing_alerts"))]
+#[cfg(feature = "billing_alerts")]
 impl crate::rt::TestDefault
 for crate::thresholds_resource_usage_threshold_config::Recurrence {
     fn test_default() -> Self {
@@ -6051,7 +6051,7 @@ impl crate::rt::TestDefault for crate::transform_quantity::Round {
         <Self as ::core::str::FromStr>::from_str("down").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "plans"))]
+#[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::transform_usage::Round {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("down").unwrap_or_else(|e| match e {})

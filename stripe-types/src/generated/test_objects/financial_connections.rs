@@ -55,7 +55,7 @@ impl crate::rt::TestDefault for crate::FinancialConnectionsAccountOwner {
         }
     }
 }
-#[cfg(any(feature = "financial_connections_accounts"))]
+#[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::TestDefault for crate::FinancialConnectionsAccountOwnership {
     fn test_default() -> Self {
         Self {
@@ -87,7 +87,7 @@ impl crate::rt::TestDefault for crate::FinancialConnectionsSession {
         }
     }
 }
-#[cfg(any(feature = "financial_connections_transactions"))]
+#[cfg(feature = "financial_connections_transactions")]
 impl crate::rt::TestDefault for crate::FinancialConnectionsTransaction {
     fn test_default() -> Self {
         Self {
@@ -225,7 +225,7 @@ impl crate::rt::TestDefault for crate::financial_connections_session::Prefetch {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "financial_connections_transactions"))]
+#[cfg(feature = "financial_connections_transactions")]
 impl crate::rt::TestDefault for crate::financial_connections_transaction::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("pending")

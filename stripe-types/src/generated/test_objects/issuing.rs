@@ -799,7 +799,7 @@ impl crate::rt::TestDefault for crate::IssuingCardholderVerification {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDispute {
     fn test_default() -> Self {
         Self {
@@ -819,7 +819,7 @@ impl crate::rt::TestDefault for crate::IssuingDispute {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeCanceledEvidence {
     fn test_default() -> Self {
         Self {
@@ -837,7 +837,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeCanceledEvidence {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeDuplicateEvidence {
     fn test_default() -> Self {
         Self {
@@ -851,7 +851,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeDuplicateEvidence {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeEvidence {
     fn test_default() -> Self {
         Self {
@@ -868,7 +868,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeEvidence {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeFraudulentEvidence {
     fn test_default() -> Self {
         Self {
@@ -878,7 +878,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeFraudulentEvidence {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeMerchandiseNotAsDescribedEvidence {
     fn test_default() -> Self {
         Self {
@@ -892,7 +892,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeMerchandiseNotAsDescribedEv
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeNoValidAuthorizationEvidence {
     fn test_default() -> Self {
         Self {
@@ -902,7 +902,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeNoValidAuthorizationEvidenc
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeNotReceivedEvidence {
     fn test_default() -> Self {
         Self {
@@ -915,7 +915,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeNotReceivedEvidence {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeOtherEvidence {
     fn test_default() -> Self {
         Self {
@@ -927,7 +927,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeOtherEvidence {
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeServiceNotAsDescribedEvidence {
     fn test_default() -> Self {
         Self {
@@ -940,7 +940,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeServiceNotAsDescribedEviden
         }
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDisputeTreasury {
     fn test_default() -> Self {
         Self {
@@ -950,7 +950,7 @@ impl crate::rt::TestDefault for crate::IssuingDisputeTreasury {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingNetworkTokenAddress {
     fn test_default() -> Self {
         Self {
@@ -960,7 +960,7 @@ impl crate::rt::TestDefault for crate::IssuingNetworkTokenAddress {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingNetworkTokenDevice {
     fn test_default() -> Self {
         Self {
@@ -974,7 +974,7 @@ impl crate::rt::TestDefault for crate::IssuingNetworkTokenDevice {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingNetworkTokenMastercard {
     fn test_default() -> Self {
         Self {
@@ -986,7 +986,7 @@ impl crate::rt::TestDefault for crate::IssuingNetworkTokenMastercard {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingNetworkTokenNetworkData {
     fn test_default() -> Self {
         Self {
@@ -999,7 +999,7 @@ impl crate::rt::TestDefault for crate::IssuingNetworkTokenNetworkData {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingNetworkTokenVisa {
     fn test_default() -> Self {
         Self {
@@ -1011,7 +1011,7 @@ impl crate::rt::TestDefault for crate::IssuingNetworkTokenVisa {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingNetworkTokenWalletProvider {
     fn test_default() -> Self {
         Self {
@@ -1029,7 +1029,7 @@ impl crate::rt::TestDefault for crate::IssuingNetworkTokenWalletProvider {
         }
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault for crate::IssuingPersonalizationDesign {
     fn test_default() -> Self {
         Self {
@@ -1049,7 +1049,7 @@ impl crate::rt::TestDefault for crate::IssuingPersonalizationDesign {
         }
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignCarrierText {
     fn test_default() -> Self {
         Self {
@@ -1061,7 +1061,7 @@ impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignCarrierText {
         }
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignPreferences {
     fn test_default() -> Self {
         Self {
@@ -1071,7 +1071,7 @@ impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignPreferences {
         }
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignRejectionReasons {
     fn test_default() -> Self {
         Self {
@@ -1081,7 +1081,7 @@ impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignRejectionReas
         }
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::IssuingPhysicalBundle {
     fn test_default() -> Self {
         Self {
@@ -1095,7 +1095,7 @@ impl crate::rt::TestDefault for crate::IssuingPhysicalBundle {
         }
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::IssuingPhysicalBundleFeatures {
     fn test_default() -> Self {
         Self {
@@ -1106,7 +1106,7 @@ impl crate::rt::TestDefault for crate::IssuingPhysicalBundleFeatures {
         }
     }
 }
-#[cfg(any(feature = "issuing_settlements"))]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::TestDefault for crate::IssuingSettlement {
     fn test_default() -> Self {
         Self {
@@ -1130,7 +1130,7 @@ impl crate::rt::TestDefault for crate::IssuingSettlement {
         }
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::IssuingToken {
     fn test_default() -> Self {
         Self {
@@ -1484,7 +1484,7 @@ impl crate::rt::TestDefault for crate::Shipping {
         }
     }
 }
-#[cfg(any(feature = "tokens"))]
+#[cfg(feature = "tokens")]
 impl crate::rt::TestDefault for crate::Token {
     fn test_default() -> Self {
         Self {
@@ -2027,7 +2027,7 @@ impl crate::rt::TestDefault for crate::issuing_cardholder::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::LossReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str(
@@ -2036,55 +2036,55 @@ impl crate::rt::TestDefault for crate::issuing_dispute::LossReason {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("expired")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::evidence::ProductType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("merchandise")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::evidence::Reason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_disputes"))]
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::evidence::ReturnStatus {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("merchant_rejected")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_network_token_device::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("other").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_network_token_network_data::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("mastercard")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault
 for crate::issuing_network_token_wallet_provider::CardNumberSource {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("app").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault
 for crate::issuing_network_token_wallet_provider::ReasonCodes {
     fn test_default() -> Self {
@@ -2092,7 +2092,7 @@ for crate::issuing_network_token_wallet_provider::ReasonCodes {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault
 for crate::issuing_network_token_wallet_provider::SuggestedDecision {
     fn test_default() -> Self {
@@ -2100,13 +2100,13 @@ for crate::issuing_network_token_wallet_provider::SuggestedDecision {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault for crate::issuing_personalization_design::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault
 for crate::issuing_personalization_design::rejection_reasons::CardLogo {
     fn test_default() -> Self {
@@ -2114,7 +2114,7 @@ for crate::issuing_personalization_design::rejection_reasons::CardLogo {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_personalization_designs"))]
+#[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault
 for crate::issuing_personalization_design::rejection_reasons::CarrierText {
     fn test_default() -> Self {
@@ -2122,67 +2122,67 @@ for crate::issuing_personalization_design::rejection_reasons::CarrierText {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::issuing_physical_bundle::CardLogo {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("optional")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::issuing_physical_bundle::CarrierText {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("optional")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::issuing_physical_bundle::SecondLine {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("optional")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::issuing_physical_bundle::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_physical_bundles"))]
+#[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::issuing_physical_bundle::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("custom").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_settlements"))]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::TestDefault for crate::issuing_settlement::Network {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("maestro")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_settlements"))]
+#[cfg(feature = "issuing_settlements")]
 impl crate::rt::TestDefault for crate::issuing_settlement::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("complete")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_token::Network {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("mastercard")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_token::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "issuing_tokens"))]
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_token::WalletProvider {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("apple_pay")

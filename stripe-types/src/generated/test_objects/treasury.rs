@@ -56,7 +56,7 @@ impl crate::rt::TestDefault for crate::TreasuryDebitReversal {
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::TreasuryFinancialAccount {
     fn test_default() -> Self {
         Self {
@@ -101,7 +101,7 @@ impl crate::rt::TestDefault for crate::TreasuryFinancialAccountFeatures {
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceAbaRecord {
     fn test_default() -> Self {
         Self {
@@ -131,7 +131,7 @@ for crate::TreasuryFinancialAccountsResourceAbaToggleSettings {
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceBalance {
     fn test_default() -> Self {
         Self {
@@ -142,7 +142,7 @@ impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceBalance 
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::TreasuryFinancialAccountsResourceClosedStatusDetails {
     fn test_default() -> Self {
@@ -152,7 +152,7 @@ for crate::TreasuryFinancialAccountsResourceClosedStatusDetails {
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::TreasuryFinancialAccountsResourceFinancialAddress {
     fn test_default() -> Self {
@@ -260,7 +260,7 @@ for crate::TreasuryFinancialAccountsResourceOutboundTransfers {
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::TreasuryFinancialAccountsResourcePlatformRestrictions {
     fn test_default() -> Self {
@@ -271,7 +271,7 @@ for crate::TreasuryFinancialAccountsResourcePlatformRestrictions {
         }
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceStatusDetails {
     fn test_default() -> Self {
         Self {
@@ -926,7 +926,7 @@ for crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount {
         }
     }
 }
-#[cfg(any(feature = "treasury_transactions"))]
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::TestDefault for crate::TreasuryTransaction {
     fn test_default() -> Self {
         Self {
@@ -968,7 +968,7 @@ impl crate::rt::TestDefault for crate::TreasuryTransactionEntry {
         }
     }
 }
-#[cfg(any(feature = "treasury_transactions"))]
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::TestDefault
 for crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions {
     fn test_default() -> Self {
@@ -1058,28 +1058,28 @@ impl crate::rt::TestDefault for crate::treasury_debit_reversal::Status {
         <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::treasury_financial_account::ActiveFeatures {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("card_issuing")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::treasury_financial_account::PendingFeatures {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("card_issuing")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::treasury_financial_account::RestrictedFeatures {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("card_issuing")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::treasury_financial_account::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("closed").unwrap_or_else(|e| match e {})
@@ -1097,7 +1097,7 @@ for crate::treasury_financial_accounts_resource_aba_toggle_settings::Status {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::treasury_financial_accounts_resource_closed_status_details::Reasons {
     fn test_default() -> Self {
@@ -1105,21 +1105,21 @@ for crate::treasury_financial_accounts_resource_closed_status_details::Reasons {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::treasury_financial_accounts_resource_financial_address::SupportedNetworks {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::treasury_financial_accounts_resource_financial_address::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("aba").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::treasury_financial_accounts_resource_platform_restrictions::InboundFlows {
     fn test_default() -> Self {
@@ -1127,7 +1127,7 @@ for crate::treasury_financial_accounts_resource_platform_restrictions::InboundFl
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_financial_accounts"))]
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault
 for crate::treasury_financial_accounts_resource_platform_restrictions::OutboundFlows {
     fn test_default() -> Self {
@@ -1414,7 +1414,7 @@ impl crate::rt::TestDefault for crate::treasury_transaction::FlowType {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "treasury_transactions"))]
+#[cfg(feature = "treasury_transactions")]
 impl crate::rt::TestDefault for crate::treasury_transaction::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("open").unwrap_or_else(|e| match e {})
