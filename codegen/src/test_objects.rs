@@ -32,7 +32,7 @@ pub fn emit(m: &Model, header: &str) -> Result<BTreeMap<String, String>, crate::
     let mut out = BTreeMap::new();
     for (area, ids) in &by_area {
         let mut ids = ids.clone();
-        ids.sort_by(|a, b| path_text(m, *a).cmp(&path_text(m, *b)));
+        ids.sort_by_key(|a| path_text(m, *a));
         let impls = ids
             .iter()
             .map(|&id| test_default(m, id))

@@ -12,12 +12,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use stripe_types::rt::StripeRequest;
 
+/// An answer made from the typed request.
+type Computed = Box<dyn Fn(&dyn Any) -> HttpResponse + Send + Sync>;
+/// A matcher over the typed request, erased.
+pub(crate) type Matcher = Box<dyn Fn(&dyn Any) -> bool + Send + Sync>;
+/// A matcher over a request of type `R`.
+type TypedMatcher<R> = Box<dyn Fn(&R) -> bool + Send + Sync>;
+
 /// What one attempt gets.
 pub(crate) enum Answer {
     /// A whole response.
     Http(HttpResponse),
     /// A response computed from the typed request.
-    Compute(Box<dyn Fn(&dyn Any) -> HttpResponse + Send + Sync>),
+    Compute(Computed),
     /// The connection fails without a response (retried like a reset).
     ConnectionError,
     /// The answer could not be built (an output that does not serialize).
@@ -56,7 +63,7 @@ fn json_response(status: u16, body: Vec<u8>) -> HttpResponse {
 pub(crate) struct RuleCore {
     pub(crate) type_id: TypeId,
     pub(crate) type_name: &'static str,
-    matcher: Option<Box<dyn Fn(&dyn Any) -> bool + Send + Sync>>,
+    matcher: Option<Matcher>,
     script: Mutex<Script>,
     calls: AtomicUsize,
     /// The calls it answered at least one attempt of: (call number, typed request).
@@ -171,13 +178,11 @@ impl<R: 'static> Rule<R> {
     }
 }
 
-pub(crate) type Matcher = Box<dyn Fn(&dyn Any) -> bool + Send + Sync>;
-
 /// Builds a rule for requests of type `R`: [`StripeMock::on`].
 #[must_use = "a rule is added to the mock by one of its `then_*` methods or `sequence().build()`"]
 pub struct RuleBuilder<R> {
     mock: StripeMock,
-    matchers: Vec<Box<dyn Fn(&R) -> bool + Send + Sync>>,
+    matchers: Vec<TypedMatcher<R>>,
 }
 
 impl<R> fmt::Debug for RuleBuilder<R> {

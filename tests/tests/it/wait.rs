@@ -6,7 +6,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use stripe_client::prelude::*;
 use stripe_client::retry::{Clock, Instant, ManualClock};
 use stripe_client::testing::TestDefault;
 use stripe_client::wait::{self, wait_for, WaitError};
