@@ -611,12 +611,7 @@ impl<'a> Emitter<'a> {
             )
         };
         let setters = fields.iter().filter(|f| !f.required).map(|f| {
-            let raw = f.ident.trim_start_matches("r#");
-            let method = if RESERVED_METHODS.contains(&raw) {
-                ident(&format!("set_{raw}"))
-            } else {
-                ident(&f.ident)
-            };
+            let method = setter_ident(f);
             let fi = ident(&f.ident);
             let (at, conv) = self.setter_arg(&f.ty);
             let fd = doc_attrs(Some(&field_doc(f, "parameter")));
@@ -1538,12 +1533,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                             _ => false,
                         };
                         if let Some(f) = fields.iter().find(scalar).or_else(|| fields.first()) {
-                            let raw = f.ident.trim_start_matches("r#");
-                            let method = if RESERVED_METHODS.contains(&raw) {
-                                ident(&format!("set_{raw}"))
-                            } else {
-                                ident(&f.ident)
-                            };
+                            let method = setter_ident(f);
                             let v = sample(e, &f.ty, depth + 1);
                             expr = quote!(#expr.#method(#v));
                         }
@@ -1552,6 +1542,54 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// The setter of optional field `f`: its name, or `set_<name>` where that would shadow a
+/// method of the client's extension trait or the constructor.
+fn setter_ident(f: &Field) -> Ident {
+    let raw = f.ident.trim_start_matches("r#");
+    if RESERVED_METHODS.contains(&raw) {
+        ident(&format!("set_{raw}"))
+    } else {
+        ident(&f.ident)
+    }
+}
+
+/// The stripe-mock test's value synthesis, for the generators of other tests
+/// ([`crate::v2_test`]), so that every generated test fills parameters the same way.
+pub(crate) struct Samples<'a>(Emitter<'a>);
+
+impl<'a> Samples<'a> {
+    /// Samples of the types of `m`.
+    pub(crate) fn new(m: &'a Model) -> Self {
+        Samples(Emitter {
+            m,
+            header: String::new(),
+        })
+    }
+    /// `stripe_types::Name::new(..)` for item `id`, a value for each required field.
+    pub(crate) fn new_call(&self, id: ItemId, fields: &[Field]) -> TokenStream {
+        constructor_call(self.0.m, id, fields, |f| sample(&self.0, &f.ty, 1))
+    }
+    /// `.setter(value)` for optional field `f`: `value`, or a sample of its type.
+    pub(crate) fn set(&self, f: &Field, value: Option<TokenStream>) -> TokenStream {
+        let method = setter_ident(f);
+        let v = value.unwrap_or_else(|| sample(&self.0, &f.ty, 1));
+        quote!(.#method(#v))
+    }
+    /// The path of item `id` from `stripe_types`.
+    pub(crate) fn type_path(&self, id: ItemId) -> TokenStream {
+        item_path(self.0.m, id, quote!(stripe_types))
+    }
+    /// The generated file's text: `tokens` laid out, under `header`.
+    pub(crate) fn file(
+        mut self,
+        header: String,
+        tokens: TokenStream,
+    ) -> Result<String, crate::Error> {
+        self.0.header = header;
+        self.0.file(tokens)
     }
 }
 

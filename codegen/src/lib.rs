@@ -52,6 +52,7 @@ pub use policy::Policy;
 pub mod stripe_names;
 pub mod test_objects;
 pub mod units;
+pub mod v2_test;
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -190,7 +191,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct Generated {
     /// Files relative to `stripe-types/src/generated/`.
     pub files: BTreeMap<String, String>,
-    /// Files relative to the workspace root (the generated stripe-mock test).
+    /// Files relative to the workspace root (the generated stripe-mock and v2 tests).
     pub workspace_files: BTreeMap<String, String>,
     /// The `[features]` table for `stripe-types/Cargo.toml`.
     pub features_toml: String,
@@ -683,6 +684,7 @@ pub fn generate_from_bytes(
         "tests/tests/it/stripe_mock_every_operation.rs".to_string(),
         emit::mock_test(&model, sha256)?,
     );
+    workspace_files.insert(v2_test::PATH.to_string(), v2_test::v2_test(&model, sha256)?);
     workspace_files.insert(
         "guides/features.md".to_string(),
         features_guide::render(&model, &policy.default_areas),

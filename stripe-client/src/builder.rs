@@ -121,10 +121,12 @@ pub struct ClientBuilder {
     max_response_bytes: u64,
     app_info: Option<AppInfo>,
     transport: Option<Arc<dyn Transport>>,
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     http_client: Option<reqwest::Client>,
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     http_client_builder: Option<reqwest::ClientBuilder>,
+    /// Proxy, roots, plain HTTP (`transport::NetOptions`).
+    net: crate::transport::NetOptions,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
     governor: Option<crate::governor::Governor>,
@@ -139,6 +141,7 @@ impl fmt::Debug for ClientBuilder {
             .field("api_base", &self.api_base)
             .field("api_version", &self.api_version)
             .field("max_retries", &self.max_retries)
+            .field("net", &self.net)
             .finish_non_exhaustive()
     }
 }
@@ -157,10 +160,11 @@ impl ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             app_info: None,
             transport: None,
-            #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+            #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
             http_client: None,
-            #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+            #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
             http_client_builder: None,
+            net: crate::transport::NetOptions::default(),
             clock: Arc::new(SystemClock),
             observer: None,
             governor: None,
@@ -230,8 +234,8 @@ impl ClientBuilder {
         self
     }
     /// Send through this transport instead of the default one
-    /// ([`HyperTransport`](crate::HyperTransport) on native targets, `ReqwestTransport`
-    /// on wasm32).
+    /// ([`HyperTransport`](crate::HyperTransport) on native targets, `FetchTransport` on
+    /// wasm32).
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
         self
@@ -242,19 +246,63 @@ impl ClientBuilder {
         self
     }
     /// Send through a `ReqwestTransport` over this `reqwest::Client`, as it is (its own
-    /// timeouts apply). Native targets need the `reqwest` feature.
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    /// timeouts, proxy and roots apply; build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`, as reqwest's default follows
+    /// redirects). Needs the `reqwest` feature.
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
     }
 
     /// Send through a `ReqwestTransport` whose `reqwest::Client` is built from this builder
-    /// (your pool, proxy, TLS and timeout settings; for example a test server's root
-    /// certificate with `add_root_certificate`). Native targets need the `reqwest` feature.
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    /// (your pool, TLS and timeout settings), with redirects off, and this builder's
+    /// [`proxy`](Self::proxy) and root settings applied when set. Needs the `reqwest` feature.
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http_client_builder = Some(builder);
+        self
+    }
+
+    /// Send every request through this proxy: `http://host:port` (or `https://`), with
+    /// `user:password@` for `Proxy-Authorization` (never printed). `https://` requests go
+    /// through a `CONNECT` tunnel, `http://` ones in absolute form. The environment's
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, which the client follows by
+    /// default (as reqwest does), are then not read. A URL that cannot be used (SOCKS
+    /// included) fails [`build`](Self::build) with [`Error::Config`]. Native targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.net.proxy = Some(crate::transport::proxy::ProxyChoice::Url(url.into()));
+        self
+    }
+    /// Connect directly, whatever `HTTPS_PROXY` and the other proxy variables say. Native
+    /// targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn no_proxy(mut self) -> Self {
+        self.net.proxy = Some(crate::transport::proxy::ProxyChoice::Disabled);
+        self
+    }
+    /// Trust this root certificate besides the built-in ones (webpki's; with the
+    /// `native-roots` feature also the system's): DER, or PEM (every certificate of a
+    /// bundle). For a company CA that inspects TLS, or a test server. A certificate that
+    /// cannot be read fails [`build`](Self::build) with [`Error::Config`]. Native targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add_root_certificate(mut self, certificate: impl AsRef<[u8]>) -> Self {
+        self.net.added_roots.push(certificate.as_ref().to_vec());
+        self
+    }
+    /// Whether to trust the built-in roots (default `true`); off, only the ones added with
+    /// [`add_root_certificate`](Self::add_root_certificate) are. Native targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn tls_built_in_root_certs(mut self, on: bool) -> Self {
+        self.net.built_in_roots = Some(on);
+        self
+    }
+    /// Accept `http://` base URLs to any host. Without it, plain HTTP is accepted only to
+    /// loopback hosts (`localhost`, 127.0.0.0/8, `::1`: a local stripe-mock), because the
+    /// API key would otherwise cross the network unencrypted.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.net.allow_insecure_http = true;
         self
     }
     /// Use this clock for retry backoff and durations (tests inject
@@ -275,18 +323,25 @@ impl ClientBuilder {
         self
     }
 
-    /// Build the client. Fails on an empty or blank key, a key that cannot be a header, or
-    /// a base URL that is not `http(s)://`.
+    /// Build the client. Fails on an empty or blank key, a key that cannot be a header, a
+    /// base URL that is not `http(s)://` (or is `http://` to a host that is not loopback,
+    /// without [`allow_insecure_http`](Self::allow_insecure_http)), or proxy and root
+    /// settings that cannot be used.
     pub fn build(mut self) -> Result<Client, Error> {
         let httplib = if self.transport.is_some() {
             "custom"
-        } else if cfg!(target_arch = "wasm32") || self.reqwest_chosen() {
+        } else if cfg!(target_arch = "wasm32") {
+            "fetch"
+        } else if self.reqwest_chosen() {
             "reqwest"
         } else {
             "hyper"
         };
         let transport = match self.transport.take() {
-            Some(t) => t,
+            Some(t) => self
+                .net
+                .check_unused_by("a transport of your own")
+                .map(|()| t)?,
             None => self.default_transport()?,
         };
         let key = self.api_key.trim();
@@ -307,6 +362,7 @@ impl ClientBuilder {
                     "{name} must be an http(s) URL without query: {url:?}"
                 )));
             }
+            self.net.check_base_url(name, url)?;
             Ok(url.to_owned())
         };
         let api_base = base("api_base", &self.api_base)?;
@@ -342,31 +398,37 @@ impl ClientBuilder {
 impl ClientBuilder {
     /// Whether the caller handed over a reqwest client or builder.
     fn reqwest_chosen(&self) -> bool {
-        #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+        #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
         return self.http_client.is_some() || self.http_client_builder.is_some();
-        #[cfg(not(any(feature = "reqwest", target_arch = "wasm32")))]
+        #[cfg(not(all(feature = "reqwest", not(target_arch = "wasm32"))))]
         false
     }
 
     /// The transport when none was given: the caller's reqwest client or builder, else
-    /// [`HyperTransport`](crate::HyperTransport) (native) or `ReqwestTransport` (wasm32).
+    /// [`HyperTransport`](crate::HyperTransport) (native) or `FetchTransport` (wasm32), with
+    /// the builder's network settings.
     fn default_transport(&mut self) -> Result<Arc<dyn Transport>, Error> {
         let limit = self.max_response_bytes;
-        #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+        #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
         {
             use crate::transport::ReqwestTransport;
             if let Some(c) = self.http_client.take() {
+                self.net.check_unused_by("a reqwest::Client of your own")?;
                 return Ok(Arc::new(ReqwestTransport::new(c, limit)));
             }
             if let Some(b) = self.http_client_builder.take() {
+                let b = self.net.apply_to_reqwest(b)?;
                 return Ok(Arc::new(ReqwestTransport::from_builder(b, limit)?));
             }
         }
         #[cfg(not(target_arch = "wasm32"))]
-        let transport = crate::transport::HyperTransport::new(self.connect_timeout, limit)?;
+        let transport = self.net.hyper_transport(self.connect_timeout, limit)?;
+        // The host's `fetch` has no connect timeout (the per-attempt timeout still applies).
         #[cfg(target_arch = "wasm32")]
-        let transport =
-            crate::transport::ReqwestTransport::with_connect_timeout(self.connect_timeout, limit)?;
+        let transport = {
+            let _ = self.connect_timeout;
+            crate::transport::FetchTransport::new(limit)
+        };
         Ok(Arc::new(transport))
     }
 }

@@ -31,6 +31,20 @@ pub enum Error {
         /// The `Request-Id` header, when present.
         request_id: Option<String>,
     },
+    /// The server answered with a redirect (3xx). Stripe's API never redirects, so the
+    /// answer came from something else: a wrong base URL, a proxy or captive portal, a
+    /// tampered route. No transport follows it (the request, its body, `Stripe-Account` and
+    /// `Idempotency-Key` go nowhere else), it is not an API error, and it is not retried.
+    Redirect {
+        /// The 3xx status; `None` when the host hid it (a browser's opaque redirect on wasm32)
+        /// or a reqwest client of your own followed the redirect.
+        status: Option<u16>,
+        /// The `Location` header (where a followed redirect ended, for a reqwest client of
+        /// your own), when known.
+        location: Option<String>,
+        /// The `Request-Id` header, when present.
+        request_id: Option<String>,
+    },
     /// The request was rejected before it was sent (parameters that cannot be encoded,
     /// an invalid header value, ...).
     Validation(String),
@@ -67,6 +81,18 @@ impl fmt::Display for Error {
                 f,
                 "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
             ),
+            Error::Redirect {
+                status, location, ..
+            } => {
+                f.write_str("redirect not followed")?;
+                if let Some(status) = status {
+                    write!(f, " (status {status})")?;
+                }
+                match location {
+                    Some(location) => write!(f, ": Location {location}"),
+                    None => f.write_str(": the host did not show the Location"),
+                }
+            }
             Error::Validation(m) => write!(f, "invalid request: {m}"),
             Error::Guard(g) => write!(f, "refused before sending: {g}"),
             Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
@@ -97,7 +123,7 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => Some(e.status),
             Error::Decode(d) => Some(d.status),
-            Error::ResponseTooLarge { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } | Error::Redirect { status, .. } => *status,
             _ => None,
         }
     }
@@ -107,7 +133,9 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => e.request_id.as_deref(),
             Error::Decode(d) => d.request_id.as_deref(),
-            Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
+            Error::ResponseTooLarge { request_id, .. } | Error::Redirect { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
@@ -161,7 +189,7 @@ impl Error {
 pub enum ApiErrorKind {
     /// 429, or 400 with `code == "rate_limit"`, or v2 `type == "rate_limit"`.
     RateLimit,
-    /// 400/404 with `type == "idempotency_error"`.
+    /// 400/404 with `type == "idempotency_error"`; on v2, that type with any status (409).
     Idempotency,
     /// Other 400/404.
     InvalidRequest,
@@ -413,7 +441,7 @@ impl ApiError {
         };
         let error_type = fields.error_type.as_deref().map(ApiErrorType::from);
         let code = fields.code.as_deref().map(ErrorCode::from);
-        let kind = classify(status, error_type.as_ref(), code.as_ref());
+        let kind = classify(status, error_type.as_ref(), code.as_ref(), is_v2);
         ApiError {
             status,
             kind,
@@ -467,10 +495,19 @@ fn string_field(object: &serde_json::Value, key: &str) -> Option<String> {
     object.get(key)?.as_str().map(str::to_owned)
 }
 
-fn classify(status: u16, ty: Option<&ApiErrorType>, code: Option<&ErrorCode>) -> ApiErrorKind {
+fn classify(
+    status: u16,
+    ty: Option<&ApiErrorType>,
+    code: Option<&ErrorCode>,
+    is_v2: bool,
+) -> ApiErrorKind {
     match ty {
         Some(ApiErrorType::TemporarySessionExpired) => return ApiErrorKind::SessionExpired,
         Some(ApiErrorType::RateLimit) => return ApiErrorKind::RateLimit,
+        // On v2 the type decides before the status (stripe-python's `specific_v2_api_error`):
+        // a key reused with other parameters answers 409 `idempotency_error`, which is no
+        // conflict that waiting resolves.
+        Some(ApiErrorType::IdempotencyError) if is_v2 => return ApiErrorKind::Idempotency,
         _ => {}
     }
     if code == Some(&ErrorCode::BillingMeterEventSessionExpired) {
@@ -667,6 +704,15 @@ mod tests {
         );
         assert_eq!(e.kind, ApiErrorKind::InvalidRequest);
         assert_eq!(e.param.as_deref(), Some("invalid_param"));
+        // A v2 key reused with other parameters: 409 idempotency_error, not a conflict.
+        let body =
+            br#"{"error":{"type":"idempotency_error","code":"idempotency_error","message":"m"}}"#;
+        let e = ApiError::from_response(409, body, None, true, None);
+        assert_eq!(e.kind, ApiErrorKind::Idempotency);
+        assert!(!e.is_transient());
+        // A v1 409 stays a conflict (a request with the key still in flight).
+        let e = ApiError::from_response(409, body, None, false, None);
+        assert_eq!(e.kind, ApiErrorKind::Conflict);
     }
 
     #[test]

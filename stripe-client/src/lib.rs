@@ -44,7 +44,9 @@
 //! | `full` | every API area |
 //! | `blocking` | [`blocking`]: the blocking client (no extra dependencies); native targets only |
 //! | `axum` | [`webhook`] extractors for axum; native targets only |
-//! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (proxies, pool settings, extra roots) instead of the default [`HyperTransport`]; always on wasm32, where reqwest is the transport |
+//! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (pool settings, a custom resolver, ...) instead of the default [`HyperTransport`]; native targets only |
+//! | `native-roots` | trust the operating system's root certificates besides the webpki ones (rustls-native-certs); native targets only |
+//! | `http2` | HTTP/2 through ALPN where the server offers it |
 //! | `testing` | [`testing`]: typed mocks, objects for tests, record and replay; for dev-dependencies |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
@@ -57,7 +59,7 @@
 //! On `wasm32-unknown-unknown` in a JavaScript host (Cloudflare Workers, Deno, Node,
 //! browsers) every API area builds (`full` too): typed requests and responses, webhooks,
 //! form, JSON and multipart encoding, pagination, retries. Requests go through the host's
-//! `fetch` (reqwest's wasm backend), backoff and the per-attempt timeout through its
+//! `fetch` (`FetchTransport`: redirects handed back, never followed; the body read as a stream under the size limit), backoff and the per-attempt timeout through its
 //! `setTimeout`, the clock through `Date` and `performance`; no tokio runtime and no TLS stack
 //! are compiled in. `blocking`, `axum` and the meter event sender (a tokio task) are native
 //! only. The [Cloudflare Workers guide](guides::cloudflare_workers) shows a Worker that
@@ -89,8 +91,9 @@
 //! 5. **attempt**: `governor::attempt` (`governor.rs`): with a [`governor`], wait for a slot
 //!    under the rate limits; then `attempt` (`pipeline/attempt.rs`): the transport under the
 //!    per-attempt timeout.
-//! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper → the socket (on wasm32,
-//!    `ReqwestTransport` → the host's `fetch`).
+//! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper (directly, or through
+//!    the proxy the environment or the builder names) → the socket (on wasm32,
+//!    `FetchTransport` → the host's `fetch`).
 //!
 //! and back:
 //!
@@ -181,14 +184,16 @@ pub use options::RequestOptions;
 pub use pagination::ItemStream;
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client_builder`] and
 /// [`ClientBuilder::http_client`].
-#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 pub use reqwest;
 pub use response::Response;
-#[cfg(not(target_arch = "wasm32"))]
-pub use transport::HyperTransport;
-#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+#[cfg(target_arch = "wasm32")]
+pub use transport::FetchTransport;
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 pub use transport::ReqwestTransport;
 pub use transport::{HttpRequest, HttpResponse, Method, MockTransport, Transport};
+#[cfg(not(target_arch = "wasm32"))]
+pub use transport::{HyperTransport, HyperTransportBuilder};
 
 /// The guides as pages of these docs (`guides`, on every docs build) and as doctests (with
 /// the `full` feature their examples need): one list for both. Each is `guides/<file>` as the

@@ -1,5 +1,6 @@
 //! Shared test helpers: the stripe-mock harness, a client pointed at a local server, a
-//! scripted fault-injection HTTP server and a few hand-written requests.
+//! scripted fault-injection HTTP server, the spec-driven v2 server and a few hand-written
+//! requests.
 
 pub mod chaos;
 pub mod fault;
@@ -11,6 +12,7 @@ pub mod mock_coverage;
 pub mod payments_flow;
 pub mod rate_limited;
 pub mod reqs;
+pub mod v2_server;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

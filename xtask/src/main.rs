@@ -383,8 +383,15 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
     // After the stripe-mock step: its `go install` fills the Go module cache the proof reads.
     steps.run(Added, "refresh proof", refresh::proof)?;
     steps.run(Core, "tests", || {
+        // The client follows HTTPS_PROXY / HTTP_PROXY as reqwest does: on a machine behind a
+        // proxy, the tests' loopback servers are still reached directly.
+        let no_proxy = ["NO_PROXY", "no_proxy"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok())
+            .map_or_else(String::new, |v| format!("{v},"));
         run(cargo()
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+            .env("NO_PROXY", format!("{no_proxy}127.0.0.1,localhost,::1"))
             .env("STRIPE_MOCK_URL", &mock.url))?;
         // stripe-types' unit tests (its runtime) are `test = false` in the run above.
         run(cargo().args([

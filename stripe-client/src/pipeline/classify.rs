@@ -13,6 +13,15 @@ pub(crate) fn classify(response: &HttpResponse, is_v2: bool) -> Result<(), Error
     if (200..300).contains(&response.status) {
         return Ok(());
     }
+    if (300..400).contains(&response.status) {
+        // Not followed by any transport, not an API error, not retried (`Outcome::of` makes
+        // it a failure without a response, which the policy does not retry).
+        return Err(Error::Redirect {
+            status: Some(response.status),
+            location: header_str(&response.headers, &http::header::LOCATION).map(str::to_owned),
+            request_id: request_id(response),
+        });
+    }
     let should_retry = match header_str(&response.headers, &STRIPE_SHOULD_RETRY) {
         Some("true") => Some(true),
         Some("false") => Some(false),
