@@ -52,6 +52,7 @@ pub mod secrets;
 
 pub use policy::Policy;
 pub mod stripe_names;
+pub mod test_objects;
 pub mod units;
 pub mod v2_test;
 
@@ -663,7 +664,10 @@ pub fn generate_from_bytes(
     passes::run_all(&mut model);
     let (checks, stale_checks) = checks::for_model(&model, policy);
     model.checks = checks;
-    let emitted = emit::emit(&model, sha256)?;
+    let mut emitted = emit::emit(&model, sha256)?;
+    // Objects for tests (stripe-types' `test_objects` feature).
+    let header = emit::header(&model, sha256);
+    emitted.files.extend(test_objects::emit(&model, &header)?);
     let stats = Stats {
         operations: model.operations.len(),
         operation_total: model.operation_total,
@@ -752,7 +756,9 @@ fn features_toml(policy: &Policy, units: &BTreeMap<String, BTreeSet<String>>) ->
     ));
     t.push_str(&format!("full = [{}]\n", quoted(&mut policy.features())));
     t.push_str(
-        "# Serialize impls for response types (request types always serialize).\nserialize = []\n",
+        "# Serialize impls for response types (request types always serialize).\nserialize = []\n\
+         # `rt::TestDefault`: every response type with its required fields filled, for tests.\n\
+         test_objects = []\n",
     );
     for area in policy.features() {
         let own: Vec<&str> = units

@@ -52,6 +52,9 @@ pub struct ClientBuilder {
     net: crate::transport::NetOptions,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
+    governor: Option<crate::governor::Governor>,
+    #[cfg(feature = "testing")]
+    interceptor: Option<Arc<dyn crate::testing::Intercept>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -87,7 +90,17 @@ impl ClientBuilder {
             net: crate::transport::NetOptions::default(),
             clock: Arc::new(SystemClock),
             observer: None,
+            governor: None,
+            #[cfg(feature = "testing")]
+            interceptor: None,
         }
+    }
+
+    /// The test kit's hook (`testing::StripeMock::client_builder`).
+    #[cfg(feature = "testing")]
+    pub(crate) fn interceptor(mut self, i: Arc<dyn crate::testing::Intercept>) -> Self {
+        self.interceptor = Some(i);
+        self
     }
 
     /// Base URL of `api.stripe.com` (for example a local stripe-mock).
@@ -235,6 +248,12 @@ impl ClientBuilder {
         self.observer = Some(Arc::new(observer));
         self
     }
+    /// Pace every attempt under Stripe's rate limits with this governor (shared with every
+    /// other client given it): see [`crate::governor`]. Off by default.
+    pub fn governor(mut self, governor: &crate::governor::Governor) -> Self {
+        self.governor = Some(governor.clone());
+        self
+    }
 
     /// Build the client. Fails on an empty or blank key, a key that cannot be a header, a
     /// base URL that is not `http(s)://` (or is `http://` to a host that is not loopback,
@@ -298,6 +317,12 @@ impl ClientBuilder {
             transport,
             clock: self.clock,
             observer: self.observer,
+            governor: self.governor.map(|governor| crate::governor::Governed {
+                governor,
+                mode: crate::governor::Mode::of_key(key),
+            }),
+            #[cfg(feature = "testing")]
+            interceptor: self.interceptor,
         }))
     }
 }

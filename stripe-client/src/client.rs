@@ -75,14 +75,14 @@ impl Client {
     }
 
     /// Send a request and decode its response.
-    pub async fn send<R: StripeRequest>(&self, req: &R) -> Result<R::Output, Error> {
+    pub async fn send<R: StripeRequest + 'static>(&self, req: &R) -> Result<R::Output, Error> {
         self.execute(req, RequestOptions::default())
             .await
             .map(Response::into_inner)
     }
 
     /// Send a request with options.
-    pub async fn send_with<R: StripeRequest>(
+    pub async fn send_with<R: StripeRequest + 'static>(
         &self,
         req: &R,
         opts: RequestOptions,
@@ -91,7 +91,7 @@ impl Client {
     }
 
     /// Send a request; keep the status, headers and request id.
-    pub async fn send_with_response<R: StripeRequest>(
+    pub async fn send_with_response<R: StripeRequest + 'static>(
         &self,
         req: &R,
     ) -> Result<Response<R::Output>, Error> {
@@ -102,12 +102,14 @@ impl Client {
     ///
     /// The request's own checks ([`StripeRequest::validate`]: a blank id in the path, the
     /// metering limits) run first: a refusal is [`Error::Guard`] and nothing is sent.
-    pub async fn execute<R: StripeRequest>(
+    pub async fn execute<R: StripeRequest + 'static>(
         &self,
         req: &R,
         opts: RequestOptions,
     ) -> Result<Response<R::Output>, Error> {
         let prepared = Prepared::from_request(req, &*self.settings.clock)?;
+        #[cfg(feature = "testing")]
+        let opts = self.intercept(req, opts)?;
         send_with_retries(&self.settings, &prepared, &opts)
             .await?
             .decode()
@@ -116,7 +118,7 @@ impl Client {
     /// Page through a list or search operation: a lazy stream of items.
     pub fn stream<R>(&self, req: &R) -> ItemStream<<R::Output as Paginated>::Item>
     where
-        R: StripeRequest,
+        R: StripeRequest + 'static,
         R::Output: Paginated,
     {
         self.stream_with(req, RequestOptions::default())
@@ -129,11 +131,18 @@ impl Client {
         opts: RequestOptions,
     ) -> ItemStream<<R::Output as Paginated>::Item>
     where
-        R: StripeRequest,
+        R: StripeRequest + 'static,
         R::Output: Paginated,
     {
         let pagination = req.endpoint().pagination;
-        match Prepared::from_request(req, &*self.settings.clock) {
+        let prepared = Prepared::from_request(req, &*self.settings.clock);
+        // The test kit's hook sees the request once; its tag rides on every page's options.
+        #[cfg(feature = "testing")]
+        let (prepared, opts) = match self.intercept(req, opts) {
+            Ok(opts) => (prepared, opts),
+            Err(e) => (Err(e), RequestOptions::default()),
+        };
+        match prepared {
             Ok(prepared) => {
                 paginate::<R::Output>(self.settings.clone(), prepared, opts, pagination)
             }
@@ -148,7 +157,7 @@ impl Client {
         max: Option<usize>,
     ) -> Result<Vec<<R::Output as Paginated>::Item>, Error>
     where
-        R: StripeRequest,
+        R: StripeRequest + 'static,
         R::Output: Paginated,
     {
         use futures_util::{StreamExt, TryStreamExt};
@@ -183,6 +192,21 @@ impl Client {
     ) -> Result<Response<serde_json::Value>, Error> {
         let prepared = Prepared::raw(method, path, &params)?;
         self.execute_prepared(&prepared, &opts).await?.decode()
+    }
+
+    /// Hand a typed request to the test kit's interceptor, when the client was built from a
+    /// `testing::StripeMock`: it picks the rule that answers and tags the options with it.
+    /// One `Option` check for every other client.
+    #[cfg(feature = "testing")]
+    fn intercept<R: StripeRequest + 'static>(
+        &self,
+        req: &R,
+        opts: RequestOptions,
+    ) -> Result<RequestOptions, Error> {
+        match &self.settings.interceptor {
+            Some(i) => i.intercept(&req.endpoint(), req, req, opts),
+            None => Ok(opts),
+        }
     }
 
     /// Send a prepared request with retries; a 2xx response or the error.

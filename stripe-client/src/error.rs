@@ -64,6 +64,10 @@ pub enum Error {
     /// The blocking client was called on a thread of a tokio runtime, where blocking would
     /// stall the runtime: use the async client there.
     InsideAsyncRuntime,
+    /// A test double holds no answer for the request (a `stripe_client::testing` mock with
+    /// no rule that matches it, a replay of a cassette that never saw it): the message names
+    /// the operation and its parameters.
+    Unmatched(String),
 }
 
 impl fmt::Display for Error {
@@ -101,6 +105,7 @@ impl fmt::Display for Error {
             Error::InsideAsyncRuntime => f.write_str(
                 "the blocking client cannot run on a thread of a tokio runtime; use the async client there",
             ),
+            Error::Unmatched(m) => write!(f, "no answer for this request: {m}"),
         }
     }
 }

@@ -47,6 +47,7 @@
 //! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (pool settings, a custom resolver, ...) instead of the default [`HyperTransport`]; native targets only |
 //! | `native-roots` | trust the operating system's root certificates besides the webpki ones (rustls-native-certs); native targets only |
 //! | `http2` | HTTP/2 through ALPN where the server offers it |
+//! | `testing` | [`testing`]: typed mocks, objects for tests, record and replay; for dev-dependencies |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
 //! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
@@ -89,8 +90,9 @@
 //!    `stripe.request` span and tells the observer ([`telemetry`]).
 //! 4. `Prepared::to_http` (`pipeline/prepare.rs`): URL, headers (`pipeline/headers.rs`, every
 //!    header in one place) and body bytes of one attempt.
-//! 5. **attempt**: `attempt` (`pipeline/attempt.rs`): the transport under the per-attempt
-//!    timeout.
+//! 5. **attempt**: `governor::attempt` (`governor.rs`): with a [`governor`], wait for a slot
+//!    under the rate limits; then `attempt` (`pipeline/attempt.rs`): the transport under the
+//!    per-attempt timeout.
 //! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper (directly, or through
 //!    the proxy the environment or the builder names) → the socket (on wasm32,
 //!    `FetchTransport` → the host's `fetch`).
@@ -110,14 +112,21 @@
 //! (`config.rs`: constants and [`AppInfo`]; `clock.rs`; `error.rs`; [`retry`]'s policy)
 //! imports nothing above it, so the modules import each other in one direction only.
 //!
-//! To unit-test code that uses the client without a server, build it with a
-//! [`MockTransport`]: it records every request and answers from a queue.
+//! To unit-test code that uses the client without a server, use the [`testing`] kit (feature
+//! `testing`: typed rules per operation, objects for tests, record and replay), or build the
+//! client with a [`MockTransport`]: it records every request and answers from a queue.
+//! [`wait`] polls for asynchronous state (test clocks, payment intents, report runs, v2
+//! accounts).
 //!
 // Where a feature leaves a module out, its links in the text above point at docs.rs (after
 // the blank line above: a link definition cannot interrupt a paragraph).
 #![cfg_attr(
     not(feature = "blocking"),
     doc = "\n[`blocking`]: https://docs.rs/stripe-client/latest/stripe_client/blocking/index.html"
+)]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "\n[`testing`]: https://docs.rs/stripe-client/latest/stripe_client/testing/index.html"
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -149,6 +158,7 @@ mod config;
 pub mod encode;
 mod error;
 mod ext;
+pub mod governor;
 pub mod meter;
 mod options;
 pub mod pagination;
@@ -159,7 +169,11 @@ pub mod retry;
 mod rt;
 mod settings;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod transport;
+pub mod wait;
 pub mod webhook;
 
 pub use builder::ClientBuilder;
@@ -224,7 +238,8 @@ guides! {
     connect = "connect.md";
     webhooks = "webhooks.md";
     error_handling = "error-handling.md";
-    testing = "testing.md";
+    // Its examples use the test kit.
+    #[cfg(feature = "testing")] testing = "testing.md";
     telemetry = "telemetry.md";
     performance = "performance.md";
     comparison = "comparison.md";

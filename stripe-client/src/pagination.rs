@@ -1,7 +1,8 @@
 //! Auto-pagination: one `try_unfold` stream serves v1 lists (forward with `starting_after`,
 //! backward with `ending_before`), v1 search (`page` = `next_page`) and v2 lists
 //! (`next_page_url`). Request options (account, context, version, expand, ...) apply to
-//! every page.
+//! every page, and a client's [governor](crate::governor) paces the pages (each waits for a
+//! slot in the read bucket, a search's also in the Search bucket).
 
 use crate::error::Error;
 use crate::options::RequestOptions;

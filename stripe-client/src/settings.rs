@@ -28,6 +28,11 @@ pub(crate) struct Settings {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) observer: Option<Arc<dyn Observer>>,
+    /// The rate governor and the mode of the key, when the builder was given one.
+    pub(crate) governor: Option<crate::governor::Governed>,
+    /// Set only on a client built from a `testing::StripeMock`: it sees each typed request.
+    #[cfg(feature = "testing")]
+    pub(crate) interceptor: Option<Arc<dyn crate::testing::Intercept>>,
 }
 
 impl Settings {

@@ -6,6 +6,11 @@ pub mod chaos;
 pub mod fault;
 pub mod meter_server;
 pub mod mock_coverage;
+/// The explorer's payments flow as application code under test: `testing_kit.rs` runs it
+/// against a `StripeMock` and against a cassette recorded from stripe-mock, and
+/// guides/testing.md quotes it verbatim.
+pub mod payments_flow;
+pub mod rate_limited;
 pub mod reqs;
 pub mod v2_server;
 

@@ -9,7 +9,7 @@
 //!   at the end gives every step's time, the core suite's and the added checks' subtotals.
 //! - `wasm`: the wasm32 step alone (installs the target, wasm-bindgen-cli and workerd if needed).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
-//! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
+//! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`); `--only governor` runs one bench's row.
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
 //! - `modules [--faces] [<src dir>]`: files of a crate that import each other in a loop.
@@ -65,7 +65,7 @@ fn main() {
                  test    (codegen --check, clippy, fmt --check, doc, deny, miri, fuzz build, refresh proof, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]\n  modules [--faces] [<src dir>]\n  fuzz [--seconds N] [<target>...]\n  miri    (the `unsafe` tests under Miri; installs nightly's miri and rust-src)"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]\n  modules [--faces] [<src dir>]\n  fuzz [--seconds N] [<target>...]\n  miri    (the `unsafe` tests under Miri; installs nightly's miri and rust-src)"
             );
             std::process::exit(2);
         }

@@ -10,6 +10,7 @@
 mod attempt;
 mod classify;
 mod decode;
+mod govern;
 pub(crate) mod headers;
 mod prepare;
 mod send;

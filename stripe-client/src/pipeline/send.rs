@@ -1,9 +1,8 @@
 //! The request loop around stages 2 and 3: each attempt is built ([`Prepared::to_http`]),
-//! sent ([`attempt`]) and classified ([`classify`]) in its own span; the client's
+//! sent ([`attempt`](super::attempt::attempt), through the client's governor when it has one) and classified ([`classify`]) in its own span; the client's
 //! [`RetryPolicy`](crate::retry::RetryPolicy) sees every failed attempt's response (status,
 //! headers) or error and says whether to go again, and after how long.
 
-use super::attempt::attempt;
 use super::classify::{classify, request_id};
 use super::decode::RawResponse;
 use super::headers::{header_str, STRIPE_NOTICE};
@@ -35,8 +34,6 @@ pub(crate) async fn send_with_retries(
     let mut attempts: u32 = 0;
     loop {
         attempts += 1;
-        // A client-side rate governor waits here, before each attempt (and each retry) is
-        // sent: the one place every request of this client passes.
         let timeout =
             policy.attempt_timeout(per_attempt, clock.now().saturating_duration_since(started));
         let trace = AttemptTrace::start(
@@ -51,17 +48,12 @@ pub(crate) async fn send_with_retries(
             Some(r) => r,
             None => p.to_http(client, opts, key)?,
         };
-        let sent = clock.now();
-        let result = attempt(
-            &*client.transport,
-            request,
-            timeout,
-            client.max_response_bytes,
-        )
-        .instrument(trace.span().clone())
-        .await;
+        // The governor's hook (a pass-through without one): wait for a slot, send the attempt
+        // (`pipeline::attempt`), learn from a rate-limit 429. `duration` leaves the wait out.
+        let (result, duration) = super::govern::attempt(client, p, opts, request, timeout)
+            .instrument(trace.span().clone())
+            .await;
         let now = clock.now();
-        let duration = now.saturating_duration_since(sent);
         let elapsed = now.saturating_duration_since(started);
         let decision = match result {
             Ok(response) => {

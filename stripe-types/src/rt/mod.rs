@@ -12,6 +12,8 @@ pub mod json;
 mod json_path;
 mod page;
 mod request;
+#[cfg(feature = "test_objects")]
+mod test_default;
 mod values;
 
 pub use boxed::Boxed;
@@ -25,6 +27,8 @@ pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
     encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,
 };
+#[cfg(feature = "test_objects")]
+pub use test_default::{TestDefault, TEST_TIME};
 pub use values::{
     Binary, Clearable, DateTime, Decimal, Expandable, Extra, FileUpload, HasId, Id, Int64String,
     Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
