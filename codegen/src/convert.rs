@@ -461,10 +461,7 @@ impl<'a> Converter<'a> {
             let child = ctx.child(pname);
             let mut ty = self.ty(&unboxed, &child)?;
             let nullable = matches!(&unboxed, ReferenceOr::Item(ps) if ps.schema_data.nullable);
-            let secret = self.policy.is_secret(component, pname);
-            if secret && matches!(ty, Ty::String | Ty::Map(_) | Ty::Metadata) {
-                ty = Ty::Secret(Box::new(ty));
-            }
+            ty = crate::secrets::mark(self.policy, component, pname, ty, &child.at)?;
             let doc = match &unboxed {
                 ReferenceOr::Item(ps) => schema_doc(ps),
                 ReferenceOr::Reference { .. } => None,
@@ -891,7 +888,10 @@ impl<'a> Converter<'a> {
             };
             // Ids come from the spec's links, after conversion (`links`).
             let child = ctx.child(&data.name);
-            let ty = self.ty(&schema, &child)?;
+            let mut ty = self.ty(&schema, &child)?;
+            if location == Location::Params {
+                ty = crate::secrets::mark(self.policy, None, &data.name, ty, &child.at)?;
+            }
             fields.push(Field {
                 name: data.name.clone(),
                 ident: field_ident(&data.name),

@@ -31,7 +31,7 @@
 //!   a `CustomerId`). The same parameter shape names the same objects wherever it is used
 //!   (`passes::dedup_inline_types`). Every typed id converts from `Id<T>`, `&Id<T>`, `&str`
 //!   and `String`; a borrowed id also fills a plain `String` parameter. `--stats` and
-//!   `tests/checks.rs` hold every linked parameter to its link ([`checks`]).
+//!   `tests/checks.rs` hold every linked parameter to its link ([`self_checks`]).
 //! - **v1 and v2 objects do not share ids**: `V2CoreAccountId` is not an `AccountId`, nor
 //!   `V2CoreEventId` an `EventId` or `V2CoreAccountPersonId` a `PersonId`. The spec keeps
 //!   them apart: v2 objects have their own schemas, and its error
@@ -75,10 +75,14 @@ pub mod model;
 pub mod names;
 pub mod passes;
 pub mod policy;
+pub mod secrets;
+pub mod self_checks;
 
 pub use policy::Policy;
 pub mod stripe_names;
+pub mod test_objects;
 pub mod units;
+pub mod v2_test;
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -217,7 +221,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct Generated {
     /// Files relative to `stripe-types/src/generated/`.
     pub files: BTreeMap<String, String>,
-    /// Files relative to the workspace root (the generated stripe-mock test).
+    /// Files relative to the workspace root (the generated stripe-mock and v2 tests).
     pub workspace_files: BTreeMap<String, String>,
     /// The `[features]` table for `stripe-types/Cargo.toml`.
     pub features_toml: String,
@@ -275,8 +279,15 @@ pub struct Stats {
     pub swappable_constructors: usize,
     /// How readable the type names are.
     pub naming: NamingStats,
-    /// The generator's checks of itself ([`checks`]).
-    pub checks: checks::Checks,
+    /// The generator's checks of itself ([`self_checks`]).
+    pub checks: self_checks::Checks,
+    /// Every field typed `Secret<_>`, and why ([`secrets`]).
+    pub secrets: Vec<secrets::Marked>,
+    /// The reviewed exceptions to the secret rule: `(field, why it is no secret)`.
+    pub not_secret: Vec<(String, String)>,
+    /// Operations `spec/policy.toml`'s `[checks]` names that the spec does not have (an
+    /// error under `cargo xtask codegen --check`).
+    pub stale_checks: Vec<String>,
 }
 
 /// Type-name figures (`cargo xtask codegen --stats`).
@@ -464,7 +475,7 @@ impl Stats {
         self
     }
 
-    /// The lines of the generator's checks ([`checks`]): each finding, then the figures.
+    /// The lines of the generator's checks ([`self_checks`]): each finding, then the figures.
     pub fn checks_render(&self) -> String {
         let c = &self.checks;
         let mut s = String::new();
@@ -496,12 +507,12 @@ impl Stats {
             "ids: parameters the spec links to an object: typed with another object's id {}; plain String {} ({} path, {} single, {} lists; top level {} path, {} single, {} lists)\n",
             c.wrong_ids.len(),
             c.untyped_ids.len(),
-            count(checks::Slot::Path, false),
-            count(checks::Slot::Single, false),
-            count(checks::Slot::List, false),
-            count(checks::Slot::Path, true),
-            count(checks::Slot::Single, true),
-            count(checks::Slot::List, true),
+            count(self_checks::Slot::Path, false),
+            count(self_checks::Slot::Single, false),
+            count(self_checks::Slot::List, false),
+            count(self_checks::Slot::Path, true),
+            count(self_checks::Slot::Single, true),
+            count(self_checks::Slot::List, true),
         ));
         s.push_str(&format!(
             "enums: request/response pairs without a conversion: {} ({} at the top level) of {} linked pairs ({} one enum, {} convert with From)\n",
@@ -541,6 +552,11 @@ impl Stats {
         for d in &self.degraded {
             s.push_str(&format!("degraded {}: {}\n", d.at, d.reason));
         }
+        for op in &self.stale_checks {
+            s.push_str(&format!(
+                "stale check {op}: spec/policy.toml [checks] names an operation the spec does not have\n"
+            ));
+        }
         for u in &self.unmapped {
             s.push_str(&format!(
                 "unmapped {u}: placed in `core`; name its area in spec/policy.toml\n"
@@ -574,6 +590,20 @@ impl Stats {
         s.push_str(&format!(
             "constructors with swappable arguments: {} (positional form would have {}; those take an args struct)\n",
             self.swappable_constructors, self.args_structs
+        ));
+        for m in &self.secrets {
+            s.push_str(&format!(
+                "secret {}.{} ({}): {}\n",
+                m.holder, m.field, m.side, m.why
+            ));
+        }
+        for (field, why) in &self.not_secret {
+            s.push_str(&format!("not secret (reviewed) {field}: {why}\n"));
+        }
+        s.push_str(&format!(
+            "secret fields: {} (by the rule or spec/policy.toml; {} reviewed exceptions)\n",
+            self.secrets.len(),
+            self.not_secret.len()
         ));
         s.push_str(&format!(
             "operations {}/{}\n",
@@ -731,7 +761,12 @@ pub fn generate_from_bytes(
     let sha256 = pin.sha256.as_str();
     let mut model = convert::convert(&api, policy, names)?;
     passes::run_all(&mut model);
-    let emitted = emit::emit(&model, sha256)?;
+    let (checks, stale_checks) = checks::for_model(&model, policy);
+    model.checks = checks;
+    let mut emitted = emit::emit(&model, sha256)?;
+    // Objects for tests (stripe-types' `test_objects` feature).
+    let header = emit::header(&model, sha256);
+    emitted.files.extend(test_objects::emit(&model, &header)?);
     let stats = Stats {
         operations: model.operations.len(),
         operation_total: model.operation_total,
@@ -764,6 +799,9 @@ pub fn generate_from_bytes(
         full_bytes: emitted.item_bytes.iter().map(|(_, b)| b).sum(),
         naming: NamingStats::measure(&model),
         unmapped: model.unmapped.iter().cloned().collect(),
+        secrets: secrets::marked(&model, policy),
+        not_secret: secrets::exceptions(policy),
+        stale_checks,
         ..Stats::default()
     };
     let mut stats = stats.with_names_and_args(&model);
@@ -772,13 +810,19 @@ pub fn generate_from_bytes(
         .values()
         .map(|f| emit::swappable_constructors(f))
         .sum();
-    stats.checks = checks::measure(&model);
-    stats.checks.dangling_docs = checks::dangling_docs(&emitted.files, &checks::spec_prose(&model));
+    stats.checks = self_checks::measure(&model);
+    stats.checks.dangling_docs =
+        self_checks::dangling_docs(&emitted.files, &self_checks::spec_prose(&model));
     let features_toml = features_toml(policy, &model.units);
     let mut workspace_files = BTreeMap::new();
     workspace_files.insert(
         "tests/tests/it/stripe_mock_every_operation.rs".to_string(),
         emit::mock_test(&model, sha256)?,
+    );
+    workspace_files.insert(v2_test::PATH.to_string(), v2_test::v2_test(&model, sha256)?);
+    workspace_files.insert(
+        "tests/tests/it/secrets_debug.rs".to_string(),
+        secrets::debug_test(&model, sha256)?,
     );
     workspace_files.insert(
         "guides/features.md".to_string(),
@@ -814,7 +858,9 @@ fn features_toml(policy: &Policy, units: &BTreeMap<String, BTreeSet<String>>) ->
     ));
     t.push_str(&format!("full = [{}]\n", quoted(&mut policy.features())));
     t.push_str(
-        "# Serialize impls for response types (request types always serialize).\nserialize = []\n",
+        "# Serialize impls for response types (request types always serialize).\nserialize = []\n\
+         # `rt::TestDefault`: every response type with its required fields filled, for tests.\n\
+         test_objects = []\n",
     );
     for area in policy.features() {
         let own: Vec<&str> = units
@@ -860,12 +906,10 @@ pub fn enabled_features(
 /// tests' fixtures).
 pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     let api = parse_spec(bytes)?;
-    let mut model = convert::convert(
-        &api,
-        &policy::workspace_policy(),
-        &stripe_names::NameTable::new(),
-    )?;
+    let policy = policy::workspace_policy();
+    let mut model = convert::convert(&api, &policy, &stripe_names::NameTable::new())?;
     passes::run_all(&mut model);
+    model.checks = checks::for_model(&model, &policy).0;
     // One file, no API-area features: every item is compiled.
     for item in model.items.iter_mut() {
         item.cfg.clear();
@@ -901,10 +945,10 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     };
     let mut stats = stats.with_names_and_args(&model);
     stats.swappable_constructors = emit::swappable_constructors(&text);
-    stats.checks = checks::measure(&model);
-    stats.checks.dangling_docs = checks::dangling_docs(
+    stats.checks = self_checks::measure(&model);
+    stats.checks.dangling_docs = self_checks::dangling_docs(
         &BTreeMap::from([("lib.rs".to_string(), text.clone())]),
-        &checks::spec_prose(&model),
+        &self_checks::spec_prose(&model),
     );
     Ok((text, stats))
 }

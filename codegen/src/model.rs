@@ -385,6 +385,9 @@ pub struct Model {
     pub accepts: BTreeMap<(ItemId, String), Vec<String>>,
     /// `(request enum, response enum)` pairs that convert both ways with `From`.
     pub enum_conversions: BTreeSet<(ItemId, ItemId)>,
+    /// Operation id → the hand-written check its request's `validate` calls
+    /// (`spec/policy.toml`'s `[checks]`, see [`crate::checks`]).
+    pub checks: BTreeMap<String, String>,
 }
 
 impl Model {

@@ -1,5 +1,6 @@
 //! Generator policy: the decisions the spec cannot make (which cargo feature serves a path,
-//! which fields hold secrets), read from `spec/policy.toml` beside the spec.
+//! the exceptions to the secret rule, which requests run a hand-written check), read from
+//! `spec/policy.toml` beside the spec.
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,10 +16,16 @@ pub struct Policy {
     pub areas: BTreeMap<String, BTreeSet<String>>,
     /// Areas `stripe-types` enables by default.
     pub default_areas: Vec<String>,
-    /// Response fields that hold a secret wherever they appear.
+    /// Fields that hold a secret wherever they appear, beyond the rule of [`crate::secrets`].
     pub secret_fields: BTreeSet<String>,
     /// `(schema, field)` pairs that hold a secret.
     pub secret_schema_fields: BTreeSet<(String, String)>,
+    /// Reviewed exceptions to the secret rule: `field` or `schema.field` → why it is not a
+    /// secret.
+    pub not_secret: BTreeMap<String, String>,
+    /// Operation id → the hand-written check (a path under `stripe_types::rt::check`) its
+    /// request's `validate` calls.
+    pub checks: BTreeMap<String, String>,
     /// `(schema, field)` pairs whose object is only named, as an expandable field's is.
     pub names_only: BTreeSet<(String, String)>,
     /// Parameter names that hold a value, never the id of the resource of that name
@@ -38,6 +45,8 @@ struct File {
     names_only: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     not_ids: Vec<String>,
+    #[serde(default)]
+    checks: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +54,8 @@ struct File {
 struct Secrets {
     fields: Vec<String>,
     schema_fields: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    not_secret: BTreeMap<String, String>,
 }
 
 impl Policy {
@@ -85,11 +96,32 @@ impl Policy {
                 ));
             }
         }
+        for (op, check) in &file.checks {
+            let path_ok = !check.is_empty()
+                && check.split("::").all(|s| {
+                    s.chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            if !path_ok {
+                return Err(format!(
+                    "[checks] {op} = {check:?} is not a path like `meter::meter_event`"
+                ));
+            }
+        }
+        for (key, why) in &file.secrets.not_secret {
+            if why.trim().is_empty() {
+                return Err(format!("[secrets.not_secret] {key:?} needs its reason"));
+            }
+        }
         Ok(Policy {
             areas,
             default_areas: file.default_areas,
             secret_fields: file.secrets.fields.into_iter().collect(),
             secret_schema_fields: schema_field_pairs(file.secrets.schema_fields),
+            not_secret: file.secrets.not_secret,
+            checks: file.checks,
             names_only: schema_field_pairs(file.names_only),
             not_ids: file.not_ids.into_iter().collect(),
             segment_area,
@@ -134,13 +166,21 @@ impl Policy {
         })
     }
 
-    /// Whether a response field holds a secret.
-    pub fn is_secret(&self, schema: Option<&str>, field: &str) -> bool {
+    /// Whether the policy lists a field as secret (beyond the rule of [`crate::secrets`]).
+    pub fn lists_secret(&self, schema: Option<&str>, field: &str) -> bool {
         self.secret_fields.contains(field)
             || schema.is_some_and(|s| {
                 self.secret_schema_fields
                     .contains(&(s.to_string(), field.to_string()))
             })
+    }
+
+    /// Why a field the secret rule names is not a secret, when the policy says so.
+    pub fn not_secret(&self, schema: Option<&str>, field: &str) -> Option<&str> {
+        let scoped = schema.and_then(|s| self.not_secret.get(&format!("{s}.{field}")));
+        scoped
+            .or_else(|| self.not_secret.get(field))
+            .map(String::as_str)
     }
 }
 
@@ -170,9 +210,19 @@ mod tests {
         assert_eq!(p.area_for_path("/v2/core/events"), "v2");
         assert_eq!(p.area_for_path("/v1/events"), "core");
         assert_eq!(p.area_of("not_a_resource"), None);
-        assert!(p.is_secret(None, "client_secret"));
-        assert!(p.is_secret(Some("login_link"), "url"));
-        assert!(!p.is_secret(Some("customer"), "url"));
+        assert!(p.lists_secret(Some("login_link"), "url"));
+        assert!(!p.lists_secret(Some("customer"), "url"));
+        assert!(p
+            .not_secret(Some("invoice"), "confirmation_secret")
+            .is_some());
+        assert!(p
+            .not_secret(Some("customer"), "confirmation_secret")
+            .is_none());
+        assert!(p.not_secret(None, "private_key_file").is_some());
+        assert_eq!(
+            p.checks.get("PostBillingMeters").map(String::as_str),
+            Some("meter::meter")
+        );
         assert!(p.is_names_only(Some("api_errors"), "payment_method"));
         assert!(!p.is_names_only(Some("api_errors"), "code"));
     }

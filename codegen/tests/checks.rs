@@ -58,7 +58,7 @@ fn fixture_model() -> codegen::model::Model {
 #[test]
 fn id_checks_find_a_parameter_typed_otherwise_than_its_link() {
     let mut m = fixture_model();
-    let c = codegen::checks::measure(&m);
+    let c = codegen::self_checks::measure(&m);
     assert!(c.wrong_ids.is_empty() && c.untyped_ids.is_empty(), "{c:?}");
     // The link: the token list's `card` names an `issuing.card` (through the token's property).
     let site = m
@@ -78,13 +78,13 @@ fn id_checks_find_a_parameter_typed_otherwise_than_its_link() {
     // Typed by its name, as before issue 28: a `CardId`.
     let card = m.components["card"];
     set(&mut m, Ty::Id(card));
-    let c = codegen::checks::measure(&m);
+    let c = codegen::self_checks::measure(&m);
     assert_eq!(c.wrong_ids.len(), 1, "{c:?}");
     assert!(c.wrong_ids[0]
         .starts_with("ListIssuingTokens.card: takes CardId, the spec links issuing.card"));
     // Left a `String`.
     set(&mut m, Ty::String);
-    let c = codegen::checks::measure(&m);
+    let c = codegen::self_checks::measure(&m);
     assert_eq!(c.untyped_ids.len(), 1, "{c:?}");
     assert!(c.untyped_ids[0]
         .1
@@ -100,7 +100,7 @@ fn doc_check_finds_a_doc_naming_a_missing_type() {
                 /// Stripe's prose names the `Authorization` object.\n";
     let files = BTreeMap::from([("a.rs".to_string(), file.to_string())]);
     let prose = BTreeSet::from(["Stripe's prose names the `Authorization` object.".to_string()]);
-    let found = codegen::checks::dangling_docs(&files, &prose);
+    let found = codegen::self_checks::dangling_docs(&files, &prose);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("ListPaymentIntentsCreated"), "{found:?}");
 }
@@ -125,7 +125,7 @@ fn enum_check_finds_a_request_enum_that_does_not_meet_its_response_enum() {
         fields[site.index].ty.clone()
     };
     assert_eq!(field_ty(&m), Ty::Named(m.resolve(resp)));
-    assert!(codegen::checks::measure(&m).enum_pairs.is_empty());
+    assert!(codegen::self_checks::measure(&m).enum_pairs.is_empty());
     // A request enum of its own, as before issue 28, with no conversion: the check names it.
     let mut own = m.items[m.resolve(resp)].clone();
     own.name = "ListStatus".into();
@@ -137,10 +137,10 @@ fn enum_check_finds_a_request_enum_that_does_not_meet_its_response_enum() {
         unreachable!()
     };
     fields[site.index].ty = Ty::Named(own);
-    let c = codegen::checks::measure(&m);
+    let c = codegen::self_checks::measure(&m);
     assert_eq!(c.enum_pairs.len(), 1, "{c:?}");
     assert!(c.enum_pairs[0].0, "a top-level parameter");
     // With `From` both ways, the pair meets.
     m.enum_conversions.insert((own, m.resolve(resp)));
-    assert!(codegen::checks::measure(&m).enum_pairs.is_empty());
+    assert!(codegen::self_checks::measure(&m).enum_pairs.is_empty());
 }

@@ -122,15 +122,21 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("set {name}"))
 }
 
+/// The signing secret in `name`, checked at start-up: an empty, blank or untrimmed secret
+/// stops the app here instead of letting forged events in (or turning real ones away).
+fn webhook_secret(name: &str) -> WebhookSecret {
+    WebhookSecret::new(env(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 #[tokio::main]
 async fn main() {
     let v1 = Router::new()
         .route("/webhook", post(v1_webhook))
-        .with_state(WebhookSecret::new(env("STRIPE_WEBHOOK_SECRET")));
+        .with_state(webhook_secret("STRIPE_WEBHOOK_SECRET"));
     let thin = Router::new()
         .route("/webhook/thin", post(thin_webhook))
         .with_state(ThinState {
-            secret: WebhookSecret::new(env("STRIPE_THIN_WEBHOOK_SECRET")),
+            secret: webhook_secret("STRIPE_THIN_WEBHOOK_SECRET"),
             client: Client::new(env("STRIPE_SECRET_KEY")).expect("a valid API key"),
         });
     let app = v1.merge(thin);

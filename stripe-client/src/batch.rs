@@ -23,7 +23,10 @@
 //! Each call gets its own slot: one that returns an error or panics fails only that slot
 //! ([`BatchError::Failed`] / [`BatchError::Panicked`]); the others run to completion.
 //! At most [`concurrency`](Batch::concurrency) calls are in flight at once (default
-//! [`DEFAULT_CONCURRENCY`]); the client's connection pool is shared by all of them.
+//! [`DEFAULT_CONCURRENCY`]); the client's connection pool is shared by all of them. The bound
+//! is not a rate: give the client a [`Governor`](crate::governor::Governor) and each call
+//! waits for a slot under Stripe's rate limits, so a backfill of any size paces itself instead
+//! of collecting 429s.
 
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};

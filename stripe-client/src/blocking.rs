@@ -170,12 +170,12 @@ impl Client {
     }
 
     /// Send a request and decode its response.
-    pub fn send<R: StripeRequest>(&self, req: &R) -> Result<R::Output, Error> {
+    pub fn send<R: StripeRequest + 'static>(&self, req: &R) -> Result<R::Output, Error> {
         self.block_on(self.client.send(req))?
     }
 
     /// Send a request with options.
-    pub fn send_with<R: StripeRequest>(
+    pub fn send_with<R: StripeRequest + 'static>(
         &self,
         req: &R,
         opts: RequestOptions,
@@ -184,7 +184,7 @@ impl Client {
     }
 
     /// Send a request; keep the status, headers and request id.
-    pub fn send_with_response<R: StripeRequest>(
+    pub fn send_with_response<R: StripeRequest + 'static>(
         &self,
         req: &R,
     ) -> Result<Response<R::Output>, Error> {
@@ -192,7 +192,7 @@ impl Client {
     }
 
     /// Send a request with options; keep the status, headers and request id.
-    pub fn execute<R: StripeRequest>(
+    pub fn execute<R: StripeRequest + 'static>(
         &self,
         req: &R,
         opts: RequestOptions,
@@ -204,7 +204,7 @@ impl Client {
     /// fetched when the one before it is used up.
     pub fn iter<R>(&self, req: &R) -> Iter<<R::Output as Paginated>::Item>
     where
-        R: StripeRequest,
+        R: StripeRequest + 'static,
         R::Output: Paginated,
     {
         self.iter_with(req, RequestOptions::default())
@@ -217,7 +217,7 @@ impl Client {
         opts: RequestOptions,
     ) -> Iter<<R::Output as Paginated>::Item>
     where
-        R: StripeRequest,
+        R: StripeRequest + 'static,
         R::Output: Paginated,
     {
         Iter {
@@ -233,7 +233,7 @@ impl Client {
         max: Option<usize>,
     ) -> Result<Vec<<R::Output as Paginated>::Item>, Error>
     where
-        R: StripeRequest,
+        R: StripeRequest + 'static,
         R::Output: Paginated,
     {
         self.block_on(self.client.list_all(req, max))?
@@ -300,7 +300,7 @@ impl<T> FusedIterator for Iter<T> {}
 
 /// Sends any [`StripeRequest`] with a blocking [`Client`]. Implemented for every request
 /// type; bring it into scope with `use stripe_client::blocking::prelude::*`.
-pub trait StripeRequestBlockingExt: StripeRequest + Sized {
+pub trait StripeRequestBlockingExt: StripeRequest + Sized + 'static {
     /// Send and decode.
     fn send_blocking(&self, client: &Client) -> Result<Self::Output, Error> {
         client.send(self)
@@ -344,7 +344,7 @@ pub trait StripeRequestBlockingExt: StripeRequest + Sized {
     }
 }
 
-impl<R: StripeRequest> StripeRequestBlockingExt for R {}
+impl<R: StripeRequest + 'static> StripeRequestBlockingExt for R {}
 
 #[allow(dead_code)]
 fn _assert_send_sync() {

@@ -1,110 +1,33 @@
 //! [`ClientBuilder`]: the settings of a [`Client`], checked and turned into the pipeline's
-//! parts (default headers, transport, clock) once, by [`ClientBuilder::build`].
+//! parts (default headers, transport, clock, retry policy) once, by
+//! [`ClientBuilder::build`]. The top of the client: it imports the client, which never
+//! imports it back ([`Client::builder`] and [`Client::new`] are written here).
 
-use crate::client::{Client, Inner};
-use crate::pipeline::DefaultHeaders;
-use crate::retry::{Clock, SystemClock, DEFAULT_MAX_RETRIES};
+use crate::client::Client;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{
+    redact_key, AppInfo, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_FILES_BASE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
+};
+use crate::error::Error;
+use crate::pipeline::headers::DefaultHeaders;
+use crate::retry::RetryPolicy;
+use crate::settings::Settings;
 use crate::telemetry::Observer;
 use crate::transport::Transport;
-use crate::Error;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The API version this crate's types were generated from; sent as `Stripe-Version`.
-pub use stripe_types::API_VERSION;
-/// This crate's version (in `User-Agent`).
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// `https://api.stripe.com`
-pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
-/// `https://files.stripe.com`
-pub const DEFAULT_FILES_BASE: &str = "https://files.stripe.com";
-/// `https://meter-events.stripe.com`
-pub const DEFAULT_METER_EVENTS_BASE: &str = "https://meter-events.stripe.com";
-/// Default per-attempt timeout (as the official SDKs: 80 s).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(80);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default response size limit: 32 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
-/// Longest accepted idempotency key.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+impl Client {
+    /// A builder for a client with `api_key`.
+    pub fn builder(api_key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(api_key)
+    }
 
-/// Who is calling: sent in `User-Agent` and `X-Stripe-Client-User-Agent` (for plugins).
-///
-/// It serializes as the header's `application` object: `name`, and each of the others that is
-/// set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppInfo {
-    /// The plugin's name.
-    pub name: String,
-    /// Its version.
-    pub version: Option<String>,
-    /// Its URL.
-    pub url: Option<String>,
-    /// A Stripe partner id.
-    pub partner_id: Option<String>,
-}
-
-impl serde::Serialize for AppInfo {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let optional = [
-            ("version", &self.version),
-            ("url", &self.url),
-            ("partner_id", &self.partner_id),
-        ];
-        let len = 1 + optional.iter().filter(|(_, v)| v.is_some()).count();
-        let mut st = s.serialize_struct("AppInfo", len)?;
-        st.serialize_field("name", &self.name)?;
-        for (key, v) in optional {
-            match v {
-                Some(v) => st.serialize_field(key, v)?,
-                None => st.skip_field(key)?,
-            }
-        }
-        st.end()
-    }
-}
-
-impl AppInfo {
-    /// App info with a name.
-    pub fn new(name: impl Into<String>) -> Self {
-        AppInfo {
-            name: name.into(),
-            version: None,
-            url: None,
-            partner_id: None,
-        }
-    }
-    /// Set the version.
-    pub fn version(mut self, v: impl Into<String>) -> Self {
-        self.version = Some(v.into());
-        self
-    }
-    /// Set the URL.
-    pub fn url(mut self, u: impl Into<String>) -> Self {
-        self.url = Some(u.into());
-        self
-    }
-    /// Set the partner id.
-    pub fn partner_id(mut self, p: impl Into<String>) -> Self {
-        self.partner_id = Some(p.into());
-        self
-    }
-    /// `Name/Version (URL)` as appended to `User-Agent`.
-    pub fn user_agent_suffix(&self) -> String {
-        let mut s = self.name.clone();
-        if let Some(v) = &self.version {
-            s.push('/');
-            s.push_str(v);
-        }
-        if let Some(u) = &self.url {
-            s.push_str(" (");
-            s.push_str(u);
-            s.push(')');
-        }
-        s
+    /// A client with default settings.
+    pub fn new(api_key: impl Into<String>) -> Result<Client, Error> {
+        ClientBuilder::new(api_key).build()
     }
 }
 
@@ -115,18 +38,23 @@ pub struct ClientBuilder {
     files_base: String,
     meter_events_base: String,
     api_version: String,
-    max_retries: u32,
+    retry: RetryPolicy,
     connect_timeout: Duration,
     timeout: Duration,
     max_response_bytes: u64,
     app_info: Option<AppInfo>,
     transport: Option<Arc<dyn Transport>>,
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     http_client: Option<reqwest::Client>,
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     http_client_builder: Option<reqwest::ClientBuilder>,
+    /// Proxy, roots, plain HTTP (`transport::NetOptions`).
+    net: crate::transport::NetOptions,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
+    governor: Option<crate::governor::Governor>,
+    #[cfg(feature = "testing")]
+    interceptor: Option<Arc<dyn crate::testing::Intercept>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -135,7 +63,8 @@ impl fmt::Debug for ClientBuilder {
             .field("api_key", &redact_key(&self.api_key))
             .field("api_base", &self.api_base)
             .field("api_version", &self.api_version)
-            .field("max_retries", &self.max_retries)
+            .field("retry", &self.retry)
+            .field("net", &self.net)
             .finish_non_exhaustive()
     }
 }
@@ -148,19 +77,30 @@ impl ClientBuilder {
             files_base: DEFAULT_FILES_BASE.to_owned(),
             meter_events_base: DEFAULT_METER_EVENTS_BASE.to_owned(),
             api_version: API_VERSION.to_owned(),
-            max_retries: DEFAULT_MAX_RETRIES,
+            retry: RetryPolicy::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             app_info: None,
             transport: None,
-            #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+            #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
             http_client: None,
-            #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+            #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
             http_client_builder: None,
+            net: crate::transport::NetOptions::default(),
             clock: Arc::new(SystemClock),
             observer: None,
+            governor: None,
+            #[cfg(feature = "testing")]
+            interceptor: None,
         }
+    }
+
+    /// The test kit's hook (`testing::StripeMock::client_builder`).
+    #[cfg(feature = "testing")]
+    pub(crate) fn interceptor(mut self, i: Arc<dyn crate::testing::Intercept>) -> Self {
+        self.interceptor = Some(i);
+        self
     }
 
     /// Base URL of `api.stripe.com` (for example a local stripe-mock).
@@ -190,9 +130,18 @@ impl ClientBuilder {
         self.api_version = version.into();
         self
     }
-    /// Automatic retries after the first attempt (default 2).
+    /// Automatic retries after the first attempt (default 2): shorthand for the
+    /// [`retry_policy`](Self::retry_policy)'s [`max_retries`](RetryPolicy::max_retries).
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+    /// When to retry (default [`RetryPolicy::new`]: the official SDKs' rules, 2 retries, no
+    /// total deadline). The client's requests follow it, and so do the senders built on the
+    /// client (the meter event sender). For example, at most 4 retries, all attempts within
+    /// 30 s: `RetryPolicy::new().max_retries(4).total_deadline(Duration::from_secs(30))`.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
     /// Connect timeout of the default transport (default 30 s).
@@ -217,8 +166,8 @@ impl ClientBuilder {
         self
     }
     /// Send through this transport instead of the default one
-    /// ([`HyperTransport`](crate::HyperTransport) on native targets, `ReqwestTransport`
-    /// on wasm32).
+    /// ([`HyperTransport`](crate::HyperTransport) on native targets, `FetchTransport` on
+    /// wasm32).
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
         self
@@ -229,19 +178,63 @@ impl ClientBuilder {
         self
     }
     /// Send through a `ReqwestTransport` over this `reqwest::Client`, as it is (its own
-    /// timeouts apply). Native targets need the `reqwest` feature.
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    /// timeouts, proxy and roots apply; build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`, as reqwest's default follows
+    /// redirects). Needs the `reqwest` feature.
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
     }
 
     /// Send through a `ReqwestTransport` whose `reqwest::Client` is built from this builder
-    /// (your pool, proxy, TLS and timeout settings; for example a test server's root
-    /// certificate with `add_root_certificate`). Native targets need the `reqwest` feature.
-    #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+    /// (your pool, TLS and timeout settings), with redirects off, and this builder's
+    /// [`proxy`](Self::proxy) and root settings applied when set. Needs the `reqwest` feature.
+    #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http_client_builder = Some(builder);
+        self
+    }
+
+    /// Send every request through this proxy: `http://host:port` (or `https://`), with
+    /// `user:password@` for `Proxy-Authorization` (never printed). `https://` requests go
+    /// through a `CONNECT` tunnel, `http://` ones in absolute form. The environment's
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, which the client follows by
+    /// default (as reqwest does), are then not read. A URL that cannot be used (SOCKS
+    /// included) fails [`build`](Self::build) with [`Error::Config`]. Native targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.net.proxy = Some(crate::transport::proxy::ProxyChoice::Url(url.into()));
+        self
+    }
+    /// Connect directly, whatever `HTTPS_PROXY` and the other proxy variables say. Native
+    /// targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn no_proxy(mut self) -> Self {
+        self.net.proxy = Some(crate::transport::proxy::ProxyChoice::Disabled);
+        self
+    }
+    /// Trust this root certificate besides the built-in ones (webpki's; with the
+    /// `native-roots` feature also the system's): DER, or PEM (every certificate of a
+    /// bundle). For a company CA that inspects TLS, or a test server. A certificate that
+    /// cannot be read fails [`build`](Self::build) with [`Error::Config`]. Native targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add_root_certificate(mut self, certificate: impl AsRef<[u8]>) -> Self {
+        self.net.added_roots.push(certificate.as_ref().to_vec());
+        self
+    }
+    /// Whether to trust the built-in roots (default `true`); off, only the ones added with
+    /// [`add_root_certificate`](Self::add_root_certificate) are. Native targets.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn tls_built_in_root_certs(mut self, on: bool) -> Self {
+        self.net.built_in_roots = Some(on);
+        self
+    }
+    /// Accept `http://` base URLs to any host. Without it, plain HTTP is accepted only to
+    /// loopback hosts (`localhost`, 127.0.0.0/8, `::1`: a local stripe-mock), because the
+    /// API key would otherwise cross the network unencrypted.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.net.allow_insecure_http = true;
         self
     }
     /// Use this clock for retry backoff and durations (tests inject
@@ -255,19 +248,32 @@ impl ClientBuilder {
         self.observer = Some(Arc::new(observer));
         self
     }
+    /// Pace every attempt under Stripe's rate limits with this governor (shared with every
+    /// other client given it): see [`crate::governor`]. Off by default.
+    pub fn governor(mut self, governor: &crate::governor::Governor) -> Self {
+        self.governor = Some(governor.clone());
+        self
+    }
 
-    /// Build the client. Fails on an empty or blank key, a key that cannot be a header, or
-    /// a base URL that is not `http(s)://`.
+    /// Build the client. Fails on an empty or blank key, a key that cannot be a header, a
+    /// base URL that is not `http(s)://` (or is `http://` to a host that is not loopback,
+    /// without [`allow_insecure_http`](Self::allow_insecure_http)), or proxy and root
+    /// settings that cannot be used.
     pub fn build(mut self) -> Result<Client, Error> {
         let httplib = if self.transport.is_some() {
             "custom"
-        } else if cfg!(target_arch = "wasm32") || self.reqwest_chosen() {
+        } else if cfg!(target_arch = "wasm32") {
+            "fetch"
+        } else if self.reqwest_chosen() {
             "reqwest"
         } else {
             "hyper"
         };
         let transport = match self.transport.take() {
-            Some(t) => t,
+            Some(t) => self
+                .net
+                .check_unused_by("a transport of your own")
+                .map(|()| t)?,
             None => self.default_transport()?,
         };
         let key = self.api_key.trim();
@@ -288,6 +294,7 @@ impl ClientBuilder {
                     "{name} must be an http(s) URL without query: {url:?}"
                 )));
             }
+            self.net.check_base_url(name, url)?;
             Ok(url.to_owned())
         };
         let api_base = base("api_base", &self.api_base)?;
@@ -297,19 +304,25 @@ impl ClientBuilder {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be positive".into()));
         }
-        Ok(Client::from_inner(Inner {
+        Ok(Client::from_settings(Settings {
             key_hint: redact_key(key),
             api_base,
             files_base,
             meter_events_base,
             api_version: self.api_version,
             headers,
-            max_retries: self.max_retries,
+            retry: self.retry,
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
             transport,
             clock: self.clock,
             observer: self.observer,
+            governor: self.governor.map(|governor| crate::governor::Governed {
+                governor,
+                mode: crate::governor::Mode::of_key(key),
+            }),
+            #[cfg(feature = "testing")]
+            interceptor: self.interceptor,
         }))
     }
 }
@@ -317,45 +330,37 @@ impl ClientBuilder {
 impl ClientBuilder {
     /// Whether the caller handed over a reqwest client or builder.
     fn reqwest_chosen(&self) -> bool {
-        #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+        #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
         return self.http_client.is_some() || self.http_client_builder.is_some();
-        #[cfg(not(any(feature = "reqwest", target_arch = "wasm32")))]
+        #[cfg(not(all(feature = "reqwest", not(target_arch = "wasm32"))))]
         false
     }
 
     /// The transport when none was given: the caller's reqwest client or builder, else
-    /// [`HyperTransport`](crate::HyperTransport) (native) or `ReqwestTransport` (wasm32).
+    /// [`HyperTransport`](crate::HyperTransport) (native) or `FetchTransport` (wasm32), with
+    /// the builder's network settings.
     fn default_transport(&mut self) -> Result<Arc<dyn Transport>, Error> {
         let limit = self.max_response_bytes;
-        #[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+        #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
         {
             use crate::transport::ReqwestTransport;
             if let Some(c) = self.http_client.take() {
+                self.net.check_unused_by("a reqwest::Client of your own")?;
                 return Ok(Arc::new(ReqwestTransport::new(c, limit)));
             }
             if let Some(b) = self.http_client_builder.take() {
+                let b = self.net.apply_to_reqwest(b)?;
                 return Ok(Arc::new(ReqwestTransport::from_builder(b, limit)?));
             }
         }
         #[cfg(not(target_arch = "wasm32"))]
-        let transport = crate::transport::HyperTransport::new(self.connect_timeout, limit)?;
+        let transport = self.net.hyper_transport(self.connect_timeout, limit)?;
+        // The host's `fetch` has no connect timeout (the per-attempt timeout still applies).
         #[cfg(target_arch = "wasm32")]
-        let transport =
-            crate::transport::ReqwestTransport::with_connect_timeout(self.connect_timeout, limit)?;
+        let transport = {
+            let _ = self.connect_timeout;
+            crate::transport::FetchTransport::new(limit)
+        };
         Ok(Arc::new(transport))
     }
-}
-
-/// `sk_test_…1234`: at most the last four characters of a key.
-pub(crate) fn redact_key(key: &str) -> String {
-    let n = key.chars().count();
-    if n < 12 {
-        return "[redacted]".to_owned();
-    }
-    let prefix = ["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
-        .into_iter()
-        .find(|p| key.starts_with(p))
-        .unwrap_or("");
-    let last4: String = key.chars().skip(n - 4).collect();
-    format!("{prefix}…{last4}")
 }

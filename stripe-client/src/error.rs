@@ -1,7 +1,12 @@
 //! The one error type of the client.
+//!
+//! At the bottom of the crate: this module imports nothing of it. Whether an error is worth
+//! retrying is the retry policy's answer ([`Error::is_retryable`] and
+//! [`ApiError::is_transient`] are written in `retry.rs`, beside the rules they ask).
 
 use std::fmt;
 use std::time::Duration;
+use stripe_types::rt::GuardError;
 
 /// Everything a request can fail with.
 #[derive(Debug)]
@@ -31,13 +36,27 @@ pub enum Error {
         /// The `Request-Id` header, when present.
         request_id: Option<String>,
     },
+    /// The server answered with a redirect (3xx). Stripe's API never redirects, so the
+    /// answer came from something else: a wrong base URL, a proxy or captive portal, a
+    /// tampered route. No transport follows it (the request, its body, `Stripe-Account` and
+    /// `Idempotency-Key` go nowhere else), it is not an API error, and it is not retried.
+    Redirect {
+        /// The 3xx status; `None` when the host hid it (a browser's opaque redirect on wasm32)
+        /// or a reqwest client of your own followed the redirect.
+        status: Option<u16>,
+        /// The `Location` header (where a followed redirect ended, for a reqwest client of
+        /// your own), when known.
+        location: Option<String>,
+        /// The `Request-Id` header, when present.
+        request_id: Option<String>,
+    },
     /// The request was rejected before it was sent (parameters that cannot be encoded,
     /// an invalid header value, ...).
     Validation(String),
-    /// A guard refused the request before it was sent (a `sum` meter without
-    /// `value_settings`, a cancel adjustment without `cancel.identifier`, ...): match on
-    /// [`GuardError::kind`](crate::meter::GuardError::kind).
-    Guard(crate::meter::GuardError),
+    /// The request's own checks refused it before it was sent (an empty or blank id in the
+    /// path, a `sum` meter without `value_settings`, a cancel adjustment without
+    /// `cancel.identifier`, ...): match on [`GuardError::kind`](crate::meter::GuardError::kind).
+    Guard(GuardError),
     /// The API key is empty, blank or cannot be sent in a header.
     InvalidKey(String),
     /// The client configuration is invalid.
@@ -45,6 +64,10 @@ pub enum Error {
     /// The blocking client was called on a thread of a tokio runtime, where blocking would
     /// stall the runtime: use the async client there.
     InsideAsyncRuntime,
+    /// A test double holds no answer for the request (a `stripe_client::testing` mock with
+    /// no rule that matches it, a replay of a cassette that never saw it): the message names
+    /// the operation and its parameters.
+    Unmatched(String),
 }
 
 impl fmt::Display for Error {
@@ -63,6 +86,18 @@ impl fmt::Display for Error {
                 f,
                 "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
             ),
+            Error::Redirect {
+                status, location, ..
+            } => {
+                f.write_str("redirect not followed")?;
+                if let Some(status) = status {
+                    write!(f, " (status {status})")?;
+                }
+                match location {
+                    Some(location) => write!(f, ": Location {location}"),
+                    None => f.write_str(": the host did not show the Location"),
+                }
+            }
             Error::Validation(m) => write!(f, "invalid request: {m}"),
             Error::Guard(g) => write!(f, "refused before sending: {g}"),
             Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
@@ -70,7 +105,14 @@ impl fmt::Display for Error {
             Error::InsideAsyncRuntime => f.write_str(
                 "the blocking client cannot run on a thread of a tokio runtime; use the async client there",
             ),
+            Error::Unmatched(m) => write!(f, "no answer for this request: {m}"),
         }
+    }
+}
+
+impl From<GuardError> for Error {
+    fn from(e: GuardError) -> Self {
+        Error::Guard(e)
     }
 }
 
@@ -92,7 +134,7 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => Some(e.status),
             Error::Decode(d) => Some(d.status),
-            Error::ResponseTooLarge { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } | Error::Redirect { status, .. } => *status,
             _ => None,
         }
     }
@@ -102,13 +144,15 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => e.request_id.as_deref(),
             Error::Decode(d) => d.request_id.as_deref(),
-            Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
+            Error::ResponseTooLarge { request_id, .. } | Error::Redirect { request_id, .. } => {
+                request_id.as_deref()
+            }
             _ => None,
         }
     }
 
-    /// The guard's refusal, when a guard refused the request before it was sent.
-    pub fn as_guard_error(&self) -> Option<&crate::meter::GuardError> {
+    /// The check's refusal, when the request's checks refused it before it was sent.
+    pub fn as_guard_error(&self) -> Option<&GuardError> {
         match self {
             Error::Guard(g) => Some(g),
             _ => None,
@@ -120,21 +164,6 @@ impl Error {
         match self {
             Error::Api(e) | Error::SessionExpired(e) => Some(e),
             _ => None,
-        }
-    }
-
-    /// `true` for transient failures worth trying again later (rate limits, lock timeouts,
-    /// idempotency conflicts in flight (409), 5xx / `api_error`, connection failures and
-    /// timeouts); `false` for permanent ones (invalid requests, authentication, cards,
-    /// decode and validation errors).
-    ///
-    /// This is a classification for callers; the client's own automatic retries follow the
-    /// stricter official policy (see [`crate::retry`]).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api(e) => e.is_transient(),
-            Error::Connection { .. } | Error::Timeout(_) => true,
-            _ => false,
         }
     }
 
@@ -156,7 +185,7 @@ impl Error {
 pub enum ApiErrorKind {
     /// 429, or 400 with `code == "rate_limit"`, or v2 `type == "rate_limit"`.
     RateLimit,
-    /// 400/404 with `type == "idempotency_error"`.
+    /// 400/404 with `type == "idempotency_error"`; on v2, that type with any status (409).
     Idempotency,
     /// Other 400/404.
     InvalidRequest,
@@ -364,14 +393,6 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// `true` for rate limits, lock timeouts, 409 conflicts and 5xx.
-    pub fn is_transient(&self) -> bool {
-        matches!(self.kind, ApiErrorKind::RateLimit | ApiErrorKind::Conflict)
-            || self.status >= 500
-            || self.code == Some(ErrorCode::LockTimeout)
-            || self.should_retry == Some(true)
-    }
-
     /// Build the error for a non-2xx response.
     pub(crate) fn from_response(
         status: u16,
@@ -408,7 +429,7 @@ impl ApiError {
         };
         let error_type = fields.error_type.as_deref().map(ApiErrorType::from);
         let code = fields.code.as_deref().map(ErrorCode::from);
-        let kind = classify(status, error_type.as_ref(), code.as_ref());
+        let kind = classify(status, error_type.as_ref(), code.as_ref(), is_v2);
         ApiError {
             status,
             kind,
@@ -462,10 +483,19 @@ fn string_field(object: &serde_json::Value, key: &str) -> Option<String> {
     object.get(key)?.as_str().map(str::to_owned)
 }
 
-fn classify(status: u16, ty: Option<&ApiErrorType>, code: Option<&ErrorCode>) -> ApiErrorKind {
+fn classify(
+    status: u16,
+    ty: Option<&ApiErrorType>,
+    code: Option<&ErrorCode>,
+    is_v2: bool,
+) -> ApiErrorKind {
     match ty {
         Some(ApiErrorType::TemporarySessionExpired) => return ApiErrorKind::SessionExpired,
         Some(ApiErrorType::RateLimit) => return ApiErrorKind::RateLimit,
+        // On v2 the type decides before the status (stripe-python's `specific_v2_api_error`):
+        // a key reused with other parameters answers 409 `idempotency_error`, which is no
+        // conflict that waiting resolves.
+        Some(ApiErrorType::IdempotencyError) if is_v2 => return ApiErrorKind::Idempotency,
         _ => {}
     }
     if code == Some(&ErrorCode::BillingMeterEventSessionExpired) {
@@ -662,6 +692,15 @@ mod tests {
         );
         assert_eq!(e.kind, ApiErrorKind::InvalidRequest);
         assert_eq!(e.param.as_deref(), Some("invalid_param"));
+        // A v2 key reused with other parameters: 409 idempotency_error, not a conflict.
+        let body =
+            br#"{"error":{"type":"idempotency_error","code":"idempotency_error","message":"m"}}"#;
+        let e = ApiError::from_response(409, body, None, true, None);
+        assert_eq!(e.kind, ApiErrorKind::Idempotency);
+        assert!(!e.is_transient());
+        // A v1 409 stays a conflict (a request with the key still in flight).
+        let e = ApiError::from_response(409, body, None, false, None);
+        assert_eq!(e.kind, ApiErrorKind::Conflict);
     }
 
     #[test]

@@ -7,7 +7,10 @@ use stripe_types::rt::{Paginated, StripeRequest};
 
 /// Sends any [`StripeRequest`] with a [`Client`]. Implemented for every request type;
 /// bring it into scope with `use stripe_client::prelude::*`.
-pub trait StripeRequestExt: StripeRequest + Sized {
+///
+/// A request type owns its parameters (`'static`, as every generated one does), so a test
+/// double can see it as the typed value it is (`stripe_client::testing`).
+pub trait StripeRequestExt: StripeRequest + Sized + 'static {
     /// Send and decode.
     fn send<'a>(
         &'a self,
@@ -57,4 +60,4 @@ pub trait StripeRequestExt: StripeRequest + Sized {
     }
 }
 
-impl<R: StripeRequest> StripeRequestExt for R {}
+impl<R: StripeRequest + 'static> StripeRequestExt for R {}

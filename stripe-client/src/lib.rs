@@ -44,7 +44,10 @@
 //! | `full` | every API area |
 //! | `blocking` | [`blocking`]: the blocking client (no extra dependencies); native targets only |
 //! | `axum` | [`webhook`] extractors for axum; native targets only |
-//! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (proxies, pool settings, extra roots) instead of the default [`HyperTransport`]; always on wasm32, where reqwest is the transport |
+//! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (pool settings, a custom resolver, ...) instead of the default [`HyperTransport`]; native targets only |
+//! | `native-roots` | trust the operating system's root certificates besides the webpki ones (rustls-native-certs); native targets only |
+//! | `http2` | HTTP/2 through ALPN where the server offers it |
+//! | `testing` | [`testing`]: typed mocks, objects for tests, record and replay; for dev-dependencies |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
 //! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
@@ -56,7 +59,7 @@
 //! On `wasm32-unknown-unknown` in a JavaScript host (Cloudflare Workers, Deno, Node,
 //! browsers) every API area builds (`full` too): typed requests and responses, webhooks,
 //! form, JSON and multipart encoding, pagination, retries. Requests go through the host's
-//! `fetch` (reqwest's wasm backend), backoff and the per-attempt timeout through its
+//! `fetch` (`FetchTransport`: redirects handed back, never followed; the body read as a stream under the size limit), backoff and the per-attempt timeout through its
 //! `setTimeout`, the clock through `Date` and `performance`; no tokio runtime and no TLS stack
 //! are compiled in. `blocking`, `axum` and the meter event sender (a tokio task) are native
 //! only. The [Cloudflare Workers guide](guides::cloudflare_workers) shows a Worker that
@@ -78,36 +81,52 @@
 //! one function in one file:
 //!
 //! 1. [`StripeRequestExt::send`] (`ext.rs`) → [`Client::execute`] (`client.rs`).
-//! 2. **prepare**: `Prepared::from_request` (`pipeline/prepare.rs`) encodes the parameters
-//!    once into a `Body` ([`encode`]: form, JSON or multipart; the body knows its
-//!    `Content-Type` and where `expand` goes).
-//! 3. `retry::send_with_retries` (`retry.rs`): the loop; for each attempt it opens the
+//! 2. **prepare**: `Prepared::from_request` (`pipeline/prepare.rs`) runs the request's own
+//!    checks ([`StripeRequest::validate`](types::rt::StripeRequest::validate): a blank id in
+//!    the path, the metering limits), then encodes the parameters once into a `Body`
+//!    ([`encode`]: form, JSON or multipart; the body knows its `Content-Type` and where
+//!    `expand` goes).
+//! 3. `send_with_retries` (`pipeline/send.rs`): the loop; for each attempt it opens the
 //!    `stripe.request` span and tells the observer ([`telemetry`]).
 //! 4. `Prepared::to_http` (`pipeline/prepare.rs`): URL, headers (`pipeline/headers.rs`, every
 //!    header in one place) and body bytes of one attempt.
-//! 5. **attempt**: `attempt` (`pipeline/attempt.rs`): the transport under the per-attempt
-//!    timeout.
-//! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper → the socket (on wasm32,
-//!    `ReqwestTransport` → the host's `fetch`).
+//! 5. **attempt**: `governor::attempt` (`governor.rs`): with a [`governor`], wait for a slot
+//!    under the rate limits; then `attempt` (`pipeline/attempt.rs`): the transport under the
+//!    per-attempt timeout.
+//! 6. [`Transport::send`]: [`HyperTransport`] (`transport/`) → hyper (directly, or through
+//!    the proxy the environment or the builder names) → the socket (on wasm32,
+//!    `FetchTransport` → the host's `fetch`).
 //!
 //! and back:
 //!
 //! 7. **classify**: `classify` (`pipeline/classify.rs`): 2xx, or an [`Error`] from the
 //!    status and body.
-//! 8. [`retry::should_retry`]: try again after a backoff ([`retry::backoff`]), or stop.
+//! 8. [`RetryPolicy::decide`](retry::RetryPolicy::decide) (`retry.rs`), from the response's
+//!    status and headers and the error: try again after a backoff, or stop.
 //! 9. **decode**: `RawResponse::decode` (`pipeline/decode.rs`): the output type's
 //!    `DecodeBody` (stripe-types' own JSON reader, compiled once there) → [`Response`].
 //!
 //! Lists page through [`pagination`], which runs hops 3–9 per page.
 //!
-//! To unit-test code that uses the client without a server, build it with a
-//! [`MockTransport`]: it records every request and answers from a queue.
+//! Every stage reads the client's settings (`settings.rs`); the shared state at the bottom
+//! (`config.rs`: constants and [`AppInfo`]; `clock.rs`; `error.rs`; [`retry`]'s policy)
+//! imports nothing above it, so the modules import each other in one direction only.
+//!
+//! To unit-test code that uses the client without a server, use the [`testing`] kit (feature
+//! `testing`: typed rules per operation, objects for tests, record and replay), or build the
+//! client with a [`MockTransport`]: it records every request and answers from a queue.
+//! [`wait`] polls for asynchronous state (test clocks, payment intents, report runs, v2
+//! accounts).
 //!
 // Where a feature leaves a module out, its links in the text above point at docs.rs (after
 // the blank line above: a link definition cannot interrupt a paragraph).
 #![cfg_attr(
     not(feature = "blocking"),
     doc = "\n[`blocking`]: https://docs.rs/stripe-client/latest/stripe_client/blocking/index.html"
+)]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "\n[`testing`]: https://docs.rs/stripe-client/latest/stripe_client/testing/index.html"
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -134,9 +153,12 @@ pub mod blocking;
 mod builder;
 pub mod builders;
 mod client;
+mod clock;
+mod config;
 pub mod encode;
 mod error;
 mod ext;
+pub mod governor;
 pub mod meter;
 mod options;
 pub mod pagination;
@@ -145,16 +167,22 @@ mod random;
 mod response;
 pub mod retry;
 mod rt;
+mod settings;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod transport;
+pub mod wait;
 pub mod webhook;
 
-pub use builder::{
-    AppInfo, ClientBuilder, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_FILES_BASE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use config::{
+    AppInfo, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_FILES_BASE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
     MAX_IDEMPOTENCY_KEY_LEN, VERSION,
 };
-pub use client::Client;
 pub use error::{
     ApiError, ApiErrorKind, ApiErrorType, DecodeError, Error, ErrorCode, SNIPPET_LIMIT,
 };
@@ -167,14 +195,16 @@ pub use options::RequestOptions;
 pub use pagination::ItemStream;
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client_builder`] and
 /// [`ClientBuilder::http_client`].
-#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 pub use reqwest;
 pub use response::Response;
-#[cfg(not(target_arch = "wasm32"))]
-pub use transport::HyperTransport;
-#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+#[cfg(target_arch = "wasm32")]
+pub use transport::FetchTransport;
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 pub use transport::ReqwestTransport;
 pub use transport::{HttpRequest, HttpResponse, Method, MockTransport, Transport};
+#[cfg(not(target_arch = "wasm32"))]
+pub use transport::{HyperTransport, HyperTransportBuilder};
 
 /// The guides as pages of these docs (`guides`, on every docs build) and as doctests (with
 /// the `full` feature their examples need): one list for both. Each is `guides/<file>` as the
@@ -208,7 +238,8 @@ guides! {
     connect = "connect.md";
     webhooks = "webhooks.md";
     error_handling = "error-handling.md";
-    testing = "testing.md";
+    // Its examples use the test kit.
+    #[cfg(feature = "testing")] testing = "testing.md";
     telemetry = "telemetry.md";
     performance = "performance.md";
     comparison = "comparison.md";

@@ -1,14 +1,16 @@
 //! Auto-pagination: one `try_unfold` stream serves v1 lists (forward with `starting_after`,
 //! backward with `ending_before`), v1 search (`page` = `next_page`) and v2 lists
 //! (`next_page_url`). Request options (account, context, version, expand, ...) apply to
-//! every page.
+//! every page, and a client's [governor](crate::governor) paces the pages (each waits for a
+//! slot in the read bucket, a search's also in the Search bucket).
 
-use crate::client::Client;
+use crate::error::Error;
 use crate::options::RequestOptions;
-use crate::pipeline::Prepared;
-use crate::Error;
+use crate::pipeline::{decode_body, send_with_retries, Prepared};
+use crate::settings::Settings;
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use std::pin::Pin;
+use std::sync::Arc;
 use stripe_types::rt::{Paginated, Pagination};
 
 /// A lazy stream of items; pages are fetched as the stream is polled.
@@ -23,8 +25,9 @@ enum Direction {
     Backward,
 }
 
+/// Page through `first` and its successors with the client's `settings`.
 pub(crate) fn paginate<P: Paginated>(
-    client: Client,
+    client: Arc<Settings>,
     first: Prepared,
     opts: RequestOptions,
     pagination: Pagination,
@@ -42,7 +45,8 @@ pub(crate) fn paginate<P: Paginated>(
             let Some(mut req) = state else {
                 return Ok::<_, Error>(None);
             };
-            let page: P = client.fetch_decoded(&req, &opts).await?;
+            let raw = send_with_retries(&client, &req, &opts).await?;
+            let page: P = decode_body(&raw)?;
             let mut parts = page.into_parts();
             let next = match pagination {
                 Pagination::None => None,

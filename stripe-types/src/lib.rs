@@ -83,3 +83,10 @@ pub use rt::{
 #[rustfmt::skip]
 mod generated;
 pub use generated::*;
+
+// `rt::TestDefault` for every response type (feature `test_objects`), generated beside the API.
+#[cfg(feature = "test_objects")]
+#[allow(clippy::all, clippy::pedantic, unused_imports, rustdoc::all)]
+#[rustfmt::skip]
+#[path = "generated/test_objects/mod.rs"]
+mod test_objects;

@@ -1,11 +1,18 @@
 //! Shared test helpers: the stripe-mock harness, a client pointed at a local server, a
-//! scripted fault-injection HTTP server and a few hand-written requests.
+//! scripted fault-injection HTTP server, the spec-driven v2 server and a few hand-written
+//! requests.
 
 pub mod chaos;
 pub mod fault;
 pub mod meter_server;
 pub mod mock_coverage;
+/// The explorer's payments flow as application code under test: `testing_kit.rs` runs it
+/// against a `StripeMock` and against a cassette recorded from stripe-mock, and
+/// guides/testing.md quotes it verbatim.
+pub mod payments_flow;
+pub mod rate_limited;
 pub mod reqs;
+pub mod v2_server;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

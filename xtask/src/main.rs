@@ -9,9 +9,13 @@
 //!   at the end gives every step's time, the core suite's and the added checks' subtotals.
 //! - `wasm`: the wasm32 step alone (installs the target, wasm-bindgen-cli and workerd if needed).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
-//! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
+//! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`); `--only governor` runs one bench's row.
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
+//! - `modules [--faces] [<src dir>]`: files of a crate that import each other in a loop.
+//! - `miri`: the `unsafe` code's tests under Miri (the `miri` step of `test`).
+//! - `fuzz [--seconds N] [<target>...]`: run the fuzz targets (cargo-fuzz, nightly) and print
+//!   each one's executions, corpus size and crashes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -22,7 +26,9 @@ use std::time::Instant;
 
 mod bench;
 mod explorer;
+mod fuzz;
 mod manifest;
+mod modules;
 mod refresh;
 mod stripe_mock;
 mod wasm;
@@ -47,16 +53,19 @@ fn main() {
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
         Some("wasm") => wasm::cli(),
+        Some("modules") => modules::cli(&args[1..]),
+        Some("fuzz") => fuzz::cli(&args[1..]),
+        Some("miri") => miri(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats [--features <a,b>]] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
                  spec names [--from <spec3.beta.sdk.json>]\n  \
-                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, every test, wasm; each step timed)\n  \
+                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, fuzz build, refresh proof, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]\n  modules [--faces] [<src dir>]\n  fuzz [--seconds N] [<target>...]\n  miri    (the `unsafe` tests under Miri; installs nightly's miri and rust-src)"
             );
             std::process::exit(2);
         }
@@ -112,6 +121,12 @@ fn codegen_in(root: &Path, args: &[String]) -> Result<codegen::Stats> {
                 "spec/policy.toml names no area for: {}\nadd each to an area under [areas] \
                  (today they would silently land in the always-compiled `core`)",
                 unmapped.join(", ")
+            );
+        }
+        if !generated.stats.stale_checks.is_empty() {
+            bail!(
+                "spec/policy.toml [checks] names operations the spec does not have: {}",
+                generated.stats.stale_checks.join(", ")
             );
         }
         let mut stale = Vec::new();
@@ -378,13 +393,21 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
     })?;
     steps.run(Added, "deny", deny)?;
     steps.run(Added, "miri", miri)?;
+    steps.run(Added, "fuzz build", fuzz::build)?;
     let mock = steps.run(Core, "stripe-mock", stripe_mock::ensure)?;
     println!("stripe-mock at {}", mock.url);
     // After the stripe-mock step: its `go install` fills the Go module cache the proof reads.
     steps.run(Added, "refresh proof", refresh::proof)?;
     steps.run(Core, "tests", || {
+        // The client follows HTTPS_PROXY / HTTP_PROXY as reqwest does: on a machine behind a
+        // proxy, the tests' loopback servers are still reached directly.
+        let no_proxy = ["NO_PROXY", "no_proxy"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok())
+            .map_or_else(String::new, |v| format!("{v},"));
         run(cargo()
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+            .env("NO_PROXY", format!("{no_proxy}127.0.0.1,localhost,::1"))
             .env("STRIPE_MOCK_URL", &mock.url))?;
         // stripe-types' unit tests (its runtime) are `test = false` in the run above.
         run(cargo().args([
@@ -520,34 +543,12 @@ fn deny() -> Result<()> {
 }
 
 /// The `unsafe` of stripe-types' `rt::boxed` under Miri:
-/// `cargo +nightly miri test -p stripe-types --features customers --test boxed`. Miri needs the
-/// nightly rustup components `miri` and `rust-src`; when one is missing that is said loudly and
-/// the run goes on, unless `STRIPE_RS_REQUIRE_MIRI=1`.
+/// `cargo +nightly miri test -p stripe-types --features customers --test boxed`. The nightly
+/// components `miri` and `rust-src` are installed when missing
+/// (`rustup component add miri rust-src --toolchain nightly`); when they cannot be, or Miri
+/// cannot run, the step fails: unsafe code is checked, never skipped.
 fn miri() -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["+nightly", "component", "list", "--installed"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    let missing: Vec<&str> = ["miri", "rust-src"]
-        .into_iter()
-        .filter(|c| !component_installed(&installed, c))
-        .collect();
-    if !missing.is_empty() {
-        let what = format!(
-            "the nightly component(s) {} are not installed, so the `unsafe` in stripe-types \
-             `rt::boxed` was not run under Miri",
-            missing.join(", ")
-        );
-        if std::env::var("STRIPE_RS_REQUIRE_MIRI").is_ok_and(|v| v == "1") {
-            bail!("{what} (STRIPE_RS_REQUIRE_MIRI=1)");
-        }
-        eprintln!(
-            "miri NOT RUN: {what}. Install with `rustup +nightly component add miri rust-src`; \
-             set STRIPE_RS_REQUIRE_MIRI=1 to make this fatal."
-        );
-        return Ok(());
-    }
+    fuzz::nightly(&["miri", "rust-src"])?;
     // `cargo +nightly` needs rustup's proxy, not the toolchain's cargo that `$CARGO` names.
     run(Command::new("cargo").current_dir(root()).args([
         "+nightly",
@@ -561,6 +562,7 @@ fn miri() -> Result<()> {
         "--test",
         "boxed",
     ]))
+    .context("Miri could not run the `unsafe` tests (stripe-types tests/boxed.rs)")
 }
 
 /// Whether `rustup component list --installed` output lists `component`: with its target

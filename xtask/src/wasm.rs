@@ -55,11 +55,11 @@ pub fn test(mock_url: &str) -> Result<()> {
             cargo_bin("wasm-bindgen-test-runner"),
         ))?;
     run(&mut wasm_cargo("build", "cloudflare-worker"))?;
-    let module = root
-        .join("target")
-        .join(TARGET)
-        .join("debug/cloudflare_worker.wasm");
-    let pkg = root.join("target/wasm/cloudflare-worker");
+    // Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target/`.
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let module = target_dir.join(TARGET).join("debug/cloudflare_worker.wasm");
+    let pkg = target_dir.join("wasm/cloudflare-worker");
     run(Command::new(&bindgen)
         .args(["--target", "web", "--out-dir"])
         .arg(&pkg)

@@ -101,6 +101,15 @@ pub enum CustomerOrDeletedCustomer {
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
+impl crate::rt::LiveObject for CustomerOrDeletedCustomer {
+    type Live = crate::Customer;
+    fn live(&self) -> Option<&crate::Customer> {
+        match self {
+            CustomerOrDeletedCustomer::Customer(x) => Some(x),
+            _ => None,
+        }
+    }
+}
 #[cfg(feature = "serialize")]
 impl serde::Serialize for CustomerOrDeletedCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -179,6 +188,13 @@ impl DeleteCustomer {
 }
 impl crate::rt::StripeRequest for DeleteCustomer {
     type Output = crate::DeletedCustomer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomer",
@@ -279,7 +295,9 @@ impl serde::Serialize for DeletedCustomer {
 #[non_exhaustive]
 pub struct Invoice {
     /// The `customer` field.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::CustomerOrDeletedCustomer, crate::CustomerId>,
+    >,
     /// The `id` field.
     pub id: crate::InvoiceId,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -296,7 +314,10 @@ impl crate::rt::Decode for Invoice {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<
+                    crate::CustomerOrDeletedCustomer,
+                    crate::CustomerId,
+                >,
             >,
             f1: crate::rt::json::Slot<crate::InvoiceId>,
         }

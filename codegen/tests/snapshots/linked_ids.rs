@@ -730,6 +730,13 @@ impl RetrieveAccount {
 }
 impl crate::rt::StripeRequest for RetrieveAccount {
     type Output = crate::Account;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccount",
@@ -777,6 +784,14 @@ impl RetrieveAccountExternalAccount {
 }
 impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountExternalAccountsId",
@@ -818,6 +833,13 @@ impl RetrieveV2CoreThing {
 }
 impl crate::rt::StripeRequest for RetrieveV2CoreThing {
     type Output = crate::V2CoreThing;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreThingsId",

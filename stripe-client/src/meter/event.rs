@@ -2,7 +2,7 @@
 //! identifier and its JSON for the stream (serde_json).
 
 use super::guard::{self, GuardError, GuardKind};
-use crate::retry::Clock;
+use crate::clock::Clock;
 use serde::ser::{Serialize, Serializer};
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -1,7 +1,9 @@
 //! Usage-based billing: meters, meter events, adjustments, and the v2 meter event stream.
 //!
 //! The v1 helpers need the `billing` feature; the v2 endpoints and the stream also need
-//! `v2`. The [`guard`]s are always compiled: the client runs them on every typed request.
+//! `v2`. The [`guard`]s are the meter requests' own checks
+//! ([`StripeRequest::validate`](stripe_types::rt::StripeRequest::validate)): every typed
+//! meter request runs them before it is sent, whatever the features.
 //!
 //! - **v1** ([Stripe's API reference]): [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
 //!   without a value key cannot be written), [`create_meter`], [`retrieve_meter`],
@@ -10,9 +12,9 @@
 //!   [`MeterEvent::send`] with an identifier, a timestamp and an idempotency key;
 //!   [`MeterEventAdjustment::send`].
 //! - **Guards** ([`guard`]): checks that fail before the network with [`Error::Guard`]
-//!   (match on [`GuardKind`]) and a message that says what to change. Every typed request
-//!   runs them, however it is sent (generated struct, builder, `Batch`, these helpers); the
-//!   `*_json` functions run them on untyped params;
+//!   (match on [`GuardKind`]) and a message that says what to change. Every typed meter
+//!   request runs them, however it is sent (generated struct, builder, `Batch`, these
+//!   helpers), from its own `validate`; the `*_json` functions run them on untyped params;
 //!   [`Client::raw_request`](crate::Client::raw_request) bypasses them on purpose.
 //! - **v2 stream, low level**: [`create_session`] → [`MeterEventSession`],
 //!   [`send_events`] (≤ 100 events, session token as bearer, meter-events host);

@@ -7,7 +7,7 @@
 //!                                                                               │
 //!   sent ◄── 2xx ─────────────────────────────────────────────────────────────┤
 //!   renew session + resend once ◄── SessionExpired                           │
-//!   backoff + resend (same identifiers) ◄── 5xx / 429 / 409 / network        │
+//!   backoff + resend (same identifiers) ◄── what the retry policy retries    │
 //!   FailureSink ◄── anything else, or retries exhausted ────────────────────────┘
 //! ```
 
@@ -15,7 +15,8 @@ use super::event::MeterEvent;
 use super::stream::{
     create_session, encode_stream_body, post_prepared, prepare_stream, MeterEventSession,
 };
-use crate::retry::{backoff, Clock};
+use crate::clock::Clock;
+use crate::retry::{Attempt, Decision, RetryPolicy};
 use crate::{Client, Error};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -104,6 +105,7 @@ pub struct MeterEventSenderBuilder {
     linger: Duration,
     max_in_flight: usize,
     max_retries: Option<u32>,
+    retry: Option<RetryPolicy>,
     refresh_margin: Duration,
     clock: Option<Arc<dyn Clock>>,
     sink: Arc<dyn FailureSink>,
@@ -143,9 +145,18 @@ impl MeterEventSenderBuilder {
         self.max_in_flight = n;
         self
     }
-    /// Retries of a batch after transient failures (default: the client's `max_retries`).
+    /// Retries of a batch after transient failures (default: the retry policy's).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
+        self
+    }
+    /// When to resend a batch (default: the client's
+    /// [`retry_policy`](crate::Client::retry_policy) with
+    /// [`retry_rate_limited`](RetryPolicy::retry_rate_limited) on: a background sender waits
+    /// out a rate limit instead of failing the events). [`max_retries`](Self::max_retries),
+    /// when set, replaces its budget.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
         self
     }
     /// Renew the session this long before it expires (default 60 s; capped at a third of
@@ -184,10 +195,14 @@ impl MeterEventSenderBuilder {
             ));
         }
         let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let retry = self
+            .retry
+            .unwrap_or_else(|| self.client.retry_policy().retry_rate_limited(true));
         let shared = Arc::new(Shared {
-            max_retries: self
-                .max_retries
-                .unwrap_or_else(|| self.client.max_retries()),
+            retry: match self.max_retries {
+                Some(n) => retry.max_retries(n),
+                None => retry,
+            },
             clock: self.clock.unwrap_or_else(|| self.client.clock()),
             client: self.client,
             sink: self.sink,
@@ -274,7 +289,7 @@ struct Shared {
     batch_size: usize,
     linger: Duration,
     max_in_flight: usize,
-    max_retries: u32,
+    retry: RetryPolicy,
     permits: Arc<Semaphore>,
     sessions: Sessions,
     closing: AtomicBool,
@@ -333,6 +348,7 @@ impl MeterEventSender {
             linger: Duration::from_millis(10),
             max_in_flight: 8,
             max_retries: None,
+            retry: None,
             refresh_margin: Duration::from_secs(60),
             clock: None,
             sink: Arc::new(LogSink),
@@ -490,6 +506,7 @@ impl Shared {
                 return self.fail(batch, Arc::new(Error::Validation(e.to_string())));
             }
         };
+        let started = self.clock.now();
         let mut retries = 0u32;
         let mut renewed_once = false;
         let result = loop {
@@ -506,8 +523,10 @@ impl Shared {
                 Ok(()) => break Ok(()),
                 Err(x) => x,
             };
-            let expired = matches!(err, Error::SessionExpired(_));
-            if expired {
+            // An expired session is dropped and the batch resent at once with a new one,
+            // outside the retry budget (once: a new session that expires again is not a
+            // failure a resend heals).
+            if matches!(err, Error::SessionExpired(_)) {
                 if let Some(s) = &session {
                     self.sessions.invalidate(&s.id);
                 }
@@ -517,15 +536,18 @@ impl Shared {
                     continue;
                 }
             }
-            if (expired || err.is_retryable()) && retries < self.max_retries {
-                retries += 1;
-                self.c.retried.fetch_add(n, Ordering::Relaxed);
-                self.clock
-                    .sleep(backoff(retries, crate::random::unit_f64()))
-                    .await;
-                continue;
+            let elapsed = self.clock.now().saturating_duration_since(started);
+            match self
+                .retry
+                .decide(&Attempt::new(retries + 1, &err).elapsed(elapsed))
+            {
+                Decision::Retry(wait) => {
+                    retries += 1;
+                    self.c.retried.fetch_add(n, Ordering::Relaxed);
+                    self.clock.sleep(wait).await;
+                }
+                Decision::Stop(_) => break Err(err),
             }
-            break Err(err);
         };
         self.c.in_flight.fetch_sub(n, Ordering::Relaxed);
         match result {

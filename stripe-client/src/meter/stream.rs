@@ -3,10 +3,10 @@
 
 use super::event::MeterEvent;
 use super::guard;
+use crate::clock::Clock;
 use crate::encode::Body;
 use crate::error::{ApiError, ApiErrorKind};
 use crate::pipeline::Prepared;
-use crate::retry::Clock;
 use crate::{Client, Error, ErrorCode, RequestOptions};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;
@@ -128,7 +128,7 @@ pub async fn send_events_at(
     events: &[MeterEvent],
     clock: &dyn Clock,
 ) -> Result<(), Error> {
-    guard::check_batch_len(events.len())?;
+    stripe_types::rt::check::meter::check_batch_len(events.len())?;
     for (i, e) in events.iter().enumerate() {
         e.check(clock).map_err(|mut g| {
             g.field = format!("events[{i}].{}", g.field);
@@ -147,7 +147,7 @@ pub async fn send_stream_request(
     request: &stripe_types::CreateV2BillingMeterEventStream,
 ) -> Result<(), Error> {
     let clock = client.clock();
-    let json = guard::to_json(request)?;
+    let json = stripe_types::rt::check::meter::to_json(request)?;
     guard::check_stream_params(&json, &*clock)?;
     let body = serde_json::to_vec(&json).map_err(|e| Error::Validation(e.to_string()))?;
     post_stream(client, session, body, None, &*clock).await

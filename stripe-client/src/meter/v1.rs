@@ -3,8 +3,8 @@
 
 use super::event::MeterEvent;
 use super::guard::{self, GuardError};
+use crate::clock::Clock;
 use crate::pagination::ItemStream;
-use crate::retry::Clock;
 use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{
@@ -125,7 +125,7 @@ impl MeterBuilder {
 
 /// Check generated meter parameters ([`guard::check_meter_params`]).
 pub fn check_create_meter(params: &CreateBillingMeter) -> Result<(), GuardError> {
-    guard::check_meter_params(&guard::to_json(params)?)
+    guard::check_meter_params(&stripe_types::rt::check::meter::to_json(params)?)
 }
 
 /// Check generated meter event parameters ([`guard::check_event_params`]).
@@ -133,14 +133,14 @@ pub fn check_create_event(
     params: &CreateBillingMeterEvent,
     clock: &dyn Clock,
 ) -> Result<(), GuardError> {
-    guard::check_event_params(&guard::to_json(params)?, clock)
+    guard::check_event_params(&stripe_types::rt::check::meter::to_json(params)?, clock)
 }
 
 /// Check generated adjustment parameters ([`guard::check_adjustment_params`]).
 pub fn check_create_adjustment(
     params: &CreateBillingMeterEventAdjustment,
 ) -> Result<(), GuardError> {
-    guard::check_adjustment_params(&guard::to_json(params)?)
+    guard::check_adjustment_params(&stripe_types::rt::check::meter::to_json(params)?)
 }
 
 /// `POST /v1/billing/meters`. Its guard ([`check_create_meter`]) runs on the way, as on

@@ -1,6 +1,7 @@
 //! Stage 3, classify: a response is a success, or the [`Error`] its status and body describe.
-//! Whether to try again is the retry policy's call ([`crate::retry::should_retry`]), made
-//! from the error alone.
+//! Whether to try again is the retry policy's call
+//! ([`RetryPolicy::decide`](crate::retry::RetryPolicy::decide)), made from this error and the
+//! response's status and headers.
 
 use super::headers::{header_str, REQUEST_ID, STRIPE_SHOULD_RETRY};
 use crate::error::{ApiError, ApiErrorKind};
@@ -12,6 +13,15 @@ use crate::Error;
 pub(crate) fn classify(response: &HttpResponse, is_v2: bool) -> Result<(), Error> {
     if (200..300).contains(&response.status) {
         return Ok(());
+    }
+    if (300..400).contains(&response.status) {
+        // Not followed by any transport, not an API error, not retried (the retry policy
+        // retries no error but a connection failure or a timeout, of those not the API's).
+        return Err(Error::Redirect {
+            status: Some(response.status),
+            location: header_str(&response.headers, &http::header::LOCATION).map(str::to_owned),
+            request_id: request_id(response),
+        });
     }
     let should_retry = match header_str(&response.headers, &STRIPE_SHOULD_RETRY) {
         Some("true") => Some(true),

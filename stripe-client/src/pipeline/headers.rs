@@ -3,9 +3,9 @@
 //! [`DefaultHeaders`] are built once, when the client is built: a new default header is one
 //! field here, set in [`DefaultHeaders::new`] and written in [`request_headers`].
 
-use crate::builder::AppInfo;
+use crate::config::{AppInfo, VERSION};
+use crate::error::Error;
 use crate::options::RequestOptions;
-use crate::{Error, VERSION};
 use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 
 const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
@@ -16,7 +16,7 @@ const STRIPE_CONTEXT: HeaderName = HeaderName::from_static("stripe-context");
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// Response header: the request's id.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
-/// Response header: Stripe's own advice on retrying.
+/// Response header: Stripe's own advice on retrying (read by the retry policy, too).
 pub(crate) const STRIPE_SHOULD_RETRY: HeaderName = HeaderName::from_static("stripe-should-retry");
 /// Response header: a deprecation or other notice, logged as a warning.
 pub(crate) const STRIPE_NOTICE: HeaderName = HeaderName::from_static("stripe-notice");

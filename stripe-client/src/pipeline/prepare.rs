@@ -2,14 +2,15 @@
 //! [`HttpRequest`] (URL, headers, body bytes) is built from it.
 
 use super::headers::request_headers;
-use crate::client::Inner;
+use crate::clock::Clock;
+use crate::config::MAX_IDEMPOTENCY_KEY_LEN;
 use crate::encode::{encode_pairs, expand_pairs, Body, Params};
+use crate::error::Error;
 use crate::options::RequestOptions;
-use crate::retry::Clock;
+use crate::settings::Settings;
 use crate::transport::HttpRequest;
-use crate::{Error, MAX_IDEMPOTENCY_KEY_LEN};
 use std::borrow::Cow;
-use stripe_types::rt::{Encoding, Endpoint, Host, Method, StripeRequest};
+use stripe_types::rt::{CheckContext, Encoding, Endpoint, Host, Method, StripeRequest, Timestamp};
 
 /// A request after encoding, before headers: what one attempt (or one page) sends.
 #[derive(Debug, Clone)]
@@ -25,20 +26,20 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// Encode a typed request. Its guards (see [`crate::meter::guard`]) run here, against
-    /// `clock`.
+    /// Encode a typed request, after its own checks
+    /// ([`StripeRequest::validate`]: a blank id in the path, the metering limits, ...) with
+    /// `clock`'s now. `raw_request` has no checks, on purpose.
     pub(crate) fn from_request<R: StripeRequest>(
         req: &R,
         clock: &dyn Clock,
     ) -> Result<Prepared, Error> {
-        Prepared::new(req.endpoint(), req, clock)
+        let now = Timestamp(clock.unix_millis() / 1000);
+        req.validate(&CheckContext::at(now))?;
+        Prepared::new(req.endpoint(), req)
     }
 
     /// [`Self::from_request`] once the request type is erased: compiled once, here.
-    fn new(ep: Endpoint, params: &Params<'_>, clock: &dyn Clock) -> Result<Prepared, Error> {
-        // Checks that must fail before the network run here: they see the endpoint and the
-        // parameters of every typed request (`raw_request` skips them on purpose).
-        crate::meter::guard::check(&ep, params, clock)?;
+    fn new(ep: Endpoint, params: &Params<'_>) -> Result<Prepared, Error> {
         let (query, body) = Body::encode(ep.method, ep.encoding, params)
             .map_err(|e| Error::Validation(format!("{}: {e}", ep.operation_id)))?;
         Ok(Prepared {
@@ -119,7 +120,7 @@ impl Prepared {
     /// The wire request of one attempt.
     pub(crate) fn to_http(
         &self,
-        client: &Inner,
+        client: &Settings,
         opts: &RequestOptions,
         idempotency_key: Option<&str>,
     ) -> Result<HttpRequest, Error> {

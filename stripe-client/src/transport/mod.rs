@@ -1,22 +1,38 @@
 //! The pluggable HTTP layer: a [`Transport`] takes one fully built request and returns the
 //! whole response. The client does everything else (auth, encoding, retries, decoding).
 //!
-//! [`HyperTransport`] is the default on native targets (hyper's pool over rustls; HTTP/2
-//! where offered with the `http2` feature); `ReqwestTransport` is the default on wasm32 (the host's `fetch`) and,
-//! with the `reqwest` feature, an option on native targets (proxies, a reqwest client of your
-//! own). [`MockTransport`] records requests and answers from a queue, for unit tests of code
+//! [`HyperTransport`] is the default on native targets (hyper's pool over rustls; proxies
+//! from the environment; HTTP/2 where offered with the `http2` feature); `FetchTransport` is
+//! the transport on wasm32 (the host's `fetch`); with the `reqwest` feature,
+//! `ReqwestTransport` is an option on native targets (a reqwest client of your own).
+//! [`MockTransport`] records requests and answers from a queue, for unit tests of code
 //! that uses the client. Everything about sockets, pools and TLS lives in this module.
+//!
+//! No transport follows a redirect: a 3xx is handed back as it is, and the client reports it
+//! as [`Error::Redirect`] without retrying.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod connect;
+#[cfg(target_arch = "wasm32")]
+mod fetch;
 #[cfg(not(target_arch = "wasm32"))]
 mod hyper_backend;
 mod mock;
-#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
-mod reqwest_backend;
-
+mod options;
 #[cfg(not(target_arch = "wasm32"))]
-pub use hyper_backend::HyperTransport;
+pub(crate) mod proxy;
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
+mod reqwest_backend;
+#[cfg(not(target_arch = "wasm32"))]
+mod roots;
+
+#[cfg(target_arch = "wasm32")]
+pub use fetch::FetchTransport;
+#[cfg(not(target_arch = "wasm32"))]
+pub use hyper_backend::{HyperTransport, HyperTransportBuilder};
 pub use mock::MockTransport;
-#[cfg(any(feature = "reqwest", target_arch = "wasm32"))]
+pub(crate) use options::NetOptions;
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 pub use reqwest_backend::ReqwestTransport;
 
 use crate::Error;
@@ -59,7 +75,7 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never print the key or the body.
+        // Never print the key, the body or a query value (`?client_secret=…` on a GET).
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -74,10 +90,36 @@ impl fmt::Debug for HttpRequest {
             .collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &RedactedUrl(&self.url))
             .field("headers", &headers)
             .field("body_len", &self.body.len())
             .finish()
+    }
+}
+
+/// A URL as `Debug` shows it: every query value replaced by `[redacted]`, the names kept
+/// (`/v1/payment_intents/pi_1?client_secret=[redacted]`).
+struct RedactedUrl<'a>(&'a str);
+
+impl fmt::Debug for RedactedUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.0.split('#').next().unwrap_or_default();
+        let Some((path, query)) = url.split_once('?') else {
+            return fmt::Debug::fmt(url, f);
+        };
+        let mut shown = String::with_capacity(url.len());
+        shown.push_str(path);
+        for (i, pair) in query.split('&').enumerate() {
+            shown.push(if i == 0 { '?' } else { '&' });
+            match pair.split_once('=') {
+                Some((name, _)) => {
+                    shown.push_str(name);
+                    shown.push_str("=[redacted]");
+                }
+                None => shown.push_str(pair),
+            }
+        }
+        fmt::Debug::fmt(&shown, f)
     }
 }
 
@@ -122,9 +164,28 @@ impl HttpResponse {
     }
 }
 
-/// A response body collected chunk by chunk under a size limit (native transports). A body
-/// that arrives in one chunk (the usual case) is kept as is, not copied.
-#[cfg(not(target_arch = "wasm32"))]
+/// The `Content-Length` the headers announce, when they do.
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The error for a body over `limit`, with the status and `Request-Id` it came with.
+pub(crate) fn too_large(limit: u64, status: u16, headers: &HeaderMap) -> Error {
+    Error::ResponseTooLarge {
+        limit,
+        status: Some(status),
+        request_id: headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// A response body collected chunk by chunk under a size limit. A body that arrives in one
+/// chunk (the usual case) is kept as is, not copied.
 pub(crate) struct BodyBuffer {
     first: Option<Bytes>,
     rest: Vec<u8>,
@@ -133,7 +194,6 @@ pub(crate) struct BodyBuffer {
     hint: Option<u64>,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl BodyBuffer {
     pub(crate) fn new(limit: u64, content_length: Option<u64>) -> Self {
         BodyBuffer {

@@ -1,12 +1,20 @@
-//! [`ReqwestTransport`]: the transport on wasm32, and an option on native targets.
+//! [`ReqwestTransport`]: an option on native targets (feature `reqwest`).
 
 use super::{BoxFuture, HttpRequest, HttpResponse, Method, Transport};
 use crate::Error;
 use bytes::Bytes;
 use std::time::Duration;
 
-/// A transport over one `reqwest::Client`: on wasm32 the host's `fetch`; on native targets
-/// rustls and a keep-alive pool (HTTP/2 with the `http2` feature).
+/// A transport over one `reqwest::Client` (rustls, a keep-alive pool, HTTP/2 with the `http2`
+/// feature).
+///
+/// It never follows a redirect. A client this crate builds (from
+/// [`with_connect_timeout`](Self::with_connect_timeout) or [`from_builder`](Self::from_builder))
+/// is set to `reqwest::redirect::Policy::none()`, so a 3xx comes back as it is and the client
+/// reports [`Error::Redirect`]. A `reqwest::Client` you built yourself ([`new`](Self::new))
+/// keeps its own policy, and reqwest's default follows up to 10 redirects: build it with
+/// `.redirect(reqwest::redirect::Policy::none())`. If it follows one anyway, the answer is
+/// refused with [`Error::Redirect`] naming where it ended, but the request has been sent there.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
@@ -14,8 +22,8 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// Wrap a configured `reqwest::Client`; bodies longer than `max_response_bytes` fail
-    /// with [`Error::ResponseTooLarge`].
+    /// Wrap a configured `reqwest::Client`, as it is (see the type's docs on redirects);
+    /// bodies longer than `max_response_bytes` fail with [`Error::ResponseTooLarge`].
     pub fn new(client: reqwest::Client, max_response_bytes: u64) -> Self {
         ReqwestTransport {
             client,
@@ -23,35 +31,28 @@ impl ReqwestTransport {
         }
     }
 
-    /// A transport with the given connect timeout (rustls, 90 s idle pool, `TCP_NODELAY`; on
-    /// wasm32 the host's `fetch`, where no connect timeout applies).
+    /// A transport with the given connect timeout (rustls, 90 s idle pool, `TCP_NODELAY`, no
+    /// redirects, the environment's proxy as reqwest reads it).
     pub fn with_connect_timeout(
         connect_timeout: Duration,
         max_response_bytes: u64,
     ) -> Result<Self, Error> {
-        #[cfg(not(target_arch = "wasm32"))]
         let builder = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true);
-        // The host's `fetch` has no connect timeout (the per-attempt timeout still applies),
-        // and the host does TLS and pooling.
-        #[cfg(target_arch = "wasm32")]
-        let builder = {
-            let _ = connect_timeout;
-            reqwest::Client::builder()
-        };
         ReqwestTransport::from_builder(builder, max_response_bytes)
     }
 
     /// A transport from your `reqwest::ClientBuilder` (see
-    /// `ClientBuilder::http_client_builder`).
+    /// `ClientBuilder::http_client_builder`), with redirects turned off.
     pub fn from_builder(
         builder: reqwest::ClientBuilder,
         max_response_bytes: u64,
     ) -> Result<Self, Error> {
         let client = builder
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(ReqwestTransport::new(client, max_response_bytes))
@@ -64,19 +65,16 @@ impl ReqwestTransport {
 }
 
 fn map_reqwest_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
-    // reqwest on wasm32 has no connect phase of its own: the host's `fetch` connects.
-    #[cfg(not(target_arch = "wasm32"))]
     let connect = e.is_connect();
-    #[cfg(target_arch = "wasm32")]
-    let connect = false;
     if e.is_timeout() && !connect {
         return Error::Timeout(timeout.unwrap_or_default());
     }
+    // `without_url`: the URL may carry query parameters (`client_secret`); keep them out of
+    // every message.
+    let e = e.without_url();
     if e.is_builder() {
         return Error::Validation(format!("cannot build the HTTP request: {e}"));
     }
-    // `without_url`: the URL may carry query parameters; keep them out of messages.
-    let e = e.without_url();
     let mut message = e.to_string();
     let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
     while let Some(s) = src {
@@ -89,29 +87,7 @@ fn map_reqwest_error(e: reqwest::Error, timeout: Option<Duration>) -> Error {
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>> {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            Box::pin(exchange(&self.client, request, self.max_response_bytes))
-        }
-        // On wasm32 reqwest's futures hold the host's `fetch` (not `Send`): the exchange
-        // runs as a local task (`rt::run_local`), and a timeout that drops this future
-        // aborts the fetch.
-        #[cfg(target_arch = "wasm32")]
-        {
-            let client = self.client.clone();
-            let max_response_bytes = self.max_response_bytes;
-            let exchange = crate::rt::run_local(async move {
-                exchange(&client, request, max_response_bytes).await
-            });
-            Box::pin(async move {
-                exchange.await.unwrap_or_else(|| {
-                    Err(Error::connection(
-                        "the fetch task ended without a response",
-                        None,
-                    ))
-                })
-            })
-        }
+        Box::pin(exchange(&self.client, request, self.max_response_bytes))
     }
 }
 
@@ -134,23 +110,24 @@ async fn exchange(
     let url = reqwest::Url::parse(&request.url).map_err(|e| {
         Error::Validation(format!("cannot build the HTTP request: invalid URL: {e}"))
     })?;
-    let mut req = reqwest::Request::new(method, url);
+    let mut req = reqwest::Request::new(method, url.clone());
     *req.headers_mut() = request.headers;
     *req.body_mut() = Some(request.body.into());
     let mut resp = client
         .execute(req)
         .await
         .map_err(|e| map_reqwest_error(e, timeout))?;
+    if resp.url() != &url {
+        // A client of the caller's own followed a redirect: the answer is another host's.
+        return Err(Error::Redirect {
+            status: None,
+            location: Some(resp.url().to_string()),
+            request_id: None,
+        });
+    }
     let status = resp.status().as_u16();
     let headers = std::mem::take(resp.headers_mut());
-    let too_large = || Error::ResponseTooLarge {
-        limit: max_response_bytes,
-        status: Some(status),
-        request_id: headers
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let too_large = || super::too_large(max_response_bytes, status, &headers);
     if resp
         .content_length()
         .is_some_and(|n| n > max_response_bytes)
@@ -168,7 +145,6 @@ async fn exchange(
 }
 
 /// The body, chunk by chunk, failing (`Err(None)`) as soon as it passes `limit`.
-#[cfg(not(target_arch = "wasm32"))]
 async fn read_body(
     mut resp: reqwest::Response,
     limit: u64,
@@ -178,15 +154,4 @@ async fn read_body(
         buffer.push(chunk).map_err(|()| None)?;
     }
     Ok(buffer.finish())
-}
-
-/// The body: `fetch` hands it over whole, then it is checked against `limit` (the attempt
-/// checks again).
-#[cfg(target_arch = "wasm32")]
-async fn read_body(resp: reqwest::Response, limit: u64) -> Result<Bytes, Option<reqwest::Error>> {
-    let body = resp.bytes().await?;
-    if body.len() as u64 > limit {
-        return Err(None);
-    }
-    Ok(body)
 }

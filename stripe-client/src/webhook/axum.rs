@@ -18,8 +18,13 @@
 //!
 //! let app: Router = Router::new()
 //!     .route("/webhook", post(webhook))
-//!     .with_state(WebhookSecret::new("whsec_..."));
+//!     .with_state(WebhookSecret::new("whsec_...")?);
+//! # Ok::<(), stripe_client::webhook::WebhookError>(())
 //! ```
+//!
+//! [`WebhookSecret::new`] refuses an empty or blank secret, and one with leading or trailing
+//! whitespace, when the config is built, so a misconfigured app fails at start-up instead of
+//! accepting (or refusing) every delivery.
 
 use super::{Event, EventNotification, Webhook, WebhookError};
 use axum::extract::{FromRef, FromRequest, Request};
@@ -43,22 +48,33 @@ impl WebhookSecret {
     /// The default body limit: 1 MiB (Stripe's events are far smaller).
     pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-    /// One signing secret (`whsec_...`).
-    pub fn new(secret: impl Into<String>) -> Self {
+    /// One signing secret (`whsec_...`). Refused here: an empty or blank secret
+    /// ([`WebhookError::EmptySecret`]) and one with leading or trailing whitespace
+    /// ([`WebhookError::SecretWhitespace`]).
+    pub fn new(secret: impl Into<String>) -> Result<Self, WebhookError> {
         Self::with_secrets([secret.into()])
     }
 
     /// Several secrets, any of which may have signed a delivery (while rolling a secret).
-    pub fn with_secrets<I, S>(secrets: I) -> Self
+    /// Refused here: no secret at all ([`WebhookError::NoSecret`]), or any secret that
+    /// [`WebhookSecret::new`] refuses.
+    pub fn with_secrets<I, S>(secrets: I) -> Result<Self, WebhookError>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        WebhookSecret {
-            secrets: secrets.into_iter().map(Into::into).collect(),
+        let secrets: Arc<[String]> = secrets.into_iter().map(Into::into).collect();
+        if secrets.is_empty() {
+            return Err(WebhookError::NoSecret);
+        }
+        for s in secrets.iter() {
+            super::check_secret(s)?;
+        }
+        Ok(WebhookSecret {
+            secrets,
             webhook: Webhook::default(),
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
-        }
+        })
     }
 
     /// Verification settings (tolerance, clock).

@@ -30,6 +30,14 @@ pub enum WebhookError {
     },
     /// No secret was given to check the signature with.
     NoSecret,
+    /// A secret is empty or blank. Refused before any signature is checked: an empty key
+    /// would verify a payload anyone can sign (for example from
+    /// `std::env::var("STRIPE_WEBHOOK_SECRET").unwrap_or_default()` with the variable unset).
+    EmptySecret,
+    /// A secret starts or ends with whitespace (a newline read from a file or an environment
+    /// variable, say): it could never match Stripe's signature, so it is refused with this
+    /// instead of [`WebhookError::NoMatchingSignature`]. Trim it where it is read.
+    SecretWhitespace,
     /// The signature is valid but the payload is not a valid event.
     InvalidPayload {
         /// The JSON path of the field that failed (`.` for the document itself).
@@ -88,6 +96,10 @@ impl WebhookError {
             WebhookError::NoMatchingSignature => "no signature matches the payload",
             WebhookError::TimestampOutsideTolerance { .. } => "timestamp outside the tolerance",
             WebhookError::NoSecret => "no webhook secret configured",
+            WebhookError::EmptySecret => "the webhook secret is empty or blank",
+            WebhookError::SecretWhitespace => {
+                "the webhook secret has leading or trailing whitespace"
+            }
             WebhookError::InvalidPayload { .. } => "payload is not a valid event",
             WebhookError::ExpectedSnapshotEvent => {
                 "payload is a v2 event notification; use parse_event_notification"
@@ -109,6 +121,16 @@ impl WebhookError {
                 | WebhookError::NoSecret
         )
     }
+
+    /// `true` when the secret the verifier was given is at fault (none, empty or blank, or
+    /// with leading or trailing whitespace): a configuration error of the receiving app, not a
+    /// bad delivery.
+    pub fn is_secret_error(&self) -> bool {
+        matches!(
+            self,
+            WebhookError::NoSecret | WebhookError::EmptySecret | WebhookError::SecretWhitespace
+        )
+    }
 }
 
 impl fmt::Display for WebhookError {
@@ -126,6 +148,14 @@ impl fmt::Display for WebhookError {
                 "webhook timestamp {timestamp} is {}s from now ({now}), more than the \
                  tolerance of {tolerance_secs}s",
                 now.abs_diff(*timestamp)
+            ),
+            WebhookError::EmptySecret => f.write_str(
+                "the webhook secret is empty or blank: set it to the endpoint's signing secret \
+                 (whsec_...); an empty key would accept events anyone can sign",
+            ),
+            WebhookError::SecretWhitespace => f.write_str(
+                "the webhook secret has leading or trailing whitespace (a newline read from a \
+                 file or an environment variable?): trim it where it is read",
             ),
             WebhookError::InvalidPayload { path, message } => {
                 write!(f, "payload is not a valid event at `{path}`: {message}")

@@ -22,7 +22,10 @@
 //!   and `billing`, the default: its methods take those areas' resources).
 //! * With the `axum` feature, `webhook::axum` has extractors that do all of this.
 //!
-//! No error or `Debug` output of this module contains a secret.
+//! Every entry point refuses an empty or blank secret ([`WebhookError::EmptySecret`]) and one
+//! with leading or trailing whitespace ([`WebhookError::SecretWhitespace`]) before it looks at
+//! the delivery ([`check_secret`]); the axum config refuses them when it is built. No error or
+//! `Debug` output of this module contains a secret.
 //!
 // Without `payments` and `billing` the handler is left out: its links point at docs.rs.
 #![cfg_attr(
@@ -215,6 +218,10 @@ impl Webhook {
     }
 
     /// Check the signature and timestamp of `payload` against `secret`, without decoding it.
+    ///
+    /// Every entry point refuses a secret that cannot be trusted before it looks at the
+    /// delivery: empty or blank ([`WebhookError::EmptySecret`]), or with leading or trailing
+    /// whitespace ([`WebhookError::SecretWhitespace`]); see [`check_secret`].
     pub fn verify(&self, payload: &[u8], header: &str, secret: &str) -> Result<(), WebhookError> {
         self.verify_with_secrets(payload, header, [secret])
     }
@@ -230,19 +237,23 @@ impl Webhook {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let parsed = SignatureHeader::parse(header)?;
+        // Every secret is checked before the header is looked at: a secret that could never
+        // be right is the receiving app's error, whatever the delivery holds.
+        let parsed = SignatureHeader::parse(header);
         let mut any_secret = false;
         let mut matched = false;
         for secret in secrets {
+            let secret = secret.as_ref();
+            check_secret(secret)?;
             any_secret = true;
-            if parsed.matches(payload, secret.as_ref().as_bytes()) {
-                matched = true;
-                break;
+            if let Ok(parsed) = &parsed {
+                matched = matched || parsed.matches(payload, secret.as_bytes());
             }
         }
         if !any_secret {
             return Err(WebhookError::NoSecret);
         }
+        let parsed = parsed?;
         if !matched {
             return Err(WebhookError::NoMatchingSignature);
         }
@@ -361,6 +372,28 @@ impl Webhook {
             .unwrap_or_default();
         format!("t={t},v1={sig}")
     }
+}
+
+/// Check a signing secret the way every verifier here does before using it: empty or blank
+/// is [`WebhookError::EmptySecret`], leading or trailing whitespace is
+/// [`WebhookError::SecretWhitespace`]. Call it where the secret is read (at start-up) to fail
+/// there rather than on the first delivery.
+///
+/// ```
+/// use stripe_client::webhook::{check_secret, WebhookError};
+/// assert_eq!(check_secret(""), Err(WebhookError::EmptySecret));
+/// assert_eq!(check_secret("whsec_abc\n"), Err(WebhookError::SecretWhitespace));
+/// assert!(check_secret("whsec_abc").is_ok());
+/// ```
+pub fn check_secret(secret: &str) -> Result<(), WebhookError> {
+    let trimmed = secret.trim();
+    if trimmed.is_empty() {
+        return Err(WebhookError::EmptySecret);
+    }
+    if trimmed.len() != secret.len() {
+        return Err(WebhookError::SecretWhitespace);
+    }
+    Ok(())
 }
 
 /// Verify a v1 webhook delivery and decode its [`Event`] (see [`Webhook::construct_event`]).

@@ -21,6 +21,11 @@ pub struct Unavailable {
 }
 
 impl Unavailable {
+    /// An object of this JSON (test objects).
+    #[cfg(feature = "test_objects")]
+    pub(crate) fn of(json: serde_json::Value) -> Self {
+        Unavailable { json }
+    }
     /// The object as sent.
     pub fn json(&self) -> &serde_json::Value {
         &self.json
@@ -100,6 +105,12 @@ macro_rules! stand_in {
         impl crate::rt::HasId for $name {
             fn id_str(&self) -> Option<&str> {
                 self.0.id()
+            }
+        }
+        #[cfg(feature = "test_objects")]
+        impl crate::rt::TestDefault for $name {
+            fn test_default() -> Self {
+                $name(crate::rt::TestDefault::test_default())
             }
         }
     };

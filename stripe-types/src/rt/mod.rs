@@ -5,15 +5,19 @@
 //! contract between generated operations and `stripe-client`.
 
 mod boxed;
+pub mod check;
 pub mod de;
 mod gated;
 pub mod json;
 mod json_path;
 mod page;
 mod request;
+#[cfg(feature = "test_objects")]
+mod test_default;
 mod values;
 
 pub use boxed::Boxed;
+pub use check::{CheckContext, GuardError, GuardKind};
 pub use de::DecodeBody;
 #[allow(unused_imports)]
 pub(crate) use gated::stand_in;
@@ -23,6 +27,8 @@ pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
     encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,
 };
+#[cfg(feature = "test_objects")]
+pub use test_default::{TestDefault, TEST_TIME};
 pub use values::{
     Binary, Clearable, DateTime, Decimal, Expandable, Expanded, Extra, FileUpload, HasId, Id,
     Int64String, LiveObject, Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,

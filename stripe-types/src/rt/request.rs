@@ -5,6 +5,7 @@
 //! says where and how to send it. Auth, headers, retries, idempotency and telemetry live in
 //! `stripe-client`, never in generated code.
 
+use super::check::{CheckContext, GuardError};
 use super::DecodeBody;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
@@ -114,6 +115,18 @@ pub trait StripeRequest: Serialize + Send + Sync {
 
     /// Where and how to send this request.
     fn endpoint(&self) -> Endpoint;
+
+    /// The request's own checks, run by the client before anything is encoded or sent.
+    ///
+    /// The default has nothing to check. The generator overrides it where there is
+    /// something: every path parameter must be a non-blank id
+    /// ([`check::path_id`](super::check::path_id), so `DeleteCustomer::new("")` never sends
+    /// `DELETE /v1/customers/`), and the operations named in `spec/policy.toml`'s `[checks]`
+    /// call their hand-written check ([`check::meter`](super::check::meter)).
+    fn validate(&self, cx: &CheckContext) -> Result<(), GuardError> {
+        let _ = cx;
+        Ok(())
+    }
 }
 
 /// Percent-encode one path segment: everything but RFC 3986 unreserved characters is

@@ -123,7 +123,8 @@ async fn plain_429_is_not_retried() {
     let api = e.as_api_error().unwrap();
     assert_eq!(api.kind, ApiErrorKind::RateLimit);
     assert_eq!(api.code, Some(ErrorCode::RateLimit));
-    assert!(e.is_retryable(), "a rate limit is transient for the caller");
+    // One retry policy: `is_retryable` gives the answer the client's own retries follow.
+    assert!(!e.is_retryable(), "a plain rate limit is not retried");
 }
 
 #[tokio::test]

@@ -2,34 +2,12 @@
 //! request id and duration, and never the key, the parameters or the body.
 
 use integration_tests::reqs::CreateCustomer;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use stripe_client::retry::ManualClock;
 use stripe_client::{Client, HttpResponse, MockTransport, StripeRequestExt};
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn span_fields_and_no_secrets() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = crate::log_capture::ThreadCapture::start();
 
     let mock = MockTransport::new();
     let client = Client::builder("sk_test_supersecret123")
@@ -49,7 +27,7 @@ async fn span_fields_and_no_secrets() {
         .await
         .unwrap();
 
-    let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let out = capture.finish();
     assert!(out.contains("stripe.request"), "{out}");
     assert!(
         out.contains("method=\"POST\"") || out.contains("method=POST"),

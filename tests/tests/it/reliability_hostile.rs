@@ -228,7 +228,6 @@ async fn hostile_ids_are_percent_encoded_in_the_path() {
             "/v1/customers/a%0D%0AX-Injected%3A%201",
         ),
         ("caf\u{e9}", "/v1/customers/caf%C3%A9"),
-        ("", "/v1/customers/"),
     ];
     for (id, want) in paths {
         for generated in [false, true] {

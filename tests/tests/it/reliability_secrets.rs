@@ -6,10 +6,10 @@
 //! API key, a meter session token, a client secret, a webhook secret, a one-time URL or a
 //! meter event payload value appears anywhere in that text.
 //!
-//! One test in this binary, so the global subscriber sees everything it runs.
+//! The subscriber is the `it` binary's one (`log_capture`); this test reads everything every
+//! thread wrote while it ran, other tests' output included.
 
 use integration_tests::meter_server::{MeterServer, MeterServerConfig};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use stripe_client::meter::{create_session, send_events, MeterEvent, MeterEventSender};
@@ -21,19 +21,6 @@ use stripe_client::{Client, StripeRequestExt};
 const API_KEY: &str = "sk_test_51SeCrEtKeYdOnOtLoG0000000000";
 const WEBHOOK_SECRET: &str = "whsec_SeCrEtWeBhOoKsEcReT0000";
 const PAYLOAD_VALUE: &str = "payloadSeCrEt7731";
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<String>>>);
@@ -63,15 +50,7 @@ fn client(url: &str, observer: &Recorder) -> Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_logs_observers_debug_or_display() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("the only subscriber in this test binary");
+    let capture = crate::log_capture::GlobalCapture::start();
 
     let observer = Recorder::default();
     // Everything formatted with Debug / Display goes here.
@@ -130,6 +109,50 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
     shown.push(format!("{pi:?}"));
     if let Some(s) = pi.client_secret.as_ref() {
         secrets.push(("payment intent client secret", s.expose().clone()));
+    }
+
+    // A client secret in the query string (`GET /v1/payment_intents/{id}?client_secret=…`):
+    // the request's Debug, the URL in `HttpRequest`'s Debug, the spans and the observer's
+    // events, and an error of the same call, never show it.
+    let query_secret = "pi_1_secret_QuErYsEcReT4431";
+    secrets.push(("client secret in a query", query_secret.to_owned()));
+    let retrieve =
+        stripe_types::RetrievePaymentIntent::new(pi.id.clone()).client_secret(query_secret);
+    shown.push(format!("{retrieve:?}"));
+    let _ = retrieve.send(&c).await;
+    let recorded = stripe_client::MockTransport::new();
+    recorded.push_json(200, r#"{"id":"pi_1","object":"payment_intent"}"#);
+    let mc0 = Client::builder(API_KEY)
+        .transport(recorded.clone())
+        .observer(observer.clone())
+        .build()
+        .unwrap();
+    let _ = retrieve.send(&mc0).await;
+    let sent = recorded.last_request().expect("a request was recorded");
+    assert!(
+        sent.url.contains(query_secret),
+        "the secret is sent: {}",
+        sent.url
+    );
+    shown.push(format!("{sent:?}"));
+    for transport in [
+        Client::builder(API_KEY).base_url("http://127.0.0.1:9"),
+        Client::builder(API_KEY)
+            .base_url("http://127.0.0.1:9")
+            .http_client_builder(stripe_client::reqwest::Client::builder()),
+    ] {
+        let e = retrieve
+            .send(
+                &transport
+                    .max_retries(0)
+                    .observer(observer.clone())
+                    .build()
+                    .unwrap(),
+            )
+            .await
+            .expect_err("nothing listens on port 9");
+        shown.push(format!("{e:?}"));
+        shown.push(format!("{e}"));
     }
 
     // An API error (unknown id) and its Debug / Display.
@@ -234,7 +257,7 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
     }
 
     // --- check ---
-    let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    let logs = capture.finish();
     let observed = observer.0.lock().unwrap().join("\n");
     assert!(logs.len() > 1_000, "the subscriber captured little: {logs}");
     assert!(

@@ -32,7 +32,9 @@ async fn thin(VerifiedEventNotification(n): VerifiedEventNotification) -> String
 
 async fn serve() -> std::net::SocketAddr {
     let state = AppState {
-        secret: WebhookSecret::with_secrets(["whsec_old", SECRET]).max_body_bytes(LIMIT),
+        secret: WebhookSecret::with_secrets(["whsec_old", SECRET])
+            .unwrap()
+            .max_body_bytes(LIMIT),
     };
     let app = Router::new()
         .route("/webhook", post(v1))
@@ -216,7 +218,7 @@ async fn thin_route_and_wrong_kind() {
 
 #[test]
 fn secret_is_not_in_debug() {
-    let s = WebhookSecret::new(SECRET);
+    let s = WebhookSecret::new(SECRET).unwrap();
     assert!(!format!("{s:?}").contains("SECRET"));
 }
 

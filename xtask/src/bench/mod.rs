@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--no-compare | --only-compare | --only-dev-loop] [--full]
+//! `cargo xtask bench [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--full]
 //! [--build-rounds N]`: run every benchmark, write one Markdown table (stdout and
 //! `target/bench/report.md`) and one `target <name> <figure> <met|missed>` line per target. A
 //! complete run (none of `--no-compare`, `--only-compare`, `--only-dev-loop`) also replaces the
@@ -28,6 +28,8 @@
 //!   Its overhead figure is the one the `overhead_vs_reqwest` target uses when present.
 //!
 //! `--only-compare` runs just these three; `--only-dev-loop` runs just `dev_loop`.
+//! `--only <bench>` runs one bench of `bench/benches/` and its row (`--only governor`: the
+//! rate governor's 80 s backfill, without the rest of the run).
 
 mod compare;
 mod dev_loop;
@@ -365,6 +367,51 @@ fn concurrency(r: &mut Report, quick: bool) -> Result<()> {
     Ok(())
 }
 
+/// `governor`: 2,000 `UpdateCustomer` calls through `Batch` at concurrency 64 under a local
+/// server that enforces 25 requests/s, with the rate governor and without it. The limit allows
+/// them in 80 s; the target is none rejected, within 5 % of that.
+fn governor(r: &mut Report, _quick: bool) -> Result<()> {
+    let out = run_bench("governor", false, &[])?;
+    let v = |k: &str| bench_value(&out, k);
+    let (Some(secs), Some(ideal), Some(rejected), Some(failed)) = (
+        v("governor_seconds"),
+        v("governor_ideal_seconds"),
+        v("governor_rejected"),
+        v("governor_failed"),
+    ) else {
+        bail!("governor: no BENCH lines in its output");
+    };
+    let (Some(u_secs), Some(u_rejected), Some(u_retries), Some(u_failed)) = (
+        v("ungoverned_seconds"),
+        v("ungoverned_rejected"),
+        v("ungoverned_retries"),
+        v("ungoverned_failed"),
+    ) else {
+        bail!("governor: no BENCH lines for the run without it");
+    };
+    let off = secs / ideal - 1.0;
+    r.row(
+        "backfill of 2,000 writes via `Batch` (concurrency 64) under a server enforcing 25 req/s, with the governor",
+        format!(
+            "{secs:.1} s, {rejected:.0} rejected, {failed:.0} failed; without it: {u_rejected:.0} answered 429, {u_retries:.0} retries, {u_failed:.0} calls failed in {u_secs:.1} s"
+        ),
+        &format!("{ideal:.0} s (the limit)"),
+        format!("{:+.1} %", off * 100.0),
+    );
+    r.target(
+        "governor_backfill",
+        Some((
+            off,
+            format!(
+                "{rejected:.0} rejected, {:+.1}% of {ideal:.0}s",
+                off * 100.0
+            ),
+        )),
+        |o| rejected == 0.0 && failed == 0.0 && o.abs() <= 0.05,
+    );
+    Ok(())
+}
+
 /// `realistic_network`: TLS and a 30 ms server delay, stripe-client beside hand-written
 /// reqwest (medians over the bench's rounds). The per-request figures that matter against
 /// Stripe; loopback-only overheads vanish here.
@@ -509,7 +556,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut r = Report::default();
     type Bench = fn(&mut Report, bool) -> Result<()>;
-    let benches: [(&str, Bench); 7] = [
+    let benches: [(&str, Bench); 8] = [
         ("client_overhead", client_overhead),
         ("realistic_network", realistic_network),
         ("decode", decode),
@@ -517,7 +564,24 @@ pub fn run(args: &[String]) -> Result<()> {
         ("webhook", webhook),
         ("meter_sender", meter_sender),
         ("concurrency", concurrency),
+        ("governor", governor),
     ];
+    if let Some(name) = crate::flag_value(args, "--only") {
+        let Some((_, f)) = benches.iter().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = benches.iter().map(|(n, _)| *n).collect();
+            bail!("--only takes one of: {}", names.join(", "));
+        };
+        measure(&mut r, &name, &[], |r| f(r, quick));
+        r.notes.push(format!(
+            "measured in one run of `cargo xtask bench --only {name}` ({:.0} s)",
+            started.elapsed().as_secs_f64()
+        ));
+        let text = r.render();
+        std::fs::write(out_dir.join(format!("report-{name}.md")), &text)?;
+        print!("{text}");
+        eprintln!("bench: partial run; guides/performance.md keeps the last complete run's table");
+        return Ok(());
+    }
     if matches!(scope, Scope::Complete | Scope::NoCompare) {
         for (name, f) in benches {
             measure(&mut r, name, &[], |r| f(r, quick));
@@ -554,6 +618,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "webhook_vs_hmac",
             "meter_sender_events_per_s",
             "tcp_connections_at_64",
+            "governor_backfill",
         ] {
             if !r.targets.iter().any(|t| t.name == name) {
                 r.target(name, None, |_| false);

@@ -44,6 +44,13 @@ impl ActivateBillingAlert {
 #[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for ActivateBillingAlert {
     type Output = crate::BillingAlert;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingAlertsIdActivate",
@@ -105,6 +112,13 @@ impl ArchiveBillingAlert {
 #[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for ArchiveBillingAlert {
     type Output = crate::BillingAlert;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingAlertsIdArchive",
@@ -377,6 +391,13 @@ impl DeactivateBillingAlert {
 #[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for DeactivateBillingAlert {
     type Output = crate::BillingAlert;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingAlertsIdDeactivate",
@@ -546,6 +567,13 @@ impl RetrieveBillingAlert {
 #[cfg(feature = "billing_alerts")]
 impl crate::rt::StripeRequest for RetrieveBillingAlert {
     type Output = crate::BillingAlert;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingAlertsId",

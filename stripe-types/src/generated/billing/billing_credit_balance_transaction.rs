@@ -330,6 +330,13 @@ impl RetrieveBillingCreditBalanceTransaction {
 #[cfg(feature = "billing_credit_balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveBillingCreditBalanceTransaction {
     type Output = crate::BillingCreditBalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingCreditBalanceTransactionsId",

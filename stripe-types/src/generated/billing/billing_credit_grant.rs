@@ -460,6 +460,13 @@ impl ExpireBillingCreditGrant {
 #[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for ExpireBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingCreditGrantsIdExpire",
@@ -629,6 +636,13 @@ impl RetrieveBillingCreditGrant {
 #[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for RetrieveBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingCreditGrantsId",
@@ -715,6 +729,13 @@ impl UpdateBillingCreditGrant {
 #[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for UpdateBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingCreditGrantsId",
@@ -776,6 +797,13 @@ impl VoidBillingCreditGrant {
 #[cfg(feature = "billing_credit_grants")]
 impl crate::rt::StripeRequest for VoidBillingCreditGrant {
     type Output = crate::BillingCreditGrant;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingCreditGrantsIdVoid",

@@ -669,6 +669,12 @@ impl CreateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for CreateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMeters",
@@ -725,6 +731,13 @@ impl DeactivateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for DeactivateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMetersIdDeactivate",
@@ -883,6 +896,13 @@ impl ReactivateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for ReactivateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMetersIdReactivate",
@@ -944,6 +964,13 @@ impl RetrieveBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for RetrieveBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingMetersId",
@@ -1015,6 +1042,13 @@ impl UpdateBillingMeter {
 #[cfg(feature = "billing_meters")]
 impl crate::rt::StripeRequest for UpdateBillingMeter {
     type Output = crate::BillingMeter;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMetersId",

@@ -211,6 +211,12 @@ impl CreateBillingMeterEvent {
 #[cfg(feature = "billing_meter_events")]
 impl crate::rt::StripeRequest for CreateBillingMeterEvent {
     type Output = crate::BillingMeterEvent;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter_event(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMeterEvents",

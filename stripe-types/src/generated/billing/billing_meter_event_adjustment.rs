@@ -181,6 +181,12 @@ impl CreateBillingMeterEventAdjustment {
 #[cfg(feature = "billing_meter_event_adjustments")]
 impl crate::rt::StripeRequest for CreateBillingMeterEventAdjustment {
     type Output = crate::BillingMeterEventAdjustment;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter_event_adjustment(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingMeterEventAdjustments",

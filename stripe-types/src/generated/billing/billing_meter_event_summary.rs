@@ -259,6 +259,13 @@ impl ListBillingMeterEventSummaries {
 #[cfg(feature = "billing_meter_event_summaries")]
 impl crate::rt::StripeRequest for ListBillingMeterEventSummaries {
     type Output = crate::rt::List<crate::BillingMeterEventSummary>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingMetersIdEventSummaries",

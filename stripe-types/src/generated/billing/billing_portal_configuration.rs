@@ -679,6 +679,13 @@ impl RetrieveBillingPortalConfiguration {
 #[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::StripeRequest for RetrieveBillingPortalConfiguration {
     type Output = crate::BillingPortalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBillingPortalConfigurationsConfiguration",
@@ -834,6 +841,13 @@ impl UpdateBillingPortalConfiguration {
 #[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::StripeRequest for UpdateBillingPortalConfiguration {
     type Output = crate::BillingPortalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostBillingPortalConfigurationsConfiguration",

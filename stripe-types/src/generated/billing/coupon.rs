@@ -611,6 +611,13 @@ impl DeleteCoupon {
 #[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for DeleteCoupon {
     type Output = crate::DeletedCoupon;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("coupon", &self.coupon)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCouponsCoupon",
@@ -851,6 +858,13 @@ impl RetrieveCoupon {
 #[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for RetrieveCoupon {
     type Output = crate::Coupon;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("coupon", &self.coupon)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCouponsCoupon",
@@ -950,6 +964,13 @@ impl UpdateCoupon {
 #[cfg(feature = "coupons")]
 impl crate::rt::StripeRequest for UpdateCoupon {
     type Output = crate::Coupon;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("coupon", &self.coupon)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCouponsCoupon",

@@ -1124,6 +1124,13 @@ impl RetrieveCreditNote {
 #[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for RetrieveCreditNote {
     type Output = crate::CreditNote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCreditNotesId",
@@ -1206,6 +1213,13 @@ impl UpdateCreditNote {
 #[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for UpdateCreditNote {
     type Output = crate::CreditNote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCreditNotesId",
@@ -1266,6 +1280,13 @@ impl VoidCreditNote {
 #[cfg(feature = "credit_notes")]
 impl crate::rt::StripeRequest for VoidCreditNote {
     type Output = crate::CreditNote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCreditNotesIdVoid",

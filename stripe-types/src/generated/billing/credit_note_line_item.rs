@@ -304,6 +304,13 @@ impl ListCreditNoteLineItems {
 #[cfg(feature = "credit_note_lines")]
 impl crate::rt::StripeRequest for ListCreditNoteLineItems {
     type Output = crate::rt::List<crate::CreditNoteLineItem>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("credit_note", &self.credit_note)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCreditNotesCreditNoteLines",

@@ -33,6 +33,16 @@ impl DeleteDiscountSubscription {
 #[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for DeleteDiscountSubscription {
     type Output = crate::DeletedDiscount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteSubscriptionsSubscriptionExposedIdDiscount",

@@ -241,6 +241,13 @@ impl RetrieveEntitlementsActiveEntitlement {
 #[cfg(feature = "entitlements_active_entitlements")]
 impl crate::rt::StripeRequest for RetrieveEntitlementsActiveEntitlement {
     type Output = crate::EntitlementsActiveEntitlement;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetEntitlementsActiveEntitlementsId",

@@ -371,6 +371,13 @@ impl RetrieveEntitlementsFeature {
 #[cfg(feature = "entitlements_features")]
 impl crate::rt::StripeRequest for RetrieveEntitlementsFeature {
     type Output = crate::EntitlementsFeature;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetEntitlementsFeaturesId",
@@ -468,6 +475,13 @@ impl UpdateEntitlementsFeature {
 #[cfg(feature = "entitlements_features")]
 impl crate::rt::StripeRequest for UpdateEntitlementsFeature {
     type Output = crate::EntitlementsFeature;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostEntitlementsFeaturesId",

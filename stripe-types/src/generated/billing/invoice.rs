@@ -65,6 +65,13 @@ impl AddLinesInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for AddLinesInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceAddLines",
@@ -157,6 +164,13 @@ impl AttachPaymentInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for AttachPaymentInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceAttachPayment",
@@ -883,6 +897,13 @@ impl DeleteInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for DeleteInvoice {
     type Output = crate::DeletedInvoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteInvoicesInvoice",
@@ -1039,6 +1060,13 @@ impl FinalizeInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for FinalizeInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceFinalize",
@@ -3468,6 +3496,13 @@ impl MarkUncollectibleInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceMarkUncollectible",
@@ -3602,6 +3637,13 @@ impl PayInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for PayInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoicePay",
@@ -3684,6 +3726,13 @@ impl RemoveLinesInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for RemoveLinesInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceRemoveLines",
@@ -3745,6 +3794,13 @@ impl RetrieveInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for RetrieveInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetInvoicesInvoice",
@@ -3889,6 +3945,13 @@ impl SendInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for SendInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceSend",
@@ -4447,6 +4510,13 @@ impl UpdateInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for UpdateInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoice",
@@ -4528,6 +4598,13 @@ impl UpdateLinesInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for UpdateLinesInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceUpdateLines",
@@ -4591,6 +4668,13 @@ impl VoidInvoice {
 #[cfg(feature = "invoices")]
 impl crate::rt::StripeRequest for VoidInvoice {
     type Output = crate::Invoice;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceVoid",

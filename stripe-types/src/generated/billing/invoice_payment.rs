@@ -1837,6 +1837,13 @@ impl RetrieveInvoicePayment {
 #[cfg(feature = "invoice_payments")]
 impl crate::rt::StripeRequest for RetrieveInvoicePayment {
     type Output = crate::InvoicePayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice_payment", &self.invoice_payment)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetInvoicePaymentsInvoicePayment",

@@ -44,6 +44,13 @@ impl ArchiveInvoiceRenderingTemplate {
 #[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::StripeRequest for ArchiveInvoiceRenderingTemplate {
     type Output = crate::InvoiceRenderingTemplate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("template", &self.template)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoiceRenderingTemplatesTemplateArchive",
@@ -359,6 +366,13 @@ impl RetrieveInvoiceRenderingTemplate {
 #[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::StripeRequest for RetrieveInvoiceRenderingTemplate {
     type Output = crate::InvoiceRenderingTemplate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("template", &self.template)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetInvoiceRenderingTemplatesTemplate",
@@ -420,6 +434,13 @@ impl UnarchiveInvoiceRenderingTemplate {
 #[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::StripeRequest for UnarchiveInvoiceRenderingTemplate {
     type Output = crate::InvoiceRenderingTemplate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("template", &self.template)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoiceRenderingTemplatesTemplateUnarchive",

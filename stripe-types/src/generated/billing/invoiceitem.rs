@@ -296,6 +296,13 @@ impl DeleteInvoiceItem {
 #[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for DeleteInvoiceItem {
     type Output = crate::DeletedInvoiceitem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoiceitem", &self.invoiceitem)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteInvoiceitemsInvoiceitem",
@@ -904,6 +911,13 @@ impl RetrieveInvoiceItem {
 #[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for RetrieveInvoiceItem {
     type Output = crate::Invoiceitem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoiceitem", &self.invoiceitem)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetInvoiceitemsInvoiceitem",
@@ -1120,6 +1134,13 @@ impl UpdateInvoiceItem {
 #[cfg(feature = "invoiceitems")]
 impl crate::rt::StripeRequest for UpdateInvoiceItem {
     type Output = crate::Invoiceitem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoiceitem", &self.invoiceitem)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoiceitemsInvoiceitem",

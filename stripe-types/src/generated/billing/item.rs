@@ -77,6 +77,13 @@ impl ListComputedUpfrontLineItemsQuote {
 #[cfg(feature = "quote_computed_upfront_line_items")]
 impl crate::rt::StripeRequest for ListComputedUpfrontLineItemsQuote {
     type Output = crate::rt::List<crate::Item>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetQuotesQuoteComputedUpfrontLineItems",
@@ -171,6 +178,13 @@ impl ListLineItemsQuote {
 #[cfg(feature = "quote_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsQuote {
     type Output = crate::rt::List<crate::Item>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetQuotesQuoteLineItems",

@@ -77,6 +77,13 @@ impl ListInvoiceLineItems {
 #[cfg(feature = "invoice_lines")]
 impl crate::rt::StripeRequest for ListInvoiceLineItems {
     type Output = crate::rt::List<crate::LineItem>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetInvoicesInvoiceLines",
@@ -280,6 +287,14 @@ impl UpdateInvoiceLineItem {
 #[cfg(feature = "invoice_lines")]
 impl crate::rt::StripeRequest for UpdateInvoiceLineItem {
     type Output = crate::LineItem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("invoice", &self.invoice)?;
+        crate::rt::check::path_id("line_item_id", &self.line_item_id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostInvoicesInvoiceLinesLineItemId",

@@ -266,6 +266,13 @@ impl DeletePlan {
 #[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for DeletePlan {
     type Output = crate::DeletedPlan;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("plan", &self.plan)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeletePlansPlan",
@@ -1128,6 +1135,13 @@ impl RetrievePlan {
 #[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for RetrievePlan {
     type Output = crate::Plan;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("plan", &self.plan)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPlansPlan",
@@ -1244,6 +1258,13 @@ impl UpdatePlan {
 #[cfg(feature = "plans")]
 impl crate::rt::StripeRequest for UpdatePlan {
     type Output = crate::Plan;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("plan", &self.plan)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPlansPlan",

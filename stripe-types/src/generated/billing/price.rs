@@ -1123,6 +1123,13 @@ impl RetrievePrice {
 #[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for RetrievePrice {
     type Output = crate::Price;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("price", &self.price)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPricesPrice",
@@ -1350,6 +1357,13 @@ impl UpdatePrice {
 #[cfg(feature = "prices")]
 impl crate::rt::StripeRequest for UpdatePrice {
     type Output = crate::Price;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("price", &self.price)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPricesPrice",

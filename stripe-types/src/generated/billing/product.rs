@@ -246,6 +246,13 @@ impl DeleteProduct {
 #[cfg(feature = "products")]
 impl crate::rt::StripeRequest for DeleteProduct {
     type Output = crate::DeletedProduct;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteProductsId",
@@ -445,6 +452,13 @@ impl RetrieveProduct {
 #[cfg(feature = "products")]
 impl crate::rt::StripeRequest for RetrieveProduct {
     type Output = crate::Product;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetProductsId",
@@ -750,6 +764,13 @@ impl UpdateProduct {
 #[cfg(feature = "products")]
 impl crate::rt::StripeRequest for UpdateProduct {
     type Output = crate::Product;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostProductsId",

@@ -51,6 +51,13 @@ impl CreateProductFeature {
 #[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for CreateProductFeature {
     type Output = crate::ProductFeature;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("product", &self.product)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostProductsProductFeatures",
@@ -107,6 +114,14 @@ impl DeleteProductFeature {
 #[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for DeleteProductFeature {
     type Output = crate::DeletedProductFeature;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("product", &self.product)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteProductsProductFeaturesId",
@@ -201,6 +216,13 @@ impl ListProductFeatures {
 #[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for ListProductFeatures {
     type Output = crate::rt::List<crate::ProductFeature>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("product", &self.product)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetProductsProductFeatures",
@@ -268,6 +290,14 @@ impl RetrieveProductFeature {
 #[cfg(feature = "product_features")]
 impl crate::rt::StripeRequest for RetrieveProductFeature {
     type Output = crate::ProductFeature;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("product", &self.product)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetProductsProductFeaturesId",

@@ -646,6 +646,13 @@ impl RetrievePromotionCode {
 #[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for RetrievePromotionCode {
     type Output = crate::PromotionCode;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("promotion_code", &self.promotion_code)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPromotionCodesPromotionCode",
@@ -746,6 +753,13 @@ impl UpdatePromotionCode {
 #[cfg(feature = "promotion_codes")]
 impl crate::rt::StripeRequest for UpdatePromotionCode {
     type Output = crate::PromotionCode;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("promotion_code", &self.promotion_code)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPromotionCodesPromotionCode",

@@ -44,6 +44,13 @@ impl AcceptQuote {
 #[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for AcceptQuote {
     type Output = crate::Quote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostQuotesQuoteAccept",
@@ -104,6 +111,13 @@ impl CancelQuote {
 #[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for CancelQuote {
     type Output = crate::Quote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostQuotesQuoteCancel",
@@ -478,6 +492,13 @@ impl FinalizeQuote {
 #[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for FinalizeQuote {
     type Output = crate::Quote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostQuotesQuoteFinalize",
@@ -1149,6 +1170,13 @@ impl RetrieveQuote {
 #[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for RetrieveQuote {
     type Output = crate::Quote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetQuotesQuote",
@@ -1435,6 +1463,13 @@ impl UpdateQuote {
 #[cfg(feature = "quotes")]
 impl crate::rt::StripeRequest for UpdateQuote {
     type Output = crate::Quote;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostQuotesQuote",

@@ -44,6 +44,13 @@ impl PdfQuote {
 #[cfg(feature = "quote_pdf")]
 impl crate::rt::StripeRequest for PdfQuote {
     type Output = crate::rt::Binary;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetQuotesQuotePdf",

@@ -84,6 +84,16 @@ impl CancelSubscription {
 #[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for CancelSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteSubscriptionsSubscriptionExposedId",
@@ -883,6 +893,13 @@ impl MigrateSubscription {
 #[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for MigrateSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("subscription", &self.subscription)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionsSubscriptionMigrate",
@@ -983,6 +1000,13 @@ impl ResumeSubscription {
 #[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for ResumeSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("subscription", &self.subscription)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionsSubscriptionResume",
@@ -1044,6 +1068,16 @@ impl RetrieveSubscription {
 #[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for RetrieveSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSubscriptionsSubscriptionExposedId",
@@ -1628,6 +1662,16 @@ impl UpdateSubscription {
 #[cfg(feature = "subscriptions")]
 impl crate::rt::StripeRequest for UpdateSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionsSubscriptionExposedId",

@@ -265,6 +265,13 @@ impl DeleteSubscriptionItem {
 #[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for DeleteSubscriptionItem {
     type Output = crate::DeletedSubscriptionItem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("item", &self.item)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteSubscriptionItemsItem",
@@ -501,6 +508,13 @@ impl RetrieveSubscriptionItem {
 #[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for RetrieveSubscriptionItem {
     type Output = crate::SubscriptionItem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("item", &self.item)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSubscriptionItemsItem",
@@ -1058,6 +1072,13 @@ impl UpdateSubscriptionItem {
 #[cfg(feature = "subscription_items")]
 impl crate::rt::StripeRequest for UpdateSubscriptionItem {
     type Output = crate::SubscriptionItem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("item", &self.item)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionItemsItem",

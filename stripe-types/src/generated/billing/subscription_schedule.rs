@@ -66,6 +66,13 @@ impl CancelSubscriptionSchedule {
 #[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for CancelSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("schedule", &self.schedule)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionSchedulesScheduleCancel",
@@ -555,6 +562,13 @@ impl ReleaseSubscriptionSchedule {
 #[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for ReleaseSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("schedule", &self.schedule)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionSchedulesScheduleRelease",
@@ -616,6 +630,13 @@ impl RetrieveSubscriptionSchedule {
 #[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for RetrieveSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("schedule", &self.schedule)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSubscriptionSchedulesSchedule",
@@ -1736,6 +1757,13 @@ impl UpdateSubscriptionSchedule {
 #[cfg(feature = "subscription_schedules")]
 impl crate::rt::StripeRequest for UpdateSubscriptionSchedule {
     type Output = crate::SubscriptionSchedule;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("schedule", &self.schedule)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSubscriptionSchedulesSchedule",

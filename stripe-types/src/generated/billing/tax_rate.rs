@@ -309,6 +309,13 @@ impl RetrieveTaxRate {
 #[cfg(feature = "tax_rates")]
 impl crate::rt::StripeRequest for RetrieveTaxRate {
     type Output = crate::TaxRate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("tax_rate", &self.tax_rate)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxRatesTaxRate",
@@ -1016,6 +1023,13 @@ impl UpdateTaxRate {
 #[cfg(feature = "tax_rates")]
 impl crate::rt::StripeRequest for UpdateTaxRate {
     type Output = crate::TaxRate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("tax_rate", &self.tax_rate)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTaxRatesTaxRate",

@@ -51,6 +51,13 @@ impl AdvanceTestHelpersTestClock {
 #[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for AdvanceTestHelpersTestClock {
     type Output = crate::TestHelpersTestClock;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("test_clock", &self.test_clock)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTestClocksTestClockAdvance",
@@ -169,6 +176,13 @@ impl DeleteTestHelpersTestClock {
 #[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for DeleteTestHelpersTestClock {
     type Output = crate::DeletedTestHelpersTestClock;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("test_clock", &self.test_clock)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteTestHelpersTestClocksTestClock",
@@ -316,6 +330,13 @@ impl RetrieveTestHelpersTestClock {
 #[cfg(feature = "test_clocks")]
 impl crate::rt::StripeRequest for RetrieveTestHelpersTestClock {
     type Output = crate::TestHelpersTestClock;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("test_clock", &self.test_clock)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTestHelpersTestClocksTestClock",

@@ -2249,6 +2249,13 @@ impl ExpireCheckoutSession {
 #[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for ExpireCheckoutSession {
     type Output = crate::CheckoutSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCheckoutSessionsSessionExpire",
@@ -2487,6 +2494,13 @@ impl RetrieveCheckoutSession {
 #[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for RetrieveCheckoutSession {
     type Output = crate::CheckoutSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCheckoutSessionsSession",
@@ -2634,6 +2648,13 @@ impl UpdateCheckoutSession {
 #[cfg(feature = "checkout_sessions")]
 impl crate::rt::StripeRequest for UpdateCheckoutSession {
     type Output = crate::CheckoutSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCheckoutSessionsSession",

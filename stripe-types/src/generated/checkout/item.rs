@@ -77,6 +77,13 @@ impl ListLineItemsCheckoutSession {
 #[cfg(feature = "checkout_session_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsCheckoutSession {
     type Output = crate::rt::List<crate::Item>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCheckoutSessionsSessionLineItems",
@@ -171,6 +178,13 @@ impl ListLineItemsPaymentLink {
 #[cfg(feature = "payment_link_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsPaymentLink {
     type Output = crate::rt::List<crate::Item>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_link", &self.payment_link)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentLinksPaymentLinkLineItems",

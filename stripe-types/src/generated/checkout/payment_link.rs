@@ -1047,6 +1047,13 @@ impl RetrievePaymentLink {
 #[cfg(feature = "payment_links")]
 impl crate::rt::StripeRequest for RetrievePaymentLink {
     type Output = crate::PaymentLink;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_link", &self.payment_link)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentLinksPaymentLink",
@@ -1425,6 +1432,13 @@ impl UpdatePaymentLink {
 #[cfg(feature = "payment_links")]
 impl crate::rt::StripeRequest for UpdatePaymentLink {
     type Output = crate::PaymentLink;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_link", &self.payment_link)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentLinksPaymentLink",

@@ -292,6 +292,13 @@ impl RetrieveShippingRate {
 #[cfg(feature = "shipping_rates")]
 impl crate::rt::StripeRequest for RetrieveShippingRate {
     type Output = crate::ShippingRate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("shipping_rate_token", &self.shipping_rate_token)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetShippingRatesShippingRateToken",
@@ -909,6 +916,13 @@ impl UpdateShippingRate {
 #[cfg(feature = "shipping_rates")]
 impl crate::rt::StripeRequest for UpdateShippingRate {
     type Output = crate::ShippingRate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("shipping_rate_token", &self.shipping_rate_token)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostShippingRatesShippingRateToken",

@@ -47,6 +47,13 @@ impl CancelClimateOrder {
 #[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for CancelClimateOrder {
     type Output = crate::ClimateOrder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("order", &self.order)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostClimateOrdersOrderCancel",
@@ -616,6 +623,13 @@ impl RetrieveClimateOrder {
 #[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for RetrieveClimateOrder {
     type Output = crate::ClimateOrder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("order", &self.order)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetClimateOrdersOrder",
@@ -704,6 +718,13 @@ impl UpdateClimateOrder {
 #[cfg(feature = "climate_orders")]
 impl crate::rt::StripeRequest for UpdateClimateOrder {
     type Output = crate::ClimateOrder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("order", &self.order)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostClimateOrdersOrder",

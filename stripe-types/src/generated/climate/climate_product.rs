@@ -298,6 +298,13 @@ impl RetrieveClimateProduct {
 #[cfg(feature = "climate_products")]
 impl crate::rt::StripeRequest for RetrieveClimateProduct {
     type Output = crate::ClimateProduct;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("product", &self.product)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetClimateProductsProduct",

@@ -310,6 +310,13 @@ impl RetrieveClimateSupplier {
 #[cfg(feature = "climate_suppliers")]
 impl crate::rt::StripeRequest for RetrieveClimateSupplier {
     type Output = crate::ClimateSupplier;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("supplier", &self.supplier)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetClimateSuppliersSupplier",

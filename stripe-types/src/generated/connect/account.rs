@@ -4099,6 +4099,13 @@ impl DeleteAccount {
 #[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for DeleteAccount {
     type Output = crate::DeletedAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteAccountsAccount",
@@ -4347,6 +4354,13 @@ impl RejectAccount {
 #[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for RejectAccount {
     type Output = crate::Account;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountReject",
@@ -4408,6 +4422,13 @@ impl RetrieveAccount {
 #[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for RetrieveAccount {
     type Output = crate::Account;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccount",
@@ -4715,6 +4736,13 @@ impl UpdateAccount {
 #[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for UpdateAccount {
     type Output = crate::Account;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccount",

@@ -91,6 +91,13 @@ impl ListAccountExternalAccounts {
 #[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for ListAccountExternalAccounts {
     type Output = crate::rt::List<crate::BankAccountOrCard>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountExternalAccounts",

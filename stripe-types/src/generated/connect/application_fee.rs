@@ -403,6 +403,13 @@ impl RefundApplicationFee {
 #[cfg(feature = "application_fees")]
 impl crate::rt::StripeRequest for RefundApplicationFee {
     type Output = crate::ApplicationFee;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostApplicationFeesIdRefund",
@@ -464,6 +471,13 @@ impl RetrieveApplicationFee {
 #[cfg(feature = "application_fees")]
 impl crate::rt::StripeRequest for RetrieveApplicationFee {
     type Output = crate::ApplicationFee;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetApplicationFeesId",

@@ -189,6 +189,13 @@ impl ListCapabilities {
 #[cfg(feature = "account_capabilities")]
 impl crate::rt::StripeRequest for ListCapabilities {
     type Output = crate::rt::List<crate::Capability>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountCapabilities",
@@ -256,6 +263,14 @@ impl RetrieveCapability {
 #[cfg(feature = "account_capabilities")]
 impl crate::rt::StripeRequest for RetrieveCapability {
     type Output = crate::Capability;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("capability", &self.capability)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountCapabilitiesCapability",
@@ -338,6 +353,14 @@ impl UpdateCapability {
 #[cfg(feature = "account_capabilities")]
 impl crate::rt::StripeRequest for UpdateCapability {
     type Output = crate::Capability;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("capability", &self.capability)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountCapabilitiesCapability",

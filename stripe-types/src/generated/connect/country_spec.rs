@@ -454,6 +454,13 @@ impl RetrieveCountrySpec {
 #[cfg(feature = "country_specs")]
 impl crate::rt::StripeRequest for RetrieveCountrySpec {
     type Output = crate::CountrySpec;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("country", &self.country)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCountrySpecsCountry",

@@ -91,6 +91,13 @@ impl BankAccountsAccount {
 #[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for BankAccountsAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountBankAccounts",
@@ -199,6 +206,13 @@ impl CreateAccountExternalAccount {
 #[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for CreateAccountExternalAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountExternalAccounts",
@@ -255,6 +269,14 @@ impl DeleteAccountBankAccount {
 #[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for DeleteAccountBankAccount {
     type Output = crate::DeletedExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteAccountsAccountBankAccountsId",
@@ -311,6 +333,14 @@ impl DeleteAccountExternalAccount {
 #[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for DeleteAccountExternalAccount {
     type Output = crate::DeletedExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteAccountsAccountExternalAccountsId",
@@ -784,6 +814,14 @@ impl RetrieveAccountBankAccount {
 #[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountBankAccountsId",
@@ -851,6 +889,14 @@ impl RetrieveAccountExternalAccount {
 #[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountExternalAccountsId",
@@ -1101,6 +1147,14 @@ impl UpdateAccountBankAccount {
 #[cfg(feature = "account_bank_accounts")]
 impl crate::rt::StripeRequest for UpdateAccountBankAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountBankAccountsId",
@@ -1350,6 +1404,14 @@ impl UpdateAccountExternalAccount {
 #[cfg(feature = "account_external_accounts")]
 impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountExternalAccountsId",
@@ -1594,6 +1656,13 @@ impl UpdateExternalAccount {
 #[cfg(feature = "external_accounts")]
 impl crate::rt::StripeRequest for UpdateExternalAccount {
     type Output = crate::ExternalAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostExternalAccountsId",

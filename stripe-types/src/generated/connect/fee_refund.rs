@@ -74,6 +74,13 @@ impl CreateFeeRefund {
 #[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for CreateFeeRefund {
     type Output = crate::FeeRefund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostApplicationFeesIdRefunds",
@@ -168,6 +175,13 @@ impl ListFeeRefunds {
 #[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for ListFeeRefunds {
     type Output = crate::rt::List<crate::FeeRefund>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetApplicationFeesIdRefunds",
@@ -235,6 +249,14 @@ impl RetrieveFeeRefund {
 #[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for RetrieveFeeRefund {
     type Output = crate::FeeRefund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("fee", &self.fee)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetApplicationFeesFeeRefundsId",
@@ -319,6 +341,14 @@ impl UpdateFeeRefund {
 #[cfg(feature = "application_fee_refunds")]
 impl crate::rt::StripeRequest for UpdateFeeRefund {
     type Output = crate::FeeRefund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("fee", &self.fee)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostApplicationFeesFeeRefundsId",

@@ -46,6 +46,13 @@ impl CreateLoginLink {
 #[cfg(feature = "accounts")]
 impl crate::rt::StripeRequest for CreateLoginLink {
     type Output = crate::LoginLink;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountLoginLinks",

@@ -370,6 +370,13 @@ impl CreateAccountPerson {
 #[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for CreateAccountPerson {
     type Output = crate::Person;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountPeople",
@@ -757,6 +764,13 @@ impl CreatePerson {
 #[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for CreatePerson {
     type Output = crate::Person;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountPersons",
@@ -813,6 +827,14 @@ impl DeleteAccountPerson {
 #[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for DeleteAccountPerson {
     type Output = crate::DeletedPerson;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("person", &self.person)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteAccountsAccountPeoplePerson",
@@ -869,6 +891,14 @@ impl DeletePerson {
 #[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for DeletePerson {
     type Output = crate::DeletedPerson;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("person", &self.person)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteAccountsAccountPersonsPerson",
@@ -1062,6 +1092,13 @@ impl ListAccountPeople {
 #[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for ListAccountPeople {
     type Output = crate::rt::List<crate::Person>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountPeople",
@@ -1170,6 +1207,13 @@ impl ListPersons {
 #[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for ListPersons {
     type Output = crate::rt::List<crate::Person>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountPersons",
@@ -2686,6 +2730,14 @@ impl RetrieveAccountPerson {
 #[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for RetrieveAccountPerson {
     type Output = crate::Person;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("person", &self.person)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountPeoplePerson",
@@ -2753,6 +2805,14 @@ impl RetrievePerson {
 #[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for RetrievePerson {
     type Output = crate::Person;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("person", &self.person)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetAccountsAccountPersonsPerson",
@@ -3146,6 +3206,14 @@ impl UpdateAccountPerson {
 #[cfg(feature = "account_people")]
 impl crate::rt::StripeRequest for UpdateAccountPerson {
     type Output = crate::Person;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("person", &self.person)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountPeoplePerson",
@@ -3539,6 +3607,14 @@ impl UpdatePerson {
 #[cfg(feature = "account_persons")]
 impl crate::rt::StripeRequest for UpdatePerson {
     type Output = crate::Person;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        crate::rt::check::path_id("person", &self.person)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostAccountsAccountPersonsPerson",

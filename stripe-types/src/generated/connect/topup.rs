@@ -44,6 +44,13 @@ impl CancelTopup {
 #[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for CancelTopup {
     type Output = crate::Topup;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("topup", &self.topup)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTopupsTopupCancel",
@@ -346,6 +353,13 @@ impl RetrieveTopup {
 #[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for RetrieveTopup {
     type Output = crate::Topup;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("topup", &self.topup)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTopupsTopup",
@@ -664,6 +678,13 @@ impl UpdateTopup {
 #[cfg(feature = "topups")]
 impl crate::rt::StripeRequest for UpdateTopup {
     type Output = crate::Topup;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("topup", &self.topup)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTopupsTopup",

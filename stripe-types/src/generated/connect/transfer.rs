@@ -293,6 +293,13 @@ impl RetrieveTransfer {
 #[cfg(feature = "transfers")]
 impl crate::rt::StripeRequest for RetrieveTransfer {
     type Output = crate::Transfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transfer", &self.transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTransfersTransfer",
@@ -843,6 +850,13 @@ impl UpdateTransfer {
 #[cfg(feature = "transfers")]
 impl crate::rt::StripeRequest for UpdateTransfer {
     type Output = crate::Transfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transfer", &self.transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTransfersTransfer",

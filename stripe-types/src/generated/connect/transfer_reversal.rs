@@ -95,6 +95,13 @@ impl CreateTransferReversal {
 #[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for CreateTransferReversal {
     type Output = crate::TransferReversal;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTransfersIdReversals",
@@ -189,6 +196,13 @@ impl ListTransferReversals {
 #[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for ListTransferReversals {
     type Output = crate::rt::List<crate::TransferReversal>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTransfersIdReversals",
@@ -256,6 +270,14 @@ impl RetrieveTransferReversal {
 #[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for RetrieveTransferReversal {
     type Output = crate::TransferReversal;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transfer", &self.transfer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTransfersTransferReversalsId",
@@ -516,6 +538,14 @@ impl UpdateTransferReversal {
 #[cfg(feature = "transfer_reversals")]
 impl crate::rt::StripeRequest for UpdateTransferReversal {
     type Output = crate::TransferReversal;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transfer", &self.transfer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTransfersTransferReversalsId",

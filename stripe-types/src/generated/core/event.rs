@@ -166,6 +166,13 @@ impl RetrieveEvent {
 }
 impl crate::rt::StripeRequest for RetrieveEvent {
     type Output = crate::event::Event;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetEventsId",

@@ -391,6 +391,13 @@ impl RetrieveFile {
 }
 impl crate::rt::StripeRequest for RetrieveFile {
     type Output = crate::File;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("file", &self.file)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFilesFile",

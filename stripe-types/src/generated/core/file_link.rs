@@ -386,6 +386,13 @@ impl RetrieveFileLink {
 }
 impl crate::rt::StripeRequest for RetrieveFileLink {
     type Output = crate::FileLink;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("link", &self.link)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFileLinksLink",
@@ -470,6 +477,13 @@ impl UpdateFileLink {
 }
 impl crate::rt::StripeRequest for UpdateFileLink {
     type Output = crate::FileLink;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("link", &self.link)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFileLinksLink",

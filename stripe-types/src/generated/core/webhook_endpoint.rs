@@ -141,6 +141,13 @@ impl DeleteWebhookEndpoint {
 }
 impl crate::rt::StripeRequest for DeleteWebhookEndpoint {
     type Output = crate::DeletedWebhookEndpoint;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("webhook_endpoint", &self.webhook_endpoint)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteWebhookEndpointsWebhookEndpoint",
@@ -359,6 +366,13 @@ impl RetrieveWebhookEndpoint {
 }
 impl crate::rt::StripeRequest for RetrieveWebhookEndpoint {
     type Output = crate::WebhookEndpoint;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("webhook_endpoint", &self.webhook_endpoint)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetWebhookEndpointsWebhookEndpoint",
@@ -477,6 +491,13 @@ impl UpdateWebhookEndpoint {
 }
 impl crate::rt::StripeRequest for UpdateWebhookEndpoint {
     type Output = crate::WebhookEndpoint;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("webhook_endpoint", &self.webhook_endpoint)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostWebhookEndpointsWebhookEndpoint",

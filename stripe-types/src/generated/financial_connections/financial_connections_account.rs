@@ -44,6 +44,13 @@ impl DisconnectFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for DisconnectFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountDisconnect",
@@ -105,6 +112,13 @@ impl DisconnectLinkedAccount {
 #[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for DisconnectLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostLinkedAccountsAccountDisconnect",
@@ -854,6 +868,13 @@ impl RefreshFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for RefreshFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountRefresh",
@@ -924,6 +945,13 @@ impl RefreshLinkedAccount {
 #[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for RefreshLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostLinkedAccountsAccountRefresh",
@@ -985,6 +1013,13 @@ impl RetrieveFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for RetrieveFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFinancialConnectionsAccountsAccount",
@@ -1046,6 +1081,13 @@ impl RetrieveLinkedAccount {
 #[cfg(feature = "linked_accounts")]
 impl crate::rt::StripeRequest for RetrieveLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetLinkedAccountsAccount",
@@ -1120,6 +1162,13 @@ impl SubscribeFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for SubscribeFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountSubscribe",
@@ -1194,6 +1243,13 @@ impl UnsubscribeFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_accounts")]
 impl crate::rt::StripeRequest for UnsubscribeFinancialConnectionsAccount {
     type Output = crate::FinancialConnectionsAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostFinancialConnectionsAccountsAccountUnsubscribe",

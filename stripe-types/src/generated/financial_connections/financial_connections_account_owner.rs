@@ -272,6 +272,13 @@ impl ListLinkedAccountOwners {
 #[cfg(feature = "linked_account_owners")]
 impl crate::rt::StripeRequest for ListLinkedAccountOwners {
     type Output = crate::rt::List<crate::FinancialConnectionsAccountOwner>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetLinkedAccountsAccountOwners",
@@ -373,6 +380,13 @@ impl ListOwnersFinancialConnectionsAccount {
 #[cfg(feature = "financial_connections_account_owners")]
 impl crate::rt::StripeRequest for ListOwnersFinancialConnectionsAccount {
     type Output = crate::rt::List<crate::FinancialConnectionsAccountOwner>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account", &self.account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFinancialConnectionsAccountsAccountOwners",

@@ -446,6 +446,13 @@ impl RetrieveFinancialConnectionsSession {
 #[cfg(feature = "financial_connections_sessions")]
 impl crate::rt::StripeRequest for RetrieveFinancialConnectionsSession {
     type Output = crate::FinancialConnectionsSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFinancialConnectionsSessionsSession",
@@ -507,6 +514,13 @@ impl RetrieveLinkAccountSession {
 #[cfg(feature = "link_account_sessions")]
 impl crate::rt::StripeRequest for RetrieveLinkAccountSession {
     type Output = crate::FinancialConnectionsSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetLinkAccountSessionsSession",

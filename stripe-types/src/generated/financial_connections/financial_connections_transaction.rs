@@ -370,6 +370,13 @@ impl RetrieveFinancialConnectionsTransaction {
 #[cfg(feature = "financial_connections_transactions")]
 impl crate::rt::StripeRequest for RetrieveFinancialConnectionsTransaction {
     type Output = crate::FinancialConnectionsTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetFinancialConnectionsTransactionsTransaction",

@@ -421,6 +421,13 @@ impl RetrieveForwardingRequest {
 #[cfg(feature = "forwarding_requests")]
 impl crate::rt::StripeRequest for RetrieveForwardingRequest {
     type Output = crate::ForwardingRequest;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetForwardingRequestsId",

@@ -401,6 +401,13 @@ impl RetrieveIdentityVerificationReport {
 #[cfg(feature = "identity_verification_reports")]
 impl crate::rt::StripeRequest for RetrieveIdentityVerificationReport {
     type Output = crate::IdentityVerificationReport;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("report", &self.report)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIdentityVerificationReportsReport",

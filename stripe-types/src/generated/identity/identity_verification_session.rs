@@ -46,6 +46,13 @@ impl CancelIdentityVerificationSession {
 #[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for CancelIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIdentityVerificationSessionsSessionCancel",
@@ -737,6 +744,13 @@ impl RedactIdentityVerificationSession {
 #[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for RedactIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIdentityVerificationSessionsSessionRedact",
@@ -801,6 +815,13 @@ impl RetrieveIdentityVerificationSession {
 #[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for RetrieveIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIdentityVerificationSessionsSession",
@@ -922,6 +943,13 @@ impl UpdateIdentityVerificationSession {
 #[cfg(feature = "identity_verification_sessions")]
 impl crate::rt::StripeRequest for UpdateIdentityVerificationSession {
     type Output = crate::IdentityVerificationSession;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("session", &self.session)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIdentityVerificationSessionsSession",

@@ -70,6 +70,13 @@ impl ApproveIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ApproveIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingAuthorizationsAuthorizationApprove",
@@ -167,6 +174,13 @@ impl CaptureTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for CaptureTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationCapture",
@@ -494,6 +508,13 @@ impl DeclineIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for DeclineIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingAuthorizationsAuthorizationDecline",
@@ -555,6 +576,13 @@ impl ExpireTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ExpireTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationExpire",
@@ -648,6 +676,13 @@ impl FinalizeAmountTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for FinalizeAmountTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationFinalizeAmount",
@@ -727,6 +762,13 @@ impl IncrementTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for IncrementTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationIncrement",
@@ -3570,6 +3612,13 @@ impl RespondTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for RespondTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationFraudChallengesRespond",
@@ -3631,6 +3680,13 @@ impl RetrieveIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for RetrieveIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingAuthorizationsAuthorization",
@@ -3703,6 +3759,13 @@ impl ReverseTestHelpersIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for ReverseTestHelpersIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingAuthorizationsAuthorizationReverse",
@@ -3778,6 +3841,13 @@ impl UpdateIssuingAuthorization {
 #[cfg(feature = "issuing_authorizations")]
 impl crate::rt::StripeRequest for UpdateIssuingAuthorization {
     type Output = crate::IssuingAuthorization;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("authorization", &self.authorization)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingAuthorizationsAuthorization",

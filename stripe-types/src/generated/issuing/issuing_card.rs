@@ -264,6 +264,13 @@ impl DeliverTestHelpersIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for DeliverTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingCardsCardShippingDeliver",
@@ -325,6 +332,13 @@ impl FailTestHelpersIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for FailTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingCardsCardShippingFail",
@@ -365,7 +379,7 @@ pub struct IssuingCard {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Supported currencies are `usd` in the US, `eur` in the EU, and `gbp` in the UK.
     pub currency: String,
     /// The card's CVC. For security reasons, this is only available for virtual cards, and will be omitted unless you explicitly request it with [the `expand` parameter](https://docs.stripe.com/api/expanding_objects). Additionally, it's only available via the ["Retrieve a card" endpoint](https://docs.stripe.com/api/issuing/cards/retrieve), not via "List all cards" or any other endpoint.
-    pub cvc: Option<String>,
+    pub cvc: Option<crate::rt::Secret<String>>,
     /// The expiration month of the card.
     pub exp_month: i64,
     /// The expiration year of the card.
@@ -383,7 +397,7 @@ pub struct IssuingCard {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// The full unredacted card number. For security reasons, this is only available for virtual cards, and will be omitted unless you explicitly request it with [the `expand` parameter](https://docs.stripe.com/api/expanding_objects). Additionally, it's only available via the ["Retrieve a card" endpoint](https://docs.stripe.com/api/issuing/cards/retrieve), not via "List all cards" or any other endpoint.
-    pub number: Option<String>,
+    pub number: Option<crate::rt::Secret<String>>,
     /// The personalization design object belonging to this card.
     pub personalization_design: Option<
         crate::rt::Expandable<crate::gated::IssuingPersonalizationDesign>,
@@ -440,7 +454,7 @@ impl crate::rt::Decode for IssuingCard {
             f2: crate::rt::json::Slot<crate::IssuingCardholder>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<i64>,
             f8: crate::rt::json::Slot<String>,
@@ -449,7 +463,7 @@ impl crate::rt::Decode for IssuingCard {
             f11: crate::rt::json::Slot<crate::IssuingCardFraudWarning>,
             f12: crate::rt::json::Slot<bool>,
             f13: crate::rt::json::Slot<crate::rt::Metadata>,
-            f14: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f15: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::IssuingPersonalizationDesign>,
             >,
@@ -2132,6 +2146,13 @@ impl RetrieveIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for RetrieveIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingCardsCard",
@@ -2192,6 +2213,13 @@ impl ReturnTestHelpersIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for ReturnTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingCardsCardShippingReturn",
@@ -2253,6 +2281,13 @@ impl ShipTestHelpersIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for ShipTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingCardsCardShippingShip",
@@ -2314,6 +2349,13 @@ impl SubmitTestHelpersIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for SubmitTestHelpersIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingCardsCardShippingSubmit",
@@ -2468,6 +2510,13 @@ impl UpdateIssuingCard {
 #[cfg(feature = "issuing_cards")]
 impl crate::rt::StripeRequest for UpdateIssuingCard {
     type Output = crate::IssuingCard;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("card", &self.card)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingCardsCard",

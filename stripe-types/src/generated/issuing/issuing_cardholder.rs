@@ -1960,6 +1960,13 @@ impl RetrieveIssuingCardholder {
 #[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for RetrieveIssuingCardholder {
     type Output = crate::IssuingCardholder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("cardholder", &self.cardholder)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingCardholdersCardholder",
@@ -2137,6 +2144,13 @@ impl UpdateIssuingCardholder {
 #[cfg(feature = "issuing_cardholders")]
 impl crate::rt::StripeRequest for UpdateIssuingCardholder {
     type Output = crate::IssuingCardholder;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("cardholder", &self.cardholder)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingCardholdersCardholder",

@@ -1551,6 +1551,13 @@ impl RetrieveIssuingDispute {
 #[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for RetrieveIssuingDispute {
     type Output = crate::IssuingDispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("dispute", &self.dispute)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingDisputesDispute",
@@ -1626,6 +1633,13 @@ impl SubmitIssuingDispute {
 #[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for SubmitIssuingDispute {
     type Output = crate::IssuingDispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("dispute", &self.dispute)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingDisputesDisputeSubmit",
@@ -1723,6 +1737,13 @@ impl UpdateIssuingDispute {
 #[cfg(feature = "issuing_disputes")]
 impl crate::rt::StripeRequest for UpdateIssuingDispute {
     type Output = crate::IssuingDispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("dispute", &self.dispute)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingDisputesDispute",

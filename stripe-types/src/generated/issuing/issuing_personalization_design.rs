@@ -46,6 +46,16 @@ impl ActivateTestHelpersIssuingPersonalizationDesign {
 #[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "personalization_design",
+            &self.personalization_design,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingPersonalizationDesignsPersonalizationDesignActivate",
@@ -251,6 +261,16 @@ impl DeactivateTestHelpersIssuingPersonalizationDesign {
 #[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for DeactivateTestHelpersIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "personalization_design",
+            &self.personalization_design,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingPersonalizationDesignsPersonalizationDesignDeactivate",
@@ -909,6 +929,16 @@ impl RejectTestHelpersIssuingPersonalizationDesign {
 #[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for RejectTestHelpersIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "personalization_design",
+            &self.personalization_design,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingPersonalizationDesignsPersonalizationDesignReject",
@@ -972,6 +1002,16 @@ impl RetrieveIssuingPersonalizationDesign {
 #[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for RetrieveIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "personalization_design",
+            &self.personalization_design,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingPersonalizationDesignsPersonalizationDesign",
@@ -1143,6 +1183,16 @@ impl UpdateIssuingPersonalizationDesign {
 #[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::StripeRequest for UpdateIssuingPersonalizationDesign {
     type Output = crate::IssuingPersonalizationDesign;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id(
+            "personalization_design",
+            &self.personalization_design,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingPersonalizationDesignsPersonalizationDesign",

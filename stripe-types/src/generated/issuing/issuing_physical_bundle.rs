@@ -373,6 +373,13 @@ impl RetrieveIssuingPhysicalBundle {
 #[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::StripeRequest for RetrieveIssuingPhysicalBundle {
     type Output = crate::IssuingPhysicalBundle;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("physical_bundle", &self.physical_bundle)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingPhysicalBundlesPhysicalBundle",

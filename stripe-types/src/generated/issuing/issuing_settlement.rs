@@ -44,6 +44,13 @@ impl CompleteTestHelpersIssuingSettlement {
 #[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for CompleteTestHelpersIssuingSettlement {
     type Output = crate::IssuingSettlement;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("settlement", &self.settlement)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingSettlementsSettlementComplete",
@@ -500,6 +507,13 @@ impl RetrieveIssuingSettlement {
 #[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for RetrieveIssuingSettlement {
     type Output = crate::IssuingSettlement;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("settlement", &self.settlement)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingSettlementsSettlement",
@@ -572,6 +586,13 @@ impl UpdateIssuingSettlement {
 #[cfg(feature = "issuing_settlements")]
 impl crate::rt::StripeRequest for UpdateIssuingSettlement {
     type Output = crate::IssuingSettlement;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("settlement", &self.settlement)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingSettlementsSettlement",

@@ -343,6 +343,13 @@ impl RetrieveIssuingToken {
 #[cfg(feature = "issuing_tokens")]
 impl crate::rt::StripeRequest for RetrieveIssuingToken {
     type Output = crate::IssuingToken;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("token", &self.token)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingTokensToken",
@@ -413,6 +420,13 @@ impl UpdateIssuingToken {
 #[cfg(feature = "issuing_tokens")]
 impl crate::rt::StripeRequest for UpdateIssuingToken {
     type Output = crate::IssuingToken;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("token", &self.token)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingTokensToken",

@@ -2568,6 +2568,13 @@ impl RefundTestHelpersIssuingTransaction {
 #[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for RefundTestHelpersIssuingTransaction {
     type Output = crate::IssuingTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersIssuingTransactionsTransactionRefund",
@@ -2629,6 +2636,13 @@ impl RetrieveIssuingTransaction {
 #[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for RetrieveIssuingTransaction {
     type Output = crate::IssuingTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetIssuingTransactionsTransaction",
@@ -2704,6 +2718,13 @@ impl UpdateIssuingTransaction {
 #[cfg(feature = "issuing_transactions")]
 impl crate::rt::StripeRequest for UpdateIssuingTransaction {
     type Output = crate::IssuingTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostIssuingTransactionsTransaction",

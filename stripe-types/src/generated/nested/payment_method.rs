@@ -1089,7 +1089,7 @@ impl crate::rt::Decode for Brand {
 #[non_exhaustive]
 pub struct CardDetailsParams {
     /// The `cvc` parameter.
-    pub cvc: Option<String>,
+    pub cvc: Option<crate::rt::Secret<String>>,
     /// The `exp_month` parameter.
     pub exp_month: i64,
     /// The `exp_year` parameter.
@@ -1097,7 +1097,7 @@ pub struct CardDetailsParams {
     /// The `networks` parameter.
     pub networks: Option<crate::payment_method::CardDetailsParamsNetworks>,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(feature = "payment_methods")]
 impl serde::Serialize for CardDetailsParams {
@@ -1125,7 +1125,7 @@ pub struct CardDetailsParamsArgs {
     /// The `exp_year` parameter.
     pub exp_year: i64,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(feature = "payment_methods")]
 impl CardDetailsParams {
@@ -1141,7 +1141,7 @@ impl CardDetailsParams {
         }
     }
     /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
+    pub fn cvc(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.cvc = Some(v.into());
         self
     }

@@ -215,7 +215,7 @@ pub struct CustomerPaymentSourceCard {
     /// The `address_zip` parameter.
     pub address_zip: Option<String>,
     /// The `cvc` parameter.
-    pub cvc: Option<String>,
+    pub cvc: Option<crate::rt::Secret<String>>,
     /// The `exp_month` parameter.
     pub exp_month: i64,
     /// The `exp_year` parameter.
@@ -225,7 +225,7 @@ pub struct CustomerPaymentSourceCard {
     /// The `name` parameter.
     pub name: Option<String>,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
     /// The `object` parameter.
     pub object: Option<crate::payment_source::CustomerPaymentSourceCardObject>,
 }
@@ -295,7 +295,7 @@ pub struct CustomerPaymentSourceCardArgs {
     /// The `exp_year` parameter.
     pub exp_year: i64,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(
     any(
@@ -357,7 +357,7 @@ impl CustomerPaymentSourceCard {
         self
     }
     /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
+    pub fn cvc(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.cvc = Some(v.into());
         self
     }

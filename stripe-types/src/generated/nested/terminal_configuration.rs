@@ -134,7 +134,7 @@ pub struct EnterpriseEapPeap {
     /// The `ca_certificate_file` parameter.
     pub ca_certificate_file: Option<String>,
     /// The `password` parameter.
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// The `ssid` parameter.
     pub ssid: String,
     /// The `username` parameter.
@@ -159,7 +159,7 @@ impl serde::Serialize for EnterpriseEapPeap {
 #[derive(Clone, Debug)]
 pub struct EnterpriseEapPeapArgs {
     /// The `password` parameter.
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// The `ssid` parameter.
     pub ssid: String,
     /// The `username` parameter.
@@ -195,7 +195,7 @@ pub struct EnterpriseEapTls {
     /// The `private_key_file` parameter.
     pub private_key_file: String,
     /// The `private_key_file_password` parameter.
-    pub private_key_file_password: Option<String>,
+    pub private_key_file_password: Option<crate::rt::Secret<String>>,
     /// The `ssid` parameter.
     pub ssid: String,
 }
@@ -246,7 +246,10 @@ impl EnterpriseEapTls {
         self
     }
     /// The `private_key_file_password` parameter.
-    pub fn private_key_file_password(mut self, v: impl Into<String>) -> Self {
+    pub fn private_key_file_password(
+        mut self,
+        v: impl Into<crate::rt::Secret<String>>,
+    ) -> Self {
         self.private_key_file_password = Some(v.into());
         self
     }
@@ -282,7 +285,7 @@ impl Offline {
 #[non_exhaustive]
 pub struct PersonalPsk {
     /// The `password` parameter.
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// The `ssid` parameter.
     pub ssid: String,
 }
@@ -296,23 +299,17 @@ impl serde::Serialize for PersonalPsk {
         map.end()
     }
 }
-/// The required parameters of [`PersonalPsk::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-pub struct PersonalPskArgs {
-    /// The `password` parameter.
-    pub password: String,
-    /// The `ssid` parameter.
-    pub ssid: String,
-}
 #[cfg(feature = "terminal_configurations")]
 impl PersonalPsk {
-    /// Start with the required parameters, named in [`PersonalPskArgs`]: `password`, `ssid`.
+    /// Start with the required parameters: `password`, `ssid`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PersonalPskArgs) -> Self {
+    pub fn new(
+        password: impl Into<crate::rt::Secret<String>>,
+        ssid: impl Into<String>,
+    ) -> Self {
         Self {
-            password: args.password,
-            ssid: args.ssid,
+            password: password.into(),
+            ssid: ssid.into(),
         }
     }
 }

@@ -6,13 +6,13 @@
 #[non_exhaustive]
 pub struct Card {
     /// The `cvc` parameter.
-    pub cvc: Option<String>,
+    pub cvc: Option<crate::rt::Secret<String>>,
     /// The `exp_month` parameter.
     pub exp_month: i64,
     /// The `exp_year` parameter.
     pub exp_year: i64,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(feature = "terminal_readers")]
 impl serde::Serialize for Card {
@@ -37,7 +37,7 @@ pub struct CardArgs {
     /// The `exp_year` parameter.
     pub exp_year: i64,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(feature = "terminal_readers")]
 impl Card {
@@ -52,7 +52,7 @@ impl Card {
         }
     }
     /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
+    pub fn cvc(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.cvc = Some(v.into());
         self
     }
@@ -63,7 +63,7 @@ impl Card {
 #[non_exhaustive]
 pub struct CardPresent {
     /// The `number` parameter.
-    pub number: Option<String>,
+    pub number: Option<crate::rt::Secret<String>>,
 }
 #[cfg(feature = "terminal_readers")]
 impl serde::Serialize for CardPresent {
@@ -84,7 +84,7 @@ impl CardPresent {
         Self { number: None }
     }
     /// The `number` parameter.
-    pub fn number(mut self, v: impl Into<String>) -> Self {
+    pub fn number(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.number = Some(v.into());
         self
     }
@@ -661,7 +661,7 @@ impl<'de> serde::Deserialize<'de> for InputsType {
 #[non_exhaustive]
 pub struct InteracPresent {
     /// The `number` parameter.
-    pub number: Option<String>,
+    pub number: Option<crate::rt::Secret<String>>,
 }
 #[cfg(feature = "terminal_readers")]
 impl serde::Serialize for InteracPresent {
@@ -682,7 +682,7 @@ impl InteracPresent {
         Self { number: None }
     }
     /// The `number` parameter.
-    pub fn number(mut self, v: impl Into<String>) -> Self {
+    pub fn number(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.number = Some(v.into());
         self
     }

@@ -538,7 +538,7 @@ pub struct CreditCardSpecs {
     /// The `currency` parameter.
     pub currency: Option<String>,
     /// The `cvc` parameter.
-    pub cvc: Option<String>,
+    pub cvc: Option<crate::rt::Secret<String>>,
     /// The `exp_month` parameter.
     pub exp_month: String,
     /// The `exp_year` parameter.
@@ -548,7 +548,7 @@ pub struct CreditCardSpecs {
     /// The `networks` parameter.
     pub networks: Option<crate::token::Networks>,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(feature = "tokens")]
 impl serde::Serialize for CreditCardSpecs {
@@ -600,7 +600,7 @@ pub struct CreditCardSpecsArgs {
     /// The `exp_year` parameter.
     pub exp_year: String,
     /// The `number` parameter.
-    pub number: String,
+    pub number: crate::rt::Secret<String>,
 }
 #[cfg(feature = "tokens")]
 impl CreditCardSpecs {
@@ -659,7 +659,7 @@ impl CreditCardSpecs {
         self
     }
     /// The `cvc` parameter.
-    pub fn cvc(mut self, v: impl Into<String>) -> Self {
+    pub fn cvc(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.cvc = Some(v.into());
         self
     }
@@ -680,7 +680,7 @@ impl CreditCardSpecs {
 #[non_exhaustive]
 pub struct CvcUpdate {
     /// The `cvc` parameter.
-    pub cvc: String,
+    pub cvc: crate::rt::Secret<String>,
 }
 #[cfg(feature = "tokens")]
 impl serde::Serialize for CvcUpdate {
@@ -695,7 +695,7 @@ impl serde::Serialize for CvcUpdate {
 impl CvcUpdate {
     /// Start with the required parameters: `cvc`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(cvc: impl Into<String>) -> Self {
+    pub fn new(cvc: impl Into<crate::rt::Secret<String>>) -> Self {
         Self { cvc: cvc.into() }
     }
 }

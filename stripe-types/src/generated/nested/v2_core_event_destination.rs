@@ -656,7 +656,7 @@ impl crate::rt::Decode for Type {
 #[non_exhaustive]
 pub struct WebhookEndpoint {
     /// The signing secret of the webhook endpoint, only includable on creation.
-    pub signing_secret: Option<String>,
+    pub signing_secret: Option<crate::rt::Secret<String>>,
     /// The URL of the webhook endpoint, includable.
     pub url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -667,7 +667,7 @@ impl crate::rt::Decode for WebhookEndpoint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -191,6 +191,13 @@ impl DeleteApplePayDomain {
 #[cfg(feature = "apple_pay_domains")]
 impl crate::rt::StripeRequest for DeleteApplePayDomain {
     type Output = crate::DeletedApplePayDomain;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("domain", &self.domain)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteApplePayDomainsDomain",
@@ -430,6 +437,13 @@ impl RetrieveApplePayDomain {
 #[cfg(feature = "apple_pay_domains")]
 impl crate::rt::StripeRequest for RetrieveApplePayDomain {
     type Output = crate::ApplePayDomain;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("domain", &self.domain)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetApplePayDomainsDomain",

@@ -646,6 +646,13 @@ impl RetrieveBalanceHistory {
 #[cfg(feature = "balance")]
 impl crate::rt::StripeRequest for RetrieveBalanceHistory {
     type Output = crate::BalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBalanceHistoryId",
@@ -708,6 +715,13 @@ impl RetrieveBalanceTransaction {
 #[cfg(feature = "balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveBalanceTransaction {
     type Output = crate::BalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetBalanceTransactionsId",

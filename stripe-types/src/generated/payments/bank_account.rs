@@ -77,6 +77,13 @@ impl ListCustomerBankAccounts {
 #[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for ListCustomerBankAccounts {
     type Output = crate::rt::List<crate::BankAccount>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerBankAccounts",
@@ -144,6 +151,14 @@ impl RetrieveCustomerBankAccount {
 #[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for RetrieveCustomerBankAccount {
     type Output = crate::BankAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerBankAccountsId",
@@ -223,6 +238,14 @@ impl VerifyBankAccount {
 #[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for VerifyBankAccount {
     type Output = crate::BankAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSourcesIdVerify",
@@ -302,6 +325,14 @@ impl VerifyCustomerBankAccount {
 #[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for VerifyCustomerBankAccount {
     type Output = crate::BankAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBankAccountsIdVerify",

@@ -819,6 +819,13 @@ impl ListCustomerCards {
 #[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for ListCustomerCards {
     type Output = crate::rt::List<crate::Card>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerCards",
@@ -886,6 +893,14 @@ impl RetrieveCustomerCard {
 #[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for RetrieveCustomerCard {
     type Output = crate::Card;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerCardsId",

@@ -165,6 +165,13 @@ impl RetrieveCashBalance {
 #[cfg(feature = "customer_cash_balance")]
 impl crate::rt::StripeRequest for RetrieveCashBalance {
     type Output = crate::CashBalance;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerCashBalance",
@@ -237,6 +244,13 @@ impl UpdateCashBalance {
 #[cfg(feature = "customer_cash_balance")]
 impl crate::rt::StripeRequest for UpdateCashBalance {
     type Output = crate::CashBalance;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerCashBalance",

@@ -140,6 +140,13 @@ impl CaptureCharge {
 #[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for CaptureCharge {
     type Output = crate::Charge;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesChargeCapture",
@@ -1571,6 +1578,13 @@ impl RefundCharge {
 #[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for RefundCharge {
     type Output = crate::Charge;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesChargeRefund",
@@ -1632,6 +1646,13 @@ impl RetrieveCharge {
 #[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for RetrieveCharge {
     type Output = crate::Charge;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetChargesCharge",
@@ -1855,6 +1876,13 @@ impl UpdateCharge {
 #[cfg(feature = "charges")]
 impl crate::rt::StripeRequest for UpdateCharge {
     type Output = crate::Charge;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesCharge",

@@ -401,6 +401,13 @@ impl RetrieveConfirmationToken {
 #[cfg(feature = "confirmation_tokens")]
 impl crate::rt::StripeRequest for RetrieveConfirmationToken {
     type Output = crate::ConfirmationToken;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("confirmation_token", &self.confirmation_token)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetConfirmationTokensConfirmationToken",

@@ -2033,6 +2033,13 @@ impl DeleteCustomer {
 #[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for DeleteCustomer {
     type Output = crate::DeletedCustomer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomer",
@@ -2297,6 +2304,13 @@ impl RetrieveCustomer {
 #[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for RetrieveCustomer {
     type Output = crate::CustomerOrDeletedCustomer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomer",
@@ -2737,6 +2751,13 @@ impl UpdateCustomer {
 #[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for UpdateCustomer {
     type Output = crate::Customer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomer",

@@ -81,6 +81,13 @@ impl CreateCustomerBalanceTransaction {
 #[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for CreateCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBalanceTransactions",
@@ -432,6 +439,13 @@ impl ListCustomerBalanceTransactions {
 #[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
     type Output = crate::rt::List<crate::CustomerBalanceTransaction>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerBalanceTransactions",
@@ -499,6 +513,14 @@ impl RetrieveCustomerBalanceTransaction {
 #[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerBalanceTransactionsTransaction",
@@ -592,6 +614,14 @@ impl UpdateCustomerBalanceTransaction {
 #[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::StripeRequest for UpdateCustomerBalanceTransaction {
     type Output = crate::CustomerBalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBalanceTransactionsTransaction",

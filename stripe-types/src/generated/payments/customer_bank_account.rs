@@ -50,6 +50,14 @@ impl DeleteCustomerBankAccount {
 #[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
     type Output = crate::responses::Response;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerBankAccountsId",
@@ -265,6 +273,14 @@ impl UpdateCustomerBankAccount {
 #[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for UpdateCustomerBankAccount {
     type Output = crate::CardOrBankAccountOrSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBankAccountsId",

@@ -50,6 +50,14 @@ impl DeleteCustomerCard {
 #[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for DeleteCustomerCard {
     type Output = crate::responses::Response;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerCardsId",
@@ -264,6 +272,14 @@ impl UpdateCustomerCard {
 #[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for UpdateCustomerCard {
     type Output = crate::CardOrBankAccountOrSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerCardsId",

@@ -332,6 +332,13 @@ impl FundCashBalanceTestHelpersCustomer {
 #[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for FundCashBalanceTestHelpersCustomer {
     type Output = crate::CustomerCashBalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersCustomersCustomerFundCashBalance",
@@ -426,6 +433,13 @@ impl ListCustomerCashBalanceTransactions {
 #[cfg(feature = "customer_cash_balance_transactions")]
 impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
     type Output = crate::rt::List<crate::CustomerCashBalanceTransaction>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerCashBalanceTransactions",
@@ -493,6 +507,14 @@ impl RetrieveCustomerCashBalanceTransaction {
 #[cfg(feature = "customer_cash_balance_transactions")]
 impl crate::rt::StripeRequest for RetrieveCustomerCashBalanceTransaction {
     type Output = crate::CustomerCashBalanceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerCashBalanceTransactionsTransaction",

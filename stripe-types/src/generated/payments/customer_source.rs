@@ -50,6 +50,14 @@ impl DeletePaymentSource {
 #[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for DeletePaymentSource {
     type Output = crate::responses::Response;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerSourcesId",
@@ -153,6 +161,13 @@ impl ListPaymentSources {
 #[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for ListPaymentSources {
     type Output = crate::rt::List<crate::BankAccountOrCardOrSource>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSources",
@@ -367,6 +382,14 @@ impl UpdatePaymentSource {
 #[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for UpdatePaymentSource {
     type Output = crate::CardOrBankAccountOrSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSourcesId",

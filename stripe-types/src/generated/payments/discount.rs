@@ -39,6 +39,17 @@ impl DeleteCustomerSubscriptionDiscount {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
     type Output = crate::DeletedDiscount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerSubscriptionsSubscriptionExposedIdDiscount",
@@ -88,6 +99,13 @@ impl DeleteDiscountCustomer {
 #[cfg(feature = "customer_discount")]
 impl crate::rt::StripeRequest for DeleteDiscountCustomer {
     type Output = crate::DeletedDiscount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerDiscount",
@@ -813,6 +831,13 @@ impl RetrieveCustomerDiscount {
 #[cfg(feature = "customer_discount")]
 impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
     type Output = crate::Discount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerDiscount",
@@ -876,6 +901,17 @@ impl RetrieveCustomerSubscriptionDiscount {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscriptionDiscount {
     type Output = crate::Discount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSubscriptionsSubscriptionExposedIdDiscount",

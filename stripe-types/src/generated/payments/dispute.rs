@@ -46,6 +46,13 @@ impl CloseDispute {
 #[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for CloseDispute {
     type Output = crate::Dispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("dispute", &self.dispute)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostDisputesDisputeClose",
@@ -139,6 +146,13 @@ impl CreateChargeDispute {
 #[cfg(feature = "charge_dispute")]
 impl crate::rt::StripeRequest for CreateChargeDispute {
     type Output = crate::Dispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesChargeDispute",
@@ -196,6 +210,13 @@ impl CreateChargeDisputeClose {
 #[cfg(feature = "charge_dispute")]
 impl crate::rt::StripeRequest for CreateChargeDisputeClose {
     type Output = crate::Dispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesChargeDisputeClose",
@@ -2341,6 +2362,13 @@ impl RetrieveChargeDispute {
 #[cfg(feature = "charge_dispute")]
 impl crate::rt::StripeRequest for RetrieveChargeDispute {
     type Output = crate::Dispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetChargesChargeDispute",
@@ -2402,6 +2430,13 @@ impl RetrieveDispute {
 #[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for RetrieveDispute {
     type Output = crate::Dispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("dispute", &self.dispute)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetDisputesDispute",
@@ -2500,6 +2535,13 @@ impl UpdateDispute {
 #[cfg(feature = "disputes")]
 impl crate::rt::StripeRequest for UpdateDispute {
     type Output = crate::Dispute;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("dispute", &self.dispute)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostDisputesDispute",

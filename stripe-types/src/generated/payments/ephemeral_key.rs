@@ -141,6 +141,13 @@ impl DeleteEphemeralKey {
 #[cfg(feature = "ephemeral_keys")]
 impl crate::rt::StripeRequest for DeleteEphemeralKey {
     type Output = crate::EphemeralKey;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("key", &self.key)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteEphemeralKeysKey",

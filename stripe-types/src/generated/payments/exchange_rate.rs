@@ -247,6 +247,13 @@ impl RetrieveExchangeRate {
 #[cfg(feature = "exchange_rates")]
 impl crate::rt::StripeRequest for RetrieveExchangeRate {
     type Output = crate::ExchangeRate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("rate_id", &self.rate_id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetExchangeRatesRateId",

@@ -63,6 +63,13 @@ impl CreateFundingInstructionsCustomer {
 #[cfg(feature = "customers")]
 impl crate::rt::StripeRequest for CreateFundingInstructionsCustomer {
     type Output = crate::FundingInstructions;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerFundingInstructions",

@@ -1762,6 +1762,13 @@ impl RetrieveMandate {
 #[cfg(feature = "mandates")]
 impl crate::rt::StripeRequest for RetrieveMandate {
     type Output = crate::Mandate;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("mandate", &self.mandate)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetMandatesMandate",

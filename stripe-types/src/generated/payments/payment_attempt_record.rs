@@ -446,6 +446,13 @@ impl RetrievePaymentAttemptRecord {
 #[cfg(feature = "payment_attempt_records")]
 impl crate::rt::StripeRequest for RetrievePaymentAttemptRecord {
     type Output = crate::PaymentAttemptRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentAttemptRecordsId",

@@ -74,6 +74,13 @@ impl ApplyCustomerBalancePaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for ApplyCustomerBalancePaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntentApplyCustomerBalance",
@@ -157,6 +164,13 @@ impl CancelPaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for CancelPaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntentCancel",
@@ -354,6 +368,13 @@ impl CapturePaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for CapturePaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntentCapture",
@@ -758,6 +779,13 @@ impl ConfirmPaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for ConfirmPaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntentConfirm",
@@ -1507,6 +1535,13 @@ impl IncrementAuthorizationPaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for IncrementAuthorizationPaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntentIncrementAuthorization",
@@ -7234,7 +7269,7 @@ pub struct RetrievePaymentIntent {
     /// The `intent` parameter.
     pub intent: crate::PaymentIntentId,
     /// The client secret of the PaymentIntent. We require it if you use a publishable key to retrieve the source.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::rt::Secret<String>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -7264,7 +7299,7 @@ impl RetrievePaymentIntent {
         }
     }
     /// The client secret of the PaymentIntent. We require it if you use a publishable key to retrieve the source.
-    pub fn client_secret(mut self, v: impl Into<String>) -> Self {
+    pub fn client_secret(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.client_secret = Some(v.into());
         self
     }
@@ -7277,6 +7312,13 @@ impl RetrievePaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for RetrievePaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentIntentsIntent",
@@ -7783,6 +7825,13 @@ impl UpdatePaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for UpdatePaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntent",
@@ -7877,6 +7926,13 @@ impl VerifyMicrodepositsPaymentIntent {
 #[cfg(feature = "payment_intents")]
 impl crate::rt::StripeRequest for VerifyMicrodepositsPaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntentVerifyMicrodeposits",

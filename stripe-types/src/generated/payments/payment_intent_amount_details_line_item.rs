@@ -77,6 +77,13 @@ impl ListPaymentIntentAmountDetailsLineItems {
 #[cfg(feature = "payment_intent_amount_details_line_items")]
 impl crate::rt::StripeRequest for ListPaymentIntentAmountDetailsLineItems {
     type Output = crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentIntentsIntentAmountDetailsLineItems",

@@ -78,6 +78,13 @@ impl AttachPaymentMethod {
 #[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for AttachPaymentMethod {
     type Output = crate::PaymentMethod;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method", &self.payment_method)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentMethodsPaymentMethodAttach",
@@ -874,6 +881,13 @@ impl DetachPaymentMethod {
 #[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for DetachPaymentMethod {
     type Output = crate::PaymentMethod;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method", &self.payment_method)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentMethodsPaymentMethodDetach",
@@ -1134,6 +1148,13 @@ impl ListPaymentMethodsCustomer {
 #[cfg(feature = "customer_payment_methods")]
 impl crate::rt::StripeRequest for ListPaymentMethodsCustomer {
     type Output = crate::rt::List<crate::PaymentMethod>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerPaymentMethods",
@@ -22022,6 +22043,13 @@ impl RetrievePaymentMethod {
 #[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for RetrievePaymentMethod {
     type Output = crate::PaymentMethod;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method", &self.payment_method)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentMethodsPaymentMethod",
@@ -22089,6 +22117,14 @@ impl RetrievePaymentMethodCustomer {
 #[cfg(feature = "customer_payment_methods")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
     type Output = crate::PaymentMethod;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("payment_method", &self.payment_method)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerPaymentMethodsPaymentMethod",
@@ -22229,6 +22265,13 @@ impl UpdatePaymentMethod {
 #[cfg(feature = "payment_methods")]
 impl crate::rt::StripeRequest for UpdatePaymentMethod {
     type Output = crate::PaymentMethod;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method", &self.payment_method)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentMethodsPaymentMethod",

@@ -1821,6 +1821,13 @@ impl RetrievePaymentMethodConfiguration {
 #[cfg(feature = "payment_method_configurations")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodConfiguration {
     type Output = crate::PaymentMethodConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentMethodConfigurationsConfiguration",
@@ -2694,6 +2701,13 @@ impl UpdatePaymentMethodConfiguration {
 #[cfg(feature = "payment_method_configurations")]
 impl crate::rt::StripeRequest for UpdatePaymentMethodConfiguration {
     type Output = crate::PaymentMethodConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentMethodConfigurationsConfiguration",

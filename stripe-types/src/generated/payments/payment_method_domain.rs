@@ -591,6 +591,13 @@ impl RetrievePaymentMethodDomain {
 #[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for RetrievePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method_domain", &self.payment_method_domain)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentMethodDomainsPaymentMethodDomain",
@@ -663,6 +670,13 @@ impl UpdatePaymentMethodDomain {
 #[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for UpdatePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method_domain", &self.payment_method_domain)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentMethodDomainsPaymentMethodDomain",
@@ -729,6 +743,13 @@ impl ValidatePaymentMethodDomain {
 #[cfg(feature = "payment_method_domains")]
 impl crate::rt::StripeRequest for ValidatePaymentMethodDomain {
     type Output = crate::PaymentMethodDomain;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payment_method_domain", &self.payment_method_domain)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentMethodDomainsPaymentMethodDomainValidate",

@@ -388,6 +388,13 @@ impl ReportPaymentAttemptCanceledPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptCanceledPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptCanceled",
@@ -471,6 +478,13 @@ impl ReportPaymentAttemptFailedPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptFailedPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptFailed",
@@ -554,6 +568,13 @@ impl ReportPaymentAttemptGuaranteedPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptGuaranteedPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptGuaranteed",
@@ -670,6 +691,13 @@ impl ReportPaymentAttemptInformationalPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptInformationalPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttemptInformational",
@@ -828,6 +856,13 @@ impl ReportPaymentAttemptPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportPaymentAttemptPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportPaymentAttempt",
@@ -1135,6 +1170,13 @@ impl ReportRefundPaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for ReportRefundPaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentRecordsIdReportRefund",
@@ -1196,6 +1238,13 @@ impl RetrievePaymentRecord {
 #[cfg(feature = "payment_records")]
 impl crate::rt::StripeRequest for RetrievePaymentRecord {
     type Output = crate::PaymentRecord;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPaymentRecordsId",

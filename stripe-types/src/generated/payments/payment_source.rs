@@ -109,6 +109,13 @@ impl CreateCustomerBankAccount {
 #[cfg(feature = "customer_bank_accounts")]
 impl crate::rt::StripeRequest for CreateCustomerBankAccount {
     type Output = crate::PaymentSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBankAccounts",
@@ -235,6 +242,13 @@ impl CreateCustomerCard {
 #[cfg(feature = "customer_cards")]
 impl crate::rt::StripeRequest for CreateCustomerCard {
     type Output = crate::PaymentSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerCards",
@@ -361,6 +375,13 @@ impl CreatePaymentSource {
 #[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for CreatePaymentSource {
     type Output = crate::PaymentSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSources",
@@ -426,6 +447,14 @@ impl RetrievePaymentSource {
 #[cfg(feature = "customer_sources")]
 impl crate::rt::StripeRequest for RetrievePaymentSource {
     type Output = crate::PaymentSource;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSourcesId",

@@ -44,6 +44,13 @@ impl CancelPayout {
 #[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for CancelPayout {
     type Output = crate::Payout;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payout", &self.payout)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPayoutsPayoutCancel",
@@ -786,6 +793,13 @@ impl RetrievePayout {
 #[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for RetrievePayout {
     type Output = crate::Payout;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payout", &self.payout)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetPayoutsPayout",
@@ -857,6 +871,13 @@ impl ReversePayout {
 #[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for ReversePayout {
     type Output = crate::Payout;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payout", &self.payout)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPayoutsPayoutReverse",
@@ -932,6 +953,13 @@ impl UpdatePayout {
 #[cfg(feature = "payouts")]
 impl crate::rt::StripeRequest for UpdatePayout {
     type Output = crate::Payout;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("payout", &self.payout)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPayoutsPayout",

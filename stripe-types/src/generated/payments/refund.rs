@@ -46,6 +46,13 @@ impl CancelRefund {
 #[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for CancelRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("refund", &self.refund)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostRefundsRefundCancel",
@@ -238,6 +245,13 @@ impl CreateChargeRefund {
 #[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for CreateChargeRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesChargeRefunds",
@@ -494,6 +508,13 @@ impl ExpireTestHelpersRefund {
 #[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for ExpireTestHelpersRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("refund", &self.refund)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersRefundsRefundExpire",
@@ -588,6 +609,13 @@ impl ListChargeRefunds {
 #[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for ListChargeRefunds {
     type Output = crate::rt::List<crate::Refund>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetChargesChargeRefunds",
@@ -772,6 +800,14 @@ impl RetrieveChargeRefund {
 #[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for RetrieveChargeRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        crate::rt::check::path_id("refund", &self.refund)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetChargesChargeRefundsRefund",
@@ -833,6 +869,13 @@ impl RetrieveRefund {
 #[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for RetrieveRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("refund", &self.refund)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetRefundsRefund",
@@ -909,6 +952,14 @@ impl UpdateChargeRefund {
 #[cfg(feature = "charge_refunds")]
 impl crate::rt::StripeRequest for UpdateChargeRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        crate::rt::check::path_id("refund", &self.refund)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostChargesChargeRefundsRefund",
@@ -986,6 +1037,13 @@ impl UpdateRefund {
 #[cfg(feature = "refunds")]
 impl crate::rt::StripeRequest for UpdateRefund {
     type Output = crate::Refund;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("refund", &self.refund)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostRefundsRefund",

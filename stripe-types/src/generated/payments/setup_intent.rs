@@ -60,6 +60,13 @@ impl CancelSetupIntent {
 #[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for CancelSetupIntent {
     type Output = crate::SetupIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSetupIntentsIntentCancel",
@@ -244,6 +251,13 @@ impl ConfirmSetupIntent {
 #[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for ConfirmSetupIntent {
     type Output = crate::SetupIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSetupIntentsIntentConfirm",
@@ -772,7 +786,7 @@ pub struct RetrieveSetupIntent {
     /// The `intent` parameter.
     pub intent: crate::SetupIntentId,
     /// The client secret of the SetupIntent. We require this string if you use a publishable key to retrieve the SetupIntent.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::rt::Secret<String>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -802,7 +816,7 @@ impl RetrieveSetupIntent {
         }
     }
     /// The client secret of the SetupIntent. We require this string if you use a publishable key to retrieve the SetupIntent.
-    pub fn client_secret(mut self, v: impl Into<String>) -> Self {
+    pub fn client_secret(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.client_secret = Some(v.into());
         self
     }
@@ -815,6 +829,13 @@ impl RetrieveSetupIntent {
 #[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for RetrieveSetupIntent {
     type Output = crate::SetupIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSetupIntentsIntent",
@@ -3239,6 +3260,13 @@ impl UpdateSetupIntent {
 #[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for UpdateSetupIntent {
     type Output = crate::SetupIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSetupIntentsIntent",
@@ -3333,6 +3361,13 @@ impl VerifyMicrodepositsSetupIntent {
 #[cfg(feature = "setup_intents")]
 impl crate::rt::StripeRequest for VerifyMicrodepositsSetupIntent {
     type Output = crate::SetupIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSetupIntentsIntentVerifyMicrodeposits",

@@ -233,7 +233,7 @@ pub struct RetrieveSource {
     /// The `source` parameter.
     pub source: crate::SourceId,
     /// The client secret of the source. Required if a publishable key is used to retrieve the source.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::rt::Secret<String>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -263,7 +263,7 @@ impl RetrieveSource {
         }
     }
     /// The client secret of the source. Required if a publishable key is used to retrieve the source.
-    pub fn client_secret(mut self, v: impl Into<String>) -> Self {
+    pub fn client_secret(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
         self.client_secret = Some(v.into());
         self
     }
@@ -276,6 +276,13 @@ impl RetrieveSource {
 #[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for RetrieveSource {
     type Output = crate::Source;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("source", &self.source)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSourcesSource",
@@ -3363,7 +3370,7 @@ pub struct SourceTypeKlarna {
     /// The `background_image_url` field.
     pub background_image_url: Option<String>,
     /// The `client_token` field.
-    pub client_token: Option<String>,
+    pub client_token: Option<crate::rt::Secret<String>>,
     /// The `first_name` field.
     pub first_name: Option<String>,
     /// The `last_name` field.
@@ -3427,7 +3434,7 @@ impl crate::rt::Decode for SourceTypeKlarna {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
@@ -4748,6 +4755,13 @@ impl UpdateSource {
 #[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for UpdateSource {
     type Output = crate::Source;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("source", &self.source)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSourcesSource",
@@ -4811,6 +4825,13 @@ impl VerifySource {
 #[cfg(feature = "sources")]
 impl crate::rt::StripeRequest for VerifySource {
     type Output = crate::Source;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("source", &self.source)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSourcesSourceVerify",

@@ -50,6 +50,14 @@ impl RetrieveSourceMandateNotification {
 #[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::StripeRequest for RetrieveSourceMandateNotification {
     type Output = crate::SourceMandateNotification;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("source", &self.source)?;
+        crate::rt::check::path_id("mandate_notification", &self.mandate_notification)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSourcesSourceMandateNotificationsMandateNotification",

@@ -50,6 +50,14 @@ impl RetrieveSourceSourceTransaction {
 #[cfg(feature = "source_transactions")]
 impl crate::rt::StripeRequest for RetrieveSourceSourceTransaction {
     type Output = crate::SourceTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("source", &self.source)?;
+        crate::rt::check::path_id("source_transaction", &self.source_transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSourcesSourceSourceTransactionsSourceTransaction",
@@ -831,6 +839,13 @@ impl SourceTransactionsSource {
 #[cfg(feature = "source_transactions")]
 impl crate::rt::StripeRequest for SourceTransactionsSource {
     type Output = crate::rt::List<crate::SourceTransaction>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("source", &self.source)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSourcesSourceSourceTransactions",

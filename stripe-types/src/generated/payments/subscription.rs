@@ -434,6 +434,13 @@ impl CreateCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for CreateCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSubscriptions",
@@ -527,6 +534,17 @@ impl DeleteCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for DeleteCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerSubscriptionsSubscriptionExposedId",
@@ -622,6 +640,13 @@ impl ListCustomerSubscriptions {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for ListCustomerSubscriptions {
     type Output = crate::rt::List<crate::Subscription>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSubscriptions",
@@ -689,6 +714,17 @@ impl RetrieveCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for RetrieveCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSubscriptionsSubscriptionExposedId",
@@ -2764,6 +2800,17 @@ impl UpdateCustomerSubscription {
 #[cfg(feature = "customer_subscriptions")]
 impl crate::rt::StripeRequest for UpdateCustomerSubscription {
     type Output = crate::Subscription;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id(
+            "subscription_exposed_id",
+            &self.subscription_exposed_id,
+        )?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSubscriptionsSubscriptionExposedId",

@@ -58,6 +58,13 @@ impl CreateCustomerTaxId {
 #[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for CreateCustomerTaxId {
     type Output = crate::TaxId;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerTaxIds",
@@ -114,6 +121,14 @@ impl DeleteCustomerTaxId {
 #[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for DeleteCustomerTaxId {
     type Output = crate::DeletedTaxId;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerTaxIdsId",
@@ -293,6 +308,13 @@ impl ListCustomerTaxIds {
 #[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for ListCustomerTaxIds {
     type Output = crate::rt::List<crate::TaxId>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerTaxIds",
@@ -360,6 +382,14 @@ impl RetrieveCustomerTaxId {
 #[cfg(feature = "customer_tax_ids")]
 impl crate::rt::StripeRequest for RetrieveCustomerTaxId {
     type Output = crate::TaxId;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerTaxIdsId",

@@ -175,6 +175,13 @@ impl RetrieveToken {
 #[cfg(feature = "tokens")]
 impl crate::rt::StripeRequest for RetrieveToken {
     type Output = crate::Token;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("token", &self.token)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTokensToken",

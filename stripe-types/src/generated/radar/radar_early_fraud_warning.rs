@@ -321,6 +321,13 @@ impl RetrieveRadarEarlyFraudWarning {
 #[cfg(feature = "radar_early_fraud_warnings")]
 impl crate::rt::StripeRequest for RetrieveRadarEarlyFraudWarning {
     type Output = crate::RadarEarlyFraudWarning;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("early_fraud_warning", &self.early_fraud_warning)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetRadarEarlyFraudWarningsEarlyFraudWarning",

@@ -125,6 +125,13 @@ impl DeleteRadarValueList {
 #[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for DeleteRadarValueList {
     type Output = crate::DeletedRadarValueList;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("value_list", &self.value_list)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteRadarValueListsValueList",
@@ -569,6 +576,13 @@ impl RetrieveRadarValueList {
 #[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for RetrieveRadarValueList {
     type Output = crate::RadarValueList;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("value_list", &self.value_list)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetRadarValueListsValueList",
@@ -663,6 +677,13 @@ impl UpdateRadarValueList {
 #[cfg(feature = "radar_value_lists")]
 impl crate::rt::StripeRequest for UpdateRadarValueList {
     type Output = crate::RadarValueList;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("value_list", &self.value_list)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostRadarValueListsValueList",

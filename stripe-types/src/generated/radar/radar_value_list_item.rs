@@ -95,6 +95,13 @@ impl DeleteRadarValueListItem {
 #[cfg(feature = "radar_value_list_items")]
 impl crate::rt::StripeRequest for DeleteRadarValueListItem {
     type Output = crate::DeletedRadarValueListItem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("item", &self.item)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteRadarValueListItemsItem",
@@ -493,6 +500,13 @@ impl RetrieveRadarValueListItem {
 #[cfg(feature = "radar_value_list_items")]
 impl crate::rt::StripeRequest for RetrieveRadarValueListItem {
     type Output = crate::RadarValueListItem;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("item", &self.item)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetRadarValueListItemsItem",

@@ -44,6 +44,13 @@ impl ApproveReview {
 #[cfg(feature = "reviews")]
 impl crate::rt::StripeRequest for ApproveReview {
     type Output = crate::Review;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("review", &self.review)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostReviewsReviewApprove",
@@ -202,6 +209,13 @@ impl RetrieveReview {
 #[cfg(feature = "reviews")]
 impl crate::rt::StripeRequest for RetrieveReview {
     type Output = crate::Review;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("review", &self.review)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetReviewsReview",

@@ -397,6 +397,13 @@ impl RetrieveReportingReportRun {
 #[cfg(feature = "reporting_report_runs")]
 impl crate::rt::StripeRequest for RetrieveReportingReportRun {
     type Output = crate::ReportingReportRun;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("report_run", &self.report_run)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetReportingReportRunsReportRun",

@@ -259,6 +259,13 @@ impl RetrieveReportingReportType {
 #[cfg(feature = "reporting_report_types")]
 impl crate::rt::StripeRequest for RetrieveReportingReportType {
     type Output = crate::ReportingReportType;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("report_type", &self.report_type)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetReportingReportTypesReportType",

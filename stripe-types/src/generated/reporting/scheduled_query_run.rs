@@ -130,6 +130,13 @@ impl RetrieveSigmaScheduledQueryRun {
 #[cfg(feature = "sigma_scheduled_query_runs")]
 impl crate::rt::StripeRequest for RetrieveSigmaScheduledQueryRun {
     type Output = crate::ScheduledQueryRun;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("scheduled_query_run", &self.scheduled_query_run)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetSigmaScheduledQueryRunsScheduledQueryRun",

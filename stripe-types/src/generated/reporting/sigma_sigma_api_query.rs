@@ -181,6 +181,13 @@ impl UpdateSigmaSavedQuery {
 #[cfg(feature = "sigma_saved_queries")]
 impl crate::rt::StripeRequest for UpdateSigmaSavedQuery {
     type Output = crate::SigmaSigmaApiQuery;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostSigmaSavedQueriesId",

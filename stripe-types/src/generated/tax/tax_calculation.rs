@@ -174,6 +174,13 @@ impl RetrieveTaxCalculation {
 #[cfg(feature = "tax_calculations")]
 impl crate::rt::StripeRequest for RetrieveTaxCalculation {
     type Output = crate::TaxCalculation;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("calculation", &self.calculation)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxCalculationsCalculation",

@@ -77,6 +77,13 @@ impl ListLineItemsTaxCalculation {
 #[cfg(feature = "tax_calculation_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsTaxCalculation {
     type Output = crate::rt::List<crate::TaxCalculationLineItem>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("calculation", &self.calculation)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxCalculationsCalculationLineItems",

@@ -130,6 +130,13 @@ impl RetrieveTaxCode {
 #[cfg(feature = "tax_codes")]
 impl crate::rt::StripeRequest for RetrieveTaxCode {
     type Output = crate::TaxCode;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxCodesId",

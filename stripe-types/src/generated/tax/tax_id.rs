@@ -108,6 +108,13 @@ impl DeleteTaxId {
 #[cfg(feature = "tax_ids")]
 impl crate::rt::StripeRequest for DeleteTaxId {
     type Output = crate::DeletedTaxId;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteTaxIdsId",
@@ -263,6 +270,13 @@ impl RetrieveTaxId {
 #[cfg(feature = "tax_ids")]
 impl crate::rt::StripeRequest for RetrieveTaxId {
     type Output = crate::TaxId;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxIdsId",

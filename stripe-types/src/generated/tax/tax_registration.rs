@@ -224,6 +224,13 @@ impl RetrieveTaxRegistration {
 #[cfg(feature = "tax_registrations")]
 impl crate::rt::StripeRequest for RetrieveTaxRegistration {
     type Output = crate::TaxRegistration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxRegistrationsId",
@@ -479,6 +486,13 @@ impl UpdateTaxRegistration {
 #[cfg(feature = "tax_registrations")]
 impl crate::rt::StripeRequest for UpdateTaxRegistration {
     type Output = crate::TaxRegistration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTaxRegistrationsId",

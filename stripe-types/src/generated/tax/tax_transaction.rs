@@ -258,6 +258,13 @@ impl RetrieveTaxTransaction {
 #[cfg(feature = "tax_transactions")]
 impl crate::rt::StripeRequest for RetrieveTaxTransaction {
     type Output = crate::TaxTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxTransactionsTransaction",

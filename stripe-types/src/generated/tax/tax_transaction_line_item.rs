@@ -77,6 +77,13 @@ impl ListLineItemsTaxTransaction {
 #[cfg(feature = "tax_transaction_line_items")]
 impl crate::rt::StripeRequest for ListLineItemsTaxTransaction {
     type Output = crate::rt::List<crate::TaxTransactionLineItem>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("transaction", &self.transaction)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTaxTransactionsTransactionLineItems",

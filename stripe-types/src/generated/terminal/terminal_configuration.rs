@@ -209,6 +209,13 @@ impl DeleteTerminalConfiguration {
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for DeleteTerminalConfiguration {
     type Output = crate::DeletedTerminalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteTerminalConfigurationsConfiguration",
@@ -452,6 +459,13 @@ impl RetrieveTerminalConfiguration {
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for RetrieveTerminalConfiguration {
     type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalConfigurationsConfiguration",
@@ -846,7 +860,7 @@ pub struct TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
     /// A File ID representing a PEM file containing the server certificate
     pub ca_certificate_file: Option<String>,
     /// Password for connecting to the WiFi network
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// Name of the WiFi network
     pub ssid: String,
     /// Username for connecting to the WiFi network
@@ -860,7 +874,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseP
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
         }
@@ -949,7 +963,7 @@ pub struct TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
     /// A File ID representing a PEM file containing the client RSA private key
     pub private_key_file: String,
     /// Password for the private key file
-    pub private_key_file_password: Option<String>,
+    pub private_key_file_password: Option<crate::rt::Secret<String>>,
     /// Name of the WiFi network
     pub ssid: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -963,7 +977,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseT
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1120,7 +1134,7 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceOfflineConfi
 #[non_exhaustive]
 pub struct TerminalConfigurationConfigurationResourcePersonalPskWifi {
     /// Password for connecting to the WiFi network
-    pub password: String,
+    pub password: crate::rt::Secret<String>,
     /// Name of the WiFi network
     pub ssid: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1131,7 +1145,7 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPsk
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1908,6 +1922,13 @@ impl UpdateTerminalConfiguration {
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::StripeRequest for UpdateTerminalConfiguration {
     type Output = crate::TerminalConfigurationOrDeletedTerminalConfiguration;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("configuration", &self.configuration)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalConfigurationsConfiguration",

@@ -187,6 +187,13 @@ impl DeleteTerminalLocation {
 #[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for DeleteTerminalLocation {
     type Output = crate::DeletedTerminalLocation;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("location", &self.location)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteTerminalLocationsLocation",
@@ -419,6 +426,13 @@ impl RetrieveTerminalLocation {
 #[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for RetrieveTerminalLocation {
     type Output = crate::TerminalLocationOrDeletedTerminalLocation;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("location", &self.location)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalLocationsLocation",
@@ -774,6 +788,13 @@ impl UpdateTerminalLocation {
 #[cfg(feature = "terminal_locations")]
 impl crate::rt::StripeRequest for UpdateTerminalLocation {
     type Output = crate::TerminalLocationOrDeletedTerminalLocation;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("location", &self.location)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalLocationsLocation",

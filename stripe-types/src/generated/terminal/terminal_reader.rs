@@ -44,6 +44,13 @@ impl CancelActionTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CancelActionTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderCancelAction",
@@ -123,6 +130,13 @@ impl CollectInputsTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CollectInputsTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderCollectInputs",
@@ -205,6 +219,13 @@ impl CollectPaymentMethodTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for CollectPaymentMethodTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderCollectPaymentMethod",
@@ -287,6 +308,13 @@ impl ConfirmPaymentIntentTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ConfirmPaymentIntentTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderConfirmPaymentIntent",
@@ -428,6 +456,13 @@ impl DeleteTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for DeleteTerminalReader {
     type Output = crate::DeletedTerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteTerminalReadersReader",
@@ -771,6 +806,13 @@ impl PresentPaymentMethodTestHelpersTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for PresentPaymentMethodTestHelpersTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTerminalReadersReaderPresentPaymentMethod",
@@ -855,6 +897,13 @@ impl ProcessPaymentIntentTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ProcessPaymentIntentTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderProcessPaymentIntent",
@@ -944,6 +993,13 @@ impl ProcessSetupIntentTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for ProcessSetupIntentTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderProcessSetupIntent",
@@ -1085,6 +1141,13 @@ impl RefundPaymentTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for RefundPaymentTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderRefundPayment",
@@ -1146,6 +1209,13 @@ impl RetrieveTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for RetrieveTerminalReader {
     type Output = crate::TerminalReaderOrDeletedTerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTerminalReadersReader",
@@ -1225,6 +1295,13 @@ impl SetReaderDisplayTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for SetReaderDisplayTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReaderSetReaderDisplay",
@@ -1300,6 +1377,13 @@ impl SucceedInputCollectionTestHelpersTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for SucceedInputCollectionTestHelpersTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTerminalReadersReaderSucceedInputCollection",
@@ -3881,6 +3965,13 @@ impl TimeoutInputCollectionTestHelpersTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for TimeoutInputCollectionTestHelpersTerminalReader {
     type Output = crate::TerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTerminalReadersReaderTimeoutInputCollection",
@@ -3967,6 +4058,13 @@ impl UpdateTerminalReader {
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::StripeRequest for UpdateTerminalReader {
     type Output = crate::TerminalReaderOrDeletedTerminalReader;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("reader", &self.reader)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTerminalReadersReader",

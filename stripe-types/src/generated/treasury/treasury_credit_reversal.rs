@@ -230,6 +230,13 @@ impl RetrieveTreasuryCreditReversal {
 #[cfg(feature = "treasury_credit_reversals")]
 impl crate::rt::StripeRequest for RetrieveTreasuryCreditReversal {
     type Output = crate::TreasuryCreditReversal;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("credit_reversal", &self.credit_reversal)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryCreditReversalsCreditReversal",

@@ -244,6 +244,13 @@ impl RetrieveTreasuryDebitReversal {
 #[cfg(feature = "treasury_debit_reversals")]
 impl crate::rt::StripeRequest for RetrieveTreasuryDebitReversal {
     type Output = crate::TreasuryDebitReversal;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("debit_reversal", &self.debit_reversal)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryDebitReversalsDebitReversal",

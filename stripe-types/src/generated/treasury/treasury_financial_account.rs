@@ -60,6 +60,13 @@ impl CloseTreasuryFinancialAccount {
 #[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for CloseTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("financial_account", &self.financial_account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryFinancialAccountsFinancialAccountClose",
@@ -346,6 +353,13 @@ impl RetrieveTreasuryFinancialAccount {
 #[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for RetrieveTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("financial_account", &self.financial_account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryFinancialAccountsFinancialAccount",
@@ -755,6 +769,13 @@ impl UpdateTreasuryFinancialAccount {
 #[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::StripeRequest for UpdateTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("financial_account", &self.financial_account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryFinancialAccountsFinancialAccount",

@@ -44,6 +44,13 @@ impl RetrieveFeaturesTreasuryFinancialAccount {
 #[cfg(feature = "treasury_financial_account_features")]
 impl crate::rt::StripeRequest for RetrieveFeaturesTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccountFeatures;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("financial_account", &self.financial_account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryFinancialAccountsFinancialAccountFeatures",
@@ -394,6 +401,13 @@ impl UpdateFeaturesTreasuryFinancialAccount {
 #[cfg(feature = "treasury_financial_account_features")]
 impl crate::rt::StripeRequest for UpdateFeaturesTreasuryFinancialAccount {
     type Output = crate::TreasuryFinancialAccountFeatures;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("financial_account", &self.financial_account)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryFinancialAccountsFinancialAccountFeatures",

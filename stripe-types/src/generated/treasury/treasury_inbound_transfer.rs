@@ -44,6 +44,13 @@ impl CancelTreasuryInboundTransfer {
 #[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for CancelTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("inbound_transfer", &self.inbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryInboundTransfersInboundTransferCancel",
@@ -234,6 +241,13 @@ impl FailTestHelpersTreasuryInboundTransfer {
 #[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryInboundTransfersIdFail",
@@ -399,6 +413,13 @@ impl RetrieveTreasuryInboundTransfer {
 #[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for RetrieveTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryInboundTransfersId",
@@ -460,6 +481,13 @@ impl ReturnTestHelpersTreasuryInboundTransfer {
 #[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryInboundTransfersIdReturn",
@@ -521,6 +549,13 @@ impl SucceedTestHelpersTreasuryInboundTransfer {
 #[cfg(feature = "treasury_inbound_transfers")]
 impl crate::rt::StripeRequest for SucceedTestHelpersTreasuryInboundTransfer {
     type Output = crate::TreasuryInboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryInboundTransfersIdSucceed",

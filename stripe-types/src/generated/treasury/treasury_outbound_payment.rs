@@ -44,6 +44,13 @@ impl CancelTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for CancelTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryOutboundPaymentsIdCancel",
@@ -275,6 +282,13 @@ impl FailTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsIdFail",
@@ -462,6 +476,13 @@ impl PostTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsIdPost",
@@ -523,6 +544,13 @@ impl RetrieveTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for RetrieveTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryOutboundPaymentsId",
@@ -598,6 +626,13 @@ impl ReturnTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsIdReturn",
@@ -1037,6 +1072,13 @@ impl UpdateTestHelpersTreasuryOutboundPayment {
 #[cfg(feature = "treasury_outbound_payments")]
 impl crate::rt::StripeRequest for UpdateTestHelpersTreasuryOutboundPayment {
     type Output = crate::TreasuryOutboundPayment;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundPaymentsId",

@@ -44,6 +44,13 @@ impl CancelTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for CancelTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTreasuryOutboundTransfersOutboundTransferCancel",
@@ -250,6 +257,13 @@ impl FailTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransferFail",
@@ -415,6 +429,13 @@ impl PostTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransferPost",
@@ -476,6 +497,13 @@ impl RetrieveTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for RetrieveTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryOutboundTransfersOutboundTransfer",
@@ -551,6 +579,13 @@ impl ReturnTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransferReturn",
@@ -970,6 +1005,13 @@ impl UpdateTestHelpersTreasuryOutboundTransfer {
 #[cfg(feature = "treasury_outbound_transfers")]
 impl crate::rt::StripeRequest for UpdateTestHelpersTreasuryOutboundTransfer {
     type Output = crate::TreasuryOutboundTransfer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("outbound_transfer", &self.outbound_transfer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostTestHelpersTreasuryOutboundTransfersOutboundTransfer",

@@ -267,6 +267,13 @@ impl RetrieveTreasuryReceivedCredit {
 #[cfg(feature = "treasury_received_credits")]
 impl crate::rt::StripeRequest for RetrieveTreasuryReceivedCredit {
     type Output = crate::TreasuryReceivedCredit;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryReceivedCreditsId",

@@ -253,6 +253,13 @@ impl RetrieveTreasuryReceivedDebit {
 #[cfg(feature = "treasury_received_debits")]
 impl crate::rt::StripeRequest for RetrieveTreasuryReceivedDebit {
     type Output = crate::TreasuryReceivedDebit;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryReceivedDebitsId",

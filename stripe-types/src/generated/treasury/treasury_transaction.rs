@@ -184,6 +184,13 @@ impl RetrieveTreasuryTransaction {
 #[cfg(feature = "treasury_transactions")]
 impl crate::rt::StripeRequest for RetrieveTreasuryTransaction {
     type Output = crate::TreasuryTransaction;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryTransactionsId",

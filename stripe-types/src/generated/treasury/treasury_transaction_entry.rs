@@ -187,6 +187,13 @@ impl RetrieveTreasuryTransactionEntry {
 #[cfg(feature = "treasury_transaction_entries")]
 impl crate::rt::StripeRequest for RetrieveTreasuryTransactionEntry {
     type Output = crate::TreasuryTransactionEntry;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetTreasuryTransactionEntriesId",

@@ -38,6 +38,12 @@ impl CreateV2BillingMeterEventStream {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
     type Output = serde_json::Value;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter_event_stream(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventStream",

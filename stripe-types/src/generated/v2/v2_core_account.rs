@@ -51,6 +51,13 @@ impl CloseV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CloseV2CoreAccount {
     type Output = crate::V2CoreAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsIdClose",
@@ -372,6 +379,13 @@ impl RetrieveV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for RetrieveV2CoreAccount {
     type Output = crate::V2CoreAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreAccountsId",
@@ -543,6 +557,13 @@ impl UpdateV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreAccount {
     type Output = crate::V2CoreAccount;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsId",

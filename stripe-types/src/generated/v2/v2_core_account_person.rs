@@ -289,6 +289,13 @@ impl CreateV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersons",
@@ -361,6 +368,13 @@ impl ListV2CoreAccountPersons {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for ListV2CoreAccountPersons {
     type Output = crate::rt::V2List<crate::V2CoreAccountPerson>;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreAccountsAccountIdPersons",
@@ -417,6 +431,14 @@ impl RetrieveV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for RetrieveV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreAccountsAccountIdPersonsId",
@@ -729,6 +751,14 @@ impl UpdateV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersonsId",

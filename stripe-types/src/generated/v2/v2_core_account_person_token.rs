@@ -278,6 +278,13 @@ impl PersonTokensV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for PersonTokensV2CoreAccount {
     type Output = crate::V2CoreAccountPersonToken;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersonTokens",
@@ -334,6 +341,14 @@ impl RetrieveV2CoreAccountPersonToken {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for RetrieveV2CoreAccountPersonToken {
     type Output = crate::V2CoreAccountPersonToken;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreAccountsAccountIdPersonTokensId",

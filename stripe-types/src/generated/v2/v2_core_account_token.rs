@@ -120,6 +120,13 @@ impl RetrieveV2CoreAccountToken {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for RetrieveV2CoreAccountToken {
     type Output = crate::V2CoreAccountToken;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreAccountTokensId",

@@ -128,6 +128,13 @@ impl PingV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for PingV2CoreEventDestination {
     type Output = crate::V2CoreEvent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdPing",
@@ -176,6 +183,13 @@ impl RetrieveV2CoreEvent {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for RetrieveV2CoreEvent {
     type Output = crate::V2CoreEvent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreEventsId",

@@ -191,6 +191,13 @@ impl DisableV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for DisableV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdDisable",
@@ -239,6 +246,13 @@ impl EnableV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for EnableV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdEnable",
@@ -383,6 +397,13 @@ impl RetrieveV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for RetrieveV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetV2CoreEventDestinationsId",
@@ -510,6 +531,13 @@ impl UpdateV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsId",

@@ -39,6 +39,14 @@ impl DeleteV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for DeleteV2CoreAccountPerson {
     type Output = crate::V2DeletedObject;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("account_id", &self.account_id)?;
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteV2CoreAccountsAccountIdPersonsId",
@@ -87,6 +95,13 @@ impl DeleteV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for DeleteV2CoreEventDestination {
     type Output = crate::V2DeletedObject;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("id", &self.id)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteV2CoreEventDestinationsId",
