@@ -1032,6 +1032,7 @@ impl<'a> Converter<'a> {
             stripe: stripe.clone(),
             path_name: path_name.clone(),
             deprecated_for: None,
+            session_auth: answers_session_expired(op),
         });
         Ok(())
     }
@@ -1419,4 +1420,34 @@ pub fn operation_name(
 fn unreachable_kind() -> ! {
     // Only called on kinds checked by the caller's match.
     panic!("internal error: schema kind changed between checks")
+}
+
+/// `true` when an error answer of `op` is a `billing_meter_event_session_expired` error: the
+/// operation authenticates with a meter event session's token, not the API key (the spec has
+/// no `security` of its own for it; this error is how it says so).
+fn answers_session_expired(op: &OaOperation) -> bool {
+    fn names(s: &ReferenceOr<Schema>) -> bool {
+        match s {
+            ReferenceOr::Reference { reference } => {
+                ref_name(reference).ends_with("billing_meter_event_session_expired")
+            }
+            ReferenceOr::Item(s) => match &s.schema_kind {
+                SchemaKind::OneOf { one_of: v } | SchemaKind::AnyOf { any_of: v } => {
+                    v.iter().any(names)
+                }
+                _ => false,
+            },
+        }
+    }
+    op.responses
+        .default
+        .iter()
+        .chain(op.responses.responses.values())
+        .filter_map(|r| match r {
+            ReferenceOr::Item(r) => Some(r),
+            ReferenceOr::Reference { .. } => None,
+        })
+        .flat_map(|r| r.content.values())
+        .filter_map(|m| m.schema.as_ref())
+        .any(names)
 }

@@ -678,7 +678,11 @@ impl<'a> Emitter<'a> {
         let item = &self.m.items[op.params];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let output = self.ty(&op.output);
+        // An empty object's answer (`{}`) is `rt::Empty`, not untyped JSON.
+        let output = match op.output {
+            Ty::Unit => quote!(crate::rt::Empty),
+            _ => self.ty(&op.output),
+        };
         let op_id = &op.id;
         let method = match op.method.as_str() {
             "GET" => quote!(crate::rt::Method::Get),
@@ -729,11 +733,21 @@ impl<'a> Emitter<'a> {
             quote!(std::borrow::Cow::Owned(format!(#fmt, #(#args),*)))
         };
         let validate = crate::checks::validate_fn(self.m, op, fields);
+        let auth = if op.session_auth {
+            quote! {
+                fn auth(&self) -> crate::rt::Auth {
+                    crate::rt::Auth::MeterEventSession
+                }
+            }
+        } else {
+            quote!()
+        };
         quote! {
             #cfg
             impl crate::rt::StripeRequest for #name {
                 type Output = #output;
                 #validate
+                #auth
                 fn endpoint(&self) -> crate::rt::Endpoint {
                     crate::rt::Endpoint {
                         operation_id: #op_id,

@@ -298,6 +298,9 @@ pub struct Operation {
     pub path_name: String,
     /// A legacy alias: the SDK-named operation to use instead.
     pub deprecated_for: Option<String>,
+    /// Authenticates with a meter event session's token, never the API key: its error
+    /// answers include `billing_meter_event_session_expired` ([`crate::convert`]).
+    pub session_auth: bool,
 }
 
 /// What a parameter stands for, by the spec's links ([`crate::links`]).

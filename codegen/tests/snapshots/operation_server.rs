@@ -29,7 +29,7 @@ impl CreateV2BillingMeterEventStream {
     }
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
-    type Output = serde_json::Value;
+    type Output = crate::rt::Empty;
     fn validate(
         &self,
         cx: &crate::rt::CheckContext,

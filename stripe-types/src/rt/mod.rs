@@ -25,11 +25,12 @@ pub use gated::Unavailable;
 pub use json::{Decode, JsonError};
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
-    encode_path_segment, Encoding, Endpoint, Host, Method, Pagination, ResponseKind, StripeRequest,
+    encode_path_segment, Auth, Encoding, Endpoint, Host, Method, Pagination, ResponseKind,
+    StripeRequest,
 };
 #[cfg(feature = "test_objects")]
 pub use test_default::{TestDefault, TEST_TIME};
 pub use values::{
-    Binary, Clearable, DateTime, Decimal, Expandable, Expanded, Extra, FileUpload, HasId, Id,
-    Int64String, LiveObject, Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
+    Binary, Clearable, DateTime, Decimal, Empty, Expandable, Expanded, Extra, FileUpload, HasId,
+    Id, Int64String, LiveObject, Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
 };

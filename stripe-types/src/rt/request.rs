@@ -65,6 +65,18 @@ pub enum ResponseKind {
     Binary,
 }
 
+/// The credential an operation authenticates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// The secret API key (`Authorization: Bearer sk_...`): every operation but one.
+    ApiKey,
+    /// A meter event session's short-lived token (`POST /v2/billing/meter_event_session`),
+    /// never the API key: the v2 meter event stream. The client creates the session with
+    /// the key, keeps it and renews it before it expires; a client that cannot refuses
+    /// the request instead of sending the key.
+    MeterEventSession,
+}
+
 /// How a list operation pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pagination {
@@ -126,6 +138,12 @@ pub trait StripeRequest: Serialize + Send + Sync {
     fn validate(&self, cx: &CheckContext) -> Result<(), GuardError> {
         let _ = cx;
         Ok(())
+    }
+    /// The credential the operation authenticates with: the API key, unless the generator
+    /// says otherwise (the spec's meter event stream answers a
+    /// `billing_meter_event_session_expired` error, so it takes a session token).
+    fn auth(&self) -> Auth {
+        Auth::ApiKey
     }
 }
 

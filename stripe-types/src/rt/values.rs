@@ -795,6 +795,26 @@ impl<'de> Deserialize<'de> for Extra {
     }
 }
 
+/// The answer of an operation that answers with an empty object (`{}`): the v2 meter event
+/// stream, which accepts events for asynchronous processing. Fields a newer API version adds
+/// are kept in [`extra`](Empty::extra); anything but an object is a decoding error.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Empty {
+    /// Fields the pinned spec does not name.
+    pub extra: Extra,
+}
+impl Serialize for Empty {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.extra.serialize(s)
+    }
+}
+impl<'de> Deserialize<'de> for Empty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Extra::deserialize(d).map(|extra| Empty { extra })
+    }
+}
+
 /// A metadata map (`metadata[key]=value`).
 pub type Metadata = BTreeMap<String, String>;
 
@@ -873,6 +893,12 @@ impl Decode for Extra {
         } else {
             Some(Box::new(m))
         }))
+    }
+}
+
+impl Decode for Empty {
+    fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
+        Extra::decode(r).map(|extra| Empty { extra })
     }
 }
 
