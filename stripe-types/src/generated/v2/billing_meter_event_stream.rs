@@ -37,12 +37,15 @@ impl CreateV2BillingMeterEventStream {
 }
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
-    type Output = serde_json::Value;
+    type Output = crate::rt::Empty;
     fn validate(
         &self,
         cx: &crate::rt::CheckContext,
     ) -> Result<(), crate::rt::GuardError> {
         crate::rt::check::meter::meter_event_stream(self, cx)
+    }
+    fn auth(&self) -> crate::rt::Auth {
+        crate::rt::Auth::MeterEventSession
     }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
