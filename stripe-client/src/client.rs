@@ -14,7 +14,7 @@ use crate::retry::RetryPolicy;
 use crate::settings::Settings;
 use std::fmt;
 use std::sync::Arc;
-use stripe_types::rt::{Host, Method, Paginated, StripeRequest};
+use stripe_types::rt::{Auth, Host, Method, Paginated, StripeRequest};
 
 /// A Stripe API client. Cheap to clone: clones share one connection pool.
 ///
@@ -110,9 +110,41 @@ impl Client {
         let prepared = Prepared::from_request(req, &*self.settings.clock)?;
         #[cfg(feature = "testing")]
         let opts = self.intercept(req, opts)?;
-        send_with_retries(&self.settings, &prepared, &opts)
-            .await?
-            .decode()
+        match prepared.auth {
+            Auth::ApiKey => send_with_retries(&self.settings, &prepared, &opts).await,
+            Auth::MeterEventSession => self.execute_with_session(&prepared, opts).await,
+        }?
+        .decode()
+    }
+
+    /// A request that authenticates with a meter event session (the v2 meter event stream):
+    /// the client's own session as bearer, created with the API key and renewed on its own
+    /// ([`meter::create_session`](crate::meter)), never the API key itself.
+    /// Boxed: creating the session is a `send` too, which comes back through here.
+    #[cfg(all(feature = "billing", feature = "v2"))]
+    fn execute_with_session<'a>(
+        &'a self,
+        prepared: &'a Prepared,
+        opts: RequestOptions,
+    ) -> futures_util::future::BoxFuture<'a, Result<RawResponse, Error>> {
+        Box::pin(crate::meter::execute_with_session(
+            self,
+            &self.settings.meter_sessions,
+            prepared,
+            opts,
+        ))
+    }
+
+    /// Without `billing` and `v2` the client cannot create a session: the request is refused
+    /// before it is sent (`Prepared::to_http` never puts the API key where the token
+    /// belongs), unless the caller's options carry an `Authorization` header of their own.
+    #[cfg(not(all(feature = "billing", feature = "v2")))]
+    async fn execute_with_session(
+        &self,
+        prepared: &Prepared,
+        opts: RequestOptions,
+    ) -> Result<RawResponse, Error> {
+        send_with_retries(&self.settings, prepared, &opts).await
     }
 
     /// Page through a list or search operation: a lazy stream of items.
@@ -223,4 +255,58 @@ impl Client {
 fn _assert_send_sync() {
     fn is<T: Send + Sync + Clone>() {}
     is::<Client>();
+}
+
+/// Without `billing` and `v2` the client cannot create a meter event session: a request that
+/// authenticates with one is refused, and nothing is sent with the API key.
+#[cfg(all(
+    test,
+    not(all(feature = "billing", feature = "v2")),
+    not(target_arch = "wasm32")
+))]
+mod tests {
+    use super::*;
+    use stripe_types::rt::{Empty, Encoding, Endpoint, Pagination, ResponseKind};
+
+    struct SessionOnly {}
+
+    impl serde::Serialize for SessionOnly {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            s.serialize_map(Some(0))?.end()
+        }
+    }
+
+    impl StripeRequest for SessionOnly {
+        type Output = Empty;
+        fn endpoint(&self) -> Endpoint {
+            Endpoint {
+                operation_id: "PostV2BillingMeterEventStream",
+                method: Method::Post,
+                path: "/v2/billing/meter_event_stream".into(),
+                host: Host::MeterEvents,
+                encoding: Encoding::Json,
+                response: ResponseKind::Json,
+                pagination: Pagination::None,
+            }
+        }
+        fn auth(&self) -> Auth {
+            Auth::MeterEventSession
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_request_is_refused_not_sent_with_the_key() {
+        let mock = crate::MockTransport::new();
+        let client = Client::builder("sk_test_123")
+            .transport(mock.clone())
+            .build()
+            .unwrap();
+        let err = client.send(&SessionOnly {}).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains("meter event session")),
+            "{err:?}"
+        );
+        assert!(mock.requests().is_empty(), "nothing sent");
+    }
 }

@@ -90,6 +90,8 @@ pub use stream::{
     create_session, create_v2_adjustment, create_v2_event, send_events, send_events_at,
     send_stream_request, MeterEventSession, STREAM_PATH,
 };
+#[cfg(all(feature = "billing", feature = "v2"))]
+pub(crate) use stream::{execute_with_session, SessionCache};
 #[cfg(feature = "billing")]
 pub use v1::{
     check_create_adjustment, check_create_event, check_create_meter, create_adjustment_json,

@@ -11,6 +11,8 @@ use crate::{Client, Error, ErrorCode, RequestOptions};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use stripe_types::rt::{DateTime, Host, Method, Secret};
 
 /// `POST /v2/billing/meter_event_stream` on the meter-events host.
@@ -32,8 +34,6 @@ pub struct MeterEventSession {
     /// Live or test mode.
     pub livemode: bool,
     expires_at_ms: i64,
-    // Read by the sender (native targets only).
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     lifetime_ms: i64,
 }
 
@@ -82,12 +82,10 @@ impl MeterEventSession {
     }
 
     /// Milliseconds of validity left on `clock` (negative once expired).
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn remaining_ms(&self, clock: &dyn Clock) -> i64 {
         self.expires_at_ms - clock.unix_millis()
     }
 
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn lifetime_ms(&self) -> i64 {
         self.lifetime_ms
     }
@@ -101,6 +99,108 @@ pub async fn create_session(client: &Client) -> Result<MeterEventSession, Error>
         .send(&stripe_types::CreateV2BillingMeterEventSession::new())
         .await?;
     MeterEventSession::from_generated(s)
+}
+
+/// The meter event session a client (or a [`MeterEventSender`](super::MeterEventSender))
+/// sends the stream with: created with the API key on first use, kept, renewed `margin`
+/// before it expires (at most a third of its lifetime), dropped when the server answers that
+/// it expired. One renewal at a time; the others wait for it.
+pub(crate) struct SessionCache {
+    current: RwLock<Option<Arc<MeterEventSession>>>,
+    renew: futures_util::lock::Mutex<()>,
+    margin_ms: i64,
+}
+
+/// Renew a session this long before it expires, by default.
+pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache::new(DEFAULT_REFRESH_MARGIN)
+    }
+}
+
+impl SessionCache {
+    pub(crate) fn new(margin: Duration) -> Self {
+        SessionCache {
+            current: RwLock::new(None),
+            renew: futures_util::lock::Mutex::new(()),
+            margin_ms: i64::try_from(margin.as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+
+    fn fresh(&self, clock: &dyn Clock) -> Option<Arc<MeterEventSession>> {
+        let g = self.current.read().ok()?;
+        let s = g.as_ref()?;
+        let margin = self.margin_ms.min(s.lifetime_ms() / 3);
+        (s.remaining_ms(clock) > margin).then(|| s.clone())
+    }
+
+    /// The session to send with, and `true` when this call created it.
+    pub(crate) async fn get(
+        &self,
+        client: &Client,
+        clock: &dyn Clock,
+    ) -> Result<(Arc<MeterEventSession>, bool), Error> {
+        if let Some(s) = self.fresh(clock) {
+            return Ok((s, false));
+        }
+        let _g = self.renew.lock().await;
+        if let Some(s) = self.fresh(clock) {
+            return Ok((s, false));
+        }
+        let s = Arc::new(create_session(client).await?);
+        if let Ok(mut g) = self.current.write() {
+            *g = Some(s.clone());
+        }
+        Ok((s, true))
+    }
+
+    /// Forget session `id` (the server said it expired), unless it was replaced already.
+    pub(crate) fn invalidate(&self, id: &str) {
+        if let Ok(mut g) = self.current.write() {
+            if g.as_ref().is_some_and(|s| s.id == id) {
+                *g = None;
+            }
+        }
+    }
+}
+
+/// Send a request that authenticates with a meter event session (the generated
+/// `CreateV2BillingMeterEventStream`) through `client.send`: the client's own session,
+/// created and renewed on its own, as bearer; a session the server calls expired is dropped
+/// and the request sent once more with a new one. A caller's own `Authorization` header is
+/// kept as given.
+pub(crate) async fn execute_with_session(
+    client: &Client,
+    cache: &SessionCache,
+    prepared: &Prepared,
+    opts: RequestOptions,
+) -> Result<crate::pipeline::RawResponse, Error> {
+    if opts
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+    {
+        return client.execute_prepared(prepared, &opts).await;
+    }
+    let clock = client.clock();
+    let mut renewed = false;
+    loop {
+        let (session, _) = cache.get(client, &*clock).await?;
+        let mut with_token = opts.clone();
+        with_token.headers.push((
+            "authorization".into(),
+            format!("Bearer {}", session.authentication_token.expose()),
+        ));
+        match client.execute_prepared(prepared, &with_token).await {
+            Err(Error::SessionExpired(_)) if !renewed => {
+                cache.invalidate(&session.id);
+                renewed = true;
+            }
+            r => return r,
+        }
+    }
 }
 
 /// Send up to 100 events on the stream with the session's token as bearer. Events without
@@ -187,6 +287,7 @@ pub(crate) fn prepare_stream(body: Vec<u8>) -> Prepared {
         body: Body::Json(body),
         operation_id: Cow::Borrowed("PostV2BillingMeterEventStream"),
         is_v2: true,
+        auth: stripe_types::rt::Auth::MeterEventSession,
     }
 }
 

@@ -10,7 +10,9 @@ use crate::options::RequestOptions;
 use crate::settings::Settings;
 use crate::transport::HttpRequest;
 use std::borrow::Cow;
-use stripe_types::rt::{CheckContext, Encoding, Endpoint, Host, Method, StripeRequest, Timestamp};
+use stripe_types::rt::{
+    Auth, CheckContext, Encoding, Endpoint, Host, Method, StripeRequest, Timestamp,
+};
 
 /// A request after encoding, before headers: what one attempt (or one page) sends.
 #[derive(Debug, Clone)]
@@ -23,6 +25,9 @@ pub(crate) struct Prepared {
     pub(crate) body: Body,
     pub(crate) operation_id: Cow<'static, str>,
     pub(crate) is_v2: bool,
+    /// The credential: a meter event session's token is never replaced by the API key
+    /// ([`Prepared::to_http`] refuses instead).
+    pub(crate) auth: Auth,
 }
 
 impl Prepared {
@@ -35,11 +40,11 @@ impl Prepared {
     ) -> Result<Prepared, Error> {
         let now = Timestamp(clock.unix_millis() / 1000);
         req.validate(&CheckContext::at(now))?;
-        Prepared::new(req.endpoint(), req)
+        Prepared::new(req.endpoint(), req.auth(), req)
     }
 
     /// [`Self::from_request`] once the request type is erased: compiled once, here.
-    fn new(ep: Endpoint, params: &Params<'_>) -> Result<Prepared, Error> {
+    fn new(ep: Endpoint, auth: Auth, params: &Params<'_>) -> Result<Prepared, Error> {
         let (query, body) = Body::encode(ep.method, ep.encoding, params)
             .map_err(|e| Error::Validation(format!("{}: {e}", ep.operation_id)))?;
         Ok(Prepared {
@@ -50,6 +55,7 @@ impl Prepared {
             query,
             body,
             operation_id: Cow::Borrowed(ep.operation_id),
+            auth,
         })
     }
 
@@ -86,6 +92,7 @@ impl Prepared {
             body,
             operation_id: Cow::Borrowed("raw"),
             is_v2,
+            auth: Auth::ApiKey,
         })
     }
 
@@ -124,6 +131,20 @@ impl Prepared {
         opts: &RequestOptions,
         idempotency_key: Option<&str>,
     ) -> Result<HttpRequest, Error> {
+        if self.auth == Auth::MeterEventSession
+            && !opts
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        {
+            // Never the API key where a session token belongs.
+            return Err(Error::Config(format!(
+                "{} authenticates with a meter event session token, not the API key; \
+                 send it with Client::send (stripe-client's `billing` and `v2` features), \
+                 which creates and renews the session",
+                self.operation_id
+            )));
+        }
         let base = client.base_url(self.host);
         let mut url = String::with_capacity(base.len() + self.path.len() + 64);
         url.push_str(base);

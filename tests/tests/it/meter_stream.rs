@@ -513,3 +513,88 @@ async fn sender_renews_the_session_before_it_expires() {
     assert_eq!(server.counters().expired.load(Ordering::Relaxed), 0);
     assert_eq!(server.counters().sessions.load(Ordering::Relaxed), 2);
 }
+
+/// One event of the generated stream request.
+fn stream_request(name: &str) -> stripe_client::types::CreateV2BillingMeterEventStream {
+    use stripe_client::types::billing_meter_event_stream::Events;
+    let payload = std::collections::BTreeMap::from([
+        ("stripe_customer_id".to_owned(), "cus_123".to_owned()),
+        ("value".to_owned(), "1".to_owned()),
+    ]);
+    stripe_client::types::CreateV2BillingMeterEventStream::new([Events::new(
+        "api_requests",
+        payload,
+    )
+    .identifier(name)])
+}
+
+/// The generated `CreateV2BillingMeterEventStream` sent with `client.send` (Deliver 7 of
+/// issue 28): the client creates a meter event session with the key, sends the stream with
+/// the session's token (the server answers 401 to the API key there), keeps the session for
+/// the next call and its clones, renews it on its own near expiry and after a 401 expired,
+/// and the answer is typed (`rt::Empty`), not JSON.
+#[tokio::test]
+async fn generated_stream_request_sends_the_clients_own_session_never_the_key() {
+    use stripe_client::prelude::*;
+    let server = MeterServer::start(MeterServerConfig::default()).await;
+    let clock = ManualClock::new();
+    let c = Client::builder("sk_test_123")
+        .base_url(&server.url)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let k = server.counters();
+
+    let answer: stripe_client::types::rt::Empty = stream_request("gen-1").send(&c).await.unwrap();
+    assert!(answer.extra.is_empty());
+    stream_request("gen-2").send(&c.clone()).await.unwrap();
+    assert!(server.received("gen-1") && server.received("gen-2"));
+    assert_eq!(k.sessions.load(Ordering::Relaxed), 1, "one session, kept");
+    assert_eq!(
+        k.unauthorized.load(Ordering::Relaxed),
+        0,
+        "never the API key"
+    );
+
+    // Near expiry (less than a minute left) the client renews before sending.
+    clock.advance(Duration::from_secs(850));
+    stream_request("gen-3").send(&c).await.unwrap();
+    assert_eq!(k.sessions.load(Ordering::Relaxed), 2, "renewed near expiry");
+    assert_eq!(k.expired.load(Ordering::Relaxed), 0);
+    // Back to the server's time: the new session has its 15 minutes again.
+    clock.set_system_time(SystemTime::now());
+
+    // Expired on the server: dropped, a new session, the request sent once more.
+    server.expire_all_sessions();
+    stream_request("gen-4").send(&c).await.unwrap();
+    assert!(server.received("gen-4"));
+    assert_eq!(k.expired.load(Ordering::Relaxed), 1);
+    assert_eq!(k.sessions.load(Ordering::Relaxed), 3);
+    assert_eq!(k.unauthorized.load(Ordering::Relaxed), 0);
+    assert_eq!(k.requests.load(Ordering::Relaxed), 5);
+}
+
+/// When no session can be had, nothing goes to the stream: the API key is never sent where
+/// the session token belongs.
+#[tokio::test]
+async fn generated_stream_request_without_a_session_sends_nothing_with_the_key() {
+    use stripe_client::prelude::*;
+    let mock = stripe_client::MockTransport::new();
+    mock.push_json(
+        500,
+        r#"{"error":{"type":"api_error","message":"sessions are down"}}"#,
+    );
+    let c = Client::builder("sk_test_123")
+        .transport(mock.clone())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = stream_request("x").send(&c).await.unwrap_err();
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    let reqs = mock.requests();
+    assert_eq!(reqs.len(), 1, "only the session was asked for");
+    assert!(reqs[0].url.ends_with("/v2/billing/meter_event_session"));
+    assert!(reqs
+        .iter()
+        .all(|r| !r.url.ends_with("/v2/billing/meter_event_stream")));
+}
