@@ -335,9 +335,18 @@ impl<'a> Emitter<'a> {
         } else {
             quote!()
         };
+        // A legacy alias says which operation to use instead.
+        let deprecated = match op.and_then(|o| o.deprecated_for.as_ref()) {
+            Some(sdk) => {
+                let note = format!("use `{sdk}`: this operation's path is a legacy alias that Stripe's SDKs do not expose");
+                quote!(#[deprecated(note = #note)])
+            }
+            None => quote!(),
+        };
         let mut out = quote! {
             #doc
             #cfg
+            #deprecated
             #[derive(Clone, Debug, #derive_default)]
             #[non_exhaustive]
             pub struct #name { #(#decls)* #extra }
@@ -386,6 +395,9 @@ impl<'a> Emitter<'a> {
         }
         if let Some(op) = op {
             out.extend(self.endpoint(op, fields));
+            if op.deprecated_for.is_some() {
+                return allow_deprecated(out);
+            }
         }
         out
     }
@@ -1863,8 +1875,9 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
     let n = table.len();
     let tokens = quote! {
         //! Every v1 operation of the pinned spec against stripe-mock: required parameters
-        //! synthesised from the spec, the answer decoded into the generated type.
-        #![allow(clippy::all, unused_imports)]
+        //! synthesised from the spec, the answer decoded into the generated type. The legacy
+        //! aliases (deprecated in favour of the operations Stripe's SDKs name) are called too.
+        #![allow(clippy::all, unused_imports, deprecated)]
         // Laid out by prettyplease; `cargo fmt` leaves generated code alone.
         #![cfg_attr(rustfmt, rustfmt::skip)]
         use std::future::Future;
@@ -1931,4 +1944,17 @@ fn from_table(
         })
         .collect();
     (names, arms)
+}
+
+/// `#[allow(deprecated)]` before every top-level `impl` of `ts`: a deprecated operation's own
+/// impls do not warn.
+fn allow_deprecated(ts: TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    for tt in ts {
+        if matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "impl") {
+            out.extend(quote!(#[allow(deprecated)]));
+        }
+        out.extend(std::iter::once(tt));
+    }
+    out
 }

@@ -14,6 +14,39 @@ pub fn run_all(m: &mut Model) {
     box_recursive_fields(m);
     assign_names(m);
     assign_features(m);
+    mark_legacy_aliases(m);
+}
+
+/// A legacy alias (a v1 operation no Stripe SDK names that does what an SDK-named one does)
+/// is deprecated in favour of that one ([`crate::self_checks::legacy_duplicates`]).
+///
+/// Every v1 operation no SDK names says so in its first doc line.
+fn mark_legacy_aliases(m: &mut Model) {
+    for (legacy, sdk) in crate::self_checks::legacy_duplicates(m) {
+        let name = m.items[m.resolve(m.operations[sdk].params)].name.clone();
+        m.operations[legacy].deprecated_for = Some(name);
+    }
+    // Without Stripe's names (a spec of a test), nothing is known of what the SDKs expose.
+    if m.operations.iter().all(|o| o.stripe.is_none()) {
+        return;
+    }
+    for i in 0..m.operations.len() {
+        let o = &m.operations[i];
+        if !o.path.starts_with("/v1/") || o.stripe.is_some() {
+            continue;
+        }
+        let first = match &o.deprecated_for {
+            Some(sdk) => format!(
+                "Not exposed by Stripe's official SDKs: a legacy alias of `{sdk}`, which they name; use that."
+            ),
+            None => "Not exposed by Stripe's official SDKs.".to_string(),
+        };
+        let params = m.resolve(o.params);
+        let doc = m.items[params].doc.take().unwrap_or_default();
+        m.items[params].doc = Some(format!("{first}\n\n{doc}"));
+        let o = &mut m.operations[i];
+        o.doc = Some(format!("{first}\n\n{}", o.doc.take().unwrap_or_default()));
+    }
 }
 
 fn live(m: &Model) -> impl Iterator<Item = ItemId> + '_ {

@@ -207,49 +207,19 @@ pub fn measure(m: &Model) -> Checks {
         }
     }
     // Legacy operations.
-    let answer = |o: &Operation| resolved(m, &o.output);
-    for o in m.operations.iter().filter(|o| o.path.starts_with("/v1/")) {
-        if o.stripe.is_some() {
+    let dups: BTreeMap<usize, usize> = legacy_duplicates(m).into_iter().collect();
+    for (i, o) in m.operations.iter().enumerate() {
+        if !o.path.starts_with("/v1/") || o.stripe.is_some() {
             continue;
         }
         let name = m.items[m.resolve(o.params)].name.clone();
         c.legacy.push(name.clone());
-        let same: Vec<&Operation> = m
-            .operations
-            .iter()
-            .filter(|s| {
-                s.stripe.is_some()
-                    && s.method == o.method
-                    && verb(&m.items[m.resolve(s.params)].name) == verb(&name)
-                    && answer(s) == answer(o)
-                    && !matches!(answer(o), Ty::Unit | Ty::Json | Ty::Binary)
-            })
-            .collect();
-        // The one whose path is the legacy path without the parent it is nested under
-        // (`/v1/subscriptions/{}/discount` for `/v1/customers/{}/subscriptions/{}/discount`),
-        // else the one sharing the longest start of the path.
-        let shape = crate::links::path_shape(&o.path);
-        let unnested = {
-            let segs: Vec<&str> = shape.split('/').collect();
-            match segs.get(3) {
-                Some(&"{}") if segs.len() > 4 => format!("/v1/{}", segs[4..].join("/")),
-                _ => shape.clone(),
-            }
-        };
-        if let Some(best) = same.iter().max_by_key(|s| {
-            let common = s
-                .path
-                .bytes()
-                .zip(o.path.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            let tail = crate::links::path_shape(&s.path) == unnested;
-            (tail, common, std::cmp::Reverse(s.path.len()))
-        }) {
+        if let Some(&best) = dups.get(&i) {
+            let best_name = m.items[m.resolve(m.operations[best].params)].name.clone();
             c.duplicates.push((
                 name,
-                m.items[m.resolve(best.params)].name.clone(),
-                o.deprecated_for.is_some(),
+                best_name.clone(),
+                o.deprecated_for.as_deref() == Some(best_name.as_str()),
             ));
         }
     }
@@ -461,6 +431,56 @@ fn named_types(doc: &str) -> Vec<String> {
         if let Some(t) = segs.iter().rev().find(|s| pascal(s)) {
             // A lone word is a type only where it reads like one (two capitals, or a link).
             out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// The v1 operations that Stripe's SDKs do not name and that do what an SDK-named one does
+/// (same HTTP method, same verb in the name, same answer): `(legacy, SDK-named)` indices
+/// into `m.operations`. Of several, the one whose path is the legacy path without the parent
+/// it is nested under (`/v1/subscriptions/{}/discount` for
+/// `/v1/customers/{}/subscriptions/{}/discount`), else the one sharing the longest start of
+/// the path.
+pub fn legacy_duplicates(m: &Model) -> Vec<(usize, usize)> {
+    let answer = |o: &Operation| resolved(m, &o.output);
+    let mut out = Vec::new();
+    for (i, o) in m.operations.iter().enumerate() {
+        if !o.path.starts_with("/v1/") || o.stripe.is_some() {
+            continue;
+        }
+        let name = &m.items[m.resolve(o.params)].name;
+        let shape = crate::links::path_shape(&o.path);
+        let unnested = {
+            let segs: Vec<&str> = shape.split('/').collect();
+            match segs.get(3) {
+                Some(&"{}") if segs.len() > 4 => format!("/v1/{}", segs[4..].join("/")),
+                _ => shape.clone(),
+            }
+        };
+        let best = m
+            .operations
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.stripe.is_some()
+                    && s.method == o.method
+                    && verb(&m.items[m.resolve(s.params)].name) == verb(name)
+                    && answer(s) == answer(o)
+                    && !matches!(answer(o), Ty::Unit | Ty::Json | Ty::Binary)
+            })
+            .max_by_key(|(_, s)| {
+                let common = s
+                    .path
+                    .bytes()
+                    .zip(o.path.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let tail = crate::links::path_shape(&s.path) == unnested;
+                (tail, common, std::cmp::Reverse(s.path.len()))
+            });
+        if let Some((j, _)) = best {
+            out.push((i, j));
         }
     }
     out
