@@ -341,6 +341,8 @@ impl crate::rt::StripeRequest for ListApplicationFees {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// `POST /v1/application_fees/{id}/refund` · [API reference](https://docs.stripe.com/api/application_fees)
 #[cfg(feature = "application_fees")]
 #[derive(Clone, Debug)]

@@ -68,12 +68,17 @@ impl crate::rt::StripeRequest for DisconnectFinancialConnectionsAccount {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `DisconnectFinancialConnectionsAccount`, which they name; use that.
+///
 /// Disconnect an Account
 ///
 /// Disables your access to a Financial Connections `Account`. You will no longer be able to access data associated with the account (e.g. balances, transactions).
 ///
 /// `POST /v1/linked_accounts/{account}/disconnect` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
 #[cfg(feature = "linked_accounts")]
+#[deprecated(
+    note = "use `DisconnectFinancialConnectionsAccount`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisconnectLinkedAccount {
@@ -83,6 +88,7 @@ pub struct DisconnectLinkedAccount {
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl serde::Serialize for DisconnectLinkedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -94,6 +100,7 @@ impl serde::Serialize for DisconnectLinkedAccount {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl DisconnectLinkedAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -110,6 +117,7 @@ impl DisconnectLinkedAccount {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for DisconnectLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn validate(
@@ -704,12 +712,17 @@ impl crate::rt::StripeRequest for ListFinancialConnectionsAccounts {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `ListFinancialConnectionsAccounts`, which they name; use that.
+///
 /// List Accounts
 ///
 /// Returns a list of Financial Connections `Account` objects.
 ///
 /// `GET /v1/linked_accounts` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
 #[cfg(feature = "linked_accounts")]
+#[deprecated(
+    note = "use `ListFinancialConnectionsAccounts`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListLinkedAccounts {
@@ -727,6 +740,7 @@ pub struct ListLinkedAccounts {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl serde::Serialize for ListLinkedAccounts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -753,6 +767,7 @@ impl serde::Serialize for ListLinkedAccounts {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl ListLinkedAccounts {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -801,6 +816,7 @@ impl ListLinkedAccounts {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for ListLinkedAccounts {
     type Output = crate::rt::List<crate::FinancialConnectionsAccount>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -892,12 +908,17 @@ impl crate::rt::StripeRequest for RefreshFinancialConnectionsAccount {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `RefreshFinancialConnectionsAccount`, which they name; use that.
+///
 /// Refresh Account data
 ///
 /// Refreshes the data associated with a Financial Connections `Account`.
 ///
 /// `POST /v1/linked_accounts/{account}/refresh` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
 #[cfg(feature = "linked_accounts")]
+#[deprecated(
+    note = "use `RefreshFinancialConnectionsAccount`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefreshLinkedAccount {
@@ -909,6 +930,7 @@ pub struct RefreshLinkedAccount {
     pub features: Vec<crate::financial_connections_account::refresh::Features>,
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl serde::Serialize for RefreshLinkedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -921,6 +943,7 @@ impl serde::Serialize for RefreshLinkedAccount {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl RefreshLinkedAccount {
     /// Start with the required parameters: `account`, `features`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -943,6 +966,7 @@ impl RefreshLinkedAccount {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for RefreshLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn validate(
@@ -1037,12 +1061,17 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsAccount {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `RetrieveFinancialConnectionsAccount`, which they name; use that.
+///
 /// Retrieve an Account
 ///
 /// Retrieves the details of an Financial Connections `Account`.
 ///
 /// `GET /v1/linked_accounts/{account}` · [API reference](https://docs.stripe.com/api/financial_connections/accounts)
 #[cfg(feature = "linked_accounts")]
+#[deprecated(
+    note = "use `RetrieveFinancialConnectionsAccount`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkedAccount {
@@ -1052,6 +1081,7 @@ pub struct RetrieveLinkedAccount {
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl serde::Serialize for RetrieveLinkedAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1063,6 +1093,7 @@ impl serde::Serialize for RetrieveLinkedAccount {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl RetrieveLinkedAccount {
     /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -1079,6 +1110,7 @@ impl RetrieveLinkedAccount {
     }
 }
 #[cfg(feature = "linked_accounts")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for RetrieveLinkedAccount {
     type Output = crate::FinancialConnectionsAccount;
     fn validate(

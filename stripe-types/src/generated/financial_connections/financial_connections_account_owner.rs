@@ -188,12 +188,17 @@ impl serde::Serialize for FinancialConnectionsAccountOwner {
         map.end()
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `ListOwnersFinancialConnectionsAccount`, which they name; use that.
+///
 /// List Account Owners
 ///
 /// Lists all owners for a given `Account`
 ///
 /// `GET /v1/linked_accounts/{account}/owners` · [API reference](https://docs.stripe.com/api/financial_connections/account_owners)
 #[cfg(feature = "linked_account_owners")]
+#[deprecated(
+    note = "use `ListOwnersFinancialConnectionsAccount`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLinkedAccountOwners {
@@ -211,6 +216,7 @@ pub struct ListLinkedAccountOwners {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "linked_account_owners")]
+#[allow(deprecated)]
 impl serde::Serialize for ListLinkedAccountOwners {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -232,6 +238,7 @@ impl serde::Serialize for ListLinkedAccountOwners {
     }
 }
 #[cfg(feature = "linked_account_owners")]
+#[allow(deprecated)]
 impl ListLinkedAccountOwners {
     /// Start with the required parameters: `account`, `ownership`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -270,6 +277,7 @@ impl ListLinkedAccountOwners {
     }
 }
 #[cfg(feature = "linked_account_owners")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for ListLinkedAccountOwners {
     type Output = crate::rt::List<crate::FinancialConnectionsAccountOwner>;
     fn validate(

@@ -109,12 +109,17 @@ impl crate::rt::StripeRequest for CreateFinancialConnectionsSession {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `CreateFinancialConnectionsSession`, which they name; use that.
+///
 /// Create a Session
 ///
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
 ///
 /// `POST /v1/link_account_sessions` · [API reference](https://docs.stripe.com/api/financial_connections/sessions)
 #[cfg(feature = "link_account_sessions")]
+#[deprecated(
+    note = "use `CreateFinancialConnectionsSession`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateLinkAccountSession {
@@ -134,6 +139,7 @@ pub struct CreateLinkAccountSession {
     pub return_url: Option<String>,
 }
 #[cfg(feature = "link_account_sessions")]
+#[allow(deprecated)]
 impl serde::Serialize for CreateLinkAccountSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -156,6 +162,7 @@ impl serde::Serialize for CreateLinkAccountSession {
     }
 }
 #[cfg(feature = "link_account_sessions")]
+#[allow(deprecated)]
 impl CreateLinkAccountSession {
     /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -204,6 +211,7 @@ impl CreateLinkAccountSession {
     }
 }
 #[cfg(feature = "link_account_sessions")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for CreateLinkAccountSession {
     type Output = crate::FinancialConnectionsSession;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -470,12 +478,17 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsSession {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `RetrieveFinancialConnectionsSession`, which they name; use that.
+///
 /// Retrieve a Session
 ///
 /// Retrieves the details of a Financial Connections `Session`
 ///
 /// `GET /v1/link_account_sessions/{session}` · [API reference](https://docs.stripe.com/api/financial_connections/sessions)
 #[cfg(feature = "link_account_sessions")]
+#[deprecated(
+    note = "use `RetrieveFinancialConnectionsSession`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkAccountSession {
@@ -485,6 +498,7 @@ pub struct RetrieveLinkAccountSession {
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "link_account_sessions")]
+#[allow(deprecated)]
 impl serde::Serialize for RetrieveLinkAccountSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -496,6 +510,7 @@ impl serde::Serialize for RetrieveLinkAccountSession {
     }
 }
 #[cfg(feature = "link_account_sessions")]
+#[allow(deprecated)]
 impl RetrieveLinkAccountSession {
     /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -512,6 +527,7 @@ impl RetrieveLinkAccountSession {
     }
 }
 #[cfg(feature = "link_account_sessions")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for RetrieveLinkAccountSession {
     type Output = crate::FinancialConnectionsSession;
     fn validate(

@@ -311,6 +311,8 @@ impl serde::Serialize for BalanceTransaction {
         map.end()
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `ListBalanceTransactions`, which they name; use that.
+///
 /// List all balance transactions
 ///
 /// Returns a list of transactions that have contributed to the Stripe account balance (e.g., charges, transfers, and so forth). The transactions are returned in sorted order, with the most recent transactions appearing first.
@@ -319,6 +321,9 @@ impl serde::Serialize for BalanceTransaction {
 ///
 /// `GET /v1/balance/history` · [API reference](https://docs.stripe.com/api/balance_transactions)
 #[cfg(feature = "balance")]
+#[deprecated(
+    note = "use `ListBalanceTransactions`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListBalanceHistory {
@@ -342,6 +347,7 @@ pub struct ListBalanceHistory {
     pub r#type: Option<String>,
 }
 #[cfg(feature = "balance")]
+#[allow(deprecated)]
 impl serde::Serialize for ListBalanceHistory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -377,6 +383,7 @@ impl serde::Serialize for ListBalanceHistory {
     }
 }
 #[cfg(feature = "balance")]
+#[allow(deprecated)]
 impl ListBalanceHistory {
     /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -443,6 +450,7 @@ impl ListBalanceHistory {
     }
 }
 #[cfg(feature = "balance")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for ListBalanceHistory {
     type Output = crate::rt::List<crate::BalanceTransaction>;
     fn endpoint(&self) -> crate::rt::Endpoint {
@@ -600,6 +608,8 @@ impl crate::rt::StripeRequest for ListBalanceTransactions {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `RetrieveBalanceTransaction`, which they name; use that.
+///
 /// Retrieve a balance transaction
 ///
 /// Retrieves the balance transaction with the given ID.
@@ -608,6 +618,9 @@ impl crate::rt::StripeRequest for ListBalanceTransactions {
 ///
 /// `GET /v1/balance/history/{id}` · [API reference](https://docs.stripe.com/api/balance_transactions)
 #[cfg(feature = "balance")]
+#[deprecated(
+    note = "use `RetrieveBalanceTransaction`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceHistory {
@@ -617,6 +630,7 @@ pub struct RetrieveBalanceHistory {
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "balance")]
+#[allow(deprecated)]
 impl serde::Serialize for RetrieveBalanceHistory {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -628,6 +642,7 @@ impl serde::Serialize for RetrieveBalanceHistory {
     }
 }
 #[cfg(feature = "balance")]
+#[allow(deprecated)]
 impl RetrieveBalanceHistory {
     /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -644,6 +659,7 @@ impl RetrieveBalanceHistory {
     }
 }
 #[cfg(feature = "balance")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for RetrieveBalanceHistory {
     type Output = crate::BalanceTransaction;
     fn validate(

@@ -740,6 +740,8 @@ impl serde::Serialize for DeletedCard {
         map.end()
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// List all cards
 ///
 /// You can see a list of the cards belonging to a customer.
@@ -843,6 +845,8 @@ impl crate::rt::StripeRequest for ListCustomerCards {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// Retrieve a card
 ///
 /// You can always see the 10 most recent cards directly on a customer; this method lets you retrieve details about a specific card stored on the customer.

@@ -1440,6 +1440,8 @@ impl crate::rt::StripeRequest for ListCharges {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// Create a refund
 ///
 /// When you create a new refund, you must specify either a Charge or a PaymentIntent object.

@@ -70,6 +70,8 @@ impl crate::rt::StripeRequest for CloseDispute {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// `POST /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
 #[cfg(feature = "charge_dispute")]
 #[derive(Clone, Debug)]
@@ -170,6 +172,8 @@ impl crate::rt::StripeRequest for CreateChargeDispute {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// `POST /v1/charges/{charge}/dispute/close` · [API reference](https://docs.stripe.com/api/disputes)
 #[cfg(feature = "charge_dispute")]
 #[derive(Clone, Debug)]
@@ -2320,10 +2324,15 @@ impl crate::rt::StripeRequest for ListDisputes {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `RetrieveDispute`, which they name; use that.
+///
 /// Retrieve a dispute for a specified charge.
 ///
 /// `GET /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
 #[cfg(feature = "charge_dispute")]
+#[deprecated(
+    note = "use `RetrieveDispute`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeDispute {
@@ -2333,6 +2342,7 @@ pub struct RetrieveChargeDispute {
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "charge_dispute")]
+#[allow(deprecated)]
 impl serde::Serialize for RetrieveChargeDispute {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2344,6 +2354,7 @@ impl serde::Serialize for RetrieveChargeDispute {
     }
 }
 #[cfg(feature = "charge_dispute")]
+#[allow(deprecated)]
 impl RetrieveChargeDispute {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -2360,6 +2371,7 @@ impl RetrieveChargeDispute {
     }
 }
 #[cfg(feature = "charge_dispute")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for RetrieveChargeDispute {
     type Output = crate::Dispute;
     fn validate(

@@ -70,6 +70,8 @@ impl crate::rt::StripeRequest for CancelRefund {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `CreateRefund`, which they name; use that.
+///
 /// Create customer balance refund
 ///
 /// When you create a new refund, you must specify a Charge or a PaymentIntent object on which to create it.
@@ -86,6 +88,9 @@ impl crate::rt::StripeRequest for CancelRefund {
 ///
 /// `POST /v1/charges/{charge}/refunds` · [API reference](https://docs.stripe.com/api/refunds)
 #[cfg(feature = "charge_refunds")]
+#[deprecated(
+    note = "use `CreateRefund`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeRefund {
@@ -119,6 +124,7 @@ pub struct CreateChargeRefund {
     pub reverse_transfer: Option<bool>,
 }
 #[cfg(feature = "charge_refunds")]
+#[allow(deprecated)]
 impl serde::Serialize for CreateChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -160,6 +166,7 @@ impl serde::Serialize for CreateChargeRefund {
     }
 }
 #[cfg(feature = "charge_refunds")]
+#[allow(deprecated)]
 impl CreateChargeRefund {
     /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -243,6 +250,7 @@ impl CreateChargeRefund {
     }
 }
 #[cfg(feature = "charge_refunds")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for CreateChargeRefund {
     type Output = crate::Refund;
     fn validate(
@@ -890,10 +898,15 @@ impl crate::rt::StripeRequest for RetrieveRefund {
         }
     }
 }
+/// Not exposed by Stripe's official SDKs: a legacy alias of `UpdateRefund`, which they name; use that.
+///
 /// Update a specified refund.
 ///
 /// `POST /v1/charges/{charge}/refunds/{refund}` · [API reference](https://docs.stripe.com/api/refunds)
 #[cfg(feature = "charge_refunds")]
+#[deprecated(
+    note = "use `UpdateRefund`: this operation's path is a legacy alias that Stripe's SDKs do not expose"
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateChargeRefund {
@@ -907,6 +920,7 @@ pub struct UpdateChargeRefund {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
 #[cfg(feature = "charge_refunds")]
+#[allow(deprecated)]
 impl serde::Serialize for UpdateChargeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -921,6 +935,7 @@ impl serde::Serialize for UpdateChargeRefund {
     }
 }
 #[cfg(feature = "charge_refunds")]
+#[allow(deprecated)]
 impl UpdateChargeRefund {
     /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -950,6 +965,7 @@ impl UpdateChargeRefund {
     }
 }
 #[cfg(feature = "charge_refunds")]
+#[allow(deprecated)]
 impl crate::rt::StripeRequest for UpdateChargeRefund {
     type Output = crate::Refund;
     fn validate(

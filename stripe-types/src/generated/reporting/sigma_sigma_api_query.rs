@@ -115,6 +115,8 @@ impl serde::Serialize for SigmaSigmaApiQuery {
         map.end()
     }
 }
+/// Not exposed by Stripe's official SDKs.
+///
 /// Update an existing Sigma Query
 ///
 /// Update an existing Sigma query that previously exists
