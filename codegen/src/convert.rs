@@ -990,10 +990,8 @@ impl<'a> Converter<'a> {
             }
             d.push_str(&format!("`{method} {path}`"));
             if let Some(s) = stripe {
-                d.push_str(&format!(
-                    " · Stripe's SDKs: `{}` on `{}`",
-                    s.method, s.class
-                ));
+                // `Class.method`, as Stripe's SDKs spell it (the class is theirs, not a type here).
+                d.push_str(&format!(" · Stripe's SDKs: `{}.{}`", s.class, s.method));
             }
             let answered_schema = answered.and_then(|id| self.model.items[id].schema.clone());
             d.push_str(&format!(

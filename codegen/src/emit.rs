@@ -308,11 +308,11 @@ impl<'a> Emitter<'a> {
         let what = if de { "field" } else { "parameter" };
         let fallback = match &item.schema {
             Some(schema) => format!("The `{schema}` object."),
-            None if de => format!("`{}` of {}.", field_path(item), used_by(item)),
+            None if de => format!("`{}` of {}.", field_path(item), used_by(self.m, item)),
             None => format!(
                 "`{}` in the parameters of {}.",
                 field_path(item),
-                used_by(item)
+                used_by(self.m, item)
             ),
         };
         let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&fallback)));
@@ -782,7 +782,7 @@ impl<'a> Emitter<'a> {
         let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&format!(
             "Values of `{}` in {}.",
             field_path(item),
-            used_by(item)
+            used_by(self.m, item)
         ))));
         let mut used = BTreeSet::new();
         let variants: Vec<Ident> = values
@@ -866,7 +866,16 @@ impl<'a> Emitter<'a> {
     /// A field's doc ([`field_doc`]); for a parameter that takes fewer values than its enum
     /// holds, which ones it takes.
     fn param_doc(&self, id: ItemId, f: &Field, what: &str) -> String {
-        let doc = field_doc(f, what);
+        let has_doc = f.doc.as_deref().is_some_and(|d| !d.trim().is_empty());
+        let doc = match (&f.ty, f.location) {
+            // A path id the spec does not describe: what it names, by its link.
+            (Ty::Id(t), Location::Path) if !has_doc => format!(
+                "The id of the `{}` (the `{}` path parameter).",
+                self.m.items[self.m.resolve(*t)].name,
+                f.name
+            ),
+            _ => field_doc(f, what),
+        };
         match self.m.accepts.get(&(id, f.name.clone())) {
             Some(values) => {
                 let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
@@ -923,21 +932,28 @@ impl<'a> Emitter<'a> {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let doc = doc_attrs(Some(
-            item.doc
-                .as_deref()
-                .unwrap_or(&format!("One of several shapes of `{}`.", item.long_name)),
-        ));
         let de = item.roles.de;
+        let fallback = if de {
+            format!(
+                "`{}` of {}: one of several shapes.",
+                field_path(item),
+                used_by(self.m, item)
+            )
+        } else {
+            format!(
+                "`{}` in the parameters of {}: one of several shapes.",
+                field_path(item),
+                used_by(self.m, item)
+            )
+        };
+        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&fallback)));
         let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
         let payloads: Vec<TokenStream> = variants
             .iter()
             .map(|v| self.variant_payload(item, v))
             .collect();
         let boxed: Vec<bool> = variants.iter().map(|v| boxed_variant(self.m, v)).collect();
-        let vdocs = variants
-            .iter()
-            .map(|v| format!(" A `{}`.", v.object.as_deref().unwrap_or(&v.name)));
+        let vdocs = variants.iter().map(|v| variant_doc(self.m, v));
         let unknown = if de {
             quote!(
                 /// A shape this version of the SDK does not know; kept as raw JSON.
@@ -1535,8 +1551,22 @@ fn field_path(item: &Item) -> String {
 }
 
 /// The schemas and operations that use an inline type, for its doc: "`A`, `B` and 3 more".
-fn used_by(item: &Item) -> String {
-    let names: Vec<String> = item.used_by.iter().map(|n| format!("`{n}`")).collect();
+fn used_by(m: &Model, item: &Item) -> String {
+    // An operation's own types name it by its operation id (`GetTerminalReadersReader`): the
+    // operation's Rust name instead (`RetrieveTerminalReader`), a type that exists.
+    let name = |n: &String| {
+        m.operations
+            .iter()
+            .find(|o| crate::names::type_ident(&o.id) == *n)
+            .map(|o| m.items[m.resolve(o.params)].name.clone())
+            .unwrap_or_else(|| n.clone())
+    };
+    let mut names: Vec<String> = item
+        .used_by
+        .iter()
+        .map(|n| format!("`{}`", name(n)))
+        .collect();
+    names.dedup();
     match names.len() {
         0 => format!("`{}`", item.owner),
         1 => names[0].clone(),
@@ -1957,4 +1987,35 @@ fn allow_deprecated(ts: TokenStream) -> TokenStream {
         out.extend(std::iter::once(tt));
     }
     out
+}
+
+/// A union variant's doc: the object it holds (`` A `customer`. ``), else its type in words
+/// or by name (never a name that is not a type).
+fn variant_doc(m: &Model, v: &Variant) -> String {
+    if let Some(o) = &v.object {
+        return format!(" A `{o}`.");
+    }
+    fn words(m: &Model, t: &Ty) -> String {
+        match t {
+            Ty::Bool => "a boolean".into(),
+            Ty::I64 => "an integer".into(),
+            Ty::F64 => "a number".into(),
+            Ty::String => "a string".into(),
+            Ty::Timestamp => "a Unix timestamp".into(),
+            Ty::DateTime => "a date-time".into(),
+            Ty::Decimal => "a decimal string".into(),
+            Ty::Named(i) => format!("a [`{}`]", m.items[m.resolve(*i)].name),
+            Ty::Id(i) => format!("the id of a [`{}`]", m.items[m.resolve(*i)].name),
+            Ty::Vec(t) => format!("a list of {}", words(m, t).trim_start_matches("a ")),
+            Ty::Secret(t) | Ty::Clearable(t) | Ty::Expandable(t) => words(m, t),
+            Ty::Metadata | Ty::Map(_) => "a map".into(),
+            _ => "a value".into(),
+        }
+    }
+    let w = words(m, &v.ty);
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => format!(" {}{}.", f.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
 }

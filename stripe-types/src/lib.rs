@@ -18,11 +18,28 @@
 //! # }
 //! ```
 //!
-//! Names follow the path and HTTP method: `POST /v1/customers` → `CreateCustomer`,
-//! `GET /v1/customers/{customer}` → `RetrieveCustomer`, `GET /v1/customers` →
-//! `ListCustomers`, `GET /v1/customers/search` → `SearchCustomers`; v2 operations carry a
-//! `V2` prefix. Each implements [`rt::StripeRequest`], whose [`endpoint()`](rt::StripeRequest::endpoint)
+//! Each implements [`rt::StripeRequest`], whose [`endpoint()`](rt::StripeRequest::endpoint)
 //! gives the method, path, host, encoding, response type and pagination.
+//!
+//! # Names
+//!
+//! Names are Stripe's own. An operation that Stripe's SDKs expose is named by their method
+//! and resource: `Customer.create` → `CreateCustomer`, `Subscription.cancel` →
+//! `CancelSubscription`, `Customer.list` → `ListCustomers`, `Customer.search` →
+//! `SearchCustomers`; test helpers put `TestHelpers` before the resource and v2 operations
+//! `V2` (`CreateV2BillingMeterEventStream`). The few that no SDK exposes are named from
+//! their HTTP method and path (`GET /v1/customers/{customer}/cards` → `ListCustomerCards`)
+//! and say so in their first doc line; one that does what an SDK-named operation does is
+//! `#[deprecated]` in favour of it. Where two names would clash, the operation on the
+//! resource's own path keeps the name and the other takes its parent (`ListChargeRefunds`
+//! beside `ListRefunds`) or `Current` (`RetrieveCurrentAccount`).
+//!
+//! Resources keep their schema's name at the crate root (`PaymentIntent`). Every other type
+//! lives in the module of the resource that uses it, named by its field
+//! (`payment_intent::CaptureMethod`), and a request parameter uses the response's enum for
+//! the same property. Ids are typed by the object the spec links them to (`CustomerId`; a
+//! union id such as `balance_transaction::SourceId` for a parameter that names one of
+//! several kinds of object); v1 and v2 objects have ids of their own.
 //!
 //! # Features
 //!

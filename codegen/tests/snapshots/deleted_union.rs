@@ -90,7 +90,7 @@ impl serde::Serialize for Customer {
         map.end()
     }
 }
-/// One of several shapes of `InvoiceCustomer`.
+/// `customer` of `Invoice`: one of several shapes.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CustomerOrDeletedCustomer {
@@ -169,7 +169,7 @@ impl crate::rt::HasId for CustomerOrDeletedCustomer {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
 }
 impl serde::Serialize for DeleteCustomer {

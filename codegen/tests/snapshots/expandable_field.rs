@@ -175,7 +175,7 @@ impl serde::Serialize for Customer {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCharge {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// The `expand` parameter.
     pub expand: Option<Vec<String>>,

@@ -711,7 +711,7 @@ impl crate::rt::StripeRequest for ListIssuingTokens {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
 }
 impl serde::Serialize for RetrieveAccount {
@@ -757,7 +757,7 @@ impl crate::rt::StripeRequest for RetrieveAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountExternalAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
     pub id: crate::ExternalAccountId,

@@ -287,7 +287,7 @@ impl serde::Serialize for PaymentIntent {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// The `capture_method` parameter.
     pub capture_method: Option<crate::payment_intent::CaptureMethod>,
