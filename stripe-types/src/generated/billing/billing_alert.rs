@@ -4,12 +4,12 @@
 ///
 /// Reactivates this alert, allowing it to trigger again.
 ///
-/// `POST /v1/billing/alerts/{id}/activate` · Stripe's SDKs: `activate` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/activate)
+/// `POST /v1/billing/alerts/{id}/activate` · Stripe's SDKs: `Billing.Alert.activate` · [API reference](https://docs.stripe.com/api/billing/alerts/activate)
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ActivateBillingAlert {
-    /// The `id` parameter.
+    /// The id of the `BillingAlert` (the `id` path parameter).
     pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -72,12 +72,12 @@ impl crate::rt::StripeRequest for ActivateBillingAlert {
 ///
 /// Archives this alert, removing it from the list view and APIs. This is non-reversible.
 ///
-/// `POST /v1/billing/alerts/{id}/archive` · Stripe's SDKs: `archive` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/archive)
+/// `POST /v1/billing/alerts/{id}/archive` · Stripe's SDKs: `Billing.Alert.archive` · [API reference](https://docs.stripe.com/api/billing/alerts/archive)
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ArchiveBillingAlert {
-    /// The `id` parameter.
+    /// The id of the `BillingAlert` (the `id` path parameter).
     pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -273,7 +273,7 @@ impl serde::Serialize for BillingAlert {
 ///
 /// Creates a billing alert
 ///
-/// `POST /v1/billing/alerts` · Stripe's SDKs: `create` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/create)
+/// `POST /v1/billing/alerts` · Stripe's SDKs: `Billing.Alert.create` · [API reference](https://docs.stripe.com/api/billing/alerts/create)
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -351,12 +351,12 @@ impl crate::rt::StripeRequest for CreateBillingAlert {
 ///
 /// Deactivates this alert, preventing it from triggering.
 ///
-/// `POST /v1/billing/alerts/{id}/deactivate` · Stripe's SDKs: `deactivate` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/deactivate)
+/// `POST /v1/billing/alerts/{id}/deactivate` · Stripe's SDKs: `Billing.Alert.deactivate` · [API reference](https://docs.stripe.com/api/billing/alerts/deactivate)
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateBillingAlert {
-    /// The `id` parameter.
+    /// The id of the `BillingAlert` (the `id` path parameter).
     pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -419,7 +419,7 @@ impl crate::rt::StripeRequest for DeactivateBillingAlert {
 ///
 /// Lists billing active and inactive alerts
 ///
-/// `GET /v1/billing/alerts` · Stripe's SDKs: `list` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/list)
+/// `GET /v1/billing/alerts` · Stripe's SDKs: `Billing.Alert.list` · [API reference](https://docs.stripe.com/api/billing/alerts/list)
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -527,12 +527,12 @@ impl crate::rt::StripeRequest for ListBillingAlerts {
 ///
 /// Retrieves a billing alert given an ID
 ///
-/// `GET /v1/billing/alerts/{id}` · Stripe's SDKs: `retrieve` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/retrieve)
+/// `GET /v1/billing/alerts/{id}` · Stripe's SDKs: `Billing.Alert.retrieve` · [API reference](https://docs.stripe.com/api/billing/alerts/retrieve)
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingAlert {
-    /// The `id` parameter.
+    /// The id of the `BillingAlert` (the `id` path parameter).
     pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

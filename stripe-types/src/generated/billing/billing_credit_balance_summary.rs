@@ -117,7 +117,7 @@ impl serde::Serialize for BillingCreditBalanceSummary {
 ///
 /// Retrieves the credit balance summary for a customer.
 ///
-/// `GET /v1/billing/credit_balance_summary` · Stripe's SDKs: `retrieve` on `Billing.CreditBalanceSummary` · [API reference](https://docs.stripe.com/api/billing/credit_balance_summaries/retrieve)
+/// `GET /v1/billing/credit_balance_summary` · Stripe's SDKs: `Billing.CreditBalanceSummary.retrieve` · [API reference](https://docs.stripe.com/api/billing/credit_balance_summaries/retrieve)
 #[cfg(feature = "billing_credit_balance_summary")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -171,7 +171,7 @@ impl serde::Serialize for BillingCreditBalanceTransaction {
 ///
 /// Retrieve a list of credit balance transactions.
 ///
-/// `GET /v1/billing/credit_balance_transactions` · Stripe's SDKs: `list` on `Billing.CreditBalanceTransaction` · [API reference](https://docs.stripe.com/api/billing/credit_balance_transactions/list)
+/// `GET /v1/billing/credit_balance_transactions` · Stripe's SDKs: `Billing.CreditBalanceTransaction.list` · [API reference](https://docs.stripe.com/api/billing/credit_balance_transactions/list)
 #[cfg(feature = "billing_credit_balance_transactions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -290,7 +290,7 @@ impl crate::rt::StripeRequest for ListBillingCreditBalanceTransactions {
 ///
 /// Retrieves a credit balance transaction.
 ///
-/// `GET /v1/billing/credit_balance_transactions/{id}` · Stripe's SDKs: `retrieve` on `Billing.CreditBalanceTransaction` · [API reference](https://docs.stripe.com/api/billing/credit_balance_transactions/retrieve)
+/// `GET /v1/billing/credit_balance_transactions/{id}` · Stripe's SDKs: `Billing.CreditBalanceTransaction.retrieve` · [API reference](https://docs.stripe.com/api/billing/credit_balance_transactions/retrieve)
 #[cfg(feature = "billing_credit_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

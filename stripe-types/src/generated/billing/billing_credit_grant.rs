@@ -265,7 +265,7 @@ impl serde::Serialize for BillingCreditGrant {
 ///
 /// Creates a credit grant.
 ///
-/// `POST /v1/billing/credit_grants` · Stripe's SDKs: `create` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/create)
+/// `POST /v1/billing/credit_grants` · Stripe's SDKs: `Billing.CreditGrant.create` · [API reference](https://docs.stripe.com/api/billing/credit_grants/create)
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -420,7 +420,7 @@ impl crate::rt::StripeRequest for CreateBillingCreditGrant {
 ///
 /// Expires a credit grant.
 ///
-/// `POST /v1/billing/credit_grants/{id}/expire` · Stripe's SDKs: `expire` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/expire)
+/// `POST /v1/billing/credit_grants/{id}/expire` · Stripe's SDKs: `Billing.CreditGrant.expire` · [API reference](https://docs.stripe.com/api/billing/credit_grants/expire)
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -488,7 +488,7 @@ impl crate::rt::StripeRequest for ExpireBillingCreditGrant {
 ///
 /// Retrieve a list of credit grants.
 ///
-/// `GET /v1/billing/credit_grants` · Stripe's SDKs: `list` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/list)
+/// `GET /v1/billing/credit_grants` · Stripe's SDKs: `Billing.CreditGrant.list` · [API reference](https://docs.stripe.com/api/billing/credit_grants/list)
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -596,7 +596,7 @@ impl crate::rt::StripeRequest for ListBillingCreditGrants {
 ///
 /// Retrieves a credit grant.
 ///
-/// `GET /v1/billing/credit_grants/{id}` · Stripe's SDKs: `retrieve` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/retrieve)
+/// `GET /v1/billing/credit_grants/{id}` · Stripe's SDKs: `Billing.CreditGrant.retrieve` · [API reference](https://docs.stripe.com/api/billing/credit_grants/retrieve)
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -664,7 +664,7 @@ impl crate::rt::StripeRequest for RetrieveBillingCreditGrant {
 ///
 /// Updates a credit grant.
 ///
-/// `POST /v1/billing/credit_grants/{id}` · Stripe's SDKs: `update` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/update)
+/// `POST /v1/billing/credit_grants/{id}` · Stripe's SDKs: `Billing.CreditGrant.update` · [API reference](https://docs.stripe.com/api/billing/credit_grants/update)
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -757,7 +757,7 @@ impl crate::rt::StripeRequest for UpdateBillingCreditGrant {
 ///
 /// Voids a credit grant.
 ///
-/// `POST /v1/billing/credit_grants/{id}/void` · Stripe's SDKs: `void_grant` on `Billing.CreditGrant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/void_grant)
+/// `POST /v1/billing/credit_grants/{id}/void` · Stripe's SDKs: `Billing.CreditGrant.void_grant` · [API reference](https://docs.stripe.com/api/billing/credit_grants/void_grant)
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

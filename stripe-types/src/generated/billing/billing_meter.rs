@@ -567,7 +567,7 @@ impl serde::Serialize for BillingMeterResourceCustomerMappingSettings {
 ///
 /// Creates a billing meter.
 ///
-/// `POST /v1/billing/meters` · Stripe's SDKs: `create` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/create)
+/// `POST /v1/billing/meters` · Stripe's SDKs: `Billing.Meter.create` · [API reference](https://docs.stripe.com/api/billing/meters/create)
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -691,12 +691,12 @@ impl crate::rt::StripeRequest for CreateBillingMeter {
 ///
 /// When a meter is deactivated, no more meter events will be accepted for this meter. You can’t attach a deactivated meter to a price.
 ///
-/// `POST /v1/billing/meters/{id}/deactivate` · Stripe's SDKs: `deactivate` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/deactivate)
+/// `POST /v1/billing/meters/{id}/deactivate` · Stripe's SDKs: `Billing.Meter.deactivate` · [API reference](https://docs.stripe.com/api/billing/meters/deactivate)
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateBillingMeter {
-    /// The `id` parameter.
+    /// The id of the `BillingMeter` (the `id` path parameter).
     pub id: crate::BillingMeterId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -759,7 +759,7 @@ impl crate::rt::StripeRequest for DeactivateBillingMeter {
 ///
 /// Retrieve a list of billing meters.
 ///
-/// `GET /v1/billing/meters` · Stripe's SDKs: `list` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/list)
+/// `GET /v1/billing/meters` · Stripe's SDKs: `Billing.Meter.list` · [API reference](https://docs.stripe.com/api/billing/meters/list)
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -856,12 +856,12 @@ impl crate::rt::StripeRequest for ListBillingMeters {
 ///
 /// When a meter is reactivated, events for this meter can be accepted and you can attach the meter to a price.
 ///
-/// `POST /v1/billing/meters/{id}/reactivate` · Stripe's SDKs: `reactivate` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/reactivate)
+/// `POST /v1/billing/meters/{id}/reactivate` · Stripe's SDKs: `Billing.Meter.reactivate` · [API reference](https://docs.stripe.com/api/billing/meters/reactivate)
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReactivateBillingMeter {
-    /// The `id` parameter.
+    /// The id of the `BillingMeter` (the `id` path parameter).
     pub id: crate::BillingMeterId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -924,12 +924,12 @@ impl crate::rt::StripeRequest for ReactivateBillingMeter {
 ///
 /// Retrieves a billing meter given an ID.
 ///
-/// `GET /v1/billing/meters/{id}` · Stripe's SDKs: `retrieve` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/retrieve)
+/// `GET /v1/billing/meters/{id}` · Stripe's SDKs: `Billing.Meter.retrieve` · [API reference](https://docs.stripe.com/api/billing/meters/retrieve)
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingMeter {
-    /// The `id` parameter.
+    /// The id of the `BillingMeter` (the `id` path parameter).
     pub id: crate::BillingMeterId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -991,12 +991,12 @@ impl crate::rt::StripeRequest for RetrieveBillingMeter {
 ///
 /// Updates a billing meter.
 ///
-/// `POST /v1/billing/meters/{id}` · Stripe's SDKs: `update` on `Billing.Meter` · [API reference](https://docs.stripe.com/api/billing/meters/update)
+/// `POST /v1/billing/meters/{id}` · Stripe's SDKs: `Billing.Meter.update` · [API reference](https://docs.stripe.com/api/billing/meters/update)
 #[cfg(feature = "billing_meters")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBillingMeter {
-    /// The `id` parameter.
+    /// The id of the `BillingMeter` (the `id` path parameter).
     pub id: crate::BillingMeterId,
     /// The meter’s name. Not visible to the customer.
     pub display_name: Option<String>,

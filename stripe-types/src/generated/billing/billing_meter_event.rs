@@ -141,7 +141,7 @@ impl serde::Serialize for BillingMeterEvent {
 ///
 /// Creates a billing meter event.
 ///
-/// `POST /v1/billing/meter_events` · Stripe's SDKs: `create` on `Billing.MeterEvent` · [API reference](https://docs.stripe.com/api/billing/meter_events/create)
+/// `POST /v1/billing/meter_events` · Stripe's SDKs: `Billing.MeterEvent.create` · [API reference](https://docs.stripe.com/api/billing/meter_events/create)
 #[cfg(feature = "billing_meter_events")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

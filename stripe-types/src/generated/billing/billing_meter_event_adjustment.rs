@@ -119,7 +119,7 @@ impl serde::Serialize for BillingMeterEventAdjustment {
 ///
 /// Creates a billing meter event adjustment.
 ///
-/// `POST /v1/billing/meter_event_adjustments` · Stripe's SDKs: `create` on `Billing.MeterEventAdjustment` · [API reference](https://docs.stripe.com/api/billing/meter_event_adjustments/create)
+/// `POST /v1/billing/meter_event_adjustments` · Stripe's SDKs: `Billing.MeterEventAdjustment.create` · [API reference](https://docs.stripe.com/api/billing/meter_event_adjustments/create)
 #[cfg(feature = "billing_meter_event_adjustments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -145,7 +145,7 @@ impl serde::Serialize for BillingMeterEventSummary {
 ///
 /// Retrieve a list of billing meter event summaries.
 ///
-/// `GET /v1/billing/meters/{id}/event_summaries` · Stripe's SDKs: `list` on `Billing.MeterEventSummary` · [API reference](https://docs.stripe.com/api/billing/meter_event_summaries/list)
+/// `GET /v1/billing/meters/{id}/event_summaries` · Stripe's SDKs: `Billing.MeterEventSummary.list` · [API reference](https://docs.stripe.com/api/billing/meter_event_summaries/list)
 #[cfg(feature = "billing_meter_event_summaries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

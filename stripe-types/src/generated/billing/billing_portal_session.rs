@@ -207,7 +207,7 @@ impl serde::Serialize for BillingPortalSession {
 ///
 /// Creates a session of the customer portal.
 ///
-/// `POST /v1/billing_portal/sessions` · Stripe's SDKs: `create` on `BillingPortal.Session` · [API reference](https://docs.stripe.com/api/billing_portal/sessions/create)
+/// `POST /v1/billing_portal/sessions` · Stripe's SDKs: `BillingPortal.Session.create` · [API reference](https://docs.stripe.com/api/billing_portal/sessions/create)
 #[cfg(feature = "billing_portal_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]

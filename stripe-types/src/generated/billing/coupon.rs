@@ -391,7 +391,7 @@ impl serde::Serialize for CouponCurrencyOption {
 ///
 /// A coupon has either a `percent_off` or an `amount_off` and `currency`. If you set an `amount_off`, that amount will be subtracted from any invoice’s subtotal. For example, an invoice with a subtotal of <currency>100</currency> will have a final total of <currency>0</currency> if a coupon with an `amount_off` of <amount>200</amount> is applied to it and an invoice with a subtotal of <currency>300</currency> will have a final total of <currency>100</currency> if a coupon with an `amount_off` of <amount>200</amount> is applied to it.
 ///
-/// `POST /v1/coupons` · Stripe's SDKs: `create` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/create)
+/// `POST /v1/coupons` · Stripe's SDKs: `Coupon.create` · [API reference](https://docs.stripe.com/api/coupons/create)
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -584,12 +584,12 @@ impl crate::rt::StripeRequest for CreateCoupon {
 ///
 /// You can delete coupons via the [coupon management](https://dashboard.stripe.com/coupons) page of the Stripe dashboard. However, deleting a coupon does not affect any customers who have already applied the coupon; it means that new customers can’t redeem the coupon. You can also delete coupons via the API.
 ///
-/// `DELETE /v1/coupons/{coupon}` · Stripe's SDKs: `delete` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/delete)
+/// `DELETE /v1/coupons/{coupon}` · Stripe's SDKs: `Coupon.delete` · [API reference](https://docs.stripe.com/api/coupons/delete)
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCoupon {
-    /// The `coupon` parameter.
+    /// The id of the `Coupon` (the `coupon` path parameter).
     pub coupon: crate::CouponId,
 }
 #[cfg(feature = "coupons")]
@@ -721,7 +721,7 @@ impl serde::Serialize for DeletedCoupon {
 ///
 /// Returns a list of your coupons.
 ///
-/// `GET /v1/coupons` · Stripe's SDKs: `list` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/list)
+/// `GET /v1/coupons` · Stripe's SDKs: `Coupon.list` · [API reference](https://docs.stripe.com/api/coupons/list)
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -818,12 +818,12 @@ impl crate::rt::StripeRequest for ListCoupons {
 ///
 /// Retrieves the coupon with the given ID.
 ///
-/// `GET /v1/coupons/{coupon}` · Stripe's SDKs: `retrieve` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/retrieve)
+/// `GET /v1/coupons/{coupon}` · Stripe's SDKs: `Coupon.retrieve` · [API reference](https://docs.stripe.com/api/coupons/retrieve)
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCoupon {
-    /// The `coupon` parameter.
+    /// The id of the `Coupon` (the `coupon` path parameter).
     pub coupon: crate::CouponId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -883,12 +883,12 @@ impl crate::rt::StripeRequest for RetrieveCoupon {
 ///
 /// Updates the metadata of a coupon. Other coupon details (currency, duration, amount_off) are, by design, not editable.
 ///
-/// `POST /v1/coupons/{coupon}` · Stripe's SDKs: `update` on `Coupon` · [API reference](https://docs.stripe.com/api/coupons/update)
+/// `POST /v1/coupons/{coupon}` · Stripe's SDKs: `Coupon.update` · [API reference](https://docs.stripe.com/api/coupons/update)
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCoupon {
-    /// The `coupon` parameter.
+    /// The id of the `Coupon` (the `coupon` path parameter).
     pub coupon: crate::CouponId,
     /// Coupons defined in each available currency option (only supported if the coupon is amount-based). Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
     pub currency_options: Option<

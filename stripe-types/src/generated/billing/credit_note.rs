@@ -16,7 +16,7 @@
 /// You may issue multiple credit notes for an invoice. Each credit note may increment the invoice’s `pre_payment_credit_notes_amount`,
 /// `post_payment_credit_notes_amount`, or both, depending on the invoice’s `amount_remaining` at the time of credit note creation.
 ///
-/// `POST /v1/credit_notes` · Stripe's SDKs: `create` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/create)
+/// `POST /v1/credit_notes` · Stripe's SDKs: `CreditNote.create` · [API reference](https://docs.stripe.com/api/credit_notes/create)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -756,7 +756,7 @@ impl serde::Serialize for CreditNoteRefund {
 ///
 /// Returns a list of credit notes.
 ///
-/// `GET /v1/credit_notes` · Stripe's SDKs: `list` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/list)
+/// `GET /v1/credit_notes` · Stripe's SDKs: `CreditNote.list` · [API reference](https://docs.stripe.com/api/credit_notes/list)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -886,7 +886,7 @@ impl crate::rt::StripeRequest for ListCreditNotes {
 ///
 /// Get a preview of a credit note without creating it.
 ///
-/// `GET /v1/credit_notes/preview` · Stripe's SDKs: `preview` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/preview)
+/// `GET /v1/credit_notes/preview` · Stripe's SDKs: `CreditNote.preview` · [API reference](https://docs.stripe.com/api/credit_notes/preview)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1084,12 +1084,12 @@ impl crate::rt::StripeRequest for PreviewCreditNote {
 ///
 /// Retrieves the credit note object with the given identifier.
 ///
-/// `GET /v1/credit_notes/{id}` · Stripe's SDKs: `retrieve` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/retrieve)
+/// `GET /v1/credit_notes/{id}` · Stripe's SDKs: `CreditNote.retrieve` · [API reference](https://docs.stripe.com/api/credit_notes/retrieve)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCreditNote {
-    /// The `id` parameter.
+    /// The id of the `CreditNote` (the `id` path parameter).
     pub id: crate::CreditNoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1151,12 +1151,12 @@ impl crate::rt::StripeRequest for RetrieveCreditNote {
 ///
 /// Updates an existing credit note.
 ///
-/// `POST /v1/credit_notes/{id}` · Stripe's SDKs: `update` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/update)
+/// `POST /v1/credit_notes/{id}` · Stripe's SDKs: `CreditNote.update` · [API reference](https://docs.stripe.com/api/credit_notes/update)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCreditNote {
-    /// The `id` parameter.
+    /// The id of the `CreditNote` (the `id` path parameter).
     pub id: crate::CreditNoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1240,12 +1240,12 @@ impl crate::rt::StripeRequest for UpdateCreditNote {
 ///
 /// Marks a credit note as void. Learn more about [voiding credit notes](https://docs.stripe.com/docs/billing/invoices/credit-notes#voiding).
 ///
-/// `POST /v1/credit_notes/{id}/void` · Stripe's SDKs: `void_credit_note` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/void_credit_note)
+/// `POST /v1/credit_notes/{id}/void` · Stripe's SDKs: `CreditNote.void_credit_note` · [API reference](https://docs.stripe.com/api/credit_notes/void_credit_note)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidCreditNote {
-    /// The `id` parameter.
+    /// The id of the `CreditNote` (the `id` path parameter).
     pub id: crate::CreditNoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

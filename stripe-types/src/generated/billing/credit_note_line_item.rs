@@ -231,12 +231,12 @@ impl serde::Serialize for CreditNoteLineItem {
 ///
 /// When retrieving a credit note, you’ll get a **lines** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/credit_notes/{credit_note}/lines` · Stripe's SDKs: `list` on `CreditNoteLineItem` · [API reference](https://docs.stripe.com/api/credit_note_line_items/list)
+/// `GET /v1/credit_notes/{credit_note}/lines` · Stripe's SDKs: `CreditNoteLineItem.list` · [API reference](https://docs.stripe.com/api/credit_note_line_items/list)
 #[cfg(feature = "credit_note_lines")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCreditNoteLineItems {
-    /// The `credit_note` parameter.
+    /// The id of the `CreditNote` (the `credit_note` path parameter).
     pub credit_note: crate::CreditNoteId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -332,7 +332,7 @@ impl crate::rt::StripeRequest for ListCreditNoteLineItems {
 ///
 /// When retrieving a credit note preview, you’ll get a **lines** property containing the first handful of those items. This URL you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/credit_notes/preview/lines` · Stripe's SDKs: `preview_lines` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/preview_lines)
+/// `GET /v1/credit_notes/preview/lines` · Stripe's SDKs: `CreditNote.preview_lines` · [API reference](https://docs.stripe.com/api/credit_notes/preview_lines)
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

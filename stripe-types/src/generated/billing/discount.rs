@@ -4,12 +4,12 @@
 ///
 /// Removes the currently applied discount on a subscription.
 ///
-/// `DELETE /v1/subscriptions/{subscription_exposed_id}/discount` · Stripe's SDKs: `delete_discount` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/delete_discount)
+/// `DELETE /v1/subscriptions/{subscription_exposed_id}/discount` · Stripe's SDKs: `Subscription.delete_discount` · [API reference](https://docs.stripe.com/api/subscriptions/delete_discount)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteDiscountSubscription {
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
 }
 #[cfg(feature = "subscriptions")]

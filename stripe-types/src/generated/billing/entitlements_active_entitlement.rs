@@ -113,7 +113,7 @@ impl serde::Serialize for EntitlementsActiveEntitlement {
 ///
 /// Retrieve a list of active entitlements for a customer
 ///
-/// `GET /v1/entitlements/active_entitlements` · Stripe's SDKs: `list` on `Entitlements.ActiveEntitlement` · [API reference](https://docs.stripe.com/api/entitlements/active_entitlements/list)
+/// `GET /v1/entitlements/active_entitlements` · Stripe's SDKs: `Entitlements.ActiveEntitlement.list` · [API reference](https://docs.stripe.com/api/entitlements/active_entitlements/list)
 #[cfg(feature = "entitlements_active_entitlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -201,7 +201,7 @@ impl crate::rt::StripeRequest for ListEntitlementsActiveEntitlements {
 }
 /// Retrieve an active entitlement
 ///
-/// `GET /v1/entitlements/active_entitlements/{id}` · Stripe's SDKs: `retrieve` on `Entitlements.ActiveEntitlement` · [API reference](https://docs.stripe.com/api/entitlements/active_entitlements/retrieve)
+/// `GET /v1/entitlements/active_entitlements/{id}` · Stripe's SDKs: `Entitlements.ActiveEntitlement.retrieve` · [API reference](https://docs.stripe.com/api/entitlements/active_entitlements/retrieve)
 #[cfg(feature = "entitlements_active_entitlements")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 ///
 /// Creates a feature
 ///
-/// `POST /v1/entitlements/features` · Stripe's SDKs: `create` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/create)
+/// `POST /v1/entitlements/features` · Stripe's SDKs: `Entitlements.Feature.create` · [API reference](https://docs.stripe.com/api/entitlements/features/create)
 #[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -223,7 +223,7 @@ impl serde::Serialize for EntitlementsFeature {
 ///
 /// Retrieve a list of features
 ///
-/// `GET /v1/entitlements/features` · Stripe's SDKs: `list` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/list)
+/// `GET /v1/entitlements/features` · Stripe's SDKs: `Entitlements.Feature.list` · [API reference](https://docs.stripe.com/api/entitlements/features/list)
 #[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -331,7 +331,7 @@ impl crate::rt::StripeRequest for ListEntitlementsFeatures {
 ///
 /// Retrieves a feature
 ///
-/// `GET /v1/entitlements/features/{id}` · Stripe's SDKs: `retrieve` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/retrieve)
+/// `GET /v1/entitlements/features/{id}` · Stripe's SDKs: `Entitlements.Feature.retrieve` · [API reference](https://docs.stripe.com/api/entitlements/features/retrieve)
 #[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -399,12 +399,12 @@ impl crate::rt::StripeRequest for RetrieveEntitlementsFeature {
 ///
 /// Update a feature’s metadata or permanently deactivate it.
 ///
-/// `POST /v1/entitlements/features/{id}` · Stripe's SDKs: `update` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/update)
+/// `POST /v1/entitlements/features/{id}` · Stripe's SDKs: `Entitlements.Feature.update` · [API reference](https://docs.stripe.com/api/entitlements/features/update)
 #[cfg(feature = "entitlements_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateEntitlementsFeature {
-    /// The `id` parameter.
+    /// The id of the `EntitlementsFeature` (the `id` path parameter).
     pub id: crate::EntitlementsFeatureId,
     /// Inactive features cannot be attached to new products and will not be returned from the features list endpoint.
     pub active: Option<bool>,

@@ -4,12 +4,12 @@
 ///
 /// Adds multiple line items to an invoice. This is only possible when an invoice is still a draft.
 ///
-/// `POST /v1/invoices/{invoice}/add_lines` · Stripe's SDKs: `add_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/add_lines)
+/// `POST /v1/invoices/{invoice}/add_lines` · Stripe's SDKs: `Invoice.add_lines` · [API reference](https://docs.stripe.com/api/invoices/add_lines)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AddLinesInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -102,12 +102,12 @@ impl crate::rt::StripeRequest for AddLinesInvoice {
 ///
 /// See: [Partial payments](https://docs.stripe.com/docs/invoicing/partial-payments) to learn more.
 ///
-/// `POST /v1/invoices/{invoice}/attach_payment` · Stripe's SDKs: `attach_payment` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/attach_payment)
+/// `POST /v1/invoices/{invoice}/attach_payment` · Stripe's SDKs: `Invoice.attach_payment` · [API reference](https://docs.stripe.com/api/invoices/attach_payment)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AttachPaymentInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -192,7 +192,7 @@ impl crate::rt::StripeRequest for AttachPaymentInvoice {
 ///
 /// This endpoint creates a draft invoice for a given customer. The invoice remains a draft until you [finalize](#finalize_invoice) the invoice, which allows you to [pay](https://docs.stripe.com/api/invoices/pay) or [send](https://docs.stripe.com/api/invoices/send) the invoice to your customers.
 ///
-/// `POST /v1/invoices` · Stripe's SDKs: `create` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/create)
+/// `POST /v1/invoices` · Stripe's SDKs: `Invoice.create` · [API reference](https://docs.stripe.com/api/invoices/create)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -645,7 +645,7 @@ impl crate::rt::StripeRequest for CreateInvoice {
 ///
 /// Note: Currency conversion calculations use the latest exchange rates. Exchange rates may vary between the time of the preview and the time of the actual invoice creation. [Learn more](https://docs.stripe.com/currencies/conversions)
 ///
-/// `POST /v1/invoices/create_preview` · Stripe's SDKs: `create_preview` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/create_preview)
+/// `POST /v1/invoices/create_preview` · Stripe's SDKs: `Invoice.create_preview` · [API reference](https://docs.stripe.com/api/invoices/create_preview)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -870,12 +870,12 @@ impl crate::rt::StripeRequest for CreatePreviewInvoice {
 ///
 /// Permanently deletes a one-off invoice draft. This cannot be undone. Attempts to delete invoices that are no longer in a draft state will fail; once an invoice has been finalized or if an invoice is for a subscription, it must be [voided](#void_invoice).
 ///
-/// `DELETE /v1/invoices/{invoice}` · Stripe's SDKs: `delete` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/delete)
+/// `DELETE /v1/invoices/{invoice}` · Stripe's SDKs: `Invoice.delete` · [API reference](https://docs.stripe.com/api/invoices/delete)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
 }
 #[cfg(feature = "invoices")]
@@ -1009,12 +1009,12 @@ impl serde::Serialize for DeletedInvoice {
 ///
 /// Stripe automatically finalizes drafts before sending and attempting payment on invoices. However, if you’d like to finalize a draft invoice manually, you can do so using this method.
 ///
-/// `POST /v1/invoices/{invoice}/finalize` · Stripe's SDKs: `finalize_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/finalize_invoice)
+/// `POST /v1/invoices/{invoice}/finalize` · Stripe's SDKs: `Invoice.finalize_invoice` · [API reference](https://docs.stripe.com/api/invoices/finalize_invoice)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action.
     pub auto_advance: Option<bool>,
@@ -3290,7 +3290,7 @@ impl serde::Serialize for InvoiceThresholdReason {
 ///
 /// You can list all invoices, or list the invoices for a specific customer. The invoices are returned sorted by creation date, with the most recently created invoices appearing first.
 ///
-/// `GET /v1/invoices` · Stripe's SDKs: `list` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/list)
+/// `GET /v1/invoices` · Stripe's SDKs: `Invoice.list` · [API reference](https://docs.stripe.com/api/invoices/list)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3456,12 +3456,12 @@ impl crate::rt::StripeRequest for ListInvoices {
 ///
 /// Marking an invoice as uncollectible is useful for keeping track of bad debts that can be written off for accounting purposes.
 ///
-/// `POST /v1/invoices/{invoice}/mark_uncollectible` · Stripe's SDKs: `mark_uncollectible` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/mark_uncollectible)
+/// `POST /v1/invoices/{invoice}/mark_uncollectible` · Stripe's SDKs: `Invoice.mark_uncollectible` · [API reference](https://docs.stripe.com/api/invoices/mark_uncollectible)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MarkUncollectibleInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3524,12 +3524,12 @@ impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
 ///
 /// Stripe automatically creates and then attempts to collect payment on invoices for customers on subscriptions according to your [subscriptions settings](https://dashboard.stripe.com/account/billing/automatic). However, if you’d like to attempt payment on an invoice out of the normal collection schedule or for some other reason, you can do so.
 ///
-/// `POST /v1/invoices/{invoice}/pay` · Stripe's SDKs: `pay` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/pay)
+/// `POST /v1/invoices/{invoice}/pay` · Stripe's SDKs: `Invoice.pay` · [API reference](https://docs.stripe.com/api/invoices/pay)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PayInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3665,12 +3665,12 @@ impl crate::rt::StripeRequest for PayInvoice {
 ///
 /// Removes multiple line items from an invoice. This is only possible when an invoice is still a draft.
 ///
-/// `POST /v1/invoices/{invoice}/remove_lines` · Stripe's SDKs: `remove_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/remove_lines)
+/// `POST /v1/invoices/{invoice}/remove_lines` · Stripe's SDKs: `Invoice.remove_lines` · [API reference](https://docs.stripe.com/api/invoices/remove_lines)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RemoveLinesInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3754,12 +3754,12 @@ impl crate::rt::StripeRequest for RemoveLinesInvoice {
 ///
 /// Retrieves the invoice with the given ID.
 ///
-/// `GET /v1/invoices/{invoice}` · Stripe's SDKs: `retrieve` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/retrieve)
+/// `GET /v1/invoices/{invoice}` · Stripe's SDKs: `Invoice.retrieve` · [API reference](https://docs.stripe.com/api/invoices/retrieve)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3824,7 +3824,7 @@ impl crate::rt::StripeRequest for RetrieveInvoice {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/invoices/search` · Stripe's SDKs: `search` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/search)
+/// `GET /v1/invoices/search` · Stripe's SDKs: `Invoice.search` · [API reference](https://docs.stripe.com/api/invoices/search)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3905,12 +3905,12 @@ impl crate::rt::StripeRequest for SearchInvoices {
 ///
 /// Requests made in test-mode result in no emails being sent, despite sending an `invoice.sent` event.
 ///
-/// `POST /v1/invoices/{invoice}/send` · Stripe's SDKs: `send_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/send_invoice)
+/// `POST /v1/invoices/{invoice}/send` · Stripe's SDKs: `Invoice.send_invoice` · [API reference](https://docs.stripe.com/api/invoices/send_invoice)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SendInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3969,7 +3969,7 @@ impl crate::rt::StripeRequest for SendInvoice {
         }
     }
 }
-/// One of several shapes of `InvoiceAccountTaxIds`.
+/// `account_tax_ids` of `Invoice`, `InvoiceSettingSubscriptionSchedulePhaseSetting` and 4 more: one of several shapes.
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -4133,12 +4133,12 @@ impl crate::rt::HasId for TaxIdOrDeletedTaxId {
 /// sending reminders for, or [automatically reconciling](https://docs.stripe.com/docs/billing/invoices/reconciliation) invoices, pass
 /// `auto_advance=false`.
 ///
-/// `POST /v1/invoices/{invoice}` · Stripe's SDKs: `update` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/update)
+/// `POST /v1/invoices/{invoice}` · Stripe's SDKs: `Invoice.update` · [API reference](https://docs.stripe.com/api/invoices/update)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
     pub account_tax_ids: Option<crate::rt::Clearable<Vec<crate::TaxIdId>>>,
@@ -4537,12 +4537,12 @@ impl crate::rt::StripeRequest for UpdateInvoice {
 ///
 /// Updates multiple line items on an invoice. This is only possible when an invoice is still a draft.
 ///
-/// `POST /v1/invoices/{invoice}/update_lines` · Stripe's SDKs: `update_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/update_lines)
+/// `POST /v1/invoices/{invoice}/update_lines` · Stripe's SDKs: `Invoice.update_lines` · [API reference](https://docs.stripe.com/api/invoices/update_lines)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateLinesInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -4628,12 +4628,12 @@ impl crate::rt::StripeRequest for UpdateLinesInvoice {
 ///
 /// Consult with local regulations to determine whether and how an invoice might be amended, canceled, or voided in the jurisdiction you’re doing business in. You might need to [issue another invoice](#create_invoice) or [credit note](#create_credit_note) instead. Stripe recommends that you consult with your legal counsel for advice specific to your business.
 ///
-/// `POST /v1/invoices/{invoice}/void` · Stripe's SDKs: `void_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/void_invoice)
+/// `POST /v1/invoices/{invoice}/void` · Stripe's SDKs: `Invoice.void_invoice` · [API reference](https://docs.stripe.com/api/invoices/void_invoice)
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidInvoice {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Creates an item to be added to a draft invoice (up to 250 items per invoice). If no invoice is specified, the item will be on the next invoice created for the customer specified.
 ///
-/// `POST /v1/invoiceitems` · Stripe's SDKs: `create` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/create)
+/// `POST /v1/invoiceitems` · Stripe's SDKs: `InvoiceItem.create` · [API reference](https://docs.stripe.com/api/invoiceitems/create)
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -267,12 +267,12 @@ impl crate::rt::StripeRequest for CreateInvoiceItem {
 ///
 /// Deletes an invoice item, removing it from an invoice. Deleting invoice items is only possible when they’re not attached to invoices, or if it’s attached to a draft invoice.
 ///
-/// `DELETE /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `delete` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/delete)
+/// `DELETE /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `InvoiceItem.delete` · [API reference](https://docs.stripe.com/api/invoiceitems/delete)
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteInvoiceItem {
-    /// The `invoiceitem` parameter.
+    /// The id of the `Invoiceitem` (the `invoiceitem` path parameter).
     pub invoiceitem: crate::InvoiceitemId,
 }
 #[cfg(feature = "invoiceitems")]
@@ -730,7 +730,7 @@ impl serde::Serialize for Invoiceitem {
 ///
 /// Returns a list of your invoice items. Invoice items are returned sorted by creation date, with the most recently created invoice items appearing first.
 ///
-/// `GET /v1/invoiceitems` · Stripe's SDKs: `list` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/list)
+/// `GET /v1/invoiceitems` · Stripe's SDKs: `InvoiceItem.list` · [API reference](https://docs.stripe.com/api/invoiceitems/list)
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -871,12 +871,12 @@ impl crate::rt::StripeRequest for ListInvoiceItems {
 ///
 /// Retrieves the invoice item with the given ID.
 ///
-/// `GET /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `retrieve` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/retrieve)
+/// `GET /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `InvoiceItem.retrieve` · [API reference](https://docs.stripe.com/api/invoiceitems/retrieve)
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveInvoiceItem {
-    /// The `invoiceitem` parameter.
+    /// The id of the `Invoiceitem` (the `invoiceitem` path parameter).
     pub invoiceitem: crate::InvoiceitemId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -939,12 +939,12 @@ impl crate::rt::StripeRequest for RetrieveInvoiceItem {
 ///
 /// Updates the amount or description of an invoice item on an upcoming invoice. Updating an invoice item is only possible before the invoice it’s attached to is closed.
 ///
-/// `POST /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `update` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/update)
+/// `POST /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `InvoiceItem.update` · [API reference](https://docs.stripe.com/api/invoiceitems/update)
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateInvoiceItem {
-    /// The `invoiceitem` parameter.
+    /// The id of the `Invoiceitem` (the `invoiceitem` path parameter).
     pub invoiceitem: crate::InvoiceitemId,
     /// The integer amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. If you want to apply a credit to the customer's account, pass a negative amount.
     pub amount: Option<i64>,

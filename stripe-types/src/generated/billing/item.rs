@@ -4,12 +4,12 @@
 ///
 /// When retrieving a quote, there is an includable [**computed.upfront.line_items**](https://stripe.com/docs/api/quotes/object#quote_object-computed-upfront-line_items) property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of upfront line items.
 ///
-/// `GET /v1/quotes/{quote}/computed_upfront_line_items` · Stripe's SDKs: `list_computed_upfront_line_items` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list_computed_upfront_line_items)
+/// `GET /v1/quotes/{quote}/computed_upfront_line_items` · Stripe's SDKs: `Quote.list_computed_upfront_line_items` · [API reference](https://docs.stripe.com/api/quotes/list_computed_upfront_line_items)
 #[cfg(feature = "quote_computed_upfront_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListComputedUpfrontLineItemsQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -105,12 +105,12 @@ impl crate::rt::StripeRequest for ListComputedUpfrontLineItemsQuote {
 ///
 /// When retrieving a quote, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/quotes/{quote}/line_items` · Stripe's SDKs: `list_line_items` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list_line_items)
+/// `GET /v1/quotes/{quote}/line_items` · Stripe's SDKs: `Quote.list_line_items` · [API reference](https://docs.stripe.com/api/quotes/list_line_items)
 #[cfg(feature = "quote_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

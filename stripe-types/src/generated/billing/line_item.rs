@@ -4,12 +4,12 @@
 ///
 /// When retrieving an invoice, you’ll get a **lines** property containing the total count of line items and the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/invoices/{invoice}/lines` · Stripe's SDKs: `list` on `InvoiceLineItem` · [API reference](https://docs.stripe.com/api/line_items/list)
+/// `GET /v1/invoices/{invoice}/lines` · Stripe's SDKs: `InvoiceLineItem.list` · [API reference](https://docs.stripe.com/api/line_items/list)
 #[cfg(feature = "invoice_lines")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListInvoiceLineItems {
-    /// The `invoice` parameter.
+    /// The id of the `Invoice` (the `invoice` path parameter).
     pub invoice: crate::InvoiceId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -108,7 +108,7 @@ impl crate::rt::StripeRequest for ListInvoiceLineItems {
 /// item and the invoice line item, so updates on this endpoint will propagate to the invoice item as well.
 /// Updating an invoice’s line item is only possible before the invoice is finalized.
 ///
-/// `POST /v1/invoices/{invoice}/lines/{line_item_id}` · Stripe's SDKs: `update` on `InvoiceLineItem` · [API reference](https://docs.stripe.com/api/line_items/update)
+/// `POST /v1/invoices/{invoice}/lines/{line_item_id}` · Stripe's SDKs: `InvoiceLineItem.update` · [API reference](https://docs.stripe.com/api/line_items/update)
 #[cfg(feature = "invoice_lines")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 ///
 /// You can now model subscriptions more flexibly using the [Prices API](#prices). It replaces the Plans API and is backwards compatible to simplify your migration.
 ///
-/// `POST /v1/plans` · Stripe's SDKs: `create` on `Plan` · [API reference](https://docs.stripe.com/api/plans/create)
+/// `POST /v1/plans` · Stripe's SDKs: `Plan.create` · [API reference](https://docs.stripe.com/api/plans/create)
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -239,12 +239,12 @@ impl crate::rt::StripeRequest for CreatePlan {
 ///
 /// Deleting plans means new subscribers can’t be added. Existing subscribers aren’t affected.
 ///
-/// `DELETE /v1/plans/{plan}` · Stripe's SDKs: `delete` on `Plan` · [API reference](https://docs.stripe.com/api/plans/delete)
+/// `DELETE /v1/plans/{plan}` · Stripe's SDKs: `Plan.delete` · [API reference](https://docs.stripe.com/api/plans/delete)
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePlan {
-    /// The `plan` parameter.
+    /// The id of the `Plan` (the `plan` path parameter).
     pub plan: crate::PlanId,
 }
 #[cfg(feature = "plans")]
@@ -376,7 +376,7 @@ impl serde::Serialize for DeletedPlan {
 ///
 /// Returns a list of your plans.
 ///
-/// `GET /v1/plans` · Stripe's SDKs: `list` on `Plan` · [API reference](https://docs.stripe.com/api/plans/list)
+/// `GET /v1/plans` · Stripe's SDKs: `Plan.list` · [API reference](https://docs.stripe.com/api/plans/list)
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -884,7 +884,7 @@ impl serde::Serialize for PlanTier {
         map.end()
     }
 }
-/// One of several shapes of `PlanProduct`.
+/// `product` of `Plan` and `Price`: one of several shapes.
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -1095,12 +1095,12 @@ impl crate::rt::HasId for ProductOrDeletedProduct {
 ///
 /// Retrieves the plan with the given ID.
 ///
-/// `GET /v1/plans/{plan}` · Stripe's SDKs: `retrieve` on `Plan` · [API reference](https://docs.stripe.com/api/plans/retrieve)
+/// `GET /v1/plans/{plan}` · Stripe's SDKs: `Plan.retrieve` · [API reference](https://docs.stripe.com/api/plans/retrieve)
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePlan {
-    /// The `plan` parameter.
+    /// The id of the `Plan` (the `plan` path parameter).
     pub plan: crate::PlanId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1160,12 +1160,12 @@ impl crate::rt::StripeRequest for RetrievePlan {
 ///
 /// Updates the specified plan by setting the values of the parameters passed. Any parameters not provided are left unchanged. By design, you cannot change a plan’s ID, amount, currency, or billing cycle.
 ///
-/// `POST /v1/plans/{plan}` · Stripe's SDKs: `update` on `Plan` · [API reference](https://docs.stripe.com/api/plans/update)
+/// `POST /v1/plans/{plan}` · Stripe's SDKs: `Plan.update` · [API reference](https://docs.stripe.com/api/plans/update)
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePlan {
-    /// The `plan` parameter.
+    /// The id of the `Plan` (the `plan` path parameter).
     pub plan: crate::PlanId,
     /// Whether the plan is currently available for new subscriptions.
     pub active: Option<bool>,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new [Price](https://docs.stripe.com/api/prices) for an existing [Product](https://docs.stripe.com/api/products). The Price can be recurring or one-time.
 ///
-/// `POST /v1/prices` · Stripe's SDKs: `create` on `Price` · [API reference](https://docs.stripe.com/api/prices/create)
+/// `POST /v1/prices` · Stripe's SDKs: `Price.create` · [API reference](https://docs.stripe.com/api/prices/create)
 #[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -350,7 +350,7 @@ impl serde::Serialize for DeletedPrice {
 ///
 /// Returns a list of your active prices, excluding [inline prices](https://docs.stripe.com/docs/products-prices/pricing-models#inline-pricing). For the list of inactive prices, set `active` to false.
 ///
-/// `GET /v1/prices` · Stripe's SDKs: `list` on `Price` · [API reference](https://docs.stripe.com/api/prices/list)
+/// `GET /v1/prices` · Stripe's SDKs: `Price.list` · [API reference](https://docs.stripe.com/api/prices/list)
 #[cfg(feature = "prices")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1083,12 +1083,12 @@ impl serde::Serialize for PriceTier {
 ///
 /// Retrieves the price with the given ID.
 ///
-/// `GET /v1/prices/{price}` · Stripe's SDKs: `retrieve` on `Price` · [API reference](https://docs.stripe.com/api/prices/retrieve)
+/// `GET /v1/prices/{price}` · Stripe's SDKs: `Price.retrieve` · [API reference](https://docs.stripe.com/api/prices/retrieve)
 #[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePrice {
-    /// The `price` parameter.
+    /// The id of the `Price` (the `price` path parameter).
     pub price: crate::PriceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1151,7 +1151,7 @@ impl crate::rt::StripeRequest for RetrievePrice {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/prices/search` · Stripe's SDKs: `search` on `Price` · [API reference](https://docs.stripe.com/api/prices/search)
+/// `GET /v1/prices/search` · Stripe's SDKs: `Price.search` · [API reference](https://docs.stripe.com/api/prices/search)
 #[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1230,12 +1230,12 @@ impl crate::rt::StripeRequest for SearchPrices {
 ///
 /// Updates the specified price by setting the values of the parameters passed. Any parameters not provided are left unchanged.
 ///
-/// `POST /v1/prices/{price}` · Stripe's SDKs: `update` on `Price` · [API reference](https://docs.stripe.com/api/prices/update)
+/// `POST /v1/prices/{price}` · Stripe's SDKs: `Price.update` · [API reference](https://docs.stripe.com/api/prices/update)
 #[cfg(feature = "prices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePrice {
-    /// The `price` parameter.
+    /// The id of the `Price` (the `price` path parameter).
     pub price: crate::PriceId,
     /// Whether the price can be used for new purchases. Defaults to `true`.
     pub active: Option<bool>,

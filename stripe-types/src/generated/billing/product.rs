@@ -4,7 +4,7 @@
 ///
 /// Creates a new product object.
 ///
-/// `POST /v1/products` · Stripe's SDKs: `create` on `Product` · [API reference](https://docs.stripe.com/api/products/create)
+/// `POST /v1/products` · Stripe's SDKs: `Product.create` · [API reference](https://docs.stripe.com/api/products/create)
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -219,12 +219,12 @@ impl crate::rt::StripeRequest for CreateProduct {
 ///
 /// Delete a product. Deleting a product is only possible if it has no prices associated with it. Additionally, deleting a product with `type=good` is only possible if it has no SKUs associated with it.
 ///
-/// `DELETE /v1/products/{id}` · Stripe's SDKs: `delete` on `Product` · [API reference](https://docs.stripe.com/api/products/delete)
+/// `DELETE /v1/products/{id}` · Stripe's SDKs: `Product.delete` · [API reference](https://docs.stripe.com/api/products/delete)
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteProduct {
-    /// The `id` parameter.
+    /// The id of the `Product` (the `id` path parameter).
     pub id: crate::ProductId,
 }
 #[cfg(feature = "products")]
@@ -271,7 +271,7 @@ impl crate::rt::StripeRequest for DeleteProduct {
 ///
 /// Returns a list of your products. The products are returned sorted by creation date, with the most recently created products appearing first.
 ///
-/// `GET /v1/products` · Stripe's SDKs: `list` on `Product` · [API reference](https://docs.stripe.com/api/products/list)
+/// `GET /v1/products` · Stripe's SDKs: `Product.list` · [API reference](https://docs.stripe.com/api/products/list)
 #[cfg(feature = "products")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -412,12 +412,12 @@ impl crate::rt::StripeRequest for ListProducts {
 ///
 /// Retrieves the details of an existing product. Supply the unique product ID from either a product creation request or the product list, and Stripe will return the corresponding product information.
 ///
-/// `GET /v1/products/{id}` · Stripe's SDKs: `retrieve` on `Product` · [API reference](https://docs.stripe.com/api/products/retrieve)
+/// `GET /v1/products/{id}` · Stripe's SDKs: `Product.retrieve` · [API reference](https://docs.stripe.com/api/products/retrieve)
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveProduct {
-    /// The `id` parameter.
+    /// The id of the `Product` (the `id` path parameter).
     pub id: crate::ProductId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -480,7 +480,7 @@ impl crate::rt::StripeRequest for RetrieveProduct {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/products/search` · Stripe's SDKs: `search` on `Product` · [API reference](https://docs.stripe.com/api/products/search)
+/// `GET /v1/products/search` · Stripe's SDKs: `Product.search` · [API reference](https://docs.stripe.com/api/products/search)
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -559,12 +559,12 @@ impl crate::rt::StripeRequest for SearchProducts {
 ///
 /// Updates the specific product by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/products/{id}` · Stripe's SDKs: `update` on `Product` · [API reference](https://docs.stripe.com/api/products/update)
+/// `POST /v1/products/{id}` · Stripe's SDKs: `Product.update` · [API reference](https://docs.stripe.com/api/products/update)
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateProduct {
-    /// The `id` parameter.
+    /// The id of the `Product` (the `id` path parameter).
     pub id: crate::ProductId,
     /// Whether the product is available for purchase.
     pub active: Option<bool>,

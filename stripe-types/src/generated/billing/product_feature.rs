@@ -4,12 +4,12 @@
 ///
 /// Creates a product_feature, which represents a feature attachment to a product
 ///
-/// `POST /v1/products/{product}/features` · Stripe's SDKs: `create` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/create)
+/// `POST /v1/products/{product}/features` · Stripe's SDKs: `ProductFeature.create` · [API reference](https://docs.stripe.com/api/product_features/create)
 #[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateProductFeature {
-    /// The `product` parameter.
+    /// The id of the `Product` (the `product` path parameter).
     pub product: crate::ProductId,
     /// The ID of the [Feature](https://docs.stripe.com/api/entitlements/feature) object attached to this product.
     pub entitlement_feature: crate::EntitlementsFeatureId,
@@ -79,14 +79,14 @@ impl crate::rt::StripeRequest for CreateProductFeature {
 ///
 /// Deletes the feature attachment to a product
 ///
-/// `DELETE /v1/products/{product}/features/{id}` · Stripe's SDKs: `delete` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/delete)
+/// `DELETE /v1/products/{product}/features/{id}` · Stripe's SDKs: `ProductFeature.delete` · [API reference](https://docs.stripe.com/api/product_features/delete)
 #[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteProductFeature {
-    /// The `product` parameter.
+    /// The id of the `Product` (the `product` path parameter).
     pub product: crate::ProductId,
-    /// The `id` parameter.
+    /// The id of the `ProductFeature` (the `id` path parameter).
     pub id: crate::ProductFeatureId,
 }
 #[cfg(feature = "product_features")]
@@ -143,12 +143,12 @@ impl crate::rt::StripeRequest for DeleteProductFeature {
 ///
 /// Retrieve a list of features for a product
 ///
-/// `GET /v1/products/{product}/features` · Stripe's SDKs: `list` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/list)
+/// `GET /v1/products/{product}/features` · Stripe's SDKs: `ProductFeature.list` · [API reference](https://docs.stripe.com/api/product_features/list)
 #[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListProductFeatures {
-    /// The `product` parameter.
+    /// The id of the `Product` (the `product` path parameter).
     pub product: crate::ProductId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -244,7 +244,7 @@ impl crate::rt::StripeRequest for ListProductFeatures {
 ///
 /// Retrieves a product_feature, which represents a feature attachment to a product
 ///
-/// `GET /v1/products/{product}/features/{id}` · Stripe's SDKs: `retrieve` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/retrieve)
+/// `GET /v1/products/{product}/features/{id}` · Stripe's SDKs: `ProductFeature.retrieve` · [API reference](https://docs.stripe.com/api/product_features/retrieve)
 #[cfg(feature = "product_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 ///
 /// A promotion code points to an underlying promotion. You can optionally restrict the code to a specific customer, redemption limit, and expiration date.
 ///
-/// `POST /v1/promotion_codes` · Stripe's SDKs: `create` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/create)
+/// `POST /v1/promotion_codes` · Stripe's SDKs: `PromotionCode.create` · [API reference](https://docs.stripe.com/api/promotion_codes/create)
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -156,7 +156,7 @@ impl crate::rt::StripeRequest for CreatePromotionCode {
 ///
 /// Returns a list of your promotion codes.
 ///
-/// `GET /v1/promotion_codes` · Stripe's SDKs: `list` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/list)
+/// `GET /v1/promotion_codes` · Stripe's SDKs: `PromotionCode.list` · [API reference](https://docs.stripe.com/api/promotion_codes/list)
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -606,12 +606,12 @@ impl serde::Serialize for PromotionCodeCurrencyOption {
 ///
 /// Retrieves the promotion code with the given ID. In order to retrieve a promotion code by the customer-facing `code` use [list](https://docs.stripe.com/docs/api/promotion_codes/list) with the desired `code`.
 ///
-/// `GET /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `retrieve` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/retrieve)
+/// `GET /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `PromotionCode.retrieve` · [API reference](https://docs.stripe.com/api/promotion_codes/retrieve)
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePromotionCode {
-    /// The `promotion_code` parameter.
+    /// The id of the `PromotionCode` (the `promotion_code` path parameter).
     pub promotion_code: crate::PromotionCodeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -674,12 +674,12 @@ impl crate::rt::StripeRequest for RetrievePromotionCode {
 ///
 /// Updates the specified promotion code by setting the values of the parameters passed. Most fields are, by design, not editable.
 ///
-/// `POST /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `update` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/update)
+/// `POST /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `PromotionCode.update` · [API reference](https://docs.stripe.com/api/promotion_codes/update)
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePromotionCode {
-    /// The `promotion_code` parameter.
+    /// The id of the `PromotionCode` (the `promotion_code` path parameter).
     pub promotion_code: crate::PromotionCodeId,
     /// Whether the promotion code is currently active. A promotion code can only be reactivated when the coupon is still valid and the promotion code is otherwise redeemable.
     pub active: Option<bool>,

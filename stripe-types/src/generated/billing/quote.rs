@@ -4,12 +4,12 @@
 ///
 /// Accepts the specified quote.
 ///
-/// `POST /v1/quotes/{quote}/accept` · Stripe's SDKs: `accept` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/accept)
+/// `POST /v1/quotes/{quote}/accept` · Stripe's SDKs: `Quote.accept` · [API reference](https://docs.stripe.com/api/quotes/accept)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AcceptQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -71,12 +71,12 @@ impl crate::rt::StripeRequest for AcceptQuote {
 ///
 /// Cancels the quote.
 ///
-/// `POST /v1/quotes/{quote}/cancel` · Stripe's SDKs: `cancel` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/cancel)
+/// `POST /v1/quotes/{quote}/cancel` · Stripe's SDKs: `Quote.cancel` · [API reference](https://docs.stripe.com/api/quotes/cancel)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -138,7 +138,7 @@ impl crate::rt::StripeRequest for CancelQuote {
 ///
 /// A quote models prices and services for a customer. Default options for `header`, `description`, `footer`, and `expires_at` can be set in the dashboard via the [quote template](https://dashboard.stripe.com/settings/billing/quote).
 ///
-/// `POST /v1/quotes` · Stripe's SDKs: `create` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/create)
+/// `POST /v1/quotes` · Stripe's SDKs: `Quote.create` · [API reference](https://docs.stripe.com/api/quotes/create)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -441,12 +441,12 @@ impl crate::rt::StripeRequest for CreateQuote {
 ///
 /// Finalizes the quote.
 ///
-/// `POST /v1/quotes/{quote}/finalize` · Stripe's SDKs: `finalize_quote` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/finalize_quote)
+/// `POST /v1/quotes/{quote}/finalize` · Stripe's SDKs: `Quote.finalize_quote` · [API reference](https://docs.stripe.com/api/quotes/finalize_quote)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -520,7 +520,7 @@ impl crate::rt::StripeRequest for FinalizeQuote {
 ///
 /// Returns a list of your quotes.
 ///
-/// `GET /v1/quotes` · Stripe's SDKs: `list` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list)
+/// `GET /v1/quotes` · Stripe's SDKs: `Quote.list` · [API reference](https://docs.stripe.com/api/quotes/list)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1130,12 +1130,12 @@ impl serde::Serialize for Quote {
 ///
 /// Retrieves the quote with the given ID.
 ///
-/// `GET /v1/quotes/{quote}` · Stripe's SDKs: `retrieve` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/retrieve)
+/// `GET /v1/quotes/{quote}` · Stripe's SDKs: `Quote.retrieve` · [API reference](https://docs.stripe.com/api/quotes/retrieve)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1195,12 +1195,12 @@ impl crate::rt::StripeRequest for RetrieveQuote {
 ///
 /// A quote models prices and services for a customer.
 ///
-/// `POST /v1/quotes/{quote}` · Stripe's SDKs: `update` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/update)
+/// `POST /v1/quotes/{quote}` · Stripe's SDKs: `Quote.update` · [API reference](https://docs.stripe.com/api/quotes/update)
 #[cfg(feature = "quotes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. There cannot be any line items with recurring prices when using this field.
     pub application_fee_amount: Option<crate::rt::Clearable<i64>>,

@@ -4,12 +4,12 @@
 ///
 /// Download the PDF for a finalized quote. Explanation for special handling can be found [here](https://docs.stripe.com/quotes/overview#quote_pdf)
 ///
-/// `GET /v1/quotes/{quote}/pdf` · Stripe's SDKs: `pdf` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/pdf)
+/// `GET /v1/quotes/{quote}/pdf` · Stripe's SDKs: `Quote.pdf` · [API reference](https://docs.stripe.com/api/quotes/pdf)
 #[cfg(feature = "quote_pdf")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PdfQuote {
-    /// The `quote` parameter.
+    /// The id of the `Quote` (the `quote` path parameter).
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -8,12 +8,12 @@
 ///
 /// By default, upon subscription cancellation, Stripe stops automatic collection of all finalized invoices for the customer. This is intended to prevent unexpected payment attempts after the customer has canceled a subscription. However, you can resume automatic collection of the invoices manually after subscription cancellation to have us proceed. Or, you could check for unpaid invoices before allowing the customer to cancel the subscription at all.
 ///
-/// `DELETE /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `cancel` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/cancel)
+/// `DELETE /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `Subscription.cancel` · [API reference](https://docs.stripe.com/api/subscriptions/cancel)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSubscription {
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// Details about why this subscription was cancelled
     pub cancellation_details: Option<crate::subscription::CancellationDetails>,
@@ -121,7 +121,7 @@ impl crate::rt::StripeRequest for CancelSubscription {
 /// To start subscriptions where the first invoice always begins in a `draft` status, use [subscription schedules](https://docs.stripe.com/docs/billing/subscriptions/subscription-schedules#managing) instead.
 /// Schedules provide the flexibility to model more complex billing configurations that change over time.
 ///
-/// `POST /v1/subscriptions` · Stripe's SDKs: `create` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/create)
+/// `POST /v1/subscriptions` · Stripe's SDKs: `Subscription.create` · [API reference](https://docs.stripe.com/api/subscriptions/create)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -638,7 +638,7 @@ impl crate::rt::StripeRequest for CreateSubscription {
 ///
 /// By default, returns a list of subscriptions that have not been canceled. In order to list canceled subscriptions, specify `status=canceled`.
 ///
-/// `GET /v1/subscriptions` · Stripe's SDKs: `list` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/list)
+/// `GET /v1/subscriptions` · Stripe's SDKs: `Subscription.list` · [API reference](https://docs.stripe.com/api/subscriptions/list)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -846,12 +846,12 @@ impl crate::rt::StripeRequest for ListSubscriptions {
 ///
 /// Upgrade the billing_mode of an existing subscription.
 ///
-/// `POST /v1/subscriptions/{subscription}/migrate` · Stripe's SDKs: `migrate` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/migrate)
+/// `POST /v1/subscriptions/{subscription}/migrate` · Stripe's SDKs: `Subscription.migrate` · [API reference](https://docs.stripe.com/api/subscriptions/migrate)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MigrateSubscription {
-    /// The `subscription` parameter.
+    /// The id of the `Subscription` (the `subscription` path parameter).
     pub subscription: crate::SubscriptionId,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
     pub billing_mode: crate::subscription::BillingMode,
@@ -921,12 +921,12 @@ impl crate::rt::StripeRequest for MigrateSubscription {
 ///
 /// Initiates resumption of a paused subscription, optionally resetting the billing cycle anchor and creating prorations. If a resumption invoice is generated, it must be paid or marked uncollectible before the subscription will be unpaused. If payment succeeds the subscription will become `active`, and if payment fails the subscription will be `past_due`. The resumption invoice will void automatically if not paid by the expiration date.
 ///
-/// `POST /v1/subscriptions/{subscription}/resume` · Stripe's SDKs: `resume` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/resume)
+/// `POST /v1/subscriptions/{subscription}/resume` · Stripe's SDKs: `Subscription.resume` · [API reference](https://docs.stripe.com/api/subscriptions/resume)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ResumeSubscription {
-    /// The `subscription` parameter.
+    /// The id of the `Subscription` (the `subscription` path parameter).
     pub subscription: crate::SubscriptionId,
     /// The billing cycle anchor that applies when the subscription is resumed. Either `now` or `unchanged`. The default is `now`. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
@@ -1028,12 +1028,12 @@ impl crate::rt::StripeRequest for ResumeSubscription {
 ///
 /// Retrieves the subscription with the given ID.
 ///
-/// `GET /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `retrieve` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/retrieve)
+/// `GET /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `Subscription.retrieve` · [API reference](https://docs.stripe.com/api/subscriptions/retrieve)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscription {
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1102,7 +1102,7 @@ impl crate::rt::StripeRequest for RetrieveSubscription {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/subscriptions/search` · Stripe's SDKs: `search` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/search)
+/// `GET /v1/subscriptions/search` · Stripe's SDKs: `Subscription.search` · [API reference](https://docs.stripe.com/api/subscriptions/search)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1201,12 +1201,12 @@ impl crate::rt::StripeRequest for SearchSubscriptions {
 ///
 /// Updating the quantity on a subscription many times in an hour may result in [rate limiting](https://docs.stripe.com/docs/rate-limits). If you need to bill for a frequently changing quantity, consider integrating [usage-based billing](https://docs.stripe.com/docs/billing/subscriptions/usage-based) instead.
 ///
-/// `POST /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `update` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/update)
+/// `POST /v1/subscriptions/{subscription_exposed_id}` · Stripe's SDKs: `Subscription.update` · [API reference](https://docs.stripe.com/api/subscriptions/update)
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscription {
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// A list of prices and quantities that will generate invoice items appended to the next invoice for this subscription. You may pass up to 20 items.
     pub add_invoice_items: Option<Vec<crate::subscription::AddInvoiceItems>>,

@@ -4,7 +4,7 @@
 ///
 /// Adds a new item to an existing subscription. No existing items will be changed or replaced.
 ///
-/// `POST /v1/subscription_items` · Stripe's SDKs: `create` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/create)
+/// `POST /v1/subscription_items` · Stripe's SDKs: `SubscriptionItem.create` · [API reference](https://docs.stripe.com/api/subscription_items/create)
 #[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -200,12 +200,12 @@ impl crate::rt::StripeRequest for CreateSubscriptionItem {
 ///
 /// Deletes an item from the subscription. Removing a subscription item from a subscription will not cancel the subscription.
 ///
-/// `DELETE /v1/subscription_items/{item}` · Stripe's SDKs: `delete` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/delete)
+/// `DELETE /v1/subscription_items/{item}` · Stripe's SDKs: `SubscriptionItem.delete` · [API reference](https://docs.stripe.com/api/subscription_items/delete)
 #[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteSubscriptionItem {
-    /// The `item` parameter.
+    /// The id of the `SubscriptionItem` (the `item` path parameter).
     pub item: crate::SubscriptionItemId,
     /// Delete all usage for the given subscription item. Allowed only when the current plan's `usage_type` is `metered`.
     pub clear_usage: Option<bool>,
@@ -378,7 +378,7 @@ impl serde::Serialize for DeletedSubscriptionItem {
 ///
 /// Returns a list of your subscription items for a given subscription.
 ///
-/// `GET /v1/subscription_items` · Stripe's SDKs: `list` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/list)
+/// `GET /v1/subscription_items` · Stripe's SDKs: `SubscriptionItem.list` · [API reference](https://docs.stripe.com/api/subscription_items/list)
 #[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -468,12 +468,12 @@ impl crate::rt::StripeRequest for ListSubscriptionItems {
 ///
 /// Retrieves the subscription item with the given ID.
 ///
-/// `GET /v1/subscription_items/{item}` · Stripe's SDKs: `retrieve` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/retrieve)
+/// `GET /v1/subscription_items/{item}` · Stripe's SDKs: `SubscriptionItem.retrieve` · [API reference](https://docs.stripe.com/api/subscription_items/retrieve)
 #[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscriptionItem {
-    /// The `item` parameter.
+    /// The id of the `SubscriptionItem` (the `item` path parameter).
     pub item: crate::SubscriptionItemId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -879,12 +879,12 @@ impl serde::Serialize for SubscriptionItemBillingThresholds {
 ///
 /// Updates the plan or quantity of an item on a current subscription.
 ///
-/// `POST /v1/subscription_items/{item}` · Stripe's SDKs: `update` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/update)
+/// `POST /v1/subscription_items/{item}` · Stripe's SDKs: `SubscriptionItem.update` · [API reference](https://docs.stripe.com/api/subscription_items/update)
 #[cfg(feature = "subscription_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionItem {
-    /// The `item` parameter.
+    /// The id of the `SubscriptionItem` (the `item` path parameter).
     pub item: crate::SubscriptionItemId,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<

@@ -4,12 +4,12 @@
 ///
 /// Cancels a subscription schedule and its associated subscription immediately (if the subscription schedule has an active subscription). A subscription schedule can only be canceled if its status is `not_started` or `active`.
 ///
-/// `POST /v1/subscription_schedules/{schedule}/cancel` · Stripe's SDKs: `cancel` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/cancel)
+/// `POST /v1/subscription_schedules/{schedule}/cancel` · Stripe's SDKs: `SubscriptionSchedule.cancel` · [API reference](https://docs.stripe.com/api/subscription_schedules/cancel)
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSubscriptionSchedule {
-    /// The `schedule` parameter.
+    /// The id of the `SubscriptionSchedule` (the `schedule` path parameter).
     pub schedule: crate::SubscriptionScheduleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -94,7 +94,7 @@ impl crate::rt::StripeRequest for CancelSubscriptionSchedule {
 ///
 /// Creates a new subscription schedule object. Each customer can have up to 500 active or scheduled subscriptions.
 ///
-/// `POST /v1/subscription_schedules` · Stripe's SDKs: `create` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/create)
+/// `POST /v1/subscription_schedules` · Stripe's SDKs: `SubscriptionSchedule.create` · [API reference](https://docs.stripe.com/api/subscription_schedules/create)
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -261,7 +261,7 @@ impl crate::rt::StripeRequest for CreateSubscriptionSchedule {
 ///
 /// Retrieves the list of your subscription schedules.
 ///
-/// `GET /v1/subscription_schedules` · Stripe's SDKs: `list` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/list)
+/// `GET /v1/subscription_schedules` · Stripe's SDKs: `SubscriptionSchedule.list` · [API reference](https://docs.stripe.com/api/subscription_schedules/list)
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -432,7 +432,7 @@ impl crate::rt::StripeRequest for ListSubscriptionSchedules {
         }
     }
 }
-/// One of several shapes of `SubscriptionScheduleAddInvoiceItemPrice`.
+/// `price` of `SubscriptionScheduleAddInvoiceItem` and `SubscriptionScheduleConfigurationItem`: one of several shapes.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -511,12 +511,12 @@ impl crate::rt::HasId for PriceOrDeletedPrice {
 ///
 /// Releases the subscription schedule immediately, which will stop scheduling of its phases, but leave any existing subscription in place. A schedule can only be released if its status is `not_started` or `active`. If the subscription schedule is currently associated with a subscription, releasing it will remove its `subscription` property and set the subscription’s ID to the `released_subscription` property.
 ///
-/// `POST /v1/subscription_schedules/{schedule}/release` · Stripe's SDKs: `release` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/release)
+/// `POST /v1/subscription_schedules/{schedule}/release` · Stripe's SDKs: `SubscriptionSchedule.release` · [API reference](https://docs.stripe.com/api/subscription_schedules/release)
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReleaseSubscriptionSchedule {
-    /// The `schedule` parameter.
+    /// The id of the `SubscriptionSchedule` (the `schedule` path parameter).
     pub schedule: crate::SubscriptionScheduleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -590,12 +590,12 @@ impl crate::rt::StripeRequest for ReleaseSubscriptionSchedule {
 ///
 /// Retrieves the details of an existing subscription schedule. You only need to supply the unique subscription schedule identifier that was returned upon subscription schedule creation.
 ///
-/// `GET /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `retrieve` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/retrieve)
+/// `GET /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `SubscriptionSchedule.retrieve` · [API reference](https://docs.stripe.com/api/subscription_schedules/retrieve)
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscriptionSchedule {
-    /// The `schedule` parameter.
+    /// The id of the `SubscriptionSchedule` (the `schedule` path parameter).
     pub schedule: crate::SubscriptionScheduleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1647,12 +1647,12 @@ impl serde::Serialize for SubscriptionSchedulePhaseConfiguration {
 ///
 /// Updates an existing subscription schedule.
 ///
-/// `POST /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `update` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/update)
+/// `POST /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `SubscriptionSchedule.update` · [API reference](https://docs.stripe.com/api/subscription_schedules/update)
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionSchedule {
-    /// The `schedule` parameter.
+    /// The id of the `SubscriptionSchedule` (the `schedule` path parameter).
     pub schedule: crate::SubscriptionScheduleId,
     /// Object representing the subscription schedule's default settings.
     pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,

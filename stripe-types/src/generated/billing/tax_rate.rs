@@ -4,7 +4,7 @@
 ///
 /// Creates a new tax rate.
 ///
-/// `POST /v1/tax_rates` · Stripe's SDKs: `create` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/create)
+/// `POST /v1/tax_rates` · Stripe's SDKs: `TaxRate.create` · [API reference](https://docs.stripe.com/api/tax_rates/create)
 #[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -150,7 +150,7 @@ impl crate::rt::StripeRequest for CreateTaxRate {
 ///
 /// Returns a list of your tax rates. Tax rates are returned sorted by creation date, with the most recently created tax rates appearing first.
 ///
-/// `GET /v1/tax_rates` · Stripe's SDKs: `list` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/list)
+/// `GET /v1/tax_rates` · Stripe's SDKs: `TaxRate.list` · [API reference](https://docs.stripe.com/api/tax_rates/list)
 #[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -269,12 +269,12 @@ impl crate::rt::StripeRequest for ListTaxRates {
 ///
 /// Retrieves a tax rate with the given ID
 ///
-/// `GET /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `retrieve` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/retrieve)
+/// `GET /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `TaxRate.retrieve` · [API reference](https://docs.stripe.com/api/tax_rates/retrieve)
 #[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxRate {
-    /// The `tax_rate` parameter.
+    /// The id of the `TaxRate` (the `tax_rate` path parameter).
     pub tax_rate: crate::TaxRateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -892,12 +892,12 @@ impl serde::Serialize for TaxRateFlatAmount {
 ///
 /// Updates an existing tax rate.
 ///
-/// `POST /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `update` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/update)
+/// `POST /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `TaxRate.update` · [API reference](https://docs.stripe.com/api/tax_rates/update)
 #[cfg(feature = "tax_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTaxRate {
-    /// The `tax_rate` parameter.
+    /// The id of the `TaxRate` (the `tax_rate` path parameter).
     pub tax_rate: crate::TaxRateId,
     /// Flag determining whether the tax rate is active or inactive (archived). Inactive tax rates cannot be used with new applications or Checkout Sessions, but will still work for subscriptions and invoices that already have it set.
     pub active: Option<bool>,

@@ -4,12 +4,12 @@
 ///
 /// Starts advancing a test clock to a specified time in the future. Advancement is done when status changes to `Ready`.
 ///
-/// `POST /v1/test_helpers/test_clocks/{test_clock}/advance` · Stripe's SDKs: `advance` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/advance)
+/// `POST /v1/test_helpers/test_clocks/{test_clock}/advance` · Stripe's SDKs: `TestHelpers.TestClock.advance` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/advance)
 #[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AdvanceTestHelpersTestClock {
-    /// The `test_clock` parameter.
+    /// The id of the `TestHelpersTestClock` (the `test_clock` path parameter).
     pub test_clock: crate::TestHelpersTestClockId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -79,7 +79,7 @@ impl crate::rt::StripeRequest for AdvanceTestHelpersTestClock {
 ///
 /// Creates a new test clock that can be attached to new customers and quotes.
 ///
-/// `POST /v1/test_helpers/test_clocks` · Stripe's SDKs: `create` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/create)
+/// `POST /v1/test_helpers/test_clocks` · Stripe's SDKs: `TestHelpers.TestClock.create` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/create)
 #[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -147,12 +147,12 @@ impl crate::rt::StripeRequest for CreateTestHelpersTestClock {
 ///
 /// Deletes a test clock.
 ///
-/// `DELETE /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `delete` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/delete)
+/// `DELETE /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `TestHelpers.TestClock.delete` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/delete)
 #[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTestHelpersTestClock {
-    /// The `test_clock` parameter.
+    /// The id of the `TestHelpersTestClock` (the `test_clock` path parameter).
     pub test_clock: crate::TestHelpersTestClockId,
 }
 #[cfg(feature = "test_clocks")]
@@ -204,7 +204,7 @@ impl crate::rt::StripeRequest for DeleteTestHelpersTestClock {
 ///
 /// Returns a list of your test clocks.
 ///
-/// `GET /v1/test_helpers/test_clocks` · Stripe's SDKs: `list` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/list)
+/// `GET /v1/test_helpers/test_clocks` · Stripe's SDKs: `TestHelpers.TestClock.list` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/list)
 #[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -290,12 +290,12 @@ impl crate::rt::StripeRequest for ListTestHelpersTestClocks {
 ///
 /// Retrieves a test clock.
 ///
-/// `GET /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `retrieve` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/retrieve)
+/// `GET /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `TestHelpers.TestClock.retrieve` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/retrieve)
 #[cfg(feature = "test_clocks")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTestHelpersTestClock {
-    /// The `test_clock` parameter.
+    /// The id of the `TestHelpersTestClock` (the `test_clock` path parameter).
     pub test_clock: crate::TestHelpersTestClockId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -1370,7 +1370,7 @@ impl serde::Serialize for CheckoutSessionWalletOptions {
 ///
 /// Creates a Checkout Session object.
 ///
-/// `POST /v1/checkout/sessions` · Stripe's SDKs: `create` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/create)
+/// `POST /v1/checkout/sessions` · Stripe's SDKs: `Checkout.Session.create` · [API reference](https://docs.stripe.com/api/checkout/sessions/create)
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2209,12 +2209,12 @@ impl crate::rt::StripeRequest for CreateCheckoutSession {
 ///
 /// After it expires, a customer can’t complete a Checkout Session and customers loading the Checkout Session see a message saying the Checkout Session is expired.
 ///
-/// `POST /v1/checkout/sessions/{session}/expire` · Stripe's SDKs: `expire` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/expire)
+/// `POST /v1/checkout/sessions/{session}/expire` · Stripe's SDKs: `Checkout.Session.expire` · [API reference](https://docs.stripe.com/api/checkout/sessions/expire)
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireCheckoutSession {
-    /// The `session` parameter.
+    /// The id of the `CheckoutSession` (the `session` path parameter).
     pub session: crate::CheckoutSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2277,7 +2277,7 @@ impl crate::rt::StripeRequest for ExpireCheckoutSession {
 ///
 /// Returns a list of Checkout Sessions.
 ///
-/// `GET /v1/checkout/sessions` · Stripe's SDKs: `list` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/list)
+/// `GET /v1/checkout/sessions` · Stripe's SDKs: `Checkout.Session.list` · [API reference](https://docs.stripe.com/api/checkout/sessions/list)
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2454,12 +2454,12 @@ impl crate::rt::StripeRequest for ListCheckoutSessions {
 ///
 /// Retrieves a Checkout Session object.
 ///
-/// `GET /v1/checkout/sessions/{session}` · Stripe's SDKs: `retrieve` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/retrieve)
+/// `GET /v1/checkout/sessions/{session}` · Stripe's SDKs: `Checkout.Session.retrieve` · [API reference](https://docs.stripe.com/api/checkout/sessions/retrieve)
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCheckoutSession {
-    /// The `session` parameter.
+    /// The id of the `CheckoutSession` (the `session` path parameter).
     pub session: crate::CheckoutSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2524,12 +2524,12 @@ impl crate::rt::StripeRequest for RetrieveCheckoutSession {
 ///
 /// Related guide: [Dynamically update a Checkout Session](https://docs.stripe.com/payments/advanced/dynamic-updates)
 ///
-/// `POST /v1/checkout/sessions/{session}` · Stripe's SDKs: `update` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/update)
+/// `POST /v1/checkout/sessions/{session}` · Stripe's SDKs: `Checkout.Session.update` · [API reference](https://docs.stripe.com/api/checkout/sessions/update)
 #[cfg(feature = "checkout_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCheckoutSession {
-    /// The `session` parameter.
+    /// The id of the `CheckoutSession` (the `session` path parameter).
     pub session: crate::CheckoutSessionId,
     /// Information about the customer collected within the Checkout Session. Can only be set when updating `embedded` or `custom` sessions.
     pub collected_information: Option<crate::checkout_session::CollectedInformation>,

@@ -4,12 +4,12 @@
 ///
 /// When retrieving a Checkout Session, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/checkout/sessions/{session}/line_items` · Stripe's SDKs: `list_line_items` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/list_line_items)
+/// `GET /v1/checkout/sessions/{session}/line_items` · Stripe's SDKs: `Checkout.Session.list_line_items` · [API reference](https://docs.stripe.com/api/checkout/sessions/list_line_items)
 #[cfg(feature = "checkout_session_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsCheckoutSession {
-    /// The `session` parameter.
+    /// The id of the `CheckoutSession` (the `session` path parameter).
     pub session: crate::CheckoutSessionId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -105,12 +105,12 @@ impl crate::rt::StripeRequest for ListLineItemsCheckoutSession {
 ///
 /// When retrieving a payment link, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/payment_links/{payment_link}/line_items` · Stripe's SDKs: `list_line_items` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/list_line_items)
+/// `GET /v1/payment_links/{payment_link}/line_items` · Stripe's SDKs: `PaymentLink.list_line_items` · [API reference](https://docs.stripe.com/api/payment_links/list_line_items)
 #[cfg(feature = "payment_link_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsPaymentLink {
-    /// The `payment_link` parameter.
+    /// The id of the `PaymentLink` (the `payment_link` path parameter).
     pub payment_link: crate::PaymentLinkId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

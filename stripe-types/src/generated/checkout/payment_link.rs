@@ -4,7 +4,7 @@
 ///
 /// Creates a payment link.
 ///
-/// `POST /v1/payment_links` · Stripe's SDKs: `create` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/create)
+/// `POST /v1/payment_links` · Stripe's SDKs: `PaymentLink.create` · [API reference](https://docs.stripe.com/api/payment_links/create)
 #[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -450,7 +450,7 @@ impl crate::rt::StripeRequest for CreatePaymentLink {
 ///
 /// Returns a list of your payment links.
 ///
-/// `GET /v1/payment_links` · Stripe's SDKs: `list` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/list)
+/// `GET /v1/payment_links` · Stripe's SDKs: `PaymentLink.list` · [API reference](https://docs.stripe.com/api/payment_links/list)
 #[cfg(feature = "payment_links")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1007,12 +1007,12 @@ impl serde::Serialize for PaymentLink {
 ///
 /// Retrieve a payment link.
 ///
-/// `GET /v1/payment_links/{payment_link}` · Stripe's SDKs: `retrieve` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/retrieve)
+/// `GET /v1/payment_links/{payment_link}` · Stripe's SDKs: `PaymentLink.retrieve` · [API reference](https://docs.stripe.com/api/payment_links/retrieve)
 #[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentLink {
-    /// The `payment_link` parameter.
+    /// The id of the `PaymentLink` (the `payment_link` path parameter).
     pub payment_link: crate::PaymentLinkId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1075,12 +1075,12 @@ impl crate::rt::StripeRequest for RetrievePaymentLink {
 ///
 /// Updates a payment link.
 ///
-/// `POST /v1/payment_links/{payment_link}` · Stripe's SDKs: `update` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/update)
+/// `POST /v1/payment_links/{payment_link}` · Stripe's SDKs: `PaymentLink.update` · [API reference](https://docs.stripe.com/api/payment_links/update)
 #[cfg(feature = "payment_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentLink {
-    /// The `payment_link` parameter.
+    /// The id of the `PaymentLink` (the `payment_link` path parameter).
     pub payment_link: crate::PaymentLinkId,
     /// Whether the payment link's `url` is active. If `false`, customers visiting the URL will be shown a page saying that the link has been deactivated.
     pub active: Option<bool>,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new shipping rate object.
 ///
-/// `POST /v1/shipping_rates` · Stripe's SDKs: `create` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/create)
+/// `POST /v1/shipping_rates` · Stripe's SDKs: `ShippingRate.create` · [API reference](https://docs.stripe.com/api/shipping_rates/create)
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -133,7 +133,7 @@ impl crate::rt::StripeRequest for CreateShippingRate {
 ///
 /// Returns a list of your shipping rates.
 ///
-/// `GET /v1/shipping_rates` · Stripe's SDKs: `list` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/list)
+/// `GET /v1/shipping_rates` · Stripe's SDKs: `ShippingRate.list` · [API reference](https://docs.stripe.com/api/shipping_rates/list)
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -252,12 +252,12 @@ impl crate::rt::StripeRequest for ListShippingRates {
 ///
 /// Returns the shipping rate object with the given ID.
 ///
-/// `GET /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `retrieve` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/retrieve)
+/// `GET /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `ShippingRate.retrieve` · [API reference](https://docs.stripe.com/api/shipping_rates/retrieve)
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveShippingRate {
-    /// The `shipping_rate_token` parameter.
+    /// The id of the `ShippingRate` (the `shipping_rate_token` path parameter).
     pub shipping_rate_token: crate::ShippingRateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -826,12 +826,12 @@ impl serde::Serialize for ShippingRateFixedAmount {
 ///
 /// Updates an existing shipping rate object.
 ///
-/// `POST /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `update` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/update)
+/// `POST /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `ShippingRate.update` · [API reference](https://docs.stripe.com/api/shipping_rates/update)
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateShippingRate {
-    /// The `shipping_rate_token` parameter.
+    /// The id of the `ShippingRate` (the `shipping_rate_token` path parameter).
     pub shipping_rate_token: crate::ShippingRateId,
     /// Whether the shipping rate can be used for new purchases. Defaults to `true`.
     pub active: Option<bool>,

@@ -7,7 +7,7 @@
 /// might cancel reservations if suppliers fail to deliver. If Frontier cancels the reservation, Stripe
 /// provides 90 days advance notice and refunds the `amount_total`.
 ///
-/// `POST /v1/climate/orders/{order}/cancel` · Stripe's SDKs: `cancel` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/cancel)
+/// `POST /v1/climate/orders/{order}/cancel` · Stripe's SDKs: `Climate.Order.cancel` · [API reference](https://docs.stripe.com/api/climate/orders/cancel)
 #[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -381,7 +381,7 @@ impl serde::Serialize for ClimateOrder {
 /// Creates a Climate order object for a given Climate product. The order will be processed immediately
 /// after creation and payment will be deducted your Stripe balance.
 ///
-/// `POST /v1/climate/orders` · Stripe's SDKs: `create` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/create)
+/// `POST /v1/climate/orders` · Stripe's SDKs: `Climate.Order.create` · [API reference](https://docs.stripe.com/api/climate/orders/create)
 #[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -497,7 +497,7 @@ impl crate::rt::StripeRequest for CreateClimateOrder {
 /// Lists all Climate order objects. The orders are returned sorted by creation date, with the
 /// most recently created orders appearing first.
 ///
-/// `GET /v1/climate/orders` · Stripe's SDKs: `list` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/list)
+/// `GET /v1/climate/orders` · Stripe's SDKs: `Climate.Order.list` · [API reference](https://docs.stripe.com/api/climate/orders/list)
 #[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -583,7 +583,7 @@ impl crate::rt::StripeRequest for ListClimateOrders {
 ///
 /// Retrieves the details of a Climate order object with the given ID.
 ///
-/// `GET /v1/climate/orders/{order}` · Stripe's SDKs: `retrieve` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/retrieve)
+/// `GET /v1/climate/orders/{order}` · Stripe's SDKs: `Climate.Order.retrieve` · [API reference](https://docs.stripe.com/api/climate/orders/retrieve)
 #[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -651,7 +651,7 @@ impl crate::rt::StripeRequest for RetrieveClimateOrder {
 ///
 /// Updates the specified order by setting the values of the parameters passed.
 ///
-/// `POST /v1/climate/orders/{order}` · Stripe's SDKs: `update` on `Climate.Order` · [API reference](https://docs.stripe.com/api/climate/orders/update)
+/// `POST /v1/climate/orders/{order}` · Stripe's SDKs: `Climate.Order.update` · [API reference](https://docs.stripe.com/api/climate/orders/update)
 #[cfg(feature = "climate_orders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

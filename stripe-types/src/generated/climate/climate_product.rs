@@ -172,7 +172,7 @@ impl serde::Serialize for ClimateProduct {
 ///
 /// Lists all available Climate product objects.
 ///
-/// `GET /v1/climate/products` · Stripe's SDKs: `list` on `Climate.Product` · [API reference](https://docs.stripe.com/api/climate/products/list)
+/// `GET /v1/climate/products` · Stripe's SDKs: `Climate.Product.list` · [API reference](https://docs.stripe.com/api/climate/products/list)
 #[cfg(feature = "climate_products")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -258,12 +258,12 @@ impl crate::rt::StripeRequest for ListClimateProducts {
 ///
 /// Retrieves the details of a Climate product with the given ID.
 ///
-/// `GET /v1/climate/products/{product}` · Stripe's SDKs: `retrieve` on `Climate.Product` · [API reference](https://docs.stripe.com/api/climate/products/retrieve)
+/// `GET /v1/climate/products/{product}` · Stripe's SDKs: `Climate.Product.retrieve` · [API reference](https://docs.stripe.com/api/climate/products/retrieve)
 #[cfg(feature = "climate_products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveClimateProduct {
-    /// The `product` parameter.
+    /// The id of the `ClimateProduct` (the `product` path parameter).
     pub product: crate::ClimateProductId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -184,7 +184,7 @@ impl serde::Serialize for ClimateSupplier {
 ///
 /// Lists all available Climate supplier objects.
 ///
-/// `GET /v1/climate/suppliers` · Stripe's SDKs: `list` on `Climate.Supplier` · [API reference](https://docs.stripe.com/api/climate/suppliers/list)
+/// `GET /v1/climate/suppliers` · Stripe's SDKs: `Climate.Supplier.list` · [API reference](https://docs.stripe.com/api/climate/suppliers/list)
 #[cfg(feature = "climate_suppliers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -270,12 +270,12 @@ impl crate::rt::StripeRequest for ListClimateSuppliers {
 ///
 /// Retrieves a Climate supplier object.
 ///
-/// `GET /v1/climate/suppliers/{supplier}` · Stripe's SDKs: `retrieve` on `Climate.Supplier` · [API reference](https://docs.stripe.com/api/climate/suppliers/retrieve)
+/// `GET /v1/climate/suppliers/{supplier}` · Stripe's SDKs: `Climate.Supplier.retrieve` · [API reference](https://docs.stripe.com/api/climate/suppliers/retrieve)
 #[cfg(feature = "climate_suppliers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveClimateSupplier {
-    /// The `supplier` parameter.
+    /// The id of the `ClimateSupplier` (the `supplier` path parameter).
     pub supplier: crate::ClimateSupplierId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -3695,7 +3695,7 @@ impl serde::Serialize for AccountUnificationAccountControllerStripeDashboard {
         map.end()
     }
 }
-/// One of several shapes of `AccountExternalAccountsData`.
+/// `external_accounts.data` of `Account` and `ListAccountExternalAccounts`: one of several shapes.
 #[cfg(
     any(feature = "account", feature = "account_external_accounts", feature = "accounts")
 )]
@@ -3781,7 +3781,7 @@ impl crate::rt::HasId for BankAccountOrCard {
 /// creating the account. Connect Onboarding won’t ask for the prefilled information during account onboarding.
 /// You can prefill any information on the account.
 ///
-/// `POST /v1/accounts` · Stripe's SDKs: `create` on `Account` · [API reference](https://docs.stripe.com/api/accounts/create)
+/// `POST /v1/accounts` · Stripe's SDKs: `Account.create` · [API reference](https://docs.stripe.com/api/accounts/create)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4072,12 +4072,12 @@ impl crate::rt::StripeRequest for CreateAccount {
 ///
 /// If you want to delete your own account, use the [account information tab in your account settings](https://dashboard.stripe.com/settings/account) instead.
 ///
-/// `DELETE /v1/accounts/{account}` · Stripe's SDKs: `delete` on `Account` · [API reference](https://docs.stripe.com/api/accounts/delete)
+/// `DELETE /v1/accounts/{account}` · Stripe's SDKs: `Account.delete` · [API reference](https://docs.stripe.com/api/accounts/delete)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
 }
 #[cfg(feature = "accounts")]
@@ -4211,7 +4211,7 @@ impl serde::Serialize for DeletedAccount {
 ///
 /// Returns a list of accounts connected to your platform via [Connect](https://docs.stripe.com/docs/connect). If you’re not a platform, the list is empty.
 ///
-/// `GET /v1/accounts` · Stripe's SDKs: `list` on `Account` · [API reference](https://docs.stripe.com/api/accounts/list)
+/// `GET /v1/accounts` · Stripe's SDKs: `Account.list` · [API reference](https://docs.stripe.com/api/accounts/list)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4310,12 +4310,12 @@ impl crate::rt::StripeRequest for ListAccounts {
 ///
 /// Only accounts where your platform is liable for negative account balances, which includes Custom and Express accounts, can be rejected. Test-mode accounts can be rejected at any time. Live-mode accounts can only be rejected after all balances are zero.
 ///
-/// `POST /v1/accounts/{account}/reject` · Stripe's SDKs: `reject` on `Account` · [API reference](https://docs.stripe.com/api/accounts/reject)
+/// `POST /v1/accounts/{account}/reject` · Stripe's SDKs: `Account.reject` · [API reference](https://docs.stripe.com/api/accounts/reject)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RejectAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -4382,12 +4382,12 @@ impl crate::rt::StripeRequest for RejectAccount {
 ///
 /// Retrieves the details of an account.
 ///
-/// `GET /v1/accounts/{account}` · Stripe's SDKs: `retrieve` on `Account` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
+/// `GET /v1/accounts/{account}` · Stripe's SDKs: `Account.retrieve` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -4449,7 +4449,7 @@ impl crate::rt::StripeRequest for RetrieveAccount {
 ///
 /// Retrieves the details of an account.
 ///
-/// `GET /v1/account` · Stripe's SDKs: `retrieve` on `Account` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
+/// `GET /v1/account` · Stripe's SDKs: `Account.retrieve` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
 #[cfg(feature = "account")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4512,12 +4512,12 @@ impl crate::rt::StripeRequest for RetrieveCurrentAccount {
 /// To update your own account, use the [Dashboard](https://dashboard.stripe.com/settings/account). Refer to our
 /// [Connect](https://docs.stripe.com/docs/connect/updating-accounts) documentation to learn more about updating accounts.
 ///
-/// `POST /v1/accounts/{account}` · Stripe's SDKs: `update` on `Account` · [API reference](https://docs.stripe.com/api/accounts/update)
+/// `POST /v1/accounts/{account}` · Stripe's SDKs: `Account.update` · [API reference](https://docs.stripe.com/api/accounts/update)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// An [account token](https://api.stripe.com#create_account_token), used to securely provide details to the account.
     pub account_token: Option<String>,

@@ -4,12 +4,12 @@
 ///
 /// List external accounts for an account.
 ///
-/// `GET /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `list` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/list)
+/// `GET /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `ExternalAccount.list` · [API reference](https://docs.stripe.com/api/external_accounts/list)
 #[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListAccountExternalAccounts {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

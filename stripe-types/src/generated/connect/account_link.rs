@@ -103,7 +103,7 @@ impl serde::Serialize for AccountLink {
 ///
 /// Creates an AccountLink object that includes a single-use Stripe URL that the platform can redirect their user to in order to take them through the Connect Onboarding flow.
 ///
-/// `POST /v1/account_links` · Stripe's SDKs: `create` on `AccountLink` · [API reference](https://docs.stripe.com/api/account_links/create)
+/// `POST /v1/account_links` · Stripe's SDKs: `AccountLink.create` · [API reference](https://docs.stripe.com/api/account_links/create)
 #[cfg(feature = "account_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

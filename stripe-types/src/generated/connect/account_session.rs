@@ -135,7 +135,7 @@ impl serde::Serialize for AccountSession {
 ///
 /// Creates a AccountSession object that includes a single-use token that the platform can use on their front-end to grant client-side API access.
 ///
-/// `POST /v1/account_sessions` · Stripe's SDKs: `create` on `AccountSession` · [API reference](https://docs.stripe.com/api/account_sessions/create)
+/// `POST /v1/account_sessions` · Stripe's SDKs: `AccountSession.create` · [API reference](https://docs.stripe.com/api/account_sessions/create)
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

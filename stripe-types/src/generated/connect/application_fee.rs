@@ -237,7 +237,7 @@ impl serde::Serialize for ApplicationFee {
 ///
 /// Returns a list of application fees you’ve previously collected. The application fees are returned in sorted order, with the most recent fees appearing first.
 ///
-/// `GET /v1/application_fees` · Stripe's SDKs: `list` on `ApplicationFee` · [API reference](https://docs.stripe.com/api/application_fees/list)
+/// `GET /v1/application_fees` · Stripe's SDKs: `ApplicationFee.list` · [API reference](https://docs.stripe.com/api/application_fees/list)
 #[cfg(feature = "application_fees")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -348,7 +348,7 @@ impl crate::rt::StripeRequest for ListApplicationFees {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundApplicationFee {
-    /// The `id` parameter.
+    /// The id of the `ApplicationFee` (the `id` path parameter).
     pub id: crate::ApplicationFeeId,
     /// The `amount` parameter.
     pub amount: Option<i64>,
@@ -433,12 +433,12 @@ impl crate::rt::StripeRequest for RefundApplicationFee {
 ///
 /// Retrieves the details of an application fee that your account has collected. The same information is returned when refunding the application fee.
 ///
-/// `GET /v1/application_fees/{id}` · Stripe's SDKs: `retrieve` on `ApplicationFee` · [API reference](https://docs.stripe.com/api/application_fees/retrieve)
+/// `GET /v1/application_fees/{id}` · Stripe's SDKs: `ApplicationFee.retrieve` · [API reference](https://docs.stripe.com/api/application_fees/retrieve)
 #[cfg(feature = "application_fees")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveApplicationFee {
-    /// The `id` parameter.
+    /// The id of the `ApplicationFee` (the `id` path parameter).
     pub id: crate::ApplicationFeeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -164,7 +164,7 @@ impl serde::Serialize for AppsSecret {
 ///
 /// Create or replace a secret in the secret store.
 ///
-/// `POST /v1/apps/secrets` · Stripe's SDKs: `create` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/create)
+/// `POST /v1/apps/secrets` · Stripe's SDKs: `Apps.Secret.create` · [API reference](https://docs.stripe.com/api/apps/secrets/create)
 #[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -251,7 +251,7 @@ impl crate::rt::StripeRequest for CreateAppsSecret {
 ///
 /// Deletes a secret from the secret store by name and scope.
 ///
-/// `POST /v1/apps/secrets/delete` · Stripe's SDKs: `delete_where` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/delete_where)
+/// `POST /v1/apps/secrets/delete` · Stripe's SDKs: `Apps.Secret.delete_where` · [API reference](https://docs.stripe.com/api/apps/secrets/delete_where)
 #[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -315,7 +315,7 @@ impl crate::rt::StripeRequest for DeleteWhereAppsSecret {
 ///
 /// Finds a secret in the secret store by name and scope.
 ///
-/// `GET /v1/apps/secrets/find` · Stripe's SDKs: `find` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/find)
+/// `GET /v1/apps/secrets/find` · Stripe's SDKs: `Apps.Secret.find` · [API reference](https://docs.stripe.com/api/apps/secrets/find)
 #[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -379,7 +379,7 @@ impl crate::rt::StripeRequest for FindAppsSecret {
 ///
 /// List all secrets stored on the given scope.
 ///
-/// `GET /v1/apps/secrets` · Stripe's SDKs: `list` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/list)
+/// `GET /v1/apps/secrets` · Stripe's SDKs: `Apps.Secret.list` · [API reference](https://docs.stripe.com/api/apps/secrets/list)
 #[cfg(feature = "apps_secrets")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

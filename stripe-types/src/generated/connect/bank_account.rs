@@ -304,7 +304,7 @@ impl serde::Serialize for BankAccount {
         map.end()
     }
 }
-/// One of several shapes of `BankAccountCustomer`.
+/// `customer` of `BankAccount`, `BillingCreditBalanceSummary` and 17 more: one of several shapes.
 #[cfg(
     any(
         feature = "billing_credit_balance_summary",

@@ -149,12 +149,12 @@ impl serde::Serialize for Capability {
 ///
 /// Returns a list of capabilities associated with the account. The capabilities are returned sorted by creation date, with the most recent capability appearing first.
 ///
-/// `GET /v1/accounts/{account}/capabilities` · Stripe's SDKs: `list` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/list)
+/// `GET /v1/accounts/{account}/capabilities` · Stripe's SDKs: `Capability.list` · [API reference](https://docs.stripe.com/api/capabilities/list)
 #[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCapabilities {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -217,14 +217,14 @@ impl crate::rt::StripeRequest for ListCapabilities {
 ///
 /// Retrieves information about the specified Account Capability.
 ///
-/// `GET /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `retrieve` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/retrieve)
+/// `GET /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `Capability.retrieve` · [API reference](https://docs.stripe.com/api/capabilities/retrieve)
 #[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCapability {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `capability` parameter.
+    /// The id of the `Capability` (the `capability` path parameter).
     pub capability: crate::CapabilityId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -292,14 +292,14 @@ impl crate::rt::StripeRequest for RetrieveCapability {
 ///
 /// Updates an existing Account Capability. Request or remove a capability by updating its `requested` parameter.
 ///
-/// `POST /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `update` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/update)
+/// `POST /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `Capability.update` · [API reference](https://docs.stripe.com/api/capabilities/update)
 #[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCapability {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `capability` parameter.
+    /// The id of the `Capability` (the `capability` path parameter).
     pub capability: crate::CapabilityId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

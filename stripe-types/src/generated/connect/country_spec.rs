@@ -328,7 +328,7 @@ impl serde::Serialize for CountrySpecVerificationFields {
 ///
 /// Lists all Country Spec objects available in the API.
 ///
-/// `GET /v1/country_specs` · Stripe's SDKs: `list` on `CountrySpec` · [API reference](https://docs.stripe.com/api/country_specs/list)
+/// `GET /v1/country_specs` · Stripe's SDKs: `CountrySpec.list` · [API reference](https://docs.stripe.com/api/country_specs/list)
 #[cfg(feature = "country_specs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -414,12 +414,12 @@ impl crate::rt::StripeRequest for ListCountrySpecs {
 ///
 /// Returns a Country Spec for a given Country code.
 ///
-/// `GET /v1/country_specs/{country}` · Stripe's SDKs: `retrieve` on `CountrySpec` · [API reference](https://docs.stripe.com/api/country_specs/retrieve)
+/// `GET /v1/country_specs/{country}` · Stripe's SDKs: `CountrySpec.retrieve` · [API reference](https://docs.stripe.com/api/country_specs/retrieve)
 #[cfg(feature = "country_specs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCountrySpec {
-    /// The `country` parameter.
+    /// The id of the `CountrySpec` (the `country` path parameter).
     pub country: crate::CountrySpecId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -11,7 +11,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BankAccountsAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub bank_account: Option<crate::external_account::BankAccount>,
@@ -121,12 +121,12 @@ impl crate::rt::StripeRequest for BankAccountsAccount {
 ///
 /// Create an external account for a given account.
 ///
-/// `POST /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `create` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/create)
+/// `POST /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `ExternalAccount.create` · [API reference](https://docs.stripe.com/api/external_accounts/create)
 #[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountExternalAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub bank_account: Option<crate::external_account::BankAccount>,
@@ -246,7 +246,7 @@ impl crate::rt::StripeRequest for CreateAccountExternalAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountBankAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be deleted.
     pub id: crate::ExternalAccountId,
@@ -308,12 +308,12 @@ impl crate::rt::StripeRequest for DeleteAccountBankAccount {
 ///
 /// Delete a specified external account for a given account.
 ///
-/// `DELETE /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `delete` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/delete)
+/// `DELETE /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `ExternalAccount.delete` · [API reference](https://docs.stripe.com/api/external_accounts/delete)
 #[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountExternalAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be deleted.
     pub id: crate::ExternalAccountId,
@@ -788,7 +788,7 @@ impl serde::Serialize for ExternalAccountRequirements {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountBankAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
     pub id: crate::ExternalAccountId,
@@ -861,12 +861,12 @@ impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
 ///
 /// Retrieve a specified external account for a given account.
 ///
-/// `GET /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `retrieve` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/retrieve)
+/// `GET /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `ExternalAccount.retrieve` · [API reference](https://docs.stripe.com/api/external_accounts/retrieve)
 #[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountExternalAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
     pub id: crate::ExternalAccountId,
@@ -952,9 +952,9 @@ impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountBankAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `id` parameter.
+    /// The id of the `ExternalAccount` (the `id` path parameter).
     pub id: crate::ExternalAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
@@ -1207,14 +1207,14 @@ impl crate::rt::StripeRequest for UpdateAccountBankAccount {
 /// You can re-enable a disabled bank account by performing an update call without providing any
 /// arguments or changes.
 ///
-/// `POST /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
+/// `POST /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `ExternalAccount.update` · [API reference](https://docs.stripe.com/api/external_accounts/update)
 #[cfg(feature = "account_external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountExternalAccount {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `id` parameter.
+    /// The id of the `ExternalAccount` (the `id` path parameter).
     pub id: crate::ExternalAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
@@ -1465,12 +1465,12 @@ impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
 /// You can re-enable a disabled bank account by performing an update call without providing any
 /// arguments or changes.
 ///
-/// `POST /v1/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
+/// `POST /v1/external_accounts/{id}` · Stripe's SDKs: `ExternalAccount.update` · [API reference](https://docs.stripe.com/api/external_accounts/update)
 #[cfg(feature = "external_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateExternalAccount {
-    /// The `id` parameter.
+    /// The id of the `ExternalAccount` (the `id` path parameter).
     pub id: crate::ExternalAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,

@@ -12,12 +12,12 @@
 /// This method will raise an error when called on an already-refunded application fee,
 /// or when trying to refund more money than is left on an application fee.
 ///
-/// `POST /v1/application_fees/{id}/refunds` · Stripe's SDKs: `create` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/create)
+/// `POST /v1/application_fees/{id}/refunds` · Stripe's SDKs: `FeeRefund.create` · [API reference](https://docs.stripe.com/api/fee_refunds/create)
 #[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFeeRefund {
-    /// The `id` parameter.
+    /// The id of the `ApplicationFee` (the `id` path parameter).
     pub id: crate::ApplicationFeeId,
     /// A positive integer, in _cents (or local equivalent)_, representing how much of this fee to refund. Can refund only up to the remaining unrefunded amount of the fee.
     pub amount: Option<i64>,
@@ -102,12 +102,12 @@ impl crate::rt::StripeRequest for CreateFeeRefund {
 ///
 /// You can see a list of the refunds belonging to a specific application fee. Note that the 10 most recent refunds are always available by default on the application fee object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
-/// `GET /v1/application_fees/{id}/refunds` · Stripe's SDKs: `list` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/list)
+/// `GET /v1/application_fees/{id}/refunds` · Stripe's SDKs: `FeeRefund.list` · [API reference](https://docs.stripe.com/api/fee_refunds/list)
 #[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListFeeRefunds {
-    /// The `id` parameter.
+    /// The id of the `ApplicationFee` (the `id` path parameter).
     pub id: crate::ApplicationFeeId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -203,14 +203,14 @@ impl crate::rt::StripeRequest for ListFeeRefunds {
 ///
 /// By default, you can see the 10 most recent refunds stored directly on the application fee object, but you can also retrieve details about a specific refund stored on the application fee.
 ///
-/// `GET /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `retrieve` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/retrieve)
+/// `GET /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `FeeRefund.retrieve` · [API reference](https://docs.stripe.com/api/fee_refunds/retrieve)
 #[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFeeRefund {
-    /// The `fee` parameter.
+    /// The id of the `ApplicationFee` (the `fee` path parameter).
     pub fee: crate::ApplicationFeeId,
-    /// The `id` parameter.
+    /// The id of the `FeeRefund` (the `id` path parameter).
     pub id: crate::FeeRefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -281,14 +281,14 @@ impl crate::rt::StripeRequest for RetrieveFeeRefund {
 ///
 /// This request only accepts metadata as an argument.
 ///
-/// `POST /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `update` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/update)
+/// `POST /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `FeeRefund.update` · [API reference](https://docs.stripe.com/api/fee_refunds/update)
 #[cfg(feature = "application_fee_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateFeeRefund {
-    /// The `fee` parameter.
+    /// The id of the `ApplicationFee` (the `fee` path parameter).
     pub fee: crate::ApplicationFeeId,
-    /// The `id` parameter.
+    /// The id of the `FeeRefund` (the `id` path parameter).
     pub id: crate::FeeRefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -6,12 +6,12 @@
 ///
 /// **You can only create login links for accounts that use the [Express Dashboard](https://docs.stripe.com/connect/express-dashboard) and are connected to your platform**.
 ///
-/// `POST /v1/accounts/{account}/login_links` · Stripe's SDKs: `create` on `LoginLink` · [API reference](https://docs.stripe.com/api/login_links/create)
+/// `POST /v1/accounts/{account}/login_links` · Stripe's SDKs: `LoginLink.create` · [API reference](https://docs.stripe.com/api/login_links/create)
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateLoginLink {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -14,7 +14,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountPerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
@@ -406,12 +406,12 @@ impl crate::rt::StripeRequest for CreateAccountPerson {
 ///
 /// Creates a new person.
 ///
-/// `POST /v1/accounts/{account}/persons` · Stripe's SDKs: `create` on `Person` · [API reference](https://docs.stripe.com/api/persons/create)
+/// `POST /v1/accounts/{account}/persons` · Stripe's SDKs: `Person.create` · [API reference](https://docs.stripe.com/api/persons/create)
 #[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
@@ -810,9 +810,9 @@ impl crate::rt::StripeRequest for CreatePerson {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountPerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `person` parameter.
+    /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
 }
 #[cfg(feature = "account_people")]
@@ -872,14 +872,14 @@ impl crate::rt::StripeRequest for DeleteAccountPerson {
 ///
 /// Deletes an existing person’s relationship to the account’s legal entity. Any person with a relationship for an account can be deleted through the API, except if the person is the `account_opener`. If your integration is using the `executive` parameter, you cannot delete the only verified `executive` on file.
 ///
-/// `DELETE /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `delete` on `Person` · [API reference](https://docs.stripe.com/api/persons/delete)
+/// `DELETE /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `Person.delete` · [API reference](https://docs.stripe.com/api/persons/delete)
 #[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `person` parameter.
+    /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
 }
 #[cfg(feature = "account_persons")]
@@ -1031,7 +1031,7 @@ impl serde::Serialize for DeletedPerson {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListAccountPeople {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -1144,12 +1144,12 @@ impl crate::rt::StripeRequest for ListAccountPeople {
 ///
 /// Returns a list of people associated with the account’s legal entity. The people are returned sorted by creation date, with the most recent people appearing first.
 ///
-/// `GET /v1/accounts/{account}/persons` · Stripe's SDKs: `list` on `Person` · [API reference](https://docs.stripe.com/api/persons/list)
+/// `GET /v1/accounts/{account}/persons` · Stripe's SDKs: `Person.list` · [API reference](https://docs.stripe.com/api/persons/list)
 #[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPersons {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -2718,9 +2718,9 @@ impl serde::Serialize for PersonUsCfpbData {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountPerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `person` parameter.
+    /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2791,14 +2791,14 @@ impl crate::rt::StripeRequest for RetrieveAccountPerson {
 ///
 /// Retrieves an existing person.
 ///
-/// `GET /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `retrieve` on `Person` · [API reference](https://docs.stripe.com/api/persons/retrieve)
+/// `GET /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `Person.retrieve` · [API reference](https://docs.stripe.com/api/persons/retrieve)
 #[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `person` parameter.
+    /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2876,9 +2876,9 @@ impl crate::rt::StripeRequest for RetrievePerson {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountPerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `person` parameter.
+    /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
@@ -3275,14 +3275,14 @@ impl crate::rt::StripeRequest for UpdateAccountPerson {
 ///
 /// Updates an existing person.
 ///
-/// `POST /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `update` on `Person` · [API reference](https://docs.stripe.com/api/persons/update)
+/// `POST /v1/accounts/{account}/persons/{person}` · Stripe's SDKs: `Person.update` · [API reference](https://docs.stripe.com/api/persons/update)
 #[cfg(feature = "account_persons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePerson {
-    /// The `account` parameter.
+    /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
-    /// The `person` parameter.
+    /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,

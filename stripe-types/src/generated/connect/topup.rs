@@ -4,12 +4,12 @@
 ///
 /// Cancels a top-up. Only pending top-ups can be canceled.
 ///
-/// `POST /v1/topups/{topup}/cancel` · Stripe's SDKs: `cancel` on `Topup` · [API reference](https://docs.stripe.com/api/topups/cancel)
+/// `POST /v1/topups/{topup}/cancel` · Stripe's SDKs: `Topup.cancel` · [API reference](https://docs.stripe.com/api/topups/cancel)
 #[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTopup {
-    /// The `topup` parameter.
+    /// The id of the `Topup` (the `topup` path parameter).
     pub topup: crate::TopupId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -71,7 +71,7 @@ impl crate::rt::StripeRequest for CancelTopup {
 ///
 /// Top up the balance of an account
 ///
-/// `POST /v1/topups` · Stripe's SDKs: `create` on `Topup` · [API reference](https://docs.stripe.com/api/topups/create)
+/// `POST /v1/topups` · Stripe's SDKs: `Topup.create` · [API reference](https://docs.stripe.com/api/topups/create)
 #[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -190,7 +190,7 @@ impl crate::rt::StripeRequest for CreateTopup {
 ///
 /// Returns a list of top-ups.
 ///
-/// `GET /v1/topups` · Stripe's SDKs: `list` on `Topup` · [API reference](https://docs.stripe.com/api/topups/list)
+/// `GET /v1/topups` · Stripe's SDKs: `Topup.list` · [API reference](https://docs.stripe.com/api/topups/list)
 #[cfg(feature = "topups")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -313,12 +313,12 @@ impl crate::rt::StripeRequest for ListTopups {
 ///
 /// Retrieves the details of a top-up that has previously been created. Supply the unique top-up ID that was returned from your previous request, and Stripe will return the corresponding top-up information.
 ///
-/// `GET /v1/topups/{topup}` · Stripe's SDKs: `retrieve` on `Topup` · [API reference](https://docs.stripe.com/api/topups/retrieve)
+/// `GET /v1/topups/{topup}` · Stripe's SDKs: `Topup.retrieve` · [API reference](https://docs.stripe.com/api/topups/retrieve)
 #[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTopup {
-    /// The `topup` parameter.
+    /// The id of the `Topup` (the `topup` path parameter).
     pub topup: crate::TopupId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -613,12 +613,12 @@ impl serde::Serialize for Topup {
 ///
 /// Updates the metadata of a top-up. Other top-up details are not editable by design.
 ///
-/// `POST /v1/topups/{topup}` · Stripe's SDKs: `update` on `Topup` · [API reference](https://docs.stripe.com/api/topups/update)
+/// `POST /v1/topups/{topup}` · Stripe's SDKs: `Topup.update` · [API reference](https://docs.stripe.com/api/topups/update)
 #[cfg(feature = "topups")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTopup {
-    /// The `topup` parameter.
+    /// The id of the `Topup` (the `topup` path parameter).
     pub topup: crate::TopupId,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,

@@ -4,7 +4,7 @@
 ///
 /// To send funds from your Stripe account to a connected account, you create a new transfer object. Your [Stripe balance](#balance) must be able to cover the transfer amount, or you’ll receive an “Insufficient Funds” error.
 ///
-/// `POST /v1/transfers` · Stripe's SDKs: `create` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/create)
+/// `POST /v1/transfers` · Stripe's SDKs: `Transfer.create` · [API reference](https://docs.stripe.com/api/transfers/create)
 #[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -134,7 +134,7 @@ impl crate::rt::StripeRequest for CreateTransfer {
 ///
 /// Returns a list of existing transfers sent to connected accounts. The transfers are returned in sorted order, with the most recently created transfers appearing first.
 ///
-/// `GET /v1/transfers` · Stripe's SDKs: `list` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/list)
+/// `GET /v1/transfers` · Stripe's SDKs: `Transfer.list` · [API reference](https://docs.stripe.com/api/transfers/list)
 #[cfg(feature = "transfers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -253,12 +253,12 @@ impl crate::rt::StripeRequest for ListTransfers {
 ///
 /// Retrieves the details of an existing transfer. Supply the unique transfer ID from either a transfer creation request or the transfer list, and Stripe will return the corresponding transfer information.
 ///
-/// `GET /v1/transfers/{transfer}` · Stripe's SDKs: `retrieve` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/retrieve)
+/// `GET /v1/transfers/{transfer}` · Stripe's SDKs: `Transfer.retrieve` · [API reference](https://docs.stripe.com/api/transfers/retrieve)
 #[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTransfer {
-    /// The `transfer` parameter.
+    /// The id of the `Transfer` (the `transfer` path parameter).
     pub transfer: crate::TransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -785,12 +785,12 @@ impl serde::Serialize for TransferSchedule {
 ///
 /// This request accepts only metadata as an argument.
 ///
-/// `POST /v1/transfers/{transfer}` · Stripe's SDKs: `update` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/update)
+/// `POST /v1/transfers/{transfer}` · Stripe's SDKs: `Transfer.update` · [API reference](https://docs.stripe.com/api/transfers/update)
 #[cfg(feature = "transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTransfer {
-    /// The `transfer` parameter.
+    /// The id of the `Transfer` (the `transfer` path parameter).
     pub transfer: crate::TransferId,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,

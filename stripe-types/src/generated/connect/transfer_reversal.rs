@@ -8,12 +8,12 @@
 ///
 /// Once entirely reversed, a transfer can’t be reversed again. This method will return an error when called on an already-reversed transfer, or when trying to reverse more money than is left on a transfer.
 ///
-/// `POST /v1/transfers/{id}/reversals` · Stripe's SDKs: `create` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/create)
+/// `POST /v1/transfers/{id}/reversals` · Stripe's SDKs: `TransferReversal.create` · [API reference](https://docs.stripe.com/api/transfer_reversals/create)
 #[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTransferReversal {
-    /// The `id` parameter.
+    /// The id of the `Transfer` (the `id` path parameter).
     pub id: crate::TransferId,
     /// A positive integer in cents (or local equivalent) representing how much of this transfer to reverse. Can only reverse up to the unreversed amount remaining of the transfer. Partial transfer reversals are only allowed for transfers to Stripe Accounts. Defaults to the entire transfer amount.
     pub amount: Option<i64>,
@@ -123,12 +123,12 @@ impl crate::rt::StripeRequest for CreateTransferReversal {
 ///
 /// You can see a list of the reversals belonging to a specific transfer. Note that the 10 most recent reversals are always available by default on the transfer object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional reversals.
 ///
-/// `GET /v1/transfers/{id}/reversals` · Stripe's SDKs: `list` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/list)
+/// `GET /v1/transfers/{id}/reversals` · Stripe's SDKs: `TransferReversal.list` · [API reference](https://docs.stripe.com/api/transfer_reversals/list)
 #[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTransferReversals {
-    /// The `id` parameter.
+    /// The id of the `Transfer` (the `id` path parameter).
     pub id: crate::TransferId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -224,14 +224,14 @@ impl crate::rt::StripeRequest for ListTransferReversals {
 ///
 /// By default, you can see the 10 most recent reversals stored directly on the transfer object, but you can also retrieve details about a specific reversal stored on the transfer.
 ///
-/// `GET /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `retrieve` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/retrieve)
+/// `GET /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `TransferReversal.retrieve` · [API reference](https://docs.stripe.com/api/transfer_reversals/retrieve)
 #[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTransferReversal {
-    /// The `transfer` parameter.
+    /// The id of the `Transfer` (the `transfer` path parameter).
     pub transfer: crate::TransferId,
-    /// The `id` parameter.
+    /// The id of the `TransferReversal` (the `id` path parameter).
     pub id: crate::TransferReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -478,14 +478,14 @@ impl serde::Serialize for TransferReversal {
 ///
 /// This request only accepts metadata and description as arguments.
 ///
-/// `POST /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `update` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/update)
+/// `POST /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `TransferReversal.update` · [API reference](https://docs.stripe.com/api/transfer_reversals/update)
 #[cfg(feature = "transfer_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTransferReversal {
-    /// The `transfer` parameter.
+    /// The id of the `Transfer` (the `transfer` path parameter).
     pub transfer: crate::TransferId,
-    /// The `id` parameter.
+    /// The id of the `TransferReversal` (the `id` path parameter).
     pub id: crate::TransferReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -218,7 +218,7 @@ impl serde::Serialize for ApiErrors {
         map.end()
     }
 }
-/// One of several shapes of `ApiErrorsSource`.
+/// `source` of `ApiErrors`, `Customer` and 3 more: one of several shapes.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BankAccountOrCardOrSource {

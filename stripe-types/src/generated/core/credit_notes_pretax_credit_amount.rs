@@ -107,7 +107,7 @@ impl serde::Serialize for CreditNotesPretaxCreditAmount {
         map.end()
     }
 }
-/// One of several shapes of `CreditNotesPretaxCreditAmountDiscount`.
+/// `discount` of `CreditNotesPretaxCreditAmount`, `DiscountsResourceDiscountAmount` and 2 more: one of several shapes.
 #[cfg(
     any(
         feature = "credit_note_lines",

@@ -4,7 +4,7 @@
 ///
 /// List events, going back up to 30 days. Each event data is rendered according to Stripe API version at its creation time, specified in [event object](https://docs.stripe.com/api/events/object) `api_version` attribute (not according to your current Stripe API version or `Stripe-Version` header).
 ///
-/// `GET /v1/events` · Stripe's SDKs: `list` on `Event` · [API reference](https://docs.stripe.com/api/events/list)
+/// `GET /v1/events` · Stripe's SDKs: `Event.list` · [API reference](https://docs.stripe.com/api/events/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListEvents {
@@ -130,11 +130,11 @@ impl crate::rt::StripeRequest for ListEvents {
 ///
 /// Retrieves the details of an event if it was created in the last 30 days. Supply the unique identifier of the event, which you might have received in a webhook.
 ///
-/// `GET /v1/events/{id}` · Stripe's SDKs: `retrieve` on `Event` · [API reference](https://docs.stripe.com/api/events/retrieve)
+/// `GET /v1/events/{id}` · Stripe's SDKs: `Event.retrieve` · [API reference](https://docs.stripe.com/api/events/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveEvent {
-    /// The `id` parameter.
+    /// The id of the `Event` (the `id` path parameter).
     pub id: crate::event::EventId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

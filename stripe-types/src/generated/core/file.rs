@@ -6,7 +6,7 @@
 ///
 /// All of Stripe’s officially supported Client libraries support sending `multipart/form-data`.
 ///
-/// `POST /v1/files` · Stripe's SDKs: `create` on `File` · [API reference](https://docs.stripe.com/api/files/create)
+/// `POST /v1/files` · Stripe's SDKs: `File.create` · [API reference](https://docs.stripe.com/api/files/create)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFile {
@@ -251,7 +251,7 @@ impl serde::Serialize for File {
 ///
 /// Returns a list of the files that your account has access to. Stripe sorts and returns the files by their creation dates, placing the most recently created files at the top.
 ///
-/// `GET /v1/files` · Stripe's SDKs: `list` on `File` · [API reference](https://docs.stripe.com/api/files/list)
+/// `GET /v1/files` · Stripe's SDKs: `File.list` · [API reference](https://docs.stripe.com/api/files/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListFiles {
@@ -355,11 +355,11 @@ impl crate::rt::StripeRequest for ListFiles {
 ///
 /// Retrieves the details of an existing file object. After you supply a unique file ID, Stripe returns the corresponding file object. Learn how to [access file contents](https://docs.stripe.com/docs/file-upload#download-file-contents).
 ///
-/// `GET /v1/files/{file}` · Stripe's SDKs: `retrieve` on `File` · [API reference](https://docs.stripe.com/api/files/retrieve)
+/// `GET /v1/files/{file}` · Stripe's SDKs: `File.retrieve` · [API reference](https://docs.stripe.com/api/files/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFile {
-    /// The `file` parameter.
+    /// The id of the `File` (the `file` path parameter).
     pub file: crate::FileId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

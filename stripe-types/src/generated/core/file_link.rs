@@ -4,7 +4,7 @@
 ///
 /// Creates a new file link object.
 ///
-/// `POST /v1/file_links` · Stripe's SDKs: `create` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/create)
+/// `POST /v1/file_links` · Stripe's SDKs: `FileLink.create` · [API reference](https://docs.stripe.com/api/file_links/create)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFileLink {
@@ -235,7 +235,7 @@ impl serde::Serialize for FileLink {
 ///
 /// Returns a list of file links.
 ///
-/// `GET /v1/file_links` · Stripe's SDKs: `list` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/list)
+/// `GET /v1/file_links` · Stripe's SDKs: `FileLink.list` · [API reference](https://docs.stripe.com/api/file_links/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListFileLinks {
@@ -350,11 +350,11 @@ impl crate::rt::StripeRequest for ListFileLinks {
 ///
 /// Retrieves the file link with the given ID.
 ///
-/// `GET /v1/file_links/{link}` · Stripe's SDKs: `retrieve` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/retrieve)
+/// `GET /v1/file_links/{link}` · Stripe's SDKs: `FileLink.retrieve` · [API reference](https://docs.stripe.com/api/file_links/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFileLink {
-    /// The `link` parameter.
+    /// The id of the `FileLink` (the `link` path parameter).
     pub link: crate::FileLinkId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -413,11 +413,11 @@ impl crate::rt::StripeRequest for RetrieveFileLink {
 ///
 /// Updates an existing file link object. Expired links can no longer be updated.
 ///
-/// `POST /v1/file_links/{link}` · Stripe's SDKs: `update` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/update)
+/// `POST /v1/file_links/{link}` · Stripe's SDKs: `FileLink.update` · [API reference](https://docs.stripe.com/api/file_links/update)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateFileLink {
-    /// The `link` parameter.
+    /// The id of the `FileLink` (the `link` path parameter).
     pub link: crate::FileLinkId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

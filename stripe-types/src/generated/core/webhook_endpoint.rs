@@ -4,7 +4,7 @@
 ///
 /// A webhook endpoint must have a `url` and a list of `enabled_events`. You may optionally specify the Boolean `connect` parameter. If set to true, then a Connect webhook endpoint that notifies the specified `url` about events from all connected accounts is created; otherwise an account webhook endpoint that notifies the specified `url` only about events from your account is created. You can also create webhook endpoints in the [webhooks settings](https://dashboard.stripe.com/account/webhooks) section of the Dashboard.
 ///
-/// `POST /v1/webhook_endpoints` · Stripe's SDKs: `create` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/create)
+/// `POST /v1/webhook_endpoints` · Stripe's SDKs: `WebhookEndpoint.create` · [API reference](https://docs.stripe.com/api/webhook_endpoints/create)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateWebhookEndpoint {
@@ -116,11 +116,11 @@ impl crate::rt::StripeRequest for CreateWebhookEndpoint {
 ///
 /// You can also delete webhook endpoints via the [webhook endpoint management](https://dashboard.stripe.com/account/webhooks) page of the Stripe dashboard.
 ///
-/// `DELETE /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `delete` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/delete)
+/// `DELETE /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `WebhookEndpoint.delete` · [API reference](https://docs.stripe.com/api/webhook_endpoints/delete)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteWebhookEndpoint {
-    /// The `webhook_endpoint` parameter.
+    /// The id of the `WebhookEndpoint` (the `webhook_endpoint` path parameter).
     pub webhook_endpoint: crate::WebhookEndpointId,
 }
 impl serde::Serialize for DeleteWebhookEndpoint {
@@ -248,7 +248,7 @@ impl serde::Serialize for DeletedWebhookEndpoint {
 ///
 /// Returns a list of your webhook endpoints.
 ///
-/// `GET /v1/webhook_endpoints` · Stripe's SDKs: `list` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/list)
+/// `GET /v1/webhook_endpoints` · Stripe's SDKs: `WebhookEndpoint.list` · [API reference](https://docs.stripe.com/api/webhook_endpoints/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListWebhookEndpoints {
@@ -330,11 +330,11 @@ impl crate::rt::StripeRequest for ListWebhookEndpoints {
 ///
 /// Retrieves the webhook endpoint with the given ID.
 ///
-/// `GET /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `retrieve` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/retrieve)
+/// `GET /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `WebhookEndpoint.retrieve` · [API reference](https://docs.stripe.com/api/webhook_endpoints/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveWebhookEndpoint {
-    /// The `webhook_endpoint` parameter.
+    /// The id of the `WebhookEndpoint` (the `webhook_endpoint` path parameter).
     pub webhook_endpoint: crate::WebhookEndpointId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -394,11 +394,11 @@ impl crate::rt::StripeRequest for RetrieveWebhookEndpoint {
 ///
 /// Updates the webhook endpoint. You may edit the `url`, the list of `enabled_events`, and the status of your endpoint.
 ///
-/// `POST /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `update` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/update)
+/// `POST /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `WebhookEndpoint.update` · [API reference](https://docs.stripe.com/api/webhook_endpoints/update)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateWebhookEndpoint {
-    /// The `webhook_endpoint` parameter.
+    /// The id of the `WebhookEndpoint` (the `webhook_endpoint` path parameter).
     pub webhook_endpoint: crate::WebhookEndpointId,
     /// An optional description of what the webhook is used for.
     pub description: Option<crate::rt::Clearable<String>>,

@@ -4,12 +4,12 @@
 ///
 /// Disables your access to a Financial Connections `Account`. You will no longer be able to access data associated with the account (e.g. balances, transactions).
 ///
-/// `POST /v1/financial_connections/accounts/{account}/disconnect` · Stripe's SDKs: `disconnect` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/disconnect)
+/// `POST /v1/financial_connections/accounts/{account}/disconnect` · Stripe's SDKs: `FinancialConnections.Account.disconnect` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/disconnect)
 #[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisconnectFinancialConnectionsAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -82,7 +82,7 @@ impl crate::rt::StripeRequest for DisconnectFinancialConnectionsAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisconnectLinkedAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -602,7 +602,7 @@ impl serde::Serialize for FinancialConnectionsAccountOwnership {
 ///
 /// Returns a list of Financial Connections `Account` objects.
 ///
-/// `GET /v1/financial_connections/accounts` · Stripe's SDKs: `list` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/list)
+/// `GET /v1/financial_connections/accounts` · Stripe's SDKs: `FinancialConnections.Account.list` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/list)
 #[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -835,12 +835,12 @@ impl crate::rt::StripeRequest for ListLinkedAccounts {
 ///
 /// Refreshes the data associated with a Financial Connections `Account`.
 ///
-/// `POST /v1/financial_connections/accounts/{account}/refresh` · Stripe's SDKs: `refresh` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/refresh)
+/// `POST /v1/financial_connections/accounts/{account}/refresh` · Stripe's SDKs: `FinancialConnections.Account.refresh` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/refresh)
 #[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefreshFinancialConnectionsAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -922,7 +922,7 @@ impl crate::rt::StripeRequest for RefreshFinancialConnectionsAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefreshLinkedAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -997,12 +997,12 @@ impl crate::rt::StripeRequest for RefreshLinkedAccount {
 ///
 /// Retrieves the details of an Financial Connections `Account`.
 ///
-/// `GET /v1/financial_connections/accounts/{account}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/retrieve)
+/// `GET /v1/financial_connections/accounts/{account}` · Stripe's SDKs: `FinancialConnections.Account.retrieve` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/retrieve)
 #[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1075,7 +1075,7 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkedAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1141,12 +1141,12 @@ impl crate::rt::StripeRequest for RetrieveLinkedAccount {
 ///
 /// Subscribes to periodic refreshes of data associated with a Financial Connections `Account`. When the account status is active, data is typically refreshed once a day.
 ///
-/// `POST /v1/financial_connections/accounts/{account}/subscribe` · Stripe's SDKs: `subscribe` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/subscribe)
+/// `POST /v1/financial_connections/accounts/{account}/subscribe` · Stripe's SDKs: `FinancialConnections.Account.subscribe` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/subscribe)
 #[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscribeFinancialConnectionsAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1222,12 +1222,12 @@ impl crate::rt::StripeRequest for SubscribeFinancialConnectionsAccount {
 ///
 /// Unsubscribes from periodic refreshes of data associated with a Financial Connections `Account`.
 ///
-/// `POST /v1/financial_connections/accounts/{account}/unsubscribe` · Stripe's SDKs: `unsubscribe` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/unsubscribe)
+/// `POST /v1/financial_connections/accounts/{account}/unsubscribe` · Stripe's SDKs: `FinancialConnections.Account.unsubscribe` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/unsubscribe)
 #[cfg(feature = "financial_connections_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UnsubscribeFinancialConnectionsAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

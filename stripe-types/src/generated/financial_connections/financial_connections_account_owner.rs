@@ -202,7 +202,7 @@ impl serde::Serialize for FinancialConnectionsAccountOwner {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLinkedAccountOwners {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -308,12 +308,12 @@ impl crate::rt::StripeRequest for ListLinkedAccountOwners {
 ///
 /// Lists all owners for a given `Account`
 ///
-/// `GET /v1/financial_connections/accounts/{account}/owners` · Stripe's SDKs: `list_owners` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/list_owners)
+/// `GET /v1/financial_connections/accounts/{account}/owners` · Stripe's SDKs: `FinancialConnections.Account.list_owners` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/list_owners)
 #[cfg(feature = "financial_connections_account_owners")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListOwnersFinancialConnectionsAccount {
-    /// The `account` parameter.
+    /// The id of the `FinancialConnectionsAccount` (the `account` path parameter).
     pub account: crate::FinancialConnectionsAccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

@@ -4,7 +4,7 @@
 ///
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
 ///
-/// `POST /v1/financial_connections/sessions` · Stripe's SDKs: `create` on `FinancialConnections.Session` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/create)
+/// `POST /v1/financial_connections/sessions` · Stripe's SDKs: `FinancialConnections.Session.create` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/create)
 #[cfg(feature = "financial_connections_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -414,12 +414,12 @@ impl serde::Serialize for FinancialConnectionsSession {
 ///
 /// Retrieves the details of a Financial Connections `Session`
 ///
-/// `GET /v1/financial_connections/sessions/{session}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Session` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/retrieve)
+/// `GET /v1/financial_connections/sessions/{session}` · Stripe's SDKs: `FinancialConnections.Session.retrieve` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/retrieve)
 #[cfg(feature = "financial_connections_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsSession {
-    /// The `session` parameter.
+    /// The id of the `FinancialConnectionsSession` (the `session` path parameter).
     pub session: crate::FinancialConnectionsSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -492,7 +492,7 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsSession {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkAccountSession {
-    /// The `session` parameter.
+    /// The id of the `FinancialConnectionsSession` (the `session` path parameter).
     pub session: crate::FinancialConnectionsSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -208,7 +208,7 @@ impl serde::Serialize for FinancialConnectionsTransaction {
 ///
 /// Returns a list of Financial Connections `Transaction` objects.
 ///
-/// `GET /v1/financial_connections/transactions` · Stripe's SDKs: `list` on `FinancialConnections.Transaction` · [API reference](https://docs.stripe.com/api/financial_connections/transactions/list)
+/// `GET /v1/financial_connections/transactions` · Stripe's SDKs: `FinancialConnections.Transaction.list` · [API reference](https://docs.stripe.com/api/financial_connections/transactions/list)
 #[cfg(feature = "financial_connections_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -328,12 +328,12 @@ impl crate::rt::StripeRequest for ListFinancialConnectionsTransactions {
 ///
 /// Retrieves the details of a Financial Connections `Transaction`
 ///
-/// `GET /v1/financial_connections/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Transaction` · [API reference](https://docs.stripe.com/api/financial_connections/transactions/retrieve)
+/// `GET /v1/financial_connections/transactions/{transaction}` · Stripe's SDKs: `FinancialConnections.Transaction.retrieve` · [API reference](https://docs.stripe.com/api/financial_connections/transactions/retrieve)
 #[cfg(feature = "financial_connections_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsTransaction {
-    /// The `transaction` parameter.
+    /// The id of the `FinancialConnectionsTransaction` (the `transaction` path parameter).
     pub transaction: crate::FinancialConnectionsTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

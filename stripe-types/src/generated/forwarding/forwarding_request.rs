@@ -4,7 +4,7 @@
 ///
 /// Creates a ForwardingRequest object.
 ///
-/// `POST /v1/forwarding/requests` · Stripe's SDKs: `create` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/create)
+/// `POST /v1/forwarding/requests` · Stripe's SDKs: `Forwarding.Request.create` · [API reference](https://docs.stripe.com/api/forwarding/requests/create)
 #[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -284,7 +284,7 @@ impl serde::Serialize for ForwardingRequest {
 ///
 /// Lists all ForwardingRequest objects.
 ///
-/// `GET /v1/forwarding/requests` · Stripe's SDKs: `list` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/list)
+/// `GET /v1/forwarding/requests` · Stripe's SDKs: `Forwarding.Request.list` · [API reference](https://docs.stripe.com/api/forwarding/requests/list)
 #[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -381,12 +381,12 @@ impl crate::rt::StripeRequest for ListForwardingRequests {
 ///
 /// Retrieves a ForwardingRequest object.
 ///
-/// `GET /v1/forwarding/requests/{id}` · Stripe's SDKs: `retrieve` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/retrieve)
+/// `GET /v1/forwarding/requests/{id}` · Stripe's SDKs: `Forwarding.Request.retrieve` · [API reference](https://docs.stripe.com/api/forwarding/requests/retrieve)
 #[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveForwardingRequest {
-    /// The `id` parameter.
+    /// The id of the `ForwardingRequest` (the `id` path parameter).
     pub id: crate::ForwardingRequestId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -218,7 +218,7 @@ impl serde::Serialize for IdentityVerificationReport {
 ///
 /// List all verification reports.
 ///
-/// `GET /v1/identity/verification_reports` · Stripe's SDKs: `list` on `Identity.VerificationReport` · [API reference](https://docs.stripe.com/api/identity/verification_reports/list)
+/// `GET /v1/identity/verification_reports` · Stripe's SDKs: `Identity.VerificationReport.list` · [API reference](https://docs.stripe.com/api/identity/verification_reports/list)
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -361,12 +361,12 @@ impl crate::rt::StripeRequest for ListIdentityVerificationReports {
 ///
 /// Retrieves an existing VerificationReport
 ///
-/// `GET /v1/identity/verification_reports/{report}` · Stripe's SDKs: `retrieve` on `Identity.VerificationReport` · [API reference](https://docs.stripe.com/api/identity/verification_reports/retrieve)
+/// `GET /v1/identity/verification_reports/{report}` · Stripe's SDKs: `Identity.VerificationReport.retrieve` · [API reference](https://docs.stripe.com/api/identity/verification_reports/retrieve)
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIdentityVerificationReport {
-    /// The `report` parameter.
+    /// The id of the `IdentityVerificationReport` (the `report` path parameter).
     pub report: crate::IdentityVerificationReportId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

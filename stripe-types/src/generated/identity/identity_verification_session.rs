@@ -6,12 +6,12 @@
 ///
 /// Once canceled, future submission attempts are disabled. This cannot be undone. [Learn more](https://docs.stripe.com/docs/identity/verification-sessions#cancel).
 ///
-/// `POST /v1/identity/verification_sessions/{session}/cancel` · Stripe's SDKs: `cancel` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/cancel)
+/// `POST /v1/identity/verification_sessions/{session}/cancel` · Stripe's SDKs: `Identity.VerificationSession.cancel` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/cancel)
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelIdentityVerificationSession {
-    /// The `session` parameter.
+    /// The id of the `IdentityVerificationSession` (the `session` path parameter).
     pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -80,7 +80,7 @@ impl crate::rt::StripeRequest for CancelIdentityVerificationSession {
 ///
 /// Related guide: [Verify your users’ identity documents](https://docs.stripe.com/docs/identity/verify-identity-documents)
 ///
-/// `POST /v1/identity/verification_sessions` · Stripe's SDKs: `create` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/create)
+/// `POST /v1/identity/verification_sessions` · Stripe's SDKs: `Identity.VerificationSession.create` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/create)
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -542,7 +542,7 @@ impl serde::Serialize for IdentityVerificationSession {
 ///
 /// Returns a list of VerificationSessions
 ///
-/// `GET /v1/identity/verification_sessions` · Stripe's SDKs: `list` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/list)
+/// `GET /v1/identity/verification_sessions` · Stripe's SDKs: `Identity.VerificationSession.list` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/list)
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -704,12 +704,12 @@ impl crate::rt::StripeRequest for ListIdentityVerificationSessions {
 ///
 /// [Learn more](https://docs.stripe.com/docs/identity/verification-sessions#redact).
 ///
-/// `POST /v1/identity/verification_sessions/{session}/redact` · Stripe's SDKs: `redact` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/redact)
+/// `POST /v1/identity/verification_sessions/{session}/redact` · Stripe's SDKs: `Identity.VerificationSession.redact` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/redact)
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RedactIdentityVerificationSession {
-    /// The `session` parameter.
+    /// The id of the `IdentityVerificationSession` (the `session` path parameter).
     pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -775,12 +775,12 @@ impl crate::rt::StripeRequest for RedactIdentityVerificationSession {
 /// When the session status is `requires_input`, you can use this method to retrieve a valid
 /// `client_secret` or `url` to allow re-submission.
 ///
-/// `GET /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `retrieve` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/retrieve)
+/// `GET /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `Identity.VerificationSession.retrieve` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/retrieve)
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIdentityVerificationSession {
-    /// The `session` parameter.
+    /// The id of the `IdentityVerificationSession` (the `session` path parameter).
     pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -846,12 +846,12 @@ impl crate::rt::StripeRequest for RetrieveIdentityVerificationSession {
 /// When the session status is `requires_input`, you can use this method to update the
 /// verification check and options.
 ///
-/// `POST /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `update` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/update)
+/// `POST /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `Identity.VerificationSession.update` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/update)
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIdentityVerificationSession {
-    /// The `session` parameter.
+    /// The id of the `IdentityVerificationSession` (the `session` path parameter).
     pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -5,12 +5,12 @@
 /// [Deprecated] Approves a pending Issuing `Authorization` object. This request should be made within the timeout window of the [real-time authorization](https://docs.stripe.com/docs/issuing/controls/real-time-authorizations) flow.
 /// This method is deprecated. Instead, [respond directly to the webhook request to approve an authorization](https://docs.stripe.com/docs/issuing/controls/real-time-authorizations#authorization-handling).
 ///
-/// `POST /v1/issuing/authorizations/{authorization}/approve` · Stripe's SDKs: `approve` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/approve)
+/// `POST /v1/issuing/authorizations/{authorization}/approve` · Stripe's SDKs: `Issuing.Authorization.approve` · [API reference](https://docs.stripe.com/api/issuing/authorizations/approve)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApproveIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// If the authorization's `pending_request.is_amount_controllable` property is `true`, you may provide this value to control how much to hold for the authorization. Must be positive (use [`decline`](https://docs.stripe.com/api/issuing/authorizations/decline) to decline an authorization request).
     pub amount: Option<i64>,
@@ -98,12 +98,12 @@ impl crate::rt::StripeRequest for ApproveIssuingAuthorization {
 ///
 /// Capture a test-mode authorization.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/capture` · Stripe's SDKs: `capture` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/capture)
+/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/capture` · Stripe's SDKs: `Issuing.Authorization.capture` · [API reference](https://docs.stripe.com/api/issuing/authorizations/capture)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CaptureTestHelpersIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// The amount to capture from the authorization. If not provided, the full amount of the authorization will be captured. This amount is in the authorization currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub capture_amount: Option<i64>,
@@ -202,7 +202,7 @@ impl crate::rt::StripeRequest for CaptureTestHelpersIssuingAuthorization {
 ///
 /// Create a test-mode authorization.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations` · Stripe's SDKs: `create` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/create)
+/// `POST /v1/test_helpers/issuing/authorizations` · Stripe's SDKs: `Issuing.Authorization.create` · [API reference](https://docs.stripe.com/api/issuing/authorizations/create)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -454,12 +454,12 @@ impl crate::rt::StripeRequest for CreateTestHelpersIssuingAuthorization {
 /// [Deprecated] Declines a pending Issuing `Authorization` object. This request should be made within the timeout window of the [real time authorization](https://docs.stripe.com/docs/issuing/controls/real-time-authorizations) flow.
 /// This method is deprecated. Instead, [respond directly to the webhook request to decline an authorization](https://docs.stripe.com/docs/issuing/controls/real-time-authorizations#authorization-handling).
 ///
-/// `POST /v1/issuing/authorizations/{authorization}/decline` · Stripe's SDKs: `decline` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/decline)
+/// `POST /v1/issuing/authorizations/{authorization}/decline` · Stripe's SDKs: `Issuing.Authorization.decline` · [API reference](https://docs.stripe.com/api/issuing/authorizations/decline)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeclineIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -536,12 +536,12 @@ impl crate::rt::StripeRequest for DeclineIssuingAuthorization {
 ///
 /// Expire a test-mode Authorization.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/expire` · Stripe's SDKs: `expire` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/expire)
+/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/expire` · Stripe's SDKs: `Issuing.Authorization.expire` · [API reference](https://docs.stripe.com/api/issuing/authorizations/expire)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireTestHelpersIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -604,12 +604,12 @@ impl crate::rt::StripeRequest for ExpireTestHelpersIssuingAuthorization {
 ///
 /// Finalize the amount on an Authorization prior to capture, when the initial authorization was for an estimated amount.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/finalize_amount` · Stripe's SDKs: `finalize_amount` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/finalize_amount)
+/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/finalize_amount` · Stripe's SDKs: `Issuing.Authorization.finalize_amount` · [API reference](https://docs.stripe.com/api/issuing/authorizations/finalize_amount)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeAmountTestHelpersIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -704,12 +704,12 @@ impl crate::rt::StripeRequest for FinalizeAmountTestHelpersIssuingAuthorization 
 ///
 /// Increment a test-mode Authorization.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/increment` · Stripe's SDKs: `increment` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/increment)
+/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/increment` · Stripe's SDKs: `Issuing.Authorization.increment` · [API reference](https://docs.stripe.com/api/issuing/authorizations/increment)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IncrementTestHelpersIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3432,7 +3432,7 @@ impl serde::Serialize for IssuingAuthorizationVerificationData {
 ///
 /// Returns a list of Issuing `Authorization` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/authorizations` · Stripe's SDKs: `list` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/list)
+/// `GET /v1/issuing/authorizations` · Stripe's SDKs: `Issuing.Authorization.list` · [API reference](https://docs.stripe.com/api/issuing/authorizations/list)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3565,12 +3565,12 @@ impl crate::rt::StripeRequest for ListIssuingAuthorizations {
 ///
 /// Respond to a fraud challenge on a testmode Issuing authorization, simulating either a confirmation of fraud or a correction of legitimacy.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/fraud_challenges/respond` · Stripe's SDKs: `respond` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/respond)
+/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/fraud_challenges/respond` · Stripe's SDKs: `Issuing.Authorization.respond` · [API reference](https://docs.stripe.com/api/issuing/authorizations/respond)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RespondTestHelpersIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Whether to simulate the user confirming that the transaction was legitimate (true) or telling Stripe that it was fraudulent (false).
     pub confirmed: bool,
@@ -3640,12 +3640,12 @@ impl crate::rt::StripeRequest for RespondTestHelpersIssuingAuthorization {
 ///
 /// Retrieves an Issuing `Authorization` object.
 ///
-/// `GET /v1/issuing/authorizations/{authorization}` · Stripe's SDKs: `retrieve` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/retrieve)
+/// `GET /v1/issuing/authorizations/{authorization}` · Stripe's SDKs: `Issuing.Authorization.retrieve` · [API reference](https://docs.stripe.com/api/issuing/authorizations/retrieve)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3708,12 +3708,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingAuthorization {
 ///
 /// Reverse a test-mode Authorization.
 ///
-/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/reverse` · Stripe's SDKs: `reverse` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/reverse)
+/// `POST /v1/test_helpers/issuing/authorizations/{authorization}/reverse` · Stripe's SDKs: `Issuing.Authorization.reverse` · [API reference](https://docs.stripe.com/api/issuing/authorizations/reverse)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReverseTestHelpersIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3787,12 +3787,12 @@ impl crate::rt::StripeRequest for ReverseTestHelpersIssuingAuthorization {
 ///
 /// Updates the specified Issuing `Authorization` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/issuing/authorizations/{authorization}` · Stripe's SDKs: `update` on `Issuing.Authorization` · [API reference](https://docs.stripe.com/api/issuing/authorizations/update)
+/// `POST /v1/issuing/authorizations/{authorization}` · Stripe's SDKs: `Issuing.Authorization.update` · [API reference](https://docs.stripe.com/api/issuing/authorizations/update)
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingAuthorization {
-    /// The `authorization` parameter.
+    /// The id of the `IssuingAuthorization` (the `authorization` path parameter).
     pub authorization: crate::IssuingAuthorizationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Creates an Issuing `Card` object.
 ///
-/// `POST /v1/issuing/cards` · Stripe's SDKs: `create` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/create)
+/// `POST /v1/issuing/cards` · Stripe's SDKs: `Issuing.Card.create` · [API reference](https://docs.stripe.com/api/issuing/cards/create)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -224,12 +224,12 @@ impl crate::rt::StripeRequest for CreateIssuingCard {
 ///
 /// Updates the shipping status of the specified Issuing `Card` object to `delivered`.
 ///
-/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/deliver` · Stripe's SDKs: `deliver_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/deliver_card)
+/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/deliver` · Stripe's SDKs: `Issuing.Card.deliver_card` · [API reference](https://docs.stripe.com/api/issuing/cards/deliver_card)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeliverTestHelpersIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -292,12 +292,12 @@ impl crate::rt::StripeRequest for DeliverTestHelpersIssuingCard {
 ///
 /// Updates the shipping status of the specified Issuing `Card` object to `failure`.
 ///
-/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/fail` · Stripe's SDKs: `fail_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/fail_card)
+/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/fail` · Stripe's SDKs: `Issuing.Card.fail_card` · [API reference](https://docs.stripe.com/api/issuing/cards/fail_card)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1929,7 +1929,7 @@ impl serde::Serialize for IssuingCardWallets {
 ///
 /// Returns a list of Issuing `Card` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/cards` · Stripe's SDKs: `list` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/list)
+/// `GET /v1/issuing/cards` · Stripe's SDKs: `Issuing.Card.list` · [API reference](https://docs.stripe.com/api/issuing/cards/list)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2106,12 +2106,12 @@ impl crate::rt::StripeRequest for ListIssuingCards {
 ///
 /// Retrieves an Issuing `Card` object.
 ///
-/// `GET /v1/issuing/cards/{card}` · Stripe's SDKs: `retrieve` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/retrieve)
+/// `GET /v1/issuing/cards/{card}` · Stripe's SDKs: `Issuing.Card.retrieve` · [API reference](https://docs.stripe.com/api/issuing/cards/retrieve)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2173,12 +2173,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingCard {
 ///
 /// Updates the shipping status of the specified Issuing `Card` object to `returned`.
 ///
-/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/return` · Stripe's SDKs: `return_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/return_card)
+/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/return` · Stripe's SDKs: `Issuing.Card.return_card` · [API reference](https://docs.stripe.com/api/issuing/cards/return_card)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2241,12 +2241,12 @@ impl crate::rt::StripeRequest for ReturnTestHelpersIssuingCard {
 ///
 /// Updates the shipping status of the specified Issuing `Card` object to `shipped`.
 ///
-/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/ship` · Stripe's SDKs: `ship_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/ship_card)
+/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/ship` · Stripe's SDKs: `Issuing.Card.ship_card` · [API reference](https://docs.stripe.com/api/issuing/cards/ship_card)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShipTestHelpersIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2309,12 +2309,12 @@ impl crate::rt::StripeRequest for ShipTestHelpersIssuingCard {
 ///
 /// Updates the shipping status of the specified Issuing `Card` object to `submitted`. This method requires Stripe Version ‘2024-09-30.acacia’ or later.
 ///
-/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/submit` · Stripe's SDKs: `submit_card` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/submit_card)
+/// `POST /v1/test_helpers/issuing/cards/{card}/shipping/submit` · Stripe's SDKs: `Issuing.Card.submit_card` · [API reference](https://docs.stripe.com/api/issuing/cards/submit_card)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubmitTestHelpersIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2377,12 +2377,12 @@ impl crate::rt::StripeRequest for SubmitTestHelpersIssuingCard {
 ///
 /// Updates the specified Issuing `Card` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/issuing/cards/{card}` · Stripe's SDKs: `update` on `Issuing.Card` · [API reference](https://docs.stripe.com/api/issuing/cards/update)
+/// `POST /v1/issuing/cards/{card}` · Stripe's SDKs: `Issuing.Card.update` · [API reference](https://docs.stripe.com/api/issuing/cards/update)
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingCard {
-    /// The `card` parameter.
+    /// The id of the `IssuingCard` (the `card` path parameter).
     pub card: crate::IssuingCardId,
     /// Reason why the `status` of this card is `canceled`.
     ///

@@ -4,7 +4,7 @@
 ///
 /// Creates a new Issuing `Cardholder` object that can be issued cards.
 ///
-/// `POST /v1/issuing/cardholders` · Stripe's SDKs: `create` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/create)
+/// `POST /v1/issuing/cardholders` · Stripe's SDKs: `Issuing.Cardholder.create` · [API reference](https://docs.stripe.com/api/issuing/cardholders/create)
 #[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1779,7 +1779,7 @@ impl serde::Serialize for IssuingCardholderVerification {
 ///
 /// Returns a list of Issuing `Cardholder` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/cardholders` · Stripe's SDKs: `list` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/list)
+/// `GET /v1/issuing/cardholders` · Stripe's SDKs: `Issuing.Cardholder.list` · [API reference](https://docs.stripe.com/api/issuing/cardholders/list)
 #[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1920,12 +1920,12 @@ impl crate::rt::StripeRequest for ListIssuingCardholders {
 ///
 /// Retrieves an Issuing `Cardholder` object.
 ///
-/// `GET /v1/issuing/cardholders/{cardholder}` · Stripe's SDKs: `retrieve` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/retrieve)
+/// `GET /v1/issuing/cardholders/{cardholder}` · Stripe's SDKs: `Issuing.Cardholder.retrieve` · [API reference](https://docs.stripe.com/api/issuing/cardholders/retrieve)
 #[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingCardholder {
-    /// The `cardholder` parameter.
+    /// The id of the `IssuingCardholder` (the `cardholder` path parameter).
     pub cardholder: crate::IssuingCardholderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1988,12 +1988,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingCardholder {
 ///
 /// Updates the specified Issuing `Cardholder` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/issuing/cardholders/{cardholder}` · Stripe's SDKs: `update` on `Issuing.Cardholder` · [API reference](https://docs.stripe.com/api/issuing/cardholders/update)
+/// `POST /v1/issuing/cardholders/{cardholder}` · Stripe's SDKs: `Issuing.Cardholder.update` · [API reference](https://docs.stripe.com/api/issuing/cardholders/update)
 #[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingCardholder {
-    /// The `cardholder` parameter.
+    /// The id of the `IssuingCardholder` (the `cardholder` path parameter).
     pub cardholder: crate::IssuingCardholderId,
     /// The cardholder's billing address.
     pub billing: Option<crate::issuing_cardholder::Billing>,

@@ -4,7 +4,7 @@
 ///
 /// Creates an Issuing `Dispute` object. Individual pieces of evidence within the `evidence` object are optional at this point. Stripe only validates that required evidence is present during submission. Refer to [Dispute reasons and evidence](https://docs.stripe.com/docs/issuing/purchases/disputes#dispute-reasons-and-evidence) for more details about evidence requirements.
 ///
-/// `POST /v1/issuing/disputes` · Stripe's SDKs: `create` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/create)
+/// `POST /v1/issuing/disputes` · Stripe's SDKs: `Issuing.Dispute.create` · [API reference](https://docs.stripe.com/api/issuing/disputes/create)
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1392,7 +1392,7 @@ impl serde::Serialize for IssuingDisputeTreasury {
 ///
 /// Returns a list of Issuing `Dispute` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/disputes` · Stripe's SDKs: `list` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/list)
+/// `GET /v1/issuing/disputes` · Stripe's SDKs: `Issuing.Dispute.list` · [API reference](https://docs.stripe.com/api/issuing/disputes/list)
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1511,12 +1511,12 @@ impl crate::rt::StripeRequest for ListIssuingDisputes {
 ///
 /// Retrieves an Issuing `Dispute` object.
 ///
-/// `GET /v1/issuing/disputes/{dispute}` · Stripe's SDKs: `retrieve` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/retrieve)
+/// `GET /v1/issuing/disputes/{dispute}` · Stripe's SDKs: `Issuing.Dispute.retrieve` · [API reference](https://docs.stripe.com/api/issuing/disputes/retrieve)
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingDispute {
-    /// The `dispute` parameter.
+    /// The id of the `IssuingDispute` (the `dispute` path parameter).
     pub dispute: crate::IssuingDisputeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1579,12 +1579,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingDispute {
 ///
 /// Submits an Issuing `Dispute` to the card network. Stripe validates that all evidence fields required for the dispute’s reason are present. For more details, see [Dispute reasons and evidence](https://docs.stripe.com/docs/issuing/purchases/disputes#dispute-reasons-and-evidence).
 ///
-/// `POST /v1/issuing/disputes/{dispute}/submit` · Stripe's SDKs: `submit` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/submit)
+/// `POST /v1/issuing/disputes/{dispute}/submit` · Stripe's SDKs: `Issuing.Dispute.submit` · [API reference](https://docs.stripe.com/api/issuing/disputes/submit)
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubmitIssuingDispute {
-    /// The `dispute` parameter.
+    /// The id of the `IssuingDispute` (the `dispute` path parameter).
     pub dispute: crate::IssuingDisputeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1661,12 +1661,12 @@ impl crate::rt::StripeRequest for SubmitIssuingDispute {
 ///
 /// Updates the specified Issuing `Dispute` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged. Properties on the `evidence` object can be unset by passing in an empty string.
 ///
-/// `POST /v1/issuing/disputes/{dispute}` · Stripe's SDKs: `update` on `Issuing.Dispute` · [API reference](https://docs.stripe.com/api/issuing/disputes/update)
+/// `POST /v1/issuing/disputes/{dispute}` · Stripe's SDKs: `Issuing.Dispute.update` · [API reference](https://docs.stripe.com/api/issuing/disputes/update)
 #[cfg(feature = "issuing_disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingDispute {
-    /// The `dispute` parameter.
+    /// The id of the `IssuingDispute` (the `dispute` path parameter).
     pub dispute: crate::IssuingDisputeId,
     /// The dispute amount in the card's currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: Option<i64>,

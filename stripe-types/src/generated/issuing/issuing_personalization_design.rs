@@ -4,12 +4,12 @@
 ///
 /// Updates the `status` of the specified testmode personalization design object to `active`.
 ///
-/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate` · Stripe's SDKs: `activate` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/activate)
+/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate` · Stripe's SDKs: `Issuing.PersonalizationDesign.activate` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/activate)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ActivateTestHelpersIssuingPersonalizationDesign {
-    /// The `personalization_design` parameter.
+    /// The id of the `IssuingPersonalizationDesign` (the `personalization_design` path parameter).
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -77,7 +77,7 @@ impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesig
 ///
 /// Creates a personalization design object.
 ///
-/// `POST /v1/issuing/personalization_designs` · Stripe's SDKs: `create` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/create)
+/// `POST /v1/issuing/personalization_designs` · Stripe's SDKs: `Issuing.PersonalizationDesign.create` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/create)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -219,12 +219,12 @@ impl crate::rt::StripeRequest for CreateIssuingPersonalizationDesign {
 ///
 /// Updates the `status` of the specified testmode personalization design object to `inactive`.
 ///
-/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate` · Stripe's SDKs: `deactivate` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/deactivate)
+/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate` · Stripe's SDKs: `Issuing.PersonalizationDesign.deactivate` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/deactivate)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateTestHelpersIssuingPersonalizationDesign {
-    /// The `personalization_design` parameter.
+    /// The id of the `IssuingPersonalizationDesign` (the `personalization_design` path parameter).
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -752,7 +752,7 @@ impl serde::Serialize for IssuingPersonalizationDesignRejectionReasons {
 ///
 /// Returns a list of personalization design objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/personalization_designs` · Stripe's SDKs: `list` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/list)
+/// `GET /v1/issuing/personalization_designs` · Stripe's SDKs: `Issuing.PersonalizationDesign.list` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/list)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -880,12 +880,12 @@ impl crate::rt::StripeRequest for ListIssuingPersonalizationDesigns {
 ///
 /// Updates the `status` of the specified testmode personalization design object to `rejected`.
 ///
-/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject` · Stripe's SDKs: `reject` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/reject)
+/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject` · Stripe's SDKs: `Issuing.PersonalizationDesign.reject` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/reject)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RejectTestHelpersIssuingPersonalizationDesign {
-    /// The `personalization_design` parameter.
+    /// The id of the `IssuingPersonalizationDesign` (the `personalization_design` path parameter).
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -960,12 +960,12 @@ impl crate::rt::StripeRequest for RejectTestHelpersIssuingPersonalizationDesign 
 ///
 /// Retrieves a personalization design object.
 ///
-/// `GET /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `retrieve` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/retrieve)
+/// `GET /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `Issuing.PersonalizationDesign.retrieve` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/retrieve)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingPersonalizationDesign {
-    /// The `personalization_design` parameter.
+    /// The id of the `IssuingPersonalizationDesign` (the `personalization_design` path parameter).
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1033,12 +1033,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingPersonalizationDesign {
 ///
 /// Updates a card personalization object.
 ///
-/// `POST /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `update` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/update)
+/// `POST /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `Issuing.PersonalizationDesign.update` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/update)
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingPersonalizationDesign {
-    /// The `personalization_design` parameter.
+    /// The id of the `IssuingPersonalizationDesign` (the `personalization_design` path parameter).
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
     pub card_logo: Option<crate::rt::Clearable<crate::FileId>>,

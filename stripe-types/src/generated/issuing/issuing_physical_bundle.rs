@@ -222,7 +222,7 @@ impl serde::Serialize for IssuingPhysicalBundleFeatures {
 ///
 /// Returns a list of physical bundle objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/physical_bundles` · Stripe's SDKs: `list` on `Issuing.PhysicalBundle` · [API reference](https://docs.stripe.com/api/issuing/physical_bundles/list)
+/// `GET /v1/issuing/physical_bundles` · Stripe's SDKs: `Issuing.PhysicalBundle.list` · [API reference](https://docs.stripe.com/api/issuing/physical_bundles/list)
 #[cfg(feature = "issuing_physical_bundles")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -333,12 +333,12 @@ impl crate::rt::StripeRequest for ListIssuingPhysicalBundles {
 ///
 /// Retrieves a physical bundle object.
 ///
-/// `GET /v1/issuing/physical_bundles/{physical_bundle}` · Stripe's SDKs: `retrieve` on `Issuing.PhysicalBundle` · [API reference](https://docs.stripe.com/api/issuing/physical_bundles/retrieve)
+/// `GET /v1/issuing/physical_bundles/{physical_bundle}` · Stripe's SDKs: `Issuing.PhysicalBundle.retrieve` · [API reference](https://docs.stripe.com/api/issuing/physical_bundles/retrieve)
 #[cfg(feature = "issuing_physical_bundles")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingPhysicalBundle {
-    /// The `physical_bundle` parameter.
+    /// The id of the `IssuingPhysicalBundle` (the `physical_bundle` path parameter).
     pub physical_bundle: crate::IssuingPhysicalBundleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -478,7 +478,7 @@ impl serde::Serialize for IssuingSettlement {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingSettlement {
-    /// The `settlement` parameter.
+    /// The id of the `IssuingSettlement` (the `settlement` path parameter).
     pub settlement: crate::IssuingSettlementId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -548,7 +548,7 @@ impl crate::rt::StripeRequest for RetrieveIssuingSettlement {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingSettlement {
-    /// The `settlement` parameter.
+    /// The id of the `IssuingSettlement` (the `settlement` path parameter).
     pub settlement: crate::IssuingSettlementId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -191,7 +191,7 @@ impl serde::Serialize for IssuingToken {
 ///
 /// Lists all Issuing `Token` objects for a given card.
 ///
-/// `GET /v1/issuing/tokens` · Stripe's SDKs: `list` on `Issuing.Token` · [API reference](https://docs.stripe.com/api/issuing/tokens/list)
+/// `GET /v1/issuing/tokens` · Stripe's SDKs: `Issuing.Token.list` · [API reference](https://docs.stripe.com/api/issuing/tokens/list)
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -303,12 +303,12 @@ impl crate::rt::StripeRequest for ListIssuingTokens {
 ///
 /// Retrieves an Issuing `Token` object.
 ///
-/// `GET /v1/issuing/tokens/{token}` · Stripe's SDKs: `retrieve` on `Issuing.Token` · [API reference](https://docs.stripe.com/api/issuing/tokens/retrieve)
+/// `GET /v1/issuing/tokens/{token}` · Stripe's SDKs: `Issuing.Token.retrieve` · [API reference](https://docs.stripe.com/api/issuing/tokens/retrieve)
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingToken {
-    /// The `token` parameter.
+    /// The id of the `IssuingToken` (the `token` path parameter).
     pub token: crate::IssuingTokenId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -371,12 +371,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingToken {
 ///
 /// Attempts to update the specified Issuing `Token` object to the status specified.
 ///
-/// `POST /v1/issuing/tokens/{token}` · Stripe's SDKs: `update` on `Issuing.Token` · [API reference](https://docs.stripe.com/api/issuing/tokens/update)
+/// `POST /v1/issuing/tokens/{token}` · Stripe's SDKs: `Issuing.Token.update` · [API reference](https://docs.stripe.com/api/issuing/tokens/update)
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingToken {
-    /// The `token` parameter.
+    /// The id of the `IssuingToken` (the `token` path parameter).
     pub token: crate::IssuingTokenId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

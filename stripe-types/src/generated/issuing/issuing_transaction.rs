@@ -4,7 +4,7 @@
 ///
 /// Allows the user to capture an arbitrary amount, also known as a forced capture.
 ///
-/// `POST /v1/test_helpers/issuing/transactions/create_force_capture` · Stripe's SDKs: `create_force_capture` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_force_capture)
+/// `POST /v1/test_helpers/issuing/transactions/create_force_capture` · Stripe's SDKs: `Issuing.Transaction.create_force_capture` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_force_capture)
 #[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -106,7 +106,7 @@ impl crate::rt::StripeRequest for CreateForceCaptureTestHelpersIssuingTransactio
 ///
 /// Allows the user to refund an arbitrary amount, also known as a unlinked refund.
 ///
-/// `POST /v1/test_helpers/issuing/transactions/create_unlinked_refund` · Stripe's SDKs: `create_unlinked_refund` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_unlinked_refund)
+/// `POST /v1/test_helpers/issuing/transactions/create_unlinked_refund` · Stripe's SDKs: `Issuing.Transaction.create_unlinked_refund` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_unlinked_refund)
 #[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2387,7 +2387,7 @@ impl serde::Serialize for IssuingTransactionTreasury {
 ///
 /// Returns a list of Issuing `Transaction` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/transactions` · Stripe's SDKs: `list` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/list)
+/// `GET /v1/issuing/transactions` · Stripe's SDKs: `Issuing.Transaction.list` · [API reference](https://docs.stripe.com/api/issuing/transactions/list)
 #[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2517,12 +2517,12 @@ impl crate::rt::StripeRequest for ListIssuingTransactions {
 ///
 /// Refund a test-mode Transaction.
 ///
-/// `POST /v1/test_helpers/issuing/transactions/{transaction}/refund` · Stripe's SDKs: `refund` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/refund)
+/// `POST /v1/test_helpers/issuing/transactions/{transaction}/refund` · Stripe's SDKs: `Issuing.Transaction.refund` · [API reference](https://docs.stripe.com/api/issuing/transactions/refund)
 #[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundTestHelpersIssuingTransaction {
-    /// The `transaction` parameter.
+    /// The id of the `IssuingTransaction` (the `transaction` path parameter).
     pub transaction: crate::IssuingTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2596,12 +2596,12 @@ impl crate::rt::StripeRequest for RefundTestHelpersIssuingTransaction {
 ///
 /// Retrieves an Issuing `Transaction` object.
 ///
-/// `GET /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/retrieve)
+/// `GET /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `Issuing.Transaction.retrieve` · [API reference](https://docs.stripe.com/api/issuing/transactions/retrieve)
 #[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingTransaction {
-    /// The `transaction` parameter.
+    /// The id of the `IssuingTransaction` (the `transaction` path parameter).
     pub transaction: crate::IssuingTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2664,12 +2664,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingTransaction {
 ///
 /// Updates the specified Issuing `Transaction` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `update` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/update)
+/// `POST /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `Issuing.Transaction.update` · [API reference](https://docs.stripe.com/api/issuing/transactions/update)
 #[cfg(feature = "issuing_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingTransaction {
-    /// The `transaction` parameter.
+    /// The id of the `IssuingTransaction` (the `transaction` path parameter).
     pub transaction: crate::IssuingTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -3040,14 +3040,14 @@ impl Controller {
         self
     }
 }
-/// One of several shapes of `ListAccountsCreated`.
+/// `created` in the parameters of `ListAccounts` and `ListTreasuryFinancialAccounts`: one of several shapes.
 #[cfg(any(feature = "accounts", feature = "treasury_financial_accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(any(feature = "accounts", feature = "treasury_financial_accounts"))]
@@ -3183,14 +3183,14 @@ impl DeclineOn {
         self
     }
 }
-/// One of several shapes of `CreateAccountSettingsPayoutsScheduleDelayDays`.
+/// `settings.payouts.schedule.delay_days` in the parameters of `CreateAccount` and `UpdateAccount`: one of several shapes.
 #[cfg(feature = "accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DelayDays {
-    /// A `String`.
+    /// A [`DelayDaysString`].
     String(crate::account::DelayDaysString),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "accounts")]

@@ -154,7 +154,7 @@ impl crate::rt::Decode for BalanceType {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListBalanceTransactionsCreated`.
+/// `created` in the parameters of `ListBalanceTransactions`, `ListCustomerBalanceTransactions` and 2 more: one of several shapes.
 #[cfg(
     any(
         feature = "balance_transactions",
@@ -166,9 +166,9 @@ impl crate::rt::Decode for BalanceType {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(
@@ -215,7 +215,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// One of several shapes of `BalanceTransactionSource`.
+/// `source` of `BalanceTransaction`: one of several shapes.
 #[cfg(
     any(
         feature = "balance",
@@ -1653,14 +1653,14 @@ impl crate::rt::Decode for Type {
 }
 /// Types of `list` whose field path another type of `balance_transaction` also has.
 pub mod list {
-    /// One of several shapes of `ListBalanceHistoryCreated`.
+    /// `created` in the parameters of `ListBalanceHistory`: one of several shapes.
     #[cfg(feature = "balance")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Created {
-        /// A `RangeQuerySpecs`.
+        /// A [`RangeQuerySpecs`].
         RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-        /// A `Integer`.
+        /// An integer.
         Integer(i64),
     }
     #[cfg(feature = "balance")]

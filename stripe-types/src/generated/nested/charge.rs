@@ -68,7 +68,7 @@ impl crate::rt::Decode for AdviceCode {
         r.str_enum()
     }
 }
-/// One of several shapes of `CreateChargeCard`.
+/// `card` in the parameters of `CreateCharge`: one of several shapes.
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -77,7 +77,7 @@ pub enum Card {
     CustomerPaymentSourceCard(
         crate::rt::Boxed<crate::payment_source::CustomerPaymentSourceCard>,
     ),
-    /// A `String`.
+    /// A string.
     String(String),
 }
 #[cfg(feature = "charges")]
@@ -103,14 +103,14 @@ impl From<String> for Card {
         Card::String(v)
     }
 }
-/// One of several shapes of `ListChargesCreated`.
+/// `created` in the parameters of `ListCharges`: one of several shapes.
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "charges")]
@@ -136,14 +136,14 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// One of several shapes of `CreateChargeDestination`.
+/// `destination` in the parameters of `CreateCharge`: one of several shapes.
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Destination {
-    /// A `DestinationSpecs`.
+    /// A [`DestinationSpecs`].
     DestinationSpecs(crate::rt::Boxed<crate::charge::DestinationSpecs>),
-    /// A `String`.
+    /// A string.
     String(String),
 }
 #[cfg(feature = "charges")]

@@ -898,14 +898,14 @@ impl ConsentCollection {
         self
     }
 }
-/// One of several shapes of `ListCheckoutSessionsCreated`.
+/// `created` in the parameters of `ListCheckoutSessions` and `ListIdentityVerificationSessions`: one of several shapes.
 #[cfg(any(feature = "checkout_sessions", feature = "identity_verification_sessions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(any(feature = "checkout_sessions", feature = "identity_verification_sessions"))]

@@ -35,14 +35,14 @@ impl AppliesTo {
         self
     }
 }
-/// One of several shapes of `ListCouponsCreated`.
+/// `created` in the parameters of `ListCoupons`: one of several shapes.
 #[cfg(feature = "coupons")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "coupons")]

@@ -161,7 +161,7 @@ impl crate::rt::Decode for AutomaticTax {
         r.str_enum()
     }
 }
-/// One of several shapes of `UpdateCustomerCard`.
+/// `card` in the parameters of `UpdateCustomer`: one of several shapes.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -170,7 +170,7 @@ pub enum Card {
     CustomerPaymentSourceCard(
         crate::rt::Boxed<crate::payment_source::CustomerPaymentSourceCard>,
     ),
-    /// A `String`.
+    /// A string.
     String(String),
 }
 #[cfg(feature = "customers")]
@@ -228,14 +228,14 @@ impl CashBalance {
         self
     }
 }
-/// One of several shapes of `ListCustomersCreated`.
+/// `created` in the parameters of `ListCustomers`: one of several shapes.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "customers")]

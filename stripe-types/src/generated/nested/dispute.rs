@@ -76,14 +76,14 @@ impl crate::rt::Decode for CaseType {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListDisputesCreated`.
+/// `created` in the parameters of `ListDisputes` and `ListIssuingDisputes`: one of several shapes.
 #[cfg(any(feature = "disputes", feature = "issuing_disputes"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(any(feature = "disputes", feature = "issuing_disputes"))]

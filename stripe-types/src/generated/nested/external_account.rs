@@ -114,7 +114,7 @@ impl<'de> serde::Deserialize<'de> for AccountType {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `CreateAccountBankAccount`.
+/// `bank_account` in the parameters of `BankAccountsAccount`, `CreateAccount` and `CreateAccountExternalAccount`: one of several shapes.
 #[cfg(
     any(
         feature = "account_bank_accounts",
@@ -129,7 +129,7 @@ pub enum BankAccount {
     ExternalAccountPayoutBankAccount(
         crate::rt::Boxed<crate::external_account::ExternalAccountPayoutBankAccount>,
     ),
-    /// A `String`.
+    /// A string.
     String(String),
 }
 #[cfg(

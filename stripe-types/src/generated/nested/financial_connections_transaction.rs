@@ -65,14 +65,14 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListFinancialConnectionsTransactionsTransactedAt`.
+/// `transacted_at` in the parameters of `ListFinancialConnectionsTransactions`: one of several shapes.
 #[cfg(feature = "financial_connections_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TransactedAt {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "financial_connections_transactions")]

@@ -257,14 +257,14 @@ impl<'de> serde::Deserialize<'de> for Behavior {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor`.
+/// `subscription_details.billing_cycle_anchor` in the parameters of `CreatePreviewInvoice`: one of several shapes.
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BillingCycleAnchor {
-    /// A `String`.
+    /// A [`BillingCycleAnchorString`].
     String(crate::invoice::BillingCycleAnchorString),
-    /// A `Integer`.
+    /// A Unix timestamp.
     Integer(crate::rt::Timestamp),
 }
 #[cfg(feature = "invoices")]
@@ -562,14 +562,14 @@ impl Card {
         self
     }
 }
-/// One of several shapes of `ListInvoicesCreated`.
+/// `created` in the parameters of `ListInvoices`: one of several shapes.
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "invoices")]
@@ -682,14 +682,14 @@ impl CustomerDetails {
         self
     }
 }
-/// One of several shapes of `ListInvoicesDueDate`.
+/// `due_date` in the parameters of `ListInvoices`: one of several shapes.
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum DueDate {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "invoices")]
@@ -770,14 +770,14 @@ impl<'de> serde::Deserialize<'de> for EndBehavior {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesEndDate`.
+/// `schedule_details.phases.end_date` in the parameters of `CreatePreviewInvoice` and `UpdateSubscriptionSchedule`: one of several shapes.
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum EndDate {
-    /// A `Integer`.
+    /// A Unix timestamp.
     Integer(crate::rt::Timestamp),
-    /// A `String`.
+    /// A [`EndDateString`].
     String(crate::subscription_schedule::EndDateString),
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
@@ -3470,14 +3470,14 @@ impl TransferData {
         self
     }
 }
-/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd`.
+/// `schedule_details.phases.trial_end` in the parameters of `CreatePreviewInvoice` and `UpdateSubscriptionSchedule`: one of several shapes.
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TrialEnd {
-    /// A `Integer`.
+    /// A Unix timestamp.
     Integer(crate::rt::Timestamp),
-    /// A `String`.
+    /// A [`TrialEndString`].
     String(crate::subscription::TrialEndString),
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]

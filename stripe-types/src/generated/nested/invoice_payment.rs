@@ -133,14 +133,14 @@ impl crate::rt::Decode for Country {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListInvoicePaymentsCreated`.
+/// `created` in the parameters of `ListInvoicePayments` and `ListTreasuryOutboundPayments`: one of several shapes.
 #[cfg(any(feature = "invoice_payments", feature = "treasury_outbound_payments"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(any(feature = "invoice_payments", feature = "treasury_outbound_payments"))]

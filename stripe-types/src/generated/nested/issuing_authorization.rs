@@ -864,14 +864,14 @@ impl crate::rt::Decode for CreateTestHelpersIssuingAuthorizationResult {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListIssuingAuthorizationsCreated`.
+/// `created` in the parameters of `ListIssuingAuthorizations`: one of several shapes.
 #[cfg(feature = "issuing_authorizations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "issuing_authorizations")]

@@ -5705,14 +5705,14 @@ impl crate::rt::Decode for Categories {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListIssuingCardsCreated`.
+/// `created` in the parameters of `ListIssuingCards`: one of several shapes.
 #[cfg(feature = "issuing_cards")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "issuing_cards")]

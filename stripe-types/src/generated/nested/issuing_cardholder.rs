@@ -94,14 +94,14 @@ impl Company {
         self
     }
 }
-/// One of several shapes of `ListIssuingCardholdersCreated`.
+/// `created` in the parameters of `ListIssuingCardholders`: one of several shapes.
 #[cfg(feature = "issuing_cardholders")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "issuing_cardholders")]

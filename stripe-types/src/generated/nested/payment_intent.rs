@@ -267,14 +267,14 @@ impl Address {
         self
     }
 }
-/// One of several shapes of `PaymentIntentAmountDetails`.
+/// `amount_details` of `PaymentIntent`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum AmountDetails {
-    /// A `PaymentFlowsAmountDetails`.
+    /// A [`PaymentFlowsAmountDetails`].
     PaymentFlowsAmountDetails(crate::rt::Boxed<crate::PaymentFlowsAmountDetails>),
-    /// A `PaymentFlowsAmountDetailsClient`.
+    /// A [`PaymentFlowsAmountDetailsClient`].
     PaymentFlowsAmountDetailsClient(
         crate::rt::Boxed<crate::PaymentFlowsAmountDetailsClient>,
     ),
@@ -1094,16 +1094,16 @@ impl BankTransfer {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsBillie`.
+/// `billie` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Billie {
-    /// A `PaymentMethodOptionsBillie`.
+    /// A [`PaymentMethodOptionsBillie`].
     PaymentMethodOptionsBillie(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsBillie>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -2304,14 +2304,14 @@ impl<'de> serde::Deserialize<'de> for Country {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `ListPaymentIntentsCreated`.
+/// `created` in the parameters of `ListPaymentIntents` and `ListSetupIntents`: one of several shapes.
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
@@ -2337,16 +2337,16 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsCrypto`.
+/// `crypto` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Crypto {
-    /// A `PaymentMethodOptionsCrypto`.
+    /// A [`PaymentMethodOptionsCrypto`].
     PaymentMethodOptionsCrypto(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsCrypto>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -3639,16 +3639,16 @@ impl crate::rt::Decode for FundingType {
         r.str_enum()
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsGiropay`.
+/// `giropay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Giropay {
-    /// A `PaymentMethodOptionsGiropay`.
+    /// A [`PaymentMethodOptionsGiropay`].
     PaymentMethodOptionsGiropay(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsGiropay>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -3724,16 +3724,16 @@ impl crate::rt::HasId for Giropay {
         }
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsGrabpay`.
+/// `grabpay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Grabpay {
-    /// A `PaymentMethodOptionsGrabpay`.
+    /// A [`PaymentMethodOptionsGrabpay`].
     PaymentMethodOptionsGrabpay(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsGrabpay>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -3998,16 +3998,16 @@ impl Installments {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsInteracPresent`.
+/// `interac_present` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum InteracPresent {
-    /// A `PaymentMethodOptionsInteracPresent`.
+    /// A [`PaymentMethodOptionsInteracPresent`].
     PaymentMethodOptionsInteracPresent(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsInteracPresent>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -4213,18 +4213,18 @@ impl crate::rt::Decode for Interval {
         r.str_enum()
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsKakaoPay`.
+/// `kakao_pay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum KakaoPay {
-    /// A `PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions`.
+    /// A [`PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions`].
     PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
         crate::rt::Boxed<
             crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions,
         >,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -4699,16 +4699,16 @@ impl Konbini {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsKrCard`.
+/// `kr_card` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum KrCard {
-    /// A `PaymentMethodOptionsKrCard`.
+    /// A [`PaymentMethodOptionsKrCard`].
     PaymentMethodOptionsKrCard(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsKrCard>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -5181,14 +5181,14 @@ impl LineItemsTax {
         }
     }
 }
-/// One of several shapes of `ConfirmPaymentIntentMandateData`.
+/// `mandate_data` in the parameters of `ConfirmPaymentIntent` and `ConfirmSetupIntent`: one of several shapes.
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MandateData {
-    /// A `SecretKeyParam`.
+    /// A [`SecretKeyParam`].
     SecretKeyParam(crate::rt::Boxed<crate::payment_intent::SecretKeyParam>),
-    /// A `ClientKeyParam`.
+    /// A [`ClientKeyParam`].
     ClientKeyParam(crate::rt::Boxed<crate::payment_intent::ClientKeyParam>),
 }
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
@@ -5267,14 +5267,14 @@ impl MandateOptions {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsMbWay`.
+/// `mb_way` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum MbWay {
-    /// A `PaymentMethodOptionsMbWay`.
+    /// A [`PaymentMethodOptionsMbWay`].
     PaymentMethodOptionsMbWay(crate::rt::Boxed<crate::gated::PaymentMethodOptionsMbWay>),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -5407,16 +5407,16 @@ impl crate::rt::Decode for MicrodepositType {
         r.str_enum()
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsMobilepay`.
+/// `mobilepay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Mobilepay {
-    /// A `PaymentIntentPaymentMethodOptionsMobilepay`.
+    /// A [`PaymentIntentPaymentMethodOptionsMobilepay`].
     PaymentIntentPaymentMethodOptionsMobilepay(
         crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsMobilepay>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -5492,16 +5492,16 @@ impl crate::rt::HasId for Mobilepay {
         }
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsMultibanco`.
+/// `multibanco` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Multibanco {
-    /// A `PaymentMethodOptionsMultibanco`.
+    /// A [`PaymentMethodOptionsMultibanco`].
     PaymentMethodOptionsMultibanco(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsMultibanco>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -5851,14 +5851,14 @@ impl NzBankAccount {
         self
     }
 }
-/// One of several shapes of `CreatePaymentIntentOffSession`.
+/// `off_session` in the parameters of `ConfirmPaymentIntent` and `CreatePaymentIntent`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum OffSession {
-    /// A `Bool`.
+    /// A boolean.
     Bool(bool),
-    /// A `String`.
+    /// A [`OffSessionString`].
     String(crate::payment_intent::OffSessionString),
 }
 #[cfg(feature = "payment_intents")]
@@ -6041,14 +6041,14 @@ impl OnDemand {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsOxxo`.
+/// `oxxo` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Oxxo {
-    /// A `PaymentMethodOptionsOxxo`.
+    /// A [`PaymentMethodOptionsOxxo`].
     PaymentMethodOptionsOxxo(crate::rt::Boxed<crate::gated::PaymentMethodOptionsOxxo>),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -6236,18 +6236,18 @@ impl PayByBank {
         Self {}
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsPayco`.
+/// `payco` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Payco {
-    /// A `PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions`.
+    /// A [`PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions`].
     PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
         crate::rt::Boxed<
             crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions,
         >,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -8749,16 +8749,16 @@ impl PaymentMethodOptionsWechatPay {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsPaynow`.
+/// `paynow` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Paynow {
-    /// A `PaymentMethodOptionsPaynow`.
+    /// A [`PaymentMethodOptionsPaynow`].
     PaymentMethodOptionsPaynow(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsPaynow>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -9367,16 +9367,16 @@ impl crate::rt::Decode for PreferredLanguage {
         r.str_enum()
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsPromptpay`.
+/// `promptpay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Promptpay {
-    /// A `PaymentMethodOptionsPromptpay`.
+    /// A [`PaymentMethodOptionsPromptpay`].
     PaymentMethodOptionsPromptpay(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsPromptpay>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -10253,16 +10253,16 @@ impl crate::rt::Decode for RequestedPriority {
         r.str_enum()
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsRevolutPay`.
+/// `revolut_pay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum RevolutPay {
-    /// A `PaymentMethodOptionsRevolutPay`.
+    /// A [`PaymentMethodOptionsRevolutPay`].
     PaymentMethodOptionsRevolutPay(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsRevolutPay>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -10373,18 +10373,18 @@ impl Routing {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsSamsungPay`.
+/// `samsung_pay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SamsungPay {
-    /// A `PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions`.
+    /// A [`PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions`].
     PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
         crate::rt::Boxed<
             crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions,
         >,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -10473,16 +10473,16 @@ impl crate::rt::HasId for SamsungPay {
         }
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsSatispay`.
+/// `satispay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Satispay {
-    /// A `PaymentMethodOptionsSatispay`.
+    /// A [`PaymentMethodOptionsSatispay`].
     PaymentMethodOptionsSatispay(
         crate::rt::Boxed<crate::gated::PaymentMethodOptionsSatispay>,
     ),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -11353,14 +11353,14 @@ impl TransferData {
         self
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsTwint`.
+/// `twint` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Twint {
-    /// A `PaymentMethodOptionsTwint`.
+    /// A [`PaymentMethodOptionsTwint`].
     PaymentMethodOptionsTwint(crate::rt::Boxed<crate::gated::PaymentMethodOptionsTwint>),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -11790,14 +11790,14 @@ impl<'de> serde::Deserialize<'de> for Version {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `PaymentIntentPaymentMethodOptionsZip`.
+/// `zip` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Zip {
-    /// A `PaymentMethodOptionsZip`.
+    /// A [`PaymentMethodOptionsZip`].
     PaymentMethodOptionsZip(crate::rt::Boxed<crate::gated::PaymentMethodOptionsZip>),
-    /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -13853,16 +13853,16 @@ pub mod params {
 }
 /// Types of `payment_method_options` whose field path another type of `payment_intent` also has.
 pub mod payment_method_options {
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAcssDebit`.
+    /// `acss_debit` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AcssDebit {
-        /// A `PaymentIntentPaymentMethodOptionsAcssDebit`.
+        /// A [`PaymentIntentPaymentMethodOptionsAcssDebit`].
         PaymentIntentPaymentMethodOptionsAcssDebit(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsAcssDebit>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -13944,16 +13944,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAffirm`.
+    /// `affirm` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Affirm {
-        /// A `PaymentMethodOptionsAffirm`.
+        /// A [`PaymentMethodOptionsAffirm`].
         PaymentMethodOptionsAffirm(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsAffirm>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14029,16 +14029,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAfterpayClearpay`.
+    /// `afterpay_clearpay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AfterpayClearpay {
-        /// A `PaymentMethodOptionsAfterpayClearpay`.
+        /// A [`PaymentMethodOptionsAfterpayClearpay`].
         PaymentMethodOptionsAfterpayClearpay(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsAfterpayClearpay>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14123,16 +14123,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAlipay`.
+    /// `alipay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Alipay {
-        /// A `PaymentMethodOptionsAlipay`.
+        /// A [`PaymentMethodOptionsAlipay`].
         PaymentMethodOptionsAlipay(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsAlipay>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14208,16 +14208,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAlma`.
+    /// `alma` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Alma {
-        /// A `PaymentMethodOptionsAlma`.
+        /// A [`PaymentMethodOptionsAlma`].
         PaymentMethodOptionsAlma(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsAlma>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14291,16 +14291,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAmazonPay`.
+    /// `amazon_pay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AmazonPay {
-        /// A `PaymentMethodOptionsAmazonPay`.
+        /// A [`PaymentMethodOptionsAmazonPay`].
         PaymentMethodOptionsAmazonPay(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsAmazonPay>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14376,16 +14376,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsAuBecsDebit`.
+    /// `au_becs_debit` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AuBecsDebit {
-        /// A `PaymentIntentPaymentMethodOptionsAuBecsDebit`.
+        /// A [`PaymentIntentPaymentMethodOptionsAuBecsDebit`].
         PaymentIntentPaymentMethodOptionsAuBecsDebit(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14472,16 +14472,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsBacsDebit`.
+    /// `bacs_debit` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum BacsDebit {
-        /// A `PaymentIntentPaymentMethodOptionsBacsDebit`.
+        /// A [`PaymentIntentPaymentMethodOptionsBacsDebit`].
         PaymentIntentPaymentMethodOptionsBacsDebit(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsBacsDebit>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14563,16 +14563,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsBancontact`.
+    /// `bancontact` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Bancontact {
-        /// A `PaymentMethodOptionsBancontact`.
+        /// A [`PaymentMethodOptionsBancontact`].
         PaymentMethodOptionsBancontact(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsBancontact>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14651,16 +14651,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsBlik`.
+    /// `blik` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Blik {
-        /// A `PaymentIntentPaymentMethodOptionsBlik`.
+        /// A [`PaymentIntentPaymentMethodOptionsBlik`].
         PaymentIntentPaymentMethodOptionsBlik(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsBlik>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14736,16 +14736,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsBoleto`.
+    /// `boleto` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Boleto {
-        /// A `PaymentMethodOptionsBoleto`.
+        /// A [`PaymentMethodOptionsBoleto`].
         PaymentMethodOptionsBoleto(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsBoleto>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14821,16 +14821,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsCard`.
+    /// `card` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Card {
-        /// A `PaymentIntentPaymentMethodOptionsCard`.
+        /// A [`PaymentIntentPaymentMethodOptionsCard`].
         PaymentIntentPaymentMethodOptionsCard(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsCard>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14906,16 +14906,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsCardPresent`.
+    /// `card_present` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum CardPresent {
-        /// A `PaymentMethodOptionsCardPresent`.
+        /// A [`PaymentMethodOptionsCardPresent`].
         PaymentMethodOptionsCardPresent(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsCardPresent>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -14994,16 +14994,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsCashapp`.
+    /// `cashapp` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Cashapp {
-        /// A `PaymentMethodOptionsCashapp`.
+        /// A [`PaymentMethodOptionsCashapp`].
         PaymentMethodOptionsCashapp(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsCashapp>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15079,16 +15079,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsCustomerBalance`.
+    /// `customer_balance` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum CustomerBalance {
-        /// A `PaymentMethodOptionsCustomerBalance`.
+        /// A [`PaymentMethodOptionsCustomerBalance`].
         PaymentMethodOptionsCustomerBalance(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsCustomerBalance>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15171,16 +15171,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsEps`.
+    /// `eps` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Eps {
-        /// A `PaymentIntentPaymentMethodOptionsEps`.
+        /// A [`PaymentIntentPaymentMethodOptionsEps`].
         PaymentIntentPaymentMethodOptionsEps(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsEps>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15256,14 +15256,14 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsFpx`.
+    /// `fpx` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Fpx {
-        /// A `PaymentMethodOptionsFpx`.
+        /// A [`PaymentMethodOptionsFpx`].
         PaymentMethodOptionsFpx(crate::rt::Boxed<crate::gated::PaymentMethodOptionsFpx>),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15337,16 +15337,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsIdeal`.
+    /// `ideal` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Ideal {
-        /// A `PaymentMethodOptionsIdeal`.
+        /// A [`PaymentMethodOptionsIdeal`].
         PaymentMethodOptionsIdeal(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsIdeal>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15422,16 +15422,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsKlarna`.
+    /// `klarna` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Klarna {
-        /// A `PaymentMethodOptionsKlarna`.
+        /// A [`PaymentMethodOptionsKlarna`].
         PaymentMethodOptionsKlarna(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsKlarna>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15507,16 +15507,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsKonbini`.
+    /// `konbini` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Konbini {
-        /// A `PaymentMethodOptionsKonbini`.
+        /// A [`PaymentMethodOptionsKonbini`].
         PaymentMethodOptionsKonbini(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsKonbini>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15592,16 +15592,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsLink`.
+    /// `link` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Link {
-        /// A `PaymentIntentPaymentMethodOptionsLink`.
+        /// A [`PaymentIntentPaymentMethodOptionsLink`].
         PaymentIntentPaymentMethodOptionsLink(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsLink>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15677,18 +15677,18 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsNaverPay`.
+    /// `naver_pay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum NaverPay {
-        /// A `PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions`.
+        /// A [`PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions`].
         PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
             crate::rt::Boxed<
                 crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions,
             >,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15777,16 +15777,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsNzBankAccount`.
+    /// `nz_bank_account` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum NzBankAccount {
-        /// A `PaymentIntentPaymentMethodOptionsNzBankAccount`.
+        /// A [`PaymentIntentPaymentMethodOptionsNzBankAccount`].
         PaymentIntentPaymentMethodOptionsNzBankAccount(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsNzBankAccount>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15873,14 +15873,14 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsP24`.
+    /// `p24` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum P24 {
-        /// A `PaymentMethodOptionsP24`.
+        /// A [`PaymentMethodOptionsP24`].
         PaymentMethodOptionsP24(crate::rt::Boxed<crate::gated::PaymentMethodOptionsP24>),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -15954,16 +15954,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsPayByBank`.
+    /// `pay_by_bank` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum PayByBank {
-        /// A `PaymentMethodOptionsPayByBank`.
+        /// A [`PaymentMethodOptionsPayByBank`].
         PaymentMethodOptionsPayByBank(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsPayByBank>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16039,16 +16039,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsPaypal`.
+    /// `paypal` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Paypal {
-        /// A `PaymentMethodOptionsPaypal`.
+        /// A [`PaymentMethodOptionsPaypal`].
         PaymentMethodOptionsPaypal(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsPaypal>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16124,16 +16124,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsPayto`.
+    /// `payto` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Payto {
-        /// A `PaymentIntentPaymentMethodOptionsPayto`.
+        /// A [`PaymentIntentPaymentMethodOptionsPayto`].
         PaymentIntentPaymentMethodOptionsPayto(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsPayto>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16209,14 +16209,14 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsPix`.
+    /// `pix` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Pix {
-        /// A `PaymentMethodOptionsPix`.
+        /// A [`PaymentMethodOptionsPix`].
         PaymentMethodOptionsPix(crate::rt::Boxed<crate::gated::PaymentMethodOptionsPix>),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16290,16 +16290,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsSepaDebit`.
+    /// `sepa_debit` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum SepaDebit {
-        /// A `PaymentIntentPaymentMethodOptionsSepaDebit`.
+        /// A [`PaymentIntentPaymentMethodOptionsSepaDebit`].
         PaymentIntentPaymentMethodOptionsSepaDebit(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsSepaDebit>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16381,16 +16381,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsSofort`.
+    /// `sofort` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Sofort {
-        /// A `PaymentMethodOptionsSofort`.
+        /// A [`PaymentMethodOptionsSofort`].
         PaymentMethodOptionsSofort(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsSofort>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16466,16 +16466,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsSwish`.
+    /// `swish` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Swish {
-        /// A `PaymentIntentPaymentMethodOptionsSwish`.
+        /// A [`PaymentIntentPaymentMethodOptionsSwish`].
         PaymentIntentPaymentMethodOptionsSwish(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsSwish>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16551,16 +16551,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsUsBankAccount`.
+    /// `us_bank_account` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum UsBankAccount {
-        /// A `PaymentIntentPaymentMethodOptionsUsBankAccount`.
+        /// A [`PaymentIntentPaymentMethodOptionsUsBankAccount`].
         PaymentIntentPaymentMethodOptionsUsBankAccount(
             crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsUsBankAccount>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -16647,16 +16647,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `PaymentIntentPaymentMethodOptionsWechatPay`.
+    /// `wechat_pay` of `PaymentIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "payment_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum WechatPay {
-        /// A `PaymentMethodOptionsWechatPay`.
+        /// A [`PaymentMethodOptionsWechatPay`].
         PaymentMethodOptionsWechatPay(
             crate::rt::Boxed<crate::gated::PaymentMethodOptionsWechatPay>,
         ),
-        /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`PaymentIntentTypeSpecificPaymentMethodOptionsClient`].
         PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
         ),

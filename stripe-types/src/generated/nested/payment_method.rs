@@ -2833,14 +2833,14 @@ impl crate::rt::Decode for Value {
 }
 /// Types of `create` whose field path another type of `payment_method` also has.
 pub mod create {
-    /// One of several shapes of `CreatePaymentMethodCard`.
+    /// `card` in the parameters of `CreatePaymentMethod`: one of several shapes.
     #[cfg(feature = "payment_methods")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Card {
-        /// A `CardDetailsParams`.
+        /// A [`CardDetailsParams`].
         CardDetailsParams(crate::rt::Boxed<crate::payment_method::CardDetailsParams>),
-        /// A `TokenParams`.
+        /// A [`TokenParams`].
         TokenParams(crate::rt::Boxed<crate::payment_method::TokenParams>),
     }
     #[cfg(feature = "payment_methods")]

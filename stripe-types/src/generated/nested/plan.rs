@@ -173,14 +173,14 @@ impl crate::rt::Decode for BillingScheme {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListPlansCreated`.
+/// `created` in the parameters of `ListPlans`: one of several shapes.
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "plans")]
@@ -368,14 +368,14 @@ impl crate::rt::Decode for Interval {
         r.str_enum()
     }
 }
-/// One of several shapes of `CreatePlanProduct`.
+/// `product` in the parameters of `CreatePlan`: one of several shapes.
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Product {
-    /// A `InlineProductParams`.
+    /// A [`InlineProductParams`].
     InlineProductParams(crate::rt::Boxed<crate::plan::InlineProductParams>),
-    /// A `String`.
+    /// A string.
     String(String),
 }
 #[cfg(feature = "plans")]

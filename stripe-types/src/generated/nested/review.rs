@@ -97,14 +97,14 @@ impl crate::rt::Decode for ClosedReason {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListReviewsCreated`.
+/// `created` in the parameters of `ListReviews`: one of several shapes.
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "reviews")]

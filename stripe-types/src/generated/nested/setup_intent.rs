@@ -425,16 +425,16 @@ impl CardMandateOptions {
         self
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsCardPresent`.
+/// `card_present` of `SetupIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CardPresent {
-    /// A `SetupIntentPaymentMethodOptionsCardPresent`.
+    /// A [`SetupIntentPaymentMethodOptionsCardPresent`].
     SetupIntentPaymentMethodOptionsCardPresent(
         crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCardPresent>,
     ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -827,16 +827,16 @@ impl crate::rt::Decode for Interval {
         r.str_enum()
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsLink`.
+/// `link` of `SetupIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Link {
-    /// A `SetupIntentPaymentMethodOptionsLink`.
+    /// A [`SetupIntentPaymentMethodOptionsLink`].
     SetupIntentPaymentMethodOptionsLink(
         crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsLink>,
     ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -1603,16 +1603,16 @@ impl PaytoMandateOptions {
         self
     }
 }
-/// One of several shapes of `SetupIntentPaymentMethodOptionsSepaDebit`.
+/// `sepa_debit` of `SetupIntentPaymentMethodOptions`: one of several shapes.
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SepaDebit {
-    /// A `SetupIntentPaymentMethodOptionsSepaDebit`.
+    /// A [`SetupIntentPaymentMethodOptionsSepaDebit`].
     SetupIntentPaymentMethodOptionsSepaDebit(
         crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsSepaDebit>,
     ),
-    /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+    /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
         crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
@@ -2134,16 +2134,16 @@ impl<'de> serde::Deserialize<'de> for Usage {
 }
 /// Types of `payment_method_options` whose field path another type of `setup_intent` also has.
 pub mod payment_method_options {
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsAcssDebit`.
+    /// `acss_debit` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AcssDebit {
-        /// A `SetupIntentPaymentMethodOptionsAcssDebit`.
+        /// A [`SetupIntentPaymentMethodOptionsAcssDebit`].
         SetupIntentPaymentMethodOptionsAcssDebit(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAcssDebit>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2221,16 +2221,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsAmazonPay`.
+    /// `amazon_pay` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum AmazonPay {
-        /// A `SetupIntentPaymentMethodOptionsAmazonPay`.
+        /// A [`SetupIntentPaymentMethodOptionsAmazonPay`].
         SetupIntentPaymentMethodOptionsAmazonPay(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAmazonPay>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2308,16 +2308,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsBacsDebit`.
+    /// `bacs_debit` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum BacsDebit {
-        /// A `SetupIntentPaymentMethodOptionsBacsDebit`.
+        /// A [`SetupIntentPaymentMethodOptionsBacsDebit`].
         SetupIntentPaymentMethodOptionsBacsDebit(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsBacsDebit>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2395,16 +2395,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsCard`.
+    /// `card` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Card {
-        /// A `SetupIntentPaymentMethodOptionsCard`.
+        /// A [`SetupIntentPaymentMethodOptionsCard`].
         SetupIntentPaymentMethodOptionsCard(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCard>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2478,16 +2478,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsKlarna`.
+    /// `klarna` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Klarna {
-        /// A `SetupIntentPaymentMethodOptionsKlarna`.
+        /// A [`SetupIntentPaymentMethodOptionsKlarna`].
         SetupIntentPaymentMethodOptionsKlarna(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsKlarna>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2563,16 +2563,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsPaypal`.
+    /// `paypal` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Paypal {
-        /// A `SetupIntentPaymentMethodOptionsPaypal`.
+        /// A [`SetupIntentPaymentMethodOptionsPaypal`].
         SetupIntentPaymentMethodOptionsPaypal(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPaypal>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2648,16 +2648,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsPayto`.
+    /// `payto` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum Payto {
-        /// A `SetupIntentPaymentMethodOptionsPayto`.
+        /// A [`SetupIntentPaymentMethodOptionsPayto`].
         SetupIntentPaymentMethodOptionsPayto(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPayto>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),
@@ -2733,16 +2733,16 @@ pub mod payment_method_options {
             }
         }
     }
-    /// One of several shapes of `SetupIntentPaymentMethodOptionsUsBankAccount`.
+    /// `us_bank_account` of `SetupIntentPaymentMethodOptions`: one of several shapes.
     #[cfg(feature = "setup_intents")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum UsBankAccount {
-        /// A `SetupIntentPaymentMethodOptionsUsBankAccount`.
+        /// A [`SetupIntentPaymentMethodOptionsUsBankAccount`].
         SetupIntentPaymentMethodOptionsUsBankAccount(
             crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsUsBankAccount>,
         ),
-        /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
+        /// A [`SetupIntentTypeSpecificPaymentMethodOptionsClient`].
         SetupIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
         ),

@@ -1017,7 +1017,7 @@ impl BillingThresholds {
         }
     }
 }
-/// One of several shapes of `CreateCustomerSubscriptionCancelAt`.
+/// `cancel_at` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 3 more: one of several shapes.
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -1028,9 +1028,9 @@ impl BillingThresholds {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CancelAt {
-    /// A `Integer`.
+    /// A Unix timestamp.
     Integer(crate::rt::Timestamp),
-    /// A `String`.
+    /// A [`CancelAtString`].
     String(crate::subscription::CancelAtString),
 }
 #[cfg(
@@ -1455,14 +1455,14 @@ impl crate::rt::Decode for CollectionMethod {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListSubscriptionsCreated`.
+/// `created` in the parameters of `ListSubscriptions`: one of several shapes.
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscriptions")]
@@ -1488,14 +1488,14 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// One of several shapes of `ListSubscriptionsCurrentPeriodEnd`.
+/// `current_period_end` in the parameters of `ListSubscriptions`: one of several shapes.
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CurrentPeriodEnd {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscriptions")]
@@ -1521,14 +1521,14 @@ impl From<i64> for CurrentPeriodEnd {
         CurrentPeriodEnd::Integer(v)
     }
 }
-/// One of several shapes of `ListSubscriptionsCurrentPeriodStart`.
+/// `current_period_start` in the parameters of `ListSubscriptions`: one of several shapes.
 #[cfg(feature = "subscriptions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CurrentPeriodStart {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscriptions")]
@@ -5203,7 +5203,7 @@ impl TransferData {
         self
     }
 }
-/// One of several shapes of `CreateCustomerSubscriptionTrialEnd`.
+/// `trial_end` in the parameters of `CreateCustomerSubscription`, `CreatePreviewInvoice` and 3 more: one of several shapes.
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -5214,9 +5214,9 @@ impl TransferData {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum TrialEnd {
-    /// A `String`.
+    /// A [`TrialEndString`].
     String(crate::subscription::TrialEndString),
-    /// A `Integer`.
+    /// A Unix timestamp.
     Integer(crate::rt::Timestamp),
 }
 #[cfg(

@@ -212,14 +212,14 @@ impl crate::rt::Decode for BillingCycleAnchor {
         r.str_enum()
     }
 }
-/// One of several shapes of `ListSubscriptionSchedulesCanceledAt`.
+/// `canceled_at` in the parameters of `ListSubscriptionSchedules`: one of several shapes.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CanceledAt {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscription_schedules")]
@@ -245,14 +245,14 @@ impl From<i64> for CanceledAt {
         CanceledAt::Integer(v)
     }
 }
-/// One of several shapes of `ListSubscriptionSchedulesCompletedAt`.
+/// `completed_at` in the parameters of `ListSubscriptionSchedules`: one of several shapes.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum CompletedAt {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscription_schedules")]
@@ -278,14 +278,14 @@ impl From<i64> for CompletedAt {
         CompletedAt::Integer(v)
     }
 }
-/// One of several shapes of `ListSubscriptionSchedulesCreated`.
+/// `created` in the parameters of `ListSubscriptionSchedules`: one of several shapes.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Created {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscription_schedules")]
@@ -1413,14 +1413,14 @@ impl RangeQuerySpecs {
         self
     }
 }
-/// One of several shapes of `ListSubscriptionSchedulesReleasedAt`.
+/// `released_at` in the parameters of `ListSubscriptionSchedules`: one of several shapes.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ReleasedAt {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "subscription_schedules")]
@@ -1486,14 +1486,14 @@ impl Start {
         self
     }
 }
-/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesStartDate`.
+/// `schedule_details.phases.start_date` in the parameters of `CreatePreviewInvoice`, `CreateSubscriptionSchedule` and `UpdateSubscriptionSchedule`: one of several shapes.
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum StartDate {
-    /// A `Integer`.
+    /// A Unix timestamp.
     Integer(crate::rt::Timestamp),
-    /// A `String`.
+    /// A [`EndDateString`].
     String(crate::subscription_schedule::EndDateString),
 }
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]

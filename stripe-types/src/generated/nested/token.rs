@@ -179,14 +179,14 @@ impl BankAccount {
         self
     }
 }
-/// One of several shapes of `CreateTokenCard`.
+/// `card` in the parameters of `CreateToken`: one of several shapes.
 #[cfg(feature = "tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Card {
-    /// A `CreditCardSpecs`.
+    /// A [`CreditCardSpecs`].
     CreditCardSpecs(crate::rt::Boxed<crate::token::CreditCardSpecs>),
-    /// A `String`.
+    /// A string.
     String(String),
 }
 #[cfg(feature = "tokens")]

@@ -157,14 +157,14 @@ impl<'de> serde::Deserialize<'de> for OrderBy {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `ListTreasuryTransactionsStatusTransitionsPostedAt`.
+/// `status_transitions.posted_at` in the parameters of `ListTreasuryTransactions`: one of several shapes.
 #[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PostedAt {
-    /// A `RangeQuerySpecs`.
+    /// A [`RangeQuerySpecs`].
     RangeQuerySpecs(crate::rt::Boxed<crate::subscription_schedule::RangeQuerySpecs>),
-    /// A `Integer`.
+    /// An integer.
     Integer(i64),
 }
 #[cfg(feature = "treasury_transactions")]

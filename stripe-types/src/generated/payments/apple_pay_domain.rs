@@ -109,7 +109,7 @@ impl serde::Serialize for ApplePayDomain {
 }
 /// Create an apple pay domain.
 ///
-/// `POST /v1/apple_pay/domains` · Stripe's SDKs: `create` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/create)
+/// `POST /v1/apple_pay/domains` · Stripe's SDKs: `ApplePayDomain.create` · [API reference](https://docs.stripe.com/api/apple_pay_domains/create)
 #[cfg(feature = "apple_pay_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -164,12 +164,12 @@ impl crate::rt::StripeRequest for CreateApplePayDomain {
 }
 /// Delete an apple pay domain.
 ///
-/// `DELETE /v1/apple_pay/domains/{domain}` · Stripe's SDKs: `delete` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/delete)
+/// `DELETE /v1/apple_pay/domains/{domain}` · Stripe's SDKs: `ApplePayDomain.delete` · [API reference](https://docs.stripe.com/api/apple_pay_domains/delete)
 #[cfg(feature = "apple_pay_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteApplePayDomain {
-    /// The `domain` parameter.
+    /// The id of the `ApplePayDomain` (the `domain` path parameter).
     pub domain: crate::ApplePayDomainId,
 }
 #[cfg(feature = "apple_pay_domains")]
@@ -302,7 +302,7 @@ impl serde::Serialize for DeletedApplePayDomain {
 }
 /// List apple pay domains.
 ///
-/// `GET /v1/apple_pay/domains` · Stripe's SDKs: `list` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/list)
+/// `GET /v1/apple_pay/domains` · Stripe's SDKs: `ApplePayDomain.list` · [API reference](https://docs.stripe.com/api/apple_pay_domains/list)
 #[cfg(feature = "apple_pay_domains")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -397,12 +397,12 @@ impl crate::rt::StripeRequest for ListApplePayDomains {
 }
 /// Retrieve an apple pay domain.
 ///
-/// `GET /v1/apple_pay/domains/{domain}` · Stripe's SDKs: `retrieve` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/retrieve)
+/// `GET /v1/apple_pay/domains/{domain}` · Stripe's SDKs: `ApplePayDomain.retrieve` · [API reference](https://docs.stripe.com/api/apple_pay_domains/retrieve)
 #[cfg(feature = "apple_pay_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveApplePayDomain {
-    /// The `domain` parameter.
+    /// The id of the `ApplePayDomain` (the `domain` path parameter).
     pub domain: crate::ApplePayDomainId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -650,7 +650,7 @@ impl serde::Serialize for BalanceNetAvailable {
 /// Retrieves the current account balance, based on the authentication that was used to make the request.
 ///  For a sample request, see [Accounting for negative balances](https://docs.stripe.com/docs/connect/account-balances#accounting-for-negative-balances).
 ///
-/// `GET /v1/balance` · Stripe's SDKs: `retrieve` on `Balance` · [API reference](https://docs.stripe.com/api/balances/retrieve)
+/// `GET /v1/balance` · Stripe's SDKs: `Balance.retrieve` · [API reference](https://docs.stripe.com/api/balances/retrieve)
 #[cfg(feature = "balance")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]

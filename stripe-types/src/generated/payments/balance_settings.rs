@@ -435,7 +435,7 @@ impl serde::Serialize for BalanceSettingsResourceSettlementTiming {
 /// Retrieves balance settings for a given connected account.
 ///  Related guide: [Making API calls for connected accounts](https://docs.stripe.com/connect/authentication)
 ///
-/// `GET /v1/balance_settings` · Stripe's SDKs: `retrieve` on `BalanceSettings` · [API reference](https://docs.stripe.com/api/balance_settings/retrieve)
+/// `GET /v1/balance_settings` · Stripe's SDKs: `BalanceSettings.retrieve` · [API reference](https://docs.stripe.com/api/balance_settings/retrieve)
 #[cfg(feature = "balance_settings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -487,7 +487,7 @@ impl crate::rt::StripeRequest for RetrieveBalanceSettings {
 /// Updates balance settings for a given connected account.
 ///  Related guide: [Making API calls for connected accounts](https://docs.stripe.com/connect/authentication)
 ///
-/// `POST /v1/balance_settings` · Stripe's SDKs: `update` on `BalanceSettings` · [API reference](https://docs.stripe.com/api/balance_settings/update)
+/// `POST /v1/balance_settings` · Stripe's SDKs: `BalanceSettings.update` · [API reference](https://docs.stripe.com/api/balance_settings/update)
 #[cfg(feature = "balance_settings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]

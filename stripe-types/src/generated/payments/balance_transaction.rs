@@ -471,7 +471,7 @@ impl crate::rt::StripeRequest for ListBalanceHistory {
 ///
 /// Note that this endpoint was previously called “Balance history” and used the path `/v1/balance/history`.
 ///
-/// `GET /v1/balance_transactions` · Stripe's SDKs: `list` on `BalanceTransaction` · [API reference](https://docs.stripe.com/api/balance_transactions/list)
+/// `GET /v1/balance_transactions` · Stripe's SDKs: `BalanceTransaction.list` · [API reference](https://docs.stripe.com/api/balance_transactions/list)
 #[cfg(feature = "balance_transactions")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -624,7 +624,7 @@ impl crate::rt::StripeRequest for ListBalanceTransactions {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceHistory {
-    /// The `id` parameter.
+    /// The id of the `BalanceTransaction` (the `id` path parameter).
     pub id: crate::BalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -691,12 +691,12 @@ impl crate::rt::StripeRequest for RetrieveBalanceHistory {
 ///
 /// Note that this endpoint previously used the path `/v1/balance/history/:id`.
 ///
-/// `GET /v1/balance_transactions/{id}` · Stripe's SDKs: `retrieve` on `BalanceTransaction` · [API reference](https://docs.stripe.com/api/balance_transactions/retrieve)
+/// `GET /v1/balance_transactions/{id}` · Stripe's SDKs: `BalanceTransaction.retrieve` · [API reference](https://docs.stripe.com/api/balance_transactions/retrieve)
 #[cfg(feature = "balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceTransaction {
-    /// The `id` parameter.
+    /// The id of the `BalanceTransaction` (the `id` path parameter).
     pub id: crate::BalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -11,7 +11,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBankAccounts {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -114,9 +114,9 @@ impl crate::rt::StripeRequest for ListCustomerBankAccounts {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBankAccount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `BankAccount` (the `id` path parameter).
     pub id: crate::BankAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -185,14 +185,14 @@ impl crate::rt::StripeRequest for RetrieveCustomerBankAccount {
 ///
 /// Verify a specified bank account for a given customer.
 ///
-/// `POST /v1/customers/{customer}/sources/{id}/verify` · Stripe's SDKs: `verify` on `BankAccount` · [API reference](https://docs.stripe.com/api/bank_accounts/verify)
+/// `POST /v1/customers/{customer}/sources/{id}/verify` · Stripe's SDKs: `BankAccount.verify` · [API reference](https://docs.stripe.com/api/bank_accounts/verify)
 #[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyBankAccount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `BankAccount` (the `id` path parameter).
     pub id: crate::BankAccountId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,
@@ -282,9 +282,9 @@ impl crate::rt::StripeRequest for VerifyBankAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyCustomerBankAccount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `BankAccount` (the `id` path parameter).
     pub id: crate::BankAccountId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,

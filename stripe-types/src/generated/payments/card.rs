@@ -753,7 +753,7 @@ impl serde::Serialize for DeletedCard {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCards {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -856,9 +856,9 @@ impl crate::rt::StripeRequest for ListCustomerCards {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCard {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `Card` (the `id` path parameter).
     pub id: crate::CardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

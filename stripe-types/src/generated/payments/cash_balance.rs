@@ -125,12 +125,12 @@ impl serde::Serialize for CashBalance {
 ///
 /// Retrieves a customer’s cash balance.
 ///
-/// `GET /v1/customers/{customer}/cash_balance` · Stripe's SDKs: `retrieve` on `CashBalance` · [API reference](https://docs.stripe.com/api/cash_balances/retrieve)
+/// `GET /v1/customers/{customer}/cash_balance` · Stripe's SDKs: `CashBalance.retrieve` · [API reference](https://docs.stripe.com/api/cash_balances/retrieve)
 #[cfg(feature = "customer_cash_balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCashBalance {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -193,12 +193,12 @@ impl crate::rt::StripeRequest for RetrieveCashBalance {
 ///
 /// Changes the settings on a customer’s cash balance.
 ///
-/// `POST /v1/customers/{customer}/cash_balance` · Stripe's SDKs: `update` on `CashBalance` · [API reference](https://docs.stripe.com/api/cash_balances/update)
+/// `POST /v1/customers/{customer}/cash_balance` · Stripe's SDKs: `CashBalance.update` · [API reference](https://docs.stripe.com/api/cash_balances/update)
 #[cfg(feature = "customer_cash_balance")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCashBalance {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

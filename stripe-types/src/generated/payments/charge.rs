@@ -8,12 +8,12 @@
 ///
 /// Don’t use this method to capture a PaymentIntent-initiated charge. Use [Capture a PaymentIntent](https://docs.stripe.com/docs/api/payment_intents/capture).
 ///
-/// `POST /v1/charges/{charge}/capture` · Stripe's SDKs: `capture` on `Charge` · [API reference](https://docs.stripe.com/api/charges/capture)
+/// `POST /v1/charges/{charge}/capture` · Stripe's SDKs: `Charge.capture` · [API reference](https://docs.stripe.com/api/charges/capture)
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CaptureCharge {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// The amount to capture, which must be less than or equal to the original amount.
     pub amount: Option<i64>,
@@ -1039,7 +1039,7 @@ impl serde::Serialize for ChargeTransferData {
 /// to initiate a new payment instead. Confirmation of the PaymentIntent creates the `Charge`
 /// object used to request payment.
 ///
-/// `POST /v1/charges` · Stripe's SDKs: `create` on `Charge` · [API reference](https://docs.stripe.com/api/charges/create)
+/// `POST /v1/charges` · Stripe's SDKs: `Charge.create` · [API reference](https://docs.stripe.com/api/charges/create)
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1314,7 +1314,7 @@ impl crate::rt::StripeRequest for CreateCharge {
 ///
 /// Returns a list of charges you’ve previously created. The charges are returned in sorted order, with the most recent charges appearing first.
 ///
-/// `GET /v1/charges` · Stripe's SDKs: `list` on `Charge` · [API reference](https://docs.stripe.com/api/charges/list)
+/// `GET /v1/charges` · Stripe's SDKs: `Charge.list` · [API reference](https://docs.stripe.com/api/charges/list)
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1608,12 +1608,12 @@ impl crate::rt::StripeRequest for RefundCharge {
 ///
 /// Retrieves the details of a charge that has previously been created. Supply the unique charge ID that was returned from your previous request, and Stripe will return the corresponding charge information. The same information is returned when creating or refunding the charge.
 ///
-/// `GET /v1/charges/{charge}` · Stripe's SDKs: `retrieve` on `Charge` · [API reference](https://docs.stripe.com/api/charges/retrieve)
+/// `GET /v1/charges/{charge}` · Stripe's SDKs: `Charge.retrieve` · [API reference](https://docs.stripe.com/api/charges/retrieve)
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCharge {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1676,7 +1676,7 @@ impl crate::rt::StripeRequest for RetrieveCharge {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/charges/search` · Stripe's SDKs: `search` on `Charge` · [API reference](https://docs.stripe.com/api/charges/search)
+/// `GET /v1/charges/search` · Stripe's SDKs: `Charge.search` · [API reference](https://docs.stripe.com/api/charges/search)
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1755,12 +1755,12 @@ impl crate::rt::StripeRequest for SearchCharges {
 ///
 /// Updates the specified charge by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/charges/{charge}` · Stripe's SDKs: `update` on `Charge` · [API reference](https://docs.stripe.com/api/charges/update)
+/// `POST /v1/charges/{charge}` · Stripe's SDKs: `Charge.update` · [API reference](https://docs.stripe.com/api/charges/update)
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCharge {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// The ID of an existing customer that will be associated with this request. This field may only be updated if there is no existing associated customer with this charge.
     pub customer: Option<crate::CustomerId>,

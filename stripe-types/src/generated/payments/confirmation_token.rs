@@ -222,7 +222,7 @@ impl serde::Serialize for ConfirmationToken {
 ///
 /// Creates a test mode Confirmation Token server side for your integration tests.
 ///
-/// `POST /v1/test_helpers/confirmation_tokens` · Stripe's SDKs: `create` on `ConfirmationToken` · [API reference](https://docs.stripe.com/api/confirmation_tokens/create)
+/// `POST /v1/test_helpers/confirmation_tokens` · Stripe's SDKs: `ConfirmationToken.create` · [API reference](https://docs.stripe.com/api/confirmation_tokens/create)
 #[cfg(feature = "confirmation_tokens")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -361,12 +361,12 @@ impl crate::rt::StripeRequest for CreateTestHelpersConfirmationToken {
 ///
 /// Retrieves an existing ConfirmationToken object
 ///
-/// `GET /v1/confirmation_tokens/{confirmation_token}` · Stripe's SDKs: `retrieve` on `ConfirmationToken` · [API reference](https://docs.stripe.com/api/confirmation_tokens/retrieve)
+/// `GET /v1/confirmation_tokens/{confirmation_token}` · Stripe's SDKs: `ConfirmationToken.retrieve` · [API reference](https://docs.stripe.com/api/confirmation_tokens/retrieve)
 #[cfg(feature = "confirmation_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveConfirmationToken {
-    /// The `confirmation_token` parameter.
+    /// The id of the `ConfirmationToken` (the `confirmation_token` path parameter).
     pub confirmation_token: crate::ConfirmationTokenId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

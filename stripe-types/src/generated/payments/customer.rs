@@ -4,7 +4,7 @@
 ///
 /// Creates a new customer object.
 ///
-/// `POST /v1/customers` · Stripe's SDKs: `create` on `Customer` · [API reference](https://docs.stripe.com/api/customers/create)
+/// `POST /v1/customers` · Stripe's SDKs: `Customer.create` · [API reference](https://docs.stripe.com/api/customers/create)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2006,12 +2006,12 @@ impl serde::Serialize for CustomerTaxLocation {
 ///
 /// Permanently deletes a customer. It cannot be undone. Also immediately cancels any active subscriptions on the customer.
 ///
-/// `DELETE /v1/customers/{customer}` · Stripe's SDKs: `delete` on `Customer` · [API reference](https://docs.stripe.com/api/customers/delete)
+/// `DELETE /v1/customers/{customer}` · Stripe's SDKs: `Customer.delete` · [API reference](https://docs.stripe.com/api/customers/delete)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
 }
 #[cfg(feature = "customers")]
@@ -2145,7 +2145,7 @@ impl serde::Serialize for DeletedCustomer {
 ///
 /// Returns a list of your customers. The customers are returned sorted by creation date, with the most recent customers appearing first.
 ///
-/// `GET /v1/customers` · Stripe's SDKs: `list` on `Customer` · [API reference](https://docs.stripe.com/api/customers/list)
+/// `GET /v1/customers` · Stripe's SDKs: `Customer.list` · [API reference](https://docs.stripe.com/api/customers/list)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2264,12 +2264,12 @@ impl crate::rt::StripeRequest for ListCustomers {
 ///
 /// Retrieves a Customer object.
 ///
-/// `GET /v1/customers/{customer}` · Stripe's SDKs: `retrieve` on `Customer` · [API reference](https://docs.stripe.com/api/customers/retrieve)
+/// `GET /v1/customers/{customer}` · Stripe's SDKs: `Customer.retrieve` · [API reference](https://docs.stripe.com/api/customers/retrieve)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2334,7 +2334,7 @@ impl crate::rt::StripeRequest for RetrieveCustomer {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/customers/search` · Stripe's SDKs: `search` on `Customer` · [API reference](https://docs.stripe.com/api/customers/search)
+/// `GET /v1/customers/search` · Stripe's SDKs: `Customer.search` · [API reference](https://docs.stripe.com/api/customers/search)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2415,12 +2415,12 @@ impl crate::rt::StripeRequest for SearchCustomers {
 ///
 /// This request accepts mostly the same arguments as the customer creation call.
 ///
-/// `POST /v1/customers/{customer}` · Stripe's SDKs: `update` on `Customer` · [API reference](https://docs.stripe.com/api/customers/update)
+/// `POST /v1/customers/{customer}` · Stripe's SDKs: `Customer.update` · [API reference](https://docs.stripe.com/api/customers/update)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// The customer's address. Learn about [country-specific requirements for calculating tax](https://docs.stripe.com/invoicing/taxes?dashboard-or-api=dashboard#set-up-customer).
     pub address: Option<crate::rt::Clearable<crate::customer::Address>>,

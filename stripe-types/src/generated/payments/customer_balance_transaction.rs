@@ -4,12 +4,12 @@
 ///
 /// Creates an immutable transaction that updates the customer’s credit [balance](https://docs.stripe.com/docs/billing/customer/balance).
 ///
-/// `POST /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `create` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/create)
+/// `POST /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `CustomerBalanceTransaction.create` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/create)
 #[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBalanceTransaction {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// The integer amount in **cents (or local equivalent)** to apply to the customer's credit balance.
     pub amount: i64,
@@ -344,12 +344,12 @@ impl serde::Serialize for CustomerBalanceTransaction {
 ///
 /// Returns a list of transactions that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
-/// `GET /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `list` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/list)
+/// `GET /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `CustomerBalanceTransaction.list` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/list)
 #[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBalanceTransactions {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Only return customer balance transactions that were created during the given date interval.
     pub created: Option<crate::balance_transaction::Created>,
@@ -467,14 +467,14 @@ impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
 ///
 /// Retrieves a specific customer balance transaction that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
-/// `GET /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/retrieve)
+/// `GET /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `CustomerBalanceTransaction.retrieve` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/retrieve)
 #[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBalanceTransaction {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `transaction` parameter.
+    /// The id of the `CustomerBalanceTransaction` (the `transaction` path parameter).
     pub transaction: crate::CustomerBalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -543,14 +543,14 @@ impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
 ///
 /// Most credit balance transaction fields are immutable, but you may update its `description` and `metadata`.
 ///
-/// `POST /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `update` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/update)
+/// `POST /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `CustomerBalanceTransaction.update` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/update)
 #[cfg(feature = "customer_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBalanceTransaction {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `transaction` parameter.
+    /// The id of the `CustomerBalanceTransaction` (the `transaction` path parameter).
     pub transaction: crate::CustomerBalanceTransactionId,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,

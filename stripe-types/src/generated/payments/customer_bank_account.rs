@@ -14,9 +14,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerBankAccount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `BankAccount` (the `id` path parameter).
     pub id: crate::BankAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -96,9 +96,9 @@ impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBankAccount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `BankAccount` (the `id` path parameter).
     pub id: crate::BankAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,

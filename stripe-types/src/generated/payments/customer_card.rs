@@ -14,9 +14,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerCard {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `Card` (the `id` path parameter).
     pub id: crate::CardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -95,9 +95,9 @@ impl crate::rt::StripeRequest for DeleteCustomerCard {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerCard {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `Card` (the `id` path parameter).
     pub id: crate::CardId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,

@@ -269,12 +269,12 @@ impl serde::Serialize for CustomerCashBalanceTransaction {
 ///
 /// Create an incoming testmode bank transfer
 ///
-/// `POST /v1/test_helpers/customers/{customer}/fund_cash_balance` · Stripe's SDKs: `fund_cash_balance` on `Customer` · [API reference](https://docs.stripe.com/api/customers/fund_cash_balance)
+/// `POST /v1/test_helpers/customers/{customer}/fund_cash_balance` · Stripe's SDKs: `Customer.fund_cash_balance` · [API reference](https://docs.stripe.com/api/customers/fund_cash_balance)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundCashBalanceTestHelpersCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Amount to be used for this test cash balance transaction. A positive integer representing how much to fund in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) (e.g., 100 cents to fund $1.00 or 100 to fund ¥100, a zero-decimal currency).
     pub amount: i64,
@@ -360,12 +360,12 @@ impl crate::rt::StripeRequest for FundCashBalanceTestHelpersCustomer {
 ///
 /// Returns a list of transactions that modified the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
-/// `GET /v1/customers/{customer}/cash_balance_transactions` · Stripe's SDKs: `list` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/list)
+/// `GET /v1/customers/{customer}/cash_balance_transactions` · Stripe's SDKs: `CustomerCashBalanceTransaction.list` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/list)
 #[cfg(feature = "customer_cash_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCashBalanceTransactions {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -461,14 +461,14 @@ impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
 ///
 /// Retrieves a specific cash balance transaction, which updated the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
-/// `GET /v1/customers/{customer}/cash_balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/retrieve)
+/// `GET /v1/customers/{customer}/cash_balance_transactions/{transaction}` · Stripe's SDKs: `CustomerCashBalanceTransaction.retrieve` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/retrieve)
 #[cfg(feature = "customer_cash_balance_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCashBalanceTransaction {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `transaction` parameter.
+    /// The id of the `CustomerCashBalanceTransaction` (the `transaction` path parameter).
     pub transaction: crate::CustomerCashBalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

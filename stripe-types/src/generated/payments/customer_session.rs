@@ -4,7 +4,7 @@
 ///
 /// Creates a Customer Session object that includes a single-use client secret that you can use on your front-end to grant client-side API access for certain customer resources.
 ///
-/// `POST /v1/customer_sessions` · Stripe's SDKs: `create` on `CustomerSession` · [API reference](https://docs.stripe.com/api/customer_sessions/create)
+/// `POST /v1/customer_sessions` · Stripe's SDKs: `CustomerSession.create` · [API reference](https://docs.stripe.com/api/customer_sessions/create)
 #[cfg(feature = "customer_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

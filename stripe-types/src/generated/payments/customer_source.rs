@@ -4,14 +4,14 @@
 ///
 /// Delete a specified source for a given customer.
 ///
-/// `DELETE /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `delete` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/delete)
+/// `DELETE /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `PaymentSource.delete` · [API reference](https://docs.stripe.com/api/payment_sources/delete)
 #[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePaymentSource {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `PaymentSource` (the `id` path parameter).
     pub id: crate::PaymentSourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -77,12 +77,12 @@ impl crate::rt::StripeRequest for DeletePaymentSource {
 }
 /// List sources for a specified customer.
 ///
-/// `GET /v1/customers/{customer}/sources` · Stripe's SDKs: `list` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/list)
+/// `GET /v1/customers/{customer}/sources` · Stripe's SDKs: `PaymentSource.list` · [API reference](https://docs.stripe.com/api/payment_sources/list)
 #[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentSources {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -187,14 +187,14 @@ impl crate::rt::StripeRequest for ListPaymentSources {
 }
 /// Update a specified source for a given customer.
 ///
-/// `POST /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `update` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/update)
+/// `POST /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `PaymentSource.update` · [API reference](https://docs.stripe.com/api/payment_sources/update)
 #[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentSource {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `PaymentSource` (the `id` path parameter).
     pub id: crate::PaymentSourceId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,

@@ -14,9 +14,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscriptionDiscount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
 }
 #[cfg(feature = "customer_subscriptions")]
@@ -80,12 +80,12 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
 ///
 /// Removes the currently applied discount on a customer.
 ///
-/// `DELETE /v1/customers/{customer}/discount` · Stripe's SDKs: `delete_discount` on `Customer` · [API reference](https://docs.stripe.com/api/customers/delete_discount)
+/// `DELETE /v1/customers/{customer}/discount` · Stripe's SDKs: `Customer.delete_discount` · [API reference](https://docs.stripe.com/api/customers/delete_discount)
 #[cfg(feature = "customer_discount")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteDiscountCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
 }
 #[cfg(feature = "customer_discount")]
@@ -806,7 +806,7 @@ impl serde::Serialize for DiscountSource {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerDiscount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -872,9 +872,9 @@ impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscriptionDiscount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

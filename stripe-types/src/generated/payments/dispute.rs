@@ -6,12 +6,12 @@
 ///
 /// The status of the dispute will change from `needs_response` to `lost`. *Closing a dispute is irreversible*.
 ///
-/// `POST /v1/disputes/{dispute}/close` · Stripe's SDKs: `close` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/close)
+/// `POST /v1/disputes/{dispute}/close` · Stripe's SDKs: `Dispute.close` · [API reference](https://docs.stripe.com/api/disputes/close)
 #[cfg(feature = "disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseDispute {
-    /// The `dispute` parameter.
+    /// The id of the `Dispute` (the `dispute` path parameter).
     pub dispute: crate::DisputeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -77,7 +77,7 @@ impl crate::rt::StripeRequest for CloseDispute {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDispute {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
     pub evidence: Option<crate::dispute::Evidence>,
@@ -179,7 +179,7 @@ impl crate::rt::StripeRequest for CreateChargeDispute {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDisputeClose {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2209,7 +2209,7 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3PriorUndisputedTransacti
 ///
 /// Returns a list of your disputes.
 ///
-/// `GET /v1/disputes` · Stripe's SDKs: `list` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/list)
+/// `GET /v1/disputes` · Stripe's SDKs: `Dispute.list` · [API reference](https://docs.stripe.com/api/disputes/list)
 #[cfg(feature = "disputes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2336,7 +2336,7 @@ impl crate::rt::StripeRequest for ListDisputes {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeDispute {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2402,12 +2402,12 @@ impl crate::rt::StripeRequest for RetrieveChargeDispute {
 ///
 /// Retrieves the dispute with the given ID.
 ///
-/// `GET /v1/disputes/{dispute}` · Stripe's SDKs: `retrieve` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/retrieve)
+/// `GET /v1/disputes/{dispute}` · Stripe's SDKs: `Dispute.retrieve` · [API reference](https://docs.stripe.com/api/disputes/retrieve)
 #[cfg(feature = "disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveDispute {
-    /// The `dispute` parameter.
+    /// The id of the `Dispute` (the `dispute` path parameter).
     pub dispute: crate::DisputeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2471,12 +2471,12 @@ impl crate::rt::StripeRequest for RetrieveDispute {
 ///
 /// Depending on your dispute type, different evidence fields will give you a better chance of winning your dispute. To figure out which evidence fields to provide, see our [guide to dispute types](https://docs.stripe.com/docs/disputes/categories).
 ///
-/// `POST /v1/disputes/{dispute}` · Stripe's SDKs: `update` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/update)
+/// `POST /v1/disputes/{dispute}` · Stripe's SDKs: `Dispute.update` · [API reference](https://docs.stripe.com/api/disputes/update)
 #[cfg(feature = "disputes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateDispute {
-    /// The `dispute` parameter.
+    /// The id of the `Dispute` (the `dispute` path parameter).
     pub dispute: crate::DisputeId,
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
     pub evidence: Option<crate::dispute::Evidence>,

@@ -4,7 +4,7 @@
 ///
 /// Creates a short-lived API key for a given resource.
 ///
-/// `POST /v1/ephemeral_keys` · Stripe's SDKs: `create` on `EphemeralKey` · [API reference](https://docs.stripe.com/api/ephemeral_keys/create)
+/// `POST /v1/ephemeral_keys` · Stripe's SDKs: `EphemeralKey.create` · [API reference](https://docs.stripe.com/api/ephemeral_keys/create)
 #[cfg(feature = "ephemeral_keys")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -101,12 +101,12 @@ impl crate::rt::StripeRequest for CreateEphemeralKey {
 ///
 /// Invalidates a short-lived API key for a given resource.
 ///
-/// `DELETE /v1/ephemeral_keys/{key}` · Stripe's SDKs: `delete` on `EphemeralKey` · [API reference](https://docs.stripe.com/api/ephemeral_keys/delete)
+/// `DELETE /v1/ephemeral_keys/{key}` · Stripe's SDKs: `EphemeralKey.delete` · [API reference](https://docs.stripe.com/api/ephemeral_keys/delete)
 #[cfg(feature = "ephemeral_keys")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteEphemeralKey {
-    /// The `key` parameter.
+    /// The id of the `EphemeralKey` (the `key` path parameter).
     pub key: crate::EphemeralKeyId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

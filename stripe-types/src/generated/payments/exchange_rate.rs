@@ -119,7 +119,7 @@ impl serde::Serialize for ExchangeRate {
 ///
 /// Returns a list of objects that contain the rates at which foreign currencies are converted to one another. Only shows the currencies for which Stripe supports.
 ///
-/// `GET /v1/exchange_rates` · Stripe's SDKs: `list` on `ExchangeRate` · [API reference](https://docs.stripe.com/api/exchange_rates/list)
+/// `GET /v1/exchange_rates` · Stripe's SDKs: `ExchangeRate.list` · [API reference](https://docs.stripe.com/api/exchange_rates/list)
 #[cfg(feature = "exchange_rates")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -207,12 +207,12 @@ impl crate::rt::StripeRequest for ListExchangeRates {
 ///
 /// Retrieves the exchange rates from the given currency to every supported currency.
 ///
-/// `GET /v1/exchange_rates/{rate_id}` · Stripe's SDKs: `retrieve` on `ExchangeRate` · [API reference](https://docs.stripe.com/api/exchange_rates/retrieve)
+/// `GET /v1/exchange_rates/{rate_id}` · Stripe's SDKs: `ExchangeRate.retrieve` · [API reference](https://docs.stripe.com/api/exchange_rates/retrieve)
 #[cfg(feature = "exchange_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveExchangeRate {
-    /// The `rate_id` parameter.
+    /// The id of the `ExchangeRate` (the `rate_id` path parameter).
     pub rate_id: crate::ExchangeRateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

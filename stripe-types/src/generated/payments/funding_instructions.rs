@@ -6,12 +6,12 @@
 /// funding instructions will be created. If funding instructions have already been created for a given customer, the same
 /// funding instructions will be retrieved. In other words, we will return the same funding instructions each time.
 ///
-/// `POST /v1/customers/{customer}/funding_instructions` · Stripe's SDKs: `create_funding_instructions` on `Customer` · [API reference](https://docs.stripe.com/api/customers/create_funding_instructions)
+/// `POST /v1/customers/{customer}/funding_instructions` · Stripe's SDKs: `Customer.create_funding_instructions` · [API reference](https://docs.stripe.com/api/customers/create_funding_instructions)
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFundingInstructionsCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Additional parameters for `bank_transfer` funding types
     pub bank_transfer: crate::funding_instructions::BankTransfer,

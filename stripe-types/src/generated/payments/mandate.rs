@@ -1722,12 +1722,12 @@ impl serde::Serialize for MandateUsBankAccount {
 ///
 /// Retrieves a Mandate object.
 ///
-/// `GET /v1/mandates/{mandate}` · Stripe's SDKs: `retrieve` on `Mandate` · [API reference](https://docs.stripe.com/api/mandates/retrieve)
+/// `GET /v1/mandates/{mandate}` · Stripe's SDKs: `Mandate.retrieve` · [API reference](https://docs.stripe.com/api/mandates/retrieve)
 #[cfg(feature = "mandates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveMandate {
-    /// The `mandate` parameter.
+    /// The id of the `Mandate` (the `mandate` path parameter).
     pub mandate: crate::MandateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// List all the Payment Attempt Records attached to the specified Payment Record.
 ///
-/// `GET /v1/payment_attempt_records` · Stripe's SDKs: `list` on `PaymentAttemptRecord` · [API reference](https://docs.stripe.com/api/payment_attempt_records/list)
+/// `GET /v1/payment_attempt_records` · Stripe's SDKs: `PaymentAttemptRecord.list` · [API reference](https://docs.stripe.com/api/payment_attempt_records/list)
 #[cfg(feature = "payment_attempt_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -406,7 +406,7 @@ impl serde::Serialize for PaymentAttemptRecord {
 ///
 /// Retrieves a Payment Attempt Record with the given ID
 ///
-/// `GET /v1/payment_attempt_records/{id}` · Stripe's SDKs: `retrieve` on `PaymentAttemptRecord` · [API reference](https://docs.stripe.com/api/payment_attempt_records/retrieve)
+/// `GET /v1/payment_attempt_records/{id}` · Stripe's SDKs: `PaymentAttemptRecord.retrieve` · [API reference](https://docs.stripe.com/api/payment_attempt_records/retrieve)
 #[cfg(feature = "payment_attempt_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -4,12 +4,12 @@
 ///
 /// Manually reconcile the remaining amount for a `customer_balance` PaymentIntent.
 ///
-/// `POST /v1/payment_intents/{intent}/apply_customer_balance` · Stripe's SDKs: `apply_customer_balance` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/apply_customer_balance)
+/// `POST /v1/payment_intents/{intent}/apply_customer_balance` · Stripe's SDKs: `PaymentIntent.apply_customer_balance` · [API reference](https://docs.stripe.com/api/payment_intents/apply_customer_balance)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApplyCustomerBalancePaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// Amount that you intend to apply to this PaymentIntent from the customer’s cash balance. If the PaymentIntent was created by an Invoice, the full amount of the PaymentIntent is applied regardless of this parameter.
     ///
@@ -106,12 +106,12 @@ impl crate::rt::StripeRequest for ApplyCustomerBalancePaymentIntent {
 ///
 /// You can’t cancel the PaymentIntent for a Checkout Session. [Expire the Checkout Session](https://docs.stripe.com/docs/api/checkout/sessions/expire) instead.
 ///
-/// `POST /v1/payment_intents/{intent}/cancel` · Stripe's SDKs: `cancel` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/cancel)
+/// `POST /v1/payment_intents/{intent}/cancel` · Stripe's SDKs: `PaymentIntent.cancel` · [API reference](https://docs.stripe.com/api/payment_intents/cancel)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelPaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// Reason for canceling this PaymentIntent. Possible values are: `duplicate`, `fraudulent`, `requested_by_customer`, or `abandoned`
     ///
@@ -196,12 +196,12 @@ impl crate::rt::StripeRequest for CancelPaymentIntent {
 ///
 /// Learn more about [separate authorization and capture](https://docs.stripe.com/docs/payments/capture-later).
 ///
-/// `POST /v1/payment_intents/{intent}/capture` · Stripe's SDKs: `capture` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/capture)
+/// `POST /v1/payment_intents/{intent}/capture` · Stripe's SDKs: `PaymentIntent.capture` · [API reference](https://docs.stripe.com/api/payment_intents/capture)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CapturePaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// Provides industry-specific information about the amount.
     pub amount_details: Option<crate::payment_intent::params::AmountDetails>,
@@ -425,12 +425,12 @@ impl crate::rt::StripeRequest for CapturePaymentIntent {
 /// After this limit is reached, any further calls to this endpoint will
 /// transition the PaymentIntent to the `canceled` state.
 ///
-/// `POST /v1/payment_intents/{intent}/confirm` · Stripe's SDKs: `confirm` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/confirm)
+/// `POST /v1/payment_intents/{intent}/confirm` · Stripe's SDKs: `PaymentIntent.confirm` · [API reference](https://docs.stripe.com/api/payment_intents/confirm)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmPaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// Provides industry-specific information about the amount.
     pub amount_details: Option<
@@ -816,7 +816,7 @@ impl crate::rt::StripeRequest for ConfirmPaymentIntent {
 /// available in the [confirm API](https://docs.stripe.com/docs/api/payment_intents/confirm) when you supply
 /// `confirm=true`.
 ///
-/// `POST /v1/payment_intents` · Stripe's SDKs: `create` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/create)
+/// `POST /v1/payment_intents` · Stripe's SDKs: `PaymentIntent.create` · [API reference](https://docs.stripe.com/api/payment_intents/create)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1389,12 +1389,12 @@ impl crate::rt::StripeRequest for CreatePaymentIntent {
 ///
 /// Learn more about [incremental authorizations](https://docs.stripe.com/docs/terminal/features/incremental-authorizations).
 ///
-/// `POST /v1/payment_intents/{intent}/increment_authorization` · Stripe's SDKs: `increment_authorization` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/increment_authorization)
+/// `POST /v1/payment_intents/{intent}/increment_authorization` · Stripe's SDKs: `PaymentIntent.increment_authorization` · [API reference](https://docs.stripe.com/api/payment_intents/increment_authorization)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IncrementAuthorizationPaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// The updated total amount that you intend to collect from the cardholder. This amount must be greater than the currently authorized amount.
     pub amount: i64,
@@ -1563,7 +1563,7 @@ impl crate::rt::StripeRequest for IncrementAuthorizationPaymentIntent {
 ///
 /// Returns a list of PaymentIntents.
 ///
-/// `GET /v1/payment_intents` · Stripe's SDKs: `list` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/list)
+/// `GET /v1/payment_intents` · Stripe's SDKs: `PaymentIntent.list` · [API reference](https://docs.stripe.com/api/payment_intents/list)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -7261,12 +7261,12 @@ impl serde::Serialize for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
 ///
 /// If you retrieve a PaymentIntent with a publishable key, it only returns a subset of properties. Refer to the [payment intent](#payment_intent_object) object reference for more details.
 ///
-/// `GET /v1/payment_intents/{intent}` · Stripe's SDKs: `retrieve` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/retrieve)
+/// `GET /v1/payment_intents/{intent}` · Stripe's SDKs: `PaymentIntent.retrieve` · [API reference](https://docs.stripe.com/api/payment_intents/retrieve)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// The client secret of the PaymentIntent. We require it if you use a publishable key to retrieve the source.
     pub client_secret: Option<crate::rt::Secret<String>>,
@@ -7343,7 +7343,7 @@ impl crate::rt::StripeRequest for RetrievePaymentIntent {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/payment_intents/search` · Stripe's SDKs: `search` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/search)
+/// `GET /v1/payment_intents/search` · Stripe's SDKs: `PaymentIntent.search` · [API reference](https://docs.stripe.com/api/payment_intents/search)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7428,12 +7428,12 @@ impl crate::rt::StripeRequest for SearchPaymentIntents {
 /// update and confirm at the same time, we recommend updating properties through
 /// the [confirm API](https://docs.stripe.com/docs/api/payment_intents/confirm) instead.
 ///
-/// `POST /v1/payment_intents/{intent}` · Stripe's SDKs: `update` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/update)
+/// `POST /v1/payment_intents/{intent}` · Stripe's SDKs: `PaymentIntent.update` · [API reference](https://docs.stripe.com/api/payment_intents/update)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// Amount intended to be collected by this PaymentIntent. A positive integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) (e.g., 100 cents to charge $1.00 or 100 to charge ¥100, a zero-decimal currency). The minimum amount is $0.50 US or [equivalent in charge currency](https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). The amount value supports up to eight digits (e.g., a value of 99999999 for a USD charge of $999,999.99).
     pub amount: Option<i64>,
@@ -7853,12 +7853,12 @@ impl crate::rt::StripeRequest for UpdatePaymentIntent {
 ///
 /// Verifies microdeposits on a PaymentIntent object.
 ///
-/// `POST /v1/payment_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `verify_microdeposits` on `PaymentIntent` · [API reference](https://docs.stripe.com/api/payment_intents/verify_microdeposits)
+/// `POST /v1/payment_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `PaymentIntent.verify_microdeposits` · [API reference](https://docs.stripe.com/api/payment_intents/verify_microdeposits)
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyMicrodepositsPaymentIntent {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,

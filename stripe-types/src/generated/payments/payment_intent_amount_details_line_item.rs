@@ -4,12 +4,12 @@
 ///
 /// Lists all LineItems of a given PaymentIntent.
 ///
-/// `GET /v1/payment_intents/{intent}/amount_details_line_items` · Stripe's SDKs: `list` on `PaymentIntentAmountDetailsLineItem` · [API reference](https://docs.stripe.com/api/payment_intent_amount_details_line_items/list)
+/// `GET /v1/payment_intents/{intent}/amount_details_line_items` · Stripe's SDKs: `PaymentIntentAmountDetailsLineItem.list` · [API reference](https://docs.stripe.com/api/payment_intent_amount_details_line_items/list)
 #[cfg(feature = "payment_intent_amount_details_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentIntentAmountDetailsLineItems {
-    /// The `intent` parameter.
+    /// The id of the `PaymentIntent` (the `intent` path parameter).
     pub intent: crate::PaymentIntentId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

@@ -16,12 +16,12 @@
 /// set [`invoice_settings.default_payment_method`](https://docs.stripe.com/docs/api/customers/update#update_customer-invoice_settings-default_payment_method),
 /// on the Customer to the PaymentMethod’s ID.
 ///
-/// `POST /v1/payment_methods/{payment_method}/attach` · Stripe's SDKs: `attach` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/attach)
+/// `POST /v1/payment_methods/{payment_method}/attach` · Stripe's SDKs: `PaymentMethod.attach` · [API reference](https://docs.stripe.com/api/payment_methods/attach)
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AttachPaymentMethod {
-    /// The `payment_method` parameter.
+    /// The id of the `PaymentMethod` (the `payment_method` path parameter).
     pub payment_method: crate::PaymentMethodId,
     /// The ID of the customer to which to attach the PaymentMethod.
     pub customer: Option<crate::CustomerId>,
@@ -108,7 +108,7 @@ impl crate::rt::StripeRequest for AttachPaymentMethod {
 ///
 /// Instead of creating a PaymentMethod directly, we recommend using the [PaymentIntents](https://docs.stripe.com/docs/payments/accept-a-payment) API to accept a payment immediately or the [SetupIntent](https://docs.stripe.com/docs/payments/save-and-reuse) API to collect payment method details ahead of a future payment.
 ///
-/// `POST /v1/payment_methods` · Stripe's SDKs: `create` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/create)
+/// `POST /v1/payment_methods` · Stripe's SDKs: `PaymentMethod.create` · [API reference](https://docs.stripe.com/api/payment_methods/create)
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -841,12 +841,12 @@ impl crate::rt::StripeRequest for CreatePaymentMethod {
 ///
 /// Detaches a PaymentMethod object from a Customer. After a PaymentMethod is detached, it can no longer be used for a payment or re-attached to a Customer.
 ///
-/// `POST /v1/payment_methods/{payment_method}/detach` · Stripe's SDKs: `detach` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/detach)
+/// `POST /v1/payment_methods/{payment_method}/detach` · Stripe's SDKs: `PaymentMethod.detach` · [API reference](https://docs.stripe.com/api/payment_methods/detach)
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DetachPaymentMethod {
-    /// The `payment_method` parameter.
+    /// The id of the `PaymentMethod` (the `payment_method` path parameter).
     pub payment_method: crate::PaymentMethodId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -909,7 +909,7 @@ impl crate::rt::StripeRequest for DetachPaymentMethod {
 ///
 /// Returns a list of all PaymentMethods.
 ///
-/// `GET /v1/payment_methods` · Stripe's SDKs: `list` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/list)
+/// `GET /v1/payment_methods` · Stripe's SDKs: `PaymentMethod.list` · [API reference](https://docs.stripe.com/api/payment_methods/list)
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1046,12 +1046,12 @@ impl crate::rt::StripeRequest for ListPaymentMethods {
 ///
 /// Returns a list of PaymentMethods for a given Customer
 ///
-/// `GET /v1/customers/{customer}/payment_methods` · Stripe's SDKs: `list_payment_methods` on `Customer` · [API reference](https://docs.stripe.com/api/customers/list_payment_methods)
+/// `GET /v1/customers/{customer}/payment_methods` · Stripe's SDKs: `Customer.list_payment_methods` · [API reference](https://docs.stripe.com/api/customers/list_payment_methods)
 #[cfg(feature = "customer_payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentMethodsCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
     pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,
@@ -22003,12 +22003,12 @@ impl serde::Serialize for PaymentMethodZip {
 ///
 /// Retrieves a PaymentMethod object attached to the StripeAccount. To retrieve a payment method attached to a Customer, you should use [Retrieve a Customer’s PaymentMethods](https://docs.stripe.com/docs/api/payment_methods/customer)
 ///
-/// `GET /v1/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/retrieve)
+/// `GET /v1/payment_methods/{payment_method}` · Stripe's SDKs: `PaymentMethod.retrieve` · [API reference](https://docs.stripe.com/api/payment_methods/retrieve)
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethod {
-    /// The `payment_method` parameter.
+    /// The id of the `PaymentMethod` (the `payment_method` path parameter).
     pub payment_method: crate::PaymentMethodId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -22071,14 +22071,14 @@ impl crate::rt::StripeRequest for RetrievePaymentMethod {
 ///
 /// Retrieves a PaymentMethod object for a given Customer.
 ///
-/// `GET /v1/customers/{customer}/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve_payment_method` on `Customer` · [API reference](https://docs.stripe.com/api/customers/retrieve_payment_method)
+/// `GET /v1/customers/{customer}/payment_methods/{payment_method}` · Stripe's SDKs: `Customer.retrieve_payment_method` · [API reference](https://docs.stripe.com/api/customers/retrieve_payment_method)
 #[cfg(feature = "customer_payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodCustomer {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `payment_method` parameter.
+    /// The id of the `PaymentMethod` (the `payment_method` path parameter).
     pub payment_method: crate::PaymentMethodId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -22147,12 +22147,12 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
 ///
 /// Updates a PaymentMethod object. A PaymentMethod must be attached to a customer to be updated.
 ///
-/// `POST /v1/payment_methods/{payment_method}` · Stripe's SDKs: `update` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/update)
+/// `POST /v1/payment_methods/{payment_method}` · Stripe's SDKs: `PaymentMethod.update` · [API reference](https://docs.stripe.com/api/payment_methods/update)
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethod {
-    /// The `payment_method` parameter.
+    /// The id of the `PaymentMethod` (the `payment_method` path parameter).
     pub payment_method: crate::PaymentMethodId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to `unspecified`.
     pub allow_redisplay: Option<crate::payment_method::AllowRedisplay>,

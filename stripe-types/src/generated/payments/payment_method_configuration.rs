@@ -4,7 +4,7 @@
 ///
 /// Creates a payment method configuration
 ///
-/// `POST /v1/payment_method_configurations` · Stripe's SDKs: `create` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/create)
+/// `POST /v1/payment_method_configurations` · Stripe's SDKs: `PaymentMethodConfiguration.create` · [API reference](https://docs.stripe.com/api/payment_method_configurations/create)
 #[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -869,7 +869,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethodConfiguration {
 }
 /// List payment method configurations
 ///
-/// `GET /v1/payment_method_configurations` · Stripe's SDKs: `list` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/list)
+/// `GET /v1/payment_method_configurations` · Stripe's SDKs: `PaymentMethodConfiguration.list` · [API reference](https://docs.stripe.com/api/payment_method_configurations/list)
 #[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1781,12 +1781,12 @@ impl serde::Serialize for PaymentMethodConfiguration {
 }
 /// Retrieve payment method configuration
 ///
-/// `GET /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `retrieve` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/retrieve)
+/// `GET /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `PaymentMethodConfiguration.retrieve` · [API reference](https://docs.stripe.com/api/payment_method_configurations/retrieve)
 #[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodConfiguration {
-    /// The `configuration` parameter.
+    /// The id of the `PaymentMethodConfiguration` (the `configuration` path parameter).
     pub configuration: crate::PaymentMethodConfigurationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1847,12 +1847,12 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodConfiguration {
 }
 /// Update payment method configuration
 ///
-/// `POST /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `update` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/update)
+/// `POST /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `PaymentMethodConfiguration.update` · [API reference](https://docs.stripe.com/api/payment_method_configurations/update)
 #[cfg(feature = "payment_method_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodConfiguration {
-    /// The `configuration` parameter.
+    /// The id of the `PaymentMethodConfiguration` (the `configuration` path parameter).
     pub configuration: crate::PaymentMethodConfigurationId,
     /// Canadian pre-authorized debit payments, check this [page](https://docs.stripe.com/payments/acss-debit) for more details like country availability.
     pub acss_debit: Option<crate::payment_method_configuration::PaymentMethodParam>,

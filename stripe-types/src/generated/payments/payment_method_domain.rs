@@ -4,7 +4,7 @@
 ///
 /// Creates a payment method domain.
 ///
-/// `POST /v1/payment_method_domains` · Stripe's SDKs: `create` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/create)
+/// `POST /v1/payment_method_domains` · Stripe's SDKs: `PaymentMethodDomain.create` · [API reference](https://docs.stripe.com/api/payment_method_domains/create)
 #[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethodDomain {
 ///
 /// Lists the details of existing payment method domains.
 ///
-/// `GET /v1/payment_method_domains` · Stripe's SDKs: `list` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/list)
+/// `GET /v1/payment_method_domains` · Stripe's SDKs: `PaymentMethodDomain.list` · [API reference](https://docs.stripe.com/api/payment_method_domains/list)
 #[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -551,12 +551,12 @@ impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatusDetails 
 ///
 /// Retrieves the details of an existing payment method domain.
 ///
-/// `GET /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `retrieve` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/retrieve)
+/// `GET /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `PaymentMethodDomain.retrieve` · [API reference](https://docs.stripe.com/api/payment_method_domains/retrieve)
 #[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodDomain {
-    /// The `payment_method_domain` parameter.
+    /// The id of the `PaymentMethodDomain` (the `payment_method_domain` path parameter).
     pub payment_method_domain: crate::PaymentMethodDomainId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -619,12 +619,12 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodDomain {
 ///
 /// Updates an existing payment method domain.
 ///
-/// `POST /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `update` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/update)
+/// `POST /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `PaymentMethodDomain.update` · [API reference](https://docs.stripe.com/api/payment_method_domains/update)
 #[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodDomain {
-    /// The `payment_method_domain` parameter.
+    /// The id of the `PaymentMethodDomain` (the `payment_method_domain` path parameter).
     pub payment_method_domain: crate::PaymentMethodDomainId,
     /// Whether this payment method domain is enabled. If the domain is not enabled, payment methods that require a payment method domain will not appear in Elements or Embedded Checkout.
     pub enabled: Option<bool>,
@@ -703,12 +703,12 @@ impl crate::rt::StripeRequest for UpdatePaymentMethodDomain {
 ///
 /// Related guides: [Payment method domains](https://docs.stripe.com/docs/payments/payment-methods/pmd-registration).
 ///
-/// `POST /v1/payment_method_domains/{payment_method_domain}/validate` · Stripe's SDKs: `validate` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/validate)
+/// `POST /v1/payment_method_domains/{payment_method_domain}/validate` · Stripe's SDKs: `PaymentMethodDomain.validate` · [API reference](https://docs.stripe.com/api/payment_method_domains/validate)
 #[cfg(feature = "payment_method_domains")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ValidatePaymentMethodDomain {
-    /// The `payment_method_domain` parameter.
+    /// The id of the `PaymentMethodDomain` (the `payment_method_domain` path parameter).
     pub payment_method_domain: crate::PaymentMethodDomainId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -327,7 +327,7 @@ impl serde::Serialize for PaymentRecord {
 /// Report that the most recent payment attempt on the specified Payment Record
 ///  was canceled.
 ///
-/// `POST /v1/payment_records/{id}/report_payment_attempt_canceled` · Stripe's SDKs: `report_payment_attempt_canceled` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_canceled)
+/// `POST /v1/payment_records/{id}/report_payment_attempt_canceled` · Stripe's SDKs: `PaymentRecord.report_payment_attempt_canceled` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_canceled)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -417,7 +417,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptCanceledPaymentRecord {
 /// Report that the most recent payment attempt on the specified Payment Record
 ///  failed or errored.
 ///
-/// `POST /v1/payment_records/{id}/report_payment_attempt_failed` · Stripe's SDKs: `report_payment_attempt_failed` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_failed)
+/// `POST /v1/payment_records/{id}/report_payment_attempt_failed` · Stripe's SDKs: `PaymentRecord.report_payment_attempt_failed` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_failed)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -507,7 +507,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptFailedPaymentRecord {
 /// Report that the most recent payment attempt on the specified Payment Record
 ///  was guaranteed.
 ///
-/// `POST /v1/payment_records/{id}/report_payment_attempt_guaranteed` · Stripe's SDKs: `report_payment_attempt_guaranteed` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_guaranteed)
+/// `POST /v1/payment_records/{id}/report_payment_attempt_guaranteed` · Stripe's SDKs: `PaymentRecord.report_payment_attempt_guaranteed` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_guaranteed)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -596,7 +596,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptGuaranteedPaymentRecord {
 ///
 /// Report informational updates on the specified Payment Record.
 ///
-/// `POST /v1/payment_records/{id}/report_payment_attempt_informational` · Stripe's SDKs: `report_payment_attempt_informational` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_informational)
+/// `POST /v1/payment_records/{id}/report_payment_attempt_informational` · Stripe's SDKs: `PaymentRecord.report_payment_attempt_informational` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt_informational)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -720,7 +720,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptInformationalPaymentRecord
 /// Report a new payment attempt on the specified Payment Record. A new payment
 ///  attempt can only be specified if all other payment attempts are canceled or failed.
 ///
-/// `POST /v1/payment_records/{id}/report_payment_attempt` · Stripe's SDKs: `report_payment_attempt` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt)
+/// `POST /v1/payment_records/{id}/report_payment_attempt` · Stripe's SDKs: `PaymentRecord.report_payment_attempt` · [API reference](https://docs.stripe.com/api/payment_records/report_payment_attempt)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -886,7 +886,7 @@ impl crate::rt::StripeRequest for ReportPaymentAttemptPaymentRecord {
 ///  initialized and later report updates through the other report_* methods, or report Payment
 ///  Records in a terminal state directly, through this method.
 ///
-/// `POST /v1/payment_records/report_payment` · Stripe's SDKs: `report_payment` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_payment)
+/// `POST /v1/payment_records/report_payment` · Stripe's SDKs: `PaymentRecord.report_payment` · [API reference](https://docs.stripe.com/api/payment_records/report_payment)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1075,7 +1075,7 @@ impl crate::rt::StripeRequest for ReportPaymentPaymentRecord {
 /// Report that the most recent payment attempt on the specified Payment Record
 ///  was refunded.
 ///
-/// `POST /v1/payment_records/{id}/report_refund` · Stripe's SDKs: `report_refund` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/report_refund)
+/// `POST /v1/payment_records/{id}/report_refund` · Stripe's SDKs: `PaymentRecord.report_refund` · [API reference](https://docs.stripe.com/api/payment_records/report_refund)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1198,7 +1198,7 @@ impl crate::rt::StripeRequest for ReportRefundPaymentRecord {
 ///
 /// Retrieves a Payment Record with the given ID
 ///
-/// `GET /v1/payment_records/{id}` · Stripe's SDKs: `retrieve` on `PaymentRecord` · [API reference](https://docs.stripe.com/api/payment_records/retrieve)
+/// `GET /v1/payment_records/{id}` · Stripe's SDKs: `PaymentRecord.retrieve` · [API reference](https://docs.stripe.com/api/payment_records/retrieve)
 #[cfg(feature = "payment_records")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

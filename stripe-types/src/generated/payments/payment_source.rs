@@ -18,7 +18,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBankAccount {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
@@ -159,7 +159,7 @@ impl crate::rt::StripeRequest for CreateCustomerBankAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerCard {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
@@ -290,12 +290,12 @@ impl crate::rt::StripeRequest for CreateCustomerCard {
 /// However, if the owner already has a default, then it will not change.
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
-/// `POST /v1/customers/{customer}/sources` · Stripe's SDKs: `create` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/create)
+/// `POST /v1/customers/{customer}/sources` · Stripe's SDKs: `PaymentSource.create` · [API reference](https://docs.stripe.com/api/payment_sources/create)
 #[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreatePaymentSource {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
@@ -417,14 +417,14 @@ impl crate::rt::StripeRequest for CreatePaymentSource {
 }
 /// Retrieve a specified source for a given customer.
 ///
-/// `GET /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `retrieve` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/retrieve)
+/// `GET /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `PaymentSource.retrieve` · [API reference](https://docs.stripe.com/api/payment_sources/retrieve)
 #[cfg(feature = "customer_sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentSource {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `PaymentSource` (the `id` path parameter).
     pub id: crate::PaymentSourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

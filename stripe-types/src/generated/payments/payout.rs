@@ -4,12 +4,12 @@
 ///
 /// You can cancel a previously created payout if its status is `pending`. Stripe refunds the funds to your available balance. You can’t cancel automatic Stripe payouts.
 ///
-/// `POST /v1/payouts/{payout}/cancel` · Stripe's SDKs: `cancel` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/cancel)
+/// `POST /v1/payouts/{payout}/cancel` · Stripe's SDKs: `Payout.cancel` · [API reference](https://docs.stripe.com/api/payouts/cancel)
 #[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelPayout {
-    /// The `payout` parameter.
+    /// The id of the `Payout` (the `payout` path parameter).
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -76,7 +76,7 @@ impl crate::rt::StripeRequest for CancelPayout {
 ///
 /// If you create a manual payout on a Stripe account that uses multiple payment source types, you need to specify the source type balance that the payout draws from. The [balance object](#balance_object) details available and pending amounts by source type.
 ///
-/// `POST /v1/payouts` · Stripe's SDKs: `create` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/create)
+/// `POST /v1/payouts` · Stripe's SDKs: `Payout.create` · [API reference](https://docs.stripe.com/api/payouts/create)
 #[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -214,7 +214,7 @@ impl crate::rt::StripeRequest for CreatePayout {
 ///
 /// Returns a list of existing payouts sent to third-party bank accounts or payouts that Stripe sent to you. The payouts return in sorted order, with the most recently created payouts appearing first.
 ///
-/// `GET /v1/payouts` · Stripe's SDKs: `list` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/list)
+/// `GET /v1/payouts` · Stripe's SDKs: `Payout.list` · [API reference](https://docs.stripe.com/api/payouts/list)
 #[cfg(feature = "payouts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -753,12 +753,12 @@ impl serde::Serialize for Payout {
 ///
 /// Retrieves the details of an existing payout. Supply the unique payout ID from either a payout creation request or the payout list. Stripe returns the corresponding payout information.
 ///
-/// `GET /v1/payouts/{payout}` · Stripe's SDKs: `retrieve` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/retrieve)
+/// `GET /v1/payouts/{payout}` · Stripe's SDKs: `Payout.retrieve` · [API reference](https://docs.stripe.com/api/payouts/retrieve)
 #[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePayout {
-    /// The `payout` parameter.
+    /// The id of the `Payout` (the `payout` path parameter).
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -820,12 +820,12 @@ impl crate::rt::StripeRequest for RetrievePayout {
 ///
 /// By requesting a reversal through `/v1/payouts/:id/reverse`, you confirm that the authorized signatory of the selected bank account authorizes the debit on the bank account and that no other authorization is required.
 ///
-/// `POST /v1/payouts/{payout}/reverse` · Stripe's SDKs: `reverse` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/reverse)
+/// `POST /v1/payouts/{payout}/reverse` · Stripe's SDKs: `Payout.reverse` · [API reference](https://docs.stripe.com/api/payouts/reverse)
 #[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReversePayout {
-    /// The `payout` parameter.
+    /// The id of the `Payout` (the `payout` path parameter).
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -899,12 +899,12 @@ impl crate::rt::StripeRequest for ReversePayout {
 ///
 /// Updates the specified payout by setting the values of the parameters you pass. We don’t change parameters that you don’t provide. This request only accepts the metadata as arguments.
 ///
-/// `POST /v1/payouts/{payout}` · Stripe's SDKs: `update` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/update)
+/// `POST /v1/payouts/{payout}` · Stripe's SDKs: `Payout.update` · [API reference](https://docs.stripe.com/api/payouts/update)
 #[cfg(feature = "payouts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePayout {
-    /// The `payout` parameter.
+    /// The id of the `Payout` (the `payout` path parameter).
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

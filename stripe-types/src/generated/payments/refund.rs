@@ -6,12 +6,12 @@
 ///
 /// You can’t cancel refunds in other states. Only refunds for payment methods that require customer action can enter the `requires_action` state.
 ///
-/// `POST /v1/refunds/{refund}/cancel` · Stripe's SDKs: `cancel` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/cancel)
+/// `POST /v1/refunds/{refund}/cancel` · Stripe's SDKs: `Refund.cancel` · [API reference](https://docs.stripe.com/api/refunds/cancel)
 #[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelRefund {
-    /// The `refund` parameter.
+    /// The id of the `Refund` (the `refund` path parameter).
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -291,7 +291,7 @@ impl crate::rt::StripeRequest for CreateChargeRefund {
 /// This method will raise an error when called on an already-refunded charge,
 /// or when trying to refund more money than is left on a charge.
 ///
-/// `POST /v1/refunds` · Stripe's SDKs: `create` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/create)
+/// `POST /v1/refunds` · Stripe's SDKs: `Refund.create` · [API reference](https://docs.stripe.com/api/refunds/create)
 #[cfg(feature = "refunds")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -476,12 +476,12 @@ impl crate::rt::StripeRequest for CreateRefund {
 ///
 /// Expire a refund with a status of `requires_action`.
 ///
-/// `POST /v1/test_helpers/refunds/{refund}/expire` · Stripe's SDKs: `expire` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/expire)
+/// `POST /v1/test_helpers/refunds/{refund}/expire` · Stripe's SDKs: `Refund.expire` · [API reference](https://docs.stripe.com/api/refunds/expire)
 #[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireTestHelpersRefund {
-    /// The `refund` parameter.
+    /// The id of the `Refund` (the `refund` path parameter).
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -544,12 +544,12 @@ impl crate::rt::StripeRequest for ExpireTestHelpersRefund {
 ///
 /// You can see a list of the refunds belonging to a specific charge. Note that the 10 most recent refunds are always available by default on the charge object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
-/// `GET /v1/charges/{charge}/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
+/// `GET /v1/charges/{charge}/refunds` · Stripe's SDKs: `Refund.list` · [API reference](https://docs.stripe.com/api/refunds/list)
 #[cfg(feature = "charge_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListChargeRefunds {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -645,7 +645,7 @@ impl crate::rt::StripeRequest for ListChargeRefunds {
 ///
 /// Returns a list of all refunds you created. We return the refunds in sorted order, with the most recent refunds appearing first. The 10 most recent refunds are always available by default on the Charge object.
 ///
-/// `GET /v1/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
+/// `GET /v1/refunds` · Stripe's SDKs: `Refund.list` · [API reference](https://docs.stripe.com/api/refunds/list)
 #[cfg(feature = "refunds")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -762,14 +762,14 @@ impl crate::rt::StripeRequest for ListRefunds {
 }
 /// Retrieves the details of an existing refund.
 ///
-/// `GET /v1/charges/{charge}/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
+/// `GET /v1/charges/{charge}/refunds/{refund}` · Stripe's SDKs: `Refund.retrieve` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
 #[cfg(feature = "charge_refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeRefund {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
-    /// The `refund` parameter.
+    /// The id of the `Refund` (the `refund` path parameter).
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -837,12 +837,12 @@ impl crate::rt::StripeRequest for RetrieveChargeRefund {
 ///
 /// Retrieves the details of an existing refund.
 ///
-/// `GET /v1/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
+/// `GET /v1/refunds/{refund}` · Stripe's SDKs: `Refund.retrieve` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
 #[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRefund {
-    /// The `refund` parameter.
+    /// The id of the `Refund` (the `refund` path parameter).
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -910,9 +910,9 @@ impl crate::rt::StripeRequest for RetrieveRefund {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateChargeRefund {
-    /// The `charge` parameter.
+    /// The id of the `Charge` (the `charge` path parameter).
     pub charge: crate::ChargeId,
-    /// The `refund` parameter.
+    /// The id of the `Refund` (the `refund` path parameter).
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -999,12 +999,12 @@ impl crate::rt::StripeRequest for UpdateChargeRefund {
 ///
 /// This request only accepts `metadata` as an argument.
 ///
-/// `POST /v1/refunds/{refund}` · Stripe's SDKs: `update` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/update)
+/// `POST /v1/refunds/{refund}` · Stripe's SDKs: `Refund.update` · [API reference](https://docs.stripe.com/api/refunds/update)
 #[cfg(feature = "refunds")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateRefund {
-    /// The `refund` parameter.
+    /// The id of the `Refund` (the `refund` path parameter).
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Returns a list of SetupAttempts that associate with a provided SetupIntent.
 ///
-/// `GET /v1/setup_attempts` · Stripe's SDKs: `list` on `SetupAttempt` · [API reference](https://docs.stripe.com/api/setup_attempts/list)
+/// `GET /v1/setup_attempts` · Stripe's SDKs: `SetupAttempt.list` · [API reference](https://docs.stripe.com/api/setup_attempts/list)
 #[cfg(feature = "setup_attempts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -6,12 +6,12 @@
 ///
 /// After you cancel it, setup is abandoned and any operations on the SetupIntent fail with an error. You can’t cancel the SetupIntent for a Checkout Session. [Expire the Checkout Session](https://docs.stripe.com/docs/api/checkout/sessions/expire) instead.
 ///
-/// `POST /v1/setup_intents/{intent}/cancel` · Stripe's SDKs: `cancel` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/cancel)
+/// `POST /v1/setup_intents/{intent}/cancel` · Stripe's SDKs: `SetupIntent.cancel` · [API reference](https://docs.stripe.com/api/setup_intents/cancel)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSetupIntent {
-    /// The `intent` parameter.
+    /// The id of the `SetupIntent` (the `intent` path parameter).
     pub intent: crate::SetupIntentId,
     /// Reason for canceling this SetupIntent. Possible values are: `abandoned`, `requested_by_customer`, or `duplicate`
     pub cancellation_reason: Option<crate::setup_intent::CancellationReason>,
@@ -101,12 +101,12 @@ impl crate::rt::StripeRequest for CancelSetupIntent {
 /// `requires_payment_method` status or the `canceled` status if the
 /// confirmation limit is reached.
 ///
-/// `POST /v1/setup_intents/{intent}/confirm` · Stripe's SDKs: `confirm` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/confirm)
+/// `POST /v1/setup_intents/{intent}/confirm` · Stripe's SDKs: `SetupIntent.confirm` · [API reference](https://docs.stripe.com/api/setup_intents/confirm)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmSetupIntent {
-    /// The `intent` parameter.
+    /// The id of the `SetupIntent` (the `intent` path parameter).
     pub intent: crate::SetupIntentId,
     /// The client secret of the SetupIntent.
     pub client_secret: Option<crate::rt::Secret<String>>,
@@ -282,7 +282,7 @@ impl crate::rt::StripeRequest for ConfirmSetupIntent {
 /// After you create the SetupIntent, attach a payment method and [confirm](https://docs.stripe.com/docs/api/setup_intents/confirm)
 /// it to collect any required permissions to charge the payment method later.
 ///
-/// `POST /v1/setup_intents` · Stripe's SDKs: `create` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/create)
+/// `POST /v1/setup_intents` · Stripe's SDKs: `SetupIntent.create` · [API reference](https://docs.stripe.com/api/setup_intents/create)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -629,7 +629,7 @@ impl crate::rt::StripeRequest for CreateSetupIntent {
 ///
 /// Returns a list of SetupIntents.
 ///
-/// `GET /v1/setup_intents` · Stripe's SDKs: `list` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/list)
+/// `GET /v1/setup_intents` · Stripe's SDKs: `SetupIntent.list` · [API reference](https://docs.stripe.com/api/setup_intents/list)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -778,12 +778,12 @@ impl crate::rt::StripeRequest for ListSetupIntents {
 ///
 /// When retrieved with a publishable key, only a subset of properties will be returned. Please refer to the [SetupIntent](#setup_intent_object) object reference for more details.
 ///
-/// `GET /v1/setup_intents/{intent}` · Stripe's SDKs: `retrieve` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/retrieve)
+/// `GET /v1/setup_intents/{intent}` · Stripe's SDKs: `SetupIntent.retrieve` · [API reference](https://docs.stripe.com/api/setup_intents/retrieve)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSetupIntent {
-    /// The `intent` parameter.
+    /// The id of the `SetupIntent` (the `intent` path parameter).
     pub intent: crate::SetupIntentId,
     /// The client secret of the SetupIntent. We require this string if you use a publishable key to retrieve the SetupIntent.
     pub client_secret: Option<crate::rt::Secret<String>>,
@@ -3045,12 +3045,12 @@ impl serde::Serialize for SetupIntentTypeSpecificPaymentMethodOptionsClient {
 ///
 /// Updates a SetupIntent object.
 ///
-/// `POST /v1/setup_intents/{intent}` · Stripe's SDKs: `update` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/update)
+/// `POST /v1/setup_intents/{intent}` · Stripe's SDKs: `SetupIntent.update` · [API reference](https://docs.stripe.com/api/setup_intents/update)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSetupIntent {
-    /// The `intent` parameter.
+    /// The id of the `SetupIntent` (the `intent` path parameter).
     pub intent: crate::SetupIntentId,
     /// If present, the SetupIntent's payment method will be attached to the in-context Stripe Account.
     ///
@@ -3288,12 +3288,12 @@ impl crate::rt::StripeRequest for UpdateSetupIntent {
 ///
 /// Verifies microdeposits on a SetupIntent object.
 ///
-/// `POST /v1/setup_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `verify_microdeposits` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/verify_microdeposits)
+/// `POST /v1/setup_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `SetupIntent.verify_microdeposits` · [API reference](https://docs.stripe.com/api/setup_intents/verify_microdeposits)
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyMicrodepositsSetupIntent {
-    /// The `intent` parameter.
+    /// The id of the `SetupIntent` (the `intent` path parameter).
     pub intent: crate::SetupIntentId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new source object.
 ///
-/// `POST /v1/sources` · Stripe's SDKs: `create` on `Source` · [API reference](https://docs.stripe.com/api/sources/create)
+/// `POST /v1/sources` · Stripe's SDKs: `Source.create` · [API reference](https://docs.stripe.com/api/sources/create)
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -225,12 +225,12 @@ impl crate::rt::StripeRequest for CreateSource {
 ///
 /// Retrieves an existing source object. Supply the unique source ID from a source creation request and Stripe will return the corresponding up-to-date source object information.
 ///
-/// `GET /v1/sources/{source}` · Stripe's SDKs: `retrieve` on `Source` · [API reference](https://docs.stripe.com/api/sources/retrieve)
+/// `GET /v1/sources/{source}` · Stripe's SDKs: `Source.retrieve` · [API reference](https://docs.stripe.com/api/sources/retrieve)
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSource {
-    /// The `source` parameter.
+    /// The id of the `Source` (the `source` path parameter).
     pub source: crate::SourceId,
     /// The client secret of the source. Required if a publishable key is used to retrieve the source.
     pub client_secret: Option<crate::rt::Secret<String>>,
@@ -4654,12 +4654,12 @@ impl serde::Serialize for SourceTypeWechat {
 ///
 /// This request accepts the `metadata` and `owner` as arguments. It is also possible to update type specific information for selected payment methods. Please refer to our [payment method guides](https://docs.stripe.com/docs/sources) for more detail.
 ///
-/// `POST /v1/sources/{source}` · Stripe's SDKs: `update` on `Source` · [API reference](https://docs.stripe.com/api/sources/update)
+/// `POST /v1/sources/{source}` · Stripe's SDKs: `Source.update` · [API reference](https://docs.stripe.com/api/sources/update)
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSource {
-    /// The `source` parameter.
+    /// The id of the `Source` (the `source` path parameter).
     pub source: crate::SourceId,
     /// Amount associated with the source.
     pub amount: Option<i64>,
@@ -4778,12 +4778,12 @@ impl crate::rt::StripeRequest for UpdateSource {
 }
 /// Verify a given source.
 ///
-/// `POST /v1/sources/{source}/verify` · Stripe's SDKs: `verify` on `Source` · [API reference](https://docs.stripe.com/api/sources/verify)
+/// `POST /v1/sources/{source}/verify` · Stripe's SDKs: `Source.verify` · [API reference](https://docs.stripe.com/api/sources/verify)
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifySource {
-    /// The `source` parameter.
+    /// The id of the `Source` (the `source` path parameter).
     pub source: crate::SourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -11,9 +11,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSourceMandateNotification {
-    /// The `source` parameter.
+    /// The id of the `Source` (the `source` path parameter).
     pub source: crate::SourceId,
-    /// The `mandate_notification` parameter.
+    /// The id of the `SourceMandateNotification` (the `mandate_notification` path parameter).
     pub mandate_notification: crate::SourceMandateNotificationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -11,9 +11,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSourceSourceTransaction {
-    /// The `source` parameter.
+    /// The id of the `Source` (the `source` path parameter).
     pub source: crate::SourceId,
-    /// The `source_transaction` parameter.
+    /// The id of the `SourceTransaction` (the `source_transaction` path parameter).
     pub source_transaction: crate::SourceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -768,12 +768,12 @@ impl serde::Serialize for SourceTransactionSepaCreditTransferData {
 }
 /// List source transactions for a given source.
 ///
-/// `GET /v1/sources/{source}/source_transactions` · Stripe's SDKs: `source_transactions` on `Source` · [API reference](https://docs.stripe.com/api/sources/source_transactions)
+/// `GET /v1/sources/{source}/source_transactions` · Stripe's SDKs: `Source.source_transactions` · [API reference](https://docs.stripe.com/api/sources/source_transactions)
 #[cfg(feature = "source_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTransactionsSource {
-    /// The `source` parameter.
+    /// The id of the `Source` (the `source` path parameter).
     pub source: crate::SourceId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

@@ -14,7 +14,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerSubscription {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A list of prices and quantities that will generate invoice items appended to the next invoice for this subscription. You may pass up to 20 items.
     pub add_invoice_items: Option<Vec<crate::subscription::AddInvoiceItems>>,
@@ -481,9 +481,9 @@ impl crate::rt::StripeRequest for CreateCustomerSubscription {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscription {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -587,7 +587,7 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscription {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerSubscriptions {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -696,9 +696,9 @@ impl crate::rt::StripeRequest for ListCustomerSubscriptions {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscription {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2394,9 +2394,9 @@ impl serde::Serialize for SubscriptionTransferData {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerSubscription {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `subscription_exposed_id` parameter.
+    /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// A list of prices and quantities that will generate invoice items appended to the next invoice for this subscription. You may pass up to 20 items.
     pub add_invoice_items: Option<Vec<crate::subscription::AddInvoiceItems>>,

@@ -4,12 +4,12 @@
 ///
 /// Creates a new `tax_id` object for a customer.
 ///
-/// `POST /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `create` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/create)
+/// `POST /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `TaxId.create` · [API reference](https://docs.stripe.com/api/tax_ids/create)
 #[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerTaxId {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -86,14 +86,14 @@ impl crate::rt::StripeRequest for CreateCustomerTaxId {
 ///
 /// Deletes an existing `tax_id` object.
 ///
-/// `DELETE /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `delete` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
+/// `DELETE /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `TaxId.delete` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
 #[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerTaxId {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `TaxId` (the `id` path parameter).
     pub id: crate::TaxIdId,
 }
 #[cfg(feature = "customer_tax_ids")]
@@ -235,12 +235,12 @@ impl serde::Serialize for DeletedTaxId {
 ///
 /// Returns a list of tax IDs for a customer.
 ///
-/// `GET /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `list` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/list)
+/// `GET /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `TaxId.list` · [API reference](https://docs.stripe.com/api/tax_ids/list)
 #[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerTaxIds {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -336,14 +336,14 @@ impl crate::rt::StripeRequest for ListCustomerTaxIds {
 ///
 /// Retrieves the `tax_id` object with the given identifier.
 ///
-/// `GET /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `retrieve` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
+/// `GET /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `TaxId.retrieve` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
 #[cfg(feature = "customer_tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerTaxId {
-    /// The `customer` parameter.
+    /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
-    /// The `id` parameter.
+    /// The id of the `TaxId` (the `id` path parameter).
     pub id: crate::TaxIdId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

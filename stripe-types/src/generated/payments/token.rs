@@ -5,7 +5,7 @@
 /// Creates a single-use token that represents a bank account’s details.
 /// You can use this token with any v1 API method in place of a bank account dictionary. You can only use this token once. To do so, attach it to a [connected account](#accounts) where [controller.requirement_collection](https://docs.stripe.com/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts.
 ///
-/// `POST /v1/tokens` · Stripe's SDKs: `create` on `Token` · [API reference](https://docs.stripe.com/api/tokens/create)
+/// `POST /v1/tokens` · Stripe's SDKs: `Token.create` · [API reference](https://docs.stripe.com/api/tokens/create)
 #[cfg(feature = "tokens")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -135,12 +135,12 @@ impl crate::rt::StripeRequest for CreateToken {
 ///
 /// Retrieves the token with the given ID.
 ///
-/// `GET /v1/tokens/{token}` · Stripe's SDKs: `retrieve` on `Token` · [API reference](https://docs.stripe.com/api/tokens/retrieve)
+/// `GET /v1/tokens/{token}` · Stripe's SDKs: `Token.retrieve` · [API reference](https://docs.stripe.com/api/tokens/retrieve)
 #[cfg(feature = "tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveToken {
-    /// The `token` parameter.
+    /// The id of the `Token` (the `token` path parameter).
     pub token: crate::TokenId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

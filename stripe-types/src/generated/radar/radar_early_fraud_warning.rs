@@ -4,7 +4,7 @@
 ///
 /// Returns a list of early fraud warnings.
 ///
-/// `GET /v1/radar/early_fraud_warnings` · Stripe's SDKs: `list` on `Radar.EarlyFraudWarning` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/list)
+/// `GET /v1/radar/early_fraud_warnings` · Stripe's SDKs: `Radar.EarlyFraudWarning.list` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/list)
 #[cfg(feature = "radar_early_fraud_warnings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -281,12 +281,12 @@ impl serde::Serialize for RadarEarlyFraudWarning {
 ///
 /// Please refer to the [early fraud warning](#early_fraud_warning_object) object reference for more details.
 ///
-/// `GET /v1/radar/early_fraud_warnings/{early_fraud_warning}` · Stripe's SDKs: `retrieve` on `Radar.EarlyFraudWarning` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/retrieve)
+/// `GET /v1/radar/early_fraud_warnings/{early_fraud_warning}` · Stripe's SDKs: `Radar.EarlyFraudWarning.retrieve` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/retrieve)
 #[cfg(feature = "radar_early_fraud_warnings")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarEarlyFraudWarning {
-    /// The `early_fraud_warning` parameter.
+    /// The id of the `RadarEarlyFraudWarning` (the `early_fraud_warning` path parameter).
     pub early_fraud_warning: crate::RadarEarlyFraudWarningId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

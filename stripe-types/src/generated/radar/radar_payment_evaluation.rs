@@ -4,7 +4,7 @@
 ///
 /// Request a Radar API fraud risk score from Stripe for a payment before sending it for external processor authorization.
 ///
-/// `POST /v1/radar/payment_evaluations` · Stripe's SDKs: `create` on `Radar.PaymentEvaluation` · [API reference](https://docs.stripe.com/api/radar/payment_evaluations/create)
+/// `POST /v1/radar/payment_evaluations` · Stripe's SDKs: `Radar.PaymentEvaluation.create` · [API reference](https://docs.stripe.com/api/radar/payment_evaluations/create)
 #[cfg(feature = "radar_payment_evaluations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

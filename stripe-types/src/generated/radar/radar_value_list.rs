@@ -4,7 +4,7 @@
 ///
 /// Creates a new `ValueList` object, which can then be referenced in rules.
 ///
-/// `POST /v1/radar/value_lists` · Stripe's SDKs: `create` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/create)
+/// `POST /v1/radar/value_lists` · Stripe's SDKs: `Radar.ValueList.create` · [API reference](https://docs.stripe.com/api/radar/value_lists/create)
 #[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -96,12 +96,12 @@ impl crate::rt::StripeRequest for CreateRadarValueList {
 ///
 /// Deletes a `ValueList` object, also deleting any items contained within the value list. To be deleted, a value list must not be referenced in any rules.
 ///
-/// `DELETE /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `delete` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/delete)
+/// `DELETE /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `Radar.ValueList.delete` · [API reference](https://docs.stripe.com/api/radar/value_lists/delete)
 #[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteRadarValueList {
-    /// The `value_list` parameter.
+    /// The id of the `RadarValueList` (the `value_list` path parameter).
     pub value_list: crate::RadarValueListId,
 }
 #[cfg(feature = "radar_value_lists")]
@@ -238,7 +238,7 @@ impl serde::Serialize for DeletedRadarValueList {
 ///
 /// Returns a list of `ValueList` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/radar/value_lists` · Stripe's SDKs: `list` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/list)
+/// `GET /v1/radar/value_lists` · Stripe's SDKs: `Radar.ValueList.list` · [API reference](https://docs.stripe.com/api/radar/value_lists/list)
 #[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -536,12 +536,12 @@ impl serde::Serialize for RadarValueList {
 ///
 /// Retrieves a `ValueList` object.
 ///
-/// `GET /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `retrieve` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/retrieve)
+/// `GET /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `Radar.ValueList.retrieve` · [API reference](https://docs.stripe.com/api/radar/value_lists/retrieve)
 #[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarValueList {
-    /// The `value_list` parameter.
+    /// The id of the `RadarValueList` (the `value_list` path parameter).
     pub value_list: crate::RadarValueListId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -604,12 +604,12 @@ impl crate::rt::StripeRequest for RetrieveRadarValueList {
 ///
 /// Updates a `ValueList` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged. Note that `item_type` is immutable.
 ///
-/// `POST /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `update` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/update)
+/// `POST /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `Radar.ValueList.update` · [API reference](https://docs.stripe.com/api/radar/value_lists/update)
 #[cfg(feature = "radar_value_lists")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateRadarValueList {
-    /// The `value_list` parameter.
+    /// The id of the `RadarValueList` (the `value_list` path parameter).
     pub value_list: crate::RadarValueListId,
     /// The name of the value list for use in rules.
     pub alias: Option<String>,

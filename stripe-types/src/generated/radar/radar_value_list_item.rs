@@ -4,7 +4,7 @@
 ///
 /// Creates a new `ValueListItem` object, which is added to the specified parent value list.
 ///
-/// `POST /v1/radar/value_list_items` · Stripe's SDKs: `create` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/create)
+/// `POST /v1/radar/value_list_items` · Stripe's SDKs: `Radar.ValueListItem.create` · [API reference](https://docs.stripe.com/api/radar/value_list_items/create)
 #[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -68,12 +68,12 @@ impl crate::rt::StripeRequest for CreateRadarValueListItem {
 ///
 /// Deletes a `ValueListItem` object, removing it from its parent value list.
 ///
-/// `DELETE /v1/radar/value_list_items/{item}` · Stripe's SDKs: `delete` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/delete)
+/// `DELETE /v1/radar/value_list_items/{item}` · Stripe's SDKs: `Radar.ValueListItem.delete` · [API reference](https://docs.stripe.com/api/radar/value_list_items/delete)
 #[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteRadarValueListItem {
-    /// The `item` parameter.
+    /// The id of the `RadarValueListItem` (the `item` path parameter).
     pub item: crate::RadarValueListItemId,
 }
 #[cfg(feature = "radar_value_list_items")]
@@ -208,7 +208,7 @@ impl serde::Serialize for DeletedRadarValueListItem {
 ///
 /// Returns a list of `ValueListItem` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/radar/value_list_items` · Stripe's SDKs: `list` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/list)
+/// `GET /v1/radar/value_list_items` · Stripe's SDKs: `Radar.ValueListItem.list` · [API reference](https://docs.stripe.com/api/radar/value_list_items/list)
 #[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -460,12 +460,12 @@ impl serde::Serialize for RadarValueListItem {
 ///
 /// Retrieves a `ValueListItem` object.
 ///
-/// `GET /v1/radar/value_list_items/{item}` · Stripe's SDKs: `retrieve` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/retrieve)
+/// `GET /v1/radar/value_list_items/{item}` · Stripe's SDKs: `Radar.ValueListItem.retrieve` · [API reference](https://docs.stripe.com/api/radar/value_list_items/retrieve)
 #[cfg(feature = "radar_value_list_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarValueListItem {
-    /// The `item` parameter.
+    /// The id of the `RadarValueListItem` (the `item` path parameter).
     pub item: crate::RadarValueListItemId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

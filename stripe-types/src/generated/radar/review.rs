@@ -4,12 +4,12 @@
 ///
 /// Approves a `Review` object, closing it and removing it from the list of reviews.
 ///
-/// `POST /v1/reviews/{review}/approve` · Stripe's SDKs: `approve` on `Review` · [API reference](https://docs.stripe.com/api/reviews/approve)
+/// `POST /v1/reviews/{review}/approve` · Stripe's SDKs: `Review.approve` · [API reference](https://docs.stripe.com/api/reviews/approve)
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApproveReview {
-    /// The `review` parameter.
+    /// The id of the `Review` (the `review` path parameter).
     pub review: crate::ReviewId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for ApproveReview {
 ///
 /// Returns a list of `Review` objects that have `open` set to `true`. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/reviews` · Stripe's SDKs: `list` on `Review` · [API reference](https://docs.stripe.com/api/reviews/list)
+/// `GET /v1/reviews` · Stripe's SDKs: `Review.list` · [API reference](https://docs.stripe.com/api/reviews/list)
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -169,12 +169,12 @@ impl crate::rt::StripeRequest for ListReviews {
 ///
 /// Retrieves a `Review` object.
 ///
-/// `GET /v1/reviews/{review}` · Stripe's SDKs: `retrieve` on `Review` · [API reference](https://docs.stripe.com/api/reviews/retrieve)
+/// `GET /v1/reviews/{review}` · Stripe's SDKs: `Review.retrieve` · [API reference](https://docs.stripe.com/api/reviews/retrieve)
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReview {
-    /// The `review` parameter.
+    /// The id of the `Review` (the `review` path parameter).
     pub review: crate::ReviewId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new object and begin running the report. (Certain report types require a [live-mode API key](https://stripe.com/docs/keys#test-live-modes).)
 ///
-/// `POST /v1/reporting/report_runs` · Stripe's SDKs: `create` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/create)
+/// `POST /v1/reporting/report_runs` · Stripe's SDKs: `Reporting.ReportRun.create` · [API reference](https://docs.stripe.com/api/reporting/report_runs/create)
 #[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -75,7 +75,7 @@ impl crate::rt::StripeRequest for CreateReportingReportRun {
 ///
 /// Returns a list of Report Runs, with the most recent appearing first.
 ///
-/// `GET /v1/reporting/report_runs` · Stripe's SDKs: `list` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/list)
+/// `GET /v1/reporting/report_runs` · Stripe's SDKs: `Reporting.ReportRun.list` · [API reference](https://docs.stripe.com/api/reporting/report_runs/list)
 #[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -357,12 +357,12 @@ impl serde::Serialize for ReportingReportRun {
 ///
 /// Retrieves the details of an existing Report Run.
 ///
-/// `GET /v1/reporting/report_runs/{report_run}` · Stripe's SDKs: `retrieve` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/retrieve)
+/// `GET /v1/reporting/report_runs/{report_run}` · Stripe's SDKs: `Reporting.ReportRun.retrieve` · [API reference](https://docs.stripe.com/api/reporting/report_runs/retrieve)
 #[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReportingReportRun {
-    /// The `report_run` parameter.
+    /// The id of the `ReportingReportRun` (the `report_run` path parameter).
     pub report_run: crate::ReportingReportRunId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Returns a full list of Report Types.
 ///
-/// `GET /v1/reporting/report_types` · Stripe's SDKs: `list` on `Reporting.ReportType` · [API reference](https://docs.stripe.com/api/reporting/report_types/list)
+/// `GET /v1/reporting/report_types` · Stripe's SDKs: `Reporting.ReportType.list` · [API reference](https://docs.stripe.com/api/reporting/report_types/list)
 #[cfg(feature = "reporting_report_types")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -219,12 +219,12 @@ impl serde::Serialize for ReportingReportType {
 ///
 /// Retrieves the details of a Report Type. (Certain report types require a [live-mode API key](https://stripe.com/docs/keys#test-live-modes).)
 ///
-/// `GET /v1/reporting/report_types/{report_type}` · Stripe's SDKs: `retrieve` on `Reporting.ReportType` · [API reference](https://docs.stripe.com/api/reporting/report_types/retrieve)
+/// `GET /v1/reporting/report_types/{report_type}` · Stripe's SDKs: `Reporting.ReportType.retrieve` · [API reference](https://docs.stripe.com/api/reporting/report_types/retrieve)
 #[cfg(feature = "reporting_report_types")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReportingReportType {
-    /// The `report_type` parameter.
+    /// The id of the `ReportingReportType` (the `report_type` path parameter).
     pub report_type: crate::ReportingReportTypeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Returns a list of scheduled query runs.
 ///
-/// `GET /v1/sigma/scheduled_query_runs` · Stripe's SDKs: `list` on `Sigma.ScheduledQueryRun` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/list)
+/// `GET /v1/sigma/scheduled_query_runs` · Stripe's SDKs: `Sigma.ScheduledQueryRun.list` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/list)
 #[cfg(feature = "sigma_scheduled_query_runs")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -90,12 +90,12 @@ impl crate::rt::StripeRequest for ListSigmaScheduledQueryRuns {
 ///
 /// Retrieves the details of an scheduled query run.
 ///
-/// `GET /v1/sigma/scheduled_query_runs/{scheduled_query_run}` · Stripe's SDKs: `retrieve` on `Sigma.ScheduledQueryRun` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/retrieve)
+/// `GET /v1/sigma/scheduled_query_runs/{scheduled_query_run}` · Stripe's SDKs: `Sigma.ScheduledQueryRun.retrieve` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/retrieve)
 #[cfg(feature = "sigma_scheduled_query_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSigmaScheduledQueryRun {
-    /// The `scheduled_query_run` parameter.
+    /// The id of the `ScheduledQueryRun` (the `scheduled_query_run` path parameter).
     pub scheduled_query_run: crate::ScheduledQueryRunId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Finds a tax association object by PaymentIntent id.
 ///
-/// `GET /v1/tax/associations/find` · Stripe's SDKs: `find` on `Tax.Association` · [API reference](https://docs.stripe.com/api/tax/associations/find)
+/// `GET /v1/tax/associations/find` · Stripe's SDKs: `Tax.Association.find` · [API reference](https://docs.stripe.com/api/tax/associations/find)
 #[cfg(feature = "tax_associations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

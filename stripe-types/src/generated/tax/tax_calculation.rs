@@ -4,7 +4,7 @@
 ///
 /// Calculates tax based on the input and returns a Tax `Calculation` object.
 ///
-/// `POST /v1/tax/calculations` · Stripe's SDKs: `create` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/create)
+/// `POST /v1/tax/calculations` · Stripe's SDKs: `Tax.Calculation.create` · [API reference](https://docs.stripe.com/api/tax/calculations/create)
 #[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -134,12 +134,12 @@ impl crate::rt::StripeRequest for CreateTaxCalculation {
 ///
 /// Retrieves a Tax `Calculation` object, if the calculation hasn’t expired.
 ///
-/// `GET /v1/tax/calculations/{calculation}` · Stripe's SDKs: `retrieve` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/retrieve)
+/// `GET /v1/tax/calculations/{calculation}` · Stripe's SDKs: `Tax.Calculation.retrieve` · [API reference](https://docs.stripe.com/api/tax/calculations/retrieve)
 #[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxCalculation {
-    /// The `calculation` parameter.
+    /// The id of the `TaxCalculation` (the `calculation` path parameter).
     pub calculation: crate::TaxCalculationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

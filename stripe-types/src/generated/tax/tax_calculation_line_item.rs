@@ -4,12 +4,12 @@
 ///
 /// Retrieves the line items of a tax calculation as a collection, if the calculation hasn’t expired.
 ///
-/// `GET /v1/tax/calculations/{calculation}/line_items` · Stripe's SDKs: `list_line_items` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/list_line_items)
+/// `GET /v1/tax/calculations/{calculation}/line_items` · Stripe's SDKs: `Tax.Calculation.list_line_items` · [API reference](https://docs.stripe.com/api/tax/calculations/list_line_items)
 #[cfg(feature = "tax_calculation_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsTaxCalculation {
-    /// The `calculation` parameter.
+    /// The id of the `TaxCalculation` (the `calculation` path parameter).
     pub calculation: crate::TaxCalculationId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

@@ -4,7 +4,7 @@
 ///
 /// A list of [all tax codes available](https://stripe.com/docs/tax/tax-categories) to add to Products in order to allow specific tax calculations.
 ///
-/// `GET /v1/tax_codes` · Stripe's SDKs: `list` on `TaxCode` · [API reference](https://docs.stripe.com/api/tax_codes/list)
+/// `GET /v1/tax_codes` · Stripe's SDKs: `TaxCode.list` · [API reference](https://docs.stripe.com/api/tax_codes/list)
 #[cfg(feature = "tax_codes")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -90,12 +90,12 @@ impl crate::rt::StripeRequest for ListTaxCodes {
 ///
 /// Retrieves the details of an existing tax code. Supply the unique tax code ID and Stripe will return the corresponding tax code information.
 ///
-/// `GET /v1/tax_codes/{id}` · Stripe's SDKs: `retrieve` on `TaxCode` · [API reference](https://docs.stripe.com/api/tax_codes/retrieve)
+/// `GET /v1/tax_codes/{id}` · Stripe's SDKs: `TaxCode.retrieve` · [API reference](https://docs.stripe.com/api/tax_codes/retrieve)
 #[cfg(feature = "tax_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxCode {
-    /// The `id` parameter.
+    /// The id of the `TaxCode` (the `id` path parameter).
     pub id: crate::TaxCodeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

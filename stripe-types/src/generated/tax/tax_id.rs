@@ -4,7 +4,7 @@
 ///
 /// Creates a new account or customer `tax_id` object.
 ///
-/// `POST /v1/tax_ids` · Stripe's SDKs: `create` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/create)
+/// `POST /v1/tax_ids` · Stripe's SDKs: `TaxId.create` · [API reference](https://docs.stripe.com/api/tax_ids/create)
 #[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -81,12 +81,12 @@ impl crate::rt::StripeRequest for CreateTaxId {
 ///
 /// Deletes an existing account or customer `tax_id` object.
 ///
-/// `DELETE /v1/tax_ids/{id}` · Stripe's SDKs: `delete` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
+/// `DELETE /v1/tax_ids/{id}` · Stripe's SDKs: `TaxId.delete` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
 #[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTaxId {
-    /// The `id` parameter.
+    /// The id of the `TaxId` (the `id` path parameter).
     pub id: crate::TaxIdId,
 }
 #[cfg(feature = "tax_ids")]
@@ -133,7 +133,7 @@ impl crate::rt::StripeRequest for DeleteTaxId {
 ///
 /// Returns a list of tax IDs.
 ///
-/// `GET /v1/tax_ids` · Stripe's SDKs: `list` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/list)
+/// `GET /v1/tax_ids` · Stripe's SDKs: `TaxId.list` · [API reference](https://docs.stripe.com/api/tax_ids/list)
 #[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -230,12 +230,12 @@ impl crate::rt::StripeRequest for ListTaxIds {
 ///
 /// Retrieves an account or customer `tax_id` object.
 ///
-/// `GET /v1/tax_ids/{id}` · Stripe's SDKs: `retrieve` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
+/// `GET /v1/tax_ids/{id}` · Stripe's SDKs: `TaxId.retrieve` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
 #[cfg(feature = "tax_ids")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxId {
-    /// The `id` parameter.
+    /// The id of the `TaxId` (the `id` path parameter).
     pub id: crate::TaxIdId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

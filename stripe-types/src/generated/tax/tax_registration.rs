@@ -4,7 +4,7 @@
 ///
 /// Creates a new Tax `Registration` object.
 ///
-/// `POST /v1/tax/registrations` · Stripe's SDKs: `create` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/create)
+/// `POST /v1/tax/registrations` · Stripe's SDKs: `Tax.Registration.create` · [API reference](https://docs.stripe.com/api/tax/registrations/create)
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -84,7 +84,7 @@ impl crate::rt::StripeRequest for CreateTaxRegistration {
 ///
 /// Returns a list of Tax `Registration` objects.
 ///
-/// `GET /v1/tax/registrations` · Stripe's SDKs: `list` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/list)
+/// `GET /v1/tax/registrations` · Stripe's SDKs: `Tax.Registration.list` · [API reference](https://docs.stripe.com/api/tax/registrations/list)
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -184,12 +184,12 @@ impl crate::rt::StripeRequest for ListTaxRegistrations {
 ///
 /// Returns a Tax `Registration` object.
 ///
-/// `GET /v1/tax/registrations/{id}` · Stripe's SDKs: `retrieve` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/retrieve)
+/// `GET /v1/tax/registrations/{id}` · Stripe's SDKs: `Tax.Registration.retrieve` · [API reference](https://docs.stripe.com/api/tax/registrations/retrieve)
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxRegistration {
-    /// The `id` parameter.
+    /// The id of the `TaxRegistration` (the `id` path parameter).
     pub id: crate::TaxRegistrationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -418,12 +418,12 @@ impl serde::Serialize for TaxRegistration {
 ///
 /// A registration cannot be deleted after it has been created. If you wish to end a registration you may do so by setting `expires_at`.
 ///
-/// `POST /v1/tax/registrations/{id}` · Stripe's SDKs: `update` on `Tax.Registration` · [API reference](https://docs.stripe.com/api/tax/registrations/update)
+/// `POST /v1/tax/registrations/{id}` · Stripe's SDKs: `Tax.Registration.update` · [API reference](https://docs.stripe.com/api/tax/registrations/update)
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTaxRegistration {
-    /// The `id` parameter.
+    /// The id of the `TaxRegistration` (the `id` path parameter).
     pub id: crate::TaxRegistrationId,
     /// Time at which the registration becomes active. It can be either `now` to indicate the current time, or a timestamp measured in seconds since the Unix epoch.
     pub active_from: Option<crate::tax_registration::ActiveFrom>,

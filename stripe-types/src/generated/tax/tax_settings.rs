@@ -4,7 +4,7 @@
 ///
 /// Retrieves Tax `Settings` for a merchant.
 ///
-/// `GET /v1/tax/settings` · Stripe's SDKs: `retrieve` on `Tax.Settings` · [API reference](https://docs.stripe.com/api/tax/settings/retrieve)
+/// `GET /v1/tax/settings` · Stripe's SDKs: `Tax.Settings.retrieve` · [API reference](https://docs.stripe.com/api/tax/settings/retrieve)
 #[cfg(feature = "tax_settings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -177,7 +177,7 @@ impl serde::Serialize for TaxSettings {
 ///
 /// Updates Tax `Settings` parameters used in tax calculations. All parameters are editable but none can be removed once set.
 ///
-/// `POST /v1/tax/settings` · Stripe's SDKs: `update` on `Tax.Settings` · [API reference](https://docs.stripe.com/api/tax/settings/update)
+/// `POST /v1/tax/settings` · Stripe's SDKs: `Tax.Settings.update` · [API reference](https://docs.stripe.com/api/tax/settings/update)
 #[cfg(feature = "tax_settings")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 ///
 /// Creates a Tax Transaction from a calculation, if that calculation hasn’t expired. Calculations expire after 90 days.
 ///
-/// `POST /v1/tax/transactions/create_from_calculation` · Stripe's SDKs: `create_from_calculation` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/create_from_calculation)
+/// `POST /v1/tax/transactions/create_from_calculation` · Stripe's SDKs: `Tax.Transaction.create_from_calculation` · [API reference](https://docs.stripe.com/api/tax/transactions/create_from_calculation)
 #[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -92,7 +92,7 @@ impl crate::rt::StripeRequest for CreateFromCalculationTaxTransaction {
 ///
 /// Partially or fully reverses a previously created `Transaction`.
 ///
-/// `POST /v1/tax/transactions/create_reversal` · Stripe's SDKs: `create_reversal` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/create_reversal)
+/// `POST /v1/tax/transactions/create_reversal` · Stripe's SDKs: `Tax.Transaction.create_reversal` · [API reference](https://docs.stripe.com/api/tax/transactions/create_reversal)
 #[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -218,12 +218,12 @@ impl crate::rt::StripeRequest for CreateReversalTaxTransaction {
 ///
 /// Retrieves a Tax `Transaction` object.
 ///
-/// `GET /v1/tax/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/retrieve)
+/// `GET /v1/tax/transactions/{transaction}` · Stripe's SDKs: `Tax.Transaction.retrieve` · [API reference](https://docs.stripe.com/api/tax/transactions/retrieve)
 #[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxTransaction {
-    /// The `transaction` parameter.
+    /// The id of the `TaxTransaction` (the `transaction` path parameter).
     pub transaction: crate::TaxTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,12 +4,12 @@
 ///
 /// Retrieves the line items of a committed standalone transaction as a collection.
 ///
-/// `GET /v1/tax/transactions/{transaction}/line_items` · Stripe's SDKs: `list_line_items` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/list_line_items)
+/// `GET /v1/tax/transactions/{transaction}/line_items` · Stripe's SDKs: `Tax.Transaction.list_line_items` · [API reference](https://docs.stripe.com/api/tax/transactions/list_line_items)
 #[cfg(feature = "tax_transaction_line_items")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLineItemsTaxTransaction {
-    /// The `transaction` parameter.
+    /// The id of the `TaxTransaction` (the `transaction` path parameter).
     pub transaction: crate::TaxTransactionId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,

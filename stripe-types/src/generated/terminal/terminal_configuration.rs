@@ -4,7 +4,7 @@
 ///
 /// Creates a new `Configuration` object.
 ///
-/// `POST /v1/terminal/configurations` · Stripe's SDKs: `create` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/create)
+/// `POST /v1/terminal/configurations` · Stripe's SDKs: `Terminal.Configuration.create` · [API reference](https://docs.stripe.com/api/terminal/configurations/create)
 #[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -180,12 +180,12 @@ impl crate::rt::StripeRequest for CreateTerminalConfiguration {
 ///
 /// Deletes a `Configuration` object.
 ///
-/// `DELETE /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `delete` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/delete)
+/// `DELETE /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `Terminal.Configuration.delete` · [API reference](https://docs.stripe.com/api/terminal/configurations/delete)
 #[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalConfiguration {
-    /// The `configuration` parameter.
+    /// The id of the `TerminalConfiguration` (the `configuration` path parameter).
     pub configuration: crate::TerminalConfigurationId,
 }
 #[cfg(feature = "terminal_configurations")]
@@ -322,7 +322,7 @@ impl serde::Serialize for DeletedTerminalConfiguration {
 ///
 /// Returns a list of `Configuration` objects.
 ///
-/// `GET /v1/terminal/configurations` · Stripe's SDKs: `list` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/list)
+/// `GET /v1/terminal/configurations` · Stripe's SDKs: `Terminal.Configuration.list` · [API reference](https://docs.stripe.com/api/terminal/configurations/list)
 #[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -419,12 +419,12 @@ impl crate::rt::StripeRequest for ListTerminalConfigurations {
 ///
 /// Retrieves a `Configuration` object.
 ///
-/// `GET /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `retrieve` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/retrieve)
+/// `GET /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `Terminal.Configuration.retrieve` · [API reference](https://docs.stripe.com/api/terminal/configurations/retrieve)
 #[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalConfiguration {
-    /// The `configuration` parameter.
+    /// The id of the `TerminalConfiguration` (the `configuration` path parameter).
     pub configuration: crate::TerminalConfigurationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1749,12 +1749,12 @@ impl serde::Serialize for TerminalConfigurationConfigurationResourceWifiConfig {
 ///
 /// Updates a new `Configuration` object.
 ///
-/// `POST /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `update` on `Terminal.Configuration` · [API reference](https://docs.stripe.com/api/terminal/configurations/update)
+/// `POST /v1/terminal/configurations/{configuration}` · Stripe's SDKs: `Terminal.Configuration.update` · [API reference](https://docs.stripe.com/api/terminal/configurations/update)
 #[cfg(feature = "terminal_configurations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalConfiguration {
-    /// The `configuration` parameter.
+    /// The id of the `TerminalConfiguration` (the `configuration` path parameter).
     pub configuration: crate::TerminalConfigurationId,
     /// An object containing device type specific settings for BBPOS WisePad 3 readers.
     pub bbpos_wisepad3: Option<

@@ -4,7 +4,7 @@
 ///
 /// To connect to a reader the Stripe Terminal SDK needs to retrieve a short-lived connection token from Stripe, proxied through your server. On your backend, add an endpoint that creates and returns a connection token.
 ///
-/// `POST /v1/terminal/connection_tokens` · Stripe's SDKs: `create` on `Terminal.ConnectionToken` · [API reference](https://docs.stripe.com/api/terminal/connection_tokens/create)
+/// `POST /v1/terminal/connection_tokens` · Stripe's SDKs: `Terminal.ConnectionToken.create` · [API reference](https://docs.stripe.com/api/terminal/connection_tokens/create)
 #[cfg(feature = "terminal_connection_tokens")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]

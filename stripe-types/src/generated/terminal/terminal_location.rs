@@ -5,7 +5,7 @@
 /// Creates a new `Location` object.
 /// For further details, including which address fields are required in each country, see the [Manage locations](https://docs.stripe.com/docs/terminal/fleet/locations) guide.
 ///
-/// `POST /v1/terminal/locations` · Stripe's SDKs: `create` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/create)
+/// `POST /v1/terminal/locations` · Stripe's SDKs: `Terminal.Location.create` · [API reference](https://docs.stripe.com/api/terminal/locations/create)
 #[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -160,12 +160,12 @@ impl crate::rt::StripeRequest for CreateTerminalLocation {
 ///
 /// Deletes a `Location` object.
 ///
-/// `DELETE /v1/terminal/locations/{location}` · Stripe's SDKs: `delete` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/delete)
+/// `DELETE /v1/terminal/locations/{location}` · Stripe's SDKs: `Terminal.Location.delete` · [API reference](https://docs.stripe.com/api/terminal/locations/delete)
 #[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalLocation {
-    /// The `location` parameter.
+    /// The id of the `TerminalLocation` (the `location` path parameter).
     pub location: crate::TerminalLocationId,
 }
 #[cfg(feature = "terminal_locations")]
@@ -300,7 +300,7 @@ impl serde::Serialize for DeletedTerminalLocation {
 ///
 /// Returns a list of `Location` objects.
 ///
-/// `GET /v1/terminal/locations` · Stripe's SDKs: `list` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/list)
+/// `GET /v1/terminal/locations` · Stripe's SDKs: `Terminal.Location.list` · [API reference](https://docs.stripe.com/api/terminal/locations/list)
 #[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -386,12 +386,12 @@ impl crate::rt::StripeRequest for ListTerminalLocations {
 ///
 /// Retrieves a `Location` object.
 ///
-/// `GET /v1/terminal/locations/{location}` · Stripe's SDKs: `retrieve` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/retrieve)
+/// `GET /v1/terminal/locations/{location}` · Stripe's SDKs: `Terminal.Location.retrieve` · [API reference](https://docs.stripe.com/api/terminal/locations/retrieve)
 #[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalLocation {
-    /// The `location` parameter.
+    /// The id of the `TerminalLocation` (the `location` path parameter).
     pub location: crate::TerminalLocationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -637,12 +637,12 @@ impl serde::Serialize for TerminalLocation {
 ///
 /// Updates a `Location` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/terminal/locations/{location}` · Stripe's SDKs: `update` on `Terminal.Location` · [API reference](https://docs.stripe.com/api/terminal/locations/update)
+/// `POST /v1/terminal/locations/{location}` · Stripe's SDKs: `Terminal.Location.update` · [API reference](https://docs.stripe.com/api/terminal/locations/update)
 #[cfg(feature = "terminal_locations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalLocation {
-    /// The `location` parameter.
+    /// The id of the `TerminalLocation` (the `location` path parameter).
     pub location: crate::TerminalLocationId,
     /// The full address of the location. You can't change the location's `country`. If you need to modify the `country` field, create a new `Location` object and re-register any existing readers to that location.
     pub address: Option<crate::invoice::Address>,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new `OnboardingLink` object that contains a redirect_url used for onboarding onto Tap to Pay on iPhone.
 ///
-/// `POST /v1/terminal/onboarding_links` · Stripe's SDKs: `create` on `Terminal.OnboardingLink` · [API reference](https://docs.stripe.com/api/terminal/onboarding_links/create)
+/// `POST /v1/terminal/onboarding_links` · Stripe's SDKs: `Terminal.OnboardingLink.create` · [API reference](https://docs.stripe.com/api/terminal/onboarding_links/create)
 #[cfg(feature = "terminal_onboarding_links")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

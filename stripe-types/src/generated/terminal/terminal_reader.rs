@@ -4,12 +4,12 @@
 ///
 /// Cancels the current reader action. See [Programmatic Cancellation](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#programmatic-cancellation) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/cancel_action` · Stripe's SDKs: `cancel_action` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/cancel_action)
+/// `POST /v1/terminal/readers/{reader}/cancel_action` · Stripe's SDKs: `Terminal.Reader.cancel_action` · [API reference](https://docs.stripe.com/api/terminal/readers/cancel_action)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelActionTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -72,12 +72,12 @@ impl crate::rt::StripeRequest for CancelActionTerminalReader {
 ///
 /// Initiates an [input collection flow](https://docs.stripe.com/docs/terminal/features/collect-inputs) on a Reader to display input forms and collect information from your customers.
 ///
-/// `POST /v1/terminal/readers/{reader}/collect_inputs` · Stripe's SDKs: `collect_inputs` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_inputs)
+/// `POST /v1/terminal/readers/{reader}/collect_inputs` · Stripe's SDKs: `Terminal.Reader.collect_inputs` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_inputs)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CollectInputsTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -158,12 +158,12 @@ impl crate::rt::StripeRequest for CollectInputsTerminalReader {
 ///
 /// Initiates a payment flow on a Reader and updates the PaymentIntent with card details before manual confirmation. See [Collecting a Payment method](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#collect-a-paymentmethod) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/collect_payment_method` · Stripe's SDKs: `collect_payment_method` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_payment_method)
+/// `POST /v1/terminal/readers/{reader}/collect_payment_method` · Stripe's SDKs: `Terminal.Reader.collect_payment_method` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_payment_method)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CollectPaymentMethodTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Configuration overrides for this collection, such as tipping, surcharging, and customer cancellation settings.
     pub collect_config: Option<crate::terminal_reader::CollectConfig>,
@@ -247,12 +247,12 @@ impl crate::rt::StripeRequest for CollectPaymentMethodTerminalReader {
 ///
 /// Finalizes a payment on a Reader. See [Confirming a Payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#confirm-the-paymentintent) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/confirm_payment_intent` · Stripe's SDKs: `confirm_payment_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/confirm_payment_intent)
+/// `POST /v1/terminal/readers/{reader}/confirm_payment_intent` · Stripe's SDKs: `Terminal.Reader.confirm_payment_intent` · [API reference](https://docs.stripe.com/api/terminal/readers/confirm_payment_intent)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmPaymentIntentTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Configuration overrides for this confirmation, such as surcharge settings and return URL.
     pub confirm_config: Option<crate::terminal_reader::ConfirmConfig>,
@@ -336,7 +336,7 @@ impl crate::rt::StripeRequest for ConfirmPaymentIntentTerminalReader {
 ///
 /// Creates a new `Reader` object.
 ///
-/// `POST /v1/terminal/readers` · Stripe's SDKs: `create` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/create)
+/// `POST /v1/terminal/readers` · Stripe's SDKs: `Terminal.Reader.create` · [API reference](https://docs.stripe.com/api/terminal/readers/create)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -429,12 +429,12 @@ impl crate::rt::StripeRequest for CreateTerminalReader {
 ///
 /// Deletes a `Reader` object.
 ///
-/// `DELETE /v1/terminal/readers/{reader}` · Stripe's SDKs: `delete` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/delete)
+/// `DELETE /v1/terminal/readers/{reader}` · Stripe's SDKs: `Terminal.Reader.delete` · [API reference](https://docs.stripe.com/api/terminal/readers/delete)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
 }
 #[cfg(feature = "terminal_readers")]
@@ -569,7 +569,7 @@ impl serde::Serialize for DeletedTerminalReader {
 ///
 /// Returns a list of `Reader` objects.
 ///
-/// `GET /v1/terminal/readers` · Stripe's SDKs: `list` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/list)
+/// `GET /v1/terminal/readers` · Stripe's SDKs: `Terminal.Reader.list` · [API reference](https://docs.stripe.com/api/terminal/readers/list)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -702,12 +702,12 @@ impl crate::rt::StripeRequest for ListTerminalReaders {
 ///
 /// Presents a payment method on a simulated reader. Can be used to simulate accepting a payment, saving a card or refunding a transaction.
 ///
-/// `POST /v1/test_helpers/terminal/readers/{reader}/present_payment_method` · Stripe's SDKs: `present_payment_method` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/present_payment_method)
+/// `POST /v1/test_helpers/terminal/readers/{reader}/present_payment_method` · Stripe's SDKs: `Terminal.Reader.present_payment_method` · [API reference](https://docs.stripe.com/api/terminal/readers/present_payment_method)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PresentPaymentMethodTestHelpersTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Simulated on-reader tip amount.
     pub amount_tip: Option<i64>,
@@ -834,12 +834,12 @@ impl crate::rt::StripeRequest for PresentPaymentMethodTestHelpersTerminalReader 
 ///
 /// Initiates a payment flow on a Reader. See [process the payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=immediately#process-payment) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/process_payment_intent` · Stripe's SDKs: `process_payment_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/process_payment_intent)
+/// `POST /v1/terminal/readers/{reader}/process_payment_intent` · Stripe's SDKs: `Terminal.Reader.process_payment_intent` · [API reference](https://docs.stripe.com/api/terminal/readers/process_payment_intent)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProcessPaymentIntentTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -925,12 +925,12 @@ impl crate::rt::StripeRequest for ProcessPaymentIntentTerminalReader {
 ///
 /// Initiates a SetupIntent flow on a Reader. See [Save directly without charging](https://docs.stripe.com/docs/terminal/features/saving-payment-details/save-directly) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/process_setup_intent` · Stripe's SDKs: `process_setup_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/process_setup_intent)
+/// `POST /v1/terminal/readers/{reader}/process_setup_intent` · Stripe's SDKs: `Terminal.Reader.process_setup_intent` · [API reference](https://docs.stripe.com/api/terminal/readers/process_setup_intent)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProcessSetupIntentTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
     pub allow_redisplay: crate::payment_method::AllowRedisplay,
@@ -1021,12 +1021,12 @@ impl crate::rt::StripeRequest for ProcessSetupIntentTerminalReader {
 ///
 /// Initiates an in-person refund on a Reader. See [Refund an Interac Payment](https://docs.stripe.com/docs/terminal/payments/regional?integration-country=CA#refund-an-interac-payment) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/refund_payment` · Stripe's SDKs: `refund_payment` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/refund_payment)
+/// `POST /v1/terminal/readers/{reader}/refund_payment` · Stripe's SDKs: `Terminal.Reader.refund_payment` · [API reference](https://docs.stripe.com/api/terminal/readers/refund_payment)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundPaymentTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// A positive integer in __cents__ representing how much of this charge to refund.
     pub amount: Option<i64>,
@@ -1169,12 +1169,12 @@ impl crate::rt::StripeRequest for RefundPaymentTerminalReader {
 ///
 /// Retrieves a `Reader` object.
 ///
-/// `GET /v1/terminal/readers/{reader}` · Stripe's SDKs: `retrieve` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/retrieve)
+/// `GET /v1/terminal/readers/{reader}` · Stripe's SDKs: `Terminal.Reader.retrieve` · [API reference](https://docs.stripe.com/api/terminal/readers/retrieve)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1237,12 +1237,12 @@ impl crate::rt::StripeRequest for RetrieveTerminalReader {
 ///
 /// Sets the reader display to show [cart details](https://docs.stripe.com/docs/terminal/features/display).
 ///
-/// `POST /v1/terminal/readers/{reader}/set_reader_display` · Stripe's SDKs: `set_reader_display` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/set_reader_display)
+/// `POST /v1/terminal/readers/{reader}/set_reader_display` · Stripe's SDKs: `Terminal.Reader.set_reader_display` · [API reference](https://docs.stripe.com/api/terminal/readers/set_reader_display)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetReaderDisplayTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Cart details to display on the reader screen, including line items, amounts, and currency.
     pub cart: Option<crate::terminal_reader::Cart>,
@@ -1323,12 +1323,12 @@ impl crate::rt::StripeRequest for SetReaderDisplayTerminalReader {
 ///
 /// Use this endpoint to trigger a successful input collection on a simulated reader.
 ///
-/// `POST /v1/test_helpers/terminal/readers/{reader}/succeed_input_collection` · Stripe's SDKs: `succeed_input_collection` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/succeed_input_collection)
+/// `POST /v1/test_helpers/terminal/readers/{reader}/succeed_input_collection` · Stripe's SDKs: `Terminal.Reader.succeed_input_collection` · [API reference](https://docs.stripe.com/api/terminal/readers/succeed_input_collection)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SucceedInputCollectionTestHelpersTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3925,12 +3925,12 @@ impl serde::Serialize for TerminalReaderReaderResourceToggle {
 ///
 /// Use this endpoint to complete an input collection with a timeout error on a simulated reader.
 ///
-/// `POST /v1/test_helpers/terminal/readers/{reader}/timeout_input_collection` · Stripe's SDKs: `timeout_input_collection` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/timeout_input_collection)
+/// `POST /v1/test_helpers/terminal/readers/{reader}/timeout_input_collection` · Stripe's SDKs: `Terminal.Reader.timeout_input_collection` · [API reference](https://docs.stripe.com/api/terminal/readers/timeout_input_collection)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TimeoutInputCollectionTestHelpersTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3993,12 +3993,12 @@ impl crate::rt::StripeRequest for TimeoutInputCollectionTestHelpersTerminalReade
 ///
 /// Updates a `Reader` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/terminal/readers/{reader}` · Stripe's SDKs: `update` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/update)
+/// `POST /v1/terminal/readers/{reader}` · Stripe's SDKs: `Terminal.Reader.update` · [API reference](https://docs.stripe.com/api/terminal/readers/update)
 #[cfg(feature = "terminal_readers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalReader {
-    /// The `reader` parameter.
+    /// The id of the `TerminalReader` (the `reader` path parameter).
     pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Reverses a ReceivedCredit and creates a CreditReversal object.
 ///
-/// `POST /v1/treasury/credit_reversals` · Stripe's SDKs: `create` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/create)
+/// `POST /v1/treasury/credit_reversals` · Stripe's SDKs: `Treasury.CreditReversal.create` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/create)
 #[cfg(feature = "treasury_credit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CreateTreasuryCreditReversal {
 ///
 /// Returns a list of CreditReversals.
 ///
-/// `GET /v1/treasury/credit_reversals` · Stripe's SDKs: `list` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/list)
+/// `GET /v1/treasury/credit_reversals` · Stripe's SDKs: `Treasury.CreditReversal.list` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/list)
 #[cfg(feature = "treasury_credit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -190,12 +190,12 @@ impl crate::rt::StripeRequest for ListTreasuryCreditReversals {
 ///
 /// Retrieves the details of an existing CreditReversal by passing the unique CreditReversal ID from either the CreditReversal creation request or CreditReversal list
 ///
-/// `GET /v1/treasury/credit_reversals/{credit_reversal}` · Stripe's SDKs: `retrieve` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/retrieve)
+/// `GET /v1/treasury/credit_reversals/{credit_reversal}` · Stripe's SDKs: `Treasury.CreditReversal.retrieve` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/retrieve)
 #[cfg(feature = "treasury_credit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryCreditReversal {
-    /// The `credit_reversal` parameter.
+    /// The id of the `TreasuryCreditReversal` (the `credit_reversal` path parameter).
     pub credit_reversal: crate::TreasuryCreditReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Reverses a ReceivedDebit and creates a DebitReversal object.
 ///
-/// `POST /v1/treasury/debit_reversals` · Stripe's SDKs: `create` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/create)
+/// `POST /v1/treasury/debit_reversals` · Stripe's SDKs: `Treasury.DebitReversal.create` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/create)
 #[cfg(feature = "treasury_debit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CreateTreasuryDebitReversal {
 ///
 /// Returns a list of DebitReversals.
 ///
-/// `GET /v1/treasury/debit_reversals` · Stripe's SDKs: `list` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/list)
+/// `GET /v1/treasury/debit_reversals` · Stripe's SDKs: `Treasury.DebitReversal.list` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/list)
 #[cfg(feature = "treasury_debit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -204,12 +204,12 @@ impl crate::rt::StripeRequest for ListTreasuryDebitReversals {
 ///
 /// Retrieves a DebitReversal object.
 ///
-/// `GET /v1/treasury/debit_reversals/{debit_reversal}` · Stripe's SDKs: `retrieve` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/retrieve)
+/// `GET /v1/treasury/debit_reversals/{debit_reversal}` · Stripe's SDKs: `Treasury.DebitReversal.retrieve` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/retrieve)
 #[cfg(feature = "treasury_debit_reversals")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryDebitReversal {
-    /// The `debit_reversal` parameter.
+    /// The id of the `TreasuryDebitReversal` (the `debit_reversal` path parameter).
     pub debit_reversal: crate::TreasuryDebitReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,12 +4,12 @@
 ///
 /// Closes a FinancialAccount. A FinancialAccount can only be closed if it has a zero balance, has no pending InboundTransfers, and has canceled all attached Issuing cards.
 ///
-/// `POST /v1/treasury/financial_accounts/{financial_account}/close` · Stripe's SDKs: `close` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/close)
+/// `POST /v1/treasury/financial_accounts/{financial_account}/close` · Stripe's SDKs: `Treasury.FinancialAccount.close` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/close)
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseTreasuryFinancialAccount {
-    /// The `financial_account` parameter.
+    /// The id of the `TreasuryFinancialAccount` (the `financial_account` path parameter).
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -88,7 +88,7 @@ impl crate::rt::StripeRequest for CloseTreasuryFinancialAccount {
 ///
 /// Creates a new FinancialAccount. Each connected account can have up to three FinancialAccounts by default.
 ///
-/// `POST /v1/treasury/financial_accounts` · Stripe's SDKs: `create` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/create)
+/// `POST /v1/treasury/financial_accounts` · Stripe's SDKs: `Treasury.FinancialAccount.create` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/create)
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -202,7 +202,7 @@ impl crate::rt::StripeRequest for CreateTreasuryFinancialAccount {
 ///
 /// Returns a list of FinancialAccounts.
 ///
-/// `GET /v1/treasury/financial_accounts` · Stripe's SDKs: `list` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/list)
+/// `GET /v1/treasury/financial_accounts` · Stripe's SDKs: `Treasury.FinancialAccount.list` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/list)
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -313,12 +313,12 @@ impl crate::rt::StripeRequest for ListTreasuryFinancialAccounts {
 ///
 /// Retrieves the details of a FinancialAccount.
 ///
-/// `GET /v1/treasury/financial_accounts/{financial_account}` · Stripe's SDKs: `retrieve` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/retrieve)
+/// `GET /v1/treasury/financial_accounts/{financial_account}` · Stripe's SDKs: `Treasury.FinancialAccount.retrieve` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/retrieve)
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryFinancialAccount {
-    /// The `financial_account` parameter.
+    /// The id of the `TreasuryFinancialAccount` (the `financial_account` path parameter).
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -661,12 +661,12 @@ impl serde::Serialize for TreasuryFinancialAccount {
 ///
 /// Updates the details of a FinancialAccount.
 ///
-/// `POST /v1/treasury/financial_accounts/{financial_account}` · Stripe's SDKs: `update` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/update)
+/// `POST /v1/treasury/financial_accounts/{financial_account}` · Stripe's SDKs: `Treasury.FinancialAccount.update` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/update)
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTreasuryFinancialAccount {
-    /// The `financial_account` parameter.
+    /// The id of the `TreasuryFinancialAccount` (the `financial_account` path parameter).
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,12 +4,12 @@
 ///
 /// Retrieves Features information associated with the FinancialAccount.
 ///
-/// `GET /v1/treasury/financial_accounts/{financial_account}/features` · Stripe's SDKs: `retrieve_features` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/retrieve_features)
+/// `GET /v1/treasury/financial_accounts/{financial_account}/features` · Stripe's SDKs: `Treasury.FinancialAccount.retrieve_features` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/retrieve_features)
 #[cfg(feature = "treasury_financial_account_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFeaturesTreasuryFinancialAccount {
-    /// The `financial_account` parameter.
+    /// The id of the `TreasuryFinancialAccount` (the `financial_account` path parameter).
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -261,12 +261,12 @@ impl serde::Serialize for TreasuryFinancialAccountFeatures {
 ///
 /// Updates the Features associated with a FinancialAccount.
 ///
-/// `POST /v1/treasury/financial_accounts/{financial_account}/features` · Stripe's SDKs: `update_features` on `Treasury.FinancialAccount` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/update_features)
+/// `POST /v1/treasury/financial_accounts/{financial_account}/features` · Stripe's SDKs: `Treasury.FinancialAccount.update_features` · [API reference](https://docs.stripe.com/api/treasury/financial_accounts/update_features)
 #[cfg(feature = "treasury_financial_account_features")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateFeaturesTreasuryFinancialAccount {
-    /// The `financial_account` parameter.
+    /// The id of the `TreasuryFinancialAccount` (the `financial_account` path parameter).
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Encodes the FinancialAccount's ability to be used with the Issuing product, including attaching cards to and drawing funds from the FinancialAccount.
     pub card_issuing: Option<crate::treasury_financial_account::Access>,

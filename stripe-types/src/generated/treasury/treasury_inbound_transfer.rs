@@ -4,12 +4,12 @@
 ///
 /// Cancels an InboundTransfer.
 ///
-/// `POST /v1/treasury/inbound_transfers/{inbound_transfer}/cancel` · Stripe's SDKs: `cancel` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/cancel)
+/// `POST /v1/treasury/inbound_transfers/{inbound_transfer}/cancel` · Stripe's SDKs: `Treasury.InboundTransfer.cancel` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/cancel)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryInboundTransfer {
-    /// The `inbound_transfer` parameter.
+    /// The id of the `TreasuryInboundTransfer` (the `inbound_transfer` path parameter).
     pub inbound_transfer: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CancelTreasuryInboundTransfer {
 ///
 /// Creates an InboundTransfer.
 ///
-/// `POST /v1/treasury/inbound_transfers` · Stripe's SDKs: `create` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/create)
+/// `POST /v1/treasury/inbound_transfers` · Stripe's SDKs: `Treasury.InboundTransfer.create` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/create)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -187,12 +187,12 @@ impl crate::rt::StripeRequest for CreateTreasuryInboundTransfer {
 ///
 /// Transitions a test mode created InboundTransfer to the `failed` status. The InboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/fail` · Stripe's SDKs: `fail` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/fail)
+/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/fail` · Stripe's SDKs: `Treasury.InboundTransfer.fail` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/fail)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryInboundTransfer {
-    /// The `id` parameter.
+    /// The id of the `TreasuryInboundTransfer` (the `id` path parameter).
     pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -269,7 +269,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryInboundTransfer {
 ///
 /// Returns a list of InboundTransfers sent from the specified FinancialAccount.
 ///
-/// `GET /v1/treasury/inbound_transfers` · Stripe's SDKs: `list` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/list)
+/// `GET /v1/treasury/inbound_transfers` · Stripe's SDKs: `Treasury.InboundTransfer.list` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/list)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -373,12 +373,12 @@ impl crate::rt::StripeRequest for ListTreasuryInboundTransfers {
 ///
 /// Retrieves the details of an existing InboundTransfer.
 ///
-/// `GET /v1/treasury/inbound_transfers/{id}` · Stripe's SDKs: `retrieve` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/retrieve)
+/// `GET /v1/treasury/inbound_transfers/{id}` · Stripe's SDKs: `Treasury.InboundTransfer.retrieve` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/retrieve)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryInboundTransfer {
-    /// The `id` parameter.
+    /// The id of the `TreasuryInboundTransfer` (the `id` path parameter).
     pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -441,12 +441,12 @@ impl crate::rt::StripeRequest for RetrieveTreasuryInboundTransfer {
 ///
 /// Marks the test mode InboundTransfer object as returned and links the InboundTransfer to a ReceivedDebit. The InboundTransfer must already be in the `succeeded` state.
 ///
-/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/return` · Stripe's SDKs: `return_inbound_transfer` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/return_inbound_transfer)
+/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/return` · Stripe's SDKs: `Treasury.InboundTransfer.return_inbound_transfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/return_inbound_transfer)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryInboundTransfer {
-    /// The `id` parameter.
+    /// The id of the `TreasuryInboundTransfer` (the `id` path parameter).
     pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -509,12 +509,12 @@ impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryInboundTransfer {
 ///
 /// Transitions a test mode created InboundTransfer to the `succeeded` status. The InboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/succeed` · Stripe's SDKs: `succeed` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/succeed)
+/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/succeed` · Stripe's SDKs: `Treasury.InboundTransfer.succeed` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/succeed)
 #[cfg(feature = "treasury_inbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SucceedTestHelpersTreasuryInboundTransfer {
-    /// The `id` parameter.
+    /// The id of the `TreasuryInboundTransfer` (the `id` path parameter).
     pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,12 +4,12 @@
 ///
 /// Cancel an OutboundPayment.
 ///
-/// `POST /v1/treasury/outbound_payments/{id}/cancel` · Stripe's SDKs: `cancel` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/cancel)
+/// `POST /v1/treasury/outbound_payments/{id}/cancel` · Stripe's SDKs: `Treasury.OutboundPayment.cancel` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/cancel)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryOutboundPayment {
-    /// The `id` parameter.
+    /// The id of the `TreasuryOutboundPayment` (the `id` path parameter).
     pub id: crate::TreasuryOutboundPaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CancelTreasuryOutboundPayment {
 ///
 /// Creates an OutboundPayment.
 ///
-/// `POST /v1/treasury/outbound_payments` · Stripe's SDKs: `create` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/create)
+/// `POST /v1/treasury/outbound_payments` · Stripe's SDKs: `Treasury.OutboundPayment.create` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/create)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -242,12 +242,12 @@ impl crate::rt::StripeRequest for CreateTreasuryOutboundPayment {
 ///
 /// Transitions a test mode created OutboundPayment to the `failed` status. The OutboundPayment must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_payments/{id}/fail` · Stripe's SDKs: `fail` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/fail)
+/// `POST /v1/test_helpers/treasury/outbound_payments/{id}/fail` · Stripe's SDKs: `Treasury.OutboundPayment.fail` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/fail)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryOutboundPayment {
-    /// The `id` parameter.
+    /// The id of the `TreasuryOutboundPayment` (the `id` path parameter).
     pub id: crate::TreasuryOutboundPaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -310,7 +310,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundPayment {
 ///
 /// Returns a list of OutboundPayments sent from the specified FinancialAccount.
 ///
-/// `GET /v1/treasury/outbound_payments` · Stripe's SDKs: `list` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/list)
+/// `GET /v1/treasury/outbound_payments` · Stripe's SDKs: `Treasury.OutboundPayment.list` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/list)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -436,12 +436,12 @@ impl crate::rt::StripeRequest for ListTreasuryOutboundPayments {
 ///
 /// Transitions a test mode created OutboundPayment to the `posted` status. The OutboundPayment must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_payments/{id}/post` · Stripe's SDKs: `post` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/post)
+/// `POST /v1/test_helpers/treasury/outbound_payments/{id}/post` · Stripe's SDKs: `Treasury.OutboundPayment.post` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/post)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PostTestHelpersTreasuryOutboundPayment {
-    /// The `id` parameter.
+    /// The id of the `TreasuryOutboundPayment` (the `id` path parameter).
     pub id: crate::TreasuryOutboundPaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -504,12 +504,12 @@ impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundPayment {
 ///
 /// Retrieves the details of an existing OutboundPayment by passing the unique OutboundPayment ID from either the OutboundPayment creation request or OutboundPayment list.
 ///
-/// `GET /v1/treasury/outbound_payments/{id}` · Stripe's SDKs: `retrieve` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/retrieve)
+/// `GET /v1/treasury/outbound_payments/{id}` · Stripe's SDKs: `Treasury.OutboundPayment.retrieve` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/retrieve)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryOutboundPayment {
-    /// The `id` parameter.
+    /// The id of the `TreasuryOutboundPayment` (the `id` path parameter).
     pub id: crate::TreasuryOutboundPaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -572,12 +572,12 @@ impl crate::rt::StripeRequest for RetrieveTreasuryOutboundPayment {
 ///
 /// Transitions a test mode created OutboundPayment to the `returned` status. The OutboundPayment must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_payments/{id}/return` · Stripe's SDKs: `return_outbound_payment` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/return_outbound_payment)
+/// `POST /v1/test_helpers/treasury/outbound_payments/{id}/return` · Stripe's SDKs: `Treasury.OutboundPayment.return_outbound_payment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/return_outbound_payment)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryOutboundPayment {
-    /// The `id` parameter.
+    /// The id of the `TreasuryOutboundPayment` (the `id` path parameter).
     pub id: crate::TreasuryOutboundPaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1025,12 +1025,12 @@ impl serde::Serialize for TreasuryOutboundPayment {
 ///
 /// Updates a test mode created OutboundPayment with tracking details. The OutboundPayment must not be cancelable, and cannot be in the `canceled` or `failed` states.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_payments/{id}` · Stripe's SDKs: `update` on `Treasury.OutboundPayment` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/update)
+/// `POST /v1/test_helpers/treasury/outbound_payments/{id}` · Stripe's SDKs: `Treasury.OutboundPayment.update` · [API reference](https://docs.stripe.com/api/treasury/outbound_payments/update)
 #[cfg(feature = "treasury_outbound_payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTestHelpersTreasuryOutboundPayment {
-    /// The `id` parameter.
+    /// The id of the `TreasuryOutboundPayment` (the `id` path parameter).
     pub id: crate::TreasuryOutboundPaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,12 +4,12 @@
 ///
 /// An OutboundTransfer can be canceled if the funds have not yet been paid out.
 ///
-/// `POST /v1/treasury/outbound_transfers/{outbound_transfer}/cancel` · Stripe's SDKs: `cancel` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/cancel)
+/// `POST /v1/treasury/outbound_transfers/{outbound_transfer}/cancel` · Stripe's SDKs: `Treasury.OutboundTransfer.cancel` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/cancel)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryOutboundTransfer {
-    /// The `outbound_transfer` parameter.
+    /// The id of the `TreasuryOutboundTransfer` (the `outbound_transfer` path parameter).
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CancelTreasuryOutboundTransfer {
 ///
 /// Creates an OutboundTransfer.
 ///
-/// `POST /v1/treasury/outbound_transfers` · Stripe's SDKs: `create` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/create)
+/// `POST /v1/treasury/outbound_transfers` · Stripe's SDKs: `Treasury.OutboundTransfer.create` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/create)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -217,12 +217,12 @@ impl crate::rt::StripeRequest for CreateTreasuryOutboundTransfer {
 ///
 /// Transitions a test mode created OutboundTransfer to the `failed` status. The OutboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/fail` · Stripe's SDKs: `fail` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/fail)
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/fail` · Stripe's SDKs: `Treasury.OutboundTransfer.fail` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/fail)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryOutboundTransfer {
-    /// The `outbound_transfer` parameter.
+    /// The id of the `TreasuryOutboundTransfer` (the `outbound_transfer` path parameter).
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -285,7 +285,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundTransfer {
 ///
 /// Returns a list of OutboundTransfers sent from the specified FinancialAccount.
 ///
-/// `GET /v1/treasury/outbound_transfers` · Stripe's SDKs: `list` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/list)
+/// `GET /v1/treasury/outbound_transfers` · Stripe's SDKs: `Treasury.OutboundTransfer.list` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/list)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -389,12 +389,12 @@ impl crate::rt::StripeRequest for ListTreasuryOutboundTransfers {
 ///
 /// Transitions a test mode created OutboundTransfer to the `posted` status. The OutboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/post` · Stripe's SDKs: `post` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/post)
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/post` · Stripe's SDKs: `Treasury.OutboundTransfer.post` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/post)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PostTestHelpersTreasuryOutboundTransfer {
-    /// The `outbound_transfer` parameter.
+    /// The id of the `TreasuryOutboundTransfer` (the `outbound_transfer` path parameter).
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -457,12 +457,12 @@ impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundTransfer {
 ///
 /// Retrieves the details of an existing OutboundTransfer by passing the unique OutboundTransfer ID from either the OutboundTransfer creation request or OutboundTransfer list.
 ///
-/// `GET /v1/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `retrieve` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/retrieve)
+/// `GET /v1/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `Treasury.OutboundTransfer.retrieve` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/retrieve)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryOutboundTransfer {
-    /// The `outbound_transfer` parameter.
+    /// The id of the `TreasuryOutboundTransfer` (the `outbound_transfer` path parameter).
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -525,12 +525,12 @@ impl crate::rt::StripeRequest for RetrieveTreasuryOutboundTransfer {
 ///
 /// Transitions a test mode created OutboundTransfer to the `returned` status. The OutboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/return` · Stripe's SDKs: `return_outbound_transfer` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/return_outbound_transfer)
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/return` · Stripe's SDKs: `Treasury.OutboundTransfer.return_outbound_transfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/return_outbound_transfer)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryOutboundTransfer {
-    /// The `outbound_transfer` parameter.
+    /// The id of the `TreasuryOutboundTransfer` (the `outbound_transfer` path parameter).
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -958,12 +958,12 @@ impl serde::Serialize for TreasuryOutboundTransfer {
 ///
 /// Updates a test mode created OutboundTransfer with tracking details. The OutboundTransfer must not be cancelable, and cannot be in the `canceled` or `failed` states.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `update` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/update)
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `Treasury.OutboundTransfer.update` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/update)
 #[cfg(feature = "treasury_outbound_transfers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTestHelpersTreasuryOutboundTransfer {
-    /// The `outbound_transfer` parameter.
+    /// The id of the `TreasuryOutboundTransfer` (the `outbound_transfer` path parameter).
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

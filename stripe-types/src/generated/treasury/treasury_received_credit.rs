@@ -4,7 +4,7 @@
 ///
 /// Use this endpoint to simulate a test mode ReceivedCredit initiated by a third party. In live mode, you can’t directly create ReceivedCredits initiated by third parties.
 ///
-/// `POST /v1/test_helpers/treasury/received_credits` · Stripe's SDKs: `create` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/create)
+/// `POST /v1/test_helpers/treasury/received_credits` · Stripe's SDKs: `Treasury.ReceivedCredit.create` · [API reference](https://docs.stripe.com/api/treasury/received_credits/create)
 #[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -109,7 +109,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedCredit {
 ///
 /// Returns a list of ReceivedCredits.
 ///
-/// `GET /v1/treasury/received_credits` · Stripe's SDKs: `list` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/list)
+/// `GET /v1/treasury/received_credits` · Stripe's SDKs: `Treasury.ReceivedCredit.list` · [API reference](https://docs.stripe.com/api/treasury/received_credits/list)
 #[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -227,12 +227,12 @@ impl crate::rt::StripeRequest for ListTreasuryReceivedCredits {
 ///
 /// Retrieves the details of an existing ReceivedCredit by passing the unique ReceivedCredit ID from the ReceivedCredit list.
 ///
-/// `GET /v1/treasury/received_credits/{id}` · Stripe's SDKs: `retrieve` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/retrieve)
+/// `GET /v1/treasury/received_credits/{id}` · Stripe's SDKs: `Treasury.ReceivedCredit.retrieve` · [API reference](https://docs.stripe.com/api/treasury/received_credits/retrieve)
 #[cfg(feature = "treasury_received_credits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryReceivedCredit {
-    /// The `id` parameter.
+    /// The id of the `TreasuryReceivedCredit` (the `id` path parameter).
     pub id: crate::TreasuryReceivedCreditId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

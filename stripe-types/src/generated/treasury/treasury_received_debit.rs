@@ -4,7 +4,7 @@
 ///
 /// Use this endpoint to simulate a test mode ReceivedDebit initiated by a third party. In live mode, you can’t directly create ReceivedDebits initiated by third parties.
 ///
-/// `POST /v1/test_helpers/treasury/received_debits` · Stripe's SDKs: `create` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/create)
+/// `POST /v1/test_helpers/treasury/received_debits` · Stripe's SDKs: `Treasury.ReceivedDebit.create` · [API reference](https://docs.stripe.com/api/treasury/received_debits/create)
 #[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -109,7 +109,7 @@ impl crate::rt::StripeRequest for CreateTestHelpersTreasuryReceivedDebit {
 ///
 /// Returns a list of ReceivedDebits.
 ///
-/// `GET /v1/treasury/received_debits` · Stripe's SDKs: `list` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/list)
+/// `GET /v1/treasury/received_debits` · Stripe's SDKs: `Treasury.ReceivedDebit.list` · [API reference](https://docs.stripe.com/api/treasury/received_debits/list)
 #[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -213,12 +213,12 @@ impl crate::rt::StripeRequest for ListTreasuryReceivedDebits {
 ///
 /// Retrieves the details of an existing ReceivedDebit by passing the unique ReceivedDebit ID from the ReceivedDebit list
 ///
-/// `GET /v1/treasury/received_debits/{id}` · Stripe's SDKs: `retrieve` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/retrieve)
+/// `GET /v1/treasury/received_debits/{id}` · Stripe's SDKs: `Treasury.ReceivedDebit.retrieve` · [API reference](https://docs.stripe.com/api/treasury/received_debits/retrieve)
 #[cfg(feature = "treasury_received_debits")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryReceivedDebit {
-    /// The `id` parameter.
+    /// The id of the `TreasuryReceivedDebit` (the `id` path parameter).
     pub id: crate::TreasuryReceivedDebitId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Retrieves a list of Transaction objects.
 ///
-/// `GET /v1/treasury/transactions` · Stripe's SDKs: `list` on `Treasury.Transaction` · [API reference](https://docs.stripe.com/api/treasury/transactions/list)
+/// `GET /v1/treasury/transactions` · Stripe's SDKs: `Treasury.Transaction.list` · [API reference](https://docs.stripe.com/api/treasury/transactions/list)
 #[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -144,12 +144,12 @@ impl crate::rt::StripeRequest for ListTreasuryTransactions {
 ///
 /// Retrieves the details of an existing Transaction.
 ///
-/// `GET /v1/treasury/transactions/{id}` · Stripe's SDKs: `retrieve` on `Treasury.Transaction` · [API reference](https://docs.stripe.com/api/treasury/transactions/retrieve)
+/// `GET /v1/treasury/transactions/{id}` · Stripe's SDKs: `Treasury.Transaction.retrieve` · [API reference](https://docs.stripe.com/api/treasury/transactions/retrieve)
 #[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryTransaction {
-    /// The `id` parameter.
+    /// The id of the `TreasuryTransaction` (the `id` path parameter).
     pub id: crate::TreasuryTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,

@@ -4,7 +4,7 @@
 ///
 /// Retrieves a list of TransactionEntry objects.
 ///
-/// `GET /v1/treasury/transaction_entries` · Stripe's SDKs: `list` on `Treasury.TransactionEntry` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/list)
+/// `GET /v1/treasury/transaction_entries` · Stripe's SDKs: `Treasury.TransactionEntry.list` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/list)
 #[cfg(feature = "treasury_transaction_entries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -147,12 +147,12 @@ impl crate::rt::StripeRequest for ListTreasuryTransactionEntries {
 ///
 /// Retrieves a TransactionEntry object.
 ///
-/// `GET /v1/treasury/transaction_entries/{id}` · Stripe's SDKs: `retrieve` on `Treasury.TransactionEntry` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/retrieve)
+/// `GET /v1/treasury/transaction_entries/{id}` · Stripe's SDKs: `Treasury.TransactionEntry.retrieve` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/retrieve)
 #[cfg(feature = "treasury_transaction_entries")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryTransactionEntry {
-    /// The `id` parameter.
+    /// The id of the `TreasuryTransactionEntry` (the `id` path parameter).
     pub id: crate::TreasuryTransactionEntryId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
