@@ -581,7 +581,14 @@ impl<'a> Converter<'a> {
                     match &o.additional_properties {
                         Some(AdditionalProperties::Schema(v)) => {
                             let vt = self.ty(&v.as_ref().clone(), &ctx.child("value"))?;
-                            if vt == Ty::String
+                            let null_value = matches!(
+                                v.as_ref(),
+                                ReferenceOr::Item(vs) if vs.schema_data.nullable
+                            );
+                            if vt == Ty::String && ctx.ser && null_value {
+                                // A value may be `null` (v2 updates: remove that key).
+                                Ty::Map(Box::new(Ty::Clearable(Box::new(Ty::String))))
+                            } else if vt == Ty::String
                                 && (ctx.field == "metadata" || ctx.field.ends_with("metadata"))
                             {
                                 Ty::Metadata

@@ -208,6 +208,9 @@ impl<'a> Emitter<'a> {
                 let t = self.ty(t);
                 quote!(Vec<#t>)
             }
+            Ty::Map(t) if matches!(&**t, Ty::Clearable(v) if **v == Ty::String) => {
+                quote!(crate::rt::MetadataUpdate)
+            }
             Ty::Map(t) => {
                 let t = self.ty(t);
                 quote!(std::collections::BTreeMap<String, #t>)

@@ -32,5 +32,5 @@ pub use request::{
 pub use test_default::{TestDefault, TEST_TIME};
 pub use values::{
     Binary, Clearable, DateTime, Decimal, Empty, Expandable, Expanded, Extra, FileUpload, HasId,
-    Id, Int64String, LiveObject, Metadata, Secret, Timestamp, FILE_UPLOAD_STRUCT,
+    Id, Int64String, LiveObject, Metadata, MetadataUpdate, Secret, Timestamp, FILE_UPLOAD_STRUCT,
 };

@@ -818,6 +818,20 @@ impl<'de> Deserialize<'de> for Empty {
 /// A metadata map (`metadata[key]=value`).
 pub type Metadata = BTreeMap<String, String>;
 
+/// Changes to a metadata map where the API lets a key be removed (the v2 update operations):
+/// `Clearable::Set(value)` sets the key, `Clearable::Clear` removes it (sent as `null`);
+/// keys left out stay as they are.
+///
+/// ```
+/// use stripe_types::rt::{Clearable, MetadataUpdate};
+/// let update = MetadataUpdate::from([
+///     ("plan".to_owned(), Clearable::Set("pro".to_owned())),
+///     ("trial".to_owned(), Clearable::Clear),
+/// ]);
+/// assert_eq!(serde_json::to_string(&update).unwrap(), r#"{"plan":"pro","trial":null}"#);
+/// ```
+pub type MetadataUpdate = BTreeMap<String, Clearable<String>>;
+
 // ---- decoding (see `rt::json`) ----------------------------------------------------
 
 use crate::rt::json::{Decode, Reader, Result as JsonResult};
