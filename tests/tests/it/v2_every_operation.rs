@@ -328,7 +328,12 @@ async fn op_post_v2_core_accounts_account_id_person_tokens_full(
                 .unwrap_or_else(|e| match e {}),
         )
         .metadata(
-            stripe_types::rt::Metadata::from([(String::from("key"), String::from("1"))]),
+            std::collections::BTreeMap::from([
+                (
+                    String::from("key"),
+                    stripe_types::rt::Clearable::Set(String::from("x")),
+                ),
+            ]),
         )
         .nationalities(vec![String::from("x")])
         .phone(String::from("x"))
@@ -607,7 +612,12 @@ async fn op_post_v2_core_accounts_account_id_persons_id_full(
                 .unwrap_or_else(|e| match e {}),
         )
         .metadata(
-            stripe_types::rt::Metadata::from([(String::from("key"), String::from("1"))]),
+            std::collections::BTreeMap::from([
+                (
+                    String::from("key"),
+                    stripe_types::rt::Clearable::Set(String::from("x")),
+                ),
+            ]),
         )
         .nationalities(vec![String::from("x")])
         .person_token(String::from("x"))
@@ -722,7 +732,12 @@ async fn op_post_v2_core_accounts_id_full(client: &Client) -> Result<(), Error> 
             ],
         )
         .metadata(
-            stripe_types::rt::Metadata::from([(String::from("key"), String::from("1"))]),
+            std::collections::BTreeMap::from([
+                (
+                    String::from("key"),
+                    stripe_types::rt::Clearable::Set(String::from("x")),
+                ),
+            ]),
         );
     let _answer = req.send(client).await?;
     Ok(())
@@ -883,7 +898,12 @@ async fn op_post_v2_core_event_destinations_id_full(
             ],
         )
         .metadata(
-            stripe_types::rt::Metadata::from([(String::from("key"), String::from("1"))]),
+            std::collections::BTreeMap::from([
+                (
+                    String::from("key"),
+                    stripe_types::rt::Clearable::Set(String::from("x")),
+                ),
+            ]),
         )
         .name(String::from("x"))
         .webhook_endpoint(

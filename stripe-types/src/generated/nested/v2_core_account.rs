@@ -21999,7 +21999,7 @@ pub mod create_update {
         /// The individual's gender (International regulations require either "male" or "female").
         pub legal_gender: Option<crate::v2_core_account::LegalGender>,
         /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-        pub metadata: Option<crate::rt::Metadata>,
+        pub metadata: Option<crate::rt::MetadataUpdate>,
         /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
         pub nationalities: Option<Vec<String>>,
         /// The individual's phone number.
@@ -22172,7 +22172,7 @@ pub mod create_update {
             self
         }
         /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-        pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
+        pub fn metadata(mut self, v: impl Into<crate::rt::MetadataUpdate>) -> Self {
             self.metadata = Some(v.into());
             self
         }

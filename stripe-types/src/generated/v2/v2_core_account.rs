@@ -432,7 +432,7 @@ pub struct UpdateV2CoreAccount {
     /// Additional fields to include in the response.
     pub include: Option<Vec<crate::v2_core_account::Include>>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-    pub metadata: Option<crate::rt::Metadata>,
+    pub metadata: Option<crate::rt::MetadataUpdate>,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for UpdateV2CoreAccount {
@@ -549,7 +549,7 @@ impl UpdateV2CoreAccount {
         self
     }
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
+    pub fn metadata(mut self, v: impl Into<crate::rt::MetadataUpdate>) -> Self {
         self.metadata = Some(v.into());
         self
     }

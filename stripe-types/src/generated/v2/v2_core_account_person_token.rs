@@ -36,7 +36,7 @@ pub struct PersonTokensV2CoreAccount {
     /// The person's gender (International regulations require either "male" or "female").
     pub legal_gender: Option<crate::v2_core_account::LegalGender>,
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-    pub metadata: Option<crate::rt::Metadata>,
+    pub metadata: Option<crate::rt::MetadataUpdate>,
     /// The nationalities (countries) this person is associated with.
     pub nationalities: Option<Vec<String>>,
     /// The phone number for this person.
@@ -220,7 +220,7 @@ impl PersonTokensV2CoreAccount {
         self
     }
     /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
+    pub fn metadata(mut self, v: impl Into<crate::rt::MetadataUpdate>) -> Self {
         self.metadata = Some(v.into());
         self
     }

@@ -439,7 +439,7 @@ pub struct UpdateV2CoreEventDestination {
     /// Additional fields to include in the response. Currently supports `webhook_endpoint.url`.
     pub include: Option<Vec<crate::v2_core_event_destination::Include>>,
     /// Metadata.
-    pub metadata: Option<crate::rt::Metadata>,
+    pub metadata: Option<crate::rt::MetadataUpdate>,
     /// Event destination name.
     pub name: Option<String>,
     /// Webhook endpoint configuration.
@@ -510,7 +510,7 @@ impl UpdateV2CoreEventDestination {
         self
     }
     /// Metadata.
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
+    pub fn metadata(mut self, v: impl Into<crate::rt::MetadataUpdate>) -> Self {
         self.metadata = Some(v.into());
         self
     }
