@@ -109,6 +109,12 @@ impl Client {
         self.inner.max_retries
     }
 
+    /// The observer, for the metering outbox drainer's reports.
+    #[cfg(all(feature = "billing", feature = "v2", any(feature = "durable-sqlite", feature = "durable-postgres"), not(target_arch = "wasm32")))]
+    pub(crate) fn observer(&self) -> Option<&dyn Observer> {
+        self.inner.observer.as_deref()
+    }
+
     /// The base URL used for `host`.
     pub fn base_url(&self, host: Host) -> &str {
         self.inner.base_url(host)

@@ -45,6 +45,11 @@ pub enum Error {
     /// The blocking client was called on a thread of a tokio runtime, where blocking would
     /// stall the runtime: use the async client there.
     InsideAsyncRuntime,
+    /// A durable store (the metering outbox, the webhook event ledger) failed: match on
+    /// [`StoreError::kind`](crate::durable::StoreError::kind) (features `durable-sqlite`,
+    /// `durable-postgres`).
+    #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+    Store(crate::durable::StoreError),
 }
 
 impl fmt::Display for Error {
@@ -70,6 +75,8 @@ impl fmt::Display for Error {
             Error::InsideAsyncRuntime => f.write_str(
                 "the blocking client cannot run on a thread of a tokio runtime; use the async client there",
             ),
+            #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+            Error::Store(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -81,6 +88,8 @@ impl std::error::Error for Error {
                 source: Some(s), ..
             } => Some(&**s as &(dyn std::error::Error + 'static)),
             Error::Guard(g) => Some(g),
+            #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+            Error::Store(e) => Some(e),
             _ => None,
         }
     }
@@ -134,6 +143,8 @@ impl Error {
         match self {
             Error::Api(e) => e.is_transient(),
             Error::Connection { .. } | Error::Timeout(_) => true,
+            #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+            Error::Store(e) => e.is_transient(),
             _ => false,
         }
     }

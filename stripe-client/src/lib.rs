@@ -119,6 +119,12 @@ extern crate serde_core as serde;
 #[cfg(all(target_arch = "wasm32", any(feature = "blocking", feature = "axum")))]
 compile_error!("the `blocking` and `axum` features run on tokio: native targets only (see the crate docs' feature table)");
 
+#[cfg(all(
+    target_arch = "wasm32",
+    any(feature = "durable-sqlite", feature = "durable-postgres")
+))]
+compile_error!("the `durable-sqlite` and `durable-postgres` features need a file system or sockets and tokio: native targets only");
+
 /// A page of this crate's docs on docs.rs, for links to items that a feature leaves out of
 /// the build being documented. Unused when every feature is on.
 #[allow(unused_macros)]
@@ -134,6 +140,11 @@ pub mod blocking;
 mod builder;
 pub mod builders;
 mod client;
+#[cfg(all(
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+pub mod durable;
 pub mod encode;
 mod error;
 mod ext;

@@ -2,6 +2,7 @@
 //! scripted fault-injection HTTP server and a few hand-written requests.
 
 pub mod chaos;
+pub mod durable;
 pub mod fault;
 pub mod meter_server;
 pub mod mock_coverage;

@@ -12,6 +12,8 @@
 //! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
+//! - `postgres start | stop <dir>`: a throwaway Postgres for `cargo test` (what `test` starts
+//!   itself), printing the `STRIPE_RS_POSTGRES_URL` to export.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -23,6 +25,7 @@ use std::time::Instant;
 mod bench;
 mod explorer;
 mod manifest;
+mod postgres;
 mod refresh;
 mod stripe_mock;
 mod wasm;
@@ -47,6 +50,7 @@ fn main() {
         Some("stripe-mock") => stripe_mock::cli(&args[1..]),
         Some("explorer") => explorer::run(&args[1..]),
         Some("wasm") => wasm::cli(),
+        Some("postgres") => postgres::cli(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -56,7 +60,7 @@ fn main() {
                  test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  postgres start | stop <dir>\n  explorer [--base-url <url>] [--release]"
             );
             std::process::exit(2);
         }
@@ -382,10 +386,16 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
     println!("stripe-mock at {}", mock.url);
     // After the stripe-mock step: its `go install` fills the Go module cache the proof reads.
     steps.run(Added, "refresh proof", refresh::proof)?;
+    // The durable outbox and webhook ledger tests need a real Postgres: installed when missing,
+    // started on a temporary directory, stopped when this returns.
+    let pg = steps.run(Added, "postgres", || {
+        postgres::start(postgres::Durability::Tests, true)
+    })?;
     steps.run(Core, "tests", || {
         run(cargo()
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
-            .env("STRIPE_MOCK_URL", &mock.url))?;
+            .env("STRIPE_MOCK_URL", &mock.url)
+            .env(postgres::URL_ENV, &pg.url))?;
         // stripe-types' unit tests (its runtime) are `test = false` in the run above.
         run(cargo().args([
             "test",

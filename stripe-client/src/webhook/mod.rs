@@ -36,6 +36,8 @@ mod event;
 mod fetch;
 #[cfg(all(feature = "payments", feature = "billing"))]
 mod handler;
+#[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+mod ledger;
 mod notification;
 mod signature;
 
@@ -49,6 +51,8 @@ pub use error::{HeaderProblem, WebhookError};
 pub use event::{Event, EventData, EventRequest};
 #[cfg(all(feature = "payments", feature = "billing"))]
 pub use handler::{dispatch, EventHandler};
+#[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+pub use ledger::{EventLedger, Handled, LedgerEntry, LedgerError, LedgerKey, LedgerState};
 pub use notification::{
     EventNotification, EventNotificationType, MeterErrorCode, MeterErrorGroup, MeterErrorReason,
     MeterErrorReport, MeterSampleError, MeterSampleRequest, RelatedObject, V2Event,

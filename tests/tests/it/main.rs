@@ -27,6 +27,7 @@ mod client_pagination;
 mod client_stripe_mock;
 mod client_telemetry;
 mod decode_missing_required;
+mod durable_outbox;
 mod expand;
 mod files;
 mod forward_compat;
