@@ -110,7 +110,12 @@ impl Client {
     }
 
     /// The observer, for the metering outbox drainer's reports.
-    #[cfg(all(feature = "billing", feature = "v2", any(feature = "durable-sqlite", feature = "durable-postgres"), not(target_arch = "wasm32")))]
+    #[cfg(all(
+        feature = "billing",
+        feature = "v2",
+        any(feature = "durable-sqlite", feature = "durable-postgres"),
+        not(target_arch = "wasm32")
+    ))]
     pub(crate) fn observer(&self) -> Option<&dyn Observer> {
         self.inner.observer.as_deref()
     }

@@ -65,7 +65,12 @@ pub struct RequestException {
 /// A metering outbox's queue, reported by a spawned
 /// [`OutboxDrainer`](crate::meter::OutboxDrainer) every `report_interval` (features
 /// `durable-sqlite` or `durable-postgres`, with `billing` and `v2`).
-#[cfg(all(feature = "billing", feature = "v2", any(feature = "durable-sqlite", feature = "durable-postgres"), not(target_arch = "wasm32")))]
+#[cfg(all(
+    feature = "billing",
+    feature = "v2",
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OutboxReport {
@@ -97,7 +102,12 @@ pub trait Observer: Send + Sync + 'static {
     /// An attempt failed without a response.
     fn on_request_exception(&self, _event: &RequestException) {}
     /// A metering outbox drainer's periodic report: queue depth and lag.
-    #[cfg(all(feature = "billing", feature = "v2", any(feature = "durable-sqlite", feature = "durable-postgres"), not(target_arch = "wasm32")))]
+    #[cfg(all(
+        feature = "billing",
+        feature = "v2",
+        any(feature = "durable-sqlite", feature = "durable-postgres"),
+        not(target_arch = "wasm32")
+    ))]
     fn on_outbox_report(&self, _report: &OutboxReport) {}
 }
 
@@ -111,7 +121,12 @@ impl<T: Observer + ?Sized> Observer for std::sync::Arc<T> {
     fn on_request_exception(&self, event: &RequestException) {
         (**self).on_request_exception(event)
     }
-    #[cfg(all(feature = "billing", feature = "v2", any(feature = "durable-sqlite", feature = "durable-postgres"), not(target_arch = "wasm32")))]
+    #[cfg(all(
+        feature = "billing",
+        feature = "v2",
+        any(feature = "durable-sqlite", feature = "durable-postgres"),
+        not(target_arch = "wasm32")
+    ))]
     fn on_outbox_report(&self, report: &OutboxReport) {
         (**self).on_outbox_report(report)
     }

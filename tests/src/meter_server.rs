@@ -486,12 +486,10 @@ async fn stream(State(st): State<Arc<St>>, headers: HeaderMap, body: Bytes) -> R
                 counted += 1;
                 continue;
             };
-            let usage = cfg.usage_key.as_deref().and_then(|k| {
-                e.payload
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned)
-            });
+            let usage = cfg
+                .usage_key
+                .as_deref()
+                .and_then(|k| e.payload.get(k).and_then(|v| v.as_str()).map(str::to_owned));
             match seen.get_mut(&*id) {
                 None => {
                     unique += 1;

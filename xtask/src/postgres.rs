@@ -65,11 +65,17 @@ pub fn cli(args: &[String]) -> Result<()> {
         Some("start") => {
             let (url, dir) = start(Durability::Tests, false)?.keep();
             println!("export {URL_ENV}={url}");
-            eprintln!("postgres: running from {}; stop it with `cargo xtask postgres stop {}`", dir.display(), dir.display());
+            eprintln!(
+                "postgres: running from {}; stop it with `cargo xtask postgres stop {}`",
+                dir.display(),
+                dir.display()
+            );
             Ok(())
         }
         Some("stop") => {
-            let dir = args.get(1).context("usage: cargo xtask postgres stop <dir>")?;
+            let dir = args
+                .get(1)
+                .context("usage: cargo xtask postgres stop <dir>")?;
             let bin = binaries()?.context("no Postgres binaries found")?;
             stop_dir(&bin, server_user()?.as_deref(), Path::new(dir));
             Ok(())
@@ -114,7 +120,16 @@ pub fn start(durability: Durability, watchdog: bool) -> Result<Running> {
     let out = as_user(&user, &bin.join("initdb"))
         .arg("-D")
         .arg(&data)
-        .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ])
         .output()
         .context("running initdb")?;
     if !out.status.success() {
@@ -298,8 +313,16 @@ fn spawn_watchdog(bin: &Path, user: Option<&str>, dir: &Path) {
     let me = std::process::id();
     let pg_ctl = bin.join("pg_ctl");
     let stop = match user {
-        Some(u) => format!("runuser -u {u} -- {} -D {}/data -m immediate stop", pg_ctl.display(), dir.display()),
-        None => format!("{} -D {}/data -m immediate stop", pg_ctl.display(), dir.display()),
+        Some(u) => format!(
+            "runuser -u {u} -- {} -D {}/data -m immediate stop",
+            pg_ctl.display(),
+            dir.display()
+        ),
+        None => format!(
+            "{} -D {}/data -m immediate stop",
+            pg_ctl.display(),
+            dir.display()
+        ),
     };
     let script = format!(
         "while kill -0 {me} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {}",

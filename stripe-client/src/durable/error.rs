@@ -51,6 +51,9 @@ pub struct StoreError {
     kind: StoreErrorKind,
     message: String,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// A connection the pool handed out was dead (reset, closed, terminated by the
+    /// server): a fresh one may work at once.
+    broken_connection: bool,
 }
 
 impl StoreError {
@@ -59,6 +62,7 @@ impl StoreError {
             kind,
             message: message.into(),
             source: None,
+            broken_connection: false,
         }
     }
 
@@ -87,9 +91,16 @@ impl StoreError {
         }
         StoreError {
             kind,
+            broken_connection: broken_connection(&e),
             message: format!("{context}: {e}"),
             source: Some(Arc::new(e)),
         }
+    }
+
+    /// `true` when the call failed on a dead pooled connection (not on getting one): trying
+    /// again at once takes a fresh connection.
+    pub(crate) fn is_broken_connection(&self) -> bool {
+        self.broken_connection
     }
 }
 
@@ -164,14 +175,46 @@ fn classify(e: &sqlx::Error) -> StoreErrorKind {
     }
 }
 
+/// A query that failed because its connection was dead: the socket broke, or Postgres ended
+/// the session (`57P01` admin shutdown, `57P02` crash shutdown, class `08`).
+fn broken_connection(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c == "57P01" || c == "57P02" || c.starts_with("08")),
+        _ => false,
+    }
+}
+
+/// Run `op` again, at most twice more, while it fails on a dead pooled connection (after a
+/// server restart or failover every idle connection in the pool is dead; each failure
+/// drops one). Only for operations that are safe to repeat.
+pub(crate) async fn retry_broken<T, F, Fut>(mut op: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match op().await {
+            Err(e) if e.is_broken_connection() && tries < 3 => {
+                tracing::debug!(error = %e, "durable store: retrying on a fresh connection");
+            }
+            other => return other,
+        }
+    }
+}
+
 /// SQLite primary result codes (<https://www.sqlite.org/rescode.html>).
 fn sqlite_kind(primary: i64) -> StoreErrorKind {
     use StoreErrorKind as K;
     match primary {
-        5 | 6 => K::Busy,          // SQLITE_BUSY, SQLITE_LOCKED
-        11 | 26 => K::Corrupt,     // SQLITE_CORRUPT, SQLITE_NOTADB
-        13 => K::Full,             // SQLITE_FULL
-        14 => K::Missing,          // SQLITE_CANTOPEN
+        5 | 6 => K::Busy,              // SQLITE_BUSY, SQLITE_LOCKED
+        11 | 26 => K::Corrupt,         // SQLITE_CORRUPT, SQLITE_NOTADB
+        13 => K::Full,                 // SQLITE_FULL
+        14 => K::Missing,              // SQLITE_CANTOPEN
         10 | 8 | 15 => K::Unavailable, // SQLITE_IOERR, SQLITE_READONLY, SQLITE_PROTOCOL
         _ => K::Other,
     }
@@ -209,6 +252,13 @@ mod tests {
         let e = StoreError::from_sqlx("opening", sqlx::Error::PoolTimedOut);
         assert_eq!(e.kind(), StoreErrorKind::Unavailable);
         assert!(e.is_transient());
+        assert!(
+            !e.is_broken_connection(),
+            "no connection to be had: no quick retry"
+        );
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let e = StoreError::from_sqlx("recording", sqlx::Error::Io(io));
+        assert!(e.is_broken_connection() && e.kind() == StoreErrorKind::Unavailable);
         assert!(e.to_string().starts_with("database unavailable: opening: "));
         let c = StoreError::from_sqlx(
             "connecting",

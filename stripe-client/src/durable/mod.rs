@@ -26,11 +26,14 @@
 mod error;
 mod store;
 
+pub(crate) use error::retry_broken;
 pub use error::{StoreError, StoreErrorKind};
+#[cfg(feature = "durable-sqlite")]
+pub(crate) use store::sqlite_tx;
+pub(crate) use store::Backend;
 #[cfg(feature = "durable-sqlite")]
 pub use store::{SqliteOptions, Synchronous};
 pub use store::{Store, StoreKind};
-pub(crate) use store::Backend;
 
 /// The `sqlx` this crate is built with: for your own pools and transactions
 /// ([`Store::from_pg_pool`], [`Outbox::record_in`](crate::meter::Outbox::record_in)).

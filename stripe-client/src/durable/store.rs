@@ -267,41 +267,42 @@ impl Store {
             #[cfg(feature = "durable-sqlite")]
             Backend::Sqlite(pool) => {
                 let _ = postgres;
-                let mut tx = pool
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(|e| StoreError::from_sqlx(&ctx("begin"), e))?;
-                sqlx::raw_sql(SCHEMA_TABLE)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| StoreError::from_sqlx(&ctx("schema table"), e))?;
-                let current: Option<i64> =
-                    sqlx::query_scalar("SELECT version FROM stripe_rs_schema WHERE component = ?1")
+                sqlite_tx(
+                    pool,
+                    &ctx("transaction"),
+                    async |tx: &mut sqlx::SqliteConnection| {
+                        sqlx::raw_sql(SCHEMA_TABLE)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::from_sqlx(&ctx("schema table"), e))?;
+                        let current: Option<i64> = sqlx::query_scalar(
+                            "SELECT version FROM stripe_rs_schema WHERE component = ?1",
+                        )
                         .bind(component)
                         .fetch_optional(&mut *tx)
                         .await
                         .map_err(|e| StoreError::from_sqlx(&ctx("read version"), e))?;
-                let from = check_version(component, current, sqlite.len())?;
-                for (i, step) in sqlite.iter().enumerate().skip(from) {
-                    sqlx::raw_sql(step)
+                        let from = check_version(component, current, sqlite.len())?;
+                        for (i, step) in sqlite.iter().enumerate().skip(from) {
+                            sqlx::raw_sql(step).execute(&mut *tx).await.map_err(|e| {
+                                StoreError::from_sqlx(&ctx(&format!("version {}", i + 1)), e)
+                            })?;
+                        }
+                        if from < sqlite.len() {
+                            sqlx::query(
+                            "INSERT INTO stripe_rs_schema (component, version) VALUES (?1, ?2) \
+                             ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                        )
+                        .bind(component)
+                        .bind(sqlite.len() as i64)
                         .execute(&mut *tx)
                         .await
-                        .map_err(|e| StoreError::from_sqlx(&ctx(&format!("version {}", i + 1)), e))?;
-                }
-                if from < sqlite.len() {
-                    sqlx::query(
-                        "INSERT INTO stripe_rs_schema (component, version) VALUES (?1, ?2) \
-                         ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                    )
-                    .bind(component)
-                    .bind(sqlite.len() as i64)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| StoreError::from_sqlx(&ctx("write version"), e))?;
-                }
-                tx.commit()
-                    .await
-                    .map_err(|e| StoreError::from_sqlx(&ctx("commit"), e))
+                        .map_err(|e| StoreError::from_sqlx(&ctx("write version"), e))?;
+                        }
+                        Ok(())
+                    },
+                )
+                .await
             }
             #[cfg(feature = "durable-postgres")]
             Backend::Postgres(pool) => {
@@ -328,10 +329,9 @@ impl Store {
                 .map_err(|e| StoreError::from_sqlx(&ctx("read version"), e))?;
                 let from = check_version(component, current, postgres.len())?;
                 for (i, step) in postgres.iter().enumerate().skip(from) {
-                    sqlx::raw_sql(step)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_sqlx(&ctx(&format!("version {}", i + 1)), e))?;
+                    sqlx::raw_sql(step).execute(&mut *tx).await.map_err(|e| {
+                        StoreError::from_sqlx(&ctx(&format!("version {}", i + 1)), e)
+                    })?;
                 }
                 if from < postgres.len() {
                     sqlx::query(
@@ -350,6 +350,51 @@ impl Store {
             }
         }
     }
+}
+
+/// Run `f` in a SQLite `BEGIN IMMEDIATE` transaction (the write lock taken up front, so the
+/// busy timeout applies) on a connection of `pool`; commit when it succeeds, roll back when
+/// it fails. A connection whose transaction failed is closed, not returned to the pool:
+/// SQLite rolls some transactions back by itself (`SQLITE_FULL`, I/O errors), and sqlx's
+/// count of open transactions on that connection would then stay wrong, failing every later
+/// `BEGIN` on it.
+#[cfg(feature = "durable-sqlite")]
+pub(crate) async fn sqlite_tx<T, F>(
+    pool: &sqlx::SqlitePool,
+    context: &str,
+    f: F,
+) -> Result<T, StoreError>
+where
+    F: AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, StoreError>,
+{
+    use sqlx::Connection;
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| StoreError::from_sqlx(&format!("{context} (connection)"), e))?;
+    let result = async {
+        let mut tx = conn
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| StoreError::from_sqlx(&format!("{context} (begin)"), e))?;
+        match f(&mut tx).await {
+            Ok(v) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| StoreError::from_sqlx(&format!("{context} (commit)"), e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+    .await;
+    if result.is_err() {
+        conn.close_on_drop();
+    }
+    result
 }
 
 /// The table of applied versions, one row per component (`meter_outbox`, `webhook_ledger`).

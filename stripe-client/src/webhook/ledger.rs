@@ -29,7 +29,7 @@
 //! ```
 
 use super::{Event, EventNotification, V2Event};
-use crate::durable::{now_ms, Backend, Store, StoreError, StoreErrorKind};
+use crate::durable::{now_ms, retry_broken, Backend, Store, StoreError, StoreErrorKind};
 use crate::retry::{Clock, SystemClock};
 use std::fmt;
 use std::future::Future;
@@ -398,42 +398,42 @@ impl EventLedger {
             Ok(c) => c,
             Err(already) => return already,
         };
-        let mut tx = match pool.begin().await {
-            Ok(tx) => tx,
-            Err(e) => {
-                self.fail(&claim, "could not begin the handler's transaction").await;
-                return Err(StoreError::from_sqlx("beginning the handler's transaction", e).into());
-            }
-        };
-        let out = self.with_renewal(&claim, handler(&mut *tx)).await;
-        match out {
-            Ok(out) => {
-                let marked = sqlx::query(
-                    "UPDATE stripe_webhook_ledger SET state = 'done', done_at = $3, \
-                     updated_at = $3, lease_token = NULL, lease_until = NULL, last_error = NULL \
-                     WHERE event_id = $1 AND lease_token = $2 AND state = 'running'",
-                )
-                .bind(&claim.id)
-                .bind(&claim.token)
-                .bind(self.now())
-                .execute(&mut *tx)
+        let result = async {
+            let mut tx = pool
+                .begin()
                 .await
-                .map_err(err("marking a webhook event handled"))?;
-                if marked.rows_affected() != 1 {
-                    let _ = tx.rollback().await;
-                    return Err(LedgerError::LeaseLost);
-                }
-                tx.commit()
+                .map_err(|e| StoreError::from_sqlx("beginning the handler's transaction", e))?;
+            match self.with_renewal(&claim, handler(&mut tx)).await {
+                Ok(out) => {
+                    let marked = sqlx::query(
+                        "UPDATE stripe_webhook_ledger SET state = 'done', done_at = $3, \
+                         updated_at = $3, lease_token = NULL, lease_until = NULL, \
+                         last_error = NULL \
+                         WHERE event_id = $1 AND lease_token = $2 AND state = 'running'",
+                    )
+                    .bind(&claim.id)
+                    .bind(&claim.token)
+                    .bind(self.now())
+                    .execute(&mut *tx)
                     .await
-                    .map_err(err("committing a webhook event's handler"))?;
-                Ok(Handled::Ran(out))
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                self.fail(&claim, "the handler returned an error").await;
-                Err(LedgerError::Handler(e))
+                    .map_err(err("marking a webhook event handled"))?;
+                    if marked.rows_affected() != 1 {
+                        let _ = tx.rollback().await;
+                        return Err(LedgerError::LeaseLost);
+                    }
+                    tx.commit()
+                        .await
+                        .map_err(err("committing a webhook event's handler"))?;
+                    Ok(Handled::Ran(out))
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(LedgerError::Handler(e))
+                }
             }
         }
+        .await;
+        self.settle_tx(&claim, result).await
     }
 
     /// [`handle_once_in_pg`](Self::handle_once_in_pg) for a SQLite ledger: the handler runs
@@ -459,42 +459,74 @@ impl EventLedger {
             Ok(c) => c,
             Err(already) => return already,
         };
-        let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
-            Ok(tx) => tx,
+        let mut conn = match pool.acquire().await {
+            Ok(c) => c,
             Err(e) => {
-                self.fail(&claim, "could not begin the handler's transaction").await;
-                return Err(StoreError::from_sqlx("beginning the handler's transaction", e).into());
+                let e = StoreError::from_sqlx("a connection for the handler's transaction", e);
+                return self.settle_tx(&claim, Err(e.into())).await;
             }
         };
-        let out = self.with_renewal(&claim, handler(&mut *tx)).await;
-        match out {
-            Ok(out) => {
-                let marked = sqlx::query(
-                    "UPDATE stripe_webhook_ledger SET state = 'done', done_at = ?3, \
-                     updated_at = ?3, lease_token = NULL, lease_until = NULL, last_error = NULL \
-                     WHERE event_id = ?1 AND lease_token = ?2 AND state = 'running'",
-                )
-                .bind(&claim.id)
-                .bind(&claim.token)
-                .bind(self.now())
-                .execute(&mut *tx)
+        let result = async {
+            use sqlx::Connection;
+            let mut tx = conn
+                .begin_with("BEGIN IMMEDIATE")
                 .await
-                .map_err(err("marking a webhook event handled"))?;
-                if marked.rows_affected() != 1 {
-                    let _ = tx.rollback().await;
-                    return Err(LedgerError::LeaseLost);
-                }
-                tx.commit()
+                .map_err(|e| StoreError::from_sqlx("beginning the handler's transaction", e))?;
+            match self.with_renewal(&claim, handler(&mut tx)).await {
+                Ok(out) => {
+                    let marked = sqlx::query(
+                        "UPDATE stripe_webhook_ledger SET state = 'done', done_at = ?3, \
+                         updated_at = ?3, lease_token = NULL, lease_until = NULL, \
+                         last_error = NULL \
+                         WHERE event_id = ?1 AND lease_token = ?2 AND state = 'running'",
+                    )
+                    .bind(&claim.id)
+                    .bind(&claim.token)
+                    .bind(self.now())
+                    .execute(&mut *tx)
                     .await
-                    .map_err(err("committing a webhook event's handler"))?;
-                Ok(Handled::Ran(out))
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                self.fail(&claim, "the handler returned an error").await;
-                Err(LedgerError::Handler(e))
+                    .map_err(err("marking a webhook event handled"))?;
+                    if marked.rows_affected() != 1 {
+                        let _ = tx.rollback().await;
+                        return Err(LedgerError::LeaseLost);
+                    }
+                    tx.commit()
+                        .await
+                        .map_err(err("committing a webhook event's handler"))?;
+                    Ok(Handled::Ran(out))
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(LedgerError::Handler(e))
+                }
             }
         }
+        .await;
+        if result.is_err() {
+            // SQLite may have ended the transaction itself (a full disk, an I/O error): a
+            // connection in that state must not go back to the pool (see `sqlite_tx`).
+            conn.close_on_drop();
+        }
+        drop(conn);
+        self.settle_tx(&claim, result).await
+    }
+
+    /// After a handler ran in the ledger's transaction: a failure other than a lost lease
+    /// rolled the handler's writes back, so the event is given back for the next delivery.
+    async fn settle_tx<T, E>(
+        &self,
+        claim: &Claim,
+        result: Result<Handled<T>, LedgerError<E>>,
+    ) -> Result<Handled<T>, LedgerError<E>> {
+        match &result {
+            Err(LedgerError::Handler(_)) => self.fail(claim, "the handler returned an error").await,
+            Err(LedgerError::Store(e)) => {
+                self.fail(claim, &format!("the handler's transaction failed: {e}"))
+                    .await
+            }
+            _ => {}
+        }
+        result
     }
 
     /// Poll `handler` to its end while renewing the claim's lease every third of it.
@@ -523,7 +555,8 @@ impl EventLedger {
     }
 
     /// Claim `event`: `Ok(claim)` to run the handler, or `Err(outcome)` when it must not run.
-    /// A lost connection is retried once (the same token makes that safe).
+    /// A dead pooled connection is replaced and the claim retried (the same token makes that
+    /// safe).
     async fn claim<K: LedgerKey + ?Sized, T, E>(
         &self,
         event: &K,
@@ -533,12 +566,7 @@ impl EventLedger {
             token: crate::random::uuid_v4().simple().to_string(),
         };
         let kind = event.event_type();
-        let won = match self.try_claim(&claim, kind).await {
-            Err(e) if e.kind() == StoreErrorKind::Unavailable => {
-                self.try_claim(&claim, kind).await?
-            }
-            other => other?,
-        };
+        let won = retry_broken(|| self.try_claim(&claim, kind)).await?;
         if won {
             return Ok(Ok(claim));
         }

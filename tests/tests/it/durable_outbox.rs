@@ -82,7 +82,10 @@ async fn record_and_drain(store: Store) {
         "100 per request"
     );
     let stats = outbox.stats().await.unwrap();
-    assert_eq!((stats.pending, stats.delivered_retained, stats.lag), (0, 1000, None));
+    assert_eq!(
+        (stats.pending, stats.delivered_retained, stats.lag),
+        (0, 1000, None)
+    );
     assert!(matches!(
         outbox.status(&ids[0]).await.unwrap(),
         Some(EventStatus::Delivered { .. })
@@ -110,7 +113,10 @@ async fn record_assigns_and_guards(store: Store) {
         .record(MeterEvent::new("api_requests", " "))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Guard(ref g) if g.kind == GuardKind::Missing), "{err}");
+    assert!(
+        matches!(err, Error::Guard(ref g) if g.kind == GuardKind::Missing),
+        "{err}"
+    );
     let too_old = stripe_client::types::rt::Timestamp::now().0 - 36 * 86_400;
     let err = outbox
         .record(MeterEvent::new("api_requests", "cus_1").timestamp(too_old))
@@ -221,15 +227,26 @@ async fn dead_letters_and_requeue(store: Store) {
         .unwrap();
     assert_eq!(too_old.len(), 1);
     assert_eq!(too_old[0].identifier, old);
-    assert!(too_old[0].detail.contains("35 days"), "{}", too_old[0].detail);
-    assert!(!format!("{:?}", too_old[0]).contains("cus_1"), "payload redacted");
+    assert!(
+        too_old[0].detail.contains("35 days"),
+        "{}",
+        too_old[0].detail
+    );
+    assert!(
+        !format!("{:?}", too_old[0]).contains("cus_1"),
+        "payload redacted"
+    );
     assert!(too_old[0].stream_json().contains("cus_1"));
     let rejected = outbox
         .dead_letters(Some(&DeadLetterReason::Rejected), None, 10)
         .await
         .unwrap();
     assert_eq!(rejected[0].identifier, bad);
-    assert!(rejected[0].detail.contains("no meter"), "{}", rejected[0].detail);
+    assert!(
+        rejected[0].detail.contains("no meter"),
+        "{}",
+        rejected[0].detail
+    );
     let health = d.health().await.unwrap();
     assert_eq!((health.dead_letters, health.queue_depth), (2, 0));
     // Requeue: the refused one is sent again (and refused again); the rest stay.
@@ -283,7 +300,11 @@ async fn dedup_window(store: Store) {
     // First attempt: a 500. Its fate is unknown from now on.
     assert_eq!(drainer(&outbox, &server_500).drain_once().await.unwrap(), 1);
     clock.advance(Duration::from_secs(22 * 3600));
-    assert_eq!(drainer(&outbox, &server_500).drain_once().await.unwrap(), 1, "resent inside the window");
+    assert_eq!(
+        drainer(&outbox, &server_500).drain_once().await.unwrap(),
+        1,
+        "resent inside the window"
+    );
     clock.advance(Duration::from_secs(3600 + 60));
     // 23 h after the first attempt: not resent.
     let d = drainer(&outbox, &ok);
@@ -306,7 +327,10 @@ async fn dedup_window(store: Store) {
     assert_eq!(drainer(&outbox, &server_429).drain_once().await.unwrap(), 1);
     clock.advance(Duration::from_secs(30 * 3600));
     d.run_until_empty().await.unwrap();
-    assert!(ok.received(&limited), "sent after 30 h: no attempt could have counted");
+    assert!(
+        ok.received(&limited),
+        "sent after 30 h: no attempt could have counted"
+    );
     assert_eq!(server_429.counters().events.load(Ordering::Relaxed), 0);
 }
 
@@ -352,7 +376,10 @@ async fn transient_failures_are_retried_with_the_same_identifiers() {
         assert!(receipts.contains_key(id), "{id} lost");
     }
     assert!(server.counted_twice().is_empty());
-    assert!(report.stats.released > 0 && report.stats.sessions > 1, "{report:?}");
+    assert!(
+        report.stats.released > 0 && report.stats.sessions > 1,
+        "{report:?}"
+    );
     println!(
         "transient faults: {} requests, {} failed, {} events released, {} sessions, {} wire resends",
         report.stats.requests,
@@ -392,10 +419,7 @@ async fn postgres_drainers_share_the_outbox_without_sending_twice() {
     })
     .await;
     let outbox = Outbox::postgres(&url).await.unwrap();
-    outbox
-        .record_many((0..6000).map(event))
-        .await
-        .unwrap();
+    outbox.record_many((0..6000).map(event)).await.unwrap();
     let mut runs = Vec::new();
     for _ in 0..3 {
         // Each drainer with its own pool, as on its own machine.
@@ -408,7 +432,10 @@ async fn postgres_drainers_share_the_outbox_without_sending_twice() {
         delivered.push(r.await.unwrap().unwrap().stats.delivered);
     }
     assert_eq!(delivered.iter().sum::<u64>(), 6000, "{delivered:?}");
-    assert!(delivered.iter().all(|&n| n > 0), "all three took work: {delivered:?}");
+    assert!(
+        delivered.iter().all(|&n| n > 0),
+        "all three took work: {delivered:?}"
+    );
     assert_eq!(server.counters().unique.load(Ordering::Relaxed), 6000);
     assert_eq!(
         server.counters().duplicates.load(Ordering::Relaxed),
@@ -426,7 +453,9 @@ async fn postgres_record_in_commits_and_rolls_back_with_the_transaction() {
         .execute(&pool)
         .await
         .unwrap();
-    let outbox = Outbox::open(Store::from_pg_pool(pool.clone())).await.unwrap();
+    let outbox = Outbox::open(Store::from_pg_pool(pool.clone()))
+        .await
+        .unwrap();
     let server = MeterServer::start(MeterServerConfig::default()).await;
 
     let mut tx = pool.begin().await.unwrap();
@@ -471,8 +500,15 @@ async fn postgres_record_in_commits_and_rolls_back_with_the_transaction() {
     assert_eq!(report.stats.delivered, 2);
     assert!(server.received(&committed.to_string()));
     assert!(server.received(&plain.to_string()));
-    assert!(!server.received(&rolled_back.to_string()), "rolled back: never sent");
-    assert!(outbox.status(&rolled_back.to_string()).await.unwrap().is_none());
+    assert!(
+        !server.received(&rolled_back.to_string()),
+        "rolled back: never sent"
+    );
+    assert!(outbox
+        .status(&rolled_back.to_string())
+        .await
+        .unwrap()
+        .is_none());
 }
 
 /// `record_in` writes to Postgres: on a SQLite outbox it says so.
@@ -481,10 +517,14 @@ async fn record_in_needs_a_postgres_outbox() {
     let dir = TempDir::new("outbox");
     let outbox = Outbox::open(sqlite_store(&dir).await).await.unwrap();
     assert_eq!(outbox.store().kind(), StoreKind::Sqlite);
-    let pool = sqlx::PgPool::connect(&fresh_pg_database().await).await.unwrap();
+    let pool = sqlx::PgPool::connect(&fresh_pg_database().await)
+        .await
+        .unwrap();
     let mut tx = pool.begin().await.unwrap();
     let err = outbox.record_in(&mut tx, event(1)).await.unwrap_err();
-    let Error::Store(e) = err else { panic!("{err}") };
+    let Error::Store(e) = err else {
+        panic!("{err}")
+    };
     assert_eq!(e.kind(), stripe_client::durable::StoreErrorKind::Config);
 }
 

@@ -10,6 +10,8 @@
 //! by a release that knows Stripe did not receive the batch); `prev_unknown_since` keeps its
 //! value from before the claim for that release.
 
+#[cfg(feature = "durable-sqlite")]
+use crate::durable::sqlite_tx;
 use crate::durable::{Backend, Store, StoreError};
 
 /// Version 1 of the SQLite tables.
@@ -179,24 +181,25 @@ pub(crate) async fn insert(store: &Store, rows: &[NewRow]) -> Result<(), StoreEr
     match &store.backend {
         #[cfg(feature = "durable-sqlite")]
         Backend::Sqlite(pool) => {
-            let mut tx = pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(err("recording meter events (begin)"))?;
-            for r in rows {
-                sqlx::query(SQLITE_INSERT)
-                    .bind(&r.identifier)
-                    .bind(&r.event_name)
-                    .bind(&r.body)
-                    .bind(r.event_ts)
-                    .bind(r.recorded_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err("recording meter events"))?;
-            }
-            tx.commit()
-                .await
-                .map_err(err("recording meter events (commit)"))
+            sqlite_tx(
+                pool,
+                "recording meter events",
+                async |tx: &mut sqlx::SqliteConnection| {
+                    for r in rows {
+                        sqlx::query(SQLITE_INSERT)
+                            .bind(&r.identifier)
+                            .bind(&r.event_name)
+                            .bind(&r.body)
+                            .bind(r.event_ts)
+                            .bind(r.recorded_at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(err("recording meter events"))?;
+                    }
+                    Ok(())
+                },
+            )
+            .await
         }
         #[cfg(feature = "durable-postgres")]
         Backend::Postgres(pool) => {
@@ -425,43 +428,43 @@ pub(crate) async fn dead_letter(
         #[cfg(feature = "durable-sqlite")]
         Backend::Sqlite(pool) => {
             let ids = json_ids(seqs);
-            let mut tx = pool
-                .begin_with("BEGIN IMMEDIATE")
+            sqlite_tx(
+                pool,
+                "dead-lettering meter events",
+                async |tx: &mut sqlx::SqliteConnection| {
+                    sqlx::query(
+                    "INSERT INTO stripe_meter_dead_letter (identifier, event_name, body, event_ts, \
+                     recorded_at, attempts, unknown_since, reason, detail, dead_at) \
+                     SELECT identifier, event_name, body, event_ts, recorded_at, attempts, \
+                     unknown_since, ?1, ?2, ?3 FROM stripe_meter_outbox \
+                     WHERE seq IN (SELECT value FROM json_each(?4)) AND lease_owner = ?5 \
+                     ON CONFLICT (identifier) DO UPDATE SET event_name = excluded.event_name, \
+                     body = excluded.body, event_ts = excluded.event_ts, \
+                     recorded_at = excluded.recorded_at, attempts = excluded.attempts, \
+                     unknown_since = excluded.unknown_since, reason = excluded.reason, \
+                     detail = excluded.detail, dead_at = excluded.dead_at",
+                )
+                .bind(reason)
+                .bind(detail)
+                .bind(now)
+                .bind(&ids)
+                .bind(token)
+                .execute(&mut *tx)
                 .await
-                .map_err(err("dead-lettering meter events (begin)"))?;
-            sqlx::query(
-                "INSERT INTO stripe_meter_dead_letter (identifier, event_name, body, event_ts, \
-                 recorded_at, attempts, unknown_since, reason, detail, dead_at) \
-                 SELECT identifier, event_name, body, event_ts, recorded_at, attempts, \
-                 unknown_since, ?1, ?2, ?3 FROM stripe_meter_outbox \
-                 WHERE seq IN (SELECT value FROM json_each(?4)) AND lease_owner = ?5 \
-                 ON CONFLICT (identifier) DO UPDATE SET event_name = excluded.event_name, \
-                 body = excluded.body, event_ts = excluded.event_ts, \
-                 recorded_at = excluded.recorded_at, attempts = excluded.attempts, \
-                 unknown_since = excluded.unknown_since, reason = excluded.reason, \
-                 detail = excluded.detail, dead_at = excluded.dead_at",
+                .map_err(err("dead-lettering meter events"))?;
+                    let done = sqlx::query(
+                        "DELETE FROM stripe_meter_outbox \
+                     WHERE seq IN (SELECT value FROM json_each(?1)) AND lease_owner = ?2",
+                    )
+                    .bind(&ids)
+                    .bind(token)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err("dead-lettering meter events"))?;
+                    Ok(done.rows_affected())
+                },
             )
-            .bind(reason)
-            .bind(detail)
-            .bind(now)
-            .bind(&ids)
-            .bind(token)
-            .execute(&mut *tx)
             .await
-            .map_err(err("dead-lettering meter events"))?;
-            let done = sqlx::query(
-                "DELETE FROM stripe_meter_outbox \
-                 WHERE seq IN (SELECT value FROM json_each(?1)) AND lease_owner = ?2",
-            )
-            .bind(&ids)
-            .bind(token)
-            .execute(&mut *tx)
-            .await
-            .map_err(err("dead-lettering meter events"))?;
-            tx.commit()
-                .await
-                .map_err(err("dead-lettering meter events (commit)"))?;
-            Ok(done.rows_affected())
         }
         #[cfg(feature = "durable-postgres")]
         Backend::Postgres(pool) => {
@@ -637,35 +640,35 @@ pub(crate) async fn requeue(
             let ids = json_strings(identifiers.unwrap_or(&[]));
             let filter = "((?1 AND identifier IN (SELECT value FROM json_each(?2))) \
                           OR (NOT ?1 AND (?3 IS NULL OR reason = ?3)))";
-            let mut tx = pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(err("requeueing dead letters (begin)"))?;
-            sqlx::query(&format!(
-                "INSERT INTO stripe_meter_outbox (identifier, event_name, body, event_ts, \
-                 recorded_at, available_at) SELECT identifier, event_name, body, event_ts, \
-                 recorded_at, ?4 FROM stripe_meter_dead_letter WHERE {filter} {UPSERT}"
-            ))
-            .bind(by_id)
-            .bind(&ids)
-            .bind(reason)
-            .bind(now)
-            .execute(&mut *tx)
+            sqlite_tx(
+                pool,
+                "requeueing dead letters",
+                async |tx: &mut sqlx::SqliteConnection| {
+                    sqlx::query(&format!(
+                        "INSERT INTO stripe_meter_outbox (identifier, event_name, body, event_ts, \
+                     recorded_at, available_at) SELECT identifier, event_name, body, event_ts, \
+                     recorded_at, ?4 FROM stripe_meter_dead_letter WHERE {filter} {UPSERT}"
+                    ))
+                    .bind(by_id)
+                    .bind(&ids)
+                    .bind(reason)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err("requeueing dead letters"))?;
+                    let done = sqlx::query(&format!(
+                        "DELETE FROM stripe_meter_dead_letter WHERE {filter}"
+                    ))
+                    .bind(by_id)
+                    .bind(&ids)
+                    .bind(reason)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err("requeueing dead letters"))?;
+                    Ok(done.rows_affected())
+                },
+            )
             .await
-            .map_err(err("requeueing dead letters"))?;
-            let done = sqlx::query(&format!(
-                "DELETE FROM stripe_meter_dead_letter WHERE {filter}"
-            ))
-            .bind(by_id)
-            .bind(&ids)
-            .bind(reason)
-            .execute(&mut *tx)
-            .await
-            .map_err(err("requeueing dead letters"))?;
-            tx.commit()
-                .await
-                .map_err(err("requeueing dead letters (commit)"))?;
-            Ok(done.rows_affected())
         }
         #[cfg(feature = "durable-postgres")]
         Backend::Postgres(pool) => {

@@ -3,7 +3,7 @@
 
 use super::db::{self, Claimed};
 use super::{DeadLetterReason, Outbox, DEFAULT_RESEND_WINDOW, STRIPE_DEDUP_WINDOW};
-use crate::durable::{now_ms, StoreError};
+use crate::durable::{now_ms, retry_broken, StoreError};
 use crate::meter::guard::{self, GuardKind};
 use crate::meter::sessions::SessionCache;
 use crate::meter::stream::{expired_locally, prepare_stream, session_options};
@@ -126,7 +126,9 @@ impl OutboxDrainerBuilder {
             )));
         }
         if self.workers == 0 {
-            return Err(Error::Config("an outbox drainer needs at least one worker".into()));
+            return Err(Error::Config(
+                "an outbox drainer needs at least one worker".into(),
+            ));
         }
         if self.lease < Duration::from_secs(3) {
             return Err(Error::Config("the lease must be at least 3 s".into()));
@@ -502,7 +504,9 @@ impl Shared {
                 }
                 Err(e) => {
                     self.note_error(&e);
-                    Some(pause_after(self.c.consecutive_failures.load(Ordering::Relaxed)))
+                    Some(pause_after(
+                        self.c.consecutive_failures.load(Ordering::Relaxed),
+                    ))
                 }
             };
             let wait_for = async {
@@ -662,8 +666,15 @@ impl Shared {
     ) -> Result<(), StoreError> {
         let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
         let now = now_ms(self.outbox.clock());
-        let n = db::dead_letter(self.outbox.store(), &seqs, token, reason.as_str(), detail, now)
-            .await?;
+        let n = db::dead_letter(
+            self.outbox.store(),
+            &seqs,
+            token,
+            reason.as_str(),
+            detail,
+            now,
+        )
+        .await?;
         self.c.dead_lettered.fetch_add(n, Ordering::Relaxed);
         for r in rows {
             tracing::warn!(
@@ -691,7 +702,8 @@ impl Shared {
     async fn delivered(&self, rows: &[Claimed]) -> Result<(), StoreError> {
         let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
         let now = now_ms(self.outbox.clock());
-        db::ack(self.outbox.store(), &seqs, now).await?;
+        // (Repeatable: marking delivered twice changes nothing.)
+        retry_broken(|| db::ack(self.outbox.store(), &seqs, now)).await?;
         let resent = rows.iter().filter(|r| r.attempts > 1).count() as u64;
         self.c
             .delivered
@@ -720,8 +732,14 @@ impl Shared {
             }
             Disposition::Halt => {
                 self.note_error(&err);
-                self.release(&rows, token, retry::MAX_BACKOFF, &err, definitely_not_received(&err))
-                    .await?;
+                self.release(
+                    &rows,
+                    token,
+                    retry::MAX_BACKOFF,
+                    &err,
+                    definitely_not_received(&err),
+                )
+                .await?;
                 Ok(Cycle::Halt(err))
             }
             Disposition::Reject if rows.len() > 1 => {
@@ -787,7 +805,8 @@ impl Shared {
     /// One stream request for `rows` (their stored JSON, as recorded), renewing the session
     /// and resending once if it expired.
     async fn post(&self, rows: &[Claimed]) -> Result<(), Error> {
-        let mut body = Vec::with_capacity(12 + rows.iter().map(|r| r.body.len() + 1).sum::<usize>());
+        let mut body =
+            Vec::with_capacity(12 + rows.iter().map(|r| r.body.len() + 1).sum::<usize>());
         body.extend_from_slice(b"{\"events\":[");
         for (i, r) in rows.iter().enumerate() {
             if i > 0 {
@@ -810,7 +829,10 @@ impl Shared {
                 let mut opts = session_options(&session, Some(0));
                 opts.timeout = Some(self.request_timeout);
                 self.c.requests.fetch_add(1, Ordering::Relaxed);
-                self.client.execute_prepared(&prepared, &opts).await.map(|_| ())
+                self.client
+                    .execute_prepared(&prepared, &opts)
+                    .await
+                    .map(|_| ())
             };
             match result {
                 Err(Error::SessionExpired(_)) if !renewed => {
@@ -850,17 +872,41 @@ mod tests {
     #[test]
     fn dispositions_follow_the_retry_policy() {
         use Disposition::*;
-        assert_eq!(disposition(&api(500)), Retry { maybe_received: true });
-        assert_eq!(disposition(&api(503)), Retry { maybe_received: true });
-        assert_eq!(disposition(&api(409)), Retry { maybe_received: true });
-        assert_eq!(disposition(&api(429)), Retry { maybe_received: false });
+        assert_eq!(
+            disposition(&api(500)),
+            Retry {
+                maybe_received: true
+            }
+        );
+        assert_eq!(
+            disposition(&api(503)),
+            Retry {
+                maybe_received: true
+            }
+        );
+        assert_eq!(
+            disposition(&api(409)),
+            Retry {
+                maybe_received: true
+            }
+        );
+        assert_eq!(
+            disposition(&api(429)),
+            Retry {
+                maybe_received: false
+            }
+        );
         assert_eq!(
             disposition(&Error::connection("reset", None)),
-            Retry { maybe_received: true }
+            Retry {
+                maybe_received: true
+            }
         );
         assert_eq!(
             disposition(&Error::Timeout(Duration::from_secs(1))),
-            Retry { maybe_received: true }
+            Retry {
+                maybe_received: true
+            }
         );
         assert_eq!(disposition(&api(401)), Halt);
         assert_eq!(disposition(&api(403)), Halt);

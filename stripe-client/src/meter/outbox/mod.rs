@@ -24,11 +24,13 @@
 mod db;
 mod drainer;
 
-pub use drainer::{DrainReport, DrainerHandle, DrainerHealth, DrainerStats, OutboxDrainer, OutboxDrainerBuilder};
+pub use drainer::{
+    DrainReport, DrainerHandle, DrainerHealth, DrainerStats, OutboxDrainer, OutboxDrainerBuilder,
+};
 
 use super::event::{EventIdentifier, MeterEvent};
 use super::stream::encode_stream_event;
-use crate::durable::{now_ms, Store, StoreError, StoreErrorKind};
+use crate::durable::{now_ms, retry_broken, Store, StoreError, StoreErrorKind};
 use crate::retry::{Clock, SystemClock};
 use crate::{Client, Error};
 use db::NewRow;
@@ -311,8 +313,10 @@ impl Outbox {
     /// every resend carries the same identifier and time. Recording an identifier that is
     /// already stored changes nothing and returns it again.
     ///
-    /// A store failure is [`Error::Store`]: nothing was committed by this call (a lost
-    /// connection is retried once on a new one first; the identifier makes that safe).
+    /// A store failure is [`Error::Store`] (for example [`StoreErrorKind::Unavailable`] when
+    /// the database cannot be reached): the event may not be stored; recording it again with
+    /// the same identifier is safe. A pooled connection found dead (after a database restart)
+    /// is replaced and the write retried first.
     pub async fn record(&self, event: MeterEvent) -> Result<EventIdentifier, Error> {
         let now = now_ms(&*self.inner.clock);
         let (id, row) = self.prepare(event, now)?;
@@ -354,7 +358,11 @@ impl Outbox {
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "durable-postgres")]
-    pub async fn record_in<'c, A>(&self, conn: A, event: MeterEvent) -> Result<EventIdentifier, Error>
+    pub async fn record_in<'c, A>(
+        &self,
+        conn: A,
+        event: MeterEvent,
+    ) -> Result<EventIdentifier, Error>
     where
         A: sqlx::Acquire<'c, Database = sqlx::Postgres>,
     {
@@ -377,15 +385,8 @@ impl Outbox {
     }
 
     async fn store_rows(&self, rows: Vec<NewRow>) -> Result<(), Error> {
-        let first = self.write(rows.clone()).await;
-        let result = match first {
-            Err(e) if e.kind() == StoreErrorKind::Unavailable => {
-                tracing::debug!(error = %e, "recording meter events: retrying once");
-                self.write(rows).await
-            }
-            other => other,
-        };
-        result?;
+        // Safe to repeat: a row whose identifier is stored already is left as it is.
+        retry_broken(|| self.write(rows.clone())).await?;
         self.inner.recorded.notify_waiters();
         Ok(())
     }
@@ -394,8 +395,12 @@ impl Outbox {
         let Some(writer) = &self.inner.writer else {
             return db::insert(&self.inner.store, &rows).await;
         };
-        let stopped =
-            || StoreError::new(StoreErrorKind::Unavailable, "the outbox's writer task has stopped (its runtime shut down)");
+        let stopped = || {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                "the outbox's writer task has stopped (its runtime shut down)",
+            )
+        };
         let (done, wait) = oneshot::channel();
         writer
             .send(WriteReq { rows, done })
