@@ -45,11 +45,13 @@
 //! | `blocking` | [`blocking`]: the blocking client (no extra dependencies); native targets only |
 //! | `axum` | [`webhook`] extractors for axum; native targets only |
 //! | `reqwest` | `ReqwestTransport` and `ClientBuilder::http_client_builder`: requests through a reqwest client of your own (proxies, pool settings, extra roots) instead of the default [`HyperTransport`]; always on wasm32, where reqwest is the transport |
+//! | `durable-sqlite` | `durable::Store::sqlite`: an embedded SQLite file (no server) for the metering outbox (`meter::Outbox`, `meter::OutboxDrainer`; with `billing` and `v2`) and the webhook event ledger (`webhook::EventLedger`); native targets only |
+//! | `durable-postgres` | `durable::Store::postgres` and `meter::Outbox::record_in` (inside your own transaction): the same on a Postgres server, for a fleet; native targets only |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
-//! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
-//! is on, and each
-//! item that needs one says which.
+//! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). The durable features
+//! (sqlx underneath) are off by default: default builds compile none of it. On docs.rs every
+//! feature is on, and each item that needs one says which.
 //!
 //! # WebAssembly
 //!
@@ -66,6 +68,7 @@
 //!
 //! [getting started](guides::getting_started) · [payments](guides::payments) ·
 //! [subscriptions](guides::subscriptions) · [metering](guides::metering) ·
+//! [durable metering and exactly-once webhooks](guides::metering_durability) ·
 //! [connect](guides::connect) · [webhooks](guides::webhooks) ·
 //! [error handling](guides::error_handling) · [testing](guides::testing) ·
 //! [performance](guides::performance) · [telemetry](guides::telemetry) ·
@@ -216,6 +219,8 @@ guides! {
     subscriptions = "subscriptions.md";
     // Doctested in `meter`, where its examples' features are on.
     #[cfg(any())] metering = "metering.md";
+    // Doctested in `meter::outbox`, with the durable features.
+    #[cfg(any())] metering_durability = "metering-durability.md";
     connect = "connect.md";
     webhooks = "webhooks.md";
     error_handling = "error-handling.md";

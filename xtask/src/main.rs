@@ -12,7 +12,7 @@
 //! - `bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]`: every benchmark into one table (`target/bench/report.md`).
 //! - `bench-build`: clean release build time and generated source size per feature set.
 //! - `explorer [--base-url <url>]`: the SDK walkthrough against stripe-mock or a test account.
-//! - `postgres start | stop <dir>`: a throwaway Postgres for `cargo test` (what `test` starts
+//! - `postgres start [--durable] | stop <dir>`: a throwaway Postgres for `cargo test` (what `test` starts
 //!   itself), printing the `STRIPE_RS_POSTGRES_URL` to export.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -60,7 +60,7 @@ fn main() {
                  test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  postgres start | stop <dir>\n  explorer [--base-url <url>] [--release]"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  postgres start [--durable] | stop <dir>\n  explorer [--base-url <url>] [--release]"
             );
             std::process::exit(2);
         }

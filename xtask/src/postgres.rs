@@ -9,7 +9,8 @@
 //! the server's log: the tests that need Postgres fail, never skip.
 //!
 //! `cargo xtask postgres start` starts one for a developer's own `cargo test` and prints the
-//! `STRIPE_RS_POSTGRES_URL` to export; `cargo xtask postgres stop <dir>` stops it.
+//! `STRIPE_RS_POSTGRES_URL` to export (`--durable`: Postgres' own flushing settings, as the
+//! benchmarks use); `cargo xtask postgres stop <dir>` stops it.
 
 use anyhow::{bail, Context, Result};
 use std::net::{TcpListener, TcpStream};
@@ -63,7 +64,12 @@ impl Drop for Running {
 pub fn cli(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("start") => {
-            let (url, dir) = start(Durability::Tests, false)?.keep();
+            let durability = if args.iter().any(|a| a == "--durable") {
+                Durability::Real
+            } else {
+                Durability::Tests
+            };
+            let (url, dir) = start(durability, false)?.keep();
             println!("export {URL_ENV}={url}");
             eprintln!(
                 "postgres: running from {}; stop it with `cargo xtask postgres stop {}`",
@@ -80,7 +86,7 @@ pub fn cli(args: &[String]) -> Result<()> {
             stop_dir(&bin, server_user()?.as_deref(), Path::new(dir));
             Ok(())
         }
-        _ => bail!("usage: cargo xtask postgres start | stop <dir>"),
+        _ => bail!("usage: cargo xtask postgres start [--durable] | stop <dir>"),
     }
 }
 
@@ -200,11 +206,10 @@ fn binaries() -> Result<Option<PathBuf>> {
         for d in dirs.flatten() {
             let major = d.file_name().to_string_lossy().parse::<u32>().ok();
             let bin = d.path().join("bin");
-            if let Some(m) = major {
-                if bin.join("initdb").is_file() && bin.join("pg_ctl").is_file() {
-                    if best.as_ref().is_none_or(|(b, _)| m > *b) {
-                        best = Some((m, bin));
-                    }
+            let usable = bin.join("initdb").is_file() && bin.join("pg_ctl").is_file();
+            if let (Some(m), true) = (major, usable) {
+                if best.as_ref().is_none_or(|(b, _)| m > *b) {
+                    best = Some((m, bin));
                 }
             }
         }

@@ -256,10 +256,10 @@ mod tests {
             !e.is_broken_connection(),
             "no connection to be had: no quick retry"
         );
+        assert!(e.to_string().starts_with("database unavailable: opening: "));
         let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
         let e = StoreError::from_sqlx("recording", sqlx::Error::Io(io));
         assert!(e.is_broken_connection() && e.kind() == StoreErrorKind::Unavailable);
-        assert!(e.to_string().starts_with("database unavailable: opening: "));
         let c = StoreError::from_sqlx(
             "connecting",
             sqlx::Error::Configuration("postgres://u:hunter2@h/db is bad".into()),

@@ -13,20 +13,6 @@
 //! [`EventLedger::handle_once_in_pg`] and [`EventLedger::handle_once_in_sqlite`] run the
 //! handler inside a database transaction that also marks the event done: the handler's own
 //! writes commit exactly once, even when a process dies between the handler and the mark.
-//!
-//! ```no_run
-//! use stripe_client::webhook::{EventLedger, Webhook};
-//! # async fn f(body: &[u8], header: &str) -> Result<(), Box<dyn std::error::Error>> {
-//! let ledger = EventLedger::sqlite("/var/lib/myapp/webhooks.db").await?;
-//! let event = Webhook::construct_event(body, header, "whsec_...")?;
-//! ledger
-//!     .handle_once(&event, || async {
-//!         println!("fulfilling {}", event.id);
-//!         Ok::<_, std::io::Error>(())
-//!     })
-//!     .await?;
-//! # Ok(()) }
-//! ```
 
 use super::{Event, EventNotification, V2Event};
 use crate::durable::{now_ms, retry_broken, Backend, Store, StoreError, StoreErrorKind};
@@ -215,7 +201,33 @@ pub struct LedgerEntry {
     pub last_error: Option<String>,
 }
 
-/// One row per webhook event id, in a [`Store`]: see the [module docs](self). Cheap to clone.
+/// Each webhook event handled once, however many times Stripe delivers it and however many
+/// replicas receive it: one row per event id, in a [`Store`] (SQLite on one machine,
+/// Postgres for a fleet). Cheap to clone.
+///
+/// [`handle_once`](EventLedger::handle_once) claims the event's row with a lease before the
+/// handler runs, marks it done when the handler succeeds, and gives it back when the
+/// handler fails, so that Stripe's next delivery handles it. A replica that dies mid-handler
+/// stops renewing its lease; when the lease ends, the next delivery takes the event over.
+/// While a lease is live, another delivery of the same event gets
+/// [`LedgerError::InProgress`] (answer it with a non-2xx status: Stripe retries later).
+/// [`handle_once_in_pg`](EventLedger::handle_once_in_pg) and
+/// [`handle_once_in_sqlite`](EventLedger::handle_once_in_sqlite) run the handler inside the
+/// transaction that marks the event done, so its writes commit exactly once.
+///
+/// ```no_run
+/// use stripe_client::webhook::{EventLedger, Webhook};
+/// # async fn f(body: &[u8], header: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let ledger = EventLedger::sqlite("/var/lib/myapp/webhooks.db").await?;
+/// let event = Webhook::construct_event(body, header, "whsec_...")?;
+/// ledger
+///     .handle_once(&event, || async {
+///         println!("fulfilling {}", event.id);
+///         Ok::<_, std::io::Error>(())
+///     })
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct EventLedger {
     store: Store,

@@ -21,6 +21,8 @@
 //! * [`EventHandler`] and [`dispatch`] route events to per-type methods (features `payments`
 //!   and `billing`, the default: its methods take those areas' resources).
 //! * With the `axum` feature, `webhook::axum` has extractors that do all of this.
+//! * With `durable-sqlite` or `durable-postgres`, [`EventLedger`] runs a handler once per
+//!   event id, however often Stripe delivers it (`guides/metering-durability.md`).
 //!
 //! No error or `Debug` output of this module contains a secret.
 //!
@@ -29,6 +31,10 @@
     not(all(feature = "payments", feature = "billing")),
     doc = concat!("[`EventHandler`]: ", docs_rs!("webhook/trait.EventHandler.html")),
     doc = concat!("[`dispatch`]: ", docs_rs!("webhook/fn.dispatch.html"))
+)]
+#![cfg_attr(
+    not(any(feature = "durable-sqlite", feature = "durable-postgres")),
+    doc = concat!("[`EventLedger`]: ", docs_rs!("webhook/struct.EventLedger.html"))
 )]
 
 mod error;

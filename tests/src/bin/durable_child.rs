@@ -2,7 +2,7 @@
 //! outbox or ledger, for a test to kill with SIGKILL at any moment.
 //!
 //! ```text
-//! durable-child drain   <store> <meter-url> <name> <lease-ms> <workers> forever|until-empty
+//! durable-child drain   <store> <meter-url> <name> <lease-ms> <workers> forever|until-empty <claim-size>
 //! durable-child webhook <store> <secret> <name> <lease-ms> <handler-max-ms>
 //! ```
 //!
@@ -59,6 +59,7 @@ async fn drain(args: &[String]) {
     let lease_ms: u64 = arg(args, 4, "lease ms").parse().expect("lease ms");
     let workers: usize = arg(args, 5, "workers").parse().expect("workers");
     let mode = arg(args, 6, "mode");
+    let claim: usize = arg(args, 7, "claim size").parse().expect("claim size");
     let client = Client::builder("sk_test_123")
         .base_url(&meter)
         .app_info(AppInfo::new(name.clone()))
@@ -69,6 +70,7 @@ async fn drain(args: &[String]) {
         .drainer(client)
         .lease(Duration::from_millis(lease_ms))
         .workers(workers)
+        .claim_size(claim)
         .poll_interval(Duration::from_millis(50))
         .build()
         .expect("drainer");

@@ -89,10 +89,11 @@ async fn kill_test_20000_events_50_sigkills_sqlite() {
     let path = dir.join("outbox.db");
     let outbox = Outbox::sqlite(&path).await.unwrap();
     let recorded = record_all(&outbox).await;
-    // Each batch is counted, then answered 60 ms later: most kills land after Stripe counted
-    // a batch and before the drainer marked it delivered.
+    // Each batch is counted, then answered 120 ms later: most kills land after Stripe counted
+    // a batch and before the drainer marked it delivered. Claims of 200 events go out as two
+    // requests at once.
     let server = MeterServer::start(MeterServerConfig {
-        answer_delay: Duration::from_millis(60),
+        answer_delay: Duration::from_millis(120),
         usage_key: Some("seq".into()),
         ..MeterServerConfig::default()
     })
@@ -104,7 +105,7 @@ async fn kill_test_20000_events_50_sigkills_sqlite() {
         | 1;
     let mut rng = Rng(seed);
     let args = |name: &str, mode: &str| -> Vec<String> {
-        ["drain", &store, &server.url, name, "3000", "1", mode]
+        ["drain", &store, &server.url, name, "3000", "1", mode, "200"]
             .map(str::to_owned)
             .to_vec()
     };
@@ -144,7 +145,7 @@ async fn fleet_test_3_drainer_processes_one_killed_postgres() {
     let outbox = Outbox::postgres(&url).await.unwrap();
     let recorded = record_all(&outbox).await;
     let server = MeterServer::start(MeterServerConfig {
-        answer_delay: Duration::from_millis(100),
+        answer_delay: Duration::from_millis(200),
         usage_key: Some("seq".into()),
         ..MeterServerConfig::default()
     })
@@ -153,9 +154,18 @@ async fn fleet_test_3_drainer_processes_one_killed_postgres() {
     let mut fleet: Vec<ChildProc> = (0..3)
         .map(|i| {
             let name = format!("fleet-{i}");
-            let args = ["drain", &store, &server.url, &name, "10000", "2", "forever"]
-                .map(str::to_owned)
-                .to_vec();
+            let args = [
+                "drain",
+                &store,
+                &server.url,
+                &name,
+                "10000",
+                "2",
+                "forever",
+                "200",
+            ]
+            .map(str::to_owned)
+            .to_vec();
             ChildProc::spawn(CHILD, &name, &args)
         })
         .collect();

@@ -196,9 +196,11 @@ async fn dead_letters_and_requeue(store: Store) {
     let old = outbox.record(event(1)).await.unwrap().to_string();
     clock.advance(Duration::from_secs(36 * 86_400));
     // 2. A refused event in a batch of good ones: found one by one.
-    let mut cfg = MeterServerConfig::default();
-    cfg.reject_event_names = vec!["no_such_meter".into()];
-    let server = MeterServer::start(cfg).await;
+    let server = MeterServer::start(MeterServerConfig {
+        reject_event_names: vec!["no_such_meter".into()],
+        ..MeterServerConfig::default()
+    })
+    .await;
     let good: Vec<String> = outbox
         .record_many((10..15).map(event))
         .await
@@ -491,7 +493,7 @@ async fn postgres_record_in_commits_and_rolls_back_with_the_transaction() {
     // A connection works as well as a transaction.
     let mut conn = pool.acquire().await.unwrap();
     let plain = outbox
-        .record_in(&mut *conn, MeterEvent::new("jobs", "cus_1").value(3))
+        .record_in(&mut conn, MeterEvent::new("jobs", "cus_1").value(3))
         .await
         .unwrap();
     drop(conn);

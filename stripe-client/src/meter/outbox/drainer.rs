@@ -22,6 +22,7 @@ pub struct OutboxDrainerBuilder {
     outbox: Outbox,
     client: Client,
     batch_size: usize,
+    claim_size: usize,
     workers: usize,
     lease: Duration,
     poll_interval: Duration,
@@ -35,6 +36,7 @@ impl fmt::Debug for OutboxDrainerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutboxDrainerBuilder")
             .field("batch_size", &self.batch_size)
+            .field("claim_size", &self.claim_size)
             .field("workers", &self.workers)
             .field("lease", &self.lease)
             .field("poll_interval", &self.poll_interval)
@@ -51,7 +53,8 @@ impl OutboxDrainerBuilder {
             outbox,
             client,
             batch_size: guard::MAX_STREAM_EVENTS,
-            workers: 4,
+            claim_size: 5 * guard::MAX_STREAM_EVENTS,
+            workers: 2,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(250),
             resend_window: DEFAULT_RESEND_WINDOW,
@@ -61,13 +64,22 @@ impl OutboxDrainerBuilder {
         }
     }
 
-    /// Events per claim and per request, 1 to 100 (default 100).
+    /// Events per stream request, 1 to 100 (default 100).
     pub fn batch_size(mut self, n: usize) -> Self {
         self.batch_size = n;
         self
     }
 
-    /// Claim-and-send loops run at once by this drainer (default 4): requests in flight.
+    /// Events per claim (default 500): sent as requests of [`batch_size`](Self::batch_size)
+    /// at once, and marked delivered in one statement. Larger claims mean fewer commits per
+    /// event; a drainer that dies holds this many events until its lease ends.
+    pub fn claim_size(mut self, n: usize) -> Self {
+        self.claim_size = n;
+        self
+    }
+
+    /// Claim-and-send loops run at once by this drainer (default 2). Requests in flight are
+    /// at most `workers × claim_size / batch_size`.
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = n;
         self
@@ -125,6 +137,9 @@ impl OutboxDrainerBuilder {
                 self.batch_size
             )));
         }
+        if self.claim_size == 0 {
+            return Err(Error::Config("claim_size must be positive".into()));
+        }
         if self.workers == 0 {
             return Err(Error::Config(
                 "an outbox drainer needs at least one worker".into(),
@@ -140,6 +155,7 @@ impl OutboxDrainerBuilder {
                 outbox: self.outbox,
                 client: self.client,
                 batch_size: self.batch_size,
+                claim_size: self.claim_size.max(self.batch_size),
                 workers: self.workers,
                 lease: self.lease,
                 poll_interval: self.poll_interval,
@@ -153,8 +169,9 @@ impl OutboxDrainerBuilder {
     }
 }
 
-/// Sends an [`Outbox`]'s events: claims up to 100 at a time with a lease, sends them on the
-/// v2 meter event stream with a session it creates and renews, and marks them delivered.
+/// Sends an [`Outbox`]'s events: claims up to 500 at a time with a lease, sends them on the
+/// v2 meter event stream (100 per request, the requests at once) with a session it creates
+/// and renews, and marks them delivered.
 /// Any number of drainers, in this process or others, on this machine or others, can share
 /// one outbox (on Postgres across machines): a claim is theirs alone while its lease lasts,
 /// and a claim whose drainer died is taken over when it ends and resent with the same
@@ -191,6 +208,7 @@ struct Shared {
     client: Client,
     sessions: SessionCache,
     batch_size: usize,
+    claim_size: usize,
     workers: usize,
     lease: Duration,
     request_timeout: Duration,
@@ -415,7 +433,8 @@ impl OutboxDrainer {
         Ok(self.shared.outbox.stats().await?.lag)
     }
 
-    /// One claim-and-send cycle: claims up to a batch, sends it, records the outcome.
+    /// One claim-and-send cycle: claims up to a claim's worth of events, sends them, records
+    /// the outcome.
     /// Returns the number of events claimed (0 when nothing was claimable).
     pub async fn drain_once(&self) -> Result<usize, Error> {
         let before = self.shared.c.claimed.load(Ordering::Relaxed);
@@ -609,7 +628,7 @@ impl Shared {
         let rows = db::claim(
             self.outbox.store(),
             now,
-            self.batch_size as i64,
+            self.claim_size as i64,
             &token,
             now.saturating_add(ms(self.lease)),
         )
@@ -688,15 +707,44 @@ impl Shared {
         Ok(())
     }
 
-    /// Send `rows` as one request, and deal with the outcome.
+    /// Send `rows` in requests of up to a batch each, at once; mark every delivered event in
+    /// one statement, then deal with the requests that failed.
     async fn send(&self, rows: Vec<Claimed>, token: &str) -> Result<Cycle, Error> {
-        match self.post(&rows).await {
-            Ok(()) => {
-                self.delivered(&rows).await?;
-                Ok(Cycle::Progress)
+        let mut chunks = Vec::with_capacity(rows.len().div_ceil(self.batch_size));
+        let mut rows = rows.into_iter();
+        loop {
+            let chunk: Vec<Claimed> = rows.by_ref().take(self.batch_size).collect();
+            if chunk.is_empty() {
+                break;
             }
-            Err(e) => self.failed(rows, token, e).await,
+            chunks.push(chunk);
         }
+        let sent = futures_util::future::join_all(chunks.into_iter().map(|chunk| async move {
+            let result = self.post(&chunk).await;
+            (chunk, result)
+        }))
+        .await;
+        let mut delivered = Vec::new();
+        let mut failed = Vec::new();
+        for (chunk, result) in sent {
+            match result {
+                Ok(()) => delivered.extend(chunk),
+                Err(e) => failed.push((chunk, e)),
+            }
+        }
+        if !delivered.is_empty() {
+            self.delivered(&delivered).await?;
+        }
+        let mut outcome = Cycle::Progress;
+        for (chunk, e) in failed {
+            outcome = match (outcome, self.failed(chunk, token, e).await?) {
+                (Cycle::Halt(e), _) | (_, Cycle::Halt(e)) => Cycle::Halt(e),
+                (Cycle::Pause(a), Cycle::Pause(b)) => Cycle::Pause(a.max(b)),
+                (Cycle::Pause(d), _) | (_, Cycle::Pause(d)) => Cycle::Pause(d),
+                _ => Cycle::Progress,
+            };
+        }
+        Ok(outcome)
     }
 
     async fn delivered(&self, rows: &[Claimed]) -> Result<(), StoreError> {
@@ -853,7 +901,15 @@ mod tests {
     fn api(status: u16) -> Error {
         Error::Api(Box::new(ApiError {
             status,
-            kind: ApiErrorKind::Api,
+            // As the pipeline classifies them.
+            kind: match status {
+                429 => ApiErrorKind::RateLimit,
+                409 => ApiErrorKind::Conflict,
+                401 => ApiErrorKind::Authentication,
+                403 => ApiErrorKind::Permission,
+                400 | 404 => ApiErrorKind::InvalidRequest,
+                _ => ApiErrorKind::Api,
+            },
             error_type: None,
             code: None,
             decline_code: None,

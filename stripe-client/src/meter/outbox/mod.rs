@@ -6,10 +6,11 @@
 //! record_in(&mut tx, event) ── INSERT in the app's own transaction (Postgres)
 //!
 //! OutboxDrainer ×N (tasks, processes, machines)
-//!   claim ≤100 rows (lease: token + expiry; Postgres FOR UPDATE SKIP LOCKED)
+//!   claim ≤500 rows (lease: token + expiry; Postgres FOR UPDATE SKIP LOCKED)
 //!     ├─ timestamp older than 35 days ─────────────────────────────► dead letter
 //!     ├─ outcome unknown for longer than the de-duplication window ─► dead letter
-//!     └─ POST /v2/billing/meter_event_stream (session token, same identifiers)
+//!     └─ POST /v2/billing/meter_event_stream ×5 at once (≤100 each, session token,
+//!        the identifiers recorded)
 //!          2xx ─► delivered      5xx/429/network ─► released with backoff
 //!          expired session ─► renew, resend      400 ─► one by one, refused ones dead-lettered
 //! crash anywhere ─► the lease ends ─► another drainer resends with the same identifiers
@@ -23,6 +24,17 @@
 
 mod db;
 mod drainer;
+
+/// The durability guide (`guides/metering-durability.md`), compiled so its examples stay
+/// correct (with both stores; its axum part with `axum`).
+#[cfg(all(
+    doctest,
+    feature = "durable-sqlite",
+    feature = "durable-postgres",
+    feature = "payments"
+))]
+#[doc = include_str!("../../../../guides/metering-durability.md")]
+pub struct MeteringDurabilityGuide;
 
 pub use drainer::{
     DrainReport, DrainerHandle, DrainerHealth, DrainerStats, OutboxDrainer, OutboxDrainerBuilder,
@@ -343,12 +355,13 @@ impl Outbox {
     }
 
     /// Store `event` inside your own Postgres transaction (the transactional outbox): it is
-    /// sent only if the transaction commits, and never if it rolls back. Pass
-    /// `&mut tx` (a [`sqlx::Transaction`](crate::durable::sqlx::Transaction)) or a
-    /// connection; the outbox's tables must be in that database (open the outbox on the same
-    /// database first, for example with [`Store::from_pg_pool`] on your app's pool).
+    /// sent only if the transaction commits, and never if it rolls back. Pass `&mut tx` (a
+    /// [`sqlx::Transaction`](crate::durable::sqlx::Transaction) on Postgres) or any
+    /// `&mut PgConnection`; the outbox's tables must be in that database (open the outbox on
+    /// the same database first, for example with [`Store::from_pg_pool`] on your app's pool).
     ///
     /// ```no_run
+    /// use stripe_client::durable::sqlx;
     /// use stripe_client::meter::{MeterEvent, Outbox};
     /// # async fn f(outbox: Outbox, pool: sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut tx = pool.begin().await?;
@@ -358,14 +371,11 @@ impl Outbox {
     /// # Ok(()) }
     /// ```
     #[cfg(feature = "durable-postgres")]
-    pub async fn record_in<'c, A>(
+    pub async fn record_in(
         &self,
-        conn: A,
+        conn: &mut sqlx::PgConnection,
         event: MeterEvent,
-    ) -> Result<EventIdentifier, Error>
-    where
-        A: sqlx::Acquire<'c, Database = sqlx::Postgres>,
-    {
+    ) -> Result<EventIdentifier, Error> {
         if self.inner.store.kind() != crate::durable::StoreKind::Postgres {
             return Err(StoreError::new(
                 StoreErrorKind::Config,
@@ -375,11 +385,7 @@ impl Outbox {
         }
         let now = now_ms(&*self.inner.clock);
         let (id, row) = self.prepare(event, now)?;
-        let mut conn = conn
-            .acquire()
-            .await
-            .map_err(|e| StoreError::from_sqlx("recording a meter event (connection)", e))?;
-        db::insert_pg(&mut conn, std::slice::from_ref(&row)).await?;
+        db::insert_pg(conn, std::slice::from_ref(&row)).await?;
         self.inner.recorded.notify_waiters();
         Ok(id)
     }
