@@ -4,8 +4,8 @@
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
 //! - `spec names [--from <file>]`: rederive `spec/operation_names.toml` (Stripe's method names)
 //!   from Stripe's SDK spec, by default stripe-mock's copy in the Go module cache.
-//! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests,
-//!   the wasm32 build and its Node tests). Each step prints `step <name>: <secs> s`; a table
+//! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, a real Postgres
+//!   for the durable stores, workspace tests, the wasm32 build and its Node tests). Each step prints `step <name>: <secs> s`; a table
 //!   at the end gives every step's time, the core suite's and the added checks' subtotals.
 //! - `wasm`: the wasm32 step alone (installs the target, wasm-bindgen-cli and workerd if needed).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
@@ -57,7 +57,7 @@ fn main() {
                  commands:\n  codegen [--check] [--stats [--features <a,b>]] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
                  spec names [--from <spec3.beta.sdk.json>]\n  \
-                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, every test, wasm; each step timed)\n  \
+                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, refresh proof, Postgres, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
                  deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  postgres start [--durable] | stop <dir>\n  explorer [--base-url <url>] [--release]"

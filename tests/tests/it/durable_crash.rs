@@ -159,7 +159,9 @@ async fn fleet_test_3_drainer_processes_one_killed_postgres() {
                 &store,
                 &server.url,
                 &name,
-                "10000",
+                // A 15 s lease: requests time out after 5 s, far from the 200 ms the server
+                // takes, so even on a busy machine a live drainer does not time out and resend.
+                "15000",
                 "2",
                 "forever",
                 "200",

@@ -126,13 +126,15 @@ async fn concurrent_and_dying(ledger: EventLedger) {
     ));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!(ledger.handle_once("evt_d", slow).await.unwrap().ran());
-    // A handler longer than its lease keeps it: the lease is renewed while it runs.
+    // A handler longer than its lease keeps it: the lease is renewed while it runs (every
+    // third of it; 2 s here, so a stall of over a second on a busy machine is survived).
+    let ledger = ledger.lease(Duration::from_secs(2));
     let long = ledger.handle_once("evt_l", || async {
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        tokio::time::sleep(Duration::from_millis(4500)).await;
         Ok::<_, Boom>(())
     });
     let probe = async {
-        tokio::time::sleep(Duration::from_millis(1800)).await;
+        tokio::time::sleep(Duration::from_millis(3000)).await;
         ledger.handle_once("evt_l", slow).await
     };
     let (long, probe) = tokio::join!(long, probe);

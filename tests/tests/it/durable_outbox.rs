@@ -424,9 +424,16 @@ async fn postgres_drainers_share_the_outbox_without_sending_twice() {
     outbox.record_many((0..6000).map(event)).await.unwrap();
     let mut runs = Vec::new();
     for _ in 0..3 {
-        // Each drainer with its own pool, as on its own machine.
+        // Each drainer with its own pool, as on its own machine. A long lease (requests time
+        // out after a third of it), so that a slow moment on a busy machine is not a timeout
+        // and a resend.
         let own = Outbox::postgres(&url).await.unwrap();
-        let d = drainer(&own, &server);
+        let d = own
+            .drainer(client(&server.url))
+            .lease(Duration::from_secs(30))
+            .poll_interval(Duration::from_millis(20))
+            .build()
+            .unwrap();
         runs.push(tokio::spawn(async move { d.run_until_empty().await }));
     }
     let mut delivered = Vec::new();
