@@ -71,8 +71,17 @@
 mod event;
 pub mod guard;
 // The sender's background task runs on tokio: native targets only.
+#[cfg(all(
+    feature = "billing",
+    feature = "v2",
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+mod outbox;
 #[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 mod sender;
+#[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
+mod sessions;
 #[cfg(all(feature = "billing", feature = "v2"))]
 mod stream;
 #[cfg(feature = "billing")]
@@ -81,6 +90,17 @@ mod v1;
 #[cfg(feature = "billing")]
 pub use event::{EventIdentifier, MeterEvent, MeterValue, DEFAULT_CUSTOMER_KEY, DEFAULT_VALUE_KEY};
 pub use guard::{GuardError, GuardKind};
+#[cfg(all(
+    feature = "billing",
+    feature = "v2",
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+pub use outbox::{
+    DeadLetter, DeadLetterReason, DrainReport, DrainerHandle, DrainerHealth, DrainerStats,
+    EventStatus, Outbox, OutboxDrainer, OutboxDrainerBuilder, OutboxStats, DEFAULT_RESEND_WINDOW,
+    STRIPE_DEDUP_WINDOW,
+};
 #[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 pub use sender::{
     FailedEvent, FailureSink, LogSink, MeterEventSender, MeterEventSenderBuilder, SenderStats,

@@ -12,14 +12,13 @@
 //! ```
 
 use super::event::MeterEvent;
-use super::stream::{
-    create_session, encode_stream_body, post_prepared, prepare_stream, MeterEventSession,
-};
+use super::sessions::SessionCache;
+use super::stream::{encode_stream_body, post_prepared, prepare_stream};
 use crate::clock::Clock;
 use crate::retry::{Attempt, Decision, RetryPolicy};
 use crate::{Client, Error};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
@@ -210,11 +209,7 @@ impl MeterEventSenderBuilder {
             linger: self.linger,
             max_in_flight: self.max_in_flight,
             permits: Arc::new(Semaphore::new(self.max_in_flight)),
-            sessions: Sessions {
-                current: RwLock::new(None),
-                renew: tokio::sync::Mutex::new(()),
-                margin_ms: i64::try_from(self.refresh_margin.as_millis()).unwrap_or(i64::MAX),
-            },
+            sessions: SessionCache::new(self.refresh_margin),
             closing: AtomicBool::new(false),
             done: Notify::new(),
             batcher: Mutex::new(None),
@@ -291,50 +286,11 @@ struct Shared {
     max_in_flight: usize,
     retry: RetryPolicy,
     permits: Arc<Semaphore>,
-    sessions: Sessions,
+    sessions: SessionCache,
     closing: AtomicBool,
     done: Notify,
     batcher: Mutex<Option<JoinHandle<()>>>,
     c: Counters,
-}
-
-struct Sessions {
-    current: RwLock<Option<Arc<MeterEventSession>>>,
-    renew: tokio::sync::Mutex<()>,
-    margin_ms: i64,
-}
-
-impl Sessions {
-    fn fresh(&self, wall: &dyn Clock) -> Option<Arc<MeterEventSession>> {
-        let g = self.current.read().ok()?;
-        let s = g.as_ref()?;
-        let margin = self.margin_ms.min(s.lifetime_ms() / 3);
-        (s.remaining_ms(wall) > margin).then(|| s.clone())
-    }
-
-    async fn get(&self, shared: &Shared) -> Result<Arc<MeterEventSession>, Error> {
-        if let Some(s) = self.fresh(&*shared.clock) {
-            return Ok(s);
-        }
-        let _g = self.renew.lock().await;
-        if let Some(s) = self.fresh(&*shared.clock) {
-            return Ok(s);
-        }
-        let s = Arc::new(create_session(&shared.client).await?);
-        shared.c.sessions.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut g) = self.current.write() {
-            *g = Some(s.clone());
-        }
-        Ok(s)
-    }
-
-    fn invalidate(&self, id: &str) {
-        if let Ok(mut g) = self.current.write() {
-            if g.as_ref().is_some_and(|s| s.id == id) {
-                *g = None;
-            }
-        }
-    }
 }
 
 impl MeterEventSender {
@@ -510,8 +466,11 @@ impl Shared {
         let mut retries = 0u32;
         let mut renewed_once = false;
         let result = loop {
-            let attempt = match self.sessions.get(self).await {
-                Ok(session) => {
+            let attempt = match self.sessions.get(&self.client, &*self.clock).await {
+                Ok((session, created)) => {
+                    if created {
+                        self.c.sessions.fetch_add(1, Ordering::Relaxed);
+                    }
                     self.c.requests.fetch_add(1, Ordering::Relaxed);
                     post_prepared(&self.client, &session, &prepared, Some(0), &*self.clock)
                         .await

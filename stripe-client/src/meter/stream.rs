@@ -292,6 +292,12 @@ impl Serialize for Payload<'_> {
     }
 }
 
+/// One event as the stream receives it, as JSON text (what the outbox stores).
+#[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+pub(crate) fn encode_stream_event(event: &MeterEvent) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&StreamEvent(event))
+}
+
 /// `{"events":[...]}` for a batch.
 pub(crate) fn encode_stream_body(events: &[MeterEvent]) -> Result<Vec<u8>, serde_json::Error> {
     struct Batch<'a>(&'a [MeterEvent]);
