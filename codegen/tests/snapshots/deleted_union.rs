@@ -179,6 +179,13 @@ impl DeleteCustomer {
 }
 impl crate::rt::StripeRequest for DeleteCustomer {
     type Output = crate::DeletedCustomer;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("customer", &self.customer)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomer",

@@ -207,6 +207,13 @@ impl RetrieveCharge {
 }
 impl crate::rt::StripeRequest for RetrieveCharge {
     type Output = crate::Charge;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("charge", &self.charge)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetChargesCharge",

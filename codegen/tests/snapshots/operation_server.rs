@@ -30,6 +30,12 @@ impl CreateV2BillingMeterEventStream {
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
     type Output = serde_json::Value;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter_event_stream(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventStream",
@@ -65,6 +71,13 @@ impl RetrieveQuotePdf {
 }
 impl crate::rt::StripeRequest for RetrieveQuotePdf {
     type Output = crate::rt::Binary;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("quote", &self.quote)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetQuotesQuotePdf",

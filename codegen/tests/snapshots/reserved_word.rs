@@ -36,6 +36,13 @@ impl RetrieveThing {
 }
 impl crate::rt::StripeRequest for RetrieveThing {
     type Output = crate::Thing;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("type", &self.r#type)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetThingsType",

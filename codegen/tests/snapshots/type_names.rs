@@ -338,6 +338,13 @@ impl UpdatePaymentIntent {
 }
 impl crate::rt::StripeRequest for UpdatePaymentIntent {
     type Output = crate::PaymentIntent;
+    fn validate(
+        &self,
+        _cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::path_id("intent", &self.intent)?;
+        Ok(())
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostPaymentIntentsIntent",
@@ -651,7 +658,7 @@ pub mod payment_intent {
     #[non_exhaustive]
     pub struct PaymentMethodDataCard {
         /// The `number` parameter.
-        pub number: Option<String>,
+        pub number: Option<crate::rt::Secret<String>>,
     }
     impl serde::Serialize for PaymentMethodDataCard {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -670,7 +677,7 @@ pub mod payment_intent {
             Self { number: None }
         }
         /// The `number` parameter.
-        pub fn number(mut self, v: impl Into<String>) -> Self {
+        pub fn number(mut self, v: impl Into<crate::rt::Secret<String>>) -> Self {
             self.number = Some(v.into());
             self
         }

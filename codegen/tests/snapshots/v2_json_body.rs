@@ -66,6 +66,12 @@ impl CreateV2BillingMeterEvent {
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEvent {
     type Output = crate::V2BillingMeterEvent;
+    fn validate(
+        &self,
+        cx: &crate::rt::CheckContext,
+    ) -> Result<(), crate::rt::GuardError> {
+        crate::rt::check::meter::meter_event(self, cx)
+    }
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEvents",
