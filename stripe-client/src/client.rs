@@ -69,6 +69,17 @@ impl Client {
         self.settings.clock.clone()
     }
 
+    /// The observer, for the metering outbox drainer's reports.
+    #[cfg(all(
+        feature = "billing",
+        feature = "v2",
+        any(feature = "durable-sqlite", feature = "durable-postgres"),
+        not(target_arch = "wasm32")
+    ))]
+    pub(crate) fn observer(&self) -> Option<&dyn crate::telemetry::Observer> {
+        self.settings.observer.as_deref()
+    }
+
     /// The base URL used for `host`.
     pub fn base_url(&self, host: Host) -> &str {
         self.settings.base_url(host)

@@ -68,6 +68,11 @@ pub enum Error {
     /// no rule that matches it, a replay of a cassette that never saw it): the message names
     /// the operation and its parameters.
     Unmatched(String),
+    /// A durable store (the metering outbox, the webhook event ledger) failed: match on
+    /// [`StoreError::kind`](crate::durable::StoreError::kind) (features `durable-sqlite`,
+    /// `durable-postgres`).
+    #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+    Store(crate::durable::StoreError),
 }
 
 impl fmt::Display for Error {
@@ -106,6 +111,8 @@ impl fmt::Display for Error {
                 "the blocking client cannot run on a thread of a tokio runtime; use the async client there",
             ),
             Error::Unmatched(m) => write!(f, "no answer for this request: {m}"),
+            #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+            Error::Store(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -123,6 +130,8 @@ impl std::error::Error for Error {
                 source: Some(s), ..
             } => Some(&**s as &(dyn std::error::Error + 'static)),
             Error::Guard(g) => Some(g),
+            #[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+            Error::Store(e) => Some(e),
             _ => None,
         }
     }

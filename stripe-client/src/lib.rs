@@ -48,11 +48,13 @@
 //! | `native-roots` | trust the operating system's root certificates besides the webpki ones (rustls-native-certs); native targets only |
 //! | `http2` | HTTP/2 through ALPN where the server offers it |
 //! | `testing` | [`testing`]: typed mocks, objects for tests, record and replay; for dev-dependencies |
+//! | `durable-sqlite` | `durable::Store::sqlite`: an embedded SQLite file (no server) for the metering outbox (`meter::Outbox`, `meter::OutboxDrainer`; with `billing` and `v2`) and the webhook event ledger (`webhook::EventLedger`); native targets only |
+//! | `durable-postgres` | `durable::Store::postgres` and `meter::Outbox::record_in` (inside your own transaction): the same on a Postgres server, for a fleet; native targets only |
 //!
 //! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
-//! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
-//! is on, and each
-//! item that needs one says which.
+//! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). The durable features
+//! (sqlx underneath) are off by default: default builds compile none of it. On docs.rs every
+//! feature is on, and each item that needs one says which.
 //!
 //! # WebAssembly
 //!
@@ -69,6 +71,7 @@
 //!
 //! [getting started](guides::getting_started) · [payments](guides::payments) ·
 //! [subscriptions](guides::subscriptions) · [metering](guides::metering) ·
+//! [durable metering and exactly-once webhooks](guides::metering_durability) ·
 //! [connect](guides::connect) · [webhooks](guides::webhooks) ·
 //! [error handling](guides::error_handling) · [testing](guides::testing) ·
 //! [performance](guides::performance) · [telemetry](guides::telemetry) ·
@@ -138,6 +141,12 @@ extern crate serde_core as serde;
 #[cfg(all(target_arch = "wasm32", any(feature = "blocking", feature = "axum")))]
 compile_error!("the `blocking` and `axum` features run on tokio: native targets only (see the crate docs' feature table)");
 
+#[cfg(all(
+    target_arch = "wasm32",
+    any(feature = "durable-sqlite", feature = "durable-postgres")
+))]
+compile_error!("the `durable-sqlite` and `durable-postgres` features need a file system or sockets and tokio: native targets only");
+
 /// A page of this crate's docs on docs.rs, for links to items that a feature leaves out of
 /// the build being documented. Unused when every feature is on.
 #[allow(unused_macros)]
@@ -155,6 +164,11 @@ pub mod builders;
 mod client;
 mod clock;
 mod config;
+#[cfg(all(
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+pub mod durable;
 pub mod encode;
 mod error;
 mod ext;
@@ -235,6 +249,8 @@ guides! {
     subscriptions = "subscriptions.md";
     // Doctested in `meter`, where its examples' features are on.
     #[cfg(any())] metering = "metering.md";
+    // Doctested in `meter::outbox`, with the durable features.
+    #[cfg(any())] metering_durability = "metering-durability.md";
     connect = "connect.md";
     webhooks = "webhooks.md";
     error_handling = "error-handling.md";

@@ -62,7 +62,38 @@ pub struct RequestException {
     pub will_retry: bool,
 }
 
-/// Receives request events. Every method has an empty default.
+/// A metering outbox's queue, reported by a spawned
+/// [`OutboxDrainer`](crate::meter::OutboxDrainer) every `report_interval` (features
+/// `durable-sqlite` or `durable-postgres`, with `billing` and `v2`).
+#[cfg(all(
+    feature = "billing",
+    feature = "v2",
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutboxReport {
+    /// Events not yet delivered, in the whole outbox.
+    pub queue_depth: u64,
+    /// Of those, events leased to a drainer now.
+    pub in_flight: u64,
+    /// How long the oldest undelivered event has waited since it was recorded.
+    pub lag: Option<Duration>,
+    /// Events in the dead-letter table.
+    pub dead_letters: u64,
+    /// Events this drainer delivered so far.
+    pub delivered: u64,
+    /// Of those, events sent again after an earlier attempt.
+    pub resent: u64,
+    /// Events this drainer dead-lettered so far.
+    pub dead_lettered: u64,
+    /// The drainer's failures in a row (0 after a success).
+    pub consecutive_failures: u32,
+}
+
+/// Receives request events (and, with the metering outbox, its drainers' reports). Every
+/// method has an empty default.
 pub trait Observer: Send + Sync + 'static {
     /// An attempt starts.
     fn on_request_start(&self, _event: &RequestStart) {}
@@ -70,6 +101,14 @@ pub trait Observer: Send + Sync + 'static {
     fn on_request_stop(&self, _event: &RequestStop) {}
     /// An attempt failed without a response.
     fn on_request_exception(&self, _event: &RequestException) {}
+    /// A metering outbox drainer's periodic report: queue depth and lag.
+    #[cfg(all(
+        feature = "billing",
+        feature = "v2",
+        any(feature = "durable-sqlite", feature = "durable-postgres"),
+        not(target_arch = "wasm32")
+    ))]
+    fn on_outbox_report(&self, _report: &OutboxReport) {}
 }
 
 impl<T: Observer + ?Sized> Observer for std::sync::Arc<T> {
@@ -81,6 +120,15 @@ impl<T: Observer + ?Sized> Observer for std::sync::Arc<T> {
     }
     fn on_request_exception(&self, event: &RequestException) {
         (**self).on_request_exception(event)
+    }
+    #[cfg(all(
+        feature = "billing",
+        feature = "v2",
+        any(feature = "durable-sqlite", feature = "durable-postgres"),
+        not(target_arch = "wasm32")
+    ))]
+    fn on_outbox_report(&self, report: &OutboxReport) {
+        (**self).on_outbox_report(report)
     }
 }
 

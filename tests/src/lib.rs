@@ -3,6 +3,7 @@
 //! requests.
 
 pub mod chaos;
+pub mod durable;
 pub mod fault;
 pub mod meter_server;
 pub mod mock_coverage;

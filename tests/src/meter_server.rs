@@ -1,7 +1,11 @@
 //! A local v2 meter-events server (axum on 127.0.0.1) for the meter event stream tests:
 //! issues sessions with a short expiry, checks bearer tokens, answers 401
 //! `billing_meter_event_session_expired` on expired tokens, injects 5xx, 429, session
-//! expiry and latency, deduplicates events by identifier and counts everything.
+//! expiry and latency, and counts events by identifier as Stripe does: an identifier seen
+//! again within the de-duplication window (24 h, "a rolling 24 hour period") is a dropped
+//! resend; seen again after it, it is counted a second time (billed twice). Every receipt
+//! keeps its sender (the `User-Agent`) and, when configured, one payload value (a test's key
+//! for the usage an event stands for).
 //!
 //! Faults are injected *before* a batch is processed, so a failed response means the
 //! events were not received (the ambiguous "processed but the answer was lost" case is left
@@ -36,8 +40,19 @@ pub struct MeterServerConfig {
     pub p_latency: f64,
     /// The injected latency.
     pub latency: Duration,
+    /// A delay after a batch is counted and before the answer: a client that dies or times
+    /// out meanwhile does not know its events arrived (the case identifiers exist for).
+    pub answer_delay: Duration,
     /// Check payloads (strings, numeric `value`) and answer 400 on a bad one.
     pub validate: bool,
+    /// How long an identifier is remembered: a resend within it is dropped, after it
+    /// counted again (Stripe: 24 h).
+    pub dedup_window: Duration,
+    /// The payload key whose value each identifier's first receipt keeps
+    /// ([`MeterServer::usage_keys`]).
+    pub usage_key: Option<String>,
+    /// Event names answered 400 `invalid_request` (a refused event refuses its batch).
+    pub reject_event_names: Vec<String>,
 }
 
 impl Default for MeterServerConfig {
@@ -50,7 +65,11 @@ impl Default for MeterServerConfig {
             p_expire: 0.0,
             p_latency: 0.0,
             latency: Duration::ZERO,
+            answer_delay: Duration::ZERO,
             validate: true,
+            dedup_window: Duration::from_secs(24 * 3600),
+            usage_key: None,
+            reject_event_names: Vec::new(),
         }
     }
 }
@@ -66,8 +85,10 @@ pub struct MeterCounters {
     pub events: AtomicU64,
     /// Distinct identifiers received.
     pub unique: AtomicU64,
-    /// Events whose identifier was already seen.
+    /// Events whose identifier was already seen within the window (dropped resends).
     pub duplicates: AtomicU64,
+    /// Events counted (billed): first receipts, and receipts after the window ended.
+    pub counted: AtomicU64,
     /// Events without identifier.
     pub without_identifier: AtomicU64,
     /// Injected 500/503.
@@ -84,10 +105,26 @@ pub struct MeterCounters {
     pub bad_requests: AtomicU64,
 }
 
+/// What the server knows of one identifier.
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    /// Times it arrived (resends included).
+    pub received: u32,
+    /// Times it was counted (more than once only when a resend came after the window).
+    pub counted: u32,
+    /// The `User-Agent` of each receipt, in order.
+    pub senders: Vec<String>,
+    /// The configured usage key's payload value, from the first receipt.
+    pub usage: Option<String>,
+    /// The event's `timestamp`, from the first receipt.
+    pub timestamp: Option<String>,
+    last_counted: Instant,
+}
+
 struct St {
     cfg: MeterServerConfig,
     sessions: Mutex<HashMap<String, Instant>>,
-    seen: Mutex<HashSet<String>>,
+    seen: Mutex<HashMap<String, Receipts>>,
     c: MeterCounters,
     rng: AtomicU64,
     next_session: AtomicU64,
@@ -113,7 +150,7 @@ impl MeterServer {
         let state = Arc::new(St {
             cfg,
             sessions: Mutex::new(HashMap::new()),
-            seen: Mutex::new(HashSet::new()),
+            seen: Mutex::new(HashMap::new()),
             c: MeterCounters::default(),
             rng: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
             next_session: AtomicU64::new(1),
@@ -142,7 +179,7 @@ impl MeterServer {
         self.state
             .seen
             .lock()
-            .map(|s| s.contains(identifier))
+            .map(|s| s.contains_key(identifier))
             .unwrap_or(false)
     }
 
@@ -151,8 +188,45 @@ impl MeterServer {
         self.state
             .seen
             .lock()
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// What the server knows of each identifier.
+    pub fn receipts(&self) -> HashMap<String, Receipts> {
+        self.state
+            .seen
+            .lock()
             .map(|s| s.clone())
             .unwrap_or_default()
+    }
+
+    /// Identifiers counted more than once (Stripe would bill them twice).
+    pub fn counted_twice(&self) -> Vec<String> {
+        self.state
+            .seen
+            .lock()
+            .map(|s| {
+                s.iter()
+                    .filter(|(_, r)| r.counted > 1)
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// For each value of the configured usage key, the identifiers it arrived under (more
+    /// than one: the same usage counted under two identifiers).
+    pub fn usage_keys(&self) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        if let Ok(s) = self.state.seen.lock() {
+            for (id, r) in s.iter() {
+                if let Some(u) = &r.usage {
+                    out.entry(u.clone()).or_default().push(id.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Expire every session now.
@@ -261,7 +335,11 @@ struct StreamBody<'a> {
 #[derive(Deserialize)]
 struct StreamEv<'a> {
     #[serde(borrow, default)]
+    event_name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
     identifier: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
     payload: HashMap<std::borrow::Cow<'a, str>, serde_json::Value>,
 }
@@ -377,26 +455,79 @@ async fn stream(State(st): State<Arc<St>>, headers: HeaderMap, body: Bytes) -> R
             }
         }
     }
+    if !cfg.reject_event_names.is_empty() {
+        let refused = parsed.events.iter().any(|e| {
+            e.event_name
+                .as_deref()
+                .is_some_and(|n| cfg.reject_event_names.iter().any(|r| r == n))
+        });
+        if refused {
+            st.c.bad_requests.fetch_add(1, Ordering::Relaxed);
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "invalid_request",
+                "no meter with that event_name",
+            );
+        }
+    }
+    let sender = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let now = Instant::now();
     let n = parsed.events.len() as u64;
-    let (mut unique, mut dups, mut anon) = (0u64, 0u64, 0u64);
+    let (mut unique, mut dups, mut anon, mut counted) = (0u64, 0u64, 0u64, 0u64);
     if let Ok(mut seen) = st.seen.lock() {
         for e in parsed.events {
-            match e.identifier {
-                Some(id) => {
-                    if seen.insert(id.into_owned()) {
-                        unique += 1;
+            let Some(id) = e.identifier else {
+                anon += 1;
+                counted += 1;
+                continue;
+            };
+            let usage = cfg
+                .usage_key
+                .as_deref()
+                .and_then(|k| e.payload.get(k).and_then(|v| v.as_str()).map(str::to_owned));
+            match seen.get_mut(&*id) {
+                None => {
+                    unique += 1;
+                    counted += 1;
+                    seen.insert(
+                        id.into_owned(),
+                        Receipts {
+                            received: 1,
+                            counted: 1,
+                            senders: vec![sender.clone()],
+                            usage,
+                            timestamp: e.timestamp.map(|t| t.into_owned()),
+                            last_counted: now,
+                        },
+                    );
+                }
+                Some(r) => {
+                    r.received += 1;
+                    r.senders.push(sender.clone());
+                    if now.duration_since(r.last_counted) >= cfg.dedup_window {
+                        r.counted += 1;
+                        r.last_counted = now;
+                        counted += 1;
                     } else {
                         dups += 1;
                     }
                 }
-                None => anon += 1,
             }
         }
     }
     st.c.events.fetch_add(n, Ordering::Relaxed);
     st.c.unique.fetch_add(unique, Ordering::Relaxed);
     st.c.duplicates.fetch_add(dups, Ordering::Relaxed);
+    st.c.counted.fetch_add(counted, Ordering::Relaxed);
     st.c.without_identifier.fetch_add(anon, Ordering::Relaxed);
     st.c.accepted_requests.fetch_add(1, Ordering::Relaxed);
+    if !cfg.answer_delay.is_zero() {
+        tokio::time::sleep(cfg.answer_delay).await;
+    }
     (StatusCode::OK, [("content-type", "application/json")], "{}").into_response()
 }

@@ -4,8 +4,8 @@
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
 //! - `spec names [--from <file>]`: rederive `spec/operation_names.toml` (Stripe's method names)
 //!   from Stripe's SDK spec, by default stripe-mock's copy in the Go module cache.
-//! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests,
-//!   the wasm32 build and its Node tests). Each step prints `step <name>: <secs> s`; a table
+//! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, a real Postgres
+//!   for the durable stores, workspace tests, the wasm32 build and its Node tests). Each step prints `step <name>: <secs> s`; a table
 //!   at the end gives every step's time, the core suite's and the added checks' subtotals.
 //! - `wasm`: the wasm32 step alone (installs the target, wasm-bindgen-cli and workerd if needed).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
@@ -16,6 +16,8 @@
 //! - `miri`: the `unsafe` code's tests under Miri (the `miri` step of `test`).
 //! - `fuzz [--seconds N] [<target>...]`: run the fuzz targets (cargo-fuzz, nightly) and print
 //!   each one's executions, corpus size and crashes.
+//! - `postgres start [--durable] | stop <dir>`: a throwaway Postgres for `cargo test` (what `test` starts
+//!   itself), printing the `STRIPE_RS_POSTGRES_URL` to export.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -29,6 +31,7 @@ mod explorer;
 mod fuzz;
 mod manifest;
 mod modules;
+mod postgres;
 mod refresh;
 mod stripe_mock;
 mod wasm;
@@ -56,16 +59,17 @@ fn main() {
         Some("modules") => modules::cli(&args[1..]),
         Some("fuzz") => fuzz::cli(&args[1..]),
         Some("miri") => miri(),
+        Some("postgres") => postgres::cli(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats [--features <a,b>]] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
                  spec names [--from <spec3.beta.sdk.json>]\n  \
-                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, fuzz build, refresh proof, every test, wasm; each step timed)\n  \
+                 test    (codegen --check, clippy, fmt --check, doc, deny, miri, fuzz build, refresh proof, Postgres, every test, wasm; each step timed)\n  \
                  wasm    (wasm32 build, the Cloudflare Worker example's Node and workerd tests)\n  \
                  refresh-proof\n  \
-                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]\n  modules [--faces] [<src dir>]\n  fuzz [--seconds N] [<target>...]\n  miri    (the `unsafe` tests under Miri; installs nightly's miri and rust-src)"
+                 deny\n  bench [--full] [--no-compare | --only-compare | --only-dev-loop | --only <bench>] [--build-rounds N]\n  bench-build\n  stripe-mock [install|start]\n  postgres start [--durable] | stop <dir>\n  explorer [--base-url <url>] [--release]\n  modules [--faces] [<src dir>]\n  fuzz [--seconds N] [<target>...]\n  miri    (the `unsafe` tests under Miri; installs nightly's miri and rust-src)"
             );
             std::process::exit(2);
         }
@@ -398,6 +402,11 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
     println!("stripe-mock at {}", mock.url);
     // After the stripe-mock step: its `go install` fills the Go module cache the proof reads.
     steps.run(Added, "refresh proof", refresh::proof)?;
+    // The durable outbox and webhook ledger tests need a real Postgres: installed when missing,
+    // started on a temporary directory, stopped when this returns.
+    let pg = steps.run(Added, "postgres", || {
+        postgres::start(postgres::Durability::Tests, true)
+    })?;
     steps.run(Core, "tests", || {
         // The client follows HTTPS_PROXY / HTTP_PROXY as reqwest does: on a machine behind a
         // proxy, the tests' loopback servers are still reached directly.
@@ -408,7 +417,8 @@ fn test_steps(steps: &mut Steps) -> Result<()> {
         run(cargo()
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
             .env("NO_PROXY", format!("{no_proxy}127.0.0.1,localhost,::1"))
-            .env("STRIPE_MOCK_URL", &mock.url))?;
+            .env("STRIPE_MOCK_URL", &mock.url)
+            .env(postgres::URL_ENV, &pg.url))?;
         // stripe-types' unit tests (its runtime) are `test = false` in the run above.
         run(cargo().args([
             "test",

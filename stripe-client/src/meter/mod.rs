@@ -71,8 +71,18 @@
 mod event;
 pub mod guard;
 // The sender's background task runs on tokio: native targets only.
+#[cfg(all(
+    feature = "billing",
+    feature = "v2",
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+mod outbox;
 #[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 mod sender;
+// Also the client's own session for `send` of the stream request (wasm32 too).
+#[cfg(all(feature = "billing", feature = "v2"))]
+mod sessions;
 #[cfg(all(feature = "billing", feature = "v2"))]
 mod stream;
 #[cfg(feature = "billing")]
@@ -81,6 +91,17 @@ mod v1;
 #[cfg(feature = "billing")]
 pub use event::{EventIdentifier, MeterEvent, MeterValue, DEFAULT_CUSTOMER_KEY, DEFAULT_VALUE_KEY};
 pub use guard::{GuardError, GuardKind};
+#[cfg(all(
+    feature = "billing",
+    feature = "v2",
+    any(feature = "durable-sqlite", feature = "durable-postgres"),
+    not(target_arch = "wasm32")
+))]
+pub use outbox::{
+    DeadLetter, DeadLetterReason, DrainReport, DrainerHandle, DrainerHealth, DrainerStats,
+    EventStatus, Outbox, OutboxDrainer, OutboxDrainerBuilder, OutboxStats, DEFAULT_RESEND_WINDOW,
+    STRIPE_DEDUP_WINDOW,
+};
 #[cfg(all(feature = "billing", feature = "v2", not(target_arch = "wasm32")))]
 pub use sender::{
     FailedEvent, FailureSink, LogSink, MeterEventSender, MeterEventSenderBuilder, SenderStats,
@@ -90,8 +111,6 @@ pub use stream::{
     create_session, create_v2_adjustment, create_v2_event, send_events, send_events_at,
     send_stream_request, MeterEventSession, STREAM_PATH,
 };
-#[cfg(all(feature = "billing", feature = "v2"))]
-pub(crate) use stream::{execute_with_session, SessionCache};
 #[cfg(feature = "billing")]
 pub use v1::{
     check_create_adjustment, check_create_event, check_create_meter, create_adjustment_json,
@@ -99,6 +118,8 @@ pub use v1::{
     list_meters, reactivate_meter, retrieve_meter, stream_meters, update_meter_display_name,
     MeterBuilder, MeterEventAdjustment,
 };
+#[cfg(all(feature = "billing", feature = "v2"))]
+pub(crate) use {sessions::SessionCache, stream::execute_with_session};
 
 /// The metering guide (`guides/metering.md`), compiled so its examples stay correct.
 #[cfg(all(doctest, feature = "billing", feature = "v2"))]

@@ -12,9 +12,8 @@
 //! ```
 
 use super::event::MeterEvent;
-use super::stream::{
-    encode_stream_body, post_prepared, prepare_stream, SessionCache, DEFAULT_REFRESH_MARGIN,
-};
+use super::sessions::{SessionCache, DEFAULT_REFRESH_MARGIN};
+use super::stream::{encode_stream_body, post_prepared, prepare_stream};
 use crate::clock::Clock;
 use crate::retry::{Attempt, Decision, RetryPolicy};
 use crate::{Client, Error};

@@ -11,8 +11,6 @@ use crate::{Client, Error, ErrorCode, RequestOptions};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
 use stripe_types::rt::{DateTime, Host, Method, Secret};
 
 /// `POST /v2/billing/meter_event_stream` on the meter-events host.
@@ -101,71 +99,6 @@ pub async fn create_session(client: &Client) -> Result<MeterEventSession, Error>
     MeterEventSession::from_generated(s)
 }
 
-/// The meter event session a client (or a [`MeterEventSender`](super::MeterEventSender))
-/// sends the stream with: created with the API key on first use, kept, renewed `margin`
-/// before it expires (at most a third of its lifetime), dropped when the server answers that
-/// it expired. One renewal at a time; the others wait for it.
-pub(crate) struct SessionCache {
-    current: RwLock<Option<Arc<MeterEventSession>>>,
-    renew: futures_util::lock::Mutex<()>,
-    margin_ms: i64,
-}
-
-/// Renew a session this long before it expires, by default.
-pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
-impl Default for SessionCache {
-    fn default() -> Self {
-        SessionCache::new(DEFAULT_REFRESH_MARGIN)
-    }
-}
-
-impl SessionCache {
-    pub(crate) fn new(margin: Duration) -> Self {
-        SessionCache {
-            current: RwLock::new(None),
-            renew: futures_util::lock::Mutex::new(()),
-            margin_ms: i64::try_from(margin.as_millis()).unwrap_or(i64::MAX),
-        }
-    }
-
-    fn fresh(&self, clock: &dyn Clock) -> Option<Arc<MeterEventSession>> {
-        let g = self.current.read().ok()?;
-        let s = g.as_ref()?;
-        let margin = self.margin_ms.min(s.lifetime_ms() / 3);
-        (s.remaining_ms(clock) > margin).then(|| s.clone())
-    }
-
-    /// The session to send with, and `true` when this call created it.
-    pub(crate) async fn get(
-        &self,
-        client: &Client,
-        clock: &dyn Clock,
-    ) -> Result<(Arc<MeterEventSession>, bool), Error> {
-        if let Some(s) = self.fresh(clock) {
-            return Ok((s, false));
-        }
-        let _g = self.renew.lock().await;
-        if let Some(s) = self.fresh(clock) {
-            return Ok((s, false));
-        }
-        let s = Arc::new(create_session(client).await?);
-        if let Ok(mut g) = self.current.write() {
-            *g = Some(s.clone());
-        }
-        Ok((s, true))
-    }
-
-    /// Forget session `id` (the server said it expired), unless it was replaced already.
-    pub(crate) fn invalidate(&self, id: &str) {
-        if let Ok(mut g) = self.current.write() {
-            if g.as_ref().is_some_and(|s| s.id == id) {
-                *g = None;
-            }
-        }
-    }
-}
-
 /// Send a request that authenticates with a meter event session (the generated
 /// `CreateV2BillingMeterEventStream`) through `client.send`: the client's own session,
 /// created and renewed on its own, as bearer; a session the server calls expired is dropped
@@ -173,7 +106,7 @@ impl SessionCache {
 /// kept as given.
 pub(crate) async fn execute_with_session(
     client: &Client,
-    cache: &SessionCache,
+    cache: &super::sessions::SessionCache,
     prepared: &Prepared,
     opts: RequestOptions,
 ) -> Result<crate::pipeline::RawResponse, Error> {
@@ -391,6 +324,12 @@ impl Serialize for Payload<'_> {
         }
         m.end()
     }
+}
+
+/// One event as the stream receives it, as JSON text (what the outbox stores).
+#[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+pub(crate) fn encode_stream_event(event: &MeterEvent) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&StreamEvent(event))
 }
 
 /// `{"events":[...]}` for a batch.

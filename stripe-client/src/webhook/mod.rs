@@ -21,6 +21,8 @@
 //! * [`EventHandler`] and [`dispatch`] route events to per-type methods (features `payments`
 //!   and `billing`, the default: its methods take those areas' resources).
 //! * With the `axum` feature, `webhook::axum` has extractors that do all of this.
+//! * With `durable-sqlite` or `durable-postgres`, [`EventLedger`] runs a handler once per
+//!   event id, however often Stripe delivers it (`guides/metering-durability.md`).
 //!
 //! Every entry point refuses an empty or blank secret ([`WebhookError::EmptySecret`]) and one
 //! with leading or trailing whitespace ([`WebhookError::SecretWhitespace`]) before it looks at
@@ -33,12 +35,18 @@
     doc = concat!("[`EventHandler`]: ", docs_rs!("webhook/trait.EventHandler.html")),
     doc = concat!("[`dispatch`]: ", docs_rs!("webhook/fn.dispatch.html"))
 )]
+#![cfg_attr(
+    not(any(feature = "durable-sqlite", feature = "durable-postgres")),
+    doc = concat!("[`EventLedger`]: ", docs_rs!("webhook/struct.EventLedger.html"))
+)]
 
 mod error;
 mod event;
 mod fetch;
 #[cfg(all(feature = "payments", feature = "billing"))]
 mod handler;
+#[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+mod ledger;
 mod notification;
 mod signature;
 
@@ -52,6 +60,8 @@ pub use error::{HeaderProblem, WebhookError};
 pub use event::{Event, EventData, EventRequest};
 #[cfg(all(feature = "payments", feature = "billing"))]
 pub use handler::{dispatch, EventHandler};
+#[cfg(any(feature = "durable-sqlite", feature = "durable-postgres"))]
+pub use ledger::{EventLedger, Handled, LedgerEntry, LedgerError, LedgerKey, LedgerState};
 pub use notification::{
     EventNotification, EventNotificationType, MeterErrorCode, MeterErrorGroup, MeterErrorReason,
     MeterErrorReport, MeterSampleError, MeterSampleRequest, RelatedObject, V2Event,

@@ -283,6 +283,7 @@ async fn two_hundred_thousand_events_under_faults_lose_nothing() {
         p_latency: 0.05,
         latency: Duration::from_millis(20),
         validate: true,
+        ..MeterServerConfig::default()
     })
     .await;
     let failed = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -6,7 +6,8 @@
 //! the guide's prose sits beside the figures of the last run.
 //!
 //! Each bench runs as its own `cargo bench` process (`-- --quick` unless `--full`); the figures
-//! are parsed from the lines the benches print. Both sides of every ratio are measured in the
+//! are parsed from the lines the benches print. The `outbox` bench gets a Postgres of its own
+//! (started as `cargo xtask test` starts one, but with Postgres' durable defaults). Both sides of every ratio are measured in the
 //! same process, interleaved. `build_full` times a clean release build of `stripe-types` with
 //! `full` in its own `CARGO_TARGET_DIR` (removed afterwards).
 //!
@@ -443,6 +444,106 @@ fn realistic_network(r: &mut Report, _quick: bool) -> Result<()> {
     Ok(())
 }
 
+/// The durable metering outbox (`bench/benches/outbox.rs`), on a Postgres this starts with
+/// Postgres' durable defaults (every commit flushed) and on SQLite with `synchronous = FULL`:
+/// `record` throughput and p99 on both, `record_in` inside a Postgres transaction, and drain
+/// throughput from Postgres with 1 and 3 drainers beside Stripe's 100,000 events/s.
+fn outbox(r: &mut Report, quick: bool) -> Result<()> {
+    let pg = crate::postgres::start(crate::postgres::Durability::Real, true)?;
+    let events = if quick { "50000" } else { "100000" };
+    let out = run_bench(
+        "outbox",
+        quick,
+        &[
+            (crate::postgres::URL_ENV, pg.url.as_str()),
+            ("OUTBOX_BENCH_EVENTS", events),
+        ],
+    )?;
+    let v = |k: &str| bench_value(&out, k);
+    let (
+        Some(sq1),
+        Some(sq1_p99),
+        Some(sq),
+        Some(sq_p99),
+        Some(pq1),
+        Some(pq1_p99),
+        Some(pq),
+        Some(pq_p99),
+        Some(tx_rate),
+        Some(tx_p99),
+        Some(whole_tx_p99),
+    ) = (
+        v("outbox_sqlite_record1_per_s"),
+        v("outbox_sqlite_record1_p99_ms"),
+        v("outbox_sqlite_record_per_s"),
+        v("outbox_sqlite_record_p99_ms"),
+        v("outbox_pg_record1_per_s"),
+        v("outbox_pg_record1_p99_ms"),
+        v("outbox_pg_record_per_s"),
+        v("outbox_pg_record_p99_ms"),
+        v("outbox_pg_record_in_tx_per_s"),
+        v("outbox_pg_record_in_tx_p99_ms"),
+        v("outbox_pg_tx_p99_ms"),
+    )
+    else {
+        bail!("outbox: no BENCH lines in its output");
+    };
+    r.row(
+        "outbox `record` on SQLite (synchronous = FULL): 1 recorder; 16 recorders",
+        format!("{sq1:.0} events/s, p99 {sq1_p99:.2} ms; {sq:.0} events/s, p99 {sq_p99:.2} ms"),
+        "",
+        String::new(),
+    );
+    r.row(
+        "outbox `record` on Postgres (autocommit, fsync on): 1 recorder; 16 recorders",
+        format!("{pq1:.0} events/s, p99 {pq1_p99:.2} ms; {pq:.0} events/s, p99 {pq_p99:.2} ms"),
+        "",
+        String::new(),
+    );
+    r.row(
+        "outbox `record_in` inside a Postgres transaction (8 tasks: BEGIN, UPDATE, record_in, COMMIT)",
+        format!("p99 {tx_p99:.2} ms ({tx_rate:.0} events/s; whole transaction p99 {whole_tx_p99:.2} ms)"),
+        "target p99 ≤ 5 ms",
+        format!("{:.2}×", tx_p99 / 5.0),
+    );
+    r.target(
+        "outbox_record_in_tx_p99_ms",
+        Some((tx_p99, format!("{tx_p99:.2}"))),
+        |x| x <= 5.0,
+    );
+    let mut best = None::<f64>;
+    for n in [1, 3] {
+        let (Some(rate), lost, dup) = (
+            v(&format!("outbox_pg_drain{n}_per_s")),
+            v(&format!("outbox_pg_drain{n}_lost")),
+            v(&format!("outbox_pg_drain{n}_duplicated")),
+        ) else {
+            bail!("outbox: no drain figures for {n} drainer(s)");
+        };
+        let clean = lost == Some(0.0) && dup == Some(0.0);
+        r.row(
+            &format!("outbox drain from Postgres to a local stream sink, {n} drainer(s) ({events} events)"),
+            format!(
+                "{rate:.0} events/s, lost {}, duplicated {}",
+                lost.map_or("?".into(), |x| format!("{x:.0}")),
+                dup.map_or("?".into(), |x| format!("{x:.0}"))
+            ),
+            "Stripe's most for one business: 100,000 events/s",
+            format!("{:.2}×", rate / 100_000.0),
+        );
+        if n == 1 && clean {
+            best = Some(rate);
+        }
+    }
+    // The target is a single drainer's (a fleet only adds to it).
+    r.target(
+        "outbox_drain_events_per_s",
+        best.map(|x| (x, format!("{x:.0}"))),
+        |x| x >= 10_000.0,
+    );
+    Ok(())
+}
+
 /// Clean release build of `stripe-types` with `full` (what `cargo xtask bench-build` times).
 fn build_full(r: &mut Report, out_dir: &Path) -> Result<()> {
     let target = out_dir.join("target-build-full");
@@ -556,13 +657,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut r = Report::default();
     type Bench = fn(&mut Report, bool) -> Result<()>;
-    let benches: [(&str, Bench); 8] = [
+    let benches: [(&str, Bench); 9] = [
         ("client_overhead", client_overhead),
         ("realistic_network", realistic_network),
         ("decode", decode),
         ("form_encode", form_encode),
         ("webhook", webhook),
         ("meter_sender", meter_sender),
+        ("outbox", outbox),
         ("concurrency", concurrency),
         ("governor", governor),
     ];
@@ -617,6 +719,8 @@ pub fn run(args: &[String]) -> Result<()> {
             "typed_decode_speed_vs_value",
             "webhook_vs_hmac",
             "meter_sender_events_per_s",
+            "outbox_record_in_tx_p99_ms",
+            "outbox_drain_events_per_s",
             "tcp_connections_at_64",
             "governor_backfill",
         ] {

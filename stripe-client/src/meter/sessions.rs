@@ -1,0 +1,74 @@
+//! The meter event session a stream sender shares across its requests: created on first use,
+//! renewed a margin before it expires (once, however many requests ask at the same moment),
+//! and dropped when the server says it expired. Used by
+//! [`MeterEventSender`](super::MeterEventSender), the outbox drainer and the client itself
+//! (`send` of the generated stream request, also on wasm32: the lock is `futures_util`'s).
+
+use super::stream::{create_session, MeterEventSession};
+use crate::retry::Clock;
+use crate::{Client, Error};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+pub(crate) struct SessionCache {
+    current: RwLock<Option<Arc<MeterEventSession>>>,
+    renew: futures_util::lock::Mutex<()>,
+    margin_ms: i64,
+}
+
+/// Renew a session this long before it expires, by default.
+pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache::new(DEFAULT_REFRESH_MARGIN)
+    }
+}
+
+impl SessionCache {
+    /// A cache renewing sessions `margin` before they expire (capped at a third of a
+    /// session's lifetime).
+    pub(crate) fn new(margin: Duration) -> Self {
+        SessionCache {
+            current: RwLock::new(None),
+            renew: futures_util::lock::Mutex::new(()),
+            margin_ms: i64::try_from(margin.as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+
+    fn fresh(&self, wall: &dyn Clock) -> Option<Arc<MeterEventSession>> {
+        let g = self.current.read().ok()?;
+        let s = g.as_ref()?;
+        let margin = self.margin_ms.min(s.lifetime_ms() / 3);
+        (s.remaining_ms(wall) > margin).then(|| s.clone())
+    }
+
+    /// The current session, or a new one (`true` when this call created it).
+    pub(crate) async fn get(
+        &self,
+        client: &Client,
+        clock: &dyn Clock,
+    ) -> Result<(Arc<MeterEventSession>, bool), Error> {
+        if let Some(s) = self.fresh(clock) {
+            return Ok((s, false));
+        }
+        let _g = self.renew.lock().await;
+        if let Some(s) = self.fresh(clock) {
+            return Ok((s, false));
+        }
+        let s = Arc::new(create_session(client).await?);
+        if let Ok(mut g) = self.current.write() {
+            *g = Some(s.clone());
+        }
+        Ok((s, true))
+    }
+
+    /// Forget session `id` (the server said it expired); the next `get` creates one.
+    pub(crate) fn invalidate(&self, id: &str) {
+        if let Ok(mut g) = self.current.write() {
+            if g.as_ref().is_some_and(|s| s.id == id) {
+                *g = None;
+            }
+        }
+    }
+}
