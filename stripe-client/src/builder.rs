@@ -321,8 +321,6 @@ impl ClientBuilder {
                 governor,
                 mode: crate::governor::Mode::of_key(key),
             }),
-            #[cfg(all(feature = "billing", feature = "v2"))]
-            meter_sessions: Default::default(),
             #[cfg(feature = "testing")]
             interceptor: self.interceptor,
         }))

@@ -27,6 +27,11 @@ use stripe_types::rt::{Auth, Host, Method, Paginated, StripeRequest};
 #[derive(Clone)]
 pub struct Client {
     settings: Arc<Settings>,
+    /// The meter event session that `send` uses for the v2 meter event stream (created and
+    /// renewed on its own), shared by the client's clones. Here, not in the settings: the
+    /// shared state under the pipeline imports nothing of metering.
+    #[cfg(all(feature = "billing", feature = "v2"))]
+    meter_sessions: Arc<crate::meter::SessionCache>,
 }
 
 impl fmt::Debug for Client {
@@ -48,6 +53,8 @@ impl Client {
     pub(crate) fn from_settings(settings: Settings) -> Client {
         Client {
             settings: Arc::new(settings),
+            #[cfg(all(feature = "billing", feature = "v2"))]
+            meter_sessions: Arc::default(),
         }
     }
 
@@ -140,7 +147,7 @@ impl Client {
     ) -> futures_util::future::BoxFuture<'a, Result<RawResponse, Error>> {
         Box::pin(crate::meter::execute_with_session(
             self,
-            &self.settings.meter_sessions,
+            &self.meter_sessions,
             prepared,
             opts,
         ))

@@ -30,10 +30,6 @@ pub(crate) struct Settings {
     pub(crate) observer: Option<Arc<dyn Observer>>,
     /// The rate governor and the mode of the key, when the builder was given one.
     pub(crate) governor: Option<crate::governor::Governed>,
-    /// The meter event session that `send` uses for the v2 meter event stream (created and
-    /// renewed on its own), shared by the client's clones.
-    #[cfg(all(feature = "billing", feature = "v2"))]
-    pub(crate) meter_sessions: crate::meter::SessionCache,
     /// Set only on a client built from a `testing::StripeMock`: it sees each typed request.
     #[cfg(feature = "testing")]
     pub(crate) interceptor: Option<Arc<dyn crate::testing::Intercept>>,

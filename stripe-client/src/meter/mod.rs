@@ -107,6 +107,8 @@ pub use sender::{
     FailedEvent, FailureSink, LogSink, MeterEventSender, MeterEventSenderBuilder, SenderStats,
 };
 #[cfg(all(feature = "billing", feature = "v2"))]
+pub(crate) use sessions::{execute_with_session, SessionCache};
+#[cfg(all(feature = "billing", feature = "v2"))]
 pub use stream::{
     create_session, create_v2_adjustment, create_v2_event, send_events, send_events_at,
     send_stream_request, MeterEventSession, STREAM_PATH,
@@ -118,8 +120,6 @@ pub use v1::{
     list_meters, reactivate_meter, retrieve_meter, stream_meters, update_meter_display_name,
     MeterBuilder, MeterEventAdjustment,
 };
-#[cfg(all(feature = "billing", feature = "v2"))]
-pub(crate) use {sessions::SessionCache, stream::execute_with_session};
 
 /// The metering guide (`guides/metering.md`), compiled so its examples stay correct.
 #[cfg(all(doctest, feature = "billing", feature = "v2"))]

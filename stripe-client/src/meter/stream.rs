@@ -99,43 +99,6 @@ pub async fn create_session(client: &Client) -> Result<MeterEventSession, Error>
     MeterEventSession::from_generated(s)
 }
 
-/// Send a request that authenticates with a meter event session (the generated
-/// `CreateV2BillingMeterEventStream`) through `client.send`: the client's own session,
-/// created and renewed on its own, as bearer; a session the server calls expired is dropped
-/// and the request sent once more with a new one. A caller's own `Authorization` header is
-/// kept as given.
-pub(crate) async fn execute_with_session(
-    client: &Client,
-    cache: &super::sessions::SessionCache,
-    prepared: &Prepared,
-    opts: RequestOptions,
-) -> Result<crate::pipeline::RawResponse, Error> {
-    if opts
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-    {
-        return client.execute_prepared(prepared, &opts).await;
-    }
-    let clock = client.clock();
-    let mut renewed = false;
-    loop {
-        let (session, _) = cache.get(client, &*clock).await?;
-        let mut with_token = opts.clone();
-        with_token.headers.push((
-            "authorization".into(),
-            format!("Bearer {}", session.authentication_token.expose()),
-        ));
-        match client.execute_prepared(prepared, &with_token).await {
-            Err(Error::SessionExpired(_)) if !renewed => {
-                cache.invalidate(&session.id);
-                renewed = true;
-            }
-            r => return r,
-        }
-    }
-}
-
 /// Send up to 100 events on the stream with the session's token as bearer. Events without
 /// an identifier go without one (Stripe then cannot deduplicate a resend); call
 /// [`MeterEvent::ensure_identifier`] first, or use
