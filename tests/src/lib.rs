@@ -165,3 +165,15 @@ fn is_stripe_mock(addr: SocketAddr) -> bool {
     let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
     head.starts_with("http/1.") && head.contains("stripe-mock-version")
 }
+
+/// A client that answers from a [`MockTransport`](stripe_client::MockTransport) queue,
+/// without retries (key `sk_test_123`), and the transport to script and inspect.
+pub fn mock_client() -> (Client, stripe_client::MockTransport) {
+    let mock = stripe_client::MockTransport::new();
+    let client = Client::builder("sk_test_123")
+        .transport(mock.clone())
+        .max_retries(0)
+        .build()
+        .expect("a mock client's settings are valid");
+    (client, mock)
+}

@@ -10,15 +10,7 @@ use stripe_client::{
     DEFAULT_MAX_RESPONSE_BYTES,
 };
 
-fn mock_client() -> (Client, MockTransport) {
-    let mock = MockTransport::new();
-    let client = Client::builder("sk_test_123")
-        .transport(mock.clone())
-        .max_retries(0)
-        .build()
-        .unwrap();
-    (client, mock)
-}
+use integration_tests::mock_client;
 
 /// Send a retrieve against a mock answering `status` with `body`; return the error.
 async fn error_for(status: u16, body: &str) -> Error {

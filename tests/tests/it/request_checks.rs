@@ -13,15 +13,7 @@ use stripe_types::{
     RetrieveCustomerBalanceTransaction, RetrieveV2CoreEvent, UpdateCustomer,
 };
 
-fn mock_client() -> (Client, MockTransport) {
-    let mock = MockTransport::new();
-    let client = Client::builder("sk_test_123")
-        .transport(mock.clone())
-        .max_retries(0)
-        .build()
-        .unwrap();
-    (client, mock)
-}
+use integration_tests::mock_client;
 
 /// The refusal of an empty id in `field`.
 fn empty_id<T: std::fmt::Debug>(r: Result<T, Error>, field: &str) {
