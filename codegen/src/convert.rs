@@ -113,9 +113,17 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    // The files schemas are grouped in: each resource's (`x-resourceId`), and each schema's
+    // that names a family of others (`v2.error` for `v2.error.url_invalid`).
     let resources: Vec<String> = names
         .iter()
-        .filter(|n| matches!(&components.schemas[*n], ReferenceOr::Item(s) if s.schema_data.extensions.contains_key("x-resourceId")))
+        .filter(|n| {
+            matches!(&components.schemas[*n], ReferenceOr::Item(s) if s.schema_data.extensions.contains_key("x-resourceId"))
+                || {
+                    let family = format!("{n}.");
+                    names.iter().any(|c| c.starts_with(&family))
+                }
+        })
         .map(|n| n.replace('.', "_"))
         .collect();
     for name in &names {
@@ -147,6 +155,7 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
             gated: false,
             id_alias: None,
             merged_into: None,
+            resource: matches!(&components.schemas[name], ReferenceOr::Item(s) if s.schema_data.extensions.contains_key("x-resourceId")),
             used_by: Vec::new(),
             module: Vec::new(),
             owner: type_ident(name),
@@ -506,6 +515,7 @@ impl<'a> Converter<'a> {
             unit: None,
             id_alias: None,
             merged_into: None,
+            resource: false,
             used_by: Vec::new(),
             module: Vec::new(),
             owner: ctx.owner.clone(),

@@ -53,10 +53,17 @@
 //!   ([`emit::takes_args_struct`]).
 //! - **Docs**: every generated item has one; an operation's names its HTTP method and path,
 //!   Stripe's method, and links to Stripe's API reference.
-//! - **Type names**: component schemas and operation structs keep their names at the crate
-//!   root (`stripe_types::PaymentIntent`, `stripe_types::CreatePaymentIntent`). Every type
-//!   nested in them lives in the module of its resource, named by the end of its field path
-//!   (`payment_intent::CaptureMethod`, `customer::TaxExempt`). A type several operations
+//! - **Type names**: resources, the objects operations answer with, and operation structs
+//!   keep their names at the crate root (`stripe_types::PaymentIntent`,
+//!   `stripe_types::CreatePaymentIntent`), as do the few shapes several resources share
+//!   under a short name (`Address`, `ApiErrors`). Every other type, inline or a component
+//!   the spec writes once for reuse ([`nesting`]), lives in the module of its resource,
+//!   named by the end of its field path (`payment_intent::CaptureMethod`,
+//!   `payment_record::ThreeDSecure` for
+//!   `payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure`).
+//!   The schemas one schema's name heads (`v2.error.*`) share one enum per property
+//!   ([`passes::merge_family_enums`]). No public type path passes 80 characters after
+//!   `stripe_types::`. A type several operations
 //!   share is named by the path its uses have in common, in the resource most of them belong
 //!   to, never after one of them. A collision lengthens the name by one field at a time; types
 //!   that share a whole field path move into a submodule named after the operation that owns
@@ -73,6 +80,7 @@ pub mod html;
 pub mod links;
 pub mod model;
 pub mod names;
+pub mod nesting;
 pub mod passes;
 pub mod policy;
 pub mod secrets;

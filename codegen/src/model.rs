@@ -243,6 +243,8 @@ pub struct Item {
     pub id_alias: Option<String>,
     /// Replaced by another item during deduplication.
     pub merged_into: Option<ItemId>,
+    /// A component schema the spec marks as an API resource (`x-resourceId`).
+    pub resource: bool,
 }
 
 /// How a parameter struct is sent.

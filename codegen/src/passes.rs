@@ -1,6 +1,7 @@
 //! Named normalisation passes over the model, run in order by [`run_all`].
 
 use crate::model::*;
+use crate::nesting::Use;
 use crate::policy::CORE;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn run_all(m: &mut Model) {
     crate::links::link_params(m);
     crate::links::type_links(m);
+    merge_family_enums(m);
     dedup_inline_types(m);
     crate::links::share_enums(m);
     assign_roles(m);
@@ -86,6 +88,125 @@ pub(crate) fn rewrite_refs(m: &mut Model) {
         op.params = f(op.params);
         op.output = map_ty(&op.output, &f);
     }
+}
+
+/// One enum per wire concept across a family of schemas: the schemas that one schema's name
+/// heads (`v2.error.url_invalid`, `v2.error.token_expired`, ... under `v2.error`) say the
+/// same property with the same field path (`error.code`), each with its own values. Their
+/// enums become one, with every member's values, so one `match` reads any of them; the
+/// structs around it are then identical and [`dedup_inline_types`] makes them one too.
+pub fn merge_family_enums(m: &mut Model) {
+    let schemas: BTreeSet<&str> = m.components.keys().map(String::as_str).collect();
+    let family_of = |s: &str| -> Option<String> {
+        let (head, _) = s.rsplit_once('.')?;
+        schemas.contains(head).then(|| head.to_string())
+    };
+    // (family, field path) -> the enums.
+    let owners: BTreeMap<String, String> = m
+        .components
+        .iter()
+        .filter_map(|(s, &id)| Some((m.items[id].owner.clone(), family_of(s)?)))
+        .collect();
+    // (family, field path) -> the enums, or the structs.
+    let group = |m: &Model, enums: bool| {
+        let mut groups: BTreeMap<(String, Vec<String>), Vec<ItemId>> = BTreeMap::new();
+        for id in live(m) {
+            let item = &m.items[id];
+            let is_enum = matches!(item.kind, Kind::Enum { .. });
+            let is_struct = matches!(item.kind, Kind::Struct { .. });
+            if item.schema.is_some() || !(if enums { is_enum } else { is_struct }) {
+                continue;
+            }
+            if let Some(family) = owners.get(&item.owner) {
+                groups
+                    .entry((family.clone(), item.path.clone()))
+                    .or_default()
+                    .push(id);
+            }
+        }
+        groups
+    };
+    let mut merged = false;
+    for ids in group(m, true).into_values().filter(|ids| ids.len() > 1) {
+        let mut all: BTreeSet<String> = BTreeSet::new();
+        for &id in &ids {
+            if let Kind::Enum { values } = &m.items[id].kind {
+                all.extend(values.iter().cloned());
+            }
+        }
+        m.items[ids[0]].kind = Kind::Enum {
+            values: all.into_iter().collect(),
+        };
+        for &id in &ids[1..] {
+            m.items[id].merged_into = Some(ids[0]);
+            merged = true;
+        }
+    }
+    if merged {
+        rewrite_refs(m);
+        // The structs around them: one struct with every member's fields, each required
+        // where every member requires it.
+        // Deepest first: a struct's fields are merged before it is.
+        let depth = group(m, false)
+            .keys()
+            .map(|(_, p)| p.len())
+            .max()
+            .unwrap_or(0);
+        for level in (1..=depth).rev() {
+            for ((_, path), ids) in group(m, false) {
+                if path.len() != level || ids.len() < 2 {
+                    continue;
+                }
+                if let Some(kind) = union_struct(m, &ids) {
+                    m.items[ids[0]].kind = kind;
+                    for &id in &ids[1..] {
+                        m.items[id].merged_into = Some(ids[0]);
+                    }
+                }
+            }
+            rewrite_refs(m);
+        }
+    }
+}
+
+/// One struct with the fields of every struct in `ids`, each required where all of them
+/// require it; `None` when two give one field different types.
+fn union_struct(m: &Model, ids: &[ItemId]) -> Option<Kind> {
+    let mut fields: BTreeMap<String, Field> = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut object = None;
+    for &id in ids {
+        let Kind::Struct {
+            fields: fs,
+            object: o,
+        } = &m.items[id].kind
+        else {
+            return None;
+        };
+        object = object.or_else(|| o.clone());
+        for f in fs {
+            *seen.entry(f.name.clone()).or_default() += 1;
+            match fields.get_mut(&f.name) {
+                Some(g) if g.ty != f.ty => return None,
+                Some(g) => {
+                    g.required &= f.required;
+                    if g.doc.is_none() {
+                        g.doc = f.doc.clone();
+                    }
+                }
+                None => {
+                    fields.insert(f.name.clone(), f.clone());
+                }
+            }
+        }
+    }
+    for (name, f) in fields.iter_mut() {
+        f.required &= seen[name] == ids.len();
+    }
+    Some(Kind::Struct {
+        fields: fields.into_values().collect(),
+        object,
+    })
 }
 
 /// Inline types that are structurally identical (same fields and types, ignoring docs) and
@@ -379,6 +500,10 @@ const MODULE_RESERVED: &[&str] = &[
     "Self_",
 ];
 
+/// The longest public path (after `stripe_types::`) a nested type's name may give it, when
+/// some name keeps it shorter.
+const PATH_MAX: usize = 80;
+
 /// The longest scope module joined from two owners' names (`create_update`).
 const SCOPE_MAX: usize = 24;
 
@@ -386,6 +511,16 @@ const SCOPE_MAX: usize = 24;
 /// (two of them, `create_update`); past that, the words all their names share, else `params` for request
 /// types and `shared` for response types.
 fn scope_of(owners: &[String], requests: bool) -> String {
+    let scope = scope_words(owners, requests);
+    // A verb that Rust reserves (`return`) takes a trailing `_`, as field names do.
+    if crate::names::is_keyword(&scope) {
+        format!("{scope}_")
+    } else {
+        scope
+    }
+}
+
+fn scope_words(owners: &[String], requests: bool) -> String {
     let joined = owners.join("_");
     if owners.len() == 1 || (owners.len() == 2 && joined.len() <= SCOPE_MAX) {
         joined
@@ -423,9 +558,9 @@ fn common_words(owners: &[String]) -> Option<String> {
         .filter(|c| c.len() <= 40 && !owners.contains(c))
 }
 
-/// The owners (schema or operation names) of the use sites `uses`, sorted, each once.
-fn owners_of(m: &Model, uses: &[ItemId]) -> Vec<String> {
-    let mut owners: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
+/// The owners (schema or operation names) of the uses `uses`, sorted, each once.
+fn owners_of(uses: &[Use]) -> Vec<String> {
+    let mut owners: Vec<String> = uses.iter().map(|u| u.owner.clone()).collect();
     owners.sort();
     owners.dedup();
     owners
@@ -450,8 +585,10 @@ fn module_ident(file: &str, areas: &BTreeSet<String>) -> String {
 /// Rust names and module paths. The rule (also in the crate docs of `stripe-types`):
 ///
 /// 1. Component schemas and operation parameter structs keep their names and live at the
-///    crate root. One whose name the runtime reserves (`Event`) lives in its resource
-///    module instead (`event::Event`).
+///    crate root, but for the components [`crate::nesting`] names as nested types (a
+///    field of one resource's object, or a long-named one several share), which are named
+///    by rules 2–4 from their field paths. One whose name the runtime reserves (`Event`)
+///    lives in its resource module instead (`event::Event`).
 /// 2. Every other (inline) type lives in the module of its resource (`payment_intent`,
 ///    `checkout_session`): the module file of the schemas and operations that use it,
 ///    the one most of its uses share when several resources use it.
@@ -472,7 +609,10 @@ fn module_ident(file: &str, areas: &BTreeSet<String>) -> String {
 /// 5. A union of up to three components is named after them (`CustomerOrDeletedCustomer`)
 ///    and sits at the root.
 ///
-/// A name that would pass 40 characters takes the scope of rule 4 instead.
+/// A name that would pass 40 characters takes the scope of rule 4 instead, and no name is
+/// taken whose path would pass [`PATH_MAX`] characters while another is shorter (the last
+/// resort is the owners' name before the field, in the module itself). A scope is never the
+/// module's own name: the resource's own types take their longer paths instead.
 ///
 /// No name carries a collision number: a collision only lengthens names, by a rule that
 /// looks at every colliding type at once, so the order of the spec does not matter.
@@ -483,7 +623,11 @@ pub fn assign_names(m: &mut Model) {
     let mut root: BTreeSet<String> = ROOT_RESERVED.iter().map(|s| s.to_string()).collect();
     // Names fixed in each module before the inline types are named there.
     let mut fixed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut order: Vec<ItemId> = m.components.values().copied().collect();
+    // Components that are fields of resources are named as nested types, below.
+    let nest = crate::nesting::nesting(m);
+    let mut order: Vec<ItemId> = (m.components.values().copied())
+        .filter(|id| !nest.nested.contains(id))
+        .collect();
     order.extend(m.operations.iter().map(|o| o.params));
     for id in order {
         let item = &m.items[id];
@@ -508,13 +652,32 @@ pub fn assign_names(m: &mut Model) {
         }
     }
 
-    // Every use site of each surviving inline type: itself and the items merged into it.
+    // Every use of each surviving inline type (itself and the items merged into it, from
+    // the resource when its owner is a nested component) and of each nested component.
     let inline = |i: &Item, id: ItemId| i.schema.is_none() && !op_params.contains(&id);
-    let mut sites: BTreeMap<ItemId, Vec<ItemId>> = BTreeMap::new();
+    let mut sites: BTreeMap<ItemId, Vec<Use>> = BTreeMap::new();
+    // The owner and field path an item's docs name, when nesting moved it under a resource.
+    let mut moved: BTreeMap<ItemId, Use> = BTreeMap::new();
     for (id, item) in m.items.iter().enumerate() {
         if inline(item, id) {
-            sites.entry(m.resolve(id)).or_default().push(id);
+            let uses = nest.expand(m, id);
+            if nest.owner_nested(&item.owner) {
+                if let Some(first) = uses.first() {
+                    moved.insert(id, first.clone());
+                }
+            }
+            sites.entry(m.resolve(id)).or_default().extend(uses);
         }
+    }
+    for (&id, uses) in &nest.uses {
+        sites.insert(id, uses.clone());
+        if let Some(first) = uses.first() {
+            moved.insert(id, first.clone());
+        }
+    }
+    for uses in sites.values_mut() {
+        uses.sort();
+        uses.dedup();
     }
     // A union of components is named after them (`CustomerOrDeletedCustomer`): that names
     // what it is wherever it is used, so it sits at the root beside its variants.
@@ -528,7 +691,7 @@ pub fn assign_names(m: &mut Model) {
             return true;
         }
         root.insert(title.clone());
-        let used_by = owners_of(m, uses);
+        let used_by = owners_of(uses);
         let item = &mut m.items[id];
         if item.id_alias.is_some() {
             let alias = format!("{title}Id");
@@ -545,14 +708,16 @@ pub fn assign_names(m: &mut Model) {
         used_by: Vec<String>,
         module: String,
         /// Who keeps the plain name in a collision: a type of the resource's own object
-        /// first, then the type with the most uses.
-        owners: (bool, usize),
+        /// first, then the one whose field path is shortest (the resource's own `type` over
+        /// `credit.type`), then a nested component (the object a union of it and others is
+        /// about), then the type with the most uses.
+        owners: (bool, std::cmp::Reverse<usize>, bool, usize),
         candidates: Vec<(String, String)>,
         level: usize,
     }
     let mut namings: Vec<Naming> = Vec::new();
     for (&id, uses) in &sites {
-        let paths: Vec<&Vec<String>> = uses.iter().map(|&u| &m.items[u].path).collect();
+        let paths: Vec<&Vec<String>> = uses.iter().map(|u| &u.path).collect();
         // The field path every use shares, from the end.
         let mut common: Vec<String> = paths[0].clone();
         for p in &paths[1..] {
@@ -569,6 +734,11 @@ pub fn assign_names(m: &mut Model) {
         if common.is_empty() {
             if let Some(t) = &m.items[id].title {
                 candidates.push(crate::names::type_ident(t));
+            } else if nest.nested.contains(&id)
+                && m.items[id].name.len() <= crate::nesting::ROOT_NAME_MAX
+            {
+                // A nested component whose uses share no field: its own name, when short.
+                candidates.push(m.items[id].name.clone());
             }
         }
         // Only the path every use shares names the type; past it, a longer name would be the
@@ -583,8 +753,8 @@ pub fn assign_names(m: &mut Model) {
         };
         candidates.extend((1..=segs.len()).map(|k| segs[segs.len() - k..].concat()));
         let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
-        for &u in uses {
-            *votes.entry(m.items[u].file.as_str()).or_default() += 1;
+        for u in uses {
+            *votes.entry(u.file.as_str()).or_default() += 1;
         }
         let top = votes.values().copied().max().unwrap_or(0);
         let file = votes
@@ -597,7 +767,7 @@ pub fn assign_names(m: &mut Model) {
         // owner without the module's resource (`update` for `UpdatePaymentIntent` in
         // `payment_intent`), every owner's for a shared type (`create_confirm`).
         let resource = crate::names::type_ident(&module);
-        let used_by = owners_of(m, uses);
+        let used_by = owners_of(uses);
         // An operation's scope is its verb (`create` for `CreateSubscription` and for
         // `CreateCustomerSubscription`), and if that does not settle a collision, its name
         // without the resource (`create_customer`); a schema's is its name without the
@@ -605,8 +775,8 @@ pub fn assign_names(m: &mut Model) {
         // Schemas' names come before operations' (`person_create_update`).
         let mut verbs: Vec<(bool, String)> = Vec::new();
         let mut owners: Vec<(bool, String)> = Vec::new();
-        for &u in uses {
-            let owner = &m.items[u].owner;
+        for u in uses {
+            let owner = &u.owner;
             // The resource in the plural too (`ListBillingMeters` → `list`).
             let plural = match resource.strip_suffix('y') {
                 Some(stem) => format!("{stem}ies"),
@@ -672,7 +842,7 @@ pub fn assign_names(m: &mut Model) {
         }
         // Two shared types with one path: each moves into the scope of its owners
         // (`create_update::CaptureMethod`, see `scope_of`), never one owner's name.
-        let requests = uses.iter().all(|&u| op_names.contains(&m.items[u].owner));
+        let requests = uses.iter().all(|u| op_names.contains(&u.owner));
         let scope = scope_of(&owners, requests);
         let verb_scope = scope_of(&verbs, requests);
         scoped.extend(candidates.iter().map(|c| (verb_scope.clone(), c.clone())));
@@ -694,12 +864,42 @@ pub fn assign_names(m: &mut Model) {
                 .map(|k| (scope.clone(), first[first.len() - k..].concat())),
         );
         scoped.extend(long_names.iter().map(|c| (String::new(), (*c).clone())));
+        // Last of all, the owners' name before the field, in the module itself
+        // (`PurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFundsCode`).
+        if let Some(last) = segs.last() {
+            scoped.push((String::new(), format!("{owner}{last}")));
+        }
+        // The resource's own types have no scope but the module itself
+        // (`financial_connections_account::financial_connections_account::Status`): they
+        // take their longer paths in the module (`BalanceRefreshStatus`).
+        let owner_named = format!("{owner}{}", segs.concat());
+        scoped = scoped
+            .into_iter()
+            .filter_map(|(sub, name)| match sub == module {
+                true if name == owner_named => None,
+                true => Some((String::new(), name)),
+                false => Some((sub, name)),
+            })
+            .collect();
+        // A candidate whose path would pass PATH_MAX characters is kept only when every one
+        // would.
+        let len = |(sub, name): &(String, String)| {
+            module.len() + 2 + name.len() + if sub.is_empty() { 0 } else { sub.len() + 2 }
+        };
+        if scoped.iter().any(|c| len(c) <= PATH_MAX) {
+            scoped.retain(|c| len(c) <= PATH_MAX);
+        }
         let own = used_by.contains(&resource);
         namings.push(Naming {
             used_by,
             id,
             module,
-            owners: (own, uses.len()),
+            owners: (
+                own,
+                std::cmp::Reverse(paths.iter().map(|p| p.len()).min().unwrap_or(0)),
+                nest.nested.contains(&id),
+                uses.len(),
+            ),
             candidates: scoped,
             level: 0,
         });
@@ -782,6 +982,10 @@ pub fn assign_names(m: &mut Model) {
         item.module = vec![n.module];
         if !sub.is_empty() {
             item.module.push(sub);
+        }
+        if let Some(u) = moved.remove(&n.id) {
+            item.owner = u.owner;
+            item.path = u.path;
         }
     }
 }

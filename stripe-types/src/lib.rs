@@ -34,10 +34,15 @@
 //! resource's own path keeps the name and the other takes its parent (`ListChargeRefunds`
 //! beside `ListRefunds`) or `Current` (`RetrieveCurrentAccount`).
 //!
-//! Resources keep their schema's name at the crate root (`PaymentIntent`). Every other type
-//! lives in the module of the resource that uses it, named by its field
-//! (`payment_intent::CaptureMethod`), and a request parameter uses the response's enum for
-//! the same property. Ids are typed by the object the spec links them to (`CustomerId`; a
+//! Resources keep their schema's name at the crate root (`PaymentIntent`), as do the objects
+//! operations answer with and a few short shapes several resources share (`Address`). Every
+//! other type lives in the module of the resource that uses it, named by its field
+//! (`payment_intent::CaptureMethod`; `payment_record::ThreeDSecure` for
+//! `PaymentRecord.payment_method_details.card.three_d_secure`, which the spec writes as a
+//! schema of its own). Where a request's type differs from the response's for one field, the
+//! response's keeps the name and the request's sits in the operation's module
+//! (`billing_meter::create::DefaultAggregation`). A request parameter uses the response's
+//! enum for the same property. No path passes 80 characters after `stripe_types::`. Ids are typed by the object the spec links them to (`CustomerId`; a
 //! union id such as `balance_transaction::SourceId` for a parameter that names one of
 //! several kinds of object); v1 and v2 objects have ids of their own.
 //!

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub struct CreatePrice {
     /// The `recurring` parameter.
-    pub recurring: Option<crate::price::Recurring>,
+    pub recurring: Option<crate::price::create::Recurring>,
 }
 impl serde::Serialize for CreatePrice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -24,7 +24,7 @@ impl CreatePrice {
         Self { recurring: None }
     }
     /// The `recurring` parameter.
-    pub fn recurring(mut self, v: impl Into<crate::price::Recurring>) -> Self {
+    pub fn recurring(mut self, v: impl Into<crate::price::create::Recurring>) -> Self {
         self.recurring = Some(v.into());
         self
     }
@@ -50,7 +50,7 @@ pub struct Price {
     /// The `id` field.
     pub id: String,
     /// The `recurring` field.
-    pub recurring: Option<crate::Recurring>,
+    pub recurring: Option<crate::price::Recurring>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -59,7 +59,7 @@ impl crate::rt::Decode for Price {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::Recurring>,
+            f1: crate::rt::json::Slot<crate::price::Recurring>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -116,81 +116,8 @@ impl serde::Serialize for Price {
         map.end()
     }
 }
-/// The `recurring` object.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Recurring {
-    /// The `interval` field.
-    pub interval: crate::price::Interval,
-    /// The `usage_type` field.
-    pub usage_type: crate::recurring::UsageType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-impl crate::rt::Decode for Recurring {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::price::Interval>,
-            f1: crate::rt::json::Slot<crate::recurring::UsageType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a recurring object",
-                &["interval", "usage_type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(Recurring {
-                    interval: f0,
-                    usage_type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "interval"), (taken.1.is_none(), "usage_type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for Recurring {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for Recurring {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for Recurring {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("interval", &self.interval)?;
-        map.serialize_entry("usage_type", &self.usage_type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 pub mod price {
-    /// Values of `interval` in `CreatePrice` and `Recurring`.
+    /// Values of `recurring.interval` in `CreatePrice` and `Price`.
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum Interval {
@@ -252,42 +179,83 @@ pub mod price {
             r.str_enum()
         }
     }
-    /// `recurring` in the parameters of `CreatePrice`.
-    #[derive(Clone, Debug, Default)]
+    /// The `recurring` object.
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub struct Recurring {
-        /// The `interval` parameter.
-        ///
-        /// This parameter takes `day`, `month`.
-        pub interval: Option<crate::price::Interval>,
+        /// The `interval` field.
+        pub interval: crate::price::Interval,
+        /// The `usage_type` field.
+        pub usage_type: crate::price::UsageType,
+        /// Fields the pinned spec does not name, kept as raw JSON.
+        pub extra: crate::rt::Extra,
     }
+    impl crate::rt::Decode for Recurring {
+        #[inline(never)]
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            struct Slots {
+                f0: crate::rt::json::Slot<crate::price::Interval>,
+                f1: crate::rt::json::Slot<crate::price::UsageType>,
+            }
+            let mut b = Slots {
+                f0: crate::rt::json::Slot::new(),
+                f1: crate::rt::json::Slot::new(),
+            };
+            let extra = r
+                .fields(
+                    "a recurring object",
+                    &["interval", "usage_type"],
+                    &mut |r, i| match i {
+                        0 => r.required(&mut b.f0),
+                        1 => r.required(&mut b.f1),
+                        _ => r.skip(),
+                    },
+                )?;
+            match (b.f0.take(), b.f1.take()) {
+                (Some(f0), Some(f1)) => {
+                    Ok(Recurring {
+                        interval: f0,
+                        usage_type: f1,
+                        extra,
+                    })
+                }
+                taken => {
+                    let name = crate::rt::json::first_missing(
+                        &[
+                            (taken.0.is_none(), "interval"),
+                            (taken.1.is_none(), "usage_type"),
+                        ],
+                    );
+                    crate::rt::json::discard((taken, extra));
+                    Err(r.missing(name))
+                }
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Recurring {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::json::deserialize(d)
+        }
+    }
+    impl crate::rt::HasId for Recurring {
+        fn id_str(&self) -> Option<&str> {
+            None
+        }
+    }
+    #[cfg(feature = "serialize")]
     impl serde::Serialize for Recurring {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.interval {
-                map.serialize_entry("interval", v)?;
+            map.serialize_entry("interval", &self.interval)?;
+            map.serialize_entry("usage_type", &self.usage_type)?;
+            for (k, v) in self.extra.iter() {
+                map.serialize_entry(k, v)?;
             }
             map.end()
         }
     }
-    impl Recurring {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self { interval: None }
-        }
-        /// The `interval` parameter.
-        ///
-        /// This parameter takes `day`, `month`.
-        pub fn interval(mut self, v: impl Into<crate::price::Interval>) -> Self {
-            self.interval = Some(v.into());
-            self
-        }
-    }
-}
-pub mod recurring {
-    /// Values of `usage_type` in `Recurring`.
+    /// Values of `recurring.usage_type` in `Price`.
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum UsageType {
@@ -339,6 +307,42 @@ pub mod recurring {
     impl crate::rt::Decode for UsageType {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
+        }
+    }
+    /// Types of `create` whose field path another type of `price` also has.
+    pub mod create {
+        /// `recurring` in the parameters of `CreatePrice`.
+        #[derive(Clone, Debug, Default)]
+        #[non_exhaustive]
+        pub struct Recurring {
+            /// The `interval` parameter.
+            ///
+            /// This parameter takes `day`, `month`.
+            pub interval: Option<crate::price::Interval>,
+        }
+        impl serde::Serialize for Recurring {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = s.serialize_map(None)?;
+                if let Some(v) = &self.interval {
+                    map.serialize_entry("interval", v)?;
+                }
+                map.end()
+            }
+        }
+        impl Recurring {
+            /// Start with no parameters set.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new() -> Self {
+                Self { interval: None }
+            }
+            /// The `interval` parameter.
+            ///
+            /// This parameter takes `day`, `month`.
+            pub fn interval(mut self, v: impl Into<crate::price::Interval>) -> Self {
+                self.interval = Some(v.into());
+                self
+            }
         }
     }
 }
