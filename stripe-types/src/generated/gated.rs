@@ -14,6 +14,46 @@ crate::rt::stand_in!(
     " Stand-in for `Account`, which this build leaves out: turn on one of the features `account`, `accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Account
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::AffirmOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `AffirmOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    AffirmOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::AfterpayClearpayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `AfterpayClearpayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    AfterpayClearpayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::AlipayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `AlipayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    AlipayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::AlmaOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `AlmaOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    AlmaOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::AmazonPayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `AmazonPayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    AmazonPayOptions
+);
 #[cfg(feature = "application_fees")]
 pub use crate::ApplicationFee;
 #[cfg(not(feature = "application_fees"))]
@@ -54,6 +94,14 @@ crate::rt::stand_in!(
     " Stand-in for `BalanceTransaction`, which this build leaves out: turn on one of the features `balance`, `balance_transactions`, `charge_dispute`, `disputes`, `issuing_authorizations`, `issuing_disputes`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     BalanceTransaction
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::BancontactOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `BancontactOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    BancontactOptions
+);
 #[cfg(
     any(
         feature = "customer_bank_accounts",
@@ -75,6 +123,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `BankAccount`, which this build leaves out: turn on one of the features `customer_bank_accounts`, `customer_sources`, `tokens` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     BankAccount
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::BillieOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `BillieOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    BillieOptions
 );
 #[cfg(feature = "billing_credit_balance_transactions")]
 pub use crate::BillingCreditBalanceTransaction;
@@ -108,6 +164,14 @@ crate::rt::stand_in!(
     " Stand-in for `BillingPortalConfiguration`, which this build leaves out: turn on feature `billing_portal_configurations` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     BillingPortalConfiguration
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::BoletoOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `BoletoOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    BoletoOptions
+);
 #[cfg(any(feature = "customer_cards", feature = "tokens"))]
 pub use crate::Card;
 #[cfg(not(any(feature = "customer_cards", feature = "tokens")))]
@@ -115,6 +179,22 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Card`, which this build leaves out: turn on one of the features `customer_cards`, `tokens` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Card
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::CardPresentOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `CardPresentOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    CardPresentOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::CashappOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `CashappOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    CashappOptions
 );
 #[cfg(feature = "charges")]
 pub use crate::Charge;
@@ -164,6 +244,14 @@ crate::rt::stand_in!(
     " Stand-in for `CreditNote`, which this build leaves out: turn on feature `credit_notes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     CreditNote
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::CryptoOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `CryptoOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    CryptoOptions
+);
 #[cfg(feature = "customers")]
 pub use crate::Customer;
 #[cfg(not(feature = "customers"))]
@@ -171,6 +259,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Customer`, which this build leaves out: turn on feature `customers` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Customer
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::CustomerBalanceOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `CustomerBalanceOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    CustomerBalanceOptions
 );
 #[cfg(feature = "customer_balance_transactions")]
 pub use crate::CustomerBalanceTransaction;
@@ -375,6 +471,38 @@ crate::rt::stand_in!(
     " Stand-in for `FinancialConnectionsSession`, which this build leaves out: turn on one of the features `financial_connections_sessions`, `link_account_sessions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     FinancialConnectionsSession
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::FpxOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `FpxOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    FpxOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::GiropayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `GiropayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    GiropayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::GrabpayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `GrabpayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    GrabpayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::IdealOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `IdealOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    IdealOptions
+);
 #[cfg(feature = "identity_verification_reports")]
 pub use crate::IdentityVerificationReport;
 #[cfg(not(feature = "identity_verification_reports"))]
@@ -390,6 +518,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `IdentityVerificationSession`, which this build leaves out: turn on feature `identity_verification_sessions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     IdentityVerificationSession
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::InteracPresentOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `InteracPresentOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    InteracPresentOptions
 );
 #[cfg(feature = "invoices")]
 pub use crate::Invoice;
@@ -535,6 +671,30 @@ crate::rt::stand_in!(
     " Stand-in for `IssuingTransaction`, which this build leaves out: turn on one of the features `issuing_authorizations`, `issuing_transactions`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     IssuingTransaction
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::KlarnaOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `KlarnaOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    KlarnaOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::KonbiniOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `KonbiniOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    KonbiniOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::KrCardOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `KrCardOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    KrCardOptions
+);
 #[cfg(feature = "mandates")]
 pub use crate::Mandate;
 #[cfg(not(feature = "mandates"))]
@@ -542,6 +702,46 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Mandate`, which this build leaves out: turn on feature `mandates` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Mandate
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::MbWayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `MbWayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    MbWayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::MultibancoOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `MultibancoOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    MultibancoOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::OxxoOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `OxxoOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    OxxoOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::P24Options;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `P24Options`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    P24Options
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::PayByBankOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `PayByBankOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PayByBankOptions
 );
 #[cfg(feature = "payment_intents")]
 pub use crate::PaymentIntent;
@@ -589,286 +789,6 @@ crate::rt::stand_in!(
     " Stand-in for `PaymentMethodConfiguration`, which this build leaves out: turn on feature `payment_method_configurations` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     PaymentMethodConfiguration
 );
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsAffirm;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsAffirm`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsAffirm
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsAfterpayClearpay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsAfterpayClearpay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsAfterpayClearpay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsAlipay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsAlipay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsAlipay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsAlma;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsAlma`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsAlma
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsAmazonPay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsAmazonPay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsAmazonPay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsBancontact;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsBancontact`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsBancontact
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsBillie;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsBillie`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsBillie
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsBoleto;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsBoleto`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsBoleto
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsCardPresent;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsCardPresent`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsCardPresent
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsCashapp;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsCashapp`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsCashapp
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsCrypto;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsCrypto`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsCrypto
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsCustomerBalance;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsCustomerBalance`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsCustomerBalance
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsFpx;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsFpx`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsFpx
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsGiropay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsGiropay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsGiropay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsGrabpay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsGrabpay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsGrabpay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsIdeal;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsIdeal`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsIdeal
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsInteracPresent;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsInteracPresent`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsInteracPresent
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsKlarna;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsKlarna`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsKlarna
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsKonbini;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsKonbini`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsKonbini
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsKrCard;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsKrCard`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsKrCard
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsMbWay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsMbWay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsMbWay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsMultibanco;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsMultibanco`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsMultibanco
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsOxxo;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsOxxo`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsOxxo
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsP24;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsP24`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsP24
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsPayByBank;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsPayByBank`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsPayByBank
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsPaynow;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsPaynow`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsPaynow
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsPaypal;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsPaypal`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsPaypal
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsPix;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsPix`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsPix
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsPromptpay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsPromptpay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsPromptpay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsRevolutPay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsRevolutPay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsRevolutPay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsSatispay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsSatispay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsSatispay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsSofort;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsSofort`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsSofort
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsTwint;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsTwint`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsTwint
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsWechatPay;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsWechatPay`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsWechatPay
-);
-#[cfg(feature = "payment_methods")]
-pub use crate::PaymentMethodOptionsZip;
-#[cfg(not(feature = "payment_methods"))]
-crate::rt::stand_in!(
-    #[doc =
-    " Stand-in for `PaymentMethodOptionsZip`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
-    PaymentMethodOptionsZip
-);
 #[cfg(feature = "payment_records")]
 pub use crate::PaymentRecord;
 #[cfg(not(feature = "payment_records"))]
@@ -876,6 +796,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `PaymentRecord`, which this build leaves out: turn on feature `payment_records` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     PaymentRecord
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::PaynowOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `PaynowOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PaynowOptions
 );
 #[cfg(
     any(
@@ -901,6 +829,14 @@ crate::rt::stand_in!(
     " Stand-in for `Payout`, which this build leaves out: turn on one of the features `payouts`, `treasury_received_credits`, `treasury_transaction_entries`, `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Payout
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::PaypalOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `PaypalOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PaypalOptions
+);
 #[cfg(
     any(
         feature = "account",
@@ -924,6 +860,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `Person`, which this build leaves out: turn on one of the features `account`, `account_people`, `account_persons`, `accounts` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Person
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::PixOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `PixOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PixOptions
 );
 #[cfg(
     any(
@@ -981,6 +925,14 @@ crate::rt::stand_in!(
     " Stand-in for `PromotionCode`, which this build leaves out: turn on feature `promotion_codes` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     PromotionCode
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::PromptpayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `PromptpayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    PromptpayOptions
+);
 #[cfg(feature = "quotes")]
 pub use crate::Quote;
 #[cfg(not(feature = "quotes"))]
@@ -1021,6 +973,22 @@ crate::rt::stand_in!(
     " Stand-in for `Review`, which this build leaves out: turn on feature `reviews` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     Review
 );
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::RevolutPayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `RevolutPayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    RevolutPayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::SatispayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `SatispayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    SatispayOptions
+);
 #[cfg(feature = "setup_attempts")]
 pub use crate::SetupAttempt;
 #[cfg(not(feature = "setup_attempts"))]
@@ -1044,6 +1012,14 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `ShippingRate`, which this build leaves out: turn on feature `shipping_rates` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     ShippingRate
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::SofortOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `SofortOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    SofortOptions
 );
 #[cfg(
     any(
@@ -1320,4 +1296,28 @@ crate::rt::stand_in!(
     #[doc =
     " Stand-in for `TreasuryTransaction`, which this build leaves out: turn on feature `treasury_transactions` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
     TreasuryTransaction
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::TwintOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `TwintOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    TwintOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::WechatPayOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `WechatPayOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    WechatPayOptions
+);
+#[cfg(feature = "payment_methods")]
+pub use crate::payment_intent::ZipOptions;
+#[cfg(not(feature = "payment_methods"))]
+crate::rt::stand_in!(
+    #[doc =
+    " Stand-in for `ZipOptions`, which this build leaves out: turn on feature `payment_methods` for the typed object. An expanded object keeps its JSON ([`Unavailable`](crate::rt::Unavailable)); the id stays typed."]
+    ZipOptions
 );

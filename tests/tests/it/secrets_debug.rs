@@ -77,9 +77,9 @@ fn response_types_holding_a_secret_do_not_print_it() {
         "{\"client_secret\":\"secret-sentinel-4f2a9c\",\"created\":1700000000,\"id\":\"x_123\",\"livemode\":true,\"metadata\":{\"k\":\"v\"},\"object\":\"identity.verification_session\",\"status\":\"canceled\",\"type\":\"document\"}",
     );
     decoded::<
-        stripe_types::InvoicesResourceConfirmationSecret,
+        stripe_types::invoice::ConfirmationSecret,
     >(
-        "InvoicesResourceConfirmationSecret.client_secret",
+        "ConfirmationSecret.client_secret",
         "{\"client_secret\":\"secret-sentinel-4f2a9c\",\"type\":\"x_123\"}",
     );
     decoded::<
@@ -113,8 +113,8 @@ fn response_types_holding_a_secret_do_not_print_it() {
         "{\"client_secret\":\"secret-sentinel-4f2a9c\",\"created\":1700000000,\"flow\":\"x_123\",\"id\":\"x_123\",\"livemode\":true,\"object\":\"source\",\"status\":\"x_123\",\"type\":\"ach_credit_transfer\"}",
     );
     decoded::<
-        stripe_types::SourceTypeKlarna,
-    >("SourceTypeKlarna.client_token", "{\"client_token\":\"secret-sentinel-4f2a9c\"}");
+        stripe_types::source::Klarna,
+    >("Klarna.client_token", "{\"client_token\":\"secret-sentinel-4f2a9c\"}");
     decoded::<
         stripe_types::TerminalConnectionToken,
     >(
@@ -122,21 +122,21 @@ fn response_types_holding_a_secret_do_not_print_it() {
         "{\"object\":\"terminal.connection_token\",\"secret\":\"secret-sentinel-4f2a9c\"}",
     );
     decoded::<
-        stripe_types::TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
+        stripe_types::terminal_configuration::EnterpriseEapPeap,
     >(
-        "TerminalConfigurationConfigurationResourceEnterprisePeapWifi.password",
+        "EnterpriseEapPeap.password",
         "{\"password\":\"secret-sentinel-4f2a9c\",\"ssid\":\"x_123\",\"username\":\"x_123\"}",
     );
     decoded::<
-        stripe_types::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
+        stripe_types::terminal_configuration::EnterpriseEapTls,
     >(
-        "TerminalConfigurationConfigurationResourceEnterpriseTlsWifi.private_key_file_password",
+        "EnterpriseEapTls.private_key_file_password",
         "{\"client_certificate_file\":\"x_123\",\"private_key_file\":\"x_123\",\"private_key_file_password\":\"secret-sentinel-4f2a9c\",\"ssid\":\"x_123\"}",
     );
     decoded::<
-        stripe_types::TerminalConfigurationConfigurationResourcePersonalPskWifi,
+        stripe_types::terminal_configuration::PersonalPsk,
     >(
-        "TerminalConfigurationConfigurationResourcePersonalPskWifi.password",
+        "PersonalPsk.password",
         "{\"password\":\"secret-sentinel-4f2a9c\",\"ssid\":\"x_123\"}",
     );
     decoded::<
@@ -266,7 +266,7 @@ fn request_types_holding_a_secret_do_not_print_it() {
     );
     built(
         "EnterpriseEapPeap.password",
-        stripe_types::terminal_configuration::EnterpriseEapPeap::new(stripe_types::terminal_configuration::EnterpriseEapPeapArgs {
+        stripe_types::terminal_configuration::create_update::EnterpriseEapPeap::new(stripe_types::terminal_configuration::create_update::EnterpriseEapPeapArgs {
             password: stripe_types::rt::Secret::new(
                 String::from("secret-sentinel-4f2a9c"),
             ),
@@ -276,7 +276,7 @@ fn request_types_holding_a_secret_do_not_print_it() {
     );
     built(
         "EnterpriseEapTls.private_key_file_password",
-        stripe_types::terminal_configuration::EnterpriseEapTls::new(stripe_types::terminal_configuration::EnterpriseEapTlsArgs {
+        stripe_types::terminal_configuration::create_update::EnterpriseEapTls::new(stripe_types::terminal_configuration::create_update::EnterpriseEapTlsArgs {
                 client_certificate_file: String::from("x"),
                 private_key_file: String::from("x"),
                 ssid: String::from("x"),
@@ -287,7 +287,7 @@ fn request_types_holding_a_secret_do_not_print_it() {
     );
     built(
         "PersonalPsk.password",
-        stripe_types::terminal_configuration::PersonalPsk::new(
+        stripe_types::terminal_configuration::create_update::PersonalPsk::new(
             stripe_types::rt::Secret::new(String::from("secret-sentinel-4f2a9c")),
             String::from("x"),
         ),

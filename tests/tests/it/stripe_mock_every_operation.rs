@@ -28,7 +28,7 @@ async fn op_post_account_links(client: &Client) -> Result<(), Error> {
 async fn op_post_account_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountSession::new(
         stripe_types::AccountId::new("id_123"),
-        stripe_types::account_session::Components::new()
+        stripe_types::account_session::create::Components::new()
             .account_management(
                 stripe_types::account_session::AccountConfigParam::new(true),
             ),
@@ -333,7 +333,7 @@ async fn op_post_application_fees_id_refunds(client: &Client) -> Result<(), Erro
 }
 async fn op_get_apps_secrets(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListAppsSecrets::new(
-        stripe_types::apps_secret::Scope::new(
+        stripe_types::apps_secret::params::Scope::new(
             <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
@@ -345,7 +345,7 @@ async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAppsSecret::new(stripe_types::CreateAppsSecretArgs {
         name: String::from("x"),
         payload: String::from("x"),
-        scope: stripe_types::apps_secret::Scope::new(
+        scope: stripe_types::apps_secret::params::Scope::new(
             <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
@@ -356,7 +356,7 @@ async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
 async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteWhereAppsSecret::new(
         String::from("x"),
-        stripe_types::apps_secret::Scope::new(
+        stripe_types::apps_secret::params::Scope::new(
             <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
@@ -367,7 +367,7 @@ async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
 async fn op_get_apps_secrets_find(client: &Client) -> Result<(), Error> {
     let req = stripe_types::FindAppsSecret::new(
         String::from("x"),
-        stripe_types::apps_secret::Scope::new(
+        stripe_types::apps_secret::params::Scope::new(
             <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
@@ -499,10 +499,10 @@ async fn op_post_billing_credit_grants(client: &Client) -> Result<(), Error> {
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
-        stripe_types::billing_credit_grant::ApplicabilityConfig::new(
+        stripe_types::billing_credit_grant::create::ApplicabilityConfig::new(
             stripe_types::billing_credit_balance_summary::ScopeParam::new()
                 .price_type(
-                    <stripe_types::billing_credit_balance_summary::PriceType as std::str::FromStr>::from_str(
+                    <stripe_types::billing_credit_grant::PriceType as std::str::FromStr>::from_str(
                             "metered",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -549,7 +549,7 @@ async fn op_post_billing_meter_event_adjustments(client: &Client) -> Result<(), 
                 .unwrap_or_else(|e| match e {}),
         )
         .cancel(
-            stripe_types::billing_meter_event_adjustment::Cancel::new()
+            stripe_types::billing_meter_event_adjustment::create::Cancel::new()
                 .identifier(String::from("x")),
         );
     let _answer = req.send(client).await?;
@@ -572,7 +572,7 @@ async fn op_get_billing_meters(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_meters(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeter::new(stripe_types::CreateBillingMeterArgs {
-        default_aggregation: stripe_types::billing_meter::DefaultAggregation::new(
+        default_aggregation: stripe_types::billing_meter::create::DefaultAggregation::new(
             <stripe_types::billing_meter::Formula as std::str::FromStr>::from_str(
                     "count",
                 )
@@ -947,8 +947,8 @@ async fn op_post_credit_notes_id_void(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_customer_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerSession::new(
-        stripe_types::customer_session::Components::new()
-            .buy_button(stripe_types::customer_session::BuyButton::new(true)),
+        stripe_types::customer_session::create::Components::new()
+            .buy_button(stripe_types::customer_session::create::BuyButton::new(true)),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1169,8 +1169,8 @@ async fn op_post_customers_customer_funding_instructions(
 ) -> Result<(), Error> {
     let req = stripe_types::CreateFundingInstructionsCustomer::new(
         stripe_types::CustomerId::new("id_123"),
-        stripe_types::funding_instructions::BankTransfer::new(
-            <stripe_types::payment_intent::shared::BankTransferType as std::str::FromStr>::from_str(
+        stripe_types::funding_instructions::create::BankTransfer::new(
+            <stripe_types::payment_intent::BankTransferType as std::str::FromStr>::from_str(
                     "eu_bank_transfer",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -1953,7 +1953,7 @@ async fn op_get_issuing_cardholders(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_issuing_cardholders(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCardholder::new(
-        stripe_types::issuing_cardholder::Billing::new(
+        stripe_types::issuing_cardholder::create_update::Billing::new(
             stripe_types::issuing_card::Address::new(stripe_types::issuing_card::AddressArgs {
                 city: String::from("x"),
                 country: String::from("x"),
@@ -2691,7 +2691,7 @@ async fn op_get_promotion_codes(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_promotion_codes(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePromotionCode::new(
-        stripe_types::promotion_code::Promotion::new(
+        stripe_types::promotion_code::create::Promotion::new(
             <stripe_types::promotion_code::Type as std::str::FromStr>::from_str("coupon")
                 .unwrap_or_else(|e| match e {}),
         ),
@@ -2785,12 +2785,12 @@ async fn op_get_radar_early_fraud_warnings_early_fraud_warning(
 }
 async fn op_post_radar_payment_evaluations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateRadarPaymentEvaluation::new(
-        stripe_types::radar_payment_evaluation::CustomerDetails::new()
+        stripe_types::radar_payment_evaluation::create::CustomerDetails::new()
             .customer_account(String::from("x")),
-        stripe_types::radar_payment_evaluation::PaymentDetails::new(
+        stripe_types::radar_payment_evaluation::create::PaymentDetails::new(
             1i64,
             String::from("x"),
-            stripe_types::radar_payment_evaluation::PaymentMethodDetails::new(
+            stripe_types::radar_payment_evaluation::create::PaymentMethodDetails::new(
                 stripe_types::PaymentMethodId::new("id_123"),
             ),
         ),
@@ -3223,7 +3223,7 @@ async fn op_post_subscriptions_subscription_migrate(
     let req = stripe_types::MigrateSubscription::new(
         stripe_types::SubscriptionId::new("id_123"),
         stripe_types::subscription::BillingMode::new(
-            <stripe_types::invoice::shared::Type as std::str::FromStr>::from_str(
+            <stripe_types::invoice::shared::SharedType as std::str::FromStr>::from_str(
                     "flexible",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3283,10 +3283,10 @@ async fn op_post_tax_registrations(client: &Client) -> Result<(), Error> {
             stripe_types::rt::Timestamp(1_700_000_000),
         ),
         String::from("x"),
-        stripe_types::tax_registration::CountryOptions::new()
+        stripe_types::tax_registration::create::CountryOptions::new()
             .ae(
-                stripe_types::tax_registration::Ae::new(
-                    <stripe_types::tax_registration::shared::SgType as std::str::FromStr>::from_str(
+                stripe_types::tax_registration::create::Ae::new(
+                    <stripe_types::tax_registration::tax_registration_create::SgType as std::str::FromStr>::from_str(
                             "standard",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -3487,9 +3487,9 @@ async fn op_delete_terminal_locations_location(client: &Client) -> Result<(), Er
 }
 async fn op_post_terminal_onboarding_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTerminalOnboardingLink::new(
-        stripe_types::terminal_onboarding_link::LinkOptions::new()
+        stripe_types::terminal_onboarding_link::create::LinkOptions::new()
             .apple_terms_and_conditions(
-                stripe_types::terminal_onboarding_link::AppleTermsAndConditions::new(
+                stripe_types::terminal_onboarding_link::create::AppleTermsAndConditions::new(
                     String::from("x"),
                 ),
             ),
@@ -3547,8 +3547,8 @@ async fn op_post_terminal_readers_reader_collect_inputs(
     let req = stripe_types::CollectInputsTerminalReader::new(
         stripe_types::TerminalReaderId::new("id_123"),
         vec![
-            stripe_types::terminal_reader::Inputs::new(stripe_types::terminal_reader::CustomText::new(String::from("x")),
-            < stripe_types::terminal_reader::InputsType as std::str::FromStr >
+            stripe_types::terminal_reader::collect::Inputs::new(stripe_types::terminal_reader::collect::CustomText::new(String::from("x")),
+            < stripe_types::terminal_reader::collect::Type as std::str::FromStr >
             ::from_str("email").unwrap_or_else(| e | match e {}))
         ],
     );
@@ -3769,7 +3769,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
 ) -> Result<(), Error> {
     let req = stripe_types::RejectTestHelpersIssuingPersonalizationDesign::new(
         stripe_types::IssuingPersonalizationDesignId::new("id_123"),
-        stripe_types::issuing_personalization_design::RejectionReasons::new()
+        stripe_types::issuing_personalization_design::reject::RejectionReasons::new()
             .card_logo(
                 vec![
                     < stripe_types::issuing_personalization_design::CardLogo as
@@ -3937,8 +3937,8 @@ async fn op_post_test_helpers_treasury_outbound_payments_id(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundPayment::new(
         stripe_types::TreasuryOutboundPaymentId::new("id_123"),
-        stripe_types::treasury_outbound_payment::TrackingDetails::new(
-            <stripe_types::treasury_outbound_payment::Type as std::str::FromStr>::from_str(
+        stripe_types::treasury_outbound_payment::update::TrackingDetails::new(
+            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3979,8 +3979,8 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundTransfer::new(
         stripe_types::TreasuryOutboundTransferId::new("id_123"),
-        stripe_types::treasury_outbound_payment::TrackingDetails::new(
-            <stripe_types::treasury_outbound_payment::Type as std::str::FromStr>::from_str(
+        stripe_types::treasury_outbound_payment::update::TrackingDetails::new(
+            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),

@@ -152,7 +152,7 @@ pub struct BillingAlert {
     /// Title of the alert.
     pub title: String,
     /// Encapsulates configuration of the alert to monitor usage on a specific [Billing Meter](https://docs.stripe.com/api/billing/meter).
-    pub usage_threshold: Option<crate::ThresholdsResourceUsageThresholdConfig>,
+    pub usage_threshold: Option<crate::billing_alert::UsageThreshold>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -174,7 +174,7 @@ impl crate::rt::Decode for BillingAlert {
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::billing_alert::Status>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::ThresholdsResourceUsageThresholdConfig>,
+            f5: crate::rt::json::Slot<crate::billing_alert::UsageThreshold>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -285,7 +285,7 @@ pub struct CreateBillingAlert {
     /// The title of the alert.
     pub title: String,
     /// The configuration of the usage threshold.
-    pub usage_threshold: Option<crate::billing_alert::UsageThreshold>,
+    pub usage_threshold: Option<crate::billing_alert::create::UsageThreshold>,
 }
 #[cfg(feature = "billing_alerts")]
 impl serde::Serialize for CreateBillingAlert {
@@ -326,7 +326,7 @@ impl CreateBillingAlert {
     /// The configuration of the usage threshold.
     pub fn usage_threshold(
         mut self,
-        v: impl Into<crate::billing_alert::UsageThreshold>,
+        v: impl Into<crate::billing_alert::create::UsageThreshold>,
     ) -> Self {
         self.usage_threshold = Some(v.into());
         self

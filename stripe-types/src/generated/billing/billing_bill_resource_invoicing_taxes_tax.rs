@@ -17,7 +17,9 @@ pub struct BillingBillResourceInvoicingTaxesTax {
     /// Whether this tax is inclusive or exclusive.
     pub tax_behavior: crate::tax_calculation::TaxBehavior,
     /// Additional details about the tax rate. Only present when `type` is `tax_rate_details`.
-    pub tax_rate_details: Option<crate::BillingBillResourceInvoicingTaxesTaxRateDetails>,
+    pub tax_rate_details: Option<
+        crate::billing_bill_resource_invoicing_taxes_tax::TaxRateDetails,
+    >,
     /// The reasoning behind this tax, for example, if the product is tax exempt. The possible values for this field may be extended as new tax rules are supported.
     pub taxability_reason: crate::billing_bill_resource_invoicing_taxes_tax::TaxabilityReason,
     /// The amount on which tax is calculated, in cents (or local equivalent).
@@ -42,7 +44,7 @@ impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTax {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
             f2: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingTaxesTaxRateDetails,
+                crate::billing_bill_resource_invoicing_taxes_tax::TaxRateDetails,
             >,
             f3: crate::rt::json::Slot<
                 crate::billing_bill_resource_invoicing_taxes_tax::TaxabilityReason,

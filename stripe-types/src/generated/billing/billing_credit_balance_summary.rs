@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct BillingCreditBalanceSummary {
     /// The billing credit balances. One entry per credit grant currency. If a customer only has credit grants in a single currency, then this will have a single balance entry.
-    pub balances: Vec<crate::CreditBalance>,
+    pub balances: Vec<crate::billing_credit_balance_summary::Balances>,
     /// The customer the balance is for.
     pub customer: crate::rt::Expandable<
         crate::CustomerOrDeletedCustomer,
@@ -29,7 +29,9 @@ impl crate::rt::Decode for BillingCreditBalanceSummary {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::CreditBalance>>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::billing_credit_balance_summary::Balances>,
+            >,
             f1: crate::rt::json::Slot<
                 crate::rt::Expandable<
                     crate::CustomerOrDeletedCustomer,

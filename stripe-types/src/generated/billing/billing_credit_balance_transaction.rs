@@ -8,11 +8,11 @@ pub struct BillingCreditBalanceTransaction {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Credit details for this credit balance transaction. Only present if type is `credit`.
-    pub credit: Option<crate::BillingCreditGrantsResourceBalanceCredit>,
+    pub credit: Option<crate::billing_credit_balance_transaction::Credit>,
     /// The credit grant associated with this credit balance transaction.
     pub credit_grant: crate::rt::Expandable<crate::gated::BillingCreditGrant>,
     /// Debit details for this credit balance transaction. Only present if type is `debit`.
-    pub debit: Option<crate::BillingCreditGrantsResourceBalanceDebit>,
+    pub debit: Option<crate::billing_credit_balance_transaction::Debit>,
     /// The effective time of this credit balance transaction.
     pub effective_at: crate::rt::Timestamp,
     /// Unique identifier for the object.
@@ -41,11 +41,11 @@ impl crate::rt::Decode for BillingCreditBalanceTransaction {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<crate::BillingCreditGrantsResourceBalanceCredit>,
+            f1: crate::rt::json::Slot<crate::billing_credit_balance_transaction::Credit>,
             f2: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::BillingCreditGrant>,
             >,
-            f3: crate::rt::json::Slot<crate::BillingCreditGrantsResourceBalanceDebit>,
+            f3: crate::rt::json::Slot<crate::billing_credit_balance_transaction::Debit>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<crate::BillingCreditBalanceTransactionId>,
             f6: crate::rt::json::Slot<bool>,

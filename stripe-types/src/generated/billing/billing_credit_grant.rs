@@ -10,7 +10,7 @@ pub struct BillingCreditGrant {
     /// The `amount` field.
     pub amount: crate::BillingCreditGrantsResourceAmount,
     /// The `applicability_config` field.
-    pub applicability_config: crate::BillingCreditGrantsResourceApplicabilityConfig,
+    pub applicability_config: crate::billing_credit_grant::ApplicabilityConfig,
     /// The category of this credit grant. This is for tracking purposes and isn't displayed to the customer.
     pub category: crate::billing_credit_grant::Category,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -58,9 +58,7 @@ impl crate::rt::Decode for BillingCreditGrant {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmount>,
-            f1: crate::rt::json::Slot<
-                crate::BillingCreditGrantsResourceApplicabilityConfig,
-            >,
+            f1: crate::rt::json::Slot<crate::billing_credit_grant::ApplicabilityConfig>,
             f2: crate::rt::json::Slot<crate::billing_credit_grant::Category>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<
@@ -273,7 +271,7 @@ pub struct CreateBillingCreditGrant {
     /// Amount of this credit grant.
     pub amount: crate::billing_credit_grant::Amount,
     /// Configuration specifying what this credit grant applies to. We currently only support `metered` prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them.
-    pub applicability_config: crate::billing_credit_grant::ApplicabilityConfig,
+    pub applicability_config: crate::billing_credit_grant::create::ApplicabilityConfig,
     /// The category of this credit grant. It defaults to `paid` if not specified.
     pub category: Option<crate::billing_credit_grant::Category>,
     /// ID of the customer receiving the billing credits.
@@ -336,7 +334,9 @@ impl CreateBillingCreditGrant {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         amount: impl Into<crate::billing_credit_grant::Amount>,
-        applicability_config: impl Into<crate::billing_credit_grant::ApplicabilityConfig>,
+        applicability_config: impl Into<
+            crate::billing_credit_grant::create::ApplicabilityConfig,
+        >,
     ) -> Self {
         Self {
             amount: amount.into(),

@@ -12,7 +12,7 @@
 #[non_exhaustive]
 pub struct BillingCreditGrantsResourceAmount {
     /// The monetary amount.
-    pub monetary: Option<crate::BillingCreditGrantsResourceMonetaryAmount>,
+    pub monetary: Option<crate::billing_credit_grants_resource_amount::Monetary>,
     /// The type of this amount. We currently only support `monetary` billing credits.
     pub r#type: crate::billing_credit_grant::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -29,7 +29,9 @@ impl crate::rt::Decode for BillingCreditGrantsResourceAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceMonetaryAmount>,
+            f0: crate::rt::json::Slot<
+                crate::billing_credit_grants_resource_amount::Monetary,
+            >,
             f1: crate::rt::json::Slot<crate::billing_credit_grant::Type>,
         }
         let mut b = Slots {

@@ -10,9 +10,9 @@ pub struct BillingMeter {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The `customer_mapping` field.
-    pub customer_mapping: crate::BillingMeterResourceCustomerMappingSettings,
+    pub customer_mapping: crate::billing_meter::CustomerMapping,
     /// The `default_aggregation` field.
-    pub default_aggregation: crate::BillingMeterResourceAggregationSettings,
+    pub default_aggregation: crate::billing_meter::DefaultAggregation,
     /// The meter's name.
     pub display_name: String,
     /// The name of the meter event to record usage for. Corresponds with the `event_name` field on meter events.
@@ -26,11 +26,11 @@ pub struct BillingMeter {
     /// The meter's status.
     pub status: crate::billing_meter::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::BillingMeterResourceBillingMeterStatusTransitions,
+    pub status_transitions: crate::billing_meter::StatusTransitions,
     /// Time at which the object was last updated. Measured in seconds since the Unix epoch.
     pub updated: crate::rt::Timestamp,
     /// The `value_settings` field.
-    pub value_settings: crate::BillingMeterResourceBillingMeterValue,
+    pub value_settings: crate::billing_meter::ValueSettings,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -47,21 +47,17 @@ impl crate::rt::Decode for BillingMeter {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<
-                crate::BillingMeterResourceCustomerMappingSettings,
-            >,
-            f2: crate::rt::json::Slot<crate::BillingMeterResourceAggregationSettings>,
+            f1: crate::rt::json::Slot<crate::billing_meter::CustomerMapping>,
+            f2: crate::rt::json::Slot<crate::billing_meter::DefaultAggregation>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::billing_meter::EventTimeWindow>,
             f6: crate::rt::json::Slot<crate::BillingMeterId>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::billing_meter::Status>,
-            f9: crate::rt::json::Slot<
-                crate::BillingMeterResourceBillingMeterStatusTransitions,
-            >,
+            f9: crate::rt::json::Slot<crate::billing_meter::StatusTransitions>,
             f10: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f11: crate::rt::json::Slot<crate::BillingMeterResourceBillingMeterValue>,
+            f11: crate::rt::json::Slot<crate::billing_meter::ValueSettings>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -215,354 +211,6 @@ impl serde::Serialize for BillingMeter {
         map.end()
     }
 }
-/// BillingMeterResourceAggregationSettings
-#[cfg(feature = "billing_meters")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BillingMeterResourceAggregationSettings {
-    /// Specifies how events are aggregated.
-    pub formula: crate::billing_meter::Formula,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::Decode for BillingMeterResourceAggregationSettings {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::billing_meter::Formula>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a billing_meter_resource_aggregation_settings object",
-                &["formula"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(BillingMeterResourceAggregationSettings {
-                    formula: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "formula")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceAggregationSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::HasId for BillingMeterResourceAggregationSettings {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "billing_meters")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingMeterResourceAggregationSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("formula", &self.formula)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BillingMeterResourceBillingMeterEventAdjustmentCancel
-#[cfg(feature = "billing_meter_event_adjustments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BillingMeterResourceBillingMeterEventAdjustmentCancel {
-    /// Unique identifier for the event.
-    pub identifier: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "billing_meter_event_adjustments")]
-impl crate::rt::Decode for BillingMeterResourceBillingMeterEventAdjustmentCancel {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a billing_meter_resource_billing_meter_event_adjustment_cancel object",
-                &["identifier"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(BillingMeterResourceBillingMeterEventAdjustmentCancel {
-            identifier: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "billing_meter_event_adjustments")]
-impl<'de> serde::Deserialize<'de>
-for BillingMeterResourceBillingMeterEventAdjustmentCancel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "billing_meter_event_adjustments")]
-impl crate::rt::HasId for BillingMeterResourceBillingMeterEventAdjustmentCancel {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "billing_meter_event_adjustments")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingMeterResourceBillingMeterEventAdjustmentCancel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.identifier {
-            map.serialize_entry("identifier", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BillingMeterResourceBillingMeterStatusTransitions
-#[cfg(feature = "billing_meters")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BillingMeterResourceBillingMeterStatusTransitions {
-    /// The time the meter was deactivated, if any. Measured in seconds since Unix epoch.
-    pub deactivated_at: Option<crate::rt::Timestamp>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::Decode for BillingMeterResourceBillingMeterStatusTransitions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a billing_meter_resource_billing_meter_status_transitions object",
-                &["deactivated_at"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(BillingMeterResourceBillingMeterStatusTransitions {
-            deactivated_at: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterStatusTransitions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::HasId for BillingMeterResourceBillingMeterStatusTransitions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "billing_meters")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingMeterResourceBillingMeterStatusTransitions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.deactivated_at {
-            map.serialize_entry("deactivated_at", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BillingMeterResourceBillingMeterValue
-#[cfg(feature = "billing_meters")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BillingMeterResourceBillingMeterValue {
-    /// The key in the meter event payload to use as the value for this meter.
-    pub event_payload_key: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::Decode for BillingMeterResourceBillingMeterValue {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a billing_meter_resource_billing_meter_value object",
-                &["event_payload_key"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(BillingMeterResourceBillingMeterValue {
-                    event_payload_key: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "event_payload_key")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceBillingMeterValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::HasId for BillingMeterResourceBillingMeterValue {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "billing_meters")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingMeterResourceBillingMeterValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("event_payload_key", &self.event_payload_key)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BillingMeterResourceCustomerMappingSettings
-#[cfg(feature = "billing_meters")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BillingMeterResourceCustomerMappingSettings {
-    /// The key in the meter event payload to use for mapping the event to a customer.
-    pub event_payload_key: String,
-    /// The method for mapping a meter event to a customer.
-    pub r#type: crate::billing_meter::Type,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettings {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::billing_meter::Type>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a billing_meter_resource_customer_mapping_settings object",
-                &["event_payload_key", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(BillingMeterResourceCustomerMappingSettings {
-                    event_payload_key: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "event_payload_key"),
-                        (taken.1.is_none(), "type"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl<'de> serde::Deserialize<'de> for BillingMeterResourceCustomerMappingSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::HasId for BillingMeterResourceCustomerMappingSettings {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "billing_meters")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BillingMeterResourceCustomerMappingSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("event_payload_key", &self.event_payload_key)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Create a billing meter
 ///
 /// Creates a billing meter.
@@ -573,9 +221,9 @@ impl serde::Serialize for BillingMeterResourceCustomerMappingSettings {
 #[non_exhaustive]
 pub struct CreateBillingMeter {
     /// Fields that specify how to map a meter event to a customer.
-    pub customer_mapping: Option<crate::billing_meter::CustomerMapping>,
+    pub customer_mapping: Option<crate::billing_meter::create::CustomerMapping>,
     /// The default settings to aggregate a meter's events with.
-    pub default_aggregation: crate::billing_meter::DefaultAggregation,
+    pub default_aggregation: crate::billing_meter::create::DefaultAggregation,
     /// The meter’s name. Not visible to the customer.
     pub display_name: String,
     /// The name of the meter event to record usage for. Corresponds with the `event_name` field on meter events.
@@ -585,7 +233,7 @@ pub struct CreateBillingMeter {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Fields that specify how to calculate a meter event's value.
-    pub value_settings: Option<crate::billing_meter::ValueSettings>,
+    pub value_settings: Option<crate::billing_meter::create::ValueSettings>,
 }
 #[cfg(feature = "billing_meters")]
 impl serde::Serialize for CreateBillingMeter {
@@ -615,7 +263,7 @@ impl serde::Serialize for CreateBillingMeter {
 #[derive(Clone, Debug)]
 pub struct CreateBillingMeterArgs {
     /// The default settings to aggregate a meter's events with.
-    pub default_aggregation: crate::billing_meter::DefaultAggregation,
+    pub default_aggregation: crate::billing_meter::create::DefaultAggregation,
     /// The meter’s name. Not visible to the customer.
     pub display_name: String,
     /// The name of the meter event to record usage for. Corresponds with the `event_name` field on meter events.
@@ -639,7 +287,7 @@ impl CreateBillingMeter {
     /// Fields that specify how to map a meter event to a customer.
     pub fn customer_mapping(
         mut self,
-        v: impl Into<crate::billing_meter::CustomerMapping>,
+        v: impl Into<crate::billing_meter::create::CustomerMapping>,
     ) -> Self {
         self.customer_mapping = Some(v.into());
         self
@@ -660,7 +308,7 @@ impl CreateBillingMeter {
     /// Fields that specify how to calculate a meter event's value.
     pub fn value_settings(
         mut self,
-        v: impl Into<crate::billing_meter::ValueSettings>,
+        v: impl Into<crate::billing_meter::create::ValueSettings>,
     ) -> Self {
         self.value_settings = Some(v.into());
         self

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct BillingMeterEventAdjustment {
     /// Specifies which event to cancel.
-    pub cancel: Option<crate::BillingMeterResourceBillingMeterEventAdjustmentCancel>,
+    pub cancel: Option<crate::billing_meter_event_adjustment::Cancel>,
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
     pub event_name: String,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -28,9 +28,7 @@ impl crate::rt::Decode for BillingMeterEventAdjustment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::BillingMeterResourceBillingMeterEventAdjustmentCancel,
-            >,
+            f0: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Cancel>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::billing_meter_event_adjustment::Status>,
@@ -125,7 +123,7 @@ impl serde::Serialize for BillingMeterEventAdjustment {
 #[non_exhaustive]
 pub struct CreateBillingMeterEventAdjustment {
     /// Specifies which event to cancel.
-    pub cancel: Option<crate::billing_meter_event_adjustment::Cancel>,
+    pub cancel: Option<crate::billing_meter_event_adjustment::create::Cancel>,
     /// The name of the meter event. Corresponds with the `event_name` field on a meter.
     pub event_name: String,
     /// Specifies which fields in the response should be expanded.
@@ -167,7 +165,7 @@ impl CreateBillingMeterEventAdjustment {
     /// Specifies which event to cancel.
     pub fn cancel(
         mut self,
-        v: impl Into<crate::billing_meter_event_adjustment::Cancel>,
+        v: impl Into<crate::billing_meter_event_adjustment::create::Cancel>,
     ) -> Self {
         self.cancel = Some(v.into());
         self

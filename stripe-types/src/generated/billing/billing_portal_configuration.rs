@@ -188,13 +188,13 @@ pub struct BillingPortalConfiguration {
         >,
     >,
     /// The `business_profile` field.
-    pub business_profile: crate::PortalBusinessProfile,
+    pub business_profile: crate::billing_portal_configuration::BusinessProfile,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The default URL to redirect customers to when they click on the portal's link to return to your website. This can be [overriden](https://docs.stripe.com/api/customer_portal/sessions/create#create_portal_session-return_url) when creating the session.
     pub default_return_url: Option<String>,
     /// The `features` field.
-    pub features: crate::PortalFeatures,
+    pub features: crate::billing_portal_configuration::Features,
     /// Unique identifier for the object.
     pub id: crate::BillingPortalConfigurationId,
     /// Whether the configuration is the default. If `true`, this configuration can be managed in the Dashboard and portal sessions will use this configuration unless it is overriden when creating the session.
@@ -202,7 +202,7 @@ pub struct BillingPortalConfiguration {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The `login_page` field.
-    pub login_page: crate::PortalLoginPage,
+    pub login_page: crate::billing_portal_configuration::LoginPage,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The name of the configuration.
@@ -233,14 +233,16 @@ impl crate::rt::Decode for BillingPortalConfiguration {
                     crate::ApplicationId,
                 >,
             >,
-            f2: crate::rt::json::Slot<crate::PortalBusinessProfile>,
+            f2: crate::rt::json::Slot<
+                crate::billing_portal_configuration::BusinessProfile,
+            >,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<crate::PortalFeatures>,
+            f5: crate::rt::json::Slot<crate::billing_portal_configuration::Features>,
             f6: crate::rt::json::Slot<crate::BillingPortalConfigurationId>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<bool>,
-            f9: crate::rt::json::Slot<crate::PortalLoginPage>,
+            f9: crate::rt::json::Slot<crate::billing_portal_configuration::LoginPage>,
             f10: crate::rt::json::Slot<crate::rt::Metadata>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -27,7 +27,7 @@ pub struct BillingPortalSession {
     /// The ID of the account for this session.
     pub customer_account: Option<String>,
     /// Information about a specific flow for the customer to go through. See the [docs](https://docs.stripe.com/customer-management/portal-deep-links) to learn more about using customer portal deep links and flows.
-    pub flow: Option<crate::PortalFlowsFlow>,
+    pub flow: Option<crate::billing_portal_session::Flow>,
     /// Unique identifier for the object.
     pub id: crate::BillingPortalSessionId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -62,7 +62,7 @@ impl crate::rt::Decode for BillingPortalSession {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::PortalFlowsFlow>,
+            f4: crate::rt::json::Slot<crate::billing_portal_session::Flow>,
             f5: crate::rt::json::Slot<crate::BillingPortalSessionId>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::billing_portal_session::Locale>,

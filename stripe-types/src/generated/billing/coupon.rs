@@ -10,14 +10,14 @@ pub struct Coupon {
     /// Amount (in the `currency` specified) that will be taken off the subtotal of any invoices for this customer.
     pub amount_off: Option<i64>,
     /// The `applies_to` field.
-    pub applies_to: Option<crate::CouponAppliesTo>,
+    pub applies_to: Option<crate::coupon::AppliesTo>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// If `amount_off` has been set, the three-letter [ISO code for the currency](https://stripe.com/docs/currencies) of the amount to take off.
     pub currency: Option<String>,
     /// Coupons defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
     pub currency_options: Option<
-        std::collections::BTreeMap<String, crate::CouponCurrencyOption>,
+        std::collections::BTreeMap<String, crate::coupon::CurrencyOptions>,
     >,
     /// One of `forever`, `once`, or `repeating`. Describes how long a customer who applies this coupon will get the discount.
     pub duration: crate::coupon::Duration,
@@ -57,11 +57,11 @@ impl crate::rt::Decode for Coupon {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::CouponAppliesTo>,
+            f1: crate::rt::json::Slot<crate::coupon::AppliesTo>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<
-                std::collections::BTreeMap<String, crate::CouponCurrencyOption>,
+                std::collections::BTreeMap<String, crate::coupon::CurrencyOptions>,
             >,
             f5: crate::rt::json::Slot<crate::coupon::Duration>,
             f6: crate::rt::json::Slot<i64>,
@@ -243,148 +243,6 @@ impl serde::Serialize for Coupon {
         map.end()
     }
 }
-/// CouponAppliesTo
-#[cfg(feature = "coupons")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CouponAppliesTo {
-    /// A list of product IDs this coupon applies to
-    pub products: Vec<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "coupons")]
-impl crate::rt::Decode for CouponAppliesTo {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a coupon_applies_to object",
-                &["products"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(CouponAppliesTo {
-                    products: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "products")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "coupons")]
-impl<'de> serde::Deserialize<'de> for CouponAppliesTo {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "coupons")]
-impl crate::rt::HasId for CouponAppliesTo {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "coupons")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CouponAppliesTo {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("products", &self.products)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// CouponCurrencyOption
-#[cfg(feature = "coupons")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CouponCurrencyOption {
-    /// Amount (in the `currency` specified) that will be taken off the subtotal of any invoices for this customer.
-    pub amount_off: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "coupons")]
-impl crate::rt::Decode for CouponCurrencyOption {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a coupon_currency_option object",
-                &["amount_off"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(CouponCurrencyOption {
-                    amount_off: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "amount_off")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "coupons")]
-impl<'de> serde::Deserialize<'de> for CouponCurrencyOption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "coupons")]
-impl crate::rt::HasId for CouponCurrencyOption {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "coupons")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CouponCurrencyOption {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount_off", &self.amount_off)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Create a coupon
 ///
 /// You can create coupons easily via the [coupon management](https://dashboard.stripe.com/coupons) page of the Stripe dashboard. Coupon creation is also accessible via the API if you need to create coupons on the fly.
@@ -399,7 +257,7 @@ pub struct CreateCoupon {
     /// A positive integer representing the amount to subtract from an invoice total (required if `percent_off` is not passed).
     pub amount_off: Option<i64>,
     /// A hash containing directions for what this Coupon will apply discounts to.
-    pub applies_to: Option<crate::coupon::AppliesTo>,
+    pub applies_to: Option<crate::coupon::create::AppliesTo>,
     /// Three-letter [ISO code for the currency](https://stripe.com/docs/currencies) of the `amount_off` parameter (required if `amount_off` is passed).
     pub currency: Option<String>,
     /// Coupons defined in each available currency option (only supported if `amount_off` is passed). Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
@@ -499,7 +357,7 @@ impl CreateCoupon {
         self
     }
     /// A hash containing directions for what this Coupon will apply discounts to.
-    pub fn applies_to(mut self, v: impl Into<crate::coupon::AppliesTo>) -> Self {
+    pub fn applies_to(mut self, v: impl Into<crate::coupon::create::AppliesTo>) -> Self {
         self.applies_to = Some(v.into());
         self
     }

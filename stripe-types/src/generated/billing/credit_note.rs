@@ -46,7 +46,7 @@ pub struct CreateCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
-    pub refunds: Option<Vec<crate::credit_note::Refunds>>,
+    pub refunds: Option<Vec<crate::credit_note::create_preview::Refunds>>,
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub shipping_cost: Option<crate::credit_note::ShippingCost>,
 }
@@ -181,7 +181,9 @@ impl CreateCreditNote {
     /// Refunds to link to this credit note.
     pub fn refunds(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::credit_note::Refunds>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::credit_note::create_preview::Refunds>,
+        >,
     ) -> Self {
         self.refunds = Some(v.into_iter().map(Into::into).collect());
         self
@@ -269,7 +271,7 @@ pub struct CreditNote {
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
     pub reason: Option<crate::credit_note::Reason>,
     /// Refunds related to this credit note.
-    pub refunds: Vec<crate::CreditNoteRefund>,
+    pub refunds: Vec<crate::credit_note::Refunds>,
     /// The details of the cost of shipping, including the ShippingRate applied to the invoice.
     pub shipping_cost: Option<crate::InvoicesResourceShippingCost>,
     /// Status of this credit note, one of `issued` or `void`. Learn more about [voiding credit notes](https://docs.stripe.com/billing/invoices/credit-notes#voiding).
@@ -333,7 +335,7 @@ impl crate::rt::Decode for CreditNote {
             f20: crate::rt::json::Slot<i64>,
             f21: crate::rt::json::Slot<Vec<crate::CreditNotesPretaxCreditAmount>>,
             f22: crate::rt::json::Slot<crate::credit_note::Reason>,
-            f23: crate::rt::json::Slot<Vec<crate::CreditNoteRefund>>,
+            f23: crate::rt::json::Slot<Vec<crate::credit_note::Refunds>>,
             f24: crate::rt::json::Slot<crate::InvoicesResourceShippingCost>,
             f25: crate::rt::json::Slot<crate::credit_note::Status>,
             f26: crate::rt::json::Slot<i64>,
@@ -653,105 +655,6 @@ impl serde::Serialize for CreditNote {
         map.end()
     }
 }
-/// CreditNoteRefund
-#[cfg(feature = "credit_notes")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreditNoteRefund {
-    /// Amount of the refund that applies to this credit note, in cents (or local equivalent).
-    pub amount_refunded: i64,
-    /// The PaymentRecord refund details associated with this credit note refund.
-    pub payment_record_refund: Option<crate::CreditNotesPaymentRecordRefund>,
-    /// ID of the refund.
-    pub refund: crate::rt::Expandable<crate::gated::Refund>,
-    /// Type of the refund, one of `refund` or `payment_record_refund`.
-    pub r#type: Option<crate::credit_note::shared::RefundsType>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "credit_notes")]
-impl crate::rt::Decode for CreditNoteRefund {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::CreditNotesPaymentRecordRefund>,
-            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
-            f3: crate::rt::json::Slot<crate::credit_note::shared::RefundsType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a credit_note_refund object",
-                &["amount_refunded", "payment_record_refund", "refund", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f2.take()) {
-            (Some(f0), Some(f2)) => {
-                Ok(CreditNoteRefund {
-                    amount_refunded: f0,
-                    payment_record_refund: b.f1.take(),
-                    refund: f2,
-                    r#type: b.f3.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "amount_refunded"),
-                        (taken.1.is_none(), "refund"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl<'de> serde::Deserialize<'de> for CreditNoteRefund {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl crate::rt::HasId for CreditNoteRefund {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "credit_notes")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CreditNoteRefund {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount_refunded", &self.amount_refunded)?;
-        if let Some(v) = &self.payment_record_refund {
-            map.serialize_entry("payment_record_refund", v)?;
-        }
-        map.serialize_entry("refund", &self.refund)?;
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// List all credit notes
 ///
 /// Returns a list of credit notes.
@@ -916,7 +819,7 @@ pub struct PreviewCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
-    pub refunds: Option<Vec<crate::credit_note::Refunds>>,
+    pub refunds: Option<Vec<crate::credit_note::create_preview::Refunds>>,
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub shipping_cost: Option<crate::credit_note::ShippingCost>,
 }
@@ -1051,7 +954,9 @@ impl PreviewCreditNote {
     /// Refunds to link to this credit note.
     pub fn refunds(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::credit_note::Refunds>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::credit_note::create_preview::Refunds>,
+        >,
     ) -> Self {
         self.refunds = Some(v.into_iter().map(Into::into).collect());
         self

@@ -28,7 +28,7 @@ pub struct CreditNoteLineItem {
     /// The tax information of the line item.
     pub taxes: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
     /// The type of the credit note line item, one of `invoice_line_item` or `custom_line_item`. When the type is `invoice_line_item` there is an additional `invoice_line_item` property on the resource the value of which is the id of the credited line item on the invoice.
-    pub r#type: crate::credit_note::shared::LinesType,
+    pub r#type: crate::credit_note::shared::Type,
     /// The cost of each unit of product being credited.
     pub unit_amount: Option<i64>,
     /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
@@ -60,7 +60,7 @@ impl crate::rt::Decode for CreditNoteLineItem {
             f8: crate::rt::json::Slot<i64>,
             f9: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f10: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f11: crate::rt::json::Slot<crate::credit_note::shared::LinesType>,
+            f11: crate::rt::json::Slot<crate::credit_note::shared::Type>,
             f12: crate::rt::json::Slot<i64>,
             f13: crate::rt::json::Slot<crate::rt::Decimal>,
         }
@@ -366,7 +366,7 @@ pub struct PreviewLinesCreditNote {
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
-    pub refunds: Option<Vec<crate::credit_note::Refunds>>,
+    pub refunds: Option<Vec<crate::credit_note::create_preview::Refunds>>,
     /// When shipping_cost contains the shipping_rate from the invoice, the shipping_cost is included in the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub shipping_cost: Option<crate::credit_note::ShippingCost>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
@@ -525,7 +525,9 @@ impl PreviewLinesCreditNote {
     /// Refunds to link to this credit note.
     pub fn refunds(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::credit_note::Refunds>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::credit_note::create_preview::Refunds>,
+        >,
     ) -> Self {
         self.refunds = Some(v.into_iter().map(Into::into).collect());
         self

@@ -204,7 +204,7 @@ pub struct CreateInvoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action. Defaults to false.
     pub auto_advance: Option<bool>,
     /// Settings for automatic tax lookup for this invoice.
-    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
+    pub automatic_tax: Option<crate::invoice::create_update::AutomaticTax>,
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
@@ -238,7 +238,7 @@ pub struct CreateInvoice {
     /// Footer to be displayed on the invoice.
     pub footer: Option<String>,
     /// Revise an existing invoice. The new invoice will be created in `status=draft`. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub from_invoice: Option<crate::invoice::FromInvoice>,
+    pub from_invoice: Option<crate::invoice::create::FromInvoice>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
     pub issuer: Option<crate::invoice::Issuer>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -248,13 +248,13 @@ pub struct CreateInvoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::AccountId>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
-    pub payment_settings: Option<crate::invoice::PaymentSettings>,
+    pub payment_settings: Option<crate::invoice::create_update::PaymentSettings>,
     /// How to handle pending invoice items on invoice creation. Defaults to `exclude` if the parameter is omitted.
     pub pending_invoice_items_behavior: Option<
         crate::invoice::PendingInvoiceItemsBehavior,
     >,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::invoice::Rendering>,
+    pub rendering: Option<crate::invoice::create_update::Rendering>,
     /// Settings for the cost of shipping for this invoice.
     pub shipping_cost: Option<crate::invoice::ShippingCost>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
@@ -435,7 +435,10 @@ impl CreateInvoice {
         self
     }
     /// Settings for automatic tax lookup for this invoice.
-    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
+    pub fn automatic_tax(
+        mut self,
+        v: impl Into<crate::invoice::create_update::AutomaticTax>,
+    ) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -541,7 +544,10 @@ impl CreateInvoice {
         self
     }
     /// Revise an existing invoice. The new invoice will be created in `status=draft`. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub fn from_invoice(mut self, v: impl Into<crate::invoice::FromInvoice>) -> Self {
+    pub fn from_invoice(
+        mut self,
+        v: impl Into<crate::invoice::create::FromInvoice>,
+    ) -> Self {
         self.from_invoice = Some(v.into());
         self
     }
@@ -571,7 +577,7 @@ impl CreateInvoice {
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::invoice::PaymentSettings>,
+        v: impl Into<crate::invoice::create_update::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -585,7 +591,10 @@ impl CreateInvoice {
         self
     }
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub fn rendering(mut self, v: impl Into<crate::invoice::Rendering>) -> Self {
+    pub fn rendering(
+        mut self,
+        v: impl Into<crate::invoice::create_update::Rendering>,
+    ) -> Self {
         self.rendering = Some(v.into());
         self
     }
@@ -651,7 +660,7 @@ impl crate::rt::StripeRequest for CreateInvoice {
 #[non_exhaustive]
 pub struct CreatePreviewInvoice {
     /// Settings for automatic tax lookup for this invoice preview.
-    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
+    pub automatic_tax: Option<crate::invoice::create_update::AutomaticTax>,
     /// The currency to preview this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// The identifier of the customer whose upcoming invoice you're retrieving. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
@@ -679,7 +688,7 @@ pub struct CreatePreviewInvoice {
     /// The identifier of the subscription for which you'd like to retrieve the upcoming invoice. If not provided, but a `subscription_details.items` is provided, you will preview creating a subscription with those items. If neither `subscription` nor `subscription_details.items` is provided, you will retrieve the next upcoming invoice from among the customer's subscriptions.
     pub subscription: Option<crate::SubscriptionId>,
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
-    pub subscription_details: Option<crate::invoice::SubscriptionDetails>,
+    pub subscription_details: Option<crate::invoice::create::SubscriptionDetails>,
 }
 #[cfg(feature = "invoices")]
 impl serde::Serialize for CreatePreviewInvoice {
@@ -758,7 +767,10 @@ impl CreatePreviewInvoice {
         }
     }
     /// Settings for automatic tax lookup for this invoice preview.
-    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
+    pub fn automatic_tax(
+        mut self,
+        v: impl Into<crate::invoice::create_update::AutomaticTax>,
+    ) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -845,7 +857,7 @@ impl CreatePreviewInvoice {
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
     pub fn subscription_details(
         mut self,
-        v: impl Into<crate::invoice::SubscriptionDetails>,
+        v: impl Into<crate::invoice::create::SubscriptionDetails>,
     ) -> Self {
         self.subscription_details = Some(v.into());
         self
@@ -1152,7 +1164,7 @@ pub struct Invoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action.
     pub auto_advance: bool,
     /// The `automatic_tax` field.
-    pub automatic_tax: crate::AutomaticTax,
+    pub automatic_tax: crate::invoice::AutomaticTax,
     /// The time when this invoice is currently scheduled to be automatically finalized. The field will be `null` if the invoice is not scheduled to finalize in the future. If the invoice is not in the draft state, this field will always be `null` - see `finalized_at` for the time when an already-finalized invoice was finalized.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Indicates the reason why the invoice was created.
@@ -1168,7 +1180,7 @@ pub struct Invoice {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions.
     pub collection_method: crate::subscription::CollectionMethod,
     /// The confirmation secret associated with this invoice. Currently, this contains the client_secret of the PaymentIntent that Stripe creates during invoice finalization.
-    pub confirmation_secret: Option<crate::InvoicesResourceConfirmationSecret>,
+    pub confirmation_secret: Option<crate::invoice::ConfirmationSecret>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -1195,7 +1207,7 @@ pub struct Invoice {
     /// The customer's tax exempt status. Until the invoice is finalized, this field will equal `customer.tax_exempt`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_tax_exempt: Option<crate::customer::TaxExempt>,
     /// The customer's tax IDs. Until the invoice is finalized, this field will contain the same tax IDs as `customer.tax_ids`. Once the invoice is finalized, this field will no longer be updated.
-    pub customer_tax_ids: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
+    pub customer_tax_ids: Option<Vec<crate::invoice::CustomerTaxIds>>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
     pub default_payment_method: Option<
         crate::rt::Expandable<crate::gated::PaymentMethod>,
@@ -1219,7 +1231,7 @@ pub struct Invoice {
     /// Footer displayed on the invoice.
     pub footer: Option<String>,
     /// Details of the invoice that was cloned. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub from_invoice: Option<crate::InvoicesResourceFromInvoice>,
+    pub from_invoice: Option<crate::invoice::FromInvoice>,
     /// The URL for the hosted invoice page, which allows customers to view and pay an invoice. If the invoice has not been finalized yet, this will be null.
     pub hosted_invoice_url: Option<String>,
     /// Unique identifier for the object. For preview invoices created using the [create preview](https://stripe.com/docs/api/invoices/create_preview) endpoint, this id will be prefixed with `upcoming_in`.
@@ -1245,9 +1257,9 @@ pub struct Invoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The parent that generated this invoice
-    pub parent: Option<crate::BillingBillResourceInvoicingParentsInvoiceParent>,
+    pub parent: Option<crate::invoice::Parent>,
     /// The `payment_settings` field.
-    pub payment_settings: crate::InvoicesPaymentSettings,
+    pub payment_settings: crate::invoice::PaymentSettings,
     /// Payments for this invoice
     pub payments: Option<crate::rt::List<crate::InvoicePayment>>,
     /// End of the usage period during which invoice items were added to this invoice. This looks back one period for a subscription invoice. Use the [line item period](/api/invoices/line_item#invoice_line_item_object-period) to get the service period for each price.
@@ -1261,7 +1273,7 @@ pub struct Invoice {
     /// This is the transaction number that appears on email receipts sent for this invoice.
     pub receipt_number: Option<String>,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::InvoicesResourceInvoiceRendering>,
+    pub rendering: Option<crate::invoice::Rendering>,
     /// The details of the cost of shipping, including the ShippingRate applied on the invoice.
     pub shipping_cost: Option<crate::InvoicesResourceShippingCost>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
@@ -1273,7 +1285,7 @@ pub struct Invoice {
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
     pub status: Option<crate::invoice::Status>,
     /// The `status_transitions` field.
-    pub status_transitions: crate::InvoicesResourceStatusTransitions,
+    pub status_transitions: crate::invoice::StatusTransitions,
     /// Total of all subscriptions, invoice items, and prorations on the invoice before any invoice level discount or exclusive tax is applied. Item discounts are already incorporated
     pub subtotal: i64,
     /// The integer amount in cents (or local equivalent) representing the subtotal of the invoice before any invoice level discount or tax is applied. Item discounts are already incorporated
@@ -1281,7 +1293,7 @@ pub struct Invoice {
     /// ID of the test clock this invoice belongs to.
     pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// The `threshold_reason` field.
-    pub threshold_reason: Option<crate::InvoiceThresholdReason>,
+    pub threshold_reason: Option<crate::invoice::ThresholdReason>,
     /// Total after discounts and taxes.
     pub total: i64,
     /// The aggregate amounts calculated per discount across all line items.
@@ -1330,11 +1342,11 @@ impl crate::rt::Decode for Invoice {
             f9: crate::rt::json::Slot<i64>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<bool>,
-            f12: crate::rt::json::Slot<crate::AutomaticTax>,
+            f12: crate::rt::json::Slot<crate::invoice::AutomaticTax>,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
             f14: crate::rt::json::Slot<crate::invoice::BillingReason>,
             f15: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
-            f16: crate::rt::json::Slot<crate::InvoicesResourceConfirmationSecret>,
+            f16: crate::rt::json::Slot<crate::invoice::ConfirmationSecret>,
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
@@ -1351,7 +1363,7 @@ impl crate::rt::Decode for Invoice {
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::Shipping>,
             f27: crate::rt::json::Slot<crate::customer::TaxExempt>,
-            f28: crate::rt::json::Slot<Vec<crate::InvoicesResourceInvoiceTaxId>>,
+            f28: crate::rt::json::Slot<Vec<crate::invoice::CustomerTaxIds>>,
             f29: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PaymentMethod>,
             >,
@@ -1372,7 +1384,7 @@ impl crate::rt::Decode for Invoice {
             f35: crate::rt::json::Slot<crate::rt::Timestamp>,
             f36: crate::rt::json::Slot<i64>,
             f37: crate::rt::json::Slot<String>,
-            f38: crate::rt::json::Slot<crate::InvoicesResourceFromInvoice>,
+            f38: crate::rt::json::Slot<crate::invoice::FromInvoice>,
             f39: crate::rt::json::Slot<String>,
             f40: crate::rt::json::Slot<crate::InvoiceId>,
             f41: crate::rt::json::Slot<String>,
@@ -1385,29 +1397,27 @@ impl crate::rt::Decode for Invoice {
             f48: crate::rt::json::Slot<crate::rt::Timestamp>,
             f49: crate::rt::json::Slot<String>,
             f50: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f51: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingParentsInvoiceParent,
-            >,
-            f52: crate::rt::json::Slot<crate::InvoicesPaymentSettings>,
+            f51: crate::rt::json::Slot<crate::invoice::Parent>,
+            f52: crate::rt::json::Slot<crate::invoice::PaymentSettings>,
             f53: crate::rt::json::Slot<crate::rt::List<crate::InvoicePayment>>,
             f54: crate::rt::json::Slot<crate::rt::Timestamp>,
             f55: crate::rt::json::Slot<crate::rt::Timestamp>,
             f56: crate::rt::json::Slot<i64>,
             f57: crate::rt::json::Slot<i64>,
             f58: crate::rt::json::Slot<String>,
-            f59: crate::rt::json::Slot<crate::InvoicesResourceInvoiceRendering>,
+            f59: crate::rt::json::Slot<crate::invoice::Rendering>,
             f60: crate::rt::json::Slot<crate::InvoicesResourceShippingCost>,
             f61: crate::rt::json::Slot<crate::Shipping>,
             f62: crate::rt::json::Slot<i64>,
             f63: crate::rt::json::Slot<String>,
             f64: crate::rt::json::Slot<crate::invoice::Status>,
-            f65: crate::rt::json::Slot<crate::InvoicesResourceStatusTransitions>,
+            f65: crate::rt::json::Slot<crate::invoice::StatusTransitions>,
             f66: crate::rt::json::Slot<i64>,
             f67: crate::rt::json::Slot<i64>,
             f68: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
-            f69: crate::rt::json::Slot<crate::InvoiceThresholdReason>,
+            f69: crate::rt::json::Slot<crate::invoice::ThresholdReason>,
             f70: crate::rt::json::Slot<i64>,
             f71: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
             f72: crate::rt::json::Slot<i64>,
@@ -2038,149 +2048,6 @@ impl serde::Serialize for Invoice {
         map.end()
     }
 }
-/// invoice_installments_card
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceInstallmentsCard {
-    /// Whether Installments are enabled for this Invoice.
-    pub enabled: Option<bool>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::Decode for InvoiceInstallmentsCard {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_installments_card object",
-                &["enabled"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoiceInstallmentsCard {
-            enabled: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl<'de> serde::Deserialize<'de> for InvoiceInstallmentsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::HasId for InvoiceInstallmentsCard {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceInstallmentsCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enabled {
-            map.serialize_entry("enabled", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceItemThresholdReason
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceItemThresholdReason {
-    /// The IDs of the line items that triggered the threshold invoice.
-    pub line_item_ids: Vec<String>,
-    /// The quantity threshold boundary that applied to the given line item.
-    pub usage_gte: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::Decode for InvoiceItemThresholdReason {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_item_threshold_reason object",
-                &["line_item_ids", "usage_gte"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(InvoiceItemThresholdReason {
-                    line_item_ids: f0,
-                    usage_gte: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "line_item_ids"),
-                        (taken.1.is_none(), "usage_gte"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl<'de> serde::Deserialize<'de> for InvoiceItemThresholdReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::HasId for InvoiceItemThresholdReason {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "invoices")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceItemThresholdReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("line_item_ids", &self.line_item_ids)?;
-        map.serialize_entry("usage_gte", &self.usage_gte)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// InvoiceLineItemPeriod
 #[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
@@ -2259,121 +2126,6 @@ impl serde::Serialize for InvoiceLineItemPeriod {
         map.end()
     }
 }
-/// invoice_mandate_options_card
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceMandateOptionsCard {
-    /// Amount to be charged for future payments.
-    pub amount: Option<i64>,
-    /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: Option<crate::setup_intent::AmountType>,
-    /// A description of the mandate or subscription that is meant to be displayed to the customer.
-    pub description: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for InvoiceMandateOptionsCard {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_mandate_options_card object",
-                &["amount", "amount_type", "description"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoiceMandateOptionsCard {
-            amount: b.f0.take(),
-            amount_type: b.f1.take(),
-            description: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for InvoiceMandateOptionsCard {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceMandateOptionsCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.amount_type {
-            map.serialize_entry("amount_type", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// invoice_mandate_options_payto
 #[cfg(
     any(
@@ -2390,7 +2142,7 @@ pub struct InvoiceMandateOptionsPayto {
     /// The maximum amount that can be collected in a single invoice. If you don't specify a maximum, then there is no limit.
     pub amount: Option<i64>,
     /// Only `maximum` is supported.
-    pub amount_type: Option<crate::setup_intent::AmountType>,
+    pub amount_type: Option<crate::payment_intent::AmountType>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
     pub purpose: Option<crate::payment_intent::Purpose>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -2410,7 +2162,7 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::setup_intent::AmountType>,
+            f1: crate::rt::json::Slot<crate::payment_intent::AmountType>,
             f2: crate::rt::json::Slot<crate::payment_intent::Purpose>,
         }
         let mut b = Slots {
@@ -2487,68 +2239,6 @@ impl serde::Serialize for InvoiceMandateOptionsPayto {
         }
         if let Some(v) = &self.purpose {
             map.serialize_entry("purpose", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceRenderingPdf
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceRenderingPdf {
-    /// Page size of invoice pdf. Options include a4, letter, and auto. If set to auto, page size will be switched to a4 or letter based on customer locale.
-    pub page_size: Option<crate::invoice::PageSize>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::Decode for InvoiceRenderingPdf {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::invoice::PageSize>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_rendering_pdf object",
-                &["page_size"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoiceRenderingPdf {
-            page_size: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "invoices")]
-impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdf {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::HasId for InvoiceRenderingPdf {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "invoices")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceRenderingPdf {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.page_size {
-            map.serialize_entry("page_size", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -2744,542 +2434,6 @@ impl serde::Serialize for InvoiceSettingCustomField {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("name", &self.name)?;
         map.serialize_entry("value", &self.value)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceSettingCustomerRenderingOptions
-#[cfg(any(feature = "customers", feature = "invoices"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceSettingCustomerRenderingOptions {
-    /// How line-item prices and amounts will be displayed with respect to tax on invoice PDFs.
-    pub amount_tax_display: Option<String>,
-    /// ID of the invoice rendering template to be used for this customer's invoices. If set, the template will be used on all invoices for this customer unless a template is set directly on the invoice.
-    pub template: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl crate::rt::Decode for InvoiceSettingCustomerRenderingOptions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_setting_customer_rendering_options object",
-                &["amount_tax_display", "template"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoiceSettingCustomerRenderingOptions {
-            amount_tax_display: b.f0.take(),
-            template: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerRenderingOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl crate::rt::HasId for InvoiceSettingCustomerRenderingOptions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceSettingCustomerRenderingOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_tax_display {
-            map.serialize_entry("amount_tax_display", v)?;
-        }
-        if let Some(v) = &self.template {
-            map.serialize_entry("template", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceSettingCustomerSetting
-#[cfg(any(feature = "customers", feature = "invoices"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceSettingCustomerSetting {
-    /// Default custom fields to be displayed on invoices for this customer.
-    pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
-    /// ID of a payment method that's attached to the customer, to be used as the customer's default payment method for subscriptions and invoices.
-    pub default_payment_method: Option<
-        crate::rt::Expandable<crate::gated::PaymentMethod>,
-    >,
-    /// Default footer to be displayed on invoices for this customer.
-    pub footer: Option<String>,
-    /// Default options for invoice PDF rendering for this customer.
-    pub rendering_options: Option<crate::InvoiceSettingCustomerRenderingOptions>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl crate::rt::Decode for InvoiceSettingCustomerSetting {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
-            f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::gated::PaymentMethod>,
-            >,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::InvoiceSettingCustomerRenderingOptions>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_setting_customer_setting object",
-                &[
-                    "custom_fields",
-                    "default_payment_method",
-                    "footer",
-                    "rendering_options",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoiceSettingCustomerSetting {
-            custom_fields: b.f0.take(),
-            default_payment_method: b.f1.take(),
-            footer: b.f2.take(),
-            rendering_options: b.f3.take(),
-            extra,
-        })
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl<'de> serde::Deserialize<'de> for InvoiceSettingCustomerSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl crate::rt::HasId for InvoiceSettingCustomerSetting {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceSettingCustomerSetting {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.custom_fields {
-            map.serialize_entry("custom_fields", v)?;
-        }
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.footer {
-            map.serialize_entry("footer", v)?;
-        }
-        if let Some(v) = &self.rendering_options {
-            map.serialize_entry("rendering_options", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceSettingQuoteSetting
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceSettingQuoteSetting {
-    /// Number of days within which a customer must pay invoices generated by this quote. This value will be `null` for quotes where `collection_method=charge_automatically`.
-    pub days_until_due: Option<i64>,
-    /// The `issuer` field.
-    pub issuer: crate::ConnectAccountReference,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-impl crate::rt::Decode for InvoiceSettingQuoteSetting {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::ConnectAccountReference>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_setting_quote_setting object",
-                &["days_until_due", "issuer"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(InvoiceSettingQuoteSetting {
-                    days_until_due: b.f0.take(),
-                    issuer: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "issuer")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-impl<'de> serde::Deserialize<'de> for InvoiceSettingQuoteSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-impl crate::rt::HasId for InvoiceSettingQuoteSetting {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceSettingQuoteSetting {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        map.serialize_entry("issuer", &self.issuer)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceSettingSubscriptionSchedulePhaseSetting
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
-    /// The account tax IDs associated with this phase of the subscription schedule. Will be set on invoices generated by this phase of the subscription schedule.
-    pub account_tax_ids: Option<
-        Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
-    >,
-    /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
-    pub days_until_due: Option<i64>,
-    /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::ConnectAccountReference>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
-            >,
-            f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_setting_subscription_schedule_phase_setting object",
-                &["account_tax_ids", "days_until_due", "issuer"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoiceSettingSubscriptionSchedulePhaseSetting {
-            account_tax_ids: b.f0.take(),
-            days_until_due: b.f1.take(),
-            issuer: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionSchedulePhaseSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl crate::rt::HasId for InvoiceSettingSubscriptionSchedulePhaseSetting {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceSettingSubscriptionSchedulePhaseSetting {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_tax_ids {
-            map.serialize_entry("account_tax_ids", v)?;
-        }
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        if let Some(v) = &self.issuer {
-            map.serialize_entry("issuer", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceSettingSubscriptionScheduleSetting
-#[cfg(
-    any(
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceSettingSubscriptionScheduleSetting {
-    /// The account tax IDs associated with the subscription schedule. Will be set on invoices generated by the subscription schedule.
-    pub account_tax_ids: Option<
-        Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
-    >,
-    /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
-    pub days_until_due: Option<i64>,
-    /// The `issuer` field.
-    pub issuer: crate::ConnectAccountReference,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId, crate::TaxIdId>>,
-            >,
-            f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_setting_subscription_schedule_setting object",
-                &["account_tax_ids", "days_until_due", "issuer"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f2.take(),) {
-            (Some(f2),) => {
-                Ok(InvoiceSettingSubscriptionScheduleSetting {
-                    account_tax_ids: b.f0.take(),
-                    days_until_due: b.f1.take(),
-                    issuer: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "issuer")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for InvoiceSettingSubscriptionScheduleSetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for InvoiceSettingSubscriptionScheduleSetting {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceSettingSubscriptionScheduleSetting {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_tax_ids {
-            map.serialize_entry("account_tax_ids", v)?;
-        }
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        map.serialize_entry("issuer", &self.issuer)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// InvoiceThresholdReason
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoiceThresholdReason {
-    /// The total invoice amount threshold boundary if it triggered the threshold invoice.
-    pub amount_gte: Option<i64>,
-    /// Indicates which line items triggered a threshold invoice.
-    pub item_reasons: Vec<crate::InvoiceItemThresholdReason>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::Decode for InvoiceThresholdReason {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<Vec<crate::InvoiceItemThresholdReason>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_threshold_reason object",
-                &["amount_gte", "item_reasons"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(InvoiceThresholdReason {
-                    amount_gte: b.f0.take(),
-                    item_reasons: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "item_reasons")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl<'de> serde::Deserialize<'de> for InvoiceThresholdReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::HasId for InvoiceThresholdReason {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "invoices")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoiceThresholdReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_gte {
-            map.serialize_entry("amount_gte", v)?;
-        }
-        map.serialize_entry("item_reasons", &self.item_reasons)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -3969,7 +3123,7 @@ impl crate::rt::StripeRequest for SendInvoice {
         }
     }
 }
-/// `account_tax_ids` of `Invoice`, `InvoiceSettingSubscriptionSchedulePhaseSetting` and 4 more: one of several shapes.
+/// `account_tax_ids` of `CheckoutSession`, `Invoice` and 3 more: one of several shapes.
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -4147,7 +3301,7 @@ pub struct UpdateInvoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice.
     pub auto_advance: Option<bool>,
     /// Settings for automatic tax lookup for this invoice.
-    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
+    pub automatic_tax: Option<crate::invoice::create_update::AutomaticTax>,
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state. To turn off automatic finalization, set `auto_advance` to false.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
@@ -4183,9 +3337,9 @@ pub struct UpdateInvoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
-    pub payment_settings: Option<crate::invoice::PaymentSettings>,
+    pub payment_settings: Option<crate::invoice::create_update::PaymentSettings>,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::invoice::Rendering>,
+    pub rendering: Option<crate::invoice::create_update::Rendering>,
     /// Settings for the cost of shipping for this invoice.
     pub shipping_cost: Option<crate::rt::Clearable<crate::invoice::ShippingCost>>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
@@ -4341,7 +3495,10 @@ impl UpdateInvoice {
         self
     }
     /// Settings for automatic tax lookup for this invoice.
-    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
+    pub fn automatic_tax(
+        mut self,
+        v: impl Into<crate::invoice::create_update::AutomaticTax>,
+    ) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -4463,13 +3620,16 @@ impl UpdateInvoice {
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::invoice::PaymentSettings>,
+        v: impl Into<crate::invoice::create_update::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
     }
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub fn rendering(mut self, v: impl Into<crate::invoice::Rendering>) -> Self {
+    pub fn rendering(
+        mut self,
+        v: impl Into<crate::invoice::create_update::Rendering>,
+    ) -> Self {
         self.rendering = Some(v.into());
         self
     }

@@ -108,11 +108,11 @@ pub struct InvoicePayment {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The `payment` field.
-    pub payment: crate::InvoicesPaymentsInvoicePaymentAssociatedPayment,
+    pub payment: crate::invoice_payment::Payment,
     /// The status of the payment, one of `open`, `paid`, or `canceled`.
     pub status: String,
     /// The `status_transitions` field.
-    pub status_transitions: crate::InvoicesPaymentsInvoicePaymentStatusTransitions,
+    pub status_transitions: crate::invoice_payment::StatusTransitions,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -139,13 +139,9 @@ impl crate::rt::Decode for InvoicePayment {
             >,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<bool>,
-            f8: crate::rt::json::Slot<
-                crate::InvoicesPaymentsInvoicePaymentAssociatedPayment,
-            >,
+            f8: crate::rt::json::Slot<crate::invoice_payment::Payment>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<
-                crate::InvoicesPaymentsInvoicePaymentStatusTransitions,
-            >,
+            f10: crate::rt::json::Slot<crate::invoice_payment::StatusTransitions>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -305,9 +301,7 @@ impl serde::Serialize for InvoicePayment {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsAcssDebit {
     /// The `mandate_options` field.
-    pub mandate_options: Option<
-        crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
-    >,
+    pub mandate_options: Option<crate::invoice_payment::MandateOptions>,
     /// Bank account verification method.
     pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -326,9 +320,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
-            >,
+            f0: crate::rt::json::Slot<crate::invoice_payment::MandateOptions>,
             f1: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
@@ -406,109 +398,6 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebit {
         map.end()
     }
 }
-/// invoice_payment_method_options_acss_debit_mandate_options
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-    /// Transaction type of the mandate.
-    pub transaction_type: Option<crate::payment_intent::TransactionType>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_intent::TransactionType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_acss_debit_mandate_options object",
-                &["transaction_type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-            transaction_type: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.transaction_type {
-            map.serialize_entry("transaction_type", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// invoice_payment_method_options_bancontact
 #[cfg(
     any(
@@ -523,7 +412,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsBancontact {
     /// Preferred language of the Bancontact authorization page that the customer is redirected to.
-    pub preferred_language: crate::subscription::PreferredLanguage,
+    pub preferred_language: crate::payment_intent::PreferredLanguage,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -540,7 +429,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::subscription::PreferredLanguage>,
+            f0: crate::rt::json::Slot<crate::payment_intent::PreferredLanguage>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -614,423 +503,6 @@ impl serde::Serialize for InvoicePaymentMethodOptionsBancontact {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("preferred_language", &self.preferred_language)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// invoice_payment_method_options_card
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsCard {
-    /// The `installments` field.
-    pub installments: Option<crate::InvoiceInstallmentsCard>,
-    /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::Decode for InvoicePaymentMethodOptionsCard {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::InvoiceInstallmentsCard>,
-            f1: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_card object",
-                &["installments", "request_three_d_secure"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoicePaymentMethodOptionsCard {
-            installments: b.f0.take(),
-            request_three_d_secure: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::HasId for InvoicePaymentMethodOptionsCard {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoicePaymentMethodOptionsCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.installments {
-            map.serialize_entry("installments", v)?;
-        }
-        if let Some(v) = &self.request_three_d_secure {
-            map.serialize_entry("request_three_d_secure", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// invoice_payment_method_options_customer_balance
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsCustomerBalance {
-    /// The `bank_transfer` field.
-    pub bank_transfer: Option<
-        crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
-    >,
-    /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
-    pub funding_type: Option<crate::payment_intent::FundingType>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalance {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
-            >,
-            f1: crate::rt::json::Slot<crate::payment_intent::FundingType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_customer_balance object",
-                &["bank_transfer", "funding_type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoicePaymentMethodOptionsCustomerBalance {
-            bank_transfer: b.f0.take(),
-            funding_type: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for InvoicePaymentMethodOptionsCustomerBalance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for InvoicePaymentMethodOptionsCustomerBalance {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoicePaymentMethodOptionsCustomerBalance {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.bank_transfer {
-            map.serialize_entry("bank_transfer", v)?;
-        }
-        if let Some(v) = &self.funding_type {
-            map.serialize_entry("funding_type", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// invoice_payment_method_options_customer_balance_bank_transfer
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-    /// The `eu_bank_transfer` field.
-    pub eu_bank_transfer: Option<
-        crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
-    >,
-    /// The bank transfer type that can be used for funding. Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
-    pub r#type: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
-            >,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_customer_balance_bank_transfer object",
-                &["eu_bank_transfer", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-            eu_bank_transfer: b.f0.take(),
-            r#type: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.eu_bank_transfer {
-            map.serialize_entry("eu_bank_transfer", v)?;
-        }
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    /// The desired country code of the bank account information. Permitted values include: `BE`, `DE`, `ES`, `FR`, `IE`, or `NL`.
-    pub country: crate::invoice_payment::Country,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::invoice_payment::Country>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer object",
-                &["country"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-                    country: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "country")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("country", &self.country)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -1331,9 +803,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsSepaDebit {
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsUsBankAccount {
     /// The `financial_connections` field.
-    pub financial_connections: Option<
-        crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
-    >,
+    pub financial_connections: Option<crate::invoice_payment::FinancialConnections>,
     /// Bank account verification method.
     pub verification_method: Option<crate::payment_intent::VerificationMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -1352,9 +822,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
-            >,
+            f0: crate::rt::json::Slot<crate::invoice_payment::FinancialConnections>,
             f1: crate::rt::json::Slot<crate::payment_intent::VerificationMethod>,
         }
         let mut b = Slots {
@@ -1432,237 +900,6 @@ impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccount {
         map.end()
     }
 }
-/// invoice_payment_method_options_us_bank_account_linked_account_options
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-    /// The `filters` field.
-    pub filters: Option<
-        crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
-    >,
-    /// The list of permissions to request. The `payment_method` permission must be included.
-    pub permissions: Option<Vec<crate::subscription::Permissions>>,
-    /// Data features requested to be retrieved upon account creation.
-    pub prefetch: Option<Vec<crate::subscription::Prefetch>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
-            >,
-            f1: crate::rt::json::Slot<Vec<crate::subscription::Permissions>>,
-            f2: crate::rt::json::Slot<Vec<crate::subscription::Prefetch>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_us_bank_account_linked_account_options object",
-                &["filters", "permissions", "prefetch"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-            filters: b.f0.take(),
-            permissions: b.f1.take(),
-            prefetch: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.filters {
-            map.serialize_entry("filters", v)?;
-        }
-        if let Some(v) = &self.permissions {
-            map.serialize_entry("permissions", v)?;
-        }
-        if let Some(v) = &self.prefetch {
-            map.serialize_entry("prefetch", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// invoice_payment_method_options_us_bank_account_linked_account_options_filters
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-    /// The account subcategories to use to filter for possible accounts to link. Valid subcategories are `checking` and `savings`.
-    pub account_subcategories: Option<Vec<crate::subscription::AccountSubcategories>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::subscription::AccountSubcategories>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a invoice_payment_method_options_us_bank_account_linked_account_options_filters object",
-                &["account_subcategories"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-            account_subcategories: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de>
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_subcategories {
-            map.serialize_entry("account_subcategories", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// List all payments for an invoice
 ///
 /// When retrieving an invoice, there is an includable payments property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of payments.
@@ -1683,7 +920,7 @@ pub struct ListInvoicePayments {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// The payment details of the invoice payments to return.
-    pub payment: Option<crate::invoice_payment::Payment>,
+    pub payment: Option<crate::invoice_payment::list::Payment>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the invoice payments to return.
@@ -1763,7 +1000,10 @@ impl ListInvoicePayments {
         self
     }
     /// The payment details of the invoice payments to return.
-    pub fn payment(mut self, v: impl Into<crate::invoice_payment::Payment>) -> Self {
+    pub fn payment(
+        mut self,
+        v: impl Into<crate::invoice_payment::list::Payment>,
+    ) -> Self {
         self.payment = Some(v.into());
         self
     }

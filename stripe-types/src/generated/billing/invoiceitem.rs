@@ -447,15 +447,15 @@ pub struct Invoiceitem {
     /// The amount after discounts, but before credits and taxes. This field is `null` for `discountable=true` items.
     pub net_amount: Option<i64>,
     /// The parent that generated this invoice item.
-    pub parent: Option<crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent>,
+    pub parent: Option<crate::invoiceitem::Parent>,
     /// The `period` field.
     pub period: crate::InvoiceLineItemPeriod,
     /// The pricing information of the invoice item.
-    pub pricing: Option<crate::BillingBillResourceInvoicingPricingPricing>,
+    pub pricing: Option<crate::invoiceitem::Pricing>,
     /// Whether the invoice item was created automatically as a proration adjustment when the customer switched plans.
     pub proration: bool,
     /// The `proration_details` field.
-    pub proration_details: Option<crate::ProrationDetails>,
+    pub proration_details: Option<crate::invoiceitem::ProrationDetails>,
     /// Quantity of units for the invoice item. If the invoice item is a proration, the quantity of the subscription that the proration was computed for.
     pub quantity: i64,
     /// The tax rates which apply to the invoice item. When set, the `default_tax_rates` on the invoice do not apply to this invoice item.
@@ -497,15 +497,11 @@ impl crate::rt::Decode for Invoiceitem {
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::rt::Metadata>,
             f12: crate::rt::json::Slot<i64>,
-            f13: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent,
-            >,
+            f13: crate::rt::json::Slot<crate::invoiceitem::Parent>,
             f14: crate::rt::json::Slot<crate::InvoiceLineItemPeriod>,
-            f15: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingPricingPricing,
-            >,
+            f15: crate::rt::json::Slot<crate::invoiceitem::Pricing>,
             f16: crate::rt::json::Slot<bool>,
-            f17: crate::rt::json::Slot<crate::ProrationDetails>,
+            f17: crate::rt::json::Slot<crate::invoiceitem::ProrationDetails>,
             f18: crate::rt::json::Slot<i64>,
             f19: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f20: crate::rt::json::Slot<

@@ -4,66 +4,6 @@
 mod billing_alert;
 #[cfg_attr(not(docsrs), cfg(feature = "billing_alerts"))]
 pub use billing_alert::*;
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
-mod billing_bill_resource_invoice_item_parents_invoice_item_parent;
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
-pub use billing_bill_resource_invoice_item_parents_invoice_item_parent::*;
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
-mod billing_bill_resource_invoice_item_parents_invoice_item_subscription_parent;
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
-pub use billing_bill_resource_invoice_item_parents_invoice_item_subscription_parent::*;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-mod billing_bill_resource_invoicing_lines_common_credited_items;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-pub use billing_bill_resource_invoicing_lines_common_credited_items::*;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-mod billing_bill_resource_invoicing_lines_common_proration_details;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-pub use billing_bill_resource_invoicing_lines_common_proration_details::*;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-mod billing_bill_resource_invoicing_lines_parents_invoice_line_item_invoice_item_parent;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-pub use billing_bill_resource_invoicing_lines_parents_invoice_line_item_invoice_item_parent::*;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-mod billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-pub use billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent::*;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-mod billing_bill_resource_invoicing_lines_parents_invoice_line_item_subscription_item_parent;
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-pub use billing_bill_resource_invoicing_lines_parents_invoice_line_item_subscription_item_parent::*;
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-mod billing_bill_resource_invoicing_parents_invoice_parent;
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-pub use billing_bill_resource_invoicing_parents_invoice_parent::*;
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-mod billing_bill_resource_invoicing_parents_invoice_quote_parent;
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-pub use billing_bill_resource_invoicing_parents_invoice_quote_parent::*;
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-mod billing_bill_resource_invoicing_parents_invoice_subscription_parent;
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-pub use billing_bill_resource_invoicing_parents_invoice_subscription_parent::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))
-)]
-mod billing_bill_resource_invoicing_pricing_pricing;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))
-)]
-pub use billing_bill_resource_invoicing_pricing_pricing::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))
-)]
-mod billing_bill_resource_invoicing_pricing_pricing_price_details;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))
-)]
-pub use billing_bill_resource_invoicing_pricing_pricing_price_details::*;
 #[cfg_attr(
     not(docsrs),
     cfg(
@@ -88,38 +28,6 @@ mod billing_bill_resource_invoicing_taxes_tax;
     )
 )]
 pub use billing_bill_resource_invoicing_taxes_tax::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "credit_note_lines",
-            feature = "credit_notes",
-            feature = "invoice_lines",
-            feature = "invoices"
-        )
-    )
-)]
-mod billing_bill_resource_invoicing_taxes_tax_rate_details;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "credit_note_lines",
-            feature = "credit_notes",
-            feature = "invoice_lines",
-            feature = "invoices"
-        )
-    )
-)]
-pub use billing_bill_resource_invoicing_taxes_tax_rate_details::*;
-#[cfg_attr(not(docsrs), cfg(feature = "test_clocks"))]
-mod billing_clocks_resource_status_details_advancing_status_details;
-#[cfg_attr(not(docsrs), cfg(feature = "test_clocks"))]
-pub use billing_clocks_resource_status_details_advancing_status_details::*;
-#[cfg_attr(not(docsrs), cfg(feature = "test_clocks"))]
-mod billing_clocks_resource_status_details_status_details;
-#[cfg_attr(not(docsrs), cfg(feature = "test_clocks"))]
-pub use billing_clocks_resource_status_details_status_details::*;
 #[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_summary"))]
 mod billing_credit_balance_summary;
 #[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_summary"))]
@@ -150,56 +58,6 @@ mod billing_credit_grants_resource_amount;
     )
 )]
 pub use billing_credit_grants_resource_amount::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-mod billing_credit_grants_resource_applicability_config;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-pub use billing_credit_grants_resource_applicability_config::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-mod billing_credit_grants_resource_applicable_price;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-pub use billing_credit_grants_resource_applicable_price::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-mod billing_credit_grants_resource_balance_credit;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-pub use billing_credit_grants_resource_balance_credit::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-mod billing_credit_grants_resource_balance_credits_application_invoice_voided;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-pub use billing_credit_grants_resource_balance_credits_application_invoice_voided::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-mod billing_credit_grants_resource_balance_credits_applied;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-pub use billing_credit_grants_resource_balance_credits_applied::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-mod billing_credit_grants_resource_balance_debit;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-pub use billing_credit_grants_resource_balance_debit::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "billing_credit_balance_summary",
-            feature = "billing_credit_balance_transactions",
-            feature = "billing_credit_grants"
-        )
-    )
-)]
-mod billing_credit_grants_resource_monetary_amount;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "billing_credit_balance_summary",
-            feature = "billing_credit_balance_transactions",
-            feature = "billing_credit_grants"
-        )
-    )
-)]
-pub use billing_credit_grants_resource_monetary_amount::*;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-mod billing_credit_grants_resource_scope;
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_grants"))]
-pub use billing_credit_grants_resource_scope::*;
 #[cfg_attr(
     not(docsrs),
     cfg(
@@ -320,36 +178,6 @@ pub use item::*;
 mod line_item;
 #[cfg_attr(not(docsrs), cfg(feature = "invoice_lines"))]
 pub use line_item::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes"
-        )
-    )
-)]
-mod line_items_adjustable_quantity;
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes"
-        )
-    )
-)]
-pub use line_items_adjustable_quantity::*;
 #[cfg_attr(
     not(docsrs),
     cfg(

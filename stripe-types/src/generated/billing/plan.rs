@@ -36,15 +36,15 @@ pub struct CreatePlan {
     /// The `product` parameter.
     pub product: Option<crate::plan::Product>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
-    pub tiers: Option<Vec<crate::price::Tiers>>,
+    pub tiers: Option<Vec<crate::price::create_update::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
     pub tiers_mode: Option<crate::plan::TiersMode>,
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
-    pub transform_usage: Option<crate::plan::TransformUsage>,
+    pub transform_usage: Option<crate::plan::create::TransformUsage>,
     /// Default number of trial days when subscribing a customer to this plan using [`trial_from_plan=true`](https://docs.stripe.com/api#create_subscription-trial_from_plan).
     pub trial_period_days: Option<i64>,
     /// Configures how the quantity per period should be determined. Can be either `metered` or `licensed`. `licensed` automatically bills the `quantity` set when adding it to a subscription. `metered` aggregates the total usage based on usage records. Defaults to `licensed`.
-    pub usage_type: Option<crate::plan::UsageType>,
+    pub usage_type: Option<crate::price::UsageType>,
 }
 #[cfg(feature = "plans")]
 impl serde::Serialize for CreatePlan {
@@ -194,7 +194,7 @@ impl CreatePlan {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub fn tiers(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::price::Tiers>>,
+        v: impl IntoIterator<Item = impl Into<crate::price::create_update::Tiers>>,
     ) -> Self {
         self.tiers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -205,7 +205,10 @@ impl CreatePlan {
         self
     }
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
-    pub fn transform_usage(mut self, v: impl Into<crate::plan::TransformUsage>) -> Self {
+    pub fn transform_usage(
+        mut self,
+        v: impl Into<crate::plan::create::TransformUsage>,
+    ) -> Self {
         self.transform_usage = Some(v.into());
         self
     }
@@ -215,7 +218,7 @@ impl CreatePlan {
         self
     }
     /// Configures how the quantity per period should be determined. Can be either `metered` or `licensed`. `licensed` automatically bills the `quantity` set when adding it to a subscription. `metered` aggregates the total usage based on usage records. Defaults to `licensed`.
-    pub fn usage_type(mut self, v: impl Into<crate::plan::UsageType>) -> Self {
+    pub fn usage_type(mut self, v: impl Into<crate::price::UsageType>) -> Self {
         self.usage_type = Some(v.into());
         self
     }
@@ -534,15 +537,15 @@ pub struct Plan {
         crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
     >,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
-    pub tiers: Option<Vec<crate::PlanTier>>,
+    pub tiers: Option<Vec<crate::plan::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
     pub tiers_mode: Option<crate::plan::TiersMode>,
     /// Apply a transformation to the reported usage or set quantity before computing the amount billed. Cannot be combined with `tiers`.
-    pub transform_usage: Option<crate::TransformUsage>,
+    pub transform_usage: Option<crate::plan::TransformUsage>,
     /// Default number of trial days when subscribing a customer to this plan using [`trial_from_plan=true`](https://docs.stripe.com/api#create_subscription-trial_from_plan).
     pub trial_period_days: Option<i64>,
     /// Configures how the quantity per period should be determined. Can be either `metered` or `licensed`. `licensed` automatically bills the `quantity` set when adding it to a subscription. `metered` aggregates the total usage based on usage records. Defaults to `licensed`.
-    pub usage_type: crate::plan::UsageType,
+    pub usage_type: crate::price::UsageType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -575,11 +578,11 @@ impl crate::rt::Decode for Plan {
             f13: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
             >,
-            f14: crate::rt::json::Slot<Vec<crate::PlanTier>>,
+            f14: crate::rt::json::Slot<Vec<crate::plan::Tiers>>,
             f15: crate::rt::json::Slot<crate::plan::TiersMode>,
-            f16: crate::rt::json::Slot<crate::TransformUsage>,
+            f16: crate::rt::json::Slot<crate::plan::TransformUsage>,
             f17: crate::rt::json::Slot<i64>,
-            f18: crate::rt::json::Slot<crate::plan::UsageType>,
+            f18: crate::rt::json::Slot<crate::price::UsageType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -774,110 +777,6 @@ impl serde::Serialize for Plan {
         }
         map.serialize_entry("usage_type", &self.usage_type)?;
         map.serialize_entry("object", "plan")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PlanTier
-#[cfg(feature = "plans")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PlanTier {
-    /// Price for the entire tier.
-    pub flat_amount: Option<i64>,
-    /// Same as `flat_amount`, but contains a decimal value with at most 12 decimal places.
-    pub flat_amount_decimal: Option<crate::rt::Decimal>,
-    /// Per unit price for units relevant to the tier.
-    pub unit_amount: Option<i64>,
-    /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-    /// Up to and including to this quantity will be contained in the tier.
-    pub up_to: Option<i64>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "plans")]
-impl crate::rt::Decode for PlanTier {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Decimal>,
-            f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<crate::rt::Decimal>,
-            f4: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a plan_tier object",
-                &[
-                    "flat_amount",
-                    "flat_amount_decimal",
-                    "unit_amount",
-                    "unit_amount_decimal",
-                    "up_to",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PlanTier {
-            flat_amount: b.f0.take(),
-            flat_amount_decimal: b.f1.take(),
-            unit_amount: b.f2.take(),
-            unit_amount_decimal: b.f3.take(),
-            up_to: b.f4.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "plans")]
-impl<'de> serde::Deserialize<'de> for PlanTier {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "plans")]
-impl crate::rt::HasId for PlanTier {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "plans")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PlanTier {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.flat_amount {
-            map.serialize_entry("flat_amount", v)?;
-        }
-        if let Some(v) = &self.flat_amount_decimal {
-            map.serialize_entry("flat_amount_decimal", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        if let Some(v) = &self.up_to {
-            map.serialize_entry("up_to", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -20,7 +20,7 @@ pub struct CreatePrice {
         std::collections::BTreeMap<String, crate::price::Value>,
     >,
     /// When set, provides configuration for the amount to be adjusted by the customer during Checkout Sessions and Payment Links.
-    pub custom_unit_amount: Option<crate::price::CustomUnitAmount>,
+    pub custom_unit_amount: Option<crate::price::create_update::CustomUnitAmount>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A lookup key used to retrieve prices dynamically from a static string. This may be up to 200 characters.
@@ -38,13 +38,13 @@ pub struct CreatePrice {
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
-    pub tiers: Option<Vec<crate::price::Tiers>>,
+    pub tiers: Option<Vec<crate::price::create_update::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price, in `graduated` tiering pricing can successively change as the quantity grows.
     pub tiers_mode: Option<crate::plan::TiersMode>,
     /// If set to true, will atomically remove the lookup key from the existing price, and assign it to this price.
     pub transfer_lookup_key: Option<bool>,
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
-    pub transform_quantity: Option<crate::price::TransformQuantity>,
+    pub transform_quantity: Option<crate::price::create::TransformQuantity>,
     /// A positive integer in cents (or local equivalent) (or 0 for a free price) representing how much to charge. One of `unit_amount`, `unit_amount_decimal`, or `custom_unit_amount` is required, unless `billing_scheme=tiered`.
     pub unit_amount: Option<i64>,
     /// Same as `unit_amount`, but accepts a decimal value in cents (or local equivalent) with at most 12 decimal places. Only one of `unit_amount` and `unit_amount_decimal` can be set.
@@ -161,7 +161,7 @@ impl CreatePrice {
     /// When set, provides configuration for the amount to be adjusted by the customer during Checkout Sessions and Payment Links.
     pub fn custom_unit_amount(
         mut self,
-        v: impl Into<crate::price::CustomUnitAmount>,
+        v: impl Into<crate::price::create_update::CustomUnitAmount>,
     ) -> Self {
         self.custom_unit_amount = Some(v.into());
         self
@@ -212,7 +212,7 @@ impl CreatePrice {
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub fn tiers(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::price::Tiers>>,
+        v: impl IntoIterator<Item = impl Into<crate::price::create_update::Tiers>>,
     ) -> Self {
         self.tiers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -230,7 +230,7 @@ impl CreatePrice {
     /// Apply a transformation to the reported usage or set quantity before computing the billed price. Cannot be combined with `tiers`.
     pub fn transform_quantity(
         mut self,
-        v: impl Into<crate::price::TransformQuantity>,
+        v: impl Into<crate::price::create::TransformQuantity>,
     ) -> Self {
         self.transform_quantity = Some(v.into());
         self
@@ -547,10 +547,10 @@ pub struct Price {
     pub currency: String,
     /// Prices defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
     pub currency_options: Option<
-        std::collections::BTreeMap<String, crate::CurrencyOption>,
+        std::collections::BTreeMap<String, crate::price::CurrencyOptions>,
     >,
     /// When set, provides configuration for the amount to be adjusted by the customer during Checkout Sessions and Payment Links.
-    pub custom_unit_amount: Option<crate::CustomUnitAmount>,
+    pub custom_unit_amount: Option<crate::price::CustomUnitAmount>,
     /// Unique identifier for the object.
     pub id: crate::PriceId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -564,15 +564,15 @@ pub struct Price {
     /// The ID of the product this price is associated with.
     pub product: crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
     /// The recurring components of a price such as `interval` and `usage_type`.
-    pub recurring: Option<crate::Recurring>,
+    pub recurring: Option<crate::price::Recurring>,
     /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
-    pub tiers: Option<Vec<crate::PriceTier>>,
+    pub tiers: Option<Vec<crate::price::Tiers>>,
     /// Defines if the tiering price should be `graduated` or `volume` based. In `volume`-based tiering, the maximum quantity within a period determines the per unit price. In `graduated` tiering, pricing can change as the quantity grows.
     pub tiers_mode: Option<crate::plan::TiersMode>,
     /// Apply a transformation to the reported usage or set quantity before computing the amount billed. Cannot be combined with `tiers`.
-    pub transform_quantity: Option<crate::TransformQuantity>,
+    pub transform_quantity: Option<crate::price::TransformQuantity>,
     /// One of `one_time` or `recurring` depending on whether the price is for a one-time purchase or a recurring (subscription) purchase.
     pub r#type: crate::price::Type,
     /// The unit amount in cents (or local equivalent) to be charged, represented as a whole integer if possible. Only set if `billing_scheme=per_unit`.
@@ -629,9 +629,9 @@ impl crate::rt::Decode for Price {
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<
-                std::collections::BTreeMap<String, crate::CurrencyOption>,
+                std::collections::BTreeMap<String, crate::price::CurrencyOptions>,
             >,
-            f5: crate::rt::json::Slot<crate::CustomUnitAmount>,
+            f5: crate::rt::json::Slot<crate::price::CustomUnitAmount>,
             f6: crate::rt::json::Slot<crate::PriceId>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<String>,
@@ -640,11 +640,11 @@ impl crate::rt::Decode for Price {
             f11: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::ProductOrDeletedProduct, crate::ProductId>,
             >,
-            f12: crate::rt::json::Slot<crate::Recurring>,
+            f12: crate::rt::json::Slot<crate::price::Recurring>,
             f13: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
-            f14: crate::rt::json::Slot<Vec<crate::PriceTier>>,
+            f14: crate::rt::json::Slot<Vec<crate::price::Tiers>>,
             f15: crate::rt::json::Slot<crate::plan::TiersMode>,
-            f16: crate::rt::json::Slot<crate::TransformQuantity>,
+            f16: crate::rt::json::Slot<crate::price::TransformQuantity>,
             f17: crate::rt::json::Slot<crate::price::Type>,
             f18: crate::rt::json::Slot<i64>,
             f19: crate::rt::json::Slot<crate::rt::Decimal>,
@@ -894,185 +894,6 @@ impl serde::Serialize for Price {
             map.serialize_entry("unit_amount_decimal", v)?;
         }
         map.serialize_entry("object", "price")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PriceTier
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PriceTier {
-    /// Price for the entire tier.
-    pub flat_amount: Option<i64>,
-    /// Same as `flat_amount`, but contains a decimal value with at most 12 decimal places.
-    pub flat_amount_decimal: Option<crate::rt::Decimal>,
-    /// Per unit price for units relevant to the tier.
-    pub unit_amount: Option<i64>,
-    /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-    /// Up to and including to this quantity will be contained in the tier.
-    pub up_to: Option<i64>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for PriceTier {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Decimal>,
-            f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<crate::rt::Decimal>,
-            f4: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a price_tier object",
-                &[
-                    "flat_amount",
-                    "flat_amount_decimal",
-                    "unit_amount",
-                    "unit_amount_decimal",
-                    "up_to",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PriceTier {
-            flat_amount: b.f0.take(),
-            flat_amount_decimal: b.f1.take(),
-            unit_amount: b.f2.take(),
-            unit_amount_decimal: b.f3.take(),
-            up_to: b.f4.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PriceTier {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for PriceTier {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PriceTier {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.flat_amount {
-            map.serialize_entry("flat_amount", v)?;
-        }
-        if let Some(v) = &self.flat_amount_decimal {
-            map.serialize_entry("flat_amount_decimal", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        if let Some(v) = &self.up_to {
-            map.serialize_entry("up_to", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -22,13 +22,15 @@ pub struct CreateProduct {
     /// A list of up to 8 URLs of images for this product, meant to be displayable to the customer.
     pub images: Option<Vec<String>>,
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
-    pub marketing_features: Option<Vec<crate::product::MarketingFeatures>>,
+    pub marketing_features: Option<
+        Vec<crate::product::create_update::MarketingFeatures>,
+    >,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The product's name, meant to be displayable to the customer.
     pub name: String,
     /// The dimensions of this product for shipping purposes.
-    pub package_dimensions: Option<crate::product::PackageDimensions>,
+    pub package_dimensions: Option<crate::product::create_update::PackageDimensions>,
     /// Whether this product is shipped (i.e., physical goods).
     pub shippable: Option<bool>,
     /// An arbitrary string to be displayed on your customer's credit card or bank statement. While most banks display this information consistently, some may display it incorrectly or not at all.
@@ -153,7 +155,9 @@ impl CreateProduct {
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
     pub fn marketing_features(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::product::MarketingFeatures>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::product::create_update::MarketingFeatures>,
+        >,
     ) -> Self {
         self.marketing_features = Some(v.into_iter().map(Into::into).collect());
         self
@@ -166,7 +170,7 @@ impl CreateProduct {
     /// The dimensions of this product for shipping purposes.
     pub fn package_dimensions(
         mut self,
-        v: impl Into<crate::product::PackageDimensions>,
+        v: impl Into<crate::product::create_update::PackageDimensions>,
     ) -> Self {
         self.package_dimensions = Some(v.into());
         self
@@ -578,7 +582,7 @@ pub struct UpdateProduct {
     pub images: Option<crate::rt::Clearable<Vec<String>>>,
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
     pub marketing_features: Option<
-        crate::rt::Clearable<Vec<crate::product::MarketingFeatures>>,
+        crate::rt::Clearable<Vec<crate::product::create_update::MarketingFeatures>>,
     >,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -586,7 +590,7 @@ pub struct UpdateProduct {
     pub name: Option<String>,
     /// The dimensions of this product for shipping purposes.
     pub package_dimensions: Option<
-        crate::rt::Clearable<crate::product::PackageDimensions>,
+        crate::rt::Clearable<crate::product::create_update::PackageDimensions>,
     >,
     /// Whether this product is shipped (i.e., physical goods).
     pub shippable: Option<bool>,
@@ -703,7 +707,9 @@ impl UpdateProduct {
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
     pub fn marketing_features(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::product::MarketingFeatures>>>,
+        v: impl Into<
+            crate::rt::Clearable<Vec<crate::product::create_update::MarketingFeatures>>,
+        >,
     ) -> Self {
         self.marketing_features = Some(v.into());
         self
@@ -724,7 +730,9 @@ impl UpdateProduct {
     /// The dimensions of this product for shipping purposes.
     pub fn package_dimensions(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::product::PackageDimensions>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::product::create_update::PackageDimensions>,
+        >,
     ) -> Self {
         self.package_dimensions = Some(v.into());
         self

@@ -28,7 +28,7 @@ pub struct CreatePromotionCode {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The promotion referenced by this promotion code.
-    pub promotion: crate::promotion_code::Promotion,
+    pub promotion: crate::promotion_code::create::Promotion,
     /// Settings that restrict the redemption of the promotion code.
     pub restrictions: Option<crate::promotion_code::create::Restrictions>,
 }
@@ -72,7 +72,7 @@ impl serde::Serialize for CreatePromotionCode {
 impl CreatePromotionCode {
     /// Start with the required parameters: `promotion`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(promotion: impl Into<crate::promotion_code::Promotion>) -> Self {
+    pub fn new(promotion: impl Into<crate::promotion_code::create::Promotion>) -> Self {
         Self {
             active: None,
             code: None,
@@ -336,9 +336,9 @@ pub struct PromotionCode {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `promotion` field.
-    pub promotion: crate::PromotionCodesResourcePromotion,
+    pub promotion: crate::promotion_code::Promotion,
     /// The `restrictions` field.
-    pub restrictions: crate::PromotionCodesResourceRestrictions,
+    pub restrictions: crate::promotion_code::Restrictions,
     /// Number of times this promotion code has been used.
     pub times_redeemed: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -371,8 +371,8 @@ impl crate::rt::Decode for PromotionCode {
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<i64>,
             f9: crate::rt::json::Slot<crate::rt::Metadata>,
-            f10: crate::rt::json::Slot<crate::PromotionCodesResourcePromotion>,
-            f11: crate::rt::json::Slot<crate::PromotionCodesResourceRestrictions>,
+            f10: crate::rt::json::Slot<crate::promotion_code::Promotion>,
+            f11: crate::rt::json::Slot<crate::promotion_code::Restrictions>,
             f12: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
@@ -525,77 +525,6 @@ impl serde::Serialize for PromotionCode {
         map.serialize_entry("restrictions", &self.restrictions)?;
         map.serialize_entry("times_redeemed", &self.times_redeemed)?;
         map.serialize_entry("object", "promotion_code")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PromotionCodeCurrencyOption
-#[cfg(feature = "promotion_codes")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PromotionCodeCurrencyOption {
-    /// Minimum amount required to redeem this Promotion Code into a Coupon (e.g., a purchase must be $100 or more to work).
-    pub minimum_amount: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "promotion_codes")]
-impl crate::rt::Decode for PromotionCodeCurrencyOption {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a promotion_code_currency_option object",
-                &["minimum_amount"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(PromotionCodeCurrencyOption {
-                    minimum_amount: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "minimum_amount")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "promotion_codes")]
-impl<'de> serde::Deserialize<'de> for PromotionCodeCurrencyOption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "promotion_codes")]
-impl crate::rt::HasId for PromotionCodeCurrencyOption {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "promotion_codes")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PromotionCodeCurrencyOption {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("minimum_amount", &self.minimum_amount)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -148,7 +148,7 @@ pub struct CreateQuote {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. There must be at least 1 line item with a recurring price to use this field.
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
+    pub automatic_tax: Option<crate::invoice::create_update::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
@@ -168,11 +168,11 @@ pub struct CreateQuote {
     /// A footer that will be displayed on the quote PDF. If no value is passed, the default footer configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
     pub footer: Option<crate::rt::Clearable<String>>,
     /// Clone an existing quote. The new quote will be created in `status=draft`. When using this parameter, you cannot specify any other parameters except for `expires_at`.
-    pub from_quote: Option<crate::quote::FromQuote>,
+    pub from_quote: Option<crate::quote::create::FromQuote>,
     /// A header that will be displayed on the quote PDF. If no value is passed, the default header configured in your [quote template settings](https://dashboard.stripe.com/settings/billing/quote) will be used.
     pub header: Option<crate::rt::Clearable<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::quote::InvoiceSettings>,
+    pub invoice_settings: Option<crate::quote::create_update::InvoiceSettings>,
     /// A list of line items the customer is being quoted for. Each line item includes information about the product, the quantity, and the resulting cost.
     pub line_items: Option<Vec<crate::quote::create::LineItems>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -184,7 +184,9 @@ pub struct CreateQuote {
     /// ID of the test clock to attach to the quote.
     pub test_clock: Option<crate::TestHelpersTestClockId>,
     /// The data with which to automatically create a Transfer for each of the invoices.
-    pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
+    pub transfer_data: Option<
+        crate::rt::Clearable<crate::quote::create_update::TransferData>,
+    >,
 }
 #[cfg(feature = "quotes")]
 impl serde::Serialize for CreateQuote {
@@ -303,7 +305,10 @@ impl CreateQuote {
         self
     }
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
+    pub fn automatic_tax(
+        mut self,
+        v: impl Into<crate::invoice::create_update::AutomaticTax>,
+    ) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -362,7 +367,7 @@ impl CreateQuote {
         self
     }
     /// Clone an existing quote. The new quote will be created in `status=draft`. When using this parameter, you cannot specify any other parameters except for `expires_at`.
-    pub fn from_quote(mut self, v: impl Into<crate::quote::FromQuote>) -> Self {
+    pub fn from_quote(mut self, v: impl Into<crate::quote::create::FromQuote>) -> Self {
         self.from_quote = Some(v.into());
         self
     }
@@ -374,7 +379,7 @@ impl CreateQuote {
     /// All invoices will be billed using the specified settings.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::quote::InvoiceSettings>,
+        v: impl Into<crate::quote::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -416,7 +421,7 @@ impl CreateQuote {
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub fn transfer_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::quote::TransferData>>,
+        v: impl Into<crate::rt::Clearable<crate::quote::create_update::TransferData>>,
     ) -> Self {
         self.transfer_data = Some(v.into());
         self
@@ -668,11 +673,11 @@ pub struct Quote {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. Only applicable if there are line items with recurring prices on the quote.
     pub application_fee_percent: Option<f64>,
     /// The `automatic_tax` field.
-    pub automatic_tax: crate::QuotesResourceAutomaticTax,
+    pub automatic_tax: crate::quote::AutomaticTax,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or on finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub collection_method: crate::subscription::CollectionMethod,
     /// The `computed` field.
-    pub computed: crate::QuotesResourceComputed,
+    pub computed: crate::quote::Computed,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -694,7 +699,7 @@ pub struct Quote {
     /// A footer that will be displayed on the quote PDF.
     pub footer: Option<String>,
     /// Details of the quote that was cloned. See the [cloning documentation](https://docs.stripe.com/quotes/clone) for more details.
-    pub from_quote: Option<crate::QuotesResourceFromQuote>,
+    pub from_quote: Option<crate::quote::FromQuote>,
     /// A header that will be displayed on the quote PDF.
     pub header: Option<String>,
     /// Unique identifier for the object.
@@ -704,7 +709,7 @@ pub struct Quote {
         crate::rt::Expandable<crate::InvoiceOrDeletedInvoice, crate::InvoiceId>,
     >,
     /// The `invoice_settings` field.
-    pub invoice_settings: crate::InvoiceSettingQuoteSetting,
+    pub invoice_settings: crate::quote::InvoiceSettings,
     /// A list of items the customer is being quoted for.
     pub line_items: Option<crate::rt::List<crate::Item>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -718,11 +723,11 @@ pub struct Quote {
     /// The status of the quote.
     pub status: crate::quote::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::QuotesResourceStatusTransitions,
+    pub status_transitions: crate::quote::StatusTransitions,
     /// The subscription that was created or updated from this quote.
     pub subscription: Option<crate::rt::Expandable<crate::gated::Subscription>>,
     /// The `subscription_data` field.
-    pub subscription_data: crate::QuotesResourceSubscriptionDataSubscriptionData,
+    pub subscription_data: crate::quote::SubscriptionData,
     /// The subscription schedule that was created or updated from this quote.
     pub subscription_schedule: Option<
         crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
@@ -730,9 +735,9 @@ pub struct Quote {
     /// ID of the test clock this quote belongs to.
     pub test_clock: Option<crate::rt::Expandable<crate::gated::TestHelpersTestClock>>,
     /// The `total_details` field.
-    pub total_details: crate::QuotesResourceTotalDetails,
+    pub total_details: crate::quote::TotalDetails,
     /// The account (if any) the payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the invoices.
-    pub transfer_data: Option<crate::QuotesResourceTransferData>,
+    pub transfer_data: Option<crate::quote::TransferData>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -758,9 +763,9 @@ impl crate::rt::Decode for Quote {
             >,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<f64>,
-            f5: crate::rt::json::Slot<crate::QuotesResourceAutomaticTax>,
+            f5: crate::rt::json::Slot<crate::quote::AutomaticTax>,
             f6: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
-            f7: crate::rt::json::Slot<crate::QuotesResourceComputed>,
+            f7: crate::rt::json::Slot<crate::quote::Computed>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<
@@ -779,34 +784,32 @@ impl crate::rt::Decode for Quote {
             >,
             f15: crate::rt::json::Slot<crate::rt::Timestamp>,
             f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<crate::QuotesResourceFromQuote>,
+            f17: crate::rt::json::Slot<crate::quote::FromQuote>,
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<crate::QuoteId>,
             f20: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::InvoiceOrDeletedInvoice, crate::InvoiceId>,
             >,
-            f21: crate::rt::json::Slot<crate::InvoiceSettingQuoteSetting>,
+            f21: crate::rt::json::Slot<crate::quote::InvoiceSettings>,
             f22: crate::rt::json::Slot<crate::rt::List<crate::Item>>,
             f23: crate::rt::json::Slot<bool>,
             f24: crate::rt::json::Slot<crate::rt::Metadata>,
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
             f27: crate::rt::json::Slot<crate::quote::Status>,
-            f28: crate::rt::json::Slot<crate::QuotesResourceStatusTransitions>,
+            f28: crate::rt::json::Slot<crate::quote::StatusTransitions>,
             f29: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::Subscription>,
             >,
-            f30: crate::rt::json::Slot<
-                crate::QuotesResourceSubscriptionDataSubscriptionData,
-            >,
+            f30: crate::rt::json::Slot<crate::quote::SubscriptionData>,
             f31: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
             >,
             f32: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TestHelpersTestClock>,
             >,
-            f33: crate::rt::json::Slot<crate::QuotesResourceTotalDetails>,
-            f34: crate::rt::json::Slot<crate::QuotesResourceTransferData>,
+            f33: crate::rt::json::Slot<crate::quote::TotalDetails>,
+            f34: crate::rt::json::Slot<crate::quote::TransferData>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1207,7 +1210,7 @@ pub struct UpdateQuote {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. There must be at least 1 line item with a recurring price to use this field.
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
+    pub automatic_tax: Option<crate::invoice::create_update::AutomaticTax>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or at invoice finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The customer for which this quote belongs to. A customer is required before finalizing the quote. Once specified, it cannot be changed.
@@ -1229,7 +1232,7 @@ pub struct UpdateQuote {
     /// A header that will be displayed on the quote PDF.
     pub header: Option<crate::rt::Clearable<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::quote::InvoiceSettings>,
+    pub invoice_settings: Option<crate::quote::create_update::InvoiceSettings>,
     /// A list of line items the customer is being quoted for. Each line item includes information about the product, the quantity, and the resulting cost.
     pub line_items: Option<Vec<crate::quote::update::LineItems>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -1239,7 +1242,9 @@ pub struct UpdateQuote {
     /// When creating a subscription or subscription schedule, the specified configuration data will be used. There must be at least one line item with a recurring price for a subscription or subscription schedule to be created. A subscription schedule is created if `subscription_data[effective_date]` is present and in the future, otherwise a subscription is created.
     pub subscription_data: Option<crate::quote::update::SubscriptionData>,
     /// The data with which to automatically create a Transfer for each of the invoices.
-    pub transfer_data: Option<crate::rt::Clearable<crate::quote::TransferData>>,
+    pub transfer_data: Option<
+        crate::rt::Clearable<crate::quote::create_update::TransferData>,
+    >,
 }
 #[cfg(feature = "quotes")]
 impl serde::Serialize for UpdateQuote {
@@ -1351,7 +1356,10 @@ impl UpdateQuote {
         self
     }
     /// Settings for automatic tax lookup for this quote and resulting invoices and subscriptions.
-    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
+    pub fn automatic_tax(
+        mut self,
+        v: impl Into<crate::invoice::create_update::AutomaticTax>,
+    ) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -1417,7 +1425,7 @@ impl UpdateQuote {
     /// All invoices will be billed using the specified settings.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::quote::InvoiceSettings>,
+        v: impl Into<crate::quote::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -1454,7 +1462,7 @@ impl UpdateQuote {
     /// The data with which to automatically create a Transfer for each of the invoices.
     pub fn transfer_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::quote::TransferData>>,
+        v: impl Into<crate::rt::Clearable<crate::quote::create_update::TransferData>>,
     ) -> Self {
         self.transfer_data = Some(v.into());
         self

@@ -16,7 +16,9 @@ pub struct CancelSubscription {
     /// The id of the `Subscription` (the `subscription_exposed_id` path parameter).
     pub subscription_exposed_id: crate::SubscriptionId,
     /// Details about why this subscription was cancelled
-    pub cancellation_details: Option<crate::subscription::CancellationDetails>,
+    pub cancellation_details: Option<
+        crate::subscription::cancel_update::CancellationDetails,
+    >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Will generate a final invoice that invoices for any un-invoiced metered usage and new/pending proration invoice items. Defaults to `false`.
@@ -60,7 +62,7 @@ impl CancelSubscription {
     /// Details about why this subscription was cancelled
     pub fn cancellation_details(
         mut self,
-        v: impl Into<crate::subscription::CancellationDetails>,
+        v: impl Into<crate::subscription::cancel_update::CancellationDetails>,
     ) -> Self {
         self.cancellation_details = Some(v.into());
         self
@@ -131,14 +133,14 @@ pub struct CreateSubscription {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. The request must be made by a platform account on a connected account in order to set an application fee percentage. For more information, see the application fees [documentation](https://stripe.com/docs/connect/subscriptions#collecting-fees-on-subscriptions).
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Automatic tax settings for this subscription.
-    pub automatic_tax: Option<crate::subscription::AutomaticTax>,
+    pub automatic_tax: Option<crate::subscription::create_update::AutomaticTax>,
     /// A past timestamp to backdate the subscription's start date to. If set, the first invoice will contain line items for the timespan between the start date and the current time. Can be combined with trials and the billing cycle anchor.
     pub backdate_start_date: Option<crate::rt::Timestamp>,
     /// A future timestamp in UTC format to anchor the subscription's [billing cycle](https://docs.stripe.com/subscriptions/billing-cycle). The anchor is the reference point that aligns future billing cycle dates. It sets the day of week for `week` intervals, the day of month for `month` and `year` intervals, and the month of year for `year` intervals.
     pub billing_cycle_anchor: Option<crate::rt::Timestamp>,
     /// Mutually exclusive with billing_cycle_anchor and only valid with monthly and yearly price intervals. When provided, the billing_cycle_anchor is set to the next occurrence of the day_of_month at the hour, minute, and second UTC.
     pub billing_cycle_anchor_config: Option<
-        crate::subscription::BillingCycleAnchorConfig,
+        crate::subscription::create::BillingCycleAnchorConfig,
     >,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
     pub billing_mode: Option<crate::invoice::BillingMode>,
@@ -173,7 +175,7 @@ pub struct CreateSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::subscription::InvoiceSettings>,
+    pub invoice_settings: Option<crate::subscription::create_update::InvoiceSettings>,
     /// A list of up to 20 subscription items, each with an attached price.
     pub items: Option<Vec<crate::subscription::create::Items>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -195,13 +197,17 @@ pub struct CreateSubscription {
     /// Subscriptions with `collection_method=send_invoice` are automatically activated regardless of the first Invoice status.
     pub payment_behavior: Option<crate::subscription::PaymentBehavior>,
     /// Payment settings to pass to invoices created by the subscription.
-    pub payment_settings: Option<crate::subscription::PaymentSettings>,
+    pub payment_settings: Option<crate::subscription::create_update::PaymentSettings>,
     /// Specifies an interval for how often to bill for any pending invoice items. It is analogous to calling [Create an invoice](https://docs.stripe.com/api#create_invoice) for the given subscription at the specified interval.
     pub pending_invoice_item_interval: Option<
-        crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+        crate::rt::Clearable<
+            crate::subscription::create_update::PendingInvoiceItemInterval,
+        >,
     >,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor`. If no value is passed, the default is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If specified, the funds from the subscription's invoices will be transferred to the destination and the ID of the resulting transfers will be found on the resulting charges.
     pub transfer_data: Option<crate::subscription::TransferData>,
     /// Unix timestamp representing the end of the trial period the customer will get before being charged for the first time. If set, trial_end will override the default trial period of the plan the customer is being subscribed to. The special value `now` can be provided to end the customer's trial immediately. Can be at most two years from `billing_cycle_anchor`. See [Using trial periods on subscriptions](https://docs.stripe.com/billing/subscriptions/trials) to learn more.
@@ -388,7 +394,7 @@ impl CreateSubscription {
     /// Automatic tax settings for this subscription.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::subscription::AutomaticTax>,
+        v: impl Into<crate::subscription::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -406,7 +412,7 @@ impl CreateSubscription {
     /// Mutually exclusive with billing_cycle_anchor and only valid with monthly and yearly price intervals. When provided, the billing_cycle_anchor is set to the next occurrence of the day_of_month at the hour, minute, and second UTC.
     pub fn billing_cycle_anchor_config(
         mut self,
-        v: impl Into<crate::subscription::BillingCycleAnchorConfig>,
+        v: impl Into<crate::subscription::create::BillingCycleAnchorConfig>,
     ) -> Self {
         self.billing_cycle_anchor_config = Some(v.into());
         self
@@ -509,7 +515,7 @@ impl CreateSubscription {
     /// All invoices will be billed using the specified settings.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::subscription::InvoiceSettings>,
+        v: impl Into<crate::subscription::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -564,7 +570,7 @@ impl CreateSubscription {
     /// Payment settings to pass to invoices created by the subscription.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::subscription::PaymentSettings>,
+        v: impl Into<crate::subscription::create_update::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -573,7 +579,9 @@ impl CreateSubscription {
     pub fn pending_invoice_item_interval(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+            crate::rt::Clearable<
+                crate::subscription::create_update::PendingInvoiceItemInterval,
+            >,
         >,
     ) -> Self {
         self.pending_invoice_item_interval = Some(v.into());
@@ -582,7 +590,7 @@ impl CreateSubscription {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor`. If no value is passed, the default is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -929,11 +937,15 @@ pub struct ResumeSubscription {
     /// The id of the `Subscription` (the `subscription` path parameter).
     pub subscription: crate::SubscriptionId,
     /// The billing cycle anchor that applies when the subscription is resumed. Either `now` or `unchanged`. The default is `now`. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
+    pub billing_cycle_anchor: Option<
+        crate::billing_portal_configuration::BillingCycleAnchor,
+    >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor` being `unchanged`. When the `billing_cycle_anchor` is set to `now` (default value), no prorations are generated. If no value is passed, the default is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If set, prorations will be calculated as though the subscription was resumed at the given time. This can be used to apply exactly the same prorations that were previewed with the [create preview](https://stripe.com/docs/api/invoices/create_preview) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
 }
@@ -973,7 +985,7 @@ impl ResumeSubscription {
     /// The billing cycle anchor that applies when the subscription is resumed. Either `now` or `unchanged`. The default is `now`. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<crate::subscription::BillingCycleAnchor>,
+        v: impl Into<crate::billing_portal_configuration::BillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
@@ -986,7 +998,7 @@ impl ResumeSubscription {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor` being `unchanged`. When the `billing_cycle_anchor` is set to `now` (default value), no prorations are generated. If no value is passed, the default is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -1213,9 +1225,11 @@ pub struct UpdateSubscription {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. The request must be made by a platform account on a connected account in order to set an application fee percentage. For more information, see the application fees [documentation](https://stripe.com/docs/connect/subscriptions#collecting-fees-on-subscriptions).
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Automatic tax settings for this subscription. We recommend you only include this parameter when the existing value is being changed.
-    pub automatic_tax: Option<crate::subscription::AutomaticTax>,
+    pub automatic_tax: Option<crate::subscription::create_update::AutomaticTax>,
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time (in UTC). For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
+    pub billing_cycle_anchor: Option<
+        crate::billing_portal_configuration::BillingCycleAnchor,
+    >,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. When updating, pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
@@ -1225,7 +1239,9 @@ pub struct UpdateSubscription {
     /// Indicate whether this subscription should cancel at the end of the current period (`current_period_end`). Defaults to `false`.
     pub cancel_at_period_end: Option<bool>,
     /// Details about why this subscription was cancelled
-    pub cancellation_details: Option<crate::subscription::CancellationDetails>,
+    pub cancellation_details: Option<
+        crate::subscription::cancel_update::CancellationDetails,
+    >,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this subscription at the end of the cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// Number of days a customer has to pay invoices generated by this subscription. Valid only for subscriptions where `collection_method` is set to `send_invoice`.
@@ -1243,7 +1259,7 @@ pub struct UpdateSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::subscription::InvoiceSettings>,
+    pub invoice_settings: Option<crate::subscription::create_update::InvoiceSettings>,
     /// A list of up to 20 subscription items, each with an attached price.
     pub items: Option<Vec<crate::subscription::Items>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -1254,7 +1270,7 @@ pub struct UpdateSubscription {
     pub on_behalf_of: Option<crate::rt::Clearable<crate::AccountId>>,
     /// If specified, payment collection for this subscription will be paused. Note that the subscription status will be unchanged and will not be updated to `paused`. Learn more about [pausing collection](https://docs.stripe.com/billing/subscriptions/pause-payment).
     pub pause_collection: Option<
-        crate::rt::Clearable<crate::subscription::PauseCollection>,
+        crate::rt::Clearable<crate::subscription::update::PauseCollection>,
     >,
     /// Use `allow_incomplete` to transition the subscription to `status=past_due` if a payment is required but cannot be paid. This allows you to manage scenarios where additional user actions are needed to pay a subscription's invoice. For example, SCA regulation may require 3DS authentication to complete payment. See the [SCA Migration Guide](https://docs.stripe.com/billing/migration/strong-customer-authentication) for Billing to learn more. This is the default behavior.
     ///
@@ -1265,13 +1281,17 @@ pub struct UpdateSubscription {
     /// Use `error_if_incomplete` if you want Stripe to return an HTTP 402 status code if a subscription's invoice cannot be paid. For example, if a payment method requires 3DS authentication due to SCA regulation and further user action is needed, this parameter does not update the subscription and returns an error instead. This was the default behavior for API versions prior to 2019-03-14. See the [changelog](https://docs.stripe.com/changelog/2019-03-14) to learn more.
     pub payment_behavior: Option<crate::subscription::PaymentBehavior>,
     /// Payment settings to pass to invoices created by the subscription.
-    pub payment_settings: Option<crate::subscription::PaymentSettings>,
+    pub payment_settings: Option<crate::subscription::create_update::PaymentSettings>,
     /// Specifies an interval for how often to bill for any pending invoice items. It is analogous to calling [Create an invoice](https://docs.stripe.com/api#create_invoice) for the given subscription at the specified interval.
     pub pending_invoice_item_interval: Option<
-        crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+        crate::rt::Clearable<
+            crate::subscription::create_update::PendingInvoiceItemInterval,
+        >,
     >,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If set, prorations will be calculated as though the subscription was updated at the given time. This can be used to apply exactly the same prorations that were previewed with the [create preview](https://stripe.com/docs/api/invoices/create_preview) endpoint. `proration_date` can also be used to implement custom proration logic, such as prorating by day instead of by second, by providing the time that you wish to use for proration calculations.
     pub proration_date: Option<crate::rt::Timestamp>,
     /// If specified, the funds from the subscription's invoices will be transferred to the destination and the ID of the resulting transfers will be found on the resulting charges. This will be unset if you POST an empty value.
@@ -1443,7 +1463,7 @@ impl UpdateSubscription {
     /// Automatic tax settings for this subscription. We recommend you only include this parameter when the existing value is being changed.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::subscription::AutomaticTax>,
+        v: impl Into<crate::subscription::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -1451,7 +1471,7 @@ impl UpdateSubscription {
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time (in UTC). For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<crate::subscription::BillingCycleAnchor>,
+        v: impl Into<crate::billing_portal_configuration::BillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
@@ -1482,7 +1502,7 @@ impl UpdateSubscription {
     /// Details about why this subscription was cancelled
     pub fn cancellation_details(
         mut self,
-        v: impl Into<crate::subscription::CancellationDetails>,
+        v: impl Into<crate::subscription::cancel_update::CancellationDetails>,
     ) -> Self {
         self.cancellation_details = Some(v.into());
         self
@@ -1545,7 +1565,7 @@ impl UpdateSubscription {
     /// All invoices will be billed using the specified settings.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::subscription::InvoiceSettings>,
+        v: impl Into<crate::subscription::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -1582,7 +1602,7 @@ impl UpdateSubscription {
     /// If specified, payment collection for this subscription will be paused. Note that the subscription status will be unchanged and will not be updated to `paused`. Learn more about [pausing collection](https://docs.stripe.com/billing/subscriptions/pause-payment).
     pub fn pause_collection(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::PauseCollection>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::update::PauseCollection>>,
     ) -> Self {
         self.pause_collection = Some(v.into());
         self
@@ -1604,7 +1624,7 @@ impl UpdateSubscription {
     /// Payment settings to pass to invoices created by the subscription.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::subscription::PaymentSettings>,
+        v: impl Into<crate::subscription::create_update::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -1613,7 +1633,9 @@ impl UpdateSubscription {
     pub fn pending_invoice_item_interval(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+            crate::rt::Clearable<
+                crate::subscription::create_update::PendingInvoiceItemInterval,
+            >,
         >,
     ) -> Self {
         self.pending_invoice_item_interval = Some(v.into());
@@ -1622,7 +1644,7 @@ impl UpdateSubscription {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self

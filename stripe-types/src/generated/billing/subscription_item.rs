@@ -32,7 +32,9 @@ pub struct CreateSubscriptionItem {
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline.
     pub price_data: Option<crate::subscription::PriceData>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
     /// The quantity you'd like to apply to the subscription item you're creating.
@@ -157,7 +159,7 @@ impl CreateSubscriptionItem {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -210,7 +212,9 @@ pub struct DeleteSubscriptionItem {
     /// Delete all usage for the given subscription item. Allowed only when the current plan's `usage_type` is `metered`.
     pub clear_usage: Option<bool>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
 }
@@ -251,7 +255,7 @@ impl DeleteSubscriptionItem {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -911,7 +915,9 @@ pub struct UpdateSubscriptionItem {
     /// Data used to generate a new [Price](https://docs.stripe.com/api/prices) object inline. One of `price` or `price_data` is required.
     pub price_data: Option<crate::subscription::PriceData>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If set, the proration will be calculated as though the subscription was updated at the given time. This can be used to apply the same proration that was previewed with the [upcoming invoice](https://api.stripe.com#retrieve_customer_invoice) endpoint.
     pub proration_date: Option<crate::rt::Timestamp>,
     /// The quantity you'd like to apply to the subscription item you're creating.
@@ -1045,7 +1051,7 @@ impl UpdateSubscriptionItem {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self

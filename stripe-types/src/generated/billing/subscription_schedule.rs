@@ -106,7 +106,9 @@ pub struct CreateSubscriptionSchedule {
     /// The identifier of the account to create the subscription schedule for.
     pub customer_account: Option<String>,
     /// Object representing the subscription schedule's default settings.
-    pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
+    pub default_settings: Option<
+        crate::subscription_schedule::create_update::DefaultSettings,
+    >,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub end_behavior: Option<crate::subscription_schedule::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
@@ -116,7 +118,7 @@ pub struct CreateSubscriptionSchedule {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase.
-    pub phases: Option<Vec<crate::subscription_schedule::Phases>>,
+    pub phases: Option<Vec<crate::subscription_schedule::create::Phases>>,
     /// When the subscription schedule starts. We recommend using `now` so that it starts the subscription immediately. You can also use a Unix timestamp to backdate the subscription so that it starts on a past date, or set a future date for the subscription to start on.
     pub start_date: Option<crate::subscription_schedule::StartDate>,
 }
@@ -194,7 +196,7 @@ impl CreateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub fn default_settings(
         mut self,
-        v: impl Into<crate::subscription_schedule::DefaultSettings>,
+        v: impl Into<crate::subscription_schedule::create_update::DefaultSettings>,
     ) -> Self {
         self.default_settings = Some(v.into());
         self
@@ -228,7 +230,9 @@ impl CreateSubscriptionSchedule {
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase.
     pub fn phases(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::subscription_schedule::Phases>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::subscription_schedule::create::Phases>,
+        >,
     ) -> Self {
         self.phases = Some(v.into_iter().map(Into::into).collect());
         self
@@ -432,7 +436,7 @@ impl crate::rt::StripeRequest for ListSubscriptionSchedules {
         }
     }
 }
-/// `price` of `SubscriptionScheduleAddInvoiceItem` and `SubscriptionScheduleConfigurationItem`: one of several shapes.
+/// `price` of `SubscriptionSchedule`: one of several shapes.
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -677,7 +681,7 @@ pub struct SubscriptionSchedule {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Object representing the start and end dates for the current phase of the subscription schedule, if it is `active`.
-    pub current_phase: Option<crate::SubscriptionScheduleCurrentPhase>,
+    pub current_phase: Option<crate::subscription_schedule::CurrentPhase>,
     /// ID of the customer who owns the subscription schedule.
     pub customer: crate::rt::Expandable<
         crate::CustomerOrDeletedCustomer,
@@ -686,7 +690,7 @@ pub struct SubscriptionSchedule {
     /// ID of the account who owns the subscription schedule.
     pub customer_account: Option<String>,
     /// The `default_settings` field.
-    pub default_settings: crate::SubscriptionSchedulesResourceDefaultSettings,
+    pub default_settings: crate::subscription_schedule::DefaultSettings,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub end_behavior: crate::subscription_schedule::EndBehavior,
     /// Unique identifier for the object.
@@ -696,7 +700,7 @@ pub struct SubscriptionSchedule {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Configuration for the subscription schedule's phases.
-    pub phases: Vec<crate::SubscriptionSchedulePhaseConfiguration>,
+    pub phases: Vec<crate::subscription_schedule::Phases>,
     /// Time at which the subscription schedule was released. Measured in seconds since the Unix epoch.
     pub released_at: Option<crate::rt::Timestamp>,
     /// ID of the subscription once managed by the subscription schedule (if it is released).
@@ -732,7 +736,7 @@ impl crate::rt::Decode for SubscriptionSchedule {
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f5: crate::rt::json::Slot<crate::SubscriptionScheduleCurrentPhase>,
+            f5: crate::rt::json::Slot<crate::subscription_schedule::CurrentPhase>,
             f6: crate::rt::json::Slot<
                 crate::rt::Expandable<
                     crate::CustomerOrDeletedCustomer,
@@ -740,16 +744,12 @@ impl crate::rt::Decode for SubscriptionSchedule {
                 >,
             >,
             f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<
-                crate::SubscriptionSchedulesResourceDefaultSettings,
-            >,
+            f8: crate::rt::json::Slot<crate::subscription_schedule::DefaultSettings>,
             f9: crate::rt::json::Slot<crate::subscription_schedule::EndBehavior>,
             f10: crate::rt::json::Slot<crate::SubscriptionScheduleId>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
-            f13: crate::rt::json::Slot<
-                Vec<crate::SubscriptionSchedulePhaseConfiguration>,
-            >,
+            f13: crate::rt::json::Slot<Vec<crate::subscription_schedule::Phases>>,
             f14: crate::rt::json::Slot<crate::rt::Timestamp>,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<crate::subscription_schedule::Status>,
@@ -959,690 +959,6 @@ impl serde::Serialize for SubscriptionSchedule {
         map.end()
     }
 }
-/// An Add Invoice Item describes the prices and quantities that will be added as pending invoice items when entering a phase.
-#[cfg(feature = "subscription_schedules")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionScheduleAddInvoiceItem {
-    /// The stackable discounts that will be applied to the item.
-    pub discounts: Vec<crate::DiscountsResourceStackableDiscount>,
-    /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The `period` field.
-    pub period: crate::SubscriptionScheduleAddInvoiceItemPeriod,
-    /// ID of the price used to generate the invoice item.
-    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
-    /// The quantity of the invoice item.
-    pub quantity: Option<i64>,
-    /// The tax rates which apply to the item. When set, the `default_tax_rates` do not apply to this item.
-    pub tax_rates: Option<Vec<crate::TaxRate>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItem {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
-            f1: crate::rt::json::Slot<crate::rt::Metadata>,
-            f2: crate::rt::json::Slot<crate::SubscriptionScheduleAddInvoiceItemPeriod>,
-            f3: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
-            >,
-            f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<Vec<crate::TaxRate>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedule_add_invoice_item object",
-                &["discounts", "metadata", "period", "price", "quantity", "tax_rates"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f2.take(), b.f3.take()) {
-            (Some(f0), Some(f2), Some(f3)) => {
-                Ok(SubscriptionScheduleAddInvoiceItem {
-                    discounts: f0,
-                    metadata: b.f1.take(),
-                    period: f2,
-                    price: f3,
-                    quantity: b.f4.take(),
-                    tax_rates: b.f5.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "discounts"),
-                        (taken.1.is_none(), "period"),
-                        (taken.2.is_none(), "price"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItem {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleAddInvoiceItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("discounts", &self.discounts)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        map.serialize_entry("period", &self.period)?;
-        map.serialize_entry("price", &self.price)?;
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionScheduleAddInvoiceItemPeriod
-#[cfg(feature = "subscription_schedules")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionScheduleAddInvoiceItemPeriod {
-    /// The `end` field.
-    pub end: crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
-    /// The `start` field.
-    pub start: crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItemPeriod {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedule_add_invoice_item_period object",
-                &["end", "start"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(SubscriptionScheduleAddInvoiceItemPeriod {
-                    end: f0,
-                    start: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "end"), (taken.1.is_none(), "start")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleAddInvoiceItemPeriod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::HasId for SubscriptionScheduleAddInvoiceItemPeriod {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleAddInvoiceItemPeriod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("end", &self.end)?;
-        map.serialize_entry("start", &self.start)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// A phase item describes the price and quantity of a phase.
-#[cfg(feature = "subscription_schedules")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionScheduleConfigurationItem {
-    /// Define thresholds at which an invoice will be sent, and the related subscription advanced to a new billing period
-    pub billing_thresholds: Option<crate::SubscriptionItemBillingThresholds>,
-    /// The discounts applied to the subscription item. Subscription item discounts are applied before subscription discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::DiscountsResourceStackableDiscount>,
-    /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an item. Metadata on this item will update the underlying subscription item's `metadata` when the phase is entered.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// ID of the price to which the customer should be subscribed.
-    pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
-    /// Quantity of the plan to which the customer should be subscribed.
-    pub quantity: Option<i64>,
-    /// The tax rates which apply to this `phase_item`. When set, the `default_tax_rates` on the phase do not apply to this `phase_item`.
-    pub tax_rates: Option<Vec<crate::TaxRate>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::Decode for SubscriptionScheduleConfigurationItem {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::SubscriptionItemBillingThresholds>,
-            f1: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
-            f2: crate::rt::json::Slot<crate::rt::Metadata>,
-            f3: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::PriceOrDeletedPrice, crate::PriceId>,
-            >,
-            f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<Vec<crate::TaxRate>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedule_configuration_item object",
-                &[
-                    "billing_thresholds",
-                    "discounts",
-                    "metadata",
-                    "price",
-                    "quantity",
-                    "tax_rates",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(), b.f3.take()) {
-            (Some(f1), Some(f3)) => {
-                Ok(SubscriptionScheduleConfigurationItem {
-                    billing_thresholds: b.f0.take(),
-                    discounts: f1,
-                    metadata: b.f2.take(),
-                    price: f3,
-                    quantity: b.f4.take(),
-                    tax_rates: b.f5.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "discounts"), (taken.1.is_none(), "price")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleConfigurationItem {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::HasId for SubscriptionScheduleConfigurationItem {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleConfigurationItem {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        map.serialize_entry("discounts", &self.discounts)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        map.serialize_entry("price", &self.price)?;
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionScheduleCurrentPhase
-#[cfg(feature = "subscription_schedules")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionScheduleCurrentPhase {
-    /// The end of this phase of the subscription schedule.
-    pub end_date: crate::rt::Timestamp,
-    /// The start of this phase of the subscription schedule.
-    pub start_date: crate::rt::Timestamp,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::Decode for SubscriptionScheduleCurrentPhase {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedule_current_phase object",
-                &["end_date", "start_date"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(SubscriptionScheduleCurrentPhase {
-                    end_date: f0,
-                    start_date: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "end_date"), (taken.1.is_none(), "start_date")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl<'de> serde::Deserialize<'de> for SubscriptionScheduleCurrentPhase {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::HasId for SubscriptionScheduleCurrentPhase {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionScheduleCurrentPhase {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("end_date", &self.end_date)?;
-        map.serialize_entry("start_date", &self.start_date)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// A phase describes the plans, coupon, and trialing status of a subscription for a predefined time period.
-#[cfg(feature = "subscription_schedules")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionSchedulePhaseConfiguration {
-    /// A list of prices and quantities that will generate invoice items appended to the next invoice for this phase.
-    pub add_invoice_items: Vec<crate::SubscriptionScheduleAddInvoiceItem>,
-    /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account during this phase of the schedule.
-    pub application_fee_percent: Option<f64>,
-    /// The `automatic_tax` field.
-    pub automatic_tax: Option<crate::SchedulesPhaseAutomaticTax>,
-    /// Possible values are `phase_start` or `automatic`. If `phase_start` then billing cycle anchor of the subscription is set to the start of the phase when entering the phase. If `automatic` then the billing cycle anchor is automatically modified as needed when entering the phase. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<crate::subscription_schedule::BillingCycleAnchor>,
-    /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period
-    pub billing_thresholds: Option<crate::SubscriptionBillingThresholds>,
-    /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay the underlying subscription at the end of each billing cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
-    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-    pub currency: String,
-    /// ID of the default payment method for the subscription schedule. It must belong to the customer associated with the subscription schedule. If not set, invoices will use the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<
-        crate::rt::Expandable<crate::gated::PaymentMethod>,
-    >,
-    /// The default tax rates to apply to the subscription during this phase of the subscription schedule.
-    pub default_tax_rates: Option<Vec<crate::TaxRate>>,
-    /// Subscription description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
-    pub description: Option<String>,
-    /// The stackable discounts that will be applied to the subscription on this phase. Subscription item discounts are applied before subscription discounts.
-    pub discounts: Vec<crate::DiscountsResourceStackableDiscount>,
-    /// The end of this phase of the subscription schedule.
-    pub end_date: crate::rt::Timestamp,
-    /// The invoice settings applicable during this phase.
-    pub invoice_settings: Option<crate::InvoiceSettingSubscriptionSchedulePhaseSetting>,
-    /// Subscription items to configure the subscription to during this phase of the subscription schedule.
-    pub items: Vec<crate::SubscriptionScheduleConfigurationItem>,
-    /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to a phase. Metadata on a schedule's phase will update the underlying subscription's `metadata` when the phase is entered. Updating the underlying subscription's `metadata` directly will not affect the current phase's `metadata`.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The account (if any) the charge was made on behalf of for charges associated with the schedule's subscription. See the Connect documentation for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
-    /// When transitioning phases, controls how prorations are handled (if any). Possible values are `create_prorations`, `none`, and `always_invoice`.
-    pub proration_behavior: crate::subscription::ProrationBehavior,
-    /// The start of this phase of the subscription schedule.
-    pub start_date: crate::rt::Timestamp,
-    /// The account (if any) the associated subscription's payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the subscription's invoices.
-    pub transfer_data: Option<crate::SubscriptionTransferData>,
-    /// When the trial ends within the phase.
-    pub trial_end: Option<crate::rt::Timestamp>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::SubscriptionScheduleAddInvoiceItem>>,
-            f1: crate::rt::json::Slot<f64>,
-            f2: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTax>,
-            f3: crate::rt::json::Slot<crate::subscription_schedule::BillingCycleAnchor>,
-            f4: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
-            f5: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
-            f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::gated::PaymentMethod>,
-            >,
-            f8: crate::rt::json::Slot<Vec<crate::TaxRate>>,
-            f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
-            f11: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f12: crate::rt::json::Slot<
-                crate::InvoiceSettingSubscriptionSchedulePhaseSetting,
-            >,
-            f13: crate::rt::json::Slot<
-                Vec<crate::SubscriptionScheduleConfigurationItem>,
-            >,
-            f14: crate::rt::json::Slot<crate::rt::Metadata>,
-            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f16: crate::rt::json::Slot<crate::subscription::ProrationBehavior>,
-            f17: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f18: crate::rt::json::Slot<crate::SubscriptionTransferData>,
-            f19: crate::rt::json::Slot<crate::rt::Timestamp>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-            f11: crate::rt::json::Slot::new(),
-            f12: crate::rt::json::Slot::new(),
-            f13: crate::rt::json::Slot::new(),
-            f14: crate::rt::json::Slot::new(),
-            f15: crate::rt::json::Slot::new(),
-            f16: crate::rt::json::Slot::new(),
-            f17: crate::rt::json::Slot::new(),
-            f18: crate::rt::json::Slot::new(),
-            f19: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedule_phase_configuration object",
-                &[
-                    "add_invoice_items",
-                    "application_fee_percent",
-                    "automatic_tax",
-                    "billing_cycle_anchor",
-                    "billing_thresholds",
-                    "collection_method",
-                    "currency",
-                    "default_payment_method",
-                    "default_tax_rates",
-                    "description",
-                    "discounts",
-                    "end_date",
-                    "invoice_settings",
-                    "items",
-                    "metadata",
-                    "on_behalf_of",
-                    "proration_behavior",
-                    "start_date",
-                    "transfer_data",
-                    "trial_end",
-                ],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.required(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.required(&mut b.f10),
-                    11 => r.required(&mut b.f11),
-                    12 => r.optional(&mut b.f12),
-                    13 => r.required(&mut b.f13),
-                    14 => r.optional(&mut b.f14),
-                    15 => r.optional(&mut b.f15),
-                    16 => r.required(&mut b.f16),
-                    17 => r.required(&mut b.f17),
-                    18 => r.optional(&mut b.f18),
-                    19 => r.optional(&mut b.f19),
-                    _ => r.skip(),
-                },
-            )?;
-        match (
-            b.f0.take(),
-            b.f6.take(),
-            b.f10.take(),
-            b.f11.take(),
-            b.f13.take(),
-            b.f16.take(),
-            b.f17.take(),
-        ) {
-            (
-                Some(f0),
-                Some(f6),
-                Some(f10),
-                Some(f11),
-                Some(f13),
-                Some(f16),
-                Some(f17),
-            ) => {
-                Ok(SubscriptionSchedulePhaseConfiguration {
-                    add_invoice_items: f0,
-                    application_fee_percent: b.f1.take(),
-                    automatic_tax: b.f2.take(),
-                    billing_cycle_anchor: b.f3.take(),
-                    billing_thresholds: b.f4.take(),
-                    collection_method: b.f5.take(),
-                    currency: f6,
-                    default_payment_method: b.f7.take(),
-                    default_tax_rates: b.f8.take(),
-                    description: b.f9.take(),
-                    discounts: f10,
-                    end_date: f11,
-                    invoice_settings: b.f12.take(),
-                    items: f13,
-                    metadata: b.f14.take(),
-                    on_behalf_of: b.f15.take(),
-                    proration_behavior: f16,
-                    start_date: f17,
-                    transfer_data: b.f18.take(),
-                    trial_end: b.f19.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "add_invoice_items"),
-                        (taken.1.is_none(), "currency"),
-                        (taken.2.is_none(), "discounts"),
-                        (taken.3.is_none(), "end_date"),
-                        (taken.4.is_none(), "items"),
-                        (taken.5.is_none(), "proration_behavior"),
-                        (taken.6.is_none(), "start_date"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl<'de> serde::Deserialize<'de> for SubscriptionSchedulePhaseConfiguration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::HasId for SubscriptionSchedulePhaseConfiguration {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionSchedulePhaseConfiguration {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("add_invoice_items", &self.add_invoice_items)?;
-        if let Some(v) = &self.application_fee_percent {
-            map.serialize_entry("application_fee_percent", v)?;
-        }
-        if let Some(v) = &self.automatic_tax {
-            map.serialize_entry("automatic_tax", v)?;
-        }
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.collection_method {
-            map.serialize_entry("collection_method", v)?;
-        }
-        map.serialize_entry("currency", &self.currency)?;
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        map.serialize_entry("discounts", &self.discounts)?;
-        map.serialize_entry("end_date", &self.end_date)?;
-        if let Some(v) = &self.invoice_settings {
-            map.serialize_entry("invoice_settings", v)?;
-        }
-        map.serialize_entry("items", &self.items)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.on_behalf_of {
-            map.serialize_entry("on_behalf_of", v)?;
-        }
-        map.serialize_entry("proration_behavior", &self.proration_behavior)?;
-        map.serialize_entry("start_date", &self.start_date)?;
-        if let Some(v) = &self.transfer_data {
-            map.serialize_entry("transfer_data", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Update a schedule
 ///
 /// Updates an existing subscription schedule.
@@ -1655,7 +971,9 @@ pub struct UpdateSubscriptionSchedule {
     /// The id of the `SubscriptionSchedule` (the `schedule` path parameter).
     pub schedule: crate::SubscriptionScheduleId,
     /// Object representing the subscription schedule's default settings.
-    pub default_settings: Option<crate::subscription_schedule::DefaultSettings>,
+    pub default_settings: Option<
+        crate::subscription_schedule::create_update::DefaultSettings,
+    >,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub end_behavior: Option<crate::subscription_schedule::EndBehavior>,
     /// Specifies which fields in the response should be expanded.
@@ -1665,7 +983,9 @@ pub struct UpdateSubscriptionSchedule {
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase. Note that past phases can be omitted.
     pub phases: Option<Vec<crate::invoice::Phases>>,
     /// If the update changes the billing configuration (item price, quantity, etc.) of the current phase, indicates how prorations from this change should be handled. The default value is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
 }
 #[cfg(feature = "subscription_schedules")]
 impl serde::Serialize for UpdateSubscriptionSchedule {
@@ -1711,7 +1031,7 @@ impl UpdateSubscriptionSchedule {
     /// Object representing the subscription schedule's default settings.
     pub fn default_settings(
         mut self,
-        v: impl Into<crate::subscription_schedule::DefaultSettings>,
+        v: impl Into<crate::subscription_schedule::create_update::DefaultSettings>,
     ) -> Self {
         self.default_settings = Some(v.into());
         self
@@ -1748,7 +1068,7 @@ impl UpdateSubscriptionSchedule {
     /// If the update changes the billing configuration (item price, quantity, etc.) of the current phase, indicates how prorations from this change should be handled. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self

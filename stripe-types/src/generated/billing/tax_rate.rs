@@ -390,7 +390,7 @@ pub struct TaxRate {
     /// Tax rate percentage out of 100. For tax calculations with automatic_tax[enabled]=true, this percentage includes the statutory tax rate of non-taxable jurisdictions.
     pub percentage: f64,
     /// Indicates the type of tax rate applied to the taxable amount. This value can be `null` when no tax applies to the location. This field is only present for TaxRates created by Stripe Tax.
-    pub rate_type: Option<crate::tax_product_resource_tax_rate_details::RateType>,
+    pub rate_type: Option<crate::tax_calculation::RateType>,
     /// [ISO 3166-2 subdivision code](https://en.wikipedia.org/wiki/ISO_3166-2), without country prefix. For example, "NY" for New York, United States.
     pub state: Option<String>,
     /// The high-level tax type, such as `vat` or `sales_tax`.
@@ -464,9 +464,7 @@ impl crate::rt::Decode for TaxRate {
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
             f13: crate::rt::json::Slot<f64>,
-            f14: crate::rt::json::Slot<
-                crate::tax_product_resource_tax_rate_details::RateType,
-            >,
+            f14: crate::rt::json::Slot<crate::tax_calculation::RateType>,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<crate::tax_rate::TaxType>,
         }

@@ -19,9 +19,9 @@
 #[non_exhaustive]
 pub struct CheckoutSession {
     /// Settings for price localization with [Adaptive Pricing](https://docs.stripe.com/payments/checkout/adaptive-pricing).
-    pub adaptive_pricing: Option<crate::PaymentPagesCheckoutSessionAdaptivePricing>,
+    pub adaptive_pricing: Option<crate::checkout_session::AdaptivePricing>,
     /// When set, provides configuration for actions to take if this Checkout Session expires.
-    pub after_expiration: Option<crate::PaymentPagesCheckoutSessionAfterExpiration>,
+    pub after_expiration: Option<crate::checkout_session::AfterExpiration>,
     /// Enables user redeemable promotion codes.
     pub allow_promotion_codes: Option<bool>,
     /// Total of all items before discounts or taxes are applied.
@@ -29,13 +29,13 @@ pub struct CheckoutSession {
     /// Total of all items after discounts and taxes are applied.
     pub amount_total: Option<i64>,
     /// The `automatic_tax` field.
-    pub automatic_tax: crate::PaymentPagesCheckoutSessionAutomaticTax,
+    pub automatic_tax: crate::checkout_session::AutomaticTax,
     /// Describes whether Checkout should collect the customer's billing address. Defaults to `auto`.
     pub billing_address_collection: Option<
         crate::payment_link::BillingAddressCollection,
     >,
     /// The `branding_settings` field.
-    pub branding_settings: Option<crate::PaymentPagesCheckoutSessionBrandingSettings>,
+    pub branding_settings: Option<crate::checkout_session::BrandingSettings>,
     /// If set, Checkout displays a back button and customers will be directed to this URL if they decide to cancel payment and return to your website.
     pub cancel_url: Option<String>,
     /// A unique string to reference the Checkout Session. This can be a
@@ -46,25 +46,21 @@ pub struct CheckoutSession {
     ///  For `ui_mode: custom`, use the client secret with [initCheckout](https://docs.stripe.com/js/custom_checkout/init) on your front end.
     pub client_secret: Option<crate::rt::Secret<String>>,
     /// Information about the customer collected within the Checkout Session.
-    pub collected_information: Option<
-        crate::PaymentPagesCheckoutSessionCollectedInformation,
-    >,
+    pub collected_information: Option<crate::checkout_session::CollectedInformation>,
     /// Results of `consent_collection` for this session.
-    pub consent: Option<crate::PaymentPagesCheckoutSessionConsent>,
+    pub consent: Option<crate::checkout_session::Consent>,
     /// When set, provides configuration for the Checkout Session to gather active consent from customers.
-    pub consent_collection: Option<crate::PaymentPagesCheckoutSessionConsentCollection>,
+    pub consent_collection: Option<crate::checkout_session::ConsentCollection>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// Currency conversion details for [Adaptive Pricing](https://docs.stripe.com/payments/checkout/adaptive-pricing) sessions created before 2025-03-31.
-    pub currency_conversion: Option<
-        crate::PaymentPagesCheckoutSessionCurrencyConversion,
-    >,
+    pub currency_conversion: Option<crate::checkout_session::CurrencyConversion>,
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_fields: Vec<crate::PaymentPagesCheckoutSessionCustomFields>,
+    pub custom_fields: Vec<crate::checkout_session::CustomFields>,
     /// The `custom_text` field.
-    pub custom_text: crate::PaymentPagesCheckoutSessionCustomText,
+    pub custom_text: crate::checkout_session::CustomText,
     /// The ID of the customer for this Session.
     /// For Checkout Sessions in `subscription` mode or Checkout Sessions with `customer_creation` set as `always` in `payment` mode, Checkout
     /// will create a new customer object based on information provided
@@ -78,7 +74,7 @@ pub struct CheckoutSession {
     /// Configure whether a Checkout Session creates a Customer when the Checkout Session completes.
     pub customer_creation: Option<crate::payment_link::CustomerCreation>,
     /// The customer details including the customer's tax exempt status and the customer's tax IDs. Customer's address details are not present on Sessions in `setup` mode.
-    pub customer_details: Option<crate::PaymentPagesCheckoutSessionCustomerDetails>,
+    pub customer_details: Option<crate::checkout_session::CustomerDetails>,
     /// If provided, this value will be used when the Customer object is created.
     /// If not provided, customers will be asked to enter their email address.
     /// Use this parameter to prefill customer data if you already have an email
@@ -86,7 +82,7 @@ pub struct CheckoutSession {
     /// complete, use the `customer` attribute.
     pub customer_email: Option<String>,
     /// List of coupons and promotion codes attached to the Checkout Session.
-    pub discounts: Option<Vec<crate::PaymentPagesCheckoutSessionDiscount>>,
+    pub discounts: Option<Vec<crate::checkout_session::Discounts>>,
     /// A list of the types of payment methods (e.g., `card`) that should be excluded from this Checkout Session. This should only be used when payment methods for this Checkout Session are managed through the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods).
     pub excluded_payment_method_types: Option<Vec<String>>,
     /// The timestamp at which the Checkout Session will expire.
@@ -96,7 +92,7 @@ pub struct CheckoutSession {
     /// ID of the invoice created by the Checkout Session, if it exists.
     pub invoice: Option<crate::rt::Expandable<crate::gated::Invoice>>,
     /// Details on the state of invoice creation for the Checkout Session.
-    pub invoice_creation: Option<crate::PaymentPagesCheckoutSessionInvoiceCreation>,
+    pub invoice_creation: Option<crate::checkout_session::InvoiceCreation>,
     /// The line items purchased by the customer.
     pub line_items: Option<crate::rt::List<crate::Item>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -108,9 +104,9 @@ pub struct CheckoutSession {
     /// The mode of the Checkout Session.
     pub mode: crate::checkout_session::Mode,
     /// The `name_collection` field.
-    pub name_collection: Option<crate::PaymentPagesCheckoutSessionNameCollection>,
+    pub name_collection: Option<crate::checkout_session::NameCollection>,
     /// The optional items presented to the customer at checkout.
-    pub optional_items: Option<Vec<crate::PaymentPagesCheckoutSessionOptionalItem>>,
+    pub optional_items: Option<Vec<crate::checkout_session::OptionalItems>>,
     /// Where the user is coming from. This informs the optimizations that are applied to the session.
     pub origin_context: Option<crate::checkout_session::OriginContext>,
     /// The ID of the PaymentIntent for Checkout Sessions in `payment` mode. You can't confirm or cancel the PaymentIntent for a Checkout Session. To cancel, [expire the Checkout Session](https://docs.stripe.com/api/checkout/sessions/expire) instead.
@@ -121,10 +117,10 @@ pub struct CheckoutSession {
     pub payment_method_collection: Option<crate::payment_link::PaymentMethodCollection>,
     /// Information about the payment method configuration used for this Checkout session if using dynamic payment methods.
     pub payment_method_configuration_details: Option<
-        crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
+        crate::checkout_session::PaymentMethodConfigurationDetails,
     >,
     /// Payment-method-specific configuration for the PaymentIntent or SetupIntent of this CheckoutSession.
-    pub payment_method_options: Option<crate::CheckoutSessionPaymentMethodOptions>,
+    pub payment_method_options: Option<crate::checkout_session::PaymentMethodOptions>,
     /// A list of the types of payment methods (e.g. card) this Checkout
     /// Session is allowed to accept.
     pub payment_method_types: Vec<String>,
@@ -134,13 +130,11 @@ pub struct CheckoutSession {
     /// This property is used to set up permissions for various actions (e.g., update) on the CheckoutSession object.
     ///
     /// For specific permissions, please refer to their dedicated subsections, such as `permissions.update_shipping_details`.
-    pub permissions: Option<crate::PaymentPagesCheckoutSessionPermissions>,
+    pub permissions: Option<crate::checkout_session::Permissions>,
     /// The `phone_number_collection` field.
-    pub phone_number_collection: Option<
-        crate::PaymentPagesCheckoutSessionPhoneNumberCollection,
-    >,
+    pub phone_number_collection: Option<crate::checkout_session::PhoneNumberCollection>,
     /// The `presentment_details` field.
-    pub presentment_details: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+    pub presentment_details: Option<crate::charge::PresentmentDetails>,
     /// The ID of the original expired Checkout Session that triggered the recovery flow.
     pub recovered_from: Option<String>,
     /// This parameter applies to `ui_mode: embedded`. Learn more about the [redirect behavior](https://docs.stripe.com/payments/checkout/custom-success-page?payment-ui=embedded-form) of embedded sessions. Defaults to `always`.
@@ -149,18 +143,18 @@ pub struct CheckoutSession {
     pub return_url: Option<String>,
     /// Controls saved payment method settings for the session. Only available in `payment` and `subscription` mode.
     pub saved_payment_method_options: Option<
-        crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
+        crate::checkout_session::SavedPaymentMethodOptions,
     >,
     /// The ID of the SetupIntent for Checkout Sessions in `setup` mode. You can't confirm or cancel the SetupIntent for a Checkout Session. To cancel, [expire the Checkout Session](https://docs.stripe.com/api/checkout/sessions/expire) instead.
     pub setup_intent: Option<crate::rt::Expandable<crate::gated::SetupIntent>>,
     /// When set, provides configuration for Checkout to collect a shipping address from a customer.
     pub shipping_address_collection: Option<
-        crate::PaymentPagesCheckoutSessionShippingAddressCollection,
+        crate::checkout_session::ShippingAddressCollection,
     >,
     /// The details of the customer cost of shipping, including the customer chosen ShippingRate.
-    pub shipping_cost: Option<crate::PaymentPagesCheckoutSessionShippingCost>,
+    pub shipping_cost: Option<crate::checkout_session::ShippingCost>,
     /// The shipping rate options applied to this Session.
-    pub shipping_options: Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
+    pub shipping_options: Vec<crate::checkout_session::ShippingOptions>,
     /// The status of the Checkout Session, one of `open`, `complete`, or `expired`.
     pub status: Option<crate::checkout_session::Status>,
     /// Describes the type of transaction being performed by Checkout in order to customize
@@ -173,16 +167,16 @@ pub struct CheckoutSession {
     /// subscription creation is successful.
     pub success_url: Option<String>,
     /// The `tax_id_collection` field.
-    pub tax_id_collection: Option<crate::PaymentPagesCheckoutSessionTaxIdCollection>,
+    pub tax_id_collection: Option<crate::checkout_session::TaxIdCollection>,
     /// Tax and discount details for the computed total amount.
-    pub total_details: Option<crate::PaymentPagesCheckoutSessionTotalDetails>,
+    pub total_details: Option<crate::checkout_session::TotalDetails>,
     /// The UI mode of the Session. Defaults to `hosted`.
     pub ui_mode: Option<crate::checkout_session::UiMode>,
     /// The URL to the Checkout Session. Applies to Checkout Sessions with `ui_mode: hosted`. Redirect customers to this URL to take them to Checkout. If you’re using [Custom Domains](https://docs.stripe.com/payments/checkout/custom-domains), the URL will use your subdomain. Otherwise, it’ll use `checkout.stripe.com.`
     /// This value is only present when the session is active.
     pub url: Option<String>,
     /// Wallet-specific configuration for this Checkout Session.
-    pub wallet_options: Option<crate::CheckoutSessionWalletOptions>,
+    pub wallet_options: Option<crate::checkout_session::WalletOptions>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -198,35 +192,25 @@ impl crate::rt::Decode for CheckoutSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAdaptivePricing>,
-            f1: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAfterExpiration>,
+            f0: crate::rt::json::Slot<crate::checkout_session::AdaptivePricing>,
+            f1: crate::rt::json::Slot<crate::checkout_session::AfterExpiration>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<i64>,
-            f5: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAutomaticTax>,
+            f5: crate::rt::json::Slot<crate::checkout_session::AutomaticTax>,
             f6: crate::rt::json::Slot<crate::payment_link::BillingAddressCollection>,
-            f7: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionBrandingSettings,
-            >,
+            f7: crate::rt::json::Slot<crate::checkout_session::BrandingSettings>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f11: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionCollectedInformation,
-            >,
-            f12: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionConsent>,
-            f13: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionConsentCollection,
-            >,
+            f11: crate::rt::json::Slot<crate::checkout_session::CollectedInformation>,
+            f12: crate::rt::json::Slot<crate::checkout_session::Consent>,
+            f13: crate::rt::json::Slot<crate::checkout_session::ConsentCollection>,
             f14: crate::rt::json::Slot<crate::rt::Timestamp>,
             f15: crate::rt::json::Slot<String>,
-            f16: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionCurrencyConversion,
-            >,
-            f17: crate::rt::json::Slot<
-                Vec<crate::PaymentPagesCheckoutSessionCustomFields>,
-            >,
-            f18: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionCustomText>,
+            f16: crate::rt::json::Slot<crate::checkout_session::CurrencyConversion>,
+            f17: crate::rt::json::Slot<Vec<crate::checkout_session::CustomFields>>,
+            f18: crate::rt::json::Slot<crate::checkout_session::CustomText>,
             f19: crate::rt::json::Slot<
                 crate::rt::Expandable<
                     crate::CustomerOrDeletedCustomer,
@@ -235,27 +219,21 @@ impl crate::rt::Decode for CheckoutSession {
             >,
             f20: crate::rt::json::Slot<String>,
             f21: crate::rt::json::Slot<crate::payment_link::CustomerCreation>,
-            f22: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionCustomerDetails,
-            >,
+            f22: crate::rt::json::Slot<crate::checkout_session::CustomerDetails>,
             f23: crate::rt::json::Slot<String>,
-            f24: crate::rt::json::Slot<Vec<crate::PaymentPagesCheckoutSessionDiscount>>,
+            f24: crate::rt::json::Slot<Vec<crate::checkout_session::Discounts>>,
             f25: crate::rt::json::Slot<Vec<String>>,
             f26: crate::rt::json::Slot<crate::rt::Timestamp>,
             f27: crate::rt::json::Slot<crate::CheckoutSessionId>,
             f28: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
-            f29: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionInvoiceCreation,
-            >,
+            f29: crate::rt::json::Slot<crate::checkout_session::InvoiceCreation>,
             f30: crate::rt::json::Slot<crate::rt::List<crate::Item>>,
             f31: crate::rt::json::Slot<bool>,
             f32: crate::rt::json::Slot<crate::checkout_session::Locale>,
             f33: crate::rt::json::Slot<crate::rt::Metadata>,
             f34: crate::rt::json::Slot<crate::checkout_session::Mode>,
-            f35: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionNameCollection>,
-            f36: crate::rt::json::Slot<
-                Vec<crate::PaymentPagesCheckoutSessionOptionalItem>,
-            >,
+            f35: crate::rt::json::Slot<crate::checkout_session::NameCollection>,
+            f36: crate::rt::json::Slot<Vec<crate::checkout_session::OptionalItems>>,
             f37: crate::rt::json::Slot<crate::checkout_session::OriginContext>,
             f38: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PaymentIntent>,
@@ -263,45 +241,37 @@ impl crate::rt::Decode for CheckoutSession {
             f39: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::PaymentLink>>,
             f40: crate::rt::json::Slot<crate::payment_link::PaymentMethodCollection>,
             f41: crate::rt::json::Slot<
-                crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
+                crate::checkout_session::PaymentMethodConfigurationDetails,
             >,
-            f42: crate::rt::json::Slot<crate::CheckoutSessionPaymentMethodOptions>,
+            f42: crate::rt::json::Slot<crate::checkout_session::PaymentMethodOptions>,
             f43: crate::rt::json::Slot<Vec<String>>,
             f44: crate::rt::json::Slot<crate::checkout_session::PaymentStatus>,
-            f45: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionPermissions>,
-            f46: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionPhoneNumberCollection,
-            >,
-            f47: crate::rt::json::Slot<
-                crate::PaymentFlowsPaymentIntentPresentmentDetails,
-            >,
+            f45: crate::rt::json::Slot<crate::checkout_session::Permissions>,
+            f46: crate::rt::json::Slot<crate::checkout_session::PhoneNumberCollection>,
+            f47: crate::rt::json::Slot<crate::charge::PresentmentDetails>,
             f48: crate::rt::json::Slot<String>,
             f49: crate::rt::json::Slot<crate::checkout_session::RedirectOnCompletion>,
             f50: crate::rt::json::Slot<String>,
             f51: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
+                crate::checkout_session::SavedPaymentMethodOptions,
             >,
             f52: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupIntent>>,
             f53: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionShippingAddressCollection,
+                crate::checkout_session::ShippingAddressCollection,
             >,
-            f54: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionShippingCost>,
-            f55: crate::rt::json::Slot<
-                Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
-            >,
+            f54: crate::rt::json::Slot<crate::checkout_session::ShippingCost>,
+            f55: crate::rt::json::Slot<Vec<crate::checkout_session::ShippingOptions>>,
             f56: crate::rt::json::Slot<crate::checkout_session::Status>,
             f57: crate::rt::json::Slot<crate::payment_link::SubmitType>,
             f58: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::Subscription>,
             >,
             f59: crate::rt::json::Slot<String>,
-            f60: crate::rt::json::Slot<
-                crate::PaymentPagesCheckoutSessionTaxIdCollection,
-            >,
-            f61: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionTotalDetails>,
+            f60: crate::rt::json::Slot<crate::checkout_session::TaxIdCollection>,
+            f61: crate::rt::json::Slot<crate::checkout_session::TotalDetails>,
             f62: crate::rt::json::Slot<crate::checkout_session::UiMode>,
             f63: crate::rt::json::Slot<String>,
-            f64: crate::rt::json::Slot<crate::CheckoutSessionWalletOptions>,
+            f64: crate::rt::json::Slot<crate::checkout_session::WalletOptions>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -826,546 +796,6 @@ impl serde::Serialize for CheckoutSession {
         map.end()
     }
 }
-/// CheckoutSessionPaymentMethodOptions
-#[cfg(feature = "checkout_sessions")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CheckoutSessionPaymentMethodOptions {
-    /// The `acss_debit` field.
-    pub acss_debit: Option<crate::CheckoutAcssDebitPaymentMethodOptions>,
-    /// The `affirm` field.
-    pub affirm: Option<crate::CheckoutAffirmPaymentMethodOptions>,
-    /// The `afterpay_clearpay` field.
-    pub afterpay_clearpay: Option<crate::CheckoutAfterpayClearpayPaymentMethodOptions>,
-    /// The `alipay` field.
-    pub alipay: Option<crate::CheckoutAlipayPaymentMethodOptions>,
-    /// The `alma` field.
-    pub alma: Option<crate::CheckoutAlmaPaymentMethodOptions>,
-    /// The `amazon_pay` field.
-    pub amazon_pay: Option<crate::CheckoutAmazonPayPaymentMethodOptions>,
-    /// The `au_becs_debit` field.
-    pub au_becs_debit: Option<crate::CheckoutAuBecsDebitPaymentMethodOptions>,
-    /// The `bacs_debit` field.
-    pub bacs_debit: Option<crate::CheckoutBacsDebitPaymentMethodOptions>,
-    /// The `bancontact` field.
-    pub bancontact: Option<crate::CheckoutBancontactPaymentMethodOptions>,
-    /// The `billie` field.
-    pub billie: Option<crate::CheckoutBilliePaymentMethodOptions>,
-    /// The `boleto` field.
-    pub boleto: Option<crate::CheckoutBoletoPaymentMethodOptions>,
-    /// The `card` field.
-    pub card: Option<crate::CheckoutCardPaymentMethodOptions>,
-    /// The `cashapp` field.
-    pub cashapp: Option<crate::CheckoutCashappPaymentMethodOptions>,
-    /// The `customer_balance` field.
-    pub customer_balance: Option<crate::CheckoutCustomerBalancePaymentMethodOptions>,
-    /// The `eps` field.
-    pub eps: Option<crate::CheckoutEpsPaymentMethodOptions>,
-    /// The `fpx` field.
-    pub fpx: Option<crate::CheckoutFpxPaymentMethodOptions>,
-    /// The `giropay` field.
-    pub giropay: Option<crate::CheckoutGiropayPaymentMethodOptions>,
-    /// The `grabpay` field.
-    pub grabpay: Option<crate::CheckoutGrabPayPaymentMethodOptions>,
-    /// The `ideal` field.
-    pub ideal: Option<crate::CheckoutIdealPaymentMethodOptions>,
-    /// The `kakao_pay` field.
-    pub kakao_pay: Option<crate::CheckoutKakaoPayPaymentMethodOptions>,
-    /// The `klarna` field.
-    pub klarna: Option<crate::CheckoutKlarnaPaymentMethodOptions>,
-    /// The `konbini` field.
-    pub konbini: Option<crate::CheckoutKonbiniPaymentMethodOptions>,
-    /// The `kr_card` field.
-    pub kr_card: Option<crate::CheckoutKrCardPaymentMethodOptions>,
-    /// The `link` field.
-    pub link: Option<crate::CheckoutLinkPaymentMethodOptions>,
-    /// The `mobilepay` field.
-    pub mobilepay: Option<crate::CheckoutMobilepayPaymentMethodOptions>,
-    /// The `multibanco` field.
-    pub multibanco: Option<crate::CheckoutMultibancoPaymentMethodOptions>,
-    /// The `naver_pay` field.
-    pub naver_pay: Option<crate::CheckoutNaverPayPaymentMethodOptions>,
-    /// The `oxxo` field.
-    pub oxxo: Option<crate::CheckoutOxxoPaymentMethodOptions>,
-    /// The `p24` field.
-    pub p24: Option<crate::CheckoutP24PaymentMethodOptions>,
-    /// The `payco` field.
-    pub payco: Option<crate::CheckoutPaycoPaymentMethodOptions>,
-    /// The `paynow` field.
-    pub paynow: Option<crate::CheckoutPaynowPaymentMethodOptions>,
-    /// The `paypal` field.
-    pub paypal: Option<crate::CheckoutPaypalPaymentMethodOptions>,
-    /// The `payto` field.
-    pub payto: Option<crate::CheckoutPaytoPaymentMethodOptions>,
-    /// The `pix` field.
-    pub pix: Option<crate::CheckoutPixPaymentMethodOptions>,
-    /// The `revolut_pay` field.
-    pub revolut_pay: Option<crate::CheckoutRevolutPayPaymentMethodOptions>,
-    /// The `samsung_pay` field.
-    pub samsung_pay: Option<crate::CheckoutSamsungPayPaymentMethodOptions>,
-    /// The `satispay` field.
-    pub satispay: Option<crate::CheckoutSatispayPaymentMethodOptions>,
-    /// The `sepa_debit` field.
-    pub sepa_debit: Option<crate::CheckoutSepaDebitPaymentMethodOptions>,
-    /// The `sofort` field.
-    pub sofort: Option<crate::CheckoutSofortPaymentMethodOptions>,
-    /// The `swish` field.
-    pub swish: Option<crate::CheckoutSwishPaymentMethodOptions>,
-    /// The `twint` field.
-    pub twint: Option<crate::CheckoutTwintPaymentMethodOptions>,
-    /// The `us_bank_account` field.
-    pub us_bank_account: Option<crate::CheckoutUsBankAccountPaymentMethodOptions>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::Decode for CheckoutSessionPaymentMethodOptions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::CheckoutAcssDebitPaymentMethodOptions>,
-            f1: crate::rt::json::Slot<crate::CheckoutAffirmPaymentMethodOptions>,
-            f2: crate::rt::json::Slot<
-                crate::CheckoutAfterpayClearpayPaymentMethodOptions,
-            >,
-            f3: crate::rt::json::Slot<crate::CheckoutAlipayPaymentMethodOptions>,
-            f4: crate::rt::json::Slot<crate::CheckoutAlmaPaymentMethodOptions>,
-            f5: crate::rt::json::Slot<crate::CheckoutAmazonPayPaymentMethodOptions>,
-            f6: crate::rt::json::Slot<crate::CheckoutAuBecsDebitPaymentMethodOptions>,
-            f7: crate::rt::json::Slot<crate::CheckoutBacsDebitPaymentMethodOptions>,
-            f8: crate::rt::json::Slot<crate::CheckoutBancontactPaymentMethodOptions>,
-            f9: crate::rt::json::Slot<crate::CheckoutBilliePaymentMethodOptions>,
-            f10: crate::rt::json::Slot<crate::CheckoutBoletoPaymentMethodOptions>,
-            f11: crate::rt::json::Slot<crate::CheckoutCardPaymentMethodOptions>,
-            f12: crate::rt::json::Slot<crate::CheckoutCashappPaymentMethodOptions>,
-            f13: crate::rt::json::Slot<
-                crate::CheckoutCustomerBalancePaymentMethodOptions,
-            >,
-            f14: crate::rt::json::Slot<crate::CheckoutEpsPaymentMethodOptions>,
-            f15: crate::rt::json::Slot<crate::CheckoutFpxPaymentMethodOptions>,
-            f16: crate::rt::json::Slot<crate::CheckoutGiropayPaymentMethodOptions>,
-            f17: crate::rt::json::Slot<crate::CheckoutGrabPayPaymentMethodOptions>,
-            f18: crate::rt::json::Slot<crate::CheckoutIdealPaymentMethodOptions>,
-            f19: crate::rt::json::Slot<crate::CheckoutKakaoPayPaymentMethodOptions>,
-            f20: crate::rt::json::Slot<crate::CheckoutKlarnaPaymentMethodOptions>,
-            f21: crate::rt::json::Slot<crate::CheckoutKonbiniPaymentMethodOptions>,
-            f22: crate::rt::json::Slot<crate::CheckoutKrCardPaymentMethodOptions>,
-            f23: crate::rt::json::Slot<crate::CheckoutLinkPaymentMethodOptions>,
-            f24: crate::rt::json::Slot<crate::CheckoutMobilepayPaymentMethodOptions>,
-            f25: crate::rt::json::Slot<crate::CheckoutMultibancoPaymentMethodOptions>,
-            f26: crate::rt::json::Slot<crate::CheckoutNaverPayPaymentMethodOptions>,
-            f27: crate::rt::json::Slot<crate::CheckoutOxxoPaymentMethodOptions>,
-            f28: crate::rt::json::Slot<crate::CheckoutP24PaymentMethodOptions>,
-            f29: crate::rt::json::Slot<crate::CheckoutPaycoPaymentMethodOptions>,
-            f30: crate::rt::json::Slot<crate::CheckoutPaynowPaymentMethodOptions>,
-            f31: crate::rt::json::Slot<crate::CheckoutPaypalPaymentMethodOptions>,
-            f32: crate::rt::json::Slot<crate::CheckoutPaytoPaymentMethodOptions>,
-            f33: crate::rt::json::Slot<crate::CheckoutPixPaymentMethodOptions>,
-            f34: crate::rt::json::Slot<crate::CheckoutRevolutPayPaymentMethodOptions>,
-            f35: crate::rt::json::Slot<crate::CheckoutSamsungPayPaymentMethodOptions>,
-            f36: crate::rt::json::Slot<crate::CheckoutSatispayPaymentMethodOptions>,
-            f37: crate::rt::json::Slot<crate::CheckoutSepaDebitPaymentMethodOptions>,
-            f38: crate::rt::json::Slot<crate::CheckoutSofortPaymentMethodOptions>,
-            f39: crate::rt::json::Slot<crate::CheckoutSwishPaymentMethodOptions>,
-            f40: crate::rt::json::Slot<crate::CheckoutTwintPaymentMethodOptions>,
-            f41: crate::rt::json::Slot<crate::CheckoutUsBankAccountPaymentMethodOptions>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-            f11: crate::rt::json::Slot::new(),
-            f12: crate::rt::json::Slot::new(),
-            f13: crate::rt::json::Slot::new(),
-            f14: crate::rt::json::Slot::new(),
-            f15: crate::rt::json::Slot::new(),
-            f16: crate::rt::json::Slot::new(),
-            f17: crate::rt::json::Slot::new(),
-            f18: crate::rt::json::Slot::new(),
-            f19: crate::rt::json::Slot::new(),
-            f20: crate::rt::json::Slot::new(),
-            f21: crate::rt::json::Slot::new(),
-            f22: crate::rt::json::Slot::new(),
-            f23: crate::rt::json::Slot::new(),
-            f24: crate::rt::json::Slot::new(),
-            f25: crate::rt::json::Slot::new(),
-            f26: crate::rt::json::Slot::new(),
-            f27: crate::rt::json::Slot::new(),
-            f28: crate::rt::json::Slot::new(),
-            f29: crate::rt::json::Slot::new(),
-            f30: crate::rt::json::Slot::new(),
-            f31: crate::rt::json::Slot::new(),
-            f32: crate::rt::json::Slot::new(),
-            f33: crate::rt::json::Slot::new(),
-            f34: crate::rt::json::Slot::new(),
-            f35: crate::rt::json::Slot::new(),
-            f36: crate::rt::json::Slot::new(),
-            f37: crate::rt::json::Slot::new(),
-            f38: crate::rt::json::Slot::new(),
-            f39: crate::rt::json::Slot::new(),
-            f40: crate::rt::json::Slot::new(),
-            f41: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a checkout_session_payment_method_options object",
-                &[
-                    "acss_debit",
-                    "affirm",
-                    "afterpay_clearpay",
-                    "alipay",
-                    "alma",
-                    "amazon_pay",
-                    "au_becs_debit",
-                    "bacs_debit",
-                    "bancontact",
-                    "billie",
-                    "boleto",
-                    "card",
-                    "cashapp",
-                    "customer_balance",
-                    "eps",
-                    "fpx",
-                    "giropay",
-                    "grabpay",
-                    "ideal",
-                    "kakao_pay",
-                    "klarna",
-                    "konbini",
-                    "kr_card",
-                    "link",
-                    "mobilepay",
-                    "multibanco",
-                    "naver_pay",
-                    "oxxo",
-                    "p24",
-                    "payco",
-                    "paynow",
-                    "paypal",
-                    "payto",
-                    "pix",
-                    "revolut_pay",
-                    "samsung_pay",
-                    "satispay",
-                    "sepa_debit",
-                    "sofort",
-                    "swish",
-                    "twint",
-                    "us_bank_account",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.optional(&mut b.f10),
-                    11 => r.optional(&mut b.f11),
-                    12 => r.optional(&mut b.f12),
-                    13 => r.optional(&mut b.f13),
-                    14 => r.optional(&mut b.f14),
-                    15 => r.optional(&mut b.f15),
-                    16 => r.optional(&mut b.f16),
-                    17 => r.optional(&mut b.f17),
-                    18 => r.optional(&mut b.f18),
-                    19 => r.optional(&mut b.f19),
-                    20 => r.optional(&mut b.f20),
-                    21 => r.optional(&mut b.f21),
-                    22 => r.optional(&mut b.f22),
-                    23 => r.optional(&mut b.f23),
-                    24 => r.optional(&mut b.f24),
-                    25 => r.optional(&mut b.f25),
-                    26 => r.optional(&mut b.f26),
-                    27 => r.optional(&mut b.f27),
-                    28 => r.optional(&mut b.f28),
-                    29 => r.optional(&mut b.f29),
-                    30 => r.optional(&mut b.f30),
-                    31 => r.optional(&mut b.f31),
-                    32 => r.optional(&mut b.f32),
-                    33 => r.optional(&mut b.f33),
-                    34 => r.optional(&mut b.f34),
-                    35 => r.optional(&mut b.f35),
-                    36 => r.optional(&mut b.f36),
-                    37 => r.optional(&mut b.f37),
-                    38 => r.optional(&mut b.f38),
-                    39 => r.optional(&mut b.f39),
-                    40 => r.optional(&mut b.f40),
-                    41 => r.optional(&mut b.f41),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(CheckoutSessionPaymentMethodOptions {
-            acss_debit: b.f0.take(),
-            affirm: b.f1.take(),
-            afterpay_clearpay: b.f2.take(),
-            alipay: b.f3.take(),
-            alma: b.f4.take(),
-            amazon_pay: b.f5.take(),
-            au_becs_debit: b.f6.take(),
-            bacs_debit: b.f7.take(),
-            bancontact: b.f8.take(),
-            billie: b.f9.take(),
-            boleto: b.f10.take(),
-            card: b.f11.take(),
-            cashapp: b.f12.take(),
-            customer_balance: b.f13.take(),
-            eps: b.f14.take(),
-            fpx: b.f15.take(),
-            giropay: b.f16.take(),
-            grabpay: b.f17.take(),
-            ideal: b.f18.take(),
-            kakao_pay: b.f19.take(),
-            klarna: b.f20.take(),
-            konbini: b.f21.take(),
-            kr_card: b.f22.take(),
-            link: b.f23.take(),
-            mobilepay: b.f24.take(),
-            multibanco: b.f25.take(),
-            naver_pay: b.f26.take(),
-            oxxo: b.f27.take(),
-            p24: b.f28.take(),
-            payco: b.f29.take(),
-            paynow: b.f30.take(),
-            paypal: b.f31.take(),
-            payto: b.f32.take(),
-            pix: b.f33.take(),
-            revolut_pay: b.f34.take(),
-            samsung_pay: b.f35.take(),
-            satispay: b.f36.take(),
-            sepa_debit: b.f37.take(),
-            sofort: b.f38.take(),
-            swish: b.f39.take(),
-            twint: b.f40.take(),
-            us_bank_account: b.f41.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl<'de> serde::Deserialize<'de> for CheckoutSessionPaymentMethodOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::HasId for CheckoutSessionPaymentMethodOptions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CheckoutSessionPaymentMethodOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.acss_debit {
-            map.serialize_entry("acss_debit", v)?;
-        }
-        if let Some(v) = &self.affirm {
-            map.serialize_entry("affirm", v)?;
-        }
-        if let Some(v) = &self.afterpay_clearpay {
-            map.serialize_entry("afterpay_clearpay", v)?;
-        }
-        if let Some(v) = &self.alipay {
-            map.serialize_entry("alipay", v)?;
-        }
-        if let Some(v) = &self.alma {
-            map.serialize_entry("alma", v)?;
-        }
-        if let Some(v) = &self.amazon_pay {
-            map.serialize_entry("amazon_pay", v)?;
-        }
-        if let Some(v) = &self.au_becs_debit {
-            map.serialize_entry("au_becs_debit", v)?;
-        }
-        if let Some(v) = &self.bacs_debit {
-            map.serialize_entry("bacs_debit", v)?;
-        }
-        if let Some(v) = &self.bancontact {
-            map.serialize_entry("bancontact", v)?;
-        }
-        if let Some(v) = &self.billie {
-            map.serialize_entry("billie", v)?;
-        }
-        if let Some(v) = &self.boleto {
-            map.serialize_entry("boleto", v)?;
-        }
-        if let Some(v) = &self.card {
-            map.serialize_entry("card", v)?;
-        }
-        if let Some(v) = &self.cashapp {
-            map.serialize_entry("cashapp", v)?;
-        }
-        if let Some(v) = &self.customer_balance {
-            map.serialize_entry("customer_balance", v)?;
-        }
-        if let Some(v) = &self.eps {
-            map.serialize_entry("eps", v)?;
-        }
-        if let Some(v) = &self.fpx {
-            map.serialize_entry("fpx", v)?;
-        }
-        if let Some(v) = &self.giropay {
-            map.serialize_entry("giropay", v)?;
-        }
-        if let Some(v) = &self.grabpay {
-            map.serialize_entry("grabpay", v)?;
-        }
-        if let Some(v) = &self.ideal {
-            map.serialize_entry("ideal", v)?;
-        }
-        if let Some(v) = &self.kakao_pay {
-            map.serialize_entry("kakao_pay", v)?;
-        }
-        if let Some(v) = &self.klarna {
-            map.serialize_entry("klarna", v)?;
-        }
-        if let Some(v) = &self.konbini {
-            map.serialize_entry("konbini", v)?;
-        }
-        if let Some(v) = &self.kr_card {
-            map.serialize_entry("kr_card", v)?;
-        }
-        if let Some(v) = &self.link {
-            map.serialize_entry("link", v)?;
-        }
-        if let Some(v) = &self.mobilepay {
-            map.serialize_entry("mobilepay", v)?;
-        }
-        if let Some(v) = &self.multibanco {
-            map.serialize_entry("multibanco", v)?;
-        }
-        if let Some(v) = &self.naver_pay {
-            map.serialize_entry("naver_pay", v)?;
-        }
-        if let Some(v) = &self.oxxo {
-            map.serialize_entry("oxxo", v)?;
-        }
-        if let Some(v) = &self.p24 {
-            map.serialize_entry("p24", v)?;
-        }
-        if let Some(v) = &self.payco {
-            map.serialize_entry("payco", v)?;
-        }
-        if let Some(v) = &self.paynow {
-            map.serialize_entry("paynow", v)?;
-        }
-        if let Some(v) = &self.paypal {
-            map.serialize_entry("paypal", v)?;
-        }
-        if let Some(v) = &self.payto {
-            map.serialize_entry("payto", v)?;
-        }
-        if let Some(v) = &self.pix {
-            map.serialize_entry("pix", v)?;
-        }
-        if let Some(v) = &self.revolut_pay {
-            map.serialize_entry("revolut_pay", v)?;
-        }
-        if let Some(v) = &self.samsung_pay {
-            map.serialize_entry("samsung_pay", v)?;
-        }
-        if let Some(v) = &self.satispay {
-            map.serialize_entry("satispay", v)?;
-        }
-        if let Some(v) = &self.sepa_debit {
-            map.serialize_entry("sepa_debit", v)?;
-        }
-        if let Some(v) = &self.sofort {
-            map.serialize_entry("sofort", v)?;
-        }
-        if let Some(v) = &self.swish {
-            map.serialize_entry("swish", v)?;
-        }
-        if let Some(v) = &self.twint {
-            map.serialize_entry("twint", v)?;
-        }
-        if let Some(v) = &self.us_bank_account {
-            map.serialize_entry("us_bank_account", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// CheckoutSessionWalletOptions
-#[cfg(feature = "checkout_sessions")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CheckoutSessionWalletOptions {
-    /// The `link` field.
-    pub link: Option<crate::CheckoutLinkWalletOptions>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::Decode for CheckoutSessionWalletOptions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::CheckoutLinkWalletOptions>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a checkout_session_wallet_options object",
-                &["link"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(CheckoutSessionWalletOptions {
-            link: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl<'de> serde::Deserialize<'de> for CheckoutSessionWalletOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::HasId for CheckoutSessionWalletOptions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CheckoutSessionWalletOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.link {
-            map.serialize_entry("link", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Create a Checkout Session
 ///
 /// Creates a Checkout Session object.
@@ -1376,19 +806,19 @@ impl serde::Serialize for CheckoutSessionWalletOptions {
 #[non_exhaustive]
 pub struct CreateCheckoutSession {
     /// Settings for price localization with [Adaptive Pricing](https://docs.stripe.com/payments/checkout/adaptive-pricing).
-    pub adaptive_pricing: Option<crate::checkout_session::AdaptivePricing>,
+    pub adaptive_pricing: Option<crate::checkout_session::create::AdaptivePricing>,
     /// Configure actions after a Checkout Session has expired. You can't set this parameter if `ui_mode` is `custom`.
-    pub after_expiration: Option<crate::checkout_session::AfterExpiration>,
+    pub after_expiration: Option<crate::checkout_session::create::AfterExpiration>,
     /// Enables user redeemable promotion codes.
     pub allow_promotion_codes: Option<bool>,
     /// Settings for automatic tax lookup for this session and resulting payments, invoices, and subscriptions.
-    pub automatic_tax: Option<crate::payment_link::AutomaticTax>,
+    pub automatic_tax: Option<crate::payment_link::create_update::AutomaticTax>,
     /// Specify whether Checkout should collect the customer's billing address. Defaults to `auto`.
     pub billing_address_collection: Option<
         crate::payment_link::BillingAddressCollection,
     >,
     /// The branding settings for the Checkout Session. This parameter is not allowed if ui_mode is `custom`.
-    pub branding_settings: Option<crate::checkout_session::BrandingSettings>,
+    pub branding_settings: Option<crate::checkout_session::create::BrandingSettings>,
     /// If set, Checkout displays a back button and customers will be directed to this URL if they decide to cancel payment and return to your website. This parameter is not allowed if ui_mode is `embedded` or `custom`.
     pub cancel_url: Option<String>,
     /// A unique string to reference the Checkout Session. This can be a
@@ -1396,13 +826,13 @@ pub struct CreateCheckoutSession {
     /// session with your internal systems.
     pub client_reference_id: Option<String>,
     /// Configure fields for the Checkout Session to gather active consent from customers.
-    pub consent_collection: Option<crate::checkout_session::ConsentCollection>,
+    pub consent_collection: Option<crate::checkout_session::create::ConsentCollection>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies). Required in `setup` mode when `payment_method_types` is not set.
     pub currency: Option<String>,
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_fields: Option<Vec<crate::payment_link::CustomFields>>,
+    pub custom_fields: Option<Vec<crate::payment_link::create_update::CustomFields>>,
     /// Display additional text for your customers using custom text. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_text: Option<crate::payment_link::CustomText>,
+    pub custom_text: Option<crate::payment_link::create_update::CustomText>,
     /// ID of an existing Customer, if one exists. In `payment` mode, the customer’s most recently saved card
     /// payment method will be used to prefill the email, name, card details, and billing address
     /// on the Checkout page. In `subscription` mode, the customer’s [default payment method](https://docs.stripe.com/api/customers/update#update_customer-invoice_settings-default_payment_method)
@@ -1436,7 +866,7 @@ pub struct CreateCheckoutSession {
     /// Controls what fields on Customer can be updated by the Checkout Session. Can only be provided when `customer` is provided.
     pub customer_update: Option<crate::checkout_session::CustomerUpdate>,
     /// The coupon or promotion code to apply to this Session. Currently, only up to one may be specified.
-    pub discounts: Option<Vec<crate::checkout_session::Discounts>>,
+    pub discounts: Option<Vec<crate::checkout_session::create::Discounts>>,
     /// A list of the types of payment methods (e.g., `card`) that should be excluded from this Checkout Session. This should only be used when payment methods for this Checkout Session are managed through the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods).
     pub excluded_payment_method_types: Option<
         Vec<crate::payment_intent::ExcludedPaymentMethodTypes>,
@@ -1446,7 +876,7 @@ pub struct CreateCheckoutSession {
     /// The Epoch time in seconds at which the Checkout Session will expire. It can be anywhere from 30 minutes to 24 hours after Checkout Session creation. By default, this value is 24 hours from creation.
     pub expires_at: Option<crate::rt::Timestamp>,
     /// Generate a post-purchase Invoice for one-time payments.
-    pub invoice_creation: Option<crate::checkout_session::InvoiceCreation>,
+    pub invoice_creation: Option<crate::checkout_session::create::InvoiceCreation>,
     /// A list of items the customer is purchasing. Use this parameter to pass one-time or recurring [Prices](https://docs.stripe.com/api/prices). The parameter is required for `payment` and `subscription` mode.
     ///
     /// For `payment` mode, there is a maximum of 100 line items, however it is recommended to consolidate line items if there are more than a few dozen.
@@ -1466,7 +896,7 @@ pub struct CreateCheckoutSession {
     /// If a [Customer](https://docs.stripe.com/api/customers) is created or provided, the names can be saved to the Customer object as well.
     ///
     /// You can't set this parameter if `ui_mode` is `custom`.
-    pub name_collection: Option<crate::payment_link::NameCollection>,
+    pub name_collection: Option<crate::payment_link::create_update::NameCollection>,
     /// A list of optional items the customer can add to their order at checkout. Use this parameter to pass one-time or recurring [Prices](https://docs.stripe.com/api/prices).
     ///
     /// There is a maximum of 10 optional items allowed on a Checkout Session, and the existing limits on the number of line items allowed on a Checkout Session apply to the combined number of line items and optional items.
@@ -1476,7 +906,7 @@ pub struct CreateCheckoutSession {
     /// For `subscription` mode, there is a maximum of 20 line items and optional items with recurring Prices and 20 line items and optional items with one-time Prices.
     ///
     /// You can't set this parameter if `ui_mode` is `custom`.
-    pub optional_items: Option<Vec<crate::checkout_session::OptionalItems>>,
+    pub optional_items: Option<Vec<crate::checkout_session::create::OptionalItems>>,
     /// Where the user is coming from. This informs the optimizations that are applied to the session. You can't set this parameter if `ui_mode` is `custom`.
     pub origin_context: Option<crate::checkout_session::OriginContext>,
     /// A subset of parameters to be passed to PaymentIntent creation for Checkout Sessions in `payment` mode.
@@ -1493,7 +923,9 @@ pub struct CreateCheckoutSession {
     /// This parameter allows you to set some attributes on the payment method created during a Checkout session.
     pub payment_method_data: Option<crate::checkout_session::PaymentMethodData>,
     /// Payment-method-specific configuration.
-    pub payment_method_options: Option<crate::checkout_session::PaymentMethodOptions>,
+    pub payment_method_options: Option<
+        crate::checkout_session::create::PaymentMethodOptions,
+    >,
     /// A list of the types of payment methods (e.g., `card`) this Checkout Session can accept.
     ///
     /// You can omit this attribute to manage your payment methods from the [Stripe Dashboard](https://dashboard.stripe.com/settings/payment_methods).
@@ -1509,12 +941,14 @@ pub struct CreateCheckoutSession {
     /// This property is used to set up permissions for various actions (e.g., update) on the CheckoutSession object. Can only be set when creating `embedded` or `custom` sessions.
     ///
     /// For specific permissions, please refer to their dedicated subsections, such as `permissions.update_shipping_details`.
-    pub permissions: Option<crate::checkout_session::Permissions>,
+    pub permissions: Option<crate::checkout_session::create::Permissions>,
     /// Controls phone number collection settings for the session.
     ///
     /// We recommend that you review your privacy policy and check with your legal contacts
     /// before using this feature. Learn more about [collecting phone numbers with Checkout](https://docs.stripe.com/payments/checkout/phone-numbers).
-    pub phone_number_collection: Option<crate::payment_link::PhoneNumberCollection>,
+    pub phone_number_collection: Option<
+        crate::payment_link::create_update::PhoneNumberCollection,
+    >,
     /// This parameter applies to `ui_mode: embedded`. Learn more about the [redirect behavior](https://docs.stripe.com/payments/checkout/custom-success-page?payment-ui=embedded-form) of embedded sessions. Defaults to `always`.
     pub redirect_on_completion: Option<crate::checkout_session::RedirectOnCompletion>,
     /// The URL to redirect your customer back to after they authenticate or cancel their payment on the
@@ -1523,16 +957,18 @@ pub struct CreateCheckoutSession {
     pub return_url: Option<String>,
     /// Controls saved payment method settings for the session. Only available in `payment` and `subscription` mode.
     pub saved_payment_method_options: Option<
-        crate::checkout_session::SavedPaymentMethodOptions,
+        crate::checkout_session::create::SavedPaymentMethodOptions,
     >,
     /// A subset of parameters to be passed to SetupIntent creation for Checkout Sessions in `setup` mode.
     pub setup_intent_data: Option<crate::checkout_session::SetupIntentData>,
     /// When set, provides configuration for Checkout to collect a shipping address from a customer.
     pub shipping_address_collection: Option<
-        crate::payment_link::ShippingAddressCollection,
+        crate::payment_link::create_update::ShippingAddressCollection,
     >,
     /// The shipping rate options to apply to this Session. Up to a maximum of 5.
-    pub shipping_options: Option<Vec<crate::checkout_session::ShippingOptions>>,
+    pub shipping_options: Option<
+        Vec<crate::checkout_session::create_update::ShippingOptions>,
+    >,
     /// Describes the type of transaction being performed by Checkout in order
     /// to customize relevant text on the page, such as the submit button.
     ///  `submit_type` can only be specified on Checkout Sessions in
@@ -1548,11 +984,11 @@ pub struct CreateCheckoutSession {
     /// guide on [customizing your success page](https://docs.stripe.com/payments/checkout/custom-success-page).
     pub success_url: Option<String>,
     /// Controls tax ID collection during checkout.
-    pub tax_id_collection: Option<crate::payment_link::TaxIdCollection>,
+    pub tax_id_collection: Option<crate::payment_link::create_update::TaxIdCollection>,
     /// The UI mode of the Session. Defaults to `hosted`.
     pub ui_mode: Option<crate::checkout_session::UiMode>,
     /// Wallet-specific configuration.
-    pub wallet_options: Option<crate::checkout_session::WalletOptions>,
+    pub wallet_options: Option<crate::checkout_session::create::WalletOptions>,
 }
 #[cfg(feature = "checkout_sessions")]
 impl serde::Serialize for CreateCheckoutSession {
@@ -1769,7 +1205,7 @@ impl CreateCheckoutSession {
     /// Settings for price localization with [Adaptive Pricing](https://docs.stripe.com/payments/checkout/adaptive-pricing).
     pub fn adaptive_pricing(
         mut self,
-        v: impl Into<crate::checkout_session::AdaptivePricing>,
+        v: impl Into<crate::checkout_session::create::AdaptivePricing>,
     ) -> Self {
         self.adaptive_pricing = Some(v.into());
         self
@@ -1777,7 +1213,7 @@ impl CreateCheckoutSession {
     /// Configure actions after a Checkout Session has expired. You can't set this parameter if `ui_mode` is `custom`.
     pub fn after_expiration(
         mut self,
-        v: impl Into<crate::checkout_session::AfterExpiration>,
+        v: impl Into<crate::checkout_session::create::AfterExpiration>,
     ) -> Self {
         self.after_expiration = Some(v.into());
         self
@@ -1790,7 +1226,7 @@ impl CreateCheckoutSession {
     /// Settings for automatic tax lookup for this session and resulting payments, invoices, and subscriptions.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::payment_link::AutomaticTax>,
+        v: impl Into<crate::payment_link::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -1806,7 +1242,7 @@ impl CreateCheckoutSession {
     /// The branding settings for the Checkout Session. This parameter is not allowed if ui_mode is `custom`.
     pub fn branding_settings(
         mut self,
-        v: impl Into<crate::checkout_session::BrandingSettings>,
+        v: impl Into<crate::checkout_session::create::BrandingSettings>,
     ) -> Self {
         self.branding_settings = Some(v.into());
         self
@@ -1826,7 +1262,7 @@ impl CreateCheckoutSession {
     /// Configure fields for the Checkout Session to gather active consent from customers.
     pub fn consent_collection(
         mut self,
-        v: impl Into<crate::checkout_session::ConsentCollection>,
+        v: impl Into<crate::checkout_session::create::ConsentCollection>,
     ) -> Self {
         self.consent_collection = Some(v.into());
         self
@@ -1839,13 +1275,18 @@ impl CreateCheckoutSession {
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::payment_link::CustomFields>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::payment_link::create_update::CustomFields>,
+        >,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// Display additional text for your customers using custom text. You can't set this parameter if `ui_mode` is `custom`.
-    pub fn custom_text(mut self, v: impl Into<crate::payment_link::CustomText>) -> Self {
+    pub fn custom_text(
+        mut self,
+        v: impl Into<crate::payment_link::create_update::CustomText>,
+    ) -> Self {
         self.custom_text = Some(v.into());
         self
     }
@@ -1905,7 +1346,9 @@ impl CreateCheckoutSession {
     /// The coupon or promotion code to apply to this Session. Currently, only up to one may be specified.
     pub fn discounts(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::checkout_session::Discounts>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::checkout_session::create::Discounts>,
+        >,
     ) -> Self {
         self.discounts = Some(v.into_iter().map(Into::into).collect());
         self
@@ -1935,7 +1378,7 @@ impl CreateCheckoutSession {
     /// Generate a post-purchase Invoice for one-time payments.
     pub fn invoice_creation(
         mut self,
-        v: impl Into<crate::checkout_session::InvoiceCreation>,
+        v: impl Into<crate::checkout_session::create::InvoiceCreation>,
     ) -> Self {
         self.invoice_creation = Some(v.into());
         self
@@ -1978,7 +1421,7 @@ impl CreateCheckoutSession {
     /// You can't set this parameter if `ui_mode` is `custom`.
     pub fn name_collection(
         mut self,
-        v: impl Into<crate::payment_link::NameCollection>,
+        v: impl Into<crate::payment_link::create_update::NameCollection>,
     ) -> Self {
         self.name_collection = Some(v.into());
         self
@@ -1994,7 +1437,9 @@ impl CreateCheckoutSession {
     /// You can't set this parameter if `ui_mode` is `custom`.
     pub fn optional_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::checkout_session::OptionalItems>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::checkout_session::create::OptionalItems>,
+        >,
     ) -> Self {
         self.optional_items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -2047,7 +1492,7 @@ impl CreateCheckoutSession {
     /// Payment-method-specific configuration.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::checkout_session::PaymentMethodOptions>,
+        v: impl Into<crate::checkout_session::create::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self
@@ -2077,7 +1522,7 @@ impl CreateCheckoutSession {
     /// For specific permissions, please refer to their dedicated subsections, such as `permissions.update_shipping_details`.
     pub fn permissions(
         mut self,
-        v: impl Into<crate::checkout_session::Permissions>,
+        v: impl Into<crate::checkout_session::create::Permissions>,
     ) -> Self {
         self.permissions = Some(v.into());
         self
@@ -2088,7 +1533,7 @@ impl CreateCheckoutSession {
     /// before using this feature. Learn more about [collecting phone numbers with Checkout](https://docs.stripe.com/payments/checkout/phone-numbers).
     pub fn phone_number_collection(
         mut self,
-        v: impl Into<crate::payment_link::PhoneNumberCollection>,
+        v: impl Into<crate::payment_link::create_update::PhoneNumberCollection>,
     ) -> Self {
         self.phone_number_collection = Some(v.into());
         self
@@ -2111,7 +1556,7 @@ impl CreateCheckoutSession {
     /// Controls saved payment method settings for the session. Only available in `payment` and `subscription` mode.
     pub fn saved_payment_method_options(
         mut self,
-        v: impl Into<crate::checkout_session::SavedPaymentMethodOptions>,
+        v: impl Into<crate::checkout_session::create::SavedPaymentMethodOptions>,
     ) -> Self {
         self.saved_payment_method_options = Some(v.into());
         self
@@ -2127,7 +1572,7 @@ impl CreateCheckoutSession {
     /// When set, provides configuration for Checkout to collect a shipping address from a customer.
     pub fn shipping_address_collection(
         mut self,
-        v: impl Into<crate::payment_link::ShippingAddressCollection>,
+        v: impl Into<crate::payment_link::create_update::ShippingAddressCollection>,
     ) -> Self {
         self.shipping_address_collection = Some(v.into());
         self
@@ -2135,7 +1580,9 @@ impl CreateCheckoutSession {
     /// The shipping rate options to apply to this Session. Up to a maximum of 5.
     pub fn shipping_options(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::checkout_session::ShippingOptions>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::checkout_session::create_update::ShippingOptions>,
+        >,
     ) -> Self {
         self.shipping_options = Some(v.into_iter().map(Into::into).collect());
         self
@@ -2169,7 +1616,7 @@ impl CreateCheckoutSession {
     /// Controls tax ID collection during checkout.
     pub fn tax_id_collection(
         mut self,
-        v: impl Into<crate::payment_link::TaxIdCollection>,
+        v: impl Into<crate::payment_link::create_update::TaxIdCollection>,
     ) -> Self {
         self.tax_id_collection = Some(v.into());
         self
@@ -2182,7 +1629,7 @@ impl CreateCheckoutSession {
     /// Wallet-specific configuration.
     pub fn wallet_options(
         mut self,
-        v: impl Into<crate::checkout_session::WalletOptions>,
+        v: impl Into<crate::checkout_session::create::WalletOptions>,
     ) -> Self {
         self.wallet_options = Some(v.into());
         self
@@ -2289,7 +1736,7 @@ pub struct ListCheckoutSessions {
     /// Only return the Checkout Sessions for the Account specified.
     pub customer_account: Option<String>,
     /// Only return the Checkout Sessions for the Customer details specified.
-    pub customer_details: Option<crate::checkout_session::CustomerDetails>,
+    pub customer_details: Option<crate::checkout_session::list::CustomerDetails>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -2389,7 +1836,7 @@ impl ListCheckoutSessions {
     /// Only return the Checkout Sessions for the Customer details specified.
     pub fn customer_details(
         mut self,
-        v: impl Into<crate::checkout_session::CustomerDetails>,
+        v: impl Into<crate::checkout_session::list::CustomerDetails>,
     ) -> Self {
         self.customer_details = Some(v.into());
         self
@@ -2532,7 +1979,9 @@ pub struct UpdateCheckoutSession {
     /// The id of the `CheckoutSession` (the `session` path parameter).
     pub session: crate::CheckoutSessionId,
     /// Information about the customer collected within the Checkout Session. Can only be set when updating `embedded` or `custom` sessions.
-    pub collected_information: Option<crate::checkout_session::CollectedInformation>,
+    pub collected_information: Option<
+        crate::checkout_session::update::CollectedInformation,
+    >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A list of items the customer is purchasing.
@@ -2553,7 +2002,9 @@ pub struct UpdateCheckoutSession {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The shipping rate options to apply to this Session. Up to a maximum of 5.
     pub shipping_options: Option<
-        crate::rt::Clearable<Vec<crate::checkout_session::ShippingOptions>>,
+        crate::rt::Clearable<
+            Vec<crate::checkout_session::create_update::ShippingOptions>,
+        >,
     >,
 }
 #[cfg(feature = "checkout_sessions")]
@@ -2596,7 +2047,7 @@ impl UpdateCheckoutSession {
     /// Information about the customer collected within the Checkout Session. Can only be set when updating `embedded` or `custom` sessions.
     pub fn collected_information(
         mut self,
-        v: impl Into<crate::checkout_session::CollectedInformation>,
+        v: impl Into<crate::checkout_session::update::CollectedInformation>,
     ) -> Self {
         self.collected_information = Some(v.into());
         self
@@ -2639,7 +2090,11 @@ impl UpdateCheckoutSession {
     /// The shipping rate options to apply to this Session. Up to a maximum of 5.
     pub fn shipping_options(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::checkout_session::ShippingOptions>>>,
+        v: impl Into<
+            crate::rt::Clearable<
+                Vec<crate::checkout_session::create_update::ShippingOptions>,
+            >,
+        >,
     ) -> Self {
         self.shipping_options = Some(v.into());
         self

@@ -28,15 +28,13 @@ pub struct LineItem {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Note that for line items with `type=subscription`, `metadata` reflects the current metadata from the subscription associated with the line item, unless the invoice line was directly updated with different metadata after creation.
     pub metadata: crate::rt::Metadata,
     /// The parent that generated this line item.
-    pub parent: Option<
-        crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent,
-    >,
+    pub parent: Option<crate::line_item::Parent>,
     /// The `period` field.
     pub period: crate::InvoiceLineItemPeriod,
     /// Contains pretax credit amounts (ex: discount, credit grants, etc) that apply to this line item.
     pub pretax_credit_amounts: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
     /// The pricing information of the line item.
-    pub pricing: Option<crate::BillingBillResourceInvoicingPricingPricing>,
+    pub pricing: Option<crate::invoiceitem::Pricing>,
     /// The quantity of the subscription, if the line item is a subscription or a proration.
     pub quantity: Option<i64>,
     /// The `subscription` field.
@@ -73,14 +71,10 @@ impl crate::rt::Decode for LineItem {
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<bool>,
             f9: crate::rt::json::Slot<crate::rt::Metadata>,
-            f10: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent,
-            >,
+            f10: crate::rt::json::Slot<crate::line_item::Parent>,
             f11: crate::rt::json::Slot<crate::InvoiceLineItemPeriod>,
             f12: crate::rt::json::Slot<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
-            f13: crate::rt::json::Slot<
-                crate::BillingBillResourceInvoicingPricingPricing,
-            >,
+            f13: crate::rt::json::Slot<crate::invoiceitem::Pricing>,
             f14: crate::rt::json::Slot<i64>,
             f15: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::Subscription>,

@@ -10,7 +10,7 @@
 #[non_exhaustive]
 pub struct CreatePaymentLink {
     /// Behavior after the purchase is complete.
-    pub after_completion: Option<crate::payment_link::AfterCompletion>,
+    pub after_completion: Option<crate::payment_link::create_update::AfterCompletion>,
     /// Enables user redeemable promotion codes.
     pub allow_promotion_codes: Option<bool>,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. Can only be applied when there are no line items with recurring prices.
@@ -18,19 +18,19 @@ pub struct CreatePaymentLink {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. There must be at least 1 line item with a recurring price to use this field.
     pub application_fee_percent: Option<f64>,
     /// Configuration for automatic tax collection.
-    pub automatic_tax: Option<crate::payment_link::AutomaticTax>,
+    pub automatic_tax: Option<crate::payment_link::create_update::AutomaticTax>,
     /// Configuration for collecting the customer's billing address. Defaults to `auto`.
     pub billing_address_collection: Option<
         crate::payment_link::BillingAddressCollection,
     >,
     /// Configure fields to gather active consent from customers.
-    pub consent_collection: Option<crate::checkout_session::ConsentCollection>,
+    pub consent_collection: Option<crate::checkout_session::create::ConsentCollection>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies) and supported by each line item's price.
     pub currency: Option<String>,
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_fields: Option<Vec<crate::payment_link::CustomFields>>,
+    pub custom_fields: Option<Vec<crate::payment_link::create_update::CustomFields>>,
     /// Display additional text for your customers using custom text. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_text: Option<crate::payment_link::CustomText>,
+    pub custom_text: Option<crate::payment_link::create_update::CustomText>,
     /// Configures whether [checkout sessions](https://docs.stripe.com/api/checkout/sessions) created by this payment link create a [Customer](https://docs.stripe.com/api/customers).
     pub customer_creation: Option<crate::payment_link::CustomerCreation>,
     /// Specifies which fields in the response should be expanded.
@@ -44,13 +44,13 @@ pub struct CreatePaymentLink {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`. Metadata associated with this Payment Link will automatically be copied to [checkout sessions](https://docs.stripe.com/api/checkout/sessions) created by this payment link.
     pub metadata: Option<crate::rt::Metadata>,
     /// Controls settings applied for collecting the customer's name.
-    pub name_collection: Option<crate::payment_link::NameCollection>,
+    pub name_collection: Option<crate::payment_link::create_update::NameCollection>,
     /// The account on behalf of which to charge.
     pub on_behalf_of: Option<crate::AccountId>,
     /// A list of optional items the customer can add to their order at checkout. Use this parameter to pass one-time or recurring [Prices](https://docs.stripe.com/api/prices).
     /// There is a maximum of 10 optional items allowed on a payment link, and the existing limits on the number of line items allowed on a payment link apply to the combined number of line items and optional items.
     /// There is a maximum of 20 combined line items and optional items.
-    pub optional_items: Option<Vec<crate::checkout_session::OptionalItems>>,
+    pub optional_items: Option<Vec<crate::checkout_session::create::OptionalItems>>,
     /// A subset of parameters to be passed to PaymentIntent creation for Checkout Sessions in `payment` mode.
     pub payment_intent_data: Option<crate::payment_link::create::PaymentIntentData>,
     /// Specify whether Checkout should collect a payment method. When set to `if_required`, Checkout will not collect a payment method when the total due for the session is 0.This may occur if the Checkout Session includes a free trial or a discount.
@@ -64,21 +64,23 @@ pub struct CreatePaymentLink {
     /// Controls phone number collection settings during checkout.
     ///
     /// We recommend that you review your privacy policy and check with your legal contacts.
-    pub phone_number_collection: Option<crate::payment_link::PhoneNumberCollection>,
+    pub phone_number_collection: Option<
+        crate::payment_link::create_update::PhoneNumberCollection,
+    >,
     /// Settings that restrict the usage of a payment link.
-    pub restrictions: Option<crate::payment_link::Restrictions>,
+    pub restrictions: Option<crate::payment_link::create_update::Restrictions>,
     /// Configuration for collecting the customer's shipping address.
     pub shipping_address_collection: Option<
-        crate::payment_link::ShippingAddressCollection,
+        crate::payment_link::create_update::ShippingAddressCollection,
     >,
     /// The shipping rate options to apply to [checkout sessions](https://docs.stripe.com/api/checkout/sessions) created by this payment link.
-    pub shipping_options: Option<Vec<crate::payment_link::ShippingOptions>>,
+    pub shipping_options: Option<Vec<crate::payment_link::create::ShippingOptions>>,
     /// Describes the type of transaction being performed in order to customize relevant text on the page, such as the submit button. Changing this value will also affect the hostname in the [url](https://docs.stripe.com/api/payment_links/payment_links/object#url) property (example: `donate.stripe.com`).
     pub submit_type: Option<crate::payment_link::SubmitType>,
     /// When creating a subscription, the specified configuration data will be used. There must be at least one line item with a recurring price to use `subscription_data`.
     pub subscription_data: Option<crate::payment_link::create::SubscriptionData>,
     /// Controls tax ID collection during checkout.
-    pub tax_id_collection: Option<crate::payment_link::TaxIdCollection>,
+    pub tax_id_collection: Option<crate::payment_link::create_update::TaxIdCollection>,
     /// The account (if any) the payments will be attributed to for tax reporting, and where funds from each payment will be transferred to.
     pub transfer_data: Option<crate::checkout_session::TransferData>,
 }
@@ -223,7 +225,7 @@ impl CreatePaymentLink {
     /// Behavior after the purchase is complete.
     pub fn after_completion(
         mut self,
-        v: impl Into<crate::payment_link::AfterCompletion>,
+        v: impl Into<crate::payment_link::create_update::AfterCompletion>,
     ) -> Self {
         self.after_completion = Some(v.into());
         self
@@ -246,7 +248,7 @@ impl CreatePaymentLink {
     /// Configuration for automatic tax collection.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::payment_link::AutomaticTax>,
+        v: impl Into<crate::payment_link::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -262,7 +264,7 @@ impl CreatePaymentLink {
     /// Configure fields to gather active consent from customers.
     pub fn consent_collection(
         mut self,
-        v: impl Into<crate::checkout_session::ConsentCollection>,
+        v: impl Into<crate::checkout_session::create::ConsentCollection>,
     ) -> Self {
         self.consent_collection = Some(v.into());
         self
@@ -275,13 +277,18 @@ impl CreatePaymentLink {
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
     pub fn custom_fields(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::payment_link::CustomFields>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::payment_link::create_update::CustomFields>,
+        >,
     ) -> Self {
         self.custom_fields = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// Display additional text for your customers using custom text. You can't set this parameter if `ui_mode` is `custom`.
-    pub fn custom_text(mut self, v: impl Into<crate::payment_link::CustomText>) -> Self {
+    pub fn custom_text(
+        mut self,
+        v: impl Into<crate::payment_link::create_update::CustomText>,
+    ) -> Self {
         self.custom_text = Some(v.into());
         self
     }
@@ -319,7 +326,7 @@ impl CreatePaymentLink {
     /// Controls settings applied for collecting the customer's name.
     pub fn name_collection(
         mut self,
-        v: impl Into<crate::payment_link::NameCollection>,
+        v: impl Into<crate::payment_link::create_update::NameCollection>,
     ) -> Self {
         self.name_collection = Some(v.into());
         self
@@ -334,7 +341,9 @@ impl CreatePaymentLink {
     /// There is a maximum of 20 combined line items and optional items.
     pub fn optional_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::checkout_session::OptionalItems>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::checkout_session::create::OptionalItems>,
+        >,
     ) -> Self {
         self.optional_items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -372,7 +381,7 @@ impl CreatePaymentLink {
     /// We recommend that you review your privacy policy and check with your legal contacts.
     pub fn phone_number_collection(
         mut self,
-        v: impl Into<crate::payment_link::PhoneNumberCollection>,
+        v: impl Into<crate::payment_link::create_update::PhoneNumberCollection>,
     ) -> Self {
         self.phone_number_collection = Some(v.into());
         self
@@ -380,7 +389,7 @@ impl CreatePaymentLink {
     /// Settings that restrict the usage of a payment link.
     pub fn restrictions(
         mut self,
-        v: impl Into<crate::payment_link::Restrictions>,
+        v: impl Into<crate::payment_link::create_update::Restrictions>,
     ) -> Self {
         self.restrictions = Some(v.into());
         self
@@ -388,7 +397,7 @@ impl CreatePaymentLink {
     /// Configuration for collecting the customer's shipping address.
     pub fn shipping_address_collection(
         mut self,
-        v: impl Into<crate::payment_link::ShippingAddressCollection>,
+        v: impl Into<crate::payment_link::create_update::ShippingAddressCollection>,
     ) -> Self {
         self.shipping_address_collection = Some(v.into());
         self
@@ -396,7 +405,9 @@ impl CreatePaymentLink {
     /// The shipping rate options to apply to [checkout sessions](https://docs.stripe.com/api/checkout/sessions) created by this payment link.
     pub fn shipping_options(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::payment_link::ShippingOptions>>,
+        v: impl IntoIterator<
+            Item = impl Into<crate::payment_link::create::ShippingOptions>,
+        >,
     ) -> Self {
         self.shipping_options = Some(v.into_iter().map(Into::into).collect());
         self
@@ -417,7 +428,7 @@ impl CreatePaymentLink {
     /// Controls tax ID collection during checkout.
     pub fn tax_id_collection(
         mut self,
-        v: impl Into<crate::payment_link::TaxIdCollection>,
+        v: impl Into<crate::payment_link::create_update::TaxIdCollection>,
     ) -> Self {
         self.tax_id_collection = Some(v.into());
         self
@@ -555,7 +566,7 @@ pub struct PaymentLink {
     /// Whether the payment link's `url` is active. If `false`, customers visiting the URL will be shown a page saying that the link has been deactivated.
     pub active: bool,
     /// The `after_completion` field.
-    pub after_completion: crate::PaymentLinksResourceAfterCompletion,
+    pub after_completion: crate::payment_link::AfterCompletion,
     /// Whether user redeemable promotion codes are enabled.
     pub allow_promotion_codes: bool,
     /// The ID of the Connect application that created the Payment Link.
@@ -570,17 +581,17 @@ pub struct PaymentLink {
     /// This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account.
     pub application_fee_percent: Option<f64>,
     /// The `automatic_tax` field.
-    pub automatic_tax: crate::PaymentLinksResourceAutomaticTax,
+    pub automatic_tax: crate::payment_link::AutomaticTax,
     /// Configuration for collecting the customer's billing address. Defaults to `auto`.
     pub billing_address_collection: crate::payment_link::BillingAddressCollection,
     /// When set, provides configuration to gather active consent from customers.
-    pub consent_collection: Option<crate::PaymentLinksResourceConsentCollection>,
+    pub consent_collection: Option<crate::payment_link::ConsentCollection>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_fields: Vec<crate::PaymentLinksResourceCustomFields>,
+    pub custom_fields: Vec<crate::payment_link::CustomFields>,
     /// The `custom_text` field.
-    pub custom_text: crate::PaymentLinksResourceCustomText,
+    pub custom_text: crate::payment_link::CustomText,
     /// Configuration for Customer creation during checkout.
     pub customer_creation: crate::payment_link::CustomerCreation,
     /// Unique identifier for the object.
@@ -588,7 +599,7 @@ pub struct PaymentLink {
     /// The custom message to be displayed to a customer when a payment link is no longer active.
     pub inactive_message: Option<String>,
     /// Configuration for creating invoice for payment mode payment links.
-    pub invoice_creation: Option<crate::PaymentLinksResourceInvoiceCreation>,
+    pub invoice_creation: Option<crate::payment_link::InvoiceCreation>,
     /// The line items representing what is being sold.
     pub line_items: Option<crate::rt::List<crate::Item>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -596,35 +607,35 @@ pub struct PaymentLink {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// The `name_collection` field.
-    pub name_collection: Option<crate::PaymentLinksResourceNameCollection>,
+    pub name_collection: Option<crate::payment_link::NameCollection>,
     /// The account on behalf of which to charge. See the [Connect documentation](https://support.stripe.com/questions/sending-invoices-on-behalf-of-connected-accounts) for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// The optional items presented to the customer at checkout.
-    pub optional_items: Option<Vec<crate::PaymentLinksResourceOptionalItem>>,
+    pub optional_items: Option<Vec<crate::payment_link::OptionalItems>>,
     /// Indicates the parameters to be passed to PaymentIntent creation during checkout.
-    pub payment_intent_data: Option<crate::PaymentLinksResourcePaymentIntentData>,
+    pub payment_intent_data: Option<crate::payment_link::PaymentIntentData>,
     /// Configuration for collecting a payment method during checkout. Defaults to `always`.
     pub payment_method_collection: crate::payment_link::PaymentMethodCollection,
     /// The list of payment method types that customers can use. When `null`, Stripe will dynamically show relevant payment methods you've enabled in your [payment method settings](https://dashboard.stripe.com/settings/payment_methods).
     pub payment_method_types: Option<Vec<crate::payment_link::PaymentMethodTypes>>,
     /// The `phone_number_collection` field.
-    pub phone_number_collection: crate::PaymentLinksResourcePhoneNumberCollection,
+    pub phone_number_collection: crate::payment_link::PhoneNumberCollection,
     /// Settings that restrict the usage of a payment link.
-    pub restrictions: Option<crate::PaymentLinksResourceRestrictions>,
+    pub restrictions: Option<crate::payment_link::Restrictions>,
     /// Configuration for collecting the customer's shipping address.
     pub shipping_address_collection: Option<
-        crate::PaymentLinksResourceShippingAddressCollection,
+        crate::payment_link::ShippingAddressCollection,
     >,
     /// The shipping rate options applied to the session.
-    pub shipping_options: Vec<crate::PaymentLinksResourceShippingOption>,
+    pub shipping_options: Vec<crate::payment_link::ShippingOptions>,
     /// Indicates the type of transaction being performed which customizes relevant text on the page, such as the submit button.
     pub submit_type: crate::payment_link::SubmitType,
     /// When creating a subscription, the specified configuration data will be used. There must be at least one line item with a recurring price to use `subscription_data`.
-    pub subscription_data: Option<crate::PaymentLinksResourceSubscriptionData>,
+    pub subscription_data: Option<crate::payment_link::SubscriptionData>,
     /// The `tax_id_collection` field.
-    pub tax_id_collection: crate::PaymentLinksResourceTaxIdCollection,
+    pub tax_id_collection: crate::payment_link::TaxIdCollection,
     /// The account (if any) the payments will be attributed to for tax reporting, and where funds from each payment will be transferred to.
-    pub transfer_data: Option<crate::PaymentLinksResourceTransferData>,
+    pub transfer_data: Option<crate::payment_link::TransferData>,
     /// The public URL that can be shared with customers.
     pub url: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -643,7 +654,7 @@ impl crate::rt::Decode for PaymentLink {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::PaymentLinksResourceAfterCompletion>,
+            f1: crate::rt::json::Slot<crate::payment_link::AfterCompletion>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<
                 crate::rt::Expandable<
@@ -653,35 +664,33 @@ impl crate::rt::Decode for PaymentLink {
             >,
             f4: crate::rt::json::Slot<i64>,
             f5: crate::rt::json::Slot<f64>,
-            f6: crate::rt::json::Slot<crate::PaymentLinksResourceAutomaticTax>,
+            f6: crate::rt::json::Slot<crate::payment_link::AutomaticTax>,
             f7: crate::rt::json::Slot<crate::payment_link::BillingAddressCollection>,
-            f8: crate::rt::json::Slot<crate::PaymentLinksResourceConsentCollection>,
+            f8: crate::rt::json::Slot<crate::payment_link::ConsentCollection>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceCustomFields>>,
-            f11: crate::rt::json::Slot<crate::PaymentLinksResourceCustomText>,
+            f10: crate::rt::json::Slot<Vec<crate::payment_link::CustomFields>>,
+            f11: crate::rt::json::Slot<crate::payment_link::CustomText>,
             f12: crate::rt::json::Slot<crate::payment_link::CustomerCreation>,
             f13: crate::rt::json::Slot<crate::PaymentLinkId>,
             f14: crate::rt::json::Slot<String>,
-            f15: crate::rt::json::Slot<crate::PaymentLinksResourceInvoiceCreation>,
+            f15: crate::rt::json::Slot<crate::payment_link::InvoiceCreation>,
             f16: crate::rt::json::Slot<crate::rt::List<crate::Item>>,
             f17: crate::rt::json::Slot<bool>,
             f18: crate::rt::json::Slot<crate::rt::Metadata>,
-            f19: crate::rt::json::Slot<crate::PaymentLinksResourceNameCollection>,
+            f19: crate::rt::json::Slot<crate::payment_link::NameCollection>,
             f20: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f21: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceOptionalItem>>,
-            f22: crate::rt::json::Slot<crate::PaymentLinksResourcePaymentIntentData>,
+            f21: crate::rt::json::Slot<Vec<crate::payment_link::OptionalItems>>,
+            f22: crate::rt::json::Slot<crate::payment_link::PaymentIntentData>,
             f23: crate::rt::json::Slot<crate::payment_link::PaymentMethodCollection>,
             f24: crate::rt::json::Slot<Vec<crate::payment_link::PaymentMethodTypes>>,
-            f25: crate::rt::json::Slot<crate::PaymentLinksResourcePhoneNumberCollection>,
-            f26: crate::rt::json::Slot<crate::PaymentLinksResourceRestrictions>,
-            f27: crate::rt::json::Slot<
-                crate::PaymentLinksResourceShippingAddressCollection,
-            >,
-            f28: crate::rt::json::Slot<Vec<crate::PaymentLinksResourceShippingOption>>,
+            f25: crate::rt::json::Slot<crate::payment_link::PhoneNumberCollection>,
+            f26: crate::rt::json::Slot<crate::payment_link::Restrictions>,
+            f27: crate::rt::json::Slot<crate::payment_link::ShippingAddressCollection>,
+            f28: crate::rt::json::Slot<Vec<crate::payment_link::ShippingOptions>>,
             f29: crate::rt::json::Slot<crate::payment_link::SubmitType>,
-            f30: crate::rt::json::Slot<crate::PaymentLinksResourceSubscriptionData>,
-            f31: crate::rt::json::Slot<crate::PaymentLinksResourceTaxIdCollection>,
-            f32: crate::rt::json::Slot<crate::PaymentLinksResourceTransferData>,
+            f30: crate::rt::json::Slot<crate::payment_link::SubscriptionData>,
+            f31: crate::rt::json::Slot<crate::payment_link::TaxIdCollection>,
+            f32: crate::rt::json::Slot<crate::payment_link::TransferData>,
             f33: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -1085,21 +1094,21 @@ pub struct UpdatePaymentLink {
     /// Whether the payment link's `url` is active. If `false`, customers visiting the URL will be shown a page saying that the link has been deactivated.
     pub active: Option<bool>,
     /// Behavior after the purchase is complete.
-    pub after_completion: Option<crate::payment_link::AfterCompletion>,
+    pub after_completion: Option<crate::payment_link::create_update::AfterCompletion>,
     /// Enables user redeemable promotion codes.
     pub allow_promotion_codes: Option<bool>,
     /// Configuration for automatic tax collection.
-    pub automatic_tax: Option<crate::payment_link::AutomaticTax>,
+    pub automatic_tax: Option<crate::payment_link::create_update::AutomaticTax>,
     /// Configuration for collecting the customer's billing address. Defaults to `auto`.
     pub billing_address_collection: Option<
         crate::payment_link::BillingAddressCollection,
     >,
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
     pub custom_fields: Option<
-        crate::rt::Clearable<Vec<crate::payment_link::CustomFields>>,
+        crate::rt::Clearable<Vec<crate::payment_link::create_update::CustomFields>>,
     >,
     /// Display additional text for your customers using custom text. You can't set this parameter if `ui_mode` is `custom`.
-    pub custom_text: Option<crate::payment_link::CustomText>,
+    pub custom_text: Option<crate::payment_link::create_update::CustomText>,
     /// Configures whether [checkout sessions](https://docs.stripe.com/api/checkout/sessions) created by this payment link create a [Customer](https://docs.stripe.com/api/customers).
     pub customer_creation: Option<crate::payment_link::CustomerCreation>,
     /// Specifies which fields in the response should be expanded.
@@ -1114,7 +1123,7 @@ pub struct UpdatePaymentLink {
     pub metadata: Option<crate::rt::Metadata>,
     /// Controls settings applied for collecting the customer's name.
     pub name_collection: Option<
-        crate::rt::Clearable<crate::payment_link::NameCollection>,
+        crate::rt::Clearable<crate::payment_link::create_update::NameCollection>,
     >,
     /// A subset of parameters to be passed to PaymentIntent creation for Checkout Sessions in `payment` mode.
     pub payment_intent_data: Option<crate::payment_link::update::PaymentIntentData>,
@@ -1131,19 +1140,25 @@ pub struct UpdatePaymentLink {
     /// Controls phone number collection settings during checkout.
     ///
     /// We recommend that you review your privacy policy and check with your legal contacts.
-    pub phone_number_collection: Option<crate::payment_link::PhoneNumberCollection>,
+    pub phone_number_collection: Option<
+        crate::payment_link::create_update::PhoneNumberCollection,
+    >,
     /// Settings that restrict the usage of a payment link.
-    pub restrictions: Option<crate::rt::Clearable<crate::payment_link::Restrictions>>,
+    pub restrictions: Option<
+        crate::rt::Clearable<crate::payment_link::create_update::Restrictions>,
+    >,
     /// Configuration for collecting the customer's shipping address.
     pub shipping_address_collection: Option<
-        crate::rt::Clearable<crate::payment_link::ShippingAddressCollection>,
+        crate::rt::Clearable<
+            crate::payment_link::create_update::ShippingAddressCollection,
+        >,
     >,
     /// Describes the type of transaction being performed in order to customize relevant text on the page, such as the submit button. Changing this value will also affect the hostname in the [url](https://docs.stripe.com/api/payment_links/payment_links/object#url) property (example: `donate.stripe.com`).
     pub submit_type: Option<crate::payment_link::SubmitType>,
     /// When creating a subscription, the specified configuration data will be used. There must be at least one line item with a recurring price to use `subscription_data`.
     pub subscription_data: Option<crate::payment_link::update::SubscriptionData>,
     /// Controls tax ID collection during checkout.
-    pub tax_id_collection: Option<crate::payment_link::TaxIdCollection>,
+    pub tax_id_collection: Option<crate::payment_link::create_update::TaxIdCollection>,
 }
 #[cfg(feature = "payment_links")]
 impl serde::Serialize for UpdatePaymentLink {
@@ -1262,7 +1277,7 @@ impl UpdatePaymentLink {
     /// Behavior after the purchase is complete.
     pub fn after_completion(
         mut self,
-        v: impl Into<crate::payment_link::AfterCompletion>,
+        v: impl Into<crate::payment_link::create_update::AfterCompletion>,
     ) -> Self {
         self.after_completion = Some(v.into());
         self
@@ -1275,7 +1290,7 @@ impl UpdatePaymentLink {
     /// Configuration for automatic tax collection.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::payment_link::AutomaticTax>,
+        v: impl Into<crate::payment_link::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -1291,13 +1306,18 @@ impl UpdatePaymentLink {
     /// Collect additional information from your customer using custom fields. Up to 3 fields are supported. You can't set this parameter if `ui_mode` is `custom`.
     pub fn custom_fields(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::payment_link::CustomFields>>>,
+        v: impl Into<
+            crate::rt::Clearable<Vec<crate::payment_link::create_update::CustomFields>>,
+        >,
     ) -> Self {
         self.custom_fields = Some(v.into());
         self
     }
     /// Display additional text for your customers using custom text. You can't set this parameter if `ui_mode` is `custom`.
-    pub fn custom_text(mut self, v: impl Into<crate::payment_link::CustomText>) -> Self {
+    pub fn custom_text(
+        mut self,
+        v: impl Into<crate::payment_link::create_update::CustomText>,
+    ) -> Self {
         self.custom_text = Some(v.into());
         self
     }
@@ -1346,7 +1366,9 @@ impl UpdatePaymentLink {
     /// Controls settings applied for collecting the customer's name.
     pub fn name_collection(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::payment_link::NameCollection>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::payment_link::create_update::NameCollection>,
+        >,
     ) -> Self {
         self.name_collection = Some(v.into());
         self
@@ -1384,7 +1406,7 @@ impl UpdatePaymentLink {
     /// We recommend that you review your privacy policy and check with your legal contacts.
     pub fn phone_number_collection(
         mut self,
-        v: impl Into<crate::payment_link::PhoneNumberCollection>,
+        v: impl Into<crate::payment_link::create_update::PhoneNumberCollection>,
     ) -> Self {
         self.phone_number_collection = Some(v.into());
         self
@@ -1392,7 +1414,9 @@ impl UpdatePaymentLink {
     /// Settings that restrict the usage of a payment link.
     pub fn restrictions(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::payment_link::Restrictions>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::payment_link::create_update::Restrictions>,
+        >,
     ) -> Self {
         self.restrictions = Some(v.into());
         self
@@ -1401,7 +1425,9 @@ impl UpdatePaymentLink {
     pub fn shipping_address_collection(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::payment_link::ShippingAddressCollection>,
+            crate::rt::Clearable<
+                crate::payment_link::create_update::ShippingAddressCollection,
+            >,
         >,
     ) -> Self {
         self.shipping_address_collection = Some(v.into());
@@ -1423,7 +1449,7 @@ impl UpdatePaymentLink {
     /// Controls tax ID collection during checkout.
     pub fn tax_id_collection(
         mut self,
-        v: impl Into<crate::payment_link::TaxIdCollection>,
+        v: impl Into<crate::payment_link::create_update::TaxIdCollection>,
     ) -> Self {
         self.tax_id_collection = Some(v.into());
         self

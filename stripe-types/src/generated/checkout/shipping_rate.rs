@@ -327,11 +327,11 @@ pub struct ShippingRate {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The estimated range for how long shipping will take, meant to be displayable to the customer. This will appear on CheckoutSessions.
-    pub delivery_estimate: Option<crate::ShippingRateDeliveryEstimate>,
+    pub delivery_estimate: Option<crate::shipping_rate::DeliveryEstimate>,
     /// The name of the shipping rate, meant to be displayable to the customer. This will appear on CheckoutSessions.
     pub display_name: Option<String>,
     /// The `fixed_amount` field.
-    pub fixed_amount: Option<crate::ShippingRateFixedAmount>,
+    pub fixed_amount: Option<crate::shipping_rate::FixedAmount>,
     /// Unique identifier for the object.
     pub id: crate::ShippingRateId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -361,9 +361,9 @@ impl crate::rt::Decode for ShippingRate {
         struct Slots {
             f0: crate::rt::json::Slot<bool>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f2: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimate>,
+            f2: crate::rt::json::Slot<crate::shipping_rate::DeliveryEstimate>,
             f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::ShippingRateFixedAmount>,
+            f4: crate::rt::json::Slot<crate::shipping_rate::FixedAmount>,
             f5: crate::rt::json::Slot<crate::ShippingRateId>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -504,324 +504,6 @@ impl serde::Serialize for ShippingRate {
         map.end()
     }
 }
-/// ShippingRateCurrencyOption
-#[cfg(feature = "shipping_rates")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ShippingRateCurrencyOption {
-    /// A non-negative integer in cents representing how much to charge.
-    pub amount: i64,
-    /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
-    pub tax_behavior: crate::invoice::TaxBehavior,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::Decode for ShippingRateCurrencyOption {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a shipping_rate_currency_option object",
-                &["amount", "tax_behavior"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(ShippingRateCurrencyOption {
-                    amount: f0,
-                    tax_behavior: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "tax_behavior")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl<'de> serde::Deserialize<'de> for ShippingRateCurrencyOption {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::HasId for ShippingRateCurrencyOption {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "shipping_rates")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ShippingRateCurrencyOption {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("tax_behavior", &self.tax_behavior)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// ShippingRateDeliveryEstimate
-#[cfg(feature = "shipping_rates")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ShippingRateDeliveryEstimate {
-    /// The upper bound of the estimated range. If empty, represents no upper bound i.e., infinite.
-    pub maximum: Option<crate::ShippingRateDeliveryEstimateBound>,
-    /// The lower bound of the estimated range. If empty, represents no lower bound.
-    pub minimum: Option<crate::ShippingRateDeliveryEstimateBound>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::Decode for ShippingRateDeliveryEstimate {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimateBound>,
-            f1: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimateBound>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a shipping_rate_delivery_estimate object",
-                &["maximum", "minimum"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ShippingRateDeliveryEstimate {
-            maximum: b.f0.take(),
-            minimum: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::HasId for ShippingRateDeliveryEstimate {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "shipping_rates")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ShippingRateDeliveryEstimate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.maximum {
-            map.serialize_entry("maximum", v)?;
-        }
-        if let Some(v) = &self.minimum {
-            map.serialize_entry("minimum", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// ShippingRateDeliveryEstimateBound
-#[cfg(feature = "shipping_rates")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ShippingRateDeliveryEstimateBound {
-    /// A unit of time.
-    pub unit: crate::checkout_session::Unit,
-    /// Must be greater than 0.
-    pub value: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::checkout_session::Unit>,
-            f1: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a shipping_rate_delivery_estimate_bound object",
-                &["unit", "value"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(ShippingRateDeliveryEstimateBound {
-                    unit: f0,
-                    value: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "unit"), (taken.1.is_none(), "value")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBound {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::HasId for ShippingRateDeliveryEstimateBound {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "shipping_rates")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ShippingRateDeliveryEstimateBound {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("unit", &self.unit)?;
-        map.serialize_entry("value", &self.value)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// ShippingRateFixedAmount
-#[cfg(feature = "shipping_rates")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ShippingRateFixedAmount {
-    /// A non-negative integer in cents representing how much to charge.
-    pub amount: i64,
-    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
-    pub currency: String,
-    /// Shipping rates defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
-    pub currency_options: Option<
-        std::collections::BTreeMap<String, crate::ShippingRateCurrencyOption>,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::Decode for ShippingRateFixedAmount {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                std::collections::BTreeMap<String, crate::ShippingRateCurrencyOption>,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a shipping_rate_fixed_amount object",
-                &["amount", "currency", "currency_options"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(ShippingRateFixedAmount {
-                    amount: f0,
-                    currency: f1,
-                    currency_options: b.f2.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl<'de> serde::Deserialize<'de> for ShippingRateFixedAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "shipping_rates")]
-impl crate::rt::HasId for ShippingRateFixedAmount {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "shipping_rates")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ShippingRateFixedAmount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("currency", &self.currency)?;
-        if let Some(v) = &self.currency_options {
-            map.serialize_entry("currency_options", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Update a shipping rate
 ///
 /// Updates an existing shipping rate object.
@@ -838,7 +520,7 @@ pub struct UpdateShippingRate {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Describes a fixed amount to charge for shipping. Must be present if type is `fixed_amount`.
-    pub fixed_amount: Option<crate::shipping_rate::FixedAmount>,
+    pub fixed_amount: Option<crate::shipping_rate::update::FixedAmount>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
@@ -894,7 +576,7 @@ impl UpdateShippingRate {
     /// Describes a fixed amount to charge for shipping. Must be present if type is `fixed_amount`.
     pub fn fixed_amount(
         mut self,
-        v: impl Into<crate::shipping_rate::FixedAmount>,
+        v: impl Into<crate::shipping_rate::update::FixedAmount>,
     ) -> Self {
         self.fixed_amount = Some(v.into());
         self

@@ -84,7 +84,7 @@ pub struct ClimateOrder {
     /// Total amount of the order including fees in the currency's smallest unit.
     pub amount_total: i64,
     /// The `beneficiary` field.
-    pub beneficiary: Option<crate::ClimateRemovalsBeneficiary>,
+    pub beneficiary: Option<crate::climate_order::Beneficiary>,
     /// Time at which the order was canceled. Measured in seconds since the Unix epoch.
     pub canceled_at: Option<crate::rt::Timestamp>,
     /// Reason for the cancellation of this order.
@@ -102,7 +102,7 @@ pub struct ClimateOrder {
     /// Time at which the order was delivered. Measured in seconds since the Unix epoch.
     pub delivered_at: Option<crate::rt::Timestamp>,
     /// Details about the delivery of carbon removal for this order.
-    pub delivery_details: Vec<crate::ClimateRemovalsOrderDeliveries>,
+    pub delivery_details: Vec<crate::climate_order::DeliveryDetails>,
     /// The year this order is expected to be delivered.
     pub expected_delivery_year: i64,
     /// Unique identifier for the object.
@@ -138,7 +138,7 @@ impl crate::rt::Decode for ClimateOrder {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<crate::ClimateRemovalsBeneficiary>,
+            f3: crate::rt::json::Slot<crate::climate_order::Beneficiary>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<crate::climate_order::CancellationReason>,
             f6: crate::rt::json::Slot<String>,
@@ -147,7 +147,7 @@ impl crate::rt::Decode for ClimateOrder {
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<crate::rt::Timestamp>,
             f11: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f12: crate::rt::json::Slot<Vec<crate::ClimateRemovalsOrderDeliveries>>,
+            f12: crate::rt::json::Slot<Vec<crate::climate_order::DeliveryDetails>>,
             f13: crate::rt::json::Slot<i64>,
             f14: crate::rt::json::Slot<crate::ClimateOrderId>,
             f15: crate::rt::json::Slot<bool>,

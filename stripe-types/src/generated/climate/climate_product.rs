@@ -11,7 +11,7 @@ pub struct ClimateProduct {
     /// Current prices for a metric ton of carbon removal in a currency's smallest unit.
     pub current_prices_per_metric_ton: std::collections::BTreeMap<
         String,
-        crate::ClimateRemovalsProductsPrice,
+        crate::climate_product::CurrentPricesPerMetricTon,
     >,
     /// The year in which the carbon removal is expected to be delivered.
     pub delivery_year: Option<i64>,
@@ -44,7 +44,10 @@ impl crate::rt::Decode for ClimateProduct {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<
-                std::collections::BTreeMap<String, crate::ClimateRemovalsProductsPrice>,
+                std::collections::BTreeMap<
+                    String,
+                    crate::climate_product::CurrentPricesPerMetricTon,
+                >,
             >,
             f2: crate::rt::json::Slot<i64>,
             f3: crate::rt::json::Slot<crate::ClimateProductId>,

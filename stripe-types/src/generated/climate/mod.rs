@@ -6,10 +6,6 @@ mod climate_order;
 pub use climate_order::*;
 mod climate_product;
 pub use climate_product::*;
-#[cfg_attr(not(docsrs), cfg(feature = "climate_orders"))]
-mod climate_removals_beneficiary;
-#[cfg_attr(not(docsrs), cfg(feature = "climate_orders"))]
-pub use climate_removals_beneficiary::*;
 #[cfg_attr(
     not(docsrs),
     cfg(
@@ -32,14 +28,6 @@ mod climate_removals_location;
     )
 )]
 pub use climate_removals_location::*;
-#[cfg_attr(not(docsrs), cfg(feature = "climate_orders"))]
-mod climate_removals_order_deliveries;
-#[cfg_attr(not(docsrs), cfg(feature = "climate_orders"))]
-pub use climate_removals_order_deliveries::*;
-#[cfg_attr(not(docsrs), cfg(feature = "climate_products"))]
-mod climate_removals_products_price;
-#[cfg_attr(not(docsrs), cfg(feature = "climate_products"))]
-pub use climate_removals_products_price::*;
 #[cfg_attr(
     not(docsrs),
     cfg(

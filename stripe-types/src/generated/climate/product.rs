@@ -112,13 +112,13 @@ pub struct Product {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// A list of up to 15 marketing features for this product. These are displayed in [pricing tables](https://docs.stripe.com/payments/checkout/pricing-table).
-    pub marketing_features: Vec<crate::ProductMarketingFeature>,
+    pub marketing_features: Vec<crate::product::MarketingFeatures>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// The product's name, meant to be displayable to the customer.
     pub name: String,
     /// The dimensions of this product for shipping purposes.
-    pub package_dimensions: Option<crate::PackageDimensions>,
+    pub package_dimensions: Option<crate::product::PackageDimensions>,
     /// Whether this product is shipped (i.e., physical goods).
     pub shippable: Option<bool>,
     /// Extra information about a product which will appear on your customer's credit card statement. In the case that multiple products are billed at once, the first statement descriptor will be used. Only used for subscription payments.
@@ -153,10 +153,10 @@ impl crate::rt::Decode for Product {
             f4: crate::rt::json::Slot<crate::ProductId>,
             f5: crate::rt::json::Slot<Vec<String>>,
             f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<Vec<crate::ProductMarketingFeature>>,
+            f7: crate::rt::json::Slot<Vec<crate::product::MarketingFeatures>>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<crate::PackageDimensions>,
+            f10: crate::rt::json::Slot<crate::product::PackageDimensions>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::TaxCode>>,
@@ -343,68 +343,6 @@ impl serde::Serialize for Product {
             map.serialize_entry("url", v)?;
         }
         map.serialize_entry("object", "product")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// ProductMarketingFeature
-#[cfg(feature = "products")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ProductMarketingFeature {
-    /// The marketing feature name. Up to 80 characters long.
-    pub name: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "products")]
-impl crate::rt::Decode for ProductMarketingFeature {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a product_marketing_feature object",
-                &["name"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ProductMarketingFeature {
-            name: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "products")]
-impl<'de> serde::Deserialize<'de> for ProductMarketingFeature {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "products")]
-impl crate::rt::HasId for ProductMarketingFeature {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "products")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ProductMarketingFeature {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.name {
-            map.serialize_entry("name", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

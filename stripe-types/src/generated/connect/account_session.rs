@@ -20,7 +20,7 @@ pub struct AccountSession {
     /// Refer to our docs to [setup Connect embedded components](https://docs.stripe.com/connect/get-started-connect-embedded-components) and learn about how `client_secret` should be handled.
     pub client_secret: crate::rt::Secret<String>,
     /// The `components` field.
-    pub components: crate::ConnectEmbeddedAccountSessionCreateComponents,
+    pub components: crate::account_session::Components,
     /// The timestamp at which this AccountSession will expire.
     pub expires_at: crate::rt::Timestamp,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -40,9 +40,7 @@ impl crate::rt::Decode for AccountSession {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f2: crate::rt::json::Slot<
-                crate::ConnectEmbeddedAccountSessionCreateComponents,
-            >,
+            f2: crate::rt::json::Slot<crate::account_session::Components>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<bool>,
         }
@@ -143,7 +141,7 @@ pub struct CreateAccountSession {
     /// The identifier of the account to create an Account Session for.
     pub account: crate::AccountId,
     /// Each key of the dictionary represents an embedded component, and each embedded component maps to its configuration (e.g. whether it has been enabled or not).
-    pub components: crate::account_session::Components,
+    pub components: crate::account_session::create::Components,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -166,7 +164,7 @@ impl CreateAccountSession {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
-        components: impl Into<crate::account_session::Components>,
+        components: impl Into<crate::account_session::create::Components>,
     ) -> Self {
         Self {
             account: account.into(),

@@ -24,7 +24,7 @@ pub struct ApplicationFee {
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Polymorphic source of the application fee. Includes the ID of the object the application fee was created from.
-    pub fee_source: Option<crate::PlatformEarningFeeSource>,
+    pub fee_source: Option<crate::application_fee::FeeSource>,
     /// Unique identifier for the object.
     pub id: crate::ApplicationFeeId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -60,7 +60,7 @@ impl crate::rt::Decode for ApplicationFee {
             f5: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,
             f6: crate::rt::json::Slot<crate::rt::Timestamp>,
             f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<crate::PlatformEarningFeeSource>,
+            f8: crate::rt::json::Slot<crate::application_fee::FeeSource>,
             f9: crate::rt::json::Slot<crate::ApplicationFeeId>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Charge>>,

@@ -28,7 +28,7 @@ pub struct AppsSecret {
     /// The plaintext secret value to be stored.
     pub payload: Option<String>,
     /// The `scope` field.
-    pub scope: crate::SecretServiceResourceScope,
+    pub scope: crate::apps_secret::Scope,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -52,7 +52,7 @@ impl crate::rt::Decode for AppsSecret {
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::SecretServiceResourceScope>,
+            f7: crate::rt::json::Slot<crate::apps_secret::Scope>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -178,7 +178,7 @@ pub struct CreateAppsSecret {
     /// The plaintext secret value to be stored.
     pub payload: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::apps_secret::Scope,
+    pub scope: crate::apps_secret::params::Scope,
 }
 #[cfg(feature = "apps_secrets")]
 impl serde::Serialize for CreateAppsSecret {
@@ -206,7 +206,7 @@ pub struct CreateAppsSecretArgs {
     /// The plaintext secret value to be stored.
     pub payload: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::apps_secret::Scope,
+    pub scope: crate::apps_secret::params::Scope,
 }
 #[cfg(feature = "apps_secrets")]
 impl CreateAppsSecret {
@@ -261,7 +261,7 @@ pub struct DeleteWhereAppsSecret {
     /// A name for the secret that's unique within the scope.
     pub name: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::apps_secret::Scope,
+    pub scope: crate::apps_secret::params::Scope,
 }
 #[cfg(feature = "apps_secrets")]
 impl serde::Serialize for DeleteWhereAppsSecret {
@@ -282,7 +282,7 @@ impl DeleteWhereAppsSecret {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<String>,
-        scope: impl Into<crate::apps_secret::Scope>,
+        scope: impl Into<crate::apps_secret::params::Scope>,
     ) -> Self {
         Self {
             expand: None,
@@ -325,7 +325,7 @@ pub struct FindAppsSecret {
     /// A name for the secret that's unique within the scope.
     pub name: String,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::apps_secret::Scope,
+    pub scope: crate::apps_secret::params::Scope,
 }
 #[cfg(feature = "apps_secrets")]
 impl serde::Serialize for FindAppsSecret {
@@ -346,7 +346,7 @@ impl FindAppsSecret {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         name: impl Into<String>,
-        scope: impl Into<crate::apps_secret::Scope>,
+        scope: impl Into<crate::apps_secret::params::Scope>,
     ) -> Self {
         Self {
             expand: None,
@@ -391,7 +391,7 @@ pub struct ListAppsSecrets {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::apps_secret::Scope,
+    pub scope: crate::apps_secret::params::Scope,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
 }
@@ -420,7 +420,7 @@ impl serde::Serialize for ListAppsSecrets {
 impl ListAppsSecrets {
     /// Start with the required parameters: `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(scope: impl Into<crate::apps_secret::Scope>) -> Self {
+    pub fn new(scope: impl Into<crate::apps_secret::params::Scope>) -> Self {
         Self {
             ending_before: None,
             expand: None,

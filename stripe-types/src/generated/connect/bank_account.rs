@@ -44,7 +44,7 @@ pub struct BankAccount {
     /// Uniquely identifies this particular bank account. You can use this attribute to check whether two bank accounts are the same.
     pub fingerprint: Option<String>,
     /// Information about the [upcoming new requirements for the bank account](https://docs.stripe.com/connect/custom-accounts/future-requirements), including what information needs to be collected, and by when.
-    pub future_requirements: Option<crate::ExternalAccountRequirements>,
+    pub future_requirements: Option<crate::bank_account::ExternalAccountRequirements>,
     /// Unique identifier for the object.
     pub id: crate::BankAccountId,
     /// The last four digits of the bank account number.
@@ -52,7 +52,7 @@ pub struct BankAccount {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Information about the requirements for the bank account, including what information needs to be collected.
-    pub requirements: Option<crate::ExternalAccountRequirements>,
+    pub requirements: Option<crate::bank_account::ExternalAccountRequirements>,
     /// The routing transit number for the bank account.
     pub routing_number: Option<String>,
     /// For bank accounts, possible values are `new`, `validated`, `verified`, `verification_failed`, `tokenized_account_number_deactivated` or `errored`. A bank account that hasn't had any activity or validation performed is `new`. If Stripe can determine that the bank account exists, its status will be `validated`. Note that there often isn’t enough information to know (e.g., for smaller credit unions), and the validation is not always run. If customer bank account verification has succeeded, the bank account status will be `verified`. If the verification failed for any reason, such as microdeposit failure, the status will be `verification_failed`. If the status is `tokenized_account_number_deactivated`, the account utilizes a tokenized account number which has been deactivated due to expiration or revocation. This account will need to be reverified to continue using it for money movement. If a payout sent to this bank account fails, we'll set the status to `errored` and will not continue to send [scheduled payouts](https://stripe.com/docs/payouts#payout-schedule) until the bank details are updated.
@@ -102,11 +102,11 @@ impl crate::rt::Decode for BankAccount {
             >,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::ExternalAccountRequirements>,
+            f11: crate::rt::json::Slot<crate::bank_account::ExternalAccountRequirements>,
             f12: crate::rt::json::Slot<crate::BankAccountId>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
-            f15: crate::rt::json::Slot<crate::ExternalAccountRequirements>,
+            f15: crate::rt::json::Slot<crate::bank_account::ExternalAccountRequirements>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<String>,
         }

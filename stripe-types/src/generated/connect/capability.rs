@@ -10,7 +10,7 @@ pub struct Capability {
     /// The account for which the capability enables functionality.
     pub account: crate::rt::Expandable<crate::gated::Account>,
     /// The `future_requirements` field.
-    pub future_requirements: Option<crate::AccountCapabilityFutureRequirements>,
+    pub future_requirements: Option<crate::capability::FutureRequirements>,
     /// The identifier for the capability.
     pub id: crate::CapabilityId,
     /// Whether the capability has been requested.
@@ -18,7 +18,7 @@ pub struct Capability {
     /// Time at which the capability was requested. Measured in seconds since the Unix epoch.
     pub requested_at: Option<crate::rt::Timestamp>,
     /// The `requirements` field.
-    pub requirements: Option<crate::AccountCapabilityRequirements>,
+    pub requirements: Option<crate::capability::Requirements>,
     /// The status of the capability.
     pub status: crate::capability::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -38,11 +38,11 @@ impl crate::rt::Decode for Capability {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f1: crate::rt::json::Slot<crate::AccountCapabilityFutureRequirements>,
+            f1: crate::rt::json::Slot<crate::capability::FutureRequirements>,
             f2: crate::rt::json::Slot<crate::CapabilityId>,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f5: crate::rt::json::Slot<crate::AccountCapabilityRequirements>,
+            f5: crate::rt::json::Slot<crate::capability::Requirements>,
             f6: crate::rt::json::Slot<crate::capability::Status>,
         }
         let mut b = Slots {

@@ -26,7 +26,7 @@ pub struct CountrySpec {
     /// Countries that can accept transfers from the specified country.
     pub supported_transfer_countries: Vec<String>,
     /// The `verification_fields` field.
-    pub verification_fields: crate::CountrySpecVerificationFields,
+    pub verification_fields: crate::country_spec::VerificationFields,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -49,7 +49,7 @@ impl crate::rt::Decode for CountrySpec {
             f3: crate::rt::json::Slot<Vec<String>>,
             f4: crate::rt::json::Slot<Vec<String>>,
             f5: crate::rt::json::Slot<Vec<String>>,
-            f6: crate::rt::json::Slot<crate::CountrySpecVerificationFields>,
+            f6: crate::rt::json::Slot<crate::country_spec::VerificationFields>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -162,162 +162,6 @@ impl serde::Serialize for CountrySpec {
         )?;
         map.serialize_entry("verification_fields", &self.verification_fields)?;
         map.serialize_entry("object", "country_spec")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// CountrySpecVerificationFieldDetails
-#[cfg(feature = "country_specs")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CountrySpecVerificationFieldDetails {
-    /// Additional fields which are only required for some users.
-    pub additional: Vec<String>,
-    /// Fields which every account must eventually provide.
-    pub minimum: Vec<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "country_specs")]
-impl crate::rt::Decode for CountrySpecVerificationFieldDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<Vec<String>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a country_spec_verification_field_details object",
-                &["additional", "minimum"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(CountrySpecVerificationFieldDetails {
-                    additional: f0,
-                    minimum: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "additional"), (taken.1.is_none(), "minimum")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "country_specs")]
-impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFieldDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "country_specs")]
-impl crate::rt::HasId for CountrySpecVerificationFieldDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "country_specs")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CountrySpecVerificationFieldDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("additional", &self.additional)?;
-        map.serialize_entry("minimum", &self.minimum)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// CountrySpecVerificationFields
-#[cfg(feature = "country_specs")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CountrySpecVerificationFields {
-    /// The `company` field.
-    pub company: crate::CountrySpecVerificationFieldDetails,
-    /// The `individual` field.
-    pub individual: crate::CountrySpecVerificationFieldDetails,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "country_specs")]
-impl crate::rt::Decode for CountrySpecVerificationFields {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::CountrySpecVerificationFieldDetails>,
-            f1: crate::rt::json::Slot<crate::CountrySpecVerificationFieldDetails>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a country_spec_verification_fields object",
-                &["company", "individual"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(CountrySpecVerificationFields {
-                    company: f0,
-                    individual: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "company"), (taken.1.is_none(), "individual")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "country_specs")]
-impl<'de> serde::Deserialize<'de> for CountrySpecVerificationFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "country_specs")]
-impl crate::rt::HasId for CountrySpecVerificationFields {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "country_specs")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CountrySpecVerificationFields {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("company", &self.company)?;
-        map.serialize_entry("individual", &self.individual)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

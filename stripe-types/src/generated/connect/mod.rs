@@ -36,10 +36,7 @@ pub use country_spec::*;
         any(
             feature = "account_bank_accounts",
             feature = "account_external_accounts",
-            feature = "customer_bank_accounts",
-            feature = "customer_sources",
-            feature = "external_accounts",
-            feature = "tokens"
+            feature = "external_accounts"
         )
     )
 )]
@@ -50,10 +47,7 @@ mod external_account;
         any(
             feature = "account_bank_accounts",
             feature = "account_external_accounts",
-            feature = "customer_bank_accounts",
-            feature = "customer_sources",
-            feature = "external_accounts",
-            feature = "tokens"
+            feature = "external_accounts"
         )
     )
 )]
@@ -70,10 +64,6 @@ mod person;
 pub use person::*;
 mod refund;
 pub use refund::*;
-#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
-mod secret_service_resource_scope;
-#[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
-pub use secret_service_resource_scope::*;
 mod topup;
 pub use topup::*;
 mod transfer;

@@ -17,7 +17,9 @@ pub struct CreateAccountPerson {
     /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
-    pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
+    pub additional_tos_acceptances: Option<
+        crate::person::create_update::AdditionalTosAcceptances,
+    >,
     /// The person's address.
     pub address: Option<crate::person::Address>,
     /// The Kana variation of the person's address (Japan only).
@@ -25,7 +27,7 @@ pub struct CreateAccountPerson {
     /// The Kanji variation of the person's address (Japan only).
     pub address_kanji: Option<crate::account::AddressKanji>,
     /// The person's date of birth.
-    pub dob: Option<crate::rt::Clearable<crate::person::Dob>>,
+    pub dob: Option<crate::rt::Clearable<crate::person::create_update::Dob>>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::person::Documents>,
     /// The person's email address.
@@ -67,13 +69,13 @@ pub struct CreateAccountPerson {
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
-    pub relationship: Option<crate::person::Relationship>,
+    pub relationship: Option<crate::person::create_update::Relationship>,
     /// The last four digits of the person's Social Security number (U.S. only).
     pub ssn_last_4: Option<String>,
     /// Demographic data related to the person.
-    pub us_cfpb_data: Option<crate::person::UsCfpbData>,
+    pub us_cfpb_data: Option<crate::person::create_update::UsCfpbData>,
     /// The person's verification status.
-    pub verification: Option<crate::person::Verification>,
+    pub verification: Option<crate::person::create_update::Verification>,
 }
 #[cfg(feature = "account_people")]
 #[allow(deprecated)]
@@ -213,7 +215,7 @@ impl CreateAccountPerson {
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub fn additional_tos_acceptances(
         mut self,
-        v: impl Into<crate::person::AdditionalTosAcceptances>,
+        v: impl Into<crate::person::create_update::AdditionalTosAcceptances>,
     ) -> Self {
         self.additional_tos_acceptances = Some(v.into());
         self
@@ -236,7 +238,7 @@ impl CreateAccountPerson {
     /// The person's date of birth.
     pub fn dob(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::person::Dob>>,
+        v: impl Into<crate::rt::Clearable<crate::person::create_update::Dob>>,
     ) -> Self {
         self.dob = Some(v.into());
         self
@@ -354,7 +356,10 @@ impl CreateAccountPerson {
         self
     }
     /// The relationship that this person has with the account's legal entity.
-    pub fn relationship(mut self, v: impl Into<crate::person::Relationship>) -> Self {
+    pub fn relationship(
+        mut self,
+        v: impl Into<crate::person::create_update::Relationship>,
+    ) -> Self {
         self.relationship = Some(v.into());
         self
     }
@@ -364,12 +369,18 @@ impl CreateAccountPerson {
         self
     }
     /// Demographic data related to the person.
-    pub fn us_cfpb_data(mut self, v: impl Into<crate::person::UsCfpbData>) -> Self {
+    pub fn us_cfpb_data(
+        mut self,
+        v: impl Into<crate::person::create_update::UsCfpbData>,
+    ) -> Self {
         self.us_cfpb_data = Some(v.into());
         self
     }
     /// The person's verification status.
-    pub fn verification(mut self, v: impl Into<crate::person::Verification>) -> Self {
+    pub fn verification(
+        mut self,
+        v: impl Into<crate::person::create_update::Verification>,
+    ) -> Self {
         self.verification = Some(v.into());
         self
     }
@@ -414,7 +425,9 @@ pub struct CreatePerson {
     /// The id of the `Account` (the `account` path parameter).
     pub account: crate::AccountId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
-    pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
+    pub additional_tos_acceptances: Option<
+        crate::person::create_update::AdditionalTosAcceptances,
+    >,
     /// The person's address.
     pub address: Option<crate::person::Address>,
     /// The Kana variation of the person's address (Japan only).
@@ -422,7 +435,7 @@ pub struct CreatePerson {
     /// The Kanji variation of the person's address (Japan only).
     pub address_kanji: Option<crate::account::AddressKanji>,
     /// The person's date of birth.
-    pub dob: Option<crate::rt::Clearable<crate::person::Dob>>,
+    pub dob: Option<crate::rt::Clearable<crate::person::create_update::Dob>>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::person::Documents>,
     /// The person's email address.
@@ -464,13 +477,13 @@ pub struct CreatePerson {
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
-    pub relationship: Option<crate::person::Relationship>,
+    pub relationship: Option<crate::person::create_update::Relationship>,
     /// The last four digits of the person's Social Security number (U.S. only).
     pub ssn_last_4: Option<String>,
     /// Demographic data related to the person.
-    pub us_cfpb_data: Option<crate::person::UsCfpbData>,
+    pub us_cfpb_data: Option<crate::person::create_update::UsCfpbData>,
     /// The person's verification status.
-    pub verification: Option<crate::person::Verification>,
+    pub verification: Option<crate::person::create_update::Verification>,
 }
 #[cfg(feature = "account_persons")]
 impl serde::Serialize for CreatePerson {
@@ -608,7 +621,7 @@ impl CreatePerson {
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub fn additional_tos_acceptances(
         mut self,
-        v: impl Into<crate::person::AdditionalTosAcceptances>,
+        v: impl Into<crate::person::create_update::AdditionalTosAcceptances>,
     ) -> Self {
         self.additional_tos_acceptances = Some(v.into());
         self
@@ -631,7 +644,7 @@ impl CreatePerson {
     /// The person's date of birth.
     pub fn dob(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::person::Dob>>,
+        v: impl Into<crate::rt::Clearable<crate::person::create_update::Dob>>,
     ) -> Self {
         self.dob = Some(v.into());
         self
@@ -749,7 +762,10 @@ impl CreatePerson {
         self
     }
     /// The relationship that this person has with the account's legal entity.
-    pub fn relationship(mut self, v: impl Into<crate::person::Relationship>) -> Self {
+    pub fn relationship(
+        mut self,
+        v: impl Into<crate::person::create_update::Relationship>,
+    ) -> Self {
         self.relationship = Some(v.into());
         self
     }
@@ -759,12 +775,18 @@ impl CreatePerson {
         self
     }
     /// Demographic data related to the person.
-    pub fn us_cfpb_data(mut self, v: impl Into<crate::person::UsCfpbData>) -> Self {
+    pub fn us_cfpb_data(
+        mut self,
+        v: impl Into<crate::person::create_update::UsCfpbData>,
+    ) -> Self {
         self.us_cfpb_data = Some(v.into());
         self
     }
     /// The person's verification status.
-    pub fn verification(mut self, v: impl Into<crate::person::Verification>) -> Self {
+    pub fn verification(
+        mut self,
+        v: impl Into<crate::person::create_update::Verification>,
+    ) -> Self {
         self.verification = Some(v.into());
         self
     }
@@ -1274,7 +1296,7 @@ pub struct Person {
     /// The account the person is associated with.
     pub account: String,
     /// The `additional_tos_acceptances` field.
-    pub additional_tos_acceptances: Option<crate::PersonAdditionalTosAcceptances>,
+    pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
     /// The `address` field.
     pub address: Option<crate::Address>,
     /// The `address_kana` field.
@@ -1284,7 +1306,7 @@ pub struct Person {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The `dob` field.
-    pub dob: Option<crate::LegalEntityDob>,
+    pub dob: Option<crate::person::Dob>,
     /// The person's email address. Also available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `stripe`.
     pub email: Option<String>,
     /// The person's first name. Also available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `stripe`.
@@ -1296,7 +1318,7 @@ pub struct Person {
     /// A list of alternate names or aliases that the person is known by. Also available for accounts where [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `stripe`.
     pub full_name_aliases: Option<Vec<String>>,
     /// The `future_requirements` field.
-    pub future_requirements: Option<crate::PersonFutureRequirements>,
+    pub future_requirements: Option<crate::person::FutureRequirements>,
     /// The person's gender.
     pub gender: Option<String>,
     /// Unique identifier for the object.
@@ -1324,15 +1346,15 @@ pub struct Person {
     /// The `registered_address` field.
     pub registered_address: Option<crate::Address>,
     /// The `relationship` field.
-    pub relationship: Option<crate::PersonRelationship>,
+    pub relationship: Option<crate::person::Relationship>,
     /// The `requirements` field.
-    pub requirements: Option<crate::PersonRequirements>,
+    pub requirements: Option<crate::person::Requirements>,
     /// Whether the last four digits of the person's Social Security number have been provided (U.S. only).
     pub ssn_last_4_provided: Option<bool>,
     /// Demographic data related to the person.
-    pub us_cfpb_data: Option<crate::PersonUsCfpbData>,
+    pub us_cfpb_data: Option<crate::person::UsCfpbData>,
     /// The `verification` field.
-    pub verification: Option<crate::LegalEntityPersonVerification>,
+    pub verification: Option<crate::person::Verification>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1363,18 +1385,18 @@ impl crate::rt::Decode for Person {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::PersonAdditionalTosAcceptances>,
+            f1: crate::rt::json::Slot<crate::person::AdditionalTosAcceptances>,
             f2: crate::rt::json::Slot<crate::Address>,
             f3: crate::rt::json::Slot<crate::LegalEntityJapanAddress>,
             f4: crate::rt::json::Slot<crate::LegalEntityJapanAddress>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f6: crate::rt::json::Slot<crate::LegalEntityDob>,
+            f6: crate::rt::json::Slot<crate::person::Dob>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<Vec<String>>,
-            f12: crate::rt::json::Slot<crate::PersonFutureRequirements>,
+            f12: crate::rt::json::Slot<crate::person::FutureRequirements>,
             f13: crate::rt::json::Slot<String>,
             f14: crate::rt::json::Slot<crate::PersonId>,
             f15: crate::rt::json::Slot<bool>,
@@ -1388,11 +1410,11 @@ impl crate::rt::Decode for Person {
             f23: crate::rt::json::Slot<String>,
             f24: crate::rt::json::Slot<crate::person::PoliticalExposure>,
             f25: crate::rt::json::Slot<crate::Address>,
-            f26: crate::rt::json::Slot<crate::PersonRelationship>,
-            f27: crate::rt::json::Slot<crate::PersonRequirements>,
+            f26: crate::rt::json::Slot<crate::person::Relationship>,
+            f27: crate::rt::json::Slot<crate::person::Requirements>,
             f28: crate::rt::json::Slot<bool>,
-            f29: crate::rt::json::Slot<crate::PersonUsCfpbData>,
-            f30: crate::rt::json::Slot<crate::LegalEntityPersonVerification>,
+            f29: crate::rt::json::Slot<crate::person::UsCfpbData>,
+            f30: crate::rt::json::Slot<crate::person::Verification>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1684,1026 +1706,6 @@ impl serde::Serialize for Person {
         map.end()
     }
 }
-/// PersonAdditionalTOSAcceptance
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonAdditionalTosAcceptance {
-    /// The Unix timestamp marking when the legal guardian accepted the service agreement.
-    pub date: Option<crate::rt::Timestamp>,
-    /// The IP address from which the legal guardian accepted the service agreement.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the legal guardian accepted the service agreement.
-    pub user_agent: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonAdditionalTosAcceptance {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_additional_tos_acceptance object",
-                &["date", "ip", "user_agent"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PersonAdditionalTosAcceptance {
-            date: b.f0.take(),
-            ip: b.f1.take(),
-            user_agent: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonAdditionalTosAcceptance {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonAdditionalTosAcceptance {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonAdditionalTOSAcceptances
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonAdditionalTosAcceptances {
-    /// Details on the legal guardian's acceptance of the main Stripe service agreement.
-    pub account: Option<crate::PersonAdditionalTosAcceptance>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonAdditionalTosAcceptances {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::PersonAdditionalTosAcceptance>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_additional_tos_acceptances object",
-                &["account"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PersonAdditionalTosAcceptances {
-            account: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonAdditionalTosAcceptances {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonAdditionalTosAcceptances {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonAdditionalTosAcceptances {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account {
-            map.serialize_entry("account", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonEthnicityDetails
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonEthnicityDetails {
-    /// The persons ethnicity
-    pub ethnicity: Option<Vec<crate::person::Ethnicity>>,
-    /// Please specify your origin, when other is selected.
-    pub ethnicity_other: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonEthnicityDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::person::Ethnicity>>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_ethnicity_details object",
-                &["ethnicity", "ethnicity_other"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PersonEthnicityDetails {
-            ethnicity: b.f0.take(),
-            ethnicity_other: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonEthnicityDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonEthnicityDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonEthnicityDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ethnicity {
-            map.serialize_entry("ethnicity", v)?;
-        }
-        if let Some(v) = &self.ethnicity_other {
-            map.serialize_entry("ethnicity_other", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonFutureRequirements
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonFutureRequirements {
-    /// Fields that are due and can be resolved by providing the corresponding alternative fields instead. Many alternatives can list the same `original_fields_due`, and any of these alternatives can serve as a pathway for attempting to resolve the fields again. Re-providing `original_fields_due` also serves as a pathway for attempting to resolve the fields again.
-    pub alternatives: Option<Vec<crate::AccountRequirementsAlternative>>,
-    /// Fields that need to be resolved to keep the person's account enabled. If not resolved by the account's `future_requirements[current_deadline]`, these fields will transition to the main `requirements` hash, and may immediately become `past_due`, but the account may also be given a grace period depending on the account's enablement state prior to transition.
-    pub currently_due: Vec<String>,
-    /// Details about validation and verification failures for `due` requirements that must be resolved.
-    pub errors: Vec<crate::AccountRequirementsError>,
-    /// Fields you must collect when all thresholds are reached. As they become required, they appear in `currently_due` as well, and the account's `future_requirements[current_deadline]` becomes set.
-    pub eventually_due: Vec<String>,
-    /// Fields that haven't been resolved by the account's `requirements.current_deadline`. These fields need to be resolved to enable the person's account. `future_requirements.past_due` is a subset of `requirements.past_due`.
-    pub past_due: Vec<String>,
-    /// Fields that are being reviewed, or might become required depending on the results of a review. If the review fails, these fields can move to `eventually_due`, `currently_due`, `past_due` or `alternatives`. Fields might appear in `eventually_due`, `currently_due`, `past_due` or `alternatives` and in `pending_verification` if one verification fails but another is still pending.
-    pub pending_verification: Vec<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonFutureRequirements {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
-            f1: crate::rt::json::Slot<Vec<String>>,
-            f2: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
-            f3: crate::rt::json::Slot<Vec<String>>,
-            f4: crate::rt::json::Slot<Vec<String>>,
-            f5: crate::rt::json::Slot<Vec<String>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_future_requirements object",
-                &[
-                    "alternatives",
-                    "currently_due",
-                    "errors",
-                    "eventually_due",
-                    "past_due",
-                    "pending_verification",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    4 => r.required(&mut b.f4),
-                    5 => r.required(&mut b.f5),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
-            (Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
-                Ok(PersonFutureRequirements {
-                    alternatives: b.f0.take(),
-                    currently_due: f1,
-                    errors: f2,
-                    eventually_due: f3,
-                    past_due: f4,
-                    pending_verification: f5,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "currently_due"),
-                        (taken.1.is_none(), "errors"),
-                        (taken.2.is_none(), "eventually_due"),
-                        (taken.3.is_none(), "past_due"),
-                        (taken.4.is_none(), "pending_verification"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonFutureRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonFutureRequirements {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonFutureRequirements {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.alternatives {
-            map.serialize_entry("alternatives", v)?;
-        }
-        map.serialize_entry("currently_due", &self.currently_due)?;
-        map.serialize_entry("errors", &self.errors)?;
-        map.serialize_entry("eventually_due", &self.eventually_due)?;
-        map.serialize_entry("past_due", &self.past_due)?;
-        map.serialize_entry("pending_verification", &self.pending_verification)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonRaceDetails
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonRaceDetails {
-    /// The persons race.
-    pub race: Option<Vec<crate::person::Race>>,
-    /// Please specify your race, when other is selected.
-    pub race_other: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonRaceDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::person::Race>>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_race_details object",
-                &["race", "race_other"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PersonRaceDetails {
-            race: b.f0.take(),
-            race_other: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonRaceDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonRaceDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonRaceDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.race {
-            map.serialize_entry("race", v)?;
-        }
-        if let Some(v) = &self.race_other {
-            map.serialize_entry("race_other", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonRelationship
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonRelationship {
-    /// Whether the person is the authorizer of the account's representative.
-    pub authorizer: Option<bool>,
-    /// Whether the person is a director of the account's legal entity. Directors are typically members of the governing board of the company, or responsible for ensuring the company meets its regulatory obligations.
-    pub director: Option<bool>,
-    /// Whether the person has significant responsibility to control, manage, or direct the organization.
-    pub executive: Option<bool>,
-    /// Whether the person is the legal guardian of the account's representative.
-    pub legal_guardian: Option<bool>,
-    /// Whether the person is an owner of the account’s legal entity.
-    pub owner: Option<bool>,
-    /// The percent owned by the person of the account's legal entity.
-    pub percent_ownership: Option<f64>,
-    /// Whether the person is authorized as the primary representative of the account. This is the person nominated by the business to provide information about themselves, and general information about the account. There can only be one representative at any given time. At the time the account is created, this person should be set to the person responsible for opening the account.
-    pub representative: Option<bool>,
-    /// The person's title (e.g., CEO, Support Engineer).
-    pub title: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonRelationship {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<f64>,
-            f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_relationship object",
-                &[
-                    "authorizer",
-                    "director",
-                    "executive",
-                    "legal_guardian",
-                    "owner",
-                    "percent_ownership",
-                    "representative",
-                    "title",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PersonRelationship {
-            authorizer: b.f0.take(),
-            director: b.f1.take(),
-            executive: b.f2.take(),
-            legal_guardian: b.f3.take(),
-            owner: b.f4.take(),
-            percent_ownership: b.f5.take(),
-            representative: b.f6.take(),
-            title: b.f7.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonRelationship {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonRelationship {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonRelationship {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.authorizer {
-            map.serialize_entry("authorizer", v)?;
-        }
-        if let Some(v) = &self.director {
-            map.serialize_entry("director", v)?;
-        }
-        if let Some(v) = &self.executive {
-            map.serialize_entry("executive", v)?;
-        }
-        if let Some(v) = &self.legal_guardian {
-            map.serialize_entry("legal_guardian", v)?;
-        }
-        if let Some(v) = &self.owner {
-            map.serialize_entry("owner", v)?;
-        }
-        if let Some(v) = &self.percent_ownership {
-            map.serialize_entry("percent_ownership", v)?;
-        }
-        if let Some(v) = &self.representative {
-            map.serialize_entry("representative", v)?;
-        }
-        if let Some(v) = &self.title {
-            map.serialize_entry("title", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonRequirements
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonRequirements {
-    /// Fields that are due and can be resolved by providing the corresponding alternative fields instead. Many alternatives can list the same `original_fields_due`, and any of these alternatives can serve as a pathway for attempting to resolve the fields again. Re-providing `original_fields_due` also serves as a pathway for attempting to resolve the fields again.
-    pub alternatives: Option<Vec<crate::AccountRequirementsAlternative>>,
-    /// Fields that need to be resolved to keep the person's account enabled. If not resolved by the account's `current_deadline`, these fields will appear in `past_due` as well, and the account is disabled.
-    pub currently_due: Vec<String>,
-    /// Details about validation and verification failures for `due` requirements that must be resolved.
-    pub errors: Vec<crate::AccountRequirementsError>,
-    /// Fields you must collect when all thresholds are reached. As they become required, they appear in `currently_due` as well, and the account's `current_deadline` becomes set.
-    pub eventually_due: Vec<String>,
-    /// Fields that haven't been resolved by `current_deadline`. These fields need to be resolved to enable the person's account.
-    pub past_due: Vec<String>,
-    /// Fields that are being reviewed, or might become required depending on the results of a review. If the review fails, these fields can move to `eventually_due`, `currently_due`, `past_due` or `alternatives`. Fields might appear in `eventually_due`, `currently_due`, `past_due` or `alternatives` and in `pending_verification` if one verification fails but another is still pending.
-    pub pending_verification: Vec<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonRequirements {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
-            f1: crate::rt::json::Slot<Vec<String>>,
-            f2: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
-            f3: crate::rt::json::Slot<Vec<String>>,
-            f4: crate::rt::json::Slot<Vec<String>>,
-            f5: crate::rt::json::Slot<Vec<String>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_requirements object",
-                &[
-                    "alternatives",
-                    "currently_due",
-                    "errors",
-                    "eventually_due",
-                    "past_due",
-                    "pending_verification",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    4 => r.required(&mut b.f4),
-                    5 => r.required(&mut b.f5),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
-            (Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
-                Ok(PersonRequirements {
-                    alternatives: b.f0.take(),
-                    currently_due: f1,
-                    errors: f2,
-                    eventually_due: f3,
-                    past_due: f4,
-                    pending_verification: f5,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "currently_due"),
-                        (taken.1.is_none(), "errors"),
-                        (taken.2.is_none(), "eventually_due"),
-                        (taken.3.is_none(), "past_due"),
-                        (taken.4.is_none(), "pending_verification"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonRequirements {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonRequirements {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.alternatives {
-            map.serialize_entry("alternatives", v)?;
-        }
-        map.serialize_entry("currently_due", &self.currently_due)?;
-        map.serialize_entry("errors", &self.errors)?;
-        map.serialize_entry("eventually_due", &self.eventually_due)?;
-        map.serialize_entry("past_due", &self.past_due)?;
-        map.serialize_entry("pending_verification", &self.pending_verification)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// PersonUSCfpbData
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PersonUsCfpbData {
-    /// The persons ethnicity details
-    pub ethnicity_details: Option<crate::PersonEthnicityDetails>,
-    /// The persons race details
-    pub race_details: Option<crate::PersonRaceDetails>,
-    /// The persons self-identified gender
-    pub self_identified_gender: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::Decode for PersonUsCfpbData {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::PersonEthnicityDetails>,
-            f1: crate::rt::json::Slot<crate::PersonRaceDetails>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a person_us_cfpb_data object",
-                &["ethnicity_details", "race_details", "self_identified_gender"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(PersonUsCfpbData {
-            ethnicity_details: b.f0.take(),
-            race_details: b.f1.take(),
-            self_identified_gender: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for PersonUsCfpbData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::HasId for PersonUsCfpbData {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PersonUsCfpbData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ethnicity_details {
-            map.serialize_entry("ethnicity_details", v)?;
-        }
-        if let Some(v) = &self.race_details {
-            map.serialize_entry("race_details", v)?;
-        }
-        if let Some(v) = &self.self_identified_gender {
-            map.serialize_entry("self_identified_gender", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Not exposed by Stripe's official SDKs: a legacy alias of `RetrievePerson`, which they name; use that.
 ///
 /// Retrieve a person
@@ -2881,7 +1883,9 @@ pub struct UpdateAccountPerson {
     /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
-    pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
+    pub additional_tos_acceptances: Option<
+        crate::person::create_update::AdditionalTosAcceptances,
+    >,
     /// The person's address.
     pub address: Option<crate::person::Address>,
     /// The Kana variation of the person's address (Japan only).
@@ -2889,7 +1893,7 @@ pub struct UpdateAccountPerson {
     /// The Kanji variation of the person's address (Japan only).
     pub address_kanji: Option<crate::account::AddressKanji>,
     /// The person's date of birth.
-    pub dob: Option<crate::rt::Clearable<crate::person::Dob>>,
+    pub dob: Option<crate::rt::Clearable<crate::person::create_update::Dob>>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::person::Documents>,
     /// The person's email address.
@@ -2931,13 +1935,13 @@ pub struct UpdateAccountPerson {
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
-    pub relationship: Option<crate::person::Relationship>,
+    pub relationship: Option<crate::person::create_update::Relationship>,
     /// The last four digits of the person's Social Security number (U.S. only).
     pub ssn_last_4: Option<String>,
     /// Demographic data related to the person.
-    pub us_cfpb_data: Option<crate::person::UsCfpbData>,
+    pub us_cfpb_data: Option<crate::person::create_update::UsCfpbData>,
     /// The person's verification status.
-    pub verification: Option<crate::person::Verification>,
+    pub verification: Option<crate::person::create_update::Verification>,
 }
 #[cfg(feature = "account_people")]
 #[allow(deprecated)]
@@ -3081,7 +2085,7 @@ impl UpdateAccountPerson {
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub fn additional_tos_acceptances(
         mut self,
-        v: impl Into<crate::person::AdditionalTosAcceptances>,
+        v: impl Into<crate::person::create_update::AdditionalTosAcceptances>,
     ) -> Self {
         self.additional_tos_acceptances = Some(v.into());
         self
@@ -3104,7 +2108,7 @@ impl UpdateAccountPerson {
     /// The person's date of birth.
     pub fn dob(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::person::Dob>>,
+        v: impl Into<crate::rt::Clearable<crate::person::create_update::Dob>>,
     ) -> Self {
         self.dob = Some(v.into());
         self
@@ -3222,7 +2226,10 @@ impl UpdateAccountPerson {
         self
     }
     /// The relationship that this person has with the account's legal entity.
-    pub fn relationship(mut self, v: impl Into<crate::person::Relationship>) -> Self {
+    pub fn relationship(
+        mut self,
+        v: impl Into<crate::person::create_update::Relationship>,
+    ) -> Self {
         self.relationship = Some(v.into());
         self
     }
@@ -3232,12 +2239,18 @@ impl UpdateAccountPerson {
         self
     }
     /// Demographic data related to the person.
-    pub fn us_cfpb_data(mut self, v: impl Into<crate::person::UsCfpbData>) -> Self {
+    pub fn us_cfpb_data(
+        mut self,
+        v: impl Into<crate::person::create_update::UsCfpbData>,
+    ) -> Self {
         self.us_cfpb_data = Some(v.into());
         self
     }
     /// The person's verification status.
-    pub fn verification(mut self, v: impl Into<crate::person::Verification>) -> Self {
+    pub fn verification(
+        mut self,
+        v: impl Into<crate::person::create_update::Verification>,
+    ) -> Self {
         self.verification = Some(v.into());
         self
     }
@@ -3285,7 +2298,9 @@ pub struct UpdatePerson {
     /// The id of the `Person` (the `person` path parameter).
     pub person: crate::PersonId,
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
-    pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
+    pub additional_tos_acceptances: Option<
+        crate::person::create_update::AdditionalTosAcceptances,
+    >,
     /// The person's address.
     pub address: Option<crate::person::Address>,
     /// The Kana variation of the person's address (Japan only).
@@ -3293,7 +2308,7 @@ pub struct UpdatePerson {
     /// The Kanji variation of the person's address (Japan only).
     pub address_kanji: Option<crate::account::AddressKanji>,
     /// The person's date of birth.
-    pub dob: Option<crate::rt::Clearable<crate::person::Dob>>,
+    pub dob: Option<crate::rt::Clearable<crate::person::create_update::Dob>>,
     /// Documents that may be submitted to satisfy various informational requests.
     pub documents: Option<crate::person::Documents>,
     /// The person's email address.
@@ -3335,13 +2350,13 @@ pub struct UpdatePerson {
     /// The person's registered address.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The relationship that this person has with the account's legal entity.
-    pub relationship: Option<crate::person::Relationship>,
+    pub relationship: Option<crate::person::create_update::Relationship>,
     /// The last four digits of the person's Social Security number (U.S. only).
     pub ssn_last_4: Option<String>,
     /// Demographic data related to the person.
-    pub us_cfpb_data: Option<crate::person::UsCfpbData>,
+    pub us_cfpb_data: Option<crate::person::create_update::UsCfpbData>,
     /// The person's verification status.
-    pub verification: Option<crate::person::Verification>,
+    pub verification: Option<crate::person::create_update::Verification>,
 }
 #[cfg(feature = "account_persons")]
 impl serde::Serialize for UpdatePerson {
@@ -3483,7 +2498,7 @@ impl UpdatePerson {
     /// Details on the legal guardian's or authorizer's acceptance of the required Stripe agreements.
     pub fn additional_tos_acceptances(
         mut self,
-        v: impl Into<crate::person::AdditionalTosAcceptances>,
+        v: impl Into<crate::person::create_update::AdditionalTosAcceptances>,
     ) -> Self {
         self.additional_tos_acceptances = Some(v.into());
         self
@@ -3506,7 +2521,7 @@ impl UpdatePerson {
     /// The person's date of birth.
     pub fn dob(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::person::Dob>>,
+        v: impl Into<crate::rt::Clearable<crate::person::create_update::Dob>>,
     ) -> Self {
         self.dob = Some(v.into());
         self
@@ -3624,7 +2639,10 @@ impl UpdatePerson {
         self
     }
     /// The relationship that this person has with the account's legal entity.
-    pub fn relationship(mut self, v: impl Into<crate::person::Relationship>) -> Self {
+    pub fn relationship(
+        mut self,
+        v: impl Into<crate::person::create_update::Relationship>,
+    ) -> Self {
         self.relationship = Some(v.into());
         self
     }
@@ -3634,12 +2652,18 @@ impl UpdatePerson {
         self
     }
     /// Demographic data related to the person.
-    pub fn us_cfpb_data(mut self, v: impl Into<crate::person::UsCfpbData>) -> Self {
+    pub fn us_cfpb_data(
+        mut self,
+        v: impl Into<crate::person::create_update::UsCfpbData>,
+    ) -> Self {
         self.us_cfpb_data = Some(v.into());
         self
     }
     /// The person's verification status.
-    pub fn verification(mut self, v: impl Into<crate::person::Verification>) -> Self {
+    pub fn verification(
+        mut self,
+        v: impl Into<crate::person::create_update::Verification>,
+    ) -> Self {
         self.verification = Some(v.into());
         self
     }

@@ -19,7 +19,7 @@ pub struct ConnectAccountReference {
     /// The connected account being referenced when `type` is `account`.
     pub account: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// Type of the account referenced.
-    pub r#type: crate::invoice::Type,
+    pub r#type: crate::invoice::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -40,7 +40,7 @@ impl crate::rt::Decode for ConnectAccountReference {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f1: crate::rt::json::Slot<crate::invoice::Type>,
+            f1: crate::rt::json::Slot<crate::invoice::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

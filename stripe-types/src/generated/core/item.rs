@@ -16,7 +16,7 @@
 #[non_exhaustive]
 pub struct Item {
     /// The `adjustable_quantity` field.
-    pub adjustable_quantity: Option<crate::LineItemsAdjustableQuantity>,
+    pub adjustable_quantity: Option<crate::item::AdjustableQuantity>,
     /// Total discount amount applied. If no discounts were applied, defaults to 0.
     pub amount_discount: i64,
     /// Total before any discounts or taxes are applied.
@@ -87,7 +87,7 @@ impl crate::rt::Decode for Item {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::LineItemsAdjustableQuantity>,
+            f0: crate::rt::json::Slot<crate::item::AdjustableQuantity>,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<i64>,
             f3: crate::rt::json::Slot<i64>,

@@ -15,7 +15,7 @@ pub struct SubscriptionsResourceBillingMode {
     /// Configure behavior for flexible billing mode
     pub flexible: Option<crate::SubscriptionsResourceBillingModeFlexible>,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
-    pub r#type: crate::invoice::shared::Type,
+    pub r#type: crate::invoice::shared::SharedType,
     /// Details on when the current billing_mode was adopted.
     pub updated_at: Option<crate::rt::Timestamp>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -34,7 +34,7 @@ impl crate::rt::Decode for SubscriptionsResourceBillingMode {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::SubscriptionsResourceBillingModeFlexible>,
-            f1: crate::rt::json::Slot<crate::invoice::shared::Type>,
+            f1: crate::rt::json::Slot<crate::invoice::shared::SharedType>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {

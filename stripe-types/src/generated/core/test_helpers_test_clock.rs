@@ -107,7 +107,7 @@ pub struct TestHelpersTestClock {
     /// The status of the Test Clock.
     pub status: crate::test_helpers_test_clock::Status,
     /// The `status_details` field.
-    pub status_details: crate::BillingClocksResourceStatusDetailsStatusDetails,
+    pub status_details: crate::test_helpers_test_clock::StatusDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -130,9 +130,7 @@ impl crate::rt::Decode for TestHelpersTestClock {
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::test_helpers_test_clock::Status>,
-            f7: crate::rt::json::Slot<
-                crate::BillingClocksResourceStatusDetailsStatusDetails,
-            >,
+            f7: crate::rt::json::Slot<crate::test_helpers_test_clock::StatusDetails>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -159,11 +159,13 @@ pub struct FinancialConnectionsAccount {
     /// The account holder that this account belongs to.
     pub account_holder: Option<crate::BankConnectionsResourceAccountholder>,
     /// Details about the account numbers.
-    pub account_numbers: Option<Vec<crate::BankConnectionsResourceAccountNumberDetails>>,
+    pub account_numbers: Option<
+        Vec<crate::financial_connections_account::AccountNumbers>,
+    >,
     /// The most recent information about the account's balance.
-    pub balance: Option<crate::BankConnectionsResourceBalance>,
+    pub balance: Option<crate::financial_connections_account::Balance>,
     /// The state of the most recent attempt to refresh the account balance.
-    pub balance_refresh: Option<crate::BankConnectionsResourceBalanceRefresh>,
+    pub balance_refresh: Option<crate::financial_connections_account::BalanceRefresh>,
     /// The type of the account. Account category is further divided in `subcategory`.
     pub category: crate::financial_connections_account::Category,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -183,11 +185,13 @@ pub struct FinancialConnectionsAccount {
         crate::rt::Expandable<crate::gated::FinancialConnectionsAccountOwnership>,
     >,
     /// The state of the most recent attempt to refresh the account owners.
-    pub ownership_refresh: Option<crate::BankConnectionsResourceOwnershipRefresh>,
+    pub ownership_refresh: Option<
+        crate::financial_connections_account::OwnershipRefresh,
+    >,
     /// The list of permissions granted by this account.
     pub permissions: Option<Vec<crate::financial_connections_account::Permissions>>,
     /// The status of the link to the account.
-    pub status: crate::financial_connections_account::Status,
+    pub status: crate::financial_connections_account::FinancialConnectionsAccountStatus,
     /// If `category` is `cash`, one of:
     ///
     ///  - `checking`
@@ -210,7 +214,9 @@ pub struct FinancialConnectionsAccount {
         crate::financial_connections_account::SupportedPaymentMethodTypes,
     >,
     /// The state of the most recent attempt to refresh the account transactions.
-    pub transaction_refresh: Option<crate::BankConnectionsResourceTransactionRefresh>,
+    pub transaction_refresh: Option<
+        crate::financial_connections_account::TransactionRefresh,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -244,10 +250,12 @@ impl crate::rt::Decode for FinancialConnectionsAccount {
         struct Slots {
             f0: crate::rt::json::Slot<crate::BankConnectionsResourceAccountholder>,
             f1: crate::rt::json::Slot<
-                Vec<crate::BankConnectionsResourceAccountNumberDetails>,
+                Vec<crate::financial_connections_account::AccountNumbers>,
             >,
-            f2: crate::rt::json::Slot<crate::BankConnectionsResourceBalance>,
-            f3: crate::rt::json::Slot<crate::BankConnectionsResourceBalanceRefresh>,
+            f2: crate::rt::json::Slot<crate::financial_connections_account::Balance>,
+            f3: crate::rt::json::Slot<
+                crate::financial_connections_account::BalanceRefresh,
+            >,
             f4: crate::rt::json::Slot<crate::financial_connections_account::Category>,
             f5: crate::rt::json::Slot<crate::rt::Timestamp>,
             f6: crate::rt::json::Slot<String>,
@@ -258,11 +266,15 @@ impl crate::rt::Decode for FinancialConnectionsAccount {
             f11: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::FinancialConnectionsAccountOwnership>,
             >,
-            f12: crate::rt::json::Slot<crate::BankConnectionsResourceOwnershipRefresh>,
+            f12: crate::rt::json::Slot<
+                crate::financial_connections_account::OwnershipRefresh,
+            >,
             f13: crate::rt::json::Slot<
                 Vec<crate::financial_connections_account::Permissions>,
             >,
-            f14: crate::rt::json::Slot<crate::financial_connections_account::Status>,
+            f14: crate::rt::json::Slot<
+                crate::financial_connections_account::FinancialConnectionsAccountStatus,
+            >,
             f15: crate::rt::json::Slot<
                 crate::financial_connections_account::Subcategory,
             >,
@@ -272,7 +284,9 @@ impl crate::rt::Decode for FinancialConnectionsAccount {
             f17: crate::rt::json::Slot<
                 Vec<crate::financial_connections_account::SupportedPaymentMethodTypes>,
             >,
-            f18: crate::rt::json::Slot<crate::BankConnectionsResourceTransactionRefresh>,
+            f18: crate::rt::json::Slot<
+                crate::financial_connections_account::TransactionRefresh,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -14,7 +14,7 @@ pub struct CreateFinancialConnectionsSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Filters to restrict the kinds of accounts to collect.
-    pub filters: Option<crate::financial_connections_session::Filters>,
+    pub filters: Option<crate::financial_connections_session::create::Filters>,
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
@@ -73,7 +73,7 @@ impl CreateFinancialConnectionsSession {
     /// Filters to restrict the kinds of accounts to collect.
     pub fn filters(
         mut self,
-        v: impl Into<crate::financial_connections_session::Filters>,
+        v: impl Into<crate::financial_connections_session::create::Filters>,
     ) -> Self {
         self.filters = Some(v.into());
         self
@@ -128,7 +128,7 @@ pub struct CreateLinkAccountSession {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Filters to restrict the kinds of accounts to collect.
-    pub filters: Option<crate::financial_connections_session::Filters>,
+    pub filters: Option<crate::financial_connections_session::create::Filters>,
     /// List of data features that you would like to request access to.
     ///
     /// Possible values are `balances`, `transactions`, `ownership`, and `payment_method`.
@@ -189,7 +189,7 @@ impl CreateLinkAccountSession {
     /// Filters to restrict the kinds of accounts to collect.
     pub fn filters(
         mut self,
-        v: impl Into<crate::financial_connections_session::Filters>,
+        v: impl Into<crate::financial_connections_session::create::Filters>,
     ) -> Self {
         self.filters = Some(v.into());
         self
@@ -240,7 +240,7 @@ pub struct FinancialConnectionsSession {
     /// A value that will be passed to the client to launch the authentication flow.
     pub client_secret: Option<crate::rt::Secret<String>>,
     /// The `filters` field.
-    pub filters: Option<crate::BankConnectionsResourceLinkAccountSessionFilters>,
+    pub filters: Option<crate::financial_connections_session::Filters>,
     /// Unique identifier for the object.
     pub id: crate::FinancialConnectionsSessionId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -277,9 +277,7 @@ impl crate::rt::Decode for FinancialConnectionsSession {
                 crate::rt::List<crate::FinancialConnectionsAccount>,
             >,
             f2: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f3: crate::rt::json::Slot<
-                crate::BankConnectionsResourceLinkAccountSessionFilters,
-            >,
+            f3: crate::rt::json::Slot<crate::financial_connections_session::Filters>,
             f4: crate::rt::json::Slot<crate::FinancialConnectionsSessionId>,
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<

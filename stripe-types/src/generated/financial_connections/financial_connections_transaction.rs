@@ -20,7 +20,7 @@ pub struct FinancialConnectionsTransaction {
     /// The status of the transaction.
     pub status: crate::financial_connections_transaction::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::BankConnectionsResourceTransactionResourceStatusTransitions,
+    pub status_transitions: crate::financial_connections_transaction::StatusTransitions,
     /// Time at which the transaction was transacted. Measured in seconds since the Unix epoch.
     pub transacted_at: crate::rt::Timestamp,
     /// The token of the transaction refresh that last updated or created this transaction.
@@ -53,7 +53,7 @@ impl crate::rt::Decode for FinancialConnectionsTransaction {
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<crate::financial_connections_transaction::Status>,
             f7: crate::rt::json::Slot<
-                crate::BankConnectionsResourceTransactionResourceStatusTransitions,
+                crate::financial_connections_transaction::StatusTransitions,
             >,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<String>,

@@ -13,9 +13,7 @@
 #[non_exhaustive]
 pub struct LinkedAccountOptionsCommon {
     /// The `filters` field.
-    pub filters: Option<
-        crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
-    >,
+    pub filters: Option<crate::linked_account_options_common::Filters>,
     /// The list of permissions to request. The `payment_method` permission must be included.
     pub permissions: Option<Vec<crate::subscription::Permissions>>,
     /// Data features requested to be retrieved upon account creation.
@@ -37,9 +35,7 @@ impl crate::rt::Decode for LinkedAccountOptionsCommon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
-            >,
+            f0: crate::rt::json::Slot<crate::linked_account_options_common::Filters>,
             f1: crate::rt::json::Slot<Vec<crate::subscription::Permissions>>,
             f2: crate::rt::json::Slot<Vec<crate::subscription::Prefetch>>,
             f3: crate::rt::json::Slot<String>,

@@ -126,11 +126,11 @@ pub struct ForwardingRequest {
     /// The field kinds to be replaced in the forwarded request.
     pub replacements: Vec<crate::forwarding_request::Replacements>,
     /// Context about the request from Stripe's servers to the destination endpoint.
-    pub request_context: Option<crate::ForwardedRequestContext>,
+    pub request_context: Option<crate::forwarding_request::RequestContext>,
     /// The request that was sent to the destination endpoint. We redact any sensitive fields.
-    pub request_details: Option<crate::ForwardedRequestDetails>,
+    pub request_details: Option<crate::forwarding_request::RequestDetails>,
     /// The response that the destination endpoint returned to us. We redact any sensitive fields.
-    pub response_details: Option<crate::ForwardedResponseDetails>,
+    pub response_details: Option<crate::forwarding_request::ResponseDetails>,
     /// The destination URL for the forwarded request. Must be supported by the config.
     pub url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -155,9 +155,9 @@ impl crate::rt::Decode for ForwardingRequest {
             f3: crate::rt::json::Slot<crate::rt::Metadata>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<Vec<crate::forwarding_request::Replacements>>,
-            f6: crate::rt::json::Slot<crate::ForwardedRequestContext>,
-            f7: crate::rt::json::Slot<crate::ForwardedRequestDetails>,
-            f8: crate::rt::json::Slot<crate::ForwardedResponseDetails>,
+            f6: crate::rt::json::Slot<crate::forwarding_request::RequestContext>,
+            f7: crate::rt::json::Slot<crate::forwarding_request::RequestDetails>,
+            f8: crate::rt::json::Slot<crate::forwarding_request::ResponseDetails>,
             f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {

@@ -20,21 +20,21 @@ pub struct IdentityVerificationReport {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The `document` field.
-    pub document: Option<crate::GelatoDocumentReport>,
+    pub document: Option<crate::identity_verification_report::Document>,
     /// The `email` field.
-    pub email: Option<crate::GelatoEmailReport>,
+    pub email: Option<crate::identity_verification_report::Email>,
     /// Unique identifier for the object.
     pub id: crate::IdentityVerificationReportId,
     /// The `id_number` field.
-    pub id_number: Option<crate::GelatoIdNumberReport>,
+    pub id_number: Option<crate::identity_verification_report::IdNumber>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The `options` field.
-    pub options: Option<crate::GelatoVerificationReportOptions>,
+    pub options: Option<crate::identity_verification_report::Options>,
     /// The `phone` field.
-    pub phone: Option<crate::GelatoPhoneReport>,
+    pub phone: Option<crate::identity_verification_report::Phone>,
     /// The `selfie` field.
-    pub selfie: Option<crate::GelatoSelfieReport>,
+    pub selfie: Option<crate::identity_verification_report::Selfie>,
     /// Type of report.
     pub r#type: crate::identity_verification_report::Type,
     /// The configuration token of a verification flow from the dashboard.
@@ -60,14 +60,14 @@ impl crate::rt::Decode for IdentityVerificationReport {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f2: crate::rt::json::Slot<crate::GelatoDocumentReport>,
-            f3: crate::rt::json::Slot<crate::GelatoEmailReport>,
+            f2: crate::rt::json::Slot<crate::identity_verification_report::Document>,
+            f3: crate::rt::json::Slot<crate::identity_verification_report::Email>,
             f4: crate::rt::json::Slot<crate::IdentityVerificationReportId>,
-            f5: crate::rt::json::Slot<crate::GelatoIdNumberReport>,
+            f5: crate::rt::json::Slot<crate::identity_verification_report::IdNumber>,
             f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<crate::GelatoVerificationReportOptions>,
-            f8: crate::rt::json::Slot<crate::GelatoPhoneReport>,
-            f9: crate::rt::json::Slot<crate::GelatoSelfieReport>,
+            f7: crate::rt::json::Slot<crate::identity_verification_report::Options>,
+            f8: crate::rt::json::Slot<crate::identity_verification_report::Phone>,
+            f9: crate::rt::json::Slot<crate::identity_verification_report::Selfie>,
             f10: crate::rt::json::Slot<crate::identity_verification_report::Type>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,

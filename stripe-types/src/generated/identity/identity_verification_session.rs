@@ -92,15 +92,19 @@ pub struct CreateIdentityVerificationSession {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// A set of options for the session’s verification checks.
-    pub options: Option<crate::identity_verification_session::Options>,
+    pub options: Option<crate::identity_verification_session::create_update::Options>,
     /// Details provided about the user being verified. These details may be shown to the user.
-    pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
+    pub provided_details: Option<
+        crate::identity_verification_session::create_update::ProvidedDetails,
+    >,
     /// Customer ID
     pub related_customer: Option<String>,
     /// The ID of the Account representing a customer.
     pub related_customer_account: Option<String>,
     /// Tokens referencing a Person resource and it's associated account.
-    pub related_person: Option<crate::identity_verification_session::RelatedPerson>,
+    pub related_person: Option<
+        crate::identity_verification_session::create::RelatedPerson,
+    >,
     /// The URL that the user will be redirected to upon completing the verification flow.
     pub return_url: Option<String>,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed. You must provide a `type` if not passing `verification_flow`.
@@ -188,7 +192,7 @@ impl CreateIdentityVerificationSession {
     /// A set of options for the session’s verification checks.
     pub fn options(
         mut self,
-        v: impl Into<crate::identity_verification_session::Options>,
+        v: impl Into<crate::identity_verification_session::create_update::Options>,
     ) -> Self {
         self.options = Some(v.into());
         self
@@ -196,7 +200,9 @@ impl CreateIdentityVerificationSession {
     /// Details provided about the user being verified. These details may be shown to the user.
     pub fn provided_details(
         mut self,
-        v: impl Into<crate::identity_verification_session::ProvidedDetails>,
+        v: impl Into<
+            crate::identity_verification_session::create_update::ProvidedDetails,
+        >,
     ) -> Self {
         self.provided_details = Some(v.into());
         self
@@ -214,7 +220,7 @@ impl CreateIdentityVerificationSession {
     /// Tokens referencing a Person resource and it's associated account.
     pub fn related_person(
         mut self,
-        v: impl Into<crate::identity_verification_session::RelatedPerson>,
+        v: impl Into<crate::identity_verification_session::create::RelatedPerson>,
     ) -> Self {
         self.related_person = Some(v.into());
         self
@@ -279,7 +285,7 @@ pub struct IdentityVerificationSession {
     /// Unique identifier for the object.
     pub id: crate::IdentityVerificationSessionId,
     /// If present, this property tells you the last error encountered when processing the verification.
-    pub last_error: Option<crate::GelatoSessionLastError>,
+    pub last_error: Option<crate::identity_verification_session::LastError>,
     /// ID of the most recent VerificationReport. [Learn more about accessing detailed verification results.](https://docs.stripe.com/identity/verification-sessions#results)
     pub last_verification_report: Option<
         crate::rt::Expandable<crate::gated::IdentityVerificationReport>,
@@ -289,17 +295,17 @@ pub struct IdentityVerificationSession {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// A set of options for the session’s verification checks.
-    pub options: Option<crate::GelatoVerificationSessionOptions>,
+    pub options: Option<crate::identity_verification_session::Options>,
     /// Details provided about the user being verified. These details may be shown to the user.
-    pub provided_details: Option<crate::GelatoProvidedDetails>,
+    pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
     /// Redaction status of this VerificationSession. If the VerificationSession is not redacted, this field will be null.
-    pub redaction: Option<crate::VerificationSessionRedaction>,
+    pub redaction: Option<crate::identity_verification_session::Redaction>,
     /// Customer ID
     pub related_customer: Option<String>,
     /// The ID of the Account representing a customer.
     pub related_customer_account: Option<String>,
     /// The `related_person` field.
-    pub related_person: Option<crate::GelatoRelatedPerson>,
+    pub related_person: Option<crate::identity_verification_session::RelatedPerson>,
     /// Status of this VerificationSession. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
     pub status: crate::identity_verification_session::Status,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
@@ -309,7 +315,7 @@ pub struct IdentityVerificationSession {
     /// The configuration token of a verification flow from the dashboard.
     pub verification_flow: Option<String>,
     /// The user’s verified data.
-    pub verified_outputs: Option<crate::GelatoVerifiedOutputs>,
+    pub verified_outputs: Option<crate::identity_verification_session::VerifiedOutputs>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -331,23 +337,29 @@ impl crate::rt::Decode for IdentityVerificationSession {
             f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<crate::IdentityVerificationSessionId>,
-            f4: crate::rt::json::Slot<crate::GelatoSessionLastError>,
+            f4: crate::rt::json::Slot<crate::identity_verification_session::LastError>,
             f5: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::IdentityVerificationReport>,
             >,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
-            f8: crate::rt::json::Slot<crate::GelatoVerificationSessionOptions>,
-            f9: crate::rt::json::Slot<crate::GelatoProvidedDetails>,
-            f10: crate::rt::json::Slot<crate::VerificationSessionRedaction>,
+            f8: crate::rt::json::Slot<crate::identity_verification_session::Options>,
+            f9: crate::rt::json::Slot<
+                crate::identity_verification_session::ProvidedDetails,
+            >,
+            f10: crate::rt::json::Slot<crate::identity_verification_session::Redaction>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<crate::GelatoRelatedPerson>,
+            f13: crate::rt::json::Slot<
+                crate::identity_verification_session::RelatedPerson,
+            >,
             f14: crate::rt::json::Slot<crate::identity_verification_session::Status>,
             f15: crate::rt::json::Slot<crate::identity_verification_session::Type>,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<String>,
-            f18: crate::rt::json::Slot<crate::GelatoVerifiedOutputs>,
+            f18: crate::rt::json::Slot<
+                crate::identity_verification_session::VerifiedOutputs,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -858,9 +870,11 @@ pub struct UpdateIdentityVerificationSession {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// A set of options for the session’s verification checks.
-    pub options: Option<crate::identity_verification_session::Options>,
+    pub options: Option<crate::identity_verification_session::create_update::Options>,
     /// Details provided about the user being verified. These details may be shown to the user.
-    pub provided_details: Option<crate::identity_verification_session::ProvidedDetails>,
+    pub provided_details: Option<
+        crate::identity_verification_session::create_update::ProvidedDetails,
+    >,
     /// The type of [verification check](https://docs.stripe.com/identity/verification-checks) to be performed.
     ///
     /// This parameter takes `document`, `id_number`.
@@ -916,7 +930,7 @@ impl UpdateIdentityVerificationSession {
     /// A set of options for the session’s verification checks.
     pub fn options(
         mut self,
-        v: impl Into<crate::identity_verification_session::Options>,
+        v: impl Into<crate::identity_verification_session::create_update::Options>,
     ) -> Self {
         self.options = Some(v.into());
         self
@@ -924,7 +938,9 @@ impl UpdateIdentityVerificationSession {
     /// Details provided about the user being verified. These details may be shown to the user.
     pub fn provided_details(
         mut self,
-        v: impl Into<crate::identity_verification_session::ProvidedDetails>,
+        v: impl Into<
+            crate::identity_verification_session::create_update::ProvidedDetails,
+        >,
     ) -> Self {
         self.provided_details = Some(v.into());
         self

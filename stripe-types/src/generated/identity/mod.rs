@@ -4,7 +4,3 @@ mod identity_verification_report;
 pub use identity_verification_report::*;
 mod identity_verification_session;
 pub use identity_verification_session::*;
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
-mod verification_session_redaction;
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
-pub use verification_session_redaction::*;

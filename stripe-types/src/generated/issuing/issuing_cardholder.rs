@@ -10,15 +10,15 @@
 #[non_exhaustive]
 pub struct CreateIssuingCardholder {
     /// The cardholder's billing address.
-    pub billing: crate::issuing_cardholder::Billing,
+    pub billing: crate::issuing_cardholder::create_update::Billing,
     /// Additional information about a `company` cardholder.
-    pub company: Option<crate::issuing_cardholder::Company>,
+    pub company: Option<crate::issuing_cardholder::create_update::Company>,
     /// The cardholder's email address.
     pub email: Option<String>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Additional information about an `individual` cardholder.
-    pub individual: Option<crate::issuing_cardholder::Individual>,
+    pub individual: Option<crate::issuing_cardholder::create_update::Individual>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The cardholder's name. This will be printed on cards issued to them. The maximum length of this field is 24 characters. This field cannot contain any special characters or numbers.
@@ -29,7 +29,9 @@ pub struct CreateIssuingCardholder {
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
     pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
-    pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
+    pub spending_controls: Option<
+        crate::issuing_cardholder::create_update::SpendingControls,
+    >,
     /// Specifies whether to permit authorizations on this cardholder's cards. Defaults to `active`.
     ///
     /// This parameter takes `active`, `inactive`.
@@ -82,7 +84,7 @@ impl CreateIssuingCardholder {
     /// Start with the required parameters: `billing`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        billing: impl Into<crate::issuing_cardholder::Billing>,
+        billing: impl Into<crate::issuing_cardholder::create_update::Billing>,
         name: impl Into<String>,
     ) -> Self {
         Self {
@@ -101,7 +103,10 @@ impl CreateIssuingCardholder {
         }
     }
     /// Additional information about a `company` cardholder.
-    pub fn company(mut self, v: impl Into<crate::issuing_cardholder::Company>) -> Self {
+    pub fn company(
+        mut self,
+        v: impl Into<crate::issuing_cardholder::create_update::Company>,
+    ) -> Self {
         self.company = Some(v.into());
         self
     }
@@ -118,7 +123,7 @@ impl CreateIssuingCardholder {
     /// Additional information about an `individual` cardholder.
     pub fn individual(
         mut self,
-        v: impl Into<crate::issuing_cardholder::Individual>,
+        v: impl Into<crate::issuing_cardholder::create_update::Individual>,
     ) -> Self {
         self.individual = Some(v.into());
         self
@@ -147,7 +152,7 @@ impl CreateIssuingCardholder {
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub fn spending_controls(
         mut self,
-        v: impl Into<crate::issuing_cardholder::SpendingControls>,
+        v: impl Into<crate::issuing_cardholder::create_update::SpendingControls>,
     ) -> Self {
         self.spending_controls = Some(v.into());
         self
@@ -196,9 +201,9 @@ impl crate::rt::StripeRequest for CreateIssuingCardholder {
 #[non_exhaustive]
 pub struct IssuingCardholder {
     /// The `billing` field.
-    pub billing: crate::IssuingCardholderAddress,
+    pub billing: crate::issuing_cardholder::Billing,
     /// Additional information about a `company` cardholder.
-    pub company: Option<crate::IssuingCardholderCompany>,
+    pub company: Option<crate::issuing_cardholder::Company>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The cardholder's email address.
@@ -206,7 +211,7 @@ pub struct IssuingCardholder {
     /// Unique identifier for the object.
     pub id: crate::IssuingCardholderId,
     /// Additional information about an `individual` cardholder.
-    pub individual: Option<crate::IssuingCardholderIndividual>,
+    pub individual: Option<crate::issuing_cardholder::Individual>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -219,9 +224,9 @@ pub struct IssuingCardholder {
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
     pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
     /// The `requirements` field.
-    pub requirements: crate::IssuingCardholderRequirements,
+    pub requirements: crate::issuing_cardholder::Requirements,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
-    pub spending_controls: Option<crate::IssuingCardholderAuthorizationControls>,
+    pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
     /// Specifies whether to permit authorizations on this cardholder's cards.
     pub status: crate::issuing_cardholder::Status,
     /// One of `individual` or `company`. See [Choose a cardholder type](https://docs.stripe.com/issuing/other/choose-cardholder) for more details.
@@ -257,19 +262,19 @@ impl crate::rt::Decode for IssuingCardholder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::IssuingCardholderAddress>,
-            f1: crate::rt::json::Slot<crate::IssuingCardholderCompany>,
+            f0: crate::rt::json::Slot<crate::issuing_cardholder::Billing>,
+            f1: crate::rt::json::Slot<crate::issuing_cardholder::Company>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::IssuingCardholderId>,
-            f5: crate::rt::json::Slot<crate::IssuingCardholderIndividual>,
+            f5: crate::rt::json::Slot<crate::issuing_cardholder::Individual>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<Vec<crate::issuing_cardholder::PreferredLocales>>,
-            f11: crate::rt::json::Slot<crate::IssuingCardholderRequirements>,
-            f12: crate::rt::json::Slot<crate::IssuingCardholderAuthorizationControls>,
+            f11: crate::rt::json::Slot<crate::issuing_cardholder::Requirements>,
+            f12: crate::rt::json::Slot<crate::issuing_cardholder::SpendingControls>,
             f13: crate::rt::json::Slot<crate::issuing_cardholder::Status>,
             f14: crate::rt::json::Slot<crate::issuing_cardholder::Type>,
         }
@@ -462,1313 +467,6 @@ impl serde::Serialize for IssuingCardholder {
         map.serialize_entry("status", &self.status)?;
         map.serialize_entry("type", &self.r#type)?;
         map.serialize_entry("object", "issuing.cardholder")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderAddress
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderAddress {
-    /// The `address` field.
-    pub address: crate::Address,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderAddress {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::Address>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_address object",
-                &["address"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(IssuingCardholderAddress {
-                    address: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "address")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderAddress {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderAuthorizationControls
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderAuthorizationControls {
-    /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to allow. All other categories will be blocked. Cannot be set with `blocked_categories`.
-    pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
-    /// Array of strings containing representing countries from which authorizations will be allowed. Authorizations from merchants in all other countries will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `blocked_merchant_countries`. Provide an empty value to unset this control.
-    pub allowed_merchant_countries: Option<Vec<String>>,
-    /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to decline. All other categories will be allowed. Cannot be set with `allowed_categories`.
-    pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
-    /// Array of strings containing representing countries from which authorizations will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `allowed_merchant_countries`. Provide an empty value to unset this control.
-    pub blocked_merchant_countries: Option<Vec<String>>,
-    /// Limit spending with amount-based rules that apply across this cardholder's cards.
-    pub spending_limits: Option<Vec<crate::IssuingCardholderSpendingLimit>>,
-    /// Currency of the amounts within `spending_limits`.
-    pub spending_limits_currency: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderAuthorizationControls {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<crate::issuing_card::AllowedCategories>>,
-            f1: crate::rt::json::Slot<Vec<String>>,
-            f2: crate::rt::json::Slot<Vec<crate::issuing_card::BlockedCategories>>,
-            f3: crate::rt::json::Slot<Vec<String>>,
-            f4: crate::rt::json::Slot<Vec<crate::IssuingCardholderSpendingLimit>>,
-            f5: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_authorization_controls object",
-                &[
-                    "allowed_categories",
-                    "allowed_merchant_countries",
-                    "blocked_categories",
-                    "blocked_merchant_countries",
-                    "spending_limits",
-                    "spending_limits_currency",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderAuthorizationControls {
-            allowed_categories: b.f0.take(),
-            allowed_merchant_countries: b.f1.take(),
-            blocked_categories: b.f2.take(),
-            blocked_merchant_countries: b.f3.take(),
-            spending_limits: b.f4.take(),
-            spending_limits_currency: b.f5.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderAuthorizationControls {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderAuthorizationControls {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderAuthorizationControls {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.allowed_categories {
-            map.serialize_entry("allowed_categories", v)?;
-        }
-        if let Some(v) = &self.allowed_merchant_countries {
-            map.serialize_entry("allowed_merchant_countries", v)?;
-        }
-        if let Some(v) = &self.blocked_categories {
-            map.serialize_entry("blocked_categories", v)?;
-        }
-        if let Some(v) = &self.blocked_merchant_countries {
-            map.serialize_entry("blocked_merchant_countries", v)?;
-        }
-        if let Some(v) = &self.spending_limits {
-            map.serialize_entry("spending_limits", v)?;
-        }
-        if let Some(v) = &self.spending_limits_currency {
-            map.serialize_entry("spending_limits_currency", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderCardIssuing
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderCardIssuing {
-    /// Information about cardholder acceptance of Celtic [Authorized User Terms](https://stripe.com/docs/issuing/cards#accept-authorized-user-terms). Required for cards backed by a Celtic program.
-    pub user_terms_acceptance: Option<crate::IssuingCardholderUserTermsAcceptance>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderCardIssuing {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::IssuingCardholderUserTermsAcceptance>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_card_issuing object",
-                &["user_terms_acceptance"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderCardIssuing {
-            user_terms_acceptance: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderCardIssuing {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderCardIssuing {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderCardIssuing {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.user_terms_acceptance {
-            map.serialize_entry("user_terms_acceptance", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderCompany
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderCompany {
-    /// Whether the company's business ID number was provided.
-    pub tax_id_provided: bool,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderCompany {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_company object",
-                &["tax_id_provided"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(IssuingCardholderCompany {
-                    tax_id_provided: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "tax_id_provided")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderCompany {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderCompany {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderCompany {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("tax_id_provided", &self.tax_id_provided)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderIdDocument
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderIdDocument {
-    /// The back of a document returned by a [file upload](https://api.stripe.com#create_file) with a `purpose` value of `identity_document`.
-    pub back: Option<crate::rt::Expandable<crate::File>>,
-    /// The front of a document returned by a [file upload](https://api.stripe.com#create_file) with a `purpose` value of `identity_document`.
-    pub front: Option<crate::rt::Expandable<crate::File>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderIdDocument {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_id_document object",
-                &["back", "front"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderIdDocument {
-            back: b.f0.take(),
-            front: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderIdDocument {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderIdDocument {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderIdDocument {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.back {
-            map.serialize_entry("back", v)?;
-        }
-        if let Some(v) = &self.front {
-            map.serialize_entry("front", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderIndividual
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderIndividual {
-    /// Information related to the card_issuing program for this cardholder.
-    pub card_issuing: Option<crate::IssuingCardholderCardIssuing>,
-    /// The date of birth of this cardholder.
-    pub dob: Option<crate::IssuingCardholderIndividualDob>,
-    /// The first name of this cardholder. Required before activating Cards. This field cannot contain any numbers, special characters (except periods, commas, hyphens, spaces and apostrophes) or non-latin letters.
-    pub first_name: Option<String>,
-    /// The last name of this cardholder. Required before activating Cards. This field cannot contain any numbers, special characters (except periods, commas, hyphens, spaces and apostrophes) or non-latin letters.
-    pub last_name: Option<String>,
-    /// Government-issued ID document for this cardholder.
-    pub verification: Option<crate::IssuingCardholderVerification>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderIndividual {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::IssuingCardholderCardIssuing>,
-            f1: crate::rt::json::Slot<crate::IssuingCardholderIndividualDob>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<crate::IssuingCardholderVerification>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_individual object",
-                &["card_issuing", "dob", "first_name", "last_name", "verification"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderIndividual {
-            card_issuing: b.f0.take(),
-            dob: b.f1.take(),
-            first_name: b.f2.take(),
-            last_name: b.f3.take(),
-            verification: b.f4.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividual {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderIndividual {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderIndividual {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.card_issuing {
-            map.serialize_entry("card_issuing", v)?;
-        }
-        if let Some(v) = &self.dob {
-            map.serialize_entry("dob", v)?;
-        }
-        if let Some(v) = &self.first_name {
-            map.serialize_entry("first_name", v)?;
-        }
-        if let Some(v) = &self.last_name {
-            map.serialize_entry("last_name", v)?;
-        }
-        if let Some(v) = &self.verification {
-            map.serialize_entry("verification", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderIndividualDOB
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderIndividualDob {
-    /// The day of birth, between 1 and 31.
-    pub day: Option<i64>,
-    /// The month of birth, between 1 and 12.
-    pub month: Option<i64>,
-    /// The four-digit year of birth.
-    pub year: Option<i64>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderIndividualDob {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_individual_dob object",
-                &["day", "month", "year"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderIndividualDob {
-            day: b.f0.take(),
-            month: b.f1.take(),
-            year: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderIndividualDob {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderIndividualDob {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderIndividualDob {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.day {
-            map.serialize_entry("day", v)?;
-        }
-        if let Some(v) = &self.month {
-            map.serialize_entry("month", v)?;
-        }
-        if let Some(v) = &self.year {
-            map.serialize_entry("year", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderRequirements
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderRequirements {
-    /// If `disabled_reason` is present, all cards will decline authorizations with `cardholder_verification_required` reason.
-    pub disabled_reason: Option<crate::issuing_cardholder::DisabledReason>,
-    /// Array of fields that need to be collected in order to verify and re-enable the cardholder.
-    pub past_due: Option<Vec<crate::issuing_cardholder::PastDue>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderRequirements {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::issuing_cardholder::DisabledReason>,
-            f1: crate::rt::json::Slot<Vec<crate::issuing_cardholder::PastDue>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_requirements object",
-                &["disabled_reason", "past_due"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderRequirements {
-            disabled_reason: b.f0.take(),
-            past_due: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderRequirements {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderRequirements {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderRequirements {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disabled_reason {
-            map.serialize_entry("disabled_reason", v)?;
-        }
-        if let Some(v) = &self.past_due {
-            map.serialize_entry("past_due", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderSpendingLimit
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderSpendingLimit {
-    /// Maximum amount allowed to spend per interval. This amount is in the card's currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
-    pub amount: i64,
-    /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) this limit applies to. Omitting this field will apply the limit to all categories.
-    pub categories: Option<Vec<crate::issuing_card::Categories>>,
-    /// Interval (or event) to which the amount applies.
-    pub interval: crate::issuing_card::Interval,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderSpendingLimit {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<Vec<crate::issuing_card::Categories>>,
-            f2: crate::rt::json::Slot<crate::issuing_card::Interval>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_spending_limit object",
-                &["amount", "categories", "interval"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f2.take()) {
-            (Some(f0), Some(f2)) => {
-                Ok(IssuingCardholderSpendingLimit {
-                    amount: f0,
-                    categories: b.f1.take(),
-                    interval: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "interval")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderSpendingLimit {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderSpendingLimit {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderSpendingLimit {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        if let Some(v) = &self.categories {
-            map.serialize_entry("categories", v)?;
-        }
-        map.serialize_entry("interval", &self.interval)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderUserTermsAcceptance
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderUserTermsAcceptance {
-    /// The Unix timestamp marking when the cardholder accepted the Authorized User Terms.
-    pub date: Option<crate::rt::Timestamp>,
-    /// The IP address from which the cardholder accepted the Authorized User Terms.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the cardholder accepted the Authorized User Terms.
-    pub user_agent: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderUserTermsAcceptance {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_user_terms_acceptance object",
-                &["date", "ip", "user_agent"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderUserTermsAcceptance {
-            date: b.f0.take(),
-            ip: b.f1.take(),
-            user_agent: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderUserTermsAcceptance {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderUserTermsAcceptance {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderUserTermsAcceptance {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingCardholderVerification
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingCardholderVerification {
-    /// An identifying document, either a passport or local ID card.
-    pub document: Option<crate::IssuingCardholderIdDocument>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::Decode for IssuingCardholderVerification {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::IssuingCardholderIdDocument>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_cardholder_verification object",
-                &["document"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingCardholderVerification {
-            document: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for IssuingCardholderVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::HasId for IssuingCardholderVerification {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingCardholderVerification {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.document {
-            map.serialize_entry("document", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -1996,15 +694,15 @@ pub struct UpdateIssuingCardholder {
     /// The id of the `IssuingCardholder` (the `cardholder` path parameter).
     pub cardholder: crate::IssuingCardholderId,
     /// The cardholder's billing address.
-    pub billing: Option<crate::issuing_cardholder::Billing>,
+    pub billing: Option<crate::issuing_cardholder::create_update::Billing>,
     /// Additional information about a `company` cardholder.
-    pub company: Option<crate::issuing_cardholder::Company>,
+    pub company: Option<crate::issuing_cardholder::create_update::Company>,
     /// The cardholder's email address.
     pub email: Option<String>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Additional information about an `individual` cardholder.
-    pub individual: Option<crate::issuing_cardholder::Individual>,
+    pub individual: Option<crate::issuing_cardholder::create_update::Individual>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// The cardholder's phone number. This is required for all cardholders who will be creating EU cards. See the [3D Secure documentation](https://docs.stripe.com/issuing/3d-secure) for more details.
@@ -2013,7 +711,9 @@ pub struct UpdateIssuingCardholder {
     ///  This changes the language of the [3D Secure flow](https://docs.stripe.com/issuing/3d-secure) and one-time password messages sent to the cardholder.
     pub preferred_locales: Option<Vec<crate::issuing_cardholder::PreferredLocales>>,
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
-    pub spending_controls: Option<crate::issuing_cardholder::SpendingControls>,
+    pub spending_controls: Option<
+        crate::issuing_cardholder::create_update::SpendingControls,
+    >,
     /// Specifies whether to permit authorizations on this cardholder's cards.
     ///
     /// This parameter takes `active`, `inactive`.
@@ -2077,12 +777,18 @@ impl UpdateIssuingCardholder {
         }
     }
     /// The cardholder's billing address.
-    pub fn billing(mut self, v: impl Into<crate::issuing_cardholder::Billing>) -> Self {
+    pub fn billing(
+        mut self,
+        v: impl Into<crate::issuing_cardholder::create_update::Billing>,
+    ) -> Self {
         self.billing = Some(v.into());
         self
     }
     /// Additional information about a `company` cardholder.
-    pub fn company(mut self, v: impl Into<crate::issuing_cardholder::Company>) -> Self {
+    pub fn company(
+        mut self,
+        v: impl Into<crate::issuing_cardholder::create_update::Company>,
+    ) -> Self {
         self.company = Some(v.into());
         self
     }
@@ -2099,7 +805,7 @@ impl UpdateIssuingCardholder {
     /// Additional information about an `individual` cardholder.
     pub fn individual(
         mut self,
-        v: impl Into<crate::issuing_cardholder::Individual>,
+        v: impl Into<crate::issuing_cardholder::create_update::Individual>,
     ) -> Self {
         self.individual = Some(v.into());
         self
@@ -2128,7 +834,7 @@ impl UpdateIssuingCardholder {
     /// Rules that control spending across this cardholder's cards. Refer to our [documentation](https://docs.stripe.com/issuing/controls/spending-controls) for more details.
     pub fn spending_controls(
         mut self,
-        v: impl Into<crate::issuing_cardholder::SpendingControls>,
+        v: impl Into<crate::issuing_cardholder::create_update::SpendingControls>,
     ) -> Self {
         self.spending_controls = Some(v.into());
         self

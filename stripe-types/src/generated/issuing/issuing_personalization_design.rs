@@ -99,7 +99,9 @@ pub struct CreateIssuingPersonalizationDesign {
     /// The physical bundle object belonging to this personalization design.
     pub physical_bundle: crate::IssuingPhysicalBundleId,
     /// Information on whether this personalization design is used to create cards when one is not specified.
-    pub preferences: Option<crate::issuing_personalization_design::Preferences>,
+    pub preferences: Option<
+        crate::issuing_personalization_design::create_update::Preferences,
+    >,
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
     pub transfer_lookup_key: Option<bool>,
 }
@@ -189,7 +191,7 @@ impl CreateIssuingPersonalizationDesign {
     /// Information on whether this personalization design is used to create cards when one is not specified.
     pub fn preferences(
         mut self,
-        v: impl Into<crate::issuing_personalization_design::Preferences>,
+        v: impl Into<crate::issuing_personalization_design::create_update::Preferences>,
     ) -> Self {
         self.preferences = Some(v.into());
         self
@@ -296,7 +298,7 @@ pub struct IssuingPersonalizationDesign {
     /// The file for the card logo to use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
     pub card_logo: Option<crate::rt::Expandable<crate::File>>,
     /// Hash containing carrier text, for use with physical bundles that support carrier text.
-    pub carrier_text: Option<crate::IssuingPersonalizationDesignCarrierText>,
+    pub carrier_text: Option<crate::issuing_personalization_design::CarrierText>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Unique identifier for the object.
@@ -312,9 +314,9 @@ pub struct IssuingPersonalizationDesign {
     /// The physical bundle object belonging to this personalization design.
     pub physical_bundle: crate::rt::Expandable<crate::gated::IssuingPhysicalBundle>,
     /// The `preferences` field.
-    pub preferences: crate::IssuingPersonalizationDesignPreferences,
+    pub preferences: crate::issuing_personalization_design::Preferences,
     /// The `rejection_reasons` field.
-    pub rejection_reasons: crate::IssuingPersonalizationDesignRejectionReasons,
+    pub rejection_reasons: crate::issuing_personalization_design::RejectionReasons,
     /// Whether this personalization design can be used to create cards.
     pub status: crate::issuing_personalization_design::Status,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -335,7 +337,9 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
-            f1: crate::rt::json::Slot<crate::IssuingPersonalizationDesignCarrierText>,
+            f1: crate::rt::json::Slot<
+                crate::issuing_personalization_design::CarrierText,
+            >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<crate::IssuingPersonalizationDesignId>,
             f4: crate::rt::json::Slot<bool>,
@@ -345,9 +349,11 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
             f8: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::IssuingPhysicalBundle>,
             >,
-            f9: crate::rt::json::Slot<crate::IssuingPersonalizationDesignPreferences>,
+            f9: crate::rt::json::Slot<
+                crate::issuing_personalization_design::Preferences,
+            >,
             f10: crate::rt::json::Slot<
-                crate::IssuingPersonalizationDesignRejectionReasons,
+                crate::issuing_personalization_design::RejectionReasons,
             >,
             f11: crate::rt::json::Slot<crate::issuing_personalization_design::Status>,
         }
@@ -500,254 +506,6 @@ impl serde::Serialize for IssuingPersonalizationDesign {
         map.end()
     }
 }
-/// IssuingPersonalizationDesignCarrierText
-#[cfg(feature = "issuing_personalization_designs")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingPersonalizationDesignCarrierText {
-    /// The footer body text of the carrier letter.
-    pub footer_body: Option<String>,
-    /// The footer title text of the carrier letter.
-    pub footer_title: Option<String>,
-    /// The header body text of the carrier letter.
-    pub header_body: Option<String>,
-    /// The header title text of the carrier letter.
-    pub header_title: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::Decode for IssuingPersonalizationDesignCarrierText {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_personalization_design_carrier_text object",
-                &["footer_body", "footer_title", "header_body", "header_title"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingPersonalizationDesignCarrierText {
-            footer_body: b.f0.take(),
-            footer_title: b.f1.take(),
-            header_body: b.f2.take(),
-            header_title: b.f3.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignCarrierText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::HasId for IssuingPersonalizationDesignCarrierText {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingPersonalizationDesignCarrierText {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.footer_body {
-            map.serialize_entry("footer_body", v)?;
-        }
-        if let Some(v) = &self.footer_title {
-            map.serialize_entry("footer_title", v)?;
-        }
-        if let Some(v) = &self.header_body {
-            map.serialize_entry("header_body", v)?;
-        }
-        if let Some(v) = &self.header_title {
-            map.serialize_entry("header_title", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingPersonalizationDesignPreferences
-#[cfg(feature = "issuing_personalization_designs")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingPersonalizationDesignPreferences {
-    /// Whether we use this personalization design to create cards when one isn't specified. A connected account uses the Connect platform's default design if no personalization design is set as the default design.
-    pub is_default: bool,
-    /// Whether this personalization design is used to create cards when one is not specified and a default for this connected account does not exist.
-    pub is_platform_default: Option<bool>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::Decode for IssuingPersonalizationDesignPreferences {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<bool>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_personalization_design_preferences object",
-                &["is_default", "is_platform_default"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(IssuingPersonalizationDesignPreferences {
-                    is_default: f0,
-                    is_platform_default: b.f1.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "is_default")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignPreferences {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::HasId for IssuingPersonalizationDesignPreferences {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingPersonalizationDesignPreferences {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("is_default", &self.is_default)?;
-        if let Some(v) = &self.is_platform_default {
-            map.serialize_entry("is_platform_default", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingPersonalizationDesignRejectionReasons
-#[cfg(feature = "issuing_personalization_designs")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingPersonalizationDesignRejectionReasons {
-    /// The reason(s) the card logo was rejected.
-    pub card_logo: Option<Vec<crate::issuing_personalization_design::CardLogo>>,
-    /// The reason(s) the carrier text was rejected.
-    pub carrier_text: Option<
-        Vec<crate::issuing_personalization_design::rejection_reasons_reject::CarrierText>,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::issuing_personalization_design::CardLogo>,
-            >,
-            f1: crate::rt::json::Slot<
-                Vec<
-                    crate::issuing_personalization_design::rejection_reasons_reject::CarrierText,
-                >,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_personalization_design_rejection_reasons object",
-                &["card_logo", "carrier_text"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IssuingPersonalizationDesignRejectionReasons {
-            card_logo: b.f0.take(),
-            carrier_text: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl<'de> serde::Deserialize<'de> for IssuingPersonalizationDesignRejectionReasons {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::HasId for IssuingPersonalizationDesignRejectionReasons {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingPersonalizationDesignRejectionReasons {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.card_logo {
-            map.serialize_entry("card_logo", v)?;
-        }
-        if let Some(v) = &self.carrier_text {
-            map.serialize_entry("carrier_text", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// List all personalization designs
 ///
 /// Returns a list of personalization design objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
@@ -890,7 +648,7 @@ pub struct RejectTestHelpersIssuingPersonalizationDesign {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The reason(s) the personalization design was rejected.
-    pub rejection_reasons: crate::issuing_personalization_design::RejectionReasons,
+    pub rejection_reasons: crate::issuing_personalization_design::reject::RejectionReasons,
 }
 #[cfg(feature = "issuing_personalization_designs")]
 impl serde::Serialize for RejectTestHelpersIssuingPersonalizationDesign {
@@ -911,7 +669,7 @@ impl RejectTestHelpersIssuingPersonalizationDesign {
     pub fn new(
         personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
         rejection_reasons: impl Into<
-            crate::issuing_personalization_design::RejectionReasons,
+            crate::issuing_personalization_design::reject::RejectionReasons,
         >,
     ) -> Self {
         Self {
@@ -1059,7 +817,9 @@ pub struct UpdateIssuingPersonalizationDesign {
     /// The physical bundle object belonging to this personalization design.
     pub physical_bundle: Option<crate::IssuingPhysicalBundleId>,
     /// Information on whether this personalization design is used to create cards when one is not specified.
-    pub preferences: Option<crate::issuing_personalization_design::Preferences>,
+    pub preferences: Option<
+        crate::issuing_personalization_design::create_update::Preferences,
+    >,
     /// If set to true, will atomically remove the lookup key from the existing personalization design, and assign it to this personalization design.
     pub transfer_lookup_key: Option<bool>,
 }
@@ -1169,7 +929,7 @@ impl UpdateIssuingPersonalizationDesign {
     /// Information on whether this personalization design is used to create cards when one is not specified.
     pub fn preferences(
         mut self,
-        v: impl Into<crate::issuing_personalization_design::Preferences>,
+        v: impl Into<crate::issuing_personalization_design::create_update::Preferences>,
     ) -> Self {
         self.preferences = Some(v.into());
         self

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct IssuingPhysicalBundle {
     /// The `features` field.
-    pub features: crate::IssuingPhysicalBundleFeatures,
+    pub features: crate::issuing_physical_bundle::Features,
     /// Unique identifier for the object.
     pub id: crate::IssuingPhysicalBundleId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -32,7 +32,7 @@ impl crate::rt::Decode for IssuingPhysicalBundle {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeatures>,
+            f0: crate::rt::json::Slot<crate::issuing_physical_bundle::Features>,
             f1: crate::rt::json::Slot<crate::IssuingPhysicalBundleId>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<String>,
@@ -123,95 +123,6 @@ impl serde::Serialize for IssuingPhysicalBundle {
         map.serialize_entry("status", &self.status)?;
         map.serialize_entry("type", &self.r#type)?;
         map.serialize_entry("object", "issuing.physical_bundle")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// IssuingPhysicalBundleFeatures
-#[cfg(feature = "issuing_physical_bundles")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IssuingPhysicalBundleFeatures {
-    /// The policy for how to use card logo images in a card design with this physical bundle.
-    pub card_logo: crate::issuing_physical_bundle::CardLogo,
-    /// The policy for how to use carrier letter text in a card design with this physical bundle.
-    pub carrier_text: crate::issuing_physical_bundle::CarrierText,
-    /// The policy for how to use a second line on a card with this physical bundle.
-    pub second_line: crate::issuing_physical_bundle::SecondLine,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "issuing_physical_bundles")]
-impl crate::rt::Decode for IssuingPhysicalBundleFeatures {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::issuing_physical_bundle::CardLogo>,
-            f1: crate::rt::json::Slot<crate::issuing_physical_bundle::CarrierText>,
-            f2: crate::rt::json::Slot<crate::issuing_physical_bundle::SecondLine>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a issuing_physical_bundle_features object",
-                &["card_logo", "carrier_text", "second_line"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(IssuingPhysicalBundleFeatures {
-                    card_logo: f0,
-                    carrier_text: f1,
-                    second_line: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "card_logo"),
-                        (taken.1.is_none(), "carrier_text"),
-                        (taken.2.is_none(), "second_line"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "issuing_physical_bundles")]
-impl<'de> serde::Deserialize<'de> for IssuingPhysicalBundleFeatures {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "issuing_physical_bundles")]
-impl crate::rt::HasId for IssuingPhysicalBundleFeatures {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "issuing_physical_bundles")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IssuingPhysicalBundleFeatures {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("card_logo", &self.card_logo)?;
-        map.serialize_entry("carrier_text", &self.carrier_text)?;
-        map.serialize_entry("second_line", &self.second_line)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -20,7 +20,7 @@ pub struct IssuingToken {
     /// The token service provider / card network associated with the token.
     pub network: crate::issuing_token::Network,
     /// The `network_data` field.
-    pub network_data: Option<crate::IssuingNetworkTokenNetworkData>,
+    pub network_data: Option<crate::issuing_token::NetworkData>,
     /// Time at which the token was last updated by the card network. Measured in seconds since the Unix epoch.
     pub network_updated_at: crate::rt::Timestamp,
     /// The usage state of the token.
@@ -49,7 +49,7 @@ impl crate::rt::Decode for IssuingToken {
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<crate::issuing_token::Network>,
-            f7: crate::rt::json::Slot<crate::IssuingNetworkTokenNetworkData>,
+            f7: crate::rt::json::Slot<crate::issuing_token::NetworkData>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<crate::issuing_token::Status>,
             f10: crate::rt::json::Slot<crate::issuing_token::WalletProvider>,

@@ -8,30 +8,6 @@ mod issuing_cardholder;
 pub use issuing_cardholder::*;
 mod issuing_dispute;
 pub use issuing_dispute::*;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-mod issuing_network_token_address;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub use issuing_network_token_address::*;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-mod issuing_network_token_device;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub use issuing_network_token_device::*;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-mod issuing_network_token_mastercard;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub use issuing_network_token_mastercard::*;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-mod issuing_network_token_network_data;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub use issuing_network_token_network_data::*;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-mod issuing_network_token_visa;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub use issuing_network_token_visa::*;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-mod issuing_network_token_wallet_provider;
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub use issuing_network_token_wallet_provider::*;
 mod issuing_personalization_design;
 pub use issuing_personalization_design::*;
 mod issuing_physical_bundle;

@@ -8,7 +8,7 @@ pub struct AccountConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::create::Features>,
+    pub features: Option<crate::account_session::create::CreateFeatures>,
 }
 #[cfg(feature = "account_sessions")]
 impl serde::Serialize for AccountConfigParam {
@@ -35,7 +35,7 @@ impl AccountConfigParam {
     /// The `features` parameter.
     pub fn features(
         mut self,
-        v: impl Into<crate::account_session::create::Features>,
+        v: impl Into<crate::account_session::create::CreateFeatures>,
     ) -> Self {
         self.features = Some(v.into());
         self
@@ -49,7 +49,7 @@ pub struct BaseConfigParam {
     /// The `enabled` parameter.
     pub enabled: bool,
     /// The `features` parameter.
-    pub features: Option<crate::account_session::Features>,
+    pub features: Option<crate::account_session::create::Features>,
 }
 #[cfg(feature = "account_sessions")]
 impl serde::Serialize for BaseConfigParam {
@@ -74,1041 +74,1982 @@ impl BaseConfigParam {
         }
     }
     /// The `features` parameter.
-    pub fn features(mut self, v: impl Into<crate::account_session::Features>) -> Self {
+    pub fn features(
+        mut self,
+        v: impl Into<crate::account_session::create::Features>,
+    ) -> Self {
         self.features = Some(v.into());
         self
     }
 }
-/// `components` in the parameters of `CreateAccountSession`.
+/// ConnectEmbeddedAccountSessionCreateComponents
 #[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Components {
-    /// The `account_management` parameter.
-    pub account_management: Option<crate::account_session::AccountConfigParam>,
-    /// The `account_onboarding` parameter.
-    pub account_onboarding: Option<crate::account_session::AccountConfigParam>,
-    /// The `balances` parameter.
-    pub balances: Option<crate::account_session::PayoutsConfigParam>,
-    /// The `disputes_list` parameter.
-    pub disputes_list: Option<crate::account_session::DisputesList>,
-    /// The `documents` parameter.
-    pub documents: Option<crate::account_session::BaseConfigParam>,
-    /// The `financial_account` parameter.
-    pub financial_account: Option<crate::account_session::FinancialAccount>,
-    /// The `financial_account_transactions` parameter.
-    pub financial_account_transactions: Option<
-        crate::account_session::FinancialAccountTransactions,
-    >,
-    /// The `instant_payouts_promotion` parameter.
-    pub instant_payouts_promotion: Option<
-        crate::account_session::InstantPayoutsPromotion,
-    >,
-    /// The `issuing_card` parameter.
-    pub issuing_card: Option<crate::account_session::IssuingCard>,
-    /// The `issuing_cards_list` parameter.
-    pub issuing_cards_list: Option<crate::account_session::IssuingCardsList>,
-    /// The `notification_banner` parameter.
-    pub notification_banner: Option<crate::account_session::AccountConfigParam>,
-    /// The `payment_details` parameter.
-    pub payment_details: Option<crate::account_session::PaymentsConfigParam>,
-    /// The `payment_disputes` parameter.
-    pub payment_disputes: Option<crate::account_session::PaymentDisputes>,
-    /// The `payments` parameter.
-    pub payments: Option<crate::account_session::PaymentsConfigParam>,
-    /// The `payout_details` parameter.
-    pub payout_details: Option<crate::account_session::BaseConfigParam>,
-    /// The `payouts` parameter.
-    pub payouts: Option<crate::account_session::PayoutsConfigParam>,
-    /// The `payouts_list` parameter.
-    pub payouts_list: Option<crate::account_session::BaseConfigParam>,
-    /// The `tax_registrations` parameter.
-    pub tax_registrations: Option<crate::account_session::BaseConfigParam>,
-    /// The `tax_settings` parameter.
-    pub tax_settings: Option<crate::account_session::BaseConfigParam>,
+    /// The `account_management` field.
+    pub account_management: crate::account_session::ConnectEmbeddedAccountConfigClaim,
+    /// The `account_onboarding` field.
+    pub account_onboarding: crate::account_session::ConnectEmbeddedAccountConfigClaim,
+    /// The `balances` field.
+    pub balances: crate::account_session::ConnectEmbeddedPayoutsConfig,
+    /// The `disputes_list` field.
+    pub disputes_list: crate::account_session::DisputesList,
+    /// The `documents` field.
+    pub documents: crate::account_session::ConnectEmbeddedBaseConfigClaim,
+    /// The `financial_account` field.
+    pub financial_account: crate::account_session::FinancialAccount,
+    /// The `financial_account_transactions` field.
+    pub financial_account_transactions: crate::account_session::FinancialAccountTransactions,
+    /// The `instant_payouts_promotion` field.
+    pub instant_payouts_promotion: crate::account_session::InstantPayoutsPromotion,
+    /// The `issuing_card` field.
+    pub issuing_card: crate::account_session::IssuingCard,
+    /// The `issuing_cards_list` field.
+    pub issuing_cards_list: crate::account_session::IssuingCardsList,
+    /// The `notification_banner` field.
+    pub notification_banner: crate::account_session::ConnectEmbeddedAccountConfigClaim,
+    /// The `payment_details` field.
+    pub payment_details: crate::account_session::ConnectEmbeddedPaymentsConfigClaim,
+    /// The `payment_disputes` field.
+    pub payment_disputes: crate::account_session::PaymentDisputes,
+    /// The `payments` field.
+    pub payments: crate::account_session::ConnectEmbeddedPaymentsConfigClaim,
+    /// The `payout_details` field.
+    pub payout_details: crate::account_session::ConnectEmbeddedBaseConfigClaim,
+    /// The `payouts` field.
+    pub payouts: crate::account_session::ConnectEmbeddedPayoutsConfig,
+    /// The `payouts_list` field.
+    pub payouts_list: crate::account_session::ConnectEmbeddedBaseConfigClaim,
+    /// The `tax_registrations` field.
+    pub tax_registrations: crate::account_session::ConnectEmbeddedBaseConfigClaim,
+    /// The `tax_settings` field.
+    pub tax_settings: crate::account_session::ConnectEmbeddedBaseConfigClaim,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for Components {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedAccountConfigClaim,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedAccountConfigClaim,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedPayoutsConfig,
+            >,
+            f3: crate::rt::json::Slot<crate::account_session::DisputesList>,
+            f4: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedBaseConfigClaim,
+            >,
+            f5: crate::rt::json::Slot<crate::account_session::FinancialAccount>,
+            f6: crate::rt::json::Slot<
+                crate::account_session::FinancialAccountTransactions,
+            >,
+            f7: crate::rt::json::Slot<crate::account_session::InstantPayoutsPromotion>,
+            f8: crate::rt::json::Slot<crate::account_session::IssuingCard>,
+            f9: crate::rt::json::Slot<crate::account_session::IssuingCardsList>,
+            f10: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedAccountConfigClaim,
+            >,
+            f11: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedPaymentsConfigClaim,
+            >,
+            f12: crate::rt::json::Slot<crate::account_session::PaymentDisputes>,
+            f13: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedPaymentsConfigClaim,
+            >,
+            f14: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedBaseConfigClaim,
+            >,
+            f15: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedPayoutsConfig,
+            >,
+            f16: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedBaseConfigClaim,
+            >,
+            f17: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedBaseConfigClaim,
+            >,
+            f18: crate::rt::json::Slot<
+                crate::account_session::ConnectEmbeddedBaseConfigClaim,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_account_session_create_components object",
+                &[
+                    "account_management",
+                    "account_onboarding",
+                    "balances",
+                    "disputes_list",
+                    "documents",
+                    "financial_account",
+                    "financial_account_transactions",
+                    "instant_payouts_promotion",
+                    "issuing_card",
+                    "issuing_cards_list",
+                    "notification_banner",
+                    "payment_details",
+                    "payment_disputes",
+                    "payments",
+                    "payout_details",
+                    "payouts",
+                    "payouts_list",
+                    "tax_registrations",
+                    "tax_settings",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.required(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f15.take(),
+            b.f16.take(),
+            b.f17.take(),
+            b.f18.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+                Some(f15),
+                Some(f16),
+                Some(f17),
+                Some(f18),
+            ) => {
+                Ok(Components {
+                    account_management: f0,
+                    account_onboarding: f1,
+                    balances: f2,
+                    disputes_list: f3,
+                    documents: f4,
+                    financial_account: f5,
+                    financial_account_transactions: f6,
+                    instant_payouts_promotion: f7,
+                    issuing_card: f8,
+                    issuing_cards_list: f9,
+                    notification_banner: f10,
+                    payment_details: f11,
+                    payment_disputes: f12,
+                    payments: f13,
+                    payout_details: f14,
+                    payouts: f15,
+                    payouts_list: f16,
+                    tax_registrations: f17,
+                    tax_settings: f18,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_management"),
+                        (taken.1.is_none(), "account_onboarding"),
+                        (taken.2.is_none(), "balances"),
+                        (taken.3.is_none(), "disputes_list"),
+                        (taken.4.is_none(), "documents"),
+                        (taken.5.is_none(), "financial_account"),
+                        (taken.6.is_none(), "financial_account_transactions"),
+                        (taken.7.is_none(), "instant_payouts_promotion"),
+                        (taken.8.is_none(), "issuing_card"),
+                        (taken.9.is_none(), "issuing_cards_list"),
+                        (taken.10.is_none(), "notification_banner"),
+                        (taken.11.is_none(), "payment_details"),
+                        (taken.12.is_none(), "payment_disputes"),
+                        (taken.13.is_none(), "payments"),
+                        (taken.14.is_none(), "payout_details"),
+                        (taken.15.is_none(), "payouts"),
+                        (taken.16.is_none(), "payouts_list"),
+                        (taken.17.is_none(), "tax_registrations"),
+                        (taken.18.is_none(), "tax_settings"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for Components {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for Components {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Components {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_management {
-            map.serialize_entry("account_management", v)?;
-        }
-        if let Some(v) = &self.account_onboarding {
-            map.serialize_entry("account_onboarding", v)?;
-        }
-        if let Some(v) = &self.balances {
-            map.serialize_entry("balances", v)?;
-        }
-        if let Some(v) = &self.disputes_list {
-            map.serialize_entry("disputes_list", v)?;
-        }
-        if let Some(v) = &self.documents {
-            map.serialize_entry("documents", v)?;
-        }
-        if let Some(v) = &self.financial_account {
-            map.serialize_entry("financial_account", v)?;
-        }
-        if let Some(v) = &self.financial_account_transactions {
-            map.serialize_entry("financial_account_transactions", v)?;
-        }
-        if let Some(v) = &self.instant_payouts_promotion {
-            map.serialize_entry("instant_payouts_promotion", v)?;
-        }
-        if let Some(v) = &self.issuing_card {
-            map.serialize_entry("issuing_card", v)?;
-        }
-        if let Some(v) = &self.issuing_cards_list {
-            map.serialize_entry("issuing_cards_list", v)?;
-        }
-        if let Some(v) = &self.notification_banner {
-            map.serialize_entry("notification_banner", v)?;
-        }
-        if let Some(v) = &self.payment_details {
-            map.serialize_entry("payment_details", v)?;
-        }
-        if let Some(v) = &self.payment_disputes {
-            map.serialize_entry("payment_disputes", v)?;
-        }
-        if let Some(v) = &self.payments {
-            map.serialize_entry("payments", v)?;
-        }
-        if let Some(v) = &self.payout_details {
-            map.serialize_entry("payout_details", v)?;
-        }
-        if let Some(v) = &self.payouts {
-            map.serialize_entry("payouts", v)?;
-        }
-        if let Some(v) = &self.payouts_list {
-            map.serialize_entry("payouts_list", v)?;
-        }
-        if let Some(v) = &self.tax_registrations {
-            map.serialize_entry("tax_registrations", v)?;
-        }
-        if let Some(v) = &self.tax_settings {
-            map.serialize_entry("tax_settings", v)?;
+        map.serialize_entry("account_management", &self.account_management)?;
+        map.serialize_entry("account_onboarding", &self.account_onboarding)?;
+        map.serialize_entry("balances", &self.balances)?;
+        map.serialize_entry("disputes_list", &self.disputes_list)?;
+        map.serialize_entry("documents", &self.documents)?;
+        map.serialize_entry("financial_account", &self.financial_account)?;
+        map.serialize_entry(
+            "financial_account_transactions",
+            &self.financial_account_transactions,
+        )?;
+        map.serialize_entry(
+            "instant_payouts_promotion",
+            &self.instant_payouts_promotion,
+        )?;
+        map.serialize_entry("issuing_card", &self.issuing_card)?;
+        map.serialize_entry("issuing_cards_list", &self.issuing_cards_list)?;
+        map.serialize_entry("notification_banner", &self.notification_banner)?;
+        map.serialize_entry("payment_details", &self.payment_details)?;
+        map.serialize_entry("payment_disputes", &self.payment_disputes)?;
+        map.serialize_entry("payments", &self.payments)?;
+        map.serialize_entry("payout_details", &self.payout_details)?;
+        map.serialize_entry("payouts", &self.payouts)?;
+        map.serialize_entry("payouts_list", &self.payouts_list)?;
+        map.serialize_entry("tax_registrations", &self.tax_registrations)?;
+        map.serialize_entry("tax_settings", &self.tax_settings)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedAccountConfigClaim
 #[cfg(feature = "account_sessions")]
-impl Components {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_management: None,
-            account_onboarding: None,
-            balances: None,
-            disputes_list: None,
-            documents: None,
-            financial_account: None,
-            financial_account_transactions: None,
-            instant_payouts_promotion: None,
-            issuing_card: None,
-            issuing_cards_list: None,
-            notification_banner: None,
-            payment_details: None,
-            payment_disputes: None,
-            payments: None,
-            payout_details: None,
-            payouts: None,
-            payouts_list: None,
-            tax_registrations: None,
-            tax_settings: None,
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ConnectEmbeddedAccountConfigClaim {
+    /// Whether the embedded component is enabled.
+    pub enabled: bool,
+    /// The `features` field.
+    pub features: crate::account_session::NotificationBannerFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for ConnectEmbeddedAccountConfigClaim {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::account_session::NotificationBannerFeatures,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_account_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ConnectEmbeddedAccountConfigClaim {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
-    /// The `account_management` parameter.
-    pub fn account_management(
-        mut self,
-        v: impl Into<crate::account_session::AccountConfigParam>,
-    ) -> Self {
-        self.account_management = Some(v.into());
-        self
-    }
-    /// The `account_onboarding` parameter.
-    pub fn account_onboarding(
-        mut self,
-        v: impl Into<crate::account_session::AccountConfigParam>,
-    ) -> Self {
-        self.account_onboarding = Some(v.into());
-        self
-    }
-    /// The `balances` parameter.
-    pub fn balances(
-        mut self,
-        v: impl Into<crate::account_session::PayoutsConfigParam>,
-    ) -> Self {
-        self.balances = Some(v.into());
-        self
-    }
-    /// The `disputes_list` parameter.
-    pub fn disputes_list(
-        mut self,
-        v: impl Into<crate::account_session::DisputesList>,
-    ) -> Self {
-        self.disputes_list = Some(v.into());
-        self
-    }
-    /// The `documents` parameter.
-    pub fn documents(
-        mut self,
-        v: impl Into<crate::account_session::BaseConfigParam>,
-    ) -> Self {
-        self.documents = Some(v.into());
-        self
-    }
-    /// The `financial_account` parameter.
-    pub fn financial_account(
-        mut self,
-        v: impl Into<crate::account_session::FinancialAccount>,
-    ) -> Self {
-        self.financial_account = Some(v.into());
-        self
-    }
-    /// The `financial_account_transactions` parameter.
-    pub fn financial_account_transactions(
-        mut self,
-        v: impl Into<crate::account_session::FinancialAccountTransactions>,
-    ) -> Self {
-        self.financial_account_transactions = Some(v.into());
-        self
-    }
-    /// The `instant_payouts_promotion` parameter.
-    pub fn instant_payouts_promotion(
-        mut self,
-        v: impl Into<crate::account_session::InstantPayoutsPromotion>,
-    ) -> Self {
-        self.instant_payouts_promotion = Some(v.into());
-        self
-    }
-    /// The `issuing_card` parameter.
-    pub fn issuing_card(
-        mut self,
-        v: impl Into<crate::account_session::IssuingCard>,
-    ) -> Self {
-        self.issuing_card = Some(v.into());
-        self
-    }
-    /// The `issuing_cards_list` parameter.
-    pub fn issuing_cards_list(
-        mut self,
-        v: impl Into<crate::account_session::IssuingCardsList>,
-    ) -> Self {
-        self.issuing_cards_list = Some(v.into());
-        self
-    }
-    /// The `notification_banner` parameter.
-    pub fn notification_banner(
-        mut self,
-        v: impl Into<crate::account_session::AccountConfigParam>,
-    ) -> Self {
-        self.notification_banner = Some(v.into());
-        self
-    }
-    /// The `payment_details` parameter.
-    pub fn payment_details(
-        mut self,
-        v: impl Into<crate::account_session::PaymentsConfigParam>,
-    ) -> Self {
-        self.payment_details = Some(v.into());
-        self
-    }
-    /// The `payment_disputes` parameter.
-    pub fn payment_disputes(
-        mut self,
-        v: impl Into<crate::account_session::PaymentDisputes>,
-    ) -> Self {
-        self.payment_disputes = Some(v.into());
-        self
-    }
-    /// The `payments` parameter.
-    pub fn payments(
-        mut self,
-        v: impl Into<crate::account_session::PaymentsConfigParam>,
-    ) -> Self {
-        self.payments = Some(v.into());
-        self
-    }
-    /// The `payout_details` parameter.
-    pub fn payout_details(
-        mut self,
-        v: impl Into<crate::account_session::BaseConfigParam>,
-    ) -> Self {
-        self.payout_details = Some(v.into());
-        self
-    }
-    /// The `payouts` parameter.
-    pub fn payouts(
-        mut self,
-        v: impl Into<crate::account_session::PayoutsConfigParam>,
-    ) -> Self {
-        self.payouts = Some(v.into());
-        self
-    }
-    /// The `payouts_list` parameter.
-    pub fn payouts_list(
-        mut self,
-        v: impl Into<crate::account_session::BaseConfigParam>,
-    ) -> Self {
-        self.payouts_list = Some(v.into());
-        self
-    }
-    /// The `tax_registrations` parameter.
-    pub fn tax_registrations(
-        mut self,
-        v: impl Into<crate::account_session::BaseConfigParam>,
-    ) -> Self {
-        self.tax_registrations = Some(v.into());
-        self
-    }
-    /// The `tax_settings` parameter.
-    pub fn tax_settings(
-        mut self,
-        v: impl Into<crate::account_session::BaseConfigParam>,
-    ) -> Self {
-        self.tax_settings = Some(v.into());
-        self
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedAccountConfigClaim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
-/// `components.disputes_list` in the parameters of `CreateAccountSession`.
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for ConnectEmbeddedAccountConfigClaim {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ConnectEmbeddedAccountConfigClaim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("enabled", &self.enabled)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ConnectEmbeddedBaseConfigClaim
+#[cfg(feature = "account_sessions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ConnectEmbeddedBaseConfigClaim {
+    /// Whether the embedded component is enabled.
+    pub enabled: bool,
+    /// The `features` field.
+    pub features: crate::account_session::TaxSettingsFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for ConnectEmbeddedBaseConfigClaim {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::TaxSettingsFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_base_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ConnectEmbeddedBaseConfigClaim {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedBaseConfigClaim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for ConnectEmbeddedBaseConfigClaim {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ConnectEmbeddedBaseConfigClaim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("enabled", &self.enabled)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ConnectEmbeddedPaymentsConfigClaim
+#[cfg(feature = "account_sessions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ConnectEmbeddedPaymentsConfigClaim {
+    /// Whether the embedded component is enabled.
+    pub enabled: bool,
+    /// The `features` field.
+    pub features: crate::account_session::PaymentsFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for ConnectEmbeddedPaymentsConfigClaim {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::PaymentsFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_payments_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ConnectEmbeddedPaymentsConfigClaim {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedPaymentsConfigClaim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for ConnectEmbeddedPaymentsConfigClaim {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ConnectEmbeddedPaymentsConfigClaim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("enabled", &self.enabled)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ConnectEmbeddedPayoutsConfig
+#[cfg(feature = "account_sessions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ConnectEmbeddedPayoutsConfig {
+    /// Whether the embedded component is enabled.
+    pub enabled: bool,
+    /// The `features` field.
+    pub features: crate::account_session::PayoutsFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for ConnectEmbeddedPayoutsConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::PayoutsFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_payouts_config object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ConnectEmbeddedPayoutsConfig {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for ConnectEmbeddedPayoutsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for ConnectEmbeddedPayoutsConfig {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ConnectEmbeddedPayoutsConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("enabled", &self.enabled)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ConnectEmbeddedDisputesListConfig
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputesList {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::DisputesListFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::DisputesListFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for DisputesList {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::DisputesListFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_disputes_list_config object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(DisputesList {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for DisputesList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for DisputesList {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for DisputesList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedDisputesListFeatures
 #[cfg(feature = "account_sessions")]
-impl DisputesList {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::DisputesListFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.disputes_list.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputesListFeatures {
-    /// The `capture_payments` parameter.
-    pub capture_payments: Option<bool>,
-    /// The `destination_on_behalf_of_charge_management` parameter.
-    pub destination_on_behalf_of_charge_management: Option<bool>,
-    /// The `dispute_management` parameter.
-    pub dispute_management: Option<bool>,
-    /// The `refund_management` parameter.
-    pub refund_management: Option<bool>,
+    /// Whether to allow capturing and cancelling payment intents. This is `true` by default.
+    pub capture_payments: bool,
+    /// Whether connected accounts can manage destination charges that are created on behalf of them. This is `false` by default.
+    pub destination_on_behalf_of_charge_management: bool,
+    /// Whether responding to disputes is enabled, including submitting evidence and accepting disputes. This is `true` by default.
+    pub dispute_management: bool,
+    /// Whether sending refunds is enabled. This is `true` by default.
+    pub refund_management: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for DisputesListFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_disputes_list_features object",
+                &[
+                    "capture_payments",
+                    "destination_on_behalf_of_charge_management",
+                    "dispute_management",
+                    "refund_management",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
+                Ok(DisputesListFeatures {
+                    capture_payments: f0,
+                    destination_on_behalf_of_charge_management: f1,
+                    dispute_management: f2,
+                    refund_management: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "capture_payments"),
+                        (
+                            taken.1.is_none(),
+                            "destination_on_behalf_of_charge_management",
+                        ),
+                        (taken.2.is_none(), "dispute_management"),
+                        (taken.3.is_none(), "refund_management"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for DisputesListFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for DisputesListFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for DisputesListFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.capture_payments {
-            map.serialize_entry("capture_payments", v)?;
-        }
-        if let Some(v) = &self.destination_on_behalf_of_charge_management {
-            map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
-        }
-        if let Some(v) = &self.dispute_management {
-            map.serialize_entry("dispute_management", v)?;
-        }
-        if let Some(v) = &self.refund_management {
-            map.serialize_entry("refund_management", v)?;
+        map.serialize_entry("capture_payments", &self.capture_payments)?;
+        map.serialize_entry(
+            "destination_on_behalf_of_charge_management",
+            &self.destination_on_behalf_of_charge_management,
+        )?;
+        map.serialize_entry("dispute_management", &self.dispute_management)?;
+        map.serialize_entry("refund_management", &self.refund_management)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "account_sessions")]
-impl DisputesListFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            capture_payments: None,
-            destination_on_behalf_of_charge_management: None,
-            dispute_management: None,
-            refund_management: None,
-        }
-    }
-    /// The `capture_payments` parameter.
-    pub fn capture_payments(mut self, v: impl Into<bool>) -> Self {
-        self.capture_payments = Some(v.into());
-        self
-    }
-    /// The `destination_on_behalf_of_charge_management` parameter.
-    pub fn destination_on_behalf_of_charge_management(
-        mut self,
-        v: impl Into<bool>,
-    ) -> Self {
-        self.destination_on_behalf_of_charge_management = Some(v.into());
-        self
-    }
-    /// The `dispute_management` parameter.
-    pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
-        self.dispute_management = Some(v.into());
-        self
-    }
-    /// The `refund_management` parameter.
-    pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
-        self.refund_management = Some(v.into());
-        self
-    }
-}
-/// `components.documents.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct Features {}
-#[cfg(feature = "account_sessions")]
-impl serde::Serialize for Features {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let map = s.serialize_map(None)?;
-        map.end()
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl Features {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {}
-    }
-}
-/// `components.financial_account` in the parameters of `CreateAccountSession`.
+/// ConnectEmbeddedFinancialAccountConfigClaim
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialAccount {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::FinancialAccountFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::FinancialAccountFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for FinancialAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::FinancialAccountFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_financial_account_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(FinancialAccount {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for FinancialAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for FinancialAccount {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialAccount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedFinancialAccountFeatures
 #[cfg(feature = "account_sessions")]
-impl FinancialAccount {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::FinancialAccountFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.financial_account.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialAccountFeatures {
-    /// The `disable_stripe_user_authentication` parameter.
-    pub disable_stripe_user_authentication: Option<bool>,
-    /// The `external_account_collection` parameter.
-    pub external_account_collection: Option<bool>,
-    /// The `send_money` parameter.
-    pub send_money: Option<bool>,
-    /// The `transfer_balance` parameter.
-    pub transfer_balance: Option<bool>,
+    /// Whether Stripe user authentication is disabled. This value can only be `true` for accounts where `controller.requirement_collection` is `application` for the account. The default value is the opposite of the `external_account_collection` value. For example, if you don't set `external_account_collection`, it defaults to `true` and `disable_stripe_user_authentication` defaults to `false`.
+    pub disable_stripe_user_authentication: bool,
+    /// Whether external account collection is enabled. This feature can only be `false` for accounts where you’re responsible for collecting updated information when requirements are due or change, like Custom accounts. The default value for this feature is `true`.
+    pub external_account_collection: bool,
+    /// Whether to allow sending money.
+    pub send_money: bool,
+    /// Whether to allow transferring balance.
+    pub transfer_balance: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for FinancialAccountFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_financial_account_features object",
+                &[
+                    "disable_stripe_user_authentication",
+                    "external_account_collection",
+                    "send_money",
+                    "transfer_balance",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
+                Ok(FinancialAccountFeatures {
+                    disable_stripe_user_authentication: f0,
+                    external_account_collection: f1,
+                    send_money: f2,
+                    transfer_balance: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "disable_stripe_user_authentication"),
+                        (taken.1.is_none(), "external_account_collection"),
+                        (taken.2.is_none(), "send_money"),
+                        (taken.3.is_none(), "transfer_balance"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for FinancialAccountFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for FinancialAccountFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialAccountFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disable_stripe_user_authentication {
-            map.serialize_entry("disable_stripe_user_authentication", v)?;
-        }
-        if let Some(v) = &self.external_account_collection {
-            map.serialize_entry("external_account_collection", v)?;
-        }
-        if let Some(v) = &self.send_money {
-            map.serialize_entry("send_money", v)?;
-        }
-        if let Some(v) = &self.transfer_balance {
-            map.serialize_entry("transfer_balance", v)?;
+        map.serialize_entry(
+            "disable_stripe_user_authentication",
+            &self.disable_stripe_user_authentication,
+        )?;
+        map.serialize_entry(
+            "external_account_collection",
+            &self.external_account_collection,
+        )?;
+        map.serialize_entry("send_money", &self.send_money)?;
+        map.serialize_entry("transfer_balance", &self.transfer_balance)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "account_sessions")]
-impl FinancialAccountFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            disable_stripe_user_authentication: None,
-            external_account_collection: None,
-            send_money: None,
-            transfer_balance: None,
-        }
-    }
-    /// The `disable_stripe_user_authentication` parameter.
-    pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
-        self.disable_stripe_user_authentication = Some(v.into());
-        self
-    }
-    /// The `external_account_collection` parameter.
-    pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
-        self.external_account_collection = Some(v.into());
-        self
-    }
-    /// The `send_money` parameter.
-    pub fn send_money(mut self, v: impl Into<bool>) -> Self {
-        self.send_money = Some(v.into());
-        self
-    }
-    /// The `transfer_balance` parameter.
-    pub fn transfer_balance(mut self, v: impl Into<bool>) -> Self {
-        self.transfer_balance = Some(v.into());
-        self
-    }
-}
-/// `components.financial_account_transactions` in the parameters of `CreateAccountSession`.
+/// ConnectEmbeddedFinancialAccountTransactionsConfigClaim
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialAccountTransactions {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::FinancialAccountTransactionsFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::FinancialAccountTransactionsFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for FinancialAccountTransactions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::account_session::FinancialAccountTransactionsFeatures,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_financial_account_transactions_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(FinancialAccountTransactions {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for FinancialAccountTransactions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for FinancialAccountTransactions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialAccountTransactions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedFinancialAccountTransactionsFeatures
 #[cfg(feature = "account_sessions")]
-impl FinancialAccountTransactions {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::FinancialAccountTransactionsFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.financial_account_transactions.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinancialAccountTransactionsFeatures {
-    /// The `card_spend_dispute_management` parameter.
-    pub card_spend_dispute_management: Option<bool>,
+    /// Whether to allow card spend dispute management features.
+    pub card_spend_dispute_management: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for FinancialAccountTransactionsFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_financial_account_transactions_features object",
+                &["card_spend_dispute_management"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(FinancialAccountTransactionsFeatures {
+                    card_spend_dispute_management: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "card_spend_dispute_management")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for FinancialAccountTransactionsFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for FinancialAccountTransactionsFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for FinancialAccountTransactionsFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.card_spend_dispute_management {
-            map.serialize_entry("card_spend_dispute_management", v)?;
+        map.serialize_entry(
+            "card_spend_dispute_management",
+            &self.card_spend_dispute_management,
+        )?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "account_sessions")]
-impl FinancialAccountTransactionsFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            card_spend_dispute_management: None,
-        }
-    }
-    /// The `card_spend_dispute_management` parameter.
-    pub fn card_spend_dispute_management(mut self, v: impl Into<bool>) -> Self {
-        self.card_spend_dispute_management = Some(v.into());
-        self
-    }
-}
-/// `components.instant_payouts_promotion` in the parameters of `CreateAccountSession`.
+/// ConnectEmbeddedInstantPayoutsPromotionConfig
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InstantPayoutsPromotion {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::InstantPayoutsPromotionFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::InstantPayoutsPromotionFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for InstantPayoutsPromotion {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::account_session::InstantPayoutsPromotionFeatures,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_instant_payouts_promotion_config object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(InstantPayoutsPromotion {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for InstantPayoutsPromotion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for InstantPayoutsPromotion {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for InstantPayoutsPromotion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedInstantPayoutsPromotionFeatures
 #[cfg(feature = "account_sessions")]
-impl InstantPayoutsPromotion {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::InstantPayoutsPromotionFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.instant_payouts_promotion.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InstantPayoutsPromotionFeatures {
-    /// The `disable_stripe_user_authentication` parameter.
-    pub disable_stripe_user_authentication: Option<bool>,
-    /// The `external_account_collection` parameter.
-    pub external_account_collection: Option<bool>,
-    /// The `instant_payouts` parameter.
-    pub instant_payouts: Option<bool>,
+    /// Whether Stripe user authentication is disabled. This value can only be `true` for accounts where `controller.requirement_collection` is `application` for the account. The default value is the opposite of the `external_account_collection` value. For example, if you don't set `external_account_collection`, it defaults to `true` and `disable_stripe_user_authentication` defaults to `false`.
+    pub disable_stripe_user_authentication: bool,
+    /// Whether external account collection is enabled. This feature can only be `false` for accounts where you’re responsible for collecting updated information when requirements are due or change, like Custom accounts. The default value for this feature is `true`.
+    pub external_account_collection: bool,
+    /// Whether to allow creation of instant payouts. The default value is `enabled` when Stripe is responsible for negative account balances, and `use_dashboard_rules` otherwise.
+    pub instant_payouts: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for InstantPayoutsPromotionFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_instant_payouts_promotion_features object",
+                &[
+                    "disable_stripe_user_authentication",
+                    "external_account_collection",
+                    "instant_payouts",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
+                Ok(InstantPayoutsPromotionFeatures {
+                    disable_stripe_user_authentication: f0,
+                    external_account_collection: f1,
+                    instant_payouts: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "disable_stripe_user_authentication"),
+                        (taken.1.is_none(), "external_account_collection"),
+                        (taken.2.is_none(), "instant_payouts"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for InstantPayoutsPromotionFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for InstantPayoutsPromotionFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for InstantPayoutsPromotionFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disable_stripe_user_authentication {
-            map.serialize_entry("disable_stripe_user_authentication", v)?;
-        }
-        if let Some(v) = &self.external_account_collection {
-            map.serialize_entry("external_account_collection", v)?;
-        }
-        if let Some(v) = &self.instant_payouts {
-            map.serialize_entry("instant_payouts", v)?;
+        map.serialize_entry(
+            "disable_stripe_user_authentication",
+            &self.disable_stripe_user_authentication,
+        )?;
+        map.serialize_entry(
+            "external_account_collection",
+            &self.external_account_collection,
+        )?;
+        map.serialize_entry("instant_payouts", &self.instant_payouts)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "account_sessions")]
-impl InstantPayoutsPromotionFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            disable_stripe_user_authentication: None,
-            external_account_collection: None,
-            instant_payouts: None,
-        }
-    }
-    /// The `disable_stripe_user_authentication` parameter.
-    pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
-        self.disable_stripe_user_authentication = Some(v.into());
-        self
-    }
-    /// The `external_account_collection` parameter.
-    pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
-        self.external_account_collection = Some(v.into());
-        self
-    }
-    /// The `instant_payouts` parameter.
-    pub fn instant_payouts(mut self, v: impl Into<bool>) -> Self {
-        self.instant_payouts = Some(v.into());
-        self
-    }
-}
-/// `components.issuing_card` in the parameters of `CreateAccountSession`.
+/// ConnectEmbeddedIssuingCardConfigClaim
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCard {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::IssuingCardFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::IssuingCardFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for IssuingCard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::IssuingCardFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_issuing_card_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(IssuingCard {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for IssuingCard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for IssuingCard {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedIssuingCardFeatures
 #[cfg(feature = "account_sessions")]
-impl IssuingCard {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::IssuingCardFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.issuing_card.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardFeatures {
-    /// The `card_management` parameter.
-    pub card_management: Option<bool>,
-    /// The `card_spend_dispute_management` parameter.
-    pub card_spend_dispute_management: Option<bool>,
-    /// The `cardholder_management` parameter.
-    pub cardholder_management: Option<bool>,
-    /// The `spend_control_management` parameter.
-    pub spend_control_management: Option<bool>,
+    /// Whether to allow card management features.
+    pub card_management: bool,
+    /// Whether to allow card spend dispute management features.
+    pub card_spend_dispute_management: bool,
+    /// Whether to allow cardholder management features.
+    pub cardholder_management: bool,
+    /// Whether to allow spend control management features.
+    pub spend_control_management: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for IssuingCardFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_issuing_card_features object",
+                &[
+                    "card_management",
+                    "card_spend_dispute_management",
+                    "cardholder_management",
+                    "spend_control_management",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
+                Ok(IssuingCardFeatures {
+                    card_management: f0,
+                    card_spend_dispute_management: f1,
+                    cardholder_management: f2,
+                    spend_control_management: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "card_management"),
+                        (taken.1.is_none(), "card_spend_dispute_management"),
+                        (taken.2.is_none(), "cardholder_management"),
+                        (taken.3.is_none(), "spend_control_management"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for IssuingCardFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for IssuingCardFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.card_management {
-            map.serialize_entry("card_management", v)?;
-        }
-        if let Some(v) = &self.card_spend_dispute_management {
-            map.serialize_entry("card_spend_dispute_management", v)?;
-        }
-        if let Some(v) = &self.cardholder_management {
-            map.serialize_entry("cardholder_management", v)?;
-        }
-        if let Some(v) = &self.spend_control_management {
-            map.serialize_entry("spend_control_management", v)?;
+        map.serialize_entry("card_management", &self.card_management)?;
+        map.serialize_entry(
+            "card_spend_dispute_management",
+            &self.card_spend_dispute_management,
+        )?;
+        map.serialize_entry("cardholder_management", &self.cardholder_management)?;
+        map.serialize_entry("spend_control_management", &self.spend_control_management)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "account_sessions")]
-impl IssuingCardFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            card_management: None,
-            card_spend_dispute_management: None,
-            cardholder_management: None,
-            spend_control_management: None,
-        }
-    }
-    /// The `card_management` parameter.
-    pub fn card_management(mut self, v: impl Into<bool>) -> Self {
-        self.card_management = Some(v.into());
-        self
-    }
-    /// The `card_spend_dispute_management` parameter.
-    pub fn card_spend_dispute_management(mut self, v: impl Into<bool>) -> Self {
-        self.card_spend_dispute_management = Some(v.into());
-        self
-    }
-    /// The `cardholder_management` parameter.
-    pub fn cardholder_management(mut self, v: impl Into<bool>) -> Self {
-        self.cardholder_management = Some(v.into());
-        self
-    }
-    /// The `spend_control_management` parameter.
-    pub fn spend_control_management(mut self, v: impl Into<bool>) -> Self {
-        self.spend_control_management = Some(v.into());
-        self
-    }
-}
-/// `components.issuing_cards_list` in the parameters of `CreateAccountSession`.
+/// ConnectEmbeddedIssuingCardsListConfigClaim
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardsList {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::IssuingCardsListFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::IssuingCardsListFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for IssuingCardsList {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::IssuingCardsListFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_issuing_cards_list_config_claim object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(IssuingCardsList {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for IssuingCardsList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for IssuingCardsList {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardsList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedIssuingCardsListFeatures
 #[cfg(feature = "account_sessions")]
-impl IssuingCardsList {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::IssuingCardsListFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.issuing_cards_list.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingCardsListFeatures {
-    /// The `card_management` parameter.
-    pub card_management: Option<bool>,
-    /// The `card_spend_dispute_management` parameter.
-    pub card_spend_dispute_management: Option<bool>,
-    /// The `cardholder_management` parameter.
-    pub cardholder_management: Option<bool>,
-    /// The `disable_stripe_user_authentication` parameter.
-    pub disable_stripe_user_authentication: Option<bool>,
-    /// The `spend_control_management` parameter.
-    pub spend_control_management: Option<bool>,
+    /// Whether to allow card management features.
+    pub card_management: bool,
+    /// Whether to allow card spend dispute management features.
+    pub card_spend_dispute_management: bool,
+    /// Whether to allow cardholder management features.
+    pub cardholder_management: bool,
+    /// Whether Stripe user authentication is disabled. This value can only be `true` for accounts where `controller.requirement_collection` is `application` for the account. The default value is the opposite of the `external_account_collection` value. For example, if you don't set `external_account_collection`, it defaults to `true` and `disable_stripe_user_authentication` defaults to `false`.
+    pub disable_stripe_user_authentication: bool,
+    /// Whether to allow spend control management features.
+    pub spend_control_management: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for IssuingCardsListFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_issuing_cards_list_features object",
+                &[
+                    "card_management",
+                    "card_spend_dispute_management",
+                    "cardholder_management",
+                    "disable_stripe_user_authentication",
+                    "spend_control_management",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
+                Ok(IssuingCardsListFeatures {
+                    card_management: f0,
+                    card_spend_dispute_management: f1,
+                    cardholder_management: f2,
+                    disable_stripe_user_authentication: f3,
+                    spend_control_management: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "card_management"),
+                        (taken.1.is_none(), "card_spend_dispute_management"),
+                        (taken.2.is_none(), "cardholder_management"),
+                        (taken.3.is_none(), "disable_stripe_user_authentication"),
+                        (taken.4.is_none(), "spend_control_management"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for IssuingCardsListFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for IssuingCardsListFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for IssuingCardsListFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.card_management {
-            map.serialize_entry("card_management", v)?;
-        }
-        if let Some(v) = &self.card_spend_dispute_management {
-            map.serialize_entry("card_spend_dispute_management", v)?;
-        }
-        if let Some(v) = &self.cardholder_management {
-            map.serialize_entry("cardholder_management", v)?;
-        }
-        if let Some(v) = &self.disable_stripe_user_authentication {
-            map.serialize_entry("disable_stripe_user_authentication", v)?;
-        }
-        if let Some(v) = &self.spend_control_management {
-            map.serialize_entry("spend_control_management", v)?;
+        map.serialize_entry("card_management", &self.card_management)?;
+        map.serialize_entry(
+            "card_spend_dispute_management",
+            &self.card_spend_dispute_management,
+        )?;
+        map.serialize_entry("cardholder_management", &self.cardholder_management)?;
+        map.serialize_entry(
+            "disable_stripe_user_authentication",
+            &self.disable_stripe_user_authentication,
+        )?;
+        map.serialize_entry("spend_control_management", &self.spend_control_management)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedAccountFeaturesClaim
 #[cfg(feature = "account_sessions")]
-impl IssuingCardsListFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            card_management: None,
-            card_spend_dispute_management: None,
-            cardholder_management: None,
-            disable_stripe_user_authentication: None,
-            spend_control_management: None,
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct NotificationBannerFeatures {
+    /// Whether Stripe user authentication is disabled. This value can only be `true` for accounts where `controller.requirement_collection` is `application` for the account. The default value is the opposite of the `external_account_collection` value. For example, if you don't set `external_account_collection`, it defaults to `true` and `disable_stripe_user_authentication` defaults to `false`.
+    pub disable_stripe_user_authentication: bool,
+    /// Whether external account collection is enabled. This feature can only be `false` for accounts where you’re responsible for collecting updated information when requirements are due or change, like Custom accounts. The default value for this feature is `true`.
+    pub external_account_collection: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for NotificationBannerFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_account_features_claim object",
+                &["disable_stripe_user_authentication", "external_account_collection"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(NotificationBannerFeatures {
+                    disable_stripe_user_authentication: f0,
+                    external_account_collection: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "disable_stripe_user_authentication"),
+                        (taken.1.is_none(), "external_account_collection"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
-    /// The `card_management` parameter.
-    pub fn card_management(mut self, v: impl Into<bool>) -> Self {
-        self.card_management = Some(v.into());
-        self
-    }
-    /// The `card_spend_dispute_management` parameter.
-    pub fn card_spend_dispute_management(mut self, v: impl Into<bool>) -> Self {
-        self.card_spend_dispute_management = Some(v.into());
-        self
-    }
-    /// The `cardholder_management` parameter.
-    pub fn cardholder_management(mut self, v: impl Into<bool>) -> Self {
-        self.cardholder_management = Some(v.into());
-        self
-    }
-    /// The `disable_stripe_user_authentication` parameter.
-    pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
-        self.disable_stripe_user_authentication = Some(v.into());
-        self
-    }
-    /// The `spend_control_management` parameter.
-    pub fn spend_control_management(mut self, v: impl Into<bool>) -> Self {
-        self.spend_control_management = Some(v.into());
-        self
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for NotificationBannerFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
-/// `components.payment_disputes` in the parameters of `CreateAccountSession`.
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for NotificationBannerFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for NotificationBannerFeatures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry(
+            "disable_stripe_user_authentication",
+            &self.disable_stripe_user_authentication,
+        )?;
+        map.serialize_entry(
+            "external_account_collection",
+            &self.external_account_collection,
+        )?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ConnectEmbeddedPaymentDisputesConfig
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentDisputes {
-    /// The `enabled` parameter.
+    /// Whether the embedded component is enabled.
     pub enabled: bool,
-    /// The `features` parameter.
-    pub features: Option<crate::account_session::PaymentDisputesFeatures>,
+    /// The `features` field.
+    pub features: crate::account_session::PaymentDisputesFeatures,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for PaymentDisputes {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::account_session::PaymentDisputesFeatures>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_payment_disputes_config object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PaymentDisputes {
+                    enabled: f0,
+                    features: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for PaymentDisputes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for PaymentDisputes {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentDisputes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.features {
-            map.serialize_entry("features", v)?;
+        map.serialize_entry("features", &self.features)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ConnectEmbeddedPaymentDisputesFeatures
 #[cfg(feature = "account_sessions")]
-impl PaymentDisputes {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            features: None,
-        }
-    }
-    /// The `features` parameter.
-    pub fn features(
-        mut self,
-        v: impl Into<crate::account_session::PaymentDisputesFeatures>,
-    ) -> Self {
-        self.features = Some(v.into());
-        self
-    }
-}
-/// `components.payment_disputes.features` in the parameters of `CreateAccountSession`.
-#[cfg(feature = "account_sessions")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentDisputesFeatures {
-    /// The `destination_on_behalf_of_charge_management` parameter.
-    pub destination_on_behalf_of_charge_management: Option<bool>,
-    /// The `dispute_management` parameter.
-    pub dispute_management: Option<bool>,
-    /// The `refund_management` parameter.
-    pub refund_management: Option<bool>,
+    /// Whether connected accounts can manage destination charges that are created on behalf of them. This is `false` by default.
+    pub destination_on_behalf_of_charge_management: bool,
+    /// Whether responding to disputes is enabled, including submitting evidence and accepting disputes. This is `true` by default.
+    pub dispute_management: bool,
+    /// Whether sending refunds is enabled. This is `true` by default.
+    pub refund_management: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for PaymentDisputesFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_payment_disputes_features object",
+                &[
+                    "destination_on_behalf_of_charge_management",
+                    "dispute_management",
+                    "refund_management",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
+                Ok(PaymentDisputesFeatures {
+                    destination_on_behalf_of_charge_management: f0,
+                    dispute_management: f1,
+                    refund_management: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (
+                            taken.0.is_none(),
+                            "destination_on_behalf_of_charge_management",
+                        ),
+                        (taken.1.is_none(), "dispute_management"),
+                        (taken.2.is_none(), "refund_management"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for PaymentDisputesFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for PaymentDisputesFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentDisputesFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.destination_on_behalf_of_charge_management {
-            map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
-        }
-        if let Some(v) = &self.dispute_management {
-            map.serialize_entry("dispute_management", v)?;
-        }
-        if let Some(v) = &self.refund_management {
-            map.serialize_entry("refund_management", v)?;
+        map.serialize_entry(
+            "destination_on_behalf_of_charge_management",
+            &self.destination_on_behalf_of_charge_management,
+        )?;
+        map.serialize_entry("dispute_management", &self.dispute_management)?;
+        map.serialize_entry("refund_management", &self.refund_management)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl PaymentDisputesFeatures {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            destination_on_behalf_of_charge_management: None,
-            dispute_management: None,
-            refund_management: None,
-        }
-    }
-    /// The `destination_on_behalf_of_charge_management` parameter.
-    pub fn destination_on_behalf_of_charge_management(
-        mut self,
-        v: impl Into<bool>,
-    ) -> Self {
-        self.destination_on_behalf_of_charge_management = Some(v.into());
-        self
-    }
-    /// The `dispute_management` parameter.
-    pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
-        self.dispute_management = Some(v.into());
-        self
-    }
-    /// The `refund_management` parameter.
-    pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
-        self.refund_management = Some(v.into());
-        self
     }
 }
 /// `components.payment_details` in the parameters of `CreateAccountSession`.
@@ -1152,6 +2093,114 @@ impl PaymentsConfigParam {
         self
     }
 }
+/// ConnectEmbeddedPaymentsFeatures
+#[cfg(feature = "account_sessions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PaymentsFeatures {
+    /// Whether to allow capturing and cancelling payment intents. This is `true` by default.
+    pub capture_payments: bool,
+    /// Whether connected accounts can manage destination charges that are created on behalf of them. This is `false` by default.
+    pub destination_on_behalf_of_charge_management: bool,
+    /// Whether responding to disputes is enabled, including submitting evidence and accepting disputes. This is `true` by default.
+    pub dispute_management: bool,
+    /// Whether sending refunds is enabled. This is `true` by default.
+    pub refund_management: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for PaymentsFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_payments_features object",
+                &[
+                    "capture_payments",
+                    "destination_on_behalf_of_charge_management",
+                    "dispute_management",
+                    "refund_management",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
+                Ok(PaymentsFeatures {
+                    capture_payments: f0,
+                    destination_on_behalf_of_charge_management: f1,
+                    dispute_management: f2,
+                    refund_management: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "capture_payments"),
+                        (
+                            taken.1.is_none(),
+                            "destination_on_behalf_of_charge_management",
+                        ),
+                        (taken.2.is_none(), "dispute_management"),
+                        (taken.3.is_none(), "refund_management"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for PaymentsFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for PaymentsFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PaymentsFeatures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("capture_payments", &self.capture_payments)?;
+        map.serialize_entry(
+            "destination_on_behalf_of_charge_management",
+            &self.destination_on_behalf_of_charge_management,
+        )?;
+        map.serialize_entry("dispute_management", &self.dispute_management)?;
+        map.serialize_entry("refund_management", &self.refund_management)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `components.balances` in the parameters of `CreateAccountSession`.
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
@@ -1193,20 +2242,477 @@ impl PayoutsConfigParam {
         self
     }
 }
+/// ConnectEmbeddedPayoutsFeatures
+#[cfg(feature = "account_sessions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PayoutsFeatures {
+    /// Whether Stripe user authentication is disabled. This value can only be `true` for accounts where `controller.requirement_collection` is `application` for the account. The default value is the opposite of the `external_account_collection` value. For example, if you don't set `external_account_collection`, it defaults to `true` and `disable_stripe_user_authentication` defaults to `false`.
+    pub disable_stripe_user_authentication: bool,
+    /// Whether to allow payout schedule to be changed. Defaults to `true` when `controller.losses.payments` is set to `stripe` for the account, otherwise `false`.
+    pub edit_payout_schedule: bool,
+    /// Whether external account collection is enabled. This feature can only be `false` for accounts where you’re responsible for collecting updated information when requirements are due or change, like Custom accounts. The default value for this feature is `true`.
+    pub external_account_collection: bool,
+    /// Whether to allow creation of instant payouts. The default value is `enabled` when Stripe is responsible for negative account balances, and `use_dashboard_rules` otherwise.
+    pub instant_payouts: bool,
+    /// Whether to allow creation of standard payouts. Defaults to `true` when `controller.losses.payments` is set to `stripe` for the account, otherwise `false`.
+    pub standard_payouts: bool,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for PayoutsFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_payouts_features object",
+                &[
+                    "disable_stripe_user_authentication",
+                    "edit_payout_schedule",
+                    "external_account_collection",
+                    "instant_payouts",
+                    "standard_payouts",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
+                Ok(PayoutsFeatures {
+                    disable_stripe_user_authentication: f0,
+                    edit_payout_schedule: f1,
+                    external_account_collection: f2,
+                    instant_payouts: f3,
+                    standard_payouts: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "disable_stripe_user_authentication"),
+                        (taken.1.is_none(), "edit_payout_schedule"),
+                        (taken.2.is_none(), "external_account_collection"),
+                        (taken.3.is_none(), "instant_payouts"),
+                        (taken.4.is_none(), "standard_payouts"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for PayoutsFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for PayoutsFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PayoutsFeatures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry(
+            "disable_stripe_user_authentication",
+            &self.disable_stripe_user_authentication,
+        )?;
+        map.serialize_entry("edit_payout_schedule", &self.edit_payout_schedule)?;
+        map.serialize_entry(
+            "external_account_collection",
+            &self.external_account_collection,
+        )?;
+        map.serialize_entry("instant_payouts", &self.instant_payouts)?;
+        map.serialize_entry("standard_payouts", &self.standard_payouts)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ConnectEmbeddedBaseFeatures
+#[cfg(feature = "account_sessions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TaxSettingsFeatures {
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::Decode for TaxSettingsFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let extra = r
+            .fields(
+                "a connect_embedded_base_features object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(TaxSettingsFeatures { extra })
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl<'de> serde::Deserialize<'de> for TaxSettingsFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::HasId for TaxSettingsFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "account_sessions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for TaxSettingsFeatures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Types of `create` whose field path another type of `account_session` also has.
 pub mod create {
+    /// `components` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Components {
+        /// The `account_management` parameter.
+        pub account_management: Option<crate::account_session::AccountConfigParam>,
+        /// The `account_onboarding` parameter.
+        pub account_onboarding: Option<crate::account_session::AccountConfigParam>,
+        /// The `balances` parameter.
+        pub balances: Option<crate::account_session::PayoutsConfigParam>,
+        /// The `disputes_list` parameter.
+        pub disputes_list: Option<crate::account_session::create::DisputesList>,
+        /// The `documents` parameter.
+        pub documents: Option<crate::account_session::BaseConfigParam>,
+        /// The `financial_account` parameter.
+        pub financial_account: Option<crate::account_session::create::FinancialAccount>,
+        /// The `financial_account_transactions` parameter.
+        pub financial_account_transactions: Option<
+            crate::account_session::create::FinancialAccountTransactions,
+        >,
+        /// The `instant_payouts_promotion` parameter.
+        pub instant_payouts_promotion: Option<
+            crate::account_session::create::InstantPayoutsPromotion,
+        >,
+        /// The `issuing_card` parameter.
+        pub issuing_card: Option<crate::account_session::create::IssuingCard>,
+        /// The `issuing_cards_list` parameter.
+        pub issuing_cards_list: Option<crate::account_session::create::IssuingCardsList>,
+        /// The `notification_banner` parameter.
+        pub notification_banner: Option<crate::account_session::AccountConfigParam>,
+        /// The `payment_details` parameter.
+        pub payment_details: Option<crate::account_session::PaymentsConfigParam>,
+        /// The `payment_disputes` parameter.
+        pub payment_disputes: Option<crate::account_session::create::PaymentDisputes>,
+        /// The `payments` parameter.
+        pub payments: Option<crate::account_session::PaymentsConfigParam>,
+        /// The `payout_details` parameter.
+        pub payout_details: Option<crate::account_session::BaseConfigParam>,
+        /// The `payouts` parameter.
+        pub payouts: Option<crate::account_session::PayoutsConfigParam>,
+        /// The `payouts_list` parameter.
+        pub payouts_list: Option<crate::account_session::BaseConfigParam>,
+        /// The `tax_registrations` parameter.
+        pub tax_registrations: Option<crate::account_session::BaseConfigParam>,
+        /// The `tax_settings` parameter.
+        pub tax_settings: Option<crate::account_session::BaseConfigParam>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for Components {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.account_management {
+                map.serialize_entry("account_management", v)?;
+            }
+            if let Some(v) = &self.account_onboarding {
+                map.serialize_entry("account_onboarding", v)?;
+            }
+            if let Some(v) = &self.balances {
+                map.serialize_entry("balances", v)?;
+            }
+            if let Some(v) = &self.disputes_list {
+                map.serialize_entry("disputes_list", v)?;
+            }
+            if let Some(v) = &self.documents {
+                map.serialize_entry("documents", v)?;
+            }
+            if let Some(v) = &self.financial_account {
+                map.serialize_entry("financial_account", v)?;
+            }
+            if let Some(v) = &self.financial_account_transactions {
+                map.serialize_entry("financial_account_transactions", v)?;
+            }
+            if let Some(v) = &self.instant_payouts_promotion {
+                map.serialize_entry("instant_payouts_promotion", v)?;
+            }
+            if let Some(v) = &self.issuing_card {
+                map.serialize_entry("issuing_card", v)?;
+            }
+            if let Some(v) = &self.issuing_cards_list {
+                map.serialize_entry("issuing_cards_list", v)?;
+            }
+            if let Some(v) = &self.notification_banner {
+                map.serialize_entry("notification_banner", v)?;
+            }
+            if let Some(v) = &self.payment_details {
+                map.serialize_entry("payment_details", v)?;
+            }
+            if let Some(v) = &self.payment_disputes {
+                map.serialize_entry("payment_disputes", v)?;
+            }
+            if let Some(v) = &self.payments {
+                map.serialize_entry("payments", v)?;
+            }
+            if let Some(v) = &self.payout_details {
+                map.serialize_entry("payout_details", v)?;
+            }
+            if let Some(v) = &self.payouts {
+                map.serialize_entry("payouts", v)?;
+            }
+            if let Some(v) = &self.payouts_list {
+                map.serialize_entry("payouts_list", v)?;
+            }
+            if let Some(v) = &self.tax_registrations {
+                map.serialize_entry("tax_registrations", v)?;
+            }
+            if let Some(v) = &self.tax_settings {
+                map.serialize_entry("tax_settings", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl Components {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                account_management: None,
+                account_onboarding: None,
+                balances: None,
+                disputes_list: None,
+                documents: None,
+                financial_account: None,
+                financial_account_transactions: None,
+                instant_payouts_promotion: None,
+                issuing_card: None,
+                issuing_cards_list: None,
+                notification_banner: None,
+                payment_details: None,
+                payment_disputes: None,
+                payments: None,
+                payout_details: None,
+                payouts: None,
+                payouts_list: None,
+                tax_registrations: None,
+                tax_settings: None,
+            }
+        }
+        /// The `account_management` parameter.
+        pub fn account_management(
+            mut self,
+            v: impl Into<crate::account_session::AccountConfigParam>,
+        ) -> Self {
+            self.account_management = Some(v.into());
+            self
+        }
+        /// The `account_onboarding` parameter.
+        pub fn account_onboarding(
+            mut self,
+            v: impl Into<crate::account_session::AccountConfigParam>,
+        ) -> Self {
+            self.account_onboarding = Some(v.into());
+            self
+        }
+        /// The `balances` parameter.
+        pub fn balances(
+            mut self,
+            v: impl Into<crate::account_session::PayoutsConfigParam>,
+        ) -> Self {
+            self.balances = Some(v.into());
+            self
+        }
+        /// The `disputes_list` parameter.
+        pub fn disputes_list(
+            mut self,
+            v: impl Into<crate::account_session::create::DisputesList>,
+        ) -> Self {
+            self.disputes_list = Some(v.into());
+            self
+        }
+        /// The `documents` parameter.
+        pub fn documents(
+            mut self,
+            v: impl Into<crate::account_session::BaseConfigParam>,
+        ) -> Self {
+            self.documents = Some(v.into());
+            self
+        }
+        /// The `financial_account` parameter.
+        pub fn financial_account(
+            mut self,
+            v: impl Into<crate::account_session::create::FinancialAccount>,
+        ) -> Self {
+            self.financial_account = Some(v.into());
+            self
+        }
+        /// The `financial_account_transactions` parameter.
+        pub fn financial_account_transactions(
+            mut self,
+            v: impl Into<crate::account_session::create::FinancialAccountTransactions>,
+        ) -> Self {
+            self.financial_account_transactions = Some(v.into());
+            self
+        }
+        /// The `instant_payouts_promotion` parameter.
+        pub fn instant_payouts_promotion(
+            mut self,
+            v: impl Into<crate::account_session::create::InstantPayoutsPromotion>,
+        ) -> Self {
+            self.instant_payouts_promotion = Some(v.into());
+            self
+        }
+        /// The `issuing_card` parameter.
+        pub fn issuing_card(
+            mut self,
+            v: impl Into<crate::account_session::create::IssuingCard>,
+        ) -> Self {
+            self.issuing_card = Some(v.into());
+            self
+        }
+        /// The `issuing_cards_list` parameter.
+        pub fn issuing_cards_list(
+            mut self,
+            v: impl Into<crate::account_session::create::IssuingCardsList>,
+        ) -> Self {
+            self.issuing_cards_list = Some(v.into());
+            self
+        }
+        /// The `notification_banner` parameter.
+        pub fn notification_banner(
+            mut self,
+            v: impl Into<crate::account_session::AccountConfigParam>,
+        ) -> Self {
+            self.notification_banner = Some(v.into());
+            self
+        }
+        /// The `payment_details` parameter.
+        pub fn payment_details(
+            mut self,
+            v: impl Into<crate::account_session::PaymentsConfigParam>,
+        ) -> Self {
+            self.payment_details = Some(v.into());
+            self
+        }
+        /// The `payment_disputes` parameter.
+        pub fn payment_disputes(
+            mut self,
+            v: impl Into<crate::account_session::create::PaymentDisputes>,
+        ) -> Self {
+            self.payment_disputes = Some(v.into());
+            self
+        }
+        /// The `payments` parameter.
+        pub fn payments(
+            mut self,
+            v: impl Into<crate::account_session::PaymentsConfigParam>,
+        ) -> Self {
+            self.payments = Some(v.into());
+            self
+        }
+        /// The `payout_details` parameter.
+        pub fn payout_details(
+            mut self,
+            v: impl Into<crate::account_session::BaseConfigParam>,
+        ) -> Self {
+            self.payout_details = Some(v.into());
+            self
+        }
+        /// The `payouts` parameter.
+        pub fn payouts(
+            mut self,
+            v: impl Into<crate::account_session::PayoutsConfigParam>,
+        ) -> Self {
+            self.payouts = Some(v.into());
+            self
+        }
+        /// The `payouts_list` parameter.
+        pub fn payouts_list(
+            mut self,
+            v: impl Into<crate::account_session::BaseConfigParam>,
+        ) -> Self {
+            self.payouts_list = Some(v.into());
+            self
+        }
+        /// The `tax_registrations` parameter.
+        pub fn tax_registrations(
+            mut self,
+            v: impl Into<crate::account_session::BaseConfigParam>,
+        ) -> Self {
+            self.tax_registrations = Some(v.into());
+            self
+        }
+        /// The `tax_settings` parameter.
+        pub fn tax_settings(
+            mut self,
+            v: impl Into<crate::account_session::BaseConfigParam>,
+        ) -> Self {
+            self.tax_settings = Some(v.into());
+            self
+        }
+    }
     /// `components.account_management.features` in the parameters of `CreateAccountSession`.
     #[cfg(feature = "account_sessions")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
-    pub struct Features {
+    pub struct CreateFeatures {
         /// The `disable_stripe_user_authentication` parameter.
         pub disable_stripe_user_authentication: Option<bool>,
         /// The `external_account_collection` parameter.
         pub external_account_collection: Option<bool>,
     }
     #[cfg(feature = "account_sessions")]
-    impl serde::Serialize for Features {
+    impl serde::Serialize for CreateFeatures {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
@@ -1220,7 +2726,7 @@ pub mod create {
         }
     }
     #[cfg(feature = "account_sessions")]
-    impl Features {
+    impl CreateFeatures {
         /// Start with no parameters set.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new() -> Self {
@@ -1237,6 +2743,751 @@ pub mod create {
         /// The `external_account_collection` parameter.
         pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
             self.external_account_collection = Some(v.into());
+            self
+        }
+    }
+    /// `components.disputes_list` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct DisputesList {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<crate::account_session::create::DisputesListFeatures>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for DisputesList {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl DisputesList {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<crate::account_session::create::DisputesListFeatures>,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.disputes_list.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct DisputesListFeatures {
+        /// The `capture_payments` parameter.
+        pub capture_payments: Option<bool>,
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub destination_on_behalf_of_charge_management: Option<bool>,
+        /// The `dispute_management` parameter.
+        pub dispute_management: Option<bool>,
+        /// The `refund_management` parameter.
+        pub refund_management: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for DisputesListFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.capture_payments {
+                map.serialize_entry("capture_payments", v)?;
+            }
+            if let Some(v) = &self.destination_on_behalf_of_charge_management {
+                map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
+            }
+            if let Some(v) = &self.dispute_management {
+                map.serialize_entry("dispute_management", v)?;
+            }
+            if let Some(v) = &self.refund_management {
+                map.serialize_entry("refund_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl DisputesListFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                capture_payments: None,
+                destination_on_behalf_of_charge_management: None,
+                dispute_management: None,
+                refund_management: None,
+            }
+        }
+        /// The `capture_payments` parameter.
+        pub fn capture_payments(mut self, v: impl Into<bool>) -> Self {
+            self.capture_payments = Some(v.into());
+            self
+        }
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub fn destination_on_behalf_of_charge_management(
+            mut self,
+            v: impl Into<bool>,
+        ) -> Self {
+            self.destination_on_behalf_of_charge_management = Some(v.into());
+            self
+        }
+        /// The `dispute_management` parameter.
+        pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.dispute_management = Some(v.into());
+            self
+        }
+        /// The `refund_management` parameter.
+        pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
+            self.refund_management = Some(v.into());
+            self
+        }
+    }
+    /// `components.documents.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Features {}
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for Features {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let map = s.serialize_map(None)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl Features {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {}
+        }
+    }
+    /// `components.financial_account` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct FinancialAccount {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<crate::account_session::create::FinancialAccountFeatures>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for FinancialAccount {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl FinancialAccount {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<crate::account_session::create::FinancialAccountFeatures>,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.financial_account.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct FinancialAccountFeatures {
+        /// The `disable_stripe_user_authentication` parameter.
+        pub disable_stripe_user_authentication: Option<bool>,
+        /// The `external_account_collection` parameter.
+        pub external_account_collection: Option<bool>,
+        /// The `send_money` parameter.
+        pub send_money: Option<bool>,
+        /// The `transfer_balance` parameter.
+        pub transfer_balance: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for FinancialAccountFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.disable_stripe_user_authentication {
+                map.serialize_entry("disable_stripe_user_authentication", v)?;
+            }
+            if let Some(v) = &self.external_account_collection {
+                map.serialize_entry("external_account_collection", v)?;
+            }
+            if let Some(v) = &self.send_money {
+                map.serialize_entry("send_money", v)?;
+            }
+            if let Some(v) = &self.transfer_balance {
+                map.serialize_entry("transfer_balance", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl FinancialAccountFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                disable_stripe_user_authentication: None,
+                external_account_collection: None,
+                send_money: None,
+                transfer_balance: None,
+            }
+        }
+        /// The `disable_stripe_user_authentication` parameter.
+        pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
+            self.disable_stripe_user_authentication = Some(v.into());
+            self
+        }
+        /// The `external_account_collection` parameter.
+        pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
+            self.external_account_collection = Some(v.into());
+            self
+        }
+        /// The `send_money` parameter.
+        pub fn send_money(mut self, v: impl Into<bool>) -> Self {
+            self.send_money = Some(v.into());
+            self
+        }
+        /// The `transfer_balance` parameter.
+        pub fn transfer_balance(mut self, v: impl Into<bool>) -> Self {
+            self.transfer_balance = Some(v.into());
+            self
+        }
+    }
+    /// `components.financial_account_transactions` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct FinancialAccountTransactions {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<
+            crate::account_session::create::FinancialAccountTransactionsFeatures,
+        >,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for FinancialAccountTransactions {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl FinancialAccountTransactions {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<
+                crate::account_session::create::FinancialAccountTransactionsFeatures,
+            >,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.financial_account_transactions.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct FinancialAccountTransactionsFeatures {
+        /// The `card_spend_dispute_management` parameter.
+        pub card_spend_dispute_management: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for FinancialAccountTransactionsFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.card_spend_dispute_management {
+                map.serialize_entry("card_spend_dispute_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl FinancialAccountTransactionsFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                card_spend_dispute_management: None,
+            }
+        }
+        /// The `card_spend_dispute_management` parameter.
+        pub fn card_spend_dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.card_spend_dispute_management = Some(v.into());
+            self
+        }
+    }
+    /// `components.instant_payouts_promotion` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct InstantPayoutsPromotion {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<
+            crate::account_session::create::InstantPayoutsPromotionFeatures,
+        >,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for InstantPayoutsPromotion {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl InstantPayoutsPromotion {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<crate::account_session::create::InstantPayoutsPromotionFeatures>,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.instant_payouts_promotion.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct InstantPayoutsPromotionFeatures {
+        /// The `disable_stripe_user_authentication` parameter.
+        pub disable_stripe_user_authentication: Option<bool>,
+        /// The `external_account_collection` parameter.
+        pub external_account_collection: Option<bool>,
+        /// The `instant_payouts` parameter.
+        pub instant_payouts: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for InstantPayoutsPromotionFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.disable_stripe_user_authentication {
+                map.serialize_entry("disable_stripe_user_authentication", v)?;
+            }
+            if let Some(v) = &self.external_account_collection {
+                map.serialize_entry("external_account_collection", v)?;
+            }
+            if let Some(v) = &self.instant_payouts {
+                map.serialize_entry("instant_payouts", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl InstantPayoutsPromotionFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                disable_stripe_user_authentication: None,
+                external_account_collection: None,
+                instant_payouts: None,
+            }
+        }
+        /// The `disable_stripe_user_authentication` parameter.
+        pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
+            self.disable_stripe_user_authentication = Some(v.into());
+            self
+        }
+        /// The `external_account_collection` parameter.
+        pub fn external_account_collection(mut self, v: impl Into<bool>) -> Self {
+            self.external_account_collection = Some(v.into());
+            self
+        }
+        /// The `instant_payouts` parameter.
+        pub fn instant_payouts(mut self, v: impl Into<bool>) -> Self {
+            self.instant_payouts = Some(v.into());
+            self
+        }
+    }
+    /// `components.issuing_card` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct IssuingCard {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<crate::account_session::create::IssuingCardFeatures>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for IssuingCard {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl IssuingCard {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<crate::account_session::create::IssuingCardFeatures>,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.issuing_card.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct IssuingCardFeatures {
+        /// The `card_management` parameter.
+        pub card_management: Option<bool>,
+        /// The `card_spend_dispute_management` parameter.
+        pub card_spend_dispute_management: Option<bool>,
+        /// The `cardholder_management` parameter.
+        pub cardholder_management: Option<bool>,
+        /// The `spend_control_management` parameter.
+        pub spend_control_management: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for IssuingCardFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.card_management {
+                map.serialize_entry("card_management", v)?;
+            }
+            if let Some(v) = &self.card_spend_dispute_management {
+                map.serialize_entry("card_spend_dispute_management", v)?;
+            }
+            if let Some(v) = &self.cardholder_management {
+                map.serialize_entry("cardholder_management", v)?;
+            }
+            if let Some(v) = &self.spend_control_management {
+                map.serialize_entry("spend_control_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl IssuingCardFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                card_management: None,
+                card_spend_dispute_management: None,
+                cardholder_management: None,
+                spend_control_management: None,
+            }
+        }
+        /// The `card_management` parameter.
+        pub fn card_management(mut self, v: impl Into<bool>) -> Self {
+            self.card_management = Some(v.into());
+            self
+        }
+        /// The `card_spend_dispute_management` parameter.
+        pub fn card_spend_dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.card_spend_dispute_management = Some(v.into());
+            self
+        }
+        /// The `cardholder_management` parameter.
+        pub fn cardholder_management(mut self, v: impl Into<bool>) -> Self {
+            self.cardholder_management = Some(v.into());
+            self
+        }
+        /// The `spend_control_management` parameter.
+        pub fn spend_control_management(mut self, v: impl Into<bool>) -> Self {
+            self.spend_control_management = Some(v.into());
+            self
+        }
+    }
+    /// `components.issuing_cards_list` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct IssuingCardsList {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<crate::account_session::create::IssuingCardsListFeatures>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for IssuingCardsList {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl IssuingCardsList {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<crate::account_session::create::IssuingCardsListFeatures>,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.issuing_cards_list.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct IssuingCardsListFeatures {
+        /// The `card_management` parameter.
+        pub card_management: Option<bool>,
+        /// The `card_spend_dispute_management` parameter.
+        pub card_spend_dispute_management: Option<bool>,
+        /// The `cardholder_management` parameter.
+        pub cardholder_management: Option<bool>,
+        /// The `disable_stripe_user_authentication` parameter.
+        pub disable_stripe_user_authentication: Option<bool>,
+        /// The `spend_control_management` parameter.
+        pub spend_control_management: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for IssuingCardsListFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.card_management {
+                map.serialize_entry("card_management", v)?;
+            }
+            if let Some(v) = &self.card_spend_dispute_management {
+                map.serialize_entry("card_spend_dispute_management", v)?;
+            }
+            if let Some(v) = &self.cardholder_management {
+                map.serialize_entry("cardholder_management", v)?;
+            }
+            if let Some(v) = &self.disable_stripe_user_authentication {
+                map.serialize_entry("disable_stripe_user_authentication", v)?;
+            }
+            if let Some(v) = &self.spend_control_management {
+                map.serialize_entry("spend_control_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl IssuingCardsListFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                card_management: None,
+                card_spend_dispute_management: None,
+                cardholder_management: None,
+                disable_stripe_user_authentication: None,
+                spend_control_management: None,
+            }
+        }
+        /// The `card_management` parameter.
+        pub fn card_management(mut self, v: impl Into<bool>) -> Self {
+            self.card_management = Some(v.into());
+            self
+        }
+        /// The `card_spend_dispute_management` parameter.
+        pub fn card_spend_dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.card_spend_dispute_management = Some(v.into());
+            self
+        }
+        /// The `cardholder_management` parameter.
+        pub fn cardholder_management(mut self, v: impl Into<bool>) -> Self {
+            self.cardholder_management = Some(v.into());
+            self
+        }
+        /// The `disable_stripe_user_authentication` parameter.
+        pub fn disable_stripe_user_authentication(mut self, v: impl Into<bool>) -> Self {
+            self.disable_stripe_user_authentication = Some(v.into());
+            self
+        }
+        /// The `spend_control_management` parameter.
+        pub fn spend_control_management(mut self, v: impl Into<bool>) -> Self {
+            self.spend_control_management = Some(v.into());
+            self
+        }
+    }
+    /// `components.payment_disputes` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct PaymentDisputes {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `features` parameter.
+        pub features: Option<crate::account_session::create::PaymentDisputesFeatures>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for PaymentDisputes {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.features {
+                map.serialize_entry("features", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl PaymentDisputes {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                features: None,
+            }
+        }
+        /// The `features` parameter.
+        pub fn features(
+            mut self,
+            v: impl Into<crate::account_session::create::PaymentDisputesFeatures>,
+        ) -> Self {
+            self.features = Some(v.into());
+            self
+        }
+    }
+    /// `components.payment_disputes.features` in the parameters of `CreateAccountSession`.
+    #[cfg(feature = "account_sessions")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PaymentDisputesFeatures {
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub destination_on_behalf_of_charge_management: Option<bool>,
+        /// The `dispute_management` parameter.
+        pub dispute_management: Option<bool>,
+        /// The `refund_management` parameter.
+        pub refund_management: Option<bool>,
+    }
+    #[cfg(feature = "account_sessions")]
+    impl serde::Serialize for PaymentDisputesFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.destination_on_behalf_of_charge_management {
+                map.serialize_entry("destination_on_behalf_of_charge_management", v)?;
+            }
+            if let Some(v) = &self.dispute_management {
+                map.serialize_entry("dispute_management", v)?;
+            }
+            if let Some(v) = &self.refund_management {
+                map.serialize_entry("refund_management", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "account_sessions")]
+    impl PaymentDisputesFeatures {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                destination_on_behalf_of_charge_management: None,
+                dispute_management: None,
+                refund_management: None,
+            }
+        }
+        /// The `destination_on_behalf_of_charge_management` parameter.
+        pub fn destination_on_behalf_of_charge_management(
+            mut self,
+            v: impl Into<bool>,
+        ) -> Self {
+            self.destination_on_behalf_of_charge_management = Some(v.into());
+            self
+        }
+        /// The `dispute_management` parameter.
+        pub fn dispute_management(mut self, v: impl Into<bool>) -> Self {
+            self.dispute_management = Some(v.into());
+            self
+        }
+        /// The `refund_management` parameter.
+        pub fn refund_management(mut self, v: impl Into<bool>) -> Self {
+            self.refund_management = Some(v.into());
             self
         }
     }

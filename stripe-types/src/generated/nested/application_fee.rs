@@ -33,3 +33,153 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// PlatformEarningFeeSource
+#[cfg(feature = "application_fees")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FeeSource {
+    /// Charge ID that created this application fee.
+    pub charge: Option<String>,
+    /// Payout ID that created this application fee.
+    pub payout: Option<String>,
+    /// Type of object that created the application fee.
+    pub r#type: crate::application_fee::Type,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "application_fees")]
+impl crate::rt::Decode for FeeSource {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::application_fee::Type>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a platform_earning_fee_source object",
+                &["charge", "payout", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
+                Ok(FeeSource {
+                    charge: b.f0.take(),
+                    payout: b.f1.take(),
+                    r#type: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "application_fees")]
+impl<'de> serde::Deserialize<'de> for FeeSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "application_fees")]
+impl crate::rt::HasId for FeeSource {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "application_fees")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for FeeSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.charge {
+            map.serialize_entry("charge", v)?;
+        }
+        if let Some(v) = &self.payout {
+            map.serialize_entry("payout", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `fee_source.type` in `ApplicationFee`.
+#[cfg(feature = "application_fees")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `charge`
+    Charge,
+    /// `payout`
+    Payout,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "application_fees")]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Charge => "charge",
+            Type::Payout => "payout",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "application_fees")]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["charge", "payout"]) {
+                Some(0) => Type::Charge,
+                Some(1) => Type::Payout,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "application_fees")]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "application_fees")]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "application_fees")]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "application_fees")]
+impl crate::rt::Decode for Type {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}

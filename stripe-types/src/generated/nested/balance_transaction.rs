@@ -215,6 +215,168 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// Fee
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FeeDetails {
+    /// Amount of the fee, in cents.
+    pub amount: i64,
+    /// ID of the Connect application that earned the fee.
+    pub application: Option<String>,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// An arbitrary string attached to the object. Often useful for displaying to users.
+    pub description: Option<String>,
+    /// Type of the fee, one of: `application_fee`, `payment_method_passthrough_fee`, `stripe_fee` or `tax`.
+    pub r#type: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for FeeDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a fee object",
+                &["amount", "application", "currency", "description", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f4.take()) {
+            (Some(f0), Some(f2), Some(f4)) => {
+                Ok(FeeDetails {
+                    amount: f0,
+                    application: b.f1.take(),
+                    currency: f2,
+                    description: b.f3.take(),
+                    r#type: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for FeeDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for FeeDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for FeeDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("amount", &self.amount)?;
+        if let Some(v) = &self.application {
+            map.serialize_entry("application", v)?;
+        }
+        map.serialize_entry("currency", &self.currency)?;
+        if let Some(v) = &self.description {
+            map.serialize_entry("description", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `source` of `BalanceTransaction`: one of several shapes.
 #[cfg(
     any(

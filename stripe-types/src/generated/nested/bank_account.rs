@@ -110,3 +110,127 @@ impl crate::rt::Decode for AvailablePayoutMethods {
         r.str_enum()
     }
 }
+/// ExternalAccountRequirements
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ExternalAccountRequirements {
+    /// Fields that need to be resolved to keep the external account enabled. If not resolved by `current_deadline`, these fields will appear in `past_due` as well, and the account is disabled.
+    pub currently_due: Option<Vec<String>>,
+    /// Details about validation and verification failures for `due` requirements that must be resolved.
+    pub errors: Option<Vec<crate::AccountRequirementsError>>,
+    /// Fields that haven't been resolved by `current_deadline`. These fields need to be resolved to enable the external account.
+    pub past_due: Option<Vec<String>>,
+    /// Fields that are being reviewed, or might become required depending on the results of a review. If the review fails, these fields can move to `eventually_due`, `currently_due`, `past_due` or `alternatives`. Fields might appear in `eventually_due`, `currently_due`, `past_due` or `alternatives` and in `pending_verification` if one verification fails but another is still pending.
+    pub pending_verification: Option<Vec<String>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::Decode for ExternalAccountRequirements {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a external_account_requirements object",
+                &["currently_due", "errors", "past_due", "pending_verification"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ExternalAccountRequirements {
+            currently_due: b.f0.take(),
+            errors: b.f1.take(),
+            past_due: b.f2.take(),
+            pending_verification: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ExternalAccountRequirements {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::HasId for ExternalAccountRequirements {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ExternalAccountRequirements {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.currently_due {
+            map.serialize_entry("currently_due", v)?;
+        }
+        if let Some(v) = &self.errors {
+            map.serialize_entry("errors", v)?;
+        }
+        if let Some(v) = &self.past_due {
+            map.serialize_entry("past_due", v)?;
+        }
+        if let Some(v) = &self.pending_verification {
+            map.serialize_entry("pending_verification", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}

@@ -57,17 +57,72 @@ impl crate::rt::Decode for AlertType {
         r.str_enum()
     }
 }
-/// `usage_threshold.filters` in the parameters of `CreateBillingAlert`.
+/// ThresholdsResourceUsageAlertFilter
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Filters {
-    /// The `customer` parameter.
-    pub customer: Option<crate::CustomerId>,
-    /// The `type` parameter.
+    /// Limit the scope of the alert to this customer ID
+    pub customer: Option<crate::rt::Expandable<crate::gated::Customer>>,
+    /// The `type` field.
     pub r#type: crate::billing_alert::Type,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing_alerts")]
+impl crate::rt::Decode for Filters {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
+            f1: crate::rt::json::Slot<crate::billing_alert::Type>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a thresholds_resource_usage_alert_filter object",
+                &["customer", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Filters {
+                    customer: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl<'de> serde::Deserialize<'de> for Filters {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl crate::rt::HasId for Filters {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "billing_alerts")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Filters {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -76,26 +131,13 @@ impl serde::Serialize for Filters {
             map.serialize_entry("customer", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "billing_alerts")]
-impl Filters {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::billing_alert::Type>) -> Self {
-        Self {
-            customer: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `customer` parameter.
-    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
-        self.customer = Some(v.into());
-        self
-    }
-}
-/// Values of `recurrence` in `CreateBillingAlert` and `ThresholdsResourceUsageThresholdConfig`.
+/// Values of `usage_threshold.recurrence` in `BillingAlert` and `CreateBillingAlert`.
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -217,7 +259,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// Values of `type` in `CreateBillingAlert` and `ThresholdsResourceUsageAlertFilter`.
+/// Values of `usage_threshold.filters.type` in `BillingAlert` and `CreateBillingAlert`.
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -274,21 +316,88 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// `usage_threshold` in the parameters of `CreateBillingAlert`.
+/// The usage threshold alert configuration enables setting up alerts for when a certain usage threshold on a specific meter is crossed.
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UsageThreshold {
-    /// The `filters` parameter.
+    /// The filters allow limiting the scope of this usage alert. You can only specify up to one filter at this time.
     pub filters: Option<Vec<crate::billing_alert::Filters>>,
-    /// The `gte` parameter.
+    /// The value at which this alert will trigger.
     pub gte: i64,
-    /// The `meter` parameter.
-    pub meter: crate::BillingMeterId,
-    /// The `recurrence` parameter.
+    /// The [Billing Meter](/api/billing/meter) ID whose usage is monitored.
+    pub meter: crate::rt::Expandable<crate::gated::BillingMeter>,
+    /// Defines how the alert will behave.
     pub recurrence: crate::billing_alert::Recurrence,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing_alerts")]
+impl crate::rt::Decode for UsageThreshold {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<crate::billing_alert::Filters>>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::BillingMeter>>,
+            f3: crate::rt::json::Slot<crate::billing_alert::Recurrence>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a thresholds_resource_usage_threshold_config object",
+                &["filters", "gte", "meter", "recurrence"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
+                Ok(UsageThreshold {
+                    filters: b.f0.take(),
+                    gte: f1,
+                    meter: f2,
+                    recurrence: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "gte"),
+                        (taken.1.is_none(), "meter"),
+                        (taken.2.is_none(), "recurrence"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl<'de> serde::Deserialize<'de> for UsageThreshold {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl crate::rt::HasId for UsageThreshold {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "billing_alerts")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for UsageThreshold {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -299,31 +408,103 @@ impl serde::Serialize for UsageThreshold {
         map.serialize_entry("gte", &self.gte)?;
         map.serialize_entry("meter", &self.meter)?;
         map.serialize_entry("recurrence", &self.recurrence)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "billing_alerts")]
-impl UsageThreshold {
-    /// Start with the required parameters: `gte`, `meter`, `recurrence`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        gte: impl Into<i64>,
-        meter: impl Into<crate::BillingMeterId>,
-        recurrence: impl Into<crate::billing_alert::Recurrence>,
-    ) -> Self {
-        Self {
-            filters: None,
-            gte: gte.into(),
-            meter: meter.into(),
-            recurrence: recurrence.into(),
+/// Types of `create` whose field path another type of `billing_alert` also has.
+pub mod create {
+    /// `usage_threshold.filters` in the parameters of `CreateBillingAlert`.
+    #[cfg(feature = "billing_alerts")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Filters {
+        /// The `customer` parameter.
+        pub customer: Option<crate::CustomerId>,
+        /// The `type` parameter.
+        pub r#type: crate::billing_alert::Type,
+    }
+    #[cfg(feature = "billing_alerts")]
+    impl serde::Serialize for Filters {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.customer {
+                map.serialize_entry("customer", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
         }
     }
-    /// The `filters` parameter.
-    pub fn filters(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::billing_alert::Filters>>,
-    ) -> Self {
-        self.filters = Some(v.into_iter().map(Into::into).collect());
-        self
+    #[cfg(feature = "billing_alerts")]
+    impl Filters {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<crate::billing_alert::Type>) -> Self {
+            Self {
+                customer: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `customer` parameter.
+        pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
+            self.customer = Some(v.into());
+            self
+        }
+    }
+    /// `usage_threshold` in the parameters of `CreateBillingAlert`.
+    #[cfg(feature = "billing_alerts")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct UsageThreshold {
+        /// The `filters` parameter.
+        pub filters: Option<Vec<crate::billing_alert::create::Filters>>,
+        /// The `gte` parameter.
+        pub gte: i64,
+        /// The `meter` parameter.
+        pub meter: crate::BillingMeterId,
+        /// The `recurrence` parameter.
+        pub recurrence: crate::billing_alert::Recurrence,
+    }
+    #[cfg(feature = "billing_alerts")]
+    impl serde::Serialize for UsageThreshold {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.filters {
+                map.serialize_entry("filters", v)?;
+            }
+            map.serialize_entry("gte", &self.gte)?;
+            map.serialize_entry("meter", &self.meter)?;
+            map.serialize_entry("recurrence", &self.recurrence)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "billing_alerts")]
+    impl UsageThreshold {
+        /// Start with the required parameters: `gte`, `meter`, `recurrence`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            gte: impl Into<i64>,
+            meter: impl Into<crate::BillingMeterId>,
+            recurrence: impl Into<crate::billing_alert::Recurrence>,
+        ) -> Self {
+            Self {
+                filters: None,
+                gte: gte.into(),
+                meter: meter.into(),
+                recurrence: recurrence.into(),
+            }
+        }
+        /// The `filters` parameter.
+        pub fn filters(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<crate::billing_alert::create::Filters>>,
+        ) -> Self {
+            self.filters = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
     }
 }

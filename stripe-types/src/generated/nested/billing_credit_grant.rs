@@ -41,31 +41,75 @@ impl Amount {
         self
     }
 }
-/// `applicability_config` in the parameters of `CreateBillingCreditGrant`.
+/// BillingCreditGrantsResourceApplicabilityConfig
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApplicabilityConfig {
-    /// The `scope` parameter.
-    pub scope: crate::billing_credit_balance_summary::ScopeParam,
+    /// The `scope` field.
+    pub scope: crate::billing_credit_grant::Scope,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "billing_credit_grants")]
+impl crate::rt::Decode for ApplicabilityConfig {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::billing_credit_grant::Scope>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_applicability_config object",
+                &["scope"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(ApplicabilityConfig {
+                    scope: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "scope")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl<'de> serde::Deserialize<'de> for ApplicabilityConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::HasId for ApplicabilityConfig {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for ApplicabilityConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("scope", &self.scope)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
-    }
-}
-#[cfg(feature = "billing_credit_grants")]
-impl ApplicabilityConfig {
-    /// Start with the required parameters: `scope`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        scope: impl Into<crate::billing_credit_balance_summary::ScopeParam>,
-    ) -> Self {
-        Self { scope: scope.into() }
     }
 }
 /// Values of `category` in `BillingCreditGrant` and `CreateBillingCreditGrant`.
@@ -158,6 +202,207 @@ impl Monetary {
             currency: currency.into(),
             value: value.into(),
         }
+    }
+}
+/// Values of `applicability_config.scope.price_type` in `BillingCreditGrant`, `CreateBillingCreditGrant` and `RetrieveBillingCreditBalanceSummary`.
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PriceType {
+    /// `metered`
+    Metered,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl PriceType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PriceType::Metered => "metered",
+            PriceType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl std::str::FromStr for PriceType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["metered"]) {
+                Some(0) => PriceType::Metered,
+                _ => PriceType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl std::fmt::Display for PriceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl serde::Serialize for PriceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl<'de> serde::Deserialize<'de> for PriceType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl crate::rt::Decode for PriceType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// BillingCreditGrantsResourceApplicablePrice
+#[cfg(feature = "billing_credit_grants")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Prices {
+    /// Unique identifier for the object.
+    pub id: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::Decode for Prices {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_applicable_price object",
+                &["id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Prices { id: b.f0.take(), extra })
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl<'de> serde::Deserialize<'de> for Prices {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::HasId for Prices {
+    fn id_str(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Prices {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.id {
+            map.serialize_entry("id", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// BillingCreditGrantsResourceScope
+#[cfg(feature = "billing_credit_grants")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Scope {
+    /// The price type that credit grants can apply to. We currently only support the `metered` price type. This refers to prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them. Cannot be used in combination with `prices`.
+    pub price_type: Option<crate::billing_credit_grant::PriceType>,
+    /// The prices that credit grants can apply to. We currently only support `metered` prices. This refers to prices that have a [Billing Meter](https://docs.stripe.com/api/billing/meter) attached to them. Cannot be used in combination with `price_type`.
+    pub prices: Option<Vec<crate::billing_credit_grant::Prices>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::Decode for Scope {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::billing_credit_grant::PriceType>,
+            f1: crate::rt::json::Slot<Vec<crate::billing_credit_grant::Prices>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_scope object",
+                &["price_type", "prices"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Scope {
+            price_type: b.f0.take(),
+            prices: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl<'de> serde::Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::HasId for Scope {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.price_type {
+            map.serialize_entry("price_type", v)?;
+        }
+        if let Some(v) = &self.prices {
+            map.serialize_entry("prices", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `type` in `BillingCreditGrantsResourceAmount` and `CreateBillingCreditGrant`.
@@ -257,5 +502,35 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// Types of `create` whose field path another type of `billing_credit_grant` also has.
+pub mod create {
+    /// `applicability_config` in the parameters of `CreateBillingCreditGrant`.
+    #[cfg(feature = "billing_credit_grants")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ApplicabilityConfig {
+        /// The `scope` parameter.
+        pub scope: crate::billing_credit_balance_summary::ScopeParam,
+    }
+    #[cfg(feature = "billing_credit_grants")]
+    impl serde::Serialize for ApplicabilityConfig {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("scope", &self.scope)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "billing_credit_grants")]
+    impl ApplicabilityConfig {
+        /// Start with the required parameters: `scope`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            scope: impl Into<crate::billing_credit_balance_summary::ScopeParam>,
+        ) -> Self {
+            Self { scope: scope.into() }
+        }
     }
 }

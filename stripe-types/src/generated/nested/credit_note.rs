@@ -106,7 +106,7 @@ pub struct Lines {
     /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<crate::TaxRateId>>>,
     /// The `type` parameter.
-    pub r#type: crate::credit_note::shared::LinesType,
+    pub r#type: crate::credit_note::shared::Type,
     /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
     /// The `unit_amount_decimal` parameter.
@@ -149,7 +149,7 @@ impl serde::Serialize for Lines {
 impl Lines {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::credit_note::shared::LinesType>) -> Self {
+    pub fn new(r#type: impl Into<crate::credit_note::shared::Type>) -> Self {
         Self {
             amount: None,
             description: None,
@@ -209,38 +209,85 @@ impl Lines {
         self
     }
 }
-/// `refunds.payment_record_refund` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
+/// CreditNotesPaymentRecordRefund
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentRecordRefund {
-    /// The `payment_record` parameter.
-    pub payment_record: crate::PaymentRecordId,
-    /// The `refund_group` parameter.
+    /// ID of the payment record.
+    pub payment_record: String,
+    /// ID of the refund group.
     pub refund_group: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "credit_notes")]
+impl crate::rt::Decode for PaymentRecordRefund {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a credit_notes_payment_record_refund object",
+                &["payment_record", "refund_group"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PaymentRecordRefund {
+                    payment_record: f0,
+                    refund_group: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "payment_record"),
+                        (taken.1.is_none(), "refund_group"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl<'de> serde::Deserialize<'de> for PaymentRecordRefund {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl crate::rt::HasId for PaymentRecordRefund {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "credit_notes")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentRecordRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("payment_record", &self.payment_record)?;
         map.serialize_entry("refund_group", &self.refund_group)?;
-        map.end()
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl PaymentRecordRefund {
-    /// Start with the required parameters: `payment_record`, `refund_group`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        payment_record: impl Into<crate::PaymentRecordId>,
-        refund_group: impl Into<String>,
-    ) -> Self {
-        Self {
-            payment_record: payment_record.into(),
-            refund_group: refund_group.into(),
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
+        map.end()
     }
 }
 /// Values of `reason` in `CreateCreditNote`, `CreditNote` and 2 more.
@@ -315,77 +362,164 @@ impl crate::rt::Decode for Reason {
         r.str_enum()
     }
 }
-/// `refunds` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
+/// CreditNoteRefund
 #[cfg(feature = "credit_notes")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Refunds {
-    /// The `amount_refunded` parameter.
-    pub amount_refunded: Option<i64>,
-    /// The `payment_record_refund` parameter.
+    /// Amount of the refund that applies to this credit note, in cents (or local equivalent).
+    pub amount_refunded: i64,
+    /// The PaymentRecord refund details associated with this credit note refund.
     pub payment_record_refund: Option<crate::credit_note::PaymentRecordRefund>,
-    /// The `refund` parameter.
-    pub refund: Option<crate::RefundId>,
-    /// The `type` parameter.
-    pub r#type: Option<crate::credit_note::shared::RefundsType>,
+    /// ID of the refund.
+    pub refund: crate::rt::Expandable<crate::gated::Refund>,
+    /// Type of the refund, one of `refund` or `payment_record_refund`.
+    pub r#type: Option<crate::credit_note::RefundsType>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "credit_notes")]
+impl crate::rt::Decode for Refunds {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::credit_note::PaymentRecordRefund>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Refund>>,
+            f3: crate::rt::json::Slot<crate::credit_note::RefundsType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a credit_note_refund object",
+                &["amount_refunded", "payment_record_refund", "refund", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
+                Ok(Refunds {
+                    amount_refunded: f0,
+                    payment_record_refund: b.f1.take(),
+                    refund: f2,
+                    r#type: b.f3.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_refunded"),
+                        (taken.1.is_none(), "refund"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl<'de> serde::Deserialize<'de> for Refunds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl crate::rt::HasId for Refunds {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "credit_notes")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Refunds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_refunded {
-            map.serialize_entry("amount_refunded", v)?;
-        }
+        map.serialize_entry("amount_refunded", &self.amount_refunded)?;
         if let Some(v) = &self.payment_record_refund {
             map.serialize_entry("payment_record_refund", v)?;
         }
-        if let Some(v) = &self.refund {
-            map.serialize_entry("refund", v)?;
-        }
+        map.serialize_entry("refund", &self.refund)?;
         if let Some(v) = &self.r#type {
             map.serialize_entry("type", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// Values of `refunds.type` in `CreateCreditNote`, `CreditNote` and 2 more.
 #[cfg(feature = "credit_notes")]
-impl Refunds {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount_refunded: None,
-            payment_record_refund: None,
-            refund: None,
-            r#type: None,
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RefundsType {
+    /// `payment_record_refund`
+    PaymentRecordRefund,
+    /// `refund`
+    Refund,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "credit_notes")]
+impl RefundsType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefundsType::PaymentRecordRefund => "payment_record_refund",
+            RefundsType::Refund => "refund",
+            RefundsType::Unknown(v) => v,
         }
     }
-    /// The `amount_refunded` parameter.
-    pub fn amount_refunded(mut self, v: impl Into<i64>) -> Self {
-        self.amount_refunded = Some(v.into());
-        self
+}
+#[cfg(feature = "credit_notes")]
+impl std::str::FromStr for RefundsType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
+                Some(0) => RefundsType::PaymentRecordRefund,
+                Some(1) => RefundsType::Refund,
+                _ => RefundsType::Unknown(s.to_owned()),
+            },
+        )
     }
-    /// The `payment_record_refund` parameter.
-    pub fn payment_record_refund(
-        mut self,
-        v: impl Into<crate::credit_note::PaymentRecordRefund>,
-    ) -> Self {
-        self.payment_record_refund = Some(v.into());
-        self
+}
+#[cfg(feature = "credit_notes")]
+impl std::fmt::Display for RefundsType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
-    /// The `refund` parameter.
-    pub fn refund(mut self, v: impl Into<crate::RefundId>) -> Self {
-        self.refund = Some(v.into());
-        self
+}
+#[cfg(feature = "credit_notes")]
+impl serde::Serialize for RefundsType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
-    /// The `type` parameter.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::credit_note::shared::RefundsType>,
-    ) -> Self {
-        self.r#type = Some(v.into());
-        self
+}
+#[cfg(feature = "credit_notes")]
+impl<'de> serde::Deserialize<'de> for RefundsType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl crate::rt::Decode for RefundsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `shipping_cost` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
@@ -595,13 +729,122 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
+/// Types of `create_preview` whose field path another type of `credit_note` also has.
+pub mod create_preview {
+    /// `refunds.payment_record_refund` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
+    #[cfg(feature = "credit_notes")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct PaymentRecordRefund {
+        /// The `payment_record` parameter.
+        pub payment_record: crate::PaymentRecordId,
+        /// The `refund_group` parameter.
+        pub refund_group: String,
+    }
+    #[cfg(feature = "credit_notes")]
+    impl serde::Serialize for PaymentRecordRefund {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("payment_record", &self.payment_record)?;
+            map.serialize_entry("refund_group", &self.refund_group)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "credit_notes")]
+    impl PaymentRecordRefund {
+        /// Start with the required parameters: `payment_record`, `refund_group`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            payment_record: impl Into<crate::PaymentRecordId>,
+            refund_group: impl Into<String>,
+        ) -> Self {
+            Self {
+                payment_record: payment_record.into(),
+                refund_group: refund_group.into(),
+            }
+        }
+    }
+    /// `refunds` in the parameters of `CreateCreditNote`, `PreviewCreditNote` and `PreviewLinesCreditNote`.
+    #[cfg(feature = "credit_notes")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Refunds {
+        /// The `amount_refunded` parameter.
+        pub amount_refunded: Option<i64>,
+        /// The `payment_record_refund` parameter.
+        pub payment_record_refund: Option<
+            crate::credit_note::create_preview::PaymentRecordRefund,
+        >,
+        /// The `refund` parameter.
+        pub refund: Option<crate::RefundId>,
+        /// The `type` parameter.
+        pub r#type: Option<crate::credit_note::RefundsType>,
+    }
+    #[cfg(feature = "credit_notes")]
+    impl serde::Serialize for Refunds {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount_refunded {
+                map.serialize_entry("amount_refunded", v)?;
+            }
+            if let Some(v) = &self.payment_record_refund {
+                map.serialize_entry("payment_record_refund", v)?;
+            }
+            if let Some(v) = &self.refund {
+                map.serialize_entry("refund", v)?;
+            }
+            if let Some(v) = &self.r#type {
+                map.serialize_entry("type", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "credit_notes")]
+    impl Refunds {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount_refunded: None,
+                payment_record_refund: None,
+                refund: None,
+                r#type: None,
+            }
+        }
+        /// The `amount_refunded` parameter.
+        pub fn amount_refunded(mut self, v: impl Into<i64>) -> Self {
+            self.amount_refunded = Some(v.into());
+            self
+        }
+        /// The `payment_record_refund` parameter.
+        pub fn payment_record_refund(
+            mut self,
+            v: impl Into<crate::credit_note::create_preview::PaymentRecordRefund>,
+        ) -> Self {
+            self.payment_record_refund = Some(v.into());
+            self
+        }
+        /// The `refund` parameter.
+        pub fn refund(mut self, v: impl Into<crate::RefundId>) -> Self {
+            self.refund = Some(v.into());
+            self
+        }
+        /// The `type` parameter.
+        pub fn r#type(mut self, v: impl Into<crate::credit_note::RefundsType>) -> Self {
+            self.r#type = Some(v.into());
+            self
+        }
+    }
+}
 /// Types of `shared` whose field path another type of `credit_note` also has.
 pub mod shared {
     /// Values of `type` in `CreateCreditNote`, `CreditNoteLineItem` and 2 more.
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum LinesType {
+    pub enum Type {
         /// `custom_line_item`
         CustomLineItem,
         /// `invoice_line_item`
@@ -610,18 +853,18 @@ pub mod shared {
         Unknown(String),
     }
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-    impl LinesType {
+    impl Type {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                LinesType::CustomLineItem => "custom_line_item",
-                LinesType::InvoiceLineItem => "invoice_line_item",
-                LinesType::Unknown(v) => v,
+                Type::CustomLineItem => "custom_line_item",
+                Type::InvoiceLineItem => "invoice_line_item",
+                Type::Unknown(v) => v,
             }
         }
     }
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-    impl std::str::FromStr for LinesType {
+    impl std::str::FromStr for Type {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -630,94 +873,33 @@ pub mod shared {
                     s,
                     &["custom_line_item", "invoice_line_item"],
                 ) {
-                    Some(0) => LinesType::CustomLineItem,
-                    Some(1) => LinesType::InvoiceLineItem,
-                    _ => LinesType::Unknown(s.to_owned()),
+                    Some(0) => Type::CustomLineItem,
+                    Some(1) => Type::InvoiceLineItem,
+                    _ => Type::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-    impl std::fmt::Display for LinesType {
+    impl std::fmt::Display for Type {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-    impl serde::Serialize for LinesType {
+    impl serde::Serialize for Type {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-    impl<'de> serde::Deserialize<'de> for LinesType {
+    impl<'de> serde::Deserialize<'de> for Type {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
     #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-    impl crate::rt::Decode for LinesType {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-    /// Values of `type` in `CreateCreditNote`, `CreditNoteRefund` and 2 more.
-    #[cfg(feature = "credit_notes")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum RefundsType {
-        /// `payment_record_refund`
-        PaymentRecordRefund,
-        /// `refund`
-        Refund,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "credit_notes")]
-    impl RefundsType {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                RefundsType::PaymentRecordRefund => "payment_record_refund",
-                RefundsType::Refund => "refund",
-                RefundsType::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "credit_notes")]
-    impl std::str::FromStr for RefundsType {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
-                    Some(0) => RefundsType::PaymentRecordRefund,
-                    Some(1) => RefundsType::Refund,
-                    _ => RefundsType::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "credit_notes")]
-    impl std::fmt::Display for RefundsType {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "credit_notes")]
-    impl serde::Serialize for RefundsType {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "credit_notes")]
-    impl<'de> serde::Deserialize<'de> for RefundsType {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "credit_notes")]
-    impl crate::rt::Decode for RefundsType {
+    impl crate::rt::Decode for Type {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

@@ -89,7 +89,7 @@ impl Address {
         self
     }
 }
-/// Values of `automatic_tax` in `CustomerTax`.
+/// Values of `tax.automatic_tax` in `Customer`.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -329,23 +329,82 @@ impl CustomFields {
         }
     }
 }
-/// `invoice_settings` in the parameters of `CreateCustomer` and `UpdateCustomer`.
-#[cfg(feature = "customers")]
-#[derive(Clone, Debug, Default)]
+/// InvoiceSettingCustomerSetting
+#[cfg(any(feature = "customers", feature = "invoices"))]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceSettings {
-    /// The `custom_fields` parameter.
-    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
-    /// The `default_payment_method` parameter.
-    pub default_payment_method: Option<crate::PaymentMethodId>,
-    /// The `footer` parameter.
-    pub footer: Option<String>,
-    /// The `rendering_options` parameter.
-    pub rendering_options: Option<
-        crate::rt::Clearable<crate::customer::RenderingOptions>,
+    /// Default custom fields to be displayed on invoices for this customer.
+    pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
+    /// ID of a payment method that's attached to the customer, to be used as the customer's default payment method for subscriptions and invoices.
+    pub default_payment_method: Option<
+        crate::rt::Expandable<crate::gated::PaymentMethod>,
     >,
+    /// Default footer to be displayed on invoices for this customer.
+    pub footer: Option<String>,
+    /// Default options for invoice PDF rendering for this customer.
+    pub rendering_options: Option<crate::customer::RenderingOptions>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl crate::rt::Decode for InvoiceSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::gated::PaymentMethod>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::customer::RenderingOptions>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_setting_customer_setting object",
+                &[
+                    "custom_fields",
+                    "default_payment_method",
+                    "footer",
+                    "rendering_options",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(InvoiceSettings {
+            custom_fields: b.f0.take(),
+            default_payment_method: b.f1.take(),
+            footer: b.f2.take(),
+            rendering_options: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for InvoiceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl crate::rt::HasId for InvoiceSettings {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(any(feature = "customers", feature = "invoices"))]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for InvoiceSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -362,117 +421,100 @@ impl serde::Serialize for InvoiceSettings {
         if let Some(v) = &self.rendering_options {
             map.serialize_entry("rendering_options", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// CustomerTaxLocation
 #[cfg(feature = "customers")]
-impl InvoiceSettings {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            custom_fields: None,
-            default_payment_method: None,
-            footer: None,
-            rendering_options: None,
-        }
-    }
-    /// The `custom_fields` parameter.
-    pub fn custom_fields(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
-    ) -> Self {
-        self.custom_fields = Some(v.into());
-        self
-    }
-    /// The `default_payment_method` parameter.
-    pub fn default_payment_method(
-        mut self,
-        v: impl Into<crate::PaymentMethodId>,
-    ) -> Self {
-        self.default_payment_method = Some(v.into());
-        self
-    }
-    /// The `footer` parameter.
-    pub fn footer(mut self, v: impl Into<String>) -> Self {
-        self.footer = Some(v.into());
-        self
-    }
-    /// The `rendering_options` parameter.
-    pub fn rendering_options(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::customer::RenderingOptions>>,
-    ) -> Self {
-        self.rendering_options = Some(v.into());
-        self
-    }
-}
-/// Values of `network` in `CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer`.
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum Network {
-    /// `ach`
-    Ach,
-    /// `domestic_wire_us`
-    DomesticWireUs,
-    /// `swift`
-    Swift,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
+pub struct Location {
+    /// The identified tax country of the customer.
+    pub country: String,
+    /// The data source used to infer the customer's location.
+    pub source: crate::customer::Source,
+    /// The identified tax state, county, province, or region of the customer.
+    pub state: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl Network {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Network::Ach => "ach",
-            Network::DomesticWireUs => "domestic_wire_us",
-            Network::Swift => "swift",
-            Network::Unknown(v) => v,
+#[cfg(feature = "customers")]
+impl crate::rt::Decode for Location {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::customer::Source>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_tax_location object",
+                &["country", "source", "state"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(Location {
+                    country: f0,
+                    source: f1,
+                    state: b.f2.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "country"), (taken.1.is_none(), "source")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
 }
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl std::str::FromStr for Network {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["ach", "domestic_wire_us", "swift"]) {
-                Some(0) => Network::Ach,
-                Some(1) => Network::DomesticWireUs,
-                Some(2) => Network::Swift,
-                _ => Network::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl std::fmt::Display for Network {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl serde::Serialize for Network {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl<'de> serde::Deserialize<'de> for Network {
+#[cfg(feature = "customers")]
+impl<'de> serde::Deserialize<'de> for Location {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
+        crate::rt::json::deserialize(d)
     }
 }
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::Decode for Network {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
+#[cfg(feature = "customers")]
+impl crate::rt::HasId for Location {
+    fn id_str(&self) -> Option<&str> {
+        None
     }
 }
-/// Values of `provider` in `CustomerTax`.
+#[cfg(feature = "customers")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("country", &self.country)?;
+        map.serialize_entry("source", &self.source)?;
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `tax.provider` in `Customer`.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -544,17 +586,151 @@ impl crate::rt::Decode for Provider {
         r.str_enum()
     }
 }
-/// `invoice_settings.rendering_options` in the parameters of `CreateCustomer` and `UpdateCustomer`.
-#[cfg(feature = "customers")]
-#[derive(Clone, Debug, Default)]
+/// Values of `cash_balance.settings.reconciliation_mode` in `CreateCustomer`, `UpdateCashBalance` and `UpdateCustomer`.
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReconciliationMode {
+    /// `automatic`
+    Automatic,
+    /// `manual`
+    Manual,
+    /// `merchant_default`
+    MerchantDefault,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl ReconciliationMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReconciliationMode::Automatic => "automatic",
+            ReconciliationMode::Manual => "manual",
+            ReconciliationMode::MerchantDefault => "merchant_default",
+            ReconciliationMode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl std::str::FromStr for ReconciliationMode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "manual", "merchant_default"],
+            ) {
+                Some(0) => ReconciliationMode::Automatic,
+                Some(1) => ReconciliationMode::Manual,
+                Some(2) => ReconciliationMode::MerchantDefault,
+                _ => ReconciliationMode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl std::fmt::Display for ReconciliationMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl serde::Serialize for ReconciliationMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl<'de> serde::Deserialize<'de> for ReconciliationMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    all(
+        any(feature = "customer_cash_balance", feature = "customers"),
+        any(feature = "customer_cash_balance", feature = "customers")
+    )
+)]
+impl From<crate::customer::ReconciliationMode>
+for crate::cash_balance::ReconciliationMode {
+    fn from(v: crate::customer::ReconciliationMode) -> Self {
+        <crate::cash_balance::ReconciliationMode as std::str::FromStr>::from_str(
+                v.as_str(),
+            )
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    all(
+        any(feature = "customer_cash_balance", feature = "customers"),
+        any(feature = "customer_cash_balance", feature = "customers")
+    )
+)]
+impl From<crate::cash_balance::ReconciliationMode>
+for crate::customer::ReconciliationMode {
+    fn from(v: crate::cash_balance::ReconciliationMode) -> Self {
+        <crate::customer::ReconciliationMode as std::str::FromStr>::from_str(v.as_str())
+            .unwrap_or_else(|e| match e {})
+    }
+}
+/// InvoiceSettingCustomerRenderingOptions
+#[cfg(any(feature = "customers", feature = "invoices"))]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RenderingOptions {
-    /// The `amount_tax_display` parameter.
-    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
-    /// The `template` parameter.
+    /// How line-item prices and amounts will be displayed with respect to tax on invoice PDFs.
+    pub amount_tax_display: Option<String>,
+    /// ID of the invoice rendering template to be used for this customer's invoices. If set, the template will be used on all invoices for this customer unless a template is set directly on the invoice.
     pub template: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "customers")]
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl crate::rt::Decode for RenderingOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_setting_customer_rendering_options object",
+                &["amount_tax_display", "template"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(RenderingOptions {
+            amount_tax_display: b.f0.take(),
+            template: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for RenderingOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl crate::rt::HasId for RenderingOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(any(feature = "customers", feature = "invoices"))]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for RenderingOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -565,31 +741,10 @@ impl serde::Serialize for RenderingOptions {
         if let Some(v) = &self.template {
             map.serialize_entry("template", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(feature = "customers")]
-impl RenderingOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount_tax_display: None,
-            template: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `amount_tax_display` parameter.
-    pub fn amount_tax_display(
-        mut self,
-        v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
-    ) -> Self {
-        self.amount_tax_display = Some(v.into());
-        self
-    }
-    /// The `template` parameter.
-    pub fn template(mut self, v: impl Into<String>) -> Self {
-        self.template = Some(v.into());
-        self
+        map.end()
     }
 }
 /// `cash_balance.settings` in the parameters of `CreateCustomer`, `UpdateCashBalance` and `UpdateCustomer`.
@@ -598,7 +753,7 @@ impl RenderingOptions {
 #[non_exhaustive]
 pub struct Settings {
     /// The `reconciliation_mode` parameter.
-    pub reconciliation_mode: Option<crate::customer::SettingsReconciliationMode>,
+    pub reconciliation_mode: Option<crate::customer::ReconciliationMode>,
 }
 #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 impl serde::Serialize for Settings {
@@ -621,104 +776,10 @@ impl Settings {
     /// The `reconciliation_mode` parameter.
     pub fn reconciliation_mode(
         mut self,
-        v: impl Into<crate::customer::SettingsReconciliationMode>,
+        v: impl Into<crate::customer::ReconciliationMode>,
     ) -> Self {
         self.reconciliation_mode = Some(v.into());
         self
-    }
-}
-/// Values of `cash_balance.settings.reconciliation_mode` in `CreateCustomer`, `UpdateCashBalance` and `UpdateCustomer`.
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SettingsReconciliationMode {
-    /// `automatic`
-    Automatic,
-    /// `manual`
-    Manual,
-    /// `merchant_default`
-    MerchantDefault,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl SettingsReconciliationMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            SettingsReconciliationMode::Automatic => "automatic",
-            SettingsReconciliationMode::Manual => "manual",
-            SettingsReconciliationMode::MerchantDefault => "merchant_default",
-            SettingsReconciliationMode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl std::str::FromStr for SettingsReconciliationMode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["automatic", "manual", "merchant_default"],
-            ) {
-                Some(0) => SettingsReconciliationMode::Automatic,
-                Some(1) => SettingsReconciliationMode::Manual,
-                Some(2) => SettingsReconciliationMode::MerchantDefault,
-                _ => SettingsReconciliationMode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl std::fmt::Display for SettingsReconciliationMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl serde::Serialize for SettingsReconciliationMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl<'de> serde::Deserialize<'de> for SettingsReconciliationMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(
-    all(
-        any(feature = "customer_cash_balance", feature = "customers"),
-        any(feature = "customer_cash_balance", feature = "customers")
-    )
-)]
-impl From<crate::customer::SettingsReconciliationMode>
-for crate::customer::balance_customer_balance_settings::ReconciliationMode {
-    fn from(v: crate::customer::SettingsReconciliationMode) -> Self {
-        <crate::customer::balance_customer_balance_settings::ReconciliationMode as std::str::FromStr>::from_str(
-                v.as_str(),
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    all(
-        any(feature = "customer_cash_balance", feature = "customers"),
-        any(feature = "customer_cash_balance", feature = "customers")
-    )
-)]
-impl From<crate::customer::balance_customer_balance_settings::ReconciliationMode>
-for crate::customer::SettingsReconciliationMode {
-    fn from(
-        v: crate::customer::balance_customer_balance_settings::ReconciliationMode,
-    ) -> Self {
-        <crate::customer::SettingsReconciliationMode as std::str::FromStr>::from_str(
-                v.as_str(),
-            )
-            .unwrap_or_else(|e| match e {})
     }
 }
 /// `shipping` in the parameters of `CreateCustomer`, `CreatePreviewInvoice` and `UpdateCustomer`.
@@ -766,7 +827,7 @@ impl Shipping {
         self
     }
 }
-/// Values of `source` in `CustomerTaxLocation`.
+/// Values of `tax.location.source` in `Customer`.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -843,7 +904,106 @@ impl crate::rt::Decode for Source {
         r.str_enum()
     }
 }
-/// Values of `tax_exempt` in `CreateCustomer`, `CreatePreviewInvoice` and 7 more.
+/// CustomerTax
+#[cfg(feature = "customers")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Tax {
+    /// Surfaces if automatic tax computation is possible given the current customer location information.
+    pub automatic_tax: crate::customer::AutomaticTax,
+    /// A recent IP address of the customer used for tax reporting and tax location inference.
+    pub ip_address: Option<String>,
+    /// The identified tax location of the customer.
+    pub location: Option<crate::customer::Location>,
+    /// The tax calculation provider used for location resolution. Defaults to `stripe` when not using a [third-party provider](/tax/third-party-apps).
+    pub provider: crate::customer::Provider,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "customers")]
+impl crate::rt::Decode for Tax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::customer::AutomaticTax>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::customer::Location>,
+            f3: crate::rt::json::Slot<crate::customer::Provider>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_tax object",
+                &["automatic_tax", "ip_address", "location", "provider"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take()) {
+            (Some(f0), Some(f3)) => {
+                Ok(Tax {
+                    automatic_tax: f0,
+                    ip_address: b.f1.take(),
+                    location: b.f2.take(),
+                    provider: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "automatic_tax"),
+                        (taken.1.is_none(), "provider"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "customers")]
+impl<'de> serde::Deserialize<'de> for Tax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "customers")]
+impl crate::rt::HasId for Tax {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "customers")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Tax {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("automatic_tax", &self.automatic_tax)?;
+        if let Some(v) = &self.ip_address {
+            map.serialize_entry("ip_address", v)?;
+        }
+        if let Some(v) = &self.location {
+            map.serialize_entry("location", v)?;
+        }
+        map.serialize_entry("provider", &self.provider)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `tax_exempt` in `CheckoutSession`, `CreateCustomer` and 7 more.
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -963,7 +1123,7 @@ impl crate::rt::Decode for TaxExempt {
 #[non_exhaustive]
 pub struct TaxIdData {
     /// The `type` parameter.
-    pub r#type: crate::customer::TaxIdDataType,
+    pub r#type: crate::customer::Type,
     /// The `value` parameter.
     pub value: String,
 }
@@ -982,7 +1142,7 @@ impl TaxIdData {
     /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<crate::customer::TaxIdDataType>,
+        r#type: impl Into<crate::customer::Type>,
         value: impl Into<String>,
     ) -> Self {
         Self {
@@ -991,11 +1151,66 @@ impl TaxIdData {
         }
     }
 }
+/// Values of `tax.validate_location` in `CreateCustomer`.
+#[cfg(feature = "customers")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaxValidateLocation {
+    /// `deferred`
+    Deferred,
+    /// `immediately`
+    Immediately,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "customers")]
+impl TaxValidateLocation {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TaxValidateLocation::Deferred => "deferred",
+            TaxValidateLocation::Immediately => "immediately",
+            TaxValidateLocation::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "customers")]
+impl std::str::FromStr for TaxValidateLocation {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["deferred", "immediately"]) {
+                Some(0) => TaxValidateLocation::Deferred,
+                Some(1) => TaxValidateLocation::Immediately,
+                _ => TaxValidateLocation::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "customers")]
+impl std::fmt::Display for TaxValidateLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "customers")]
+impl serde::Serialize for TaxValidateLocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "customers")]
+impl<'de> serde::Deserialize<'de> for TaxValidateLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
 /// Values of `tax_id_data.type` in `CreateCustomer`.
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum TaxIdDataType {
+pub enum Type {
     /// `ad_nrt`
     AdNrt,
     /// `ae_trn`
@@ -1222,127 +1437,127 @@ pub enum TaxIdDataType {
     Unknown(String),
 }
 #[cfg(feature = "customers")]
-impl TaxIdDataType {
+impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            TaxIdDataType::AdNrt => "ad_nrt",
-            TaxIdDataType::AeTrn => "ae_trn",
-            TaxIdDataType::AlTin => "al_tin",
-            TaxIdDataType::AmTin => "am_tin",
-            TaxIdDataType::AoTin => "ao_tin",
-            TaxIdDataType::ArCuit => "ar_cuit",
-            TaxIdDataType::AuAbn => "au_abn",
-            TaxIdDataType::AuArn => "au_arn",
-            TaxIdDataType::AwTin => "aw_tin",
-            TaxIdDataType::AzTin => "az_tin",
-            TaxIdDataType::BaTin => "ba_tin",
-            TaxIdDataType::BbTin => "bb_tin",
-            TaxIdDataType::BdBin => "bd_bin",
-            TaxIdDataType::BfIfu => "bf_ifu",
-            TaxIdDataType::BgUic => "bg_uic",
-            TaxIdDataType::BhVat => "bh_vat",
-            TaxIdDataType::BjIfu => "bj_ifu",
-            TaxIdDataType::BoTin => "bo_tin",
-            TaxIdDataType::BrCnpj => "br_cnpj",
-            TaxIdDataType::BrCpf => "br_cpf",
-            TaxIdDataType::BsTin => "bs_tin",
-            TaxIdDataType::ByTin => "by_tin",
-            TaxIdDataType::CaBn => "ca_bn",
-            TaxIdDataType::CaGstHst => "ca_gst_hst",
-            TaxIdDataType::CaPstBc => "ca_pst_bc",
-            TaxIdDataType::CaPstMb => "ca_pst_mb",
-            TaxIdDataType::CaPstSk => "ca_pst_sk",
-            TaxIdDataType::CaQst => "ca_qst",
-            TaxIdDataType::CdNif => "cd_nif",
-            TaxIdDataType::ChUid => "ch_uid",
-            TaxIdDataType::ChVat => "ch_vat",
-            TaxIdDataType::ClTin => "cl_tin",
-            TaxIdDataType::CmNiu => "cm_niu",
-            TaxIdDataType::CnTin => "cn_tin",
-            TaxIdDataType::CoNit => "co_nit",
-            TaxIdDataType::CrTin => "cr_tin",
-            TaxIdDataType::CvNif => "cv_nif",
-            TaxIdDataType::DeStn => "de_stn",
-            TaxIdDataType::DoRcn => "do_rcn",
-            TaxIdDataType::EcRuc => "ec_ruc",
-            TaxIdDataType::EgTin => "eg_tin",
-            TaxIdDataType::EsCif => "es_cif",
-            TaxIdDataType::EtTin => "et_tin",
-            TaxIdDataType::EuOssVat => "eu_oss_vat",
-            TaxIdDataType::EuVat => "eu_vat",
-            TaxIdDataType::GbVat => "gb_vat",
-            TaxIdDataType::GeVat => "ge_vat",
-            TaxIdDataType::GnNif => "gn_nif",
-            TaxIdDataType::HkBr => "hk_br",
-            TaxIdDataType::HrOib => "hr_oib",
-            TaxIdDataType::HuTin => "hu_tin",
-            TaxIdDataType::IdNpwp => "id_npwp",
-            TaxIdDataType::IlVat => "il_vat",
-            TaxIdDataType::InGst => "in_gst",
-            TaxIdDataType::IsVat => "is_vat",
-            TaxIdDataType::JpCn => "jp_cn",
-            TaxIdDataType::JpRn => "jp_rn",
-            TaxIdDataType::JpTrn => "jp_trn",
-            TaxIdDataType::KePin => "ke_pin",
-            TaxIdDataType::KgTin => "kg_tin",
-            TaxIdDataType::KhTin => "kh_tin",
-            TaxIdDataType::KrBrn => "kr_brn",
-            TaxIdDataType::KzBin => "kz_bin",
-            TaxIdDataType::LaTin => "la_tin",
-            TaxIdDataType::LiUid => "li_uid",
-            TaxIdDataType::LiVat => "li_vat",
-            TaxIdDataType::MaVat => "ma_vat",
-            TaxIdDataType::MdVat => "md_vat",
-            TaxIdDataType::MePib => "me_pib",
-            TaxIdDataType::MkVat => "mk_vat",
-            TaxIdDataType::MrNif => "mr_nif",
-            TaxIdDataType::MxRfc => "mx_rfc",
-            TaxIdDataType::MyFrp => "my_frp",
-            TaxIdDataType::MyItn => "my_itn",
-            TaxIdDataType::MySst => "my_sst",
-            TaxIdDataType::NgTin => "ng_tin",
-            TaxIdDataType::NoVat => "no_vat",
-            TaxIdDataType::NoVoec => "no_voec",
-            TaxIdDataType::NpPan => "np_pan",
-            TaxIdDataType::NzGst => "nz_gst",
-            TaxIdDataType::OmVat => "om_vat",
-            TaxIdDataType::PeRuc => "pe_ruc",
-            TaxIdDataType::PhTin => "ph_tin",
-            TaxIdDataType::PlNip => "pl_nip",
-            TaxIdDataType::RoTin => "ro_tin",
-            TaxIdDataType::RsPib => "rs_pib",
-            TaxIdDataType::RuInn => "ru_inn",
-            TaxIdDataType::RuKpp => "ru_kpp",
-            TaxIdDataType::SaVat => "sa_vat",
-            TaxIdDataType::SgGst => "sg_gst",
-            TaxIdDataType::SgUen => "sg_uen",
-            TaxIdDataType::SiTin => "si_tin",
-            TaxIdDataType::SnNinea => "sn_ninea",
-            TaxIdDataType::SrFin => "sr_fin",
-            TaxIdDataType::SvNit => "sv_nit",
-            TaxIdDataType::ThVat => "th_vat",
-            TaxIdDataType::TjTin => "tj_tin",
-            TaxIdDataType::TrTin => "tr_tin",
-            TaxIdDataType::TwVat => "tw_vat",
-            TaxIdDataType::TzVat => "tz_vat",
-            TaxIdDataType::UaVat => "ua_vat",
-            TaxIdDataType::UgTin => "ug_tin",
-            TaxIdDataType::UsEin => "us_ein",
-            TaxIdDataType::UyRuc => "uy_ruc",
-            TaxIdDataType::UzTin => "uz_tin",
-            TaxIdDataType::UzVat => "uz_vat",
-            TaxIdDataType::VeRif => "ve_rif",
-            TaxIdDataType::VnTin => "vn_tin",
-            TaxIdDataType::ZaVat => "za_vat",
-            TaxIdDataType::ZmTin => "zm_tin",
-            TaxIdDataType::ZwTin => "zw_tin",
-            TaxIdDataType::Unknown(v) => v,
+            Type::AdNrt => "ad_nrt",
+            Type::AeTrn => "ae_trn",
+            Type::AlTin => "al_tin",
+            Type::AmTin => "am_tin",
+            Type::AoTin => "ao_tin",
+            Type::ArCuit => "ar_cuit",
+            Type::AuAbn => "au_abn",
+            Type::AuArn => "au_arn",
+            Type::AwTin => "aw_tin",
+            Type::AzTin => "az_tin",
+            Type::BaTin => "ba_tin",
+            Type::BbTin => "bb_tin",
+            Type::BdBin => "bd_bin",
+            Type::BfIfu => "bf_ifu",
+            Type::BgUic => "bg_uic",
+            Type::BhVat => "bh_vat",
+            Type::BjIfu => "bj_ifu",
+            Type::BoTin => "bo_tin",
+            Type::BrCnpj => "br_cnpj",
+            Type::BrCpf => "br_cpf",
+            Type::BsTin => "bs_tin",
+            Type::ByTin => "by_tin",
+            Type::CaBn => "ca_bn",
+            Type::CaGstHst => "ca_gst_hst",
+            Type::CaPstBc => "ca_pst_bc",
+            Type::CaPstMb => "ca_pst_mb",
+            Type::CaPstSk => "ca_pst_sk",
+            Type::CaQst => "ca_qst",
+            Type::CdNif => "cd_nif",
+            Type::ChUid => "ch_uid",
+            Type::ChVat => "ch_vat",
+            Type::ClTin => "cl_tin",
+            Type::CmNiu => "cm_niu",
+            Type::CnTin => "cn_tin",
+            Type::CoNit => "co_nit",
+            Type::CrTin => "cr_tin",
+            Type::CvNif => "cv_nif",
+            Type::DeStn => "de_stn",
+            Type::DoRcn => "do_rcn",
+            Type::EcRuc => "ec_ruc",
+            Type::EgTin => "eg_tin",
+            Type::EsCif => "es_cif",
+            Type::EtTin => "et_tin",
+            Type::EuOssVat => "eu_oss_vat",
+            Type::EuVat => "eu_vat",
+            Type::GbVat => "gb_vat",
+            Type::GeVat => "ge_vat",
+            Type::GnNif => "gn_nif",
+            Type::HkBr => "hk_br",
+            Type::HrOib => "hr_oib",
+            Type::HuTin => "hu_tin",
+            Type::IdNpwp => "id_npwp",
+            Type::IlVat => "il_vat",
+            Type::InGst => "in_gst",
+            Type::IsVat => "is_vat",
+            Type::JpCn => "jp_cn",
+            Type::JpRn => "jp_rn",
+            Type::JpTrn => "jp_trn",
+            Type::KePin => "ke_pin",
+            Type::KgTin => "kg_tin",
+            Type::KhTin => "kh_tin",
+            Type::KrBrn => "kr_brn",
+            Type::KzBin => "kz_bin",
+            Type::LaTin => "la_tin",
+            Type::LiUid => "li_uid",
+            Type::LiVat => "li_vat",
+            Type::MaVat => "ma_vat",
+            Type::MdVat => "md_vat",
+            Type::MePib => "me_pib",
+            Type::MkVat => "mk_vat",
+            Type::MrNif => "mr_nif",
+            Type::MxRfc => "mx_rfc",
+            Type::MyFrp => "my_frp",
+            Type::MyItn => "my_itn",
+            Type::MySst => "my_sst",
+            Type::NgTin => "ng_tin",
+            Type::NoVat => "no_vat",
+            Type::NoVoec => "no_voec",
+            Type::NpPan => "np_pan",
+            Type::NzGst => "nz_gst",
+            Type::OmVat => "om_vat",
+            Type::PeRuc => "pe_ruc",
+            Type::PhTin => "ph_tin",
+            Type::PlNip => "pl_nip",
+            Type::RoTin => "ro_tin",
+            Type::RsPib => "rs_pib",
+            Type::RuInn => "ru_inn",
+            Type::RuKpp => "ru_kpp",
+            Type::SaVat => "sa_vat",
+            Type::SgGst => "sg_gst",
+            Type::SgUen => "sg_uen",
+            Type::SiTin => "si_tin",
+            Type::SnNinea => "sn_ninea",
+            Type::SrFin => "sr_fin",
+            Type::SvNit => "sv_nit",
+            Type::ThVat => "th_vat",
+            Type::TjTin => "tj_tin",
+            Type::TrTin => "tr_tin",
+            Type::TwVat => "tw_vat",
+            Type::TzVat => "tz_vat",
+            Type::UaVat => "ua_vat",
+            Type::UgTin => "ug_tin",
+            Type::UsEin => "us_ein",
+            Type::UyRuc => "uy_ruc",
+            Type::UzTin => "uz_tin",
+            Type::UzVat => "uz_vat",
+            Type::VeRif => "ve_rif",
+            Type::VnTin => "vn_tin",
+            Type::ZaVat => "za_vat",
+            Type::ZmTin => "zm_tin",
+            Type::ZwTin => "zw_tin",
+            Type::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "customers")]
-impl std::str::FromStr for TaxIdDataType {
+impl std::str::FromStr for Type {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1463,191 +1678,136 @@ impl std::str::FromStr for TaxIdDataType {
                     "zw_tin",
                 ],
             ) {
-                Some(0) => TaxIdDataType::AdNrt,
-                Some(1) => TaxIdDataType::AeTrn,
-                Some(2) => TaxIdDataType::AlTin,
-                Some(3) => TaxIdDataType::AmTin,
-                Some(4) => TaxIdDataType::AoTin,
-                Some(5) => TaxIdDataType::ArCuit,
-                Some(6) => TaxIdDataType::AuAbn,
-                Some(7) => TaxIdDataType::AuArn,
-                Some(8) => TaxIdDataType::AwTin,
-                Some(9) => TaxIdDataType::AzTin,
-                Some(10) => TaxIdDataType::BaTin,
-                Some(11) => TaxIdDataType::BbTin,
-                Some(12) => TaxIdDataType::BdBin,
-                Some(13) => TaxIdDataType::BfIfu,
-                Some(14) => TaxIdDataType::BgUic,
-                Some(15) => TaxIdDataType::BhVat,
-                Some(16) => TaxIdDataType::BjIfu,
-                Some(17) => TaxIdDataType::BoTin,
-                Some(18) => TaxIdDataType::BrCnpj,
-                Some(19) => TaxIdDataType::BrCpf,
-                Some(20) => TaxIdDataType::BsTin,
-                Some(21) => TaxIdDataType::ByTin,
-                Some(22) => TaxIdDataType::CaBn,
-                Some(23) => TaxIdDataType::CaGstHst,
-                Some(24) => TaxIdDataType::CaPstBc,
-                Some(25) => TaxIdDataType::CaPstMb,
-                Some(26) => TaxIdDataType::CaPstSk,
-                Some(27) => TaxIdDataType::CaQst,
-                Some(28) => TaxIdDataType::CdNif,
-                Some(29) => TaxIdDataType::ChUid,
-                Some(30) => TaxIdDataType::ChVat,
-                Some(31) => TaxIdDataType::ClTin,
-                Some(32) => TaxIdDataType::CmNiu,
-                Some(33) => TaxIdDataType::CnTin,
-                Some(34) => TaxIdDataType::CoNit,
-                Some(35) => TaxIdDataType::CrTin,
-                Some(36) => TaxIdDataType::CvNif,
-                Some(37) => TaxIdDataType::DeStn,
-                Some(38) => TaxIdDataType::DoRcn,
-                Some(39) => TaxIdDataType::EcRuc,
-                Some(40) => TaxIdDataType::EgTin,
-                Some(41) => TaxIdDataType::EsCif,
-                Some(42) => TaxIdDataType::EtTin,
-                Some(43) => TaxIdDataType::EuOssVat,
-                Some(44) => TaxIdDataType::EuVat,
-                Some(45) => TaxIdDataType::GbVat,
-                Some(46) => TaxIdDataType::GeVat,
-                Some(47) => TaxIdDataType::GnNif,
-                Some(48) => TaxIdDataType::HkBr,
-                Some(49) => TaxIdDataType::HrOib,
-                Some(50) => TaxIdDataType::HuTin,
-                Some(51) => TaxIdDataType::IdNpwp,
-                Some(52) => TaxIdDataType::IlVat,
-                Some(53) => TaxIdDataType::InGst,
-                Some(54) => TaxIdDataType::IsVat,
-                Some(55) => TaxIdDataType::JpCn,
-                Some(56) => TaxIdDataType::JpRn,
-                Some(57) => TaxIdDataType::JpTrn,
-                Some(58) => TaxIdDataType::KePin,
-                Some(59) => TaxIdDataType::KgTin,
-                Some(60) => TaxIdDataType::KhTin,
-                Some(61) => TaxIdDataType::KrBrn,
-                Some(62) => TaxIdDataType::KzBin,
-                Some(63) => TaxIdDataType::LaTin,
-                Some(64) => TaxIdDataType::LiUid,
-                Some(65) => TaxIdDataType::LiVat,
-                Some(66) => TaxIdDataType::MaVat,
-                Some(67) => TaxIdDataType::MdVat,
-                Some(68) => TaxIdDataType::MePib,
-                Some(69) => TaxIdDataType::MkVat,
-                Some(70) => TaxIdDataType::MrNif,
-                Some(71) => TaxIdDataType::MxRfc,
-                Some(72) => TaxIdDataType::MyFrp,
-                Some(73) => TaxIdDataType::MyItn,
-                Some(74) => TaxIdDataType::MySst,
-                Some(75) => TaxIdDataType::NgTin,
-                Some(76) => TaxIdDataType::NoVat,
-                Some(77) => TaxIdDataType::NoVoec,
-                Some(78) => TaxIdDataType::NpPan,
-                Some(79) => TaxIdDataType::NzGst,
-                Some(80) => TaxIdDataType::OmVat,
-                Some(81) => TaxIdDataType::PeRuc,
-                Some(82) => TaxIdDataType::PhTin,
-                Some(83) => TaxIdDataType::PlNip,
-                Some(84) => TaxIdDataType::RoTin,
-                Some(85) => TaxIdDataType::RsPib,
-                Some(86) => TaxIdDataType::RuInn,
-                Some(87) => TaxIdDataType::RuKpp,
-                Some(88) => TaxIdDataType::SaVat,
-                Some(89) => TaxIdDataType::SgGst,
-                Some(90) => TaxIdDataType::SgUen,
-                Some(91) => TaxIdDataType::SiTin,
-                Some(92) => TaxIdDataType::SnNinea,
-                Some(93) => TaxIdDataType::SrFin,
-                Some(94) => TaxIdDataType::SvNit,
-                Some(95) => TaxIdDataType::ThVat,
-                Some(96) => TaxIdDataType::TjTin,
-                Some(97) => TaxIdDataType::TrTin,
-                Some(98) => TaxIdDataType::TwVat,
-                Some(99) => TaxIdDataType::TzVat,
-                Some(100) => TaxIdDataType::UaVat,
-                Some(101) => TaxIdDataType::UgTin,
-                Some(102) => TaxIdDataType::UsEin,
-                Some(103) => TaxIdDataType::UyRuc,
-                Some(104) => TaxIdDataType::UzTin,
-                Some(105) => TaxIdDataType::UzVat,
-                Some(106) => TaxIdDataType::VeRif,
-                Some(107) => TaxIdDataType::VnTin,
-                Some(108) => TaxIdDataType::ZaVat,
-                Some(109) => TaxIdDataType::ZmTin,
-                Some(110) => TaxIdDataType::ZwTin,
-                _ => TaxIdDataType::Unknown(s.to_owned()),
+                Some(0) => Type::AdNrt,
+                Some(1) => Type::AeTrn,
+                Some(2) => Type::AlTin,
+                Some(3) => Type::AmTin,
+                Some(4) => Type::AoTin,
+                Some(5) => Type::ArCuit,
+                Some(6) => Type::AuAbn,
+                Some(7) => Type::AuArn,
+                Some(8) => Type::AwTin,
+                Some(9) => Type::AzTin,
+                Some(10) => Type::BaTin,
+                Some(11) => Type::BbTin,
+                Some(12) => Type::BdBin,
+                Some(13) => Type::BfIfu,
+                Some(14) => Type::BgUic,
+                Some(15) => Type::BhVat,
+                Some(16) => Type::BjIfu,
+                Some(17) => Type::BoTin,
+                Some(18) => Type::BrCnpj,
+                Some(19) => Type::BrCpf,
+                Some(20) => Type::BsTin,
+                Some(21) => Type::ByTin,
+                Some(22) => Type::CaBn,
+                Some(23) => Type::CaGstHst,
+                Some(24) => Type::CaPstBc,
+                Some(25) => Type::CaPstMb,
+                Some(26) => Type::CaPstSk,
+                Some(27) => Type::CaQst,
+                Some(28) => Type::CdNif,
+                Some(29) => Type::ChUid,
+                Some(30) => Type::ChVat,
+                Some(31) => Type::ClTin,
+                Some(32) => Type::CmNiu,
+                Some(33) => Type::CnTin,
+                Some(34) => Type::CoNit,
+                Some(35) => Type::CrTin,
+                Some(36) => Type::CvNif,
+                Some(37) => Type::DeStn,
+                Some(38) => Type::DoRcn,
+                Some(39) => Type::EcRuc,
+                Some(40) => Type::EgTin,
+                Some(41) => Type::EsCif,
+                Some(42) => Type::EtTin,
+                Some(43) => Type::EuOssVat,
+                Some(44) => Type::EuVat,
+                Some(45) => Type::GbVat,
+                Some(46) => Type::GeVat,
+                Some(47) => Type::GnNif,
+                Some(48) => Type::HkBr,
+                Some(49) => Type::HrOib,
+                Some(50) => Type::HuTin,
+                Some(51) => Type::IdNpwp,
+                Some(52) => Type::IlVat,
+                Some(53) => Type::InGst,
+                Some(54) => Type::IsVat,
+                Some(55) => Type::JpCn,
+                Some(56) => Type::JpRn,
+                Some(57) => Type::JpTrn,
+                Some(58) => Type::KePin,
+                Some(59) => Type::KgTin,
+                Some(60) => Type::KhTin,
+                Some(61) => Type::KrBrn,
+                Some(62) => Type::KzBin,
+                Some(63) => Type::LaTin,
+                Some(64) => Type::LiUid,
+                Some(65) => Type::LiVat,
+                Some(66) => Type::MaVat,
+                Some(67) => Type::MdVat,
+                Some(68) => Type::MePib,
+                Some(69) => Type::MkVat,
+                Some(70) => Type::MrNif,
+                Some(71) => Type::MxRfc,
+                Some(72) => Type::MyFrp,
+                Some(73) => Type::MyItn,
+                Some(74) => Type::MySst,
+                Some(75) => Type::NgTin,
+                Some(76) => Type::NoVat,
+                Some(77) => Type::NoVoec,
+                Some(78) => Type::NpPan,
+                Some(79) => Type::NzGst,
+                Some(80) => Type::OmVat,
+                Some(81) => Type::PeRuc,
+                Some(82) => Type::PhTin,
+                Some(83) => Type::PlNip,
+                Some(84) => Type::RoTin,
+                Some(85) => Type::RsPib,
+                Some(86) => Type::RuInn,
+                Some(87) => Type::RuKpp,
+                Some(88) => Type::SaVat,
+                Some(89) => Type::SgGst,
+                Some(90) => Type::SgUen,
+                Some(91) => Type::SiTin,
+                Some(92) => Type::SnNinea,
+                Some(93) => Type::SrFin,
+                Some(94) => Type::SvNit,
+                Some(95) => Type::ThVat,
+                Some(96) => Type::TjTin,
+                Some(97) => Type::TrTin,
+                Some(98) => Type::TwVat,
+                Some(99) => Type::TzVat,
+                Some(100) => Type::UaVat,
+                Some(101) => Type::UgTin,
+                Some(102) => Type::UsEin,
+                Some(103) => Type::UyRuc,
+                Some(104) => Type::UzTin,
+                Some(105) => Type::UzVat,
+                Some(106) => Type::VeRif,
+                Some(107) => Type::VnTin,
+                Some(108) => Type::ZaVat,
+                Some(109) => Type::ZmTin,
+                Some(110) => Type::ZwTin,
+                _ => Type::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "customers")]
-impl std::fmt::Display for TaxIdDataType {
+impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "customers")]
-impl serde::Serialize for TaxIdDataType {
+impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "customers")]
-impl<'de> serde::Deserialize<'de> for TaxIdDataType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `tax.validate_location` in `CreateCustomer`.
-#[cfg(feature = "customers")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxValidateLocation {
-    /// `deferred`
-    Deferred,
-    /// `immediately`
-    Immediately,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "customers")]
-impl TaxValidateLocation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxValidateLocation::Deferred => "deferred",
-            TaxValidateLocation::Immediately => "immediately",
-            TaxValidateLocation::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "customers")]
-impl std::str::FromStr for TaxValidateLocation {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["deferred", "immediately"]) {
-                Some(0) => TaxValidateLocation::Deferred,
-                Some(1) => TaxValidateLocation::Immediately,
-                _ => TaxValidateLocation::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "customers")]
-impl std::fmt::Display for TaxValidateLocation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "customers")]
-impl serde::Serialize for TaxValidateLocation {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "customers")]
-impl<'de> serde::Deserialize<'de> for TaxValidateLocation {
+impl<'de> serde::Deserialize<'de> for Type {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
@@ -1711,134 +1871,6 @@ impl<'de> serde::Deserialize<'de> for ValidateLocation {
         crate::rt::de::str_enum(d)
     }
 }
-/// Types of `acceptance` whose field path another type of `customer` also has.
-pub mod acceptance {
-    /// Values of `type` in `CustomerAcceptance`.
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `offline`
-        Offline,
-        /// `online`
-        Online,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Offline => "offline",
-                Type::Online => "online",
-                Type::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["offline", "online"]) {
-                    Some(0) => Type::Offline,
-                    Some(1) => Type::Online,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "customers", feature = "mandates"))]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
-/// Types of `balance_customer_balance_settings` whose field path another type of `customer` also has.
-pub mod balance_customer_balance_settings {
-    /// Values of `reconciliation_mode` in `CustomerBalanceCustomerBalanceSettings`.
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum ReconciliationMode {
-        /// `automatic`
-        Automatic,
-        /// `manual`
-        Manual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    impl ReconciliationMode {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                ReconciliationMode::Automatic => "automatic",
-                ReconciliationMode::Manual => "manual",
-                ReconciliationMode::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    impl std::str::FromStr for ReconciliationMode {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["automatic", "manual"]) {
-                    Some(0) => ReconciliationMode::Automatic,
-                    Some(1) => ReconciliationMode::Manual,
-                    _ => ReconciliationMode::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    impl std::fmt::Display for ReconciliationMode {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    impl serde::Serialize for ReconciliationMode {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    impl<'de> serde::Deserialize<'de> for ReconciliationMode {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-    impl crate::rt::Decode for ReconciliationMode {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
-        }
-    }
-}
 /// Types of `create` whose field path another type of `customer` also has.
 pub mod create {
     /// `tax` in the parameters of `CreateCustomer`.
@@ -1886,6 +1918,139 @@ pub mod create {
             v: impl Into<crate::customer::TaxValidateLocation>,
         ) -> Self {
             self.validate_location = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `create_update` whose field path another type of `customer` also has.
+pub mod create_update {
+    /// `invoice_settings` in the parameters of `CreateCustomer` and `UpdateCustomer`.
+    #[cfg(feature = "customers")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct InvoiceSettings {
+        /// The `custom_fields` parameter.
+        pub custom_fields: Option<
+            crate::rt::Clearable<Vec<crate::customer::CustomFields>>,
+        >,
+        /// The `default_payment_method` parameter.
+        pub default_payment_method: Option<crate::PaymentMethodId>,
+        /// The `footer` parameter.
+        pub footer: Option<String>,
+        /// The `rendering_options` parameter.
+        pub rendering_options: Option<
+            crate::rt::Clearable<crate::customer::create_update::RenderingOptions>,
+        >,
+    }
+    #[cfg(feature = "customers")]
+    impl serde::Serialize for InvoiceSettings {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.custom_fields {
+                map.serialize_entry("custom_fields", v)?;
+            }
+            if let Some(v) = &self.default_payment_method {
+                map.serialize_entry("default_payment_method", v)?;
+            }
+            if let Some(v) = &self.footer {
+                map.serialize_entry("footer", v)?;
+            }
+            if let Some(v) = &self.rendering_options {
+                map.serialize_entry("rendering_options", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "customers")]
+    impl InvoiceSettings {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                custom_fields: None,
+                default_payment_method: None,
+                footer: None,
+                rendering_options: None,
+            }
+        }
+        /// The `custom_fields` parameter.
+        pub fn custom_fields(
+            mut self,
+            v: impl Into<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
+        ) -> Self {
+            self.custom_fields = Some(v.into());
+            self
+        }
+        /// The `default_payment_method` parameter.
+        pub fn default_payment_method(
+            mut self,
+            v: impl Into<crate::PaymentMethodId>,
+        ) -> Self {
+            self.default_payment_method = Some(v.into());
+            self
+        }
+        /// The `footer` parameter.
+        pub fn footer(mut self, v: impl Into<String>) -> Self {
+            self.footer = Some(v.into());
+            self
+        }
+        /// The `rendering_options` parameter.
+        pub fn rendering_options(
+            mut self,
+            v: impl Into<
+                crate::rt::Clearable<crate::customer::create_update::RenderingOptions>,
+            >,
+        ) -> Self {
+            self.rendering_options = Some(v.into());
+            self
+        }
+    }
+    /// `invoice_settings.rendering_options` in the parameters of `CreateCustomer` and `UpdateCustomer`.
+    #[cfg(feature = "customers")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct RenderingOptions {
+        /// The `amount_tax_display` parameter.
+        pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
+        /// The `template` parameter.
+        pub template: Option<String>,
+    }
+    #[cfg(feature = "customers")]
+    impl serde::Serialize for RenderingOptions {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount_tax_display {
+                map.serialize_entry("amount_tax_display", v)?;
+            }
+            if let Some(v) = &self.template {
+                map.serialize_entry("template", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "customers")]
+    impl RenderingOptions {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount_tax_display: None,
+                template: None,
+            }
+        }
+        /// The `amount_tax_display` parameter.
+        pub fn amount_tax_display(
+            mut self,
+            v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
+        ) -> Self {
+            self.amount_tax_display = Some(v.into());
+            self
+        }
+        /// The `template` parameter.
+        pub fn template(mut self, v: impl Into<String>) -> Self {
+            self.template = Some(v.into());
             self
         }
     }

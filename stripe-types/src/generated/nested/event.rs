@@ -29,6 +29,81 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// NotificationEventData
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Data {
+    /// Object containing the API resource relevant to the event. For example, an `invoice.created` event will have a full [invoice object](https://api.stripe.com#invoice_object) as the value of the object key.
+    pub object: serde_json::Value,
+    /// Object containing the names of the updated attributes and their values prior to the event (only included in events of type `*.updated`). If an array attribute has any updated elements, this object contains the entire array. In Stripe API versions 2017-04-06 or earlier, an updated array attribute in this object includes only the updated array elements.
+    pub previous_attributes: Option<serde_json::Value>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+impl crate::rt::Decode for Data {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<serde_json::Value>,
+            f1: crate::rt::json::Slot<serde_json::Value>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a notification_event_data object",
+                &["object", "previous_attributes"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(Data {
+                    object: f0,
+                    previous_attributes: b.f1.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "object")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for Data {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+impl crate::rt::HasId for Data {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Data {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("object", &self.object)?;
+        if let Some(v) = &self.previous_attributes {
+            map.serialize_entry("previous_attributes", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Snapshot events allow you to track and react to activity in your Stripe integration. When
 /// the state of another API resource changes, Stripe creates an `Event` object that contains
 /// all the relevant information associated with that action, including the affected API
@@ -59,7 +134,7 @@ pub struct Event {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The `data` field.
-    pub data: crate::NotificationEventData,
+    pub data: crate::event::Data,
     /// Unique identifier for the object.
     pub id: crate::event::EventId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -67,7 +142,7 @@ pub struct Event {
     /// Number of webhooks that haven't been successfully delivered (for example, to return a 20x response) to the URLs you specify.
     pub pending_webhooks: i64,
     /// Information on the API request that triggers the event.
-    pub request: Option<crate::NotificationEventRequest>,
+    pub request: Option<crate::event::Request>,
     /// Description of the event (for example, `invoice.created` or `charge.refunded`).
     pub r#type: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -87,11 +162,11 @@ impl crate::rt::Decode for Event {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f4: crate::rt::json::Slot<crate::NotificationEventData>,
+            f4: crate::rt::json::Slot<crate::event::Data>,
             f5: crate::rt::json::Slot<crate::event::EventId>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<i64>,
-            f8: crate::rt::json::Slot<crate::NotificationEventRequest>,
+            f8: crate::rt::json::Slot<crate::event::Request>,
             f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -211,6 +286,72 @@ impl serde::Serialize for Event {
         }
         map.serialize_entry("type", &self.r#type)?;
         map.serialize_entry("object", "event")?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// NotificationEventRequest
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Request {
+    /// ID of the API request that caused the event. If null, the event was automatic (e.g., Stripe's automatic subscription handling). Request logs are available in the [dashboard](https://dashboard.stripe.com/logs), but currently not in the API.
+    pub id: Option<String>,
+    /// The idempotency key transmitted during the request, if any. *Note: This property is populated only for events on or after May 23, 2017*.
+    pub idempotency_key: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+impl crate::rt::Decode for Request {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a notification_event_request object",
+                &["id", "idempotency_key"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Request {
+            id: b.f0.take(),
+            idempotency_key: b.f1.take(),
+            extra,
+        })
+    }
+}
+impl<'de> serde::Deserialize<'de> for Request {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+impl crate::rt::HasId for Request {
+    fn id_str(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+}
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Request {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.id {
+            map.serialize_entry("id", v)?;
+        }
+        if let Some(v) = &self.idempotency_key {
+            map.serialize_entry("idempotency_key", v)?;
+        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -56,6 +56,634 @@ impl AccountHolder {
         self
     }
 }
+/// BankConnectionsResourceAccountNumberDetails
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AccountNumbers {
+    /// When the account number is expected to expire, if applicable.
+    pub expected_expiry_date: Option<crate::rt::Timestamp>,
+    /// The type of account number associated with the account.
+    pub identifier_type: crate::financial_connections_account::IdentifierType,
+    /// Whether the account number is currently active and usable for transactions.
+    pub status: crate::financial_connections_account::AccountNumbersStatus,
+    /// The payment networks that the account number can be used for.
+    pub supported_networks: Vec<crate::financial_connections_account::SupportedNetworks>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for AccountNumbers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
+                crate::financial_connections_account::IdentifierType,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::financial_connections_account::AccountNumbersStatus,
+            >,
+            f3: crate::rt::json::Slot<
+                Vec<crate::financial_connections_account::SupportedNetworks>,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_account_number_details object",
+                &[
+                    "expected_expiry_date",
+                    "identifier_type",
+                    "status",
+                    "supported_networks",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
+                Ok(AccountNumbers {
+                    expected_expiry_date: b.f0.take(),
+                    identifier_type: f1,
+                    status: f2,
+                    supported_networks: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "identifier_type"),
+                        (taken.1.is_none(), "status"),
+                        (taken.2.is_none(), "supported_networks"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AccountNumbers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for AccountNumbers {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AccountNumbers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expected_expiry_date {
+            map.serialize_entry("expected_expiry_date", v)?;
+        }
+        map.serialize_entry("identifier_type", &self.identifier_type)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("supported_networks", &self.supported_networks)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `account_numbers.status` in `FinancialConnectionsAccount`.
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccountNumbersStatus {
+    /// `deactivated`
+    Deactivated,
+    /// `transactable`
+    Transactable,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl AccountNumbersStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AccountNumbersStatus::Deactivated => "deactivated",
+            AccountNumbersStatus::Transactable => "transactable",
+            AccountNumbersStatus::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::str::FromStr for AccountNumbersStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["deactivated", "transactable"]) {
+                Some(0) => AccountNumbersStatus::Deactivated,
+                Some(1) => AccountNumbersStatus::Transactable,
+                _ => AccountNumbersStatus::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::fmt::Display for AccountNumbersStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl serde::Serialize for AccountNumbersStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AccountNumbersStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for AccountNumbersStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// BankConnectionsResourceBalance
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Balance {
+    /// The time that the external institution calculated this balance. Measured in seconds since the Unix epoch.
+    pub as_of: crate::rt::Timestamp,
+    /// The `cash` field.
+    pub cash: Option<crate::financial_connections_account::Cash>,
+    /// The `credit` field.
+    pub credit: Option<crate::financial_connections_account::Credit>,
+    /// The balances owed to (or by) the account holder, before subtracting any outbound pending transactions or adding any inbound pending transactions.
+    ///
+    /// Each key is a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase.
+    ///
+    /// Each value is a integer amount. A positive amount indicates money owed to the account holder. A negative amount indicates money owed by the account holder.
+    pub current: std::collections::BTreeMap<String, i64>,
+    /// The `type` of the balance. An additional hash is included on the balance with a name matching this value.
+    pub r#type: crate::financial_connections_account::Type,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for Balance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::financial_connections_account::Cash>,
+            f2: crate::rt::json::Slot<crate::financial_connections_account::Credit>,
+            f3: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+            f4: crate::rt::json::Slot<crate::financial_connections_account::Type>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_balance object",
+                &["as_of", "cash", "credit", "current", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f3), Some(f4)) => {
+                Ok(Balance {
+                    as_of: f0,
+                    cash: b.f1.take(),
+                    credit: b.f2.take(),
+                    current: f3,
+                    r#type: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "as_of"),
+                        (taken.1.is_none(), "current"),
+                        (taken.2.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Balance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for Balance {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Balance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("as_of", &self.as_of)?;
+        if let Some(v) = &self.cash {
+            map.serialize_entry("cash", v)?;
+        }
+        if let Some(v) = &self.credit {
+            map.serialize_entry("credit", v)?;
+        }
+        map.serialize_entry("current", &self.current)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// BankConnectionsResourceBalanceRefresh
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BalanceRefresh {
+    /// The time at which the last refresh attempt was initiated. Measured in seconds since the Unix epoch.
+    pub last_attempted_at: crate::rt::Timestamp,
+    /// Time at which the next balance refresh can be initiated. This value will be `null` when `status` is `pending`. Measured in seconds since the Unix epoch.
+    pub next_refresh_available_at: Option<crate::rt::Timestamp>,
+    /// The status of the last refresh attempt.
+    pub status: crate::financial_connections_account::TransactionRefreshStatus,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for BalanceRefresh {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<
+                crate::financial_connections_account::TransactionRefreshStatus,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_balance_refresh object",
+                &["last_attempted_at", "next_refresh_available_at", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
+                Ok(BalanceRefresh {
+                    last_attempted_at: f0,
+                    next_refresh_available_at: b.f1.take(),
+                    status: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "last_attempted_at"),
+                        (taken.1.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for BalanceRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for BalanceRefresh {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BalanceRefresh {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("last_attempted_at", &self.last_attempted_at)?;
+        if let Some(v) = &self.next_refresh_available_at {
+            map.serialize_entry("next_refresh_available_at", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// BankConnectionsResourceBalanceAPIResourceCashBalance
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Cash {
+    /// The funds available to the account holder. Typically this is the current balance after subtracting any outbound pending transactions and adding any inbound pending transactions.
+    ///
+    /// Each key is a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase.
+    ///
+    /// Each value is a integer amount. A positive amount indicates money owed to the account holder. A negative amount indicates money owed by the account holder.
+    pub available: Option<std::collections::BTreeMap<String, i64>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for Cash {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_balance_api_resource_cash_balance object",
+                &["available"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Cash {
+            available: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Cash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for Cash {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Cash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.available {
+            map.serialize_entry("available", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `category` in `FinancialConnectionsAccount`.
 #[cfg(
     any(
@@ -177,6 +805,458 @@ impl crate::rt::Decode for Category {
         r.str_enum()
     }
 }
+/// BankConnectionsResourceBalanceAPIResourceCreditBalance
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Credit {
+    /// The credit that has been used by the account holder.
+    ///
+    /// Each key is a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase.
+    ///
+    /// Each value is a integer amount. A positive amount indicates money owed to the account holder. A negative amount indicates money owed by the account holder.
+    pub used: Option<std::collections::BTreeMap<String, i64>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for Credit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_balance_api_resource_credit_balance object",
+                &["used"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Credit { used: b.f0.take(), extra })
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Credit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for Credit {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Credit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.used {
+            map.serialize_entry("used", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `status` in `FinancialConnectionsAccount`.
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FinancialConnectionsAccountStatus {
+    /// `active`
+    Active,
+    /// `disconnected`
+    Disconnected,
+    /// `inactive`
+    Inactive,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl FinancialConnectionsAccountStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FinancialConnectionsAccountStatus::Active => "active",
+            FinancialConnectionsAccountStatus::Disconnected => "disconnected",
+            FinancialConnectionsAccountStatus::Inactive => "inactive",
+            FinancialConnectionsAccountStatus::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::str::FromStr for FinancialConnectionsAccountStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["active", "disconnected", "inactive"]) {
+                Some(0) => FinancialConnectionsAccountStatus::Active,
+                Some(1) => FinancialConnectionsAccountStatus::Disconnected,
+                Some(2) => FinancialConnectionsAccountStatus::Inactive,
+                _ => FinancialConnectionsAccountStatus::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::fmt::Display for FinancialConnectionsAccountStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl serde::Serialize for FinancialConnectionsAccountStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for FinancialConnectionsAccountStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for FinancialConnectionsAccountStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `account_numbers.identifier_type` in `FinancialConnectionsAccount`.
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentifierType {
+    /// `account_number`
+    AccountNumber,
+    /// `tokenized_account_number`
+    TokenizedAccountNumber,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl IdentifierType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IdentifierType::AccountNumber => "account_number",
+            IdentifierType::TokenizedAccountNumber => "tokenized_account_number",
+            IdentifierType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::str::FromStr for IdentifierType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["account_number", "tokenized_account_number"],
+            ) {
+                Some(0) => IdentifierType::AccountNumber,
+                Some(1) => IdentifierType::TokenizedAccountNumber,
+                _ => IdentifierType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::fmt::Display for IdentifierType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl serde::Serialize for IdentifierType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for IdentifierType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for IdentifierType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// BankConnectionsResourceOwnershipRefresh
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OwnershipRefresh {
+    /// The time at which the last refresh attempt was initiated. Measured in seconds since the Unix epoch.
+    pub last_attempted_at: crate::rt::Timestamp,
+    /// Time at which the next ownership refresh can be initiated. This value will be `null` when `status` is `pending`. Measured in seconds since the Unix epoch.
+    pub next_refresh_available_at: Option<crate::rt::Timestamp>,
+    /// The status of the last refresh attempt.
+    pub status: crate::financial_connections_account::TransactionRefreshStatus,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for OwnershipRefresh {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<
+                crate::financial_connections_account::TransactionRefreshStatus,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_ownership_refresh object",
+                &["last_attempted_at", "next_refresh_available_at", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
+                Ok(OwnershipRefresh {
+                    last_attempted_at: f0,
+                    next_refresh_available_at: b.f1.take(),
+                    status: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "last_attempted_at"),
+                        (taken.1.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for OwnershipRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for OwnershipRefresh {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for OwnershipRefresh {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("last_attempted_at", &self.last_attempted_at)?;
+        if let Some(v) = &self.next_refresh_available_at {
+            map.serialize_entry("next_refresh_available_at", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `permissions` in `FinancialConnectionsAccount`.
 #[cfg(
     any(
@@ -294,120 +1374,6 @@ impl<'de> serde::Deserialize<'de> for Permissions {
     )
 )]
 impl crate::rt::Decode for Permissions {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `status` in `FinancialConnectionsAccount`.
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Status {
-    /// `active`
-    Active,
-    /// `disconnected`
-    Disconnected,
-    /// `inactive`
-    Inactive,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Active => "active",
-            Status::Disconnected => "disconnected",
-            Status::Inactive => "inactive",
-            Status::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl std::str::FromStr for Status {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "disconnected", "inactive"]) {
-                Some(0) => Status::Active,
-                Some(1) => Status::Disconnected,
-                Some(2) => Status::Inactive,
-                _ => Status::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl serde::Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for Status {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -654,6 +1620,112 @@ impl crate::rt::Decode for Subscriptions {
         r.str_enum()
     }
 }
+/// Values of `account_numbers.supported_networks` in `FinancialConnectionsAccount`.
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SupportedNetworks {
+    /// `ach`
+    Ach,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl SupportedNetworks {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SupportedNetworks::Ach => "ach",
+            SupportedNetworks::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::str::FromStr for SupportedNetworks {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["ach"]) {
+                Some(0) => SupportedNetworks::Ach,
+                _ => SupportedNetworks::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::fmt::Display for SupportedNetworks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl serde::Serialize for SupportedNetworks {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for SupportedNetworks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for SupportedNetworks {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `supported_payment_method_types` in `FinancialConnectionsAccount`.
 #[cfg(
     any(
@@ -760,6 +1832,365 @@ impl<'de> serde::Deserialize<'de> for SupportedPaymentMethodTypes {
     )
 )]
 impl crate::rt::Decode for SupportedPaymentMethodTypes {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// BankConnectionsResourceTransactionRefresh
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TransactionRefresh {
+    /// Unique identifier for the object.
+    pub id: String,
+    /// The time at which the last refresh attempt was initiated. Measured in seconds since the Unix epoch.
+    pub last_attempted_at: crate::rt::Timestamp,
+    /// Time at which the next transaction refresh can be initiated. This value will be `null` when `status` is `pending`. Measured in seconds since the Unix epoch.
+    pub next_refresh_available_at: Option<crate::rt::Timestamp>,
+    /// The status of the last refresh attempt.
+    pub status: crate::financial_connections_account::TransactionRefreshStatus,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for TransactionRefresh {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<
+                crate::financial_connections_account::TransactionRefreshStatus,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_transaction_refresh object",
+                &["id", "last_attempted_at", "next_refresh_available_at", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
+                Ok(TransactionRefresh {
+                    id: f0,
+                    last_attempted_at: f1,
+                    next_refresh_available_at: b.f2.take(),
+                    status: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "last_attempted_at"),
+                        (taken.2.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for TransactionRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::HasId for TransactionRefresh {
+    fn id_str(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for TransactionRefresh {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("last_attempted_at", &self.last_attempted_at)?;
+        if let Some(v) = &self.next_refresh_available_at {
+            map.serialize_entry("next_refresh_available_at", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `balance_refresh.status` in `FinancialConnectionsAccount`.
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransactionRefreshStatus {
+    /// `failed`
+    Failed,
+    /// `pending`
+    Pending,
+    /// `succeeded`
+    Succeeded,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl TransactionRefreshStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TransactionRefreshStatus::Failed => "failed",
+            TransactionRefreshStatus::Pending => "pending",
+            TransactionRefreshStatus::Succeeded => "succeeded",
+            TransactionRefreshStatus::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::str::FromStr for TransactionRefreshStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["failed", "pending", "succeeded"]) {
+                Some(0) => TransactionRefreshStatus::Failed,
+                Some(1) => TransactionRefreshStatus::Pending,
+                Some(2) => TransactionRefreshStatus::Succeeded,
+                _ => TransactionRefreshStatus::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::fmt::Display for TransactionRefreshStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl serde::Serialize for TransactionRefreshStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for TransactionRefreshStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for TransactionRefreshStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `balance.type` in `FinancialConnectionsAccount`.
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `cash`
+    Cash,
+    /// `credit`
+    Credit,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Type::Cash => "cash",
+            Type::Credit => "credit",
+            Type::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::str::FromStr for Type {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["cash", "credit"]) {
+                Some(0) => Type::Cash,
+                Some(1) => Type::Credit,
+                _ => Type::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Type {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }

@@ -66,7 +66,7 @@ impl AccountHolder {
         self
     }
 }
-/// Values of `account_subcategories` in `BankConnectionsResourceLinkAccountSessionFilters`, `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+/// Values of `filters.account_subcategories` in `CreateFinancialConnectionsSession`, `CreateLinkAccountSession` and `FinancialConnectionsSession`.
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]
@@ -156,23 +156,75 @@ impl crate::rt::Decode for AccountSubcategories {
         r.str_enum()
     }
 }
-/// `filters` in the parameters of `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+/// BankConnectionsResourceLinkAccountSessionFilters
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Filters {
-    /// The `account_subcategories` parameter.
+    /// Restricts the Session to subcategories of accounts that can be linked. Valid subcategories are: `checking`, `savings`, `mortgage`, `line_of_credit`, `credit_card`.
     pub account_subcategories: Option<
         Vec<crate::financial_connections_session::AccountSubcategories>,
     >,
-    /// The `countries` parameter.
+    /// List of countries from which to filter accounts.
     pub countries: Option<Vec<String>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]
+impl crate::rt::Decode for Filters {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                Vec<crate::financial_connections_session::AccountSubcategories>,
+            >,
+            f1: crate::rt::json::Slot<Vec<String>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_link_account_session_filters object",
+                &["account_subcategories", "countries"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Filters {
+            account_subcategories: b.f0.take(),
+            countries: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+impl<'de> serde::Deserialize<'de> for Filters {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+impl crate::rt::HasId for Filters {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Filters {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -183,35 +235,10 @@ impl serde::Serialize for Filters {
         if let Some(v) = &self.countries {
             map.serialize_entry("countries", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
-)]
-impl Filters {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_subcategories: None,
-            countries: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `account_subcategories` parameter.
-    pub fn account_subcategories(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::financial_connections_session::AccountSubcategories>,
-        >,
-    ) -> Self {
-        self.account_subcategories = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `countries` parameter.
-    pub fn countries(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.countries = Some(v.into_iter().map(Into::into).collect());
-        self
+        map.end()
     }
 }
 /// Values of `permissions` in `CreateFinancialConnectionsSession`, `CreateLinkAccountSession` and `FinancialConnectionsSession`.
@@ -490,5 +517,80 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// Types of `create` whose field path another type of `financial_connections_session` also has.
+pub mod create {
+    /// `filters` in the parameters of `CreateFinancialConnectionsSession` and `CreateLinkAccountSession`.
+    #[cfg(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Filters {
+        /// The `account_subcategories` parameter.
+        pub account_subcategories: Option<
+            Vec<crate::financial_connections_session::AccountSubcategories>,
+        >,
+        /// The `countries` parameter.
+        pub countries: Option<Vec<String>>,
+    }
+    #[cfg(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )]
+    impl serde::Serialize for Filters {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.account_subcategories {
+                map.serialize_entry("account_subcategories", v)?;
+            }
+            if let Some(v) = &self.countries {
+                map.serialize_entry("countries", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(
+        any(
+            feature = "financial_connections_sessions",
+            feature = "link_account_sessions"
+        )
+    )]
+    impl Filters {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                account_subcategories: None,
+                countries: None,
+            }
+        }
+        /// The `account_subcategories` parameter.
+        pub fn account_subcategories(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<
+                    crate::financial_connections_session::AccountSubcategories,
+                >,
+            >,
+        ) -> Self {
+            self.account_subcategories = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The `countries` parameter.
+        pub fn countries(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Self {
+            self.countries = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
     }
 }

@@ -65,6 +65,77 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
+/// BankConnectionsResourceTransactionResourceStatusTransitions
+#[cfg(feature = "financial_connections_transactions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StatusTransitions {
+    /// Time at which this transaction posted. Measured in seconds since the Unix epoch.
+    pub posted_at: Option<crate::rt::Timestamp>,
+    /// Time at which this transaction was voided. Measured in seconds since the Unix epoch.
+    pub void_at: Option<crate::rt::Timestamp>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "financial_connections_transactions")]
+impl crate::rt::Decode for StatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_transaction_resource_status_transitions object",
+                &["posted_at", "void_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(StatusTransitions {
+            posted_at: b.f0.take(),
+            void_at: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "financial_connections_transactions")]
+impl<'de> serde::Deserialize<'de> for StatusTransitions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "financial_connections_transactions")]
+impl crate::rt::HasId for StatusTransitions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "financial_connections_transactions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for StatusTransitions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.posted_at {
+            map.serialize_entry("posted_at", v)?;
+        }
+        if let Some(v) = &self.void_at {
+            map.serialize_entry("void_at", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `transacted_at` in the parameters of `ListFinancialConnectionsTransactions`: one of several shapes.
 #[cfg(feature = "financial_connections_transactions")]
 #[derive(Clone, Debug)]

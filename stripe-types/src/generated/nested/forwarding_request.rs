@@ -67,44 +67,139 @@ impl Created {
         self
     }
 }
-/// `request.headers` in the parameters of `CreateForwardingRequest`.
+/// Header data.
 #[cfg(feature = "forwarding_requests")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Headers {
-    /// The `name` parameter.
+    /// The header name.
     pub name: String,
-    /// The `value` parameter.
+    /// The header value.
     pub value: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "forwarding_requests")]
+impl crate::rt::Decode for Headers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a forwarded_request_header object",
+                &["name", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(Headers {
+                    name: f0,
+                    value: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "name"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl<'de> serde::Deserialize<'de> for Headers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::HasId for Headers {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Headers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("name", &self.name)?;
         map.serialize_entry("value", &self.value)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-/// The required parameters of [`Headers::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+/// Values of `request_details.http_method` in `ForwardingRequest`.
 #[cfg(feature = "forwarding_requests")]
-#[derive(Clone, Debug)]
-pub struct HeadersArgs {
-    /// The `name` parameter.
-    pub name: String,
-    /// The `value` parameter.
-    pub value: String,
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpMethod {
+    /// `POST`
+    Post,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
 }
 #[cfg(feature = "forwarding_requests")]
-impl Headers {
-    /// Start with the required parameters, named in [`HeadersArgs`]: `name`, `value`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: HeadersArgs) -> Self {
-        Self {
-            name: args.name,
-            value: args.value,
+impl HttpMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HttpMethod::Post => "POST",
+            HttpMethod::Unknown(v) => v,
         }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl std::str::FromStr for HttpMethod {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["POST"]) {
+                Some(0) => HttpMethod::Post,
+                _ => HttpMethod::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl serde::Serialize for HttpMethod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl<'de> serde::Deserialize<'de> for HttpMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::Decode for HttpMethod {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// Values of `replacements` in `CreateForwardingRequest` and `ForwardingRequest`.
@@ -197,7 +292,7 @@ pub struct Request {
     /// The `body` parameter.
     pub body: Option<String>,
     /// The `headers` parameter.
-    pub headers: Option<Vec<crate::forwarding_request::Headers>>,
+    pub headers: Option<Vec<crate::forwarding_request::RequestHeaders>>,
 }
 #[cfg(feature = "forwarding_requests")]
 impl serde::Serialize for Request {
@@ -228,9 +323,308 @@ impl Request {
     /// The `headers` parameter.
     pub fn headers(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::forwarding_request::Headers>>,
+        v: impl IntoIterator<Item = impl Into<crate::forwarding_request::RequestHeaders>>,
     ) -> Self {
         self.headers = Some(v.into_iter().map(Into::into).collect());
         self
+    }
+}
+/// Metadata about the forwarded request.
+#[cfg(feature = "forwarding_requests")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestContext {
+    /// The time it took in milliseconds for the destination endpoint to respond.
+    pub destination_duration: i64,
+    /// The IP address of the destination.
+    pub destination_ip_address: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::Decode for RequestContext {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a forwarded_request_context object",
+                &["destination_duration", "destination_ip_address"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(RequestContext {
+                    destination_duration: f0,
+                    destination_ip_address: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "destination_duration"),
+                        (taken.1.is_none(), "destination_ip_address"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl<'de> serde::Deserialize<'de> for RequestContext {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::HasId for RequestContext {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for RequestContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("destination_duration", &self.destination_duration)?;
+        map.serialize_entry("destination_ip_address", &self.destination_ip_address)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Details about the request forwarded to the destination endpoint.
+#[cfg(feature = "forwarding_requests")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestDetails {
+    /// The body payload to send to the destination endpoint.
+    pub body: String,
+    /// The headers to include in the forwarded request. Can be omitted if no additional headers (excluding Stripe-generated ones such as the Content-Type header) should be included.
+    pub headers: Vec<crate::forwarding_request::Headers>,
+    /// The HTTP method used to call the destination endpoint.
+    pub http_method: crate::forwarding_request::HttpMethod,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::Decode for RequestDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::forwarding_request::Headers>>,
+            f2: crate::rt::json::Slot<crate::forwarding_request::HttpMethod>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a forwarded_request_details object",
+                &["body", "headers", "http_method"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
+                Ok(RequestDetails {
+                    body: f0,
+                    headers: f1,
+                    http_method: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "body"),
+                        (taken.1.is_none(), "headers"),
+                        (taken.2.is_none(), "http_method"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl<'de> serde::Deserialize<'de> for RequestDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::HasId for RequestDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for RequestDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("body", &self.body)?;
+        map.serialize_entry("headers", &self.headers)?;
+        map.serialize_entry("http_method", &self.http_method)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `request.headers` in the parameters of `CreateForwardingRequest`.
+#[cfg(feature = "forwarding_requests")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestHeaders {
+    /// The `name` parameter.
+    pub name: String,
+    /// The `value` parameter.
+    pub value: String,
+}
+#[cfg(feature = "forwarding_requests")]
+impl serde::Serialize for RequestHeaders {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("value", &self.value)?;
+        map.end()
+    }
+}
+/// The required parameters of [`RequestHeaders::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "forwarding_requests")]
+#[derive(Clone, Debug)]
+pub struct RequestHeadersArgs {
+    /// The `name` parameter.
+    pub name: String,
+    /// The `value` parameter.
+    pub value: String,
+}
+#[cfg(feature = "forwarding_requests")]
+impl RequestHeaders {
+    /// Start with the required parameters, named in [`RequestHeadersArgs`]: `name`, `value`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(args: RequestHeadersArgs) -> Self {
+        Self {
+            name: args.name,
+            value: args.value,
+        }
+    }
+}
+/// Details about the response from the destination endpoint.
+#[cfg(feature = "forwarding_requests")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ResponseDetails {
+    /// The response body from the destination endpoint to Stripe.
+    pub body: String,
+    /// HTTP headers that the destination endpoint returned.
+    pub headers: Vec<crate::forwarding_request::Headers>,
+    /// The HTTP status code that the destination endpoint returned.
+    pub status: i64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::Decode for ResponseDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::forwarding_request::Headers>>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a forwarded_response_details object",
+                &["body", "headers", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
+                Ok(ResponseDetails {
+                    body: f0,
+                    headers: f1,
+                    status: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "body"),
+                        (taken.1.is_none(), "headers"),
+                        (taken.2.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl<'de> serde::Deserialize<'de> for ResponseDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::HasId for ResponseDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ResponseDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("body", &self.body)?;
+        map.serialize_entry("headers", &self.headers)?;
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }

@@ -33,6 +33,2193 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// Result from a document check
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Document {
+    /// Address as it appears in the document.
+    pub address: Option<crate::Address>,
+    /// Date of birth as it appears in the document.
+    pub dob: Option<crate::identity_verification_report::DocumentDob>,
+    /// Details on the verification error. Present when status is `unverified`.
+    pub error: Option<crate::identity_verification_report::DocumentError>,
+    /// Expiration date of the document.
+    pub expiration_date: Option<crate::identity_verification_report::ExpirationDate>,
+    /// Array of [File](https://docs.stripe.com/api/files) ids containing images for this document.
+    pub files: Option<Vec<String>>,
+    /// First name as it appears in the document.
+    pub first_name: Option<String>,
+    /// Issued date of the document.
+    pub issued_date: Option<crate::identity_verification_report::IssuedDate>,
+    /// Issuing country of the document.
+    pub issuing_country: Option<String>,
+    /// Last name as it appears in the document.
+    pub last_name: Option<String>,
+    /// Document ID number.
+    pub number: Option<String>,
+    /// Sex of the person in the document.
+    pub sex: Option<crate::identity_verification_report::Sex>,
+    /// Status of this `document` check.
+    pub status: crate::identity_verification_report::Status,
+    /// Type of the document.
+    pub r#type: Option<crate::identity_verification_report::DocumentType>,
+    /// Place of birth as it appears in the document.
+    pub unparsed_place_of_birth: Option<String>,
+    /// Sex as it appears in the document.
+    pub unparsed_sex: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Document {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<crate::identity_verification_report::DocumentDob>,
+            f2: crate::rt::json::Slot<
+                crate::identity_verification_report::DocumentError,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::identity_verification_report::ExpirationDate,
+            >,
+            f4: crate::rt::json::Slot<Vec<String>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::identity_verification_report::IssuedDate>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::identity_verification_report::Sex>,
+            f11: crate::rt::json::Slot<crate::identity_verification_report::Status>,
+            f12: crate::rt::json::Slot<
+                crate::identity_verification_report::DocumentType,
+            >,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_document_report object",
+                &[
+                    "address",
+                    "dob",
+                    "error",
+                    "expiration_date",
+                    "files",
+                    "first_name",
+                    "issued_date",
+                    "issuing_country",
+                    "last_name",
+                    "number",
+                    "sex",
+                    "status",
+                    "type",
+                    "unparsed_place_of_birth",
+                    "unparsed_sex",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f11.take(),) {
+            (Some(f11),) => {
+                Ok(Document {
+                    address: b.f0.take(),
+                    dob: b.f1.take(),
+                    error: b.f2.take(),
+                    expiration_date: b.f3.take(),
+                    files: b.f4.take(),
+                    first_name: b.f5.take(),
+                    issued_date: b.f6.take(),
+                    issuing_country: b.f7.take(),
+                    last_name: b.f8.take(),
+                    number: b.f9.take(),
+                    sex: b.f10.take(),
+                    status: f11,
+                    r#type: b.f12.take(),
+                    unparsed_place_of_birth: b.f13.take(),
+                    unparsed_sex: b.f14.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for Document {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Document {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.address {
+            map.serialize_entry("address", v)?;
+        }
+        if let Some(v) = &self.dob {
+            map.serialize_entry("dob", v)?;
+        }
+        if let Some(v) = &self.error {
+            map.serialize_entry("error", v)?;
+        }
+        if let Some(v) = &self.expiration_date {
+            map.serialize_entry("expiration_date", v)?;
+        }
+        if let Some(v) = &self.files {
+            map.serialize_entry("files", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            map.serialize_entry("first_name", v)?;
+        }
+        if let Some(v) = &self.issued_date {
+            map.serialize_entry("issued_date", v)?;
+        }
+        if let Some(v) = &self.issuing_country {
+            map.serialize_entry("issuing_country", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            map.serialize_entry("last_name", v)?;
+        }
+        if let Some(v) = &self.number {
+            map.serialize_entry("number", v)?;
+        }
+        if let Some(v) = &self.sex {
+            map.serialize_entry("sex", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        if let Some(v) = &self.r#type {
+            map.serialize_entry("type", v)?;
+        }
+        if let Some(v) = &self.unparsed_place_of_birth {
+            map.serialize_entry("unparsed_place_of_birth", v)?;
+        }
+        if let Some(v) = &self.unparsed_sex {
+            map.serialize_entry("unparsed_sex", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Point in Time
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DocumentDob {
+    /// Numerical day between 1 and 31.
+    pub day: Option<i64>,
+    /// Numerical month between 1 and 12.
+    pub month: Option<i64>,
+    /// The four-digit year.
+    pub year: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for DocumentDob {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_data_document_report_date_of_birth object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(DocumentDob {
+            day: b.f0.take(),
+            month: b.f1.take(),
+            year: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for DocumentDob {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for DocumentDob {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for DocumentDob {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.day {
+            map.serialize_entry("day", v)?;
+        }
+        if let Some(v) = &self.month {
+            map.serialize_entry("month", v)?;
+        }
+        if let Some(v) = &self.year {
+            map.serialize_entry("year", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoDocumentReportError
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DocumentError {
+    /// A short machine-readable string giving the reason for the verification failure.
+    pub code: Option<crate::identity_verification_report::DocumentErrorCode>,
+    /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
+    pub reason: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for DocumentError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::identity_verification_report::DocumentErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_document_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(DocumentError {
+            code: b.f0.take(),
+            reason: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for DocumentError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for DocumentError {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for DocumentError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.code {
+            map.serialize_entry("code", v)?;
+        }
+        if let Some(v) = &self.reason {
+            map.serialize_entry("reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `document.error.code` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DocumentErrorCode {
+    /// `document_expired`
+    DocumentExpired,
+    /// `document_type_not_supported`
+    DocumentTypeNotSupported,
+    /// `document_unverified_other`
+    DocumentUnverifiedOther,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl DocumentErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DocumentErrorCode::DocumentExpired => "document_expired",
+            DocumentErrorCode::DocumentTypeNotSupported => "document_type_not_supported",
+            DocumentErrorCode::DocumentUnverifiedOther => "document_unverified_other",
+            DocumentErrorCode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for DocumentErrorCode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "document_expired",
+                    "document_type_not_supported",
+                    "document_unverified_other",
+                ],
+            ) {
+                Some(0) => DocumentErrorCode::DocumentExpired,
+                Some(1) => DocumentErrorCode::DocumentTypeNotSupported,
+                Some(2) => DocumentErrorCode::DocumentUnverifiedOther,
+                _ => DocumentErrorCode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for DocumentErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for DocumentErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for DocumentErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for DocumentErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `document.type` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DocumentType {
+    /// `driving_license`
+    DrivingLicense,
+    /// `id_card`
+    IdCard,
+    /// `passport`
+    Passport,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl DocumentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DocumentType::DrivingLicense => "driving_license",
+            DocumentType::IdCard => "id_card",
+            DocumentType::Passport => "passport",
+            DocumentType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for DocumentType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["driving_license", "id_card", "passport"],
+            ) {
+                Some(0) => DocumentType::DrivingLicense,
+                Some(1) => DocumentType::IdCard,
+                Some(2) => DocumentType::Passport,
+                _ => DocumentType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for DocumentType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for DocumentType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for DocumentType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for DocumentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Result from a email check
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Email {
+    /// Email to be verified.
+    pub email: Option<String>,
+    /// Details on the verification error. Present when status is `unverified`.
+    pub error: Option<crate::identity_verification_report::EmailError>,
+    /// Status of this `email` check.
+    pub status: crate::identity_verification_report::Status,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Email {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::identity_verification_report::EmailError>,
+            f2: crate::rt::json::Slot<crate::identity_verification_report::Status>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_email_report object",
+                &["email", "error", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
+                Ok(Email {
+                    email: b.f0.take(),
+                    error: b.f1.take(),
+                    status: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for Email {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.email {
+            map.serialize_entry("email", v)?;
+        }
+        if let Some(v) = &self.error {
+            map.serialize_entry("error", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoEmailReportError
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct EmailError {
+    /// A short machine-readable string giving the reason for the verification failure.
+    pub code: Option<crate::identity_verification_report::EmailErrorCode>,
+    /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
+    pub reason: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for EmailError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::identity_verification_report::EmailErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_email_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(EmailError {
+            code: b.f0.take(),
+            reason: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for EmailError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for EmailError {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for EmailError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.code {
+            map.serialize_entry("code", v)?;
+        }
+        if let Some(v) = &self.reason {
+            map.serialize_entry("reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `email.error.code` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EmailErrorCode {
+    /// `email_unverified_other`
+    EmailUnverifiedOther,
+    /// `email_verification_declined`
+    EmailVerificationDeclined,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl EmailErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EmailErrorCode::EmailUnverifiedOther => "email_unverified_other",
+            EmailErrorCode::EmailVerificationDeclined => "email_verification_declined",
+            EmailErrorCode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for EmailErrorCode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["email_unverified_other", "email_verification_declined"],
+            ) {
+                Some(0) => EmailErrorCode::EmailUnverifiedOther,
+                Some(1) => EmailErrorCode::EmailVerificationDeclined,
+                _ => EmailErrorCode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for EmailErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for EmailErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for EmailErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for EmailErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Point in Time
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ExpirationDate {
+    /// Numerical day between 1 and 31.
+    pub day: Option<i64>,
+    /// Numerical month between 1 and 12.
+    pub month: Option<i64>,
+    /// The four-digit year.
+    pub year: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for ExpirationDate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_data_document_report_expiration_date object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ExpirationDate {
+            day: b.f0.take(),
+            month: b.f1.take(),
+            year: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for ExpirationDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for ExpirationDate {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ExpirationDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.day {
+            map.serialize_entry("day", v)?;
+        }
+        if let Some(v) = &self.month {
+            map.serialize_entry("month", v)?;
+        }
+        if let Some(v) = &self.year {
+            map.serialize_entry("year", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Result from an id_number check
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IdNumber {
+    /// Date of birth.
+    pub dob: Option<crate::identity_verification_report::IdNumberDob>,
+    /// Details on the verification error. Present when status is `unverified`.
+    pub error: Option<crate::identity_verification_report::IdNumberError>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// ID number. When `id_number_type` is `us_ssn`, only the last 4 digits are present.
+    pub id_number: Option<String>,
+    /// Type of ID number.
+    pub id_number_type: Option<crate::identity_verification_report::IdNumberType>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Status of this `id_number` check.
+    pub status: crate::identity_verification_report::Status,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for IdNumber {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::identity_verification_report::IdNumberDob>,
+            f1: crate::rt::json::Slot<
+                crate::identity_verification_report::IdNumberError,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::identity_verification_report::IdNumberType>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::identity_verification_report::Status>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_id_number_report object",
+                &[
+                    "dob",
+                    "error",
+                    "first_name",
+                    "id_number",
+                    "id_number_type",
+                    "last_name",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(),) {
+            (Some(f6),) => {
+                Ok(IdNumber {
+                    dob: b.f0.take(),
+                    error: b.f1.take(),
+                    first_name: b.f2.take(),
+                    id_number: b.f3.take(),
+                    id_number_type: b.f4.take(),
+                    last_name: b.f5.take(),
+                    status: f6,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for IdNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for IdNumber {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IdNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.dob {
+            map.serialize_entry("dob", v)?;
+        }
+        if let Some(v) = &self.error {
+            map.serialize_entry("error", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            map.serialize_entry("first_name", v)?;
+        }
+        if let Some(v) = &self.id_number {
+            map.serialize_entry("id_number", v)?;
+        }
+        if let Some(v) = &self.id_number_type {
+            map.serialize_entry("id_number_type", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            map.serialize_entry("last_name", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Point in Time
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IdNumberDob {
+    /// Numerical day between 1 and 31.
+    pub day: Option<i64>,
+    /// Numerical month between 1 and 12.
+    pub month: Option<i64>,
+    /// The four-digit year.
+    pub year: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for IdNumberDob {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_data_id_number_report_date object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(IdNumberDob {
+            day: b.f0.take(),
+            month: b.f1.take(),
+            year: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for IdNumberDob {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for IdNumberDob {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IdNumberDob {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.day {
+            map.serialize_entry("day", v)?;
+        }
+        if let Some(v) = &self.month {
+            map.serialize_entry("month", v)?;
+        }
+        if let Some(v) = &self.year {
+            map.serialize_entry("year", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoIdNumberReportError
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IdNumberError {
+    /// A short machine-readable string giving the reason for the verification failure.
+    pub code: Option<crate::identity_verification_report::IdNumberErrorCode>,
+    /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
+    pub reason: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for IdNumberError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::identity_verification_report::IdNumberErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_id_number_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(IdNumberError {
+            code: b.f0.take(),
+            reason: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for IdNumberError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for IdNumberError {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IdNumberError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.code {
+            map.serialize_entry("code", v)?;
+        }
+        if let Some(v) = &self.reason {
+            map.serialize_entry("reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `id_number.error.code` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdNumberErrorCode {
+    /// `id_number_insufficient_document_data`
+    IdNumberInsufficientDocumentData,
+    /// `id_number_mismatch`
+    IdNumberMismatch,
+    /// `id_number_unverified_other`
+    IdNumberUnverifiedOther,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl IdNumberErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IdNumberErrorCode::IdNumberInsufficientDocumentData => {
+                "id_number_insufficient_document_data"
+            }
+            IdNumberErrorCode::IdNumberMismatch => "id_number_mismatch",
+            IdNumberErrorCode::IdNumberUnverifiedOther => "id_number_unverified_other",
+            IdNumberErrorCode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for IdNumberErrorCode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "id_number_insufficient_document_data",
+                    "id_number_mismatch",
+                    "id_number_unverified_other",
+                ],
+            ) {
+                Some(0) => IdNumberErrorCode::IdNumberInsufficientDocumentData,
+                Some(1) => IdNumberErrorCode::IdNumberMismatch,
+                Some(2) => IdNumberErrorCode::IdNumberUnverifiedOther,
+                _ => IdNumberErrorCode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for IdNumberErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for IdNumberErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for IdNumberErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for IdNumberErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `id_number.id_number_type` in `IdentityVerificationReport` and `IdentityVerificationSession`.
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdNumberType {
+    /// `br_cpf`
+    BrCpf,
+    /// `sg_nric`
+    SgNric,
+    /// `us_ssn`
+    UsSsn,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl IdNumberType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IdNumberType::BrCpf => "br_cpf",
+            IdNumberType::SgNric => "sg_nric",
+            IdNumberType::UsSsn => "us_ssn",
+            IdNumberType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl std::str::FromStr for IdNumberType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["br_cpf", "sg_nric", "us_ssn"]) {
+                Some(0) => IdNumberType::BrCpf,
+                Some(1) => IdNumberType::SgNric,
+                Some(2) => IdNumberType::UsSsn,
+                _ => IdNumberType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl std::fmt::Display for IdNumberType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl serde::Serialize for IdNumberType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for IdNumberType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl crate::rt::Decode for IdNumberType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Point in Time
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IssuedDate {
+    /// Numerical day between 1 and 31.
+    pub day: Option<i64>,
+    /// Numerical month between 1 and 12.
+    pub month: Option<i64>,
+    /// The four-digit year.
+    pub year: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for IssuedDate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_data_document_report_issued_date object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(IssuedDate {
+            day: b.f0.take(),
+            month: b.f1.take(),
+            year: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for IssuedDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for IssuedDate {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IssuedDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.day {
+            map.serialize_entry("day", v)?;
+        }
+        if let Some(v) = &self.month {
+            map.serialize_entry("month", v)?;
+        }
+        if let Some(v) = &self.year {
+            map.serialize_entry("year", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoVerificationReportOptions
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// The `document` field.
+    pub document: Option<crate::identity_verification_report::OptionsDocument>,
+    /// The `id_number` field.
+    pub id_number: Option<crate::identity_verification_report::OptionsIdNumber>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Options {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::identity_verification_report::OptionsDocument,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::identity_verification_report::OptionsIdNumber,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_verification_report_options object",
+                &["document", "id_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Options {
+            document: b.f0.take(),
+            id_number: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Options {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for Options {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Options {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.document {
+            map.serialize_entry("document", v)?;
+        }
+        if let Some(v) = &self.id_number {
+            map.serialize_entry("id_number", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoReportDocumentOptions
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OptionsDocument {
+    /// Array of strings of allowed identity document types. If the provided identity document isn’t one of the allowed types, the verification check will fail with a document_type_not_allowed error code.
+    pub allowed_types: Option<Vec<crate::identity_verification_session::AllowedTypes>>,
+    /// Collect an ID number and perform an [ID number check](https://docs.stripe.com/identity/verification-checks?type=id-number) with the document’s extracted name and date of birth.
+    pub require_id_number: Option<bool>,
+    /// Disable image uploads, identity document images have to be captured using the device’s camera.
+    pub require_live_capture: Option<bool>,
+    /// Capture a face image and perform a [selfie check](https://docs.stripe.com/identity/verification-checks?type=selfie) comparing a photo ID and a picture of your user’s face. [Learn more](https://docs.stripe.com/identity/selfie).
+    pub require_matching_selfie: Option<bool>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for OptionsDocument {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                Vec<crate::identity_verification_session::AllowedTypes>,
+            >,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_report_document_options object",
+                &[
+                    "allowed_types",
+                    "require_id_number",
+                    "require_live_capture",
+                    "require_matching_selfie",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(OptionsDocument {
+            allowed_types: b.f0.take(),
+            require_id_number: b.f1.take(),
+            require_live_capture: b.f2.take(),
+            require_matching_selfie: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for OptionsDocument {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for OptionsDocument {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for OptionsDocument {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.allowed_types {
+            map.serialize_entry("allowed_types", v)?;
+        }
+        if let Some(v) = &self.require_id_number {
+            map.serialize_entry("require_id_number", v)?;
+        }
+        if let Some(v) = &self.require_live_capture {
+            map.serialize_entry("require_live_capture", v)?;
+        }
+        if let Some(v) = &self.require_matching_selfie {
+            map.serialize_entry("require_matching_selfie", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoReportIdNumberOptions
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OptionsIdNumber {
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for OptionsIdNumber {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        let extra = r
+            .fields(
+                "a gelato_report_id_number_options object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(OptionsIdNumber { extra })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for OptionsIdNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for OptionsIdNumber {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for OptionsIdNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Result from a phone check
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Phone {
+    /// Details on the verification error. Present when status is `unverified`.
+    pub error: Option<crate::identity_verification_report::PhoneError>,
+    /// Phone to be verified.
+    pub phone: Option<String>,
+    /// Status of this `phone` check.
+    pub status: crate::identity_verification_report::Status,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Phone {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::identity_verification_report::PhoneError>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::identity_verification_report::Status>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_phone_report object",
+                &["error", "phone", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
+                Ok(Phone {
+                    error: b.f0.take(),
+                    phone: b.f1.take(),
+                    status: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Phone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for Phone {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Phone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.error {
+            map.serialize_entry("error", v)?;
+        }
+        if let Some(v) = &self.phone {
+            map.serialize_entry("phone", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoPhoneReportError
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PhoneError {
+    /// A short machine-readable string giving the reason for the verification failure.
+    pub code: Option<crate::identity_verification_report::PhoneErrorCode>,
+    /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
+    pub reason: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for PhoneError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::identity_verification_report::PhoneErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_phone_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(PhoneError {
+            code: b.f0.take(),
+            reason: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for PhoneError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for PhoneError {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PhoneError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.code {
+            map.serialize_entry("code", v)?;
+        }
+        if let Some(v) = &self.reason {
+            map.serialize_entry("reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `phone.error.code` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PhoneErrorCode {
+    /// `phone_unverified_other`
+    PhoneUnverifiedOther,
+    /// `phone_verification_declined`
+    PhoneVerificationDeclined,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl PhoneErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PhoneErrorCode::PhoneUnverifiedOther => "phone_unverified_other",
+            PhoneErrorCode::PhoneVerificationDeclined => "phone_verification_declined",
+            PhoneErrorCode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for PhoneErrorCode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["phone_unverified_other", "phone_verification_declined"],
+            ) {
+                Some(0) => PhoneErrorCode::PhoneUnverifiedOther,
+                Some(1) => PhoneErrorCode::PhoneVerificationDeclined,
+                _ => PhoneErrorCode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for PhoneErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for PhoneErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for PhoneErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for PhoneErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Result from a selfie check
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Selfie {
+    /// ID of the [File](https://docs.stripe.com/api/files) holding the image of the identity document used in this check.
+    pub document: Option<String>,
+    /// Details on the verification error. Present when status is `unverified`.
+    pub error: Option<crate::identity_verification_report::SelfieError>,
+    /// ID of the [File](https://docs.stripe.com/api/files) holding the image of the selfie used in this check.
+    pub selfie: Option<String>,
+    /// Status of this `selfie` check.
+    pub status: crate::identity_verification_report::Status,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Selfie {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::identity_verification_report::SelfieError>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::identity_verification_report::Status>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_selfie_report object",
+                &["document", "error", "selfie", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
+                Ok(Selfie {
+                    document: b.f0.take(),
+                    error: b.f1.take(),
+                    selfie: b.f2.take(),
+                    status: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Selfie {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for Selfie {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Selfie {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.document {
+            map.serialize_entry("document", v)?;
+        }
+        if let Some(v) = &self.error {
+            map.serialize_entry("error", v)?;
+        }
+        if let Some(v) = &self.selfie {
+            map.serialize_entry("selfie", v)?;
+        }
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// GelatoSelfieReportError
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SelfieError {
+    /// A short machine-readable string giving the reason for the verification failure.
+    pub code: Option<crate::identity_verification_report::SelfieErrorCode>,
+    /// A human-readable message giving the reason for the failure. These messages can be shown to your users.
+    pub reason: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for SelfieError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::identity_verification_report::SelfieErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_selfie_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(SelfieError {
+            code: b.f0.take(),
+            reason: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for SelfieError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::HasId for SelfieError {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SelfieError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.code {
+            map.serialize_entry("code", v)?;
+        }
+        if let Some(v) = &self.reason {
+            map.serialize_entry("reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `selfie.error.code` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SelfieErrorCode {
+    /// `selfie_document_missing_photo`
+    SelfieDocumentMissingPhoto,
+    /// `selfie_face_mismatch`
+    SelfieFaceMismatch,
+    /// `selfie_manipulated`
+    SelfieManipulated,
+    /// `selfie_unverified_other`
+    SelfieUnverifiedOther,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl SelfieErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SelfieErrorCode::SelfieDocumentMissingPhoto => {
+                "selfie_document_missing_photo"
+            }
+            SelfieErrorCode::SelfieFaceMismatch => "selfie_face_mismatch",
+            SelfieErrorCode::SelfieManipulated => "selfie_manipulated",
+            SelfieErrorCode::SelfieUnverifiedOther => "selfie_unverified_other",
+            SelfieErrorCode::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for SelfieErrorCode {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "selfie_document_missing_photo",
+                    "selfie_face_mismatch",
+                    "selfie_manipulated",
+                    "selfie_unverified_other",
+                ],
+            ) {
+                Some(0) => SelfieErrorCode::SelfieDocumentMissingPhoto,
+                Some(1) => SelfieErrorCode::SelfieFaceMismatch,
+                Some(2) => SelfieErrorCode::SelfieManipulated,
+                Some(3) => SelfieErrorCode::SelfieUnverifiedOther,
+                _ => SelfieErrorCode::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for SelfieErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for SelfieErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for SelfieErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for SelfieErrorCode {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `document.sex` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Sex {
+    /// `[redacted]`
+    Redacted,
+    /// `female`
+    Female,
+    /// `male`
+    Male,
+    /// `unknown`
+    UnknownValue,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl Sex {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Sex::Redacted => "[redacted]",
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::UnknownValue => "unknown",
+            Sex::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for Sex {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["[redacted]", "female", "male", "unknown"],
+            ) {
+                Some(0) => Sex::Redacted,
+                Some(1) => Sex::Female,
+                Some(2) => Sex::Male,
+                Some(3) => Sex::UnknownValue,
+                _ => Sex::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for Sex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for Sex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Sex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Sex {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `document.status` in `IdentityVerificationReport`.
+#[cfg(feature = "identity_verification_reports")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "identity_verification_reports")]
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Unverified => "unverified",
+            Status::Verified => "verified",
+            Status::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::str::FromStr for Status {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["unverified", "verified"]) {
+                Some(0) => Status::Unverified,
+                Some(1) => Status::Verified,
+                _ => Status::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl<'de> serde::Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::Decode for Status {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// Values of `type` in `IdentityVerificationReport` and `ListIdentityVerificationReports`.
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -164,42 +164,222 @@ impl Address {
         self
     }
 }
-/// `automatic_tax` in the parameters of `CreateInvoice`, `CreatePreviewInvoice` and 3 more.
-#[cfg(any(feature = "invoices", feature = "quotes"))]
+/// AutomaticTax
+#[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AutomaticTax {
-    /// The `enabled` parameter.
+    /// If Stripe disabled automatic tax, this enum describes why.
+    pub disabled_reason: Option<crate::invoice::DisabledReason>,
+    /// Whether Stripe automatically computes tax on this invoice. Note that incompatible invoice items (invoice items with manually specified [tax rates](https://docs.stripe.com/api/tax_rates), negative amounts, or `tax_behavior=unspecified`) cannot be added to automatic tax invoices.
     pub enabled: bool,
-    /// The `liability` parameter.
-    pub liability: Option<crate::invoice::Liability>,
+    /// The account that's liable for tax. If set, the business address and tax registrations required to perform the tax calculation are loaded from this account. The tax transaction is returned in the report of the connected account.
+    pub liability: Option<crate::ConnectAccountReference>,
+    /// The tax provider powering automatic tax.
+    pub provider: Option<String>,
+    /// The status of the most recent automated tax calculation for this invoice.
+    pub status: Option<crate::checkout_session::AutomaticTaxStatus>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "invoices", feature = "quotes"))]
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for AutomaticTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::DisabledReason>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::checkout_session::AutomaticTaxStatus>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a automatic_tax object",
+                &["disabled_reason", "enabled", "liability", "provider", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(AutomaticTax {
+                    disabled_reason: b.f0.take(),
+                    enabled: f1,
+                    liability: b.f2.take(),
+                    provider: b.f3.take(),
+                    status: b.f4.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for AutomaticTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for AutomaticTax {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for AutomaticTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.disabled_reason {
+            map.serialize_entry("disabled_reason", v)?;
+        }
         map.serialize_entry("enabled", &self.enabled)?;
         if let Some(v) = &self.liability {
             map.serialize_entry("liability", v)?;
         }
+        if let Some(v) = &self.provider {
+            map.serialize_entry("provider", v)?;
+        }
+        if let Some(v) = &self.status {
+            map.serialize_entry("status", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-impl AutomaticTax {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            liability: None,
+/// invoice_payment_method_options_customer_balance_bank_transfer
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BankTransfer {
+    /// The `eu_bank_transfer` field.
+    pub eu_bank_transfer: Option<crate::invoice::EuBankTransfer>,
+    /// The bank transfer type that can be used for funding. Permitted values include: `eu_bank_transfer`, `gb_bank_transfer`, `jp_bank_transfer`, `mx_bank_transfer`, or `us_bank_transfer`.
+    pub r#type: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for BankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::EuBankTransfer>,
+            f1: crate::rt::json::Slot<String>,
         }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_customer_balance_bank_transfer object",
+                &["eu_bank_transfer", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BankTransfer {
+            eu_bank_transfer: b.f0.take(),
+            r#type: b.f1.take(),
+            extra,
+        })
     }
-    /// The `liability` parameter.
-    pub fn liability(mut self, v: impl Into<crate::invoice::Liability>) -> Self {
-        self.liability = Some(v.into());
-        self
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for BankTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for BankTransfer {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BankTransfer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.eu_bank_transfer {
+            map.serialize_entry("eu_bank_transfer", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            map.serialize_entry("type", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `lines.behavior` in `RemoveLinesInvoice`.
@@ -361,7 +541,7 @@ pub struct BillingMode {
     /// The `flexible` parameter.
     pub flexible: Option<crate::invoice::Flexible>,
     /// The `type` parameter.
-    pub r#type: crate::invoice::shared::Type,
+    pub r#type: crate::invoice::shared::SharedType,
 }
 #[cfg(
     any(
@@ -395,7 +575,7 @@ impl serde::Serialize for BillingMode {
 impl BillingMode {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::invoice::shared::Type>) -> Self {
+    pub fn new(r#type: impl Into<crate::invoice::shared::SharedType>) -> Self {
         Self {
             flexible: None,
             r#type: r#type.into(),
@@ -511,17 +691,61 @@ impl crate::rt::Decode for BillingReason {
         r.str_enum()
     }
 }
-/// `payment_settings.payment_method_options.card` in the parameters of `CreateInvoice` and `UpdateInvoice`.
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug, Default)]
+/// invoice_payment_method_options_card
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Card {
-    /// The `installments` parameter.
-    pub installments: Option<crate::payment_intent::Installments>,
-    /// The `request_three_d_secure` parameter.
+    /// The `installments` field.
+    pub installments: Option<crate::invoice::Installments>,
+    /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
     pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "invoices")]
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::Decode for Card {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::Installments>,
+            f1: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_card object",
+                &["installments", "request_three_d_secure"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Card {
+            installments: b.f0.take(),
+            request_three_d_secure: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for Card {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::HasId for Card {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Card {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -532,34 +756,221 @@ impl serde::Serialize for Card {
         if let Some(v) = &self.request_three_d_secure {
             map.serialize_entry("request_three_d_secure", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// InvoicesResourceConfirmationSecret
 #[cfg(feature = "invoices")]
-impl Card {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            installments: None,
-            request_three_d_secure: None,
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ConfirmationSecret {
+    /// The client_secret of the payment that Stripe creates for the invoice after finalization.
+    pub client_secret: crate::rt::Secret<String>,
+    /// The type of client_secret. Currently this is always payment_intent, referencing the default payment_intent that Stripe creates during invoice finalization
+    pub r#type: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for ConfirmationSecret {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_resource_confirmation_secret object",
+                &["client_secret", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ConfirmationSecret {
+                    client_secret: f0,
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "client_secret"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
-    /// The `installments` parameter.
-    pub fn installments(
-        mut self,
-        v: impl Into<crate::payment_intent::Installments>,
-    ) -> Self {
-        self.installments = Some(v.into());
-        self
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for ConfirmationSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
-    /// The `request_three_d_secure` parameter.
-    pub fn request_three_d_secure(
-        mut self,
-        v: impl Into<crate::subscription::RequestThreeDSecure>,
-    ) -> Self {
-        self.request_three_d_secure = Some(v.into());
-        self
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for ConfirmationSecret {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ConfirmationSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("client_secret", &self.client_secret)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `payment_settings.payment_method_options.customer_balance.bank_transfer.eu_bank_transfer.country` in `Invoice` and `Subscription`.
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Country {
+    /// `BE`
+    Be,
+    /// `DE`
+    De,
+    /// `ES`
+    Es,
+    /// `FR`
+    Fr,
+    /// `IE`
+    Ie,
+    /// `NL`
+    Nl,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl Country {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Country::Be => "BE",
+            Country::De => "DE",
+            Country::Es => "ES",
+            Country::Fr => "FR",
+            Country::Ie => "IE",
+            Country::Nl => "NL",
+            Country::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl std::str::FromStr for Country {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["BE", "DE", "ES", "FR", "IE", "NL"]) {
+                Some(0) => Country::Be,
+                Some(1) => Country::De,
+                Some(2) => Country::Es,
+                Some(3) => Country::Fr,
+                Some(4) => Country::Ie,
+                Some(5) => Country::Nl,
+                _ => Country::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl std::fmt::Display for Country {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl serde::Serialize for Country {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Country {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for Country {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `created` in the parameters of `ListInvoices`: one of several shapes.
@@ -593,6 +1004,117 @@ impl From<i64> for Created {
     #[inline]
     fn from(v: i64) -> Self {
         Created::Integer(v)
+    }
+}
+/// invoice_payment_method_options_customer_balance
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CustomerBalance {
+    /// The `bank_transfer` field.
+    pub bank_transfer: Option<crate::invoice::BankTransfer>,
+    /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
+    pub funding_type: Option<crate::payment_intent::FundingType>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for CustomerBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::BankTransfer>,
+            f1: crate::rt::json::Slot<crate::payment_intent::FundingType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_customer_balance object",
+                &["bank_transfer", "funding_type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(CustomerBalance {
+            bank_transfer: b.f0.take(),
+            funding_type: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomerBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for CustomerBalance {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CustomerBalance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_transfer {
+            map.serialize_entry("bank_transfer", v)?;
+        }
+        if let Some(v) = &self.funding_type {
+            map.serialize_entry("funding_type", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `customer_details` in the parameters of `CreatePreviewInvoice`.
@@ -680,6 +1202,152 @@ impl CustomerDetails {
     ) -> Self {
         self.tax_ids = Some(v.into_iter().map(Into::into).collect());
         self
+    }
+}
+/// InvoicesResourceInvoiceTaxID
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CustomerTaxIds {
+    /// The type of the tax ID, one of `ad_nrt`, `ar_cuit`, `eu_vat`, `bo_tin`, `br_cnpj`, `br_cpf`, `cn_tin`, `co_nit`, `cr_tin`, `do_rcn`, `ec_ruc`, `eu_oss_vat`, `hr_oib`, `pe_ruc`, `ro_tin`, `rs_pib`, `sv_nit`, `uy_ruc`, `ve_rif`, `vn_tin`, `gb_vat`, `nz_gst`, `au_abn`, `au_arn`, `in_gst`, `no_vat`, `no_voec`, `za_vat`, `ch_vat`, `mx_rfc`, `sg_uen`, `ru_inn`, `ru_kpp`, `ca_bn`, `hk_br`, `es_cif`, `pl_nip`, `tw_vat`, `th_vat`, `jp_cn`, `jp_rn`, `jp_trn`, `li_uid`, `li_vat`, `my_itn`, `us_ein`, `kr_brn`, `ca_qst`, `ca_gst_hst`, `ca_pst_bc`, `ca_pst_mb`, `ca_pst_sk`, `my_sst`, `sg_gst`, `ae_trn`, `cl_tin`, `sa_vat`, `id_npwp`, `my_frp`, `il_vat`, `ge_vat`, `ua_vat`, `is_vat`, `bg_uic`, `hu_tin`, `si_tin`, `ke_pin`, `tr_tin`, `eg_tin`, `ph_tin`, `al_tin`, `bh_vat`, `kz_bin`, `ng_tin`, `om_vat`, `de_stn`, `ch_uid`, `tz_vat`, `uz_vat`, `uz_tin`, `md_vat`, `ma_vat`, `by_tin`, `ao_tin`, `bs_tin`, `bb_tin`, `cd_nif`, `mr_nif`, `me_pib`, `zw_tin`, `ba_tin`, `gn_nif`, `mk_vat`, `sr_fin`, `sn_ninea`, `am_tin`, `np_pan`, `tj_tin`, `ug_tin`, `zm_tin`, `kh_tin`, `aw_tin`, `az_tin`, `bd_bin`, `bj_ifu`, `et_tin`, `kg_tin`, `la_tin`, `cm_niu`, `cv_nif`, `bf_ifu`, or `unknown`
+    pub r#type: crate::tax_id::Type,
+    /// The value of the tax ID.
+    pub value: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for CustomerTaxIds {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_id::Type>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_resource_invoice_tax_id object",
+                &["type", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(CustomerTaxIds {
+                    r#type: f0,
+                    value: b.f1.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for CustomerTaxIds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for CustomerTaxIds {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CustomerTaxIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("type", &self.r#type)?;
+        if let Some(v) = &self.value {
+            map.serialize_entry("value", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `automatic_tax.disabled_reason` in `Invoice`.
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DisabledReason {
+    /// `finalization_requires_location_inputs`
+    FinalizationRequiresLocationInputs,
+    /// `finalization_system_error`
+    FinalizationSystemError,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "invoices")]
+impl DisabledReason {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DisabledReason::FinalizationRequiresLocationInputs => {
+                "finalization_requires_location_inputs"
+            }
+            DisabledReason::FinalizationSystemError => "finalization_system_error",
+            DisabledReason::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl std::str::FromStr for DisabledReason {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["finalization_requires_location_inputs", "finalization_system_error"],
+            ) {
+                Some(0) => DisabledReason::FinalizationRequiresLocationInputs,
+                Some(1) => DisabledReason::FinalizationSystemError,
+                _ => DisabledReason::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "invoices")]
+impl std::fmt::Display for DisabledReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "invoices")]
+impl serde::Serialize for DisabledReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for DisabledReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for DisabledReason {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `due_date` in the parameters of `ListInvoices`: one of several shapes.
@@ -803,6 +1471,117 @@ impl From<crate::subscription_schedule::EndDateString> for EndDate {
         EndDate::String(v)
     }
 }
+/// invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct EuBankTransfer {
+    /// The desired country code of the bank account information. Permitted values include: `BE`, `DE`, `ES`, `FR`, `IE`, or `NL`.
+    pub country: crate::invoice::Country,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for EuBankTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::Country>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer object",
+                &["country"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(EuBankTransfer {
+                    country: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "country")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for EuBankTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for EuBankTransfer {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for EuBankTransfer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("country", &self.country)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `subscription_data.billing_mode.flexible` in the parameters of `CreateCheckoutSession`, `CreatePreviewInvoice` and 4 more.
 #[cfg(
     any(
@@ -862,38 +1641,144 @@ impl Flexible {
         self
     }
 }
-/// `from_invoice` in the parameters of `CreateInvoice`.
+/// InvoicesResourceFromInvoice
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FromInvoice {
-    /// The `action` parameter.
-    pub action: crate::invoice::Action,
-    /// The `invoice` parameter.
-    pub invoice: crate::InvoiceId,
+    /// The relation between this invoice and the cloned invoice
+    pub action: String,
+    /// The invoice that was cloned.
+    pub invoice: crate::rt::Expandable<crate::gated::Invoice>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "invoices")]
+impl crate::rt::Decode for FromInvoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_resource_from_invoice object",
+                &["action", "invoice"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(FromInvoice {
+                    action: f0,
+                    invoice: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "action"), (taken.1.is_none(), "invoice")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for FromInvoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for FromInvoice {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for FromInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("action", &self.action)?;
         map.serialize_entry("invoice", &self.invoice)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "invoices")]
-impl FromInvoice {
-    /// Start with the required parameters: `action`, `invoice`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        action: impl Into<crate::invoice::Action>,
-        invoice: impl Into<crate::InvoiceId>,
-    ) -> Self {
-        Self {
-            action: action.into(),
-            invoice: invoice.into(),
+/// invoice_installments_card
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Installments {
+    /// Whether Installments are enabled for this Invoice.
+    pub enabled: Option<bool>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::Decode for Installments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
         }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_installments_card object",
+                &["enabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Installments {
+            enabled: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for Installments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::HasId for Installments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Installments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.enabled {
+            map.serialize_entry("enabled", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `invoice_items` in the parameters of `CreatePreviewInvoice`.
@@ -1125,7 +2010,7 @@ pub struct Issuer {
     /// The `account` parameter.
     pub account: Option<crate::AccountId>,
     /// The `type` parameter.
-    pub r#type: crate::invoice::Type,
+    pub r#type: crate::invoice::shared::Type,
 }
 #[cfg(
     any(
@@ -1163,7 +2048,7 @@ impl serde::Serialize for Issuer {
 impl Issuer {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::invoice::Type>) -> Self {
+    pub fn new(r#type: impl Into<crate::invoice::shared::Type>) -> Self {
         Self {
             account: None,
             r#type: r#type.into(),
@@ -1173,6 +2058,87 @@ impl Issuer {
     pub fn account(mut self, v: impl Into<crate::AccountId>) -> Self {
         self.account = Some(v.into());
         self
+    }
+}
+/// InvoiceItemThresholdReason
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ItemReasons {
+    /// The IDs of the line items that triggered the threshold invoice.
+    pub line_item_ids: Vec<String>,
+    /// The quantity threshold boundary that applied to the given line item.
+    pub usage_gte: i64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for ItemReasons {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_item_threshold_reason object",
+                &["line_item_ids", "usage_gte"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ItemReasons {
+                    line_item_ids: f0,
+                    usage_gte: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "line_item_ids"),
+                        (taken.1.is_none(), "usage_gte"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for ItemReasons {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for ItemReasons {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ItemReasons {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("line_item_ids", &self.line_item_ids)?;
+        map.serialize_entry("usage_gte", &self.usage_gte)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `lines.tax_amounts.tax_rate_data.jurisdiction_level` in `AddLinesInvoice`, `UpdateInvoiceLineItem` and `UpdateLinesInvoice`.
@@ -1267,7 +2233,7 @@ pub struct Liability {
     /// The `account` parameter.
     pub account: Option<crate::AccountId>,
     /// The `type` parameter.
-    pub r#type: crate::invoice::Type,
+    pub r#type: crate::invoice::shared::Type,
 }
 #[cfg(
     any(
@@ -1305,7 +2271,7 @@ impl serde::Serialize for Liability {
 impl Liability {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::invoice::Type>) -> Self {
+    pub fn new(r#type: impl Into<crate::invoice::shared::Type>) -> Self {
         Self {
             account: None,
             r#type: r#type.into(),
@@ -1317,7 +2283,7 @@ impl Liability {
         self
     }
 }
-/// Values of `page_size` in `CreateInvoice`, `InvoiceRenderingPdf` and `UpdateInvoice`.
+/// Values of `rendering.pdf.page_size` in `CreateInvoice`, `Invoice` and `UpdateInvoice`.
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1382,37 +2348,349 @@ impl crate::rt::Decode for PageSize {
         r.str_enum()
     }
 }
-/// `payment_settings.payment_method_options` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+/// BillingBillResourceInvoicingParentsInvoiceParent
 #[cfg(feature = "invoices")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct PaymentMethodOptions {
-    /// The `acss_debit` parameter.
-    pub acss_debit: Option<crate::rt::Clearable<crate::subscription::AcssDebit>>,
-    /// The `bancontact` parameter.
-    pub bancontact: Option<crate::rt::Clearable<crate::subscription::Bancontact>>,
-    /// The `card` parameter.
-    pub card: Option<crate::rt::Clearable<crate::invoice::Card>>,
-    /// The `customer_balance` parameter.
-    pub customer_balance: Option<
-        crate::rt::Clearable<crate::subscription::CustomerBalance>,
-    >,
-    /// The `konbini` parameter.
-    pub konbini: Option<
-        crate::rt::Clearable<crate::subscription::InvoicePaymentMethodOptionsParam>,
-    >,
-    /// The `payto` parameter.
-    pub payto: Option<crate::rt::Clearable<crate::subscription::Payto>>,
-    /// The `sepa_debit` parameter.
-    pub sepa_debit: Option<
-        crate::rt::Clearable<crate::subscription::InvoicePaymentMethodOptionsParam>,
-    >,
-    /// The `us_bank_account` parameter.
-    pub us_bank_account: Option<
-        crate::rt::Clearable<crate::subscription::UsBankAccount>,
-    >,
+pub struct Parent {
+    /// Details about the quote that generated this invoice
+    pub quote_details: Option<crate::invoice::QuoteDetails>,
+    /// Details about the subscription that generated this invoice
+    pub subscription_details: Option<crate::invoice::ParentSubscriptionDetails>,
+    /// The type of parent that generated this invoice
+    pub r#type: crate::invoice::ParentType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "invoices")]
+impl crate::rt::Decode for Parent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::QuoteDetails>,
+            f1: crate::rt::json::Slot<crate::invoice::ParentSubscriptionDetails>,
+            f2: crate::rt::json::Slot<crate::invoice::ParentType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_parents_invoice_parent object",
+                &["quote_details", "subscription_details", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
+                Ok(Parent {
+                    quote_details: b.f0.take(),
+                    subscription_details: b.f1.take(),
+                    r#type: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for Parent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for Parent {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Parent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.quote_details {
+            map.serialize_entry("quote_details", v)?;
+        }
+        if let Some(v) = &self.subscription_details {
+            map.serialize_entry("subscription_details", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// BillingBillResourceInvoicingParentsInvoiceSubscriptionParent
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ParentSubscriptionDetails {
+    /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) defined as subscription metadata when an invoice is created. Becomes an immutable snapshot of the subscription metadata at the time of invoice finalization.
+    ///  *Note: This attribute is populated only for invoices created on or after June 29, 2023.*
+    pub metadata: Option<crate::rt::Metadata>,
+    /// The subscription that generated this invoice
+    pub subscription: crate::rt::Expandable<crate::gated::Subscription>,
+    /// Only set for upcoming invoices that preview prorations. The time used to calculate prorations.
+    pub subscription_proration_date: Option<crate::rt::Timestamp>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for ParentSubscriptionDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Metadata>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Subscription>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_parents_invoice_subscription_parent object",
+                &["metadata", "subscription", "subscription_proration_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(ParentSubscriptionDetails {
+                    metadata: b.f0.take(),
+                    subscription: f1,
+                    subscription_proration_date: b.f2.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "subscription")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for ParentSubscriptionDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for ParentSubscriptionDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ParentSubscriptionDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.metadata {
+            map.serialize_entry("metadata", v)?;
+        }
+        map.serialize_entry("subscription", &self.subscription)?;
+        if let Some(v) = &self.subscription_proration_date {
+            map.serialize_entry("subscription_proration_date", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `parent.type` in `Invoice`.
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParentType {
+    /// `quote_details`
+    QuoteDetails,
+    /// `subscription_details`
+    SubscriptionDetails,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "invoices")]
+impl ParentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ParentType::QuoteDetails => "quote_details",
+            ParentType::SubscriptionDetails => "subscription_details",
+            ParentType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl std::str::FromStr for ParentType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["quote_details", "subscription_details"],
+            ) {
+                Some(0) => ParentType::QuoteDetails,
+                Some(1) => ParentType::SubscriptionDetails,
+                _ => ParentType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "invoices")]
+impl std::fmt::Display for ParentType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "invoices")]
+impl serde::Serialize for ParentType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for ParentType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for ParentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// InvoicesPaymentMethodOptions
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PaymentMethodOptions {
+    /// If paying by `acss_debit`, this sub-hash contains details about the Canadian pre-authorized debit payment method options to pass to the invoice’s PaymentIntent.
+    pub acss_debit: Option<crate::InvoicePaymentMethodOptionsAcssDebit>,
+    /// If paying by `bancontact`, this sub-hash contains details about the Bancontact payment method options to pass to the invoice’s PaymentIntent.
+    pub bancontact: Option<crate::InvoicePaymentMethodOptionsBancontact>,
+    /// If paying by `card`, this sub-hash contains details about the Card payment method options to pass to the invoice’s PaymentIntent.
+    pub card: Option<crate::invoice::Card>,
+    /// If paying by `customer_balance`, this sub-hash contains details about the Bank transfer payment method options to pass to the invoice’s PaymentIntent.
+    pub customer_balance: Option<crate::invoice::CustomerBalance>,
+    /// If paying by `konbini`, this sub-hash contains details about the Konbini payment method options to pass to the invoice’s PaymentIntent.
+    pub konbini: Option<crate::InvoicePaymentMethodOptionsKonbini>,
+    /// If paying by `payto`, this sub-hash contains details about the PayTo payment method options to pass to the invoice’s PaymentIntent.
+    pub payto: Option<crate::InvoicePaymentMethodOptionsPayto>,
+    /// If paying by `sepa_debit`, this sub-hash contains details about the SEPA Direct Debit payment method options to pass to the invoice’s PaymentIntent.
+    pub sepa_debit: Option<crate::InvoicePaymentMethodOptionsSepaDebit>,
+    /// If paying by `us_bank_account`, this sub-hash contains details about the ACH direct debit payment method options to pass to the invoice’s PaymentIntent.
+    pub us_bank_account: Option<crate::InvoicePaymentMethodOptionsUsBankAccount>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for PaymentMethodOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::InvoicePaymentMethodOptionsAcssDebit>,
+            f1: crate::rt::json::Slot<crate::InvoicePaymentMethodOptionsBancontact>,
+            f2: crate::rt::json::Slot<crate::invoice::Card>,
+            f3: crate::rt::json::Slot<crate::invoice::CustomerBalance>,
+            f4: crate::rt::json::Slot<crate::InvoicePaymentMethodOptionsKonbini>,
+            f5: crate::rt::json::Slot<crate::InvoicePaymentMethodOptionsPayto>,
+            f6: crate::rt::json::Slot<crate::InvoicePaymentMethodOptionsSepaDebit>,
+            f7: crate::rt::json::Slot<crate::InvoicePaymentMethodOptionsUsBankAccount>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_payment_method_options object",
+                &[
+                    "acss_debit",
+                    "bancontact",
+                    "card",
+                    "customer_balance",
+                    "konbini",
+                    "payto",
+                    "sepa_debit",
+                    "us_bank_account",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(PaymentMethodOptions {
+            acss_debit: b.f0.take(),
+            bancontact: b.f1.take(),
+            card: b.f2.take(),
+            customer_balance: b.f3.take(),
+            konbini: b.f4.take(),
+            payto: b.f5.take(),
+            sepa_debit: b.f6.take(),
+            us_bank_account: b.f7.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for PaymentMethodOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for PaymentMethodOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentMethodOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1441,109 +2719,73 @@ impl serde::Serialize for PaymentMethodOptions {
         if let Some(v) = &self.us_bank_account {
             map.serialize_entry("us_bank_account", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// InvoicesPaymentSettings
 #[cfg(feature = "invoices")]
-impl PaymentMethodOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            acss_debit: None,
-            bancontact: None,
-            card: None,
-            customer_balance: None,
-            konbini: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-        }
-    }
-    /// The `acss_debit` parameter.
-    pub fn acss_debit(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::AcssDebit>>,
-    ) -> Self {
-        self.acss_debit = Some(v.into());
-        self
-    }
-    /// The `bancontact` parameter.
-    pub fn bancontact(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::Bancontact>>,
-    ) -> Self {
-        self.bancontact = Some(v.into());
-        self
-    }
-    /// The `card` parameter.
-    pub fn card(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::invoice::Card>>,
-    ) -> Self {
-        self.card = Some(v.into());
-        self
-    }
-    /// The `customer_balance` parameter.
-    pub fn customer_balance(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::CustomerBalance>>,
-    ) -> Self {
-        self.customer_balance = Some(v.into());
-        self
-    }
-    /// The `konbini` parameter.
-    pub fn konbini(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<crate::subscription::InvoicePaymentMethodOptionsParam>,
-        >,
-    ) -> Self {
-        self.konbini = Some(v.into());
-        self
-    }
-    /// The `payto` parameter.
-    pub fn payto(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::Payto>>,
-    ) -> Self {
-        self.payto = Some(v.into());
-        self
-    }
-    /// The `sepa_debit` parameter.
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<crate::subscription::InvoicePaymentMethodOptionsParam>,
-        >,
-    ) -> Self {
-        self.sepa_debit = Some(v.into());
-        self
-    }
-    /// The `us_bank_account` parameter.
-    pub fn us_bank_account(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::UsBankAccount>>,
-    ) -> Self {
-        self.us_bank_account = Some(v.into());
-        self
-    }
-}
-/// `payment_settings` in the parameters of `CreateInvoice` and `UpdateInvoice`.
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentSettings {
-    /// The `default_mandate` parameter.
-    pub default_mandate: Option<crate::rt::Clearable<String>>,
-    /// The `payment_method_options` parameter.
+    /// ID of the mandate to be used for this invoice. It must correspond to the payment method used to pay the invoice, including the invoice's default_payment_method or default_source, if set.
+    pub default_mandate: Option<String>,
+    /// Payment-method-specific configuration to provide to the invoice’s PaymentIntent.
     pub payment_method_options: Option<crate::invoice::PaymentMethodOptions>,
-    /// The `payment_method_types` parameter.
-    pub payment_method_types: Option<
-        crate::rt::Clearable<Vec<crate::subscription::PaymentMethodTypes>>,
-    >,
+    /// The list of payment method types (e.g. card) to provide to the invoice’s PaymentIntent. If not set, Stripe attempts to automatically determine the types to use by looking at the invoice’s default payment method, the subscription’s default payment method, the customer’s default payment method, and your [invoice template settings](https://dashboard.stripe.com/settings/billing/invoice).
+    pub payment_method_types: Option<Vec<crate::subscription::PaymentMethodTypes>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "invoices")]
+impl crate::rt::Decode for PaymentSettings {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::invoice::PaymentMethodOptions>,
+            f2: crate::rt::json::Slot<Vec<crate::subscription::PaymentMethodTypes>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_payment_settings object",
+                &["default_mandate", "payment_method_options", "payment_method_types"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(PaymentSettings {
+            default_mandate: b.f0.take(),
+            payment_method_options: b.f1.take(),
+            payment_method_types: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for PaymentSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for PaymentSettings {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for PaymentSettings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1557,54 +2799,61 @@ impl serde::Serialize for PaymentSettings {
         if let Some(v) = &self.payment_method_types {
             map.serialize_entry("payment_method_types", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// InvoiceRenderingPdf
 #[cfg(feature = "invoices")]
-impl PaymentSettings {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            default_mandate: None,
-            payment_method_options: None,
-            payment_method_types: None,
-        }
-    }
-    /// The `default_mandate` parameter.
-    pub fn default_mandate(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.default_mandate = Some(v.into());
-        self
-    }
-    /// The `payment_method_options` parameter.
-    pub fn payment_method_options(
-        mut self,
-        v: impl Into<crate::invoice::PaymentMethodOptions>,
-    ) -> Self {
-        self.payment_method_options = Some(v.into());
-        self
-    }
-    /// The `payment_method_types` parameter.
-    pub fn payment_method_types(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::PaymentMethodTypes>>>,
-    ) -> Self {
-        self.payment_method_types = Some(v.into());
-        self
-    }
-}
-/// `rendering.pdf` in the parameters of `CreateInvoice` and `UpdateInvoice`.
-#[cfg(feature = "invoices")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Pdf {
-    /// The `page_size` parameter.
+    /// Page size of invoice pdf. Options include a4, letter, and auto. If set to auto, page size will be switched to a4 or letter based on customer locale.
     pub page_size: Option<crate::invoice::PageSize>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "invoices")]
+impl crate::rt::Decode for Pdf {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoice::PageSize>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_rendering_pdf object",
+                &["page_size"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Pdf {
+            page_size: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for Pdf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for Pdf {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Pdf {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1612,20 +2861,10 @@ impl serde::Serialize for Pdf {
         if let Some(v) = &self.page_size {
             map.serialize_entry("page_size", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
-    }
-}
-#[cfg(feature = "invoices")]
-impl Pdf {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { page_size: None }
-    }
-    /// The `page_size` parameter.
-    pub fn page_size(mut self, v: impl Into<crate::invoice::PageSize>) -> Self {
-        self.page_size = Some(v.into());
-        self
     }
 }
 /// Values of `pending_invoice_items_behavior` in `CreateInvoice`.
@@ -1729,11 +2968,13 @@ impl Period {
 #[non_exhaustive]
 pub struct Phases {
     /// The `add_invoice_items` parameter.
-    pub add_invoice_items: Option<Vec<crate::subscription_schedule::AddInvoiceItems>>,
+    pub add_invoice_items: Option<
+        Vec<crate::subscription_schedule::create_update::AddInvoiceItems>,
+    >,
     /// The `application_fee_percent` parameter.
     pub application_fee_percent: Option<f64>,
     /// The `automatic_tax` parameter.
-    pub automatic_tax: Option<crate::subscription::AutomaticTax>,
+    pub automatic_tax: Option<crate::subscription::create_update::AutomaticTax>,
     /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<crate::subscription_schedule::BillingCycleAnchor>,
     /// The `billing_thresholds` parameter.
@@ -1750,22 +2991,26 @@ pub struct Phases {
     pub description: Option<crate::rt::Clearable<String>>,
     /// The `discounts` parameter.
     pub discounts: Option<
-        crate::rt::Clearable<Vec<crate::subscription_schedule::Discounts>>,
+        crate::rt::Clearable<Vec<crate::subscription_schedule::create_update::Discounts>>,
     >,
     /// The `duration` parameter.
     pub duration: Option<crate::subscription_schedule::Duration>,
     /// The `end_date` parameter.
     pub end_date: Option<crate::invoice::EndDate>,
     /// The `invoice_settings` parameter.
-    pub invoice_settings: Option<crate::subscription_schedule::PhasesInvoiceSettings>,
+    pub invoice_settings: Option<
+        crate::subscription_schedule::create_update::InvoiceSettings,
+    >,
     /// The `items` parameter.
-    pub items: Vec<crate::subscription_schedule::Items>,
+    pub items: Vec<crate::subscription_schedule::create_update::Items>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `on_behalf_of` parameter.
     pub on_behalf_of: Option<crate::AccountId>,
     /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// The `start_date` parameter.
     pub start_date: Option<crate::subscription_schedule::StartDate>,
     /// The `transfer_data` parameter.
@@ -1849,7 +3094,9 @@ impl Phases {
     /// Start with the required parameters: `items`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        items: impl IntoIterator<Item = impl Into<crate::subscription_schedule::Items>>,
+        items: impl IntoIterator<
+            Item = impl Into<crate::subscription_schedule::create_update::Items>,
+        >,
     ) -> Self {
         Self {
             add_invoice_items: None,
@@ -1879,7 +3126,9 @@ impl Phases {
     pub fn add_invoice_items(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::subscription_schedule::AddInvoiceItems>,
+            Item = impl Into<
+                crate::subscription_schedule::create_update::AddInvoiceItems,
+            >,
         >,
     ) -> Self {
         self.add_invoice_items = Some(v.into_iter().map(Into::into).collect());
@@ -1893,7 +3142,7 @@ impl Phases {
     /// The `automatic_tax` parameter.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::subscription::AutomaticTax>,
+        v: impl Into<crate::subscription::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -1948,7 +3197,11 @@ impl Phases {
     /// The `discounts` parameter.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::subscription_schedule::Discounts>>>,
+        v: impl Into<
+            crate::rt::Clearable<
+                Vec<crate::subscription_schedule::create_update::Discounts>,
+            >,
+        >,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -1969,7 +3222,7 @@ impl Phases {
     /// The `invoice_settings` parameter.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::subscription_schedule::PhasesInvoiceSettings>,
+        v: impl Into<crate::subscription_schedule::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -1987,7 +3240,7 @@ impl Phases {
     /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -2322,6 +3575,72 @@ impl crate::rt::Decode for ProrationDiscounts {
         r.str_enum()
     }
 }
+/// BillingBillResourceInvoicingParentsInvoiceQuoteParent
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct QuoteDetails {
+    /// The quote that generated this invoice
+    pub quote: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for QuoteDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_parents_invoice_quote_parent object",
+                &["quote"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => Ok(QuoteDetails { quote: f0, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "quote")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for QuoteDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for QuoteDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for QuoteDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("quote", &self.quote)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `shipping_details` in the parameters of `CreateInvoice`, `CreateTestHelpersConfirmationToken` and `UpdateInvoice`.
 #[cfg(any(feature = "confirmation_tokens", feature = "invoices"))]
 #[derive(Clone, Debug)]
@@ -2367,21 +3686,73 @@ impl RecipientShippingWithOptionalFieldsAddress {
         self
     }
 }
-/// `rendering` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+/// InvoicesResourceInvoiceRendering
 #[cfg(feature = "invoices")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Rendering {
-    /// The `amount_tax_display` parameter.
-    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
-    /// The `pdf` parameter.
+    /// How line-item prices and amounts will be displayed with respect to tax on invoice PDFs.
+    pub amount_tax_display: Option<String>,
+    /// Invoice pdf rendering options
     pub pdf: Option<crate::invoice::Pdf>,
-    /// The `template` parameter.
+    /// ID of the rendering template that the invoice is formatted by.
     pub template: Option<String>,
-    /// The `template_version` parameter.
-    pub template_version: Option<crate::rt::Clearable<i64>>,
+    /// Version of the rendering template that the invoice is using.
+    pub template_version: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "invoices")]
+impl crate::rt::Decode for Rendering {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::invoice::Pdf>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_resource_invoice_rendering object",
+                &["amount_tax_display", "pdf", "template", "template_version"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Rendering {
+            amount_tax_display: b.f0.take(),
+            pdf: b.f1.take(),
+            template: b.f2.take(),
+            template_version: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for Rendering {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for Rendering {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Rendering {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2398,43 +3769,10 @@ impl serde::Serialize for Rendering {
         if let Some(v) = &self.template_version {
             map.serialize_entry("template_version", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(feature = "invoices")]
-impl Rendering {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount_tax_display: None,
-            pdf: None,
-            template: None,
-            template_version: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `amount_tax_display` parameter.
-    pub fn amount_tax_display(
-        mut self,
-        v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
-    ) -> Self {
-        self.amount_tax_display = Some(v.into());
-        self
-    }
-    /// The `pdf` parameter.
-    pub fn pdf(mut self, v: impl Into<crate::invoice::Pdf>) -> Self {
-        self.pdf = Some(v.into());
-        self
-    }
-    /// The `template` parameter.
-    pub fn template(mut self, v: impl Into<String>) -> Self {
-        self.template = Some(v.into());
-        self
-    }
-    /// The `template_version` parameter.
-    pub fn template_version(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.template_version = Some(v.into());
-        self
+        map.end()
     }
 }
 /// Values of `subscription_details.resume_at` in `CreatePreviewInvoice`.
@@ -2500,7 +3838,9 @@ pub struct ScheduleDetails {
     /// The `phases` parameter.
     pub phases: Option<Vec<crate::invoice::Phases>>,
     /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
 }
 #[cfg(feature = "invoices")]
 impl serde::Serialize for ScheduleDetails {
@@ -2555,7 +3895,7 @@ impl ScheduleDetails {
     /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -2685,174 +4025,93 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// `subscription_details` in the parameters of `CreatePreviewInvoice`.
+/// InvoicesResourceStatusTransitions
 #[cfg(feature = "invoices")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct SubscriptionDetails {
-    /// The `billing_cycle_anchor` parameter.
-    pub billing_cycle_anchor: Option<crate::invoice::BillingCycleAnchor>,
-    /// The `billing_mode` parameter.
-    pub billing_mode: Option<crate::invoice::BillingMode>,
-    /// The `cancel_at` parameter.
-    pub cancel_at: Option<crate::rt::Clearable<crate::subscription::CancelAt>>,
-    /// The `cancel_at_period_end` parameter.
-    pub cancel_at_period_end: Option<bool>,
-    /// The `cancel_now` parameter.
-    pub cancel_now: Option<bool>,
-    /// The `default_tax_rates` parameter.
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    /// The `items` parameter.
-    pub items: Option<Vec<crate::subscription::Items>>,
-    /// The `proration_behavior` parameter.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
-    /// The `proration_date` parameter.
-    pub proration_date: Option<crate::rt::Timestamp>,
-    /// The `resume_at` parameter.
-    pub resume_at: Option<crate::invoice::ResumeAt>,
-    /// The `start_date` parameter.
-    pub start_date: Option<crate::rt::Timestamp>,
-    /// The `trial_end` parameter.
-    pub trial_end: Option<crate::subscription::TrialEnd>,
+pub struct StatusTransitions {
+    /// The time that the invoice draft was finalized.
+    pub finalized_at: Option<crate::rt::Timestamp>,
+    /// The time that the invoice was marked uncollectible.
+    pub marked_uncollectible_at: Option<crate::rt::Timestamp>,
+    /// The time that the invoice was paid.
+    pub paid_at: Option<crate::rt::Timestamp>,
+    /// The time that the invoice was voided.
+    pub voided_at: Option<crate::rt::Timestamp>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "invoices")]
-impl serde::Serialize for SubscriptionDetails {
+impl crate::rt::Decode for StatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_resource_status_transitions object",
+                &["finalized_at", "marked_uncollectible_at", "paid_at", "voided_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(StatusTransitions {
+            finalized_at: b.f0.take(),
+            marked_uncollectible_at: b.f1.take(),
+            paid_at: b.f2.take(),
+            voided_at: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for StatusTransitions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for StatusTransitions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for StatusTransitions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
+        if let Some(v) = &self.finalized_at {
+            map.serialize_entry("finalized_at", v)?;
         }
-        if let Some(v) = &self.billing_mode {
-            map.serialize_entry("billing_mode", v)?;
+        if let Some(v) = &self.marked_uncollectible_at {
+            map.serialize_entry("marked_uncollectible_at", v)?;
         }
-        if let Some(v) = &self.cancel_at {
-            map.serialize_entry("cancel_at", v)?;
+        if let Some(v) = &self.paid_at {
+            map.serialize_entry("paid_at", v)?;
         }
-        if let Some(v) = &self.cancel_at_period_end {
-            map.serialize_entry("cancel_at_period_end", v)?;
+        if let Some(v) = &self.voided_at {
+            map.serialize_entry("voided_at", v)?;
         }
-        if let Some(v) = &self.cancel_now {
-            map.serialize_entry("cancel_now", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.items {
-            map.serialize_entry("items", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        if let Some(v) = &self.proration_date {
-            map.serialize_entry("proration_date", v)?;
-        }
-        if let Some(v) = &self.resume_at {
-            map.serialize_entry("resume_at", v)?;
-        }
-        if let Some(v) = &self.start_date {
-            map.serialize_entry("start_date", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-#[cfg(feature = "invoices")]
-impl SubscriptionDetails {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_cycle_anchor: None,
-            billing_mode: None,
-            cancel_at: None,
-            cancel_at_period_end: None,
-            cancel_now: None,
-            default_tax_rates: None,
-            items: None,
-            proration_behavior: None,
-            proration_date: None,
-            resume_at: None,
-            start_date: None,
-            trial_end: None,
-        }
-    }
-    /// The `billing_cycle_anchor` parameter.
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<crate::invoice::BillingCycleAnchor>,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    /// The `billing_mode` parameter.
-    pub fn billing_mode(mut self, v: impl Into<crate::invoice::BillingMode>) -> Self {
-        self.billing_mode = Some(v.into());
-        self
-    }
-    /// The `cancel_at` parameter.
-    pub fn cancel_at(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::CancelAt>>,
-    ) -> Self {
-        self.cancel_at = Some(v.into());
-        self
-    }
-    /// The `cancel_at_period_end` parameter.
-    pub fn cancel_at_period_end(mut self, v: impl Into<bool>) -> Self {
-        self.cancel_at_period_end = Some(v.into());
-        self
-    }
-    /// The `cancel_now` parameter.
-    pub fn cancel_now(mut self, v: impl Into<bool>) -> Self {
-        self.cancel_now = Some(v.into());
-        self
-    }
-    /// The `default_tax_rates` parameter.
-    pub fn default_tax_rates(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.default_tax_rates = Some(v.into());
-        self
-    }
-    /// The `items` parameter.
-    pub fn items(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::subscription::Items>>,
-    ) -> Self {
-        self.items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `proration_behavior` parameter.
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-    /// The `proration_date` parameter.
-    pub fn proration_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.proration_date = Some(v.into());
-        self
-    }
-    /// The `resume_at` parameter.
-    pub fn resume_at(mut self, v: impl Into<crate::invoice::ResumeAt>) -> Self {
-        self.resume_at = Some(v.into());
-        self
-    }
-    /// The `start_date` parameter.
-    pub fn start_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.start_date = Some(v.into());
-        self
-    }
-    /// The `trial_end` parameter.
-    pub fn trial_end(mut self, v: impl Into<crate::subscription::TrialEnd>) -> Self {
-        self.trial_end = Some(v.into());
-        self
     }
 }
 /// `customer_details.tax` in the parameters of `CreatePreviewInvoice`.
@@ -2947,7 +4206,7 @@ impl TaxAmounts {
         self
     }
 }
-/// Values of `tax_behavior` in `AddLinesInvoice`, `CreateCheckoutSession` and 28 more.
+/// Values of `currency_options.tax_behavior` in `AddLinesInvoice`, `CreateCheckoutSession` and 26 more.
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -3432,6 +4691,86 @@ impl<'de> serde::Deserialize<'de> for TaxabilityReason {
         crate::rt::de::str_enum(d)
     }
 }
+/// InvoiceThresholdReason
+#[cfg(feature = "invoices")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ThresholdReason {
+    /// The total invoice amount threshold boundary if it triggered the threshold invoice.
+    pub amount_gte: Option<i64>,
+    /// Indicates which line items triggered a threshold invoice.
+    pub item_reasons: Vec<crate::invoice::ItemReasons>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::Decode for ThresholdReason {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::invoice::ItemReasons>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_threshold_reason object",
+                &["amount_gte", "item_reasons"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(ThresholdReason {
+                    amount_gte: b.f0.take(),
+                    item_reasons: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "item_reasons")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl<'de> serde::Deserialize<'de> for ThresholdReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::HasId for ThresholdReason {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoices")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ThresholdReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.amount_gte {
+            map.serialize_entry("amount_gte", v)?;
+        }
+        map.serialize_entry("item_reasons", &self.item_reasons)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `transfer_data` in the parameters of `CreateCharge`, `CreateInvoice` and `UpdateInvoice`.
 #[cfg(any(feature = "charges", feature = "invoices"))]
 #[derive(Clone, Debug)]
@@ -3501,144 +4840,6 @@ impl From<crate::subscription::TrialEndString> for TrialEnd {
     #[inline]
     fn from(v: crate::subscription::TrialEndString) -> Self {
         TrialEnd::String(v)
-    }
-}
-/// Values of `type` in `ConnectAccountReference`, `CreateCheckoutSession` and 13 more.
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Type {
-    /// `account`
-    Account,
-    /// `self`
-    Self_,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Type::Account => "account",
-            Type::Self_ => "self",
-            Type::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::str::FromStr for Type {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["account", "self"]) {
-                Some(0) => Type::Account,
-                Some(1) => Type::Self_,
-                _ => Type::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl serde::Serialize for Type {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for Type {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for Type {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// Types of `add` whose field path another type of `invoice` also has.
@@ -3811,6 +5012,637 @@ pub mod add {
         }
     }
 }
+/// Types of `create` whose field path another type of `invoice` also has.
+pub mod create {
+    /// `from_invoice` in the parameters of `CreateInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct FromInvoice {
+        /// The `action` parameter.
+        pub action: crate::invoice::Action,
+        /// The `invoice` parameter.
+        pub invoice: crate::InvoiceId,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for FromInvoice {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("action", &self.action)?;
+            map.serialize_entry("invoice", &self.invoice)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl FromInvoice {
+        /// Start with the required parameters: `action`, `invoice`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            action: impl Into<crate::invoice::Action>,
+            invoice: impl Into<crate::InvoiceId>,
+        ) -> Self {
+            Self {
+                action: action.into(),
+                invoice: invoice.into(),
+            }
+        }
+    }
+    /// `subscription_details` in the parameters of `CreatePreviewInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct SubscriptionDetails {
+        /// The `billing_cycle_anchor` parameter.
+        pub billing_cycle_anchor: Option<crate::invoice::BillingCycleAnchor>,
+        /// The `billing_mode` parameter.
+        pub billing_mode: Option<crate::invoice::BillingMode>,
+        /// The `cancel_at` parameter.
+        pub cancel_at: Option<crate::rt::Clearable<crate::subscription::CancelAt>>,
+        /// The `cancel_at_period_end` parameter.
+        pub cancel_at_period_end: Option<bool>,
+        /// The `cancel_now` parameter.
+        pub cancel_now: Option<bool>,
+        /// The `default_tax_rates` parameter.
+        pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+        /// The `items` parameter.
+        pub items: Option<Vec<crate::subscription::Items>>,
+        /// The `proration_behavior` parameter.
+        pub proration_behavior: Option<
+            crate::billing_portal_configuration::ProrationBehavior,
+        >,
+        /// The `proration_date` parameter.
+        pub proration_date: Option<crate::rt::Timestamp>,
+        /// The `resume_at` parameter.
+        pub resume_at: Option<crate::invoice::ResumeAt>,
+        /// The `start_date` parameter.
+        pub start_date: Option<crate::rt::Timestamp>,
+        /// The `trial_end` parameter.
+        pub trial_end: Option<crate::subscription::TrialEnd>,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for SubscriptionDetails {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.billing_cycle_anchor {
+                map.serialize_entry("billing_cycle_anchor", v)?;
+            }
+            if let Some(v) = &self.billing_mode {
+                map.serialize_entry("billing_mode", v)?;
+            }
+            if let Some(v) = &self.cancel_at {
+                map.serialize_entry("cancel_at", v)?;
+            }
+            if let Some(v) = &self.cancel_at_period_end {
+                map.serialize_entry("cancel_at_period_end", v)?;
+            }
+            if let Some(v) = &self.cancel_now {
+                map.serialize_entry("cancel_now", v)?;
+            }
+            if let Some(v) = &self.default_tax_rates {
+                map.serialize_entry("default_tax_rates", v)?;
+            }
+            if let Some(v) = &self.items {
+                map.serialize_entry("items", v)?;
+            }
+            if let Some(v) = &self.proration_behavior {
+                map.serialize_entry("proration_behavior", v)?;
+            }
+            if let Some(v) = &self.proration_date {
+                map.serialize_entry("proration_date", v)?;
+            }
+            if let Some(v) = &self.resume_at {
+                map.serialize_entry("resume_at", v)?;
+            }
+            if let Some(v) = &self.start_date {
+                map.serialize_entry("start_date", v)?;
+            }
+            if let Some(v) = &self.trial_end {
+                map.serialize_entry("trial_end", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl SubscriptionDetails {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                billing_cycle_anchor: None,
+                billing_mode: None,
+                cancel_at: None,
+                cancel_at_period_end: None,
+                cancel_now: None,
+                default_tax_rates: None,
+                items: None,
+                proration_behavior: None,
+                proration_date: None,
+                resume_at: None,
+                start_date: None,
+                trial_end: None,
+            }
+        }
+        /// The `billing_cycle_anchor` parameter.
+        pub fn billing_cycle_anchor(
+            mut self,
+            v: impl Into<crate::invoice::BillingCycleAnchor>,
+        ) -> Self {
+            self.billing_cycle_anchor = Some(v.into());
+            self
+        }
+        /// The `billing_mode` parameter.
+        pub fn billing_mode(
+            mut self,
+            v: impl Into<crate::invoice::BillingMode>,
+        ) -> Self {
+            self.billing_mode = Some(v.into());
+            self
+        }
+        /// The `cancel_at` parameter.
+        pub fn cancel_at(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::CancelAt>>,
+        ) -> Self {
+            self.cancel_at = Some(v.into());
+            self
+        }
+        /// The `cancel_at_period_end` parameter.
+        pub fn cancel_at_period_end(mut self, v: impl Into<bool>) -> Self {
+            self.cancel_at_period_end = Some(v.into());
+            self
+        }
+        /// The `cancel_now` parameter.
+        pub fn cancel_now(mut self, v: impl Into<bool>) -> Self {
+            self.cancel_now = Some(v.into());
+            self
+        }
+        /// The `default_tax_rates` parameter.
+        pub fn default_tax_rates(
+            mut self,
+            v: impl Into<crate::rt::Clearable<Vec<String>>>,
+        ) -> Self {
+            self.default_tax_rates = Some(v.into());
+            self
+        }
+        /// The `items` parameter.
+        pub fn items(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<crate::subscription::Items>>,
+        ) -> Self {
+            self.items = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The `proration_behavior` parameter.
+        pub fn proration_behavior(
+            mut self,
+            v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
+        ) -> Self {
+            self.proration_behavior = Some(v.into());
+            self
+        }
+        /// The `proration_date` parameter.
+        pub fn proration_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
+            self.proration_date = Some(v.into());
+            self
+        }
+        /// The `resume_at` parameter.
+        pub fn resume_at(mut self, v: impl Into<crate::invoice::ResumeAt>) -> Self {
+            self.resume_at = Some(v.into());
+            self
+        }
+        /// The `start_date` parameter.
+        pub fn start_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
+            self.start_date = Some(v.into());
+            self
+        }
+        /// The `trial_end` parameter.
+        pub fn trial_end(mut self, v: impl Into<crate::subscription::TrialEnd>) -> Self {
+            self.trial_end = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `create_update` whose field path another type of `invoice` also has.
+pub mod create_update {
+    /// `automatic_tax` in the parameters of `CreateInvoice`, `CreatePreviewInvoice` and 3 more.
+    #[cfg(any(feature = "invoices", feature = "quotes"))]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct AutomaticTax {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `liability` parameter.
+        pub liability: Option<crate::invoice::Liability>,
+    }
+    #[cfg(any(feature = "invoices", feature = "quotes"))]
+    impl serde::Serialize for AutomaticTax {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.liability {
+                map.serialize_entry("liability", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(any(feature = "invoices", feature = "quotes"))]
+    impl AutomaticTax {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                liability: None,
+            }
+        }
+        /// The `liability` parameter.
+        pub fn liability(mut self, v: impl Into<crate::invoice::Liability>) -> Self {
+            self.liability = Some(v.into());
+            self
+        }
+    }
+    /// `payment_settings.payment_method_options.card` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Card {
+        /// The `installments` parameter.
+        pub installments: Option<crate::payment_intent::CardInstallments>,
+        /// The `request_three_d_secure` parameter.
+        pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for Card {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.installments {
+                map.serialize_entry("installments", v)?;
+            }
+            if let Some(v) = &self.request_three_d_secure {
+                map.serialize_entry("request_three_d_secure", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl Card {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                installments: None,
+                request_three_d_secure: None,
+            }
+        }
+        /// The `installments` parameter.
+        pub fn installments(
+            mut self,
+            v: impl Into<crate::payment_intent::CardInstallments>,
+        ) -> Self {
+            self.installments = Some(v.into());
+            self
+        }
+        /// The `request_three_d_secure` parameter.
+        pub fn request_three_d_secure(
+            mut self,
+            v: impl Into<crate::subscription::RequestThreeDSecure>,
+        ) -> Self {
+            self.request_three_d_secure = Some(v.into());
+            self
+        }
+    }
+    /// `payment_settings.payment_method_options` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PaymentMethodOptions {
+        /// The `acss_debit` parameter.
+        pub acss_debit: Option<crate::rt::Clearable<crate::subscription::AcssDebit>>,
+        /// The `bancontact` parameter.
+        pub bancontact: Option<crate::rt::Clearable<crate::subscription::Bancontact>>,
+        /// The `card` parameter.
+        pub card: Option<crate::rt::Clearable<crate::invoice::create_update::Card>>,
+        /// The `customer_balance` parameter.
+        pub customer_balance: Option<
+            crate::rt::Clearable<crate::subscription::CustomerBalance>,
+        >,
+        /// The `konbini` parameter.
+        pub konbini: Option<
+            crate::rt::Clearable<crate::subscription::InvoicePaymentMethodOptionsParam>,
+        >,
+        /// The `payto` parameter.
+        pub payto: Option<crate::rt::Clearable<crate::subscription::Payto>>,
+        /// The `sepa_debit` parameter.
+        pub sepa_debit: Option<
+            crate::rt::Clearable<crate::subscription::InvoicePaymentMethodOptionsParam>,
+        >,
+        /// The `us_bank_account` parameter.
+        pub us_bank_account: Option<
+            crate::rt::Clearable<crate::subscription::UsBankAccount>,
+        >,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for PaymentMethodOptions {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.acss_debit {
+                map.serialize_entry("acss_debit", v)?;
+            }
+            if let Some(v) = &self.bancontact {
+                map.serialize_entry("bancontact", v)?;
+            }
+            if let Some(v) = &self.card {
+                map.serialize_entry("card", v)?;
+            }
+            if let Some(v) = &self.customer_balance {
+                map.serialize_entry("customer_balance", v)?;
+            }
+            if let Some(v) = &self.konbini {
+                map.serialize_entry("konbini", v)?;
+            }
+            if let Some(v) = &self.payto {
+                map.serialize_entry("payto", v)?;
+            }
+            if let Some(v) = &self.sepa_debit {
+                map.serialize_entry("sepa_debit", v)?;
+            }
+            if let Some(v) = &self.us_bank_account {
+                map.serialize_entry("us_bank_account", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl PaymentMethodOptions {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                acss_debit: None,
+                bancontact: None,
+                card: None,
+                customer_balance: None,
+                konbini: None,
+                payto: None,
+                sepa_debit: None,
+                us_bank_account: None,
+            }
+        }
+        /// The `acss_debit` parameter.
+        pub fn acss_debit(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::AcssDebit>>,
+        ) -> Self {
+            self.acss_debit = Some(v.into());
+            self
+        }
+        /// The `bancontact` parameter.
+        pub fn bancontact(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::Bancontact>>,
+        ) -> Self {
+            self.bancontact = Some(v.into());
+            self
+        }
+        /// The `card` parameter.
+        pub fn card(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::invoice::create_update::Card>>,
+        ) -> Self {
+            self.card = Some(v.into());
+            self
+        }
+        /// The `customer_balance` parameter.
+        pub fn customer_balance(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::CustomerBalance>>,
+        ) -> Self {
+            self.customer_balance = Some(v.into());
+            self
+        }
+        /// The `konbini` parameter.
+        pub fn konbini(
+            mut self,
+            v: impl Into<
+                crate::rt::Clearable<
+                    crate::subscription::InvoicePaymentMethodOptionsParam,
+                >,
+            >,
+        ) -> Self {
+            self.konbini = Some(v.into());
+            self
+        }
+        /// The `payto` parameter.
+        pub fn payto(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::Payto>>,
+        ) -> Self {
+            self.payto = Some(v.into());
+            self
+        }
+        /// The `sepa_debit` parameter.
+        pub fn sepa_debit(
+            mut self,
+            v: impl Into<
+                crate::rt::Clearable<
+                    crate::subscription::InvoicePaymentMethodOptionsParam,
+                >,
+            >,
+        ) -> Self {
+            self.sepa_debit = Some(v.into());
+            self
+        }
+        /// The `us_bank_account` parameter.
+        pub fn us_bank_account(
+            mut self,
+            v: impl Into<crate::rt::Clearable<crate::subscription::UsBankAccount>>,
+        ) -> Self {
+            self.us_bank_account = Some(v.into());
+            self
+        }
+    }
+    /// `payment_settings` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct PaymentSettings {
+        /// The `default_mandate` parameter.
+        pub default_mandate: Option<crate::rt::Clearable<String>>,
+        /// The `payment_method_options` parameter.
+        pub payment_method_options: Option<
+            crate::invoice::create_update::PaymentMethodOptions,
+        >,
+        /// The `payment_method_types` parameter.
+        pub payment_method_types: Option<
+            crate::rt::Clearable<Vec<crate::subscription::PaymentMethodTypes>>,
+        >,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for PaymentSettings {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.default_mandate {
+                map.serialize_entry("default_mandate", v)?;
+            }
+            if let Some(v) = &self.payment_method_options {
+                map.serialize_entry("payment_method_options", v)?;
+            }
+            if let Some(v) = &self.payment_method_types {
+                map.serialize_entry("payment_method_types", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl PaymentSettings {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                default_mandate: None,
+                payment_method_options: None,
+                payment_method_types: None,
+            }
+        }
+        /// The `default_mandate` parameter.
+        pub fn default_mandate(
+            mut self,
+            v: impl Into<crate::rt::Clearable<String>>,
+        ) -> Self {
+            self.default_mandate = Some(v.into());
+            self
+        }
+        /// The `payment_method_options` parameter.
+        pub fn payment_method_options(
+            mut self,
+            v: impl Into<crate::invoice::create_update::PaymentMethodOptions>,
+        ) -> Self {
+            self.payment_method_options = Some(v.into());
+            self
+        }
+        /// The `payment_method_types` parameter.
+        pub fn payment_method_types(
+            mut self,
+            v: impl Into<
+                crate::rt::Clearable<Vec<crate::subscription::PaymentMethodTypes>>,
+            >,
+        ) -> Self {
+            self.payment_method_types = Some(v.into());
+            self
+        }
+    }
+    /// `rendering.pdf` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Pdf {
+        /// The `page_size` parameter.
+        pub page_size: Option<crate::invoice::PageSize>,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for Pdf {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.page_size {
+                map.serialize_entry("page_size", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl Pdf {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { page_size: None }
+        }
+        /// The `page_size` parameter.
+        pub fn page_size(mut self, v: impl Into<crate::invoice::PageSize>) -> Self {
+            self.page_size = Some(v.into());
+            self
+        }
+    }
+    /// `rendering` in the parameters of `CreateInvoice` and `UpdateInvoice`.
+    #[cfg(feature = "invoices")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Rendering {
+        /// The `amount_tax_display` parameter.
+        pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
+        /// The `pdf` parameter.
+        pub pdf: Option<crate::invoice::create_update::Pdf>,
+        /// The `template` parameter.
+        pub template: Option<String>,
+        /// The `template_version` parameter.
+        pub template_version: Option<crate::rt::Clearable<i64>>,
+    }
+    #[cfg(feature = "invoices")]
+    impl serde::Serialize for Rendering {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount_tax_display {
+                map.serialize_entry("amount_tax_display", v)?;
+            }
+            if let Some(v) = &self.pdf {
+                map.serialize_entry("pdf", v)?;
+            }
+            if let Some(v) = &self.template {
+                map.serialize_entry("template", v)?;
+            }
+            if let Some(v) = &self.template_version {
+                map.serialize_entry("template_version", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "invoices")]
+    impl Rendering {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount_tax_display: None,
+                pdf: None,
+                template: None,
+                template_version: None,
+            }
+        }
+        /// The `amount_tax_display` parameter.
+        pub fn amount_tax_display(
+            mut self,
+            v: impl Into<crate::v2_core_account::AmountTaxDisplay>,
+        ) -> Self {
+            self.amount_tax_display = Some(v.into());
+            self
+        }
+        /// The `pdf` parameter.
+        pub fn pdf(mut self, v: impl Into<crate::invoice::create_update::Pdf>) -> Self {
+            self.pdf = Some(v.into());
+            self
+        }
+        /// The `template` parameter.
+        pub fn template(mut self, v: impl Into<String>) -> Self {
+            self.template = Some(v.into());
+            self
+        }
+        /// The `template_version` parameter.
+        pub fn template_version(
+            mut self,
+            v: impl Into<crate::rt::Clearable<i64>>,
+        ) -> Self {
+            self.template_version = Some(v.into());
+            self
+        }
+    }
+}
 /// Types of `remove` whose field path another type of `invoice` also has.
 pub mod remove {
     /// `lines` in the parameters of `RemoveLinesInvoice`.
@@ -3850,7 +5682,7 @@ pub mod remove {
 }
 /// Types of `shared` whose field path another type of `invoice` also has.
 pub mod shared {
-    /// Values of `type` in `CreateCheckoutSession`, `CreatePreviewInvoice` and 6 more.
+    /// Values of `subscription_data.billing_mode.type` in `CreateCheckoutSession`, `CreatePreviewInvoice` and 6 more.
     #[cfg(
         any(
             feature = "checkout_sessions",
@@ -3864,7 +5696,7 @@ pub mod shared {
     )]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum Type {
+    pub enum SharedType {
         /// `classic`
         Classic,
         /// `flexible`
@@ -3883,13 +5715,13 @@ pub mod shared {
             feature = "subscriptions"
         )
     )]
-    impl Type {
+    impl SharedType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Type::Classic => "classic",
-                Type::Flexible => "flexible",
-                Type::Unknown(v) => v,
+                SharedType::Classic => "classic",
+                SharedType::Flexible => "flexible",
+                SharedType::Unknown(v) => v,
             }
         }
     }
@@ -3904,14 +5736,148 @@ pub mod shared {
             feature = "subscriptions"
         )
     )]
-    impl std::str::FromStr for Type {
+    impl std::str::FromStr for SharedType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(s, &["classic", "flexible"]) {
-                    Some(0) => Type::Classic,
-                    Some(1) => Type::Flexible,
+                    Some(0) => SharedType::Classic,
+                    Some(1) => SharedType::Flexible,
+                    _ => SharedType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::fmt::Display for SharedType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl serde::Serialize for SharedType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl<'de> serde::Deserialize<'de> for SharedType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl crate::rt::Decode for SharedType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `type` in `ConnectAccountReference`, `CreateCheckoutSession` and 13 more.
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "payment_links",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `account`
+        Account,
+        /// `self`
+        Self_,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "payment_links",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl Type {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Type::Account => "account",
+                Type::Self_ => "self",
+                Type::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "customer_subscriptions",
+            feature = "customers",
+            feature = "invoices",
+            feature = "payment_links",
+            feature = "quotes",
+            feature = "subscription_schedules",
+            feature = "subscriptions"
+        )
+    )]
+    impl std::str::FromStr for Type {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["account", "self"]) {
+                    Some(0) => Type::Account,
+                    Some(1) => Type::Self_,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
@@ -3923,6 +5889,7 @@ pub mod shared {
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoices",
+            feature = "payment_links",
             feature = "quotes",
             feature = "subscription_schedules",
             feature = "subscriptions"
@@ -3939,6 +5906,7 @@ pub mod shared {
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoices",
+            feature = "payment_links",
             feature = "quotes",
             feature = "subscription_schedules",
             feature = "subscriptions"
@@ -3955,6 +5923,7 @@ pub mod shared {
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoices",
+            feature = "payment_links",
             feature = "quotes",
             feature = "subscription_schedules",
             feature = "subscriptions"
@@ -3971,6 +5940,7 @@ pub mod shared {
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoices",
+            feature = "payment_links",
             feature = "quotes",
             feature = "subscription_schedules",
             feature = "subscriptions"

@@ -33,6 +33,143 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// BillingBillResourceInvoiceItemParentsInvoiceItemParent
+#[cfg(feature = "invoiceitems")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Parent {
+    /// Details about the subscription that generated this invoice item
+    pub subscription_details: Option<crate::invoiceitem::SubscriptionDetails>,
+    /// The type of parent that generated this invoice item
+    pub r#type: crate::invoiceitem::ParentType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::Decode for Parent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoiceitem::SubscriptionDetails>,
+            f1: crate::rt::json::Slot<crate::invoiceitem::ParentType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoice_item_parents_invoice_item_parent object",
+                &["subscription_details", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Parent {
+                    subscription_details: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl<'de> serde::Deserialize<'de> for Parent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::HasId for Parent {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoiceitems")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Parent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.subscription_details {
+            map.serialize_entry("subscription_details", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `parent.type` in `Invoiceitem`.
+#[cfg(feature = "invoiceitems")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParentType {
+    /// `subscription_details`
+    SubscriptionDetails,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "invoiceitems")]
+impl ParentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ParentType::SubscriptionDetails => "subscription_details",
+            ParentType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl std::str::FromStr for ParentType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["subscription_details"]) {
+                Some(0) => ParentType::SubscriptionDetails,
+                _ => ParentType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl std::fmt::Display for ParentType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl serde::Serialize for ParentType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl<'de> serde::Deserialize<'de> for ParentType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::Decode for ParentType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `price_data` in the parameters of `CreateInvoiceItem`, `CreatePreviewInvoice` and `UpdateInvoiceItem`.
 #[cfg(any(feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
@@ -98,5 +235,380 @@ impl PriceData {
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
+    }
+}
+/// BillingBillResourceInvoicingPricingPricingPriceDetails
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PriceDetails {
+    /// The ID of the price this item is associated with.
+    pub price: crate::rt::Expandable<crate::gated::Price>,
+    /// The ID of the product this item is associated with.
+    pub product: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::Decode for PriceDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Price>>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_pricing_pricing_price_details object",
+                &["price", "product"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PriceDetails {
+                    price: f0,
+                    product: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "price"), (taken.1.is_none(), "product")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for PriceDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::HasId for PriceDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PriceDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("price", &self.price)?;
+        map.serialize_entry("product", &self.product)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// BillingBillResourceInvoicingPricingPricing
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Pricing {
+    /// The `price_details` field.
+    pub price_details: Option<crate::invoiceitem::PriceDetails>,
+    /// The type of the pricing details.
+    pub r#type: crate::invoiceitem::PricingType,
+    /// The unit amount (in the `currency` specified) of the item which contains a decimal value with at most 12 decimal places.
+    pub unit_amount_decimal: Option<crate::rt::Decimal>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::Decode for Pricing {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::invoiceitem::PriceDetails>,
+            f1: crate::rt::json::Slot<crate::invoiceitem::PricingType>,
+            f2: crate::rt::json::Slot<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_pricing_pricing object",
+                &["price_details", "type", "unit_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Pricing {
+                    price_details: b.f0.take(),
+                    r#type: f1,
+                    unit_amount_decimal: b.f2.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for Pricing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::HasId for Pricing {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Pricing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.price_details {
+            map.serialize_entry("price_details", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        if let Some(v) = &self.unit_amount_decimal {
+            map.serialize_entry("unit_amount_decimal", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `pricing.type` in `Invoiceitem` and `LineItem`.
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PricingType {
+    /// `price_details`
+    PriceDetails,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl PricingType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PricingType::PriceDetails => "price_details",
+            PricingType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl std::str::FromStr for PricingType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["price_details"]) {
+                Some(0) => PricingType::PriceDetails,
+                _ => PricingType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl std::fmt::Display for PricingType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl serde::Serialize for PricingType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl<'de> serde::Deserialize<'de> for PricingType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::Decode for PricingType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// ProrationDetails
+#[cfg(feature = "invoiceitems")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ProrationDetails {
+    /// Discount amounts applied when the proration was created.
+    pub discount_amounts: Vec<crate::DiscountsResourceDiscountAmount>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::Decode for ProrationDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a proration_details object",
+                &["discount_amounts"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(ProrationDetails {
+                    discount_amounts: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "discount_amounts")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl<'de> serde::Deserialize<'de> for ProrationDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::HasId for ProrationDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoiceitems")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ProrationDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("discount_amounts", &self.discount_amounts)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent
+#[cfg(feature = "invoiceitems")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SubscriptionDetails {
+    /// The subscription that generated this invoice item
+    pub subscription: String,
+    /// The subscription item that generated this invoice item
+    pub subscription_item: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::Decode for SubscriptionDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoice_item_parents_invoice_item_subscription_parent object",
+                &["subscription", "subscription_item"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(SubscriptionDetails {
+                    subscription: f0,
+                    subscription_item: b.f1.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "subscription")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl<'de> serde::Deserialize<'de> for SubscriptionDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::HasId for SubscriptionDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "invoiceitems")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SubscriptionDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("subscription", &self.subscription)?;
+        if let Some(v) = &self.subscription_item {
+            map.serialize_entry("subscription_item", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }

@@ -74,32 +74,248 @@ impl Address {
         self
     }
 }
-/// `shipping.address_validation` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
+/// IssuingCardShippingAddressValidation
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AddressValidation {
-    /// The `mode` parameter.
+    /// The address validation capabilities to use.
     pub mode: crate::issuing_card::Mode,
+    /// The normalized shipping address.
+    pub normalized_address: Option<crate::Address>,
+    /// The validation result for the shipping address.
+    pub result: Option<crate::issuing_card::AddressValidationResult>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "issuing_cards")]
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for AddressValidation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::issuing_card::Mode>,
+            f1: crate::rt::json::Slot<crate::Address>,
+            f2: crate::rt::json::Slot<crate::issuing_card::AddressValidationResult>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_shipping_address_validation object",
+                &["mode", "normalized_address", "result"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(AddressValidation {
+                    mode: f0,
+                    normalized_address: b.f1.take(),
+                    result: b.f2.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "mode")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AddressValidation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for AddressValidation {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for AddressValidation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("mode", &self.mode)?;
+        if let Some(v) = &self.normalized_address {
+            map.serialize_entry("normalized_address", v)?;
+        }
+        if let Some(v) = &self.result {
+            map.serialize_entry("result", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl AddressValidation {
-    /// Start with the required parameters: `mode`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(mode: impl Into<crate::issuing_card::Mode>) -> Self {
-        Self { mode: mode.into() }
+/// Values of `shipping.address_validation.result` in `IssuingCard`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AddressValidationResult {
+    /// `indeterminate`
+    Indeterminate,
+    /// `likely_deliverable`
+    LikelyDeliverable,
+    /// `likely_undeliverable`
+    LikelyUndeliverable,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl AddressValidationResult {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddressValidationResult::Indeterminate => "indeterminate",
+            AddressValidationResult::LikelyDeliverable => "likely_deliverable",
+            AddressValidationResult::LikelyUndeliverable => "likely_undeliverable",
+            AddressValidationResult::Unknown(v) => v,
+        }
     }
 }
-/// Values of `allowed_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for AddressValidationResult {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["indeterminate", "likely_deliverable", "likely_undeliverable"],
+            ) {
+                Some(0) => AddressValidationResult::Indeterminate,
+                Some(1) => AddressValidationResult::LikelyDeliverable,
+                Some(2) => AddressValidationResult::LikelyUndeliverable,
+                _ => AddressValidationResult::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for AddressValidationResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for AddressValidationResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AddressValidationResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for AddressValidationResult {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `spending_controls.allowed_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -1919,7 +2135,122 @@ impl crate::rt::Decode for AllowedCategories {
         r.str_enum()
     }
 }
-/// Values of `blocked_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+/// IssuingCardApplePay
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApplePay {
+    /// Apple Pay Eligibility
+    pub eligible: bool,
+    /// Reason the card is ineligible for Apple Pay
+    pub ineligible_reason: Option<crate::issuing_card::IneligibleReason>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for ApplePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::issuing_card::IneligibleReason>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_apple_pay object",
+                &["eligible", "ineligible_reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(ApplePay {
+                    eligible: f0,
+                    ineligible_reason: b.f1.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "eligible")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ApplePay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for ApplePay {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ApplePay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("eligible", &self.eligible)?;
+        if let Some(v) = &self.ineligible_reason {
+            map.serialize_entry("ineligible_reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `spending_controls.blocked_categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -3853,7 +4184,7 @@ impl crate::rt::Decode for CancellationReason {
         r.str_enum()
     }
 }
-/// Values of `carrier` in `IssuingCardShipping`.
+/// Values of `shipping.carrier` in `IssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -3971,7 +4302,7 @@ impl crate::rt::Decode for Carrier {
         r.str_enum()
     }
 }
-/// Values of `categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+/// Values of `spending_controls.spending_limits.categories` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -5738,15 +6069,90 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// `shipping.customs` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
-#[derive(Clone, Debug, Default)]
+/// IssuingCardShippingCustoms
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Customs {
-    /// The `eori_number` parameter.
+    /// A registration number used for customs in Europe. See [https://www.gov.uk/eori](https://www.gov.uk/eori) for the UK and [https://ec.europa.eu/taxation_customs/business/customs-procedures-import-and-export/customs-procedures/economic-operators-registration-and-identification-number-eori_en](https://ec.europa.eu/taxation_customs/business/customs-procedures-import-and-export/customs-procedures/economic-operators-registration-and-identification-number-eori_en) for the EU.
     pub eori_number: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "issuing_cards")]
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Customs {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_shipping_customs object",
+                &["eori_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Customs {
+            eori_number: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Customs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for Customs {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Customs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -5754,23 +6160,128 @@ impl serde::Serialize for Customs {
         if let Some(v) = &self.eori_number {
             map.serialize_entry("eori_number", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl Customs {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { eori_number: None }
-    }
-    /// The `eori_number` parameter.
-    pub fn eori_number(mut self, v: impl Into<String>) -> Self {
-        self.eori_number = Some(v.into());
-        self
+/// IssuingCardGooglePay
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GooglePay {
+    /// Google Pay Eligibility
+    pub eligible: bool,
+    /// Reason the card is ineligible for Google Pay
+    pub ineligible_reason: Option<crate::issuing_card::IneligibleReason>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for GooglePay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::issuing_card::IneligibleReason>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_google_pay object",
+                &["eligible", "ineligible_reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(GooglePay {
+                    eligible: f0,
+                    ineligible_reason: b.f1.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "eligible")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
     }
 }
-/// Values of `ineligible_reason` in `IssuingCardApplePay` and `IssuingCardGooglePay`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for GooglePay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for GooglePay {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for GooglePay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("eligible", &self.eligible)?;
+        if let Some(v) = &self.ineligible_reason {
+            map.serialize_entry("ineligible_reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `wallets.apple_pay.ineligible_reason` in `IssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -5891,7 +6402,7 @@ impl crate::rt::Decode for IneligibleReason {
         r.str_enum()
     }
 }
-/// Values of `interval` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
+/// Values of `spending_controls.spending_limits.interval` in `CreateIssuingCard`, `CreateIssuingCardholder` and 4 more.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6034,7 +6545,113 @@ impl crate::rt::Decode for Interval {
         r.str_enum()
     }
 }
-/// Values of `result` in `IssuingCardShippingAddressValidation`.
+/// IssuingCardFraudWarning
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LatestFraudWarning {
+    /// Timestamp of the most recent fraud warning.
+    pub started_at: Option<crate::rt::Timestamp>,
+    /// The type of fraud warning that most recently took place on this card. This field updates with every new fraud warning, so the value changes over time. If populated, cancel and reissue the card.
+    pub r#type: Option<crate::issuing_card::LatestFraudWarningType>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for LatestFraudWarning {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::issuing_card::LatestFraudWarningType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_fraud_warning object",
+                &["started_at", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(LatestFraudWarning {
+            started_at: b.f0.take(),
+            r#type: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for LatestFraudWarning {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for LatestFraudWarning {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for LatestFraudWarning {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.started_at {
+            map.serialize_entry("started_at", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            map.serialize_entry("type", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `latest_fraud_warning.type` in `IssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6045,13 +6662,15 @@ impl crate::rt::Decode for Interval {
 )]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum IssuingCardShippingAddressValidationResult {
-    /// `indeterminate`
-    Indeterminate,
-    /// `likely_deliverable`
-    LikelyDeliverable,
-    /// `likely_undeliverable`
-    LikelyUndeliverable,
+pub enum LatestFraudWarningType {
+    /// `card_testing_exposure`
+    CardTestingExposure,
+    /// `fraud_dispute_filed`
+    FraudDisputeFiled,
+    /// `third_party_reported`
+    ThirdPartyReported,
+    /// `user_indicated_fraud`
+    UserIndicatedFraud,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
@@ -6063,18 +6682,15 @@ pub enum IssuingCardShippingAddressValidationResult {
         feature = "treasury_transactions"
     )
 )]
-impl IssuingCardShippingAddressValidationResult {
+impl LatestFraudWarningType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            IssuingCardShippingAddressValidationResult::Indeterminate => "indeterminate",
-            IssuingCardShippingAddressValidationResult::LikelyDeliverable => {
-                "likely_deliverable"
-            }
-            IssuingCardShippingAddressValidationResult::LikelyUndeliverable => {
-                "likely_undeliverable"
-            }
-            IssuingCardShippingAddressValidationResult::Unknown(v) => v,
+            LatestFraudWarningType::CardTestingExposure => "card_testing_exposure",
+            LatestFraudWarningType::FraudDisputeFiled => "fraud_dispute_filed",
+            LatestFraudWarningType::ThirdPartyReported => "third_party_reported",
+            LatestFraudWarningType::UserIndicatedFraud => "user_indicated_fraud",
+            LatestFraudWarningType::Unknown(v) => v,
         }
     }
 }
@@ -6086,21 +6702,25 @@ impl IssuingCardShippingAddressValidationResult {
         feature = "treasury_transactions"
     )
 )]
-impl std::str::FromStr for IssuingCardShippingAddressValidationResult {
+impl std::str::FromStr for LatestFraudWarningType {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(
                 s,
-                &["indeterminate", "likely_deliverable", "likely_undeliverable"],
+                &[
+                    "card_testing_exposure",
+                    "fraud_dispute_filed",
+                    "third_party_reported",
+                    "user_indicated_fraud",
+                ],
             ) {
-                Some(0) => IssuingCardShippingAddressValidationResult::Indeterminate,
-                Some(1) => IssuingCardShippingAddressValidationResult::LikelyDeliverable,
-                Some(2) => {
-                    IssuingCardShippingAddressValidationResult::LikelyUndeliverable
-                }
-                _ => IssuingCardShippingAddressValidationResult::Unknown(s.to_owned()),
+                Some(0) => LatestFraudWarningType::CardTestingExposure,
+                Some(1) => LatestFraudWarningType::FraudDisputeFiled,
+                Some(2) => LatestFraudWarningType::ThirdPartyReported,
+                Some(3) => LatestFraudWarningType::UserIndicatedFraud,
+                _ => LatestFraudWarningType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6113,7 +6733,7 @@ impl std::str::FromStr for IssuingCardShippingAddressValidationResult {
         feature = "treasury_transactions"
     )
 )]
-impl std::fmt::Display for IssuingCardShippingAddressValidationResult {
+impl std::fmt::Display for LatestFraudWarningType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6126,7 +6746,7 @@ impl std::fmt::Display for IssuingCardShippingAddressValidationResult {
         feature = "treasury_transactions"
     )
 )]
-impl serde::Serialize for IssuingCardShippingAddressValidationResult {
+impl serde::Serialize for LatestFraudWarningType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
@@ -6139,7 +6759,7 @@ impl serde::Serialize for IssuingCardShippingAddressValidationResult {
         feature = "treasury_transactions"
     )
 )]
-impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidationResult {
+impl<'de> serde::Deserialize<'de> for LatestFraudWarningType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
@@ -6152,12 +6772,12 @@ impl<'de> serde::Deserialize<'de> for IssuingCardShippingAddressValidationResult
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::Decode for IssuingCardShippingAddressValidationResult {
+impl crate::rt::Decode for LatestFraudWarningType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
 }
-/// Values of `mode` in `CreateIssuingCard`, `IssuingCardShippingAddressValidation` and `UpdateIssuingCard`.
+/// Values of `shipping.address_validation.mode` in `CreateIssuingCard`, `IssuingCard` and `UpdateIssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6427,7 +7047,7 @@ impl crate::rt::Decode for ReplacementReason {
         r.str_enum()
     }
 }
-/// Values of `service` in `CreateIssuingCard`, `IssuingCardShipping` and `UpdateIssuingCard`.
+/// Values of `shipping.service` in `CreateIssuingCard`, `IssuingCard` and `UpdateIssuingCard`.
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6541,29 +7161,192 @@ impl crate::rt::Decode for Service {
         r.str_enum()
     }
 }
-/// `shipping` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
+/// IssuingCardShipping
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Shipping {
-    /// The `address` parameter.
-    pub address: crate::issuing_card::Address,
-    /// The `address_validation` parameter.
+    /// The `address` field.
+    pub address: crate::Address,
+    /// Address validation details for the shipment.
     pub address_validation: Option<crate::issuing_card::AddressValidation>,
-    /// The `customs` parameter.
+    /// The delivery company that shipped a card.
+    pub carrier: Option<crate::issuing_card::Carrier>,
+    /// Additional information that may be required for clearing customs.
     pub customs: Option<crate::issuing_card::Customs>,
-    /// The `name` parameter.
+    /// A unix timestamp representing a best estimate of when the card will be delivered.
+    pub eta: Option<crate::rt::Timestamp>,
+    /// Recipient name.
     pub name: String,
-    /// The `phone_number` parameter.
+    /// The phone number of the receiver of the shipment. Our courier partners will use this number to contact you in the event of card delivery issues. For individual shipments to the EU/UK, if this field is empty, we will provide them with the phone number provided when the cardholder was initially created.
     pub phone_number: Option<String>,
-    /// The `require_signature` parameter.
+    /// Whether a signature is required for card delivery. This feature is only supported for US users. Standard shipping service does not support signature on delivery. The default value for standard shipping service is false and for express and priority services is true.
     pub require_signature: Option<bool>,
-    /// The `service` parameter.
-    pub service: Option<crate::issuing_card::Service>,
-    /// The `type` parameter.
-    pub r#type: Option<crate::issuing_card::shared::Type>,
+    /// Shipment service, such as `standard` or `express`.
+    pub service: crate::issuing_card::Service,
+    /// The delivery status of the card.
+    pub status: Option<crate::issuing_card::ShippingStatus>,
+    /// A tracking number for a card shipment.
+    pub tracking_number: Option<String>,
+    /// A link to the shipping carrier's site where you can view detailed information about a card shipment.
+    pub tracking_url: Option<String>,
+    /// Packaging options.
+    pub r#type: crate::issuing_card::ShippingType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "issuing_cards")]
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Shipping {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<crate::issuing_card::AddressValidation>,
+            f2: crate::rt::json::Slot<crate::issuing_card::Carrier>,
+            f3: crate::rt::json::Slot<crate::issuing_card::Customs>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::issuing_card::Service>,
+            f9: crate::rt::json::Slot<crate::issuing_card::ShippingStatus>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::issuing_card::ShippingType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_shipping object",
+                &[
+                    "address",
+                    "address_validation",
+                    "carrier",
+                    "customs",
+                    "eta",
+                    "name",
+                    "phone_number",
+                    "require_signature",
+                    "service",
+                    "status",
+                    "tracking_number",
+                    "tracking_url",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f5.take(), b.f8.take(), b.f12.take()) {
+            (Some(f0), Some(f5), Some(f8), Some(f12)) => {
+                Ok(Shipping {
+                    address: f0,
+                    address_validation: b.f1.take(),
+                    carrier: b.f2.take(),
+                    customs: b.f3.take(),
+                    eta: b.f4.take(),
+                    name: f5,
+                    phone_number: b.f6.take(),
+                    require_signature: b.f7.take(),
+                    service: f8,
+                    status: b.f9.take(),
+                    tracking_number: b.f10.take(),
+                    tracking_url: b.f11.take(),
+                    r#type: f12,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "address"),
+                        (taken.1.is_none(), "name"),
+                        (taken.2.is_none(), "service"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Shipping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for Shipping {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Shipping {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -6572,8 +7355,14 @@ impl serde::Serialize for Shipping {
         if let Some(v) = &self.address_validation {
             map.serialize_entry("address_validation", v)?;
         }
+        if let Some(v) = &self.carrier {
+            map.serialize_entry("carrier", v)?;
+        }
         if let Some(v) = &self.customs {
             map.serialize_entry("customs", v)?;
+        }
+        if let Some(v) = &self.eta {
+            map.serialize_entry("eta", v)?;
         }
         map.serialize_entry("name", &self.name)?;
         if let Some(v) = &self.phone_number {
@@ -6582,85 +7371,395 @@ impl serde::Serialize for Shipping {
         if let Some(v) = &self.require_signature {
             map.serialize_entry("require_signature", v)?;
         }
-        if let Some(v) = &self.service {
-            map.serialize_entry("service", v)?;
+        map.serialize_entry("service", &self.service)?;
+        if let Some(v) = &self.status {
+            map.serialize_entry("status", v)?;
         }
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
+        if let Some(v) = &self.tracking_number {
+            map.serialize_entry("tracking_number", v)?;
+        }
+        if let Some(v) = &self.tracking_url {
+            map.serialize_entry("tracking_url", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl Shipping {
-    /// Start with the required parameters: `address`, `name`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        address: impl Into<crate::issuing_card::Address>,
-        name: impl Into<String>,
-    ) -> Self {
-        Self {
-            address: address.into(),
-            address_validation: None,
-            customs: None,
-            name: name.into(),
-            phone_number: None,
-            require_signature: None,
-            service: None,
-            r#type: None,
+/// Values of `shipping.status` in `IssuingCard`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShippingStatus {
+    /// `canceled`
+    Canceled,
+    /// `delivered`
+    Delivered,
+    /// `failure`
+    Failure,
+    /// `pending`
+    Pending,
+    /// `returned`
+    Returned,
+    /// `shipped`
+    Shipped,
+    /// `submitted`
+    Submitted,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl ShippingStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ShippingStatus::Canceled => "canceled",
+            ShippingStatus::Delivered => "delivered",
+            ShippingStatus::Failure => "failure",
+            ShippingStatus::Pending => "pending",
+            ShippingStatus::Returned => "returned",
+            ShippingStatus::Shipped => "shipped",
+            ShippingStatus::Submitted => "submitted",
+            ShippingStatus::Unknown(v) => v,
         }
     }
-    /// The `address_validation` parameter.
-    pub fn address_validation(
-        mut self,
-        v: impl Into<crate::issuing_card::AddressValidation>,
-    ) -> Self {
-        self.address_validation = Some(v.into());
-        self
-    }
-    /// The `customs` parameter.
-    pub fn customs(mut self, v: impl Into<crate::issuing_card::Customs>) -> Self {
-        self.customs = Some(v.into());
-        self
-    }
-    /// The `phone_number` parameter.
-    pub fn phone_number(mut self, v: impl Into<String>) -> Self {
-        self.phone_number = Some(v.into());
-        self
-    }
-    /// The `require_signature` parameter.
-    pub fn require_signature(mut self, v: impl Into<bool>) -> Self {
-        self.require_signature = Some(v.into());
-        self
-    }
-    /// The `service` parameter.
-    pub fn service(mut self, v: impl Into<crate::issuing_card::Service>) -> Self {
-        self.service = Some(v.into());
-        self
-    }
-    /// The `type` parameter.
-    pub fn r#type(mut self, v: impl Into<crate::issuing_card::shared::Type>) -> Self {
-        self.r#type = Some(v.into());
-        self
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for ShippingStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "delivered",
+                    "failure",
+                    "pending",
+                    "returned",
+                    "shipped",
+                    "submitted",
+                ],
+            ) {
+                Some(0) => ShippingStatus::Canceled,
+                Some(1) => ShippingStatus::Delivered,
+                Some(2) => ShippingStatus::Failure,
+                Some(3) => ShippingStatus::Pending,
+                Some(4) => ShippingStatus::Returned,
+                Some(5) => ShippingStatus::Shipped,
+                Some(6) => ShippingStatus::Submitted,
+                _ => ShippingStatus::Unknown(s.to_owned()),
+            },
+        )
     }
 }
-/// `spending_controls` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
-#[cfg(feature = "issuing_cards")]
-#[derive(Clone, Debug, Default)]
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for ShippingStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for ShippingStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ShippingStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for ShippingStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// Values of `shipping.type` in `CreateIssuingCard`, `IssuingCard` and `UpdateIssuingCard`.
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShippingType {
+    /// `bulk`
+    Bulk,
+    /// `individual`
+    Individual,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl ShippingType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ShippingType::Bulk => "bulk",
+            ShippingType::Individual => "individual",
+            ShippingType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::str::FromStr for ShippingType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["bulk", "individual"]) {
+                Some(0) => ShippingType::Bulk,
+                Some(1) => ShippingType::Individual,
+                _ => ShippingType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl std::fmt::Display for ShippingType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl serde::Serialize for ShippingType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ShippingType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for ShippingType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// IssuingCardAuthorizationControls
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SpendingControls {
-    /// The `allowed_categories` parameter.
+    /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to allow. All other categories will be blocked. Cannot be set with `blocked_categories`.
     pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
-    /// The `allowed_merchant_countries` parameter.
+    /// Array of strings containing representing countries from which authorizations will be allowed. Authorizations from merchants in all other countries will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `blocked_merchant_countries`. Provide an empty value to unset this control.
     pub allowed_merchant_countries: Option<Vec<String>>,
-    /// The `blocked_categories` parameter.
+    /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) of authorizations to decline. All other categories will be allowed. Cannot be set with `allowed_categories`.
     pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
-    /// The `blocked_merchant_countries` parameter.
+    /// Array of strings containing representing countries from which authorizations will be declined. Country codes should be ISO 3166 alpha-2 country codes (e.g. `US`). Cannot be set with `allowed_merchant_countries`. Provide an empty value to unset this control.
     pub blocked_merchant_countries: Option<Vec<String>>,
-    /// The `spending_limits` parameter.
+    /// Limit spending with amount-based rules that apply across any cards this card replaced (i.e., its `replacement_for` card and _that_ card's `replacement_for` card, up the chain).
     pub spending_limits: Option<Vec<crate::issuing_card::SpendingLimits>>,
+    /// Currency of the amounts within `spending_limits`. Always the same as the currency of the card.
+    pub spending_limits_currency: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "issuing_cards")]
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for SpendingControls {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<crate::issuing_card::AllowedCategories>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<Vec<crate::issuing_card::BlockedCategories>>,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<Vec<crate::issuing_card::SpendingLimits>>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_authorization_controls object",
+                &[
+                    "allowed_categories",
+                    "allowed_merchant_countries",
+                    "blocked_categories",
+                    "blocked_merchant_countries",
+                    "spending_limits",
+                    "spending_limits_currency",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(SpendingControls {
+            allowed_categories: b.f0.take(),
+            allowed_merchant_countries: b.f1.take(),
+            blocked_categories: b.f2.take(),
+            blocked_merchant_countries: b.f3.take(),
+            spending_limits: b.f4.take(),
+            spending_limits_currency: b.f5.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for SpendingControls {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for SpendingControls {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for SpendingControls {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -6680,76 +7779,122 @@ impl serde::Serialize for SpendingControls {
         if let Some(v) = &self.spending_limits {
             map.serialize_entry("spending_limits", v)?;
         }
+        if let Some(v) = &self.spending_limits_currency {
+            map.serialize_entry("spending_limits_currency", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "issuing_cards")]
-impl SpendingControls {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            allowed_categories: None,
-            allowed_merchant_countries: None,
-            blocked_categories: None,
-            blocked_merchant_countries: None,
-            spending_limits: None,
-        }
-    }
-    /// The `allowed_categories` parameter.
-    pub fn allowed_categories(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::issuing_card::AllowedCategories>>,
-    ) -> Self {
-        self.allowed_categories = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `allowed_merchant_countries` parameter.
-    pub fn allowed_merchant_countries(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.allowed_merchant_countries = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `blocked_categories` parameter.
-    pub fn blocked_categories(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::issuing_card::BlockedCategories>>,
-    ) -> Self {
-        self.blocked_categories = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `blocked_merchant_countries` parameter.
-    pub fn blocked_merchant_countries(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.blocked_merchant_countries = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `spending_limits` parameter.
-    pub fn spending_limits(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::issuing_card::SpendingLimits>>,
-    ) -> Self {
-        self.spending_limits = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-/// `spending_controls.spending_limits` in the parameters of `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
+/// IssuingCardSpendingLimit
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SpendingLimits {
-    /// The `amount` parameter.
+    /// Maximum amount allowed to spend per interval. This amount is in the card's currency and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
-    /// The `categories` parameter.
+    /// Array of strings containing [categories](https://docs.stripe.com/api#issuing_authorization_object-merchant_data-category) this limit applies to. Omitting this field will apply the limit to all categories.
     pub categories: Option<Vec<crate::issuing_card::Categories>>,
-    /// The `interval` parameter.
+    /// Interval (or event) to which the amount applies.
     pub interval: crate::issuing_card::Interval,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for SpendingLimits {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::issuing_card::Categories>>,
+            f2: crate::rt::json::Slot<crate::issuing_card::Interval>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_spending_limit object",
+                &["amount", "categories", "interval"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
+                Ok(SpendingLimits {
+                    amount: f0,
+                    categories: b.f1.take(),
+                    interval: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "interval")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for SpendingLimits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for SpendingLimits {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for SpendingLimits {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -6759,30 +7904,10 @@ impl serde::Serialize for SpendingLimits {
             map.serialize_entry("categories", v)?;
         }
         map.serialize_entry("interval", &self.interval)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
-impl SpendingLimits {
-    /// Start with the required parameters: `amount`, `interval`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        interval: impl Into<crate::issuing_card::Interval>,
-    ) -> Self {
-        Self {
-            amount: amount.into(),
-            categories: None,
-            interval: interval.into(),
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `categories` parameter.
-    pub fn categories(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::issuing_card::Categories>>,
-    ) -> Self {
-        self.categories = Some(v.into_iter().map(Into::into).collect());
-        self
+        map.end()
     }
 }
 /// Values of `status` in `CreateIssuingCard`, `IssuingCard` and 2 more.
@@ -7009,389 +8134,453 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// Types of `fraud_warning` whose field path another type of `issuing_card` also has.
-pub mod fraud_warning {
-    /// Values of `type` in `IssuingCardFraudWarning`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `card_testing_exposure`
-        CardTestingExposure,
-        /// `fraud_dispute_filed`
-        FraudDisputeFiled,
-        /// `third_party_reported`
-        ThirdPartyReported,
-        /// `user_indicated_fraud`
-        UserIndicatedFraud,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::CardTestingExposure => "card_testing_exposure",
-                Type::FraudDisputeFiled => "fraud_dispute_filed",
-                Type::ThirdPartyReported => "third_party_reported",
-                Type::UserIndicatedFraud => "user_indicated_fraud",
-                Type::Unknown(v) => v,
-            }
+/// IssuingCardWallets
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Wallets {
+    /// The `apple_pay` field.
+    pub apple_pay: crate::issuing_card::ApplePay,
+    /// The `google_pay` field.
+    pub google_pay: crate::issuing_card::GooglePay,
+    /// Unique identifier for a card used with digital wallets
+    pub primary_account_identifier: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for Wallets {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::issuing_card::ApplePay>,
+            f1: crate::rt::json::Slot<crate::issuing_card::GooglePay>,
+            f2: crate::rt::json::Slot<String>,
         }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "card_testing_exposure",
-                        "fraud_dispute_filed",
-                        "third_party_reported",
-                        "user_indicated_fraud",
-                    ],
-                ) {
-                    Some(0) => Type::CardTestingExposure,
-                    Some(1) => Type::FraudDisputeFiled,
-                    Some(2) => Type::ThirdPartyReported,
-                    Some(3) => Type::UserIndicatedFraud,
-                    _ => Type::Unknown(s.to_owned()),
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_wallets object",
+                &["apple_pay", "google_pay", "primary_account_identifier"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
                 },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Type {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(Wallets {
+                    apple_pay: f0,
+                    google_pay: f1,
+                    primary_account_identifier: b.f2.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "apple_pay"),
+                        (taken.1.is_none(), "google_pay"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
 }
-/// Types of `shared` whose field path another type of `issuing_card` also has.
-pub mod shared {
-    /// Values of `type` in `CreateIssuingCard`, `IssuingCardShipping` and `UpdateIssuingCard`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Type {
-        /// `bulk`
-        Bulk,
-        /// `individual`
-        Individual,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Wallets {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Type {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Type::Bulk => "bulk",
-                Type::Individual => "individual",
-                Type::Unknown(v) => v,
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for Wallets {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Wallets {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("apple_pay", &self.apple_pay)?;
+        map.serialize_entry("google_pay", &self.google_pay)?;
+        if let Some(v) = &self.primary_account_identifier {
+            map.serialize_entry("primary_account_identifier", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Types of `create_update` whose field path another type of `issuing_card` also has.
+pub mod create_update {
+    /// `shipping.address_validation` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
+    #[cfg(feature = "issuing_cards")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct AddressValidation {
+        /// The `mode` parameter.
+        pub mode: crate::issuing_card::Mode,
+    }
+    #[cfg(feature = "issuing_cards")]
+    impl serde::Serialize for AddressValidation {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("mode", &self.mode)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "issuing_cards")]
+    impl AddressValidation {
+        /// Start with the required parameters: `mode`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(mode: impl Into<crate::issuing_card::Mode>) -> Self {
+            Self { mode: mode.into() }
+        }
+    }
+    /// `shipping.customs` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
+    #[cfg(feature = "issuing_cards")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Customs {
+        /// The `eori_number` parameter.
+        pub eori_number: Option<String>,
+    }
+    #[cfg(feature = "issuing_cards")]
+    impl serde::Serialize for Customs {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.eori_number {
+                map.serialize_entry("eori_number", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "issuing_cards")]
+    impl Customs {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { eori_number: None }
+        }
+        /// The `eori_number` parameter.
+        pub fn eori_number(mut self, v: impl Into<String>) -> Self {
+            self.eori_number = Some(v.into());
+            self
+        }
+    }
+    /// `shipping` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
+    #[cfg(feature = "issuing_cards")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Shipping {
+        /// The `address` parameter.
+        pub address: crate::issuing_card::Address,
+        /// The `address_validation` parameter.
+        pub address_validation: Option<
+            crate::issuing_card::create_update::AddressValidation,
+        >,
+        /// The `customs` parameter.
+        pub customs: Option<crate::issuing_card::create_update::Customs>,
+        /// The `name` parameter.
+        pub name: String,
+        /// The `phone_number` parameter.
+        pub phone_number: Option<String>,
+        /// The `require_signature` parameter.
+        pub require_signature: Option<bool>,
+        /// The `service` parameter.
+        pub service: Option<crate::issuing_card::Service>,
+        /// The `type` parameter.
+        pub r#type: Option<crate::issuing_card::ShippingType>,
+    }
+    #[cfg(feature = "issuing_cards")]
+    impl serde::Serialize for Shipping {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("address", &self.address)?;
+            if let Some(v) = &self.address_validation {
+                map.serialize_entry("address_validation", v)?;
+            }
+            if let Some(v) = &self.customs {
+                map.serialize_entry("customs", v)?;
+            }
+            map.serialize_entry("name", &self.name)?;
+            if let Some(v) = &self.phone_number {
+                map.serialize_entry("phone_number", v)?;
+            }
+            if let Some(v) = &self.require_signature {
+                map.serialize_entry("require_signature", v)?;
+            }
+            if let Some(v) = &self.service {
+                map.serialize_entry("service", v)?;
+            }
+            if let Some(v) = &self.r#type {
+                map.serialize_entry("type", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "issuing_cards")]
+    impl Shipping {
+        /// Start with the required parameters: `address`, `name`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            address: impl Into<crate::issuing_card::Address>,
+            name: impl Into<String>,
+        ) -> Self {
+            Self {
+                address: address.into(),
+                address_validation: None,
+                customs: None,
+                name: name.into(),
+                phone_number: None,
+                require_signature: None,
+                service: None,
+                r#type: None,
             }
         }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Type {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(s, &["bulk", "individual"]) {
-                    Some(0) => Type::Bulk,
-                    Some(1) => Type::Individual,
-                    _ => Type::Unknown(s.to_owned()),
-                },
-            )
+        /// The `address_validation` parameter.
+        pub fn address_validation(
+            mut self,
+            v: impl Into<crate::issuing_card::create_update::AddressValidation>,
+        ) -> Self {
+            self.address_validation = Some(v.into());
+            self
+        }
+        /// The `customs` parameter.
+        pub fn customs(
+            mut self,
+            v: impl Into<crate::issuing_card::create_update::Customs>,
+        ) -> Self {
+            self.customs = Some(v.into());
+            self
+        }
+        /// The `phone_number` parameter.
+        pub fn phone_number(mut self, v: impl Into<String>) -> Self {
+            self.phone_number = Some(v.into());
+            self
+        }
+        /// The `require_signature` parameter.
+        pub fn require_signature(mut self, v: impl Into<bool>) -> Self {
+            self.require_signature = Some(v.into());
+            self
+        }
+        /// The `service` parameter.
+        pub fn service(mut self, v: impl Into<crate::issuing_card::Service>) -> Self {
+            self.service = Some(v.into());
+            self
+        }
+        /// The `type` parameter.
+        pub fn r#type(
+            mut self,
+            v: impl Into<crate::issuing_card::ShippingType>,
+        ) -> Self {
+            self.r#type = Some(v.into());
+            self
         }
     }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Type {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
+    /// `spending_controls` in the parameters of `CreateIssuingCard` and `UpdateIssuingCard`.
+    #[cfg(feature = "issuing_cards")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct SpendingControls {
+        /// The `allowed_categories` parameter.
+        pub allowed_categories: Option<Vec<crate::issuing_card::AllowedCategories>>,
+        /// The `allowed_merchant_countries` parameter.
+        pub allowed_merchant_countries: Option<Vec<String>>,
+        /// The `blocked_categories` parameter.
+        pub blocked_categories: Option<Vec<crate::issuing_card::BlockedCategories>>,
+        /// The `blocked_merchant_countries` parameter.
+        pub blocked_merchant_countries: Option<Vec<String>>,
+        /// The `spending_limits` parameter.
+        pub spending_limits: Option<Vec<crate::issuing_card::params::SpendingLimits>>,
     }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Type {
+    #[cfg(feature = "issuing_cards")]
+    impl serde::Serialize for SpendingControls {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.allowed_categories {
+                map.serialize_entry("allowed_categories", v)?;
+            }
+            if let Some(v) = &self.allowed_merchant_countries {
+                map.serialize_entry("allowed_merchant_countries", v)?;
+            }
+            if let Some(v) = &self.blocked_categories {
+                map.serialize_entry("blocked_categories", v)?;
+            }
+            if let Some(v) = &self.blocked_merchant_countries {
+                map.serialize_entry("blocked_merchant_countries", v)?;
+            }
+            if let Some(v) = &self.spending_limits {
+                map.serialize_entry("spending_limits", v)?;
+            }
+            map.end()
         }
     }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Type {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
+    #[cfg(feature = "issuing_cards")]
+    impl SpendingControls {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                allowed_categories: None,
+                allowed_merchant_countries: None,
+                blocked_categories: None,
+                blocked_merchant_countries: None,
+                spending_limits: None,
+            }
         }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Type {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
+        /// The `allowed_categories` parameter.
+        pub fn allowed_categories(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<crate::issuing_card::AllowedCategories>,
+            >,
+        ) -> Self {
+            self.allowed_categories = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The `allowed_merchant_countries` parameter.
+        pub fn allowed_merchant_countries(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Self {
+            self.allowed_merchant_countries = Some(
+                v.into_iter().map(Into::into).collect(),
+            );
+            self
+        }
+        /// The `blocked_categories` parameter.
+        pub fn blocked_categories(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<crate::issuing_card::BlockedCategories>,
+            >,
+        ) -> Self {
+            self.blocked_categories = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The `blocked_merchant_countries` parameter.
+        pub fn blocked_merchant_countries(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Self {
+            self.blocked_merchant_countries = Some(
+                v.into_iter().map(Into::into).collect(),
+            );
+            self
+        }
+        /// The `spending_limits` parameter.
+        pub fn spending_limits(
+            mut self,
+            v: impl IntoIterator<
+                Item = impl Into<crate::issuing_card::params::SpendingLimits>,
+            >,
+        ) -> Self {
+            self.spending_limits = Some(v.into_iter().map(Into::into).collect());
+            self
         }
     }
 }
-/// Types of `shipping` whose field path another type of `issuing_card` also has.
-pub mod shipping {
-    /// Values of `status` in `IssuingCardShipping`.
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Types of `params` whose field path another type of `issuing_card` also has.
+pub mod params {
+    /// `spending_controls.spending_limits` in the parameters of `CreateIssuingCard`, `CreateIssuingCardholder` and 2 more.
+    #[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
-    pub enum Status {
-        /// `canceled`
-        Canceled,
-        /// `delivered`
-        Delivered,
-        /// `failure`
-        Failure,
-        /// `pending`
-        Pending,
-        /// `returned`
-        Returned,
-        /// `shipped`
-        Shipped,
-        /// `submitted`
-        Submitted,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
+    pub struct SpendingLimits {
+        /// The `amount` parameter.
+        pub amount: i64,
+        /// The `categories` parameter.
+        pub categories: Option<Vec<crate::issuing_card::Categories>>,
+        /// The `interval` parameter.
+        pub interval: crate::issuing_card::Interval,
     }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::Canceled => "canceled",
-                Status::Delivered => "delivered",
-                Status::Failure => "failure",
-                Status::Pending => "pending",
-                Status::Returned => "returned",
-                Status::Shipped => "shipped",
-                Status::Submitted => "submitted",
-                Status::Unknown(v) => v,
+    #[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
+    impl serde::Serialize for SpendingLimits {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("amount", &self.amount)?;
+            if let Some(v) = &self.categories {
+                map.serialize_entry("categories", v)?;
+            }
+            map.serialize_entry("interval", &self.interval)?;
+            map.end()
+        }
+    }
+    #[cfg(any(feature = "issuing_cardholders", feature = "issuing_cards"))]
+    impl SpendingLimits {
+        /// Start with the required parameters: `amount`, `interval`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            amount: impl Into<i64>,
+            interval: impl Into<crate::issuing_card::Interval>,
+        ) -> Self {
+            Self {
+                amount: amount.into(),
+                categories: None,
+                interval: interval.into(),
             }
         }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &[
-                        "canceled",
-                        "delivered",
-                        "failure",
-                        "pending",
-                        "returned",
-                        "shipped",
-                        "submitted",
-                    ],
-                ) {
-                    Some(0) => Status::Canceled,
-                    Some(1) => Status::Delivered,
-                    Some(2) => Status::Failure,
-                    Some(3) => Status::Pending,
-                    Some(4) => Status::Returned,
-                    Some(5) => Status::Shipped,
-                    Some(6) => Status::Submitted,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(
-        any(
-            feature = "issuing_authorizations",
-            feature = "issuing_cards",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
+        /// The `categories` parameter.
+        pub fn categories(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<crate::issuing_card::Categories>>,
+        ) -> Self {
+            self.categories = Some(v.into_iter().map(Into::into).collect());
+            self
         }
     }
 }

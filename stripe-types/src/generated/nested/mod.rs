@@ -19,7 +19,8 @@
             feature = "terminal_locations",
             feature = "tokens",
             feature = "transfers",
-            feature = "treasury_financial_accounts"
+            feature = "treasury_financial_accounts",
+            feature = "v2"
         )
     )
 )]
@@ -33,19 +34,6 @@ pub mod account_link;
 /// Types nested in the `account_session` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "account_sessions"))]
 pub mod account_session;
-/// Types nested in the `amazon_pay_underlying_payment_method_funding_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "charges",
-            feature = "payment_attempt_records",
-            feature = "payment_methods",
-            feature = "payment_records"
-        )
-    )
-)]
-pub mod amazon_pay_underlying_payment_method_funding_details;
 /// Types nested in the `api_errors` resource's objects and parameters.
 pub mod api_errors;
 /// Types nested in the `application_fee` resource's objects and parameters.
@@ -54,12 +42,9 @@ pub mod application_fee;
 /// Types nested in the `apps_secret` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "apps_secrets"))]
 pub mod apps_secret;
-/// Types nested in the `automatic_tax` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "checkout_sessions", feature = "invoices", feature = "quotes"))
-)]
-pub mod automatic_tax;
+/// Types nested in the `balance` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "balance"))]
+pub mod balance;
 /// Types nested in the `balance_settings` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "balance_settings"))]
 pub mod balance_settings;
@@ -90,68 +75,15 @@ pub mod balance_transaction;
             feature = "customer_bank_accounts",
             feature = "customer_cards",
             feature = "customer_sources",
+            feature = "external_accounts",
             feature = "tokens"
         )
     )
 )]
 pub mod bank_account;
-/// Types nested in the `bank_connections_resource_account_number_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_accounts",
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions",
-            feature = "linked_accounts"
-        )
-    )
-)]
-pub mod bank_connections_resource_account_number_details;
-/// Types nested in the `bank_connections_resource_balance` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_accounts",
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions",
-            feature = "linked_accounts"
-        )
-    )
-)]
-pub mod bank_connections_resource_balance;
-/// Types nested in the `bank_connections_resource_balance_refresh` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "financial_connections_accounts",
-            feature = "financial_connections_sessions",
-            feature = "link_account_sessions",
-            feature = "linked_accounts"
-        )
-    )
-)]
-pub mod bank_connections_resource_balance_refresh;
 /// Types nested in the `billing_alert` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_alerts"))]
 pub mod billing_alert;
-/// Types nested in the `billing_bill_resource_invoice_item_parents_invoice_item_parent` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "invoiceitems"))]
-pub mod billing_bill_resource_invoice_item_parents_invoice_item_parent;
-/// Types nested in the `billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
-pub mod billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent;
-/// Types nested in the `billing_bill_resource_invoicing_parents_invoice_parent` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "invoices"))]
-pub mod billing_bill_resource_invoicing_parents_invoice_parent;
-/// Types nested in the `billing_bill_resource_invoicing_pricing_pricing` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))
-)]
-pub mod billing_bill_resource_invoicing_pricing_pricing;
 /// Types nested in the `billing_bill_resource_invoicing_taxes_tax` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -191,12 +123,18 @@ pub mod billing_credit_balance_transaction;
     )
 )]
 pub mod billing_credit_grant;
-/// Types nested in the `billing_credit_grants_resource_balance_credit` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-pub mod billing_credit_grants_resource_balance_credit;
-/// Types nested in the `billing_credit_grants_resource_balance_debit` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_credit_balance_transactions"))]
-pub mod billing_credit_grants_resource_balance_debit;
+/// Types nested in the `billing_credit_grants_resource_amount` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "billing_credit_balance_summary",
+            feature = "billing_credit_balance_transactions",
+            feature = "billing_credit_grants"
+        )
+    )
+)]
+pub mod billing_credit_grants_resource_amount;
 /// Types nested in the `billing_meter` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "billing_meters"))]
 pub mod billing_meter;
@@ -213,32 +151,50 @@ pub mod billing_meter_event_stream;
 #[cfg_attr(not(docsrs), cfg(feature = "billing_meter_event_summaries"))]
 pub mod billing_meter_event_summary;
 /// Types nested in the `billing_portal_configuration` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_configurations"))]
-pub mod billing_portal_configuration;
-/// Types nested in the `billing_portal_session` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
-pub mod billing_portal_session;
-/// Types nested in the `cancellation_details` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
     cfg(
         any(
+            feature = "billing_portal_configurations",
             feature = "customer_subscriptions",
-            feature = "customers",
+            feature = "invoices",
+            feature = "subscription_items",
+            feature = "subscription_schedules",
             feature = "subscriptions"
         )
     )
 )]
-pub mod cancellation_details;
+pub mod billing_portal_configuration;
+/// Types nested in the `billing_portal_session` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
+pub mod billing_portal_session;
 /// Types nested in the `capability` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "account_capabilities"))]
 pub mod capability;
+/// Types nested in the `card` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "customer_cards",
+            feature = "customer_payment_methods",
+            feature = "payment_methods",
+            feature = "terminal_readers",
+            feature = "tokens"
+        )
+    )
+)]
+pub mod card;
+/// Types nested in the `cash_balance` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(any(feature = "customer_cash_balance", feature = "customers"))
+)]
+pub mod cash_balance;
 /// Types nested in the `charge` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "charges"))]
 pub mod charge;
-/// Types nested in the `checkout_link_wallet_options` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod checkout_link_wallet_options;
 /// Types nested in the `checkout_session` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -248,8 +204,12 @@ pub mod checkout_link_wallet_options;
             feature = "identity_verification_sessions",
             feature = "invoice_lines",
             feature = "invoices",
+            feature = "mandates",
             feature = "payment_intents",
             feature = "payment_links",
+            feature = "payment_methods",
+            feature = "quotes",
+            feature = "setup_intents",
             feature = "shipping_rates"
         )
     )
@@ -258,6 +218,9 @@ pub mod checkout_session;
 /// Types nested in the `climate_order` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "climate_orders"))]
 pub mod climate_order;
+/// Types nested in the `climate_product` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "climate_products"))]
+pub mod climate_product;
 /// Types nested in the `climate_supplier` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -273,9 +236,9 @@ pub mod climate_supplier;
 /// Types nested in the `confirmation_token` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "confirmation_tokens"))]
 pub mod confirmation_token;
-/// Types nested in the `confirmation_tokens_resource_payment_method_preview` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "confirmation_tokens"))]
-pub mod confirmation_tokens_resource_payment_method_preview;
+/// Types nested in the `country_spec` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "country_specs"))]
+pub mod country_spec;
 /// Types nested in the `coupon` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "coupons"))]
 pub mod coupon;
@@ -305,10 +268,8 @@ pub mod credit_notes_pretax_credit_amount;
         any(
             feature = "checkout_sessions",
             feature = "customer_cash_balance",
-            feature = "customer_cash_balance_transactions",
             feature = "customers",
             feature = "invoices",
-            feature = "mandates",
             feature = "payment_links",
             feature = "v2"
         )
@@ -372,8 +333,27 @@ pub mod event;
             feature = "account_bank_accounts",
             feature = "account_external_accounts",
             feature = "accounts",
+            feature = "charges",
+            feature = "confirmation_tokens",
+            feature = "customer_bank_accounts",
+            feature = "customer_cards",
+            feature = "customer_payment_methods",
+            feature = "customer_sources",
+            feature = "customers",
             feature = "external_accounts",
-            feature = "tokens"
+            feature = "payment_attempt_records",
+            feature = "payment_intents",
+            feature = "payment_methods",
+            feature = "payment_records",
+            feature = "setup_intents",
+            feature = "terminal_readers",
+            feature = "tokens",
+            feature = "treasury_inbound_transfers",
+            feature = "treasury_outbound_payments",
+            feature = "treasury_outbound_transfers",
+            feature = "treasury_received_credits",
+            feature = "treasury_transaction_entries",
+            feature = "treasury_transactions"
         )
     )
 )]
@@ -411,25 +391,13 @@ pub mod financial_connections_session;
 /// Types nested in the `financial_connections_transaction` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "financial_connections_transactions"))]
 pub mod financial_connections_transaction;
-/// Types nested in the `forwarded_request_details` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "forwarding_requests"))]
-pub mod forwarded_request_details;
 /// Types nested in the `forwarding_request` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "forwarding_requests"))]
 pub mod forwarding_request;
 /// Types nested in the `funding_instructions` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(any(feature = "customers", feature = "payment_intents")))]
 pub mod funding_instructions;
-/// Types nested in the `gelato_document_report` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
-pub mod gelato_document_report;
-/// Types nested in the `gelato_document_report_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
-pub mod gelato_document_report_error;
-/// Types nested in the `gelato_email_report_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
-pub mod gelato_email_report_error;
-/// Types nested in the `gelato_id_number_report` resource's objects and parameters.
+/// Types nested in the `identity_verification_report` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
     cfg(
@@ -439,27 +407,6 @@ pub mod gelato_email_report_error;
         )
     )
 )]
-pub mod gelato_id_number_report;
-/// Types nested in the `gelato_id_number_report_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
-pub mod gelato_id_number_report_error;
-/// Types nested in the `gelato_phone_report_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
-pub mod gelato_phone_report_error;
-/// Types nested in the `gelato_selfie_report_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
-pub mod gelato_selfie_report_error;
-/// Types nested in the `gelato_session_last_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
-pub mod gelato_session_last_error;
-/// Types nested in the `gelato_session_matching_options` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
-pub mod gelato_session_matching_options;
-/// Types nested in the `gelato_verified_outputs` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
-pub mod gelato_verified_outputs;
-/// Types nested in the `identity_verification_report` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_reports"))]
 pub mod identity_verification_report;
 /// Types nested in the `identity_verification_session` resource's objects and parameters.
 #[cfg_attr(
@@ -472,75 +419,6 @@ pub mod identity_verification_report;
     )
 )]
 pub mod identity_verification_session;
-/// Types nested in the `inbound_transfers` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_inbound_transfers",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod inbound_transfers;
-/// Types nested in the `inbound_transfers_payment_method_details_us_bank_account` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_inbound_transfers",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod inbound_transfers_payment_method_details_us_bank_account;
-/// Types nested in the `insights_resources_payment_evaluation_card_issuer_decline` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_card_issuer_decline;
-/// Types nested in the `insights_resources_payment_evaluation_dispute_opened` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_dispute_opened;
-/// Types nested in the `insights_resources_payment_evaluation_early_fraud_warning_received` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_early_fraud_warning_received;
-/// Types nested in the `insights_resources_payment_evaluation_event` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_event;
-/// Types nested in the `insights_resources_payment_evaluation_merchant_blocked` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_merchant_blocked;
-/// Types nested in the `insights_resources_payment_evaluation_money_movement_card` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_money_movement_card;
-/// Types nested in the `insights_resources_payment_evaluation_money_movement_details` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_money_movement_details;
-/// Types nested in the `insights_resources_payment_evaluation_outcome` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_outcome;
-/// Types nested in the `insights_resources_payment_evaluation_refunded` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_refunded;
-/// Types nested in the `insights_resources_payment_evaluation_rejected_card` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "payment_attempt_records",
-            feature = "payment_records",
-            feature = "radar_payment_evaluations"
-        )
-    )
-)]
-pub mod insights_resources_payment_evaluation_rejected_card;
-/// Types nested in the `insights_resources_payment_evaluation_user_intervention_raised` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_user_intervention_raised;
-/// Types nested in the `insights_resources_payment_evaluation_user_intervention_resolved` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
-pub mod insights_resources_payment_evaluation_user_intervention_resolved;
 /// Types nested in the `invoice` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -553,6 +431,7 @@ pub mod insights_resources_payment_evaluation_user_intervention_resolved;
             feature = "customer_subscriptions",
             feature = "customers",
             feature = "invoice_lines",
+            feature = "invoice_payments",
             feature = "invoiceitems",
             feature = "invoices",
             feature = "payment_intents",
@@ -596,6 +475,7 @@ pub mod invoice_rendering_template;
     not(docsrs),
     cfg(
         any(
+            feature = "invoice_lines",
             feature = "invoiceitems",
             feature = "invoices",
             feature = "radar_value_list_items"
@@ -647,15 +527,6 @@ pub mod issuing_cardholder;
 /// Types nested in the `issuing_dispute` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "issuing_disputes"))]
 pub mod issuing_dispute;
-/// Types nested in the `issuing_network_token_device` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub mod issuing_network_token_device;
-/// Types nested in the `issuing_network_token_network_data` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub mod issuing_network_token_network_data;
-/// Types nested in the `issuing_network_token_wallet_provider` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "issuing_tokens"))]
-pub mod issuing_network_token_wallet_provider;
 /// Types nested in the `issuing_personalization_design` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "issuing_personalization_designs"))]
 pub mod issuing_personalization_design;
@@ -681,6 +552,25 @@ pub mod issuing_token;
     )
 )]
 pub mod issuing_transaction;
+/// Types nested in the `item` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "checkout_session_line_items",
+            feature = "checkout_sessions",
+            feature = "payment_link_line_items",
+            feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
+            feature = "quotes"
+        )
+    )
+)]
+pub mod item;
+/// Types nested in the `line_item` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(any(feature = "invoice_lines", feature = "invoices")))]
+pub mod line_item;
 /// Types nested in the `line_items_tax_amount` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -701,96 +591,38 @@ pub mod issuing_transaction;
     )
 )]
 pub mod line_items_tax_amount;
+/// Types nested in the `linked_account_options_common` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "checkout_sessions",
+            feature = "linked_accounts",
+            feature = "payment_intents",
+            feature = "setup_intents"
+        )
+    )
+)]
+pub mod linked_account_options_common;
 /// Types nested in the `mandate` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "mandates"))]
+#[cfg_attr(not(docsrs), cfg(any(feature = "customers", feature = "mandates")))]
 pub mod mandate;
-/// Types nested in the `outbound_payments_payment_method_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_outbound_payments",
-            feature = "treasury_outbound_transfers",
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod outbound_payments_payment_method_details;
-/// Types nested in the `outbound_payments_payment_method_details_financial_account` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_outbound_payments",
-            feature = "treasury_outbound_transfers",
-            feature = "treasury_received_credits",
-            feature = "treasury_received_debits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod outbound_payments_payment_method_details_financial_account;
-/// Types nested in the `outbound_payments_payment_method_details_us_bank_account` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_outbound_payments",
-            feature = "treasury_outbound_transfers",
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod outbound_payments_payment_method_details_us_bank_account;
 /// Types nested in the `payment_attempt_record` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
-    cfg(any(feature = "payment_attempt_records", feature = "payment_records"))
-)]
-pub mod payment_attempt_record;
-/// Types nested in the `payment_flows_amount_details_resource_error` resource's objects and parameters.
-pub mod payment_flows_amount_details_resource_error;
-/// Types nested in the `payment_flows_automatic_payment_methods_payment_intent` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "payment_intents", feature = "setup_intents"))
-)]
-pub mod payment_flows_automatic_payment_methods_payment_intent;
-/// Types nested in the `payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_extended_authorization_extended_authorization` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "charges", feature = "payment_methods")))]
-pub mod payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_extended_authorization_extended_authorization;
-/// Types nested in the `payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_incremental_authorization_incremental_authorization` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "charges", feature = "payment_methods")))]
-pub mod payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_incremental_authorization_incremental_authorization;
-/// Types nested in the `payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_overcapture_overcapture` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "charges", feature = "payment_methods")))]
-pub mod payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_overcapture_overcapture;
-/// Types nested in the `payment_flows_private_payment_methods_card_details_api_resource_multicapture` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "charges", feature = "payment_methods")))]
-pub mod payment_flows_private_payment_methods_card_details_api_resource_multicapture;
-/// Types nested in the `payment_flows_private_payment_methods_card_present_common_wallet` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
     cfg(
         any(
-            feature = "charges",
-            feature = "confirmation_tokens",
-            feature = "customer_payment_methods",
             feature = "payment_attempt_records",
             feature = "payment_methods",
-            feature = "payment_records",
-            feature = "terminal_readers"
+            feature = "payment_records"
         )
     )
 )]
-pub mod payment_flows_private_payment_methods_card_present_common_wallet;
+pub mod payment_attempt_record;
 /// Types nested in the `payment_intent` resource's objects and parameters.
 pub mod payment_intent;
+/// Types nested in the `payment_intent_amount_details_line_item` resource's objects and parameters.
+pub mod payment_intent_amount_details_line_item;
 /// Types nested in the `payment_link` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -802,21 +634,13 @@ pub mod payment_link;
     not(docsrs),
     cfg(
         any(
-            feature = "account_bank_accounts",
-            feature = "account_external_accounts",
-            feature = "accounts",
             feature = "charges",
             feature = "checkout_sessions",
             feature = "confirmation_tokens",
-            feature = "customer_bank_accounts",
             feature = "customer_cards",
             feature = "customer_payment_methods",
-            feature = "customer_sources",
-            feature = "customers",
-            feature = "external_accounts",
             feature = "payment_attempt_records",
             feature = "payment_intents",
-            feature = "payment_method_configurations",
             feature = "payment_methods",
             feature = "payment_records",
             feature = "setup_attempts",
@@ -825,13 +649,7 @@ pub mod payment_link;
             feature = "sources",
             feature = "terminal_readers",
             feature = "tokens",
-            feature = "topups",
-            feature = "treasury_inbound_transfers",
-            feature = "treasury_outbound_payments",
-            feature = "treasury_outbound_transfers",
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
+            feature = "topups"
         )
     )
 )]
@@ -845,9 +663,6 @@ pub mod payment_method_configuration;
 /// Types nested in the `payment_method_domain` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "payment_method_domains"))]
 pub mod payment_method_domain;
-/// Types nested in the `payment_pages_checkout_session_consent` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "checkout_sessions"))]
-pub mod payment_pages_checkout_session_consent;
 /// Types nested in the `payment_record` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -877,26 +692,6 @@ pub mod payment_record;
     )
 )]
 pub mod payment_source;
-/// Types nested in the `payments_primitives_payment_records_resource_payment_method_card_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "payment_attempt_records", feature = "payment_records"))
-)]
-pub mod payments_primitives_payment_records_resource_payment_method_card_details;
-/// Types nested in the `payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "charges",
-            feature = "payment_attempt_records",
-            feature = "payment_methods",
-            feature = "payment_records",
-            feature = "setup_attempts"
-        )
-    )
-)]
-pub mod payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure;
 /// Types nested in the `payout` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -962,18 +757,6 @@ pub mod person;
     )
 )]
 pub mod plan;
-/// Types nested in the `platform_earning_fee_source` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "application_fees"))]
-pub mod platform_earning_fee_source;
-/// Types nested in the `portal_flows_flow` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
-pub mod portal_flows_flow;
-/// Types nested in the `portal_flows_flow_after_completion` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
-pub mod portal_flows_flow_after_completion;
-/// Types nested in the `portal_flows_retention` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "billing_portal_sessions"))]
-pub mod portal_flows_retention;
 /// Types nested in the `price` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1004,13 +787,22 @@ pub mod product;
 #[cfg_attr(not(docsrs), cfg(feature = "promotion_codes"))]
 pub mod promotion_code;
 /// Types nested in the `quote` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "quotes"))]
+#[cfg_attr(not(docsrs), cfg(any(feature = "invoices", feature = "quotes")))]
 pub mod quote;
 /// Types nested in the `radar_early_fraud_warning` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "radar_early_fraud_warnings"))]
 pub mod radar_early_fraud_warning;
 /// Types nested in the `radar_payment_evaluation` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "radar_payment_evaluations"))]
+#[cfg_attr(
+    not(docsrs),
+    cfg(
+        any(
+            feature = "payment_attempt_records",
+            feature = "payment_records",
+            feature = "radar_payment_evaluations"
+        )
+    )
+)]
 pub mod radar_payment_evaluation;
 /// Types nested in the `radar_value_list` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "radar_value_lists"))]
@@ -1039,6 +831,9 @@ pub mod responses;
 /// Types nested in the `review` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
 pub mod review;
+/// Types nested in the `scheduled_query_run` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "sigma_scheduled_query_runs"))]
+pub mod scheduled_query_run;
 /// Types nested in the `setup_attempt` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "setup_attempts"))]
 pub mod setup_attempt;
@@ -1048,16 +843,9 @@ pub mod setup_attempt;
     cfg(
         any(
             feature = "checkout_sessions",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoice_payments",
-            feature = "invoices",
             feature = "mandates",
-            feature = "payment_intents",
-            feature = "payment_methods",
             feature = "setup_attempts",
-            feature = "setup_intents",
-            feature = "subscriptions"
+            feature = "setup_intents"
         )
     )
 )]
@@ -1081,6 +869,9 @@ pub mod shipping_rate;
     )
 )]
 pub mod source;
+/// Types nested in the `source_mandate_notification` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "source_mandate_notifications"))]
+pub mod source_mandate_notification;
 /// Types nested in the `source_transaction` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(any(feature = "source_transactions", feature = "sources")))]
 pub mod source_transaction;
@@ -1089,8 +880,6 @@ pub mod source_transaction;
     not(docsrs),
     cfg(
         any(
-            feature = "billing_portal_configurations",
-            feature = "charges",
             feature = "checkout_session_line_items",
             feature = "checkout_sessions",
             feature = "customer_subscriptions",
@@ -1100,18 +889,14 @@ pub mod source_transaction;
             feature = "invoiceitems",
             feature = "invoices",
             feature = "linked_accounts",
-            feature = "payment_attempt_records",
             feature = "payment_intents",
             feature = "payment_link_line_items",
             feature = "payment_links",
-            feature = "payment_methods",
-            feature = "payment_records",
             feature = "prices",
             feature = "products",
             feature = "quote_computed_upfront_line_items",
             feature = "quote_line_items",
             feature = "quotes",
-            feature = "setup_attempts",
             feature = "setup_intents",
             feature = "subscription_items",
             feature = "subscription_schedules",
@@ -1122,17 +907,34 @@ pub mod source_transaction;
 pub mod subscription;
 /// Types nested in the `subscription_schedule` resource's objects and parameters.
 pub mod subscription_schedule;
+/// Types nested in the `tax_association` resource's objects and parameters.
+#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
+pub mod tax_association;
 /// Types nested in the `tax_calculation` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
     cfg(
         any(
+            feature = "checkout_session_line_items",
+            feature = "checkout_sessions",
             feature = "credit_note_lines",
             feature = "credit_notes",
+            feature = "customer_subscriptions",
+            feature = "customers",
             feature = "invoice_lines",
+            feature = "invoiceitems",
             feature = "invoices",
+            feature = "payment_link_line_items",
+            feature = "payment_links",
+            feature = "quote_computed_upfront_line_items",
+            feature = "quote_line_items",
+            feature = "quotes",
+            feature = "subscription_items",
+            feature = "subscription_schedules",
+            feature = "subscriptions",
             feature = "tax_calculation_line_items",
             feature = "tax_calculations",
+            feature = "tax_rates",
             feature = "tax_transaction_line_items",
             feature = "tax_transactions"
         )
@@ -1155,18 +957,12 @@ pub mod tax_calculation;
     )
 )]
 pub mod tax_id;
-/// Types nested in the `tax_product_registrations_resource_country_options_canada` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_canada;
-/// Types nested in the `tax_product_registrations_resource_country_options_thailand` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_thailand;
-/// Types nested in the `tax_product_registrations_resource_country_options_united_states` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_united_states;
-/// Types nested in the `tax_product_registrations_resource_country_options_us_state_sales_tax_election` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub mod tax_product_registrations_resource_country_options_us_state_sales_tax_election;
+/// Types nested in the `tax_product_resource_customer_details` resource's objects and parameters.
+#[cfg_attr(
+    not(docsrs),
+    cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
+)]
+pub mod tax_product_resource_customer_details;
 /// Types nested in the `tax_product_resource_jurisdiction` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1179,39 +975,6 @@ pub mod tax_product_resource_jurisdiction;
     cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))
 )]
 pub mod tax_product_resource_line_item_tax_breakdown;
-/// Types nested in the `tax_product_resource_tax_association_transaction_attempts_resource_errored` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-pub mod tax_product_resource_tax_association_transaction_attempts_resource_errored;
-/// Types nested in the `tax_product_resource_tax_rate_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "checkout_session_line_items",
-            feature = "checkout_sessions",
-            feature = "credit_note_lines",
-            feature = "credit_notes",
-            feature = "customer_subscriptions",
-            feature = "customers",
-            feature = "invoiceitems",
-            feature = "invoices",
-            feature = "payment_link_line_items",
-            feature = "payment_links",
-            feature = "quote_computed_upfront_line_items",
-            feature = "quote_line_items",
-            feature = "quotes",
-            feature = "subscription_items",
-            feature = "subscription_schedules",
-            feature = "subscriptions",
-            feature = "tax_calculations",
-            feature = "tax_rates"
-        )
-    )
-)]
-pub mod tax_product_resource_tax_rate_details;
-/// Types nested in the `tax_product_resource_tax_settings_defaults` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-pub mod tax_product_resource_tax_settings_defaults;
 /// Types nested in the `tax_rate` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1271,17 +1034,6 @@ pub mod terminal_reader;
 /// Types nested in the `test_helpers_test_clock` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "test_clocks"))]
 pub mod test_helpers_test_clock;
-/// Types nested in the `three_d_secure_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(feature = "charges", feature = "payment_methods", feature = "setup_attempts")
-    )
-)]
-pub mod three_d_secure_details;
-/// Types nested in the `three_d_secure_details_charge` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(any(feature = "charges", feature = "payment_methods")))]
-pub mod three_d_secure_details_charge;
 /// Types nested in the `token` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "tokens"))]
 pub mod token;
@@ -1327,7 +1079,7 @@ pub mod treasury_debit_reversal;
     )
 )]
 pub mod treasury_financial_account;
-/// Types nested in the `treasury_financial_accounts_resource_aba_toggle_settings` resource's objects and parameters.
+/// Types nested in the `treasury_financial_account_features` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
     cfg(
@@ -1337,24 +1089,7 @@ pub mod treasury_financial_account;
         )
     )
 )]
-pub mod treasury_financial_accounts_resource_aba_toggle_settings;
-/// Types nested in the `treasury_financial_accounts_resource_closed_status_details` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "treasury_financial_accounts"))]
-pub mod treasury_financial_accounts_resource_closed_status_details;
-/// Types nested in the `treasury_financial_accounts_resource_financial_address` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "treasury_financial_accounts"))]
-pub mod treasury_financial_accounts_resource_financial_address;
-/// Types nested in the `treasury_financial_accounts_resource_toggles_setting_status_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_financial_account_features",
-            feature = "treasury_financial_accounts"
-        )
-    )
-)]
-pub mod treasury_financial_accounts_resource_toggles_setting_status_details;
+pub mod treasury_financial_account_features;
 /// Types nested in the `treasury_inbound_transfer` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1375,6 +1110,7 @@ pub mod treasury_inbound_transfer;
             feature = "treasury_outbound_payments",
             feature = "treasury_outbound_transfers",
             feature = "treasury_received_credits",
+            feature = "treasury_received_debits",
             feature = "treasury_transaction_entries",
             feature = "treasury_transactions"
         )
@@ -1407,31 +1143,6 @@ pub mod treasury_outbound_transfer;
     )
 )]
 pub mod treasury_received_credit;
-/// Types nested in the `treasury_received_credits_resource_reversal_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_credits",
-            feature = "treasury_received_debits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_received_credits_resource_reversal_details;
-/// Types nested in the `treasury_received_credits_resource_source_flows_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_credits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_received_credits_resource_source_flows_details;
 /// Types nested in the `treasury_received_debit` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1444,19 +1155,6 @@ pub mod treasury_received_credits_resource_source_flows_details;
     )
 )]
 pub mod treasury_received_debit;
-/// Types nested in the `treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details` resource's objects and parameters.
-#[cfg_attr(
-    not(docsrs),
-    cfg(
-        any(
-            feature = "treasury_received_credits",
-            feature = "treasury_received_debits",
-            feature = "treasury_transaction_entries",
-            feature = "treasury_transactions"
-        )
-    )
-)]
-pub mod treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details;
 /// Types nested in the `treasury_transaction` resource's objects and parameters.
 #[cfg_attr(
     not(docsrs),
@@ -1496,13 +1194,10 @@ pub mod v2_billing_meter_event_adjustment;
     not(docsrs),
     cfg(
         any(
-            feature = "account",
-            feature = "accounts",
             feature = "checkout_sessions",
             feature = "customers",
             feature = "invoices",
             feature = "payment_links",
-            feature = "tokens",
             feature = "v2"
         )
     )
@@ -1529,413 +1224,5 @@ pub mod v2_core_event_destination;
 /// Types nested in the `v2_error` resource's objects and parameters.
 #[cfg_attr(not(docsrs), cfg(feature = "v2"))]
 pub mod v2_error;
-/// Types nested in the `v2_error_account_capability_not_supported` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_capability_not_supported;
-/// Types nested in the `v2_error_account_controller_express_dash_without_application_losses_or_fees` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_controller_express_dash_without_application_losses_or_fees;
-/// Types nested in the `v2_error_account_controller_stripe_pricing_platform_liable` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_controller_stripe_pricing_platform_liable;
-/// Types nested in the `v2_error_account_controller_ua_unsupported_configuration` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_controller_ua_unsupported_configuration;
-/// Types nested in the `v2_error_account_controller_unsupported_configuration` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_controller_unsupported_configuration;
-/// Types nested in the `v2_error_account_controller_unsupported_configuration_private_preview` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_controller_unsupported_configuration_private_preview;
-/// Types nested in the `v2_error_account_country_unsupported_currency` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_country_unsupported_currency;
-/// Types nested in the `v2_error_account_create_activation_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_create_activation_required;
-/// Types nested in the `v2_error_account_creation_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_creation_invalid;
-/// Types nested in the `v2_error_account_creation_liability_unacknowledged` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_creation_liability_unacknowledged;
-/// Types nested in the `v2_error_account_creation_requirement_collection_and_liability_unacknowledged` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_creation_requirement_collection_and_liability_unacknowledged;
-/// Types nested in the `v2_error_account_creation_requirement_collection_unacknowledged` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_creation_requirement_collection_unacknowledged;
-/// Types nested in the `v2_error_account_not_yet_compatible_with_v2` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_not_yet_compatible_with_v2;
-/// Types nested in the `v2_error_account_rate_limit_exceeded` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_rate_limit_exceeded;
-/// Types nested in the `v2_error_account_terms_of_service_not_accepted` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_terms_of_service_not_accepted;
-/// Types nested in the `v2_error_account_token_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_account_token_required;
-/// Types nested in the `v2_error_accounts_v2_access_blocked` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_accounts_v2_access_blocked;
-/// Types nested in the `v2_error_additional_legal_guardian_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_additional_legal_guardian_not_allowed;
-/// Types nested in the `v2_error_additional_representative_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_additional_representative_not_allowed;
-/// Types nested in the `v2_error_additional_tos_only_allowed_for_legal_guardian` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_additional_tos_only_allowed_for_legal_guardian;
-/// Types nested in the `v2_error_address_characters_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_characters_invalid;
-/// Types nested in the `v2_error_address_country_identity_country_mismatch` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_country_identity_country_mismatch;
-/// Types nested in the `v2_error_address_country_mismatch` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_country_mismatch;
-/// Types nested in the `v2_error_address_country_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_country_required;
-/// Types nested in the `v2_error_address_postal_code_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_postal_code_invalid;
-/// Types nested in the `v2_error_address_state_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_state_invalid;
-/// Types nested in the `v2_error_address_town_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_address_town_invalid;
-/// Types nested in the `v2_error_archived_meter` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_archived_meter;
-/// Types nested in the `v2_error_attach_payment_method_to_customer` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_attach_payment_method_to_customer;
-/// Types nested in the `v2_error_authorizer_duplicate` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_authorizer_duplicate;
-/// Types nested in the `v2_error_authorizer_relationship_invalid_for_representative` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_authorizer_relationship_invalid_for_representative;
-/// Types nested in the `v2_error_bgn_bank_accounts_unsupported` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_bgn_bank_accounts_unsupported;
-/// Types nested in the `v2_error_billing_meter_event_session_expired` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_billing_meter_event_session_expired;
-/// Types nested in the `v2_error_can_create_platform_owned_onboarding_accounts_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_can_create_platform_owned_onboarding_accounts_required;
-/// Types nested in the `v2_error_cannot_create_connected_account` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_cannot_create_connected_account;
-/// Types nested in the `v2_error_cannot_create_new_account_rejected` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_cannot_create_new_account_rejected;
-/// Types nested in the `v2_error_cannot_delete_account_with_balance` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_cannot_delete_account_with_balance;
-/// Types nested in the `v2_error_cannot_delete_customer_with_available_cash_balance` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_cannot_delete_customer_with_available_cash_balance;
-/// Types nested in the `v2_error_cannot_use_validate_location_on_customer_create` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_cannot_use_validate_location_on_customer_create;
-/// Types nested in the `v2_error_capability_cannot_be_unrequested_due_to_other_capability_requirement` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_cannot_be_unrequested_due_to_other_capability_requirement;
-/// Types nested in the `v2_error_capability_not_available_for_dashboard_type` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_not_available_for_dashboard_type;
-/// Types nested in the `v2_error_capability_not_available_for_entity_type_in_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_not_available_for_entity_type_in_country;
-/// Types nested in the `v2_error_capability_not_available_in_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_not_available_in_country;
-/// Types nested in the `v2_error_capability_not_available_in_platform_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_not_available_in_platform_country;
-/// Types nested in the `v2_error_capability_not_available_without_other_capability` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_not_available_without_other_capability;
-/// Types nested in the `v2_error_capability_not_available_without_other_capability_in_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_capability_not_available_without_other_capability_in_country;
-/// Types nested in the `v2_error_configs_must_match_to_close` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configs_must_match_to_close;
-/// Types nested in the `v2_error_configs_must_match_to_use_account_links` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configs_must_match_to_use_account_links;
-/// Types nested in the `v2_error_configuration_cannot_be_deactivated` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configuration_cannot_be_deactivated;
-/// Types nested in the `v2_error_configuration_cannot_be_deactivated_due_to_other_capability_requirement` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configuration_cannot_be_deactivated_due_to_other_capability_requirement;
-/// Types nested in the `v2_error_configuration_cannot_be_deactivated_due_to_other_configuration` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configuration_cannot_be_deactivated_due_to_other_configuration;
-/// Types nested in the `v2_error_configuration_cannot_be_updated_while_deactivated` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configuration_cannot_be_updated_while_deactivated;
-/// Types nested in the `v2_error_configuration_creation_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_configuration_creation_invalid;
-/// Types nested in the `v2_error_connect_identity_not_verified` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_connect_identity_not_verified;
-/// Types nested in the `v2_error_connect_profile_not_submitted` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_connect_profile_not_submitted;
-/// Types nested in the `v2_error_cross_border_connected_account_creation_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_cross_border_connected_account_creation_not_allowed;
-/// Types nested in the `v2_error_custom_account_beta` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_custom_account_beta;
-/// Types nested in the `v2_error_customer_invalid_tax_location` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_customer_invalid_tax_location;
-/// Types nested in the `v2_error_date_of_birth_age_restriction` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_date_of_birth_age_restriction;
-/// Types nested in the `v2_error_date_of_birth_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_date_of_birth_invalid;
-/// Types nested in the `v2_error_default_currency_immutable` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_default_currency_immutable;
-/// Types nested in the `v2_error_default_outbound_destination_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_default_outbound_destination_invalid;
-/// Types nested in the `v2_error_default_payment_method_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_default_payment_method_invalid;
-/// Types nested in the `v2_error_default_payment_method_invalid_type` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_default_payment_method_invalid_type;
-/// Types nested in the `v2_error_directorship_declaration_not_allowed_during_account_creation` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_directorship_declaration_not_allowed_during_account_creation;
-/// Types nested in the `v2_error_document_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_document_invalid;
-/// Types nested in the `v2_error_document_purpose_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_document_purpose_invalid;
-/// Types nested in the `v2_error_duplicate_meter_event` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_duplicate_meter_event;
-/// Types nested in the `v2_error_duplicate_person_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_duplicate_person_not_allowed;
-/// Types nested in the `v2_error_email_domain_invalid_for_recipient` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_email_domain_invalid_for_recipient;
-/// Types nested in the `v2_error_email_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_email_invalid;
-/// Types nested in the `v2_error_entity_type_not_supported_in_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_entity_type_not_supported_in_country;
-/// Types nested in the `v2_error_high_risk_activities_none_cant_be_combined_with_other_options` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_high_risk_activities_none_cant_be_combined_with_other_options;
-/// Types nested in the `v2_error_id_number_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_id_number_invalid;
-/// Types nested in the `v2_error_idempotency_error` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_idempotency_error;
-/// Types nested in the `v2_error_identity_country_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_identity_country_required;
-/// Types nested in the `v2_error_immutable_identity_param` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_immutable_identity_param;
-/// Types nested in the `v2_error_incorrect_account_for_person_token` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_incorrect_account_for_person_token;
-/// Types nested in the `v2_error_incorrect_id_number_for_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_incorrect_id_number_for_country;
-/// Types nested in the `v2_error_incorrect_token_wrong_type` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_incorrect_token_wrong_type;
-/// Types nested in the `v2_error_individual_additional_person_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_individual_additional_person_not_allowed;
-/// Types nested in the `v2_error_invalid_account_token` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_account_token;
-/// Types nested in the `v2_error_invalid_cancel_configuration` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_cancel_configuration;
-/// Types nested in the `v2_error_invalid_id_number_for_structure` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_id_number_for_structure;
-/// Types nested in the `v2_error_invalid_id_number_registrar` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_id_number_registrar;
-/// Types nested in the `v2_error_invalid_konbini_payments_support_hours` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_konbini_payments_support_hours;
-/// Types nested in the `v2_error_invalid_konbini_payments_support_phone_number` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_konbini_payments_support_phone_number;
-/// Types nested in the `v2_error_invalid_person_token` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_person_token;
-/// Types nested in the `v2_error_invalid_relationship_for_identity_type_structure_and_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invalid_relationship_for_identity_type_structure_and_country;
-/// Types nested in the `v2_error_invoice_rendering_template_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_invoice_rendering_template_invalid;
-/// Types nested in the `v2_error_ip_address_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_ip_address_invalid;
-/// Types nested in the `v2_error_legal_guardian_representative_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_legal_guardian_representative_not_allowed;
-/// Types nested in the `v2_error_legal_guardian_requires_existing_representative` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_legal_guardian_requires_existing_representative;
-/// Types nested in the `v2_error_mcc_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_mcc_invalid;
-/// Types nested in the `v2_error_no_meter` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_no_meter;
-/// Types nested in the `v2_error_non_jp_kana_kanji_address` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_non_jp_kana_kanji_address;
-/// Types nested in the `v2_error_not_found` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_not_found;
-/// Types nested in the `v2_error_ownership_declaration_not_allowed_during_account_creation` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_ownership_declaration_not_allowed_during_account_creation;
-/// Types nested in the `v2_error_param_alongside_account_token` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_param_alongside_account_token;
-/// Types nested in the `v2_error_param_alongside_person_token` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_param_alongside_person_token;
-/// Types nested in the `v2_error_payload_invalid_value` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_payload_invalid_value;
-/// Types nested in the `v2_error_payload_no_customer_defined` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_payload_no_customer_defined;
-/// Types nested in the `v2_error_payload_no_value_defined` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_payload_no_value_defined;
-/// Types nested in the `v2_error_pending_transactions_cannot_be_deleted` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_pending_transactions_cannot_be_deleted;
-/// Types nested in the `v2_error_person_percent_ownership_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_person_percent_ownership_invalid;
-/// Types nested in the `v2_error_person_token_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_person_token_required;
-/// Types nested in the `v2_error_phone_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_phone_invalid;
-/// Types nested in the `v2_error_platform_registration_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_platform_registration_required;
-/// Types nested in the `v2_error_postal_code_required_for_jp_address` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_postal_code_required_for_jp_address;
-/// Types nested in the `v2_error_purpose_of_funds_description_must_be_empty_for_non_other_purpose_of_funds` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_purpose_of_funds_description_must_be_empty_for_non_other_purpose_of_funds;
-/// Types nested in the `v2_error_registration_date_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_registration_date_invalid;
-/// Types nested in the `v2_error_script_characters_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_script_characters_invalid;
-/// Types nested in the `v2_error_shipping_address_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_shipping_address_required;
-/// Types nested in the `v2_error_shipping_name_required` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_shipping_name_required;
-/// Types nested in the `v2_error_statement_descriptor_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_statement_descriptor_invalid;
-/// Types nested in the `v2_error_stripe_loss_liable_cannot_be_deleted` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_stripe_loss_liable_cannot_be_deleted;
-/// Types nested in the `v2_error_structure_incompatible_for_entity_type_country` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_structure_incompatible_for_entity_type_country;
-/// Types nested in the `v2_error_test_clock_disallowed_on_live_mode` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_test_clock_disallowed_on_live_mode;
-/// Types nested in the `v2_error_test_clock_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_test_clock_invalid;
-/// Types nested in the `v2_error_test_clocks_advance_in_progress` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_test_clocks_advance_in_progress;
-/// Types nested in the `v2_error_test_clocks_customer_limit_reached` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_test_clocks_customer_limit_reached;
-/// Types nested in the `v2_error_token_already_used` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_token_already_used;
-/// Types nested in the `v2_error_token_expired` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_token_expired;
-/// Types nested in the `v2_error_token_must_be_created_with_publishable_key` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_token_must_be_created_with_publishable_key;
-/// Types nested in the `v2_error_too_many_concurrent_requests` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_too_many_concurrent_requests;
-/// Types nested in the `v2_error_tos_acceptance_on_behalf_not_allowed` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_tos_acceptance_on_behalf_not_allowed;
-/// Types nested in the `v2_error_total_person_ownership_exceeded` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_total_person_ownership_exceeded;
-/// Types nested in the `v2_error_unsupported_field_for_configs` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_unsupported_field_for_configs;
-/// Types nested in the `v2_error_unsupported_identity_field_for_configs` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_unsupported_identity_field_for_configs;
-/// Types nested in the `v2_error_unsupported_postal_code` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_unsupported_postal_code;
-/// Types nested in the `v2_error_unsupported_state` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_unsupported_state;
-/// Types nested in the `v2_error_url_invalid` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_url_invalid;
-/// Types nested in the `v2_error_v1_account_instead_of_v2_account` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_v1_account_instead_of_v2_account;
-/// Types nested in the `v2_error_v1_customer_instead_of_v2_account` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_v1_customer_instead_of_v2_account;
-/// Types nested in the `v2_error_v1_token_invalid_in_v2` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "v2"))]
-pub mod v2_error_v1_token_invalid_in_v2;
-/// Types nested in the `verification_session_redaction` resource's objects and parameters.
-#[cfg_attr(not(docsrs), cfg(feature = "identity_verification_sessions"))]
-pub mod verification_session_redaction;
 /// Types nested in the `webhook_endpoint` resource's objects and parameters.
 pub mod webhook_endpoint;

@@ -254,7 +254,7 @@ impl CustomerDetails {
         self
     }
 }
-/// Values of `customer_presence` in `CreateRadarPaymentEvaluation`, `InsightsResourcesPaymentEvaluationMoneyMovementCard` and 3 more.
+/// Values of `payment_details.money_movement_details.card.customer_presence` in `CreateRadarPaymentEvaluation`, `PaymentAttemptRecord` and 3 more.
 #[cfg(
     any(
         feature = "payment_attempt_records",
@@ -667,7 +667,7 @@ impl ShippingDetails {
         self
     }
 }
-/// Values of `type` in `PaymentsPrimitivesPaymentRecordsResourceProcessorDetails`, `ReportPaymentAttemptPaymentRecord` and 2 more.
+/// Values of `processor_details.type` in `PaymentAttemptRecord`, `PaymentRecord` and 3 more.
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

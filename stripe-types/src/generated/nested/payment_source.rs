@@ -78,7 +78,7 @@ pub struct CustomerPaymentSourceBankAccount {
     /// The `account_holder_name` parameter.
     pub account_holder_name: Option<String>,
     /// The `account_holder_type` parameter.
-    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The `account_number` parameter.
     pub account_number: String,
     /// The `country` parameter.
@@ -168,7 +168,7 @@ impl CustomerPaymentSourceBankAccount {
     /// The `account_holder_type` parameter.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::payment_method::AccountHolderType>,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self

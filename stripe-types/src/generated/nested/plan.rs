@@ -401,7 +401,7 @@ impl From<String> for Product {
         Product::String(v)
     }
 }
-/// Values of `round` in `CreatePlan` and `TransformUsage`.
+/// Values of `transform_usage.round` in `CreatePlan` and `Plan`.
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -460,6 +460,110 @@ impl<'de> serde::Deserialize<'de> for Round {
 impl crate::rt::Decode for Round {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// PlanTier
+#[cfg(feature = "plans")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Tiers {
+    /// Price for the entire tier.
+    pub flat_amount: Option<i64>,
+    /// Same as `flat_amount`, but contains a decimal value with at most 12 decimal places.
+    pub flat_amount_decimal: Option<crate::rt::Decimal>,
+    /// Per unit price for units relevant to the tier.
+    pub unit_amount: Option<i64>,
+    /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
+    pub unit_amount_decimal: Option<crate::rt::Decimal>,
+    /// Up to and including to this quantity will be contained in the tier.
+    pub up_to: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "plans")]
+impl crate::rt::Decode for Tiers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Decimal>,
+            f4: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a plan_tier object",
+                &[
+                    "flat_amount",
+                    "flat_amount_decimal",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                    "up_to",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Tiers {
+            flat_amount: b.f0.take(),
+            flat_amount_decimal: b.f1.take(),
+            unit_amount: b.f2.take(),
+            unit_amount_decimal: b.f3.take(),
+            up_to: b.f4.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "plans")]
+impl<'de> serde::Deserialize<'de> for Tiers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "plans")]
+impl crate::rt::HasId for Tiers {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "plans")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Tiers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.flat_amount {
+            map.serialize_entry("flat_amount", v)?;
+        }
+        if let Some(v) = &self.flat_amount_decimal {
+            map.serialize_entry("flat_amount_decimal", v)?;
+        }
+        if let Some(v) = &self.unit_amount {
+            map.serialize_entry("unit_amount", v)?;
+        }
+        if let Some(v) = &self.unit_amount_decimal {
+            map.serialize_entry("unit_amount_decimal", v)?;
+        }
+        if let Some(v) = &self.up_to {
+            map.serialize_entry("up_to", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `tiers_mode` in `CreatePlan`, `CreatePrice` and 2 more.
@@ -635,207 +739,118 @@ impl crate::rt::Decode for TiersMode {
         r.str_enum()
     }
 }
-/// `transform_usage` in the parameters of `CreatePlan`.
+/// TransformUsage
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransformUsage {
-    /// The `divide_by` parameter.
+    /// Divide usage by this number.
     pub divide_by: i64,
-    /// The `round` parameter.
+    /// After division, either round the result `up` or `down`.
     pub round: crate::plan::Round,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "plans")]
+impl crate::rt::Decode for TransformUsage {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::plan::Round>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a transform_usage object",
+                &["divide_by", "round"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(TransformUsage {
+                    divide_by: f0,
+                    round: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "divide_by"), (taken.1.is_none(), "round")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "plans")]
+impl<'de> serde::Deserialize<'de> for TransformUsage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "plans")]
+impl crate::rt::HasId for TransformUsage {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "plans")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for TransformUsage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("divide_by", &self.divide_by)?;
         map.serialize_entry("round", &self.round)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "plans")]
-impl TransformUsage {
-    /// Start with the required parameters: `divide_by`, `round`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(divide_by: impl Into<i64>, round: impl Into<crate::plan::Round>) -> Self {
-        Self {
-            divide_by: divide_by.into(),
-            round: round.into(),
+/// Types of `create` whose field path another type of `plan` also has.
+pub mod create {
+    /// `transform_usage` in the parameters of `CreatePlan`.
+    #[cfg(feature = "plans")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct TransformUsage {
+        /// The `divide_by` parameter.
+        pub divide_by: i64,
+        /// The `round` parameter.
+        pub round: crate::plan::Round,
+    }
+    #[cfg(feature = "plans")]
+    impl serde::Serialize for TransformUsage {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("divide_by", &self.divide_by)?;
+            map.serialize_entry("round", &self.round)?;
+            map.end()
         }
     }
-}
-/// Values of `usage_type` in `CreatePlan`, `CreatePrice` and 3 more.
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UsageType {
-    /// `licensed`
-    Licensed,
-    /// `metered`
-    Metered,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl UsageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UsageType::Licensed => "licensed",
-            UsageType::Metered => "metered",
-            UsageType::Unknown(v) => v,
+    #[cfg(feature = "plans")]
+    impl TransformUsage {
+        /// Start with the required parameters: `divide_by`, `round`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            divide_by: impl Into<i64>,
+            round: impl Into<crate::plan::Round>,
+        ) -> Self {
+            Self {
+                divide_by: divide_by.into(),
+                round: round.into(),
+            }
         }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl std::str::FromStr for UsageType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["licensed", "metered"]) {
-                Some(0) => UsageType::Licensed,
-                Some(1) => UsageType::Metered,
-                _ => UsageType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl std::fmt::Display for UsageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl serde::Serialize for UsageType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for UsageType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "plans",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for UsageType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }

@@ -33,26 +33,325 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// `currency_options.value.custom_unit_amount` in the parameters of `CreatePrice`, `CreateProduct` and `UpdatePrice`.
-#[cfg(any(feature = "prices", feature = "products"))]
+/// CurrencyOption
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CurrencyOptions {
+    /// When set, provides configuration for the amount to be adjusted by the customer during Checkout Sessions and Payment Links.
+    pub custom_unit_amount: Option<crate::price::CustomUnitAmount>,
+    /// Only required if a [default tax behavior](https://docs.stripe.com/tax/products-prices-tax-categories-tax-behavior#setting-a-default-tax-behavior-(recommended)) was not provided in the Stripe Tax settings. Specifies whether the price is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`. Once specified as either `inclusive` or `exclusive`, it cannot be changed.
+    pub tax_behavior: Option<crate::invoice::TaxBehavior>,
+    /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
+    pub tiers: Option<Vec<crate::price::Tiers>>,
+    /// The unit amount in cents (or local equivalent) to be charged, represented as a whole integer if possible. Only set if `billing_scheme=per_unit`.
+    pub unit_amount: Option<i64>,
+    /// The unit amount in cents (or local equivalent) to be charged, represented as a decimal string with at most 12 decimal places. Only set if `billing_scheme=per_unit`.
+    pub unit_amount_decimal: Option<crate::rt::Decimal>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for CurrencyOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::price::CustomUnitAmount>,
+            f1: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
+            f2: crate::rt::json::Slot<Vec<crate::price::Tiers>>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<crate::rt::Decimal>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a currency_option object",
+                &[
+                    "custom_unit_amount",
+                    "tax_behavior",
+                    "tiers",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(CurrencyOptions {
+            custom_unit_amount: b.f0.take(),
+            tax_behavior: b.f1.take(),
+            tiers: b.f2.take(),
+            unit_amount: b.f3.take(),
+            unit_amount_decimal: b.f4.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CurrencyOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for CurrencyOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CurrencyOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.custom_unit_amount {
+            map.serialize_entry("custom_unit_amount", v)?;
+        }
+        if let Some(v) = &self.tax_behavior {
+            map.serialize_entry("tax_behavior", v)?;
+        }
+        if let Some(v) = &self.tiers {
+            map.serialize_entry("tiers", v)?;
+        }
+        if let Some(v) = &self.unit_amount {
+            map.serialize_entry("unit_amount", v)?;
+        }
+        if let Some(v) = &self.unit_amount_decimal {
+            map.serialize_entry("unit_amount_decimal", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// CustomUnitAmount
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomUnitAmount {
-    /// The `enabled` parameter.
-    pub enabled: bool,
-    /// The `maximum` parameter.
+    /// The maximum unit amount the customer can specify for this item.
     pub maximum: Option<i64>,
-    /// The `minimum` parameter.
+    /// The minimum unit amount the customer can specify for this item. Must be at least the minimum charge amount.
     pub minimum: Option<i64>,
-    /// The `preset` parameter.
+    /// The starting unit amount which can be updated by the customer.
     pub preset: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "prices", feature = "products"))]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for CustomUnitAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a custom_unit_amount object",
+                &["maximum", "minimum", "preset"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(CustomUnitAmount {
+            maximum: b.f0.take(),
+            minimum: b.f1.take(),
+            preset: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CustomUnitAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for CustomUnitAmount {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for CustomUnitAmount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("enabled", &self.enabled)?;
         if let Some(v) = &self.maximum {
             map.serialize_entry("maximum", v)?;
         }
@@ -62,38 +361,186 @@ impl serde::Serialize for CustomUnitAmount {
         if let Some(v) = &self.preset {
             map.serialize_entry("preset", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(any(feature = "prices", feature = "products"))]
-impl CustomUnitAmount {
-    /// Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            maximum: None,
-            minimum: None,
-            preset: None,
+/// Recurring
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Recurring {
+    /// The frequency at which a subscription is billed. One of `day`, `week`, `month` or `year`.
+    pub interval: crate::subscription::RecurringInterval,
+    /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
+    pub interval_count: i64,
+    /// The meter tracking the usage of a metered price
+    pub meter: Option<String>,
+    /// Configures how the quantity per period should be determined. Can be either `metered` or `licensed`. `licensed` automatically bills the `quantity` set when adding it to a subscription. `metered` aggregates the total usage based on usage records. Defaults to `licensed`.
+    pub usage_type: crate::price::UsageType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for Recurring {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::subscription::RecurringInterval>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::price::UsageType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a recurring object",
+                &["interval", "interval_count", "meter", "usage_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
+                Ok(Recurring {
+                    interval: f0,
+                    interval_count: f1,
+                    meter: b.f2.take(),
+                    usage_type: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "interval"),
+                        (taken.1.is_none(), "interval_count"),
+                        (taken.2.is_none(), "usage_type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
-    /// The `maximum` parameter.
-    pub fn maximum(mut self, v: impl Into<i64>) -> Self {
-        self.maximum = Some(v.into());
-        self
-    }
-    /// The `minimum` parameter.
-    pub fn minimum(mut self, v: impl Into<i64>) -> Self {
-        self.minimum = Some(v.into());
-        self
-    }
-    /// The `preset` parameter.
-    pub fn preset(mut self, v: impl Into<i64>) -> Self {
-        self.preset = Some(v.into());
-        self
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Recurring {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
-/// Values of `round` in `CreatePrice` and `TransformQuantity`.
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for Recurring {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Recurring {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("interval", &self.interval)?;
+        map.serialize_entry("interval_count", &self.interval_count)?;
+        if let Some(v) = &self.meter {
+            map.serialize_entry("meter", v)?;
+        }
+        map.serialize_entry("usage_type", &self.usage_type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `transform_quantity.round` in `CreatePrice` and `Price`.
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -259,23 +706,160 @@ impl crate::rt::Decode for Round {
         r.str_enum()
     }
 }
-/// `tiers` in the parameters of `CreatePlan`, `CreatePrice` and 2 more.
-#[cfg(any(feature = "plans", feature = "prices", feature = "products"))]
+/// PriceTier
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Tiers {
-    /// The `flat_amount` parameter.
+    /// Price for the entire tier.
     pub flat_amount: Option<i64>,
-    /// The `flat_amount_decimal` parameter.
+    /// Same as `flat_amount`, but contains a decimal value with at most 12 decimal places.
     pub flat_amount_decimal: Option<crate::rt::Decimal>,
-    /// The `unit_amount` parameter.
+    /// Per unit price for units relevant to the tier.
     pub unit_amount: Option<i64>,
-    /// The `unit_amount_decimal` parameter.
+    /// Same as `unit_amount`, but contains a decimal value with at most 12 decimal places.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
-    /// The `up_to` parameter.
-    pub up_to: crate::price::UpTo,
+    /// Up to and including to this quantity will be contained in the tier.
+    pub up_to: Option<i64>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(any(feature = "plans", feature = "prices", feature = "products"))]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for Tiers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Decimal>,
+            f4: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a price_tier object",
+                &[
+                    "flat_amount",
+                    "flat_amount_decimal",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                    "up_to",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Tiers {
+            flat_amount: b.f0.take(),
+            flat_amount_decimal: b.f1.take(),
+            unit_amount: b.f2.take(),
+            unit_amount_decimal: b.f3.take(),
+            up_to: b.f4.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Tiers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for Tiers {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Tiers {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -292,76 +876,166 @@ impl serde::Serialize for Tiers {
         if let Some(v) = &self.unit_amount_decimal {
             map.serialize_entry("unit_amount_decimal", v)?;
         }
-        map.serialize_entry("up_to", &self.up_to)?;
+        if let Some(v) = &self.up_to {
+            map.serialize_entry("up_to", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(any(feature = "plans", feature = "prices", feature = "products"))]
-impl Tiers {
-    /// Start with the required parameters: `up_to`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(up_to: impl Into<crate::price::UpTo>) -> Self {
-        Self {
-            flat_amount: None,
-            flat_amount_decimal: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-            up_to: up_to.into(),
-        }
-    }
-    /// The `flat_amount` parameter.
-    pub fn flat_amount(mut self, v: impl Into<i64>) -> Self {
-        self.flat_amount = Some(v.into());
-        self
-    }
-    /// The `flat_amount_decimal` parameter.
-    pub fn flat_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.flat_amount_decimal = Some(v.into());
-        self
-    }
-    /// The `unit_amount` parameter.
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    /// The `unit_amount_decimal` parameter.
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
-    }
-}
-/// `transform_quantity` in the parameters of `CreatePrice`.
-#[cfg(feature = "prices")]
+/// TransformQuantity
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransformQuantity {
-    /// The `divide_by` parameter.
+    /// Divide usage by this number.
     pub divide_by: i64,
-    /// The `round` parameter.
+    /// After division, either round the result `up` or `down`.
     pub round: crate::price::Round,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "prices")]
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for TransformQuantity {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::price::Round>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a transform_quantity object",
+                &["divide_by", "round"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(TransformQuantity {
+                    divide_by: f0,
+                    round: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "divide_by"), (taken.1.is_none(), "round")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for TransformQuantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::HasId for TransformQuantity {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for TransformQuantity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("divide_by", &self.divide_by)?;
         map.serialize_entry("round", &self.round)?;
-        map.end()
-    }
-}
-#[cfg(feature = "prices")]
-impl TransformQuantity {
-    /// Start with the required parameters: `divide_by`, `round`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        divide_by: impl Into<i64>,
-        round: impl Into<crate::price::Round>,
-    ) -> Self {
-        Self {
-            divide_by: divide_by.into(),
-            round: round.into(),
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
+        map.end()
     }
 }
 /// Values of `type` in `ListPrices` and `Price`.
@@ -614,17 +1288,190 @@ impl<'de> serde::Deserialize<'de> for UpToString {
         crate::rt::de::str_enum(d)
     }
 }
+/// Values of `usage_type` in `CreatePlan`, `CreatePrice` and 3 more.
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UsageType {
+    /// `licensed`
+    Licensed,
+    /// `metered`
+    Metered,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl UsageType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UsageType::Licensed => "licensed",
+            UsageType::Metered => "metered",
+            UsageType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl std::str::FromStr for UsageType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["licensed", "metered"]) {
+                Some(0) => UsageType::Licensed,
+                Some(1) => UsageType::Metered,
+                _ => UsageType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl std::fmt::Display for UsageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl serde::Serialize for UsageType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for UsageType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::Decode for UsageType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `currency_options.value` in the parameters of `CreatePrice`, `CreateProduct` and `UpdatePrice`.
 #[cfg(any(feature = "prices", feature = "products"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Value {
     /// The `custom_unit_amount` parameter.
-    pub custom_unit_amount: Option<crate::price::CustomUnitAmount>,
+    pub custom_unit_amount: Option<crate::price::create_update::CustomUnitAmount>,
     /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::invoice::TaxBehavior>,
     /// The `tiers` parameter.
-    pub tiers: Option<Vec<crate::price::Tiers>>,
+    pub tiers: Option<Vec<crate::price::create_update::Tiers>>,
     /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
     /// The `unit_amount_decimal` parameter.
@@ -669,7 +1516,7 @@ impl Value {
     /// The `custom_unit_amount` parameter.
     pub fn custom_unit_amount(
         mut self,
-        v: impl Into<crate::price::CustomUnitAmount>,
+        v: impl Into<crate::price::create_update::CustomUnitAmount>,
     ) -> Self {
         self.custom_unit_amount = Some(v.into());
         self
@@ -682,7 +1529,7 @@ impl Value {
     /// The `tiers` parameter.
     pub fn tiers(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::price::Tiers>>,
+        v: impl IntoIterator<Item = impl Into<crate::price::create_update::Tiers>>,
     ) -> Self {
         self.tiers = Some(v.into_iter().map(Into::into).collect());
         self
@@ -706,13 +1553,13 @@ pub mod create {
     #[non_exhaustive]
     pub struct Recurring {
         /// The `interval` parameter.
-        pub interval: crate::subscription::Interval,
+        pub interval: crate::subscription::RecurringInterval,
         /// The `interval_count` parameter.
         pub interval_count: Option<i64>,
         /// The `meter` parameter.
         pub meter: Option<String>,
         /// The `usage_type` parameter.
-        pub usage_type: Option<crate::plan::UsageType>,
+        pub usage_type: Option<crate::price::UsageType>,
     }
     #[cfg(feature = "prices")]
     impl serde::Serialize for Recurring {
@@ -736,7 +1583,7 @@ pub mod create {
     impl Recurring {
         /// Start with the required parameters: `interval`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(interval: impl Into<crate::subscription::Interval>) -> Self {
+        pub fn new(interval: impl Into<crate::subscription::RecurringInterval>) -> Self {
             Self {
                 interval: interval.into(),
                 interval_count: None,
@@ -755,8 +1602,176 @@ pub mod create {
             self
         }
         /// The `usage_type` parameter.
-        pub fn usage_type(mut self, v: impl Into<crate::plan::UsageType>) -> Self {
+        pub fn usage_type(mut self, v: impl Into<crate::price::UsageType>) -> Self {
             self.usage_type = Some(v.into());
+            self
+        }
+    }
+    /// `transform_quantity` in the parameters of `CreatePrice`.
+    #[cfg(feature = "prices")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct TransformQuantity {
+        /// The `divide_by` parameter.
+        pub divide_by: i64,
+        /// The `round` parameter.
+        pub round: crate::price::Round,
+    }
+    #[cfg(feature = "prices")]
+    impl serde::Serialize for TransformQuantity {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("divide_by", &self.divide_by)?;
+            map.serialize_entry("round", &self.round)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "prices")]
+    impl TransformQuantity {
+        /// Start with the required parameters: `divide_by`, `round`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            divide_by: impl Into<i64>,
+            round: impl Into<crate::price::Round>,
+        ) -> Self {
+            Self {
+                divide_by: divide_by.into(),
+                round: round.into(),
+            }
+        }
+    }
+}
+/// Types of `create_update` whose field path another type of `price` also has.
+pub mod create_update {
+    /// `currency_options.value.custom_unit_amount` in the parameters of `CreatePrice`, `CreateProduct` and `UpdatePrice`.
+    #[cfg(any(feature = "prices", feature = "products"))]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct CustomUnitAmount {
+        /// The `enabled` parameter.
+        pub enabled: bool,
+        /// The `maximum` parameter.
+        pub maximum: Option<i64>,
+        /// The `minimum` parameter.
+        pub minimum: Option<i64>,
+        /// The `preset` parameter.
+        pub preset: Option<i64>,
+    }
+    #[cfg(any(feature = "prices", feature = "products"))]
+    impl serde::Serialize for CustomUnitAmount {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("enabled", &self.enabled)?;
+            if let Some(v) = &self.maximum {
+                map.serialize_entry("maximum", v)?;
+            }
+            if let Some(v) = &self.minimum {
+                map.serialize_entry("minimum", v)?;
+            }
+            if let Some(v) = &self.preset {
+                map.serialize_entry("preset", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(any(feature = "prices", feature = "products"))]
+    impl CustomUnitAmount {
+        /// Start with the required parameters: `enabled`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(enabled: impl Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                maximum: None,
+                minimum: None,
+                preset: None,
+            }
+        }
+        /// The `maximum` parameter.
+        pub fn maximum(mut self, v: impl Into<i64>) -> Self {
+            self.maximum = Some(v.into());
+            self
+        }
+        /// The `minimum` parameter.
+        pub fn minimum(mut self, v: impl Into<i64>) -> Self {
+            self.minimum = Some(v.into());
+            self
+        }
+        /// The `preset` parameter.
+        pub fn preset(mut self, v: impl Into<i64>) -> Self {
+            self.preset = Some(v.into());
+            self
+        }
+    }
+    /// `tiers` in the parameters of `CreatePlan`, `CreatePrice` and 2 more.
+    #[cfg(any(feature = "plans", feature = "prices", feature = "products"))]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Tiers {
+        /// The `flat_amount` parameter.
+        pub flat_amount: Option<i64>,
+        /// The `flat_amount_decimal` parameter.
+        pub flat_amount_decimal: Option<crate::rt::Decimal>,
+        /// The `unit_amount` parameter.
+        pub unit_amount: Option<i64>,
+        /// The `unit_amount_decimal` parameter.
+        pub unit_amount_decimal: Option<crate::rt::Decimal>,
+        /// The `up_to` parameter.
+        pub up_to: crate::price::UpTo,
+    }
+    #[cfg(any(feature = "plans", feature = "prices", feature = "products"))]
+    impl serde::Serialize for Tiers {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.flat_amount {
+                map.serialize_entry("flat_amount", v)?;
+            }
+            if let Some(v) = &self.flat_amount_decimal {
+                map.serialize_entry("flat_amount_decimal", v)?;
+            }
+            if let Some(v) = &self.unit_amount {
+                map.serialize_entry("unit_amount", v)?;
+            }
+            if let Some(v) = &self.unit_amount_decimal {
+                map.serialize_entry("unit_amount_decimal", v)?;
+            }
+            map.serialize_entry("up_to", &self.up_to)?;
+            map.end()
+        }
+    }
+    #[cfg(any(feature = "plans", feature = "prices", feature = "products"))]
+    impl Tiers {
+        /// Start with the required parameters: `up_to`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(up_to: impl Into<crate::price::UpTo>) -> Self {
+            Self {
+                flat_amount: None,
+                flat_amount_decimal: None,
+                unit_amount: None,
+                unit_amount_decimal: None,
+                up_to: up_to.into(),
+            }
+        }
+        /// The `flat_amount` parameter.
+        pub fn flat_amount(mut self, v: impl Into<i64>) -> Self {
+            self.flat_amount = Some(v.into());
+            self
+        }
+        /// The `flat_amount_decimal` parameter.
+        pub fn flat_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
+            self.flat_amount_decimal = Some(v.into());
+            self
+        }
+        /// The `unit_amount` parameter.
+        pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
+            self.unit_amount = Some(v.into());
+            self
+        }
+        /// The `unit_amount_decimal` parameter.
+        pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
+            self.unit_amount_decimal = Some(v.into());
             self
         }
     }
@@ -769,11 +1784,11 @@ pub mod list {
     #[non_exhaustive]
     pub struct Recurring {
         /// The `interval` parameter.
-        pub interval: Option<crate::subscription::Interval>,
+        pub interval: Option<crate::subscription::RecurringInterval>,
         /// The `meter` parameter.
         pub meter: Option<String>,
         /// The `usage_type` parameter.
-        pub usage_type: Option<crate::plan::UsageType>,
+        pub usage_type: Option<crate::price::UsageType>,
     }
     #[cfg(feature = "prices")]
     impl serde::Serialize for Recurring {
@@ -804,7 +1819,10 @@ pub mod list {
             }
         }
         /// The `interval` parameter.
-        pub fn interval(mut self, v: impl Into<crate::subscription::Interval>) -> Self {
+        pub fn interval(
+            mut self,
+            v: impl Into<crate::subscription::RecurringInterval>,
+        ) -> Self {
             self.interval = Some(v.into());
             self
         }
@@ -814,7 +1832,7 @@ pub mod list {
             self
         }
         /// The `usage_type` parameter.
-        pub fn usage_type(mut self, v: impl Into<crate::plan::UsageType>) -> Self {
+        pub fn usage_type(mut self, v: impl Into<crate::price::UsageType>) -> Self {
             self.usage_type = Some(v.into());
             self
         }

@@ -45,7 +45,7 @@ pub struct DefaultPriceData {
         std::collections::BTreeMap<String, crate::price::Value>,
     >,
     /// The `custom_unit_amount` parameter.
-    pub custom_unit_amount: Option<crate::price::CustomUnitAmount>,
+    pub custom_unit_amount: Option<crate::price::create_update::CustomUnitAmount>,
     /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The `recurring` parameter.
@@ -114,7 +114,7 @@ impl DefaultPriceData {
     /// The `custom_unit_amount` parameter.
     pub fn custom_unit_amount(
         mut self,
-        v: impl Into<crate::price::CustomUnitAmount>,
+        v: impl Into<crate::price::create_update::CustomUnitAmount>,
     ) -> Self {
         self.custom_unit_amount = Some(v.into());
         self
@@ -145,46 +145,151 @@ impl DefaultPriceData {
         self
     }
 }
-/// `marketing_features` in the parameters of `CreateProduct` and `UpdateProduct`.
+/// ProductMarketingFeature
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MarketingFeatures {
-    /// The `name` parameter.
-    pub name: String,
+    /// The marketing feature name. Up to 80 characters long.
+    pub name: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "products")]
+impl crate::rt::Decode for MarketingFeatures {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a product_marketing_feature object",
+                &["name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(MarketingFeatures {
+            name: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "products")]
+impl<'de> serde::Deserialize<'de> for MarketingFeatures {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "products")]
+impl crate::rt::HasId for MarketingFeatures {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "products")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for MarketingFeatures {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("name", &self.name)?;
+        if let Some(v) = &self.name {
+            map.serialize_entry("name", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "products")]
-impl MarketingFeatures {
-    /// Start with the required parameters: `name`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into() }
-    }
-}
-/// `package_dimensions` in the parameters of `CreateProduct` and `UpdateProduct`.
+/// PackageDimensions
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PackageDimensions {
-    /// The `height` parameter.
+    /// Height, in inches.
     pub height: f64,
-    /// The `length` parameter.
+    /// Length, in inches.
     pub length: f64,
-    /// The `weight` parameter.
+    /// Weight, in ounces.
     pub weight: f64,
-    /// The `width` parameter.
+    /// Width, in inches.
     pub width: f64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "products")]
+impl crate::rt::Decode for PackageDimensions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<f64>,
+            f1: crate::rt::json::Slot<f64>,
+            f2: crate::rt::json::Slot<f64>,
+            f3: crate::rt::json::Slot<f64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a package_dimensions object",
+                &["height", "length", "weight", "width"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
+                Ok(PackageDimensions {
+                    height: f0,
+                    length: f1,
+                    weight: f2,
+                    width: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "height"),
+                        (taken.1.is_none(), "length"),
+                        (taken.2.is_none(), "weight"),
+                        (taken.3.is_none(), "width"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "products")]
+impl<'de> serde::Deserialize<'de> for PackageDimensions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "products")]
+impl crate::rt::HasId for PackageDimensions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "products")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for PackageDimensions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -193,32 +298,89 @@ impl serde::Serialize for PackageDimensions {
         map.serialize_entry("length", &self.length)?;
         map.serialize_entry("weight", &self.weight)?;
         map.serialize_entry("width", &self.width)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-/// The required parameters of [`PackageDimensions::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "products")]
-#[derive(Clone, Debug)]
-pub struct PackageDimensionsArgs {
-    /// The `height` parameter.
-    pub height: f64,
-    /// The `length` parameter.
-    pub length: f64,
-    /// The `weight` parameter.
-    pub weight: f64,
-    /// The `width` parameter.
-    pub width: f64,
-}
-#[cfg(feature = "products")]
-impl PackageDimensions {
-    /// Start with the required parameters, named in [`PackageDimensionsArgs`]: `height`, `length`, `weight`, `width`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: PackageDimensionsArgs) -> Self {
-        Self {
-            height: args.height,
-            length: args.length,
-            weight: args.weight,
-            width: args.width,
+/// Types of `create_update` whose field path another type of `product` also has.
+pub mod create_update {
+    /// `marketing_features` in the parameters of `CreateProduct` and `UpdateProduct`.
+    #[cfg(feature = "products")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct MarketingFeatures {
+        /// The `name` parameter.
+        pub name: String,
+    }
+    #[cfg(feature = "products")]
+    impl serde::Serialize for MarketingFeatures {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("name", &self.name)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "products")]
+    impl MarketingFeatures {
+        /// Start with the required parameters: `name`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(name: impl Into<String>) -> Self {
+            Self { name: name.into() }
+        }
+    }
+    /// `package_dimensions` in the parameters of `CreateProduct` and `UpdateProduct`.
+    #[cfg(feature = "products")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct PackageDimensions {
+        /// The `height` parameter.
+        pub height: f64,
+        /// The `length` parameter.
+        pub length: f64,
+        /// The `weight` parameter.
+        pub weight: f64,
+        /// The `width` parameter.
+        pub width: f64,
+    }
+    #[cfg(feature = "products")]
+    impl serde::Serialize for PackageDimensions {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("height", &self.height)?;
+            map.serialize_entry("length", &self.length)?;
+            map.serialize_entry("weight", &self.weight)?;
+            map.serialize_entry("width", &self.width)?;
+            map.end()
+        }
+    }
+    /// The required parameters of [`PackageDimensions::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+    #[cfg(feature = "products")]
+    #[derive(Clone, Debug)]
+    pub struct PackageDimensionsArgs {
+        /// The `height` parameter.
+        pub height: f64,
+        /// The `length` parameter.
+        pub length: f64,
+        /// The `weight` parameter.
+        pub weight: f64,
+        /// The `width` parameter.
+        pub width: f64,
+    }
+    #[cfg(feature = "products")]
+    impl PackageDimensions {
+        /// Start with the required parameters, named in [`PackageDimensionsArgs`]: `height`, `length`, `weight`, `width`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(args: PackageDimensionsArgs) -> Self {
+            Self {
+                height: args.height,
+                length: args.length,
+                weight: args.weight,
+                width: args.width,
+            }
         }
     }
 }

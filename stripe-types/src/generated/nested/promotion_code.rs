@@ -33,17 +33,143 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// `promotion` in the parameters of `CreatePromotionCode`.
+/// PromotionCodeCurrencyOption
+#[cfg(feature = "promotion_codes")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CurrencyOptions {
+    /// Minimum amount required to redeem this Promotion Code into a Coupon (e.g., a purchase must be $100 or more to work).
+    pub minimum_amount: i64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::Decode for CurrencyOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a promotion_code_currency_option object",
+                &["minimum_amount"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(CurrencyOptions {
+                    minimum_amount: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "minimum_amount")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl<'de> serde::Deserialize<'de> for CurrencyOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::HasId for CurrencyOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "promotion_codes")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CurrencyOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("minimum_amount", &self.minimum_amount)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// PromotionCodesResourcePromotion
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Promotion {
-    /// The `coupon` parameter.
-    pub coupon: Option<crate::CouponId>,
-    /// The `type` parameter.
+    /// If promotion `type` is `coupon`, the coupon for this promotion.
+    pub coupon: Option<crate::rt::Expandable<crate::gated::Coupon>>,
+    /// The type of promotion.
     pub r#type: crate::promotion_code::Type,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "promotion_codes")]
+impl crate::rt::Decode for Promotion {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Coupon>>,
+            f1: crate::rt::json::Slot<crate::promotion_code::Type>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a promotion_codes_resource_promotion object",
+                &["coupon", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Promotion {
+                    coupon: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl<'de> serde::Deserialize<'de> for Promotion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::HasId for Promotion {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "promotion_codes")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Promotion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -52,26 +178,123 @@ impl serde::Serialize for Promotion {
             map.serialize_entry("coupon", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// PromotionCodesResourceRestrictions
 #[cfg(feature = "promotion_codes")]
-impl Promotion {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::promotion_code::Type>) -> Self {
-        Self {
-            coupon: None,
-            r#type: r#type.into(),
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Restrictions {
+    /// Promotion code restrictions defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
+    pub currency_options: Option<
+        std::collections::BTreeMap<String, crate::promotion_code::CurrencyOptions>,
+    >,
+    /// A Boolean indicating if the Promotion Code should only be redeemed for Customers without any successful payments or invoices
+    pub first_time_transaction: bool,
+    /// Minimum amount required to redeem this Promotion Code into a Coupon (e.g., a purchase must be $100 or more to work).
+    pub minimum_amount: Option<i64>,
+    /// Three-letter [ISO code](https://stripe.com/docs/currencies) for minimum_amount
+    pub minimum_amount_currency: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::Decode for Restrictions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                std::collections::BTreeMap<
+                    String,
+                    crate::promotion_code::CurrencyOptions,
+                >,
+            >,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a promotion_codes_resource_restrictions object",
+                &[
+                    "currency_options",
+                    "first_time_transaction",
+                    "minimum_amount",
+                    "minimum_amount_currency",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Restrictions {
+                    currency_options: b.f0.take(),
+                    first_time_transaction: f1,
+                    minimum_amount: b.f2.take(),
+                    minimum_amount_currency: b.f3.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "first_time_transaction")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
-    /// The `coupon` parameter.
-    pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
-        self.coupon = Some(v.into());
-        self
+}
+#[cfg(feature = "promotion_codes")]
+impl<'de> serde::Deserialize<'de> for Restrictions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
     }
 }
-/// Values of `type` in `CreatePromotionCode` and `PromotionCodesResourcePromotion`.
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::HasId for Restrictions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "promotion_codes")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Restrictions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.currency_options {
+            map.serialize_entry("currency_options", v)?;
+        }
+        map.serialize_entry("first_time_transaction", &self.first_time_transaction)?;
+        if let Some(v) = &self.minimum_amount {
+            map.serialize_entry("minimum_amount", v)?;
+        }
+        if let Some(v) = &self.minimum_amount_currency {
+            map.serialize_entry("minimum_amount_currency", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `promotion.type` in `CreatePromotionCode` and `PromotionCode`.
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -162,6 +385,44 @@ impl Value {
 }
 /// Types of `create` whose field path another type of `promotion_code` also has.
 pub mod create {
+    /// `promotion` in the parameters of `CreatePromotionCode`.
+    #[cfg(feature = "promotion_codes")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Promotion {
+        /// The `coupon` parameter.
+        pub coupon: Option<crate::CouponId>,
+        /// The `type` parameter.
+        pub r#type: crate::promotion_code::Type,
+    }
+    #[cfg(feature = "promotion_codes")]
+    impl serde::Serialize for Promotion {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.coupon {
+                map.serialize_entry("coupon", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "promotion_codes")]
+    impl Promotion {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<crate::promotion_code::Type>) -> Self {
+            Self {
+                coupon: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `coupon` parameter.
+        pub fn coupon(mut self, v: impl Into<crate::CouponId>) -> Self {
+            self.coupon = Some(v.into());
+            self
+        }
+    }
     /// `restrictions` in the parameters of `CreatePromotionCode`.
     #[cfg(feature = "promotion_codes")]
     #[derive(Clone, Debug, Default)]

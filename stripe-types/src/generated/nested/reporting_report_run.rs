@@ -33,29 +33,106 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// `parameters` in the parameters of `CreateReportingReportRun`.
+/// FinancialReportingFinanceReportRunRunParameters
 #[cfg(feature = "reporting_report_runs")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Parameters {
-    /// The `columns` parameter.
+    /// The set of output columns requested for inclusion in the report run.
     pub columns: Option<Vec<String>>,
-    /// The `connected_account` parameter.
+    /// Connected account ID by which to filter the report run.
     pub connected_account: Option<String>,
-    /// The `currency` parameter.
+    /// Currency of objects to be included in the report run.
     pub currency: Option<String>,
-    /// The `interval_end` parameter.
+    /// Ending timestamp of data to be included in the report run. Can be any UTC timestamp between 1 second after the user specified `interval_start` and 1 second before this report's last `data_available_end` value.
     pub interval_end: Option<crate::rt::Timestamp>,
-    /// The `interval_start` parameter.
+    /// Starting timestamp of data to be included in the report run. Can be any UTC timestamp between 1 second after this report's `data_available_start` and 1 second before the user specified `interval_end` value.
     pub interval_start: Option<crate::rt::Timestamp>,
-    /// The `payout` parameter.
-    pub payout: Option<crate::PayoutId>,
-    /// The `reporting_category` parameter.
-    pub reporting_category: Option<crate::reporting_report_run::ReportingCategory>,
-    /// The `timezone` parameter.
-    pub timezone: Option<crate::reporting_report_run::Timezone>,
+    /// Payout ID by which to filter the report run.
+    pub payout: Option<String>,
+    /// Category of balance transactions to be included in the report run.
+    pub reporting_category: Option<String>,
+    /// Defaults to `Etc/UTC`. The output timezone for all timestamps in the report. A list of possible time zone values is maintained at the [IANA Time Zone Database](http://www.iana.org/time-zones). Has no effect on `interval_start` or `interval_end`.
+    pub timezone: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "reporting_report_runs")]
+impl crate::rt::Decode for Parameters {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a financial_reporting_finance_report_run_run_parameters object",
+                &[
+                    "columns",
+                    "connected_account",
+                    "currency",
+                    "interval_end",
+                    "interval_start",
+                    "payout",
+                    "reporting_category",
+                    "timezone",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Parameters {
+            columns: b.f0.take(),
+            connected_account: b.f1.take(),
+            currency: b.f2.take(),
+            interval_end: b.f3.take(),
+            interval_start: b.f4.take(),
+            payout: b.f5.take(),
+            reporting_category: b.f6.take(),
+            timezone: b.f7.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "reporting_report_runs")]
+impl<'de> serde::Deserialize<'de> for Parameters {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "reporting_report_runs")]
+impl crate::rt::HasId for Parameters {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "reporting_report_runs")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Parameters {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -84,70 +161,10 @@ impl serde::Serialize for Parameters {
         if let Some(v) = &self.timezone {
             map.serialize_entry("timezone", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(feature = "reporting_report_runs")]
-impl Parameters {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            columns: None,
-            connected_account: None,
-            currency: None,
-            interval_end: None,
-            interval_start: None,
-            payout: None,
-            reporting_category: None,
-            timezone: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `columns` parameter.
-    pub fn columns(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.columns = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// The `connected_account` parameter.
-    pub fn connected_account(mut self, v: impl Into<String>) -> Self {
-        self.connected_account = Some(v.into());
-        self
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `interval_end` parameter.
-    pub fn interval_end(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.interval_end = Some(v.into());
-        self
-    }
-    /// The `interval_start` parameter.
-    pub fn interval_start(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.interval_start = Some(v.into());
-        self
-    }
-    /// The `payout` parameter.
-    pub fn payout(mut self, v: impl Into<crate::PayoutId>) -> Self {
-        self.payout = Some(v.into());
-        self
-    }
-    /// The `reporting_category` parameter.
-    pub fn reporting_category(
-        mut self,
-        v: impl Into<crate::reporting_report_run::ReportingCategory>,
-    ) -> Self {
-        self.reporting_category = Some(v.into());
-        self
-    }
-    /// The `timezone` parameter.
-    pub fn timezone(
-        mut self,
-        v: impl Into<crate::reporting_report_run::Timezone>,
-    ) -> Self {
-        self.timezone = Some(v.into());
-        self
+        map.end()
     }
 }
 /// Values of `parameters.reporting_category` in `CreateReportingReportRun`.
@@ -3434,5 +3451,128 @@ impl serde::Serialize for Timezone {
 impl<'de> serde::Deserialize<'de> for Timezone {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// Types of `create` whose field path another type of `reporting_report_run` also has.
+pub mod create {
+    /// `parameters` in the parameters of `CreateReportingReportRun`.
+    #[cfg(feature = "reporting_report_runs")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Parameters {
+        /// The `columns` parameter.
+        pub columns: Option<Vec<String>>,
+        /// The `connected_account` parameter.
+        pub connected_account: Option<String>,
+        /// The `currency` parameter.
+        pub currency: Option<String>,
+        /// The `interval_end` parameter.
+        pub interval_end: Option<crate::rt::Timestamp>,
+        /// The `interval_start` parameter.
+        pub interval_start: Option<crate::rt::Timestamp>,
+        /// The `payout` parameter.
+        pub payout: Option<crate::PayoutId>,
+        /// The `reporting_category` parameter.
+        pub reporting_category: Option<crate::reporting_report_run::ReportingCategory>,
+        /// The `timezone` parameter.
+        pub timezone: Option<crate::reporting_report_run::Timezone>,
+    }
+    #[cfg(feature = "reporting_report_runs")]
+    impl serde::Serialize for Parameters {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.columns {
+                map.serialize_entry("columns", v)?;
+            }
+            if let Some(v) = &self.connected_account {
+                map.serialize_entry("connected_account", v)?;
+            }
+            if let Some(v) = &self.currency {
+                map.serialize_entry("currency", v)?;
+            }
+            if let Some(v) = &self.interval_end {
+                map.serialize_entry("interval_end", v)?;
+            }
+            if let Some(v) = &self.interval_start {
+                map.serialize_entry("interval_start", v)?;
+            }
+            if let Some(v) = &self.payout {
+                map.serialize_entry("payout", v)?;
+            }
+            if let Some(v) = &self.reporting_category {
+                map.serialize_entry("reporting_category", v)?;
+            }
+            if let Some(v) = &self.timezone {
+                map.serialize_entry("timezone", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "reporting_report_runs")]
+    impl Parameters {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                columns: None,
+                connected_account: None,
+                currency: None,
+                interval_end: None,
+                interval_start: None,
+                payout: None,
+                reporting_category: None,
+                timezone: None,
+            }
+        }
+        /// The `columns` parameter.
+        pub fn columns(
+            mut self,
+            v: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Self {
+            self.columns = Some(v.into_iter().map(Into::into).collect());
+            self
+        }
+        /// The `connected_account` parameter.
+        pub fn connected_account(mut self, v: impl Into<String>) -> Self {
+            self.connected_account = Some(v.into());
+            self
+        }
+        /// The `currency` parameter.
+        pub fn currency(mut self, v: impl Into<String>) -> Self {
+            self.currency = Some(v.into());
+            self
+        }
+        /// The `interval_end` parameter.
+        pub fn interval_end(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
+            self.interval_end = Some(v.into());
+            self
+        }
+        /// The `interval_start` parameter.
+        pub fn interval_start(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
+            self.interval_start = Some(v.into());
+            self
+        }
+        /// The `payout` parameter.
+        pub fn payout(mut self, v: impl Into<crate::PayoutId>) -> Self {
+            self.payout = Some(v.into());
+            self
+        }
+        /// The `reporting_category` parameter.
+        pub fn reporting_category(
+            mut self,
+            v: impl Into<crate::reporting_report_run::ReportingCategory>,
+        ) -> Self {
+            self.reporting_category = Some(v.into());
+            self
+        }
+        /// The `timezone` parameter.
+        pub fn timezone(
+            mut self,
+            v: impl Into<crate::reporting_report_run::Timezone>,
+        ) -> Self {
+            self.timezone = Some(v.into());
+            self
+        }
     }
 }

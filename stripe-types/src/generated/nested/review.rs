@@ -130,6 +130,104 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
+/// RadarReviewResourceLocation
+#[cfg(feature = "reviews")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IpAddressLocation {
+    /// The city where the payment originated.
+    pub city: Option<String>,
+    /// Two-letter ISO code representing the country where the payment originated.
+    pub country: Option<String>,
+    /// The geographic latitude where the payment originated.
+    pub latitude: Option<f64>,
+    /// The geographic longitude where the payment originated.
+    pub longitude: Option<f64>,
+    /// The state/county/province/region where the payment originated.
+    pub region: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "reviews")]
+impl crate::rt::Decode for IpAddressLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<f64>,
+            f3: crate::rt::json::Slot<f64>,
+            f4: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a radar_review_resource_location object",
+                &["city", "country", "latitude", "longitude", "region"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(IpAddressLocation {
+            city: b.f0.take(),
+            country: b.f1.take(),
+            latitude: b.f2.take(),
+            longitude: b.f3.take(),
+            region: b.f4.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "reviews")]
+impl<'de> serde::Deserialize<'de> for IpAddressLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "reviews")]
+impl crate::rt::HasId for IpAddressLocation {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "reviews")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IpAddressLocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.city {
+            map.serialize_entry("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.latitude {
+            map.serialize_entry("latitude", v)?;
+        }
+        if let Some(v) = &self.longitude {
+            map.serialize_entry("longitude", v)?;
+        }
+        if let Some(v) = &self.region {
+            map.serialize_entry("region", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `opened_reason` in `Review`.
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -189,5 +287,94 @@ impl<'de> serde::Deserialize<'de> for OpenedReason {
 impl crate::rt::Decode for OpenedReason {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// RadarReviewResourceSession
+#[cfg(feature = "reviews")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Session {
+    /// The browser used in this browser session (e.g., `Chrome`).
+    pub browser: Option<String>,
+    /// Information about the device used for the browser session (e.g., `Samsung SM-G930T`).
+    pub device: Option<String>,
+    /// The platform for the browser session (e.g., `Macintosh`).
+    pub platform: Option<String>,
+    /// The version for the browser session (e.g., `61.0.3163.100`).
+    pub version: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "reviews")]
+impl crate::rt::Decode for Session {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a radar_review_resource_session object",
+                &["browser", "device", "platform", "version"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Session {
+            browser: b.f0.take(),
+            device: b.f1.take(),
+            platform: b.f2.take(),
+            version: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "reviews")]
+impl<'de> serde::Deserialize<'de> for Session {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "reviews")]
+impl crate::rt::HasId for Session {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "reviews")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.browser {
+            map.serialize_entry("browser", v)?;
+        }
+        if let Some(v) = &self.device {
+            map.serialize_entry("device", v)?;
+        }
+        if let Some(v) = &self.platform {
+            map.serialize_entry("platform", v)?;
+        }
+        if let Some(v) = &self.version {
+            map.serialize_entry("version", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }

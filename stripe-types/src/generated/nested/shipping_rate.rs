@@ -33,41 +33,326 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// `fixed_amount` in the parameters of `UpdateShippingRate`.
+/// ShippingRateCurrencyOption
 #[cfg(feature = "shipping_rates")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct FixedAmount {
-    /// The `currency_options` parameter.
-    pub currency_options: Option<
-        std::collections::BTreeMap<String, crate::shipping_rate::Value>,
-    >,
+pub struct CurrencyOptions {
+    /// A non-negative integer in cents representing how much to charge.
+    pub amount: i64,
+    /// Specifies whether the rate is considered inclusive of taxes or exclusive of taxes. One of `inclusive`, `exclusive`, or `unspecified`.
+    pub tax_behavior: crate::invoice::TaxBehavior,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "shipping_rates")]
-impl serde::Serialize for FixedAmount {
+impl crate::rt::Decode for CurrencyOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::invoice::TaxBehavior>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_currency_option object",
+                &["amount", "tax_behavior"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CurrencyOptions {
+                    amount: f0,
+                    tax_behavior: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "tax_behavior")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl<'de> serde::Deserialize<'de> for CurrencyOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::HasId for CurrencyOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "shipping_rates")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CurrencyOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.currency_options {
-            map.serialize_entry("currency_options", v)?;
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("tax_behavior", &self.tax_behavior)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
+/// ShippingRateDeliveryEstimate
 #[cfg(feature = "shipping_rates")]
-impl FixedAmount {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { currency_options: None }
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeliveryEstimate {
+    /// The upper bound of the estimated range. If empty, represents no upper bound i.e., infinite.
+    pub maximum: Option<crate::shipping_rate::ShippingRateDeliveryEstimateBound>,
+    /// The lower bound of the estimated range. If empty, represents no lower bound.
+    pub minimum: Option<crate::shipping_rate::ShippingRateDeliveryEstimateBound>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::Decode for DeliveryEstimate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::shipping_rate::ShippingRateDeliveryEstimateBound,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::shipping_rate::ShippingRateDeliveryEstimateBound,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_delivery_estimate object",
+                &["maximum", "minimum"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(DeliveryEstimate {
+            maximum: b.f0.take(),
+            minimum: b.f1.take(),
+            extra,
+        })
     }
-    /// The `currency_options` parameter.
-    pub fn currency_options(
-        mut self,
-        v: impl Into<std::collections::BTreeMap<String, crate::shipping_rate::Value>>,
-    ) -> Self {
-        self.currency_options = Some(v.into());
-        self
+}
+#[cfg(feature = "shipping_rates")]
+impl<'de> serde::Deserialize<'de> for DeliveryEstimate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::HasId for DeliveryEstimate {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "shipping_rates")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for DeliveryEstimate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.maximum {
+            map.serialize_entry("maximum", v)?;
+        }
+        if let Some(v) = &self.minimum {
+            map.serialize_entry("minimum", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ShippingRateFixedAmount
+#[cfg(feature = "shipping_rates")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FixedAmount {
+    /// A non-negative integer in cents representing how much to charge.
+    pub amount: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// Shipping rates defined in each available currency option. Each key must be a three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html) and a [supported currency](https://stripe.com/docs/currencies).
+    pub currency_options: Option<
+        std::collections::BTreeMap<String, crate::shipping_rate::CurrencyOptions>,
+    >,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::Decode for FixedAmount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                std::collections::BTreeMap<String, crate::shipping_rate::CurrencyOptions>,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_fixed_amount object",
+                &["amount", "currency", "currency_options"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(FixedAmount {
+                    amount: f0,
+                    currency: f1,
+                    currency_options: b.f2.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl<'de> serde::Deserialize<'de> for FixedAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::HasId for FixedAmount {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "shipping_rates")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for FixedAmount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("currency", &self.currency)?;
+        if let Some(v) = &self.currency_options {
+            map.serialize_entry("currency_options", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ShippingRateDeliveryEstimateBound
+#[cfg(feature = "shipping_rates")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ShippingRateDeliveryEstimateBound {
+    /// A unit of time.
+    pub unit: crate::checkout_session::Unit,
+    /// Must be greater than 0.
+    pub value: i64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::checkout_session::Unit>,
+            f1: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_delivery_estimate_bound object",
+                &["unit", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ShippingRateDeliveryEstimateBound {
+                    unit: f0,
+                    value: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "unit"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl<'de> serde::Deserialize<'de> for ShippingRateDeliveryEstimateBound {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "shipping_rates")]
+impl crate::rt::HasId for ShippingRateDeliveryEstimateBound {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "shipping_rates")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ShippingRateDeliveryEstimateBound {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("unit", &self.unit)?;
+        map.serialize_entry("value", &self.value)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `type` in `CreateShippingRate` and `ShippingRate`.
@@ -170,5 +455,45 @@ impl Value {
     pub fn tax_behavior(mut self, v: impl Into<crate::invoice::TaxBehavior>) -> Self {
         self.tax_behavior = Some(v.into());
         self
+    }
+}
+/// Types of `update` whose field path another type of `shipping_rate` also has.
+pub mod update {
+    /// `fixed_amount` in the parameters of `UpdateShippingRate`.
+    #[cfg(feature = "shipping_rates")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct FixedAmount {
+        /// The `currency_options` parameter.
+        pub currency_options: Option<
+            std::collections::BTreeMap<String, crate::shipping_rate::Value>,
+        >,
+    }
+    #[cfg(feature = "shipping_rates")]
+    impl serde::Serialize for FixedAmount {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.currency_options {
+                map.serialize_entry("currency_options", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "shipping_rates")]
+    impl FixedAmount {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self { currency_options: None }
+        }
+        /// The `currency_options` parameter.
+        pub fn currency_options(
+            mut self,
+            v: impl Into<std::collections::BTreeMap<String, crate::shipping_rate::Value>>,
+        ) -> Self {
+            self.currency_options = Some(v.into());
+            self
+        }
     }
 }

@@ -93,6 +93,1612 @@ impl Acceptance {
         self
     }
 }
+/// The `source_type_ach_credit_transfer` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AchCreditTransfer {
+    /// The `account_number` field.
+    pub account_number: Option<String>,
+    /// The `bank_name` field.
+    pub bank_name: Option<String>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `refund_account_holder_name` field.
+    pub refund_account_holder_name: Option<String>,
+    /// The `refund_account_holder_type` field.
+    pub refund_account_holder_type: Option<String>,
+    /// The `refund_routing_number` field.
+    pub refund_routing_number: Option<String>,
+    /// The `routing_number` field.
+    pub routing_number: Option<String>,
+    /// The `swift_code` field.
+    pub swift_code: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for AchCreditTransfer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_ach_credit_transfer object",
+                &[
+                    "account_number",
+                    "bank_name",
+                    "fingerprint",
+                    "refund_account_holder_name",
+                    "refund_account_holder_type",
+                    "refund_routing_number",
+                    "routing_number",
+                    "swift_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(AchCreditTransfer {
+            account_number: b.f0.take(),
+            bank_name: b.f1.take(),
+            fingerprint: b.f2.take(),
+            refund_account_holder_name: b.f3.take(),
+            refund_account_holder_type: b.f4.take(),
+            refund_routing_number: b.f5.take(),
+            routing_number: b.f6.take(),
+            swift_code: b.f7.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AchCreditTransfer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for AchCreditTransfer {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AchCreditTransfer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.account_number {
+            map.serialize_entry("account_number", v)?;
+        }
+        if let Some(v) = &self.bank_name {
+            map.serialize_entry("bank_name", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_name {
+            map.serialize_entry("refund_account_holder_name", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_type {
+            map.serialize_entry("refund_account_holder_type", v)?;
+        }
+        if let Some(v) = &self.refund_routing_number {
+            map.serialize_entry("refund_routing_number", v)?;
+        }
+        if let Some(v) = &self.routing_number {
+            map.serialize_entry("routing_number", v)?;
+        }
+        if let Some(v) = &self.swift_code {
+            map.serialize_entry("swift_code", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_ach_debit` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AchDebit {
+    /// The `bank_name` field.
+    pub bank_name: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// The `routing_number` field.
+    pub routing_number: Option<String>,
+    /// The `type` field.
+    pub r#type: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for AchDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_ach_debit object",
+                &[
+                    "bank_name",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "routing_number",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(AchDebit {
+            bank_name: b.f0.take(),
+            country: b.f1.take(),
+            fingerprint: b.f2.take(),
+            last4: b.f3.take(),
+            routing_number: b.f4.take(),
+            r#type: b.f5.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AchDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for AchDebit {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AchDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_name {
+            map.serialize_entry("bank_name", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        if let Some(v) = &self.routing_number {
+            map.serialize_entry("routing_number", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            map.serialize_entry("type", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_acss_debit` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AcssDebit {
+    /// The `bank_address_city` field.
+    pub bank_address_city: Option<String>,
+    /// The `bank_address_line_1` field.
+    pub bank_address_line_1: Option<String>,
+    /// The `bank_address_line_2` field.
+    pub bank_address_line_2: Option<String>,
+    /// The `bank_address_postal_code` field.
+    pub bank_address_postal_code: Option<String>,
+    /// The `bank_name` field.
+    pub bank_name: Option<String>,
+    /// The `category` field.
+    pub category: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// The `routing_number` field.
+    pub routing_number: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for AcssDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_acss_debit object",
+                &[
+                    "bank_address_city",
+                    "bank_address_line_1",
+                    "bank_address_line_2",
+                    "bank_address_postal_code",
+                    "bank_name",
+                    "category",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(AcssDebit {
+            bank_address_city: b.f0.take(),
+            bank_address_line_1: b.f1.take(),
+            bank_address_line_2: b.f2.take(),
+            bank_address_postal_code: b.f3.take(),
+            bank_name: b.f4.take(),
+            category: b.f5.take(),
+            country: b.f6.take(),
+            fingerprint: b.f7.take(),
+            last4: b.f8.take(),
+            routing_number: b.f9.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AcssDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for AcssDebit {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AcssDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_address_city {
+            map.serialize_entry("bank_address_city", v)?;
+        }
+        if let Some(v) = &self.bank_address_line_1 {
+            map.serialize_entry("bank_address_line_1", v)?;
+        }
+        if let Some(v) = &self.bank_address_line_2 {
+            map.serialize_entry("bank_address_line_2", v)?;
+        }
+        if let Some(v) = &self.bank_address_postal_code {
+            map.serialize_entry("bank_address_postal_code", v)?;
+        }
+        if let Some(v) = &self.bank_name {
+            map.serialize_entry("bank_name", v)?;
+        }
+        if let Some(v) = &self.category {
+            map.serialize_entry("category", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        if let Some(v) = &self.routing_number {
+            map.serialize_entry("routing_number", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_alipay` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Alipay {
+    /// The `data_string` field.
+    pub data_string: Option<String>,
+    /// The `native_url` field.
+    pub native_url: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Alipay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_alipay object",
+                &["data_string", "native_url", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Alipay {
+            data_string: b.f0.take(),
+            native_url: b.f1.take(),
+            statement_descriptor: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Alipay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Alipay {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Alipay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.data_string {
+            map.serialize_entry("data_string", v)?;
+        }
+        if let Some(v) = &self.native_url {
+            map.serialize_entry("native_url", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_au_becs_debit` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AuBecsDebit {
+    /// The `bsb_number` field.
+    pub bsb_number: Option<String>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for AuBecsDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_au_becs_debit object",
+                &["bsb_number", "fingerprint", "last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(AuBecsDebit {
+            bsb_number: b.f0.take(),
+            fingerprint: b.f1.take(),
+            last4: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for AuBecsDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for AuBecsDebit {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AuBecsDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bsb_number {
+            map.serialize_entry("bsb_number", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_bancontact` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Bancontact {
+    /// The `bank_code` field.
+    pub bank_code: Option<String>,
+    /// The `bank_name` field.
+    pub bank_name: Option<String>,
+    /// The `bic` field.
+    pub bic: Option<String>,
+    /// The `iban_last4` field.
+    pub iban_last4: Option<String>,
+    /// The `preferred_language` field.
+    pub preferred_language: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Bancontact {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_bancontact object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "iban_last4",
+                    "preferred_language",
+                    "statement_descriptor",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Bancontact {
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            iban_last4: b.f3.take(),
+            preferred_language: b.f4.take(),
+            statement_descriptor: b.f5.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Bancontact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Bancontact {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Bancontact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_code {
+            map.serialize_entry("bank_code", v)?;
+        }
+        if let Some(v) = &self.bank_name {
+            map.serialize_entry("bank_name", v)?;
+        }
+        if let Some(v) = &self.bic {
+            map.serialize_entry("bic", v)?;
+        }
+        if let Some(v) = &self.iban_last4 {
+            map.serialize_entry("iban_last4", v)?;
+        }
+        if let Some(v) = &self.preferred_language {
+            map.serialize_entry("preferred_language", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_card` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Card {
+    /// The `address_line1_check` field.
+    pub address_line1_check: Option<String>,
+    /// The `address_zip_check` field.
+    pub address_zip_check: Option<String>,
+    /// The `brand` field.
+    pub brand: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `cvc_check` field.
+    pub cvc_check: Option<String>,
+    /// The `dynamic_last4` field.
+    pub dynamic_last4: Option<String>,
+    /// The `exp_month` field.
+    pub exp_month: Option<i64>,
+    /// The `exp_year` field.
+    pub exp_year: Option<i64>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `funding` field.
+    pub funding: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// The `name` field.
+    pub name: Option<String>,
+    /// The `three_d_secure` field.
+    pub three_d_secure: Option<String>,
+    /// The `tokenization_method` field.
+    pub tokenization_method: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Card {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_card object",
+                &[
+                    "address_line1_check",
+                    "address_zip_check",
+                    "brand",
+                    "country",
+                    "cvc_check",
+                    "dynamic_last4",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "name",
+                    "three_d_secure",
+                    "tokenization_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Card {
+            address_line1_check: b.f0.take(),
+            address_zip_check: b.f1.take(),
+            brand: b.f2.take(),
+            country: b.f3.take(),
+            cvc_check: b.f4.take(),
+            dynamic_last4: b.f5.take(),
+            exp_month: b.f6.take(),
+            exp_year: b.f7.take(),
+            fingerprint: b.f8.take(),
+            funding: b.f9.take(),
+            last4: b.f10.take(),
+            name: b.f11.take(),
+            three_d_secure: b.f12.take(),
+            tokenization_method: b.f13.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Card {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Card {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Card {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.address_line1_check {
+            map.serialize_entry("address_line1_check", v)?;
+        }
+        if let Some(v) = &self.address_zip_check {
+            map.serialize_entry("address_zip_check", v)?;
+        }
+        if let Some(v) = &self.brand {
+            map.serialize_entry("brand", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.cvc_check {
+            map.serialize_entry("cvc_check", v)?;
+        }
+        if let Some(v) = &self.dynamic_last4 {
+            map.serialize_entry("dynamic_last4", v)?;
+        }
+        if let Some(v) = &self.exp_month {
+            map.serialize_entry("exp_month", v)?;
+        }
+        if let Some(v) = &self.exp_year {
+            map.serialize_entry("exp_year", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.funding {
+            map.serialize_entry("funding", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        if let Some(v) = &self.name {
+            map.serialize_entry("name", v)?;
+        }
+        if let Some(v) = &self.three_d_secure {
+            map.serialize_entry("three_d_secure", v)?;
+        }
+        if let Some(v) = &self.tokenization_method {
+            map.serialize_entry("tokenization_method", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_card_present` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CardPresent {
+    /// The `application_cryptogram` field.
+    pub application_cryptogram: Option<String>,
+    /// The `application_preferred_name` field.
+    pub application_preferred_name: Option<String>,
+    /// The `authorization_code` field.
+    pub authorization_code: Option<String>,
+    /// The `authorization_response_code` field.
+    pub authorization_response_code: Option<String>,
+    /// The `brand` field.
+    pub brand: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `cvm_type` field.
+    pub cvm_type: Option<String>,
+    /// The `data_type` field.
+    pub data_type: Option<String>,
+    /// The `dedicated_file_name` field.
+    pub dedicated_file_name: Option<String>,
+    /// The `emv_auth_data` field.
+    pub emv_auth_data: Option<String>,
+    /// The `evidence_customer_signature` field.
+    pub evidence_customer_signature: Option<String>,
+    /// The `evidence_transaction_certificate` field.
+    pub evidence_transaction_certificate: Option<String>,
+    /// The `exp_month` field.
+    pub exp_month: Option<i64>,
+    /// The `exp_year` field.
+    pub exp_year: Option<i64>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `funding` field.
+    pub funding: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// The `pos_device_id` field.
+    pub pos_device_id: Option<String>,
+    /// The `pos_entry_mode` field.
+    pub pos_entry_mode: Option<String>,
+    /// The `read_method` field.
+    pub read_method: Option<String>,
+    /// The `reader` field.
+    pub reader: Option<String>,
+    /// The `terminal_verification_results` field.
+    pub terminal_verification_results: Option<String>,
+    /// The `transaction_status_information` field.
+    pub transaction_status_information: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for CardPresent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<i64>,
+            f13: crate::rt::json::Slot<i64>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_card_present object",
+                &[
+                    "application_cryptogram",
+                    "application_preferred_name",
+                    "authorization_code",
+                    "authorization_response_code",
+                    "brand",
+                    "country",
+                    "cvm_type",
+                    "data_type",
+                    "dedicated_file_name",
+                    "emv_auth_data",
+                    "evidence_customer_signature",
+                    "evidence_transaction_certificate",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "pos_device_id",
+                    "pos_entry_mode",
+                    "read_method",
+                    "reader",
+                    "terminal_verification_results",
+                    "transaction_status_information",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(CardPresent {
+            application_cryptogram: b.f0.take(),
+            application_preferred_name: b.f1.take(),
+            authorization_code: b.f2.take(),
+            authorization_response_code: b.f3.take(),
+            brand: b.f4.take(),
+            country: b.f5.take(),
+            cvm_type: b.f6.take(),
+            data_type: b.f7.take(),
+            dedicated_file_name: b.f8.take(),
+            emv_auth_data: b.f9.take(),
+            evidence_customer_signature: b.f10.take(),
+            evidence_transaction_certificate: b.f11.take(),
+            exp_month: b.f12.take(),
+            exp_year: b.f13.take(),
+            fingerprint: b.f14.take(),
+            funding: b.f15.take(),
+            last4: b.f16.take(),
+            pos_device_id: b.f17.take(),
+            pos_entry_mode: b.f18.take(),
+            read_method: b.f19.take(),
+            reader: b.f20.take(),
+            terminal_verification_results: b.f21.take(),
+            transaction_status_information: b.f22.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CardPresent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for CardPresent {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CardPresent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.application_cryptogram {
+            map.serialize_entry("application_cryptogram", v)?;
+        }
+        if let Some(v) = &self.application_preferred_name {
+            map.serialize_entry("application_preferred_name", v)?;
+        }
+        if let Some(v) = &self.authorization_code {
+            map.serialize_entry("authorization_code", v)?;
+        }
+        if let Some(v) = &self.authorization_response_code {
+            map.serialize_entry("authorization_response_code", v)?;
+        }
+        if let Some(v) = &self.brand {
+            map.serialize_entry("brand", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.cvm_type {
+            map.serialize_entry("cvm_type", v)?;
+        }
+        if let Some(v) = &self.data_type {
+            map.serialize_entry("data_type", v)?;
+        }
+        if let Some(v) = &self.dedicated_file_name {
+            map.serialize_entry("dedicated_file_name", v)?;
+        }
+        if let Some(v) = &self.emv_auth_data {
+            map.serialize_entry("emv_auth_data", v)?;
+        }
+        if let Some(v) = &self.evidence_customer_signature {
+            map.serialize_entry("evidence_customer_signature", v)?;
+        }
+        if let Some(v) = &self.evidence_transaction_certificate {
+            map.serialize_entry("evidence_transaction_certificate", v)?;
+        }
+        if let Some(v) = &self.exp_month {
+            map.serialize_entry("exp_month", v)?;
+        }
+        if let Some(v) = &self.exp_year {
+            map.serialize_entry("exp_year", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.funding {
+            map.serialize_entry("funding", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        if let Some(v) = &self.pos_device_id {
+            map.serialize_entry("pos_device_id", v)?;
+        }
+        if let Some(v) = &self.pos_entry_mode {
+            map.serialize_entry("pos_entry_mode", v)?;
+        }
+        if let Some(v) = &self.read_method {
+            map.serialize_entry("read_method", v)?;
+        }
+        if let Some(v) = &self.reader {
+            map.serialize_entry("reader", v)?;
+        }
+        if let Some(v) = &self.terminal_verification_results {
+            map.serialize_entry("terminal_verification_results", v)?;
+        }
+        if let Some(v) = &self.transaction_status_information {
+            map.serialize_entry("transaction_status_information", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// SourceCodeVerificationFlow
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CodeVerification {
+    /// The number of attempts remaining to authenticate the source object with a verification code.
+    pub attempts_remaining: i64,
+    /// The status of the code verification, either `pending` (awaiting verification, `attempts_remaining` should be greater than 0), `succeeded` (successful verification) or `failed` (failed verification, cannot be verified anymore as `attempts_remaining` should be 0).
+    pub status: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for CodeVerification {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_code_verification_flow object",
+                &["attempts_remaining", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CodeVerification {
+                    attempts_remaining: f0,
+                    status: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "attempts_remaining"),
+                        (taken.1.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CodeVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for CodeVerification {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CodeVerification {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("attempts_remaining", &self.attempts_remaining)?;
+        map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_eps` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Eps {
+    /// The `reference` field.
+    pub reference: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Eps {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_eps object",
+                &["reference", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Eps {
+            reference: b.f0.take(),
+            statement_descriptor: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Eps {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Eps {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Eps {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.reference {
+            map.serialize_entry("reference", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `flow` in `CreateSource`.
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -159,6 +1765,244 @@ impl<'de> serde::Deserialize<'de> for Flow {
         crate::rt::de::str_enum(d)
     }
 }
+/// The `source_type_giropay` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Giropay {
+    /// The `bank_code` field.
+    pub bank_code: Option<String>,
+    /// The `bank_name` field.
+    pub bank_name: Option<String>,
+    /// The `bic` field.
+    pub bic: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Giropay {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_giropay object",
+                &["bank_code", "bank_name", "bic", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Giropay {
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            statement_descriptor: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Giropay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Giropay {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Giropay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_code {
+            map.serialize_entry("bank_code", v)?;
+        }
+        if let Some(v) = &self.bank_name {
+            map.serialize_entry("bank_name", v)?;
+        }
+        if let Some(v) = &self.bic {
+            map.serialize_entry("bic", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `source_type_ideal` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Ideal {
+    /// The `bank` field.
+    pub bank: Option<String>,
+    /// The `bic` field.
+    pub bic: Option<String>,
+    /// The `iban_last4` field.
+    pub iban_last4: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Ideal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_ideal object",
+                &["bank", "bic", "iban_last4", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Ideal {
+            bank: b.f0.take(),
+            bic: b.f1.take(),
+            iban_last4: b.f2.take(),
+            statement_descriptor: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Ideal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Ideal {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Ideal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank {
+            map.serialize_entry("bank", v)?;
+        }
+        if let Some(v) = &self.bic {
+            map.serialize_entry("bic", v)?;
+        }
+        if let Some(v) = &self.iban_last4 {
+            map.serialize_entry("iban_last4", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `mandate.interval` in `CreateSource` and `UpdateSource`.
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -218,25 +2062,115 @@ impl<'de> serde::Deserialize<'de> for Interval {
         crate::rt::de::str_enum(d)
     }
 }
-/// `source_order.items` in the parameters of `CreateSource` and `UpdateSource`.
-#[cfg(feature = "sources")]
-#[derive(Clone, Debug, Default)]
+/// SourceOrderItem
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Items {
-    /// The `amount` parameter.
+    /// The amount (price) for this order item.
     pub amount: Option<i64>,
-    /// The `currency` parameter.
+    /// This currency of this order item. Required when `amount` is present.
     pub currency: Option<String>,
-    /// The `description` parameter.
+    /// Human-readable description for this order item.
     pub description: Option<String>,
-    /// The `parent` parameter.
+    /// The ID of the associated object for this line item. Expandable if not null (e.g., expandable to a SKU).
     pub parent: Option<String>,
-    /// The `quantity` parameter.
+    /// The quantity of this order item. When type is `sku`, this is the number of instances of the SKU to be ordered.
     pub quantity: Option<i64>,
-    /// The `type` parameter.
-    pub r#type: Option<crate::source::ItemsType>,
+    /// The type of this order item. Must be `sku`, `tax`, or `shipping`.
+    pub r#type: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Items {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_order_item object",
+                &["amount", "currency", "description", "parent", "quantity", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Items {
+            amount: b.f0.take(),
+            currency: b.f1.take(),
+            description: b.f2.take(),
+            parent: b.f3.take(),
+            quantity: b.f4.take(),
+            r#type: b.f5.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Items {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Items {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Items {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -259,52 +2193,10 @@ impl serde::Serialize for Items {
         if let Some(v) = &self.r#type {
             map.serialize_entry("type", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(feature = "sources")]
-impl Items {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            currency: None,
-            description: None,
-            parent: None,
-            quantity: None,
-            r#type: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `currency` parameter.
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    /// The `description` parameter.
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    /// The `parent` parameter.
-    pub fn parent(mut self, v: impl Into<String>) -> Self {
-        self.parent = Some(v.into());
-        self
-    }
-    /// The `quantity` parameter.
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    /// The `type` parameter.
-    pub fn r#type(mut self, v: impl Into<crate::source::ItemsType>) -> Self {
-        self.r#type = Some(v.into());
-        self
+        map.end()
     }
 }
 /// Values of `source_order.items.type` in `CreateSource` and `UpdateSource`.
@@ -368,6 +2260,350 @@ impl serde::Serialize for ItemsType {
 impl<'de> serde::Deserialize<'de> for ItemsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// The `source_type_klarna` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Klarna {
+    /// The `background_image_url` field.
+    pub background_image_url: Option<String>,
+    /// The `client_token` field.
+    pub client_token: Option<crate::rt::Secret<String>>,
+    /// The `first_name` field.
+    pub first_name: Option<String>,
+    /// The `last_name` field.
+    pub last_name: Option<String>,
+    /// The `locale` field.
+    pub locale: Option<String>,
+    /// The `logo_url` field.
+    pub logo_url: Option<String>,
+    /// The `page_title` field.
+    pub page_title: Option<String>,
+    /// The `pay_later_asset_urls_descriptive` field.
+    pub pay_later_asset_urls_descriptive: Option<String>,
+    /// The `pay_later_asset_urls_standard` field.
+    pub pay_later_asset_urls_standard: Option<String>,
+    /// The `pay_later_name` field.
+    pub pay_later_name: Option<String>,
+    /// The `pay_later_redirect_url` field.
+    pub pay_later_redirect_url: Option<String>,
+    /// The `pay_now_asset_urls_descriptive` field.
+    pub pay_now_asset_urls_descriptive: Option<String>,
+    /// The `pay_now_asset_urls_standard` field.
+    pub pay_now_asset_urls_standard: Option<String>,
+    /// The `pay_now_name` field.
+    pub pay_now_name: Option<String>,
+    /// The `pay_now_redirect_url` field.
+    pub pay_now_redirect_url: Option<String>,
+    /// The `pay_over_time_asset_urls_descriptive` field.
+    pub pay_over_time_asset_urls_descriptive: Option<String>,
+    /// The `pay_over_time_asset_urls_standard` field.
+    pub pay_over_time_asset_urls_standard: Option<String>,
+    /// The `pay_over_time_name` field.
+    pub pay_over_time_name: Option<String>,
+    /// The `pay_over_time_redirect_url` field.
+    pub pay_over_time_redirect_url: Option<String>,
+    /// The `payment_method_categories` field.
+    pub payment_method_categories: Option<String>,
+    /// The `purchase_country` field.
+    pub purchase_country: Option<String>,
+    /// The `purchase_type` field.
+    pub purchase_type: Option<String>,
+    /// The `redirect_url` field.
+    pub redirect_url: Option<String>,
+    /// The `shipping_delay` field.
+    pub shipping_delay: Option<i64>,
+    /// The `shipping_first_name` field.
+    pub shipping_first_name: Option<String>,
+    /// The `shipping_last_name` field.
+    pub shipping_last_name: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Klarna {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<String>,
+            f23: crate::rt::json::Slot<i64>,
+            f24: crate::rt::json::Slot<String>,
+            f25: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_klarna object",
+                &[
+                    "background_image_url",
+                    "client_token",
+                    "first_name",
+                    "last_name",
+                    "locale",
+                    "logo_url",
+                    "page_title",
+                    "pay_later_asset_urls_descriptive",
+                    "pay_later_asset_urls_standard",
+                    "pay_later_name",
+                    "pay_later_redirect_url",
+                    "pay_now_asset_urls_descriptive",
+                    "pay_now_asset_urls_standard",
+                    "pay_now_name",
+                    "pay_now_redirect_url",
+                    "pay_over_time_asset_urls_descriptive",
+                    "pay_over_time_asset_urls_standard",
+                    "pay_over_time_name",
+                    "pay_over_time_redirect_url",
+                    "payment_method_categories",
+                    "purchase_country",
+                    "purchase_type",
+                    "redirect_url",
+                    "shipping_delay",
+                    "shipping_first_name",
+                    "shipping_last_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Klarna {
+            background_image_url: b.f0.take(),
+            client_token: b.f1.take(),
+            first_name: b.f2.take(),
+            last_name: b.f3.take(),
+            locale: b.f4.take(),
+            logo_url: b.f5.take(),
+            page_title: b.f6.take(),
+            pay_later_asset_urls_descriptive: b.f7.take(),
+            pay_later_asset_urls_standard: b.f8.take(),
+            pay_later_name: b.f9.take(),
+            pay_later_redirect_url: b.f10.take(),
+            pay_now_asset_urls_descriptive: b.f11.take(),
+            pay_now_asset_urls_standard: b.f12.take(),
+            pay_now_name: b.f13.take(),
+            pay_now_redirect_url: b.f14.take(),
+            pay_over_time_asset_urls_descriptive: b.f15.take(),
+            pay_over_time_asset_urls_standard: b.f16.take(),
+            pay_over_time_name: b.f17.take(),
+            pay_over_time_redirect_url: b.f18.take(),
+            payment_method_categories: b.f19.take(),
+            purchase_country: b.f20.take(),
+            purchase_type: b.f21.take(),
+            redirect_url: b.f22.take(),
+            shipping_delay: b.f23.take(),
+            shipping_first_name: b.f24.take(),
+            shipping_last_name: b.f25.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Klarna {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Klarna {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Klarna {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.background_image_url {
+            map.serialize_entry("background_image_url", v)?;
+        }
+        if let Some(v) = &self.client_token {
+            map.serialize_entry("client_token", v)?;
+        }
+        if let Some(v) = &self.first_name {
+            map.serialize_entry("first_name", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            map.serialize_entry("last_name", v)?;
+        }
+        if let Some(v) = &self.locale {
+            map.serialize_entry("locale", v)?;
+        }
+        if let Some(v) = &self.logo_url {
+            map.serialize_entry("logo_url", v)?;
+        }
+        if let Some(v) = &self.page_title {
+            map.serialize_entry("page_title", v)?;
+        }
+        if let Some(v) = &self.pay_later_asset_urls_descriptive {
+            map.serialize_entry("pay_later_asset_urls_descriptive", v)?;
+        }
+        if let Some(v) = &self.pay_later_asset_urls_standard {
+            map.serialize_entry("pay_later_asset_urls_standard", v)?;
+        }
+        if let Some(v) = &self.pay_later_name {
+            map.serialize_entry("pay_later_name", v)?;
+        }
+        if let Some(v) = &self.pay_later_redirect_url {
+            map.serialize_entry("pay_later_redirect_url", v)?;
+        }
+        if let Some(v) = &self.pay_now_asset_urls_descriptive {
+            map.serialize_entry("pay_now_asset_urls_descriptive", v)?;
+        }
+        if let Some(v) = &self.pay_now_asset_urls_standard {
+            map.serialize_entry("pay_now_asset_urls_standard", v)?;
+        }
+        if let Some(v) = &self.pay_now_name {
+            map.serialize_entry("pay_now_name", v)?;
+        }
+        if let Some(v) = &self.pay_now_redirect_url {
+            map.serialize_entry("pay_now_redirect_url", v)?;
+        }
+        if let Some(v) = &self.pay_over_time_asset_urls_descriptive {
+            map.serialize_entry("pay_over_time_asset_urls_descriptive", v)?;
+        }
+        if let Some(v) = &self.pay_over_time_asset_urls_standard {
+            map.serialize_entry("pay_over_time_asset_urls_standard", v)?;
+        }
+        if let Some(v) = &self.pay_over_time_name {
+            map.serialize_entry("pay_over_time_name", v)?;
+        }
+        if let Some(v) = &self.pay_over_time_redirect_url {
+            map.serialize_entry("pay_over_time_redirect_url", v)?;
+        }
+        if let Some(v) = &self.payment_method_categories {
+            map.serialize_entry("payment_method_categories", v)?;
+        }
+        if let Some(v) = &self.purchase_country {
+            map.serialize_entry("purchase_country", v)?;
+        }
+        if let Some(v) = &self.purchase_type {
+            map.serialize_entry("purchase_type", v)?;
+        }
+        if let Some(v) = &self.redirect_url {
+            map.serialize_entry("redirect_url", v)?;
+        }
+        if let Some(v) = &self.shipping_delay {
+            map.serialize_entry("shipping_delay", v)?;
+        }
+        if let Some(v) = &self.shipping_first_name {
+            map.serialize_entry("shipping_first_name", v)?;
+        }
+        if let Some(v) = &self.shipping_last_name {
+            map.serialize_entry("shipping_last_name", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `mandate` in the parameters of `CreateSource` and `UpdateSource`.
@@ -449,6 +2685,190 @@ impl Mandate {
     ) -> Self {
         self.notification_method = Some(v.into());
         self
+    }
+}
+/// The `source_type_multibanco` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Multibanco {
+    /// The `entity` field.
+    pub entity: Option<String>,
+    /// The `reference` field.
+    pub reference: Option<String>,
+    /// The `refund_account_holder_address_city` field.
+    pub refund_account_holder_address_city: Option<String>,
+    /// The `refund_account_holder_address_country` field.
+    pub refund_account_holder_address_country: Option<String>,
+    /// The `refund_account_holder_address_line1` field.
+    pub refund_account_holder_address_line1: Option<String>,
+    /// The `refund_account_holder_address_line2` field.
+    pub refund_account_holder_address_line2: Option<String>,
+    /// The `refund_account_holder_address_postal_code` field.
+    pub refund_account_holder_address_postal_code: Option<String>,
+    /// The `refund_account_holder_address_state` field.
+    pub refund_account_holder_address_state: Option<String>,
+    /// The `refund_account_holder_name` field.
+    pub refund_account_holder_name: Option<String>,
+    /// The `refund_iban` field.
+    pub refund_iban: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Multibanco {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_multibanco object",
+                &[
+                    "entity",
+                    "reference",
+                    "refund_account_holder_address_city",
+                    "refund_account_holder_address_country",
+                    "refund_account_holder_address_line1",
+                    "refund_account_holder_address_line2",
+                    "refund_account_holder_address_postal_code",
+                    "refund_account_holder_address_state",
+                    "refund_account_holder_name",
+                    "refund_iban",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Multibanco {
+            entity: b.f0.take(),
+            reference: b.f1.take(),
+            refund_account_holder_address_city: b.f2.take(),
+            refund_account_holder_address_country: b.f3.take(),
+            refund_account_holder_address_line1: b.f4.take(),
+            refund_account_holder_address_line2: b.f5.take(),
+            refund_account_holder_address_postal_code: b.f6.take(),
+            refund_account_holder_address_state: b.f7.take(),
+            refund_account_holder_name: b.f8.take(),
+            refund_iban: b.f9.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Multibanco {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Multibanco {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Multibanco {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.entity {
+            map.serialize_entry("entity", v)?;
+        }
+        if let Some(v) = &self.reference {
+            map.serialize_entry("reference", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_address_city {
+            map.serialize_entry("refund_account_holder_address_city", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_address_country {
+            map.serialize_entry("refund_account_holder_address_country", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_address_line1 {
+            map.serialize_entry("refund_account_holder_address_line1", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_address_line2 {
+            map.serialize_entry("refund_account_holder_address_line2", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_address_postal_code {
+            map.serialize_entry("refund_account_holder_address_postal_code", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_address_state {
+            map.serialize_entry("refund_account_holder_address_state", v)?;
+        }
+        if let Some(v) = &self.refund_account_holder_name {
+            map.serialize_entry("refund_account_holder_name", v)?;
+        }
+        if let Some(v) = &self.refund_iban {
+            map.serialize_entry("refund_iban", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `mandate.notification_method` in `CreateSource` and `UpdateSource`.
@@ -604,35 +3024,136 @@ impl Online {
         self
     }
 }
-/// `owner` in the parameters of `CreateSource`, `UpdateCustomerBankAccount` and 3 more.
+/// SourceOwner
 #[cfg(
     any(
-        feature = "customer_bank_accounts",
-        feature = "customer_cards",
-        feature = "customer_sources",
-        feature = "sources"
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
     )
 )]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Owner {
-    /// The `address` parameter.
-    pub address: Option<crate::source::OwnerAddress>,
-    /// The `email` parameter.
+    /// Owner's address.
+    pub address: Option<crate::Address>,
+    /// Owner's email address.
     pub email: Option<String>,
-    /// The `name` parameter.
+    /// Owner's full name.
     pub name: Option<String>,
-    /// The `phone` parameter.
+    /// Owner's phone number (including extension).
     pub phone: Option<String>,
+    /// Verified owner's address. Verified values are verified or provided by the payment method directly (and if supported) at the time of authorization or settlement. They cannot be set or mutated.
+    pub verified_address: Option<crate::Address>,
+    /// Verified owner's email address. Verified values are verified or provided by the payment method directly (and if supported) at the time of authorization or settlement. They cannot be set or mutated.
+    pub verified_email: Option<String>,
+    /// Verified owner's full name. Verified values are verified or provided by the payment method directly (and if supported) at the time of authorization or settlement. They cannot be set or mutated.
+    pub verified_name: Option<String>,
+    /// Verified owner's phone number (including extension). Verified values are verified or provided by the payment method directly (and if supported) at the time of authorization or settlement. They cannot be set or mutated.
+    pub verified_phone: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(
     any(
-        feature = "customer_bank_accounts",
-        feature = "customer_cards",
-        feature = "customer_sources",
-        feature = "sources"
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
     )
 )]
+impl crate::rt::Decode for Owner {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::Address>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_owner object",
+                &[
+                    "address",
+                    "email",
+                    "name",
+                    "phone",
+                    "verified_address",
+                    "verified_email",
+                    "verified_name",
+                    "verified_phone",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Owner {
+            address: b.f0.take(),
+            email: b.f1.take(),
+            name: b.f2.take(),
+            phone: b.f3.take(),
+            verified_address: b.f4.take(),
+            verified_email: b.f5.take(),
+            verified_name: b.f6.take(),
+            verified_phone: b.f7.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Owner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Owner {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Owner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -649,47 +3170,22 @@ impl serde::Serialize for Owner {
         if let Some(v) = &self.phone {
             map.serialize_entry("phone", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_bank_accounts",
-        feature = "customer_cards",
-        feature = "customer_sources",
-        feature = "sources"
-    )
-)]
-impl Owner {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            address: None,
-            email: None,
-            name: None,
-            phone: None,
+        if let Some(v) = &self.verified_address {
+            map.serialize_entry("verified_address", v)?;
         }
-    }
-    /// The `address` parameter.
-    pub fn address(mut self, v: impl Into<crate::source::OwnerAddress>) -> Self {
-        self.address = Some(v.into());
-        self
-    }
-    /// The `email` parameter.
-    pub fn email(mut self, v: impl Into<String>) -> Self {
-        self.email = Some(v.into());
-        self
-    }
-    /// The `name` parameter.
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    /// The `phone` parameter.
-    pub fn phone(mut self, v: impl Into<String>) -> Self {
-        self.phone = Some(v.into());
-        self
+        if let Some(v) = &self.verified_email {
+            map.serialize_entry("verified_email", v)?;
+        }
+        if let Some(v) = &self.verified_name {
+            map.serialize_entry("verified_name", v)?;
+        }
+        if let Some(v) = &self.verified_phone {
+            map.serialize_entry("verified_phone", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `owner.address` in the parameters of `CreateSource`, `UpdateCustomerBankAccount` and 3 more.
@@ -802,68 +3298,375 @@ impl OwnerAddress {
         self
     }
 }
-/// `receiver` in the parameters of `CreateSource`.
-#[cfg(feature = "sources")]
-#[derive(Clone, Debug, Default)]
+/// The `source_type_p24` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct P24 {
+    /// The `reference` field.
+    pub reference: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for P24 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_p24 object",
+                &["reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(P24 {
+            reference: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for P24 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for P24 {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for P24 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.reference {
+            map.serialize_entry("reference", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// SourceReceiverFlow
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Receiver {
-    /// The `refund_attributes_method` parameter.
-    pub refund_attributes_method: Option<crate::source::RefundAttributesMethod>,
+    /// The address of the receiver source. This is the value that should be communicated to the customer to send their funds to.
+    pub address: Option<String>,
+    /// The total amount that was moved to your balance. This is almost always equal to the amount charged. In rare cases when customers deposit excess funds and we are unable to refund those, those funds get moved to your balance and show up in amount_charged as well. The amount charged is expressed in the source's currency.
+    pub amount_charged: i64,
+    /// The total amount received by the receiver source. `amount_received = amount_returned + amount_charged` should be true for consumed sources unless customers deposit excess funds. The amount received is expressed in the source's currency.
+    pub amount_received: i64,
+    /// The total amount that was returned to the customer. The amount returned is expressed in the source's currency.
+    pub amount_returned: i64,
+    /// Type of refund attribute method, one of `email`, `manual`, or `none`.
+    pub refund_attributes_method: String,
+    /// Type of refund attribute status, one of `missing`, `requested`, or `available`.
+    pub refund_attributes_status: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Receiver {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_receiver_flow object",
+                &[
+                    "address",
+                    "amount_charged",
+                    "amount_received",
+                    "amount_returned",
+                    "refund_attributes_method",
+                    "refund_attributes_status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
+                Ok(Receiver {
+                    address: b.f0.take(),
+                    amount_charged: f1,
+                    amount_received: f2,
+                    amount_returned: f3,
+                    refund_attributes_method: f4,
+                    refund_attributes_status: f5,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_charged"),
+                        (taken.1.is_none(), "amount_received"),
+                        (taken.2.is_none(), "amount_returned"),
+                        (taken.3.is_none(), "refund_attributes_method"),
+                        (taken.4.is_none(), "refund_attributes_status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Receiver {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Receiver {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Receiver {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.refund_attributes_method {
-            map.serialize_entry("refund_attributes_method", v)?;
+        if let Some(v) = &self.address {
+            map.serialize_entry("address", v)?;
+        }
+        map.serialize_entry("amount_charged", &self.amount_charged)?;
+        map.serialize_entry("amount_received", &self.amount_received)?;
+        map.serialize_entry("amount_returned", &self.amount_returned)?;
+        map.serialize_entry("refund_attributes_method", &self.refund_attributes_method)?;
+        map.serialize_entry("refund_attributes_status", &self.refund_attributes_status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-#[cfg(feature = "sources")]
-impl Receiver {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            refund_attributes_method: None,
-        }
-    }
-    /// The `refund_attributes_method` parameter.
-    pub fn refund_attributes_method(
-        mut self,
-        v: impl Into<crate::source::RefundAttributesMethod>,
-    ) -> Self {
-        self.refund_attributes_method = Some(v.into());
-        self
-    }
-}
-/// `redirect` in the parameters of `CreateSource`.
-#[cfg(feature = "sources")]
+/// SourceRedirectFlow
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Redirect {
-    /// The `return_url` parameter.
+    /// The failure reason for the redirect, either `user_abort` (the customer aborted or dropped out of the redirect flow), `declined` (the authentication failed or the transaction was declined), or `processing_error` (the redirect failed due to a technical error). Present only if the redirect status is `failed`.
+    pub failure_reason: Option<String>,
+    /// The URL you provide to redirect the customer to after they authenticated their payment.
     pub return_url: String,
+    /// The status of the redirect, either `pending` (ready to be used by your customer to authenticate the transaction), `succeeded` (successful authentication, cannot be reused) or `not_required` (redirect should not be used) or `failed` (failed authentication, cannot be reused).
+    pub status: String,
+    /// The URL provided to you to redirect a customer to as part of a `redirect` authentication flow.
+    pub url: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
-#[cfg(feature = "sources")]
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Redirect {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_redirect_flow object",
+                &["failure_reason", "return_url", "status", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
+                Ok(Redirect {
+                    failure_reason: b.f0.take(),
+                    return_url: f1,
+                    status: f2,
+                    url: f3,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "return_url"),
+                        (taken.1.is_none(), "status"),
+                        (taken.2.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Redirect {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Redirect {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Redirect {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("return_url", &self.return_url)?;
-        map.end()
-    }
-}
-#[cfg(feature = "sources")]
-impl Redirect {
-    /// Start with the required parameters: `return_url`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(return_url: impl Into<String>) -> Self {
-        Self {
-            return_url: return_url.into(),
+        if let Some(v) = &self.failure_reason {
+            map.serialize_entry("failure_reason", v)?;
         }
+        map.serialize_entry("return_url", &self.return_url)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("url", &self.url)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `receiver.refund_attributes_method` in `CreateSource`.
@@ -923,6 +3726,160 @@ impl serde::Serialize for RefundAttributesMethod {
 impl<'de> serde::Deserialize<'de> for RefundAttributesMethod {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// The `source_type_sepa_debit` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SepaDebit {
+    /// The `bank_code` field.
+    pub bank_code: Option<String>,
+    /// The `branch_code` field.
+    pub branch_code: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// The `mandate_reference` field.
+    pub mandate_reference: Option<String>,
+    /// The `mandate_url` field.
+    pub mandate_url: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for SepaDebit {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_sepa_debit object",
+                &[
+                    "bank_code",
+                    "branch_code",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "mandate_reference",
+                    "mandate_url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(SepaDebit {
+            bank_code: b.f0.take(),
+            branch_code: b.f1.take(),
+            country: b.f2.take(),
+            fingerprint: b.f3.take(),
+            last4: b.f4.take(),
+            mandate_reference: b.f5.take(),
+            mandate_url: b.f6.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for SepaDebit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for SepaDebit {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SepaDebit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_code {
+            map.serialize_entry("bank_code", v)?;
+        }
+        if let Some(v) = &self.branch_code {
+            map.serialize_entry("branch_code", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        if let Some(v) = &self.mandate_reference {
+            map.serialize_entry("mandate_reference", v)?;
+        }
+        if let Some(v) = &self.mandate_url {
+            map.serialize_entry("mandate_url", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `source_order.shipping` in the parameters of `CreateSource` and `UpdateSource`.
@@ -1078,6 +4035,295 @@ impl ShippingAddress {
         self
     }
 }
+/// The `source_type_sofort` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Sofort {
+    /// The `bank_code` field.
+    pub bank_code: Option<String>,
+    /// The `bank_name` field.
+    pub bank_name: Option<String>,
+    /// The `bic` field.
+    pub bic: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `iban_last4` field.
+    pub iban_last4: Option<String>,
+    /// The `preferred_language` field.
+    pub preferred_language: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Sofort {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_sofort object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "country",
+                    "iban_last4",
+                    "preferred_language",
+                    "statement_descriptor",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Sofort {
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            country: b.f3.take(),
+            iban_last4: b.f4.take(),
+            preferred_language: b.f5.take(),
+            statement_descriptor: b.f6.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Sofort {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Sofort {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Sofort {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_code {
+            map.serialize_entry("bank_code", v)?;
+        }
+        if let Some(v) = &self.bank_name {
+            map.serialize_entry("bank_name", v)?;
+        }
+        if let Some(v) = &self.bic {
+            map.serialize_entry("bic", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.iban_last4 {
+            map.serialize_entry("iban_last4", v)?;
+        }
+        if let Some(v) = &self.preferred_language {
+            map.serialize_entry("preferred_language", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// SourceOrder
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SourceOrder {
+    /// A positive integer in the smallest currency unit (that is, 100 cents for $1.00, or 1 for ¥1, Japanese Yen being a zero-decimal currency) representing the total amount for the order.
+    pub amount: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// The email address of the customer placing the order.
+    pub email: Option<String>,
+    /// List of items constituting the order.
+    pub items: Option<Vec<crate::source::Items>>,
+    /// The `shipping` field.
+    pub shipping: Option<crate::Shipping>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for SourceOrder {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<Vec<crate::source::Items>>,
+            f4: crate::rt::json::Slot<crate::Shipping>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_order object",
+                &["amount", "currency", "email", "items", "shipping"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(SourceOrder {
+                    amount: f0,
+                    currency: f1,
+                    email: b.f2.take(),
+                    items: b.f3.take(),
+                    shipping: b.f4.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for SourceOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for SourceOrder {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SourceOrder {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("currency", &self.currency)?;
+        if let Some(v) = &self.email {
+            map.serialize_entry("email", v)?;
+        }
+        if let Some(v) = &self.items {
+            map.serialize_entry("items", v)?;
+        }
+        if let Some(v) = &self.shipping {
+            map.serialize_entry("shipping", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `mandate.acceptance.status` in `CreateSource` and `UpdateSource`.
 #[cfg(feature = "sources")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -1142,6 +4388,260 @@ impl serde::Serialize for Status {
 impl<'de> serde::Deserialize<'de> for Status {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
+    }
+}
+/// The `source_type_three_d_secure` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ThreeDSecure {
+    /// The `address_line1_check` field.
+    pub address_line1_check: Option<String>,
+    /// The `address_zip_check` field.
+    pub address_zip_check: Option<String>,
+    /// The `authenticated` field.
+    pub authenticated: Option<bool>,
+    /// The `brand` field.
+    pub brand: Option<String>,
+    /// The `card` field.
+    pub card: Option<String>,
+    /// The `country` field.
+    pub country: Option<String>,
+    /// The `customer` field.
+    pub customer: Option<String>,
+    /// The `cvc_check` field.
+    pub cvc_check: Option<String>,
+    /// The `dynamic_last4` field.
+    pub dynamic_last4: Option<String>,
+    /// The `exp_month` field.
+    pub exp_month: Option<i64>,
+    /// The `exp_year` field.
+    pub exp_year: Option<i64>,
+    /// The `fingerprint` field.
+    pub fingerprint: Option<String>,
+    /// The `funding` field.
+    pub funding: Option<String>,
+    /// The `last4` field.
+    pub last4: Option<String>,
+    /// The `name` field.
+    pub name: Option<String>,
+    /// The `three_d_secure` field.
+    pub three_d_secure: Option<String>,
+    /// The `tokenization_method` field.
+    pub tokenization_method: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for ThreeDSecure {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<i64>,
+            f10: crate::rt::json::Slot<i64>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_three_d_secure object",
+                &[
+                    "address_line1_check",
+                    "address_zip_check",
+                    "authenticated",
+                    "brand",
+                    "card",
+                    "country",
+                    "customer",
+                    "cvc_check",
+                    "dynamic_last4",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "name",
+                    "three_d_secure",
+                    "tokenization_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ThreeDSecure {
+            address_line1_check: b.f0.take(),
+            address_zip_check: b.f1.take(),
+            authenticated: b.f2.take(),
+            brand: b.f3.take(),
+            card: b.f4.take(),
+            country: b.f5.take(),
+            customer: b.f6.take(),
+            cvc_check: b.f7.take(),
+            dynamic_last4: b.f8.take(),
+            exp_month: b.f9.take(),
+            exp_year: b.f10.take(),
+            fingerprint: b.f11.take(),
+            funding: b.f12.take(),
+            last4: b.f13.take(),
+            name: b.f14.take(),
+            three_d_secure: b.f15.take(),
+            tokenization_method: b.f16.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ThreeDSecure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for ThreeDSecure {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ThreeDSecure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.address_line1_check {
+            map.serialize_entry("address_line1_check", v)?;
+        }
+        if let Some(v) = &self.address_zip_check {
+            map.serialize_entry("address_zip_check", v)?;
+        }
+        if let Some(v) = &self.authenticated {
+            map.serialize_entry("authenticated", v)?;
+        }
+        if let Some(v) = &self.brand {
+            map.serialize_entry("brand", v)?;
+        }
+        if let Some(v) = &self.card {
+            map.serialize_entry("card", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.customer {
+            map.serialize_entry("customer", v)?;
+        }
+        if let Some(v) = &self.cvc_check {
+            map.serialize_entry("cvc_check", v)?;
+        }
+        if let Some(v) = &self.dynamic_last4 {
+            map.serialize_entry("dynamic_last4", v)?;
+        }
+        if let Some(v) = &self.exp_month {
+            map.serialize_entry("exp_month", v)?;
+        }
+        if let Some(v) = &self.exp_year {
+            map.serialize_entry("exp_year", v)?;
+        }
+        if let Some(v) = &self.fingerprint {
+            map.serialize_entry("fingerprint", v)?;
+        }
+        if let Some(v) = &self.funding {
+            map.serialize_entry("funding", v)?;
+        }
+        if let Some(v) = &self.last4 {
+            map.serialize_entry("last4", v)?;
+        }
+        if let Some(v) = &self.name {
+            map.serialize_entry("name", v)?;
+        }
+        if let Some(v) = &self.three_d_secure {
+            map.serialize_entry("three_d_secure", v)?;
+        }
+        if let Some(v) = &self.tokenization_method {
+            map.serialize_entry("tokenization_method", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `type` in `Source`.
@@ -1388,15 +4888,189 @@ impl<'de> serde::Deserialize<'de> for Usage {
         crate::rt::de::str_enum(d)
     }
 }
+/// The `source_type_wechat` object.
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Wechat {
+    /// The `prepay_id` field.
+    pub prepay_id: Option<String>,
+    /// The `qr_code_url` field.
+    pub qr_code_url: Option<String>,
+    /// The `statement_descriptor` field.
+    pub statement_descriptor: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::Decode for Wechat {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_wechat object",
+                &["prepay_id", "qr_code_url", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Wechat {
+            prepay_id: b.f0.take(),
+            qr_code_url: b.f1.take(),
+            statement_descriptor: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for Wechat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::HasId for Wechat {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Wechat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.prepay_id {
+            map.serialize_entry("prepay_id", v)?;
+        }
+        if let Some(v) = &self.qr_code_url {
+            map.serialize_entry("qr_code_url", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Types of `create` whose field path another type of `source` also has.
 pub mod create {
+    /// `receiver` in the parameters of `CreateSource`.
+    #[cfg(feature = "sources")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Receiver {
+        /// The `refund_attributes_method` parameter.
+        pub refund_attributes_method: Option<crate::source::RefundAttributesMethod>,
+    }
+    #[cfg(feature = "sources")]
+    impl serde::Serialize for Receiver {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.refund_attributes_method {
+                map.serialize_entry("refund_attributes_method", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "sources")]
+    impl Receiver {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                refund_attributes_method: None,
+            }
+        }
+        /// The `refund_attributes_method` parameter.
+        pub fn refund_attributes_method(
+            mut self,
+            v: impl Into<crate::source::RefundAttributesMethod>,
+        ) -> Self {
+            self.refund_attributes_method = Some(v.into());
+            self
+        }
+    }
+    /// `redirect` in the parameters of `CreateSource`.
+    #[cfg(feature = "sources")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Redirect {
+        /// The `return_url` parameter.
+        pub return_url: String,
+    }
+    #[cfg(feature = "sources")]
+    impl serde::Serialize for Redirect {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("return_url", &self.return_url)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "sources")]
+    impl Redirect {
+        /// Start with the required parameters: `return_url`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(return_url: impl Into<String>) -> Self {
+            Self {
+                return_url: return_url.into(),
+            }
+        }
+    }
     /// `source_order` in the parameters of `CreateSource`.
     #[cfg(feature = "sources")]
     #[derive(Clone, Debug, Default)]
     #[non_exhaustive]
     pub struct SourceOrder {
         /// The `items` parameter.
-        pub items: Option<Vec<crate::source::Items>>,
+        pub items: Option<Vec<crate::source::create_update::Items>>,
         /// The `shipping` parameter.
         pub shipping: Option<crate::source::Shipping>,
     }
@@ -1427,7 +5101,7 @@ pub mod create {
         /// The `items` parameter.
         pub fn items(
             mut self,
-            v: impl IntoIterator<Item = impl Into<crate::source::Items>>,
+            v: impl IntoIterator<Item = impl Into<crate::source::create_update::Items>>,
         ) -> Self {
             self.items = Some(v.into_iter().map(Into::into).collect());
             self
@@ -1435,6 +5109,186 @@ pub mod create {
         /// The `shipping` parameter.
         pub fn shipping(mut self, v: impl Into<crate::source::Shipping>) -> Self {
             self.shipping = Some(v.into());
+            self
+        }
+    }
+}
+/// Types of `create_update` whose field path another type of `source` also has.
+pub mod create_update {
+    /// `source_order.items` in the parameters of `CreateSource` and `UpdateSource`.
+    #[cfg(feature = "sources")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Items {
+        /// The `amount` parameter.
+        pub amount: Option<i64>,
+        /// The `currency` parameter.
+        pub currency: Option<String>,
+        /// The `description` parameter.
+        pub description: Option<String>,
+        /// The `parent` parameter.
+        pub parent: Option<String>,
+        /// The `quantity` parameter.
+        pub quantity: Option<i64>,
+        /// The `type` parameter.
+        pub r#type: Option<crate::source::ItemsType>,
+    }
+    #[cfg(feature = "sources")]
+    impl serde::Serialize for Items {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount {
+                map.serialize_entry("amount", v)?;
+            }
+            if let Some(v) = &self.currency {
+                map.serialize_entry("currency", v)?;
+            }
+            if let Some(v) = &self.description {
+                map.serialize_entry("description", v)?;
+            }
+            if let Some(v) = &self.parent {
+                map.serialize_entry("parent", v)?;
+            }
+            if let Some(v) = &self.quantity {
+                map.serialize_entry("quantity", v)?;
+            }
+            if let Some(v) = &self.r#type {
+                map.serialize_entry("type", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "sources")]
+    impl Items {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount: None,
+                currency: None,
+                description: None,
+                parent: None,
+                quantity: None,
+                r#type: None,
+            }
+        }
+        /// The `amount` parameter.
+        pub fn amount(mut self, v: impl Into<i64>) -> Self {
+            self.amount = Some(v.into());
+            self
+        }
+        /// The `currency` parameter.
+        pub fn currency(mut self, v: impl Into<String>) -> Self {
+            self.currency = Some(v.into());
+            self
+        }
+        /// The `description` parameter.
+        pub fn description(mut self, v: impl Into<String>) -> Self {
+            self.description = Some(v.into());
+            self
+        }
+        /// The `parent` parameter.
+        pub fn parent(mut self, v: impl Into<String>) -> Self {
+            self.parent = Some(v.into());
+            self
+        }
+        /// The `quantity` parameter.
+        pub fn quantity(mut self, v: impl Into<i64>) -> Self {
+            self.quantity = Some(v.into());
+            self
+        }
+        /// The `type` parameter.
+        pub fn r#type(mut self, v: impl Into<crate::source::ItemsType>) -> Self {
+            self.r#type = Some(v.into());
+            self
+        }
+    }
+    /// `owner` in the parameters of `CreateSource`, `UpdateCustomerBankAccount` and 3 more.
+    #[cfg(
+        any(
+            feature = "customer_bank_accounts",
+            feature = "customer_cards",
+            feature = "customer_sources",
+            feature = "sources"
+        )
+    )]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Owner {
+        /// The `address` parameter.
+        pub address: Option<crate::source::OwnerAddress>,
+        /// The `email` parameter.
+        pub email: Option<String>,
+        /// The `name` parameter.
+        pub name: Option<String>,
+        /// The `phone` parameter.
+        pub phone: Option<String>,
+    }
+    #[cfg(
+        any(
+            feature = "customer_bank_accounts",
+            feature = "customer_cards",
+            feature = "customer_sources",
+            feature = "sources"
+        )
+    )]
+    impl serde::Serialize for Owner {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.address {
+                map.serialize_entry("address", v)?;
+            }
+            if let Some(v) = &self.email {
+                map.serialize_entry("email", v)?;
+            }
+            if let Some(v) = &self.name {
+                map.serialize_entry("name", v)?;
+            }
+            if let Some(v) = &self.phone {
+                map.serialize_entry("phone", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(
+        any(
+            feature = "customer_bank_accounts",
+            feature = "customer_cards",
+            feature = "customer_sources",
+            feature = "sources"
+        )
+    )]
+    impl Owner {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                address: None,
+                email: None,
+                name: None,
+                phone: None,
+            }
+        }
+        /// The `address` parameter.
+        pub fn address(mut self, v: impl Into<crate::source::OwnerAddress>) -> Self {
+            self.address = Some(v.into());
+            self
+        }
+        /// The `email` parameter.
+        pub fn email(mut self, v: impl Into<String>) -> Self {
+            self.email = Some(v.into());
+            self
+        }
+        /// The `name` parameter.
+        pub fn name(mut self, v: impl Into<String>) -> Self {
+            self.name = Some(v.into());
+            self
+        }
+        /// The `phone` parameter.
+        pub fn phone(mut self, v: impl Into<String>) -> Self {
+            self.phone = Some(v.into());
             self
         }
     }
@@ -1447,7 +5301,7 @@ pub mod update {
     #[non_exhaustive]
     pub struct SourceOrder {
         /// The `items` parameter.
-        pub items: Option<Vec<crate::source::Items>>,
+        pub items: Option<Vec<crate::source::create_update::Items>>,
         /// The `shipping` parameter.
         pub shipping: Option<crate::source::Shipping>,
     }
@@ -1478,7 +5332,7 @@ pub mod update {
         /// The `items` parameter.
         pub fn items(
             mut self,
-            v: impl IntoIterator<Item = impl Into<crate::source::Items>>,
+            v: impl IntoIterator<Item = impl Into<crate::source::create_update::Items>>,
         ) -> Self {
             self.items = Some(v.into_iter().map(Into::into).collect());
             self

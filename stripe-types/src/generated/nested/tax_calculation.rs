@@ -329,6 +329,214 @@ impl LineItems {
         self
     }
 }
+/// Values of `tax_breakdown.tax_rate_details.rate_type` in `TaxCalculation` and `TaxRate`.
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateType {
+    /// `flat_amount`
+    FlatAmount,
+    /// `percentage`
+    Percentage,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl RateType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RateType::FlatAmount => "flat_amount",
+            RateType::Percentage => "percentage",
+            RateType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl std::str::FromStr for RateType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["flat_amount", "percentage"]) {
+                Some(0) => RateType::FlatAmount,
+                Some(1) => RateType::Percentage,
+                _ => RateType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl std::fmt::Display for RateType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl serde::Serialize for RateType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for RateType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl crate::rt::Decode for RateType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
 /// `ship_from_details` in the parameters of `CreateTaxCalculation`.
 #[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
@@ -438,74 +646,128 @@ impl ShipFromDetailsAddress {
         self
     }
 }
-/// `shipping_cost` in the parameters of `CreateTaxCalculation`.
+/// TaxProductResourceTaxCalculationShippingCost
 #[cfg(feature = "tax_calculations")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingCost {
-    /// The `amount` parameter.
-    pub amount: Option<i64>,
-    /// The `shipping_rate` parameter.
-    pub shipping_rate: Option<crate::ShippingRateId>,
-    /// The `tax_behavior` parameter.
-    pub tax_behavior: Option<crate::tax_calculation::TaxBehavior>,
-    /// The `tax_code` parameter.
-    pub tax_code: Option<crate::TaxCodeId>,
+    /// The shipping amount in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal). If `tax_behavior=inclusive`, then this amount includes taxes. Otherwise, taxes were calculated on top of this amount.
+    pub amount: i64,
+    /// The amount of tax calculated for shipping, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
+    pub amount_tax: i64,
+    /// The ID of an existing [ShippingRate](https://docs.stripe.com/api/shipping_rates/object).
+    pub shipping_rate: Option<String>,
+    /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
+    pub tax_behavior: crate::tax_calculation::TaxBehavior,
+    /// Detailed account of taxes relevant to shipping cost.
+    pub tax_breakdown: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
+    /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for shipping.
+    pub tax_code: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_calculations")]
+impl crate::rt::Decode for ShippingCost {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
+            f4: crate::rt::json::Slot<
+                Vec<crate::TaxProductResourceLineItemTaxBreakdown>,
+            >,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_calculation_shipping_cost object",
+                &[
+                    "amount",
+                    "amount_tax",
+                    "shipping_rate",
+                    "tax_behavior",
+                    "tax_breakdown",
+                    "tax_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take(), b.f5.take()) {
+            (Some(f0), Some(f1), Some(f3), Some(f5)) => {
+                Ok(ShippingCost {
+                    amount: f0,
+                    amount_tax: f1,
+                    shipping_rate: b.f2.take(),
+                    tax_behavior: f3,
+                    tax_breakdown: b.f4.take(),
+                    tax_code: f5,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_tax"),
+                        (taken.2.is_none(), "tax_behavior"),
+                        (taken.3.is_none(), "tax_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl<'de> serde::Deserialize<'de> for ShippingCost {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::HasId for ShippingCost {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingCost {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("amount_tax", &self.amount_tax)?;
         if let Some(v) = &self.shipping_rate {
             map.serialize_entry("shipping_rate", v)?;
         }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
+        map.serialize_entry("tax_behavior", &self.tax_behavior)?;
+        if let Some(v) = &self.tax_breakdown {
+            map.serialize_entry("tax_breakdown", v)?;
         }
-        if let Some(v) = &self.tax_code {
-            map.serialize_entry("tax_code", v)?;
+        map.serialize_entry("tax_code", &self.tax_code)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-#[cfg(feature = "tax_calculations")]
-impl ShippingCost {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            shipping_rate: None,
-            tax_behavior: None,
-            tax_code: None,
-        }
-    }
-    /// The `amount` parameter.
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    /// The `shipping_rate` parameter.
-    pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
-        self.shipping_rate = Some(v.into());
-        self
-    }
-    /// The `tax_behavior` parameter.
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::tax_calculation::TaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    /// The `tax_code` parameter.
-    pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
-        self.tax_code = Some(v.into());
-        self
     }
 }
 /// Values of `tax_behavior` in `BillingBillResourceInvoicingTaxesTax`, `CreateTaxCalculation` and 4 more.
@@ -646,6 +908,240 @@ impl crate::rt::Decode for TaxBehavior {
         r.str_enum()
     }
 }
+/// TaxProductResourceTaxBreakdown
+#[cfg(feature = "tax_calculations")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TaxBreakdown {
+    /// The amount of tax, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
+    pub amount: i64,
+    /// Specifies whether the tax amount is included in the line item amount.
+    pub inclusive: bool,
+    /// The `tax_rate_details` field.
+    pub tax_rate_details: crate::tax_calculation::TaxRateDetails,
+    /// The reasoning behind this tax, for example, if the product is tax exempt. We might extend the possible values for this field to support new tax rules.
+    pub taxability_reason: crate::line_items_tax_amount::TaxabilityReason,
+    /// The amount on which tax is calculated, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
+    pub taxable_amount: i64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::Decode for TaxBreakdown {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::tax_calculation::TaxRateDetails>,
+            f3: crate::rt::json::Slot<crate::line_items_tax_amount::TaxabilityReason>,
+            f4: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_breakdown object",
+                &[
+                    "amount",
+                    "inclusive",
+                    "tax_rate_details",
+                    "taxability_reason",
+                    "taxable_amount",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
+                Ok(TaxBreakdown {
+                    amount: f0,
+                    inclusive: f1,
+                    tax_rate_details: f2,
+                    taxability_reason: f3,
+                    taxable_amount: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "inclusive"),
+                        (taken.2.is_none(), "tax_rate_details"),
+                        (taken.3.is_none(), "taxability_reason"),
+                        (taken.4.is_none(), "taxable_amount"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl<'de> serde::Deserialize<'de> for TaxBreakdown {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::HasId for TaxBreakdown {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for TaxBreakdown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("inclusive", &self.inclusive)?;
+        map.serialize_entry("tax_rate_details", &self.tax_rate_details)?;
+        map.serialize_entry("taxability_reason", &self.taxability_reason)?;
+        map.serialize_entry("taxable_amount", &self.taxable_amount)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// TaxProductResourceTaxRateDetails
+#[cfg(feature = "tax_calculations")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TaxRateDetails {
+    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub country: Option<String>,
+    /// The amount of the tax rate when the `rate_type` is `flat_amount`. Tax rates with `rate_type` `percentage` can vary based on the transaction, resulting in this field being `null`. This field exposes the amount and currency of the flat tax rate.
+    pub flat_amount: Option<crate::TaxRateFlatAmount>,
+    /// The tax rate percentage as a string. For example, 8.5% is represented as `"8.5"`.
+    pub percentage_decimal: String,
+    /// Indicates the type of tax rate applied to the taxable amount. This value can be `null` when no tax applies to the location. This field is only present for TaxRates created by Stripe Tax.
+    pub rate_type: Option<crate::tax_calculation::RateType>,
+    /// State, county, province, or region ([ISO 3166-2](https://en.wikipedia.org/wiki/ISO_3166-2)).
+    pub state: Option<String>,
+    /// The tax type, such as `vat` or `sales_tax`.
+    pub tax_type: Option<crate::tax_rate::TaxType>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::Decode for TaxRateDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::TaxRateFlatAmount>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::tax_calculation::RateType>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::tax_rate::TaxType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_rate_details object",
+                &[
+                    "country",
+                    "flat_amount",
+                    "percentage_decimal",
+                    "rate_type",
+                    "state",
+                    "tax_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
+                Ok(TaxRateDetails {
+                    country: b.f0.take(),
+                    flat_amount: b.f1.take(),
+                    percentage_decimal: f2,
+                    rate_type: b.f3.take(),
+                    state: b.f4.take(),
+                    tax_type: b.f5.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "percentage_decimal")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl<'de> serde::Deserialize<'de> for TaxRateDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::HasId for TaxRateDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_calculations")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for TaxRateDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.flat_amount {
+            map.serialize_entry("flat_amount", v)?;
+        }
+        map.serialize_entry("percentage_decimal", &self.percentage_decimal)?;
+        if let Some(v) = &self.rate_type {
+            map.serialize_entry("rate_type", v)?;
+        }
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        if let Some(v) = &self.tax_type {
+            map.serialize_entry("tax_type", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `taxability_override` in `CreateTaxCalculation` and `TaxProductResourceCustomerDetails`.
 #[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -712,5 +1208,78 @@ impl<'de> serde::Deserialize<'de> for TaxabilityOverride {
 impl crate::rt::Decode for TaxabilityOverride {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// Types of `create` whose field path another type of `tax_calculation` also has.
+pub mod create {
+    /// `shipping_cost` in the parameters of `CreateTaxCalculation`.
+    #[cfg(feature = "tax_calculations")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct ShippingCost {
+        /// The `amount` parameter.
+        pub amount: Option<i64>,
+        /// The `shipping_rate` parameter.
+        pub shipping_rate: Option<crate::ShippingRateId>,
+        /// The `tax_behavior` parameter.
+        pub tax_behavior: Option<crate::tax_calculation::TaxBehavior>,
+        /// The `tax_code` parameter.
+        pub tax_code: Option<crate::TaxCodeId>,
+    }
+    #[cfg(feature = "tax_calculations")]
+    impl serde::Serialize for ShippingCost {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.amount {
+                map.serialize_entry("amount", v)?;
+            }
+            if let Some(v) = &self.shipping_rate {
+                map.serialize_entry("shipping_rate", v)?;
+            }
+            if let Some(v) = &self.tax_behavior {
+                map.serialize_entry("tax_behavior", v)?;
+            }
+            if let Some(v) = &self.tax_code {
+                map.serialize_entry("tax_code", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_calculations")]
+    impl ShippingCost {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                amount: None,
+                shipping_rate: None,
+                tax_behavior: None,
+                tax_code: None,
+            }
+        }
+        /// The `amount` parameter.
+        pub fn amount(mut self, v: impl Into<i64>) -> Self {
+            self.amount = Some(v.into());
+            self
+        }
+        /// The `shipping_rate` parameter.
+        pub fn shipping_rate(mut self, v: impl Into<crate::ShippingRateId>) -> Self {
+            self.shipping_rate = Some(v.into());
+            self
+        }
+        /// The `tax_behavior` parameter.
+        pub fn tax_behavior(
+            mut self,
+            v: impl Into<crate::tax_calculation::TaxBehavior>,
+        ) -> Self {
+            self.tax_behavior = Some(v.into());
+            self
+        }
+        /// The `tax_code` parameter.
+        pub fn tax_code(mut self, v: impl Into<crate::TaxCodeId>) -> Self {
+            self.tax_code = Some(v.into());
+            self
+        }
     }
 }

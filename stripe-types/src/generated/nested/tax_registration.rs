@@ -84,17 +84,74 @@ impl<'de> serde::Deserialize<'de> for ActiveFromString {
         crate::rt::de::str_enum(d)
     }
 }
-/// `country_options.ae` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ae {
-    /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
-    /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    /// The `standard` field.
+    pub standard: Option<crate::tax_registration::SgStandard>,
+    /// Type of registration in `country`.
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Ae {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::SgStandard>,
+            f1: crate::rt::json::Slot<
+                crate::tax_registration::tax_registration_create::SgType,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_default_inbound_goods object",
+                &["standard", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Ae {
+                    standard: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Ae {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Ae {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Ae {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -103,86 +160,144 @@ impl serde::Serialize for Ae {
             map.serialize_entry("standard", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "tax_registrations")]
-impl Ae {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
-        Self {
-            standard: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
-        self.standard = Some(v.into());
-        self
-    }
-}
-/// `country_options.al` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsDefault
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Al {
-    /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
-    /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    /// Type of registration in `country`.
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Al {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_default object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => Ok(Al { r#type: f0, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Al {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Al {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Al {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.standard {
-            map.serialize_entry("standard", v)?;
-        }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "tax_registrations")]
-impl Al {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
-        Self {
-            standard: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
-        self.standard = Some(v.into());
-        self
-    }
-}
-/// `country_options.am` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsSimplified
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Am {
-    /// The `type` parameter.
+    /// Type of registration in `country`.
     pub r#type: crate::tax_registration::Type,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Am {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::Type>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_simplified object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => Ok(Am { r#type: f0, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Am {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Am {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Am {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl Am {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
-        Self { r#type: r#type.into() }
     }
 }
 /// `country_options.ao` in the parameters of `CreateTaxRegistration`.
@@ -191,9 +306,9 @@ impl Am {
 #[non_exhaustive]
 pub struct Ao {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ao {
@@ -211,45 +326,11 @@ impl serde::Serialize for Ao {
 impl Ao {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
-        Self {
-            standard: None,
-            r#type: r#type.into(),
-        }
-    }
-    /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
-        self.standard = Some(v.into());
-        self
-    }
-}
-/// `country_options.at` in the parameters of `CreateTaxRegistration`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct At {
-    /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
-    /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for At {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.standard {
-            map.serialize_entry("standard", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl At {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -264,15 +345,97 @@ impl At {
         self
     }
 }
+/// TaxProductRegistrationsResourceCountryOptionsEurope
+#[cfg(feature = "tax_registrations")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct At {
+    /// The `standard` field.
+    pub standard: Option<crate::tax_registration::SkStandard>,
+    /// Type of registration in an EU country.
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for At {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::SkStandard>,
+            f1: crate::rt::json::Slot<
+                crate::tax_registration::tax_registration_create::Type,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_europe object",
+                &["standard", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(At {
+                    standard: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for At {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for At {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for At {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.standard {
+            map.serialize_entry("standard", v)?;
+        }
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `country_options.au` in the parameters of `CreateTaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Au {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Au {
@@ -290,14 +453,19 @@ impl serde::Serialize for Au {
 impl Au {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -308,9 +476,9 @@ impl Au {
 #[non_exhaustive]
 pub struct Aw {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Aw {
@@ -328,14 +496,21 @@ impl serde::Serialize for Aw {
 impl Aw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -371,9 +546,9 @@ impl Az {
 #[non_exhaustive]
 pub struct Ba {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ba {
@@ -391,14 +566,21 @@ impl serde::Serialize for Ba {
 impl Ba {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -409,9 +591,9 @@ impl Ba {
 #[non_exhaustive]
 pub struct Bb {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bb {
@@ -429,14 +611,21 @@ impl serde::Serialize for Bb {
 impl Bb {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -447,9 +636,9 @@ impl Bb {
 #[non_exhaustive]
 pub struct Bd {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bd {
@@ -467,14 +656,21 @@ impl serde::Serialize for Bd {
 impl Bd {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -485,9 +681,9 @@ impl Bd {
 #[non_exhaustive]
 pub struct Be {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Be {
@@ -505,7 +701,9 @@ impl serde::Serialize for Be {
 impl Be {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -514,7 +712,7 @@ impl Be {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -526,9 +724,9 @@ impl Be {
 #[non_exhaustive]
 pub struct Bf {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bf {
@@ -546,14 +744,21 @@ impl serde::Serialize for Bf {
 impl Bf {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -564,9 +769,9 @@ impl Bf {
 #[non_exhaustive]
 pub struct Bg {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bg {
@@ -584,7 +789,9 @@ impl serde::Serialize for Bg {
 impl Bg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -593,7 +800,7 @@ impl Bg {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -605,9 +812,9 @@ impl Bg {
 #[non_exhaustive]
 pub struct Bh {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bh {
@@ -625,14 +832,21 @@ impl serde::Serialize for Bh {
 impl Bh {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -668,9 +882,9 @@ impl Bj {
 #[non_exhaustive]
 pub struct Bs {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bs {
@@ -688,14 +902,21 @@ impl serde::Serialize for Bs {
 impl Bs {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -725,17 +946,72 @@ impl By {
         Self { r#type: r#type.into() }
     }
 }
-/// `country_options.ca` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsCanada
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Ca {
-    /// The `province_standard` parameter.
+    /// The `province_standard` field.
     pub province_standard: Option<crate::tax_registration::ProvinceStandard>,
-    /// The `type` parameter.
-    pub r#type: crate::tax_product_registrations_resource_country_options_canada::Type,
+    /// Type of registration in Canada.
+    pub r#type: crate::tax_registration::CaType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Ca {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::ProvinceStandard>,
+            f1: crate::rt::json::Slot<crate::tax_registration::CaType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_canada object",
+                &["province_standard", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Ca {
+                    province_standard: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Ca {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Ca {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Ca {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -744,30 +1020,78 @@ impl serde::Serialize for Ca {
             map.serialize_entry("province_standard", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// Values of `country_options.ca.type` in `CreateTaxRegistration` and `TaxRegistration`.
 #[cfg(feature = "tax_registrations")]
-impl Ca {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_product_registrations_resource_country_options_canada::Type,
-        >,
-    ) -> Self {
-        Self {
-            province_standard: None,
-            r#type: r#type.into(),
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CaType {
+    /// `province_standard`
+    ProvinceStandard,
+    /// `simplified`
+    Simplified,
+    /// `standard`
+    Standard,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "tax_registrations")]
+impl CaType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CaType::ProvinceStandard => "province_standard",
+            CaType::Simplified => "simplified",
+            CaType::Standard => "standard",
+            CaType::Unknown(v) => v,
         }
     }
-    /// The `province_standard` parameter.
-    pub fn province_standard(
-        mut self,
-        v: impl Into<crate::tax_registration::ProvinceStandard>,
-    ) -> Self {
-        self.province_standard = Some(v.into());
-        self
+}
+#[cfg(feature = "tax_registrations")]
+impl std::str::FromStr for CaType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["province_standard", "simplified", "standard"],
+            ) {
+                Some(0) => CaType::ProvinceStandard,
+                Some(1) => CaType::Simplified,
+                Some(2) => CaType::Standard,
+                _ => CaType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl std::fmt::Display for CaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl serde::Serialize for CaType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for CaType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for CaType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `country_options.cd` in the parameters of `CreateTaxRegistration`.
@@ -776,9 +1100,9 @@ impl Ca {
 #[non_exhaustive]
 pub struct Cd {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cd {
@@ -796,14 +1120,21 @@ impl serde::Serialize for Cd {
 impl Cd {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -814,9 +1145,9 @@ impl Cd {
 #[non_exhaustive]
 pub struct Ch {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ch {
@@ -834,14 +1165,19 @@ impl serde::Serialize for Ch {
 impl Ch {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -921,213 +1257,750 @@ impl Co {
         Self { r#type: r#type.into() }
     }
 }
-/// `country_options` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptions
 #[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CountryOptions {
-    /// The `ae` parameter.
+    /// The `ae` field.
     pub ae: Option<crate::tax_registration::Ae>,
-    /// The `al` parameter.
+    /// The `al` field.
     pub al: Option<crate::tax_registration::Al>,
-    /// The `am` parameter.
+    /// The `am` field.
     pub am: Option<crate::tax_registration::Am>,
-    /// The `ao` parameter.
-    pub ao: Option<crate::tax_registration::Ao>,
-    /// The `at` parameter.
+    /// The `ao` field.
+    pub ao: Option<crate::tax_registration::Al>,
+    /// The `at` field.
     pub at: Option<crate::tax_registration::At>,
-    /// The `au` parameter.
-    pub au: Option<crate::tax_registration::Au>,
-    /// The `aw` parameter.
-    pub aw: Option<crate::tax_registration::Aw>,
-    /// The `az` parameter.
-    pub az: Option<crate::tax_registration::Az>,
-    /// The `ba` parameter.
-    pub ba: Option<crate::tax_registration::Ba>,
-    /// The `bb` parameter.
-    pub bb: Option<crate::tax_registration::Bb>,
-    /// The `bd` parameter.
-    pub bd: Option<crate::tax_registration::Bd>,
-    /// The `be` parameter.
-    pub be: Option<crate::tax_registration::Be>,
-    /// The `bf` parameter.
-    pub bf: Option<crate::tax_registration::Bf>,
-    /// The `bg` parameter.
-    pub bg: Option<crate::tax_registration::Bg>,
-    /// The `bh` parameter.
-    pub bh: Option<crate::tax_registration::Bh>,
-    /// The `bj` parameter.
-    pub bj: Option<crate::tax_registration::Bj>,
-    /// The `bs` parameter.
-    pub bs: Option<crate::tax_registration::Bs>,
-    /// The `by` parameter.
-    pub by: Option<crate::tax_registration::By>,
-    /// The `ca` parameter.
+    /// The `au` field.
+    pub au: Option<crate::tax_registration::Ae>,
+    /// The `aw` field.
+    pub aw: Option<crate::tax_registration::Al>,
+    /// The `az` field.
+    pub az: Option<crate::tax_registration::Am>,
+    /// The `ba` field.
+    pub ba: Option<crate::tax_registration::Al>,
+    /// The `bb` field.
+    pub bb: Option<crate::tax_registration::Al>,
+    /// The `bd` field.
+    pub bd: Option<crate::tax_registration::Al>,
+    /// The `be` field.
+    pub be: Option<crate::tax_registration::At>,
+    /// The `bf` field.
+    pub bf: Option<crate::tax_registration::Al>,
+    /// The `bg` field.
+    pub bg: Option<crate::tax_registration::At>,
+    /// The `bh` field.
+    pub bh: Option<crate::tax_registration::Al>,
+    /// The `bj` field.
+    pub bj: Option<crate::tax_registration::Am>,
+    /// The `bs` field.
+    pub bs: Option<crate::tax_registration::Al>,
+    /// The `by` field.
+    pub by: Option<crate::tax_registration::Am>,
+    /// The `ca` field.
     pub ca: Option<crate::tax_registration::Ca>,
-    /// The `cd` parameter.
-    pub cd: Option<crate::tax_registration::Cd>,
-    /// The `ch` parameter.
-    pub ch: Option<crate::tax_registration::Ch>,
-    /// The `cl` parameter.
-    pub cl: Option<crate::tax_registration::Cl>,
-    /// The `cm` parameter.
-    pub cm: Option<crate::tax_registration::Cm>,
-    /// The `co` parameter.
-    pub co: Option<crate::tax_registration::Co>,
-    /// The `cr` parameter.
-    pub cr: Option<crate::tax_registration::Cr>,
-    /// The `cv` parameter.
-    pub cv: Option<crate::tax_registration::Cv>,
-    /// The `cy` parameter.
-    pub cy: Option<crate::tax_registration::Cy>,
-    /// The `cz` parameter.
-    pub cz: Option<crate::tax_registration::Cz>,
-    /// The `de` parameter.
-    pub de: Option<crate::tax_registration::De>,
-    /// The `dk` parameter.
-    pub dk: Option<crate::tax_registration::Dk>,
-    /// The `ec` parameter.
-    pub ec: Option<crate::tax_registration::Ec>,
-    /// The `ee` parameter.
-    pub ee: Option<crate::tax_registration::Ee>,
-    /// The `eg` parameter.
-    pub eg: Option<crate::tax_registration::Eg>,
-    /// The `es` parameter.
-    pub es: Option<crate::tax_registration::Es>,
-    /// The `et` parameter.
-    pub et: Option<crate::tax_registration::Et>,
-    /// The `fi` parameter.
-    pub fi: Option<crate::tax_registration::Fi>,
-    /// The `fr` parameter.
-    pub fr: Option<crate::tax_registration::Fr>,
-    /// The `gb` parameter.
-    pub gb: Option<crate::tax_registration::Gb>,
-    /// The `ge` parameter.
-    pub ge: Option<crate::tax_registration::Ge>,
-    /// The `gn` parameter.
-    pub gn: Option<crate::tax_registration::Gn>,
-    /// The `gr` parameter.
-    pub gr: Option<crate::tax_registration::Gr>,
-    /// The `hr` parameter.
-    pub hr: Option<crate::tax_registration::Hr>,
-    /// The `hu` parameter.
-    pub hu: Option<crate::tax_registration::Hu>,
-    /// The `id` parameter.
-    pub id: Option<crate::tax_registration::Id>,
-    /// The `ie` parameter.
-    pub ie: Option<crate::tax_registration::Ie>,
-    /// The `in` parameter.
-    pub r#in: Option<crate::tax_registration::In>,
-    /// The `is` parameter.
-    pub is: Option<crate::tax_registration::Is>,
-    /// The `it` parameter.
-    pub it: Option<crate::tax_registration::It>,
-    /// The `jp` parameter.
-    pub jp: Option<crate::tax_registration::Jp>,
-    /// The `ke` parameter.
-    pub ke: Option<crate::tax_registration::Ke>,
-    /// The `kg` parameter.
-    pub kg: Option<crate::tax_registration::Kg>,
-    /// The `kh` parameter.
-    pub kh: Option<crate::tax_registration::Kh>,
-    /// The `kr` parameter.
-    pub kr: Option<crate::tax_registration::Kr>,
-    /// The `kz` parameter.
-    pub kz: Option<crate::tax_registration::Kz>,
-    /// The `la` parameter.
-    pub la: Option<crate::tax_registration::La>,
-    /// The `lt` parameter.
-    pub lt: Option<crate::tax_registration::Lt>,
-    /// The `lu` parameter.
-    pub lu: Option<crate::tax_registration::Lu>,
-    /// The `lv` parameter.
-    pub lv: Option<crate::tax_registration::Lv>,
-    /// The `ma` parameter.
-    pub ma: Option<crate::tax_registration::Ma>,
-    /// The `md` parameter.
-    pub md: Option<crate::tax_registration::Md>,
-    /// The `me` parameter.
-    pub me: Option<crate::tax_registration::Me>,
-    /// The `mk` parameter.
-    pub mk: Option<crate::tax_registration::Mk>,
-    /// The `mr` parameter.
-    pub mr: Option<crate::tax_registration::Mr>,
-    /// The `mt` parameter.
-    pub mt: Option<crate::tax_registration::Mt>,
-    /// The `mx` parameter.
-    pub mx: Option<crate::tax_registration::Mx>,
-    /// The `my` parameter.
-    pub my: Option<crate::tax_registration::My>,
-    /// The `ng` parameter.
-    pub ng: Option<crate::tax_registration::Ng>,
-    /// The `nl` parameter.
-    pub nl: Option<crate::tax_registration::Nl>,
-    /// The `no` parameter.
-    pub no: Option<crate::tax_registration::No>,
-    /// The `np` parameter.
-    pub np: Option<crate::tax_registration::Np>,
-    /// The `nz` parameter.
-    pub nz: Option<crate::tax_registration::Nz>,
-    /// The `om` parameter.
-    pub om: Option<crate::tax_registration::Om>,
-    /// The `pe` parameter.
-    pub pe: Option<crate::tax_registration::Pe>,
-    /// The `ph` parameter.
-    pub ph: Option<crate::tax_registration::Ph>,
-    /// The `pl` parameter.
-    pub pl: Option<crate::tax_registration::Pl>,
-    /// The `pt` parameter.
-    pub pt: Option<crate::tax_registration::Pt>,
-    /// The `ro` parameter.
-    pub ro: Option<crate::tax_registration::Ro>,
-    /// The `rs` parameter.
-    pub rs: Option<crate::tax_registration::Rs>,
-    /// The `ru` parameter.
-    pub ru: Option<crate::tax_registration::Ru>,
-    /// The `sa` parameter.
-    pub sa: Option<crate::tax_registration::Sa>,
-    /// The `se` parameter.
-    pub se: Option<crate::tax_registration::Se>,
-    /// The `sg` parameter.
-    pub sg: Option<crate::tax_registration::Sg>,
-    /// The `si` parameter.
-    pub si: Option<crate::tax_registration::Si>,
-    /// The `sk` parameter.
-    pub sk: Option<crate::tax_registration::Sk>,
-    /// The `sn` parameter.
-    pub sn: Option<crate::tax_registration::Sn>,
-    /// The `sr` parameter.
-    pub sr: Option<crate::tax_registration::Sr>,
-    /// The `th` parameter.
+    /// The `cd` field.
+    pub cd: Option<crate::tax_registration::Al>,
+    /// The `ch` field.
+    pub ch: Option<crate::tax_registration::Ae>,
+    /// The `cl` field.
+    pub cl: Option<crate::tax_registration::Am>,
+    /// The `cm` field.
+    pub cm: Option<crate::tax_registration::Am>,
+    /// The `co` field.
+    pub co: Option<crate::tax_registration::Am>,
+    /// The `cr` field.
+    pub cr: Option<crate::tax_registration::Am>,
+    /// The `cv` field.
+    pub cv: Option<crate::tax_registration::Am>,
+    /// The `cy` field.
+    pub cy: Option<crate::tax_registration::At>,
+    /// The `cz` field.
+    pub cz: Option<crate::tax_registration::At>,
+    /// The `de` field.
+    pub de: Option<crate::tax_registration::At>,
+    /// The `dk` field.
+    pub dk: Option<crate::tax_registration::At>,
+    /// The `ec` field.
+    pub ec: Option<crate::tax_registration::Am>,
+    /// The `ee` field.
+    pub ee: Option<crate::tax_registration::At>,
+    /// The `eg` field.
+    pub eg: Option<crate::tax_registration::Am>,
+    /// The `es` field.
+    pub es: Option<crate::tax_registration::At>,
+    /// The `et` field.
+    pub et: Option<crate::tax_registration::Al>,
+    /// The `fi` field.
+    pub fi: Option<crate::tax_registration::At>,
+    /// The `fr` field.
+    pub fr: Option<crate::tax_registration::At>,
+    /// The `gb` field.
+    pub gb: Option<crate::tax_registration::Ae>,
+    /// The `ge` field.
+    pub ge: Option<crate::tax_registration::Am>,
+    /// The `gn` field.
+    pub gn: Option<crate::tax_registration::Al>,
+    /// The `gr` field.
+    pub gr: Option<crate::tax_registration::At>,
+    /// The `hr` field.
+    pub hr: Option<crate::tax_registration::At>,
+    /// The `hu` field.
+    pub hu: Option<crate::tax_registration::At>,
+    /// The `id` field.
+    pub id: Option<crate::tax_registration::Am>,
+    /// The `ie` field.
+    pub ie: Option<crate::tax_registration::At>,
+    /// The `in` field.
+    pub r#in: Option<crate::tax_registration::Am>,
+    /// The `is` field.
+    pub is: Option<crate::tax_registration::Al>,
+    /// The `it` field.
+    pub it: Option<crate::tax_registration::At>,
+    /// The `jp` field.
+    pub jp: Option<crate::tax_registration::Ae>,
+    /// The `ke` field.
+    pub ke: Option<crate::tax_registration::Am>,
+    /// The `kg` field.
+    pub kg: Option<crate::tax_registration::Am>,
+    /// The `kh` field.
+    pub kh: Option<crate::tax_registration::Am>,
+    /// The `kr` field.
+    pub kr: Option<crate::tax_registration::Am>,
+    /// The `kz` field.
+    pub kz: Option<crate::tax_registration::Am>,
+    /// The `la` field.
+    pub la: Option<crate::tax_registration::Am>,
+    /// The `lt` field.
+    pub lt: Option<crate::tax_registration::At>,
+    /// The `lu` field.
+    pub lu: Option<crate::tax_registration::At>,
+    /// The `lv` field.
+    pub lv: Option<crate::tax_registration::At>,
+    /// The `ma` field.
+    pub ma: Option<crate::tax_registration::Am>,
+    /// The `md` field.
+    pub md: Option<crate::tax_registration::Am>,
+    /// The `me` field.
+    pub me: Option<crate::tax_registration::Al>,
+    /// The `mk` field.
+    pub mk: Option<crate::tax_registration::Al>,
+    /// The `mr` field.
+    pub mr: Option<crate::tax_registration::Al>,
+    /// The `mt` field.
+    pub mt: Option<crate::tax_registration::At>,
+    /// The `mx` field.
+    pub mx: Option<crate::tax_registration::Am>,
+    /// The `my` field.
+    pub my: Option<crate::tax_registration::Am>,
+    /// The `ng` field.
+    pub ng: Option<crate::tax_registration::Am>,
+    /// The `nl` field.
+    pub nl: Option<crate::tax_registration::At>,
+    /// The `no` field.
+    pub no: Option<crate::tax_registration::Ae>,
+    /// The `np` field.
+    pub np: Option<crate::tax_registration::Am>,
+    /// The `nz` field.
+    pub nz: Option<crate::tax_registration::Ae>,
+    /// The `om` field.
+    pub om: Option<crate::tax_registration::Al>,
+    /// The `pe` field.
+    pub pe: Option<crate::tax_registration::Am>,
+    /// The `ph` field.
+    pub ph: Option<crate::tax_registration::Am>,
+    /// The `pl` field.
+    pub pl: Option<crate::tax_registration::At>,
+    /// The `pt` field.
+    pub pt: Option<crate::tax_registration::At>,
+    /// The `ro` field.
+    pub ro: Option<crate::tax_registration::At>,
+    /// The `rs` field.
+    pub rs: Option<crate::tax_registration::Al>,
+    /// The `ru` field.
+    pub ru: Option<crate::tax_registration::Am>,
+    /// The `sa` field.
+    pub sa: Option<crate::tax_registration::Am>,
+    /// The `se` field.
+    pub se: Option<crate::tax_registration::At>,
+    /// The `sg` field.
+    pub sg: Option<crate::tax_registration::Ae>,
+    /// The `si` field.
+    pub si: Option<crate::tax_registration::At>,
+    /// The `sk` field.
+    pub sk: Option<crate::tax_registration::At>,
+    /// The `sn` field.
+    pub sn: Option<crate::tax_registration::Am>,
+    /// The `sr` field.
+    pub sr: Option<crate::tax_registration::Al>,
+    /// The `th` field.
     pub th: Option<crate::tax_registration::Th>,
-    /// The `tj` parameter.
-    pub tj: Option<crate::tax_registration::Tj>,
-    /// The `tr` parameter.
-    pub tr: Option<crate::tax_registration::Tr>,
-    /// The `tw` parameter.
-    pub tw: Option<crate::tax_registration::Tw>,
-    /// The `tz` parameter.
-    pub tz: Option<crate::tax_registration::Tz>,
-    /// The `ua` parameter.
-    pub ua: Option<crate::tax_registration::Ua>,
-    /// The `ug` parameter.
-    pub ug: Option<crate::tax_registration::Ug>,
-    /// The `us` parameter.
+    /// The `tj` field.
+    pub tj: Option<crate::tax_registration::Am>,
+    /// The `tr` field.
+    pub tr: Option<crate::tax_registration::Am>,
+    /// The `tw` field.
+    pub tw: Option<crate::tax_registration::Am>,
+    /// The `tz` field.
+    pub tz: Option<crate::tax_registration::Am>,
+    /// The `ua` field.
+    pub ua: Option<crate::tax_registration::Am>,
+    /// The `ug` field.
+    pub ug: Option<crate::tax_registration::Am>,
+    /// The `us` field.
     pub us: Option<crate::tax_registration::Us>,
-    /// The `uy` parameter.
-    pub uy: Option<crate::tax_registration::Uy>,
-    /// The `uz` parameter.
-    pub uz: Option<crate::tax_registration::Uz>,
-    /// The `vn` parameter.
-    pub vn: Option<crate::tax_registration::Vn>,
-    /// The `za` parameter.
-    pub za: Option<crate::tax_registration::Za>,
-    /// The `zm` parameter.
-    pub zm: Option<crate::tax_registration::Zm>,
-    /// The `zw` parameter.
-    pub zw: Option<crate::tax_registration::Zw>,
+    /// The `uy` field.
+    pub uy: Option<crate::tax_registration::Al>,
+    /// The `uz` field.
+    pub uz: Option<crate::tax_registration::Am>,
+    /// The `vn` field.
+    pub vn: Option<crate::tax_registration::Am>,
+    /// The `za` field.
+    pub za: Option<crate::tax_registration::Al>,
+    /// The `zm` field.
+    pub zm: Option<crate::tax_registration::Am>,
+    /// The `zw` field.
+    pub zw: Option<crate::tax_registration::Al>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for CountryOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f1: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f2: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f3: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f4: crate::rt::json::Slot<crate::tax_registration::At>,
+            f5: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f6: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f7: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f8: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f9: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f10: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f11: crate::rt::json::Slot<crate::tax_registration::At>,
+            f12: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f13: crate::rt::json::Slot<crate::tax_registration::At>,
+            f14: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f15: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f16: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f17: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f18: crate::rt::json::Slot<crate::tax_registration::Ca>,
+            f19: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f20: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f21: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f22: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f23: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f24: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f25: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f26: crate::rt::json::Slot<crate::tax_registration::At>,
+            f27: crate::rt::json::Slot<crate::tax_registration::At>,
+            f28: crate::rt::json::Slot<crate::tax_registration::At>,
+            f29: crate::rt::json::Slot<crate::tax_registration::At>,
+            f30: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f31: crate::rt::json::Slot<crate::tax_registration::At>,
+            f32: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f33: crate::rt::json::Slot<crate::tax_registration::At>,
+            f34: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f35: crate::rt::json::Slot<crate::tax_registration::At>,
+            f36: crate::rt::json::Slot<crate::tax_registration::At>,
+            f37: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f38: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f39: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f40: crate::rt::json::Slot<crate::tax_registration::At>,
+            f41: crate::rt::json::Slot<crate::tax_registration::At>,
+            f42: crate::rt::json::Slot<crate::tax_registration::At>,
+            f43: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f44: crate::rt::json::Slot<crate::tax_registration::At>,
+            f45: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f46: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f47: crate::rt::json::Slot<crate::tax_registration::At>,
+            f48: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f49: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f50: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f51: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f52: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f53: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f54: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f55: crate::rt::json::Slot<crate::tax_registration::At>,
+            f56: crate::rt::json::Slot<crate::tax_registration::At>,
+            f57: crate::rt::json::Slot<crate::tax_registration::At>,
+            f58: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f59: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f60: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f61: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f62: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f63: crate::rt::json::Slot<crate::tax_registration::At>,
+            f64: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f65: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f66: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f67: crate::rt::json::Slot<crate::tax_registration::At>,
+            f68: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f69: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f70: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f71: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f72: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f73: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f74: crate::rt::json::Slot<crate::tax_registration::At>,
+            f75: crate::rt::json::Slot<crate::tax_registration::At>,
+            f76: crate::rt::json::Slot<crate::tax_registration::At>,
+            f77: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f78: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f79: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f80: crate::rt::json::Slot<crate::tax_registration::At>,
+            f81: crate::rt::json::Slot<crate::tax_registration::Ae>,
+            f82: crate::rt::json::Slot<crate::tax_registration::At>,
+            f83: crate::rt::json::Slot<crate::tax_registration::At>,
+            f84: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f85: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f86: crate::rt::json::Slot<crate::tax_registration::Th>,
+            f87: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f88: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f89: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f90: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f91: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f92: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f93: crate::rt::json::Slot<crate::tax_registration::Us>,
+            f94: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f95: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f96: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f97: crate::rt::json::Slot<crate::tax_registration::Al>,
+            f98: crate::rt::json::Slot<crate::tax_registration::Am>,
+            f99: crate::rt::json::Slot<crate::tax_registration::Al>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
+            f52: crate::rt::json::Slot::new(),
+            f53: crate::rt::json::Slot::new(),
+            f54: crate::rt::json::Slot::new(),
+            f55: crate::rt::json::Slot::new(),
+            f56: crate::rt::json::Slot::new(),
+            f57: crate::rt::json::Slot::new(),
+            f58: crate::rt::json::Slot::new(),
+            f59: crate::rt::json::Slot::new(),
+            f60: crate::rt::json::Slot::new(),
+            f61: crate::rt::json::Slot::new(),
+            f62: crate::rt::json::Slot::new(),
+            f63: crate::rt::json::Slot::new(),
+            f64: crate::rt::json::Slot::new(),
+            f65: crate::rt::json::Slot::new(),
+            f66: crate::rt::json::Slot::new(),
+            f67: crate::rt::json::Slot::new(),
+            f68: crate::rt::json::Slot::new(),
+            f69: crate::rt::json::Slot::new(),
+            f70: crate::rt::json::Slot::new(),
+            f71: crate::rt::json::Slot::new(),
+            f72: crate::rt::json::Slot::new(),
+            f73: crate::rt::json::Slot::new(),
+            f74: crate::rt::json::Slot::new(),
+            f75: crate::rt::json::Slot::new(),
+            f76: crate::rt::json::Slot::new(),
+            f77: crate::rt::json::Slot::new(),
+            f78: crate::rt::json::Slot::new(),
+            f79: crate::rt::json::Slot::new(),
+            f80: crate::rt::json::Slot::new(),
+            f81: crate::rt::json::Slot::new(),
+            f82: crate::rt::json::Slot::new(),
+            f83: crate::rt::json::Slot::new(),
+            f84: crate::rt::json::Slot::new(),
+            f85: crate::rt::json::Slot::new(),
+            f86: crate::rt::json::Slot::new(),
+            f87: crate::rt::json::Slot::new(),
+            f88: crate::rt::json::Slot::new(),
+            f89: crate::rt::json::Slot::new(),
+            f90: crate::rt::json::Slot::new(),
+            f91: crate::rt::json::Slot::new(),
+            f92: crate::rt::json::Slot::new(),
+            f93: crate::rt::json::Slot::new(),
+            f94: crate::rt::json::Slot::new(),
+            f95: crate::rt::json::Slot::new(),
+            f96: crate::rt::json::Slot::new(),
+            f97: crate::rt::json::Slot::new(),
+            f98: crate::rt::json::Slot::new(),
+            f99: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options object",
+                &[
+                    "ae",
+                    "al",
+                    "am",
+                    "ao",
+                    "at",
+                    "au",
+                    "aw",
+                    "az",
+                    "ba",
+                    "bb",
+                    "bd",
+                    "be",
+                    "bf",
+                    "bg",
+                    "bh",
+                    "bj",
+                    "bs",
+                    "by",
+                    "ca",
+                    "cd",
+                    "ch",
+                    "cl",
+                    "cm",
+                    "co",
+                    "cr",
+                    "cv",
+                    "cy",
+                    "cz",
+                    "de",
+                    "dk",
+                    "ec",
+                    "ee",
+                    "eg",
+                    "es",
+                    "et",
+                    "fi",
+                    "fr",
+                    "gb",
+                    "ge",
+                    "gn",
+                    "gr",
+                    "hr",
+                    "hu",
+                    "id",
+                    "ie",
+                    "in",
+                    "is",
+                    "it",
+                    "jp",
+                    "ke",
+                    "kg",
+                    "kh",
+                    "kr",
+                    "kz",
+                    "la",
+                    "lt",
+                    "lu",
+                    "lv",
+                    "ma",
+                    "md",
+                    "me",
+                    "mk",
+                    "mr",
+                    "mt",
+                    "mx",
+                    "my",
+                    "ng",
+                    "nl",
+                    "no",
+                    "np",
+                    "nz",
+                    "om",
+                    "pe",
+                    "ph",
+                    "pl",
+                    "pt",
+                    "ro",
+                    "rs",
+                    "ru",
+                    "sa",
+                    "se",
+                    "sg",
+                    "si",
+                    "sk",
+                    "sn",
+                    "sr",
+                    "th",
+                    "tj",
+                    "tr",
+                    "tw",
+                    "tz",
+                    "ua",
+                    "ug",
+                    "us",
+                    "uy",
+                    "uz",
+                    "vn",
+                    "za",
+                    "zm",
+                    "zw",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.optional(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
+                    45 => r.optional(&mut b.f45),
+                    46 => r.optional(&mut b.f46),
+                    47 => r.optional(&mut b.f47),
+                    48 => r.optional(&mut b.f48),
+                    49 => r.optional(&mut b.f49),
+                    50 => r.optional(&mut b.f50),
+                    51 => r.optional(&mut b.f51),
+                    52 => r.optional(&mut b.f52),
+                    53 => r.optional(&mut b.f53),
+                    54 => r.optional(&mut b.f54),
+                    55 => r.optional(&mut b.f55),
+                    56 => r.optional(&mut b.f56),
+                    57 => r.optional(&mut b.f57),
+                    58 => r.optional(&mut b.f58),
+                    59 => r.optional(&mut b.f59),
+                    60 => r.optional(&mut b.f60),
+                    61 => r.optional(&mut b.f61),
+                    62 => r.optional(&mut b.f62),
+                    63 => r.optional(&mut b.f63),
+                    64 => r.optional(&mut b.f64),
+                    65 => r.optional(&mut b.f65),
+                    66 => r.optional(&mut b.f66),
+                    67 => r.optional(&mut b.f67),
+                    68 => r.optional(&mut b.f68),
+                    69 => r.optional(&mut b.f69),
+                    70 => r.optional(&mut b.f70),
+                    71 => r.optional(&mut b.f71),
+                    72 => r.optional(&mut b.f72),
+                    73 => r.optional(&mut b.f73),
+                    74 => r.optional(&mut b.f74),
+                    75 => r.optional(&mut b.f75),
+                    76 => r.optional(&mut b.f76),
+                    77 => r.optional(&mut b.f77),
+                    78 => r.optional(&mut b.f78),
+                    79 => r.optional(&mut b.f79),
+                    80 => r.optional(&mut b.f80),
+                    81 => r.optional(&mut b.f81),
+                    82 => r.optional(&mut b.f82),
+                    83 => r.optional(&mut b.f83),
+                    84 => r.optional(&mut b.f84),
+                    85 => r.optional(&mut b.f85),
+                    86 => r.optional(&mut b.f86),
+                    87 => r.optional(&mut b.f87),
+                    88 => r.optional(&mut b.f88),
+                    89 => r.optional(&mut b.f89),
+                    90 => r.optional(&mut b.f90),
+                    91 => r.optional(&mut b.f91),
+                    92 => r.optional(&mut b.f92),
+                    93 => r.optional(&mut b.f93),
+                    94 => r.optional(&mut b.f94),
+                    95 => r.optional(&mut b.f95),
+                    96 => r.optional(&mut b.f96),
+                    97 => r.optional(&mut b.f97),
+                    98 => r.optional(&mut b.f98),
+                    99 => r.optional(&mut b.f99),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(CountryOptions {
+            ae: b.f0.take(),
+            al: b.f1.take(),
+            am: b.f2.take(),
+            ao: b.f3.take(),
+            at: b.f4.take(),
+            au: b.f5.take(),
+            aw: b.f6.take(),
+            az: b.f7.take(),
+            ba: b.f8.take(),
+            bb: b.f9.take(),
+            bd: b.f10.take(),
+            be: b.f11.take(),
+            bf: b.f12.take(),
+            bg: b.f13.take(),
+            bh: b.f14.take(),
+            bj: b.f15.take(),
+            bs: b.f16.take(),
+            by: b.f17.take(),
+            ca: b.f18.take(),
+            cd: b.f19.take(),
+            ch: b.f20.take(),
+            cl: b.f21.take(),
+            cm: b.f22.take(),
+            co: b.f23.take(),
+            cr: b.f24.take(),
+            cv: b.f25.take(),
+            cy: b.f26.take(),
+            cz: b.f27.take(),
+            de: b.f28.take(),
+            dk: b.f29.take(),
+            ec: b.f30.take(),
+            ee: b.f31.take(),
+            eg: b.f32.take(),
+            es: b.f33.take(),
+            et: b.f34.take(),
+            fi: b.f35.take(),
+            fr: b.f36.take(),
+            gb: b.f37.take(),
+            ge: b.f38.take(),
+            gn: b.f39.take(),
+            gr: b.f40.take(),
+            hr: b.f41.take(),
+            hu: b.f42.take(),
+            id: b.f43.take(),
+            ie: b.f44.take(),
+            r#in: b.f45.take(),
+            is: b.f46.take(),
+            it: b.f47.take(),
+            jp: b.f48.take(),
+            ke: b.f49.take(),
+            kg: b.f50.take(),
+            kh: b.f51.take(),
+            kr: b.f52.take(),
+            kz: b.f53.take(),
+            la: b.f54.take(),
+            lt: b.f55.take(),
+            lu: b.f56.take(),
+            lv: b.f57.take(),
+            ma: b.f58.take(),
+            md: b.f59.take(),
+            me: b.f60.take(),
+            mk: b.f61.take(),
+            mr: b.f62.take(),
+            mt: b.f63.take(),
+            mx: b.f64.take(),
+            my: b.f65.take(),
+            ng: b.f66.take(),
+            nl: b.f67.take(),
+            no: b.f68.take(),
+            np: b.f69.take(),
+            nz: b.f70.take(),
+            om: b.f71.take(),
+            pe: b.f72.take(),
+            ph: b.f73.take(),
+            pl: b.f74.take(),
+            pt: b.f75.take(),
+            ro: b.f76.take(),
+            rs: b.f77.take(),
+            ru: b.f78.take(),
+            sa: b.f79.take(),
+            se: b.f80.take(),
+            sg: b.f81.take(),
+            si: b.f82.take(),
+            sk: b.f83.take(),
+            sn: b.f84.take(),
+            sr: b.f85.take(),
+            th: b.f86.take(),
+            tj: b.f87.take(),
+            tr: b.f88.take(),
+            tw: b.f89.take(),
+            tz: b.f90.take(),
+            ua: b.f91.take(),
+            ug: b.f92.take(),
+            us: b.f93.take(),
+            uy: b.f94.take(),
+            uz: b.f95.take(),
+            vn: b.f96.take(),
+            za: b.f97.take(),
+            zm: b.f98.take(),
+            zw: b.f99.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for CountryOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for CountryOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for CountryOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -1432,616 +2305,10 @@ impl serde::Serialize for CountryOptions {
         if let Some(v) = &self.zw {
             map.serialize_entry("zw", v)?;
         }
-        map.end()
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl CountryOptions {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            ae: None,
-            al: None,
-            am: None,
-            ao: None,
-            at: None,
-            au: None,
-            aw: None,
-            az: None,
-            ba: None,
-            bb: None,
-            bd: None,
-            be: None,
-            bf: None,
-            bg: None,
-            bh: None,
-            bj: None,
-            bs: None,
-            by: None,
-            ca: None,
-            cd: None,
-            ch: None,
-            cl: None,
-            cm: None,
-            co: None,
-            cr: None,
-            cv: None,
-            cy: None,
-            cz: None,
-            de: None,
-            dk: None,
-            ec: None,
-            ee: None,
-            eg: None,
-            es: None,
-            et: None,
-            fi: None,
-            fr: None,
-            gb: None,
-            ge: None,
-            gn: None,
-            gr: None,
-            hr: None,
-            hu: None,
-            id: None,
-            ie: None,
-            r#in: None,
-            is: None,
-            it: None,
-            jp: None,
-            ke: None,
-            kg: None,
-            kh: None,
-            kr: None,
-            kz: None,
-            la: None,
-            lt: None,
-            lu: None,
-            lv: None,
-            ma: None,
-            md: None,
-            me: None,
-            mk: None,
-            mr: None,
-            mt: None,
-            mx: None,
-            my: None,
-            ng: None,
-            nl: None,
-            no: None,
-            np: None,
-            nz: None,
-            om: None,
-            pe: None,
-            ph: None,
-            pl: None,
-            pt: None,
-            ro: None,
-            rs: None,
-            ru: None,
-            sa: None,
-            se: None,
-            sg: None,
-            si: None,
-            sk: None,
-            sn: None,
-            sr: None,
-            th: None,
-            tj: None,
-            tr: None,
-            tw: None,
-            tz: None,
-            ua: None,
-            ug: None,
-            us: None,
-            uy: None,
-            uz: None,
-            vn: None,
-            za: None,
-            zm: None,
-            zw: None,
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
-    }
-    /// The `ae` parameter.
-    pub fn ae(mut self, v: impl Into<crate::tax_registration::Ae>) -> Self {
-        self.ae = Some(v.into());
-        self
-    }
-    /// The `al` parameter.
-    pub fn al(mut self, v: impl Into<crate::tax_registration::Al>) -> Self {
-        self.al = Some(v.into());
-        self
-    }
-    /// The `am` parameter.
-    pub fn am(mut self, v: impl Into<crate::tax_registration::Am>) -> Self {
-        self.am = Some(v.into());
-        self
-    }
-    /// The `ao` parameter.
-    pub fn ao(mut self, v: impl Into<crate::tax_registration::Ao>) -> Self {
-        self.ao = Some(v.into());
-        self
-    }
-    /// The `at` parameter.
-    pub fn at(mut self, v: impl Into<crate::tax_registration::At>) -> Self {
-        self.at = Some(v.into());
-        self
-    }
-    /// The `au` parameter.
-    pub fn au(mut self, v: impl Into<crate::tax_registration::Au>) -> Self {
-        self.au = Some(v.into());
-        self
-    }
-    /// The `aw` parameter.
-    pub fn aw(mut self, v: impl Into<crate::tax_registration::Aw>) -> Self {
-        self.aw = Some(v.into());
-        self
-    }
-    /// The `az` parameter.
-    pub fn az(mut self, v: impl Into<crate::tax_registration::Az>) -> Self {
-        self.az = Some(v.into());
-        self
-    }
-    /// The `ba` parameter.
-    pub fn ba(mut self, v: impl Into<crate::tax_registration::Ba>) -> Self {
-        self.ba = Some(v.into());
-        self
-    }
-    /// The `bb` parameter.
-    pub fn bb(mut self, v: impl Into<crate::tax_registration::Bb>) -> Self {
-        self.bb = Some(v.into());
-        self
-    }
-    /// The `bd` parameter.
-    pub fn bd(mut self, v: impl Into<crate::tax_registration::Bd>) -> Self {
-        self.bd = Some(v.into());
-        self
-    }
-    /// The `be` parameter.
-    pub fn be(mut self, v: impl Into<crate::tax_registration::Be>) -> Self {
-        self.be = Some(v.into());
-        self
-    }
-    /// The `bf` parameter.
-    pub fn bf(mut self, v: impl Into<crate::tax_registration::Bf>) -> Self {
-        self.bf = Some(v.into());
-        self
-    }
-    /// The `bg` parameter.
-    pub fn bg(mut self, v: impl Into<crate::tax_registration::Bg>) -> Self {
-        self.bg = Some(v.into());
-        self
-    }
-    /// The `bh` parameter.
-    pub fn bh(mut self, v: impl Into<crate::tax_registration::Bh>) -> Self {
-        self.bh = Some(v.into());
-        self
-    }
-    /// The `bj` parameter.
-    pub fn bj(mut self, v: impl Into<crate::tax_registration::Bj>) -> Self {
-        self.bj = Some(v.into());
-        self
-    }
-    /// The `bs` parameter.
-    pub fn bs(mut self, v: impl Into<crate::tax_registration::Bs>) -> Self {
-        self.bs = Some(v.into());
-        self
-    }
-    /// The `by` parameter.
-    pub fn by(mut self, v: impl Into<crate::tax_registration::By>) -> Self {
-        self.by = Some(v.into());
-        self
-    }
-    /// The `ca` parameter.
-    pub fn ca(mut self, v: impl Into<crate::tax_registration::Ca>) -> Self {
-        self.ca = Some(v.into());
-        self
-    }
-    /// The `cd` parameter.
-    pub fn cd(mut self, v: impl Into<crate::tax_registration::Cd>) -> Self {
-        self.cd = Some(v.into());
-        self
-    }
-    /// The `ch` parameter.
-    pub fn ch(mut self, v: impl Into<crate::tax_registration::Ch>) -> Self {
-        self.ch = Some(v.into());
-        self
-    }
-    /// The `cl` parameter.
-    pub fn cl(mut self, v: impl Into<crate::tax_registration::Cl>) -> Self {
-        self.cl = Some(v.into());
-        self
-    }
-    /// The `cm` parameter.
-    pub fn cm(mut self, v: impl Into<crate::tax_registration::Cm>) -> Self {
-        self.cm = Some(v.into());
-        self
-    }
-    /// The `co` parameter.
-    pub fn co(mut self, v: impl Into<crate::tax_registration::Co>) -> Self {
-        self.co = Some(v.into());
-        self
-    }
-    /// The `cr` parameter.
-    pub fn cr(mut self, v: impl Into<crate::tax_registration::Cr>) -> Self {
-        self.cr = Some(v.into());
-        self
-    }
-    /// The `cv` parameter.
-    pub fn cv(mut self, v: impl Into<crate::tax_registration::Cv>) -> Self {
-        self.cv = Some(v.into());
-        self
-    }
-    /// The `cy` parameter.
-    pub fn cy(mut self, v: impl Into<crate::tax_registration::Cy>) -> Self {
-        self.cy = Some(v.into());
-        self
-    }
-    /// The `cz` parameter.
-    pub fn cz(mut self, v: impl Into<crate::tax_registration::Cz>) -> Self {
-        self.cz = Some(v.into());
-        self
-    }
-    /// The `de` parameter.
-    pub fn de(mut self, v: impl Into<crate::tax_registration::De>) -> Self {
-        self.de = Some(v.into());
-        self
-    }
-    /// The `dk` parameter.
-    pub fn dk(mut self, v: impl Into<crate::tax_registration::Dk>) -> Self {
-        self.dk = Some(v.into());
-        self
-    }
-    /// The `ec` parameter.
-    pub fn ec(mut self, v: impl Into<crate::tax_registration::Ec>) -> Self {
-        self.ec = Some(v.into());
-        self
-    }
-    /// The `ee` parameter.
-    pub fn ee(mut self, v: impl Into<crate::tax_registration::Ee>) -> Self {
-        self.ee = Some(v.into());
-        self
-    }
-    /// The `eg` parameter.
-    pub fn eg(mut self, v: impl Into<crate::tax_registration::Eg>) -> Self {
-        self.eg = Some(v.into());
-        self
-    }
-    /// The `es` parameter.
-    pub fn es(mut self, v: impl Into<crate::tax_registration::Es>) -> Self {
-        self.es = Some(v.into());
-        self
-    }
-    /// The `et` parameter.
-    pub fn et(mut self, v: impl Into<crate::tax_registration::Et>) -> Self {
-        self.et = Some(v.into());
-        self
-    }
-    /// The `fi` parameter.
-    pub fn fi(mut self, v: impl Into<crate::tax_registration::Fi>) -> Self {
-        self.fi = Some(v.into());
-        self
-    }
-    /// The `fr` parameter.
-    pub fn fr(mut self, v: impl Into<crate::tax_registration::Fr>) -> Self {
-        self.fr = Some(v.into());
-        self
-    }
-    /// The `gb` parameter.
-    pub fn gb(mut self, v: impl Into<crate::tax_registration::Gb>) -> Self {
-        self.gb = Some(v.into());
-        self
-    }
-    /// The `ge` parameter.
-    pub fn ge(mut self, v: impl Into<crate::tax_registration::Ge>) -> Self {
-        self.ge = Some(v.into());
-        self
-    }
-    /// The `gn` parameter.
-    pub fn gn(mut self, v: impl Into<crate::tax_registration::Gn>) -> Self {
-        self.gn = Some(v.into());
-        self
-    }
-    /// The `gr` parameter.
-    pub fn gr(mut self, v: impl Into<crate::tax_registration::Gr>) -> Self {
-        self.gr = Some(v.into());
-        self
-    }
-    /// The `hr` parameter.
-    pub fn hr(mut self, v: impl Into<crate::tax_registration::Hr>) -> Self {
-        self.hr = Some(v.into());
-        self
-    }
-    /// The `hu` parameter.
-    pub fn hu(mut self, v: impl Into<crate::tax_registration::Hu>) -> Self {
-        self.hu = Some(v.into());
-        self
-    }
-    /// The `id` parameter.
-    pub fn id(mut self, v: impl Into<crate::tax_registration::Id>) -> Self {
-        self.id = Some(v.into());
-        self
-    }
-    /// The `ie` parameter.
-    pub fn ie(mut self, v: impl Into<crate::tax_registration::Ie>) -> Self {
-        self.ie = Some(v.into());
-        self
-    }
-    /// The `in` parameter.
-    pub fn r#in(mut self, v: impl Into<crate::tax_registration::In>) -> Self {
-        self.r#in = Some(v.into());
-        self
-    }
-    /// The `is` parameter.
-    pub fn is(mut self, v: impl Into<crate::tax_registration::Is>) -> Self {
-        self.is = Some(v.into());
-        self
-    }
-    /// The `it` parameter.
-    pub fn it(mut self, v: impl Into<crate::tax_registration::It>) -> Self {
-        self.it = Some(v.into());
-        self
-    }
-    /// The `jp` parameter.
-    pub fn jp(mut self, v: impl Into<crate::tax_registration::Jp>) -> Self {
-        self.jp = Some(v.into());
-        self
-    }
-    /// The `ke` parameter.
-    pub fn ke(mut self, v: impl Into<crate::tax_registration::Ke>) -> Self {
-        self.ke = Some(v.into());
-        self
-    }
-    /// The `kg` parameter.
-    pub fn kg(mut self, v: impl Into<crate::tax_registration::Kg>) -> Self {
-        self.kg = Some(v.into());
-        self
-    }
-    /// The `kh` parameter.
-    pub fn kh(mut self, v: impl Into<crate::tax_registration::Kh>) -> Self {
-        self.kh = Some(v.into());
-        self
-    }
-    /// The `kr` parameter.
-    pub fn kr(mut self, v: impl Into<crate::tax_registration::Kr>) -> Self {
-        self.kr = Some(v.into());
-        self
-    }
-    /// The `kz` parameter.
-    pub fn kz(mut self, v: impl Into<crate::tax_registration::Kz>) -> Self {
-        self.kz = Some(v.into());
-        self
-    }
-    /// The `la` parameter.
-    pub fn la(mut self, v: impl Into<crate::tax_registration::La>) -> Self {
-        self.la = Some(v.into());
-        self
-    }
-    /// The `lt` parameter.
-    pub fn lt(mut self, v: impl Into<crate::tax_registration::Lt>) -> Self {
-        self.lt = Some(v.into());
-        self
-    }
-    /// The `lu` parameter.
-    pub fn lu(mut self, v: impl Into<crate::tax_registration::Lu>) -> Self {
-        self.lu = Some(v.into());
-        self
-    }
-    /// The `lv` parameter.
-    pub fn lv(mut self, v: impl Into<crate::tax_registration::Lv>) -> Self {
-        self.lv = Some(v.into());
-        self
-    }
-    /// The `ma` parameter.
-    pub fn ma(mut self, v: impl Into<crate::tax_registration::Ma>) -> Self {
-        self.ma = Some(v.into());
-        self
-    }
-    /// The `md` parameter.
-    pub fn md(mut self, v: impl Into<crate::tax_registration::Md>) -> Self {
-        self.md = Some(v.into());
-        self
-    }
-    /// The `me` parameter.
-    pub fn me(mut self, v: impl Into<crate::tax_registration::Me>) -> Self {
-        self.me = Some(v.into());
-        self
-    }
-    /// The `mk` parameter.
-    pub fn mk(mut self, v: impl Into<crate::tax_registration::Mk>) -> Self {
-        self.mk = Some(v.into());
-        self
-    }
-    /// The `mr` parameter.
-    pub fn mr(mut self, v: impl Into<crate::tax_registration::Mr>) -> Self {
-        self.mr = Some(v.into());
-        self
-    }
-    /// The `mt` parameter.
-    pub fn mt(mut self, v: impl Into<crate::tax_registration::Mt>) -> Self {
-        self.mt = Some(v.into());
-        self
-    }
-    /// The `mx` parameter.
-    pub fn mx(mut self, v: impl Into<crate::tax_registration::Mx>) -> Self {
-        self.mx = Some(v.into());
-        self
-    }
-    /// The `my` parameter.
-    pub fn my(mut self, v: impl Into<crate::tax_registration::My>) -> Self {
-        self.my = Some(v.into());
-        self
-    }
-    /// The `ng` parameter.
-    pub fn ng(mut self, v: impl Into<crate::tax_registration::Ng>) -> Self {
-        self.ng = Some(v.into());
-        self
-    }
-    /// The `nl` parameter.
-    pub fn nl(mut self, v: impl Into<crate::tax_registration::Nl>) -> Self {
-        self.nl = Some(v.into());
-        self
-    }
-    /// The `no` parameter.
-    pub fn no(mut self, v: impl Into<crate::tax_registration::No>) -> Self {
-        self.no = Some(v.into());
-        self
-    }
-    /// The `np` parameter.
-    pub fn np(mut self, v: impl Into<crate::tax_registration::Np>) -> Self {
-        self.np = Some(v.into());
-        self
-    }
-    /// The `nz` parameter.
-    pub fn nz(mut self, v: impl Into<crate::tax_registration::Nz>) -> Self {
-        self.nz = Some(v.into());
-        self
-    }
-    /// The `om` parameter.
-    pub fn om(mut self, v: impl Into<crate::tax_registration::Om>) -> Self {
-        self.om = Some(v.into());
-        self
-    }
-    /// The `pe` parameter.
-    pub fn pe(mut self, v: impl Into<crate::tax_registration::Pe>) -> Self {
-        self.pe = Some(v.into());
-        self
-    }
-    /// The `ph` parameter.
-    pub fn ph(mut self, v: impl Into<crate::tax_registration::Ph>) -> Self {
-        self.ph = Some(v.into());
-        self
-    }
-    /// The `pl` parameter.
-    pub fn pl(mut self, v: impl Into<crate::tax_registration::Pl>) -> Self {
-        self.pl = Some(v.into());
-        self
-    }
-    /// The `pt` parameter.
-    pub fn pt(mut self, v: impl Into<crate::tax_registration::Pt>) -> Self {
-        self.pt = Some(v.into());
-        self
-    }
-    /// The `ro` parameter.
-    pub fn ro(mut self, v: impl Into<crate::tax_registration::Ro>) -> Self {
-        self.ro = Some(v.into());
-        self
-    }
-    /// The `rs` parameter.
-    pub fn rs(mut self, v: impl Into<crate::tax_registration::Rs>) -> Self {
-        self.rs = Some(v.into());
-        self
-    }
-    /// The `ru` parameter.
-    pub fn ru(mut self, v: impl Into<crate::tax_registration::Ru>) -> Self {
-        self.ru = Some(v.into());
-        self
-    }
-    /// The `sa` parameter.
-    pub fn sa(mut self, v: impl Into<crate::tax_registration::Sa>) -> Self {
-        self.sa = Some(v.into());
-        self
-    }
-    /// The `se` parameter.
-    pub fn se(mut self, v: impl Into<crate::tax_registration::Se>) -> Self {
-        self.se = Some(v.into());
-        self
-    }
-    /// The `sg` parameter.
-    pub fn sg(mut self, v: impl Into<crate::tax_registration::Sg>) -> Self {
-        self.sg = Some(v.into());
-        self
-    }
-    /// The `si` parameter.
-    pub fn si(mut self, v: impl Into<crate::tax_registration::Si>) -> Self {
-        self.si = Some(v.into());
-        self
-    }
-    /// The `sk` parameter.
-    pub fn sk(mut self, v: impl Into<crate::tax_registration::Sk>) -> Self {
-        self.sk = Some(v.into());
-        self
-    }
-    /// The `sn` parameter.
-    pub fn sn(mut self, v: impl Into<crate::tax_registration::Sn>) -> Self {
-        self.sn = Some(v.into());
-        self
-    }
-    /// The `sr` parameter.
-    pub fn sr(mut self, v: impl Into<crate::tax_registration::Sr>) -> Self {
-        self.sr = Some(v.into());
-        self
-    }
-    /// The `th` parameter.
-    pub fn th(mut self, v: impl Into<crate::tax_registration::Th>) -> Self {
-        self.th = Some(v.into());
-        self
-    }
-    /// The `tj` parameter.
-    pub fn tj(mut self, v: impl Into<crate::tax_registration::Tj>) -> Self {
-        self.tj = Some(v.into());
-        self
-    }
-    /// The `tr` parameter.
-    pub fn tr(mut self, v: impl Into<crate::tax_registration::Tr>) -> Self {
-        self.tr = Some(v.into());
-        self
-    }
-    /// The `tw` parameter.
-    pub fn tw(mut self, v: impl Into<crate::tax_registration::Tw>) -> Self {
-        self.tw = Some(v.into());
-        self
-    }
-    /// The `tz` parameter.
-    pub fn tz(mut self, v: impl Into<crate::tax_registration::Tz>) -> Self {
-        self.tz = Some(v.into());
-        self
-    }
-    /// The `ua` parameter.
-    pub fn ua(mut self, v: impl Into<crate::tax_registration::Ua>) -> Self {
-        self.ua = Some(v.into());
-        self
-    }
-    /// The `ug` parameter.
-    pub fn ug(mut self, v: impl Into<crate::tax_registration::Ug>) -> Self {
-        self.ug = Some(v.into());
-        self
-    }
-    /// The `us` parameter.
-    pub fn us(mut self, v: impl Into<crate::tax_registration::Us>) -> Self {
-        self.us = Some(v.into());
-        self
-    }
-    /// The `uy` parameter.
-    pub fn uy(mut self, v: impl Into<crate::tax_registration::Uy>) -> Self {
-        self.uy = Some(v.into());
-        self
-    }
-    /// The `uz` parameter.
-    pub fn uz(mut self, v: impl Into<crate::tax_registration::Uz>) -> Self {
-        self.uz = Some(v.into());
-        self
-    }
-    /// The `vn` parameter.
-    pub fn vn(mut self, v: impl Into<crate::tax_registration::Vn>) -> Self {
-        self.vn = Some(v.into());
-        self
-    }
-    /// The `za` parameter.
-    pub fn za(mut self, v: impl Into<crate::tax_registration::Za>) -> Self {
-        self.za = Some(v.into());
-        self
-    }
-    /// The `zm` parameter.
-    pub fn zm(mut self, v: impl Into<crate::tax_registration::Zm>) -> Self {
-        self.zm = Some(v.into());
-        self
-    }
-    /// The `zw` parameter.
-    pub fn zw(mut self, v: impl Into<crate::tax_registration::Zw>) -> Self {
-        self.zw = Some(v.into());
-        self
+        map.end()
     }
 }
 /// `country_options.cr` in the parameters of `CreateTaxRegistration`.
@@ -2100,9 +2367,9 @@ impl Cv {
 #[non_exhaustive]
 pub struct Cy {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cy {
@@ -2120,7 +2387,9 @@ impl serde::Serialize for Cy {
 impl Cy {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2129,7 +2398,7 @@ impl Cy {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2141,9 +2410,9 @@ impl Cy {
 #[non_exhaustive]
 pub struct Cz {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cz {
@@ -2161,7 +2430,9 @@ impl serde::Serialize for Cz {
 impl Cz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2170,7 +2441,7 @@ impl Cz {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2182,9 +2453,9 @@ impl Cz {
 #[non_exhaustive]
 pub struct De {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for De {
@@ -2202,7 +2473,9 @@ impl serde::Serialize for De {
 impl De {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2211,7 +2484,7 @@ impl De {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2223,9 +2496,9 @@ impl De {
 #[non_exhaustive]
 pub struct Dk {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Dk {
@@ -2243,7 +2516,9 @@ impl serde::Serialize for Dk {
 impl Dk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2252,7 +2527,7 @@ impl Dk {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2289,9 +2564,9 @@ impl Ec {
 #[non_exhaustive]
 pub struct Ee {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ee {
@@ -2309,7 +2584,9 @@ impl serde::Serialize for Ee {
 impl Ee {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2318,7 +2595,7 @@ impl Ee {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2349,17 +2626,72 @@ impl Eg {
         Self { r#type: r#type.into() }
     }
 }
-/// `country_options.us.state_sales_tax.elections` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Elections {
-    /// The `jurisdiction` parameter.
+    /// A [FIPS code](https://www.census.gov/library/reference/code-lists/ansi.html) representing the local jurisdiction.
     pub jurisdiction: Option<String>,
-    /// The `type` parameter.
-    pub r#type: crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type,
+    /// The type of the election for the state sales tax registration.
+    pub r#type: crate::tax_registration::ElectionsType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Elections {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::tax_registration::ElectionsType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_us_state_sales_tax_election object",
+                &["jurisdiction", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(Elections {
+                    jurisdiction: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Elections {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Elections {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Elections {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -2368,27 +2700,78 @@ impl serde::Serialize for Elections {
             map.serialize_entry("jurisdiction", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// Values of `country_options.us.state_sales_tax.elections.type` in `CreateTaxRegistration` and `TaxRegistration`.
 #[cfg(feature = "tax_registrations")]
-impl Elections {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type,
-        >,
-    ) -> Self {
-        Self {
-            jurisdiction: None,
-            r#type: r#type.into(),
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ElectionsType {
+    /// `local_use_tax`
+    LocalUseTax,
+    /// `simplified_sellers_use_tax`
+    SimplifiedSellersUseTax,
+    /// `single_local_use_tax`
+    SingleLocalUseTax,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "tax_registrations")]
+impl ElectionsType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ElectionsType::LocalUseTax => "local_use_tax",
+            ElectionsType::SimplifiedSellersUseTax => "simplified_sellers_use_tax",
+            ElectionsType::SingleLocalUseTax => "single_local_use_tax",
+            ElectionsType::Unknown(v) => v,
         }
     }
-    /// The `jurisdiction` parameter.
-    pub fn jurisdiction(mut self, v: impl Into<String>) -> Self {
-        self.jurisdiction = Some(v.into());
-        self
+}
+#[cfg(feature = "tax_registrations")]
+impl std::str::FromStr for ElectionsType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["local_use_tax", "simplified_sellers_use_tax", "single_local_use_tax"],
+            ) {
+                Some(0) => ElectionsType::LocalUseTax,
+                Some(1) => ElectionsType::SimplifiedSellersUseTax,
+                Some(2) => ElectionsType::SingleLocalUseTax,
+                _ => ElectionsType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl std::fmt::Display for ElectionsType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl serde::Serialize for ElectionsType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for ElectionsType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for ElectionsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `country_options.es` in the parameters of `CreateTaxRegistration`.
@@ -2397,9 +2780,9 @@ impl Elections {
 #[non_exhaustive]
 pub struct Es {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Es {
@@ -2417,7 +2800,9 @@ impl serde::Serialize for Es {
 impl Es {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2426,7 +2811,7 @@ impl Es {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2438,9 +2823,9 @@ impl Es {
 #[non_exhaustive]
 pub struct Et {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Et {
@@ -2458,14 +2843,21 @@ impl serde::Serialize for Et {
 impl Et {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -2476,9 +2868,9 @@ impl Et {
 #[non_exhaustive]
 pub struct Fi {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Fi {
@@ -2496,7 +2888,9 @@ impl serde::Serialize for Fi {
 impl Fi {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2505,7 +2899,7 @@ impl Fi {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2517,9 +2911,9 @@ impl Fi {
 #[non_exhaustive]
 pub struct Fr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Fr {
@@ -2537,7 +2931,9 @@ impl serde::Serialize for Fr {
 impl Fr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2546,7 +2942,7 @@ impl Fr {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2558,9 +2954,9 @@ impl Fr {
 #[non_exhaustive]
 pub struct Gb {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gb {
@@ -2578,14 +2974,19 @@ impl serde::Serialize for Gb {
 impl Gb {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -2621,9 +3022,9 @@ impl Ge {
 #[non_exhaustive]
 pub struct Gn {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gn {
@@ -2641,14 +3042,21 @@ impl serde::Serialize for Gn {
 impl Gn {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -2659,9 +3067,9 @@ impl Gn {
 #[non_exhaustive]
 pub struct Gr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gr {
@@ -2679,7 +3087,9 @@ impl serde::Serialize for Gr {
 impl Gr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2688,7 +3098,7 @@ impl Gr {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2700,9 +3110,9 @@ impl Gr {
 #[non_exhaustive]
 pub struct Hr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Hr {
@@ -2720,7 +3130,9 @@ impl serde::Serialize for Hr {
 impl Hr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2729,7 +3141,7 @@ impl Hr {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2741,9 +3153,9 @@ impl Hr {
 #[non_exhaustive]
 pub struct Hu {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Hu {
@@ -2761,7 +3173,9 @@ impl serde::Serialize for Hu {
 impl Hu {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2770,7 +3184,7 @@ impl Hu {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2807,9 +3221,9 @@ impl Id {
 #[non_exhaustive]
 pub struct Ie {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ie {
@@ -2827,7 +3241,9 @@ impl serde::Serialize for Ie {
 impl Ie {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2836,7 +3252,7 @@ impl Ie {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2873,9 +3289,9 @@ impl In {
 #[non_exhaustive]
 pub struct Is {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Is {
@@ -2893,14 +3309,21 @@ impl serde::Serialize for Is {
 impl Is {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -2911,9 +3334,9 @@ impl Is {
 #[non_exhaustive]
 pub struct It {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for It {
@@ -2931,7 +3354,9 @@ impl serde::Serialize for It {
 impl It {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2940,7 +3365,7 @@ impl It {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -2952,9 +3377,9 @@ impl It {
 #[non_exhaustive]
 pub struct Jp {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Jp {
@@ -2972,14 +3397,19 @@ impl serde::Serialize for Jp {
 impl Jp {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3134,58 +3564,146 @@ impl La {
         Self { r#type: r#type.into() }
     }
 }
-/// `country_options.us.local_amusement_tax` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LocalAmusementTax {
-    /// The `jurisdiction` parameter.
+    /// A [FIPS code](https://www.census.gov/library/reference/code-lists/ansi.html) representing the local jurisdiction.
     pub jurisdiction: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for LocalAmusementTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_us_local_amusement_tax object",
+                &["jurisdiction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(LocalAmusementTax {
+                    jurisdiction: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "jurisdiction")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for LocalAmusementTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for LocalAmusementTax {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for LocalAmusementTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("jurisdiction", &self.jurisdiction)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
-#[cfg(feature = "tax_registrations")]
-impl LocalAmusementTax {
-    /// Start with the required parameters: `jurisdiction`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(jurisdiction: impl Into<String>) -> Self {
-        Self {
-            jurisdiction: jurisdiction.into(),
-        }
-    }
-}
-/// `country_options.us.local_lease_tax` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LocalLeaseTax {
-    /// The `jurisdiction` parameter.
+    /// A [FIPS code](https://www.census.gov/library/reference/code-lists/ansi.html) representing the local jurisdiction.
     pub jurisdiction: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for LocalLeaseTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_us_local_lease_tax object",
+                &["jurisdiction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(LocalLeaseTax {
+                    jurisdiction: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "jurisdiction")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for LocalLeaseTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for LocalLeaseTax {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for LocalLeaseTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("jurisdiction", &self.jurisdiction)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl LocalLeaseTax {
-    /// Start with the required parameters: `jurisdiction`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(jurisdiction: impl Into<String>) -> Self {
-        Self {
-            jurisdiction: jurisdiction.into(),
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
         }
+        map.end()
     }
 }
 /// `country_options.lt` in the parameters of `CreateTaxRegistration`.
@@ -3194,9 +3712,9 @@ impl LocalLeaseTax {
 #[non_exhaustive]
 pub struct Lt {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lt {
@@ -3214,7 +3732,9 @@ impl serde::Serialize for Lt {
 impl Lt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3223,7 +3743,7 @@ impl Lt {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3235,9 +3755,9 @@ impl Lt {
 #[non_exhaustive]
 pub struct Lu {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lu {
@@ -3255,7 +3775,9 @@ impl serde::Serialize for Lu {
 impl Lu {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3264,7 +3786,7 @@ impl Lu {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3276,9 +3798,9 @@ impl Lu {
 #[non_exhaustive]
 pub struct Lv {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lv {
@@ -3296,7 +3818,9 @@ impl serde::Serialize for Lv {
 impl Lv {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3305,7 +3829,7 @@ impl Lv {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3367,9 +3891,9 @@ impl Md {
 #[non_exhaustive]
 pub struct Me {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Me {
@@ -3387,14 +3911,21 @@ impl serde::Serialize for Me {
 impl Me {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3405,9 +3936,9 @@ impl Me {
 #[non_exhaustive]
 pub struct Mk {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mk {
@@ -3425,14 +3956,21 @@ impl serde::Serialize for Mk {
 impl Mk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3443,9 +3981,9 @@ impl Mk {
 #[non_exhaustive]
 pub struct Mr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mr {
@@ -3463,14 +4001,21 @@ impl serde::Serialize for Mr {
 impl Mr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3481,9 +4026,9 @@ impl Mr {
 #[non_exhaustive]
 pub struct Mt {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mt {
@@ -3501,7 +4046,9 @@ impl serde::Serialize for Mt {
 impl Mt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3510,7 +4057,7 @@ impl Mt {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3597,9 +4144,9 @@ impl Ng {
 #[non_exhaustive]
 pub struct Nl {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Nl {
@@ -3617,7 +4164,9 @@ impl serde::Serialize for Nl {
 impl Nl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3626,7 +4175,7 @@ impl Nl {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3638,9 +4187,9 @@ impl Nl {
 #[non_exhaustive]
 pub struct No {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for No {
@@ -3658,14 +4207,19 @@ impl serde::Serialize for No {
 impl No {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3701,9 +4255,9 @@ impl Np {
 #[non_exhaustive]
 pub struct Nz {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Nz {
@@ -3721,14 +4275,19 @@ impl serde::Serialize for Nz {
 impl Nz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3739,9 +4298,9 @@ impl Nz {
 #[non_exhaustive]
 pub struct Om {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Om {
@@ -3759,14 +4318,21 @@ impl serde::Serialize for Om {
 impl Om {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -3827,9 +4393,9 @@ impl Ph {
 #[non_exhaustive]
 pub struct Pl {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pl {
@@ -3847,7 +4413,9 @@ impl serde::Serialize for Pl {
 impl Pl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3856,96 +4424,81 @@ impl Pl {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
     }
 }
-/// Values of `place_of_supply_scheme` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsDefaultStandard`.
-#[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PlaceOfSupplyScheme {
-    /// `inbound_goods`
-    InboundGoods,
-    /// `standard`
-    Standard,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax_registrations")]
-impl PlaceOfSupplyScheme {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PlaceOfSupplyScheme::InboundGoods => "inbound_goods",
-            PlaceOfSupplyScheme::Standard => "standard",
-            PlaceOfSupplyScheme::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::str::FromStr for PlaceOfSupplyScheme {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
-                Some(0) => PlaceOfSupplyScheme::InboundGoods,
-                Some(1) => PlaceOfSupplyScheme::Standard,
-                _ => PlaceOfSupplyScheme::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl std::fmt::Display for PlaceOfSupplyScheme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl serde::Serialize for PlaceOfSupplyScheme {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl<'de> serde::Deserialize<'de> for PlaceOfSupplyScheme {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::Decode for PlaceOfSupplyScheme {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// `country_options.ca.province_standard` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProvinceStandard {
-    /// The `province` parameter.
+    /// Two-letter CA province code ([ISO 3166-2](https://en.wikipedia.org/wiki/ISO_3166-2)).
     pub province: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for ProvinceStandard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_ca_province_standard object",
+                &["province"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(ProvinceStandard {
+                    province: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "province")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for ProvinceStandard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for ProvinceStandard {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for ProvinceStandard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("province", &self.province)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl ProvinceStandard {
-    /// Start with the required parameters: `province`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(province: impl Into<String>) -> Self {
-        Self { province: province.into() }
     }
 }
 /// `country_options.pt` in the parameters of `CreateTaxRegistration`.
@@ -3954,9 +4507,9 @@ impl ProvinceStandard {
 #[non_exhaustive]
 pub struct Pt {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pt {
@@ -3974,7 +4527,9 @@ impl serde::Serialize for Pt {
 impl Pt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3983,7 +4538,7 @@ impl Pt {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -3995,9 +4550,9 @@ impl Pt {
 #[non_exhaustive]
 pub struct Ro {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ro {
@@ -4015,7 +4570,9 @@ impl serde::Serialize for Ro {
 impl Ro {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4024,7 +4581,7 @@ impl Ro {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4036,9 +4593,9 @@ impl Ro {
 #[non_exhaustive]
 pub struct Rs {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Rs {
@@ -4056,14 +4613,21 @@ impl serde::Serialize for Rs {
 impl Rs {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -4124,9 +4688,9 @@ impl Sa {
 #[non_exhaustive]
 pub struct Se {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Se {
@@ -4144,7 +4708,9 @@ impl serde::Serialize for Se {
 impl Se {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4153,7 +4719,7 @@ impl Se {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4165,9 +4731,9 @@ impl Se {
 #[non_exhaustive]
 pub struct Sg {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SgType,
+    pub r#type: crate::tax_registration::tax_registration_create::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sg {
@@ -4185,16 +4751,94 @@ impl serde::Serialize for Sg {
 impl Sg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
+    }
+}
+/// TaxProductRegistrationsResourceCountryOptionsDefaultStandard
+#[cfg(feature = "tax_registrations")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SgStandard {
+    /// Place of supply scheme used in an Default standard registration.
+    pub place_of_supply_scheme: crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for SgStandard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_default_standard object",
+                &["place_of_supply_scheme"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(SgStandard {
+                    place_of_supply_scheme: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "place_of_supply_scheme")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for SgStandard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for SgStandard {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SgStandard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("place_of_supply_scheme", &self.place_of_supply_scheme)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `country_options.si` in the parameters of `CreateTaxRegistration`.
@@ -4203,9 +4847,9 @@ impl Sg {
 #[non_exhaustive]
 pub struct Si {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Si {
@@ -4223,7 +4867,9 @@ impl serde::Serialize for Si {
 impl Si {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4232,7 +4878,7 @@ impl Si {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
@@ -4244,9 +4890,9 @@ impl Si {
 #[non_exhaustive]
 pub struct Sk {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::create::Standard>,
+    pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::Type,
+    pub r#type: crate::tax_registration::tax_registration_create::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sk {
@@ -4264,7 +4910,9 @@ impl serde::Serialize for Sk {
 impl Sk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
+    pub fn new(
+        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4273,10 +4921,83 @@ impl Sk {
     /// The `standard` parameter.
     pub fn standard(
         mut self,
-        v: impl Into<crate::tax_registration::create::Standard>,
+        v: impl Into<crate::tax_registration::create::CreateStandard>,
     ) -> Self {
         self.standard = Some(v.into());
         self
+    }
+}
+/// TaxProductRegistrationsResourceCountryOptionsEuStandard
+#[cfg(feature = "tax_registrations")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SkStandard {
+    /// Place of supply scheme used in an EU standard registration.
+    pub place_of_supply_scheme: crate::tax_registration::StandardPlaceOfSupplyScheme,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for SkStandard {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::tax_registration::StandardPlaceOfSupplyScheme,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_eu_standard object",
+                &["place_of_supply_scheme"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(SkStandard {
+                    place_of_supply_scheme: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "place_of_supply_scheme")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for SkStandard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for SkStandard {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SkStandard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("place_of_supply_scheme", &self.place_of_supply_scheme)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `country_options.sn` in the parameters of `CreateTaxRegistration`.
@@ -4310,9 +5031,9 @@ impl Sn {
 #[non_exhaustive]
 pub struct Sr {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sr {
@@ -4330,84 +5051,153 @@ impl serde::Serialize for Sr {
 impl Sr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
 }
-/// `country_options.ae.standard` in the parameters of `CreateTaxRegistration`.
+/// Values of `country_options.at.standard.place_of_supply_scheme` in `CreateTaxRegistration` and `TaxRegistration`.
 #[cfg(feature = "tax_registrations")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct Standard {
-    /// The `place_of_supply_scheme` parameter.
-    pub place_of_supply_scheme: Option<crate::tax_registration::PlaceOfSupplyScheme>,
+pub enum StandardPlaceOfSupplyScheme {
+    /// `inbound_goods`
+    InboundGoods,
+    /// `small_seller`
+    SmallSeller,
+    /// `standard`
+    Standard,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
 }
 #[cfg(feature = "tax_registrations")]
-impl serde::Serialize for Standard {
+impl StandardPlaceOfSupplyScheme {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StandardPlaceOfSupplyScheme::InboundGoods => "inbound_goods",
+            StandardPlaceOfSupplyScheme::SmallSeller => "small_seller",
+            StandardPlaceOfSupplyScheme::Standard => "standard",
+            StandardPlaceOfSupplyScheme::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl std::str::FromStr for StandardPlaceOfSupplyScheme {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["inbound_goods", "small_seller", "standard"],
+            ) {
+                Some(0) => StandardPlaceOfSupplyScheme::InboundGoods,
+                Some(1) => StandardPlaceOfSupplyScheme::SmallSeller,
+                Some(2) => StandardPlaceOfSupplyScheme::Standard,
+                _ => StandardPlaceOfSupplyScheme::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl std::fmt::Display for StandardPlaceOfSupplyScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl serde::Serialize for StandardPlaceOfSupplyScheme {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.place_of_supply_scheme {
-            map.serialize_entry("place_of_supply_scheme", v)?;
-        }
-        map.end()
+        s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl Standard {
-    /// Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            place_of_supply_scheme: None,
-        }
-    }
-    /// The `place_of_supply_scheme` parameter.
-    pub fn place_of_supply_scheme(
-        mut self,
-        v: impl Into<crate::tax_registration::PlaceOfSupplyScheme>,
-    ) -> Self {
-        self.place_of_supply_scheme = Some(v.into());
-        self
+impl<'de> serde::Deserialize<'de> for StandardPlaceOfSupplyScheme {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
     }
 }
-/// `country_options.us.state_sales_tax` in the parameters of `CreateTaxRegistration`.
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for StandardPlaceOfSupplyScheme {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StateSalesTax {
-    /// The `elections` parameter.
-    pub elections: Vec<crate::tax_registration::Elections>,
+    /// Elections for the state sales tax registration.
+    pub elections: Option<Vec<crate::tax_registration::Elections>>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for StateSalesTax {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<crate::tax_registration::Elections>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_us_state_sales_tax object",
+                &["elections"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(StateSalesTax {
+            elections: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for StateSalesTax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for StateSalesTax {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for StateSalesTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("elections", &self.elections)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl StateSalesTax {
-    /// Start with the required parameters: `elections`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        elections: impl IntoIterator<
-            Item = impl Into<crate::tax_registration::Elections>,
-        >,
-    ) -> Self {
-        Self {
-            elections: elections.into_iter().map(Into::into).collect(),
+        if let Some(v) = &self.elections {
+            map.serialize_entry("elections", v)?;
         }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `status` in `TaxRegistration`.
@@ -4475,33 +5265,127 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// `country_options.th` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsThailand
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Th {
-    /// The `type` parameter.
-    pub r#type: crate::tax_product_registrations_resource_country_options_thailand::Type,
+    /// Type of registration in `country`.
+    pub r#type: crate::tax_registration::ThType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Th {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::ThType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_thailand object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => Ok(Th { r#type: f0, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Th {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Th {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Th {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// Values of `country_options.th.type` in `CreateTaxRegistration` and `TaxRegistration`.
 #[cfg(feature = "tax_registrations")]
-impl Th {
-    /// Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_product_registrations_resource_country_options_thailand::Type,
-        >,
-    ) -> Self {
-        Self { r#type: r#type.into() }
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThType {
+    /// `simplified`
+    Simplified,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "tax_registrations")]
+impl ThType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ThType::Simplified => "simplified",
+            ThType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl std::str::FromStr for ThType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => ThType::Simplified,
+                _ => ThType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl std::fmt::Display for ThType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl serde::Serialize for ThType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for ThType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for ThType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `country_options.tj` in the parameters of `CreateTaxRegistration`.
@@ -4579,7 +5463,7 @@ impl Tw {
         Self { r#type: r#type.into() }
     }
 }
-/// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsSimplified`.
+/// Values of `country_options.am.type` in `CreateTaxRegistration` and `TaxRegistration`.
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4711,23 +5595,96 @@ impl Ug {
         Self { r#type: r#type.into() }
     }
 }
-/// `country_options.us` in the parameters of `CreateTaxRegistration`.
+/// TaxProductRegistrationsResourceCountryOptionsUnitedStates
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Us {
-    /// The `local_amusement_tax` parameter.
+    /// The `local_amusement_tax` field.
     pub local_amusement_tax: Option<crate::tax_registration::LocalAmusementTax>,
-    /// The `local_lease_tax` parameter.
+    /// The `local_lease_tax` field.
     pub local_lease_tax: Option<crate::tax_registration::LocalLeaseTax>,
-    /// The `state` parameter.
+    /// Two-letter US state code ([ISO 3166-2](https://en.wikipedia.org/wiki/ISO_3166-2)).
     pub state: String,
-    /// The `state_sales_tax` parameter.
+    /// The `state_sales_tax` field.
     pub state_sales_tax: Option<crate::tax_registration::StateSalesTax>,
-    /// The `type` parameter.
-    pub r#type: crate::tax_product_registrations_resource_country_options_united_states::Type,
+    /// Type of registration in the US.
+    pub r#type: crate::tax_registration::UsType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for Us {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::tax_registration::LocalAmusementTax>,
+            f1: crate::rt::json::Slot<crate::tax_registration::LocalLeaseTax>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::tax_registration::StateSalesTax>,
+            f4: crate::rt::json::Slot<crate::tax_registration::UsType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_united_states object",
+                &[
+                    "local_amusement_tax",
+                    "local_lease_tax",
+                    "state",
+                    "state_sales_tax",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take()) {
+            (Some(f2), Some(f4)) => {
+                Ok(Us {
+                    local_amusement_tax: b.f0.take(),
+                    local_lease_tax: b.f1.take(),
+                    state: f2,
+                    state_sales_tax: b.f3.take(),
+                    r#type: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "state"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for Us {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::HasId for Us {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_registrations")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for Us {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -4743,50 +5700,92 @@ impl serde::Serialize for Us {
             map.serialize_entry("state_sales_tax", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
         map.end()
     }
 }
+/// Values of `country_options.us.type` in `CreateTaxRegistration` and `TaxRegistration`.
 #[cfg(feature = "tax_registrations")]
-impl Us {
-    /// Start with the required parameters: `state`, `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        state: impl Into<String>,
-        r#type: impl Into<
-            crate::tax_product_registrations_resource_country_options_united_states::Type,
-        >,
-    ) -> Self {
-        Self {
-            local_amusement_tax: None,
-            local_lease_tax: None,
-            state: state.into(),
-            state_sales_tax: None,
-            r#type: r#type.into(),
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UsType {
+    /// `local_amusement_tax`
+    LocalAmusementTax,
+    /// `local_lease_tax`
+    LocalLeaseTax,
+    /// `state_communications_tax`
+    StateCommunicationsTax,
+    /// `state_retail_delivery_fee`
+    StateRetailDeliveryFee,
+    /// `state_sales_tax`
+    StateSalesTax,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "tax_registrations")]
+impl UsType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UsType::LocalAmusementTax => "local_amusement_tax",
+            UsType::LocalLeaseTax => "local_lease_tax",
+            UsType::StateCommunicationsTax => "state_communications_tax",
+            UsType::StateRetailDeliveryFee => "state_retail_delivery_fee",
+            UsType::StateSalesTax => "state_sales_tax",
+            UsType::Unknown(v) => v,
         }
     }
-    /// The `local_amusement_tax` parameter.
-    pub fn local_amusement_tax(
-        mut self,
-        v: impl Into<crate::tax_registration::LocalAmusementTax>,
-    ) -> Self {
-        self.local_amusement_tax = Some(v.into());
-        self
+}
+#[cfg(feature = "tax_registrations")]
+impl std::str::FromStr for UsType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "local_amusement_tax",
+                    "local_lease_tax",
+                    "state_communications_tax",
+                    "state_retail_delivery_fee",
+                    "state_sales_tax",
+                ],
+            ) {
+                Some(0) => UsType::LocalAmusementTax,
+                Some(1) => UsType::LocalLeaseTax,
+                Some(2) => UsType::StateCommunicationsTax,
+                Some(3) => UsType::StateRetailDeliveryFee,
+                Some(4) => UsType::StateSalesTax,
+                _ => UsType::Unknown(s.to_owned()),
+            },
+        )
     }
-    /// The `local_lease_tax` parameter.
-    pub fn local_lease_tax(
-        mut self,
-        v: impl Into<crate::tax_registration::LocalLeaseTax>,
-    ) -> Self {
-        self.local_lease_tax = Some(v.into());
-        self
+}
+#[cfg(feature = "tax_registrations")]
+impl std::fmt::Display for UsType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
-    /// The `state_sales_tax` parameter.
-    pub fn state_sales_tax(
-        mut self,
-        v: impl Into<crate::tax_registration::StateSalesTax>,
-    ) -> Self {
-        self.state_sales_tax = Some(v.into());
-        self
+}
+#[cfg(feature = "tax_registrations")]
+impl serde::Serialize for UsType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl<'de> serde::Deserialize<'de> for UsType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::Decode for UsType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
     }
 }
 /// `country_options.uy` in the parameters of `CreateTaxRegistration`.
@@ -4795,9 +5794,9 @@ impl Us {
 #[non_exhaustive]
 pub struct Uy {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Uy {
@@ -4815,14 +5814,21 @@ impl serde::Serialize for Uy {
 impl Uy {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -4883,9 +5889,9 @@ impl Vn {
 #[non_exhaustive]
 pub struct Za {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Za {
@@ -4903,14 +5909,21 @@ impl serde::Serialize for Za {
 impl Za {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
@@ -4946,9 +5959,9 @@ impl Zm {
 #[non_exhaustive]
 pub struct Zw {
     /// The `standard` parameter.
-    pub standard: Option<crate::tax_registration::Standard>,
+    pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::shared::SharedType,
+    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Zw {
@@ -4966,30 +5979,1357 @@ impl serde::Serialize for Zw {
 impl Zw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
+    pub fn new(
+        r#type: impl Into<
+            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        >,
+    ) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
         }
     }
     /// The `standard` parameter.
-    pub fn standard(mut self, v: impl Into<crate::tax_registration::Standard>) -> Self {
+    pub fn standard(
+        mut self,
+        v: impl Into<crate::tax_registration::create::Standard>,
+    ) -> Self {
         self.standard = Some(v.into());
         self
     }
 }
 /// Types of `create` whose field path another type of `tax_registration` also has.
 pub mod create {
+    /// `country_options.ae` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Ae {
+        /// The `standard` parameter.
+        pub standard: Option<crate::tax_registration::create::Standard>,
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Ae {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.standard {
+                map.serialize_entry("standard", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Ae {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
+        ) -> Self {
+            Self {
+                standard: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `standard` parameter.
+        pub fn standard(
+            mut self,
+            v: impl Into<crate::tax_registration::create::Standard>,
+        ) -> Self {
+            self.standard = Some(v.into());
+            self
+        }
+    }
+    /// `country_options.al` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Al {
+        /// The `standard` parameter.
+        pub standard: Option<crate::tax_registration::create::Standard>,
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Al {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.standard {
+                map.serialize_entry("standard", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Al {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            r#type: impl Into<
+                crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+            >,
+        ) -> Self {
+            Self {
+                standard: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `standard` parameter.
+        pub fn standard(
+            mut self,
+            v: impl Into<crate::tax_registration::create::Standard>,
+        ) -> Self {
+            self.standard = Some(v.into());
+            self
+        }
+    }
+    /// `country_options.am` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Am {
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::Type,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Am {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Am {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<crate::tax_registration::Type>) -> Self {
+            Self { r#type: r#type.into() }
+        }
+    }
+    /// `country_options.at` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct At {
+        /// The `standard` parameter.
+        pub standard: Option<crate::tax_registration::create::CreateStandard>,
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::tax_registration_create::Type,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for At {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.standard {
+                map.serialize_entry("standard", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl At {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
+        ) -> Self {
+            Self {
+                standard: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `standard` parameter.
+        pub fn standard(
+            mut self,
+            v: impl Into<crate::tax_registration::create::CreateStandard>,
+        ) -> Self {
+            self.standard = Some(v.into());
+            self
+        }
+    }
+    /// `country_options.ca` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Ca {
+        /// The `province_standard` parameter.
+        pub province_standard: Option<crate::tax_registration::create::ProvinceStandard>,
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::CaType,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Ca {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.province_standard {
+                map.serialize_entry("province_standard", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Ca {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<crate::tax_registration::CaType>) -> Self {
+            Self {
+                province_standard: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `province_standard` parameter.
+        pub fn province_standard(
+            mut self,
+            v: impl Into<crate::tax_registration::create::ProvinceStandard>,
+        ) -> Self {
+            self.province_standard = Some(v.into());
+            self
+        }
+    }
+    /// `country_options` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct CountryOptions {
+        /// The `ae` parameter.
+        pub ae: Option<crate::tax_registration::create::Ae>,
+        /// The `al` parameter.
+        pub al: Option<crate::tax_registration::create::Al>,
+        /// The `am` parameter.
+        pub am: Option<crate::tax_registration::create::Am>,
+        /// The `ao` parameter.
+        pub ao: Option<crate::tax_registration::Ao>,
+        /// The `at` parameter.
+        pub at: Option<crate::tax_registration::create::At>,
+        /// The `au` parameter.
+        pub au: Option<crate::tax_registration::Au>,
+        /// The `aw` parameter.
+        pub aw: Option<crate::tax_registration::Aw>,
+        /// The `az` parameter.
+        pub az: Option<crate::tax_registration::Az>,
+        /// The `ba` parameter.
+        pub ba: Option<crate::tax_registration::Ba>,
+        /// The `bb` parameter.
+        pub bb: Option<crate::tax_registration::Bb>,
+        /// The `bd` parameter.
+        pub bd: Option<crate::tax_registration::Bd>,
+        /// The `be` parameter.
+        pub be: Option<crate::tax_registration::Be>,
+        /// The `bf` parameter.
+        pub bf: Option<crate::tax_registration::Bf>,
+        /// The `bg` parameter.
+        pub bg: Option<crate::tax_registration::Bg>,
+        /// The `bh` parameter.
+        pub bh: Option<crate::tax_registration::Bh>,
+        /// The `bj` parameter.
+        pub bj: Option<crate::tax_registration::Bj>,
+        /// The `bs` parameter.
+        pub bs: Option<crate::tax_registration::Bs>,
+        /// The `by` parameter.
+        pub by: Option<crate::tax_registration::By>,
+        /// The `ca` parameter.
+        pub ca: Option<crate::tax_registration::create::Ca>,
+        /// The `cd` parameter.
+        pub cd: Option<crate::tax_registration::Cd>,
+        /// The `ch` parameter.
+        pub ch: Option<crate::tax_registration::Ch>,
+        /// The `cl` parameter.
+        pub cl: Option<crate::tax_registration::Cl>,
+        /// The `cm` parameter.
+        pub cm: Option<crate::tax_registration::Cm>,
+        /// The `co` parameter.
+        pub co: Option<crate::tax_registration::Co>,
+        /// The `cr` parameter.
+        pub cr: Option<crate::tax_registration::Cr>,
+        /// The `cv` parameter.
+        pub cv: Option<crate::tax_registration::Cv>,
+        /// The `cy` parameter.
+        pub cy: Option<crate::tax_registration::Cy>,
+        /// The `cz` parameter.
+        pub cz: Option<crate::tax_registration::Cz>,
+        /// The `de` parameter.
+        pub de: Option<crate::tax_registration::De>,
+        /// The `dk` parameter.
+        pub dk: Option<crate::tax_registration::Dk>,
+        /// The `ec` parameter.
+        pub ec: Option<crate::tax_registration::Ec>,
+        /// The `ee` parameter.
+        pub ee: Option<crate::tax_registration::Ee>,
+        /// The `eg` parameter.
+        pub eg: Option<crate::tax_registration::Eg>,
+        /// The `es` parameter.
+        pub es: Option<crate::tax_registration::Es>,
+        /// The `et` parameter.
+        pub et: Option<crate::tax_registration::Et>,
+        /// The `fi` parameter.
+        pub fi: Option<crate::tax_registration::Fi>,
+        /// The `fr` parameter.
+        pub fr: Option<crate::tax_registration::Fr>,
+        /// The `gb` parameter.
+        pub gb: Option<crate::tax_registration::Gb>,
+        /// The `ge` parameter.
+        pub ge: Option<crate::tax_registration::Ge>,
+        /// The `gn` parameter.
+        pub gn: Option<crate::tax_registration::Gn>,
+        /// The `gr` parameter.
+        pub gr: Option<crate::tax_registration::Gr>,
+        /// The `hr` parameter.
+        pub hr: Option<crate::tax_registration::Hr>,
+        /// The `hu` parameter.
+        pub hu: Option<crate::tax_registration::Hu>,
+        /// The `id` parameter.
+        pub id: Option<crate::tax_registration::Id>,
+        /// The `ie` parameter.
+        pub ie: Option<crate::tax_registration::Ie>,
+        /// The `in` parameter.
+        pub r#in: Option<crate::tax_registration::In>,
+        /// The `is` parameter.
+        pub is: Option<crate::tax_registration::Is>,
+        /// The `it` parameter.
+        pub it: Option<crate::tax_registration::It>,
+        /// The `jp` parameter.
+        pub jp: Option<crate::tax_registration::Jp>,
+        /// The `ke` parameter.
+        pub ke: Option<crate::tax_registration::Ke>,
+        /// The `kg` parameter.
+        pub kg: Option<crate::tax_registration::Kg>,
+        /// The `kh` parameter.
+        pub kh: Option<crate::tax_registration::Kh>,
+        /// The `kr` parameter.
+        pub kr: Option<crate::tax_registration::Kr>,
+        /// The `kz` parameter.
+        pub kz: Option<crate::tax_registration::Kz>,
+        /// The `la` parameter.
+        pub la: Option<crate::tax_registration::La>,
+        /// The `lt` parameter.
+        pub lt: Option<crate::tax_registration::Lt>,
+        /// The `lu` parameter.
+        pub lu: Option<crate::tax_registration::Lu>,
+        /// The `lv` parameter.
+        pub lv: Option<crate::tax_registration::Lv>,
+        /// The `ma` parameter.
+        pub ma: Option<crate::tax_registration::Ma>,
+        /// The `md` parameter.
+        pub md: Option<crate::tax_registration::Md>,
+        /// The `me` parameter.
+        pub me: Option<crate::tax_registration::Me>,
+        /// The `mk` parameter.
+        pub mk: Option<crate::tax_registration::Mk>,
+        /// The `mr` parameter.
+        pub mr: Option<crate::tax_registration::Mr>,
+        /// The `mt` parameter.
+        pub mt: Option<crate::tax_registration::Mt>,
+        /// The `mx` parameter.
+        pub mx: Option<crate::tax_registration::Mx>,
+        /// The `my` parameter.
+        pub my: Option<crate::tax_registration::My>,
+        /// The `ng` parameter.
+        pub ng: Option<crate::tax_registration::Ng>,
+        /// The `nl` parameter.
+        pub nl: Option<crate::tax_registration::Nl>,
+        /// The `no` parameter.
+        pub no: Option<crate::tax_registration::No>,
+        /// The `np` parameter.
+        pub np: Option<crate::tax_registration::Np>,
+        /// The `nz` parameter.
+        pub nz: Option<crate::tax_registration::Nz>,
+        /// The `om` parameter.
+        pub om: Option<crate::tax_registration::Om>,
+        /// The `pe` parameter.
+        pub pe: Option<crate::tax_registration::Pe>,
+        /// The `ph` parameter.
+        pub ph: Option<crate::tax_registration::Ph>,
+        /// The `pl` parameter.
+        pub pl: Option<crate::tax_registration::Pl>,
+        /// The `pt` parameter.
+        pub pt: Option<crate::tax_registration::Pt>,
+        /// The `ro` parameter.
+        pub ro: Option<crate::tax_registration::Ro>,
+        /// The `rs` parameter.
+        pub rs: Option<crate::tax_registration::Rs>,
+        /// The `ru` parameter.
+        pub ru: Option<crate::tax_registration::Ru>,
+        /// The `sa` parameter.
+        pub sa: Option<crate::tax_registration::Sa>,
+        /// The `se` parameter.
+        pub se: Option<crate::tax_registration::Se>,
+        /// The `sg` parameter.
+        pub sg: Option<crate::tax_registration::Sg>,
+        /// The `si` parameter.
+        pub si: Option<crate::tax_registration::Si>,
+        /// The `sk` parameter.
+        pub sk: Option<crate::tax_registration::Sk>,
+        /// The `sn` parameter.
+        pub sn: Option<crate::tax_registration::Sn>,
+        /// The `sr` parameter.
+        pub sr: Option<crate::tax_registration::Sr>,
+        /// The `th` parameter.
+        pub th: Option<crate::tax_registration::create::Th>,
+        /// The `tj` parameter.
+        pub tj: Option<crate::tax_registration::Tj>,
+        /// The `tr` parameter.
+        pub tr: Option<crate::tax_registration::Tr>,
+        /// The `tw` parameter.
+        pub tw: Option<crate::tax_registration::Tw>,
+        /// The `tz` parameter.
+        pub tz: Option<crate::tax_registration::Tz>,
+        /// The `ua` parameter.
+        pub ua: Option<crate::tax_registration::Ua>,
+        /// The `ug` parameter.
+        pub ug: Option<crate::tax_registration::Ug>,
+        /// The `us` parameter.
+        pub us: Option<crate::tax_registration::create::Us>,
+        /// The `uy` parameter.
+        pub uy: Option<crate::tax_registration::Uy>,
+        /// The `uz` parameter.
+        pub uz: Option<crate::tax_registration::Uz>,
+        /// The `vn` parameter.
+        pub vn: Option<crate::tax_registration::Vn>,
+        /// The `za` parameter.
+        pub za: Option<crate::tax_registration::Za>,
+        /// The `zm` parameter.
+        pub zm: Option<crate::tax_registration::Zm>,
+        /// The `zw` parameter.
+        pub zw: Option<crate::tax_registration::Zw>,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for CountryOptions {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.ae {
+                map.serialize_entry("ae", v)?;
+            }
+            if let Some(v) = &self.al {
+                map.serialize_entry("al", v)?;
+            }
+            if let Some(v) = &self.am {
+                map.serialize_entry("am", v)?;
+            }
+            if let Some(v) = &self.ao {
+                map.serialize_entry("ao", v)?;
+            }
+            if let Some(v) = &self.at {
+                map.serialize_entry("at", v)?;
+            }
+            if let Some(v) = &self.au {
+                map.serialize_entry("au", v)?;
+            }
+            if let Some(v) = &self.aw {
+                map.serialize_entry("aw", v)?;
+            }
+            if let Some(v) = &self.az {
+                map.serialize_entry("az", v)?;
+            }
+            if let Some(v) = &self.ba {
+                map.serialize_entry("ba", v)?;
+            }
+            if let Some(v) = &self.bb {
+                map.serialize_entry("bb", v)?;
+            }
+            if let Some(v) = &self.bd {
+                map.serialize_entry("bd", v)?;
+            }
+            if let Some(v) = &self.be {
+                map.serialize_entry("be", v)?;
+            }
+            if let Some(v) = &self.bf {
+                map.serialize_entry("bf", v)?;
+            }
+            if let Some(v) = &self.bg {
+                map.serialize_entry("bg", v)?;
+            }
+            if let Some(v) = &self.bh {
+                map.serialize_entry("bh", v)?;
+            }
+            if let Some(v) = &self.bj {
+                map.serialize_entry("bj", v)?;
+            }
+            if let Some(v) = &self.bs {
+                map.serialize_entry("bs", v)?;
+            }
+            if let Some(v) = &self.by {
+                map.serialize_entry("by", v)?;
+            }
+            if let Some(v) = &self.ca {
+                map.serialize_entry("ca", v)?;
+            }
+            if let Some(v) = &self.cd {
+                map.serialize_entry("cd", v)?;
+            }
+            if let Some(v) = &self.ch {
+                map.serialize_entry("ch", v)?;
+            }
+            if let Some(v) = &self.cl {
+                map.serialize_entry("cl", v)?;
+            }
+            if let Some(v) = &self.cm {
+                map.serialize_entry("cm", v)?;
+            }
+            if let Some(v) = &self.co {
+                map.serialize_entry("co", v)?;
+            }
+            if let Some(v) = &self.cr {
+                map.serialize_entry("cr", v)?;
+            }
+            if let Some(v) = &self.cv {
+                map.serialize_entry("cv", v)?;
+            }
+            if let Some(v) = &self.cy {
+                map.serialize_entry("cy", v)?;
+            }
+            if let Some(v) = &self.cz {
+                map.serialize_entry("cz", v)?;
+            }
+            if let Some(v) = &self.de {
+                map.serialize_entry("de", v)?;
+            }
+            if let Some(v) = &self.dk {
+                map.serialize_entry("dk", v)?;
+            }
+            if let Some(v) = &self.ec {
+                map.serialize_entry("ec", v)?;
+            }
+            if let Some(v) = &self.ee {
+                map.serialize_entry("ee", v)?;
+            }
+            if let Some(v) = &self.eg {
+                map.serialize_entry("eg", v)?;
+            }
+            if let Some(v) = &self.es {
+                map.serialize_entry("es", v)?;
+            }
+            if let Some(v) = &self.et {
+                map.serialize_entry("et", v)?;
+            }
+            if let Some(v) = &self.fi {
+                map.serialize_entry("fi", v)?;
+            }
+            if let Some(v) = &self.fr {
+                map.serialize_entry("fr", v)?;
+            }
+            if let Some(v) = &self.gb {
+                map.serialize_entry("gb", v)?;
+            }
+            if let Some(v) = &self.ge {
+                map.serialize_entry("ge", v)?;
+            }
+            if let Some(v) = &self.gn {
+                map.serialize_entry("gn", v)?;
+            }
+            if let Some(v) = &self.gr {
+                map.serialize_entry("gr", v)?;
+            }
+            if let Some(v) = &self.hr {
+                map.serialize_entry("hr", v)?;
+            }
+            if let Some(v) = &self.hu {
+                map.serialize_entry("hu", v)?;
+            }
+            if let Some(v) = &self.id {
+                map.serialize_entry("id", v)?;
+            }
+            if let Some(v) = &self.ie {
+                map.serialize_entry("ie", v)?;
+            }
+            if let Some(v) = &self.r#in {
+                map.serialize_entry("in", v)?;
+            }
+            if let Some(v) = &self.is {
+                map.serialize_entry("is", v)?;
+            }
+            if let Some(v) = &self.it {
+                map.serialize_entry("it", v)?;
+            }
+            if let Some(v) = &self.jp {
+                map.serialize_entry("jp", v)?;
+            }
+            if let Some(v) = &self.ke {
+                map.serialize_entry("ke", v)?;
+            }
+            if let Some(v) = &self.kg {
+                map.serialize_entry("kg", v)?;
+            }
+            if let Some(v) = &self.kh {
+                map.serialize_entry("kh", v)?;
+            }
+            if let Some(v) = &self.kr {
+                map.serialize_entry("kr", v)?;
+            }
+            if let Some(v) = &self.kz {
+                map.serialize_entry("kz", v)?;
+            }
+            if let Some(v) = &self.la {
+                map.serialize_entry("la", v)?;
+            }
+            if let Some(v) = &self.lt {
+                map.serialize_entry("lt", v)?;
+            }
+            if let Some(v) = &self.lu {
+                map.serialize_entry("lu", v)?;
+            }
+            if let Some(v) = &self.lv {
+                map.serialize_entry("lv", v)?;
+            }
+            if let Some(v) = &self.ma {
+                map.serialize_entry("ma", v)?;
+            }
+            if let Some(v) = &self.md {
+                map.serialize_entry("md", v)?;
+            }
+            if let Some(v) = &self.me {
+                map.serialize_entry("me", v)?;
+            }
+            if let Some(v) = &self.mk {
+                map.serialize_entry("mk", v)?;
+            }
+            if let Some(v) = &self.mr {
+                map.serialize_entry("mr", v)?;
+            }
+            if let Some(v) = &self.mt {
+                map.serialize_entry("mt", v)?;
+            }
+            if let Some(v) = &self.mx {
+                map.serialize_entry("mx", v)?;
+            }
+            if let Some(v) = &self.my {
+                map.serialize_entry("my", v)?;
+            }
+            if let Some(v) = &self.ng {
+                map.serialize_entry("ng", v)?;
+            }
+            if let Some(v) = &self.nl {
+                map.serialize_entry("nl", v)?;
+            }
+            if let Some(v) = &self.no {
+                map.serialize_entry("no", v)?;
+            }
+            if let Some(v) = &self.np {
+                map.serialize_entry("np", v)?;
+            }
+            if let Some(v) = &self.nz {
+                map.serialize_entry("nz", v)?;
+            }
+            if let Some(v) = &self.om {
+                map.serialize_entry("om", v)?;
+            }
+            if let Some(v) = &self.pe {
+                map.serialize_entry("pe", v)?;
+            }
+            if let Some(v) = &self.ph {
+                map.serialize_entry("ph", v)?;
+            }
+            if let Some(v) = &self.pl {
+                map.serialize_entry("pl", v)?;
+            }
+            if let Some(v) = &self.pt {
+                map.serialize_entry("pt", v)?;
+            }
+            if let Some(v) = &self.ro {
+                map.serialize_entry("ro", v)?;
+            }
+            if let Some(v) = &self.rs {
+                map.serialize_entry("rs", v)?;
+            }
+            if let Some(v) = &self.ru {
+                map.serialize_entry("ru", v)?;
+            }
+            if let Some(v) = &self.sa {
+                map.serialize_entry("sa", v)?;
+            }
+            if let Some(v) = &self.se {
+                map.serialize_entry("se", v)?;
+            }
+            if let Some(v) = &self.sg {
+                map.serialize_entry("sg", v)?;
+            }
+            if let Some(v) = &self.si {
+                map.serialize_entry("si", v)?;
+            }
+            if let Some(v) = &self.sk {
+                map.serialize_entry("sk", v)?;
+            }
+            if let Some(v) = &self.sn {
+                map.serialize_entry("sn", v)?;
+            }
+            if let Some(v) = &self.sr {
+                map.serialize_entry("sr", v)?;
+            }
+            if let Some(v) = &self.th {
+                map.serialize_entry("th", v)?;
+            }
+            if let Some(v) = &self.tj {
+                map.serialize_entry("tj", v)?;
+            }
+            if let Some(v) = &self.tr {
+                map.serialize_entry("tr", v)?;
+            }
+            if let Some(v) = &self.tw {
+                map.serialize_entry("tw", v)?;
+            }
+            if let Some(v) = &self.tz {
+                map.serialize_entry("tz", v)?;
+            }
+            if let Some(v) = &self.ua {
+                map.serialize_entry("ua", v)?;
+            }
+            if let Some(v) = &self.ug {
+                map.serialize_entry("ug", v)?;
+            }
+            if let Some(v) = &self.us {
+                map.serialize_entry("us", v)?;
+            }
+            if let Some(v) = &self.uy {
+                map.serialize_entry("uy", v)?;
+            }
+            if let Some(v) = &self.uz {
+                map.serialize_entry("uz", v)?;
+            }
+            if let Some(v) = &self.vn {
+                map.serialize_entry("vn", v)?;
+            }
+            if let Some(v) = &self.za {
+                map.serialize_entry("za", v)?;
+            }
+            if let Some(v) = &self.zm {
+                map.serialize_entry("zm", v)?;
+            }
+            if let Some(v) = &self.zw {
+                map.serialize_entry("zw", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl CountryOptions {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                ae: None,
+                al: None,
+                am: None,
+                ao: None,
+                at: None,
+                au: None,
+                aw: None,
+                az: None,
+                ba: None,
+                bb: None,
+                bd: None,
+                be: None,
+                bf: None,
+                bg: None,
+                bh: None,
+                bj: None,
+                bs: None,
+                by: None,
+                ca: None,
+                cd: None,
+                ch: None,
+                cl: None,
+                cm: None,
+                co: None,
+                cr: None,
+                cv: None,
+                cy: None,
+                cz: None,
+                de: None,
+                dk: None,
+                ec: None,
+                ee: None,
+                eg: None,
+                es: None,
+                et: None,
+                fi: None,
+                fr: None,
+                gb: None,
+                ge: None,
+                gn: None,
+                gr: None,
+                hr: None,
+                hu: None,
+                id: None,
+                ie: None,
+                r#in: None,
+                is: None,
+                it: None,
+                jp: None,
+                ke: None,
+                kg: None,
+                kh: None,
+                kr: None,
+                kz: None,
+                la: None,
+                lt: None,
+                lu: None,
+                lv: None,
+                ma: None,
+                md: None,
+                me: None,
+                mk: None,
+                mr: None,
+                mt: None,
+                mx: None,
+                my: None,
+                ng: None,
+                nl: None,
+                no: None,
+                np: None,
+                nz: None,
+                om: None,
+                pe: None,
+                ph: None,
+                pl: None,
+                pt: None,
+                ro: None,
+                rs: None,
+                ru: None,
+                sa: None,
+                se: None,
+                sg: None,
+                si: None,
+                sk: None,
+                sn: None,
+                sr: None,
+                th: None,
+                tj: None,
+                tr: None,
+                tw: None,
+                tz: None,
+                ua: None,
+                ug: None,
+                us: None,
+                uy: None,
+                uz: None,
+                vn: None,
+                za: None,
+                zm: None,
+                zw: None,
+            }
+        }
+        /// The `ae` parameter.
+        pub fn ae(mut self, v: impl Into<crate::tax_registration::create::Ae>) -> Self {
+            self.ae = Some(v.into());
+            self
+        }
+        /// The `al` parameter.
+        pub fn al(mut self, v: impl Into<crate::tax_registration::create::Al>) -> Self {
+            self.al = Some(v.into());
+            self
+        }
+        /// The `am` parameter.
+        pub fn am(mut self, v: impl Into<crate::tax_registration::create::Am>) -> Self {
+            self.am = Some(v.into());
+            self
+        }
+        /// The `ao` parameter.
+        pub fn ao(mut self, v: impl Into<crate::tax_registration::Ao>) -> Self {
+            self.ao = Some(v.into());
+            self
+        }
+        /// The `at` parameter.
+        pub fn at(mut self, v: impl Into<crate::tax_registration::create::At>) -> Self {
+            self.at = Some(v.into());
+            self
+        }
+        /// The `au` parameter.
+        pub fn au(mut self, v: impl Into<crate::tax_registration::Au>) -> Self {
+            self.au = Some(v.into());
+            self
+        }
+        /// The `aw` parameter.
+        pub fn aw(mut self, v: impl Into<crate::tax_registration::Aw>) -> Self {
+            self.aw = Some(v.into());
+            self
+        }
+        /// The `az` parameter.
+        pub fn az(mut self, v: impl Into<crate::tax_registration::Az>) -> Self {
+            self.az = Some(v.into());
+            self
+        }
+        /// The `ba` parameter.
+        pub fn ba(mut self, v: impl Into<crate::tax_registration::Ba>) -> Self {
+            self.ba = Some(v.into());
+            self
+        }
+        /// The `bb` parameter.
+        pub fn bb(mut self, v: impl Into<crate::tax_registration::Bb>) -> Self {
+            self.bb = Some(v.into());
+            self
+        }
+        /// The `bd` parameter.
+        pub fn bd(mut self, v: impl Into<crate::tax_registration::Bd>) -> Self {
+            self.bd = Some(v.into());
+            self
+        }
+        /// The `be` parameter.
+        pub fn be(mut self, v: impl Into<crate::tax_registration::Be>) -> Self {
+            self.be = Some(v.into());
+            self
+        }
+        /// The `bf` parameter.
+        pub fn bf(mut self, v: impl Into<crate::tax_registration::Bf>) -> Self {
+            self.bf = Some(v.into());
+            self
+        }
+        /// The `bg` parameter.
+        pub fn bg(mut self, v: impl Into<crate::tax_registration::Bg>) -> Self {
+            self.bg = Some(v.into());
+            self
+        }
+        /// The `bh` parameter.
+        pub fn bh(mut self, v: impl Into<crate::tax_registration::Bh>) -> Self {
+            self.bh = Some(v.into());
+            self
+        }
+        /// The `bj` parameter.
+        pub fn bj(mut self, v: impl Into<crate::tax_registration::Bj>) -> Self {
+            self.bj = Some(v.into());
+            self
+        }
+        /// The `bs` parameter.
+        pub fn bs(mut self, v: impl Into<crate::tax_registration::Bs>) -> Self {
+            self.bs = Some(v.into());
+            self
+        }
+        /// The `by` parameter.
+        pub fn by(mut self, v: impl Into<crate::tax_registration::By>) -> Self {
+            self.by = Some(v.into());
+            self
+        }
+        /// The `ca` parameter.
+        pub fn ca(mut self, v: impl Into<crate::tax_registration::create::Ca>) -> Self {
+            self.ca = Some(v.into());
+            self
+        }
+        /// The `cd` parameter.
+        pub fn cd(mut self, v: impl Into<crate::tax_registration::Cd>) -> Self {
+            self.cd = Some(v.into());
+            self
+        }
+        /// The `ch` parameter.
+        pub fn ch(mut self, v: impl Into<crate::tax_registration::Ch>) -> Self {
+            self.ch = Some(v.into());
+            self
+        }
+        /// The `cl` parameter.
+        pub fn cl(mut self, v: impl Into<crate::tax_registration::Cl>) -> Self {
+            self.cl = Some(v.into());
+            self
+        }
+        /// The `cm` parameter.
+        pub fn cm(mut self, v: impl Into<crate::tax_registration::Cm>) -> Self {
+            self.cm = Some(v.into());
+            self
+        }
+        /// The `co` parameter.
+        pub fn co(mut self, v: impl Into<crate::tax_registration::Co>) -> Self {
+            self.co = Some(v.into());
+            self
+        }
+        /// The `cr` parameter.
+        pub fn cr(mut self, v: impl Into<crate::tax_registration::Cr>) -> Self {
+            self.cr = Some(v.into());
+            self
+        }
+        /// The `cv` parameter.
+        pub fn cv(mut self, v: impl Into<crate::tax_registration::Cv>) -> Self {
+            self.cv = Some(v.into());
+            self
+        }
+        /// The `cy` parameter.
+        pub fn cy(mut self, v: impl Into<crate::tax_registration::Cy>) -> Self {
+            self.cy = Some(v.into());
+            self
+        }
+        /// The `cz` parameter.
+        pub fn cz(mut self, v: impl Into<crate::tax_registration::Cz>) -> Self {
+            self.cz = Some(v.into());
+            self
+        }
+        /// The `de` parameter.
+        pub fn de(mut self, v: impl Into<crate::tax_registration::De>) -> Self {
+            self.de = Some(v.into());
+            self
+        }
+        /// The `dk` parameter.
+        pub fn dk(mut self, v: impl Into<crate::tax_registration::Dk>) -> Self {
+            self.dk = Some(v.into());
+            self
+        }
+        /// The `ec` parameter.
+        pub fn ec(mut self, v: impl Into<crate::tax_registration::Ec>) -> Self {
+            self.ec = Some(v.into());
+            self
+        }
+        /// The `ee` parameter.
+        pub fn ee(mut self, v: impl Into<crate::tax_registration::Ee>) -> Self {
+            self.ee = Some(v.into());
+            self
+        }
+        /// The `eg` parameter.
+        pub fn eg(mut self, v: impl Into<crate::tax_registration::Eg>) -> Self {
+            self.eg = Some(v.into());
+            self
+        }
+        /// The `es` parameter.
+        pub fn es(mut self, v: impl Into<crate::tax_registration::Es>) -> Self {
+            self.es = Some(v.into());
+            self
+        }
+        /// The `et` parameter.
+        pub fn et(mut self, v: impl Into<crate::tax_registration::Et>) -> Self {
+            self.et = Some(v.into());
+            self
+        }
+        /// The `fi` parameter.
+        pub fn fi(mut self, v: impl Into<crate::tax_registration::Fi>) -> Self {
+            self.fi = Some(v.into());
+            self
+        }
+        /// The `fr` parameter.
+        pub fn fr(mut self, v: impl Into<crate::tax_registration::Fr>) -> Self {
+            self.fr = Some(v.into());
+            self
+        }
+        /// The `gb` parameter.
+        pub fn gb(mut self, v: impl Into<crate::tax_registration::Gb>) -> Self {
+            self.gb = Some(v.into());
+            self
+        }
+        /// The `ge` parameter.
+        pub fn ge(mut self, v: impl Into<crate::tax_registration::Ge>) -> Self {
+            self.ge = Some(v.into());
+            self
+        }
+        /// The `gn` parameter.
+        pub fn gn(mut self, v: impl Into<crate::tax_registration::Gn>) -> Self {
+            self.gn = Some(v.into());
+            self
+        }
+        /// The `gr` parameter.
+        pub fn gr(mut self, v: impl Into<crate::tax_registration::Gr>) -> Self {
+            self.gr = Some(v.into());
+            self
+        }
+        /// The `hr` parameter.
+        pub fn hr(mut self, v: impl Into<crate::tax_registration::Hr>) -> Self {
+            self.hr = Some(v.into());
+            self
+        }
+        /// The `hu` parameter.
+        pub fn hu(mut self, v: impl Into<crate::tax_registration::Hu>) -> Self {
+            self.hu = Some(v.into());
+            self
+        }
+        /// The `id` parameter.
+        pub fn id(mut self, v: impl Into<crate::tax_registration::Id>) -> Self {
+            self.id = Some(v.into());
+            self
+        }
+        /// The `ie` parameter.
+        pub fn ie(mut self, v: impl Into<crate::tax_registration::Ie>) -> Self {
+            self.ie = Some(v.into());
+            self
+        }
+        /// The `in` parameter.
+        pub fn r#in(mut self, v: impl Into<crate::tax_registration::In>) -> Self {
+            self.r#in = Some(v.into());
+            self
+        }
+        /// The `is` parameter.
+        pub fn is(mut self, v: impl Into<crate::tax_registration::Is>) -> Self {
+            self.is = Some(v.into());
+            self
+        }
+        /// The `it` parameter.
+        pub fn it(mut self, v: impl Into<crate::tax_registration::It>) -> Self {
+            self.it = Some(v.into());
+            self
+        }
+        /// The `jp` parameter.
+        pub fn jp(mut self, v: impl Into<crate::tax_registration::Jp>) -> Self {
+            self.jp = Some(v.into());
+            self
+        }
+        /// The `ke` parameter.
+        pub fn ke(mut self, v: impl Into<crate::tax_registration::Ke>) -> Self {
+            self.ke = Some(v.into());
+            self
+        }
+        /// The `kg` parameter.
+        pub fn kg(mut self, v: impl Into<crate::tax_registration::Kg>) -> Self {
+            self.kg = Some(v.into());
+            self
+        }
+        /// The `kh` parameter.
+        pub fn kh(mut self, v: impl Into<crate::tax_registration::Kh>) -> Self {
+            self.kh = Some(v.into());
+            self
+        }
+        /// The `kr` parameter.
+        pub fn kr(mut self, v: impl Into<crate::tax_registration::Kr>) -> Self {
+            self.kr = Some(v.into());
+            self
+        }
+        /// The `kz` parameter.
+        pub fn kz(mut self, v: impl Into<crate::tax_registration::Kz>) -> Self {
+            self.kz = Some(v.into());
+            self
+        }
+        /// The `la` parameter.
+        pub fn la(mut self, v: impl Into<crate::tax_registration::La>) -> Self {
+            self.la = Some(v.into());
+            self
+        }
+        /// The `lt` parameter.
+        pub fn lt(mut self, v: impl Into<crate::tax_registration::Lt>) -> Self {
+            self.lt = Some(v.into());
+            self
+        }
+        /// The `lu` parameter.
+        pub fn lu(mut self, v: impl Into<crate::tax_registration::Lu>) -> Self {
+            self.lu = Some(v.into());
+            self
+        }
+        /// The `lv` parameter.
+        pub fn lv(mut self, v: impl Into<crate::tax_registration::Lv>) -> Self {
+            self.lv = Some(v.into());
+            self
+        }
+        /// The `ma` parameter.
+        pub fn ma(mut self, v: impl Into<crate::tax_registration::Ma>) -> Self {
+            self.ma = Some(v.into());
+            self
+        }
+        /// The `md` parameter.
+        pub fn md(mut self, v: impl Into<crate::tax_registration::Md>) -> Self {
+            self.md = Some(v.into());
+            self
+        }
+        /// The `me` parameter.
+        pub fn me(mut self, v: impl Into<crate::tax_registration::Me>) -> Self {
+            self.me = Some(v.into());
+            self
+        }
+        /// The `mk` parameter.
+        pub fn mk(mut self, v: impl Into<crate::tax_registration::Mk>) -> Self {
+            self.mk = Some(v.into());
+            self
+        }
+        /// The `mr` parameter.
+        pub fn mr(mut self, v: impl Into<crate::tax_registration::Mr>) -> Self {
+            self.mr = Some(v.into());
+            self
+        }
+        /// The `mt` parameter.
+        pub fn mt(mut self, v: impl Into<crate::tax_registration::Mt>) -> Self {
+            self.mt = Some(v.into());
+            self
+        }
+        /// The `mx` parameter.
+        pub fn mx(mut self, v: impl Into<crate::tax_registration::Mx>) -> Self {
+            self.mx = Some(v.into());
+            self
+        }
+        /// The `my` parameter.
+        pub fn my(mut self, v: impl Into<crate::tax_registration::My>) -> Self {
+            self.my = Some(v.into());
+            self
+        }
+        /// The `ng` parameter.
+        pub fn ng(mut self, v: impl Into<crate::tax_registration::Ng>) -> Self {
+            self.ng = Some(v.into());
+            self
+        }
+        /// The `nl` parameter.
+        pub fn nl(mut self, v: impl Into<crate::tax_registration::Nl>) -> Self {
+            self.nl = Some(v.into());
+            self
+        }
+        /// The `no` parameter.
+        pub fn no(mut self, v: impl Into<crate::tax_registration::No>) -> Self {
+            self.no = Some(v.into());
+            self
+        }
+        /// The `np` parameter.
+        pub fn np(mut self, v: impl Into<crate::tax_registration::Np>) -> Self {
+            self.np = Some(v.into());
+            self
+        }
+        /// The `nz` parameter.
+        pub fn nz(mut self, v: impl Into<crate::tax_registration::Nz>) -> Self {
+            self.nz = Some(v.into());
+            self
+        }
+        /// The `om` parameter.
+        pub fn om(mut self, v: impl Into<crate::tax_registration::Om>) -> Self {
+            self.om = Some(v.into());
+            self
+        }
+        /// The `pe` parameter.
+        pub fn pe(mut self, v: impl Into<crate::tax_registration::Pe>) -> Self {
+            self.pe = Some(v.into());
+            self
+        }
+        /// The `ph` parameter.
+        pub fn ph(mut self, v: impl Into<crate::tax_registration::Ph>) -> Self {
+            self.ph = Some(v.into());
+            self
+        }
+        /// The `pl` parameter.
+        pub fn pl(mut self, v: impl Into<crate::tax_registration::Pl>) -> Self {
+            self.pl = Some(v.into());
+            self
+        }
+        /// The `pt` parameter.
+        pub fn pt(mut self, v: impl Into<crate::tax_registration::Pt>) -> Self {
+            self.pt = Some(v.into());
+            self
+        }
+        /// The `ro` parameter.
+        pub fn ro(mut self, v: impl Into<crate::tax_registration::Ro>) -> Self {
+            self.ro = Some(v.into());
+            self
+        }
+        /// The `rs` parameter.
+        pub fn rs(mut self, v: impl Into<crate::tax_registration::Rs>) -> Self {
+            self.rs = Some(v.into());
+            self
+        }
+        /// The `ru` parameter.
+        pub fn ru(mut self, v: impl Into<crate::tax_registration::Ru>) -> Self {
+            self.ru = Some(v.into());
+            self
+        }
+        /// The `sa` parameter.
+        pub fn sa(mut self, v: impl Into<crate::tax_registration::Sa>) -> Self {
+            self.sa = Some(v.into());
+            self
+        }
+        /// The `se` parameter.
+        pub fn se(mut self, v: impl Into<crate::tax_registration::Se>) -> Self {
+            self.se = Some(v.into());
+            self
+        }
+        /// The `sg` parameter.
+        pub fn sg(mut self, v: impl Into<crate::tax_registration::Sg>) -> Self {
+            self.sg = Some(v.into());
+            self
+        }
+        /// The `si` parameter.
+        pub fn si(mut self, v: impl Into<crate::tax_registration::Si>) -> Self {
+            self.si = Some(v.into());
+            self
+        }
+        /// The `sk` parameter.
+        pub fn sk(mut self, v: impl Into<crate::tax_registration::Sk>) -> Self {
+            self.sk = Some(v.into());
+            self
+        }
+        /// The `sn` parameter.
+        pub fn sn(mut self, v: impl Into<crate::tax_registration::Sn>) -> Self {
+            self.sn = Some(v.into());
+            self
+        }
+        /// The `sr` parameter.
+        pub fn sr(mut self, v: impl Into<crate::tax_registration::Sr>) -> Self {
+            self.sr = Some(v.into());
+            self
+        }
+        /// The `th` parameter.
+        pub fn th(mut self, v: impl Into<crate::tax_registration::create::Th>) -> Self {
+            self.th = Some(v.into());
+            self
+        }
+        /// The `tj` parameter.
+        pub fn tj(mut self, v: impl Into<crate::tax_registration::Tj>) -> Self {
+            self.tj = Some(v.into());
+            self
+        }
+        /// The `tr` parameter.
+        pub fn tr(mut self, v: impl Into<crate::tax_registration::Tr>) -> Self {
+            self.tr = Some(v.into());
+            self
+        }
+        /// The `tw` parameter.
+        pub fn tw(mut self, v: impl Into<crate::tax_registration::Tw>) -> Self {
+            self.tw = Some(v.into());
+            self
+        }
+        /// The `tz` parameter.
+        pub fn tz(mut self, v: impl Into<crate::tax_registration::Tz>) -> Self {
+            self.tz = Some(v.into());
+            self
+        }
+        /// The `ua` parameter.
+        pub fn ua(mut self, v: impl Into<crate::tax_registration::Ua>) -> Self {
+            self.ua = Some(v.into());
+            self
+        }
+        /// The `ug` parameter.
+        pub fn ug(mut self, v: impl Into<crate::tax_registration::Ug>) -> Self {
+            self.ug = Some(v.into());
+            self
+        }
+        /// The `us` parameter.
+        pub fn us(mut self, v: impl Into<crate::tax_registration::create::Us>) -> Self {
+            self.us = Some(v.into());
+            self
+        }
+        /// The `uy` parameter.
+        pub fn uy(mut self, v: impl Into<crate::tax_registration::Uy>) -> Self {
+            self.uy = Some(v.into());
+            self
+        }
+        /// The `uz` parameter.
+        pub fn uz(mut self, v: impl Into<crate::tax_registration::Uz>) -> Self {
+            self.uz = Some(v.into());
+            self
+        }
+        /// The `vn` parameter.
+        pub fn vn(mut self, v: impl Into<crate::tax_registration::Vn>) -> Self {
+            self.vn = Some(v.into());
+            self
+        }
+        /// The `za` parameter.
+        pub fn za(mut self, v: impl Into<crate::tax_registration::Za>) -> Self {
+            self.za = Some(v.into());
+            self
+        }
+        /// The `zm` parameter.
+        pub fn zm(mut self, v: impl Into<crate::tax_registration::Zm>) -> Self {
+            self.zm = Some(v.into());
+            self
+        }
+        /// The `zw` parameter.
+        pub fn zw(mut self, v: impl Into<crate::tax_registration::Zw>) -> Self {
+            self.zw = Some(v.into());
+            self
+        }
+    }
     /// `country_options.at.standard` in the parameters of `CreateTaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug)]
     #[non_exhaustive]
-    pub struct Standard {
+    pub struct CreateStandard {
         /// The `place_of_supply_scheme` parameter.
-        pub place_of_supply_scheme: crate::tax_registration::shared::PlaceOfSupplyScheme,
+        pub place_of_supply_scheme: crate::tax_registration::StandardPlaceOfSupplyScheme,
     }
     #[cfg(feature = "tax_registrations")]
-    impl serde::Serialize for Standard {
+    impl serde::Serialize for CreateStandard {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(None)?;
@@ -4998,17 +7338,309 @@ pub mod create {
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl Standard {
+    impl CreateStandard {
         /// Start with the required parameters: `place_of_supply_scheme`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             place_of_supply_scheme: impl Into<
-                crate::tax_registration::shared::PlaceOfSupplyScheme,
+                crate::tax_registration::StandardPlaceOfSupplyScheme,
             >,
         ) -> Self {
             Self {
                 place_of_supply_scheme: place_of_supply_scheme.into(),
             }
+        }
+    }
+    /// `country_options.us.state_sales_tax.elections` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Elections {
+        /// The `jurisdiction` parameter.
+        pub jurisdiction: Option<String>,
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::ElectionsType,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Elections {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.jurisdiction {
+                map.serialize_entry("jurisdiction", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Elections {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<crate::tax_registration::ElectionsType>) -> Self {
+            Self {
+                jurisdiction: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `jurisdiction` parameter.
+        pub fn jurisdiction(mut self, v: impl Into<String>) -> Self {
+            self.jurisdiction = Some(v.into());
+            self
+        }
+    }
+    /// `country_options.us.local_amusement_tax` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct LocalAmusementTax {
+        /// The `jurisdiction` parameter.
+        pub jurisdiction: String,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for LocalAmusementTax {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("jurisdiction", &self.jurisdiction)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl LocalAmusementTax {
+        /// Start with the required parameters: `jurisdiction`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(jurisdiction: impl Into<String>) -> Self {
+            Self {
+                jurisdiction: jurisdiction.into(),
+            }
+        }
+    }
+    /// `country_options.us.local_lease_tax` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct LocalLeaseTax {
+        /// The `jurisdiction` parameter.
+        pub jurisdiction: String,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for LocalLeaseTax {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("jurisdiction", &self.jurisdiction)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl LocalLeaseTax {
+        /// Start with the required parameters: `jurisdiction`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(jurisdiction: impl Into<String>) -> Self {
+            Self {
+                jurisdiction: jurisdiction.into(),
+            }
+        }
+    }
+    /// `country_options.ca.province_standard` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ProvinceStandard {
+        /// The `province` parameter.
+        pub province: String,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for ProvinceStandard {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("province", &self.province)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl ProvinceStandard {
+        /// Start with the required parameters: `province`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(province: impl Into<String>) -> Self {
+            Self { province: province.into() }
+        }
+    }
+    /// `country_options.ae.standard` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct Standard {
+        /// The `place_of_supply_scheme` parameter.
+        pub place_of_supply_scheme: Option<
+            crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+        >,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Standard {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.place_of_supply_scheme {
+                map.serialize_entry("place_of_supply_scheme", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Standard {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                place_of_supply_scheme: None,
+            }
+        }
+        /// The `place_of_supply_scheme` parameter.
+        pub fn place_of_supply_scheme(
+            mut self,
+            v: impl Into<
+                crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+            >,
+        ) -> Self {
+            self.place_of_supply_scheme = Some(v.into());
+            self
+        }
+    }
+    /// `country_options.us.state_sales_tax` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct StateSalesTax {
+        /// The `elections` parameter.
+        pub elections: Vec<crate::tax_registration::create::Elections>,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for StateSalesTax {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("elections", &self.elections)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl StateSalesTax {
+        /// Start with the required parameters: `elections`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            elections: impl IntoIterator<
+                Item = impl Into<crate::tax_registration::create::Elections>,
+            >,
+        ) -> Self {
+            Self {
+                elections: elections.into_iter().map(Into::into).collect(),
+            }
+        }
+    }
+    /// `country_options.th` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Th {
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::ThType,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Th {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Th {
+        /// Start with the required parameters: `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(r#type: impl Into<crate::tax_registration::ThType>) -> Self {
+            Self { r#type: r#type.into() }
+        }
+    }
+    /// `country_options.us` in the parameters of `CreateTaxRegistration`.
+    #[cfg(feature = "tax_registrations")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Us {
+        /// The `local_amusement_tax` parameter.
+        pub local_amusement_tax: Option<
+            crate::tax_registration::create::LocalAmusementTax,
+        >,
+        /// The `local_lease_tax` parameter.
+        pub local_lease_tax: Option<crate::tax_registration::create::LocalLeaseTax>,
+        /// The `state` parameter.
+        pub state: String,
+        /// The `state_sales_tax` parameter.
+        pub state_sales_tax: Option<crate::tax_registration::create::StateSalesTax>,
+        /// The `type` parameter.
+        pub r#type: crate::tax_registration::UsType,
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl serde::Serialize for Us {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.local_amusement_tax {
+                map.serialize_entry("local_amusement_tax", v)?;
+            }
+            if let Some(v) = &self.local_lease_tax {
+                map.serialize_entry("local_lease_tax", v)?;
+            }
+            map.serialize_entry("state", &self.state)?;
+            if let Some(v) = &self.state_sales_tax {
+                map.serialize_entry("state_sales_tax", v)?;
+            }
+            map.serialize_entry("type", &self.r#type)?;
+            map.end()
+        }
+    }
+    #[cfg(feature = "tax_registrations")]
+    impl Us {
+        /// Start with the required parameters: `state`, `type`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            state: impl Into<String>,
+            r#type: impl Into<crate::tax_registration::UsType>,
+        ) -> Self {
+            Self {
+                local_amusement_tax: None,
+                local_lease_tax: None,
+                state: state.into(),
+                state_sales_tax: None,
+                r#type: r#type.into(),
+            }
+        }
+        /// The `local_amusement_tax` parameter.
+        pub fn local_amusement_tax(
+            mut self,
+            v: impl Into<crate::tax_registration::create::LocalAmusementTax>,
+        ) -> Self {
+            self.local_amusement_tax = Some(v.into());
+            self
+        }
+        /// The `local_lease_tax` parameter.
+        pub fn local_lease_tax(
+            mut self,
+            v: impl Into<crate::tax_registration::create::LocalLeaseTax>,
+        ) -> Self {
+            self.local_lease_tax = Some(v.into());
+            self
+        }
+        /// The `state_sales_tax` parameter.
+        pub fn state_sales_tax(
+            mut self,
+            v: impl Into<crate::tax_registration::create::StateSalesTax>,
+        ) -> Self {
+            self.state_sales_tax = Some(v.into());
+            self
         }
     }
 }
@@ -5099,17 +7731,15 @@ pub mod list {
         }
     }
 }
-/// Types of `shared` whose field path another type of `tax_registration` also has.
-pub mod shared {
-    /// Values of `place_of_supply_scheme` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsEuStandard`.
+/// Types of `tax_registration_create` whose field path another type of `tax_registration` also has.
+pub mod tax_registration_create {
+    /// Values of `country_options.ae.standard.place_of_supply_scheme` in `CreateTaxRegistration` and `TaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
     pub enum PlaceOfSupplyScheme {
         /// `inbound_goods`
         InboundGoods,
-        /// `small_seller`
-        SmallSeller,
         /// `standard`
         Standard,
         /// A value this version of the SDK does not know; kept as sent.
@@ -5121,7 +7751,6 @@ pub mod shared {
         pub fn as_str(&self) -> &str {
             match self {
                 PlaceOfSupplyScheme::InboundGoods => "inbound_goods",
-                PlaceOfSupplyScheme::SmallSeller => "small_seller",
                 PlaceOfSupplyScheme::Standard => "standard",
                 PlaceOfSupplyScheme::Unknown(v) => v,
             }
@@ -5133,13 +7762,9 @@ pub mod shared {
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["inbound_goods", "small_seller", "standard"],
-                ) {
+                match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
                     Some(0) => PlaceOfSupplyScheme::InboundGoods,
-                    Some(1) => PlaceOfSupplyScheme::SmallSeller,
-                    Some(2) => PlaceOfSupplyScheme::Standard,
+                    Some(1) => PlaceOfSupplyScheme::Standard,
                     _ => PlaceOfSupplyScheme::Unknown(s.to_owned()),
                 },
             )
@@ -5169,7 +7794,7 @@ pub mod shared {
             r.str_enum()
         }
     }
-    /// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods`.
+    /// Values of `country_options.ae.type` in `CreateTaxRegistration` and `TaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
@@ -5226,64 +7851,64 @@ pub mod shared {
             r.str_enum()
         }
     }
-    /// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsDefault`.
+    /// Values of `country_options.al.type` in `CreateTaxRegistration` and `TaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum SharedType {
+    pub enum TaxRegistrationCreateType {
         /// `standard`
         Standard,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
     #[cfg(feature = "tax_registrations")]
-    impl SharedType {
+    impl TaxRegistrationCreateType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                SharedType::Standard => "standard",
-                SharedType::Unknown(v) => v,
+                TaxRegistrationCreateType::Standard => "standard",
+                TaxRegistrationCreateType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl std::str::FromStr for SharedType {
+    impl std::str::FromStr for TaxRegistrationCreateType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(s, &["standard"]) {
-                    Some(0) => SharedType::Standard,
-                    _ => SharedType::Unknown(s.to_owned()),
+                    Some(0) => TaxRegistrationCreateType::Standard,
+                    _ => TaxRegistrationCreateType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl std::fmt::Display for SharedType {
+    impl std::fmt::Display for TaxRegistrationCreateType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl serde::Serialize for SharedType {
+    impl serde::Serialize for TaxRegistrationCreateType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl<'de> serde::Deserialize<'de> for SharedType {
+    impl<'de> serde::Deserialize<'de> for TaxRegistrationCreateType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl crate::rt::Decode for SharedType {
+    impl crate::rt::Decode for TaxRegistrationCreateType {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }
     }
-    /// Values of `type` in `CreateTaxRegistration` and `TaxProductRegistrationsResourceCountryOptionsEurope`.
+    /// Values of `country_options.at.type` in `CreateTaxRegistration` and `TaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]

@@ -129,44 +129,172 @@ impl<'de> serde::Deserialize<'de> for Mode {
         crate::rt::de::str_enum(d)
     }
 }
-/// `shipping_cost` in the parameters of `CreateReversalTaxTransaction`.
+/// TaxProductResourceTaxTransactionResourceReversal
+#[cfg(feature = "tax_transactions")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Reversal {
+    /// The `id` of the reversed `Transaction` object.
+    pub original_transaction: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "tax_transactions")]
+impl crate::rt::Decode for Reversal {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_transaction_resource_reversal object",
+                &["original_transaction"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Reversal {
+            original_transaction: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "tax_transactions")]
+impl<'de> serde::Deserialize<'de> for Reversal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_transactions")]
+impl crate::rt::HasId for Reversal {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_transactions")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Reversal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.original_transaction {
+            map.serialize_entry("original_transaction", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// TaxProductResourceTaxTransactionShippingCost
 #[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ShippingCost {
-    /// The `amount` parameter.
+    /// The shipping amount in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal). If `tax_behavior=inclusive`, then this amount includes taxes. Otherwise, taxes were calculated on top of this amount.
     pub amount: i64,
-    /// The `amount_tax` parameter.
+    /// The amount of tax calculated for shipping, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount_tax: i64,
+    /// The ID of an existing [ShippingRate](https://docs.stripe.com/api/shipping_rates/object).
+    pub shipping_rate: Option<String>,
+    /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
+    pub tax_behavior: crate::tax_calculation::TaxBehavior,
+    /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for shipping.
+    pub tax_code: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "tax_transactions")]
+impl crate::rt::Decode for ShippingCost {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
+            f4: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_transaction_shipping_cost object",
+                &["amount", "amount_tax", "shipping_rate", "tax_behavior", "tax_code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f3), Some(f4)) => {
+                Ok(ShippingCost {
+                    amount: f0,
+                    amount_tax: f1,
+                    shipping_rate: b.f2.take(),
+                    tax_behavior: f3,
+                    tax_code: f4,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_tax"),
+                        (taken.2.is_none(), "tax_behavior"),
+                        (taken.3.is_none(), "tax_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "tax_transactions")]
+impl<'de> serde::Deserialize<'de> for ShippingCost {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "tax_transactions")]
+impl crate::rt::HasId for ShippingCost {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "tax_transactions")]
+#[cfg(feature = "serialize")]
 impl serde::Serialize for ShippingCost {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("amount", &self.amount)?;
         map.serialize_entry("amount_tax", &self.amount_tax)?;
-        map.end()
-    }
-}
-/// The required parameters of [`ShippingCost::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
-#[cfg(feature = "tax_transactions")]
-#[derive(Clone, Debug)]
-pub struct ShippingCostArgs {
-    /// The `amount` parameter.
-    pub amount: i64,
-    /// The `amount_tax` parameter.
-    pub amount_tax: i64,
-}
-#[cfg(feature = "tax_transactions")]
-impl ShippingCost {
-    /// Start with the required parameters, named in [`ShippingCostArgs`]: `amount`, `amount_tax`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(args: ShippingCostArgs) -> Self {
-        Self {
-            amount: args.amount,
-            amount_tax: args.amount_tax,
+        if let Some(v) = &self.shipping_rate {
+            map.serialize_entry("shipping_rate", v)?;
         }
+        map.serialize_entry("tax_behavior", &self.tax_behavior)?;
+        map.serialize_entry("tax_code", &self.tax_code)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `type` in `TaxTransaction`.
@@ -228,5 +356,48 @@ impl<'de> serde::Deserialize<'de> for Type {
 impl crate::rt::Decode for Type {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// Types of `create` whose field path another type of `tax_transaction` also has.
+pub mod create {
+    /// `shipping_cost` in the parameters of `CreateReversalTaxTransaction`.
+    #[cfg(feature = "tax_transactions")]
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ShippingCost {
+        /// The `amount` parameter.
+        pub amount: i64,
+        /// The `amount_tax` parameter.
+        pub amount_tax: i64,
+    }
+    #[cfg(feature = "tax_transactions")]
+    impl serde::Serialize for ShippingCost {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("amount", &self.amount)?;
+            map.serialize_entry("amount_tax", &self.amount_tax)?;
+            map.end()
+        }
+    }
+    /// The required parameters of [`ShippingCost::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+    #[cfg(feature = "tax_transactions")]
+    #[derive(Clone, Debug)]
+    pub struct ShippingCostArgs {
+        /// The `amount` parameter.
+        pub amount: i64,
+        /// The `amount_tax` parameter.
+        pub amount_tax: i64,
+    }
+    #[cfg(feature = "tax_transactions")]
+    impl ShippingCost {
+        /// Start with the required parameters, named in [`ShippingCostArgs`]: `amount`, `amount_tax`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(args: ShippingCostArgs) -> Self {
+            Self {
+                amount: args.amount,
+                amount_tax: args.amount_tax,
+            }
+        }
     }
 }

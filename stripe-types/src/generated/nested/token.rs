@@ -75,7 +75,7 @@ pub struct BankAccount {
     /// The `account_holder_name` parameter.
     pub account_holder_name: Option<String>,
     /// The `account_holder_type` parameter.
-    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The `account_number` parameter.
     pub account_number: String,
     /// The `account_type` parameter.
@@ -150,7 +150,7 @@ impl BankAccount {
     /// The `account_holder_type` parameter.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::payment_method::AccountHolderType>,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -226,7 +226,9 @@ pub struct Company {
     /// The `directors_provided` parameter.
     pub directors_provided: Option<bool>,
     /// The `directorship_declaration` parameter.
-    pub directorship_declaration: Option<crate::account::DirectorshipDeclaration>,
+    pub directorship_declaration: Option<
+        crate::account::create_update::DirectorshipDeclaration,
+    >,
     /// The `executives_provided` parameter.
     pub executives_provided: Option<bool>,
     /// The `export_license_id` parameter.
@@ -242,23 +244,25 @@ pub struct Company {
     /// The `owners_provided` parameter.
     pub owners_provided: Option<bool>,
     /// The `ownership_declaration` parameter.
-    pub ownership_declaration: Option<crate::account::OwnershipDeclaration>,
+    pub ownership_declaration: Option<
+        crate::account::create_update::OwnershipDeclaration,
+    >,
     /// The `ownership_declaration_shown_and_signed` parameter.
     pub ownership_declaration_shown_and_signed: Option<bool>,
     /// The `ownership_exemption_reason` parameter.
-    pub ownership_exemption_reason: Option<
-        crate::v2_core_account::OwnershipExemptionReason,
-    >,
+    pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
     /// The `phone` parameter.
     pub phone: Option<String>,
     /// The `registration_date` parameter.
     pub registration_date: Option<
-        crate::rt::Clearable<crate::account::RegistrationDate>,
+        crate::rt::Clearable<crate::account::create_update::RegistrationDate>,
     >,
     /// The `registration_number` parameter.
     pub registration_number: Option<String>,
     /// The `representative_declaration` parameter.
-    pub representative_declaration: Option<crate::account::RepresentativeDeclaration>,
+    pub representative_declaration: Option<
+        crate::account::create_update::RepresentativeDeclaration,
+    >,
     /// The `structure` parameter.
     pub structure: Option<crate::account::Structure>,
     /// The `tax_id` parameter.
@@ -268,7 +272,7 @@ pub struct Company {
     /// The `vat_id` parameter.
     pub vat_id: Option<String>,
     /// The `verification` parameter.
-    pub verification: Option<crate::account::Verification>,
+    pub verification: Option<crate::account::create_update::Verification>,
 }
 #[cfg(feature = "tokens")]
 impl serde::Serialize for Company {
@@ -405,7 +409,7 @@ impl Company {
     /// The `directorship_declaration` parameter.
     pub fn directorship_declaration(
         mut self,
-        v: impl Into<crate::account::DirectorshipDeclaration>,
+        v: impl Into<crate::account::create_update::DirectorshipDeclaration>,
     ) -> Self {
         self.directorship_declaration = Some(v.into());
         self
@@ -448,7 +452,7 @@ impl Company {
     /// The `ownership_declaration` parameter.
     pub fn ownership_declaration(
         mut self,
-        v: impl Into<crate::account::OwnershipDeclaration>,
+        v: impl Into<crate::account::create_update::OwnershipDeclaration>,
     ) -> Self {
         self.ownership_declaration = Some(v.into());
         self
@@ -461,7 +465,7 @@ impl Company {
     /// The `ownership_exemption_reason` parameter.
     pub fn ownership_exemption_reason(
         mut self,
-        v: impl Into<crate::v2_core_account::OwnershipExemptionReason>,
+        v: impl Into<crate::account::OwnershipExemptionReason>,
     ) -> Self {
         self.ownership_exemption_reason = Some(v.into());
         self
@@ -474,7 +478,9 @@ impl Company {
     /// The `registration_date` parameter.
     pub fn registration_date(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::account::RegistrationDate>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::account::create_update::RegistrationDate>,
+        >,
     ) -> Self {
         self.registration_date = Some(v.into());
         self
@@ -487,7 +493,7 @@ impl Company {
     /// The `representative_declaration` parameter.
     pub fn representative_declaration(
         mut self,
-        v: impl Into<crate::account::RepresentativeDeclaration>,
+        v: impl Into<crate::account::create_update::RepresentativeDeclaration>,
     ) -> Self {
         self.representative_declaration = Some(v.into());
         self
@@ -513,7 +519,10 @@ impl Company {
         self
     }
     /// The `verification` parameter.
-    pub fn verification(mut self, v: impl Into<crate::account::Verification>) -> Self {
+    pub fn verification(
+        mut self,
+        v: impl Into<crate::account::create_update::Verification>,
+    ) -> Self {
         self.verification = Some(v.into());
         self
     }
@@ -737,7 +746,9 @@ impl Networks {
 #[non_exhaustive]
 pub struct Person {
     /// The `additional_tos_acceptances` parameter.
-    pub additional_tos_acceptances: Option<crate::person::AdditionalTosAcceptances>,
+    pub additional_tos_acceptances: Option<
+        crate::person::create_update::AdditionalTosAcceptances,
+    >,
     /// The `address` parameter.
     pub address: Option<crate::person::Address>,
     /// The `address_kana` parameter.
@@ -745,7 +756,7 @@ pub struct Person {
     /// The `address_kanji` parameter.
     pub address_kanji: Option<crate::account::AddressKanji>,
     /// The `dob` parameter.
-    pub dob: Option<crate::rt::Clearable<crate::person::Dob>>,
+    pub dob: Option<crate::rt::Clearable<crate::person::create_update::Dob>>,
     /// The `documents` parameter.
     pub documents: Option<crate::person::Documents>,
     /// The `email` parameter.
@@ -783,13 +794,13 @@ pub struct Person {
     /// The `registered_address` parameter.
     pub registered_address: Option<crate::account::AddressSpecs>,
     /// The `relationship` parameter.
-    pub relationship: Option<crate::person::Relationship>,
+    pub relationship: Option<crate::person::create_update::Relationship>,
     /// The `ssn_last_4` parameter.
     pub ssn_last_4: Option<String>,
     /// The `us_cfpb_data` parameter.
-    pub us_cfpb_data: Option<crate::person::UsCfpbData>,
+    pub us_cfpb_data: Option<crate::person::create_update::UsCfpbData>,
     /// The `verification` parameter.
-    pub verification: Option<crate::person::Verification>,
+    pub verification: Option<crate::person::create_update::Verification>,
 }
 #[cfg(feature = "tokens")]
 impl serde::Serialize for Person {
@@ -918,7 +929,7 @@ impl Person {
     /// The `additional_tos_acceptances` parameter.
     pub fn additional_tos_acceptances(
         mut self,
-        v: impl Into<crate::person::AdditionalTosAcceptances>,
+        v: impl Into<crate::person::create_update::AdditionalTosAcceptances>,
     ) -> Self {
         self.additional_tos_acceptances = Some(v.into());
         self
@@ -941,7 +952,7 @@ impl Person {
     /// The `dob` parameter.
     pub fn dob(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::person::Dob>>,
+        v: impl Into<crate::rt::Clearable<crate::person::create_update::Dob>>,
     ) -> Self {
         self.dob = Some(v.into());
         self
@@ -1049,7 +1060,10 @@ impl Person {
         self
     }
     /// The `relationship` parameter.
-    pub fn relationship(mut self, v: impl Into<crate::person::Relationship>) -> Self {
+    pub fn relationship(
+        mut self,
+        v: impl Into<crate::person::create_update::Relationship>,
+    ) -> Self {
         self.relationship = Some(v.into());
         self
     }
@@ -1059,12 +1073,18 @@ impl Person {
         self
     }
     /// The `us_cfpb_data` parameter.
-    pub fn us_cfpb_data(mut self, v: impl Into<crate::person::UsCfpbData>) -> Self {
+    pub fn us_cfpb_data(
+        mut self,
+        v: impl Into<crate::person::create_update::UsCfpbData>,
+    ) -> Self {
         self.us_cfpb_data = Some(v.into());
         self
     }
     /// The `verification` parameter.
-    pub fn verification(mut self, v: impl Into<crate::person::Verification>) -> Self {
+    pub fn verification(
+        mut self,
+        v: impl Into<crate::person::create_update::Verification>,
+    ) -> Self {
         self.verification = Some(v.into());
         self
     }

@@ -224,3 +224,100 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
+/// TreasuryReceivedCreditsResourceStatusTransitions
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StatusTransitions {
+    /// Timestamp describing when the CreditReversal changed status to `posted`
+    pub posted_at: Option<crate::rt::Timestamp>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for StatusTransitions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_received_credits_resource_status_transitions object",
+                &["posted_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(StatusTransitions {
+            posted_at: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for StatusTransitions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for StatusTransitions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for StatusTransitions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.posted_at {
+            map.serialize_entry("posted_at", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}

@@ -124,6 +124,150 @@ impl crate::rt::Decode for FailureCode {
         r.str_enum()
     }
 }
+/// TreasuryReceivedDebitsResourceLinkedFlows
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LinkedFlows {
+    /// The DebitReversal created as a result of this ReceivedDebit being reversed.
+    pub debit_reversal: Option<String>,
+    /// Set if the ReceivedDebit is associated with an InboundTransfer's return of funds.
+    pub inbound_transfer: Option<String>,
+    /// Set if the ReceivedDebit was created due to an [Issuing Authorization](https://api.stripe.com#issuing_authorizations) object.
+    pub issuing_authorization: Option<String>,
+    /// Set if the ReceivedDebit is also viewable as an [Issuing Dispute](https://api.stripe.com#issuing_disputes) object.
+    pub issuing_transaction: Option<String>,
+    /// Set if the ReceivedDebit was created due to a [Payout](https://api.stripe.com#payouts) object.
+    pub payout: Option<String>,
+    /// Set if the ReceivedDebit was created due to a [Topup](https://api.stripe.com#topups) object.
+    pub topup: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for LinkedFlows {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_received_debits_resource_linked_flows object",
+                &[
+                    "debit_reversal",
+                    "inbound_transfer",
+                    "issuing_authorization",
+                    "issuing_transaction",
+                    "payout",
+                    "topup",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(LinkedFlows {
+            debit_reversal: b.f0.take(),
+            inbound_transfer: b.f1.take(),
+            issuing_authorization: b.f2.take(),
+            issuing_transaction: b.f3.take(),
+            payout: b.f4.take(),
+            topup: b.f5.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for LinkedFlows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for LinkedFlows {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for LinkedFlows {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.debit_reversal {
+            map.serialize_entry("debit_reversal", v)?;
+        }
+        if let Some(v) = &self.inbound_transfer {
+            map.serialize_entry("inbound_transfer", v)?;
+        }
+        if let Some(v) = &self.issuing_authorization {
+            map.serialize_entry("issuing_authorization", v)?;
+        }
+        if let Some(v) = &self.issuing_transaction {
+            map.serialize_entry("issuing_transaction", v)?;
+        }
+        if let Some(v) = &self.payout {
+            map.serialize_entry("payout", v)?;
+        }
+        if let Some(v) = &self.topup {
+            map.serialize_entry("topup", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `network` in `CreateTestHelpersTreasuryReceivedDebit` and `TreasuryReceivedDebit`.
 #[cfg(
     any(
@@ -229,6 +373,107 @@ impl<'de> serde::Deserialize<'de> for Network {
 impl crate::rt::Decode for Network {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// TreasuryReceivedDebitsResourceReversalDetails
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ReversalDetails {
+    /// Time before which a ReceivedDebit can be reversed.
+    pub deadline: Option<crate::rt::Timestamp>,
+    /// Set if a ReceivedDebit can't be reversed.
+    pub restricted_reason: Option<crate::treasury_received_credit::RestrictedReason>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::Decode for ReversalDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::treasury_received_credit::RestrictedReason>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_received_debits_resource_reversal_details object",
+                &["deadline", "restricted_reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ReversalDetails {
+            deadline: b.f0.take(),
+            restricted_reason: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for ReversalDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::HasId for ReversalDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ReversalDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.deadline {
+            map.serialize_entry("deadline", v)?;
+        }
+        if let Some(v) = &self.restricted_reason {
+            map.serialize_entry("restricted_reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `status` in `ListTreasuryReceivedDebits` and `TreasuryReceivedDebit`.

@@ -80,6 +80,87 @@ impl serde::Serialize for Account {
         map.end()
     }
 }
+/// `configuration.merchant.capabilities.ach_debit_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AchDebitPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for AchDebitPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a AchDebitPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(AchDebitPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for AchDebitPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for AchDebitPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AchDebitPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `identity.individual.additional_addresses` of `V2CoreAccount` and `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -441,6 +522,330 @@ impl crate::rt::Decode for AdditionalNamesPurpose {
         r.str_enum()
     }
 }
+/// `configuration.merchant.capabilities.affirm_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AffirmPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for AffirmPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a AffirmPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(AffirmPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for AffirmPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for AffirmPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AffirmPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.afterpay_clearpay_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AfterpayClearpayPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for AfterpayClearpayPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a AfterpayClearpayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(AfterpayClearpayPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for AfterpayClearpayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for AfterpayClearpayPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AfterpayClearpayPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.alma_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AlmaPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for AlmaPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a AlmaPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(AlmaPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for AlmaPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for AlmaPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AlmaPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.amazon_pay_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AmazonPayPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for AmazonPayPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a AmazonPayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(AmazonPayPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for AmazonPayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for AmazonPayPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AmazonPayPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `identity.business_details.annual_revenue.amount` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -632,6 +1037,77 @@ impl crate::rt::Decode for AmountTaxDisplay {
         r.str_enum()
     }
 }
+/// `identity.business_details.annual_revenue` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AnnualRevenue {
+    /// Annual revenue amount in minor currency units (for example, '123' for 1.23 USD).
+    pub amount: Option<crate::v2_core_account::Amount>,
+    /// The close-out date of the preceding fiscal year in ISO 8601 format. E.g. 2023-12-31 for the 31st of December, 2023.
+    pub fiscal_year_end: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for AnnualRevenue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::Amount>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a AnnualRevenue object",
+                &["amount", "fiscal_year_end"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(AnnualRevenue {
+            amount: b.f0.take(),
+            fiscal_year_end: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for AnnualRevenue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for AnnualRevenue {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for AnnualRevenue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.amount {
+            map.serialize_entry("amount", v)?;
+        }
+        if let Some(v) = &self.fiscal_year_end {
+            map.serialize_entry("fiscal_year_end", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `applied_configurations` in `CloseV2CoreAccount`, `ListV2CoreAccounts` and `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -697,159 +1173,111 @@ impl crate::rt::Decode for AppliedConfigurations {
         r.str_enum()
     }
 }
-/// `identity.attestations.directorship_declaration` of `V2CoreAccount`.
+/// `identity.attestations` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct AttestationsDirectorshipDeclaration {
-    /// The time marking when the director attestation was made. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-    pub date: Option<crate::rt::DateTime>,
-    /// The IP address from which the director attestation was made.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the director attestation was made.
-    pub user_agent: Option<String>,
+pub struct Attestations {
+    /// This hash is used to attest that the directors information provided to Stripe is both current and correct.
+    pub directorship_declaration: Option<
+        crate::v2_core_account::DirectorshipDeclaration,
+    >,
+    /// This hash is used to attest that the beneficial owner information provided to Stripe is both current and correct.
+    pub ownership_declaration: Option<crate::v2_core_account::OwnershipDeclaration>,
+    /// Attestation that all Persons with a specific Relationship value have been provided.
+    pub persons_provided: Option<crate::v2_core_account::PersonsProvided>,
+    /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
+    pub representative_declaration: Option<
+        crate::v2_core_account::RepresentativeDeclaration,
+    >,
+    /// Attestations of accepted terms of service agreements.
+    pub terms_of_service: Option<
+        crate::v2_core_account::IdentityAttestationsTermsOfService,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for AttestationsDirectorshipDeclaration {
+impl crate::rt::Decode for Attestations {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::DateTime>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::DirectorshipDeclaration>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::OwnershipDeclaration>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::PersonsProvided>,
+            f3: crate::rt::json::Slot<crate::v2_core_account::RepresentativeDeclaration>,
+            f4: crate::rt::json::Slot<
+                crate::v2_core_account::IdentityAttestationsTermsOfService,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
             f1: crate::rt::json::Slot::new(),
             f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a AttestationsDirectorshipDeclaration object",
-                &["date", "ip", "user_agent"],
+                "a Attestations object",
+                &[
+                    "directorship_declaration",
+                    "ownership_declaration",
+                    "persons_provided",
+                    "representative_declaration",
+                    "terms_of_service",
+                ],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
                     1 => r.optional(&mut b.f1),
                     2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
                     _ => r.skip(),
                 },
             )?;
-        Ok(AttestationsDirectorshipDeclaration {
-            date: b.f0.take(),
-            ip: b.f1.take(),
-            user_agent: b.f2.take(),
+        Ok(Attestations {
+            directorship_declaration: b.f0.take(),
+            ownership_declaration: b.f1.take(),
+            persons_provided: b.f2.take(),
+            representative_declaration: b.f3.take(),
+            terms_of_service: b.f4.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for AttestationsDirectorshipDeclaration {
+impl<'de> serde::Deserialize<'de> for Attestations {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for AttestationsDirectorshipDeclaration {
+impl crate::rt::HasId for Attestations {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for AttestationsDirectorshipDeclaration {
+impl serde::Serialize for Attestations {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
+        if let Some(v) = &self.directorship_declaration {
+            map.serialize_entry("directorship_declaration", v)?;
         }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
+        if let Some(v) = &self.ownership_declaration {
+            map.serialize_entry("ownership_declaration", v)?;
         }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
+        if let Some(v) = &self.persons_provided {
+            map.serialize_entry("persons_provided", v)?;
         }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
+        if let Some(v) = &self.representative_declaration {
+            map.serialize_entry("representative_declaration", v)?;
         }
-        map.end()
-    }
-}
-/// `identity.attestations.representative_declaration` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct AttestationsRepresentativeDeclaration {
-    /// The time marking when the representative attestation was made. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-    pub date: Option<crate::rt::DateTime>,
-    /// The IP address from which the representative attestation was made.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the representative attestation was made.
-    pub user_agent: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for AttestationsRepresentativeDeclaration {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::DateTime>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a AttestationsRepresentativeDeclaration object",
-                &["date", "ip", "user_agent"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(AttestationsRepresentativeDeclaration {
-            date: b.f0.take(),
-            ip: b.f1.take(),
-            user_agent: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for AttestationsRepresentativeDeclaration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for AttestationsRepresentativeDeclaration {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for AttestationsRepresentativeDeclaration {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
+        if let Some(v) = &self.terms_of_service {
+            map.serialize_entry("terms_of_service", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -990,6 +1418,158 @@ impl crate::rt::Decode for AwaitingActionFrom {
         r.str_enum()
     }
 }
+/// `configuration.merchant.bacs_debit_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BacsDebitPayments {
+    /// Display name for Bacs Direct Debit payments.
+    pub display_name: Option<String>,
+    /// Service User Number (SUN) for Bacs Direct Debit payments.
+    pub service_user_number: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BacsDebitPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BacsDebitPayments object",
+                &["display_name", "service_user_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BacsDebitPayments {
+            display_name: b.f0.take(),
+            service_user_number: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BacsDebitPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BacsDebitPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BacsDebitPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.display_name {
+            map.serialize_entry("display_name", v)?;
+        }
+        if let Some(v) = &self.service_user_number {
+            map.serialize_entry("service_user_number", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.bancontact_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BancontactPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BancontactPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BancontactPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(BancontactPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BancontactPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BancontactPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BancontactPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `identity.business_details.documents.bank_account_ownership_verification` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -998,7 +1578,7 @@ pub struct BankAccountOwnershipVerification {
     /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
     pub files: Vec<String>,
     /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::shared::Type,
+    pub r#type: crate::v2_core_account::shared::SharedType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1008,7 +1588,7 @@ impl crate::rt::Decode for BankAccountOwnershipVerification {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::SharedType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1068,25 +1648,25 @@ impl serde::Serialize for BankAccountOwnershipVerification {
         map.end()
     }
 }
-/// `identity.business_details.documents.company_license` of `V2CoreAccount`.
+/// `configuration.customer.billing` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct BusinessDetailsDocumentsCompanyLicense {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::CompanyLicenseType,
+pub struct Billing {
+    /// ID of a PaymentMethod attached to the customer account to use as the default for invoices and subscriptions.
+    pub default_payment_method: Option<String>,
+    /// Default invoice settings for the customer account.
+    pub invoice: Option<crate::v2_core_account::Invoice>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for BusinessDetailsDocumentsCompanyLicense {
+impl crate::rt::Decode for Billing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::CompanyLicenseType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::Invoice>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1094,77 +1674,70 @@ impl crate::rt::Decode for BusinessDetailsDocumentsCompanyLicense {
         };
         let extra = r
             .fields(
-                "a BusinessDetailsDocumentsCompanyLicense object",
-                &["files", "type"],
+                "a Billing object",
+                &["default_payment_method", "invoice"],
                 &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(BusinessDetailsDocumentsCompanyLicense {
-                    files: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
+        Ok(Billing {
+            default_payment_method: b.f0.take(),
+            invoice: b.f1.take(),
+            extra,
+        })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for BusinessDetailsDocumentsCompanyLicense {
+impl<'de> serde::Deserialize<'de> for Billing {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for BusinessDetailsDocumentsCompanyLicense {
+impl crate::rt::HasId for Billing {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for BusinessDetailsDocumentsCompanyLicense {
+impl serde::Serialize for Billing {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
-        map.serialize_entry("type", &self.r#type)?;
+        if let Some(v) = &self.default_payment_method {
+            map.serialize_entry("default_payment_method", v)?;
+        }
+        if let Some(v) = &self.invoice {
+            map.serialize_entry("invoice", v)?;
+        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-/// `identity.business_details.documents.proof_of_address` of `V2CoreAccount`.
+/// `configuration.merchant.capabilities.blik_payments` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct BusinessDetailsDocumentsProofOfAddress {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::ProofOfAddressType,
+pub struct BlikPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for BusinessDetailsDocumentsProofOfAddress {
+impl crate::rt::Decode for BlikPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::ProofOfAddressType>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -1172,8 +1745,8 @@ impl crate::rt::Decode for BusinessDetailsDocumentsProofOfAddress {
         };
         let extra = r
             .fields(
-                "a BusinessDetailsDocumentsProofOfAddress object",
-                &["files", "type"],
+                "a BlikPayments object",
+                &["status", "status_details"],
                 &mut |r, i| match i {
                     0 => r.required(&mut b.f0),
                     1 => r.required(&mut b.f1),
@@ -1182,15 +1755,18 @@ impl crate::rt::Decode for BusinessDetailsDocumentsProofOfAddress {
             )?;
         match (b.f0.take(), b.f1.take()) {
             (Some(f0), Some(f1)) => {
-                Ok(BusinessDetailsDocumentsProofOfAddress {
-                    files: f0,
-                    r#type: f1,
+                Ok(BlikPayments {
+                    status: f0,
+                    status_details: f1,
                     extra,
                 })
             }
             taken => {
                 let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
                 );
                 crate::rt::json::discard((taken, extra));
                 Err(r.missing(name))
@@ -1199,24 +1775,750 @@ impl crate::rt::Decode for BusinessDetailsDocumentsProofOfAddress {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for BusinessDetailsDocumentsProofOfAddress {
+impl<'de> serde::Deserialize<'de> for BlikPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for BusinessDetailsDocumentsProofOfAddress {
+impl crate::rt::HasId for BlikPayments {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for BusinessDetailsDocumentsProofOfAddress {
+impl serde::Serialize for BlikPayments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.boleto_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BoletoPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BoletoPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BoletoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(BoletoPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BoletoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BoletoPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BoletoPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.branding` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Branding {
+    /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): An icon for the merchant. Must be square and at least 128px x 128px.
+    pub icon: Option<String>,
+    /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): A logo for the merchant that will be used in Checkout instead of the icon and without the merchant's name next to it if provided. Must be at least 128px x 128px.
+    pub logo: Option<String>,
+    /// A CSS hex color value representing the primary branding color for the merchant.
+    pub primary_color: Option<String>,
+    /// A CSS hex color value representing the secondary branding color for the merchant.
+    pub secondary_color: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Branding {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Branding object",
+                &["icon", "logo", "primary_color", "secondary_color"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Branding {
+            icon: b.f0.take(),
+            logo: b.f1.take(),
+            primary_color: b.f2.take(),
+            secondary_color: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Branding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Branding {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Branding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.icon {
+            map.serialize_entry("icon", v)?;
+        }
+        if let Some(v) = &self.logo {
+            map.serialize_entry("logo", v)?;
+        }
+        if let Some(v) = &self.primary_color {
+            map.serialize_entry("primary_color", v)?;
+        }
+        if let Some(v) = &self.secondary_color {
+            map.serialize_entry("secondary_color", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BusinessDetails {
+    /// The company’s primary address.
+    pub address: Option<crate::v2_core_account::BusinessDetailsAddress>,
+    /// The business gross annual revenue for its preceding fiscal year.
+    pub annual_revenue: Option<crate::v2_core_account::AnnualRevenue>,
+    /// Documents that may be submitted to satisfy various informational requests.
+    pub documents: Option<crate::v2_core_account::BusinessDetailsDocuments>,
+    /// Estimated maximum number of workers currently engaged by the business (including employees, contractors, and vendors).
+    pub estimated_worker_count: Option<i64>,
+    /// The provided ID numbers of a business entity.
+    pub id_numbers: Option<Vec<crate::v2_core_account::BusinessDetailsIdNumbers>>,
+    /// An estimate of the monthly revenue of the business. Only accepted for accounts in Brazil and India.
+    pub monthly_estimated_revenue: Option<
+        crate::v2_core_account::MonthlyEstimatedRevenue,
+    >,
+    /// The company’s phone number (used for verification).
+    pub phone: Option<String>,
+    /// The business legal name.
+    pub registered_name: Option<String>,
+    /// When the business was incorporated or registered.
+    pub registration_date: Option<crate::v2_core_account::RegistrationDate>,
+    /// The business registration address of the business entity in non latin script.
+    pub script_addresses: Option<crate::v2_core_account::ScriptAddresses>,
+    /// The business legal name in non latin script.
+    pub script_names: Option<crate::v2_core_account::BusinessDetailsScriptNames>,
+    /// The category identifying the legal structure of the business.
+    pub structure: Option<crate::v2_core_account::Structure>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetails {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::BusinessDetailsAddress>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::AnnualRevenue>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::BusinessDetailsDocuments>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<
+                Vec<crate::v2_core_account::BusinessDetailsIdNumbers>,
+            >,
+            f5: crate::rt::json::Slot<crate::v2_core_account::MonthlyEstimatedRevenue>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::v2_core_account::RegistrationDate>,
+            f9: crate::rt::json::Slot<crate::v2_core_account::ScriptAddresses>,
+            f10: crate::rt::json::Slot<
+                crate::v2_core_account::BusinessDetailsScriptNames,
+            >,
+            f11: crate::rt::json::Slot<crate::v2_core_account::Structure>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BusinessDetails object",
+                &[
+                    "address",
+                    "annual_revenue",
+                    "documents",
+                    "estimated_worker_count",
+                    "id_numbers",
+                    "monthly_estimated_revenue",
+                    "phone",
+                    "registered_name",
+                    "registration_date",
+                    "script_addresses",
+                    "script_names",
+                    "structure",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BusinessDetails {
+            address: b.f0.take(),
+            annual_revenue: b.f1.take(),
+            documents: b.f2.take(),
+            estimated_worker_count: b.f3.take(),
+            id_numbers: b.f4.take(),
+            monthly_estimated_revenue: b.f5.take(),
+            phone: b.f6.take(),
+            registered_name: b.f7.take(),
+            registration_date: b.f8.take(),
+            script_addresses: b.f9.take(),
+            script_names: b.f10.take(),
+            structure: b.f11.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BusinessDetails {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BusinessDetails {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.address {
+            map.serialize_entry("address", v)?;
+        }
+        if let Some(v) = &self.annual_revenue {
+            map.serialize_entry("annual_revenue", v)?;
+        }
+        if let Some(v) = &self.documents {
+            map.serialize_entry("documents", v)?;
+        }
+        if let Some(v) = &self.estimated_worker_count {
+            map.serialize_entry("estimated_worker_count", v)?;
+        }
+        if let Some(v) = &self.id_numbers {
+            map.serialize_entry("id_numbers", v)?;
+        }
+        if let Some(v) = &self.monthly_estimated_revenue {
+            map.serialize_entry("monthly_estimated_revenue", v)?;
+        }
+        if let Some(v) = &self.phone {
+            map.serialize_entry("phone", v)?;
+        }
+        if let Some(v) = &self.registered_name {
+            map.serialize_entry("registered_name", v)?;
+        }
+        if let Some(v) = &self.registration_date {
+            map.serialize_entry("registration_date", v)?;
+        }
+        if let Some(v) = &self.script_addresses {
+            map.serialize_entry("script_addresses", v)?;
+        }
+        if let Some(v) = &self.script_names {
+            map.serialize_entry("script_names", v)?;
+        }
+        if let Some(v) = &self.structure {
+            map.serialize_entry("structure", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details.address` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BusinessDetailsAddress {
+    /// City, district, suburb, town, or village.
+    pub city: Option<String>,
+    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub country: Option<String>,
+    /// Address line 1 (e.g., street, PO Box, or company name).
+    pub line1: Option<String>,
+    /// Address line 2 (e.g., apartment, suite, unit, or building).
+    pub line2: Option<String>,
+    /// ZIP or postal code.
+    pub postal_code: Option<String>,
+    /// State, county, province, or region.
+    pub state: Option<String>,
+    /// Town or district.
+    pub town: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetailsAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BusinessDetailsAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BusinessDetailsAddress {
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetailsAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BusinessDetailsAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BusinessDetailsAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.city {
+            map.serialize_entry("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            map.serialize_entry("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            map.serialize_entry("line2", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            map.serialize_entry("postal_code", v)?;
+        }
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        if let Some(v) = &self.town {
+            map.serialize_entry("town", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details.documents` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BusinessDetailsDocuments {
+    /// One or more documents that support the Bank account ownership verification requirement. Must be a document associated with the account’s primary active bank account that displays the last 4 digits of the account number, either a statement or a check.
+    pub bank_account_ownership_verification: Option<
+        crate::v2_core_account::BankAccountOwnershipVerification,
+    >,
+    /// One or more documents that demonstrate proof of a company’s license to operate.
+    pub company_license: Option<crate::v2_core_account::CompanyLicense>,
+    /// One or more documents showing the company’s Memorandum of Association.
+    pub company_memorandum_of_association: Option<
+        crate::v2_core_account::CompanyMemorandumOfAssociation,
+    >,
+    /// Certain countries only: One or more documents showing the ministerial decree legalizing the company’s establishment.
+    pub company_ministerial_decree: Option<
+        crate::v2_core_account::CompanyMinisterialDecree,
+    >,
+    /// One or more documents that demonstrate proof of a company’s registration with the appropriate local authorities.
+    pub company_registration_verification: Option<
+        crate::v2_core_account::CompanyRegistrationVerification,
+    >,
+    /// One or more documents that demonstrate proof of a company’s tax ID.
+    pub company_tax_id_verification: Option<
+        crate::v2_core_account::CompanyTaxIdVerification,
+    >,
+    /// A document verifying the business.
+    pub primary_verification: Option<
+        crate::v2_core_account::DocumentsPrimaryVerification,
+    >,
+    /// One or more documents that demonstrate proof of address.
+    pub proof_of_address: Option<crate::v2_core_account::ProofOfAddress>,
+    /// One or more documents showing the company’s proof of registration with the national business registry.
+    pub proof_of_registration: Option<crate::v2_core_account::ProofOfRegistration>,
+    /// One or more documents that demonstrate proof of ultimate beneficial ownership.
+    pub proof_of_ultimate_beneficial_ownership: Option<
+        crate::v2_core_account::ProofOfUltimateBeneficialOwnership,
+    >,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetailsDocuments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::BankAccountOwnershipVerification,
+            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::CompanyLicense>,
+            f2: crate::rt::json::Slot<
+                crate::v2_core_account::CompanyMemorandumOfAssociation,
+            >,
+            f3: crate::rt::json::Slot<crate::v2_core_account::CompanyMinisterialDecree>,
+            f4: crate::rt::json::Slot<
+                crate::v2_core_account::CompanyRegistrationVerification,
+            >,
+            f5: crate::rt::json::Slot<crate::v2_core_account::CompanyTaxIdVerification>,
+            f6: crate::rt::json::Slot<
+                crate::v2_core_account::DocumentsPrimaryVerification,
+            >,
+            f7: crate::rt::json::Slot<crate::v2_core_account::ProofOfAddress>,
+            f8: crate::rt::json::Slot<crate::v2_core_account::ProofOfRegistration>,
+            f9: crate::rt::json::Slot<
+                crate::v2_core_account::ProofOfUltimateBeneficialOwnership,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BusinessDetailsDocuments object",
+                &[
+                    "bank_account_ownership_verification",
+                    "company_license",
+                    "company_memorandum_of_association",
+                    "company_ministerial_decree",
+                    "company_registration_verification",
+                    "company_tax_id_verification",
+                    "primary_verification",
+                    "proof_of_address",
+                    "proof_of_registration",
+                    "proof_of_ultimate_beneficial_ownership",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BusinessDetailsDocuments {
+            bank_account_ownership_verification: b.f0.take(),
+            company_license: b.f1.take(),
+            company_memorandum_of_association: b.f2.take(),
+            company_ministerial_decree: b.f3.take(),
+            company_registration_verification: b.f4.take(),
+            company_tax_id_verification: b.f5.take(),
+            primary_verification: b.f6.take(),
+            proof_of_address: b.f7.take(),
+            proof_of_registration: b.f8.take(),
+            proof_of_ultimate_beneficial_ownership: b.f9.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetailsDocuments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BusinessDetailsDocuments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BusinessDetailsDocuments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.bank_account_ownership_verification {
+            map.serialize_entry("bank_account_ownership_verification", v)?;
+        }
+        if let Some(v) = &self.company_license {
+            map.serialize_entry("company_license", v)?;
+        }
+        if let Some(v) = &self.company_memorandum_of_association {
+            map.serialize_entry("company_memorandum_of_association", v)?;
+        }
+        if let Some(v) = &self.company_ministerial_decree {
+            map.serialize_entry("company_ministerial_decree", v)?;
+        }
+        if let Some(v) = &self.company_registration_verification {
+            map.serialize_entry("company_registration_verification", v)?;
+        }
+        if let Some(v) = &self.company_tax_id_verification {
+            map.serialize_entry("company_tax_id_verification", v)?;
+        }
+        if let Some(v) = &self.primary_verification {
+            map.serialize_entry("primary_verification", v)?;
+        }
+        if let Some(v) = &self.proof_of_address {
+            map.serialize_entry("proof_of_address", v)?;
+        }
+        if let Some(v) = &self.proof_of_registration {
+            map.serialize_entry("proof_of_registration", v)?;
+        }
+        if let Some(v) = &self.proof_of_ultimate_beneficial_ownership {
+            map.serialize_entry("proof_of_ultimate_beneficial_ownership", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details.id_numbers` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BusinessDetailsIdNumbers {
+    /// The registrar of the ID number (Only valid for DE ID number types).
+    pub registrar: Option<String>,
+    /// Open Enum. The ID number type of a business entity.
+    pub r#type: crate::v2_core_account::BusinessDetailsIdNumbersType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetailsIdNumbers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::BusinessDetailsIdNumbersType,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BusinessDetailsIdNumbers object",
+                &["registrar", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
+                Ok(BusinessDetailsIdNumbers {
+                    registrar: b.f0.take(),
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetailsIdNumbers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BusinessDetailsIdNumbers {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BusinessDetailsIdNumbers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.registrar {
+            map.serialize_entry("registrar", v)?;
+        }
         map.serialize_entry("type", &self.r#type)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -1856,61 +3158,74 @@ impl crate::rt::Decode for BusinessDetailsIdNumbersType {
         r.str_enum()
     }
 }
-/// `identity.business_details.monthly_estimated_revenue` of `V2CoreAccount`.
+/// `identity.business_details.script_names` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct BusinessDetailsMonthlyEstimatedRevenue {
-    /// Estimated monthly revenue amount in minor currency units (for example, '123' for 1.23 USD).
-    pub amount: Option<crate::v2_core_account::Amount>,
+pub struct BusinessDetailsScriptNames {
+    /// Kana name.
+    pub kana: Option<crate::v2_core_account::BusinessDetailsScriptNamesKana>,
+    /// Kanji name.
+    pub kanji: Option<crate::v2_core_account::BusinessDetailsScriptNamesKanji>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for BusinessDetailsMonthlyEstimatedRevenue {
+impl crate::rt::Decode for BusinessDetailsScriptNames {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Amount>,
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::BusinessDetailsScriptNamesKana,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::BusinessDetailsScriptNamesKanji,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a BusinessDetailsMonthlyEstimatedRevenue object",
-                &["amount"],
+                "a BusinessDetailsScriptNames object",
+                &["kana", "kanji"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        Ok(BusinessDetailsMonthlyEstimatedRevenue {
-            amount: b.f0.take(),
+        Ok(BusinessDetailsScriptNames {
+            kana: b.f0.take(),
+            kanji: b.f1.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for BusinessDetailsMonthlyEstimatedRevenue {
+impl<'de> serde::Deserialize<'de> for BusinessDetailsScriptNames {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for BusinessDetailsMonthlyEstimatedRevenue {
+impl crate::rt::HasId for BusinessDetailsScriptNames {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for BusinessDetailsMonthlyEstimatedRevenue {
+impl serde::Serialize for BusinessDetailsScriptNames {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
+        if let Some(v) = &self.kana {
+            map.serialize_entry("kana", v)?;
+        }
+        if let Some(v) = &self.kanji {
+            map.serialize_entry("kanji", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -1918,24 +3233,150 @@ impl serde::Serialize for BusinessDetailsMonthlyEstimatedRevenue {
         map.end()
     }
 }
-/// `configuration.merchant.capabilities.afterpay_clearpay_payments` of `V2CoreAccount`.
+/// `identity.business_details.script_names.kana` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CapabilitiesAfterpayClearpayPayments {
+pub struct BusinessDetailsScriptNamesKana {
+    /// Registered name of the business.
+    pub registered_name: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetailsScriptNamesKana {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BusinessDetailsScriptNamesKana object",
+                &["registered_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BusinessDetailsScriptNamesKana {
+            registered_name: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetailsScriptNamesKana {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BusinessDetailsScriptNamesKana {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BusinessDetailsScriptNamesKana {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.registered_name {
+            map.serialize_entry("registered_name", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details.script_names.kanji` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BusinessDetailsScriptNamesKanji {
+    /// Registered name of the business.
+    pub registered_name: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for BusinessDetailsScriptNamesKanji {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a BusinessDetailsScriptNamesKanji object",
+                &["registered_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(BusinessDetailsScriptNamesKanji {
+            registered_name: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for BusinessDetailsScriptNamesKanji {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for BusinessDetailsScriptNamesKanji {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for BusinessDetailsScriptNamesKanji {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.registered_name {
+            map.serialize_entry("registered_name", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.customer.capabilities.automatic_indirect_tax` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CapabilitiesAutomaticIndirectTax {
     /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
+    pub status: crate::v2_core_account::AutomaticIndirectTaxStatus,
     /// Additional details about the capability's status. This value is empty when `status` is `active`.
     pub status_details: Vec<crate::v2_core_account::StatusDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for CapabilitiesAfterpayClearpayPayments {
+impl crate::rt::Decode for CapabilitiesAutomaticIndirectTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::AutomaticIndirectTaxStatus,
+            >,
             f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
         }
         let mut b = Slots {
@@ -1944,7 +3385,7 @@ impl crate::rt::Decode for CapabilitiesAfterpayClearpayPayments {
         };
         let extra = r
             .fields(
-                "a CapabilitiesAfterpayClearpayPayments object",
+                "a CapabilitiesAutomaticIndirectTax object",
                 &["status", "status_details"],
                 &mut |r, i| match i {
                     0 => r.required(&mut b.f0),
@@ -1954,7 +3395,7 @@ impl crate::rt::Decode for CapabilitiesAfterpayClearpayPayments {
             )?;
         match (b.f0.take(), b.f1.take()) {
             (Some(f0), Some(f1)) => {
-                Ok(CapabilitiesAfterpayClearpayPayments {
+                Ok(CapabilitiesAutomaticIndirectTax {
                     status: f0,
                     status_details: f1,
                     extra,
@@ -1974,182 +3415,20 @@ impl crate::rt::Decode for CapabilitiesAfterpayClearpayPayments {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CapabilitiesAfterpayClearpayPayments {
+impl<'de> serde::Deserialize<'de> for CapabilitiesAutomaticIndirectTax {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for CapabilitiesAfterpayClearpayPayments {
+impl crate::rt::HasId for CapabilitiesAutomaticIndirectTax {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for CapabilitiesAfterpayClearpayPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.cartes_bancaires_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CapabilitiesCartesBancairesPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for CapabilitiesCartesBancairesPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a CapabilitiesCartesBancairesPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(CapabilitiesCartesBancairesPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CapabilitiesCartesBancairesPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for CapabilitiesCartesBancairesPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CapabilitiesCartesBancairesPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.gb_bank_transfer_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CapabilitiesGbBankTransferPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for CapabilitiesGbBankTransferPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a CapabilitiesGbBankTransferPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(CapabilitiesGbBankTransferPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CapabilitiesGbBankTransferPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for CapabilitiesGbBankTransferPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CapabilitiesGbBankTransferPayments {
+impl serde::Serialize for CapabilitiesAutomaticIndirectTax {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -2161,24 +3440,24 @@ impl serde::Serialize for CapabilitiesGbBankTransferPayments {
         map.end()
     }
 }
-/// `configuration.recipient.capabilities.stripe_balance.stripe_transfers` of `V2CoreAccount`.
+/// `configuration.merchant.capabilities.card_payments` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CapabilitiesStripeBalanceStripeTransfers {
+pub struct CapabilitiesCardPayments {
     /// The status of the Capability.
-    pub status: crate::v2_core_account::StripeTransfersStatus,
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
     /// Additional details about the capability's status. This value is empty when `status` is `active`.
     pub status_details: Vec<crate::v2_core_account::StatusDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for CapabilitiesStripeBalanceStripeTransfers {
+impl crate::rt::Decode for CapabilitiesCardPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::StripeTransfersStatus>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
             f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
         }
         let mut b = Slots {
@@ -2187,7 +3466,7 @@ impl crate::rt::Decode for CapabilitiesStripeBalanceStripeTransfers {
         };
         let extra = r
             .fields(
-                "a CapabilitiesStripeBalanceStripeTransfers object",
+                "a CapabilitiesCardPayments object",
                 &["status", "status_details"],
                 &mut |r, i| match i {
                     0 => r.required(&mut b.f0),
@@ -2197,7 +3476,7 @@ impl crate::rt::Decode for CapabilitiesStripeBalanceStripeTransfers {
             )?;
         match (b.f0.take(), b.f1.take()) {
             (Some(f0), Some(f1)) => {
-                Ok(CapabilitiesStripeBalanceStripeTransfers {
+                Ok(CapabilitiesCardPayments {
                     status: f0,
                     status_details: f1,
                     extra,
@@ -2217,20 +3496,101 @@ impl crate::rt::Decode for CapabilitiesStripeBalanceStripeTransfers {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CapabilitiesStripeBalanceStripeTransfers {
+impl<'de> serde::Deserialize<'de> for CapabilitiesCardPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for CapabilitiesStripeBalanceStripeTransfers {
+impl crate::rt::HasId for CapabilitiesCardPayments {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for CapabilitiesStripeBalanceStripeTransfers {
+impl serde::Serialize for CapabilitiesCardPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.konbini_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CapabilitiesKonbiniPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CapabilitiesKonbiniPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CapabilitiesKonbiniPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CapabilitiesKonbiniPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CapabilitiesKonbiniPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CapabilitiesKonbiniPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CapabilitiesKonbiniPayments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -2549,6 +3909,168 @@ impl crate::rt::Decode for Capability {
         r.str_enum()
     }
 }
+/// `configuration.merchant.capabilities.cartes_bancaires_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CartesBancairesPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CartesBancairesPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CartesBancairesPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CartesBancairesPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CartesBancairesPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CartesBancairesPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CartesBancairesPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.cashapp_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CashappPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CashappPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CashappPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CashappPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CashappPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CashappPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CashappPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `identity.individual.documents.company_authorization.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2604,6 +4126,84 @@ impl<'de> serde::Deserialize<'de> for CompanyAuthorizationType {
 impl crate::rt::Decode for CompanyAuthorizationType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `identity.business_details.documents.company_license` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CompanyLicense {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::CompanyLicenseType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CompanyLicense {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::CompanyLicenseType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CompanyLicense object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CompanyLicense {
+                    files: f0,
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CompanyLicense {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CompanyLicense {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CompanyLicense {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `identity.business_details.documents.company_license.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
@@ -2663,6 +4263,86 @@ impl crate::rt::Decode for CompanyLicenseType {
         r.str_enum()
     }
 }
+/// `identity.business_details.documents.company_memorandum_of_association` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CompanyMemorandumOfAssociation {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::CompanyMemorandumOfAssociationType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CompanyMemorandumOfAssociation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::CompanyMemorandumOfAssociationType,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CompanyMemorandumOfAssociation object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CompanyMemorandumOfAssociation {
+                    files: f0,
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CompanyMemorandumOfAssociation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CompanyMemorandumOfAssociation {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CompanyMemorandumOfAssociation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `identity.business_details.documents.company_memorandum_of_association.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -2718,6 +4398,86 @@ impl<'de> serde::Deserialize<'de> for CompanyMemorandumOfAssociationType {
 impl crate::rt::Decode for CompanyMemorandumOfAssociationType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `identity.business_details.documents.company_ministerial_decree` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CompanyMinisterialDecree {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::CompanyMinisterialDecreeType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CompanyMinisterialDecree {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::CompanyMinisterialDecreeType,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CompanyMinisterialDecree object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CompanyMinisterialDecree {
+                    files: f0,
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CompanyMinisterialDecree {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CompanyMinisterialDecree {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CompanyMinisterialDecree {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `identity.business_details.documents.company_ministerial_decree.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
@@ -2777,92 +4537,51 @@ impl crate::rt::Decode for CompanyMinisterialDecreeType {
         r.str_enum()
     }
 }
-/// `configuration.customer` of `V2CoreAccount`.
+/// `identity.business_details.documents.company_registration_verification` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ConfigurationCustomer {
-    /// Indicates whether the customer configuration is active. You can deactivate or reactivate the customer configuration by updating this property. Deactivating the configuration by setting this value to false will unrequest all capabilities within the configuration. It will not delete any of the configuration's other properties.
-    pub applied: bool,
-    /// Settings for automatic indirect tax calculation on the customer's invoices, subscriptions, Checkout Sessions, and Payment Links. Available when automatic tax calculation is available for the customer account's location.
-    pub automatic_indirect_tax: Option<
-        crate::v2_core_account::CustomerAutomaticIndirectTax,
-    >,
-    /// Default Billing settings for the customer account, used in Invoices and Subscriptions.
-    pub billing: Option<crate::v2_core_account::ConfigurationCustomerBilling>,
-    /// Capabilities that have been requested on the Customer Configuration.
-    pub capabilities: Option<crate::v2_core_account::ConfigurationCustomerCapabilities>,
-    /// The customer's shipping information. Appears on invoices emailed to this customer.
-    pub shipping: Option<crate::v2_core_account::ConfigurationCustomerShipping>,
-    /// ID of the test clock to attach to the customer. Can only be set on testmode Accounts, and when the Customer Configuration is first set on an Account.
-    pub test_clock: Option<String>,
+pub struct CompanyRegistrationVerification {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::shared::SharedType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationCustomer {
+impl crate::rt::Decode for CompanyRegistrationVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::CustomerAutomaticIndirectTax,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationCustomerBilling,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationCustomerCapabilities,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationCustomerShipping,
-            >,
-            f5: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::SharedType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
             f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a ConfigurationCustomer object",
-                &[
-                    "applied",
-                    "automatic_indirect_tax",
-                    "billing",
-                    "capabilities",
-                    "shipping",
-                    "test_clock",
-                ],
+                "a CompanyRegistrationVerification object",
+                &["files", "type"],
                 &mut |r, i| match i {
                     0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
+                    1 => r.required(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(ConfigurationCustomer {
-                    applied: f0,
-                    automatic_indirect_tax: b.f1.take(),
-                    billing: b.f2.take(),
-                    capabilities: b.f3.take(),
-                    shipping: b.f4.take(),
-                    test_clock: b.f5.take(),
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CompanyRegistrationVerification {
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
             taken => {
                 let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "applied")],
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
                 );
                 crate::rt::json::discard((taken, extra));
                 Err(r.missing(name))
@@ -2871,66 +4590,50 @@ impl crate::rt::Decode for ConfigurationCustomer {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationCustomer {
+impl<'de> serde::Deserialize<'de> for CompanyRegistrationVerification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationCustomer {
+impl crate::rt::HasId for CompanyRegistrationVerification {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationCustomer {
+impl serde::Serialize for CompanyRegistrationVerification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("applied", &self.applied)?;
-        if let Some(v) = &self.automatic_indirect_tax {
-            map.serialize_entry("automatic_indirect_tax", v)?;
-        }
-        if let Some(v) = &self.billing {
-            map.serialize_entry("billing", v)?;
-        }
-        if let Some(v) = &self.capabilities {
-            map.serialize_entry("capabilities", v)?;
-        }
-        if let Some(v) = &self.shipping {
-            map.serialize_entry("shipping", v)?;
-        }
-        if let Some(v) = &self.test_clock {
-            map.serialize_entry("test_clock", v)?;
-        }
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-/// `configuration.customer.billing` of `V2CoreAccount`.
+/// `identity.business_details.documents.company_tax_id_verification` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ConfigurationCustomerBilling {
-    /// ID of a PaymentMethod attached to the customer account to use as the default for invoices and subscriptions.
-    pub default_payment_method: Option<String>,
-    /// Default invoice settings for the customer account.
-    pub invoice: Option<crate::v2_core_account::ConfigurationCustomerBillingInvoice>,
+pub struct CompanyTaxIdVerification {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::shared::SharedType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationCustomerBilling {
+impl crate::rt::Decode for CompanyTaxIdVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationCustomerBillingInvoice,
-            >,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::SharedType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -2938,118 +4641,25 @@ impl crate::rt::Decode for ConfigurationCustomerBilling {
         };
         let extra = r
             .fields(
-                "a ConfigurationCustomerBilling object",
-                &["default_payment_method", "invoice"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationCustomerBilling {
-            default_payment_method: b.f0.take(),
-            invoice: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationCustomerBilling {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationCustomerBilling {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationCustomerBilling {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.invoice {
-            map.serialize_entry("invoice", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.customer.billing.invoice` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationCustomerBillingInvoice {
-    /// The list of up to 4 default custom fields to be displayed on invoices for this customer. When updating, pass an empty string to remove previously-defined fields.
-    pub custom_fields: Vec<crate::v2_core_account::CustomerBillingInvoiceCustomFields>,
-    /// Default invoice footer.
-    pub footer: Option<String>,
-    /// Sequence number to use on the customer account's next invoice. Defaults to 1.
-    pub next_sequence: Option<i64>,
-    /// Prefix used to generate unique invoice numbers. Must be 3-12 uppercase letters or numbers.
-    pub prefix: Option<String>,
-    /// Default invoice PDF rendering options.
-    pub rendering: Option<crate::v2_core_account::CustomerBillingInvoiceRendering>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationCustomerBillingInvoice {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::CustomerBillingInvoiceCustomFields>,
-            >,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<i64>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::CustomerBillingInvoiceRendering,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationCustomerBillingInvoice object",
-                &["custom_fields", "footer", "next_sequence", "prefix", "rendering"],
+                "a CompanyTaxIdVerification object",
+                &["files", "type"],
                 &mut |r, i| match i {
                     0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
+                    1 => r.required(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(ConfigurationCustomerBillingInvoice {
-                    custom_fields: f0,
-                    footer: b.f1.take(),
-                    next_sequence: b.f2.take(),
-                    prefix: b.f3.take(),
-                    rendering: b.f4.take(),
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CompanyTaxIdVerification {
+                    files: f0,
+                    r#type: f1,
                     extra,
                 })
             }
             taken => {
                 let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "custom_fields")],
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
                 );
                 crate::rt::json::discard((taken, extra));
                 Err(r.missing(name))
@@ -3058,132 +4668,53 @@ impl crate::rt::Decode for ConfigurationCustomerBillingInvoice {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationCustomerBillingInvoice {
+impl<'de> serde::Deserialize<'de> for CompanyTaxIdVerification {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationCustomerBillingInvoice {
+impl crate::rt::HasId for CompanyTaxIdVerification {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationCustomerBillingInvoice {
+impl serde::Serialize for CompanyTaxIdVerification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("custom_fields", &self.custom_fields)?;
-        if let Some(v) = &self.footer {
-            map.serialize_entry("footer", v)?;
-        }
-        if let Some(v) = &self.next_sequence {
-            map.serialize_entry("next_sequence", v)?;
-        }
-        if let Some(v) = &self.prefix {
-            map.serialize_entry("prefix", v)?;
-        }
-        if let Some(v) = &self.rendering {
-            map.serialize_entry("rendering", v)?;
-        }
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-/// `configuration.customer.capabilities` of `V2CoreAccount`.
+/// `configuration` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ConfigurationCustomerCapabilities {
-    /// Generates requirements for enabling automatic indirect tax calculation on this customer's invoices or subscriptions. Recommended to request this capability if planning to enable automatic tax calculation on this customer's invoices or subscriptions.
-    pub automatic_indirect_tax: Option<
-        crate::v2_core_account::CustomerCapabilitiesAutomaticIndirectTax,
-    >,
+pub struct Configuration {
+    /// The Customer Configuration allows the Account to be used in inbound payment flows.
+    pub customer: Option<crate::v2_core_account::Customer>,
+    /// Enables the Account to act as a connected account and collect payments facilitated by a Connect platform. You must onboard your platform to Connect before you can add this configuration to your connected accounts. Utilize this configuration when the Account will be the Merchant of Record, like with Direct charges or Destination Charges with on_behalf_of set.
+    pub merchant: Option<crate::v2_core_account::Merchant>,
+    /// The Recipient Configuration allows the Account to receive funds. Utilize this configuration if the Account will not be the Merchant of Record, like with Separate Charges & Transfers, or Destination Charges without on_behalf_of set.
+    pub recipient: Option<crate::v2_core_account::Recipient>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationCustomerCapabilities {
+impl crate::rt::Decode for Configuration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::CustomerCapabilitiesAutomaticIndirectTax,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationCustomerCapabilities object",
-                &["automatic_indirect_tax"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationCustomerCapabilities {
-            automatic_indirect_tax: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationCustomerCapabilities {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationCustomerCapabilities {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationCustomerCapabilities {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.automatic_indirect_tax {
-            map.serialize_entry("automatic_indirect_tax", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.customer.shipping` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationCustomerShipping {
-    /// Customer shipping address.
-    pub address: Option<crate::v2_core_account::ConfigurationCustomerShippingAddress>,
-    /// Customer name.
-    pub name: Option<String>,
-    /// Customer phone (including extension).
-    pub phone: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationCustomerShipping {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationCustomerShippingAddress,
-            >,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::Customer>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::Merchant>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::Recipient>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -3192,8 +4723,8 @@ impl crate::rt::Decode for ConfigurationCustomerShipping {
         };
         let extra = r
             .fields(
-                "a ConfigurationCustomerShipping object",
-                &["address", "name", "phone"],
+                "a Configuration object",
+                &["customer", "merchant", "recipient"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
                     1 => r.optional(&mut b.f1),
@@ -3201,1722 +4732,40 @@ impl crate::rt::Decode for ConfigurationCustomerShipping {
                     _ => r.skip(),
                 },
             )?;
-        Ok(ConfigurationCustomerShipping {
-            address: b.f0.take(),
-            name: b.f1.take(),
-            phone: b.f2.take(),
+        Ok(Configuration {
+            customer: b.f0.take(),
+            merchant: b.f1.take(),
+            recipient: b.f2.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationCustomerShipping {
+impl<'de> serde::Deserialize<'de> for Configuration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationCustomerShipping {
+impl crate::rt::HasId for Configuration {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationCustomerShipping {
+impl serde::Serialize for Configuration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
+        if let Some(v) = &self.customer {
+            map.serialize_entry("customer", v)?;
         }
-        if let Some(v) = &self.name {
-            map.serialize_entry("name", v)?;
+        if let Some(v) = &self.merchant {
+            map.serialize_entry("merchant", v)?;
         }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.customer.shipping.address` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationCustomerShippingAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationCustomerShippingAddress {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationCustomerShippingAddress object",
-                &["city", "country", "line1", "line2", "postal_code", "state"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationCustomerShippingAddress {
-            city: b.f0.take(),
-            country: b.f1.take(),
-            line1: b.f2.take(),
-            line2: b.f3.take(),
-            postal_code: b.f4.take(),
-            state: b.f5.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationCustomerShippingAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationCustomerShippingAddress {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationCustomerShippingAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchant {
-    /// Indicates whether the merchant configuration is active. You can deactivate or reactivate the merchant configuration by updating this property. Deactivating the configuration by setting this value to false doesn't delete the configuration's properties.
-    pub applied: bool,
-    /// Settings for Bacs Direct Debit payments.
-    pub bacs_debit_payments: Option<
-        crate::v2_core_account::ConfigurationMerchantBacsDebitPayments,
-    >,
-    /// Settings used to apply the merchant's branding to email receipts, invoices, Checkout, and other products.
-    pub branding: Option<crate::v2_core_account::ConfigurationMerchantBranding>,
-    /// Capabilities that have been requested on the Merchant Configuration.
-    pub capabilities: Option<crate::v2_core_account::ConfigurationMerchantCapabilities>,
-    /// Card payments settings.
-    pub card_payments: Option<crate::v2_core_account::ConfigurationMerchantCardPayments>,
-    /// Settings specific to Konbini payments on the account.
-    pub konbini_payments: Option<
-        crate::v2_core_account::ConfigurationMerchantKonbiniPayments,
-    >,
-    /// The Merchant Category Code (MCC) for the merchant. MCCs classify businesses based on the goods or services they provide.
-    pub mcc: Option<String>,
-    /// Settings for the default text that appears on statements for language variations.
-    pub script_statement_descriptor: Option<
-        crate::v2_core_account::MerchantScriptStatementDescriptor,
-    >,
-    /// Settings for SEPA Direct Debit payments.
-    pub sepa_debit_payments: Option<crate::v2_core_account::SepaDebitPayments>,
-    /// Statement descriptor.
-    pub statement_descriptor: Option<
-        crate::v2_core_account::ConfigurationMerchantStatementDescriptor,
-    >,
-    /// Publicly available contact information for sending support issues to.
-    pub support: Option<crate::v2_core_account::ConfigurationMerchantSupport>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchant {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantBacsDebitPayments,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantBranding,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantCapabilities,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantCardPayments,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantKonbiniPayments,
-            >,
-            f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantScriptStatementDescriptor,
-            >,
-            f8: crate::rt::json::Slot<crate::v2_core_account::SepaDebitPayments>,
-            f9: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantStatementDescriptor,
-            >,
-            f10: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantSupport,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchant object",
-                &[
-                    "applied",
-                    "bacs_debit_payments",
-                    "branding",
-                    "capabilities",
-                    "card_payments",
-                    "konbini_payments",
-                    "mcc",
-                    "script_statement_descriptor",
-                    "sepa_debit_payments",
-                    "statement_descriptor",
-                    "support",
-                ],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.optional(&mut b.f10),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(ConfigurationMerchant {
-                    applied: f0,
-                    bacs_debit_payments: b.f1.take(),
-                    branding: b.f2.take(),
-                    capabilities: b.f3.take(),
-                    card_payments: b.f4.take(),
-                    konbini_payments: b.f5.take(),
-                    mcc: b.f6.take(),
-                    script_statement_descriptor: b.f7.take(),
-                    sepa_debit_payments: b.f8.take(),
-                    statement_descriptor: b.f9.take(),
-                    support: b.f10.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "applied")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchant {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchant {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchant {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("applied", &self.applied)?;
-        if let Some(v) = &self.bacs_debit_payments {
-            map.serialize_entry("bacs_debit_payments", v)?;
-        }
-        if let Some(v) = &self.branding {
-            map.serialize_entry("branding", v)?;
-        }
-        if let Some(v) = &self.capabilities {
-            map.serialize_entry("capabilities", v)?;
-        }
-        if let Some(v) = &self.card_payments {
-            map.serialize_entry("card_payments", v)?;
-        }
-        if let Some(v) = &self.konbini_payments {
-            map.serialize_entry("konbini_payments", v)?;
-        }
-        if let Some(v) = &self.mcc {
-            map.serialize_entry("mcc", v)?;
-        }
-        if let Some(v) = &self.script_statement_descriptor {
-            map.serialize_entry("script_statement_descriptor", v)?;
-        }
-        if let Some(v) = &self.sepa_debit_payments {
-            map.serialize_entry("sepa_debit_payments", v)?;
-        }
-        if let Some(v) = &self.statement_descriptor {
-            map.serialize_entry("statement_descriptor", v)?;
-        }
-        if let Some(v) = &self.support {
-            map.serialize_entry("support", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.bacs_debit_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantBacsDebitPayments {
-    /// Display name for Bacs Direct Debit payments.
-    pub display_name: Option<String>,
-    /// Service User Number (SUN) for Bacs Direct Debit payments.
-    pub service_user_number: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantBacsDebitPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantBacsDebitPayments object",
-                &["display_name", "service_user_number"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantBacsDebitPayments {
-            display_name: b.f0.take(),
-            service_user_number: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantBacsDebitPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantBacsDebitPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantBacsDebitPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.display_name {
-            map.serialize_entry("display_name", v)?;
-        }
-        if let Some(v) = &self.service_user_number {
-            map.serialize_entry("service_user_number", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.branding` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantBranding {
-    /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): An icon for the merchant. Must be square and at least 128px x 128px.
-    pub icon: Option<String>,
-    /// ID of a [file upload](https://docs.stripe.com/api/persons/update#create_file): A logo for the merchant that will be used in Checkout instead of the icon and without the merchant's name next to it if provided. Must be at least 128px x 128px.
-    pub logo: Option<String>,
-    /// A CSS hex color value representing the primary branding color for the merchant.
-    pub primary_color: Option<String>,
-    /// A CSS hex color value representing the secondary branding color for the merchant.
-    pub secondary_color: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantBranding {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantBranding object",
-                &["icon", "logo", "primary_color", "secondary_color"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantBranding {
-            icon: b.f0.take(),
-            logo: b.f1.take(),
-            primary_color: b.f2.take(),
-            secondary_color: b.f3.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantBranding {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantBranding {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantBranding {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.icon {
-            map.serialize_entry("icon", v)?;
-        }
-        if let Some(v) = &self.logo {
-            map.serialize_entry("logo", v)?;
-        }
-        if let Some(v) = &self.primary_color {
-            map.serialize_entry("primary_color", v)?;
-        }
-        if let Some(v) = &self.secondary_color {
-            map.serialize_entry("secondary_color", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantCapabilities {
-    /// Allow the merchant to process ACH debit payments.
-    pub ach_debit_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-    >,
-    /// Allow the merchant to process ACSS debit payments.
-    pub acss_debit_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-    >,
-    /// Allow the merchant to process Affirm payments.
-    pub affirm_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAffirmPayments,
-    >,
-    /// Allow the merchant to process Afterpay/Clearpay payments.
-    pub afterpay_clearpay_payments: Option<
-        crate::v2_core_account::CapabilitiesAfterpayClearpayPayments,
-    >,
-    /// Allow the merchant to process Alma payments.
-    pub alma_payments: Option<crate::v2_core_account::MerchantCapabilitiesAlmaPayments>,
-    /// Allow the merchant to process Amazon Pay payments.
-    pub amazon_pay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-    >,
-    /// Allow the merchant to process Australian BECS Direct Debit payments.
-    pub au_becs_debit_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-    >,
-    /// Allow the merchant to process BACS Direct Debit payments.
-    pub bacs_debit_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-    >,
-    /// Allow the merchant to process Bancontact payments.
-    pub bancontact_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesBancontactPayments,
-    >,
-    /// Allow the merchant to process BLIK payments.
-    pub blik_payments: Option<crate::v2_core_account::MerchantCapabilitiesBlikPayments>,
-    /// Allow the merchant to process Boleto payments.
-    pub boleto_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesBoletoPayments,
-    >,
-    /// Allow the merchant to collect card payments.
-    pub card_payments: Option<crate::v2_core_account::MerchantCapabilitiesCardPayments>,
-    /// Allow the merchant to process Cartes Bancaires payments.
-    pub cartes_bancaires_payments: Option<
-        crate::v2_core_account::CapabilitiesCartesBancairesPayments,
-    >,
-    /// Allow the merchant to process Cash App payments.
-    pub cashapp_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesCashappPayments,
-    >,
-    /// Allow the merchant to process EPS payments.
-    pub eps_payments: Option<crate::v2_core_account::MerchantCapabilitiesEpsPayments>,
-    /// Allow the merchant to process FPX payments.
-    pub fpx_payments: Option<crate::v2_core_account::MerchantCapabilitiesFpxPayments>,
-    /// Allow the merchant to process UK bank transfer payments.
-    pub gb_bank_transfer_payments: Option<
-        crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-    >,
-    /// Allow the merchant to process GrabPay payments.
-    pub grabpay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesGrabpayPayments,
-    >,
-    /// Allow the merchant to process iDEAL payments.
-    pub ideal_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesIdealPayments,
-    >,
-    /// Allow the merchant to process JCB card payments.
-    pub jcb_payments: Option<crate::v2_core_account::MerchantCapabilitiesJcbPayments>,
-    /// Allow the merchant to process Japanese bank transfer payments.
-    pub jp_bank_transfer_payments: Option<
-        crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-    >,
-    /// Allow the merchant to process Kakao Pay payments.
-    pub kakao_pay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-    >,
-    /// Allow the merchant to process Klarna payments.
-    pub klarna_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesKlarnaPayments,
-    >,
-    /// Allow the merchant to process Konbini convenience store payments.
-    pub konbini_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesKonbiniPayments,
-    >,
-    /// Allow the merchant to process Korean card payments.
-    pub kr_card_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesCardPayments,
-    >,
-    /// Allow the merchant to process Link payments.
-    pub link_payments: Option<crate::v2_core_account::MerchantCapabilitiesLinkPayments>,
-    /// Allow the merchant to process MobilePay payments.
-    pub mobilepay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesMobilepayPayments,
-    >,
-    /// Allow the merchant to process Multibanco payments.
-    pub multibanco_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesMultibancoPayments,
-    >,
-    /// Allow the merchant to process Mexican bank transfer payments.
-    pub mx_bank_transfer_payments: Option<
-        crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-    >,
-    /// Allow the merchant to process Naver Pay payments.
-    pub naver_pay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-    >,
-    /// Allow the merchant to process OXXO payments.
-    pub oxxo_payments: Option<crate::v2_core_account::MerchantCapabilitiesOxxoPayments>,
-    /// Allow the merchant to process Przelewy24 (P24) payments.
-    pub p24_payments: Option<crate::v2_core_account::MerchantCapabilitiesP24Payments>,
-    /// Allow the merchant to process Pay by Bank payments.
-    pub pay_by_bank_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesPayByBankPayments,
-    >,
-    /// Allow the merchant to process PAYCO payments.
-    pub payco_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesPaycoPayments,
-    >,
-    /// Allow the merchant to process PayNow payments.
-    pub paynow_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesPaynowPayments,
-    >,
-    /// Allow the merchant to process PromptPay payments.
-    pub promptpay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesPromptpayPayments,
-    >,
-    /// Allow the merchant to process Revolut Pay payments.
-    pub revolut_pay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-    >,
-    /// Allow the merchant to process Samsung Pay payments.
-    pub samsung_pay_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-    >,
-    /// Allow the merchant to process SEPA bank transfer payments.
-    pub sepa_bank_transfer_payments: Option<
-        crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-    >,
-    /// Allow the merchant to process SEPA Direct Debit payments.
-    pub sepa_debit_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-    >,
-    /// Capabilities that enable the merchant to manage their Stripe Balance (/v1/balance).
-    pub stripe_balance: Option<
-        crate::v2_core_account::MerchantCapabilitiesStripeBalance,
-    >,
-    /// Allow the merchant to process Swish payments.
-    pub swish_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesSwishPayments,
-    >,
-    /// Allow the merchant to process TWINT payments.
-    pub twint_payments: Option<
-        crate::v2_core_account::MerchantCapabilitiesTwintPayments,
-    >,
-    /// Allow the merchant to process US bank transfer payments.
-    pub us_bank_transfer_payments: Option<
-        crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-    >,
-    /// Allow the merchant to process Zip payments.
-    pub zip_payments: Option<crate::v2_core_account::MerchantCapabilitiesZipPayments>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantCapabilities {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAffirmPayments,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesAfterpayClearpayPayments,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAlmaPayments,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-            >,
-            f6: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-            >,
-            f8: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesBancontactPayments,
-            >,
-            f9: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesBlikPayments,
-            >,
-            f10: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesBoletoPayments,
-            >,
-            f11: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesCardPayments,
-            >,
-            f12: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesCartesBancairesPayments,
-            >,
-            f13: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesCashappPayments,
-            >,
-            f14: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesEpsPayments,
-            >,
-            f15: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesFpxPayments,
-            >,
-            f16: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-            >,
-            f17: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesGrabpayPayments,
-            >,
-            f18: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesIdealPayments,
-            >,
-            f19: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesJcbPayments,
-            >,
-            f20: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-            >,
-            f21: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-            >,
-            f22: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesKlarnaPayments,
-            >,
-            f23: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesKonbiniPayments,
-            >,
-            f24: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesCardPayments,
-            >,
-            f25: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesLinkPayments,
-            >,
-            f26: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesMobilepayPayments,
-            >,
-            f27: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesMultibancoPayments,
-            >,
-            f28: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-            >,
-            f29: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-            >,
-            f30: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesOxxoPayments,
-            >,
-            f31: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesP24Payments,
-            >,
-            f32: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesPayByBankPayments,
-            >,
-            f33: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesPaycoPayments,
-            >,
-            f34: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesPaynowPayments,
-            >,
-            f35: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesPromptpayPayments,
-            >,
-            f36: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-            >,
-            f37: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments,
-            >,
-            f38: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-            >,
-            f39: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesAchDebitPayments,
-            >,
-            f40: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesStripeBalance,
-            >,
-            f41: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesSwishPayments,
-            >,
-            f42: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesTwintPayments,
-            >,
-            f43: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesGbBankTransferPayments,
-            >,
-            f44: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCapabilitiesZipPayments,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-            f11: crate::rt::json::Slot::new(),
-            f12: crate::rt::json::Slot::new(),
-            f13: crate::rt::json::Slot::new(),
-            f14: crate::rt::json::Slot::new(),
-            f15: crate::rt::json::Slot::new(),
-            f16: crate::rt::json::Slot::new(),
-            f17: crate::rt::json::Slot::new(),
-            f18: crate::rt::json::Slot::new(),
-            f19: crate::rt::json::Slot::new(),
-            f20: crate::rt::json::Slot::new(),
-            f21: crate::rt::json::Slot::new(),
-            f22: crate::rt::json::Slot::new(),
-            f23: crate::rt::json::Slot::new(),
-            f24: crate::rt::json::Slot::new(),
-            f25: crate::rt::json::Slot::new(),
-            f26: crate::rt::json::Slot::new(),
-            f27: crate::rt::json::Slot::new(),
-            f28: crate::rt::json::Slot::new(),
-            f29: crate::rt::json::Slot::new(),
-            f30: crate::rt::json::Slot::new(),
-            f31: crate::rt::json::Slot::new(),
-            f32: crate::rt::json::Slot::new(),
-            f33: crate::rt::json::Slot::new(),
-            f34: crate::rt::json::Slot::new(),
-            f35: crate::rt::json::Slot::new(),
-            f36: crate::rt::json::Slot::new(),
-            f37: crate::rt::json::Slot::new(),
-            f38: crate::rt::json::Slot::new(),
-            f39: crate::rt::json::Slot::new(),
-            f40: crate::rt::json::Slot::new(),
-            f41: crate::rt::json::Slot::new(),
-            f42: crate::rt::json::Slot::new(),
-            f43: crate::rt::json::Slot::new(),
-            f44: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantCapabilities object",
-                &[
-                    "ach_debit_payments",
-                    "acss_debit_payments",
-                    "affirm_payments",
-                    "afterpay_clearpay_payments",
-                    "alma_payments",
-                    "amazon_pay_payments",
-                    "au_becs_debit_payments",
-                    "bacs_debit_payments",
-                    "bancontact_payments",
-                    "blik_payments",
-                    "boleto_payments",
-                    "card_payments",
-                    "cartes_bancaires_payments",
-                    "cashapp_payments",
-                    "eps_payments",
-                    "fpx_payments",
-                    "gb_bank_transfer_payments",
-                    "grabpay_payments",
-                    "ideal_payments",
-                    "jcb_payments",
-                    "jp_bank_transfer_payments",
-                    "kakao_pay_payments",
-                    "klarna_payments",
-                    "konbini_payments",
-                    "kr_card_payments",
-                    "link_payments",
-                    "mobilepay_payments",
-                    "multibanco_payments",
-                    "mx_bank_transfer_payments",
-                    "naver_pay_payments",
-                    "oxxo_payments",
-                    "p24_payments",
-                    "pay_by_bank_payments",
-                    "payco_payments",
-                    "paynow_payments",
-                    "promptpay_payments",
-                    "revolut_pay_payments",
-                    "samsung_pay_payments",
-                    "sepa_bank_transfer_payments",
-                    "sepa_debit_payments",
-                    "stripe_balance",
-                    "swish_payments",
-                    "twint_payments",
-                    "us_bank_transfer_payments",
-                    "zip_payments",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.optional(&mut b.f10),
-                    11 => r.optional(&mut b.f11),
-                    12 => r.optional(&mut b.f12),
-                    13 => r.optional(&mut b.f13),
-                    14 => r.optional(&mut b.f14),
-                    15 => r.optional(&mut b.f15),
-                    16 => r.optional(&mut b.f16),
-                    17 => r.optional(&mut b.f17),
-                    18 => r.optional(&mut b.f18),
-                    19 => r.optional(&mut b.f19),
-                    20 => r.optional(&mut b.f20),
-                    21 => r.optional(&mut b.f21),
-                    22 => r.optional(&mut b.f22),
-                    23 => r.optional(&mut b.f23),
-                    24 => r.optional(&mut b.f24),
-                    25 => r.optional(&mut b.f25),
-                    26 => r.optional(&mut b.f26),
-                    27 => r.optional(&mut b.f27),
-                    28 => r.optional(&mut b.f28),
-                    29 => r.optional(&mut b.f29),
-                    30 => r.optional(&mut b.f30),
-                    31 => r.optional(&mut b.f31),
-                    32 => r.optional(&mut b.f32),
-                    33 => r.optional(&mut b.f33),
-                    34 => r.optional(&mut b.f34),
-                    35 => r.optional(&mut b.f35),
-                    36 => r.optional(&mut b.f36),
-                    37 => r.optional(&mut b.f37),
-                    38 => r.optional(&mut b.f38),
-                    39 => r.optional(&mut b.f39),
-                    40 => r.optional(&mut b.f40),
-                    41 => r.optional(&mut b.f41),
-                    42 => r.optional(&mut b.f42),
-                    43 => r.optional(&mut b.f43),
-                    44 => r.optional(&mut b.f44),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantCapabilities {
-            ach_debit_payments: b.f0.take(),
-            acss_debit_payments: b.f1.take(),
-            affirm_payments: b.f2.take(),
-            afterpay_clearpay_payments: b.f3.take(),
-            alma_payments: b.f4.take(),
-            amazon_pay_payments: b.f5.take(),
-            au_becs_debit_payments: b.f6.take(),
-            bacs_debit_payments: b.f7.take(),
-            bancontact_payments: b.f8.take(),
-            blik_payments: b.f9.take(),
-            boleto_payments: b.f10.take(),
-            card_payments: b.f11.take(),
-            cartes_bancaires_payments: b.f12.take(),
-            cashapp_payments: b.f13.take(),
-            eps_payments: b.f14.take(),
-            fpx_payments: b.f15.take(),
-            gb_bank_transfer_payments: b.f16.take(),
-            grabpay_payments: b.f17.take(),
-            ideal_payments: b.f18.take(),
-            jcb_payments: b.f19.take(),
-            jp_bank_transfer_payments: b.f20.take(),
-            kakao_pay_payments: b.f21.take(),
-            klarna_payments: b.f22.take(),
-            konbini_payments: b.f23.take(),
-            kr_card_payments: b.f24.take(),
-            link_payments: b.f25.take(),
-            mobilepay_payments: b.f26.take(),
-            multibanco_payments: b.f27.take(),
-            mx_bank_transfer_payments: b.f28.take(),
-            naver_pay_payments: b.f29.take(),
-            oxxo_payments: b.f30.take(),
-            p24_payments: b.f31.take(),
-            pay_by_bank_payments: b.f32.take(),
-            payco_payments: b.f33.take(),
-            paynow_payments: b.f34.take(),
-            promptpay_payments: b.f35.take(),
-            revolut_pay_payments: b.f36.take(),
-            samsung_pay_payments: b.f37.take(),
-            sepa_bank_transfer_payments: b.f38.take(),
-            sepa_debit_payments: b.f39.take(),
-            stripe_balance: b.f40.take(),
-            swish_payments: b.f41.take(),
-            twint_payments: b.f42.take(),
-            us_bank_transfer_payments: b.f43.take(),
-            zip_payments: b.f44.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantCapabilities {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantCapabilities {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantCapabilities {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ach_debit_payments {
-            map.serialize_entry("ach_debit_payments", v)?;
-        }
-        if let Some(v) = &self.acss_debit_payments {
-            map.serialize_entry("acss_debit_payments", v)?;
-        }
-        if let Some(v) = &self.affirm_payments {
-            map.serialize_entry("affirm_payments", v)?;
-        }
-        if let Some(v) = &self.afterpay_clearpay_payments {
-            map.serialize_entry("afterpay_clearpay_payments", v)?;
-        }
-        if let Some(v) = &self.alma_payments {
-            map.serialize_entry("alma_payments", v)?;
-        }
-        if let Some(v) = &self.amazon_pay_payments {
-            map.serialize_entry("amazon_pay_payments", v)?;
-        }
-        if let Some(v) = &self.au_becs_debit_payments {
-            map.serialize_entry("au_becs_debit_payments", v)?;
-        }
-        if let Some(v) = &self.bacs_debit_payments {
-            map.serialize_entry("bacs_debit_payments", v)?;
-        }
-        if let Some(v) = &self.bancontact_payments {
-            map.serialize_entry("bancontact_payments", v)?;
-        }
-        if let Some(v) = &self.blik_payments {
-            map.serialize_entry("blik_payments", v)?;
-        }
-        if let Some(v) = &self.boleto_payments {
-            map.serialize_entry("boleto_payments", v)?;
-        }
-        if let Some(v) = &self.card_payments {
-            map.serialize_entry("card_payments", v)?;
-        }
-        if let Some(v) = &self.cartes_bancaires_payments {
-            map.serialize_entry("cartes_bancaires_payments", v)?;
-        }
-        if let Some(v) = &self.cashapp_payments {
-            map.serialize_entry("cashapp_payments", v)?;
-        }
-        if let Some(v) = &self.eps_payments {
-            map.serialize_entry("eps_payments", v)?;
-        }
-        if let Some(v) = &self.fpx_payments {
-            map.serialize_entry("fpx_payments", v)?;
-        }
-        if let Some(v) = &self.gb_bank_transfer_payments {
-            map.serialize_entry("gb_bank_transfer_payments", v)?;
-        }
-        if let Some(v) = &self.grabpay_payments {
-            map.serialize_entry("grabpay_payments", v)?;
-        }
-        if let Some(v) = &self.ideal_payments {
-            map.serialize_entry("ideal_payments", v)?;
-        }
-        if let Some(v) = &self.jcb_payments {
-            map.serialize_entry("jcb_payments", v)?;
-        }
-        if let Some(v) = &self.jp_bank_transfer_payments {
-            map.serialize_entry("jp_bank_transfer_payments", v)?;
-        }
-        if let Some(v) = &self.kakao_pay_payments {
-            map.serialize_entry("kakao_pay_payments", v)?;
-        }
-        if let Some(v) = &self.klarna_payments {
-            map.serialize_entry("klarna_payments", v)?;
-        }
-        if let Some(v) = &self.konbini_payments {
-            map.serialize_entry("konbini_payments", v)?;
-        }
-        if let Some(v) = &self.kr_card_payments {
-            map.serialize_entry("kr_card_payments", v)?;
-        }
-        if let Some(v) = &self.link_payments {
-            map.serialize_entry("link_payments", v)?;
-        }
-        if let Some(v) = &self.mobilepay_payments {
-            map.serialize_entry("mobilepay_payments", v)?;
-        }
-        if let Some(v) = &self.multibanco_payments {
-            map.serialize_entry("multibanco_payments", v)?;
-        }
-        if let Some(v) = &self.mx_bank_transfer_payments {
-            map.serialize_entry("mx_bank_transfer_payments", v)?;
-        }
-        if let Some(v) = &self.naver_pay_payments {
-            map.serialize_entry("naver_pay_payments", v)?;
-        }
-        if let Some(v) = &self.oxxo_payments {
-            map.serialize_entry("oxxo_payments", v)?;
-        }
-        if let Some(v) = &self.p24_payments {
-            map.serialize_entry("p24_payments", v)?;
-        }
-        if let Some(v) = &self.pay_by_bank_payments {
-            map.serialize_entry("pay_by_bank_payments", v)?;
-        }
-        if let Some(v) = &self.payco_payments {
-            map.serialize_entry("payco_payments", v)?;
-        }
-        if let Some(v) = &self.paynow_payments {
-            map.serialize_entry("paynow_payments", v)?;
-        }
-        if let Some(v) = &self.promptpay_payments {
-            map.serialize_entry("promptpay_payments", v)?;
-        }
-        if let Some(v) = &self.revolut_pay_payments {
-            map.serialize_entry("revolut_pay_payments", v)?;
-        }
-        if let Some(v) = &self.samsung_pay_payments {
-            map.serialize_entry("samsung_pay_payments", v)?;
-        }
-        if let Some(v) = &self.sepa_bank_transfer_payments {
-            map.serialize_entry("sepa_bank_transfer_payments", v)?;
-        }
-        if let Some(v) = &self.sepa_debit_payments {
-            map.serialize_entry("sepa_debit_payments", v)?;
-        }
-        if let Some(v) = &self.stripe_balance {
-            map.serialize_entry("stripe_balance", v)?;
-        }
-        if let Some(v) = &self.swish_payments {
-            map.serialize_entry("swish_payments", v)?;
-        }
-        if let Some(v) = &self.twint_payments {
-            map.serialize_entry("twint_payments", v)?;
-        }
-        if let Some(v) = &self.us_bank_transfer_payments {
-            map.serialize_entry("us_bank_transfer_payments", v)?;
-        }
-        if let Some(v) = &self.zip_payments {
-            map.serialize_entry("zip_payments", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.card_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantCardPayments {
-    /// Automatically declines certain charge types regardless of whether the card issuer accepted or declined the charge.
-    pub decline_on: Option<crate::v2_core_account::MerchantCardPaymentsDeclineOn>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantCardPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantCardPaymentsDeclineOn,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantCardPayments object",
-                &["decline_on"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantCardPayments {
-            decline_on: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantCardPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantCardPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantCardPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.decline_on {
-            map.serialize_entry("decline_on", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.konbini_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantKonbiniPayments {
-    /// Support for Konbini payments.
-    pub support: Option<crate::v2_core_account::MerchantKonbiniPaymentsSupport>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantKonbiniPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantKonbiniPaymentsSupport,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantKonbiniPayments object",
-                &["support"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantKonbiniPayments {
-            support: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantKonbiniPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantKonbiniPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantKonbiniPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.support {
-            map.serialize_entry("support", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.statement_descriptor` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantStatementDescriptor {
-    /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-    pub descriptor: Option<String>,
-    /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-    pub prefix: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantStatementDescriptor {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantStatementDescriptor object",
-                &["descriptor", "prefix"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantStatementDescriptor {
-            descriptor: b.f0.take(),
-            prefix: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantStatementDescriptor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantStatementDescriptor {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantStatementDescriptor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.descriptor {
-            map.serialize_entry("descriptor", v)?;
-        }
-        if let Some(v) = &self.prefix {
-            map.serialize_entry("prefix", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.support` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantSupport {
-    /// A publicly available mailing address for sending support issues to.
-    pub address: Option<crate::v2_core_account::ConfigurationMerchantSupportAddress>,
-    /// A publicly available email address for sending support issues to.
-    pub email: Option<String>,
-    /// A publicly available phone number to call with support issues.
-    pub phone: Option<String>,
-    /// A publicly available website for handling support issues.
-    pub url: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantSupport {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationMerchantSupportAddress,
-            >,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantSupport object",
-                &["address", "email", "phone", "url"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantSupport {
-            address: b.f0.take(),
-            email: b.f1.take(),
-            phone: b.f2.take(),
-            url: b.f3.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantSupport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantSupport {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantSupport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        if let Some(v) = &self.email {
-            map.serialize_entry("email", v)?;
-        }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        if let Some(v) = &self.url {
-            map.serialize_entry("url", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.support.address` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationMerchantSupportAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationMerchantSupportAddress {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationMerchantSupportAddress object",
-                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationMerchantSupportAddress {
-            city: b.f0.take(),
-            country: b.f1.take(),
-            line1: b.f2.take(),
-            line2: b.f3.take(),
-            postal_code: b.f4.take(),
-            state: b.f5.take(),
-            town: b.f6.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationMerchantSupportAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationMerchantSupportAddress {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationMerchantSupportAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.recipient` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationRecipient {
-    /// Indicates whether the recipient configuration is active. You can deactivate or reactivate the recipient configuration by updating this property. Deactivating the configuration by setting this value to false  unrequest all capabilities within the configuration. It will not delete any of the configuration's other properties.
-    pub applied: bool,
-    /// Capabilities that have been requested on the Recipient Configuration.
-    pub capabilities: Option<crate::v2_core_account::ConfigurationRecipientCapabilities>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationRecipient {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::ConfigurationRecipientCapabilities,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationRecipient object",
-                &["applied", "capabilities"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(ConfigurationRecipient {
-                    applied: f0,
-                    capabilities: b.f1.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "applied")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationRecipient {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationRecipient {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationRecipient {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("applied", &self.applied)?;
-        if let Some(v) = &self.capabilities {
-            map.serialize_entry("capabilities", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.recipient.capabilities` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ConfigurationRecipientCapabilities {
-    /// Capabilities that enable the recipient to manage their Stripe Balance (/v1/balance).
-    pub stripe_balance: Option<
-        crate::v2_core_account::RecipientCapabilitiesStripeBalance,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for ConfigurationRecipientCapabilities {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::RecipientCapabilitiesStripeBalance,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a ConfigurationRecipientCapabilities object",
-                &["stripe_balance"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ConfigurationRecipientCapabilities {
-            stripe_balance: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for ConfigurationRecipientCapabilities {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for ConfigurationRecipientCapabilities {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ConfigurationRecipientCapabilities {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.stripe_balance {
-            map.serialize_entry("stripe_balance", v)?;
+        if let Some(v) = &self.recipient {
+            map.serialize_entry("recipient", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -4978,6 +4827,211 @@ impl CryptoStorer {
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
+    }
+}
+/// `configuration.customer.billing.invoice.custom_fields` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CustomFields {
+    /// The name of the custom field. This may be up to 40 characters.
+    pub name: String,
+    /// The value of the custom field. This may be up to 140 characters. When updating, pass an empty string to remove previously-defined values.
+    pub value: String,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for CustomFields {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a CustomFields object",
+                &["name", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(CustomFields {
+                    name: f0,
+                    value: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "name"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for CustomFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for CustomFields {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for CustomFields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("value", &self.value)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.customer` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Customer {
+    /// Indicates whether the customer configuration is active. You can deactivate or reactivate the customer configuration by updating this property. Deactivating the configuration by setting this value to false will unrequest all capabilities within the configuration. It will not delete any of the configuration's other properties.
+    pub applied: bool,
+    /// Settings for automatic indirect tax calculation on the customer's invoices, subscriptions, Checkout Sessions, and Payment Links. Available when automatic tax calculation is available for the customer account's location.
+    pub automatic_indirect_tax: Option<
+        crate::v2_core_account::CustomerAutomaticIndirectTax,
+    >,
+    /// Default Billing settings for the customer account, used in Invoices and Subscriptions.
+    pub billing: Option<crate::v2_core_account::Billing>,
+    /// Capabilities that have been requested on the Customer Configuration.
+    pub capabilities: Option<crate::v2_core_account::CustomerCapabilities>,
+    /// The customer's shipping information. Appears on invoices emailed to this customer.
+    pub shipping: Option<crate::v2_core_account::Shipping>,
+    /// ID of the test clock to attach to the customer. Can only be set on testmode Accounts, and when the Customer Configuration is first set on an Account.
+    pub test_clock: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Customer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::CustomerAutomaticIndirectTax,
+            >,
+            f2: crate::rt::json::Slot<crate::v2_core_account::Billing>,
+            f3: crate::rt::json::Slot<crate::v2_core_account::CustomerCapabilities>,
+            f4: crate::rt::json::Slot<crate::v2_core_account::Shipping>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Customer object",
+                &[
+                    "applied",
+                    "automatic_indirect_tax",
+                    "billing",
+                    "capabilities",
+                    "shipping",
+                    "test_clock",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(Customer {
+                    applied: f0,
+                    automatic_indirect_tax: b.f1.take(),
+                    billing: b.f2.take(),
+                    capabilities: b.f3.take(),
+                    shipping: b.f4.take(),
+                    test_clock: b.f5.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "applied")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Customer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Customer {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Customer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("applied", &self.applied)?;
+        if let Some(v) = &self.automatic_indirect_tax {
+            map.serialize_entry("automatic_indirect_tax", v)?;
+        }
+        if let Some(v) = &self.billing {
+            map.serialize_entry("billing", v)?;
+        }
+        if let Some(v) = &self.capabilities {
+            map.serialize_entry("capabilities", v)?;
+        }
+        if let Some(v) = &self.shipping {
+            map.serialize_entry("shipping", v)?;
+        }
+        if let Some(v) = &self.test_clock {
+            map.serialize_entry("test_clock", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `configuration.customer.automatic_indirect_tax` of `V2CoreAccount`.
@@ -5069,232 +5123,66 @@ impl serde::Serialize for CustomerAutomaticIndirectTax {
         map.end()
     }
 }
-/// `configuration.customer.billing.invoice.custom_fields` of `V2CoreAccount`.
+/// `configuration.customer.capabilities` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CustomerBillingInvoiceCustomFields {
-    /// The name of the custom field. This may be up to 40 characters.
-    pub name: String,
-    /// The value of the custom field. This may be up to 140 characters. When updating, pass an empty string to remove previously-defined values.
-    pub value: String,
+pub struct CustomerCapabilities {
+    /// Generates requirements for enabling automatic indirect tax calculation on this customer's invoices or subscriptions. Recommended to request this capability if planning to enable automatic tax calculation on this customer's invoices or subscriptions.
+    pub automatic_indirect_tax: Option<
+        crate::v2_core_account::CapabilitiesAutomaticIndirectTax,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for CustomerBillingInvoiceCustomFields {
+impl crate::rt::Decode for CustomerCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::CapabilitiesAutomaticIndirectTax,
+            >,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a CustomerBillingInvoiceCustomFields object",
-                &["name", "value"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(CustomerBillingInvoiceCustomFields {
-                    name: f0,
-                    value: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "name"), (taken.1.is_none(), "value")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CustomerBillingInvoiceCustomFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for CustomerBillingInvoiceCustomFields {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CustomerBillingInvoiceCustomFields {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("value", &self.value)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.customer.billing.invoice.rendering` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CustomerBillingInvoiceRendering {
-    /// Indicates whether displayed line item prices and amounts on invoice PDFs include inclusive tax amounts. Must be either `include_inclusive_tax` or `exclude_tax`.
-    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
-    /// ID of the invoice rendering template to use for future invoices.
-    pub template: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for CustomerBillingInvoiceRendering {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::AmountTaxDisplay>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a CustomerBillingInvoiceRendering object",
-                &["amount_tax_display", "template"],
+                "a CustomerCapabilities object",
+                &["automatic_indirect_tax"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        Ok(CustomerBillingInvoiceRendering {
-            amount_tax_display: b.f0.take(),
-            template: b.f1.take(),
+        Ok(CustomerCapabilities {
+            automatic_indirect_tax: b.f0.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CustomerBillingInvoiceRendering {
+impl<'de> serde::Deserialize<'de> for CustomerCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for CustomerBillingInvoiceRendering {
+impl crate::rt::HasId for CustomerCapabilities {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for CustomerBillingInvoiceRendering {
+impl serde::Serialize for CustomerCapabilities {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_tax_display {
-            map.serialize_entry("amount_tax_display", v)?;
+        if let Some(v) = &self.automatic_indirect_tax {
+            map.serialize_entry("automatic_indirect_tax", v)?;
         }
-        if let Some(v) = &self.template {
-            map.serialize_entry("template", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.customer.capabilities.automatic_indirect_tax` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CustomerCapabilitiesAutomaticIndirectTax {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::AutomaticIndirectTaxStatus,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for CustomerCapabilitiesAutomaticIndirectTax {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::AutomaticIndirectTaxStatus,
-            >,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a CustomerCapabilitiesAutomaticIndirectTax object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(CustomerCapabilitiesAutomaticIndirectTax {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for CustomerCapabilitiesAutomaticIndirectTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for CustomerCapabilitiesAutomaticIndirectTax {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CustomerCapabilitiesAutomaticIndirectTax {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -5461,7 +5349,7 @@ impl serde::Serialize for DateOfBirth {
 #[non_exhaustive]
 pub struct Deadline {
     /// The current status of the requirement's impact.
-    pub status: crate::v2_core_account::v2_core_account::Status,
+    pub status: crate::v2_core_account::DeadlineStatus,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5470,7 +5358,7 @@ impl crate::rt::Decode for Deadline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Status>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::DeadlineStatus>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5521,6 +5409,145 @@ impl serde::Serialize for Deadline {
         map.end()
     }
 }
+/// Values of `future_requirements.entries.impact.restricts_capabilities.deadline.status` in `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeadlineStatus {
+    /// `currently_due`
+    CurrentlyDue,
+    /// `eventually_due`
+    EventuallyDue,
+    /// `past_due`
+    PastDue,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl DeadlineStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeadlineStatus::CurrentlyDue => "currently_due",
+            DeadlineStatus::EventuallyDue => "eventually_due",
+            DeadlineStatus::PastDue => "past_due",
+            DeadlineStatus::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for DeadlineStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["currently_due", "eventually_due", "past_due"],
+            ) {
+                Some(0) => DeadlineStatus::CurrentlyDue,
+                Some(1) => DeadlineStatus::EventuallyDue,
+                Some(2) => DeadlineStatus::PastDue,
+                _ => DeadlineStatus::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for DeadlineStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for DeadlineStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for DeadlineStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for DeadlineStatus {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// `configuration.merchant.card_payments.decline_on` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeclineOn {
+    /// Whether Stripe automatically declines charges with an incorrect ZIP or postal code. This setting only applies when a ZIP or postal code is provided and they fail bank verification.
+    pub avs_failure: Option<bool>,
+    /// Whether Stripe automatically declines charges with an incorrect CVC. This setting only applies when a CVC is provided and it fails bank verification.
+    pub cvc_failure: Option<bool>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for DeclineOn {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a DeclineOn object",
+                &["avs_failure", "cvc_failure"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(DeclineOn {
+            avs_failure: b.f0.take(),
+            cvc_failure: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for DeclineOn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for DeclineOn {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for DeclineOn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.avs_failure {
+            map.serialize_entry("avs_failure", v)?;
+        }
+        if let Some(v) = &self.cvc_failure {
+            map.serialize_entry("cvc_failure", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `defaults` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -5531,9 +5558,9 @@ pub struct Defaults {
     /// The Account's preferred locales (languages), ordered by preference.
     pub locales: Option<Vec<crate::v2_core_account::Locales>>,
     /// Account profile information.
-    pub profile: Option<crate::v2_core_account::DefaultsProfile>,
+    pub profile: Option<crate::v2_core_account::Profile>,
     /// Default responsibilities held by either Stripe or the platform.
-    pub responsibilities: crate::v2_core_account::DefaultsResponsibilities,
+    pub responsibilities: crate::v2_core_account::Responsibilities,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5544,8 +5571,8 @@ impl crate::rt::Decode for Defaults {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<Vec<crate::v2_core_account::Locales>>,
-            f2: crate::rt::json::Slot<crate::v2_core_account::DefaultsProfile>,
-            f3: crate::rt::json::Slot<crate::v2_core_account::DefaultsResponsibilities>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::Profile>,
+            f3: crate::rt::json::Slot<crate::v2_core_account::Responsibilities>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5619,26 +5646,26 @@ impl serde::Serialize for Defaults {
         map.end()
     }
 }
-/// `defaults.profile` of `V2CoreAccount`.
+/// `identity.attestations.directorship_declaration` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct DefaultsProfile {
-    /// The business's publicly-available website.
-    pub business_url: Option<String>,
-    /// The customer-facing business name.
-    pub doing_business_as: Option<String>,
-    /// Internal-only description of the product sold or service provided by the business. It's used by Stripe for risk and underwriting purposes.
-    pub product_description: Option<String>,
+pub struct DirectorshipDeclaration {
+    /// The time marking when the director attestation was made. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
+    pub date: Option<crate::rt::DateTime>,
+    /// The IP address from which the director attestation was made.
+    pub ip: Option<String>,
+    /// The user agent of the browser from which the director attestation was made.
+    pub user_agent: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for DefaultsProfile {
+impl crate::rt::Decode for DirectorshipDeclaration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
         }
@@ -5649,8 +5676,8 @@ impl crate::rt::Decode for DefaultsProfile {
         };
         let extra = r
             .fields(
-                "a DefaultsProfile object",
-                &["business_url", "doing_business_as", "product_description"],
+                "a DirectorshipDeclaration object",
+                &["date", "ip", "user_agent"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
                     1 => r.optional(&mut b.f1),
@@ -5658,130 +5685,41 @@ impl crate::rt::Decode for DefaultsProfile {
                     _ => r.skip(),
                 },
             )?;
-        Ok(DefaultsProfile {
-            business_url: b.f0.take(),
-            doing_business_as: b.f1.take(),
-            product_description: b.f2.take(),
+        Ok(DirectorshipDeclaration {
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DefaultsProfile {
+impl<'de> serde::Deserialize<'de> for DirectorshipDeclaration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for DefaultsProfile {
+impl crate::rt::HasId for DirectorshipDeclaration {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for DefaultsProfile {
+impl serde::Serialize for DirectorshipDeclaration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.business_url {
-            map.serialize_entry("business_url", v)?;
+        if let Some(v) = &self.date {
+            map.serialize_entry("date", v)?;
         }
-        if let Some(v) = &self.doing_business_as {
-            map.serialize_entry("doing_business_as", v)?;
+        if let Some(v) = &self.ip {
+            map.serialize_entry("ip", v)?;
         }
-        if let Some(v) = &self.product_description {
-            map.serialize_entry("product_description", v)?;
+        if let Some(v) = &self.user_agent {
+            map.serialize_entry("user_agent", v)?;
         }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `defaults.responsibilities` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DefaultsResponsibilities {
-    /// Indicates whether the platform or connected account is responsible for paying Stripe fees for pricing-control-eligible products.
-    pub fees_collector: Option<crate::v2_core_account::FeesCollector>,
-    /// A value indicating responsibility for collecting requirements on this account.
-    pub losses_collector: Option<crate::v2_core_account::LossesCollector>,
-    /// A value indicating responsibility for collecting requirements on this account.
-    pub requirements_collector: crate::v2_core_account::RequirementsCollector,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DefaultsResponsibilities {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::FeesCollector>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::LossesCollector>,
-            f2: crate::rt::json::Slot<crate::v2_core_account::RequirementsCollector>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a DefaultsResponsibilities object",
-                &["fees_collector", "losses_collector", "requirements_collector"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f2.take(),) {
-            (Some(f2),) => {
-                Ok(DefaultsResponsibilities {
-                    fees_collector: b.f0.take(),
-                    losses_collector: b.f1.take(),
-                    requirements_collector: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "requirements_collector")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DefaultsResponsibilities {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for DefaultsResponsibilities {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DefaultsResponsibilities {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.fees_collector {
-            map.serialize_entry("fees_collector", v)?;
-        }
-        if let Some(v) = &self.losses_collector {
-            map.serialize_entry("losses_collector", v)?;
-        }
-        map.serialize_entry("requirements_collector", &self.requirements_collector)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -5855,322 +5793,6 @@ impl crate::rt::HasId for DocumentsCompanyAuthorization {
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
 impl serde::Serialize for DocumentsCompanyAuthorization {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.documents.company_memorandum_of_association` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DocumentsCompanyMemorandumOfAssociation {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::CompanyMemorandumOfAssociationType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyMemorandumOfAssociation {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::CompanyMemorandumOfAssociationType,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a DocumentsCompanyMemorandumOfAssociation object",
-                &["files", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(DocumentsCompanyMemorandumOfAssociation {
-                    files: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyMemorandumOfAssociation {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for DocumentsCompanyMemorandumOfAssociation {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DocumentsCompanyMemorandumOfAssociation {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.documents.company_ministerial_decree` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DocumentsCompanyMinisterialDecree {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::CompanyMinisterialDecreeType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyMinisterialDecree {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::CompanyMinisterialDecreeType,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a DocumentsCompanyMinisterialDecree object",
-                &["files", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(DocumentsCompanyMinisterialDecree {
-                    files: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyMinisterialDecree {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for DocumentsCompanyMinisterialDecree {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DocumentsCompanyMinisterialDecree {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.documents.company_registration_verification` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DocumentsCompanyRegistrationVerification {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::shared::Type,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyRegistrationVerification {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a DocumentsCompanyRegistrationVerification object",
-                &["files", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(DocumentsCompanyRegistrationVerification {
-                    files: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyRegistrationVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for DocumentsCompanyRegistrationVerification {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DocumentsCompanyRegistrationVerification {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.documents.company_tax_id_verification` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DocumentsCompanyTaxIdVerification {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::shared::Type,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsCompanyTaxIdVerification {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a DocumentsCompanyTaxIdVerification object",
-                &["files", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(DocumentsCompanyTaxIdVerification {
-                    files: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsCompanyTaxIdVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for DocumentsCompanyTaxIdVerification {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DocumentsCompanyTaxIdVerification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -6268,7 +5890,7 @@ pub struct DocumentsPrimaryVerification {
     /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens for the front and back of the verification document.
     pub front_back: crate::v2_core_account::FrontBack,
     /// The format of the verification document. Currently supports `front_back` only.
-    pub r#type: crate::v2_core_account::Type,
+    pub r#type: crate::v2_core_account::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6278,7 +5900,7 @@ impl crate::rt::Decode for DocumentsPrimaryVerification {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::v2_core_account::FrontBack>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::Type>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6338,84 +5960,6 @@ impl serde::Serialize for DocumentsPrimaryVerification {
         map.end()
     }
 }
-/// `identity.business_details.documents.proof_of_registration` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DocumentsProofOfRegistration {
-    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
-    pub files: Vec<String>,
-    /// The format of the document. Currently supports `files` only.
-    pub r#type: crate::v2_core_account::ProofOfRegistrationType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for DocumentsProofOfRegistration {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<String>>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::ProofOfRegistrationType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a DocumentsProofOfRegistration object",
-                &["files", "type"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(DocumentsProofOfRegistration {
-                    files: f0,
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for DocumentsProofOfRegistration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for DocumentsProofOfRegistration {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DocumentsProofOfRegistration {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("files", &self.files)?;
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// `identity.individual.documents.secondary_verification` of `V2CoreAccount` and `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -6424,7 +5968,7 @@ pub struct DocumentsSecondaryVerification {
     /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens for the front and back of the verification document.
     pub front_back: crate::v2_core_account::FrontBack,
     /// The format of the verification document. Currently supports `front_back` only.
-    pub r#type: crate::v2_core_account::Type,
+    pub r#type: crate::v2_core_account::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6434,7 +5978,7 @@ impl crate::rt::Decode for DocumentsSecondaryVerification {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::v2_core_account::FrontBack>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::Type>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6787,7 +6331,7 @@ impl serde::Serialize for Entries {
 #[non_exhaustive]
 pub struct EntriesMinimumDeadline {
     /// The current status of the requirement's impact.
-    pub status: crate::v2_core_account::v2_core_account::Status,
+    pub status: crate::v2_core_account::DeadlineStatus,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -6796,7 +6340,7 @@ impl crate::rt::Decode for EntriesMinimumDeadline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Status>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::DeadlineStatus>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -6846,6 +6390,87 @@ impl serde::Serialize for EntriesMinimumDeadline {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("status", &self.status)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.eps_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct EpsPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for EpsPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a EpsPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(EpsPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for EpsPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for EpsPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for EpsPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -7673,6 +7298,87 @@ impl crate::rt::Decode for FeesCollector {
         r.str_enum()
     }
 }
+/// `configuration.merchant.capabilities.fpx_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FpxPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for FpxPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a FpxPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(FpxPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for FpxPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for FpxPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for FpxPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `identity.business_details.documents.primary_verification.front_back` of `V2CoreAccount` and `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -7826,6 +7532,239 @@ impl serde::Serialize for FutureRequirements {
         }
         if let Some(v) = &self.summary {
             map.serialize_entry("summary", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.gb_bank_transfer_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GbBankTransferPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for GbBankTransferPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a GbBankTransferPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(GbBankTransferPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for GbBankTransferPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for GbBankTransferPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for GbBankTransferPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.grabpay_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GrabpayPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for GrabpayPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a GrabpayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(GrabpayPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for GrabpayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for GrabpayPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for GrabpayPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.konbini_payments.support.hours` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Hours {
+    /// Support hours end time (JST time of day) for in `HH:MM` format.
+    pub end_time: Option<String>,
+    /// Support hours start time (JST time of day) for in `HH:MM` format.
+    pub start_time: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Hours {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Hours object",
+                &["end_time", "start_time"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Hours {
+            end_time: b.f0.take(),
+            start_time: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Hours {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Hours {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Hours {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.end_time {
+            map.serialize_entry("end_time", v)?;
+        }
+        if let Some(v) = &self.start_time {
+            map.serialize_entry("start_time", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -8341,21 +8280,102 @@ impl crate::rt::Decode for IdNumbersType {
         r.str_enum()
     }
 }
+/// `configuration.merchant.capabilities.ideal_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IdealPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for IdealPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a IdealPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(IdealPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for IdealPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for IdealPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IdealPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `identity` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Identity {
     /// Attestations from the identity's key people, e.g. owners, executives, directors, representatives.
-    pub attestations: Option<crate::v2_core_account::IdentityAttestations>,
+    pub attestations: Option<crate::v2_core_account::Attestations>,
     /// Information about the company or business.
-    pub business_details: Option<crate::v2_core_account::IdentityBusinessDetails>,
+    pub business_details: Option<crate::v2_core_account::BusinessDetails>,
     /// The country in which the account holder resides, or in which the business is legally established. This should be an [ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) country code.
     pub country: Option<String>,
     /// The entity type.
     pub entity_type: Option<crate::v2_core_account::EntityType>,
     /// Information about the individual represented by the Account. This property is `null` unless `entity_type` is set to `individual`.
-    pub individual: Option<crate::v2_core_account::IdentityIndividual>,
+    pub individual: Option<crate::v2_core_account::Individual>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -8364,11 +8384,11 @@ impl crate::rt::Decode for Identity {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::IdentityAttestations>,
-            f1: crate::rt::json::Slot<crate::v2_core_account::IdentityBusinessDetails>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::Attestations>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::BusinessDetails>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::v2_core_account::EntityType>,
-            f4: crate::rt::json::Slot<crate::v2_core_account::IdentityIndividual>,
+            f4: crate::rt::json::Slot<crate::v2_core_account::Individual>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -8445,301 +8465,6 @@ impl serde::Serialize for Identity {
         map.end()
     }
 }
-/// `identity.attestations` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityAttestations {
-    /// This hash is used to attest that the directors information provided to Stripe is both current and correct.
-    pub directorship_declaration: Option<
-        crate::v2_core_account::AttestationsDirectorshipDeclaration,
-    >,
-    /// This hash is used to attest that the beneficial owner information provided to Stripe is both current and correct.
-    pub ownership_declaration: Option<
-        crate::v2_core_account::IdentityAttestationsOwnershipDeclaration,
-    >,
-    /// Attestation that all Persons with a specific Relationship value have been provided.
-    pub persons_provided: Option<
-        crate::v2_core_account::IdentityAttestationsPersonsProvided,
-    >,
-    /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
-    pub representative_declaration: Option<
-        crate::v2_core_account::AttestationsRepresentativeDeclaration,
-    >,
-    /// Attestations of accepted terms of service agreements.
-    pub terms_of_service: Option<
-        crate::v2_core_account::IdentityAttestationsTermsOfService,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityAttestations {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::AttestationsDirectorshipDeclaration,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityAttestationsOwnershipDeclaration,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityAttestationsPersonsProvided,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::AttestationsRepresentativeDeclaration,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityAttestationsTermsOfService,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityAttestations object",
-                &[
-                    "directorship_declaration",
-                    "ownership_declaration",
-                    "persons_provided",
-                    "representative_declaration",
-                    "terms_of_service",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityAttestations {
-            directorship_declaration: b.f0.take(),
-            ownership_declaration: b.f1.take(),
-            persons_provided: b.f2.take(),
-            representative_declaration: b.f3.take(),
-            terms_of_service: b.f4.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityAttestations {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityAttestations {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityAttestations {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.directorship_declaration {
-            map.serialize_entry("directorship_declaration", v)?;
-        }
-        if let Some(v) = &self.ownership_declaration {
-            map.serialize_entry("ownership_declaration", v)?;
-        }
-        if let Some(v) = &self.persons_provided {
-            map.serialize_entry("persons_provided", v)?;
-        }
-        if let Some(v) = &self.representative_declaration {
-            map.serialize_entry("representative_declaration", v)?;
-        }
-        if let Some(v) = &self.terms_of_service {
-            map.serialize_entry("terms_of_service", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.attestations.ownership_declaration` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityAttestationsOwnershipDeclaration {
-    /// The time marking when the beneficial owner attestation was made. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-    pub date: Option<crate::rt::DateTime>,
-    /// The IP address from which the beneficial owner attestation was made.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the beneficial owner attestation was made.
-    pub user_agent: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityAttestationsOwnershipDeclaration {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::DateTime>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityAttestationsOwnershipDeclaration object",
-                &["date", "ip", "user_agent"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityAttestationsOwnershipDeclaration {
-            date: b.f0.take(),
-            ip: b.f1.take(),
-            user_agent: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityAttestationsOwnershipDeclaration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityAttestationsOwnershipDeclaration {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityAttestationsOwnershipDeclaration {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.attestations.persons_provided` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityAttestationsPersonsProvided {
-    /// Whether the company’s directors have been provided. Set this Boolean to true after creating all the company’s directors with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-    pub directors: Option<bool>,
-    /// Whether the company’s executives have been provided. Set this Boolean to true after creating all the company’s executives with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-    pub executives: Option<bool>,
-    /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
-    pub owners: Option<bool>,
-    /// Reason for why the company is exempt from providing ownership information.
-    pub ownership_exemption_reason: Option<
-        crate::v2_core_account::OwnershipExemptionReason,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityAttestationsPersonsProvided {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<crate::v2_core_account::OwnershipExemptionReason>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityAttestationsPersonsProvided object",
-                &["directors", "executives", "owners", "ownership_exemption_reason"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityAttestationsPersonsProvided {
-            directors: b.f0.take(),
-            executives: b.f1.take(),
-            owners: b.f2.take(),
-            ownership_exemption_reason: b.f3.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityAttestationsPersonsProvided {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityAttestationsPersonsProvided {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityAttestationsPersonsProvided {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.directors {
-            map.serialize_entry("directors", v)?;
-        }
-        if let Some(v) = &self.executives {
-            map.serialize_entry("executives", v)?;
-        }
-        if let Some(v) = &self.owners {
-            map.serialize_entry("owners", v)?;
-        }
-        if let Some(v) = &self.ownership_exemption_reason {
-            map.serialize_entry("ownership_exemption_reason", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// `identity.attestations.terms_of_service` of `V2CoreAccount` and `V2CoreAccountPerson`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -8795,1618 +8520,6 @@ impl serde::Serialize for IdentityAttestationsTermsOfService {
         let mut map = s.serialize_map(None)?;
         if let Some(v) = &self.account {
             map.serialize_entry("account", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetails {
-    /// The company’s primary address.
-    pub address: Option<crate::v2_core_account::IdentityBusinessDetailsAddress>,
-    /// The business gross annual revenue for its preceding fiscal year.
-    pub annual_revenue: Option<
-        crate::v2_core_account::IdentityBusinessDetailsAnnualRevenue,
-    >,
-    /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::v2_core_account::IdentityBusinessDetailsDocuments>,
-    /// Estimated maximum number of workers currently engaged by the business (including employees, contractors, and vendors).
-    pub estimated_worker_count: Option<i64>,
-    /// The provided ID numbers of a business entity.
-    pub id_numbers: Option<
-        Vec<crate::v2_core_account::IdentityBusinessDetailsIdNumbers>,
-    >,
-    /// An estimate of the monthly revenue of the business. Only accepted for accounts in Brazil and India.
-    pub monthly_estimated_revenue: Option<
-        crate::v2_core_account::BusinessDetailsMonthlyEstimatedRevenue,
-    >,
-    /// The company’s phone number (used for verification).
-    pub phone: Option<String>,
-    /// The business legal name.
-    pub registered_name: Option<String>,
-    /// When the business was incorporated or registered.
-    pub registration_date: Option<
-        crate::v2_core_account::IdentityBusinessDetailsRegistrationDate,
-    >,
-    /// The business registration address of the business entity in non latin script.
-    pub script_addresses: Option<crate::v2_core_account::ScriptAddresses>,
-    /// The business legal name in non latin script.
-    pub script_names: Option<crate::v2_core_account::IdentityBusinessDetailsScriptNames>,
-    /// The category identifying the legal structure of the business.
-    pub structure: Option<crate::v2_core_account::Structure>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsAddress,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsAnnualRevenue,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsDocuments,
-            >,
-            f3: crate::rt::json::Slot<i64>,
-            f4: crate::rt::json::Slot<
-                Vec<crate::v2_core_account::IdentityBusinessDetailsIdNumbers>,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::v2_core_account::BusinessDetailsMonthlyEstimatedRevenue,
-            >,
-            f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsRegistrationDate,
-            >,
-            f9: crate::rt::json::Slot<crate::v2_core_account::ScriptAddresses>,
-            f10: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsScriptNames,
-            >,
-            f11: crate::rt::json::Slot<crate::v2_core_account::Structure>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-            f11: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetails object",
-                &[
-                    "address",
-                    "annual_revenue",
-                    "documents",
-                    "estimated_worker_count",
-                    "id_numbers",
-                    "monthly_estimated_revenue",
-                    "phone",
-                    "registered_name",
-                    "registration_date",
-                    "script_addresses",
-                    "script_names",
-                    "structure",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.optional(&mut b.f10),
-                    11 => r.optional(&mut b.f11),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetails {
-            address: b.f0.take(),
-            annual_revenue: b.f1.take(),
-            documents: b.f2.take(),
-            estimated_worker_count: b.f3.take(),
-            id_numbers: b.f4.take(),
-            monthly_estimated_revenue: b.f5.take(),
-            phone: b.f6.take(),
-            registered_name: b.f7.take(),
-            registration_date: b.f8.take(),
-            script_addresses: b.f9.take(),
-            script_names: b.f10.take(),
-            structure: b.f11.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        if let Some(v) = &self.annual_revenue {
-            map.serialize_entry("annual_revenue", v)?;
-        }
-        if let Some(v) = &self.documents {
-            map.serialize_entry("documents", v)?;
-        }
-        if let Some(v) = &self.estimated_worker_count {
-            map.serialize_entry("estimated_worker_count", v)?;
-        }
-        if let Some(v) = &self.id_numbers {
-            map.serialize_entry("id_numbers", v)?;
-        }
-        if let Some(v) = &self.monthly_estimated_revenue {
-            map.serialize_entry("monthly_estimated_revenue", v)?;
-        }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        if let Some(v) = &self.registered_name {
-            map.serialize_entry("registered_name", v)?;
-        }
-        if let Some(v) = &self.registration_date {
-            map.serialize_entry("registration_date", v)?;
-        }
-        if let Some(v) = &self.script_addresses {
-            map.serialize_entry("script_addresses", v)?;
-        }
-        if let Some(v) = &self.script_names {
-            map.serialize_entry("script_names", v)?;
-        }
-        if let Some(v) = &self.structure {
-            map.serialize_entry("structure", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.address` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsAddress {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsAddress object",
-                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetailsAddress {
-            city: b.f0.take(),
-            country: b.f1.take(),
-            line1: b.f2.take(),
-            line2: b.f3.take(),
-            postal_code: b.f4.take(),
-            state: b.f5.take(),
-            town: b.f6.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsAddress {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.annual_revenue` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsAnnualRevenue {
-    /// Annual revenue amount in minor currency units (for example, '123' for 1.23 USD).
-    pub amount: Option<crate::v2_core_account::Amount>,
-    /// The close-out date of the preceding fiscal year in ISO 8601 format. E.g. 2023-12-31 for the 31st of December, 2023.
-    pub fiscal_year_end: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsAnnualRevenue {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Amount>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsAnnualRevenue object",
-                &["amount", "fiscal_year_end"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetailsAnnualRevenue {
-            amount: b.f0.take(),
-            fiscal_year_end: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsAnnualRevenue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsAnnualRevenue {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsAnnualRevenue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.fiscal_year_end {
-            map.serialize_entry("fiscal_year_end", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.documents` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsDocuments {
-    /// One or more documents that support the Bank account ownership verification requirement. Must be a document associated with the account’s primary active bank account that displays the last 4 digits of the account number, either a statement or a check.
-    pub bank_account_ownership_verification: Option<
-        crate::v2_core_account::BankAccountOwnershipVerification,
-    >,
-    /// One or more documents that demonstrate proof of a company’s license to operate.
-    pub company_license: Option<
-        crate::v2_core_account::BusinessDetailsDocumentsCompanyLicense,
-    >,
-    /// One or more documents showing the company’s Memorandum of Association.
-    pub company_memorandum_of_association: Option<
-        crate::v2_core_account::DocumentsCompanyMemorandumOfAssociation,
-    >,
-    /// Certain countries only: One or more documents showing the ministerial decree legalizing the company’s establishment.
-    pub company_ministerial_decree: Option<
-        crate::v2_core_account::DocumentsCompanyMinisterialDecree,
-    >,
-    /// One or more documents that demonstrate proof of a company’s registration with the appropriate local authorities.
-    pub company_registration_verification: Option<
-        crate::v2_core_account::DocumentsCompanyRegistrationVerification,
-    >,
-    /// One or more documents that demonstrate proof of a company’s tax ID.
-    pub company_tax_id_verification: Option<
-        crate::v2_core_account::DocumentsCompanyTaxIdVerification,
-    >,
-    /// A document verifying the business.
-    pub primary_verification: Option<
-        crate::v2_core_account::DocumentsPrimaryVerification,
-    >,
-    /// One or more documents that demonstrate proof of address.
-    pub proof_of_address: Option<
-        crate::v2_core_account::BusinessDetailsDocumentsProofOfAddress,
-    >,
-    /// One or more documents showing the company’s proof of registration with the national business registry.
-    pub proof_of_registration: Option<
-        crate::v2_core_account::DocumentsProofOfRegistration,
-    >,
-    /// One or more documents that demonstrate proof of ultimate beneficial ownership.
-    pub proof_of_ultimate_beneficial_ownership: Option<
-        crate::v2_core_account::ProofOfUltimateBeneficialOwnership,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsDocuments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::BankAccountOwnershipVerification,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::BusinessDetailsDocumentsCompanyLicense,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyMemorandumOfAssociation,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyMinisterialDecree,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyRegistrationVerification,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyTaxIdVerification,
-            >,
-            f6: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsPrimaryVerification,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::v2_core_account::BusinessDetailsDocumentsProofOfAddress,
-            >,
-            f8: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsProofOfRegistration,
-            >,
-            f9: crate::rt::json::Slot<
-                crate::v2_core_account::ProofOfUltimateBeneficialOwnership,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsDocuments object",
-                &[
-                    "bank_account_ownership_verification",
-                    "company_license",
-                    "company_memorandum_of_association",
-                    "company_ministerial_decree",
-                    "company_registration_verification",
-                    "company_tax_id_verification",
-                    "primary_verification",
-                    "proof_of_address",
-                    "proof_of_registration",
-                    "proof_of_ultimate_beneficial_ownership",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetailsDocuments {
-            bank_account_ownership_verification: b.f0.take(),
-            company_license: b.f1.take(),
-            company_memorandum_of_association: b.f2.take(),
-            company_ministerial_decree: b.f3.take(),
-            company_registration_verification: b.f4.take(),
-            company_tax_id_verification: b.f5.take(),
-            primary_verification: b.f6.take(),
-            proof_of_address: b.f7.take(),
-            proof_of_registration: b.f8.take(),
-            proof_of_ultimate_beneficial_ownership: b.f9.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsDocuments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsDocuments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsDocuments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.bank_account_ownership_verification {
-            map.serialize_entry("bank_account_ownership_verification", v)?;
-        }
-        if let Some(v) = &self.company_license {
-            map.serialize_entry("company_license", v)?;
-        }
-        if let Some(v) = &self.company_memorandum_of_association {
-            map.serialize_entry("company_memorandum_of_association", v)?;
-        }
-        if let Some(v) = &self.company_ministerial_decree {
-            map.serialize_entry("company_ministerial_decree", v)?;
-        }
-        if let Some(v) = &self.company_registration_verification {
-            map.serialize_entry("company_registration_verification", v)?;
-        }
-        if let Some(v) = &self.company_tax_id_verification {
-            map.serialize_entry("company_tax_id_verification", v)?;
-        }
-        if let Some(v) = &self.primary_verification {
-            map.serialize_entry("primary_verification", v)?;
-        }
-        if let Some(v) = &self.proof_of_address {
-            map.serialize_entry("proof_of_address", v)?;
-        }
-        if let Some(v) = &self.proof_of_registration {
-            map.serialize_entry("proof_of_registration", v)?;
-        }
-        if let Some(v) = &self.proof_of_ultimate_beneficial_ownership {
-            map.serialize_entry("proof_of_ultimate_beneficial_ownership", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.id_numbers` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsIdNumbers {
-    /// The registrar of the ID number (Only valid for DE ID number types).
-    pub registrar: Option<String>,
-    /// Open Enum. The ID number type of a business entity.
-    pub r#type: crate::v2_core_account::BusinessDetailsIdNumbersType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsIdNumbers {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::BusinessDetailsIdNumbersType,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsIdNumbers object",
-                &["registrar", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(IdentityBusinessDetailsIdNumbers {
-                    registrar: b.f0.take(),
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsIdNumbers {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsIdNumbers {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsIdNumbers {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.registrar {
-            map.serialize_entry("registrar", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.registration_date` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsRegistrationDate {
-    /// The day of registration, between 1 and 31.
-    pub day: i64,
-    /// The month of registration, between 1 and 12.
-    pub month: i64,
-    /// The four-digit year of registration.
-    pub year: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsRegistrationDate {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsRegistrationDate object",
-                &["day", "month", "year"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take(), b.f2.take()) {
-            (Some(f0), Some(f1), Some(f2)) => {
-                Ok(IdentityBusinessDetailsRegistrationDate {
-                    day: f0,
-                    month: f1,
-                    year: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "day"),
-                        (taken.1.is_none(), "month"),
-                        (taken.2.is_none(), "year"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsRegistrationDate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsRegistrationDate {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsRegistrationDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("day", &self.day)?;
-        map.serialize_entry("month", &self.month)?;
-        map.serialize_entry("year", &self.year)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.script_names` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsScriptNames {
-    /// Kana name.
-    pub kana: Option<crate::v2_core_account::IdentityBusinessDetailsScriptNamesKana>,
-    /// Kanji name.
-    pub kanji: Option<crate::v2_core_account::IdentityBusinessDetailsScriptNamesKanji>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsScriptNames {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsScriptNamesKana,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityBusinessDetailsScriptNamesKanji,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsScriptNames object",
-                &["kana", "kanji"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetailsScriptNames {
-            kana: b.f0.take(),
-            kanji: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsScriptNames {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsScriptNames {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsScriptNames {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.kana {
-            map.serialize_entry("kana", v)?;
-        }
-        if let Some(v) = &self.kanji {
-            map.serialize_entry("kanji", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.script_names.kana` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsScriptNamesKana {
-    /// Registered name of the business.
-    pub registered_name: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsScriptNamesKana {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsScriptNamesKana object",
-                &["registered_name"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetailsScriptNamesKana {
-            registered_name: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsScriptNamesKana {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsScriptNamesKana {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsScriptNamesKana {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.registered_name {
-            map.serialize_entry("registered_name", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.business_details.script_names.kanji` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityBusinessDetailsScriptNamesKanji {
-    /// Registered name of the business.
-    pub registered_name: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityBusinessDetailsScriptNamesKanji {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityBusinessDetailsScriptNamesKanji object",
-                &["registered_name"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityBusinessDetailsScriptNamesKanji {
-            registered_name: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityBusinessDetailsScriptNamesKanji {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityBusinessDetailsScriptNamesKanji {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityBusinessDetailsScriptNamesKanji {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.registered_name {
-            map.serialize_entry("registered_name", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.individual` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityIndividual {
-    /// The account ID which the individual belongs to.
-    pub account: String,
-    /// Additional addresses associated with the individual.
-    pub additional_addresses: Option<Vec<crate::v2_core_account::AdditionalAddresses>>,
-    /// Additional names (e.g. aliases) associated with the individual.
-    pub additional_names: Option<Vec<crate::v2_core_account::AdditionalNames>>,
-    /// Terms of service acceptances.
-    pub additional_terms_of_service: Option<
-        crate::v2_core_account::IdentityAttestationsTermsOfService,
-    >,
-    /// The individual's residential address.
-    pub address: Option<crate::v2_core_account::IdentityIndividualAddress>,
-    /// Time at which the object was created. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
-    pub created: crate::rt::DateTime,
-    /// The individual's date of birth.
-    pub date_of_birth: Option<crate::v2_core_account::DateOfBirth>,
-    /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::v2_core_account::IdentityIndividualDocuments>,
-    /// The individual's email address.
-    pub email: Option<String>,
-    /// The individual's first name.
-    pub given_name: Option<String>,
-    /// Unique identifier for the object.
-    pub id: String,
-    /// The identification numbers (e.g., SSN) associated with the individual.
-    pub id_numbers: Option<Vec<crate::v2_core_account::IdNumbers>>,
-    /// The individual's gender (International regulations require either "male” or "female").
-    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
-    /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
-    pub metadata: Option<crate::rt::Metadata>,
-    /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub nationalities: Option<Vec<String>>,
-    /// String representing the object's type. Objects of the same type share the same value.
-    pub object: String,
-    /// The individual's phone number.
-    pub phone: Option<String>,
-    /// Indicates if the individual or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
-    pub political_exposure: Option<crate::person::PoliticalExposure>,
-    /// The relationship that this individual has with the Account's identity.
-    pub relationship: Option<crate::v2_core_account::IdentityIndividualRelationship>,
-    /// The script addresses (e.g., non-Latin characters) associated with the individual.
-    pub script_addresses: Option<crate::v2_core_account::ScriptAddresses>,
-    /// The script names (e.g. non-Latin characters) associated with the individual.
-    pub script_names: Option<crate::v2_core_account::ScriptNames>,
-    /// The individual's last name.
-    pub surname: Option<String>,
-    /// Time at which the object was last updated.
-    pub updated: crate::rt::DateTime,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityIndividual {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalAddresses>>,
-            f2: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalNames>>,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityAttestationsTermsOfService,
-            >,
-            f4: crate::rt::json::Slot<crate::v2_core_account::IdentityIndividualAddress>,
-            f5: crate::rt::json::Slot<crate::rt::DateTime>,
-            f6: crate::rt::json::Slot<crate::v2_core_account::DateOfBirth>,
-            f7: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualDocuments,
-            >,
-            f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<Vec<crate::v2_core_account::IdNumbers>>,
-            f12: crate::rt::json::Slot<crate::v2_core_account::LegalGender>,
-            f13: crate::rt::json::Slot<crate::rt::Metadata>,
-            f14: crate::rt::json::Slot<Vec<String>>,
-            f15: crate::rt::json::Slot<String>,
-            f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<crate::person::PoliticalExposure>,
-            f18: crate::rt::json::Slot<
-                crate::v2_core_account::IdentityIndividualRelationship,
-            >,
-            f19: crate::rt::json::Slot<crate::v2_core_account::ScriptAddresses>,
-            f20: crate::rt::json::Slot<crate::v2_core_account::ScriptNames>,
-            f21: crate::rt::json::Slot<String>,
-            f22: crate::rt::json::Slot<crate::rt::DateTime>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-            f11: crate::rt::json::Slot::new(),
-            f12: crate::rt::json::Slot::new(),
-            f13: crate::rt::json::Slot::new(),
-            f14: crate::rt::json::Slot::new(),
-            f15: crate::rt::json::Slot::new(),
-            f16: crate::rt::json::Slot::new(),
-            f17: crate::rt::json::Slot::new(),
-            f18: crate::rt::json::Slot::new(),
-            f19: crate::rt::json::Slot::new(),
-            f20: crate::rt::json::Slot::new(),
-            f21: crate::rt::json::Slot::new(),
-            f22: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityIndividual object",
-                &[
-                    "account",
-                    "additional_addresses",
-                    "additional_names",
-                    "additional_terms_of_service",
-                    "address",
-                    "created",
-                    "date_of_birth",
-                    "documents",
-                    "email",
-                    "given_name",
-                    "id",
-                    "id_numbers",
-                    "legal_gender",
-                    "metadata",
-                    "nationalities",
-                    "object",
-                    "phone",
-                    "political_exposure",
-                    "relationship",
-                    "script_addresses",
-                    "script_names",
-                    "surname",
-                    "updated",
-                ],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.required(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.required(&mut b.f10),
-                    11 => r.optional(&mut b.f11),
-                    12 => r.optional(&mut b.f12),
-                    13 => r.optional(&mut b.f13),
-                    14 => r.optional(&mut b.f14),
-                    15 => r.required(&mut b.f15),
-                    16 => r.optional(&mut b.f16),
-                    17 => r.optional(&mut b.f17),
-                    18 => r.optional(&mut b.f18),
-                    19 => r.optional(&mut b.f19),
-                    20 => r.optional(&mut b.f20),
-                    21 => r.optional(&mut b.f21),
-                    22 => r.required(&mut b.f22),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f5.take(), b.f10.take(), b.f15.take(), b.f22.take()) {
-            (Some(f0), Some(f5), Some(f10), Some(f15), Some(f22)) => {
-                Ok(IdentityIndividual {
-                    account: f0,
-                    additional_addresses: b.f1.take(),
-                    additional_names: b.f2.take(),
-                    additional_terms_of_service: b.f3.take(),
-                    address: b.f4.take(),
-                    created: f5,
-                    date_of_birth: b.f6.take(),
-                    documents: b.f7.take(),
-                    email: b.f8.take(),
-                    given_name: b.f9.take(),
-                    id: f10,
-                    id_numbers: b.f11.take(),
-                    legal_gender: b.f12.take(),
-                    metadata: b.f13.take(),
-                    nationalities: b.f14.take(),
-                    object: f15,
-                    phone: b.f16.take(),
-                    political_exposure: b.f17.take(),
-                    relationship: b.f18.take(),
-                    script_addresses: b.f19.take(),
-                    script_names: b.f20.take(),
-                    surname: b.f21.take(),
-                    updated: f22,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "account"),
-                        (taken.1.is_none(), "created"),
-                        (taken.2.is_none(), "id"),
-                        (taken.3.is_none(), "object"),
-                        (taken.4.is_none(), "updated"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityIndividual {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityIndividual {
-    fn id_str(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityIndividual {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("account", &self.account)?;
-        if let Some(v) = &self.additional_addresses {
-            map.serialize_entry("additional_addresses", v)?;
-        }
-        if let Some(v) = &self.additional_names {
-            map.serialize_entry("additional_names", v)?;
-        }
-        if let Some(v) = &self.additional_terms_of_service {
-            map.serialize_entry("additional_terms_of_service", v)?;
-        }
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        map.serialize_entry("created", &self.created)?;
-        if let Some(v) = &self.date_of_birth {
-            map.serialize_entry("date_of_birth", v)?;
-        }
-        if let Some(v) = &self.documents {
-            map.serialize_entry("documents", v)?;
-        }
-        if let Some(v) = &self.email {
-            map.serialize_entry("email", v)?;
-        }
-        if let Some(v) = &self.given_name {
-            map.serialize_entry("given_name", v)?;
-        }
-        map.serialize_entry("id", &self.id)?;
-        if let Some(v) = &self.id_numbers {
-            map.serialize_entry("id_numbers", v)?;
-        }
-        if let Some(v) = &self.legal_gender {
-            map.serialize_entry("legal_gender", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.nationalities {
-            map.serialize_entry("nationalities", v)?;
-        }
-        map.serialize_entry("object", &self.object)?;
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        if let Some(v) = &self.political_exposure {
-            map.serialize_entry("political_exposure", v)?;
-        }
-        if let Some(v) = &self.relationship {
-            map.serialize_entry("relationship", v)?;
-        }
-        if let Some(v) = &self.script_addresses {
-            map.serialize_entry("script_addresses", v)?;
-        }
-        if let Some(v) = &self.script_names {
-            map.serialize_entry("script_names", v)?;
-        }
-        if let Some(v) = &self.surname {
-            map.serialize_entry("surname", v)?;
-        }
-        map.serialize_entry("updated", &self.updated)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.individual.address` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityIndividualAddress {
-    /// City, district, suburb, town, or village.
-    pub city: Option<String>,
-    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
-    pub country: Option<String>,
-    /// Address line 1 (e.g., street, PO Box, or company name).
-    pub line1: Option<String>,
-    /// Address line 2 (e.g., apartment, suite, unit, or building).
-    pub line2: Option<String>,
-    /// ZIP or postal code.
-    pub postal_code: Option<String>,
-    /// State, county, province, or region.
-    pub state: Option<String>,
-    /// Town or district.
-    pub town: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityIndividualAddress {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityIndividualAddress object",
-                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityIndividualAddress {
-            city: b.f0.take(),
-            country: b.f1.take(),
-            line1: b.f2.take(),
-            line2: b.f3.take(),
-            postal_code: b.f4.take(),
-            state: b.f5.take(),
-            town: b.f6.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityIndividualAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityIndividualAddress {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityIndividualAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.town {
-            map.serialize_entry("town", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.individual.documents` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityIndividualDocuments {
-    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
-    pub company_authorization: Option<
-        crate::v2_core_account::DocumentsCompanyAuthorization,
-    >,
-    /// One or more documents showing the person’s passport page with photo and personal data.
-    pub passport: Option<crate::v2_core_account::DocumentsPassport>,
-    /// An identifying document showing the person's name, either a passport or local ID card.
-    pub primary_verification: Option<
-        crate::v2_core_account::DocumentsPrimaryVerification,
-    >,
-    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
-    pub secondary_verification: Option<
-        crate::v2_core_account::DocumentsSecondaryVerification,
-    >,
-    /// One or more documents showing the person’s visa required for living in the country where they are residing.
-    pub visa: Option<crate::v2_core_account::DocumentsVisa>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityIndividualDocuments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsCompanyAuthorization,
-            >,
-            f1: crate::rt::json::Slot<crate::v2_core_account::DocumentsPassport>,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsPrimaryVerification,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::v2_core_account::DocumentsSecondaryVerification,
-            >,
-            f4: crate::rt::json::Slot<crate::v2_core_account::DocumentsVisa>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityIndividualDocuments object",
-                &[
-                    "company_authorization",
-                    "passport",
-                    "primary_verification",
-                    "secondary_verification",
-                    "visa",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityIndividualDocuments {
-            company_authorization: b.f0.take(),
-            passport: b.f1.take(),
-            primary_verification: b.f2.take(),
-            secondary_verification: b.f3.take(),
-            visa: b.f4.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityIndividualDocuments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityIndividualDocuments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityIndividualDocuments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.company_authorization {
-            map.serialize_entry("company_authorization", v)?;
-        }
-        if let Some(v) = &self.passport {
-            map.serialize_entry("passport", v)?;
-        }
-        if let Some(v) = &self.primary_verification {
-            map.serialize_entry("primary_verification", v)?;
-        }
-        if let Some(v) = &self.secondary_verification {
-            map.serialize_entry("secondary_verification", v)?;
-        }
-        if let Some(v) = &self.visa {
-            map.serialize_entry("visa", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `identity.individual.relationship` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct IdentityIndividualRelationship {
-    /// Whether the individual is an authorizer of the Account's identity.
-    pub authorizer: Option<bool>,
-    /// Whether the individual is a director of the Account's identity. Directors are typically members of the governing board of the company or are responsible for making sure that the company meets its regulatory obligations.
-    pub director: Option<bool>,
-    /// Whether the individual has significant responsibility to control, manage, or direct the organization.
-    pub executive: Option<bool>,
-    /// Whether the individual is the legal guardian of the Account's representative.
-    pub legal_guardian: Option<bool>,
-    /// Whether the individual is an owner of the Account's identity.
-    pub owner: Option<bool>,
-    /// The percentage of the Account's identity that the individual owns.
-    pub percent_ownership: Option<crate::rt::Decimal>,
-    /// Whether the individual is authorized as the primary representative of the Account. This is the person nominated by the business to provide information about themselves, and general information about the account. There can only be one representative at any given time. At the time the account is created, this person should be set to the person responsible for opening the account.
-    pub representative: Option<bool>,
-    /// The individual's title (e.g., CEO, Support Engineer).
-    pub title: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for IdentityIndividualRelationship {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<crate::rt::Decimal>,
-            f6: crate::rt::json::Slot<bool>,
-            f7: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a IdentityIndividualRelationship object",
-                &[
-                    "authorizer",
-                    "director",
-                    "executive",
-                    "legal_guardian",
-                    "owner",
-                    "percent_ownership",
-                    "representative",
-                    "title",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(IdentityIndividualRelationship {
-            authorizer: b.f0.take(),
-            director: b.f1.take(),
-            executive: b.f2.take(),
-            legal_guardian: b.f3.take(),
-            owner: b.f4.take(),
-            percent_ownership: b.f5.take(),
-            representative: b.f6.take(),
-            title: b.f7.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for IdentityIndividualRelationship {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for IdentityIndividualRelationship {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for IdentityIndividualRelationship {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.authorizer {
-            map.serialize_entry("authorizer", v)?;
-        }
-        if let Some(v) = &self.director {
-            map.serialize_entry("director", v)?;
-        }
-        if let Some(v) = &self.executive {
-            map.serialize_entry("executive", v)?;
-        }
-        if let Some(v) = &self.legal_guardian {
-            map.serialize_entry("legal_guardian", v)?;
-        }
-        if let Some(v) = &self.owner {
-            map.serialize_entry("owner", v)?;
-        }
-        if let Some(v) = &self.percent_ownership {
-            map.serialize_entry("percent_ownership", v)?;
-        }
-        if let Some(v) = &self.representative {
-            map.serialize_entry("representative", v)?;
-        }
-        if let Some(v) = &self.title {
-            map.serialize_entry("title", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -10566,6 +8679,882 @@ impl<'de> serde::Deserialize<'de> for Include {
         crate::rt::de::str_enum(d)
     }
 }
+/// `identity.individual` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Individual {
+    /// The account ID which the individual belongs to.
+    pub account: String,
+    /// Additional addresses associated with the individual.
+    pub additional_addresses: Option<Vec<crate::v2_core_account::AdditionalAddresses>>,
+    /// Additional names (e.g. aliases) associated with the individual.
+    pub additional_names: Option<Vec<crate::v2_core_account::AdditionalNames>>,
+    /// Terms of service acceptances.
+    pub additional_terms_of_service: Option<
+        crate::v2_core_account::IdentityAttestationsTermsOfService,
+    >,
+    /// The individual's residential address.
+    pub address: Option<crate::v2_core_account::IndividualAddress>,
+    /// Time at which the object was created. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
+    pub created: crate::rt::DateTime,
+    /// The individual's date of birth.
+    pub date_of_birth: Option<crate::v2_core_account::DateOfBirth>,
+    /// Documents that may be submitted to satisfy various informational requests.
+    pub documents: Option<crate::v2_core_account::IndividualDocuments>,
+    /// The individual's email address.
+    pub email: Option<String>,
+    /// The individual's first name.
+    pub given_name: Option<String>,
+    /// Unique identifier for the object.
+    pub id: String,
+    /// The identification numbers (e.g., SSN) associated with the individual.
+    pub id_numbers: Option<Vec<crate::v2_core_account::IdNumbers>>,
+    /// The individual's gender (International regulations require either "male” or "female").
+    pub legal_gender: Option<crate::v2_core_account::LegalGender>,
+    /// Set of key-value pairs that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
+    pub metadata: Option<crate::rt::Metadata>,
+    /// The countries where the individual is a national. Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub nationalities: Option<Vec<String>>,
+    /// String representing the object's type. Objects of the same type share the same value.
+    pub object: String,
+    /// The individual's phone number.
+    pub phone: Option<String>,
+    /// Indicates if the individual or any of their representatives, family members, or other closely related persons, declares that they hold or have held an important public job or function, in any jurisdiction.
+    pub political_exposure: Option<crate::person::PoliticalExposure>,
+    /// The relationship that this individual has with the Account's identity.
+    pub relationship: Option<crate::v2_core_account::Relationship>,
+    /// The script addresses (e.g., non-Latin characters) associated with the individual.
+    pub script_addresses: Option<crate::v2_core_account::ScriptAddresses>,
+    /// The script names (e.g. non-Latin characters) associated with the individual.
+    pub script_names: Option<crate::v2_core_account::ScriptNames>,
+    /// The individual's last name.
+    pub surname: Option<String>,
+    /// Time at which the object was last updated.
+    pub updated: crate::rt::DateTime,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Individual {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalAddresses>>,
+            f2: crate::rt::json::Slot<Vec<crate::v2_core_account::AdditionalNames>>,
+            f3: crate::rt::json::Slot<
+                crate::v2_core_account::IdentityAttestationsTermsOfService,
+            >,
+            f4: crate::rt::json::Slot<crate::v2_core_account::IndividualAddress>,
+            f5: crate::rt::json::Slot<crate::rt::DateTime>,
+            f6: crate::rt::json::Slot<crate::v2_core_account::DateOfBirth>,
+            f7: crate::rt::json::Slot<crate::v2_core_account::IndividualDocuments>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<Vec<crate::v2_core_account::IdNumbers>>,
+            f12: crate::rt::json::Slot<crate::v2_core_account::LegalGender>,
+            f13: crate::rt::json::Slot<crate::rt::Metadata>,
+            f14: crate::rt::json::Slot<Vec<String>>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::person::PoliticalExposure>,
+            f18: crate::rt::json::Slot<crate::v2_core_account::Relationship>,
+            f19: crate::rt::json::Slot<crate::v2_core_account::ScriptAddresses>,
+            f20: crate::rt::json::Slot<crate::v2_core_account::ScriptNames>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<crate::rt::DateTime>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Individual object",
+                &[
+                    "account",
+                    "additional_addresses",
+                    "additional_names",
+                    "additional_terms_of_service",
+                    "address",
+                    "created",
+                    "date_of_birth",
+                    "documents",
+                    "email",
+                    "given_name",
+                    "id",
+                    "id_numbers",
+                    "legal_gender",
+                    "metadata",
+                    "nationalities",
+                    "object",
+                    "phone",
+                    "political_exposure",
+                    "relationship",
+                    "script_addresses",
+                    "script_names",
+                    "surname",
+                    "updated",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.required(&mut b.f22),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f5.take(), b.f10.take(), b.f15.take(), b.f22.take()) {
+            (Some(f0), Some(f5), Some(f10), Some(f15), Some(f22)) => {
+                Ok(Individual {
+                    account: f0,
+                    additional_addresses: b.f1.take(),
+                    additional_names: b.f2.take(),
+                    additional_terms_of_service: b.f3.take(),
+                    address: b.f4.take(),
+                    created: f5,
+                    date_of_birth: b.f6.take(),
+                    documents: b.f7.take(),
+                    email: b.f8.take(),
+                    given_name: b.f9.take(),
+                    id: f10,
+                    id_numbers: b.f11.take(),
+                    legal_gender: b.f12.take(),
+                    metadata: b.f13.take(),
+                    nationalities: b.f14.take(),
+                    object: f15,
+                    phone: b.f16.take(),
+                    political_exposure: b.f17.take(),
+                    relationship: b.f18.take(),
+                    script_addresses: b.f19.take(),
+                    script_names: b.f20.take(),
+                    surname: b.f21.take(),
+                    updated: f22,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "object"),
+                        (taken.4.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Individual {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Individual {
+    fn id_str(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Individual {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("account", &self.account)?;
+        if let Some(v) = &self.additional_addresses {
+            map.serialize_entry("additional_addresses", v)?;
+        }
+        if let Some(v) = &self.additional_names {
+            map.serialize_entry("additional_names", v)?;
+        }
+        if let Some(v) = &self.additional_terms_of_service {
+            map.serialize_entry("additional_terms_of_service", v)?;
+        }
+        if let Some(v) = &self.address {
+            map.serialize_entry("address", v)?;
+        }
+        map.serialize_entry("created", &self.created)?;
+        if let Some(v) = &self.date_of_birth {
+            map.serialize_entry("date_of_birth", v)?;
+        }
+        if let Some(v) = &self.documents {
+            map.serialize_entry("documents", v)?;
+        }
+        if let Some(v) = &self.email {
+            map.serialize_entry("email", v)?;
+        }
+        if let Some(v) = &self.given_name {
+            map.serialize_entry("given_name", v)?;
+        }
+        map.serialize_entry("id", &self.id)?;
+        if let Some(v) = &self.id_numbers {
+            map.serialize_entry("id_numbers", v)?;
+        }
+        if let Some(v) = &self.legal_gender {
+            map.serialize_entry("legal_gender", v)?;
+        }
+        if let Some(v) = &self.metadata {
+            map.serialize_entry("metadata", v)?;
+        }
+        if let Some(v) = &self.nationalities {
+            map.serialize_entry("nationalities", v)?;
+        }
+        map.serialize_entry("object", &self.object)?;
+        if let Some(v) = &self.phone {
+            map.serialize_entry("phone", v)?;
+        }
+        if let Some(v) = &self.political_exposure {
+            map.serialize_entry("political_exposure", v)?;
+        }
+        if let Some(v) = &self.relationship {
+            map.serialize_entry("relationship", v)?;
+        }
+        if let Some(v) = &self.script_addresses {
+            map.serialize_entry("script_addresses", v)?;
+        }
+        if let Some(v) = &self.script_names {
+            map.serialize_entry("script_names", v)?;
+        }
+        if let Some(v) = &self.surname {
+            map.serialize_entry("surname", v)?;
+        }
+        map.serialize_entry("updated", &self.updated)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.individual.address` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IndividualAddress {
+    /// City, district, suburb, town, or village.
+    pub city: Option<String>,
+    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub country: Option<String>,
+    /// Address line 1 (e.g., street, PO Box, or company name).
+    pub line1: Option<String>,
+    /// Address line 2 (e.g., apartment, suite, unit, or building).
+    pub line2: Option<String>,
+    /// ZIP or postal code.
+    pub postal_code: Option<String>,
+    /// State, county, province, or region.
+    pub state: Option<String>,
+    /// Town or district.
+    pub town: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for IndividualAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a IndividualAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(IndividualAddress {
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for IndividualAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for IndividualAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IndividualAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.city {
+            map.serialize_entry("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            map.serialize_entry("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            map.serialize_entry("line2", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            map.serialize_entry("postal_code", v)?;
+        }
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        if let Some(v) = &self.town {
+            map.serialize_entry("town", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.individual.documents` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IndividualDocuments {
+    /// One or more documents that demonstrate proof that this person is authorized to represent the company.
+    pub company_authorization: Option<
+        crate::v2_core_account::DocumentsCompanyAuthorization,
+    >,
+    /// One or more documents showing the person’s passport page with photo and personal data.
+    pub passport: Option<crate::v2_core_account::DocumentsPassport>,
+    /// An identifying document showing the person's name, either a passport or local ID card.
+    pub primary_verification: Option<
+        crate::v2_core_account::DocumentsPrimaryVerification,
+    >,
+    /// A document showing address, either a passport, local ID card, or utility bill from a well-known utility company.
+    pub secondary_verification: Option<
+        crate::v2_core_account::DocumentsSecondaryVerification,
+    >,
+    /// One or more documents showing the person’s visa required for living in the country where they are residing.
+    pub visa: Option<crate::v2_core_account::DocumentsVisa>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for IndividualDocuments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::DocumentsCompanyAuthorization,
+            >,
+            f1: crate::rt::json::Slot<crate::v2_core_account::DocumentsPassport>,
+            f2: crate::rt::json::Slot<
+                crate::v2_core_account::DocumentsPrimaryVerification,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::v2_core_account::DocumentsSecondaryVerification,
+            >,
+            f4: crate::rt::json::Slot<crate::v2_core_account::DocumentsVisa>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a IndividualDocuments object",
+                &[
+                    "company_authorization",
+                    "passport",
+                    "primary_verification",
+                    "secondary_verification",
+                    "visa",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(IndividualDocuments {
+            company_authorization: b.f0.take(),
+            passport: b.f1.take(),
+            primary_verification: b.f2.take(),
+            secondary_verification: b.f3.take(),
+            visa: b.f4.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for IndividualDocuments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for IndividualDocuments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for IndividualDocuments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.company_authorization {
+            map.serialize_entry("company_authorization", v)?;
+        }
+        if let Some(v) = &self.passport {
+            map.serialize_entry("passport", v)?;
+        }
+        if let Some(v) = &self.primary_verification {
+            map.serialize_entry("primary_verification", v)?;
+        }
+        if let Some(v) = &self.secondary_verification {
+            map.serialize_entry("secondary_verification", v)?;
+        }
+        if let Some(v) = &self.visa {
+            map.serialize_entry("visa", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.customer.billing.invoice` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Invoice {
+    /// The list of up to 4 default custom fields to be displayed on invoices for this customer. When updating, pass an empty string to remove previously-defined fields.
+    pub custom_fields: Vec<crate::v2_core_account::CustomFields>,
+    /// Default invoice footer.
+    pub footer: Option<String>,
+    /// Sequence number to use on the customer account's next invoice. Defaults to 1.
+    pub next_sequence: Option<i64>,
+    /// Prefix used to generate unique invoice numbers. Must be 3-12 uppercase letters or numbers.
+    pub prefix: Option<String>,
+    /// Default invoice PDF rendering options.
+    pub rendering: Option<crate::v2_core_account::Rendering>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Invoice {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<crate::v2_core_account::CustomFields>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::v2_core_account::Rendering>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Invoice object",
+                &["custom_fields", "footer", "next_sequence", "prefix", "rendering"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(Invoice {
+                    custom_fields: f0,
+                    footer: b.f1.take(),
+                    next_sequence: b.f2.take(),
+                    prefix: b.f3.take(),
+                    rendering: b.f4.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "custom_fields")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Invoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Invoice {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Invoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("custom_fields", &self.custom_fields)?;
+        if let Some(v) = &self.footer {
+            map.serialize_entry("footer", v)?;
+        }
+        if let Some(v) = &self.next_sequence {
+            map.serialize_entry("next_sequence", v)?;
+        }
+        if let Some(v) = &self.prefix {
+            map.serialize_entry("prefix", v)?;
+        }
+        if let Some(v) = &self.rendering {
+            map.serialize_entry("rendering", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.jcb_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct JcbPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for JcbPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a JcbPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(JcbPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for JcbPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for JcbPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for JcbPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.klarna_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct KlarnaPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for KlarnaPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a KlarnaPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(KlarnaPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for KlarnaPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for KlarnaPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for KlarnaPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.konbini_payments.support` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct KonbiniPaymentsSupport {
+    /// Support email address for Konbini payments.
+    pub email: Option<String>,
+    /// Support hours for Konbini payments.
+    pub hours: Option<crate::v2_core_account::Hours>,
+    /// Support phone number for Konbini payments.
+    pub phone: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for KonbiniPaymentsSupport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::Hours>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a KonbiniPaymentsSupport object",
+                &["email", "hours", "phone"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(KonbiniPaymentsSupport {
+            email: b.f0.take(),
+            hours: b.f1.take(),
+            phone: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for KonbiniPaymentsSupport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for KonbiniPaymentsSupport {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for KonbiniPaymentsSupport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.email {
+            map.serialize_entry("email", v)?;
+        }
+        if let Some(v) = &self.hours {
+            map.serialize_entry("hours", v)?;
+        }
+        if let Some(v) = &self.phone {
+            map.serialize_entry("phone", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `identity.individual.legal_gender` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -10625,6 +9614,87 @@ impl<'de> serde::Deserialize<'de> for LegalGender {
 impl crate::rt::Decode for LegalGender {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `configuration.merchant.capabilities.link_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LinkPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for LinkPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a LinkPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(LinkPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for LinkPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for LinkPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for LinkPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `defaults.locales` in `CreateV2CoreAccount`, `UpdateV2CoreAccount` and `V2CoreAccount`.
@@ -11308,54 +10378,119 @@ impl crate::rt::Decode for LossesCollector {
         r.str_enum()
     }
 }
-/// `configuration.merchant.capabilities.ach_debit_payments` of `V2CoreAccount`.
+/// `configuration.merchant` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct MerchantCapabilitiesAchDebitPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+pub struct Merchant {
+    /// Indicates whether the merchant configuration is active. You can deactivate or reactivate the merchant configuration by updating this property. Deactivating the configuration by setting this value to false doesn't delete the configuration's properties.
+    pub applied: bool,
+    /// Settings for Bacs Direct Debit payments.
+    pub bacs_debit_payments: Option<crate::v2_core_account::BacsDebitPayments>,
+    /// Settings used to apply the merchant's branding to email receipts, invoices, Checkout, and other products.
+    pub branding: Option<crate::v2_core_account::Branding>,
+    /// Capabilities that have been requested on the Merchant Configuration.
+    pub capabilities: Option<crate::v2_core_account::MerchantCapabilities>,
+    /// Card payments settings.
+    pub card_payments: Option<crate::v2_core_account::MerchantCardPayments>,
+    /// Settings specific to Konbini payments on the account.
+    pub konbini_payments: Option<crate::v2_core_account::MerchantKonbiniPayments>,
+    /// The Merchant Category Code (MCC) for the merchant. MCCs classify businesses based on the goods or services they provide.
+    pub mcc: Option<String>,
+    /// Settings for the default text that appears on statements for language variations.
+    pub script_statement_descriptor: Option<
+        crate::v2_core_account::ScriptStatementDescriptor,
+    >,
+    /// Settings for SEPA Direct Debit payments.
+    pub sepa_debit_payments: Option<crate::v2_core_account::SepaDebitPayments>,
+    /// Statement descriptor.
+    pub statement_descriptor: Option<crate::v2_core_account::StatementDescriptor>,
+    /// Publicly available contact information for sending support issues to.
+    pub support: Option<crate::v2_core_account::MerchantSupport>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesAchDebitPayments {
+impl crate::rt::Decode for Merchant {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::BacsDebitPayments>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::Branding>,
+            f3: crate::rt::json::Slot<crate::v2_core_account::MerchantCapabilities>,
+            f4: crate::rt::json::Slot<crate::v2_core_account::MerchantCardPayments>,
+            f5: crate::rt::json::Slot<crate::v2_core_account::MerchantKonbiniPayments>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::v2_core_account::ScriptStatementDescriptor>,
+            f8: crate::rt::json::Slot<crate::v2_core_account::SepaDebitPayments>,
+            f9: crate::rt::json::Slot<crate::v2_core_account::StatementDescriptor>,
+            f10: crate::rt::json::Slot<crate::v2_core_account::MerchantSupport>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
             f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a MerchantCapabilitiesAchDebitPayments object",
-                &["status", "status_details"],
+                "a Merchant object",
+                &[
+                    "applied",
+                    "bacs_debit_payments",
+                    "branding",
+                    "capabilities",
+                    "card_payments",
+                    "konbini_payments",
+                    "mcc",
+                    "script_statement_descriptor",
+                    "sepa_debit_payments",
+                    "statement_descriptor",
+                    "support",
+                ],
                 &mut |r, i| match i {
                     0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
                     _ => r.skip(),
                 },
             )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesAchDebitPayments {
-                    status: f0,
-                    status_details: f1,
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(Merchant {
+                    applied: f0,
+                    bacs_debit_payments: b.f1.take(),
+                    branding: b.f2.take(),
+                    capabilities: b.f3.take(),
+                    card_payments: b.f4.take(),
+                    konbini_payments: b.f5.take(),
+                    mcc: b.f6.take(),
+                    script_statement_descriptor: b.f7.take(),
+                    sepa_debit_payments: b.f8.take(),
+                    statement_descriptor: b.f9.take(),
+                    support: b.f10.take(),
                     extra,
                 })
             }
             taken => {
                 let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
+                    &[(taken.0.is_none(), "applied")],
                 );
                 crate::rt::json::discard((taken, extra));
                 Err(r.missing(name))
@@ -11364,1969 +10499,578 @@ impl crate::rt::Decode for MerchantCapabilitiesAchDebitPayments {
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesAchDebitPayments {
+impl<'de> serde::Deserialize<'de> for Merchant {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesAchDebitPayments {
+impl crate::rt::HasId for Merchant {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesAchDebitPayments {
+impl serde::Serialize for Merchant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
+        map.serialize_entry("applied", &self.applied)?;
+        if let Some(v) = &self.bacs_debit_payments {
+            map.serialize_entry("bacs_debit_payments", v)?;
+        }
+        if let Some(v) = &self.branding {
+            map.serialize_entry("branding", v)?;
+        }
+        if let Some(v) = &self.capabilities {
+            map.serialize_entry("capabilities", v)?;
+        }
+        if let Some(v) = &self.card_payments {
+            map.serialize_entry("card_payments", v)?;
+        }
+        if let Some(v) = &self.konbini_payments {
+            map.serialize_entry("konbini_payments", v)?;
+        }
+        if let Some(v) = &self.mcc {
+            map.serialize_entry("mcc", v)?;
+        }
+        if let Some(v) = &self.script_statement_descriptor {
+            map.serialize_entry("script_statement_descriptor", v)?;
+        }
+        if let Some(v) = &self.sepa_debit_payments {
+            map.serialize_entry("sepa_debit_payments", v)?;
+        }
+        if let Some(v) = &self.statement_descriptor {
+            map.serialize_entry("statement_descriptor", v)?;
+        }
+        if let Some(v) = &self.support {
+            map.serialize_entry("support", v)?;
+        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
         map.end()
     }
 }
-/// `configuration.merchant.capabilities.affirm_payments` of `V2CoreAccount`.
+/// `configuration.merchant.capabilities` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct MerchantCapabilitiesAffirmPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+pub struct MerchantCapabilities {
+    /// Allow the merchant to process ACH debit payments.
+    pub ach_debit_payments: Option<crate::v2_core_account::AchDebitPayments>,
+    /// Allow the merchant to process ACSS debit payments.
+    pub acss_debit_payments: Option<crate::v2_core_account::AchDebitPayments>,
+    /// Allow the merchant to process Affirm payments.
+    pub affirm_payments: Option<crate::v2_core_account::AffirmPayments>,
+    /// Allow the merchant to process Afterpay/Clearpay payments.
+    pub afterpay_clearpay_payments: Option<
+        crate::v2_core_account::AfterpayClearpayPayments,
+    >,
+    /// Allow the merchant to process Alma payments.
+    pub alma_payments: Option<crate::v2_core_account::AlmaPayments>,
+    /// Allow the merchant to process Amazon Pay payments.
+    pub amazon_pay_payments: Option<crate::v2_core_account::AmazonPayPayments>,
+    /// Allow the merchant to process Australian BECS Direct Debit payments.
+    pub au_becs_debit_payments: Option<crate::v2_core_account::AchDebitPayments>,
+    /// Allow the merchant to process BACS Direct Debit payments.
+    pub bacs_debit_payments: Option<crate::v2_core_account::AchDebitPayments>,
+    /// Allow the merchant to process Bancontact payments.
+    pub bancontact_payments: Option<crate::v2_core_account::BancontactPayments>,
+    /// Allow the merchant to process BLIK payments.
+    pub blik_payments: Option<crate::v2_core_account::BlikPayments>,
+    /// Allow the merchant to process Boleto payments.
+    pub boleto_payments: Option<crate::v2_core_account::BoletoPayments>,
+    /// Allow the merchant to collect card payments.
+    pub card_payments: Option<crate::v2_core_account::CapabilitiesCardPayments>,
+    /// Allow the merchant to process Cartes Bancaires payments.
+    pub cartes_bancaires_payments: Option<
+        crate::v2_core_account::CartesBancairesPayments,
+    >,
+    /// Allow the merchant to process Cash App payments.
+    pub cashapp_payments: Option<crate::v2_core_account::CashappPayments>,
+    /// Allow the merchant to process EPS payments.
+    pub eps_payments: Option<crate::v2_core_account::EpsPayments>,
+    /// Allow the merchant to process FPX payments.
+    pub fpx_payments: Option<crate::v2_core_account::FpxPayments>,
+    /// Allow the merchant to process UK bank transfer payments.
+    pub gb_bank_transfer_payments: Option<
+        crate::v2_core_account::GbBankTransferPayments,
+    >,
+    /// Allow the merchant to process GrabPay payments.
+    pub grabpay_payments: Option<crate::v2_core_account::GrabpayPayments>,
+    /// Allow the merchant to process iDEAL payments.
+    pub ideal_payments: Option<crate::v2_core_account::IdealPayments>,
+    /// Allow the merchant to process JCB card payments.
+    pub jcb_payments: Option<crate::v2_core_account::JcbPayments>,
+    /// Allow the merchant to process Japanese bank transfer payments.
+    pub jp_bank_transfer_payments: Option<
+        crate::v2_core_account::GbBankTransferPayments,
+    >,
+    /// Allow the merchant to process Kakao Pay payments.
+    pub kakao_pay_payments: Option<crate::v2_core_account::AmazonPayPayments>,
+    /// Allow the merchant to process Klarna payments.
+    pub klarna_payments: Option<crate::v2_core_account::KlarnaPayments>,
+    /// Allow the merchant to process Konbini convenience store payments.
+    pub konbini_payments: Option<crate::v2_core_account::CapabilitiesKonbiniPayments>,
+    /// Allow the merchant to process Korean card payments.
+    pub kr_card_payments: Option<crate::v2_core_account::CapabilitiesCardPayments>,
+    /// Allow the merchant to process Link payments.
+    pub link_payments: Option<crate::v2_core_account::LinkPayments>,
+    /// Allow the merchant to process MobilePay payments.
+    pub mobilepay_payments: Option<crate::v2_core_account::MobilepayPayments>,
+    /// Allow the merchant to process Multibanco payments.
+    pub multibanco_payments: Option<crate::v2_core_account::MultibancoPayments>,
+    /// Allow the merchant to process Mexican bank transfer payments.
+    pub mx_bank_transfer_payments: Option<
+        crate::v2_core_account::GbBankTransferPayments,
+    >,
+    /// Allow the merchant to process Naver Pay payments.
+    pub naver_pay_payments: Option<crate::v2_core_account::AmazonPayPayments>,
+    /// Allow the merchant to process OXXO payments.
+    pub oxxo_payments: Option<crate::v2_core_account::OxxoPayments>,
+    /// Allow the merchant to process Przelewy24 (P24) payments.
+    pub p24_payments: Option<crate::v2_core_account::P24Payments>,
+    /// Allow the merchant to process Pay by Bank payments.
+    pub pay_by_bank_payments: Option<crate::v2_core_account::PayByBankPayments>,
+    /// Allow the merchant to process PAYCO payments.
+    pub payco_payments: Option<crate::v2_core_account::PaycoPayments>,
+    /// Allow the merchant to process PayNow payments.
+    pub paynow_payments: Option<crate::v2_core_account::PaynowPayments>,
+    /// Allow the merchant to process PromptPay payments.
+    pub promptpay_payments: Option<crate::v2_core_account::PromptpayPayments>,
+    /// Allow the merchant to process Revolut Pay payments.
+    pub revolut_pay_payments: Option<crate::v2_core_account::AmazonPayPayments>,
+    /// Allow the merchant to process Samsung Pay payments.
+    pub samsung_pay_payments: Option<crate::v2_core_account::AmazonPayPayments>,
+    /// Allow the merchant to process SEPA bank transfer payments.
+    pub sepa_bank_transfer_payments: Option<
+        crate::v2_core_account::GbBankTransferPayments,
+    >,
+    /// Allow the merchant to process SEPA Direct Debit payments.
+    pub sepa_debit_payments: Option<crate::v2_core_account::AchDebitPayments>,
+    /// Capabilities that enable the merchant to manage their Stripe Balance (/v1/balance).
+    pub stripe_balance: Option<
+        crate::v2_core_account::MerchantCapabilitiesStripeBalance,
+    >,
+    /// Allow the merchant to process Swish payments.
+    pub swish_payments: Option<crate::v2_core_account::SwishPayments>,
+    /// Allow the merchant to process TWINT payments.
+    pub twint_payments: Option<crate::v2_core_account::TwintPayments>,
+    /// Allow the merchant to process US bank transfer payments.
+    pub us_bank_transfer_payments: Option<
+        crate::v2_core_account::GbBankTransferPayments,
+    >,
+    /// Allow the merchant to process Zip payments.
+    pub zip_payments: Option<crate::v2_core_account::ZipPayments>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesAffirmPayments {
+impl crate::rt::Decode for MerchantCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::AchDebitPayments>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::AchDebitPayments>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::AffirmPayments>,
+            f3: crate::rt::json::Slot<crate::v2_core_account::AfterpayClearpayPayments>,
+            f4: crate::rt::json::Slot<crate::v2_core_account::AlmaPayments>,
+            f5: crate::rt::json::Slot<crate::v2_core_account::AmazonPayPayments>,
+            f6: crate::rt::json::Slot<crate::v2_core_account::AchDebitPayments>,
+            f7: crate::rt::json::Slot<crate::v2_core_account::AchDebitPayments>,
+            f8: crate::rt::json::Slot<crate::v2_core_account::BancontactPayments>,
+            f9: crate::rt::json::Slot<crate::v2_core_account::BlikPayments>,
+            f10: crate::rt::json::Slot<crate::v2_core_account::BoletoPayments>,
+            f11: crate::rt::json::Slot<crate::v2_core_account::CapabilitiesCardPayments>,
+            f12: crate::rt::json::Slot<crate::v2_core_account::CartesBancairesPayments>,
+            f13: crate::rt::json::Slot<crate::v2_core_account::CashappPayments>,
+            f14: crate::rt::json::Slot<crate::v2_core_account::EpsPayments>,
+            f15: crate::rt::json::Slot<crate::v2_core_account::FpxPayments>,
+            f16: crate::rt::json::Slot<crate::v2_core_account::GbBankTransferPayments>,
+            f17: crate::rt::json::Slot<crate::v2_core_account::GrabpayPayments>,
+            f18: crate::rt::json::Slot<crate::v2_core_account::IdealPayments>,
+            f19: crate::rt::json::Slot<crate::v2_core_account::JcbPayments>,
+            f20: crate::rt::json::Slot<crate::v2_core_account::GbBankTransferPayments>,
+            f21: crate::rt::json::Slot<crate::v2_core_account::AmazonPayPayments>,
+            f22: crate::rt::json::Slot<crate::v2_core_account::KlarnaPayments>,
+            f23: crate::rt::json::Slot<
+                crate::v2_core_account::CapabilitiesKonbiniPayments,
+            >,
+            f24: crate::rt::json::Slot<crate::v2_core_account::CapabilitiesCardPayments>,
+            f25: crate::rt::json::Slot<crate::v2_core_account::LinkPayments>,
+            f26: crate::rt::json::Slot<crate::v2_core_account::MobilepayPayments>,
+            f27: crate::rt::json::Slot<crate::v2_core_account::MultibancoPayments>,
+            f28: crate::rt::json::Slot<crate::v2_core_account::GbBankTransferPayments>,
+            f29: crate::rt::json::Slot<crate::v2_core_account::AmazonPayPayments>,
+            f30: crate::rt::json::Slot<crate::v2_core_account::OxxoPayments>,
+            f31: crate::rt::json::Slot<crate::v2_core_account::P24Payments>,
+            f32: crate::rt::json::Slot<crate::v2_core_account::PayByBankPayments>,
+            f33: crate::rt::json::Slot<crate::v2_core_account::PaycoPayments>,
+            f34: crate::rt::json::Slot<crate::v2_core_account::PaynowPayments>,
+            f35: crate::rt::json::Slot<crate::v2_core_account::PromptpayPayments>,
+            f36: crate::rt::json::Slot<crate::v2_core_account::AmazonPayPayments>,
+            f37: crate::rt::json::Slot<crate::v2_core_account::AmazonPayPayments>,
+            f38: crate::rt::json::Slot<crate::v2_core_account::GbBankTransferPayments>,
+            f39: crate::rt::json::Slot<crate::v2_core_account::AchDebitPayments>,
+            f40: crate::rt::json::Slot<
+                crate::v2_core_account::MerchantCapabilitiesStripeBalance,
+            >,
+            f41: crate::rt::json::Slot<crate::v2_core_account::SwishPayments>,
+            f42: crate::rt::json::Slot<crate::v2_core_account::TwintPayments>,
+            f43: crate::rt::json::Slot<crate::v2_core_account::GbBankTransferPayments>,
+            f44: crate::rt::json::Slot<crate::v2_core_account::ZipPayments>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
             f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a MerchantCapabilitiesAffirmPayments object",
-                &["status", "status_details"],
+                "a MerchantCapabilities object",
+                &[
+                    "ach_debit_payments",
+                    "acss_debit_payments",
+                    "affirm_payments",
+                    "afterpay_clearpay_payments",
+                    "alma_payments",
+                    "amazon_pay_payments",
+                    "au_becs_debit_payments",
+                    "bacs_debit_payments",
+                    "bancontact_payments",
+                    "blik_payments",
+                    "boleto_payments",
+                    "card_payments",
+                    "cartes_bancaires_payments",
+                    "cashapp_payments",
+                    "eps_payments",
+                    "fpx_payments",
+                    "gb_bank_transfer_payments",
+                    "grabpay_payments",
+                    "ideal_payments",
+                    "jcb_payments",
+                    "jp_bank_transfer_payments",
+                    "kakao_pay_payments",
+                    "klarna_payments",
+                    "konbini_payments",
+                    "kr_card_payments",
+                    "link_payments",
+                    "mobilepay_payments",
+                    "multibanco_payments",
+                    "mx_bank_transfer_payments",
+                    "naver_pay_payments",
+                    "oxxo_payments",
+                    "p24_payments",
+                    "pay_by_bank_payments",
+                    "payco_payments",
+                    "paynow_payments",
+                    "promptpay_payments",
+                    "revolut_pay_payments",
+                    "samsung_pay_payments",
+                    "sepa_bank_transfer_payments",
+                    "sepa_debit_payments",
+                    "stripe_balance",
+                    "swish_payments",
+                    "twint_payments",
+                    "us_bank_transfer_payments",
+                    "zip_payments",
+                ],
                 &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.optional(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
                     _ => r.skip(),
                 },
             )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesAffirmPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
+        Ok(MerchantCapabilities {
+            ach_debit_payments: b.f0.take(),
+            acss_debit_payments: b.f1.take(),
+            affirm_payments: b.f2.take(),
+            afterpay_clearpay_payments: b.f3.take(),
+            alma_payments: b.f4.take(),
+            amazon_pay_payments: b.f5.take(),
+            au_becs_debit_payments: b.f6.take(),
+            bacs_debit_payments: b.f7.take(),
+            bancontact_payments: b.f8.take(),
+            blik_payments: b.f9.take(),
+            boleto_payments: b.f10.take(),
+            card_payments: b.f11.take(),
+            cartes_bancaires_payments: b.f12.take(),
+            cashapp_payments: b.f13.take(),
+            eps_payments: b.f14.take(),
+            fpx_payments: b.f15.take(),
+            gb_bank_transfer_payments: b.f16.take(),
+            grabpay_payments: b.f17.take(),
+            ideal_payments: b.f18.take(),
+            jcb_payments: b.f19.take(),
+            jp_bank_transfer_payments: b.f20.take(),
+            kakao_pay_payments: b.f21.take(),
+            klarna_payments: b.f22.take(),
+            konbini_payments: b.f23.take(),
+            kr_card_payments: b.f24.take(),
+            link_payments: b.f25.take(),
+            mobilepay_payments: b.f26.take(),
+            multibanco_payments: b.f27.take(),
+            mx_bank_transfer_payments: b.f28.take(),
+            naver_pay_payments: b.f29.take(),
+            oxxo_payments: b.f30.take(),
+            p24_payments: b.f31.take(),
+            pay_by_bank_payments: b.f32.take(),
+            payco_payments: b.f33.take(),
+            paynow_payments: b.f34.take(),
+            promptpay_payments: b.f35.take(),
+            revolut_pay_payments: b.f36.take(),
+            samsung_pay_payments: b.f37.take(),
+            sepa_bank_transfer_payments: b.f38.take(),
+            sepa_debit_payments: b.f39.take(),
+            stripe_balance: b.f40.take(),
+            swish_payments: b.f41.take(),
+            twint_payments: b.f42.take(),
+            us_bank_transfer_payments: b.f43.take(),
+            zip_payments: b.f44.take(),
+            extra,
+        })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesAffirmPayments {
+impl<'de> serde::Deserialize<'de> for MerchantCapabilities {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesAffirmPayments {
+impl crate::rt::HasId for MerchantCapabilities {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesAffirmPayments {
+impl serde::Serialize for MerchantCapabilities {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.alma_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesAlmaPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesAlmaPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesAlmaPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesAlmaPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesAlmaPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesAlmaPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesAlmaPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.amazon_pay_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesAmazonPayPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesAmazonPayPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesAmazonPayPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesAmazonPayPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesAmazonPayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesAmazonPayPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesAmazonPayPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.bancontact_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesBancontactPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesBancontactPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesBancontactPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesBancontactPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesBancontactPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesBancontactPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesBancontactPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.blik_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesBlikPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesBlikPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesBlikPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesBlikPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesBlikPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesBlikPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesBlikPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.boleto_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesBoletoPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesBoletoPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesBoletoPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesBoletoPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesBoletoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesBoletoPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesBoletoPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.card_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesCardPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesCardPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesCardPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesCardPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesCardPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesCardPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesCardPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.cashapp_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesCashappPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesCashappPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesCashappPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesCashappPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesCashappPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesCashappPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesCashappPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.eps_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesEpsPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesEpsPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesEpsPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesEpsPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesEpsPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesEpsPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesEpsPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.fpx_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesFpxPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesFpxPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesFpxPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesFpxPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesFpxPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesFpxPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesFpxPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.grabpay_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesGrabpayPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesGrabpayPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesGrabpayPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesGrabpayPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesGrabpayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesGrabpayPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesGrabpayPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.ideal_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesIdealPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesIdealPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesIdealPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesIdealPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesIdealPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesIdealPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesIdealPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.jcb_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesJcbPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesJcbPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesJcbPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesJcbPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesJcbPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesJcbPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesJcbPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.klarna_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesKlarnaPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesKlarnaPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesKlarnaPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesKlarnaPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesKlarnaPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesKlarnaPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesKlarnaPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.konbini_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesKonbiniPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesKonbiniPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesKonbiniPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesKonbiniPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesKonbiniPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesKonbiniPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesKonbiniPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.link_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesLinkPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesLinkPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesLinkPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesLinkPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesLinkPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesLinkPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesLinkPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.mobilepay_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesMobilepayPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesMobilepayPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesMobilepayPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesMobilepayPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesMobilepayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesMobilepayPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesMobilepayPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.multibanco_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesMultibancoPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesMultibancoPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesMultibancoPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesMultibancoPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesMultibancoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesMultibancoPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesMultibancoPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.oxxo_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesOxxoPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesOxxoPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesOxxoPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesOxxoPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesOxxoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesOxxoPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesOxxoPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.p24_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesP24Payments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesP24Payments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesP24Payments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesP24Payments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesP24Payments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesP24Payments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesP24Payments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.pay_by_bank_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesPayByBankPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesPayByBankPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesPayByBankPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesPayByBankPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesPayByBankPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesPayByBankPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesPayByBankPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.payco_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesPaycoPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesPaycoPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesPaycoPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesPaycoPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesPaycoPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesPaycoPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesPaycoPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.paynow_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesPaynowPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesPaynowPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesPaynowPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesPaynowPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesPaynowPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesPaynowPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesPaynowPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.promptpay_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesPromptpayPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesPromptpayPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesPromptpayPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesPromptpayPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesPromptpayPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesPromptpayPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesPromptpayPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
+        if let Some(v) = &self.ach_debit_payments {
+            map.serialize_entry("ach_debit_payments", v)?;
+        }
+        if let Some(v) = &self.acss_debit_payments {
+            map.serialize_entry("acss_debit_payments", v)?;
+        }
+        if let Some(v) = &self.affirm_payments {
+            map.serialize_entry("affirm_payments", v)?;
+        }
+        if let Some(v) = &self.afterpay_clearpay_payments {
+            map.serialize_entry("afterpay_clearpay_payments", v)?;
+        }
+        if let Some(v) = &self.alma_payments {
+            map.serialize_entry("alma_payments", v)?;
+        }
+        if let Some(v) = &self.amazon_pay_payments {
+            map.serialize_entry("amazon_pay_payments", v)?;
+        }
+        if let Some(v) = &self.au_becs_debit_payments {
+            map.serialize_entry("au_becs_debit_payments", v)?;
+        }
+        if let Some(v) = &self.bacs_debit_payments {
+            map.serialize_entry("bacs_debit_payments", v)?;
+        }
+        if let Some(v) = &self.bancontact_payments {
+            map.serialize_entry("bancontact_payments", v)?;
+        }
+        if let Some(v) = &self.blik_payments {
+            map.serialize_entry("blik_payments", v)?;
+        }
+        if let Some(v) = &self.boleto_payments {
+            map.serialize_entry("boleto_payments", v)?;
+        }
+        if let Some(v) = &self.card_payments {
+            map.serialize_entry("card_payments", v)?;
+        }
+        if let Some(v) = &self.cartes_bancaires_payments {
+            map.serialize_entry("cartes_bancaires_payments", v)?;
+        }
+        if let Some(v) = &self.cashapp_payments {
+            map.serialize_entry("cashapp_payments", v)?;
+        }
+        if let Some(v) = &self.eps_payments {
+            map.serialize_entry("eps_payments", v)?;
+        }
+        if let Some(v) = &self.fpx_payments {
+            map.serialize_entry("fpx_payments", v)?;
+        }
+        if let Some(v) = &self.gb_bank_transfer_payments {
+            map.serialize_entry("gb_bank_transfer_payments", v)?;
+        }
+        if let Some(v) = &self.grabpay_payments {
+            map.serialize_entry("grabpay_payments", v)?;
+        }
+        if let Some(v) = &self.ideal_payments {
+            map.serialize_entry("ideal_payments", v)?;
+        }
+        if let Some(v) = &self.jcb_payments {
+            map.serialize_entry("jcb_payments", v)?;
+        }
+        if let Some(v) = &self.jp_bank_transfer_payments {
+            map.serialize_entry("jp_bank_transfer_payments", v)?;
+        }
+        if let Some(v) = &self.kakao_pay_payments {
+            map.serialize_entry("kakao_pay_payments", v)?;
+        }
+        if let Some(v) = &self.klarna_payments {
+            map.serialize_entry("klarna_payments", v)?;
+        }
+        if let Some(v) = &self.konbini_payments {
+            map.serialize_entry("konbini_payments", v)?;
+        }
+        if let Some(v) = &self.kr_card_payments {
+            map.serialize_entry("kr_card_payments", v)?;
+        }
+        if let Some(v) = &self.link_payments {
+            map.serialize_entry("link_payments", v)?;
+        }
+        if let Some(v) = &self.mobilepay_payments {
+            map.serialize_entry("mobilepay_payments", v)?;
+        }
+        if let Some(v) = &self.multibanco_payments {
+            map.serialize_entry("multibanco_payments", v)?;
+        }
+        if let Some(v) = &self.mx_bank_transfer_payments {
+            map.serialize_entry("mx_bank_transfer_payments", v)?;
+        }
+        if let Some(v) = &self.naver_pay_payments {
+            map.serialize_entry("naver_pay_payments", v)?;
+        }
+        if let Some(v) = &self.oxxo_payments {
+            map.serialize_entry("oxxo_payments", v)?;
+        }
+        if let Some(v) = &self.p24_payments {
+            map.serialize_entry("p24_payments", v)?;
+        }
+        if let Some(v) = &self.pay_by_bank_payments {
+            map.serialize_entry("pay_by_bank_payments", v)?;
+        }
+        if let Some(v) = &self.payco_payments {
+            map.serialize_entry("payco_payments", v)?;
+        }
+        if let Some(v) = &self.paynow_payments {
+            map.serialize_entry("paynow_payments", v)?;
+        }
+        if let Some(v) = &self.promptpay_payments {
+            map.serialize_entry("promptpay_payments", v)?;
+        }
+        if let Some(v) = &self.revolut_pay_payments {
+            map.serialize_entry("revolut_pay_payments", v)?;
+        }
+        if let Some(v) = &self.samsung_pay_payments {
+            map.serialize_entry("samsung_pay_payments", v)?;
+        }
+        if let Some(v) = &self.sepa_bank_transfer_payments {
+            map.serialize_entry("sepa_bank_transfer_payments", v)?;
+        }
+        if let Some(v) = &self.sepa_debit_payments {
+            map.serialize_entry("sepa_debit_payments", v)?;
+        }
+        if let Some(v) = &self.stripe_balance {
+            map.serialize_entry("stripe_balance", v)?;
+        }
+        if let Some(v) = &self.swish_payments {
+            map.serialize_entry("swish_payments", v)?;
+        }
+        if let Some(v) = &self.twint_payments {
+            map.serialize_entry("twint_payments", v)?;
+        }
+        if let Some(v) = &self.us_bank_transfer_payments {
+            map.serialize_entry("us_bank_transfer_payments", v)?;
+        }
+        if let Some(v) = &self.zip_payments {
+            map.serialize_entry("zip_payments", v)?;
+        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -13395,313 +11139,61 @@ impl serde::Serialize for MerchantCapabilitiesStripeBalance {
         map.end()
     }
 }
-/// `configuration.merchant.capabilities.swish_payments` of `V2CoreAccount`.
+/// `configuration.merchant.card_payments` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct MerchantCapabilitiesSwishPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+pub struct MerchantCardPayments {
+    /// Automatically declines certain charge types regardless of whether the card issuer accepted or declined the charge.
+    pub decline_on: Option<crate::v2_core_account::DeclineOn>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesSwishPayments {
+impl crate::rt::Decode for MerchantCardPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::DeclineOn>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
         };
         let extra = r
             .fields(
-                "a MerchantCapabilitiesSwishPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesSwishPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesSwishPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesSwishPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesSwishPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.twint_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesTwintPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesTwintPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesTwintPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesTwintPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesTwintPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesTwintPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesTwintPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.capabilities.zip_payments` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCapabilitiesZipPayments {
-    /// The status of the Capability.
-    pub status: crate::v2_core_account::Status,
-    /// Additional details about the capability's status. This value is empty when `status` is `active`.
-    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCapabilitiesZipPayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Status>,
-            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCapabilitiesZipPayments object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(MerchantCapabilitiesZipPayments {
-                    status: f0,
-                    status_details: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "status"),
-                        (taken.1.is_none(), "status_details"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCapabilitiesZipPayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCapabilitiesZipPayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCapabilitiesZipPayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        map.serialize_entry("status_details", &self.status_details)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.card_payments.decline_on` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantCardPaymentsDeclineOn {
-    /// Whether Stripe automatically declines charges with an incorrect ZIP or postal code. This setting only applies when a ZIP or postal code is provided and they fail bank verification.
-    pub avs_failure: Option<bool>,
-    /// Whether Stripe automatically declines charges with an incorrect CVC. This setting only applies when a CVC is provided and it fails bank verification.
-    pub cvc_failure: Option<bool>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantCardPaymentsDeclineOn {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<bool>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantCardPaymentsDeclineOn object",
-                &["avs_failure", "cvc_failure"],
+                "a MerchantCardPayments object",
+                &["decline_on"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        Ok(MerchantCardPaymentsDeclineOn {
-            avs_failure: b.f0.take(),
-            cvc_failure: b.f1.take(),
+        Ok(MerchantCardPayments {
+            decline_on: b.f0.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantCardPaymentsDeclineOn {
+impl<'de> serde::Deserialize<'de> for MerchantCardPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantCardPaymentsDeclineOn {
+impl crate::rt::HasId for MerchantCardPayments {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantCardPaymentsDeclineOn {
+impl serde::Serialize for MerchantCardPayments {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.avs_failure {
-            map.serialize_entry("avs_failure", v)?;
-        }
-        if let Some(v) = &self.cvc_failure {
-            map.serialize_entry("cvc_failure", v)?;
+        if let Some(v) = &self.decline_on {
+            map.serialize_entry("decline_on", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -13709,29 +11201,402 @@ impl serde::Serialize for MerchantCardPaymentsDeclineOn {
         map.end()
     }
 }
-/// `configuration.merchant.konbini_payments.support` of `V2CoreAccount`.
+/// `configuration.merchant.konbini_payments` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct MerchantKonbiniPaymentsSupport {
-    /// Support email address for Konbini payments.
-    pub email: Option<String>,
-    /// Support hours for Konbini payments.
-    pub hours: Option<crate::v2_core_account::MerchantKonbiniPaymentsSupportHours>,
-    /// Support phone number for Konbini payments.
-    pub phone: Option<String>,
+pub struct MerchantKonbiniPayments {
+    /// Support for Konbini payments.
+    pub support: Option<crate::v2_core_account::KonbiniPaymentsSupport>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantKonbiniPaymentsSupport {
+impl crate::rt::Decode for MerchantKonbiniPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantKonbiniPaymentsSupportHours,
-            >,
+            f0: crate::rt::json::Slot<crate::v2_core_account::KonbiniPaymentsSupport>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a MerchantKonbiniPayments object",
+                &["support"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(MerchantKonbiniPayments {
+            support: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for MerchantKonbiniPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for MerchantKonbiniPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for MerchantKonbiniPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.support {
+            map.serialize_entry("support", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.support` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MerchantSupport {
+    /// A publicly available mailing address for sending support issues to.
+    pub address: Option<crate::v2_core_account::SupportAddress>,
+    /// A publicly available email address for sending support issues to.
+    pub email: Option<String>,
+    /// A publicly available phone number to call with support issues.
+    pub phone: Option<String>,
+    /// A publicly available website for handling support issues.
+    pub url: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for MerchantSupport {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::SupportAddress>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a MerchantSupport object",
+                &["address", "email", "phone", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(MerchantSupport {
+            address: b.f0.take(),
+            email: b.f1.take(),
+            phone: b.f2.take(),
+            url: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for MerchantSupport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for MerchantSupport {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for MerchantSupport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.address {
+            map.serialize_entry("address", v)?;
+        }
+        if let Some(v) = &self.email {
+            map.serialize_entry("email", v)?;
+        }
+        if let Some(v) = &self.phone {
+            map.serialize_entry("phone", v)?;
+        }
+        if let Some(v) = &self.url {
+            map.serialize_entry("url", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.mobilepay_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MobilepayPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for MobilepayPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a MobilepayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(MobilepayPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for MobilepayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for MobilepayPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for MobilepayPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details.monthly_estimated_revenue` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MonthlyEstimatedRevenue {
+    /// Estimated monthly revenue amount in minor currency units (for example, '123' for 1.23 USD).
+    pub amount: Option<crate::v2_core_account::Amount>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for MonthlyEstimatedRevenue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::Amount>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a MonthlyEstimatedRevenue object",
+                &["amount"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(MonthlyEstimatedRevenue {
+            amount: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for MonthlyEstimatedRevenue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for MonthlyEstimatedRevenue {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for MonthlyEstimatedRevenue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.amount {
+            map.serialize_entry("amount", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.multibanco_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MultibancoPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for MultibancoPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a MultibancoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(MultibancoPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for MultibancoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for MultibancoPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for MultibancoPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.attestations.ownership_declaration` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OwnershipDeclaration {
+    /// The time marking when the beneficial owner attestation was made. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
+    pub date: Option<crate::rt::DateTime>,
+    /// The IP address from which the beneficial owner attestation was made.
+    pub ip: Option<String>,
+    /// The user agent of the browser from which the beneficial owner attestation was made.
+    pub user_agent: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for OwnershipDeclaration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -13741,8 +11606,8 @@ impl crate::rt::Decode for MerchantKonbiniPaymentsSupport {
         };
         let extra = r
             .fields(
-                "a MerchantKonbiniPaymentsSupport object",
-                &["email", "hours", "phone"],
+                "a OwnershipDeclaration object",
+                &["date", "ip", "user_agent"],
                 &mut |r, i| match i {
                     0 => r.optional(&mut b.f0),
                     1 => r.optional(&mut b.f1),
@@ -13750,40 +11615,40 @@ impl crate::rt::Decode for MerchantKonbiniPaymentsSupport {
                     _ => r.skip(),
                 },
             )?;
-        Ok(MerchantKonbiniPaymentsSupport {
-            email: b.f0.take(),
-            hours: b.f1.take(),
-            phone: b.f2.take(),
+        Ok(OwnershipDeclaration {
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantKonbiniPaymentsSupport {
+impl<'de> serde::Deserialize<'de> for OwnershipDeclaration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantKonbiniPaymentsSupport {
+impl crate::rt::HasId for OwnershipDeclaration {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantKonbiniPaymentsSupport {
+impl serde::Serialize for OwnershipDeclaration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.email {
-            map.serialize_entry("email", v)?;
+        if let Some(v) = &self.date {
+            map.serialize_entry("date", v)?;
         }
-        if let Some(v) = &self.hours {
-            map.serialize_entry("hours", v)?;
+        if let Some(v) = &self.ip {
+            map.serialize_entry("ip", v)?;
         }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
+        if let Some(v) = &self.user_agent {
+            map.serialize_entry("user_agent", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -13791,25 +11656,25 @@ impl serde::Serialize for MerchantKonbiniPaymentsSupport {
         map.end()
     }
 }
-/// `configuration.merchant.konbini_payments.support.hours` of `V2CoreAccount`.
+/// `configuration.merchant.capabilities.oxxo_payments` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct MerchantKonbiniPaymentsSupportHours {
-    /// Support hours end time (JST time of day) for in `HH:MM` format.
-    pub end_time: Option<String>,
-    /// Support hours start time (JST time of day) for in `HH:MM` format.
-    pub start_time: Option<String>,
+pub struct OxxoPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantKonbiniPaymentsSupportHours {
+impl crate::rt::Decode for OxxoPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -13817,353 +11682,140 @@ impl crate::rt::Decode for MerchantKonbiniPaymentsSupportHours {
         };
         let extra = r
             .fields(
-                "a MerchantKonbiniPaymentsSupportHours object",
-                &["end_time", "start_time"],
+                "a OxxoPayments object",
+                &["status", "status_details"],
                 &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        Ok(MerchantKonbiniPaymentsSupportHours {
-            end_time: b.f0.take(),
-            start_time: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantKonbiniPaymentsSupportHours {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantKonbiniPaymentsSupportHours {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantKonbiniPaymentsSupportHours {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.end_time {
-            map.serialize_entry("end_time", v)?;
-        }
-        if let Some(v) = &self.start_time {
-            map.serialize_entry("start_time", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.script_statement_descriptor` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantScriptStatementDescriptor {
-    /// The Kana variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
-    pub kana: Option<crate::v2_core_account::MerchantScriptStatementDescriptorKana>,
-    /// The Kanji variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
-    pub kanji: Option<crate::v2_core_account::MerchantScriptStatementDescriptorKanji>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantScriptStatementDescriptor {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantScriptStatementDescriptorKana,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::MerchantScriptStatementDescriptorKanji,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantScriptStatementDescriptor object",
-                &["kana", "kanji"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(MerchantScriptStatementDescriptor {
-            kana: b.f0.take(),
-            kanji: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantScriptStatementDescriptor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantScriptStatementDescriptor {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantScriptStatementDescriptor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.kana {
-            map.serialize_entry("kana", v)?;
-        }
-        if let Some(v) = &self.kanji {
-            map.serialize_entry("kanji", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.script_statement_descriptor.kana` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantScriptStatementDescriptorKana {
-    /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-    pub descriptor: Option<String>,
-    /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-    pub prefix: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantScriptStatementDescriptorKana {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantScriptStatementDescriptorKana object",
-                &["descriptor", "prefix"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(MerchantScriptStatementDescriptorKana {
-            descriptor: b.f0.take(),
-            prefix: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantScriptStatementDescriptorKana {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantScriptStatementDescriptorKana {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantScriptStatementDescriptorKana {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.descriptor {
-            map.serialize_entry("descriptor", v)?;
-        }
-        if let Some(v) = &self.prefix {
-            map.serialize_entry("prefix", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// `configuration.merchant.script_statement_descriptor.kanji` of `V2CoreAccount`.
-#[cfg(feature = "v2")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct MerchantScriptStatementDescriptorKanji {
-    /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-    pub descriptor: Option<String>,
-    /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
-    pub prefix: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for MerchantScriptStatementDescriptorKanji {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a MerchantScriptStatementDescriptorKanji object",
-                &["descriptor", "prefix"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(MerchantScriptStatementDescriptorKanji {
-            descriptor: b.f0.take(),
-            prefix: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for MerchantScriptStatementDescriptorKanji {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::HasId for MerchantScriptStatementDescriptorKanji {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "v2")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for MerchantScriptStatementDescriptorKanji {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.descriptor {
-            map.serialize_entry("descriptor", v)?;
-        }
-        if let Some(v) = &self.prefix {
-            map.serialize_entry("prefix", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Values of `ownership_exemption_reason` in `CreateAccount`, `CreateToken` and 6 more.
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OwnershipExemptionReason {
-    /// `qualified_entity_exceeds_ownership_threshold`
-    QualifiedEntityExceedsOwnershipThreshold,
-    /// `qualifies_as_financial_institution`
-    QualifiesAsFinancialInstitution,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl OwnershipExemptionReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold => {
-                "qualified_entity_exceeds_ownership_threshold"
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(OxxoPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
             }
-            OwnershipExemptionReason::QualifiesAsFinancialInstitution => {
-                "qualifies_as_financial_institution"
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
-            OwnershipExemptionReason::Unknown(v) => v,
         }
     }
 }
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl std::str::FromStr for OwnershipExemptionReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "qualified_entity_exceeds_ownership_threshold",
-                    "qualifies_as_financial_institution",
-                ],
-            ) {
-                Some(0) => {
-                    OwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold
-                }
-                Some(1) => OwnershipExemptionReason::QualifiesAsFinancialInstitution,
-                _ => OwnershipExemptionReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl std::fmt::Display for OwnershipExemptionReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl serde::Serialize for OwnershipExemptionReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl<'de> serde::Deserialize<'de> for OwnershipExemptionReason {
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for OxxoPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
+        crate::rt::json::deserialize(d)
     }
 }
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl crate::rt::Decode for OwnershipExemptionReason {
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for OxxoPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for OxxoPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.p24_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct P24Payments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for P24Payments {
+    #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a P24Payments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(P24Payments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for P24Payments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for P24Payments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for P24Payments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `identity.individual.documents.passport.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
@@ -14221,6 +11873,249 @@ impl<'de> serde::Deserialize<'de> for PassportType {
 impl crate::rt::Decode for PassportType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `configuration.merchant.capabilities.pay_by_bank_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PayByBankPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for PayByBankPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a PayByBankPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PayByBankPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for PayByBankPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for PayByBankPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PayByBankPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.payco_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PaycoPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for PaycoPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a PaycoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PaycoPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for PaycoPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for PaycoPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PaycoPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.paynow_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PaynowPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for PaynowPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a PaynowPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PaynowPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for PaynowPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for PaynowPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PaynowPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `configuration.merchant.capabilities.stripe_balance.payouts` of `V2CoreAccount`.
@@ -14376,6 +12271,334 @@ impl crate::rt::Decode for PayoutsStatus {
         r.str_enum()
     }
 }
+/// `identity.attestations.persons_provided` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PersonsProvided {
+    /// Whether the company’s directors have been provided. Set this Boolean to true after creating all the company’s directors with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+    pub directors: Option<bool>,
+    /// Whether the company’s executives have been provided. Set this Boolean to true after creating all the company’s executives with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+    pub executives: Option<bool>,
+    /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
+    pub owners: Option<bool>,
+    /// Reason for why the company is exempt from providing ownership information.
+    pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for PersonsProvided {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::account::OwnershipExemptionReason>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a PersonsProvided object",
+                &["directors", "executives", "owners", "ownership_exemption_reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(PersonsProvided {
+            directors: b.f0.take(),
+            executives: b.f1.take(),
+            owners: b.f2.take(),
+            ownership_exemption_reason: b.f3.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for PersonsProvided {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for PersonsProvided {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PersonsProvided {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.directors {
+            map.serialize_entry("directors", v)?;
+        }
+        if let Some(v) = &self.executives {
+            map.serialize_entry("executives", v)?;
+        }
+        if let Some(v) = &self.owners {
+            map.serialize_entry("owners", v)?;
+        }
+        if let Some(v) = &self.ownership_exemption_reason {
+            map.serialize_entry("ownership_exemption_reason", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `defaults.profile` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Profile {
+    /// The business's publicly-available website.
+    pub business_url: Option<String>,
+    /// The customer-facing business name.
+    pub doing_business_as: Option<String>,
+    /// Internal-only description of the product sold or service provided by the business. It's used by Stripe for risk and underwriting purposes.
+    pub product_description: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Profile {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Profile object",
+                &["business_url", "doing_business_as", "product_description"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Profile {
+            business_url: b.f0.take(),
+            doing_business_as: b.f1.take(),
+            product_description: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Profile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Profile {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Profile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.business_url {
+            map.serialize_entry("business_url", v)?;
+        }
+        if let Some(v) = &self.doing_business_as {
+            map.serialize_entry("doing_business_as", v)?;
+        }
+        if let Some(v) = &self.product_description {
+            map.serialize_entry("product_description", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.promptpay_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PromptpayPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for PromptpayPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a PromptpayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(PromptpayPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for PromptpayPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for PromptpayPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for PromptpayPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.business_details.documents.proof_of_address` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ProofOfAddress {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::ProofOfAddressType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ProofOfAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::ProofOfAddressType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ProofOfAddress object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ProofOfAddress {
+                    files: f0,
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ProofOfAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ProofOfAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ProofOfAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// Values of `identity.business_details.documents.proof_of_address.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -14431,6 +12654,84 @@ impl<'de> serde::Deserialize<'de> for ProofOfAddressType {
 impl crate::rt::Decode for ProofOfAddressType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `identity.business_details.documents.proof_of_registration` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ProofOfRegistration {
+    /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
+    pub files: Vec<String>,
+    /// The format of the document. Currently supports `files` only.
+    pub r#type: crate::v2_core_account::ProofOfRegistrationType,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ProofOfRegistration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::ProofOfRegistrationType>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ProofOfRegistration object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ProofOfRegistration {
+                    files: f0,
+                    r#type: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ProofOfRegistration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ProofOfRegistration {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ProofOfRegistration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("files", &self.files)?;
+        map.serialize_entry("type", &self.r#type)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `identity.business_details.documents.proof_of_registration.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountToken` and 2 more.
@@ -14627,29 +12928,25 @@ impl crate::rt::Decode for ProofOfUltimateBeneficialOwnershipType {
         r.str_enum()
     }
 }
-/// `configuration.recipient.capabilities.stripe_balance` of `V2CoreAccount`.
+/// `configuration.recipient` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RecipientCapabilitiesStripeBalance {
-    /// Enables this Account to complete payouts from their Stripe Balance (/v1/balance).
-    pub payouts: Option<crate::v2_core_account::Payouts>,
-    /// Enables this Account to receive /v1/transfers into their Stripe Balance (/v1/balance).
-    pub stripe_transfers: Option<
-        crate::v2_core_account::CapabilitiesStripeBalanceStripeTransfers,
-    >,
+pub struct Recipient {
+    /// Indicates whether the recipient configuration is active. You can deactivate or reactivate the recipient configuration by updating this property. Deactivating the configuration by setting this value to false  unrequest all capabilities within the configuration. It will not delete any of the configuration's other properties.
+    pub applied: bool,
+    /// Capabilities that have been requested on the Recipient Configuration.
+    pub capabilities: Option<crate::v2_core_account::RecipientCapabilities>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for RecipientCapabilitiesStripeBalance {
+impl crate::rt::Decode for Recipient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::Payouts>,
-            f1: crate::rt::json::Slot<
-                crate::v2_core_account::CapabilitiesStripeBalanceStripeTransfers,
-            >,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::RecipientCapabilities>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -14657,44 +12954,115 @@ impl crate::rt::Decode for RecipientCapabilitiesStripeBalance {
         };
         let extra = r
             .fields(
-                "a RecipientCapabilitiesStripeBalance object",
-                &["payouts", "stripe_transfers"],
+                "a Recipient object",
+                &["applied", "capabilities"],
                 &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
+                    0 => r.required(&mut b.f0),
                     1 => r.optional(&mut b.f1),
                     _ => r.skip(),
                 },
             )?;
-        Ok(RecipientCapabilitiesStripeBalance {
-            payouts: b.f0.take(),
-            stripe_transfers: b.f1.take(),
-            extra,
-        })
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(Recipient {
+                    applied: f0,
+                    capabilities: b.f1.take(),
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "applied")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
     }
 }
 #[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for RecipientCapabilitiesStripeBalance {
+impl<'de> serde::Deserialize<'de> for Recipient {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::HasId for RecipientCapabilitiesStripeBalance {
+impl crate::rt::HasId for Recipient {
     fn id_str(&self) -> Option<&str> {
         None
     }
 }
 #[cfg(feature = "v2")]
 #[cfg(feature = "serialize")]
-impl serde::Serialize for RecipientCapabilitiesStripeBalance {
+impl serde::Serialize for Recipient {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.payouts {
-            map.serialize_entry("payouts", v)?;
+        map.serialize_entry("applied", &self.applied)?;
+        if let Some(v) = &self.capabilities {
+            map.serialize_entry("capabilities", v)?;
         }
-        if let Some(v) = &self.stripe_transfers {
-            map.serialize_entry("stripe_transfers", v)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.recipient.capabilities` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RecipientCapabilities {
+    /// Capabilities that enable the recipient to manage their Stripe Balance (/v1/balance).
+    pub stripe_balance: Option<crate::v2_core_account::StripeBalance>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for RecipientCapabilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::StripeBalance>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a RecipientCapabilities object",
+                &["stripe_balance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(RecipientCapabilities {
+            stripe_balance: b.f0.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for RecipientCapabilities {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for RecipientCapabilities {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for RecipientCapabilities {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.stripe_balance {
+            map.serialize_entry("stripe_balance", v)?;
         }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
@@ -14855,6 +13223,380 @@ impl<'de> serde::Deserialize<'de> for ReferenceType {
 impl crate::rt::Decode for ReferenceType {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `identity.business_details.registration_date` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RegistrationDate {
+    /// The day of registration, between 1 and 31.
+    pub day: i64,
+    /// The month of registration, between 1 and 12.
+    pub month: i64,
+    /// The four-digit year of registration.
+    pub year: i64,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for RegistrationDate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a RegistrationDate object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
+                Ok(RegistrationDate {
+                    day: f0,
+                    month: f1,
+                    year: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "day"),
+                        (taken.1.is_none(), "month"),
+                        (taken.2.is_none(), "year"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for RegistrationDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for RegistrationDate {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for RegistrationDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("day", &self.day)?;
+        map.serialize_entry("month", &self.month)?;
+        map.serialize_entry("year", &self.year)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.individual.relationship` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Relationship {
+    /// Whether the individual is an authorizer of the Account's identity.
+    pub authorizer: Option<bool>,
+    /// Whether the individual is a director of the Account's identity. Directors are typically members of the governing board of the company or are responsible for making sure that the company meets its regulatory obligations.
+    pub director: Option<bool>,
+    /// Whether the individual has significant responsibility to control, manage, or direct the organization.
+    pub executive: Option<bool>,
+    /// Whether the individual is the legal guardian of the Account's representative.
+    pub legal_guardian: Option<bool>,
+    /// Whether the individual is an owner of the Account's identity.
+    pub owner: Option<bool>,
+    /// The percentage of the Account's identity that the individual owns.
+    pub percent_ownership: Option<crate::rt::Decimal>,
+    /// Whether the individual is authorized as the primary representative of the Account. This is the person nominated by the business to provide information about themselves, and general information about the account. There can only be one representative at any given time. At the time the account is created, this person should be set to the person responsible for opening the account.
+    pub representative: Option<bool>,
+    /// The individual's title (e.g., CEO, Support Engineer).
+    pub title: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Relationship {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::rt::Decimal>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Relationship object",
+                &[
+                    "authorizer",
+                    "director",
+                    "executive",
+                    "legal_guardian",
+                    "owner",
+                    "percent_ownership",
+                    "representative",
+                    "title",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Relationship {
+            authorizer: b.f0.take(),
+            director: b.f1.take(),
+            executive: b.f2.take(),
+            legal_guardian: b.f3.take(),
+            owner: b.f4.take(),
+            percent_ownership: b.f5.take(),
+            representative: b.f6.take(),
+            title: b.f7.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Relationship {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Relationship {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Relationship {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.authorizer {
+            map.serialize_entry("authorizer", v)?;
+        }
+        if let Some(v) = &self.director {
+            map.serialize_entry("director", v)?;
+        }
+        if let Some(v) = &self.executive {
+            map.serialize_entry("executive", v)?;
+        }
+        if let Some(v) = &self.legal_guardian {
+            map.serialize_entry("legal_guardian", v)?;
+        }
+        if let Some(v) = &self.owner {
+            map.serialize_entry("owner", v)?;
+        }
+        if let Some(v) = &self.percent_ownership {
+            map.serialize_entry("percent_ownership", v)?;
+        }
+        if let Some(v) = &self.representative {
+            map.serialize_entry("representative", v)?;
+        }
+        if let Some(v) = &self.title {
+            map.serialize_entry("title", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.customer.billing.invoice.rendering` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Rendering {
+    /// Indicates whether displayed line item prices and amounts on invoice PDFs include inclusive tax amounts. Must be either `include_inclusive_tax` or `exclude_tax`.
+    pub amount_tax_display: Option<crate::v2_core_account::AmountTaxDisplay>,
+    /// ID of the invoice rendering template to use for future invoices.
+    pub template: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Rendering {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::AmountTaxDisplay>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Rendering object",
+                &["amount_tax_display", "template"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Rendering {
+            amount_tax_display: b.f0.take(),
+            template: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Rendering {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Rendering {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Rendering {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.amount_tax_display {
+            map.serialize_entry("amount_tax_display", v)?;
+        }
+        if let Some(v) = &self.template {
+            map.serialize_entry("template", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `identity.attestations.representative_declaration` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RepresentativeDeclaration {
+    /// The time marking when the representative attestation was made. Represented as a RFC 3339 date & time UTC value in millisecond precision, for example: 2022-09-18T13:22:18.123Z.
+    pub date: Option<crate::rt::DateTime>,
+    /// The IP address from which the representative attestation was made.
+    pub ip: Option<String>,
+    /// The user agent of the browser from which the representative attestation was made.
+    pub user_agent: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for RepresentativeDeclaration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a RepresentativeDeclaration object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(RepresentativeDeclaration {
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for RepresentativeDeclaration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for RepresentativeDeclaration {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for RepresentativeDeclaration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.date {
+            map.serialize_entry("date", v)?;
+        }
+        if let Some(v) = &self.ip {
+            map.serialize_entry("ip", v)?;
+        }
+        if let Some(v) = &self.user_agent {
+            map.serialize_entry("user_agent", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `future_requirements.entries.requested_reasons` of `V2CoreAccount`.
@@ -15190,6 +13932,95 @@ impl<'de> serde::Deserialize<'de> for Resolution {
 impl crate::rt::Decode for Resolution {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
+    }
+}
+/// `defaults.responsibilities` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Responsibilities {
+    /// Indicates whether the platform or connected account is responsible for paying Stripe fees for pricing-control-eligible products.
+    pub fees_collector: Option<crate::v2_core_account::FeesCollector>,
+    /// A value indicating responsibility for collecting requirements on this account.
+    pub losses_collector: Option<crate::v2_core_account::LossesCollector>,
+    /// A value indicating responsibility for collecting requirements on this account.
+    pub requirements_collector: crate::v2_core_account::RequirementsCollector,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for Responsibilities {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::FeesCollector>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::LossesCollector>,
+            f2: crate::rt::json::Slot<crate::v2_core_account::RequirementsCollector>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Responsibilities object",
+                &["fees_collector", "losses_collector", "requirements_collector"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
+                Ok(Responsibilities {
+                    fees_collector: b.f0.take(),
+                    losses_collector: b.f1.take(),
+                    requirements_collector: f2,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "requirements_collector")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Responsibilities {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Responsibilities {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Responsibilities {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.fees_collector {
+            map.serialize_entry("fees_collector", v)?;
+        }
+        if let Some(v) = &self.losses_collector {
+            map.serialize_entry("losses_collector", v)?;
+        }
+        map.serialize_entry("requirements_collector", &self.requirements_collector)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `future_requirements.entries.impact.restricts_capabilities` of `V2CoreAccount`.
@@ -15864,6 +14695,223 @@ impl serde::Serialize for ScriptNamesKanji {
         map.end()
     }
 }
+/// `configuration.merchant.script_statement_descriptor` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ScriptStatementDescriptor {
+    /// The Kana variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
+    pub kana: Option<crate::v2_core_account::ScriptStatementDescriptorKana>,
+    /// The Kanji variation of statement_descriptor used for charges in Japan. Japanese statement descriptors have [special requirements](https://docs.stripe.com/get-started/account/statement-descriptors#set-japanese-statement-descriptors).
+    pub kanji: Option<crate::v2_core_account::ScriptStatementDescriptorKanji>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ScriptStatementDescriptor {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<
+                crate::v2_core_account::ScriptStatementDescriptorKana,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::v2_core_account::ScriptStatementDescriptorKanji,
+            >,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ScriptStatementDescriptor object",
+                &["kana", "kanji"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ScriptStatementDescriptor {
+            kana: b.f0.take(),
+            kanji: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ScriptStatementDescriptor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ScriptStatementDescriptor {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ScriptStatementDescriptor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.kana {
+            map.serialize_entry("kana", v)?;
+        }
+        if let Some(v) = &self.kanji {
+            map.serialize_entry("kanji", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.script_statement_descriptor.kana` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ScriptStatementDescriptorKana {
+    /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+    pub descriptor: Option<String>,
+    /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+    pub prefix: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ScriptStatementDescriptorKana {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ScriptStatementDescriptorKana object",
+                &["descriptor", "prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ScriptStatementDescriptorKana {
+            descriptor: b.f0.take(),
+            prefix: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ScriptStatementDescriptorKana {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ScriptStatementDescriptorKana {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ScriptStatementDescriptorKana {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.descriptor {
+            map.serialize_entry("descriptor", v)?;
+        }
+        if let Some(v) = &self.prefix {
+            map.serialize_entry("prefix", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.script_statement_descriptor.kanji` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ScriptStatementDescriptorKanji {
+    /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+    pub descriptor: Option<String>,
+    /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+    pub prefix: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ScriptStatementDescriptorKanji {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ScriptStatementDescriptorKanji object",
+                &["descriptor", "prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ScriptStatementDescriptorKanji {
+            descriptor: b.f0.take(),
+            prefix: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ScriptStatementDescriptorKanji {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ScriptStatementDescriptorKanji {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ScriptStatementDescriptorKanji {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.descriptor {
+            map.serialize_entry("descriptor", v)?;
+        }
+        if let Some(v) = &self.prefix {
+            map.serialize_entry("prefix", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 /// `configuration.merchant.sepa_debit_payments` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
@@ -15926,76 +14974,262 @@ impl serde::Serialize for SepaDebitPayments {
         map.end()
     }
 }
-/// Values of `configuration.merchant.capabilities.ach_debit_payments.status` in `V2CoreAccount`.
+/// `configuration.customer.shipping` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum Status {
-    /// `active`
-    Active,
-    /// `pending`
-    Pending,
-    /// `restricted`
-    Restricted,
-    /// `unsupported`
-    Unsupported,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
+pub struct Shipping {
+    /// Customer shipping address.
+    pub address: Option<crate::v2_core_account::ShippingAddress>,
+    /// Customer name.
+    pub name: Option<String>,
+    /// Customer phone (including extension).
+    pub phone: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Active => "active",
-            Status::Pending => "pending",
-            Status::Restricted => "restricted",
-            Status::Unsupported => "unsupported",
-            Status::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl std::str::FromStr for Status {
-    type Err = std::convert::Infallible;
+impl crate::rt::Decode for Shipping {
     #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["active", "pending", "restricted", "unsupported"],
-            ) {
-                Some(0) => Status::Active,
-                Some(1) => Status::Pending,
-                Some(2) => Status::Restricted,
-                Some(3) => Status::Unsupported,
-                _ => Status::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for Status {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::Decode for Status {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ShippingAddress>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a Shipping object",
+                &["address", "name", "phone"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(Shipping {
+            address: b.f0.take(),
+            name: b.f1.take(),
+            phone: b.f2.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for Shipping {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for Shipping {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for Shipping {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.address {
+            map.serialize_entry("address", v)?;
+        }
+        if let Some(v) = &self.name {
+            map.serialize_entry("name", v)?;
+        }
+        if let Some(v) = &self.phone {
+            map.serialize_entry("phone", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.customer.shipping.address` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ShippingAddress {
+    /// City, district, suburb, town, or village.
+    pub city: Option<String>,
+    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub country: Option<String>,
+    /// Address line 1 (e.g., street, PO Box, or company name).
+    pub line1: Option<String>,
+    /// Address line 2 (e.g., apartment, suite, unit, or building).
+    pub line2: Option<String>,
+    /// ZIP or postal code.
+    pub postal_code: Option<String>,
+    /// State, county, province, or region.
+    pub state: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ShippingAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ShippingAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(ShippingAddress {
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ShippingAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ShippingAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ShippingAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.city {
+            map.serialize_entry("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            map.serialize_entry("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            map.serialize_entry("line2", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            map.serialize_entry("postal_code", v)?;
+        }
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.statement_descriptor` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StatementDescriptor {
+    /// The default text that appears on statements for non-card charges outside of Japan. For card charges, if you don’t set a statement_descriptor_prefix, this text is also used as the statement descriptor prefix. In that case, if concatenating the statement descriptor suffix causes the combined statement descriptor to exceed 22 characters, we truncate the statement_descriptor text to limit the full descriptor to 22 characters. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+    pub descriptor: Option<String>,
+    /// Default text that appears on statements for card charges outside of Japan, prefixing any dynamic statement_descriptor_suffix specified on the charge. To maximize space for the dynamic part of the descriptor, keep this text short. If you don’t specify this value, statement_descriptor is used as the prefix. For more information about statement descriptors and their requirements, see the Merchant Configuration settings documentation.
+    pub prefix: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for StatementDescriptor {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a StatementDescriptor object",
+                &["descriptor", "prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(StatementDescriptor {
+            descriptor: b.f0.take(),
+            prefix: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for StatementDescriptor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for StatementDescriptor {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for StatementDescriptor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.descriptor {
+            map.serialize_entry("descriptor", v)?;
+        }
+        if let Some(v) = &self.prefix {
+            map.serialize_entry("prefix", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// `configuration.customer.capabilities.automatic_indirect_tax.status_details` of `V2CoreAccount`.
@@ -16224,6 +15458,158 @@ impl Storer {
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
+    }
+}
+/// `configuration.recipient.capabilities.stripe_balance` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StripeBalance {
+    /// Enables this Account to complete payouts from their Stripe Balance (/v1/balance).
+    pub payouts: Option<crate::v2_core_account::Payouts>,
+    /// Enables this Account to receive /v1/transfers into their Stripe Balance (/v1/balance).
+    pub stripe_transfers: Option<crate::v2_core_account::StripeTransfers>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for StripeBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::Payouts>,
+            f1: crate::rt::json::Slot<crate::v2_core_account::StripeTransfers>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a StripeBalance object",
+                &["payouts", "stripe_transfers"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(StripeBalance {
+            payouts: b.f0.take(),
+            stripe_transfers: b.f1.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for StripeBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for StripeBalance {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for StripeBalance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.payouts {
+            map.serialize_entry("payouts", v)?;
+        }
+        if let Some(v) = &self.stripe_transfers {
+            map.serialize_entry("stripe_transfers", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.recipient.capabilities.stripe_balance.stripe_transfers` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StripeTransfers {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::StripeTransfersStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for StripeTransfers {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::StripeTransfersStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a StripeTransfers object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(StripeTransfers {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for StripeTransfers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for StripeTransfers {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for StripeTransfers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `configuration.recipient.capabilities.stripe_balance.stripe_transfers.status` in `V2CoreAccount`.
@@ -16560,7 +15946,7 @@ impl serde::Serialize for Summary {
 #[non_exhaustive]
 pub struct SummaryMinimumDeadline {
     /// The current strictest status of all requirements on the Account.
-    pub status: crate::v2_core_account::v2_core_account::Status,
+    pub status: crate::v2_core_account::DeadlineStatus,
     /// The soonest RFC3339 date & time UTC value a requirement can impact the Account.
     pub time: Option<crate::rt::DateTime>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -16571,7 +15957,7 @@ impl crate::rt::Decode for SummaryMinimumDeadline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::v2_core_account::v2_core_account::Status>,
+            f0: crate::rt::json::Slot<crate::v2_core_account::DeadlineStatus>,
             f1: crate::rt::json::Slot<crate::rt::DateTime>,
         }
         let mut b = Slots {
@@ -16634,61 +16020,282 @@ impl serde::Serialize for SummaryMinimumDeadline {
         map.end()
     }
 }
-/// Values of `identity.business_details.documents.primary_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
+/// `configuration.merchant.support.address` of `V2CoreAccount`.
 #[cfg(feature = "v2")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum Type {
-    /// `front_back`
-    FrontBack,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
+pub struct SupportAddress {
+    /// City, district, suburb, town, or village.
+    pub city: Option<String>,
+    /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
+    pub country: Option<String>,
+    /// Address line 1 (e.g., street, PO Box, or company name).
+    pub line1: Option<String>,
+    /// Address line 2 (e.g., apartment, suite, unit, or building).
+    pub line2: Option<String>,
+    /// ZIP or postal code.
+    pub postal_code: Option<String>,
+    /// State, county, province, or region.
+    pub state: Option<String>,
+    /// Town or district.
+    pub town: Option<String>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
 }
 #[cfg(feature = "v2")]
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Type::FrontBack => "front_back",
-            Type::Unknown(v) => v,
+impl crate::rt::Decode for SupportAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a SupportAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        Ok(SupportAddress {
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
+            extra,
+        })
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for SupportAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for SupportAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SupportAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.city {
+            map.serialize_entry("city", v)?;
+        }
+        if let Some(v) = &self.country {
+            map.serialize_entry("country", v)?;
+        }
+        if let Some(v) = &self.line1 {
+            map.serialize_entry("line1", v)?;
+        }
+        if let Some(v) = &self.line2 {
+            map.serialize_entry("line2", v)?;
+        }
+        if let Some(v) = &self.postal_code {
+            map.serialize_entry("postal_code", v)?;
+        }
+        if let Some(v) = &self.state {
+            map.serialize_entry("state", v)?;
+        }
+        if let Some(v) = &self.town {
+            map.serialize_entry("town", v)?;
+        }
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.swish_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SwishPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for SwishPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a SwishPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(SwishPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
         }
     }
 }
 #[cfg(feature = "v2")]
-impl std::str::FromStr for Type {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["front_back"]) {
-                Some(0) => Type::FrontBack,
-                _ => Type::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "v2")]
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl serde::Serialize for Type {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "v2")]
-impl<'de> serde::Deserialize<'de> for Type {
+impl<'de> serde::Deserialize<'de> for SwishPayments {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
+        crate::rt::json::deserialize(d)
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::Decode for Type {
+impl crate::rt::HasId for SwishPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for SwishPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// `configuration.merchant.capabilities.twint_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TwintPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for TwintPayments {
+    #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a TwintPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(TwintPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for TwintPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for TwintPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for TwintPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 /// Values of `identity.individual.documents.visa.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
@@ -16744,6 +16351,159 @@ impl<'de> serde::Deserialize<'de> for VisaType {
 }
 #[cfg(feature = "v2")]
 impl crate::rt::Decode for VisaType {
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        r.str_enum()
+    }
+}
+/// `configuration.merchant.capabilities.zip_payments` of `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ZipPayments {
+    /// The status of the Capability.
+    pub status: crate::v2_core_account::ZipPaymentsStatus,
+    /// Additional details about the capability's status. This value is empty when `status` is `active`.
+    pub status_details: Vec<crate::v2_core_account::StatusDetails>,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ZipPayments {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_core_account::ZipPaymentsStatus>,
+            f1: crate::rt::json::Slot<Vec<crate::v2_core_account::StatusDetails>>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a ZipPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
+                Ok(ZipPayments {
+                    status: f0,
+                    status_details: f1,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ZipPayments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for ZipPayments {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for ZipPayments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("status_details", &self.status_details)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Values of `configuration.merchant.capabilities.ach_debit_payments.status` in `V2CoreAccount`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ZipPaymentsStatus {
+    /// `active`
+    Active,
+    /// `pending`
+    Pending,
+    /// `restricted`
+    Restricted,
+    /// `unsupported`
+    Unsupported,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "v2")]
+impl ZipPaymentsStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ZipPaymentsStatus::Active => "active",
+            ZipPaymentsStatus::Pending => "pending",
+            ZipPaymentsStatus::Restricted => "restricted",
+            ZipPaymentsStatus::Unsupported => "unsupported",
+            ZipPaymentsStatus::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl std::str::FromStr for ZipPaymentsStatus {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &["active", "pending", "restricted", "unsupported"],
+            ) {
+                Some(0) => ZipPaymentsStatus::Active,
+                Some(1) => ZipPaymentsStatus::Pending,
+                Some(2) => ZipPaymentsStatus::Restricted,
+                Some(3) => ZipPaymentsStatus::Unsupported,
+                _ => ZipPaymentsStatus::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "v2")]
+impl std::fmt::Display for ZipPaymentsStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl serde::Serialize for ZipPaymentsStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for ZipPaymentsStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for ZipPaymentsStatus {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         r.str_enum()
     }
@@ -17220,6 +16980,51 @@ pub mod create {
             v: impl Into<crate::v2_core_account::create::TermsOfService>,
         ) -> Self {
             self.terms_of_service = Some(v.into());
+            self
+        }
+    }
+    /// `configuration.customer.automatic_indirect_tax` in the parameters of `CreateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct AutomaticIndirectTax {
+        /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
+        pub exempt: Option<crate::customer::TaxExempt>,
+        /// A recent IP address of the customer used for tax reporting and tax location inference.
+        pub ip_address: Option<String>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for AutomaticIndirectTax {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.exempt {
+                map.serialize_entry("exempt", v)?;
+            }
+            if let Some(v) = &self.ip_address {
+                map.serialize_entry("ip_address", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl AutomaticIndirectTax {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                exempt: None,
+                ip_address: None,
+            }
+        }
+        /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
+        pub fn exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
+            self.exempt = Some(v.into());
+            self
+        }
+        /// A recent IP address of the customer used for tax reporting and tax location inference.
+        pub fn ip_address(mut self, v: impl Into<String>) -> Self {
+            self.ip_address = Some(v.into());
             self
         }
     }
@@ -17991,7 +17796,7 @@ pub mod create {
     pub struct Customer {
         /// Automatic indirect tax settings to be used when automatic tax calculation is enabled on the customer's invoices, subscriptions, checkout sessions, or payment links. Surfaces if automatic tax calculation is possible given the current customer location information.
         pub automatic_indirect_tax: Option<
-            crate::v2_core_account::create::CustomerAutomaticIndirectTax,
+            crate::v2_core_account::create::AutomaticIndirectTax,
         >,
         /// Billing settings - default settings used for this customer in Billing flows such as Invoices and Subscriptions.
         pub billing: Option<crate::v2_core_account::create::Billing>,
@@ -18041,7 +17846,7 @@ pub mod create {
         /// Automatic indirect tax settings to be used when automatic tax calculation is enabled on the customer's invoices, subscriptions, checkout sessions, or payment links. Surfaces if automatic tax calculation is possible given the current customer location information.
         pub fn automatic_indirect_tax(
             mut self,
-            v: impl Into<crate::v2_core_account::create::CustomerAutomaticIndirectTax>,
+            v: impl Into<crate::v2_core_account::create::AutomaticIndirectTax>,
         ) -> Self {
             self.automatic_indirect_tax = Some(v.into());
             self
@@ -18073,51 +17878,6 @@ pub mod create {
         /// ID of the test clock to attach to the customer. Can only be set on testmode Accounts, and when the Customer Configuration is first set on an Account.
         pub fn test_clock(mut self, v: impl Into<String>) -> Self {
             self.test_clock = Some(v.into());
-            self
-        }
-    }
-    /// `configuration.customer.automatic_indirect_tax` in the parameters of `CreateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct CustomerAutomaticIndirectTax {
-        /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
-        pub exempt: Option<crate::customer::TaxExempt>,
-        /// A recent IP address of the customer used for tax reporting and tax location inference.
-        pub ip_address: Option<String>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CustomerAutomaticIndirectTax {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.exempt {
-                map.serialize_entry("exempt", v)?;
-            }
-            if let Some(v) = &self.ip_address {
-                map.serialize_entry("ip_address", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CustomerAutomaticIndirectTax {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                exempt: None,
-                ip_address: None,
-            }
-        }
-        /// Describes the customer's tax exemption status, which is `none`, `exempt`, or `reverse`. When set to reverse, invoice and receipt PDFs include the following text: “Reverse charge”.
-        pub fn exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
-            self.exempt = Some(v.into());
-            self
-        }
-        /// A recent IP address of the customer used for tax reporting and tax location inference.
-        pub fn ip_address(mut self, v: impl Into<String>) -> Self {
-            self.ip_address = Some(v.into());
             self
         }
     }
@@ -20201,7 +19961,7 @@ pub mod create {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::create::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::Type,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for PrimaryVerification {
@@ -20219,7 +19979,7 @@ pub mod create {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::create::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -20380,7 +20140,7 @@ pub mod create {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::create::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::Type,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for SecondaryVerification {
@@ -20398,7 +20158,7 @@ pub mod create {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::create::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -20879,7 +20639,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::shared::Type,
+        pub r#type: crate::v2_core_account::shared::SharedType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for BankAccountOwnershipVerification {
@@ -20897,7 +20657,7 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::shared::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::SharedType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -21600,7 +21360,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::shared::Type,
+        pub r#type: crate::v2_core_account::shared::SharedType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyRegistrationVerification {
@@ -21618,7 +21378,7 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::shared::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::SharedType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -21634,7 +21394,7 @@ pub mod create_update {
         /// One or more document IDs returned by a [file upload](https://docs.stripe.com/api/persons/update#create_file) with a purpose value of `account_requirement`.
         pub files: Vec<String>,
         /// The format of the document. Currently supports `files` only.
-        pub r#type: crate::v2_core_account::shared::Type,
+        pub r#type: crate::v2_core_account::shared::SharedType,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for CompanyTaxIdVerification {
@@ -21652,7 +21412,7 @@ pub mod create_update {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             files: impl IntoIterator<Item = impl Into<String>>,
-            r#type: impl Into<crate::v2_core_account::shared::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::SharedType>,
         ) -> Self {
             Self {
                 files: files.into_iter().map(Into::into).collect(),
@@ -22716,9 +22476,7 @@ pub mod create_update {
         /// Whether the company’s owners have been provided. Set this Boolean to true after creating all the company’s owners with the [Persons API](https://docs.stripe.com/api/v2/core/accounts/createperson).
         pub owners: Option<bool>,
         /// Reason for why the company is exempt from providing ownership information.
-        pub ownership_exemption_reason: Option<
-            crate::v2_core_account::OwnershipExemptionReason,
-        >,
+        pub ownership_exemption_reason: Option<crate::account::OwnershipExemptionReason>,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for PersonsProvided {
@@ -22770,7 +22528,7 @@ pub mod create_update {
         /// Reason for why the company is exempt from providing ownership information.
         pub fn ownership_exemption_reason(
             mut self,
-            v: impl Into<crate::v2_core_account::OwnershipExemptionReason>,
+            v: impl Into<crate::account::OwnershipExemptionReason>,
         ) -> Self {
             self.ownership_exemption_reason = Some(v.into());
             self
@@ -23924,7 +23682,7 @@ pub mod params {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::params::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::Type,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for PrimaryVerification {
@@ -23942,7 +23700,7 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::params::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -24344,7 +24102,7 @@ pub mod params {
         /// The [file upload](https://docs.stripe.com/api/persons/update#create_file) tokens referring to each side of the document.
         pub front_back: crate::v2_core_account::params::FrontBack,
         /// The format of the verification document. Currently supports `front_back` only.
-        pub r#type: crate::v2_core_account::Type,
+        pub r#type: crate::v2_core_account::shared::Type,
     }
     #[cfg(feature = "v2")]
     impl serde::Serialize for SecondaryVerification {
@@ -24362,7 +24120,7 @@ pub mod params {
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
             front_back: impl Into<crate::v2_core_account::params::FrontBack>,
-            r#type: impl Into<crate::v2_core_account::Type>,
+            r#type: impl Into<crate::v2_core_account::shared::Type>,
         ) -> Self {
             Self {
                 front_back: front_back.into(),
@@ -24411,9 +24169,66 @@ pub mod shared {
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum Type {
+    pub enum SharedType {
         /// `files`
         Files,
+        /// A value this version of the SDK does not know; kept as sent.
+        Unknown(String),
+    }
+    #[cfg(feature = "v2")]
+    impl SharedType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                SharedType::Files => "files",
+                SharedType::Unknown(v) => v,
+            }
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::str::FromStr for SharedType {
+        type Err = std::convert::Infallible;
+        #[inline(never)]
+        fn from_str(s: &str) -> Result<Self, Self::Err> {
+            Ok(
+                match crate::rt::json::variant(s, &["files"]) {
+                    Some(0) => SharedType::Files,
+                    _ => SharedType::Unknown(s.to_owned()),
+                },
+            )
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl std::fmt::Display for SharedType {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for SharedType {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl<'de> serde::Deserialize<'de> for SharedType {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::de::str_enum(d)
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl crate::rt::Decode for SharedType {
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            r.str_enum()
+        }
+    }
+    /// Values of `identity.business_details.documents.primary_verification.type` in `CreateV2CoreAccount`, `CreateV2CoreAccountPerson` and 6 more.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Type {
+        /// `front_back`
+        FrontBack,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
@@ -24422,7 +24237,7 @@ pub mod shared {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                Type::Files => "files",
+                Type::FrontBack => "front_back",
                 Type::Unknown(v) => v,
             }
         }
@@ -24433,8 +24248,8 @@ pub mod shared {
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
-                match crate::rt::json::variant(s, &["files"]) {
-                    Some(0) => Type::Files,
+                match crate::rt::json::variant(s, &["front_back"]) {
+                    Some(0) => Type::FrontBack,
                     _ => Type::Unknown(s.to_owned()),
                 },
             )
@@ -24886,6 +24701,65 @@ pub mod update {
             self
         }
     }
+    /// `configuration.customer.automatic_indirect_tax` in the parameters of `UpdateV2CoreAccount`.
+    #[cfg(feature = "v2")]
+    #[derive(Clone, Debug, Default)]
+    #[non_exhaustive]
+    pub struct AutomaticIndirectTax {
+        /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
+        pub exempt: Option<crate::customer::TaxExempt>,
+        /// A recent IP address of the customer used for tax reporting and tax location inference.
+        pub ip_address: Option<String>,
+        /// A per-request flag that indicates when Stripe should validate the customer tax location - defaults to `auto`.
+        pub validate_location: Option<crate::customer::ValidateLocation>,
+    }
+    #[cfg(feature = "v2")]
+    impl serde::Serialize for AutomaticIndirectTax {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            if let Some(v) = &self.exempt {
+                map.serialize_entry("exempt", v)?;
+            }
+            if let Some(v) = &self.ip_address {
+                map.serialize_entry("ip_address", v)?;
+            }
+            if let Some(v) = &self.validate_location {
+                map.serialize_entry("validate_location", v)?;
+            }
+            map.end()
+        }
+    }
+    #[cfg(feature = "v2")]
+    impl AutomaticIndirectTax {
+        /// Start with no parameters set.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new() -> Self {
+            Self {
+                exempt: None,
+                ip_address: None,
+                validate_location: None,
+            }
+        }
+        /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
+        pub fn exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
+            self.exempt = Some(v.into());
+            self
+        }
+        /// A recent IP address of the customer used for tax reporting and tax location inference.
+        pub fn ip_address(mut self, v: impl Into<String>) -> Self {
+            self.ip_address = Some(v.into());
+            self
+        }
+        /// A per-request flag that indicates when Stripe should validate the customer tax location - defaults to `auto`.
+        pub fn validate_location(
+            mut self,
+            v: impl Into<crate::customer::ValidateLocation>,
+        ) -> Self {
+            self.validate_location = Some(v.into());
+            self
+        }
+    }
     /// `configuration.merchant.capabilities.bancontact_payments` in the parameters of `UpdateV2CoreAccount`.
     #[cfg(feature = "v2")]
     #[derive(Clone, Debug, Default)]
@@ -25232,7 +25106,7 @@ pub mod update {
         pub applied: Option<bool>,
         /// Automatic indirect tax settings to be used when automatic tax calculation is enabled on the customer's invoices, subscriptions, checkout sessions, or payment links. Surfaces if automatic tax calculation is possible given the current customer location information.
         pub automatic_indirect_tax: Option<
-            crate::v2_core_account::update::CustomerAutomaticIndirectTax,
+            crate::v2_core_account::update::AutomaticIndirectTax,
         >,
         /// Billing settings - default settings used for this customer in Billing flows such as Invoices and Subscriptions.
         pub billing: Option<crate::v2_core_account::update::Billing>,
@@ -25291,7 +25165,7 @@ pub mod update {
         /// Automatic indirect tax settings to be used when automatic tax calculation is enabled on the customer's invoices, subscriptions, checkout sessions, or payment links. Surfaces if automatic tax calculation is possible given the current customer location information.
         pub fn automatic_indirect_tax(
             mut self,
-            v: impl Into<crate::v2_core_account::update::CustomerAutomaticIndirectTax>,
+            v: impl Into<crate::v2_core_account::update::AutomaticIndirectTax>,
         ) -> Self {
             self.automatic_indirect_tax = Some(v.into());
             self
@@ -25323,65 +25197,6 @@ pub mod update {
         /// ID of the test clock to attach to the customer. Can only be set on testmode Accounts, and when the Customer Configuration is first set on an Account.
         pub fn test_clock(mut self, v: impl Into<String>) -> Self {
             self.test_clock = Some(v.into());
-            self
-        }
-    }
-    /// `configuration.customer.automatic_indirect_tax` in the parameters of `UpdateV2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, Default)]
-    #[non_exhaustive]
-    pub struct CustomerAutomaticIndirectTax {
-        /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
-        pub exempt: Option<crate::customer::TaxExempt>,
-        /// A recent IP address of the customer used for tax reporting and tax location inference.
-        pub ip_address: Option<String>,
-        /// A per-request flag that indicates when Stripe should validate the customer tax location - defaults to `auto`.
-        pub validate_location: Option<crate::customer::ValidateLocation>,
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for CustomerAutomaticIndirectTax {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.exempt {
-                map.serialize_entry("exempt", v)?;
-            }
-            if let Some(v) = &self.ip_address {
-                map.serialize_entry("ip_address", v)?;
-            }
-            if let Some(v) = &self.validate_location {
-                map.serialize_entry("validate_location", v)?;
-            }
-            map.end()
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl CustomerAutomaticIndirectTax {
-        /// Start with no parameters set.
-        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new() -> Self {
-            Self {
-                exempt: None,
-                ip_address: None,
-                validate_location: None,
-            }
-        }
-        /// The customer account's tax exemption status: `none`, `exempt`, or `reverse`. When `reverse`, invoice and receipt PDFs include "Reverse charge".
-        pub fn exempt(mut self, v: impl Into<crate::customer::TaxExempt>) -> Self {
-            self.exempt = Some(v.into());
-            self
-        }
-        /// A recent IP address of the customer used for tax reporting and tax location inference.
-        pub fn ip_address(mut self, v: impl Into<String>) -> Self {
-            self.ip_address = Some(v.into());
-            self
-        }
-        /// A per-request flag that indicates when Stripe should validate the customer tax location - defaults to `auto`.
-        pub fn validate_location(
-            mut self,
-            v: impl Into<crate::customer::ValidateLocation>,
-        ) -> Self {
-            self.validate_location = Some(v.into());
             self
         }
     }
@@ -27286,159 +27101,6 @@ pub mod update {
         pub fn requested(mut self, v: impl Into<bool>) -> Self {
             self.requested = Some(v.into());
             self
-        }
-    }
-}
-/// Types of `v2_core_account` whose field path another type of `v2_core_account` also has.
-pub mod v2_core_account {
-    /// `configuration` of `V2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug)]
-    #[non_exhaustive]
-    pub struct Configuration {
-        /// The Customer Configuration allows the Account to be used in inbound payment flows.
-        pub customer: Option<crate::v2_core_account::ConfigurationCustomer>,
-        /// Enables the Account to act as a connected account and collect payments facilitated by a Connect platform. You must onboard your platform to Connect before you can add this configuration to your connected accounts. Utilize this configuration when the Account will be the Merchant of Record, like with Direct charges or Destination Charges with on_behalf_of set.
-        pub merchant: Option<crate::v2_core_account::ConfigurationMerchant>,
-        /// The Recipient Configuration allows the Account to receive funds. Utilize this configuration if the Account will not be the Merchant of Record, like with Separate Charges & Transfers, or Destination Charges without on_behalf_of set.
-        pub recipient: Option<crate::v2_core_account::ConfigurationRecipient>,
-        /// Fields the pinned spec does not name, kept as raw JSON.
-        pub extra: crate::rt::Extra,
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::Decode for Configuration {
-        #[inline(never)]
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            struct Slots {
-                f0: crate::rt::json::Slot<crate::v2_core_account::ConfigurationCustomer>,
-                f1: crate::rt::json::Slot<crate::v2_core_account::ConfigurationMerchant>,
-                f2: crate::rt::json::Slot<
-                    crate::v2_core_account::ConfigurationRecipient,
-                >,
-            }
-            let mut b = Slots {
-                f0: crate::rt::json::Slot::new(),
-                f1: crate::rt::json::Slot::new(),
-                f2: crate::rt::json::Slot::new(),
-            };
-            let extra = r
-                .fields(
-                    "a Configuration object",
-                    &["customer", "merchant", "recipient"],
-                    &mut |r, i| match i {
-                        0 => r.optional(&mut b.f0),
-                        1 => r.optional(&mut b.f1),
-                        2 => r.optional(&mut b.f2),
-                        _ => r.skip(),
-                    },
-                )?;
-            Ok(Configuration {
-                customer: b.f0.take(),
-                merchant: b.f1.take(),
-                recipient: b.f2.take(),
-                extra,
-            })
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Configuration {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::json::deserialize(d)
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::HasId for Configuration {
-        fn id_str(&self) -> Option<&str> {
-            None
-        }
-    }
-    #[cfg(feature = "v2")]
-    #[cfg(feature = "serialize")]
-    impl serde::Serialize for Configuration {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(None)?;
-            if let Some(v) = &self.customer {
-                map.serialize_entry("customer", v)?;
-            }
-            if let Some(v) = &self.merchant {
-                map.serialize_entry("merchant", v)?;
-            }
-            if let Some(v) = &self.recipient {
-                map.serialize_entry("recipient", v)?;
-            }
-            for (k, v) in self.extra.iter() {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
-        }
-    }
-    /// Values of `future_requirements.entries.impact.restricts_capabilities.deadline.status` in `V2CoreAccount`.
-    #[cfg(feature = "v2")]
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    #[non_exhaustive]
-    pub enum Status {
-        /// `currently_due`
-        CurrentlyDue,
-        /// `eventually_due`
-        EventuallyDue,
-        /// `past_due`
-        PastDue,
-        /// A value this version of the SDK does not know; kept as sent.
-        Unknown(String),
-    }
-    #[cfg(feature = "v2")]
-    impl Status {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Status::CurrentlyDue => "currently_due",
-                Status::EventuallyDue => "eventually_due",
-                Status::PastDue => "past_due",
-                Status::Unknown(v) => v,
-            }
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::str::FromStr for Status {
-        type Err = std::convert::Infallible;
-        #[inline(never)]
-        fn from_str(s: &str) -> Result<Self, Self::Err> {
-            Ok(
-                match crate::rt::json::variant(
-                    s,
-                    &["currently_due", "eventually_due", "past_due"],
-                ) {
-                    Some(0) => Status::CurrentlyDue,
-                    Some(1) => Status::EventuallyDue,
-                    Some(2) => Status::PastDue,
-                    _ => Status::Unknown(s.to_owned()),
-                },
-            )
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl std::fmt::Display for Status {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl serde::Serialize for Status {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(self.as_str())
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl<'de> serde::Deserialize<'de> for Status {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::rt::de::str_enum(d)
-        }
-    }
-    #[cfg(feature = "v2")]
-    impl crate::rt::Decode for Status {
-        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-            r.str_enum()
         }
     }
 }

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct BalanceSettings {
     /// The `payments` field.
-    pub payments: crate::BalanceSettingsResourcePayments,
+    pub payments: crate::balance_settings::Payments,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,7 +20,7 @@ impl crate::rt::Decode for BalanceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::BalanceSettingsResourcePayments>,
+            f0: crate::rt::json::Slot<crate::balance_settings::Payments>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -72,358 +72,6 @@ impl serde::Serialize for BalanceSettings {
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("payments", &self.payments)?;
         map.serialize_entry("object", "balance_settings")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BalanceSettingsResourcePayments
-#[cfg(feature = "balance_settings")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BalanceSettingsResourcePayments {
-    /// A Boolean indicating if Stripe should try to reclaim negative balances from an attached bank account. See [Understanding Connect account balances](/connect/account-balances) for details. The default value is `false` when [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts, otherwise `true`.
-    pub debit_negative_balances: Option<bool>,
-    /// Settings specific to the account's payouts.
-    pub payouts: Option<crate::BalanceSettingsResourcePayouts>,
-    /// The `settlement_timing` field.
-    pub settlement_timing: crate::BalanceSettingsResourceSettlementTiming,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::Decode for BalanceSettingsResourcePayments {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<crate::BalanceSettingsResourcePayouts>,
-            f2: crate::rt::json::Slot<crate::BalanceSettingsResourceSettlementTiming>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a balance_settings_resource_payments object",
-                &["debit_negative_balances", "payouts", "settlement_timing"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f2.take(),) {
-            (Some(f2),) => {
-                Ok(BalanceSettingsResourcePayments {
-                    debit_negative_balances: b.f0.take(),
-                    payouts: b.f1.take(),
-                    settlement_timing: f2,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "settlement_timing")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayments {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::HasId for BalanceSettingsResourcePayments {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "balance_settings")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BalanceSettingsResourcePayments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.debit_negative_balances {
-            map.serialize_entry("debit_negative_balances", v)?;
-        }
-        if let Some(v) = &self.payouts {
-            map.serialize_entry("payouts", v)?;
-        }
-        map.serialize_entry("settlement_timing", &self.settlement_timing)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BalanceSettingsResourcePayoutSchedule
-#[cfg(feature = "balance_settings")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BalanceSettingsResourcePayoutSchedule {
-    /// How frequently funds will be paid out. One of `manual` (payouts only created via API call), `daily`, `weekly`, or `monthly`.
-    pub interval: Option<crate::account::Interval>,
-    /// The day of the month funds will be paid out. Only shown if `interval` is monthly. Payouts scheduled between the 29th and 31st of the month are sent on the last day of shorter months.
-    pub monthly_payout_days: Option<Vec<i64>>,
-    /// The days of the week when available funds are paid out, specified as an array, for example, [`monday`, `tuesday`]. Only shown if `interval` is weekly.
-    pub weekly_payout_days: Option<Vec<crate::account::WeeklyPayoutDays>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::Decode for BalanceSettingsResourcePayoutSchedule {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::account::Interval>,
-            f1: crate::rt::json::Slot<Vec<i64>>,
-            f2: crate::rt::json::Slot<Vec<crate::account::WeeklyPayoutDays>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a balance_settings_resource_payout_schedule object",
-                &["interval", "monthly_payout_days", "weekly_payout_days"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(BalanceSettingsResourcePayoutSchedule {
-            interval: b.f0.take(),
-            monthly_payout_days: b.f1.take(),
-            weekly_payout_days: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayoutSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::HasId for BalanceSettingsResourcePayoutSchedule {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "balance_settings")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BalanceSettingsResourcePayoutSchedule {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.interval {
-            map.serialize_entry("interval", v)?;
-        }
-        if let Some(v) = &self.monthly_payout_days {
-            map.serialize_entry("monthly_payout_days", v)?;
-        }
-        if let Some(v) = &self.weekly_payout_days {
-            map.serialize_entry("weekly_payout_days", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BalanceSettingsResourcePayouts
-#[cfg(feature = "balance_settings")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BalanceSettingsResourcePayouts {
-    /// The minimum balance amount to retain per currency after automatic payouts. Only funds that exceed these amounts are paid out. Learn more about the [minimum balances for automatic payouts](/payouts/minimum-balances-for-automatic-payouts).
-    pub minimum_balance_by_currency: Option<std::collections::BTreeMap<String, i64>>,
-    /// Details on when funds from charges are available, and when they are paid out to an external account. See our [Setting Bank and Debit Card Payouts](https://docs.stripe.com/connect/bank-transfers#payout-information) documentation for details.
-    pub schedule: Option<crate::BalanceSettingsResourcePayoutSchedule>,
-    /// The text that appears on the bank account statement for payouts. If not set, this defaults to the platform's bank descriptor as set in the Dashboard.
-    pub statement_descriptor: Option<String>,
-    /// Whether the funds in this account can be paid out.
-    pub status: crate::balance_settings::Status,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::Decode for BalanceSettingsResourcePayouts {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
-            f1: crate::rt::json::Slot<crate::BalanceSettingsResourcePayoutSchedule>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::balance_settings::Status>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a balance_settings_resource_payouts object",
-                &[
-                    "minimum_balance_by_currency",
-                    "schedule",
-                    "statement_descriptor",
-                    "status",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f3.take(),) {
-            (Some(f3),) => {
-                Ok(BalanceSettingsResourcePayouts {
-                    minimum_balance_by_currency: b.f0.take(),
-                    schedule: b.f1.take(),
-                    statement_descriptor: b.f2.take(),
-                    status: f3,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "status")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourcePayouts {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::HasId for BalanceSettingsResourcePayouts {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "balance_settings")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BalanceSettingsResourcePayouts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.minimum_balance_by_currency {
-            map.serialize_entry("minimum_balance_by_currency", v)?;
-        }
-        if let Some(v) = &self.schedule {
-            map.serialize_entry("schedule", v)?;
-        }
-        if let Some(v) = &self.statement_descriptor {
-            map.serialize_entry("statement_descriptor", v)?;
-        }
-        map.serialize_entry("status", &self.status)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// BalanceSettingsResourceSettlementTiming
-#[cfg(feature = "balance_settings")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct BalanceSettingsResourceSettlementTiming {
-    /// The number of days charge funds are held before becoming available.
-    pub delay_days: i64,
-    /// The number of days charge funds are held before becoming available. If present, overrides the default, or minimum available, for the account.
-    pub delay_days_override: Option<i64>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::Decode for BalanceSettingsResourceSettlementTiming {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a balance_settings_resource_settlement_timing object",
-                &["delay_days", "delay_days_override"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(BalanceSettingsResourceSettlementTiming {
-                    delay_days: f0,
-                    delay_days_override: b.f1.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "delay_days")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl<'de> serde::Deserialize<'de> for BalanceSettingsResourceSettlementTiming {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::HasId for BalanceSettingsResourceSettlementTiming {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "balance_settings")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BalanceSettingsResourceSettlementTiming {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("delay_days", &self.delay_days)?;
-        if let Some(v) = &self.delay_days_override {
-            map.serialize_entry("delay_days_override", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -495,7 +143,7 @@ pub struct UpdateBalanceSettings {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
-    pub payments: Option<crate::balance_settings::Payments>,
+    pub payments: Option<crate::balance_settings::update::Payments>,
 }
 #[cfg(feature = "balance_settings")]
 impl serde::Serialize for UpdateBalanceSettings {
@@ -527,7 +175,10 @@ impl UpdateBalanceSettings {
         self
     }
     /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
-    pub fn payments(mut self, v: impl Into<crate::balance_settings::Payments>) -> Self {
+    pub fn payments(
+        mut self,
+        v: impl Into<crate::balance_settings::update::Payments>,
+    ) -> Self {
         self.payments = Some(v.into());
         self
     }

@@ -36,7 +36,7 @@ pub struct BalanceTransaction {
     /// Fees (in cents (or local equivalent)) paid for this transaction. Represented as a positive integer when assessed.
     pub fee: i64,
     /// Detailed breakdown of fees (in cents (or local equivalent)) paid for this transaction.
-    pub fee_details: Vec<crate::Fee>,
+    pub fee_details: Vec<crate::balance_transaction::FeeDetails>,
     /// Unique identifier for the object.
     pub id: crate::BalanceTransactionId,
     /// Net impact to a Stripe balance (in cents (or local equivalent)). A positive value represents incrementing a Stripe balance, and a negative value decrementing a Stripe balance. You can calculate the net impact of a transaction on a balance by `amount` - `fee`
@@ -94,7 +94,7 @@ impl crate::rt::Decode for BalanceTransaction {
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<f64>,
             f7: crate::rt::json::Slot<i64>,
-            f8: crate::rt::json::Slot<Vec<crate::Fee>>,
+            f8: crate::rt::json::Slot<Vec<crate::balance_transaction::FeeDetails>>,
             f9: crate::rt::json::Slot<crate::BalanceTransactionId>,
             f10: crate::rt::json::Slot<i64>,
             f11: crate::rt::json::Slot<String>,

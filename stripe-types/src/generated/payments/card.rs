@@ -70,9 +70,9 @@ pub struct Card {
     /// Cardholder name.
     pub name: Option<String>,
     /// The `networks` field.
-    pub networks: Option<crate::TokenCardNetworks>,
+    pub networks: Option<crate::card::Networks>,
     /// Status of a card based on the card issuer.
-    pub regulated_status: Option<crate::payment_method::RegulatedStatus>,
+    pub regulated_status: Option<crate::card::RegulatedStatus>,
     /// For external accounts that are cards, possible values are `new` and `errored`. If a payout fails, the status is set to `errored` and [scheduled payouts](https://stripe.com/docs/payouts#payout-schedule) are stopped until account details are updated.
     pub status: Option<String>,
     /// If the card number is tokenized, this is the method that was used. Can be `android_pay` (includes Google Pay), `apple_pay`, `masterpass`, `visa_checkout`, or null.
@@ -124,8 +124,8 @@ impl crate::rt::Decode for Card {
             f24: crate::rt::json::Slot<String>,
             f25: crate::rt::json::Slot<crate::rt::Metadata>,
             f26: crate::rt::json::Slot<String>,
-            f27: crate::rt::json::Slot<crate::TokenCardNetworks>,
-            f28: crate::rt::json::Slot<crate::payment_method::RegulatedStatus>,
+            f27: crate::rt::json::Slot<crate::card::Networks>,
+            f28: crate::rt::json::Slot<crate::card::RegulatedStatus>,
             f29: crate::rt::json::Slot<String>,
             f30: crate::rt::json::Slot<String>,
         }
@@ -511,135 +511,6 @@ impl serde::Serialize for CardGeneratedFromPaymentMethodDetails {
             map.serialize_entry("card_present", v)?;
         }
         map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// CardIssuingAccountTermsOfService
-#[cfg(any(feature = "account", feature = "accounts"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CardIssuingAccountTermsOfService {
-    /// The Unix timestamp marking when the account representative accepted the service agreement.
-    pub date: Option<i64>,
-    /// The IP address from which the account representative accepted the service agreement.
-    pub ip: Option<String>,
-    /// The user agent of the browser from which the account representative accepted the service agreement.
-    pub user_agent: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::Decode for CardIssuingAccountTermsOfService {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a card_issuing_account_terms_of_service object",
-                &["date", "ip", "user_agent"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(CardIssuingAccountTermsOfService {
-            date: b.f0.take(),
-            ip: b.f1.take(),
-            user_agent: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl<'de> serde::Deserialize<'de> for CardIssuingAccountTermsOfService {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::HasId for CardIssuingAccountTermsOfService {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CardIssuingAccountTermsOfService {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.date {
-            map.serialize_entry("date", v)?;
-        }
-        if let Some(v) = &self.ip {
-            map.serialize_entry("ip", v)?;
-        }
-        if let Some(v) = &self.user_agent {
-            map.serialize_entry("user_agent", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// card_mandate_payment_method_details
-#[cfg(feature = "mandates")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CardMandatePaymentMethodDetails {
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::Decode for CardMandatePaymentMethodDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let extra = r
-            .fields(
-                "a card_mandate_payment_method_details object",
-                &[],
-                &mut |r, i| match i {
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(CardMandatePaymentMethodDetails {
-            extra,
-        })
-    }
-}
-#[cfg(feature = "mandates")]
-impl<'de> serde::Deserialize<'de> for CardMandatePaymentMethodDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::HasId for CardMandatePaymentMethodDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "mandates")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CardMandatePaymentMethodDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -14,7 +14,7 @@ pub struct CashBalance {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The `settings` field.
-    pub settings: crate::CustomerBalanceCustomerBalanceSettings,
+    pub settings: crate::cash_balance::Settings,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -32,7 +32,7 @@ impl crate::rt::Decode for CashBalance {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<crate::CustomerBalanceCustomerBalanceSettings>,
+            f4: crate::rt::json::Slot<crate::cash_balance::Settings>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

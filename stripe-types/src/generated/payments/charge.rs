@@ -32,7 +32,7 @@ pub struct CaptureCharge {
     /// Provides information about a card charge. Concatenated to the account's [statement descriptor prefix](https://docs.stripe.com/get-started/account/statement-descriptors#static) to form the complete statement descriptor that appears on the customer's statement. If the account has no prefix value, the suffix is concatenated to the account's statement descriptor.
     pub statement_descriptor_suffix: Option<String>,
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub transfer_data: Option<crate::charge::TransferData>,
+    pub transfer_data: Option<crate::charge::capture::TransferData>,
     /// A string that identifies this transaction as part of a group. `transfer_group` may only be provided if it has not been set. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
 }
@@ -127,7 +127,10 @@ impl CaptureCharge {
         self
     }
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub fn transfer_data(mut self, v: impl Into<crate::charge::TransferData>) -> Self {
+    pub fn transfer_data(
+        mut self,
+        v: impl Into<crate::charge::capture::TransferData>,
+    ) -> Self {
         self.transfer_data = Some(v.into());
         self
     }
@@ -214,7 +217,7 @@ pub struct Charge {
     /// Message to user further explaining reason for charge failure if available.
     pub failure_message: Option<String>,
     /// Information on fraud assessments for the charge.
-    pub fraud_details: Option<crate::ChargeFraudDetails>,
+    pub fraud_details: Option<crate::charge::FraudDetails>,
     /// Unique identifier for the object.
     pub id: crate::ChargeId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -224,7 +227,7 @@ pub struct Charge {
     /// The account (if any) the charge was made on behalf of without triggering an automatic transfer. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers) for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// Details about whether the payment was accepted, and why. See [understanding declines](https://docs.stripe.com/declines) for details.
-    pub outcome: Option<crate::ChargeOutcome>,
+    pub outcome: Option<crate::charge::Outcome>,
     /// `true` if the charge succeeded, or was successfully authorized for later capture.
     pub paid: bool,
     /// ID of the PaymentIntent associated with this charge, if one exists.
@@ -232,9 +235,9 @@ pub struct Charge {
     /// ID of the payment method used in this charge.
     pub payment_method: Option<String>,
     /// Details about the payment method at the time of the transaction.
-    pub payment_method_details: Option<crate::PaymentMethodDetails>,
+    pub payment_method_details: Option<crate::charge::PaymentMethodDetails>,
     /// The `presentment_details` field.
-    pub presentment_details: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+    pub presentment_details: Option<crate::charge::PresentmentDetails>,
     /// The `radar_options` field.
     pub radar_options: Option<crate::RadarRadarOptions>,
     /// This is the email address that the receipt for this charge was sent to.
@@ -264,7 +267,7 @@ pub struct Charge {
     /// ID of the transfer to the `destination` account (only applicable if the charge was created using the `destination` parameter).
     pub transfer: Option<crate::rt::Expandable<crate::gated::Transfer>>,
     /// An optional dictionary including the account to automatically transfer to as part of a destination charge. [See the Connect documentation](https://docs.stripe.com/connect/destination-charges) for details.
-    pub transfer_data: Option<crate::ChargeTransferData>,
+    pub transfer_data: Option<crate::charge::TransferData>,
     /// A string that identifies this transaction as part of a group. See the [Connect documentation](https://docs.stripe.com/connect/separate-charges-and-transfers#transfer-options) for details.
     pub transfer_group: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -311,21 +314,19 @@ impl crate::rt::Decode for Charge {
             >,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<String>,
-            f18: crate::rt::json::Slot<crate::ChargeFraudDetails>,
+            f18: crate::rt::json::Slot<crate::charge::FraudDetails>,
             f19: crate::rt::json::Slot<crate::ChargeId>,
             f20: crate::rt::json::Slot<bool>,
             f21: crate::rt::json::Slot<crate::rt::Metadata>,
             f22: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f23: crate::rt::json::Slot<crate::ChargeOutcome>,
+            f23: crate::rt::json::Slot<crate::charge::Outcome>,
             f24: crate::rt::json::Slot<bool>,
             f25: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PaymentIntent>,
             >,
             f26: crate::rt::json::Slot<String>,
-            f27: crate::rt::json::Slot<crate::PaymentMethodDetails>,
-            f28: crate::rt::json::Slot<
-                crate::PaymentFlowsPaymentIntentPresentmentDetails,
-            >,
+            f27: crate::rt::json::Slot<crate::charge::PaymentMethodDetails>,
+            f28: crate::rt::json::Slot<crate::charge::PresentmentDetails>,
             f29: crate::rt::json::Slot<crate::RadarRadarOptions>,
             f30: crate::rt::json::Slot<String>,
             f31: crate::rt::json::Slot<String>,
@@ -339,7 +340,7 @@ impl crate::rt::Decode for Charge {
             f39: crate::rt::json::Slot<String>,
             f40: crate::rt::json::Slot<crate::charge::Status>,
             f41: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Transfer>>,
-            f42: crate::rt::json::Slot<crate::ChargeTransferData>,
+            f42: crate::rt::json::Slot<crate::charge::TransferData>,
             f43: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -721,320 +722,6 @@ impl serde::Serialize for Charge {
         map.end()
     }
 }
-/// ChargeFraudDetails
-#[cfg(feature = "charges")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ChargeFraudDetails {
-    /// Assessments from Stripe. If set, the value is `fraudulent`.
-    pub stripe_report: Option<String>,
-    /// Assessments reported by you. If set, possible values of are `safe` and `fraudulent`.
-    pub user_report: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "charges")]
-impl crate::rt::Decode for ChargeFraudDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a charge_fraud_details object",
-                &["stripe_report", "user_report"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(ChargeFraudDetails {
-            stripe_report: b.f0.take(),
-            user_report: b.f1.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "charges")]
-impl<'de> serde::Deserialize<'de> for ChargeFraudDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "charges")]
-impl crate::rt::HasId for ChargeFraudDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "charges")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ChargeFraudDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.stripe_report {
-            map.serialize_entry("stripe_report", v)?;
-        }
-        if let Some(v) = &self.user_report {
-            map.serialize_entry("user_report", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// ChargeOutcome
-#[cfg(feature = "charges")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ChargeOutcome {
-    /// An enumerated value providing a more detailed explanation on [how to proceed with an error](https://docs.stripe.com/declines#retrying-issuer-declines).
-    pub advice_code: Option<crate::charge::AdviceCode>,
-    /// For charges declined by the network, a 2 digit code which indicates the advice returned by the network on how to proceed with an error.
-    pub network_advice_code: Option<String>,
-    /// For charges declined by the network, an alphanumeric code which indicates the reason the charge failed.
-    pub network_decline_code: Option<String>,
-    /// Possible values are `approved_by_network`, `declined_by_network`, `not_sent_to_network`, and `reversed_after_approval`. The value `reversed_after_approval` indicates the payment was [blocked by Stripe](https://docs.stripe.com/declines#blocked-payments) after bank authorization, and may temporarily appear as "pending" on a cardholder's statement.
-    pub network_status: Option<String>,
-    /// An enumerated value providing a more detailed explanation of the outcome's `type`. Charges blocked by Radar's default block rule have the value `highest_risk_level`. Charges placed in review by Radar's default review rule have the value `elevated_risk_level`. Charges blocked because the payment is unlikely to be authorized have the value `low_probability_of_authorization`. Charges authorized, blocked, or placed in review by custom rules have the value `rule`. See [understanding declines](https://docs.stripe.com/declines) for more details.
-    pub reason: Option<String>,
-    /// Stripe Radar's evaluation of the riskiness of the payment. Possible values for evaluated payments are `normal`, `elevated`, `highest`. For non-card payments, and card-based payments predating the public assignment of risk levels, this field will have the value `not_assessed`. In the event of an error in the evaluation, this field will have the value `unknown`. This field is only available with Radar.
-    pub risk_level: Option<String>,
-    /// Stripe Radar's evaluation of the riskiness of the payment. Possible values for evaluated payments are between 0 and 100. For non-card payments, card-based payments predating the public assignment of risk scores, or in the event of an error during evaluation, this field will not be present. This field is only available with Radar for Fraud Teams.
-    pub risk_score: Option<i64>,
-    /// The ID of the Radar rule that matched the payment, if applicable.
-    pub rule: Option<crate::rt::Expandable<crate::Rule>>,
-    /// A human-readable description of the outcome type and reason, designed for you (the recipient of the payment), not your customer.
-    pub seller_message: Option<String>,
-    /// Possible values are `authorized`, `manual_review`, `issuer_declined`, `blocked`, and `invalid`. See [understanding declines](https://docs.stripe.com/declines) and [Radar reviews](https://docs.stripe.com/radar/reviews) for details.
-    pub r#type: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "charges")]
-impl crate::rt::Decode for ChargeOutcome {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::charge::AdviceCode>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-            f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<i64>,
-            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::Rule>>,
-            f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a charge_outcome object",
-                &[
-                    "advice_code",
-                    "network_advice_code",
-                    "network_decline_code",
-                    "network_status",
-                    "reason",
-                    "risk_level",
-                    "risk_score",
-                    "rule",
-                    "seller_message",
-                    "type",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.required(&mut b.f9),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f9.take(),) {
-            (Some(f9),) => {
-                Ok(ChargeOutcome {
-                    advice_code: b.f0.take(),
-                    network_advice_code: b.f1.take(),
-                    network_decline_code: b.f2.take(),
-                    network_status: b.f3.take(),
-                    reason: b.f4.take(),
-                    risk_level: b.f5.take(),
-                    risk_score: b.f6.take(),
-                    rule: b.f7.take(),
-                    seller_message: b.f8.take(),
-                    r#type: f9,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "charges")]
-impl<'de> serde::Deserialize<'de> for ChargeOutcome {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "charges")]
-impl crate::rt::HasId for ChargeOutcome {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "charges")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ChargeOutcome {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.advice_code {
-            map.serialize_entry("advice_code", v)?;
-        }
-        if let Some(v) = &self.network_advice_code {
-            map.serialize_entry("network_advice_code", v)?;
-        }
-        if let Some(v) = &self.network_decline_code {
-            map.serialize_entry("network_decline_code", v)?;
-        }
-        if let Some(v) = &self.network_status {
-            map.serialize_entry("network_status", v)?;
-        }
-        if let Some(v) = &self.reason {
-            map.serialize_entry("reason", v)?;
-        }
-        if let Some(v) = &self.risk_level {
-            map.serialize_entry("risk_level", v)?;
-        }
-        if let Some(v) = &self.risk_score {
-            map.serialize_entry("risk_score", v)?;
-        }
-        if let Some(v) = &self.rule {
-            map.serialize_entry("rule", v)?;
-        }
-        if let Some(v) = &self.seller_message {
-            map.serialize_entry("seller_message", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// ChargeTransferData
-#[cfg(feature = "charges")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ChargeTransferData {
-    /// The amount transferred to the destination account, if specified. By default, the entire charge amount is transferred to the destination account.
-    pub amount: Option<i64>,
-    /// ID of an existing, connected Stripe account to transfer funds to if `transfer_data` was specified in the charge request.
-    pub destination: crate::rt::Expandable<crate::gated::Account>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "charges")]
-impl crate::rt::Decode for ChargeTransferData {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a charge_transfer_data object",
-                &["amount", "destination"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(ChargeTransferData {
-                    amount: b.f0.take(),
-                    destination: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "destination")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "charges")]
-impl<'de> serde::Deserialize<'de> for ChargeTransferData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "charges")]
-impl crate::rt::HasId for ChargeTransferData {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "charges")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for ChargeTransferData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        map.serialize_entry("destination", &self.destination)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// This method is no longer recommended—use the [Payment Intents API](https://docs.stripe.com/docs/api/payment_intents)
 /// to initiate a new payment instead. Confirmation of the PaymentIntent creates the `Charge`
 /// object used to request payment.
@@ -1053,7 +740,7 @@ pub struct CreateCharge {
     /// Whether to immediately capture the charge. Defaults to `true`. When `false`, the charge issues an authorization (or pre-authorization), and will need to be [captured](https://api.stripe.com#capture_charge) later. Uncaptured charges expire after a set number of days (7 by default). For more information, see the [authorizing charges and settling later](https://docs.stripe.com/charges/placing-a-hold) documentation.
     pub capture: Option<bool>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::charge::Card>,
+    pub card: Option<crate::charge::create::Card>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
     /// The ID of an existing customer that will be charged in this request.
@@ -1204,7 +891,7 @@ impl CreateCharge {
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::charge::Card>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::charge::create::Card>) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -1769,7 +1456,7 @@ pub struct UpdateCharge {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A set of key-value pairs you can attach to a charge giving information about its riskiness. If you believe a charge is fraudulent, include a `user_report` key with a value of `fraudulent`. If you believe a charge is safe, include a `user_report` key with a value of `safe`. Stripe will use the information you send to improve our fraud detection algorithms.
-    pub fraud_details: Option<crate::charge::FraudDetails>,
+    pub fraud_details: Option<crate::charge::update::FraudDetails>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// This is the email address that the receipt for this charge will be sent to. If this field is updated, then a new email receipt will be sent to the updated address.
@@ -1844,7 +1531,10 @@ impl UpdateCharge {
         self
     }
     /// A set of key-value pairs you can attach to a charge giving information about its riskiness. If you believe a charge is fraudulent, include a `user_report` key with a value of `fraudulent`. If you believe a charge is safe, include a `user_report` key with a value of `safe`. Stripe will use the information you send to improve our fraud detection algorithms.
-    pub fn fraud_details(mut self, v: impl Into<crate::charge::FraudDetails>) -> Self {
+    pub fn fraud_details(
+        mut self,
+        v: impl Into<crate::charge::update::FraudDetails>,
+    ) -> Self {
         self.fraud_details = Some(v.into());
         self
     }

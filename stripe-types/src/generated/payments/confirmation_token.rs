@@ -20,17 +20,13 @@ pub struct ConfirmationToken {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Data used for generating a Mandate.
-    pub mandate_data: Option<crate::ConfirmationTokensResourceMandateData>,
+    pub mandate_data: Option<crate::confirmation_token::MandateData>,
     /// ID of the PaymentIntent that this ConfirmationToken was used to confirm, or null if this ConfirmationToken has not yet been used.
     pub payment_intent: Option<String>,
     /// Payment-method-specific configuration for this ConfirmationToken.
-    pub payment_method_options: Option<
-        crate::ConfirmationTokensResourcePaymentMethodOptions,
-    >,
+    pub payment_method_options: Option<crate::confirmation_token::PaymentMethodOptions>,
     /// Payment details collected by the Payment Element, used to create a PaymentMethod when a PaymentIntent or SetupIntent is confirmed with this ConfirmationToken.
-    pub payment_method_preview: Option<
-        crate::ConfirmationTokensResourcePaymentMethodPreview,
-    >,
+    pub payment_method_preview: Option<crate::confirmation_token::PaymentMethodPreview>,
     /// Return URL used to confirm the Intent.
     pub return_url: Option<String>,
     /// Indicates that you intend to make future payments with this ConfirmationToken's payment method.
@@ -40,7 +36,7 @@ pub struct ConfirmationToken {
     /// ID of the SetupIntent that this ConfirmationToken was used to confirm, or null if this ConfirmationToken has not yet been used.
     pub setup_intent: Option<String>,
     /// Shipping information collected on this ConfirmationToken.
-    pub shipping: Option<crate::ConfirmationTokensResourceShipping>,
+    pub shipping: Option<crate::confirmation_token::Shipping>,
     /// Indicates whether the Stripe SDK is used to handle confirmation flow. Defaults to `true` on ConfirmationToken.
     pub use_stripe_sdk: bool,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -62,18 +58,14 @@ impl crate::rt::Decode for ConfirmationToken {
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<crate::ConfirmationTokenId>,
             f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<crate::ConfirmationTokensResourceMandateData>,
+            f4: crate::rt::json::Slot<crate::confirmation_token::MandateData>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<
-                crate::ConfirmationTokensResourcePaymentMethodOptions,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::ConfirmationTokensResourcePaymentMethodPreview,
-            >,
+            f6: crate::rt::json::Slot<crate::confirmation_token::PaymentMethodOptions>,
+            f7: crate::rt::json::Slot<crate::confirmation_token::PaymentMethodPreview>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<crate::payment_intent::SetupFutureUsage>,
             f10: crate::rt::json::Slot<String>,
-            f11: crate::rt::json::Slot<crate::ConfirmationTokensResourceShipping>,
+            f11: crate::rt::json::Slot<crate::confirmation_token::Shipping>,
             f12: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
@@ -234,7 +226,9 @@ pub struct CreateTestHelpersConfirmationToken {
     /// If provided, this hash will be used to create a PaymentMethod.
     pub payment_method_data: Option<crate::payment_intent::PaymentMethodData>,
     /// Payment-method-specific configuration for this ConfirmationToken.
-    pub payment_method_options: Option<crate::confirmation_token::PaymentMethodOptions>,
+    pub payment_method_options: Option<
+        crate::confirmation_token::create::PaymentMethodOptions,
+    >,
     /// Return URL used to confirm the Intent.
     pub return_url: Option<String>,
     /// Indicates that you intend to make future payments with this ConfirmationToken's payment method.
@@ -311,7 +305,7 @@ impl CreateTestHelpersConfirmationToken {
     /// Payment-method-specific configuration for this ConfirmationToken.
     pub fn payment_method_options(
         mut self,
-        v: impl Into<crate::confirmation_token::PaymentMethodOptions>,
+        v: impl Into<crate::confirmation_token::create::PaymentMethodOptions>,
     ) -> Self {
         self.payment_method_options = Some(v.into());
         self

@@ -103,7 +103,7 @@ pub struct UpdateCustomerBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -127,7 +127,7 @@ pub struct UpdateCustomerBankAccount {
     /// Cardholder name.
     pub name: Option<String>,
     /// The `owner` parameter.
-    pub owner: Option<crate::source::Owner>,
+    pub owner: Option<crate::source::create_update::Owner>,
 }
 #[cfg(feature = "customer_bank_accounts")]
 #[allow(deprecated)]
@@ -216,7 +216,7 @@ impl UpdateCustomerBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::payment_method::AccountHolderType>,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -280,7 +280,7 @@ impl UpdateCustomerBankAccount {
         self
     }
     /// The `owner` parameter.
-    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::create_update::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }

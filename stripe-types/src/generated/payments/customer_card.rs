@@ -102,7 +102,7 @@ pub struct UpdateCustomerCard {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<crate::payment_method::AccountHolderType>,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -126,7 +126,7 @@ pub struct UpdateCustomerCard {
     /// Cardholder name.
     pub name: Option<String>,
     /// The `owner` parameter.
-    pub owner: Option<crate::source::Owner>,
+    pub owner: Option<crate::source::create_update::Owner>,
 }
 #[cfg(feature = "customer_cards")]
 #[allow(deprecated)]
@@ -215,7 +215,7 @@ impl UpdateCustomerCard {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<crate::payment_method::AccountHolderType>,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -279,7 +279,7 @@ impl UpdateCustomerCard {
         self
     }
     /// The `owner` parameter.
-    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::create_update::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }

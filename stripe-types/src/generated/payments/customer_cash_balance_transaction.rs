@@ -10,11 +10,11 @@
 pub struct CustomerCashBalanceTransaction {
     /// The `adjusted_for_overdraft` field.
     pub adjusted_for_overdraft: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
+        crate::customer_cash_balance_transaction::AdjustedForOverdraft,
     >,
     /// The `applied_to_payment` field.
     pub applied_to_payment: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
+        crate::customer_cash_balance_transaction::AppliedToPayment,
     >,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
@@ -27,9 +27,7 @@ pub struct CustomerCashBalanceTransaction {
     /// The total available cash balance for the specified currency after this transaction was applied. Represented in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub ending_balance: i64,
     /// The `funded` field.
-    pub funded: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
-    >,
+    pub funded: Option<crate::customer_cash_balance_transaction::Funded>,
     /// Unique identifier for the object.
     pub id: crate::CustomerCashBalanceTransactionId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -38,17 +36,17 @@ pub struct CustomerCashBalanceTransaction {
     pub net_amount: i64,
     /// The `refunded_from_payment` field.
     pub refunded_from_payment: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
+        crate::customer_cash_balance_transaction::RefundedFromPayment,
     >,
     /// The `transferred_to_balance` field.
     pub transferred_to_balance: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
+        crate::customer_cash_balance_transaction::TransferredToBalance,
     >,
     /// The type of the cash balance transaction. New types may be added in future. See [Customer Balance](https://docs.stripe.com/payments/customer-balance#types) to learn more about these types.
     pub r#type: crate::customer_cash_balance_transaction::Type,
     /// The `unapplied_from_payment` field.
     pub unapplied_from_payment: Option<
-        crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
+        crate::customer_cash_balance_transaction::UnappliedFromPayment,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -68,31 +66,29 @@ impl crate::rt::Decode for CustomerCashBalanceTransaction {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
+                crate::customer_cash_balance_transaction::AdjustedForOverdraft,
             >,
             f1: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
+                crate::customer_cash_balance_transaction::AppliedToPayment,
             >,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Customer>>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<i64>,
-            f7: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
-            >,
+            f7: crate::rt::json::Slot<crate::customer_cash_balance_transaction::Funded>,
             f8: crate::rt::json::Slot<crate::CustomerCashBalanceTransactionId>,
             f9: crate::rt::json::Slot<bool>,
             f10: crate::rt::json::Slot<i64>,
             f11: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
+                crate::customer_cash_balance_transaction::RefundedFromPayment,
             >,
             f12: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
+                crate::customer_cash_balance_transaction::TransferredToBalance,
             >,
             f13: crate::rt::json::Slot<crate::customer_cash_balance_transaction::Type>,
             f14: crate::rt::json::Slot<
-                crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
+                crate::customer_cash_balance_transaction::UnappliedFromPayment,
             >,
         }
         let mut b = Slots {

@@ -161,7 +161,7 @@ pub struct DeletedDiscount {
     /// The promotion code applied to create this discount.
     pub promotion_code: Option<crate::rt::Expandable<crate::gated::PromotionCode>>,
     /// The `source` field.
-    pub source: crate::DiscountSource,
+    pub source: crate::discount::Source,
     /// Date that the coupon was applied.
     pub start: crate::rt::Timestamp,
     /// The subscription that this coupon is applied to, if it is applied to a particular subscription.
@@ -208,7 +208,7 @@ impl crate::rt::Decode for DeletedDiscount {
             f7: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PromotionCode>,
             >,
-            f8: crate::rt::json::Slot<crate::DiscountSource>,
+            f8: crate::rt::json::Slot<crate::discount::Source>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<String>,
@@ -406,7 +406,7 @@ pub struct Discount {
     /// The promotion code applied to create this discount.
     pub promotion_code: Option<crate::rt::Expandable<crate::gated::PromotionCode>>,
     /// The `source` field.
-    pub source: crate::DiscountSource,
+    pub source: crate::discount::Source,
     /// Date that the coupon was applied.
     pub start: crate::rt::Timestamp,
     /// The subscription that this coupon is applied to, if it is applied to a particular subscription.
@@ -469,7 +469,7 @@ impl crate::rt::Decode for Discount {
             f7: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::PromotionCode>,
             >,
-            f8: crate::rt::json::Slot<crate::DiscountSource>,
+            f8: crate::rt::json::Slot<crate::discount::Source>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<String>,
@@ -643,156 +643,6 @@ impl serde::Serialize for Discount {
             map.serialize_entry("subscription_item", v)?;
         }
         map.serialize_entry("object", "discount")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// DiscountSource
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_discount",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DiscountSource {
-    /// The coupon that was redeemed to create this discount.
-    pub coupon: Option<crate::rt::Expandable<crate::gated::Coupon>>,
-    /// The source type of the discount.
-    pub r#type: crate::discount::Type,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_discount",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for DiscountSource {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Coupon>>,
-            f1: crate::rt::json::Slot<crate::discount::Type>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a discount_source object",
-                &["coupon", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(DiscountSource {
-                    coupon: b.f0.take(),
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_discount",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for DiscountSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_discount",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for DiscountSource {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_discount",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for DiscountSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.coupon {
-            map.serialize_entry("coupon", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

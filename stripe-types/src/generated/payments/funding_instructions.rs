@@ -14,7 +14,7 @@ pub struct CreateFundingInstructionsCustomer {
     /// The id of the `Customer` (the `customer` path parameter).
     pub customer: crate::CustomerId,
     /// Additional parameters for `bank_transfer` funding types
-    pub bank_transfer: crate::funding_instructions::BankTransfer,
+    pub bank_transfer: crate::funding_instructions::create::BankTransfer,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
     /// Specifies which fields in the response should be expanded.
@@ -42,7 +42,7 @@ impl CreateFundingInstructionsCustomer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        bank_transfer: impl Into<crate::funding_instructions::BankTransfer>,
+        bank_transfer: impl Into<crate::funding_instructions::create::BankTransfer>,
         currency: impl Into<String>,
         funding_type: impl Into<crate::payment_intent::FundingType>,
     ) -> Self {

@@ -88,27 +88,25 @@ impl crate::rt::StripeRequest for ListPaymentAttemptRecords {
 #[non_exhaustive]
 pub struct PaymentAttemptRecord {
     /// The `amount` field.
-    pub amount: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount: crate::payment_attempt_record::Amount,
     /// The `amount_authorized` field.
-    pub amount_authorized: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount_authorized: crate::payment_attempt_record::Amount,
     /// The `amount_canceled` field.
-    pub amount_canceled: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount_canceled: crate::payment_attempt_record::Amount,
     /// The `amount_failed` field.
-    pub amount_failed: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount_failed: crate::payment_attempt_record::Amount,
     /// The `amount_guaranteed` field.
-    pub amount_guaranteed: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount_guaranteed: crate::payment_attempt_record::Amount,
     /// The `amount_refunded` field.
-    pub amount_refunded: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount_refunded: crate::payment_attempt_record::Amount,
     /// The `amount_requested` field.
-    pub amount_requested: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    pub amount_requested: crate::payment_attempt_record::Amount,
     /// ID of the Connect application that created the PaymentAttemptRecord.
     pub application: Option<String>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Customer information for this payment.
-    pub customer_details: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
-    >,
+    pub customer_details: Option<crate::payment_attempt_record::CustomerDetails>,
     /// Indicates whether the customer was present in your checkout flow during this payment.
     pub customer_presence: Option<crate::payment_record::CustomerPresence>,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -121,18 +119,16 @@ pub struct PaymentAttemptRecord {
     pub metadata: crate::rt::Metadata,
     /// Information about the Payment Method debited for this payment.
     pub payment_method_details: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails,
+        crate::payment_attempt_record::PaymentMethodDetails,
     >,
     /// ID of the Payment Record this Payment Attempt Record belongs to.
     pub payment_record: Option<String>,
     /// The `processor_details` field.
-    pub processor_details: crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
+    pub processor_details: crate::payment_attempt_record::ProcessorDetails,
     /// Indicates who reported the payment.
     pub reported_by: crate::payment_attempt_record::ReportedBy,
     /// Shipping information for this payment.
-    pub shipping_details: Option<
-        crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
-    >,
+    pub shipping_details: Option<crate::payment_attempt_record::ShippingDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -149,48 +145,28 @@ impl crate::rt::Decode for PaymentAttemptRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
-            f6: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
+            f1: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
+            f2: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
+            f3: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
+            f4: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
+            f5: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
+            f6: crate::rt::json::Slot<crate::payment_attempt_record::Amount>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f9: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
-            >,
+            f9: crate::rt::json::Slot<crate::payment_attempt_record::CustomerDetails>,
             f10: crate::rt::json::Slot<crate::payment_record::CustomerPresence>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<crate::PaymentAttemptRecordId>,
             f13: crate::rt::json::Slot<bool>,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails,
+                crate::payment_attempt_record::PaymentMethodDetails,
             >,
             f16: crate::rt::json::Slot<String>,
-            f17: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
-            >,
+            f17: crate::rt::json::Slot<crate::payment_attempt_record::ProcessorDetails>,
             f18: crate::rt::json::Slot<crate::payment_attempt_record::ReportedBy>,
-            f19: crate::rt::json::Slot<
-                crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
-            >,
+            f19: crate::rt::json::Slot<crate::payment_attempt_record::ShippingDetails>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

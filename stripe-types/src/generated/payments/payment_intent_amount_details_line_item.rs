@@ -113,7 +113,7 @@ pub struct PaymentIntentAmountDetailsLineItem {
     pub id: crate::PaymentIntentAmountDetailsLineItemId,
     /// Payment method-specific information for line items.
     pub payment_method_options: Option<
-        crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions,
+        crate::payment_intent_amount_details_line_item::PaymentMethodOptions,
     >,
     /// The product code of the line item, such as an SKU. Required for L3 rates. At most 12 characters long.
     pub product_code: Option<String>,
@@ -124,9 +124,7 @@ pub struct PaymentIntentAmountDetailsLineItem {
     /// The quantity of items. Required for L3 rates. An integer greater than 0.
     pub quantity: i64,
     /// Contains information about the tax on the item.
-    pub tax: Option<
-        crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax,
-    >,
+    pub tax: Option<crate::payment_intent_amount_details_line_item::Tax>,
     /// The unit cost of the line item represented in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal). Required for L3 rates. An integer greater than or equal to 0.
     pub unit_cost: i64,
     /// A unit of measure for the line item, such as gallons, feet, meters, etc. Required for L3 rates. At most 12 alphanumeric characters long.
@@ -149,13 +147,13 @@ impl crate::rt::Decode for PaymentIntentAmountDetailsLineItem {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<crate::PaymentIntentAmountDetailsLineItemId>,
             f2: crate::rt::json::Slot<
-                crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions,
+                crate::payment_intent_amount_details_line_item::PaymentMethodOptions,
             >,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<i64>,
             f6: crate::rt::json::Slot<
-                crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax,
+                crate::payment_intent_amount_details_line_item::Tax,
             >,
             f7: crate::rt::json::Slot<i64>,
             f8: crate::rt::json::Slot<String>,

@@ -984,137 +984,127 @@ impl crate::rt::StripeRequest for ListPaymentMethodConfigurations {
 #[non_exhaustive]
 pub struct PaymentMethodConfiguration {
     /// The `acss_debit` field.
-    pub acss_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub acss_debit: Option<crate::payment_method_configuration::AcssDebit>,
     /// Whether the configuration can be used for new payments.
     pub active: bool,
     /// The `affirm` field.
-    pub affirm: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub affirm: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `afterpay_clearpay` field.
-    pub afterpay_clearpay: Option<
-        crate::PaymentMethodConfigResourcePaymentMethodProperties,
-    >,
+    pub afterpay_clearpay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `alipay` field.
-    pub alipay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub alipay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `alma` field.
-    pub alma: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub alma: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `amazon_pay` field.
-    pub amazon_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub amazon_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `apple_pay` field.
-    pub apple_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub apple_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// For child configs, the Connect application associated with the configuration.
     pub application: Option<String>,
     /// The `au_becs_debit` field.
-    pub au_becs_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub au_becs_debit: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `bacs_debit` field.
-    pub bacs_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub bacs_debit: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `bancontact` field.
-    pub bancontact: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub bancontact: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `billie` field.
-    pub billie: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub billie: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `blik` field.
-    pub blik: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub blik: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `boleto` field.
-    pub boleto: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub boleto: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `card` field.
-    pub card: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub card: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `cartes_bancaires` field.
-    pub cartes_bancaires: Option<
-        crate::PaymentMethodConfigResourcePaymentMethodProperties,
-    >,
+    pub cartes_bancaires: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `cashapp` field.
-    pub cashapp: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub cashapp: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `crypto` field.
-    pub crypto: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub crypto: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `customer_balance` field.
-    pub customer_balance: Option<
-        crate::PaymentMethodConfigResourcePaymentMethodProperties,
-    >,
+    pub customer_balance: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `eps` field.
-    pub eps: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub eps: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `fpx` field.
-    pub fpx: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub fpx: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `giropay` field.
-    pub giropay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub giropay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `google_pay` field.
-    pub google_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub google_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `grabpay` field.
-    pub grabpay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub grabpay: Option<crate::payment_method_configuration::AcssDebit>,
     /// Unique identifier for the object.
     pub id: crate::PaymentMethodConfigurationId,
     /// The `ideal` field.
-    pub ideal: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub ideal: Option<crate::payment_method_configuration::AcssDebit>,
     /// The default configuration is used whenever a payment method configuration is not specified.
     pub is_default: bool,
     /// The `jcb` field.
-    pub jcb: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub jcb: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `kakao_pay` field.
-    pub kakao_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub kakao_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `klarna` field.
-    pub klarna: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub klarna: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `konbini` field.
-    pub konbini: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub konbini: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `kr_card` field.
-    pub kr_card: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub kr_card: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `link` field.
-    pub link: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub link: Option<crate::payment_method_configuration::AcssDebit>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The `mb_way` field.
-    pub mb_way: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub mb_way: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `mobilepay` field.
-    pub mobilepay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub mobilepay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `multibanco` field.
-    pub multibanco: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub multibanco: Option<crate::payment_method_configuration::AcssDebit>,
     /// The configuration's name.
     pub name: String,
     /// The `naver_pay` field.
-    pub naver_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub naver_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `nz_bank_account` field.
-    pub nz_bank_account: Option<
-        crate::PaymentMethodConfigResourcePaymentMethodProperties,
-    >,
+    pub nz_bank_account: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `oxxo` field.
-    pub oxxo: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub oxxo: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `p24` field.
-    pub p24: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub p24: Option<crate::payment_method_configuration::AcssDebit>,
     /// For child configs, the configuration's parent configuration.
     pub parent: Option<String>,
     /// The `pay_by_bank` field.
-    pub pay_by_bank: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub pay_by_bank: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `payco` field.
-    pub payco: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub payco: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `paynow` field.
-    pub paynow: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub paynow: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `paypal` field.
-    pub paypal: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub paypal: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `payto` field.
-    pub payto: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub payto: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `pix` field.
-    pub pix: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub pix: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `promptpay` field.
-    pub promptpay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub promptpay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `revolut_pay` field.
-    pub revolut_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub revolut_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `samsung_pay` field.
-    pub samsung_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub samsung_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `satispay` field.
-    pub satispay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub satispay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `sepa_debit` field.
-    pub sepa_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub sepa_debit: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `sofort` field.
-    pub sofort: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub sofort: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `swish` field.
-    pub swish: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub swish: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `twint` field.
-    pub twint: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub twint: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `us_bank_account` field.
-    pub us_bank_account: Option<
-        crate::PaymentMethodConfigResourcePaymentMethodProperties,
-    >,
+    pub us_bank_account: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `wechat_pay` field.
-    pub wechat_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub wechat_pay: Option<crate::payment_method_configuration::AcssDebit>,
     /// The `zip` field.
-    pub zip: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    pub zip: Option<crate::payment_method_configuration::AcssDebit>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -1132,175 +1122,67 @@ impl crate::rt::Decode for PaymentMethodConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f6: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f2: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f3: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f4: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f5: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f6: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f7: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f10: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f11: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f12: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f13: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f14: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f15: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f16: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f17: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f18: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f19: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f20: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f21: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f22: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f23: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f24: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f9: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f10: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f11: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f12: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f13: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f14: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f15: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f16: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f17: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f18: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f19: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f20: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f21: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f22: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f23: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f24: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f25: crate::rt::json::Slot<crate::PaymentMethodConfigurationId>,
-            f26: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f26: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f27: crate::rt::json::Slot<bool>,
-            f28: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f29: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f30: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f31: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f32: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f33: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f28: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f29: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f30: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f31: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f32: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f33: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f34: crate::rt::json::Slot<bool>,
-            f35: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f36: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f37: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f35: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f36: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f37: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f38: crate::rt::json::Slot<String>,
-            f39: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f40: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f41: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f42: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f39: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f40: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f41: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f42: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
             f43: crate::rt::json::Slot<String>,
-            f44: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f45: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f46: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f47: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f48: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f49: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f50: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f51: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f52: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f53: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f54: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f55: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f56: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f57: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f58: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f59: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
-            f60: crate::rt::json::Slot<
-                crate::PaymentMethodConfigResourcePaymentMethodProperties,
-            >,
+            f44: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f45: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f46: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f47: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f48: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f49: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f50: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f51: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f52: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f53: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f54: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f55: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f56: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f57: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f58: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f59: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
+            f60: crate::rt::json::Slot<crate::payment_method_configuration::AcssDebit>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -185,9 +185,9 @@ impl crate::rt::StripeRequest for ListPaymentMethodDomains {
 #[non_exhaustive]
 pub struct PaymentMethodDomain {
     /// The `amazon_pay` field.
-    pub amazon_pay: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    pub amazon_pay: crate::payment_method_domain::AmazonPay,
     /// The `apple_pay` field.
-    pub apple_pay: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    pub apple_pay: crate::payment_method_domain::AmazonPay,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The domain name that this payment method domain object represents.
@@ -195,17 +195,17 @@ pub struct PaymentMethodDomain {
     /// Whether this payment method domain is enabled. If the domain is not enabled, payment methods that require a payment method domain will not appear in Elements.
     pub enabled: bool,
     /// The `google_pay` field.
-    pub google_pay: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    pub google_pay: crate::payment_method_domain::AmazonPay,
     /// Unique identifier for the object.
     pub id: crate::PaymentMethodDomainId,
     /// The `klarna` field.
-    pub klarna: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    pub klarna: crate::payment_method_domain::AmazonPay,
     /// The `link` field.
-    pub link: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    pub link: crate::payment_method_domain::AmazonPay,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The `paypal` field.
-    pub paypal: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    pub paypal: crate::payment_method_domain::AmazonPay,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -222,29 +222,17 @@ impl crate::rt::Decode for PaymentMethodDomain {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatus,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatus,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method_domain::AmazonPay>,
+            f1: crate::rt::json::Slot<crate::payment_method_domain::AmazonPay>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<bool>,
-            f5: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatus,
-            >,
+            f5: crate::rt::json::Slot<crate::payment_method_domain::AmazonPay>,
             f6: crate::rt::json::Slot<crate::PaymentMethodDomainId>,
-            f7: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatus,
-            >,
-            f8: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatus,
-            >,
+            f7: crate::rt::json::Slot<crate::payment_method_domain::AmazonPay>,
+            f8: crate::rt::json::Slot<crate::payment_method_domain::AmazonPay>,
             f9: crate::rt::json::Slot<bool>,
-            f10: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatus,
-            >,
+            f10: crate::rt::json::Slot<crate::payment_method_domain::AmazonPay>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -385,162 +373,6 @@ impl serde::Serialize for PaymentMethodDomain {
         map.serialize_entry("livemode", &self.livemode)?;
         map.serialize_entry("paypal", &self.paypal)?;
         map.serialize_entry("object", "payment_method_domain")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Indicates the status of a specific payment method on a payment method domain.
-#[cfg(feature = "payment_method_domains")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDomainResourcePaymentMethodStatus {
-    /// The status of the payment method on the domain.
-    pub status: crate::payment_method_domain::Status,
-    /// The `status_details` field.
-    pub status_details: Option<
-        crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "payment_method_domains")]
-impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatus {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::payment_method_domain::Status>,
-            f1: crate::rt::json::Slot<
-                crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a payment_method_domain_resource_payment_method_status object",
-                &["status", "status_details"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(PaymentMethodDomainResourcePaymentMethodStatus {
-                    status: f0,
-                    status_details: b.f1.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "status")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-impl<'de> serde::Deserialize<'de> for PaymentMethodDomainResourcePaymentMethodStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-impl crate::rt::HasId for PaymentMethodDomainResourcePaymentMethodStatus {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        if let Some(v) = &self.status_details {
-            map.serialize_entry("status_details", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Contains additional details about the status of a payment method for a specific payment method domain.
-#[cfg(feature = "payment_method_domains")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    /// The error message associated with the status of the payment method on the domain.
-    pub error_message: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "payment_method_domains")]
-impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a payment_method_domain_resource_payment_method_status_details object",
-                &["error_message"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(PaymentMethodDomainResourcePaymentMethodStatusDetails {
-                    error_message: f0,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "error_message")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-impl<'de> serde::Deserialize<'de>
-for PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-impl crate::rt::HasId for PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("error_message", &self.error_message)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -412,7 +412,7 @@ pub struct Payout {
     /// Current status of the payout: `paid`, `pending`, `in_transit`, `canceled` or `failed`. A payout is `pending` until it's submitted to the bank, when it becomes `in_transit`. The status changes to `paid` if the transaction succeeds, or to `failed` or `canceled` (within 5 business days). Some payouts that fail might initially show as `paid`, then change to `failed`.
     pub status: String,
     /// A value that generates from the beneficiary's bank that allows users to track payouts with their bank. Banks might call this a "reference number" or something similar.
-    pub trace_id: Option<crate::PayoutsTraceId>,
+    pub trace_id: Option<crate::payout::TraceId>,
     /// Can be `bank_account` or `card`.
     pub r#type: crate::payout::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -474,7 +474,7 @@ impl crate::rt::Decode for Payout {
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<String>,
             f23: crate::rt::json::Slot<String>,
-            f24: crate::rt::json::Slot<crate::PayoutsTraceId>,
+            f24: crate::rt::json::Slot<crate::payout::TraceId>,
             f25: crate::rt::json::Slot<crate::payout::Type>,
         }
         let mut b = Slots {

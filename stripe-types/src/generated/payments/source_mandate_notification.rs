@@ -86,11 +86,11 @@ impl crate::rt::StripeRequest for RetrieveSourceMandateNotification {
 #[non_exhaustive]
 pub struct SourceMandateNotification {
     /// The `acss_debit` field.
-    pub acss_debit: Option<crate::SourceMandateNotificationAcssDebitData>,
+    pub acss_debit: Option<crate::source_mandate_notification::AcssDebit>,
     /// A positive integer in the smallest currency unit (that is, 100 cents for $1.00, or 1 for ¥1, Japanese Yen being a zero-decimal currency) representing the amount associated with the mandate notification. The amount is expressed in the currency of the underlying source. Required if the notification type is `debit_initiated`.
     pub amount: Option<i64>,
     /// The `bacs_debit` field.
-    pub bacs_debit: Option<crate::SourceMandateNotificationBacsDebitData>,
+    pub bacs_debit: Option<crate::source_mandate_notification::BacsDebit>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Unique identifier for the object.
@@ -100,7 +100,7 @@ pub struct SourceMandateNotification {
     /// The reason of the mandate notification. Valid reasons are `mandate_confirmed` or `debit_initiated`.
     pub reason: String,
     /// The `sepa_debit` field.
-    pub sepa_debit: Option<crate::SourceMandateNotificationSepaDebitData>,
+    pub sepa_debit: Option<crate::source_mandate_notification::SepaDebit>,
     /// The `source` field.
     pub source: crate::Source,
     /// The status of the mandate notification. Valid statuses are `pending` or `submitted`.
@@ -123,14 +123,14 @@ impl crate::rt::Decode for SourceMandateNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::SourceMandateNotificationAcssDebitData>,
+            f0: crate::rt::json::Slot<crate::source_mandate_notification::AcssDebit>,
             f1: crate::rt::json::Slot<i64>,
-            f2: crate::rt::json::Slot<crate::SourceMandateNotificationBacsDebitData>,
+            f2: crate::rt::json::Slot<crate::source_mandate_notification::BacsDebit>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::SourceMandateNotificationId>,
             f5: crate::rt::json::Slot<bool>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::SourceMandateNotificationSepaDebitData>,
+            f7: crate::rt::json::Slot<crate::source_mandate_notification::SepaDebit>,
             f8: crate::rt::json::Slot<crate::Source>,
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<String>,
@@ -262,210 +262,6 @@ impl serde::Serialize for SourceMandateNotification {
         map.serialize_entry("status", &self.status)?;
         map.serialize_entry("type", &self.r#type)?;
         map.serialize_entry("object", "source_mandate_notification")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SourceMandateNotificationAcssDebitData
-#[cfg(feature = "source_mandate_notifications")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SourceMandateNotificationAcssDebitData {
-    /// The statement descriptor associate with the debit.
-    pub statement_descriptor: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::Decode for SourceMandateNotificationAcssDebitData {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a source_mandate_notification_acss_debit_data object",
-                &["statement_descriptor"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(SourceMandateNotificationAcssDebitData {
-            statement_descriptor: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl<'de> serde::Deserialize<'de> for SourceMandateNotificationAcssDebitData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::HasId for SourceMandateNotificationAcssDebitData {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SourceMandateNotificationAcssDebitData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.statement_descriptor {
-            map.serialize_entry("statement_descriptor", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SourceMandateNotificationBacsDebitData
-#[cfg(feature = "source_mandate_notifications")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SourceMandateNotificationBacsDebitData {
-    /// Last 4 digits of the account number associated with the debit.
-    pub last4: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::Decode for SourceMandateNotificationBacsDebitData {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a source_mandate_notification_bacs_debit_data object",
-                &["last4"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(SourceMandateNotificationBacsDebitData {
-            last4: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl<'de> serde::Deserialize<'de> for SourceMandateNotificationBacsDebitData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::HasId for SourceMandateNotificationBacsDebitData {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SourceMandateNotificationBacsDebitData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.last4 {
-            map.serialize_entry("last4", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SourceMandateNotificationSepaDebitData
-#[cfg(feature = "source_mandate_notifications")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SourceMandateNotificationSepaDebitData {
-    /// SEPA creditor ID.
-    pub creditor_identifier: Option<String>,
-    /// Last 4 digits of the account number associated with the debit.
-    pub last4: Option<String>,
-    /// Mandate reference associated with the debit.
-    pub mandate_reference: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::Decode for SourceMandateNotificationSepaDebitData {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a source_mandate_notification_sepa_debit_data object",
-                &["creditor_identifier", "last4", "mandate_reference"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(SourceMandateNotificationSepaDebitData {
-            creditor_identifier: b.f0.take(),
-            last4: b.f1.take(),
-            mandate_reference: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl<'de> serde::Deserialize<'de> for SourceMandateNotificationSepaDebitData {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::HasId for SourceMandateNotificationSepaDebitData {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SourceMandateNotificationSepaDebitData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.creditor_identifier {
-            map.serialize_entry("creditor_identifier", v)?;
-        }
-        if let Some(v) = &self.last4 {
-            map.serialize_entry("last4", v)?;
-        }
-        if let Some(v) = &self.mandate_reference {
-            map.serialize_entry("mandate_reference", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -21,7 +21,7 @@ pub struct CreateCustomerSubscription {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. The request must be made by a platform account on a connected account in order to set an application fee percentage. For more information, see the application fees [documentation](https://stripe.com/docs/connect/subscriptions#collecting-fees-on-subscriptions).
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Automatic tax settings for this subscription.
-    pub automatic_tax: Option<crate::subscription::AutomaticTax>,
+    pub automatic_tax: Option<crate::subscription::create_update::AutomaticTax>,
     /// A past timestamp to backdate the subscription's start date to. If set, the first invoice will contain line items for the timespan between the start date and the current time. Can be combined with trials and the billing cycle anchor.
     pub backdate_start_date: Option<crate::rt::Timestamp>,
     /// A future timestamp in UTC format to anchor the subscription's [billing cycle](https://docs.stripe.com/subscriptions/billing-cycle). The anchor is the reference point that aligns future billing cycle dates. It sets the day of week for `week` intervals, the day of month for `month` and `year` intervals, and the month of year for `year` intervals.
@@ -51,7 +51,7 @@ pub struct CreateCustomerSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::subscription::InvoiceSettings>,
+    pub invoice_settings: Option<crate::subscription::create_update::InvoiceSettings>,
     /// A list of up to 20 subscription items, each with an attached price.
     pub items: Option<Vec<crate::subscription::create::Items>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -71,13 +71,17 @@ pub struct CreateCustomerSubscription {
     /// Subscriptions with `collection_method=send_invoice` are automatically activated regardless of the first Invoice status.
     pub payment_behavior: Option<crate::subscription::PaymentBehavior>,
     /// Payment settings to pass to invoices created by the subscription.
-    pub payment_settings: Option<crate::subscription::PaymentSettings>,
+    pub payment_settings: Option<crate::subscription::create_update::PaymentSettings>,
     /// Specifies an interval for how often to bill for any pending invoice items. It is analogous to calling [Create an invoice](https://docs.stripe.com/api#create_invoice) for the given subscription at the specified interval.
     pub pending_invoice_item_interval: Option<
-        crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+        crate::rt::Clearable<
+            crate::subscription::create_update::PendingInvoiceItemInterval,
+        >,
     >,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor`. If no value is passed, the default is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If specified, the funds from the subscription's invoices will be transferred to the destination and the ID of the resulting transfers will be found on the resulting charges.
     pub transfer_data: Option<crate::subscription::TransferData>,
     /// Unix timestamp representing the end of the trial period the customer will get before being charged for the first time. If set, trial_end will override the default trial period of the plan the customer is being subscribed to. The special value `now` can be provided to end the customer's trial immediately. Can be at most two years from `billing_cycle_anchor`. See [Using trial periods on subscriptions](https://docs.stripe.com/billing/subscriptions/trials) to learn more.
@@ -243,7 +247,7 @@ impl CreateCustomerSubscription {
     /// Automatic tax settings for this subscription.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::subscription::AutomaticTax>,
+        v: impl Into<crate::subscription::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -336,7 +340,7 @@ impl CreateCustomerSubscription {
     /// All invoices will be billed using the specified settings.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::subscription::InvoiceSettings>,
+        v: impl Into<crate::subscription::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -383,7 +387,7 @@ impl CreateCustomerSubscription {
     /// Payment settings to pass to invoices created by the subscription.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::subscription::PaymentSettings>,
+        v: impl Into<crate::subscription::create_update::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -392,7 +396,9 @@ impl CreateCustomerSubscription {
     pub fn pending_invoice_item_interval(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+            crate::rt::Clearable<
+                crate::subscription::create_update::PendingInvoiceItemInterval,
+            >,
         >,
     ) -> Self {
         self.pending_invoice_item_interval = Some(v.into());
@@ -401,7 +407,7 @@ impl CreateCustomerSubscription {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) resulting from the `billing_cycle_anchor`. If no value is passed, the default is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self
@@ -792,12 +798,12 @@ pub struct Subscription {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account.
     pub application_fee_percent: Option<f64>,
     /// The `automatic_tax` field.
-    pub automatic_tax: crate::SubscriptionAutomaticTax,
+    pub automatic_tax: crate::subscription::AutomaticTax,
     /// The reference point that aligns future [billing cycle](https://docs.stripe.com/subscriptions/billing-cycle) dates. It sets the day of week for `week` intervals, the day of month for `month` and `year` intervals, and the month of year for `year` intervals. The timestamp is in UTC format.
     pub billing_cycle_anchor: crate::rt::Timestamp,
     /// The fixed values used to calculate the `billing_cycle_anchor`.
     pub billing_cycle_anchor_config: Option<
-        crate::SubscriptionsResourceBillingCycleAnchorConfig,
+        crate::subscription::BillingCycleAnchorConfig,
     >,
     /// The `billing_mode` field.
     pub billing_mode: crate::SubscriptionsResourceBillingMode,
@@ -810,7 +816,7 @@ pub struct Subscription {
     /// If the subscription has been canceled, the date of that cancellation. If the subscription was canceled with `cancel_at_period_end`, `canceled_at` will reflect the time of the most recent update request, not the end of the subscription period when the subscription is automatically moved to a canceled state.
     pub canceled_at: Option<crate::rt::Timestamp>,
     /// Details about why this subscription was cancelled
-    pub cancellation_details: Option<crate::CancellationDetails>,
+    pub cancellation_details: Option<crate::subscription::CancellationDetails>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this subscription at the end of the cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
     pub collection_method: crate::subscription::CollectionMethod,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -843,7 +849,7 @@ pub struct Subscription {
     /// Unique identifier for the object.
     pub id: crate::SubscriptionId,
     /// The `invoice_settings` field.
-    pub invoice_settings: crate::SubscriptionsResourceSubscriptionInvoiceSettings,
+    pub invoice_settings: crate::subscription::InvoiceSettings,
     /// List of subscription items, each with an attached price.
     pub items: crate::rt::List<crate::SubscriptionItem>,
     /// The most recent invoice this subscription has generated over its lifecycle (for example, when it cycles or is updated).
@@ -857,17 +863,17 @@ pub struct Subscription {
     /// The account (if any) the charge was made on behalf of for charges associated with this subscription. See the [Connect documentation](https://docs.stripe.com/connect/subscriptions#on-behalf-of) for details.
     pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
     /// If specified, payment collection for this subscription will be paused. Note that the subscription status will be unchanged and will not be updated to `paused`. Learn more about [pausing collection](https://docs.stripe.com/billing/subscriptions/pause-payment).
-    pub pause_collection: Option<crate::SubscriptionsResourcePauseCollection>,
+    pub pause_collection: Option<crate::subscription::PauseCollection>,
     /// Payment settings passed on to invoices created by the subscription.
-    pub payment_settings: Option<crate::SubscriptionsResourcePaymentSettings>,
+    pub payment_settings: Option<crate::subscription::PaymentSettings>,
     /// Specifies an interval for how often to bill for any pending invoice items. It is analogous to calling [Create an invoice](https://docs.stripe.com/api#create_invoice) for the given subscription at the specified interval.
     pub pending_invoice_item_interval: Option<
-        crate::SubscriptionPendingInvoiceItemInterval,
+        crate::subscription::PendingInvoiceItemInterval,
     >,
     /// You can use this [SetupIntent](https://docs.stripe.com/api/setup_intents) to collect user authentication when creating a subscription without immediate payment or updating a subscription's payment method, allowing you to optimize for off-session payments. Learn more in the [SCA Migration Guide](https://docs.stripe.com/billing/migration/strong-customer-authentication#scenario-2).
     pub pending_setup_intent: Option<crate::rt::Expandable<crate::gated::SetupIntent>>,
     /// If specified, [pending updates](https://docs.stripe.com/billing/subscriptions/pending-updates) that will be applied to the subscription once the `latest_invoice` has been paid.
-    pub pending_update: Option<crate::SubscriptionsResourcePendingUpdate>,
+    pub pending_update: Option<crate::subscription::PendingUpdate>,
     /// The schedule attached to the subscription
     pub schedule: Option<crate::rt::Expandable<crate::gated::SubscriptionSchedule>>,
     /// Date when the subscription was first created. The date might differ from the `created` date due to backdating.
@@ -928,17 +934,15 @@ impl crate::rt::Decode for Subscription {
                 >,
             >,
             f1: crate::rt::json::Slot<f64>,
-            f2: crate::rt::json::Slot<crate::SubscriptionAutomaticTax>,
+            f2: crate::rt::json::Slot<crate::subscription::AutomaticTax>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f4: crate::rt::json::Slot<
-                crate::SubscriptionsResourceBillingCycleAnchorConfig,
-            >,
+            f4: crate::rt::json::Slot<crate::subscription::BillingCycleAnchorConfig>,
             f5: crate::rt::json::Slot<crate::SubscriptionsResourceBillingMode>,
             f6: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
             f7: crate::rt::json::Slot<crate::rt::Timestamp>,
             f8: crate::rt::json::Slot<bool>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f10: crate::rt::json::Slot<crate::CancellationDetails>,
+            f10: crate::rt::json::Slot<crate::subscription::CancellationDetails>,
             f11: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
             f12: crate::rt::json::Slot<crate::rt::Timestamp>,
             f13: crate::rt::json::Slot<String>,
@@ -963,20 +967,18 @@ impl crate::rt::Decode for Subscription {
             >,
             f22: crate::rt::json::Slot<crate::rt::Timestamp>,
             f23: crate::rt::json::Slot<crate::SubscriptionId>,
-            f24: crate::rt::json::Slot<
-                crate::SubscriptionsResourceSubscriptionInvoiceSettings,
-            >,
+            f24: crate::rt::json::Slot<crate::subscription::InvoiceSettings>,
             f25: crate::rt::json::Slot<crate::rt::List<crate::SubscriptionItem>>,
             f26: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Invoice>>,
             f27: crate::rt::json::Slot<bool>,
             f28: crate::rt::json::Slot<crate::rt::Metadata>,
             f29: crate::rt::json::Slot<crate::rt::Timestamp>,
             f30: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f31: crate::rt::json::Slot<crate::SubscriptionsResourcePauseCollection>,
-            f32: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentSettings>,
-            f33: crate::rt::json::Slot<crate::SubscriptionPendingInvoiceItemInterval>,
+            f31: crate::rt::json::Slot<crate::subscription::PauseCollection>,
+            f32: crate::rt::json::Slot<crate::subscription::PaymentSettings>,
+            f33: crate::rt::json::Slot<crate::subscription::PendingInvoiceItemInterval>,
             f34: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::SetupIntent>>,
-            f35: crate::rt::json::Slot<crate::SubscriptionsResourcePendingUpdate>,
+            f35: crate::rt::json::Slot<crate::subscription::PendingUpdate>,
             f36: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::SubscriptionSchedule>,
             >,
@@ -1389,125 +1391,6 @@ impl serde::Serialize for Subscription {
         map.end()
     }
 }
-/// SubscriptionAutomaticTax
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionAutomaticTax {
-    /// If Stripe disabled automatic tax, this enum describes why.
-    pub disabled_reason: Option<crate::subscription::DisabledReason>,
-    /// Whether Stripe automatically computes tax on this subscription.
-    pub enabled: bool,
-    /// The account that's liable for tax. If set, the business address and tax registrations required to perform the tax calculation are loaded from this account. The tax transaction is returned in the report of the connected account.
-    pub liability: Option<crate::ConnectAccountReference>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for SubscriptionAutomaticTax {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::subscription::DisabledReason>,
-            f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_automatic_tax object",
-                &["disabled_reason", "enabled", "liability"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(SubscriptionAutomaticTax {
-                    disabled_reason: b.f0.take(),
-                    enabled: f1,
-                    liability: b.f2.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "enabled")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for SubscriptionAutomaticTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for SubscriptionAutomaticTax {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionAutomaticTax {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disabled_reason {
-            map.serialize_entry("disabled_reason", v)?;
-        }
-        map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.liability {
-            map.serialize_entry("liability", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// SubscriptionBillingThresholds
 #[cfg(
     any(
@@ -1608,657 +1491,6 @@ impl serde::Serialize for SubscriptionBillingThresholds {
         if let Some(v) = &self.reset_billing_cycle_anchor {
             map.serialize_entry("reset_billing_cycle_anchor", v)?;
         }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// subscription_payment_method_options_card
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionPaymentMethodOptionsCard {
-    /// The `mandate_options` field.
-    pub mandate_options: Option<crate::InvoiceMandateOptionsCard>,
-    /// Selected network to process this Subscription on. Depends on the available networks of the card attached to the Subscription. Can be only set confirm-time.
-    pub network: Option<crate::subscription::Network>,
-    /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
-    pub request_three_d_secure: Option<crate::subscription::RequestThreeDSecure>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::InvoiceMandateOptionsCard>,
-            f1: crate::rt::json::Slot<crate::subscription::Network>,
-            f2: crate::rt::json::Slot<crate::subscription::RequestThreeDSecure>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_payment_method_options_card object",
-                &["mandate_options", "network", "request_three_d_secure"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(SubscriptionPaymentMethodOptionsCard {
-            mandate_options: b.f0.take(),
-            network: b.f1.take(),
-            request_three_d_secure: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for SubscriptionPaymentMethodOptionsCard {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for SubscriptionPaymentMethodOptionsCard {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionPaymentMethodOptionsCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.mandate_options {
-            map.serialize_entry("mandate_options", v)?;
-        }
-        if let Some(v) = &self.network {
-            map.serialize_entry("network", v)?;
-        }
-        if let Some(v) = &self.request_three_d_secure {
-            map.serialize_entry("request_three_d_secure", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionPendingInvoiceItemInterval
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionPendingInvoiceItemInterval {
-    /// Specifies invoicing frequency. Either `day`, `week`, `month` or `year`.
-    pub interval: crate::subscription::shared::Interval,
-    /// The number of intervals between invoices. For example, `interval=month` and `interval_count=3` bills every 3 months. Maximum of one year interval allowed (1 year, 12 months, or 52 weeks).
-    pub interval_count: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::subscription::shared::Interval>,
-            f1: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_pending_invoice_item_interval object",
-                &["interval", "interval_count"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(SubscriptionPendingInvoiceItemInterval {
-                    interval: f0,
-                    interval_count: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "interval"),
-                        (taken.1.is_none(), "interval_count"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl<'de> serde::Deserialize<'de> for SubscriptionPendingInvoiceItemInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::HasId for SubscriptionPendingInvoiceItemInterval {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionPendingInvoiceItemInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("interval", &self.interval)?;
-        map.serialize_entry("interval_count", &self.interval_count)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionSchedulesResourceDefaultSettings
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionSchedulesResourceDefaultSettings {
-    /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account during this phase of the schedule.
-    pub application_fee_percent: Option<f64>,
-    /// The `automatic_tax` field.
-    pub automatic_tax: Option<
-        crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax,
-    >,
-    /// Possible values are `phase_start` or `automatic`. If `phase_start` then billing cycle anchor of the subscription is set to the start of the phase when entering the phase. If `automatic` then the billing cycle anchor is automatically modified as needed when entering the phase. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: crate::subscription_schedule::BillingCycleAnchor,
-    /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period
-    pub billing_thresholds: Option<crate::SubscriptionBillingThresholds>,
-    /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay the underlying subscription at the end of each billing cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`.
-    pub collection_method: Option<crate::subscription::CollectionMethod>,
-    /// ID of the default payment method for the subscription schedule. If not set, invoices will use the default payment method in the customer's invoice settings.
-    pub default_payment_method: Option<
-        crate::rt::Expandable<crate::gated::PaymentMethod>,
-    >,
-    /// Subscription description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
-    pub description: Option<String>,
-    /// The `invoice_settings` field.
-    pub invoice_settings: crate::InvoiceSettingSubscriptionScheduleSetting,
-    /// The account (if any) the charge was made on behalf of for charges associated with the schedule's subscription. See the Connect documentation for details.
-    pub on_behalf_of: Option<crate::rt::Expandable<crate::gated::Account>>,
-    /// The account (if any) the associated subscription's payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the subscription's invoices.
-    pub transfer_data: Option<crate::SubscriptionTransferData>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<f64>,
-            f1: crate::rt::json::Slot<
-                crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax,
-            >,
-            f2: crate::rt::json::Slot<crate::subscription_schedule::BillingCycleAnchor>,
-            f3: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
-            f4: crate::rt::json::Slot<crate::subscription::CollectionMethod>,
-            f5: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::gated::PaymentMethod>,
-            >,
-            f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::InvoiceSettingSubscriptionScheduleSetting>,
-            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::gated::Account>>,
-            f9: crate::rt::json::Slot<crate::SubscriptionTransferData>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedules_resource_default_settings object",
-                &[
-                    "application_fee_percent",
-                    "automatic_tax",
-                    "billing_cycle_anchor",
-                    "billing_thresholds",
-                    "collection_method",
-                    "default_payment_method",
-                    "description",
-                    "invoice_settings",
-                    "on_behalf_of",
-                    "transfer_data",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.required(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f2.take(), b.f7.take()) {
-            (Some(f2), Some(f7)) => {
-                Ok(SubscriptionSchedulesResourceDefaultSettings {
-                    application_fee_percent: b.f0.take(),
-                    automatic_tax: b.f1.take(),
-                    billing_cycle_anchor: f2,
-                    billing_thresholds: b.f3.take(),
-                    collection_method: b.f4.take(),
-                    default_payment_method: b.f5.take(),
-                    description: b.f6.take(),
-                    invoice_settings: f7,
-                    on_behalf_of: b.f8.take(),
-                    transfer_data: b.f9.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "billing_cycle_anchor"),
-                        (taken.1.is_none(), "invoice_settings"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl<'de> serde::Deserialize<'de> for SubscriptionSchedulesResourceDefaultSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::HasId for SubscriptionSchedulesResourceDefaultSettings {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionSchedulesResourceDefaultSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.application_fee_percent {
-            map.serialize_entry("application_fee_percent", v)?;
-        }
-        if let Some(v) = &self.automatic_tax {
-            map.serialize_entry("automatic_tax", v)?;
-        }
-        map.serialize_entry("billing_cycle_anchor", &self.billing_cycle_anchor)?;
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.collection_method {
-            map.serialize_entry("collection_method", v)?;
-        }
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        map.serialize_entry("invoice_settings", &self.invoice_settings)?;
-        if let Some(v) = &self.on_behalf_of {
-            map.serialize_entry("on_behalf_of", v)?;
-        }
-        if let Some(v) = &self.transfer_data {
-            map.serialize_entry("transfer_data", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionSchedulesResourceDefaultSettingsAutomaticTax
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    /// If Stripe disabled automatic tax, this enum describes why.
-    pub disabled_reason: Option<crate::subscription::DisabledReason>,
-    /// Whether Stripe automatically computes tax on invoices created during this phase.
-    pub enabled: bool,
-    /// The account that's liable for tax. If set, the business address and tax registrations required to perform the tax calculation are loaded from this account. The tax transaction is returned in the report of the connected account.
-    pub liability: Option<crate::ConnectAccountReference>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::subscription::DisabledReason>,
-            f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedules_resource_default_settings_automatic_tax object",
-                &["disabled_reason", "enabled", "liability"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-                    disabled_reason: b.f0.take(),
-                    enabled: f1,
-                    liability: b.f2.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "enabled")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl<'de> serde::Deserialize<'de>
-for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::HasId for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.disabled_reason {
-            map.serialize_entry("disabled_reason", v)?;
-        }
-        map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.liability {
-            map.serialize_entry("liability", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    /// A precise Unix timestamp for the end of the invoice item period. Must be greater than or equal to `period.start`.
-    pub timestamp: Option<crate::rt::Timestamp>,
-    /// Select how to calculate the end of the invoice item period.
-    pub r#type: crate::subscription_schedule::shared::EndType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::Decode
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<crate::subscription_schedule::shared::EndType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedules_resource_invoice_item_period_resource_period_end object",
-                &["timestamp", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-                    timestamp: b.f0.take(),
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl<'de> serde::Deserialize<'de>
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::HasId
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    /// A precise Unix timestamp for the start of the invoice item period. Must be less than or equal to `period.end`.
-    pub timestamp: Option<crate::rt::Timestamp>,
-    /// Select how to calculate the start of the invoice item period.
-    pub r#type: crate::subscription_schedule::shared::StartType,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::Decode
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f1: crate::rt::json::Slot<crate::subscription_schedule::shared::StartType>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a subscription_schedules_resource_invoice_item_period_resource_period_start object",
-                &["timestamp", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-                    timestamp: b.f0.take(),
-                    r#type: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl<'de> serde::Deserialize<'de>
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::HasId
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }
@@ -2403,9 +1635,11 @@ pub struct UpdateCustomerSubscription {
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. The request must be made by a platform account on a connected account in order to set an application fee percentage. For more information, see the application fees [documentation](https://stripe.com/docs/connect/subscriptions#collecting-fees-on-subscriptions).
     pub application_fee_percent: Option<crate::rt::Clearable<f64>>,
     /// Automatic tax settings for this subscription. We recommend you only include this parameter when the existing value is being changed.
-    pub automatic_tax: Option<crate::subscription::AutomaticTax>,
+    pub automatic_tax: Option<crate::subscription::create_update::AutomaticTax>,
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
-    pub billing_cycle_anchor: Option<crate::subscription::BillingCycleAnchor>,
+    pub billing_cycle_anchor: Option<
+        crate::billing_portal_configuration::BillingCycleAnchor,
+    >,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. When updating, pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
         crate::rt::Clearable<crate::subscription::create_update::BillingThresholds>,
@@ -2415,7 +1649,9 @@ pub struct UpdateCustomerSubscription {
     /// Indicate whether this subscription should cancel at the end of the current period (`current_period_end`). Defaults to `false`.
     pub cancel_at_period_end: Option<bool>,
     /// Details about why this subscription was cancelled
-    pub cancellation_details: Option<crate::subscription::CancellationDetails>,
+    pub cancellation_details: Option<
+        crate::subscription::cancel_update::CancellationDetails,
+    >,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this subscription at the end of the cycle using the default source attached to the customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// Number of days a customer has to pay invoices generated by this subscription. Valid only for subscriptions where `collection_method` is set to `send_invoice`.
@@ -2431,7 +1667,7 @@ pub struct UpdateCustomerSubscription {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// All invoices will be billed using the specified settings.
-    pub invoice_settings: Option<crate::subscription::InvoiceSettings>,
+    pub invoice_settings: Option<crate::subscription::create_update::InvoiceSettings>,
     /// A list of up to 20 subscription items, each with an attached price.
     pub items: Option<Vec<crate::subscription::Items>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -2440,7 +1676,7 @@ pub struct UpdateCustomerSubscription {
     pub off_session: Option<bool>,
     /// If specified, payment collection for this subscription will be paused. Note that the subscription status will be unchanged and will not be updated to `paused`. Learn more about [pausing collection](https://docs.stripe.com/billing/subscriptions/pause-payment).
     pub pause_collection: Option<
-        crate::rt::Clearable<crate::subscription::PauseCollection>,
+        crate::rt::Clearable<crate::subscription::update::PauseCollection>,
     >,
     /// Use `allow_incomplete` to transition the subscription to `status=past_due` if a payment is required but cannot be paid. This allows you to manage scenarios where additional user actions are needed to pay a subscription's invoice. For example, SCA regulation may require 3DS authentication to complete payment. See the [SCA Migration Guide](https://docs.stripe.com/billing/migration/strong-customer-authentication) for Billing to learn more. This is the default behavior.
     ///
@@ -2451,13 +1687,17 @@ pub struct UpdateCustomerSubscription {
     /// Use `error_if_incomplete` if you want Stripe to return an HTTP 402 status code if a subscription's invoice cannot be paid. For example, if a payment method requires 3DS authentication due to SCA regulation and further user action is needed, this parameter does not update the subscription and returns an error instead. This was the default behavior for API versions prior to 2019-03-14. See the [changelog](https://docs.stripe.com/changelog/2019-03-14) to learn more.
     pub payment_behavior: Option<crate::subscription::PaymentBehavior>,
     /// Payment settings to pass to invoices created by the subscription.
-    pub payment_settings: Option<crate::subscription::PaymentSettings>,
+    pub payment_settings: Option<crate::subscription::create_update::PaymentSettings>,
     /// Specifies an interval for how often to bill for any pending invoice items. It is analogous to calling [Create an invoice](https://docs.stripe.com/api#create_invoice) for the given subscription at the specified interval.
     pub pending_invoice_item_interval: Option<
-        crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+        crate::rt::Clearable<
+            crate::subscription::create_update::PendingInvoiceItemInterval,
+        >,
     >,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
-    pub proration_behavior: Option<crate::subscription::ProrationBehavior>,
+    pub proration_behavior: Option<
+        crate::billing_portal_configuration::ProrationBehavior,
+    >,
     /// If set, prorations will be calculated as though the subscription was updated at the given time. This can be used to apply exactly the same prorations that were previewed with the [create preview](https://stripe.com/docs/api/invoices/create_preview) endpoint. `proration_date` can also be used to implement custom proration logic, such as prorating by day instead of by second, by providing the time that you wish to use for proration calculations.
     pub proration_date: Option<crate::rt::Timestamp>,
     /// If specified, the funds from the subscription's invoices will be transferred to the destination and the ID of the resulting transfers will be found on the resulting charges. This will be unset if you POST an empty value.
@@ -2627,7 +1867,7 @@ impl UpdateCustomerSubscription {
     /// Automatic tax settings for this subscription. We recommend you only include this parameter when the existing value is being changed.
     pub fn automatic_tax(
         mut self,
-        v: impl Into<crate::subscription::AutomaticTax>,
+        v: impl Into<crate::subscription::create_update::AutomaticTax>,
     ) -> Self {
         self.automatic_tax = Some(v.into());
         self
@@ -2635,7 +1875,7 @@ impl UpdateCustomerSubscription {
     /// Either `now` or `unchanged`. Setting the value to `now` resets the subscription's billing cycle anchor to the current time. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<crate::subscription::BillingCycleAnchor>,
+        v: impl Into<crate::billing_portal_configuration::BillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
@@ -2666,7 +1906,7 @@ impl UpdateCustomerSubscription {
     /// Details about why this subscription was cancelled
     pub fn cancellation_details(
         mut self,
-        v: impl Into<crate::subscription::CancellationDetails>,
+        v: impl Into<crate::subscription::cancel_update::CancellationDetails>,
     ) -> Self {
         self.cancellation_details = Some(v.into());
         self
@@ -2724,7 +1964,7 @@ impl UpdateCustomerSubscription {
     /// All invoices will be billed using the specified settings.
     pub fn invoice_settings(
         mut self,
-        v: impl Into<crate::subscription::InvoiceSettings>,
+        v: impl Into<crate::subscription::create_update::InvoiceSettings>,
     ) -> Self {
         self.invoice_settings = Some(v.into());
         self
@@ -2753,7 +1993,7 @@ impl UpdateCustomerSubscription {
     /// If specified, payment collection for this subscription will be paused. Note that the subscription status will be unchanged and will not be updated to `paused`. Learn more about [pausing collection](https://docs.stripe.com/billing/subscriptions/pause-payment).
     pub fn pause_collection(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::subscription::PauseCollection>>,
+        v: impl Into<crate::rt::Clearable<crate::subscription::update::PauseCollection>>,
     ) -> Self {
         self.pause_collection = Some(v.into());
         self
@@ -2775,7 +2015,7 @@ impl UpdateCustomerSubscription {
     /// Payment settings to pass to invoices created by the subscription.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::subscription::PaymentSettings>,
+        v: impl Into<crate::subscription::create_update::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -2784,7 +2024,9 @@ impl UpdateCustomerSubscription {
     pub fn pending_invoice_item_interval(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::subscription::PendingInvoiceItemInterval>,
+            crate::rt::Clearable<
+                crate::subscription::create_update::PendingInvoiceItemInterval,
+            >,
         >,
     ) -> Self {
         self.pending_invoice_item_interval = Some(v.into());
@@ -2793,7 +2035,7 @@ impl UpdateCustomerSubscription {
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
     pub fn proration_behavior(
         mut self,
-        v: impl Into<crate::subscription::ProrationBehavior>,
+        v: impl Into<crate::billing_portal_configuration::ProrationBehavior>,
     ) -> Self {
         self.proration_behavior = Some(v.into());
         self

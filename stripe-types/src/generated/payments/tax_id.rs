@@ -428,13 +428,13 @@ pub struct TaxId {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The account or customer the tax ID belongs to.
-    pub owner: Option<crate::TaxIDsOwner>,
+    pub owner: Option<crate::tax_id::Owner>,
     /// Type of the tax ID, one of `ad_nrt`, `ae_trn`, `al_tin`, `am_tin`, `ao_tin`, `ar_cuit`, `au_abn`, `au_arn`, `aw_tin`, `az_tin`, `ba_tin`, `bb_tin`, `bd_bin`, `bf_ifu`, `bg_uic`, `bh_vat`, `bj_ifu`, `bo_tin`, `br_cnpj`, `br_cpf`, `bs_tin`, `by_tin`, `ca_bn`, `ca_gst_hst`, `ca_pst_bc`, `ca_pst_mb`, `ca_pst_sk`, `ca_qst`, `cd_nif`, `ch_uid`, `ch_vat`, `cl_tin`, `cm_niu`, `cn_tin`, `co_nit`, `cr_tin`, `cv_nif`, `de_stn`, `do_rcn`, `ec_ruc`, `eg_tin`, `es_cif`, `et_tin`, `eu_oss_vat`, `eu_vat`, `gb_vat`, `ge_vat`, `gn_nif`, `hk_br`, `hr_oib`, `hu_tin`, `id_npwp`, `il_vat`, `in_gst`, `is_vat`, `jp_cn`, `jp_rn`, `jp_trn`, `ke_pin`, `kg_tin`, `kh_tin`, `kr_brn`, `kz_bin`, `la_tin`, `li_uid`, `li_vat`, `ma_vat`, `md_vat`, `me_pib`, `mk_vat`, `mr_nif`, `mx_rfc`, `my_frp`, `my_itn`, `my_sst`, `ng_tin`, `no_vat`, `no_voec`, `np_pan`, `nz_gst`, `om_vat`, `pe_ruc`, `ph_tin`, `pl_nip`, `ro_tin`, `rs_pib`, `ru_inn`, `ru_kpp`, `sa_vat`, `sg_gst`, `sg_uen`, `si_tin`, `sn_ninea`, `sr_fin`, `sv_nit`, `th_vat`, `tj_tin`, `tr_tin`, `tw_vat`, `tz_vat`, `ua_vat`, `ug_tin`, `us_ein`, `uy_ruc`, `uz_tin`, `uz_vat`, `ve_rif`, `vn_tin`, `za_vat`, `zm_tin`, or `zw_tin`. Note that some legacy tax IDs have type `unknown`
     pub r#type: crate::tax_id::Type,
     /// Value of the tax ID.
     pub value: String,
     /// Tax ID verification information.
-    pub verification: Option<crate::TaxIdVerification>,
+    pub verification: Option<crate::tax_id::Verification>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -456,10 +456,10 @@ impl crate::rt::Decode for TaxId {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<crate::TaxIdId>,
             f5: crate::rt::json::Slot<bool>,
-            f6: crate::rt::json::Slot<crate::TaxIDsOwner>,
+            f6: crate::rt::json::Slot<crate::tax_id::Owner>,
             f7: crate::rt::json::Slot<crate::tax_id::Type>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<crate::TaxIdVerification>,
+            f9: crate::rt::json::Slot<crate::tax_id::Verification>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -575,95 +575,6 @@ impl serde::Serialize for TaxId {
             map.serialize_entry("verification", v)?;
         }
         map.serialize_entry("object", "tax_id")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// tax_id_verification
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TaxIdVerification {
-    /// Verification status, one of `pending`, `verified`, `unverified`, or `unavailable`.
-    pub status: crate::tax_id::Status,
-    /// Verified address.
-    pub verified_address: Option<String>,
-    /// Verified name.
-    pub verified_name: Option<String>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-impl crate::rt::Decode for TaxIdVerification {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::tax_id::Status>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a tax_id_verification object",
-                &["status", "verified_address", "verified_name"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(),) {
-            (Some(f0),) => {
-                Ok(TaxIdVerification {
-                    status: f0,
-                    verified_address: b.f1.take(),
-                    verified_name: b.f2.take(),
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "status")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-impl<'de> serde::Deserialize<'de> for TaxIdVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-impl crate::rt::HasId for TaxIdVerification {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TaxIdVerification {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("status", &self.status)?;
-        if let Some(v) = &self.verified_address {
-            map.serialize_entry("verified_address", v)?;
-        }
-        if let Some(v) = &self.verified_name {
-            map.serialize_entry("verified_name", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

@@ -32,14 +32,6 @@ mod radar_radar_options;
     )
 )]
 pub use radar_radar_options::*;
-#[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
-mod radar_review_resource_location;
-#[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
-pub use radar_review_resource_location::*;
-#[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
-mod radar_review_resource_session;
-#[cfg_attr(not(docsrs), cfg(feature = "reviews"))]
-pub use radar_review_resource_session::*;
 mod radar_value_list;
 pub use radar_value_list::*;
 #[cfg_attr(

@@ -11,16 +11,16 @@
 pub struct CreateRadarPaymentEvaluation {
     /// Details about the Client Device Metadata to associate with the payment evaluation.
     pub client_device_metadata_details: Option<
-        crate::radar_payment_evaluation::ClientDeviceMetadataDetails,
+        crate::radar_payment_evaluation::create::ClientDeviceMetadataDetails,
     >,
     /// Details about the customer associated with the payment evaluation.
-    pub customer_details: crate::radar_payment_evaluation::CustomerDetails,
+    pub customer_details: crate::radar_payment_evaluation::create::CustomerDetails,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// Details about the payment.
-    pub payment_details: crate::radar_payment_evaluation::PaymentDetails,
+    pub payment_details: crate::radar_payment_evaluation::create::PaymentDetails,
 }
 #[cfg(feature = "radar_payment_evaluations")]
 impl serde::Serialize for CreateRadarPaymentEvaluation {
@@ -46,8 +46,12 @@ impl CreateRadarPaymentEvaluation {
     /// Start with the required parameters: `customer_details`, `payment_details`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        customer_details: impl Into<crate::radar_payment_evaluation::CustomerDetails>,
-        payment_details: impl Into<crate::radar_payment_evaluation::PaymentDetails>,
+        customer_details: impl Into<
+            crate::radar_payment_evaluation::create::CustomerDetails,
+        >,
+        payment_details: impl Into<
+            crate::radar_payment_evaluation::create::PaymentDetails,
+        >,
     ) -> Self {
         Self {
             client_device_metadata_details: None,
@@ -60,7 +64,9 @@ impl CreateRadarPaymentEvaluation {
     /// Details about the Client Device Metadata to associate with the payment evaluation.
     pub fn client_device_metadata_details(
         mut self,
-        v: impl Into<crate::radar_payment_evaluation::ClientDeviceMetadataDetails>,
+        v: impl Into<
+            crate::radar_payment_evaluation::create::ClientDeviceMetadataDetails,
+        >,
     ) -> Self {
         self.client_device_metadata_details = Some(v.into());
         self
@@ -98,28 +104,26 @@ impl crate::rt::StripeRequest for CreateRadarPaymentEvaluation {
 pub struct RadarPaymentEvaluation {
     /// The `client_device_metadata_details` field.
     pub client_device_metadata_details: Option<
-        crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata,
+        crate::radar_payment_evaluation::ClientDeviceMetadataDetails,
     >,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created_at: crate::rt::Timestamp,
     /// The `customer_details` field.
-    pub customer_details: Option<
-        crate::InsightsResourcesPaymentEvaluationCustomerDetails,
-    >,
+    pub customer_details: Option<crate::radar_payment_evaluation::CustomerDetails>,
     /// Event information associated with the payment evaluation, such as refunds, dispute, early fraud warnings, or user interventions.
-    pub events: Vec<crate::InsightsResourcesPaymentEvaluationEvent>,
+    pub events: Vec<crate::radar_payment_evaluation::Events>,
     /// Unique identifier for the object.
     pub id: crate::RadarPaymentEvaluationId,
     /// The `insights` field.
-    pub insights: crate::InsightsResourcesPaymentEvaluationInsights,
+    pub insights: crate::radar_payment_evaluation::Insights,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Indicates the final outcome for the payment evaluation.
-    pub outcome: Option<crate::InsightsResourcesPaymentEvaluationOutcome>,
+    pub outcome: Option<crate::radar_payment_evaluation::Outcome>,
     /// The `payment_details` field.
-    pub payment_details: Option<crate::InsightsResourcesPaymentEvaluationPaymentDetails>,
+    pub payment_details: Option<crate::radar_payment_evaluation::PaymentDetails>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -137,23 +141,17 @@ impl crate::rt::Decode for RadarPaymentEvaluation {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata,
+                crate::radar_payment_evaluation::ClientDeviceMetadataDetails,
             >,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationCustomerDetails,
-            >,
-            f3: crate::rt::json::Slot<
-                Vec<crate::InsightsResourcesPaymentEvaluationEvent>,
-            >,
+            f2: crate::rt::json::Slot<crate::radar_payment_evaluation::CustomerDetails>,
+            f3: crate::rt::json::Slot<Vec<crate::radar_payment_evaluation::Events>>,
             f4: crate::rt::json::Slot<crate::RadarPaymentEvaluationId>,
-            f5: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationInsights>,
+            f5: crate::rt::json::Slot<crate::radar_payment_evaluation::Insights>,
             f6: crate::rt::json::Slot<bool>,
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
-            f8: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationOutcome>,
-            f9: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationPaymentDetails,
-            >,
+            f8: crate::rt::json::Slot<crate::radar_payment_evaluation::Outcome>,
+            f9: crate::rt::json::Slot<crate::radar_payment_evaluation::PaymentDetails>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

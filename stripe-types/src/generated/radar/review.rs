@@ -251,7 +251,7 @@ pub struct Review {
     /// The IP address where the payment originated.
     pub ip_address: Option<String>,
     /// Information related to the location of the payment. Note that this information is an approximation and attempts to locate the nearest population center - it should not be used to determine a specific address.
-    pub ip_address_location: Option<crate::RadarReviewResourceLocation>,
+    pub ip_address_location: Option<crate::review::IpAddressLocation>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// If `true`, the review needs action.
@@ -263,7 +263,7 @@ pub struct Review {
     /// The reason the review is currently open or closed. One of `rule`, `manual`, `approved`, `refunded`, `refunded_as_fraud`, `disputed`, `redacted`, `canceled`, `payment_never_settled`, or `acknowledged`.
     pub reason: String,
     /// Information related to the browsing session of the user who initiated the payment.
-    pub session: Option<crate::RadarReviewResourceSession>,
+    pub session: Option<crate::review::Session>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -285,7 +285,7 @@ impl crate::rt::Decode for Review {
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::ReviewId>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::RadarReviewResourceLocation>,
+            f6: crate::rt::json::Slot<crate::review::IpAddressLocation>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<bool>,
             f9: crate::rt::json::Slot<crate::review::OpenedReason>,
@@ -293,7 +293,7 @@ impl crate::rt::Decode for Review {
                 crate::rt::Expandable<crate::gated::PaymentIntent>,
             >,
             f11: crate::rt::json::Slot<String>,
-            f12: crate::rt::json::Slot<crate::RadarReviewResourceSession>,
+            f12: crate::rt::json::Slot<crate::review::Session>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

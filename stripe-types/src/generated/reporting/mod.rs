@@ -10,10 +10,6 @@ pub use reporting_report_type::*;
 mod scheduled_query_run;
 #[cfg_attr(not(docsrs), cfg(feature = "sigma_scheduled_query_runs"))]
 pub use scheduled_query_run::*;
-#[cfg_attr(not(docsrs), cfg(feature = "sigma_scheduled_query_runs"))]
-mod sigma_scheduled_query_run_error;
-#[cfg_attr(not(docsrs), cfg(feature = "sigma_scheduled_query_runs"))]
-pub use sigma_scheduled_query_run_error::*;
 #[cfg_attr(not(docsrs), cfg(feature = "sigma_saved_queries"))]
 mod sigma_sigma_api_query;
 #[cfg_attr(not(docsrs), cfg(feature = "sigma_saved_queries"))]

@@ -12,7 +12,7 @@ pub struct CreateReportingReportRun {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Parameters specifying how the report should be run. Different Report Types have different required and optional parameters, listed in the [API Access to Reports](https://docs.stripe.com/reporting/statements/api) documentation.
-    pub parameters: Option<crate::reporting_report_run::Parameters>,
+    pub parameters: Option<crate::reporting_report_run::create::Parameters>,
     /// The ID of the [report type](https://docs.stripe.com/reporting/statements/api#report-types) to run, such as `"balance.summary.1"`.
     pub report_type: crate::ReportingReportTypeId,
 }
@@ -50,7 +50,7 @@ impl CreateReportingReportRun {
     /// Parameters specifying how the report should be run. Different Report Types have different required and optional parameters, listed in the [API Access to Reports](https://docs.stripe.com/reporting/statements/api) documentation.
     pub fn parameters(
         mut self,
-        v: impl Into<crate::reporting_report_run::Parameters>,
+        v: impl Into<crate::reporting_report_run::create::Parameters>,
     ) -> Self {
         self.parameters = Some(v.into());
         self
@@ -193,7 +193,7 @@ pub struct ReportingReportRun {
     /// `true` if the report is run on live mode data and `false` if it is run on test mode data.
     pub livemode: bool,
     /// The `parameters` field.
-    pub parameters: crate::FinancialReportingFinanceReportRunRunParameters,
+    pub parameters: crate::reporting_report_run::Parameters,
     /// The ID of the [report type](https://docs.stripe.com/reports/report-types) to run, such as `"balance.summary.1"`.
     pub report_type: String,
     /// The file object representing the result of the report run (populated when
@@ -226,9 +226,7 @@ impl crate::rt::Decode for ReportingReportRun {
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<crate::ReportingReportRunId>,
             f3: crate::rt::json::Slot<bool>,
-            f4: crate::rt::json::Slot<
-                crate::FinancialReportingFinanceReportRunRunParameters,
-            >,
+            f4: crate::rt::json::Slot<crate::reporting_report_run::Parameters>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<crate::File>,
             f7: crate::rt::json::Slot<String>,

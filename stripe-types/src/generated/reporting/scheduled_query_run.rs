@@ -167,7 +167,7 @@ pub struct ScheduledQueryRun {
     /// When the query was run, Sigma contained a snapshot of your Stripe data at this time.
     pub data_load_time: crate::rt::Timestamp,
     /// The `error` field.
-    pub error: Option<crate::SigmaScheduledQueryRunError>,
+    pub error: Option<crate::scheduled_query_run::Error>,
     /// The file object representing the results of the query.
     pub file: Option<crate::File>,
     /// Unique identifier for the object.
@@ -200,7 +200,7 @@ impl crate::rt::Decode for ScheduledQueryRun {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f2: crate::rt::json::Slot<crate::SigmaScheduledQueryRunError>,
+            f2: crate::rt::json::Slot<crate::scheduled_query_run::Error>,
             f3: crate::rt::json::Slot<crate::File>,
             f4: crate::rt::json::Slot<crate::ScheduledQueryRunId>,
             f5: crate::rt::json::Slot<bool>,

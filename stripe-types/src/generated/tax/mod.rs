@@ -20,80 +20,10 @@ mod tax_code;
 pub use tax_code::*;
 mod tax_deducted_at_source;
 pub use tax_deducted_at_source::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))
-)]
-mod tax_i_ds_owner;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))
-)]
-pub use tax_i_ds_owner::*;
 #[cfg_attr(not(docsrs), cfg(feature = "tax_ids"))]
 mod tax_id;
 #[cfg_attr(not(docsrs), cfg(feature = "tax_ids"))]
 pub use tax_id::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_ca_province_standard;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_ca_province_standard::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_canada;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_canada::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_default;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_default::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_default_inbound_goods;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_default_inbound_goods::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_default_standard;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_default_standard::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_eu_standard;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_eu_standard::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_europe;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_europe::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_simplified;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_simplified::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_thailand;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_thailand::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_united_states;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_united_states::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_us_local_amusement_tax;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_us_local_amusement_tax::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_us_local_lease_tax;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_us_local_lease_tax::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_us_state_sales_tax;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_us_state_sales_tax::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-mod tax_product_registrations_resource_country_options_us_state_sales_tax_election;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
-pub use tax_product_registrations_resource_country_options_us_state_sales_tax_election::*;
 #[cfg_attr(
     not(docsrs),
     cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
@@ -104,16 +34,6 @@ mod tax_product_resource_customer_details;
     cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
 )]
 pub use tax_product_resource_customer_details::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
-)]
-mod tax_product_resource_customer_details_resource_tax_id;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
-)]
-pub use tax_product_resource_customer_details_resource_tax_id::*;
 #[cfg_attr(
     not(docsrs),
     cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))
@@ -164,68 +84,6 @@ mod tax_product_resource_ship_from_details;
     cfg(any(feature = "tax_calculations", feature = "tax_transactions"))
 )]
 pub use tax_product_resource_ship_from_details::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-mod tax_product_resource_tax_association_transaction_attempts;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-pub use tax_product_resource_tax_association_transaction_attempts::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-mod tax_product_resource_tax_association_transaction_attempts_resource_committed;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-pub use tax_product_resource_tax_association_transaction_attempts_resource_committed::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-mod tax_product_resource_tax_association_transaction_attempts_resource_errored;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_associations"))]
-pub use tax_product_resource_tax_association_transaction_attempts_resource_errored::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-mod tax_product_resource_tax_breakdown;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-pub use tax_product_resource_tax_breakdown::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-mod tax_product_resource_tax_calculation_shipping_cost;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-pub use tax_product_resource_tax_calculation_shipping_cost::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-mod tax_product_resource_tax_rate_details;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_calculations"))]
-pub use tax_product_resource_tax_rate_details::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-mod tax_product_resource_tax_settings_defaults;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-pub use tax_product_resource_tax_settings_defaults::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-mod tax_product_resource_tax_settings_head_office;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-pub use tax_product_resource_tax_settings_head_office::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-mod tax_product_resource_tax_settings_status_details;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-pub use tax_product_resource_tax_settings_status_details::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-mod tax_product_resource_tax_settings_status_details_resource_active;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-pub use tax_product_resource_tax_settings_status_details_resource_active::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-mod tax_product_resource_tax_settings_status_details_resource_pending;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_settings"))]
-pub use tax_product_resource_tax_settings_status_details_resource_pending::*;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))
-)]
-mod tax_product_resource_tax_transaction_line_item_resource_reversal;
-#[cfg_attr(
-    not(docsrs),
-    cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))
-)]
-pub use tax_product_resource_tax_transaction_line_item_resource_reversal::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_transactions"))]
-mod tax_product_resource_tax_transaction_resource_reversal;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_transactions"))]
-pub use tax_product_resource_tax_transaction_resource_reversal::*;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_transactions"))]
-mod tax_product_resource_tax_transaction_shipping_cost;
-#[cfg_attr(not(docsrs), cfg(feature = "tax_transactions"))]
-pub use tax_product_resource_tax_transaction_shipping_cost::*;
 #[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]
 mod tax_registration;
 #[cfg_attr(not(docsrs), cfg(feature = "tax_registrations"))]

@@ -70,7 +70,7 @@ pub struct TaxAssociation {
     pub payment_intent: String,
     /// Information about the tax transactions linked to this payment intent
     pub tax_transaction_attempts: Option<
-        Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>,
+        Vec<crate::tax_association::TaxTransactionAttempts>,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -92,7 +92,7 @@ impl crate::rt::Decode for TaxAssociation {
             f1: crate::rt::json::Slot<crate::TaxAssociationId>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>,
+                Vec<crate::tax_association::TaxTransactionAttempts>,
             >,
         }
         let mut b = Slots {

@@ -22,7 +22,7 @@ pub struct CreateTaxCalculation {
     /// Details about the address from which the goods are being shipped.
     pub ship_from_details: Option<crate::tax_calculation::ShipFromDetails>,
     /// Shipping cost details to be used for the calculation.
-    pub shipping_cost: Option<crate::tax_calculation::ShippingCost>,
+    pub shipping_cost: Option<crate::tax_calculation::create::ShippingCost>,
     /// Timestamp of date at which the tax rules and rates in effect applies for the calculation. Measured in seconds since the Unix epoch. Can be up to 48 hours in the past, and up to 48 hours in the future.
     pub tax_date: Option<i64>,
 }
@@ -104,7 +104,7 @@ impl CreateTaxCalculation {
     /// Shipping cost details to be used for the calculation.
     pub fn shipping_cost(
         mut self,
-        v: impl Into<crate::tax_calculation::ShippingCost>,
+        v: impl Into<crate::tax_calculation::create::ShippingCost>,
     ) -> Self {
         self.shipping_cost = Some(v.into());
         self
@@ -224,13 +224,13 @@ pub struct TaxCalculation {
     /// The details of the ship from location, such as the address.
     pub ship_from_details: Option<crate::TaxProductResourceShipFromDetails>,
     /// The shipping cost details for the calculation.
-    pub shipping_cost: Option<crate::TaxProductResourceTaxCalculationShippingCost>,
+    pub shipping_cost: Option<crate::tax_calculation::ShippingCost>,
     /// The amount of tax to be collected on top of the line item prices.
     pub tax_amount_exclusive: i64,
     /// The amount of tax already included in the line item prices.
     pub tax_amount_inclusive: i64,
     /// Breakdown of individual tax amounts that add up to the total.
-    pub tax_breakdown: Vec<crate::TaxProductResourceTaxBreakdown>,
+    pub tax_breakdown: Vec<crate::tax_calculation::TaxBreakdown>,
     /// Timestamp of date at which the tax rules and rates in effect applies for the calculation.
     pub tax_date: crate::rt::Timestamp,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -257,12 +257,10 @@ impl crate::rt::Decode for TaxCalculation {
             f6: crate::rt::json::Slot<crate::rt::List<crate::TaxCalculationLineItem>>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::TaxProductResourceShipFromDetails>,
-            f9: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxCalculationShippingCost,
-            >,
+            f9: crate::rt::json::Slot<crate::tax_calculation::ShippingCost>,
             f10: crate::rt::json::Slot<i64>,
             f11: crate::rt::json::Slot<i64>,
-            f12: crate::rt::json::Slot<Vec<crate::TaxProductResourceTaxBreakdown>>,
+            f12: crate::rt::json::Slot<Vec<crate::tax_calculation::TaxBreakdown>>,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {

@@ -12,7 +12,7 @@ pub struct TaxProductResourceCustomerDetails {
     /// The customer's IP address (IPv4 or IPv6).
     pub ip_address: Option<String>,
     /// The customer's tax IDs (for example, EU VAT numbers).
-    pub tax_ids: Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
+    pub tax_ids: Vec<crate::tax_product_resource_customer_details::TaxIds>,
     /// The taxability override used for taxation.
     pub taxability_override: crate::tax_calculation::TaxabilityOverride,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -27,7 +27,7 @@ impl crate::rt::Decode for TaxProductResourceCustomerDetails {
             f1: crate::rt::json::Slot<crate::tax_calculation::AddressSource>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<
-                Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
+                Vec<crate::tax_product_resource_customer_details::TaxIds>,
             >,
             f4: crate::rt::json::Slot<crate::tax_calculation::TaxabilityOverride>,
         }

@@ -14,7 +14,7 @@ pub struct CreateTaxRegistration {
     /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
     pub country: String,
     /// Specific options for a registration in the specified `country`.
-    pub country_options: crate::tax_registration::CountryOptions,
+    pub country_options: crate::tax_registration::create::CountryOptions,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// If set, the Tax Registration stops being active at this time. If not set, the Tax Registration will be active indefinitely. Timestamp measured in seconds since the Unix epoch.
@@ -44,7 +44,7 @@ impl CreateTaxRegistration {
     pub fn new(
         active_from: impl Into<crate::tax_registration::ActiveFrom>,
         country: impl Into<String>,
-        country_options: impl Into<crate::tax_registration::CountryOptions>,
+        country_options: impl Into<crate::tax_registration::create::CountryOptions>,
     ) -> Self {
         Self {
             active_from: active_from.into(),
@@ -262,7 +262,7 @@ pub struct TaxRegistration {
     /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
     pub country: String,
     /// The `country_options` field.
-    pub country_options: crate::TaxProductRegistrationsResourceCountryOptions,
+    pub country_options: crate::tax_registration::CountryOptions,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// If set, the registration stops being active at this time. If not set, the registration will be active indefinitely. Measured in seconds since the Unix epoch.
@@ -291,9 +291,7 @@ impl crate::rt::Decode for TaxRegistration {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Timestamp>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<
-                crate::TaxProductRegistrationsResourceCountryOptions,
-            >,
+            f2: crate::rt::json::Slot<crate::tax_registration::CountryOptions>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::rt::Timestamp>,
             f5: crate::rt::json::Slot<crate::TaxRegistrationId>,

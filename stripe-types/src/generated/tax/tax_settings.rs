@@ -59,15 +59,15 @@ impl crate::rt::StripeRequest for RetrieveTaxSettings {
 #[non_exhaustive]
 pub struct TaxSettings {
     /// The `defaults` field.
-    pub defaults: crate::TaxProductResourceTaxSettingsDefaults,
+    pub defaults: crate::tax_settings::Defaults,
     /// The place where your business is located.
-    pub head_office: Option<crate::TaxProductResourceTaxSettingsHeadOffice>,
+    pub head_office: Option<crate::tax_settings::HeadOffice>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The status of the Tax `Settings`.
     pub status: crate::tax_settings::Status,
     /// The `status_details` field.
-    pub status_details: crate::TaxProductResourceTaxSettingsStatusDetails,
+    pub status_details: crate::tax_settings::StatusDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -81,11 +81,11 @@ impl crate::rt::Decode for TaxSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsDefaults>,
-            f1: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsHeadOffice>,
+            f0: crate::rt::json::Slot<crate::tax_settings::Defaults>,
+            f1: crate::rt::json::Slot<crate::tax_settings::HeadOffice>,
             f2: crate::rt::json::Slot<bool>,
             f3: crate::rt::json::Slot<crate::tax_settings::Status>,
-            f4: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsStatusDetails>,
+            f4: crate::rt::json::Slot<crate::tax_settings::StatusDetails>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -183,11 +183,11 @@ impl serde::Serialize for TaxSettings {
 #[non_exhaustive]
 pub struct UpdateTaxSettings {
     /// Default configuration to be used on Stripe Tax calculations.
-    pub defaults: Option<crate::tax_settings::Defaults>,
+    pub defaults: Option<crate::tax_settings::update::Defaults>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The place where your business is located.
-    pub head_office: Option<crate::tax_settings::HeadOffice>,
+    pub head_office: Option<crate::tax_settings::update::HeadOffice>,
 }
 #[cfg(feature = "tax_settings")]
 impl serde::Serialize for UpdateTaxSettings {
@@ -218,7 +218,10 @@ impl UpdateTaxSettings {
         }
     }
     /// Default configuration to be used on Stripe Tax calculations.
-    pub fn defaults(mut self, v: impl Into<crate::tax_settings::Defaults>) -> Self {
+    pub fn defaults(
+        mut self,
+        v: impl Into<crate::tax_settings::update::Defaults>,
+    ) -> Self {
         self.defaults = Some(v.into());
         self
     }
@@ -228,7 +231,10 @@ impl UpdateTaxSettings {
         self
     }
     /// The place where your business is located.
-    pub fn head_office(mut self, v: impl Into<crate::tax_settings::HeadOffice>) -> Self {
+    pub fn head_office(
+        mut self,
+        v: impl Into<crate::tax_settings::update::HeadOffice>,
+    ) -> Self {
         self.head_office = Some(v.into());
         self
     }

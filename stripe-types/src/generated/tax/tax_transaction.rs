@@ -112,7 +112,7 @@ pub struct CreateReversalTaxTransaction {
     /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
     pub reference: String,
     /// The shipping cost to reverse.
-    pub shipping_cost: Option<crate::tax_transaction::ShippingCost>,
+    pub shipping_cost: Option<crate::tax_transaction::create::ShippingCost>,
 }
 #[cfg(feature = "tax_transactions")]
 impl serde::Serialize for CreateReversalTaxTransaction {
@@ -193,7 +193,7 @@ impl CreateReversalTaxTransaction {
     /// The shipping cost to reverse.
     pub fn shipping_cost(
         mut self,
-        v: impl Into<crate::tax_transaction::ShippingCost>,
+        v: impl Into<crate::tax_transaction::create::ShippingCost>,
     ) -> Self {
         self.shipping_cost = Some(v.into());
         self
@@ -310,11 +310,11 @@ pub struct TaxTransaction {
     /// A custom unique identifier, such as 'myOrder_123'.
     pub reference: String,
     /// If `type=reversal`, contains information about what was reversed.
-    pub reversal: Option<crate::TaxProductResourceTaxTransactionResourceReversal>,
+    pub reversal: Option<crate::tax_transaction::Reversal>,
     /// The details of the ship from location, such as the address.
     pub ship_from_details: Option<crate::TaxProductResourceShipFromDetails>,
     /// The shipping cost details for the transaction.
-    pub shipping_cost: Option<crate::TaxProductResourceTaxTransactionShippingCost>,
+    pub shipping_cost: Option<crate::tax_transaction::ShippingCost>,
     /// Timestamp of date at which the tax rules and rates in effect applies for the calculation.
     pub tax_date: crate::rt::Timestamp,
     /// If `reversal`, this transaction reverses an earlier transaction.
@@ -344,13 +344,9 @@ impl crate::rt::Decode for TaxTransaction {
             f7: crate::rt::json::Slot<crate::rt::Metadata>,
             f8: crate::rt::json::Slot<crate::rt::Timestamp>,
             f9: crate::rt::json::Slot<String>,
-            f10: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxTransactionResourceReversal,
-            >,
+            f10: crate::rt::json::Slot<crate::tax_transaction::Reversal>,
             f11: crate::rt::json::Slot<crate::TaxProductResourceShipFromDetails>,
-            f12: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxTransactionShippingCost,
-            >,
+            f12: crate::rt::json::Slot<crate::tax_transaction::ShippingCost>,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
             f14: crate::rt::json::Slot<crate::tax_transaction::Type>,
         }

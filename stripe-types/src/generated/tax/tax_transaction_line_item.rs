@@ -123,9 +123,7 @@ pub struct TaxTransactionLineItem {
     /// A custom identifier for this line item in the transaction.
     pub reference: String,
     /// If `type=reversal`, contains information about what was reversed.
-    pub reversal: Option<
-        crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
-    >,
+    pub reversal: Option<crate::tax_transaction_line_item::Reversal>,
     /// Specifies whether the `amount` includes taxes. If `tax_behavior=inclusive`, then the amount includes taxes.
     pub tax_behavior: crate::tax_calculation::TaxBehavior,
     /// The [tax code](https://docs.stripe.com/tax/tax-categories) ID used for this resource.
@@ -156,9 +154,7 @@ impl crate::rt::Decode for TaxTransactionLineItem {
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<String>,
-            f8: crate::rt::json::Slot<
-                crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
-            >,
+            f8: crate::rt::json::Slot<crate::tax_transaction_line_item::Reversal>,
             f9: crate::rt::json::Slot<crate::tax_calculation::TaxBehavior>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::tax_transaction_line_item::Type>,

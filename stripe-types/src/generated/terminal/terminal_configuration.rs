@@ -10,7 +10,9 @@
 #[non_exhaustive]
 pub struct CreateTerminalConfiguration {
     /// An object containing device type specific settings for BBPOS WisePad 3 readers.
-    pub bbpos_wisepad3: Option<crate::terminal_configuration::BbposWisepad3>,
+    pub bbpos_wisepad3: Option<
+        crate::terminal_configuration::create_update::BbposWisepad3,
+    >,
     /// An object containing device type specific settings for BBPOS WisePOS E readers.
     pub bbpos_wisepos_e: Option<crate::terminal_configuration::BbposWiseposE>,
     /// Specifies which fields in the response should be expanded.
@@ -18,17 +20,25 @@ pub struct CreateTerminalConfiguration {
     /// Name of the configuration
     pub name: Option<String>,
     /// Configurations for collecting transactions offline.
-    pub offline: Option<crate::rt::Clearable<crate::terminal_configuration::Offline>>,
+    pub offline: Option<
+        crate::rt::Clearable<crate::terminal_configuration::create_update::Offline>,
+    >,
     /// Reboot time settings for readers. that support customized reboot time configuration.
-    pub reboot_window: Option<crate::terminal_configuration::RebootWindow>,
+    pub reboot_window: Option<
+        crate::terminal_configuration::create_update::RebootWindow,
+    >,
     /// An object containing device type specific settings for Stripe S700 readers.
     pub stripe_s700: Option<crate::terminal_configuration::StripeS700>,
     /// Tipping configurations for readers that support on-reader tips.
-    pub tipping: Option<crate::rt::Clearable<crate::terminal_configuration::Tipping>>,
+    pub tipping: Option<
+        crate::rt::Clearable<crate::terminal_configuration::create_update::Tipping>,
+    >,
     /// An object containing device type specific settings for Verifone P400 readers.
     pub verifone_p400: Option<crate::terminal_configuration::VerifoneP400>,
     /// Configurations for connecting to a WiFi network.
-    pub wifi: Option<crate::rt::Clearable<crate::terminal_configuration::Wifi>>,
+    pub wifi: Option<
+        crate::rt::Clearable<crate::terminal_configuration::create_update::Wifi>,
+    >,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for CreateTerminalConfiguration {
@@ -89,7 +99,7 @@ impl CreateTerminalConfiguration {
     /// An object containing device type specific settings for BBPOS WisePad 3 readers.
     pub fn bbpos_wisepad3(
         mut self,
-        v: impl Into<crate::terminal_configuration::BbposWisepad3>,
+        v: impl Into<crate::terminal_configuration::create_update::BbposWisepad3>,
     ) -> Self {
         self.bbpos_wisepad3 = Some(v.into());
         self
@@ -115,7 +125,9 @@ impl CreateTerminalConfiguration {
     /// Configurations for collecting transactions offline.
     pub fn offline(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::Offline>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::terminal_configuration::create_update::Offline>,
+        >,
     ) -> Self {
         self.offline = Some(v.into());
         self
@@ -123,7 +135,7 @@ impl CreateTerminalConfiguration {
     /// Reboot time settings for readers. that support customized reboot time configuration.
     pub fn reboot_window(
         mut self,
-        v: impl Into<crate::terminal_configuration::RebootWindow>,
+        v: impl Into<crate::terminal_configuration::create_update::RebootWindow>,
     ) -> Self {
         self.reboot_window = Some(v.into());
         self
@@ -139,7 +151,9 @@ impl CreateTerminalConfiguration {
     /// Tipping configurations for readers that support on-reader tips.
     pub fn tipping(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::Tipping>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::terminal_configuration::create_update::Tipping>,
+        >,
     ) -> Self {
         self.tipping = Some(v.into());
         self
@@ -155,7 +169,9 @@ impl CreateTerminalConfiguration {
     /// Configurations for connecting to a WiFi network.
     pub fn wifi(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::Wifi>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::terminal_configuration::create_update::Wifi>,
+        >,
     ) -> Self {
         self.wifi = Some(v.into());
         self
@@ -490,13 +506,9 @@ impl crate::rt::StripeRequest for RetrieveTerminalConfiguration {
 #[non_exhaustive]
 pub struct TerminalConfiguration {
     /// The `bbpos_wisepad3` field.
-    pub bbpos_wisepad3: Option<
-        crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-    >,
+    pub bbpos_wisepad3: Option<crate::terminal_configuration::BbposWisepad3>,
     /// The `bbpos_wisepos_e` field.
-    pub bbpos_wisepos_e: Option<
-        crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-    >,
+    pub bbpos_wisepos_e: Option<crate::terminal_configuration::BbposWisepad3>,
     /// Unique identifier for the object.
     pub id: crate::TerminalConfigurationId,
     /// Whether this Configuration is the default for your account
@@ -506,23 +518,17 @@ pub struct TerminalConfiguration {
     /// String indicating the name of the Configuration object, set by the user
     pub name: Option<String>,
     /// The `offline` field.
-    pub offline: Option<crate::TerminalConfigurationConfigurationResourceOfflineConfig>,
+    pub offline: Option<crate::terminal_configuration::Offline>,
     /// The `reboot_window` field.
-    pub reboot_window: Option<
-        crate::TerminalConfigurationConfigurationResourceRebootWindow,
-    >,
+    pub reboot_window: Option<crate::terminal_configuration::RebootWindow>,
     /// The `stripe_s700` field.
-    pub stripe_s700: Option<
-        crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-    >,
+    pub stripe_s700: Option<crate::terminal_configuration::BbposWisepad3>,
     /// The `tipping` field.
-    pub tipping: Option<crate::TerminalConfigurationConfigurationResourceTipping>,
+    pub tipping: Option<crate::terminal_configuration::Tipping>,
     /// The `verifone_p400` field.
-    pub verifone_p400: Option<
-        crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-    >,
+    pub verifone_p400: Option<crate::terminal_configuration::BbposWisepad3>,
     /// The `wifi` field.
-    pub wifi: Option<crate::TerminalConfigurationConfigurationResourceWifiConfig>,
+    pub wifi: Option<crate::terminal_configuration::Wifi>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -539,34 +545,18 @@ impl crate::rt::Decode for TerminalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-            >,
+            f0: crate::rt::json::Slot<crate::terminal_configuration::BbposWisepad3>,
+            f1: crate::rt::json::Slot<crate::terminal_configuration::BbposWisepad3>,
             f2: crate::rt::json::Slot<crate::TerminalConfigurationId>,
             f3: crate::rt::json::Slot<bool>,
             f4: crate::rt::json::Slot<bool>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceOfflineConfig,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceRebootWindow,
-            >,
-            f8: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-            >,
-            f9: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceTipping,
-            >,
-            f10: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
-            >,
-            f11: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceWifiConfig,
-            >,
+            f6: crate::rt::json::Slot<crate::terminal_configuration::Offline>,
+            f7: crate::rt::json::Slot<crate::terminal_configuration::RebootWindow>,
+            f8: crate::rt::json::Slot<crate::terminal_configuration::BbposWisepad3>,
+            f9: crate::rt::json::Slot<crate::terminal_configuration::Tipping>,
+            f10: crate::rt::json::Slot<crate::terminal_configuration::BbposWisepad3>,
+            f11: crate::rt::json::Slot<crate::terminal_configuration::Wifi>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -702,1049 +692,6 @@ impl serde::Serialize for TerminalConfiguration {
         map.end()
     }
 }
-/// TerminalConfigurationConfigurationResourceCurrencySpecificConfig
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-    /// Fixed amounts displayed when collecting a tip
-    pub fixed_amounts: Option<Vec<i64>>,
-    /// Percentages displayed when collecting a tip
-    pub percentages: Option<Vec<i64>>,
-    /// Below this amount, fixed amounts will be displayed; above it, percentages will be displayed
-    pub smart_tip_threshold: Option<i64>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode
-for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<Vec<i64>>,
-            f1: crate::rt::json::Slot<Vec<i64>>,
-            f2: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_currency_specific_config object",
-                &["fixed_amounts", "percentages", "smart_tip_threshold"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-            fixed_amounts: b.f0.take(),
-            percentages: b.f1.take(),
-            smart_tip_threshold: b.f2.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId
-for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.fixed_amounts {
-            map.serialize_entry("fixed_amounts", v)?;
-        }
-        if let Some(v) = &self.percentages {
-            map.serialize_entry("percentages", v)?;
-        }
-        if let Some(v) = &self.smart_tip_threshold {
-            map.serialize_entry("smart_tip_threshold", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-    /// A File ID representing an image to display on the reader
-    pub splashscreen: Option<crate::rt::Expandable<crate::File>>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode
-for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_device_type_specific_config object",
-                &["splashscreen"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-            splashscreen: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId
-for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize
-for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.splashscreen {
-            map.serialize_entry("splashscreen", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceEnterprisePEAPWifi
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    /// A File ID representing a PEM file containing the server certificate
-    pub ca_certificate_file: Option<String>,
-    /// Password for connecting to the WiFi network
-    pub password: crate::rt::Secret<String>,
-    /// Name of the WiFi network
-    pub ssid: String,
-    /// Username for connecting to the WiFi network
-    pub username: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_enterprise_peap_wifi object",
-                &["ca_certificate_file", "password", "ssid", "username"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(), b.f2.take(), b.f3.take()) {
-            (Some(f1), Some(f2), Some(f3)) => {
-                Ok(TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-                    ca_certificate_file: b.f0.take(),
-                    password: f1,
-                    ssid: f2,
-                    username: f3,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "password"),
-                        (taken.1.is_none(), "ssid"),
-                        (taken.2.is_none(), "username"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ca_certificate_file {
-            map.serialize_entry("ca_certificate_file", v)?;
-        }
-        map.serialize_entry("password", &self.password)?;
-        map.serialize_entry("ssid", &self.ssid)?;
-        map.serialize_entry("username", &self.username)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceEnterpriseTLSWifi
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    /// A File ID representing a PEM file containing the server certificate
-    pub ca_certificate_file: Option<String>,
-    /// A File ID representing a PEM file containing the client certificate
-    pub client_certificate_file: String,
-    /// A File ID representing a PEM file containing the client RSA private key
-    pub private_key_file: String,
-    /// Password for the private key file
-    pub private_key_file_password: Option<crate::rt::Secret<String>>,
-    /// Name of the WiFi network
-    pub ssid: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<String>,
-            f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<String>,
-            f3: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f4: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_enterprise_tls_wifi object",
-                &[
-                    "ca_certificate_file",
-                    "client_certificate_file",
-                    "private_key_file",
-                    "private_key_file_password",
-                    "ssid",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    2 => r.required(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.required(&mut b.f4),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(), b.f2.take(), b.f4.take()) {
-            (Some(f1), Some(f2), Some(f4)) => {
-                Ok(TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-                    ca_certificate_file: b.f0.take(),
-                    client_certificate_file: f1,
-                    private_key_file: f2,
-                    private_key_file_password: b.f3.take(),
-                    ssid: f4,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[
-                        (taken.0.is_none(), "client_certificate_file"),
-                        (taken.1.is_none(), "private_key_file"),
-                        (taken.2.is_none(), "ssid"),
-                    ],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ca_certificate_file {
-            map.serialize_entry("ca_certificate_file", v)?;
-        }
-        map.serialize_entry("client_certificate_file", &self.client_certificate_file)?;
-        map.serialize_entry("private_key_file", &self.private_key_file)?;
-        if let Some(v) = &self.private_key_file_password {
-            map.serialize_entry("private_key_file_password", v)?;
-        }
-        map.serialize_entry("ssid", &self.ssid)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceOfflineConfig
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceOfflineConfig {
-    /// Determines whether to allow transactions to be collected while reader is offline. Defaults to false.
-    pub enabled: Option<bool>,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourceOfflineConfig {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_offline_config object",
-                &["enabled"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(TerminalConfigurationConfigurationResourceOfflineConfig {
-            enabled: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceOfflineConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourceOfflineConfig {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourceOfflineConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enabled {
-            map.serialize_entry("enabled", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourcePersonalPSKWifi
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    /// Password for connecting to the WiFi network
-    pub password: crate::rt::Secret<String>,
-    /// Name of the WiFi network
-    pub ssid: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_personal_psk_wifi object",
-                &["password", "ssid"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(TerminalConfigurationConfigurationResourcePersonalPskWifi {
-                    password: f0,
-                    ssid: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "password"), (taken.1.is_none(), "ssid")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("password", &self.password)?;
-        map.serialize_entry("ssid", &self.ssid)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceRebootWindow
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceRebootWindow {
-    /// Integer between 0 to 23 that represents the end hour of the reboot time window. The value must be different than the start_hour.
-    pub end_hour: i64,
-    /// Integer between 0 to 23 that represents the start hour of the reboot time window.
-    pub start_hour: i64,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourceRebootWindow {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<i64>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_reboot_window object",
-                &["end_hour", "start_hour"],
-                &mut |r, i| match i {
-                    0 => r.required(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f0.take(), b.f1.take()) {
-            (Some(f0), Some(f1)) => {
-                Ok(TerminalConfigurationConfigurationResourceRebootWindow {
-                    end_hour: f0,
-                    start_hour: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "end_hour"), (taken.1.is_none(), "start_hour")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceRebootWindow {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourceRebootWindow {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourceRebootWindow {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("end_hour", &self.end_hour)?;
-        map.serialize_entry("start_hour", &self.start_hour)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceTipping
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceTipping {
-    /// The `aed` field.
-    pub aed: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `aud` field.
-    pub aud: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `cad` field.
-    pub cad: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `chf` field.
-    pub chf: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `czk` field.
-    pub czk: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `dkk` field.
-    pub dkk: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `eur` field.
-    pub eur: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `gbp` field.
-    pub gbp: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `gip` field.
-    pub gip: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `hkd` field.
-    pub hkd: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `huf` field.
-    pub huf: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `jpy` field.
-    pub jpy: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `mxn` field.
-    pub mxn: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `myr` field.
-    pub myr: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `nok` field.
-    pub nok: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `nzd` field.
-    pub nzd: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `pln` field.
-    pub pln: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `ron` field.
-    pub ron: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `sek` field.
-    pub sek: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `sgd` field.
-    pub sgd: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// The `usd` field.
-    pub usd: Option<
-        crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourceTipping {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f3: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f4: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f5: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f6: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f7: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f8: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f9: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f10: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f11: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f12: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f13: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f14: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f15: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f16: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f17: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f18: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f19: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-            f20: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-            f4: crate::rt::json::Slot::new(),
-            f5: crate::rt::json::Slot::new(),
-            f6: crate::rt::json::Slot::new(),
-            f7: crate::rt::json::Slot::new(),
-            f8: crate::rt::json::Slot::new(),
-            f9: crate::rt::json::Slot::new(),
-            f10: crate::rt::json::Slot::new(),
-            f11: crate::rt::json::Slot::new(),
-            f12: crate::rt::json::Slot::new(),
-            f13: crate::rt::json::Slot::new(),
-            f14: crate::rt::json::Slot::new(),
-            f15: crate::rt::json::Slot::new(),
-            f16: crate::rt::json::Slot::new(),
-            f17: crate::rt::json::Slot::new(),
-            f18: crate::rt::json::Slot::new(),
-            f19: crate::rt::json::Slot::new(),
-            f20: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_tipping object",
-                &[
-                    "aed",
-                    "aud",
-                    "cad",
-                    "chf",
-                    "czk",
-                    "dkk",
-                    "eur",
-                    "gbp",
-                    "gip",
-                    "hkd",
-                    "huf",
-                    "jpy",
-                    "mxn",
-                    "myr",
-                    "nok",
-                    "nzd",
-                    "pln",
-                    "ron",
-                    "sek",
-                    "sgd",
-                    "usd",
-                ],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.optional(&mut b.f3),
-                    4 => r.optional(&mut b.f4),
-                    5 => r.optional(&mut b.f5),
-                    6 => r.optional(&mut b.f6),
-                    7 => r.optional(&mut b.f7),
-                    8 => r.optional(&mut b.f8),
-                    9 => r.optional(&mut b.f9),
-                    10 => r.optional(&mut b.f10),
-                    11 => r.optional(&mut b.f11),
-                    12 => r.optional(&mut b.f12),
-                    13 => r.optional(&mut b.f13),
-                    14 => r.optional(&mut b.f14),
-                    15 => r.optional(&mut b.f15),
-                    16 => r.optional(&mut b.f16),
-                    17 => r.optional(&mut b.f17),
-                    18 => r.optional(&mut b.f18),
-                    19 => r.optional(&mut b.f19),
-                    20 => r.optional(&mut b.f20),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(TerminalConfigurationConfigurationResourceTipping {
-            aed: b.f0.take(),
-            aud: b.f1.take(),
-            cad: b.f2.take(),
-            chf: b.f3.take(),
-            czk: b.f4.take(),
-            dkk: b.f5.take(),
-            eur: b.f6.take(),
-            gbp: b.f7.take(),
-            gip: b.f8.take(),
-            hkd: b.f9.take(),
-            huf: b.f10.take(),
-            jpy: b.f11.take(),
-            mxn: b.f12.take(),
-            myr: b.f13.take(),
-            nok: b.f14.take(),
-            nzd: b.f15.take(),
-            pln: b.f16.take(),
-            ron: b.f17.take(),
-            sek: b.f18.take(),
-            sgd: b.f19.take(),
-            usd: b.f20.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de> for TerminalConfigurationConfigurationResourceTipping {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourceTipping {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourceTipping {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.aed {
-            map.serialize_entry("aed", v)?;
-        }
-        if let Some(v) = &self.aud {
-            map.serialize_entry("aud", v)?;
-        }
-        if let Some(v) = &self.cad {
-            map.serialize_entry("cad", v)?;
-        }
-        if let Some(v) = &self.chf {
-            map.serialize_entry("chf", v)?;
-        }
-        if let Some(v) = &self.czk {
-            map.serialize_entry("czk", v)?;
-        }
-        if let Some(v) = &self.dkk {
-            map.serialize_entry("dkk", v)?;
-        }
-        if let Some(v) = &self.eur {
-            map.serialize_entry("eur", v)?;
-        }
-        if let Some(v) = &self.gbp {
-            map.serialize_entry("gbp", v)?;
-        }
-        if let Some(v) = &self.gip {
-            map.serialize_entry("gip", v)?;
-        }
-        if let Some(v) = &self.hkd {
-            map.serialize_entry("hkd", v)?;
-        }
-        if let Some(v) = &self.huf {
-            map.serialize_entry("huf", v)?;
-        }
-        if let Some(v) = &self.jpy {
-            map.serialize_entry("jpy", v)?;
-        }
-        if let Some(v) = &self.mxn {
-            map.serialize_entry("mxn", v)?;
-        }
-        if let Some(v) = &self.myr {
-            map.serialize_entry("myr", v)?;
-        }
-        if let Some(v) = &self.nok {
-            map.serialize_entry("nok", v)?;
-        }
-        if let Some(v) = &self.nzd {
-            map.serialize_entry("nzd", v)?;
-        }
-        if let Some(v) = &self.pln {
-            map.serialize_entry("pln", v)?;
-        }
-        if let Some(v) = &self.ron {
-            map.serialize_entry("ron", v)?;
-        }
-        if let Some(v) = &self.sek {
-            map.serialize_entry("sek", v)?;
-        }
-        if let Some(v) = &self.sgd {
-            map.serialize_entry("sgd", v)?;
-        }
-        if let Some(v) = &self.usd {
-            map.serialize_entry("usd", v)?;
-        }
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// TerminalConfigurationConfigurationResourceWifiConfig
-#[cfg(feature = "terminal_configurations")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalConfigurationConfigurationResourceWifiConfig {
-    /// The `enterprise_eap_peap` field.
-    pub enterprise_eap_peap: Option<
-        crate::TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
-    >,
-    /// The `enterprise_eap_tls` field.
-    pub enterprise_eap_tls: Option<
-        crate::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
-    >,
-    /// The `personal_psk` field.
-    pub personal_psk: Option<
-        crate::TerminalConfigurationConfigurationResourcePersonalPskWifi,
-    >,
-    /// Security type of the WiFi network. The hash with the corresponding name contains the credentials for this security type.
-    pub r#type: crate::terminal_configuration::Type,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfig {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
-            >,
-            f1: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
-            >,
-            f2: crate::rt::json::Slot<
-                crate::TerminalConfigurationConfigurationResourcePersonalPskWifi,
-            >,
-            f3: crate::rt::json::Slot<crate::terminal_configuration::Type>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-            f2: crate::rt::json::Slot::new(),
-            f3: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_configuration_configuration_resource_wifi_config object",
-                &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk", "type"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.optional(&mut b.f1),
-                    2 => r.optional(&mut b.f2),
-                    3 => r.required(&mut b.f3),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f3.take(),) {
-            (Some(f3),) => {
-                Ok(TerminalConfigurationConfigurationResourceWifiConfig {
-                    enterprise_eap_peap: b.f0.take(),
-                    enterprise_eap_tls: b.f1.take(),
-                    personal_psk: b.f2.take(),
-                    r#type: f3,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "type")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl<'de> serde::Deserialize<'de>
-for TerminalConfigurationConfigurationResourceWifiConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::HasId for TerminalConfigurationConfigurationResourceWifiConfig {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalConfigurationConfigurationResourceWifiConfig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enterprise_eap_peap {
-            map.serialize_entry("enterprise_eap_peap", v)?;
-        }
-        if let Some(v) = &self.enterprise_eap_tls {
-            map.serialize_entry("enterprise_eap_tls", v)?;
-        }
-        if let Some(v) = &self.personal_psk {
-            map.serialize_entry("personal_psk", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 /// Update a Configuration
 ///
 /// Updates a new `Configuration` object.
@@ -1758,7 +705,7 @@ pub struct UpdateTerminalConfiguration {
     pub configuration: crate::TerminalConfigurationId,
     /// An object containing device type specific settings for BBPOS WisePad 3 readers.
     pub bbpos_wisepad3: Option<
-        crate::rt::Clearable<crate::terminal_configuration::BbposWisepad3>,
+        crate::rt::Clearable<crate::terminal_configuration::create_update::BbposWisepad3>,
     >,
     /// An object containing device type specific settings for BBPOS WisePOS E readers.
     pub bbpos_wisepos_e: Option<
@@ -1769,23 +716,29 @@ pub struct UpdateTerminalConfiguration {
     /// Name of the configuration
     pub name: Option<String>,
     /// Configurations for collecting transactions offline.
-    pub offline: Option<crate::rt::Clearable<crate::terminal_configuration::Offline>>,
+    pub offline: Option<
+        crate::rt::Clearable<crate::terminal_configuration::create_update::Offline>,
+    >,
     /// Reboot time settings for readers. that support customized reboot time configuration.
     pub reboot_window: Option<
-        crate::rt::Clearable<crate::terminal_configuration::RebootWindow>,
+        crate::rt::Clearable<crate::terminal_configuration::create_update::RebootWindow>,
     >,
     /// An object containing device type specific settings for Stripe S700 readers.
     pub stripe_s700: Option<
         crate::rt::Clearable<crate::terminal_configuration::StripeS700>,
     >,
     /// Tipping configurations for readers. supporting on-reader tips
-    pub tipping: Option<crate::rt::Clearable<crate::terminal_configuration::Tipping>>,
+    pub tipping: Option<
+        crate::rt::Clearable<crate::terminal_configuration::create_update::Tipping>,
+    >,
     /// An object containing device type specific settings for Verifone P400 readers.
     pub verifone_p400: Option<
         crate::rt::Clearable<crate::terminal_configuration::VerifoneP400>,
     >,
     /// Configurations for connecting to a WiFi network.
-    pub wifi: Option<crate::rt::Clearable<crate::terminal_configuration::Wifi>>,
+    pub wifi: Option<
+        crate::rt::Clearable<crate::terminal_configuration::create_update::Wifi>,
+    >,
 }
 #[cfg(feature = "terminal_configurations")]
 impl serde::Serialize for UpdateTerminalConfiguration {
@@ -1847,7 +800,11 @@ impl UpdateTerminalConfiguration {
     /// An object containing device type specific settings for BBPOS WisePad 3 readers.
     pub fn bbpos_wisepad3(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::BbposWisepad3>>,
+        v: impl Into<
+            crate::rt::Clearable<
+                crate::terminal_configuration::create_update::BbposWisepad3,
+            >,
+        >,
     ) -> Self {
         self.bbpos_wisepad3 = Some(v.into());
         self
@@ -1873,7 +830,9 @@ impl UpdateTerminalConfiguration {
     /// Configurations for collecting transactions offline.
     pub fn offline(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::Offline>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::terminal_configuration::create_update::Offline>,
+        >,
     ) -> Self {
         self.offline = Some(v.into());
         self
@@ -1881,7 +840,11 @@ impl UpdateTerminalConfiguration {
     /// Reboot time settings for readers. that support customized reboot time configuration.
     pub fn reboot_window(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::RebootWindow>>,
+        v: impl Into<
+            crate::rt::Clearable<
+                crate::terminal_configuration::create_update::RebootWindow,
+            >,
+        >,
     ) -> Self {
         self.reboot_window = Some(v.into());
         self
@@ -1897,7 +860,9 @@ impl UpdateTerminalConfiguration {
     /// Tipping configurations for readers. supporting on-reader tips
     pub fn tipping(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::Tipping>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::terminal_configuration::create_update::Tipping>,
+        >,
     ) -> Self {
         self.tipping = Some(v.into());
         self
@@ -1913,7 +878,9 @@ impl UpdateTerminalConfiguration {
     /// Configurations for connecting to a WiFi network.
     pub fn wifi(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::terminal_configuration::Wifi>>,
+        v: impl Into<
+            crate::rt::Clearable<crate::terminal_configuration::create_update::Wifi>,
+        >,
     ) -> Self {
         self.wifi = Some(v.into());
         self

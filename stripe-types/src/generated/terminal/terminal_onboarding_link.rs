@@ -12,7 +12,7 @@ pub struct CreateTerminalOnboardingLink {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Specific fields needed to generate the desired link type.
-    pub link_options: crate::terminal_onboarding_link::LinkOptions,
+    pub link_options: crate::terminal_onboarding_link::create::LinkOptions,
     /// The type of link being generated.
     pub link_type: crate::terminal_onboarding_link::LinkType,
     /// Stripe account ID to generate the link for.
@@ -39,7 +39,7 @@ impl CreateTerminalOnboardingLink {
     /// Start with the required parameters: `link_options`, `link_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        link_options: impl Into<crate::terminal_onboarding_link::LinkOptions>,
+        link_options: impl Into<crate::terminal_onboarding_link::create::LinkOptions>,
         link_type: impl Into<crate::terminal_onboarding_link::LinkType>,
     ) -> Self {
         Self {
@@ -81,7 +81,7 @@ impl crate::rt::StripeRequest for CreateTerminalOnboardingLink {
 #[non_exhaustive]
 pub struct TerminalOnboardingLink {
     /// The `link_options` field.
-    pub link_options: crate::TerminalOnboardingLinkLinkOptions,
+    pub link_options: crate::terminal_onboarding_link::LinkOptions,
     /// The type of link being generated.
     pub link_type: crate::terminal_onboarding_link::LinkType,
     /// Stripe account ID to generate the link for.
@@ -101,7 +101,7 @@ impl crate::rt::Decode for TerminalOnboardingLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::TerminalOnboardingLinkLinkOptions>,
+            f0: crate::rt::json::Slot<crate::terminal_onboarding_link::LinkOptions>,
             f1: crate::rt::json::Slot<crate::terminal_onboarding_link::LinkType>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<String>,
@@ -174,152 +174,6 @@ impl serde::Serialize for TerminalOnboardingLink {
         }
         map.serialize_entry("redirect_url", &self.redirect_url)?;
         map.serialize_entry("object", "terminal.onboarding_link")?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Options associated with the Apple Terms and Conditions link type.
-#[cfg(feature = "terminal_onboarding_links")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalOnboardingLinkAppleTermsAndConditions {
-    /// Whether the link should also support users relinking their Apple account.
-    pub allow_relinking: Option<bool>,
-    /// The business name of the merchant accepting Apple's Terms and Conditions.
-    pub merchant_display_name: String,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::Decode for TerminalOnboardingLinkAppleTermsAndConditions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<bool>,
-            f1: crate::rt::json::Slot<String>,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-            f1: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_onboarding_link_apple_terms_and_conditions object",
-                &["allow_relinking", "merchant_display_name"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    1 => r.required(&mut b.f1),
-                    _ => r.skip(),
-                },
-            )?;
-        match (b.f1.take(),) {
-            (Some(f1),) => {
-                Ok(TerminalOnboardingLinkAppleTermsAndConditions {
-                    allow_relinking: b.f0.take(),
-                    merchant_display_name: f1,
-                    extra,
-                })
-            }
-            taken => {
-                let name = crate::rt::json::first_missing(
-                    &[(taken.0.is_none(), "merchant_display_name")],
-                );
-                crate::rt::json::discard((taken, extra));
-                Err(r.missing(name))
-            }
-        }
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkAppleTermsAndConditions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::HasId for TerminalOnboardingLinkAppleTermsAndConditions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalOnboardingLinkAppleTermsAndConditions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.allow_relinking {
-            map.serialize_entry("allow_relinking", v)?;
-        }
-        map.serialize_entry("merchant_display_name", &self.merchant_display_name)?;
-        for (k, v) in self.extra.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-/// Link type options associated with the current onboarding link object.
-#[cfg(feature = "terminal_onboarding_links")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TerminalOnboardingLinkLinkOptions {
-    /// The options associated with the Apple Terms and Conditions link type.
-    pub apple_terms_and_conditions: Option<
-        crate::TerminalOnboardingLinkAppleTermsAndConditions,
-    >,
-    /// Fields the pinned spec does not name, kept as raw JSON.
-    pub extra: crate::rt::Extra,
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::Decode for TerminalOnboardingLinkLinkOptions {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::TerminalOnboardingLinkAppleTermsAndConditions,
-            >,
-        }
-        let mut b = Slots {
-            f0: crate::rt::json::Slot::new(),
-        };
-        let extra = r
-            .fields(
-                "a terminal_onboarding_link_link_options object",
-                &["apple_terms_and_conditions"],
-                &mut |r, i| match i {
-                    0 => r.optional(&mut b.f0),
-                    _ => r.skip(),
-                },
-            )?;
-        Ok(TerminalOnboardingLinkLinkOptions {
-            apple_terms_and_conditions: b.f0.take(),
-            extra,
-        })
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl<'de> serde::Deserialize<'de> for TerminalOnboardingLinkLinkOptions {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::HasId for TerminalOnboardingLinkLinkOptions {
-    fn id_str(&self) -> Option<&str> {
-        None
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TerminalOnboardingLinkLinkOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.apple_terms_and_conditions {
-            map.serialize_entry("apple_terms_and_conditions", v)?;
-        }
         for (k, v) in self.extra.iter() {
             map.serialize_entry(k, v)?;
         }

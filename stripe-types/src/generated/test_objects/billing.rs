@@ -31,143 +31,6 @@ impl crate::rt::TestDefault for crate::BillingAlert {
         }
     }
 }
-#[cfg(feature = "invoiceitems")]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent {
-    fn test_default() -> Self {
-        Self {
-            subscription_details: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoiceitems")]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent {
-    fn test_default() -> Self {
-        Self {
-            subscription: crate::rt::TestDefault::test_default(),
-            subscription_item: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingLinesCommonCreditedItems {
-    fn test_default() -> Self {
-        Self {
-            invoice: crate::rt::TestDefault::test_default(),
-            invoice_line_items: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingLinesCommonProrationDetails {
-    fn test_default() -> Self {
-        Self {
-            credited_items: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
-    fn test_default() -> Self {
-        Self {
-            invoice_item: crate::rt::TestDefault::test_default(),
-            proration: crate::rt::TestDefault::test_default(),
-            proration_details: None,
-            subscription: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
-    fn test_default() -> Self {
-        Self {
-            invoice_item_details: None,
-            subscription_item_details: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent {
-    fn test_default() -> Self {
-        Self {
-            invoice_item: None,
-            proration: crate::rt::TestDefault::test_default(),
-            proration_details: None,
-            subscription: None,
-            subscription_item: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingParentsInvoiceParent {
-    fn test_default() -> Self {
-        Self {
-            quote_details: None,
-            subscription_details: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent {
-    fn test_default() -> Self {
-        Self {
-            quote: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
-    fn test_default() -> Self {
-        Self {
-            metadata: None,
-            subscription: crate::rt::TestDefault::test_default(),
-            subscription_proration_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingPricingPricing {
-    fn test_default() -> Self {
-        Self {
-            price_details: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            unit_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::BillingBillResourceInvoicingPricingPricingPriceDetails {
-    fn test_default() -> Self {
-        Self {
-            price: crate::rt::TestDefault::test_default(),
-            product: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "credit_note_lines",
@@ -185,41 +48,6 @@ impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingTaxesTax {
             taxability_reason: crate::rt::TestDefault::test_default(),
             taxable_amount: None,
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "credit_note_lines",
-        feature = "credit_notes",
-        feature = "invoice_lines",
-        feature = "invoices"
-    )
-)]
-impl crate::rt::TestDefault for crate::BillingBillResourceInvoicingTaxesTaxRateDetails {
-    fn test_default() -> Self {
-        Self {
-            tax_rate: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "test_clocks")]
-impl crate::rt::TestDefault
-for crate::BillingClocksResourceStatusDetailsAdvancingStatusDetails {
-    fn test_default() -> Self {
-        Self {
-            target_frozen_time: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "test_clocks")]
-impl crate::rt::TestDefault for crate::BillingClocksResourceStatusDetailsStatusDetails {
-    fn test_default() -> Self {
-        Self {
-            advancing: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -289,93 +117,6 @@ impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceAmount {
         Self {
             monetary: None,
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_grants")]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceApplicabilityConfig {
-    fn test_default() -> Self {
-        Self {
-            scope: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_grants")]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceApplicablePrice {
-    fn test_default() -> Self {
-        Self {
-            id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_balance_transactions")]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceCredit {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            credits_application_invoice_voided: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_balance_transactions")]
-impl crate::rt::TestDefault
-for crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided {
-    fn test_default() -> Self {
-        Self {
-            invoice: crate::rt::TestDefault::test_default(),
-            invoice_line_item: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_balance_transactions")]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceCreditsApplied {
-    fn test_default() -> Self {
-        Self {
-            invoice: crate::rt::TestDefault::test_default(),
-            invoice_line_item: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_balance_transactions")]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceBalanceDebit {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            credits_applied: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "billing_credit_balance_summary",
-        feature = "billing_credit_balance_transactions",
-        feature = "billing_credit_grants"
-    )
-)]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceMonetaryAmount {
-    fn test_default() -> Self {
-        Self {
-            currency: ::core::convert::From::from("usd"),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_grants")]
-impl crate::rt::TestDefault for crate::BillingCreditGrantsResourceScope {
-    fn test_default() -> Self {
-        Self {
-            price_type: None,
-            prices: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -462,54 +203,6 @@ impl crate::rt::TestDefault for crate::BillingMeterEventSummary {
         }
     }
 }
-#[cfg(feature = "billing_meters")]
-impl crate::rt::TestDefault for crate::BillingMeterResourceAggregationSettings {
-    fn test_default() -> Self {
-        Self {
-            formula: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_meter_event_adjustments")]
-impl crate::rt::TestDefault
-for crate::BillingMeterResourceBillingMeterEventAdjustmentCancel {
-    fn test_default() -> Self {
-        Self {
-            identifier: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::TestDefault
-for crate::BillingMeterResourceBillingMeterStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            deactivated_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::TestDefault for crate::BillingMeterResourceBillingMeterValue {
-    fn test_default() -> Self {
-        Self {
-            event_payload_key: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_meters")]
-impl crate::rt::TestDefault for crate::BillingMeterResourceCustomerMappingSettings {
-    fn test_default() -> Self {
-        Self {
-            event_payload_key: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "billing_portal_configurations")]
 impl crate::rt::TestDefault for crate::BillingPortalConfiguration {
     fn test_default() -> Self {
@@ -574,24 +267,6 @@ impl crate::rt::TestDefault for crate::Coupon {
         }
     }
 }
-#[cfg(feature = "coupons")]
-impl crate::rt::TestDefault for crate::CouponAppliesTo {
-    fn test_default() -> Self {
-        Self {
-            products: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "coupons")]
-impl crate::rt::TestDefault for crate::CouponCurrencyOption {
-    fn test_default() -> Self {
-        Self {
-            amount_off: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "credit_notes")]
 impl crate::rt::TestDefault for crate::CreditNote {
     fn test_default() -> Self {
@@ -651,18 +326,6 @@ impl crate::rt::TestDefault for crate::CreditNoteLineItem {
             r#type: crate::rt::TestDefault::test_default(),
             unit_amount: None,
             unit_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl crate::rt::TestDefault for crate::CreditNoteRefund {
-    fn test_default() -> Self {
-        Self {
-            amount_refunded: crate::rt::TestDefault::test_default(),
-            payment_record_refund: None,
-            refund: crate::rt::TestDefault::test_default(),
-            r#type: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -837,49 +500,12 @@ impl crate::rt::TestDefault for crate::Invoice {
         }
     }
 }
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::InvoiceInstallmentsCard {
-    fn test_default() -> Self {
-        Self {
-            enabled: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoiceItemThresholdReason {
-    fn test_default() -> Self {
-        Self {
-            line_item_ids: crate::rt::TestDefault::test_default(),
-            usage_gte: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 impl crate::rt::TestDefault for crate::InvoiceLineItemPeriod {
     fn test_default() -> Self {
         Self {
             end: crate::rt::TestDefault::test_default(),
             start: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::InvoiceMandateOptionsCard {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            amount_type: None,
-            description: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -955,93 +581,10 @@ impl crate::rt::TestDefault for crate::InvoicePaymentMethodOptionsAcssDebit {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault
-for crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-    fn test_default() -> Self {
-        Self {
-            transaction_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
 impl crate::rt::TestDefault for crate::InvoicePaymentMethodOptionsBancontact {
     fn test_default() -> Self {
         Self {
             preferred_language: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::InvoicePaymentMethodOptionsCard {
-    fn test_default() -> Self {
-        Self {
-            installments: None,
-            request_three_d_secure: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::InvoicePaymentMethodOptionsCustomerBalance {
-    fn test_default() -> Self {
-        Self {
-            bank_transfer: None,
-            funding_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            eu_bank_transfer: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            country: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1113,53 +656,6 @@ impl crate::rt::TestDefault for crate::InvoicePaymentMethodOptionsUsBankAccount 
         }
     }
 }
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-    fn test_default() -> Self {
-        Self {
-            filters: None,
-            permissions: None,
-            prefetch: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-    fn test_default() -> Self {
-        Self {
-            account_subcategories: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoiceRenderingPdf {
-    fn test_default() -> Self {
-        Self {
-            page_size: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::TestDefault for crate::InvoiceRenderingTemplate {
     fn test_default() -> Self {
@@ -1204,76 +700,6 @@ impl crate::rt::TestDefault for crate::InvoiceSettingCustomField {
         }
     }
 }
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::InvoiceSettingCustomerRenderingOptions {
-    fn test_default() -> Self {
-        Self {
-            amount_tax_display: None,
-            template: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::InvoiceSettingCustomerSetting {
-    fn test_default() -> Self {
-        Self {
-            custom_fields: None,
-            default_payment_method: None,
-            footer: None,
-            rendering_options: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoices", feature = "quotes"))]
-impl crate::rt::TestDefault for crate::InvoiceSettingQuoteSetting {
-    fn test_default() -> Self {
-        Self {
-            days_until_due: None,
-            issuer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
-impl crate::rt::TestDefault for crate::InvoiceSettingSubscriptionSchedulePhaseSetting {
-    fn test_default() -> Self {
-        Self {
-            account_tax_ids: None,
-            days_until_due: None,
-            issuer: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "invoices",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::InvoiceSettingSubscriptionScheduleSetting {
-    fn test_default() -> Self {
-        Self {
-            account_tax_ids: None,
-            days_until_due: None,
-            issuer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoiceThresholdReason {
-    fn test_default() -> Self {
-        Self {
-            amount_gte: None,
-            item_reasons: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "invoiceitems")]
 impl crate::rt::TestDefault for crate::Invoiceitem {
     fn test_default() -> Self {
@@ -1299,27 +725,6 @@ impl crate::rt::TestDefault for crate::Invoiceitem {
             quantity: crate::rt::TestDefault::test_default(),
             tax_rates: None,
             test_clock: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes"
-    )
-)]
-impl crate::rt::TestDefault for crate::LineItemsAdjustableQuantity {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            maximum: None,
-            minimum: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1395,19 +800,6 @@ impl crate::rt::TestDefault for crate::Plan {
         }
     }
 }
-#[cfg(feature = "plans")]
-impl crate::rt::TestDefault for crate::PlanTier {
-    fn test_default() -> Self {
-        Self {
-            flat_amount: None,
-            flat_amount_decimal: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-            up_to: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -1465,34 +857,6 @@ impl crate::rt::TestDefault for crate::PriceOrDeletedPrice {
         feature = "customers",
         feature = "payment_link_line_items",
         feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::PriceTier {
-    fn test_default() -> Self {
-        Self {
-            flat_amount: None,
-            flat_amount_decimal: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-            up_to: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
         feature = "plans",
         feature = "prices",
         feature = "quote_computed_upfront_line_items",
@@ -1524,15 +888,6 @@ impl crate::rt::TestDefault for crate::PromotionCode {
             promotion: crate::rt::TestDefault::test_default(),
             restrictions: crate::rt::TestDefault::test_default(),
             times_redeemed: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "promotion_codes")]
-impl crate::rt::TestDefault for crate::PromotionCodeCurrencyOption {
-    fn test_default() -> Self {
-        Self {
-            minimum_amount: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1650,82 +1005,6 @@ impl crate::rt::TestDefault for crate::SubscriptionSchedule {
         }
     }
 }
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::SubscriptionScheduleAddInvoiceItem {
-    fn test_default() -> Self {
-        Self {
-            discounts: crate::rt::TestDefault::test_default(),
-            metadata: None,
-            period: crate::rt::TestDefault::test_default(),
-            price: crate::rt::TestDefault::test_default(),
-            quantity: None,
-            tax_rates: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::SubscriptionScheduleAddInvoiceItemPeriod {
-    fn test_default() -> Self {
-        Self {
-            end: crate::rt::TestDefault::test_default(),
-            start: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::SubscriptionScheduleConfigurationItem {
-    fn test_default() -> Self {
-        Self {
-            billing_thresholds: None,
-            discounts: crate::rt::TestDefault::test_default(),
-            metadata: None,
-            price: crate::rt::TestDefault::test_default(),
-            quantity: None,
-            tax_rates: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::SubscriptionScheduleCurrentPhase {
-    fn test_default() -> Self {
-        Self {
-            end_date: crate::rt::TestDefault::test_default(),
-            start_date: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::SubscriptionSchedulePhaseConfiguration {
-    fn test_default() -> Self {
-        Self {
-            add_invoice_items: crate::rt::TestDefault::test_default(),
-            application_fee_percent: None,
-            automatic_tax: None,
-            billing_cycle_anchor: None,
-            billing_thresholds: None,
-            collection_method: None,
-            currency: ::core::convert::From::from("usd"),
-            default_payment_method: None,
-            default_tax_rates: None,
-            description: None,
-            discounts: crate::rt::TestDefault::test_default(),
-            end_date: crate::rt::TestDefault::test_default(),
-            invoice_settings: None,
-            items: crate::rt::TestDefault::test_default(),
-            metadata: None,
-            on_behalf_of: None,
-            proration_behavior: crate::rt::TestDefault::test_default(),
-            start_date: crate::rt::TestDefault::test_default(),
-            transfer_data: None,
-            trial_end: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -1831,36 +1110,21 @@ impl crate::rt::TestDefault for crate::billing_alert::Status {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "invoiceitems")]
+#[cfg(
+    any(
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
+    )
+)]
 impl crate::rt::TestDefault
-for crate::billing_bill_resource_invoice_item_parents_invoice_item_parent::Type {
+for crate::billing_bill_resource_invoicing_taxes_tax::TaxRateDetails {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("subscription_details")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invoice_item_details")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault
-for crate::billing_bill_resource_invoicing_parents_invoice_parent::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("quote_details")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
-impl crate::rt::TestDefault
-for crate::billing_bill_resource_invoicing_pricing_pricing::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("price_details")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            tax_rate: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1892,12 +1156,61 @@ impl crate::rt::TestDefault for crate::billing_bill_resource_invoicing_taxes_tax
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
-)]
-impl crate::rt::TestDefault for crate::billing_credit_balance_summary::PriceType {
+#[cfg(feature = "billing_credit_balance_transactions")]
+impl crate::rt::TestDefault for crate::billing_credit_balance_transaction::Credit {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("metered")
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            credits_application_invoice_voided: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_balance_transactions")]
+impl crate::rt::TestDefault for crate::billing_credit_balance_transaction::CreditType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("credits_application_invoice_voided")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_credit_balance_transactions")]
+impl crate::rt::TestDefault
+for crate::billing_credit_balance_transaction::CreditsApplicationInvoiceVoided {
+    fn test_default() -> Self {
+        Self {
+            invoice: crate::rt::TestDefault::test_default(),
+            invoice_line_item: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_balance_transactions")]
+impl crate::rt::TestDefault
+for crate::billing_credit_balance_transaction::CreditsApplied {
+    fn test_default() -> Self {
+        Self {
+            invoice: crate::rt::TestDefault::test_default(),
+            invoice_line_item: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_balance_transactions")]
+impl crate::rt::TestDefault for crate::billing_credit_balance_transaction::Debit {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            credits_applied: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_balance_transactions")]
+impl crate::rt::TestDefault for crate::billing_credit_balance_transaction::DebitType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("credits_applied")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -1908,9 +1221,46 @@ impl crate::rt::TestDefault for crate::billing_credit_balance_transaction::Type 
     }
 }
 #[cfg(feature = "billing_credit_grants")]
+impl crate::rt::TestDefault for crate::billing_credit_grant::ApplicabilityConfig {
+    fn test_default() -> Self {
+        Self {
+            scope: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
 impl crate::rt::TestDefault for crate::billing_credit_grant::Category {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("paid").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(feature = "billing_credit_balance_summary", feature = "billing_credit_grants")
+)]
+impl crate::rt::TestDefault for crate::billing_credit_grant::PriceType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("metered")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::TestDefault for crate::billing_credit_grant::Prices {
+    fn test_default() -> Self {
+        Self {
+            id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_grants")]
+impl crate::rt::TestDefault for crate::billing_credit_grant::Scope {
+    fn test_default() -> Self {
+        Self {
+            price_type: None,
+            prices: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1926,20 +1276,39 @@ impl crate::rt::TestDefault for crate::billing_credit_grant::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "billing_credit_balance_transactions")]
-impl crate::rt::TestDefault
-for crate::billing_credit_grants_resource_balance_credit::Type {
+#[cfg(
+    any(
+        feature = "billing_credit_balance_summary",
+        feature = "billing_credit_balance_transactions",
+        feature = "billing_credit_grants"
+    )
+)]
+impl crate::rt::TestDefault for crate::billing_credit_grants_resource_amount::Monetary {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("credits_application_invoice_voided")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            currency: ::core::convert::From::from("usd"),
+            value: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(feature = "billing_credit_balance_transactions")]
-impl crate::rt::TestDefault
-for crate::billing_credit_grants_resource_balance_debit::Type {
+#[cfg(feature = "billing_meters")]
+impl crate::rt::TestDefault for crate::billing_meter::CustomerMapping {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("credits_applied")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            event_payload_key: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl crate::rt::TestDefault for crate::billing_meter::DefaultAggregation {
+    fn test_default() -> Self {
+        Self {
+            formula: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "billing_meters")]
@@ -1961,9 +1330,36 @@ impl crate::rt::TestDefault for crate::billing_meter::Status {
     }
 }
 #[cfg(feature = "billing_meters")]
+impl crate::rt::TestDefault for crate::billing_meter::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            deactivated_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_meters")]
 impl crate::rt::TestDefault for crate::billing_meter::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("by_id").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_meters")]
+impl crate::rt::TestDefault for crate::billing_meter::ValueSettings {
+    fn test_default() -> Self {
+        Self {
+            event_payload_key: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_meter_event_adjustments")]
+impl crate::rt::TestDefault for crate::billing_meter_event_adjustment::Cancel {
+    fn test_default() -> Self {
+        Self {
+            identifier: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "billing_meter_event_adjustments", feature = "v2"))]
@@ -1986,6 +1382,24 @@ impl crate::rt::TestDefault for crate::billing_portal_session::Locale {
     }
 }
 #[cfg(feature = "coupons")]
+impl crate::rt::TestDefault for crate::coupon::AppliesTo {
+    fn test_default() -> Self {
+        Self {
+            products: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "coupons")]
+impl crate::rt::TestDefault for crate::coupon::CurrencyOptions {
+    fn test_default() -> Self {
+        Self {
+            amount_off: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "coupons")]
 impl crate::rt::TestDefault for crate::coupon::Duration {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("forever")
@@ -1996,6 +1410,25 @@ impl crate::rt::TestDefault for crate::coupon::Duration {
 impl crate::rt::TestDefault for crate::credit_note::Reason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("duplicate")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl crate::rt::TestDefault for crate::credit_note::Refunds {
+    fn test_default() -> Self {
+        Self {
+            amount_refunded: crate::rt::TestDefault::test_default(),
+            payment_record_refund: None,
+            refund: crate::rt::TestDefault::test_default(),
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl crate::rt::TestDefault for crate::credit_note::RefundsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("payment_record_refund")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -2012,38 +1445,32 @@ impl crate::rt::TestDefault for crate::credit_note::Type {
     }
 }
 #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
-impl crate::rt::TestDefault for crate::credit_note::shared::LinesType {
+impl crate::rt::TestDefault for crate::credit_note::shared::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("custom_line_item")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "credit_notes")]
-impl crate::rt::TestDefault for crate::credit_note::shared::RefundsType {
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::customer::InvoiceSettings {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("payment_record_refund")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            custom_fields: None,
+            default_payment_method: None,
+            footer: None,
+            rendering_options: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::invoice::BillingReason {
+#[cfg(any(feature = "customers", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::customer::RenderingOptions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "automatic_pending_invoice_item_invoice",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::invoice::PageSize {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("a4").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::invoice::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("draft").unwrap_or_else(|e| match e {})
+        Self {
+            amount_tax_display: None,
+            template: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -2055,15 +1482,366 @@ impl crate::rt::TestDefault for crate::invoice::Status {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::invoice_payment::Country {
+impl crate::rt::TestDefault for crate::invoice::BankTransfer {
+    fn test_default() -> Self {
+        Self {
+            eu_bank_transfer: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::BillingReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str(
+                "automatic_pending_invoice_item_invoice",
+            )
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoice::Card {
+    fn test_default() -> Self {
+        Self {
+            installments: None,
+            request_three_d_secure: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::Country {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("BE").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::CustomerBalance {
+    fn test_default() -> Self {
+        Self {
+            bank_transfer: None,
+            funding_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::EuBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            country: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoice::Installments {
+    fn test_default() -> Self {
+        Self {
+            enabled: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::ItemReasons {
+    fn test_default() -> Self {
+        Self {
+            line_item_ids: crate::rt::TestDefault::test_default(),
+            usage_gte: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::PageSize {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("a4").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::Parent {
+    fn test_default() -> Self {
+        Self {
+            quote_details: None,
+            subscription_details: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::ParentSubscriptionDetails {
+    fn test_default() -> Self {
+        Self {
+            metadata: None,
+            subscription: crate::rt::TestDefault::test_default(),
+            subscription_proration_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::ParentType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("quote_details")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::Pdf {
+    fn test_default() -> Self {
+        Self {
+            page_size: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::QuoteDetails {
+    fn test_default() -> Self {
+        Self {
+            quote: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::Status {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("draft").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::ThresholdReason {
+    fn test_default() -> Self {
+        Self {
+            amount_gte: None,
+            item_reasons: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice_payment::Filters {
+    fn test_default() -> Self {
+        Self {
+            account_subcategories: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice_payment::FinancialConnections {
+    fn test_default() -> Self {
+        Self {
+            filters: None,
+            permissions: None,
+            prefetch: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice_payment::MandateOptions {
+    fn test_default() -> Self {
+        Self {
+            transaction_type: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "invoice_rendering_templates")]
 impl crate::rt::TestDefault for crate::invoice_rendering_template::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::TestDefault for crate::invoiceitem::Parent {
+    fn test_default() -> Self {
+        Self {
+            subscription_details: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::TestDefault for crate::invoiceitem::ParentType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("subscription_details")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoiceitem::PriceDetails {
+    fn test_default() -> Self {
+        Self {
+            price: crate::rt::TestDefault::test_default(),
+            product: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoiceitem::Pricing {
+    fn test_default() -> Self {
+        Self {
+            price_details: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            unit_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoiceitem::PricingType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("price_details")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::TestDefault for crate::invoiceitem::SubscriptionDetails {
+    fn test_default() -> Self {
+        Self {
+            subscription: crate::rt::TestDefault::test_default(),
+            subscription_item: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes"
+    )
+)]
+impl crate::rt::TestDefault for crate::item::AdjustableQuantity {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            maximum: None,
+            minimum: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::line_item::CreditedItems {
+    fn test_default() -> Self {
+        Self {
+            invoice: crate::rt::TestDefault::test_default(),
+            invoice_line_items: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::line_item::InvoiceItemDetails {
+    fn test_default() -> Self {
+        Self {
+            invoice_item: crate::rt::TestDefault::test_default(),
+            proration: crate::rt::TestDefault::test_default(),
+            proration_details: None,
+            subscription: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::line_item::Parent {
+    fn test_default() -> Self {
+        Self {
+            invoice_item_details: None,
+            subscription_item_details: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::line_item::ProrationDetails {
+    fn test_default() -> Self {
+        Self {
+            credited_items: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::line_item::SubscriptionItemDetails {
+    fn test_default() -> Self {
+        Self {
+            invoice_item: None,
+            proration: crate::rt::TestDefault::test_default(),
+            proration_details: None,
+            subscription: None,
+            subscription_item: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_lines", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::line_item::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("invoice_item_details")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -2085,6 +1863,45 @@ impl crate::rt::TestDefault for crate::line_items_tax_amount::TaxabilityReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("customer_exempt")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "mandates",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_intent::AmountType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("fixed").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_payments",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_intent::PreferredLanguage {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("de").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -2135,6 +1952,19 @@ impl crate::rt::TestDefault for crate::plan::Interval {
         <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(feature = "plans")]
+impl crate::rt::TestDefault for crate::plan::Tiers {
+    fn test_default() -> Self {
+        Self {
+            flat_amount: None,
+            flat_amount_decimal: None,
+            unit_amount: None,
+            unit_amount_decimal: None,
+            up_to: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -2166,7 +1996,6 @@ impl crate::rt::TestDefault for crate::plan::TiersMode {
         feature = "customers",
         feature = "payment_link_line_items",
         feature = "payment_links",
-        feature = "plans",
         feature = "prices",
         feature = "quote_computed_upfront_line_items",
         feature = "quote_line_items",
@@ -2175,10 +2004,16 @@ impl crate::rt::TestDefault for crate::plan::TiersMode {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::plan::UsageType {
+impl crate::rt::TestDefault for crate::price::Tiers {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("licensed")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            flat_amount: None,
+            flat_amount_decimal: None,
+            unit_amount: None,
+            unit_amount_decimal: None,
+            up_to: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -2203,30 +2038,53 @@ impl crate::rt::TestDefault for crate::price::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "plans",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::price::UsageType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("licensed")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::TestDefault for crate::promotion_code::CurrencyOptions {
+    fn test_default() -> Self {
+        Self {
+            minimum_amount: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoices", feature = "quotes"))]
+impl crate::rt::TestDefault for crate::quote::InvoiceSettings {
+    fn test_default() -> Self {
+        Self {
+            days_until_due: None,
+            issuer: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "quotes")]
 impl crate::rt::TestDefault for crate::quote::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("accepted")
             .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "mandates",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::setup_intent::AmountType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("fixed").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -2266,6 +2124,24 @@ impl crate::rt::TestDefault for crate::subscription::CollectionMethod {
 }
 #[cfg(
     any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::MandateOptions {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            amount_type: None,
+            description: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
         feature = "checkout_sessions",
         feature = "customer_subscriptions",
         feature = "customers",
@@ -2281,26 +2157,6 @@ impl crate::rt::TestDefault for crate::subscription::Permissions {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("balances")
             .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_payments",
-        feature = "invoices",
-        feature = "payment_attempt_records",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "payment_records",
-        feature = "setup_attempts",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::subscription::PreferredLanguage {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("de").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -2322,6 +2178,20 @@ impl crate::rt::TestDefault for crate::subscription::Prefetch {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::AddInvoiceItems {
+    fn test_default() -> Self {
+        Self {
+            discounts: crate::rt::TestDefault::test_default(),
+            metadata: None,
+            period: crate::rt::TestDefault::test_default(),
+            price: crate::rt::TestDefault::test_default(),
+            quantity: None,
+            tax_rates: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(
     any(
         feature = "invoices",
@@ -2336,9 +2206,100 @@ impl crate::rt::TestDefault for crate::subscription_schedule::BillingCycleAnchor
     }
 }
 #[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::CurrentPhase {
+    fn test_default() -> Self {
+        Self {
+            end_date: crate::rt::TestDefault::test_default(),
+            start_date: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::subscription_schedule::DefaultSettingsInvoiceSettings {
+    fn test_default() -> Self {
+        Self {
+            account_tax_ids: None,
+            days_until_due: None,
+            issuer: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "subscription_schedules")]
 impl crate::rt::TestDefault for crate::subscription_schedule::EndBehavior {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("cancel").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::Items {
+    fn test_default() -> Self {
+        Self {
+            billing_thresholds: None,
+            discounts: crate::rt::TestDefault::test_default(),
+            metadata: None,
+            price: crate::rt::TestDefault::test_default(),
+            quantity: None,
+            tax_rates: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::Period {
+    fn test_default() -> Self {
+        Self {
+            end: crate::rt::TestDefault::test_default(),
+            start: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::Phases {
+    fn test_default() -> Self {
+        Self {
+            add_invoice_items: crate::rt::TestDefault::test_default(),
+            application_fee_percent: None,
+            automatic_tax: None,
+            billing_cycle_anchor: None,
+            billing_thresholds: None,
+            collection_method: None,
+            currency: ::core::convert::From::from("usd"),
+            default_payment_method: None,
+            default_tax_rates: None,
+            description: None,
+            discounts: crate::rt::TestDefault::test_default(),
+            end_date: crate::rt::TestDefault::test_default(),
+            invoice_settings: None,
+            items: crate::rt::TestDefault::test_default(),
+            metadata: None,
+            on_behalf_of: None,
+            proration_behavior: crate::rt::TestDefault::test_default(),
+            start_date: crate::rt::TestDefault::test_default(),
+            transfer_data: None,
+            trial_end: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
+impl crate::rt::TestDefault for crate::subscription_schedule::PhasesInvoiceSettings {
+    fn test_default() -> Self {
+        Self {
+            account_tax_ids: None,
+            days_until_due: None,
+            issuer: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "subscription_schedules")]
@@ -2389,5 +2350,23 @@ impl crate::rt::TestDefault for crate::tax_calculation::TaxBehavior {
 impl crate::rt::TestDefault for crate::tax_rate::JurisdictionLevel {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("city").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "test_clocks")]
+impl crate::rt::TestDefault for crate::test_helpers_test_clock::Advancing {
+    fn test_default() -> Self {
+        Self {
+            target_frozen_time: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "test_clocks")]
+impl crate::rt::TestDefault for crate::test_helpers_test_clock::StatusDetails {
+    fn test_default() -> Self {
+        Self {
+            advancing: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }

@@ -45,15 +45,6 @@ impl crate::rt::TestDefault for crate::ClimateProduct {
         }
     }
 }
-#[cfg(feature = "climate_orders")]
-impl crate::rt::TestDefault for crate::ClimateRemovalsBeneficiary {
-    fn test_default() -> Self {
-        Self {
-            public_name: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "climate_orders",
@@ -69,30 +60,6 @@ impl crate::rt::TestDefault for crate::ClimateRemovalsLocation {
             latitude: None,
             longitude: None,
             region: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "climate_orders")]
-impl crate::rt::TestDefault for crate::ClimateRemovalsOrderDeliveries {
-    fn test_default() -> Self {
-        Self {
-            delivered_at: crate::rt::TestDefault::test_default(),
-            location: None,
-            metric_tons: crate::rt::TestDefault::test_default(),
-            registry_url: None,
-            supplier: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "climate_products")]
-impl crate::rt::TestDefault for crate::ClimateRemovalsProductsPrice {
-    fn test_default() -> Self {
-        Self {
-            amount_fees: crate::rt::TestDefault::test_default(),
-            amount_subtotal: crate::rt::TestDefault::test_default(),
-            amount_total: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -173,11 +140,11 @@ impl crate::rt::TestDefault for crate::ProductFeature {
         }
     }
 }
-#[cfg(feature = "products")]
-impl crate::rt::TestDefault for crate::ProductMarketingFeature {
+#[cfg(feature = "climate_orders")]
+impl crate::rt::TestDefault for crate::climate_order::Beneficiary {
     fn test_default() -> Self {
         Self {
-            name: None,
+            public_name: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -190,10 +157,34 @@ impl crate::rt::TestDefault for crate::climate_order::CancellationReason {
     }
 }
 #[cfg(feature = "climate_orders")]
+impl crate::rt::TestDefault for crate::climate_order::DeliveryDetails {
+    fn test_default() -> Self {
+        Self {
+            delivered_at: crate::rt::TestDefault::test_default(),
+            location: None,
+            metric_tons: crate::rt::TestDefault::test_default(),
+            registry_url: None,
+            supplier: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "climate_orders")]
 impl crate::rt::TestDefault for crate::climate_order::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("awaiting_funds")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "climate_products")]
+impl crate::rt::TestDefault for crate::climate_product::CurrentPricesPerMetricTon {
+    fn test_default() -> Self {
+        Self {
+            amount_fees: crate::rt::TestDefault::test_default(),
+            amount_subtotal: crate::rt::TestDefault::test_default(),
+            amount_total: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -207,5 +198,14 @@ impl crate::rt::TestDefault for crate::climate_supplier::RemovalPathway {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("biomass_carbon_removal_and_storage")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "products")]
+impl crate::rt::TestDefault for crate::product::MarketingFeatures {
+    fn test_default() -> Self {
+        Self {
+            name: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }

@@ -30,236 +30,6 @@ impl crate::rt::TestDefault for crate::Account {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountAnnualRevenue {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            currency: None,
-            fiscal_year_end: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountBacsDebitPaymentsSettings {
-    fn test_default() -> Self {
-        Self {
-            display_name: None,
-            service_user_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountBrandingSettings {
-    fn test_default() -> Self {
-        Self {
-            icon: None,
-            logo: None,
-            primary_color: None,
-            secondary_color: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountBusinessProfile {
-    fn test_default() -> Self {
-        Self {
-            annual_revenue: None,
-            estimated_worker_count: None,
-            mcc: None,
-            minority_owned_business_designation: None,
-            monthly_estimated_revenue: None,
-            name: None,
-            product_description: None,
-            support_address: None,
-            support_email: None,
-            support_phone: None,
-            support_url: None,
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountCapabilities {
-    fn test_default() -> Self {
-        Self {
-            acss_debit_payments: None,
-            affirm_payments: None,
-            afterpay_clearpay_payments: None,
-            alma_payments: None,
-            amazon_pay_payments: None,
-            au_becs_debit_payments: None,
-            bacs_debit_payments: None,
-            bancontact_payments: None,
-            bank_transfer_payments: None,
-            billie_payments: None,
-            blik_payments: None,
-            boleto_payments: None,
-            card_issuing: None,
-            card_payments: None,
-            cartes_bancaires_payments: None,
-            cashapp_payments: None,
-            crypto_payments: None,
-            eps_payments: None,
-            fpx_payments: None,
-            gb_bank_transfer_payments: None,
-            giropay_payments: None,
-            grabpay_payments: None,
-            ideal_payments: None,
-            india_international_payments: None,
-            jcb_payments: None,
-            jp_bank_transfer_payments: None,
-            kakao_pay_payments: None,
-            klarna_payments: None,
-            konbini_payments: None,
-            kr_card_payments: None,
-            legacy_payments: None,
-            link_payments: None,
-            mb_way_payments: None,
-            mobilepay_payments: None,
-            multibanco_payments: None,
-            mx_bank_transfer_payments: None,
-            naver_pay_payments: None,
-            nz_bank_account_becs_debit_payments: None,
-            oxxo_payments: None,
-            p24_payments: None,
-            pay_by_bank_payments: None,
-            payco_payments: None,
-            paynow_payments: None,
-            payto_payments: None,
-            pix_payments: None,
-            promptpay_payments: None,
-            revolut_pay_payments: None,
-            samsung_pay_payments: None,
-            satispay_payments: None,
-            sepa_bank_transfer_payments: None,
-            sepa_debit_payments: None,
-            sofort_payments: None,
-            swish_payments: None,
-            tax_reporting_us_1099_k: None,
-            tax_reporting_us_1099_misc: None,
-            transfers: None,
-            treasury: None,
-            twint_payments: None,
-            us_bank_account_ach_payments: None,
-            us_bank_transfer_payments: None,
-            zip_payments: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_capabilities")]
-impl crate::rt::TestDefault for crate::AccountCapabilityFutureRequirements {
-    fn test_default() -> Self {
-        Self {
-            alternatives: None,
-            current_deadline: None,
-            currently_due: crate::rt::TestDefault::test_default(),
-            disabled_reason: None,
-            errors: crate::rt::TestDefault::test_default(),
-            eventually_due: crate::rt::TestDefault::test_default(),
-            past_due: crate::rt::TestDefault::test_default(),
-            pending_verification: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_capabilities")]
-impl crate::rt::TestDefault for crate::AccountCapabilityRequirements {
-    fn test_default() -> Self {
-        Self {
-            alternatives: None,
-            current_deadline: None,
-            currently_due: crate::rt::TestDefault::test_default(),
-            disabled_reason: None,
-            errors: crate::rt::TestDefault::test_default(),
-            eventually_due: crate::rt::TestDefault::test_default(),
-            past_due: crate::rt::TestDefault::test_default(),
-            pending_verification: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountCardIssuingSettings {
-    fn test_default() -> Self {
-        Self {
-            tos_acceptance: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountCardPaymentsSettings {
-    fn test_default() -> Self {
-        Self {
-            decline_on: None,
-            statement_descriptor_prefix: None,
-            statement_descriptor_prefix_kana: None,
-            statement_descriptor_prefix_kanji: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountDashboardSettings {
-    fn test_default() -> Self {
-        Self {
-            display_name: None,
-            timezone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountDeclineChargeOn {
-    fn test_default() -> Self {
-        Self {
-            avs_failure: crate::rt::TestDefault::test_default(),
-            cvc_failure: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountFutureRequirements {
-    fn test_default() -> Self {
-        Self {
-            alternatives: None,
-            current_deadline: None,
-            currently_due: None,
-            disabled_reason: None,
-            errors: None,
-            eventually_due: None,
-            past_due: None,
-            pending_verification: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountGroupMembership {
-    fn test_default() -> Self {
-        Self {
-            payments_pricing: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountInvoicesSettings {
-    fn test_default() -> Self {
-        Self {
-            default_account_tax_ids: None,
-            hosted_payment_method_save: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "account_links")]
 impl crate::rt::TestDefault for crate::AccountLink {
     fn test_default() -> Self {
@@ -267,54 +37,6 @@ impl crate::rt::TestDefault for crate::AccountLink {
             created: crate::rt::TestDefault::test_default(),
             expires_at: crate::rt::TestDefault::test_default(),
             url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountMonthlyEstimatedRevenue {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountPaymentsSettings {
-    fn test_default() -> Self {
-        Self {
-            statement_descriptor: None,
-            statement_descriptor_kana: None,
-            statement_descriptor_kanji: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountPayoutSettings {
-    fn test_default() -> Self {
-        Self {
-            debit_negative_balances: crate::rt::TestDefault::test_default(),
-            schedule: crate::rt::TestDefault::test_default(),
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountRequirements {
-    fn test_default() -> Self {
-        Self {
-            alternatives: None,
-            current_deadline: None,
-            currently_due: None,
-            disabled_reason: None,
-            errors: None,
-            eventually_due: None,
-            past_due: None,
-            pending_verification: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -360,15 +82,6 @@ impl crate::rt::TestDefault for crate::AccountRequirementsError {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountSepaDebitPaymentsSettings {
-    fn test_default() -> Self {
-        Self {
-            creditor_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "account_sessions")]
 impl crate::rt::TestDefault for crate::AccountSession {
     fn test_default() -> Self {
@@ -378,98 +91,6 @@ impl crate::rt::TestDefault for crate::AccountSession {
             components: crate::rt::TestDefault::test_default(),
             expires_at: crate::rt::TestDefault::test_default(),
             livemode: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountSettings {
-    fn test_default() -> Self {
-        Self {
-            bacs_debit_payments: None,
-            branding: crate::rt::TestDefault::test_default(),
-            card_issuing: None,
-            card_payments: crate::rt::TestDefault::test_default(),
-            dashboard: crate::rt::TestDefault::test_default(),
-            invoices: None,
-            payments: crate::rt::TestDefault::test_default(),
-            payouts: None,
-            sepa_debit_payments: None,
-            treasury: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountTermsOfService {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountTosAcceptance {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            service_agreement: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountTreasurySettings {
-    fn test_default() -> Self {
-        Self {
-            tos_acceptance: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountUnificationAccountController {
-    fn test_default() -> Self {
-        Self {
-            fees: None,
-            is_controller: None,
-            losses: None,
-            requirement_collection: None,
-            stripe_dashboard: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountUnificationAccountControllerFees {
-    fn test_default() -> Self {
-        Self {
-            payer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::AccountUnificationAccountControllerLosses {
-    fn test_default() -> Self {
-        Self {
-            payments: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault
-for crate::AccountUnificationAccountControllerStripeDashboard {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -582,26 +203,6 @@ impl crate::rt::TestDefault for crate::CountrySpec {
         }
     }
 }
-#[cfg(feature = "country_specs")]
-impl crate::rt::TestDefault for crate::CountrySpecVerificationFieldDetails {
-    fn test_default() -> Self {
-        Self {
-            additional: crate::rt::TestDefault::test_default(),
-            minimum: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "country_specs")]
-impl crate::rt::TestDefault for crate::CountrySpecVerificationFields {
-    fn test_default() -> Self {
-        Self {
-            company: crate::rt::TestDefault::test_default(),
-            individual: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "billing_credit_balance_summary",
@@ -692,25 +293,6 @@ impl crate::rt::TestDefault for crate::ExternalAccount {
         Self::BankAccount(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(
-    any(
-        feature = "customer_bank_accounts",
-        feature = "customer_sources",
-        feature = "external_accounts",
-        feature = "tokens"
-    )
-)]
-impl crate::rt::TestDefault for crate::ExternalAccountRequirements {
-    fn test_default() -> Self {
-        Self {
-            currently_due: None,
-            errors: None,
-            past_due: None,
-            pending_verification: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "accounts")]
 impl crate::rt::TestDefault for crate::LoginLink {
     fn test_default() -> Self {
@@ -767,157 +349,6 @@ impl crate::rt::TestDefault for crate::Person {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonAdditionalTosAcceptance {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonAdditionalTosAcceptances {
-    fn test_default() -> Self {
-        Self {
-            account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonEthnicityDetails {
-    fn test_default() -> Self {
-        Self {
-            ethnicity: None,
-            ethnicity_other: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonFutureRequirements {
-    fn test_default() -> Self {
-        Self {
-            alternatives: None,
-            currently_due: crate::rt::TestDefault::test_default(),
-            errors: crate::rt::TestDefault::test_default(),
-            eventually_due: crate::rt::TestDefault::test_default(),
-            past_due: crate::rt::TestDefault::test_default(),
-            pending_verification: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonRaceDetails {
-    fn test_default() -> Self {
-        Self {
-            race: None,
-            race_other: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonRelationship {
-    fn test_default() -> Self {
-        Self {
-            authorizer: None,
-            director: None,
-            executive: None,
-            legal_guardian: None,
-            owner: None,
-            percent_ownership: None,
-            representative: None,
-            title: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonRequirements {
-    fn test_default() -> Self {
-        Self {
-            alternatives: None,
-            currently_due: crate::rt::TestDefault::test_default(),
-            errors: crate::rt::TestDefault::test_default(),
-            eventually_due: crate::rt::TestDefault::test_default(),
-            past_due: crate::rt::TestDefault::test_default(),
-            pending_verification: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::PersonUsCfpbData {
-    fn test_default() -> Self {
-        Self {
-            ethnicity_details: None,
-            race_details: None,
-            self_identified_gender: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::TestDefault for crate::Refund {
     fn test_default() -> Self {
@@ -943,232 +374,6 @@ impl crate::rt::TestDefault for crate::Refund {
             source_transfer_reversal: None,
             status: None,
             transfer_reversal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetails {
-    fn test_default() -> Self {
-        Self {
-            affirm: None,
-            afterpay_clearpay: None,
-            alipay: None,
-            alma: None,
-            amazon_pay: None,
-            au_bank_transfer: None,
-            blik: None,
-            br_bank_transfer: None,
-            card: None,
-            cashapp: None,
-            crypto: None,
-            customer_cash_balance: None,
-            eps: None,
-            eu_bank_transfer: None,
-            gb_bank_transfer: None,
-            giropay: None,
-            grabpay: None,
-            jp_bank_transfer: None,
-            klarna: None,
-            mb_way: None,
-            multibanco: None,
-            mx_bank_transfer: None,
-            nz_bank_transfer: None,
-            p24: None,
-            paynow: None,
-            paypal: None,
-            pix: None,
-            revolut: None,
-            sofort: None,
-            swish: None,
-            th_bank_transfer: None,
-            twint: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_transfer: None,
-            wechat_pay: None,
-            zip: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsBlik {
-    fn test_default() -> Self {
-        Self {
-            network_decline_code: None,
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsBrBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsCard {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            reference_type: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsCrypto {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsEuBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsGbBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsJpBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsMbWay {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsMultibanco {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsMxBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsP24 {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsPaypal {
-    fn test_default() -> Self {
-        Self {
-            network_decline_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsSwish {
-    fn test_default() -> Self {
-        Self {
-            network_decline_code: None,
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsThBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundDestinationDetailsUsBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            reference_status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundNextAction {
-    fn test_default() -> Self {
-        Self {
-            display_details: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::RefundNextActionDisplayDetails {
-    fn test_default() -> Self {
-        Self {
-            email_sent: crate::rt::TestDefault::test_default(),
-            expires_at: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "apps_secrets")]
-impl crate::rt::TestDefault for crate::SecretServiceResourceScope {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            user: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1220,16 +425,6 @@ impl crate::rt::TestDefault for crate::Transfer {
         }
     }
 }
-#[cfg(any(feature = "payment_intents", feature = "transfers"))]
-impl crate::rt::TestDefault for crate::TransferData {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            destination: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "transfer_reversals", feature = "transfers"))]
 impl crate::rt::TestDefault for crate::TransferReversal {
     fn test_default() -> Self {
@@ -1243,20 +438,6 @@ impl crate::rt::TestDefault for crate::TransferReversal {
             metadata: None,
             source_refund: None,
             transfer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
-impl crate::rt::TestDefault for crate::TransferSchedule {
-    fn test_default() -> Self {
-        Self {
-            delay_days: crate::rt::TestDefault::test_default(),
-            interval: crate::rt::TestDefault::test_default(),
-            monthly_anchor: None,
-            monthly_payout_days: None,
-            weekly_anchor: None,
-            weekly_payout_days: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1292,6 +473,27 @@ impl crate::rt::TestDefault for crate::account::AmazonPayPayments {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::AnnualRevenue {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            currency: None,
+            fiscal_year_end: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::BacsDebitPayments {
+    fn test_default() -> Self {
+        Self {
+            display_name: None,
+            service_user_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::BancontactPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
@@ -1321,11 +523,151 @@ impl crate::rt::TestDefault for crate::account::BoletoPayments {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Branding {
+    fn test_default() -> Self {
+        Self {
+            icon: None,
+            logo: None,
+            primary_color: None,
+            secondary_color: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::BusinessProfile {
+    fn test_default() -> Self {
+        Self {
+            annual_revenue: None,
+            estimated_worker_count: None,
+            mcc: None,
+            minority_owned_business_designation: None,
+            monthly_estimated_revenue: None,
+            name: None,
+            product_description: None,
+            support_address: None,
+            support_email: None,
+            support_phone: None,
+            support_url: None,
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
 impl crate::rt::TestDefault for crate::account::BusinessType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("company")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Capabilities {
+    fn test_default() -> Self {
+        Self {
+            acss_debit_payments: None,
+            affirm_payments: None,
+            afterpay_clearpay_payments: None,
+            alma_payments: None,
+            amazon_pay_payments: None,
+            au_becs_debit_payments: None,
+            bacs_debit_payments: None,
+            bancontact_payments: None,
+            bank_transfer_payments: None,
+            billie_payments: None,
+            blik_payments: None,
+            boleto_payments: None,
+            card_issuing: None,
+            card_payments: None,
+            cartes_bancaires_payments: None,
+            cashapp_payments: None,
+            crypto_payments: None,
+            eps_payments: None,
+            fpx_payments: None,
+            gb_bank_transfer_payments: None,
+            giropay_payments: None,
+            grabpay_payments: None,
+            ideal_payments: None,
+            india_international_payments: None,
+            jcb_payments: None,
+            jp_bank_transfer_payments: None,
+            kakao_pay_payments: None,
+            klarna_payments: None,
+            konbini_payments: None,
+            kr_card_payments: None,
+            legacy_payments: None,
+            link_payments: None,
+            mb_way_payments: None,
+            mobilepay_payments: None,
+            multibanco_payments: None,
+            mx_bank_transfer_payments: None,
+            naver_pay_payments: None,
+            nz_bank_account_becs_debit_payments: None,
+            oxxo_payments: None,
+            p24_payments: None,
+            pay_by_bank_payments: None,
+            payco_payments: None,
+            paynow_payments: None,
+            payto_payments: None,
+            pix_payments: None,
+            promptpay_payments: None,
+            revolut_pay_payments: None,
+            samsung_pay_payments: None,
+            satispay_payments: None,
+            sepa_bank_transfer_payments: None,
+            sepa_debit_payments: None,
+            sofort_payments: None,
+            swish_payments: None,
+            tax_reporting_us_1099_k: None,
+            tax_reporting_us_1099_misc: None,
+            transfers: None,
+            treasury: None,
+            twint_payments: None,
+            us_bank_account_ach_payments: None,
+            us_bank_transfer_payments: None,
+            zip_payments: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::CapabilitiesCardIssuing {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::CapabilitiesCardPayments {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::CapabilitiesTreasury {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::CardIssuing {
+    fn test_default() -> Self {
+        Self {
+            tos_acceptance: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::CardPayments {
+    fn test_default() -> Self {
+        Self {
+            decline_on: None,
+            statement_descriptor_prefix: None,
+            statement_descriptor_prefix_kana: None,
+            statement_descriptor_prefix_kanji: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1360,9 +702,59 @@ impl crate::rt::TestDefault for crate::account::Code {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Controller {
+    fn test_default() -> Self {
+        Self {
+            fees: None,
+            is_controller: None,
+            losses: None,
+            requirement_collection: None,
+            stripe_dashboard: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::ControllerType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::CryptoPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Dashboard {
+    fn test_default() -> Self {
+        Self {
+            display_name: None,
+            timezone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::DeclineOn {
+    fn test_default() -> Self {
+        Self {
+            avs_failure: crate::rt::TestDefault::test_default(),
+            cvc_failure: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::DisabledReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str(
+                "action_required.requested_capabilities",
+            )
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1372,9 +764,34 @@ impl crate::rt::TestDefault for crate::account::EpsPayments {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Fees {
+    fn test_default() -> Self {
+        Self {
+            payer: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::FpxPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::FutureRequirements {
+    fn test_default() -> Self {
+        Self {
+            alternatives: None,
+            current_deadline: None,
+            currently_due: None,
+            disabled_reason: None,
+            errors: None,
+            eventually_due: None,
+            past_due: None,
+            pending_verification: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1387,6 +804,15 @@ impl crate::rt::TestDefault for crate::account::GiropayPayments {
 impl crate::rt::TestDefault for crate::account::GrabpayPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Groups {
+    fn test_default() -> Self {
+        Self {
+            payments_pricing: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1405,6 +831,16 @@ impl crate::rt::TestDefault for crate::account::IdealPayments {
 impl crate::rt::TestDefault for crate::account::IndiaInternationalPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Invoices {
+    fn test_default() -> Self {
+        Self {
+            default_account_tax_ids: None,
+            hosted_payment_method_save: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1438,6 +874,22 @@ impl crate::rt::TestDefault for crate::account::LinkPayments {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Losses {
+    fn test_default() -> Self {
+        Self {
+            payments: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::LossesPayments {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("application")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::MbWayPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
@@ -1454,6 +906,16 @@ impl crate::rt::TestDefault for crate::account::MinorityOwnedBusinessDesignation
 impl crate::rt::TestDefault for crate::account::MobilepayPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::MonthlyEstimatedRevenue {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1494,9 +956,31 @@ impl crate::rt::TestDefault for crate::account::Payer {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Payments {
+    fn test_default() -> Self {
+        Self {
+            statement_descriptor: None,
+            statement_descriptor_kana: None,
+            statement_descriptor_kanji: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::PaynowPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Payouts {
+    fn test_default() -> Self {
+        Self {
+            debit_negative_balances: crate::rt::TestDefault::test_default(),
+            schedule: crate::rt::TestDefault::test_default(),
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1525,15 +1009,88 @@ impl crate::rt::TestDefault for crate::account::RequirementCollection {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Requirements {
+    fn test_default() -> Self {
+        Self {
+            alternatives: None,
+            current_deadline: None,
+            currently_due: None,
+            disabled_reason: None,
+            errors: None,
+            eventually_due: None,
+            past_due: None,
+            pending_verification: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::SatispayPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
+impl crate::rt::TestDefault for crate::account::Schedule {
+    fn test_default() -> Self {
+        Self {
+            delay_days: crate::rt::TestDefault::test_default(),
+            interval: crate::rt::TestDefault::test_default(),
+            monthly_anchor: None,
+            monthly_payout_days: None,
+            weekly_anchor: None,
+            weekly_payout_days: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::SepaDebitPayments {
+    fn test_default() -> Self {
+        Self {
+            creditor_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Settings {
+    fn test_default() -> Self {
+        Self {
+            bacs_debit_payments: None,
+            branding: crate::rt::TestDefault::test_default(),
+            card_issuing: None,
+            card_payments: crate::rt::TestDefault::test_default(),
+            dashboard: crate::rt::TestDefault::test_default(),
+            invoices: None,
+            payments: crate::rt::TestDefault::test_default(),
+            payouts: None,
+            sepa_debit_payments: None,
+            treasury: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::SofortPayments {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::StripeDashboard {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::StripeDashboardType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("express")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1555,9 +1112,41 @@ impl crate::rt::TestDefault for crate::account::TaxReportingUs1099Misc {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::TosAcceptance {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            service_agreement: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
 impl crate::rt::TestDefault for crate::account::Transfers {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Treasury {
+    fn test_default() -> Self {
+        Self {
+            tos_acceptance: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::TreasuryTosAcceptance {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
@@ -1584,58 +1173,14 @@ impl crate::rt::TestDefault for crate::account::ZipPayments {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::capabilities::CardIssuing {
+#[cfg(feature = "apps_secrets")]
+impl crate::rt::TestDefault for crate::apps_secret::Scope {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::capabilities::CardPayments {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::capabilities::Treasury {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "account_capabilities")]
-impl crate::rt::TestDefault for crate::account::requirements::DisabledReason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("other").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::shared::DisabledReason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "action_required.requested_capabilities",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::shared::Payments {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("application")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::shared::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("express")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::account::unification_account_controller::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            user: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "apps_secrets")]
@@ -1659,10 +1204,132 @@ impl crate::rt::TestDefault for crate::bank_account::AvailablePayoutMethods {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_sources",
+        feature = "external_accounts",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::TestDefault for crate::bank_account::ExternalAccountRequirements {
+    fn test_default() -> Self {
+        Self {
+            currently_due: None,
+            errors: None,
+            past_due: None,
+            pending_verification: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_capabilities")]
+impl crate::rt::TestDefault for crate::capability::DisabledReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("other").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "account_capabilities")]
+impl crate::rt::TestDefault for crate::capability::FutureRequirements {
+    fn test_default() -> Self {
+        Self {
+            alternatives: None,
+            current_deadline: None,
+            currently_due: crate::rt::TestDefault::test_default(),
+            disabled_reason: None,
+            errors: crate::rt::TestDefault::test_default(),
+            eventually_due: crate::rt::TestDefault::test_default(),
+            past_due: crate::rt::TestDefault::test_default(),
+            pending_verification: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_capabilities")]
+impl crate::rt::TestDefault for crate::capability::Requirements {
+    fn test_default() -> Self {
+        Self {
+            alternatives: None,
+            current_deadline: None,
+            currently_due: crate::rt::TestDefault::test_default(),
+            disabled_reason: None,
+            errors: crate::rt::TestDefault::test_default(),
+            eventually_due: crate::rt::TestDefault::test_default(),
+            past_due: crate::rt::TestDefault::test_default(),
+            pending_verification: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "account_capabilities")]
 impl crate::rt::TestDefault for crate::capability::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "country_specs")]
+impl crate::rt::TestDefault
+for crate::country_spec::CountrySpecVerificationFieldDetails {
+    fn test_default() -> Self {
+        Self {
+            additional: crate::rt::TestDefault::test_default(),
+            minimum: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "country_specs")]
+impl crate::rt::TestDefault for crate::country_spec::VerificationFields {
+    fn test_default() -> Self {
+        Self {
+            company: crate::rt::TestDefault::test_default(),
+            individual: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_intents", feature = "transfers"))]
+impl crate::rt::TestDefault for crate::payment_intent::TransferData {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            destination: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::Account {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::AdditionalTosAcceptances {
+    fn test_default() -> Self {
+        Self {
+            account: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1677,6 +1344,44 @@ impl crate::rt::TestDefault for crate::capability::Status {
 impl crate::rt::TestDefault for crate::person::Ethnicity {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("cuban").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::EthnicityDetails {
+    fn test_default() -> Self {
+        Self {
+            ethnicity: None,
+            ethnicity_other: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::FutureRequirements {
+    fn test_default() -> Self {
+        Self {
+            alternatives: None,
+            currently_due: crate::rt::TestDefault::test_default(),
+            errors: crate::rt::TestDefault::test_default(),
+            eventually_due: crate::rt::TestDefault::test_default(),
+            past_due: crate::rt::TestDefault::test_default(),
+            pending_verification: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1710,6 +1415,270 @@ impl crate::rt::TestDefault for crate::person::Race {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::RaceDetails {
+    fn test_default() -> Self {
+        Self {
+            race: None,
+            race_other: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::Relationship {
+    fn test_default() -> Self {
+        Self {
+            authorizer: None,
+            director: None,
+            executive: None,
+            legal_guardian: None,
+            owner: None,
+            percent_ownership: None,
+            representative: None,
+            title: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::Requirements {
+    fn test_default() -> Self {
+        Self {
+            alternatives: None,
+            currently_due: crate::rt::TestDefault::test_default(),
+            errors: crate::rt::TestDefault::test_default(),
+            eventually_due: crate::rt::TestDefault::test_default(),
+            past_due: crate::rt::TestDefault::test_default(),
+            pending_verification: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::UsCfpbData {
+    fn test_default() -> Self {
+        Self {
+            ethnicity_details: None,
+            race_details: None,
+            self_identified_gender: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::Blik {
+    fn test_default() -> Self {
+        Self {
+            network_decline_code: None,
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::BrBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::Card {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            reference_type: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::Crypto {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::DestinationDetails {
+    fn test_default() -> Self {
+        Self {
+            affirm: None,
+            afterpay_clearpay: None,
+            alipay: None,
+            alma: None,
+            amazon_pay: None,
+            au_bank_transfer: None,
+            blik: None,
+            br_bank_transfer: None,
+            card: None,
+            cashapp: None,
+            crypto: None,
+            customer_cash_balance: None,
+            eps: None,
+            eu_bank_transfer: None,
+            gb_bank_transfer: None,
+            giropay: None,
+            grabpay: None,
+            jp_bank_transfer: None,
+            klarna: None,
+            mb_way: None,
+            multibanco: None,
+            mx_bank_transfer: None,
+            nz_bank_transfer: None,
+            p24: None,
+            paynow: None,
+            paypal: None,
+            pix: None,
+            revolut: None,
+            sofort: None,
+            swish: None,
+            th_bank_transfer: None,
+            twint: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_transfer: None,
+            wechat_pay: None,
+            zip: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::DisplayDetails {
+    fn test_default() -> Self {
+        Self {
+            email_sent: crate::rt::TestDefault::test_default(),
+            expires_at: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::EuBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::GbBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::JpBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::MbWay {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::Multibanco {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::MxBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::NextAction {
+    fn test_default() -> Self {
+        Self {
+            display_details: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::P24 {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::Paypal {
+    fn test_default() -> Self {
+        Self {
+            network_decline_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::TestDefault for crate::refund::PendingReason {
     fn test_default() -> Self {
@@ -1725,10 +1694,41 @@ impl crate::rt::TestDefault for crate::refund::Reason {
     }
 }
 #[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::Swish {
+    fn test_default() -> Self {
+        Self {
+            network_decline_code: None,
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::ThBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
 impl crate::rt::TestDefault for crate::refund::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("pending")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::UsBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            reference_status: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "topups")]

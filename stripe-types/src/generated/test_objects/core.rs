@@ -63,23 +63,6 @@ impl crate::rt::TestDefault for crate::AlmaInstallments {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::AmazonPayUnderlyingPaymentMethodFundingDetails {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 impl crate::rt::TestDefault for crate::ApiErrors {
     fn test_default() -> Self {
         Self {
@@ -112,41 +95,9 @@ impl crate::rt::TestDefault for crate::Application {
         }
     }
 }
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::AutomaticTax {
-    fn test_default() -> Self {
-        Self {
-            disabled_reason: None,
-            enabled: crate::rt::TestDefault::test_default(),
-            liability: None,
-            provider: None,
-            status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 impl crate::rt::TestDefault for crate::BankAccountOrCardOrSource {
     fn test_default() -> Self {
         Self::BankAccount(crate::rt::TestDefault::test_default())
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::BankConnectionsResourceAccountNumberDetails {
-    fn test_default() -> Self {
-        Self {
-            expected_expiry_date: None,
-            identifier_type: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            supported_networks: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
     }
 }
 #[cfg(
@@ -164,292 +115,6 @@ impl crate::rt::TestDefault for crate::BankConnectionsResourceAccountholder {
             customer: None,
             customer_account: None,
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::BankConnectionsResourceBalance {
-    fn test_default() -> Self {
-        Self {
-            as_of: crate::rt::TestDefault::test_default(),
-            cash: None,
-            credit: None,
-            current: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::BankConnectionsResourceBalanceApiResourceCashBalance {
-    fn test_default() -> Self {
-        Self {
-            available: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::BankConnectionsResourceBalanceApiResourceCreditBalance {
-    fn test_default() -> Self {
-        Self {
-            used: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::BankConnectionsResourceBalanceRefresh {
-    fn test_default() -> Self {
-        Self {
-            last_attempted_at: crate::rt::TestDefault::test_default(),
-            next_refresh_available_at: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
-)]
-impl crate::rt::TestDefault for crate::BankConnectionsResourceLinkAccountSessionFilters {
-    fn test_default() -> Self {
-        Self {
-            account_subcategories: None,
-            countries: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::BankConnectionsResourceOwnershipRefresh {
-    fn test_default() -> Self {
-        Self {
-            last_attempted_at: crate::rt::TestDefault::test_default(),
-            next_refresh_available_at: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::BankConnectionsResourceTransactionRefresh {
-    fn test_default() -> Self {
-        Self {
-            id: ::core::convert::From::from("id_test"),
-            last_attempted_at: crate::rt::TestDefault::test_default(),
-            next_refresh_available_at: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "financial_connections_transactions")]
-impl crate::rt::TestDefault
-for crate::BankConnectionsResourceTransactionResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            posted_at: None,
-            void_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::CancellationDetails {
-    fn test_default() -> Self {
-        Self {
-            comment: None,
-            feedback: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault for crate::ConfirmationTokensResourceMandateData {
-    fn test_default() -> Self {
-        Self {
-            customer_acceptance: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault
-for crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptance {
-    fn test_default() -> Self {
-        Self {
-            online: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault
-for crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptanceResourceOnline {
-    fn test_default() -> Self {
-        Self {
-            ip_address: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault for crate::ConfirmationTokensResourcePaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault
-for crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCard {
-    fn test_default() -> Self {
-        Self {
-            cvc_token: None,
-            installments: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault
-for crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment {
-    fn test_default() -> Self {
-        Self {
-            plan: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault for crate::ConfirmationTokensResourcePaymentMethodPreview {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            affirm: None,
-            afterpay_clearpay: None,
-            alipay: None,
-            allow_redisplay: None,
-            alma: None,
-            amazon_pay: None,
-            au_becs_debit: None,
-            bacs_debit: None,
-            bancontact: None,
-            billie: None,
-            billing_details: crate::rt::TestDefault::test_default(),
-            blik: None,
-            boleto: None,
-            card: None,
-            card_present: None,
-            cashapp: None,
-            crypto: None,
-            customer: None,
-            customer_account: None,
-            customer_balance: None,
-            eps: None,
-            fpx: None,
-            giropay: None,
-            grabpay: None,
-            ideal: None,
-            interac_present: None,
-            kakao_pay: None,
-            klarna: None,
-            konbini: None,
-            kr_card: None,
-            link: None,
-            mb_way: None,
-            mobilepay: None,
-            multibanco: None,
-            naver_pay: None,
-            nz_bank_account: None,
-            oxxo: None,
-            p24: None,
-            pay_by_bank: None,
-            payco: None,
-            paynow: None,
-            paypal: None,
-            payto: None,
-            pix: None,
-            promptpay: None,
-            revolut_pay: None,
-            samsung_pay: None,
-            satispay: None,
-            sepa_debit: None,
-            sofort: None,
-            swish: None,
-            twint: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            wechat_pay: None,
-            zip: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault for crate::ConfirmationTokensResourceShipping {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            name: crate::rt::TestDefault::test_default(),
-            phone: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -487,288 +152,6 @@ impl crate::rt::TestDefault for crate::ConnectCollectionTransfer {
         }
     }
 }
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountFeaturesClaim {
-    fn test_default() -> Self {
-        Self {
-            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
-            external_account_collection: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedAccountSessionCreateComponents {
-    fn test_default() -> Self {
-        Self {
-            account_management: crate::rt::TestDefault::test_default(),
-            account_onboarding: crate::rt::TestDefault::test_default(),
-            balances: crate::rt::TestDefault::test_default(),
-            disputes_list: crate::rt::TestDefault::test_default(),
-            documents: crate::rt::TestDefault::test_default(),
-            financial_account: crate::rt::TestDefault::test_default(),
-            financial_account_transactions: crate::rt::TestDefault::test_default(),
-            instant_payouts_promotion: crate::rt::TestDefault::test_default(),
-            issuing_card: crate::rt::TestDefault::test_default(),
-            issuing_cards_list: crate::rt::TestDefault::test_default(),
-            notification_banner: crate::rt::TestDefault::test_default(),
-            payment_details: crate::rt::TestDefault::test_default(),
-            payment_disputes: crate::rt::TestDefault::test_default(),
-            payments: crate::rt::TestDefault::test_default(),
-            payout_details: crate::rt::TestDefault::test_default(),
-            payouts: crate::rt::TestDefault::test_default(),
-            payouts_list: crate::rt::TestDefault::test_default(),
-            tax_registrations: crate::rt::TestDefault::test_default(),
-            tax_settings: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedBaseConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedBaseFeatures {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedDisputesListConfig {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedDisputesListFeatures {
-    fn test_default() -> Self {
-        Self {
-            capture_payments: crate::rt::TestDefault::test_default(),
-            destination_on_behalf_of_charge_management: crate::rt::TestDefault::test_default(),
-            dispute_management: crate::rt::TestDefault::test_default(),
-            refund_management: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedFinancialAccountConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedFinancialAccountFeatures {
-    fn test_default() -> Self {
-        Self {
-            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
-            external_account_collection: crate::rt::TestDefault::test_default(),
-            send_money: crate::rt::TestDefault::test_default(),
-            transfer_balance: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault
-for crate::ConnectEmbeddedFinancialAccountTransactionsConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault
-for crate::ConnectEmbeddedFinancialAccountTransactionsFeatures {
-    fn test_default() -> Self {
-        Self {
-            card_spend_dispute_management: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedInstantPayoutsPromotionConfig {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedInstantPayoutsPromotionFeatures {
-    fn test_default() -> Self {
-        Self {
-            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
-            external_account_collection: crate::rt::TestDefault::test_default(),
-            instant_payouts: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardFeatures {
-    fn test_default() -> Self {
-        Self {
-            card_management: crate::rt::TestDefault::test_default(),
-            card_spend_dispute_management: crate::rt::TestDefault::test_default(),
-            cardholder_management: crate::rt::TestDefault::test_default(),
-            spend_control_management: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardsListConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedIssuingCardsListFeatures {
-    fn test_default() -> Self {
-        Self {
-            card_management: crate::rt::TestDefault::test_default(),
-            card_spend_dispute_management: crate::rt::TestDefault::test_default(),
-            cardholder_management: crate::rt::TestDefault::test_default(),
-            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
-            spend_control_management: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentDisputesConfig {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentDisputesFeatures {
-    fn test_default() -> Self {
-        Self {
-            destination_on_behalf_of_charge_management: crate::rt::TestDefault::test_default(),
-            dispute_management: crate::rt::TestDefault::test_default(),
-            refund_management: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentsConfigClaim {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedPaymentsFeatures {
-    fn test_default() -> Self {
-        Self {
-            capture_payments: crate::rt::TestDefault::test_default(),
-            destination_on_behalf_of_charge_management: crate::rt::TestDefault::test_default(),
-            dispute_management: crate::rt::TestDefault::test_default(),
-            refund_management: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedPayoutsConfig {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "account_sessions")]
-impl crate::rt::TestDefault for crate::ConnectEmbeddedPayoutsFeatures {
-    fn test_default() -> Self {
-        Self {
-            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
-            edit_payout_schedule: crate::rt::TestDefault::test_default(),
-            external_account_collection: crate::rt::TestDefault::test_default(),
-            instant_payouts: crate::rt::TestDefault::test_default(),
-            standard_payouts: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_credit_balance_summary")]
-impl crate::rt::TestDefault for crate::CreditBalance {
-    fn test_default() -> Self {
-        Self {
-            available_balance: crate::rt::TestDefault::test_default(),
-            ledger_balance: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "credit_notes")]
-impl crate::rt::TestDefault for crate::CreditNotesPaymentRecordRefund {
-    fn test_default() -> Self {
-        Self {
-            payment_record: crate::rt::TestDefault::test_default(),
-            refund_group: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "credit_note_lines", feature = "credit_notes"))]
 impl crate::rt::TestDefault for crate::CreditNotesPretaxCreditAmount {
     fn test_default() -> Self {
@@ -777,76 +160,6 @@ impl crate::rt::TestDefault for crate::CreditNotesPretaxCreditAmount {
             credit_balance_transaction: None,
             discount: None,
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::CurrencyOption {
-    fn test_default() -> Self {
-        Self {
-            custom_unit_amount: None,
-            tax_behavior: None,
-            tiers: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::CustomLogo {
-    fn test_default() -> Self {
-        Self {
-            content_type: None,
-            url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::CustomUnitAmount {
-    fn test_default() -> Self {
-        Self {
-            maximum: None,
-            minimum: None,
-            preset: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -885,14 +198,6 @@ impl crate::rt::TestDefault for crate::DeletedWebhookEndpoint {
         }
     }
 }
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::DestinationDetailsUnimplemented {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "credit_note_lines",
@@ -925,55 +230,10 @@ impl crate::rt::TestDefault for crate::DiscountsResourceDiscountAmount {
         }
     }
 }
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::DiscountsResourceStackableDiscount {
-    fn test_default() -> Self {
-        Self {
-            coupon: None,
-            discount: None,
-            promotion_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
-impl crate::rt::TestDefault for crate::EmailSent {
-    fn test_default() -> Self {
-        Self {
-            email_sent_at: crate::rt::TestDefault::test_default(),
-            email_sent_to: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 impl crate::rt::TestDefault for crate::Error {
     fn test_default() -> Self {
         Self {
             error: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "balance",
-        feature = "balance_transactions",
-        feature = "charge_dispute",
-        feature = "disputes",
-        feature = "issuing_authorizations",
-        feature = "issuing_disputes",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::Fee {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            application: None,
-            currency: ::core::convert::From::from("usd"),
-            description: None,
-            r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1025,64 +285,6 @@ impl crate::rt::TestDefault for crate::FileLink {
         }
     }
 }
-#[cfg(feature = "reporting_report_runs")]
-impl crate::rt::TestDefault for crate::FinancialReportingFinanceReportRunRunParameters {
-    fn test_default() -> Self {
-        Self {
-            columns: None,
-            connected_account: None,
-            currency: None,
-            interval_end: None,
-            interval_start: None,
-            payout: None,
-            reporting_category: None,
-            timezone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "forwarding_requests")]
-impl crate::rt::TestDefault for crate::ForwardedRequestContext {
-    fn test_default() -> Self {
-        Self {
-            destination_duration: crate::rt::TestDefault::test_default(),
-            destination_ip_address: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "forwarding_requests")]
-impl crate::rt::TestDefault for crate::ForwardedRequestDetails {
-    fn test_default() -> Self {
-        Self {
-            body: crate::rt::TestDefault::test_default(),
-            headers: crate::rt::TestDefault::test_default(),
-            http_method: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "forwarding_requests")]
-impl crate::rt::TestDefault for crate::ForwardedRequestHeader {
-    fn test_default() -> Self {
-        Self {
-            name: crate::rt::TestDefault::test_default(),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "forwarding_requests")]
-impl crate::rt::TestDefault for crate::ForwardedResponseDetails {
-    fn test_default() -> Self {
-        Self {
-            body: crate::rt::TestDefault::test_default(),
-            headers: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "customers")]
 impl crate::rt::TestDefault for crate::FundingInstructions {
     fn test_default() -> Self {
@@ -1091,17 +293,6 @@ impl crate::rt::TestDefault for crate::FundingInstructions {
             currency: ::core::convert::From::from("usd"),
             funding_type: crate::rt::TestDefault::test_default(),
             livemode: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customers")]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            country: crate::rt::TestDefault::test_default(),
-            financial_addresses: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1117,737 +308,6 @@ impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferAbaRecord 
             bank_address: crate::rt::TestDefault::test_default(),
             bank_name: crate::rt::TestDefault::test_default(),
             routing_number: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferFinancialAddress {
-    fn test_default() -> Self {
-        Self {
-            aba: None,
-            iban: None,
-            sort_code: None,
-            spei: None,
-            supported_networks: None,
-            swift: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            zengin: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferIbanRecord {
-    fn test_default() -> Self {
-        Self {
-            account_holder_address: crate::rt::TestDefault::test_default(),
-            account_holder_name: crate::rt::TestDefault::test_default(),
-            bank_address: crate::rt::TestDefault::test_default(),
-            bic: crate::rt::TestDefault::test_default(),
-            country: crate::rt::TestDefault::test_default(),
-            iban: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferSortCodeRecord {
-    fn test_default() -> Self {
-        Self {
-            account_holder_address: crate::rt::TestDefault::test_default(),
-            account_holder_name: crate::rt::TestDefault::test_default(),
-            account_number: crate::rt::TestDefault::test_default(),
-            bank_address: crate::rt::TestDefault::test_default(),
-            sort_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferSpeiRecord {
-    fn test_default() -> Self {
-        Self {
-            account_holder_address: crate::rt::TestDefault::test_default(),
-            account_holder_name: crate::rt::TestDefault::test_default(),
-            bank_address: crate::rt::TestDefault::test_default(),
-            bank_code: crate::rt::TestDefault::test_default(),
-            bank_name: crate::rt::TestDefault::test_default(),
-            clabe: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferSwiftRecord {
-    fn test_default() -> Self {
-        Self {
-            account_holder_address: crate::rt::TestDefault::test_default(),
-            account_holder_name: crate::rt::TestDefault::test_default(),
-            account_number: crate::rt::TestDefault::test_default(),
-            account_type: crate::rt::TestDefault::test_default(),
-            bank_address: crate::rt::TestDefault::test_default(),
-            bank_name: crate::rt::TestDefault::test_default(),
-            swift_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::FundingInstructionsBankTransferZenginRecord {
-    fn test_default() -> Self {
-        Self {
-            account_holder_address: crate::rt::TestDefault::test_default(),
-            account_holder_name: None,
-            account_number: None,
-            account_type: None,
-            bank_address: crate::rt::TestDefault::test_default(),
-            bank_code: None,
-            bank_name: None,
-            branch_code: None,
-            branch_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoDataDocumentReportDateOfBirth {
-    fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoDataDocumentReportExpirationDate {
-    fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoDataDocumentReportIssuedDate {
-    fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoDataIdNumberReportDate {
-    fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoDataVerifiedOutputsDate {
-    fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoDocumentReport {
-    fn test_default() -> Self {
-        Self {
-            address: None,
-            dob: None,
-            error: None,
-            expiration_date: None,
-            files: None,
-            first_name: None,
-            issued_date: None,
-            issuing_country: None,
-            last_name: None,
-            number: None,
-            sex: None,
-            status: crate::rt::TestDefault::test_default(),
-            r#type: None,
-            unparsed_place_of_birth: None,
-            unparsed_sex: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoDocumentReportError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoEmailReport {
-    fn test_default() -> Self {
-        Self {
-            email: None,
-            error: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoEmailReportError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoIdNumberReport {
-    fn test_default() -> Self {
-        Self {
-            dob: None,
-            error: None,
-            first_name: None,
-            id_number: None,
-            id_number_type: None,
-            last_name: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoIdNumberReportError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoPhoneReport {
-    fn test_default() -> Self {
-        Self {
-            error: None,
-            phone: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoPhoneReportError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoProvidedDetails {
-    fn test_default() -> Self {
-        Self {
-            email: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoRelatedPerson {
-    fn test_default() -> Self {
-        Self {
-            account: crate::rt::TestDefault::test_default(),
-            person: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoReportDocumentOptions {
-    fn test_default() -> Self {
-        Self {
-            allowed_types: None,
-            require_id_number: None,
-            require_live_capture: None,
-            require_matching_selfie: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoReportIdNumberOptions {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoSelfieReport {
-    fn test_default() -> Self {
-        Self {
-            document: None,
-            error: None,
-            selfie: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoSelfieReportError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoSessionDocumentOptions {
-    fn test_default() -> Self {
-        Self {
-            allowed_types: None,
-            require_id_number: None,
-            require_live_capture: None,
-            require_matching_selfie: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoSessionEmailOptions {
-    fn test_default() -> Self {
-        Self {
-            require_verification: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoSessionIdNumberOptions {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoSessionLastError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoSessionMatchingOptions {
-    fn test_default() -> Self {
-        Self {
-            dob: None,
-            name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoSessionPhoneOptions {
-    fn test_default() -> Self {
-        Self {
-            require_verification: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::GelatoVerificationReportOptions {
-    fn test_default() -> Self {
-        Self {
-            document: None,
-            id_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoVerificationSessionOptions {
-    fn test_default() -> Self {
-        Self {
-            document: None,
-            email: None,
-            id_number: None,
-            matching: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::GelatoVerifiedOutputs {
-    fn test_default() -> Self {
-        Self {
-            address: None,
-            dob: None,
-            email: None,
-            first_name: None,
-            id_number: None,
-            id_number_type: None,
-            last_name: None,
-            phone: None,
-            sex: None,
-            unparsed_place_of_birth: None,
-            unparsed_sex: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::InboundTransfers {
-    fn test_default() -> Self {
-        Self {
-            billing_details: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::InboundTransfersPaymentMethodDetailsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            account_holder_type: None,
-            account_type: None,
-            bank_name: None,
-            fingerprint: None,
-            last4: None,
-            mandate: None,
-            network: crate::rt::TestDefault::test_default(),
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationAddress {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationBillingDetails {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            email: None,
-            name: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationCardIssuerDecline {
-    fn test_default() -> Self {
-        Self {
-            model_score: crate::rt::TestDefault::test_default(),
-            recommended_action: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata {
-    fn test_default() -> Self {
-        Self {
-            radar_session: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationCustomerDetails {
-    fn test_default() -> Self {
-        Self {
-            customer: None,
-            customer_account: None,
-            email: None,
-            name: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationDisputeOpened {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            reason: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
-    fn test_default() -> Self {
-        Self {
-            fraud_type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationEvent {
-    fn test_default() -> Self {
-        Self {
-            dispute_opened: None,
-            early_fraud_warning_received: None,
-            occurred_at: crate::rt::TestDefault::test_default(),
-            refunded: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            user_intervention_raised: None,
-            user_intervention_resolved: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationInsights {
-    fn test_default() -> Self {
-        Self {
-            card_issuer_decline: None,
-            evaluated_at: crate::rt::TestDefault::test_default(),
-            fraudulent_dispute: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationMerchantBlocked {
-    fn test_default() -> Self {
-        Self {
-            reason: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationMoneyMovementCard {
-    fn test_default() -> Self {
-        Self {
-            customer_presence: None,
-            payment_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            money_movement_type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationOutcome {
-    fn test_default() -> Self {
-        Self {
-            merchant_blocked: None,
-            payment_intent_id: None,
-            rejected: None,
-            succeeded: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationPaymentDetails {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            description: None,
-            money_movement_details: None,
-            payment_method_details: None,
-            shipping_details: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            billing_details: None,
-            payment_method: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRefunded {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            reason: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRejected {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationRejectedCard {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: crate::rt::TestDefault::test_default(),
-            address_postal_code_check: crate::rt::TestDefault::test_default(),
-            cvc_check: crate::rt::TestDefault::test_default(),
-            reason: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationScorer {
-    fn test_default() -> Self {
-        Self {
-            recommended_action: crate::rt::TestDefault::test_default(),
-            risk_score: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationShipping {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            name: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationSucceeded {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault for crate::InsightsResourcesPaymentEvaluationSucceededCard {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: crate::rt::TestDefault::test_default(),
-            address_postal_code_check: crate::rt::TestDefault::test_default(),
-            cvc_check: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationUserInterventionRaised {
-    fn test_default() -> Self {
-        Self {
-            custom: None,
-            key: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::InsightsResourcesPaymentEvaluationUserInterventionResolved {
-    fn test_default() -> Self {
-        Self {
-            key: crate::rt::TestDefault::test_default(),
-            outcome: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1868,97 +328,6 @@ impl crate::rt::TestDefault for crate::InternalCard {
             exp_month: None,
             exp_year: None,
             last4: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            bancontact: None,
-            card: None,
-            customer_balance: None,
-            konbini: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesPaymentSettings {
-    fn test_default() -> Self {
-        Self {
-            default_mandate: None,
-            payment_method_options: None,
-            payment_method_types: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::InvoicesPaymentsInvoicePaymentAssociatedPayment {
-    fn test_default() -> Self {
-        Self {
-            charge: None,
-            payment_intent: None,
-            payment_record: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::InvoicesPaymentsInvoicePaymentStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            canceled_at: None,
-            paid_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesResourceConfirmationSecret {
-    fn test_default() -> Self {
-        Self {
-            client_secret: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesResourceFromInvoice {
-    fn test_default() -> Self {
-        Self {
-            action: crate::rt::TestDefault::test_default(),
-            invoice: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesResourceInvoiceRendering {
-    fn test_default() -> Self {
-        Self {
-            amount_tax_display: None,
-            pdf: None,
-            template: None,
-            template_version: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesResourceInvoiceTaxId {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            value: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1984,18 +353,6 @@ impl crate::rt::TestDefault for crate::InvoicesResourceShippingCost {
             amount_total: crate::rt::TestDefault::test_default(),
             shipping_rate: None,
             taxes: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::InvoicesResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            finalized_at: None,
-            marked_uncollectible_at: None,
-            paid_at: None,
-            voided_at: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2063,8 +420,254 @@ impl crate::rt::TestDefault for crate::KlarnaPayerDetails {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts",
+        feature = "terminal_locations"
+    )
+)]
+impl crate::rt::TestDefault for crate::LegalEntityJapanAddress {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: None,
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            town: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::Networks {
+    fn test_default() -> Self {
+        Self {
+            available: crate::rt::TestDefault::test_default(),
+            preferred: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::PaymentFlowsPrivatePaymentMethodsAlipay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_sources"
+    )
+)]
+impl crate::rt::TestDefault for crate::PaymentSource {
+    fn test_default() -> Self {
+        Self::Account(crate::rt::TestDefault::test_default())
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::PaypalSellerProtection {
+    fn test_default() -> Self {
+        Self {
+            dispute_categories: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::ReserveTransaction {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            description: None,
+            id: ::core::convert::From::from("reserve_transaction_test"),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::SepaDebitGeneratedFrom {
+    fn test_default() -> Self {
+        Self {
+            charge: None,
+            setup_attempt: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::SubscriptionsResourceBillingMode {
+    fn test_default() -> Self {
+        Self {
+            flexible: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            updated_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::SubscriptionsResourceBillingModeFlexible {
+    fn test_default() -> Self {
+        Self {
+            proration_discounts: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::SubscriptionsTrialsResourceEndBehavior {
+    fn test_default() -> Self {
+        Self {
+            missing_payment_method: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::SubscriptionsTrialsResourceTrialSettings {
+    fn test_default() -> Self {
+        Self {
+            end_behavior: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "test_clocks")]
+impl crate::rt::TestDefault for crate::TestHelpersTestClock {
+    fn test_default() -> Self {
+        Self {
+            created: crate::rt::TestDefault::test_default(),
+            deletes_after: crate::rt::TestDefault::test_default(),
+            frozen_time: crate::rt::TestDefault::test_default(),
+            id: ::core::convert::From::from("test_helpers_test_clock_test"),
+            livemode: crate::rt::TestDefault::test_default(),
+            name: None,
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::ThreeDSecureUsage {
+    fn test_default() -> Self {
+        Self {
+            supported: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::UsBankAccountNetworks {
+    fn test_default() -> Self {
+        Self {
+            preferred: None,
+            supported: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::WebhookEndpoint {
+    fn test_default() -> Self {
+        Self {
+            api_version: None,
+            application: None,
+            created: crate::rt::TestDefault::test_default(),
+            description: None,
+            enabled_events: crate::rt::TestDefault::test_default(),
+            id: ::core::convert::From::from("webhook_endpoint_test"),
+            livemode: crate::rt::TestDefault::test_default(),
+            metadata: crate::rt::TestDefault::test_default(),
+            secret: None,
+            status: crate::rt::TestDefault::test_default(),
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityCompany {
+impl crate::rt::TestDefault for crate::account::Company {
     fn test_default() -> Self {
         Self {
             address: None,
@@ -2094,7 +697,81 @@ impl crate::rt::TestDefault for crate::LegalEntityCompany {
     }
 }
 #[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityCompanyVerification {
+impl crate::rt::TestDefault for crate::account::DirectorshipDeclaration {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Document {
+    fn test_default() -> Self {
+        Self {
+            back: None,
+            details: None,
+            details_code: None,
+            front: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::OwnershipDeclaration {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
+)]
+impl crate::rt::TestDefault for crate::account::OwnershipExemptionReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str(
+                "qualified_entity_exceeds_ownership_threshold",
+            )
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::RegistrationDate {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::RepresentativeDeclaration {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
+impl crate::rt::TestDefault for crate::account::Structure {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("free_zone_establishment")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::Verification {
     fn test_default() -> Self {
         Self {
             document: crate::rt::TestDefault::test_default(),
@@ -2102,473 +779,824 @@ impl crate::rt::TestDefault for crate::LegalEntityCompanyVerification {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityCompanyVerificationDocument {
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::Components {
     fn test_default() -> Self {
         Self {
-            back: None,
-            details: None,
-            details_code: None,
-            front: None,
+            account_management: crate::rt::TestDefault::test_default(),
+            account_onboarding: crate::rt::TestDefault::test_default(),
+            balances: crate::rt::TestDefault::test_default(),
+            disputes_list: crate::rt::TestDefault::test_default(),
+            documents: crate::rt::TestDefault::test_default(),
+            financial_account: crate::rt::TestDefault::test_default(),
+            financial_account_transactions: crate::rt::TestDefault::test_default(),
+            instant_payouts_promotion: crate::rt::TestDefault::test_default(),
+            issuing_card: crate::rt::TestDefault::test_default(),
+            issuing_cards_list: crate::rt::TestDefault::test_default(),
+            notification_banner: crate::rt::TestDefault::test_default(),
+            payment_details: crate::rt::TestDefault::test_default(),
+            payment_disputes: crate::rt::TestDefault::test_default(),
+            payments: crate::rt::TestDefault::test_default(),
+            payout_details: crate::rt::TestDefault::test_default(),
+            payouts: crate::rt::TestDefault::test_default(),
+            payouts_list: crate::rt::TestDefault::test_default(),
+            tax_registrations: crate::rt::TestDefault::test_default(),
+            tax_settings: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityDirectorshipDeclaration {
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault
+for crate::account_session::ConnectEmbeddedAccountConfigClaim {
     fn test_default() -> Self {
         Self {
-            date: None,
-            ip: None,
-            user_agent: None,
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::ConnectEmbeddedBaseConfigClaim {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault
+for crate::account_session::ConnectEmbeddedPaymentsConfigClaim {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::ConnectEmbeddedPayoutsConfig {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::DisputesList {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::DisputesListFeatures {
+    fn test_default() -> Self {
+        Self {
+            capture_payments: crate::rt::TestDefault::test_default(),
+            destination_on_behalf_of_charge_management: crate::rt::TestDefault::test_default(),
+            dispute_management: crate::rt::TestDefault::test_default(),
+            refund_management: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::FinancialAccount {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::FinancialAccountFeatures {
+    fn test_default() -> Self {
+        Self {
+            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
+            external_account_collection: crate::rt::TestDefault::test_default(),
+            send_money: crate::rt::TestDefault::test_default(),
+            transfer_balance: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::FinancialAccountTransactions {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault
+for crate::account_session::FinancialAccountTransactionsFeatures {
+    fn test_default() -> Self {
+        Self {
+            card_spend_dispute_management: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::InstantPayoutsPromotion {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::InstantPayoutsPromotionFeatures {
+    fn test_default() -> Self {
+        Self {
+            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
+            external_account_collection: crate::rt::TestDefault::test_default(),
+            instant_payouts: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::IssuingCard {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::IssuingCardFeatures {
+    fn test_default() -> Self {
+        Self {
+            card_management: crate::rt::TestDefault::test_default(),
+            card_spend_dispute_management: crate::rt::TestDefault::test_default(),
+            cardholder_management: crate::rt::TestDefault::test_default(),
+            spend_control_management: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::IssuingCardsList {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::IssuingCardsListFeatures {
+    fn test_default() -> Self {
+        Self {
+            card_management: crate::rt::TestDefault::test_default(),
+            card_spend_dispute_management: crate::rt::TestDefault::test_default(),
+            cardholder_management: crate::rt::TestDefault::test_default(),
+            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
+            spend_control_management: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::NotificationBannerFeatures {
+    fn test_default() -> Self {
+        Self {
+            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
+            external_account_collection: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::PaymentDisputes {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::PaymentDisputesFeatures {
+    fn test_default() -> Self {
+        Self {
+            destination_on_behalf_of_charge_management: crate::rt::TestDefault::test_default(),
+            dispute_management: crate::rt::TestDefault::test_default(),
+            refund_management: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::PaymentsFeatures {
+    fn test_default() -> Self {
+        Self {
+            capture_payments: crate::rt::TestDefault::test_default(),
+            destination_on_behalf_of_charge_management: crate::rt::TestDefault::test_default(),
+            dispute_management: crate::rt::TestDefault::test_default(),
+            refund_management: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::PayoutsFeatures {
+    fn test_default() -> Self {
+        Self {
+            disable_stripe_user_authentication: crate::rt::TestDefault::test_default(),
+            edit_payout_schedule: crate::rt::TestDefault::test_default(),
+            external_account_collection: crate::rt::TestDefault::test_default(),
+            instant_payouts: crate::rt::TestDefault::test_default(),
+            standard_payouts: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "account_sessions")]
+impl crate::rt::TestDefault for crate::account_session::TaxSettingsFeatures {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::api_errors::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("api_error")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "application_fees")]
+impl crate::rt::TestDefault for crate::application_fee::FeeSource {
+    fn test_default() -> Self {
+        Self {
+            charge: None,
+            payout: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "application_fees")]
+impl crate::rt::TestDefault for crate::application_fee::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("charge").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "balance",
+        feature = "balance_transactions",
+        feature = "charge_dispute",
+        feature = "disputes",
+        feature = "issuing_authorizations",
+        feature = "issuing_disputes",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::balance_transaction::FeeDetails {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            application: None,
+            currency: ::core::convert::From::from("usd"),
+            description: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl crate::rt::TestDefault for crate::billing_alert::Filters {
+    fn test_default() -> Self {
+        Self {
+            customer: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl crate::rt::TestDefault for crate::billing_alert::Recurrence {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("one_time")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl crate::rt::TestDefault for crate::billing_alert::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("customer")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_alerts")]
+impl crate::rt::TestDefault for crate::billing_alert::UsageThreshold {
+    fn test_default() -> Self {
+        Self {
+            filters: None,
+            gte: crate::rt::TestDefault::test_default(),
+            meter: crate::rt::TestDefault::test_default(),
+            recurrence: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_credit_balance_summary")]
+impl crate::rt::TestDefault for crate::billing_credit_balance_summary::Balances {
+    fn test_default() -> Self {
+        Self {
+            available_balance: crate::rt::TestDefault::test_default(),
+            ledger_balance: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::AdjustableQuantity {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            maximum: None,
+            minimum: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::AllowedUpdates {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("address")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::BillingCycleAnchor {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("now").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::BusinessProfile {
+    fn test_default() -> Self {
+        Self {
+            headline: None,
+            privacy_policy_url: None,
+            terms_of_service_url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::CancellationReason {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            options: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::Conditions {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::CustomerUpdate {
+    fn test_default() -> Self {
+        Self {
+            allowed_updates: crate::rt::TestDefault::test_default(),
+            enabled: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault
+for crate::billing_portal_configuration::DefaultAllowedUpdates {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("price").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::Features {
+    fn test_default() -> Self {
+        Self {
+            customer_update: crate::rt::TestDefault::test_default(),
+            invoice_history: crate::rt::TestDefault::test_default(),
+            payment_method_update: crate::rt::TestDefault::test_default(),
+            subscription_cancel: crate::rt::TestDefault::test_default(),
+            subscription_update: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::InvoiceHistory {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::LoginPage {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::Mode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("at_period_end")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::Options {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("customer_service")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault
+for crate::billing_portal_configuration::PaymentMethodUpdate {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            payment_method_configuration: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::Products {
+    fn test_default() -> Self {
+        Self {
+            adjustable_quantity: crate::rt::TestDefault::test_default(),
+            prices: crate::rt::TestDefault::test_default(),
+            product: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(
     any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
+        feature = "billing_portal_configurations",
+        feature = "customer_subscriptions",
+        feature = "invoices",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::LegalEntityDob {
+impl crate::rt::TestDefault for crate::billing_portal_configuration::ProrationBehavior {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("always_invoice")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault
+for crate::billing_portal_configuration::ScheduleAtPeriodEnd {
     fn test_default() -> Self {
         Self {
-            day: None,
-            month: None,
-            year: None,
+            conditions: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::SubscriptionCancel {
+    fn test_default() -> Self {
+        Self {
+            cancellation_reason: crate::rt::TestDefault::test_default(),
+            enabled: crate::rt::TestDefault::test_default(),
+            mode: crate::rt::TestDefault::test_default(),
+            proration_behavior: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::SubscriptionUpdate {
+    fn test_default() -> Self {
+        Self {
+            billing_cycle_anchor: None,
+            default_allowed_updates: crate::rt::TestDefault::test_default(),
+            enabled: crate::rt::TestDefault::test_default(),
+            products: None,
+            proration_behavior: crate::rt::TestDefault::test_default(),
+            schedule_at_period_end: crate::rt::TestDefault::test_default(),
+            trial_update_behavior: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault
+for crate::billing_portal_configuration::TrialUpdateBehavior {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("continue_trial")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_configurations")]
+impl crate::rt::TestDefault for crate::billing_portal_configuration::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("decreasing_item_amount")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::CouponOffer {
+    fn test_default() -> Self {
+        Self {
+            coupon: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::Flow {
+    fn test_default() -> Self {
+        Self {
+            after_completion: crate::rt::TestDefault::test_default(),
+            subscription_cancel: None,
+            subscription_update: None,
+            subscription_update_confirm: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::FlowAfterCompletion {
+    fn test_default() -> Self {
+        Self {
+            hosted_confirmation: None,
+            redirect: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowAfterCompletionHostedConfirmation {
+    fn test_default() -> Self {
+        Self {
+            custom_message: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowAfterCompletionRedirect {
+    fn test_default() -> Self {
+        Self {
+            return_url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::FlowAfterCompletionType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("hosted_confirmation")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::FlowSubscriptionCancel {
+    fn test_default() -> Self {
+        Self {
+            retention: None,
+            subscription: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowSubscriptionCancelRetention {
+    fn test_default() -> Self {
+        Self {
+            coupon_offer: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowSubscriptionCancelRetentionType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("coupon_offer")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::FlowSubscriptionUpdate {
+    fn test_default() -> Self {
+        Self {
+            subscription: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowSubscriptionUpdateConfirm {
+    fn test_default() -> Self {
+        Self {
+            discounts: None,
+            items: crate::rt::TestDefault::test_default(),
+            subscription: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowSubscriptionUpdateConfirmDiscounts {
+    fn test_default() -> Self {
+        Self {
+            coupon: None,
+            promotion_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault
+for crate::billing_portal_session::FlowSubscriptionUpdateConfirmItems {
+    fn test_default() -> Self {
+        Self {
+            id: None,
+            price: None,
+            quantity: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "billing_portal_sessions")]
+impl crate::rt::TestDefault for crate::billing_portal_session::FlowType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("payment_method_update")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::charge::Alipay {
+    fn test_default() -> Self {
+        Self {
+            buyer_id: None,
+            fingerprint: None,
+            transaction_id: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(
     any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts",
-        feature = "terminal_locations"
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_attempts"
     )
 )]
-impl crate::rt::TestDefault for crate::LegalEntityJapanAddress {
+impl crate::rt::TestDefault for crate::charge::AuthenticationFlow {
     fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            town: None,
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("challenge")
+            .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::LegalEntityPersonVerification {
+#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
+impl crate::rt::TestDefault for crate::charge::ElectronicCommerceIndicator {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("01").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::ExemptionIndicator {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("low_risk")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::ExtendedAuthorization {
     fn test_default() -> Self {
         Self {
-            additional_document: None,
-            details: None,
-            details_code: None,
-            document: None,
             status: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(
-    any(
-        feature = "account",
-        feature = "account_people",
-        feature = "account_persons",
-        feature = "accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::LegalEntityPersonVerificationDocument {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::ExtendedAuthorizationStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("disabled")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::IncrementalAuthorization {
     fn test_default() -> Self {
         Self {
-            back: None,
-            details: None,
-            details_code: None,
-            front: None,
+            status: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityRegistrationDate {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::IncrementalAuthorizationStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("available")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Multicapture {
     fn test_default() -> Self {
         Self {
-            day: None,
-            month: None,
-            year: None,
+            status: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityRepresentativeDeclaration {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::MulticaptureStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("available")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Overcapture {
     fn test_default() -> Self {
         Self {
-            date: None,
-            ip: None,
-            user_agent: None,
+            maximum_amount_capturable: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::LegalEntityUboDeclaration {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::OvercaptureStatus {
     fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::Networks {
-    fn test_default() -> Self {
-        Self {
-            available: crate::rt::TestDefault::test_default(),
-            preferred: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::NotificationEventData {
-    fn test_default() -> Self {
-        Self {
-            object: crate::rt::TestDefault::test_default(),
-            previous_attributes: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::NotificationEventRequest {
-    fn test_default() -> Self {
-        Self {
-            id: None,
-            idempotency_key: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "mandates"))]
-impl crate::rt::TestDefault for crate::OfflineAcceptance {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "mandates"))]
-impl crate::rt::TestDefault for crate::OnlineAcceptance {
-    fn test_default() -> Self {
-        Self {
-            ip_address: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::OutboundPaymentsPaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            billing_details: crate::rt::TestDefault::test_default(),
-            financial_account: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::OutboundPaymentsPaymentMethodDetailsFinancialAccount {
-    fn test_default() -> Self {
-        Self {
-            id: ::core::convert::From::from("id_test"),
-            network: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::OutboundPaymentsPaymentMethodDetailsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            account_holder_type: None,
-            account_type: None,
-            bank_name: None,
-            fingerprint: None,
-            last4: None,
-            mandate: None,
-            network: crate::rt::TestDefault::test_default(),
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::OutboundTransfersPaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            billing_details: crate::rt::TestDefault::test_default(),
-            financial_account: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::OutboundTransfersPaymentMethodDetailsFinancialAccount {
-    fn test_default() -> Self {
-        Self {
-            id: ::core::convert::From::from("id_test"),
-            network: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::OutboundTransfersPaymentMethodDetailsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            account_holder_type: None,
-            account_type: None,
-            bank_name: None,
-            fingerprint: None,
-            last4: None,
-            mandate: None,
-            network: crate::rt::TestDefault::test_default(),
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "products")]
-impl crate::rt::TestDefault for crate::PackageDimensions {
-    fn test_default() -> Self {
-        Self {
-            height: crate::rt::TestDefault::test_default(),
-            length: crate::rt::TestDefault::test_default(),
-            weight: crate::rt::TestDefault::test_default(),
-            width: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetails {
-    fn test_default() -> Self {
-        Self {
-            discount_amount: None,
-            error: None,
-            line_items: None,
-            shipping: None,
-            tax: None,
-            tip: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetailsClient {
-    fn test_default() -> Self {
-        Self {
-            tip: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetailsClientResourceTip {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetailsResourceError {
-    fn test_default() -> Self {
-        Self {
-            code: None,
-            message: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            card_present: None,
-            klarna: None,
-            paypal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax {
-    fn test_default() -> Self {
-        Self {
-            total_tax_amount: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetailsResourceShipping {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            from_postal_code: None,
-            to_postal_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::PaymentFlowsAmountDetailsResourceTax {
-    fn test_default() -> Self {
-        Self {
-            total_tax_amount: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
-    fn test_default() -> Self {
-        Self {
-            allow_redirects: None,
-            enabled: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent {
-    fn test_default() -> Self {
-        Self {
-            allow_redirects: None,
-            enabled: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentFlowsInstallmentOptions {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            plan: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentFlowsPaymentDetails {
-    fn test_default() -> Self {
-        Self {
-            customer_reference: None,
-            order_reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentFlowsPaymentIntentAsyncWorkflows {
-    fn test_default() -> Self {
-        Self {
-            inputs: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs {
-    fn test_default() -> Self {
-        Self {
-            tax: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputsResourceTax {
-    fn test_default() -> Self {
-        Self {
-            calculation: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("available")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -2580,7 +1608,7 @@ for crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputsResourceTax {
         feature = "refunds"
     )
 )]
-impl crate::rt::TestDefault for crate::PaymentFlowsPaymentIntentPresentmentDetails {
+impl crate::rt::TestDefault for crate::charge::PresentmentDetails {
     fn test_default() -> Self {
         Self {
             presentment_amount: crate::rt::TestDefault::test_default(),
@@ -2591,430 +1619,69 @@ impl crate::rt::TestDefault for crate::PaymentFlowsPaymentIntentPresentmentDetai
 }
 #[cfg(
     any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentFlowsPrivatePaymentMethodsAlipay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
         feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails {
-    fn test_default() -> Self {
-        Self {
-            buyer_id: None,
-            fingerprint: None,
-            transaction_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesExtendedAuthorizationExtendedAuthorization {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesIncrementalAuthorizationIncrementalAuthorization {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture {
-    fn test_default() -> Self {
-        Self {
-            maximum_amount_capturable: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardPaymentIntentAmountDetailsLineItemPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            commodity_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardPresentAmountDetailsLineItemPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            commodity_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
         feature = "payment_attempt_records",
         feature = "payment_methods",
         feature = "payment_records",
-        feature = "terminal_readers"
+        feature = "setup_attempts"
     )
 )]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
+impl crate::rt::TestDefault for crate::charge::ResultReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("abandoned")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+impl crate::rt::TestDefault for crate::charge::Rule {
     fn test_default() -> Self {
         Self {
-            r#type: crate::rt::TestDefault::test_default(),
+            action: crate::rt::TestDefault::test_default(),
+            id: ::core::convert::From::from("id_test"),
+            predicate: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "linked_accounts",
-        feature = "payment_intents",
-        feature = "setup_intents"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::ThreeDSecure {
     fn test_default() -> Self {
         Self {
-            account_subcategories: None,
+            authentication_flow: None,
+            electronic_commerce_indicator: None,
+            exemption_indicator: None,
+            exemption_indicator_applied: None,
+            result: None,
+            result_reason: None,
+            transaction_id: None,
+            version: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::ThreeDSecureResult {
     fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
+            .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentFlowsPrivatePaymentMethodsKlarnaDob {
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Version {
     fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
     }
 }
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsKlarnaPaymentIntentAmountDetailsLineItemPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            image_url: None,
-            product_url: None,
-            reference: None,
-            subscription_reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            category: None,
-            description: None,
-            sold_by: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault
-for crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceAfterCompletion {
-    fn test_default() -> Self {
-        Self {
-            hosted_confirmation: None,
-            redirect: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceAutomaticTax {
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::AdaptivePricing {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
-            liability: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceBusinessName {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            optional: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCompletedSessions {
-    fn test_default() -> Self {
-        Self {
-            count: crate::rt::TestDefault::test_default(),
-            limit: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault
-for crate::PaymentLinksResourceCompletionBehaviorConfirmationPage {
-    fn test_default() -> Self {
-        Self {
-            custom_message: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCompletionBehaviorRedirect {
-    fn test_default() -> Self {
-        Self {
-            url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceConsentCollection {
-    fn test_default() -> Self {
-        Self {
-            payment_method_reuse_agreement: None,
-            promotions: None,
-            terms_of_service: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFields {
-    fn test_default() -> Self {
-        Self {
-            dropdown: None,
-            key: crate::rt::TestDefault::test_default(),
-            label: crate::rt::TestDefault::test_default(),
-            numeric: None,
-            optional: crate::rt::TestDefault::test_default(),
-            text: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsDropdown {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            options: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsDropdownOption {
-    fn test_default() -> Self {
-        Self {
-            label: crate::rt::TestDefault::test_default(),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsLabel {
-    fn test_default() -> Self {
-        Self {
-            custom: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsNumeric {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            maximum_length: None,
-            minimum_length: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomFieldsText {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            maximum_length: None,
-            minimum_length: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomText {
-    fn test_default() -> Self {
-        Self {
-            after_submit: None,
-            shipping_address: None,
-            submit: None,
-            terms_of_service_acceptance: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceCustomTextPosition {
-    fn test_default() -> Self {
-        Self {
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceIndividualName {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            optional: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceInvoiceCreation {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            invoice_data: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceInvoiceSettings {
-    fn test_default() -> Self {
-        Self {
-            account_tax_ids: None,
-            custom_fields: None,
-            description: None,
-            footer: None,
-            issuer: None,
-            metadata: None,
-            rendering_options: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceNameCollection {
-    fn test_default() -> Self {
-        Self {
-            business: None,
-            individual: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceOptionalItem {
-    fn test_default() -> Self {
-        Self {
-            adjustable_quantity: None,
-            price: crate::rt::TestDefault::test_default(),
-            quantity: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault
-for crate::PaymentLinksResourceOptionalItemAdjustableQuantity {
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::AdjustableQuantity {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3024,121 +1691,8 @@ for crate::PaymentLinksResourceOptionalItemAdjustableQuantity {
         }
     }
 }
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourcePaymentIntentData {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            description: None,
-            metadata: crate::rt::TestDefault::test_default(),
-            setup_future_usage: None,
-            statement_descriptor: None,
-            statement_descriptor_suffix: None,
-            transfer_group: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourcePaymentMethodReuseAgreement {
-    fn test_default() -> Self {
-        Self {
-            position: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourcePhoneNumberCollection {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceRestrictions {
-    fn test_default() -> Self {
-        Self {
-            completed_sessions: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceShippingAddressCollection {
-    fn test_default() -> Self {
-        Self {
-            allowed_countries: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceShippingOption {
-    fn test_default() -> Self {
-        Self {
-            shipping_amount: crate::rt::TestDefault::test_default(),
-            shipping_rate: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceSubscriptionData {
-    fn test_default() -> Self {
-        Self {
-            description: None,
-            invoice_settings: crate::rt::TestDefault::test_default(),
-            metadata: crate::rt::TestDefault::test_default(),
-            trial_period_days: None,
-            trial_settings: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault
-for crate::PaymentLinksResourceSubscriptionDataInvoiceSettings {
-    fn test_default() -> Self {
-        Self {
-            issuer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceTaxIdCollection {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            required: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::PaymentLinksResourceTransferData {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            destination: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAdaptivePricing {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAfterExpiration {
+impl crate::rt::TestDefault for crate::checkout_session::AfterExpiration {
     fn test_default() -> Self {
         Self {
             recovery: None,
@@ -3147,20 +1701,16 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAfterExpiratio
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionAfterExpirationRecovery {
+impl crate::rt::TestDefault for crate::checkout_session::AfterSubmit {
     fn test_default() -> Self {
         Self {
-            allow_promotion_codes: crate::rt::TestDefault::test_default(),
-            enabled: crate::rt::TestDefault::test_default(),
-            expires_at: None,
-            url: None,
+            message: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAutomaticTax {
+impl crate::rt::TestDefault for crate::checkout_session::AutomaticTax {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3171,8 +1721,21 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionAutomaticTax {
         }
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "invoices", feature = "quotes"))]
+impl crate::rt::TestDefault for crate::checkout_session::AutomaticTaxStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("complete")
+            .unwrap_or_else(|e| match e {})
+    }
+}
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettings {
+impl crate::rt::TestDefault for crate::checkout_session::BorderStyle {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("pill").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::BrandingSettings {
     fn test_default() -> Self {
         Self {
             background_color: crate::rt::TestDefault::test_default(),
@@ -3187,29 +1750,24 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettin
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettingsIcon {
+impl crate::rt::TestDefault for crate::checkout_session::BrandsBlocked {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("american_express")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::Breakdown {
     fn test_default() -> Self {
         Self {
-            file: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            url: None,
+            discounts: crate::rt::TestDefault::test_default(),
+            taxes: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBrandingSettingsLogo {
-    fn test_default() -> Self {
-        Self {
-            file: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBusinessName {
+impl crate::rt::TestDefault for crate::checkout_session::Business {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3219,18 +1777,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionBusinessName {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionCheckoutAddressDetails {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            name: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCollectedInformation {
+impl crate::rt::TestDefault for crate::checkout_session::CollectedInformation {
     fn test_default() -> Self {
         Self {
             business_name: None,
@@ -3241,7 +1788,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCollectedInfor
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsent {
+impl crate::rt::TestDefault for crate::checkout_session::Consent {
     fn test_default() -> Self {
         Self {
             promotions: None,
@@ -3251,7 +1798,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsent {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsentCollection {
+impl crate::rt::TestDefault for crate::checkout_session::ConsentCollection {
     fn test_default() -> Self {
         Self {
             payment_method_reuse_agreement: None,
@@ -3261,8 +1808,34 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionConsentCollect
         }
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::TestDefault for crate::checkout_session::ConsentCollectionPromotions {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("auto").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::TestDefault
+for crate::checkout_session::ConsentCollectionTermsOfService {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
+    }
+}
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCurrencyConversion {
+impl crate::rt::TestDefault for crate::checkout_session::ConsentPromotions {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("opt_in").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::ConsentTermsOfService {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("accepted")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::CurrencyConversion {
     fn test_default() -> Self {
         Self {
             amount_subtotal: crate::rt::TestDefault::test_default(),
@@ -3274,7 +1847,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCurrencyConver
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFields {
+impl crate::rt::TestDefault for crate::checkout_session::CustomFields {
     fn test_default() -> Self {
         Self {
             dropdown: None,
@@ -3289,62 +1862,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFields {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsDropdown {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            options: crate::rt::TestDefault::test_default(),
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsLabel {
-    fn test_default() -> Self {
-        Self {
-            custom: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsNumeric {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            maximum_length: None,
-            minimum_length: None,
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsOption {
-    fn test_default() -> Self {
-        Self {
-            label: crate::rt::TestDefault::test_default(),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomFieldsText {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            maximum_length: None,
-            minimum_length: None,
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomText {
+impl crate::rt::TestDefault for crate::checkout_session::CustomText {
     fn test_default() -> Self {
         Self {
             after_submit: None,
@@ -3356,16 +1874,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomText {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomTextPosition {
-    fn test_default() -> Self {
-        Self {
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomerDetails {
+impl crate::rt::TestDefault for crate::checkout_session::CustomerDetails {
     fn test_default() -> Self {
         Self {
             address: None,
@@ -3381,7 +1890,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionCustomerDetail
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionDiscount {
+impl crate::rt::TestDefault for crate::checkout_session::Discounts {
     fn test_default() -> Self {
         Self {
             coupon: None,
@@ -3391,7 +1900,35 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionDiscount {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionIndividualName {
+impl crate::rt::TestDefault for crate::checkout_session::Dropdown {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            options: crate::rt::TestDefault::test_default(),
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::Icon {
+    fn test_default() -> Self {
+        Self {
+            file: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::IconType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("file").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::Individual {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3401,7 +1938,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionIndividualName
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceCreation {
+impl crate::rt::TestDefault for crate::checkout_session::InvoiceCreation {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3411,7 +1948,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceCreatio
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceSettings {
+impl crate::rt::TestDefault for crate::checkout_session::InvoiceData {
     fn test_default() -> Self {
         Self {
             account_tax_ids: None,
@@ -3426,7 +1963,34 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionInvoiceSetting
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionNameCollection {
+impl crate::rt::TestDefault for crate::checkout_session::Label {
+    fn test_default() -> Self {
+        Self {
+            custom: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::Logo {
+    fn test_default() -> Self {
+        Self {
+            file: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::LogoType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("file").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::NameCollection {
     fn test_default() -> Self {
         Self {
             business: None,
@@ -3436,7 +2000,19 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionNameCollection
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionOptionalItem {
+impl crate::rt::TestDefault for crate::checkout_session::Numeric {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            maximum_length: None,
+            minimum_length: None,
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::OptionalItems {
     fn test_default() -> Self {
         Self {
             adjustable_quantity: None,
@@ -3447,20 +2023,17 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionOptionalItem {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionOptionalItemAdjustableQuantity {
+impl crate::rt::TestDefault for crate::checkout_session::Options {
     fn test_default() -> Self {
         Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            maximum: None,
-            minimum: None,
+            label: crate::rt::TestDefault::test_default(),
+            value: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement {
+impl crate::rt::TestDefault for crate::checkout_session::PaymentMethodReuseAgreement {
     fn test_default() -> Self {
         Self {
             position: crate::rt::TestDefault::test_default(),
@@ -3469,7 +2042,7 @@ for crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPermissions {
+impl crate::rt::TestDefault for crate::checkout_session::Permissions {
     fn test_default() -> Self {
         Self {
             update_shipping_details: None,
@@ -3478,7 +2051,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPermissions {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPhoneNumberCollection {
+impl crate::rt::TestDefault for crate::checkout_session::PhoneNumberCollection {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3486,9 +2059,35 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionPhoneNumberCol
         }
     }
 }
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::TestDefault for crate::checkout_session::Position {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("auto").unwrap_or_else(|e| match e {})
+    }
+}
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
+impl crate::rt::TestDefault for crate::checkout_session::Recovery {
+    fn test_default() -> Self {
+        Self {
+            allow_promotion_codes: crate::rt::TestDefault::test_default(),
+            enabled: crate::rt::TestDefault::test_default(),
+            expires_at: None,
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::Restrictions {
+    fn test_default() -> Self {
+        Self {
+            brands_blocked: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::SavedPaymentMethodOptions {
     fn test_default() -> Self {
         Self {
             allow_redisplay_filters: None,
@@ -3499,8 +2098,7 @@ for crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionShippingAddressCollection {
+impl crate::rt::TestDefault for crate::checkout_session::ShippingAddressCollection {
     fn test_default() -> Self {
         Self {
             allowed_countries: crate::rt::TestDefault::test_default(),
@@ -3509,7 +2107,7 @@ for crate::PaymentPagesCheckoutSessionShippingAddressCollection {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingCost {
+impl crate::rt::TestDefault for crate::checkout_session::ShippingCost {
     fn test_default() -> Self {
         Self {
             amount_subtotal: crate::rt::TestDefault::test_default(),
@@ -3522,7 +2120,17 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingCost {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingOption {
+impl crate::rt::TestDefault for crate::checkout_session::ShippingDetails {
+    fn test_default() -> Self {
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            name: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::ShippingOptions {
     fn test_default() -> Self {
         Self {
             shipping_amount: crate::rt::TestDefault::test_default(),
@@ -3532,17 +2140,7 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionShippingOption
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxId {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxIdCollection {
+impl crate::rt::TestDefault for crate::checkout_session::TaxIdCollection {
     fn test_default() -> Self {
         Self {
             enabled: crate::rt::TestDefault::test_default(),
@@ -3552,7 +2150,29 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTaxIdCollectio
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTotalDetails {
+impl crate::rt::TestDefault for crate::checkout_session::TaxIds {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::Text {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            maximum_length: None,
+            minimum_length: None,
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "checkout_sessions")]
+impl crate::rt::TestDefault for crate::checkout_session::TotalDetails {
     fn test_default() -> Self {
         Self {
             amount_discount: crate::rt::TestDefault::test_default(),
@@ -3564,40 +2184,1338 @@ impl crate::rt::TestDefault for crate::PaymentPagesCheckoutSessionTotalDetails {
     }
 }
 #[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown {
+impl crate::rt::TestDefault for crate::checkout_session::UpdateShippingDetails {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("client_only")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::Card {
     fn test_default() -> Self {
         Self {
-            discounts: crate::rt::TestDefault::test_default(),
-            taxes: crate::rt::TestDefault::test_default(),
+            cvc_token: None,
+            installments: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::CustomerAcceptance {
     fn test_default() -> Self {
         Self {
-            brands_blocked: None,
+            online: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::Installments {
+    fn test_default() -> Self {
+        Self {
+            plan: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::MandateData {
+    fn test_default() -> Self {
+        Self {
+            customer_acceptance: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::Online {
+    fn test_default() -> Self {
+        Self {
+            ip_address: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::PaymentMethodOptions {
+    fn test_default() -> Self {
+        Self {
+            card: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::PaymentMethodPreview {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            affirm: None,
+            afterpay_clearpay: None,
+            alipay: None,
+            allow_redisplay: None,
+            alma: None,
+            amazon_pay: None,
+            au_becs_debit: None,
+            bacs_debit: None,
+            bancontact: None,
+            billie: None,
+            billing_details: crate::rt::TestDefault::test_default(),
+            blik: None,
+            boleto: None,
+            card: None,
+            card_present: None,
+            cashapp: None,
+            crypto: None,
+            customer: None,
+            customer_account: None,
+            customer_balance: None,
+            eps: None,
+            fpx: None,
+            giropay: None,
+            grabpay: None,
+            ideal: None,
+            interac_present: None,
+            kakao_pay: None,
+            klarna: None,
+            konbini: None,
+            kr_card: None,
+            link: None,
+            mb_way: None,
+            mobilepay: None,
+            multibanco: None,
+            naver_pay: None,
+            nz_bank_account: None,
+            oxxo: None,
+            p24: None,
+            pay_by_bank: None,
+            payco: None,
+            paynow: None,
+            paypal: None,
+            payto: None,
+            pix: None,
+            promptpay: None,
+            revolut_pay: None,
+            samsung_pay: None,
+            satispay: None,
+            sepa_debit: None,
+            sofort: None,
+            swish: None,
+            twint: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            wechat_pay: None,
+            zip: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::Shipping {
+    fn test_default() -> Self {
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            name: crate::rt::TestDefault::test_default(),
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "confirmation_tokens")]
+impl crate::rt::TestDefault for crate::confirmation_token::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("acss_debit")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "credit_notes")]
+impl crate::rt::TestDefault for crate::credit_note::PaymentRecordRefund {
+    fn test_default() -> Self {
+        Self {
+            payment_record: crate::rt::TestDefault::test_default(),
+            refund_group: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(
     any(
-        feature = "customer_bank_accounts",
-        feature = "customer_cards",
-        feature = "customer_sources"
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "invoice_lines",
+        feature = "invoices"
     )
 )]
-impl crate::rt::TestDefault for crate::PaymentSource {
+impl crate::rt::TestDefault for crate::credit_notes_pretax_credit_amount::Type {
     fn test_default() -> Self {
-        Self::Account(crate::rt::TestDefault::test_default())
+        <Self as ::core::str::FromStr>::from_str("credit_balance_transaction")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+impl crate::rt::TestDefault for crate::event::Data {
+    fn test_default() -> Self {
+        Self {
+            object: crate::rt::TestDefault::test_default(),
+            previous_attributes: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::event::Event {
+    fn test_default() -> Self {
+        Self {
+            account: None,
+            api_version: None,
+            context: None,
+            created: crate::rt::TestDefault::test_default(),
+            data: crate::rt::TestDefault::test_default(),
+            id: ::core::convert::From::from("event_test"),
+            livemode: crate::rt::TestDefault::test_default(),
+            pending_webhooks: crate::rt::TestDefault::test_default(),
+            request: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::event::Request {
+    fn test_default() -> Self {
+        Self {
+            id: None,
+            idempotency_key: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account_bank_accounts",
+        feature = "account_external_accounts",
+        feature = "accounts",
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_bank_accounts",
+        feature = "customer_cards",
+        feature = "customer_payment_methods",
+        feature = "customer_sources",
+        feature = "customers",
+        feature = "external_accounts",
+        feature = "payment_attempt_records",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "setup_intents",
+        feature = "terminal_readers",
+        feature = "tokens",
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::external_account::AccountHolderType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("company")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+impl crate::rt::TestDefault for crate::file::Purpose {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account_requirement")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::AccountNumbers {
+    fn test_default() -> Self {
+        Self {
+            expected_expiry_date: None,
+            identifier_type: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            supported_networks: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::financial_connections_account::AccountNumbersStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("deactivated")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::Balance {
+    fn test_default() -> Self {
+        Self {
+            as_of: crate::rt::TestDefault::test_default(),
+            cash: None,
+            credit: None,
+            current: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::BalanceRefresh {
+    fn test_default() -> Self {
+        Self {
+            last_attempted_at: crate::rt::TestDefault::test_default(),
+            next_refresh_available_at: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::Cash {
+    fn test_default() -> Self {
+        Self {
+            available: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::Credit {
+    fn test_default() -> Self {
+        Self {
+            used: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::IdentifierType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account_number")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::OwnershipRefresh {
+    fn test_default() -> Self {
+        Self {
+            last_attempted_at: crate::rt::TestDefault::test_default(),
+            next_refresh_available_at: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::SupportedNetworks {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::financial_connections_account::TransactionRefresh {
+    fn test_default() -> Self {
+        Self {
+            id: ::core::convert::From::from("id_test"),
+            last_attempted_at: crate::rt::TestDefault::test_default(),
+            next_refresh_available_at: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::financial_connections_account::TransactionRefreshStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_account::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("cash").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+impl crate::rt::TestDefault
+for crate::financial_connections_session::AccountSubcategories {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("checking")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
+)]
+impl crate::rt::TestDefault for crate::financial_connections_session::Filters {
+    fn test_default() -> Self {
+        Self {
+            account_subcategories: None,
+            countries: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "financial_connections_accounts",
+        feature = "financial_connections_sessions",
+        feature = "link_account_sessions",
+        feature = "linked_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::financial_connections_session::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "financial_connections_transactions")]
+impl crate::rt::TestDefault
+for crate::financial_connections_transaction::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            posted_at: None,
+            void_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::TestDefault for crate::forwarding_request::Headers {
+    fn test_default() -> Self {
+        Self {
+            name: crate::rt::TestDefault::test_default(),
+            value: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::TestDefault for crate::forwarding_request::HttpMethod {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("POST").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::TestDefault for crate::forwarding_request::RequestContext {
+    fn test_default() -> Self {
+        Self {
+            destination_duration: crate::rt::TestDefault::test_default(),
+            destination_ip_address: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::TestDefault for crate::forwarding_request::RequestDetails {
+    fn test_default() -> Self {
+        Self {
+            body: crate::rt::TestDefault::test_default(),
+            headers: crate::rt::TestDefault::test_default(),
+            http_method: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "forwarding_requests")]
+impl crate::rt::TestDefault for crate::forwarding_request::ResponseDetails {
+    fn test_default() -> Self {
+        Self {
+            body: crate::rt::TestDefault::test_default(),
+            headers: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customers")]
+impl crate::rt::TestDefault for crate::funding_instructions::BankTransfer {
+    fn test_default() -> Self {
+        Self {
+            country: crate::rt::TestDefault::test_default(),
+            financial_addresses: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customers")]
+impl crate::rt::TestDefault for crate::funding_instructions::BankTransferType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("eu_bank_transfer")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::FinancialAddresses {
+    fn test_default() -> Self {
+        Self {
+            aba: None,
+            iban: None,
+            sort_code: None,
+            spei: None,
+            supported_networks: None,
+            swift: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            zengin: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::FinancialAddressesType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("aba").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::Iban {
+    fn test_default() -> Self {
+        Self {
+            account_holder_address: crate::rt::TestDefault::test_default(),
+            account_holder_name: crate::rt::TestDefault::test_default(),
+            bank_address: crate::rt::TestDefault::test_default(),
+            bic: crate::rt::TestDefault::test_default(),
+            country: crate::rt::TestDefault::test_default(),
+            iban: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::SortCode {
+    fn test_default() -> Self {
+        Self {
+            account_holder_address: crate::rt::TestDefault::test_default(),
+            account_holder_name: crate::rt::TestDefault::test_default(),
+            account_number: crate::rt::TestDefault::test_default(),
+            bank_address: crate::rt::TestDefault::test_default(),
+            sort_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::Spei {
+    fn test_default() -> Self {
+        Self {
+            account_holder_address: crate::rt::TestDefault::test_default(),
+            account_holder_name: crate::rt::TestDefault::test_default(),
+            bank_address: crate::rt::TestDefault::test_default(),
+            bank_code: crate::rt::TestDefault::test_default(),
+            bank_name: crate::rt::TestDefault::test_default(),
+            clabe: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::SupportedNetworks {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::Swift {
+    fn test_default() -> Self {
+        Self {
+            account_holder_address: crate::rt::TestDefault::test_default(),
+            account_holder_name: crate::rt::TestDefault::test_default(),
+            account_number: crate::rt::TestDefault::test_default(),
+            account_type: crate::rt::TestDefault::test_default(),
+            bank_address: crate::rt::TestDefault::test_default(),
+            bank_name: crate::rt::TestDefault::test_default(),
+            swift_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "payment_intents"))]
+impl crate::rt::TestDefault for crate::funding_instructions::Zengin {
+    fn test_default() -> Self {
+        Self {
+            account_holder_address: crate::rt::TestDefault::test_default(),
+            account_holder_name: None,
+            account_number: None,
+            account_type: None,
+            bank_address: crate::rt::TestDefault::test_default(),
+            bank_code: None,
+            bank_name: None,
+            branch_code: None,
+            branch_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Document {
+    fn test_default() -> Self {
+        Self {
+            address: None,
+            dob: None,
+            error: None,
+            expiration_date: None,
+            files: None,
+            first_name: None,
+            issued_date: None,
+            issuing_country: None,
+            last_name: None,
+            number: None,
+            sex: None,
+            status: crate::rt::TestDefault::test_default(),
+            r#type: None,
+            unparsed_place_of_birth: None,
+            unparsed_sex: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::DocumentDob {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::DocumentError {
+    fn test_default() -> Self {
+        Self {
+            code: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::DocumentErrorCode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("document_expired")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::DocumentType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("driving_license")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Email {
+    fn test_default() -> Self {
+        Self {
+            email: None,
+            error: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::EmailError {
+    fn test_default() -> Self {
+        Self {
+            code: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::EmailErrorCode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("email_unverified_other")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::ExpirationDate {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::IdNumber {
+    fn test_default() -> Self {
+        Self {
+            dob: None,
+            error: None,
+            first_name: None,
+            id_number: None,
+            id_number_type: None,
+            last_name: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::IdNumberDob {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::IdNumberError {
+    fn test_default() -> Self {
+        Self {
+            code: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::IdNumberErrorCode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("id_number_insufficient_document_data")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl crate::rt::TestDefault for crate::identity_verification_report::IdNumberType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("br_cpf").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::IssuedDate {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Options {
+    fn test_default() -> Self {
+        Self {
+            document: None,
+            id_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::OptionsDocument {
+    fn test_default() -> Self {
+        Self {
+            allowed_types: None,
+            require_id_number: None,
+            require_live_capture: None,
+            require_matching_selfie: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::OptionsIdNumber {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Phone {
+    fn test_default() -> Self {
+        Self {
+            error: None,
+            phone: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::PhoneError {
+    fn test_default() -> Self {
+        Self {
+            code: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::PhoneErrorCode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("phone_unverified_other")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Selfie {
+    fn test_default() -> Self {
+        Self {
+            document: None,
+            error: None,
+            selfie: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::SelfieError {
+    fn test_default() -> Self {
+        Self {
+            code: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::SelfieErrorCode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("selfie_document_missing_photo")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Sex {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("[redacted]")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Status {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("unverified")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "identity_verification_reports",
+        feature = "identity_verification_sessions"
+    )
+)]
+impl crate::rt::TestDefault for crate::identity_verification_session::AllowedTypes {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("driving_license")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Code {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("abandoned")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Document {
+    fn test_default() -> Self {
+        Self {
+            allowed_types: None,
+            require_id_number: None,
+            require_live_capture: None,
+            require_matching_selfie: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Email {
+    fn test_default() -> Self {
+        Self {
+            require_verification: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::IdNumber {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::LastError {
+    fn test_default() -> Self {
+        Self {
+            code: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Matching {
+    fn test_default() -> Self {
+        Self {
+            dob: None,
+            name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::MatchingDob {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Name {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Options {
+    fn test_default() -> Self {
+        Self {
+            document: None,
+            email: None,
+            id_number: None,
+            matching: None,
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Phone {
+    fn test_default() -> Self {
+        Self {
+            require_verification: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::ProvidedDetails {
+    fn test_default() -> Self {
+        Self {
+            email: None,
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::RelatedPerson {
+    fn test_default() -> Self {
+        Self {
+            account: crate::rt::TestDefault::test_default(),
+            person: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::Sex {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("[redacted]")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::VerifiedOutputs {
+    fn test_default() -> Self {
+        Self {
+            address: None,
+            dob: None,
+            email: None,
+            first_name: None,
+            id_number: None,
+            id_number_type: None,
+            last_name: None,
+            phone: None,
+            sex: None,
+            unparsed_place_of_birth: None,
+            unparsed_sex: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault
+for crate::identity_verification_session::VerifiedOutputsDob {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::AutomaticTax {
+    fn test_default() -> Self {
+        Self {
+            disabled_reason: None,
+            enabled: crate::rt::TestDefault::test_default(),
+            liability: None,
+            provider: None,
+            status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::ConfirmationSecret {
+    fn test_default() -> Self {
+        Self {
+            client_secret: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::CustomerTaxIds {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::DisabledReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("finalization_requires_location_inputs")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::FromInvoice {
+    fn test_default() -> Self {
+        Self {
+            action: crate::rt::TestDefault::test_default(),
+            invoice: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::PaymentMethodOptions {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            bancontact: None,
+            card: None,
+            customer_balance: None,
+            konbini: None,
+            payto: None,
+            sepa_debit: None,
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::PaymentSettings {
+    fn test_default() -> Self {
+        Self {
+            default_mandate: None,
+            payment_method_options: None,
+            payment_method_types: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::ProrationDiscounts {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("included")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::Rendering {
+    fn test_default() -> Self {
+        Self {
+            amount_tax_display: None,
+            pdf: None,
+            template: None,
+            template_version: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "invoices")]
+impl crate::rt::TestDefault for crate::invoice::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            finalized_at: None,
+            marked_uncollectible_at: None,
+            paid_at: None,
+            voided_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "products",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "shipping_rates",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::TaxBehavior {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("exclusive")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::shared::SharedType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("classic")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "payment_links",
+        feature = "quotes",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::invoice::shared::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoice_payment::Payment {
+    fn test_default() -> Self {
+        Self {
+            charge: None,
+            payment_intent: None,
+            payment_record: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoice_payment::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            canceled_at: None,
+            paid_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
+impl crate::rt::TestDefault for crate::invoice_payment::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("charge").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "invoiceitems")]
+impl crate::rt::TestDefault for crate::invoiceitem::ProrationDetails {
+    fn test_default() -> Self {
+        Self {
+            discount_amounts: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "linked_accounts",
+        feature = "payment_intents",
+        feature = "setup_intents"
+    )
+)]
+impl crate::rt::TestDefault for crate::linked_account_options_common::Filters {
+    fn test_default() -> Self {
+        Self {
+            account_subcategories: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "mandates"))]
+impl crate::rt::TestDefault for crate::mandate::Offline {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "mandates"))]
+impl crate::rt::TestDefault for crate::mandate::Online {
+    fn test_default() -> Self {
+        Self {
+            ip_address: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault for crate::PaymentsPrimitivesPaymentRecordsResourceAddress {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Address {
     fn test_default() -> Self {
         Self {
             city: None,
@@ -3611,7 +3529,7 @@ impl crate::rt::TestDefault for crate::PaymentsPrimitivesPaymentRecordsResourceA
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault for crate::PaymentsPrimitivesPaymentRecordsResourceAmount {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Amount {
     fn test_default() -> Self {
         Self {
             currency: ::core::convert::From::from("usd"),
@@ -3621,8 +3539,16 @@ impl crate::rt::TestDefault for crate::PaymentsPrimitivesPaymentRecordsResourceA
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourceBillingDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::ApplePay {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::BillingDetails {
     fn test_default() -> Self {
         Self {
             address: crate::rt::TestDefault::test_default(),
@@ -3634,21 +3560,13 @@ for crate::PaymentsPrimitivesPaymentRecordsResourceBillingDetails {
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Brand {
     fn test_default() -> Self {
-        Self {
-            customer: None,
-            email: None,
-            name: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("amex").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Card {
     fn test_default() -> Self {
         Self {
             authorization_code: None,
@@ -3678,8 +3596,7 @@ for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Checks {
     fn test_default() -> Self {
         Self {
             address_line1_check: None,
@@ -3690,20 +3607,33 @@ for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan {
+impl crate::rt::TestDefault for crate::payment_attempt_record::CustomerDetails {
     fn test_default() -> Self {
         Self {
-            count: None,
-            interval: None,
-            r#type: crate::rt::TestDefault::test_default(),
+            customer: None,
+            email: None,
+            name: None,
+            phone: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallments {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Funding {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("credit").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::GooglePay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::Installments {
     fn test_default() -> Self {
         Self {
             plan: None,
@@ -3712,8 +3642,13 @@ for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceNetworkToken {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Network {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("amex").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::NetworkToken {
     fn test_default() -> Self {
         Self {
             used: crate::rt::TestDefault::test_default(),
@@ -3722,64 +3657,7 @@ for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {
-    fn test_default() -> Self {
-        Self {
-            authentication_flow: None,
-            result: None,
-            result_reason: None,
-            version: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet {
-    fn test_default() -> Self {
-        Self {
-            apple_pay: None,
-            dynamic_last4: None,
-            google_pay: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceApplePay {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceGooglePay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails {
-    fn test_default() -> Self {
-        Self {
-            display_name: crate::rt::TestDefault::test_default(),
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::PaymentMethodDetails {
     fn test_default() -> Self {
         Self {
             ach_credit_transfer: None,
@@ -3846,25 +3724,30 @@ for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore {
+for crate::payment_attempt_record::PaymentMethodDetailsCustom {
     fn test_default() -> Self {
         Self {
-            chain: None,
+            display_name: crate::rt::TestDefault::test_default(),
+            r#type: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::Plan {
+    fn test_default() -> Self {
+        Self {
+            count: None,
+            interval: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::ProcessorDetails {
     fn test_default() -> Self {
         Self {
             custom: None,
@@ -3874,8 +3757,7 @@ for crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::ProcessorDetailsCustom {
     fn test_default() -> Self {
         Self {
             payment_reference: None,
@@ -3884,8 +3766,7 @@ for crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCusto
     }
 }
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails {
+impl crate::rt::TestDefault for crate::payment_attempt_record::ShippingDetails {
     fn test_default() -> Self {
         Self {
             address: crate::rt::TestDefault::test_default(),
@@ -3895,19 +3776,46 @@ for crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "payouts",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::PayoutsTraceId {
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::StoredCredentialUsage {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("recurring")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::ThreeDSecure {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            value: None,
+            authentication_flow: None,
+            result: None,
+            result_reason: None,
+            version: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::ThreeDSecureResult {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::Version {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
+impl crate::rt::TestDefault for crate::payment_attempt_record::Wallet {
+    fn test_default() -> Self {
+        Self {
+            apple_pay: None,
+            dynamic_last4: None,
+            google_pay: None,
+            r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3915,107 +3823,264 @@ impl crate::rt::TestDefault for crate::PayoutsTraceId {
 #[cfg(
     any(
         feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
         feature = "payment_attempt_records",
+        feature = "payment_intents",
         feature = "payment_methods",
-        feature = "payment_records"
+        feature = "payment_records",
+        feature = "setup_intents",
+        feature = "terminal_readers",
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::PaypalSellerProtection {
+impl crate::rt::TestDefault for crate::payment_intent::AccountType {
     fn test_default() -> Self {
-        Self {
-            dispute_categories: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("checking")
+            .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "application_fees")]
-impl crate::rt::TestDefault for crate::PlatformEarningFeeSource {
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
+impl crate::rt::TestDefault for crate::payment_intent::AllowRedirects {
     fn test_default() -> Self {
-        Self {
-            charge: None,
-            payout: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("always").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalBusinessProfile {
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AutomaticPaymentMethods {
     fn test_default() -> Self {
         Self {
-            headline: None,
-            privacy_policy_url: None,
-            terms_of_service_url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalCustomerUpdate {
-    fn test_default() -> Self {
-        Self {
-            allowed_updates: crate::rt::TestDefault::test_default(),
+            allow_redirects: None,
             enabled: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalFeatures {
+impl crate::rt::TestDefault for crate::payment_intent::Category {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("digital_goods")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::Code {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("amount_details_amount_mismatch")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::Error {
     fn test_default() -> Self {
         Self {
-            customer_update: crate::rt::TestDefault::test_default(),
-            invoice_history: crate::rt::TestDefault::test_default(),
-            payment_method_update: crate::rt::TestDefault::test_default(),
-            subscription_cancel: crate::rt::TestDefault::test_default(),
-            subscription_update: crate::rt::TestDefault::test_default(),
+            code: None,
+            message: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsAfterCompletionHostedConfirmation {
+impl crate::rt::TestDefault for crate::payment_intent::Flows {
     fn test_default() -> Self {
         Self {
-            custom_message: None,
+            discount_amount: None,
+            error: None,
+            line_items: None,
+            shipping: None,
+            tax: None,
+            tip: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsAfterCompletionRedirect {
+impl crate::rt::TestDefault for crate::payment_intent::FlowsClient {
     fn test_default() -> Self {
         Self {
-            return_url: crate::rt::TestDefault::test_default(),
+            tip: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsCouponOffer {
+impl crate::rt::TestDefault for crate::payment_intent::FlowsShipping {
     fn test_default() -> Self {
         Self {
-            coupon: crate::rt::TestDefault::test_default(),
+            amount: None,
+            from_postal_code: None,
+            to_postal_code: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsFlow {
+impl crate::rt::TestDefault for crate::payment_intent::FlowsTax {
     fn test_default() -> Self {
         Self {
-            after_completion: crate::rt::TestDefault::test_default(),
-            subscription_cancel: None,
-            subscription_update: None,
-            subscription_update_confirm: None,
-            r#type: crate::rt::TestDefault::test_default(),
+            total_tax_amount: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsFlowAfterCompletion {
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Hooks {
+    fn test_default() -> Self {
+        Self {
+            inputs: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Inputs {
+    fn test_default() -> Self {
+        Self {
+            tax: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::KakaoPayFlowsPrivateMethods {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::NaverPayFlowsPrivateMethods {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::PaycoFlowsPrivateMethods {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentDetails {
+    fn test_default() -> Self {
+        Self {
+            customer_reference: None,
+            order_reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::SamsungPayFlowsPrivateMethods {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Tax {
+    fn test_default() -> Self {
+        Self {
+            calculation: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent::Tip {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::TypeSpecificClientInstallments {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            plan: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent_amount_details_line_item::Card {
+    fn test_default() -> Self {
+        Self {
+            commodity_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault
+for crate::payment_intent_amount_details_line_item::CardPresent {
+    fn test_default() -> Self {
+        Self {
+            commodity_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent_amount_details_line_item::Klarna {
+    fn test_default() -> Self {
+        Self {
+            image_url: None,
+            product_url: None,
+            reference: None,
+            subscription_reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault
+for crate::payment_intent_amount_details_line_item::PaymentMethodOptions {
+    fn test_default() -> Self {
+        Self {
+            card: None,
+            card_present: None,
+            klarna: None,
+            paypal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent_amount_details_line_item::Paypal {
+    fn test_default() -> Self {
+        Self {
+            category: None,
+            description: None,
+            sold_by: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+impl crate::rt::TestDefault for crate::payment_intent_amount_details_line_item::Tax {
+    fn test_default() -> Self {
+        Self {
+            total_tax_amount: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::AdjustableQuantity {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            maximum: None,
+            minimum: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::AfterCompletion {
     fn test_default() -> Self {
         Self {
             hosted_confirmation: None,
@@ -4025,1557 +4090,10 @@ impl crate::rt::TestDefault for crate::PortalFlowsFlowAfterCompletion {
         }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionCancel {
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::AfterCompletionType {
     fn test_default() -> Self {
-        Self {
-            retention: None,
-            subscription: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionUpdate {
-    fn test_default() -> Self {
-        Self {
-            subscription: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsFlowSubscriptionUpdateConfirm {
-    fn test_default() -> Self {
-        Self {
-            discounts: None,
-            items: crate::rt::TestDefault::test_default(),
-            subscription: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsRetention {
-    fn test_default() -> Self {
-        Self {
-            coupon_offer: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsSubscriptionUpdateConfirmDiscount {
-    fn test_default() -> Self {
-        Self {
-            coupon: None,
-            promotion_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::PortalFlowsSubscriptionUpdateConfirmItem {
-    fn test_default() -> Self {
-        Self {
-            id: None,
-            price: None,
-            quantity: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalInvoiceList {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalLoginPage {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalPaymentMethodUpdate {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            payment_method_configuration: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalResourceScheduleUpdateAtPeriodEnd {
-    fn test_default() -> Self {
-        Self {
-            conditions: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalResourceScheduleUpdateAtPeriodEndCondition {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalSubscriptionCancel {
-    fn test_default() -> Self {
-        Self {
-            cancellation_reason: crate::rt::TestDefault::test_default(),
-            enabled: crate::rt::TestDefault::test_default(),
-            mode: crate::rt::TestDefault::test_default(),
-            proration_behavior: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalSubscriptionCancellationReason {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            options: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalSubscriptionUpdate {
-    fn test_default() -> Self {
-        Self {
-            billing_cycle_anchor: None,
-            default_allowed_updates: crate::rt::TestDefault::test_default(),
-            enabled: crate::rt::TestDefault::test_default(),
-            products: None,
-            proration_behavior: crate::rt::TestDefault::test_default(),
-            schedule_at_period_end: crate::rt::TestDefault::test_default(),
-            trial_update_behavior: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::PortalSubscriptionUpdateProduct {
-    fn test_default() -> Self {
-        Self {
-            adjustable_quantity: crate::rt::TestDefault::test_default(),
-            prices: crate::rt::TestDefault::test_default(),
-            product: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault
-for crate::PortalSubscriptionUpdateProductAdjustableQuantity {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            maximum: None,
-            minimum: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "promotion_codes")]
-impl crate::rt::TestDefault for crate::PromotionCodesResourcePromotion {
-    fn test_default() -> Self {
-        Self {
-            coupon: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "promotion_codes")]
-impl crate::rt::TestDefault for crate::PromotionCodesResourceRestrictions {
-    fn test_default() -> Self {
-        Self {
-            currency_options: None,
-            first_time_transaction: crate::rt::TestDefault::test_default(),
-            minimum_amount: None,
-            minimum_amount_currency: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "invoiceitems")]
-impl crate::rt::TestDefault for crate::ProrationDetails {
-    fn test_default() -> Self {
-        Self {
-            discount_amounts: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceAutomaticTax {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            liability: None,
-            provider: None,
-            status: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceComputed {
-    fn test_default() -> Self {
-        Self {
-            recurring: None,
-            upfront: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceFromQuote {
-    fn test_default() -> Self {
-        Self {
-            is_revision: crate::rt::TestDefault::test_default(),
-            quote: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceRecurring {
-    fn test_default() -> Self {
-        Self {
-            amount_subtotal: crate::rt::TestDefault::test_default(),
-            amount_total: crate::rt::TestDefault::test_default(),
-            interval: crate::rt::TestDefault::test_default(),
-            interval_count: crate::rt::TestDefault::test_default(),
-            total_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            accepted_at: None,
-            canceled_at: None,
-            finalized_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceSubscriptionDataBillingMode {
-    fn test_default() -> Self {
-        Self {
-            flexible: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceSubscriptionDataSubscriptionData {
-    fn test_default() -> Self {
-        Self {
-            billing_mode: crate::rt::TestDefault::test_default(),
-            description: None,
-            effective_date: None,
-            metadata: None,
-            trial_period_days: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceTotalDetails {
-    fn test_default() -> Self {
-        Self {
-            amount_discount: crate::rt::TestDefault::test_default(),
-            amount_shipping: None,
-            amount_tax: crate::rt::TestDefault::test_default(),
-            breakdown: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceTotalDetailsResourceBreakdown {
-    fn test_default() -> Self {
-        Self {
-            discounts: crate::rt::TestDefault::test_default(),
-            taxes: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceTransferData {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            amount_percent: None,
-            destination: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "quotes")]
-impl crate::rt::TestDefault for crate::QuotesResourceUpfront {
-    fn test_default() -> Self {
-        Self {
-            amount_subtotal: crate::rt::TestDefault::test_default(),
-            amount_total: crate::rt::TestDefault::test_default(),
-            line_items: None,
-            total_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::ReceivedPaymentMethodDetailsFinancialAccount {
-    fn test_default() -> Self {
-        Self {
-            id: ::core::convert::From::from("id_test"),
-            network: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::Recurring {
-    fn test_default() -> Self {
-        Self {
-            interval: crate::rt::TestDefault::test_default(),
-            interval_count: crate::rt::TestDefault::test_default(),
-            meter: None,
-            usage_type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::ReserveTransaction {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            description: None,
-            id: ::core::convert::From::from("reserve_transaction_test"),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::RevolutPayUnderlyingPaymentMethodFundingDetails {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::Rule {
-    fn test_default() -> Self {
-        Self {
-            action: crate::rt::TestDefault::test_default(),
-            id: ::core::convert::From::from("id_test"),
-            predicate: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "subscription_schedules")]
-impl crate::rt::TestDefault for crate::SchedulesPhaseAutomaticTax {
-    fn test_default() -> Self {
-        Self {
-            disabled_reason: None,
-            enabled: crate::rt::TestDefault::test_default(),
-            liability: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::SepaDebitGeneratedFrom {
-    fn test_default() -> Self {
-        Self {
-            charge: None,
-            setup_attempt: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourceBillingCycleAnchorConfig {
-    fn test_default() -> Self {
-        Self {
-            day_of_month: crate::rt::TestDefault::test_default(),
-            hour: None,
-            minute: None,
-            month: None,
-            second: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourceBillingMode {
-    fn test_default() -> Self {
-        Self {
-            flexible: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            updated_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourceBillingModeFlexible {
-    fn test_default() -> Self {
-        Self {
-            proration_discounts: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourcePauseCollection {
-    fn test_default() -> Self {
-        Self {
-            behavior: crate::rt::TestDefault::test_default(),
-            resumes_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourcePaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            bancontact: None,
-            card: None,
-            customer_balance: None,
-            konbini: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourcePaymentSettings {
-    fn test_default() -> Self {
-        Self {
-            payment_method_options: None,
-            payment_method_types: None,
-            save_default_payment_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourcePendingUpdate {
-    fn test_default() -> Self {
-        Self {
-            billing_cycle_anchor: None,
-            expires_at: crate::rt::TestDefault::test_default(),
-            subscription_items: None,
-            trial_end: None,
-            trial_from_plan: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsResourceSubscriptionInvoiceSettings {
-    fn test_default() -> Self {
-        Self {
-            account_tax_ids: None,
-            issuer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_links",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsTrialsResourceEndBehavior {
-    fn test_default() -> Self {
-        Self {
-            missing_payment_method: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_links",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionsTrialsResourceTrialSettings {
-    fn test_default() -> Self {
-        Self {
-            end_behavior: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "test_clocks")]
-impl crate::rt::TestDefault for crate::TestHelpersTestClock {
-    fn test_default() -> Self {
-        Self {
-            created: crate::rt::TestDefault::test_default(),
-            deletes_after: crate::rt::TestDefault::test_default(),
-            frozen_time: crate::rt::TestDefault::test_default(),
-            id: ::core::convert::From::from("test_helpers_test_clock_test"),
-            livemode: crate::rt::TestDefault::test_default(),
-            name: None,
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::ThreeDSecureDetails {
-    fn test_default() -> Self {
-        Self {
-            authentication_flow: None,
-            electronic_commerce_indicator: None,
-            result: None,
-            result_reason: None,
-            transaction_id: None,
-            version: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::ThreeDSecureDetailsCharge {
-    fn test_default() -> Self {
-        Self {
-            authentication_flow: None,
-            electronic_commerce_indicator: None,
-            exemption_indicator: None,
-            exemption_indicator_applied: None,
-            result: None,
-            result_reason: None,
-            transaction_id: None,
-            version: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::ThreeDSecureUsage {
-    fn test_default() -> Self {
-        Self {
-            supported: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_alerts")]
-impl crate::rt::TestDefault for crate::ThresholdsResourceUsageAlertFilter {
-    fn test_default() -> Self {
-        Self {
-            customer: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "billing_alerts")]
-impl crate::rt::TestDefault for crate::ThresholdsResourceUsageThresholdConfig {
-    fn test_default() -> Self {
-        Self {
-            filters: None,
-            gte: crate::rt::TestDefault::test_default(),
-            meter: crate::rt::TestDefault::test_default(),
-            recurrence: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TransformQuantity {
-    fn test_default() -> Self {
-        Self {
-            divide_by: crate::rt::TestDefault::test_default(),
-            round: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "plans")]
-impl crate::rt::TestDefault for crate::TransformUsage {
-    fn test_default() -> Self {
-        Self {
-            divide_by: crate::rt::TestDefault::test_default(),
-            round: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::UsBankAccountNetworks {
-    fn test_default() -> Self {
-        Self {
-            preferred: None,
-            supported: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::WebhookEndpoint {
-    fn test_default() -> Self {
-        Self {
-            api_version: None,
-            application: None,
-            created: crate::rt::TestDefault::test_default(),
-            description: None,
-            enabled_events: crate::rt::TestDefault::test_default(),
-            id: ::core::convert::From::from("webhook_endpoint_test"),
-            livemode: crate::rt::TestDefault::test_default(),
-            metadata: crate::rt::TestDefault::test_default(),
-            secret: None,
-            status: crate::rt::TestDefault::test_default(),
-            url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "account", feature = "accounts", feature = "tokens"))]
-impl crate::rt::TestDefault for crate::account::Structure {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("free_zone_establishment")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::amazon_pay_underlying_payment_method_funding_details::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
-    }
-}
-impl crate::rt::TestDefault for crate::api_errors::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("api_error")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "invoices")]
-impl crate::rt::TestDefault for crate::automatic_tax::DisabledReason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("finalization_requires_location_inputs")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "invoices", feature = "quotes"))]
-impl crate::rt::TestDefault for crate::automatic_tax::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("complete")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::bank_connections_resource_account_number_details::IdentifierType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_number")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::bank_connections_resource_account_number_details::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("deactivated")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::bank_connections_resource_account_number_details::SupportedNetworks {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::bank_connections_resource_balance::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cash").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::bank_connections_resource_balance_refresh::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_alerts")]
-impl crate::rt::TestDefault for crate::billing_alert::Recurrence {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("one_time")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_alerts")]
-impl crate::rt::TestDefault for crate::billing_alert::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("customer")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::billing_portal_configuration::AllowedUpdates {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault
-for crate::billing_portal_configuration::DefaultAllowedUpdates {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("price").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::billing_portal_configuration::Mode {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("at_period_end")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::billing_portal_configuration::Options {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("customer_service")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault
-for crate::billing_portal_configuration::TrialUpdateBehavior {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("continue_trial")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "billing_portal_configurations")]
-impl crate::rt::TestDefault for crate::billing_portal_configuration::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("decreasing_item_amount")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::cancellation_details::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cancellation_requested")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::checkout_session::BorderStyle {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("pill").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::checkout_session::BrandsBlocked {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("american_express")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::TestDefault for crate::checkout_session::Position {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("auto").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::TestDefault for crate::checkout_session::Promotions {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("auto").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::TestDefault for crate::checkout_session::TermsOfService {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::checkout_session::UpdateShippingDetails {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("client_only")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::checkout_session::shared::IconType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("file").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault for crate::checkout_session::shared::LogoType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("file").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "confirmation_tokens")]
-impl crate::rt::TestDefault
-for crate::confirmation_tokens_resource_payment_method_preview::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("acss_debit")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "credit_note_lines",
-        feature = "credit_notes",
-        feature = "invoice_lines",
-        feature = "invoices"
-    )
-)]
-impl crate::rt::TestDefault for crate::credit_notes_pretax_credit_amount::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("credit_balance_transaction")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-impl crate::rt::TestDefault for crate::event::Event {
-    fn test_default() -> Self {
-        Self {
-            account: None,
-            api_version: None,
-            context: None,
-            created: crate::rt::TestDefault::test_default(),
-            data: crate::rt::TestDefault::test_default(),
-            id: ::core::convert::From::from("event_test"),
-            livemode: crate::rt::TestDefault::test_default(),
-            pending_webhooks: crate::rt::TestDefault::test_default(),
-            request: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-impl crate::rt::TestDefault for crate::file::Purpose {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_requirement")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(feature = "financial_connections_sessions", feature = "link_account_sessions")
-)]
-impl crate::rt::TestDefault
-for crate::financial_connections_session::AccountSubcategories {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("checking")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "financial_connections_accounts",
-        feature = "financial_connections_sessions",
-        feature = "link_account_sessions",
-        feature = "linked_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::financial_connections_session::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "forwarding_requests")]
-impl crate::rt::TestDefault for crate::forwarded_request_details::HttpMethod {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("POST").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault for crate::funding_instructions::SupportedNetworks {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "customers")]
-impl crate::rt::TestDefault for crate::funding_instructions::bank_transfer::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("eu_bank_transfer")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "customers", feature = "payment_intents"))]
-impl crate::rt::TestDefault
-for crate::funding_instructions::bank_transfer_financial_address::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("aba").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_document_report::Sex {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("[redacted]")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_document_report::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("unverified")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_document_report::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("driving_license")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_document_report_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("document_expired")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_email_report_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("email_unverified_other")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "identity_verification_reports",
-        feature = "identity_verification_sessions"
-    )
-)]
-impl crate::rt::TestDefault for crate::gelato_id_number_report::IdNumberType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("br_cpf").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_id_number_report_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("id_number_insufficient_document_data")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_phone_report_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("phone_unverified_other")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::gelato_selfie_report_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("selfie_document_missing_photo")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::gelato_session_last_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("abandoned")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::gelato_session_matching_options::Dob {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::gelato_session_matching_options::Name {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::gelato_verified_outputs::Sex {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("[redacted]")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "identity_verification_reports",
-        feature = "identity_verification_sessions"
-    )
-)]
-impl crate::rt::TestDefault for crate::identity_verification_session::AllowedTypes {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("driving_license")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::inbound_transfers::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("us_bank_account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::inbound_transfers_payment_method_details_us_bank_account::Network {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_card_issuer_decline::RecommendedAction {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("block").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_dispute_opened::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_not_available")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_early_fraud_warning_received::FraudType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("made_with_lost_card")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_event::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("dispute_opened")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_merchant_blocked::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("authentication_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_money_movement_card::PaymentType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("one_off")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_money_movement_details::MoneyMovementType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_outcome::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_refunded::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("duplicate")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_records",
-        feature = "radar_payment_evaluations"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_records",
-        feature = "radar_payment_evaluations"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_records",
-        feature = "radar_payment_evaluations"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_rejected_card::CvcCheck {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_rejected_card::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("authentication_failed")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_user_intervention_raised::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("3ds").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "radar_payment_evaluations")]
-impl crate::rt::TestDefault
-for crate::insights_resources_payment_evaluation_user_intervention_resolved::Outcome {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("abandoned")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::invoice::ProrationDiscounts {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("included")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_lines",
-        feature = "invoiceitems",
-        feature = "invoices",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "prices",
-        feature = "products",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "shipping_rates",
-        feature = "subscription_items",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::invoice::TaxBehavior {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("exclusive")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "payment_links",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::invoice::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "quotes",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::invoice::shared::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("classic")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "invoice_payments", feature = "invoices"))]
-impl crate::rt::TestDefault for crate::invoice_payment::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("charge").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::outbound_payments_payment_method_details::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("financial_account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::outbound_payments_payment_method_details_financial_account::Network {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("stripe").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::outbound_payments_payment_method_details_us_bank_account::Network {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
-    }
-}
-impl crate::rt::TestDefault
-for crate::payment_flows_amount_details_resource_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("amount_details_amount_mismatch")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
-impl crate::rt::TestDefault
-for crate::payment_flows_automatic_payment_methods_payment_intent::AllowRedirects {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("always").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_extended_authorization_extended_authorization::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("disabled")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_incremental_authorization_incremental_authorization::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("available")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_overcapture_overcapture::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("available")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::payment_flows_private_payment_methods_card_details_api_resource_multicapture::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("available")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::payment_flows_private_payment_methods_card_present_common_wallet::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("apple_pay")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-impl crate::rt::TestDefault for crate::payment_intent::Category {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("digital_goods")
+        <Self as ::core::str::FromStr>::from_str("hosted_confirmation")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -5583,6 +4101,254 @@ impl crate::rt::TestDefault for crate::payment_intent::Category {
 impl crate::rt::TestDefault for crate::payment_link::AllowedCountries {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("AC").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::AutomaticTax {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            liability: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Business {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            optional: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::CompletedSessions {
+    fn test_default() -> Self {
+        Self {
+            count: crate::rt::TestDefault::test_default(),
+            limit: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::ConsentCollection {
+    fn test_default() -> Self {
+        Self {
+            payment_method_reuse_agreement: None,
+            promotions: None,
+            terms_of_service: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::CustomFields {
+    fn test_default() -> Self {
+        Self {
+            dropdown: None,
+            key: crate::rt::TestDefault::test_default(),
+            label: crate::rt::TestDefault::test_default(),
+            numeric: None,
+            optional: crate::rt::TestDefault::test_default(),
+            text: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::TestDefault for crate::payment_link::CustomFieldsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("dropdown")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::CustomText {
+    fn test_default() -> Self {
+        Self {
+            after_submit: None,
+            shipping_address: None,
+            submit: None,
+            terms_of_service_acceptance: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Dropdown {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            options: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::HostedConfirmation {
+    fn test_default() -> Self {
+        Self {
+            custom_message: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Individual {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            optional: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::InvoiceCreation {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            invoice_data: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::InvoiceData {
+    fn test_default() -> Self {
+        Self {
+            account_tax_ids: None,
+            custom_fields: None,
+            description: None,
+            footer: None,
+            issuer: None,
+            metadata: None,
+            rendering_options: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::InvoiceSettings {
+    fn test_default() -> Self {
+        Self {
+            issuer: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Label {
+    fn test_default() -> Self {
+        Self {
+            custom: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
+impl crate::rt::TestDefault for crate::payment_link::LabelType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("custom").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::NameCollection {
+    fn test_default() -> Self {
+        Self {
+            business: None,
+            individual: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Numeric {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            maximum_length: None,
+            minimum_length: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::OptionalItems {
+    fn test_default() -> Self {
+        Self {
+            adjustable_quantity: None,
+            price: crate::rt::TestDefault::test_default(),
+            quantity: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Options {
+    fn test_default() -> Self {
+        Self {
+            label: crate::rt::TestDefault::test_default(),
+            value: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::PaymentIntentData {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            description: None,
+            metadata: crate::rt::TestDefault::test_default(),
+            setup_future_usage: None,
+            statement_descriptor: None,
+            statement_descriptor_suffix: None,
+            transfer_group: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault
+for crate::payment_link::PaymentLinksResourceCustomTextPosition {
+    fn test_default() -> Self {
+        Self {
+            message: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::PaymentMethodReuseAgreement {
+    fn test_default() -> Self {
+        Self {
+            position: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::PhoneNumberCollection {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Redirect {
+    fn test_default() -> Self {
+        Self {
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
@@ -5593,57 +4359,137 @@ impl crate::rt::TestDefault for crate::payment_link::Required {
     }
 }
 #[cfg(feature = "payment_links")]
-impl crate::rt::TestDefault for crate::payment_link::shared::AfterCompletionType {
+impl crate::rt::TestDefault for crate::payment_link::Restrictions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("hosted_confirmation")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            completed_sessions: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::TestDefault for crate::payment_link::shared::CustomFieldsType {
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::ShippingAddressCollection {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("dropdown")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            allowed_countries: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(any(feature = "checkout_sessions", feature = "payment_links"))]
-impl crate::rt::TestDefault for crate::payment_link::shared::LabelType {
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::ShippingOptions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("custom").unwrap_or_else(|e| match e {})
+        Self {
+            shipping_amount: crate::rt::TestDefault::test_default(),
+            shipping_rate: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::SubscriptionData {
+    fn test_default() -> Self {
+        Self {
+            description: None,
+            invoice_settings: crate::rt::TestDefault::test_default(),
+            metadata: crate::rt::TestDefault::test_default(),
+            trial_period_days: None,
+            trial_settings: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::TaxIdCollection {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            required: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::Text {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            maximum_length: None,
+            minimum_length: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_links")]
+impl crate::rt::TestDefault for crate::payment_link::TransferData {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            destination: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
     any(
-        feature = "account_bank_accounts",
-        feature = "account_external_accounts",
-        feature = "accounts",
-        feature = "charges",
         feature = "confirmation_tokens",
-        feature = "customer_bank_accounts",
-        feature = "customer_cards",
         feature = "customer_payment_methods",
-        feature = "customer_sources",
-        feature = "customers",
-        feature = "external_accounts",
-        feature = "payment_attempt_records",
-        feature = "payment_intents",
         feature = "payment_methods",
-        feature = "payment_records",
-        feature = "setup_intents",
-        feature = "terminal_readers",
-        feature = "tokens",
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_outbound_payments",
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
+        feature = "terminal_readers"
     )
 )]
-impl crate::rt::TestDefault for crate::payment_method::AccountHolderType {
+impl crate::rt::TestDefault for crate::payment_method::Dob {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("company")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::FundingType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::Logo {
+    fn test_default() -> Self {
+        Self {
+            content_type: None,
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::Store {
+    fn test_default() -> Self {
+        Self {
+            chain: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -5652,38 +4498,68 @@ impl crate::rt::TestDefault for crate::payment_method::AccountHolderType {
         feature = "confirmation_tokens",
         feature = "customer_payment_methods",
         feature = "payment_attempt_records",
-        feature = "payment_intents",
         feature = "payment_methods",
         feature = "payment_records",
-        feature = "setup_intents",
-        feature = "terminal_readers",
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_outbound_payments",
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
+        feature = "terminal_readers"
     )
 )]
-impl crate::rt::TestDefault for crate::payment_method::AccountType {
+impl crate::rt::TestDefault for crate::payment_method::Wallet {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("checking")
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::WalletType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("apple_pay")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::payment_pages_checkout_session_consent::Promotions {
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::details_amazon_pay::Funding {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("opt_in").unwrap_or_else(|e| match e {})
+        Self {
+            card: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(feature = "checkout_sessions")]
-impl crate::rt::TestDefault
-for crate::payment_pages_checkout_session_consent::TermsOfService {
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::details_revolut_pay::Funding {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("accepted")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            card: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -5705,80 +4581,21 @@ impl crate::rt::TestDefault for crate::payment_record::Type {
         <Self as ::core::str::FromStr>::from_str("custom").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details::Brand {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("amex").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details::Funding {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("credit").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details::Network {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("amex").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details::StoredCredentialUsage {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("recurring")
-            .unwrap_or_else(|e| match e {})
-    }
-}
 #[cfg(
     any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records",
-        feature = "setup_attempts"
+        feature = "payouts",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::AuthenticationFlow {
+impl crate::rt::TestDefault for crate::payout::TraceId {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("challenge")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records",
-        feature = "setup_attempts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::ResultReason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("abandoned")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
-impl crate::rt::TestDefault
-for crate::payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure::Version {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -5809,37 +4626,158 @@ impl crate::rt::TestDefault for crate::paypal_seller_protection::Status {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::Dob {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::LegalEntityPersonVerificationDocument {
+    fn test_default() -> Self {
+        Self {
+            back: None,
+            details: None,
+            details_code: None,
+            front: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "account",
+        feature = "account_people",
+        feature = "account_persons",
+        feature = "accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::person::Verification {
+    fn test_default() -> Self {
+        Self {
+            additional_document: None,
+            details: None,
+            details_code: None,
+            document: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "plans")]
 impl crate::rt::TestDefault for crate::plan::Round {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("down").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "application_fees")]
-impl crate::rt::TestDefault for crate::platform_earning_fee_source::Type {
+#[cfg(feature = "plans")]
+impl crate::rt::TestDefault for crate::plan::TransformUsage {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("charge").unwrap_or_else(|e| match e {})
+        Self {
+            divide_by: crate::rt::TestDefault::test_default(),
+            round: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::portal_flows_flow::Type {
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::price::CurrencyOptions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("payment_method_update")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            custom_unit_amount: None,
+            tax_behavior: None,
+            tiers: None,
+            unit_amount: None,
+            unit_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::portal_flows_flow_after_completion::Type {
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::price::CustomUnitAmount {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("hosted_confirmation")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            maximum: None,
+            minimum: None,
+            preset: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(feature = "billing_portal_sessions")]
-impl crate::rt::TestDefault for crate::portal_flows_retention::Type {
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::price::Recurring {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("coupon_offer")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            interval: crate::rt::TestDefault::test_default(),
+            interval_count: crate::rt::TestDefault::test_default(),
+            meter: None,
+            usage_type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -5863,10 +4801,659 @@ impl crate::rt::TestDefault for crate::price::Round {
         <Self as ::core::str::FromStr>::from_str("down").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "prices",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::price::TransformQuantity {
+    fn test_default() -> Self {
+        Self {
+            divide_by: crate::rt::TestDefault::test_default(),
+            round: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "products")]
+impl crate::rt::TestDefault for crate::product::PackageDimensions {
+    fn test_default() -> Self {
+        Self {
+            height: crate::rt::TestDefault::test_default(),
+            length: crate::rt::TestDefault::test_default(),
+            weight: crate::rt::TestDefault::test_default(),
+            width: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::TestDefault for crate::promotion_code::Promotion {
+    fn test_default() -> Self {
+        Self {
+            coupon: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "promotion_codes")]
+impl crate::rt::TestDefault for crate::promotion_code::Restrictions {
+    fn test_default() -> Self {
+        Self {
+            currency_options: None,
+            first_time_transaction: crate::rt::TestDefault::test_default(),
+            minimum_amount: None,
+            minimum_amount_currency: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "promotion_codes")]
 impl crate::rt::TestDefault for crate::promotion_code::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("coupon").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::AutomaticTax {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            liability: None,
+            provider: None,
+            status: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::BillingMode {
+    fn test_default() -> Self {
+        Self {
+            flexible: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::Breakdown {
+    fn test_default() -> Self {
+        Self {
+            discounts: crate::rt::TestDefault::test_default(),
+            taxes: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::Computed {
+    fn test_default() -> Self {
+        Self {
+            recurring: None,
+            upfront: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::FromQuote {
+    fn test_default() -> Self {
+        Self {
+            is_revision: crate::rt::TestDefault::test_default(),
+            quote: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::Recurring {
+    fn test_default() -> Self {
+        Self {
+            amount_subtotal: crate::rt::TestDefault::test_default(),
+            amount_total: crate::rt::TestDefault::test_default(),
+            interval: crate::rt::TestDefault::test_default(),
+            interval_count: crate::rt::TestDefault::test_default(),
+            total_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            accepted_at: None,
+            canceled_at: None,
+            finalized_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::SubscriptionData {
+    fn test_default() -> Self {
+        Self {
+            billing_mode: crate::rt::TestDefault::test_default(),
+            description: None,
+            effective_date: None,
+            metadata: None,
+            trial_period_days: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::TotalDetails {
+    fn test_default() -> Self {
+        Self {
+            amount_discount: crate::rt::TestDefault::test_default(),
+            amount_shipping: None,
+            amount_tax: crate::rt::TestDefault::test_default(),
+            breakdown: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::TransferData {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            amount_percent: None,
+            destination: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "quotes")]
+impl crate::rt::TestDefault for crate::quote::Upfront {
+    fn test_default() -> Self {
+        Self {
+            amount_subtotal: crate::rt::TestDefault::test_default(),
+            amount_total: crate::rt::TestDefault::test_default(),
+            line_items: None,
+            total_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Address {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: None,
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::AddressLine1Check {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::AddressPostalCodeCheck {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::BillingDetails {
+    fn test_default() -> Self {
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            email: None,
+            name: None,
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Card {
+    fn test_default() -> Self {
+        Self {
+            customer_presence: None,
+            payment_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::CardIssuerDecline {
+    fn test_default() -> Self {
+        Self {
+            model_score: crate::rt::TestDefault::test_default(),
+            recommended_action: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::CardReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("authentication_failed")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault
+for crate::radar_payment_evaluation::ClientDeviceMetadataDetails {
+    fn test_default() -> Self {
+        Self {
+            radar_session: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Custom {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::CustomerDetails {
+    fn test_default() -> Self {
+        Self {
+            customer: None,
+            customer_account: None,
+            email: None,
+            name: None,
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_records",
+        feature = "radar_payment_evaluations"
+    )
+)]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::CvcCheck {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("fail").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::DisputeOpened {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            reason: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::DisputeOpenedReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account_not_available")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault
+for crate::radar_payment_evaluation::EarlyFraudWarningReceived {
+    fn test_default() -> Self {
+        Self {
+            fraud_type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Events {
+    fn test_default() -> Self {
+        Self {
+            dispute_opened: None,
+            early_fraud_warning_received: None,
+            occurred_at: crate::rt::TestDefault::test_default(),
+            refunded: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            user_intervention_raised: None,
+            user_intervention_resolved: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::EventsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("dispute_opened")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::FraudType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("made_with_lost_card")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::FraudulentDispute {
+    fn test_default() -> Self {
+        Self {
+            recommended_action: crate::rt::TestDefault::test_default(),
+            risk_score: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Insights {
+    fn test_default() -> Self {
+        Self {
+            card_issuer_decline: None,
+            evaluated_at: crate::rt::TestDefault::test_default(),
+            fraudulent_dispute: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::MerchantBlocked {
+    fn test_default() -> Self {
+        Self {
+            reason: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::MerchantBlockedReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("authentication_required")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::MoneyMovementDetails {
+    fn test_default() -> Self {
+        Self {
+            card: None,
+            money_movement_type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::MoneyMovementType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Outcome {
+    fn test_default() -> Self {
+        Self {
+            merchant_blocked: None,
+            payment_intent_id: None,
+            rejected: None,
+            succeeded: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::OutcomeType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::PaymentDetails {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            description: None,
+            money_movement_details: None,
+            payment_method_details: None,
+            shipping_details: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::PaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            billing_details: None,
+            payment_method: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::PaymentType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("one_off")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::RecommendedAction {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("block").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Refunded {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            reason: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::RefundedReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("duplicate")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Rejected {
+    fn test_default() -> Self {
+        Self {
+            card: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::RejectedCard {
+    fn test_default() -> Self {
+        Self {
+            address_line1_check: crate::rt::TestDefault::test_default(),
+            address_postal_code_check: crate::rt::TestDefault::test_default(),
+            cvc_check: crate::rt::TestDefault::test_default(),
+            reason: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::ShippingDetails {
+    fn test_default() -> Self {
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            name: None,
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::Succeeded {
+    fn test_default() -> Self {
+        Self {
+            card: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::SucceededCard {
+    fn test_default() -> Self {
+        Self {
+            address_line1_check: crate::rt::TestDefault::test_default(),
+            address_postal_code_check: crate::rt::TestDefault::test_default(),
+            cvc_check: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault for crate::radar_payment_evaluation::UserInterventionRaised {
+    fn test_default() -> Self {
+        Self {
+            custom: None,
+            key: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault
+for crate::radar_payment_evaluation::UserInterventionRaisedType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("3ds").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault
+for crate::radar_payment_evaluation::UserInterventionResolved {
+    fn test_default() -> Self {
+        Self {
+            key: crate::rt::TestDefault::test_default(),
+            outcome: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "radar_payment_evaluations")]
+impl crate::rt::TestDefault
+for crate::radar_payment_evaluation::UserInterventionResolvedOutcome {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("abandoned")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::DestinationDetailsUnimplemented {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_refunds", feature = "charges", feature = "refunds"))]
+impl crate::rt::TestDefault for crate::refund::EmailSent {
+    fn test_default() -> Self {
+        Self {
+            email_sent_at: crate::rt::TestDefault::test_default(),
+            email_sent_to: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "reporting_report_runs")]
+impl crate::rt::TestDefault for crate::reporting_report_run::Parameters {
+    fn test_default() -> Self {
+        Self {
+            columns: None,
+            connected_account: None,
+            currency: None,
+            interval_end: None,
+            interval_start: None,
+            payout: None,
+            reporting_category: None,
+            timezone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::ThreeDSecure {
+    fn test_default() -> Self {
+        Self {
+            authentication_flow: None,
+            electronic_commerce_indicator: None,
+            result: None,
+            result_reason: None,
+            transaction_id: None,
+            version: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::ThreeDSecureResult {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Version {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::AutomaticPaymentMethods {
+    fn test_default() -> Self {
+        Self {
+            allow_redirects: None,
+            enabled: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -5884,28 +5471,38 @@ impl crate::rt::TestDefault for crate::subscription::Behavior {
 }
 #[cfg(
     any(
-        feature = "billing_portal_configurations",
         feature = "customer_subscriptions",
+        feature = "customers",
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription::BillingCycleAnchor {
+impl crate::rt::TestDefault for crate::subscription::BillingCycleAnchorConfig {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("now").unwrap_or_else(|e| match e {})
+        Self {
+            day_of_month: crate::rt::TestDefault::test_default(),
+            hour: None,
+            minute: None,
+            month: None,
+            second: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
     any(
         feature = "customer_subscriptions",
         feature = "customers",
-        feature = "subscription_schedules",
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription::DisabledReason {
+impl crate::rt::TestDefault for crate::subscription::CancellationDetails {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("requires_location_inputs")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            comment: None,
+            feedback: None,
+            reason: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -5918,6 +5515,137 @@ impl crate::rt::TestDefault for crate::subscription::DisabledReason {
 impl crate::rt::TestDefault for crate::subscription::Feedback {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("customer_service")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::InvoiceSettings {
+    fn test_default() -> Self {
+        Self {
+            account_tax_ids: None,
+            issuer: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_links",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::MissingPaymentMethod {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("cancel").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::PauseCollection {
+    fn test_default() -> Self {
+        Self {
+            behavior: crate::rt::TestDefault::test_default(),
+            resumes_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::PaymentMethodOptions {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            bancontact: None,
+            card: None,
+            customer_balance: None,
+            konbini: None,
+            payto: None,
+            sepa_debit: None,
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoices",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::PaymentMethodTypes {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("ach_credit_transfer")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::PaymentSettings {
+    fn test_default() -> Self {
+        Self {
+            payment_method_options: None,
+            payment_method_types: None,
+            save_default_payment_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::PendingUpdate {
+    fn test_default() -> Self {
+        Self {
+            billing_cycle_anchor: None,
+            expires_at: crate::rt::TestDefault::test_default(),
+            subscription_items: None,
+            trial_end: None,
+            trial_from_plan: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::Reason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("cancellation_requested")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -5940,53 +5668,9 @@ impl crate::rt::TestDefault for crate::subscription::Feedback {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription::Interval {
+impl crate::rt::TestDefault for crate::subscription::RecurringInterval {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_links",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::subscription::MissingPaymentMethod {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cancel").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoices",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::subscription::PaymentMethodTypes {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ach_credit_transfer")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "billing_portal_configurations",
-        feature = "customer_subscriptions",
-        feature = "invoices",
-        feature = "subscription_items",
-        feature = "subscription_schedules",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::subscription::ProrationBehavior {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("always_invoice")
-            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -5999,6 +5683,42 @@ impl crate::rt::TestDefault for crate::subscription::ProrationBehavior {
 impl crate::rt::TestDefault for crate::subscription::SaveDefaultPaymentMethod {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("off").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription_schedule::DisabledReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("requires_location_inputs")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::Discounts {
+    fn test_default() -> Self {
+        Self {
+            coupon: None,
+            discount: None,
+            promotion_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "subscription_schedules")]
+impl crate::rt::TestDefault for crate::subscription_schedule::PhasesAutomaticTax {
+    fn test_default() -> Self {
+        Self {
+            disabled_reason: None,
+            enabled: crate::rt::TestDefault::test_default(),
+            liability: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -6024,47 +5744,252 @@ impl crate::rt::TestDefault for crate::test_helpers_test_clock::Status {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
-impl crate::rt::TestDefault
-for crate::three_d_secure_details::ElectronicCommerceIndicator {
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_inbound_transfer::Network {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("01").unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "setup_attempts")]
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault
-for crate::three_d_secure_details::ThreeDSecureDetailsResult {
+for crate::treasury_inbound_transfer::OriginPaymentMethodDetails {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
+        Self {
+            billing_details: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_inbound_transfer::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("us_bank_account")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::three_d_secure_details::Version {
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_inbound_transfer::UsBankAccount {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
+        Self {
+            account_holder_type: None,
+            account_type: None,
+            bank_name: None,
+            fingerprint: None,
+            last4: None,
+            mandate: None,
+            network: crate::rt::TestDefault::test_default(),
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault
-for crate::three_d_secure_details_charge::ExemptionIndicator {
+for crate::treasury_outbound_payment::DestinationPaymentMethodDetails {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("low_risk")
+        Self {
+            billing_details: crate::rt::TestDefault::test_default(),
+            financial_account: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_outbound_payment::DestinationPaymentMethodDetailsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("financial_account")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::three_d_secure_details_charge::ThreeDSecureDetailsChargeResult {
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::FinancialAccount {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            id: ::core::convert::From::from("id_test"),
+            network: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::three_d_secure_details_charge::Version {
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_outbound_payment::FinancialAccountNetwork {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("1.0.2").unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("stripe").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::UsBankAccount {
+    fn test_default() -> Self {
+        Self {
+            account_holder_type: None,
+            account_type: None,
+            bank_name: None,
+            fingerprint: None,
+            last4: None,
+            mandate: None,
+            network: crate::rt::TestDefault::test_default(),
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::UsBankAccountNetwork {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_outbound_transfer::DestinationPaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            billing_details: crate::rt::TestDefault::test_default(),
+            financial_account: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::FinancialAccount {
+    fn test_default() -> Self {
+        Self {
+            id: ::core::convert::From::from("id_test"),
+            network: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::UsBankAccount {
+    fn test_default() -> Self {
+        Self {
+            account_holder_type: None,
+            account_type: None,
+            bank_name: None,
+            fingerprint: None,
+            last4: None,
+            mandate: None,
+            network: crate::rt::TestDefault::test_default(),
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::FinancialAccount {
+    fn test_default() -> Self {
+        Self {
+            id: ::core::convert::From::from("id_test"),
+            network: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -6078,16 +6003,5 @@ impl crate::rt::TestDefault for crate::three_d_secure_details_charge::Version {
 impl crate::rt::TestDefault for crate::us_bank_account_networks::Supported {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(feature = "account", feature = "accounts", feature = "tokens", feature = "v2")
-)]
-impl crate::rt::TestDefault for crate::v2_core_account::OwnershipExemptionReason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "qualified_entity_exceeds_ownership_threshold",
-            )
-            .unwrap_or_else(|e| match e {})
     }
 }

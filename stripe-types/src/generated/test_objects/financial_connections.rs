@@ -146,10 +146,10 @@ impl crate::rt::TestDefault for crate::financial_connections_account::Category {
         feature = "linked_accounts"
     )
 )]
-impl crate::rt::TestDefault for crate::financial_connections_account::Permissions {
+impl crate::rt::TestDefault
+for crate::financial_connections_account::FinancialConnectionsAccountStatus {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("balances")
-            .unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -160,9 +160,10 @@ impl crate::rt::TestDefault for crate::financial_connections_account::Permission
         feature = "linked_accounts"
     )
 )]
-impl crate::rt::TestDefault for crate::financial_connections_account::Status {
+impl crate::rt::TestDefault for crate::financial_connections_account::Permissions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("balances")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(

@@ -48,8 +48,15 @@ impl crate::rt::TestDefault for crate::IdentityVerificationSession {
         }
     }
 }
+#[cfg(feature = "identity_verification_reports")]
+impl crate::rt::TestDefault for crate::identity_verification_report::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("document")
+            .unwrap_or_else(|e| match e {})
+    }
+}
 #[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::VerificationSessionRedaction {
+impl crate::rt::TestDefault for crate::identity_verification_session::Redaction {
     fn test_default() -> Self {
         Self {
             status: crate::rt::TestDefault::test_default(),
@@ -57,10 +64,10 @@ impl crate::rt::TestDefault for crate::VerificationSessionRedaction {
         }
     }
 }
-#[cfg(feature = "identity_verification_reports")]
-impl crate::rt::TestDefault for crate::identity_verification_report::Type {
+#[cfg(feature = "identity_verification_sessions")]
+impl crate::rt::TestDefault for crate::identity_verification_session::RedactionStatus {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("document")
+        <Self as ::core::str::FromStr>::from_str("processing")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -75,13 +82,6 @@ impl crate::rt::TestDefault for crate::identity_verification_session::Status {
 impl crate::rt::TestDefault for crate::identity_verification_session::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("document")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "identity_verification_sessions")]
-impl crate::rt::TestDefault for crate::verification_session_redaction::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("processing")
             .unwrap_or_else(|e| match e {})
     }
 }

@@ -45,175 +45,6 @@ impl crate::rt::TestDefault for crate::IssuingAuthorization {
 #[cfg(
     any(
         feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationAmountDetails {
-    fn test_default() -> Self {
-        Self {
-            atm_fee: None,
-            cashback_amount: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationAuthenticationExemption {
-    fn test_default() -> Self {
-        Self {
-            claimed_by: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFleetCardholderPromptData {
-    fn test_default() -> Self {
-        Self {
-            alphanumeric_id: None,
-            driver_id: None,
-            odometer: None,
-            unspecified_id: None,
-            user_id: None,
-            vehicle_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFleetData {
-    fn test_default() -> Self {
-        Self {
-            cardholder_prompt_data: None,
-            purchase_type: None,
-            reported_breakdown: None,
-            service_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFleetFuelPriceData {
-    fn test_default() -> Self {
-        Self {
-            gross_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFleetNonFuelPriceData {
-    fn test_default() -> Self {
-        Self {
-            gross_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFleetReportedBreakdown {
-    fn test_default() -> Self {
-        Self {
-            fuel: None,
-            non_fuel: None,
-            tax: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFleetTaxData {
-    fn test_default() -> Self {
-        Self {
-            local_amount_decimal: None,
-            national_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFraudChallenge {
-    fn test_default() -> Self {
-        Self {
-            channel: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            undeliverable_reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationFuelData {
-    fn test_default() -> Self {
-        Self {
-            industry_product_code: None,
-            quantity_decimal: None,
-            r#type: None,
-            unit: None,
-            unit_cost_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
         feature = "issuing_transactions",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
@@ -233,123 +64,6 @@ impl crate::rt::TestDefault for crate::IssuingAuthorizationMerchantData {
             tax_id: None,
             terminal_id: None,
             url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationNetworkData {
-    fn test_default() -> Self {
-        Self {
-            acquiring_institution_id: None,
-            system_trace_audit_number: None,
-            transaction_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationPendingRequest {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            amount_details: None,
-            currency: ::core::convert::From::from("usd"),
-            is_amount_controllable: crate::rt::TestDefault::test_default(),
-            merchant_amount: crate::rt::TestDefault::test_default(),
-            merchant_currency: crate::rt::TestDefault::test_default(),
-            network_risk_score: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationRequest {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            amount_details: None,
-            approved: crate::rt::TestDefault::test_default(),
-            authorization_code: None,
-            created: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            merchant_amount: crate::rt::TestDefault::test_default(),
-            merchant_currency: crate::rt::TestDefault::test_default(),
-            network_risk_score: None,
-            reason: crate::rt::TestDefault::test_default(),
-            reason_message: None,
-            requested_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationThreeDSecure {
-    fn test_default() -> Self {
-        Self {
-            result: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationTreasury {
-    fn test_default() -> Self {
-        Self {
-            received_credits: crate::rt::TestDefault::test_default(),
-            received_debits: crate::rt::TestDefault::test_default(),
-            transaction: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingAuthorizationVerificationData {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: crate::rt::TestDefault::test_default(),
-            address_postal_code_check: crate::rt::TestDefault::test_default(),
-            authentication_exemption: None,
-            cvc_check: crate::rt::TestDefault::test_default(),
-            expiry_check: crate::rt::TestDefault::test_default(),
-            postal_code: None,
-            three_d_secure: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -397,176 +111,6 @@ impl crate::rt::TestDefault for crate::IssuingCard {
 #[cfg(
     any(
         feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardApplePay {
-    fn test_default() -> Self {
-        Self {
-            eligible: crate::rt::TestDefault::test_default(),
-            ineligible_reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardAuthorizationControls {
-    fn test_default() -> Self {
-        Self {
-            allowed_categories: None,
-            allowed_merchant_countries: None,
-            blocked_categories: None,
-            blocked_merchant_countries: None,
-            spending_limits: None,
-            spending_limits_currency: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardFraudWarning {
-    fn test_default() -> Self {
-        Self {
-            started_at: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardGooglePay {
-    fn test_default() -> Self {
-        Self {
-            eligible: crate::rt::TestDefault::test_default(),
-            ineligible_reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardShipping {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            address_validation: None,
-            carrier: None,
-            customs: None,
-            eta: None,
-            name: crate::rt::TestDefault::test_default(),
-            phone_number: None,
-            require_signature: None,
-            service: crate::rt::TestDefault::test_default(),
-            status: None,
-            tracking_number: None,
-            tracking_url: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardShippingAddressValidation {
-    fn test_default() -> Self {
-        Self {
-            mode: crate::rt::TestDefault::test_default(),
-            normalized_address: None,
-            result: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardShippingCustoms {
-    fn test_default() -> Self {
-        Self {
-            eori_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardSpendingLimit {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            categories: None,
-            interval: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardWallets {
-    fn test_default() -> Self {
-        Self {
-            apple_pay: crate::rt::TestDefault::test_default(),
-            google_pay: crate::rt::TestDefault::test_default(),
-            primary_account_identifier: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
         feature = "issuing_cardholders",
         feature = "issuing_cards",
         feature = "treasury_transaction_entries",
@@ -595,210 +139,6 @@ impl crate::rt::TestDefault for crate::IssuingCardholder {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderAddress {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderAuthorizationControls {
-    fn test_default() -> Self {
-        Self {
-            allowed_categories: None,
-            allowed_merchant_countries: None,
-            blocked_categories: None,
-            blocked_merchant_countries: None,
-            spending_limits: None,
-            spending_limits_currency: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderCardIssuing {
-    fn test_default() -> Self {
-        Self {
-            user_terms_acceptance: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderCompany {
-    fn test_default() -> Self {
-        Self {
-            tax_id_provided: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderIdDocument {
-    fn test_default() -> Self {
-        Self {
-            back: None,
-            front: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderIndividual {
-    fn test_default() -> Self {
-        Self {
-            card_issuing: None,
-            dob: None,
-            first_name: None,
-            last_name: None,
-            verification: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderIndividualDob {
-    fn test_default() -> Self {
-        Self {
-            day: None,
-            month: None,
-            year: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderRequirements {
-    fn test_default() -> Self {
-        Self {
-            disabled_reason: None,
-            past_due: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderSpendingLimit {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            categories: None,
-            interval: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderUserTermsAcceptance {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_cardholders",
-        feature = "issuing_cards",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingCardholderVerification {
-    fn test_default() -> Self {
-        Self {
-            document: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::IssuingDispute {
     fn test_default() -> Self {
@@ -815,216 +155,6 @@ impl crate::rt::TestDefault for crate::IssuingDispute {
             status: crate::rt::TestDefault::test_default(),
             transaction: crate::rt::TestDefault::test_default(),
             treasury: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeCanceledEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            canceled_at: None,
-            cancellation_policy_provided: None,
-            cancellation_reason: None,
-            expected_at: None,
-            explanation: None,
-            product_description: None,
-            product_type: None,
-            return_status: None,
-            returned_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeDuplicateEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            card_statement: None,
-            cash_receipt: None,
-            check_image: None,
-            explanation: None,
-            original_transaction: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeEvidence {
-    fn test_default() -> Self {
-        Self {
-            canceled: None,
-            duplicate: None,
-            fraudulent: None,
-            merchandise_not_as_described: None,
-            no_valid_authorization: None,
-            not_received: None,
-            other: None,
-            reason: crate::rt::TestDefault::test_default(),
-            service_not_as_described: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeFraudulentEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            explanation: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeMerchandiseNotAsDescribedEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            explanation: None,
-            received_at: None,
-            return_description: None,
-            return_status: None,
-            returned_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeNoValidAuthorizationEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            explanation: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeNotReceivedEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            expected_at: None,
-            explanation: None,
-            product_description: None,
-            product_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeOtherEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            explanation: None,
-            product_description: None,
-            product_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeServiceNotAsDescribedEvidence {
-    fn test_default() -> Self {
-        Self {
-            additional_documentation: None,
-            canceled_at: None,
-            cancellation_reason: None,
-            explanation: None,
-            received_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_disputes")]
-impl crate::rt::TestDefault for crate::IssuingDisputeTreasury {
-    fn test_default() -> Self {
-        Self {
-            debit_reversal: None,
-            received_debit: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::IssuingNetworkTokenAddress {
-    fn test_default() -> Self {
-        Self {
-            line1: crate::rt::TestDefault::test_default(),
-            postal_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::IssuingNetworkTokenDevice {
-    fn test_default() -> Self {
-        Self {
-            device_fingerprint: None,
-            ip_address: None,
-            location: None,
-            name: None,
-            phone_number: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::IssuingNetworkTokenMastercard {
-    fn test_default() -> Self {
-        Self {
-            card_reference_id: None,
-            token_reference_id: crate::rt::TestDefault::test_default(),
-            token_requestor_id: crate::rt::TestDefault::test_default(),
-            token_requestor_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::IssuingNetworkTokenNetworkData {
-    fn test_default() -> Self {
-        Self {
-            device: None,
-            mastercard: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            visa: None,
-            wallet_provider: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::IssuingNetworkTokenVisa {
-    fn test_default() -> Self {
-        Self {
-            card_reference_id: crate::rt::TestDefault::test_default(),
-            token_reference_id: crate::rt::TestDefault::test_default(),
-            token_requestor_id: crate::rt::TestDefault::test_default(),
-            token_risk_score: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::IssuingNetworkTokenWalletProvider {
-    fn test_default() -> Self {
-        Self {
-            account_id: None,
-            account_trust_score: None,
-            card_number_source: None,
-            cardholder_address: None,
-            cardholder_name: None,
-            device_trust_score: None,
-            hashed_account_email_address: None,
-            reason_codes: None,
-            suggested_decision: None,
-            suggested_decision_version: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1049,38 +179,6 @@ impl crate::rt::TestDefault for crate::IssuingPersonalizationDesign {
         }
     }
 }
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignCarrierText {
-    fn test_default() -> Self {
-        Self {
-            footer_body: None,
-            footer_title: None,
-            header_body: None,
-            header_title: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignPreferences {
-    fn test_default() -> Self {
-        Self {
-            is_default: crate::rt::TestDefault::test_default(),
-            is_platform_default: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::TestDefault for crate::IssuingPersonalizationDesignRejectionReasons {
-    fn test_default() -> Self {
-        Self {
-            card_logo: None,
-            carrier_text: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "issuing_physical_bundles")]
 impl crate::rt::TestDefault for crate::IssuingPhysicalBundle {
     fn test_default() -> Self {
@@ -1091,17 +189,6 @@ impl crate::rt::TestDefault for crate::IssuingPhysicalBundle {
             name: crate::rt::TestDefault::test_default(),
             status: crate::rt::TestDefault::test_default(),
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "issuing_physical_bundles")]
-impl crate::rt::TestDefault for crate::IssuingPhysicalBundleFeatures {
-    fn test_default() -> Self {
-        Self {
-            card_logo: crate::rt::TestDefault::test_default(),
-            carrier_text: crate::rt::TestDefault::test_default(),
-            second_line: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1187,282 +274,6 @@ impl crate::rt::TestDefault for crate::IssuingTransaction {
 }
 #[cfg(
     any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionAmountDetails {
-    fn test_default() -> Self {
-        Self {
-            atm_fee: None,
-            cashback_amount: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFleetCardholderPromptData {
-    fn test_default() -> Self {
-        Self {
-            driver_id: None,
-            odometer: None,
-            unspecified_id: None,
-            user_id: None,
-            vehicle_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFleetData {
-    fn test_default() -> Self {
-        Self {
-            cardholder_prompt_data: None,
-            purchase_type: None,
-            reported_breakdown: None,
-            service_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFleetFuelPriceData {
-    fn test_default() -> Self {
-        Self {
-            gross_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFleetNonFuelPriceData {
-    fn test_default() -> Self {
-        Self {
-            gross_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFleetReportedBreakdown {
-    fn test_default() -> Self {
-        Self {
-            fuel: None,
-            non_fuel: None,
-            tax: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFleetTaxData {
-    fn test_default() -> Self {
-        Self {
-            local_amount_decimal: None,
-            national_amount_decimal: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFlightData {
-    fn test_default() -> Self {
-        Self {
-            departure_at: None,
-            passenger_name: None,
-            refundable: None,
-            segments: None,
-            travel_agency: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFlightDataLeg {
-    fn test_default() -> Self {
-        Self {
-            arrival_airport_code: None,
-            carrier: None,
-            departure_airport_code: None,
-            flight_number: None,
-            service_class: None,
-            stopover_allowed: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionFuelData {
-    fn test_default() -> Self {
-        Self {
-            industry_product_code: None,
-            quantity_decimal: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            unit: crate::rt::TestDefault::test_default(),
-            unit_cost_decimal: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionLodgingData {
-    fn test_default() -> Self {
-        Self {
-            check_in_at: None,
-            nights: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionNetworkData {
-    fn test_default() -> Self {
-        Self {
-            authorization_code: None,
-            processing_date: None,
-            transaction_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionPurchaseDetails {
-    fn test_default() -> Self {
-        Self {
-            fleet: None,
-            flight: None,
-            fuel: None,
-            lodging: None,
-            receipt: None,
-            reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionReceiptData {
-    fn test_default() -> Self {
-        Self {
-            description: None,
-            quantity: None,
-            total: None,
-            unit_cost: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "issuing_transactions",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::IssuingTransactionTreasury {
-    fn test_default() -> Self {
-        Self {
-            received_credit: None,
-            received_debit: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
         feature = "charges",
         feature = "customers",
         feature = "invoices",
@@ -1501,7 +312,7 @@ impl crate::rt::TestDefault for crate::Token {
     }
 }
 #[cfg(any(feature = "customer_cards", feature = "tokens"))]
-impl crate::rt::TestDefault for crate::TokenCardNetworks {
+impl crate::rt::TestDefault for crate::card::Networks {
     fn test_default() -> Self {
         Self {
             preferred: None,
@@ -1540,9 +351,75 @@ impl crate::rt::TestDefault for crate::issuing_authorization::AddressPostalCodeC
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::issuing_authorization::AmountDetails {
+    fn test_default() -> Self {
+        Self {
+            atm_fee: None,
+            cashback_amount: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::AuthenticationExemption {
+    fn test_default() -> Self {
+        Self {
+            claimed_by: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::issuing_authorization::AuthenticationExemptionType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("low_value_transaction")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::issuing_authorization::AuthorizationMethod {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("chip").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::CardholderPromptData {
+    fn test_default() -> Self {
+        Self {
+            alphanumeric_id: None,
+            driver_id: None,
+            odometer: None,
+            unspecified_id: None,
+            user_id: None,
+            vehicle_number: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1577,20 +454,6 @@ impl crate::rt::TestDefault for crate::issuing_authorization::ClaimedBy {
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault
-for crate::issuing_authorization::CreateTestHelpersIssuingAuthorizationResult {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "issuing_authorizations",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
 impl crate::rt::TestDefault for crate::issuing_authorization::CvcCheck {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("match").unwrap_or_else(|e| match e {})
@@ -1606,6 +469,139 @@ impl crate::rt::TestDefault for crate::issuing_authorization::CvcCheck {
 impl crate::rt::TestDefault for crate::issuing_authorization::ExpiryCheck {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("match").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::Fleet {
+    fn test_default() -> Self {
+        Self {
+            cardholder_prompt_data: None,
+            purchase_type: None,
+            reported_breakdown: None,
+            service_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::FraudChallenges {
+    fn test_default() -> Self {
+        Self {
+            channel: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            undeliverable_reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::FraudChallengesStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("expired")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::FuelType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("diesel").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::IssuingAuthorizationFuel {
+    fn test_default() -> Self {
+        Self {
+            industry_product_code: None,
+            quantity_decimal: None,
+            r#type: None,
+            unit: None,
+            unit_cost_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::NetworkData {
+    fn test_default() -> Self {
+        Self {
+            acquiring_institution_id: None,
+            system_trace_audit_number: None,
+            transaction_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::NonFuel {
+    fn test_default() -> Self {
+        Self {
+            gross_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::PendingRequest {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            amount_details: None,
+            currency: ::core::convert::From::from("usd"),
+            is_amount_controllable: crate::rt::TestDefault::test_default(),
+            merchant_amount: crate::rt::TestDefault::test_default(),
+            merchant_currency: crate::rt::TestDefault::test_default(),
+            network_risk_score: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1638,6 +634,64 @@ impl crate::rt::TestDefault for crate::issuing_authorization::Reason {
 #[cfg(
     any(
         feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::ReportedBreakdown {
+    fn test_default() -> Self {
+        Self {
+            fuel: None,
+            non_fuel: None,
+            tax: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::ReportedBreakdownFuel {
+    fn test_default() -> Self {
+        Self {
+            gross_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::RequestHistory {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            amount_details: None,
+            approved: crate::rt::TestDefault::test_default(),
+            authorization_code: None,
+            created: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            merchant_amount: crate::rt::TestDefault::test_default(),
+            merchant_currency: crate::rt::TestDefault::test_default(),
+            network_risk_score: None,
+            reason: crate::rt::TestDefault::test_default(),
+            reason_message: None,
+            requested_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
         feature = "issuing_transactions",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
@@ -1664,14 +718,62 @@ impl crate::rt::TestDefault for crate::issuing_authorization::Status {
 #[cfg(
     any(
         feature = "issuing_authorizations",
-        feature = "issuing_transactions",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::issuing_authorization::Type {
+impl crate::rt::TestDefault for crate::issuing_authorization::Tax {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("diesel").unwrap_or_else(|e| match e {})
+        Self {
+            local_amount_decimal: None,
+            national_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::ThreeDSecure {
+    fn test_default() -> Self {
+        Self {
+            result: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::ThreeDSecureResult {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("attempt_acknowledged")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_authorization::Treasury {
+    fn test_default() -> Self {
+        Self {
+            received_credits: crate::rt::TestDefault::test_default(),
+            received_debits: crate::rt::TestDefault::test_default(),
+            transaction: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1708,22 +810,49 @@ impl crate::rt::TestDefault for crate::issuing_authorization::Unit {
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::issuing_authorization::fraud_challenge::Status {
+impl crate::rt::TestDefault for crate::issuing_authorization::VerificationData {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("expired")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            address_line1_check: crate::rt::TestDefault::test_default(),
+            address_postal_code_check: crate::rt::TestDefault::test_default(),
+            authentication_exemption: None,
+            cvc_check: crate::rt::TestDefault::test_default(),
+            expiry_check: crate::rt::TestDefault::test_default(),
+            postal_code: None,
+            three_d_secure: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
     any(
         feature = "issuing_authorizations",
+        feature = "issuing_cards",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::issuing_authorization::shared::Type {
+impl crate::rt::TestDefault for crate::issuing_card::AddressValidation {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("low_value_transaction")
+        Self {
+            mode: crate::rt::TestDefault::test_default(),
+            normalized_address: None,
+            result: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::AddressValidationResult {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("indeterminate")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -1740,6 +869,23 @@ impl crate::rt::TestDefault for crate::issuing_card::AllowedCategories {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ac_refrigeration_repair")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::ApplePay {
+    fn test_default() -> Self {
+        Self {
+            eligible: crate::rt::TestDefault::test_default(),
+            ineligible_reason: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1807,6 +953,39 @@ impl crate::rt::TestDefault for crate::issuing_card::Categories {
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::issuing_card::Customs {
+    fn test_default() -> Self {
+        Self {
+            eori_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::GooglePay {
+    fn test_default() -> Self {
+        Self {
+            eligible: crate::rt::TestDefault::test_default(),
+            ineligible_reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::issuing_card::IneligibleReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("missing_agreement")
@@ -1836,10 +1015,26 @@ impl crate::rt::TestDefault for crate::issuing_card::Interval {
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault
-for crate::issuing_card::IssuingCardShippingAddressValidationResult {
+impl crate::rt::TestDefault for crate::issuing_card::LatestFraudWarning {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("indeterminate")
+        Self {
+            started_at: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::LatestFraudWarningType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("card_testing_exposure")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -1893,6 +1088,100 @@ impl crate::rt::TestDefault for crate::issuing_card::Service {
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::issuing_card::Shipping {
+    fn test_default() -> Self {
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            address_validation: None,
+            carrier: None,
+            customs: None,
+            eta: None,
+            name: crate::rt::TestDefault::test_default(),
+            phone_number: None,
+            require_signature: None,
+            service: crate::rt::TestDefault::test_default(),
+            status: None,
+            tracking_number: None,
+            tracking_url: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::ShippingStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("canceled")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::ShippingType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("bulk").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::SpendingControls {
+    fn test_default() -> Self {
+        Self {
+            allowed_categories: None,
+            allowed_merchant_countries: None,
+            blocked_categories: None,
+            blocked_merchant_countries: None,
+            spending_limits: None,
+            spending_limits_currency: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_card::SpendingLimits {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            categories: None,
+            interval: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::issuing_card::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
@@ -1920,37 +1209,65 @@ impl crate::rt::TestDefault for crate::issuing_card::Type {
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::issuing_card::fraud_warning::Type {
+impl crate::rt::TestDefault for crate::issuing_card::Wallets {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("card_testing_exposure")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            apple_pay: crate::rt::TestDefault::test_default(),
+            google_pay: crate::rt::TestDefault::test_default(),
+            primary_account_identifier: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
     any(
         feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
         feature = "issuing_cards",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::issuing_card::shared::Type {
+impl crate::rt::TestDefault for crate::issuing_cardholder::Billing {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("bulk").unwrap_or_else(|e| match e {})
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
     any(
         feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
         feature = "issuing_cards",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::issuing_card::shipping::Status {
+impl crate::rt::TestDefault for crate::issuing_cardholder::CardIssuing {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("canceled")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            user_terms_acceptance: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::Company {
+    fn test_default() -> Self {
+        Self {
+            tax_id_provided: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1965,6 +1282,64 @@ impl crate::rt::TestDefault for crate::issuing_card::shipping::Status {
 impl crate::rt::TestDefault for crate::issuing_cardholder::DisabledReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("listed").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::Dob {
+    fn test_default() -> Self {
+        Self {
+            day: None,
+            month: None,
+            year: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::Document {
+    fn test_default() -> Self {
+        Self {
+            back: None,
+            front: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::Individual {
+    fn test_default() -> Self {
+        Self {
+            card_issuing: None,
+            dob: None,
+            first_name: None,
+            last_name: None,
+            verification: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -2005,6 +1380,65 @@ impl crate::rt::TestDefault for crate::issuing_cardholder::PreferredLocales {
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::issuing_cardholder::Requirements {
+    fn test_default() -> Self {
+        Self {
+            disabled_reason: None,
+            past_due: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::SpendingControls {
+    fn test_default() -> Self {
+        Self {
+            allowed_categories: None,
+            allowed_merchant_countries: None,
+            blocked_categories: None,
+            blocked_merchant_countries: None,
+            spending_limits: None,
+            spending_limits_currency: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::SpendingLimits {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            categories: None,
+            interval: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::issuing_cardholder::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
@@ -2025,6 +1459,101 @@ impl crate::rt::TestDefault for crate::issuing_cardholder::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::UserTermsAcceptance {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_cardholders",
+        feature = "issuing_cards",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_cardholder::Verification {
+    fn test_default() -> Self {
+        Self {
+            document: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::Canceled {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            canceled_at: None,
+            cancellation_policy_provided: None,
+            cancellation_reason: None,
+            expected_at: None,
+            explanation: None,
+            product_description: None,
+            product_type: None,
+            return_status: None,
+            returned_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::Duplicate {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            card_statement: None,
+            cash_receipt: None,
+            check_image: None,
+            explanation: None,
+            original_transaction: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::Evidence {
+    fn test_default() -> Self {
+        Self {
+            canceled: None,
+            duplicate: None,
+            fraudulent: None,
+            merchandise_not_as_described: None,
+            no_valid_authorization: None,
+            not_received: None,
+            other: None,
+            reason: crate::rt::TestDefault::test_default(),
+            service_not_as_described: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::Fraudulent {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            explanation: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::LossReason {
     fn test_default() -> Self {
@@ -2032,6 +1561,55 @@ impl crate::rt::TestDefault for crate::issuing_dispute::LossReason {
                 "cardholder_authentication_issuer_liability",
             )
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::MerchandiseNotAsDescribed {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            explanation: None,
+            received_at: None,
+            return_description: None,
+            return_status: None,
+            returned_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::NoValidAuthorization {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            explanation: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::NotReceived {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            expected_at: None,
+            explanation: None,
+            product_description: None,
+            product_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::Other {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            explanation: None,
+            product_description: None,
+            product_type: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "issuing_disputes")]
@@ -2056,46 +1634,33 @@ impl crate::rt::TestDefault for crate::issuing_dispute::ReturnStatus {
     }
 }
 #[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::ServiceNotAsDescribed {
+    fn test_default() -> Self {
+        Self {
+            additional_documentation: None,
+            canceled_at: None,
+            cancellation_reason: None,
+            explanation: None,
+            received_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_disputes")]
 impl crate::rt::TestDefault for crate::issuing_dispute::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("expired")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::issuing_network_token_device::Type {
+#[cfg(feature = "issuing_disputes")]
+impl crate::rt::TestDefault for crate::issuing_dispute::Treasury {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("other").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault for crate::issuing_network_token_network_data::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("mastercard")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault
-for crate::issuing_network_token_wallet_provider::CardNumberSource {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("app").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault
-for crate::issuing_network_token_wallet_provider::ReasonCodes {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_card_too_new")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "issuing_tokens")]
-impl crate::rt::TestDefault
-for crate::issuing_network_token_wallet_provider::SuggestedDecision {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("approve")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            debit_reversal: None,
+            received_debit: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "issuing_personalization_designs")]
@@ -2106,17 +1671,49 @@ impl crate::rt::TestDefault for crate::issuing_personalization_design::CardLogo 
     }
 }
 #[cfg(feature = "issuing_personalization_designs")]
-impl crate::rt::TestDefault for crate::issuing_personalization_design::Status {
+impl crate::rt::TestDefault for crate::issuing_personalization_design::CarrierText {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+        Self {
+            footer_body: None,
+            footer_title: None,
+            header_body: None,
+            header_title: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_personalization_designs")]
+impl crate::rt::TestDefault for crate::issuing_personalization_design::Preferences {
+    fn test_default() -> Self {
+        Self {
+            is_default: crate::rt::TestDefault::test_default(),
+            is_platform_default: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_personalization_designs")]
+impl crate::rt::TestDefault for crate::issuing_personalization_design::RejectionReasons {
+    fn test_default() -> Self {
+        Self {
+            card_logo: None,
+            carrier_text: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "issuing_personalization_designs")]
 impl crate::rt::TestDefault
-for crate::issuing_personalization_design::rejection_reasons_reject::CarrierText {
+for crate::issuing_personalization_design::RejectionReasonsCarrierText {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("geographic_location")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_personalization_designs")]
+impl crate::rt::TestDefault for crate::issuing_personalization_design::Status {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "issuing_physical_bundles")]
@@ -2131,6 +1728,17 @@ impl crate::rt::TestDefault for crate::issuing_physical_bundle::CarrierText {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("optional")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_physical_bundles")]
+impl crate::rt::TestDefault for crate::issuing_physical_bundle::Features {
+    fn test_default() -> Self {
+        Self {
+            card_logo: crate::rt::TestDefault::test_default(),
+            carrier_text: crate::rt::TestDefault::test_default(),
+            second_line: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "issuing_physical_bundles")]
@@ -2167,9 +1775,102 @@ impl crate::rt::TestDefault for crate::issuing_settlement::Status {
     }
 }
 #[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::CardNumberSource {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("app").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::CardholderAddress {
+    fn test_default() -> Self {
+        Self {
+            line1: crate::rt::TestDefault::test_default(),
+            postal_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::Device {
+    fn test_default() -> Self {
+        Self {
+            device_fingerprint: None,
+            ip_address: None,
+            location: None,
+            name: None,
+            phone_number: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::DeviceType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("other").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::Mastercard {
+    fn test_default() -> Self {
+        Self {
+            card_reference_id: None,
+            token_reference_id: crate::rt::TestDefault::test_default(),
+            token_requestor_id: crate::rt::TestDefault::test_default(),
+            token_requestor_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_token::Network {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("mastercard")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::NetworkData {
+    fn test_default() -> Self {
+        Self {
+            device: None,
+            mastercard: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            visa: None,
+            wallet_provider: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::NetworkDataType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("mastercard")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::NetworkDataWalletProvider {
+    fn test_default() -> Self {
+        Self {
+            account_id: None,
+            account_trust_score: None,
+            card_number_source: None,
+            cardholder_address: None,
+            cardholder_name: None,
+            device_trust_score: None,
+            hashed_account_email_address: None,
+            reason_codes: None,
+            suggested_decision: None,
+            suggested_decision_version: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::ReasonCodes {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account_card_too_new")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -2180,10 +1881,305 @@ impl crate::rt::TestDefault for crate::issuing_token::Status {
     }
 }
 #[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::SuggestedDecision {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("approve")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "issuing_tokens")]
+impl crate::rt::TestDefault for crate::issuing_token::Visa {
+    fn test_default() -> Self {
+        Self {
+            card_reference_id: crate::rt::TestDefault::test_default(),
+            token_reference_id: crate::rt::TestDefault::test_default(),
+            token_requestor_id: crate::rt::TestDefault::test_default(),
+            token_risk_score: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "issuing_tokens")]
 impl crate::rt::TestDefault for crate::issuing_token::WalletProvider {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("apple_pay")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::AmountDetails {
+    fn test_default() -> Self {
+        Self {
+            atm_fee: None,
+            cashback_amount: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::CardholderPromptData {
+    fn test_default() -> Self {
+        Self {
+            driver_id: None,
+            odometer: None,
+            unspecified_id: None,
+            user_id: None,
+            vehicle_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Fleet {
+    fn test_default() -> Self {
+        Self {
+            cardholder_prompt_data: None,
+            purchase_type: None,
+            reported_breakdown: None,
+            service_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Flight {
+    fn test_default() -> Self {
+        Self {
+            departure_at: None,
+            passenger_name: None,
+            refundable: None,
+            segments: None,
+            travel_agency: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Lodging {
+    fn test_default() -> Self {
+        Self {
+            check_in_at: None,
+            nights: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::NetworkData {
+    fn test_default() -> Self {
+        Self {
+            authorization_code: None,
+            processing_date: None,
+            transaction_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::NonFuel {
+    fn test_default() -> Self {
+        Self {
+            gross_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::PurchaseDetails {
+    fn test_default() -> Self {
+        Self {
+            fleet: None,
+            flight: None,
+            fuel: None,
+            lodging: None,
+            receipt: None,
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::PurchaseDetailsFuel {
+    fn test_default() -> Self {
+        Self {
+            industry_product_code: None,
+            quantity_decimal: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            unit: crate::rt::TestDefault::test_default(),
+            unit_cost_decimal: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Receipt {
+    fn test_default() -> Self {
+        Self {
+            description: None,
+            quantity: None,
+            total: None,
+            unit_cost: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::ReportedBreakdown {
+    fn test_default() -> Self {
+        Self {
+            fuel: None,
+            non_fuel: None,
+            tax: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::ReportedBreakdownFuel {
+    fn test_default() -> Self {
+        Self {
+            gross_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Segments {
+    fn test_default() -> Self {
+        Self {
+            arrival_airport_code: None,
+            carrier: None,
+            departure_airport_code: None,
+            flight_number: None,
+            service_class: None,
+            stopover_allowed: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Tax {
+    fn test_default() -> Self {
+        Self {
+            local_amount_decimal: None,
+            national_amount_decimal: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "issuing_authorizations",
+        feature = "issuing_transactions",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::issuing_transaction::Treasury {
+    fn test_default() -> Self {
+        Self {
+            received_credit: None,
+            received_debit: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(

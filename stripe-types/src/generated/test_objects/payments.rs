@@ -27,119 +27,11 @@ impl crate::rt::TestDefault for crate::Balance {
         }
     }
 }
-#[cfg(feature = "balance")]
-impl crate::rt::TestDefault for crate::BalanceAmount {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            source_types: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance")]
-impl crate::rt::TestDefault for crate::BalanceAmountBySourceType {
-    fn test_default() -> Self {
-        Self {
-            bank_account: None,
-            card: None,
-            fpx: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance")]
-impl crate::rt::TestDefault for crate::BalanceAmountNet {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            net_available: None,
-            source_types: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance")]
-impl crate::rt::TestDefault for crate::BalanceDetail {
-    fn test_default() -> Self {
-        Self {
-            available: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance")]
-impl crate::rt::TestDefault for crate::BalanceDetailUngated {
-    fn test_default() -> Self {
-        Self {
-            available: crate::rt::TestDefault::test_default(),
-            pending: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance")]
-impl crate::rt::TestDefault for crate::BalanceNetAvailable {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            destination: crate::rt::TestDefault::test_default(),
-            source_types: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "balance_settings")]
 impl crate::rt::TestDefault for crate::BalanceSettings {
     fn test_default() -> Self {
         Self {
             payments: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::TestDefault for crate::BalanceSettingsResourcePayments {
-    fn test_default() -> Self {
-        Self {
-            debit_negative_balances: None,
-            payouts: None,
-            settlement_timing: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::TestDefault for crate::BalanceSettingsResourcePayoutSchedule {
-    fn test_default() -> Self {
-        Self {
-            interval: None,
-            monthly_payout_days: None,
-            weekly_payout_days: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::TestDefault for crate::BalanceSettingsResourcePayouts {
-    fn test_default() -> Self {
-        Self {
-            minimum_balance_by_currency: None,
-            schedule: None,
-            statement_descriptor: None,
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "balance_settings")]
-impl crate::rt::TestDefault for crate::BalanceSettingsResourceSettlementTiming {
-    fn test_default() -> Self {
-        Self {
-            delay_days: crate::rt::TestDefault::test_default(),
-            delay_days_override: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -234,25 +126,6 @@ impl crate::rt::TestDefault for crate::CardGeneratedFromPaymentMethodDetails {
         }
     }
 }
-#[cfg(any(feature = "account", feature = "accounts"))]
-impl crate::rt::TestDefault for crate::CardIssuingAccountTermsOfService {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::CardMandatePaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "customer_bank_accounts",
@@ -330,44 +203,6 @@ impl crate::rt::TestDefault for crate::Charge {
         }
     }
 }
-#[cfg(feature = "charges")]
-impl crate::rt::TestDefault for crate::ChargeFraudDetails {
-    fn test_default() -> Self {
-        Self {
-            stripe_report: None,
-            user_report: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "charges")]
-impl crate::rt::TestDefault for crate::ChargeOutcome {
-    fn test_default() -> Self {
-        Self {
-            advice_code: None,
-            network_advice_code: None,
-            network_decline_code: None,
-            network_status: None,
-            reason: None,
-            risk_level: None,
-            risk_score: None,
-            rule: None,
-            seller_message: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "charges")]
-impl crate::rt::TestDefault for crate::ChargeTransferData {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            destination: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "confirmation_tokens")]
 impl crate::rt::TestDefault for crate::ConfirmationToken {
     fn test_default() -> Self {
@@ -423,151 +258,6 @@ impl crate::rt::TestDefault for crate::Customer {
             tax_exempt: None,
             tax_ids: None,
             test_clock: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customers", feature = "mandates"))]
-impl crate::rt::TestDefault for crate::CustomerAcceptance {
-    fn test_default() -> Self {
-        Self {
-            accepted_at: None,
-            offline: None,
-            online: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl crate::rt::TestDefault for crate::CustomerBalanceCustomerBalanceSettings {
-    fn test_default() -> Self {
-        Self {
-            reconciliation_mode: crate::rt::TestDefault::test_default(),
-            using_merchant_default: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
-    fn test_default() -> Self {
-        Self {
-            balance_transaction: crate::rt::TestDefault::test_default(),
-            linked_transaction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
-    fn test_default() -> Self {
-        Self {
-            payment_intent: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
-    fn test_default() -> Self {
-        Self {
-            bank_transfer: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            eu_bank_transfer: None,
-            gb_bank_transfer: None,
-            jp_bank_transfer: None,
-            reference: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_transfer: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            bic: None,
-            iban_last4: None,
-            sender_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            account_number_last4: None,
-            sender_name: None,
-            sort_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            sender_bank: None,
-            sender_branch: None,
-            sender_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            network: None,
-            sender_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
-    fn test_default() -> Self {
-        Self {
-            refund: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
-    fn test_default() -> Self {
-        Self {
-            balance_transaction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
-    fn test_default() -> Self {
-        Self {
-            payment_intent: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -628,135 +318,6 @@ impl crate::rt::TestDefault for crate::CustomerSession {
             customer_account: None,
             expires_at: crate::rt::TestDefault::test_default(),
             livemode: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault for crate::CustomerSessionResourceComponents {
-    fn test_default() -> Self {
-        Self {
-            buy_button: crate::rt::TestDefault::test_default(),
-            customer_sheet: crate::rt::TestDefault::test_default(),
-            mobile_payment_element: crate::rt::TestDefault::test_default(),
-            payment_element: crate::rt::TestDefault::test_default(),
-            pricing_table: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourceBuyButton {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourceCustomerSheet {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
-    fn test_default() -> Self {
-        Self {
-            payment_method_allow_redisplay_filters: None,
-            payment_method_remove: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourceMobilePaymentElement {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
-    fn test_default() -> Self {
-        Self {
-            payment_method_allow_redisplay_filters: None,
-            payment_method_redisplay: None,
-            payment_method_remove: None,
-            payment_method_save: None,
-            payment_method_save_allow_redisplay_override: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourcePaymentElement {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            features: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
-    fn test_default() -> Self {
-        Self {
-            payment_method_allow_redisplay_filters: crate::rt::TestDefault::test_default(),
-            payment_method_redisplay: crate::rt::TestDefault::test_default(),
-            payment_method_redisplay_limit: None,
-            payment_method_remove: crate::rt::TestDefault::test_default(),
-            payment_method_save: crate::rt::TestDefault::test_default(),
-            payment_method_save_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customer_sessions")]
-impl crate::rt::TestDefault
-for crate::CustomerSessionResourceComponentsResourcePricingTable {
-    fn test_default() -> Self {
-        Self {
-            enabled: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customers")]
-impl crate::rt::TestDefault for crate::CustomerTax {
-    fn test_default() -> Self {
-        Self {
-            automatic_tax: crate::rt::TestDefault::test_default(),
-            ip_address: None,
-            location: None,
-            provider: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "customers")]
-impl crate::rt::TestDefault for crate::CustomerTaxLocation {
-    fn test_default() -> Self {
-        Self {
-            country: crate::rt::TestDefault::test_default(),
-            source: crate::rt::TestDefault::test_default(),
-            state: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -861,30 +422,6 @@ impl crate::rt::TestDefault for crate::Discount {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "customer_discount",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::DiscountSource {
-    fn test_default() -> Self {
-        Self {
-            coupon: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::TestDefault for crate::Dispute {
     fn test_default() -> Self {
@@ -905,215 +442,6 @@ impl crate::rt::TestDefault for crate::Dispute {
             payment_method_details: None,
             reason: crate::rt::TestDefault::test_default(),
             status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEnhancedEligibility {
-    fn test_default() -> Self {
-        Self {
-            visa_compelling_evidence_3: None,
-            visa_compliance: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault
-for crate::DisputeEnhancedEligibilityVisaCompellingEvidence3 {
-    fn test_default() -> Self {
-        Self {
-            required_actions: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEnhancedEligibilityVisaCompliance {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEnhancedEvidence {
-    fn test_default() -> Self {
-        Self {
-            visa_compelling_evidence_3: None,
-            visa_compliance: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEnhancedEvidenceVisaCompellingEvidence3 {
-    fn test_default() -> Self {
-        Self {
-            disputed_transaction: None,
-            prior_undisputed_transactions: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEnhancedEvidenceVisaCompliance {
-    fn test_default() -> Self {
-        Self {
-            fee_acknowledged: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEvidence {
-    fn test_default() -> Self {
-        Self {
-            access_activity_log: None,
-            billing_address: None,
-            cancellation_policy: None,
-            cancellation_policy_disclosure: None,
-            cancellation_rebuttal: None,
-            customer_communication: None,
-            customer_email_address: None,
-            customer_name: None,
-            customer_purchase_ip: None,
-            customer_signature: None,
-            duplicate_charge_documentation: None,
-            duplicate_charge_explanation: None,
-            duplicate_charge_id: None,
-            enhanced_evidence: crate::rt::TestDefault::test_default(),
-            product_description: None,
-            receipt: None,
-            refund_policy: None,
-            refund_policy_disclosure: None,
-            refund_refusal_explanation: None,
-            service_date: None,
-            service_documentation: None,
-            shipping_address: None,
-            shipping_carrier: None,
-            shipping_date: None,
-            shipping_documentation: None,
-            shipping_tracking_number: None,
-            uncategorized_file: None,
-            uncategorized_text: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeEvidenceDetails {
-    fn test_default() -> Self {
-        Self {
-            due_by: None,
-            enhanced_eligibility: crate::rt::TestDefault::test_default(),
-            has_evidence: crate::rt::TestDefault::test_default(),
-            past_due: crate::rt::TestDefault::test_default(),
-            submission_count: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputePaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            amazon_pay: None,
-            card: None,
-            klarna: None,
-            paypal: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputePaymentMethodDetailsAmazonPay {
-    fn test_default() -> Self {
-        Self {
-            dispute_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputePaymentMethodDetailsCard {
-    fn test_default() -> Self {
-        Self {
-            brand: crate::rt::TestDefault::test_default(),
-            case_type: crate::rt::TestDefault::test_default(),
-            network_reason_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputePaymentMethodDetailsKlarna {
-    fn test_default() -> Self {
-        Self {
-            chargeback_loss_reason_code: None,
-            reason_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputePaymentMethodDetailsPaypal {
-    fn test_default() -> Self {
-        Self {
-            case_id: None,
-            reason_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault for crate::DisputeTransactionShippingAddress {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault
-for crate::DisputeVisaCompellingEvidence3DisputedTransaction {
-    fn test_default() -> Self {
-        Self {
-            customer_account_id: None,
-            customer_device_fingerprint: None,
-            customer_device_id: None,
-            customer_email_address: None,
-            customer_purchase_ip: None,
-            merchandise_or_services: None,
-            product_description: None,
-            shipping_address: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault
-for crate::DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
-    fn test_default() -> Self {
-        Self {
-            charge: crate::rt::TestDefault::test_default(),
-            customer_account_id: None,
-            customer_device_fingerprint: None,
-            customer_device_id: None,
-            customer_email_address: None,
-            customer_purchase_ip: None,
-            product_description: None,
-            shipping_address: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1163,214 +491,6 @@ impl crate::rt::TestDefault for crate::Mandate {
             single_use: None,
             status: crate::rt::TestDefault::test_default(),
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            default_for: None,
-            interval_description: None,
-            payment_schedule: crate::rt::TestDefault::test_default(),
-            transaction_type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateAmazonPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateAuBecsDebit {
-    fn test_default() -> Self {
-        Self {
-            url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateBacsDebit {
-    fn test_default() -> Self {
-        Self {
-            network_status: crate::rt::TestDefault::test_default(),
-            reference: crate::rt::TestDefault::test_default(),
-            revocation_reason: None,
-            url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateCashapp {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateKakaoPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateKlarna {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateKrCard {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateLink {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateMultiUse {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateNaverPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateNzBankAccount {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "mandates"))]
-impl crate::rt::TestDefault for crate::MandateOptionsPayto {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            amount_type: None,
-            end_date: None,
-            payment_schedule: None,
-            payments_per_period: None,
-            purpose: None,
-            start_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandatePaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            amazon_pay: None,
-            au_becs_debit: None,
-            bacs_debit: None,
-            card: None,
-            cashapp: None,
-            kakao_pay: None,
-            klarna: None,
-            kr_card: None,
-            link: None,
-            naver_pay: None,
-            nz_bank_account: None,
-            paypal: None,
-            payto: None,
-            revolut_pay: None,
-            sepa_debit: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandatePaypal {
-    fn test_default() -> Self {
-        Self {
-            billing_agreement_id: None,
-            payer_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandatePayto {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            amount_type: crate::rt::TestDefault::test_default(),
-            end_date: None,
-            payment_schedule: crate::rt::TestDefault::test_default(),
-            payments_per_period: None,
-            purpose: None,
-            start_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateRevolutPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            reference: crate::rt::TestDefault::test_default(),
-            url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateSingleUse {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "mandates")]
-impl crate::rt::TestDefault for crate::MandateUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            collection_method: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1471,88 +591,6 @@ impl crate::rt::TestDefault for crate::PaymentIntentAmountDetailsLineItem {
         }
     }
 }
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentCardProcessing {
-    fn test_default() -> Self {
-        Self {
-            customer_notification: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextAction {
-    fn test_default() -> Self {
-        Self {
-            alipay_handle_redirect: None,
-            boleto_display_details: None,
-            card_await_notification: None,
-            cashapp_handle_redirect_or_display_qr_code: None,
-            display_bank_transfer_instructions: None,
-            konbini_display_details: None,
-            multibanco_display_details: None,
-            oxxo_display_details: None,
-            paynow_display_qr_code: None,
-            pix_display_qr_code: None,
-            promptpay_display_qr_code: None,
-            redirect_to_url: None,
-            swish_handle_redirect_or_display_qr_code: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            use_stripe_sdk: None,
-            verify_with_microdeposits: None,
-            wechat_pay_display_qr_code: None,
-            wechat_pay_redirect_to_android_app: None,
-            wechat_pay_redirect_to_ios_app: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionAlipayHandleRedirect {
-    fn test_default() -> Self {
-        Self {
-            native_data: None,
-            native_url: None,
-            return_url: None,
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionBoleto {
-    fn test_default() -> Self {
-        Self {
-            expires_at: None,
-            hosted_voucher_url: None,
-            number: None,
-            pdf: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionCardAwaitNotification {
-    fn test_default() -> Self {
-        Self {
-            charge_attempt_at: None,
-            customer_approval_required: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
-impl crate::rt::TestDefault
-for crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
-    fn test_default() -> Self {
-        Self {
-            hosted_instructions_url: crate::rt::TestDefault::test_default(),
-            mobile_auth_url: crate::rt::TestDefault::test_default(),
-            qr_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::TestDefault for crate::PaymentIntentNextActionCashappQrCode {
     fn test_default() -> Self {
@@ -1560,516 +598,6 @@ impl crate::rt::TestDefault for crate::PaymentIntentNextActionCashappQrCode {
             expires_at: crate::rt::TestDefault::test_default(),
             image_url_png: crate::rt::TestDefault::test_default(),
             image_url_svg: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentNextActionDisplayBankTransferInstructions {
-    fn test_default() -> Self {
-        Self {
-            amount_remaining: None,
-            currency: None,
-            financial_addresses: None,
-            hosted_instructions_url: None,
-            reference: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionDisplayMultibancoDetails {
-    fn test_default() -> Self {
-        Self {
-            entity: None,
-            expires_at: None,
-            hosted_voucher_url: None,
-            reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionDisplayOxxoDetails {
-    fn test_default() -> Self {
-        Self {
-            expires_after: None,
-            hosted_voucher_url: None,
-            number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionKonbini {
-    fn test_default() -> Self {
-        Self {
-            expires_at: crate::rt::TestDefault::test_default(),
-            hosted_voucher_url: None,
-            stores: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionKonbiniFamilymart {
-    fn test_default() -> Self {
-        Self {
-            confirmation_number: None,
-            payment_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionKonbiniLawson {
-    fn test_default() -> Self {
-        Self {
-            confirmation_number: None,
-            payment_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionKonbiniMinistop {
-    fn test_default() -> Self {
-        Self {
-            confirmation_number: None,
-            payment_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionKonbiniSeicomart {
-    fn test_default() -> Self {
-        Self {
-            confirmation_number: None,
-            payment_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionKonbiniStores {
-    fn test_default() -> Self {
-        Self {
-            familymart: None,
-            lawson: None,
-            ministop: None,
-            seicomart: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionPaynowDisplayQrCode {
-    fn test_default() -> Self {
-        Self {
-            data: crate::rt::TestDefault::test_default(),
-            hosted_instructions_url: None,
-            image_url_png: crate::rt::TestDefault::test_default(),
-            image_url_svg: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionPixDisplayQrCode {
-    fn test_default() -> Self {
-        Self {
-            data: None,
-            expires_at: None,
-            hosted_instructions_url: None,
-            image_url_png: None,
-            image_url_svg: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionPromptpayDisplayQrCode {
-    fn test_default() -> Self {
-        Self {
-            data: crate::rt::TestDefault::test_default(),
-            hosted_instructions_url: crate::rt::TestDefault::test_default(),
-            image_url_png: crate::rt::TestDefault::test_default(),
-            image_url_svg: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionRedirectToUrl {
-    fn test_default() -> Self {
-        Self {
-            return_url: None,
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
-    fn test_default() -> Self {
-        Self {
-            hosted_instructions_url: crate::rt::TestDefault::test_default(),
-            qr_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionSwishQrCode {
-    fn test_default() -> Self {
-        Self {
-            data: crate::rt::TestDefault::test_default(),
-            image_url_png: crate::rt::TestDefault::test_default(),
-            image_url_svg: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionVerifyWithMicrodeposits {
-    fn test_default() -> Self {
-        Self {
-            arrival_date: crate::rt::TestDefault::test_default(),
-            hosted_verification_url: crate::rt::TestDefault::test_default(),
-            microdeposit_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionWechatPayDisplayQrCode {
-    fn test_default() -> Self {
-        Self {
-            data: crate::rt::TestDefault::test_default(),
-            hosted_instructions_url: crate::rt::TestDefault::test_default(),
-            image_data_url: crate::rt::TestDefault::test_default(),
-            image_url_png: crate::rt::TestDefault::test_default(),
-            image_url_svg: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentNextActionWechatPayRedirectToAndroidApp {
-    fn test_default() -> Self {
-        Self {
-            app_id: crate::rt::TestDefault::test_default(),
-            nonce_str: crate::rt::TestDefault::test_default(),
-            package: crate::rt::TestDefault::test_default(),
-            partner_id: crate::rt::TestDefault::test_default(),
-            prepay_id: crate::rt::TestDefault::test_default(),
-            sign: crate::rt::TestDefault::test_default(),
-            timestamp: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentNextActionWechatPayRedirectToIosApp {
-    fn test_default() -> Self {
-        Self {
-            native_url: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            affirm: None,
-            afterpay_clearpay: None,
-            alipay: None,
-            alma: None,
-            amazon_pay: None,
-            au_becs_debit: None,
-            bacs_debit: None,
-            bancontact: None,
-            billie: None,
-            blik: None,
-            boleto: None,
-            card: None,
-            card_present: None,
-            cashapp: None,
-            crypto: None,
-            customer_balance: None,
-            eps: None,
-            fpx: None,
-            giropay: None,
-            grabpay: None,
-            ideal: None,
-            interac_present: None,
-            kakao_pay: None,
-            klarna: None,
-            konbini: None,
-            kr_card: None,
-            link: None,
-            mb_way: None,
-            mobilepay: None,
-            multibanco: None,
-            naver_pay: None,
-            nz_bank_account: None,
-            oxxo: None,
-            p24: None,
-            pay_by_bank: None,
-            payco: None,
-            paynow: None,
-            paypal: None,
-            payto: None,
-            pix: None,
-            promptpay: None,
-            revolut_pay: None,
-            samsung_pay: None,
-            satispay: None,
-            sepa_debit: None,
-            sofort: None,
-            swish: None,
-            twint: None,
-            us_bank_account: None,
-            wechat_pay: None,
-            zip: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            setup_future_usage: None,
-            target_date: None,
-            verification_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsAuBecsDebit {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            target_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsBacsDebit {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            setup_future_usage: None,
-            target_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsBlik {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsCard {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            installments: None,
-            mandate_options: None,
-            network: None,
-            request_extended_authorization: None,
-            request_incremental_authorization: None,
-            request_multicapture: None,
-            request_overcapture: None,
-            request_three_d_secure: None,
-            require_cvc_recollection: None,
-            setup_future_usage: None,
-            statement_descriptor_suffix_kana: None,
-            statement_descriptor_suffix_kanji: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsEps {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsLink {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            custom_mandate_url: None,
-            interval_description: None,
-            payment_schedule: None,
-            transaction_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
-    fn test_default() -> Self {
-        Self {
-            reference_prefix: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            amount_type: None,
-            end_date: None,
-            payment_schedule: None,
-            payments_per_period: None,
-            purpose: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            reference_prefix: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsMobilepay {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsNzBankAccount {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            target_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsPayto {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            setup_future_usage: None,
-            target_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsSwish {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentPaymentMethodOptionsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            financial_connections: None,
-            mandate_options: None,
-            setup_future_usage: None,
-            target_date: None,
-            verification_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentProcessing {
-    fn test_default() -> Self {
-        Self {
-            card: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::PaymentIntentProcessingCustomerNotification {
-    fn test_default() -> Self {
-        Self {
-            approval_requested: None,
-            completes_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            installments: None,
-            mandate_options: None,
-            request_incremental_authorization_support: None,
-            require_cvc_recollection: None,
-            routing: None,
-            setup_future_usage: None,
-            verification_method: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2473,21 +1001,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodCardWallet {
         feature = "terminal_readers"
     )
 )]
-impl crate::rt::TestDefault for crate::PaymentMethodCardWalletAmexExpressCheckout {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
 impl crate::rt::TestDefault for crate::PaymentMethodCardWalletApplePay {
     fn test_default() -> Self {
         Self {
@@ -2595,46 +1108,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodCashapp {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "checkout_sessions",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails {
-    fn test_default() -> Self {
-        Self {
-            id: ::core::convert::From::from("id_test"),
-            parent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodConfigResourceDisplayPreference {
-    fn test_default() -> Self {
-        Self {
-            overridable: None,
-            preference: crate::rt::TestDefault::test_default(),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::PaymentMethodConfigResourcePaymentMethodProperties {
-    fn test_default() -> Self {
-        Self {
-            available: crate::rt::TestDefault::test_default(),
-            display_preference: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "payment_method_configurations")]
 impl crate::rt::TestDefault for crate::PaymentMethodConfiguration {
     fn test_default() -> Self {
@@ -2721,23 +1194,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodCrypto {
 }
 #[cfg(
     any(
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentMethodCustom {
-    fn test_default() -> Self {
-        Self {
-            display_name: None,
-            logo: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
         feature = "confirmation_tokens",
         feature = "customer_payment_methods",
         feature = "payment_methods",
@@ -2747,71 +1203,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodCustom {
 impl crate::rt::TestDefault for crate::PaymentMethodCustomerBalance {
     fn test_default() -> Self {
         Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            ach_credit_transfer: None,
-            ach_debit: None,
-            acss_debit: None,
-            affirm: None,
-            afterpay_clearpay: None,
-            alipay: None,
-            alma: None,
-            amazon_pay: None,
-            au_becs_debit: None,
-            bacs_debit: None,
-            bancontact: None,
-            billie: None,
-            blik: None,
-            boleto: None,
-            card: None,
-            card_present: None,
-            cashapp: None,
-            crypto: None,
-            customer_balance: None,
-            eps: None,
-            fpx: None,
-            giropay: None,
-            grabpay: None,
-            ideal: None,
-            interac_present: None,
-            kakao_pay: None,
-            klarna: None,
-            konbini: None,
-            kr_card: None,
-            link: None,
-            mb_way: None,
-            mobilepay: None,
-            multibanco: None,
-            naver_pay: None,
-            nz_bank_account: None,
-            oxxo: None,
-            p24: None,
-            pay_by_bank: None,
-            payco: None,
-            paynow: None,
-            paypal: None,
-            payto: None,
-            pix: None,
-            promptpay: None,
-            revolut_pay: None,
-            samsung_pay: None,
-            satispay: None,
-            sepa_debit: None,
-            sofort: None,
-            stripe_account: None,
-            swish: None,
-            twint: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            wechat: None,
-            wechat_pay: None,
-            zip: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3058,57 +1449,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsBoleto {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCard {
-    fn test_default() -> Self {
-        Self {
-            amount_authorized: None,
-            authorization_code: None,
-            brand: None,
-            capture_before: None,
-            checks: None,
-            country: None,
-            exp_month: crate::rt::TestDefault::test_default(),
-            exp_year: crate::rt::TestDefault::test_default(),
-            extended_authorization: None,
-            fingerprint: None,
-            funding: None,
-            incremental_authorization: None,
-            installments: None,
-            last4: None,
-            mandate: None,
-            multicapture: None,
-            network: None,
-            network_token: None,
-            network_transaction_id: None,
-            overcapture: None,
-            regulated_status: None,
-            three_d_secure: None,
-            wallet: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardChecks {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: None,
-            address_postal_code_check: None,
-            cvc_check: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardInstallments {
-    fn test_default() -> Self {
-        Self {
-            plan: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "charges",
@@ -3123,15 +1463,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardInstallmentsPlan 
             count: None,
             interval: None,
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardNetworkToken {
-    fn test_default() -> Self {
-        Self {
-            used: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3226,32 +1557,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardPresentReceipt {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWallet {
-    fn test_default() -> Self {
-        Self {
-            amex_express_checkout: None,
-            apple_pay: None,
-            dynamic_last4: None,
-            google_pay: None,
-            link: None,
-            masterpass: None,
-            samsung_pay: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            visa_checkout: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault
-for crate::PaymentMethodDetailsCardWalletAmexExpressCheckout {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(any(feature = "charges", feature = "payment_methods", feature = "setup_attempts"))]
 impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletApplePay {
     fn test_default() -> Self {
@@ -3264,46 +1569,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletApplePay {
 impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletGooglePay {
     fn test_default() -> Self {
         Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletLink {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletMasterpass {
-    fn test_default() -> Self {
-        Self {
-            billing_address: None,
-            email: None,
-            name: None,
-            shipping_address: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletSamsungPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsCardWalletVisaCheckout {
-    fn test_default() -> Self {
-        Self {
-            billing_address: None,
-            email: None,
-            name: None,
-            shipping_address: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3491,30 +1756,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsInteracPresent {
         feature = "payment_records"
     )
 )]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsInteracPresentReceipt {
-    fn test_default() -> Self {
-        Self {
-            account_type: None,
-            application_cryptogram: None,
-            application_preferred_name: None,
-            authorization_code: None,
-            authorization_response_code: None,
-            cardholder_verification_method: None,
-            dedicated_file_name: None,
-            terminal_verification_results: None,
-            transaction_status_information: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
 impl crate::rt::TestDefault for crate::PaymentMethodDetailsKakaoPay {
     fn test_default() -> Self {
         Self {
@@ -3538,24 +1779,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsKlarna {
             payer_details: None,
             payment_method_category: None,
             preferred_locale: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsKonbini {
-    fn test_default() -> Self {
-        Self {
-            store: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsKonbiniStore {
-    fn test_default() -> Self {
-        Self {
-            chain: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3591,14 +1814,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsLink {
     fn test_default() -> Self {
         Self {
             country: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsMbWay {
-    fn test_default() -> Self {
-        Self {
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3815,76 +2030,9 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsPaymentRecordPaynow {
         feature = "payment_records"
     )
 )]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsPaymentRecordPromptpay {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsPaymentRecordUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            account_holder_type: None,
-            account_type: None,
-            bank_name: None,
-            expected_debit_date: None,
-            fingerprint: None,
-            last4: None,
-            mandate: None,
-            payment_reference: None,
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsPaymentRecordWechatPay {
-    fn test_default() -> Self {
-        Self {
-            fingerprint: None,
-            location: None,
-            reader: None,
-            transaction_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
 impl crate::rt::TestDefault for crate::PaymentMethodDetailsPaymentRecordZip {
     fn test_default() -> Self {
         Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsPaynow {
-    fn test_default() -> Self {
-        Self {
-            location: None,
-            reader: None,
-            reference: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3941,15 +2089,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsPix {
     fn test_default() -> Self {
         Self {
             bank_transaction_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsPromptpay {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -4098,23 +2237,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsTwint {
         }
     }
 }
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            account_holder_type: None,
-            account_type: None,
-            bank_name: None,
-            expected_debit_date: None,
-            fingerprint: None,
-            last4: None,
-            mandate: None,
-            payment_reference: None,
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "charges",
@@ -4124,26 +2246,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDetailsUsBankAccount {
     )
 )]
 impl crate::rt::TestDefault for crate::PaymentMethodDetailsWechat {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsWechatPay {
-    fn test_default() -> Self {
-        Self {
-            fingerprint: None,
-            location: None,
-            reader: None,
-            transaction_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "charges", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodDetailsZip {
     fn test_default() -> Self {
         Self {
             extra: crate::rt::Extra::default(),
@@ -4165,26 +2267,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodDomain {
             link: crate::rt::TestDefault::test_default(),
             livemode: crate::rt::TestDefault::test_default(),
             paypal: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-impl crate::rt::TestDefault for crate::PaymentMethodDomainResourcePaymentMethodStatus {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_method_domains")]
-impl crate::rt::TestDefault
-for crate::PaymentMethodDomainResourcePaymentMethodStatusDetails {
-    fn test_default() -> Self {
-        Self {
-            error_message: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -4454,422 +2536,6 @@ impl crate::rt::TestDefault for crate::PaymentMethodNzBankAccount {
             branch_code: crate::rt::TestDefault::test_default(),
             last4: crate::rt::TestDefault::test_default(),
             suffix: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsAffirm {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            preferred_locale: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsAfterpayClearpay {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            reference: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsAlipay {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsAlma {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsAmazonPay {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsBancontact {
-    fn test_default() -> Self {
-        Self {
-            preferred_language: crate::rt::TestDefault::test_default(),
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsBillie {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsBoleto {
-    fn test_default() -> Self {
-        Self {
-            expires_after_days: crate::rt::TestDefault::test_default(),
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCardInstallments {
-    fn test_default() -> Self {
-        Self {
-            available_plans: None,
-            enabled: crate::rt::TestDefault::test_default(),
-            plan: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCardMandateOptions {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            amount_type: crate::rt::TestDefault::test_default(),
-            description: None,
-            end_date: None,
-            interval: crate::rt::TestDefault::test_default(),
-            interval_count: None,
-            reference: crate::rt::TestDefault::test_default(),
-            start_date: crate::rt::TestDefault::test_default(),
-            supported_types: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCardPresent {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            request_extended_authorization: None,
-            request_incremental_authorization_support: None,
-            routing: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCardPresentRouting {
-    fn test_default() -> Self {
-        Self {
-            requested_priority: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCashapp {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCrypto {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCustomerBalance {
-    fn test_default() -> Self {
-        Self {
-            bank_transfer: None,
-            funding_type: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCustomerBalanceBankTransfer {
-    fn test_default() -> Self {
-        Self {
-            eu_bank_transfer: None,
-            requested_address_types: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsCustomerBalanceEuBankAccount {
-    fn test_default() -> Self {
-        Self {
-            country: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsFpx {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsGiropay {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsGrabpay {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsIdeal {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsInteracPresent {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsKlarna {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            preferred_locale: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsKonbini {
-    fn test_default() -> Self {
-        Self {
-            confirmation_number: None,
-            expires_after_days: None,
-            expires_at: None,
-            product_description: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsKrCard {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsMbWay {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsMultibanco {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsOxxo {
-    fn test_default() -> Self {
-        Self {
-            expires_after_days: crate::rt::TestDefault::test_default(),
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsP24 {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsPayByBank {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsPaynow {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsPaypal {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            preferred_locale: None,
-            reference: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsPix {
-    fn test_default() -> Self {
-        Self {
-            amount_includes_iof: None,
-            expires_after_seconds: None,
-            expires_at: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsPromptpay {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsRevolutPay {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsSatispay {
-    fn test_default() -> Self {
-        Self {
-            capture_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsSofort {
-    fn test_default() -> Self {
-        Self {
-            preferred_language: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsTwint {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents"
-    )
-)]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsUsBankAccountMandateOptions {
-    fn test_default() -> Self {
-        Self {
-            collection_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsWechatPay {
-    fn test_default() -> Self {
-        Self {
-            app_id: None,
-            client: None,
-            setup_future_usage: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "payment_methods")]
-impl crate::rt::TestDefault for crate::PaymentMethodOptionsZip {
-    fn test_default() -> Self {
-        Self {
-            setup_future_usage: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -5307,271 +2973,6 @@ impl crate::rt::TestDefault for crate::SetupAttempt {
         }
     }
 }
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            amazon_pay: None,
-            au_becs_debit: None,
-            bacs_debit: None,
-            bancontact: None,
-            boleto: None,
-            card: None,
-            card_present: None,
-            cashapp: None,
-            ideal: None,
-            kakao_pay: None,
-            klarna: None,
-            kr_card: None,
-            link: None,
-            naver_pay: None,
-            nz_bank_account: None,
-            paypal: None,
-            payto: None,
-            revolut_pay: None,
-            sepa_debit: None,
-            sofort: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsAmazonPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsAuBecsDebit {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsBacsDebit {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsBancontact {
-    fn test_default() -> Self {
-        Self {
-            bank_code: None,
-            bank_name: None,
-            bic: None,
-            generated_sepa_debit: None,
-            generated_sepa_debit_mandate: None,
-            iban_last4: None,
-            preferred_language: None,
-            verified_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsBoleto {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsCard {
-    fn test_default() -> Self {
-        Self {
-            brand: None,
-            checks: None,
-            country: None,
-            exp_month: None,
-            exp_year: None,
-            fingerprint: None,
-            funding: None,
-            last4: None,
-            network: None,
-            three_d_secure: None,
-            wallet: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsCardChecks {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: None,
-            address_postal_code_check: None,
-            cvc_check: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsCardPresent {
-    fn test_default() -> Self {
-        Self {
-            generated_card: None,
-            offline: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsCardWallet {
-    fn test_default() -> Self {
-        Self {
-            apple_pay: None,
-            google_pay: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsCashapp {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsIdeal {
-    fn test_default() -> Self {
-        Self {
-            bank: None,
-            bic: None,
-            generated_sepa_debit: None,
-            generated_sepa_debit_mandate: None,
-            iban_last4: None,
-            verified_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsKakaoPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsKlarna {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsKrCard {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsLink {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsNaverPay {
-    fn test_default() -> Self {
-        Self {
-            buyer_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsNzBankAccount {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsPaypal {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsPayto {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsRevolutPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsSofort {
-    fn test_default() -> Self {
-        Self {
-            bank_code: None,
-            bank_name: None,
-            bic: None,
-            generated_sepa_debit: None,
-            generated_sepa_debit_mandate: None,
-            iban_last4: None,
-            preferred_language: None,
-            verified_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_attempts")]
-impl crate::rt::TestDefault for crate::SetupAttemptPaymentMethodDetailsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "setup_intents")]
 impl crate::rt::TestDefault for crate::SetupIntent {
     fn test_default() -> Self {
@@ -5602,242 +3003,6 @@ impl crate::rt::TestDefault for crate::SetupIntent {
             single_use_mandate: None,
             status: crate::rt::TestDefault::test_default(),
             usage: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentNextAction {
-    fn test_default() -> Self {
-        Self {
-            cashapp_handle_redirect_or_display_qr_code: None,
-            redirect_to_url: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            use_stripe_sdk: None,
-            verify_with_microdeposits: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentNextActionRedirectToUrl {
-    fn test_default() -> Self {
-        Self {
-            return_url: None,
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentNextActionVerifyWithMicrodeposits {
-    fn test_default() -> Self {
-        Self {
-            arrival_date: crate::rt::TestDefault::test_default(),
-            hosted_verification_url: crate::rt::TestDefault::test_default(),
-            microdeposit_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptions {
-    fn test_default() -> Self {
-        Self {
-            acss_debit: None,
-            amazon_pay: None,
-            bacs_debit: None,
-            card: None,
-            card_present: None,
-            klarna: None,
-            link: None,
-            paypal: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            currency: None,
-            mandate_options: None,
-            verification_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsAmazonPay {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsBacsDebit {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsCard {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            network: None,
-            request_three_d_secure: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::SetupIntentPaymentMethodOptionsCardMandateOptions {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            amount_type: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            description: None,
-            end_date: None,
-            interval: crate::rt::TestDefault::test_default(),
-            interval_count: None,
-            reference: crate::rt::TestDefault::test_default(),
-            start_date: crate::rt::TestDefault::test_default(),
-            supported_types: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsCardPresent {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsKlarna {
-    fn test_default() -> Self {
-        Self {
-            currency: None,
-            preferred_locale: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsLink {
-    fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            custom_mandate_url: None,
-            default_for: None,
-            interval_description: None,
-            payment_schedule: None,
-            transaction_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
-    fn test_default() -> Self {
-        Self {
-            reference_prefix: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            amount_type: None,
-            end_date: None,
-            payment_schedule: None,
-            payments_per_period: None,
-            purpose: None,
-            start_date: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            reference_prefix: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsPaypal {
-    fn test_default() -> Self {
-        Self {
-            billing_agreement_id: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsPayto {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::SetupIntentPaymentMethodOptionsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            financial_connections: None,
-            mandate_options: None,
-            verification_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::SetupIntentTypeSpecificPaymentMethodOptionsClient {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            verification_method: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -5893,22 +3058,6 @@ impl crate::rt::TestDefault for crate::Source {
         }
     }
 }
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceCodeVerificationFlow {
-    fn test_default() -> Self {
-        Self {
-            attempts_remaining: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "source_mandate_notifications")]
 impl crate::rt::TestDefault for crate::SourceMandateNotification {
     fn test_default() -> Self {
@@ -5924,134 +3073,6 @@ impl crate::rt::TestDefault for crate::SourceMandateNotification {
             source: crate::rt::TestDefault::test_default(),
             status: crate::rt::TestDefault::test_default(),
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::TestDefault for crate::SourceMandateNotificationAcssDebitData {
-    fn test_default() -> Self {
-        Self {
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::TestDefault for crate::SourceMandateNotificationBacsDebitData {
-    fn test_default() -> Self {
-        Self {
-            last4: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "source_mandate_notifications")]
-impl crate::rt::TestDefault for crate::SourceMandateNotificationSepaDebitData {
-    fn test_default() -> Self {
-        Self {
-            creditor_identifier: None,
-            last4: None,
-            mandate_reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceOrder {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            email: None,
-            items: None,
-            shipping: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceOrderItem {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            currency: None,
-            description: None,
-            parent: None,
-            quantity: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceOwner {
-    fn test_default() -> Self {
-        Self {
-            address: None,
-            email: None,
-            name: None,
-            phone: None,
-            verified_address: None,
-            verified_email: None,
-            verified_name: None,
-            verified_phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceReceiverFlow {
-    fn test_default() -> Self {
-        Self {
-            address: None,
-            amount_charged: crate::rt::TestDefault::test_default(),
-            amount_received: crate::rt::TestDefault::test_default(),
-            amount_returned: crate::rt::TestDefault::test_default(),
-            refund_attributes_method: crate::rt::TestDefault::test_default(),
-            refund_attributes_status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceRedirectFlow {
-    fn test_default() -> Self {
-        Self {
-            failure_reason: None,
-            return_url: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            url: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -6073,473 +3094,6 @@ impl crate::rt::TestDefault for crate::SourceTransaction {
             source: crate::rt::TestDefault::test_default(),
             status: crate::rt::TestDefault::test_default(),
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "source_transactions", feature = "sources"))]
-impl crate::rt::TestDefault for crate::SourceTransactionAchCreditTransferData {
-    fn test_default() -> Self {
-        Self {
-            customer_data: None,
-            fingerprint: None,
-            last4: None,
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "source_transactions", feature = "sources"))]
-impl crate::rt::TestDefault for crate::SourceTransactionChfCreditTransferData {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            sender_address_country: None,
-            sender_address_line1: None,
-            sender_iban: None,
-            sender_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "source_transactions", feature = "sources"))]
-impl crate::rt::TestDefault for crate::SourceTransactionGbpCreditTransferData {
-    fn test_default() -> Self {
-        Self {
-            fingerprint: None,
-            funding_method: None,
-            last4: None,
-            reference: None,
-            sender_account_number: None,
-            sender_name: None,
-            sender_sort_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "source_transactions", feature = "sources"))]
-impl crate::rt::TestDefault for crate::SourceTransactionPaperCheckData {
-    fn test_default() -> Self {
-        Self {
-            available_at: None,
-            invoices: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "source_transactions", feature = "sources"))]
-impl crate::rt::TestDefault for crate::SourceTransactionSepaCreditTransferData {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            sender_iban: None,
-            sender_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeAchCreditTransfer {
-    fn test_default() -> Self {
-        Self {
-            account_number: None,
-            bank_name: None,
-            fingerprint: None,
-            refund_account_holder_name: None,
-            refund_account_holder_type: None,
-            refund_routing_number: None,
-            routing_number: None,
-            swift_code: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeAchDebit {
-    fn test_default() -> Self {
-        Self {
-            bank_name: None,
-            country: None,
-            fingerprint: None,
-            last4: None,
-            routing_number: None,
-            r#type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeAcssDebit {
-    fn test_default() -> Self {
-        Self {
-            bank_address_city: None,
-            bank_address_line_1: None,
-            bank_address_line_2: None,
-            bank_address_postal_code: None,
-            bank_name: None,
-            category: None,
-            country: None,
-            fingerprint: None,
-            last4: None,
-            routing_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeAlipay {
-    fn test_default() -> Self {
-        Self {
-            data_string: None,
-            native_url: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeAuBecsDebit {
-    fn test_default() -> Self {
-        Self {
-            bsb_number: None,
-            fingerprint: None,
-            last4: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeBancontact {
-    fn test_default() -> Self {
-        Self {
-            bank_code: None,
-            bank_name: None,
-            bic: None,
-            iban_last4: None,
-            preferred_language: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeCard {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: None,
-            address_zip_check: None,
-            brand: None,
-            country: None,
-            cvc_check: None,
-            dynamic_last4: None,
-            exp_month: None,
-            exp_year: None,
-            fingerprint: None,
-            funding: None,
-            last4: None,
-            name: None,
-            three_d_secure: None,
-            tokenization_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeCardPresent {
-    fn test_default() -> Self {
-        Self {
-            application_cryptogram: None,
-            application_preferred_name: None,
-            authorization_code: None,
-            authorization_response_code: None,
-            brand: None,
-            country: None,
-            cvm_type: None,
-            data_type: None,
-            dedicated_file_name: None,
-            emv_auth_data: None,
-            evidence_customer_signature: None,
-            evidence_transaction_certificate: None,
-            exp_month: None,
-            exp_year: None,
-            fingerprint: None,
-            funding: None,
-            last4: None,
-            pos_device_id: None,
-            pos_entry_mode: None,
-            read_method: None,
-            reader: None,
-            terminal_verification_results: None,
-            transaction_status_information: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeEps {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeGiropay {
-    fn test_default() -> Self {
-        Self {
-            bank_code: None,
-            bank_name: None,
-            bic: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeIdeal {
-    fn test_default() -> Self {
-        Self {
-            bank: None,
-            bic: None,
-            iban_last4: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeKlarna {
-    fn test_default() -> Self {
-        Self {
-            background_image_url: None,
-            client_token: None,
-            first_name: None,
-            last_name: None,
-            locale: None,
-            logo_url: None,
-            page_title: None,
-            pay_later_asset_urls_descriptive: None,
-            pay_later_asset_urls_standard: None,
-            pay_later_name: None,
-            pay_later_redirect_url: None,
-            pay_now_asset_urls_descriptive: None,
-            pay_now_asset_urls_standard: None,
-            pay_now_name: None,
-            pay_now_redirect_url: None,
-            pay_over_time_asset_urls_descriptive: None,
-            pay_over_time_asset_urls_standard: None,
-            pay_over_time_name: None,
-            pay_over_time_redirect_url: None,
-            payment_method_categories: None,
-            purchase_country: None,
-            purchase_type: None,
-            redirect_url: None,
-            shipping_delay: None,
-            shipping_first_name: None,
-            shipping_last_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeMultibanco {
-    fn test_default() -> Self {
-        Self {
-            entity: None,
-            reference: None,
-            refund_account_holder_address_city: None,
-            refund_account_holder_address_country: None,
-            refund_account_holder_address_line1: None,
-            refund_account_holder_address_line2: None,
-            refund_account_holder_address_postal_code: None,
-            refund_account_holder_address_state: None,
-            refund_account_holder_name: None,
-            refund_iban: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeP24 {
-    fn test_default() -> Self {
-        Self {
-            reference: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeSepaDebit {
-    fn test_default() -> Self {
-        Self {
-            bank_code: None,
-            branch_code: None,
-            country: None,
-            fingerprint: None,
-            last4: None,
-            mandate_reference: None,
-            mandate_url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeSofort {
-    fn test_default() -> Self {
-        Self {
-            bank_code: None,
-            bank_name: None,
-            bic: None,
-            country: None,
-            iban_last4: None,
-            preferred_language: None,
-            statement_descriptor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeThreeDSecure {
-    fn test_default() -> Self {
-        Self {
-            address_line1_check: None,
-            address_zip_check: None,
-            authenticated: None,
-            brand: None,
-            card: None,
-            country: None,
-            customer: None,
-            cvc_check: None,
-            dynamic_last4: None,
-            exp_month: None,
-            exp_year: None,
-            fingerprint: None,
-            funding: None,
-            last4: None,
-            name: None,
-            three_d_secure: None,
-            tokenization_method: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "source_mandate_notifications",
-        feature = "sources",
-        feature = "topups"
-    )
-)]
-impl crate::rt::TestDefault for crate::SourceTypeWechat {
-    fn test_default() -> Self {
-        Self {
-            prepay_id: None,
-            qr_code_url: None,
-            statement_descriptor: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -6606,23 +3160,6 @@ impl crate::rt::TestDefault for crate::Subscription {
     any(
         feature = "customer_subscriptions",
         feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionAutomaticTax {
-    fn test_default() -> Self {
-        Self {
-            disabled_reason: None,
-            enabled: crate::rt::TestDefault::test_default(),
-            liability: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
         feature = "subscription_schedules",
         feature = "subscriptions"
     )
@@ -6632,91 +3169,6 @@ impl crate::rt::TestDefault for crate::SubscriptionBillingThresholds {
         Self {
             amount_gte: None,
             reset_billing_cycle_anchor: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionPaymentMethodOptionsCard {
-    fn test_default() -> Self {
-        Self {
-            mandate_options: None,
-            network: None,
-            request_three_d_secure: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "subscriptions"
-    )
-)]
-impl crate::rt::TestDefault for crate::SubscriptionPendingInvoiceItemInterval {
-    fn test_default() -> Self {
-        Self {
-            interval: crate::rt::TestDefault::test_default(),
-            interval_count: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::TestDefault for crate::SubscriptionSchedulesResourceDefaultSettings {
-    fn test_default() -> Self {
-        Self {
-            application_fee_percent: None,
-            automatic_tax: None,
-            billing_cycle_anchor: crate::rt::TestDefault::test_default(),
-            billing_thresholds: None,
-            collection_method: None,
-            default_payment_method: None,
-            description: None,
-            invoice_settings: crate::rt::TestDefault::test_default(),
-            on_behalf_of: None,
-            transfer_data: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::TestDefault
-for crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-    fn test_default() -> Self {
-        Self {
-            disabled_reason: None,
-            enabled: crate::rt::TestDefault::test_default(),
-            liability: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::TestDefault
-for crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-    fn test_default() -> Self {
-        Self {
-            timestamp: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
-impl crate::rt::TestDefault
-for crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-    fn test_default() -> Self {
-        Self {
-            timestamp: None,
-            r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -6756,13 +3208,13 @@ impl crate::rt::TestDefault for crate::TaxId {
         }
     }
 }
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-impl crate::rt::TestDefault for crate::TaxIdVerification {
+#[cfg(any(feature = "account", feature = "accounts"))]
+impl crate::rt::TestDefault for crate::account::CardIssuingTosAcceptance {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            verified_address: None,
-            verified_name: None,
+            date: None,
+            ip: None,
+            user_agent: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -6784,6 +3236,114 @@ impl crate::rt::TestDefault for crate::account::Interval {
 impl crate::rt::TestDefault for crate::account::WeeklyPayoutDays {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("friday").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "balance")]
+impl crate::rt::TestDefault for crate::balance::BalanceAmount {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            source_types: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance")]
+impl crate::rt::TestDefault for crate::balance::InstantAvailable {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            net_available: None,
+            source_types: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance")]
+impl crate::rt::TestDefault for crate::balance::Issuing {
+    fn test_default() -> Self {
+        Self {
+            available: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance")]
+impl crate::rt::TestDefault for crate::balance::NetAvailable {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            destination: crate::rt::TestDefault::test_default(),
+            source_types: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance")]
+impl crate::rt::TestDefault for crate::balance::RefundAndDisputePrefunding {
+    fn test_default() -> Self {
+        Self {
+            available: crate::rt::TestDefault::test_default(),
+            pending: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance")]
+impl crate::rt::TestDefault for crate::balance::SourceTypes {
+    fn test_default() -> Self {
+        Self {
+            bank_account: None,
+            card: None,
+            fpx: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance_settings")]
+impl crate::rt::TestDefault for crate::balance_settings::Payments {
+    fn test_default() -> Self {
+        Self {
+            debit_negative_balances: None,
+            payouts: None,
+            settlement_timing: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance_settings")]
+impl crate::rt::TestDefault for crate::balance_settings::Payouts {
+    fn test_default() -> Self {
+        Self {
+            minimum_balance_by_currency: None,
+            schedule: None,
+            statement_descriptor: None,
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance_settings")]
+impl crate::rt::TestDefault for crate::balance_settings::Schedule {
+    fn test_default() -> Self {
+        Self {
+            interval: None,
+            monthly_payout_days: None,
+            weekly_payout_days: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "balance_settings")]
+impl crate::rt::TestDefault for crate::balance_settings::SettlementTiming {
+    fn test_default() -> Self {
+        Self {
+            delay_days: crate::rt::TestDefault::test_default(),
+            delay_days_override: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "balance_settings")]
@@ -6846,11 +3406,285 @@ impl crate::rt::TestDefault for crate::balance_transaction::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_cards",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers",
+        feature = "tokens"
+    )
+)]
+impl crate::rt::TestDefault for crate::card::RegulatedStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("regulated")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl crate::rt::TestDefault for crate::cash_balance::ReconciliationMode {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("automatic")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
+impl crate::rt::TestDefault for crate::cash_balance::Settings {
+    fn test_default() -> Self {
+        Self {
+            reconciliation_mode: crate::rt::TestDefault::test_default(),
+            using_merchant_default: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "charges")]
 impl crate::rt::TestDefault for crate::charge::AdviceCode {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("confirm_card_data")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::AmexExpressCheckout {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::charge::Chain {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("familymart")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Checks {
+    fn test_default() -> Self {
+        Self {
+            address_line1_check: None,
+            address_postal_code_check: None,
+            cvc_check: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "charges")]
+impl crate::rt::TestDefault for crate::charge::FraudDetails {
+    fn test_default() -> Self {
+        Self {
+            stripe_report: None,
+            user_report: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Installments {
+    fn test_default() -> Self {
+        Self {
+            plan: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Konbini {
+    fn test_default() -> Self {
+        Self {
+            store: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Link {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Masterpass {
+    fn test_default() -> Self {
+        Self {
+            billing_address: None,
+            email: None,
+            name: None,
+            shipping_address: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::MbWay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::NetworkToken {
+    fn test_default() -> Self {
+        Self {
+            used: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "charges")]
+impl crate::rt::TestDefault for crate::charge::Outcome {
+    fn test_default() -> Self {
+        Self {
+            advice_code: None,
+            network_advice_code: None,
+            network_decline_code: None,
+            network_status: None,
+            reason: None,
+            risk_level: None,
+            risk_score: None,
+            rule: None,
+            seller_message: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::PaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            ach_credit_transfer: None,
+            ach_debit: None,
+            acss_debit: None,
+            affirm: None,
+            afterpay_clearpay: None,
+            alipay: None,
+            alma: None,
+            amazon_pay: None,
+            au_becs_debit: None,
+            bacs_debit: None,
+            bancontact: None,
+            billie: None,
+            blik: None,
+            boleto: None,
+            card: None,
+            card_present: None,
+            cashapp: None,
+            crypto: None,
+            customer_balance: None,
+            eps: None,
+            fpx: None,
+            giropay: None,
+            grabpay: None,
+            ideal: None,
+            interac_present: None,
+            kakao_pay: None,
+            klarna: None,
+            konbini: None,
+            kr_card: None,
+            link: None,
+            mb_way: None,
+            mobilepay: None,
+            multibanco: None,
+            naver_pay: None,
+            nz_bank_account: None,
+            oxxo: None,
+            p24: None,
+            pay_by_bank: None,
+            payco: None,
+            paynow: None,
+            paypal: None,
+            payto: None,
+            pix: None,
+            promptpay: None,
+            revolut_pay: None,
+            samsung_pay: None,
+            satispay: None,
+            sepa_debit: None,
+            sofort: None,
+            stripe_account: None,
+            swish: None,
+            twint: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            wechat: None,
+            wechat_pay: None,
+            zip: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::PaymentMethodDetailsCard {
+    fn test_default() -> Self {
+        Self {
+            amount_authorized: None,
+            authorization_code: None,
+            brand: None,
+            capture_before: None,
+            checks: None,
+            country: None,
+            exp_month: crate::rt::TestDefault::test_default(),
+            exp_year: crate::rt::TestDefault::test_default(),
+            extended_authorization: None,
+            fingerprint: None,
+            funding: None,
+            incremental_authorization: None,
+            installments: None,
+            last4: None,
+            mandate: None,
+            multicapture: None,
+            network: None,
+            network_token: None,
+            network_transaction_id: None,
+            overcapture: None,
+            regulated_status: None,
+            three_d_secure: None,
+            wallet: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Paynow {
+    fn test_default() -> Self {
+        Self {
+            location: None,
+            reader: None,
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Promptpay {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::SamsungPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "charges")]
@@ -6859,16 +3693,169 @@ impl crate::rt::TestDefault for crate::charge::Status {
         <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Store {
+    fn test_default() -> Self {
+        Self {
+            chain: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "charges")]
+impl crate::rt::TestDefault for crate::charge::TransferData {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            destination: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::charge::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("amex_express_checkout")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::UsBankAccount {
+    fn test_default() -> Self {
+        Self {
+            account_holder_type: None,
+            account_type: None,
+            bank_name: None,
+            expected_debit_date: None,
+            fingerprint: None,
+            last4: None,
+            mandate: None,
+            payment_reference: None,
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::VisaCheckout {
+    fn test_default() -> Self {
+        Self {
+            billing_address: None,
+            email: None,
+            name: None,
+            shipping_address: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Wallet {
+    fn test_default() -> Self {
+        Self {
+            amex_express_checkout: None,
+            apple_pay: None,
+            dynamic_last4: None,
+            google_pay: None,
+            link: None,
+            masterpass: None,
+            samsung_pay: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            visa_checkout: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::WechatPay {
+    fn test_default() -> Self {
+        Self {
+            fingerprint: None,
+            location: None,
+            reader: None,
+            transaction_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charges", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::charge::Zip {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::checkout_session::Country {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("BE").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::checkout_session::EuBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            country: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::checkout_session::PaymentMethodConfigurationDetails {
+    fn test_default() -> Self {
+        Self {
+            id: ::core::convert::From::from("id_test"),
+            parent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "mandates"))]
+impl crate::rt::TestDefault for crate::checkout_session::PaytoMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            amount_type: None,
+            end_date: None,
+            payment_schedule: None,
+            payments_per_period: None,
+            purpose: None,
+            start_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "customers")]
 impl crate::rt::TestDefault for crate::customer::AutomaticTax {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
-impl crate::rt::TestDefault for crate::customer::Network {
+#[cfg(feature = "customers")]
+impl crate::rt::TestDefault for crate::customer::Location {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+        Self {
+            country: crate::rt::TestDefault::test_default(),
+            source: crate::rt::TestDefault::test_default(),
+            state: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "customers")]
@@ -6884,6 +3871,18 @@ impl crate::rt::TestDefault for crate::customer::Source {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(feature = "customers")]
+impl crate::rt::TestDefault for crate::customer::Tax {
+    fn test_default() -> Self {
+        Self {
+            automatic_tax: crate::rt::TestDefault::test_default(),
+            ip_address: None,
+            location: None,
+            provider: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -6897,26 +3896,117 @@ impl crate::rt::TestDefault for crate::customer::TaxExempt {
         <Self as ::core::str::FromStr>::from_str("exempt").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "customers", feature = "mandates"))]
-impl crate::rt::TestDefault for crate::customer::acceptance::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("offline")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
-impl crate::rt::TestDefault
-for crate::customer::balance_customer_balance_settings::ReconciliationMode {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("automatic")
-            .unwrap_or_else(|e| match e {})
-    }
-}
 #[cfg(feature = "customer_balance_transactions")]
 impl crate::rt::TestDefault for crate::customer_balance_transaction::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("adjustment")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::AdjustedForOverdraft {
+    fn test_default() -> Self {
+        Self {
+            balance_transaction: crate::rt::TestDefault::test_default(),
+            linked_transaction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::AppliedToPayment {
+    fn test_default() -> Self {
+        Self {
+            payment_intent: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault for crate::customer_cash_balance_transaction::BankTransfer {
+    fn test_default() -> Self {
+        Self {
+            eu_bank_transfer: None,
+            gb_bank_transfer: None,
+            jp_bank_transfer: None,
+            reference: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_transfer: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::EuBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            bic: None,
+            iban_last4: None,
+            sender_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault for crate::customer_cash_balance_transaction::Funded {
+    fn test_default() -> Self {
+        Self {
+            bank_transfer: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::GbBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            account_number_last4: None,
+            sender_name: None,
+            sort_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::JpBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            sender_bank: None,
+            sender_branch: None,
+            sender_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault for crate::customer_cash_balance_transaction::Network {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::RefundedFromPayment {
+    fn test_default() -> Self {
+        Self {
+            refund: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::TransferredToBalance {
+    fn test_default() -> Self {
+        Self {
+            balance_transaction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
@@ -6926,11 +4016,120 @@ impl crate::rt::TestDefault for crate::customer_cash_balance_transaction::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "checkout_sessions", feature = "customer_sessions"))]
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
 impl crate::rt::TestDefault
-for crate::customer_session::PaymentMethodAllowRedisplayFilters {
+for crate::customer_cash_balance_transaction::UnappliedFromPayment {
+    fn test_default() -> Self {
+        Self {
+            payment_intent: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customer_cash_balance_transactions", feature = "customers"))]
+impl crate::rt::TestDefault
+for crate::customer_cash_balance_transaction::UsBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            network: None,
+            sender_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "checkout_sessions", feature = "customer_sessions"))]
+impl crate::rt::TestDefault for crate::customer_session::AllowRedisplayFilters {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("always").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::BuyButton {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::Components {
+    fn test_default() -> Self {
+        Self {
+            buy_button: crate::rt::TestDefault::test_default(),
+            customer_sheet: crate::rt::TestDefault::test_default(),
+            mobile_payment_element: crate::rt::TestDefault::test_default(),
+            payment_element: crate::rt::TestDefault::test_default(),
+            pricing_table: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::CustomerSheet {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::CustomerSheetFeatures {
+    fn test_default() -> Self {
+        Self {
+            payment_method_allow_redisplay_filters: None,
+            payment_method_remove: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::MobilePaymentElement {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::MobilePaymentElementFeatures {
+    fn test_default() -> Self {
+        Self {
+            payment_method_allow_redisplay_filters: None,
+            payment_method_redisplay: None,
+            payment_method_remove: None,
+            payment_method_save: None,
+            payment_method_save_allow_redisplay_override: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::PaymentElement {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            features: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::PaymentElementFeatures {
+    fn test_default() -> Self {
+        Self {
+            payment_method_allow_redisplay_filters: crate::rt::TestDefault::test_default(),
+            payment_method_redisplay: crate::rt::TestDefault::test_default(),
+            payment_method_redisplay_limit: None,
+            payment_method_remove: crate::rt::TestDefault::test_default(),
+            payment_method_save: crate::rt::TestDefault::test_default(),
+            payment_method_save_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "customer_sessions")]
@@ -6968,6 +4167,39 @@ impl crate::rt::TestDefault for crate::customer_session::PaymentMethodSaveUsage 
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(feature = "customer_sessions")]
+impl crate::rt::TestDefault for crate::customer_session::PricingTable {
+    fn test_default() -> Self {
+        Self {
+            enabled: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "customer_discount",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::discount::Source {
+    fn test_default() -> Self {
+        Self {
+            coupon: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -6989,6 +4221,26 @@ impl crate::rt::TestDefault for crate::discount::Type {
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::AmazonPay {
+    fn test_default() -> Self {
+        Self {
+            dispute_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::Card {
+    fn test_default() -> Self {
+        Self {
+            brand: crate::rt::TestDefault::test_default(),
+            case_type: crate::rt::TestDefault::test_default(),
+            network_reason_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::TestDefault for crate::dispute::CaseType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("block").unwrap_or_else(|e| match e {})
@@ -7002,10 +4254,135 @@ impl crate::rt::TestDefault for crate::dispute::DisputeType {
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::DisputedTransaction {
+    fn test_default() -> Self {
+        Self {
+            customer_account_id: None,
+            customer_device_fingerprint: None,
+            customer_device_id: None,
+            customer_email_address: None,
+            customer_purchase_ip: None,
+            merchandise_or_services: None,
+            product_description: None,
+            shipping_address: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::EnhancedEligibility {
+    fn test_default() -> Self {
+        Self {
+            visa_compelling_evidence_3: None,
+            visa_compliance: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::TestDefault for crate::dispute::EnhancedEligibilityTypes {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("visa_compelling_evidence_3")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault
+for crate::dispute::EnhancedEligibilityVisaCompellingEvidence3 {
+    fn test_default() -> Self {
+        Self {
+            required_actions: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::EnhancedEligibilityVisaCompliance {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::EnhancedEvidence {
+    fn test_default() -> Self {
+        Self {
+            visa_compelling_evidence_3: None,
+            visa_compliance: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::EnhancedEvidenceVisaCompellingEvidence3 {
+    fn test_default() -> Self {
+        Self {
+            disputed_transaction: None,
+            prior_undisputed_transactions: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::Evidence {
+    fn test_default() -> Self {
+        Self {
+            access_activity_log: None,
+            billing_address: None,
+            cancellation_policy: None,
+            cancellation_policy_disclosure: None,
+            cancellation_rebuttal: None,
+            customer_communication: None,
+            customer_email_address: None,
+            customer_name: None,
+            customer_purchase_ip: None,
+            customer_signature: None,
+            duplicate_charge_documentation: None,
+            duplicate_charge_explanation: None,
+            duplicate_charge_id: None,
+            enhanced_evidence: crate::rt::TestDefault::test_default(),
+            product_description: None,
+            receipt: None,
+            refund_policy: None,
+            refund_policy_disclosure: None,
+            refund_refusal_explanation: None,
+            service_date: None,
+            service_documentation: None,
+            shipping_address: None,
+            shipping_carrier: None,
+            shipping_date: None,
+            shipping_documentation: None,
+            shipping_tracking_number: None,
+            uncategorized_file: None,
+            uncategorized_text: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::EvidenceDetails {
+    fn test_default() -> Self {
+        Self {
+            due_by: None,
+            enhanced_eligibility: crate::rt::TestDefault::test_default(),
+            has_evidence: crate::rt::TestDefault::test_default(),
+            past_due: crate::rt::TestDefault::test_default(),
+            submission_count: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::Klarna {
+    fn test_default() -> Self {
+        Self {
+            chargeback_loss_reason_code: None,
+            reason_code: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
@@ -7016,10 +4393,63 @@ impl crate::rt::TestDefault for crate::dispute::MerchandiseOrServices {
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::PaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            amazon_pay: None,
+            card: None,
+            klarna: None,
+            paypal: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::Paypal {
+    fn test_default() -> Self {
+        Self {
+            case_id: None,
+            reason_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::PriorUndisputedTransactions {
+    fn test_default() -> Self {
+        Self {
+            charge: crate::rt::TestDefault::test_default(),
+            customer_account_id: None,
+            customer_device_fingerprint: None,
+            customer_device_id: None,
+            customer_email_address: None,
+            customer_purchase_ip: None,
+            product_description: None,
+            shipping_address: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
 impl crate::rt::TestDefault for crate::dispute::RequiredActions {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("missing_customer_identifiers")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::ShippingAddress {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: None,
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
@@ -7036,19 +4466,150 @@ impl crate::rt::TestDefault for crate::dispute::Type {
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault
-for crate::dispute::enhanced_eligibility_visa_compelling_evidence3::Status {
+impl crate::rt::TestDefault for crate::dispute::VisaCompellingEvidence3Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("not_qualified")
             .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(any(feature = "charge_dispute", feature = "disputes"))]
-impl crate::rt::TestDefault
-for crate::dispute::enhanced_eligibility_visa_compliance::Status {
+impl crate::rt::TestDefault for crate::dispute::VisaCompliance {
+    fn test_default() -> Self {
+        Self {
+            fee_acknowledged: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "charge_dispute", feature = "disputes"))]
+impl crate::rt::TestDefault for crate::dispute::VisaComplianceStatus {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("fee_acknowledged")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::AcssDebit {
+    fn test_default() -> Self {
+        Self {
+            default_for: None,
+            interval_description: None,
+            payment_schedule: crate::rt::TestDefault::test_default(),
+            transaction_type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::AmazonPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::AuBecsDebit {
+    fn test_default() -> Self {
+        Self {
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::BacsDebit {
+    fn test_default() -> Self {
+        Self {
+            network_status: crate::rt::TestDefault::test_default(),
+            reference: crate::rt::TestDefault::test_default(),
+            revocation_reason: None,
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::Card {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::Cashapp {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "mandates"))]
+impl crate::rt::TestDefault for crate::mandate::CustomerAcceptance {
+    fn test_default() -> Self {
+        Self {
+            accepted_at: None,
+            offline: None,
+            online: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "customers", feature = "mandates"))]
+impl crate::rt::TestDefault for crate::mandate::CustomerAcceptanceType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("offline")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::KakaoPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::Klarna {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::KrCard {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::Link {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::MultiUse {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::NaverPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "mandates")]
@@ -7059,10 +4620,97 @@ impl crate::rt::TestDefault for crate::mandate::NetworkStatus {
     }
 }
 #[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::NzBankAccount {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::PaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            amazon_pay: None,
+            au_becs_debit: None,
+            bacs_debit: None,
+            card: None,
+            cashapp: None,
+            kakao_pay: None,
+            klarna: None,
+            kr_card: None,
+            link: None,
+            naver_pay: None,
+            nz_bank_account: None,
+            paypal: None,
+            payto: None,
+            revolut_pay: None,
+            sepa_debit: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::Paypal {
+    fn test_default() -> Self {
+        Self {
+            billing_agreement_id: None,
+            payer_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::Payto {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            amount_type: crate::rt::TestDefault::test_default(),
+            end_date: None,
+            payment_schedule: crate::rt::TestDefault::test_default(),
+            payments_per_period: None,
+            purpose: None,
+            start_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
 impl crate::rt::TestDefault for crate::mandate::RevocationReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("account_closed")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::RevolutPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::SepaDebit {
+    fn test_default() -> Self {
+        Self {
+            reference: crate::rt::TestDefault::test_default(),
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::SingleUse {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "mandates")]
@@ -7078,16 +4726,263 @@ impl crate::rt::TestDefault for crate::mandate::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(feature = "mandates")]
+impl crate::rt::TestDefault for crate::mandate::UsBankAccount {
+    fn test_default() -> Self {
+        Self {
+            collection_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_attempt_record::Promptpay {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 impl crate::rt::TestDefault for crate::payment_attempt_record::ReportedBy {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("self").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_attempt_record::UsBankAccount {
+    fn test_default() -> Self {
+        Self {
+            account_holder_type: None,
+            account_type: None,
+            bank_name: None,
+            expected_debit_date: None,
+            fingerprint: None,
+            last4: None,
+            mandate: None,
+            payment_reference: None,
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_attempt_record::WechatPay {
+    fn test_default() -> Self {
+        Self {
+            fingerprint: None,
+            location: None,
+            reader: None,
+            transaction_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AcssDebit {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsAcssDebit(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AcssDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            setup_future_usage: None,
+            target_date: None,
+            verification_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AcssDebitOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            custom_mandate_url: None,
+            interval_description: None,
+            payment_schedule: None,
+            transaction_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Affirm {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::AffirmOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            preferred_locale: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AfterpayClearpay {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::AfterpayClearpayOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            reference: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Alipay {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AlipayHandleRedirect {
+    fn test_default() -> Self {
+        Self {
+            native_data: None,
+            native_url: None,
+            return_url: None,
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::AlipayOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Alma {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::AlmaOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AmazonPay {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::AmazonPayOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::AmountDetails {
     fn test_default() -> Self {
         Self::PaymentFlowsAmountDetails(crate::rt::TestDefault::test_default())
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::AuBecsDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            target_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::BacsDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            setup_future_usage: None,
+            target_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::BacsDebitOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            reference_prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Bancontact {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::BancontactOptions {
+    fn test_default() -> Self {
+        Self {
+            preferred_language: crate::rt::TestDefault::test_default(),
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -7118,6 +5013,62 @@ impl crate::rt::TestDefault for crate::payment_intent::Billie {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::BillieOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Blik {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsBlik(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::BlikOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Boleto {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::BoletoDisplayDetails {
+    fn test_default() -> Self {
+        Self {
+            expires_at: None,
+            hosted_voucher_url: None,
+            number: None,
+            pdf: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::BoletoOptions {
+    fn test_default() -> Self {
+        Self {
+            expires_after_days: crate::rt::TestDefault::test_default(),
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::CancellationReason {
     fn test_default() -> Self {
@@ -7136,6 +5087,112 @@ impl crate::rt::TestDefault for crate::payment_intent::CaptureMethod {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("automatic")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Card {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsCard(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::CardAwaitNotification {
+    fn test_default() -> Self {
+        Self {
+            charge_attempt_at: None,
+            customer_approval_required: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::CardOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            installments: None,
+            mandate_options: None,
+            network: None,
+            request_extended_authorization: None,
+            request_incremental_authorization: None,
+            request_multicapture: None,
+            request_overcapture: None,
+            request_three_d_secure: None,
+            require_cvc_recollection: None,
+            setup_future_usage: None,
+            statement_descriptor_suffix_kana: None,
+            statement_descriptor_suffix_kanji: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_intent::CardOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            amount_type: crate::rt::TestDefault::test_default(),
+            description: None,
+            end_date: None,
+            interval: crate::rt::TestDefault::test_default(),
+            interval_count: None,
+            reference: crate::rt::TestDefault::test_default(),
+            start_date: crate::rt::TestDefault::test_default(),
+            supported_types: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::CardPresent {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::CardPresentOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            request_extended_authorization: None,
+            request_incremental_authorization_support: None,
+            routing: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Cashapp {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
+impl crate::rt::TestDefault
+for crate::payment_intent::CashappHandleRedirectOrDisplayQrCode {
+    fn test_default() -> Self {
+        Self {
+            hosted_instructions_url: crate::rt::TestDefault::test_default(),
+            mobile_auth_url: crate::rt::TestDefault::test_default(),
+            qr_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::CashappOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -7179,6 +5236,83 @@ impl crate::rt::TestDefault for crate::payment_intent::Crypto {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::CryptoOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::CustomerBalance {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::CustomerBalanceOptions {
+    fn test_default() -> Self {
+        Self {
+            bank_transfer: None,
+            funding_type: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::CustomerNotification {
+    fn test_default() -> Self {
+        Self {
+            approval_requested: None,
+            completes_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::DisplayBankTransferInstructions {
+    fn test_default() -> Self {
+        Self {
+            amount_remaining: None,
+            currency: None,
+            financial_addresses: None,
+            hosted_instructions_url: None,
+            reference: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault
+for crate::payment_intent::DisplayBankTransferInstructionsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("eu_bank_transfer")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Eps {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsEps(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::EpsOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(
     any(
         feature = "checkout_sessions",
@@ -7190,6 +5324,25 @@ impl crate::rt::TestDefault for crate::payment_intent::ExcludedPaymentMethodType
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("acss_debit")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Familymart {
+    fn test_default() -> Self {
+        Self {
+            confirmation_number: None,
+            payment_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::FpxOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -7215,12 +5368,39 @@ impl crate::rt::TestDefault for crate::payment_intent::Giropay {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::GiropayOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::Grabpay {
     fn test_default() -> Self {
         Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::GrabpayOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::IdealOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7231,20 +5411,12 @@ impl crate::rt::TestDefault for crate::payment_intent::InteracPresent {
         )
     }
 }
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "confirmation_tokens",
-        feature = "invoices",
-        feature = "payment_attempt_records",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::payment_intent::Interval {
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::InteracPresentOptions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("month").unwrap_or_else(|e| match e {})
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7256,11 +5428,126 @@ impl crate::rt::TestDefault for crate::payment_intent::KakaoPay {
     }
 }
 #[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Klarna {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::KlarnaOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            preferred_locale: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Konbini {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::KonbiniDisplayDetails {
+    fn test_default() -> Self {
+        Self {
+            expires_at: crate::rt::TestDefault::test_default(),
+            hosted_voucher_url: None,
+            stores: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::KonbiniOptions {
+    fn test_default() -> Self {
+        Self {
+            confirmation_number: None,
+            expires_after_days: None,
+            expires_at: None,
+            product_description: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::KrCard {
     fn test_default() -> Self {
         Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::KrCardOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Lawson {
+    fn test_default() -> Self {
+        Self {
+            confirmation_number: None,
+            payment_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Link {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsLink(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::LinkOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::MandateOptions {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            amount_type: None,
+            end_date: None,
+            payment_schedule: None,
+            payments_per_period: None,
+            purpose: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_intent::MandateOptionsInterval {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7271,11 +5558,30 @@ impl crate::rt::TestDefault for crate::payment_intent::MbWay {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::MbWayOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 impl crate::rt::TestDefault for crate::payment_intent::MicrodepositType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("amounts")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Ministop {
+    fn test_default() -> Self {
+        Self {
+            confirmation_number: None,
+            payment_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7287,11 +5593,101 @@ impl crate::rt::TestDefault for crate::payment_intent::Mobilepay {
     }
 }
 #[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::MobilepayOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::Multibanco {
     fn test_default() -> Self {
         Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::MultibancoDisplayDetails {
+    fn test_default() -> Self {
+        Self {
+            entity: None,
+            expires_at: None,
+            hosted_voucher_url: None,
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::MultibancoOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::NextAction {
+    fn test_default() -> Self {
+        Self {
+            alipay_handle_redirect: None,
+            boleto_display_details: None,
+            card_await_notification: None,
+            cashapp_handle_redirect_or_display_qr_code: None,
+            display_bank_transfer_instructions: None,
+            konbini_display_details: None,
+            multibanco_display_details: None,
+            oxxo_display_details: None,
+            paynow_display_qr_code: None,
+            pix_display_qr_code: None,
+            promptpay_display_qr_code: None,
+            redirect_to_url: None,
+            swish_handle_redirect_or_display_qr_code: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            use_stripe_sdk: None,
+            verify_with_microdeposits: None,
+            wechat_pay_display_qr_code: None,
+            wechat_pay_redirect_to_android_app: None,
+            wechat_pay_redirect_to_ios_app: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::NzBankAccountOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            target_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::OptionsBankTransfer {
+    fn test_default() -> Self {
+        Self {
+            eu_bank_transfer: None,
+            requested_address_types: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_intent::OptionsInstallments {
+    fn test_default() -> Self {
+        Self {
+            available_plans: None,
+            enabled: crate::rt::TestDefault::test_default(),
+            plan: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7303,11 +5699,195 @@ impl crate::rt::TestDefault for crate::payment_intent::Oxxo {
     }
 }
 #[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::OxxoDisplayDetails {
+    fn test_default() -> Self {
+        Self {
+            expires_after: None,
+            hosted_voucher_url: None,
+            number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::OxxoOptions {
+    fn test_default() -> Self {
+        Self {
+            expires_after_days: crate::rt::TestDefault::test_default(),
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::P24 {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::P24Options {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PayByBank {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::PayByBankOptions {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::Payco {
     fn test_default() -> Self {
         Self::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptions {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            affirm: None,
+            afterpay_clearpay: None,
+            alipay: None,
+            alma: None,
+            amazon_pay: None,
+            au_becs_debit: None,
+            bacs_debit: None,
+            bancontact: None,
+            billie: None,
+            blik: None,
+            boleto: None,
+            card: None,
+            card_present: None,
+            cashapp: None,
+            crypto: None,
+            customer_balance: None,
+            eps: None,
+            fpx: None,
+            giropay: None,
+            grabpay: None,
+            ideal: None,
+            interac_present: None,
+            kakao_pay: None,
+            klarna: None,
+            konbini: None,
+            kr_card: None,
+            link: None,
+            mb_way: None,
+            mobilepay: None,
+            multibanco: None,
+            naver_pay: None,
+            nz_bank_account: None,
+            oxxo: None,
+            p24: None,
+            pay_by_bank: None,
+            payco: None,
+            paynow: None,
+            paypal: None,
+            payto: None,
+            pix: None,
+            promptpay: None,
+            revolut_pay: None,
+            samsung_pay: None,
+            satispay: None,
+            sepa_debit: None,
+            sofort: None,
+            swish: None,
+            twint: None,
+            us_bank_account: None,
+            wechat_pay: None,
+            zip: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptionsAuBecsDebit {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsAuBecsDebit(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptionsBacsDebit {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsBacsDebit(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptionsFpx {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptionsIdeal {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptionsNaverPay {
+    fn test_default() -> Self {
+        Self::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault
+for crate::payment_intent::PaymentMethodOptionsNzBankAccount {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsNzBankAccount(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentMethodOptionsSepaDebit {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsSepaDebit(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_sessions",
+        feature = "mandates",
+        feature = "payment_intents",
+        feature = "setup_intents"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_intent::PaymentSchedule {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("adhoc").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7318,18 +5898,121 @@ impl crate::rt::TestDefault for crate::payment_intent::Paynow {
         )
     }
 }
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault for crate::payment_intent::PreferredLanguage {
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaynowDisplayQrCode {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("de").unwrap_or_else(|e| match e {})
+        Self {
+            data: crate::rt::TestDefault::test_default(),
+            hosted_instructions_url: None,
+            image_url_png: crate::rt::TestDefault::test_default(),
+            image_url_svg: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::PaynowOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Paypal {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::PaypalOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            preferred_locale: None,
+            reference: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Payto {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsPayto(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PaytoOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Pix {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PixDisplayQrCode {
+    fn test_default() -> Self {
+        Self {
+            data: None,
+            expires_at: None,
+            hosted_instructions_url: None,
+            image_url_png: None,
+            image_url_svg: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::PixOptions {
+    fn test_default() -> Self {
+        Self {
+            amount_includes_iof: None,
+            expires_after_seconds: None,
+            expires_at: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Processing {
+    fn test_default() -> Self {
+        Self {
+            card: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::ProcessingCard {
+    fn test_default() -> Self {
+        Self {
+            customer_notification: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::ProcessingType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7338,6 +6021,48 @@ impl crate::rt::TestDefault for crate::payment_intent::Promptpay {
         Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::PromptpayDisplayQrCode {
+    fn test_default() -> Self {
+        Self {
+            data: crate::rt::TestDefault::test_default(),
+            hosted_instructions_url: crate::rt::TestDefault::test_default(),
+            image_url_png: crate::rt::TestDefault::test_default(),
+            image_url_svg: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::PromptpayOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::QrCode {
+    fn test_default() -> Self {
+        Self {
+            data: crate::rt::TestDefault::test_default(),
+            image_url_png: crate::rt::TestDefault::test_default(),
+            image_url_svg: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::RedirectToUrl {
+    fn test_default() -> Self {
+        Self {
+            return_url: None,
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
@@ -7353,6 +6078,25 @@ impl crate::rt::TestDefault for crate::payment_intent::RevolutPay {
         Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::RevolutPayOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_intent::Routing {
+    fn test_default() -> Self {
+        Self {
+            requested_priority: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7371,11 +6115,121 @@ impl crate::rt::TestDefault for crate::payment_intent::Satispay {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::SatispayOptions {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Seicomart {
+    fn test_default() -> Self {
+        Self {
+            confirmation_number: None,
+            payment_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::SepaDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            setup_future_usage: None,
+            target_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::SepaDebitOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            reference_prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Sofort {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::SofortOptions {
+    fn test_default() -> Self {
+        Self {
+            preferred_language: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Stores {
+    fn test_default() -> Self {
+        Self {
+            familymart: None,
+            lawson: None,
+            ministop: None,
+            seicomart: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_intent::SupportedTypes {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("india").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::Swish {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsSwish(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault
+for crate::payment_intent::SwishHandleRedirectOrDisplayQrCode {
+    fn test_default() -> Self {
+        Self {
+            hosted_instructions_url: crate::rt::TestDefault::test_default(),
+            qr_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::SwishOptions {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "payment_intents")]
@@ -7386,6 +6240,135 @@ impl crate::rt::TestDefault for crate::payment_intent::Twint {
         )
     }
 }
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::TwintOptions {
+    fn test_default() -> Self {
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::TypeSpecificClient {
+    fn test_default() -> Self {
+        Self {
+            capture_method: None,
+            installments: None,
+            mandate_options: None,
+            request_incremental_authorization_support: None,
+            require_cvc_recollection: None,
+            routing: None,
+            setup_future_usage: None,
+            verification_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::UsBankAccount {
+    fn test_default() -> Self {
+        Self::PaymentIntentPaymentMethodOptionsUsBankAccount(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::UsBankAccountOptions {
+    fn test_default() -> Self {
+        Self {
+            financial_connections: None,
+            mandate_options: None,
+            setup_future_usage: None,
+            target_date: None,
+            verification_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "setup_intents"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::payment_intent::UsBankAccountOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            collection_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::VerifyWithMicrodeposits {
+    fn test_default() -> Self {
+        Self {
+            arrival_date: crate::rt::TestDefault::test_default(),
+            hosted_verification_url: crate::rt::TestDefault::test_default(),
+            microdeposit_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::WechatPay {
+    fn test_default() -> Self {
+        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::WechatPayDisplayQrCode {
+    fn test_default() -> Self {
+        Self {
+            data: crate::rt::TestDefault::test_default(),
+            hosted_instructions_url: crate::rt::TestDefault::test_default(),
+            image_data_url: crate::rt::TestDefault::test_default(),
+            image_url_png: crate::rt::TestDefault::test_default(),
+            image_url_svg: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::WechatPayOptions {
+    fn test_default() -> Self {
+        Self {
+            app_id: None,
+            client: None,
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::WechatPayRedirectToAndroidApp {
+    fn test_default() -> Self {
+        Self {
+            app_id: crate::rt::TestDefault::test_default(),
+            nonce_str: crate::rt::TestDefault::test_default(),
+            package: crate::rt::TestDefault::test_default(),
+            partner_id: crate::rt::TestDefault::test_default(),
+            prepay_id: crate::rt::TestDefault::test_default(),
+            sign: crate::rt::TestDefault::test_default(),
+            timestamp: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "payment_intents")]
+impl crate::rt::TestDefault for crate::payment_intent::WechatPayRedirectToIosApp {
+    fn test_default() -> Self {
+        Self {
+            native_url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "payment_intents")]
 impl crate::rt::TestDefault for crate::payment_intent::Zip {
     fn test_default() -> Self {
@@ -7394,295 +6377,13 @@ impl crate::rt::TestDefault for crate::payment_intent::Zip {
         )
     }
 }
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::next_action_display_bank_transfer_instructions::Type {
+#[cfg(feature = "payment_methods")]
+impl crate::rt::TestDefault for crate::payment_intent::ZipOptions {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("eu_bank_transfer")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::AcssDebit {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsAcssDebit(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Affirm {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::AfterpayClearpay {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Alipay {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Alma {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::AmazonPay {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::AuBecsDebit {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsAuBecsDebit(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::BacsDebit {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsBacsDebit(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::Bancontact {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Blik {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsBlik(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Boleto {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Card {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsCard(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::CardPresent {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Cashapp {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::CustomerBalance {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Eps {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsEps(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Fpx {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Ideal {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Klarna {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Konbini {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Link {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsLink(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::NaverPay {
-    fn test_default() -> Self {
-        Self::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::NzBankAccount {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsNzBankAccount(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::P24 {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::PayByBank {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Paypal {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Payto {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsPayto(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Pix {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::SepaDebit {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsSepaDebit(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Sofort {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::payment_method_options::Swish {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsSwish(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::UsBankAccount {
-    fn test_default() -> Self {
-        Self::PaymentIntentPaymentMethodOptionsUsBankAccount(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault
-for crate::payment_intent::payment_method_options::WechatPay {
-    fn test_default() -> Self {
-        Self::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "payment_intents")]
-impl crate::rt::TestDefault for crate::payment_intent::processing::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("card").unwrap_or_else(|e| match e {})
+        Self {
+            setup_future_usage: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -7727,6 +6428,22 @@ impl crate::rt::TestDefault for crate::payment_intent::shared::FpxBank {
     any(
         feature = "charges",
         feature = "confirmation_tokens",
+        feature = "invoices",
+        feature = "payment_attempt_records",
+        feature = "payment_intents",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_intent::shared::Interval {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("month").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
         feature = "customer_payment_methods",
         feature = "payment_attempt_records",
         feature = "payment_intents",
@@ -7744,16 +6461,22 @@ impl crate::rt::TestDefault for crate::payment_intent::shared::P24Bank {
 }
 #[cfg(
     any(
-        feature = "checkout_sessions",
-        feature = "mandates",
+        feature = "charges",
+        feature = "payment_attempt_records",
         feature = "payment_intents",
-        feature = "setup_intents"
+        feature = "payment_methods",
+        feature = "payment_records"
     )
 )]
-impl crate::rt::TestDefault
-for crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule {
+impl crate::rt::TestDefault for crate::payment_intent::shared::PreferredLanguage {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("adhoc").unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("de").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_intent::shared::SharedCaptureMethod {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("manual").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -7767,15 +6490,26 @@ for crate::payment_intent::shared::PaytoMandateOptionsPaymentSchedule {
         feature = "payment_records"
     )
 )]
-impl crate::rt::TestDefault for crate::payment_intent::shared::PlanType {
+impl crate::rt::TestDefault for crate::payment_intent::shared::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("bonus").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::payment_intent::shared::SharedCaptureMethod {
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::AccountType {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("manual").unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("checking")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -7797,6 +6531,21 @@ impl crate::rt::TestDefault for crate::payment_intent::shared::SharedCaptureMeth
 impl crate::rt::TestDefault for crate::payment_method::AllowRedisplay {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("always").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "confirmation_tokens",
+        feature = "customer_payment_methods",
+        feature = "payment_methods",
+        feature = "terminal_readers"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::AmexExpressCheckout {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -7835,22 +6584,19 @@ impl crate::rt::TestDefault for crate::payment_method::Brand {
 }
 #[cfg(
     any(
-        feature = "charges",
-        feature = "payment_attempt_records",
+        feature = "customer_payment_methods",
         feature = "payment_methods",
-        feature = "payment_records"
+        feature = "terminal_readers"
     )
 )]
-impl crate::rt::TestDefault for crate::payment_method::Chain {
+impl crate::rt::TestDefault for crate::payment_method::Custom {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("familymart")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "checkout_sessions", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::payment_method::Country {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("BE").unwrap_or_else(|e| match e {})
+        Self {
+            display_name: None,
+            logo: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -7913,17 +6659,38 @@ impl crate::rt::TestDefault for crate::payment_method::Reason {
 #[cfg(
     any(
         feature = "charges",
-        feature = "confirmation_tokens",
-        feature = "customer_cards",
-        feature = "customer_payment_methods",
+        feature = "payment_attempt_records",
         feature = "payment_methods",
-        feature = "terminal_readers",
-        feature = "tokens"
+        feature = "payment_records"
     )
 )]
-impl crate::rt::TestDefault for crate::payment_method::RegulatedStatus {
+impl crate::rt::TestDefault for crate::payment_method::Receipt {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("regulated")
+        Self {
+            account_type: None,
+            application_cryptogram: None,
+            application_preferred_name: None,
+            authorization_code: None,
+            authorization_response_code: None,
+            cardholder_verification_method: None,
+            dedicated_file_name: None,
+            terminal_verification_results: None,
+            transaction_status_information: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "payment_attempt_records",
+        feature = "payment_methods",
+        feature = "payment_records"
+    )
+)]
+impl crate::rt::TestDefault for crate::payment_method::ReceiptAccountType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("checking")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -7953,12 +6720,6 @@ impl crate::rt::TestDefault for crate::payment_method::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
-impl crate::rt::TestDefault for crate::payment_method::Value {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("off").unwrap_or_else(|e| match e {})
-    }
-}
 #[cfg(
     any(
         feature = "charges",
@@ -7978,52 +6739,25 @@ for crate::payment_method::details_card_present_offline::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::payment_method::details_card_present_receipt::AccountType {
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_method_configuration::AcssDebit {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("checking")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            available: crate::rt::TestDefault::test_default(),
+            display_preference: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "payment_attempt_records",
-        feature = "payment_methods",
-        feature = "payment_records"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::payment_method::details_interac_present_receipt::AccountType {
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_method_configuration::DisplayPreference {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("checking")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "charges",
-        feature = "confirmation_tokens",
-        feature = "customer_payment_methods",
-        feature = "payment_methods",
-        feature = "terminal_readers"
-    )
-)]
-impl crate::rt::TestDefault for crate::payment_method::shared::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("amex_express_checkout")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            overridable: None,
+            preference: crate::rt::TestDefault::test_default(),
+            value: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
@@ -8032,10 +6766,35 @@ impl crate::rt::TestDefault for crate::payment_method_configuration::Preference 
         <Self as ::core::str::FromStr>::from_str("none").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(any(feature = "payment_method_configurations", feature = "payment_methods"))]
+impl crate::rt::TestDefault for crate::payment_method_configuration::Value {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("off").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_method_domains")]
+impl crate::rt::TestDefault for crate::payment_method_domain::AmazonPay {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "payment_method_domains")]
 impl crate::rt::TestDefault for crate::payment_method_domain::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "payment_method_domains")]
+impl crate::rt::TestDefault for crate::payment_method_domain::StatusDetails {
+    fn test_default() -> Self {
+        Self {
+            error_message: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -8092,10 +6851,349 @@ impl crate::rt::TestDefault for crate::responses::Response {
     }
 }
 #[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::AcssDebit {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::AmazonPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::AuBecsDebit {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::BacsDebit {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Bancontact {
+    fn test_default() -> Self {
+        Self {
+            bank_code: None,
+            bank_name: None,
+            bic: None,
+            generated_sepa_debit: None,
+            generated_sepa_debit_mandate: None,
+            iban_last4: None,
+            preferred_language: None,
+            verified_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Boleto {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Card {
+    fn test_default() -> Self {
+        Self {
+            brand: None,
+            checks: None,
+            country: None,
+            exp_month: None,
+            exp_year: None,
+            fingerprint: None,
+            funding: None,
+            last4: None,
+            network: None,
+            three_d_secure: None,
+            wallet: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::CardPresent {
+    fn test_default() -> Self {
+        Self {
+            generated_card: None,
+            offline: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Cashapp {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Checks {
+    fn test_default() -> Self {
+        Self {
+            address_line1_check: None,
+            address_postal_code_check: None,
+            cvc_check: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Ideal {
+    fn test_default() -> Self {
+        Self {
+            bank: None,
+            bic: None,
+            generated_sepa_debit: None,
+            generated_sepa_debit_mandate: None,
+            iban_last4: None,
+            verified_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::KakaoPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Klarna {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::KrCard {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Link {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::NaverPay {
+    fn test_default() -> Self {
+        Self {
+            buyer_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::NzBankAccount {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::PaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            amazon_pay: None,
+            au_becs_debit: None,
+            bacs_debit: None,
+            bancontact: None,
+            boleto: None,
+            card: None,
+            card_present: None,
+            cashapp: None,
+            ideal: None,
+            kakao_pay: None,
+            klarna: None,
+            kr_card: None,
+            link: None,
+            naver_pay: None,
+            nz_bank_account: None,
+            paypal: None,
+            payto: None,
+            revolut_pay: None,
+            sepa_debit: None,
+            sofort: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Paypal {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Payto {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::RevolutPay {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::SepaDebit {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Sofort {
+    fn test_default() -> Self {
+        Self {
+            bank_code: None,
+            bank_name: None,
+            bic: None,
+            generated_sepa_debit: None,
+            generated_sepa_debit_mandate: None,
+            iban_last4: None,
+            preferred_language: None,
+            verified_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
 impl crate::rt::TestDefault for crate::setup_attempt::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("apple_pay")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::UsBankAccount {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_attempts")]
+impl crate::rt::TestDefault for crate::setup_attempt::Wallet {
+    fn test_default() -> Self {
+        Self {
+            apple_pay: None,
+            google_pay: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::AcssDebit {
+    fn test_default() -> Self {
+        Self::SetupIntentPaymentMethodOptionsAcssDebit(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::AcssDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            currency: None,
+            mandate_options: None,
+            verification_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::AcssDebitOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            custom_mandate_url: None,
+            default_for: None,
+            interval_description: None,
+            payment_schedule: None,
+            transaction_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::AmazonPay {
+    fn test_default() -> Self {
+        Self::SetupIntentPaymentMethodOptionsAmazonPay(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::AmazonPayOptions {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::BacsDebit {
+    fn test_default() -> Self {
+        Self::SetupIntentPaymentMethodOptionsBacsDebit(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::BacsDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::BacsDebitOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            reference_prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "setup_intents")]
@@ -8106,11 +7204,54 @@ impl crate::rt::TestDefault for crate::setup_intent::CancellationReason {
     }
 }
 #[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::Card {
+    fn test_default() -> Self {
+        Self::SetupIntentPaymentMethodOptionsCard(crate::rt::TestDefault::test_default())
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::CardOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            network: None,
+            request_three_d_secure: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::CardOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            amount_type: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            description: None,
+            end_date: None,
+            interval: crate::rt::TestDefault::test_default(),
+            interval_count: None,
+            reference: crate::rt::TestDefault::test_default(),
+            start_date: crate::rt::TestDefault::test_default(),
+            supported_types: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
 impl crate::rt::TestDefault for crate::setup_intent::CardPresent {
     fn test_default() -> Self {
         Self::SetupIntentPaymentMethodOptionsCardPresent(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::CardPresentOptions {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "setup_attempts", feature = "setup_intents"))]
@@ -8120,22 +7261,127 @@ impl crate::rt::TestDefault for crate::setup_intent::FlowDirections {
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents"
-    )
-)]
-impl crate::rt::TestDefault for crate::setup_intent::Interval {
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::Klarna {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
+        Self::SetupIntentPaymentMethodOptionsKlarna(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::KlarnaOptions {
+    fn test_default() -> Self {
+        Self {
+            currency: None,
+            preferred_locale: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "setup_intents")]
 impl crate::rt::TestDefault for crate::setup_intent::Link {
     fn test_default() -> Self {
         Self::SetupIntentPaymentMethodOptionsLink(crate::rt::TestDefault::test_default())
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::LinkOptions {
+    fn test_default() -> Self {
+        Self {
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::MandateOptions {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            amount_type: None,
+            end_date: None,
+            payment_schedule: None,
+            payments_per_period: None,
+            purpose: None,
+            start_date: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::NextAction {
+    fn test_default() -> Self {
+        Self {
+            cashapp_handle_redirect_or_display_qr_code: None,
+            redirect_to_url: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            use_stripe_sdk: None,
+            verify_with_microdeposits: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::PaymentMethodOptions {
+    fn test_default() -> Self {
+        Self {
+            acss_debit: None,
+            amazon_pay: None,
+            bacs_debit: None,
+            card: None,
+            card_present: None,
+            klarna: None,
+            link: None,
+            paypal: None,
+            payto: None,
+            sepa_debit: None,
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::Paypal {
+    fn test_default() -> Self {
+        Self::SetupIntentPaymentMethodOptionsPaypal(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::PaypalOptions {
+    fn test_default() -> Self {
+        Self {
+            billing_agreement_id: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::Payto {
+    fn test_default() -> Self {
+        Self::SetupIntentPaymentMethodOptionsPayto(
+            crate::rt::TestDefault::test_default(),
+        )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::PaytoOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::RedirectToUrl {
+    fn test_default() -> Self {
+        Self {
+            return_url: None,
+            url: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "setup_intents")]
@@ -8147,85 +7393,572 @@ impl crate::rt::TestDefault for crate::setup_intent::SepaDebit {
     }
 }
 #[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::SepaDebitOptions {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::SepaDebitOptionsMandateOptions {
+    fn test_default() -> Self {
+        Self {
+            reference_prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
 impl crate::rt::TestDefault for crate::setup_intent::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")
             .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "payment_intents",
-        feature = "payment_methods",
-        feature = "setup_intents"
-    )
-)]
-impl crate::rt::TestDefault for crate::setup_intent::SupportedTypes {
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::TypeSpecificClient {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("india").unwrap_or_else(|e| match e {})
+        Self {
+            mandate_options: None,
+            verification_method: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::AcssDebit {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsAcssDebit(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::AmazonPay {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsAmazonPay(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::BacsDebit {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsBacsDebit(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::Card {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsCard(crate::rt::TestDefault::test_default())
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::Klarna {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsKlarna(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::Paypal {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsPaypal(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault for crate::setup_intent::payment_method_options::Payto {
-    fn test_default() -> Self {
-        Self::SetupIntentPaymentMethodOptionsPayto(
-            crate::rt::TestDefault::test_default(),
-        )
-    }
-}
-#[cfg(feature = "setup_intents")]
-impl crate::rt::TestDefault
-for crate::setup_intent::payment_method_options::UsBankAccount {
+impl crate::rt::TestDefault for crate::setup_intent::UsBankAccount {
     fn test_default() -> Self {
         Self::SetupIntentPaymentMethodOptionsUsBankAccount(
             crate::rt::TestDefault::test_default(),
         )
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::UsBankAccountOptions {
+    fn test_default() -> Self {
+        Self {
+            financial_connections: None,
+            mandate_options: None,
+            verification_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "setup_intents")]
+impl crate::rt::TestDefault for crate::setup_intent::VerifyWithMicrodeposits {
+    fn test_default() -> Self {
+        Self {
+            arrival_date: crate::rt::TestDefault::test_default(),
+            hosted_verification_url: crate::rt::TestDefault::test_default(),
+            microdeposit_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::AchCreditTransfer {
+    fn test_default() -> Self {
+        Self {
+            account_number: None,
+            bank_name: None,
+            fingerprint: None,
+            refund_account_holder_name: None,
+            refund_account_holder_type: None,
+            refund_routing_number: None,
+            routing_number: None,
+            swift_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::AchDebit {
+    fn test_default() -> Self {
+        Self {
+            bank_name: None,
+            country: None,
+            fingerprint: None,
+            last4: None,
+            routing_number: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::AcssDebit {
+    fn test_default() -> Self {
+        Self {
+            bank_address_city: None,
+            bank_address_line_1: None,
+            bank_address_line_2: None,
+            bank_address_postal_code: None,
+            bank_name: None,
+            category: None,
+            country: None,
+            fingerprint: None,
+            last4: None,
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Alipay {
+    fn test_default() -> Self {
+        Self {
+            data_string: None,
+            native_url: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::AuBecsDebit {
+    fn test_default() -> Self {
+        Self {
+            bsb_number: None,
+            fingerprint: None,
+            last4: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Bancontact {
+    fn test_default() -> Self {
+        Self {
+            bank_code: None,
+            bank_name: None,
+            bic: None,
+            iban_last4: None,
+            preferred_language: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Card {
+    fn test_default() -> Self {
+        Self {
+            address_line1_check: None,
+            address_zip_check: None,
+            brand: None,
+            country: None,
+            cvc_check: None,
+            dynamic_last4: None,
+            exp_month: None,
+            exp_year: None,
+            fingerprint: None,
+            funding: None,
+            last4: None,
+            name: None,
+            three_d_secure: None,
+            tokenization_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::CardPresent {
+    fn test_default() -> Self {
+        Self {
+            application_cryptogram: None,
+            application_preferred_name: None,
+            authorization_code: None,
+            authorization_response_code: None,
+            brand: None,
+            country: None,
+            cvm_type: None,
+            data_type: None,
+            dedicated_file_name: None,
+            emv_auth_data: None,
+            evidence_customer_signature: None,
+            evidence_transaction_certificate: None,
+            exp_month: None,
+            exp_year: None,
+            fingerprint: None,
+            funding: None,
+            last4: None,
+            pos_device_id: None,
+            pos_entry_mode: None,
+            read_method: None,
+            reader: None,
+            terminal_verification_results: None,
+            transaction_status_information: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::CodeVerification {
+    fn test_default() -> Self {
+        Self {
+            attempts_remaining: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Eps {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Giropay {
+    fn test_default() -> Self {
+        Self {
+            bank_code: None,
+            bank_name: None,
+            bic: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Ideal {
+    fn test_default() -> Self {
+        Self {
+            bank: None,
+            bic: None,
+            iban_last4: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Items {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            currency: None,
+            description: None,
+            parent: None,
+            quantity: None,
+            r#type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Klarna {
+    fn test_default() -> Self {
+        Self {
+            background_image_url: None,
+            client_token: None,
+            first_name: None,
+            last_name: None,
+            locale: None,
+            logo_url: None,
+            page_title: None,
+            pay_later_asset_urls_descriptive: None,
+            pay_later_asset_urls_standard: None,
+            pay_later_name: None,
+            pay_later_redirect_url: None,
+            pay_now_asset_urls_descriptive: None,
+            pay_now_asset_urls_standard: None,
+            pay_now_name: None,
+            pay_now_redirect_url: None,
+            pay_over_time_asset_urls_descriptive: None,
+            pay_over_time_asset_urls_standard: None,
+            pay_over_time_name: None,
+            pay_over_time_redirect_url: None,
+            payment_method_categories: None,
+            purchase_country: None,
+            purchase_type: None,
+            redirect_url: None,
+            shipping_delay: None,
+            shipping_first_name: None,
+            shipping_last_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Multibanco {
+    fn test_default() -> Self {
+        Self {
+            entity: None,
+            reference: None,
+            refund_account_holder_address_city: None,
+            refund_account_holder_address_country: None,
+            refund_account_holder_address_line1: None,
+            refund_account_holder_address_line2: None,
+            refund_account_holder_address_postal_code: None,
+            refund_account_holder_address_state: None,
+            refund_account_holder_name: None,
+            refund_iban: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Owner {
+    fn test_default() -> Self {
+        Self {
+            address: None,
+            email: None,
+            name: None,
+            phone: None,
+            verified_address: None,
+            verified_email: None,
+            verified_name: None,
+            verified_phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::P24 {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Receiver {
+    fn test_default() -> Self {
+        Self {
+            address: None,
+            amount_charged: crate::rt::TestDefault::test_default(),
+            amount_received: crate::rt::TestDefault::test_default(),
+            amount_returned: crate::rt::TestDefault::test_default(),
+            refund_attributes_method: crate::rt::TestDefault::test_default(),
+            refund_attributes_status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Redirect {
+    fn test_default() -> Self {
+        Self {
+            failure_reason: None,
+            return_url: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            url: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::SepaDebit {
+    fn test_default() -> Self {
+        Self {
+            bank_code: None,
+            branch_code: None,
+            country: None,
+            fingerprint: None,
+            last4: None,
+            mandate_reference: None,
+            mandate_url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Sofort {
+    fn test_default() -> Self {
+        Self {
+            bank_code: None,
+            bank_name: None,
+            bic: None,
+            country: None,
+            iban_last4: None,
+            preferred_language: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::SourceOrder {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            email: None,
+            items: None,
+            shipping: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::ThreeDSecure {
+    fn test_default() -> Self {
+        Self {
+            address_line1_check: None,
+            address_zip_check: None,
+            authenticated: None,
+            brand: None,
+            card: None,
+            country: None,
+            customer: None,
+            cvc_check: None,
+            dynamic_last4: None,
+            exp_month: None,
+            exp_year: None,
+            fingerprint: None,
+            funding: None,
+            last4: None,
+            name: None,
+            three_d_secure: None,
+            tokenization_method: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -8241,11 +7974,152 @@ impl crate::rt::TestDefault for crate::source::Type {
             .unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "source_mandate_notifications",
+        feature = "sources",
+        feature = "topups"
+    )
+)]
+impl crate::rt::TestDefault for crate::source::Wechat {
+    fn test_default() -> Self {
+        Self {
+            prepay_id: None,
+            qr_code_url: None,
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "source_mandate_notifications")]
+impl crate::rt::TestDefault for crate::source_mandate_notification::AcssDebit {
+    fn test_default() -> Self {
+        Self {
+            statement_descriptor: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "source_mandate_notifications")]
+impl crate::rt::TestDefault for crate::source_mandate_notification::BacsDebit {
+    fn test_default() -> Self {
+        Self {
+            last4: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "source_mandate_notifications")]
+impl crate::rt::TestDefault for crate::source_mandate_notification::SepaDebit {
+    fn test_default() -> Self {
+        Self {
+            creditor_identifier: None,
+            last4: None,
+            mandate_reference: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
+impl crate::rt::TestDefault for crate::source_transaction::AchCreditTransfer {
+    fn test_default() -> Self {
+        Self {
+            customer_data: None,
+            fingerprint: None,
+            last4: None,
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
+impl crate::rt::TestDefault for crate::source_transaction::ChfCreditTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            sender_address_country: None,
+            sender_address_line1: None,
+            sender_iban: None,
+            sender_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
+impl crate::rt::TestDefault for crate::source_transaction::GbpCreditTransfer {
+    fn test_default() -> Self {
+        Self {
+            fingerprint: None,
+            funding_method: None,
+            last4: None,
+            reference: None,
+            sender_account_number: None,
+            sender_name: None,
+            sender_sort_code: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
+impl crate::rt::TestDefault for crate::source_transaction::PaperCheck {
+    fn test_default() -> Self {
+        Self {
+            available_at: None,
+            invoices: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "source_transactions", feature = "sources"))]
+impl crate::rt::TestDefault for crate::source_transaction::SepaCreditTransfer {
+    fn test_default() -> Self {
+        Self {
+            reference: None,
+            sender_iban: None,
+            sender_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(any(feature = "source_transactions", feature = "sources"))]
 impl crate::rt::TestDefault for crate::source_transaction::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach_credit_transfer")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::AutomaticTax {
+    fn test_default() -> Self {
+        Self {
+            disabled_reason: None,
+            enabled: crate::rt::TestDefault::test_default(),
+            liability: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription::Card {
+    fn test_default() -> Self {
+        Self {
+            mandate_options: None,
+            network: None,
+            request_three_d_secure: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -8269,9 +8143,13 @@ impl crate::rt::TestDefault for crate::subscription::Network {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription::Status {
+impl crate::rt::TestDefault for crate::subscription::PendingInvoiceItemInterval {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+        Self {
+            interval: crate::rt::TestDefault::test_default(),
+            interval_count: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -8281,22 +8159,61 @@ impl crate::rt::TestDefault for crate::subscription::Status {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription::shared::Interval {
+impl crate::rt::TestDefault for crate::subscription::PendingInvoiceItemIntervalInterval {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("day").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
     any(
-        feature = "invoices",
-        feature = "subscription_schedules",
+        feature = "customer_subscriptions",
+        feature = "customers",
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription_schedule::shared::EndType {
+impl crate::rt::TestDefault for crate::subscription::Status {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("min_item_period_end")
-            .unwrap_or_else(|e| match e {})
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
+impl crate::rt::TestDefault for crate::subscription_schedule::DefaultSettings {
+    fn test_default() -> Self {
+        Self {
+            application_fee_percent: None,
+            automatic_tax: None,
+            billing_cycle_anchor: crate::rt::TestDefault::test_default(),
+            billing_thresholds: None,
+            collection_method: None,
+            default_payment_method: None,
+            description: None,
+            invoice_settings: crate::rt::TestDefault::test_default(),
+            on_behalf_of: None,
+            transfer_data: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
+impl crate::rt::TestDefault
+for crate::subscription_schedule::DefaultSettingsAutomaticTax {
+    fn test_default() -> Self {
+        Self {
+            disabled_reason: None,
+            enabled: crate::rt::TestDefault::test_default(),
+            liability: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
+impl crate::rt::TestDefault for crate::subscription_schedule::End {
+    fn test_default() -> Self {
+        Self {
+            timestamp: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -8306,7 +8223,30 @@ impl crate::rt::TestDefault for crate::subscription_schedule::shared::EndType {
         feature = "subscriptions"
     )
 )]
-impl crate::rt::TestDefault for crate::subscription_schedule::shared::StartType {
+impl crate::rt::TestDefault for crate::subscription_schedule::EndType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("min_item_period_end")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
+impl crate::rt::TestDefault for crate::subscription_schedule::Start {
+    fn test_default() -> Self {
+        Self {
+            timestamp: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "invoices",
+        feature = "subscription_schedules",
+        feature = "subscriptions"
+    )
+)]
+impl crate::rt::TestDefault for crate::subscription_schedule::StartType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("max_item_period_start")
             .unwrap_or_else(|e| match e {})
@@ -8317,5 +8257,16 @@ impl crate::rt::TestDefault for crate::tax_id::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("pending")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
+impl crate::rt::TestDefault for crate::tax_id::Verification {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            verified_address: None,
+            verified_name: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }

@@ -69,31 +69,6 @@ impl crate::rt::TestDefault for crate::RadarRadarOptions {
         }
     }
 }
-#[cfg(feature = "reviews")]
-impl crate::rt::TestDefault for crate::RadarReviewResourceLocation {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            latitude: None,
-            longitude: None,
-            region: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "reviews")]
-impl crate::rt::TestDefault for crate::RadarReviewResourceSession {
-    fn test_default() -> Self {
-        Self {
-            browser: None,
-            device: None,
-            platform: None,
-            version: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "radar_value_lists")]
 impl crate::rt::TestDefault for crate::RadarValueList {
     fn test_default() -> Self {
@@ -161,8 +136,33 @@ impl crate::rt::TestDefault for crate::review::ClosedReason {
     }
 }
 #[cfg(feature = "reviews")]
+impl crate::rt::TestDefault for crate::review::IpAddressLocation {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: None,
+            latitude: None,
+            longitude: None,
+            region: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "reviews")]
 impl crate::rt::TestDefault for crate::review::OpenedReason {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("manual").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "reviews")]
+impl crate::rt::TestDefault for crate::review::Session {
+    fn test_default() -> Self {
+        Self {
+            browser: None,
+            device: None,
+            platform: None,
+            version: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }

@@ -51,15 +51,6 @@ impl crate::rt::TestDefault for crate::ScheduledQueryRun {
         }
     }
 }
-#[cfg(feature = "sigma_scheduled_query_runs")]
-impl crate::rt::TestDefault for crate::SigmaScheduledQueryRunError {
-    fn test_default() -> Self {
-        Self {
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "sigma_saved_queries")]
 impl crate::rt::TestDefault for crate::SigmaSigmaApiQuery {
     fn test_default() -> Self {
@@ -69,6 +60,15 @@ impl crate::rt::TestDefault for crate::SigmaSigmaApiQuery {
             livemode: crate::rt::TestDefault::test_default(),
             name: crate::rt::TestDefault::test_default(),
             sql: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "sigma_scheduled_query_runs")]
+impl crate::rt::TestDefault for crate::scheduled_query_run::Error {
+    fn test_default() -> Self {
+        Self {
+            message: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }

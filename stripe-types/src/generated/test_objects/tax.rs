@@ -76,8 +76,275 @@ impl crate::rt::TestDefault for crate::TaxDeductedAtSource {
         }
     }
 }
+#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::TaxProductResourceCustomerDetails {
+    fn test_default() -> Self {
+        Self {
+            address: None,
+            address_source: None,
+            ip_address: None,
+            tax_ids: crate::rt::TestDefault::test_default(),
+            taxability_override: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
+impl crate::rt::TestDefault for crate::TaxProductResourceJurisdiction {
+    fn test_default() -> Self {
+        Self {
+            country: crate::rt::TestDefault::test_default(),
+            display_name: crate::rt::TestDefault::test_default(),
+            level: crate::rt::TestDefault::test_default(),
+            state: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
+impl crate::rt::TestDefault for crate::TaxProductResourceLineItemTaxBreakdown {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            jurisdiction: crate::rt::TestDefault::test_default(),
+            sourcing: crate::rt::TestDefault::test_default(),
+            tax_rate_details: None,
+            taxability_reason: crate::rt::TestDefault::test_default(),
+            taxable_amount: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
+impl crate::rt::TestDefault for crate::TaxProductResourceLineItemTaxRateDetails {
+    fn test_default() -> Self {
+        Self {
+            display_name: crate::rt::TestDefault::test_default(),
+            percentage_decimal: crate::rt::TestDefault::test_default(),
+            tax_type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::TaxProductResourcePostalAddress {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: crate::rt::TestDefault::test_default(),
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::TaxProductResourceShipFromDetails {
+    fn test_default() -> Self {
+        Self {
+            address: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::TaxRegistration {
+    fn test_default() -> Self {
+        Self {
+            active_from: crate::rt::TestDefault::test_default(),
+            country: crate::rt::TestDefault::test_default(),
+            country_options: crate::rt::TestDefault::test_default(),
+            created: crate::rt::TestDefault::test_default(),
+            expires_at: None,
+            id: ::core::convert::From::from("tax_registration_test"),
+            livemode: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_settings")]
+impl crate::rt::TestDefault for crate::TaxSettings {
+    fn test_default() -> Self {
+        Self {
+            defaults: crate::rt::TestDefault::test_default(),
+            head_office: None,
+            livemode: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_transactions")]
+impl crate::rt::TestDefault for crate::TaxTransaction {
+    fn test_default() -> Self {
+        Self {
+            created: crate::rt::TestDefault::test_default(),
+            currency: ::core::convert::From::from("usd"),
+            customer: None,
+            customer_details: crate::rt::TestDefault::test_default(),
+            id: ::core::convert::From::from("tax_transaction_test"),
+            line_items: None,
+            livemode: crate::rt::TestDefault::test_default(),
+            metadata: None,
+            posted_at: crate::rt::TestDefault::test_default(),
+            reference: crate::rt::TestDefault::test_default(),
+            reversal: None,
+            ship_from_details: None,
+            shipping_cost: None,
+            tax_date: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::TaxTransactionLineItem {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            amount_tax: crate::rt::TestDefault::test_default(),
+            id: ::core::convert::From::from("tax_transaction_line_item_test"),
+            livemode: crate::rt::TestDefault::test_default(),
+            metadata: None,
+            product: None,
+            quantity: crate::rt::TestDefault::test_default(),
+            reference: crate::rt::TestDefault::test_default(),
+            reversal: None,
+            tax_behavior: crate::rt::TestDefault::test_default(),
+            tax_code: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_associations")]
+impl crate::rt::TestDefault for crate::tax_association::Committed {
+    fn test_default() -> Self {
+        Self {
+            transaction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_associations")]
+impl crate::rt::TestDefault for crate::tax_association::Errored {
+    fn test_default() -> Self {
+        Self {
+            reason: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_associations")]
+impl crate::rt::TestDefault for crate::tax_association::Reason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str(
+                "another_payment_associated_with_calculation",
+            )
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_associations")]
+impl crate::rt::TestDefault for crate::tax_association::TaxTransactionAttempts {
+    fn test_default() -> Self {
+        Self {
+            committed: None,
+            errored: None,
+            source: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::tax_calculation::AddressSource {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("billing")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl crate::rt::TestDefault for crate::tax_calculation::RateType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("flat_amount")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::TestDefault for crate::tax_calculation::ShippingCost {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            amount_tax: crate::rt::TestDefault::test_default(),
+            shipping_rate: None,
+            tax_behavior: crate::rt::TestDefault::test_default(),
+            tax_breakdown: None,
+            tax_code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::TestDefault for crate::tax_calculation::TaxBreakdown {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            inclusive: crate::rt::TestDefault::test_default(),
+            tax_rate_details: crate::rt::TestDefault::test_default(),
+            taxability_reason: crate::rt::TestDefault::test_default(),
+            taxable_amount: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_calculations")]
+impl crate::rt::TestDefault for crate::tax_calculation::TaxRateDetails {
+    fn test_default() -> Self {
+        Self {
+            country: None,
+            flat_amount: None,
+            percentage_decimal: crate::rt::TestDefault::test_default(),
+            rate_type: None,
+            state: None,
+            tax_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::tax_calculation::TaxabilityOverride {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("customer_exempt")
+            .unwrap_or_else(|e| match e {})
+    }
+}
 #[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-impl crate::rt::TestDefault for crate::TaxIDsOwner {
+impl crate::rt::TestDefault for crate::tax_id::Owner {
     fn test_default() -> Self {
         Self {
             account: None,
@@ -89,8 +356,124 @@ impl crate::rt::TestDefault for crate::TaxIDsOwner {
         }
     }
 }
+#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
+impl crate::rt::TestDefault for crate::tax_id::OwnerType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::tax_product_resource_customer_details::TaxIds {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            value: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
+impl crate::rt::TestDefault for crate::tax_product_resource_jurisdiction::Level {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("city").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
+impl crate::rt::TestDefault
+for crate::tax_product_resource_line_item_tax_breakdown::Sourcing {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("destination")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "checkout_session_line_items",
+        feature = "checkout_sessions",
+        feature = "credit_note_lines",
+        feature = "credit_notes",
+        feature = "customer_subscriptions",
+        feature = "customers",
+        feature = "invoice_lines",
+        feature = "invoiceitems",
+        feature = "invoices",
+        feature = "payment_link_line_items",
+        feature = "payment_links",
+        feature = "quote_computed_upfront_line_items",
+        feature = "quote_line_items",
+        feature = "quotes",
+        feature = "subscription_items",
+        feature = "subscription_schedules",
+        feature = "subscriptions",
+        feature = "tax_calculation_line_items",
+        feature = "tax_calculations",
+        feature = "tax_rates"
+    )
+)]
+impl crate::rt::TestDefault for crate::tax_rate::TaxType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("amusement_tax")
+            .unwrap_or_else(|e| match e {})
+    }
+}
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::TaxProductRegistrationsResourceCountryOptions {
+impl crate::rt::TestDefault for crate::tax_registration::Ae {
+    fn test_default() -> Self {
+        Self {
+            standard: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::Al {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::Am {
+    fn test_default() -> Self {
+        Self {
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::At {
+    fn test_default() -> Self {
+        Self {
+            standard: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::Ca {
+    fn test_default() -> Self {
+        Self {
+            province_standard: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::CaType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("province_standard")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::CountryOptions {
     fn test_default() -> Self {
         Self {
             ae: None,
@@ -198,8 +581,42 @@ impl crate::rt::TestDefault for crate::TaxProductRegistrationsResourceCountryOpt
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard {
+impl crate::rt::TestDefault for crate::tax_registration::Elections {
+    fn test_default() -> Self {
+        Self {
+            jurisdiction: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::ElectionsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("local_use_tax")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::LocalAmusementTax {
+    fn test_default() -> Self {
+        Self {
+            jurisdiction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::LocalLeaseTax {
+    fn test_default() -> Self {
+        Self {
+            jurisdiction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::ProvinceStandard {
     fn test_default() -> Self {
         Self {
             province: crate::rt::TestDefault::test_default(),
@@ -208,40 +625,7 @@ for crate::TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard {
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsCanada {
-    fn test_default() -> Self {
-        Self {
-            province_standard: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsDefault {
-    fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
-    fn test_default() -> Self {
-        Self {
-            standard: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard {
+impl crate::rt::TestDefault for crate::tax_registration::SgStandard {
     fn test_default() -> Self {
         Self {
             place_of_supply_scheme: crate::rt::TestDefault::test_default(),
@@ -250,8 +634,7 @@ for crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard {
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsEuStandard {
+impl crate::rt::TestDefault for crate::tax_registration::SkStandard {
     fn test_default() -> Self {
         Self {
             place_of_supply_scheme: crate::rt::TestDefault::test_default(),
@@ -260,39 +643,52 @@ for crate::TaxProductRegistrationsResourceCountryOptionsEuStandard {
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsEurope {
+impl crate::rt::TestDefault for crate::tax_registration::StandardPlaceOfSupplyScheme {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("inbound_goods")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::StateSalesTax {
     fn test_default() -> Self {
         Self {
-            standard: None,
+            elections: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::Status {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::Th {
+    fn test_default() -> Self {
+        Self {
             r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsSimplified {
+impl crate::rt::TestDefault for crate::tax_registration::ThType {
     fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("simplified")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsThailand {
+impl crate::rt::TestDefault for crate::tax_registration::Type {
     fn test_default() -> Self {
-        Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("simplified")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsUnitedStates {
+impl crate::rt::TestDefault for crate::tax_registration::Us {
     fn test_default() -> Self {
         Self {
             local_amusement_tax: None,
@@ -305,205 +701,52 @@ for crate::TaxProductRegistrationsResourceCountryOptionsUnitedStates {
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax {
+impl crate::rt::TestDefault for crate::tax_registration::UsType {
     fn test_default() -> Self {
-        Self {
-            jurisdiction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("local_amusement_tax")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
 impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax {
+for crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme {
     fn test_default() -> Self {
-        Self {
-            jurisdiction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("inbound_goods")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
 impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
+for crate::tax_registration::tax_registration_create::SgType {
     fn test_default() -> Self {
-        Self {
-            elections: None,
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("standard")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
 impl crate::rt::TestDefault
-for crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection {
+for crate::tax_registration::tax_registration_create::TaxRegistrationCreateType {
     fn test_default() -> Self {
-        Self {
-            jurisdiction: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("standard")
+            .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::TaxProductResourceCustomerDetails {
+#[cfg(feature = "tax_registrations")]
+impl crate::rt::TestDefault for crate::tax_registration::tax_registration_create::Type {
     fn test_default() -> Self {
-        Self {
-            address: None,
-            address_source: None,
-            ip_address: None,
-            tax_ids: crate::rt::TestDefault::test_default(),
-            taxability_override: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("ioss").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::TaxProductResourceCustomerDetailsResourceTaxId {
+#[cfg(feature = "tax_settings")]
+impl crate::rt::TestDefault for crate::tax_settings::Active {
     fn test_default() -> Self {
         Self {
-            r#type: crate::rt::TestDefault::test_default(),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
-impl crate::rt::TestDefault for crate::TaxProductResourceJurisdiction {
-    fn test_default() -> Self {
-        Self {
-            country: crate::rt::TestDefault::test_default(),
-            display_name: crate::rt::TestDefault::test_default(),
-            level: crate::rt::TestDefault::test_default(),
-            state: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
-impl crate::rt::TestDefault for crate::TaxProductResourceLineItemTaxBreakdown {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            jurisdiction: crate::rt::TestDefault::test_default(),
-            sourcing: crate::rt::TestDefault::test_default(),
-            tax_rate_details: None,
-            taxability_reason: crate::rt::TestDefault::test_default(),
-            taxable_amount: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
-impl crate::rt::TestDefault for crate::TaxProductResourceLineItemTaxRateDetails {
-    fn test_default() -> Self {
-        Self {
-            display_name: crate::rt::TestDefault::test_default(),
-            percentage_decimal: crate::rt::TestDefault::test_default(),
-            tax_type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::TaxProductResourcePostalAddress {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: crate::rt::TestDefault::test_default(),
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::TaxProductResourceShipFromDetails {
-    fn test_default() -> Self {
-        Self {
-            address: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_associations")]
-impl crate::rt::TestDefault
-for crate::TaxProductResourceTaxAssociationTransactionAttempts {
-    fn test_default() -> Self {
-        Self {
-            committed: None,
-            errored: None,
-            source: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_associations")]
-impl crate::rt::TestDefault
-for crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceCommitted {
-    fn test_default() -> Self {
-        Self {
-            transaction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_associations")]
-impl crate::rt::TestDefault
-for crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
-    fn test_default() -> Self {
-        Self {
-            reason: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_calculations")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxBreakdown {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            inclusive: crate::rt::TestDefault::test_default(),
-            tax_rate_details: crate::rt::TestDefault::test_default(),
-            taxability_reason: crate::rt::TestDefault::test_default(),
-            taxable_amount: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_calculations")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxCalculationShippingCost {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            amount_tax: crate::rt::TestDefault::test_default(),
-            shipping_rate: None,
-            tax_behavior: crate::rt::TestDefault::test_default(),
-            tax_breakdown: None,
-            tax_code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_calculations")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxRateDetails {
-    fn test_default() -> Self {
-        Self {
-            country: None,
-            flat_amount: None,
-            percentage_decimal: crate::rt::TestDefault::test_default(),
-            rate_type: None,
-            state: None,
-            tax_type: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxSettingsDefaults {
+impl crate::rt::TestDefault for crate::tax_settings::Defaults {
     fn test_default() -> Self {
         Self {
             provider: crate::rt::TestDefault::test_default(),
@@ -514,7 +757,7 @@ impl crate::rt::TestDefault for crate::TaxProductResourceTaxSettingsDefaults {
     }
 }
 #[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxSettingsHeadOffice {
+impl crate::rt::TestDefault for crate::tax_settings::HeadOffice {
     fn test_default() -> Self {
         Self {
             address: crate::rt::TestDefault::test_default(),
@@ -523,7 +766,28 @@ impl crate::rt::TestDefault for crate::TaxProductResourceTaxSettingsHeadOffice {
     }
 }
 #[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxSettingsStatusDetails {
+impl crate::rt::TestDefault for crate::tax_settings::Pending {
+    fn test_default() -> Self {
+        Self {
+            missing_fields: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "tax_settings")]
+impl crate::rt::TestDefault for crate::tax_settings::Provider {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("anrok").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_settings")]
+impl crate::rt::TestDefault for crate::tax_settings::Status {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "tax_settings")]
+impl crate::rt::TestDefault for crate::tax_settings::StatusDetails {
     fn test_default() -> Self {
         Self {
             active: None,
@@ -533,36 +797,14 @@ impl crate::rt::TestDefault for crate::TaxProductResourceTaxSettingsStatusDetail
     }
 }
 #[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault
-for crate::TaxProductResourceTaxSettingsStatusDetailsResourceActive {
+impl crate::rt::TestDefault for crate::tax_settings::TaxBehavior {
     fn test_default() -> Self {
-        Self {
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault
-for crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending {
-    fn test_default() -> Self {
-        Self {
-            missing_fields: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
-impl crate::rt::TestDefault
-for crate::TaxProductResourceTaxTransactionLineItemResourceReversal {
-    fn test_default() -> Self {
-        Self {
-            original_line_item: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("exclusive")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_transactions")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxTransactionResourceReversal {
+impl crate::rt::TestDefault for crate::tax_transaction::Reversal {
     fn test_default() -> Self {
         Self {
             original_transaction: None,
@@ -571,7 +813,7 @@ impl crate::rt::TestDefault for crate::TaxProductResourceTaxTransactionResourceR
     }
 }
 #[cfg(feature = "tax_transactions")]
-impl crate::rt::TestDefault for crate::TaxProductResourceTaxTransactionShippingCost {
+impl crate::rt::TestDefault for crate::tax_transaction::ShippingCost {
     fn test_default() -> Self {
         Self {
             amount: crate::rt::TestDefault::test_default(),
@@ -583,286 +825,20 @@ impl crate::rt::TestDefault for crate::TaxProductResourceTaxTransactionShippingC
         }
     }
 }
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::TaxRegistration {
-    fn test_default() -> Self {
-        Self {
-            active_from: crate::rt::TestDefault::test_default(),
-            country: crate::rt::TestDefault::test_default(),
-            country_options: crate::rt::TestDefault::test_default(),
-            created: crate::rt::TestDefault::test_default(),
-            expires_at: None,
-            id: ::core::convert::From::from("tax_registration_test"),
-            livemode: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault for crate::TaxSettings {
-    fn test_default() -> Self {
-        Self {
-            defaults: crate::rt::TestDefault::test_default(),
-            head_office: None,
-            livemode: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "tax_transactions")]
-impl crate::rt::TestDefault for crate::TaxTransaction {
-    fn test_default() -> Self {
-        Self {
-            created: crate::rt::TestDefault::test_default(),
-            currency: ::core::convert::From::from("usd"),
-            customer: None,
-            customer_details: crate::rt::TestDefault::test_default(),
-            id: ::core::convert::From::from("tax_transaction_test"),
-            line_items: None,
-            livemode: crate::rt::TestDefault::test_default(),
-            metadata: None,
-            posted_at: crate::rt::TestDefault::test_default(),
-            reference: crate::rt::TestDefault::test_default(),
-            reversal: None,
-            ship_from_details: None,
-            shipping_cost: None,
-            tax_date: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::TaxTransactionLineItem {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            amount_tax: crate::rt::TestDefault::test_default(),
-            id: ::core::convert::From::from("tax_transaction_line_item_test"),
-            livemode: crate::rt::TestDefault::test_default(),
-            metadata: None,
-            product: None,
-            quantity: crate::rt::TestDefault::test_default(),
-            reference: crate::rt::TestDefault::test_default(),
-            reversal: None,
-            tax_behavior: crate::rt::TestDefault::test_default(),
-            tax_code: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::tax_calculation::AddressSource {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("billing")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "tax_calculations", feature = "tax_transactions"))]
-impl crate::rt::TestDefault for crate::tax_calculation::TaxabilityOverride {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("customer_exempt")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "customer_tax_ids", feature = "customers", feature = "tax_ids"))]
-impl crate::rt::TestDefault for crate::tax_id::shared::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_product_registrations_resource_country_options_canada::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("province_standard")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_product_registrations_resource_country_options_thailand::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("simplified")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_product_registrations_resource_country_options_united_states::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("local_amusement_tax")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_product_registrations_resource_country_options_us_state_sales_tax_election::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("local_use_tax")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
-impl crate::rt::TestDefault for crate::tax_product_resource_jurisdiction::Level {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("city").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(any(feature = "tax_calculation_line_items", feature = "tax_calculations"))]
-impl crate::rt::TestDefault
-for crate::tax_product_resource_line_item_tax_breakdown::Sourcing {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("destination")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_associations")]
-impl crate::rt::TestDefault
-for crate::tax_product_resource_tax_association_transaction_attempts_resource_errored::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "another_payment_associated_with_calculation",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "credit_note_lines",
-        feature = "credit_notes",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoiceitems",
-        feature = "invoices",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscription_schedules",
-        feature = "subscriptions",
-        feature = "tax_calculations",
-        feature = "tax_rates"
-    )
-)]
-impl crate::rt::TestDefault for crate::tax_product_resource_tax_rate_details::RateType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("flat_amount")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault
-for crate::tax_product_resource_tax_settings_defaults::Provider {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("anrok").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault
-for crate::tax_product_resource_tax_settings_defaults::TaxBehavior {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("exclusive")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "checkout_session_line_items",
-        feature = "checkout_sessions",
-        feature = "credit_note_lines",
-        feature = "credit_notes",
-        feature = "customer_subscriptions",
-        feature = "customers",
-        feature = "invoice_lines",
-        feature = "invoiceitems",
-        feature = "invoices",
-        feature = "payment_link_line_items",
-        feature = "payment_links",
-        feature = "quote_computed_upfront_line_items",
-        feature = "quote_line_items",
-        feature = "quotes",
-        feature = "subscription_items",
-        feature = "subscription_schedules",
-        feature = "subscriptions",
-        feature = "tax_calculation_line_items",
-        feature = "tax_calculations",
-        feature = "tax_rates"
-    )
-)]
-impl crate::rt::TestDefault for crate::tax_rate::TaxType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("amusement_tax")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::PlaceOfSupplyScheme {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("inbound_goods")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("simplified")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::shared::PlaceOfSupplyScheme {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("inbound_goods")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::shared::SgType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("standard")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::shared::SharedType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("standard")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::shared::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ioss").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "tax_settings")]
-impl crate::rt::TestDefault for crate::tax_settings::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
-    }
-}
 #[cfg(feature = "tax_transactions")]
 impl crate::rt::TestDefault for crate::tax_transaction::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("reversal")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]
+impl crate::rt::TestDefault for crate::tax_transaction_line_item::Reversal {
+    fn test_default() -> Self {
+        Self {
+            original_line_item: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "tax_transaction_line_items", feature = "tax_transactions"))]

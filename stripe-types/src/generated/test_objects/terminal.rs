@@ -52,130 +52,6 @@ impl crate::rt::TestDefault for crate::TerminalConfiguration {
 }
 #[cfg(feature = "terminal_configurations")]
 impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-    fn test_default() -> Self {
-        Self {
-            fixed_amounts: None,
-            percentages: None,
-            smart_tip_threshold: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-    fn test_default() -> Self {
-        Self {
-            splashscreen: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-    fn test_default() -> Self {
-        Self {
-            ca_certificate_file: None,
-            password: crate::rt::TestDefault::test_default(),
-            ssid: crate::rt::TestDefault::test_default(),
-            username: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-    fn test_default() -> Self {
-        Self {
-            ca_certificate_file: None,
-            client_certificate_file: crate::rt::TestDefault::test_default(),
-            private_key_file: crate::rt::TestDefault::test_default(),
-            private_key_file_password: None,
-            ssid: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceOfflineConfig {
-    fn test_default() -> Self {
-        Self {
-            enabled: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourcePersonalPskWifi {
-    fn test_default() -> Self {
-        Self {
-            password: crate::rt::TestDefault::test_default(),
-            ssid: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceRebootWindow {
-    fn test_default() -> Self {
-        Self {
-            end_hour: crate::rt::TestDefault::test_default(),
-            start_hour: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceTipping {
-    fn test_default() -> Self {
-        Self {
-            aed: None,
-            aud: None,
-            cad: None,
-            chf: None,
-            czk: None,
-            dkk: None,
-            eur: None,
-            gbp: None,
-            gip: None,
-            hkd: None,
-            huf: None,
-            jpy: None,
-            mxn: None,
-            myr: None,
-            nok: None,
-            nzd: None,
-            pln: None,
-            ron: None,
-            sek: None,
-            sgd: None,
-            usd: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
-for crate::TerminalConfigurationConfigurationResourceWifiConfig {
-    fn test_default() -> Self {
-        Self {
-            enterprise_eap_peap: None,
-            enterprise_eap_tls: None,
-            personal_psk: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault
 for crate::TerminalConfigurationOrDeletedTerminalConfiguration {
     fn test_default() -> Self {
         Self::TerminalConfiguration(crate::rt::TestDefault::test_default())
@@ -228,25 +104,6 @@ impl crate::rt::TestDefault for crate::TerminalOnboardingLink {
         }
     }
 }
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::TestDefault for crate::TerminalOnboardingLinkAppleTermsAndConditions {
-    fn test_default() -> Self {
-        Self {
-            allow_relinking: None,
-            merchant_display_name: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::TestDefault for crate::TerminalOnboardingLinkLinkOptions {
-    fn test_default() -> Self {
-        Self {
-            apple_terms_and_conditions: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(feature = "terminal_readers")]
 impl crate::rt::TestDefault for crate::TerminalReader {
     fn test_default() -> Self {
@@ -273,197 +130,157 @@ impl crate::rt::TestDefault for crate::TerminalReaderOrDeletedTerminalReader {
         Self::TerminalReader(crate::rt::TestDefault::test_default())
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceCart {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::Aed {
     fn test_default() -> Self {
         Self {
-            currency: ::core::convert::From::from("usd"),
-            line_items: crate::rt::TestDefault::test_default(),
-            tax: None,
-            total: crate::rt::TestDefault::test_default(),
+            fixed_amounts: None,
+            percentages: None,
+            smart_tip_threshold: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceChoice {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::BbposWisepad3 {
     fn test_default() -> Self {
         Self {
-            id: None,
-            style: None,
-            text: crate::rt::TestDefault::test_default(),
+            splashscreen: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceCollectConfig {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::EnterpriseEapPeap {
     fn test_default() -> Self {
         Self {
-            enable_customer_cancellation: None,
-            skip_tipping: None,
-            tipping: None,
+            ca_certificate_file: None,
+            password: crate::rt::TestDefault::test_default(),
+            ssid: crate::rt::TestDefault::test_default(),
+            username: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceCollectInputsAction {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::EnterpriseEapTls {
     fn test_default() -> Self {
         Self {
-            inputs: crate::rt::TestDefault::test_default(),
-            metadata: None,
+            ca_certificate_file: None,
+            client_certificate_file: crate::rt::TestDefault::test_default(),
+            private_key_file: crate::rt::TestDefault::test_default(),
+            private_key_file_password: None,
+            ssid: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::TerminalReaderReaderResourceCollectPaymentMethodAction {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::Offline {
     fn test_default() -> Self {
         Self {
-            collect_config: None,
-            payment_intent: crate::rt::TestDefault::test_default(),
-            payment_method: None,
+            enabled: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceConfirmConfig {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::PersonalPsk {
     fn test_default() -> Self {
         Self {
-            return_url: None,
+            password: crate::rt::TestDefault::test_default(),
+            ssid: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::TerminalReaderReaderResourceConfirmPaymentIntentAction {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::RebootWindow {
     fn test_default() -> Self {
         Self {
-            confirm_config: None,
-            payment_intent: crate::rt::TestDefault::test_default(),
+            end_hour: crate::rt::TestDefault::test_default(),
+            start_hour: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceCustomText {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::Tipping {
     fn test_default() -> Self {
         Self {
-            description: None,
-            skip_button: None,
-            submit_button: None,
-            title: None,
+            aed: None,
+            aud: None,
+            cad: None,
+            chf: None,
+            czk: None,
+            dkk: None,
+            eur: None,
+            gbp: None,
+            gip: None,
+            hkd: None,
+            huf: None,
+            jpy: None,
+            mxn: None,
+            myr: None,
+            nok: None,
+            nzd: None,
+            pln: None,
+            ron: None,
+            sek: None,
+            sgd: None,
+            usd: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceEmail {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::Type {
     fn test_default() -> Self {
-        Self {
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("enterprise_eap_peap")
+            .unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceInput {
+#[cfg(feature = "terminal_configurations")]
+impl crate::rt::TestDefault for crate::terminal_configuration::Wifi {
     fn test_default() -> Self {
         Self {
-            custom_text: None,
-            email: None,
-            numeric: None,
-            phone: None,
-            required: None,
-            selection: None,
-            signature: None,
-            skipped: None,
-            text: None,
-            toggles: None,
+            enterprise_eap_peap: None,
+            enterprise_eap_tls: None,
+            personal_psk: None,
             r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceLineItem {
-    fn test_default() -> Self {
-        Self {
-            amount: crate::rt::TestDefault::test_default(),
-            description: crate::rt::TestDefault::test_default(),
-            quantity: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceNumeric {
-    fn test_default() -> Self {
-        Self {
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourcePhone {
-    fn test_default() -> Self {
-        Self {
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceProcessConfig {
-    fn test_default() -> Self {
-        Self {
-            enable_customer_cancellation: None,
-            return_url: None,
-            skip_tipping: None,
-            tipping: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
+#[cfg(feature = "terminal_onboarding_links")]
 impl crate::rt::TestDefault
-for crate::TerminalReaderReaderResourceProcessPaymentIntentAction {
+for crate::terminal_onboarding_link::AppleTermsAndConditions {
     fn test_default() -> Self {
         Self {
-            payment_intent: crate::rt::TestDefault::test_default(),
-            process_config: None,
+            allow_relinking: None,
+            merchant_display_name: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceProcessSetupConfig {
+#[cfg(feature = "terminal_onboarding_links")]
+impl crate::rt::TestDefault for crate::terminal_onboarding_link::LinkOptions {
     fn test_default() -> Self {
         Self {
-            enable_customer_cancellation: None,
+            apple_terms_and_conditions: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::TerminalReaderReaderResourceProcessSetupIntentAction {
+#[cfg(feature = "terminal_onboarding_links")]
+impl crate::rt::TestDefault for crate::terminal_onboarding_link::LinkType {
     fn test_default() -> Self {
-        Self {
-            generated_card: None,
-            process_config: None,
-            setup_intent: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
+        <Self as ::core::str::FromStr>::from_str("apple_terms_and_conditions")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceReaderAction {
+impl crate::rt::TestDefault for crate::terminal_reader::Action {
     fn test_default() -> Self {
         Self {
             collect_inputs: None,
@@ -482,7 +299,245 @@ impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceReaderAction 
     }
 }
 #[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceRefundPaymentAction {
+impl crate::rt::TestDefault for crate::terminal_reader::ActionStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::ActionType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("collect_inputs")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectInputs {
+    fn test_default() -> Self {
+        Self {
+            inputs: crate::rt::TestDefault::test_default(),
+            metadata: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectInputsInputs {
+    fn test_default() -> Self {
+        Self {
+            custom_text: None,
+            email: None,
+            numeric: None,
+            phone: None,
+            required: None,
+            selection: None,
+            signature: None,
+            skipped: None,
+            text: None,
+            toggles: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectInputsInputsCustomText {
+    fn test_default() -> Self {
+        Self {
+            description: None,
+            skip_button: None,
+            submit_button: None,
+            title: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectInputsInputsSelection {
+    fn test_default() -> Self {
+        Self {
+            choices: crate::rt::TestDefault::test_default(),
+            id: None,
+            text: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault
+for crate::terminal_reader::CollectInputsInputsSelectionChoices {
+    fn test_default() -> Self {
+        Self {
+            id: None,
+            style: None,
+            text: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault
+for crate::terminal_reader::CollectInputsInputsSelectionChoicesStyle {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("primary")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectInputsInputsToggles {
+    fn test_default() -> Self {
+        Self {
+            default_value: None,
+            description: None,
+            title: None,
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault
+for crate::terminal_reader::CollectInputsInputsTogglesDefaultValue {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("disabled")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectInputsInputsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("email").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::CollectPaymentMethod {
+    fn test_default() -> Self {
+        Self {
+            collect_config: None,
+            payment_intent: crate::rt::TestDefault::test_default(),
+            payment_method: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault
+for crate::terminal_reader::CollectPaymentMethodCollectConfig {
+    fn test_default() -> Self {
+        Self {
+            enable_customer_cancellation: None,
+            skip_tipping: None,
+            tipping: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::ConfirmPaymentIntent {
+    fn test_default() -> Self {
+        Self {
+            confirm_config: None,
+            payment_intent: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault
+for crate::terminal_reader::ConfirmPaymentIntentConfirmConfig {
+    fn test_default() -> Self {
+        Self {
+            return_url: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::DeviceType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("bbpos_chipper2x")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Email {
+    fn test_default() -> Self {
+        Self {
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Numeric {
+    fn test_default() -> Self {
+        Self {
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Phone {
+    fn test_default() -> Self {
+        Self {
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::ProcessPaymentIntent {
+    fn test_default() -> Self {
+        Self {
+            payment_intent: crate::rt::TestDefault::test_default(),
+            process_config: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault
+for crate::terminal_reader::ProcessPaymentIntentProcessConfig {
+    fn test_default() -> Self {
+        Self {
+            enable_customer_cancellation: None,
+            return_url: None,
+            skip_tipping: None,
+            tipping: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::ProcessSetupIntent {
+    fn test_default() -> Self {
+        Self {
+            generated_card: None,
+            process_config: None,
+            setup_intent: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::ProcessSetupIntentProcessConfig {
+    fn test_default() -> Self {
+        Self {
+            enable_customer_cancellation: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Reason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("duplicate")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::RefundPayment {
     fn test_default() -> Self {
         Self {
             amount: None,
@@ -499,7 +554,8 @@ impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceRefundPayment
     }
 }
 #[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceRefundPaymentConfig {
+impl crate::rt::TestDefault
+for crate::terminal_reader::RefundPaymentRefundPaymentConfig {
     fn test_default() -> Self {
         Self {
             enable_customer_cancellation: None,
@@ -508,19 +564,7 @@ impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceRefundPayment
     }
 }
 #[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceSelection {
-    fn test_default() -> Self {
-        Self {
-            choices: crate::rt::TestDefault::test_default(),
-            id: None,
-            text: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::TerminalReaderReaderResourceSetReaderDisplayAction {
+impl crate::rt::TestDefault for crate::terminal_reader::SetReaderDisplay {
     fn test_default() -> Self {
         Self {
             cart: None,
@@ -530,70 +574,41 @@ for crate::TerminalReaderReaderResourceSetReaderDisplayAction {
     }
 }
 #[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceSignature {
+impl crate::rt::TestDefault for crate::terminal_reader::SetReaderDisplayCart {
+    fn test_default() -> Self {
+        Self {
+            currency: ::core::convert::From::from("usd"),
+            line_items: crate::rt::TestDefault::test_default(),
+            tax: None,
+            total: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::SetReaderDisplayCartLineItems {
+    fn test_default() -> Self {
+        Self {
+            amount: crate::rt::TestDefault::test_default(),
+            description: crate::rt::TestDefault::test_default(),
+            quantity: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::SetReaderDisplayType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("cart").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Signature {
     fn test_default() -> Self {
         Self {
             value: None,
             extra: crate::rt::Extra::default(),
         }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceText {
-    fn test_default() -> Self {
-        Self {
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceTippingConfig {
-    fn test_default() -> Self {
-        Self {
-            amount_eligible: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::TerminalReaderReaderResourceToggle {
-    fn test_default() -> Self {
-        Self {
-            default_value: None,
-            description: None,
-            title: None,
-            value: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "terminal_configurations")]
-impl crate::rt::TestDefault for crate::terminal_configuration::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("enterprise_eap_peap")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_onboarding_links")]
-impl crate::rt::TestDefault for crate::terminal_onboarding_link::LinkType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("apple_terms_and_conditions")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::terminal_reader::DeviceType {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("bbpos_chipper2x")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::terminal_reader::Reason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("duplicate")
-            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "terminal_readers")]
@@ -604,50 +619,25 @@ impl crate::rt::TestDefault for crate::terminal_reader::Status {
     }
 }
 #[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Text {
+    fn test_default() -> Self {
+        Self {
+            value: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
+impl crate::rt::TestDefault for crate::terminal_reader::Tipping {
+    fn test_default() -> Self {
+        Self {
+            amount_eligible: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "terminal_readers")]
 impl crate::rt::TestDefault for crate::terminal_reader::Value {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("disabled")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::terminal_reader::reader_resource_choice::Style {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("primary")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault for crate::terminal_reader::reader_resource_input::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("email").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::terminal_reader::reader_resource_reader_action::Status {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::terminal_reader::reader_resource_reader_action::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("collect_inputs")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::terminal_reader::reader_resource_set_reader_display_action::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cart").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "terminal_readers")]
-impl crate::rt::TestDefault
-for crate::terminal_reader::reader_resource_toggle::DefaultValue {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("disabled")
             .unwrap_or_else(|e| match e {})

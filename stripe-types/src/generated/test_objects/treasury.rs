@@ -101,218 +101,6 @@ impl crate::rt::TestDefault for crate::TreasuryFinancialAccountFeatures {
         }
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceAbaRecord {
-    fn test_default() -> Self {
-        Self {
-            account_holder_name: crate::rt::TestDefault::test_default(),
-            account_number: None,
-            account_number_last4: crate::rt::TestDefault::test_default(),
-            bank_name: crate::rt::TestDefault::test_default(),
-            routing_number: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceAbaToggleSettings {
-    fn test_default() -> Self {
-        Self {
-            requested: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceBalance {
-    fn test_default() -> Self {
-        Self {
-            cash: crate::rt::TestDefault::test_default(),
-            inbound_pending: crate::rt::TestDefault::test_default(),
-            outbound_pending: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceClosedStatusDetails {
-    fn test_default() -> Self {
-        Self {
-            reasons: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceFinancialAddress {
-    fn test_default() -> Self {
-        Self {
-            aba: None,
-            supported_networks: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceFinancialAddressesFeatures {
-    fn test_default() -> Self {
-        Self {
-            aba: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceInboundAchToggleSettings {
-    fn test_default() -> Self {
-        Self {
-            requested: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceInboundTransfers {
-    fn test_default() -> Self {
-        Self {
-            ach: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceOutboundAchToggleSettings {
-    fn test_default() -> Self {
-        Self {
-            requested: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceOutboundPayments {
-    fn test_default() -> Self {
-        Self {
-            ach: None,
-            us_domestic_wire: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceOutboundTransfers {
-    fn test_default() -> Self {
-        Self {
-            ach: None,
-            us_domestic_wire: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourcePlatformRestrictions {
-    fn test_default() -> Self {
-        Self {
-            inbound_flows: None,
-            outbound_flows: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceStatusDetails {
-    fn test_default() -> Self {
-        Self {
-            closed: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryFinancialAccountsResourceToggleSettings {
-    fn test_default() -> Self {
-        Self {
-            requested: crate::rt::TestDefault::test_default(),
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            resolution: None,
-            restriction: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
 #[cfg(
     any(
         feature = "treasury_inbound_transfers",
@@ -342,55 +130,6 @@ impl crate::rt::TestDefault for crate::TreasuryInboundTransfer {
             status: crate::rt::TestDefault::test_default(),
             status_transitions: crate::rt::TestDefault::test_default(),
             transaction: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryInboundTransfersResourceFailureDetails {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
-    fn test_default() -> Self {
-        Self {
-            received_debit: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_inbound_transfers",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            canceled_at: None,
-            failed_at: None,
-            succeeded_at: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -433,116 +172,6 @@ impl crate::rt::TestDefault for crate::TreasuryOutboundPayment {
 }
 #[cfg(
     any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundPaymentsResourceAchTrackingDetails {
-    fn test_default() -> Self {
-        Self {
-            trace_id: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails {
-    fn test_default() -> Self {
-        Self {
-            ip_address: None,
-            present: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            canceled_at: None,
-            failed_at: None,
-            posted_at: None,
-            returned_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails {
-    fn test_default() -> Self {
-        Self {
-            ach: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_domestic_wire: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryOutboundPaymentsResourceReturnedStatus {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            transaction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_payments",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundPaymentsResourceUsDomesticWireTrackingDetails {
-    fn test_default() -> Self {
-        Self {
-            chips: None,
-            imad: None,
-            omad: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
         feature = "treasury_outbound_transfers",
         feature = "treasury_received_credits",
         feature = "treasury_transaction_entries",
@@ -571,98 +200,6 @@ impl crate::rt::TestDefault for crate::TreasuryOutboundTransfer {
             status_transitions: crate::rt::TestDefault::test_default(),
             tracking_details: None,
             transaction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundTransfersResourceAchTrackingDetails {
-    fn test_default() -> Self {
-        Self {
-            trace_id: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails {
-    fn test_default() -> Self {
-        Self {
-            ach: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_domestic_wire: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryOutboundTransfersResourceReturnedDetails {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            transaction: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundTransfersResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            canceled_at: None,
-            failed_at: None,
-            posted_at: None,
-            returned_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_outbound_transfers",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
-    fn test_default() -> Self {
-        Self {
-            chips: None,
-            imad: None,
-            omad: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -698,78 +235,6 @@ impl crate::rt::TestDefault for crate::TreasuryReceivedCredit {
 }
 #[cfg(
     any(
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryReceivedCreditsResourceLinkedFlows {
-    fn test_default() -> Self {
-        Self {
-            credit_reversal: None,
-            issuing_authorization: None,
-            issuing_transaction: None,
-            source_flow: None,
-            source_flow_details: None,
-            source_flow_type: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryReceivedCreditsResourceReversalDetails {
-    fn test_default() -> Self {
-        Self {
-            deadline: None,
-            restricted_reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryReceivedCreditsResourceSourceFlowsDetails {
-    fn test_default() -> Self {
-        Self {
-            credit_reversal: None,
-            outbound_payment: None,
-            outbound_transfer: None,
-            payout: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_credit_reversals",
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryReceivedCreditsResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            posted_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
         feature = "treasury_received_debits",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
@@ -799,73 +264,6 @@ impl crate::rt::TestDefault for crate::TreasuryReceivedDebit {
 }
 #[cfg(
     any(
-        feature = "treasury_debit_reversals",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows {
-    fn test_default() -> Self {
-        Self {
-            issuing_dispute: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryReceivedDebitsResourceLinkedFlows {
-    fn test_default() -> Self {
-        Self {
-            debit_reversal: None,
-            inbound_transfer: None,
-            issuing_authorization: None,
-            issuing_transaction: None,
-            payout: None,
-            topup: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryReceivedDebitsResourceReversalDetails {
-    fn test_default() -> Self {
-        Self {
-            deadline: None,
-            restricted_reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_debit_reversals",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault for crate::TreasuryReceivedDebitsResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            completed_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
         feature = "treasury_inbound_transfers",
         feature = "treasury_outbound_payments",
         feature = "treasury_outbound_transfers",
@@ -881,47 +279,6 @@ impl crate::rt::TestDefault for crate::TreasurySharedResourceBillingDetails {
             address: crate::rt::TestDefault::test_default(),
             email: None,
             name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails {
-    fn test_default() -> Self {
-        Self {
-            balance: None,
-            billing_details: crate::rt::TestDefault::test_default(),
-            financial_account: None,
-            issuing_card: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            us_bank_account: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount {
-    fn test_default() -> Self {
-        Self {
-            bank_name: None,
-            last4: None,
-            routing_number: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -964,28 +321,6 @@ impl crate::rt::TestDefault for crate::TreasuryTransactionEntry {
             livemode: crate::rt::TestDefault::test_default(),
             transaction: crate::rt::TestDefault::test_default(),
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "treasury_transactions")]
-impl crate::rt::TestDefault
-for crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions {
-    fn test_default() -> Self {
-        Self {
-            posted_at: None,
-            void_at: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
-impl crate::rt::TestDefault for crate::TreasuryTransactionsResourceBalanceImpact {
-    fn test_default() -> Self {
-        Self {
-            cash: crate::rt::TestDefault::test_default(),
-            inbound_pending: crate::rt::TestDefault::test_default(),
-            outbound_pending: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1036,6 +371,37 @@ impl crate::rt::TestDefault for crate::treasury_credit_reversal::Status {
 }
 #[cfg(
     any(
+        feature = "treasury_credit_reversals",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_credit_reversal::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            posted_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_debit_reversal::LinkedFlows {
+    fn test_default() -> Self {
+        Self {
+            issuing_dispute: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
         feature = "treasury_debit_reversals",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
@@ -1058,11 +424,77 @@ impl crate::rt::TestDefault for crate::treasury_debit_reversal::Status {
         <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
     }
 }
+#[cfg(
+    any(
+        feature = "treasury_debit_reversals",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_debit_reversal::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            completed_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::Aba {
+    fn test_default() -> Self {
+        Self {
+            account_holder_name: crate::rt::TestDefault::test_default(),
+            account_number: None,
+            account_number_last4: crate::rt::TestDefault::test_default(),
+            bank_name: crate::rt::TestDefault::test_default(),
+            routing_number: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
 #[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::treasury_financial_account::ActiveFeatures {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("card_issuing")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::Balance {
+    fn test_default() -> Self {
+        Self {
+            cash: crate::rt::TestDefault::test_default(),
+            inbound_pending: crate::rt::TestDefault::test_default(),
+            outbound_pending: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::Closed {
+    fn test_default() -> Self {
+        Self {
+            reasons: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::FinancialAddresses {
+    fn test_default() -> Self {
+        Self {
+            aba: None,
+            supported_networks: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault
+for crate::treasury_financial_account::FinancialAddressesType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("aba").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "treasury_financial_accounts")]
@@ -1087,6 +519,23 @@ impl crate::rt::TestDefault for crate::treasury_financial_account::PendingFeatur
     }
 }
 #[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::PlatformRestrictions {
+    fn test_default() -> Self {
+        Self {
+            inbound_flows: None,
+            outbound_flows: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::Reasons {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account_rejected")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "treasury_financial_accounts")]
 impl crate::rt::TestDefault for crate::treasury_financial_account::RestrictedFeatures {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("card_issuing")
@@ -1099,38 +548,35 @@ impl crate::rt::TestDefault for crate::treasury_financial_account::Status {
         <Self as ::core::str::FromStr>::from_str("closed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "treasury_financial_account_features",
-        feature = "treasury_financial_accounts"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_aba_toggle_settings::Status {
+#[cfg(feature = "treasury_financial_accounts")]
+impl crate::rt::TestDefault for crate::treasury_financial_account::StatusDetails {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+        Self {
+            closed: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_closed_status_details::Reasons {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_rejected")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_financial_address::SupportedNetworks {
+impl crate::rt::TestDefault for crate::treasury_financial_account::SupportedNetworks {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(feature = "treasury_financial_accounts")]
-impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_financial_address::Type {
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::Aba {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("aba").unwrap_or_else(|e| match e {})
+        Self {
+            requested: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1139,8 +585,39 @@ for crate::treasury_financial_accounts_resource_financial_address::Type {
         feature = "treasury_financial_accounts"
     )
 )]
-impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_toggles_setting_status_details::Code {
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::Ach {
+    fn test_default() -> Self {
+        Self {
+            requested: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::CardIssuing {
+    fn test_default() -> Self {
+        Self {
+            requested: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::Code {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("activating")
             .unwrap_or_else(|e| match e {})
@@ -1153,7 +630,85 @@ for crate::treasury_financial_accounts_resource_toggles_setting_status_details::
     )
 )]
 impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_toggles_setting_status_details::Resolution {
+for crate::treasury_financial_account_features::FinancialAddresses {
+    fn test_default() -> Self {
+        Self {
+            aba: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_financial_account_features::InboundTransfers {
+    fn test_default() -> Self {
+        Self {
+            ach: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_financial_account_features::InboundTransfersAch {
+    fn test_default() -> Self {
+        Self {
+            requested: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_financial_account_features::OutboundPayments {
+    fn test_default() -> Self {
+        Self {
+            ach: None,
+            us_domestic_wire: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_financial_account_features::OutboundTransfers {
+    fn test_default() -> Self {
+        Self {
+            ach: None,
+            us_domestic_wire: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::Resolution {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("contact_stripe")
             .unwrap_or_else(|e| match e {})
@@ -1165,11 +720,38 @@ for crate::treasury_financial_accounts_resource_toggles_setting_status_details::
         feature = "treasury_financial_accounts"
     )
 )]
-impl crate::rt::TestDefault
-for crate::treasury_financial_accounts_resource_toggles_setting_status_details::Restriction {
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::Restriction {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("inbound_flows")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_financial_account_features::Status {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_financial_account_features",
+        feature = "treasury_financial_accounts"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_financial_account_features::StatusDetails {
+    fn test_default() -> Self {
+        Self {
+            code: crate::rt::TestDefault::test_default(),
+            resolution: None,
+            restriction: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1192,10 +774,73 @@ impl crate::rt::TestDefault for crate::treasury_inbound_transfer::Code {
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::treasury_inbound_transfer::FailureDetails {
+    fn test_default() -> Self {
+        Self {
+            code: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_inbound_transfer::LinkedFlows {
+    fn test_default() -> Self {
+        Self {
+            received_debit: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::treasury_inbound_transfer::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_inbound_transfers",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_inbound_transfer::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            canceled_at: None,
+            failed_at: None,
+            succeeded_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::Ach {
+    fn test_default() -> Self {
+        Self {
+            trace_id: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1221,10 +866,81 @@ impl crate::rt::TestDefault for crate::treasury_outbound_payment::Code {
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::EndUserDetails {
+    fn test_default() -> Self {
+        Self {
+            ip_address: None,
+            present: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::ReturnedDetails {
+    fn test_default() -> Self {
+        Self {
+            code: crate::rt::TestDefault::test_default(),
+            transaction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::treasury_outbound_payment::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            canceled_at: None,
+            failed_at: None,
+            posted_at: None,
+            returned_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::TrackingDetails {
+    fn test_default() -> Self {
+        Self {
+            ach: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_domestic_wire: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1236,9 +952,60 @@ impl crate::rt::TestDefault for crate::treasury_outbound_payment::Status {
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::treasury_outbound_payment::Type {
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::TrackingDetailsType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_payments",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_payment::UsDomesticWire {
+    fn test_default() -> Self {
+        Self {
+            chips: None,
+            imad: None,
+            omad: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::Ach {
+    fn test_default() -> Self {
+        Self {
+            trace_id: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::ReturnedDetails {
+    fn test_default() -> Self {
+        Self {
+            code: crate::rt::TestDefault::test_default(),
+            transaction: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1252,6 +1019,75 @@ impl crate::rt::TestDefault for crate::treasury_outbound_payment::Type {
 impl crate::rt::TestDefault for crate::treasury_outbound_transfer::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("canceled")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            canceled_at: None,
+            failed_at: None,
+            posted_at: None,
+            returned_at: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::TrackingDetails {
+    fn test_default() -> Self {
+        Self {
+            ach: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_domestic_wire: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_outbound_transfers",
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_outbound_transfer::UsDomesticWire {
+    fn test_default() -> Self {
+        Self {
+            chips: None,
+            imad: None,
+            omad: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::Balance {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("payments")
             .unwrap_or_else(|e| match e {})
     }
 }
@@ -1271,6 +1107,63 @@ impl crate::rt::TestDefault for crate::treasury_received_credit::FailureCode {
 #[cfg(
     any(
         feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_received_credit::InitiatingPaymentMethodDetails {
+    fn test_default() -> Self {
+        Self {
+            balance: None,
+            billing_details: crate::rt::TestDefault::test_default(),
+            financial_account: None,
+            issuing_card: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            us_bank_account: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault
+for crate::treasury_received_credit::InitiatingPaymentMethodDetailsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("balance")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::LinkedFlows {
+    fn test_default() -> Self {
+        Self {
+            credit_reversal: None,
+            issuing_authorization: None,
+            issuing_transaction: None,
+            source_flow: None,
+            source_flow_details: None,
+            source_flow_type: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
         feature = "treasury_transaction_entries",
         feature = "treasury_transactions"
     )
@@ -1278,6 +1171,68 @@ impl crate::rt::TestDefault for crate::treasury_received_credit::FailureCode {
 impl crate::rt::TestDefault for crate::treasury_received_credit::Network {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::RestrictedReason {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("already_reversed")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::ReversalDetails {
+    fn test_default() -> Self {
+        Self {
+            deadline: None,
+            restricted_reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::SourceFlowDetails {
+    fn test_default() -> Self {
+        Self {
+            credit_reversal: None,
+            outbound_payment: None,
+            outbound_transfer: None,
+            payout: None,
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_credits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_credit::SourceFlowDetailsType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("credit_reversal")
+            .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(
@@ -1300,39 +1255,14 @@ impl crate::rt::TestDefault for crate::treasury_received_credit::Status {
         feature = "treasury_transactions"
     )
 )]
-impl crate::rt::TestDefault for crate::treasury_received_credit::Type {
+impl crate::rt::TestDefault for crate::treasury_received_credit::UsBankAccount {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("balance")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::treasury_received_credits_resource_reversal_details::RestrictedReason {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("already_reversed")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::treasury_received_credits_resource_source_flows_details::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("credit_reversal")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            bank_name: None,
+            last4: None,
+            routing_number: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1355,9 +1285,45 @@ impl crate::rt::TestDefault for crate::treasury_received_debit::FailureCode {
         feature = "treasury_transactions"
     )
 )]
+impl crate::rt::TestDefault for crate::treasury_received_debit::LinkedFlows {
+    fn test_default() -> Self {
+        Self {
+            debit_reversal: None,
+            inbound_transfer: None,
+            issuing_authorization: None,
+            issuing_transaction: None,
+            payout: None,
+            topup: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
 impl crate::rt::TestDefault for crate::treasury_received_debit::Network {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ach").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(
+    any(
+        feature = "treasury_received_debits",
+        feature = "treasury_transaction_entries",
+        feature = "treasury_transactions"
+    )
+)]
+impl crate::rt::TestDefault for crate::treasury_received_debit::ReversalDetails {
+    fn test_default() -> Self {
+        Self {
+            deadline: None,
+            restricted_reason: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(
@@ -1372,19 +1338,15 @@ impl crate::rt::TestDefault for crate::treasury_received_debit::Status {
         <Self as ::core::str::FromStr>::from_str("failed").unwrap_or_else(|e| match e {})
     }
 }
-#[cfg(
-    any(
-        feature = "treasury_received_credits",
-        feature = "treasury_received_debits",
-        feature = "treasury_transaction_entries",
-        feature = "treasury_transactions"
-    )
-)]
-impl crate::rt::TestDefault
-for crate::treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details::Balance {
+#[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
+impl crate::rt::TestDefault for crate::treasury_transaction::BalanceImpact {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("payments")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            cash: crate::rt::TestDefault::test_default(),
+            inbound_pending: crate::rt::TestDefault::test_default(),
+            outbound_pending: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]
@@ -1398,6 +1360,16 @@ impl crate::rt::TestDefault for crate::treasury_transaction::FlowType {
 impl crate::rt::TestDefault for crate::treasury_transaction::Status {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("open").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "treasury_transactions")]
+impl crate::rt::TestDefault for crate::treasury_transaction::StatusTransitions {
+    fn test_default() -> Self {
+        Self {
+            posted_at: None,
+            void_at: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(any(feature = "treasury_transaction_entries", feature = "treasury_transactions"))]

@@ -1455,6 +1455,16 @@ impl crate::rt::TestDefault for crate::v2_core_account::Account {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::AchDebitPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::AdditionalAddresses {
     fn test_default() -> Self {
         Self {
@@ -1496,6 +1506,46 @@ impl crate::rt::TestDefault for crate::v2_core_account::AdditionalNamesPurpose {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::AffirmPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::AfterpayClearpayPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::AlmaPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::AmazonPayPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::Amount {
     fn test_default() -> Self {
         Self {
@@ -1521,6 +1571,16 @@ impl crate::rt::TestDefault for crate::v2_core_account::AmountTaxDisplay {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::AnnualRevenue {
+    fn test_default() -> Self {
+        Self {
+            amount: None,
+            fiscal_year_end: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::AppliedConfigurations {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("customer")
@@ -1528,25 +1588,14 @@ impl crate::rt::TestDefault for crate::v2_core_account::AppliedConfigurations {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::AttestationsDirectorshipDeclaration {
+impl crate::rt::TestDefault for crate::v2_core_account::Attestations {
     fn test_default() -> Self {
         Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::AttestationsRepresentativeDeclaration {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
+            directorship_declaration: None,
+            ownership_declaration: None,
+            persons_provided: None,
+            representative_declaration: None,
+            terms_of_service: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1564,6 +1613,26 @@ impl crate::rt::TestDefault for crate::v2_core_account::AwaitingActionFrom {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BacsDebitPayments {
+    fn test_default() -> Self {
+        Self {
+            display_name: None,
+            service_user_number: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BancontactPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault
 for crate::v2_core_account::BankAccountOwnershipVerification {
     fn test_default() -> Self {
@@ -1575,22 +1644,105 @@ for crate::v2_core_account::BankAccountOwnershipVerification {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::BusinessDetailsDocumentsCompanyLicense {
+impl crate::rt::TestDefault for crate::v2_core_account::Billing {
     fn test_default() -> Self {
         Self {
-            files: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
+            default_payment_method: None,
+            invoice: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::BusinessDetailsDocumentsProofOfAddress {
+impl crate::rt::TestDefault for crate::v2_core_account::BlikPayments {
     fn test_default() -> Self {
         Self {
-            files: crate::rt::TestDefault::test_default(),
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BoletoPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Branding {
+    fn test_default() -> Self {
+        Self {
+            icon: None,
+            logo: None,
+            primary_color: None,
+            secondary_color: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetails {
+    fn test_default() -> Self {
+        Self {
+            address: None,
+            annual_revenue: None,
+            documents: None,
+            estimated_worker_count: None,
+            id_numbers: None,
+            monthly_estimated_revenue: None,
+            phone: None,
+            registered_name: None,
+            registration_date: None,
+            script_addresses: None,
+            script_names: None,
+            structure: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsAddress {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: None,
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            town: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsDocuments {
+    fn test_default() -> Self {
+        Self {
+            bank_account_ownership_verification: None,
+            company_license: None,
+            company_memorandum_of_association: None,
+            company_ministerial_decree: None,
+            company_registration_verification: None,
+            company_tax_id_verification: None,
+            primary_verification: None,
+            proof_of_address: None,
+            proof_of_registration: None,
+            proof_of_ultimate_beneficial_ownership: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsIdNumbers {
+    fn test_default() -> Self {
+        Self {
+            registrar: None,
             r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
@@ -1603,40 +1755,36 @@ impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsIdNumbers
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::BusinessDetailsMonthlyEstimatedRevenue {
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsScriptNames {
     fn test_default() -> Self {
         Self {
-            amount: None,
+            kana: None,
+            kanji: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsScriptNamesKana {
+    fn test_default() -> Self {
+        Self {
+            registered_name: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::BusinessDetailsScriptNamesKanji {
+    fn test_default() -> Self {
+        Self {
+            registered_name: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
 impl crate::rt::TestDefault
-for crate::v2_core_account::CapabilitiesAfterpayClearpayPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::CapabilitiesCartesBancairesPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::CapabilitiesGbBankTransferPayments {
+for crate::v2_core_account::CapabilitiesAutomaticIndirectTax {
     fn test_default() -> Self {
         Self {
             status: crate::rt::TestDefault::test_default(),
@@ -1646,8 +1794,17 @@ for crate::v2_core_account::CapabilitiesGbBankTransferPayments {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::CapabilitiesStripeBalanceStripeTransfers {
+impl crate::rt::TestDefault for crate::v2_core_account::CapabilitiesCardPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CapabilitiesKonbiniPayments {
     fn test_default() -> Self {
         Self {
             status: crate::rt::TestDefault::test_default(),
@@ -1664,15 +1821,55 @@ impl crate::rt::TestDefault for crate::v2_core_account::Capability {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CartesBancairesPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CashappPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::CompanyAuthorizationType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CompanyLicense {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::CompanyLicenseType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CompanyMemorandumOfAssociation {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -1683,13 +1880,64 @@ for crate::v2_core_account::CompanyMemorandumOfAssociationType {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CompanyMinisterialDecree {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::CompanyMinisterialDecreeType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationCustomer {
+impl crate::rt::TestDefault for crate::v2_core_account::CompanyRegistrationVerification {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CompanyTaxIdVerification {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Configuration {
+    fn test_default() -> Self {
+        Self {
+            customer: None,
+            merchant: None,
+            recipient: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::CustomFields {
+    fn test_default() -> Self {
+        Self {
+            name: crate::rt::TestDefault::test_default(),
+            value: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Customer {
     fn test_default() -> Self {
         Self {
             applied: crate::rt::TestDefault::test_default(),
@@ -1698,241 +1946,6 @@ impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationCustomer {
             capabilities: None,
             shipping: None,
             test_clock: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationCustomerBilling {
-    fn test_default() -> Self {
-        Self {
-            default_payment_method: None,
-            invoice: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationCustomerBillingInvoice {
-    fn test_default() -> Self {
-        Self {
-            custom_fields: crate::rt::TestDefault::test_default(),
-            footer: None,
-            next_sequence: None,
-            prefix: None,
-            rendering: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationCustomerCapabilities {
-    fn test_default() -> Self {
-        Self {
-            automatic_indirect_tax: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationCustomerShipping {
-    fn test_default() -> Self {
-        Self {
-            address: None,
-            name: None,
-            phone: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationCustomerShippingAddress {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationMerchant {
-    fn test_default() -> Self {
-        Self {
-            applied: crate::rt::TestDefault::test_default(),
-            bacs_debit_payments: None,
-            branding: None,
-            capabilities: None,
-            card_payments: None,
-            konbini_payments: None,
-            mcc: None,
-            script_statement_descriptor: None,
-            sepa_debit_payments: None,
-            statement_descriptor: None,
-            support: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationMerchantBacsDebitPayments {
-    fn test_default() -> Self {
-        Self {
-            display_name: None,
-            service_user_number: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationMerchantBranding {
-    fn test_default() -> Self {
-        Self {
-            icon: None,
-            logo: None,
-            primary_color: None,
-            secondary_color: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationMerchantCapabilities {
-    fn test_default() -> Self {
-        Self {
-            ach_debit_payments: None,
-            acss_debit_payments: None,
-            affirm_payments: None,
-            afterpay_clearpay_payments: None,
-            alma_payments: None,
-            amazon_pay_payments: None,
-            au_becs_debit_payments: None,
-            bacs_debit_payments: None,
-            bancontact_payments: None,
-            blik_payments: None,
-            boleto_payments: None,
-            card_payments: None,
-            cartes_bancaires_payments: None,
-            cashapp_payments: None,
-            eps_payments: None,
-            fpx_payments: None,
-            gb_bank_transfer_payments: None,
-            grabpay_payments: None,
-            ideal_payments: None,
-            jcb_payments: None,
-            jp_bank_transfer_payments: None,
-            kakao_pay_payments: None,
-            klarna_payments: None,
-            konbini_payments: None,
-            kr_card_payments: None,
-            link_payments: None,
-            mobilepay_payments: None,
-            multibanco_payments: None,
-            mx_bank_transfer_payments: None,
-            naver_pay_payments: None,
-            oxxo_payments: None,
-            p24_payments: None,
-            pay_by_bank_payments: None,
-            payco_payments: None,
-            paynow_payments: None,
-            promptpay_payments: None,
-            revolut_pay_payments: None,
-            samsung_pay_payments: None,
-            sepa_bank_transfer_payments: None,
-            sepa_debit_payments: None,
-            stripe_balance: None,
-            swish_payments: None,
-            twint_payments: None,
-            us_bank_transfer_payments: None,
-            zip_payments: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationMerchantCardPayments {
-    fn test_default() -> Self {
-        Self {
-            decline_on: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationMerchantKonbiniPayments {
-    fn test_default() -> Self {
-        Self {
-            support: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationMerchantStatementDescriptor {
-    fn test_default() -> Self {
-        Self {
-            descriptor: None,
-            prefix: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationMerchantSupport {
-    fn test_default() -> Self {
-        Self {
-            address: None,
-            email: None,
-            phone: None,
-            url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationMerchantSupportAddress {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            town: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::ConfigurationRecipient {
-    fn test_default() -> Self {
-        Self {
-            applied: crate::rt::TestDefault::test_default(),
-            capabilities: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::ConfigurationRecipientCapabilities {
-    fn test_default() -> Self {
-        Self {
-            stripe_balance: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -1950,33 +1963,10 @@ impl crate::rt::TestDefault for crate::v2_core_account::CustomerAutomaticIndirec
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::CustomerBillingInvoiceCustomFields {
+impl crate::rt::TestDefault for crate::v2_core_account::CustomerCapabilities {
     fn test_default() -> Self {
         Self {
-            name: crate::rt::TestDefault::test_default(),
-            value: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::CustomerBillingInvoiceRendering {
-    fn test_default() -> Self {
-        Self {
-            amount_tax_display: None,
-            template: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::CustomerCapabilitiesAutomaticIndirectTax {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
+            automatic_indirect_tax: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2009,6 +1999,23 @@ impl crate::rt::TestDefault for crate::v2_core_account::Deadline {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::DeadlineStatus {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("currently_due")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::DeclineOn {
+    fn test_default() -> Self {
+        Self {
+            avs_failure: None,
+            cvc_failure: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::Defaults {
     fn test_default() -> Self {
         Self {
@@ -2021,73 +2028,18 @@ impl crate::rt::TestDefault for crate::v2_core_account::Defaults {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::DefaultsProfile {
+impl crate::rt::TestDefault for crate::v2_core_account::DirectorshipDeclaration {
     fn test_default() -> Self {
         Self {
-            business_url: None,
-            doing_business_as: None,
-            product_description: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::DefaultsResponsibilities {
-    fn test_default() -> Self {
-        Self {
-            fees_collector: None,
-            losses_collector: None,
-            requirements_collector: crate::rt::TestDefault::test_default(),
+            date: None,
+            ip: None,
+            user_agent: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::DocumentsCompanyAuthorization {
-    fn test_default() -> Self {
-        Self {
-            files: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::DocumentsCompanyMemorandumOfAssociation {
-    fn test_default() -> Self {
-        Self {
-            files: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::DocumentsCompanyMinisterialDecree {
-    fn test_default() -> Self {
-        Self {
-            files: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::DocumentsCompanyRegistrationVerification {
-    fn test_default() -> Self {
-        Self {
-            files: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::DocumentsCompanyTaxIdVerification {
     fn test_default() -> Self {
         Self {
             files: crate::rt::TestDefault::test_default(),
@@ -2111,16 +2063,6 @@ impl crate::rt::TestDefault for crate::v2_core_account::DocumentsPrimaryVerifica
     fn test_default() -> Self {
         Self {
             front_back: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::DocumentsProofOfRegistration {
-    fn test_default() -> Self {
-        Self {
-            files: crate::rt::TestDefault::test_default(),
             r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
@@ -2178,6 +2120,16 @@ impl crate::rt::TestDefault for crate::v2_core_account::EntriesMinimumDeadline {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::EpsPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::Errors {
     fn test_default() -> Self {
         Self {
@@ -2204,6 +2156,16 @@ impl crate::rt::TestDefault for crate::v2_core_account::FeesCollector {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::FpxPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::FrontBack {
     fn test_default() -> Self {
         Self {
@@ -2225,6 +2187,36 @@ impl crate::rt::TestDefault for crate::v2_core_account::FutureRequirements {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::GbBankTransferPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::GrabpayPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Hours {
+    fn test_default() -> Self {
+        Self {
+            end_time: None,
+            start_time: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::IdNumbers {
     fn test_default() -> Self {
         Self {
@@ -2237,6 +2229,16 @@ impl crate::rt::TestDefault for crate::v2_core_account::IdNumbers {
 impl crate::rt::TestDefault for crate::v2_core_account::IdNumbersType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ae_eid").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::IdealPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -2253,44 +2255,6 @@ impl crate::rt::TestDefault for crate::v2_core_account::Identity {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityAttestations {
-    fn test_default() -> Self {
-        Self {
-            directorship_declaration: None,
-            ownership_declaration: None,
-            persons_provided: None,
-            representative_declaration: None,
-            terms_of_service: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityAttestationsOwnershipDeclaration {
-    fn test_default() -> Self {
-        Self {
-            date: None,
-            ip: None,
-            user_agent: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityAttestationsPersonsProvided {
-    fn test_default() -> Self {
-        Self {
-            directors: None,
-            executives: None,
-            owners: None,
-            ownership_exemption_reason: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
 impl crate::rt::TestDefault
 for crate::v2_core_account::IdentityAttestationsTermsOfService {
     fn test_default() -> Self {
@@ -2301,126 +2265,16 @@ for crate::v2_core_account::IdentityAttestationsTermsOfService {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityBusinessDetails {
+impl crate::rt::TestDefault for crate::v2_core_account::Impact {
     fn test_default() -> Self {
         Self {
-            address: None,
-            annual_revenue: None,
-            documents: None,
-            estimated_worker_count: None,
-            id_numbers: None,
-            monthly_estimated_revenue: None,
-            phone: None,
-            registered_name: None,
-            registration_date: None,
-            script_addresses: None,
-            script_names: None,
-            structure: None,
+            restricts_capabilities: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityBusinessDetailsAddress {
-    fn test_default() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-            town: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsAnnualRevenue {
-    fn test_default() -> Self {
-        Self {
-            amount: None,
-            fiscal_year_end: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsDocuments {
-    fn test_default() -> Self {
-        Self {
-            bank_account_ownership_verification: None,
-            company_license: None,
-            company_memorandum_of_association: None,
-            company_ministerial_decree: None,
-            company_registration_verification: None,
-            company_tax_id_verification: None,
-            primary_verification: None,
-            proof_of_address: None,
-            proof_of_registration: None,
-            proof_of_ultimate_beneficial_ownership: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsIdNumbers {
-    fn test_default() -> Self {
-        Self {
-            registrar: None,
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsRegistrationDate {
-    fn test_default() -> Self {
-        Self {
-            day: crate::rt::TestDefault::test_default(),
-            month: crate::rt::TestDefault::test_default(),
-            year: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsScriptNames {
-    fn test_default() -> Self {
-        Self {
-            kana: None,
-            kanji: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsScriptNamesKana {
-    fn test_default() -> Self {
-        Self {
-            registered_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::IdentityBusinessDetailsScriptNamesKanji {
-    fn test_default() -> Self {
-        Self {
-            registered_name: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividual {
+impl crate::rt::TestDefault for crate::v2_core_account::Individual {
     fn test_default() -> Self {
         Self {
             account: crate::rt::TestDefault::test_default(),
@@ -2451,7 +2305,7 @@ impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividual {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividualAddress {
+impl crate::rt::TestDefault for crate::v2_core_account::IndividualAddress {
     fn test_default() -> Self {
         Self {
             city: None,
@@ -2466,7 +2320,7 @@ impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividualAddres
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividualDocuments {
+impl crate::rt::TestDefault for crate::v2_core_account::IndividualDocuments {
     fn test_default() -> Self {
         Self {
             company_authorization: None,
@@ -2479,26 +2333,45 @@ impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividualDocume
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::IdentityIndividualRelationship {
+impl crate::rt::TestDefault for crate::v2_core_account::Invoice {
     fn test_default() -> Self {
         Self {
-            authorizer: None,
-            director: None,
-            executive: None,
-            legal_guardian: None,
-            owner: None,
-            percent_ownership: None,
-            representative: None,
-            title: None,
+            custom_fields: crate::rt::TestDefault::test_default(),
+            footer: None,
+            next_sequence: None,
+            prefix: None,
+            rendering: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::Impact {
+impl crate::rt::TestDefault for crate::v2_core_account::JcbPayments {
     fn test_default() -> Self {
         Self {
-            restricts_capabilities: None,
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::KlarnaPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::KonbiniPaymentsSupport {
+    fn test_default() -> Self {
+        Self {
+            email: None,
+            hours: None,
+            phone: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2507,6 +2380,16 @@ impl crate::rt::TestDefault for crate::v2_core_account::Impact {
 impl crate::rt::TestDefault for crate::v2_core_account::LegalGender {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("female").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::LinkPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -2540,272 +2423,73 @@ impl crate::rt::TestDefault for crate::v2_core_account::LossesCollector {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesAchDebitPayments {
+impl crate::rt::TestDefault for crate::v2_core_account::Merchant {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
+            applied: crate::rt::TestDefault::test_default(),
+            bacs_debit_payments: None,
+            branding: None,
+            capabilities: None,
+            card_payments: None,
+            konbini_payments: None,
+            mcc: None,
+            script_statement_descriptor: None,
+            sepa_debit_payments: None,
+            statement_descriptor: None,
+            support: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesAffirmPayments {
+impl crate::rt::TestDefault for crate::v2_core_account::MerchantCapabilities {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesAlmaPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesAmazonPayPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesBancontactPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesBlikPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesBoletoPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesCardPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesCashappPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantCapabilitiesEpsPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantCapabilitiesFpxPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesGrabpayPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesIdealPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantCapabilitiesJcbPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesKlarnaPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesKonbiniPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesLinkPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesMobilepayPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesMultibancoPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesOxxoPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantCapabilitiesP24Payments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesPayByBankPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesPaycoPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesPaynowPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesPromptpayPayments {
-    fn test_default() -> Self {
-        Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
+            ach_debit_payments: None,
+            acss_debit_payments: None,
+            affirm_payments: None,
+            afterpay_clearpay_payments: None,
+            alma_payments: None,
+            amazon_pay_payments: None,
+            au_becs_debit_payments: None,
+            bacs_debit_payments: None,
+            bancontact_payments: None,
+            blik_payments: None,
+            boleto_payments: None,
+            card_payments: None,
+            cartes_bancaires_payments: None,
+            cashapp_payments: None,
+            eps_payments: None,
+            fpx_payments: None,
+            gb_bank_transfer_payments: None,
+            grabpay_payments: None,
+            ideal_payments: None,
+            jcb_payments: None,
+            jp_bank_transfer_payments: None,
+            kakao_pay_payments: None,
+            klarna_payments: None,
+            konbini_payments: None,
+            kr_card_payments: None,
+            link_payments: None,
+            mobilepay_payments: None,
+            multibanco_payments: None,
+            mx_bank_transfer_payments: None,
+            naver_pay_payments: None,
+            oxxo_payments: None,
+            p24_payments: None,
+            pay_by_bank_payments: None,
+            payco_payments: None,
+            paynow_payments: None,
+            promptpay_payments: None,
+            revolut_pay_payments: None,
+            samsung_pay_payments: None,
+            sepa_bank_transfer_payments: None,
+            sepa_debit_payments: None,
+            stripe_balance: None,
+            swish_payments: None,
+            twint_payments: None,
+            us_bank_transfer_payments: None,
+            zip_payments: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2821,98 +2505,91 @@ for crate::v2_core_account::MerchantCapabilitiesStripeBalance {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesSwishPayments {
+impl crate::rt::TestDefault for crate::v2_core_account::MerchantCardPayments {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
+            decline_on: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantCapabilitiesTwintPayments {
+impl crate::rt::TestDefault for crate::v2_core_account::MerchantKonbiniPayments {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
+            support: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantCapabilitiesZipPayments {
+impl crate::rt::TestDefault for crate::v2_core_account::MerchantSupport {
     fn test_default() -> Self {
         Self {
-            status: crate::rt::TestDefault::test_default(),
-            status_details: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantCardPaymentsDeclineOn {
-    fn test_default() -> Self {
-        Self {
-            avs_failure: None,
-            cvc_failure: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::MerchantKonbiniPaymentsSupport {
-    fn test_default() -> Self {
-        Self {
+            address: None,
             email: None,
-            hours: None,
             phone: None,
+            url: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantKonbiniPaymentsSupportHours {
+impl crate::rt::TestDefault for crate::v2_core_account::MobilepayPayments {
     fn test_default() -> Self {
         Self {
-            end_time: None,
-            start_time: None,
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantScriptStatementDescriptor {
+impl crate::rt::TestDefault for crate::v2_core_account::MonthlyEstimatedRevenue {
     fn test_default() -> Self {
         Self {
-            kana: None,
-            kanji: None,
+            amount: None,
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantScriptStatementDescriptorKana {
+impl crate::rt::TestDefault for crate::v2_core_account::MultibancoPayments {
     fn test_default() -> Self {
         Self {
-            descriptor: None,
-            prefix: None,
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::MerchantScriptStatementDescriptorKanji {
+impl crate::rt::TestDefault for crate::v2_core_account::OwnershipDeclaration {
     fn test_default() -> Self {
         Self {
-            descriptor: None,
-            prefix: None,
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::OxxoPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::P24Payments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2921,6 +2598,36 @@ for crate::v2_core_account::MerchantScriptStatementDescriptorKanji {
 impl crate::rt::TestDefault for crate::v2_core_account::PassportType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::PayByBankPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::PaycoPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::PaynowPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -2940,9 +2647,62 @@ impl crate::rt::TestDefault for crate::v2_core_account::PayoutsStatus {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::PersonsProvided {
+    fn test_default() -> Self {
+        Self {
+            directors: None,
+            executives: None,
+            owners: None,
+            ownership_exemption_reason: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Profile {
+    fn test_default() -> Self {
+        Self {
+            business_url: None,
+            doing_business_as: None,
+            product_description: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::PromptpayPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::ProofOfAddress {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::ProofOfAddressType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::ProofOfRegistration {
+    fn test_default() -> Self {
+        Self {
+            files: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -2970,12 +2730,20 @@ for crate::v2_core_account::ProofOfUltimateBeneficialOwnershipType {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_core_account::RecipientCapabilitiesStripeBalance {
+impl crate::rt::TestDefault for crate::v2_core_account::Recipient {
     fn test_default() -> Self {
         Self {
-            payouts: None,
-            stripe_transfers: None,
+            applied: crate::rt::TestDefault::test_default(),
+            capabilities: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::RecipientCapabilities {
+    fn test_default() -> Self {
+        Self {
+            stripe_balance: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -2996,6 +2764,54 @@ impl crate::rt::TestDefault for crate::v2_core_account::ReferenceType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("inquiry")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::RegistrationDate {
+    fn test_default() -> Self {
+        Self {
+            day: crate::rt::TestDefault::test_default(),
+            month: crate::rt::TestDefault::test_default(),
+            year: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Relationship {
+    fn test_default() -> Self {
+        Self {
+            authorizer: None,
+            director: None,
+            executive: None,
+            legal_guardian: None,
+            owner: None,
+            percent_ownership: None,
+            representative: None,
+            title: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Rendering {
+    fn test_default() -> Self {
+        Self {
+            amount_tax_display: None,
+            template: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::RepresentativeDeclaration {
+    fn test_default() -> Self {
+        Self {
+            date: None,
+            ip: None,
+            user_agent: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3036,6 +2852,17 @@ impl crate::rt::TestDefault for crate::v2_core_account::Resolution {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("contact_stripe")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::Responsibilities {
+    fn test_default() -> Self {
+        Self {
+            fees_collector: None,
+            losses_collector: None,
+            requirements_collector: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3128,6 +2955,36 @@ impl crate::rt::TestDefault for crate::v2_core_account::ScriptNamesKanji {
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::ScriptStatementDescriptor {
+    fn test_default() -> Self {
+        Self {
+            kana: None,
+            kanji: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::ScriptStatementDescriptorKana {
+    fn test_default() -> Self {
+        Self {
+            descriptor: None,
+            prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::ScriptStatementDescriptorKanji {
+    fn test_default() -> Self {
+        Self {
+            descriptor: None,
+            prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_core_account::SepaDebitPayments {
     fn test_default() -> Self {
         Self {
@@ -3137,9 +2994,38 @@ impl crate::rt::TestDefault for crate::v2_core_account::SepaDebitPayments {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::Status {
+impl crate::rt::TestDefault for crate::v2_core_account::Shipping {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+        Self {
+            address: None,
+            name: None,
+            phone: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::ShippingAddress {
+    fn test_default() -> Self {
+        Self {
+            city: None,
+            country: None,
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::StatementDescriptor {
+    fn test_default() -> Self {
+        Self {
+            descriptor: None,
+            prefix: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3157,6 +3043,26 @@ impl crate::rt::TestDefault for crate::v2_core_account::StatusDetailsCode {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("determining_status")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::StripeBalance {
+    fn test_default() -> Self {
+        Self {
+            payouts: None,
+            stripe_transfers: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::StripeTransfers {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3192,10 +3098,38 @@ impl crate::rt::TestDefault for crate::v2_core_account::SummaryMinimumDeadline {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::Type {
+impl crate::rt::TestDefault for crate::v2_core_account::SupportAddress {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("front_back")
-            .unwrap_or_else(|e| match e {})
+        Self {
+            city: None,
+            country: None,
+            line1: None,
+            line2: None,
+            postal_code: None,
+            state: None,
+            town: None,
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::SwishPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::TwintPayments {
+    fn test_default() -> Self {
+        Self {
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3205,27 +3139,44 @@ impl crate::rt::TestDefault for crate::v2_core_account::VisaType {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::shared::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::v2_core_account::Configuration {
+impl crate::rt::TestDefault for crate::v2_core_account::ZipPayments {
     fn test_default() -> Self {
         Self {
-            customer: None,
-            merchant: None,
-            recipient: None,
+            status: crate::rt::TestDefault::test_default(),
+            status_details: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account::v2_core_account::Status {
+impl crate::rt::TestDefault for crate::v2_core_account::ZipPaymentsStatus {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("currently_due")
+        <Self as ::core::str::FromStr>::from_str("active").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::shared::SharedType {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("files").unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account::shared::Type {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("front_back")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account_link::AccountOnboarding {
+    fn test_default() -> Self {
+        Self {
+            collection_options: None,
+            configurations: crate::rt::TestDefault::test_default(),
+            refresh_url: crate::rt::TestDefault::test_default(),
+            return_url: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3234,6 +3185,18 @@ for crate::v2_core_account_link::AccountOnboardingConfigurations {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("customer")
             .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_core_account_link::AccountUpdate {
+    fn test_default() -> Self {
+        Self {
+            collection_options: None,
+            configurations: crate::rt::TestDefault::test_default(),
+            refresh_url: crate::rt::TestDefault::test_default(),
+            return_url: None,
+            extra: crate::rt::Extra::default(),
+        }
     }
 }
 #[cfg(feature = "v2")]
@@ -3282,30 +3245,6 @@ impl crate::rt::TestDefault for crate::v2_core_account_link::UseCase {
             account_onboarding: None,
             account_update: None,
             r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account_link::UseCaseAccountOnboarding {
-    fn test_default() -> Self {
-        Self {
-            collection_options: None,
-            configurations: crate::rt::TestDefault::test_default(),
-            refresh_url: crate::rt::TestDefault::test_default(),
-            return_url: None,
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_core_account_link::UseCaseAccountUpdate {
-    fn test_default() -> Self {
-        Self {
-            collection_options: None,
-            configurations: crate::rt::TestDefault::test_default(),
-            refresh_url: crate::rt::TestDefault::test_default(),
-            return_url: None,
             extra: crate::rt::Extra::default(),
         }
     }
@@ -3473,6 +3412,13 @@ impl crate::rt::TestDefault for crate::v2_core_event_destination::WebhookEndpoin
     }
 }
 #[cfg(feature = "v2")]
+impl crate::rt::TestDefault for crate::v2_error::Code {
+    fn test_default() -> Self {
+        <Self as ::core::str::FromStr>::from_str("account_capability_not_supported")
+            .unwrap_or_else(|e| match e {})
+    }
+}
+#[cfg(feature = "v2")]
 impl crate::rt::TestDefault for crate::v2_error::Error {
     fn test_default() -> Self {
         Self {
@@ -3486,93 +3432,17 @@ impl crate::rt::TestDefault for crate::v2_error::Error {
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_capability_not_supported::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_capability_not_supported")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_capability_not_supported::Error {
+impl crate::rt::TestDefault for crate::v2_error::IncorrectFields {
     fn test_default() -> Self {
         Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
+            field: crate::rt::TestDefault::test_default(),
+            r#type: crate::rt::TestDefault::test_default(),
             extra: crate::rt::Extra::default(),
         }
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_express_dash_without_application_losses_or_fees::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_controller_express_dash_without_application_losses_or_fees",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_express_dash_without_application_losses_or_fees::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_stripe_pricing_platform_liable::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_controller_stripe_pricing_platform_liable",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_stripe_pricing_platform_liable::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_ua_unsupported_configuration::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_controller_ua_unsupported_configuration",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_ua_unsupported_configuration::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            invalid_permutation: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_ua_unsupported_configuration::InvalidPermutation {
+impl crate::rt::TestDefault for crate::v2_error::InvalidPermutation {
     fn test_default() -> Self {
         Self {
             dashboard: crate::rt::TestDefault::test_default(),
@@ -3583,2533 +3453,27 @@ for crate::v2_error_account_controller_ua_unsupported_configuration::InvalidPerm
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_unsupported_configuration::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_controller_unsupported_configuration",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_unsupported_configuration::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            invalid_permutation: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_unsupported_configuration_private_preview::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_controller_unsupported_configuration_private_preview",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_controller_unsupported_configuration_private_preview::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_country_unsupported_currency::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_country_unsupported_currency")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_country_unsupported_currency::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_create_activation_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_create_activation_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_create_activation_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_creation_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_creation_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_creation_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_creation_liability_unacknowledged::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_creation_liability_unacknowledged",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_creation_liability_unacknowledged::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_creation_requirement_collection_and_liability_unacknowledged::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_creation_requirement_collection_and_liability_unacknowledged",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_creation_requirement_collection_and_liability_unacknowledged::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_creation_requirement_collection_unacknowledged::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "account_creation_requirement_collection_unacknowledged",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_creation_requirement_collection_unacknowledged::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_not_yet_compatible_with_v2::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_not_yet_compatible_with_v2")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_not_yet_compatible_with_v2::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_rate_limit_exceeded::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_rate_limit_exceeded")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_rate_limit_exceeded::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_rate_limit_exceeded::Type {
+impl crate::rt::TestDefault for crate::v2_error::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("rate_limit")
             .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_terms_of_service_not_accepted::Code {
+impl crate::rt::TestDefault for crate::v2_error::shared::Error {
     fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_terms_of_service_not_accepted")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_account_terms_of_service_not_accepted::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_token_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("account_token_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_account_token_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_accounts_v2_access_blocked::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("accounts_v2_access_blocked")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_accounts_v2_access_blocked::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_additional_legal_guardian_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("additional_legal_guardian_not_allowed")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_additional_legal_guardian_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_additional_representative_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("additional_representative_not_allowed")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_additional_representative_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_additional_tos_only_allowed_for_legal_guardian::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "additional_tos_only_allowed_for_legal_guardian",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_additional_tos_only_allowed_for_legal_guardian::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_characters_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address_characters_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_characters_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_address_country_identity_country_mismatch::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "address_country_identity_country_mismatch",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_address_country_identity_country_mismatch::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_country_mismatch::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address_country_mismatch")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_country_mismatch::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_country_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address_country_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_country_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_postal_code_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address_postal_code_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_postal_code_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_state_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address_state_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_state_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_town_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("address_town_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_address_town_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_archived_meter::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("archived_meter")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_archived_meter::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_attach_payment_method_to_customer::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("attach_payment_method_to_customer")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_attach_payment_method_to_customer::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_authorizer_duplicate::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("authorizer_duplicate")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_authorizer_duplicate::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_authorizer_relationship_invalid_for_representative::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "authorizer_relationship_invalid_for_representative",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_authorizer_relationship_invalid_for_representative::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_bgn_bank_accounts_unsupported::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("bgn_bank_accounts_unsupported")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_bgn_bank_accounts_unsupported::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_billing_meter_event_session_expired::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("billing_meter_event_session_expired")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_billing_meter_event_session_expired::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_billing_meter_event_session_expired::Type {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("temporary_session_expired")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_can_create_platform_owned_onboarding_accounts_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "can_create_platform_owned_onboarding_accounts_required",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_can_create_platform_owned_onboarding_accounts_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_cannot_create_connected_account::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cannot_create_connected_account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_cannot_create_connected_account::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_create_new_account_rejected::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cannot_create_new_account_rejected")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_create_new_account_rejected::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_delete_account_with_balance::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("cannot_delete_account_with_balance")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_delete_account_with_balance::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_delete_customer_with_available_cash_balance::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "cannot_delete_customer_with_available_cash_balance",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_delete_customer_with_available_cash_balance::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_use_validate_location_on_customer_create::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "cannot_use_validate_location_on_customer_create",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cannot_use_validate_location_on_customer_create::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_cannot_be_unrequested_due_to_other_capability_requirement::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "capability_cannot_be_unrequested_due_to_other_capability_requirement",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_cannot_be_unrequested_due_to_other_capability_requirement::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_for_dashboard_type::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "capability_not_available_for_dashboard_type",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_for_dashboard_type::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_for_entity_type_in_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "capability_not_available_for_entity_type_in_country",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_for_entity_type_in_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_in_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("capability_not_available_in_country")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_in_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_in_platform_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "capability_not_available_in_platform_country",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_in_platform_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_without_other_capability::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "capability_not_available_without_other_capability",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_without_other_capability::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_without_other_capability_in_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "capability_not_available_without_other_capability_in_country",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_capability_not_available_without_other_capability_in_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_configs_must_match_to_close::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("configs_must_match_to_close")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_configs_must_match_to_close::Error {
-    fn test_default() -> Self {
-        Self {
-            applied_configurations: crate::rt::TestDefault::test_default(),
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configs_must_match_to_use_account_links::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "configs_must_match_to_use_account_links",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configs_must_match_to_use_account_links::Error {
-    fn test_default() -> Self {
-        Self {
-            applied_configurations: crate::rt::TestDefault::test_default(),
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_deactivated::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("configuration_cannot_be_deactivated")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_deactivated::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_deactivated_due_to_other_capability_requirement::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "configuration_cannot_be_deactivated_due_to_other_capability_requirement",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_deactivated_due_to_other_capability_requirement::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_deactivated_due_to_other_configuration::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "configuration_cannot_be_deactivated_due_to_other_configuration",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_deactivated_due_to_other_configuration::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_updated_while_deactivated::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "configuration_cannot_be_updated_while_deactivated",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_configuration_cannot_be_updated_while_deactivated::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_configuration_creation_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("configuration_creation_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_configuration_creation_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_connect_identity_not_verified::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("connect_identity_not_verified")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_connect_identity_not_verified::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_connect_profile_not_submitted::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("connect_profile_not_submitted")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_connect_profile_not_submitted::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cross_border_connected_account_creation_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "cross_border_connected_account_creation_not_allowed",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_cross_border_connected_account_creation_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_custom_account_beta::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("custom_account_beta")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_custom_account_beta::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_customer_invalid_tax_location::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("customer_invalid_tax_location")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_customer_invalid_tax_location::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            incorrect_fields: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            validate_location: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_customer_invalid_tax_location::IncorrectFields {
-    fn test_default() -> Self {
-        Self {
-            field: crate::rt::TestDefault::test_default(),
-            r#type: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_date_of_birth_age_restriction::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("date_of_birth_age_restriction")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_date_of_birth_age_restriction::Error {
-    fn test_default() -> Self {
-        Self {
-            age_limit: crate::rt::TestDefault::test_default(),
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_date_of_birth_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("date_of_birth_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_date_of_birth_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_default_currency_immutable::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("default_currency_immutable")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_default_currency_immutable::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_default_outbound_destination_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("default_outbound_destination_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_default_outbound_destination_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_default_payment_method_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("default_payment_method_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_default_payment_method_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_default_payment_method_invalid_type::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("default_payment_method_invalid_type")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_default_payment_method_invalid_type::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_directorship_declaration_not_allowed_during_account_creation::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "directorship_declaration_not_allowed_during_account_creation",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_directorship_declaration_not_allowed_during_account_creation::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_document_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("document_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_document_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_document_purpose_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("document_purpose_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_document_purpose_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_duplicate_meter_event::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("duplicate_meter_event")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_duplicate_meter_event::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_duplicate_person_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("duplicate_person_not_allowed")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_duplicate_person_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            duplicate_person_id: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_email_domain_invalid_for_recipient::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("email_domain_invalid_for_recipient")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_email_domain_invalid_for_recipient::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_email_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("email_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_email_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_entity_type_not_supported_in_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("entity_type_not_supported_in_country")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_entity_type_not_supported_in_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_high_risk_activities_none_cant_be_combined_with_other_options::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "high_risk_activities_none_cant_be_combined_with_other_options",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_high_risk_activities_none_cant_be_combined_with_other_options::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_id_number_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("id_number_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_id_number_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_idempotency_error::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("idempotency_error")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_idempotency_error::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_identity_country_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("identity_country_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_identity_country_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_immutable_identity_param::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("immutable_identity_param")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_immutable_identity_param::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_incorrect_account_for_person_token::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("incorrect_account_for_person_token")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_incorrect_account_for_person_token::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_incorrect_id_number_for_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("incorrect_id_number_for_country")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_incorrect_id_number_for_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_incorrect_token_wrong_type::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("incorrect_token_wrong_type")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_incorrect_token_wrong_type::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_individual_additional_person_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "individual_additional_person_not_allowed",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_individual_additional_person_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_account_token::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invalid_account_token")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_account_token::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_cancel_configuration::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invalid_cancel_configuration")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_cancel_configuration::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_id_number_for_structure::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invalid_id_number_for_structure")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_id_number_for_structure::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_id_number_registrar::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invalid_id_number_registrar")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_id_number_registrar::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invalid_konbini_payments_support_hours::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "invalid_konbini_payments_support_hours",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invalid_konbini_payments_support_hours::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invalid_konbini_payments_support_phone_number::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "invalid_konbini_payments_support_phone_number",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invalid_konbini_payments_support_phone_number::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_person_token::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invalid_person_token")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_invalid_person_token::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invalid_relationship_for_identity_type_structure_and_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "invalid_relationship_for_identity_type_structure_and_country",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invalid_relationship_for_identity_type_structure_and_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invoice_rendering_template_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("invoice_rendering_template_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_invoice_rendering_template_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_ip_address_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("ip_address_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_ip_address_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_legal_guardian_representative_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "legal_guardian_representative_not_allowed",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_legal_guardian_representative_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_legal_guardian_requires_existing_representative::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "legal_guardian_requires_existing_representative",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_legal_guardian_requires_existing_representative::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_mcc_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("mcc_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_mcc_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_no_meter::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("no_meter")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_no_meter::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_non_jp_kana_kanji_address::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("non_jp_kana_kanji_address")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_non_jp_kana_kanji_address::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_not_found::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("not_found")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_not_found::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_ownership_declaration_not_allowed_during_account_creation::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "ownership_declaration_not_allowed_during_account_creation",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_ownership_declaration_not_allowed_during_account_creation::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_param_alongside_account_token::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("param_alongside_account_token")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_param_alongside_account_token::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_param_alongside_person_token::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("param_alongside_person_token")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_param_alongside_person_token::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_payload_invalid_value::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("payload_invalid_value")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_payload_invalid_value::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_payload_no_customer_defined::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("payload_no_customer_defined")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_payload_no_customer_defined::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_payload_no_value_defined::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("payload_no_value_defined")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_payload_no_value_defined::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_pending_transactions_cannot_be_deleted::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "pending_transactions_cannot_be_deleted",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_pending_transactions_cannot_be_deleted::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_person_percent_ownership_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("person_percent_ownership_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_person_percent_ownership_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_person_token_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("person_token_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_person_token_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_phone_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("phone_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_phone_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_platform_registration_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("platform_registration_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_platform_registration_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            doc_url: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_postal_code_required_for_jp_address::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("postal_code_required_for_jp_address")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_postal_code_required_for_jp_address::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_purpose_of_funds_description_must_be_empty_for_non_other_purpose_of_funds::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "purpose_of_funds_description_must_be_empty_for_non_other_purpose_of_funds",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_purpose_of_funds_description_must_be_empty_for_non_other_purpose_of_funds::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_registration_date_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("registration_date_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_registration_date_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_script_characters_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("script_characters_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_script_characters_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_shipping_address_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("shipping_address_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_shipping_address_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_shipping_name_required::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("shipping_name_required")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_shipping_name_required::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_statement_descriptor_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("statement_descriptor_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_statement_descriptor_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_stripe_loss_liable_cannot_be_deleted::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("stripe_loss_liable_cannot_be_deleted")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_stripe_loss_liable_cannot_be_deleted::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_structure_incompatible_for_entity_type_country::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "structure_incompatible_for_entity_type_country",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_structure_incompatible_for_entity_type_country::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_test_clock_disallowed_on_live_mode::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("test_clock_disallowed_on_live_mode")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_test_clock_disallowed_on_live_mode::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_test_clock_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("test_clock_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_test_clock_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_test_clocks_advance_in_progress::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("test_clocks_advance_in_progress")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_test_clocks_advance_in_progress::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_test_clocks_customer_limit_reached::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("test_clocks_customer_limit_reached")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_test_clocks_customer_limit_reached::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_token_already_used::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("token_already_used")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_token_already_used::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_token_expired::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("token_expired")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_token_expired::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_token_must_be_created_with_publishable_key::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "token_must_be_created_with_publishable_key",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_token_must_be_created_with_publishable_key::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_too_many_concurrent_requests::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("too_many_concurrent_requests")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_too_many_concurrent_requests::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_tos_acceptance_on_behalf_not_allowed::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("tos_acceptance_on_behalf_not_allowed")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_tos_acceptance_on_behalf_not_allowed::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_total_person_ownership_exceeded::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("total_person_ownership_exceeded")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_total_person_ownership_exceeded::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_unsupported_field_for_configs::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("unsupported_field_for_configs")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_unsupported_field_for_configs::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_unsupported_identity_field_for_configs::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str(
-                "unsupported_identity_field_for_configs",
-            )
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_unsupported_identity_field_for_configs::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_unsupported_postal_code::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("unsupported_postal_code")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_unsupported_postal_code::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_unsupported_state::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("unsupported_state")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_unsupported_state::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_url_invalid::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("url_invalid")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_url_invalid::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            user_message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_v1_account_instead_of_v2_account::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("v1_account_instead_of_v2_account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_v1_account_instead_of_v2_account::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_v1_customer_instead_of_v2_account::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("v1_customer_instead_of_v2_account")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault
-for crate::v2_error_v1_customer_instead_of_v2_account::Error {
-    fn test_default() -> Self {
-        Self {
-            code: crate::rt::TestDefault::test_default(),
-            message: crate::rt::TestDefault::test_default(),
-            extra: crate::rt::Extra::default(),
-        }
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_v1_token_invalid_in_v2::Code {
-    fn test_default() -> Self {
-        <Self as ::core::str::FromStr>::from_str("v1_token_invalid_in_v2")
-            .unwrap_or_else(|e| match e {})
-    }
-}
-#[cfg(feature = "v2")]
-impl crate::rt::TestDefault for crate::v2_error_v1_token_invalid_in_v2::Error {
-    fn test_default() -> Self {
         Self {
+            age_limit: None,
+            applied_configurations: None,
             code: crate::rt::TestDefault::test_default(),
+            doc_url: None,
+            duplicate_person_id: None,
+            incorrect_fields: None,
+            invalid_permutation: None,
             message: crate::rt::TestDefault::test_default(),
+            r#type: None,
+            user_message: None,
+            validate_location: None,
             extra: crate::rt::Extra::default(),
         }
     }

@@ -289,7 +289,7 @@ pub struct TreasuryCreditReversal {
     /// Status of the CreditReversal
     pub status: crate::treasury_credit_reversal::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::TreasuryReceivedCreditsResourceStatusTransitions,
+    pub status_transitions: crate::treasury_credit_reversal::StatusTransitions,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -341,7 +341,7 @@ impl crate::rt::Decode for TreasuryCreditReversal {
             f9: crate::rt::json::Slot<String>,
             f10: crate::rt::json::Slot<crate::treasury_credit_reversal::Status>,
             f11: crate::rt::json::Slot<
-                crate::TreasuryReceivedCreditsResourceStatusTransitions,
+                crate::treasury_credit_reversal::StatusTransitions,
             >,
             f12: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,

@@ -292,9 +292,7 @@ pub struct TreasuryDebitReversal {
     /// Unique identifier for the object.
     pub id: crate::TreasuryDebitReversalId,
     /// Other flows linked to a DebitReversal.
-    pub linked_flows: Option<
-        crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows,
-    >,
+    pub linked_flows: Option<crate::treasury_debit_reversal::LinkedFlows>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -306,7 +304,7 @@ pub struct TreasuryDebitReversal {
     /// Status of the DebitReversal
     pub status: crate::treasury_debit_reversal::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::TreasuryReceivedDebitsResourceStatusTransitions,
+    pub status_transitions: crate::treasury_debit_reversal::StatusTransitions,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -349,16 +347,14 @@ impl crate::rt::Decode for TreasuryDebitReversal {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::TreasuryDebitReversalId>,
-            f6: crate::rt::json::Slot<
-                crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows,
-            >,
+            f6: crate::rt::json::Slot<crate::treasury_debit_reversal::LinkedFlows>,
             f7: crate::rt::json::Slot<bool>,
             f8: crate::rt::json::Slot<crate::rt::Metadata>,
             f9: crate::rt::json::Slot<crate::treasury_debit_reversal::Network>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<crate::treasury_debit_reversal::Status>,
             f12: crate::rt::json::Slot<
-                crate::TreasuryReceivedDebitsResourceStatusTransitions,
+                crate::treasury_debit_reversal::StatusTransitions,
             >,
             f13: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,

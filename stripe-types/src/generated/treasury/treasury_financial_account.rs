@@ -103,7 +103,7 @@ pub struct CreateTreasuryFinancialAccount {
     pub nickname: Option<crate::rt::Clearable<String>>,
     /// The set of functionalities that the platform can restrict on the FinancialAccount.
     pub platform_restrictions: Option<
-        crate::treasury_financial_account::PlatformRestrictions,
+        crate::treasury_financial_account::create_update::PlatformRestrictions,
     >,
     /// The currencies the FinancialAccount can hold a balance in.
     pub supported_currencies: Vec<String>,
@@ -177,7 +177,9 @@ impl CreateTreasuryFinancialAccount {
     /// The set of functionalities that the platform can restrict on the FinancialAccount.
     pub fn platform_restrictions(
         mut self,
-        v: impl Into<crate::treasury_financial_account::PlatformRestrictions>,
+        v: impl Into<
+            crate::treasury_financial_account::create_update::PlatformRestrictions,
+        >,
     ) -> Self {
         self.platform_restrictions = Some(v.into());
         self
@@ -386,7 +388,7 @@ pub struct TreasuryFinancialAccount {
     /// The array of paths to active Features in the Features hash.
     pub active_features: Option<Vec<crate::treasury_financial_account::ActiveFeatures>>,
     /// The `balance` field.
-    pub balance: crate::TreasuryFinancialAccountsResourceBalance,
+    pub balance: crate::treasury_financial_account::Balance,
     /// Two-letter country code ([ISO 3166-1 alpha-2](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2)).
     pub country: String,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -394,9 +396,7 @@ pub struct TreasuryFinancialAccount {
     /// The `features` field.
     pub features: Option<crate::TreasuryFinancialAccountFeatures>,
     /// The set of credentials that resolve to a FinancialAccount.
-    pub financial_addresses: Vec<
-        crate::TreasuryFinancialAccountsResourceFinancialAddress,
-    >,
+    pub financial_addresses: Vec<crate::treasury_financial_account::FinancialAddresses>,
     /// Unique identifier for the object.
     pub id: crate::TreasuryFinancialAccountId,
     /// The `is_default` field.
@@ -413,7 +413,7 @@ pub struct TreasuryFinancialAccount {
     >,
     /// The set of functionalities that the platform can restrict on the FinancialAccount.
     pub platform_restrictions: Option<
-        crate::TreasuryFinancialAccountsResourcePlatformRestrictions,
+        crate::treasury_financial_account::PlatformRestrictions,
     >,
     /// The array of paths to restricted Features in the Features hash.
     pub restricted_features: Option<
@@ -422,7 +422,7 @@ pub struct TreasuryFinancialAccount {
     /// Status of this FinancialAccount.
     pub status: crate::treasury_financial_account::Status,
     /// The `status_details` field.
-    pub status_details: crate::TreasuryFinancialAccountsResourceStatusDetails,
+    pub status_details: crate::treasury_financial_account::StatusDetails,
     /// The currencies the FinancialAccount can hold a balance in. Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase.
     pub supported_currencies: Vec<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -445,12 +445,12 @@ impl crate::rt::Decode for TreasuryFinancialAccount {
             f0: crate::rt::json::Slot<
                 Vec<crate::treasury_financial_account::ActiveFeatures>,
             >,
-            f1: crate::rt::json::Slot<crate::TreasuryFinancialAccountsResourceBalance>,
+            f1: crate::rt::json::Slot<crate::treasury_financial_account::Balance>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
             f4: crate::rt::json::Slot<crate::TreasuryFinancialAccountFeatures>,
             f5: crate::rt::json::Slot<
-                Vec<crate::TreasuryFinancialAccountsResourceFinancialAddress>,
+                Vec<crate::treasury_financial_account::FinancialAddresses>,
             >,
             f6: crate::rt::json::Slot<crate::TreasuryFinancialAccountId>,
             f7: crate::rt::json::Slot<bool>,
@@ -461,15 +461,13 @@ impl crate::rt::Decode for TreasuryFinancialAccount {
                 Vec<crate::treasury_financial_account::PendingFeatures>,
             >,
             f12: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourcePlatformRestrictions,
+                crate::treasury_financial_account::PlatformRestrictions,
             >,
             f13: crate::rt::json::Slot<
                 Vec<crate::treasury_financial_account::RestrictedFeatures>,
             >,
             f14: crate::rt::json::Slot<crate::treasury_financial_account::Status>,
-            f15: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceStatusDetails,
-            >,
+            f15: crate::rt::json::Slot<crate::treasury_financial_account::StatusDetails>,
             f16: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
@@ -682,7 +680,7 @@ pub struct UpdateTreasuryFinancialAccount {
     pub nickname: Option<crate::rt::Clearable<String>>,
     /// The set of functionalities that the platform can restrict on the FinancialAccount.
     pub platform_restrictions: Option<
-        crate::treasury_financial_account::PlatformRestrictions,
+        crate::treasury_financial_account::create_update::PlatformRestrictions,
     >,
 }
 #[cfg(feature = "treasury_financial_accounts")]
@@ -760,7 +758,9 @@ impl UpdateTreasuryFinancialAccount {
     /// The set of functionalities that the platform can restrict on the FinancialAccount.
     pub fn platform_restrictions(
         mut self,
-        v: impl Into<crate::treasury_financial_account::PlatformRestrictions>,
+        v: impl Into<
+            crate::treasury_financial_account::create_update::PlatformRestrictions,
+        >,
     ) -> Self {
         self.platform_restrictions = Some(v.into());
         self

@@ -80,30 +80,30 @@ impl crate::rt::StripeRequest for RetrieveFeaturesTreasuryFinancialAccount {
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountFeatures {
     /// The `card_issuing` field.
-    pub card_issuing: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
+    pub card_issuing: Option<crate::treasury_financial_account_features::CardIssuing>,
     /// The `deposit_insurance` field.
     pub deposit_insurance: Option<
-        crate::TreasuryFinancialAccountsResourceToggleSettings,
+        crate::treasury_financial_account_features::CardIssuing,
     >,
     /// The `financial_addresses` field.
     pub financial_addresses: Option<
-        crate::TreasuryFinancialAccountsResourceFinancialAddressesFeatures,
+        crate::treasury_financial_account_features::FinancialAddresses,
     >,
     /// The `inbound_transfers` field.
     pub inbound_transfers: Option<
-        crate::TreasuryFinancialAccountsResourceInboundTransfers,
+        crate::treasury_financial_account_features::InboundTransfers,
     >,
     /// The `intra_stripe_flows` field.
     pub intra_stripe_flows: Option<
-        crate::TreasuryFinancialAccountsResourceToggleSettings,
+        crate::treasury_financial_account_features::CardIssuing,
     >,
     /// The `outbound_payments` field.
     pub outbound_payments: Option<
-        crate::TreasuryFinancialAccountsResourceOutboundPayments,
+        crate::treasury_financial_account_features::OutboundPayments,
     >,
     /// The `outbound_transfers` field.
     pub outbound_transfers: Option<
-        crate::TreasuryFinancialAccountsResourceOutboundTransfers,
+        crate::treasury_financial_account_features::OutboundTransfers,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -129,25 +129,25 @@ impl crate::rt::Decode for TreasuryFinancialAccountFeatures {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceToggleSettings,
+                crate::treasury_financial_account_features::CardIssuing,
             >,
             f1: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceToggleSettings,
+                crate::treasury_financial_account_features::CardIssuing,
             >,
             f2: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceFinancialAddressesFeatures,
+                crate::treasury_financial_account_features::FinancialAddresses,
             >,
             f3: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceInboundTransfers,
+                crate::treasury_financial_account_features::InboundTransfers,
             >,
             f4: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceToggleSettings,
+                crate::treasury_financial_account_features::CardIssuing,
             >,
             f5: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceOutboundPayments,
+                crate::treasury_financial_account_features::OutboundPayments,
             >,
             f6: crate::rt::json::Slot<
-                crate::TreasuryFinancialAccountsResourceOutboundTransfers,
+                crate::treasury_financial_account_features::OutboundTransfers,
             >,
         }
         let mut b = Slots {
@@ -276,7 +276,7 @@ pub struct UpdateFeaturesTreasuryFinancialAccount {
     pub expand: Option<Vec<String>>,
     /// Contains Features that add FinancialAddresses to the FinancialAccount.
     pub financial_addresses: Option<
-        crate::treasury_financial_account::FinancialAddresses,
+        crate::treasury_financial_account::create_update::FinancialAddresses,
     >,
     /// Contains settings related to adding funds to a FinancialAccount from another Account with the same owner.
     pub inbound_transfers: Option<crate::treasury_financial_account::InboundTransfers>,
@@ -360,7 +360,9 @@ impl UpdateFeaturesTreasuryFinancialAccount {
     /// Contains Features that add FinancialAddresses to the FinancialAccount.
     pub fn financial_addresses(
         mut self,
-        v: impl Into<crate::treasury_financial_account::FinancialAddresses>,
+        v: impl Into<
+            crate::treasury_financial_account::create_update::FinancialAddresses,
+        >,
     ) -> Self {
         self.financial_addresses = Some(v.into());
         self

@@ -197,7 +197,7 @@ pub struct FailTestHelpersTreasuryInboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about a failed InboundTransfer.
-    pub failure_details: Option<crate::treasury_inbound_transfer::FailureDetails>,
+    pub failure_details: Option<crate::treasury_inbound_transfer::fail::FailureDetails>,
 }
 #[cfg(feature = "treasury_inbound_transfers")]
 impl serde::Serialize for FailTestHelpersTreasuryInboundTransfer {
@@ -232,7 +232,7 @@ impl FailTestHelpersTreasuryInboundTransfer {
     /// Details about a failed InboundTransfer.
     pub fn failure_details(
         mut self,
-        v: impl Into<crate::treasury_inbound_transfer::FailureDetails>,
+        v: impl Into<crate::treasury_inbound_transfer::fail::FailureDetails>,
     ) -> Self {
         self.failure_details = Some(v.into());
         self
@@ -597,7 +597,7 @@ pub struct TreasuryInboundTransfer {
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
     /// Details about this InboundTransfer's failure. Only set when status is `failed`.
-    pub failure_details: Option<crate::TreasuryInboundTransfersResourceFailureDetails>,
+    pub failure_details: Option<crate::treasury_inbound_transfer::FailureDetails>,
     /// The FinancialAccount that received the funds.
     pub financial_account: String,
     /// A [hosted transaction receipt](https://docs.stripe.com/treasury/moving-money/regulatory-receipts) URL that is provided when money movement is considered regulated under Stripe's money transmission licenses.
@@ -605,7 +605,7 @@ pub struct TreasuryInboundTransfer {
     /// Unique identifier for the object.
     pub id: crate::TreasuryInboundTransferId,
     /// The `linked_flows` field.
-    pub linked_flows: crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
+    pub linked_flows: crate::treasury_inbound_transfer::LinkedFlows,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
@@ -613,7 +613,9 @@ pub struct TreasuryInboundTransfer {
     /// The origin payment method to be debited for an InboundTransfer.
     pub origin_payment_method: Option<String>,
     /// Details about the PaymentMethod for an InboundTransfer.
-    pub origin_payment_method_details: Option<crate::InboundTransfers>,
+    pub origin_payment_method_details: Option<
+        crate::treasury_inbound_transfer::OriginPaymentMethodDetails,
+    >,
     /// Returns `true` if the funds for an InboundTransfer were returned after the InboundTransfer went to the `succeeded` state.
     pub returned: Option<bool>,
     /// Statement descriptor shown when funds are debited from the source. Not all payment networks support `statement_descriptor`.
@@ -621,7 +623,7 @@ pub struct TreasuryInboundTransfer {
     /// Status of the InboundTransfer: `processing`, `succeeded`, `failed`, and `canceled`. An InboundTransfer is `processing` if it is created and pending. The status changes to `succeeded` once the funds have been "confirmed" and a `transaction` is created and posted. The status changes to `failed` if the transfer fails.
     pub status: crate::treasury_inbound_transfer::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
+    pub status_transitions: crate::treasury_inbound_transfer::StatusTransitions,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::gated::TreasuryTransaction>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -663,24 +665,22 @@ impl crate::rt::Decode for TreasuryInboundTransfer {
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
-            f5: crate::rt::json::Slot<
-                crate::TreasuryInboundTransfersResourceFailureDetails,
-            >,
+            f5: crate::rt::json::Slot<crate::treasury_inbound_transfer::FailureDetails>,
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<crate::TreasuryInboundTransferId>,
-            f9: crate::rt::json::Slot<
-                crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
-            >,
+            f9: crate::rt::json::Slot<crate::treasury_inbound_transfer::LinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::rt::Metadata>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<crate::InboundTransfers>,
+            f13: crate::rt::json::Slot<
+                crate::treasury_inbound_transfer::OriginPaymentMethodDetails,
+            >,
             f14: crate::rt::json::Slot<bool>,
             f15: crate::rt::json::Slot<String>,
             f16: crate::rt::json::Slot<crate::treasury_inbound_transfer::Status>,
             f17: crate::rt::json::Slot<
-                crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
+                crate::treasury_inbound_transfer::StatusTransitions,
             >,
             f18: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,

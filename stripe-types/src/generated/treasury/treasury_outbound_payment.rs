@@ -96,7 +96,9 @@ pub struct CreateTreasuryOutboundPayment {
         crate::treasury_outbound_payment::DestinationPaymentMethodOptions,
     >,
     /// End user details.
-    pub end_user_details: Option<crate::treasury_outbound_payment::EndUserDetails>,
+    pub end_user_details: Option<
+        crate::treasury_outbound_payment::create::EndUserDetails,
+    >,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The FinancialAccount to pull funds from.
@@ -202,7 +204,7 @@ impl CreateTreasuryOutboundPayment {
     /// End user details.
     pub fn end_user_details(
         mut self,
-        v: impl Into<crate::treasury_outbound_payment::EndUserDetails>,
+        v: impl Into<crate::treasury_outbound_payment::create::EndUserDetails>,
     ) -> Self {
         self.end_user_details = Some(v.into());
         self
@@ -582,7 +584,9 @@ pub struct ReturnTestHelpersTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Optional hash to set the return code.
-    pub returned_details: Option<crate::treasury_outbound_payment::ReturnedDetails>,
+    pub returned_details: Option<
+        crate::treasury_outbound_payment::return_::ReturnedDetails,
+    >,
 }
 #[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for ReturnTestHelpersTreasuryOutboundPayment {
@@ -617,7 +621,7 @@ impl ReturnTestHelpersTreasuryOutboundPayment {
     /// Optional hash to set the return code.
     pub fn returned_details(
         mut self,
-        v: impl Into<crate::treasury_outbound_payment::ReturnedDetails>,
+        v: impl Into<crate::treasury_outbound_payment::return_::ReturnedDetails>,
     ) -> Self {
         self.returned_details = Some(v.into());
         self
@@ -682,12 +686,10 @@ pub struct TreasuryOutboundPayment {
     pub destination_payment_method: Option<String>,
     /// Details about the PaymentMethod for an OutboundPayment.
     pub destination_payment_method_details: Option<
-        crate::OutboundPaymentsPaymentMethodDetails,
+        crate::treasury_outbound_payment::DestinationPaymentMethodDetails,
     >,
     /// Details about the end user.
-    pub end_user_details: Option<
-        crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails,
-    >,
+    pub end_user_details: Option<crate::treasury_outbound_payment::EndUserDetails>,
     /// The date when funds are expected to arrive in the destination account.
     pub expected_arrival_date: crate::rt::Timestamp,
     /// The FinancialAccount that funds were pulled from.
@@ -701,17 +703,15 @@ pub struct TreasuryOutboundPayment {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// Details about a returned OutboundPayment. Only set when the status is `returned`.
-    pub returned_details: Option<crate::TreasuryOutboundPaymentsResourceReturnedStatus>,
+    pub returned_details: Option<crate::treasury_outbound_payment::ReturnedDetails>,
     /// The description that appears on the receiving end for an OutboundPayment (for example, bank statement for external bank transfer).
     pub statement_descriptor: String,
     /// Current status of the OutboundPayment: `processing`, `failed`, `posted`, `returned`, `canceled`. An OutboundPayment is `processing` if it has been created and is pending. The status changes to `posted` once the OutboundPayment has been "confirmed" and funds have left the account, or to `failed` or `canceled`. If an OutboundPayment fails to arrive at its destination, its status will change to `returned`.
     pub status: crate::treasury_outbound_payment::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
+    pub status_transitions: crate::treasury_outbound_payment::StatusTransitions,
     /// Details about network-specific tracking information if available.
-    pub tracking_details: Option<
-        crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
-    >,
+    pub tracking_details: Option<crate::treasury_outbound_payment::TrackingDetails>,
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -758,10 +758,10 @@ impl crate::rt::Decode for TreasuryOutboundPayment {
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
             f6: crate::rt::json::Slot<String>,
-            f7: crate::rt::json::Slot<crate::OutboundPaymentsPaymentMethodDetails>,
-            f8: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails,
+            f7: crate::rt::json::Slot<
+                crate::treasury_outbound_payment::DestinationPaymentMethodDetails,
             >,
+            f8: crate::rt::json::Slot<crate::treasury_outbound_payment::EndUserDetails>,
             f9: crate::rt::json::Slot<crate::rt::Timestamp>,
             f10: crate::rt::json::Slot<String>,
             f11: crate::rt::json::Slot<String>,
@@ -769,15 +769,15 @@ impl crate::rt::Decode for TreasuryOutboundPayment {
             f13: crate::rt::json::Slot<bool>,
             f14: crate::rt::json::Slot<crate::rt::Metadata>,
             f15: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceReturnedStatus,
+                crate::treasury_outbound_payment::ReturnedDetails,
             >,
             f16: crate::rt::json::Slot<String>,
             f17: crate::rt::json::Slot<crate::treasury_outbound_payment::Status>,
             f18: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
+                crate::treasury_outbound_payment::StatusTransitions,
             >,
             f19: crate::rt::json::Slot<
-                crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
+                crate::treasury_outbound_payment::TrackingDetails,
             >,
             f20: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,
@@ -1035,7 +1035,7 @@ pub struct UpdateTestHelpersTreasuryOutboundPayment {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about network-specific tracking information.
-    pub tracking_details: crate::treasury_outbound_payment::TrackingDetails,
+    pub tracking_details: crate::treasury_outbound_payment::update::TrackingDetails,
 }
 #[cfg(feature = "treasury_outbound_payments")]
 impl serde::Serialize for UpdateTestHelpersTreasuryOutboundPayment {
@@ -1055,7 +1055,9 @@ impl UpdateTestHelpersTreasuryOutboundPayment {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         id: impl Into<crate::TreasuryOutboundPaymentId>,
-        tracking_details: impl Into<crate::treasury_outbound_payment::TrackingDetails>,
+        tracking_details: impl Into<
+            crate::treasury_outbound_payment::update::TrackingDetails,
+        >,
     ) -> Self {
         Self {
             id: id.into(),

@@ -535,7 +535,9 @@ pub struct ReturnTestHelpersTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about a returned OutboundTransfer.
-    pub returned_details: Option<crate::treasury_outbound_payment::ReturnedDetails>,
+    pub returned_details: Option<
+        crate::treasury_outbound_payment::return_::ReturnedDetails,
+    >,
 }
 #[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for ReturnTestHelpersTreasuryOutboundTransfer {
@@ -570,7 +572,7 @@ impl ReturnTestHelpersTreasuryOutboundTransfer {
     /// Details about a returned OutboundTransfer.
     pub fn returned_details(
         mut self,
-        v: impl Into<crate::treasury_outbound_payment::ReturnedDetails>,
+        v: impl Into<crate::treasury_outbound_payment::return_::ReturnedDetails>,
     ) -> Self {
         self.returned_details = Some(v.into());
         self
@@ -632,7 +634,7 @@ pub struct TreasuryOutboundTransfer {
     /// The PaymentMethod used as the payment instrument for an OutboundTransfer.
     pub destination_payment_method: Option<String>,
     /// The `destination_payment_method_details` field.
-    pub destination_payment_method_details: crate::OutboundTransfersPaymentMethodDetails,
+    pub destination_payment_method_details: crate::treasury_outbound_transfer::DestinationPaymentMethodDetails,
     /// The date when funds are expected to arrive in the destination account.
     pub expected_arrival_date: crate::rt::Timestamp,
     /// The FinancialAccount that funds were pulled from.
@@ -646,19 +648,15 @@ pub struct TreasuryOutboundTransfer {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
     /// Details about a returned OutboundTransfer. Only set when the status is `returned`.
-    pub returned_details: Option<
-        crate::TreasuryOutboundTransfersResourceReturnedDetails,
-    >,
+    pub returned_details: Option<crate::treasury_outbound_transfer::ReturnedDetails>,
     /// Information about the OutboundTransfer to be sent to the recipient account.
     pub statement_descriptor: String,
     /// Current status of the OutboundTransfer: `processing`, `failed`, `canceled`, `posted`, `returned`. An OutboundTransfer is `processing` if it has been created and is pending. The status changes to `posted` once the OutboundTransfer has been "confirmed" and funds have left the account, or to `failed` or `canceled`. If an OutboundTransfer fails to arrive at its destination, its status will change to `returned`.
     pub status: crate::treasury_outbound_transfer::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::TreasuryOutboundTransfersResourceStatusTransitions,
+    pub status_transitions: crate::treasury_outbound_transfer::StatusTransitions,
     /// Details about network-specific tracking information if available.
-    pub tracking_details: Option<
-        crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
-    >,
+    pub tracking_details: Option<crate::treasury_outbound_transfer::TrackingDetails>,
     /// The Transaction associated with this object.
     pub transaction: crate::rt::Expandable<crate::gated::TreasuryTransaction>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -704,7 +702,9 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<String>,
-            f6: crate::rt::json::Slot<crate::OutboundTransfersPaymentMethodDetails>,
+            f6: crate::rt::json::Slot<
+                crate::treasury_outbound_transfer::DestinationPaymentMethodDetails,
+            >,
             f7: crate::rt::json::Slot<crate::rt::Timestamp>,
             f8: crate::rt::json::Slot<String>,
             f9: crate::rt::json::Slot<String>,
@@ -712,15 +712,15 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::rt::Metadata>,
             f13: crate::rt::json::Slot<
-                crate::TreasuryOutboundTransfersResourceReturnedDetails,
+                crate::treasury_outbound_transfer::ReturnedDetails,
             >,
             f14: crate::rt::json::Slot<String>,
             f15: crate::rt::json::Slot<crate::treasury_outbound_transfer::Status>,
             f16: crate::rt::json::Slot<
-                crate::TreasuryOutboundTransfersResourceStatusTransitions,
+                crate::treasury_outbound_transfer::StatusTransitions,
             >,
             f17: crate::rt::json::Slot<
-                crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
+                crate::treasury_outbound_transfer::TrackingDetails,
             >,
             f18: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,
@@ -968,7 +968,7 @@ pub struct UpdateTestHelpersTreasuryOutboundTransfer {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about network-specific tracking information.
-    pub tracking_details: crate::treasury_outbound_payment::TrackingDetails,
+    pub tracking_details: crate::treasury_outbound_payment::update::TrackingDetails,
 }
 #[cfg(feature = "treasury_outbound_transfers")]
 impl serde::Serialize for UpdateTestHelpersTreasuryOutboundTransfer {
@@ -988,7 +988,9 @@ impl UpdateTestHelpersTreasuryOutboundTransfer {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>,
-        tracking_details: impl Into<crate::treasury_outbound_payment::TrackingDetails>,
+        tracking_details: impl Into<
+            crate::treasury_outbound_payment::update::TrackingDetails,
+        >,
     ) -> Self {
         Self {
             outbound_transfer: outbound_transfer.into(),

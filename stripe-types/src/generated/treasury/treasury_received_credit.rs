@@ -21,7 +21,7 @@ pub struct CreateTestHelpersTreasuryReceivedCredit {
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Initiating payment method details for the object.
     pub initiating_payment_method_details: Option<
-        crate::treasury_received_credit::InitiatingPaymentMethodDetails,
+        crate::treasury_received_credit::create::InitiatingPaymentMethodDetails,
     >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
     ///
@@ -82,7 +82,9 @@ impl CreateTestHelpersTreasuryReceivedCredit {
     /// Initiating payment method details for the object.
     pub fn initiating_payment_method_details(
         mut self,
-        v: impl Into<crate::treasury_received_credit::InitiatingPaymentMethodDetails>,
+        v: impl Into<
+            crate::treasury_received_credit::create::InitiatingPaymentMethodDetails,
+        >,
     ) -> Self {
         self.initiating_payment_method_details = Some(v.into());
         self
@@ -123,7 +125,7 @@ pub struct ListTreasuryReceivedCredits {
     /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
     pub limit: Option<i64>,
     /// Only return ReceivedCredits described by the flow.
-    pub linked_flows: Option<crate::treasury_received_credit::LinkedFlows>,
+    pub linked_flows: Option<crate::treasury_received_credit::list::LinkedFlows>,
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// Only return ReceivedCredits that have the given status: `succeeded` or `failed`.
@@ -189,7 +191,7 @@ impl ListTreasuryReceivedCredits {
     /// Only return ReceivedCredits described by the flow.
     pub fn linked_flows(
         mut self,
-        v: impl Into<crate::treasury_received_credit::LinkedFlows>,
+        v: impl Into<crate::treasury_received_credit::list::LinkedFlows>,
     ) -> Self {
         self.linked_flows = Some(v.into());
         self
@@ -319,15 +321,15 @@ pub struct TreasuryReceivedCredit {
     /// Unique identifier for the object.
     pub id: crate::TreasuryReceivedCreditId,
     /// The `initiating_payment_method_details` field.
-    pub initiating_payment_method_details: crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
+    pub initiating_payment_method_details: crate::treasury_received_credit::InitiatingPaymentMethodDetails,
     /// The `linked_flows` field.
-    pub linked_flows: crate::TreasuryReceivedCreditsResourceLinkedFlows,
+    pub linked_flows: crate::treasury_received_credit::LinkedFlows,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The rails used to send the funds.
     pub network: crate::treasury_received_credit::Network,
     /// Details describing when a ReceivedCredit may be reversed.
-    pub reversal_details: Option<crate::TreasuryReceivedCreditsResourceReversalDetails>,
+    pub reversal_details: Option<crate::treasury_received_credit::ReversalDetails>,
     /// Status of the ReceivedCredit. ReceivedCredits are created either `succeeded` (approved) or `failed` (declined). If a ReceivedCredit is declined, the failure reason can be found in the `failure_code` field.
     pub status: crate::treasury_received_credit::Status,
     /// The Transaction associated with this object.
@@ -368,14 +370,12 @@ impl crate::rt::Decode for TreasuryReceivedCredit {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::TreasuryReceivedCreditId>,
             f8: crate::rt::json::Slot<
-                crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
+                crate::treasury_received_credit::InitiatingPaymentMethodDetails,
             >,
-            f9: crate::rt::json::Slot<crate::TreasuryReceivedCreditsResourceLinkedFlows>,
+            f9: crate::rt::json::Slot<crate::treasury_received_credit::LinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::treasury_received_credit::Network>,
-            f12: crate::rt::json::Slot<
-                crate::TreasuryReceivedCreditsResourceReversalDetails,
-            >,
+            f12: crate::rt::json::Slot<crate::treasury_received_credit::ReversalDetails>,
             f13: crate::rt::json::Slot<crate::treasury_received_credit::Status>,
             f14: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,

@@ -21,7 +21,7 @@ pub struct CreateTestHelpersTreasuryReceivedDebit {
     pub financial_account: crate::TreasuryFinancialAccountId,
     /// Initiating payment method details for the object.
     pub initiating_payment_method_details: Option<
-        crate::treasury_received_credit::InitiatingPaymentMethodDetails,
+        crate::treasury_received_credit::create::InitiatingPaymentMethodDetails,
     >,
     /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
     ///
@@ -82,7 +82,9 @@ impl CreateTestHelpersTreasuryReceivedDebit {
     /// Initiating payment method details for the object.
     pub fn initiating_payment_method_details(
         mut self,
-        v: impl Into<crate::treasury_received_credit::InitiatingPaymentMethodDetails>,
+        v: impl Into<
+            crate::treasury_received_credit::create::InitiatingPaymentMethodDetails,
+        >,
     ) -> Self {
         self.initiating_payment_method_details = Some(v.into());
         self
@@ -306,16 +308,16 @@ pub struct TreasuryReceivedDebit {
     pub id: crate::TreasuryReceivedDebitId,
     /// The `initiating_payment_method_details` field.
     pub initiating_payment_method_details: Option<
-        crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
+        crate::treasury_received_credit::InitiatingPaymentMethodDetails,
     >,
     /// The `linked_flows` field.
-    pub linked_flows: crate::TreasuryReceivedDebitsResourceLinkedFlows,
+    pub linked_flows: crate::treasury_received_debit::LinkedFlows,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The network used for the ReceivedDebit.
     pub network: crate::treasury_received_debit::Network,
     /// Details describing when a ReceivedDebit might be reversed.
-    pub reversal_details: Option<crate::TreasuryReceivedDebitsResourceReversalDetails>,
+    pub reversal_details: Option<crate::treasury_received_debit::ReversalDetails>,
     /// Status of the ReceivedDebit. ReceivedDebits are created with a status of either `succeeded` (approved) or `failed` (declined). The failure reason can be found under the `failure_code`.
     pub status: crate::treasury_received_debit::Status,
     /// The Transaction associated with this object.
@@ -356,14 +358,12 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<crate::TreasuryReceivedDebitId>,
             f8: crate::rt::json::Slot<
-                crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
+                crate::treasury_received_credit::InitiatingPaymentMethodDetails,
             >,
-            f9: crate::rt::json::Slot<crate::TreasuryReceivedDebitsResourceLinkedFlows>,
+            f9: crate::rt::json::Slot<crate::treasury_received_debit::LinkedFlows>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<crate::treasury_received_debit::Network>,
-            f12: crate::rt::json::Slot<
-                crate::TreasuryReceivedDebitsResourceReversalDetails,
-            >,
+            f12: crate::rt::json::Slot<crate::treasury_received_debit::ReversalDetails>,
             f13: crate::rt::json::Slot<crate::treasury_received_debit::Status>,
             f14: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::gated::TreasuryTransaction>,

@@ -26,7 +26,7 @@ pub struct ListTreasuryTransactions {
     /// Only return Transactions that have the given status: `open`, `posted`, or `void`.
     pub status: Option<crate::treasury_transaction::Status>,
     /// A filter for the `status_transitions.posted_at` timestamp. When using this filter, `status=posted` and `order_by=posted_at` must also be specified.
-    pub status_transitions: Option<crate::treasury_transaction::StatusTransitions>,
+    pub status_transitions: Option<crate::treasury_transaction::list::StatusTransitions>,
 }
 #[cfg(feature = "treasury_transactions")]
 impl serde::Serialize for ListTreasuryTransactions {
@@ -119,7 +119,7 @@ impl ListTreasuryTransactions {
     /// A filter for the `status_transitions.posted_at` timestamp. When using this filter, `status=posted` and `order_by=posted_at` must also be specified.
     pub fn status_transitions(
         mut self,
-        v: impl Into<crate::treasury_transaction::StatusTransitions>,
+        v: impl Into<crate::treasury_transaction::list::StatusTransitions>,
     ) -> Self {
         self.status_transitions = Some(v.into());
         self
@@ -216,7 +216,7 @@ pub struct TreasuryTransaction {
     /// Amount (in cents) transferred.
     pub amount: i64,
     /// The `balance_impact` field.
-    pub balance_impact: crate::TreasuryTransactionsResourceBalanceImpact,
+    pub balance_impact: crate::treasury_transaction::BalanceImpact,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -240,7 +240,7 @@ pub struct TreasuryTransaction {
     /// Status of the Transaction.
     pub status: crate::treasury_transaction::Status,
     /// The `status_transitions` field.
-    pub status_transitions: crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
+    pub status_transitions: crate::treasury_transaction::StatusTransitions,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -257,7 +257,7 @@ impl crate::rt::Decode for TreasuryTransaction {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::TreasuryTransactionsResourceBalanceImpact>,
+            f1: crate::rt::json::Slot<crate::treasury_transaction::BalanceImpact>,
             f2: crate::rt::json::Slot<crate::rt::Timestamp>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
@@ -269,9 +269,7 @@ impl crate::rt::Decode for TreasuryTransaction {
             f10: crate::rt::json::Slot<crate::TreasuryTransactionId>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::treasury_transaction::Status>,
-            f13: crate::rt::json::Slot<
-                crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
-            >,
+            f13: crate::rt::json::Slot<crate::treasury_transaction::StatusTransitions>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -217,7 +217,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryTransactionEntry {
 #[non_exhaustive]
 pub struct TreasuryTransactionEntry {
     /// The `balance_impact` field.
-    pub balance_impact: crate::TreasuryTransactionsResourceBalanceImpact,
+    pub balance_impact: crate::treasury_transaction::BalanceImpact,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -256,7 +256,7 @@ impl crate::rt::Decode for TreasuryTransactionEntry {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::TreasuryTransactionsResourceBalanceImpact>,
+            f0: crate::rt::json::Slot<crate::treasury_transaction::BalanceImpact>,
             f1: crate::rt::json::Slot<crate::rt::Timestamp>,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,

@@ -590,7 +590,7 @@ pub struct V2CoreAccount {
     /// Indicates whether the account has been closed.
     pub closed: Option<bool>,
     /// An Account represents a company, individual, or other entity that a user interacts with. Accounts store identity information and one or more configurations that enable product-specific capabilities. You can assign configurations at creation or add them later.
-    pub configuration: Option<crate::v2_core_account::v2_core_account::Configuration>,
+    pub configuration: Option<crate::v2_core_account::Configuration>,
     /// The default contact email address for the Account. Required when configuring the account as a merchant or recipient.
     pub contact_email: Option<String>,
     /// The default contact phone for the Account.
@@ -635,9 +635,7 @@ impl crate::rt::Decode for V2CoreAccount {
                 Vec<crate::v2_core_account::AppliedConfigurations>,
             >,
             f1: crate::rt::json::Slot<bool>,
-            f2: crate::rt::json::Slot<
-                crate::v2_core_account::v2_core_account::Configuration,
-            >,
+            f2: crate::rt::json::Slot<crate::v2_core_account::Configuration>,
             f3: crate::rt::json::Slot<String>,
             f4: crate::rt::json::Slot<String>,
             f5: crate::rt::json::Slot<crate::rt::DateTime>,

@@ -66,3 +66,9628 @@ impl serde::Serialize for V2Error {
         map.end()
     }
 }
+/// Requested capability is not available.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCapabilityNotSupported {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountCapabilityNotSupported {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_capability_not_supported object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCapabilityNotSupported {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountCapabilityNotSupported {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountCapabilityNotSupported {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountCapabilityNotSupported {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// If `dashboard` is `express`, `fees_collector` must be `application` and `losses_collector` must be `application`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_express_dash_without_application_losses_or_fees object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// If `losses_collector` is `application`, `fees_collector` must also be `application`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountControllerStripePricingPlatformLiable {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountControllerStripePricingPlatformLiable {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_stripe_pricing_platform_liable object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountControllerStripePricingPlatformLiable {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerStripePricingPlatformLiable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountControllerStripePricingPlatformLiable {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountControllerStripePricingPlatformLiable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Connect integration combination is not supported when UA beta is enabled.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountControllerUaUnsupportedConfiguration {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_ua_unsupported_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountControllerUaUnsupportedConfiguration {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerUaUnsupportedConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountControllerUaUnsupportedConfiguration {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountControllerUaUnsupportedConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Connect integration combination is not supported when UA beta is disabled.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountControllerUnsupportedConfiguration {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_unsupported_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountControllerUnsupportedConfiguration {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountControllerUnsupportedConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountControllerUnsupportedConfiguration {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountControllerUnsupportedConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Responsibility combinations is not supported in private preview.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_unsupported_configuration_private_preview object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Currency is not allowed for the account's country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCountryUnsupportedCurrency {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountCountryUnsupportedCurrency {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_country_unsupported_currency object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCountryUnsupportedCurrency {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountCountryUnsupportedCurrency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountCountryUnsupportedCurrency {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountCountryUnsupportedCurrency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Platform must be activated to create connected accounts.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCreateActivationRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountCreateActivationRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_create_activation_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCreateActivationRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountCreateActivationRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountCreateActivationRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountCreateActivationRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account creation is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCreationInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountCreationInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_creation_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCreationInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountCreationInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountCreationInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountCreationInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account creation error - liability unacknowledged.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCreationLiabilityUnacknowledged {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountCreationLiabilityUnacknowledged {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_creation_liability_unacknowledged object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCreationLiabilityUnacknowledged {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountCreationLiabilityUnacknowledged {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountCreationLiabilityUnacknowledged {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountCreationLiabilityUnacknowledged {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account creation error - requirement collection and liability unacknowledged.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_creation_requirement_collection_and_liability_unacknowledged object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account creation error - requirement collection unacknowledged.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_creation_requirement_collection_unacknowledged object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountCreationRequirementCollectionUnacknowledged {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account is not yet compatible with V2 APIs.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountNotYetCompatibleWithV2 {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountNotYetCompatibleWithV2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_not_yet_compatible_with_v2 object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountNotYetCompatibleWithV2 {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountNotYetCompatibleWithV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountNotYetCompatibleWithV2 {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountNotYetCompatibleWithV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account cannot exceed a configured concurrency rate limit on updates.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountRateLimitExceeded {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountRateLimitExceeded {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_rate_limit_exceeded object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountRateLimitExceeded {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountRateLimitExceeded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountRateLimitExceeded {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountRateLimitExceeded {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Terms of service must be accepted before adding merchant configuration.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountTermsOfServiceNotAccepted {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountTermsOfServiceNotAccepted {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_terms_of_service_not_accepted object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountTermsOfServiceNotAccepted {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountTermsOfServiceNotAccepted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountTermsOfServiceNotAccepted {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountTermsOfServiceNotAccepted {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account token required for platforms in mandated countries (e.g., France).
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountTokenRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountTokenRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_token_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountTokenRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountTokenRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountTokenRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountTokenRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Accounts v2 is not enabled for your platform.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAccountsV2AccessBlocked {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAccountsV2AccessBlocked {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.accounts_v2_access_blocked object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAccountsV2AccessBlocked {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAccountsV2AccessBlocked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAccountsV2AccessBlocked {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAccountsV2AccessBlocked {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// More than one legal guardian is added to an account.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAdditionalLegalGuardianNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAdditionalLegalGuardianNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.additional_legal_guardian_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAdditionalLegalGuardianNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAdditionalLegalGuardianNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAdditionalLegalGuardianNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAdditionalLegalGuardianNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// More than one representative is added to an account.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAdditionalRepresentativeNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAdditionalRepresentativeNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.additional_representative_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAdditionalRepresentativeNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAdditionalRepresentativeNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAdditionalRepresentativeNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAdditionalRepresentativeNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Additional terms of service are signed by someone other than the legal guardian.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAdditionalTosOnlyAllowedForLegalGuardian {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAdditionalTosOnlyAllowedForLegalGuardian {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.additional_tos_only_allowed_for_legal_guardian object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAdditionalTosOnlyAllowedForLegalGuardian {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAdditionalTosOnlyAllowedForLegalGuardian {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAdditionalTosOnlyAllowedForLegalGuardian {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAdditionalTosOnlyAllowedForLegalGuardian {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Invalid characters are provided for address fields.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressCharactersInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressCharactersInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_characters_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressCharactersInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressCharactersInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressCharactersInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressCharactersInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address country doesn't match identity country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressCountryIdentityCountryMismatch {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressCountryIdentityCountryMismatch {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_country_identity_country_mismatch object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressCountryIdentityCountryMismatch {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressCountryIdentityCountryMismatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressCountryIdentityCountryMismatch {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressCountryIdentityCountryMismatch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Registered/script address country doesn't match residential address country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressCountryMismatch {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressCountryMismatch {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_country_mismatch object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressCountryMismatch {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressCountryMismatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressCountryMismatch {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressCountryMismatch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address country is required but not provided.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressCountryRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressCountryRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_country_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressCountryRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressCountryRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressCountryRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressCountryRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address postal code is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressPostalCodeInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressPostalCodeInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_postal_code_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressPostalCodeInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressPostalCodeInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressPostalCodeInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressPostalCodeInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address state is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressStateInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressStateInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_state_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressStateInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressStateInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressStateInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressStateInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address town is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAddressTownInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAddressTownInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.address_town_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAddressTownInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAddressTownInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAddressTownInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAddressTownInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The meter must be Active to submit events.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorArchivedMeter {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorArchivedMeter {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.archived_meter object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorArchivedMeter {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorArchivedMeter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorArchivedMeter {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorArchivedMeter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Default payment method is added to the customer config before attaching it to the account using `/v1/payment_methods`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAttachPaymentMethodToCustomer {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAttachPaymentMethodToCustomer {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.attach_payment_method_to_customer object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAttachPaymentMethodToCustomer {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAttachPaymentMethodToCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAttachPaymentMethodToCustomer {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAttachPaymentMethodToCustomer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// There can only be one authorizer.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAuthorizerDuplicate {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAuthorizerDuplicate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.authorizer_duplicate object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAuthorizerDuplicate {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorAuthorizerDuplicate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAuthorizerDuplicate {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAuthorizerDuplicate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// An authorizer cannot be a representative.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorAuthorizerRelationshipInvalidForRepresentative {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorAuthorizerRelationshipInvalidForRepresentative {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.authorizer_relationship_invalid_for_representative object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorAuthorizerRelationshipInvalidForRepresentative {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorAuthorizerRelationshipInvalidForRepresentative {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorAuthorizerRelationshipInvalidForRepresentative {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorAuthorizerRelationshipInvalidForRepresentative {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Creating accounts with the BGN currency is no longer supported, as Bulgaria is now using the Euro as of 2026-01-01.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorBgnBankAccountsUnsupported {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorBgnBankAccountsUnsupported {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.bgn_bank_accounts_unsupported object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorBgnBankAccountsUnsupported {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorBgnBankAccountsUnsupported {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorBgnBankAccountsUnsupported {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorBgnBankAccountsUnsupported {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The temporary session token has expired.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorBillingMeterEventSessionExpired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorBillingMeterEventSessionExpired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.billing_meter_event_session_expired object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorBillingMeterEventSessionExpired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorBillingMeterEventSessionExpired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorBillingMeterEventSessionExpired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorBillingMeterEventSessionExpired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Dormant accounts cannot create accounts where requirements collector is application (this is an account takeover prevention measure).
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.can_create_platform_owned_onboarding_accounts_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Platform is in an invalid state and cannot create connected accounts.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCannotCreateConnectedAccount {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCannotCreateConnectedAccount {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.cannot_create_connected_account object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCannotCreateConnectedAccount {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCannotCreateConnectedAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCannotCreateConnectedAccount {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCannotCreateConnectedAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Platform is in a rejected state and cannot create connected accounts.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCannotCreateNewAccountRejected {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCannotCreateNewAccountRejected {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.cannot_create_new_account_rejected object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCannotCreateNewAccountRejected {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCannotCreateNewAccountRejected {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCannotCreateNewAccountRejected {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCannotCreateNewAccountRejected {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account with Merchant or Recipient configuration with transfers feature cannot be closed because the account has a cash balance.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCannotDeleteAccountWithBalance {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCannotDeleteAccountWithBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.cannot_delete_account_with_balance object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCannotDeleteAccountWithBalance {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCannotDeleteAccountWithBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCannotDeleteAccountWithBalance {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCannotDeleteAccountWithBalance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account with Customer configuration cannot be closed because the customer has a cash balance.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCannotDeleteCustomerWithAvailableCashBalance {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCannotDeleteCustomerWithAvailableCashBalance {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.cannot_delete_customer_with_available_cash_balance object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCannotDeleteCustomerWithAvailableCashBalance {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCannotDeleteCustomerWithAvailableCashBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCannotDeleteCustomerWithAvailableCashBalance {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCannotDeleteCustomerWithAvailableCashBalance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot set `automatic_indirect_tax.validate_location` when initially creating a customer configuration.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCannotUseValidateLocationOnCustomerCreate {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCannotUseValidateLocationOnCustomerCreate {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.cannot_use_validate_location_on_customer_create object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCannotUseValidateLocationOnCustomerCreate {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCannotUseValidateLocationOnCustomerCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCannotUseValidateLocationOnCustomerCreate {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCannotUseValidateLocationOnCustomerCreate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Feature cannot be unrequested due to being a requirement for another feature.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_cannot_be_unrequested_due_to_other_capability_requirement object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Feature cannot be requested for the dashboard type.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityNotAvailableForDashboardType {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCapabilityNotAvailableForDashboardType {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_not_available_for_dashboard_type object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityNotAvailableForDashboardType {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCapabilityNotAvailableForDashboardType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCapabilityNotAvailableForDashboardType {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCapabilityNotAvailableForDashboardType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Requested feature is not available for the entity type in your country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_not_available_for_entity_type_in_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Requested capability is not available in your country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityNotAvailableInCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCapabilityNotAvailableInCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_not_available_in_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityNotAvailableInCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCapabilityNotAvailableInCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCapabilityNotAvailableInCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCapabilityNotAvailableInCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Feature cannot be requested given the platform's country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityNotAvailableInPlatformCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCapabilityNotAvailableInPlatformCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_not_available_in_platform_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityNotAvailableInPlatformCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCapabilityNotAvailableInPlatformCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCapabilityNotAvailableInPlatformCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCapabilityNotAvailableInPlatformCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Requested feature is not available without also requesting a different feature.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityNotAvailableWithoutOtherCapability {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCapabilityNotAvailableWithoutOtherCapability {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_not_available_without_other_capability object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityNotAvailableWithoutOtherCapability {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCapabilityNotAvailableWithoutOtherCapability {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCapabilityNotAvailableWithoutOtherCapability {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCapabilityNotAvailableWithoutOtherCapability {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Requested feature is not available without also requesting a different feature in your country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.capability_not_available_without_other_capability_in_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account cannot be closed without specifying the right configurations.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigsMustMatchToClose {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConfigsMustMatchToClose {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configs_must_match_to_close object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigsMustMatchToClose {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToClose {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConfigsMustMatchToClose {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConfigsMustMatchToClose {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account cannot be onboard via v2/core/account_links without specifying the right configurations.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigsMustMatchToUseAccountLinks {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConfigsMustMatchToUseAccountLinks {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configs_must_match_to_use_account_links object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigsMustMatchToUseAccountLinks {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConfigsMustMatchToUseAccountLinks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConfigsMustMatchToUseAccountLinks {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConfigsMustMatchToUseAccountLinks {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Configuration cannot be deactivated.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigurationCannotBeDeactivated {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConfigurationCannotBeDeactivated {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configuration_cannot_be_deactivated object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigurationCannotBeDeactivated {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConfigurationCannotBeDeactivated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConfigurationCannotBeDeactivated {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConfigurationCannotBeDeactivated {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Configuration cannot be deactivated due to a dependency with another capability.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configuration_cannot_be_deactivated_due_to_other_capability_requirement object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot deactivate a configuration due to another configuration depending on it.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configuration_cannot_be_deactivated_due_to_other_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Configuration cannot be updated while deactivated.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigurationCannotBeUpdatedWhileDeactivated {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConfigurationCannotBeUpdatedWhileDeactivated {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configuration_cannot_be_updated_while_deactivated object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigurationCannotBeUpdatedWhileDeactivated {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorConfigurationCannotBeUpdatedWhileDeactivated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConfigurationCannotBeUpdatedWhileDeactivated {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConfigurationCannotBeUpdatedWhileDeactivated {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot create an account with an invalid configuration.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConfigurationCreationInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConfigurationCreationInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configuration_creation_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConfigurationCreationInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConfigurationCreationInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConfigurationCreationInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConfigurationCreationInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Platform is not verified and cannot create connected accounts.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConnectIdentityNotVerified {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConnectIdentityNotVerified {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.connect_identity_not_verified object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConnectIdentityNotVerified {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConnectIdentityNotVerified {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConnectIdentityNotVerified {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConnectIdentityNotVerified {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Platform has not completed platform questionnaire and cannot create connected accounts.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorConnectProfileNotSubmitted {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorConnectProfileNotSubmitted {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.connect_profile_not_submitted object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorConnectProfileNotSubmitted {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorConnectProfileNotSubmitted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorConnectProfileNotSubmitted {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorConnectProfileNotSubmitted {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cross-border connected account creation is not allowed for this platform/account country combination.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCrossBorderConnectedAccountCreationNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCrossBorderConnectedAccountCreationNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.cross_border_connected_account_creation_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCrossBorderConnectedAccountCreationNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorCrossBorderConnectedAccountCreationNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCrossBorderConnectedAccountCreationNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCrossBorderConnectedAccountCreationNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Custom accounts cannot be created in certain countries.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCustomAccountBeta {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCustomAccountBeta {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.custom_account_beta object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCustomAccountBeta {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCustomAccountBeta {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCustomAccountBeta {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCustomAccountBeta {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Invalid customer tax location.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorCustomerInvalidTaxLocation {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.customer_invalid_tax_location object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorCustomerInvalidTaxLocation {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorCustomerInvalidTaxLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorCustomerInvalidTaxLocation {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorCustomerInvalidTaxLocation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Representative date of birth does not meet the age limit.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDateOfBirthAgeRestriction {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDateOfBirthAgeRestriction {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.date_of_birth_age_restriction object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDateOfBirthAgeRestriction {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDateOfBirthAgeRestriction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDateOfBirthAgeRestriction {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDateOfBirthAgeRestriction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Representative date of birth is provided an invalid date or a future date.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDateOfBirthInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDateOfBirthInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.date_of_birth_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDateOfBirthInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDateOfBirthInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDateOfBirthInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDateOfBirthInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot change `defaults.currency` post account activation.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDefaultCurrencyImmutable {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDefaultCurrencyImmutable {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.default_currency_immutable object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDefaultCurrencyImmutable {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDefaultCurrencyImmutable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDefaultCurrencyImmutable {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDefaultCurrencyImmutable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Outbound Destination ID is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDefaultOutboundDestinationInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDefaultOutboundDestinationInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.default_outbound_destination_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDefaultOutboundDestinationInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDefaultOutboundDestinationInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDefaultOutboundDestinationInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDefaultOutboundDestinationInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Default payment method provided for a customer does not exist or is otherwise invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDefaultPaymentMethodInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDefaultPaymentMethodInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.default_payment_method_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDefaultPaymentMethodInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDefaultPaymentMethodInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDefaultPaymentMethodInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDefaultPaymentMethodInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Specified payment method exists but its type is not allowed to be the default payment method.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDefaultPaymentMethodInvalidType {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDefaultPaymentMethodInvalidType {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.default_payment_method_invalid_type object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDefaultPaymentMethodInvalidType {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDefaultPaymentMethodInvalidType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDefaultPaymentMethodInvalidType {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDefaultPaymentMethodInvalidType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Directorship declaration is not allowed during account creation.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreation {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.directorship_declaration_not_allowed_during_account_creation object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreation {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreation {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Provided file tokens for documents are invalid, not found, deleted, or belong to a different account.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDocumentInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDocumentInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.document_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDocumentInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDocumentInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDocumentInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDocumentInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Provided file tokens for documents are of the wrong purpose.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDocumentPurposeInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDocumentPurposeInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.document_purpose_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDocumentPurposeInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDocumentPurposeInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDocumentPurposeInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDocumentPurposeInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// A meter event with a duplicate identifier has already been submitted.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDuplicateMeterEvent {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDuplicateMeterEvent {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.duplicate_meter_event object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDuplicateMeterEvent {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDuplicateMeterEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDuplicateMeterEvent {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDuplicateMeterEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Duplicate person is added to an account.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorDuplicatePersonNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.duplicate_person_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorDuplicatePersonNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorDuplicatePersonNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorDuplicatePersonNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorDuplicatePersonNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Email contains unsupported domain.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorEmailDomainInvalidForRecipient {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorEmailDomainInvalidForRecipient {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.email_domain_invalid_for_recipient object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorEmailDomainInvalidForRecipient {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorEmailDomainInvalidForRecipient {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorEmailDomainInvalidForRecipient {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorEmailDomainInvalidForRecipient {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Incorrect email is provided.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorEmailInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorEmailInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.email_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorEmailInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorEmailInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorEmailInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorEmailInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `identity.entity_type` value is not supported in a given `identity.country`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorEntityTypeNotSupportedInCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorEntityTypeNotSupportedInCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.entity_type_not_supported_in_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorEntityTypeNotSupportedInCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorEntityTypeNotSupportedInCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorEntityTypeNotSupportedInCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorEntityTypeNotSupportedInCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// NONE is combined with another value in the HighRiskActivities list.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorHighRiskActivitiesNoneCantBeCombinedWithOtherOptions {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorHighRiskActivitiesNoneCantBeCombinedWithOtherOptions {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.high_risk_activities_none_cant_be_combined_with_other_options object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorHighRiskActivitiesNoneCantBeCombinedWithOtherOptions {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorHighRiskActivitiesNoneCantBeCombinedWithOtherOptions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorHighRiskActivitiesNoneCantBeCombinedWithOtherOptions {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorHighRiskActivitiesNoneCantBeCombinedWithOtherOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Provided ID number is of the wrong format for the given type.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIdNumberInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIdNumberInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.id_number_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIdNumberInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIdNumberInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIdNumberInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIdNumberInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// An idempotent retry occurred with different request parameters.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIdempotencyError {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIdempotencyError {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.idempotency_error object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIdempotencyError {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIdempotencyError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIdempotencyError {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIdempotencyError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `identity.country` value is required but not provided.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIdentityCountryRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIdentityCountryRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.identity_country_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIdentityCountryRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIdentityCountryRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIdentityCountryRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIdentityCountryRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Identity param has been made immutable due to the state of the account.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorImmutableIdentityParam {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorImmutableIdentityParam {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.immutable_identity_param object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorImmutableIdentityParam {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorImmutableIdentityParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorImmutableIdentityParam {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorImmutableIdentityParam {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// A person token is created with one account but used on a different account.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIncorrectAccountForPersonToken {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIncorrectAccountForPersonToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.incorrect_account_for_person_token object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIncorrectAccountForPersonToken {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIncorrectAccountForPersonToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIncorrectAccountForPersonToken {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIncorrectAccountForPersonToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Incorrect ID number is provided for a country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIncorrectIdNumberForCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIncorrectIdNumberForCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.incorrect_id_number_for_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIncorrectIdNumberForCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIncorrectIdNumberForCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIncorrectIdNumberForCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIncorrectIdNumberForCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The incorrect token type is provided .
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIncorrectTokenWrongType {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIncorrectTokenWrongType {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.incorrect_token_wrong_type object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIncorrectTokenWrongType {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIncorrectTokenWrongType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIncorrectTokenWrongType {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIncorrectTokenWrongType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Additional person is added for an individual business type.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIndividualAdditionalPersonNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIndividualAdditionalPersonNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.individual_additional_person_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIndividualAdditionalPersonNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIndividualAdditionalPersonNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIndividualAdditionalPersonNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIndividualAdditionalPersonNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Invalid account token.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidAccountToken {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidAccountToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_account_token object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidAccountToken {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidAccountToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidAccountToken {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidAccountToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The adjustment configuration is invalid for the adjustment type.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidCancelConfiguration {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidCancelConfiguration {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_cancel_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidCancelConfiguration {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidCancelConfiguration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidCancelConfiguration {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidCancelConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// ID number is provided that is not permitted for the Identity's entity type and business structure.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidIdNumberForStructure {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidIdNumberForStructure {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_id_number_for_structure object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidIdNumberForStructure {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidIdNumberForStructure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidIdNumberForStructure {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidIdNumberForStructure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `identity.business_details.id_numbers.registrar` value is an invalid DE registrar.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidIdNumberRegistrar {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidIdNumberRegistrar {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_id_number_registrar object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidIdNumberRegistrar {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidIdNumberRegistrar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidIdNumberRegistrar {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidIdNumberRegistrar {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Konbini Payments Support Hours is Invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidKonbiniPaymentsSupportHours {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidKonbiniPaymentsSupportHours {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_konbini_payments_support_hours object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidKonbiniPaymentsSupportHours {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidKonbiniPaymentsSupportHours {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidKonbiniPaymentsSupportHours {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidKonbiniPaymentsSupportHours {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Konbini Payments Support Phone Number is Invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidKonbiniPaymentsSupportPhoneNumber {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidKonbiniPaymentsSupportPhoneNumber {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_konbini_payments_support_phone_number object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidKonbiniPaymentsSupportPhoneNumber {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidKonbiniPaymentsSupportPhoneNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidKonbiniPaymentsSupportPhoneNumber {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidKonbiniPaymentsSupportPhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Invalid person token.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidPersonToken {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidPersonToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_person_token object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidPersonToken {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvalidPersonToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidPersonToken {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidPersonToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Some relationships are specific to type, structure, and country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_relationship_for_identity_type_structure_and_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Invoice rendering template does not exist or is otherwise invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorInvoiceRenderingTemplateInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorInvoiceRenderingTemplateInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invoice_rendering_template_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorInvoiceRenderingTemplateInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorInvoiceRenderingTemplateInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorInvoiceRenderingTemplateInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorInvoiceRenderingTemplateInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Invalid IP address is provided.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorIpAddressInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorIpAddressInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.ip_address_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorIpAddressInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorIpAddressInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorIpAddressInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorIpAddressInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Person is designated as both legal guardian and representative.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorLegalGuardianRepresentativeNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorLegalGuardianRepresentativeNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.legal_guardian_representative_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorLegalGuardianRepresentativeNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorLegalGuardianRepresentativeNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorLegalGuardianRepresentativeNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorLegalGuardianRepresentativeNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// A legal guardian may not be added to the account without an existing representative.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorLegalGuardianRequiresExistingRepresentative {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorLegalGuardianRequiresExistingRepresentative {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.legal_guardian_requires_existing_representative object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorLegalGuardianRequiresExistingRepresentative {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorLegalGuardianRequiresExistingRepresentative {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorLegalGuardianRequiresExistingRepresentative {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorLegalGuardianRequiresExistingRepresentative {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// MCC is invalid for `configuration.merchant.mcc`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorMccInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorMccInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.mcc_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorMccInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorMccInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorMccInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorMccInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// A meter must exist to submit events.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorNoMeter {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorNoMeter {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.no_meter object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => Ok(V2ErrorNoMeter { error: f0, extra }),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorNoMeter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorNoMeter {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorNoMeter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Kana Kanji script addresses must have JP country.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorNonJpKanaKanjiAddress {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorNonJpKanaKanjiAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.non_jp_kana_kanji_address object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorNonJpKanaKanjiAddress {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorNonJpKanaKanjiAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorNonJpKanaKanjiAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorNonJpKanaKanjiAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The resource wasn't found.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorNotFound {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorNotFound {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.not_found object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorNotFound {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorNotFound {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorNotFound {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorNotFound {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Ownership declaration is not allowed during account creation.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.ownership_declaration_not_allowed_during_account_creation object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Parameter cannot be passed alongside account_token.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorParamAlongsideAccountToken {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorParamAlongsideAccountToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.param_alongside_account_token object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorParamAlongsideAccountToken {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorParamAlongsideAccountToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorParamAlongsideAccountToken {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorParamAlongsideAccountToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Parameter cannot be passed alongside person_token.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorParamAlongsidePersonToken {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorParamAlongsidePersonToken {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.param_alongside_person_token object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorParamAlongsidePersonToken {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorParamAlongsidePersonToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorParamAlongsidePersonToken {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorParamAlongsidePersonToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The value must be a positive integer.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPayloadInvalidValue {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPayloadInvalidValue {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.payload_invalid_value object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPayloadInvalidValue {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPayloadInvalidValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPayloadInvalidValue {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPayloadInvalidValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The payload must have a reference to the customer.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPayloadNoCustomerDefined {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPayloadNoCustomerDefined {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.payload_no_customer_defined object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPayloadNoCustomerDefined {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPayloadNoCustomerDefined {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPayloadNoCustomerDefined {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPayloadNoCustomerDefined {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The payload must have a value.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPayloadNoValueDefined {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPayloadNoValueDefined {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.payload_no_value_defined object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPayloadNoValueDefined {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPayloadNoValueDefined {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPayloadNoValueDefined {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPayloadNoValueDefined {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account cannot be closed due to other pending resources.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPendingTransactionsCannotBeDeleted {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPendingTransactionsCannotBeDeleted {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.pending_transactions_cannot_be_deleted object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPendingTransactionsCannotBeDeleted {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPendingTransactionsCannotBeDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPendingTransactionsCannotBeDeleted {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPendingTransactionsCannotBeDeleted {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Error returned when relationship.owner is set to true but the ownership percentage is set to 0%.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPersonPercentOwnershipInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPersonPercentOwnershipInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.person_percent_ownership_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPersonPercentOwnershipInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPersonPercentOwnershipInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPersonPercentOwnershipInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPersonPercentOwnershipInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Person token required for platforms in mandated countries (e.g., France).
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPersonTokenRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPersonTokenRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.person_token_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPersonTokenRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPersonTokenRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPersonTokenRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPersonTokenRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Phone number is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPhoneInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPhoneInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.phone_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPhoneInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPhoneInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPhoneInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPhoneInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Platform has not signed up for Connect and cannot create connected accounts.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPlatformRegistrationRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPlatformRegistrationRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.platform_registration_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPlatformRegistrationRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPlatformRegistrationRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPlatformRegistrationRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPlatformRegistrationRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Postal code is required for Japanese addresses.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPostalCodeRequiredForJpAddress {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorPostalCodeRequiredForJpAddress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.postal_code_required_for_jp_address object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPostalCodeRequiredForJpAddress {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorPostalCodeRequiredForJpAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorPostalCodeRequiredForJpAddress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorPostalCodeRequiredForJpAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// PurposeOfFundsDescription is not empty while PurposeOfFunds is not OTHER.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode
+for V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.purpose_of_funds_description_must_be_empty_for_non_other_purpose_of_funds object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de>
+for V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId
+for V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize
+for V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Registration date must be in the past.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorRegistrationDateInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorRegistrationDateInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.registration_date_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorRegistrationDateInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorRegistrationDateInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorRegistrationDateInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorRegistrationDateInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Provided script characters are invalid for the script.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorScriptCharactersInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorScriptCharactersInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.script_characters_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorScriptCharactersInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorScriptCharactersInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorScriptCharactersInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorScriptCharactersInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Shipping address is required within the shipping hash.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorShippingAddressRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorShippingAddressRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.shipping_address_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorShippingAddressRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorShippingAddressRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorShippingAddressRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorShippingAddressRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Shipping name is required within the shipping hash.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorShippingNameRequired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorShippingNameRequired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.shipping_name_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorShippingNameRequired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorShippingNameRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorShippingNameRequired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorShippingNameRequired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Statement descriptor is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorStatementDescriptorInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorStatementDescriptorInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.statement_descriptor_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorStatementDescriptorInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorStatementDescriptorInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorStatementDescriptorInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorStatementDescriptorInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Account with Stripe-owned loss liability and dashboard cannot be deleted.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorStripeLossLiableCannotBeDeleted {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorStripeLossLiableCannotBeDeleted {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.stripe_loss_liable_cannot_be_deleted object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorStripeLossLiableCannotBeDeleted {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorStripeLossLiableCannotBeDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorStripeLossLiableCannotBeDeleted {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorStripeLossLiableCannotBeDeleted {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The `business_details.structure` value is not valid for `identity.country` and `identity.entity_type`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorStructureIncompatibleForEntityTypeCountry {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorStructureIncompatibleForEntityTypeCountry {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.structure_incompatible_for_entity_type_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorStructureIncompatibleForEntityTypeCountry {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorStructureIncompatibleForEntityTypeCountry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorStructureIncompatibleForEntityTypeCountry {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorStructureIncompatibleForEntityTypeCountry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot set a test clock on a livemode customer.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTestClockDisallowedOnLiveMode {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTestClockDisallowedOnLiveMode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.test_clock_disallowed_on_live_mode object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTestClockDisallowedOnLiveMode {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTestClockDisallowedOnLiveMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTestClockDisallowedOnLiveMode {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTestClockDisallowedOnLiveMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Test clock does not exist or is otherwise invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTestClockInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTestClockInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.test_clock_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTestClockInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTestClockInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTestClockInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTestClockInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot modify a test clock that is currently advancing.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTestClocksAdvanceInProgress {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTestClocksAdvanceInProgress {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.test_clocks_advance_in_progress object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTestClocksAdvanceInProgress {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTestClocksAdvanceInProgress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTestClocksAdvanceInProgress {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTestClocksAdvanceInProgress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot add customer to a test clock that has already reached its customer limit.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTestClocksCustomerLimitReached {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTestClocksCustomerLimitReached {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.test_clocks_customer_limit_reached object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTestClocksCustomerLimitReached {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTestClocksCustomerLimitReached {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTestClocksCustomerLimitReached {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTestClocksCustomerLimitReached {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// The token is re-used with a different idempotency key.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTokenAlreadyUsed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTokenAlreadyUsed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.token_already_used object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTokenAlreadyUsed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTokenAlreadyUsed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTokenAlreadyUsed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTokenAlreadyUsed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Token has expired.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTokenExpired {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTokenExpired {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.token_expired object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTokenExpired {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTokenExpired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTokenExpired {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTokenExpired {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Token must be created with publishable key.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTokenMustBeCreatedWithPublishableKey {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTokenMustBeCreatedWithPublishableKey {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.token_must_be_created_with_publishable_key object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTokenMustBeCreatedWithPublishableKey {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTokenMustBeCreatedWithPublishableKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTokenMustBeCreatedWithPublishableKey {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTokenMustBeCreatedWithPublishableKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot create multiple usage events for the same customer, meter concurrently.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTooManyConcurrentRequests {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTooManyConcurrentRequests {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.too_many_concurrent_requests object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTooManyConcurrentRequests {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTooManyConcurrentRequests {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTooManyConcurrentRequests {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTooManyConcurrentRequests {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// TOS cannot be accepted on behalf of accounts when requirement collection is `stripe`.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTosAcceptanceOnBehalfNotAllowed {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTosAcceptanceOnBehalfNotAllowed {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.tos_acceptance_on_behalf_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTosAcceptanceOnBehalfNotAllowed {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTosAcceptanceOnBehalfNotAllowed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTosAcceptanceOnBehalfNotAllowed {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTosAcceptanceOnBehalfNotAllowed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Total ownership percentages of all Persons on the account exceeds 100%.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorTotalPersonOwnershipExceeded {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorTotalPersonOwnershipExceeded {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.total_person_ownership_exceeded object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorTotalPersonOwnershipExceeded {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorTotalPersonOwnershipExceeded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorTotalPersonOwnershipExceeded {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorTotalPersonOwnershipExceeded {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot set responsibilities on the current configurations.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorUnsupportedFieldForConfigs {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorUnsupportedFieldForConfigs {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.unsupported_field_for_configs object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorUnsupportedFieldForConfigs {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorUnsupportedFieldForConfigs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorUnsupportedFieldForConfigs {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorUnsupportedFieldForConfigs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Cannot set identity fields when the Account is only configured as a customer.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorUnsupportedIdentityFieldForConfigs {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorUnsupportedIdentityFieldForConfigs {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.unsupported_identity_field_for_configs object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorUnsupportedIdentityFieldForConfigs {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorUnsupportedIdentityFieldForConfigs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorUnsupportedIdentityFieldForConfigs {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorUnsupportedIdentityFieldForConfigs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address is in an unsupported postal code.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorUnsupportedPostalCode {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorUnsupportedPostalCode {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.unsupported_postal_code object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorUnsupportedPostalCode {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorUnsupportedPostalCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorUnsupportedPostalCode {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorUnsupportedPostalCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// Address is in an unsupported state.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorUnsupportedState {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorUnsupportedState {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.unsupported_state object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorUnsupportedState {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorUnsupportedState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorUnsupportedState {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorUnsupportedState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// URL is invalid.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorUrlInvalid {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorUrlInvalid {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.url_invalid object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorUrlInvalid {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorUrlInvalid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorUrlInvalid {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorUrlInvalid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// V1 Account ID cannot be used in V2 Account APIs.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorV1AccountInsteadOfV2Account {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorV1AccountInsteadOfV2Account {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.v1_account_instead_of_v2_account object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorV1AccountInsteadOfV2Account {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorV1AccountInsteadOfV2Account {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorV1AccountInsteadOfV2Account {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorV1AccountInsteadOfV2Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// V1 Customer ID cannot be used in V2 Account APIs.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorV1CustomerInsteadOfV2Account {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorV1CustomerInsteadOfV2Account {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.v1_customer_instead_of_v2_account object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorV1CustomerInsteadOfV2Account {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorV1CustomerInsteadOfV2Account {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorV1CustomerInsteadOfV2Account {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorV1CustomerInsteadOfV2Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+/// A v1 token ID is passed in v2 APIs.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct V2ErrorV1TokenInvalidInV2 {
+    /// Information about the error that occurred
+    pub error: crate::v2_error::shared::Error,
+    /// Fields the pinned spec does not name, kept as raw JSON.
+    pub extra: crate::rt::Extra,
+}
+#[cfg(feature = "v2")]
+impl crate::rt::Decode for V2ErrorV1TokenInvalidInV2 {
+    #[inline(never)]
+    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+        struct Slots {
+            f0: crate::rt::json::Slot<crate::v2_error::shared::Error>,
+        }
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.v1_token_invalid_in_v2 object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
+                Ok(V2ErrorV1TokenInvalidInV2 {
+                    error: f0,
+                    extra,
+                })
+            }
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
+            }
+        }
+    }
+}
+#[cfg(feature = "v2")]
+impl<'de> serde::Deserialize<'de> for V2ErrorV1TokenInvalidInV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::json::deserialize(d)
+    }
+}
+#[cfg(feature = "v2")]
+impl crate::rt::HasId for V2ErrorV1TokenInvalidInV2 {
+    fn id_str(&self) -> Option<&str> {
+        None
+    }
+}
+#[cfg(feature = "v2")]
+#[cfg(feature = "serialize")]
+impl serde::Serialize for V2ErrorV1TokenInvalidInV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("error", &self.error)?;
+        for (k, v) in self.extra.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
