@@ -186,7 +186,9 @@ pub async fn billing(t: &mut Tour) -> R {
     let price = call!(CreatePrice::new("usd")
         .product(product.id.as_str())
         .unit_amount(1500)
-        .recurring(price::create::Recurring::new(subscription::Interval::Month))
+        .recurring(price::create::Recurring::new(
+            subscription::RecurringInterval::Month
+        ))
         .send(&client))
     .await
     .map_err(|e| fail("price", e))?;
@@ -295,7 +297,9 @@ pub async fn metering(t: &mut Tour) -> R {
 
     note("a `sum` meter without value_settings: refused before the network (GUARD-01)");
     let refused = call!(CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: billing_meter::DefaultAggregation::new(billing_meter::Formula::Sum),
+        default_aggregation: billing_meter::create::DefaultAggregation::new(
+            billing_meter::Formula::Sum
+        ),
         display_name: "API calls".into(),
         event_name: event_name.clone(),
     })
@@ -392,9 +396,9 @@ pub async fn customer_session(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
     let cs = call!(CreateCustomerSession::new(
-        customer_session::Components::new()
-            .buy_button(customer_session::BuyButton::new(true))
-            .pricing_table(customer_session::PricingTable::new(true))
+        customer_session::create::Components::new()
+            .buy_button(customer_session::create::BuyButton::new(true))
+            .pricing_table(customer_session::create::PricingTable::new(true))
     )
     .customer(customer.as_str())
     .send(&client))

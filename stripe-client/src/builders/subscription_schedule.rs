@@ -2,7 +2,9 @@
 
 use super::{BuildError, EndBehavior, Interval, PriceItem};
 use stripe_types::rt::{Metadata, Timestamp};
-use stripe_types::subscription_schedule::{self as schedule, Duration, Items, Phases};
+use stripe_types::subscription_schedule::create::Phases;
+use stripe_types::subscription_schedule::create_update::Items;
+use stripe_types::subscription_schedule::{self as schedule, Duration};
 use stripe_types::CreateSubscriptionSchedule;
 
 /// When a schedule starts: `now`, or a Unix timestamp (past dates backdate it).

@@ -54,7 +54,8 @@ mod tests {
     use super::GuardKind;
     use crate::{Client, Error, MockTransport, StripeRequestExt};
     use stripe_types::{
-        billing_meter::DefaultAggregation, billing_meter::Formula as DefaultAggregationFormula,
+        billing_meter::create::DefaultAggregation,
+        billing_meter::Formula as DefaultAggregationFormula,
         billing_meter_event_adjustment::Type as AdjustmentType, CreateBillingMeter,
         CreateBillingMeterArgs, CreateBillingMeterEventAdjustment,
     };

@@ -8,10 +8,11 @@ use crate::pagination::ItemStream;
 use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{
-    billing_meter::CustomerMapping, billing_meter::DefaultAggregation,
-    billing_meter::EventTimeWindow, billing_meter::Formula as DefaultAggregationFormula,
-    billing_meter::Type as CustomerMappingType, billing_meter::ValueSettings,
-    billing_meter_event_adjustment::Cancel, billing_meter_event_adjustment::Type as AdjustmentType,
+    billing_meter::create::CustomerMapping, billing_meter::create::DefaultAggregation,
+    billing_meter::create::ValueSettings, billing_meter::EventTimeWindow,
+    billing_meter::Formula as DefaultAggregationFormula,
+    billing_meter::Type as CustomerMappingType, billing_meter_event_adjustment::create::Cancel,
+    billing_meter_event_adjustment::Type as AdjustmentType,
     billing_meter_event_summary::ValueGroupingWindow, BillingMeter, BillingMeterEvent,
     BillingMeterEventAdjustment, BillingMeterEventSummary, CreateBillingMeter,
     CreateBillingMeterArgs, CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,

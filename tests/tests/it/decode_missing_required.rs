@@ -9,11 +9,11 @@ use stripe_client::Error;
 
 fn payment_evaluation() -> stripe_types::CreateRadarPaymentEvaluation {
     stripe_types::CreateRadarPaymentEvaluation::new(
-        stripe_types::radar_payment_evaluation::CustomerDetails::new().customer("cus_1"),
-        stripe_types::radar_payment_evaluation::PaymentDetails::new(
+        stripe_types::radar_payment_evaluation::create::CustomerDetails::new().customer("cus_1"),
+        stripe_types::radar_payment_evaluation::create::PaymentDetails::new(
             1000,
             "usd",
-            stripe_types::radar_payment_evaluation::PaymentMethodDetails::new("pm_1"),
+            stripe_types::radar_payment_evaluation::create::PaymentMethodDetails::new("pm_1"),
         ),
     )
 }

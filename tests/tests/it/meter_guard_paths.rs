@@ -12,8 +12,9 @@ use stripe_client::meter::{GuardKind, MeterBuilder, MeterEvent, MeterEventAdjust
 use stripe_client::prelude::*;
 use stripe_client::retry::ManualClock;
 use stripe_client::types::{
-    billing_meter::DefaultAggregation, billing_meter::Formula as DefaultAggregationFormula,
-    billing_meter::ValueSettings, billing_meter_event_adjustment::Cancel,
+    billing_meter::create::DefaultAggregation, billing_meter::create::ValueSettings,
+    billing_meter::Formula as DefaultAggregationFormula,
+    billing_meter_event_adjustment::create::Cancel,
     billing_meter_event_adjustment::Type as AdjustmentType, CreateBillingMeter,
     CreateBillingMeterArgs, CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
     CreateV2BillingMeterEvent, CreateV2BillingMeterEventAdjustment,

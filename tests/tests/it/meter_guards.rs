@@ -10,10 +10,10 @@ use stripe_client::meter::{
 };
 use stripe_client::retry::{ManualClock, SystemClock};
 use stripe_client::types::{
-    billing_meter::DefaultAggregation, billing_meter::Formula as DefaultAggregationFormula,
-    billing_meter::ValueSettings, billing_meter_event_adjustment::Type as AdjustmentType,
-    CreateBillingMeter, CreateBillingMeterArgs, CreateBillingMeterEvent,
-    CreateBillingMeterEventAdjustment,
+    billing_meter::create::DefaultAggregation, billing_meter::create::ValueSettings,
+    billing_meter::Formula as DefaultAggregationFormula,
+    billing_meter_event_adjustment::Type as AdjustmentType, CreateBillingMeter,
+    CreateBillingMeterArgs, CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
 };
 use stripe_client::{Client, Error, RequestOptions};
 

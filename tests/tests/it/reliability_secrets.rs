@@ -89,8 +89,8 @@ async fn no_secret_reaches_logs_observers_debug_or_display() {
     shown.push(format!("{}", link.url));
 
     let cs = stripe_types::CreateCustomerSession::new(
-        stripe_types::customer_session::Components::new()
-            .buy_button(stripe_types::customer_session::BuyButton::new(true)),
+        stripe_types::customer_session::create::Components::new()
+            .buy_button(stripe_types::customer_session::create::BuyButton::new(true)),
     )
     .send(&c)
     .await

@@ -95,7 +95,7 @@ async fn main() -> Result<()> {
         .product(product.id.as_str())
         .unit_amount(1500)
         .recurring(price::create::Recurring::new(
-            subscription::Interval::Month,
+            subscription::RecurringInterval::Month,
         ))
         .send(&client)
         .await?;
@@ -112,15 +112,15 @@ async fn main() -> Result<()> {
     // Usage-based billing: a meter and one event (v1 endpoint).
     let event_name = format!("sample_api_calls_{run}");
     let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
-        default_aggregation: billing_meter::DefaultAggregation::new(billing_meter::Formula::Sum),
+        default_aggregation: billing_meter::create::DefaultAggregation::new(billing_meter::Formula::Sum),
         display_name: "API calls".into(),
         event_name: event_name.clone(),
     })
-    .customer_mapping(billing_meter::CustomerMapping::new(
+    .customer_mapping(billing_meter::create::CustomerMapping::new(
         "stripe_customer_id",
         billing_meter::Type::ById,
     ))
-    .value_settings(billing_meter::ValueSettings::new("value"))
+    .value_settings(billing_meter::create::ValueSettings::new("value"))
     .send(&client)
     .await?;
     let payload: BTreeMap<String, String> = [
