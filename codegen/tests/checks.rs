@@ -50,6 +50,15 @@ fn pinned_spec_passes_the_generators_own_checks() {
     assert!(c.path_len.2 <= 80, "{:?}", c.longest_paths);
     assert_eq!(c.paths_over_80, 0, "{:?}", c.longest_paths);
     assert!(c.path_len.1 <= 45, "p90 {}", c.path_len.1);
+    // A component that is a field of a resource's object is named by that field, in the
+    // resource's module; it used to be the longest path at the root.
+    let file = |f: &str| g.files.get(f).map(String::as_str).unwrap_or_default();
+    assert!(file("nested/payment_attempt_record.rs").contains("pub struct ThreeDSecure {"));
+    assert!(!g.files.values().any(|f| f.contains(
+        "pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {"
+    )));
+    // The `v2.error.*` family: one `error.code` enum, not one per error.
+    assert_eq!(file("nested/v2_error.rs").matches("pub enum Code {").count(), 1);
 }
 
 /// The `linked_ids` fixture through conversion and the passes.
