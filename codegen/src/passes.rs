@@ -843,8 +843,17 @@ pub fn assign_names(m: &mut Model) {
         // Two shared types with one path: each moves into the scope of its owners
         // (`create_update::CaptureMethod`, see `scope_of`), never one owner's name.
         let requests = uses.iter().all(|u| op_names.contains(&u.owner));
-        let scope = scope_of(&owners, requests);
-        let verb_scope = scope_of(&verbs, requests);
+        // The resource's own object among several owners: their scope is `shared`, not the
+        // module's name joined with another's (`tax_registration_create`).
+        let scope_with = |owners: &[String]| {
+            if owners.len() > 1 && owners.contains(&module) {
+                "shared".to_string()
+            } else {
+                scope_of(owners, requests)
+            }
+        };
+        let scope = scope_with(&owners);
+        let verb_scope = scope_with(&verbs);
         scoped.extend(candidates.iter().map(|c| (verb_scope.clone(), c.clone())));
         if scope != verb_scope {
             scoped.extend(candidates.iter().map(|c| (scope.clone(), c.clone())));
