@@ -3286,7 +3286,7 @@ async fn op_post_tax_registrations(client: &Client) -> Result<(), Error> {
         stripe_types::tax_registration::create::CountryOptions::new()
             .ae(
                 stripe_types::tax_registration::create::Ae::new(
-                    <stripe_types::tax_registration::tax_registration_create::SgType as std::str::FromStr>::from_str(
+                    <stripe_types::tax_registration::shared::SgType as std::str::FromStr>::from_str(
                             "standard",
                         )
                         .unwrap_or_else(|e| match e {}),

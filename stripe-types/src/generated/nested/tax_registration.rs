@@ -92,7 +92,7 @@ pub struct Ae {
     /// The `standard` field.
     pub standard: Option<crate::tax_registration::SgStandard>,
     /// Type of registration in `country`.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -102,9 +102,7 @@ impl crate::rt::Decode for Ae {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::tax_registration::SgStandard>,
-            f1: crate::rt::json::Slot<
-                crate::tax_registration::tax_registration_create::SgType,
-            >,
+            f1: crate::rt::json::Slot<crate::tax_registration::shared::SgType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -172,7 +170,7 @@ impl serde::Serialize for Ae {
 #[non_exhaustive]
 pub struct Al {
     /// Type of registration in `country`.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -181,9 +179,7 @@ impl crate::rt::Decode for Al {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-            >,
+            f0: crate::rt::json::Slot<crate::tax_registration::shared::SharedType>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -308,7 +304,7 @@ pub struct Ao {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ao {
@@ -326,11 +322,7 @@ impl serde::Serialize for Ao {
 impl Ao {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -353,7 +345,7 @@ pub struct At {
     /// The `standard` field.
     pub standard: Option<crate::tax_registration::SkStandard>,
     /// Type of registration in an EU country.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -363,9 +355,7 @@ impl crate::rt::Decode for At {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::tax_registration::SkStandard>,
-            f1: crate::rt::json::Slot<
-                crate::tax_registration::tax_registration_create::Type,
-            >,
+            f1: crate::rt::json::Slot<crate::tax_registration::shared::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -435,7 +425,7 @@ pub struct Au {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Au {
@@ -453,9 +443,7 @@ impl serde::Serialize for Au {
 impl Au {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -478,7 +466,7 @@ pub struct Aw {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Aw {
@@ -496,11 +484,7 @@ impl serde::Serialize for Aw {
 impl Aw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -548,7 +532,7 @@ pub struct Ba {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ba {
@@ -566,11 +550,7 @@ impl serde::Serialize for Ba {
 impl Ba {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -593,7 +573,7 @@ pub struct Bb {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bb {
@@ -611,11 +591,7 @@ impl serde::Serialize for Bb {
 impl Bb {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -638,7 +614,7 @@ pub struct Bd {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bd {
@@ -656,11 +632,7 @@ impl serde::Serialize for Bd {
 impl Bd {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -683,7 +655,7 @@ pub struct Be {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Be {
@@ -701,9 +673,7 @@ impl serde::Serialize for Be {
 impl Be {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -726,7 +696,7 @@ pub struct Bf {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bf {
@@ -744,11 +714,7 @@ impl serde::Serialize for Bf {
 impl Bf {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -771,7 +737,7 @@ pub struct Bg {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bg {
@@ -789,9 +755,7 @@ impl serde::Serialize for Bg {
 impl Bg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -814,7 +778,7 @@ pub struct Bh {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bh {
@@ -832,11 +796,7 @@ impl serde::Serialize for Bh {
 impl Bh {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -884,7 +844,7 @@ pub struct Bs {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Bs {
@@ -902,11 +862,7 @@ impl serde::Serialize for Bs {
 impl Bs {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1102,7 +1058,7 @@ pub struct Cd {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cd {
@@ -1120,11 +1076,7 @@ impl serde::Serialize for Cd {
 impl Cd {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -1147,7 +1099,7 @@ pub struct Ch {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ch {
@@ -1165,9 +1117,7 @@ impl serde::Serialize for Ch {
 impl Ch {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2369,7 +2319,7 @@ pub struct Cy {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cy {
@@ -2387,9 +2337,7 @@ impl serde::Serialize for Cy {
 impl Cy {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2412,7 +2360,7 @@ pub struct Cz {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Cz {
@@ -2430,9 +2378,7 @@ impl serde::Serialize for Cz {
 impl Cz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2455,7 +2401,7 @@ pub struct De {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for De {
@@ -2473,9 +2419,7 @@ impl serde::Serialize for De {
 impl De {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2498,7 +2442,7 @@ pub struct Dk {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Dk {
@@ -2516,9 +2460,7 @@ impl serde::Serialize for Dk {
 impl Dk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2566,7 +2508,7 @@ pub struct Ee {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ee {
@@ -2584,9 +2526,7 @@ impl serde::Serialize for Ee {
 impl Ee {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2782,7 +2722,7 @@ pub struct Es {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Es {
@@ -2800,9 +2740,7 @@ impl serde::Serialize for Es {
 impl Es {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2825,7 +2763,7 @@ pub struct Et {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Et {
@@ -2843,11 +2781,7 @@ impl serde::Serialize for Et {
 impl Et {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2870,7 +2804,7 @@ pub struct Fi {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Fi {
@@ -2888,9 +2822,7 @@ impl serde::Serialize for Fi {
 impl Fi {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2913,7 +2845,7 @@ pub struct Fr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Fr {
@@ -2931,9 +2863,7 @@ impl serde::Serialize for Fr {
 impl Fr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -2956,7 +2886,7 @@ pub struct Gb {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gb {
@@ -2974,9 +2904,7 @@ impl serde::Serialize for Gb {
 impl Gb {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3024,7 +2952,7 @@ pub struct Gn {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gn {
@@ -3042,11 +2970,7 @@ impl serde::Serialize for Gn {
 impl Gn {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3069,7 +2993,7 @@ pub struct Gr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Gr {
@@ -3087,9 +3011,7 @@ impl serde::Serialize for Gr {
 impl Gr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3112,7 +3034,7 @@ pub struct Hr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Hr {
@@ -3130,9 +3052,7 @@ impl serde::Serialize for Hr {
 impl Hr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3155,7 +3075,7 @@ pub struct Hu {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Hu {
@@ -3173,9 +3093,7 @@ impl serde::Serialize for Hu {
 impl Hu {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3223,7 +3141,7 @@ pub struct Ie {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ie {
@@ -3241,9 +3159,7 @@ impl serde::Serialize for Ie {
 impl Ie {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3291,7 +3207,7 @@ pub struct Is {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Is {
@@ -3309,11 +3225,7 @@ impl serde::Serialize for Is {
 impl Is {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3336,7 +3248,7 @@ pub struct It {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for It {
@@ -3354,9 +3266,7 @@ impl serde::Serialize for It {
 impl It {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3379,7 +3289,7 @@ pub struct Jp {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Jp {
@@ -3397,9 +3307,7 @@ impl serde::Serialize for Jp {
 impl Jp {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3714,7 +3622,7 @@ pub struct Lt {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lt {
@@ -3732,9 +3640,7 @@ impl serde::Serialize for Lt {
 impl Lt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3757,7 +3663,7 @@ pub struct Lu {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lu {
@@ -3775,9 +3681,7 @@ impl serde::Serialize for Lu {
 impl Lu {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3800,7 +3704,7 @@ pub struct Lv {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Lv {
@@ -3818,9 +3722,7 @@ impl serde::Serialize for Lv {
 impl Lv {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3893,7 +3795,7 @@ pub struct Me {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Me {
@@ -3911,11 +3813,7 @@ impl serde::Serialize for Me {
 impl Me {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3938,7 +3836,7 @@ pub struct Mk {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mk {
@@ -3956,11 +3854,7 @@ impl serde::Serialize for Mk {
 impl Mk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -3983,7 +3877,7 @@ pub struct Mr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mr {
@@ -4001,11 +3895,7 @@ impl serde::Serialize for Mr {
 impl Mr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4028,7 +3918,7 @@ pub struct Mt {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Mt {
@@ -4046,9 +3936,7 @@ impl serde::Serialize for Mt {
 impl Mt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4146,7 +4034,7 @@ pub struct Nl {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Nl {
@@ -4164,9 +4052,7 @@ impl serde::Serialize for Nl {
 impl Nl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4189,7 +4075,7 @@ pub struct No {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for No {
@@ -4207,9 +4093,7 @@ impl serde::Serialize for No {
 impl No {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4257,7 +4141,7 @@ pub struct Nz {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Nz {
@@ -4275,9 +4159,7 @@ impl serde::Serialize for Nz {
 impl Nz {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4300,7 +4182,7 @@ pub struct Om {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Om {
@@ -4318,11 +4200,7 @@ impl serde::Serialize for Om {
 impl Om {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4395,7 +4273,7 @@ pub struct Pl {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pl {
@@ -4413,9 +4291,7 @@ impl serde::Serialize for Pl {
 impl Pl {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4509,7 +4385,7 @@ pub struct Pt {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Pt {
@@ -4527,9 +4403,7 @@ impl serde::Serialize for Pt {
 impl Pt {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4552,7 +4426,7 @@ pub struct Ro {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Ro {
@@ -4570,9 +4444,7 @@ impl serde::Serialize for Ro {
 impl Ro {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4595,7 +4467,7 @@ pub struct Rs {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Rs {
@@ -4613,11 +4485,7 @@ impl serde::Serialize for Rs {
 impl Rs {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4690,7 +4558,7 @@ pub struct Se {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Se {
@@ -4708,9 +4576,7 @@ impl serde::Serialize for Se {
 impl Se {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4733,7 +4599,7 @@ pub struct Sg {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::SgType,
+    pub r#type: crate::tax_registration::shared::SgType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sg {
@@ -4751,9 +4617,7 @@ impl serde::Serialize for Sg {
 impl Sg {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4774,7 +4638,7 @@ impl Sg {
 #[non_exhaustive]
 pub struct SgStandard {
     /// Place of supply scheme used in an Default standard registration.
-    pub place_of_supply_scheme: crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+    pub place_of_supply_scheme: crate::tax_registration::shared::PlaceOfSupplyScheme,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -4784,7 +4648,7 @@ impl crate::rt::Decode for SgStandard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+                crate::tax_registration::shared::PlaceOfSupplyScheme,
             >,
         }
         let mut b = Slots {
@@ -4849,7 +4713,7 @@ pub struct Si {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Si {
@@ -4867,9 +4731,7 @@ impl serde::Serialize for Si {
 impl Si {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -4892,7 +4754,7 @@ pub struct Sk {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::CreateStandard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::Type,
+    pub r#type: crate::tax_registration::shared::Type,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sk {
@@ -4910,9 +4772,7 @@ impl serde::Serialize for Sk {
 impl Sk {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5033,7 +4893,7 @@ pub struct Sr {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Sr {
@@ -5051,11 +4911,7 @@ impl serde::Serialize for Sr {
 impl Sr {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5796,7 +5652,7 @@ pub struct Uy {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Uy {
@@ -5814,11 +5670,7 @@ impl serde::Serialize for Uy {
 impl Uy {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5891,7 +5743,7 @@ pub struct Za {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Za {
@@ -5909,11 +5761,7 @@ impl serde::Serialize for Za {
 impl Za {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -5961,7 +5809,7 @@ pub struct Zw {
     /// The `standard` parameter.
     pub standard: Option<crate::tax_registration::create::Standard>,
     /// The `type` parameter.
-    pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+    pub r#type: crate::tax_registration::shared::SharedType,
 }
 #[cfg(feature = "tax_registrations")]
 impl serde::Serialize for Zw {
@@ -5979,11 +5827,7 @@ impl serde::Serialize for Zw {
 impl Zw {
     /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-        >,
-    ) -> Self {
+    pub fn new(r#type: impl Into<crate::tax_registration::shared::SharedType>) -> Self {
         Self {
             standard: None,
             r#type: r#type.into(),
@@ -6008,7 +5852,7 @@ pub mod create {
         /// The `standard` parameter.
         pub standard: Option<crate::tax_registration::create::Standard>,
         /// The `type` parameter.
-        pub r#type: crate::tax_registration::tax_registration_create::SgType,
+        pub r#type: crate::tax_registration::shared::SgType,
     }
     #[cfg(feature = "tax_registrations")]
     impl serde::Serialize for Ae {
@@ -6026,9 +5870,7 @@ pub mod create {
     impl Ae {
         /// Start with the required parameters: `type`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            r#type: impl Into<crate::tax_registration::tax_registration_create::SgType>,
-        ) -> Self {
+        pub fn new(r#type: impl Into<crate::tax_registration::shared::SgType>) -> Self {
             Self {
                 standard: None,
                 r#type: r#type.into(),
@@ -6051,7 +5893,7 @@ pub mod create {
         /// The `standard` parameter.
         pub standard: Option<crate::tax_registration::create::Standard>,
         /// The `type` parameter.
-        pub r#type: crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
+        pub r#type: crate::tax_registration::shared::SharedType,
     }
     #[cfg(feature = "tax_registrations")]
     impl serde::Serialize for Al {
@@ -6070,9 +5912,7 @@ pub mod create {
         /// Start with the required parameters: `type`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
         pub fn new(
-            r#type: impl Into<
-                crate::tax_registration::tax_registration_create::TaxRegistrationCreateType,
-            >,
+            r#type: impl Into<crate::tax_registration::shared::SharedType>,
         ) -> Self {
             Self {
                 standard: None,
@@ -6121,7 +5961,7 @@ pub mod create {
         /// The `standard` parameter.
         pub standard: Option<crate::tax_registration::create::CreateStandard>,
         /// The `type` parameter.
-        pub r#type: crate::tax_registration::tax_registration_create::Type,
+        pub r#type: crate::tax_registration::shared::Type,
     }
     #[cfg(feature = "tax_registrations")]
     impl serde::Serialize for At {
@@ -6139,9 +5979,7 @@ pub mod create {
     impl At {
         /// Start with the required parameters: `type`.
         #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-        pub fn new(
-            r#type: impl Into<crate::tax_registration::tax_registration_create::Type>,
-        ) -> Self {
+        pub fn new(r#type: impl Into<crate::tax_registration::shared::Type>) -> Self {
             Self {
                 standard: None,
                 r#type: r#type.into(),
@@ -7475,7 +7313,7 @@ pub mod create {
     pub struct Standard {
         /// The `place_of_supply_scheme` parameter.
         pub place_of_supply_scheme: Option<
-            crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
+            crate::tax_registration::shared::PlaceOfSupplyScheme,
         >,
     }
     #[cfg(feature = "tax_registrations")]
@@ -7501,9 +7339,7 @@ pub mod create {
         /// The `place_of_supply_scheme` parameter.
         pub fn place_of_supply_scheme(
             mut self,
-            v: impl Into<
-                crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme,
-            >,
+            v: impl Into<crate::tax_registration::shared::PlaceOfSupplyScheme>,
         ) -> Self {
             self.place_of_supply_scheme = Some(v.into());
             self
@@ -7731,8 +7567,8 @@ pub mod list {
         }
     }
 }
-/// Types of `tax_registration_create` whose field path another type of `tax_registration` also has.
-pub mod tax_registration_create {
+/// Types of `shared` whose field path another type of `tax_registration` also has.
+pub mod shared {
     /// Values of `country_options.ae.standard.place_of_supply_scheme` in `CreateTaxRegistration` and `TaxRegistration`.
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -7855,55 +7691,55 @@ pub mod tax_registration_create {
     #[cfg(feature = "tax_registrations")]
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     #[non_exhaustive]
-    pub enum TaxRegistrationCreateType {
+    pub enum SharedType {
         /// `standard`
         Standard,
         /// A value this version of the SDK does not know; kept as sent.
         Unknown(String),
     }
     #[cfg(feature = "tax_registrations")]
-    impl TaxRegistrationCreateType {
+    impl SharedType {
         /// The value as sent on the wire.
         pub fn as_str(&self) -> &str {
             match self {
-                TaxRegistrationCreateType::Standard => "standard",
-                TaxRegistrationCreateType::Unknown(v) => v,
+                SharedType::Standard => "standard",
+                SharedType::Unknown(v) => v,
             }
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl std::str::FromStr for TaxRegistrationCreateType {
+    impl std::str::FromStr for SharedType {
         type Err = std::convert::Infallible;
         #[inline(never)]
         fn from_str(s: &str) -> Result<Self, Self::Err> {
             Ok(
                 match crate::rt::json::variant(s, &["standard"]) {
-                    Some(0) => TaxRegistrationCreateType::Standard,
-                    _ => TaxRegistrationCreateType::Unknown(s.to_owned()),
+                    Some(0) => SharedType::Standard,
+                    _ => SharedType::Unknown(s.to_owned()),
                 },
             )
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl std::fmt::Display for TaxRegistrationCreateType {
+    impl std::fmt::Display for SharedType {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl serde::Serialize for TaxRegistrationCreateType {
+    impl serde::Serialize for SharedType {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_str(self.as_str())
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl<'de> serde::Deserialize<'de> for TaxRegistrationCreateType {
+    impl<'de> serde::Deserialize<'de> for SharedType {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             crate::rt::de::str_enum(d)
         }
     }
     #[cfg(feature = "tax_registrations")]
-    impl crate::rt::Decode for TaxRegistrationCreateType {
+    impl crate::rt::Decode for SharedType {
         fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
             r.str_enum()
         }

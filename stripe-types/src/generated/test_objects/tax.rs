@@ -708,31 +708,28 @@ impl crate::rt::TestDefault for crate::tax_registration::UsType {
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_registration::tax_registration_create::PlaceOfSupplyScheme {
+impl crate::rt::TestDefault for crate::tax_registration::shared::PlaceOfSupplyScheme {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("inbound_goods")
             .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_registration::tax_registration_create::SgType {
+impl crate::rt::TestDefault for crate::tax_registration::shared::SgType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("standard")
             .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault
-for crate::tax_registration::tax_registration_create::TaxRegistrationCreateType {
+impl crate::rt::TestDefault for crate::tax_registration::shared::SharedType {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("standard")
             .unwrap_or_else(|e| match e {})
     }
 }
 #[cfg(feature = "tax_registrations")]
-impl crate::rt::TestDefault for crate::tax_registration::tax_registration_create::Type {
+impl crate::rt::TestDefault for crate::tax_registration::shared::Type {
     fn test_default() -> Self {
         <Self as ::core::str::FromStr>::from_str("ioss").unwrap_or_else(|e| match e {})
     }
