@@ -200,7 +200,7 @@ pub fn nesting(m: &Model) -> Nesting {
     // Nest every candidate, then keep at the root those shared and short, until that settles.
     n.nested = candidates;
     for _ in 0..8 {
-        n.uses = propagate(m, &n, &edges, &sites, &op_params);
+        propagate(m, &mut n, &edges, &sites, &op_params);
         let keep: BTreeSet<ItemId> = n
             .nested
             .iter()
@@ -243,26 +243,23 @@ fn answer_refs(ty: &Ty, out: &mut BTreeSet<ItemId>) {
     }
 }
 
-/// The uses of every nested component, followed from the roots along `edges` to a fixed
-/// point (paths and use counts capped).
+/// The uses of every nested component (`n.uses`), followed from the roots along `edges` to
+/// a fixed point (paths and use counts capped). Each round reads the uses the last one
+/// ended with.
 fn propagate(
     m: &Model,
-    n: &Nesting,
+    n: &mut Nesting,
     edges: &[(ItemId, Vec<String>, ItemId)],
     sites: &BTreeMap<ItemId, Vec<ItemId>>,
     op_params: &BTreeSet<ItemId>,
-) -> BTreeMap<ItemId, Vec<Use>> {
+) {
     let mut uses: BTreeMap<ItemId, BTreeSet<Use>> = BTreeMap::new();
     loop {
-        let current = Nesting {
-            nested: n.nested.clone(),
-            uses: uses
-                .iter()
-                .map(|(k, v)| (*k, v.iter().cloned().collect()))
-                .collect(),
-            by_owner: n.by_owner.clone(),
-            files: n.files.clone(),
-        };
+        n.uses = uses
+            .iter()
+            .map(|(k, v)| (*k, v.iter().cloned().collect()))
+            .collect();
+        let current = &*n;
         let uses_of = |id: ItemId| -> Vec<Use> {
             let item = &m.items[id];
             if current.nested.contains(&id) {
@@ -311,7 +308,4 @@ fn propagate(
             break;
         }
     }
-    uses.into_iter()
-        .map(|(k, v)| (k, v.into_iter().collect()))
-        .collect()
 }

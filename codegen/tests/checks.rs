@@ -58,7 +58,12 @@ fn pinned_spec_passes_the_generators_own_checks() {
         "pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {"
     )));
     // The `v2.error.*` family: one `error.code` enum, not one per error.
-    assert_eq!(file("nested/v2_error.rs").matches("pub enum Code {").count(), 1);
+    assert_eq!(
+        file("nested/v2_error.rs")
+            .matches("pub enum Code {")
+            .count(),
+        1
+    );
 }
 
 /// The `linked_ids` fixture through conversion and the passes.
