@@ -310,6 +310,12 @@ impl<'a> Emitter<'a> {
         let ser = item.roles.ser || op.is_some();
         let what = if de { "field" } else { "parameter" };
         let fallback = match &item.schema {
+            // A nested component ([`crate::nesting`]): its field path, and the spec's name.
+            Some(schema) if !item.path.is_empty() => format!(
+                "`{}` of {} (the spec's `{schema}`).",
+                field_path(item),
+                used_by(self.m, item)
+            ),
             Some(schema) => format!("The `{schema}` object."),
             None if de => format!("`{}` of {}.", field_path(item), used_by(self.m, item)),
             None => format!(

@@ -996,6 +996,16 @@ pub fn assign_names(m: &mut Model) {
             item.owner = u.owner;
             item.path = u.path;
         }
+        // A nested component whose doc is only its schema's title (the name it no longer
+        // has) is described by its field path instead, as inline types are.
+        if item.schema.is_some()
+            && item
+                .doc
+                .as_deref()
+                .is_some_and(|d| !d.trim().contains(char::is_whitespace))
+        {
+            item.doc = None;
+        }
     }
 }
 

@@ -179,7 +179,7 @@ pub mod price {
             r.str_enum()
         }
     }
-    /// The `recurring` object.
+    /// `recurring` of `Price` (the spec's `recurring`).
     #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub struct Recurring {
