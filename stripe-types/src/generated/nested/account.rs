@@ -683,7 +683,7 @@ impl crate::rt::Decode for AmazonPayPayments {
         r.str_enum()
     }
 }
-/// AccountAnnualRevenue
+/// `business_profile.annual_revenue` of `Account` (the spec's `account_annual_revenue`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -763,7 +763,7 @@ impl serde::Serialize for AnnualRevenue {
         map.end()
     }
 }
-/// AccountBacsDebitPaymentsSettings
+/// `settings.bacs_debit_payments` of `Account` (the spec's `account_bacs_debit_payments_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1159,7 +1159,7 @@ impl crate::rt::Decode for BoletoPayments {
         r.str_enum()
     }
 }
-/// AccountBrandingSettings
+/// `settings.branding` of `Account` (the spec's `account_branding_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1248,7 +1248,7 @@ impl serde::Serialize for Branding {
         map.end()
     }
 }
-/// AccountBusinessProfile
+/// `business_profile` of `Account` (the spec's `account_business_profile`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1498,7 +1498,7 @@ impl crate::rt::Decode for BusinessType {
         r.str_enum()
     }
 }
-/// AccountCapabilities
+/// `capabilities` of `Account` (the spec's `account_capabilities`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2389,7 +2389,7 @@ impl CapabilityParam {
         self
     }
 }
-/// AccountCardIssuingSettings
+/// `settings.card_issuing` of `Account` (the spec's `account_card_issuing_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2451,7 +2451,7 @@ impl serde::Serialize for CardIssuing {
         map.end()
     }
 }
-/// CardIssuingAccountTermsOfService
+/// `settings.card_issuing.tos_acceptance` of `Account` (the spec's `card_issuing_account_terms_of_service`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2531,7 +2531,7 @@ impl serde::Serialize for CardIssuingTosAcceptance {
         map.end()
     }
 }
-/// AccountCardPaymentsSettings
+/// `settings.card_payments` of `Account` (the spec's `account_card_payments_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3464,7 +3464,7 @@ impl crate::rt::Decode for Code {
         r.str_enum()
     }
 }
-/// LegalEntityCompany
+/// `company` of `Account` (the spec's `legal_entity_company`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3738,7 +3738,7 @@ impl serde::Serialize for Company {
         map.end()
     }
 }
-/// AccountUnificationAccountController
+/// `controller` of `Account` (the spec's `account_unification_account_controller`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4020,7 +4020,7 @@ impl crate::rt::Decode for CryptoPayments {
         r.str_enum()
     }
 }
-/// AccountDashboardSettings
+/// `settings.dashboard` of `Account` (the spec's `account_dashboard_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4091,7 +4091,7 @@ impl serde::Serialize for Dashboard {
         map.end()
     }
 }
-/// AccountDeclineChargeOn
+/// `settings.card_payments.decline_on` of `Account` (the spec's `account_decline_charge_on`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4256,7 +4256,7 @@ impl<'de> serde::Deserialize<'de> for DelayDaysString {
         crate::rt::de::str_enum(d)
     }
 }
-/// LegalEntityDirectorshipDeclaration
+/// `company.directorship_declaration` of `Account` (the spec's `legal_entity_directorship_declaration`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4476,7 +4476,7 @@ impl crate::rt::Decode for DisabledReason {
         r.str_enum()
     }
 }
-/// LegalEntityCompanyVerificationDocument
+/// `company.verification.document` of `Account` (the spec's `legal_entity_company_verification_document`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4835,7 +4835,7 @@ impl crate::rt::Decode for EpsPayments {
         r.str_enum()
     }
 }
-/// AccountUnificationAccountControllerFees
+/// `controller.fees` of `Account` (the spec's `account_unification_account_controller_fees`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4966,7 +4966,7 @@ impl crate::rt::Decode for FpxPayments {
         r.str_enum()
     }
 }
-/// AccountFutureRequirements
+/// `future_requirements` of `Account` (the spec's `account_future_requirements`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5230,7 +5230,7 @@ impl crate::rt::Decode for GrabpayPayments {
         r.str_enum()
     }
 }
-/// AccountGroupMembership
+/// `groups` of `Account` (the spec's `account_group_membership`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5853,7 +5853,7 @@ impl crate::rt::Decode for Interval {
         r.str_enum()
     }
 }
-/// AccountInvoicesSettings
+/// `settings.invoices` of `Account` (the spec's `account_invoices_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6249,7 +6249,7 @@ impl crate::rt::Decode for LinkPayments {
         r.str_enum()
     }
 }
-/// AccountUnificationAccountControllerLosses
+/// `controller.losses` of `Account` (the spec's `account_unification_account_controller_losses`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6594,7 +6594,7 @@ impl crate::rt::Decode for MobilepayPayments {
         r.str_enum()
     }
 }
-/// AccountMonthlyEstimatedRevenue
+/// `business_profile.monthly_estimated_revenue` of `Account` (the spec's `account_monthly_estimated_revenue`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6737,7 +6737,7 @@ impl crate::rt::Decode for MultibancoPayments {
         r.str_enum()
     }
 }
-/// LegalEntityUBODeclaration
+/// `company.ownership_declaration` of `Account` (the spec's `legal_entity_ubo_declaration`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7236,7 +7236,7 @@ impl crate::rt::Decode for Payer {
         r.str_enum()
     }
 }
-/// AccountPaymentsSettings
+/// `settings.payments` of `Account` (the spec's `account_payments_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7385,7 +7385,7 @@ impl crate::rt::Decode for PaynowPayments {
         r.str_enum()
     }
 }
-/// AccountPayoutSettings
+/// `settings.payouts` of `Account` (the spec's `account_payout_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7670,7 +7670,7 @@ impl crate::rt::Decode for PromptpayPayments {
         r.str_enum()
     }
 }
-/// LegalEntityRegistrationDate
+/// `company.registration_date` of `Account` (the spec's `legal_entity_registration_date`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7828,7 +7828,7 @@ impl Relationship {
         self
     }
 }
-/// LegalEntityRepresentativeDeclaration
+/// `company.representative_declaration` of `Account` (the spec's `legal_entity_representative_declaration`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7969,7 +7969,7 @@ impl crate::rt::Decode for RequirementCollection {
         r.str_enum()
     }
 }
-/// AccountRequirements
+/// `requirements` of `Account` (the spec's `account_requirements`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8168,7 +8168,7 @@ impl crate::rt::Decode for SatispayPayments {
         r.str_enum()
     }
 }
-/// TransferSchedule
+/// `settings.payouts.schedule` of `Account` (the spec's `transfer_schedule`).
 #[cfg(any(feature = "account", feature = "accounts", feature = "transfers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8289,7 +8289,7 @@ impl serde::Serialize for Schedule {
         map.end()
     }
 }
-/// AccountSepaDebitPaymentsSettings
+/// `settings.sepa_debit_payments` of `Account` (the spec's `account_sepa_debit_payments_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8351,7 +8351,7 @@ impl serde::Serialize for SepaDebitPayments {
         map.end()
     }
 }
-/// AccountSettings
+/// `settings` of `Account` (the spec's `account_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8732,7 +8732,7 @@ impl crate::rt::Decode for SofortPayments {
         r.str_enum()
     }
 }
-/// AccountUnificationAccountControllerStripeDashboard
+/// `controller.stripe_dashboard` of `Account` (the spec's `account_unification_account_controller_stripe_dashboard`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9237,7 +9237,7 @@ impl crate::rt::Decode for TaxReportingUs1099Misc {
         r.str_enum()
     }
 }
-/// AccountTOSAcceptance
+/// `tos_acceptance` of `Account` (the spec's `account_tos_acceptance`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9391,7 +9391,7 @@ impl crate::rt::Decode for Transfers {
         r.str_enum()
     }
 }
-/// AccountTreasurySettings
+/// `settings.treasury` of `Account` (the spec's `account_treasury_settings`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9453,7 +9453,7 @@ impl serde::Serialize for Treasury {
         map.end()
     }
 }
-/// AccountTermsOfService
+/// `settings.treasury.tos_acceptance` of `Account` (the spec's `account_terms_of_service`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9735,7 +9735,7 @@ impl crate::rt::Decode for UsBankAccountAchPayments {
         r.str_enum()
     }
 }
-/// LegalEntityCompanyVerification
+/// `company.verification` of `Account` (the spec's `legal_entity_company_verification`).
 #[cfg(any(feature = "account", feature = "accounts"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

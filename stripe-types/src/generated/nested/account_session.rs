@@ -82,7 +82,7 @@ impl BaseConfigParam {
         self
     }
 }
-/// ConnectEmbeddedAccountSessionCreateComponents
+/// `components` of `AccountSession` (the spec's `connect_embedded_account_session_create_components`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -391,7 +391,7 @@ impl serde::Serialize for Components {
         map.end()
     }
 }
-/// ConnectEmbeddedAccountConfigClaim
+/// `components.account_management` of `AccountSession` (the spec's `connect_embedded_account_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -471,7 +471,7 @@ impl serde::Serialize for ConnectEmbeddedAccountConfigClaim {
         map.end()
     }
 }
-/// ConnectEmbeddedBaseConfigClaim
+/// `components.documents` of `AccountSession` (the spec's `connect_embedded_base_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -549,7 +549,7 @@ impl serde::Serialize for ConnectEmbeddedBaseConfigClaim {
         map.end()
     }
 }
-/// ConnectEmbeddedPaymentsConfigClaim
+/// `components.payment_details` of `AccountSession` (the spec's `connect_embedded_payments_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -627,7 +627,7 @@ impl serde::Serialize for ConnectEmbeddedPaymentsConfigClaim {
         map.end()
     }
 }
-/// ConnectEmbeddedPayoutsConfig
+/// `components.balances` of `AccountSession` (the spec's `connect_embedded_payouts_config`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -705,7 +705,7 @@ impl serde::Serialize for ConnectEmbeddedPayoutsConfig {
         map.end()
     }
 }
-/// ConnectEmbeddedDisputesListConfig
+/// `components.disputes_list` of `AccountSession` (the spec's `connect_embedded_disputes_list_config`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -783,7 +783,7 @@ impl serde::Serialize for DisputesList {
         map.end()
     }
 }
-/// ConnectEmbeddedDisputesListFeatures
+/// `components.disputes_list.features` of `AccountSession` (the spec's `connect_embedded_disputes_list_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -891,7 +891,7 @@ impl serde::Serialize for DisputesListFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedFinancialAccountConfigClaim
+/// `components.financial_account` of `AccountSession` (the spec's `connect_embedded_financial_account_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -969,7 +969,7 @@ impl serde::Serialize for FinancialAccount {
         map.end()
     }
 }
-/// ConnectEmbeddedFinancialAccountFeatures
+/// `components.financial_account.features` of `AccountSession` (the spec's `connect_embedded_financial_account_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1077,7 +1077,7 @@ impl serde::Serialize for FinancialAccountFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedFinancialAccountTransactionsConfigClaim
+/// `components.financial_account_transactions` of `AccountSession` (the spec's `connect_embedded_financial_account_transactions_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1157,7 +1157,7 @@ impl serde::Serialize for FinancialAccountTransactions {
         map.end()
     }
 }
-/// ConnectEmbeddedFinancialAccountTransactionsFeatures
+/// `components.financial_account_transactions.features` of `AccountSession` (the spec's `connect_embedded_financial_account_transactions_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1231,7 +1231,7 @@ impl serde::Serialize for FinancialAccountTransactionsFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedInstantPayoutsPromotionConfig
+/// `components.instant_payouts_promotion` of `AccountSession` (the spec's `connect_embedded_instant_payouts_promotion_config`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1311,7 +1311,7 @@ impl serde::Serialize for InstantPayoutsPromotion {
         map.end()
     }
 }
-/// ConnectEmbeddedInstantPayoutsPromotionFeatures
+/// `components.instant_payouts_promotion.features` of `AccountSession` (the spec's `connect_embedded_instant_payouts_promotion_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1410,7 +1410,7 @@ impl serde::Serialize for InstantPayoutsPromotionFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedIssuingCardConfigClaim
+/// `components.issuing_card` of `AccountSession` (the spec's `connect_embedded_issuing_card_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1488,7 +1488,7 @@ impl serde::Serialize for IssuingCard {
         map.end()
     }
 }
-/// ConnectEmbeddedIssuingCardFeatures
+/// `components.issuing_card.features` of `AccountSession` (the spec's `connect_embedded_issuing_card_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1593,7 +1593,7 @@ impl serde::Serialize for IssuingCardFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedIssuingCardsListConfigClaim
+/// `components.issuing_cards_list` of `AccountSession` (the spec's `connect_embedded_issuing_cards_list_config_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1671,7 +1671,7 @@ impl serde::Serialize for IssuingCardsList {
         map.end()
     }
 }
-/// ConnectEmbeddedIssuingCardsListFeatures
+/// `components.issuing_cards_list.features` of `AccountSession` (the spec's `connect_embedded_issuing_cards_list_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1788,7 +1788,7 @@ impl serde::Serialize for IssuingCardsListFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedAccountFeaturesClaim
+/// `components.account_management.features` of `AccountSession` (the spec's `connect_embedded_account_features_claim`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1875,7 +1875,7 @@ impl serde::Serialize for NotificationBannerFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedPaymentDisputesConfig
+/// `components.payment_disputes` of `AccountSession` (the spec's `connect_embedded_payment_disputes_config`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1953,7 +1953,7 @@ impl serde::Serialize for PaymentDisputes {
         map.end()
     }
 }
-/// ConnectEmbeddedPaymentDisputesFeatures
+/// `components.payment_disputes.features` of `AccountSession` (the spec's `connect_embedded_payment_disputes_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2093,7 +2093,7 @@ impl PaymentsConfigParam {
         self
     }
 }
-/// ConnectEmbeddedPaymentsFeatures
+/// `components.payment_details.features` of `AccountSession` (the spec's `connect_embedded_payments_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2242,7 +2242,7 @@ impl PayoutsConfigParam {
         self
     }
 }
-/// ConnectEmbeddedPayoutsFeatures
+/// `components.balances.features` of `AccountSession` (the spec's `connect_embedded_payouts_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2359,7 +2359,7 @@ impl serde::Serialize for PayoutsFeatures {
         map.end()
     }
 }
-/// ConnectEmbeddedBaseFeatures
+/// `components.documents.features` of `AccountSession` (the spec's `connect_embedded_base_features`).
 #[cfg(feature = "account_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

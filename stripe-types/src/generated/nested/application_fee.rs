@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// PlatformEarningFeeSource
+/// `fee_source` of `ApplicationFee` (the spec's `platform_earning_fee_source`).
 #[cfg(feature = "application_fees")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -215,7 +215,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// Fee
+/// `fee_details` of `BalanceTransaction` (the spec's `fee`).
 #[cfg(
     any(
         feature = "balance",

@@ -110,7 +110,7 @@ impl crate::rt::Decode for AvailablePayoutMethods {
         r.str_enum()
     }
 }
-/// ExternalAccountRequirements
+/// `future_requirements` of `BankAccount` (the spec's `external_account_requirements`).
 #[cfg(
     any(
         feature = "customer_bank_accounts",

@@ -57,7 +57,7 @@ impl crate::rt::Decode for AlertType {
         r.str_enum()
     }
 }
-/// ThresholdsResourceUsageAlertFilter
+/// `usage_threshold.filters` of `BillingAlert` (the spec's `thresholds_resource_usage_alert_filter`).
 #[cfg(feature = "billing_alerts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -41,7 +41,7 @@ impl Amount {
         self
     }
 }
-/// BillingCreditGrantsResourceApplicabilityConfig
+/// `applicability_config` of `BillingCreditGrant` (the spec's `billing_credit_grants_resource_applicability_config`).
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -275,7 +275,7 @@ impl crate::rt::Decode for PriceType {
         r.str_enum()
     }
 }
-/// BillingCreditGrantsResourceApplicablePrice
+/// `applicability_config.scope.prices` of `BillingCreditGrant` (the spec's `billing_credit_grants_resource_applicable_price`).
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -334,7 +334,7 @@ impl serde::Serialize for Prices {
         map.end()
     }
 }
-/// BillingCreditGrantsResourceScope
+/// `applicability_config.scope` of `BillingCreditGrant` (the spec's `billing_credit_grants_resource_scope`).
 #[cfg(feature = "billing_credit_grants")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -109,7 +109,7 @@ impl crate::rt::Decode for DisabledReason {
         r.str_enum()
     }
 }
-/// AccountCapabilityFutureRequirements
+/// `future_requirements` of `Capability` (the spec's `account_capability_future_requirements`).
 #[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -250,7 +250,7 @@ impl serde::Serialize for FutureRequirements {
         map.end()
     }
 }
-/// AccountCapabilityRequirements
+/// `requirements` of `Capability` (the spec's `account_capability_requirements`).
 #[cfg(feature = "account_capabilities")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

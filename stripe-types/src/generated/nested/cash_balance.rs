@@ -61,7 +61,7 @@ impl crate::rt::Decode for ReconciliationMode {
         r.str_enum()
     }
 }
-/// CustomerBalanceCustomerBalanceSettings
+/// `settings` of `CashBalance` (the spec's `customer_balance_customer_balance_settings`).
 #[cfg(any(feature = "customer_cash_balance", feature = "customers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

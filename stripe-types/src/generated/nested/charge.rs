@@ -68,7 +68,7 @@ impl crate::rt::Decode for AdviceCode {
         r.str_enum()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsAlipayDetails
+/// `payment_method_details.alipay` of `Charge`, `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payment_flows_private_payment_methods_alipay_details`).
 #[cfg(
     any(
         feature = "charges",
@@ -183,7 +183,7 @@ impl serde::Serialize for Alipay {
         map.end()
     }
 }
-/// payment_method_details_card_wallet_amex_express_checkout
+/// `payment_method_details.card.wallet.amex_express_checkout` of `Charge` (the spec's `payment_method_details_card_wallet_amex_express_checkout`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -468,7 +468,7 @@ impl crate::rt::Decode for Chain {
         r.str_enum()
     }
 }
-/// payment_method_details_card_checks
+/// `payment_method_details.card.checks` of `Charge` (the spec's `payment_method_details_card_checks`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -786,7 +786,7 @@ impl crate::rt::Decode for ExemptionIndicator {
         r.str_enum()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsCardDetailsAPIResourceEnterpriseFeaturesExtendedAuthorizationExtendedAuthorization
+/// `payment_method_details.card.extended_authorization` of `Charge` (the spec's `payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_extended_authorization_extended_authorization`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -918,7 +918,7 @@ impl crate::rt::Decode for ExtendedAuthorizationStatus {
         r.str_enum()
     }
 }
-/// ChargeFraudDetails
+/// `fraud_details` of `Charge` (the spec's `charge_fraud_details`).
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -989,7 +989,7 @@ impl serde::Serialize for FraudDetails {
         map.end()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsCardDetailsAPIResourceEnterpriseFeaturesIncrementalAuthorizationIncrementalAuthorization
+/// `payment_method_details.card.incremental_authorization` of `Charge` (the spec's `payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_incremental_authorization_incremental_authorization`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1121,7 +1121,7 @@ impl crate::rt::Decode for IncrementalAuthorizationStatus {
         r.str_enum()
     }
 }
-/// payment_method_details_card_installments
+/// `payment_method_details.card.installments` of `Charge` (the spec's `payment_method_details_card_installments`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1183,7 +1183,7 @@ impl serde::Serialize for Installments {
         map.end()
     }
 }
-/// payment_method_details_konbini
+/// `payment_method_details.konbini` of `Charge` (the spec's `payment_method_details_konbini`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1245,7 +1245,7 @@ impl serde::Serialize for Konbini {
         map.end()
     }
 }
-/// payment_method_details_card_wallet_link
+/// `payment_method_details.card.wallet.link` of `Charge` (the spec's `payment_method_details_card_wallet_link`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1292,7 +1292,7 @@ impl serde::Serialize for Link {
         map.end()
     }
 }
-/// payment_method_details_card_wallet_masterpass
+/// `payment_method_details.card.wallet.masterpass` of `Charge` (the spec's `payment_method_details_card_wallet_masterpass`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1381,7 +1381,7 @@ impl serde::Serialize for Masterpass {
         map.end()
     }
 }
-/// payment_method_details_mb_way
+/// `payment_method_details.mb_way` of `Charge` (the spec's `payment_method_details_mb_way`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1428,7 +1428,7 @@ impl serde::Serialize for MbWay {
         map.end()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsCardDetailsAPIResourceMulticapture
+/// `payment_method_details.card.multicapture` of `Charge` (the spec's `payment_flows_private_payment_methods_card_details_api_resource_multicapture`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1555,7 +1555,7 @@ impl crate::rt::Decode for MulticaptureStatus {
         r.str_enum()
     }
 }
-/// payment_method_details_card_network_token
+/// `payment_method_details.card.network_token` of `Charge` (the spec's `payment_method_details_card_network_token`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1621,7 +1621,7 @@ impl serde::Serialize for NetworkToken {
         map.end()
     }
 }
-/// ChargeOutcome
+/// `outcome` of `Charge` (the spec's `charge_outcome`).
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1784,7 +1784,7 @@ impl serde::Serialize for Outcome {
         map.end()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsCardDetailsAPIResourceEnterpriseFeaturesOvercaptureOvercapture
+/// `payment_method_details.card.overcapture` of `Charge` (the spec's `payment_flows_private_payment_methods_card_details_api_resource_enterprise_features_overcapture_overcapture`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1929,7 +1929,7 @@ impl crate::rt::Decode for OvercaptureStatus {
         r.str_enum()
     }
 }
-/// payment_method_details
+/// `payment_method_details` of `Charge` (the spec's `payment_method_details`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2564,7 +2564,7 @@ impl serde::Serialize for PaymentMethodDetails {
         map.end()
     }
 }
-/// payment_method_details_card
+/// `payment_method_details.card` of `Charge` (the spec's `payment_method_details_card`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2859,7 +2859,7 @@ impl serde::Serialize for PaymentMethodDetailsCard {
         map.end()
     }
 }
-/// payment_method_details_paynow
+/// `payment_method_details.paynow` of `Charge` (the spec's `payment_method_details_paynow`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2939,7 +2939,7 @@ impl serde::Serialize for Paynow {
         map.end()
     }
 }
-/// PaymentFlowsPaymentIntentPresentmentDetails
+/// `presentment_details` of `Charge`, `CheckoutSession` and 2 more (the spec's `payment_flows_payment_intent_presentment_details`).
 #[cfg(
     any(
         feature = "charge_refunds",
@@ -3060,7 +3060,7 @@ impl serde::Serialize for PresentmentDetails {
         map.end()
     }
 }
-/// payment_method_details_promptpay
+/// `payment_method_details.promptpay` of `Charge` (the spec's `payment_method_details_promptpay`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3332,7 +3332,7 @@ impl crate::rt::Decode for ResultReason {
         r.str_enum()
     }
 }
-/// RadarRule
+/// `outcome.rule` of `Charge` (the spec's `rule`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Rule {
@@ -3416,7 +3416,7 @@ impl serde::Serialize for Rule {
         map.end()
     }
 }
-/// payment_method_details_card_wallet_samsung_pay
+/// `payment_method_details.card.wallet.samsung_pay` of `Charge` (the spec's `payment_method_details_card_wallet_samsung_pay`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3528,7 +3528,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// payment_method_details_konbini_store
+/// `payment_method_details.konbini.store` of `Charge` (the spec's `payment_method_details_konbini_store`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3587,7 +3587,7 @@ impl serde::Serialize for Store {
         map.end()
     }
 }
-/// three_d_secure_details_charge
+/// `payment_method_details.card.three_d_secure` of `Charge` (the spec's `three_d_secure_details_charge`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3815,7 +3815,7 @@ impl crate::rt::Decode for ThreeDSecureResult {
         r.str_enum()
     }
 }
-/// ChargeTransferData
+/// `transfer_data` of `Charge` (the spec's `charge_transfer_data`).
 #[cfg(feature = "charges")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4043,7 +4043,7 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// payment_method_details_us_bank_account
+/// `payment_method_details.us_bank_account` of `Charge` (the spec's `payment_method_details_us_bank_account`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4318,7 +4318,7 @@ impl crate::rt::Decode for Version {
         r.str_enum()
     }
 }
-/// payment_method_details_card_wallet_visa_checkout
+/// `payment_method_details.card.wallet.visa_checkout` of `Charge` (the spec's `payment_method_details_card_wallet_visa_checkout`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4407,7 +4407,7 @@ impl serde::Serialize for VisaCheckout {
         map.end()
     }
 }
-/// payment_method_details_card_wallet
+/// `payment_method_details.card.wallet` of `Charge` (the spec's `payment_method_details_card_wallet`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4560,7 +4560,7 @@ impl serde::Serialize for Wallet {
         map.end()
     }
 }
-/// payment_method_details_wechat_pay
+/// `payment_method_details.wechat_pay` of `Charge` (the spec's `payment_method_details_wechat_pay`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4649,7 +4649,7 @@ impl serde::Serialize for WechatPay {
         map.end()
     }
 }
-/// payment_method_details_zip
+/// `payment_method_details.zip` of `Charge` (the spec's `payment_method_details_zip`).
 #[cfg(any(feature = "charges", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

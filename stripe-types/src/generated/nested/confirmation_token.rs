@@ -1051,7 +1051,7 @@ impl serde::Serialize for PaymentMethodPreview {
         map.end()
     }
 }
-/// ConfirmationTokensResourceShipping
+/// `shipping` of `ConfirmationToken` (the spec's `confirmation_tokens_resource_shipping`).
 #[cfg(feature = "confirmation_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -209,7 +209,7 @@ impl Lines {
         self
     }
 }
-/// CreditNotesPaymentRecordRefund
+/// `refunds.payment_record_refund` of `CreditNote` (the spec's `credit_notes_payment_record_refund`).
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -362,7 +362,7 @@ impl crate::rt::Decode for Reason {
         r.str_enum()
     }
 }
-/// CreditNoteRefund
+/// `refunds` of `CreditNote` (the spec's `credit_note_refund`).
 #[cfg(feature = "credit_notes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

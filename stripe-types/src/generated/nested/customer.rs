@@ -329,7 +329,7 @@ impl CustomFields {
         }
     }
 }
-/// InvoiceSettingCustomerSetting
+/// `invoice_settings` of `Customer` (the spec's `invoice_setting_customer_setting`).
 #[cfg(any(feature = "customers", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -427,7 +427,7 @@ impl serde::Serialize for InvoiceSettings {
         map.end()
     }
 }
-/// CustomerTaxLocation
+/// `tax.location` of `Customer` (the spec's `customer_tax_location`).
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -676,7 +676,7 @@ for crate::customer::ReconciliationMode {
             .unwrap_or_else(|e| match e {})
     }
 }
-/// InvoiceSettingCustomerRenderingOptions
+/// `invoice_settings.rendering_options` of `Customer` (the spec's `invoice_setting_customer_rendering_options`).
 #[cfg(any(feature = "customers", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -904,7 +904,7 @@ impl crate::rt::Decode for Source {
         r.str_enum()
     }
 }
-/// CustomerTax
+/// `tax` of `Customer` (the spec's `customer_tax`).
 #[cfg(feature = "customers")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

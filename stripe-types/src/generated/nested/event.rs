@@ -29,7 +29,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// NotificationEventData
+/// `data` of `Event` (the spec's `notification_event_data`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Data {
@@ -292,7 +292,7 @@ impl serde::Serialize for Event {
         map.end()
     }
 }
-/// NotificationEventRequest
+/// `request` of `Event` (the spec's `notification_event_request`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Request {

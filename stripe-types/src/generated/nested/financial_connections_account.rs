@@ -56,7 +56,7 @@ impl AccountHolder {
         self
     }
 }
-/// BankConnectionsResourceAccountNumberDetails
+/// `account_numbers` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_account_number_details`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",
@@ -310,7 +310,7 @@ impl crate::rt::Decode for AccountNumbersStatus {
         r.str_enum()
     }
 }
-/// BankConnectionsResourceBalance
+/// `balance` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_balance`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",
@@ -456,7 +456,7 @@ impl serde::Serialize for Balance {
         map.end()
     }
 }
-/// BankConnectionsResourceBalanceRefresh
+/// `balance_refresh` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_balance_refresh`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",
@@ -583,7 +583,7 @@ impl serde::Serialize for BalanceRefresh {
         map.end()
     }
 }
-/// BankConnectionsResourceBalanceAPIResourceCashBalance
+/// `balance.cash` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_balance_api_resource_cash_balance`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",
@@ -805,7 +805,7 @@ impl crate::rt::Decode for Category {
         r.str_enum()
     }
 }
-/// BankConnectionsResourceBalanceAPIResourceCreditBalance
+/// `balance.credit` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_balance_api_resource_credit_balance`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",
@@ -1130,7 +1130,7 @@ impl crate::rt::Decode for IdentifierType {
         r.str_enum()
     }
 }
-/// BankConnectionsResourceOwnershipRefresh
+/// `ownership_refresh` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_ownership_refresh`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",
@@ -1836,7 +1836,7 @@ impl crate::rt::Decode for SupportedPaymentMethodTypes {
         r.str_enum()
     }
 }
-/// BankConnectionsResourceTransactionRefresh
+/// `transaction_refresh` of `FinancialConnectionsAccount` (the spec's `bank_connections_resource_transaction_refresh`).
 #[cfg(
     any(
         feature = "financial_connections_accounts",

@@ -156,7 +156,7 @@ impl crate::rt::Decode for AccountSubcategories {
         r.str_enum()
     }
 }
-/// BankConnectionsResourceLinkAccountSessionFilters
+/// `filters` of `FinancialConnectionsSession` (the spec's `bank_connections_resource_link_account_session_filters`).
 #[cfg(
     any(feature = "financial_connections_sessions", feature = "link_account_sessions")
 )]

@@ -65,7 +65,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// BankConnectionsResourceTransactionResourceStatusTransitions
+/// `status_transitions` of `FinancialConnectionsTransaction` (the spec's `bank_connections_resource_transaction_resource_status_transitions`).
 #[cfg(feature = "financial_connections_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

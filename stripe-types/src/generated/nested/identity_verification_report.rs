@@ -332,7 +332,7 @@ impl serde::Serialize for DocumentDob {
         map.end()
     }
 }
-/// GelatoDocumentReportError
+/// `document.error` of `IdentityVerificationReport` (the spec's `gelato_document_report_error`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -634,7 +634,7 @@ impl serde::Serialize for Email {
         map.end()
     }
 }
-/// GelatoEmailReportError
+/// `email.error` of `IdentityVerificationReport` (the spec's `gelato_email_report_error`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1066,7 +1066,7 @@ impl serde::Serialize for IdNumberDob {
         map.end()
     }
 }
-/// GelatoIdNumberReportError
+/// `id_number.error` of `IdentityVerificationReport` (the spec's `gelato_id_number_report_error`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1393,7 +1393,7 @@ impl serde::Serialize for IssuedDate {
         map.end()
     }
 }
-/// GelatoVerificationReportOptions
+/// `options` of `IdentityVerificationReport` (the spec's `gelato_verification_report_options`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1468,7 +1468,7 @@ impl serde::Serialize for Options {
         map.end()
     }
 }
-/// GelatoReportDocumentOptions
+/// `options.document` of `IdentityVerificationReport` (the spec's `gelato_report_document_options`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1564,7 +1564,7 @@ impl serde::Serialize for OptionsDocument {
         map.end()
     }
 }
-/// GelatoReportIdNumberOptions
+/// `options.id_number` of `IdentityVerificationReport` (the spec's `gelato_report_id_number_options`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1700,7 +1700,7 @@ impl serde::Serialize for Phone {
         map.end()
     }
 }
-/// GelatoPhoneReportError
+/// `phone.error` of `IdentityVerificationReport` (the spec's `gelato_phone_report_error`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1935,7 +1935,7 @@ impl serde::Serialize for Selfie {
         map.end()
     }
 }
-/// GelatoSelfieReportError
+/// `selfie.error` of `IdentityVerificationReport` (the spec's `gelato_selfie_report_error`).
 #[cfg(feature = "identity_verification_reports")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

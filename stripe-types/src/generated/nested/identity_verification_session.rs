@@ -257,7 +257,7 @@ impl crate::rt::Decode for Code {
         r.str_enum()
     }
 }
-/// GelatoSessionDocumentOptions
+/// `options.document` of `IdentityVerificationSession` (the spec's `gelato_session_document_options`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -353,7 +353,7 @@ impl serde::Serialize for Document {
         map.end()
     }
 }
-/// GelatoSessionEmailOptions
+/// `options.email` of `IdentityVerificationSession` (the spec's `gelato_session_email_options`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -415,7 +415,7 @@ impl serde::Serialize for Email {
         map.end()
     }
 }
-/// GelatoSessionIdNumberOptions
+/// `options.id_number` of `IdentityVerificationSession` (the spec's `gelato_session_id_number_options`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -533,7 +533,7 @@ impl serde::Serialize for LastError {
         map.end()
     }
 }
-/// GelatoSessionMatchingOptions
+/// `options.matching` of `IdentityVerificationSession` (the spec's `gelato_session_matching_options`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -726,7 +726,7 @@ impl crate::rt::Decode for Name {
         r.str_enum()
     }
 }
-/// GelatoVerificationSessionOptions
+/// `options` of `IdentityVerificationSession` (the spec's `gelato_verification_session_options`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -824,7 +824,7 @@ impl serde::Serialize for Options {
         map.end()
     }
 }
-/// GelatoSessionPhoneOptions
+/// `options.phone` of `IdentityVerificationSession` (the spec's `gelato_session_phone_options`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -886,7 +886,7 @@ impl serde::Serialize for Phone {
         map.end()
     }
 }
-/// GelatoProvidedDetails
+/// `provided_details` of `IdentityVerificationSession` (the spec's `gelato_provided_details`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -957,7 +957,7 @@ impl serde::Serialize for ProvidedDetails {
         map.end()
     }
 }
-/// verification_session_redaction
+/// `redaction` of `IdentityVerificationSession` (the spec's `verification_session_redaction`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1086,7 +1086,7 @@ impl crate::rt::Decode for RedactionStatus {
         r.str_enum()
     }
 }
-/// GelatoRelatedPerson
+/// `related_person` of `IdentityVerificationSession` (the spec's `gelato_related_person`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1376,7 +1376,7 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// GelatoVerifiedOutputs
+/// `verified_outputs` of `IdentityVerificationSession` (the spec's `gelato_verified_outputs`).
 #[cfg(feature = "identity_verification_sessions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -164,7 +164,7 @@ impl Address {
         self
     }
 }
-/// AutomaticTax
+/// `automatic_tax` of `Invoice` (the spec's `automatic_tax`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -271,7 +271,7 @@ impl serde::Serialize for AutomaticTax {
         map.end()
     }
 }
-/// invoice_payment_method_options_customer_balance_bank_transfer
+/// `payment_settings.payment_method_options.customer_balance.bank_transfer` of `Invoice` and `Subscription` (the spec's `invoice_payment_method_options_customer_balance_bank_transfer`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -691,7 +691,7 @@ impl crate::rt::Decode for BillingReason {
         r.str_enum()
     }
 }
-/// invoice_payment_method_options_card
+/// `payment_settings.payment_method_options.card` of `Invoice` (the spec's `invoice_payment_method_options_card`).
 #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -762,7 +762,7 @@ impl serde::Serialize for Card {
         map.end()
     }
 }
-/// InvoicesResourceConfirmationSecret
+/// `confirmation_secret` of `Invoice` (the spec's `invoices_resource_confirmation_secret`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1006,7 +1006,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// invoice_payment_method_options_customer_balance
+/// `payment_settings.payment_method_options.customer_balance` of `Invoice` and `Subscription` (the spec's `invoice_payment_method_options_customer_balance`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -1204,7 +1204,7 @@ impl CustomerDetails {
         self
     }
 }
-/// InvoicesResourceInvoiceTaxID
+/// `customer_tax_ids` of `Invoice` (the spec's `invoices_resource_invoice_tax_id`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1471,7 +1471,7 @@ impl From<crate::subscription_schedule::EndDateString> for EndDate {
         EndDate::String(v)
     }
 }
-/// invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer
+/// `payment_settings.payment_method_options.customer_balance.bank_transfer.eu_bank_transfer` of `Invoice` and `Subscription` (the spec's `invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -1641,7 +1641,7 @@ impl Flexible {
         self
     }
 }
-/// InvoicesResourceFromInvoice
+/// `from_invoice` of `Invoice` (the spec's `invoices_resource_from_invoice`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1719,7 +1719,7 @@ impl serde::Serialize for FromInvoice {
         map.end()
     }
 }
-/// invoice_installments_card
+/// `payment_settings.payment_method_options.card.installments` of `Invoice` (the spec's `invoice_installments_card`).
 #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2060,7 +2060,7 @@ impl Issuer {
         self
     }
 }
-/// InvoiceItemThresholdReason
+/// `threshold_reason.item_reasons` of `Invoice` (the spec's `invoice_item_threshold_reason`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2348,7 +2348,7 @@ impl crate::rt::Decode for PageSize {
         r.str_enum()
     }
 }
-/// BillingBillResourceInvoicingParentsInvoiceParent
+/// `parent` of `Invoice` (the spec's `billing_bill_resource_invoicing_parents_invoice_parent`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2437,7 +2437,7 @@ impl serde::Serialize for Parent {
         map.end()
     }
 }
-/// BillingBillResourceInvoicingParentsInvoiceSubscriptionParent
+/// `parent.subscription_details` of `Invoice` (the spec's `billing_bill_resource_invoicing_parents_invoice_subscription_parent`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2591,7 +2591,7 @@ impl crate::rt::Decode for ParentType {
         r.str_enum()
     }
 }
-/// InvoicesPaymentMethodOptions
+/// `payment_settings.payment_method_options` of `Invoice` (the spec's `invoices_payment_method_options`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2725,7 +2725,7 @@ impl serde::Serialize for PaymentMethodOptions {
         map.end()
     }
 }
-/// InvoicesPaymentSettings
+/// `payment_settings` of `Invoice` (the spec's `invoices_payment_settings`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2805,7 +2805,7 @@ impl serde::Serialize for PaymentSettings {
         map.end()
     }
 }
-/// InvoiceRenderingPdf
+/// `rendering.pdf` of `Invoice` (the spec's `invoice_rendering_pdf`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3575,7 +3575,7 @@ impl crate::rt::Decode for ProrationDiscounts {
         r.str_enum()
     }
 }
-/// BillingBillResourceInvoicingParentsInvoiceQuoteParent
+/// `parent.quote_details` of `Invoice` (the spec's `billing_bill_resource_invoicing_parents_invoice_quote_parent`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3686,7 +3686,7 @@ impl RecipientShippingWithOptionalFieldsAddress {
         self
     }
 }
-/// InvoicesResourceInvoiceRendering
+/// `rendering` of `Invoice` (the spec's `invoices_resource_invoice_rendering`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4025,7 +4025,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// InvoicesResourceStatusTransitions
+/// `status_transitions` of `Invoice` (the spec's `invoices_resource_status_transitions`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4691,7 +4691,7 @@ impl<'de> serde::Deserialize<'de> for TaxabilityReason {
         crate::rt::de::str_enum(d)
     }
 }
-/// InvoiceThresholdReason
+/// `threshold_reason` of `Invoice` (the spec's `invoice_threshold_reason`).
 #[cfg(feature = "invoices")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

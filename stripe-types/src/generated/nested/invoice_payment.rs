@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// invoice_payment_method_options_us_bank_account_linked_account_options_filters
+/// `financial_connections.filters` of `InvoicePaymentMethodOptionsUsBankAccount` (the spec's `invoice_payment_method_options_us_bank_account_linked_account_options_filters`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -135,7 +135,7 @@ impl serde::Serialize for Filters {
         map.end()
     }
 }
-/// invoice_payment_method_options_us_bank_account_linked_account_options
+/// `financial_connections` of `InvoicePaymentMethodOptionsUsBankAccount` (the spec's `invoice_payment_method_options_us_bank_account_linked_account_options`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -255,7 +255,7 @@ impl serde::Serialize for FinancialConnections {
         map.end()
     }
 }
-/// invoice_payment_method_options_acss_debit_mandate_options
+/// `mandate_options` of `InvoicePaymentMethodOptionsAcssDebit` (the spec's `invoice_payment_method_options_acss_debit_mandate_options`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -357,7 +357,7 @@ impl serde::Serialize for MandateOptions {
         map.end()
     }
 }
-/// InvoicesPaymentsInvoicePaymentAssociatedPayment
+/// `payment` of `InvoicePayment` (the spec's `invoices_payments_invoice_payment_associated_payment`).
 #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -518,7 +518,7 @@ impl<'de> serde::Deserialize<'de> for Status {
         crate::rt::de::str_enum(d)
     }
 }
-/// InvoicesPaymentsInvoicePaymentStatusTransitions
+/// `status_transitions` of `InvoicePayment` (the spec's `invoices_payments_invoice_payment_status_transitions`).
 #[cfg(any(feature = "invoice_payments", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// BillingBillResourceInvoiceItemParentsInvoiceItemParent
+/// `parent` of `Invoiceitem` (the spec's `billing_bill_resource_invoice_item_parents_invoice_item_parent`).
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -237,7 +237,7 @@ impl PriceData {
         self
     }
 }
-/// BillingBillResourceInvoicingPricingPricingPriceDetails
+/// `pricing.price_details` of `Invoiceitem` and `LineItem` (the spec's `billing_bill_resource_invoicing_pricing_pricing_price_details`).
 #[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -315,7 +315,7 @@ impl serde::Serialize for PriceDetails {
         map.end()
     }
 }
-/// BillingBillResourceInvoicingPricingPricing
+/// `pricing` of `Invoiceitem` and `LineItem` (the spec's `billing_bill_resource_invoicing_pricing_pricing`).
 #[cfg(any(feature = "invoice_lines", feature = "invoiceitems", feature = "invoices"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -461,7 +461,7 @@ impl crate::rt::Decode for PricingType {
         r.str_enum()
     }
 }
-/// ProrationDetails
+/// `proration_details` of `Invoiceitem` (the spec's `proration_details`).
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -532,7 +532,7 @@ impl serde::Serialize for ProrationDetails {
         map.end()
     }
 }
-/// BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent
+/// `parent.subscription_details` of `Invoiceitem` (the spec's `billing_bill_resource_invoice_item_parents_invoice_item_subscription_parent`).
 #[cfg(feature = "invoiceitems")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -214,7 +214,7 @@ impl crate::rt::Decode for AddressPostalCodeCheck {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationAmountDetails
+/// `amount_details` of `IssuingAuthorization` (the spec's `issuing_authorization_amount_details`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -315,7 +315,7 @@ impl serde::Serialize for AmountDetails {
         map.end()
     }
 }
-/// IssuingAuthorizationAuthenticationExemption
+/// `verification_data.authentication_exemption` of `IssuingAuthorization` (the spec's `issuing_authorization_authentication_exemption`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -710,7 +710,7 @@ impl CardTestingRisk {
         self
     }
 }
-/// IssuingAuthorizationFleetCardholderPromptData
+/// `fleet.cardholder_prompt_data` of `IssuingAuthorization` (the spec's `issuing_authorization_fleet_cardholder_prompt_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -1303,7 +1303,7 @@ impl crate::rt::Decode for ExpiryCheck {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationFleetData
+/// `fleet` of `IssuingAuthorization` (the spec's `issuing_authorization_fleet_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -1431,7 +1431,7 @@ impl serde::Serialize for Fleet {
         map.end()
     }
 }
-/// IssuingAuthorizationFraudChallenge
+/// `fraud_challenges` of `IssuingAuthorization` (the spec's `issuing_authorization_fraud_challenge`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -1903,7 +1903,7 @@ impl crate::rt::Decode for FuelType {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationFuelData
+/// `fuel` of `IssuingAuthorization` (the spec's `issuing_authorization_fuel_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2075,7 +2075,7 @@ impl MerchantDisputeRisk {
         self
     }
 }
-/// IssuingAuthorizationNetworkData
+/// `network_data` of `IssuingAuthorization` (the spec's `issuing_authorization_network_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2189,7 +2189,7 @@ impl serde::Serialize for NetworkData {
         map.end()
     }
 }
-/// IssuingAuthorizationFleetNonFuelPriceData
+/// `fleet.reported_breakdown.non_fuel` of `IssuingAuthorization` (the spec's `issuing_authorization_fleet_non_fuel_price_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2281,7 +2281,7 @@ impl serde::Serialize for NonFuel {
         map.end()
     }
 }
-/// IssuingAuthorizationPendingRequest
+/// `pending_request` of `IssuingAuthorization` (the spec's `issuing_authorization_pending_request`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2758,7 +2758,7 @@ impl crate::rt::Decode for Reason {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationFleetReportedBreakdown
+/// `fleet.reported_breakdown` of `IssuingAuthorization` (the spec's `issuing_authorization_fleet_reported_breakdown`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2870,7 +2870,7 @@ impl serde::Serialize for ReportedBreakdown {
         map.end()
     }
 }
-/// IssuingAuthorizationFleetFuelPriceData
+/// `fleet.reported_breakdown.fuel` of `IssuingAuthorization` (the spec's `issuing_authorization_fleet_fuel_price_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2962,7 +2962,7 @@ impl serde::Serialize for ReportedBreakdownFuel {
         map.end()
     }
 }
-/// IssuingAuthorizationRequest
+/// `request_history` of `IssuingAuthorization` (the spec's `issuing_authorization_request`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -3549,7 +3549,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationFleetTaxData
+/// `fleet.reported_breakdown.tax` of `IssuingAuthorization` (the spec's `issuing_authorization_fleet_tax_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -3650,7 +3650,7 @@ impl serde::Serialize for Tax {
         map.end()
     }
 }
-/// IssuingAuthorizationThreeDSecure
+/// `verification_data.three_d_secure` of `IssuingAuthorization` (the spec's `issuing_authorization_three_d_secure`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -3860,7 +3860,7 @@ impl crate::rt::Decode for ThreeDSecureResult {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationTreasury
+/// `treasury` of `IssuingAuthorization` (the spec's `issuing_authorization_treasury`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -4232,7 +4232,7 @@ impl crate::rt::Decode for Unit {
         r.str_enum()
     }
 }
-/// IssuingAuthorizationVerificationData
+/// `verification_data` of `IssuingAuthorization` (the spec's `issuing_authorization_verification_data`).
 #[cfg(
     any(
         feature = "issuing_authorizations",

@@ -74,7 +74,7 @@ impl Address {
         self
     }
 }
-/// IssuingCardShippingAddressValidation
+/// `shipping.address_validation` of `IssuingCard` (the spec's `issuing_card_shipping_address_validation`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -2135,7 +2135,7 @@ impl crate::rt::Decode for AllowedCategories {
         r.str_enum()
     }
 }
-/// IssuingCardApplePay
+/// `wallets.apple_pay` of `IssuingCard` (the spec's `issuing_card_apple_pay`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6069,7 +6069,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// IssuingCardShippingCustoms
+/// `shipping.customs` of `IssuingCard` (the spec's `issuing_card_shipping_customs`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6166,7 +6166,7 @@ impl serde::Serialize for Customs {
         map.end()
     }
 }
-/// IssuingCardGooglePay
+/// `wallets.google_pay` of `IssuingCard` (the spec's `issuing_card_google_pay`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -6545,7 +6545,7 @@ impl crate::rt::Decode for Interval {
         r.str_enum()
     }
 }
-/// IssuingCardFraudWarning
+/// `latest_fraud_warning` of `IssuingCard` (the spec's `issuing_card_fraud_warning`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -7161,7 +7161,7 @@ impl crate::rt::Decode for Service {
         r.str_enum()
     }
 }
-/// IssuingCardShipping
+/// `shipping` of `IssuingCard` (the spec's `issuing_card_shipping`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -7639,7 +7639,7 @@ impl crate::rt::Decode for ShippingType {
         r.str_enum()
     }
 }
-/// IssuingCardAuthorizationControls
+/// `spending_controls` of `IssuingCard` (the spec's `issuing_card_authorization_controls`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -7788,7 +7788,7 @@ impl serde::Serialize for SpendingControls {
         map.end()
     }
 }
-/// IssuingCardSpendingLimit
+/// `spending_controls.spending_limits` of `IssuingCard` (the spec's `issuing_card_spending_limit`).
 #[cfg(
     any(
         feature = "issuing_authorizations",
@@ -8134,7 +8134,7 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// IssuingCardWallets
+/// `wallets` of `IssuingCard` (the spec's `issuing_card_wallets`).
 #[cfg(
     any(
         feature = "issuing_authorizations",

@@ -97,7 +97,7 @@ impl crate::rt::Decode for CardLogo {
         r.str_enum()
     }
 }
-/// IssuingPersonalizationDesignCarrierText
+/// `carrier_text` of `IssuingPersonalizationDesign` (the spec's `issuing_personalization_design_carrier_text`).
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -186,7 +186,7 @@ impl serde::Serialize for CarrierText {
         map.end()
     }
 }
-/// IssuingPersonalizationDesignPreferences
+/// `preferences` of `IssuingPersonalizationDesign` (the spec's `issuing_personalization_design_preferences`).
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -266,7 +266,7 @@ impl serde::Serialize for Preferences {
         map.end()
     }
 }
-/// IssuingPersonalizationDesignRejectionReasons
+/// `rejection_reasons` of `IssuingPersonalizationDesign` (the spec's `issuing_personalization_design_rejection_reasons`).
 #[cfg(feature = "issuing_personalization_designs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

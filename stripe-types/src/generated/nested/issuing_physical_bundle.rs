@@ -130,7 +130,7 @@ impl crate::rt::Decode for CarrierText {
         r.str_enum()
     }
 }
-/// IssuingPhysicalBundleFeatures
+/// `features` of `IssuingPhysicalBundle` (the spec's `issuing_physical_bundle_features`).
 #[cfg(feature = "issuing_physical_bundles")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -69,7 +69,7 @@ impl crate::rt::Decode for CardNumberSource {
         r.str_enum()
     }
 }
-/// IssuingNetworkTokenAddress
+/// `network_data.wallet_provider.cardholder_address` of `IssuingToken` (the spec's `issuing_network_token_address`).
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -180,7 +180,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// IssuingNetworkTokenDevice
+/// `network_data.device` of `IssuingToken` (the spec's `issuing_network_token_device`).
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -359,7 +359,7 @@ impl crate::rt::Decode for DeviceType {
         r.str_enum()
     }
 }
-/// IssuingNetworkTokenMastercard
+/// `network_data.mastercard` of `IssuingToken` (the spec's `issuing_network_token_mastercard`).
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -524,7 +524,7 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
-/// IssuingNetworkTokenNetworkData
+/// `network_data` of `IssuingToken` (the spec's `issuing_network_token_network_data`).
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -692,7 +692,7 @@ impl crate::rt::Decode for NetworkDataType {
         r.str_enum()
     }
 }
-/// IssuingNetworkTokenWalletProvider
+/// `network_data.wallet_provider` of `IssuingToken` (the spec's `issuing_network_token_wallet_provider`).
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1188,7 +1188,7 @@ impl crate::rt::Decode for SuggestedDecision {
         r.str_enum()
     }
 }
-/// IssuingNetworkTokenVisa
+/// `network_data.visa` of `IssuingToken` (the spec's `issuing_network_token_visa`).
 #[cfg(feature = "issuing_tokens")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

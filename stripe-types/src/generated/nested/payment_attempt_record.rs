@@ -185,7 +185,7 @@ impl serde::Serialize for Amount {
         map.end()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceApplePay
+/// `payment_method_details.card.wallet.apple_pay` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_wallet_resource_apple_pay`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -753,7 +753,7 @@ impl serde::Serialize for Card {
         map.end()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks
+/// `payment_method_details.card.checks` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_checks`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1000,7 +1000,7 @@ impl crate::rt::Decode for Funding {
         r.str_enum()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceGooglePay
+/// `payment_method_details.card.wallet.google_pay` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_wallet_resource_google_pay`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1047,7 +1047,7 @@ impl serde::Serialize for GooglePay {
         map.end()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallments
+/// `payment_method_details.card.installments` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_installments`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1226,7 +1226,7 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceNetworkToken
+/// `payment_method_details.card.network_token` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_network_token`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2041,7 +2041,7 @@ impl serde::Serialize for PaymentMethodDetailsCustom {
         map.end()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallmentPlan
+/// `payment_method_details.card.installments.plan` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_installment_plan`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2276,7 +2276,7 @@ impl serde::Serialize for ProcessorDetailsCustom {
         map.end()
     }
 }
-/// payment_method_details_payment_record_promptpay
+/// `payment_method_details.promptpay` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payment_method_details_payment_record_promptpay`).
 #[cfg(
     any(
         feature = "payment_attempt_records",
@@ -2579,7 +2579,7 @@ impl crate::rt::Decode for StoredCredentialUsage {
         r.str_enum()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure
+/// `payment_method_details.card.three_d_secure` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2755,7 +2755,7 @@ impl crate::rt::Decode for ThreeDSecureResult {
         r.str_enum()
     }
 }
-/// payment_method_details_payment_record_us_bank_account
+/// `payment_method_details.us_bank_account` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payment_method_details_payment_record_us_bank_account`).
 #[cfg(
     any(
         feature = "payment_attempt_records",
@@ -2994,7 +2994,7 @@ impl crate::rt::Decode for Version {
         r.str_enum()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet
+/// `payment_method_details.card.wallet` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payments_primitives_payment_records_resource_payment_method_card_details_resource_wallet`).
 #[cfg(any(feature = "payment_attempt_records", feature = "payment_records"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3092,7 +3092,7 @@ impl serde::Serialize for Wallet {
         map.end()
     }
 }
-/// payment_method_details_payment_record_wechat_pay
+/// `payment_method_details.wechat_pay` of `PaymentAttemptRecord` and `PaymentRecord` (the spec's `payment_method_details_payment_record_wechat_pay`).
 #[cfg(
     any(
         feature = "payment_attempt_records",

@@ -348,7 +348,7 @@ impl AcssDebitMandateOptions {
         self
     }
 }
-/// payment_intent_payment_method_options_acss_debit
+/// `payment_method_options.acss_debit.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_acss_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -450,7 +450,7 @@ impl serde::Serialize for AcssDebitOptions {
         map.end()
     }
 }
-/// payment_intent_payment_method_options_mandate_options_acss_debit
+/// `payment_method_options.acss_debit.options.mandate_options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_mandate_options_acss_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -736,7 +736,7 @@ impl crate::rt::HasId for Affirm {
         }
     }
 }
-/// payment_method_options_affirm
+/// `payment_method_options.affirm.options` of `PaymentIntent` (the spec's `payment_method_options_affirm`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -909,7 +909,7 @@ impl crate::rt::HasId for AfterpayClearpay {
         }
     }
 }
-/// payment_method_options_afterpay_clearpay
+/// `payment_method_options.afterpay_clearpay.options` of `PaymentIntent` (the spec's `payment_method_options_afterpay_clearpay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1075,7 +1075,7 @@ impl crate::rt::HasId for Alipay {
         }
     }
 }
-/// PaymentIntentNextActionAlipayHandleRedirect
+/// `next_action.alipay_handle_redirect` of `PaymentIntent` (the spec's `payment_intent_next_action_alipay_handle_redirect`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1164,7 +1164,7 @@ impl serde::Serialize for AlipayHandleRedirect {
         map.end()
     }
 }
-/// payment_method_options_alipay
+/// `payment_method_options.alipay.options` of `PaymentIntent` (the spec's `payment_method_options_alipay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1372,7 +1372,7 @@ impl crate::rt::HasId for Alma {
         }
     }
 }
-/// payment_method_options_alma
+/// `payment_method_options.alma.options` of `PaymentIntent` (the spec's `payment_method_options_alma`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1517,7 +1517,7 @@ impl crate::rt::HasId for AmazonPay {
         }
     }
 }
-/// payment_method_options_amazon_pay
+/// `payment_method_options.amazon_pay.options` of `PaymentIntent` (the spec's `payment_method_options_amazon_pay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2133,7 +2133,7 @@ impl AuBecsDebit {
         self
     }
 }
-/// payment_intent_payment_method_options_au_becs_debit
+/// `payment_method_options.au_becs_debit.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_au_becs_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2210,7 +2210,7 @@ impl serde::Serialize for AuBecsDebitOptions {
         map.end()
     }
 }
-/// PaymentFlowsAutomaticPaymentMethodsPaymentIntent
+/// `automatic_payment_methods` of `PaymentIntent` (the spec's `payment_flows_automatic_payment_methods_payment_intent`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2354,7 +2354,7 @@ impl BacsDebit {
         self
     }
 }
-/// payment_intent_payment_method_options_bacs_debit
+/// `payment_method_options.bacs_debit.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_bacs_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2442,7 +2442,7 @@ impl serde::Serialize for BacsDebitOptions {
         map.end()
     }
 }
-/// payment_intent_payment_method_options_mandate_options_bacs_debit
+/// `payment_method_options.bacs_debit.options.mandate_options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_mandate_options_bacs_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2587,7 +2587,7 @@ impl crate::rt::HasId for Bancontact {
         }
     }
 }
-/// payment_method_options_bancontact
+/// `payment_method_options.bancontact.options` of `PaymentIntent` (the spec's `payment_method_options_bancontact`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3180,7 +3180,7 @@ impl crate::rt::HasId for Billie {
         }
     }
 }
-/// payment_method_options_billie
+/// `payment_method_options.billie.options` of `PaymentIntent` (the spec's `payment_method_options_billie`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3427,7 +3427,7 @@ impl crate::rt::HasId for Blik {
         }
     }
 }
-/// payment_intent_payment_method_options_blik
+/// `payment_method_options.blik.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_blik`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3574,7 +3574,7 @@ impl crate::rt::HasId for Boleto {
         }
     }
 }
-/// payment_intent_next_action_boleto
+/// `next_action.boleto_display_details` of `PaymentIntent` (the spec's `payment_intent_next_action_boleto`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3663,7 +3663,7 @@ impl serde::Serialize for BoletoDisplayDetails {
         map.end()
     }
 }
-/// payment_method_options_boleto
+/// `payment_method_options.boleto.options` of `PaymentIntent` (the spec's `payment_method_options_boleto`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4039,7 +4039,7 @@ impl crate::rt::HasId for Card {
         }
     }
 }
-/// PaymentIntentNextActionCardAwaitNotification
+/// `next_action.card_await_notification` of `PaymentIntent` (the spec's `payment_intent_next_action_card_await_notification`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4251,7 +4251,7 @@ impl CardMandateOptions {
         self
     }
 }
-/// payment_intent_payment_method_options_card
+/// `payment_method_options.card.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_card`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4451,7 +4451,7 @@ impl serde::Serialize for CardOptions {
         map.end()
     }
 }
-/// payment_method_options_card_mandate_options
+/// `payment_method_options.card.options.mandate_options` of `PaymentIntent` (the spec's `payment_method_options_card_mandate_options`).
 #[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4685,7 +4685,7 @@ impl crate::rt::HasId for CardPresent {
         }
     }
 }
-/// payment_method_options_card_present
+/// `payment_method_options.card_present.options` of `PaymentIntent` (the spec's `payment_method_options_card_present`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4948,7 +4948,7 @@ impl crate::rt::HasId for Cashapp {
         }
     }
 }
-/// PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode
+/// `next_action.cashapp_handle_redirect_or_display_qr_code` of `PaymentIntent` and `SetupIntent` (the spec's `payment_intent_next_action_cashapp_handle_redirect_or_display_qr_code`).
 #[cfg(any(feature = "payment_intents", feature = "setup_intents"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5037,7 +5037,7 @@ impl serde::Serialize for CashappHandleRedirectOrDisplayQrCode {
         map.end()
     }
 }
-/// payment_method_options_cashapp
+/// `payment_method_options.cashapp.options` of `PaymentIntent` (the spec's `payment_method_options_cashapp`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5917,7 +5917,7 @@ impl crate::rt::HasId for Crypto {
         }
     }
 }
-/// payment_method_options_crypto
+/// `payment_method_options.crypto.options` of `PaymentIntent` (the spec's `payment_method_options_crypto`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6285,7 +6285,7 @@ impl CustomerBalanceBankTransfer {
         self
     }
 }
-/// payment_method_options_customer_balance
+/// `payment_method_options.customer_balance.options` of `PaymentIntent` (the spec's `payment_method_options_customer_balance`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6371,7 +6371,7 @@ impl serde::Serialize for CustomerBalanceOptions {
         map.end()
     }
 }
-/// PaymentIntentProcessingCustomerNotification
+/// `processing.card.customer_notification` of `PaymentIntent` (the spec's `payment_intent_processing_customer_notification`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6442,7 +6442,7 @@ impl serde::Serialize for CustomerNotification {
         map.end()
     }
 }
-/// PaymentIntentNextActionDisplayBankTransferInstructions
+/// `next_action.display_bank_transfer_instructions` of `PaymentIntent` (the spec's `payment_intent_next_action_display_bank_transfer_instructions`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6875,7 +6875,7 @@ impl crate::rt::HasId for Eps {
         }
     }
 }
-/// payment_intent_payment_method_options_eps
+/// `payment_method_options.eps.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_eps`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6943,7 +6943,7 @@ impl serde::Serialize for EpsOptions {
         map.end()
     }
 }
-/// PaymentFlowsAmountDetailsResourceError
+/// `amount_details.flows.error` of `PaymentIntent` (the spec's `payment_flows_amount_details_resource_error`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Error {
@@ -7433,7 +7433,7 @@ impl<'de> serde::Deserialize<'de> for ExemptionIndicator {
         crate::rt::de::str_enum(d)
     }
 }
-/// payment_intent_next_action_konbini_familymart
+/// `next_action.konbini_display_details.stores.familymart` of `PaymentIntent` (the spec's `payment_intent_next_action_konbini_familymart`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -7623,7 +7623,7 @@ impl FinancialConnections {
         self
     }
 }
-/// PaymentFlowsAmountDetails
+/// `amount_details.flows` of `PaymentIntent` (the spec's `payment_flows_amount_details`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Flows {
@@ -7729,7 +7729,7 @@ impl serde::Serialize for Flows {
         map.end()
     }
 }
-/// PaymentFlowsAmountDetailsClient
+/// `amount_details.flows_client` of `PaymentIntent` (the spec's `payment_flows_amount_details_client`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FlowsClient {
@@ -7786,7 +7786,7 @@ impl serde::Serialize for FlowsClient {
         map.end()
     }
 }
-/// PaymentFlowsAmountDetailsResourceShipping
+/// `amount_details.flows.shipping` of `PaymentIntent` (the spec's `payment_flows_amount_details_resource_shipping`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FlowsShipping {
@@ -7861,7 +7861,7 @@ impl serde::Serialize for FlowsShipping {
         map.end()
     }
 }
-/// PaymentFlowsAmountDetailsResourceTax
+/// `amount_details.flows.tax` of `PaymentIntent` (the spec's `payment_flows_amount_details_resource_tax`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FlowsTax {
@@ -7920,7 +7920,7 @@ impl serde::Serialize for FlowsTax {
         map.end()
     }
 }
-/// payment_method_options_fpx
+/// `payment_method_options.fpx.options` of `PaymentIntent` (the spec's `payment_method_options_fpx`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8329,7 +8329,7 @@ impl crate::rt::HasId for Giropay {
         }
     }
 }
-/// payment_method_options_giropay
+/// `payment_method_options.giropay.options` of `PaymentIntent` (the spec's `payment_method_options_giropay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8480,7 +8480,7 @@ impl crate::rt::HasId for Grabpay {
         }
     }
 }
-/// payment_method_options_grabpay
+/// `payment_method_options.grabpay.options` of `PaymentIntent` (the spec's `payment_method_options_grabpay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8548,7 +8548,7 @@ impl serde::Serialize for GrabpayOptions {
         map.end()
     }
 }
-/// PaymentFlowsPaymentIntentAsyncWorkflows
+/// `hooks` of `PaymentIntent` (the spec's `payment_flows_payment_intent_async_workflows`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8610,7 +8610,7 @@ impl serde::Serialize for Hooks {
         map.end()
     }
 }
-/// payment_method_options_ideal
+/// `payment_method_options.ideal.options` of `PaymentIntent` (the spec's `payment_method_options_ideal`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8678,7 +8678,7 @@ impl serde::Serialize for IdealOptions {
         map.end()
     }
 }
-/// PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs
+/// `hooks.inputs` of `PaymentIntent` (the spec's `payment_flows_payment_intent_async_workflows_resource_inputs`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8824,7 +8824,7 @@ impl crate::rt::HasId for InteracPresent {
         }
     }
 }
-/// payment_method_options_interac_present
+/// `payment_method_options.interac_present.options` of `PaymentIntent` (the spec's `payment_method_options_interac_present`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8966,7 +8966,7 @@ impl crate::rt::HasId for KakaoPay {
         }
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions
+/// `payment_method_options.kakao_pay.flows_private_methods` of `PaymentIntent` (the spec's `payment_flows_private_payment_methods_kakao_pay_payment_method_options`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct KakaoPayFlowsPrivateMethods {
@@ -9117,7 +9117,7 @@ impl crate::rt::HasId for Klarna {
         }
     }
 }
-/// payment_method_options_klarna
+/// `payment_method_options.klarna.options` of `PaymentIntent` (the spec's `payment_method_options_klarna`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9567,7 +9567,7 @@ impl crate::rt::HasId for Konbini {
         }
     }
 }
-/// payment_intent_next_action_konbini
+/// `next_action.konbini_display_details` of `PaymentIntent` (the spec's `payment_intent_next_action_konbini`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9654,7 +9654,7 @@ impl serde::Serialize for KonbiniDisplayDetails {
         map.end()
     }
 }
-/// payment_method_options_konbini
+/// `payment_method_options.konbini.options` of `PaymentIntent` (the spec's `payment_method_options_konbini`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9843,7 +9843,7 @@ impl crate::rt::HasId for KrCard {
         }
     }
 }
-/// payment_method_options_kr_card
+/// `payment_method_options.kr_card.options` of `PaymentIntent` (the spec's `payment_method_options_kr_card`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -9920,7 +9920,7 @@ impl serde::Serialize for KrCardOptions {
         map.end()
     }
 }
-/// payment_intent_next_action_konbini_lawson
+/// `next_action.konbini_display_details.stores.lawson` of `PaymentIntent` (the spec's `payment_intent_next_action_konbini_lawson`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10484,7 +10484,7 @@ impl crate::rt::HasId for Link {
         }
     }
 }
-/// payment_intent_payment_method_options_link
+/// `payment_method_options.link.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_link`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10594,7 +10594,7 @@ impl From<crate::payment_intent::ClientKeyParam> for MandateData {
         MandateData::ClientKeyParam(crate::rt::Boxed::new(v))
     }
 }
-/// payment_intent_payment_method_options_mandate_options_payto
+/// `payment_method_options.acss_debit.type_specific_client.mandate_options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_mandate_options_payto`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10905,7 +10905,7 @@ impl crate::rt::HasId for MbWay {
         }
     }
 }
-/// payment_method_options_mb_way
+/// `payment_method_options.mb_way.options` of `PaymentIntent` (the spec's `payment_method_options_mb_way`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11034,7 +11034,7 @@ impl crate::rt::Decode for MicrodepositType {
         r.str_enum()
     }
 }
-/// payment_intent_next_action_konbini_ministop
+/// `next_action.konbini_display_details.stores.ministop` of `PaymentIntent` (the spec's `payment_intent_next_action_konbini_ministop`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11199,7 +11199,7 @@ impl crate::rt::HasId for Mobilepay {
         }
     }
 }
-/// payment_intent_payment_method_options_mobilepay
+/// `payment_method_options.mobilepay.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_mobilepay`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11359,7 +11359,7 @@ impl crate::rt::HasId for Multibanco {
         }
     }
 }
-/// PaymentIntentNextActionDisplayMultibancoDetails
+/// `next_action.multibanco_display_details` of `PaymentIntent` (the spec's `payment_intent_next_action_display_multibanco_details`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11448,7 +11448,7 @@ impl serde::Serialize for MultibancoDisplayDetails {
         map.end()
     }
 }
-/// payment_method_options_multibanco
+/// `payment_method_options.multibanco.options` of `PaymentIntent` (the spec's `payment_method_options_multibanco`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11516,7 +11516,7 @@ impl serde::Serialize for MultibancoOptions {
         map.end()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions
+/// `payment_method_options.naver_pay.flows_private_methods` of `PaymentIntent` (the spec's `payment_flows_private_payment_methods_naver_pay_payment_method_options`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct NaverPayFlowsPrivateMethods {
@@ -11658,7 +11658,7 @@ impl Networks {
         self
     }
 }
-/// PaymentIntentNextAction
+/// `next_action` of `PaymentIntent` (the spec's `payment_intent_next_action`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11984,7 +11984,7 @@ impl NextBilling {
         }
     }
 }
-/// payment_intent_payment_method_options_nz_bank_account
+/// `payment_method_options.nz_bank_account.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_nz_bank_account`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12251,7 +12251,7 @@ impl OnDemand {
         self
     }
 }
-/// payment_method_options_customer_balance_bank_transfer
+/// `payment_method_options.customer_balance.options.bank_transfer` of `PaymentIntent` (the spec's `payment_method_options_customer_balance_bank_transfer`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12335,7 +12335,7 @@ impl serde::Serialize for OptionsBankTransfer {
         map.end()
     }
 }
-/// payment_method_options_card_installments
+/// `payment_method_options.card.options.installments` of `PaymentIntent` (the spec's `payment_method_options_card_installments`).
 #[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12505,7 +12505,7 @@ impl crate::rt::HasId for Oxxo {
         }
     }
 }
-/// PaymentIntentNextActionDisplayOxxoDetails
+/// `next_action.oxxo_display_details` of `PaymentIntent` (the spec's `payment_intent_next_action_display_oxxo_details`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12585,7 +12585,7 @@ impl serde::Serialize for OxxoDisplayDetails {
         map.end()
     }
 }
-/// payment_method_options_oxxo
+/// `payment_method_options.oxxo.options` of `PaymentIntent` (the spec's `payment_method_options_oxxo`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12748,7 +12748,7 @@ impl crate::rt::HasId for P24 {
         }
     }
 }
-/// payment_method_options_p24
+/// `payment_method_options.p24.options` of `PaymentIntent` (the spec's `payment_method_options_p24`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12941,7 +12941,7 @@ impl crate::rt::HasId for PayByBank {
         }
     }
 }
-/// payment_method_options_pay_by_bank
+/// `payment_method_options.pay_by_bank.options` of `PaymentIntent` (the spec's `payment_method_options_pay_by_bank`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13079,7 +13079,7 @@ impl crate::rt::HasId for Payco {
         }
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions
+/// `payment_method_options.payco.flows_private_methods` of `PaymentIntent` (the spec's `payment_flows_private_payment_methods_payco_payment_method_options`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaycoFlowsPrivateMethods {
@@ -13136,7 +13136,7 @@ impl serde::Serialize for PaycoFlowsPrivateMethods {
         map.end()
     }
 }
-/// PaymentFlowsPaymentDetails
+/// `payment_details` of `PaymentIntent` (the spec's `payment_flows_payment_details`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14232,7 +14232,7 @@ impl<'de> serde::Deserialize<'de> for PaymentMethodDataType {
         crate::rt::de::str_enum(d)
     }
 }
-/// PaymentIntentPaymentMethodOptions
+/// `payment_method_options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15713,7 +15713,7 @@ impl crate::rt::HasId for Paynow {
         }
     }
 }
-/// PaymentIntentNextActionPaynowDisplayQrCode
+/// `next_action.paynow_display_qr_code` of `PaymentIntent` (the spec's `payment_intent_next_action_paynow_display_qr_code`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15811,7 +15811,7 @@ impl serde::Serialize for PaynowDisplayQrCode {
         map.end()
     }
 }
-/// payment_method_options_paynow
+/// `payment_method_options.paynow.options` of `PaymentIntent` (the spec's `payment_method_options_paynow`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15958,7 +15958,7 @@ impl crate::rt::HasId for Paypal {
         }
     }
 }
-/// payment_method_options_paypal
+/// `payment_method_options.paypal.options` of `PaymentIntent` (the spec's `payment_method_options_paypal`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16395,7 +16395,7 @@ impl PaytoMandateOptions {
         self
     }
 }
-/// payment_intent_payment_method_options_payto
+/// `payment_method_options.payto.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_payto`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16549,7 +16549,7 @@ impl crate::rt::HasId for Pix {
         }
     }
 }
-/// PaymentIntentNextActionPixDisplayQrCode
+/// `next_action.pix_display_qr_code` of `PaymentIntent` (the spec's `payment_intent_next_action_pix_display_qr_code`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16653,7 +16653,7 @@ impl serde::Serialize for PixDisplayQrCode {
         map.end()
     }
 }
-/// payment_method_options_pix
+/// `payment_method_options.pix.options` of `PaymentIntent` (the spec's `payment_method_options_pix`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16990,7 +16990,7 @@ impl crate::rt::Decode for PreferredLanguage {
         r.str_enum()
     }
 }
-/// PaymentIntentProcessing
+/// `processing` of `PaymentIntent` (the spec's `payment_intent_processing`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17070,7 +17070,7 @@ impl serde::Serialize for Processing {
         map.end()
     }
 }
-/// PaymentIntentCardProcessing
+/// `processing.card` of `PaymentIntent` (the spec's `payment_intent_card_processing`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17272,7 +17272,7 @@ impl crate::rt::HasId for Promptpay {
         }
     }
 }
-/// PaymentIntentNextActionPromptpayDisplayQrCode
+/// `next_action.promptpay_display_qr_code` of `PaymentIntent` (the spec's `payment_intent_next_action_promptpay_display_qr_code`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17369,7 +17369,7 @@ impl serde::Serialize for PromptpayDisplayQrCode {
         map.end()
     }
 }
-/// payment_method_options_promptpay
+/// `payment_method_options.promptpay.options` of `PaymentIntent` (the spec's `payment_method_options_promptpay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17696,7 +17696,7 @@ impl crate::rt::Decode for Purpose {
         r.str_enum()
     }
 }
-/// PaymentIntentNextActionSwishQRCode
+/// `next_action.swish_handle_redirect_or_display_qr_code.qr_code` of `PaymentIntent` (the spec's `payment_intent_next_action_swish_qr_code`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17841,7 +17841,7 @@ impl RadarOptions {
         self
     }
 }
-/// PaymentIntentNextActionRedirectToUrl
+/// `next_action.redirect_to_url` of `PaymentIntent` (the spec's `payment_intent_next_action_redirect_to_url`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18481,7 +18481,7 @@ impl crate::rt::HasId for RevolutPay {
         }
     }
 }
-/// payment_method_options_revolut_pay
+/// `payment_method_options.revolut_pay.options` of `PaymentIntent` (the spec's `payment_method_options_revolut_pay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18558,7 +18558,7 @@ impl serde::Serialize for RevolutPayOptions {
         map.end()
     }
 }
-/// payment_method_options_card_present_routing
+/// `payment_method_options.acss_debit.type_specific_client.routing` of `PaymentIntent` (the spec's `payment_method_options_card_present_routing`).
 #[cfg(any(feature = "payment_intents", feature = "payment_methods"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18715,7 +18715,7 @@ impl crate::rt::HasId for SamsungPay {
         }
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions
+/// `payment_method_options.samsung_pay.flows_private_methods` of `PaymentIntent` (the spec's `payment_flows_private_payment_methods_samsung_pay_payment_method_options`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SamsungPayFlowsPrivateMethods {
@@ -18855,7 +18855,7 @@ impl crate::rt::HasId for Satispay {
         }
     }
 }
-/// payment_method_options_satispay
+/// `payment_method_options.satispay.options` of `PaymentIntent` (the spec's `payment_method_options_satispay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18946,7 +18946,7 @@ impl SecretKeyParam {
         }
     }
 }
-/// payment_intent_next_action_konbini_seicomart
+/// `next_action.konbini_display_details.stores.seicomart` of `PaymentIntent` (the spec's `payment_intent_next_action_konbini_seicomart`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19026,7 +19026,7 @@ impl serde::Serialize for Seicomart {
         map.end()
     }
 }
-/// payment_intent_payment_method_options_sepa_debit
+/// `payment_method_options.sepa_debit.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_sepa_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19114,7 +19114,7 @@ impl serde::Serialize for SepaDebitOptions {
         map.end()
     }
 }
-/// payment_intent_payment_method_options_mandate_options_sepa_debit
+/// `payment_method_options.sepa_debit.options.mandate_options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_mandate_options_sepa_debit`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19376,7 +19376,7 @@ impl crate::rt::HasId for Sofort {
         }
     }
 }
-/// payment_method_options_sofort
+/// `payment_method_options.sofort.options` of `PaymentIntent` (the spec's `payment_method_options_sofort`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19545,7 +19545,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// payment_intent_next_action_konbini_stores
+/// `next_action.konbini_display_details.stores` of `PaymentIntent` (the spec's `payment_intent_next_action_konbini_stores`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19985,7 +19985,7 @@ impl crate::rt::HasId for Swish {
         }
     }
 }
-/// PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode
+/// `next_action.swish_handle_redirect_or_display_qr_code` of `PaymentIntent` (the spec's `payment_intent_next_action_swish_handle_redirect_or_display_qr_code`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20066,7 +20066,7 @@ impl serde::Serialize for SwishHandleRedirectOrDisplayQrCode {
         map.end()
     }
 }
-/// payment_intent_payment_method_options_swish
+/// `payment_method_options.swish.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_swish`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20143,7 +20143,7 @@ impl serde::Serialize for SwishOptions {
         map.end()
     }
 }
-/// PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputsResourceTax
+/// `hooks.inputs.tax` of `PaymentIntent` (the spec's `payment_flows_payment_intent_async_workflows_resource_inputs_resource_tax`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20324,7 +20324,7 @@ impl ThreeDSecure {
         self
     }
 }
-/// PaymentFlowsAmountDetailsClientResourceTip
+/// `amount_details.flows.tip` of `PaymentIntent` (the spec's `payment_flows_amount_details_client_resource_tip`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Tip {
@@ -20523,7 +20523,7 @@ impl crate::rt::Decode for TransactionType {
         r.str_enum()
     }
 }
-/// transfer_data
+/// `transfer_data` of `PaymentIntent` (the spec's `transfer_data`).
 #[cfg(any(feature = "payment_intents", feature = "transfers"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20684,7 +20684,7 @@ impl crate::rt::HasId for Twint {
         }
     }
 }
-/// payment_method_options_twint
+/// `payment_method_options.twint.options` of `PaymentIntent` (the spec's `payment_method_options_twint`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20752,7 +20752,7 @@ impl serde::Serialize for TwintOptions {
         map.end()
     }
 }
-/// PaymentIntentTypeSpecificPaymentMethodOptionsClient
+/// `payment_method_options.acss_debit.type_specific_client` of `PaymentIntent` (the spec's `payment_intent_type_specific_payment_method_options_client`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20896,7 +20896,7 @@ impl serde::Serialize for TypeSpecificClient {
         map.end()
     }
 }
-/// PaymentFlowsInstallmentOptions
+/// `payment_method_options.acss_debit.type_specific_client.installments` of `PaymentIntent` (the spec's `payment_flows_installment_options`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21104,7 +21104,7 @@ impl UsBankAccountMandateOptions {
         self
     }
 }
-/// payment_intent_payment_method_options_us_bank_account
+/// `payment_method_options.us_bank_account.options` of `PaymentIntent` (the spec's `payment_intent_payment_method_options_us_bank_account`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21218,7 +21218,7 @@ impl serde::Serialize for UsBankAccountOptions {
         map.end()
     }
 }
-/// payment_method_options_us_bank_account_mandate_options
+/// `payment_method_options.us_bank_account.options.mandate_options` of `PaymentIntent` and `SetupIntent` (the spec's `payment_method_options_us_bank_account_mandate_options`).
 #[cfg(
     any(
         feature = "payment_intents",
@@ -21455,7 +21455,7 @@ impl crate::rt::Decode for VerificationMethod {
         r.str_enum()
     }
 }
-/// PaymentIntentNextActionVerifyWithMicrodeposits
+/// `next_action.verify_with_microdeposits` of `PaymentIntent` (the spec's `payment_intent_next_action_verify_with_microdeposits`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21698,7 +21698,7 @@ impl crate::rt::HasId for WechatPay {
         }
     }
 }
-/// PaymentIntentNextActionWechatPayDisplayQrCode
+/// `next_action.wechat_pay_display_qr_code` of `PaymentIntent` (the spec's `payment_intent_next_action_wechat_pay_display_qr_code`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21809,7 +21809,7 @@ impl serde::Serialize for WechatPayDisplayQrCode {
         map.end()
     }
 }
-/// payment_method_options_wechat_pay
+/// `payment_method_options.wechat_pay.options` of `PaymentIntent` (the spec's `payment_method_options_wechat_pay`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21895,7 +21895,7 @@ impl serde::Serialize for WechatPayOptions {
         map.end()
     }
 }
-/// PaymentIntentNextActionWechatPayRedirectToAndroidApp
+/// `next_action.wechat_pay_redirect_to_android_app` of `PaymentIntent` (the spec's `payment_intent_next_action_wechat_pay_redirect_to_android_app`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22032,7 +22032,7 @@ impl serde::Serialize for WechatPayRedirectToAndroidApp {
         map.end()
     }
 }
-/// PaymentIntentNextActionWechatPayRedirectToIOSApp
+/// `next_action.wechat_pay_redirect_to_ios_app` of `PaymentIntent` (the spec's `payment_intent_next_action_wechat_pay_redirect_to_ios_app`).
 #[cfg(feature = "payment_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22180,7 +22180,7 @@ impl crate::rt::HasId for Zip {
         }
     }
 }
-/// payment_method_options_zip
+/// `payment_method_options.zip.options` of `PaymentIntent` (the spec's `payment_method_options_zip`).
 #[cfg(feature = "payment_methods")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -312,7 +312,7 @@ impl crate::rt::Decode for AllowRedisplay {
         r.str_enum()
     }
 }
-/// payment_method_card_wallet_amex_express_checkout
+/// `amex_express_checkout` of `PaymentMethodCardWallet` (the spec's `payment_method_card_wallet_amex_express_checkout`).
 #[cfg(
     any(
         feature = "confirmation_tokens",
@@ -1005,7 +1005,7 @@ impl CardNetworks {
         self
     }
 }
-/// payment_method_custom
+/// `custom` of `PaymentMethod` (the spec's `payment_method_custom`).
 #[cfg(
     any(
         feature = "customer_payment_methods",
@@ -1124,7 +1124,7 @@ impl serde::Serialize for Custom {
         map.end()
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsKlarnaDOB
+/// `dob` of `PaymentMethodKlarna` (the spec's `payment_flows_private_payment_methods_klarna_dob`).
 #[cfg(
     any(
         feature = "confirmation_tokens",
@@ -1345,7 +1345,7 @@ impl crate::rt::Decode for FundingType {
         r.str_enum()
     }
 }
-/// custom_logo
+/// `custom.logo` of `PaymentMethod` (the spec's `custom_logo`).
 #[cfg(
     any(
         feature = "customer_payment_methods",
@@ -2097,7 +2097,7 @@ impl crate::rt::Decode for Reason {
         r.str_enum()
     }
 }
-/// payment_method_details_interac_present_receipt
+/// `receipt` of `PaymentMethodDetailsInteracPresent` (the spec's `payment_method_details_interac_present_receipt`).
 #[cfg(
     any(
         feature = "charges",
@@ -2390,7 +2390,7 @@ impl crate::rt::Decode for ReceiptAccountType {
         r.str_enum()
     }
 }
-/// PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore
+/// `store` of `PaymentMethodDetailsPaymentRecordKonbini` (the spec's `payments_primitives_payment_records_resource_payment_method_konbini_details_resource_store`).
 #[cfg(
     any(
         feature = "payment_attempt_records",
@@ -3033,7 +3033,7 @@ impl UsBankAccount {
         self
     }
 }
-/// PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet
+/// `wallet` of `PaymentMethodCardPresent` and `PaymentMethodDetailsCardPresent` (the spec's `payment_flows_private_payment_methods_card_present_common_wallet`).
 #[cfg(
     any(
         feature = "charges",
@@ -3354,7 +3354,7 @@ pub mod create {
 }
 /// Types of `details_amazon_pay` whose field path another type of `payment_method` also has.
 pub mod details_amazon_pay {
-    /// amazon_pay_underlying_payment_method_funding_details
+    /// `funding` of `PaymentMethodDetailsAmazonPay` (the spec's `amazon_pay_underlying_payment_method_funding_details`).
     #[cfg(
         any(
             feature = "charges",
@@ -3600,7 +3600,7 @@ pub mod details_card_present_offline {
 }
 /// Types of `details_revolut_pay` whose field path another type of `payment_method` also has.
 pub mod details_revolut_pay {
-    /// revolut_pay_underlying_payment_method_funding_details
+    /// `funding` of `PaymentMethodDetailsRevolutPay` (the spec's `revolut_pay_underlying_payment_method_funding_details`).
     #[cfg(
         any(
             feature = "charges",

@@ -517,7 +517,7 @@ impl<'de> serde::Deserialize<'de> for SourceType {
         crate::rt::de::str_enum(d)
     }
 }
-/// PayoutsTraceID
+/// `trace_id` of `Payout` (the spec's `payouts_trace_id`).
 #[cfg(
     any(
         feature = "payouts",

@@ -462,7 +462,7 @@ impl crate::rt::Decode for Round {
         r.str_enum()
     }
 }
-/// PlanTier
+/// `tiers` of `Plan` (the spec's `plan_tier`).
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -739,7 +739,7 @@ impl crate::rt::Decode for TiersMode {
         r.str_enum()
     }
 }
-/// TransformUsage
+/// `transform_usage` of `Plan` (the spec's `transform_usage`).
 #[cfg(feature = "plans")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// CurrencyOption
+/// `currency_options` of `Price` (the spec's `currency_option`).
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -212,7 +212,7 @@ impl serde::Serialize for CurrencyOptions {
         map.end()
     }
 }
-/// CustomUnitAmount
+/// `currency_options.custom_unit_amount` of `Price` (the spec's `custom_unit_amount`).
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -367,7 +367,7 @@ impl serde::Serialize for CustomUnitAmount {
         map.end()
     }
 }
-/// Recurring
+/// `recurring` of `Price` (the spec's `recurring`).
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -706,7 +706,7 @@ impl crate::rt::Decode for Round {
         r.str_enum()
     }
 }
-/// PriceTier
+/// `currency_options.tiers` of `Price` (the spec's `price_tier`).
 #[cfg(
     any(
         feature = "checkout_session_line_items",
@@ -885,7 +885,7 @@ impl serde::Serialize for Tiers {
         map.end()
     }
 }
-/// TransformQuantity
+/// `transform_quantity` of `Price` (the spec's `transform_quantity`).
 #[cfg(
     any(
         feature = "checkout_session_line_items",

@@ -145,7 +145,7 @@ impl DefaultPriceData {
         self
     }
 }
-/// ProductMarketingFeature
+/// `marketing_features` of `Product` (the spec's `product_marketing_feature`).
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -207,7 +207,7 @@ impl serde::Serialize for MarketingFeatures {
         map.end()
     }
 }
-/// PackageDimensions
+/// `package_dimensions` of `Product` (the spec's `package_dimensions`).
 #[cfg(feature = "products")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// PromotionCodeCurrencyOption
+/// `restrictions.currency_options` of `PromotionCode` (the spec's `promotion_code_currency_option`).
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -104,7 +104,7 @@ impl serde::Serialize for CurrencyOptions {
         map.end()
     }
 }
-/// PromotionCodesResourcePromotion
+/// `promotion` of `PromotionCode` (the spec's `promotion_codes_resource_promotion`).
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -184,7 +184,7 @@ impl serde::Serialize for Promotion {
         map.end()
     }
 }
-/// PromotionCodesResourceRestrictions
+/// `restrictions` of `PromotionCode` (the spec's `promotion_codes_resource_restrictions`).
 #[cfg(feature = "promotion_codes")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

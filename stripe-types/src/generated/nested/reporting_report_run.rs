@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// FinancialReportingFinanceReportRunRunParameters
+/// `parameters` of `ReportingReportRun` (the spec's `financial_reporting_finance_report_run_run_parameters`).
 #[cfg(feature = "reporting_report_runs")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

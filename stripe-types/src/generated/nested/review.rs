@@ -130,7 +130,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// RadarReviewResourceLocation
+/// `ip_address_location` of `Review` (the spec's `radar_review_resource_location`).
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -289,7 +289,7 @@ impl crate::rt::Decode for OpenedReason {
         r.str_enum()
     }
 }
-/// RadarReviewResourceSession
+/// `session` of `Review` (the spec's `radar_review_resource_session`).
 #[cfg(feature = "reviews")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -175,7 +175,7 @@ impl AcssDebitMandateOptions {
         self
     }
 }
-/// setup_intent_payment_method_options_acss_debit
+/// `payment_method_options.acss_debit.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_acss_debit`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -257,7 +257,7 @@ impl serde::Serialize for AcssDebitOptions {
         map.end()
     }
 }
-/// setup_intent_payment_method_options_mandate_options_acss_debit
+/// `payment_method_options.acss_debit.options.mandate_options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_mandate_options_acss_debit`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -446,7 +446,7 @@ impl crate::rt::HasId for AmazonPay {
         }
     }
 }
-/// setup_intent_payment_method_options_amazon_pay
+/// `payment_method_options.amazon_pay.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_amazon_pay`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -493,7 +493,7 @@ impl serde::Serialize for AmazonPayOptions {
         map.end()
     }
 }
-/// PaymentFlowsAutomaticPaymentMethodsSetupIntent
+/// `automatic_payment_methods` of `SetupIntent` (the spec's `payment_flows_automatic_payment_methods_setup_intent`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -651,7 +651,7 @@ impl crate::rt::HasId for BacsDebit {
         }
     }
 }
-/// setup_intent_payment_method_options_bacs_debit
+/// `payment_method_options.bacs_debit.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_bacs_debit`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -715,7 +715,7 @@ impl serde::Serialize for BacsDebitOptions {
         map.end()
     }
 }
-/// setup_intent_payment_method_options_mandate_options_bacs_debit
+/// `payment_method_options.bacs_debit.options.mandate_options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_mandate_options_bacs_debit`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1035,7 +1035,7 @@ impl CardMandateOptions {
         self
     }
 }
-/// setup_intent_payment_method_options_card
+/// `payment_method_options.card.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_card`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1115,7 +1115,7 @@ impl serde::Serialize for CardOptions {
         map.end()
     }
 }
-/// setup_intent_payment_method_options_card_mandate_options
+/// `payment_method_options.card.options.mandate_options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_card_mandate_options`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1369,7 +1369,7 @@ impl crate::rt::HasId for CardPresent {
         }
     }
 }
-/// setup_intent_payment_method_options_card_present
+/// `payment_method_options.card_present.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_card_present`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1696,7 +1696,7 @@ impl crate::rt::HasId for Klarna {
         }
     }
 }
-/// setup_intent_payment_method_options_klarna
+/// `payment_method_options.klarna.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_klarna`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1846,7 +1846,7 @@ impl crate::rt::HasId for Link {
         }
     }
 }
-/// setup_intent_payment_method_options_link
+/// `payment_method_options.link.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_link`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1893,7 +1893,7 @@ impl serde::Serialize for LinkOptions {
         map.end()
     }
 }
-/// setup_intent_payment_method_options_mandate_options_payto
+/// `payment_method_options.acss_debit.type_specific_client.mandate_options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_mandate_options_payto`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2017,7 +2017,7 @@ impl serde::Serialize for MandateOptions {
         map.end()
     }
 }
-/// SetupIntentNextAction
+/// `next_action` of `SetupIntent` (the spec's `setup_intent_next_action`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2134,7 +2134,7 @@ impl serde::Serialize for NextAction {
         map.end()
     }
 }
-/// SetupIntentPaymentMethodOptions
+/// `payment_method_options` of `SetupIntent` (the spec's `setup_intent_payment_method_options`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2381,7 +2381,7 @@ impl crate::rt::HasId for Paypal {
         }
     }
 }
-/// setup_intent_payment_method_options_paypal
+/// `payment_method_options.paypal.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_paypal`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2633,7 +2633,7 @@ impl PaytoMandateOptions {
         self
     }
 }
-/// setup_intent_payment_method_options_payto
+/// `payment_method_options.payto.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_payto`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2695,7 +2695,7 @@ impl serde::Serialize for PaytoOptions {
         map.end()
     }
 }
-/// SetupIntentNextActionRedirectToUrl
+/// `next_action.redirect_to_url` of `SetupIntent` (the spec's `setup_intent_next_action_redirect_to_url`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2851,7 +2851,7 @@ impl crate::rt::HasId for SepaDebit {
         }
     }
 }
-/// setup_intent_payment_method_options_sepa_debit
+/// `payment_method_options.sepa_debit.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_sepa_debit`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2915,7 +2915,7 @@ impl serde::Serialize for SepaDebitOptions {
         map.end()
     }
 }
-/// setup_intent_payment_method_options_mandate_options_sepa_debit
+/// `payment_method_options.sepa_debit.options.mandate_options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_mandate_options_sepa_debit`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3267,7 +3267,7 @@ impl ThreeDSecure {
         self
     }
 }
-/// SetupIntentTypeSpecificPaymentMethodOptionsClient
+/// `payment_method_options.acss_debit.type_specific_client` of `SetupIntent` (the spec's `setup_intent_type_specific_payment_method_options_client`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3429,7 +3429,7 @@ impl crate::rt::HasId for UsBankAccount {
         }
     }
 }
-/// setup_intent_payment_method_options_us_bank_account
+/// `payment_method_options.us_bank_account.options` of `SetupIntent` (the spec's `setup_intent_payment_method_options_us_bank_account`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3568,7 +3568,7 @@ impl<'de> serde::Deserialize<'de> for Usage {
         crate::rt::de::str_enum(d)
     }
 }
-/// SetupIntentNextActionVerifyWithMicrodeposits
+/// `next_action.verify_with_microdeposits` of `SetupIntent` (the spec's `setup_intent_next_action_verify_with_microdeposits`).
 #[cfg(feature = "setup_intents")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -33,7 +33,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// ShippingRateCurrencyOption
+/// `fixed_amount.currency_options` of `ShippingRate` (the spec's `shipping_rate_currency_option`).
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -111,7 +111,7 @@ impl serde::Serialize for CurrencyOptions {
         map.end()
     }
 }
-/// ShippingRateDeliveryEstimate
+/// `delivery_estimate` of `ShippingRate` (the spec's `shipping_rate_delivery_estimate`).
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -186,7 +186,7 @@ impl serde::Serialize for DeliveryEstimate {
         map.end()
     }
 }
-/// ShippingRateFixedAmount
+/// `fixed_amount` of `ShippingRate` (the spec's `shipping_rate_fixed_amount`).
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -277,7 +277,7 @@ impl serde::Serialize for FixedAmount {
         map.end()
     }
 }
-/// ShippingRateDeliveryEstimateBound
+/// `delivery_estimate.maximum` of `ShippingRate` (the spec's `shipping_rate_delivery_estimate_bound`).
 #[cfg(feature = "shipping_rates")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -93,7 +93,7 @@ impl Acceptance {
         self
     }
 }
-/// The `source_type_ach_credit_transfer` object.
+/// `ach_credit_transfer` of `Source` (the spec's `source_type_ach_credit_transfer`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -257,7 +257,7 @@ impl serde::Serialize for AchCreditTransfer {
         map.end()
     }
 }
-/// The `source_type_ach_debit` object.
+/// `ach_debit` of `Source` (the spec's `source_type_ach_debit`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -401,7 +401,7 @@ impl serde::Serialize for AchDebit {
         map.end()
     }
 }
-/// The `source_type_acss_debit` object.
+/// `acss_debit` of `Source` (the spec's `source_type_acss_debit`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -585,7 +585,7 @@ impl serde::Serialize for AcssDebit {
         map.end()
     }
 }
-/// The `source_type_alipay` object.
+/// `alipay` of `Source` (the spec's `source_type_alipay`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -695,7 +695,7 @@ impl serde::Serialize for Alipay {
         map.end()
     }
 }
-/// The `source_type_au_becs_debit` object.
+/// `au_becs_debit` of `Source` (the spec's `source_type_au_becs_debit`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -805,7 +805,7 @@ impl serde::Serialize for AuBecsDebit {
         map.end()
     }
 }
-/// The `source_type_bancontact` object.
+/// `bancontact` of `Source` (the spec's `source_type_bancontact`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -949,7 +949,7 @@ impl serde::Serialize for Bancontact {
         map.end()
     }
 }
-/// The `source_type_card` object.
+/// `card` of `Source` (the spec's `source_type_card`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -1173,7 +1173,7 @@ impl serde::Serialize for Card {
         map.end()
     }
 }
-/// The `source_type_card_present` object.
+/// `card_present` of `Source` (the spec's `source_type_card_present`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -1487,7 +1487,7 @@ impl serde::Serialize for CardPresent {
         map.end()
     }
 }
-/// SourceCodeVerificationFlow
+/// `code_verification` of `Source` (the spec's `source_code_verification_flow`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -1598,7 +1598,7 @@ impl serde::Serialize for CodeVerification {
         map.end()
     }
 }
-/// The `source_type_eps` object.
+/// `eps` of `Source` (the spec's `source_type_eps`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -1765,7 +1765,7 @@ impl<'de> serde::Deserialize<'de> for Flow {
         crate::rt::de::str_enum(d)
     }
 }
-/// The `source_type_giropay` object.
+/// `giropay` of `Source` (the spec's `source_type_giropay`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -1884,7 +1884,7 @@ impl serde::Serialize for Giropay {
         map.end()
     }
 }
-/// The `source_type_ideal` object.
+/// `ideal` of `Source` (the spec's `source_type_ideal`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -2062,7 +2062,7 @@ impl<'de> serde::Deserialize<'de> for Interval {
         crate::rt::de::str_enum(d)
     }
 }
-/// SourceOrderItem
+/// `source_order.items` of `Source` (the spec's `source_order_item`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -2262,7 +2262,7 @@ impl<'de> serde::Deserialize<'de> for ItemsType {
         crate::rt::de::str_enum(d)
     }
 }
-/// The `source_type_klarna` object.
+/// `klarna` of `Source` (the spec's `source_type_klarna`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -2687,7 +2687,7 @@ impl Mandate {
         self
     }
 }
-/// The `source_type_multibanco` object.
+/// `multibanco` of `Source` (the spec's `source_type_multibanco`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -3024,7 +3024,7 @@ impl Online {
         self
     }
 }
-/// SourceOwner
+/// `owner` of `Source` (the spec's `source_owner`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -3298,7 +3298,7 @@ impl OwnerAddress {
         self
     }
 }
-/// The `source_type_p24` object.
+/// `p24` of `Source` (the spec's `source_type_p24`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -3390,7 +3390,7 @@ impl serde::Serialize for P24 {
         map.end()
     }
 }
-/// SourceReceiverFlow
+/// `receiver` of `Source` (the spec's `source_receiver_flow`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -3541,7 +3541,7 @@ impl serde::Serialize for Receiver {
         map.end()
     }
 }
-/// SourceRedirectFlow
+/// `redirect` of `Source` (the spec's `source_redirect_flow`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -3728,7 +3728,7 @@ impl<'de> serde::Deserialize<'de> for RefundAttributesMethod {
         crate::rt::de::str_enum(d)
     }
 }
-/// The `source_type_sepa_debit` object.
+/// `sepa_debit` of `Source` (the spec's `source_type_sepa_debit`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -4035,7 +4035,7 @@ impl ShippingAddress {
         self
     }
 }
-/// The `source_type_sofort` object.
+/// `sofort` of `Source` (the spec's `source_type_sofort`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -4189,7 +4189,7 @@ impl serde::Serialize for Sofort {
         map.end()
     }
 }
-/// SourceOrder
+/// `source_order` of `Source` (the spec's `source_order`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -4390,7 +4390,7 @@ impl<'de> serde::Deserialize<'de> for Status {
         crate::rt::de::str_enum(d)
     }
 }
-/// The `source_type_three_d_secure` object.
+/// `three_d_secure` of `Source` (the spec's `source_type_three_d_secure`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",
@@ -4888,7 +4888,7 @@ impl<'de> serde::Deserialize<'de> for Usage {
         crate::rt::de::str_enum(d)
     }
 }
-/// The `source_type_wechat` object.
+/// `wechat` of `Source` (the spec's `source_type_wechat`).
 #[cfg(
     any(
         feature = "source_mandate_notifications",

@@ -464,7 +464,7 @@ impl AddInvoiceItemsPriceData {
         self
     }
 }
-/// SubscriptionAutomaticTax
+/// `automatic_tax` of `Subscription` (the spec's `subscription_automatic_tax`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -812,7 +812,7 @@ impl crate::rt::Decode for Behavior {
         r.str_enum()
     }
 }
-/// SubscriptionsResourceBillingCycleAnchorConfig
+/// `billing_cycle_anchor_config` of `Subscription` (the spec's `subscriptions_resource_billing_cycle_anchor_config`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -1188,7 +1188,7 @@ impl<'de> serde::Deserialize<'de> for CancelAtString {
         crate::rt::de::str_enum(d)
     }
 }
-/// CancellationDetails
+/// `cancellation_details` of `Subscription` (the spec's `cancellation_details`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -1298,7 +1298,7 @@ impl serde::Serialize for CancellationDetails {
         map.end()
     }
 }
-/// subscription_payment_method_options_card
+/// `payment_settings.payment_method_options.card` of `Subscription` (the spec's `subscription_payment_method_options_card`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -2288,7 +2288,7 @@ impl InvoicePaymentMethodOptionsParam {
         Self {}
     }
 }
-/// SubscriptionsResourceSubscriptionInvoiceSettings
+/// `invoice_settings` of `Subscription` (the spec's `subscriptions_resource_subscription_invoice_settings`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -2567,7 +2567,7 @@ impl Items {
         self
     }
 }
-/// invoice_mandate_options_card
+/// `payment_settings.payment_method_options.card.mandate_options` of `Subscription` (the spec's `invoice_mandate_options_card`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -3199,7 +3199,7 @@ impl<'de> serde::Deserialize<'de> for PaymentBehavior {
         crate::rt::de::str_enum(d)
     }
 }
-/// SubscriptionsResourcePaymentMethodOptions
+/// `payment_settings.payment_method_options` of `Subscription` (the spec's `subscriptions_resource_payment_method_options`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -3674,7 +3674,7 @@ impl crate::rt::Decode for PaymentMethodTypes {
         r.str_enum()
     }
 }
-/// SubscriptionsResourcePaymentSettings
+/// `payment_settings` of `Subscription` (the spec's `subscriptions_resource_payment_settings`).
 #[cfg(
     any(
         feature = "customer_subscriptions",
@@ -3906,7 +3906,7 @@ impl PaytoMandateOptions {
         self
     }
 }
-/// SubscriptionPendingInvoiceItemInterval
+/// `pending_invoice_item_interval` of `Subscription` (the spec's `subscription_pending_invoice_item_interval`).
 #[cfg(
     any(
         feature = "customer_subscriptions",

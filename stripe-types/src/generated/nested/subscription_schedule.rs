@@ -320,7 +320,7 @@ impl From<i64> for Created {
         Created::Integer(v)
     }
 }
-/// SubscriptionScheduleCurrentPhase
+/// `current_phase` of `SubscriptionSchedule` (the spec's `subscription_schedule_current_phase`).
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -398,7 +398,7 @@ impl serde::Serialize for CurrentPhase {
         map.end()
     }
 }
-/// SubscriptionSchedulesResourceDefaultSettings
+/// `default_settings` of `SubscriptionSchedule` (the spec's `subscription_schedules_resource_default_settings`).
 #[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -570,7 +570,7 @@ impl serde::Serialize for DefaultSettings {
         map.end()
     }
 }
-/// SubscriptionSchedulesResourceDefaultSettingsAutomaticTax
+/// `default_settings.automatic_tax` of `SubscriptionSchedule` (the spec's `subscription_schedules_resource_default_settings_automatic_tax`).
 #[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -659,7 +659,7 @@ impl serde::Serialize for DefaultSettingsAutomaticTax {
         map.end()
     }
 }
-/// InvoiceSettingSubscriptionScheduleSetting
+/// `default_settings.invoice_settings` of `SubscriptionSchedule` (the spec's `invoice_setting_subscription_schedule_setting`).
 #[cfg(
     any(
         feature = "invoices",
@@ -888,7 +888,7 @@ impl crate::rt::Decode for DisabledReason {
         r.str_enum()
     }
 }
-/// DiscountsResourceStackableDiscount
+/// `phases.add_invoice_items.discounts` of `SubscriptionSchedule` (the spec's `discounts_resource_stackable_discount`).
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1008,7 +1008,7 @@ impl Duration {
         self
     }
 }
-/// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd
+/// `phases.add_invoice_items.period.end` of `SubscriptionSchedule` (the spec's `subscription_schedules_resource_invoice_item_period_resource_period_end`).
 #[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1504,7 +1504,7 @@ impl serde::Serialize for Items {
         map.end()
     }
 }
-/// SubscriptionScheduleAddInvoiceItemPeriod
+/// `phases.add_invoice_items.period` of `SubscriptionSchedule` (the spec's `subscription_schedule_add_invoice_item_period`).
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1867,7 +1867,7 @@ impl serde::Serialize for Phases {
         map.end()
     }
 }
-/// SchedulesPhaseAutomaticTax
+/// `phases.automatic_tax` of `SubscriptionSchedule` (the spec's `schedules_phase_automatic_tax`).
 #[cfg(feature = "subscription_schedules")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1956,7 +1956,7 @@ impl serde::Serialize for PhasesAutomaticTax {
         map.end()
     }
 }
-/// InvoiceSettingSubscriptionSchedulePhaseSetting
+/// `phases.invoice_settings` of `SubscriptionSchedule` (the spec's `invoice_setting_subscription_schedule_phase_setting`).
 #[cfg(any(feature = "invoices", feature = "subscription_schedules"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2137,7 +2137,7 @@ impl From<i64> for ReleasedAt {
         ReleasedAt::Integer(v)
     }
 }
-/// SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart
+/// `phases.add_invoice_items.period.start` of `SubscriptionSchedule` (the spec's `subscription_schedules_resource_invoice_item_period_resource_period_start`).
 #[cfg(any(feature = "subscription_schedules", feature = "subscriptions"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -646,7 +646,7 @@ impl ShipFromDetailsAddress {
         self
     }
 }
-/// TaxProductResourceTaxCalculationShippingCost
+/// `shipping_cost` of `TaxCalculation` (the spec's `tax_product_resource_tax_calculation_shipping_cost`).
 #[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -908,7 +908,7 @@ impl crate::rt::Decode for TaxBehavior {
         r.str_enum()
     }
 }
-/// TaxProductResourceTaxBreakdown
+/// `tax_breakdown` of `TaxCalculation` (the spec's `tax_product_resource_tax_breakdown`).
 #[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1019,7 +1019,7 @@ impl serde::Serialize for TaxBreakdown {
         map.end()
     }
 }
-/// TaxProductResourceTaxRateDetails
+/// `tax_breakdown.tax_rate_details` of `TaxCalculation` (the spec's `tax_product_resource_tax_rate_details`).
 #[cfg(feature = "tax_calculations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

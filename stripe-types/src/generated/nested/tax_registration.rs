@@ -84,7 +84,7 @@ impl<'de> serde::Deserialize<'de> for ActiveFromString {
         crate::rt::de::str_enum(d)
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods
+/// `country_options.ae` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_default_inbound_goods`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -164,7 +164,7 @@ impl serde::Serialize for Ae {
         map.end()
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsDefault
+/// `country_options.al` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_default`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -230,7 +230,7 @@ impl serde::Serialize for Al {
         map.end()
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsSimplified
+/// `country_options.am` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_simplified`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -337,7 +337,7 @@ impl Ao {
         self
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsEurope
+/// `country_options.at` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_europe`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -902,7 +902,7 @@ impl By {
         Self { r#type: r#type.into() }
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsCanada
+/// `country_options.ca` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_canada`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1207,7 +1207,7 @@ impl Co {
         Self { r#type: r#type.into() }
     }
 }
-/// TaxProductRegistrationsResourceCountryOptions
+/// `country_options` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2566,7 +2566,7 @@ impl Eg {
         Self { r#type: r#type.into() }
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection
+/// `country_options.us.state_sales_tax.elections` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_us_state_sales_tax_election`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3472,7 +3472,7 @@ impl La {
         Self { r#type: r#type.into() }
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax
+/// `country_options.us.local_amusement_tax` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_us_local_amusement_tax`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3543,7 +3543,7 @@ impl serde::Serialize for LocalAmusementTax {
         map.end()
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax
+/// `country_options.us.local_lease_tax` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_us_local_lease_tax`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4306,7 +4306,7 @@ impl Pl {
         self
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard
+/// `country_options.ca.province_standard` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_ca_province_standard`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4632,7 +4632,7 @@ impl Sg {
         self
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsDefaultStandard
+/// `country_options.ae.standard` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_default_standard`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4787,7 +4787,7 @@ impl Sk {
         self
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsEuStandard
+/// `country_options.at.standard` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_eu_standard`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4994,7 +4994,7 @@ impl crate::rt::Decode for StandardPlaceOfSupplyScheme {
         r.str_enum()
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax
+/// `country_options.us.state_sales_tax` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_us_state_sales_tax`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5121,7 +5121,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsThailand
+/// `country_options.th` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_thailand`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5451,7 +5451,7 @@ impl Ug {
         Self { r#type: r#type.into() }
     }
 }
-/// TaxProductRegistrationsResourceCountryOptionsUnitedStates
+/// `country_options.us` of `TaxRegistration` (the spec's `tax_product_registrations_resource_country_options_united_states`).
 #[cfg(feature = "tax_registrations")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

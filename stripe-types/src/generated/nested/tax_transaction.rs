@@ -129,7 +129,7 @@ impl<'de> serde::Deserialize<'de> for Mode {
         crate::rt::de::str_enum(d)
     }
 }
-/// TaxProductResourceTaxTransactionResourceReversal
+/// `reversal` of `TaxTransaction` (the spec's `tax_product_resource_tax_transaction_resource_reversal`).
 #[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -191,7 +191,7 @@ impl serde::Serialize for Reversal {
         map.end()
     }
 }
-/// TaxProductResourceTaxTransactionShippingCost
+/// `shipping_cost` of `TaxTransaction` (the spec's `tax_product_resource_tax_transaction_shipping_cost`).
 #[cfg(feature = "tax_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -224,7 +224,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// TreasuryReceivedCreditsResourceStatusTransitions
+/// `status_transitions` of `TreasuryCreditReversal` (the spec's `treasury_received_credits_resource_status_transitions`).
 #[cfg(
     any(
         feature = "treasury_credit_reversals",

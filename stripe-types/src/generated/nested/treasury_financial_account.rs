@@ -403,7 +403,7 @@ impl serde::Serialize for Balance {
         map.end()
     }
 }
-/// TreasuryFinancialAccountsResourceClosedStatusDetails
+/// `status_details.closed` of `TreasuryFinancialAccount` (the spec's `treasury_financial_accounts_resource_closed_status_details`).
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1631,7 +1631,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// TreasuryFinancialAccountsResourceStatusDetails
+/// `status_details` of `TreasuryFinancialAccount` (the spec's `treasury_financial_accounts_resource_status_details`).
 #[cfg(feature = "treasury_financial_accounts")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -164,7 +164,7 @@ impl crate::rt::Decode for Code {
         r.str_enum()
     }
 }
-/// TreasuryInboundTransfersResourceFailureDetails
+/// `failure_details` of `TreasuryInboundTransfer` (the spec's `treasury_inbound_transfers_resource_failure_details`).
 #[cfg(
     any(
         feature = "treasury_inbound_transfers",
@@ -260,7 +260,7 @@ impl serde::Serialize for FailureDetails {
         map.end()
     }
 }
-/// TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows
+/// `linked_flows` of `TreasuryInboundTransfer` (the spec's `treasury_inbound_transfers_resource_inbound_transfer_resource_linked_flows`).
 #[cfg(
     any(
         feature = "treasury_inbound_transfers",
@@ -451,7 +451,7 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
-/// InboundTransfers
+/// `origin_payment_method_details` of `TreasuryInboundTransfer` (the spec's `inbound_transfers`).
 #[cfg(
     any(
         feature = "treasury_inbound_transfers",
@@ -685,7 +685,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions
+/// `status_transitions` of `TreasuryInboundTransfer` (the spec's `treasury_inbound_transfers_resource_inbound_transfer_resource_status_transitions`).
 #[cfg(
     any(
         feature = "treasury_inbound_transfers",
@@ -894,7 +894,7 @@ impl crate::rt::Decode for Type {
         r.str_enum()
     }
 }
-/// inbound_transfers_payment_method_details_us_bank_account
+/// `origin_payment_method_details.us_bank_account` of `TreasuryInboundTransfer` (the spec's `inbound_transfers_payment_method_details_us_bank_account`).
 #[cfg(
     any(
         feature = "treasury_inbound_transfers",

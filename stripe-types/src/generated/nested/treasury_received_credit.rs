@@ -225,7 +225,7 @@ impl crate::rt::Decode for FailureCode {
         r.str_enum()
     }
 }
-/// received_payment_method_details_financial_account
+/// `initiating_payment_method_details.financial_account` of `TreasuryReceivedCredit` and `TreasuryReceivedDebit` (the spec's `received_payment_method_details_financial_account`).
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -340,7 +340,7 @@ impl serde::Serialize for FinancialAccount {
         map.end()
     }
 }
-/// TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails
+/// `initiating_payment_method_details` of `TreasuryReceivedCredit` and `TreasuryReceivedDebit` (the spec's `treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details`).
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -632,7 +632,7 @@ impl crate::rt::Decode for InitiatingPaymentMethodDetailsType {
         r.str_enum()
     }
 }
-/// TreasuryReceivedCreditsResourceLinkedFlows
+/// `linked_flows` of `TreasuryReceivedCredit` (the spec's `treasury_received_credits_resource_linked_flows`).
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -1023,7 +1023,7 @@ impl crate::rt::Decode for RestrictedReason {
         r.str_enum()
     }
 }
-/// TreasuryReceivedCreditsResourceReversalDetails
+/// `reversal_details` of `TreasuryReceivedCredit` (the spec's `treasury_received_credits_resource_reversal_details`).
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -1124,7 +1124,7 @@ impl serde::Serialize for ReversalDetails {
         map.end()
     }
 }
-/// TreasuryReceivedCreditsResourceSourceFlowsDetails
+/// `linked_flows.source_flow_details` of `TreasuryReceivedCredit` (the spec's `treasury_received_credits_resource_source_flows_details`).
 #[cfg(
     any(
         feature = "treasury_received_credits",
@@ -1572,7 +1572,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// TreasurySharedResourceInitiatingPaymentMethodDetailsUSBankAccount
+/// `initiating_payment_method_details.us_bank_account` of `TreasuryReceivedCredit` and `TreasuryReceivedDebit` (the spec's `treasury_shared_resource_initiating_payment_method_details_us_bank_account`).
 #[cfg(
     any(
         feature = "treasury_received_credits",

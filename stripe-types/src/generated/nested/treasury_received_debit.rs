@@ -124,7 +124,7 @@ impl crate::rt::Decode for FailureCode {
         r.str_enum()
     }
 }
-/// TreasuryReceivedDebitsResourceLinkedFlows
+/// `linked_flows` of `TreasuryReceivedDebit` (the spec's `treasury_received_debits_resource_linked_flows`).
 #[cfg(
     any(
         feature = "treasury_received_debits",
@@ -375,7 +375,7 @@ impl crate::rt::Decode for Network {
         r.str_enum()
     }
 }
-/// TreasuryReceivedDebitsResourceReversalDetails
+/// `reversal_details` of `TreasuryReceivedDebit` (the spec's `treasury_received_debits_resource_reversal_details`).
 #[cfg(
     any(
         feature = "treasury_received_debits",

@@ -344,7 +344,7 @@ impl crate::rt::Decode for Status {
         r.str_enum()
     }
 }
-/// TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions
+/// `status_transitions` of `TreasuryTransaction` (the spec's `treasury_transactions_resource_abstract_transaction_resource_status_transitions`).
 #[cfg(feature = "treasury_transactions")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
