@@ -115,14 +115,15 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
         .collect();
     // The files schemas are grouped in: each resource's (`x-resourceId`), and each schema's
     // that names a family of others (`v2.error` for `v2.error.url_invalid`).
+    let heads: BTreeSet<&str> = names
+        .iter()
+        .filter_map(|n| crate::names::family_head(n, |h| components.schemas.contains_key(h)))
+        .collect();
     let resources: Vec<String> = names
         .iter()
         .filter(|n| {
             matches!(&components.schemas[*n], ReferenceOr::Item(s) if s.schema_data.extensions.contains_key("x-resourceId"))
-                || {
-                    let family = format!("{n}.");
-                    names.iter().any(|c| c.starts_with(&family))
-                }
+                || heads.contains(n.as_str())
         })
         .map(|n| n.replace('.', "_"))
         .collect();

@@ -60,6 +60,13 @@ pub fn type_ident(name: &str) -> String {
     out
 }
 
+/// The schema that heads the family `name` belongs to, when the spec has one: `v2.error`
+/// for `v2.error.url_invalid`.
+pub fn family_head(name: &str, is_schema: impl Fn(&str) -> bool) -> Option<&str> {
+    let (head, _) = name.rsplit_once('.')?;
+    is_schema(head).then_some(head)
+}
+
 /// A crude English singular for path segments (`customers` → `customer`).
 pub fn singular(word: &str) -> String {
     let irregular = [

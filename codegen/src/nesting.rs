@@ -100,7 +100,7 @@ pub fn nesting(m: &Model) -> Nesting {
     let skipped: BTreeSet<&str> = m.skipped.iter().map(|d| d.at.as_str()).collect();
     let mut answers = BTreeSet::new();
     for op in &m.operations {
-        answer_refs(&op.output, &mut answers);
+        op.output.refs_except_ids(&mut answers);
     }
     let mut n = Nesting::default();
     let mut candidates = BTreeSet::new();
@@ -227,20 +227,6 @@ fn words(s: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-/// The components an operation answers with, through lists and unions' members.
-fn answer_refs(ty: &Ty, out: &mut BTreeSet<ItemId>) {
-    match ty {
-        Ty::Named(id) => {
-            out.insert(*id);
-        }
-        _ => {
-            if let Some(inner) = ty.inner() {
-                answer_refs(inner, out)
-            }
-        }
-    }
 }
 
 /// The uses of every nested component (`n.uses`), followed from the roots along `edges` to

@@ -93,19 +93,17 @@ pub(crate) fn rewrite_refs(m: &mut Model) {
 /// One enum per wire concept across a family of schemas: the schemas that one schema's name
 /// heads (`v2.error.url_invalid`, `v2.error.token_expired`, ... under `v2.error`) say the
 /// same property with the same field path (`error.code`), each with its own values. Their
-/// enums become one, with every member's values, so one `match` reads any of them; the
-/// structs around it are then identical and [`dedup_inline_types`] makes them one too.
+/// enums become one, with every member's values, so one `match` reads any of them; then the
+/// structs at one field path become one too, with every member's fields ([`union_struct`]).
 pub fn merge_family_enums(m: &mut Model) {
-    let schemas: BTreeSet<&str> = m.components.keys().map(String::as_str).collect();
-    let family_of = |s: &str| -> Option<String> {
-        let (head, _) = s.rsplit_once('.')?;
-        schemas.contains(head).then(|| head.to_string())
-    };
-    // (family, field path) -> the enums.
+    // Each family member's owner name → its family's head.
     let owners: BTreeMap<String, String> = m
         .components
         .iter()
-        .filter_map(|(s, &id)| Some((m.items[id].owner.clone(), family_of(s)?)))
+        .filter_map(|(s, &id)| {
+            let head = crate::names::family_head(s, |h| m.components.contains_key(h))?;
+            Some((m.items[id].owner.clone(), head.to_string()))
+        })
         .collect();
     // (family, field path) -> the enums, or the structs.
     let group = |m: &Model, enums: bool| {
