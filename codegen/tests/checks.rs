@@ -57,6 +57,21 @@ fn pinned_spec_passes_the_generators_own_checks() {
     assert!(!g.files.values().any(|f| f.contains(
         "pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {"
     )));
+    // A scope submodule is never its module's own name, nor that name joined with an
+    // owner's (`tax_registration::tax_registration_create`).
+    for (path, text) in &g.files {
+        if let Some(top) = path
+            .strip_prefix("nested/")
+            .and_then(|p| p.strip_suffix(".rs"))
+        {
+            let own = format!("pub mod {top} ");
+            let joined = format!("pub mod {top}_");
+            assert!(
+                !text.contains(&own) && !text.contains(&joined),
+                "{path} has a scope named after its module"
+            );
+        }
+    }
     // The `v2.error.*` family: one `error.code` enum, not one per error.
     assert_eq!(
         file("nested/v2_error.rs")
