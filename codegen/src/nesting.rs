@@ -10,7 +10,7 @@
 //!
 //! A component stays at the crate root when it is
 //! - a resource (`x-resourceId`) or an object with an id of its own (v2 objects,
-//!   `reserve_transaction`), or a deleted object;
+//!   `reserve_transaction`), or a deleted object (its `deleted` property);
 //! - what an operation answers;
 //! - used by no resource or operation at all;
 //! - or shared: used under more than one resource's module and named in at most
@@ -111,7 +111,8 @@ pub fn nesting(m: &Model) -> Nesting {
         }
         n.by_owner.insert(item.owner.clone(), id);
         n.files.insert(item.owner.clone(), item.file.clone());
-        let deleted = name.split('.').any(|s| s.starts_with("deleted_"));
+        // A deleted object says so with its `deleted` property (`"deleted": true`).
+        let deleted = matches!(&item.kind, Kind::Struct { fields, .. } if fields.iter().any(|f| f.name == "deleted"));
         let keeps_root = item.resource
             || crate::links::identified(m, id)
             || deleted
